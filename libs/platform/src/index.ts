@@ -1,0 +1,1 @@
+export * from './errors/domain-error.js';
