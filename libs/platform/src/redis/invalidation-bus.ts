@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { InvalidationHandlers, type InvalidationHandler } from './invalidation-handlers.js';
+import { closeRedis, createRedis, logRedisOutages, type RedisLogger } from './redis-connection.js';
+
+/**
+ * Tells every instance of the app that cached data is stale (the auth-key cache, the cost cache).
+ * A publish reaches the handlers of the publishing instance before `publish` returns, and the other
+ * instances' handlers shortly after. Delivery to other instances is at most once: Redis pub/sub
+ * keeps nothing for a subscriber that is disconnected at that moment (see `onReconnect`).
+ */
+export interface InvalidationBus {
+  publish(channel: string, message: string): Promise<void>;
+  /** Returns the unsubscribe function; calling it again, or after `close`, does nothing. */
+  subscribe(channel: string, handler: (message: string) => void): () => void;
+  /** Called after a lost connection is back: messages sent meanwhile may be lost, so caches drop everything. */
+  onReconnect?(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/** The bus of a single instance (no REDIS_URL): handlers run synchronously inside `publish`. */
+export class LocalInvalidationBus implements InvalidationBus, OnApplicationShutdown {
+  private readonly registry: InvalidationHandlers;
+  private closed = false;
+
+  constructor(logger: RedisLogger = new Logger('InvalidationBus')) {
+    this.registry = new InvalidationHandlers(logger);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    if (this.closed) throw new Error('InvalidationBus is closed');
+    this.registry.deliver(channel, message);
+  }
+
+  subscribe(channel: string, handler: InvalidationHandler): () => void {
+    if (this.closed) throw new Error('InvalidationBus is closed');
+    const { remove } = this.registry.add(channel, handler);
+    return () => void remove();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.registry.clear();
+  }
+
+  /** After every onModuleDestroy, so the caches have unsubscribed before the bus goes away. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+}
+
+export interface RedisInvalidationBusOptions {
+  /** Channel namespace. Pub/sub ignores the database number: environments sharing a Redis need their own. */
+  prefix?: string;
+  /** Base of the connection names (`<name>:pub`, `<name>:sub`) seen in `CLIENT LIST`. */
+  name?: string;
+  /** Identifies this instance in the envelope; random unless given. */
+  instanceId?: string;
+  logger?: RedisLogger;
+  /** Close a client passed in on `close()`. Always true when the bus built its clients from a URL. */
+  ownsClient?: boolean;
+}
+
+/** What travels on the Redis channel: the sender lets an instance skip the echo of its own publish. */
+interface Envelope {
+  v: 1;
+  from: string;
+  message: string;
+}
+
+/**
+ * The bus across instances: PUBLISH on a shared connection, SUBSCRIBE on a dedicated one (a
+ * subscribed connection can run nothing else). A publish is handled locally at once and skipped
+ * when Redis echoes it back, so each handler sees it exactly once. After a reconnect, the bus
+ * subscribes again to every channel that has handlers, then calls the `onReconnect` listeners.
+ */
+export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutdown {
+  readonly instanceId: string;
+  private readonly prefix: string;
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly ownsPublisher: boolean;
+  private readonly logger: RedisLogger;
+  private readonly registry: InvalidationHandlers;
+  private readonly reconnectListeners = new Set<() => void>();
+  /** (Un)subscribe commands run one after another, so `whenSubscribed` can wait for all of them. */
+  private commands: Promise<void> = Promise.resolve();
+  private connected = false;
+  private everConnected = false;
+  private closed = false;
+
+  constructor(client: Redis | string, options: RedisInvalidationBusOptions = {}) {
+    const name = options.name ?? 'invalidation-bus';
+    this.logger = options.logger ?? new Logger('InvalidationBus');
+    this.instanceId = options.instanceId ?? randomUUID();
+    this.prefix = `${options.prefix ?? 'invalidate'}:`;
+    this.registry = new InvalidationHandlers(this.logger);
+    // The bus re-subscribes from its own registry; ioredis' copy would also revive channels that
+    // were unsubscribed while disconnected.
+    const subscriberOverrides = { connectionName: `${name}:sub`, autoResubscribe: false, lazyConnect: false };
+    if (typeof client === 'string') {
+      this.publisher = createRedis(client, { name: `${name}:pub`, logger: this.logger });
+      this.subscriber = createRedis(client, {
+        name: `${name}:sub`,
+        logger: this.logger,
+        overrides: subscriberOverrides,
+      });
+    } else {
+      this.publisher = client;
+      this.subscriber = client.duplicate(subscriberOverrides);
+      const { host, port } = client.options;
+      logRedisOutages(this.subscriber, `redis://${host ?? '?'}:${port ?? '?'}`, this.logger);
+    }
+    this.ownsPublisher = typeof client === 'string' || options.ownsClient === true;
+    this.subscriber.on('message', this.onMessage);
+    this.subscriber.on('ready', this.onReady);
+    this.subscriber.on('close', this.onClose);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    if (this.closed) throw new Error('InvalidationBus is closed');
+    // Local first: even when Redis is down, this instance stops serving the stale entry.
+    this.registry.deliver(channel, message);
+    const envelope: Envelope = { v: 1, from: this.instanceId, message };
+    await this.publisher.publish(this.prefix + channel, JSON.stringify(envelope));
+  }
+
+  subscribe(channel: string, handler: InvalidationHandler): () => void {
+    if (this.closed) throw new Error('InvalidationBus is closed');
+    const { first, remove } = this.registry.add(channel, handler);
+    // When not connected, onReady subscribes to every channel in the registry.
+    if (first && this.connected) this.enqueue(() => this.subscriber.subscribe(this.prefix + channel));
+    return () => {
+      if (remove() && this.connected && !this.closed) {
+        this.enqueue(() => this.subscriber.unsubscribe(this.prefix + channel));
+      }
+    };
+  }
+
+  /**
+   * `listener` runs after each reconnect of the subscriber, once it is subscribed again. Messages
+   * published while it was disconnected are lost, so a cache that must not serve a revoked entry
+   * clears itself here. Returns the function that removes the listener.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => void this.reconnectListeners.delete(listener);
+  }
+
+  /**
+   * Resolves once connected (however long that takes) and every subscribe issued so far has been
+   * acknowledged by Redis, or once the bus is closed.
+   */
+  async whenSubscribed(): Promise<void> {
+    if (!this.connected && !this.closed) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.subscriber.off('ready', done).off('end', done);
+          resolve();
+        };
+        this.subscriber.on('ready', done).on('end', done);
+      });
+    }
+    let pending: Promise<void>;
+    do {
+      pending = this.commands;
+      await pending;
+    } while (pending !== this.commands);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.registry.clear();
+    this.reconnectListeners.clear();
+    this.subscriber.off('message', this.onMessage).off('ready', this.onReady).off('close', this.onClose);
+    await closeRedis(this.subscriber);
+    if (this.ownsPublisher) await closeRedis(this.publisher);
+  }
+
+  /** After every onModuleDestroy, so the caches have unsubscribed before the bus goes away. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  private readonly onMessage = (redisChannel: string, raw: string): void => {
+    if (!redisChannel.startsWith(this.prefix)) return;
+    const envelope = parseEnvelope(raw);
+    if (!envelope) {
+      this.logger.warn(`Ignored a message on "${redisChannel}" that is not an invalidation envelope`);
+      return;
+    }
+    if (envelope.from === this.instanceId) return;
+    this.registry.deliver(redisChannel.slice(this.prefix.length), envelope.message);
+  };
+
+  private readonly onReady = (): void => {
+    this.connected = true;
+    const reconnected = this.everConnected;
+    this.everConnected = true;
+    const channels = this.registry.channels().map((channel) => this.prefix + channel);
+    if (channels.length > 0) this.enqueue(() => this.subscriber.subscribe(...channels));
+    if (reconnected) this.enqueue(async () => this.notifyReconnected());
+  };
+
+  private readonly onClose = (): void => {
+    this.connected = false;
+  };
+
+  private notifyReconnected(): void {
+    for (const listener of [...this.reconnectListeners]) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.error(`Invalidation bus reconnect listener failed: ${errorMessage(error)}`);
+      }
+    }
+  }
+
+  private enqueue(command: () => Promise<unknown>): void {
+    this.commands = this.commands.then(command).then(
+      () => undefined,
+      (error: unknown) => {
+        // A reconnect re-subscribes from the registry, so a failed command only needs a log line.
+        if (!this.closed) this.logger.warn(`Invalidation bus (un)subscribe failed: ${errorMessage(error)}`);
+      },
+    );
+  }
+}
+
+function parseEnvelope(raw: string): Envelope | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { v, from, message } = value as Record<string, unknown>;
+  if (v !== 1 || typeof from !== 'string' || typeof message !== 'string') return undefined;
+  return { v, from, message };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

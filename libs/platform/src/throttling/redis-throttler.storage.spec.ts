@@ -1,0 +1,193 @@
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
+import { closeRedis, createRedis } from '../redis/redis-connection.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Step = { wait?: number; throttler?: string };
+type Limits = { ttl: number; limit: number; blockDuration: number };
+
+describe.skipIf(!REDIS_URL)('RedisThrottlerStorage', () => {
+  const prefix = `test:throttle:${process.pid}:${Date.now()}`;
+  let redis: Redis;
+  let storage: RedisThrottlerStorage;
+  let memory: ThrottlerStorageService;
+  let keyCount = 0;
+  const nextKey = () => `key-${++keyCount}`;
+
+  beforeAll(() => {
+    redis = createRedis(REDIS_URL ?? '', { name: 'throttler-spec' });
+    storage = new RedisThrottlerStorage(redis, { prefix });
+  });
+
+  beforeEach(() => {
+    memory = new ThrottlerStorageService();
+  });
+
+  afterEach(() => {
+    memory.onApplicationShutdown();
+  });
+
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await closeRedis(redis);
+  });
+
+  /**
+   * Runs the same hits against both storages, side by side. The in-memory storage reports a large
+   * negative timeToBlockExpire when not blocked (the guard ignores it); both are compared as 0 then.
+   */
+  async function sideBySide(limits: Limits, steps: Step[]) {
+    const key = nextKey();
+    const results = [];
+    for (const step of steps) {
+      if (step.wait) await sleep(step.wait);
+      const name = step.throttler ?? 'default';
+      const args = [key, limits.ttl, limits.limit, limits.blockDuration, name] as const;
+      const [fromMemory, fromRedis] = await Promise.all([
+        memory.increment(...args),
+        storage.increment(...args),
+      ]);
+      const normalize = (r: typeof fromMemory) => ({
+        ...r,
+        timeToBlockExpire: r.isBlocked ? r.timeToBlockExpire : 0,
+      });
+      results.push({ memory: normalize(fromMemory), redis: normalize(fromRedis) });
+    }
+    return results;
+  }
+
+  it('counts hits and blocks on the one past the limit, exactly as the in-memory storage does', async () => {
+    const results = await sideBySide({ ttl: 5_000, limit: 3, blockDuration: 10_000 }, Array(6).fill({}));
+
+    for (const { memory: m, redis: r } of results) expect(r).toEqual(m);
+    expect(results.map(({ redis: r }) => [r.totalHits, r.isBlocked, r.timeToBlockExpire])).toEqual([
+      [1, false, 0],
+      [2, false, 0],
+      [3, false, 0],
+      [4, true, 10],
+      [4, true, 10],
+      [4, true, 10],
+    ]);
+    expect(results.every(({ redis: r }) => r.timeToExpire === 5)).toBe(true);
+  });
+
+  it('starts again from one hit once the block is over, like the in-memory storage', async () => {
+    const results = await sideBySide({ ttl: 10_000, limit: 1, blockDuration: 300 }, [
+      {},
+      {},
+      { wait: 400 },
+      {},
+    ]);
+
+    for (const { memory: m, redis: r } of results) expect(r).toEqual(m);
+    expect(results.map(({ redis: r }) => [r.totalHits, r.isBlocked, r.timeToBlockExpire])).toEqual([
+      [1, false, 0],
+      [2, true, 1],
+      [1, false, 0],
+      [2, true, 1],
+    ]);
+  });
+
+  it('forgets the hits when the window expires', async () => {
+    const results = await sideBySide({ ttl: 300, limit: 2, blockDuration: 300 }, [{}, {}, { wait: 400 }, {}]);
+
+    for (const { memory: m, redis: r } of results) expect(r).toEqual(m);
+    expect(results.map(({ redis: r }) => [r.totalHits, r.isBlocked, r.timeToExpire])).toEqual([
+      [1, false, 1],
+      [2, false, 1],
+      [1, false, 1],
+      [2, false, 1],
+    ]);
+  });
+
+  it('keeps blocking for the block duration after the window has expired', async () => {
+    const results = await sideBySide({ ttl: 300, limit: 1, blockDuration: 1_000 }, [
+      {},
+      {},
+      { wait: 400 },
+      { wait: 800 },
+    ]);
+
+    for (const { memory: m, redis: r } of results) expect(r).toEqual(m);
+    expect(results.map(({ redis: r }) => [r.totalHits, r.isBlocked, r.timeToBlockExpire])).toEqual([
+      [1, false, 0],
+      [2, true, 1],
+      [0, true, 1],
+      [1, false, 0],
+    ]);
+  });
+
+  it('with blockDuration 0 refuses hits at the limit without counting them', async () => {
+    const results = await sideBySide({ ttl: 5_000, limit: 2, blockDuration: 0 }, Array(4).fill({}));
+
+    for (const { memory: m, redis: r } of results) expect(r).toEqual(m);
+    expect(results.map(({ redis: r }) => [r.totalHits, r.isBlocked, r.timeToBlockExpire])).toEqual([
+      [1, false, 0],
+      [2, false, 0],
+      [3, true, 5],
+      [3, true, 5],
+    ]);
+  });
+
+  it('keeps separate throttler names independent for the same key', async () => {
+    const results = await sideBySide({ ttl: 5_000, limit: 1, blockDuration: 5_000 }, [
+      { throttler: 'short' },
+      { throttler: 'short' },
+      { throttler: 'long' },
+      { throttler: 'long' },
+    ]);
+
+    expect(results.map(({ redis: r }) => [r.totalHits, r.isBlocked])).toEqual([
+      [1, false],
+      [2, true],
+      [1, false],
+      [2, true],
+    ]);
+    const key = `key-${keyCount}`;
+    expect(await redis.exists(`${prefix}:short:{${key}}:hits`, `${prefix}:long:{${key}}:hits`)).toBe(2);
+  });
+
+  it('gives 200 concurrent hits the totals 1..200, each exactly once', async () => {
+    const key = nextKey();
+    const records = await Promise.all(
+      Array.from({ length: 200 }, () => storage.increment(key, 10_000, 1_000, 10_000, 'default')),
+    );
+
+    const totals = records.map((r) => r.totalHits).sort((a, b) => a - b);
+    expect(totals).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(records.some((r) => r.isBlocked)).toBe(false);
+  });
+
+  it('admits exactly the limit under 200 concurrent hits', async () => {
+    const key = nextKey();
+    const records = await Promise.all(
+      Array.from({ length: 200 }, () => storage.increment(key, 10_000, 50, 10_000, 'default')),
+    );
+
+    expect(records.filter((r) => !r.isBlocked)).toHaveLength(50);
+    expect(records.filter((r) => r.isBlocked).every((r) => r.totalHits === 51)).toBe(true);
+  });
+
+  it('shares the counts between two storages on separate connections (two instances)', async () => {
+    const key = nextKey();
+    const other = new RedisThrottlerStorage(REDIS_URL ?? '', { prefix });
+    try {
+      await storage.increment(key, 5_000, 2, 5_000, 'default');
+      await other.increment(key, 5_000, 2, 5_000, 'default');
+      const third = await storage.increment(key, 5_000, 2, 5_000, 'default');
+      expect([third.totalHits, third.isBlocked]).toEqual([3, true]);
+    } finally {
+      await other.onModuleDestroy();
+    }
+  });
+
+  it('leaves a client it was given open on module destroy', async () => {
+    const borrowing = new RedisThrottlerStorage(redis, { prefix });
+    await borrowing.onModuleDestroy();
+    expect(await redis.ping()).toBe('PONG');
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Redis storage for @nestjs/throttler 6.7.1, so every instance counts against the same limits.
+ *
+ * Why not @nest-lab/throttler-storage-redis: it declares peers only up to Nest 11, and this app is
+ * on Nest 12; the adapter is small enough to own.
+ *
+ * Semantics follow the in-memory ThrottlerStorageService of 6.7.1 (`throttler.service.js`):
+ * - `ttl` and `blockDuration` arrive in milliseconds; `timeToExpire` and `timeToBlockExpire` go back
+ *   in whole seconds, rounded up (the guard puts them in `X-RateLimit-Reset` and `Retry-After`).
+ * - A hit is counted only while not blocked; the hit that goes over `limit` starts a block of
+ *   `blockDuration`. While blocked, `totalHits` reports the hits of the window without adding one.
+ * - The first request after a block ends starts again from one hit, even if the window is still open.
+ * - `blockDuration <= 0`: a request at the limit is refused and not counted, and reports
+ *   `totalHits` = hits + 1 and `timeToBlockExpire` = the time left in the window.
+ * One deliberate difference: when not blocked, `timeToBlockExpire` is 0 (in memory it is a large
+ * negative number, which the guard never reads).
+ *
+ * The counter is a fixed window (PEXPIRE on the first hit) where the in-memory storage expires each
+ * hit on its own; they agree for hits inside one window, and both start from zero once `ttl` has
+ * passed since the last hit. Time comes from the Redis server (PTTL), never from instance clocks.
+ */
+import type { OnModuleDestroy } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
+import { closeRedis, createRedis } from '../redis/redis-connection.js';
+
+/** @nestjs/throttler's index does not export ThrottlerStorageRecord; this is that type. */
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+export interface RedisThrottlerStorageOptions {
+  /** Namespace of every key, e.g. `finops:prod:throttle`. */
+  prefix?: string;
+  /** Close the client on module destroy. Always true when the storage built the client from a URL. */
+  ownsClient?: boolean;
+}
+
+// KEYS[1]: hash {n = hits in the window, b = a block was started in this window}; KEYS[2]: block marker.
+// ARGV: ttl ms, limit, blockDuration ms. Returns {totalHits, window ms left, blocked 0|1, block ms left}.
+// `b` is what tells "the block just expired" (start again from one hit) apart from a limit that was
+// lowered since the last request (block now, as the in-memory storage does).
+const INCREMENT_LUA = `
+local ttl = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local blockDuration = tonumber(ARGV[3])
+local function windowLeft()
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 0 then return ttl end
+  return left
+end
+local blockLeft = redis.call('PTTL', KEYS[2])
+if blockLeft > 0 then
+  return {tonumber(redis.call('HGET', KEYS[1], 'n') or '0'), windowLeft(), 1, blockLeft}
+end
+if blockDuration > 0 and redis.call('HGET', KEYS[1], 'b') then
+  redis.call('DEL', KEYS[1])
+end
+if blockDuration <= 0 then
+  local hits = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+  if hits >= limit then
+    local left = windowLeft()
+    return {hits + 1, left, 1, left}
+  end
+end
+local hits = redis.call('HINCRBY', KEYS[1], 'n', 1)
+if redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+if blockDuration > 0 and hits > limit then
+  redis.call('SET', KEYS[2], '1', 'PX', blockDuration)
+  redis.call('HSET', KEYS[1], 'b', '1')
+  return {hits, windowLeft(), 1, blockDuration}
+end
+return {hits, windowLeft(), 0, 0}
+`;
+
+const COMMAND = 'finopsThrottlerIncrement';
+
+/** ioredis adds methods for `defineCommand` at run time; this names the one we define. */
+interface ThrottlerCommands {
+  [COMMAND](
+    hitsKey: string,
+    blockKey: string,
+    ttlMs: number,
+    limit: number,
+    blockDurationMs: number,
+  ): Promise<[number, number, number, number]>;
+}
+
+export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+  private readonly redis: Redis & ThrottlerCommands;
+  private readonly prefix: string;
+  private readonly ownsClient: boolean;
+
+  constructor(client: Redis | string, options: RedisThrottlerStorageOptions = {}) {
+    const redis = typeof client === 'string' ? createRedis(client, { name: 'throttler' }) : client;
+    // Defining it again on a shared client only replaces the method with an identical one.
+    redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: INCREMENT_LUA });
+    this.redis = redis as Redis & ThrottlerCommands;
+    this.prefix = options.prefix ?? 'throttle';
+    this.ownsClient = typeof client === 'string' || options.ownsClient === true;
+  }
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    // The hash tag keeps both keys in one Redis Cluster slot, which a multi-key script requires.
+    const base = `${this.prefix}:${throttlerName}:{${key}}`;
+    const [totalHits, windowMs, blocked, blockMs] = await this.redis[COMMAND](
+      `${base}:hits`,
+      `${base}:block`,
+      // PEXPIRE and SET PX refuse fractional milliseconds, which a computed ttl could have.
+      Math.ceil(ttl),
+      limit,
+      Math.ceil(blockDuration),
+    );
+    return {
+      totalHits,
+      timeToExpire: Math.ceil(windowMs / 1000),
+      isBlocked: blocked === 1,
+      timeToBlockExpire: Math.ceil(blockMs / 1000),
+    };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.ownsClient) await closeRedis(this.redis);
+  }
+}
