@@ -3,6 +3,19 @@
  * idempotency keys, members. One port, three drivers (PGlite, pg, supabase-js) over the same SQL
  * migrations in configs/supabase/migrations. Table operations are the PostgREST subset (equality
  * and `in` filters); anything that needs a transaction is a SQL function called through `rpc`.
+ *
+ * Every driver returns the same values, the ones PostgREST's JSON gives (so supabase-js needs no
+ * re-typing):
+ * - timestamptz → ISO string in UTC as Postgres renders it in JSON, `2024-05-01T10:00:00.123+00:00`
+ *   (microseconds kept when present); timestamp → `2024-05-01T10:00:00`; date → `2024-05-01`.
+ *   Never a Date object: parse with `new Date(s)` where arithmetic is needed.
+ * - numeric and bigint (int8) → number (exact up to 2^53, like JSON.parse).
+ * - json/jsonb → parsed values; arrays → arrays of the same conversions.
+ *
+ * Values sent: Date → timestamptz, objects and arrays → json text (so collections go in json/jsonb
+ * columns and function arguments, not Postgres arrays), `null` in a filter → `IS NULL`, `{ in: [] }`
+ * matches nothing. A key that is absent (or undefined) in an inserted row takes the column default.
+ * `update` and `delete` refuse an empty filter, as Supabase does. Failures are TenancyDbError.
  */
 export type DbValue = string | number | boolean | null | Date | DbValue[] | { [k: string]: DbValue };
 export type DbRow = Record<string, unknown>;
@@ -29,10 +42,14 @@ export interface TenancyDb {
   upsert<T extends DbRow = DbRow>(table: string, rows: DbRow[], onConflict: string[]): Promise<T[]>;
   update<T extends DbRow = DbRow>(table: string, filter: Filter, patch: DbRow): Promise<T[]>;
   delete<T extends DbRow = DbRow>(table: string, filter: Filter): Promise<T[]>;
-  /** Calls a SQL function with named arguments; returns its rows (a set-returning or composite result). */
+  /**
+   * Calls a SQL function with named arguments; returns its rows (a set-returning or composite
+   * result; a scalar comes back as `[{ [fn]: value }]`, `void` as `[]`). Give functions distinct
+   * names: arguments are untyped, so overloads are ambiguous.
+   */
   rpc<T extends DbRow = DbRow>(fn: string, args: Record<string, DbValue>): Promise<T[]>;
 
-  /** A trivial round trip, for readiness checks. */
+  /** A trivial round trip, for readiness checks; rejects with Timeout after `timeoutMs` (default 5 s). */
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }

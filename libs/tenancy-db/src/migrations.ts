@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { configsDir } from '#platform';
+import type { SqlSession, SqlTransactor } from './sql-session.js';
+import { TenancyDbError, TenancyDbErrorCode } from './tenancy-db.errors.js';
+
+export interface MigrationFile {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export function defaultMigrationsDir(): string {
+  return path.join(configsDir(), 'supabase', 'migrations');
+}
+
+/** sha256 of the file with line endings normalised, so a CRLF checkout is not a "changed" file. */
+export function migrationChecksum(sql: string): string {
+  return createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex');
+}
+
+/** The `.sql` files of `dir` in name order (names start with a zero-padded sequence number). */
+export async function readMigrations(dir: string = defaultMigrationsDir()): Promise<MigrationFile[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.sql')).sort();
+  } catch (cause) {
+    throw new TenancyDbError(TenancyDbErrorCode.MigrationFailed, 'The migrations folder cannot be read.', {
+      cause,
+    });
+  }
+  return Promise.all(
+    names.map(async (name) => {
+      const sql = await readFile(path.join(dir, name), 'utf8');
+      return { name, sql, checksum: migrationChecksum(sql) };
+    }),
+  );
+}
+
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  name text PRIMARY KEY,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+/**
+ * Serialises runners on the same schema across processes. A transaction-level lock is released by
+ * the commit, so a crashed runner cannot leave it held. Keyed by schema so that test schemas
+ * migrating side by side do not wait for each other.
+ */
+async function lock(session: SqlSession): Promise<void> {
+  await session.query(`SELECT pg_advisory_xact_lock(hashtext('tenancy-db:migrations:' || current_schema()))`);
+}
+
+function changedFile(name: string): TenancyDbError {
+  return new TenancyDbError(
+    TenancyDbErrorCode.MigrationFailed,
+    `Migration ${name} was changed after it was applied; add a new migration instead.`,
+  );
+}
+
+async function appliedChecksums(session: SqlSession): Promise<Map<string, string>> {
+  const rows = await session.query<{ name: string; checksum: string }>(
+    'SELECT name, checksum FROM schema_migrations',
+  );
+  return new Map(rows.map((r) => [r.name, r.checksum]));
+}
+
+/**
+ * Applies the pending files of `dir`, each in its own transaction with its bookkeeping row, and
+ * returns their names. Applied files whose content changed are refused before anything runs.
+ * Applied names missing from `dir` are ignored: an older build may run against a newer schema.
+ */
+export async function applyMigrations(
+  db: SqlTransactor,
+  dir: string = defaultMigrationsDir(),
+): Promise<string[]> {
+  const files = await readMigrations(dir);
+  const applied = await db.transaction(async (session) => {
+    await lock(session);
+    await session.exec(CREATE_TABLE);
+    return appliedChecksums(session);
+  });
+  for (const file of files) {
+    const checksum = applied.get(file.name);
+    if (checksum !== undefined && checksum !== file.checksum) throw changedFile(file.name);
+  }
+
+  const done: string[] = [];
+  for (const file of files.filter((f) => !applied.has(f.name))) {
+    const ran = await db.transaction(async (session) => {
+      await lock(session);
+      // Another instance may have applied it while this one waited for the lock.
+      const [row] = await session.query<{ checksum: string }>(
+        'SELECT checksum FROM schema_migrations WHERE name = $1',
+        [file.name],
+      );
+      if (row) {
+        if (row.checksum !== file.checksum) throw changedFile(file.name);
+        return false;
+      }
+      try {
+        await session.exec(file.sql);
+      } catch (cause) {
+        throw new TenancyDbError(TenancyDbErrorCode.MigrationFailed, `Migration ${file.name} failed.`, {
+          cause,
+        });
+      }
+      await session.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [
+        file.name,
+        file.checksum,
+      ]);
+      return true;
+    });
+    if (ran) done.push(file.name);
+  }
+  return done;
+}

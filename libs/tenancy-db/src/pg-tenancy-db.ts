@@ -1,0 +1,191 @@
+import pg from 'pg';
+import { mapDriverError } from './db-error-mapping.js';
+import { applyMigrations } from './migrations.js';
+import {
+  assertIdentifier,
+  buildDelete,
+  buildInsert,
+  buildRpc,
+  buildSelect,
+  buildUpdate,
+  buildUpsert,
+  quoteIdentifier,
+  type SqlQuery,
+} from './sql-builder.js';
+import type { SqlSession, SqlTransactor } from './sql-session.js';
+import type { DbRow, DbValue, Filter, SelectOptions, TenancyDb } from './tenancy-db.port.js';
+import { ARRAY_ELEMENT_OIDS, isVoidResult, SCALAR_PARSERS } from './value-normalisation.js';
+import { withTimeout } from './with-timeout.js';
+
+export interface PgTenancyDbOptions {
+  /** Must not carry an `options=` parameter: it would replace the session settings below. */
+  connectionString: string;
+  /** search_path for every connection (created if missing); for tests. Defaults to the server's. */
+  schema?: string;
+  /** Pool size; default 10. */
+  max?: number;
+  /** Server-side statement_timeout; a statement past it fails with TenancyDbError(Timeout). */
+  statementTimeoutMs?: number;
+  /** How long to wait for a connection before TenancyDbError(Unavailable); default 5 s. */
+  connectTimeoutMs?: number;
+  /** Defaults to configs/supabase/migrations. */
+  migrationsDir?: string;
+}
+
+// Typed as number: pg-types' TypeId enum lists no array types.
+const TEXT_ARRAY_OID: number = 1009;
+
+type Nested<T> = T | null | Nested<T>[];
+
+function mapNested<T>(value: Nested<string>, parse: (text: string) => T): Nested<T> {
+  if (value === null) return null;
+  return Array.isArray(value) ? value.map((v) => mapNested(v, parse)) : parse(value);
+}
+
+/** Parsers scoped to this pool, so other pg users in the process keep pg's defaults. */
+function typeOverrides(): pg.TypeOverrides {
+  const types = new pg.TypeOverrides();
+  for (const [oid, parse] of Object.entries(SCALAR_PARSERS)) types.setTypeParser(Number(oid), parse);
+  const parseTextArray = pg.types.getTypeParser(TEXT_ARRAY_OID) as (text: string) => Nested<string>;
+  for (const [arrayOid, elementOid] of Object.entries(ARRAY_ELEMENT_OIDS)) {
+    const parseElement = SCALAR_PARSERS[elementOid];
+    types.setTypeParser(Number(arrayOid), (text: string) => mapNested(parseTextArray(text), parseElement));
+  }
+  return types;
+}
+
+function sessionOptions(schema: string | undefined): string {
+  const settings = ['-c TimeZone=UTC', '-c DateStyle=ISO,MDY'];
+  if (schema !== undefined) settings.push(`-c search_path=${schema}`);
+  return settings.join(' ');
+}
+
+function clientSession(client: pg.PoolClient): SqlSession {
+  return {
+    query: async <R extends DbRow = DbRow>(text: string, values?: unknown[]) =>
+      (await client.query<R>({ text, values })).rows,
+    exec: async (script) => {
+      // Without values pg uses the simple protocol, which accepts several statements.
+      await client.query(script);
+    },
+  };
+}
+
+/** A PostgreSQL server (Supabase's database directly, or any PostgreSQL 15+) through a pg pool. */
+export class PgTenancyDb implements TenancyDb, SqlTransactor {
+  readonly driver = 'postgres' as const;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly migrationsDir: string | undefined,
+  ) {}
+
+  /** Connects only when a schema has to be created; otherwise at the first query. */
+  static async open(options: PgTenancyDbOptions): Promise<PgTenancyDb> {
+    const schema = options.schema === undefined ? undefined : assertIdentifier(options.schema);
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max ?? 10,
+      options: sessionOptions(schema),
+      statement_timeout: options.statementTimeoutMs,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      types: typeOverrides(),
+    });
+    // An idle connection dropped by the server emits here; unhandled it would crash the process.
+    // The next query reports the outage as TenancyDbError(Unavailable).
+    pool.on('error', () => undefined);
+    const db = new PgTenancyDb(pool, options.migrationsDir);
+    if (schema !== undefined) {
+      try {
+        await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+      } catch (err) {
+        const mapped = mapDriverError(err);
+        // Two instances creating the same schema at once: the loser sees a duplicate; both can go on.
+        if (mapped.sqlState !== '23505' && mapped.sqlState !== '42P06') {
+          await db.close();
+          throw mapped;
+        }
+      }
+    }
+    return db;
+  }
+
+  migrate(): Promise<string[]> {
+    return applyMigrations(this, this.migrationsDir);
+  }
+
+  async transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw mapDriverError(err);
+    }
+    let discard = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(clientSession(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A connection that cannot roll back is in an unknown state: drop it instead of reusing it.
+      await client.query('ROLLBACK').catch(() => {
+        discard = true;
+      });
+      throw mapDriverError(err);
+    } finally {
+      client.release(discard);
+    }
+  }
+
+  select<T extends DbRow = DbRow>(table: string, filter?: Filter, options?: SelectOptions): Promise<T[]> {
+    return this.rows<T>(() => buildSelect(table, filter, options));
+  }
+
+  insert<T extends DbRow = DbRow>(table: string, rows: DbRow[]): Promise<T[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return this.rows<T>(() => buildInsert(table, rows));
+  }
+
+  upsert<T extends DbRow = DbRow>(table: string, rows: DbRow[], onConflict: string[]): Promise<T[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return this.rows<T>(() => buildUpsert(table, rows, onConflict));
+  }
+
+  update<T extends DbRow = DbRow>(table: string, filter: Filter, patch: DbRow): Promise<T[]> {
+    return this.rows<T>(() => buildUpdate(table, filter, patch));
+  }
+
+  delete<T extends DbRow = DbRow>(table: string, filter: Filter): Promise<T[]> {
+    return this.rows<T>(() => buildDelete(table, filter));
+  }
+
+  rpc<T extends DbRow = DbRow>(fn: string, args: Record<string, DbValue>): Promise<T[]> {
+    return this.rows<T>(() => buildRpc(fn, args));
+  }
+
+  async ping(timeoutMs = 5_000): Promise<void> {
+    await withTimeout(
+      this.rows(() => ({ text: 'SELECT 1 AS ok', values: [] })),
+      timeoutMs,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private async rows<T extends DbRow>(build: () => SqlQuery): Promise<T[]> {
+    const query = build();
+    let result: pg.QueryResult<T>;
+    try {
+      result = await this.pool.query<T>({ text: query.text, values: query.values });
+    } catch (err) {
+      throw mapDriverError(err);
+    }
+    return isVoidResult(result.fields) ? [] : result.rows;
+  }
+}

@@ -1,0 +1,139 @@
+import { startPostgrestServer, type PostgrestServer } from '#test/postgrest-server';
+import { applyMigrations } from './migrations.js';
+import { PgTenancyDb } from './pg-tenancy-db.js';
+import { SupabaseTenancyDb } from './supabase-tenancy-db.js';
+import { describeTenancyDbContract, dropSchema, randomSchemaName } from './tenancy-db-contract.js';
+import { TenancyDbErrorCode } from './tenancy-db.errors.js';
+
+const url = process.env.TEST_DATABASE_URL;
+
+/** A schema migrated through pg (Supabase's tooling plays that part in production) and served over REST. */
+async function openBackend(connectionString: string) {
+  const schema = randomSchemaName();
+  const sql = await PgTenancyDb.open({ connectionString, schema });
+  await applyMigrations(sql);
+  const server = await startPostgrestServer({ connectionString, schema });
+  const db = await SupabaseTenancyDb.open({ url: server.url, serviceRoleKey: server.serviceKey, schema });
+  return {
+    schema,
+    sql,
+    server,
+    db,
+    close: async () => {
+      await db.close();
+      await server.close();
+      await sql.close();
+      await dropSchema(connectionString, schema);
+    },
+  };
+}
+
+describe.skipIf(!url)('SupabaseTenancyDb through supabase-js and a local PostgREST', () => {
+  const connectionString = url as string;
+
+  describeTenancyDbContract('supabase-js → PostgREST → PostgreSQL', async () => {
+    const backend = await openBackend(connectionString);
+    return {
+      db: backend.db,
+      exec: (script) => backend.sql.transaction((s) => s.exec(script)),
+      close: backend.close,
+    };
+  });
+
+  describe('requests it sends', () => {
+    let backend: Awaited<ReturnType<typeof openBackend>>;
+    let server: PostgrestServer;
+    beforeAll(async () => {
+      backend = await openBackend(connectionString);
+      server = backend.server;
+    });
+    afterAll(async () => {
+      await backend?.close();
+    });
+
+    it('sends filters, order and paging as PostgREST query parameters with the service key', async () => {
+      server.requests.length = 0;
+      await backend.db.select(
+        'organizations',
+        { plan: 'SCALE', org_slug: { in: ['a_b', 'c,d'] }, seat_limit: null },
+        { columns: ['org_slug'], orderBy: [{ column: 'org_slug', ascending: false }], limit: 5, offset: 10 },
+      );
+      const [request] = server.requests;
+      expect(request.method).toBe('GET');
+      expect(request.path).toBe('/rest/v1/organizations');
+      expect(request.query).toEqual([
+        ['select', 'org_slug'],
+        ['plan', 'eq.SCALE'],
+        ['org_slug', 'in.(a_b,"c,d")'],
+        ['seat_limit', 'is.null'],
+        ['order', 'org_slug.desc'],
+        ['offset', '10'],
+        ['limit', '5'],
+      ]);
+      expect(request.headers.apikey).toBe(server.serviceKey);
+      expect(request.headers.authorization).toBe(`Bearer ${server.serviceKey}`);
+      expect(request.headers['accept-profile']).toBe(backend.schema);
+    });
+
+    it('upserts with merge-duplicates, on_conflict and column defaults for missing keys', async () => {
+      server.requests.length = 0;
+      await backend.db.upsert(
+        'organizations',
+        [{ org_slug: 'req_upsert', company_name: 'Up', seat_limit: undefined }],
+        ['org_slug'],
+      );
+      const [request] = server.requests;
+      expect(request.method).toBe('POST');
+      expect(new URLSearchParams(request.query).get('on_conflict')).toBe('org_slug');
+      expect(request.headers.prefer.split(/,\s*/).sort()).toEqual([
+        'missing=default',
+        'resolution=merge-duplicates',
+        'return=representation',
+      ]);
+      expect(request.body).toEqual([{ org_slug: 'req_upsert', company_name: 'Up' }]);
+    });
+
+    it('reports a rejected service key as Unavailable', async () => {
+      const wrongKey = await SupabaseTenancyDb.open({
+        url: server.url,
+        serviceRoleKey: 'not-the-key',
+        schema: backend.schema,
+      });
+      try {
+        await expect(wrongKey.ping()).rejects.toMatchObject({ code: TenancyDbErrorCode.Unavailable });
+        const error = await wrongKey
+          .insert('organizations', [{ org_slug: 'nokey', company_name: 'x' }])
+          .catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: TenancyDbErrorCode.Unavailable });
+        expect((error as Error).message).not.toContain('not-the-key');
+      } finally {
+        await wrongKey.close();
+      }
+    });
+  });
+});
+
+describe('SupabaseTenancyDb without a server', () => {
+  it('reports Unavailable for a ping and a write, without the key', async () => {
+    const key = 'sb-secret-service-role-key';
+    const db = await SupabaseTenancyDb.open({ url: 'http://127.0.0.1:1', serviceRoleKey: key });
+    try {
+      const failures = await Promise.all([
+        db.ping(3_000).catch((e: unknown) => e),
+        db.insert('organizations', [{ org_slug: 'offline', company_name: 'x' }]).catch((e: unknown) => e),
+      ]);
+      for (const failure of failures) {
+        expect(failure).toMatchObject({ code: TenancyDbErrorCode.Unavailable });
+        expect(`${(failure as Error).message} ${JSON.stringify(failure)}`).not.toContain(key);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('applies no migrations: Supabase tooling does', async () => {
+    const db = await SupabaseTenancyDb.open({ url: 'http://127.0.0.1:1', serviceRoleKey: 'k' });
+    expect(await db.migrate()).toEqual([]);
+    await db.close();
+  });
+});

@@ -1,0 +1,244 @@
+import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
+import ws from 'ws';
+import { codeForSqlState, constraintFromMessage, tenancyDbError } from './db-error-mapping.js';
+import { assertIdentifier, isInFilter, rowColumns } from './sql-builder.js';
+import type { DbRow, DbValue, Filter, SelectOptions, TenancyDb } from './tenancy-db.port.js';
+import { TenancyDbError, TenancyDbErrorCode } from './tenancy-db.errors.js';
+
+export interface SupabaseTenancyDbOptions {
+  /** The project URL (`https://<ref>.supabase.co`), without `/rest/v1`. */
+  url: string;
+  serviceRoleKey: string;
+  /** An exposed schema; default `public`. */
+  schema?: string;
+  /** Aborts a request after this long (TenancyDbError Timeout); default 15 s. */
+  requestTimeoutMs?: number;
+  /** The table `ping` reads (no rows); default `organizations`, since PostgREST has no bare round trip. */
+  pingTable?: string;
+}
+
+/**
+ * The part of postgrest-js's builders this driver chains. Without generated database types their
+ * generics describe nothing useful, and instantiating them for dynamic names exhausts tsc.
+ */
+interface Query extends PromiseLike<PostgrestResult> {
+  eq(column: string, value: string): Query;
+  in(column: string, values: readonly string[]): Query;
+  is(column: string, value: null): Query;
+  order(column: string, options: { ascending: boolean }): Query;
+  limit(count: number): Query;
+  range(from: number, to: number): Query;
+  select(columns?: string): Query;
+  retry(enabled: boolean): Query;
+  abortSignal(signal: AbortSignal): Query;
+}
+
+interface Table {
+  select(columns: string): Query;
+  insert(rows: DbRow[], options: { defaultToNull: boolean }): Query;
+  upsert(rows: DbRow[], options: { onConflict: string; defaultToNull: boolean }): Query;
+  update(patch: DbRow): Query;
+  delete(): Query;
+}
+
+type WebSocketTransport = NonNullable<NonNullable<SupabaseClientOptions<'public'>['realtime']>['transport']>;
+
+interface PostgrestFailure {
+  message: string;
+  code?: string;
+}
+
+interface PostgrestResult {
+  data: unknown;
+  error: PostgrestFailure | null;
+  status: number;
+}
+
+/** PostgREST parses filter values from the URL: Dates as ISO text, json values as JSON text. */
+function urlValue(value: DbValue): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
+function applyFilter(query: Query, filter: Filter): Query {
+  let q = query;
+  for (const [column, value] of Object.entries(filter)) {
+    assertIdentifier(column);
+    if (value === undefined) {
+      throw new TenancyDbError(TenancyDbErrorCode.QueryFailed, `Filter value for "${column}" is undefined.`);
+    }
+    if (value === null) q = q.is(column, null);
+    else if (isInFilter(value)) q = q.in(column, value.in.map(urlValue));
+    else q = q.eq(column, urlValue(value));
+  }
+  return q;
+}
+
+function requireFilter(filter: Filter, operation: string): void {
+  if (Object.keys(filter).length === 0) {
+    throw new TenancyDbError(TenancyDbErrorCode.QueryFailed, `Refusing ${operation} without a filter.`);
+  }
+}
+
+/** Drops undefined members so supabase-js does not list them in `columns` (they take defaults). */
+function definedRow(row: DbRow): DbRow {
+  const columns = rowColumns([row]);
+  return Object.fromEntries(columns.map((c) => [c, row[c]]));
+}
+
+function mapFailure(error: PostgrestFailure, status: number): TenancyDbError {
+  // status 0: the request never got an HTTP answer (aborted by the timeout, or no server).
+  if (status === 0) {
+    const aborted = /abort/i.test(error.message);
+    return tenancyDbError(aborted ? TenancyDbErrorCode.Timeout : TenancyDbErrorCode.Unavailable, error);
+  }
+  const sqlState = error.code;
+  if (sqlState !== undefined && /^[0-9A-Z]{5}$/.test(sqlState)) {
+    const constraint = constraintFromMessage(error.message);
+    return tenancyDbError(codeForSqlState(sqlState), error, { sqlState, constraint });
+  }
+  // A rejected service key or a gateway without its upstream: nothing a different query would fix.
+  if (
+    status === 401 ||
+    status === 403 ||
+    status === 502 ||
+    status === 503 ||
+    status === 504 ||
+    status === 520
+  ) {
+    return tenancyDbError(TenancyDbErrorCode.Unavailable, error);
+  }
+  return tenancyDbError(TenancyDbErrorCode.QueryFailed, error);
+}
+
+function unwrap<T>(result: PostgrestResult): T[] {
+  if (result.error) throw mapFailure(result.error, result.status);
+  return (result.data ?? []) as T[];
+}
+
+/**
+ * Supabase over its REST API (PostgREST) with the service-role key. Types come back as PostgREST
+ * renders them, which is the shape the SQL drivers imitate (value-normalisation.ts); the
+ * database's TimeZone must be UTC (Supabase's default) for timestamps to match exactly.
+ * Migrations are applied by Supabase's own tooling (configs/supabase/README.md), so `migrate`
+ * does nothing here.
+ */
+export class SupabaseTenancyDb implements TenancyDb {
+  readonly driver = 'supabase' as const;
+
+  private constructor(
+    private readonly client: SupabaseClient,
+    private readonly pingTable: string,
+  ) {}
+
+  static async open(options: SupabaseTenancyDbOptions): Promise<SupabaseTenancyDb> {
+    const schema = assertIdentifier(options.schema ?? 'public');
+    const client = createClient(options.url, options.serviceRoleKey, {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+      // Node 20 has no global WebSocket and supabase-js 2.109 refuses to construct without one.
+      // ws's class types its event handlers more narrowly than supabase's structural WebSocket type.
+      realtime: { transport: ws as unknown as WebSocketTransport },
+      db: { schema, timeout: options.requestTimeoutMs ?? 15_000 },
+    }) as SupabaseClient;
+    return new SupabaseTenancyDb(client, assertIdentifier(options.pingTable ?? 'organizations'));
+  }
+
+  /** Supabase applies configs/supabase/migrations with `supabase db push`; nothing to do or check. */
+  async migrate(): Promise<string[]> {
+    return [];
+  }
+
+  async select<T extends DbRow = DbRow>(
+    table: string,
+    filter: Filter = {},
+    options: SelectOptions = {},
+  ): Promise<T[]> {
+    const columns = options.columns?.length ? options.columns.map(assertIdentifier).join(',') : '*';
+    let q = applyFilter(this.table(table).select(columns), filter);
+    for (const o of options.orderBy ?? [])
+      q = q.order(assertIdentifier(o.column), { ascending: o.ascending !== false });
+    const { limit, offset } = options;
+    for (const [what, n] of [
+      ['limit', limit],
+      ['offset', offset],
+    ] as const) {
+      if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) {
+        throw new TenancyDbError(TenancyDbErrorCode.QueryFailed, `${what} must be a non-negative integer.`);
+      }
+    }
+    // supabase-js has no offset-only call; a range up to the largest int4 stands for "no limit".
+    if (offset !== undefined) q = q.range(offset, offset + (limit ?? 2_147_483_647) - 1);
+    else if (limit !== undefined) q = q.limit(limit);
+    return unwrap<T>(await q);
+  }
+
+  async insert<T extends DbRow = DbRow>(table: string, rows: DbRow[]): Promise<T[]> {
+    if (rows.length === 0) return [];
+    const q = this.table(table).insert(rows.map(definedRow), { defaultToNull: false }).select();
+    return unwrap<T>(await q);
+  }
+
+  async upsert<T extends DbRow = DbRow>(table: string, rows: DbRow[], onConflict: string[]): Promise<T[]> {
+    if (rows.length === 0) return [];
+    if (onConflict.length === 0) {
+      throw new TenancyDbError(TenancyDbErrorCode.QueryFailed, 'Upsert needs at least one conflict column.');
+    }
+    const q = this.table(table)
+      .upsert(rows.map(definedRow), {
+        onConflict: onConflict.map(assertIdentifier).join(','),
+        defaultToNull: false,
+      })
+      .select();
+    return unwrap<T>(await q);
+  }
+
+  async update<T extends DbRow = DbRow>(table: string, filter: Filter, patch: DbRow): Promise<T[]> {
+    requireFilter(filter, 'an update');
+    const body = definedRow(patch);
+    if (Object.keys(body).length === 0) {
+      throw new TenancyDbError(TenancyDbErrorCode.QueryFailed, 'An update needs at least one column.');
+    }
+    const q = applyFilter(this.table(table).update(body), filter).select();
+    return unwrap<T>(await q);
+  }
+
+  async delete<T extends DbRow = DbRow>(table: string, filter: Filter): Promise<T[]> {
+    requireFilter(filter, 'a delete');
+    const q = applyFilter(this.table(table).delete(), filter).select();
+    return unwrap<T>(await q);
+  }
+
+  /**
+   * PostgREST answers a set or table function with an array, a composite with an object, a scalar
+   * with the bare value and `void` with nothing; `SELECT * FROM fn(...)` gives rows in every case,
+   * a scalar in a column named after the function. The result is reshaped to match.
+   */
+  async rpc<T extends DbRow = DbRow>(fn: string, args: Record<string, DbValue>): Promise<T[]> {
+    const body = definedRow(args as DbRow);
+    const result = (await this.client.rpc(assertIdentifier(fn), body)) as PostgrestResult;
+    if (result.error) throw mapFailure(result.error, result.status);
+    const data = result.data;
+    if (data === null || data === undefined) return [];
+    const asRow = (v: unknown): DbRow =>
+      typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as DbRow) : { [fn]: v };
+    return (Array.isArray(data) ? data.map(asRow) : [asRow(data)]) as T[];
+  }
+
+  async ping(timeoutMs = 5_000): Promise<void> {
+    const q = this.table(this.pingTable)
+      .select('*')
+      .limit(0)
+      .retry(false)
+      .abortSignal(AbortSignal.timeout(timeoutMs));
+    unwrap(await q);
+  }
+
+  private table(name: string): Table {
+    return this.client.from(assertIdentifier(name)) as unknown as Table;
+  }
+
+  async close(): Promise<void> {
+    await this.client.removeAllChannels();
+  }
+}

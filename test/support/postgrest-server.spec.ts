@@ -1,0 +1,107 @@
+import { applyMigrations, PgTenancyDb } from '#tenancy-db';
+import { startPostgrestServer, type PostgrestServer } from './postgrest-server.js';
+
+const url = process.env.TEST_DATABASE_URL;
+
+describe.skipIf(!url)('local PostgREST server', () => {
+  const connectionString = url as string;
+  const schema = `pgrst_${Math.random().toString(16).slice(2, 10)}`;
+  let sql: PgTenancyDb;
+  let server: PostgrestServer;
+
+  const call = (path: string, init: RequestInit & { key?: string } = {}) => {
+    const key = init.key ?? server.serviceKey;
+    return fetch(`${server.url}/rest/v1/${path}`, {
+      ...init,
+      headers: {
+        apikey: key,
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        ...(init.headers as Record<string, string>),
+      },
+    });
+  };
+
+  beforeAll(async () => {
+    sql = await PgTenancyDb.open({ connectionString, schema });
+    await applyMigrations(sql);
+    server = await startPostgrestServer({ connectionString, schema });
+    await sql.insert('organizations', [
+      { org_slug: 'srv_a', company_name: 'A' },
+      { org_slug: 'srv_b', company_name: 'B' },
+      { org_slug: 'srv_c', company_name: 'C' },
+    ]);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await sql?.transaction((s) => s.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+    await sql?.close();
+  });
+
+  it('answers 401 in PostgREST error format when the key is missing or wrong, and records the request', async () => {
+    const before = server.requests.length;
+    const res = await call('organizations', { key: 'wrong' });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({
+      code: 'PGRST301',
+      message: 'Invalid API key or JWT',
+      details: null,
+      hint: null,
+    });
+    expect(server.requests.slice(before)).toMatchObject([{ method: 'GET', path: '/rest/v1/organizations' }]);
+  });
+
+  it('answers 406 for a schema it does not expose', async () => {
+    const res = await call('organizations', { headers: { 'accept-profile': 'public' } });
+    expect(res.status).toBe(406);
+    expect(await res.json()).toMatchObject({ code: 'PGRST106' });
+  });
+
+  it('pages with a Range header and says so in Content-Range', async () => {
+    const res = await call('organizations?select=org_slug&order=org_slug.asc', { headers: { range: '1-2' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-range')).toBe('1-2/*');
+    expect(await res.json()).toEqual([{ org_slug: 'srv_b' }, { org_slug: 'srv_c' }]);
+  });
+
+  it('answers 409 with the SQLSTATE, message and details for a duplicate key', async () => {
+    const res = await call('organizations', {
+      method: 'POST',
+      body: JSON.stringify({ org_slug: 'srv_a', company_name: 'again' }),
+    });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toEqual({
+      code: '23505',
+      message: 'duplicate key value violates unique constraint "organizations_org_slug_key"',
+      details: 'Key (org_slug)=(srv_a) already exists.',
+      hint: null,
+    });
+  });
+
+  it('answers 400 for a check violation and 201 without a body for return=minimal', async () => {
+    const bad = await call('organizations', {
+      method: 'POST',
+      body: JSON.stringify({ org_slug: 'srv_x', company_name: 'x', plan: 'GOLD' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: '23514' });
+    const ok = await call('organizations', {
+      method: 'POST',
+      body: JSON.stringify({ org_slug: 'srv_d', company_name: 'D' }),
+    });
+    expect(ok.status).toBe(201);
+    expect(await ok.text()).toBe('');
+  });
+
+  it('answers 404 PGRST202 for an unknown function', async () => {
+    const res = await call('rpc/no_such_function', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'PGRST202' });
+  });
+
+  it('answers 400 PGRST100 for a filter operator it does not know', async () => {
+    const res = await call('organizations?org_slug=like.srv*');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'PGRST100' });
+  });
+});

@@ -1,0 +1,438 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+
+/**
+ * A local stand-in for Supabase's REST API: the PostgREST subset supabase-js 2.109 sends for table
+ * reads and writes and RPC, executed on a real PostgreSQL through `pg`, answering with PostgREST's
+ * JSON (rendered by Postgres itself, as PostgREST does) and its error format and statuses.
+ */
+export interface PostgrestServerOptions {
+  connectionString: string;
+  /** The one exposed schema; requests naming another profile get 406 like PostgREST. */
+  schema: string;
+  /** What clients must send as `apikey` and `Authorization: Bearer`; random when omitted. */
+  serviceKey?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Query parameters in order, repeated names kept. */
+  query: [string, string][];
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface PostgrestServer {
+  /** The base URL to give createClient (it appends /rest/v1). */
+  url: string;
+  serviceKey: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+interface ErrorBody {
+  code: string;
+  message: string;
+  details: string | null;
+  hint: string | null;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+  ) {
+    super(body.message);
+  }
+}
+
+const fail = (status: number, code: string, message: string, details: string | null = null): HttpError =>
+  new HttpError(status, { code, message, details, hint: null });
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const qi = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict']);
+const COMPARISONS: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+const IS_VALUES: Record<string, string> = { null: 'NULL', true: 'TRUE', false: 'FALSE', unknown: 'UNKNOWN' };
+
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** `"a,b",c` inside `in.( )`: double quotes protect reserved characters, backslash escapes. */
+function parseList(inner: string): string[] {
+  const items: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (quoted && c === '\\' && i + 1 < inner.length) current += inner[++i];
+    else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      items.push(current);
+      current = '';
+    } else current += c;
+  }
+  if (inner.length > 0) items.push(current);
+  return items;
+}
+
+function condition(column: string, expr: string, params: Params): string {
+  const dot = expr.indexOf('.');
+  const [op, value] = dot < 0 ? [expr, ''] : [expr.slice(0, dot), expr.slice(dot + 1)];
+  if (op in COMPARISONS) return `${qi(column)} ${COMPARISONS[op]} ${params.add(value)}`;
+  if (op === 'is' && value in IS_VALUES) return `${qi(column)} IS ${IS_VALUES[value]}`;
+  if (op === 'in' && value.startsWith('(') && value.endsWith(')')) {
+    return `${qi(column)} = ANY(${params.add(parseList(value.slice(1, -1)))})`;
+  }
+  throw fail(400, 'PGRST100', `"failed to parse filter (${expr})" (line 1, column 1)`);
+}
+
+function whereClause(query: URLSearchParams, params: Params): string {
+  const conditions = [...query].filter(([k]) => !RESERVED.has(k)).map(([k, v]) => condition(k, v, params));
+  return conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+}
+
+function columnList(value: string | null, what: string): string[] {
+  if (value === null || value === '' || value === '*') return [];
+  return value.split(',').map((raw) => {
+    const name = raw.trim().replace(/^"(.*)"$/, '$1');
+    if (!name || /[.:()!]/.test(name)) throw fail(400, 'PGRST100', `unsupported ${what} "${raw}"`);
+    return name;
+  });
+}
+
+function selectList(query: URLSearchParams): string {
+  const columns = columnList(query.get('select'), 'select');
+  return columns.length ? columns.map(qi).join(', ') : '*';
+}
+
+function orderClause(value: string | null): string {
+  if (!value) return '';
+  const terms = value.split(',').map((term) => {
+    const [column, ...mods] = term.split('.');
+    const sql = [qi(column)];
+    for (const mod of mods) {
+      const word = { asc: 'ASC', desc: 'DESC', nullsfirst: 'NULLS FIRST', nullslast: 'NULLS LAST' }[mod];
+      if (!word) throw fail(400, 'PGRST100', `"failed to parse order (${term})" (line 1, column 1)`);
+      sql.push(word);
+    }
+    return sql.join(' ');
+  });
+  return ` ORDER BY ${terms.join(', ')}`;
+}
+
+/** `limit`/`offset` parameters, else a `Range: from-to` header (what older clients send). */
+function pageClause(query: URLSearchParams, range: string | undefined, params: Params): [string, number] {
+  let limit = query.get('limit');
+  let offset = query.get('offset');
+  const m = range === undefined ? null : /^(\d+)-(\d*)$/.exec(range);
+  if (m && limit === null && offset === null) {
+    offset = m[1];
+    if (m[2]) limit = String(Number(m[2]) - Number(m[1]) + 1);
+  }
+  const from = offset === null ? 0 : Number(offset);
+  let sql = limit === null ? '' : ` LIMIT ${params.add(Number(limit))}`;
+  if (offset !== null) sql += ` OFFSET ${params.add(from)}`;
+  return [sql, from];
+}
+
+/** One request as the SQL builders below need it. */
+interface Req {
+  pool: pg.Pool;
+  schema: string;
+  method: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+  params: Params;
+  prefs: Set<string>;
+}
+
+type Answer = [status: number, body: string, headers: Record<string, string>];
+
+const asJson = (source: string): string =>
+  `SELECT coalesce(json_agg(_pgrst_r), '[]')::text AS body, count(*)::int AS n FROM ${source} _pgrst_r`;
+
+async function primaryKey(pool: pg.Pool, target: string): Promise<string[]> {
+  const { rows } = await pool.query<{ name: string }>(
+    `SELECT a.attname AS name FROM pg_index i
+     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+     WHERE i.indrelid = $1::regclass AND i.indisprimary`,
+    [target],
+  );
+  return rows.map((r) => r.name);
+}
+
+async function insertSql(r: Req, target: string): Promise<string> {
+  const { query, prefs, params } = r;
+  const rows = (Array.isArray(r.body) ? r.body : [r.body]) as Record<string, unknown>[];
+  if (rows.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
+    throw fail(400, 'PGRST102', 'All object keys must match');
+  }
+  let columns = columnList(query.get('columns'), 'columns');
+  if (columns.length === 0) columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const missing = prefs.has('missing=default') ? 'DEFAULT' : 'NULL';
+  // Postgres converts each JSON value to its column's type, as PostgREST's json_populate_recordset does.
+  const tuples = rows.map((row) => {
+    const param = params.add(JSON.stringify(row));
+    const cells = columns.map((c) =>
+      c in row ? `(json_populate_record(null::${target}, ${param}::json)).${qi(c)}` : missing,
+    );
+    return `(${cells.join(', ')})`;
+  });
+  let sql = columns.length
+    ? `INSERT INTO ${target} (${columns.map(qi).join(', ')}) VALUES ${tuples.join(', ')}`
+    : `INSERT INTO ${target} DEFAULT VALUES`;
+  const merge = prefs.has('resolution=merge-duplicates');
+  if (merge || prefs.has('resolution=ignore-duplicates')) {
+    const onConflict = query.get('on_conflict');
+    const keys = onConflict ? columnList(onConflict, 'on_conflict') : await primaryKey(r.pool, target);
+    const action = merge
+      ? `UPDATE SET ${columns.map((c) => `${qi(c)} = EXCLUDED.${qi(c)}`).join(', ')}`
+      : 'NOTHING';
+    sql += ` ON CONFLICT (${keys.map(qi).join(', ')}) DO ${action}`;
+  }
+  return sql;
+}
+
+async function tableRequest(r: Req, table: string): Promise<Answer> {
+  const { pool, query, params, body } = r;
+  const target = `${qi(r.schema)}.${qi(table)}`;
+  if (r.method === 'GET') {
+    const where = whereClause(query, params);
+    const [page, from] = pageClause(query, r.headers.range, params);
+    const source = `(SELECT ${selectList(query)} FROM ${target}${where}${orderClause(query.get('order'))}${page})`;
+    const { rows } = await pool.query<{ body: string; n: number }>(asJson(source), params.values);
+    const n = rows[0].n;
+    return [200, rows[0].body, { 'content-range': n ? `${from}-${from + n - 1}/*` : '*/*' }];
+  }
+  let statement: string;
+  if (r.method === 'POST') {
+    statement = await insertSql(r, target);
+  } else if (r.method === 'PATCH') {
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw fail(400, 'PGRST102', 'Expected an object');
+    const param = params.add(JSON.stringify(body));
+    const set = Object.keys(body).map(
+      (c) => `${qi(c)} = (json_populate_record(null::${target}, ${param}::json)).${qi(c)}`,
+    );
+    if (set.length === 0) return [200, '[]', {}];
+    statement = `UPDATE ${target} SET ${set.join(', ')}${whereClause(query, params)}`;
+  } else if (r.method === 'DELETE') {
+    statement = `DELETE FROM ${target}${whereClause(query, params)}`;
+  } else {
+    throw fail(405, 'PGRST117', `Unsupported HTTP method: ${r.method}`);
+  }
+  const sql = `WITH pgrst_source AS (${statement} RETURNING ${selectList(query)}) ${asJson('pgrst_source')}`;
+  const { rows } = await pool.query<{ body: string }>(sql, params.values);
+  const created = r.method === 'POST' ? 201 : 200;
+  return r.prefs.has('return=representation')
+    ? [created, rows[0].body, {}]
+    : [created === 201 ? 201 : 204, '', {}];
+}
+
+interface FunctionRow {
+  retset: boolean;
+  typtype: string;
+  rettype: string;
+  names: string[];
+  modes: string[];
+  types: string[];
+  ndefaults: number;
+}
+
+type FunctionInfo = FunctionRow & { inputs: { name: string; type: string }[] };
+
+async function findFunction(
+  pool: pg.Pool,
+  schema: string,
+  fn: string,
+  args: Record<string, unknown>,
+): Promise<FunctionInfo> {
+  const { rows } = await pool.query<FunctionRow>(
+    `SELECT p.proretset AS retset, t.typtype::text AS typtype, p.prorettype::regtype::text AS rettype,
+       coalesce(p.proargnames, '{}') AS names, coalesce(p.proargmodes::text[], '{}') AS modes,
+       array(SELECT format_type(x, NULL) FROM unnest(p.proargtypes) WITH ORDINALITY u(x, i) ORDER BY i) AS types,
+       p.pronargdefaults::int AS ndefaults
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_type t ON t.oid = p.prorettype
+     WHERE n.nspname = $1 AND p.proname = $2`,
+    [schema, fn],
+  );
+  const given = Object.keys(args);
+  const candidates = rows
+    .map((r) => {
+      const names = r.modes.length ? r.names.filter((_, i) => ['i', 'b', 'v'].includes(r.modes[i])) : r.names;
+      return { ...r, inputs: r.types.map((type, i) => ({ name: names[i] ?? '', type })) };
+    })
+    .filter((r) => {
+      const required = r.inputs.slice(0, r.inputs.length - r.ndefaults).map((a) => a.name);
+      return (
+        given.every((g) => r.inputs.some((a) => a.name === g)) && required.every((q) => given.includes(q))
+      );
+    });
+  if (candidates.length === 0) {
+    throw fail(
+      404,
+      'PGRST202',
+      `Could not find the function ${schema}.${fn}(${given.join(', ')}) in the schema cache`,
+    );
+  }
+  if (candidates.length > 1)
+    throw fail(300, 'PGRST203', `Could not choose the best candidate function ${schema}.${fn}`);
+  return candidates[0];
+}
+
+async function rpcRequest(r: Req, fn: string): Promise<Answer> {
+  const { pool, schema, params } = r;
+  const args = (r.body ?? {}) as Record<string, unknown>;
+  const info = await findFunction(pool, schema, fn, args);
+  const named = info.inputs
+    .filter((a) => a.name in args)
+    .map((a) => {
+      const v = args[a.name];
+      const value =
+        v === null || (Array.isArray(v) && a.type.endsWith('[]'))
+          ? v
+          : typeof v === 'object'
+            ? JSON.stringify(v)
+            : v;
+      return `${qi(a.name)} => ${params.add(value)}::${a.type}`;
+    });
+  const call = `${qi(schema)}.${qi(fn)}(${named.join(', ')})`;
+  if (info.rettype === 'void') {
+    await pool.query(`SELECT ${call}`, params.values);
+    return [204, '', {}];
+  }
+  const composite = info.typtype === 'c' || info.rettype === 'record';
+  const sql = info.retset
+    ? asJson(call)
+    : composite
+      ? `SELECT to_json(_pgrst_r)::text AS body FROM ${call} _pgrst_r`
+      : `SELECT to_json(${call})::text AS body`;
+  const { rows } = await pool.query<{ body: string | null }>(sql, params.values);
+  return [200, rows[0]?.body ?? 'null', {}];
+}
+
+function statusFor(sqlState: string): number {
+  if (sqlState === '23505' || sqlState === '23503') return 409;
+  if (sqlState === '42P01' || sqlState === '42883') return 404;
+  if (sqlState === '57014') return 500;
+  if (sqlState.startsWith('08')) return 503;
+  return 400;
+}
+
+function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const e = err as { code?: unknown; message?: unknown; detail?: unknown; hint?: unknown };
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
+    return new HttpError(statusFor(e.code), {
+      code: e.code,
+      message: String(e.message),
+      details: typeof e.detail === 'string' ? e.detail : null,
+      hint: typeof e.hint === 'string' ? e.hint : null,
+    });
+  }
+  return fail(500, 'PGRST000', err instanceof Error ? err.message : String(err));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startPostgrestServer(options: PostgrestServerOptions): Promise<PostgrestServer> {
+  const { schema } = options;
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`Unsupported schema name ${JSON.stringify(schema)}`);
+  const serviceKey = options.serviceKey ?? `test-service-key-${randomBytes(12).toString('hex')}`;
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: 5,
+    // Supabase databases run in UTC; JSON timestamps depend on the session time zone.
+    options: `-c search_path=${schema} -c TimeZone=UTC`,
+  });
+  pool.on('error', () => undefined);
+  const requests: RecordedRequest[] = [];
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const raw = await readBody(req);
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    const recorded: RecordedRequest = {
+      method: req.method ?? '',
+      path: url.pathname,
+      query: [...url.searchParams],
+      headers,
+      body: undefined,
+    };
+    requests.push(recorded);
+    let status: number;
+    let payload: string;
+    let extra: Record<string, string> = {};
+    try {
+      if (req.headers.apikey !== serviceKey || req.headers.authorization !== `Bearer ${serviceKey}`) {
+        throw fail(401, 'PGRST301', 'Invalid API key or JWT');
+      }
+      const profile =
+        req.headers[req.method === 'GET' || req.method === 'HEAD' ? 'accept-profile' : 'content-profile'];
+      if (profile !== undefined && profile !== schema) {
+        throw fail(406, 'PGRST106', `The schema must be one of the following: ${schema}`);
+      }
+      try {
+        recorded.body = raw === '' ? undefined : JSON.parse(raw);
+      } catch {
+        throw fail(400, 'PGRST102', 'Empty or invalid json');
+      }
+      const route = /^\/rest\/v1\/(?:(rpc)\/)?([^/]+)$/.exec(url.pathname);
+      if (!route) throw fail(404, 'PGRST125', `Invalid path specified in request URL`);
+      const name = decodeURIComponent(route[2]);
+      if (route[1] && req.method !== 'POST') throw fail(405, 'PGRST101', 'Only POST is supported here');
+      const prefs = new Set(String(req.headers.prefer ?? '').split(/\s*,\s*/));
+      const r: Req = {
+        pool,
+        schema,
+        method: recorded.method,
+        query: url.searchParams,
+        headers: req.headers,
+        body: recorded.body,
+        params: new Params(),
+        prefs,
+      };
+      [status, payload, extra] = route[1] ? await rpcRequest(r, name) : await tableRequest(r, name);
+    } catch (err) {
+      const httpError = toHttpError(err);
+      status = httpError.status;
+      payload = JSON.stringify(httpError.body);
+    }
+    res.writeHead(status, payload ? { 'content-type': 'application/json; charset=utf-8', ...extra } : extra);
+    res.end(payload);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      res.writeHead(500).end(String(err));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    serviceKey,
+    requests,
+    async close() {
+      // supabase-js keeps sockets alive; without this, close() would wait for them to time out.
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool.end();
+    },
+  };
+}
