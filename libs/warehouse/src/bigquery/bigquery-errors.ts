@@ -1,0 +1,68 @@
+import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
+
+/** Thrown internally when a query outlives its time limit; always mapped to WAREHOUSE_TIMEOUT. */
+export class DeadlineExceeded extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
+}
+
+const DETAIL: Record<WarehouseErrorCode, string> = {
+  [WarehouseErrorCode.Timeout]: 'The warehouse query did not finish within its time limit.',
+  [WarehouseErrorCode.BytesLimitExceeded]:
+    'The warehouse query would scan more data than it is allowed to bill.',
+  [WarehouseErrorCode.NotFound]: 'A warehouse dataset or table was not found.',
+  [WarehouseErrorCode.Unavailable]: 'The warehouse is unavailable.',
+  [WarehouseErrorCode.QueryFailed]: 'The warehouse query failed.',
+  [WarehouseErrorCode.UnsupportedSql]: 'The warehouse query uses unsupported SQL.',
+};
+
+const UNAVAILABLE_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'quotaExceeded']);
+const NETWORK_CODES = /^(E[A-Z]+|UND_ERR_\w+)$/;
+
+interface ApiErrorShape {
+  code?: unknown;
+  message?: unknown;
+  errors?: { reason?: string; message?: string }[];
+}
+
+function classify(status: number | undefined, reasons: string[], networkCode: string | undefined) {
+  if (reasons.includes('bytesBilledLimitExceeded')) return WarehouseErrorCode.BytesLimitExceeded;
+  if (reasons.includes('timeout')) return WarehouseErrorCode.Timeout;
+  if (status === 404 || reasons.includes('notFound')) return WarehouseErrorCode.NotFound;
+  if (networkCode || status === 429 || (status !== undefined && status >= 500))
+    return WarehouseErrorCode.Unavailable;
+  if (reasons.some((r) => UNAVAILABLE_REASONS.has(r))) return WarehouseErrorCode.Unavailable;
+  return WarehouseErrorCode.QueryFailed;
+}
+
+/**
+ * Maps a client-library failure to a WarehouseError with a fixed user-facing detail. The cause
+ * is rebuilt from status, reasons and BigQuery's message only: the library's ApiError carries the
+ * HTTP response, whose request options include the Authorization header, so it is never kept.
+ * Parameter values BigQuery may echo in its message (`secrets`) are scrubbed from the cause too.
+ */
+export function toWarehouseError(err: unknown, operation: string, secrets: string[] = []): WarehouseError {
+  if (err instanceof WarehouseError) return err;
+  if (err instanceof DeadlineExceeded)
+    return new WarehouseError(WarehouseErrorCode.Timeout, DETAIL[WarehouseErrorCode.Timeout], {
+      cause: new Error(`BigQuery ${operation}: ${err.message}`),
+      extra: { timeout_ms: err.timeoutMs },
+    });
+  const e = (typeof err === 'object' && err !== null ? err : {}) as ApiErrorShape;
+  const status = typeof e.code === 'number' ? e.code : undefined;
+  const networkCode = typeof e.code === 'string' && NETWORK_CODES.test(e.code) ? e.code : undefined;
+  const reasons = (Array.isArray(e.errors) ? e.errors : []).flatMap((x) => (x.reason ? [x.reason] : []));
+  const code = classify(status, reasons, networkCode);
+  let message = networkCode ? 'network failure' : String(e.message ?? 'unknown failure');
+  for (const secret of secrets) message = message.split(secret).join('[param]');
+  const summary = [status && `HTTP ${status}`, networkCode, reasons.join(',')].filter(Boolean).join(' ');
+  return new WarehouseError(code, DETAIL[code], {
+    cause: new Error(`BigQuery ${operation}: ${summary}: ${message}`),
+  });
+}
+
+/** True when the failure is an HTTP `status` answer (used for 404 / 409 / 412 handling). */
+export function hasStatus(err: unknown, status: number): boolean {
+  return typeof err === 'object' && err !== null && (err as ApiErrorShape).code === status;
+}

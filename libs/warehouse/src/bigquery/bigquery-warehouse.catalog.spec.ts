@@ -1,0 +1,206 @@
+import { startFakeBigQuery, type FakeBigQuery } from '#test/bigquery-server';
+import type { TableSchema } from '../schema/table-schema.js';
+import { BigQueryWarehouse } from './bigquery-warehouse.js';
+
+const BASE = '/bigquery/v2/projects/finops-test';
+const COSTS: TableSchema = {
+  name: 'cost_data_standard_1_3',
+  description: 'FOCUS 1.3 rows',
+  fields: [
+    { name: 'ChargePeriodStart', type: 'TIMESTAMP', mode: 'REQUIRED' },
+    { name: 'ProviderName', type: 'STRING' },
+    { name: 'BilledCost', type: 'NUMERIC' },
+    { name: 'Tags', type: 'JSON' },
+    { name: 'Owner', type: 'RECORD', fields: [{ name: 'team', type: 'STRING' }] },
+  ],
+  timePartitioning: { type: 'DAY', field: 'ChargePeriodStart' },
+  clustering: ['ProviderName'],
+};
+
+describe('BigQueryWarehouse datasets and tables', () => {
+  let fake: FakeBigQuery;
+  let wh: BigQueryWarehouse;
+  const calls = (method: string, path: string) =>
+    fake.requests.filter((r) => r.method === method && r.path === `${BASE}${path}`);
+
+  beforeEach(async () => {
+    fake = await startFakeBigQuery({ pageSize: 2 });
+    wh = new BigQueryWarehouse({
+      projectId: 'finops-test',
+      location: 'EU',
+      apiEndpoint: fake.url,
+      maxRetries: 0,
+    });
+  });
+  afterEach(async () => {
+    await wh.close();
+    await fake.close();
+  });
+
+  it('creates a dataset in the configured location once, then reports it existed', async () => {
+    expect(await wh.ensureDataset('acme_prod', { description: 'acme' })).toBe(true);
+    expect(await wh.ensureDataset('acme_prod')).toBe(false);
+    expect(await wh.ensureDataset('acme_us', { location: 'US' })).toBe(true);
+
+    const [first, , third] = calls('POST', '/datasets').map((r) => r.body);
+    expect(first).toEqual({
+      location: 'EU',
+      description: 'acme',
+      datasetReference: { datasetId: 'acme_prod' },
+    });
+    expect(third).toMatchObject({ location: 'US' });
+  });
+
+  it('tells whether a dataset exists', async () => {
+    await wh.ensureDataset('acme_prod');
+    expect(await wh.datasetExists('acme_prod')).toBe(true);
+    expect(await wh.datasetExists('nobody_prod')).toBe(false);
+  });
+
+  it('drops a dataset with its contents, and reports false when it was not there', async () => {
+    fake.seedTable('acme_prod', 't1', [{ name: 'x', type: 'STRING' }]);
+    expect(await wh.dropDataset('acme_prod')).toBe(true);
+    expect(await wh.dropDataset('acme_prod')).toBe(false);
+    expect(calls('DELETE', '/datasets/acme_prod')[0].query).toMatchObject({ deleteContents: 'true' });
+    expect(await wh.datasetExists('acme_prod')).toBe(false);
+  });
+
+  it('lists every table across result pages', async () => {
+    for (const t of ['a', 'b', 'c']) fake.seedTable('acme_prod', t, []);
+    expect(await wh.listTables('acme_prod')).toEqual(['a', 'b', 'c']);
+    expect(calls('GET', '/datasets/acme_prod/tables').map((r) => r.query.pageToken)).toEqual([
+      undefined,
+      'page-2',
+    ]);
+  });
+
+  it('creates a table with its schema, DAY partitioning and clustering, once', async () => {
+    await wh.ensureDataset('acme_prod');
+    expect(await wh.ensureTable('acme_prod', COSTS)).toBe(true);
+    expect(await wh.ensureTable('acme_prod', COSTS)).toBe(false);
+
+    expect(calls('POST', '/datasets/acme_prod/tables')[0].body).toEqual({
+      tableReference: { datasetId: 'acme_prod', projectId: 'finops-test', tableId: 'cost_data_standard_1_3' },
+      description: 'FOCUS 1.3 rows',
+      schema: {
+        fields: [
+          { name: 'ChargePeriodStart', type: 'TIMESTAMP', mode: 'REQUIRED' },
+          { name: 'ProviderName', type: 'STRING', mode: 'NULLABLE' },
+          { name: 'BilledCost', type: 'NUMERIC', mode: 'NULLABLE' },
+          { name: 'Tags', type: 'JSON', mode: 'NULLABLE' },
+          {
+            name: 'Owner',
+            type: 'RECORD',
+            mode: 'NULLABLE',
+            fields: [{ name: 'team', type: 'STRING', mode: 'NULLABLE' }],
+          },
+        ],
+      },
+      timePartitioning: { type: 'DAY', field: 'ChargePeriodStart' },
+      clustering: { fields: ['ProviderName'] },
+    });
+  });
+
+  it('patches only the missing columns, as NULLABLE, guarded by the etag', async () => {
+    fake.seedTable('acme_prod', 'costs', [{ name: 'ProviderName', type: 'STRING', mode: 'REQUIRED' }]);
+    const etag = fake.table('acme_prod', 'costs')?.etag;
+
+    await wh.addColumns('acme_prod', 'costs', [
+      { name: 'providername', type: 'STRING' },
+      { name: 'Region', type: 'STRING', mode: 'REQUIRED' },
+      { name: 'Labels', type: 'STRING', mode: 'REPEATED' },
+    ]);
+
+    const [patch] = calls('PATCH', '/datasets/acme_prod/tables/costs');
+    expect(patch.headers['if-match']).toBe(etag);
+    expect((patch.body as { schema: unknown }).schema).toEqual({
+      fields: [
+        { name: 'ProviderName', type: 'STRING', mode: 'REQUIRED' },
+        { name: 'Region', type: 'STRING', mode: 'NULLABLE' },
+        { name: 'Labels', type: 'STRING', mode: 'REPEATED' },
+      ],
+    });
+    expect((await wh.describeTable('acme_prod', 'costs'))?.columns.map((c) => c.name)).toEqual([
+      'ProviderName',
+      'Region',
+      'Labels',
+    ]);
+  });
+
+  it('sends no patch when every column is already there', async () => {
+    fake.seedTable('acme_prod', 'costs', [{ name: 'ProviderName', type: 'STRING' }]);
+    await wh.addColumns('acme_prod', 'costs', [{ name: 'ProviderName', type: 'STRING' }]);
+    expect(fake.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('re-reads and patches again when a concurrent change moved the etag', async () => {
+    fake.seedTable('acme_prod', 'costs', [{ name: 'a', type: 'STRING' }]);
+    let raced = false;
+    fake.intercept((req) => {
+      if (req.method !== 'PATCH' || raced) return undefined;
+      raced = true;
+      return { code: 412, reason: 'conditionNotMet', message: 'Precondition check failed.' };
+    });
+    await wh.addColumns('acme_prod', 'costs', [{ name: 'b', type: 'INT64' }]);
+    expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'PATCH', 'GET', 'PATCH']);
+    expect(fake.table('acme_prod', 'costs')?.schema).toEqual({
+      fields: [
+        { name: 'a', type: 'STRING', mode: 'NULLABLE' },
+        { name: 'b', type: 'INTEGER', mode: 'NULLABLE' },
+      ],
+    });
+  });
+
+  it('drops a table, and reports false when it was not there', async () => {
+    fake.seedTable('acme_prod', 'old', []);
+    expect(await wh.dropTable('acme_prod', 'old')).toBe(true);
+    expect(await wh.dropTable('acme_prod', 'old')).toBe(false);
+    expect(fake.table('acme_prod', 'old')).toBeUndefined();
+  });
+
+  it('creates or replaces a view with DDL through jobs.query', async () => {
+    await wh.ensureDataset('acme_prod');
+    await wh.createOrReplaceView('acme_prod', 'v_costs', 'SELECT 1 AS one');
+
+    expect(calls('POST', '/queries')[0].body).toMatchObject({
+      query: 'CREATE OR REPLACE VIEW `acme_prod.v_costs` AS\nSELECT 1 AS one',
+      useLegacySql: false,
+    });
+    expect((await wh.describeTable('acme_prod', 'v_costs'))?.kind).toBe('VIEW');
+  });
+
+  it('describes a table with standard type names and modes, or null when missing', async () => {
+    fake.seedTable('acme_prod', 'costs', [
+      { name: 'n', type: 'INTEGER', mode: 'REQUIRED' },
+      { name: 'cost', type: 'FLOAT' },
+      { name: 'ok', type: 'BOOLEAN' },
+      { name: 'price', type: 'NUMERIC' },
+      { name: 'at', type: 'TIMESTAMP' },
+      { name: 'day', type: 'DATE' },
+      { name: 'tags', type: 'JSON' },
+      { name: 'raw', type: 'BYTES' },
+      { name: 'labels', type: 'STRING', mode: 'REPEATED' },
+      { name: 'owner', type: 'RECORD', fields: [{ name: 'team', type: 'STRING' }] },
+    ]);
+
+    expect(await wh.describeTable('acme_prod', 'costs')).toEqual({
+      dataset: 'acme_prod',
+      table: 'costs',
+      kind: 'TABLE',
+      columns: [
+        { name: 'n', type: 'INT64', mode: 'REQUIRED' },
+        { name: 'cost', type: 'FLOAT64', mode: 'NULLABLE' },
+        { name: 'ok', type: 'BOOL', mode: 'NULLABLE' },
+        { name: 'price', type: 'NUMERIC', mode: 'NULLABLE' },
+        { name: 'at', type: 'TIMESTAMP', mode: 'NULLABLE' },
+        { name: 'day', type: 'DATE', mode: 'NULLABLE' },
+        { name: 'tags', type: 'JSON', mode: 'NULLABLE' },
+        { name: 'raw', type: 'BYTES', mode: 'NULLABLE' },
+        { name: 'labels', type: 'STRING', mode: 'REPEATED' },
+        { name: 'owner', type: 'STRUCT', mode: 'NULLABLE' },
+      ],
+    });
+    expect(await wh.describeTable('acme_prod', 'missing')).toBeNull();
+    expect(await wh.describeTable('nobody_prod', 'costs')).toBeNull();
+  });
+});

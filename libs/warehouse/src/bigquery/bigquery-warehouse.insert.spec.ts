@@ -1,0 +1,151 @@
+import { startFakeBigQuery, type FakeBigQuery, type FakeQueryRequest } from '#test/bigquery-server';
+import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
+import { BigQueryWarehouse } from './bigquery-warehouse.js';
+
+const COSTS = { dataset: 'acme_prod', table: 'costs' };
+/** The fake "inserts" as many rows as the statement has VALUES tuples (one per line). */
+const countTuples = (req: FakeQueryRequest) => ({ dmlAffectedRows: req.sql.split('\n').length - 1 });
+
+describe('BigQueryWarehouse insertRows', () => {
+  let fake: FakeBigQuery;
+  let wh: BigQueryWarehouse;
+  let seen: FakeQueryRequest[];
+  const inserts = () => fake.requests.filter((r) => r.path.endsWith('/queries'));
+  const tableGets = () => fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/tables/costs'));
+
+  beforeEach(async () => {
+    fake = await startFakeBigQuery();
+    fake.seedTable('acme_prod', 'costs', [
+      { name: 'provider', type: 'STRING', mode: 'REQUIRED' },
+      { name: 'cost', type: 'FLOAT64' },
+      { name: 'units', type: 'INT64' },
+      { name: 'day', type: 'DATE' },
+      { name: 'at', type: 'TIMESTAMP' },
+      { name: 'tags', type: 'JSON' },
+      { name: 'labels', type: 'STRING', mode: 'REPEATED' },
+    ]);
+    seen = [];
+    fake.onQuery((req) => (seen.push(req), countTuples(req)));
+    wh = new BigQueryWarehouse({ projectId: 'finops-test', apiEndpoint: fake.url, maxRetries: 0 });
+  });
+  afterEach(async () => {
+    await wh.close();
+    await fake.close();
+  });
+
+  it('sends one DML INSERT with every cell a parameter typed from the table schema', async () => {
+    const inserted = await wh.insertRows(COSTS, [
+      {
+        provider: 'aws',
+        cost: 5,
+        units: 3,
+        day: '2026-01-31',
+        at: new Date('2026-01-31T10:00:00Z'),
+        tags: { team: 'core' },
+        labels: ['a'],
+      },
+      { provider: 'gcp', cost: 1.25, day: null },
+    ]);
+
+    expect(inserted).toBe(2);
+    const [req] = inserts();
+    const body = req.body as { query: string };
+    expect(body.query).toBe(
+      'INSERT INTO `acme_prod.costs` (`provider`, `cost`, `units`, `day`, `at`, `tags`, `labels`)\n' +
+        'VALUES (@r0_c0, @r0_c1, @r0_c2, @r0_c3, @r0_c4, @r0_c5, @r0_c6),\n' +
+        '  (@r1_c0, @r1_c1, NULL, NULL, NULL, NULL, @r1_c6)',
+    );
+    expect(req.body).toMatchObject({ parameterMode: 'NAMED', useLegacySql: false });
+    const decoded = Object.fromEntries(
+      Object.entries(seen[0].params).map(([name, p]) => [name, `${p.type} ${JSON.stringify(p.value)}`]),
+    );
+    expect(decoded).toEqual({
+      r0_c0: 'STRING "aws"',
+      r0_c1: 'FLOAT64 5', // a whole number, still sent as the column's FLOAT64
+      r0_c2: 'INT64 3',
+      r0_c3: 'DATE "2026-01-31"',
+      r0_c4: 'TIMESTAMP "2026-01-31T10:00:00.000Z"',
+      r0_c5: 'JSON "{\\"team\\":\\"core\\"}"',
+      r0_c6: 'ARRAY<STRING> ["a"]',
+      r1_c0: 'STRING "gcp"',
+      r1_c1: 'FLOAT64 1.25',
+      r1_c6: 'ARRAY<STRING> []',
+    });
+  });
+
+  it('never uses the streaming insertAll API', async () => {
+    await wh.insertRows(COSTS, [{ provider: 'aws' }]);
+    expect(
+      fake.requests.map((r) => `${r.method} ${r.path.replace('/bigquery/v2/projects/finops-test', '')}`),
+    ).toEqual(['GET /datasets/acme_prod/tables/costs', 'POST /queries']);
+  });
+
+  it('splits large inserts into statements of at most 500 rows and sums the counts', async () => {
+    const rows = Array.from({ length: 1_100 }, (_, i) => ({ provider: `p${i}` }));
+    expect(await wh.insertRows(COSTS, rows)).toBe(1_100);
+    const statements = inserts().map(
+      (r) => (r.body as { queryParameters: unknown[] }).queryParameters.length,
+    );
+    expect(statements).toEqual([500, 500, 100]);
+  });
+
+  it('keeps each statement within BigQuery’s 10,000 parameters on wide rows', async () => {
+    const fields = Array.from({ length: 40 }, (_, i) => ({ name: `c${i}`, type: 'STRING' }));
+    fake.seedTable('acme_prod', 'wide', fields);
+    const row = Object.fromEntries(fields.map((f) => [f.name, 'x']));
+    expect(await wh.insertRows({ dataset: 'acme_prod', table: 'wide' }, Array(600).fill(row))).toBe(600);
+    const statements = inserts().map(
+      (r) => (r.body as { queryParameters: unknown[] }).queryParameters.length,
+    );
+    expect(statements).toEqual([250 * 40, 250 * 40, 100 * 40]);
+  });
+
+  it('reads the table schema once, and again after DDL on that table', async () => {
+    await wh.insertRows(COSTS, [{ provider: 'aws' }]);
+    await wh.insertRows(COSTS, [{ provider: 'gcp' }]);
+    expect(tableGets()).toHaveLength(1);
+
+    await wh.addColumns('acme_prod', 'costs', [{ name: 'region', type: 'STRING' }]);
+    await wh.insertRows(COSTS, [{ provider: 'azure', region: 'eu' }]);
+    expect(tableGets()).toHaveLength(3); // addColumns' own read, then insertRows' fresh one
+
+    await wh.execute('ALTER TABLE `acme_prod.costs` ADD COLUMN zone STRING');
+    await wh.insertRows(COSTS, [{ provider: 'oci' }]);
+    expect(tableGets()).toHaveLength(4);
+  });
+
+  it('refuses a column the table does not have, sending nothing', async () => {
+    const err = await wh.insertRows(COSTS, [{ provider: 'aws', nope: 1 }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WarehouseError);
+    expect((err as WarehouseError).code).toBe(WarehouseErrorCode.QueryFailed);
+    expect(((err as WarehouseError).cause as Error).message).toBe(
+      'insertRows: column nope is not in acme_prod.costs',
+    );
+    expect(inserts()).toHaveLength(0);
+  });
+
+  it('keeps row values BigQuery echoes in its error out of the cause', async () => {
+    fake.onQuery(() => ({
+      error: { code: 400, reason: 'invalidQuery', message: "Invalid DATE value 'sk-secret-day' in row 1" },
+    }));
+    const err = await wh
+      .insertRows(COSTS, [{ provider: 'aws', day: 'sk-secret-day' }])
+      .catch((e: unknown) => e);
+    expect((err as WarehouseError).code).toBe(WarehouseErrorCode.QueryFailed);
+    expect(((err as WarehouseError).cause as Error).message).toBe(
+      "BigQuery jobs.query: HTTP 400 invalidQuery: Invalid DATE value '[param]' in row 1",
+    );
+  });
+
+  it('raises WAREHOUSE_NOT_FOUND for a missing table', async () => {
+    const err = await wh
+      .insertRows({ dataset: 'acme_prod', table: 'gone' }, [{ a: 1 }])
+      .catch((e: unknown) => e);
+    expect((err as WarehouseError).code).toBe(WarehouseErrorCode.NotFound);
+  });
+
+  it('sends nothing for no rows', async () => {
+    expect(await wh.insertRows(COSTS, [])).toBe(0);
+    expect(fake.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,244 @@
+import { BigQuery, type TableField, type TableMetadata } from '@google-cloud/bigquery';
+import type pl from 'nodejs-polars';
+import { tableRef } from '../sql.js';
+import type { FieldSchema, TableSchema } from '../schema/table-schema.js';
+import type {
+  ColumnDescription,
+  QueryOptions,
+  QueryParams,
+  Row,
+  TableDescription,
+  TableRef,
+  Warehouse,
+} from '../warehouse.port.js';
+import { createBigQueryClientOptions, type BigQueryWarehouseOptions } from './bigquery-client-options.js';
+import { hasStatus, toWarehouseError } from './bigquery-errors.js';
+import { buildInsertStatements } from './insert-statements.js';
+import { JobsQuery, type JobsQueryResult } from './jobs-query.js';
+import { secretsOf, toQueryParameters } from './query-params.js';
+import { toFrame } from './result-frame.js';
+import { parseRows, standardType, type WireField } from './wire-values.js';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const PING_TIMEOUT_MS = 5_000;
+const DDL = /^\s*(CREATE|ALTER|DROP|TRUNCATE)\b/i;
+
+function apiField(field: FieldSchema): TableField {
+  return {
+    name: field.name,
+    type: field.type,
+    mode: field.mode ?? 'NULLABLE',
+    ...(field.description ? { description: field.description } : {}),
+    ...(field.fields ? { fields: field.fields.map(apiField) } : {}),
+  };
+}
+
+/** The Warehouse port on Google BigQuery (@google-cloud/bigquery 8.3.1). */
+export class BigQueryWarehouse implements Warehouse {
+  readonly driver = 'bigquery' as const;
+  private readonly bq: BigQuery;
+  private readonly jobs: JobsQuery;
+  /** Table schemas for insertRows, keyed `dataset.table`; dropped on any DDL. */
+  private readonly schemas = new Map<string, Promise<WireField[]>>();
+
+  constructor(private readonly options: BigQueryWarehouseOptions) {
+    this.bq = new BigQuery(createBigQueryClientOptions(options));
+    this.jobs = new JobsQuery(this.bq);
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: QueryParams, options?: QueryOptions): Promise<T[]> {
+    const result = await this.run(sql, params, options);
+    // The caller's row type is a claim about its own SQL; the driver can only vouch for `Row`.
+    return parseRows(result.fields, result.rows) as T[];
+  }
+
+  async execute(sql: string, params?: QueryParams, options?: QueryOptions): Promise<number> {
+    if (DDL.test(sql)) this.schemas.clear();
+    return (await this.run(sql, params, options)).numDmlAffectedRows;
+  }
+
+  /**
+   * Columnar decode of the jobs.query pages into Polars (see result-frame.ts). Planned faster
+   * route: the Storage Read API's Arrow batches ingested with `pl.readIPCStream`.
+   */
+  async queryFrame(sql: string, params?: QueryParams, options?: QueryOptions): Promise<pl.DataFrame> {
+    const result = await this.run(sql, params, options);
+    return toFrame(result.fields, result.rows);
+  }
+
+  /**
+   * DML INSERTs typed from the table's schema (see insert-statements.ts). Statements run one after
+   * another and each commits on its own: if one fails, the rows of the earlier ones stay inserted.
+   */
+  async insertRows(ref: TableRef, rows: Row[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const fields = await this.tableFields(ref);
+    let inserted = 0;
+    const secrets = [...new Set(rows.flatMap((row) => secretsOf(row)))];
+    for (const statement of buildInsertStatements(ref, fields, rows)) {
+      inserted += (await this.runEncoded(statement.sql, statement.params, {}, secrets)).numDmlAffectedRows;
+    }
+    return inserted;
+  }
+
+  async datasetExists(dataset: string): Promise<boolean> {
+    return this.admin('datasets.get', async () => (await this.bq.dataset(dataset).exists())[0]);
+  }
+
+  async ensureDataset(
+    dataset: string,
+    options: { location?: string; description?: string } = {},
+  ): Promise<boolean> {
+    const location = options.location ?? this.options.location;
+    const metadata = {
+      ...(location ? { location } : {}),
+      ...(options.description ? { description: options.description } : {}),
+    };
+    const create = async () => {
+      await this.bq.createDataset(dataset, metadata);
+      return true;
+    };
+    return this.admin('datasets.insert', create, 409);
+  }
+
+  async dropDataset(dataset: string): Promise<boolean> {
+    this.forget(dataset);
+    const drop = async () => {
+      await this.bq.dataset(dataset).delete({ force: true }); // deleteContents=true
+      return true;
+    };
+    return this.admin('datasets.delete', drop, 404);
+  }
+
+  async listTables(dataset: string): Promise<string[]> {
+    const [tables] = await this.admin('tables.list', () => this.bq.dataset(dataset).getTables());
+    return tables.map((t) => t.id ?? '').filter(Boolean);
+  }
+
+  async ensureTable(dataset: string, schema: TableSchema): Promise<boolean> {
+    this.forget(dataset, schema.name);
+    const metadata: TableMetadata = {
+      schema: { fields: schema.fields.map(apiField) },
+      ...(schema.description ? { description: schema.description } : {}),
+      ...(schema.timePartitioning ? { timePartitioning: { ...schema.timePartitioning } } : {}),
+      ...(schema.clustering?.length ? { clustering: { fields: [...schema.clustering] } } : {}),
+    };
+    const create = async () => {
+      await this.bq.dataset(dataset).createTable(schema.name, metadata);
+      return true;
+    };
+    return this.admin('tables.insert', create, 409);
+  }
+
+  /**
+   * Read-modify-write of the schema, guarded by the etag (If-Match) so a concurrent change is not
+   * overwritten; one retry on a lost race (412).
+   */
+  async addColumns(dataset: string, table: string, fields: FieldSchema[]): Promise<void> {
+    this.forget(dataset, table);
+    const attempt = async (): Promise<void> => {
+      const ref = this.bq.dataset(dataset).table(table);
+      const [metadata] = await ref.getMetadata();
+      const existing = (metadata.schema?.fields ?? []) as TableField[];
+      const known = new Set(existing.map((f) => (f.name ?? '').toLowerCase()));
+      const added = fields
+        .filter((f) => !known.has(f.name.toLowerCase()))
+        .map((f) => apiField({ ...f, mode: f.mode === 'REPEATED' ? 'REPEATED' : 'NULLABLE' }));
+      if (added.length === 0) return;
+      await ref.setMetadata({ schema: { fields: [...existing, ...added] }, etag: metadata.etag });
+    };
+    await this.admin('tables.patch', () =>
+      attempt().catch((e) => (hasStatus(e, 412) ? attempt() : Promise.reject(e))),
+    );
+  }
+
+  async dropTable(dataset: string, table: string): Promise<boolean> {
+    this.forget(dataset, table);
+    const drop = async () => {
+      await this.bq.dataset(dataset).table(table).delete();
+      return true;
+    };
+    return this.admin('tables.delete', drop, 404);
+  }
+
+  async createOrReplaceView(dataset: string, view: string, sql: string): Promise<void> {
+    await this.execute(`CREATE OR REPLACE VIEW ${tableRef(dataset, view)} AS\n${sql}`);
+  }
+
+  async describeTable(dataset: string, table: string): Promise<TableDescription | null> {
+    const get = async () => (await this.bq.dataset(dataset).table(table).getMetadata())[0] as TableMetadata;
+    const metadata = await this.admin('tables.get', get, 404);
+    if (metadata === false) return null;
+    const columns: ColumnDescription[] = ((metadata.schema?.fields ?? []) as WireField[]).map((f) => ({
+      name: f.name,
+      type: standardType(f.type),
+      mode: f.mode === 'REQUIRED' || f.mode === 'REPEATED' ? f.mode : 'NULLABLE',
+    }));
+    const kind = metadata.type === 'VIEW' || metadata.type === 'MATERIALIZED_VIEW' ? 'VIEW' : 'TABLE';
+    return { dataset, table, kind, columns };
+  }
+
+  async ping(timeoutMs: number = PING_TIMEOUT_MS): Promise<void> {
+    await this.run('SELECT 1', {}, { timeoutMs });
+  }
+
+  async close(): Promise<void> {
+    // The client holds no connections of its own beyond keep-alive sockets that idle out.
+    this.schemas.clear();
+  }
+
+  private run(sql: string, params: QueryParams = {}, options: QueryOptions = {}): Promise<JobsQueryResult> {
+    return this.runEncoded(sql, toQueryParameters(params), options, secretsOf(params));
+  }
+
+  private async runEncoded(
+    sql: string,
+    params: ReturnType<typeof toQueryParameters>,
+    options: QueryOptions,
+    secrets: string[],
+  ): Promise<JobsQueryResult> {
+    try {
+      return await this.jobs.run({
+        sql,
+        params,
+        timeoutMs: options.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maximumBytesBilled: options.maximumBytesBilled ?? this.options.maximumBytesBilled,
+        labels: options.labels,
+        location: this.options.location,
+      });
+    } catch (e) {
+      throw toWarehouseError(e, 'jobs.query', secrets);
+    }
+  }
+
+  private tableFields(ref: TableRef): Promise<WireField[]> {
+    const key = `${ref.dataset}.${ref.table}`;
+    const cached = this.schemas.get(key);
+    if (cached) return cached;
+    const table = this.bq.dataset(ref.dataset).table(ref.table);
+    const fields = this.admin(
+      'tables.get',
+      async () => ((await table.getMetadata())[0].schema?.fields ?? []) as WireField[],
+    );
+    fields.catch(() => this.schemas.delete(key));
+    this.schemas.set(key, fields);
+    return fields;
+  }
+
+  private forget(dataset: string, table?: string): void {
+    for (const key of this.schemas.keys())
+      if (table ? key === `${dataset}.${table}` : key.startsWith(`${dataset}.`)) this.schemas.delete(key);
+  }
+
+  /** Runs a metadata call; `expected` is the HTTP status that means "already so" (answered `false`). */
+  private admin<T>(operation: string, call: () => Promise<T>): Promise<T>;
+  private admin<T>(operation: string, call: () => Promise<T>, expected: number): Promise<T | false>;
+  private async admin<T>(operation: string, call: () => Promise<T>, expected?: number): Promise<T | false> {
+    try {
+      return await call();
+    } catch (e) {
+      if (expected !== undefined && hasStatus(e, expected)) return false;
+      throw toWarehouseError(e, operation);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { BigQuery, QueryParameter, TableRow } from '@google-cloud/bigquery';
+import { DeadlineExceeded } from './bigquery-errors.js';
+import type { WireField } from './wire-values.js';
+
+export interface JobsQueryRequest {
+  sql: string;
+  params: QueryParameter[];
+  timeoutMs: number;
+  maximumBytesBilled?: number;
+  labels?: Record<string, string>;
+  location?: string;
+}
+
+export interface JobsQueryResult {
+  fields: WireField[];
+  rows: TableRow[];
+  numDmlAffectedRows: number;
+}
+
+interface JobReference {
+  jobId: string;
+  location?: string;
+}
+
+interface QueryResponse {
+  jobComplete?: boolean;
+  jobReference?: JobReference;
+  queryId?: string;
+  schema?: { fields?: WireField[] };
+  rows?: TableRow[];
+  pageToken?: string;
+  numDmlAffectedRows?: string;
+}
+
+type RequestOptions = Parameters<BigQuery['request']>[0];
+
+/**
+ * How long past the deadline an HTTP answer may still arrive: BigQuery answers a `timeoutMs` wait
+ * itself, so this only covers network latency and a server that never answers.
+ */
+const ANSWER_GRACE_MS = 2_000;
+
+/**
+ * Runs one statement through jobs.query and getQueryResults, on the client library's
+ * authenticated transport (`bigquery.request`: endpoint, token, retries). Neither
+ * `bigquery.query()` nor `createQueryJob()` can send `jobTimeoutMs` on jobs.query (the former
+ * silently falls back to jobs.insert when given it), expose `numDmlAffectedRows`, or let the
+ * caller cancel the job it abandons, so the REST calls are made here.
+ *
+ * One deadline covers the whole call: `timeoutMs` tells BigQuery how long to hold the answer,
+ * `jobTimeoutMs` makes BigQuery stop the job itself, and a job still running at the deadline is
+ * cancelled before WAREHOUSE_TIMEOUT is raised.
+ */
+export class JobsQuery {
+  constructor(private readonly bq: BigQuery) {}
+
+  async run(req: JobsQueryRequest): Promise<JobsQueryResult> {
+    const deadline = Date.now() + req.timeoutMs;
+    const body = {
+      query: req.sql,
+      useLegacySql: false,
+      ...(req.params.length > 0 ? { parameterMode: 'NAMED', queryParameters: req.params } : {}),
+      // Short queries then run without a job resource; BigQuery still creates one when it must.
+      jobCreationMode: 'JOB_CREATION_OPTIONAL',
+      timeoutMs: req.timeoutMs,
+      jobTimeoutMs: String(req.timeoutMs),
+      ...(req.maximumBytesBilled === undefined ? {} : { maximumBytesBilled: String(req.maximumBytesBilled) }),
+      ...(req.labels ? { labels: req.labels } : {}),
+      ...(req.location ? { location: req.location } : {}),
+      formatOptions: { useInt64Timestamp: true },
+      // Makes the client's automatic retry of a lost answer idempotent.
+      requestId: randomUUID(),
+    };
+    let res = await this.call({ method: 'POST', uri: '/queries', json: body }, deadline, req.timeoutMs);
+    const job = res.jobReference;
+    let fields = res.schema?.fields ?? [];
+    const rows: TableRow[] = [...(res.rows ?? [])];
+    while (res.jobComplete !== true || res.pageToken) {
+      if (!job) throw new Error('jobs.query left results behind without a job reference');
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        if (res.jobComplete !== true) await this.cancel(job);
+        throw new DeadlineExceeded(req.timeoutMs);
+      }
+      const qs = {
+        ...(job.location ? { location: job.location } : {}),
+        ...(res.pageToken ? { pageToken: res.pageToken } : {}),
+        timeoutMs: remaining,
+        'formatOptions.useInt64Timestamp': true,
+      };
+      res = await this.call(
+        { uri: `/queries/${encodeURIComponent(job.jobId)}`, qs },
+        deadline,
+        req.timeoutMs,
+      );
+      if (res.schema?.fields) fields = res.schema.fields;
+      for (const row of res.rows ?? []) rows.push(row);
+    }
+    return { fields, rows, numDmlAffectedRows: Number(res.numDmlAffectedRows ?? 0) };
+  }
+
+  /** Best effort: the job also stops by itself at `jobTimeoutMs`. */
+  private async cancel(job: JobReference): Promise<void> {
+    const reqOpts = { method: 'POST', uri: `/jobs/${encodeURIComponent(job.jobId)}/cancel`, maxRetries: 0 };
+    const qs = job.location ? { location: job.location } : undefined;
+    await this.call({ ...reqOpts, qs }, Date.now(), 0).catch(() => undefined);
+  }
+
+  private call(reqOpts: RequestOptions, deadline: number, timeoutMs: number): Promise<QueryResponse> {
+    return new Promise<QueryResponse>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new DeadlineExceeded(timeoutMs)),
+        Math.max(0, deadline - Date.now()) + ANSWER_GRACE_MS,
+      );
+      this.bq.request(reqOpts, (err, body) => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve((body ?? {}) as QueryResponse);
+      });
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import pl from 'nodejs-polars';
+import type { TableRow } from '@google-cloud/bigquery';
+import { decodeCell, standardType, type WireField } from './wire-values.js';
+
+/**
+ * Decodes the REST f/v rows column by column straight into typed Polars Series: no JS row objects
+ * in between, which is what makes `pl.DataFrame` ingest ~3× faster than `readRecords`
+ * (TOOLCHAIN.md §3b). Values follow the row contract, with column types chosen for Polars:
+ * INT64 stays `Int64` (untyped JS numbers would become f64), TIMESTAMP is `Datetime(ms, UTC)`,
+ * DATE is its 'YYYY-MM-DD' text, JSON its JSON text, BYTES its base64 text, and a STRUCT (or
+ * REPEATED STRUCT) its JSON text: nodejs-polars 0.24 throws on a NULL struct and panics on a list
+ * of structs. Every column is typed, so an all-NULL or empty column keeps its type.
+ *
+ * The planned faster route is the BigQuery Storage Read API (`@google-cloud/bigquery-storage`),
+ * which streams query results as Arrow record batches that `pl.readIPCStream` ingests directly
+ * (0.1–0.35 s per 1M rows vs ~1 s from JS arrays).
+ */
+
+type Cell = { v?: unknown } | null | undefined;
+
+function scalarDtype(type: string): pl.DataType {
+  switch (type) {
+    case 'INT64':
+      return pl.Int64;
+    case 'FLOAT64':
+    case 'NUMERIC':
+    case 'BIGNUMERIC':
+      return pl.Float64;
+    case 'BOOL':
+      return pl.Bool;
+    case 'TIMESTAMP':
+      return pl.Datetime('ms', 'UTC');
+    default:
+      return pl.Utf8;
+  }
+}
+
+function series(name: string, values: unknown[], scalar: pl.DataType, repeated: boolean): pl.Series {
+  if (!repeated) return pl.Series(name, values, scalar);
+  // nodejs-polars 0.24 builds List(Null) when every list is empty, drops a Datetime's time zone
+  // inside a List, and cannot build an empty List series at all; the cast restores the type.
+  const dtype = pl.List(scalar);
+  const built = pl.Series(name, values.length > 0 ? values : [[]], dtype).cast(dtype);
+  return values.length > 0 ? built : built.slice(0, 0);
+}
+
+export function toFrame(fields: WireField[], rows: TableRow[]): pl.DataFrame {
+  const columns = fields.map((field, i) => {
+    const cell = (row: TableRow) => (row.f as Cell[] | undefined)?.[i]?.v;
+    if (standardType(field.type) === 'STRUCT') {
+      const json = rows.map((row) => {
+        const value = decodeCell(field, cell(row), 'frame');
+        return value === null ? null : JSON.stringify(value);
+      });
+      return pl.Series(field.name, json, pl.Utf8);
+    }
+    const values = rows.map((row) => decodeCell(field, cell(row), 'frame'));
+    return series(field.name, values, scalarDtype(standardType(field.type)), field.mode === 'REPEATED');
+  });
+  return pl.DataFrame(columns);
+}

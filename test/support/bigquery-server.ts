@@ -1,0 +1,413 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+
+/**
+ * A local stand-in for the BigQuery v2 REST API: it records every request and answers the calls
+ * the client library makes (jobs.query, getQueryResults, jobs.cancel, datasets and
+ * tables). Query answers come from a pluggable handler; dataset and table metadata live in memory.
+ * Like the real service it reports column types by their legacy names (INTEGER, FLOAT, BOOLEAN,
+ * RECORD), so drivers are tested against what BigQuery really sends back.
+ */
+
+export interface FakeField {
+  name: string;
+  type: string;
+  mode?: 'NULLABLE' | 'REQUIRED' | 'REPEATED';
+  fields?: FakeField[];
+  description?: string;
+}
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  headers: IncomingHttpHeaders;
+}
+export interface FakeQueryRequest {
+  projectId: string;
+  sql: string;
+  /** Named parameters decoded from the wire: type as `STRING` / `ARRAY<STRING>`, value as sent. */
+  params: Record<string, { type: string; value: unknown }>;
+  body: Record<string, unknown>;
+}
+export interface FakeError {
+  code: number;
+  reason: string;
+  message: string;
+}
+/** Rows are positional JS values; the fake encodes them to BigQuery's f/v wire format. */
+export type QueryOutcome =
+  { schema: FakeField[]; rows: unknown[][] } | { dmlAffectedRows: number } | { error: FakeError };
+/**
+ * `delayMs` keeps the job running that long (the request's `timeoutMs` is honoured meanwhile);
+ * alone, it ends in an empty result.
+ */
+export type QueryAnswer = (QueryOutcome & { delayMs?: number }) | { delayMs: number };
+export type QueryHandler = (req: FakeQueryRequest) => QueryAnswer | Promise<QueryAnswer>;
+/** Return an error to fail a request before it is routed (e.g. a 500 on tables.get). */
+export type RequestInterceptor = (req: RecordedRequest) => FakeError | undefined;
+
+export interface FakeBigQuery {
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  onQuery(handler: QueryHandler): void;
+  intercept(interceptor: RequestInterceptor | undefined): void;
+  result(fields: FakeField[], rows: unknown[][]): QueryAnswer;
+  /** A table's stored resource (as tables.get returns it), or undefined. */
+  table(dataset: string, table: string): Record<string, unknown> | undefined;
+  seedTable(dataset: string, table: string, fields: FakeField[], type?: 'TABLE' | 'VIEW'): void;
+  close(): Promise<void>;
+}
+
+interface FakeJob {
+  id: string;
+  projectId: string;
+  location: string;
+  readyAt: number;
+  outcome: QueryAnswer;
+  cancelled: boolean;
+}
+type Json = Record<string, unknown>;
+class HttpError extends Error {
+  constructor(readonly failure: FakeError) {
+    super(failure.message);
+  }
+}
+
+const LEGACY: Record<string, string> = {
+  INT64: 'INTEGER',
+  FLOAT64: 'FLOAT',
+  BOOL: 'BOOLEAN',
+  STRUCT: 'RECORD',
+};
+const legacyFields = (fields: FakeField[] = []): FakeField[] =>
+  fields.map((f) => ({
+    ...f,
+    type: LEGACY[f.type.toUpperCase()] ?? f.type.toUpperCase(),
+    mode: f.mode ?? 'NULLABLE',
+    ...(f.fields ? { fields: legacyFields(f.fields) } : {}),
+  }));
+const fail = (code: number, reason: string, message: string): never => {
+  throw new HttpError({ code, reason, message });
+};
+const notFound = (what: string): never => fail(404, 'notFound', `Not found: ${what}`);
+
+function encodeScalar(type: string, v: unknown, int64Timestamps: boolean): unknown {
+  switch (type) {
+    case 'BOOLEAN':
+      return v ? 'true' : 'false';
+    case 'TIMESTAMP': {
+      const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(String(v));
+      return int64Timestamps ? String(BigInt(ms) * 1000n) : String(ms / 1000);
+    }
+    case 'DATE':
+      return v instanceof Date ? v.toISOString().slice(0, 10) : String(v);
+    case 'JSON':
+      return JSON.stringify(v);
+    case 'BYTES':
+      return Buffer.isBuffer(v) ? v.toString('base64') : String(v);
+    default:
+      return String(v);
+  }
+}
+function encodeValue(field: FakeField, v: unknown, ts: boolean, inArray = false): unknown {
+  // BigQuery never sends a NULL array: an empty one instead.
+  if (field.mode === 'REPEATED' && !inArray)
+    return ((v ?? []) as unknown[]).map((item) => ({ v: encodeValue(field, item, ts, true) }));
+  if (v === null || v === undefined) return null;
+  if (field.type === 'RECORD') {
+    const sub = field.fields ?? [];
+    const values = Array.isArray(v) ? v : sub.map((f) => (v as Json)[f.name]);
+    return { f: sub.map((f, i) => ({ v: encodeValue(f, values[i], ts) })) };
+  }
+  return encodeScalar(field.type, v, ts);
+}
+
+function decodeParams(body: Json): FakeQueryRequest['params'] {
+  interface WireParam {
+    name?: string;
+    parameterType: { type: string; arrayType?: { type: string } };
+    parameterValue?: { value?: unknown; arrayValues?: { value?: unknown }[] };
+  }
+  const params: FakeQueryRequest['params'] = {};
+  for (const p of (body.queryParameters as WireParam[] | undefined) ?? []) {
+    const t = p.parameterType;
+    const type = t.arrayType ? `ARRAY<${t.arrayType.type}>` : t.type;
+    const pv = p.parameterValue ?? {};
+    params[p.name ?? ''] = {
+      type,
+      value: pv.arrayValues ? pv.arrayValues.map((a) => a.value) : (pv.value ?? null),
+    };
+  }
+  return params;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return text; // recorded as is; no route accepts it
+  }
+}
+const STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  412: 'FAILED_PRECONDITION',
+  429: 'RESOURCE_EXHAUSTED',
+  503: 'UNAVAILABLE',
+};
+
+export interface FakeBigQueryOptions {
+  /** Rows per results page (BigQuery pages by bytes; a small size exercises pagination). */
+  pageSize?: number;
+  location?: string;
+  /** The project seeded tables belong to. */
+  projectId?: string;
+}
+
+export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Promise<FakeBigQuery> {
+  const seedProject = options.projectId ?? 'test-project';
+  const pageSize = options.pageSize ?? 10_000;
+  const defaultLocation = options.location ?? 'US';
+  const requests: RecordedRequest[] = [];
+  const jobs = new Map<string, FakeJob>();
+  const datasets = new Map<string, { resource: Json; tables: Map<string, Json> }>();
+  const closing = new AbortController();
+  let handler: QueryHandler = () => ({ schema: [], rows: [] });
+  let interceptor: RequestInterceptor | undefined;
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const stop = () => (clearTimeout(timer), resolve());
+      const timer = setTimeout(
+        () => (closing.signal.removeEventListener('abort', stop), resolve()),
+        Math.max(0, ms),
+      );
+      closing.signal.addEventListener('abort', stop, { once: true });
+    });
+  const getDataset = (id: string) => datasets.get(id) ?? notFound(`Dataset ${id}`);
+  const tableResource = (projectId: string, ds: string, id: string, body: Json, type: string): Json => ({
+    ...body,
+    kind: 'bigquery#table',
+    id: `${projectId}:${ds}.${id}`,
+    tableReference: { projectId, datasetId: ds, tableId: id },
+    schema: { fields: legacyFields((body.schema as { fields?: FakeField[] } | undefined)?.fields) },
+    type,
+    etag: randomUUID(),
+    location: getDataset(ds).resource.location,
+    creationTime: String(Date.now()),
+  });
+
+  function putTable(projectId: string, ds: string, body: Json): Json {
+    const ref = body.tableReference as { tableId: string };
+    const tables = getDataset(ds).tables;
+    if (tables.has(ref.tableId)) fail(409, 'duplicate', `Already Exists: Table ${ds}.${ref.tableId}`);
+    const resource = tableResource(projectId, ds, ref.tableId, body, body.view ? 'VIEW' : 'TABLE');
+    tables.set(ref.tableId, resource);
+    return resource;
+  }
+
+  function putDataset(projectId: string, body: Json): Json {
+    const id = (body.datasetReference as { datasetId: string }).datasetId;
+    if (datasets.has(id)) fail(409, 'duplicate', `Already Exists: Dataset ${projectId}:${id}`);
+    const resource = {
+      ...body,
+      kind: 'bigquery#dataset',
+      id: `${projectId}:${id}`,
+      datasetReference: { projectId, datasetId: id },
+      location: body.location ?? defaultLocation,
+      etag: randomUUID(),
+    };
+    datasets.set(id, { resource, tables: new Map() });
+    return resource;
+  }
+
+  async function startJob(projectId: string, body: Json, jobId: string, location: string): Promise<FakeJob> {
+    const sql = String(body.query ?? '');
+    const view =
+      /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+`(?:[\w-]+\.)?(\w+)\.(\w+)`\s+AS\s+([\s\S]*)$/i.exec(sql);
+    if (view) {
+      getDataset(view[1]).tables.delete(view[2]);
+      putTable(projectId, view[1], {
+        tableReference: { tableId: view[2] },
+        view: { query: view[3], useLegacySql: false },
+      });
+    }
+    const outcome = await handler({ projectId, sql, params: decodeParams(body), body });
+    const job: FakeJob = {
+      id: jobId,
+      projectId,
+      location,
+      readyAt: Date.now() + (outcome.delayMs ?? 0),
+      outcome,
+      cancelled: false,
+    };
+    jobs.set(jobId, job);
+    return job;
+  }
+
+  /** Waits like BigQuery does: until the job is done or the caller's `timeoutMs` (default 10 s) elapses. */
+  async function results(job: FakeJob, timeoutMs: unknown, startIndex: number, ts: boolean, max?: number) {
+    await sleep(Math.min(job.readyAt - Date.now(), timeoutMs === undefined ? 10_000 : Number(timeoutMs)));
+    const jobReference = { projectId: job.projectId, jobId: job.id, location: job.location };
+    if (job.cancelled) fail(400, 'stopped', 'Job execution was cancelled');
+    if (Date.now() < job.readyAt)
+      return { kind: 'bigquery#getQueryResultsResponse', jobComplete: false, jobReference };
+    const outcome = job.outcome;
+    if ('error' in outcome) throw new HttpError(outcome.error);
+    if ('dmlAffectedRows' in outcome)
+      return { jobComplete: true, jobReference, numDmlAffectedRows: String(outcome.dmlAffectedRows) };
+    const fields = legacyFields('schema' in outcome ? outcome.schema : []);
+    const all = 'rows' in outcome ? outcome.rows : [];
+    const end = Math.min(all.length, startIndex + Math.min(max ?? pageSize, pageSize));
+    const rows = all
+      .slice(startIndex, end)
+      .map((r) => ({ f: fields.map((f, i) => ({ v: encodeValue(f, r[i], ts) })) }));
+    return {
+      kind: 'bigquery#getQueryResultsResponse',
+      jobComplete: true,
+      jobReference,
+      schema: { fields },
+      rows,
+      totalRows: String(all.length),
+      ...(end < all.length ? { pageToken: `page-${end}` } : {}),
+    };
+  }
+
+  async function route(req: RecordedRequest, rest: string, projectId: string) {
+    const { method, query: q } = req;
+    const body = (req.body ?? {}) as Json;
+    const ts = (v: unknown) => v === true || v === 'true';
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && rest === 'queries') {
+      const location = String(body.location ?? defaultLocation);
+      const job = await startJob(projectId, body, `job_${randomUUID().replace(/-/g, '')}`, location);
+      const formatOptions = body.formatOptions as { useInt64Timestamp?: boolean } | undefined;
+      const res: Json = await results(
+        job,
+        body.timeoutMs,
+        0,
+        ts(formatOptions?.useInt64Timestamp),
+        body.maxResults as number,
+      );
+      const stateless = body.jobCreationMode === 'JOB_CREATION_OPTIONAL' && res.jobComplete && !res.pageToken;
+      if (!stateless) return { ...res, kind: 'bigquery#queryResponse' };
+      const { jobReference: _omit, ...rest2 } = res;
+      return { ...rest2, kind: 'bigquery#queryResponse', queryId: job.id };
+    }
+    if (method === 'GET' && (m = /^queries\/([^/]+)$/.exec(rest))) {
+      const job = jobs.get(m[1]) ?? notFound(`Job ${projectId}:${m[1]}`);
+      const start = q.pageToken ? Number(q.pageToken.slice(5)) : Number(q.startIndex ?? 0);
+      const max = q.maxResults ? Number(q.maxResults) : undefined;
+      return results(job, q.timeoutMs, start, ts(q['formatOptions.useInt64Timestamp']), max);
+    }
+    if (method === 'POST' && (m = /^jobs\/([^/]+)\/cancel$/.exec(rest))) {
+      const job = jobs.get(m[1]) ?? notFound(`Job ${projectId}:${m[1]}`);
+      job.cancelled = true;
+      return { kind: 'bigquery#jobCancelResponse', job: { jobReference: { projectId, jobId: job.id } } };
+    }
+    if (rest === 'datasets') {
+      if (method === 'GET')
+        return { kind: 'bigquery#datasetList', datasets: [...datasets.values()].map((d) => d.resource) };
+      return putDataset(projectId, body);
+    }
+    if ((m = /^datasets\/(\w+)$/.exec(rest))) {
+      const ds = getDataset(m[1]);
+      if (method === 'GET') return ds.resource;
+      if (ds.tables.size > 0 && q.deleteContents !== 'true')
+        fail(400, 'resourceInUse', `Dataset ${m[1]} is still in use`);
+      datasets.delete(m[1]);
+      return undefined;
+    }
+    if ((m = /^datasets\/(\w+)\/tables$/.exec(rest))) {
+      if (method === 'POST') return putTable(projectId, m[1], body);
+      const all = [...getDataset(m[1]).tables.values()];
+      const start = q.pageToken ? Number(q.pageToken.slice(5)) : 0;
+      const end = Math.min(all.length, start + Number(q.maxResults ?? pageSize));
+      const page = all
+        .slice(start, end)
+        .map(({ kind, id, tableReference, type }) => ({ kind, id, tableReference, type }));
+      return {
+        kind: 'bigquery#tableList',
+        tables: page,
+        totalItems: all.length,
+        ...(end < all.length ? { nextPageToken: `page-${end}` } : {}),
+      };
+    }
+    if ((m = /^datasets\/(\w+)\/tables\/(\w+)$/.exec(rest))) {
+      const tables = getDataset(m[1]).tables;
+      const table = tables.get(m[2]) ?? notFound(`Table ${projectId}:${m[1]}.${m[2]}`);
+      if (method === 'GET') return table;
+      if (method === 'DELETE') return void tables.delete(m[2]);
+      const ifMatch = req.headers['if-match'];
+      if (ifMatch && ifMatch !== table.etag) fail(412, 'conditionNotMet', 'Precondition check failed.');
+      const schema = body.schema
+        ? { schema: { fields: legacyFields((body.schema as { fields: FakeField[] }).fields) } }
+        : {};
+      const updated = { ...(method === 'PUT' ? {} : table), ...body, ...schema, etag: randomUUID() };
+      tables.set(m[2], { ...table, ...updated, type: table.type, tableReference: table.tableReference });
+      return tables.get(m[2]);
+    }
+    fail(400, 'unsupportedRoute', `fake BigQuery: no route for ${method} ${rest}`);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body: await readBody(req),
+      headers: req.headers,
+    };
+    requests.push(recorded);
+    const send = (status: number, payload: unknown) => {
+      res.writeHead(
+        status,
+        payload === undefined ? {} : { 'content-type': 'application/json; charset=UTF-8' },
+      );
+      res.end(payload === undefined ? undefined : JSON.stringify(payload));
+    };
+    try {
+      const early = interceptor?.(recorded);
+      if (early) throw new HttpError(early);
+      const m = /^\/bigquery\/v2\/projects\/([^/]+)\/(.+)$/.exec(url.pathname) ?? notFound(url.pathname);
+      const payload = await route(recorded, m[2], m[1]);
+      send(payload === undefined ? 204 : 200, payload);
+    } catch (e) {
+      const f =
+        e instanceof HttpError ? e.failure : { code: 500, reason: 'internalError', message: String(e) };
+      const errors = [{ message: f.message, domain: 'global', reason: f.reason }];
+      const status = STATUS[f.code] ?? 'INTERNAL';
+      send(f.code, { error: { code: f.code, message: f.message, errors, status } });
+    }
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    onQuery: (h) => void (handler = h),
+    intercept: (i) => void (interceptor = i),
+    result: (fields, rows) => ({ schema: fields, rows }),
+    table: (ds, t) => datasets.get(ds)?.tables.get(t),
+    seedTable(ds, t, fields, type = 'TABLE') {
+      if (!datasets.has(ds)) putDataset(seedProject, { datasetReference: { datasetId: ds } });
+      getDataset(ds).tables.set(t, tableResource(seedProject, ds, t, { schema: { fields } }, type));
+    },
+    async close() {
+      closing.abort();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
