@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import { CryptoError, CryptoErrorCode } from './crypto.errors.js';
+import type { Encryptor } from './encryptor.port.js';
+import {
+  DATA_KEY_BYTES,
+  openEnvelope,
+  printableKeyId,
+  sealEnvelope,
+  type KeyWrapper,
+  type WrappedKey,
+} from './envelope.js';
+import { KmsRestClient } from './kms-rest-client.js';
+
+export interface KmsEncryptorOptions {
+  /** `projects/{p}/locations/{l}/keyRings/{r}/cryptoKeys/{k}`, a symmetric ENCRYPT_DECRYPT key. */
+  keyName: string;
+  /** Default `https://cloudkms.googleapis.com`; other values for regional endpoints and tests. */
+  apiEndpoint?: string;
+  /** Explicit credentials; without one, Application Default Credentials with the cloudkms scope. */
+  authClient?: AuthClient;
+  /** Per attempt; default 5000. */
+  timeoutMs?: number;
+  /** Wait before the one retry when KMS gives no Retry-After; default 250. */
+  retryDelayMs?: number;
+}
+
+const KEY_NAME = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
+const KMS_SCOPE = 'https://www.googleapis.com/auth/cloudkms';
+const DEFAULT_ENDPOINT = 'https://cloudkms.googleapis.com';
+const PING_CONTEXT = 'kms-encryptor:ping';
+
+/**
+ * Envelope encryption whose data keys are wrapped by a Cloud KMS key: the key material never leaves
+ * KMS, and each blob records the key version that wrapped its data key.
+ */
+export class KmsEncryptor implements Encryptor {
+  readonly kind = 'kms' as const;
+  readonly keyName: string;
+  private readonly wrapper: KeyWrapper;
+
+  constructor(options: KmsEncryptorOptions) {
+    if (!KEY_NAME.test(options.keyName)) {
+      throw new CryptoError(
+        CryptoErrorCode.KeyUnavailable,
+        `Invalid Cloud KMS key name "${printableKeyId(options.keyName)}": ` +
+          'expected projects/{project}/locations/{location}/keyRings/{ring}/cryptoKeys/{key}',
+      );
+    }
+    this.keyName = options.keyName;
+    const client = new KmsRestClient({
+      endpoint: (options.apiEndpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, ''),
+      keyName: options.keyName,
+      auth: options.authClient ?? new GoogleAuth({ scopes: [KMS_SCOPE] }),
+      timeoutMs: options.timeoutMs ?? 5_000,
+      retryDelayMs: options.retryDelayMs ?? 250,
+    });
+    this.wrapper = new KmsKeyWrapper(client, options.keyName);
+  }
+
+  encrypt(plaintext: Buffer | string, context: string): Promise<Buffer> {
+    return sealEnvelope(this.wrapper, plaintext, context);
+  }
+
+  decrypt(ciphertext: Buffer, context: string): Promise<Buffer> {
+    return openEnvelope(this.wrapper, ciphertext, context);
+  }
+
+  /** A real encrypt call: the only check that proves both reachability and permission on the key. */
+  async ping(): Promise<void> {
+    try {
+      await this.wrapper.wrap(randomBytes(DATA_KEY_BYTES), PING_CONTEXT);
+    } catch (err) {
+      if (err instanceof CryptoError && err.code === CryptoErrorCode.KeyUnavailable) throw err;
+      const message = err instanceof Error ? err.message : 'Cloud KMS check failed';
+      throw new CryptoError(CryptoErrorCode.KeyUnavailable, message, { cause: err });
+    }
+  }
+}
+
+class KmsKeyWrapper implements KeyWrapper {
+  readonly kind = 'kms' as const;
+  private readonly versionPrefix: string;
+
+  constructor(
+    private readonly client: KmsRestClient,
+    private readonly keyName: string,
+  ) {
+    this.versionPrefix = `${keyName}/cryptoKeyVersions/`;
+  }
+
+  async wrap(dek: Buffer, context: string): Promise<WrappedKey> {
+    const res = await this.client.call('encrypt', {
+      plaintext: dek.toString('base64'),
+      additionalAuthenticatedData: Buffer.from(context, 'utf8').toString('base64'),
+    });
+    const { name, ciphertext } = res;
+    if (typeof name !== 'string' || !name.startsWith(this.versionPrefix) || typeof ciphertext !== 'string') {
+      throw new CryptoError(
+        CryptoErrorCode.EncryptFailed,
+        'Cloud KMS returned an unexpected encrypt response',
+      );
+    }
+    const wrappedKey = Buffer.from(ciphertext, 'base64');
+    if (wrappedKey.length === 0) {
+      throw new CryptoError(CryptoErrorCode.EncryptFailed, 'Cloud KMS returned an empty ciphertext');
+    }
+    return { keyId: name, wrappedKey };
+  }
+
+  async unwrap(wrapped: WrappedKey, context: string): Promise<Buffer> {
+    // Decrypt always goes to the configured key: a blob cannot steer the service to another key.
+    if (!wrapped.keyId.startsWith(this.versionPrefix)) {
+      throw new CryptoError(
+        CryptoErrorCode.DecryptFailed,
+        `The value was encrypted with another key (id ${printableKeyId(wrapped.keyId)}); ` +
+          `the Cloud KMS key in use is ${this.keyName}`,
+      );
+    }
+    const res = await this.client.call('decrypt', {
+      ciphertext: wrapped.wrappedKey.toString('base64'),
+      additionalAuthenticatedData: Buffer.from(context, 'utf8').toString('base64'),
+    });
+    const dek = typeof res.plaintext === 'string' ? Buffer.from(res.plaintext, 'base64') : undefined;
+    if (!dek || dek.length !== DATA_KEY_BYTES) {
+      dek?.fill(0);
+      throw new CryptoError(
+        CryptoErrorCode.DecryptFailed,
+        'Cloud KMS returned an unexpected decrypt response',
+      );
+    }
+    return dek;
+  }
+}

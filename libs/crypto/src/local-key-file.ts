@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { CryptoError, CryptoErrorCode } from './crypto.errors.js';
+
+export const LOCAL_KEY_BYTES = 32;
+const CANONICAL_BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * Reads the local key-encryption key (32 random bytes, base64, one line), creating the file with
+ * mode 0600 on first use. Errors name the file, never its content.
+ */
+export async function loadOrCreateKeyFile(keyFile: string): Promise<Buffer> {
+  const file = path.resolve(keyFile);
+  const existing = await readKeyFile(file);
+  if (existing) return existing;
+  await createKeyFile(file);
+  // Whether this process or a concurrent one published the file, everyone uses what is on disk.
+  const created = await readKeyFile(file);
+  if (!created) throw unavailable(`Key file ${file} disappeared right after it was created`);
+  return created;
+}
+
+async function readKeyFile(file: string): Promise<Buffer | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw unavailable(`Cannot open key file ${file} (${errnoCode(err) ?? 'unknown error'})`, err);
+  }
+  try {
+    // fstat on the open handle: the mode checked is that of the file actually read.
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw unavailable(`Key file ${file} is not a regular file`);
+    if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+      const mode = (stat.mode & 0o777).toString(8).padStart(3, '0');
+      throw unavailable(
+        `Key file ${file} is accessible by group or others (mode ${mode}); restrict it with chmod 600`,
+      );
+    }
+    const text = (await handle.readFile('utf8')).trim();
+    if (!CANONICAL_BASE64_KEY.test(text)) {
+      throw unavailable(`Key file ${file} does not hold a base64-encoded ${LOCAL_KEY_BYTES}-byte key`);
+    }
+    return Buffer.from(text, 'base64');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The key is written to a private temp file (`wx`, 0600) and then hard-linked to the final name.
+ * link() fails with EEXIST instead of replacing, so two processes starting at once never overwrite
+ * each other's key, and unlike `wx` on the final name a reader can never see a half-written file.
+ */
+async function createKeyFile(file: string): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const key = randomBytes(LOCAL_KEY_BYTES);
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const handle = await fs.open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(`${key.toString('base64')}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.link(temp, file);
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return;
+    throw unavailable(`Cannot create key file ${file} (${errnoCode(err) ?? 'unknown error'})`, err);
+  } finally {
+    key.fill(0);
+    await fs.rm(temp, { force: true });
+  }
+}
+
+function errnoCode(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function unavailable(message: string, cause?: unknown): CryptoError {
+  return new CryptoError(CryptoErrorCode.KeyUnavailable, message, cause === undefined ? {} : { cause });
+}
