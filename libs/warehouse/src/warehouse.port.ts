@@ -3,15 +3,7 @@ import type { FieldSchema, TableSchema } from './schema/table-schema.js';
 
 /** BigQuery scalar types a parameter may be declared with. */
 export type ParamScalarType =
-  | 'STRING'
-  | 'INT64'
-  | 'FLOAT64'
-  | 'NUMERIC'
-  | 'BOOL'
-  | 'TIMESTAMP'
-  | 'DATE'
-  | 'JSON'
-  | 'BYTES';
+  'STRING' | 'INT64' | 'FLOAT64' | 'NUMERIC' | 'BOOL' | 'TIMESTAMP' | 'DATE' | 'JSON' | 'BYTES';
 
 /**
  * A parameter with an explicit type: needed for NULLs, for DATE vs TIMESTAMP, for JSON and for

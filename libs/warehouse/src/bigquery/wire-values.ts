@@ -1,5 +1,6 @@
 import type { TableRow } from '@google-cloud/bigquery';
 import type { Row } from '../warehouse.port.js';
+import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 
 /** A column of a result or table schema as the REST API sends it. */
 export interface WireField {
@@ -49,7 +50,13 @@ function decodeScalar(
 ): unknown {
   if (v === null || v === undefined) return null;
   switch (type) {
-    case 'INT64':
+    case 'INT64': {
+      // Same rule as the DuckDB driver: an integer a JS number cannot hold exactly is an error, not a rounding.
+      const n = Number(v);
+      if (!Number.isSafeInteger(n))
+        throw new WarehouseError(WarehouseErrorCode.QueryFailed, 'An INT64 result is outside the exact range of a number.');
+      return n;
+    }
     case 'FLOAT64':
     case 'NUMERIC':
     case 'BIGNUMERIC':

@@ -1,0 +1,110 @@
+import pl from 'nodejs-polars';
+import { expect, it } from 'vitest';
+import { tableRef } from '../sql.js';
+import { anAllTypesRow, type ContractContext } from './contract-context.js';
+
+/** Columns whose frame values equal query() values (DATE is 'YYYY-MM-DD' text in both). */
+const FRAME_COLUMNS = 'id, name, amount, cost, active, created_at, usage_date, tags';
+
+export function framesAndViewsContract(ctx: ContractContext): void {
+  it('loads the same values into a Polars frame as query() returns', async () => {
+    const wh = ctx.warehouse();
+    const dataset = await ctx.allTypesDataset();
+    await wh.insertRows({ dataset, table: 'all_types' }, [
+      anAllTypesRow({ id: 1 }),
+      { id: 2 },
+      anAllTypesRow({ id: 3, name: 'gcp', cost: 0.5, tags: [] }),
+    ]);
+    const sql = `SELECT ${FRAME_COLUMNS} FROM ${tableRef(dataset, 'all_types')} WHERE id >= @min ORDER BY id`;
+
+    const frame = await wh.queryFrame(sql, { min: 1 });
+    const rows = await wh.query(sql, { min: 1 });
+
+    expect(frame.height).toBe(3);
+    expect(frame.toRecords()).toEqual(rows);
+    // DataType instances do not compare structurally; their printed forms do.
+    const dtypes = Object.fromEntries(frame.columns.map((c) => [c, String(frame.getColumn(c).dtype)]));
+    expect(dtypes).toEqual({
+      id: String(pl.Int64),
+      name: String(pl.String),
+      amount: String(pl.Float64),
+      cost: String(pl.Float64),
+      active: String(pl.Bool),
+      created_at: String(pl.Datetime('ms', 'UTC')),
+      usage_date: String(pl.String),
+      tags: String(pl.List(pl.String)),
+    });
+  });
+
+  it('carries JSON, BYTES and RECORD values in frames as text', async () => {
+    const wh = ctx.warehouse();
+    const dataset = await ctx.allTypesDataset();
+    await wh.insertRows({ dataset, table: 'all_types' }, [anAllTypesRow({ id: 1 }), { id: 2 }]);
+
+    const frame = await wh.queryFrame(
+      `SELECT payload, blob, labels FROM ${tableRef(dataset, 'all_types')} ORDER BY id`,
+    );
+
+    expect(frame.toRecords()).toEqual([
+      {
+        payload: '{"a":[1,2],"b":"x"}',
+        blob: Buffer.from([0, 1, 2, 255]).toString('base64'),
+        labels: '[{"key":"team","value":"core"}]',
+      },
+      { payload: null, blob: null, labels: '[]' },
+    ]);
+  });
+
+  it('loads an empty result as an empty frame with the query columns', async () => {
+    const wh = ctx.warehouse();
+    const dataset = await ctx.allTypesDataset();
+
+    const frame = await wh.queryFrame(`SELECT id, name FROM ${tableRef(dataset, 'all_types')} WHERE id < 0`);
+
+    expect(frame.height).toBe(0);
+    expect(frame.columns).toEqual(['id', 'name']);
+  });
+
+  it('aggregates in SQL before loading the frame', async () => {
+    const wh = ctx.warehouse();
+    const dataset = await ctx.allTypesDataset();
+    await wh.insertRows({ dataset, table: 'all_types' }, [
+      anAllTypesRow({ id: 1, name: 'aws', amount: 1.5 }),
+      anAllTypesRow({ id: 2, name: 'aws', amount: 2.5 }),
+      anAllTypesRow({ id: 3, name: 'gcp', amount: 4 }),
+    ]);
+
+    const frame = await wh.queryFrame(
+      `SELECT name, COUNT(*) AS n, SUM(amount) AS total FROM ${tableRef(dataset, 'all_types')} GROUP BY name ORDER BY name`,
+    );
+
+    expect(frame.toRecords()).toEqual([
+      { name: 'aws', n: 2, total: 4 },
+      { name: 'gcp', n: 1, total: 4 },
+    ]);
+  });
+
+  it('creates and replaces a view from BigQuery SQL', async () => {
+    const wh = ctx.warehouse();
+    const dataset = await ctx.allTypesDataset();
+    const table = tableRef(dataset, 'all_types');
+    const view = tableRef(dataset, 'active_costs');
+    await wh.insertRows({ dataset, table: 'all_types' }, [
+      anAllTypesRow({ id: 1, active: true }),
+      anAllTypesRow({ id: 2, active: false }),
+    ]);
+
+    await wh.createOrReplaceView(dataset, 'active_costs', `SELECT id, cost FROM ${table} WHERE active`);
+    expect(await wh.query(`SELECT id FROM ${view}`)).toEqual([{ id: 1 }]);
+    const described = await wh.describeTable(dataset, 'active_costs');
+    expect(described?.kind).toBe('VIEW');
+    expect(described?.columns).toEqual([
+      { name: 'id', type: 'INT64', mode: 'NULLABLE' },
+      { name: 'cost', type: 'NUMERIC', mode: 'NULLABLE' },
+    ]);
+
+    await wh.createOrReplaceView(dataset, 'active_costs', `SELECT id FROM ${table} WHERE NOT active`);
+    expect(await wh.query(`SELECT id FROM ${view}`)).toEqual([{ id: 2 }]);
+    expect(await wh.listTables(dataset)).toEqual(['active_costs', 'all_types']);
+  });
+}

@@ -1,0 +1,41 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { anAllTypesRow, ALL_TYPES } from '../contract/contract-context.js';
+import { describeWarehouseContract } from '../contract/warehouse-contract.js';
+import { tableRef } from '../sql.js';
+import { DuckDbWarehouse } from './duckdb-warehouse.js';
+
+describeWarehouseContract('duckdb in memory', () => DuckDbWarehouse.open({ path: ':memory:', threads: 2 }), {
+  rejectsUnsupportedSql: true,
+});
+
+describe('DuckDbWarehouse on a file', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'duckdb-warehouse-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps datasets, tables and rows after closing and reopening', async () => {
+    const path = join(dir, 'nested', 'warehouse.duckdb');
+    const first = await DuckDbWarehouse.open({ path });
+    await first.ensureDataset('acme_prod');
+    await first.ensureTable('acme_prod', ALL_TYPES);
+    await first.insertRows({ dataset: 'acme_prod', table: 'all_types' }, [anAllTypesRow()]);
+    await first.close();
+
+    const reopened = await DuckDbWarehouse.open({ path });
+    try {
+      expect(await reopened.datasetExists('acme_prod')).toBe(true);
+      expect(await reopened.listTables('acme_prod')).toEqual(['all_types']);
+      expect(await reopened.query(`SELECT * FROM ${tableRef('acme_prod', 'all_types')}`)).toEqual([
+        anAllTypesRow(),
+      ]);
+    } finally {
+      await reopened.close();
+    }
+  });
+});

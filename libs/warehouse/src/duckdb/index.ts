@@ -1,0 +1,2 @@
+export { DuckDbWarehouse, type DuckDbWarehouseOptions } from './duckdb-warehouse.js';
+export { type StatementKind, type Translation, translateBigQuerySql } from './bigquery-sql-translator.js';
