@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1.7
+# Build stage: full install (TypeScript), compile, then drop dev dependencies.
+FROM node:20.20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY apps ./apps
+COPY libs ./libs
+COPY bench ./bench
+COPY test/support ./test/support
+COPY configs ./configs
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# Runtime stage: production dependencies, compiled code and configs only, as a non-root user.
+FROM node:20.20-bookworm-slim
+ENV NODE_ENV=production PORT=8000 ENVIRONMENT=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/configs ./configs
+USER node
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Cloud Run sends SIGTERM; Nest's shutdown hooks drain requests and close the engines.
+STOPSIGNAL SIGTERM
+CMD ["node", "--enable-source-maps", "dist/apps/api/src/main.js"]

@@ -1,0 +1,201 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '#platform';
+import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type TableSchema, type Warehouse } from '#warehouse';
+import { AdminError, AdminErrorCode } from './admin.errors.js';
+import type {
+  BootstrapRequestDto,
+  BootstrapResponseDto,
+  BootstrapStatusDto,
+  BootstrapSyncRequestDto,
+  BootstrapSyncResponseDto,
+  TableDiffDto,
+} from './dto/bootstrap.dto.js';
+
+const STATUS_CACHE_MS = 60_000;
+
+/** Creates and checks the central `organizations` dataset from the schema registry (additive only, unless forced). */
+@Injectable()
+export class BootstrapService {
+  private readonly logger = new Logger(BootstrapService.name);
+  private statusCache: { at: number; value: BootstrapStatusDto } | null = null;
+
+  constructor(
+    @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
+    private readonly registry: SchemaRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  async bootstrap(req: BootstrapRequestDto): Promise<BootstrapResponseDto> {
+    const exists = await this.warehouse.datasetExists(CENTRAL_DATASET);
+    if (exists && !req.force_recreate_dataset && !req.force_recreate_tables)
+      throw new AdminError(
+        AdminErrorCode.AlreadyBootstrapped,
+        'System already bootstrapped. Use force_recreate_dataset=true to recreate (DANGEROUS), or POST /api/v1/admin/bootstrap/sync to add what is missing.',
+      );
+    this.statusCache = null;
+    if (exists && req.force_recreate_dataset) await this.warehouse.dropDataset(CENTRAL_DATASET);
+    const datasetCreated = await this.warehouse.ensureDataset(CENTRAL_DATASET, {
+      location: this.config.env.BIGQUERY_LOCATION,
+      description: 'Central dataset for organization management',
+    });
+    const created: string[] = [];
+    const existed: string[] = [];
+    for (const table of this.registry.centralTables()) {
+      if (req.force_recreate_tables && !datasetCreated)
+        await this.warehouse.dropTable(CENTRAL_DATASET, table.name);
+      ((await this.warehouse.ensureTable(CENTRAL_DATASET, table)) ? created : existed).push(table.name);
+    }
+    const validation = await this.validate();
+    const warnings = [...(await this.notifyPipelineService())];
+    return {
+      status: 'SUCCESS',
+      dataset_created: datasetCreated,
+      tables_created: created,
+      tables_existed: existed,
+      total_tables: created.length + existed.length,
+      message: `Bootstrap complete: ${created.length} table(s) created, ${existed.length} already existed.`,
+      schema_validation: validation,
+      warnings,
+    };
+  }
+
+  async status(forceRefresh = false): Promise<BootstrapStatusDto> {
+    const cached = this.statusCache;
+    if (!forceRefresh && cached && Date.now() - cached.at < STATUS_CACHE_MS) return cached.value;
+    const expected = this.registry.centralTables();
+    const exists = await this.warehouse.datasetExists(CENTRAL_DATASET);
+    if (!exists) {
+      this.statusCache = null;
+      return {
+        status: 'NOT_BOOTSTRAPPED',
+        dataset_exists: false,
+        tables_expected: expected.length,
+        tables_existing: [],
+        tables_missing: expected.map((t) => t.name),
+        tables_extra: [],
+        schema_diffs: {},
+        message: 'The central dataset does not exist; POST /api/v1/admin/bootstrap.',
+      };
+    }
+    const existing = new Set(await this.warehouse.listTables(CENTRAL_DATASET));
+    const missing = expected.filter((t) => !existing.has(t.name)).map((t) => t.name);
+    const extra = [...existing].filter((t) => !expected.some((e) => e.name === t)).sort();
+    const diffs: Record<string, TableDiffDto> = {};
+    for (const table of expected.filter((t) => existing.has(t.name))) {
+      const diff = await this.diff(table);
+      if (diff.missing_columns.length || diff.extra_columns.length) diffs[table.name] = diff;
+    }
+    const outOfSync = missing.length > 0 || Object.values(diffs).some((d) => d.missing_columns.length > 0);
+    const value: BootstrapStatusDto = {
+      status: outOfSync ? 'OUT_OF_SYNC' : 'SYNCED',
+      dataset_exists: true,
+      tables_expected: expected.length,
+      tables_existing: [...existing].filter((t) => expected.some((e) => e.name === t)).sort(),
+      tables_missing: missing,
+      tables_extra: extra,
+      schema_diffs: diffs,
+      message: outOfSync
+        ? `${missing.length} table(s) missing, ${Object.keys(diffs).length} table(s) differ; POST /api/v1/admin/bootstrap/sync.`
+        : 'All central tables match the schema registry.',
+    };
+    this.statusCache = { at: Date.now(), value };
+    return value;
+  }
+
+  /** Additive only: missing tables, and (when asked) missing columns added as NULLABLE. */
+  async sync(req: BootstrapSyncRequestDto): Promise<BootstrapSyncResponseDto> {
+    this.statusCache = null;
+    const tablesCreated: string[] = [];
+    const columnsAdded: Record<string, string[]> = {};
+    const errors: string[] = [];
+    await this.warehouse.ensureDataset(CENTRAL_DATASET, { location: this.config.env.BIGQUERY_LOCATION });
+    for (const table of this.registry.centralTables()) {
+      try {
+        const description = await this.warehouse.describeTable(CENTRAL_DATASET, table.name);
+        if (!description) {
+          if (req.sync_missing_tables && (await this.warehouse.ensureTable(CENTRAL_DATASET, table)))
+            tablesCreated.push(table.name);
+          continue;
+        }
+        if (!req.sync_missing_columns) continue;
+        const have = new Set(description.columns.map((c) => c.name));
+        const missing = table.fields.filter((f) => !have.has(f.name));
+        if (!missing.length) continue;
+        // A REQUIRED column cannot be added to a table that has rows; it is added as NULLABLE.
+        await this.warehouse.addColumns(
+          CENTRAL_DATASET,
+          table.name,
+          missing.map((f) => ({ ...f, mode: f.mode === 'REPEATED' ? 'REPEATED' : 'NULLABLE' })),
+        );
+        columnsAdded[table.name] = missing.map((f) => f.name);
+      } catch (err) {
+        this.logger.error({ err, table: table.name }, 'bootstrap sync failed for a table');
+        errors.push(`${table.name}: could not be synced`);
+      }
+    }
+    const changes = tablesCreated.length + Object.keys(columnsAdded).length;
+    return {
+      status: errors.length ? 'PARTIAL' : 'SUCCESS',
+      tables_created: tablesCreated,
+      columns_added: columnsAdded,
+      errors,
+      message:
+        changes === 0 && !errors.length
+          ? 'Already in sync - no changes needed'
+          : `Created ${tablesCreated.length} table(s), added columns to ${Object.keys(columnsAdded).length}.`,
+    };
+  }
+
+  /** At start on a fresh data folder: the dataset and every missing table (idempotent). */
+  async ensureBootstrapped(): Promise<void> {
+    const result = await this.sync({ sync_missing_tables: true, sync_missing_columns: true });
+    if (result.tables_created.length || Object.keys(result.columns_added).length)
+      this.logger.log(`Bootstrapped central dataset: ${result.message}`);
+  }
+
+  private async diff(table: TableSchema): Promise<TableDiffDto> {
+    const description = await this.warehouse.describeTable(CENTRAL_DATASET, table.name);
+    const have = new Set(description?.columns.map((c) => c.name) ?? []);
+    const want = new Set(table.fields.map((f) => f.name));
+    return {
+      missing_columns: [...want].filter((c) => !have.has(c)),
+      extra_columns: [...have].filter((c) => !want.has(c)),
+    };
+  }
+
+  private async validate(): Promise<BootstrapResponseDto['schema_validation']> {
+    const status = await this.status(true);
+    const errors = [
+      ...status.tables_missing.map((t) => `missing table ${t}`),
+      ...Object.entries(status.schema_diffs).flatMap(([t, d]) =>
+        d.missing_columns.map((c) => `${t}: missing column ${c}`),
+      ),
+    ];
+    const warnings = Object.entries(status.schema_diffs).flatMap(([t, d]) =>
+      d.extra_columns.map((c) => `${t}: extra column ${c}`),
+    );
+    return {
+      valid: errors.length === 0,
+      errors,
+      warnings,
+      tables_validated: status.tables_existing.length,
+      validation_timestamp: new Date().toISOString(),
+    };
+  }
+
+  /** Best effort: the pipeline service refreshes its stored procedures; a failure is only a warning. */
+  private async notifyPipelineService(): Promise<string[]> {
+    const url = new URL('/api/v1/procedures/sync', this.config.env.PIPELINE_SERVICE_URL);
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-ca-root-key': this.config.rootApiKey ?? '' },
+        body: JSON.stringify({ force: true }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      return res.ok ? [] : [`Pipeline service procedure sync answered ${res.status}`];
+    } catch {
+      return ['Pipeline service procedure sync could not be reached'];
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional } from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+export class BootstrapRequestDto {
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Drop and recreate the central dataset (destroys all tenants)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  force_recreate_dataset = false;
+
+  @ApiPropertyOptional({ default: false, description: 'Drop and recreate every central table' })
+  @IsOptional()
+  @IsBoolean()
+  force_recreate_tables = false;
+}
+
+export class BootstrapSyncRequestDto {
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  sync_missing_tables = true;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Also add missing NULLABLE columns (never drops anything)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  sync_missing_columns = false;
+}
+
+export class BootstrapStatusQueryDto {
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  force_refresh = false;
+}
+
+export class SchemaValidationDto {
+  @ApiProperty() valid: boolean;
+  @ApiProperty({ type: [String] }) errors: string[];
+  @ApiProperty({ type: [String] }) warnings: string[];
+  @ApiProperty() tables_validated: number;
+  @ApiProperty() validation_timestamp: string;
+}
+
+export class BootstrapResponseDto {
+  @ApiProperty({ enum: ['SUCCESS'] }) status: 'SUCCESS';
+  @ApiProperty() dataset_created: boolean;
+  @ApiProperty({ type: [String] }) tables_created: string[];
+  @ApiProperty({ type: [String] }) tables_existed: string[];
+  @ApiProperty() total_tables: number;
+  @ApiProperty() message: string;
+  @ApiProperty({ type: SchemaValidationDto }) schema_validation: SchemaValidationDto;
+  @ApiProperty({ type: [String] }) warnings: string[];
+}
+
+export class TableDiffDto {
+  @ApiProperty({ type: [String] }) missing_columns: string[];
+  @ApiProperty({ type: [String] }) extra_columns: string[];
+}
+
+export class BootstrapStatusDto {
+  @ApiProperty({ enum: ['SYNCED', 'OUT_OF_SYNC', 'NOT_BOOTSTRAPPED'] }) status:
+    'SYNCED' | 'OUT_OF_SYNC' | 'NOT_BOOTSTRAPPED';
+  @ApiProperty() dataset_exists: boolean;
+  @ApiProperty() tables_expected: number;
+  @ApiProperty({ type: [String] }) tables_existing: string[];
+  @ApiProperty({ type: [String] }) tables_missing: string[];
+  @ApiProperty({ type: [String] }) tables_extra: string[];
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/TableDiffDto' } })
+  schema_diffs: Record<string, TableDiffDto>;
+  @ApiProperty() message: string;
+}
+
+export class BootstrapSyncResponseDto {
+  @ApiProperty({ enum: ['SUCCESS', 'PARTIAL'] }) status: 'SUCCESS' | 'PARTIAL';
+  @ApiProperty({ type: [String] }) tables_created: string[];
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } })
+  columns_added: Record<string, string[]>;
+  @ApiProperty({ type: [String] }) errors: string[];
+  @ApiProperty() message: string;
+}

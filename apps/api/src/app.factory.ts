@@ -1,0 +1,62 @@
+import 'reflect-metadata';
+import type { ModuleMetadata } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import type { DestinationStream } from 'pino';
+import {
+  type AppConfig,
+  createLogger,
+  HttpMetrics,
+  PinoNestLogger,
+  registerHttpPlatform,
+  requestIdFor,
+} from '#platform';
+import { BootstrapService } from './admin/bootstrap.service.js';
+import { AppModule } from './app.module.js';
+import { ERROR_CATALOG } from './error-catalog.js';
+import { setupOpenApi } from './openapi.js';
+
+export interface CreateAppOptions {
+  /** Where log lines go (stdout by default); tests capture them. */
+  logDestination?: DestinationStream;
+  /** Extra modules mounted on the app (test probes). */
+  imports?: NonNullable<ModuleMetadata['imports']>;
+}
+
+/** Builds the initialised app (engines open, routes registered, bootstrapped when configured); not listening yet. */
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const logger = createLogger({
+    level: config.env.LOG_LEVEL,
+    secrets: [config.rootApiKey ?? '', config.env.SUPABASE_SERVICE_ROLE_KEY ?? ''],
+    destination: options.logDestination,
+  });
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // Access logs are written once per request by the platform's onResponse hook instead.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdFor,
+    bodyLimit: config.env.BODY_LIMIT_BYTES,
+    trustProxy: true,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options.imports),
+    adapter,
+    {
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    },
+  );
+  app.enableShutdownHooks();
+  await registerHttpPlatform(app, { config, catalog: ERROR_CATALOG, metrics: app.get(HttpMetrics) });
+  setupOpenApi(app);
+  await app.init();
+  if (config.env.BOOTSTRAP_ON_START) await app.get(BootstrapService).ensureBootstrapped();
+  if (config.rootKeyFile)
+    logger.info({ file: config.rootKeyFile }, 'Development root key (X-CA-Root-Key) is kept in this file');
+  return app;
+}

@@ -1,0 +1,23 @@
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { type AppConfig, PlatformModule } from '#platform';
+import { AdminModule } from './admin/admin.module.js';
+import { ApiKeyLookupModule } from './auth/api-key-lookup.module.js';
+import { EnginesModule } from './engines/engines.module.js';
+import { HealthModule } from './health/health.module.js';
+
+@Module({})
+export class AppModule {
+  /** `extra` lets tests mount probe modules on the real app. */
+  static forRoot(config: AppConfig, extra: NonNullable<ModuleMetadata['imports']> = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        EnginesModule,
+        PlatformModule.forRoot({ config, apiKeyLookup: ApiKeyLookupModule }),
+        HealthModule,
+        AdminModule,
+        ...extra,
+      ],
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import { Logger } from '@nestjs/common';
+import type { AppConfig } from '#platform';
+import { PgliteTenancyDb, PgTenancyDb, SupabaseTenancyDb, type TenancyDb } from '#tenancy-db';
+import { BigQueryWarehouse, DuckDbWarehouse, type Warehouse } from '#warehouse';
+
+/** Opens the warehouse the configuration names; the embedded DuckDB file by default. */
+export async function openWarehouse(config: AppConfig): Promise<Warehouse> {
+  const env = config.env;
+  if (env.WAREHOUSE_DRIVER === 'bigquery') {
+    return new BigQueryWarehouse({
+      projectId: env.GCP_PROJECT_ID as string,
+      location: env.BIGQUERY_LOCATION,
+      apiEndpoint: env.BIGQUERY_API_ENDPOINT,
+      defaultTimeoutMs: env.WAREHOUSE_QUERY_TIMEOUT_MS,
+      maximumBytesBilled: env.BIGQUERY_MAX_BYTES_BILLED,
+    });
+  }
+  return DuckDbWarehouse.open({ path: config.duckdbPath });
+}
+
+/** Opens the tenancy DB and applies pending migrations (Supabase's own tooling applies them there). */
+export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
+  const env = config.env;
+  let db: TenancyDb;
+  if (env.TENANCY_DB_DRIVER === 'postgres')
+    db = await PgTenancyDb.open({ connectionString: env.DATABASE_URL as string });
+  else if (env.TENANCY_DB_DRIVER === 'supabase')
+    db = await SupabaseTenancyDb.open({
+      url: env.SUPABASE_URL as string,
+      serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY as string,
+    });
+  else
+    db = await PgliteTenancyDb.open({
+      dataDir: config.pgliteDir === ':memory:' ? undefined : config.pgliteDir,
+    });
+  const applied = await db.migrate();
+  if (applied.length) new Logger('TenancyDb').log(`Applied migrations: ${applied.join(', ')}`);
+  return db;
+}

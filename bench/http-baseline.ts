@@ -1,0 +1,52 @@
+/**
+ * HTTP overhead of the whole stack: requests/s of GET /health on the app (embedded engines,
+ * production-like settings) next to a raw Fastify hello-world, measured in the same run.
+ * Target: ratio ≥ 0.75.  Usage: npm run bench:http [-- rounds seconds connections]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compare, median, startServer } from './bench-support.js';
+
+const [rounds = 3, seconds = 10, connections = 50] = process.argv.slice(2).map(Number);
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-bench-'));
+const here = path.dirname(new URL(import.meta.url).pathname);
+
+const raw = await startServer(
+  path.join(here, 'raw-fastify.js'),
+  { PORT: '3102' },
+  'http://127.0.0.1:3102/hello',
+);
+const api = await startServer(
+  path.resolve(here, '../apps/api/src/main.js'),
+  {
+    PORT: '3101',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    NODE_ENV: 'production',
+  },
+  'http://127.0.0.1:3101/health/ready',
+);
+try {
+  const runs = await compare(
+    [
+      { name: 'raw-fastify', url: 'http://127.0.0.1:3102/hello' },
+      { name: 'api-health', url: 'http://127.0.0.1:3101/health' },
+    ],
+    rounds,
+    seconds,
+    connections,
+  );
+  const rawRps = median(runs['raw-fastify'].map((r) => r.rps));
+  const apiRps = median(runs['api-health'].map((r) => r.rps));
+  console.log(JSON.stringify({ rounds, seconds, connections, runs }, null, 2));
+  console.log(`raw Fastify /hello : ${rawRps.toFixed(0)} req/s (median of ${rounds})`);
+  console.log(`API /health        : ${apiRps.toFixed(0)} req/s (median of ${rounds})`);
+  console.log(`ratio              : ${(apiRps / rawRps).toFixed(3)} (target >= 0.75)`);
+} finally {
+  raw.kill('SIGTERM');
+  api.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,163 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config.js';
+import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
+import { ApiKeyCache } from './api-key-cache.js';
+import { REQUIRED_SCOPES } from './auth.metadata.js';
+import { hashApiKey, type AuthContext, type OrgKeyPrincipal } from './auth.types.js';
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined || s === '' ? undefined : s;
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+/** Constant-time: both sides are hashed to equal length first. */
+function rootKeyMatches(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+function pathOrg(req: FastifyRequest): string | undefined {
+  const params = req.params as Record<string, string> | undefined;
+  return params?.org;
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly keys: ApiKeyCache,
+    private readonly reflector: Reflector,
+  ) {}
+
+  checkRoot(req: FastifyRequest): AuthContext {
+    const expected = this.config.rootApiKey;
+    if (!expected)
+      throw new PlatformError(
+        PlatformErrorCode.RootKeyNotConfigured,
+        'Set CA_ROOT_API_KEY to enable admin routes.',
+      );
+    const given = header(req, 'x-ca-root-key');
+    if (!given)
+      throw new PlatformError(PlatformErrorCode.RootKeyRequired, 'Provide the X-CA-Root-Key header.', {
+        headers: { 'WWW-Authenticate': 'RootKey' },
+      });
+    if (!rootKeyMatches(given, expected))
+      throw new PlatformError(PlatformErrorCode.RootKeyInvalid, 'The root API key is not valid.');
+    return { kind: 'root' };
+  }
+
+  async checkOrgKey(req: FastifyRequest): Promise<OrgKeyPrincipal> {
+    const key = header(req, 'x-api-key');
+    if (!key)
+      throw new PlatformError(PlatformErrorCode.ApiKeyRequired, 'Provide the X-API-Key header.', {
+        headers: { 'WWW-Authenticate': 'ApiKey' },
+      });
+    let principal: OrgKeyPrincipal | null;
+    try {
+      principal = await this.keys.resolve(hashApiKey(key));
+    } catch (cause) {
+      throw new PlatformError(
+        PlatformErrorCode.AuthUnavailable,
+        'The API key could not be checked; retry shortly.',
+        { cause },
+      );
+    }
+    if (!principal)
+      throw new PlatformError(
+        PlatformErrorCode.ApiKeyInvalid,
+        'The API key is unknown, revoked or its organization is not active.',
+        {
+          headers: { 'WWW-Authenticate': 'ApiKey' },
+        },
+      );
+    if (principal.expiresAt && principal.expiresAt.getTime() <= Date.now())
+      throw new PlatformError(PlatformErrorCode.ApiKeyExpired, 'The API key has expired.', {
+        headers: { 'WWW-Authenticate': 'ApiKey' },
+      });
+    return principal;
+  }
+
+  /** Tenant isolation and scopes, checked before any work. */
+  authorizeOrg(ctx: ExecutionContext, req: FastifyRequest, principal: OrgKeyPrincipal): void {
+    const org = pathOrg(req);
+    if (org !== undefined && org !== principal.orgSlug)
+      throw new PlatformError(
+        PlatformErrorCode.OrgForbidden,
+        'This API key belongs to another organization.',
+      );
+    const scopes =
+      this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES, [
+        ctx.getHandler(),
+        ctx.getClass(),
+      ]) ?? [];
+    const missing = scopes.filter((s) => !principal.scopes.includes(s));
+    if (missing.length)
+      throw new PlatformError(
+        PlatformErrorCode.InsufficientScope,
+        `This API key lacks the scope(s): ${missing.join(', ')}.`,
+        {
+          extra: { missing_scopes: missing },
+        },
+      );
+  }
+}
+
+@Injectable()
+export class RootKeyGuard implements CanActivate {
+  constructor(private readonly auth: AuthService) {}
+  canActivate(ctx: ExecutionContext): boolean {
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    req.auth = this.auth.checkRoot(req);
+    return true;
+  }
+}
+
+@Injectable()
+export class OrgKeyGuard implements CanActivate {
+  constructor(private readonly auth: AuthService) {}
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const principal = await this.auth.checkOrgKey(req);
+    this.auth.authorizeOrg(ctx, req, principal);
+    req.auth = { kind: 'org', principal };
+    return true;
+  }
+}
+
+/** The root key when it is sent and valid; otherwise the org key (a wrong root key alone is refused). */
+@Injectable()
+export class OrgKeyOrRootGuard implements CanActivate {
+  constructor(private readonly auth: AuthService) {}
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const hasRoot = header(req, 'x-ca-root-key') !== undefined;
+    const hasOrg = header(req, 'x-api-key') !== undefined;
+    if (!hasRoot && !hasOrg)
+      throw new PlatformError(
+        PlatformErrorCode.AuthRequired,
+        'Provide X-API-Key (org) or X-CA-Root-Key (root).',
+        {
+          headers: { 'WWW-Authenticate': 'ApiKey, RootKey' },
+        },
+      );
+    if (hasRoot) {
+      try {
+        req.auth = this.auth.checkRoot(req);
+        return true;
+      } catch (err) {
+        if (!hasOrg) throw err;
+      }
+    }
+    const principal = await this.auth.checkOrgKey(req);
+    this.auth.authorizeOrg(ctx, req, principal);
+    req.auth = { kind: 'org', principal };
+    return true;
+  }
+}

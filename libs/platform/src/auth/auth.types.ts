@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+
+export const ORG_SCOPES = [
+  'pipelines:read',
+  'pipelines:write',
+  'pipelines:execute',
+  'org:read',
+  'org:write',
+] as const;
+export type OrgScope = (typeof ORG_SCOPES)[number];
+
+/** What an org API key resolves to. */
+export interface OrgKeyPrincipal {
+  orgSlug: string;
+  apiKeyId: string;
+  scopes: string[];
+  /** After this instant the key is refused (rotation grace periods end here). */
+  expiresAt: Date | null;
+}
+
+export type AuthContext = { kind: 'root' } | { kind: 'org'; principal: OrgKeyPrincipal };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth?: AuthContext;
+  }
+}
+
+/** Org keys are stored and looked up by the SHA-256 hex of the plaintext. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** The org a request acts as: the key's org, or null for the root key. */
+export function authOrg(auth: AuthContext | undefined): string | null {
+  return auth?.kind === 'org' ? auth.principal.orgSlug : null;
+}

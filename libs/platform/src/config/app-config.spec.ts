@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigValidationError, loadAppConfig } from './app-config.js';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadAppConfig({ DATA_DIR: tmp(), ...env });
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigValidationError) return err.problems;
+    throw err;
+  }
+};
+
+describe('configuration', () => {
+  it('defaults to the embedded engines in development with a dataset suffix of local', () => {
+    const c = loadAppConfig({ DATA_DIR: tmp(), CA_ROOT_API_KEY: 'k'.repeat(32) });
+    expect(c.env.WAREHOUSE_DRIVER).toBe('duckdb');
+    expect(c.env.TENANCY_DB_DRIVER).toBe('pglite');
+    expect(c.env.PORT).toBe(8000);
+    expect(c.orgDataset('acme')).toBe('acme_local');
+  });
+
+  it('maps staging and production to the stage and prod suffixes', () => {
+    const base = {
+      CA_ROOT_API_KEY: 'k'.repeat(32),
+      ALLOW_EMBEDDED_ENGINES: 'true',
+      KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
+    };
+    expect(loadAppConfig({ ...base, DATA_DIR: tmp(), ENVIRONMENT: 'staging' }).orgDataset('acme')).toBe(
+      'acme_stage',
+    );
+    expect(loadAppConfig({ ...base, DATA_DIR: tmp(), ENVIRONMENT: 'production' }).orgDataset('acme')).toBe(
+      'acme_prod',
+    );
+  });
+
+  it('names every bad variable at once', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      WAREHOUSE_DRIVER: 'mysql',
+      LOG_LEVEL: 'loud',
+      REDIS_URL: 'http://x',
+    });
+    for (const v of ['PORT', 'WAREHOUSE_DRIVER', 'LOG_LEVEL', 'REDIS_URL'])
+      expect(problems.join('\n')).toContain(v);
+  });
+
+  it('requires a root key of at least 32 characters outside development', () => {
+    expect(problemsOf({ ENVIRONMENT: 'staging', ALLOW_EMBEDDED_ENGINES: 'true' }).join()).toContain(
+      'CA_ROOT_API_KEY',
+    );
+    expect(
+      problemsOf({
+        ENVIRONMENT: 'production',
+        ALLOW_EMBEDDED_ENGINES: 'true',
+        CA_ROOT_API_KEY: 'short',
+      }).join(),
+    ).toContain('at least 32');
+  });
+
+  it('refuses embedded engines in production unless told explicitly', () => {
+    const problems = problemsOf({ ENVIRONMENT: 'production', CA_ROOT_API_KEY: 'k'.repeat(32) });
+    expect(problems.some((p) => p.startsWith('WAREHOUSE_DRIVER'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('TENANCY_DB_DRIVER'))).toBe(true);
+  });
+
+  it('requires the settings of the chosen production engines', () => {
+    const problems = problemsOf({
+      WAREHOUSE_DRIVER: 'bigquery',
+      TENANCY_DB_DRIVER: 'supabase',
+      CA_ROOT_API_KEY: 'k'.repeat(32),
+    });
+    const text = problems.join('\n');
+    for (const v of ['GCP_PROJECT_ID', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY'])
+      expect(text).toContain(v);
+    expect(problemsOf({ TENANCY_DB_DRIVER: 'postgres', CA_ROOT_API_KEY: 'k'.repeat(32) }).join()).toContain(
+      'DATABASE_URL',
+    );
+  });
+
+  it('requires a Cloud KMS key name in production', () => {
+    const problems = problemsOf({
+      ENVIRONMENT: 'production',
+      ALLOW_EMBEDDED_ENGINES: 'true',
+      CA_ROOT_API_KEY: 'k'.repeat(32),
+    });
+    expect(problems.join()).toContain('KMS_KEY_NAME');
+    expect(problemsOf({ KMS_KEY_NAME: 'my-key' }).join()).toContain('KMS_KEY_NAME');
+  });
+
+  it('refuses CORS_ORIGINS=*', () => {
+    expect(problemsOf({ CORS_ORIGINS: '*' }).join()).toContain('CORS_ORIGINS');
+  });
+
+  it('generates a development root key once, mode 0600, and reuses it', () => {
+    const dir = tmp();
+    const first = loadAppConfig({ DATA_DIR: dir });
+    const second = loadAppConfig({ DATA_DIR: dir });
+    expect(first.rootApiKey).toMatch(/^ca_root_[A-Za-z0-9_-]{40,}$/);
+    expect(second.rootApiKey).toBe(first.rootApiKey);
+    expect(fs.statSync(first.rootKeyFile as string).mode & 0o777).toBe(0o600);
+  });
+
+  it('reads .env.local but never .env, and the process environment wins', async () => {
+    const { readEnvironment } = await import('./app-config.js');
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, '.env.local'), 'LOG_LEVEL=debug\nPORT=9001\n');
+    fs.writeFileSync(path.join(dir, '.env'), 'HOST=10.9.9.9\n');
+    const saved = process.env.PORT;
+    process.env.PORT = '9002';
+    try {
+      const raw = readEnvironment(dir);
+      expect(raw.LOG_LEVEL).toBe('debug');
+      expect(raw.PORT).toBe('9002');
+      expect(raw.HOST).not.toBe('10.9.9.9');
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+});

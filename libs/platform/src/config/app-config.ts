@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { EnvSchema } from './env.schema.js';
+
+export type Environment = EnvSchema['ENVIRONMENT'];
+
+const DATASET_SUFFIX: Record<Environment, string> = {
+  development: 'local',
+  staging: 'stage',
+  production: 'prod',
+};
+
+/** The validated, typed configuration. Built once at start; injected as `AppConfig`. */
+export class AppConfig {
+  readonly env: Readonly<EnvSchema>;
+  readonly environment: Environment;
+  readonly datasetSuffix: string;
+  readonly isProduction: boolean;
+  readonly dataDir: string;
+  readonly duckdbPath: string;
+  readonly pgliteDir: string;
+  readonly encryptionKeyFile: string;
+  readonly corsOrigins: string[];
+  /** Where a generated development root key was written (null when configured explicitly). */
+  readonly rootKeyFile: string | null;
+
+  constructor(
+    env: EnvSchema,
+    readonly rootApiKey: string | undefined,
+    rootKeyFile: string | null,
+  ) {
+    this.env = Object.freeze(env);
+    this.environment = env.ENVIRONMENT;
+    this.datasetSuffix = DATASET_SUFFIX[env.ENVIRONMENT];
+    this.isProduction = env.ENVIRONMENT === 'production';
+    this.dataDir = path.resolve(env.DATA_DIR);
+    this.duckdbPath = env.DUCKDB_PATH ?? path.join(this.dataDir, 'warehouse.duckdb');
+    this.pgliteDir = env.PGLITE_DIR ?? path.join(this.dataDir, 'pglite');
+    this.encryptionKeyFile = env.ENCRYPTION_KEY_FILE ?? path.join(this.dataDir, 'encryption.key');
+    this.corsOrigins = env.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+    this.rootKeyFile = rootKeyFile;
+  }
+
+  /** `{org}_{local|stage|prod}` */
+  orgDataset(orgSlug: string): string {
+    return `${orgSlug}_${this.datasetSuffix}`;
+  }
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)),
+  );
+}
+
+/** Reads `.env.local` when present (never `.env`); the process environment wins over the file. */
+export function readEnvironment(cwd = process.cwd()): Record<string, string | undefined> {
+  const file = path.join(cwd, '.env.local');
+  const fromFile = fs.existsSync(file) ? parseEnv(fs.readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+/** Validates the raw environment; throws ConfigValidationError naming every bad variable. */
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvSchema {
+  const known = new Set(Object.keys(new EnvSchema()));
+  const picked: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) if (known.has(k) && v !== undefined && v !== '') picked[k] = v;
+  const env = plainToInstance(EnvSchema, picked, { exposeDefaultValues: true });
+  const problems = flatten(validateSync(env, { skipMissingProperties: false }));
+  if (env.CORS_ORIGINS.split(',').some((o) => o.trim() === '*')) {
+    problems.push('CORS_ORIGINS: "*" is not allowed (credentials are sent); list the dashboard origins');
+  }
+  if (env.ENVIRONMENT === 'production' && !env.ALLOW_EMBEDDED_ENGINES) {
+    if (env.WAREHOUSE_DRIVER === 'duckdb')
+      problems.push(
+        'WAREHOUSE_DRIVER: production refuses the embedded DuckDB warehouse (set bigquery, or ALLOW_EMBEDDED_ENGINES=true)',
+      );
+    if (env.TENANCY_DB_DRIVER === 'pglite')
+      problems.push(
+        'TENANCY_DB_DRIVER: production refuses the embedded PGlite database (set postgres or supabase, or ALLOW_EMBEDDED_ENGINES=true)',
+      );
+  }
+  if (problems.length) throw new ConfigValidationError(problems);
+  return env;
+}
+
+/**
+ * In development a missing root key is generated once and kept in DATA_DIR (mode 0600), so a
+ * fresh clone has an admin key without any setup and restarts keep the same one.
+ */
+function resolveRootKey(env: EnvSchema): { key: string | undefined; file: string | null } {
+  if (env.CA_ROOT_API_KEY || env.ENVIRONMENT !== 'development')
+    return { key: env.CA_ROOT_API_KEY, file: null };
+  const file = path.resolve(env.DATA_DIR, 'root-api-key');
+  if (fs.existsSync(file)) return { key: fs.readFileSync(file, 'utf8').trim(), file };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const key = `ca_root_${randomBytes(32).toString('base64url')}`;
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  return { key, file };
+}
+
+export function loadAppConfig(raw: Record<string, string | undefined> = readEnvironment()): AppConfig {
+  const env = validateEnvironment(raw);
+  const root = resolveRootKey(env);
+  return new AppConfig(env, root.key, root.file);
+}

@@ -1,0 +1,182 @@
+import 'reflect-metadata';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+
+const URL_OPTS = { require_tld: false, require_protocol: true } as const;
+
+/**
+ * Every environment variable the service reads, validated at start. Defaults are the embedded
+ * engines, so a fresh clone starts with nothing set. See README "Configuration" for the table.
+ */
+export class EnvSchema {
+  @IsIn(['development', 'staging', 'production'])
+  ENVIRONMENT: 'development' | 'staging' | 'production' = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 8000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** Required (≥ 32 chars) outside development; generated into DATA_DIR in development when unset. */
+  @ValidateIf((e: EnvSchema) => e.ENVIRONMENT !== 'development' || e.CA_ROOT_API_KEY !== undefined)
+  @IsString()
+  @MinLength(32, { message: 'CA_ROOT_API_KEY must be at least 32 characters' })
+  CA_ROOT_API_KEY?: string;
+
+  @IsString()
+  DATA_DIR = './data';
+
+  @IsIn(['duckdb', 'bigquery'])
+  WAREHOUSE_DRIVER: 'duckdb' | 'bigquery' = 'duckdb';
+
+  @IsOptional()
+  @IsString()
+  DUCKDB_PATH?: string;
+
+  @ValidateIf((e: EnvSchema) => e.WAREHOUSE_DRIVER === 'bigquery')
+  @IsString({ message: 'GCP_PROJECT_ID is required when WAREHOUSE_DRIVER=bigquery' })
+  @MinLength(1)
+  GCP_PROJECT_ID?: string;
+
+  @IsString()
+  BIGQUERY_LOCATION = 'US';
+
+  /** Only for emulators and tests; production uses Google's endpoint. */
+  @IsOptional()
+  @IsUrl(URL_OPTS)
+  BIGQUERY_API_ENDPOINT?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  BIGQUERY_MAX_BYTES_BILLED?: number;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  WAREHOUSE_QUERY_TIMEOUT_MS = 30_000;
+
+  @IsIn(['pglite', 'postgres', 'supabase'])
+  TENANCY_DB_DRIVER: 'pglite' | 'postgres' | 'supabase' = 'pglite';
+
+  @IsOptional()
+  @IsString()
+  PGLITE_DIR?: string;
+
+  @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'postgres' || e.DATABASE_URL !== undefined)
+  @IsUrl(
+    { ...URL_OPTS, protocols: ['postgres', 'postgresql'] },
+    { message: 'DATABASE_URL must be a postgres:// URL (required when TENANCY_DB_DRIVER=postgres)' },
+  )
+  DATABASE_URL?: string;
+
+  @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'supabase' || e.SUPABASE_URL !== undefined)
+  @IsUrl(URL_OPTS, {
+    message: 'SUPABASE_URL must be an http(s) URL (required when TENANCY_DB_DRIVER=supabase)',
+  })
+  SUPABASE_URL?: string;
+
+  @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'supabase')
+  @IsString({ message: 'SUPABASE_SERVICE_ROLE_KEY is required when TENANCY_DB_DRIVER=supabase' })
+  @MinLength(20)
+  SUPABASE_SERVICE_ROLE_KEY?: string;
+
+  @IsOptional()
+  @IsUrl({ ...URL_OPTS, protocols: ['redis', 'rediss'] }, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL?: string;
+
+  @IsUrl(URL_OPTS)
+  PIPELINE_SERVICE_URL = 'http://localhost:8001';
+
+  /** Comma-separated origins; `*` alone is refused because credentials are allowed. */
+  @IsString()
+  CORS_ORIGINS = 'http://localhost:3000';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** A production start refuses the embedded engines unless this is set. */
+  @Transform(toBool)
+  @IsBoolean()
+  ALLOW_EMBEDDED_ENGINES = false;
+
+  @Transform(toBool)
+  @IsBoolean()
+  BOOTSTRAP_ON_START = true;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_READS_PER_MINUTE = 600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_WRITES_PER_MINUTE = 120;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_ADMIN_PER_MINUTE = 60;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  AUTH_CACHE_TTL_MS = 30_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  HEALTH_CHECK_TIMEOUT_MS = 3_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_GRACE_MS = 10_000;
+
+  /** Cloud KMS key wrapping the data keys of stored API keys and credentials (required in production). */
+  @ValidateIf((e: EnvSchema) => e.ENVIRONMENT === 'production' || e.KMS_KEY_NAME !== undefined)
+  @Matches(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/, {
+    message: 'KMS_KEY_NAME must be projects/P/locations/L/keyRings/R/cryptoKeys/K (required in production)',
+  })
+  KMS_KEY_NAME?: string;
+
+  /** Only for emulators and tests. */
+  @IsOptional()
+  @IsUrl(URL_OPTS)
+  KMS_API_ENDPOINT?: string;
+
+  /** The local key-encryption key used when KMS_KEY_NAME is unset (created 0600 on first use). */
+  @IsOptional()
+  @IsString()
+  ENCRYPTION_KEY_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  APP_VERSION?: string;
+}

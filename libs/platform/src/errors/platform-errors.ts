@@ -1,0 +1,53 @@
+import { DomainError } from './domain-error.js';
+import type { ErrorCatalog } from './problem.js';
+
+/** Codes raised by the platform itself (auth, validation, routing, limits). */
+export enum PlatformErrorCode {
+  ValidationFailed = 'VALIDATION_FAILED',
+  MalformedJson = 'MALFORMED_JSON',
+  BadRequest = 'BAD_REQUEST',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  NotFound = 'NOT_FOUND',
+  MethodNotAllowed = 'METHOD_NOT_ALLOWED',
+  RootKeyRequired = 'ROOT_KEY_REQUIRED',
+  RootKeyInvalid = 'ROOT_KEY_INVALID',
+  RootKeyNotConfigured = 'ROOT_KEY_NOT_CONFIGURED',
+  ApiKeyRequired = 'API_KEY_REQUIRED',
+  ApiKeyInvalid = 'API_KEY_INVALID',
+  ApiKeyExpired = 'API_KEY_EXPIRED',
+  AuthRequired = 'AUTH_REQUIRED',
+  OrgForbidden = 'ORG_FORBIDDEN',
+  InsufficientScope = 'INSUFFICIENT_SCOPE',
+  Forbidden = 'FORBIDDEN',
+  RateLimited = 'RATE_LIMITED',
+  AuthUnavailable = 'AUTH_SERVICE_UNAVAILABLE',
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  Internal = 'INTERNAL_ERROR',
+}
+
+export class PlatformError extends DomainError<PlatformErrorCode> {}
+
+export const PLATFORM_ERRORS: Record<PlatformErrorCode, { status: number; title: string }> = {
+  [PlatformErrorCode.ValidationFailed]: { status: 422, title: 'Request validation failed' },
+  [PlatformErrorCode.MalformedJson]: { status: 400, title: 'Malformed JSON body' },
+  [PlatformErrorCode.BadRequest]: { status: 400, title: 'Bad request' },
+  [PlatformErrorCode.PayloadTooLarge]: { status: 413, title: 'Payload too large' },
+  [PlatformErrorCode.UnsupportedMediaType]: { status: 415, title: 'Unsupported media type' },
+  [PlatformErrorCode.NotFound]: { status: 404, title: 'Not found' },
+  [PlatformErrorCode.MethodNotAllowed]: { status: 405, title: 'Method not allowed' },
+  [PlatformErrorCode.RootKeyRequired]: { status: 401, title: 'Root API key required' },
+  [PlatformErrorCode.RootKeyInvalid]: { status: 403, title: 'Invalid root API key' },
+  [PlatformErrorCode.RootKeyNotConfigured]: { status: 503, title: 'Root API key not configured' },
+  [PlatformErrorCode.ApiKeyRequired]: { status: 401, title: 'API key required' },
+  [PlatformErrorCode.ApiKeyInvalid]: { status: 401, title: 'Invalid or inactive API key' },
+  [PlatformErrorCode.ApiKeyExpired]: { status: 401, title: 'API key has expired' },
+  [PlatformErrorCode.AuthRequired]: { status: 401, title: 'Authentication required' },
+  [PlatformErrorCode.OrgForbidden]: { status: 403, title: 'Access to this organization is denied' },
+  [PlatformErrorCode.InsufficientScope]: { status: 403, title: 'API key lacks the required scope' },
+  [PlatformErrorCode.Forbidden]: { status: 403, title: 'Forbidden' },
+  [PlatformErrorCode.RateLimited]: { status: 429, title: 'Too many requests' },
+  [PlatformErrorCode.AuthUnavailable]: { status: 503, title: 'Authentication service unavailable' },
+  [PlatformErrorCode.ServiceUnavailable]: { status: 503, title: 'Service unavailable' },
+  [PlatformErrorCode.Internal]: { status: 500, title: 'Internal server error' },
+} satisfies ErrorCatalog;

@@ -1,0 +1,55 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, NotFoundException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RouteTable } from '../http/route-table.js';
+import { PlatformError, PlatformErrorCode } from './platform-errors.js';
+import { PROBLEM_CONTENT_TYPE, type ErrorCatalog } from './problem.js';
+import { toProblem } from './to-problem.js';
+
+/** Turns anything thrown into the problem+json response; shared by the Nest filter and Fastify's handler. */
+export class ProblemResponder {
+  constructor(
+    private readonly catalog: ErrorCatalog,
+    private readonly routes: RouteTable,
+  ) {}
+
+  send(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
+    const path = request.url.split('?')[0];
+    const { problem, headers, unexpected } = toProblem(
+      this.refine(request, path, err),
+      String(request.id),
+      this.catalog,
+      path,
+    );
+    if (unexpected) request.log.error({ err, code: problem.code }, 'request failed');
+    else request.log.debug({ code: problem.code, status: problem.status }, 'request refused');
+    if (reply.sent) return;
+    for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+    reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+
+  /** An unmatched route is 404, or 405 with Allow when the path exists for other methods. */
+  private refine(request: FastifyRequest, path: string, err: unknown): unknown {
+    if (!(err instanceof NotFoundException) || request.routeOptions?.url) return err;
+    const allowed = this.routes.allowed(path);
+    if (allowed.length)
+      return new PlatformError(
+        PlatformErrorCode.MethodNotAllowed,
+        `${request.method} is not allowed here; use ${allowed.join(', ')}.`,
+        {
+          headers: { Allow: allowed.join(', ') },
+        },
+      );
+    return new PlatformError(PlatformErrorCode.NotFound, `No route ${request.method} ${path}.`);
+  }
+}
+
+/** The one global filter: every error leaves as RFC 9457 problem+json with `code` and `request_id`. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(private readonly responder: ProblemResponder) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    this.responder.send(ctx.getRequest<FastifyRequest>(), ctx.getResponse<FastifyReply>(), exception);
+  }
+}

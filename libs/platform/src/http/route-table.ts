@@ -1,0 +1,27 @@
+import FindMyWay, { type HTTPMethod, type HTTPVersion, type Instance } from 'find-my-way';
+
+/**
+ * Fastify answers 404 for a known path with the wrong method; this table (filled from the
+ * onRoute hook) tells those apart so they get 405 with an Allow header.
+ */
+export class RouteTable {
+  private readonly router: Instance<HTTPVersion.V1> = FindMyWay({ ignoreTrailingSlash: true });
+  private readonly methods = new Set<string>();
+
+  add(method: string | string[], url: string): void {
+    for (const m of Array.isArray(method) ? method : [method]) {
+      if (m === 'HEAD' || m === 'OPTIONS') continue;
+      try {
+        this.router.on(m as HTTPMethod, url, () => undefined);
+        this.methods.add(m);
+      } catch {
+        // A duplicate registration (same method and path) is Fastify's concern, not ours.
+      }
+    }
+  }
+
+  /** Methods registered for this concrete path (empty when the path is unknown). */
+  allowed(path: string): string[] {
+    return [...this.methods].filter((m) => this.router.find(m as HTTPMethod, path) !== null);
+  }
+}

@@ -1,0 +1,126 @@
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type ModuleMetadata,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
+import { ApiKeyCache } from './auth/api-key-cache.js';
+import { AuthService, OrgKeyGuard, OrgKeyOrRootGuard, RootKeyGuard } from './auth/auth.guards.js';
+import { AppConfig } from './config/app-config.js';
+import { HttpMetrics } from './http/http-metrics.js';
+import { INVALIDATION_BUS, REDIS_CLIENT } from './platform.tokens.js';
+import { LocalInvalidationBus, RedisInvalidationBus } from './redis/invalidation-bus.js';
+import { closeRedis, createRedis } from './redis/redis-connection.js';
+import { AppThrottlerGuard, isAdminRoute, isReadRequest } from './throttling/app-throttler.guard.js';
+import { RedisThrottlerStorage } from './throttling/redis-throttler.storage.js';
+
+export interface PlatformModuleOptions {
+  config: AppConfig;
+  /** A module exporting API_KEY_LOOKUP (the app's org-key repository). */
+  apiKeyLookup: NonNullable<ModuleMetadata['imports']>[number];
+}
+
+const MINUTE = 60_000;
+
+/** Closes the shared Redis connection last, after the bus and the caches are done with it. */
+@Injectable()
+class SharedRedisLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis | null) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis) await closeRedis(this.redis);
+  }
+}
+
+/** Config, auth, rate limits, metrics and cross-instance plumbing; global to every feature module. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformModuleOptions): DynamicModule {
+    const { config } = options;
+    return {
+      module: PlatformModule,
+      imports: [
+        options.apiKeyLookup,
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          ignoreEnvVars: true,
+          load: [() => ({ ...config.env })],
+        }),
+        ThrottlerModule.forRootAsync({
+          inject: [REDIS_CLIENT],
+          useFactory: (redis: Redis | null) => ({
+            throttlers: [
+              {
+                name: 'reads',
+                ttl: MINUTE,
+                limit: config.env.RATE_LIMIT_READS_PER_MINUTE,
+                skipIf: (c) => !isReadRequest(c),
+              },
+              {
+                name: 'writes',
+                ttl: MINUTE,
+                limit: config.env.RATE_LIMIT_WRITES_PER_MINUTE,
+                skipIf: isReadRequest,
+              },
+              {
+                name: 'admin',
+                ttl: MINUTE,
+                limit: config.env.RATE_LIMIT_ADMIN_PER_MINUTE,
+                skipIf: (c) => !isAdminRoute(c),
+              },
+            ],
+            storage: redis
+              ? new RedisThrottlerStorage(redis, { prefix: `finops:${config.environment}:throttle` })
+              : undefined,
+          }),
+        }),
+      ],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        HttpMetrics,
+        {
+          provide: REDIS_CLIENT,
+          useFactory: () =>
+            config.env.REDIS_URL ? createRedis(config.env.REDIS_URL, { name: 'shared' }) : null,
+        },
+        {
+          provide: INVALIDATION_BUS,
+          inject: [REDIS_CLIENT],
+          useFactory: (redis: Redis | null) =>
+            redis
+              ? new RedisInvalidationBus(redis, {
+                  prefix: `finops:${config.environment}:invalidate`,
+                  name: 'finops-bus',
+                })
+              : new LocalInvalidationBus(),
+        },
+        SharedRedisLifecycle,
+        ApiKeyCache,
+        AuthService,
+        RootKeyGuard,
+        OrgKeyGuard,
+        OrgKeyOrRootGuard,
+        { provide: APP_GUARD, useClass: AppThrottlerGuard },
+      ],
+      exports: [
+        AppConfig,
+        HttpMetrics,
+        REDIS_CLIENT,
+        INVALIDATION_BUS,
+        ApiKeyCache,
+        AuthService,
+        RootKeyGuard,
+        OrgKeyGuard,
+        OrgKeyOrRootGuard,
+      ],
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { type ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerRequest } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
+import { hashApiKey } from '../auth/auth.types.js';
+import { AUTH_KIND } from '../auth/auth.metadata.js';
+import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The tracker a limit counts against: the org key, the root key, else the client IP. */
+export function trackerFor(req: FastifyRequest): string {
+  const orgKey = header(req, 'x-api-key');
+  if (orgKey) return `key:${hashApiKey(orgKey).slice(0, 32)}`;
+  const rootKey = header(req, 'x-ca-root-key');
+  if (rootKey) return `root:${hashApiKey(rootKey).slice(0, 32)}`;
+  return `ip:${req.ip}`;
+}
+
+export const isReadRequest = (ctx: ExecutionContext) =>
+  READ_METHODS.has(ctx.switchToHttp().getRequest<FastifyRequest>().method);
+
+export const isAdminRoute = (ctx: ExecutionContext) =>
+  (Reflect.getMetadata(AUTH_KIND, ctx.getHandler()) ?? Reflect.getMetadata(AUTH_KIND, ctx.getClass())) ===
+  'root';
+
+/**
+ * Named limits (reads, writes, admin) per key, shared by all routes of that kind; a refusal is a
+ * problem+json 429 with `Retry-After` in seconds.
+ */
+@Injectable()
+export class AppThrottlerGuard extends ThrottlerGuard {
+  private readonly storeLogger = new Logger('Throttler');
+
+  /**
+   * Fails open: when the shared counter store (Redis) is unreachable the request goes through and
+   * the outage is logged, because refusing every request would turn a cache outage into an API outage.
+   */
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    try {
+      return await super.handleRequest(request);
+    } catch (err) {
+      if (err instanceof PlatformError) throw err;
+      this.storeLogger.warn(
+        `Rate-limit store unavailable; request allowed (${err instanceof Error ? err.message : 'unknown error'})`,
+      );
+      return true;
+    }
+  }
+  // The signature is ThrottlerGuard's (a loose record); our requests are Fastify's.
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    return trackerFor(req as unknown as FastifyRequest);
+  }
+
+  protected override generateKey(_ctx: ExecutionContext, tracker: string, name: string): string {
+    return `${name}:${tracker}`;
+  }
+
+  protected override async throwThrottlingException(
+    _ctx: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const seconds = Math.max(1, Math.ceil(detail.timeToBlockExpire));
+    throw new PlatformError(
+      PlatformErrorCode.RateLimited,
+      `Rate limit of ${detail.limit} requests exceeded; retry in ${seconds} s.`,
+      {
+        headers: { 'Retry-After': String(seconds) },
+        extra: { retry_after_seconds: seconds, limit: detail.limit },
+      },
+    );
+  }
+}

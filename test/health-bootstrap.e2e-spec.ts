@@ -1,0 +1,211 @@
+import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+
+describe('health, docs and bootstrap', () => {
+  let t: TestApp;
+  let warehouse: Warehouse;
+  beforeAll(async () => {
+    t = await startTestApp();
+    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  });
+  afterAll(() => t.close());
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'GET', url, headers });
+
+  it('serves /, /health and /health/live with version info', async () => {
+    expect((await get('/')).json()).toMatchObject({
+      service: 'finops-api',
+      environment: 'development',
+      docs: '/docs',
+    });
+    expect((await get('/health')).json()).toMatchObject({ status: 'healthy', service: 'finops-api' });
+    expect((await get('/health/live')).json()).toMatchObject({ status: 'alive' });
+  });
+
+  it('is ready when the warehouse, tenancy DB and central tables answer', async () => {
+    const res = await get('/health/ready');
+    expect(res.statusCode).toBe(200);
+    expect(res.json().status).toBe('ready');
+    expect(Object.keys(res.json().checks).sort()).toEqual(['setup', 'tenancy_db', 'warehouse']);
+  });
+
+  it('exposes Prometheus metrics by route and status', async () => {
+    await get('/health');
+    const res = await get('/metrics');
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.body).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+    expect(res.body).toContain('http_request_duration_seconds_bucket');
+  });
+
+  it('publishes an OpenAPI 3 document listing every route with its auth, and Swagger UI', async () => {
+    const doc = (await get('/openapi.json')).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.components.securitySchemes).toMatchObject({
+      ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      RootKey: { type: 'apiKey', in: 'header', name: 'X-CA-Root-Key' },
+    });
+    expect(doc.paths['/api/v1/admin/bootstrap'].post.security).toEqual([{ RootKey: [] }]);
+    expect(doc.paths['/api/v1/admin/bootstrap/status'].get.security).toEqual([{ RootKey: [] }]);
+    const ui = await get('/docs');
+    expect(ui.statusCode).toBe(200);
+    expect(ui.body).toContain('swagger-ui');
+  });
+
+  it('reports SYNCED after the start-up bootstrap, and 409 on a second bootstrap', async () => {
+    const status = await get('/api/v1/admin/bootstrap/status', rootHeaders);
+    expect(status.json()).toMatchObject({
+      status: 'SYNCED',
+      dataset_exists: true,
+      tables_expected: 30,
+      tables_missing: [],
+    });
+    expect(status.json().tables_existing).toHaveLength(30);
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/bootstrap',
+      headers: rootHeaders,
+      payload: {},
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('ALREADY_BOOTSTRAPPED');
+  });
+
+  it('detects a missing table and column, and sync adds them back without dropping anything', async () => {
+    const registry = t.app.get(SchemaRegistry);
+    await warehouse.dropTable(CENTRAL_DATASET, 'org_chat_tool_calls');
+    // An older shape of org_cost_tracking: one column missing, one the registry does not know.
+    const tracking = registry.centralTable('org_cost_tracking');
+    await warehouse.dropTable(CENTRAL_DATASET, 'org_cost_tracking');
+    await warehouse.ensureTable(CENTRAL_DATASET, {
+      ...tracking,
+      fields: [
+        ...tracking.fields.filter((f) => f.name !== 'cost_breakdown'),
+        { name: 'legacy_note', type: 'STRING', mode: 'NULLABLE' },
+      ],
+    });
+    const status = (await get('/api/v1/admin/bootstrap/status?force_refresh=true', rootHeaders)).json();
+    expect(status).toMatchObject({
+      status: 'OUT_OF_SYNC',
+      tables_missing: ['org_chat_tool_calls'],
+      schema_diffs: {
+        org_cost_tracking: { missing_columns: ['cost_breakdown'], extra_columns: ['legacy_note'] },
+      },
+    });
+    const tablesOnly = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/bootstrap/sync',
+      headers: rootHeaders,
+      payload: {},
+    });
+    expect(tablesOnly.json()).toMatchObject({
+      status: 'SUCCESS',
+      tables_created: ['org_chat_tool_calls'],
+      columns_added: {},
+    });
+    const columns = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/bootstrap/sync',
+      headers: rootHeaders,
+      payload: { sync_missing_columns: true },
+    });
+    expect(columns.json()).toMatchObject({
+      status: 'SUCCESS',
+      tables_created: [],
+      columns_added: { org_cost_tracking: ['cost_breakdown'] },
+    });
+    const after = (await get('/api/v1/admin/bootstrap/status?force_refresh=true', rootHeaders)).json();
+    expect(after.status).toBe('SYNCED');
+    expect(after.schema_diffs).toEqual({
+      org_cost_tracking: { missing_columns: [], extra_columns: ['legacy_note'] },
+    });
+    expect(registry.centralTables()).toHaveLength(30);
+  });
+
+  it('force_recreate_tables rebuilds the tables from the registry', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/bootstrap',
+      headers: rootHeaders,
+      payload: { force_recreate_tables: true },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'SUCCESS', dataset_created: false, total_tables: 30 });
+    expect(res.json().tables_created).toHaveLength(30);
+    expect(res.json().schema_validation).toMatchObject({ valid: true, errors: [], tables_validated: 30 });
+  });
+
+  it('refuses a bootstrap body with an unknown field', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/bootstrap',
+      headers: rootHeaders,
+      payload: { force: true },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors[0].field).toBe('force');
+  });
+});
+
+describe('readiness with a failing engine', () => {
+  it('answers 503 naming the failing check', async () => {
+    const t = await startTestApp({ HEALTH_CHECK_TIMEOUT_MS: '300' });
+    try {
+      const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      warehouse.ping = () => new Promise(() => undefined);
+      const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({
+        code: 'NOT_READY',
+        failing: ['warehouse'],
+        checks: { warehouse: { status: 'failing', error: 'timeout' } },
+      });
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('rate limits', () => {
+  it('limits admin calls per root key with Retry-After in seconds', async () => {
+    const t = await startTestApp({ RATE_LIMIT_ADMIN_PER_MINUTE: '2' });
+    try {
+      const call = () =>
+        t.app.inject({ method: 'GET', url: '/api/v1/admin/bootstrap/status', headers: rootHeaders });
+      expect((await call()).statusCode).toBe(200);
+      expect((await call()).statusCode).toBe(200);
+      const limited = await call();
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect((await t.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe.skipIf(!process.env.TEST_REDIS_URL)('rate limits shared through Redis', () => {
+  it('counts one limit across two app instances', async () => {
+    // A root key of its own, so counters left in Redis by an earlier run cannot interfere.
+    const rootKey = `rate_limit_root_${Date.now()}_${Math.random().toString(36).slice(2)}_padding`;
+    const env = {
+      RATE_LIMIT_ADMIN_PER_MINUTE: '3',
+      REDIS_URL: process.env.TEST_REDIS_URL as string,
+      CA_ROOT_API_KEY: rootKey,
+    };
+    const headers = { 'x-ca-root-key': rootKey };
+    const [a, b] = await Promise.all([startTestApp(env), startTestApp(env)]);
+    try {
+      const statuses: number[] = [];
+      for (const t of [a, b, a, b]) {
+        statuses.push(
+          (await t.app.inject({ method: 'GET', url: '/api/v1/admin/bootstrap/status', headers })).statusCode,
+        );
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

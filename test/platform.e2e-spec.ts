@@ -1,0 +1,283 @@
+import { Writable } from 'node:stream';
+import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { PROBE_SECRET_IN_ERROR, ProbeModule } from '#test/probe.module';
+import { rootHeaders, startTestApp, TEST_ROOT_KEY, type TestApp } from '#test/test-app';
+
+class Capture extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.lines.push(chunk.toString());
+    done();
+  }
+  get text() {
+    return this.lines.join('');
+  }
+}
+
+const PROBLEM = 'application/problem+json; charset=utf-8';
+
+describe('platform over the real app', () => {
+  let t: TestApp;
+  let warehouse: Warehouse;
+  const logs = new Capture();
+
+  beforeAll(async () => {
+    t = await startTestApp(
+      { LOG_LEVEL: 'debug', RATE_LIMIT_ADMIN_PER_MINUTE: '1000' },
+      { imports: [ProbeModule], logDestination: logs },
+    );
+    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  });
+  afterAll(() => t.close());
+
+  const inject = (opts: Parameters<TestApp['app']['inject']>[0]) => t.app.inject(opts);
+
+  describe('bad input', () => {
+    it('answers malformed JSON with 400 MALFORMED_JSON problem+json', async () => {
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"name": "abc",',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toBe(PROBLEM);
+      expect(res.json()).toMatchObject({
+        status: 400,
+        code: 'MALFORMED_JSON',
+        request_id: res.headers['x-request-id'],
+      });
+    });
+
+    it('refuses unknown fields with 422 naming the field', async () => {
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        payload: { name: 'abc', count: 1, email: 'a@b.co', address: { city: 'Paris' }, is_admin: true },
+      });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().code).toBe('VALIDATION_FAILED');
+      expect(res.json().errors).toEqual([
+        { field: 'is_admin', message: 'property is_admin should not exist' },
+      ]);
+    });
+
+    it('lists every wrong-typed field, nested ones with their path', async () => {
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        payload: { name: 7, count: 'x', email: 'nope', address: { city: 1 } },
+      });
+      expect(res.statusCode).toBe(422);
+      const fields = new Set(res.json().errors.map((e: { field: string }) => e.field));
+      expect(fields).toEqual(new Set(['name', 'count', 'email', 'address.city']));
+    });
+
+    it('refuses a 20 MiB body with 413 before reading it', async () => {
+      const big = JSON.stringify({ name: 'x'.repeat(20 * 1024 * 1024) });
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        headers: { 'content-type': 'application/json' },
+        payload: big,
+      });
+      expect(res.statusCode).toBe(413);
+      expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413 });
+    });
+
+    it('answers 404 for an unknown route and 405 with Allow for a wrong method', async () => {
+      const notFound = await inject({ method: 'GET', url: '/api/v1/nope' });
+      expect(notFound.statusCode).toBe(404);
+      expect(notFound.json().code).toBe('NOT_FOUND');
+      const wrong = await inject({
+        method: 'DELETE',
+        url: '/api/v1/admin/bootstrap/status',
+        headers: rootHeaders,
+      });
+      expect(wrong.statusCode).toBe(405);
+      expect(wrong.headers.allow).toBe('GET');
+      expect(wrong.json().code).toBe('METHOD_NOT_ALLOWED');
+    });
+
+    it('hides internals of an unexpected error and logs them scrubbed with the request id', async () => {
+      const res = await inject({
+        method: 'GET',
+        url: '/api/v1/probe/boom',
+        headers: { 'x-request-id': 'boom-1' },
+      });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({
+        type: 'https://errors.finops-api.dev/internal-error',
+        title: 'Internal server error',
+        status: 500,
+        detail: 'An unexpected error occurred.',
+        code: 'INTERNAL_ERROR',
+        request_id: 'boom-1',
+        instance: '/api/v1/probe/boom',
+      });
+      const line = logs.lines.find(
+        (l) => l.includes('"request_id":"boom-1"') && l.includes('request failed'),
+      );
+      expect(line).toBeDefined();
+      expect(line).toContain('postgres://svc:[REDACTED]@db.internal');
+    });
+  });
+
+  describe('auth', () => {
+    it('root key: 401 missing, 403 wrong, 200 right', async () => {
+      const missing = await inject({ method: 'GET', url: '/api/v1/admin/bootstrap/status' });
+      expect(missing.statusCode).toBe(401);
+      expect(missing.json().code).toBe('ROOT_KEY_REQUIRED');
+      expect(missing.headers['www-authenticate']).toBe('RootKey');
+      const wrong = await inject({
+        method: 'GET',
+        url: '/api/v1/admin/bootstrap/status',
+        headers: { 'x-ca-root-key': 'x'.repeat(40) },
+      });
+      expect(wrong.statusCode).toBe(403);
+      expect(wrong.json().code).toBe('ROOT_KEY_INVALID');
+      const ok = await inject({ method: 'GET', url: '/api/v1/admin/probe-not-there', headers: rootHeaders });
+      expect(ok.statusCode).toBe(404);
+    });
+
+    it('org key: its own org passes, another org is 403 before any work', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const b = await anOrgWithKey(warehouse);
+      const own = await inject({
+        method: 'GET',
+        url: `/api/v1/probe/org/${a.org}`,
+        headers: { 'x-api-key': a.key },
+      });
+      expect(own.statusCode).toBe(200);
+      expect(own.json()).toEqual({ org: a.org, auth: 'org' });
+      const other = await inject({
+        method: 'GET',
+        url: `/api/v1/probe/org/${b.org}`,
+        headers: { 'x-api-key': a.key },
+      });
+      expect(other.statusCode).toBe(403);
+      expect(other.json().code).toBe('ORG_FORBIDDEN');
+    });
+
+    it('org key: missing, unknown, revoked, expired and inactive-org keys are 401', async () => {
+      const revoked = await anOrgWithKey(warehouse, { isActive: false });
+      const expired = await anOrgWithKey(warehouse, { expiresAt: new Date(Date.now() - 1000) });
+      const suspended = await anOrgWithKey(warehouse, { status: 'SUSPENDED' });
+      const cases: [Record<string, string>, string, string][] = [
+        [{}, revoked.org, 'API_KEY_REQUIRED'],
+        [
+          { 'x-api-key': `${revoked.org}_api_unknownunknownunknownunknown12` },
+          revoked.org,
+          'API_KEY_INVALID',
+        ],
+        [{ 'x-api-key': revoked.key }, revoked.org, 'API_KEY_INVALID'],
+        [{ 'x-api-key': expired.key }, expired.org, 'API_KEY_EXPIRED'],
+        [{ 'x-api-key': suspended.key }, suspended.org, 'API_KEY_INVALID'],
+      ];
+      for (const [headers, org, code] of cases) {
+        const res = await inject({ method: 'GET', url: `/api/v1/probe/org/${org}`, headers });
+        expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 401, code });
+      }
+    });
+
+    it('enforces scopes', async () => {
+      const k = await anOrgWithKey(warehouse, { scopes: ['pipelines:read'] });
+      const res = await inject({
+        method: 'GET',
+        url: `/api/v1/probe/org/${k.org}`,
+        headers: { 'x-api-key': k.key },
+      });
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE', missing_scopes: ['pipelines:execute'] });
+    });
+
+    it('org-or-root: root acts for any org; a revocation clears the key cache at once', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const root = await inject({ method: 'GET', url: `/api/v1/probe/any/${k.org}`, headers: rootHeaders });
+      expect(root.json()).toEqual({ org: k.org, auth: 'root' });
+      const first = await inject({
+        method: 'GET',
+        url: `/api/v1/probe/any/${k.org}`,
+        headers: { 'x-api-key': k.key },
+      });
+      expect(first.statusCode).toBe(200);
+      await warehouse.execute(
+        `UPDATE \`${CENTRAL_DATASET}.org_api_keys\` SET is_active = FALSE WHERE org_api_key_id = @id`,
+        { id: k.keyId },
+      );
+      const { ApiKeyCache } = await import('#platform');
+      await t.app.get(ApiKeyCache).invalidateOrg(k.org);
+      const after = await inject({
+        method: 'GET',
+        url: `/api/v1/probe/any/${k.org}`,
+        headers: { 'x-api-key': k.key },
+      });
+      expect(after.statusCode).toBe(401);
+    });
+  });
+
+  describe('headers and logs', () => {
+    it('echoes a sane X-Request-ID and replaces an unsafe one', async () => {
+      const sane = await inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'abc-123' } });
+      expect(sane.headers['x-request-id']).toBe('abc-123');
+      const unsafe = await inject({
+        method: 'GET',
+        url: '/health',
+        headers: { 'x-request-id': 'x\ny<script>' },
+      });
+      expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('sets security headers (no HSTS outside production)', async () => {
+      const res = await inject({ method: 'GET', url: '/health' });
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+    });
+
+    it('answers CORS preflight for the dashboard origin with the headers it sends', async () => {
+      const res = await inject({
+        method: 'OPTIONS',
+        url: '/api/v1/admin/bootstrap/status',
+        headers: {
+          origin: 'http://localhost:3000',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'x-api-key,idempotency-key',
+        },
+      });
+      expect(res.statusCode).toBe(204);
+      expect(res.headers['access-control-allow-origin']).toBe('http://localhost:3000');
+      for (const h of ['X-API-Key', 'X-CA-Root-Key', 'X-User-ID', 'X-Request-ID', 'Idempotency-Key'])
+        expect(String(res.headers['access-control-allow-headers'])).toContain(h);
+      const foreign = await inject({
+        method: 'GET',
+        url: '/health',
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('logs one structured line per request and never a key', async () => {
+      const k = await anOrgWithKey(warehouse);
+      await inject({
+        method: 'GET',
+        url: `/api/v1/probe/org/${k.org}`,
+        headers: { 'x-api-key': k.key, 'x-request-id': 'log-1' },
+      });
+      await inject({
+        method: 'GET',
+        url: '/api/v1/admin/bootstrap/status',
+        headers: { ...rootHeaders, authorization: 'Bearer tok_abcdef123456' },
+      });
+      const line = logs.lines
+        .map((l) => JSON.parse(l))
+        .find((l) => l.request_id === 'log-1' && l.msg === 'request completed');
+      expect(line).toMatchObject({ route: '/api/v1/probe/org/:org', status: 200, org: k.org, method: 'GET' });
+      expect(typeof line.latency_ms).toBe('number');
+      for (const secret of [k.key, TEST_ROOT_KEY, PROBE_SECRET_IN_ERROR, 'tok_abcdef123456'])
+        expect(logs.text).not.toContain(secret);
+    });
+  });
+});

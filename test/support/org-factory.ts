@@ -1,0 +1,56 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hashApiKey, ORG_SCOPES } from '#platform';
+import { CENTRAL_DATASET, type Warehouse } from '#warehouse';
+
+export interface OrgKeyOptions {
+  org?: string;
+  scopes?: string[];
+  expiresAt?: Date | null;
+  isActive?: boolean;
+  status?: 'ACTIVE' | 'SUSPENDED' | 'DELETED';
+}
+
+/** A fresh org slug per test, so suites never depend on each other. */
+export function anOrgSlug(prefix = 'org'): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Writes an org profile and an API key straight into the central tables; returns the plaintext key. */
+export async function anOrgWithKey(
+  warehouse: Warehouse,
+  options: OrgKeyOptions = {},
+): Promise<{ org: string; key: string; keyId: string }> {
+  const org = options.org ?? anOrgSlug();
+  const key = `${org}_api_${randomBytes(24).toString('base64url').slice(0, 32)}`;
+  const keyId = randomUUID();
+  const now = new Date();
+  const existing = await warehouse.query(
+    `SELECT org_slug FROM \`${CENTRAL_DATASET}.org_profiles\` WHERE org_slug = @org`,
+    { org },
+  );
+  if (!existing.length) {
+    await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_profiles' }, [
+      {
+        org_slug: org,
+        company_name: `Company ${org}`,
+        admin_email: `admin@${org}.example`,
+        org_dataset_id: `${org}_local`,
+        status: options.status ?? 'ACTIVE',
+        subscription_plan: 'STARTER',
+        created_at: now,
+      },
+    ]);
+  }
+  await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_api_keys' }, [
+    {
+      org_api_key_id: keyId,
+      org_slug: org,
+      org_api_key_hash: hashApiKey(key),
+      scopes: options.scopes ?? [...ORG_SCOPES],
+      is_active: options.isActive ?? true,
+      expires_at: options.expiresAt ?? null,
+      created_at: now,
+    },
+  ]);
+  return { org, key, keyId };
+}

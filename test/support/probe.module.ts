@@ -1,0 +1,54 @@
+import { Body, Controller, Get, Module, Param, Post } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsEmail, IsInt, IsString, Length, Min, ValidateNested } from 'class-validator';
+import { type AuthContext, CurrentAuth, OrgKeyAuth, OrgKeyOrRootAuth, Public, RootKeyAuth } from '#platform';
+
+export const PROBE_SECRET_IN_ERROR = 'probe-secret-value-9f8e7d6c5b4a';
+
+class ProbeAddress {
+  @IsString() @Length(2, 40) city: string;
+}
+
+class ProbeBody {
+  @IsString() @Length(3, 50) name: string;
+  @IsInt() @Min(1) count: number;
+  @IsEmail() email: string;
+  @ValidateNested() @Type(() => ProbeAddress) address: ProbeAddress;
+}
+
+/** Test-only routes that exercise the platform (guards, validation, error mapping) on the real app. */
+@Controller('api/v1/probe')
+class ProbeController {
+  @OrgKeyAuth('pipelines:execute')
+  @Get('org/:org')
+  org(@Param('org') org: string, @CurrentAuth() auth: AuthContext) {
+    return { org, auth: auth.kind };
+  }
+
+  @OrgKeyOrRootAuth()
+  @Get('any/:org')
+  any(@Param('org') org: string, @CurrentAuth() auth: AuthContext) {
+    return { org, auth: auth.kind };
+  }
+
+  @RootKeyAuth()
+  @Get('admin')
+  admin() {
+    return { ok: true };
+  }
+
+  @Public()
+  @Post('echo')
+  echo(@Body() body: ProbeBody) {
+    return body;
+  }
+
+  @Public()
+  @Get('boom')
+  boom(): never {
+    throw new Error(`connect to postgres://svc:${PROBE_SECRET_IN_ERROR}@db.internal/finops refused`);
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+export class ProbeModule {}

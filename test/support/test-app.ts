@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type AppConfig, loadAppConfig } from '#platform';
+import { createApp, type CreateAppOptions } from '../../apps/api/src/app.factory.js';
+
+export const TEST_ROOT_KEY = 'test_root_key_0123456789abcdefghijklmnopqrstuvwxyz';
+export const rootHeaders = { 'x-ca-root-key': TEST_ROOT_KEY };
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app on the embedded engines (DuckDB and PGlite in memory), bootstrapped, not listening:
+ * tests call `app.inject()`. Each call gets its own engines, so suites never share state.
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: CreateAppOptions = {},
+): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-test-'));
+  const config = loadAppConfig({
+    ENVIRONMENT: 'development',
+    CA_ROOT_API_KEY: TEST_ROOT_KEY,
+    DATA_DIR: dataDir,
+    DUCKDB_PATH: ':memory:',
+    PGLITE_DIR: ':memory:',
+    LOG_LEVEL: 'silent',
+    PIPELINE_SERVICE_URL: 'http://127.0.0.1:9',
+    ...env,
+  });
+  const app = await createApp(config, options);
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    config,
+    dataDir,
+    async close() {
+      await app.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
