@@ -1,5 +1,6 @@
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { dropTestSchema, postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 
 describe('health, docs and bootstrap', () => {
   let t: TestApp;
@@ -206,6 +207,24 @@ describe.skipIf(!process.env.TEST_REDIS_URL)('rate limits shared through Redis',
       expect(statuses).toEqual([200, 200, 200, 429]);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('the app on the machine PostgreSQL', () => {
+  it('migrates its schema at start and is ready', async () => {
+    const env = postgresTenancyEnv();
+    const t = await startTestApp(env);
+    try {
+      const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().checks.tenancy_db.status).toBe('ok');
+      const db = t.app.get<TenancyDb>(TENANCY_DB);
+      expect(db.driver).toBe('postgres');
+      expect(await db.select('organizations')).toEqual([]);
+    } finally {
+      await t.close();
+      await dropTestSchema(env);
     }
   });
 });

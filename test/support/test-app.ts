@@ -46,3 +46,25 @@ export async function startTestApp(
     },
   };
 }
+
+/**
+ * Env for running the app on the machine's PostgreSQL (TEST_DATABASE_URL) in a schema of its own,
+ * so suites can run the same scenarios with TENANCY_DB_DRIVER=postgres. Drop it with `dropTestSchema`.
+ */
+export function postgresTenancyEnv(): Record<string, string> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is not set');
+  const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  return { TENANCY_DB_DRIVER: 'postgres', DATABASE_URL: url, TENANCY_DB_SCHEMA: schema };
+}
+
+export async function dropTestSchema(env: Record<string, string>): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: env.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${env.TENANCY_DB_SCHEMA}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}

@@ -90,6 +90,13 @@ export class EnvSchema {
   )
   DATABASE_URL?: string;
 
+  /** Postgres schema of the tenancy tables (pg and supabase drivers); default the server's search_path / public. */
+  @IsOptional()
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, {
+    message: 'TENANCY_DB_SCHEMA must be a lowercase Postgres identifier',
+  })
+  TENANCY_DB_SCHEMA?: string;
+
   @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'supabase' || e.SUPABASE_URL !== undefined)
   @IsUrl(URL_OPTS, {
     message: 'SUPABASE_URL must be an http(s) URL (required when TENANCY_DB_DRIVER=supabase)',
