@@ -1,42 +1,59 @@
 import { RequestMethod } from '@nestjs/common';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IS_PUBLIC } from '#platform';
-import { startTestApp, type TestApp } from '#test/test-app';
+import { UnguardedProbeModule } from '#test/probe.module';
+import { startTestApp } from '#test/test-app';
+
+/** Every route with neither a guard nor @Public(), as `METHOD /path`. */
+function unguardedRoutes(app: NestFastifyApplication): { all: number; unguarded: string[] } {
+  const scanner = new MetadataScanner();
+  const controllers = [...app.get(ModulesContainer).values()].flatMap((m) => [...m.controllers.values()]);
+  let all = 0;
+  const unguarded: string[] = [];
+  for (const wrapper of controllers) {
+    const ctor = wrapper.metatype as (new (...a: unknown[]) => object) | undefined;
+    if (!ctor || !wrapper.instance) continue;
+    const classGuards: unknown[] = Reflect.getMetadata(GUARDS_METADATA, ctor) ?? [];
+    const classPublic = Reflect.getMetadata(IS_PUBLIC, ctor) === true;
+    const prefix = String(Reflect.getMetadata(PATH_METADATA, ctor) ?? '');
+    const proto = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
+    for (const name of scanner.getAllMethodNames(proto)) {
+      const handler = proto[name] as object;
+      const path: unknown = Reflect.getMetadata(PATH_METADATA, handler);
+      if (path === undefined) continue;
+      all++;
+      const guards: unknown[] = Reflect.getMetadata(GUARDS_METADATA, handler) ?? [];
+      const isPublic = classPublic || Reflect.getMetadata(IS_PUBLIC, handler) === true;
+      if (!isPublic && guards.length + classGuards.length === 0) {
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+        unguarded.push(`${method} /${prefix}/${String(path)}`.replace(/\/+$/, ''));
+      }
+    }
+  }
+  return { all, unguarded };
+}
 
 /** Every route the app serves must be guarded or deliberately public; a new unguarded route fails here. */
 describe('route audit', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
-
-  it('finds a guard or @Public() on every registered route', () => {
-    const scanner = new MetadataScanner();
-    const routes: { route: string; guarded: boolean }[] = [];
-    const controllers = [...t.app.get(ModulesContainer).values()].flatMap((m) => [...m.controllers.values()]);
-    for (const wrapper of controllers) {
-      const ctor = wrapper.metatype as (new (...a: unknown[]) => object) | undefined;
-      if (!ctor || !wrapper.instance) continue;
-      const classGuards = Reflect.getMetadata(GUARDS_METADATA, ctor) ?? [];
-      const classPublic = Reflect.getMetadata(IS_PUBLIC, ctor) === true;
-      const prefix = String(Reflect.getMetadata(PATH_METADATA, ctor) ?? '');
-      const proto = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
-      for (const name of scanner.getAllMethodNames(proto)) {
-        const handler = proto[name] as object;
-        const path = Reflect.getMetadata(PATH_METADATA, handler);
-        if (path === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        const guards = Reflect.getMetadata(GUARDS_METADATA, handler) ?? [];
-        const isPublic = classPublic || Reflect.getMetadata(IS_PUBLIC, handler) === true;
-        routes.push({
-          route: `${method} /${prefix}/${String(path)}`,
-          guarded: isPublic || guards.length + classGuards.length > 0,
-        });
-      }
+  it('finds a guard or @Public() on every registered route of the app', async () => {
+    const t = await startTestApp();
+    try {
+      const { all, unguarded } = unguardedRoutes(t.app);
+      expect(all).toBeGreaterThan(5);
+      expect(unguarded).toEqual([]);
+    } finally {
+      await t.close();
     }
-    expect(routes.length).toBeGreaterThan(5);
-    expect(routes.filter((r) => !r.guarded).map((r) => r.route)).toEqual([]);
+  });
+
+  it('reports a route that forgot its guard', async () => {
+    const t = await startTestApp({}, { imports: [UnguardedProbeModule] });
+    try {
+      expect(unguardedRoutes(t.app).unguarded).toEqual(['GET /api/v1/unguarded-probe']);
+    } finally {
+      await t.close();
+    }
   });
 });

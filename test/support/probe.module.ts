@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Module, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsString, Length, Min, ValidateNested } from 'class-validator';
 import { type AuthContext, CurrentAuth, OrgKeyAuth, OrgKeyOrRootAuth, Public, RootKeyAuth } from '#platform';
@@ -44,6 +44,13 @@ class ProbeController {
   }
 
   @Public()
+  @Get('slow')
+  async slow(@Query('ms', ParseIntPipe) ms: number) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return { slept_ms: ms };
+  }
+
+  @Public()
   @Get('boom')
   boom(): never {
     throw new Error(`connect to postgres://svc:${PROBE_SECRET_IN_ERROR}@db.internal/finops refused`);
@@ -52,3 +59,15 @@ class ProbeController {
 
 @Module({ controllers: [ProbeController] })
 export class ProbeModule {}
+
+/** A route that forgot its guard: the route audit must report it. */
+@Controller('api/v1/unguarded-probe')
+class UnguardedController {
+  @Get()
+  open() {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [UnguardedController] })
+export class UnguardedProbeModule {}

@@ -40,7 +40,8 @@ export async function createApp(
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdFor,
     bodyLimit: config.env.BODY_LIMIT_BYTES,
-    trustProxy: true,
+    // Trust exactly the configured number of proxy hops (proxy-addr's function form of a hop count).
+    trustProxy: (_address: string, hop: number) => hop < config.env.TRUST_PROXY_HOPS,
     return503OnClosing: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite, type Results } from '@electric-sql/pglite';
 import { mapDriverError, tenancyDbError } from './db-error-mapping.js';
 import { applyMigrations } from './migrations.js';
+import { freshClusterSnapshot } from './pglite-snapshot.js';
 import {
   buildDelete,
   buildInsert,
@@ -25,28 +26,6 @@ export interface PgliteTenancyDbOptions {
   schema?: string;
   /** Defaults to configs/supabase/migrations. */
   migrationsDir?: string;
-}
-
-let snapshot: Promise<Blob> | undefined;
-
-/**
- * initdb dominates an in-memory start (≈ 3–5 s here); loading a snapshot of a freshly initialised,
- * empty cluster takes about a third of that. Taken once per process, before any schema exists, so
- * every in-memory instance still starts empty.
- */
-function freshClusterSnapshot(): Promise<Blob> {
-  snapshot ??= (async () => {
-    const template = await PGlite.create();
-    try {
-      return await template.dumpDataDir('none');
-    } finally {
-      await template.close();
-    }
-  })();
-  snapshot.catch(() => {
-    snapshot = undefined;
-  });
-  return snapshot;
 }
 
 /** The embedded default: real Postgres (18, wasm) in-process, one connection, queries serialised. */

@@ -1,15 +1,14 @@
 import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
-import { AppConfig, HttpMetrics, PROBLEM_CONTENT_TYPE, problemType, Public } from '#platform';
+import { AppConfig, HttpMetrics, PROBLEM_CONTENT_TYPE, problemType, Public, SkipRateLimits } from '#platform';
 import { HealthService } from './health.service.js';
 import { ShutdownState } from './shutdown-state.js';
 import { versionInfo } from './version-info.js';
 
 @ApiTags('health')
 @Public()
-@SkipThrottle()
+@SkipRateLimits()
 @Controller()
 export class HealthController {
   private readonly version = versionInfo();

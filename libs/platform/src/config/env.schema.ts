@@ -36,6 +36,16 @@ export class EnvSchema {
   @IsString()
   HOST = '0.0.0.0';
 
+  /**
+   * Proxy hops in front of the service whose X-Forwarded-For is trusted for the client IP (rate
+   * limits, audit). 0 trusts none (a client could otherwise pick its own IP); Cloud Run uses 1.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  TRUST_PROXY_HOPS = 0;
+
   /** Required (≥ 32 chars) outside development; generated into DATA_DIR in development when unset. */
   @ValidateIf((e: EnvSchema) => e.ENVIRONMENT !== 'development' || e.CA_ROOT_API_KEY !== undefined)
   @IsString()

@@ -60,9 +60,16 @@ export async function registerHttpPlatform(
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
   });
+  // Graceful shutdown: a request still in flight when closing starts gets its answer, and its
+  // keep-alive connection is then closed, otherwise the server would wait for the client to hang up.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('Content-Security-Policy', request.url.startsWith('/docs') ? DOCS_CSP : API_CSP);
     reply.header('Permissions-Policy', 'geolocation=(), microphone=(), camera=()');
+    if (closing) reply.header('Connection', 'close');
     return payload;
   });
   await app.register(cors, {

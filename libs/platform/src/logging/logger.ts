@@ -70,25 +70,44 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
-/** Nest's own log calls (bootstrap, module init) go to the same structured pino logger. */
+type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace';
+
+/**
+ * Nest's own log calls (bootstrap, module init, services' `Logger`) go to the same structured pino
+ * logger. Nest appends the logger's context as the last argument; a message may be a string or an
+ * object of fields (then the next string is the message), and an error's second string is its stack.
+ */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
-  log(message: unknown, context?: string) {
-    this.logger.info({ context }, String(message));
+
+  private emit(level: Level, message: unknown, params: unknown[]): void {
+    const rest = [...params];
+    const context =
+      rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    const text = rest.find((p): p is string => typeof p === 'string');
+    if (message !== null && typeof message === 'object' && !(message instanceof Error)) {
+      this.logger[level]({ context, ...(message as Record<string, unknown>) }, text ?? '');
+    } else if (message instanceof Error) {
+      this.logger[level]({ context, err: message }, text ?? message.message);
+    } else {
+      const stack = level === 'error' && text ? scrubSecrets(text) : undefined;
+      this.logger[level]({ context, stack }, scrubSecrets(String(message)));
+    }
   }
-  error(message: unknown, trace?: string, context?: string) {
-    this.logger.error(
-      { context, stack: trace ? scrubSecrets(trace) : undefined },
-      scrubSecrets(String(message)),
-    );
+
+  log(message: unknown, ...params: unknown[]) {
+    this.emit('info', message, params);
   }
-  warn(message: unknown, context?: string) {
-    this.logger.warn({ context }, String(message));
+  error(message: unknown, ...params: unknown[]) {
+    this.emit('error', message, params);
   }
-  debug(message: unknown, context?: string) {
-    this.logger.debug({ context }, String(message));
+  warn(message: unknown, ...params: unknown[]) {
+    this.emit('warn', message, params);
   }
-  verbose(message: unknown, context?: string) {
-    this.logger.trace({ context }, String(message));
+  debug(message: unknown, ...params: unknown[]) {
+    this.emit('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]) {
+    this.emit('trace', message, params);
   }
 }

@@ -1,5 +1,10 @@
 import { type ExecutionContext, Injectable, Logger } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerRequest } from '@nestjs/throttler';
+import {
+  SkipThrottle,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerRequest,
+} from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { hashApiKey } from '../auth/auth.types.js';
 import { AUTH_KIND } from '../auth/auth.metadata.js';
@@ -20,6 +25,11 @@ export function trackerFor(req: FastifyRequest): string {
   if (rootKey) return `root:${hashApiKey(rootKey).slice(0, 32)}`;
   return `ip:${req.ip}`;
 }
+
+export const THROTTLER_NAMES = ['reads', 'writes', 'admin'] as const;
+
+/** Exempts a route from every named limit (`@SkipThrottle()` alone only skips the unnamed default). */
+export const SkipRateLimits = () => SkipThrottle(Object.fromEntries(THROTTLER_NAMES.map((n) => [n, true])));
 
 export const isReadRequest = (ctx: ExecutionContext) =>
   READ_METHODS.has(ctx.switchToHttp().getRequest<FastifyRequest>().method);
