@@ -1,9 +1,12 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { type AppConfig, PlatformModule } from '#platform';
 import { AdminModule } from './admin/admin.module.js';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { ApiKeyLookupModule } from './auth/api-key-lookup.module.js';
 import { EnginesModule } from './engines/engines.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 
 @Module({})
 export class AppModule {
@@ -16,6 +19,9 @@ export class AppModule {
         PlatformModule.forRoot({ config, apiKeyLookup: ApiKeyLookupModule }),
         HealthModule,
         AdminModule,
+        AuditModule,
+        ApiKeysModule,
+        IdempotencyModule,
         ...extra,
       ],
     };

@@ -3,6 +3,8 @@ import { PLATFORM_ERRORS, type ErrorCatalog } from '#platform';
 import { TenancyDbErrorCode } from '#tenancy-db';
 import { WarehouseErrorCode } from '#warehouse';
 import { ADMIN_ERRORS } from './admin/admin.errors.js';
+import { IDEMPOTENCY_ERRORS } from './idempotency/idempotency.errors.js';
+import { API_KEY_ERRORS } from './api-keys/api-keys.errors.js';
 
 /** Engine failures: the client learns the dependency is unavailable, never its internals. */
 const WAREHOUSE_ERRORS: Record<WarehouseErrorCode, { status: number; title: string }> = {
@@ -32,4 +34,6 @@ export const ERROR_CATALOG: ErrorCatalog = {
   ...TENANCY_DB_ERRORS,
   ...CRYPTO_ERRORS,
   ...ADMIN_ERRORS,
+  ...IDEMPOTENCY_ERRORS,
+  ...API_KEY_ERRORS,
 };

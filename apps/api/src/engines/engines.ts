@@ -21,13 +21,15 @@ export async function openWarehouse(config: AppConfig): Promise<Warehouse> {
 /** Opens the tenancy DB and applies pending migrations (Supabase's own tooling applies them there). */
 export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
   const env = config.env;
+  const schema = env.TENANCY_DB_SCHEMA;
   let db: TenancyDb;
   if (env.TENANCY_DB_DRIVER === 'postgres')
-    db = await PgTenancyDb.open({ connectionString: env.DATABASE_URL as string });
+    db = await PgTenancyDb.open({ connectionString: env.DATABASE_URL as string, schema });
   else if (env.TENANCY_DB_DRIVER === 'supabase')
     db = await SupabaseTenancyDb.open({
       url: env.SUPABASE_URL as string,
       serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY as string,
+      schema,
     });
   else
     db = await PgliteTenancyDb.open({

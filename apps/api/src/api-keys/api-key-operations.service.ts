@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, DomainError, hashApiKey } from '#platform';
+import type { AuditActor } from '../audit/audit-actor.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuditAction } from '../audit/audit.types.js';
+import { ApiKeyError, ApiKeyErrorCode } from './api-keys.errors.js';
+import {
+  type ActiveKeyInfo,
+  ApiKeyService,
+  type IssuedKey,
+  type IssueOptions,
+  type RotatedKey,
+} from './api-key.service.js';
+
+/** How many characters of a key hash identify it in the audit log. */
+const HASH_PREFIX = 16;
+
+interface Audited {
+  org: string;
+  action: AuditAction;
+  actor: AuditActor;
+}
+
+function failureText(err: unknown): string {
+  return err instanceof DomainError ? `${err.code}: ${err.detail}` : 'Unexpected error';
+}
+
+/** What the HTTP routes do with keys: the route-level checks around ApiKeyService, each audited. */
+@Injectable()
+export class ApiKeyOperations {
+  constructor(
+    private readonly keys: ApiKeyService,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+  ) {}
+
+  rotate(org: string, graceSeconds: number, actor: AuditActor): Promise<RotatedKey> {
+    return this.audited({ org, action: 'ROTATE', actor }, async () => {
+      const rotated = await this.keys.rotate(org, graceSeconds);
+      return {
+        result: rotated,
+        resourceId: rotated.keyId,
+        details: {
+          fingerprint: rotated.fingerprint,
+          scopes: rotated.scopes,
+          grace_period_seconds: graceSeconds,
+          previous_expire_at: rotated.previousKeysExpireAt?.toISOString() ?? null,
+        },
+      };
+    });
+  }
+
+  async info(org: string): Promise<ActiveKeyInfo> {
+    const key = await this.keys.activeKey(org);
+    if (!key)
+      throw new ApiKeyError(
+        ApiKeyErrorCode.KeyNotFound,
+        `No active API key found for organization '${org}'.`,
+      );
+    return key;
+  }
+
+  create(org: string, opts: IssueOptions, actor: AuditActor): Promise<IssuedKey> {
+    return this.audited({ org, action: 'CREATE', actor }, async () => {
+      if (!(await this.keys.orgExists(org)))
+        throw new ApiKeyError(ApiKeyErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+      if (await this.keys.activeKey(org))
+        throw new ApiKeyError(
+          ApiKeyErrorCode.KeyExists,
+          `Organization '${org}' already has an active API key. Revoke it first, or rotate it.`,
+        );
+      const issued = await this.keys.issue(org, opts);
+      return {
+        result: issued,
+        resourceId: issued.keyId,
+        details: {
+          fingerprint: issued.fingerprint,
+          scopes: issued.scopes,
+          description: opts.description ?? null,
+        },
+      };
+    });
+  }
+
+  async revoke(hash: string, actor: AuditActor): Promise<void> {
+    const revoked = await this.keys.revokeByHash(hash);
+    if (!revoked) throw new ApiKeyError(ApiKeyErrorCode.KeyNotFound, 'No API key has this hash.');
+    await this.audit.record({
+      orgSlug: revoked.orgSlug,
+      action: 'DELETE',
+      resourceType: 'API_KEY',
+      resourceId: hash.slice(0, HASH_PREFIX),
+      status: 'SUCCESS',
+      actor,
+    });
+  }
+
+  regenerate(org: string, actor: AuditActor): Promise<IssuedKey & { hash: string }> {
+    return this.audited({ org, action: 'ROTATE', actor }, async () => {
+      const issued = await this.keys.regenerate(org);
+      return {
+        result: { ...issued, hash: hashApiKey(issued.apiKey) },
+        resourceId: issued.keyId,
+        details: { fingerprint: issued.fingerprint, scopes: issued.scopes, reason: 'regenerate' },
+      };
+    });
+  }
+
+  /** Development only: the plaintext of the org's active key, for local tooling. */
+  async revealForDev(org: string, actor: AuditActor): Promise<string> {
+    if (this.config.environment !== 'development')
+      throw new ApiKeyError(
+        ApiKeyErrorCode.DevOnly,
+        'This endpoint is only available in development environments.',
+      );
+    const apiKey = await this.keys.revealActive(org);
+    if (!apiKey)
+      throw new ApiKeyError(
+        ApiKeyErrorCode.KeyNotFound,
+        `No active API key with a stored copy for organization '${org}'.`,
+      );
+    await this.audit.record({
+      orgSlug: org,
+      action: 'READ',
+      resourceType: 'API_KEY',
+      details: { purpose: 'development reveal' },
+      status: 'SUCCESS',
+      actor,
+    });
+    return apiKey;
+  }
+
+  /**
+   * Runs `work` and records its outcome. A failure is recorded too, except for an unknown org:
+   * there is no org for that entry to belong to.
+   */
+  private async audited<T>(
+    { org, action, actor }: Audited,
+    work: () => Promise<{ result: T; resourceId: string; details: Record<string, unknown> }>,
+  ): Promise<T> {
+    try {
+      const { result, resourceId, details } = await work();
+      await this.audit.record({
+        orgSlug: org,
+        action,
+        resourceType: 'API_KEY',
+        resourceId,
+        details,
+        status: 'SUCCESS',
+        actor,
+      });
+      return result;
+    } catch (err) {
+      if (!(err instanceof ApiKeyError && err.code === ApiKeyErrorCode.OrgNotFound))
+        await this.audit.record({
+          orgSlug: org,
+          action,
+          resourceType: 'API_KEY',
+          status: 'FAILURE',
+          errorMessage: failureText(err),
+          actor,
+        });
+      throw err;
+    }
+  }
+}

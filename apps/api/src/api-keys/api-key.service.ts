@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CryptoError, CryptoErrorCode, ENCRYPTOR, type Encryptor } from '#crypto';
+import { ApiKeyCache, DomainError, hashApiKey, ORG_SCOPES } from '#platform';
+import { ApiKeyError, ApiKeyErrorCode } from './api-keys.errors.js';
+import { generateApiKey, keyEncryptionContext, keyFingerprint } from './api-key-material.js';
+import { type ActiveKeyRow, OrgApiKeyRepository } from './api-key.repository.js';
+
+/** A freshly issued key: the only moment the plaintext exists outside its encrypted copy. */
+export interface IssuedKey {
+  apiKey: string;
+  keyId: string;
+  fingerprint: string;
+  scopes: string[];
+  createdAt: Date;
+}
+
+export interface RotatedKey extends IssuedKey {
+  /** When the previous keys stop working (grace period), or null when they were revoked at once. */
+  previousKeysExpireAt: Date | null;
+}
+
+export interface ActiveKeyInfo {
+  keyId: string;
+  fingerprint: string;
+  createdAt: Date;
+  scopes: string[];
+  expiresAt: Date | null;
+}
+
+export interface IssueOptions {
+  scopes?: string[];
+  description?: string;
+}
+
+const KNOWN_SCOPES: ReadonlySet<string> = new Set(ORG_SCOPES);
+
+/**
+ * Org API keys: issue, rotate, revoke, reveal. Keys are stored as a SHA-256 hash (the lookup value)
+ * plus an encrypted copy bound to the org; every change that can stop a key working clears the
+ * auth cache on every instance.
+ */
+@Injectable()
+export class ApiKeyService {
+  private readonly logger = new Logger(ApiKeyService.name);
+
+  constructor(
+    private readonly repository: OrgApiKeyRepository,
+    @Inject(ENCRYPTOR) private readonly encryptor: Encryptor,
+    private readonly cache: ApiKeyCache,
+  ) {}
+
+  /** Stores a new key (nothing is stored when encryption fails) and returns its plaintext once. */
+  async issue(org: string, opts: IssueOptions = {}): Promise<IssuedKey> {
+    const scopes = this.checkedScopes(opts.scopes);
+    const apiKey = generateApiKey(org);
+    const encrypted = await this.encrypt(apiKey, org);
+    const issued: IssuedKey = {
+      apiKey,
+      keyId: randomUUID(),
+      fingerprint: keyFingerprint(apiKey),
+      scopes,
+      createdAt: new Date(),
+    };
+    await this.repository.insert({
+      org_api_key_id: issued.keyId,
+      org_slug: org,
+      org_api_key_hash: hashApiKey(apiKey),
+      encrypted_org_api_key: encrypted,
+      scopes,
+      is_active: true,
+      expires_at: null,
+      created_at: issued.createdAt,
+      key_fingerprint: issued.fingerprint,
+      description: opts.description ?? null,
+    });
+    return issued;
+  }
+
+  /**
+   * Issues a new key with the scopes of the newest active one, then retires the others: at once
+   * (grace 0) or when the grace period ends. The new key is stored first so that a failure never
+   * leaves the org without a working key.
+   */
+  async rotate(org: string, graceSeconds = 0): Promise<RotatedKey> {
+    await this.assertActiveOrg(org);
+    const [newest] = await this.repository.activeKeys(org, new Date(), 1);
+    const issued = await this.issue(org, {
+      scopes: newest?.scopes?.length ? newest.scopes : undefined,
+      description: 'Rotated API key',
+    });
+    const previousKeysExpireAt = await this.retireOthers(org, issued.keyId, graceSeconds);
+    await this.invalidate(() => this.cache.invalidateOrg(org));
+    return { ...issued, previousKeysExpireAt };
+  }
+
+  /** Recovery path: every active key is revoked at once and a new one with the default scopes issued. */
+  async regenerate(org: string): Promise<IssuedKey> {
+    await this.assertActiveOrg(org);
+    const issued = await this.issue(org, { description: 'Regenerated API key' });
+    await this.retireOthers(org, issued.keyId, 0);
+    await this.invalidate(() => this.cache.invalidateOrg(org));
+    return issued;
+  }
+
+  /** Revokes the key with this hash; null when no key has it. Revoking a revoked key is a no-op. */
+  async revokeByHash(hash: string): Promise<{ orgSlug: string } | null> {
+    const orgSlug = await this.repository.findOrgByHash(hash);
+    if (!orgSlug) return null;
+    await this.repository.revokeByHash(hash, new Date());
+    await this.invalidate(() => this.cache.invalidateHash(hash));
+    return { orgSlug };
+  }
+
+  async revokeAll(org: string): Promise<number> {
+    const revoked = await this.repository.revokeActive(org, new Date());
+    await this.invalidate(() => this.cache.invalidateOrg(org));
+    return revoked;
+  }
+
+  /** The newest active, unexpired key. */
+  async activeKey(org: string): Promise<ActiveKeyInfo | null> {
+    const [row] = await this.repository.activeKeys(org, new Date(), 1);
+    return row ? toInfo(row) : null;
+  }
+
+  /** The plaintext of the newest active key, decrypted from its stored copy; null when there is none. */
+  async revealActive(org: string): Promise<string | null> {
+    const ciphertext = await this.repository.newestActiveCiphertext(org, new Date());
+    if (!ciphertext?.length) return null;
+    const plaintext = await this.encryptor.decrypt(ciphertext, keyEncryptionContext(org));
+    return plaintext.toString('utf8');
+  }
+
+  countKeys(org: string): Promise<number> {
+    return this.repository.count(org);
+  }
+
+  /** Offboarding: deletes every key row of the org. */
+  async deleteAll(org: string): Promise<number> {
+    const deleted = await this.repository.deleteAll(org);
+    await this.invalidate(() => this.cache.invalidateOrg(org));
+    return deleted;
+  }
+
+  /** The org must have a profile (404) whose status is ACTIVE (400). */
+  async assertActiveOrg(org: string): Promise<void> {
+    const status = await this.repository.orgStatus(org);
+    if (status === null)
+      throw new ApiKeyError(ApiKeyErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+    if (status !== 'ACTIVE')
+      throw new ApiKeyError(
+        ApiKeyErrorCode.OrgNotActive,
+        `Organization '${org}' is not active (status: ${status}). Contact support.`,
+      );
+  }
+
+  async orgExists(org: string): Promise<boolean> {
+    return (await this.repository.orgStatus(org)) !== null;
+  }
+
+  private async retireOthers(org: string, keepId: string, graceSeconds: number): Promise<Date | null> {
+    const now = new Date();
+    const expiresAt = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;
+    try {
+      const retired = expiresAt
+        ? await this.repository.expireActive(org, now, expiresAt, keepId)
+        : await this.repository.revokeActive(org, now, keepId);
+      return expiresAt && retired > 0 ? expiresAt : null;
+    } catch (err) {
+      // The old keys still work, so take the new one back: the rotation fails as a whole.
+      await this.repository
+        .revokeById(keepId, new Date())
+        .catch((undo: unknown) =>
+          this.logger.error(
+            `Rotation for org ${org} failed and its new key ${keepId} could not be revoked: ${String(undo)}`,
+          ),
+        );
+      throw err;
+    }
+  }
+
+  /**
+   * The database change is already made; if the broadcast fails, instances forget the key when their
+   * short cache entry expires. Failing the request instead would hide a new key from its caller.
+   */
+  private async invalidate(publish: () => Promise<void>): Promise<void> {
+    try {
+      await publish();
+    } catch (err) {
+      this.logger.warn(`API key cache invalidation could not be broadcast: ${String(err)}`);
+    }
+  }
+
+  private async encrypt(apiKey: string, org: string): Promise<Buffer> {
+    try {
+      return await this.encryptor.encrypt(apiKey, keyEncryptionContext(org));
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      throw new CryptoError(CryptoErrorCode.EncryptFailed, 'The API key could not be encrypted.', {
+        cause: err,
+      });
+    }
+  }
+
+  private checkedScopes(scopes: string[] | undefined): string[] {
+    if (scopes === undefined) return [...ORG_SCOPES];
+    const unknown = scopes.filter((s) => !KNOWN_SCOPES.has(s));
+    if (unknown.length || scopes.length === 0)
+      throw new ApiKeyError(
+        ApiKeyErrorCode.InvalidScope,
+        unknown.length
+          ? `Unknown scope(s): ${unknown.join(', ')}. Allowed: ${ORG_SCOPES.join(', ')}.`
+          : 'A key needs at least one scope.',
+      );
+    return [...new Set(scopes)];
+  }
+}
+
+function toInfo(row: ActiveKeyRow): ActiveKeyInfo {
+  return {
+    keyId: row.org_api_key_id,
+    fingerprint: row.key_fingerprint ?? '',
+    createdAt: row.created_at,
+    scopes: row.scopes ?? [],
+    expiresAt: row.expires_at,
+  };
+}

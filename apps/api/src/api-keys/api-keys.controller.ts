@@ -1,0 +1,58 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiUserHeader, OrgKeyOrRootAuth } from '#platform';
+import { Actor, type AuditActor } from '../audit/audit-actor.js';
+import { ApiKeyOperations } from './api-key-operations.service.js';
+import {
+  ApiKeyInfoDto,
+  OrgParamDto,
+  RotateApiKeyRequestDto,
+  RotateApiKeyResponseDto,
+} from './dto/api-key.dto.js';
+
+@ApiTags('organizations')
+@Controller('api/v1/organizations/:org/api-key')
+export class OrgApiKeyController {
+  constructor(private readonly keys: ApiKeyOperations) {}
+
+  @Post('rotate')
+  @HttpCode(200)
+  @OrgKeyOrRootAuth('org:write')
+  @ApiUserHeader()
+  @ApiOkResponse({ type: RotateApiKeyResponseDto })
+  @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
+  async rotate(
+    @Param() { org }: OrgParamDto,
+    @Body() body: RotateApiKeyRequestDto,
+    @Actor() actor: AuditActor,
+  ): Promise<RotateApiKeyResponseDto> {
+    const rotated = await this.keys.rotate(org, body.grace_period_seconds, actor);
+    const expireAt = rotated.previousKeysExpireAt?.toISOString() ?? null;
+    return {
+      org_slug: org,
+      api_key: rotated.apiKey,
+      api_key_fingerprint: rotated.fingerprint,
+      previous_key_revoked: true,
+      previous_keys_expire_at: expireAt,
+      message: expireAt
+        ? `API key rotated. The previous key keeps working until ${expireAt}. Store the new key now: it is not shown again.`
+        : 'API key rotated. The previous key no longer works. Store the new key now: it is not shown again.',
+    };
+  }
+
+  @Get()
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOkResponse({ type: ApiKeyInfoDto })
+  @ApiNotFoundResponse({ description: 'API_KEY_NOT_FOUND' })
+  async info(@Param() { org }: OrgParamDto): Promise<ApiKeyInfoDto> {
+    const key = await this.keys.info(org);
+    return {
+      org_slug: org,
+      api_key_fingerprint: key.fingerprint,
+      is_active: true,
+      created_at: key.createdAt.toISOString(),
+      scopes: key.scopes,
+      expires_at: key.expiresAt?.toISOString() ?? null,
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { ORG_SCOPES } from '#platform';
+
+const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
+const ORG_SLUG_MESSAGE = 'must be 3-50 lowercase letters, digits or underscores';
+
+export class OrgParamDto {
+  @ApiProperty({ pattern: ORG_SLUG.source })
+  @Matches(ORG_SLUG, { message: `org ${ORG_SLUG_MESSAGE}` })
+  org: string;
+}
+
+export class KeyHashParamDto {
+  @ApiProperty({ description: 'SHA-256 hex digest of the key', pattern: '^[0-9a-f]{64}$' })
+  @Matches(/^[0-9a-f]{64}$/, { message: 'hash must be a SHA-256 hex digest (64 lowercase hex characters)' })
+  hash: string;
+}
+
+export class RotateApiKeyRequestDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 86_400,
+    default: 0,
+    description: 'How long the previous keys keep working; 0 revokes them at once',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  grace_period_seconds = 0;
+}
+
+export class RotateApiKeyResponseDto {
+  @ApiProperty() org_slug: string;
+  @ApiProperty({ description: 'The new key; shown only in this response' }) api_key: string;
+  @ApiProperty({ description: 'Last 4 characters of the new key' }) api_key_fingerprint: string;
+  @ApiProperty({ enum: [true] }) previous_key_revoked: true;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) previous_keys_expire_at: string | null;
+  @ApiProperty() message: string;
+}
+
+export class ApiKeyInfoDto {
+  @ApiProperty() org_slug: string;
+  @ApiProperty({ description: 'Last 4 characters of the key' }) api_key_fingerprint: string;
+  @ApiProperty({ enum: [true] }) is_active: true;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ type: [String] }) scopes: string[];
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) expires_at: string | null;
+}
+
+export class CreateApiKeyRequestDto {
+  @ApiProperty({ pattern: ORG_SLUG.source })
+  @Matches(ORG_SLUG, { message: `org_slug ${ORG_SLUG_MESSAGE}` })
+  org_slug: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @ApiPropertyOptional({ enum: ORG_SCOPES, isArray: true, description: 'Default: every scope' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsIn(ORG_SCOPES, { each: true })
+  scopes?: string[];
+}
+
+export class ApiKeyResponseDto {
+  @ApiProperty({ description: 'The key; shown only in this response' }) api_key: string;
+  @ApiProperty() org_api_key_hash: string;
+  @ApiProperty() org_slug: string;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ type: String, nullable: true }) description: string | null;
+  @ApiProperty({ type: [String] }) scopes: string[];
+}
+
+export class RevokeApiKeyResponseDto {
+  @ApiProperty() org_api_key_hash: string;
+  @ApiProperty() message: string;
+}
+
+export class DevApiKeyResponseDto {
+  @ApiProperty() org_slug: string;
+  @ApiProperty() api_key: string;
+  @ApiProperty() message: string;
+}

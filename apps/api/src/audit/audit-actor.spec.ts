@@ -1,0 +1,37 @@
+import type { FastifyRequest } from 'fastify';
+import { auditActorFrom } from './audit-actor.js';
+
+function aRequest(headers: Record<string, string>, auth?: FastifyRequest['auth']): FastifyRequest {
+  // Only the fields auditActorFrom reads; a full Fastify request is not needed here.
+  return { headers, id: 'req-1', ip: '10.0.0.7', auth } as unknown as FastifyRequest;
+}
+
+describe('auditActorFrom', () => {
+  it('takes the user from X-User-ID (trimmed), the key id from the org key and the request id', () => {
+    const actor = auditActorFrom(
+      aRequest(
+        { 'x-user-id': '  user-42 ', 'user-agent': 'dashboard/1.0' },
+        { kind: 'org', principal: { orgSlug: 'acme', apiKeyId: 'key-1', scopes: [], expiresAt: null } },
+      ),
+    );
+    expect(actor).toEqual({
+      apiKeyId: 'key-1',
+      userId: 'user-42',
+      requestId: 'req-1',
+      ipAddress: '10.0.0.7',
+      userAgent: 'dashboard/1.0',
+    });
+  });
+
+  it('has no key id for the root key, no user for a blank or over-long X-User-ID, and a bounded user agent', () => {
+    expect(auditActorFrom(aRequest({ 'x-user-id': '   ' }, { kind: 'root' }))).toMatchObject({
+      apiKeyId: null,
+      userId: null,
+      userAgent: null,
+    });
+    const long = auditActorFrom(aRequest({ 'x-user-id': 'u'.repeat(256), 'user-agent': 'a'.repeat(2000) }));
+    expect(long.userId).toBeNull();
+    expect(long.userAgent).toHaveLength(512);
+    expect(auditActorFrom(aRequest({ 'x-user-id': 'u'.repeat(255) })).userId).toHaveLength(255);
+  });
+});

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { sanitizeAuditDetails, sanitizeAuditError } from './audit-details.js';
+import { AuditRepository } from './audit.repository.js';
+import type { AuditEntry, AuditLogFilter, AuditLogPage } from './audit.types.js';
+
+/** The audit trail of org configuration changes. Other modules import AuditModule and call `record`. */
+@Injectable()
+export class AuditService {
+  private readonly logger = new Logger(AuditService.name);
+
+  constructor(private readonly repository: AuditRepository) {}
+
+  /**
+   * Best effort: a failed write is logged with the request id and swallowed, because losing an audit
+   * entry must not undo or fail the change the caller already made.
+   */
+  async record(entry: AuditEntry): Promise<void> {
+    const { actor } = entry;
+    try {
+      await this.repository.insert({
+        audit_id: randomUUID(),
+        org_slug: entry.orgSlug,
+        user_id: actor.userId,
+        api_key_id: actor.apiKeyId,
+        action: entry.action,
+        resource_type: entry.resourceType,
+        resource_id: entry.resourceId ?? null,
+        details: sanitizeAuditDetails(entry.details),
+        ip_address: actor.ipAddress,
+        user_agent: actor.userAgent,
+        request_id: actor.requestId,
+        status: entry.status,
+        error_message: sanitizeAuditError(entry.errorMessage),
+        created_at: new Date(),
+      });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.logger.error(
+        `Audit entry ${entry.action} ${entry.resourceType} for org ${entry.orgSlug} was not written ` +
+          `(request ${actor.requestId}): ${reason}`,
+      );
+    }
+  }
+
+  query(org: string, filter: AuditLogFilter, limit: number, offset: number): Promise<AuditLogPage> {
+    return this.repository.page(org, filter, limit, offset);
+  }
+
+  /** Offboarding: removes every entry of the org; returns how many were removed. */
+  deleteForOrg(org: string): Promise<number> {
+    return this.repository.deleteForOrg(org);
+  }
+}

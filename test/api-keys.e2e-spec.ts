@@ -1,0 +1,303 @@
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgSlug, anOrgWithKey } from '#test/org-factory';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+
+class Capture extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.lines.push(chunk.toString());
+    done();
+  }
+  get text() {
+    return this.lines.join('');
+  }
+}
+
+const NO_LIMITS = {
+  RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
+  RATE_LIMIT_WRITES_PER_MINUTE: '10000',
+  RATE_LIMIT_READS_PER_MINUTE: '10000',
+};
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** The status and the stable problem code together, so a failure shows both. */
+const expectProblem = (
+  res: { statusCode: number; json: () => { code?: string } },
+  status: number,
+  code: string,
+) => expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });
+
+describe('org API keys over the real app', () => {
+  let t: TestApp;
+  let warehouse: Warehouse;
+  const logs = new Capture();
+  /** Every plaintext key the API handed out, to prove none reached a log line. */
+  const issued: string[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({ ...NO_LIMITS, LOG_LEVEL: 'debug' }, { logDestination: logs });
+    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  });
+  afterAll(() => t.close());
+
+  const inject = (opts: Parameters<TestApp['app']['inject']>[0]) => t.app.inject(opts);
+  const probe = (org: string, key: string) =>
+    inject({ method: 'GET', url: `/api/v1/organizations/${org}/api-key`, headers: { 'x-api-key': key } });
+  const rotate = async (org: string, headers: Record<string, string>, payload?: object) => {
+    const res = await inject({
+      method: 'POST',
+      url: `/api/v1/organizations/${org}/api-key/rotate`,
+      headers,
+      ...(payload ? { payload } : {}),
+    });
+    if (res.statusCode === 200) issued.push(res.json().api_key);
+    return res;
+  };
+
+  describe('rotate', () => {
+    it('with the org key: the new key works and the old one is refused at once', async () => {
+      const k = await anOrgWithKey(warehouse);
+      expect((await probe(k.org, k.key)).statusCode).toBe(200);
+      const res = await rotate(k.org, { 'x-api-key': k.key });
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(body).toEqual({
+        org_slug: k.org,
+        api_key: expect.stringMatching(new RegExp(`^${k.org}_api_[A-Za-z0-9_-]{32}$`)),
+        api_key_fingerprint: body.api_key.slice(-4),
+        previous_key_revoked: true,
+        previous_keys_expire_at: null,
+        message: expect.stringContaining('no longer works'),
+      });
+      const old = await probe(k.org, k.key);
+      expectProblem(old, 401, 'API_KEY_INVALID');
+      expect((await probe(k.org, body.api_key)).statusCode).toBe(200);
+    });
+
+    it('with a grace period: the old key works until it expires, then is refused', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const before = Date.now();
+      const res = await rotate(k.org, { 'x-api-key': k.key }, { grace_period_seconds: 2 });
+      expect(res.statusCode).toBe(200);
+      const expireAt = Date.parse(res.json().previous_keys_expire_at);
+      expect(expireAt).toBeGreaterThanOrEqual(before + 2000);
+      expect(expireAt).toBeLessThan(Date.now() + 2000 + 50);
+      expect((await probe(k.org, k.key)).statusCode).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, expireAt - Date.now()) + 100));
+      const old = await probe(k.org, k.key);
+      expectProblem(old, 401, 'API_KEY_EXPIRED');
+      expect((await probe(k.org, res.json().api_key)).statusCode).toBe(200);
+    });
+
+    it("refuses another org's key with 403 and changes nothing", async () => {
+      const a = await anOrgWithKey(warehouse);
+      const b = await anOrgWithKey(warehouse);
+      const res = await rotate(b.org, { 'x-api-key': a.key });
+      expectProblem(res, 403, 'ORG_FORBIDDEN');
+      expect((await probe(b.org, b.key)).statusCode).toBe(200);
+    });
+
+    it('refuses a key without org:write (403) and keeps it working', async () => {
+      const k = await anOrgWithKey(warehouse, { scopes: ['org:read'] });
+      const res = await rotate(k.org, { 'x-api-key': k.key });
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ code: 'INSUFFICIENT_SCOPE', missing_scopes: ['org:write'] });
+      expect((await probe(k.org, k.key)).statusCode).toBe(200);
+    });
+
+    it('with the root key: 404 for an unknown org, 400 for a suspended one, 422 for a bad body', async () => {
+      const missing = await rotate(anOrgSlug(), rootHeaders);
+      expectProblem(missing, 404, 'ORG_NOT_FOUND');
+      const suspended = await anOrgWithKey(warehouse, { status: 'SUSPENDED' });
+      const inactive = await rotate(suspended.org, rootHeaders);
+      expectProblem(inactive, 400, 'ORG_NOT_ACTIVE');
+      const k = await anOrgWithKey(warehouse);
+      const bad = await rotate(k.org, rootHeaders, { grace_period_seconds: 86_401, revoke: true });
+      expect(bad.statusCode).toBe(422);
+      expect(new Set(bad.json().errors.map((e: { field: string }) => e.field))).toEqual(
+        new Set(['grace_period_seconds', 'revoke']),
+      );
+    });
+
+    it('keeps the scopes of the key it replaces', async () => {
+      const k = await anOrgWithKey(warehouse, { scopes: ['org:read', 'org:write'] });
+      const res = await rotate(k.org, { 'x-api-key': k.key });
+      const info = await probe(k.org, res.json().api_key);
+      expect(info.json().scopes).toEqual(['org:read', 'org:write']);
+    });
+  });
+
+  describe('GET api-key', () => {
+    it('shows the fingerprint (last 4 characters of the key), scopes and no expiry', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const rotated = (await rotate(k.org, rootHeaders)).json();
+      const res = await probe(k.org, rotated.api_key);
+      expect(res.json()).toEqual({
+        org_slug: k.org,
+        api_key_fingerprint: rotated.api_key.slice(-4),
+        is_active: true,
+        created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        scopes: ['pipelines:read', 'pipelines:write', 'pipelines:execute', 'org:read', 'org:write'],
+        expires_at: null,
+      });
+    });
+
+    it('answers 404 API_KEY_NOT_FOUND when the org has no active key', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const revoked = await inject({
+        method: 'DELETE',
+        url: `/api/v1/admin/api-keys/${sha256(k.key)}`,
+        headers: rootHeaders,
+      });
+      expect(revoked.statusCode).toBe(200);
+      const res = await inject({
+        method: 'GET',
+        url: `/api/v1/organizations/${k.org}/api-key`,
+        headers: rootHeaders,
+      });
+      expectProblem(res, 404, 'API_KEY_NOT_FOUND');
+    });
+  });
+
+  describe('admin', () => {
+    const create = async (payload: object) => {
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/admin/api-keys',
+        headers: rootHeaders,
+        payload,
+      });
+      if (res.statusCode === 200) issued.push(res.json().api_key);
+      return res;
+    };
+
+    it('creates a key for an org without one, then 409 the second time', async () => {
+      const k = await anOrgWithKey(warehouse, { isActive: false });
+      const res = await create({ org_slug: k.org, description: 'ci', scopes: ['pipelines:read'] });
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(body).toEqual({
+        api_key: expect.stringMatching(new RegExp(`^${k.org}_api_[A-Za-z0-9_-]{32}$`)),
+        org_api_key_hash: sha256(body.api_key),
+        org_slug: k.org,
+        created_at: expect.any(String),
+        description: 'ci',
+        scopes: ['pipelines:read'],
+      });
+      const info = await probe(k.org, body.api_key);
+      expect(info.statusCode).toBe(403);
+      expect(info.json().code).toBe('INSUFFICIENT_SCOPE');
+      const again = await create({ org_slug: k.org });
+      expectProblem(again, 409, 'API_KEY_EXISTS');
+    });
+
+    it('answers 404 for an unknown org and 422 for a bad slug or an unknown scope', async () => {
+      const missing = await create({ org_slug: anOrgSlug() });
+      expectProblem(missing, 404, 'ORG_NOT_FOUND');
+      const bad = await create({ org_slug: 'Bad-Slug', scopes: ['admin:all'] });
+      expect(bad.statusCode).toBe(422);
+      expect(new Set(bad.json().errors.map((e: { field: string }) => e.field))).toEqual(
+        new Set(['org_slug', 'scopes']),
+      );
+    });
+
+    it('revokes by hash: the key is refused on its next request; an unknown hash is 404', async () => {
+      const k = await anOrgWithKey(warehouse);
+      expect((await probe(k.org, k.key)).statusCode).toBe(200);
+      const res = await inject({
+        method: 'DELETE',
+        url: `/api/v1/admin/api-keys/${sha256(k.key)}`,
+        headers: rootHeaders,
+      });
+      expect(res.json()).toEqual({
+        org_api_key_hash: sha256(k.key),
+        message: 'API key revoked successfully',
+      });
+      expect((await probe(k.org, k.key)).statusCode).toBe(401);
+      const unknown = await inject({
+        method: 'DELETE',
+        url: `/api/v1/admin/api-keys/${sha256('nobody')}`,
+        headers: rootHeaders,
+      });
+      expectProblem(unknown, 404, 'API_KEY_NOT_FOUND');
+    });
+
+    it('regenerates: every active key is revoked and the new one works', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const res = await inject({
+        method: 'POST',
+        url: `/api/v1/admin/organizations/${k.org}/regenerate-api-key`,
+        headers: rootHeaders,
+      });
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      issued.push(body.api_key);
+      expect(body).toMatchObject({
+        org_slug: k.org,
+        org_api_key_hash: sha256(body.api_key),
+        description: 'Regenerated API key',
+      });
+      expect((await probe(k.org, k.key)).statusCode).toBe(401);
+      expect((await probe(k.org, body.api_key)).statusCode).toBe(200);
+      const missing = await inject({
+        method: 'POST',
+        url: `/api/v1/admin/organizations/${anOrgSlug()}/regenerate-api-key`,
+        headers: rootHeaders,
+      });
+      expect(missing.statusCode).toBe(404);
+    });
+
+    it('reveals the active key in development; 404 when none has a stored copy', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const none = await inject({
+        method: 'GET',
+        url: `/api/v1/admin/dev/api-key/${k.org}`,
+        headers: rootHeaders,
+      });
+      expectProblem(none, 404, 'API_KEY_NOT_FOUND');
+      const rotated = (await rotate(k.org, rootHeaders)).json();
+      const res = await inject({
+        method: 'GET',
+        url: `/api/v1/admin/dev/api-key/${k.org}`,
+        headers: rootHeaders,
+      });
+      expect(res.json()).toEqual({
+        org_slug: k.org,
+        api_key: rotated.api_key,
+        message: 'DEV ONLY - This endpoint is disabled in production',
+      });
+    });
+  });
+
+  it('never writes a plaintext key to the logs', () => {
+    expect(issued.length).toBeGreaterThanOrEqual(7);
+    // The rotations were logged (one access line each), so the check below looks at real output.
+    expect(logs.text).toContain('/api/v1/organizations/:org/api-key/rotate');
+    for (const key of issued) expect(logs.text).not.toContain(key);
+  });
+});
+
+describe('the dev key route outside development', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ ENVIRONMENT: 'staging', ALLOW_EMBEDDED_ENGINES: 'true' });
+  });
+  afterAll(() => t.close());
+
+  it('answers 403 DEV_ONLY in staging, even for an org with a key', async () => {
+    const k = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/organizations/${k.org}/api-key/rotate`,
+      headers: rootHeaders,
+    });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/admin/dev/api-key/${k.org}`,
+      headers: rootHeaders,
+    });
+    expectProblem(res, 403, 'DEV_ONLY');
+    expect(res.body).not.toContain(`${k.org}_api_`);
+  });
+});
