@@ -1,21 +1,11 @@
 import pg from 'pg';
 import { mapDriverError } from './db-error-mapping.js';
 import { applyMigrations } from './migrations.js';
-import {
-  assertIdentifier,
-  buildDelete,
-  buildInsert,
-  buildRpc,
-  buildSelect,
-  buildUpdate,
-  buildUpsert,
-  quoteIdentifier,
-  type SqlQuery,
-} from './sql-builder.js';
+import { assertIdentifier, quoteIdentifier, type SqlQuery } from './sql-builder.js';
 import type { SqlSession, SqlTransactor } from './sql-session.js';
-import type { DbRow, DbValue, Filter, SelectOptions, TenancyDb } from './tenancy-db.port.js';
-import { ARRAY_ELEMENT_OIDS, isVoidResult, SCALAR_PARSERS } from './value-normalisation.js';
-import { withTimeout } from './with-timeout.js';
+import { SqlTenancyDb, type RawResult } from './sql-tenancy-db.js';
+import type { DbRow, TenancyDb } from './tenancy-db.port.js';
+import { ARRAY_ELEMENT_OIDS, SCALAR_PARSERS } from './value-normalisation.js';
 
 export interface PgTenancyDbOptions {
   /** Must not carry an `options=` parameter: it would replace the session settings below. */
@@ -72,14 +62,14 @@ function clientSession(client: pg.PoolClient): SqlSession {
 }
 
 /** A PostgreSQL server (Supabase's database directly, or any PostgreSQL 15+) through a pg pool. */
-export class PgTenancyDb implements TenancyDb, SqlTransactor {
+export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransactor {
   readonly driver = 'postgres' as const;
-  private closed = false;
-
   private constructor(
     private readonly pool: pg.Pool,
     private readonly migrationsDir: string | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Connects only when a schema has to be created; otherwise at the first query. */
   static async open(options: PgTenancyDbOptions): Promise<PgTenancyDb> {
@@ -139,53 +129,11 @@ export class PgTenancyDb implements TenancyDb, SqlTransactor {
     }
   }
 
-  select<T extends DbRow = DbRow>(table: string, filter?: Filter, options?: SelectOptions): Promise<T[]> {
-    return this.rows<T>(() => buildSelect(table, filter, options));
+  protected async run<T extends DbRow>(query: SqlQuery): Promise<RawResult<T>> {
+    return this.pool.query<T>({ text: query.text, values: query.values });
   }
 
-  insert<T extends DbRow = DbRow>(table: string, rows: DbRow[]): Promise<T[]> {
-    if (rows.length === 0) return Promise.resolve([]);
-    return this.rows<T>(() => buildInsert(table, rows));
-  }
-
-  upsert<T extends DbRow = DbRow>(table: string, rows: DbRow[], onConflict: string[]): Promise<T[]> {
-    if (rows.length === 0) return Promise.resolve([]);
-    return this.rows<T>(() => buildUpsert(table, rows, onConflict));
-  }
-
-  update<T extends DbRow = DbRow>(table: string, filter: Filter, patch: DbRow): Promise<T[]> {
-    return this.rows<T>(() => buildUpdate(table, filter, patch));
-  }
-
-  delete<T extends DbRow = DbRow>(table: string, filter: Filter): Promise<T[]> {
-    return this.rows<T>(() => buildDelete(table, filter));
-  }
-
-  rpc<T extends DbRow = DbRow>(fn: string, args: Record<string, DbValue>): Promise<T[]> {
-    return this.rows<T>(() => buildRpc(fn, args));
-  }
-
-  async ping(timeoutMs = 5_000): Promise<void> {
-    await withTimeout(
-      this.rows(() => ({ text: 'SELECT 1 AS ok', values: [] })),
-      timeoutMs,
-    );
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async closeConnection(): Promise<void> {
     await this.pool.end();
-  }
-
-  private async rows<T extends DbRow>(build: () => SqlQuery): Promise<T[]> {
-    const query = build();
-    let result: pg.QueryResult<T>;
-    try {
-      result = await this.pool.query<T>({ text: query.text, values: query.values });
-    } catch (err) {
-      throw mapDriverError(err);
-    }
-    return isVoidResult(result.fields) ? [] : result.rows;
   }
 }

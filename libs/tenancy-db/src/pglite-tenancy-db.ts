@@ -1,23 +1,14 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite, type Results } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { mapDriverError, tenancyDbError } from './db-error-mapping.js';
 import { applyMigrations } from './migrations.js';
 import { freshClusterSnapshot } from './pglite-snapshot.js';
-import {
-  buildDelete,
-  buildInsert,
-  buildRpc,
-  buildSelect,
-  buildUpdate,
-  buildUpsert,
-  quoteIdentifier,
-  type SqlQuery,
-} from './sql-builder.js';
+import { quoteIdentifier, type SqlQuery } from './sql-builder.js';
 import type { SqlSession, SqlTransactor } from './sql-session.js';
-import type { DbRow, DbValue, Filter, SelectOptions, TenancyDb } from './tenancy-db.port.js';
+import { SqlTenancyDb, type RawResult } from './sql-tenancy-db.js';
+import type { DbRow, TenancyDb } from './tenancy-db.port.js';
 import { TenancyDbErrorCode } from './tenancy-db.errors.js';
-import { isVoidResult, SCALAR_PARSERS } from './value-normalisation.js';
-import { withTimeout } from './with-timeout.js';
+import { SCALAR_PARSERS } from './value-normalisation.js';
 
 export interface PgliteTenancyDbOptions {
   /** A folder for the database files (created if missing); in memory when undefined. */
@@ -29,14 +20,14 @@ export interface PgliteTenancyDbOptions {
 }
 
 /** The embedded default: real Postgres (18, wasm) in-process, one connection, queries serialised. */
-export class PgliteTenancyDb implements TenancyDb, SqlTransactor {
+export class PgliteTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransactor {
   readonly driver = 'pglite' as const;
-  private closed = false;
-
   private constructor(
     private readonly pg: PGlite,
     private readonly migrationsDir: string | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   static async open(options: PgliteTenancyDbOptions = {}): Promise<PgliteTenancyDb> {
     const schema = options.schema === undefined ? undefined : quoteIdentifier(options.schema);
@@ -78,53 +69,11 @@ export class PgliteTenancyDb implements TenancyDb, SqlTransactor {
     }
   }
 
-  select<T extends DbRow = DbRow>(table: string, filter?: Filter, options?: SelectOptions): Promise<T[]> {
-    return this.rows<T>(() => buildSelect(table, filter, options));
+  protected async run<T extends DbRow>(query: SqlQuery): Promise<RawResult<T>> {
+    return this.pg.query<T>(query.text, query.values);
   }
 
-  insert<T extends DbRow = DbRow>(table: string, rows: DbRow[]): Promise<T[]> {
-    if (rows.length === 0) return Promise.resolve([]);
-    return this.rows<T>(() => buildInsert(table, rows));
-  }
-
-  upsert<T extends DbRow = DbRow>(table: string, rows: DbRow[], onConflict: string[]): Promise<T[]> {
-    if (rows.length === 0) return Promise.resolve([]);
-    return this.rows<T>(() => buildUpsert(table, rows, onConflict));
-  }
-
-  update<T extends DbRow = DbRow>(table: string, filter: Filter, patch: DbRow): Promise<T[]> {
-    return this.rows<T>(() => buildUpdate(table, filter, patch));
-  }
-
-  delete<T extends DbRow = DbRow>(table: string, filter: Filter): Promise<T[]> {
-    return this.rows<T>(() => buildDelete(table, filter));
-  }
-
-  rpc<T extends DbRow = DbRow>(fn: string, args: Record<string, DbValue>): Promise<T[]> {
-    return this.rows<T>(() => buildRpc(fn, args));
-  }
-
-  async ping(timeoutMs = 5_000): Promise<void> {
-    await withTimeout(
-      this.rows(() => ({ text: 'SELECT 1 AS ok', values: [] })),
-      timeoutMs,
-    );
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async closeConnection(): Promise<void> {
     await this.pg.close();
-  }
-
-  private async rows<T extends DbRow>(build: () => SqlQuery): Promise<T[]> {
-    const query = build();
-    let result: Results<T>;
-    try {
-      result = await this.pg.query<T>(query.text, query.values);
-    } catch (err) {
-      throw mapDriverError(err);
-    }
-    return isVoidResult(result.fields) ? [] : result.rows;
   }
 }
