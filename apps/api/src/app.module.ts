@@ -7,6 +7,7 @@ import { ApiKeyLookupModule } from './auth/api-key-lookup.module.js';
 import { EnginesModule } from './engines/engines.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
+import { OrganizationsModule } from './organizations/organizations.module.js';
 
 @Module({})
 export class AppModule {
@@ -22,6 +23,7 @@ export class AppModule {
         AuditModule,
         ApiKeysModule,
         IdempotencyModule,
+        OrganizationsModule,
         ...extra,
       ],
     };

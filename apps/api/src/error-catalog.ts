@@ -5,6 +5,7 @@ import { WarehouseErrorCode } from '#warehouse';
 import { ADMIN_ERRORS } from './admin/admin.errors.js';
 import { IDEMPOTENCY_ERRORS } from './idempotency/idempotency.errors.js';
 import { API_KEY_ERRORS } from './api-keys/api-keys.errors.js';
+import { ORGANIZATIONS_ERRORS } from './organizations/organizations.errors.js';
 
 /** Engine failures: the client learns the dependency is unavailable, never its internals. */
 const WAREHOUSE_ERRORS: Record<WarehouseErrorCode, { status: number; title: string }> = {
@@ -36,4 +37,5 @@ export const ERROR_CATALOG: ErrorCatalog = {
   ...ADMIN_ERRORS,
   ...IDEMPOTENCY_ERRORS,
   ...API_KEY_ERRORS,
+  ...ORGANIZATIONS_ERRORS,
 };

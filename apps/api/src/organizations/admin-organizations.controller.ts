@@ -1,0 +1,29 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RootKeyAuth } from '#platform';
+import { Actor, type AuditActor } from '../audit/audit-actor.js';
+import { AdminOrgService } from './admin-org.service.js';
+import { CreateOrgRequestDto, OrgAdminSummaryDto } from './dto/admin-org.dto.js';
+import { OrgParamDto } from './dto/org-param.dto.js';
+
+@ApiTags('admin')
+@RootKeyAuth()
+@Controller('api/v1/admin/organizations')
+export class AdminOrganizationsController {
+  constructor(private readonly admin: AdminOrgService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Legacy create: profile, tenancy row and dataset, without an API key' })
+  @ApiOkResponse({ type: OrgAdminSummaryDto })
+  create(@Body() body: CreateOrgRequestDto, @Actor() actor: AuditActor): Promise<OrgAdminSummaryDto> {
+    return this.admin.create(body, actor);
+  }
+
+  @Get(':org')
+  @ApiOperation({ summary: 'Counts of one organization: datasets, API keys, pipeline runs' })
+  @ApiOkResponse({ type: OrgAdminSummaryDto })
+  summary(@Param() { org }: OrgParamDto): Promise<OrgAdminSummaryDto> {
+    return this.admin.summary(org);
+  }
+}

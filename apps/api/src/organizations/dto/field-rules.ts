@@ -1,0 +1,73 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsString, Length, Matches } from 'class-validator';
+
+export const ORG_SLUG_PATTERN = /^[a-z0-9_]{3,50}$/;
+const SLUG_MESSAGE = 'must be 3-50 lowercase letters, digits or underscores (^[a-z0-9_]{3,50}$)';
+
+/** Where an org dataset may be created (BigQuery multi-regions and regions the product supports). */
+export const DATASET_LOCATIONS = [
+  'US',
+  'EU',
+  'asia-east1',
+  'asia-east2',
+  'asia-northeast1',
+  'asia-northeast2',
+  'asia-northeast3',
+  'asia-south1',
+  'asia-southeast1',
+  'asia-southeast2',
+  'australia-southeast1',
+  'europe-north1',
+  'europe-west1',
+  'europe-west2',
+  'europe-west3',
+  'europe-west4',
+  'europe-west6',
+  'northamerica-northeast1',
+  'southamerica-east1',
+  'us-central1',
+  'us-east1',
+  'us-east4',
+  'us-west1',
+  'us-west2',
+  'us-west3',
+  'us-west4',
+] as const;
+
+export const toUpper = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim().toUpperCase() : value;
+
+/** Query strings arrive as text. */
+export const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+
+/** An org slug field (body or path). */
+export const OrgSlugField = (description = 'Organization slug') =>
+  applyDecorators(
+    ApiProperty({ pattern: ORG_SLUG_PATTERN.source, description }),
+    IsString(),
+    Matches(ORG_SLUG_PATTERN, { message: `$property ${SLUG_MESSAGE}` }),
+  );
+
+const TAG = /<[^>]*>/g;
+const COMPANY_NAME_CHARS = /^[a-zA-Z0-9\s\-.,'"&()]+$/;
+
+/**
+ * A company name: tags are stripped first, then what is left must be 2-200 characters of letters,
+ * digits, spaces and - . , ' " & ( ). A `<`, `>` or `\` that survives stripping is refused by that
+ * character rule. The value is stored as validated; escaping is the renderer's job.
+ */
+export const CompanyNameField = () =>
+  applyDecorators(
+    ApiProperty({ minLength: 2, maxLength: 200, example: 'Acme Inc.' }),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? value.replace(TAG, '').trim() : value,
+    ),
+    IsString(),
+    Length(2, 200),
+    Matches(COMPANY_NAME_CHARS, {
+      message: `$property may contain only letters, digits, spaces and - . , ' " & ( )`,
+    }),
+  );

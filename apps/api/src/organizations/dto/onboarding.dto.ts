@@ -1,0 +1,134 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEmail, IsIn, IsOptional } from 'class-validator';
+import { PLAN_NAMES, type PlanName } from '#tenancy-db';
+import { currencyCodes, DEFAULT_CURRENCY, DEFAULT_TIMEZONE, timezoneNames } from '../locale-catalog.js';
+import { CompanyNameField, DATASET_LOCATIONS, OrgSlugField, toUpper } from './field-rules.js';
+
+export class OnboardOrgRequestDto {
+  @OrgSlugField()
+  org_slug: string;
+
+  @CompanyNameField()
+  company_name: string;
+
+  @ApiProperty({ example: 'admin@acme.com' })
+  @IsEmail()
+  admin_email: string;
+
+  @ApiPropertyOptional({ enum: PLAN_NAMES, default: 'STARTER', description: 'Case-insensitive' })
+  @IsOptional()
+  @Transform(toUpper)
+  @IsIn(PLAN_NAMES)
+  subscription_plan: PlanName = 'STARTER';
+
+  @ApiPropertyOptional({ enum: currencyCodes(), default: DEFAULT_CURRENCY })
+  @IsOptional()
+  @Transform(toUpper)
+  @IsIn(currencyCodes())
+  default_currency: string = DEFAULT_CURRENCY;
+
+  @ApiPropertyOptional({ enum: timezoneNames(), default: DEFAULT_TIMEZONE })
+  @IsOptional()
+  @IsIn(timezoneNames())
+  default_timezone: string = DEFAULT_TIMEZONE;
+
+  @ApiPropertyOptional({ enum: DATASET_LOCATIONS, description: 'Defaults to the server location' })
+  @IsOptional()
+  @IsIn(DATASET_LOCATIONS)
+  dataset_location?: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    deprecated: true,
+    description: 'Accepted for compatibility; ignored',
+  })
+  @IsOptional()
+  @IsBoolean()
+  force_recreate_dataset = false;
+
+  @ApiPropertyOptional({
+    default: false,
+    deprecated: true,
+    description: 'Accepted for compatibility; ignored',
+  })
+  @IsOptional()
+  @IsBoolean()
+  force_recreate_tables = false;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'For an existing ACTIVE org: re-sync its profile and limits and return its API key',
+  })
+  @IsOptional()
+  @IsBoolean()
+  regenerate_api_key_if_exists = false;
+}
+
+export class HierarchySeededDto {
+  @ApiProperty({ description: 'Hierarchy levels written' }) levels: number;
+  @ApiProperty({ description: 'Hierarchy entities written' }) entities: number;
+}
+
+export class OnboardOrgResponseDto {
+  @ApiProperty() org_slug: string;
+  @ApiProperty({ description: 'Plaintext org API key, shown once ("[redacted]" in idempotent replays)' })
+  api_key: string;
+  @ApiProperty({ enum: PLAN_NAMES }) subscription_plan: string;
+  @ApiProperty() default_currency: string;
+  @ApiProperty() default_country: string;
+  @ApiProperty() default_language: string;
+  @ApiProperty() default_timezone: string;
+  @ApiProperty() dataset_location: string;
+  @ApiProperty() dataset_created: boolean;
+  @ApiProperty({ type: [String] }) tables_created: string[];
+  @ApiProperty({ type: [String] }) views_created: string[];
+  @ApiProperty({ type: HierarchySeededDto }) hierarchy_seeded: HierarchySeededDto;
+  @ApiProperty({ enum: ['SKIPPED'] }) dryrun_status: 'SKIPPED';
+  @ApiProperty() message: string;
+}
+
+export class DryrunRequestDto {
+  @OrgSlugField()
+  org_slug: string;
+
+  @CompanyNameField()
+  company_name: string;
+
+  @ApiProperty({ example: 'admin@acme.com' })
+  @IsEmail()
+  admin_email: string;
+
+  @ApiPropertyOptional({ enum: PLAN_NAMES, default: 'STARTER', description: 'Case-insensitive' })
+  @IsOptional()
+  @Transform(toUpper)
+  @IsIn(PLAN_NAMES)
+  subscription_plan: PlanName = 'STARTER';
+}
+
+export class ValidationCheckDto {
+  @ApiProperty({ example: 'org_existence' }) check_name: string;
+  @ApiProperty() passed: boolean;
+  @ApiProperty() message: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) timestamp: string;
+}
+
+export class ValidationSummaryDto {
+  @ApiProperty() total_checks: number;
+  @ApiProperty() passed: number;
+  @ApiProperty() failed: number;
+  @ApiProperty() all_passed: boolean;
+}
+
+export class DryrunResponseDto {
+  @ApiProperty({ enum: ['SUCCESS', 'FAILED'] }) status: 'SUCCESS' | 'FAILED';
+  @ApiProperty() org_slug: string;
+  @ApiProperty() subscription_plan: string;
+  @ApiProperty() company_name: string;
+  @ApiProperty() admin_email: string;
+  @ApiProperty({ type: ValidationSummaryDto }) validation_summary: ValidationSummaryDto;
+  @ApiProperty({ type: [ValidationCheckDto] }) validation_results: ValidationCheckDto[];
+  @ApiProperty() message: string;
+  @ApiProperty() ready_for_onboarding: boolean;
+}

@@ -1,0 +1,62 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsOptional } from 'class-validator';
+
+export class TableDiffDto {
+  @ApiProperty({ type: [String] }) missing_columns: string[];
+  @ApiProperty({ type: [String] }) extra_columns: string[];
+}
+
+export class OrgStatusDto {
+  @ApiProperty() org_slug: string;
+  @ApiProperty({ enum: ['NOT_FOUND', 'PROFILE_ONLY', 'OUT_OF_SYNC', 'SYNCED'] })
+  status: 'NOT_FOUND' | 'PROFILE_ONLY' | 'OUT_OF_SYNC' | 'SYNCED';
+  @ApiProperty() dataset_exists: boolean;
+  @ApiProperty() profile_exists: boolean;
+  @ApiProperty() tables_expected: number;
+  @ApiProperty({ type: [String] }) tables_existing: string[];
+  @ApiProperty({ type: [String] }) tables_missing: string[];
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/TableDiffDto' } })
+  schema_diffs: Record<string, TableDiffDto>;
+  @ApiProperty() message: string;
+}
+
+export class OrgSyncRequestDto {
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  sync_missing_tables = true;
+
+  @ApiPropertyOptional({ default: false, description: 'Also add missing columns as NULLABLE (never drops)' })
+  @IsOptional()
+  @IsBoolean()
+  sync_missing_columns = false;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Re-create every org view (missing views are always created)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  recreate_views = false;
+}
+
+export class OrgSyncResponseDto {
+  @ApiProperty() org_slug: string;
+  @ApiProperty({ enum: ['SUCCESS', 'PARTIAL'] }) status: 'SUCCESS' | 'PARTIAL';
+  @ApiProperty() dataset_created: boolean;
+  @ApiProperty({ type: [String] }) tables_created: string[];
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } })
+  columns_added: Record<string, string[]>;
+  @ApiProperty({ type: [String] }) views_created: string[];
+  @ApiProperty({ type: [String] }) errors: string[];
+  @ApiProperty() message: string;
+}
+
+export class RepairTablesResponseDto {
+  @ApiProperty() org_slug: string;
+  @ApiProperty() dataset_id: string;
+  @ApiProperty({ type: [String] }) tables_created: string[];
+  @ApiProperty({ type: [String] }) tables_existing: string[];
+  @ApiProperty({ type: [String] }) tables_failed: string[];
+  @ApiProperty() message: string;
+}

@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { toInt, toUpper } from './field-rules.js';
+
+export class OrgListQueryDto {
+  @ApiPropertyOptional({ default: 1, minimum: 1 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  page = 1;
+
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  page_size = 50;
+
+  @ApiPropertyOptional({
+    example: 'ACTIVE',
+    description: 'Profile status, case-insensitive (ACTIVE, SUSPENDED, ...)',
+  })
+  @IsOptional()
+  @Transform(toUpper)
+  @Matches(/^[A-Z_]{1,30}$/, { message: 'status must be a status name such as ACTIVE' })
+  status?: string;
+}
+
+export class OrgSummaryDto {
+  @ApiProperty() org_slug: string;
+  @ApiProperty() company_name: string;
+  @ApiProperty() admin_email: string;
+  @ApiProperty({ nullable: true, type: String }) subscription_plan: string | null;
+  @ApiProperty() status: string;
+  @ApiProperty({ nullable: true, type: String }) default_currency: string | null;
+  @ApiProperty({ nullable: true, type: String }) default_timezone: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+}
+
+export class OrgListResponseDto {
+  @ApiProperty({ type: [OrgSummaryDto] }) organizations: OrgSummaryDto[];
+  @ApiProperty({ description: 'Organizations matching the filter over all pages' }) total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() page_size: number;
+  @ApiProperty() has_next: boolean;
+}

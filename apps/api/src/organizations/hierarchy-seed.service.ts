@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { type DefaultHierarchy, entityRows, levelRows, loadDefaultHierarchy } from './default-hierarchy.js';
+import { HierarchySeedRepository } from './hierarchy-seed.repository.js';
+
+export interface HierarchySeeded {
+  levels: number;
+  entities: number;
+}
+
+/** Seeds an org's default hierarchy (configs/seeds) into the central hierarchy tables. */
+@Injectable()
+export class HierarchySeedService {
+  private readonly seed: DefaultHierarchy = loadDefaultHierarchy();
+
+  constructor(private readonly repository: HierarchySeedRepository) {}
+
+  /** Idempotent: levels and entities the org already has are left as they are. */
+  async seedDefaults(org: string, now: Date): Promise<HierarchySeeded> {
+    const [haveLevels, haveEntities] = await Promise.all([
+      this.repository.existingLevelCodes(org),
+      this.repository.existingEntityIds(org),
+    ]);
+    const levels = levelRows(this.seed, org, now).filter((r) => !haveLevels.has(String(r.level_code)));
+    const entities = entityRows(this.seed, org, now).filter((r) => !haveEntities.has(String(r.entity_id)));
+    await this.repository.insertLevels(levels);
+    await this.repository.insertEntities(entities);
+    return { levels: levels.length, entities: entities.length };
+  }
+
+  removeAll(org: string): Promise<void> {
+    return this.repository.deleteForOrg(org);
+  }
+}

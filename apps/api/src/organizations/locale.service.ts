@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import type { AuditActor } from '../audit/audit-actor.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { LocaleDto, UpdateLocaleRequestDto } from './dto/locale.dto.js';
+import { currencyInfo, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
+import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
+import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
+
+/** The org's currency, country, language and time zone (org_profiles). */
+@Injectable()
+export class LocaleService {
+  constructor(
+    private readonly profiles: OrgProfileRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async get(org: string): Promise<LocaleDto> {
+    return toLocale(await this.profile(org));
+  }
+
+  /** A partial update; the country always follows the currency and the language is always `en`. */
+  async update(org: string, req: UpdateLocaleRequestDto, actor: AuditActor): Promise<LocaleDto> {
+    const before = await this.profile(org);
+    const currency = currencyInfo(req.default_currency ?? before.default_currency);
+    const timezone = req.default_timezone ?? before.default_timezone ?? DEFAULT_TIMEZONE;
+    const now = new Date();
+    await this.profiles.update(
+      org,
+      {
+        default_currency: currency.code,
+        default_country: currency.country,
+        default_language: DEFAULT_LANGUAGE,
+        default_timezone: timezone,
+      },
+      now,
+    );
+    const after: ProfileRow = {
+      ...before,
+      default_currency: currency.code,
+      default_country: currency.country,
+      default_language: DEFAULT_LANGUAGE,
+      default_timezone: timezone,
+      updated_at: now,
+    };
+    await this.audit.record({
+      orgSlug: org,
+      action: 'UPDATE',
+      resourceType: 'ORGANIZATION',
+      resourceId: org,
+      status: 'SUCCESS',
+      details: {
+        field: 'locale',
+        before: { default_currency: before.default_currency, default_timezone: before.default_timezone },
+        after: { default_currency: currency.code, default_timezone: timezone },
+      },
+      actor,
+    });
+    return toLocale(after);
+  }
+
+  private async profile(org: string): Promise<ProfileRow> {
+    const profile = await this.profiles.find(org);
+    if (!profile)
+      throw new OrganizationsError(OrganizationsErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+    return profile;
+  }
+}
+
+function toLocale(p: ProfileRow): LocaleDto {
+  const currency = currencyInfo(p.default_currency);
+  return {
+    org_slug: p.org_slug,
+    default_currency: currency.code,
+    default_country: p.default_country ?? currency.country,
+    default_language: p.default_language ?? DEFAULT_LANGUAGE,
+    default_timezone: p.default_timezone ?? DEFAULT_TIMEZONE,
+    currency_symbol: currency.symbol,
+    currency_name: currency.name,
+    currency_decimals: currency.decimals,
+  };
+}

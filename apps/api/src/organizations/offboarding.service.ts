@@ -1,0 +1,129 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { SchemaRegistry } from '#warehouse';
+import { ApiKeyService } from '../api-keys/api-key.service.js';
+import type { AuditActor } from '../audit/audit-actor.js';
+import { AuditService } from '../audit/audit.service.js';
+import { IdempotencyService } from '../idempotency/idempotency.service.js';
+import { CentralOrgRowsRepository } from './central-org-rows.repository.js';
+import type { DeletedRowsDto, OffboardRequestDto, OffboardResponseDto } from './dto/offboarding.dto.js';
+import { OrgCreationLock } from './org-creation-lock.js';
+import { OrgDatasetService } from './org-dataset.service.js';
+import { OrgProfileRepository } from './org-profile.repository.js';
+import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
+import { TenancyOrgRepository } from './tenancy-org.repository.js';
+
+/** Tables emptied through the module that owns them (the key cache and audit trail live there). */
+const OWNED_ELSEWHERE = new Set(['org_api_keys', 'org_audit_logs']);
+/** Deleted last, so that an offboarding that stops half-way still finds the org and can be re-run. */
+const PROFILE_TABLE = 'org_profiles';
+
+/**
+ * DELETE /organizations/{org}: every row of the org in every central table that has an org_slug
+ * column (driven by the schema registry, so a new table is covered without code), its keys, its
+ * tenancy-DB rows and optionally its dataset. Idempotent: re-running it finishes a partial run.
+ */
+@Injectable()
+export class OffboardingService {
+  private readonly logger = new Logger(OffboardingService.name);
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly rows: CentralOrgRowsRepository,
+    private readonly profiles: OrgProfileRepository,
+    private readonly tenancy: TenancyOrgRepository,
+    private readonly datasets: OrgDatasetService,
+    private readonly keys: ApiKeyService,
+    private readonly audit: AuditService,
+    private readonly idempotency: IdempotencyService,
+    private readonly lock: OrgCreationLock,
+  ) {}
+
+  async offboard(org: string, req: OffboardRequestDto, actor: AuditActor): Promise<OffboardResponseDto> {
+    if (req.confirm_org_slug !== org)
+      throw new OrganizationsError(
+        OrganizationsErrorCode.ConfirmationMismatch,
+        `confirm_org_slug '${req.confirm_org_slug}' does not match URL org_slug '${org}'.`,
+      );
+    return this.lock.hold(org, () => this.remove(org, req.delete_dataset ?? false, actor));
+  }
+
+  private async remove(org: string, deleteDataset: boolean, actor: AuditActor): Promise<OffboardResponseDto> {
+    const [profile, tenancyRow, datasetExists, keyCount] = await Promise.all([
+      this.profiles.find(org),
+      this.tenancy.find(org),
+      this.datasets.exists(org),
+      this.keys.countKeys(org),
+    ]);
+    if (!profile && !tenancyRow && !datasetExists && keyCount === 0)
+      throw new OrganizationsError(OrganizationsErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+
+    const deleted: DeletedRowsDto[] = [];
+    let tenancyRows = 0;
+    let datasetDeleted = false;
+    let step = 'API keys';
+    try {
+      // Keys first: deleting them clears the auth cache, so the org's key stops working at once.
+      deleted.push({ table: 'org_api_keys', rows: await this.keys.deleteAll(org) });
+      const present = await this.rows.existingTables();
+      const tables = this.registry
+        .centralTables()
+        .filter((t) => t.fields.some((f) => f.name === 'org_slug'))
+        .map((t) => t.name)
+        .filter((name) => present.has(name) && !OWNED_ELSEWHERE.has(name) && name !== PROFILE_TABLE);
+      for (const table of tables) {
+        step = `central table ${table}`;
+        deleted.push({ table, rows: await this.rows.delete(table, org) });
+      }
+      step = 'audit log';
+      deleted.push({ table: 'org_audit_logs', rows: await this.audit.deleteForOrg(org) });
+      step = 'org profile';
+      deleted.push({ table: PROFILE_TABLE, rows: await this.profiles.delete(org) });
+
+      step = 'tenancy DB';
+      tenancyRows += await this.idempotency.deleteForOrg(org);
+      if (tenancyRow) tenancyRows += await this.tenancy.countMembers(tenancyRow.id);
+      tenancyRows += await this.tenancy.delete(org);
+
+      if (deleteDataset) {
+        step = 'org dataset';
+        datasetDeleted = await this.datasets.drop(org);
+      }
+    } catch (cause) {
+      this.logger.error(`Offboarding of ${org} stopped at ${step}: ${String(cause)}`);
+      throw new OrganizationsError(
+        OrganizationsErrorCode.OffboardingFailed,
+        `Offboarding of '${org}' stopped at ${step}; run it again to finish.`,
+        { extra: { step, deleted_from_tables: deleted }, cause },
+      );
+    }
+
+    const rowCount = deleted.reduce((n, d) => n + d.rows, 0);
+    // The org's audit table was just emptied: this entry goes to the service log instead.
+    this.logger.log(
+      `audit ${JSON.stringify({
+        action: 'DELETE',
+        resource_type: 'ORGANIZATION',
+        resource_id: org,
+        org_slug: org,
+        status: 'SUCCESS',
+        details: { central_rows: rowCount, tenancy_rows: tenancyRows, dataset_deleted: datasetDeleted },
+        request_id: actor.requestId,
+        user_id: actor.userId,
+        ip_address: actor.ipAddress,
+      })}`,
+    );
+    return {
+      org_slug: org,
+      deleted_from_tables: deleted,
+      tenancy_rows_deleted: tenancyRows,
+      dataset_deleted: datasetDeleted,
+      message:
+        `Organization '${org}' offboarded: ${rowCount} central row(s) and ${tenancyRows} tenancy row(s) deleted` +
+        (deleteDataset
+          ? datasetDeleted
+            ? `, dataset ${this.datasets.datasetId(org)} dropped.`
+            : '; it had no dataset.'
+          : `; dataset ${this.datasets.datasetId(org)} kept.`),
+    };
+  }
+}

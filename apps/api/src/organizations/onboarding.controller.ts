@@ -1,0 +1,67 @@
+import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { RootKeyAuth } from '#platform';
+import { Actor, type AuditActor } from '../audit/audit-actor.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import { DryrunService } from './dryrun.service.js';
+import { OffboardRequestDto, OffboardResponseDto } from './dto/offboarding.dto.js';
+import {
+  DryrunRequestDto,
+  DryrunResponseDto,
+  OnboardOrgRequestDto,
+  OnboardOrgResponseDto,
+} from './dto/onboarding.dto.js';
+import { OrgParamDto } from './dto/org-param.dto.js';
+import { OffboardingService } from './offboarding.service.js';
+import { OnboardingService } from './onboarding.service.js';
+
+/** The raw body's org slug: the idempotency layer records it before validation runs. */
+function bodyOrgSlug(req: FastifyRequest): string | undefined {
+  const body = req.body as { org_slug?: unknown } | null | undefined;
+  return typeof body?.org_slug === 'string' ? body.org_slug : undefined;
+}
+
+@ApiTags('organizations')
+@RootKeyAuth()
+@Controller('api/v1/organizations')
+export class OnboardingController {
+  constructor(
+    private readonly dryruns: DryrunService,
+    private readonly onboarding: OnboardingService,
+    private readonly offboarding: OffboardingService,
+  ) {}
+
+  @Post('dryrun')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Check everything onboarding needs, creating nothing' })
+  @ApiOkResponse({ type: DryrunResponseDto })
+  dryrun(@Body() body: DryrunRequestDto): Promise<DryrunResponseDto> {
+    return this.dryruns.run(body);
+  }
+
+  @Post('onboard')
+  @HttpCode(200)
+  @Idempotent({ orgSlugFrom: bodyOrgSlug })
+  @ApiOperation({
+    summary: 'Onboard an organization (profile, API key, tenancy limits, dataset, hierarchy); all or nothing',
+  })
+  @ApiOkResponse({ type: OnboardOrgResponseDto })
+  onboard(@Body() body: OnboardOrgRequestDto, @Actor() actor: AuditActor): Promise<OnboardOrgResponseDto> {
+    return this.onboarding.onboard(body, actor);
+  }
+
+  @Delete(':org')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Offboard an organization: delete all its rows, keys and (optionally) its dataset',
+  })
+  @ApiOkResponse({ type: OffboardResponseDto })
+  offboard(
+    @Param() { org }: OrgParamDto,
+    @Body() body: OffboardRequestDto,
+    @Actor() actor: AuditActor,
+  ): Promise<OffboardResponseDto> {
+    return this.offboarding.offboard(org, body, actor);
+  }
+}

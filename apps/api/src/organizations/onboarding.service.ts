@@ -1,0 +1,268 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '#platform';
+import type { PlanName } from '#tenancy-db';
+import { ApiKeyService, type IssuedKey } from '../api-keys/api-key.service.js';
+import type { AuditActor } from '../audit/audit-actor.js';
+import { AuditService } from '../audit/audit.service.js';
+import { CompensatingSteps, StepFailedError } from './compensating-steps.js';
+import { rollBackCreation } from './creation-rollback.js';
+import type { OnboardOrgRequestDto, OnboardOrgResponseDto } from './dto/onboarding.dto.js';
+import { HierarchySeedService, type HierarchySeeded } from './hierarchy-seed.service.js';
+import { currencyInfo, DEFAULT_CURRENCY, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
+import { OrgCreationLock } from './org-creation-lock.js';
+import { type DatasetCreation, OrgDatasetService } from './org-dataset.service.js';
+import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
+import { limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
+import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
+
+/** The named steps of a new org; a failure response names the one that failed. */
+export const ONBOARDING_STEPS = {
+  profile: 'STEP 1: create org profile',
+  apiKey: 'STEP 2: issue API key',
+  tenancy: 'STEP 3: write tenancy limits',
+  dataset: 'STEP 4: create org dataset, tables and views',
+  hierarchy: 'STEP 5: seed default hierarchy',
+} as const;
+
+interface Locale {
+  currency: string;
+  country: string;
+  timezone: string;
+}
+
+/**
+ * POST /organizations/onboard: a new org across the warehouse, the tenancy DB and the key store,
+ * all or nothing; or, for an existing ACTIVE org asked to, a re-sync of its profile and limits.
+ */
+@Injectable()
+export class OnboardingService {
+  private readonly logger = new Logger(OnboardingService.name);
+
+  constructor(
+    private readonly profiles: OrgProfileRepository,
+    private readonly tenancy: OrgTenancyService,
+    private readonly datasets: OrgDatasetService,
+    private readonly hierarchy: HierarchySeedService,
+    private readonly keys: ApiKeyService,
+    private readonly audit: AuditService,
+    private readonly lock: OrgCreationLock,
+    private readonly config: AppConfig,
+  ) {}
+
+  onboard(req: OnboardOrgRequestDto, actor: AuditActor): Promise<OnboardOrgResponseDto> {
+    return this.lock.hold(req.org_slug, async () => {
+      const existing = await this.profiles.find(req.org_slug);
+      if (!existing) return this.create(req, actor);
+      if (!req.regenerate_api_key_if_exists)
+        throw new OrganizationsError(
+          OrganizationsErrorCode.OrgExists,
+          `Organization '${req.org_slug}' already exists with status '${existing.status}'. ` +
+            'Send regenerate_api_key_if_exists=true to re-sync it, or rotate its API key.',
+        );
+      if (existing.status !== 'ACTIVE')
+        throw new OrganizationsError(
+          OrganizationsErrorCode.OrgNotActive,
+          `Organization '${req.org_slug}' is not active (status: ${existing.status}). Contact support.`,
+        );
+      return this.resync(existing, req, actor);
+    });
+  }
+
+  private async create(req: OnboardOrgRequestDto, actor: AuditActor): Promise<OnboardOrgResponseDto> {
+    const org = req.org_slug;
+    const plan = planOf(req);
+    const locale = localeOf(req);
+    const now = new Date();
+    const steps = new CompensatingSteps();
+    const dataset: DatasetCreation = {
+      datasetId: '',
+      datasetCreated: false,
+      tablesCreated: [],
+      viewsCreated: [],
+    };
+    const tenancyWrite: TenancyWrite = { org, previous: null, done: false };
+    let key: IssuedKey;
+    let seeded: HierarchySeeded;
+    try {
+      await steps.run(
+        ONBOARDING_STEPS.profile,
+        () => this.profiles.insert(this.profileRow(req, plan, locale, now)),
+        () => this.profiles.delete(org),
+      );
+      key = await steps.run(
+        ONBOARDING_STEPS.apiKey,
+        () => this.keys.issue(org, { description: 'Onboarding API key' }),
+        () => this.keys.deleteAll(org),
+      );
+      const onboarded = { ...this.tenancyValues(req, plan), backend_api_key_fingerprint: key.fingerprint };
+      await steps.run(
+        ONBOARDING_STEPS.tenancy,
+        () => this.tenancy.upsert(org, onboarded, { company_name: req.company_name }, tenancyWrite),
+        () => this.tenancy.undo(tenancyWrite),
+      );
+      await steps.run(
+        ONBOARDING_STEPS.dataset,
+        () => this.datasets.create(org, req.dataset_location, dataset),
+        () => this.datasets.undo(dataset),
+      );
+      seeded = await steps.run(
+        ONBOARDING_STEPS.hierarchy,
+        () => this.hierarchy.seedDefaults(org, now),
+        () => this.hierarchy.removeAll(org),
+      );
+    } catch (err) {
+      if (!(err instanceof StepFailedError)) throw err;
+      throw await rollBackCreation(this.audit, this.logger, {
+        org,
+        failure: err,
+        steps,
+        actor,
+        code: OrganizationsErrorCode.OnboardingFailed,
+        operation: 'Onboarding',
+      });
+    }
+    await this.audit.record({
+      orgSlug: org,
+      action: 'CREATE',
+      resourceType: 'ORGANIZATION',
+      resourceId: org,
+      status: 'SUCCESS',
+      details: {
+        subscription_plan: plan,
+        dataset_id: dataset.datasetId,
+        tables_created: dataset.tablesCreated.length,
+        views_created: dataset.viewsCreated.length,
+        hierarchy_seeded: seeded,
+        tenancy_row: tenancyWrite.previous ? 'updated' : 'inserted',
+      },
+      actor,
+    });
+    return {
+      ...this.responseBase(req, plan, locale),
+      api_key: key.apiKey,
+      dataset_created: dataset.datasetCreated,
+      tables_created: dataset.tablesCreated,
+      views_created: dataset.viewsCreated,
+      hierarchy_seeded: seeded,
+      message:
+        `Organization '${org}' onboarded: dataset ${dataset.datasetId} with ${dataset.tablesCreated.length} ` +
+        `new table(s) and ${dataset.viewsCreated.length} view(s), ${seeded.entities} hierarchy entities. ` +
+        'Store the API key now: it is shown only once.',
+    };
+  }
+
+  /**
+   * An existing ACTIVE org: profile and tenancy limits brought in line with the request, and its
+   * current key returned (decrypted), or a new one when it has none. Each write is idempotent, so a
+   * failed re-sync is simply retried.
+   */
+  private async resync(
+    existing: ProfileRow,
+    req: OnboardOrgRequestDto,
+    actor: AuditActor,
+  ): Promise<OnboardOrgResponseDto> {
+    const org = existing.org_slug;
+    const plan = planOf(req);
+    const locale = localeOf(req);
+    let apiKey = await this.keys.revealActive(org);
+    const retained = apiKey !== null;
+    if (apiKey === null)
+      apiKey = (await this.keys.issue(org, { description: 'Onboarding re-sync API key' })).apiKey;
+    const fingerprint = (await this.keys.activeKey(org))?.fingerprint ?? null;
+    await this.tenancy.upsert(
+      org,
+      { ...this.tenancyValues(req, plan), backend_api_key_fingerprint: fingerprint },
+      { company_name: req.company_name },
+    );
+    await this.profiles.update(
+      org,
+      {
+        company_name: req.company_name,
+        admin_email: req.admin_email,
+        subscription_plan: plan,
+        default_currency: locale.currency,
+        default_country: locale.country,
+        default_language: DEFAULT_LANGUAGE,
+        default_timezone: locale.timezone,
+      },
+      new Date(),
+    );
+    await this.audit.record({
+      orgSlug: org,
+      action: 'UPDATE',
+      resourceType: 'ORGANIZATION',
+      resourceId: org,
+      status: 'SUCCESS',
+      details: { resync: true, subscription_plan: plan, api_key_retained: retained },
+      actor,
+    });
+    return {
+      ...this.responseBase(req, plan, locale),
+      api_key: apiKey,
+      dataset_created: false,
+      tables_created: [],
+      views_created: [],
+      hierarchy_seeded: { levels: 0, entities: 0 },
+      message: retained
+        ? `Organization '${org}' re-synced. Existing API key retained (use rotate endpoint if needed).`
+        : `Organization '${org}' re-synced. It had no active API key: a new one was issued.`,
+    };
+  }
+
+  private profileRow(req: OnboardOrgRequestDto, plan: PlanName, locale: Locale, now: Date): ProfileRow {
+    return {
+      org_slug: req.org_slug,
+      company_name: req.company_name,
+      admin_email: req.admin_email,
+      org_dataset_id: this.config.orgDataset(req.org_slug),
+      status: 'ACTIVE',
+      subscription_plan: plan,
+      default_currency: locale.currency,
+      default_country: locale.country,
+      default_language: DEFAULT_LANGUAGE,
+      default_timezone: locale.timezone,
+      fiscal_year_start_month: 1,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
+  private tenancyValues(req: OnboardOrgRequestDto, plan: PlanName) {
+    return {
+      ...limitColumns(this.tenancy.defaultLimits(plan)),
+      plan,
+      company_name: req.company_name,
+      admin_email: req.admin_email,
+      backend_onboarded: true,
+      backend_onboarded_at: new Date(),
+      backend_quota_synced: true,
+    };
+  }
+
+  private responseBase(req: OnboardOrgRequestDto, plan: PlanName, locale: Locale) {
+    return {
+      org_slug: req.org_slug,
+      subscription_plan: plan,
+      default_currency: locale.currency,
+      default_country: locale.country,
+      default_language: DEFAULT_LANGUAGE,
+      default_timezone: locale.timezone,
+      dataset_location: req.dataset_location ?? this.config.env.BIGQUERY_LOCATION,
+      dryrun_status: 'SKIPPED' as const,
+    };
+  }
+}
+
+/** Explicit nulls in the body mean "the default", like absent fields. */
+function planOf(req: OnboardOrgRequestDto): PlanName {
+  return req.subscription_plan ?? 'STARTER';
+}
+
+function localeOf(req: OnboardOrgRequestDto): Locale {
+  const currency = currencyInfo(req.default_currency ?? DEFAULT_CURRENCY);
+  return {
+    currency: currency.code,
+    country: currency.country,
+    timezone: req.default_timezone ?? DEFAULT_TIMEZONE,
+  };
+}

@@ -1,0 +1,224 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '#platform';
+import { CENTRAL_DATASET, SchemaRegistry, type TableSchema, WAREHOUSE, type Warehouse } from '#warehouse';
+
+export interface DatasetCreation {
+  datasetId: string;
+  datasetCreated: boolean;
+  tablesCreated: string[];
+  viewsCreated: string[];
+}
+
+export interface TableDiff {
+  missing_columns: string[];
+  extra_columns: string[];
+}
+
+export interface DatasetInspection {
+  datasetExists: boolean;
+  expected: string[];
+  existing: string[];
+  missing: string[];
+  diffs: Record<string, TableDiff>;
+}
+
+export interface DatasetSyncOptions {
+  syncMissingTables: boolean;
+  syncMissingColumns: boolean;
+  recreateViews: boolean;
+}
+
+export interface DatasetSyncResult {
+  datasetCreated: boolean;
+  tablesCreated: string[];
+  columnsAdded: Record<string, string[]>;
+  viewsCreated: string[];
+  errors: string[];
+}
+
+export interface DatasetRepairResult {
+  datasetId: string;
+  tablesCreated: string[];
+  tablesExisting: string[];
+  tablesFailed: string[];
+}
+
+/**
+ * The per-org dataset `{org}_{env}`: its 19 tables (partitioning and clustering from the schema
+ * registry) and views. Creation remembers what it created so onboarding can take exactly that back.
+ */
+@Injectable()
+export class OrgDatasetService {
+  private readonly logger = new Logger(OrgDatasetService.name);
+
+  constructor(
+    @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
+    private readonly registry: SchemaRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  datasetId(org: string): string {
+    return this.config.orgDataset(org);
+  }
+
+  exists(org: string): Promise<boolean> {
+    return this.warehouse.datasetExists(this.datasetId(org));
+  }
+
+  /**
+   * Creates the dataset, its missing tables and the views, recording progress in `progress` as it
+   * goes, so that a failure half-way still tells the caller what to remove.
+   */
+  async create(org: string, location: string | undefined, progress: DatasetCreation): Promise<void> {
+    const dataset = this.datasetId(org);
+    progress.datasetId = dataset;
+    progress.datasetCreated = await this.warehouse.ensureDataset(dataset, {
+      location: location ?? this.config.env.BIGQUERY_LOCATION,
+      description: `Cost and usage data of organization ${org}`,
+    });
+    for (const table of this.registry.orgTables())
+      if (await this.warehouse.ensureTable(dataset, table)) progress.tablesCreated.push(table.name);
+    for (const view of this.registry.orgViews()) {
+      const existed = (await this.warehouse.describeTable(dataset, view.name)) !== null;
+      await this.createView(org, view.name);
+      if (!existed) progress.viewsCreated.push(view.name);
+    }
+  }
+
+  /** Takes back what `create` recorded: the whole dataset if it made it, else its own tables and views. */
+  async undo(progress: DatasetCreation): Promise<void> {
+    if (!progress.datasetId) return;
+    if (progress.datasetCreated) {
+      await this.warehouse.dropDataset(progress.datasetId);
+      return;
+    }
+    for (const name of [...progress.viewsCreated, ...progress.tablesCreated])
+      await this.warehouse.dropTable(progress.datasetId, name);
+  }
+
+  drop(org: string): Promise<boolean> {
+    return this.warehouse.dropDataset(this.datasetId(org));
+  }
+
+  async inspect(org: string): Promise<DatasetInspection> {
+    const dataset = this.datasetId(org);
+    const expected = this.registry.orgTables();
+    const names = expected.map((t) => t.name);
+    if (!(await this.warehouse.datasetExists(dataset)))
+      return { datasetExists: false, expected: names, existing: [], missing: names, diffs: {} };
+    const present = new Set(await this.warehouse.listTables(dataset));
+    const diffs: Record<string, TableDiff> = {};
+    for (const table of expected.filter((t) => present.has(t.name))) {
+      const diff = await this.diff(dataset, table);
+      if (diff.missing_columns.length || diff.extra_columns.length) diffs[table.name] = diff;
+    }
+    return {
+      datasetExists: true,
+      expected: names,
+      existing: names.filter((n) => present.has(n)),
+      missing: names.filter((n) => !present.has(n)),
+      diffs,
+    };
+  }
+
+  /** Additive only: never drops a table or a column. */
+  async sync(org: string, options: DatasetSyncOptions): Promise<DatasetSyncResult> {
+    const dataset = this.datasetId(org);
+    const result: DatasetSyncResult = {
+      datasetCreated: await this.warehouse.ensureDataset(dataset, {
+        location: this.config.env.BIGQUERY_LOCATION,
+      }),
+      tablesCreated: [],
+      columnsAdded: {},
+      viewsCreated: [],
+      errors: [],
+    };
+    for (const table of this.registry.orgTables()) {
+      try {
+        const description = await this.warehouse.describeTable(dataset, table.name);
+        if (!description) {
+          if (options.syncMissingTables && (await this.warehouse.ensureTable(dataset, table)))
+            result.tablesCreated.push(table.name);
+          continue;
+        }
+        if (!options.syncMissingColumns) continue;
+        const have = new Set(description.columns.map((c) => c.name));
+        const missing = table.fields.filter((f) => !have.has(f.name));
+        if (!missing.length) continue;
+        // A REQUIRED column cannot be added to a table that has rows: it is added as NULLABLE.
+        await this.warehouse.addColumns(
+          dataset,
+          table.name,
+          missing.map((f) => ({ ...f, mode: f.mode === 'REPEATED' ? 'REPEATED' : 'NULLABLE' })),
+        );
+        result.columnsAdded[table.name] = missing.map((f) => f.name);
+      } catch (err) {
+        this.logger.error(`Sync of ${dataset}.${table.name} failed: ${String(err)}`);
+        result.errors.push(`${table.name}: could not be synced`);
+      }
+    }
+    for (const view of this.registry.orgViews()) {
+      try {
+        const exists = (await this.warehouse.describeTable(dataset, view.name)) !== null;
+        if (exists && !options.recreateViews) continue;
+        await this.createView(org, view.name);
+        result.viewsCreated.push(view.name);
+      } catch (err) {
+        this.logger.error(`View ${dataset}.${view.name} could not be created: ${String(err)}`);
+        result.errors.push(`${view.name}: view could not be created`);
+      }
+    }
+    return result;
+  }
+
+  /** Creates whichever registry tables are missing, one by one, so one failure does not stop the rest. */
+  async repair(org: string): Promise<DatasetRepairResult> {
+    const dataset = this.datasetId(org);
+    await this.warehouse.ensureDataset(dataset, { location: this.config.env.BIGQUERY_LOCATION });
+    const result: DatasetRepairResult = {
+      datasetId: dataset,
+      tablesCreated: [],
+      tablesExisting: [],
+      tablesFailed: [],
+    };
+    for (const table of this.registry.orgTables()) {
+      try {
+        ((await this.warehouse.ensureTable(dataset, table))
+          ? result.tablesCreated
+          : result.tablesExisting
+        ).push(table.name);
+      } catch (err) {
+        this.logger.error(`Repair of ${dataset}.${table.name} failed: ${String(err)}`);
+        result.tablesFailed.push(table.name);
+      }
+    }
+    return result;
+  }
+
+  private async createView(org: string, view: string): Promise<void> {
+    const sql = this.registry.expandView(view, {
+      dataset: this.datasetId(org),
+      central: this.centralRef(),
+      orgSlug: org,
+    });
+    await this.warehouse.createOrReplaceView(this.datasetId(org), view, sql);
+  }
+
+  /** BigQuery resolves a view's unqualified dataset against the querying project, so qualify it there. */
+  private centralRef(): string {
+    const project = this.config.env.GCP_PROJECT_ID;
+    return this.warehouse.driver === 'bigquery' && project
+      ? `${project}.${CENTRAL_DATASET}`
+      : CENTRAL_DATASET;
+  }
+
+  private async diff(dataset: string, table: TableSchema): Promise<TableDiff> {
+    const description = await this.warehouse.describeTable(dataset, table.name);
+    const have = new Set(description?.columns.map((c) => c.name) ?? []);
+    const want = new Set(table.fields.map((f) => f.name));
+    return {
+      missing_columns: [...want].filter((c) => !have.has(c)),
+      extra_columns: [...have].filter((c) => !want.has(c)),
+    };
+  }
+}

@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+import type { MemberEmailsDto } from './dto/members.dto.js';
+import type {
+  OrgStatusDto,
+  OrgSyncRequestDto,
+  OrgSyncResponseDto,
+  RepairTablesResponseDto,
+} from './dto/org-dataset.dto.js';
+import type { OrgListQueryDto, OrgListResponseDto } from './dto/org-list.dto.js';
+import { OrgDatasetService } from './org-dataset.service.js';
+import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
+import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
+import { TenancyOrgRepository } from './tenancy-org.repository.js';
+
+/** Admin reads and repairs of existing orgs: list, dataset status/sync/repair, member emails. */
+@Injectable()
+export class OrgDirectoryService {
+  constructor(
+    private readonly profiles: OrgProfileRepository,
+    private readonly datasets: OrgDatasetService,
+    private readonly tenancy: TenancyOrgRepository,
+  ) {}
+
+  async list(q: OrgListQueryDto): Promise<OrgListResponseDto> {
+    const offset = (q.page - 1) * q.page_size;
+    const [rows, total] = await Promise.all([
+      this.profiles.page(q.status, q.page_size, offset),
+      this.profiles.count(q.status),
+    ]);
+    return {
+      organizations: rows.map((p) => ({
+        org_slug: p.org_slug,
+        company_name: p.company_name,
+        admin_email: p.admin_email,
+        subscription_plan: p.subscription_plan,
+        status: p.status,
+        default_currency: p.default_currency,
+        default_timezone: p.default_timezone,
+        created_at: p.created_at.toISOString(),
+      })),
+      total,
+      page: q.page,
+      page_size: q.page_size,
+      has_next: offset + rows.length < total,
+    };
+  }
+
+  /** Always 200: an unknown org is reported as NOT_FOUND in the body, as dashboards poll this. */
+  async status(org: string): Promise<OrgStatusDto> {
+    const profile = await this.profiles.find(org);
+    const base = { org_slug: org, profile_exists: profile !== null };
+    if (!profile)
+      return {
+        ...base,
+        status: 'NOT_FOUND',
+        dataset_exists: await this.datasets.exists(org),
+        tables_expected: 0,
+        tables_existing: [],
+        tables_missing: [],
+        schema_diffs: {},
+        message: `Organization '${org}' not found. Use /organizations/onboard first.`,
+      };
+    const found = await this.datasets.inspect(org);
+    if (!found.datasetExists)
+      return {
+        ...base,
+        status: 'PROFILE_ONLY',
+        dataset_exists: false,
+        tables_expected: found.expected.length,
+        tables_existing: [],
+        tables_missing: ['(entire dataset)'],
+        schema_diffs: {},
+        message: `Dataset ${this.datasets.datasetId(org)} is missing; POST /api/v1/organizations/${org}/sync.`,
+      };
+    const outOfSync =
+      found.missing.length > 0 || Object.values(found.diffs).some((d) => d.missing_columns.length > 0);
+    return {
+      ...base,
+      status: outOfSync ? 'OUT_OF_SYNC' : 'SYNCED',
+      dataset_exists: true,
+      tables_expected: found.expected.length,
+      tables_existing: found.existing,
+      tables_missing: found.missing,
+      schema_diffs: found.diffs,
+      message: outOfSync
+        ? `${found.missing.length} table(s) missing, ${Object.keys(found.diffs).length} differ; POST /api/v1/organizations/${org}/sync.`
+        : 'All org tables match the schema registry.',
+    };
+  }
+
+  async sync(org: string, req: OrgSyncRequestDto): Promise<OrgSyncResponseDto> {
+    await this.activeProfile(org);
+    const r = await this.datasets.sync(org, {
+      syncMissingTables: req.sync_missing_tables,
+      syncMissingColumns: req.sync_missing_columns,
+      recreateViews: req.recreate_views,
+    });
+    const changes = r.tablesCreated.length + Object.keys(r.columnsAdded).length + r.viewsCreated.length;
+    return {
+      org_slug: org,
+      status: r.errors.length ? 'PARTIAL' : 'SUCCESS',
+      dataset_created: r.datasetCreated,
+      tables_created: r.tablesCreated,
+      columns_added: r.columnsAdded,
+      views_created: r.viewsCreated,
+      errors: r.errors,
+      message:
+        changes === 0 && !r.errors.length && !r.datasetCreated
+          ? 'Already in sync - no changes needed'
+          : `Created ${r.tablesCreated.length} table(s) and ${r.viewsCreated.length} view(s), added columns to ${Object.keys(r.columnsAdded).length} table(s).`,
+    };
+  }
+
+  async repair(org: string): Promise<RepairTablesResponseDto> {
+    await this.profile(org);
+    const r = await this.datasets.repair(org);
+    return {
+      org_slug: org,
+      dataset_id: r.datasetId,
+      tables_created: r.tablesCreated,
+      tables_existing: r.tablesExisting,
+      tables_failed: r.tablesFailed,
+      message: `Created ${r.tablesCreated.length} missing table(s); ${r.tablesExisting.length} already existed${r.tablesFailed.length ? `; ${r.tablesFailed.length} failed` : ''}.`,
+    };
+  }
+
+  /** Active members (optionally of one role) with their email and name, from the tenancy DB. */
+  async memberEmails(org: string, role: string | undefined): Promise<MemberEmailsDto> {
+    const row = await this.tenancy.find(org);
+    if (!row) {
+      await this.profile(org);
+      return { org_slug: org, members: [], count: 0 };
+    }
+    const members = await this.tenancy.activeMembers(row.id, role);
+    const users = new Map(
+      (await this.tenancy.userProfiles(members.map((m) => m.user_id))).map((u) => [u.id, u]),
+    );
+    const out = members.flatMap((m) => {
+      const user = users.get(m.user_id);
+      return user?.email ? [{ email: user.email, name: user.full_name, role: m.role }] : [];
+    });
+    return { org_slug: org, members: out, count: out.length };
+  }
+
+  private async profile(org: string): Promise<ProfileRow> {
+    const profile = await this.profiles.find(org);
+    if (!profile)
+      throw new OrganizationsError(
+        OrganizationsErrorCode.OrgNotFound,
+        `Organization '${org}' not found. Use /organizations/onboard first.`,
+      );
+    return profile;
+  }
+
+  private async activeProfile(org: string): Promise<ProfileRow> {
+    const profile = await this.profile(org);
+    if (profile.status !== 'ACTIVE')
+      throw new OrganizationsError(
+        OrganizationsErrorCode.OrgNotActive,
+        `Organization '${org}' is not active. Contact support.`,
+      );
+    return profile;
+  }
+}

@@ -1,0 +1,102 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { PlanLimits, PlanLimitsTable, PlanName } from '#tenancy-db';
+import { PLAN_LIMITS } from './plan-limits.provider.js';
+import { type TenancyOrgPatch, TenancyOrgRepository, type TenancyOrgRow } from './tenancy-org.repository.js';
+
+/** The five limits as the API names them (PUT /subscription, GET /subscription). */
+export interface Limits {
+  daily_limit: number;
+  monthly_limit: number;
+  concurrent_limit: number;
+  seat_limit: number;
+  providers_limit: number;
+}
+
+/** What an upsert did, so that compensation can take exactly that back. */
+export interface TenancyWrite {
+  org: string;
+  /** The row as it was before an update; null when this call inserted it. */
+  previous: TenancyOrgRow | null;
+  done: boolean;
+}
+
+export function limitColumns(limits: Limits): TenancyOrgPatch {
+  return {
+    pipelines_per_day_limit: limits.daily_limit,
+    pipelines_per_month_limit: limits.monthly_limit,
+    concurrent_pipelines_limit: limits.concurrent_limit,
+    seat_limit: limits.seat_limit,
+    providers_limit: limits.providers_limit,
+  };
+}
+
+/**
+ * The org's row in the tenancy DB, where the limits that quotas enforce live. The frontend usually
+ * creates the row at signup; when it has not, the backend inserts it instead of failing.
+ */
+@Injectable()
+export class OrgTenancyService {
+  constructor(
+    private readonly repository: TenancyOrgRepository,
+    @Inject(PLAN_LIMITS) private readonly plans: PlanLimitsTable,
+  ) {}
+
+  planLimits(plan: PlanName): PlanLimits {
+    return this.plans[plan];
+  }
+
+  defaultLimits(plan: PlanName): Limits {
+    const p = this.plans[plan];
+    return {
+      daily_limit: p.daily_limit,
+      monthly_limit: p.monthly_limit,
+      concurrent_limit: p.concurrent_limit,
+      seat_limit: p.seat_limit,
+      providers_limit: p.providers_limit,
+    };
+  }
+
+  /** A stored row's limits, each NULL column replaced by the plan's default. */
+  effectiveLimits(row: TenancyOrgRow | null, plan: PlanName): Limits {
+    const d = this.defaultLimits(plan);
+    return {
+      daily_limit: row?.pipelines_per_day_limit ?? d.daily_limit,
+      monthly_limit: row?.pipelines_per_month_limit ?? d.monthly_limit,
+      concurrent_limit: row?.concurrent_pipelines_limit ?? d.concurrent_limit,
+      seat_limit: row?.seat_limit ?? d.seat_limit,
+      providers_limit: row?.providers_limit ?? d.providers_limit,
+    };
+  }
+
+  find(org: string): Promise<TenancyOrgRow | null> {
+    return this.repository.find(org);
+  }
+
+  /**
+   * Applies `patch` to the org's row, or inserts the row (`patch` plus `onInsert`) when there is
+   * none. `write` is filled in as the work happens so that `undo(write)` restores the state before.
+   */
+  async upsert(
+    org: string,
+    patch: TenancyOrgPatch,
+    onInsert: TenancyOrgPatch & { company_name: string },
+    write: TenancyWrite = { org, previous: null, done: false },
+  ): Promise<TenancyWrite> {
+    const previous = await this.repository.find(org);
+    write.previous = previous;
+    if (previous) await this.repository.update(org, patch);
+    else await this.repository.insert(org, { ...onInsert, ...patch });
+    write.done = true;
+    return write;
+  }
+
+  async undo(write: TenancyWrite): Promise<void> {
+    if (!write.done) return;
+    if (write.previous) await this.repository.restore(write.previous);
+    else await this.repository.delete(write.org);
+  }
+
+  delete(org: string): Promise<number> {
+    return this.repository.delete(org);
+  }
+}

@@ -1,0 +1,34 @@
+import { DomainError } from '#platform';
+
+export enum OrganizationsErrorCode {
+  OrgExists = 'ORG_EXISTS',
+  OrgNotFound = 'ORG_NOT_FOUND',
+  OrgNotActive = 'ORG_NOT_ACTIVE',
+  OnboardingInProgress = 'ONBOARDING_IN_PROGRESS',
+  OnboardingFailed = 'ONBOARDING_FAILED',
+  OrgCreationFailed = 'ORG_CREATION_FAILED',
+  OffboardingFailed = 'OFFBOARDING_FAILED',
+  ConfirmationMismatch = 'CONFIRM_ORG_SLUG_MISMATCH',
+  SubscriptionUpdateFailed = 'SUBSCRIPTION_UPDATE_FAILED',
+}
+
+export class OrganizationsError extends DomainError<OrganizationsErrorCode> {}
+
+export const ORGANIZATIONS_ERRORS: Record<OrganizationsErrorCode, { status: number; title: string }> = {
+  [OrganizationsErrorCode.OrgExists]: { status: 409, title: 'Organization already exists' },
+  // Same code, status and title as the API keys module: one meaning across the API.
+  [OrganizationsErrorCode.OrgNotFound]: { status: 404, title: 'Organization not found' },
+  [OrganizationsErrorCode.OrgNotActive]: { status: 400, title: 'Organization is not active' },
+  [OrganizationsErrorCode.OnboardingInProgress]: {
+    status: 409,
+    title: 'This organization is being onboarded by another request',
+  },
+  [OrganizationsErrorCode.OnboardingFailed]: { status: 500, title: 'Onboarding failed' },
+  [OrganizationsErrorCode.OrgCreationFailed]: { status: 500, title: 'Organization creation failed' },
+  [OrganizationsErrorCode.OffboardingFailed]: { status: 500, title: 'Offboarding failed' },
+  [OrganizationsErrorCode.ConfirmationMismatch]: {
+    status: 400,
+    title: 'confirm_org_slug does not match the organization in the path',
+  },
+  [OrganizationsErrorCode.SubscriptionUpdateFailed]: { status: 500, title: 'Subscription update failed' },
+};

@@ -1,0 +1,123 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { AuditActor } from '../audit/audit-actor.js';
+import { AuditService } from '../audit/audit.service.js';
+import { fromBillingStatus, toBillingStatus } from './billing-status.js';
+import type {
+  SubscriptionDto,
+  SubscriptionUpdateDto,
+  UpdateSubscriptionRequestDto,
+} from './dto/subscription.dto.js';
+import { OrgProfileRepository } from './org-profile.repository.js';
+import { type Limits, limitColumns, OrgTenancyService } from './org-tenancy.service.js';
+import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
+import { planOrStarter } from './plan-limits.provider.js';
+import type { TenancyOrgPatch } from './tenancy-org.repository.js';
+import { parseTrialEndDate } from './trial-end-date.js';
+
+const isoOrNull = (s: string | null | undefined): string | null => (s ? new Date(s).toISOString() : null);
+const dayOrNull = (s: string | null | undefined): string | null =>
+  s ? new Date(s).toISOString().slice(0, 10) : null;
+
+/**
+ * The org's plan and limits. The tenancy DB row holds what quotas enforce; org_profiles keeps the
+ * plan name for display. Stripe webhooks (through the frontend) call the update.
+ */
+@Injectable()
+export class SubscriptionService {
+  private readonly logger = new Logger(SubscriptionService.name);
+
+  constructor(
+    private readonly profiles: OrgProfileRepository,
+    private readonly tenancy: OrgTenancyService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Without a tenancy row (not yet synced) the org gets its profile plan's defaults, never an error. */
+  async get(org: string): Promise<SubscriptionDto> {
+    const [row, profile] = await Promise.all([this.tenancy.find(org), this.profiles.find(org)]);
+    if (!row && !profile)
+      throw new OrganizationsError(OrganizationsErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+    const plan = planOrStarter(row?.plan ?? profile?.subscription_plan);
+    return {
+      org_slug: org,
+      subscription_id: row?.stripe_subscription_id ?? '',
+      plan_name: plan,
+      status: fromBillingStatus(row?.billing_status),
+      ...this.tenancy.effectiveLimits(row, plan),
+      trial_end_date: dayOrNull(row?.trial_ends_at),
+      created_at: isoOrNull(row?.created_at) ?? profile?.created_at.toISOString() ?? null,
+      updated_at: isoOrNull(row?.updated_at) ?? profile?.updated_at?.toISOString() ?? null,
+    };
+  }
+
+  /** Limits not given take the plan's defaults. The profile's plan name follows the tenancy row. */
+  async update(
+    org: string,
+    req: UpdateSubscriptionRequestDto,
+    actor: AuditActor,
+  ): Promise<SubscriptionUpdateDto> {
+    const profile = await this.profiles.find(org);
+    if (!profile)
+      throw new OrganizationsError(OrganizationsErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+    const current = await this.tenancy.find(org);
+    const plan = planOrStarter(req.plan_name ?? current?.plan ?? profile.subscription_plan);
+    const defaults = this.tenancy.defaultLimits(plan);
+    const limits: Limits = {
+      daily_limit: req.daily_limit ?? defaults.daily_limit,
+      monthly_limit: req.monthly_limit ?? defaults.monthly_limit,
+      concurrent_limit: req.concurrent_limit ?? defaults.concurrent_limit,
+      seat_limit: req.seat_limit ?? defaults.seat_limit,
+      providers_limit: req.providers_limit ?? defaults.providers_limit,
+    };
+    const trialDay = req.trial_end_date === undefined ? undefined : parseTrialEndDate(req.trial_end_date);
+    const patch: TenancyOrgPatch = { plan, ...limitColumns(limits) };
+    if (req.status) patch.billing_status = toBillingStatus(req.status);
+    if (trialDay) patch.trial_ends_at = new Date(`${trialDay}T00:00:00Z`);
+
+    const write = await this.tenancy.upsert(org, patch, {
+      company_name: profile.company_name,
+      admin_email: profile.admin_email,
+    });
+    try {
+      await this.profiles.update(org, { subscription_plan: plan }, new Date());
+    } catch (cause) {
+      // Put the limits back so the two stores never disagree about the plan.
+      await this.tenancy
+        .undo(write)
+        .catch((undoErr: unknown) =>
+          this.logger.error(`Subscription of ${org}: tenancy row could not be restored: ${String(undoErr)}`),
+        );
+      throw new OrganizationsError(
+        OrganizationsErrorCode.SubscriptionUpdateFailed,
+        `The subscription of '${org}' could not be updated; nothing was changed.`,
+        { cause },
+      );
+    }
+    const status = req.status ?? fromBillingStatus(current?.billing_status);
+    const trialEnd = trialDay ?? dayOrNull(current?.trial_ends_at);
+    await this.audit.record({
+      orgSlug: org,
+      action: 'UPDATE',
+      resourceType: 'SUBSCRIPTION',
+      resourceId: org,
+      status: 'SUCCESS',
+      details: {
+        plan_name: plan,
+        status,
+        ...limits,
+        trial_end_date: trialEnd,
+        previous_plan: current?.plan ?? null,
+      },
+      actor,
+    });
+    return {
+      org_slug: org,
+      plan_name: plan,
+      status,
+      ...limits,
+      trial_end_date: trialEnd,
+      updated: true,
+      message: `Subscription of '${org}' updated to ${plan}.`,
+    };
+  }
+}

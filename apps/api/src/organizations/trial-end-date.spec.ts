@@ -1,0 +1,25 @@
+import { parseTrialEndDate } from './trial-end-date.js';
+
+describe('trial end date parsing', () => {
+  it('keeps a plain date', () => {
+    expect(parseTrialEndDate('2026-03-01')).toBe('2026-03-01');
+  });
+
+  it('takes the UTC day of an ISO date-time with Z or an offset', () => {
+    expect(parseTrialEndDate('2026-03-01T23:30:00Z')).toBe('2026-03-01');
+    expect(parseTrialEndDate('2026-03-01T23:30:00-02:00')).toBe('2026-03-02');
+  });
+
+  it('reads epoch seconds and milliseconds, as numbers or strings', () => {
+    expect(parseTrialEndDate(1_772_323_200)).toBe('2026-03-01');
+    expect(parseTrialEndDate(1_772_323_200_000)).toBe('2026-03-01');
+    expect(parseTrialEndDate('1772323200')).toBe('2026-03-01');
+  });
+
+  it('refuses text that is not a date, and dates that do not exist', () => {
+    expect(parseTrialEndDate('next tuesday')).toBeNull();
+    expect(parseTrialEndDate('2026-02-31')).toBeNull();
+    expect(parseTrialEndDate(-5)).toBeNull();
+    expect(parseTrialEndDate(true)).toBeNull();
+  });
+});

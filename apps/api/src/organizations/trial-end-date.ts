@@ -1,0 +1,28 @@
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const EPOCH = /^\d{1,13}$/;
+/** Below this an epoch value is taken as seconds, above as milliseconds (1e11 s is the year 5138). */
+const SECONDS_LIMIT = 1e11;
+
+/**
+ * The UTC day (YYYY-MM-DD) a trial ends, from what Stripe webhooks and the dashboard send: a date,
+ * an ISO date-time with Z or an offset, or epoch seconds or milliseconds. null when unreadable.
+ */
+export function parseTrialEndDate(value: unknown): string | null {
+  let ms: number;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) return null;
+    ms = value < SECONDS_LIMIT ? value * 1000 : value;
+  } else if (typeof value === 'string') {
+    const s = value.trim();
+    if (DATE_ONLY.test(s)) ms = Date.parse(`${s}T00:00:00Z`);
+    else if (DATE_TIME.test(s)) ms = Date.parse(s);
+    else if (EPOCH.test(s)) ms = Number(s) < SECONDS_LIMIT ? Number(s) * 1000 : Number(s);
+    else return null;
+  } else return null;
+  if (Number.isNaN(ms)) return null;
+  const day = new Date(ms).toISOString().slice(0, 10);
+  // Date.parse rolls 2026-02-31 over to March; a date that does not round-trip is not a date.
+  if (typeof value === 'string' && DATE_ONLY.test(value.trim()) && day !== value.trim()) return null;
+  return day;
+}

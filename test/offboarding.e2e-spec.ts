@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { LightMyRequestResponse } from 'fastify';
+import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import {
+  CENTRAL_DATASET,
+  type FieldSchema,
+  type Row,
+  SchemaRegistry,
+  type TableSchema,
+  WAREHOUSE,
+  type Warehouse,
+} from '#warehouse';
+import { anOrgSlug } from '#test/org-factory';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+
+class Capture extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.lines.push(chunk.toString());
+    done();
+  }
+}
+
+const NO_LIMITS = {
+  RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
+  RATE_LIMIT_WRITES_PER_MINUTE: '100000',
+  RATE_LIMIT_READS_PER_MINUTE: '100000',
+};
+
+const expectProblem = (res: LightMyRequestResponse, status: number, code: string) =>
+  expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });
+
+/** A value of the field's type, so that a row can be written to any central table. */
+function aValue(field: FieldSchema): unknown {
+  if (field.mode === 'REPEATED') return [];
+  switch (field.type) {
+    case 'INTEGER':
+    case 'INT64':
+      return 1;
+    case 'FLOAT':
+    case 'FLOAT64':
+    case 'NUMERIC':
+      return 1.5;
+    case 'BOOLEAN':
+    case 'BOOL':
+      return true;
+    case 'TIMESTAMP':
+      return new Date();
+    case 'DATE':
+      return new Date().toISOString().slice(0, 10);
+    case 'JSON':
+      return { seeded: true };
+    case 'BYTES':
+      return randomBytes(8);
+    default:
+      return `${field.name}-${randomBytes(4).toString('hex')}`;
+  }
+}
+
+/** A row of `table` for `org` with every REQUIRED column filled. */
+function aRowFor(table: TableSchema, org: string): Row {
+  const row: Row = {};
+  for (const field of table.fields)
+    if (field.mode === 'REQUIRED') row[field.name] = field.name === 'org_slug' ? org : aValue(field);
+  return row;
+}
+
+describe('offboarding', () => {
+  let t: TestApp;
+  let warehouse: Warehouse;
+  let db: TenancyDb;
+  let registry: SchemaRegistry;
+  const logs = new Capture();
+
+  beforeAll(async () => {
+    t = await startTestApp({ ...NO_LIMITS, LOG_LEVEL: 'info' }, { logDestination: logs });
+    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+    db = t.app.get<TenancyDb>(TENANCY_DB);
+    registry = t.app.get(SchemaRegistry);
+  });
+  afterAll(() => t.close());
+
+  const root = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers = {}) =>
+    t.app.inject({ method, url, headers: { ...rootHeaders, ...headers }, ...(payload ? { payload } : {}) });
+  const onboard = async (org = anOrgSlug('off')) => {
+    const res = await root(
+      'POST',
+      '/api/v1/organizations/onboard',
+      { org_slug: org, company_name: 'Offboard Test Co', admin_email: 'owner@example.com' },
+      { 'idempotency-key': `onboard-${org}` },
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    return { org, key: res.json().api_key as string };
+  };
+  const offboard = (org: string, body: object) => root('DELETE', `/api/v1/organizations/${org}`, body);
+  const centralCounts = async (org: string) => {
+    const counts: Record<string, number> = {};
+    for (const table of registry.centralTables()) {
+      const [row] = await warehouse.query<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM \`${CENTRAL_DATASET}.${table.name}\` WHERE org_slug = @org`,
+        { org },
+      );
+      counts[table.name] = Number(row.n);
+    }
+    return counts;
+  };
+  /** A row in every central table, a member and the onboarding's idempotency key: something everywhere. */
+  const populate = async (org: string) => {
+    for (const table of registry.centralTables())
+      await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: table.name }, [aRowFor(table, org)]);
+    const [orgRow] = await db.select('organizations', { org_slug: org });
+    const [user] = await db.insert('profiles', [{ email: `${org}@example.com`, full_name: org }]);
+    await db.insert('organization_members', [
+      { org_id: orgRow.id as string, user_id: user.id as string, role: 'owner' },
+    ]);
+    return { orgId: orgRow.id as string, userId: user.id as string };
+  };
+  const tenancyCounts = async (org: string, orgId: string) => ({
+    organizations: (await db.select('organizations', { org_slug: org })).length,
+    members: (await db.select('organization_members', { org_id: orgId })).length,
+    idempotency_keys: (await db.select('idempotency_keys', { org_slug: org })).length,
+  });
+
+  it('leaves nothing of the org in any central table, the tenancy DB or the warehouse; the other org is untouched', async () => {
+    const a = await onboard();
+    const b = await onboard();
+    const aIds = await populate(a.org);
+    const bIds = await populate(b.org);
+    const bBefore = await centralCounts(b.org);
+    expect(Object.values(await centralCounts(a.org)).every((n) => n > 0)).toBe(true);
+    expect(await tenancyCounts(a.org, aIds.orgId)).toEqual({
+      organizations: 1,
+      members: 1,
+      idempotency_keys: 1,
+    });
+
+    const res = await offboard(a.org, { confirm_org_slug: a.org, delete_dataset: true });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ org_slug: a.org, dataset_deleted: true, tenancy_rows_deleted: 3 });
+    const deleted = Object.fromEntries(
+      body.deleted_from_tables.map((d: { table: string; rows: number }) => [d.table, d.rows]),
+    );
+    expect(Object.keys(deleted).sort()).toEqual(
+      registry
+        .centralTables()
+        .map((tb) => tb.name)
+        .sort(),
+    );
+    expect(Object.keys(deleted)).toHaveLength(30);
+    expect(Object.values(deleted).every((n) => (n as number) >= 1)).toBe(true);
+
+    const aAfter = await centralCounts(a.org);
+    expect(Object.entries(aAfter).filter(([, n]) => n > 0)).toEqual([]);
+    expect(await tenancyCounts(a.org, aIds.orgId)).toEqual({
+      organizations: 0,
+      members: 0,
+      idempotency_keys: 0,
+    });
+    expect(await warehouse.datasetExists(`${a.org}_local`)).toBe(false);
+    expect((await db.select('profiles', { id: aIds.userId })).length).toBe(1);
+    expectProblem(
+      await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/organizations/${a.org}/locale`,
+        headers: { 'x-api-key': a.key },
+      }),
+      401,
+      'API_KEY_INVALID',
+    );
+    expect((await root('GET', `/api/v1/organizations/${a.org}/status`)).json().status).toBe('NOT_FOUND');
+
+    expect(await centralCounts(b.org)).toEqual(bBefore);
+    expect(await tenancyCounts(b.org, bIds.orgId)).toEqual({
+      organizations: 1,
+      members: 1,
+      idempotency_keys: 1,
+    });
+    expect(await warehouse.listTables(`${b.org}_local`)).toHaveLength(19 + registry.orgViews().length);
+    const bLocale = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/organizations/${b.org}/subscription`,
+      headers: { 'x-api-key': b.key },
+    });
+    expect(bLocale.statusCode).toBe(200);
+    expect(bLocale.json().plan_name).toBe('STARTER');
+    expect((await root('GET', `/api/v1/organizations/${b.org}/status`)).json().status).toBe('SYNCED');
+
+    const messages = logs.lines.map((l) => String((JSON.parse(l) as { msg?: unknown }).msg ?? ''));
+    const auditLine = messages.find((m) => m.startsWith('audit ') && m.includes(`"resource_id":"${a.org}"`));
+    expect(JSON.parse(auditLine?.slice('audit '.length) ?? '{}')).toMatchObject({
+      action: 'DELETE',
+      resource_type: 'ORGANIZATION',
+      org_slug: a.org,
+      status: 'SUCCESS',
+      details: { tenancy_rows: 3, dataset_deleted: true },
+    });
+    expect(logs.lines.some((l) => l.includes(a.key))).toBe(false);
+  });
+
+  it('keeps the dataset unless asked, and the slug can be onboarded again onto it', async () => {
+    const { org } = await onboard();
+    await warehouse.insertRows({ dataset: `${org}_local`, table: 'subscription_plans' }, [
+      aRowFor(registry.orgTable('subscription_plans'), org),
+    ]);
+    const res = await offboard(org, { confirm_org_slug: org });
+    expect(res.json()).toMatchObject({ dataset_deleted: false, message: expect.stringContaining('kept') });
+    expect(await warehouse.datasetExists(`${org}_local`)).toBe(true);
+
+    const again = await root('POST', '/api/v1/organizations/onboard', {
+      org_slug: org,
+      company_name: 'Back Again',
+      admin_email: 'owner@example.com',
+    });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({
+      dataset_created: false,
+      tables_created: [],
+      hierarchy_seeded: { levels: 3, entities: 20 },
+    });
+    const [kept] = await warehouse.query(`SELECT COUNT(*) AS n FROM \`${org}_local.subscription_plans\``);
+    expect(Number(kept.n)).toBe(1);
+  });
+
+  it('refuses a confirmation that does not match (400) and an unknown org (404)', async () => {
+    const { org, key } = await onboard();
+    expectProblem(await offboard(org, { confirm_org_slug: `${org}x` }), 400, 'CONFIRM_ORG_SLUG_MISMATCH');
+    expectProblem(await offboard(org, {}), 422, 'VALIDATION_FAILED');
+    const missing = anOrgSlug('none');
+    expectProblem(await offboard(missing, { confirm_org_slug: missing }), 404, 'ORG_NOT_FOUND');
+    const stillThere = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/organizations/${org}/locale`,
+      headers: { 'x-api-key': key },
+    });
+    expect(stillThere.statusCode).toBe(200);
+  });
+
+  it('finishes a run that stopped half-way when called again', async () => {
+    const { org } = await onboard();
+    await populate(org);
+    const execute = warehouse.execute.bind(warehouse);
+    warehouse.execute = (sql, params, options) =>
+      sql.includes('org_notification_rules')
+        ? Promise.reject(new Error('warehouse hiccup'))
+        : execute(sql, params, options);
+    try {
+      const failed = await offboard(org, { confirm_org_slug: org });
+      expectProblem(failed, 500, 'OFFBOARDING_FAILED');
+      expect(failed.json().step).toBe('central table org_notification_rules');
+      expect(failed.json().deleted_from_tables.map((d: { table: string }) => d.table)).toContain(
+        'org_api_keys',
+      );
+    } finally {
+      warehouse.execute = execute;
+    }
+    const done = await offboard(org, { confirm_org_slug: org });
+    expect(done.statusCode).toBe(200);
+    expect(Object.values(await centralCounts(org)).every((n) => n === 0)).toBe(true);
+    expect(await db.select('organizations', { org_slug: org })).toEqual([]);
+  });
+});
