@@ -8,6 +8,9 @@ import { EnginesModule } from './engines/engines.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
+import { PipelineLogsModule } from './pipeline-logs/pipeline-logs.module.js';
+import { PipelinesProxyModule } from './pipelines-proxy/pipelines-proxy.module.js';
+import { AdminPipelinesModule } from './admin-pipelines/admin-pipelines.module.js';
 
 @Module({})
 export class AppModule {
@@ -24,6 +27,9 @@ export class AppModule {
         ApiKeysModule,
         IdempotencyModule,
         OrganizationsModule,
+        PipelineLogsModule,
+        PipelinesProxyModule,
+        AdminPipelinesModule,
         ...extra,
       ],
     };

@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+
+const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
+const PROVIDER = /^[A-Za-z0-9_]{1,50}$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+export const RUN_ALL_CATEGORIES = ['cloud', 'genai'] as const;
+
+export class RunAllRequestDto {
+  @ApiPropertyOptional({
+    pattern: ORG_SLUG.source,
+    description: 'One org (MANUAL batch); default every ACTIVE org',
+  })
+  @IsOptional()
+  @Matches(ORG_SLUG, { message: 'org_slug must be 3-50 lowercase letters, digits or underscores' })
+  org_slug?: string;
+
+  @ApiPropertyOptional({ enum: RUN_ALL_CATEGORIES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(RUN_ALL_CATEGORIES.length)
+  @IsIn(RUN_ALL_CATEGORIES, { each: true })
+  categories?: (typeof RUN_ALL_CATEGORIES)[number][];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Stored provider names (AWS_IAM, CLAUDE) or pipeline providers (aws, anthropic); case-insensitive',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @Matches(PROVIDER, { each: true, message: 'each provider must be 1-50 letters, digits or underscores' })
+  providers?: string[];
+
+  @ApiPropertyOptional({ example: '2026-01-31', description: 'The day to load; default yesterday (UTC)' })
+  @IsOptional()
+  @Matches(DAY, { message: 'date must be a date as YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'date must be a valid date' })
+  date?: string;
+
+  @ApiPropertyOptional({ default: false, description: 'Plan only: nothing is called' })
+  @IsOptional()
+  @IsBoolean()
+  dry_run = false;
+}
+
+export class RunAllResultDto {
+  @ApiProperty() org_slug: string;
+  @ApiProperty({ description: 'Stored provider name(s) of the integration' }) provider: string;
+  @ApiProperty({ type: String, nullable: true }) pipeline_path: string | null;
+  @ApiProperty({ format: 'date' }) date: string;
+  @ApiProperty({ enum: ['triggered', 'skipped_quota', 'failed', 'dry_run', 'skipped'] }) status: string;
+  @ApiPropertyOptional() http_status?: number;
+  @ApiPropertyOptional() detail?: string;
+}
+
+export class RunAllErrorDto {
+  @ApiProperty() org_slug: string;
+  @ApiProperty() error: string;
+}
+
+export class RunAllResponseDto {
+  @ApiProperty({ description: 'The batch ran; see the counts and status for its outcome' }) success: boolean;
+  @ApiProperty() batch_run_id: string;
+  @ApiProperty({ enum: ['COMPLETED', 'PARTIAL'] }) status: string;
+  @ApiProperty() orgs_processed: number;
+  @ApiProperty() orgs_skipped: number;
+  @ApiProperty() pipelines_triggered: number;
+  @ApiProperty() pipelines_failed: number;
+  @ApiProperty() pipelines_skipped_quota: number;
+  @ApiProperty({ description: 'Valid integrations matching the filters' }) total_integrations: number;
+  @ApiProperty({ type: [RunAllResultDto], description: 'The first 100 outcomes' }) results: RunAllResultDto[];
+  @ApiProperty({ type: [RunAllErrorDto] }) errors: RunAllErrorDto[];
+  @ApiProperty({ description: 'false when the batch record could not be written (see errors)' })
+  batch_recorded: boolean;
+  @ApiProperty() message: string;
+  @ApiProperty() elapsed_seconds: number;
+}

@@ -1,0 +1,21 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { RootKeyAuth } from '#platform';
+import { RunAllRequestDto, RunAllResponseDto } from './dto/run-all.dto.js';
+import { RunAllService } from './run-all.service.js';
+
+@ApiTags('admin')
+@RootKeyAuth()
+@Controller('api/v1/admin/pipelines')
+export class RunAllController {
+  constructor(private readonly runAll: RunAllService) {}
+
+  @Post('run-all')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RunAllResponseDto })
+  @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND: org_slug is not an ACTIVE org' })
+  run(@Body() body: RunAllRequestDto, @Req() req: FastifyRequest): Promise<RunAllResponseDto> {
+    return this.runAll.runAll(body, String(req.id));
+  }
+}

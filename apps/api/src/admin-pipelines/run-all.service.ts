@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { ApiKeyService } from '../api-keys/api-key.service.js';
+import {
+  type PipelineCallResult,
+  PipelineServiceClient,
+} from '../pipelines-proxy/pipeline-service.client.js';
+import { AdminPipelinesError, AdminPipelinesErrorCode } from './admin-pipelines.errors.js';
+import type {
+  RunAllErrorDto,
+  RunAllRequestDto,
+  RunAllResponseDto,
+  RunAllResultDto,
+} from './dto/run-all.dto.js';
+import { type OrgPlan, planRuns } from './run-all-plan.js';
+import { RunAllRepository } from './run-all.repository.js';
+
+/** Orgs triggered at the same time; one org's pipelines go one after another. */
+const ORG_CONCURRENCY = 4;
+const MAX_RESULTS_IN_RESPONSE = 100;
+const DAY_MS = 86_400_000;
+
+const FAILURE_TEXT: Record<Exclude<PipelineCallResult['kind'], 'response'>, string> = {
+  circuit_open: 'The pipeline service is failing; calls are paused (circuit open)',
+  timeout: 'The pipeline service did not answer in time',
+  unreachable: 'Could not connect to the pipeline service',
+  failed: 'The connection to the pipeline service failed',
+};
+
+interface OrgOutcome {
+  processed: boolean;
+  results: RunAllResultDto[];
+  error?: RunAllErrorDto;
+}
+
+async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function toResult(base: Omit<RunAllResultDto, 'status'>, r: PipelineCallResult): RunAllResultDto {
+  if (r.kind !== 'response') return { ...base, status: 'failed', detail: FAILURE_TEXT[r.kind] };
+  if (r.status >= 200 && r.status < 300) return { ...base, status: 'triggered', http_status: r.status };
+  const status = r.status === 429 ? 'skipped_quota' : 'failed';
+  return { ...base, status, http_status: r.status, ...(r.detail ? { detail: r.detail } : {}) };
+}
+
+/** Starts the daily cost pipelines of every configured integration, org by org, with each org's key. */
+@Injectable()
+export class RunAllService {
+  private readonly logger = new Logger(RunAllService.name);
+
+  constructor(
+    private readonly repository: RunAllRepository,
+    private readonly keys: ApiKeyService,
+    private readonly pipelines: PipelineServiceClient,
+  ) {}
+
+  async runAll(req: RunAllRequestDto, requestId: string): Promise<RunAllResponseDto> {
+    const triggeredAt = new Date();
+    const batchRunId = randomUUID();
+    const date = req.date ?? new Date(triggeredAt.getTime() - DAY_MS).toISOString().slice(0, 10);
+    if (req.org_slug && !(await this.repository.isActiveOrg(req.org_slug)))
+      throw new AdminPipelinesError(
+        AdminPipelinesErrorCode.OrgNotFound,
+        `Organization '${req.org_slug}' not found or not active`,
+      );
+    const orgs = req.org_slug ? [req.org_slug] : await this.repository.activeOrgs();
+    const credentials = await this.repository.validCredentials(orgs, triggeredAt);
+    const plans = planRuns(orgs, credentials, { categories: req.categories, providers: req.providers });
+    const run = { batchRunId, requestId, date, dryRun: req.dry_run };
+    const outcomes = await mapConcurrently(plans, ORG_CONCURRENCY, (plan) => this.runOrg(plan, run));
+
+    const results = outcomes.flatMap((o) => o.results);
+    const errors = outcomes.flatMap((o) => (o.error ? [o.error] : []));
+    const count = (status: string) => results.filter((r) => r.status === status).length;
+    const tally = {
+      orgs_processed: outcomes.filter((o) => o.processed).length,
+      orgs_skipped: outcomes.filter((o) => !o.processed).length,
+      pipelines_triggered: count('triggered'),
+      pipelines_failed: count('failed'),
+      pipelines_skipped_quota: count('skipped_quota'),
+      total_integrations: plans.reduce((n, p) => n + p.integrations, 0),
+    };
+    const status = tally.pipelines_failed > 0 ? 'PARTIAL' : 'COMPLETED';
+    const completedAt = new Date();
+    const elapsedSeconds = Math.round(completedAt.getTime() - triggeredAt.getTime()) / 1000;
+    const batchOrg = req.org_slug ?? 'ALL';
+    const batchRecorded = await this.record({
+      batch_run_id: batchRunId,
+      org_slug: batchOrg,
+      trigger_type: req.org_slug ? 'MANUAL' : 'SCHEDULED',
+      status,
+      run_date: date,
+      dry_run: req.dry_run,
+      categories_filter: req.categories ?? null,
+      providers_filter: req.providers ?? null,
+      ...tally,
+      results,
+      errors,
+      elapsed_seconds: elapsedSeconds,
+      triggered_at: triggeredAt,
+      completed_at: completedAt,
+      created_at: completedAt,
+    });
+    if (!batchRecorded) errors.push({ org_slug: batchOrg, error: 'The batch record could not be written' });
+    return {
+      success: true,
+      batch_run_id: batchRunId,
+      status,
+      ...tally,
+      results: results.slice(0, MAX_RESULTS_IN_RESPONSE),
+      errors,
+      batch_recorded: batchRecorded,
+      message: req.dry_run
+        ? `Dry run: ${count('dry_run')} pipelines would be triggered for ${tally.orgs_processed} orgs`
+        : `Triggered ${tally.pipelines_triggered} pipelines for ${tally.orgs_processed} orgs ` +
+          `(${tally.pipelines_failed} failed, ${tally.pipelines_skipped_quota} skipped for quota)`,
+      elapsed_seconds: elapsedSeconds,
+    };
+  }
+
+  private async runOrg(
+    plan: OrgPlan,
+    run: { batchRunId: string; requestId: string; date: string; dryRun: boolean },
+  ): Promise<OrgOutcome> {
+    const skippedProviders: RunAllResultDto[] = plan.unmapped.map((provider) => ({
+      org_slug: plan.org,
+      provider,
+      pipeline_path: null,
+      date: run.date,
+      status: 'skipped',
+      detail: `No daily cost pipeline for provider ${provider}`,
+    }));
+    if (plan.pipelines.length === 0) return { processed: false, results: skippedProviders };
+    const apiKey = await this.orgKey(plan.org, run.dryRun);
+    if (typeof apiKey !== 'string')
+      return {
+        processed: false,
+        results: skippedProviders,
+        error: { org_slug: plan.org, error: apiKey.error },
+      };
+
+    const results: RunAllResultDto[] = [];
+    for (const p of plan.pipelines) {
+      const base = { org_slug: plan.org, provider: p.provider, pipeline_path: p.path, date: run.date };
+      if (run.dryRun) {
+        results.push({ ...base, status: 'dry_run' });
+        continue;
+      }
+      const outcome = await this.pipelines.run({
+        org: plan.org,
+        segments: p.path.split('/'),
+        apiKey,
+        requestId: run.requestId,
+        // Stable per batch, org and pipeline: a retried call is recognisable as the same run.
+        idempotencyKey: `run-all:${run.batchRunId}:${plan.org}:${p.path}`,
+        query: { date: run.date },
+      });
+      results.push(toResult(base, outcome));
+    }
+    return { processed: true, results: [...results, ...skippedProviders] };
+  }
+
+  /** The org's key (dry run: only that one exists), or why the org is skipped. */
+  private async orgKey(org: string, dryRun: boolean): Promise<string | { error: string }> {
+    try {
+      if (dryRun) return (await this.keys.activeKey(org)) ? '' : { error: 'No active API key' };
+      return (await this.keys.revealActive(org)) ?? { error: 'No active API key with a stored copy' };
+    } catch (err) {
+      this.logger.error(`The API key of org ${org} could not be read: ${String(err)}`);
+      return { error: 'The org API key could not be decrypted' };
+    }
+  }
+
+  private async record(row: Parameters<RunAllRepository['insertBatchRun']>[0]): Promise<boolean> {
+    try {
+      await this.repository.insertBatchRun(row);
+      return true;
+    } catch (err) {
+      // The pipelines have been started; the caller is told the history row is missing.
+      this.logger.error(`Batch run ${row.batch_run_id} could not be recorded: ${String(err)}`);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,257 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { central, param, type QueryParams, WAREHOUSE, type Warehouse } from '#warehouse';
+
+/** Step statuses that end a step; in-flight steps are left out of run details. */
+export const FINAL_STEP_STATUSES = ['COMPLETED', 'FAILED', 'SKIPPED', 'CANCELLED', 'TIMEOUT'];
+
+/** Platform-wide batch rows (run-all without an org) carry this org slug. */
+export const ALL_ORGS = 'ALL';
+
+export interface RunRow {
+  pipeline_logging_id: string;
+  pipeline_id: string;
+  status: string;
+  trigger_type: string | null;
+  trigger_by: string | null;
+  start_time: Date | null;
+  end_time: Date | null;
+  duration_ms: number | null;
+  run_date: string | null;
+  error_message: string | null;
+  error_context: unknown;
+  parameters: unknown;
+  run_metadata?: unknown;
+  [column: string]: unknown;
+}
+
+export interface StepRow {
+  step_logging_id: string;
+  step_name: string;
+  step_type: string;
+  step_index: number;
+  status: string;
+  start_time: Date | null;
+  end_time: Date | null;
+  duration_ms: number | null;
+  rows_processed: number | null;
+  error_message: string | null;
+  error_context: unknown;
+  metadata: unknown;
+  [column: string]: unknown;
+}
+
+export interface TransitionRow {
+  transition_id: string;
+  pipeline_logging_id: string;
+  step_logging_id: string | null;
+  entity_type: string;
+  from_state: string;
+  to_state: string;
+  transition_time: Date;
+  error_type: string | null;
+  error_message: string | null;
+  retry_count: number | null;
+  duration_in_state_ms: number | null;
+  metadata: unknown;
+  [column: string]: unknown;
+}
+
+export interface BatchRunRow {
+  batch_run_id: string;
+  org_slug: string;
+  trigger_type: string;
+  status: string;
+  run_date: string;
+  dry_run: boolean;
+  orgs_processed: number;
+  orgs_skipped: number;
+  pipelines_triggered: number;
+  pipelines_failed: number;
+  pipelines_skipped_quota: number;
+  total_integrations: number;
+  results: unknown;
+  errors: unknown;
+  elapsed_seconds: number;
+  triggered_at: Date;
+  completed_at: Date;
+  [column: string]: unknown;
+}
+
+export interface LatestRunRow {
+  pipeline_id: string;
+  status: string;
+  start_time: Date;
+  [column: string]: unknown;
+}
+
+export interface RunFilters {
+  status?: string;
+  /** Substring of pipeline_id. */
+  pipelineId?: string;
+  triggerType?: string;
+  /** Substring of trigger_by. */
+  triggerBy?: string;
+  startDate?: string;
+  endDate?: string;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+const RUN_COLUMNS = `pipeline_logging_id, pipeline_id, status, trigger_type, trigger_by, start_time, end_time,
+  duration_ms, run_date, error_message, error_context, parameters`;
+const STEP_COLUMNS = `step_logging_id, step_name, step_type, step_index, status, start_time, end_time,
+  duration_ms, rows_processed, error_message, error_context, metadata`;
+
+/** An RE2 pattern matching `text` literally: a substring filter that treats % and _ as themselves. */
+function literalPattern(text: string): string {
+  return text.replace(/[\\^$.|?*+()[\]{}-]/g, '\\$&');
+}
+
+function runWhere(org: string, f: RunFilters): { where: string; params: QueryParams } {
+  const clauses = ['org_slug = @org'];
+  const params: QueryParams = { org };
+  if (f.status !== undefined) {
+    clauses.push('status = @status');
+    params.status = f.status;
+  }
+  if (f.pipelineId !== undefined) {
+    clauses.push('REGEXP_CONTAINS(pipeline_id, @pipeline_pattern)');
+    params.pipeline_pattern = literalPattern(f.pipelineId);
+  }
+  if (f.triggerType !== undefined) {
+    clauses.push('trigger_type = @trigger_type');
+    params.trigger_type = f.triggerType;
+  }
+  if (f.triggerBy !== undefined) {
+    clauses.push('REGEXP_CONTAINS(trigger_by, @trigger_by_pattern)');
+    params.trigger_by_pattern = literalPattern(f.triggerBy);
+  }
+  if (f.startDate !== undefined) {
+    clauses.push('run_date >= @start_date');
+    params.start_date = param.date(f.startDate);
+  }
+  if (f.endDate !== undefined) {
+    clauses.push('run_date <= @end_date');
+    params.end_date = param.date(f.endDate);
+  }
+  return { where: clauses.join(' AND '), params };
+}
+
+function pageParams(page: Page): QueryParams {
+  return { limit: param.int(page.limit), offset: param.int(page.offset) };
+}
+
+/** The central run, step, transition and batch tables; every query is scoped to one org. */
+@Injectable()
+export class PipelineLogsRepository {
+  constructor(@Inject(WAREHOUSE) private readonly warehouse: Warehouse) {}
+
+  /** The latest run of each pipeline started in [from, to). */
+  latestRunsBetween(org: string, from: Date, to: Date): Promise<LatestRunRow[]> {
+    return this.warehouse.query<LatestRunRow>(
+      `SELECT pipeline_id, status, start_time
+       FROM ${central('org_meta_pipeline_runs')}
+       WHERE org_slug = @org AND start_time >= @from AND start_time < @to
+       QUALIFY ROW_NUMBER() OVER (PARTITION BY pipeline_id ORDER BY start_time DESC) = 1`,
+      { org, from: param.timestamp(from), to: param.timestamp(to) },
+    );
+  }
+
+  async listRuns(org: string, filters: RunFilters, page: Page): Promise<{ rows: RunRow[]; total: number }> {
+    const { where, params } = runWhere(org, filters);
+    const table = central('org_meta_pipeline_runs');
+    const [rows, total] = await Promise.all([
+      this.warehouse.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM ${table} WHERE ${where}
+         ORDER BY start_time DESC, pipeline_logging_id LIMIT @limit OFFSET @offset`,
+        { ...params, ...pageParams(page) },
+      ),
+      this.count(`SELECT COUNT(*) AS total FROM ${table} WHERE ${where}`, params),
+    ]);
+    return { rows, total };
+  }
+
+  async findRun(org: string, runId: string): Promise<RunRow | null> {
+    const rows = await this.warehouse.query<RunRow>(
+      `SELECT ${RUN_COLUMNS}, run_metadata FROM ${central('org_meta_pipeline_runs')}
+       WHERE org_slug = @org AND pipeline_logging_id = @run_id LIMIT 1`,
+      { org, run_id: runId },
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Steps of a run with `status` (any final status when undefined), in step order. */
+  async listSteps(
+    org: string,
+    runId: string,
+    status: string | undefined,
+    page: Page,
+  ): Promise<{ rows: StepRow[]; total: number }> {
+    const statusClause = status === undefined ? 'status IN UNNEST(@statuses)' : 'status = @status';
+    const params: QueryParams = {
+      org,
+      run_id: runId,
+      ...(status === undefined ? { statuses: param.stringArray(FINAL_STEP_STATUSES) } : { status }),
+    };
+    const table = central('org_meta_step_logs');
+    const where = `org_slug = @org AND pipeline_logging_id = @run_id AND ${statusClause}`;
+    const [rows, total] = await Promise.all([
+      this.warehouse.query<StepRow>(
+        `SELECT ${STEP_COLUMNS} FROM ${table} WHERE ${where}
+         ORDER BY step_index, start_time LIMIT @limit OFFSET @offset`,
+        { ...params, ...pageParams(page) },
+      ),
+      this.count(`SELECT COUNT(*) AS total FROM ${table} WHERE ${where}`, params),
+    ]);
+    return { rows, total };
+  }
+
+  async listTransitions(
+    org: string,
+    runId: string,
+    entityType: string | undefined,
+    page: Page,
+  ): Promise<{ rows: TransitionRow[]; total: number }> {
+    const params: QueryParams = { org, run_id: runId, ...(entityType ? { entity_type: entityType } : {}) };
+    const where = `org_slug = @org AND pipeline_logging_id = @run_id${entityType ? ' AND entity_type = @entity_type' : ''}`;
+    const table = central('org_meta_state_transitions');
+    const [rows, total] = await Promise.all([
+      this.warehouse.query<TransitionRow>(
+        `SELECT transition_id, pipeline_logging_id, step_logging_id, entity_type, from_state, to_state,
+                transition_time, error_type, error_message, retry_count, duration_in_state_ms, metadata
+         FROM ${table} WHERE ${where}
+         ORDER BY transition_time, transition_id LIMIT @limit OFFSET @offset`,
+        { ...params, ...pageParams(page) },
+      ),
+      this.count(`SELECT COUNT(*) AS total FROM ${table} WHERE ${where}`, params),
+    ]);
+    return { rows, total };
+  }
+
+  /** The org's batch runs and the platform-wide ones, newest first. */
+  async listBatchRuns(org: string, page: Page): Promise<{ rows: BatchRunRow[]; total: number }> {
+    const table = central('org_meta_pipeline_batch_runs');
+    const where = 'org_slug IN (@org, @all_orgs)';
+    const params: QueryParams = { org, all_orgs: ALL_ORGS };
+    const [rows, total] = await Promise.all([
+      this.warehouse.query<BatchRunRow>(
+        `SELECT batch_run_id, org_slug, trigger_type, status, run_date, dry_run, orgs_processed, orgs_skipped,
+                pipelines_triggered, pipelines_failed, pipelines_skipped_quota, total_integrations, results,
+                errors, elapsed_seconds, triggered_at, completed_at
+         FROM ${table} WHERE ${where}
+         ORDER BY triggered_at DESC, batch_run_id LIMIT @limit OFFSET @offset`,
+        { ...params, ...pageParams(page) },
+      ),
+      this.count(`SELECT COUNT(*) AS total FROM ${table} WHERE ${where}`, params),
+    ]);
+    return { rows, total };
+  }
+
+  private async count(sql: string, params: QueryParams): Promise<number> {
+    const rows = await this.warehouse.query<{ total: number }>(sql, params);
+    return Number(rows[0]?.total ?? 0);
+  }
+}

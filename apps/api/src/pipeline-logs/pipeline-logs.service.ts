@@ -1,0 +1,154 @@
+import { Injectable } from '@nestjs/common';
+import type { DownloadFormat } from './dto/pipeline-logs-query.dto.js';
+import type {
+  BatchRunListDto,
+  PipelineDailyStatusDto,
+  PipelineRunDetailDto,
+  PipelineRunListDto,
+  PipelineStatusDto,
+  RetryRunResponseDto,
+  StateTransitionListDto,
+  StepLogListDto,
+} from './dto/pipeline-logs-response.dto.js';
+import { PipelineLogsError, PipelineLogsErrorCode } from './pipeline-logs.errors.js';
+import {
+  type LatestRunRow,
+  type Page,
+  PipelineLogsRepository,
+  type RunFilters,
+} from './pipeline-logs.repository.js';
+import { PipelineStatusCache } from './pipeline-status.cache.js';
+import { runDetailCsv } from './run-csv.js';
+import { toBatchRun, toRun, toRunDetail, toStep, toTransition } from './run-records.js';
+
+/** The daily pipelines the dashboard checks on login, with the path the pipeline service runs them by. */
+export const KNOWN_DAILY_PIPELINES = [
+  { id: 'subscription_costs', path: 'subscription/costs/subscription_cost' },
+] as const;
+
+const RETRYABLE_STATUSES = new Set(['FAILED', 'COMPLETED']);
+/** Steps of one run are few; a run detail lists them all up to this bound. */
+const MAX_DETAIL_STEPS = 1000;
+const DAY_MS = 86_400_000;
+
+export interface Download {
+  filename: string;
+  contentType: string;
+  body: string;
+}
+
+/** Run ids as stored by the pipeline service: the path itself, or `{org}-{path with dashes}`. */
+function matchesPath(pipelineId: string, path: string): boolean {
+  return pipelineId.includes(path) || pipelineId.includes(path.replace(/\//g, '-'));
+}
+
+function dailyStatus(id: string, runs: LatestRunRow[], path: string): PipelineDailyStatusDto {
+  const latest = runs
+    .filter((r) => matchesPath(r.pipeline_id, path))
+    .sort((a, b) => b.start_time.getTime() - a.start_time.getTime())[0];
+  return {
+    pipeline_id: id,
+    last_run: latest?.start_time.toISOString() ?? null,
+    status: latest?.status ?? null,
+    ran_today: latest !== undefined,
+    succeeded_today: latest?.status === 'COMPLETED',
+  };
+}
+
+@Injectable()
+export class PipelineLogsService {
+  constructor(
+    private readonly repository: PipelineLogsRepository,
+    private readonly statusCache: PipelineStatusCache,
+  ) {}
+
+  /** Which daily pipelines ran today (UTC), cached per org and date for a minute. */
+  async dailyStatus(org: string, now = new Date()): Promise<PipelineStatusDto> {
+    const dayStart = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
+    const checkDate = dayStart.toISOString().slice(0, 10);
+    const cached = this.statusCache.get(org, checkDate);
+    if (cached) return { ...cached, cached: true };
+    const runs = await this.repository.latestRunsBetween(
+      org,
+      dayStart,
+      new Date(dayStart.getTime() + DAY_MS),
+    );
+    const status = {
+      org_slug: org,
+      check_date: checkDate,
+      pipelines: Object.fromEntries(
+        KNOWN_DAILY_PIPELINES.map((p) => [p.id, dailyStatus(p.id, runs, p.path)]),
+      ),
+    };
+    this.statusCache.set(org, checkDate, status);
+    return { ...status, cached: false };
+  }
+
+  async listRuns(org: string, filters: RunFilters, page: Page): Promise<PipelineRunListDto> {
+    const { rows, total } = await this.repository.listRuns(org, filters, page);
+    return { runs: rows.map(toRun), total, limit: page.limit, offset: page.offset };
+  }
+
+  async runDetail(org: string, runId: string): Promise<PipelineRunDetailDto> {
+    const [run, steps] = await Promise.all([
+      this.repository.findRun(org, runId),
+      this.repository.listSteps(org, runId, undefined, { limit: MAX_DETAIL_STEPS, offset: 0 }),
+    ]);
+    if (!run) throw notFound(runId);
+    return toRunDetail(run, steps.rows);
+  }
+
+  async listSteps(
+    org: string,
+    runId: string,
+    status: string | undefined,
+    page: Page,
+  ): Promise<StepLogListDto> {
+    const { rows, total } = await this.repository.listSteps(org, runId, status, page);
+    return { steps: rows.map(toStep), total, limit: page.limit, offset: page.offset };
+  }
+
+  /** Checks that the run may be retried and says how; executing it is the pipeline service's job. */
+  async retry(org: string, runId: string): Promise<RetryRunResponseDto> {
+    const run = await this.repository.findRun(org, runId);
+    if (!run) throw notFound(runId);
+    if (!RETRYABLE_STATUSES.has(run.status))
+      throw new PipelineLogsError(
+        PipelineLogsErrorCode.RunNotRetryable,
+        `Cannot retry run with status: ${run.status}. Only FAILED or COMPLETED runs can be retried.`,
+      );
+    return {
+      success: true,
+      message: `Retry initiated for pipeline ${run.pipeline_id}. Use the pipeline service to execute: POST /api/v1/pipelines/run/${org}/${run.pipeline_id}`,
+      new_pipeline_logging_id: null,
+      original_pipeline_logging_id: runId,
+    };
+  }
+
+  async download(org: string, runId: string, format: DownloadFormat): Promise<Download> {
+    const detail = await this.runDetail(org, runId);
+    const filename = `pipeline_run_${runId}.${format}`;
+    return format === 'csv'
+      ? { filename, contentType: 'text/csv; charset=utf-8', body: runDetailCsv(detail) }
+      : { filename, contentType: 'application/json; charset=utf-8', body: JSON.stringify(detail, null, 2) };
+  }
+
+  async listTransitions(
+    org: string,
+    runId: string,
+    entityType: string | undefined,
+    page: Page,
+  ): Promise<StateTransitionListDto> {
+    const { rows, total } = await this.repository.listTransitions(org, runId, entityType, page);
+    return { transitions: rows.map(toTransition), total, limit: page.limit, offset: page.offset };
+  }
+
+  async listBatchRuns(org: string, page: Page): Promise<BatchRunListDto> {
+    const { rows, total } = await this.repository.listBatchRuns(org, page);
+    return { runs: rows.map((r) => toBatchRun(r, org)), total };
+  }
+}
+
+function notFound(runId: string): PipelineLogsError {
+  return new PipelineLogsError(PipelineLogsErrorCode.RunNotFound, `Pipeline run ${runId} not found`);
+}

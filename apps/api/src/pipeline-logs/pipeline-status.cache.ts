@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { INVALIDATION_BUS, type InvalidationBus } from '#platform';
+import type { PipelineStatusDto } from './dto/pipeline-logs-response.dto.js';
+
+const CHANNEL = 'pipelines:status';
+const TTL_MS = 60_000;
+
+export type CachedStatus = Omit<PipelineStatusDto, 'cached'>;
+
+export interface StatusCacheMetrics {
+  hits: number;
+  misses: number;
+  invalidations: number;
+  /** hits / (hits + misses), 4 decimals; 0 before the first lookup. */
+  hit_rate: number;
+  total_requests: number;
+}
+
+/**
+ * The daily-status answers, per org and UTC date (a new day is a new key, so yesterday's answer is
+ * never served after midnight). A trigger clears the org's entries on every instance through the
+ * invalidation bus. Metrics are those of this instance.
+ */
+@Injectable()
+export class PipelineStatusCache implements OnModuleDestroy {
+  private readonly logger = new Logger(PipelineStatusCache.name);
+  private readonly cache = new LRUCache<string, CachedStatus>({ max: 10_000, ttl: TTL_MS });
+  private readonly unsubscribe: () => void;
+  private hits = 0;
+  private misses = 0;
+  private invalidations = 0;
+
+  constructor(@Inject(INVALIDATION_BUS) private readonly bus: InvalidationBus) {
+    this.unsubscribe = bus.subscribe(CHANNEL, (org) => this.forget(org));
+  }
+
+  get(org: string, date: string): CachedStatus | undefined {
+    const hit = this.cache.get(key(org, date));
+    if (hit) this.hits++;
+    else this.misses++;
+    return hit;
+  }
+
+  set(org: string, date: string, status: CachedStatus): void {
+    this.cache.set(key(org, date), status);
+  }
+
+  /** Clears the org's entries here at once and on the other instances shortly after. */
+  async invalidateOrg(org: string): Promise<void> {
+    try {
+      await this.bus.publish(CHANNEL, org);
+    } catch (err) {
+      // The entry here is cleared anyway; other instances serve theirs for at most TTL_MS.
+      this.forget(org);
+      this.logger.warn(`Status cache invalidation could not be broadcast: ${String(err)}`);
+    }
+  }
+
+  metrics(): StatusCacheMetrics {
+    const total = this.hits + this.misses;
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      invalidations: this.invalidations,
+      hit_rate: total === 0 ? 0 : Math.round((this.hits / total) * 10_000) / 10_000,
+      total_requests: total,
+    };
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe();
+  }
+
+  private forget(org: string): void {
+    const prefix = `${org}:`;
+    for (const k of [...this.cache.keys()])
+      if (k.startsWith(prefix)) {
+        this.cache.delete(k);
+        this.invalidations++;
+      }
+  }
+}
+
+function key(org: string, date: string): string {
+  return `${org}:${date}`;
+}

@@ -1,0 +1,159 @@
+import type {
+  BatchRunDto,
+  ErrorContextDto,
+  PipelineRunDetailDto,
+  PipelineRunDto,
+  StateTransitionDto,
+  StepLogDto,
+} from './dto/pipeline-logs-response.dto.js';
+import {
+  ALL_ORGS,
+  type BatchRunRow,
+  type RunRow,
+  type StepRow,
+  type TransitionRow,
+} from './pipeline-logs.repository.js';
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A JSON column as an object. The pipeline service sometimes stores JSON text inside the JSON
+ * value, so a string is parsed once more; anything that is still not an object is kept as `{raw}`.
+ */
+export function jsonObject(v: unknown): JsonObject | null {
+  if (v === null || v === undefined) return null;
+  if (isObject(v)) return v;
+  if (typeof v === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(v);
+      if (isObject(parsed)) return parsed;
+    } catch {
+      // not JSON text: kept raw below
+    }
+  }
+  return { raw: v };
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function int(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function iso(v: Date | string | null | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  return v instanceof Date ? v.toISOString() : v;
+}
+
+/** The documented error-context fields only: stored contexts may carry anything else. */
+export function errorContext(v: unknown): ErrorContextDto | null {
+  const o = jsonObject(v);
+  if (!o || 'raw' in o) return null;
+  return {
+    error_type: str(o.error_type),
+    error_code: str(o.error_code),
+    retry_count: int(o.retry_count),
+    is_retryable: typeof o.is_retryable === 'boolean' ? o.is_retryable : null,
+    stack_trace: str(o.stack_trace),
+    suggested_action: str(o.suggested_action),
+  };
+}
+
+export function toRun(r: RunRow): PipelineRunDto {
+  return {
+    pipeline_logging_id: r.pipeline_logging_id,
+    pipeline_id: r.pipeline_id,
+    status: r.status,
+    trigger_type: r.trigger_type ?? 'unknown',
+    trigger_by: r.trigger_by,
+    start_time: iso(r.start_time),
+    end_time: iso(r.end_time),
+    duration_ms: r.duration_ms,
+    run_date: r.run_date,
+    error_message: r.error_message,
+    error_context: errorContext(r.error_context),
+    parameters: jsonObject(r.parameters),
+  };
+}
+
+export function toStep(r: StepRow): StepLogDto {
+  return {
+    step_logging_id: r.step_logging_id,
+    step_name: r.step_name,
+    step_type: r.step_type,
+    step_index: r.step_index,
+    status: r.status,
+    start_time: iso(r.start_time),
+    end_time: iso(r.end_time),
+    duration_ms: r.duration_ms,
+    rows_processed: r.rows_processed,
+    error_message: r.error_message,
+    error_context: errorContext(r.error_context),
+    metadata: jsonObject(r.metadata),
+  };
+}
+
+export function toRunDetail(r: RunRow, steps: StepRow[]): PipelineRunDetailDto {
+  return { ...toRun(r), run_metadata: jsonObject(r.run_metadata), steps: steps.map(toStep) };
+}
+
+export function toTransition(r: TransitionRow): StateTransitionDto {
+  return {
+    transition_id: r.transition_id,
+    pipeline_logging_id: r.pipeline_logging_id,
+    step_logging_id: r.step_logging_id,
+    entity_type: r.entity_type,
+    from_state: r.from_state,
+    to_state: r.to_state,
+    transition_time: r.transition_time.toISOString(),
+    error_type: r.error_type,
+    error_message: r.error_message,
+    retry_count: r.retry_count,
+    duration_in_state_ms: r.duration_in_state_ms,
+    metadata: jsonObject(r.metadata),
+  };
+}
+
+function entries(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** Whether an entry of a batch's results or errors concerns `org`; unattributable entries do not. */
+function concerns(entry: unknown, org: string): boolean {
+  return isObject(entry) && entry.org_slug === org;
+}
+
+/**
+ * A platform-wide (ALL) batch names every org it touched: an org sees only its own entries of it.
+ * Its own batches are shown whole.
+ */
+export function toBatchRun(r: BatchRunRow, viewer: string): BatchRunDto {
+  const platformWide = r.org_slug === ALL_ORGS;
+  const visible = (list: unknown) =>
+    platformWide ? entries(list).filter((e) => concerns(e, viewer)) : entries(list);
+  return {
+    batch_run_id: r.batch_run_id,
+    org_slug: r.org_slug,
+    trigger_type: r.trigger_type,
+    status: r.status,
+    run_date: r.run_date,
+    dry_run: r.dry_run,
+    orgs_processed: r.orgs_processed,
+    orgs_skipped: r.orgs_skipped,
+    pipelines_triggered: r.pipelines_triggered,
+    pipelines_failed: r.pipelines_failed,
+    pipelines_skipped_quota: r.pipelines_skipped_quota,
+    total_integrations: r.total_integrations,
+    results: visible(r.results).filter(isObject),
+    errors: visible(r.errors),
+    elapsed_seconds: r.elapsed_seconds,
+    triggered_at: r.triggered_at.toISOString(),
+    completed_at: r.completed_at.toISOString(),
+  };
+}

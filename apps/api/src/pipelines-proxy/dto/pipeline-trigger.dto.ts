@@ -1,0 +1,67 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, IsOptional, Matches } from 'class-validator';
+
+const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
+/** Segments become part of the upstream URL: nothing but letters, digits and underscores. */
+const SEGMENT = /^[a-zA-Z0-9_]{1,50}$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const segmentMessage = (name: string) => `${name} must be 1-50 alphanumeric characters or underscores`;
+
+export class TriggerParamsDto {
+  @ApiProperty({ pattern: ORG_SLUG.source })
+  @Matches(ORG_SLUG, { message: 'org must be 3-50 lowercase letters, digits or underscores' })
+  org: string;
+
+  @ApiProperty({
+    pattern: SEGMENT.source,
+    description: 'A category (subscription, genai, ...) or a cloud provider (gcp, aws, azure, oci)',
+  })
+  @Matches(SEGMENT, { message: segmentMessage('provider') })
+  provider: string;
+
+  @ApiProperty({ pattern: SEGMENT.source })
+  @Matches(SEGMENT, { message: segmentMessage('domain') })
+  domain: string;
+
+  @ApiProperty({ pattern: SEGMENT.source })
+  @Matches(SEGMENT, { message: segmentMessage('pipeline') })
+  pipeline: string;
+}
+
+export class RunWithCategoryParamsDto extends TriggerParamsDto {
+  @ApiProperty({ pattern: SEGMENT.source, example: 'cloud' })
+  @Matches(SEGMENT, { message: segmentMessage('category') })
+  category: string;
+}
+
+export class TriggerPipelineRequestDto {
+  @ApiPropertyOptional({ example: '2026-01-01' })
+  @IsOptional()
+  @Matches(DAY, { message: 'start_date must be a date as YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'start_date must be a valid date' })
+  start_date?: string;
+
+  @ApiPropertyOptional({ example: '2026-01-31' })
+  @IsOptional()
+  @Matches(DAY, { message: 'end_date must be a date as YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'end_date must be a valid date' })
+  end_date?: string;
+}
+
+export class TriggerPipelineResponseDto {
+  @ApiProperty({ type: String, nullable: true }) pipeline_logging_id: string | null;
+  @ApiProperty({ type: String, nullable: true }) pipeline_id: string | null;
+  @ApiProperty() org_slug: string;
+  @ApiProperty({ description: 'As the pipeline service reports it; RUNNING for a run already in progress' })
+  status: string;
+  @ApiProperty() message: string;
+  @ApiProperty({ description: 'Also sent upstream and in the X-Request-ID header' }) request_id: string;
+}
+
+export class CacheMetricsDto {
+  @ApiProperty() hits: number;
+  @ApiProperty() misses: number;
+  @ApiProperty() invalidations: number;
+  @ApiProperty({ description: 'hits / total_requests' }) hit_rate: number;
+  @ApiProperty() total_requests: number;
+}

@@ -1,0 +1,187 @@
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '#platform';
+import { CircuitBreakers, CircuitOpenError } from './circuit-breakers.js';
+import { PIPELINE_PROXY_OPTIONS, type PipelineProxyOptions } from './pipeline-proxy.options.js';
+import { type AttemptOutcome, postOnce } from './upstream-post.js';
+
+export interface PipelineRunRequest {
+  org: string;
+  /** The segments after the org, as the pipeline service reads them (category/…/pipeline). */
+  segments: string[];
+  /** The org key the run is made with. */
+  apiKey: string;
+  requestId: string;
+  /** Sent on every attempt of this call, so the service can tell a retry from a new run. */
+  idempotencyKey: string;
+  body?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+/** How a call ended, after any retries. */
+export type PipelineCallResult =
+  | {
+      kind: 'response';
+      status: number;
+      headers: IncomingHttpHeaders;
+      json: unknown;
+      /** The service's explanation (`detail`, `message` or `error`, else the body text), ≤ 500 characters. */
+      detail: string | null;
+    }
+  | { kind: 'circuit_open'; retryAfterSeconds: number }
+  | { kind: 'timeout' }
+  | { kind: 'unreachable' }
+  | { kind: 'failed' };
+
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+
+/** Makes a breaker count the call as failed while still carrying its result to the caller. */
+class UpstreamFailure extends Error {
+  constructor(readonly result: PipelineCallResult) {
+    super(`pipeline service call failed: ${result.kind}`);
+  }
+}
+
+function toResult(outcome: AttemptOutcome): PipelineCallResult {
+  switch (outcome.kind) {
+    case 'response': {
+      const text = outcome.body.toString('utf8');
+      let json: unknown = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        // a non-JSON body is still an answer; callers fall back to its text
+      }
+      return {
+        kind: 'response',
+        status: outcome.status,
+        headers: outcome.headers,
+        json,
+        detail: detailOf(json, text),
+      };
+    }
+    case 'not_sent':
+      return { kind: 'unreachable' };
+    case 'timeout':
+      return { kind: 'timeout' };
+    case 'failed':
+      return { kind: 'failed' };
+  }
+}
+
+/**
+ * Calls `POST {PIPELINE_SERVICE_URL}/api/v1/pipelines/run/{org}/...` behind a circuit breaker.
+ *
+ * A retry must never start a second run, so only two cases are retried: the connection was never
+ * made (nothing was sent), and a 502/503/504 from a gateway, retried with the same Idempotency-Key.
+ * A timeout or any other failure may have started the run and is returned as is.
+ */
+@Injectable()
+export class PipelineServiceClient implements OnApplicationShutdown {
+  private readonly logger = new Logger(PipelineServiceClient.name);
+  private readonly baseUrl: URL;
+  private readonly agent: http.Agent;
+  private readonly breakers: CircuitBreakers;
+
+  constructor(
+    config: AppConfig,
+    @Inject(PIPELINE_PROXY_OPTIONS) private readonly options: PipelineProxyOptions,
+  ) {
+    this.baseUrl = new URL(config.env.PIPELINE_SERVICE_URL);
+    const agentOptions = { keepAlive: true, maxSockets: 100, maxFreeSockets: 20 };
+    this.agent =
+      this.baseUrl.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.breakers = new CircuitBreakers(options.breaker);
+  }
+
+  get upstream(): string {
+    return this.baseUrl.origin;
+  }
+
+  async run(req: PipelineRunRequest): Promise<PipelineCallResult> {
+    try {
+      return await this.breakers.run(this.upstream, async () => {
+        const result = await this.withRetries(req);
+        if (isFailure(result)) throw new UpstreamFailure(result);
+        return result;
+      });
+    } catch (err) {
+      if (err instanceof UpstreamFailure) return err.result;
+      if (err instanceof CircuitOpenError)
+        return { kind: 'circuit_open', retryAfterSeconds: err.retryAfterSeconds };
+      throw err;
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.breakers.shutdown();
+    this.agent.destroy();
+  }
+
+  private async withRetries(req: PipelineRunRequest): Promise<PipelineCallResult> {
+    const url = this.urlFor(req);
+    const body = JSON.stringify(req.body ?? {});
+    const headers = {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'X-API-Key': req.apiKey,
+      'X-Request-ID': req.requestId,
+      'Idempotency-Key': req.idempotencyKey,
+    };
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await postOnce(url, {
+        agent: this.agent,
+        headers,
+        body,
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        requestTimeoutMs: this.options.requestTimeoutMs,
+        maxResponseBytes: this.options.maxResponseBytes,
+      });
+      const reason =
+        outcome.kind === 'not_sent'
+          ? `could not connect (${outcome.code})`
+          : outcome.kind === 'response' && RETRYABLE_STATUSES.has(outcome.status)
+            ? `answered ${outcome.status}`
+            : null;
+      if (reason === null || attempt >= this.options.maxAttempts) return toResult(outcome);
+      const delay = this.retryDelay(attempt);
+      this.logger.warn(
+        `Pipeline service ${reason} on attempt ${attempt}/${this.options.maxAttempts} (request ${req.requestId}); retrying in ${delay} ms`,
+      );
+      await sleep(delay);
+    }
+  }
+
+  private retryDelay(attempt: number): number {
+    const delays = this.options.retryDelaysMs;
+    return delays[Math.min(attempt - 1, delays.length - 1)] ?? 0;
+  }
+
+  private urlFor(req: PipelineRunRequest): URL {
+    const base = this.baseUrl.href.replace(/\/+$/, '');
+    const path = [req.org, ...req.segments].map(encodeURIComponent).join('/');
+    const url = new URL(`${base}/api/v1/pipelines/run/${path}`);
+    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+    return url;
+  }
+}
+
+const MAX_DETAIL = 500;
+
+function detailOf(json: unknown, text: string): string | null {
+  const o = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+  const field = o.detail ?? o.message ?? o.error;
+  const detail =
+    field === undefined || field === null
+      ? text.trim()
+      : typeof field === 'string'
+        ? field
+        : JSON.stringify(field);
+  return detail ? detail.slice(0, MAX_DETAIL) : null;
+}
+
+function isFailure(result: PipelineCallResult): boolean {
+  return result.kind !== 'response' || result.status >= 500;
+}

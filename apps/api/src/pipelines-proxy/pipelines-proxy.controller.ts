@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiExcludeEndpoint,
+  ApiHeader,
+  ApiOkResponse,
+  ApiResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { OrgKeyAuth, PlatformError, PlatformErrorCode } from '#platform';
+import {
+  CacheMetricsDto,
+  RunWithCategoryParamsDto,
+  TriggerParamsDto,
+  TriggerPipelineRequestDto,
+  TriggerPipelineResponseDto,
+} from './dto/pipeline-trigger.dto.js';
+import { PipelinesProxyService } from './pipelines-proxy.service.js';
+import { TriggerRateLimiter } from './trigger-rate-limiter.js';
+
+const IDEMPOTENCY_HEADER = 'idempotency-key';
+const MAX_IDEMPOTENCY_KEY = 255;
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The caller's Idempotency-Key, a 422 naming the header when it is empty or too long. */
+function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+  const key = header(req, IDEMPOTENCY_HEADER);
+  if (key === undefined) return undefined;
+  if (key.length >= 1 && key.length <= MAX_IDEMPOTENCY_KEY) return key;
+  const message = `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters long.`;
+  throw new PlatformError(PlatformErrorCode.ValidationFailed, message, {
+    extra: { errors: [{ field: 'Idempotency-Key', message }] },
+  });
+}
+
+const TriggerDocs = () =>
+  applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'Forwarded to the pipeline service on every attempt; generated (and echoed) when absent',
+    }),
+    ApiOkResponse({ type: TriggerPipelineResponseDto }),
+    ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (this API) or PIPELINE_RATE_LIMITED (quota)' }),
+    ApiServiceUnavailableResponse({ description: 'CIRCUIT_OPEN, with Retry-After' }),
+    ApiResponse({ status: 504, description: 'PIPELINE_SERVICE_TIMEOUT (not retried)' }),
+  );
+
+/** Starts pipelines on the pipeline service with the caller's org key. */
+@ApiTags('pipelines')
+@Controller('api/v1/pipelines')
+export class PipelinesProxyController {
+  constructor(
+    private readonly proxy: PipelinesProxyService,
+    private readonly limiter: TriggerRateLimiter,
+  ) {}
+
+  @Get('metrics/cache')
+  @OrgKeyAuth('pipelines:read')
+  @ApiOkResponse({ type: CacheMetricsDto, description: "This instance's pipeline-status cache" })
+  metrics(): CacheMetricsDto {
+    return this.proxy.cacheMetrics();
+  }
+
+  @Post('trigger/:org/:provider/:domain/:pipeline')
+  @HttpCode(200)
+  @OrgKeyAuth('pipelines:execute')
+  @TriggerDocs()
+  trigger(
+    @Param() p: TriggerParamsDto,
+    @Body() body: TriggerPipelineRequestDto,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TriggerPipelineResponseDto> {
+    return this.forward(p.org, [p.provider, p.domain, p.pipeline], body, req, reply);
+  }
+
+  /** The same as trigger, under the path the pipeline service itself uses. */
+  @Post('run/:org/:provider/:domain/:pipeline')
+  @HttpCode(200)
+  @OrgKeyAuth('pipelines:execute')
+  @ApiExcludeEndpoint()
+  run(
+    @Param() p: TriggerParamsDto,
+    @Body() body: TriggerPipelineRequestDto,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TriggerPipelineResponseDto> {
+    return this.forward(p.org, [p.provider, p.domain, p.pipeline], body, req, reply);
+  }
+
+  @Post('run/:org/:category/:provider/:domain/:pipeline')
+  @HttpCode(200)
+  @OrgKeyAuth('pipelines:execute')
+  @TriggerDocs()
+  runWithCategory(
+    @Param() p: RunWithCategoryParamsDto,
+    @Body() body: TriggerPipelineRequestDto,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TriggerPipelineResponseDto> {
+    return this.forward(p.org, [p.category, p.provider, p.domain, p.pipeline], body, req, reply);
+  }
+
+  private async forward(
+    org: string,
+    segments: string[],
+    body: TriggerPipelineRequestDto | undefined,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<TriggerPipelineResponseDto> {
+    const allowance = await this.limiter.hit(org);
+    reply.header('X-RateLimit-Limit', String(allowance.limit));
+    reply.header('X-RateLimit-Remaining', String(allowance.remaining));
+    reply.header('X-RateLimit-Reset', String(allowance.resetAt));
+    if (!allowance.allowed)
+      throw new PlatformError(
+        PlatformErrorCode.RateLimited,
+        `Rate limit of ${allowance.limit} pipeline triggers per minute exceeded; retry in ${allowance.retryAfterSeconds} s.`,
+        {
+          headers: { 'Retry-After': String(allowance.retryAfterSeconds) },
+          extra: { retry_after_seconds: allowance.retryAfterSeconds, limit: allowance.limit },
+        },
+      );
+    const idempotencyKey = idempotencyKeyOf(req) ?? randomUUID();
+    reply.header('Idempotency-Key', idempotencyKey);
+    return this.proxy.trigger({
+      org,
+      segments,
+      // The guard has verified this key for `org`; the run is made with the caller's own key.
+      apiKey: header(req, 'x-api-key') ?? '',
+      requestId: String(req.id),
+      idempotencyKey,
+      dates: { start_date: body?.start_date, end_date: body?.end_date },
+    });
+  }
+}

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { PipelineStatusCache, type StatusCacheMetrics } from '../pipeline-logs/pipeline-status.cache.js';
+import type { TriggerPipelineResponseDto } from './dto/pipeline-trigger.dto.js';
+import { upstreamSegments } from './pipeline-path.js';
+import { type PipelineCallResult, PipelineServiceClient } from './pipeline-service.client.js';
+import {
+  codeForUpstreamStatus,
+  PipelinesProxyError,
+  PipelinesProxyErrorCode,
+} from './pipelines-proxy.errors.js';
+
+export interface TriggerCommand {
+  org: string;
+  /** As in the path after the org: provider/domain/pipeline or category/provider/domain/pipeline. */
+  segments: string[];
+  apiKey: string;
+  requestId: string;
+  idempotencyKey: string;
+  dates: { start_date?: string; end_date?: string };
+}
+
+type Response = Extract<PipelineCallResult, { kind: 'response' }>;
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+/** A delta-seconds Retry-After of the upstream, passed on; an HTTP date or garbage is dropped. */
+function upstreamRetryAfter(res: Response): Record<string, string> {
+  const v = res.headers['retry-after'];
+  return typeof v === 'string' && /^\d{1,9}$/.test(v) ? { 'Retry-After': v } : {};
+}
+
+@Injectable()
+export class PipelinesProxyService {
+  constructor(
+    private readonly client: PipelineServiceClient,
+    private readonly statusCache: PipelineStatusCache,
+  ) {}
+
+  cacheMetrics(): StatusCacheMetrics {
+    return this.statusCache.metrics();
+  }
+
+  async trigger(cmd: TriggerCommand): Promise<TriggerPipelineResponseDto> {
+    const segments = upstreamSegments(cmd.segments);
+    const body: Record<string, string> = {};
+    if (cmd.dates.start_date) body.start_date = cmd.dates.start_date;
+    if (cmd.dates.end_date) body.end_date = cmd.dates.end_date;
+    const result = await this.client.run({
+      org: cmd.org,
+      segments,
+      apiKey: cmd.apiKey,
+      requestId: cmd.requestId,
+      idempotencyKey: cmd.idempotencyKey,
+      body,
+    });
+    if (result.kind !== 'response') throw failure(result);
+    if (result.status < 200 || result.status > 299) throw refusal(result);
+    // A new run changes what the daily status reports.
+    await this.statusCache.invalidateOrg(cmd.org);
+    const data =
+      typeof result.json === 'object' && result.json !== null ? (result.json as Record<string, unknown>) : {};
+    return {
+      pipeline_logging_id: str(data.pipeline_logging_id),
+      pipeline_id: str(data.pipeline_id) ?? segments.join('/'),
+      org_slug: cmd.org,
+      status: str(data.status) ?? 'PENDING',
+      message: str(data.message) ?? 'Pipeline triggered successfully',
+      request_id: cmd.requestId,
+    };
+  }
+}
+
+function refusal(res: Response): PipelinesProxyError {
+  const extra = { upstream_status: res.status };
+  if (res.status === 429)
+    return new PipelinesProxyError(
+      PipelinesProxyErrorCode.RateLimited,
+      res.detail ?? 'Pipeline rate limit exceeded',
+      { extra, headers: upstreamRetryAfter(res) },
+    );
+  return new PipelinesProxyError(
+    codeForUpstreamStatus(res.status),
+    `Pipeline service error: ${res.detail ?? `HTTP ${res.status}`}`,
+    { extra },
+  );
+}
+
+function failure(result: Exclude<PipelineCallResult, Response>): PipelinesProxyError {
+  switch (result.kind) {
+    case 'circuit_open':
+      return new PipelinesProxyError(
+        PipelinesProxyErrorCode.CircuitOpen,
+        `The pipeline service failed repeatedly; retry in ${result.retryAfterSeconds} s.`,
+        {
+          headers: { 'Retry-After': String(result.retryAfterSeconds) },
+          extra: { retry_after_seconds: result.retryAfterSeconds },
+        },
+      );
+    case 'timeout':
+      return new PipelinesProxyError(PipelinesProxyErrorCode.Timeout, 'Pipeline service timed out');
+    case 'unreachable':
+      return new PipelinesProxyError(
+        PipelinesProxyErrorCode.Unreachable,
+        'Failed to connect to pipeline service',
+      );
+    case 'failed':
+      return new PipelinesProxyError(
+        PipelinesProxyErrorCode.BadGateway,
+        'The pipeline service connection failed',
+      );
+  }
+}

@@ -1,0 +1,84 @@
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+
+/**
+ * What one POST to the pipeline service came to. The distinction that matters for retries is
+ * whether anything can have reached the service: `not_sent` means the connection was never made.
+ */
+export type AttemptOutcome =
+  | { kind: 'response'; status: number; headers: IncomingHttpHeaders; body: Buffer }
+  | { kind: 'not_sent'; code: string }
+  | { kind: 'timeout'; phase: 'connect' | 'response' }
+  | { kind: 'failed'; code: string };
+
+export interface PostOptions {
+  agent: http.Agent;
+  headers: Record<string, string>;
+  body: string;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxResponseBytes: number;
+}
+
+class ResponseTooLarge extends Error {
+  readonly code = 'RESPONSE_TOO_LARGE';
+}
+
+/** One POST; never throws. Times are enforced here so the socket is destroyed, not left waiting. */
+export function postOnce(url: URL, opts: PostOptions): Promise<AttemptOutcome> {
+  return new Promise((resolve) => {
+    let connected = false;
+    let settled = false;
+    const finish = (outcome: AttemptOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      clearTimeout(requestTimer);
+      resolve(outcome);
+    };
+    const transport = url.protocol === 'https:' ? https : http;
+    const req = transport.request(url, {
+      method: 'POST',
+      agent: opts.agent,
+      headers: { ...opts.headers, 'Content-Length': String(Buffer.byteLength(opts.body)) },
+    });
+    const connectTimer = setTimeout(() => {
+      if (connected) return;
+      finish({ kind: 'timeout', phase: 'connect' });
+      req.destroy();
+    }, opts.connectTimeoutMs);
+    const requestTimer = setTimeout(() => {
+      finish({ kind: 'timeout', phase: connected ? 'response' : 'connect' });
+      req.destroy();
+    }, opts.requestTimeoutMs);
+
+    req.on('socket', (socket) => {
+      // A kept-alive socket is already open; a new one reports when its TCP handshake is done.
+      if (!socket.connecting) connected = true;
+      else socket.once('connect', () => (connected = true));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? err.name;
+      finish(connected ? { kind: 'failed', code } : { kind: 'not_sent', code });
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > opts.maxResponseBytes) res.destroy(new ResponseTooLarge('response too large'));
+        else chunks.push(chunk);
+      });
+      res.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failed', code: err.code ?? err.name }));
+      res.on('end', () =>
+        finish({
+          kind: 'response',
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+        }),
+      );
+    });
+    req.end(opts.body);
+  });
+}

@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import { parse } from 'csv-parse/sync';
+import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { startTestApp, type TestApp } from '#test/test-app';
+
+const NO_LIMITS = { RATE_LIMIT_READS_PER_MINUTE: '10000', RATE_LIMIT_WRITES_PER_MINUTE: '10000' };
+
+describe('pipeline logs: downloads, batch runs, daily status and access', () => {
+  let t: TestApp;
+  let warehouse: Warehouse;
+  const base = Date.parse('2026-03-10T12:00:00Z');
+
+  beforeAll(async () => {
+    t = await startTestApp(NO_LIMITS);
+    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  });
+  afterAll(() => t.close());
+
+  const insert = (table: string, rows: Record<string, unknown>[]) =>
+    warehouse.insertRows({ dataset: CENTRAL_DATASET, table }, rows);
+  const get = (url: string, key: string) =>
+    t.app.inject({ method: 'GET', url, headers: { 'x-api-key': key } });
+
+  async function aRun(org: string, o: Record<string, unknown> = {}): Promise<string> {
+    const id = randomUUID();
+    const start = (o.start_time as Date) ?? new Date(base);
+    await insert('org_meta_pipeline_runs', [
+      {
+        pipeline_logging_id: id,
+        org_slug: org,
+        pipeline_id: `${org}-subscription-costs-subscription_cost`,
+        status: 'COMPLETED',
+        trigger_type: 'api',
+        start_time: start,
+        duration_ms: 1200,
+        run_date: start.toISOString().slice(0, 10),
+        created_at: start,
+        ...o,
+      },
+    ]);
+    return id;
+  }
+
+  async function aBatch(
+    org: string,
+    minute: number,
+    results: object[],
+    errors: unknown[] = [],
+  ): Promise<string> {
+    const at = new Date(base + minute * 60_000);
+    const id = randomUUID();
+    await insert('org_meta_pipeline_batch_runs', [
+      {
+        batch_run_id: id,
+        org_slug: org,
+        trigger_type: org === 'ALL' ? 'SCHEDULED' : 'MANUAL',
+        status: 'COMPLETED',
+        run_date: '2026-03-09',
+        dry_run: false,
+        orgs_processed: 2,
+        orgs_skipped: 0,
+        pipelines_triggered: results.length,
+        pipelines_failed: 0,
+        pipelines_skipped_quota: 0,
+        total_integrations: results.length,
+        results,
+        errors,
+        elapsed_seconds: 1.5,
+        triggered_at: at,
+        completed_at: at,
+        created_at: at,
+      },
+    ]);
+    return id;
+  }
+
+  describe('download', () => {
+    it('sends the run detail as a JSON attachment', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const runId = await aRun(a.org);
+      const res = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/download?format=json`, a.key);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="pipeline_run_${runId}.json"`);
+      const detail = await get(`/api/v1/pipelines/${a.org}/runs/${runId}`, a.key);
+      expect(JSON.parse(res.body)).toEqual(detail.json());
+    });
+
+    it('sends an RFC 4180 CSV: a run summary block, then the steps, awkward text quoted', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const runId = await aRun(a.org, { status: 'FAILED', error_message: 'failed, "badly"\nsee logs' });
+      await insert('org_meta_step_logs', [
+        {
+          step_logging_id: randomUUID(),
+          org_slug: a.org,
+          pipeline_logging_id: runId,
+          step_name: '=HYPERLINK("x")',
+          step_type: 'gcp.bq_etl',
+          step_index: 1,
+          status: 'FAILED',
+          start_time: new Date(base),
+          rows_processed: 7,
+          error_message: 'line1\r\nline2',
+          created_at: new Date(base),
+        },
+      ]);
+      const res = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/download?format=CSV`, a.key);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="pipeline_run_${runId}.csv"`);
+      expect(res.body.endsWith('\r\n')).toBe(true);
+      // Record separators are CRLF; a bare LF appears only inside a quoted field.
+      expect(res.body.replace(/"(?:[^"]|"")*"/g, '""')).not.toMatch(/[^\r]\n/);
+      const records: string[][] = parse(res.body, { relax_column_count: true, skip_empty_lines: false });
+      expect(records.slice(0, 2)).toEqual([['Run Summary'], ['Field', 'Value']]);
+      const summary = Object.fromEntries(records.slice(2, 12).map(([k, v]) => [k, v]));
+      expect(summary).toEqual({
+        pipeline_logging_id: runId,
+        pipeline_id: `${a.org}-subscription-costs-subscription_cost`,
+        status: 'FAILED',
+        trigger_type: 'api',
+        trigger_by: '',
+        start_time: new Date(base).toISOString(),
+        end_time: '',
+        duration_ms: '1200',
+        run_date: '2026-03-10',
+        error_message: 'failed, "badly"\nsee logs',
+      });
+      expect(records.slice(12)).toEqual([
+        [''],
+        ['Steps'],
+        [
+          'step_index',
+          'step_name',
+          'step_type',
+          'status',
+          'start_time',
+          'end_time',
+          'duration_ms',
+          'rows_processed',
+          'error_message',
+        ],
+        [
+          '1',
+          `'=HYPERLINK("x")`,
+          'gcp.bq_etl',
+          'FAILED',
+          new Date(base).toISOString(),
+          '',
+          '',
+          '7',
+          'line1\r\nline2',
+        ],
+      ]);
+    });
+
+    it('refuses an unknown format with 422 naming it, and an unknown run with 404', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const runId = await aRun(a.org);
+      const bad = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/download?format=xml`, a.key);
+      expect(bad.statusCode).toBe(422);
+      expect(bad.json().errors).toEqual([{ field: 'format', message: 'format must be json or csv' }]);
+      const missing = await get(`/api/v1/pipelines/${a.org}/runs/nope/download?format=csv`, a.key);
+      expect(missing.json().code).toBe('PIPELINE_RUN_NOT_FOUND');
+    });
+  });
+
+  describe('batch runs', () => {
+    it("shows the org's batches and platform-wide ones with only the org's own entries", async () => {
+      const a = await anOrgWithKey(warehouse);
+      const b = await anOrgWithKey(warehouse);
+      const own = await aBatch(a.org, 1, [{ org_slug: a.org, provider: 'OPENAI', status: 'triggered' }]);
+      await aBatch(b.org, 2, [{ org_slug: b.org, provider: 'GCP_SA', status: 'triggered' }]);
+      const platform = await aBatch(
+        'ALL',
+        3,
+        [
+          { org_slug: a.org, provider: 'AWS_IAM', status: 'triggered' },
+          { org_slug: b.org, provider: 'AZURE', status: 'failed', detail: 'secret of b' },
+        ],
+        [{ org_slug: b.org, error: 'No active API key' }, 'an unattributed error'],
+      );
+      const res = await get(`/api/v1/pipelines/${a.org}/batch-runs`, a.key);
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      const mine = body.runs.filter((r: { batch_run_id: string }) =>
+        [own, platform].includes(r.batch_run_id),
+      );
+      expect(mine.map((r: { batch_run_id: string }) => r.batch_run_id)).toEqual([platform, own]);
+      expect(mine[0]).toMatchObject({
+        org_slug: 'ALL',
+        trigger_type: 'SCHEDULED',
+        run_date: '2026-03-09',
+        dry_run: false,
+        elapsed_seconds: 1.5,
+        results: [{ org_slug: a.org, provider: 'AWS_IAM', status: 'triggered' }],
+        errors: [],
+      });
+      expect(mine[1].results).toEqual([{ org_slug: a.org, provider: 'OPENAI', status: 'triggered' }]);
+      expect(JSON.stringify(body)).not.toContain(b.org);
+      const page = await get(`/api/v1/pipelines/${a.org}/batch-runs?limit=1`, a.key);
+      expect(page.json().runs).toHaveLength(1);
+      expect(page.json().total).toBe(body.total);
+      expect((await get(`/api/v1/pipelines/${a.org}/batch-runs?limit=101`, a.key)).statusCode).toBe(422);
+    });
+  });
+
+  describe('daily status', () => {
+    it("reports today's (UTC) subscription-cost run, ignores other days and orgs, then serves it cached", async () => {
+      const a = await anOrgWithKey(warehouse);
+      const other = await anOrgWithKey(warehouse);
+      const now = Date.now();
+      const today = new Date(now).toISOString().slice(0, 10);
+      await aRun(a.org, {
+        start_time: new Date(Date.parse(`${today}T00:00:00Z`) - 1000),
+        status: 'COMPLETED',
+      });
+      await aRun(a.org, { start_time: new Date(Date.parse(`${today}T00:00:01Z`)), status: 'FAILED' });
+      await aRun(other.org, { start_time: new Date(now), status: 'COMPLETED' });
+      const first = await get(`/api/v1/pipelines/status/${a.org}`, a.key);
+      expect(first.json()).toEqual({
+        org_slug: a.org,
+        check_date: today,
+        pipelines: {
+          subscription_costs: {
+            pipeline_id: 'subscription_costs',
+            last_run: `${today}T00:00:01.000Z`,
+            status: 'FAILED',
+            ran_today: true,
+            succeeded_today: false,
+          },
+        },
+        cached: false,
+      });
+      const again = await get(`/api/v1/pipelines/status/${a.org}`, a.key);
+      expect(again.json()).toEqual({ ...first.json(), cached: true });
+      const nothing = await anOrgWithKey(warehouse);
+      const empty = await get(`/api/v1/pipelines/status/${nothing.org}`, nothing.key);
+      expect(empty.json().pipelines.subscription_costs).toEqual({
+        pipeline_id: 'subscription_costs',
+        last_run: null,
+        status: null,
+        ran_today: false,
+        succeeded_today: false,
+      });
+    });
+  });
+
+  describe('access', () => {
+    const routes = (org: string) =>
+      [
+        ['GET', `/api/v1/pipelines/status/${org}`],
+        ['GET', `/api/v1/pipelines/${org}/runs`],
+        ['GET', `/api/v1/pipelines/${org}/runs/r1`],
+        ['GET', `/api/v1/pipelines/${org}/runs/r1/steps`],
+        ['POST', `/api/v1/pipelines/${org}/runs/r1/retry`],
+        ['GET', `/api/v1/pipelines/${org}/runs/r1/download?format=csv`],
+        ['GET', `/api/v1/pipelines/${org}/runs/r1/transitions`],
+        ['GET', `/api/v1/pipelines/${org}/batch-runs`],
+      ] as const;
+
+    it("refuses another org's key with 403 and a missing key with 401 on every route", async () => {
+      const a = await anOrgWithKey(warehouse);
+      const intruder = await anOrgWithKey(warehouse);
+      for (const [method, url] of routes(a.org)) {
+        const foreign = await t.app.inject({ method, url, headers: { 'x-api-key': intruder.key } });
+        expect({ url, status: foreign.statusCode, code: foreign.json().code }).toEqual({
+          url,
+          status: 403,
+          code: 'ORG_FORBIDDEN',
+        });
+        const anonymous = await t.app.inject({ method, url });
+        expect({ url, status: anonymous.statusCode }).toEqual({ url, status: 401 });
+      }
+    });
+  });
+});

@@ -1,0 +1,164 @@
+import { Writable } from 'node:stream';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { pipelineProxyOptionsOverride } from '../apps/api/src/pipelines-proxy/pipeline-proxy.options.js';
+import { FakePipelineService } from '#test/fake-pipeline-service';
+import { anOrgWithKey } from '#test/org-factory';
+import { startTestApp, type TestApp } from '#test/test-app';
+
+const NO_LIMITS = { RATE_LIMIT_READS_PER_MINUTE: '10000', RATE_LIMIT_WRITES_PER_MINUTE: '10000' };
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+describe('pipeline proxy when the pipeline service is down', () => {
+  let t: TestApp;
+  let warehouse: Warehouse;
+  let port: number;
+  let fake: FakePipelineService | null = null;
+  const logs = new Capture();
+
+  beforeAll(async () => {
+    port = await FakePipelineService.freePort();
+    t = await startTestApp(
+      { ...NO_LIMITS, PIPELINE_SERVICE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
+      {
+        logDestination: logs,
+        imports: [
+          pipelineProxyOptionsOverride({ retryDelaysMs: [400], breaker: { volumeThreshold: 10_000 } }),
+        ],
+      },
+    );
+    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake?.close();
+  });
+
+  const trigger = (org: string, key: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1/pipelines/trigger/${org}/genai/payg/openai`,
+      headers: { 'x-api-key': key },
+    });
+
+  it('answers 502 once every attempt found the connection refused', async () => {
+    const k = await anOrgWithKey(warehouse);
+    const res = await trigger(k.org, k.key);
+    expect({ status: res.statusCode, code: res.json().code }).toEqual({
+      status: 502,
+      code: 'PIPELINE_SERVICE_UNREACHABLE',
+    });
+    expect(logs.text).toContain('could not connect (ECONNREFUSED) on attempt 1/3');
+    expect(logs.text).toContain('could not connect (ECONNREFUSED) on attempt 2/3');
+    expect(logs.text).not.toContain(k.key);
+  });
+
+  it('retries a refused connection and reaches the service once it is up, calling it once', async () => {
+    const k = await anOrgWithKey(warehouse);
+    const before = logs.text.length;
+    const pending = trigger(k.org, k.key);
+    await waitFor(() => logs.text.slice(before).includes('ECONNREFUSED) on attempt 1/3'));
+    fake = await FakePipelineService.start(port);
+    const res = await pending;
+    expect(res.statusCode).toBe(200);
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]!.headers['x-api-key']).toBe(k.key);
+  });
+});
+
+describe('pipeline proxy circuit breaker', () => {
+  const RESET_MS = 600;
+  let fake: FakePipelineService;
+  let t: TestApp;
+  let warehouse: Warehouse;
+
+  beforeAll(async () => {
+    fake = await FakePipelineService.start();
+    t = await startTestApp(
+      { ...NO_LIMITS, PIPELINE_SERVICE_URL: fake.url },
+      {
+        imports: [
+          pipelineProxyOptionsOverride({
+            requestTimeoutMs: 300,
+            retryDelaysMs: [20],
+            triggerLimitPerMinute: 1_000,
+            breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: RESET_MS },
+          }),
+        ],
+      },
+    );
+    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  const trigger = async () => {
+    const k = await anOrgWithKey(warehouse);
+    return t.app.inject({
+      method: 'POST',
+      url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
+      headers: { 'x-api-key': k.key },
+    });
+  };
+
+  it('opens after repeated failures, then answers 503 CIRCUIT_OPEN at once without calling upstream', async () => {
+    fake.always({ status: 500, body: { detail: 'boom' } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await trigger()).statusCode);
+    expect(statuses).toEqual([500, 500, 500]);
+    expect(fake.requests).toHaveLength(3);
+    const open = await trigger();
+    expect(open.statusCode).toBe(503);
+    expect(open.headers['content-type']).toContain('application/problem+json');
+    expect(open.json()).toMatchObject({ code: 'CIRCUIT_OPEN', status: 503, retry_after_seconds: 1 });
+    expect(open.headers['retry-after']).toBe('1');
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('lets one trial call through after the reset timeout and closes when it succeeds', async () => {
+    fake.reset();
+    await sleep(RESET_MS + 100);
+    const trial = await trigger();
+    expect(trial.statusCode).toBe(200);
+    expect(fake.requests).toHaveLength(1);
+    const next = await trigger();
+    expect(next.statusCode).toBe(200);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('reopens at once when the trial call fails', async () => {
+    fake.always({ status: 504, body: { detail: 'gateway timeout' } });
+    let res = await trigger();
+    for (let i = 0; i < 5 && res.json().code !== 'CIRCUIT_OPEN'; i++) res = await trigger();
+    expect(res.json().code).toBe('CIRCUIT_OPEN');
+    await sleep(RESET_MS + 100);
+    const seen = fake.requests.length;
+    const trial = await trigger();
+    expect({ status: trial.statusCode, code: trial.json().code }).toEqual({
+      status: 504,
+      code: 'PIPELINE_SERVICE_TIMEOUT',
+    });
+    expect(fake.requests.length - seen).toBe(3);
+    const after = await trigger();
+    expect(after.json().code).toBe('CIRCUIT_OPEN');
+    expect(fake.requests.length - seen).toBe(3);
+  });
+});

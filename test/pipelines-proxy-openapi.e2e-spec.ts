@@ -1,0 +1,29 @@
+import { startTestApp, type TestApp } from '#test/test-app';
+
+describe('pipeline routes in the OpenAPI document', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('documents trigger, the five-segment run, logs and run-all, and hides the legacy four-segment run', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const paths = Object.keys(doc.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/v1/pipelines/trigger/{org}/{provider}/{domain}/{pipeline}',
+        '/api/v1/pipelines/run/{org}/{category}/{provider}/{domain}/{pipeline}',
+        '/api/v1/pipelines/metrics/cache',
+        '/api/v1/pipelines/status/{org}',
+        '/api/v1/pipelines/{org}/runs/{id}/download',
+        '/api/v1/pipelines/{org}/batch-runs',
+        '/api/v1/admin/pipelines/run-all',
+      ]),
+    );
+    expect(paths).not.toContain('/api/v1/pipelines/run/{org}/{provider}/{domain}/{pipeline}');
+    expect(doc.components.schemas.PipelineDailyStatusDto).toBeDefined();
+    const trigger = doc.paths['/api/v1/pipelines/trigger/{org}/{provider}/{domain}/{pipeline}'].post;
+    expect(trigger.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
+  });
+});

@@ -1,0 +1,300 @@
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { pipelineProxyOptionsOverride } from '../apps/api/src/pipelines-proxy/pipeline-proxy.options.js';
+import { FakePipelineService } from '#test/fake-pipeline-service';
+import { anOrgWithKey } from '#test/org-factory';
+import { startTestApp, type TestApp } from '#test/test-app';
+
+const NO_LIMITS = { RATE_LIMIT_READS_PER_MINUTE: '10000', RATE_LIMIT_WRITES_PER_MINUTE: '10000' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TRIGGERS_PER_MINUTE = 5;
+
+describe('pipeline proxy against a real local pipeline service', () => {
+  let fake: FakePipelineService;
+  let t: TestApp;
+  let warehouse: Warehouse;
+
+  beforeAll(async () => {
+    fake = await FakePipelineService.start();
+    t = await startTestApp(
+      { ...NO_LIMITS, PIPELINE_SERVICE_URL: fake.url },
+      {
+        imports: [
+          pipelineProxyOptionsOverride({
+            requestTimeoutMs: 300,
+            retryDelaysMs: [50],
+            triggerLimitPerMinute: TRIGGERS_PER_MINUTE,
+            breaker: { volumeThreshold: 10_000 },
+          }),
+        ],
+      },
+    );
+    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+  beforeEach(() => void fake.reset());
+
+  const trigger = (
+    org: string,
+    key: string,
+    path: string,
+    opts: { headers?: object; payload?: object } = {},
+  ) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/v1/pipelines/${path.replace('{org}', org)}`,
+      headers: { 'x-api-key': key, ...opts.headers },
+      ...(opts.payload ? { payload: opts.payload } : {}),
+    });
+  const problem = (res: { statusCode: number; json: () => { code?: string } }) => ({
+    status: res.statusCode,
+    code: res.json().code,
+  });
+
+  describe('forwarding', () => {
+    it("forwards the caller's key, request id, an idempotency key and the dates; maps the answer", async () => {
+      const k = await anOrgWithKey(warehouse);
+      const res = await trigger(k.org, k.key, 'trigger/{org}/subscription/costs/subscription_cost', {
+        headers: { 'x-request-id': 'req-abc-123' },
+        payload: { start_date: '2026-03-01', end_date: '2026-03-09' },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(fake.requests).toHaveLength(1);
+      const seen = fake.requests[0]!;
+      expect(seen.method).toBe('POST');
+      expect(seen.path).toBe(`/api/v1/pipelines/run/${k.org}/subscription/costs/subscription_cost`);
+      expect(seen.headers['x-api-key']).toBe(k.key);
+      expect(seen.headers['x-request-id']).toBe('req-abc-123');
+      expect(seen.headers['idempotency-key']).toMatch(UUID);
+      expect(seen.json).toEqual({ start_date: '2026-03-01', end_date: '2026-03-09' });
+      expect(res.headers['x-request-id']).toBe('req-abc-123');
+      expect(res.headers['idempotency-key']).toBe(seen.headers['idempotency-key']);
+      expect(res.json()).toEqual({
+        pipeline_logging_id: expect.stringMatching(UUID),
+        pipeline_id: `${k.org}-subscription-costs-subscription_cost`,
+        org_slug: k.org,
+        status: 'PENDING',
+        message: 'Pipeline run started',
+        request_id: 'req-abc-123',
+      });
+      expect(res.headers['x-ratelimit-limit']).toBe(String(TRIGGERS_PER_MINUTE));
+      expect(res.headers['x-ratelimit-remaining']).toBe(String(TRIGGERS_PER_MINUTE - 1));
+      const reset = Number(res.headers['x-ratelimit-reset']);
+      expect(reset).toBeGreaterThan(Date.now() / 1000);
+      expect(reset).toBeLessThanOrEqual(Date.now() / 1000 + 61);
+    });
+
+    it('sends a cloud provider trigger under cloud/, and the run paths as given', async () => {
+      const k = await anOrgWithKey(warehouse);
+      await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing');
+      await trigger(k.org, k.key, 'run/{org}/genai/payg/openai');
+      await trigger(k.org, k.key, 'run/{org}/cloud/aws/cost/billing');
+      expect(fake.requests.map((r) => r.path.replace(`/api/v1/pipelines/run/${k.org}/`, ''))).toEqual([
+        'cloud/gcp/cost/billing',
+        'genai/payg/openai',
+        'cloud/aws/cost/billing',
+      ]);
+      expect(fake.requests.map((r) => r.json)).toEqual([{}, {}, {}]);
+    });
+
+    it('refuses bad segments, dates and unknown fields with 422 before calling the service', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const badSegment = await trigger(k.org, k.key, 'trigger/{org}/gcp-x/cost/billing');
+      expect(problem(badSegment)).toEqual({ status: 422, code: 'VALIDATION_FAILED' });
+      expect(badSegment.json().errors).toEqual([
+        { field: 'provider', message: 'provider must be 1-50 alphanumeric characters or underscores' },
+      ]);
+      const badDate = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
+        payload: { start_date: '2026-13-01' },
+      });
+      expect(badDate.json().errors.map((e: { field: string }) => e.field)).toContain('start_date');
+      const extra = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
+        payload: { force: true },
+      });
+      expect(extra.statusCode).toBe(422);
+      expect(fake.requests).toHaveLength(0);
+    });
+
+    it("refuses another org's key with 403 without calling the service", async () => {
+      const k = await anOrgWithKey(warehouse);
+      const intruder = await anOrgWithKey(warehouse);
+      const res = await trigger(k.org, intruder.key, 'trigger/{org}/gcp/cost/billing');
+      expect(problem(res)).toEqual({ status: 403, code: 'ORG_FORBIDDEN' });
+      expect(fake.requests).toHaveLength(0);
+    });
+  });
+
+  describe('retries', () => {
+    it('retries a 503 with the same generated Idempotency-Key and succeeds', async () => {
+      const k = await anOrgWithKey(warehouse);
+      fake.sequence([
+        { status: 503, body: { detail: 'warming up' } },
+        { status: 200, body: { status: 'PENDING' } },
+      ]);
+      const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(res.statusCode).toBe(200);
+      const keys = fake.requests.map((r) => r.headers['idempotency-key']);
+      expect(keys).toHaveLength(2);
+      expect(keys[0]).toMatch(UUID);
+      expect(keys[1]).toBe(keys[0]);
+      expect(res.headers['idempotency-key']).toBe(keys[0]);
+    });
+
+    it("forwards the caller's Idempotency-Key on every attempt, then reports the last 503", async () => {
+      const k = await anOrgWithKey(warehouse);
+      fake.always({ status: 503, body: { detail: 'down' } });
+      const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai', {
+        headers: { 'idempotency-key': 'idem-42' },
+      });
+      expect(problem(res)).toEqual({ status: 503, code: 'PIPELINE_SERVICE_UNAVAILABLE' });
+      expect(res.json().upstream_status).toBe(503);
+      expect(fake.requests.map((r) => r.headers['idempotency-key'])).toEqual([
+        'idem-42',
+        'idem-42',
+        'idem-42',
+      ]);
+    });
+
+    it('does not retry a 500', async () => {
+      const k = await anOrgWithKey(warehouse);
+      fake.always({ status: 500, body: { detail: 'Traceback: secret internals' } });
+      const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(problem(res)).toEqual({ status: 500, code: 'PIPELINE_SERVICE_ERROR' });
+      expect(res.body).not.toContain('secret internals');
+      expect(fake.requests).toHaveLength(1);
+    });
+
+    it('gives up at the timeout with 504 and does not retry', async () => {
+      const k = await anOrgWithKey(warehouse);
+      fake.always({ status: 200, body: { status: 'PENDING' }, delayMs: 2_000 });
+      const started = Date.now();
+      const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(problem(res)).toEqual({ status: 504, code: 'PIPELINE_SERVICE_TIMEOUT' });
+      expect(Date.now() - started).toBeLessThan(1_500);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(fake.requests).toHaveLength(1);
+    });
+  });
+
+  describe('status mapping', () => {
+    it("passes a 429 through with the service's detail and Retry-After", async () => {
+      const k = await anOrgWithKey(warehouse);
+      fake.always({
+        status: 429,
+        body: { detail: 'Daily pipeline quota exceeded' },
+        headers: { 'Retry-After': '120' },
+      });
+      const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(problem(res)).toEqual({ status: 429, code: 'PIPELINE_RATE_LIMITED' });
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().detail).toBe('Daily pipeline quota exceeded');
+      expect(res.headers['retry-after']).toBe('120');
+      expect(res.headers['x-ratelimit-remaining']).toBe(String(TRIGGERS_PER_MINUTE - 1));
+      fake.always({ status: 429, body: 'slow down' });
+      const text = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect({ ...problem(text), detail: text.json().detail }).toEqual({
+        status: 429,
+        code: 'PIPELINE_RATE_LIMITED',
+        detail: 'slow down',
+      });
+    });
+
+    it.each([
+      [400, { detail: 'Bad dates' }, 'PIPELINE_REQUEST_REJECTED', 'Pipeline service error: Bad dates'],
+      [
+        403,
+        { detail: 'Subscription is CANCELLED' },
+        'PIPELINE_FORBIDDEN',
+        'Pipeline service error: Subscription is CANCELLED',
+      ],
+      [
+        404,
+        { detail: "Pipeline 'x' not found" },
+        'PIPELINE_NOT_FOUND',
+        "Pipeline service error: Pipeline 'x' not found",
+      ],
+      [409, 'already running', 'PIPELINE_CONFLICT', 'Pipeline service error: already running'],
+      [418, {}, 'PIPELINE_REQUEST_REJECTED', 'Pipeline service error: {}'],
+    ])('maps an upstream %i to %s', async (status, body, code, detail) => {
+      const k = await anOrgWithKey(warehouse);
+      fake.always({ status, body });
+      const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect({ ...problem(res), detail: res.json().detail, upstream: res.json().upstream_status }).toEqual({
+        status: status === 418 ? 400 : status,
+        code,
+        detail,
+        upstream: status,
+      });
+    });
+
+    it('reports a run already in progress, and a 202, as triggered', async () => {
+      const k = await anOrgWithKey(warehouse);
+      fake.always({
+        status: 200,
+        body: { pipeline_logging_id: 'run-1', pipeline_id: 'p', status: 'RUNNING' },
+      });
+      const dup = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(dup.json()).toMatchObject({ pipeline_logging_id: 'run-1', status: 'RUNNING' });
+      fake.always({ status: 202, body: { pipeline_logging_id: 'run-2' } });
+      const accepted = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(accepted.statusCode).toBe(200);
+      expect(accepted.json()).toMatchObject({ pipeline_logging_id: 'run-2', status: 'PENDING' });
+    });
+  });
+
+  describe('limits and cache metrics', () => {
+    it(`allows ${TRIGGERS_PER_MINUTE} triggers per org per minute, counting down, then 429`, async () => {
+      const k = await anOrgWithKey(warehouse);
+      const remaining: string[] = [];
+      for (let i = 0; i < TRIGGERS_PER_MINUTE; i++) {
+        const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+        expect(res.statusCode).toBe(200);
+        remaining.push(String(res.headers['x-ratelimit-remaining']));
+      }
+      expect(remaining).toEqual(['4', '3', '2', '1', '0']);
+      const refused = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(problem(refused)).toEqual({ status: 429, code: 'RATE_LIMITED' });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(refused.headers['x-ratelimit-remaining']).toBe('0');
+      expect(fake.requests).toHaveLength(TRIGGERS_PER_MINUTE);
+      const otherOrg = await anOrgWithKey(warehouse);
+      expect((await trigger(otherOrg.org, otherOrg.key, 'trigger/{org}/genai/payg/openai')).statusCode).toBe(
+        200,
+      );
+    });
+
+    it('counts status-cache hits, misses and the invalidation a trigger causes', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const metrics = async () =>
+        (
+          await t.app.inject({
+            method: 'GET',
+            url: '/api/v1/pipelines/metrics/cache',
+            headers: { 'x-api-key': k.key },
+          })
+        ).json();
+      const status = async () =>
+        (
+          await t.app.inject({
+            method: 'GET',
+            url: `/api/v1/pipelines/status/${k.org}`,
+            headers: { 'x-api-key': k.key },
+          })
+        ).json().cached;
+      const before = await metrics();
+      expect([await status(), await status()]).toEqual([false, true]);
+      await trigger(k.org, k.key, 'trigger/{org}/subscription/costs/subscription_cost');
+      expect(await status()).toBe(false);
+      const after = await metrics();
+      expect({
+        hits: after.hits - before.hits,
+        misses: after.misses - before.misses,
+        invalidations: after.invalidations - before.invalidations,
+        total: after.total_requests - before.total_requests,
+      }).toEqual({ hits: 1, misses: 2, invalidations: 1, total: 3 });
+      expect(after.hit_rate).toBe(Math.round((after.hits / after.total_requests) * 10_000) / 10_000);
+    });
+  });
+});
