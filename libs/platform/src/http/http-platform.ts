@@ -26,7 +26,11 @@ export const CORS_ALLOWED_HEADERS = [
 export const CORS_EXPOSED_HEADERS = [
   'X-Request-ID',
   'Retry-After',
+  'Idempotency-Key',
   'Idempotent-Replayed',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
   'Deprecation',
   'Sunset',
 ];
