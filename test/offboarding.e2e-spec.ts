@@ -1,18 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { LightMyRequestResponse } from 'fastify';
-import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
-import {
-  CENTRAL_DATASET,
-  type FieldSchema,
-  type Row,
-  SchemaRegistry,
-  type TableSchema,
-  WAREHOUSE,
-  type Warehouse,
-} from '#warehouse';
+import { CENTRAL_DATASET, type FieldSchema, type Row, type TableSchema } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { expectProblem, NO_LIMITS, orgHarness } from '#test/org-onboarding';
+import { startTestApp, type TestApp } from '#test/test-app';
 
 class Capture extends Writable {
   lines: string[] = [];
@@ -21,15 +12,6 @@ class Capture extends Writable {
     done();
   }
 }
-
-const NO_LIMITS = {
-  RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
-  RATE_LIMIT_WRITES_PER_MINUTE: '100000',
-  RATE_LIMIT_READS_PER_MINUTE: '100000',
-};
-
-const expectProblem = (res: LightMyRequestResponse, status: number, code: string) =>
-  expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });
 
 /** A value of the field's type, so that a row can be written to any central table. */
 function aValue(field: FieldSchema): unknown {
@@ -68,21 +50,17 @@ function aRowFor(table: TableSchema, org: string): Row {
 
 describe('offboarding', () => {
   let t: TestApp;
-  let warehouse: Warehouse;
-  let db: TenancyDb;
-  let registry: SchemaRegistry;
   const logs = new Capture();
 
+  // One engine only, with the info-level log captured: the audit line of the offboarding is asserted.
   beforeAll(async () => {
     t = await startTestApp({ ...NO_LIMITS, LOG_LEVEL: 'info' }, { logDestination: logs });
-    warehouse = t.app.get<Warehouse>(WAREHOUSE);
-    db = t.app.get<TenancyDb>(TENANCY_DB);
-    registry = t.app.get(SchemaRegistry);
   });
   afterAll(() => t.close());
 
-  const root = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers = {}) =>
-    t.app.inject({ method, url, headers: { ...rootHeaders, ...headers }, ...(payload ? { payload } : {}) });
+  const h = orgHarness(() => t);
+  const { root, withKey, centralCounts } = h;
+  // Its own onboarding: the Idempotency-Key leaves a tenancy row the offboarding must remove too.
   const onboard = async (org = anOrgSlug('off')) => {
     const res = await root(
       'POST',
@@ -94,32 +72,21 @@ describe('offboarding', () => {
     return { org, key: res.json().api_key as string };
   };
   const offboard = (org: string, body: object) => root('DELETE', `/api/v1/organizations/${org}`, body);
-  const centralCounts = async (org: string) => {
-    const counts: Record<string, number> = {};
-    for (const table of registry.centralTables()) {
-      const [row] = await warehouse.query<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM \`${CENTRAL_DATASET}.${table.name}\` WHERE org_slug = @org`,
-        { org },
-      );
-      counts[table.name] = Number(row.n);
-    }
-    return counts;
-  };
   /** A row in every central table, a member and the onboarding's idempotency key: something everywhere. */
   const populate = async (org: string) => {
-    for (const table of registry.centralTables())
-      await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: table.name }, [aRowFor(table, org)]);
-    const [orgRow] = await db.select('organizations', { org_slug: org });
-    const [user] = await db.insert('profiles', [{ email: `${org}@example.com`, full_name: org }]);
-    await db.insert('organization_members', [
+    for (const table of h.registry.centralTables())
+      await h.warehouse.insertRows({ dataset: CENTRAL_DATASET, table: table.name }, [aRowFor(table, org)]);
+    const [orgRow] = await h.db.select('organizations', { org_slug: org });
+    const [user] = await h.db.insert('profiles', [{ email: `${org}@example.com`, full_name: org }]);
+    await h.db.insert('organization_members', [
       { org_id: orgRow.id as string, user_id: user.id as string, role: 'owner' },
     ]);
     return { orgId: orgRow.id as string, userId: user.id as string };
   };
   const tenancyCounts = async (org: string, orgId: string) => ({
-    organizations: (await db.select('organizations', { org_slug: org })).length,
-    members: (await db.select('organization_members', { org_id: orgId })).length,
-    idempotency_keys: (await db.select('idempotency_keys', { org_slug: org })).length,
+    organizations: (await h.db.select('organizations', { org_slug: org })).length,
+    members: (await h.db.select('organization_members', { org_id: orgId })).length,
+    idempotency_keys: (await h.db.select('idempotency_keys', { org_slug: org })).length,
   });
 
   it('leaves nothing of the org in any central table, the tenancy DB or the warehouse; the other org is untouched', async () => {
@@ -143,7 +110,7 @@ describe('offboarding', () => {
       body.deleted_from_tables.map((d: { table: string; rows: number }) => [d.table, d.rows]),
     );
     expect(Object.keys(deleted).sort()).toEqual(
-      registry
+      h.registry
         .centralTables()
         .map((tb) => tb.name)
         .sort(),
@@ -158,14 +125,10 @@ describe('offboarding', () => {
       members: 0,
       idempotency_keys: 0,
     });
-    expect(await warehouse.datasetExists(`${a.org}_local`)).toBe(false);
-    expect((await db.select('profiles', { id: aIds.userId })).length).toBe(1);
+    expect(await h.warehouse.datasetExists(`${a.org}_local`)).toBe(false);
+    expect((await h.db.select('profiles', { id: aIds.userId })).length).toBe(1);
     expectProblem(
-      await t.app.inject({
-        method: 'GET',
-        url: `/api/v1/organizations/${a.org}/locale`,
-        headers: { 'x-api-key': a.key },
-      }),
+      await withKey(a.key, 'GET', `/api/v1/organizations/${a.org}/locale`),
       401,
       'API_KEY_INVALID',
     );
@@ -177,12 +140,8 @@ describe('offboarding', () => {
       members: 1,
       idempotency_keys: 1,
     });
-    expect(await warehouse.listTables(`${b.org}_local`)).toHaveLength(19 + registry.orgViews().length);
-    const bLocale = await t.app.inject({
-      method: 'GET',
-      url: `/api/v1/organizations/${b.org}/subscription`,
-      headers: { 'x-api-key': b.key },
-    });
+    expect(await h.warehouse.listTables(`${b.org}_local`)).toHaveLength(19 + h.registry.orgViews().length);
+    const bLocale = await withKey(b.key, 'GET', `/api/v1/organizations/${b.org}/subscription`);
     expect(bLocale.statusCode).toBe(200);
     expect(bLocale.json().plan_name).toBe('STARTER');
     expect((await root('GET', `/api/v1/organizations/${b.org}/status`)).json().status).toBe('SYNCED');
@@ -201,12 +160,12 @@ describe('offboarding', () => {
 
   it('keeps the dataset unless asked, and the slug can be onboarded again onto it', async () => {
     const { org } = await onboard();
-    await warehouse.insertRows({ dataset: `${org}_local`, table: 'subscription_plans' }, [
-      aRowFor(registry.orgTable('subscription_plans'), org),
+    await h.warehouse.insertRows({ dataset: `${org}_local`, table: 'subscription_plans' }, [
+      aRowFor(h.registry.orgTable('subscription_plans'), org),
     ]);
     const res = await offboard(org, { confirm_org_slug: org });
     expect(res.json()).toMatchObject({ dataset_deleted: false, message: expect.stringContaining('kept') });
-    expect(await warehouse.datasetExists(`${org}_local`)).toBe(true);
+    expect(await h.warehouse.datasetExists(`${org}_local`)).toBe(true);
 
     const again = await root('POST', '/api/v1/organizations/onboard', {
       org_slug: org,
@@ -219,7 +178,7 @@ describe('offboarding', () => {
       tables_created: [],
       hierarchy_seeded: { levels: 3, entities: 20 },
     });
-    const [kept] = await warehouse.query(`SELECT COUNT(*) AS n FROM \`${org}_local.subscription_plans\``);
+    const [kept] = await h.warehouse.query(`SELECT COUNT(*) AS n FROM \`${org}_local.subscription_plans\``);
     expect(Number(kept.n)).toBe(1);
   });
 
@@ -229,19 +188,15 @@ describe('offboarding', () => {
     expectProblem(await offboard(org, {}), 422, 'VALIDATION_FAILED');
     const missing = anOrgSlug('none');
     expectProblem(await offboard(missing, { confirm_org_slug: missing }), 404, 'ORG_NOT_FOUND');
-    const stillThere = await t.app.inject({
-      method: 'GET',
-      url: `/api/v1/organizations/${org}/locale`,
-      headers: { 'x-api-key': key },
-    });
+    const stillThere = await withKey(key, 'GET', `/api/v1/organizations/${org}/locale`);
     expect(stillThere.statusCode).toBe(200);
   });
 
   it('finishes a run that stopped half-way when called again', async () => {
     const { org } = await onboard();
     await populate(org);
-    const execute = warehouse.execute.bind(warehouse);
-    warehouse.execute = (sql, params, options) =>
+    const execute = h.warehouse.execute.bind(h.warehouse);
+    h.warehouse.execute = (sql, params, options) =>
       sql.includes('org_notification_rules')
         ? Promise.reject(new Error('warehouse hiccup'))
         : execute(sql, params, options);
@@ -253,11 +208,11 @@ describe('offboarding', () => {
         'org_api_keys',
       );
     } finally {
-      warehouse.execute = execute;
+      h.warehouse.execute = execute;
     }
     const done = await offboard(org, { confirm_org_slug: org });
     expect(done.statusCode).toBe(200);
     expect(Object.values(await centralCounts(org)).every((n) => n === 0)).toBe(true);
-    expect(await db.select('organizations', { org_slug: org })).toEqual([]);
+    expect(await h.db.select('organizations', { org_slug: org })).toEqual([]);
   });
 });

@@ -1,15 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { ENCRYPTOR, type Encryptor } from '#crypto';
-import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
-import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
+import { CENTRAL_DATASET } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-
-const NO_LIMITS = {
-  RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
-  RATE_LIMIT_WRITES_PER_MINUTE: '100000',
-  RATE_LIMIT_READS_PER_MINUTE: '100000',
-};
+import { NO_LIMITS, orgHarness } from '#test/org-onboarding';
+import { startTestApp, type TestApp } from '#test/test-app';
 
 const injected = () => new Error('injected failure: connect ECONNREFUSED 10.0.0.7:443 secret=s3cr3t');
 
@@ -19,19 +13,13 @@ const injected = () => new Error('injected failure: connect ECONNREFUSED 10.0.0.
  */
 describe('onboarding failures', () => {
   let t: TestApp;
-  let warehouse: Warehouse;
-  let db: TenancyDb;
-  let encryptor: Encryptor;
-  let registry: SchemaRegistry;
 
   beforeAll(async () => {
     t = await startTestApp(NO_LIMITS);
-    warehouse = t.app.get<Warehouse>(WAREHOUSE);
-    db = t.app.get<TenancyDb>(TENANCY_DB);
-    encryptor = t.app.get<Encryptor>(ENCRYPTOR);
-    registry = t.app.get(SchemaRegistry);
   });
   afterAll(() => t.close());
+
+  const h = orgHarness(() => t);
 
   /** Replaces one method of an engine instance for the duration of `run`. */
   async function patched<T extends object, K extends keyof T>(
@@ -49,27 +37,45 @@ describe('onboarding failures', () => {
     }
   }
 
+  /** A fault kept in place while `run` runs. */
+  type Fault = (run: () => Promise<void>) => Promise<void>;
+
+  // Faults read the engines when they run: the app starts after the tests are collected.
+  const warehouseInsertFails =
+    (table: string): Fault =>
+    (run) =>
+      patched(
+        h.warehouse,
+        'insertRows',
+        (insert) => (ref, rows) => (ref.table === table ? Promise.reject(injected()) : insert(ref, rows)),
+        run,
+      );
+  const viewsFail: Fault = (run) =>
+    patched(h.warehouse, 'createOrReplaceView', () => () => Promise.reject(injected()), run);
+
+  /** The response of `call` made while `fault` is in place. */
+  const under = async (fault: Fault, call: () => Promise<LightMyRequestResponse>) => {
+    let res: LightMyRequestResponse | undefined;
+    await fault(async () => {
+      res = await call();
+    });
+    if (!res) throw new Error('the fault never ran the call');
+    return res;
+  };
+
   const onboard = (org: string) =>
-    t.app.inject({
-      method: 'POST',
-      url: '/api/v1/organizations/onboard',
-      headers: rootHeaders,
-      payload: { org_slug: org, company_name: 'Failure Test Co', admin_email: 'owner@example.com' },
+    h.root('POST', '/api/v1/organizations/onboard', {
+      org_slug: org,
+      company_name: 'Failure Test Co',
+      admin_email: 'owner@example.com',
     });
 
   /** Rows of the org in every central table except the audit log (where the FAILURE entry belongs). */
   const leftovers = async (org: string) => {
-    const found: Record<string, number> = {};
-    for (const table of registry.centralTables()) {
-      if (table.name === 'org_audit_logs') continue;
-      const [row] = await warehouse.query<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM \`${CENTRAL_DATASET}.${table.name}\` WHERE org_slug = @org`,
-        { org },
-      );
-      if (Number(row.n)) found[table.name] = Number(row.n);
-    }
-    if ((await db.select('organizations', { org_slug: org })).length) found.tenancy_organizations = 1;
-    if (await warehouse.datasetExists(`${org}_local`)) found.dataset = 1;
+    const found = await h.centralRowsOf(org);
+    delete found.org_audit_logs;
+    if ((await h.db.select('organizations', { org_slug: org })).length) found.tenancy_organizations = 1;
+    if (await h.warehouse.datasetExists(`${org}_local`)) found.dataset = 1;
     return found;
   };
 
@@ -80,7 +86,7 @@ describe('onboarding failures', () => {
     expect(res.body).not.toContain('s3cr3t');
     expect(res.body).not.toContain('10.0.0.7');
     expect(await leftovers(org)).toEqual({});
-    const audit = await warehouse.query(
+    const audit = await h.warehouse.query(
       `SELECT action, status, error_message FROM \`${CENTRAL_DATASET}.org_audit_logs\` WHERE org_slug = @org`,
       { org },
     );
@@ -89,87 +95,73 @@ describe('onboarding failures', () => {
     expect((await onboard(org)).statusCode).toBe(200);
   };
 
-  it('STEP 1: a failed profile insert leaves nothing', async () => {
-    const org = anOrgSlug('f1');
-    let res!: LightMyRequestResponse;
-    await patched(
-      warehouse,
-      'insertRows',
-      (insert) => (ref, rows) =>
-        ref.table === 'org_profiles' ? Promise.reject(injected()) : insert(ref, rows),
-      async () => {
-        res = await onboard(org);
+  // One row per step: only the fault differs, the clean-failure check is the same for every step.
+  const stepFailures: { title: string; slug: string; step: string; fault: Fault }[] = [
+    {
+      title: 'STEP 1: a failed profile insert leaves nothing',
+      slug: 'f1',
+      step: 'STEP 1: create org profile',
+      fault: warehouseInsertFails('org_profiles'),
+    },
+    {
+      title: 'STEP 2: a failed key encryption removes the profile',
+      slug: 'f2',
+      step: 'STEP 2: issue API key',
+      fault: (run) =>
+        patched(t.app.get<Encryptor>(ENCRYPTOR), 'encrypt', () => () => Promise.reject(injected()), run),
+    },
+    {
+      title: 'STEP 3: a failed tenancy-DB write removes the key rows and the profile',
+      slug: 'f3',
+      step: 'STEP 3: write tenancy limits',
+      fault: (run) =>
+        patched(
+          h.db,
+          'insert',
+          (insert) => (table, rows) =>
+            table === 'organizations' ? Promise.reject(injected()) : insert(table, rows),
+          run,
+        ),
+    },
+    {
+      title: 'STEP 4: a view that cannot be created drops the half-built dataset and the tenancy row',
+      slug: 'f4',
+      step: 'STEP 4: create org dataset, tables and views',
+      fault: viewsFail,
+    },
+    {
+      title: 'STEP 5: a failed entity insert removes the levels already seeded and the dataset',
+      slug: 'f5',
+      step: 'STEP 5: seed default hierarchy',
+      fault: async (run) => {
+        let levelsWritten = 0;
+        await patched(
+          h.warehouse,
+          'insertRows',
+          (insert) => async (ref, rows) => {
+            if (ref.table === 'org_hierarchy') throw injected();
+            if (ref.table === 'org_hierarchy_levels') levelsWritten += rows.length;
+            return insert(ref, rows);
+          },
+          run,
+        );
+        // The entities fail after the levels went in, so the rollback has seeded rows to remove.
+        expect(levelsWritten).toBe(3);
       },
-    );
-    await expectCleanFailure(org, res, 'STEP 1: create org profile');
-  });
+    },
+  ];
 
-  it('STEP 2: a failed key encryption removes the profile', async () => {
-    const org = anOrgSlug('f2');
-    let res!: LightMyRequestResponse;
-    await patched(
-      encryptor,
-      'encrypt',
-      () => () => Promise.reject(injected()),
-      async () => {
-        res = await onboard(org);
-      },
-    );
-    await expectCleanFailure(org, res, 'STEP 2: issue API key');
-  });
-
-  it('STEP 3: a failed tenancy-DB write removes the key rows and the profile', async () => {
-    const org = anOrgSlug('f3');
-    let res!: LightMyRequestResponse;
-    await patched(
-      db,
-      'insert',
-      (insert) => (table, rows) =>
-        table === 'organizations' ? Promise.reject(injected()) : insert(table, rows),
-      async () => {
-        res = await onboard(org);
-      },
-    );
-    await expectCleanFailure(org, res, 'STEP 3: write tenancy limits');
-  });
-
-  it('STEP 4: a view that cannot be created drops the half-built dataset and the tenancy row', async () => {
-    const org = anOrgSlug('f4');
-    let res!: LightMyRequestResponse;
-    await patched(
-      warehouse,
-      'createOrReplaceView',
-      () => () => Promise.reject(injected()),
-      async () => {
-        res = await onboard(org);
-      },
-    );
-    await expectCleanFailure(org, res, 'STEP 4: create org dataset, tables and views');
-  });
-
-  it('STEP 5: a failed entity insert removes the levels already seeded and the dataset', async () => {
-    const org = anOrgSlug('f5');
-    let res!: LightMyRequestResponse;
-    let levelsWritten = 0;
-    await patched(
-      warehouse,
-      'insertRows',
-      (insert) => async (ref, rows) => {
-        if (ref.table === 'org_hierarchy') throw injected();
-        if (ref.table === 'org_hierarchy_levels') levelsWritten += rows.length;
-        return insert(ref, rows);
-      },
-      async () => {
-        res = await onboard(org);
-      },
-    );
-    expect(levelsWritten).toBe(3);
-    await expectCleanFailure(org, res, 'STEP 5: seed default hierarchy');
-  });
+  // A loop, not it.each: `$title` would print the titles quoted, renaming the tests.
+  for (const { title, slug, step, fault } of stepFailures)
+    it(title, async () => {
+      const org = anOrgSlug(slug);
+      const res = await under(fault, () => onboard(org));
+      await expectCleanFailure(org, res, step);
+    });
 
   it('restores the row the frontend created, as it was, when a later step fails', async () => {
     const org = anOrgSlug('fe');
-    const [signup] = await db.insert('organizations', [
+    const [signup] = await h.db.insert('organizations', [
       {
         org_slug: org,
         company_name: 'Signup Name',
@@ -178,20 +170,12 @@ describe('onboarding failures', () => {
         seat_limit: 4,
       },
     ]);
-    let res!: LightMyRequestResponse;
-    await patched(
-      warehouse,
-      'createOrReplaceView',
-      () => () => Promise.reject(injected()),
-      async () => {
-        res = await onboard(org);
-      },
-    );
+    const res = await under(viewsFail, () => onboard(org));
     expect(res.json()).toMatchObject({
       code: 'ONBOARDING_FAILED',
       step: 'STEP 4: create org dataset, tables and views',
     });
-    const [after] = await db.select('organizations', { org_slug: org });
+    const [after] = await h.db.select('organizations', { org_slug: org });
     expect(after).toMatchObject({
       id: signup.id,
       company_name: 'Signup Name',
@@ -209,45 +193,25 @@ describe('onboarding failures', () => {
 
   it('reports the step it could not undo instead of claiming a clean rollback', async () => {
     const org = anOrgSlug('fu');
-    let res!: LightMyRequestResponse;
-    await patched(
-      warehouse,
-      'createOrReplaceView',
-      () => () => Promise.reject(injected()),
-      () =>
-        patched(
-          warehouse,
-          'dropDataset',
-          () => () => Promise.reject(injected()),
-          async () => {
-            res = await onboard(org);
-          },
-        ),
+    const dropFails: Fault = (run) =>
+      patched(h.warehouse, 'dropDataset', () => () => Promise.reject(injected()), run);
+    const res = await under(
+      (run) => viewsFail(() => dropFails(run)),
+      () => onboard(org),
     );
     expect(res.json()).toMatchObject({
       code: 'ONBOARDING_FAILED',
       rolled_back: false,
       not_rolled_back: ['STEP 4: create org dataset, tables and views'],
     });
-    await warehouse.dropDataset(`${org}_local`);
+    await h.warehouse.dropDataset(`${org}_local`);
     expect(await leftovers(org)).toEqual({});
   });
 
   it('the legacy admin create is taken back the same way, naming its step', async () => {
     const org = anOrgSlug('fa');
-    let res!: LightMyRequestResponse;
-    await patched(
-      warehouse,
-      'createOrReplaceView',
-      () => () => Promise.reject(injected()),
-      async () => {
-        res = await t.app.inject({
-          method: 'POST',
-          url: '/api/v1/admin/organizations',
-          headers: rootHeaders,
-          payload: { org_slug: org },
-        });
-      },
+    const res = await under(viewsFail, () =>
+      h.root('POST', '/api/v1/admin/organizations', { org_slug: org }),
     );
     expect(res.statusCode).toBe(500);
     expect(res.json()).toMatchObject({
@@ -260,16 +224,7 @@ describe('onboarding failures', () => {
 
   it('STEP 6: a failed audit write does not undo the onboarding (the audit log is best effort)', async () => {
     const org = anOrgSlug('f6');
-    let res!: LightMyRequestResponse;
-    await patched(
-      warehouse,
-      'insertRows',
-      (insert) => (ref, rows) =>
-        ref.table === 'org_audit_logs' ? Promise.reject(injected()) : insert(ref, rows),
-      async () => {
-        res = await onboard(org);
-      },
-    );
+    const res = await under(warehouseInsertFails('org_audit_logs'), () => onboard(org));
     expect(res.statusCode).toBe(200);
     expect(Object.keys(await leftovers(org)).sort()).toEqual(
       [

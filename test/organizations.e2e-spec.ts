@@ -1,317 +1,223 @@
-import type { LightMyRequestResponse } from 'fastify';
-import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
-import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type TableSchema, type Warehouse } from '#warehouse';
+import { CENTRAL_DATASET, type TableSchema } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
-import { dropTestSchema, postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { describeOnEngines, expectProblem } from '#test/org-onboarding';
 
-const NO_LIMITS = {
-  RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
-  RATE_LIMIT_WRITES_PER_MINUTE: '100000',
-  RATE_LIMIT_READS_PER_MINUTE: '100000',
-};
-
-type Inject = Exclude<Parameters<TestApp['app']['inject']>[0], string>;
-
-/** The status and the stable problem code together, so a failure shows both. */
-const expectProblem = (res: LightMyRequestResponse, status: number, code: string) =>
-  expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });
-
-/**
- * Scenarios of the organizations module through the real app, run once per tenancy-DB
- * engine: the embedded PGlite always, the machine's PostgreSQL when TEST_DATABASE_URL is set.
- */
-function scenarios(engine: string, engineEnv: () => Record<string, string>) {
-  describe(`organizations: onboarding on ${engine}`, () => {
-    let t: TestApp;
-    let env: Record<string, string>;
-    let warehouse: Warehouse;
-    let db: TenancyDb;
-    let registry: SchemaRegistry;
-
-    beforeAll(async () => {
-      env = engineEnv();
-      t = await startTestApp({ ...NO_LIMITS, ...env });
-      warehouse = t.app.get<Warehouse>(WAREHOUSE);
-      db = t.app.get<TenancyDb>(TENANCY_DB);
-      registry = t.app.get(SchemaRegistry);
-    });
-    afterAll(async () => {
-      await t?.close();
-      if (env.TENANCY_DB_SCHEMA) await dropTestSchema(env);
-    });
-
-    const inject = (opts: Inject) => t.app.inject(opts);
-    const root = (method: Inject['method'], url: string, payload?: object) =>
-      inject({ method, url, headers: rootHeaders, ...(payload ? { payload } : {}) });
-    const withKey = (key: string, method: Inject['method'], url: string, payload?: object) =>
-      inject({ method, url, headers: { 'x-api-key': key }, ...(payload ? { payload } : {}) });
-    const companyOf = (org: string) => `Company ${org.replace(/_/g, ' ')}`;
-    const emailOf = (org: string) => `admin+${org}@example.com`;
-    const onboardBody = (org: string, extra: Record<string, unknown> = {}) => ({
-      org_slug: org,
-      company_name: companyOf(org),
-      admin_email: emailOf(org),
-      ...extra,
-    });
-    const onboard = async (extra: Record<string, unknown> = {}, org = anOrgSlug('onb')) => {
-      const res = await root('POST', '/api/v1/organizations/onboard', onboardBody(org, extra));
-      expect(res.statusCode, res.body).toBe(200);
-      return { org, key: res.json().api_key as string, body: res.json() };
-    };
-    const tenancyRow = async (org: string) => (await db.select('organizations', { org_slug: org }))[0];
-    const profileRow = async (org: string) =>
-      (
-        await warehouse.query(`SELECT * FROM \`${CENTRAL_DATASET}.org_profiles\` WHERE org_slug = @org`, {
-          org,
-        })
-      )[0];
-    const countRows = async (table: string, org: string) =>
-      Number(
-        (
-          await warehouse.query<{ n: number }>(
-            `SELECT COUNT(*) AS n FROM \`${CENTRAL_DATASET}.${table}\` WHERE org_slug = @org`,
-            { org },
-          )
-        )[0].n,
+describeOnEngines('organizations: onboarding', (h) => {
+  describe('onboarding', () => {
+    it('creates profile, key, tenancy limits, the 19 tables, the views and the default hierarchy', async () => {
+      const { org, key, body } = await h.onboard({
+        subscription_plan: 'professional',
+        default_currency: 'inr',
+        default_timezone: 'Asia/Kolkata',
+      });
+      expect(body).toMatchObject({
+        org_slug: org,
+        subscription_plan: 'PROFESSIONAL',
+        default_currency: 'INR',
+        default_country: 'IN',
+        default_language: 'en',
+        default_timezone: 'Asia/Kolkata',
+        dataset_location: 'US',
+        dataset_created: true,
+        hierarchy_seeded: { levels: 3, entities: 20 },
+        dryrun_status: 'SKIPPED',
+      });
+      expect(key).toMatch(new RegExp(`^${org}_api_[A-Za-z0-9_-]{32}$`));
+      expect(body.tables_created).toEqual(h.registry.orgTables().map((tb: TableSchema) => tb.name));
+      expect(body.tables_created).toHaveLength(19);
+      expect([...body.views_created].sort()).toEqual(
+        h.registry
+          .orgViews()
+          .map((v) => v.name)
+          .sort(),
       );
-    const centralRowsOf = async (org: string) => {
-      const found: Record<string, number> = {};
-      for (const table of registry.centralTables()) {
-        const n = await countRows(table.name, org);
-        if (n) found[table.name] = n;
-      }
-      return found;
-    };
 
-    describe('onboarding', () => {
-      it('creates profile, key, tenancy limits, the 19 tables, the views and the default hierarchy', async () => {
-        const { org, key, body } = await onboard({
-          subscription_plan: 'professional',
-          default_currency: 'inr',
-          default_timezone: 'Asia/Kolkata',
-        });
-        expect(body).toMatchObject({
-          org_slug: org,
-          subscription_plan: 'PROFESSIONAL',
-          default_currency: 'INR',
-          default_country: 'IN',
-          default_language: 'en',
-          default_timezone: 'Asia/Kolkata',
-          dataset_location: 'US',
-          dataset_created: true,
-          hierarchy_seeded: { levels: 3, entities: 20 },
-          dryrun_status: 'SKIPPED',
-        });
-        expect(key).toMatch(new RegExp(`^${org}_api_[A-Za-z0-9_-]{32}$`));
-        expect(body.tables_created).toEqual(registry.orgTables().map((tb: TableSchema) => tb.name));
-        expect(body.tables_created).toHaveLength(19);
-        expect([...body.views_created].sort()).toEqual(
-          registry
-            .orgViews()
-            .map((v) => v.name)
-            .sort(),
-        );
-
-        expect(await profileRow(org)).toMatchObject({
-          status: 'ACTIVE',
-          org_dataset_id: `${org}_local`,
-          subscription_plan: 'PROFESSIONAL',
-          default_currency: 'INR',
-          default_country: 'IN',
-          default_language: 'en',
-          default_timezone: 'Asia/Kolkata',
-          fiscal_year_start_month: 1,
-        });
-        expect(await tenancyRow(org)).toMatchObject({
-          plan: 'PROFESSIONAL',
-          company_name: companyOf(org),
-          admin_email: emailOf(org),
-          pipelines_per_day_limit: 25,
-          pipelines_per_month_limit: 750,
-          concurrent_pipelines_limit: 2,
-          seat_limit: 6,
-          providers_limit: 6,
-          backend_onboarded: true,
-          backend_quota_synced: true,
-          backend_api_key_fingerprint: key.slice(-4),
-        });
-        expect(await warehouse.listTables(`${org}_local`)).toHaveLength(19 + registry.orgViews().length);
-        expect(await countRows('org_hierarchy_levels', org)).toBe(3);
-        const [data] = await warehouse.query(
-          `SELECT path, path_ids, path_names, depth, version, created_by FROM \`${CENTRAL_DATASET}.org_hierarchy\`
-           WHERE org_slug = @org AND entity_id = 'TEAM-DATA'`,
-          { org },
-        );
-        expect(data).toEqual({
-          path: '/DEPT-CIO/PROJ-CTO/TEAM-DATA',
-          path_ids: ['DEPT-CIO', 'PROJ-CTO', 'TEAM-DATA'],
-          path_names: ['Group CIO', 'Engineering', 'Data'],
-          depth: 2,
-          version: 1,
-          created_by: 'system',
-        });
-        const hierarchyView = await warehouse.query(
-          `SELECT COUNT(*) AS n FROM \`${org}_local.x_org_hierarchy\``,
-        );
-        expect(Number(hierarchyView[0].n)).toBe(20);
-        const audit = await warehouse.query(
-          `SELECT action, resource_type, status FROM \`${CENTRAL_DATASET}.org_audit_logs\` WHERE org_slug = @org`,
-          { org },
-        );
-        expect(audit).toEqual([{ action: 'CREATE', resource_type: 'ORGANIZATION', status: 'SUCCESS' }]);
-        expect((await withKey(key, 'GET', `/api/v1/organizations/${org}/locale`)).statusCode).toBe(200);
+      expect(await h.profileRow(org)).toMatchObject({
+        status: 'ACTIVE',
+        org_dataset_id: `${org}_local`,
+        subscription_plan: 'PROFESSIONAL',
+        default_currency: 'INR',
+        default_country: 'IN',
+        default_language: 'en',
+        default_timezone: 'Asia/Kolkata',
+        fiscal_year_start_month: 1,
       });
-
-      it('updates the row the frontend created at signup instead of failing', async () => {
-        const org = anOrgSlug('fe');
-        const [signup] = await db.insert('organizations', [
-          { org_slug: org, company_name: 'Signup Name', plan: 'STARTER', billing_status: 'trialing' },
-        ]);
-        const { key } = await onboard({ subscription_plan: 'SCALE' }, org);
-        const row = await tenancyRow(org);
-        expect(row).toMatchObject({
-          id: signup.id,
-          plan: 'SCALE',
-          billing_status: 'trialing',
-          pipelines_per_day_limit: 100,
-          concurrent_pipelines_limit: 5,
-          backend_onboarded: true,
-          backend_api_key_fingerprint: key.slice(-4),
-        });
-        expect(await db.select('organizations', { org_slug: org })).toHaveLength(1);
+      expect(await h.tenancyRow(org)).toMatchObject({
+        plan: 'PROFESSIONAL',
+        company_name: h.companyOf(org),
+        admin_email: h.emailOf(org),
+        pipelines_per_day_limit: 25,
+        pipelines_per_month_limit: 750,
+        concurrent_pipelines_limit: 2,
+        seat_limit: 6,
+        providers_limit: 6,
+        backend_onboarded: true,
+        backend_quota_synced: true,
+        backend_api_key_fingerprint: key.slice(-4),
       });
+      expect(await h.warehouse.listTables(`${org}_local`)).toHaveLength(19 + h.registry.orgViews().length);
+      expect(await h.countRows('org_hierarchy_levels', org)).toBe(3);
+      const [data] = await h.warehouse.query(
+        `SELECT path, path_ids, path_names, depth, version, created_by FROM \`${CENTRAL_DATASET}.org_hierarchy\`
+         WHERE org_slug = @org AND entity_id = 'TEAM-DATA'`,
+        { org },
+      );
+      expect(data).toEqual({
+        path: '/DEPT-CIO/PROJ-CTO/TEAM-DATA',
+        path_ids: ['DEPT-CIO', 'PROJ-CTO', 'TEAM-DATA'],
+        path_names: ['Group CIO', 'Engineering', 'Data'],
+        depth: 2,
+        version: 1,
+        created_by: 'system',
+      });
+      const hierarchyView = await h.warehouse.query(
+        `SELECT COUNT(*) AS n FROM \`${org}_local.x_org_hierarchy\``,
+      );
+      expect(Number(hierarchyView[0].n)).toBe(20);
+      const audit = await h.warehouse.query(
+        `SELECT action, resource_type, status FROM \`${CENTRAL_DATASET}.org_audit_logs\` WHERE org_slug = @org`,
+        { org },
+      );
+      expect(audit).toEqual([{ action: 'CREATE', resource_type: 'ORGANIZATION', status: 'SUCCESS' }]);
+      expect((await h.withKey(key, 'GET', `/api/v1/organizations/${org}/locale`)).statusCode).toBe(200);
+    });
 
-      it('answers 409 ORG_EXISTS for an existing org, and re-syncs it when asked, keeping its key', async () => {
-        const { org, key } = await onboard();
-        const again = await root('POST', '/api/v1/organizations/onboard', onboardBody(org));
-        expectProblem(again, 409, 'ORG_EXISTS');
-        const resync = await root(
-          'POST',
-          '/api/v1/organizations/onboard',
-          onboardBody(org, {
-            regenerate_api_key_if_exists: true,
-            subscription_plan: 'SCALE',
-            default_currency: 'JPY',
-            company_name: 'Renamed Co',
-          }),
-        );
-        expect(resync.statusCode).toBe(200);
-        expect(resync.json()).toMatchObject({
-          api_key: key,
+    it('updates the row the frontend created at signup instead of failing', async () => {
+      const org = anOrgSlug('fe');
+      const [signup] = await h.db.insert('organizations', [
+        { org_slug: org, company_name: 'Signup Name', plan: 'STARTER', billing_status: 'trialing' },
+      ]);
+      const { key } = await h.onboard({ subscription_plan: 'SCALE' }, org);
+      const row = await h.tenancyRow(org);
+      expect(row).toMatchObject({
+        id: signup.id,
+        plan: 'SCALE',
+        billing_status: 'trialing',
+        pipelines_per_day_limit: 100,
+        concurrent_pipelines_limit: 5,
+        backend_onboarded: true,
+        backend_api_key_fingerprint: key.slice(-4),
+      });
+      expect(await h.db.select('organizations', { org_slug: org })).toHaveLength(1);
+    });
+
+    it('answers 409 ORG_EXISTS for an existing org, and re-syncs it when asked, keeping its key', async () => {
+      const { org, key } = await h.onboard();
+      const again = await h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org));
+      expectProblem(again, 409, 'ORG_EXISTS');
+      const resync = await h.root(
+        'POST',
+        '/api/v1/organizations/onboard',
+        h.onboardBody(org, {
+          regenerate_api_key_if_exists: true,
           subscription_plan: 'SCALE',
           default_currency: 'JPY',
-          default_country: 'JP',
-          dataset_created: false,
-          tables_created: [],
-          message: expect.stringContaining('Existing API key retained'),
-        });
-        expect(await tenancyRow(org)).toMatchObject({
-          plan: 'SCALE',
-          pipelines_per_day_limit: 100,
           company_name: 'Renamed Co',
-        });
-        expect(await profileRow(org)).toMatchObject({
-          company_name: 'Renamed Co',
-          subscription_plan: 'SCALE',
-        });
-        expect(await countRows('org_api_keys', org)).toBe(1);
+        }),
+      );
+      expect(resync.statusCode).toBe(200);
+      expect(resync.json()).toMatchObject({
+        api_key: key,
+        subscription_plan: 'SCALE',
+        default_currency: 'JPY',
+        default_country: 'JP',
+        dataset_created: false,
+        tables_created: [],
+        message: expect.stringContaining('Existing API key retained'),
       });
-
-      it('refuses to re-sync an org that is not active', async () => {
-        const { org } = await onboard();
-        await warehouse.execute(
-          `UPDATE \`${CENTRAL_DATASET}.org_profiles\` SET status = 'SUSPENDED' WHERE org_slug = @org`,
-          { org },
-        );
-        const res = await root(
-          'POST',
-          '/api/v1/organizations/onboard',
-          onboardBody(org, { regenerate_api_key_if_exists: true }),
-        );
-        expectProblem(res, 400, 'ORG_NOT_ACTIVE');
+      expect(await h.tenancyRow(org)).toMatchObject({
+        plan: 'SCALE',
+        pipelines_per_day_limit: 100,
+        company_name: 'Renamed Co',
       });
-
-      it('lists every invalid field with 422 and creates nothing', async () => {
-        const org = anOrgSlug('bad');
-        const res = await root('POST', '/api/v1/organizations/onboard', {
-          org_slug: 'Bad-Slug',
-          company_name: 'Evil <script>alert(1)</script> \\ Co',
-          admin_email: 'not-an-email',
-          subscription_plan: 'GOLD',
-          default_currency: 'XYZ',
-          default_timezone: 'Mars/Base',
-          dataset_location: 'moon-1',
-          is_admin: true,
-        });
-        expectProblem(res, 422, 'VALIDATION_FAILED');
-        const fields = new Set(res.json().errors.map((e: { field: string }) => e.field));
-        expect([...fields].sort()).toEqual(
-          [
-            'admin_email',
-            'company_name',
-            'dataset_location',
-            'default_currency',
-            'default_timezone',
-            'is_admin',
-            'org_slug',
-            'subscription_plan',
-          ].sort(),
-        );
-        expect(await centralRowsOf(org)).toEqual({});
+      expect(await h.profileRow(org)).toMatchObject({
+        company_name: 'Renamed Co',
+        subscription_plan: 'SCALE',
       });
-
-      it('strips HTML tags from the company name before checking it', async () => {
-        const { org } = await onboard({ company_name: '<b>Acme</b> & Sons (EU)' });
-        expect((await profileRow(org)).company_name).toBe('Acme & Sons (EU)');
-      });
+      expect(await h.countRows('org_api_keys', org)).toBe(1);
     });
 
-    describe('idempotent onboarding', () => {
-      it('creates one org for 20 concurrent calls with one Idempotency-Key, showing the key once', async () => {
-        const org = anOrgSlug('idem');
-        const idempotencyKey = `onboard-${org}`;
-        const call = (body: object) =>
-          inject({
-            method: 'POST',
-            url: '/api/v1/organizations/onboard',
-            headers: { ...rootHeaders, 'idempotency-key': idempotencyKey },
-            payload: body,
-          });
-        const results = await Promise.all(Array.from({ length: 20 }, () => call(onboardBody(org))));
-        const outcomes = results.map((r) =>
-          r.statusCode === 200
-            ? r.json().api_key === '[redacted]'
-              ? 'replay'
-              : 'key'
-            : `${r.statusCode} ${r.json().code}`,
-        );
-        expect(outcomes.filter((o) => o === 'key')).toHaveLength(1);
-        expect(
-          outcomes.filter(
-            (o) => o !== 'key' && o !== 'replay' && o !== '409 IDEMPOTENCY_REQUEST_IN_PROGRESS',
-          ),
-        ).toEqual([]);
-        expect(await countRows('org_profiles', org)).toBe(1);
-        expect(await countRows('org_api_keys', org)).toBe(1);
-        expect(await db.select('organizations', { org_slug: org })).toHaveLength(1);
+    it('refuses to re-sync an org that is not active', async () => {
+      const { org } = await h.onboard();
+      await h.warehouse.execute(
+        `UPDATE \`${CENTRAL_DATASET}.org_profiles\` SET status = 'SUSPENDED' WHERE org_slug = @org`,
+        { org },
+      );
+      const res = await h.root(
+        'POST',
+        '/api/v1/organizations/onboard',
+        h.onboardBody(org, { regenerate_api_key_if_exists: true }),
+      );
+      expectProblem(res, 400, 'ORG_NOT_ACTIVE');
+    });
 
-        const first = results.find((r) => r.statusCode === 200 && r.json().api_key !== '[redacted]');
-        const replay = await call(onboardBody(org));
-        expect(replay.statusCode).toBe(200);
-        expect(replay.headers['idempotent-replayed']).toBe('true');
-        expect(replay.json()).toEqual({ ...first?.json(), api_key: '[redacted]' });
-        expect(await countRows('org_api_keys', org)).toBe(1);
-
-        const changed = await call(onboardBody(org, { subscription_plan: 'SCALE' }));
-        expectProblem(changed, 422, 'IDEMPOTENCY_KEY_REUSED');
-        expect((await tenancyRow(org)).plan).toBe('STARTER');
+    it('lists every invalid field with 422 and creates nothing', async () => {
+      const org = anOrgSlug('bad');
+      const res = await h.root('POST', '/api/v1/organizations/onboard', {
+        org_slug: 'Bad-Slug',
+        company_name: 'Evil <script>alert(1)</script> \\ Co',
+        admin_email: 'not-an-email',
+        subscription_plan: 'GOLD',
+        default_currency: 'XYZ',
+        default_timezone: 'Mars/Base',
+        dataset_location: 'moon-1',
+        is_admin: true,
       });
+      expectProblem(res, 422, 'VALIDATION_FAILED');
+      const fields = new Set(res.json().errors.map((e: { field: string }) => e.field));
+      expect([...fields].sort()).toEqual(
+        [
+          'admin_email',
+          'company_name',
+          'dataset_location',
+          'default_currency',
+          'default_timezone',
+          'is_admin',
+          'org_slug',
+          'subscription_plan',
+        ].sort(),
+      );
+      expect(await h.centralRowsOf(org)).toEqual({});
+    });
+
+    it('strips HTML tags from the company name before checking it', async () => {
+      const { org } = await h.onboard({ company_name: '<b>Acme</b> & Sons (EU)' });
+      expect((await h.profileRow(org)).company_name).toBe('Acme & Sons (EU)');
     });
   });
-}
 
-scenarios('PGlite', () => ({}));
+  describe('idempotent onboarding', () => {
+    it('creates one org for 20 concurrent calls with one Idempotency-Key, showing the key once', async () => {
+      const org = anOrgSlug('idem');
+      const idempotencyKey = `onboard-${org}`;
+      const call = (body: object) =>
+        h.root('POST', '/api/v1/organizations/onboard', body, { 'idempotency-key': idempotencyKey });
+      const results = await Promise.all(Array.from({ length: 20 }, () => call(h.onboardBody(org))));
+      const outcomes = results.map((r) =>
+        r.statusCode === 200
+          ? r.json().api_key === '[redacted]'
+            ? 'replay'
+            : 'key'
+          : `${r.statusCode} ${r.json().code}`,
+      );
+      expect(outcomes.filter((o) => o === 'key')).toHaveLength(1);
+      expect(
+        outcomes.filter((o) => o !== 'key' && o !== 'replay' && o !== '409 IDEMPOTENCY_REQUEST_IN_PROGRESS'),
+      ).toEqual([]);
+      expect(await h.countRows('org_profiles', org)).toBe(1);
+      expect(await h.countRows('org_api_keys', org)).toBe(1);
+      expect(await h.db.select('organizations', { org_slug: org })).toHaveLength(1);
 
-describe.skipIf(!process.env.TEST_DATABASE_URL)('on the machine PostgreSQL', () => {
-  scenarios('PostgreSQL', postgresTenancyEnv);
+      const first = results.find((r) => r.statusCode === 200 && r.json().api_key !== '[redacted]');
+      const replay = await call(h.onboardBody(org));
+      expect(replay.statusCode).toBe(200);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.json()).toEqual({ ...first?.json(), api_key: '[redacted]' });
+      expect(await h.countRows('org_api_keys', org)).toBe(1);
+
+      const changed = await call(h.onboardBody(org, { subscription_plan: 'SCALE' }));
+      expectProblem(changed, 422, 'IDEMPOTENCY_KEY_REUSED');
+      expect((await h.tenancyRow(org)).plan).toBe('STARTER');
+    });
+  });
 });
