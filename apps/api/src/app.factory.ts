@@ -14,6 +14,7 @@ import {
 } from '#platform';
 import { BootstrapService } from './admin/bootstrap.service.js';
 import { AppModule } from './app.module.js';
+import { DemoService } from './demo/demo.service.js';
 import { ERROR_CATALOG } from './error-catalog.js';
 import { setupOpenApi } from './openapi.js';
 
@@ -57,6 +58,8 @@ export async function createApp(
   setupOpenApi(app);
   await app.init();
   if (config.env.BOOTSTRAP_ON_START) await app.get(BootstrapService).ensureBootstrapped();
+  if (config.env.DEMO_DATA)
+    await app.get(DemoService).ensureDemo({ rows: config.env.DEMO_ROWS, keepExisting: true });
   if (config.rootKeyFile)
     logger.info({ file: config.rootKeyFile }, 'Development root key (X-CA-Root-Key) is kept in this file');
   return app;

@@ -8,9 +8,12 @@ import { EnginesModule } from './engines/engines.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
+import { CostImportModule } from './cost-import/cost-import.module.js';
+import { DemoModule } from './demo/demo.module.js';
 import { PipelineLogsModule } from './pipeline-logs/pipeline-logs.module.js';
 import { PipelinesProxyModule } from './pipelines-proxy/pipelines-proxy.module.js';
 import { AdminPipelinesModule } from './admin-pipelines/admin-pipelines.module.js';
+import { CostsModule } from './costs/costs.module.js';
 
 @Module({})
 export class AppModule {
@@ -27,9 +30,12 @@ export class AppModule {
         ApiKeysModule,
         IdempotencyModule,
         OrganizationsModule,
+        CostImportModule,
+        DemoModule,
         PipelineLogsModule,
         PipelinesProxyModule,
         AdminPipelinesModule,
+        CostsModule,
         ...extra,
       ],
     };

@@ -6,6 +6,8 @@ import { ADMIN_ERRORS } from './admin/admin.errors.js';
 import { IDEMPOTENCY_ERRORS } from './idempotency/idempotency.errors.js';
 import { API_KEY_ERRORS } from './api-keys/api-keys.errors.js';
 import { ORGANIZATIONS_ERRORS } from './organizations/organizations.errors.js';
+import { COSTS_ERRORS } from './costs/costs.errors.js';
+import { COST_IMPORT_ERRORS } from './cost-import/cost-import.errors.js';
 import { PIPELINE_LOGS_ERRORS } from './pipeline-logs/pipeline-logs.errors.js';
 import { PIPELINES_PROXY_ERRORS } from './pipelines-proxy/pipelines-proxy.errors.js';
 import { ADMIN_PIPELINES_ERRORS } from './admin-pipelines/admin-pipelines.errors.js';
@@ -41,7 +43,9 @@ export const ERROR_CATALOG: ErrorCatalog = {
   ...IDEMPOTENCY_ERRORS,
   ...API_KEY_ERRORS,
   ...ORGANIZATIONS_ERRORS,
+  ...COST_IMPORT_ERRORS,
   ...PIPELINE_LOGS_ERRORS,
   ...PIPELINES_PROXY_ERRORS,
   ...ADMIN_PIPELINES_ERRORS,
+  ...COSTS_ERRORS,
 };

@@ -193,6 +193,34 @@ export class EnvSchema {
   @IsString()
   ENCRYPTION_KEY_FILE?: string;
 
+  /** FOCUS import: largest upload as sent (413 beyond it, before reading). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  COST_IMPORT_MAX_BYTES = 1024 ** 3;
+
+  /** FOCUS import: largest file once gunzipped. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  COST_IMPORT_MAX_EXPANDED_BYTES = 8 * 1024 ** 3;
+
+  /** FOCUS import: uploads up to this size complete before the response (200); larger ones answer 202. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  COST_IMPORT_SYNC_MAX_BYTES = 8 * 1024 ** 2;
+
+  /** Seed the demo organization `demo_org` at start (kept when already there). */
+  @Transform(toBool)
+  @IsBoolean()
+  DEMO_DATA = false;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  DEMO_ROWS = 100_000;
+
   @IsOptional()
   @IsString()
   APP_VERSION?: string;

@@ -1,0 +1,119 @@
+import type { Readable } from 'node:stream';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { OrgKeyOrRootAuth } from '#platform';
+import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
+import { CostImportService } from './cost-import.service.js';
+import {
+  ImportIdParamDto,
+  ImportOrgParamDto,
+  ImportQueryDto,
+  ImportReportDto,
+  importStatusUrl,
+} from './dto/cost-import.dto.js';
+import { IMPORT_ROUTE_CONFIG } from './import-body-parser.js';
+import type { ImportJob } from './import-job.js';
+import { IMPORT_MEDIA_TYPES, mediaType } from './import-upload.js';
+
+function isStream(body: unknown): body is Readable {
+  return typeof (body as Readable | null)?.pipe === 'function';
+}
+
+/** `Prefer: respond-async` (RFC 7240) asks for 202 whatever the file size. */
+function prefersAsync(request: FastifyRequest): boolean {
+  const prefer = request.headers.prefer;
+  return (Array.isArray(prefer) ? prefer.join(',') : (prefer ?? '')).toLowerCase().includes('respond-async');
+}
+
+/** A synchronous import that failed answers with its problem and the report's key figures. */
+function failureOf(job: ImportJob): CostImportError {
+  const code = (job.failure?.code ?? CostImportErrorCode.ImportFailed) as CostImportErrorCode;
+  return new CostImportError(code, job.failure?.message ?? 'The import failed.', {
+    extra: {
+      import_id: job.id,
+      status_url: importStatusUrl(job.org, job.id),
+      rows_read: job.rowsRead,
+      rows_rejected: job.rowsRejected,
+      row_errors: job.errors,
+      errors_truncated: job.errorsTruncated,
+    },
+  });
+}
+
+@ApiTags('cost-import')
+@Controller('api/v1/admin/organizations/:org/costs/import')
+export class CostImportController {
+  constructor(private readonly imports: CostImportService) {}
+
+  @Post()
+  @HttpCode(200)
+  @OrgKeyOrRootAuth('org:write')
+  @RouteConfig(IMPORT_ROUTE_CONFIG)
+  @ApiOperation({
+    summary: 'Import a FOCUS 1.2/1.3 cost file (CSV or Parquet, optionally gzip) into the org',
+    description:
+      'The body is the file itself (no multipart), with Content-Type text/csv, ' +
+      'application/vnd.apache.parquet, application/gzip or application/octet-stream; the format is ' +
+      'identified by content and must match the declared type. Files over COST_IMPORT_MAX_BYTES ' +
+      '(1 GiB by default) are refused with 413 before they are read. Mandatory FOCUS columns are ' +
+      'checked at once (422); FOCUS 1.2 names (ProviderName, PublisherName) are mapped to their 1.3 ' +
+      'successors. The rows replace those of the same source_system whose ChargePeriodStart falls ' +
+      'between the first and the last UTC charge day of the file (charge_period in the report), in ' +
+      'one statement: a re-import leaves one copy, a failed import leaves the previous data. Small files are imported before the answer (200 with the report; 422 when ' +
+      'rows are invalid, with their row numbers); files over COST_IMPORT_SYNC_MAX_BYTES (8 MiB), or ' +
+      'with `Prefer: respond-async`, answer 202 and continue in the background: poll the Location.',
+  })
+  @ApiConsumes(...IMPORT_MEDIA_TYPES)
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiHeader({ name: 'Prefer', required: false, description: '`respond-async` to get 202 at once' })
+  @ApiOkResponse({ type: ImportReportDto, description: 'Imported (synchronously)' })
+  @ApiAcceptedResponse({ type: ImportReportDto, description: 'Accepted; poll status_url (also in Location)' })
+  async upload(
+    @Param() { org }: ImportOrgParamDto,
+    @Query() query: ImportQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ImportReportDto> {
+    if (!isStream(request.body))
+      throw new CostImportError(
+        CostImportErrorCode.UnsupportedMediaType,
+        'Send the file itself as the body, as text/csv, application/vnd.apache.parquet or application/gzip.',
+      );
+    const length = Number(request.headers['content-length']);
+    const started = await this.imports.start({
+      org,
+      body: request.body,
+      mediaType: mediaType(request.headers['content-type']),
+      declaredLength: Number.isFinite(length) ? length : undefined,
+      sourceSystem: query.source_system,
+      credentialId: query.credential_id,
+      onError: query.on_error,
+      preferAsync: prefersAsync(request),
+    });
+    const { job } = started;
+    if (started.background) {
+      reply.status(202).header('Location', importStatusUrl(org, job.id));
+      return ImportReportDto.from(job);
+    }
+    if (job.status === 'failed') throw failureOf(job);
+    return ImportReportDto.from(job);
+  }
+
+  @Get(':id')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'Progress, counts and row errors (the first 100) of a cost import' })
+  @ApiOkResponse({ type: ImportReportDto })
+  report(@Param() { org, id }: ImportIdParamDto): ImportReportDto {
+    return ImportReportDto.from(this.imports.find(org, id));
+  }
+}

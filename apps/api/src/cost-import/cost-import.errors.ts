@@ -1,0 +1,35 @@
+import { DomainError } from '#platform';
+
+export enum CostImportErrorCode {
+  ImportNotFound = 'COST_IMPORT_NOT_FOUND',
+  FileTooLarge = 'COST_IMPORT_FILE_TOO_LARGE',
+  UnsupportedMediaType = 'COST_IMPORT_UNSUPPORTED_MEDIA_TYPE',
+  FileUnreadable = 'COST_IMPORT_FILE_UNREADABLE',
+  EmptyFile = 'COST_IMPORT_EMPTY_FILE',
+  MissingColumns = 'COST_IMPORT_MISSING_COLUMNS',
+  RowsInvalid = 'COST_IMPORT_ROWS_INVALID',
+  OrgNotProvisioned = 'COST_IMPORT_ORG_NOT_PROVISIONED',
+  ImportFailed = 'COST_IMPORT_FAILED',
+  Interrupted = 'COST_IMPORT_INTERRUPTED',
+}
+
+export class CostImportError extends DomainError<CostImportErrorCode> {}
+
+export const COST_IMPORT_ERRORS: Record<CostImportErrorCode, { status: number; title: string }> = {
+  [CostImportErrorCode.ImportNotFound]: { status: 404, title: 'Cost import not found' },
+  [CostImportErrorCode.FileTooLarge]: { status: 413, title: 'The cost file exceeds the size limit' },
+  [CostImportErrorCode.UnsupportedMediaType]: {
+    status: 415,
+    title: 'Send a FOCUS CSV or Parquet file (optionally gzip-compressed)',
+  },
+  [CostImportErrorCode.FileUnreadable]: { status: 422, title: 'The cost file could not be read' },
+  [CostImportErrorCode.EmptyFile]: { status: 422, title: 'The cost file has no rows' },
+  [CostImportErrorCode.MissingColumns]: { status: 422, title: 'Mandatory FOCUS columns are missing' },
+  [CostImportErrorCode.RowsInvalid]: { status: 422, title: 'Rows of the cost file are invalid' },
+  [CostImportErrorCode.OrgNotProvisioned]: {
+    status: 404,
+    title: 'The organization or its cost table does not exist',
+  },
+  [CostImportErrorCode.ImportFailed]: { status: 500, title: 'The cost import failed' },
+  [CostImportErrorCode.Interrupted]: { status: 503, title: 'The cost import was interrupted' },
+};

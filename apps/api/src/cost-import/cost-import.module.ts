@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { AppConfig } from '#platform';
+import { CostImportController } from './cost-import.controller.js';
+import { COST_IMPORT_OPTIONS, costImportOptions } from './cost-import.options.js';
+import { CostImportRepository } from './cost-import.repository.js';
+import { CostImportService } from './cost-import.service.js';
+import { ImportBodyParser } from './import-body-parser.js';
+import { ImportRegistry } from './import-registry.js';
+import { ImportRunner } from './import-runner.js';
+
+/** FOCUS file imports into an org's cost table (`.../costs/import`); the demo seeds through it too. */
+@Module({
+  controllers: [CostImportController],
+  providers: [
+    {
+      provide: COST_IMPORT_OPTIONS,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => costImportOptions(config),
+    },
+    CostImportRepository,
+    ImportRegistry,
+    ImportRunner,
+    CostImportService,
+    ImportBodyParser,
+  ],
+  exports: [CostImportService],
+})
+export class CostImportModule {}

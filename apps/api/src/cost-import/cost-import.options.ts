@@ -1,0 +1,24 @@
+import path from 'node:path';
+import type { AppConfig } from '#platform';
+
+export interface CostImportOptions {
+  /** Largest upload accepted, as sent (413 beyond it, checked on Content-Length before reading). */
+  maxBytes: number;
+  /** Largest file once gunzipped: a small compressed upload must not expand without bound. */
+  maxExpandedBytes: number;
+  /** Uploads up to this size are imported before the response (200); larger ones answer 202. */
+  syncMaxBytes: number;
+  /** Where uploads wait while they are imported (the data directory, not a RAM-backed /tmp). */
+  tmpDir: string;
+}
+
+export const COST_IMPORT_OPTIONS = Symbol('COST_IMPORT_OPTIONS');
+
+export function costImportOptions(config: AppConfig): CostImportOptions {
+  return {
+    maxBytes: config.env.COST_IMPORT_MAX_BYTES,
+    maxExpandedBytes: config.env.COST_IMPORT_MAX_EXPANDED_BYTES,
+    syncMaxBytes: config.env.COST_IMPORT_SYNC_MAX_BYTES,
+    tmpDir: path.join(config.dataDir, 'imports'),
+  };
+}

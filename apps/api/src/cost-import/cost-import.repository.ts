@@ -1,0 +1,173 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  central,
+  type FieldSchema,
+  type FieldType,
+  param,
+  type ParamValue,
+  type QueryParams,
+  type Row,
+  SchemaRegistry,
+  tableRef,
+  type TableSchema,
+  WAREHOUSE,
+  type Warehouse,
+} from '#warehouse';
+import { COST_TABLE } from './focus-columns.js';
+
+/** What the import needs to know about the org: where its costs live and what to stamp on rows. */
+export interface OrgImportTarget {
+  dataset: string;
+  companyName: string;
+  adminEmail: string;
+  currency: string | null;
+  timezone: string | null;
+  country: string | null;
+  plan: string | null;
+  status: string;
+}
+
+interface ProfileRow extends Row {
+  org_dataset_id: string;
+  company_name: string;
+  admin_email: string;
+  status: string;
+  subscription_plan: string | null;
+  default_currency: string | null;
+  default_country: string | null;
+  default_timezone: string | null;
+}
+
+/** The only SQL of the cost import: the org lookup, the staging table and the one-statement swap. */
+@Injectable()
+export class CostImportRepository {
+  constructor(
+    @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
+    private readonly schemas: SchemaRegistry,
+  ) {}
+
+  costSchema(): TableSchema {
+    return this.schemas.orgTable(COST_TABLE);
+  }
+
+  /** null when the org has no profile, is deleted, or its cost table does not exist. */
+  async findTarget(org: string): Promise<OrgImportTarget | null> {
+    const [profile] = await this.warehouse.query<ProfileRow>(
+      `SELECT org_dataset_id, company_name, admin_email, status, subscription_plan,
+              default_currency, default_country, default_timezone
+       FROM ${central('org_profiles')} WHERE org_slug = @org LIMIT 1`,
+      { org },
+    );
+    if (!profile || profile.status === 'DELETED') return null;
+    if (!(await this.warehouse.describeTable(profile.org_dataset_id, COST_TABLE))) return null;
+    return {
+      dataset: profile.org_dataset_id,
+      companyName: profile.company_name,
+      adminEmail: profile.admin_email,
+      currency: profile.default_currency,
+      timezone: profile.default_timezone,
+      country: profile.default_country,
+      plan: profile.subscription_plan,
+      status: profile.status,
+    };
+  }
+
+  /** Rows the FOCUS import wrote for the org under this credential id (0 without a cost table). */
+  async countImported(org: string, dataset: string, credentialId: string): Promise<number> {
+    const [row] = await this.warehouse.query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM ${tableRef(dataset, COST_TABLE)}
+       WHERE x_org_slug = @org AND x_pipeline_id = 'focus_import' AND x_credential_id = @credential`,
+      { org, credential: credentialId },
+    );
+    return row?.n ?? 0;
+  }
+
+  /**
+   * A table shaped like the cost table but holding only the import's columns, all nullable: rows
+   * gather here, out of readers' sight, until the swap. Narrow, because writing the 101-column
+   * table costs per column whether a value is given or not. NUMERIC columns are staged as FLOAT64
+   * (see `toNumeric`) and cast back in the swap.
+   */
+  async createStage(dataset: string, stage: string, columns: readonly string[]): Promise<void> {
+    const byName = new Map(this.costSchema().fields.map((f) => [f.name, f]));
+    const fields: FieldSchema[] = columns.map((name) => {
+      const field = byName.get(name)!;
+      return { ...field, type: isNumeric(field.type) ? 'FLOAT64' : field.type, mode: 'NULLABLE' };
+    });
+    await this.warehouse.ensureTable(dataset, { name: stage, fields });
+  }
+
+  insertStage(dataset: string, stage: string, rows: Row[]): Promise<number> {
+    return this.warehouse.insertRows({ dataset, table: stage }, rows);
+  }
+
+  /**
+   * Replaces the org's rows of one source system and charge period with the staged rows, in one
+   * MERGE: a single statement is atomic on BigQuery and DuckDB alike, so readers see the old slice
+   * or the new one, never a mix, and a failure leaves the old slice. The lineage shared by every
+   * row is written from parameters here rather than staged per row.
+   *
+   * The join on the run id never matches (no existing row carries this import's id), which makes
+   * every staged row an insert and every target row "not matched by source"; an equality join lets
+   * the engine hash-join, where `ON FALSE` makes DuckDB compare every pair (minutes, not seconds,
+   * at a year of rows). Returns the rows deleted.
+   */
+  async replaceSlice(
+    dataset: string,
+    stage: string,
+    staged: { columns: readonly string[]; rows: number },
+    lineage: { runId: string; values: Readonly<Record<string, unknown>> },
+    slice: { sourceSystem: string; from: Date; to: Date },
+  ): Promise<number> {
+    const types = new Map(this.costSchema().fields.map((f) => [f.name, f.type]));
+    const constants = Object.keys(lineage.values);
+    const params: QueryParams = {
+      run_id: lineage.runId,
+      source: slice.sourceSystem,
+      from: param.timestamp(slice.from),
+      to: param.timestamp(slice.to),
+    };
+    constants.forEach((name, i) => (params[`l${i}`] = typedParam(types.get(name), lineage.values[name])));
+    const list = [...staged.columns, ...constants, 'x_pipeline_run_date'].join(', ');
+    const values = [
+      ...staged.columns.map((c) => (isNumeric(types.get(c)) ? `CAST(S.${c} AS NUMERIC)` : `S.${c}`)),
+      ...constants.map((_, i) => `@l${i}`),
+      'DATE(S.ChargePeriodStart)',
+    ].join(', ');
+    const affected = await this.warehouse.execute(
+      `MERGE ${tableRef(dataset, COST_TABLE)} T
+       USING (SELECT *, @run_id AS _run_id FROM ${tableRef(dataset, stage)}) S
+       ON T.x_run_id = S._run_id
+       WHEN NOT MATCHED BY SOURCE
+         AND T.x_source_system = @source
+         AND T.ChargePeriodStart >= @from AND T.ChargePeriodStart < @to
+         THEN DELETE
+       WHEN NOT MATCHED THEN INSERT (${list}) VALUES (${values})`,
+      params,
+      // A year of rows is one statement; the per-query default is meant for dashboard reads.
+      { timeoutMs: 30 * 60_000 },
+    );
+    return Math.max(0, affected - staged.rows);
+  }
+
+  /** Best effort: a staging table that outlives a crash holds no data anyone reads. */
+  async dropStage(dataset: string, stage: string): Promise<void> {
+    await this.warehouse.dropTable(dataset, stage).catch(() => undefined);
+  }
+}
+
+/** A lineage value as a parameter of its column's type (typed, so NULLs and dates bind alike). */
+function typedParam(type: FieldType | undefined, value: unknown): ParamValue {
+  switch (type) {
+    case 'TIMESTAMP':
+      return param.timestamp(value as Date | null);
+    case 'DATE':
+      return param.date(value as string | null);
+    case 'STRING':
+      return param.string(value as string | null);
+    default:
+      throw new Error(`Lineage column of type ${type ?? 'unknown'} is not supported`);
+  }
+}
+
+const isNumeric = (type: FieldType | undefined) => type === 'NUMERIC';

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
+import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
+import { CostImportRepository } from './cost-import.repository.js';
+import { planColumns } from './focus-columns.js';
+import type { ImportJob, OnErrorMode } from './import-job.js';
+import { ImportRegistry } from './import-registry.js';
+import { ImportRunner, type PreparedImport } from './import-runner.js';
+import { identifyUpload, receiveUpload } from './import-upload.js';
+import { openCsvSource, openParquetSource, type RowSource } from './row-source.js';
+
+export interface ImportRequest {
+  org: string;
+  body: Readable;
+  /** Media type without parameters. */
+  mediaType: string;
+  declaredLength?: number;
+  sourceSystem: string;
+  credentialId: string;
+  onError: OnErrorMode;
+  /** `Prefer: respond-async`: answer 202 whatever the size. */
+  preferAsync: boolean;
+}
+
+export interface ImportStarted {
+  job: ImportJob;
+  /** True when the import continues after the response (202). */
+  background: boolean;
+  /** Settles when the import has finished (never rejects; the outcome is the job's status). */
+  finished: Promise<void>;
+}
+
+/**
+ * FOCUS file imports: the upload is received and checked (size, type, mandatory columns) before
+ * the answer; the rows are imported before it for small files, after it for large ones.
+ */
+@Injectable()
+export class CostImportService implements BeforeApplicationShutdown {
+  constructor(
+    private readonly repository: CostImportRepository,
+    private readonly registry: ImportRegistry,
+    private readonly runner: ImportRunner,
+    @Inject(COST_IMPORT_OPTIONS) private readonly options: CostImportOptions,
+  ) {}
+
+  async start(request: ImportRequest): Promise<ImportStarted> {
+    const target = await this.repository.findTarget(request.org);
+    if (!target) {
+      request.body.resume();
+      throw new CostImportError(
+        CostImportErrorCode.OrgNotProvisioned,
+        `Organization '${request.org}' does not exist or has no cost table; onboard it first.`,
+      );
+    }
+    await mkdir(this.options.tmpDir, { recursive: true });
+    const dir = await mkdtemp(path.join(this.options.tmpDir, 'import-'));
+    let prepared: PreparedImport;
+    let job: ImportJob;
+    try {
+      const upload = path.join(dir, 'upload');
+      const bytes = await receiveUpload(request.body, upload, {
+        maxBytes: this.options.maxBytes,
+        declaredLength: request.declaredLength,
+      });
+      const file = await identifyUpload(upload, request.mediaType, {
+        path: path.join(dir, 'expanded.parquet'),
+        maxBytes: this.options.maxExpandedBytes,
+      });
+      const source =
+        file.format === 'csv'
+          ? await openCsvSource(file.path, {
+              gzip: file.gzip,
+              maxExpandedBytes: this.options.maxExpandedBytes,
+            })
+          : openParquetSource(file.path);
+      const plan = this.checkedPlan(source);
+      prepared = { source, plan, target, dir };
+      job = {
+        id: randomUUID(),
+        org: request.org,
+        sourceSystem: request.sourceSystem,
+        credentialId: request.credentialId,
+        onError: request.onError,
+        status: 'queued',
+        format: file.format,
+        gzip: file.gzip,
+        focusVersion: plan.focusVersion,
+        fileBytes: bytes,
+        rowsRead: 0,
+        rowsImported: 0,
+        rowsRejected: 0,
+        rowsReplaced: 0,
+        chargePeriod: null,
+        columnMappings: plan.mappings,
+        ignoredColumns: plan.ignored,
+        errors: [],
+        errorsTruncated: false,
+        failure: null,
+        createdAt: new Date(),
+        startedAt: null,
+        finishedAt: null,
+      };
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    this.registry.add(job);
+    const finished = this.runner.run(job, prepared);
+    const background = request.preferAsync || job.fileBytes > this.options.syncMaxBytes;
+    if (!background) await finished;
+    return { job, background, finished };
+  }
+
+  find(org: string, id: string): ImportJob {
+    const job = this.registry.find(org, id);
+    if (!job)
+      throw new CostImportError(
+        CostImportErrorCode.ImportNotFound,
+        `No cost import '${id}' for organization '${org}' (reports are kept in memory until the service restarts).`,
+      );
+    return job;
+  }
+
+  /** Rows imported for the org under this credential id; 0 when the org has no cost table. */
+  async importedRows(org: string, credentialId: string): Promise<number> {
+    const target = await this.repository.findTarget(org);
+    return target ? this.repository.countImported(org, target.dataset, credentialId) : 0;
+  }
+
+  /** Imports stop at their next batch and clean up; the engines close only after that. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.runner.shutdown.stopping = true;
+    const deadline = Date.now() + 20_000;
+    while (this.registry.running().length > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  /** Refuses a file whose header lacks a mandatory FOCUS column (or has no header at all). */
+  private checkedPlan(source: RowSource) {
+    if (source.header.length === 0) {
+      source.close();
+      throw new CostImportError(CostImportErrorCode.EmptyFile, 'The file has no header and no rows.');
+    }
+    const plan = planColumns(source.header, this.repository.costSchema());
+    if (plan.missing.length) {
+      source.close();
+      throw new CostImportError(
+        CostImportErrorCode.MissingColumns,
+        `The file lacks the mandatory FOCUS column(s): ${plan.missing.join(', ')}.`,
+        { extra: { missing_columns: plan.missing, focus_version: plan.focusVersion } },
+      );
+    }
+    return plan;
+  }
+}

@@ -1,0 +1,84 @@
+import type { Row } from '#warehouse';
+import type { ColumnPlan } from './focus-columns.js';
+import { type Converter, converterFor, isAbsent, ValueProblem } from './focus-values.js';
+
+/** One problem of one row; `row` counts data rows from 1 (a CSV header is not a row). */
+export interface RowError {
+  row: number;
+  column: string | null;
+  message: string;
+}
+
+export type NormalizedRow =
+  { ok: true; row: Row; chargePeriodStart: number } | { ok: false; errors: RowError[] };
+
+const CURRENCY = /^[A-Z]{3}$/;
+
+interface Cell {
+  name: string;
+  source: number;
+  required: boolean;
+  convert: Converter;
+}
+
+/**
+ * Turns one file row into a table row: every fed column converted to its type, mandatory columns
+ * present. All problems of a row are reported, not only the first. Lineage is not added here: it
+ * is the same for every row, so the swap writes it once as statement parameters.
+ */
+export class FocusRowNormalizer {
+  private readonly cells: Cell[];
+
+  constructor(private readonly plan: ColumnPlan) {
+    this.cells = plan.fed.map((c) => ({ ...c, convert: converterFor(c.type) }));
+  }
+
+  normalize(values: readonly unknown[], rowNumber: number): NormalizedRow {
+    if (values.length !== this.plan.width) {
+      const message = `has ${values.length} fields; the header has ${this.plan.width}`;
+      return { ok: false, errors: [{ row: rowNumber, column: null, message }] };
+    }
+    const row: Row = {};
+    let errors: RowError[] | null = null;
+    const fail = (column: string, message: string) =>
+      (errors ??= []).push({ row: rowNumber, column, message });
+    for (const cell of this.cells) {
+      const raw = values[cell.source];
+      if (isAbsent(raw)) {
+        if (cell.required) fail(cell.name, 'is required');
+        else row[cell.name] = null;
+        continue;
+      }
+      try {
+        row[cell.name] = cell.convert(raw);
+      } catch (error) {
+        if (!(error instanceof ValueProblem)) throw error;
+        fail(cell.name, error.message);
+      }
+    }
+    if (errors) return { ok: false, errors };
+    return this.checkRow(row, rowNumber);
+  }
+
+  /** Rules across columns, checked once each value has its type. */
+  private checkRow(row: Row, rowNumber: number): NormalizedRow {
+    const errors: RowError[] = [];
+    const start = row.ChargePeriodStart as Date;
+    const end = row.ChargePeriodEnd as Date;
+    if (end.getTime() < start.getTime())
+      errors.push({ row: rowNumber, column: 'ChargePeriodEnd', message: 'is before ChargePeriodStart' });
+    const billingStart = row.BillingPeriodStart as Date;
+    const billingEnd = row.BillingPeriodEnd as Date;
+    if (billingEnd.getTime() < billingStart.getTime())
+      errors.push({ row: rowNumber, column: 'BillingPeriodEnd', message: 'is before BillingPeriodStart' });
+    const currency = row.BillingCurrency as string;
+    if (!CURRENCY.test(currency))
+      errors.push({
+        row: rowNumber,
+        column: 'BillingCurrency',
+        message: 'expected an ISO 4217 code such as USD',
+      });
+    if (errors.length) return { ok: false, errors };
+    return { ok: true, row, chargePeriodStart: start.getTime() };
+  }
+}

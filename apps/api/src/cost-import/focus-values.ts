@@ -1,0 +1,147 @@
+import type { FieldType } from '#warehouse';
+
+/** A value that does not fit its column; the message is shown to the user with the row number. */
+export class ValueProblem extends Error {}
+
+const ANY_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i;
+
+/** A cell is absent when null, undefined or blank text (CSV has no other way to say NULL). */
+export function isAbsent(value: unknown): boolean {
+  return value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value instanceof Date) return 'a date';
+  return typeof value;
+}
+
+/**
+ * NUMERIC as a number rounded to 9 decimals (BigQuery NUMERIC's scale). A double keeps 15
+ * significant digits, so amounts under a million keep all 9 decimals exactly; the staging table
+ * holds them as FLOAT64 because DuckDB parses decimal text into NUMERIC ~100 times slower than it
+ * converts a double, and the swap casts them back to NUMERIC.
+ */
+export function toNumeric(value: unknown): number {
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'bigint') n = Number(value);
+  else if (typeof value === 'string' && ANY_NUMBER.test(value.trim())) n = Number(value);
+  else throw new ValueProblem(`expected a decimal number, got ${describe(value)}`);
+  if (!Number.isFinite(n) || Math.abs(n) >= 1e29)
+    throw new ValueProblem(`expected a decimal number, got ${describe(value)}`);
+  return Math.abs(n) < 9e6 ? Math.round(n * 1e9) / 1e9 : n;
+}
+
+export function toFloat(value: unknown): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
+  if (typeof value === 'string' && !ANY_NUMBER.test(value.trim()))
+    throw new ValueProblem(`expected a number, got ${describe(value)}`);
+  if (!Number.isFinite(n)) throw new ValueProblem(`expected a number, got ${describe(value)}`);
+  return n;
+}
+
+export function toInteger(value: unknown): number {
+  const n = toFloat(value);
+  if (!Number.isSafeInteger(n)) throw new ValueProblem(`expected an integer, got ${describe(value)}`);
+  return n;
+}
+
+export function toBool(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const text = value.trim().toLowerCase();
+    if (text === 'true' || text === '1') return true;
+    if (text === 'false' || text === '0') return false;
+  }
+  throw new ValueProblem(`expected true or false, got ${describe(value)}`);
+}
+
+/**
+ * ISO 8601 date or date-time; FOCUS exports write UTC, so a value without an offset is UTC
+ * (never the server's zone, which is what Date.parse would assume).
+ */
+export function toTimestamp(value: unknown): Date {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new ValueProblem('expected a valid date-time');
+    return value;
+  }
+  const m = typeof value === 'string' ? TIMESTAMP.exec(value.trim()) : null;
+  if (!m) throw new ValueProblem(`expected an ISO 8601 date-time, got ${describe(value)}`);
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
+  const ms = Number(`0.${frac || '0'}`) * 1000;
+  let time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Math.floor(ms));
+  const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  )
+    throw new ValueProblem(`expected a valid date-time, got ${describe(value)}`);
+  if (zone && /^[+-]/.test(zone)) {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    time -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  return new Date(time);
+}
+
+export function toDate(value: unknown): string {
+  return toTimestamp(value).toISOString().slice(0, 10);
+}
+
+/** JSON text is checked and kept as written; structured values (Parquet maps, structs) are serialised. */
+export function toJson(value: unknown): string {
+  if (typeof value === 'string') {
+    try {
+      JSON.parse(value);
+      return value;
+    } catch {
+      throw new ValueProblem('expected JSON text');
+    }
+  }
+  if (typeof value === 'object' && value !== null && !(value instanceof Date)) return JSON.stringify(value);
+  throw new ValueProblem(`expected JSON, got ${describe(value)}`);
+}
+
+export function toText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  if (value instanceof Date) return value.toISOString();
+  throw new ValueProblem(`expected text, got ${describe(value)}`);
+}
+
+export type Converter = (value: unknown) => unknown;
+
+/** How a value of the file becomes a value of a column of the given BigQuery type. */
+export function converterFor(type: FieldType): Converter {
+  switch (type) {
+    case 'NUMERIC':
+    case 'BIGNUMERIC':
+      return toNumeric;
+    case 'FLOAT':
+    case 'FLOAT64':
+      return toFloat;
+    case 'INTEGER':
+    case 'INT64':
+      return toInteger;
+    case 'BOOL':
+    case 'BOOLEAN':
+      return toBool;
+    case 'TIMESTAMP':
+      return toTimestamp;
+    case 'DATE':
+      return toDate;
+    case 'JSON':
+      return toJson;
+    case 'STRING':
+      return toText;
+    default:
+      throw new Error(`The cost table has a column of type ${type}, which the import cannot write`);
+  }
+}

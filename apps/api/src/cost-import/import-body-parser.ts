@@ -1,0 +1,56 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
+import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
+import { IMPORT_MEDIA_TYPES, mediaType } from './import-upload.js';
+
+/** `@RouteConfig` flag of the upload route: the parser and checks below apply to it alone. */
+export const IMPORT_ROUTE_CONFIG = { costImport: true } as const;
+
+function isImportRoute(request: FastifyRequest): boolean {
+  const config = request.routeOptions?.config as { costImport?: boolean } | undefined;
+  return config?.costImport === true;
+}
+
+/**
+ * Lets the upload route receive files as raw bodies (no multipart plugin is installed). The body
+ * reaches the handler as an unread stream, so the guards run before a byte is read and the file
+ * goes to disk, never into memory. Other routes keep refusing these media types with 415.
+ * Size and type are checked when the request arrives, before the body is read.
+ */
+@Injectable()
+export class ImportBodyParser implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(COST_IMPORT_OPTIONS) private readonly options: CostImportOptions,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addContentTypeParser([...IMPORT_MEDIA_TYPES], (request, payload, done) => {
+      if (isImportRoute(request)) done(null, payload);
+      else done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
+    });
+    fastify.addHook('onRequest', async (request) => {
+      if (isImportRoute(request)) this.checkArrival(request);
+    });
+  }
+
+  private checkArrival(request: FastifyRequest): void {
+    const type = mediaType(request.headers['content-type']);
+    if (!IMPORT_MEDIA_TYPES.includes(type))
+      throw new CostImportError(
+        CostImportErrorCode.UnsupportedMediaType,
+        `Content-Type ${type || '(none)'} is not accepted; send the file as text/csv, ` +
+          'application/vnd.apache.parquet or application/gzip.',
+      );
+    const length = Number(request.headers['content-length']);
+    if (Number.isFinite(length) && length > this.options.maxBytes)
+      throw new CostImportError(
+        CostImportErrorCode.FileTooLarge,
+        `The file (${length} bytes) exceeds the import limit of ${this.options.maxBytes} bytes.`,
+        { headers: { Connection: 'close' } },
+      );
+  }
+}

@@ -1,0 +1,219 @@
+import { rm } from 'node:fs/promises';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { CostCache } from '#analytics';
+import type { Row } from '#warehouse';
+import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
+import { CostImportRepository, type OrgImportTarget } from './cost-import.repository.js';
+import type { ColumnPlan } from './focus-columns.js';
+import { FocusRowNormalizer } from './focus-row-normalizer.js';
+import { type ImportJob, recordRowErrors } from './import-job.js';
+import { ImportRegistry } from './import-registry.js';
+import type { RowSource } from './row-source.js';
+
+/** Rows per staging insert: large enough to amortise a statement, small enough to keep memory flat. */
+const BATCH_ROWS = 25_000;
+const DAY_MS = 86_400_000;
+
+export interface PreparedImport {
+  source: RowSource;
+  plan: ColumnPlan;
+  target: OrgImportTarget;
+  /** Temp directory of the upload, removed when the import ends. */
+  dir: string;
+}
+
+/**
+ * Keeps one staging insert in flight while the next batch is read and validated, so the
+ * warehouse's own work overlaps ours. A failed insert surfaces at the next add or at flush.
+ */
+class StageWriter {
+  private inFlight: Promise<void> = Promise.resolve();
+  /** Rows in the staging table; they reach the cost table only with the swap. */
+  staged = 0;
+
+  constructor(private readonly write: (rows: Row[]) => Promise<number>) {}
+
+  async add(rows: Row[]): Promise<void> {
+    await this.inFlight;
+    this.inFlight = this.write(rows).then((written) => {
+      this.staged += written;
+    });
+    // Observed here so a failure is not reported as unhandled before flush() awaits it.
+    this.inFlight.catch(() => undefined);
+  }
+
+  flush(): Promise<void> {
+    return this.inFlight;
+  }
+}
+
+/** Interrupts imports at the next batch when the app shuts down. */
+export class ShutdownSignal {
+  stopping = false;
+}
+
+/**
+ * Runs one import to its end: rows are validated and staged, then the slice is swapped in one
+ * statement, then the org's cost reads are invalidated. Never throws: the outcome is the job's
+ * status, and every path drops the staging table and the upload.
+ */
+@Injectable()
+export class ImportRunner {
+  private readonly logger = new Logger(ImportRunner.name);
+  readonly shutdown = new ShutdownSignal();
+
+  constructor(
+    private readonly repository: CostImportRepository,
+    private readonly registry: ImportRegistry,
+    /** Optional so imports still work where the cost reads are not mounted (nothing to invalidate). */
+    @Optional() private readonly costCache?: CostCache,
+  ) {}
+
+  async run(job: ImportJob, prepared: PreparedImport): Promise<void> {
+    try {
+      await this.registry.exclusive(job.org, () => this.process(job, prepared));
+    } catch (error) {
+      job.status = 'failed';
+      job.failure = failureOf(error);
+      if (!(error instanceof CostImportError) || error.code === CostImportErrorCode.ImportFailed)
+        this.logger.error(
+          `Cost import ${job.id} of org ${job.org} failed`,
+          error instanceof Error ? error.stack : error,
+        );
+    } finally {
+      job.finishedAt = new Date();
+      prepared.source.close();
+      await rm(prepared.dir, { recursive: true, force: true });
+    }
+  }
+
+  private async process(job: ImportJob, { source, plan, target }: PreparedImport): Promise<void> {
+    this.checkRunning();
+    job.status = 'processing';
+    job.startedAt = new Date();
+    const columns = plan.fed.map((c) => c.name);
+    const stage = `_cost_import_${job.id.replaceAll('-', '')}`;
+    await this.repository.createStage(target.dataset, stage, columns);
+    const writer = new StageWriter((rows) => this.repository.insertStage(target.dataset, stage, rows));
+    try {
+      const period = await this.stageRows(job, source, new FocusRowNormalizer(plan), writer);
+      await writer.flush();
+      this.checkOutcome(job, writer.staged);
+      const staged = Date.now();
+      const slice = {
+        sourceSystem: job.sourceSystem,
+        from: dayStart(period.first),
+        to: dayStart(period.last + DAY_MS),
+      };
+      job.chargePeriod = { start: isoDay(slice.from), end: isoDay(slice.to) };
+      job.rowsReplaced = await this.repository.replaceSlice(
+        target.dataset,
+        stage,
+        { columns, rows: writer.staged },
+        { runId: job.id, values: lineage(job, target) },
+        slice,
+      );
+      job.rowsImported = writer.staged;
+      this.logger.log(
+        `Cost import ${job.id} of org ${job.org}: ${job.rowsImported} rows staged in ` +
+          `${staged - job.startedAt.getTime()} ms, swapped in ${Date.now() - staged} ms`,
+      );
+    } finally {
+      await writer.flush().catch(() => undefined);
+      await this.repository.dropStage(target.dataset, stage);
+    }
+    job.status = job.rowsRejected > 0 ? 'completed_with_errors' : 'completed';
+    // Across instances too (the cache publishes on the invalidation bus); a failure only means
+    // stale reads until the cache's own expiry, so it must not fail an import that is committed.
+    await this.costCache?.invalidateOrg(job.org).catch((error: unknown) => {
+      this.logger.warn(
+        `Cost cache of org ${job.org} not invalidated after import ${job.id}: ${String(error)}`,
+      );
+    });
+  }
+
+  /** Validates every row and stages the good ones; returns the charge period starts seen. */
+  private async stageRows(
+    job: ImportJob,
+    source: RowSource,
+    normalizer: FocusRowNormalizer,
+    writer: StageWriter,
+  ): Promise<{ first: number; last: number }> {
+    let first = Infinity;
+    let last = -Infinity;
+    for await (const batch of source.batches(BATCH_ROWS)) {
+      this.checkRunning();
+      const good: Row[] = [];
+      batch.rows.forEach((values, i) => {
+        const result = normalizer.normalize(values, batch.firstRow + i);
+        if (result.ok) {
+          good.push(result.row);
+          if (result.chargePeriodStart < first) first = result.chargePeriodStart;
+          if (result.chargePeriodStart > last) last = result.chargePeriodStart;
+        } else {
+          job.rowsRejected++;
+          recordRowErrors(job, result.errors);
+        }
+      });
+      job.rowsRead += batch.rows.length;
+      // In reject mode the file is refused anyway: reading on only counts the bad rows.
+      if (good.length && (job.onError === 'skip' || job.rowsRejected === 0)) await writer.add(good);
+    }
+    return { first, last };
+  }
+
+  private checkRunning(): void {
+    if (this.shutdown.stopping)
+      throw new CostImportError(
+        CostImportErrorCode.Interrupted,
+        'The service shut down; import the file again.',
+      );
+  }
+
+  private checkOutcome(job: ImportJob, staged: number): void {
+    if (job.rowsRead === 0)
+      throw new CostImportError(CostImportErrorCode.EmptyFile, 'The file has a header but no rows.');
+    if (job.rowsRejected > 0 && (job.onError === 'reject' || staged === 0))
+      throw new CostImportError(
+        CostImportErrorCode.RowsInvalid,
+        `${job.rowsRejected} of ${job.rowsRead} rows are invalid; nothing was imported and the ` +
+          `previous data is unchanged.${job.onError === 'reject' ? ' Fix the rows, or send on_error=skip to import the valid ones.' : ''}`,
+      );
+  }
+}
+
+/** What every row of the import carries about where it came from (x_pipeline_run_date aside). */
+function lineage(job: ImportJob, target: OrgImportTarget): Row {
+  const now = new Date();
+  return {
+    x_source_system: job.sourceSystem,
+    x_pipeline_id: 'focus_import',
+    x_run_id: job.id,
+    x_credential_id: job.credentialId,
+    x_ingested_at: now,
+    x_ingestion_date: isoDay(now),
+    x_created_at: now,
+    x_updated_at: now,
+    x_org_slug: job.org,
+    x_org_name: target.companyName,
+    x_org_owner_email: target.adminEmail,
+    x_org_default_currency: target.currency,
+    x_org_default_timezone: target.timezone,
+    x_org_default_country: target.country,
+    x_org_subscription_plan: target.plan,
+    x_org_subscription_status: target.status,
+  };
+}
+
+function failureOf(error: unknown): { code: string; message: string } {
+  if (error instanceof CostImportError && error.code !== CostImportErrorCode.ImportFailed)
+    return { code: error.code, message: error.detail };
+  // Warehouse and other internal messages may name hosts or files: the report says what happened only.
+  return {
+    code: CostImportErrorCode.ImportFailed,
+    message: 'The import failed while writing to the warehouse; the previous data is unchanged.',
+  };
+}
+
+const dayStart = (ms: number) => new Date(Math.floor(ms / DAY_MS) * DAY_MS);
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { CostCache, type IsoDate, normaliseFiscalStartMonth, safeTimeZone, todayIn } from '#analytics';
+import { configsDir } from '#platform';
+import { CostsError, CostsErrorCode } from './costs.errors.js';
+import { CostsRepository } from './costs.repository.js';
+
+/** What every cost read of an org needs to know before it starts. */
+export interface OrgCostContext {
+  org: string;
+  /** The org's currency when it is a supported one, else USD. Amounts are never converted. */
+  currency: string;
+  timeZone: string;
+  fiscalStartMonth: number;
+  /** Today in the org's time zone. */
+  today: IsoDate;
+}
+
+type Settings = Omit<OrgCostContext, 'today'>;
+
+const DEFAULT_CURRENCY = 'USD';
+/** Profile settings change rarely (a locale edit); a minute of staleness is acceptable. */
+const SETTINGS_TTL_MS = 60_000;
+
+function supportedCurrencies(): ReadonlySet<string> {
+  const file = path.join(configsDir(), 'i18n', 'currencies.json');
+  const entries = JSON.parse(fs.readFileSync(file, 'utf8')) as { code?: unknown }[];
+  return new Set(entries.map((e) => e.code).filter((c): c is string => typeof c === 'string'));
+}
+
+/** The org's currency, time zone, fiscal-year start and today, from its profile (cached briefly). */
+@Injectable()
+export class CostContextService {
+  private readonly settings = new LRUCache<string, Settings>({ max: 10_000, ttl: SETTINGS_TTL_MS });
+  private readonly currencies = supportedCurrencies();
+
+  constructor(
+    private readonly repository: CostsRepository,
+    private readonly cache: CostCache,
+  ) {}
+
+  async context(org: string): Promise<OrgCostContext> {
+    const settings = this.settings.get(org) ?? (await this.load(org));
+    return { ...settings, today: todayIn(settings.timeZone, this.cache.clock.now()) };
+  }
+
+  forget(org: string): void {
+    this.settings.delete(org);
+  }
+
+  private async load(org: string): Promise<Settings> {
+    const profile = await this.repository.profile(org);
+    if (!profile) throw new CostsError(CostsErrorCode.OrgNotFound, `Organization ${org} was not found.`);
+    const code = profile.default_currency?.trim().toUpperCase() ?? '';
+    const settings: Settings = {
+      org,
+      currency: this.currencies.has(code) ? code : DEFAULT_CURRENCY,
+      timeZone: safeTimeZone(profile.default_timezone),
+      fiscalStartMonth: normaliseFiscalStartMonth(
+        profile.fiscal_year_start_month === null ? null : Number(profile.fiscal_year_start_month),
+      ),
+    };
+    this.settings.set(org, settings);
+    return settings;
+  }
+}

@@ -1,0 +1,147 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { CostFilters } from '#analytics';
+import { OrgKeyOrRootAuth } from '#platform';
+import {
+  CostFilterQueryDto,
+  CostRowsQueryDto,
+  CostTrendQueryDto,
+  GranularTrendQueryDto,
+} from './dto/cost-query.dto.js';
+import { CostsOrgParamDto } from './dto/costs-org-param.dto.js';
+import { type CostReadInput, CostsService, type RoutedCategory } from './costs.service.js';
+
+/** The department, project, team and entity filters all mean "this entity or below it". */
+function input(q: CostFilterQueryDto): CostReadInput {
+  const entityIds = [q.department_id, q.project_id, q.team_id, q.hierarchy_entity_id].filter(
+    (id): id is string => id !== undefined,
+  );
+  const filters: CostFilters = {
+    providers: q.providers,
+    serviceCategories: q.service_categories,
+    entityIds,
+    hierarchyPath: q.hierarchy_path,
+  };
+  return { startDate: q.start_date, endDate: q.end_date, filters };
+}
+
+const ENVELOPE = 'Envelope {success, data, summary, pagination, cache_hit, query_time_ms, currency}';
+
+/** Cost reads for the dashboard (reference §5); read-only, the org's key or the root key. */
+@ApiTags('costs')
+@Controller('api/v1/costs/:org')
+export class CostsController {
+  constructor(private readonly costs: CostsService) {}
+
+  @Get()
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'FOCUS cost rows of the period, newest first, one page' })
+  @ApiOkResponse({ description: ENVELOPE })
+  rows(@Param() { org }: CostsOrgParamDto, @Query() q: CostRowsQueryDto) {
+    return this.costs.rows(org, input(q), { limit: q.limit, offset: q.offset });
+  }
+
+  @Get('summary')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'Totals, savings, month to date, daily rate and forecasts' })
+  @ApiOkResponse({ description: ENVELOPE })
+  summary(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+    return this.costs.summary(org, input(q));
+  }
+
+  @Get('by-provider')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'Billed cost per provider, highest first' })
+  @ApiOkResponse({ description: ENVELOPE })
+  byProvider(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+    return this.costs.byProvider(org, input(q));
+  }
+
+  @Get('by-service')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'Billed and effective cost per service, with usage' })
+  @ApiOkResponse({ description: ENVELOPE })
+  byService(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+    return this.costs.byService(org, input(q));
+  }
+
+  @Get('trend')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'Billed cost per day, week (Mondays) or month (YYYY-MM), oldest first' })
+  @ApiOkResponse({ description: ENVELOPE })
+  trend(@Param() { org }: CostsOrgParamDto, @Query() q: CostTrendQueryDto) {
+    const category = q.category === 'saas' ? 'subscription' : q.category;
+    return this.costs.trend(org, input(q), { granularity: q.granularity, days: q.days, category });
+  }
+
+  @Get('trend-granular')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'Cost per day, provider, hierarchy entity and category, for client-side filters' })
+  @ApiOkResponse({ description: ENVELOPE })
+  granular(@Param() { org }: CostsOrgParamDto, @Query() q: GranularTrendQueryDto) {
+    return this.costs.granular(org, {
+      startDate: q.start_date,
+      endDate: q.end_date,
+      days: q.days,
+      clearCache: q.clear_cache,
+    });
+  }
+
+  @Get('subscriptions')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'Subscription (SaaS) cost rows and summary' })
+  @ApiOkResponse({ description: ENVELOPE })
+  subscriptions(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+    return this.category(org, 'subscription', q);
+  }
+
+  @Get('cloud')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'Cloud cost rows and summary' })
+  @ApiOkResponse({ description: ENVELOPE })
+  cloud(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+    return this.category(org, 'cloud', q);
+  }
+
+  @Get('genai')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'GenAI cost rows and summary' })
+  @ApiOkResponse({ description: ENVELOPE })
+  genai(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+    return this.category(org, 'genai', q);
+  }
+
+  @Get('total')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'Subscription, cloud, GenAI and other costs side by side, and their sum' })
+  @ApiOkResponse({
+    description:
+      '{success, subscription, cloud, genai, other, total, date_range, cache_hit, query_time_ms, currency}',
+  })
+  total(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+    return this.costs.total(org, input(q));
+  }
+
+  @Get('cache/stats')
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({
+    summary: 'Hits, misses, evictions and bytes of the frame and result caches (this instance)',
+  })
+  @ApiOkResponse({ description: '{success, frames, results}' })
+  cacheStats(@Param() _param: CostsOrgParamDto) {
+    return this.costs.cacheStats();
+  }
+
+  @Post('cache/invalidate')
+  @HttpCode(200)
+  @OrgKeyOrRootAuth('org:read')
+  @ApiOperation({ summary: 'Drop every cached frame and result of the org, on every instance' })
+  @ApiOkResponse({ description: '{success, message, invalidated{frames, results, total}}' })
+  invalidate(@Param() { org }: CostsOrgParamDto) {
+    return this.costs.invalidate(org);
+  }
+
+  private category(org: string, category: RoutedCategory, q: CostFilterQueryDto) {
+    return this.costs.category(org, category, input(q));
+  }
+}

@@ -1,0 +1,114 @@
+import os from 'node:os';
+import { C, prepareCostFrame } from '#analytics';
+import { loadAppConfig } from '#platform';
+import { aFocusRow, generateFocusRows, TEST_HIERARCHY } from '#test/focus-rows';
+import { CENTRAL_DATASET, DuckDbWarehouse, SchemaRegistry } from '#warehouse';
+import { COST_TABLE, CostsRepository } from './costs.repository.js';
+
+const config = loadAppConfig({
+  ENVIRONMENT: 'development',
+  CA_ROOT_API_KEY: 'k'.repeat(40),
+  DATA_DIR: os.tmpdir(),
+  LOG_LEVEL: 'silent',
+});
+const ORG = 'repo_org';
+
+describe('CostsRepository on DuckDB', () => {
+  let warehouse: DuckDbWarehouse;
+  let repo: CostsRepository;
+
+  beforeAll(async () => {
+    warehouse = await DuckDbWarehouse.open({ path: ':memory:' });
+    const registry = SchemaRegistry.load();
+    await warehouse.ensureDataset(config.orgDataset(ORG));
+    await warehouse.ensureTable(config.orgDataset(ORG), registry.orgTable(COST_TABLE));
+    await warehouse.ensureDataset(CENTRAL_DATASET);
+    await warehouse.ensureTable(CENTRAL_DATASET, registry.centralTable('org_profiles'));
+    repo = new CostsRepository(warehouse, config);
+    await warehouse.insertRows({ dataset: config.orgDataset(ORG), table: COST_TABLE }, [
+      aFocusRow({ org: ORG, date: '2025-03-01', billedCost: 12.345678, effectiveCost: 10.5, listCost: 13 }),
+      aFocusRow({ org: ORG, date: '2025-03-02', billedCost: -0.0000005, entity: TEST_HIERARCHY[5] }),
+      // 23:30 UTC still belongs to its UTC day; the next midnight to the next day.
+      aFocusRow({
+        org: ORG,
+        date: '2025-03-02',
+        ChargePeriodStart: new Date('2025-03-02T23:30:00Z'),
+        billedCost: 1,
+      }),
+      aFocusRow({ org: ORG, date: '2025-03-03', billedCost: 100 }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await warehouse.close();
+  });
+
+  it('loads the period as micro-units rounded half away from zero, one UTC day at a time', async () => {
+    const raw = await repo.loadFrame(ORG, '2025-03-01', '2025-03-02');
+    const rows = raw.sort(C.billed).toRecords() as Record<string, unknown>[];
+    expect(rows.map((r) => [r[C.date], r[C.billed], r[C.effective], r[C.list]])).toEqual([
+      ['2025-03-02', -1, -1, -1],
+      ['2025-03-02', 1_000_000, 1_000_000, 1_000_000],
+      ['2025-03-01', 12_345_678, 10_500_000, 13_000_000],
+    ]);
+    expect(rows[0]![C.path]).toBe('/DEPT-1/PROJ-1/TEAM-1');
+    expect(rows[2]![C.billingPeriodStart]).toEqual(new Date('2025-03-01T00:00:00Z'));
+  });
+
+  it('gives a frame that prepareCostFrame accepts, with the category derived', async () => {
+    const frame = prepareCostFrame(await repo.loadFrame(ORG, '2025-03-01', '2025-03-31'));
+    expect(frame.height).toBe(4);
+    const rows = frame.sort(C.billed).toRecords() as Record<string, unknown>[];
+    expect(rows.map((r) => r[C.billed])).toEqual([-1, 1_000_000, 12_345_678, 100_000_000]);
+    expect(new Set(rows.map((r) => r[C.category]))).toEqual(new Set(['cloud']));
+  });
+
+  it('answers an org without a cost table with an empty frame of the same columns', async () => {
+    const raw = await repo.loadFrame('no_such_org', '2025-03-01', '2025-03-31');
+    expect(raw.height).toBe(0);
+    expect(prepareCostFrame(raw).height).toBe(0);
+  });
+
+  it('reads the profile settings cost reads depend on', async () => {
+    await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_profiles' }, [
+      {
+        org_slug: ORG,
+        company_name: 'Repo',
+        admin_email: 'a@b.example',
+        org_dataset_id: config.orgDataset(ORG),
+        status: 'ACTIVE',
+        default_currency: 'EUR',
+        default_timezone: 'Europe/Paris',
+        fiscal_year_start_month: 4,
+        created_at: new Date(),
+      },
+    ]);
+    expect(await repo.profile(ORG)).toEqual({
+      default_currency: 'EUR',
+      default_timezone: 'Europe/Paris',
+      fiscal_year_start_month: 4,
+    });
+    expect(await repo.profile('missing_org')).toBeNull();
+  });
+});
+
+describe('FOCUS row factories', () => {
+  it('build rows with exactly the columns of cost_data_standard_1_3', () => {
+    const columns = SchemaRegistry.load()
+      .orgTable(COST_TABLE)
+      .fields.map((f) => f.name)
+      .sort();
+    expect(Object.keys(aFocusRow({ provider: 'GCP', x_run_id: 'r-1' })).sort()).toEqual(columns);
+    expect(columns).toHaveLength(101);
+  });
+
+  it('generate the same rows for the same options, within the given days', () => {
+    const options = { org: 'gen_org', rows: 50, seed: 3, start: '2025-01-01', end: '2025-01-31' };
+    const rows = generateFocusRows(options);
+    expect(generateFocusRows(options)).toEqual(rows);
+    expect(generateFocusRows({ ...options, seed: 4 })).not.toEqual(rows);
+    const days = rows.map((r) => (r.ChargePeriodStart as Date).toISOString().slice(0, 10));
+    expect(days.every((d) => d >= '2025-01-01' && d <= '2025-01-31')).toBe(true);
+    expect(new Set(rows.map((r) => r.x_org_slug))).toEqual(new Set(['gen_org']));
+  });
+});

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type pl from 'nodejs-polars';
+import { emptyRawCostFrame, type IsoDate, addDays } from '#analytics';
+import { AppConfig } from '#platform';
+import {
+  central,
+  param,
+  tableRef,
+  WAREHOUSE,
+  type Warehouse,
+  WarehouseError,
+  WarehouseErrorCode,
+} from '#warehouse';
+
+export const COST_TABLE = 'cost_data_standard_1_3';
+
+/** The org settings cost reads depend on. */
+export type CostProfileRow = {
+  default_currency: string | null;
+  default_timezone: string | null;
+  fiscal_year_start_month: number | null;
+};
+
+/**
+ * The columns of a cost frame, nothing more. Costs become INT64 micro-units here, in the
+ * warehouse, where NUMERIC arithmetic is exact (ROUND on NUMERIC rounds half away from zero in
+ * BigQuery and DuckDB alike); the day is the UTC date of ChargePeriodStart.
+ */
+const FRAME_COLUMNS = `
+  SubAccountId, ServiceProviderName, ServiceCategory, ServiceName, ResourceName,
+  CAST(ROUND(BilledCost * 1000000) AS INT64) AS billed_micros,
+  CAST(ROUND(EffectiveCost * 1000000) AS INT64) AS effective_micros,
+  CAST(ROUND(ListCost * 1000000) AS INT64) AS list_micros,
+  BillingCurrency,
+  CAST(ConsumedQuantity AS FLOAT64) AS ConsumedQuantity, ConsumedUnit,
+  ChargeCategory, ChargeClass, RegionName, BillingPeriodStart, BillingPeriodEnd,
+  DATE(ChargePeriodStart) AS charge_date, DATE(ChargePeriodEnd) AS charge_end_date,
+  x_source_system, x_hierarchy_entity_id, x_hierarchy_entity_name, x_hierarchy_level_code,
+  x_hierarchy_path, x_hierarchy_path_names`;
+
+/** The only SQL of cost reads: the org's FOCUS rows of a period, and its profile. */
+@Injectable()
+export class CostsRepository {
+  constructor(
+    @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * One query, loaded columnar. The filter is on the partition column itself (a half-open
+   * timestamp range), so BigQuery prunes to the period's partitions. An org without a cost
+   * table yet has no costs, not an error.
+   */
+  async loadFrame(org: string, start: IsoDate, end: IsoDate): Promise<pl.DataFrame> {
+    const table = tableRef(this.config.orgDataset(org), COST_TABLE);
+    try {
+      return await this.warehouse.queryFrame(
+        `SELECT ${FRAME_COLUMNS}
+         FROM ${table}
+         WHERE ChargePeriodStart >= @from_ts AND ChargePeriodStart < @to_ts`,
+        {
+          from_ts: param.timestamp(`${start}T00:00:00Z`),
+          to_ts: param.timestamp(`${addDays(end, 1)}T00:00:00Z`),
+        },
+      );
+    } catch (error) {
+      if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)
+        return emptyRawCostFrame();
+      throw error;
+    }
+  }
+
+  async profile(org: string): Promise<CostProfileRow | null> {
+    const rows = await this.warehouse.query<CostProfileRow>(
+      `SELECT default_currency, default_timezone, fiscal_year_start_month
+       FROM ${central('org_profiles')} WHERE org_slug = @org LIMIT 1`,
+      { org },
+    );
+    return rows[0] ?? null;
+  }
+}

@@ -1,0 +1,274 @@
+import { Injectable } from '@nestjs/common';
+import {
+  applyCostFilters,
+  type CachedFrame,
+  categorySummary,
+  type CostCategory,
+  CostCache,
+  type CostCacheStats,
+  type CostFilters,
+  costByDate,
+  costByProvider,
+  costByService,
+  costFiltersKey,
+  costRows,
+  costRowsPage,
+  costSummary,
+  costTotals,
+  DateRangeError,
+  granularTrend,
+  type IsoDate,
+  type ResolvedPeriod,
+  resolveCostPeriod,
+  resolveTrendWindow,
+  type ResultKey,
+  toMoney,
+  totalByCategory,
+  type TrendGranularity,
+} from '#analytics';
+import { PlatformError, PlatformErrorCode } from '#platform';
+import { CostContextService, type OrgCostContext } from './cost-context.service.js';
+import {
+  categoryFields,
+  datedItems,
+  dateRange,
+  type Envelope,
+  granularFields,
+  providerItems,
+  serviceItems,
+  summaryFields,
+  totalFields,
+  totalPartFields,
+} from './cost-presenter.js';
+import { CostReader } from './cost-reader.service.js';
+
+/** Dates and filters of a cost read, as the service takes them. */
+export interface CostReadInput {
+  startDate?: IsoDate;
+  endDate?: IsoDate;
+  filters: CostFilters;
+}
+
+export interface TrendOptions {
+  granularity: TrendGranularity;
+  days: number;
+  category?: CostCategory;
+}
+
+export interface GranularOptions {
+  startDate?: IsoDate;
+  endDate?: IsoDate;
+  days: number;
+  clearCache: boolean;
+}
+
+/** The three categories with a route of their own (C7–C9). */
+export type RoutedCategory = 'subscription' | 'cloud' | 'genai';
+
+/** A date range that cannot be served is a field violation of the request (422). */
+function resolving<T>(resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (!(error instanceof DateRangeError)) throw error;
+    throw new PlatformError(PlatformErrorCode.ValidationFailed, error.message, {
+      extra: { errors: [{ field: error.field, message: error.message }] },
+    });
+  }
+}
+
+/** The cost reads of reference §5: resolve the period, read through the cache, shape the answer. */
+@Injectable()
+export class CostsService {
+  constructor(
+    private readonly contexts: CostContextService,
+    private readonly reader: CostReader,
+    private readonly cache: CostCache,
+  ) {}
+
+  /** C1: raw rows, newest day first, one page. */
+  async rows(org: string, input: CostReadInput, page: { limit: number; offset: number }): Promise<Envelope> {
+    const started = performance.now();
+    const { ctx, period } = await this.begin(org, input);
+    const variant = `${costFiltersKey(input.filters)}|${page.offset}|${page.limit}`;
+    const read = await this.reader.read(ctx, period, 'rows', variant, (df) =>
+      costRowsPage(applyCostFilters(df, input.filters), page.offset, page.limit),
+    );
+    const pagination = { limit: page.limit, offset: page.offset, total: read.value.total };
+    return this.envelope(ctx, started, read.cacheHit, read.value.rows, null, pagination);
+  }
+
+  /** C2 */
+  async summary(org: string, input: CostReadInput): Promise<Envelope> {
+    const started = performance.now();
+    const { ctx, period } = await this.begin(org, input);
+    const read = await this.reader.read(ctx, period, 'summary', costFiltersKey(input.filters), (df) =>
+      costSummary(applyCostFilters(df, input.filters), ctx.today),
+    );
+    return this.envelope(ctx, started, read.cacheHit, null, summaryFields(read.value, period));
+  }
+
+  /** C3 */
+  async byProvider(org: string, input: CostReadInput): Promise<Envelope> {
+    const started = performance.now();
+    const { ctx, period } = await this.begin(org, input);
+    const read = await this.reader.read(ctx, period, 'by_provider', costFiltersKey(input.filters), (df) => {
+      const rows = applyCostFilters(df, input.filters);
+      return { items: costByProvider(rows), totals: costTotals(rows) };
+    });
+    const { items, totals } = read.value;
+    const summary = {
+      total_cost: toMoney(totals.billed),
+      record_count: totals.recordCount,
+      date_range: dateRange(period),
+    };
+    return this.envelope(ctx, started, read.cacheHit, providerItems(items), summary);
+  }
+
+  /** C4 */
+  async byService(org: string, input: CostReadInput): Promise<Envelope> {
+    const started = performance.now();
+    const { ctx, period } = await this.begin(org, input);
+    const read = await this.reader.read(ctx, period, 'by_service', costFiltersKey(input.filters), (df) => {
+      const rows = applyCostFilters(df, input.filters);
+      return { items: costByService(rows), totals: costTotals(rows) };
+    });
+    const { items, totals } = read.value;
+    const summary = {
+      total_cost: toMoney(totals.billed),
+      record_count: totals.recordCount,
+      date_range: dateRange(period),
+    };
+    return this.envelope(ctx, started, read.cacheHit, serviceItems(items), summary);
+  }
+
+  /** C5: the last `days` days (or the given range) by day, week or month. */
+  async trend(org: string, input: CostReadInput, options: TrendOptions): Promise<Envelope> {
+    const started = performance.now();
+    const ctx = await this.contexts.context(org);
+    const period = resolving(() => resolveTrendWindow(input, options.days, ctx));
+    const filters: CostFilters = { ...input.filters, category: options.category };
+    const variant = `${costFiltersKey(filters)}|${options.granularity}`;
+    const read = await this.reader.read(ctx, period, 'trend', variant, (df) => {
+      const rows = applyCostFilters(df, filters);
+      return { items: costByDate(rows, options.granularity), totals: costTotals(rows) };
+    });
+    const { items, totals } = read.value;
+    const summary = {
+      granularity: options.granularity,
+      category: options.category ?? null,
+      total_cost: toMoney(totals.billed),
+      record_count: totals.recordCount,
+      date_range: dateRange(period),
+    };
+    return this.envelope(ctx, started, read.cacheHit, datedItems(items), summary);
+  }
+
+  /** C6: grouped rows for client-side filtering; takes no filters, so one entry serves them all. */
+  async granular(org: string, options: GranularOptions): Promise<Envelope> {
+    const started = performance.now();
+    const ctx = await this.contexts.context(org);
+    const period = resolving(() => resolveTrendWindow(options, options.days, ctx));
+    if (options.clearCache) this.reader.dropPeriod(ctx, period);
+    const read = await this.reader.read(ctx, period, 'granular', '', (df) => ({
+      trend: granularTrend(df),
+      totals: costTotals(df),
+    }));
+    const { data, summary } = granularFields(read.value.trend, read.value.totals, period);
+    return this.envelope(ctx, started, read.cacheHit, data, summary);
+  }
+
+  /** C7–C9: every row of one category, and its summary. */
+  async category(org: string, category: RoutedCategory, input: CostReadInput): Promise<Envelope> {
+    const started = performance.now();
+    const { ctx, period } = await this.begin(org, input);
+    const { frame, hit } = await this.reader.frame(ctx, period);
+    const rows = applyCostFilters(frame.df, input.filters);
+    const key = {
+      kind: `category:${category}`,
+      start: period.start,
+      end: period.end,
+      variant: costFiltersKey(input.filters),
+    };
+    const summary =
+      this.cache.getResult<ReturnType<typeof categorySummary>>(org, key) ??
+      this.remember(org, key, frame, categorySummary(rows, category, period, ctx.today));
+    const data = costRows(applyCostFilters(rows, { category }));
+    return this.envelope(ctx, started, hit, data, categoryFields(summary, period));
+  }
+
+  /** C10: the four categories side by side and their sum (each row counted once). */
+  async total(org: string, input: CostReadInput) {
+    const started = performance.now();
+    const { ctx, period } = await this.begin(org, input);
+    const read = await this.reader.read(ctx, period, 'total', costFiltersKey(input.filters), (df) =>
+      totalByCategory(applyCostFilters(df, input.filters), period, ctx.today),
+    );
+    const { parts, total } = read.value;
+    return {
+      success: true as const,
+      subscription: totalPartFields(parts.subscription),
+      cloud: totalPartFields(parts.cloud),
+      genai: totalPartFields(parts.genai),
+      other: totalPartFields(parts.other),
+      total: totalFields(total),
+      date_range: dateRange(period),
+      cache_hit: read.cacheHit,
+      query_time_ms: elapsed(started),
+      currency: ctx.currency,
+    };
+  }
+
+  /** C11: the counters of both levels on this instance. */
+  cacheStats(): { success: true } & CostCacheStats {
+    return { success: true, ...this.cache.stats() };
+  }
+
+  /** C12: drops every cached entry of the org, on every instance. */
+  async invalidate(org: string) {
+    this.contexts.forget(org);
+    const dropped = await this.cache.invalidateOrg(org);
+    const entries = dropped.frames + dropped.results;
+    return {
+      success: true as const,
+      message: `Invalidated ${entries} cache entries for ${org}`,
+      invalidated: { frames: dropped.frames, results: dropped.results, total: entries },
+    };
+  }
+
+  private async begin(
+    org: string,
+    input: CostReadInput,
+  ): Promise<{ ctx: OrgCostContext; period: ResolvedPeriod }> {
+    const ctx = await this.contexts.context(org);
+    return { ctx, period: resolving(() => resolveCostPeriod(input, ctx)) };
+  }
+
+  private remember<T>(org: string, key: ResultKey, frame: CachedFrame, value: T): T {
+    this.cache.setResult(org, key, value, frame);
+    return value;
+  }
+
+  private envelope(
+    ctx: OrgCostContext,
+    started: number,
+    cacheHit: boolean,
+    data: unknown,
+    summary: unknown,
+    pagination: Envelope['pagination'] = null,
+  ): Envelope {
+    return {
+      success: true,
+      data,
+      summary,
+      pagination,
+      cache_hit: cacheHit,
+      query_time_ms: elapsed(started),
+      currency: ctx.currency,
+    };
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}

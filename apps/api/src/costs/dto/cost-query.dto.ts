@@ -1,0 +1,167 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  NotContains,
+  ValidateBy,
+} from 'class-validator';
+import { isIsoDate, TREND_GRANULARITIES, type TrendGranularity } from '#analytics';
+
+/** `providers=a,b&providers=c` → ['a', 'b', 'c']; an empty parameter means no filter. */
+const csv = ({ value }: { value: unknown }): unknown => {
+  if (value === undefined || value === null || value === '') return undefined;
+  return (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((s) => s.trim());
+};
+const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/** No control characters and no commas (the list separator); 1–200 characters. */
+const LIST_ITEM = /^[^,\p{Cc}]{1,200}$/u;
+const ENTITY_ID = /^[a-zA-Z0-9_-]{1,100}$/;
+const HIERARCHY_PATH = /^\/[a-zA-Z0-9_/-]{0,499}$/;
+const ENTITY_MESSAGE = '$property must be 1-100 letters, digits, hyphens or underscores';
+
+const IsCalendarDate = () =>
+  ValidateBy({
+    name: 'isCalendarDate',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isIsoDate(value),
+      defaultMessage: () => '$property must be a calendar date as YYYY-MM-DD',
+    },
+  });
+
+const DateField = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ format: 'date', example: '2025-01-31', description }),
+    Transform(emptyToUndefined),
+    IsOptional(),
+    IsCalendarDate(),
+  );
+
+const ListField = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: String, description: `${description}; comma-separated, exact match` }),
+    Transform(csv),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(50),
+    Matches(LIST_ITEM, {
+      each: true,
+      message: '$property items must be 1-200 characters without commas or control characters',
+    }),
+  );
+
+const EntityField = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ pattern: ENTITY_ID.source, description }),
+    Transform(emptyToUndefined),
+    IsOptional(),
+    Matches(ENTITY_ID, { message: ENTITY_MESSAGE }),
+  );
+
+/** Dates and filters every cost read accepts. */
+export class CostFilterQueryDto {
+  @DateField('First day; used only together with end_date (else the fiscal year to date)')
+  start_date?: string;
+
+  @DateField('Last day, capped at today; used only together with start_date')
+  end_date?: string;
+
+  @ListField('ServiceProviderName values')
+  providers?: string[];
+
+  @ListField('FOCUS ServiceCategory values')
+  service_categories?: string[];
+
+  @EntityField('Department: the entity or anything below it')
+  department_id?: string;
+
+  @EntityField('Project: the entity or anything below it')
+  project_id?: string;
+
+  @EntityField('Team: the entity or anything below it')
+  team_id?: string;
+
+  @EntityField('Any hierarchy entity: the entity or anything below it')
+  hierarchy_entity_id?: string;
+
+  @ApiPropertyOptional({
+    example: '/DEPT-1/PROJ-2',
+    description: 'This hierarchy path or below it (whole segments)',
+  })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(HIERARCHY_PATH, { message: '$property must start with / and hold letters, digits, _, - and /' })
+  @NotContains('..', { message: '$property must not contain ..' })
+  @NotContains('//', { message: '$property must not contain empty segments' })
+  hierarchy_path?: string;
+}
+
+export class CostRowsQueryDto extends CostFilterQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 10_000, default: 1000 })
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  limit: number = 1000;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  offset: number = 0;
+}
+
+export const TREND_CATEGORIES = ['cloud', 'genai', 'subscription', 'saas', 'other'] as const;
+export type TrendCategory = (typeof TREND_CATEGORIES)[number];
+
+export class CostTrendQueryDto extends CostFilterQueryDto {
+  @ApiPropertyOptional({ enum: TREND_GRANULARITIES, default: 'daily' })
+  @IsIn(TREND_GRANULARITIES)
+  granularity: TrendGranularity = 'daily';
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 365, default: 30, description: 'Last n days, today included' })
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  days: number = 30;
+
+  @ApiPropertyOptional({ enum: TREND_CATEGORIES, description: 'saas is the same as subscription' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(TREND_CATEGORIES)
+  category?: TrendCategory;
+}
+
+export class GranularTrendQueryDto {
+  @DateField('First day; with end_date instead of days')
+  start_date?: string;
+
+  @DateField('Last day, capped at today; with start_date instead of days')
+  end_date?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 730, default: 365, description: 'Last n days, today included' })
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(730)
+  days: number = 365;
+
+  @ApiPropertyOptional({ default: false, description: 'Drop the cached period first' })
+  @Transform(toBool)
+  @IsBoolean()
+  clear_cache: boolean = false;
+}

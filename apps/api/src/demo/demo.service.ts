@@ -1,0 +1,155 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Injectable, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import pl from 'nodejs-polars';
+import { AppConfig } from '#platform';
+import { CostImportService } from '../cost-import/cost-import.service.js';
+import { DEMO_SOURCES } from './demo-catalog.js';
+import { demoLeaves } from './demo-hierarchy.js';
+import { demoFrame, type DemoYear } from './demo-rows.js';
+
+export const DEMO_ORG = 'demo_org';
+export const DEFAULT_DEMO_ROWS = 100_000;
+/** x_credential_id of the demo's rows: how a later start recognises them. */
+const DEMO_CREDENTIAL = 'demo';
+const DAY_MS = 86_400_000;
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+export interface DemoOptions {
+  /** Rows over the year, all sources together (default 100,000; the bench uses 1,000,000). */
+  rows?: number;
+  seed?: number;
+  /** Last charge day, YYYY-MM-DD (default today, UTC): the year is the 365 days up to it. */
+  end?: string;
+  /** Keep the demo rows already there (an app start with DEMO_DATA) instead of importing again. */
+  keepExisting?: boolean;
+}
+
+export interface DemoImport {
+  source: string;
+  importId: string;
+  rows: number;
+  replaced: number;
+}
+
+export interface DemoResult {
+  org: string;
+  apiKey: string;
+  rows: number;
+  start: string;
+  end: string;
+  imports: DemoImport[];
+}
+
+/**
+ * The demo organization: onboarded through the real onboarding route (in-process HTTP, so it gets
+ * exactly what a customer gets: profile, key, limits, dataset, hierarchy) and filled through the
+ * real FOCUS import, one Parquet file per source system. Idempotent: a second run keeps the org
+ * and its key and replaces each source's rows over the same days.
+ */
+@Injectable()
+export class DemoService {
+  private readonly logger = new Logger(DemoService.name);
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly imports: CostImportService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async ensureDemo(options: DemoOptions = {}): Promise<DemoResult> {
+    const end = options.end
+      ? Date.parse(`${options.end}T00:00:00Z`)
+      : Math.floor(Date.now() / DAY_MS) * DAY_MS;
+    if (Number.isNaN(end)) throw new Error(`Invalid demo end date: ${options.end}`);
+    const year: DemoYear = {
+      rows: options.rows ?? DEFAULT_DEMO_ROWS,
+      seed: options.seed ?? 42,
+      start: new Date(end - 364 * DAY_MS),
+      days: 365,
+      leaves: demoLeaves(),
+    };
+    const apiKey = await this.onboard();
+    if (options.keepExisting) {
+      const rows = await this.imports.importedRows(DEMO_ORG, DEMO_CREDENTIAL);
+      if (rows > 0) {
+        this.logger.log(`Demo organization ${DEMO_ORG} already has ${rows} rows; keeping them`);
+        return {
+          org: DEMO_ORG,
+          apiKey,
+          rows,
+          start: isoDay(year.start),
+          end: isoDay(new Date(end)),
+          imports: [],
+        };
+      }
+    }
+    const dir = path.join(this.config.dataDir, 'demo');
+    await mkdir(dir, { recursive: true });
+    const done: DemoImport[] = [];
+    try {
+      for (const source of DEMO_SOURCES) done.push(await this.importSource(source, year, dir));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return {
+      org: DEMO_ORG,
+      apiKey,
+      rows: done.reduce((n, i) => n + i.rows, 0),
+      start: isoDay(year.start),
+      end: isoDay(new Date(end)),
+      imports: done,
+    };
+  }
+
+  private async onboard(): Promise<string> {
+    const rootKey = this.config.rootApiKey;
+    if (!rootKey)
+      throw new Error('The demo needs the root key (CA_ROOT_API_KEY) to onboard its organization');
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    const res = await fastify.inject({
+      method: 'POST',
+      url: '/api/v1/organizations/onboard',
+      headers: { 'x-ca-root-key': rootKey, 'content-type': 'application/json' },
+      payload: {
+        org_slug: DEMO_ORG,
+        company_name: 'Demo Company',
+        admin_email: 'finops@demo.example',
+        subscription_plan: 'PROFESSIONAL',
+        regenerate_api_key_if_exists: true,
+      },
+    });
+    if (res.statusCode !== 200) throw new Error(`Demo onboarding failed (${res.statusCode}): ${res.body}`);
+    return res.json<{ api_key: string }>().api_key;
+  }
+
+  private async importSource(source: string, year: DemoYear, dir: string): Promise<DemoImport> {
+    const file = path.join(dir, `${source}.parquet`);
+    const frame = withTypedNullColumns(demoFrame(source, year));
+    frame.writeParquet(file);
+    this.logger.log(`Importing ${frame.height} demo rows of ${source}`);
+    const started = await this.imports.start({
+      org: DEMO_ORG,
+      body: createReadStream(file),
+      mediaType: 'application/vnd.apache.parquet',
+      sourceSystem: source,
+      credentialId: DEMO_CREDENTIAL,
+      onError: 'reject',
+      preferAsync: true,
+    });
+    await started.finished;
+    const { job } = started;
+    if (job.status !== 'completed')
+      throw new Error(`Demo import of ${source} ended ${job.status}: ${job.failure?.message ?? 'no detail'}`);
+    return { source, importId: job.id, rows: job.rowsImported, replaced: job.rowsReplaced };
+  }
+}
+
+/** A column that is null in every row has no type; Parquet needs one, and these are all text. */
+function withTypedNullColumns(frame: pl.DataFrame): pl.DataFrame {
+  const untyped = frame.columns.filter((c) => frame.getColumn(c).dtype.equals(pl.Null));
+  return untyped.length ? frame.withColumns(...untyped.map((c) => pl.col(c).cast(pl.Utf8))) : frame;
+}

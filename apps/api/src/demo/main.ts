@@ -1,0 +1,57 @@
+/**
+ * `npm run demo [-- --rows 1000000] [--seed 42] [--end 2026-01-31] [--serve]`: onboards `demo_org`
+ * on the configured engines (the embedded DuckDB and PGlite by default, under DATA_DIR), imports a
+ * synthetic year of FOCUS costs, prints the org's API key and curl calls, then exits, or keeps
+ * serving with --serve. Run `npm start` afterwards to serve the same data.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigValidationError, loadAppConfig } from '#platform';
+import { createApp } from '../app.factory.js';
+import { demoInstructions } from './demo-curl.js';
+import { DEFAULT_DEMO_ROWS, DemoService } from './demo.service.js';
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: String(DEFAULT_DEMO_ROWS) },
+      seed: { type: 'string', default: '42' },
+      end: { type: 'string' },
+      serve: { type: 'boolean', default: false },
+    },
+  });
+  const rows = Number(values.rows);
+  const seed = Number(values.seed);
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new Error('--rows must be a positive whole number');
+  if (!Number.isSafeInteger(seed)) throw new Error('--seed must be a whole number');
+  if (values.end !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.end))
+    throw new Error('--end must be a date, YYYY-MM-DD');
+  return { rows, seed, end: values.end, serve: values.serve };
+}
+
+async function main(): Promise<void> {
+  const args = options();
+  const config = loadAppConfig();
+  const app = await createApp(config);
+  try {
+    const started = Date.now();
+    const result = await app.get(DemoService).ensureDemo(args);
+    const host = config.env.HOST === '0.0.0.0' ? '127.0.0.1' : config.env.HOST;
+    process.stdout.write(demoInstructions(result, `http://${host}:${config.env.PORT}`));
+    process.stdout.write(`(seeded in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    if (args.serve) {
+      await app.listen({ port: config.env.PORT, host: config.env.HOST });
+      process.stdout.write(`Serving on port ${config.env.PORT}; Ctrl-C to stop.\n`);
+      return;
+    }
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  await app.close();
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigValidationError) console.error(error.message);
+  else console.error('Demo failed:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,135 @@
+import pl from 'nodejs-polars';
+import { C } from '../frame/cost-frame.js';
+import { MICROS_PER_UNIT } from '../money.js';
+
+/** A FOCUS row as the API lists it (the reference's field names and order). */
+export interface CostRow {
+  SubAccountId: string | null;
+  ServiceProviderName: string | null;
+  ServiceCategory: string | null;
+  ServiceName: string | null;
+  ResourceName: string | null;
+  BilledCost: number;
+  EffectiveCost: number;
+  Savings: number;
+  ListCost: number;
+  BillingCurrency: string | null;
+  ConsumedQuantity: number | null;
+  ConsumedUnit: string | null;
+  ChargeCategory: string | null;
+  ChargeClass: string | null;
+  RegionName: string | null;
+  BillingPeriodStart: Date | null;
+  BillingPeriodEnd: Date | null;
+  ChargePeriodStart: string;
+  ChargePeriodEnd: string | null;
+  x_source_system: string | null;
+  x_hierarchy_entity_id: string | null;
+  x_hierarchy_entity_name: string | null;
+  x_hierarchy_level_code: string | null;
+  x_hierarchy_path: string | null;
+  x_hierarchy_path_names: string | null;
+}
+
+const text = (name: string, alias = name) => pl.col(name).cast(pl.Utf8).alias(alias);
+
+const ROW_COLUMNS: pl.Expr[] = [
+  text(C.subAccountId),
+  text(C.provider),
+  text(C.serviceCategory),
+  text(C.serviceName),
+  text(C.resourceName),
+  pl.col(C.billed).alias('BilledCost'),
+  pl.col(C.effective).alias('EffectiveCost'),
+  pl.col(C.billed).minus(pl.col(C.effective)).alias('Savings'),
+  pl.col(C.list).alias('ListCost'),
+  text(C.currency),
+  pl.col(C.quantity),
+  text(C.unit),
+  text(C.chargeCategory),
+  text(C.chargeClass),
+  text(C.region),
+  pl.col(C.billingPeriodStart),
+  pl.col(C.billingPeriodEnd),
+  pl.col(C.date).dt.strftime('%Y-%m-%d').alias('ChargePeriodStart'),
+  text(C.endDate, 'ChargePeriodEnd'),
+  text(C.source),
+  text(C.entityId),
+  text(C.entityName),
+  text(C.levelCode),
+  text(C.path),
+  text(C.pathNames),
+];
+
+const MONEY_FIELDS = ['BilledCost', 'EffectiveCost', 'Savings', 'ListCost'] as const;
+
+/**
+ * Row positions in listing order: newest day first, then provider, service, sub-account,
+ * resource and region by name, then load order, so that pages never overlap or skip a row.
+ * Only the keys are sorted; the listed rows are gathered afterwards.
+ */
+function listingOrder(df: pl.DataFrame): number[] {
+  const keys = [C.provider, C.serviceName, C.subAccountId, C.resourceName, C.region].map((name) =>
+    pl.col(name).cast(pl.Utf8),
+  );
+  const order = df
+    .withRowIndex('__row')
+    .select(
+      pl
+        .col('__row')
+        .sortBy([pl.col(C.date), ...keys, pl.col('__row')], [true, false, false, false, false, false, false]),
+    );
+  return order.getColumn('__row').toArray() as number[];
+}
+
+/**
+ * The rows at `positions`, as the API lists them. Micro-units become currency units in
+ * JavaScript: its division is correctly rounded, while Polars divides a column by a scalar as a
+ * multiplication by its reciprocal (10005000 × 1e-6 = 10.004999999999999).
+ */
+function listRows(df: pl.DataFrame, positions: number[]): CostRow[] {
+  if (!positions.length) return [];
+  // A gather by a JS array: nodejs-polars 0.24 crashes gathering by a UInt32 Series.
+  const picked = df.select(pl.all().gather(positions));
+  const rows = picked.select(...ROW_COLUMNS).toRecords() as unknown as CostRow[];
+  for (const row of rows)
+    for (const field of MONEY_FIELDS)
+      row[field] = row[field] === null ? 0 : Number(row[field]) / MICROS_PER_UNIT;
+  return rows;
+}
+
+/** Every row, newest day first. */
+export function costRows(df: pl.DataFrame): CostRow[] {
+  return listRows(df, listingOrder(df));
+}
+
+export interface CostRowsPage {
+  rows: CostRow[];
+  total: number;
+}
+
+/**
+ * The rows of the newest days that hold at least `count` rows: a page near the top needs only
+ * those sorted, not the whole period.
+ */
+function newestDays(df: pl.DataFrame, count: number): pl.DataFrame {
+  if (count >= df.height) return df;
+  const days = df.groupBy(C.date).agg(pl.len().alias('n')).sort(C.date, true).toRecords();
+  let seen = 0;
+  for (const day of days) {
+    seen += Number(day.n);
+    // A Date column comes back as JS Dates (UTC midnight), which the record type does not say.
+    const cutoff = day[C.date] as unknown as Date;
+    if (seen >= count) return df.filter(pl.col(C.date).gtEq(pl.lit(cutoff).cast(pl.Date)));
+  }
+  return df;
+}
+
+/** One page of rows, newest day first. */
+export function costRowsPage(df: pl.DataFrame, offset: number, limit: number): CostRowsPage {
+  const candidates = newestDays(df, offset + limit);
+  return {
+    rows: listRows(candidates, listingOrder(candidates).slice(offset, offset + limit)),
+    total: df.height,
+  };
+}

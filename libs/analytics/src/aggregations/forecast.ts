@@ -1,0 +1,71 @@
+import type pl from 'nodejs-polars';
+import { dateParts, daysBetween, daysInMonth, type IsoDate, startOfMonth } from '../calendar/iso-date.js';
+import { filterDates } from '../frame/cost-filters.js';
+import type { Micros } from '../money.js';
+import { billedTotal } from './totals.js';
+
+export interface MonthInfo {
+  /** Days of the month so far, today included (at least 1). */
+  daysElapsed: number;
+  daysInMonth: number;
+  daysRemaining: number;
+}
+
+export function monthInfo(today: IsoDate): MonthInfo {
+  const { year, month, day } = dateParts(today);
+  const total = daysInMonth(year, month);
+  const elapsed = Math.max(1, day);
+  return { daysElapsed: elapsed, daysInMonth: total, daysRemaining: total - elapsed };
+}
+
+/**
+ * Billed cost from the 1st of the current month to today, within the frame: a frame whose period
+ * ends before this month has no month-to-date cost.
+ */
+export function monthToDate(df: pl.DataFrame, today: IsoDate): Micros {
+  return billedTotal(filterDates(df, startOfMonth(today), today));
+}
+
+/** Run rates, unrounded (money is rounded once, when shown). */
+export interface Forecast {
+  dailyRate: Micros;
+  monthlyForecast: Micros;
+  annualForecast: Micros;
+}
+
+/** From month-to-date: daily = MTD / days elapsed; month = daily × days in month; year = month × 12. */
+export function forecastFromMonthToDate(mtd: Micros, today: IsoDate): Forecast {
+  const { daysElapsed, daysInMonth: days } = monthInfo(today);
+  // MTD × days / elapsed rather than (MTD / elapsed) × days: one division, one rounding error.
+  const monthly = (mtd * days) / daysElapsed;
+  return { dailyRate: mtd / daysElapsed, monthlyForecast: monthly, annualForecast: monthly * 12 };
+}
+
+/**
+ * From a whole range, when the month has no cost yet: daily = total / days in the range; month =
+ * daily × 30; year = daily × 365.
+ */
+export function forecastFromRange(total: Micros, start: IsoDate, end: IsoDate): Forecast {
+  const days = Math.max(1, daysBetween(start, end) + 1);
+  return {
+    dailyRate: total / days,
+    monthlyForecast: (total * 30) / days,
+    annualForecast: (total * 365) / days,
+  };
+}
+
+/**
+ * A category's run rates: from month-to-date, or — for usage-billed categories (`rangeFallback`)
+ * whose month has no cost yet while the period has — from the whole period. Subscriptions are
+ * fixed fees billed on their own dates, so an empty month means nothing is due yet, not a rate.
+ */
+export function categoryForecast(
+  mtd: Micros,
+  total: Micros,
+  range: { start: IsoDate; end: IsoDate },
+  today: IsoDate,
+  rangeFallback: boolean,
+): Forecast {
+  if (rangeFallback && mtd === 0 && total > 0) return forecastFromRange(total, range.start, range.end);
+  return forecastFromMonthToDate(mtd, today);
+}

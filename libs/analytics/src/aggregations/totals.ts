@@ -1,0 +1,40 @@
+import pl from 'nodejs-polars';
+import { C } from '../frame/cost-frame.js';
+import type { Micros } from '../money.js';
+
+export interface CostTotals {
+  billed: Micros;
+  effective: Micros;
+  list: Micros;
+  /** Billed − effective: what discounts and commitments saved. */
+  savings: Micros;
+  recordCount: number;
+}
+
+/** Sums of the frame's costs; integer micro-unit sums, so exact. */
+export function costTotals(df: pl.DataFrame): CostTotals {
+  const [billed, effective, list, count] = df
+    .select(
+      pl.col(C.billed).sum().alias('billed'),
+      pl.col(C.effective).sum().alias('effective'),
+      pl.col(C.list).sum().alias('list'),
+      pl.len().alias('n'),
+    )
+    .row(0) as [number | null, number | null, number | null, number];
+  const b = Number(billed ?? 0);
+  const e = Number(effective ?? 0);
+  return { billed: b, effective: e, list: Number(list ?? 0), savings: b - e, recordCount: Number(count) };
+}
+
+/** Sum of billed cost only (the figure every share and forecast is based on). */
+export function billedTotal(df: pl.DataFrame): Micros {
+  return Number(df.select(pl.col(C.billed).sum()).row(0)[0] ?? 0);
+}
+
+/** Distinct non-null values of a text column, sorted. */
+export function distinctValues(df: pl.DataFrame, column: string): string[] {
+  const values = df.select(pl.col(column).cast(pl.Utf8).unique()).getColumn(column).toArray() as (
+    string | null
+  )[];
+  return values.filter((v): v is string => v !== null).sort();
+}

@@ -1,0 +1,50 @@
+import { aFocusRow } from '#test/focus-rows';
+import { estimateFrameBytes } from '../frame/cost-frame.js';
+import { costFrameOf } from '../testing/frame-of.js';
+import { CostCache, type FramePeriod } from './cost-cache.js';
+
+const clock = { now: () => Date.parse('2025-03-10T12:00:00Z') };
+const period = (month: string): FramePeriod => ({
+  start: `2024-${month}-01`,
+  end: `2024-${month}-28`,
+  today: '2025-03-10',
+  timeZone: 'UTC',
+});
+const frame = costFrameOf(
+  Array.from({ length: 200 }, (_, i) => aFocusRow({ billedCost: i, resourceName: `r-${i}` })),
+);
+const bytes = estimateFrameBytes(frame);
+
+describe('CostCache: the frame level is bounded by bytes', () => {
+  it('measures frames by their estimated size', () => {
+    expect(bytes).toBeGreaterThan(200 * 8 * 3);
+  });
+
+  it('evicts the least recently used frames to stay under the byte bound', async () => {
+    const cache = new CostCache({ clock, frameMaxBytes: Math.floor(bytes * 2.5) });
+    for (const month of ['01', '02', '03', '04'])
+      await cache.frame('org_a', period(month), async () => frame);
+    const stats = cache.stats().frames;
+    expect(stats.size).toBe(2);
+    expect(stats.evictions).toBe(2);
+    expect(stats.memory_bytes).toBe(2 * bytes);
+    expect(stats.memory_bytes).toBeLessThanOrEqual(stats.max_memory_bytes);
+    expect((await cache.frame('org_a', period('04'), async () => frame)).hit).toBe(true);
+    expect((await cache.frame('org_a', period('01'), async () => frame)).hit).toBe(false);
+  });
+
+  it('serves a frame larger than the whole bound without caching it', async () => {
+    const cache = new CostCache({ clock, frameMaxBytes: Math.floor(bytes / 2) });
+    const first = await cache.frame('org_a', period('01'), async () => frame);
+    expect(first.frame.df.height).toBe(200);
+    expect(cache.stats().frames).toMatchObject({ size: 0, oversize: 1, memory_bytes: 0 });
+  });
+
+  it('bounds the result level by entries', async () => {
+    const cache = new CostCache({ clock, resultMaxEntries: 3 });
+    const { frame: f } = await cache.frame('org_a', period('01'), async () => frame);
+    for (let i = 0; i < 5; i++)
+      cache.setResult('org_a', { kind: 'k', start: f.start, end: f.end, variant: `${i}` }, i, f);
+    expect(cache.stats().results).toMatchObject({ size: 3, max_size: 3, evictions: 2 });
+  });
+});

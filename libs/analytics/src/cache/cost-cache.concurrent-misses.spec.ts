@@ -1,0 +1,45 @@
+import { aFocusRow } from '#test/focus-rows';
+import type pl from 'nodejs-polars';
+import { costFrameOf } from '../testing/frame-of.js';
+import { CostCache, type FramePeriod } from './cost-cache.js';
+
+const clock = { now: () => Date.parse('2025-03-10T12:00:00Z') };
+const march: FramePeriod = { start: '2025-03-01', end: '2025-03-10', today: '2025-03-10', timeZone: 'UTC' };
+const frame = costFrameOf([aFocusRow({ date: '2025-03-05', billedCost: 1 })]);
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('CostCache: concurrent misses', () => {
+  it('runs one warehouse load for twenty simultaneous misses of one frame', async () => {
+    const cache = new CostCache({ clock });
+    const gate = deferred<pl.DataFrame>();
+    const load = vi.fn(() => gate.promise);
+    const reads = Array.from({ length: 20 }, () => cache.frame('org_a', march, load));
+    gate.resolve(frame);
+    const results = await Promise.all(reads);
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(new Set(results.map((r) => r.frame.df)).size).toBe(1);
+    expect(results.every((r) => !r.hit)).toBe(true);
+    expect(cache.stats().frames).toMatchObject({ loads: 1, coalesced: 19, misses: 20, size: 1 });
+  });
+
+  it('gives every waiter the failure and caches nothing, so the next read retries', async () => {
+    const cache = new CostCache({ clock });
+    const gate = deferred<pl.DataFrame>();
+    const reads = Array.from({ length: 3 }, () => cache.frame('org_a', march, () => gate.promise));
+    gate.reject(new Error('warehouse down'));
+    const settled = await Promise.allSettled(reads);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const retry = vi.fn(async () => frame);
+    expect((await cache.frame('org_a', march, retry)).hit).toBe(false);
+    expect(retry).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,74 @@
+import pl from 'nodejs-polars';
+import { aFocusRow } from '#test/focus-rows';
+import { costTotals } from '../aggregations/totals.js';
+import { costFrameOf } from '../testing/frame-of.js';
+import { CostCache, type FramePeriod } from './cost-cache.js';
+
+const clock = { now: () => Date.parse('2025-03-10T12:00:00Z') };
+const period = (start: string, end: string): FramePeriod => ({
+  start,
+  end,
+  today: '2025-03-10',
+  timeZone: 'UTC',
+});
+const frame = costFrameOf([
+  aFocusRow({ date: '2025-01-15', billedCost: 1 }),
+  aFocusRow({ date: '2025-02-15', billedCost: 2 }),
+  aFocusRow({ date: '2025-03-05', billedCost: 4 }),
+]);
+
+describe('CostCache: hits and misses', () => {
+  it('loads a frame on the first read and serves it from memory after', async () => {
+    const cache = new CostCache({ clock });
+    const load = vi.fn(async () => frame);
+    const first = await cache.frame('org_a', period('2025-01-01', '2025-03-10'), load);
+    const second = await cache.frame('org_a', period('2025-01-01', '2025-03-10'), load);
+    expect([first.hit, second.hit]).toEqual([false, true]);
+    expect(second.frame.df).toBe(first.frame.df);
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(cache.stats().frames).toMatchObject({ hits: 1, misses: 1, loads: 1, size: 1, hit_rate: 0.5 });
+    expect(cache.stats().frames.memory_bytes).toBeGreaterThan(0);
+  });
+
+  it('keeps orgs apart', async () => {
+    const cache = new CostCache({ clock });
+    const load = vi.fn(async () => frame);
+    await cache.frame('org_a', period('2025-01-01', '2025-03-10'), load);
+    const other = await cache.frame('org_b', period('2025-01-01', '2025-03-10'), load);
+    expect(other.hit).toBe(false);
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it('serves a shorter period from a cached frame that covers it, narrowed to its days', async () => {
+    const cache = new CostCache({ clock });
+    await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame);
+    const load = vi.fn(async () => pl.DataFrame({}));
+    const february = await cache.frame('org_a', period('2025-02-01', '2025-02-28'), load);
+    expect(february.hit).toBe(true);
+    expect(load).not.toHaveBeenCalled();
+    expect(costTotals(february.frame.df).billed).toBe(2_000_000);
+    expect(cache.stats().frames.covering_hits).toBe(1);
+  });
+
+  it('keeps results per org, kind, period and variant, for as long as their frame lives', async () => {
+    const cache = new CostCache({ clock });
+    const { frame: f } = await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame);
+    const key = { kind: 'summary', start: f.start, end: f.end, variant: '[]' };
+    expect(cache.getResult('org_a', key)).toBeUndefined();
+    cache.setResult('org_a', key, { total: 7 }, f);
+    expect(cache.getResult('org_a', key)).toEqual({ total: 7 });
+    expect(cache.getResult('org_b', key)).toBeUndefined();
+    expect(cache.getResult('org_a', { ...key, variant: '["aws"]' })).toBeUndefined();
+    expect(cache.stats().results).toMatchObject({ hits: 1, misses: 3, size: 1 });
+    expect(cache.stats().results.memory_bytes).toBeGreaterThan(0);
+  });
+
+  it('drops one period on a forced refresh, leaving the others', async () => {
+    const cache = new CostCache({ clock });
+    const { frame: f } = await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame);
+    await cache.frame('org_a', period('2024-01-01', '2024-12-31'), async () => frame);
+    cache.setResult('org_a', { kind: 'granular', start: f.start, end: f.end, variant: '' }, [1], f);
+    expect(cache.dropPeriod('org_a', '2025-01-01', '2025-03-10')).toEqual({ frames: 1, results: 1 });
+    expect(cache.stats().frames.size).toBe(1);
+  });
+});

@@ -1,0 +1,101 @@
+import { LocalInvalidationBus } from '#platform';
+import { aFocusRow } from '#test/focus-rows';
+import type pl from 'nodejs-polars';
+import { costFrameOf } from '../testing/frame-of.js';
+import { CostCache, type FramePeriod } from './cost-cache.js';
+
+const clock = { now: () => Date.parse('2025-03-10T12:00:00Z') };
+const march: FramePeriod = { start: '2025-03-01', end: '2025-03-10', today: '2025-03-10', timeZone: 'UTC' };
+const frame = costFrameOf([aFocusRow({ date: '2025-03-05', billedCost: 1 })]);
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function warm(cache: CostCache, org: string) {
+  const { frame: f } = await cache.frame(org, march, async () => frame);
+  cache.setResult(org, { kind: 'summary', start: f.start, end: f.end, variant: '' }, 1, f);
+  cache.setResult(org, { kind: 'trend', start: f.start, end: f.end, variant: 'daily' }, 2, f);
+}
+
+describe('CostCache: per-org invalidation', () => {
+  it('drops both levels of one org, reports how many, and leaves other orgs alone', async () => {
+    const cache = new CostCache({ clock });
+    await warm(cache, 'org_a');
+    await warm(cache, 'org_b');
+    expect(await cache.invalidateOrg('org_a')).toEqual({ frames: 1, results: 2 });
+    expect((await cache.frame('org_b', march, async () => frame)).hit).toBe(true);
+    expect((await cache.frame('org_a', march, async () => frame)).hit).toBe(false);
+    expect(cache.stats().frames.invalidations).toBe(1);
+    expect(cache.stats().results.invalidations).toBe(2);
+  });
+
+  it('reaches every instance on the bus', async () => {
+    const bus = new LocalInvalidationBus(quiet);
+    const a = new CostCache({ clock, bus });
+    const b = new CostCache({ clock, bus });
+    await warm(a, 'org_a');
+    await warm(b, 'org_a');
+    expect(await a.invalidateOrg('org_a')).toEqual({ frames: 1, results: 2 });
+    expect(b.stats().frames.size).toBe(0);
+    expect(b.stats().results.size).toBe(0);
+    b.close();
+    await warm(b, 'org_a');
+    await a.invalidateOrg('org_a');
+    expect(b.stats().frames.size).toBe(1);
+  });
+
+  it('does not keep a frame, nor its results, whose load raced with an invalidation', async () => {
+    const cache = new CostCache({ clock });
+    let release!: (df: pl.DataFrame) => void;
+    const loading = cache.frame('org_a', march, () => new Promise((resolve) => (release = resolve)));
+    await Promise.resolve();
+    await cache.invalidateOrg('org_a');
+    release(frame);
+    const stale = await loading;
+    expect(stale.frame.df.height).toBe(1);
+    cache.setResult(
+      'org_a',
+      { kind: 'summary', start: march.start, end: march.end, variant: '' },
+      1,
+      stale.frame,
+    );
+    expect(cache.stats().frames.size).toBe(0);
+    expect(cache.stats().results.size).toBe(0);
+  });
+
+  it('starts a fresh load after an invalidation instead of joining the stale one', async () => {
+    const cache = new CostCache({ clock });
+    const never = cache.frame('org_a', march, () => new Promise<pl.DataFrame>(() => undefined));
+    void never;
+    await cache.invalidateOrg('org_a');
+    const fresh = await cache.frame('org_a', march, async () => frame);
+    expect(fresh.frame.df.height).toBe(1);
+    expect(cache.stats().frames.loads).toBe(2);
+  });
+
+  it('forgets everything after the bus reconnects (invalidations may have been lost)', async () => {
+    let reconnect = () => undefined as void;
+    const bus = {
+      publish: async () => undefined,
+      subscribe: () => () => undefined,
+      onReconnect: (listener: () => void) => {
+        reconnect = listener;
+        return () => undefined;
+      },
+    };
+    const cache = new CostCache({ clock, bus });
+    await warm(cache, 'org_a');
+    reconnect();
+    expect(cache.stats().frames.size + cache.stats().results.size).toBe(0);
+  });
+
+  it('still drops locally when the broadcast fails', async () => {
+    const warnings: string[] = [];
+    const bus = {
+      publish: async () => Promise.reject(new Error('redis down')),
+      subscribe: () => () => undefined,
+    };
+    const cache = new CostCache({ clock, bus, logger: { warn: (m) => warnings.push(m) } });
+    await warm(cache, 'org_a');
+    expect(await cache.invalidateOrg('org_a')).toEqual({ frames: 1, results: 2 });
+    expect(warnings).toEqual(['Cost cache invalidation not broadcast: redis down']);
+  });
+});

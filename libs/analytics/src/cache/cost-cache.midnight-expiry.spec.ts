@@ -1,0 +1,79 @@
+import { aFocusRow } from '#test/focus-rows';
+import { costFrameOf } from '../testing/frame-of.js';
+import { CostCache, type FramePeriod } from './cost-cache.js';
+
+class FakeClock {
+  constructor(public ms: number) {}
+  now = () => this.ms;
+  set(iso: string) {
+    this.ms = Date.parse(iso);
+  }
+}
+
+const frame = costFrameOf([aFocusRow({ date: '2025-02-15', billedCost: 1 })]);
+const load = async () => frame;
+
+describe('CostCache: expiry', () => {
+  it('keeps a past period until the next UTC midnight, then reloads it', async () => {
+    const clock = new FakeClock(Date.parse('2025-03-10T08:00:00Z'));
+    const cache = new CostCache({ clock });
+    const february: FramePeriod = {
+      start: '2025-02-01',
+      end: '2025-02-28',
+      today: '2025-03-10',
+      timeZone: 'UTC',
+    };
+    const { frame: f } = await cache.frame('org_a', february, load);
+    expect(f.expiresAt).toBe(Date.parse('2025-03-11T00:00:00Z'));
+    const key = { kind: 'summary', start: f.start, end: f.end, variant: '' };
+    cache.setResult('org_a', key, 'result', f);
+
+    clock.set('2025-03-10T23:59:59.999Z');
+    expect((await cache.frame('org_a', february, load)).hit).toBe(true);
+    expect(cache.getResult('org_a', key)).toBe('result');
+
+    clock.set('2025-03-11T00:00:00.000Z');
+    expect(cache.getResult('org_a', key)).toBeUndefined();
+    const after = await cache.frame('org_a', { ...february, today: '2025-03-11' }, load);
+    expect(after.hit).toBe(false);
+    expect(cache.stats().frames.expirations).toBe(1);
+    expect(cache.stats().results.expirations).toBe(1);
+  });
+
+  it('keeps a period that includes today for 60 seconds only', async () => {
+    const clock = new FakeClock(Date.parse('2025-03-10T08:00:00Z'));
+    const cache = new CostCache({ clock });
+    const mtd: FramePeriod = { start: '2025-03-01', end: '2025-03-10', today: '2025-03-10', timeZone: 'UTC' };
+    await cache.frame('org_a', mtd, load);
+    clock.set('2025-03-10T08:00:59.999Z');
+    expect((await cache.frame('org_a', mtd, load)).hit).toBe(true);
+    clock.set('2025-03-10T08:01:00.000Z');
+    expect((await cache.frame('org_a', mtd, load)).hit).toBe(false);
+  });
+
+  it('honours a configured time to live for today', async () => {
+    const clock = new FakeClock(Date.parse('2025-03-10T08:00:00Z'));
+    const cache = new CostCache({ clock, todayTtlMs: 5_000 });
+    const today: FramePeriod = {
+      start: '2025-03-10',
+      end: '2025-03-10',
+      today: '2025-03-10',
+      timeZone: 'UTC',
+    };
+    const { frame: f } = await cache.frame('org_a', today, load);
+    expect(f.expiresAt - clock.now()).toBe(5_000);
+  });
+
+  it('expires at midnight in the org time zone when it has one', async () => {
+    const clock = new FakeClock(Date.parse('2025-03-10T08:00:00Z'));
+    const cache = new CostCache({ clock });
+    const tokyo: FramePeriod = {
+      start: '2025-02-01',
+      end: '2025-02-28',
+      today: '2025-03-10',
+      timeZone: 'Asia/Tokyo',
+    };
+    const { frame: f } = await cache.frame('org_a', tokyo, load);
+    expect(new Date(f.expiresAt).toISOString()).toBe('2025-03-10T15:00:00.000Z');
+  });
+});

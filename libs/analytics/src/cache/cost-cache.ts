@@ -1,0 +1,268 @@
+import { LRUCache } from 'lru-cache';
+import type pl from 'nodejs-polars';
+import type { IsoDate } from '../calendar/iso-date.js';
+import { estimateFrameBytes } from '../frame/cost-frame.js';
+import { filterDates } from '../frame/cost-filters.js';
+import { type CostCacheStats, LevelCounters } from './cache-stats.js';
+import { DEFAULT_TODAY_TTL_MS, periodTtlMs } from './cache-ttl.js';
+import { type Clock, systemClock } from './clock.js';
+import type { CachedFrame, CostCacheOptions, FramePeriod, ResultKey } from './cost-cache.types.js';
+import { estimateValueBytes } from './value-size.js';
+
+export type * from './cost-cache.types.js';
+
+interface ResultEntry {
+  value: unknown;
+  bytes: number;
+  expiresAt: number;
+}
+
+export const COST_CACHE_CHANNEL = 'costs';
+const MiB = 1024 * 1024;
+
+/**
+ * The two-level cost cache. Frames (the org's FOCUS rows of a period, as Polars) are bounded by
+ * bytes; results (aggregations of a frame with given filters) by entries. Every key starts with
+ * the org, so one org is dropped at once, here and — through the invalidation bus — on every
+ * other instance. Concurrent misses of one frame share one warehouse query.
+ */
+export class CostCache {
+  readonly clock: Clock;
+  readonly todayTtlMs: number;
+  private readonly frames: LRUCache<string, CachedFrame>;
+  private readonly results: LRUCache<string, ResultEntry>;
+  private readonly frameCounters = new LevelCounters();
+  private readonly resultCounters = new LevelCounters();
+  private readonly frameExtra = { loads: 0, coalesced: 0, covering_hits: 0, oversize: 0 };
+  private readonly inflight = new Map<string, Promise<CachedFrame>>();
+  private readonly generations = new Map<string, number>();
+  private readonly unsubscribers: (() => void)[] = [];
+
+  constructor(private readonly options: CostCacheOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.todayTtlMs = options.todayTtlMs ?? DEFAULT_TODAY_TTL_MS;
+    const perf = { now: () => this.clock.now() };
+    this.frames = new LRUCache<string, CachedFrame>({
+      maxSize: options.frameMaxBytes ?? 512 * MiB,
+      sizeCalculation: (frame) => Math.max(1, frame.bytes),
+      ttlResolution: 0,
+      perf,
+      dispose: (_value, _key, reason) => this.frameCounters.disposed(reason),
+    });
+    this.results = new LRUCache<string, ResultEntry>({
+      max: options.resultMaxEntries ?? 5_000,
+      maxSize: options.resultMaxBytes ?? 128 * MiB,
+      sizeCalculation: (entry) => Math.max(1, entry.bytes),
+      ttlResolution: 0,
+      perf,
+      dispose: (_value, _key, reason) => this.resultCounters.disposed(reason),
+    });
+    const bus = options.bus;
+    if (bus) {
+      this.unsubscribers.push(bus.subscribe(COST_CACHE_CHANNEL, (org) => void this.dropOrg(org)));
+      // An invalidation published while this instance was cut off from Redis is lost: forget everything.
+      const stop = bus.onReconnect?.(() => this.clear());
+      if (stop) this.unsubscribers.push(stop);
+    }
+  }
+
+  /** The org's frame of a period: cached, covered by a cached longer period, or loaded (once). */
+  async frame(
+    org: string,
+    period: FramePeriod,
+    load: () => Promise<pl.DataFrame>,
+  ): Promise<{ frame: CachedFrame; hit: boolean }> {
+    const key = frameKey(org, period.start, period.end);
+    const cached = this.fresh(this.frames, key, this.frameCounters) ?? this.covering(org, period);
+    if (cached) {
+      this.frameCounters.hits++;
+      return { frame: cached, hit: true };
+    }
+    this.frameCounters.misses++;
+    const pending = this.inflight.get(key);
+    if (pending) {
+      this.frameExtra.coalesced++;
+      return { frame: await pending, hit: false };
+    }
+    const loading = this.load(org, key, period, load);
+    this.inflight.set(key, loading);
+    try {
+      return { frame: await loading, hit: false };
+    } finally {
+      if (this.inflight.get(key) === loading) this.inflight.delete(key);
+    }
+  }
+
+  getResult<T>(org: string, key: ResultKey): T | undefined {
+    const entry = this.fresh(this.results, resultKey(org, key), this.resultCounters);
+    if (entry) this.resultCounters.hits++;
+    else this.resultCounters.misses++;
+    return entry?.value as T | undefined;
+  }
+
+  /** Keeps a result of `frame` for as long as the frame itself lives, unless the org was invalidated since. */
+  setResult(org: string, key: ResultKey, value: unknown, frame: CachedFrame): void {
+    if (frame.generation !== this.generation(org)) return;
+    const ttl = frame.expiresAt - this.clock.now();
+    if (ttl <= 0) return;
+    const entry = { value, bytes: estimateValueBytes(value), expiresAt: frame.expiresAt };
+    this.results.set(resultKey(org, key), entry, { ttl });
+  }
+
+  /** Drops the org's frame of exactly this period and every result over it (a forced refresh). */
+  dropPeriod(org: string, start: IsoDate, end: IsoDate): { frames: number; results: number } {
+    const frames = this.deleteWhere(this.frames, (k) => k === frameKey(org, start, end));
+    const results = this.deleteWhere(
+      this.results,
+      (k) => k.startsWith(`${org}|`) && k.includes(`|${start}|${end}|`),
+    );
+    this.inflight.delete(frameKey(org, start, end));
+    return { frames, results };
+  }
+
+  /**
+   * Drops everything cached for the org on this instance and, through the invalidation bus, on
+   * every other one. Call it after any write that changes the org's costs (an import, a
+   * re-allocation). Returns what this instance dropped.
+   */
+  async invalidateOrg(org: string): Promise<{ frames: number; results: number }> {
+    const dropped = this.dropOrg(org);
+    if (this.options.bus) {
+      try {
+        await this.options.bus.publish(COST_CACHE_CHANNEL, org);
+      } catch (error) {
+        // This instance is already clean; the others expire the entries within their TTL.
+        this.options.logger?.warn(
+          `Cost cache invalidation not broadcast: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    return dropped;
+  }
+
+  /** Everything, every org (after a lost bus connection). */
+  clear(): void {
+    for (const org of new Set([...this.frames.keys(), ...this.results.keys()].map((k) => k.split('|')[0]!)))
+      this.bumpGeneration(org);
+    this.inflight.clear();
+    this.frames.clear();
+    this.results.clear();
+  }
+
+  stats(): CostCacheStats {
+    const frameMax = this.frames.maxSize;
+    return {
+      frames: {
+        ...this.frameCounters.snapshot(this.frames.size, null, this.frames.calculatedSize, frameMax),
+        ...this.frameExtra,
+      },
+      results: this.resultCounters.snapshot(
+        this.results.size,
+        this.results.max,
+        this.results.calculatedSize,
+        this.results.maxSize,
+      ),
+    };
+  }
+
+  close(): void {
+    for (const stop of this.unsubscribers.splice(0)) stop();
+  }
+
+  /** Nest calls this before the invalidation bus shuts down, so the cache unsubscribes first. */
+  onModuleDestroy(): void {
+    this.close();
+  }
+
+  private async load(org: string, key: string, period: FramePeriod, load: () => Promise<pl.DataFrame>) {
+    const generation = this.generation(org);
+    this.frameExtra.loads++;
+    const df = await load();
+    const now = this.clock.now();
+    const ttl = periodTtlMs(period, { ...period, nowMs: now, todayTtlMs: this.todayTtlMs });
+    const frame: CachedFrame = {
+      df,
+      start: period.start,
+      end: period.end,
+      bytes: estimateFrameBytes(df),
+      expiresAt: now + ttl,
+      generation,
+    };
+    // A load that raced with an invalidation serves its own request but is not kept.
+    if (generation !== this.generation(org)) return frame;
+    if (frame.bytes > this.frames.maxSize) this.frameExtra.oversize++;
+    else this.frames.set(key, frame, { ttl });
+    return frame;
+  }
+
+  /** A cached frame of the org whose period contains this one, narrowed to it. */
+  private covering(org: string, period: FramePeriod): CachedFrame | undefined {
+    const prefix = `${org}|frame|`;
+    for (const key of [...this.frames.keys()]) {
+      if (!key.startsWith(prefix)) continue;
+      const candidate = this.frames.peek(key);
+      if (!candidate || candidate.start > period.start || candidate.end < period.end) continue;
+      if (!this.fresh(this.frames, key, this.frameCounters)) continue;
+      this.frameExtra.covering_hits++;
+      return {
+        ...candidate,
+        df: filterDates(candidate.df, period.start, period.end),
+        start: period.start,
+        end: period.end,
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * The entry when it has not expired. lru-cache counts an entry stale only once its age exceeds
+   * the TTL; a period cached until midnight must be gone at midnight itself.
+   */
+  private fresh<V extends { expiresAt: number }>(
+    cache: LRUCache<string, V>,
+    key: string,
+    counters: LevelCounters,
+  ): V | undefined {
+    const entry = cache.get(key);
+    if (!entry || entry.expiresAt > this.clock.now()) return entry;
+    cache.delete(key);
+    counters.expirations++;
+    return undefined;
+  }
+
+  private dropOrg(org: string): { frames: number; results: number } {
+    this.bumpGeneration(org);
+    for (const key of [...this.inflight.keys()]) if (key.startsWith(`${org}|`)) this.inflight.delete(key);
+    const frames = this.deleteWhere(this.frames, (k) => k.startsWith(`${org}|`));
+    const results = this.deleteWhere(this.results, (k) => k.startsWith(`${org}|`));
+    this.frameCounters.invalidations += frames;
+    this.resultCounters.invalidations += results;
+    return { frames, results };
+  }
+
+  private deleteWhere<V extends object>(cache: LRUCache<string, V>, match: (key: string) => boolean): number {
+    let dropped = 0;
+    for (const key of [...cache.keys()]) {
+      if (!match(key)) continue;
+      if (cache.has(key)) dropped++;
+      cache.delete(key);
+    }
+    return dropped;
+  }
+
+  private generation(org: string): number {
+    return this.generations.get(org) ?? 0;
+  }
+
+  private bumpGeneration(org: string): void {
+    this.generations.set(org, this.generation(org) + 1);
+  }
+}
+
+function frameKey(org: string, start: IsoDate, end: IsoDate): string {
+  return `${org}|frame|${start}|${end}`;
+}
+
+function resultKey(org: string, key: ResultKey): string {
+  return `${org}|${key.kind}|${key.start}|${key.end}|${key.variant}`;
+}

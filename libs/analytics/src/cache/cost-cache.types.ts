@@ -1,0 +1,55 @@
+import type pl from 'nodejs-polars';
+import type { IsoDate } from '../calendar/iso-date.js';
+import type { Clock } from './clock.js';
+
+/** The slice of the platform's InvalidationBus the cache uses (kept structural: libs stay independent). */
+export interface CostCacheBus {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, handler: (message: string) => void): () => void;
+  onReconnect?(listener: () => void): () => void;
+}
+
+export interface CostCacheLogger {
+  warn(message: string): void;
+}
+
+export interface CostCacheOptions {
+  /** Bound of the frame level, by Polars' estimated frame size. Default 512 MiB. */
+  frameMaxBytes?: number;
+  /** Bound of the result level, in entries. Default 5,000. */
+  resultMaxEntries?: number;
+  /** A second bound of the result level, by estimated size. Default 128 MiB. */
+  resultMaxBytes?: number;
+  /** Time to live of a period that includes today. Default 60 s. */
+  todayTtlMs?: number;
+  clock?: Clock;
+  bus?: CostCacheBus | null;
+  logger?: CostCacheLogger;
+}
+
+/** The period a frame holds, and what decides its time to live. */
+export interface FramePeriod {
+  start: IsoDate;
+  end: IsoDate;
+  /** Today in the org's time zone. */
+  today: IsoDate;
+  timeZone: string;
+}
+
+export interface CachedFrame {
+  readonly df: pl.DataFrame;
+  readonly start: IsoDate;
+  readonly end: IsoDate;
+  readonly bytes: number;
+  readonly expiresAt: number;
+  /** The org's invalidation count when the load started: results of an older one are not kept. */
+  readonly generation: number;
+}
+
+/** A result's identity inside an org: what was computed, over which period, with which parameters. */
+export interface ResultKey {
+  kind: string;
+  start: IsoDate;
+  end: IsoDate;
+  variant: string;
+}

@@ -1,0 +1,69 @@
+import { DatePeriod, type LabelledRange, lastDays, periodRange } from './date-periods.js';
+import { fiscalYearOf, fiscalYearRange } from './fiscal-year.js';
+import { addDays, type IsoDate, minDate, startOfWeek } from './iso-date.js';
+
+export enum ComparisonType {
+  WeekOverWeek = 'wow',
+  MonthOverMonth = 'mom',
+  QuarterOverQuarter = 'qoq',
+  YearOverYear = 'yoy',
+  CustomDays = 'custom',
+}
+
+export interface ComparisonRanges {
+  current: LabelledRange;
+  previous: LabelledRange;
+}
+
+/**
+ * The two periods a comparison puts side by side. The current one is capped at today; the
+ * previous one is whole (last week Monday..Sunday, last month, last fiscal quarter or year, or
+ * the `customDays` days just before the current window).
+ */
+export function comparisonRanges(
+  type: ComparisonType,
+  today: IsoDate,
+  fiscalStartMonth: number,
+  customDays = 30,
+): ComparisonRanges {
+  switch (type) {
+    case ComparisonType.WeekOverWeek: {
+      const monday = startOfWeek(today);
+      const lastMonday = addDays(monday, -7);
+      return {
+        current: { start: monday, end: minDate(addDays(monday, 6), today), label: 'This week' },
+        previous: { start: lastMonday, end: addDays(monday, -1), label: 'Last week' },
+      };
+    }
+    case ComparisonType.MonthOverMonth:
+      return {
+        current: periodRange(DatePeriod.MonthToDate, today, fiscalStartMonth),
+        previous: periodRange(DatePeriod.LastMonth, today, fiscalStartMonth),
+      };
+    case ComparisonType.QuarterOverQuarter:
+      return {
+        current: periodRange(DatePeriod.QuarterToDate, today, fiscalStartMonth),
+        previous: periodRange(DatePeriod.LastQuarter, today, fiscalStartMonth),
+      };
+    case ComparisonType.YearOverYear: {
+      const fy = fiscalYearOf(today, fiscalStartMonth);
+      const previous = fiscalYearRange(fy - 1, fiscalStartMonth);
+      return {
+        current: periodRange(DatePeriod.YearToDate, today, fiscalStartMonth),
+        previous: { ...previous, label: `FY ${fy - 1}` },
+      };
+    }
+    case ComparisonType.CustomDays: {
+      const current = lastDays(customDays, today);
+      const previousEnd = addDays(current.start, -1);
+      return {
+        current: { ...current, label: `Last ${customDays} days` },
+        previous: {
+          start: addDays(previousEnd, -(customDays - 1)),
+          end: previousEnd,
+          label: `Previous ${customDays} days`,
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,165 @@
+/** A calendar date as `YYYY-MM-DD`; the warehouse's DATE text and the API's date format. */
+export type IsoDate = string;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+const QUARTER_HOUR_MS = 900_000;
+
+export interface DateParts {
+  year: number;
+  month: number;
+  day: number;
+}
+
+/** True for a real calendar date in `YYYY-MM-DD` form (2025-02-30 is not one). */
+export function isIsoDate(value: string): boolean {
+  const m = ISO_DATE.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+export function dateParts(date: IsoDate): DateParts {
+  const m = ISO_DATE.exec(date);
+  if (!m) throw new Error(`Not an ISO date: ${JSON.stringify(date)}`);
+  return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
+}
+
+export function isoDate(year: number, month: number, day: number): IsoDate {
+  return fromDayNumber(Math.floor(Date.UTC(year, month - 1, day) / DAY_MS));
+}
+
+/** Days since 1970-01-01 (Polars' physical value of a Date). */
+export function toDayNumber(date: IsoDate): number {
+  const { year, month, day } = dateParts(date);
+  return Math.floor(Date.UTC(year, month - 1, day) / DAY_MS);
+}
+
+export function fromDayNumber(days: number): IsoDate {
+  return new Date(days * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  return fromDayNumber(toDayNumber(date) + days);
+}
+
+/** Whole days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: IsoDate, to: IsoDate): number {
+  return toDayNumber(to) - toDayNumber(from);
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The same day `months` later, clamped to the month's last day (Jan 31 + 1 month = Feb 28/29). */
+export function addMonths(date: IsoDate, months: number): IsoDate {
+  const { year, month, day } = dateParts(date);
+  const index = year * 12 + (month - 1) + months;
+  const y = Math.floor(index / 12);
+  const m = (index % 12) + 1;
+  return isoDate(y, m, Math.min(day, daysInMonth(y, m)));
+}
+
+export function startOfMonth(date: IsoDate): IsoDate {
+  const { year, month } = dateParts(date);
+  return isoDate(year, month, 1);
+}
+
+export function endOfMonth(date: IsoDate): IsoDate {
+  const { year, month } = dateParts(date);
+  return isoDate(year, month, daysInMonth(year, month));
+}
+
+/** The Monday on or before `date`. */
+export function startOfWeek(date: IsoDate): IsoDate {
+  const days = toDayNumber(date);
+  // 1970-01-01 was a Thursday: (days + 3) mod 7 counts days since Monday.
+  return fromDayNumber(days - ((((days + 3) % 7) + 7) % 7));
+}
+
+export function minDate(a: IsoDate, b: IsoDate): IsoDate {
+  return a <= b ? a : b;
+}
+
+export function maxDate(a: IsoDate, b: IsoDate): IsoDate {
+  return a >= b ? a : b;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** A time zone the runtime knows, else UTC: a bad profile value must not break every read. */
+export function safeTimeZone(timeZone: string | null | undefined): string {
+  if (!timeZone) return 'UTC';
+  try {
+    formatterFor(timeZone);
+    return timeZone;
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** Wall-clock fields of the instant `epochMs` in `timeZone`. */
+function wallClock(
+  epochMs: number,
+  timeZone: string,
+): DateParts & { hour: number; minute: number; second: number } {
+  const values: Record<string, number> = {};
+  for (const part of formatterFor(timeZone).formatToParts(new Date(epochMs)))
+    if (part.type !== 'literal') values[part.type] = Number(part.value);
+  return {
+    year: values.year!,
+    month: values.month!,
+    day: values.day!,
+    hour: values.hour!,
+    minute: values.minute!,
+    second: values.second!,
+  };
+}
+
+/** The calendar date at the instant `epochMs` in `timeZone`. */
+export function todayIn(timeZone: string, epochMs: number): IsoDate {
+  const w = wallClock(epochMs, timeZone);
+  return isoDate(w.year, w.month, w.day);
+}
+
+/** Offset of `timeZone` from UTC at `epochMs`, in ms (positive east of Greenwich). */
+function offsetMs(timeZone: string, epochMs: number): number {
+  const w = wallClock(epochMs, timeZone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return asUtc - Math.floor(epochMs / 1000) * 1000;
+}
+
+/** The first instant of `date` in `timeZone` (the next existing one when a DST jump skips midnight). */
+export function startOfDayIn(timeZone: string, date: IsoDate): number {
+  const midnightUtc = toDayNumber(date) * DAY_MS;
+  let guess = midnightUtc - offsetMs(timeZone, midnightUtc);
+  // The offset at the guess can differ from the one at UTC midnight across a DST change.
+  guess = midnightUtc - offsetMs(timeZone, guess);
+  // Where a DST jump skips midnight the guess lands on the evening before: step to the first instant.
+  for (let step = 0; step < 8 && todayIn(timeZone, guess) < date; step++) guess += QUARTER_HOUR_MS;
+  return guess;
+}
+
+/** The next midnight after `epochMs` in `timeZone`, as epoch ms. */
+export function nextMidnightIn(timeZone: string, epochMs: number): number {
+  return startOfDayIn(timeZone, addDays(todayIn(timeZone, epochMs), 1));
+}

@@ -1,0 +1,82 @@
+import { DatePeriod, lastDays, type LabelledRange, customRangeLabel, periodRange } from './date-periods.js';
+import { capAtToday, fiscalYearOf, fiscalYearRange } from './fiscal-year.js';
+import { daysBetween, type IsoDate, minDate } from './iso-date.js';
+
+/** The longest range a cost read may ask for, in days between start and end. */
+export const MAX_RANGE_DAYS = 730;
+
+export interface CostDateQuery {
+  startDate?: IsoDate;
+  endDate?: IsoDate;
+  period?: DatePeriod;
+  fiscalYear?: number;
+}
+
+export interface DateContext {
+  /** Today in the org's time zone. */
+  today: IsoDate;
+  /** 1..12, from the org profile. */
+  fiscalStartMonth: number;
+}
+
+export type PeriodSource = 'custom' | 'period' | 'fiscal_year' | 'fiscal_ytd' | 'last_days';
+
+export interface ResolvedPeriod extends LabelledRange {
+  source: PeriodSource;
+}
+
+/** A date range the caller asked for that cannot be served; the API answers 422 naming `field`. */
+export class DateRangeError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DateRangeError';
+  }
+}
+
+/** Start after end, or more than MAX_RANGE_DAYS apart, checked on the dates as given. */
+export function assertCustomRange(start: IsoDate, end: IsoDate): void {
+  if (start > end) throw new DateRangeError('start_date', 'start_date must be on or before end_date');
+  if (daysBetween(start, end) > MAX_RANGE_DAYS)
+    throw new DateRangeError('end_date', `a date range may span at most ${MAX_RANGE_DAYS} days`);
+}
+
+function custom(start: IsoDate, end: IsoDate, today: IsoDate): ResolvedPeriod {
+  assertCustomRange(start, end);
+  // The end is capped at today: costs are never in the future. A start after today gives an
+  // empty period (start > end), which reads as no data.
+  const range = { start, end: minDate(end, today) };
+  return { ...range, label: customRangeLabel({ start, end }), source: 'custom' };
+}
+
+/**
+ * The period a cost read covers, by priority: both `startDate` and `endDate` (a custom range, end
+ * capped at today); a named period; a fiscal year (capped at today); else the current fiscal
+ * year to date, with the org's fiscal-year start month. One date without the other is ignored,
+ * as the dashboard has always relied on.
+ */
+export function resolveCostPeriod(query: CostDateQuery, ctx: DateContext): ResolvedPeriod {
+  const { today, fiscalStartMonth } = ctx;
+  if (query.startDate && query.endDate) return custom(query.startDate, query.endDate, today);
+  if (query.period) return { ...periodRange(query.period, today, fiscalStartMonth), source: 'period' };
+  if (query.fiscalYear !== undefined) {
+    const range = capAtToday(fiscalYearRange(query.fiscalYear, fiscalStartMonth), today);
+    return { ...range, label: `FY ${query.fiscalYear}`, source: 'fiscal_year' };
+  }
+  const fy = fiscalYearOf(today, fiscalStartMonth);
+  const range = capAtToday(fiscalYearRange(fy, fiscalStartMonth), today);
+  return { ...range, label: `FY ${fy}`, source: 'fiscal_ytd' };
+}
+
+/**
+ * Trend windows: both dates when given (a custom range), else the last `days` days ending today,
+ * both ends included (days=30 is 30 calendar days, like the "Last 30 days" period).
+ */
+export function resolveTrendWindow(query: CostDateQuery, days: number, ctx: DateContext): ResolvedPeriod {
+  if (query.startDate && query.endDate) return custom(query.startDate, query.endDate, ctx.today);
+  return { ...lastDays(days, ctx.today), label: `Last ${days} days`, source: 'last_days' };
+}
+
+export { DatePeriod };

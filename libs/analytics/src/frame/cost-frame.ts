@@ -1,0 +1,159 @@
+import pl from 'nodejs-polars';
+import { costCategoryOf, COST_CATEGORIES } from './cost-category.js';
+
+/** Column names of a cost frame (FOCUS names where the value is the FOCUS value). */
+export const C = {
+  subAccountId: 'SubAccountId',
+  provider: 'ServiceProviderName',
+  serviceCategory: 'ServiceCategory',
+  serviceName: 'ServiceName',
+  resourceName: 'ResourceName',
+  billed: 'billed_micros',
+  effective: 'effective_micros',
+  list: 'list_micros',
+  currency: 'BillingCurrency',
+  quantity: 'ConsumedQuantity',
+  unit: 'ConsumedUnit',
+  chargeCategory: 'ChargeCategory',
+  chargeClass: 'ChargeClass',
+  region: 'RegionName',
+  billingPeriodStart: 'BillingPeriodStart',
+  billingPeriodEnd: 'BillingPeriodEnd',
+  /** DATE(ChargePeriodStart), UTC: the day a cost belongs to. */
+  date: 'charge_date',
+  endDate: 'charge_end_date',
+  source: 'x_source_system',
+  entityId: 'x_hierarchy_entity_id',
+  entityName: 'x_hierarchy_entity_name',
+  levelCode: 'x_hierarchy_level_code',
+  path: 'x_hierarchy_path',
+  pathNames: 'x_hierarchy_path_names',
+  /** Derived on load by `costCategoryOf`. */
+  category: 'cost_category',
+} as const;
+
+export type RawColumnKind = 'text' | 'micros' | 'float' | 'date' | 'timestamp';
+
+/**
+ * What the warehouse query must return, and as what: costs as INT64 micro-units (rounded once in
+ * the warehouse, where NUMERIC is exact), DATE as 'YYYY-MM-DD' text, TIMESTAMP as Datetime.
+ */
+export const RAW_COST_COLUMNS: Readonly<Record<string, RawColumnKind>> = {
+  [C.subAccountId]: 'text',
+  [C.provider]: 'text',
+  [C.serviceCategory]: 'text',
+  [C.serviceName]: 'text',
+  [C.resourceName]: 'text',
+  [C.billed]: 'micros',
+  [C.effective]: 'micros',
+  [C.list]: 'micros',
+  [C.currency]: 'text',
+  [C.quantity]: 'float',
+  [C.unit]: 'text',
+  [C.chargeCategory]: 'text',
+  [C.chargeClass]: 'text',
+  [C.region]: 'text',
+  [C.billingPeriodStart]: 'timestamp',
+  [C.billingPeriodEnd]: 'timestamp',
+  [C.date]: 'date',
+  [C.endDate]: 'text',
+  [C.source]: 'text',
+  [C.entityId]: 'text',
+  [C.entityName]: 'text',
+  [C.levelCode]: 'text',
+  [C.path]: 'text',
+  [C.pathNames]: 'text',
+};
+
+/**
+ * Dictionary-encoded (Categorical) after load: text drawn from a bounded vocabulary (providers,
+ * their services, regions, units, loaders, level codes), a few hundred values over a million rows,
+ * so group-bys and filters work on small integer codes. Per-tenant identifiers (sub-accounts,
+ * hierarchy ids, names and paths) and resource names stay text: nodejs-polars 0.24 keeps one
+ * global string cache that never shrinks, so encoding them would grow it with every org served.
+ */
+const CATEGORICAL: readonly string[] = [
+  C.provider,
+  C.serviceCategory,
+  C.serviceName,
+  C.currency,
+  C.unit,
+  C.chargeCategory,
+  C.chargeClass,
+  C.region,
+  C.source,
+  C.levelCode,
+];
+
+const RAW_DTYPES: Record<RawColumnKind, pl.DataType> = {
+  text: pl.Utf8,
+  micros: pl.Int64,
+  float: pl.Float64,
+  date: pl.Utf8,
+  timestamp: pl.Datetime('ms', 'UTC'),
+};
+
+/** A frame with the raw columns and no rows: the period of an org that has no cost table yet. */
+export function emptyRawCostFrame(): pl.DataFrame {
+  return pl.DataFrame(
+    Object.entries(RAW_COST_COLUMNS).map(([name, kind]) => pl.Series(name, [], RAW_DTYPES[kind])),
+  );
+}
+
+const CATEGORY_INPUTS = [C.provider, C.serviceCategory, C.source] as const;
+const NULL_CODE = 0xffffffff;
+
+/**
+ * The category column. `costCategoryOf` runs once per distinct (provider, service category,
+ * source) — a few dozen — and the answers are joined back on the dictionary codes of those
+ * (already encoded) columns: a join on integers, where matching text per row cost ten times more.
+ * A missing value gets a code of its own, because a join never matches nulls.
+ */
+function withCategory(df: pl.DataFrame): pl.DataFrame {
+  const codes = CATEGORY_INPUTS.map((name) => `__code_${name}`);
+  const coded = df.withColumns(
+    ...CATEGORY_INPUTS.map((name, i) => pl.col(name).cast(pl.UInt32).fillNull(NULL_CODE).alias(codes[i]!)),
+  );
+  const triples = coded.select(...CATEGORY_INPUTS, ...codes).unique({ subset: codes });
+  const categories = (triples.toRecords() as Record<string, string | null>[]).map((t) =>
+    costCategoryOf({
+      provider: t[C.provider] ?? null,
+      serviceCategory: t[C.serviceCategory] ?? null,
+      sourceSystem: t[C.source] ?? null,
+    }),
+  );
+  const mapping = triples
+    .select(...codes)
+    .withColumns(pl.Series(C.category, categories, pl.Utf8).cast(pl.Categorical));
+  // A left join keeps the left frame's row order.
+  return coded.join(mapping, { on: codes, how: 'left' }).drop(codes);
+}
+
+/**
+ * The raw warehouse frame → a cost frame: checked columns and types, the category derived, and
+ * the vocabulary columns dictionary-encoded. Row order is left as loaded: only raw listings need
+ * one, and they sort their own rows (see cost-rows.ts).
+ */
+export function prepareCostFrame(raw: pl.DataFrame): pl.DataFrame {
+  const present = new Set(raw.columns);
+  const missing = Object.keys(RAW_COST_COLUMNS).filter((name) => !present.has(name));
+  if (missing.length) throw new Error(`cost frame is missing columns: ${missing.join(', ')}`);
+  const typed = raw.select(
+    ...Object.entries(RAW_COST_COLUMNS).map(([name, kind]) =>
+      kind === 'date'
+        ? pl.col(name).cast(pl.Utf8).str.strptime(pl.Date, '%Y-%m-%d').alias(name)
+        : pl.col(name).cast(RAW_DTYPES[kind]).alias(name),
+    ),
+  );
+  return withCategory(typed.withColumns(...CATEGORICAL.map((name) => pl.col(name).cast(pl.Categorical))));
+}
+
+/** Polars' own estimate of the frame's heap size, in bytes (what the frame cache is bounded by). */
+export function estimateFrameBytes(df: pl.DataFrame): number {
+  // nodejs-polars 0.24 does not expose estimated_size() on the JS class; the native frame has it.
+  const native = (df as unknown as { _df?: { estimatedSize?: () => number } })._df;
+  if (typeof native?.estimatedSize === 'function') return native.estimatedSize();
+  return df.height * df.width * 16;
+}
+
+export { COST_CATEGORIES };

@@ -1,0 +1,68 @@
+import pl from 'nodejs-polars';
+import { C, prepareCostFrame, RAW_COST_COLUMNS } from '../frame/cost-frame.js';
+import { unitsToMicros } from '../money.js';
+
+type FocusRow = Record<string, unknown>;
+
+const day = (value: unknown): string | null =>
+  value instanceof Date
+    ? value.toISOString().slice(0, 10)
+    : typeof value === 'string'
+      ? value.slice(0, 10)
+      : null;
+const text = (value: unknown): string | null =>
+  value === null || value === undefined ? null : String(value);
+const micros = (value: unknown): number | null => (typeof value === 'number' ? unitsToMicros(value) : null);
+
+/** What the warehouse query makes of one FOCUS row (specs only: real frames never pass through JS objects). */
+function rawValues(row: FocusRow): Record<string, unknown> {
+  return {
+    [C.subAccountId]: text(row.SubAccountId),
+    [C.provider]: text(row.ServiceProviderName),
+    [C.serviceCategory]: text(row.ServiceCategory),
+    [C.serviceName]: text(row.ServiceName),
+    [C.resourceName]: text(row.ResourceName),
+    [C.billed]: micros(row.BilledCost),
+    [C.effective]: micros(row.EffectiveCost),
+    [C.list]: micros(row.ListCost),
+    [C.currency]: text(row.BillingCurrency),
+    [C.quantity]: typeof row.ConsumedQuantity === 'number' ? row.ConsumedQuantity : null,
+    [C.unit]: text(row.ConsumedUnit),
+    [C.chargeCategory]: text(row.ChargeCategory),
+    [C.chargeClass]: text(row.ChargeClass),
+    [C.region]: text(row.RegionName),
+    [C.billingPeriodStart]: row.BillingPeriodStart ?? null,
+    [C.billingPeriodEnd]: row.BillingPeriodEnd ?? null,
+    [C.date]: day(row.ChargePeriodStart),
+    [C.endDate]: day(row.ChargePeriodEnd),
+    [C.source]: text(row.x_source_system),
+    [C.entityId]: text(row.x_hierarchy_entity_id),
+    [C.entityName]: text(row.x_hierarchy_entity_name),
+    [C.levelCode]: text(row.x_hierarchy_level_code),
+    [C.path]: text(row.x_hierarchy_path),
+    [C.pathNames]: text(row.x_hierarchy_path_names),
+  };
+}
+
+const DTYPES: Record<string, pl.DataType> = {
+  text: pl.Utf8,
+  micros: pl.Int64,
+  float: pl.Float64,
+  date: pl.Utf8,
+  timestamp: pl.Datetime('ms', 'UTC'),
+};
+
+/** A prepared cost frame of FOCUS rows built by `aFocusRow`, for aggregation specs. */
+export function costFrameOf(rows: readonly FocusRow[]): pl.DataFrame {
+  const values = rows.map(rawValues);
+  const raw = pl.DataFrame(
+    Object.entries(RAW_COST_COLUMNS).map(([name, kind]) =>
+      pl.Series(
+        name,
+        values.map((v) => v[name] as never),
+        DTYPES[kind],
+      ),
+    ),
+  );
+  return prepareCostFrame(raw);
+}

@@ -1,0 +1,221 @@
+import { Readable } from 'node:stream';
+import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgSlug } from '#test/org-factory';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { aFocusFileRow, focusCsv, focusParquet, PNG_BYTES } from '#test/focus-files';
+
+const CSV = { 'content-type': 'text/csv' };
+const LIMIT = 200_000;
+
+let t: TestApp;
+let warehouse: Warehouse;
+let org: string;
+let key: string;
+
+function upload(payload: string | Buffer | Readable, headers: Record<string, string>, query = '') {
+  return t.app.inject({
+    method: 'POST',
+    url: `/api/v1/admin/organizations/${org}/costs/import${query}`,
+    headers: { 'x-api-key': key, ...headers },
+    payload,
+  });
+}
+
+async function billed(source: string): Promise<{ n: number; billed: number }> {
+  const [row] = await warehouse.query<{ n: number; billed: number }>(
+    `SELECT COUNT(*) AS n, COALESCE(SUM(CAST(BilledCost AS FLOAT64)), 0) AS billed
+     FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')} WHERE x_source_system = @source`,
+    { source },
+  );
+  return row!;
+}
+
+beforeAll(async () => {
+  t = await startTestApp({ COST_IMPORT_MAX_BYTES: String(LIMIT) });
+  warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  org = anOrgSlug('impf');
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/organizations/onboard',
+    headers: rootHeaders,
+    payload: { org_slug: org, company_name: 'Failing Co', admin_email: 'admin@failing.example' },
+  });
+  key = res.json<{ api_key: string }>().api_key;
+});
+afterAll(() => t?.close());
+
+describe('cost import: bad rows', () => {
+  const good = () => focusCsv([aFocusFileRow({ BilledCost: '5' }), aFocusFileRow({ BilledCost: '6' })]);
+  const withBadRows = () =>
+    focusCsv([
+      aFocusFileRow({ BilledCost: '1' }),
+      aFocusFileRow({ BilledCost: 'twelve' }),
+      aFocusFileRow({ ChargePeriodStart: '2025-13-01T00:00:00Z', BillingCurrency: 'dollars' }),
+      aFocusFileRow({ BilledCost: '2' }),
+    ]);
+
+  it('refuses the whole file with the row numbers and keeps the previous data (on_error=reject)', async () => {
+    await upload(good(), CSV, '?source_system=reject_src');
+    const res = await upload(withBadRows(), CSV, '?source_system=reject_src');
+
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: 'COST_IMPORT_ROWS_INVALID',
+      rows_read: 4,
+      rows_rejected: 2,
+      errors_truncated: false,
+      row_errors: [
+        { row: 2, column: 'BilledCost', message: 'expected a decimal number, got "twelve"' },
+        { row: 3, column: 'ChargePeriodStart', message: expect.stringContaining('valid date-time') },
+      ],
+    });
+    expect(await billed('reject_src')).toEqual({ n: 2, billed: 11 });
+    const report = await t.app.inject({
+      method: 'GET',
+      url: res.json().status_url,
+      headers: { 'x-api-key': key },
+    });
+    expect(report.json()).toMatchObject({
+      status: 'failed',
+      rows_imported: 0,
+      rows_replaced: 0,
+      failure: { code: 'COST_IMPORT_ROWS_INVALID' },
+    });
+  });
+
+  it('imports the valid rows and reports the others (on_error=skip)', async () => {
+    const res = await upload(withBadRows(), CSV, '?source_system=skip_src&on_error=skip');
+
+    expect(res.statusCode).toBe(200);
+    const report = res.json();
+    expect(report).toMatchObject({ status: 'completed_with_errors', rows_imported: 2, rows_rejected: 2 });
+    expect(report.errors.map((e: { row: number; column: string }) => [e.row, e.column])).toEqual([
+      [2, 'BilledCost'],
+      [3, 'ChargePeriodStart'],
+    ]);
+    expect(await billed('skip_src')).toEqual({ n: 2, billed: 3 });
+    const again = await t.app.inject({
+      method: 'GET',
+      url: report.status_url,
+      headers: { 'x-api-key': key },
+    });
+    expect(again.json()).toMatchObject({ status: 'completed_with_errors', rows_rejected: 2 });
+  });
+
+  it('lists the first 100 row errors and counts every rejected row', async () => {
+    const rows = Array.from({ length: 130 }, () => aFocusFileRow({ BillingCurrency: '' }));
+    const res = await upload(focusCsv(rows), CSV, '?source_system=many_bad');
+
+    expect(res.json()).toMatchObject({ rows_rejected: 130, errors_truncated: true });
+    expect(res.json().row_errors).toHaveLength(100);
+    expect(res.json().row_errors[99]).toEqual({
+      row: 100,
+      column: 'BillingCurrency',
+      message: 'is required',
+    });
+  });
+
+  it('refuses a file that lacks mandatory FOCUS columns, naming them', async () => {
+    const res = await upload(
+      focusCsv([aFocusFileRow({ BilledCost: undefined, InvoiceIssuerName: undefined })]),
+      CSV,
+    );
+
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: 'COST_IMPORT_MISSING_COLUMNS',
+      missing_columns: ['BilledCost', 'InvoiceIssuerName'],
+    });
+  });
+
+  it('refuses a header without rows, an empty body and malformed CSV', async () => {
+    const headerOnly = await upload(focusCsv([]), CSV);
+    const empty = await upload('', CSV);
+    const malformed = await upload(`${focusCsv([aFocusFileRow()])}"acct-2,unterminated\r\n`, CSV);
+
+    expect(headerOnly.json()).toMatchObject({ status: 422, code: 'COST_IMPORT_EMPTY_FILE' });
+    expect(empty.json()).toMatchObject({ status: 422 });
+    expect(malformed.json()).toMatchObject({ status: 422, code: 'COST_IMPORT_FILE_UNREADABLE' });
+  });
+});
+
+describe('cost import: wrong file type and size', () => {
+  it('answers 415 for a media type it does not accept', async () => {
+    const png = await upload(PNG_BYTES, { 'content-type': 'image/png' });
+    const json = await upload(JSON.stringify({ rows: [] }), { 'content-type': 'application/json' });
+
+    expect(png.json()).toMatchObject({ status: 415, code: 'COST_IMPORT_UNSUPPORTED_MEDIA_TYPE' });
+    expect(json.json()).toMatchObject({ status: 415, code: 'COST_IMPORT_UNSUPPORTED_MEDIA_TYPE' });
+  });
+
+  it('answers 422 when the content is not what the Content-Type declares', async () => {
+    const pngAsCsv = await upload(PNG_BYTES, CSV);
+    const csvAsParquet = await upload(focusCsv([aFocusFileRow()]), {
+      'content-type': 'application/vnd.apache.parquet',
+    });
+    const parquetAsCsv = await upload(focusParquet([aFocusFileRow()]), CSV);
+
+    for (const res of [pngAsCsv, csvAsParquet, parquetAsCsv])
+      expect(res.json()).toMatchObject({ status: 422, code: 'COST_IMPORT_FILE_UNREADABLE' });
+  });
+
+  it('refuses a file over the size limit with 413 from its Content-Length, before reading it', async () => {
+    const rows = Array.from({ length: 1500 }, () => aFocusFileRow());
+    const res = await upload(focusCsv(rows), CSV, '?source_system=too_big');
+
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FILE_TOO_LARGE' });
+    expect(await billed('too_big')).toEqual({ n: 0, billed: 0 });
+  });
+
+  it('refuses a streamed body (no Content-Length) once it passes the limit', async () => {
+    const text = focusCsv(Array.from({ length: 1500 }, () => aFocusFileRow()));
+    const res = await upload(
+      Readable.from([text.slice(0, 100_000), text.slice(100_000)]),
+      CSV,
+      '?source_system=big_stream',
+    );
+
+    expect(res.statusCode).toBe(413);
+    expect(await billed('big_stream')).toEqual({ n: 0, billed: 0 });
+  });
+
+  it('keeps refusing CSV bodies on other routes', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/organizations/onboard',
+      headers: { ...rootHeaders, ...CSV },
+      payload: 'org_slug\nabc',
+    });
+
+    expect(res.statusCode).toBe(415);
+  });
+});
+
+describe('cost import: warehouse failure', () => {
+  it('leaves the previous data intact and drops its staging table when the swap fails', async () => {
+    await upload(focusCsv([aFocusFileRow({ BilledCost: '5' })]), CSV, '?source_system=swap_fail');
+    const execute = warehouse.execute.bind(warehouse);
+    const spy = vi.spyOn(warehouse, 'execute').mockImplementation(async (sql, params, options) => {
+      if (/^\s*MERGE/.test(sql)) throw new Error('simulated warehouse outage');
+      return execute(sql, params, options);
+    });
+    try {
+      const res = await upload(
+        focusCsv([aFocusFileRow({ BilledCost: '99' })]),
+        CSV,
+        '?source_system=swap_fail',
+      );
+
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FAILED', import_id: expect.any(String) });
+      expect(res.body).not.toContain('simulated');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await billed('swap_fail')).toEqual({ n: 1, billed: 5 });
+    expect((await warehouse.listTables(`${org}_local`)).filter((n) => n.startsWith('_cost_import_'))).toEqual(
+      [],
+    );
+  });
+});

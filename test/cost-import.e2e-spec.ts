@@ -1,0 +1,304 @@
+import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgSlug, anOrgWithKey } from '#test/org-factory';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { aFocusFileRow, asFocus12, focusCsv, focusParquet, gzip } from '#test/focus-files';
+
+const CSV = { 'content-type': 'text/csv' };
+const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
+
+let t: TestApp;
+let warehouse: Warehouse;
+let org: string;
+let key: string;
+
+async function onboard(app: TestApp): Promise<{ org: string; key: string }> {
+  const slug = anOrgSlug('imp');
+  const res = await app.app.inject({
+    method: 'POST',
+    url: '/api/v1/organizations/onboard',
+    headers: rootHeaders,
+    payload: { org_slug: slug, company_name: 'Import Co', admin_email: 'admin@import.example' },
+  });
+  expect(res.statusCode).toBe(200);
+  return { org: slug, key: res.json<{ api_key: string }>().api_key };
+}
+
+function upload(payload: string | Buffer, headers: Record<string, string>, query = '') {
+  return t.app.inject({
+    method: 'POST',
+    url: `/api/v1/admin/organizations/${org}/costs/import${query}`,
+    headers: { 'x-api-key': key, ...headers },
+    payload,
+  });
+}
+
+interface SourceTotals extends Record<string, unknown> {
+  n: number;
+  billed: number;
+}
+
+async function totals(source: string): Promise<SourceTotals> {
+  const [row] = await warehouse.query<SourceTotals>(
+    `SELECT COUNT(*) AS n, COALESCE(SUM(CAST(BilledCost AS FLOAT64)), 0) AS billed
+     FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')} WHERE x_source_system = @source`,
+    { source },
+  );
+  return row!;
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  ({ org, key } = await onboard(t));
+});
+afterAll(() => t?.close());
+
+describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
+  it('imports a FOCUS 1.3 CSV before answering and stamps the lineage of the import', async () => {
+    const rows = [
+      aFocusFileRow({ BilledCost: '10.25', day: '2025-03-01' }),
+      aFocusFileRow({ BilledCost: '4.75', day: '2025-03-02', ServiceName: 'Amazon S3' }),
+    ];
+    const res = await upload(focusCsv(rows), CSV, '?source_system=csv_src&credential_id=aws-payer-1');
+
+    expect(res.statusCode).toBe(200);
+    const report = res.json();
+    expect(report).toMatchObject({
+      status: 'completed',
+      format: 'csv',
+      gzip: false,
+      focus_version: '1.3',
+      rows_read: 2,
+      rows_imported: 2,
+      rows_rejected: 0,
+      rows_replaced: 0,
+      charge_period: { start: '2025-03-01', end: '2025-03-03' },
+      errors: [],
+    });
+    expect(await totals('csv_src')).toEqual({ n: 2, billed: 15 });
+    const [stamped] = await warehouse.query(
+      `SELECT x_run_id, x_pipeline_id, x_credential_id, x_org_slug, x_org_name, x_pipeline_run_date,
+              x_ingestion_date, ServiceProviderName, Tags
+       FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')}
+       WHERE x_source_system = 'csv_src' ORDER BY ChargePeriodStart LIMIT 1`,
+    );
+    expect(stamped).toMatchObject({
+      x_run_id: report.import_id,
+      x_pipeline_id: 'focus_import',
+      x_credential_id: 'aws-payer-1',
+      x_org_slug: org,
+      x_org_name: 'Import Co',
+      x_pipeline_run_date: '2025-03-01',
+      x_ingestion_date: new Date().toISOString().slice(0, 10),
+      ServiceProviderName: 'AWS',
+      Tags: { env: 'prod' },
+    });
+  });
+
+  it('imports a Parquet file with native types', async () => {
+    const rows = [
+      aFocusFileRow({ BilledCost: '3.5' }),
+      aFocusFileRow({ BilledCost: '1.5', day: '2025-03-05' }),
+    ];
+    const res = await upload(focusParquet(rows), PARQUET, '?source_system=parquet_src');
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'completed', format: 'parquet', rows_imported: 2 });
+    expect(await totals('parquet_src')).toEqual({ n: 2, billed: 5 });
+  });
+
+  it('imports gzip-compressed CSV and Parquet files', async () => {
+    const csv = await upload(
+      gzip(focusCsv([aFocusFileRow({ BilledCost: '2' })])),
+      { 'content-type': 'application/gzip' },
+      '?source_system=gz_csv',
+    );
+    const parquet = await upload(
+      gzip(focusParquet([aFocusFileRow({ BilledCost: '7' })])),
+      { 'content-type': 'application/gzip' },
+      '?source_system=gz_parquet',
+    );
+
+    expect(csv.statusCode).toBe(200);
+    expect(csv.json()).toMatchObject({ format: 'csv', gzip: true, rows_imported: 1 });
+    expect(parquet.statusCode).toBe(200);
+    expect(parquet.json()).toMatchObject({ format: 'parquet', gzip: true, rows_imported: 1 });
+    expect(await totals('gz_csv')).toEqual({ n: 1, billed: 2 });
+    expect(await totals('gz_parquet')).toEqual({ n: 1, billed: 7 });
+  });
+
+  it('maps FOCUS 1.2 ProviderName and PublisherName to their 1.3 successors', async () => {
+    const row = asFocus12(aFocusFileRow({ ServiceProviderName: 'Google Cloud', HostProviderName: 'Google' }));
+    const res = await upload(focusCsv([row]), CSV, '?source_system=focus12');
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      focus_version: '1.2',
+      column_mappings: [
+        { from: 'ProviderName', to: 'ServiceProviderName' },
+        { from: 'PublisherName', to: 'HostProviderName' },
+      ],
+    });
+    const stored = await warehouse.query(
+      `SELECT ServiceProviderName, HostProviderName, ProviderName, PublisherName
+       FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')} WHERE x_source_system = 'focus12'`,
+    );
+    expect(stored).toEqual([
+      {
+        ServiceProviderName: 'Google Cloud',
+        HostProviderName: 'Google',
+        ProviderName: 'Google Cloud',
+        PublisherName: 'Google',
+      },
+    ]);
+  });
+
+  it('leaves one copy when the same file is imported twice', async () => {
+    const file = focusCsv([
+      aFocusFileRow({ BilledCost: '5' }),
+      aFocusFileRow({ BilledCost: '6', day: '2025-03-02' }),
+    ]);
+    await upload(file, CSV, '?source_system=twice');
+    const again = await upload(file, CSV, '?source_system=twice');
+
+    expect(again.json()).toMatchObject({ status: 'completed', rows_imported: 2, rows_replaced: 2 });
+    expect(await totals('twice')).toEqual({ n: 2, billed: 11 });
+  });
+
+  it('replaces only the charge days and the source system the file covers', async () => {
+    await upload(
+      focusCsv([aFocusFileRow({ BilledCost: '1', day: '2025-04-01' })]),
+      CSV,
+      '?source_system=slice_a',
+    );
+    await upload(
+      focusCsv([aFocusFileRow({ BilledCost: '2', day: '2025-04-02' })]),
+      CSV,
+      '?source_system=slice_a',
+    );
+    await upload(
+      focusCsv([aFocusFileRow({ BilledCost: '4', day: '2025-04-01' })]),
+      CSV,
+      '?source_system=slice_b',
+    );
+    const replaced = await upload(
+      focusCsv([aFocusFileRow({ BilledCost: '8', day: '2025-04-01' })]),
+      CSV,
+      '?source_system=slice_a',
+    );
+
+    expect(replaced.json()).toMatchObject({
+      rows_replaced: 1,
+      charge_period: { start: '2025-04-01', end: '2025-04-02' },
+    });
+    expect(await totals('slice_a')).toEqual({ n: 2, billed: 10 });
+    expect(await totals('slice_b')).toEqual({ n: 1, billed: 4 });
+  });
+
+  it('answers 202 with Prefer: respond-async and reports the outcome at the status URL', async () => {
+    const res = await upload(
+      focusCsv([aFocusFileRow({ BilledCost: '9' })]),
+      { ...CSV, prefer: 'respond-async' },
+      '?source_system=async_src',
+    );
+
+    expect(res.statusCode).toBe(202);
+    const { import_id, status_url } = res.json<{ import_id: string; status_url: string }>();
+    expect(res.headers.location).toBe(status_url);
+    expect(status_url).toBe(`/api/v1/admin/organizations/${org}/costs/import/${import_id}`);
+    let report: { status: string; rows_imported?: number } = { status: 'queued' };
+    for (let i = 0; i < 100 && ['queued', 'processing'].includes(report.status); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      report = (await t.app.inject({ method: 'GET', url: status_url, headers: { 'x-api-key': key } })).json();
+    }
+    expect(report).toMatchObject({ status: 'completed', rows_imported: 1 });
+    expect(await totals('async_src')).toEqual({ n: 1, billed: 9 });
+  });
+
+  it("invalidates the org's cached cost reads when an import completes", async (ctx) => {
+    const read = () =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/v1/costs/${org}/total?start_date=2025-05-01&end_date=2025-05-31`,
+        headers: { 'x-api-key': key },
+      });
+    const before = await read();
+    // The cost routes are another module; without them there is no cache to invalidate.
+    if (before.statusCode === 404 && before.json().code === 'NOT_FOUND') ctx.skip();
+    expect((await read()).json()).toMatchObject({ cache_hit: true });
+
+    await upload(
+      focusCsv([aFocusFileRow({ BilledCost: '20', day: '2025-05-10' })]),
+      CSV,
+      '?source_system=cloud_aws_billing',
+    );
+    const after = (await read()).json();
+
+    expect(after.cache_hit).toBe(false);
+    expect(after.cloud.total_billed_cost).toBe(before.json().cloud.total_billed_cost + 20);
+  });
+
+  it('documents the raw-body media types and both answers in the OpenAPI document', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const post = doc.paths['/api/v1/admin/organizations/{org}/costs/import'].post;
+
+    expect(Object.keys(post.requestBody.content)).toEqual(
+      expect.arrayContaining(['text/csv', 'application/vnd.apache.parquet', 'application/gzip']),
+    );
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '202']));
+    expect(doc.paths['/api/v1/admin/organizations/{org}/costs/import/{id}'].get).toBeDefined();
+  });
+
+  it('accepts the root key for any org', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/organizations/${org}/costs/import?source_system=by_root`,
+      headers: { ...rootHeaders, ...CSV },
+      payload: focusCsv([aFocusFileRow()]),
+    });
+
+    expect(res.statusCode).toBe(200);
+    expect(await totals('by_root')).toEqual({ n: 1, billed: 10.5 });
+  });
+
+  it("refuses another org's key (403) and a key without org:write (403)", async () => {
+    const other = await anOrgWithKey(warehouse);
+    const readOnly = await anOrgWithKey(warehouse, { org, scopes: ['org:read'] });
+    const payload = focusCsv([aFocusFileRow()]);
+    const url = `/api/v1/admin/organizations/${org}/costs/import`;
+
+    const foreign = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'x-api-key': other.key, ...CSV },
+      payload,
+    });
+    const scoped = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'x-api-key': readOnly.key, ...CSV },
+      payload,
+    });
+
+    expect(foreign.json()).toMatchObject({ status: 403, code: 'ORG_FORBIDDEN' });
+    expect(scoped.json()).toMatchObject({ status: 403, code: 'INSUFFICIENT_SCOPE' });
+  });
+
+  it('answers 404 for an org without a cost table and for an unknown import id', async () => {
+    const bare = await anOrgWithKey(warehouse);
+    const noTable = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/organizations/${bare.org}/costs/import`,
+      headers: { 'x-api-key': bare.key, ...CSV },
+      payload: focusCsv([aFocusFileRow()]),
+    });
+    const unknown = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/admin/organizations/${org}/costs/import/00000000-0000-4000-8000-000000000000`,
+      headers: { 'x-api-key': key },
+    });
+
+    expect(noTable.json()).toMatchObject({ status: 404, code: 'COST_IMPORT_ORG_NOT_PROVISIONED' });
+    expect(unknown.json()).toMatchObject({ status: 404, code: 'COST_IMPORT_NOT_FOUND' });
+  });
+});

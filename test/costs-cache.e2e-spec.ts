@@ -1,0 +1,215 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { COST_CACHE_OPTIONS, type CostCacheOptions, type CostCacheStats } from '#analytics';
+import { aFocusRow, generateFocusRows, writeFocusRows } from '#test/focus-rows';
+import { anOrgWithKey } from '#test/org-factory';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+
+const REDIS_URL = process.env.TEST_REDIS_URL;
+
+class FakeClock {
+  constructor(public ms: number) {}
+  readonly now = () => this.ms;
+  set(iso: string): void {
+    this.ms = Date.parse(iso);
+  }
+}
+
+@Global()
+@Module({})
+class CostCacheOptionsModule {
+  static with(options: CostCacheOptions): DynamicModule {
+    return {
+      module: CostCacheOptionsModule,
+      providers: [{ provide: COST_CACHE_OPTIONS, useValue: options }],
+      exports: [COST_CACHE_OPTIONS],
+    };
+  }
+}
+
+async function seededOrg(t: TestApp, rows = 300) {
+  const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  const { org, key } = await anOrgWithKey(warehouse);
+  await writeFocusRows(
+    warehouse,
+    t.config.orgDataset(org),
+    generateFocusRows({ org, rows, seed: 7, start: '2024-01-01', end: '2025-03-10' }),
+  );
+  return { org, headers: { 'x-api-key': key } };
+}
+
+function client(t: TestApp, org: string, headers: Record<string, string>) {
+  return {
+    async get(path: string) {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}${path}`, headers });
+      expect(res.statusCode).toBe(200);
+      return res.json() as { cache_hit: boolean; summary: Record<string, unknown> };
+    },
+    async stats(): Promise<CostCacheStats> {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}/cache/stats`, headers });
+      return res.json() as CostCacheStats;
+    },
+    async invalidate() {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/costs/${org}/cache/invalidate`,
+        headers,
+      });
+      expect(res.statusCode).toBe(200);
+      return res.json() as {
+        message: string;
+        invalidated: { frames: number; results: number; total: number };
+      };
+    },
+  };
+}
+
+describe('cost cache through the real app', () => {
+  const clock = new FakeClock(Date.parse('2025-03-10T12:00:00Z'));
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp(
+      { RATE_LIMIT_READS_PER_MINUTE: '100000' },
+      { imports: [CostCacheOptionsModule.with({ clock })] },
+    );
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  beforeEach(() => clock.set('2025-03-10T12:00:00Z'));
+
+  it('answers a repeated read from memory, and other widgets of the period from the same frame', async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = client(t, org, headers);
+    const before = (await c.stats()).frames.loads;
+    const first = await c.get('/summary');
+    const second = await c.get('/summary');
+    const widget = await c.get('/by-provider');
+    expect([first.cache_hit, second.cache_hit, widget.cache_hit]).toEqual([false, true, true]);
+    expect(second.summary).toEqual(first.summary);
+    expect((await c.stats()).frames.loads - before).toBe(1);
+  });
+
+  it('loads a period once for ten concurrent cold reads', async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = client(t, org, headers);
+    const before = (await c.stats()).frames;
+    // Every route of the period, at once: one warehouse query between them.
+    const routes = [
+      '',
+      '/summary',
+      '/by-provider',
+      '/by-service',
+      '/subscriptions',
+      '/cloud',
+      '/genai',
+      '/total',
+    ];
+    await Promise.all([...routes, '/summary', '/total'].map((r) => c.get(r)));
+    expect((await c.stats()).frames.loads - before.loads).toBe(1);
+  });
+
+  it('drops every entry of the org on invalidate, reports how many, and reloads after', async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = client(t, org, headers);
+    await c.get('/summary');
+    await c.get('/by-service');
+    await c.get('/trend');
+    const body = await c.invalidate();
+    // One frame (the fiscal year, which also covers the 30-day trend window), three results.
+    expect(body.invalidated).toEqual({ frames: 1, results: 3, total: 4 });
+    expect(body.message).toBe(`Invalidated 4 cache entries for ${org}`);
+    expect((await c.get('/summary')).cache_hit).toBe(false);
+    expect((await c.invalidate()).invalidated.total).toBe(2);
+  });
+
+  it('keeps a past period until the next UTC midnight and a period including today for a minute', async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = client(t, org, headers);
+    const february = '/summary?start_date=2025-02-01&end_date=2025-02-28';
+    clock.set('2025-03-10T23:59:00Z');
+    expect((await c.get(february)).cache_hit).toBe(false);
+    expect((await c.get('/summary')).cache_hit).toBe(false);
+    clock.set('2025-03-10T23:59:59.999Z');
+    expect((await c.get(february)).cache_hit).toBe(true);
+    expect((await c.get('/summary')).cache_hit).toBe(true);
+    clock.set('2025-03-11T00:00:00Z');
+    expect((await c.get(february)).cache_hit).toBe(false);
+    clock.set('2025-03-11T00:00:59Z');
+    expect((await c.get('/summary')).cache_hit).toBe(false);
+  });
+
+  it('reports hits, misses, evictions and bytes per level', async () => {
+    const { org, headers } = await seededOrg(t);
+    const stats = await client(t, org, headers).stats();
+    for (const level of [stats.frames, stats.results]) {
+      expect(level.hits).toBeGreaterThan(0);
+      expect(level.misses).toBeGreaterThan(0);
+      expect(level.memory_bytes).toBeGreaterThan(0);
+      expect(level.memory_bytes).toBeLessThanOrEqual(level.max_memory_bytes);
+      expect(level).toHaveProperty('evictions');
+    }
+    expect(stats.frames.max_memory_bytes).toBe(512 * 1024 * 1024);
+    expect(stats.results.max_size).toBe(5000);
+  });
+});
+
+describe('cost cache byte bound through the real app', () => {
+  it('evicts frames to stay under the configured bytes', async () => {
+    const clock = new FakeClock(Date.parse('2025-03-10T12:00:00Z'));
+    // A month of these rows is a frame of about 25 kB: room for two or three of the eight months.
+    const bound = 60_000;
+    const t = await startTestApp(
+      { RATE_LIMIT_READS_PER_MINUTE: '100000' },
+      { imports: [CostCacheOptionsModule.with({ clock, frameMaxBytes: bound })] },
+    );
+    try {
+      const { org, headers } = await seededOrg(t, 3000);
+      const c = client(t, org, headers);
+      for (const month of ['01', '02', '03', '04', '05', '06', '07', '08'])
+        await c.get(`/summary?start_date=2024-${month}-01&end_date=2024-${month}-28`);
+      const frames = (await c.stats()).frames;
+      expect(frames.evictions).toBeGreaterThan(0);
+      expect(frames.memory_bytes).toBeLessThanOrEqual(bound);
+      expect(frames.size).toBeLessThanOrEqual(3);
+      expect(frames.evictions + frames.size).toBe(8);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe.skipIf(!REDIS_URL)('cost cache invalidation across instances (Redis)', () => {
+  it('drops the org on the other instance when one instance invalidates it', async () => {
+    const env = { RATE_LIMIT_READS_PER_MINUTE: '100000', REDIS_URL: REDIS_URL! };
+    const a = await startTestApp(env);
+    const b = await startTestApp(env);
+    try {
+      // Each instance has its own embedded warehouse here, so both get the same org and rows.
+      const { org, headers } = await seededOrg(a);
+      const warehouseB = b.app.get<Warehouse>(WAREHOUSE);
+      await anOrgWithKey(warehouseB, { org });
+      await writeFocusRows(warehouseB, b.config.orgDataset(org), [aFocusRow({ org, date: '2025-01-01' })]);
+      const ca = client(a, org, headers);
+      const cb = client(b, org, rootHeaders);
+      await ca.get('/summary');
+      await cb.get('/summary');
+      expect((await cb.get('/summary')).cache_hit).toBe(true);
+
+      await ca.invalidate();
+      const deadline = Date.now() + 5_000;
+      while ((await cb.stats()).frames.invalidations === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+
+      expect((await cb.stats()).frames.invalidations).toBe(1);
+      expect((await cb.get('/summary')).cache_hit).toBe(false);
+      expect((await ca.get('/summary')).cache_hit).toBe(false);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

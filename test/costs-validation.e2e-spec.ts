@@ -1,0 +1,103 @@
+import { aFocusRow, writeFocusRows } from '#test/focus-rows';
+import { anOrgWithKey } from '#test/org-factory';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+
+const READ_ROUTES = [
+  '',
+  '/summary',
+  '/by-provider',
+  '/by-service',
+  '/trend',
+  '/subscriptions',
+  '/cloud',
+  '/genai',
+  '/total',
+];
+
+/** What every cost route refuses before any work: bad dates and filters (422), keys (401/403), unknown orgs (404). */
+describe('cost read validation and access', () => {
+  let t: TestApp;
+  let org: string;
+  let headers: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '100000' });
+    const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+    const created = await anOrgWithKey(warehouse);
+    org = created.org;
+    headers = { 'x-api-key': created.key };
+    await writeFocusRows(warehouse, t.config.orgDataset(org), [aFocusRow({ org, date: '2025-01-01' })]);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const get = async (path: string, h: Record<string, string> = headers) => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}${path}`, headers: h });
+    return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+  };
+
+  it.each(READ_ROUTES)('refuses a start after the end on %s with 422', async (route) => {
+    const { status, body } = await get(`${route}?start_date=2025-03-05&end_date=2025-03-01`);
+    expect(status).toBe(422);
+    expect(body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'start_date' }] });
+  });
+
+  it.each([...READ_ROUTES, '/trend-granular'])(
+    'refuses a range over 730 days on %s with 422',
+    async (route) => {
+      const { status, body } = await get(`${route}?start_date=2023-01-01&end_date=2025-01-02`);
+      expect(status).toBe(422);
+      expect(body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'end_date' }] });
+    },
+  );
+
+  it.each(READ_ROUTES)('refuses malformed filters on %s with 422, naming every bad field', async (route) => {
+    const { status, body } = await get(
+      `${route}?providers=AWS,,GCP&department_id=bad/id&hierarchy_path=/a/../b&start_date=2025-02-30&end_date=x`,
+    );
+    expect(status).toBe(422);
+    const fields = (body.errors as { field: string }[]).map((e) => e.field);
+    expect(new Set(fields)).toEqual(
+      new Set(['providers', 'department_id', 'hierarchy_path', 'start_date', 'end_date']),
+    );
+  });
+
+  it('refuses unknown and out-of-range parameters with 422', async () => {
+    expect((await get('/trend-granular?providers=AWS')).status).toBe(422);
+    expect((await get('/trend?granularity=hourly')).status).toBe(422);
+    expect((await get('/trend?days=366')).status).toBe(422);
+    expect((await get('?limit=10001')).status).toBe(422);
+    expect((await get('/trend?category=storage')).status).toBe(422);
+  });
+
+  it('refuses a missing key (401) and another org’s key (403); the root key may read any org', async () => {
+    expect((await get('/summary', {})).status).toBe(401);
+    const other = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+    expect((await get('/summary', { 'x-api-key': other.key })).status).toBe(403);
+    expect((await get('/summary', rootHeaders)).status).toBe(200);
+    const missing = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/costs/no_such_org/summary',
+      headers: rootHeaders,
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'ORG_NOT_FOUND' });
+  });
+
+  it('answers an org without cost data with zeros, not an error', async () => {
+    const empty = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/costs/${empty.org}/summary`,
+      headers: { 'x-api-key': empty.key },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      currency: 'USD',
+      summary: { total_cost: 0, record_count: 0, providers: [] },
+    });
+  });
+});

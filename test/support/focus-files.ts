@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import pl from 'nodejs-polars';
+
+/** One row of a FOCUS export file, as text (column name → cell). */
+export type FocusFileRow = Record<string, string>;
+
+/**
+ * A valid FOCUS 1.3 export row with every mandatory column; `overrides` set or (with `undefined`)
+ * remove cells. Values are what a provider's CSV holds: ISO timestamps, decimal text.
+ */
+export function aFocusFileRow(overrides: Record<string, string | undefined> = {}): FocusFileRow {
+  const day = overrides.day ?? '2025-03-01';
+  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const row: Record<string, string | undefined> = {
+    BillingAccountId: 'acct-001',
+    BillingAccountName: 'Main account',
+    SubAccountId: 'sub-001',
+    BilledCost: '10.5',
+    EffectiveCost: '9.5',
+    ListCost: '12',
+    ContractedCost: '10.5',
+    BillingCurrency: 'USD',
+    BillingPeriodStart: `${day.slice(0, 7)}-01T00:00:00Z`,
+    BillingPeriodEnd: `${day.slice(0, 7)}-28T00:00:00Z`,
+    ChargePeriodStart: `${day}T00:00:00Z`,
+    ChargePeriodEnd: `${next}T00:00:00Z`,
+    ChargeCategory: 'Usage',
+    ChargeDescription: 'Compute usage',
+    ServiceCategory: 'Compute',
+    ServiceName: 'Amazon EC2',
+    ServiceProviderName: 'AWS',
+    HostProviderName: 'AWS',
+    InvoiceIssuerName: 'Amazon Web Services, Inc.',
+    RegionId: 'us-east-1',
+    Tags: '{"env":"prod"}',
+    ...overrides,
+  };
+  delete row.day;
+  return Object.fromEntries(Object.entries(row).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** The same row under FOCUS 1.2 names (ProviderName, PublisherName instead of their 1.3 successors). */
+export function asFocus12(row: FocusFileRow): FocusFileRow {
+  const { ServiceProviderName, HostProviderName, ...rest } = row;
+  return { ...rest, ProviderName: ServiceProviderName ?? '', PublisherName: HostProviderName ?? '' };
+}
+
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** CSV text with a header of every column any row names (missing cells are empty). */
+export function focusCsv(rows: readonly FocusFileRow[], columns?: readonly string[]): string {
+  const header = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const lines = [header.map(csvCell).join(',')];
+  for (const row of rows) lines.push(header.map((c) => csvCell(row[c] ?? '')).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+const TIMESTAMP_COLUMNS = new Set([
+  'BillingPeriodStart',
+  'BillingPeriodEnd',
+  'ChargePeriodStart',
+  'ChargePeriodEnd',
+]);
+const NUMBER_COLUMNS = new Set([
+  'BilledCost',
+  'EffectiveCost',
+  'ListCost',
+  'ContractedCost',
+  'ConsumedQuantity',
+]);
+
+/**
+ * A Parquet file of the rows with native types, as exports write them: timestamps as UTC
+ * datetimes, costs as doubles, the rest as strings.
+ */
+export function focusParquet(rows: readonly FocusFileRow[]): Buffer {
+  const header = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const columns: Record<string, unknown[]> = {};
+  for (const name of header) {
+    const cells = rows.map((r) => (r[name] === undefined || r[name] === '' ? null : r[name]));
+    if (TIMESTAMP_COLUMNS.has(name)) columns[name] = cells.map((c) => (c === null ? null : new Date(c)));
+    else if (NUMBER_COLUMNS.has(name)) columns[name] = cells.map((c) => (c === null ? null : Number(c)));
+    else columns[name] = cells;
+  }
+  const frame = pl.DataFrame(columns);
+  const file = path.join(os.tmpdir(), `focus-${randomUUID()}.parquet`);
+  try {
+    frame.writeParquet(file);
+    return fs.readFileSync(file);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+export function gzip(data: string | Buffer): Buffer {
+  return gzipSync(typeof data === 'string' ? Buffer.from(data) : data);
+}
+
+/** The first bytes of a PNG image: a binary file that is neither CSV nor Parquet. */
+export const PNG_BYTES = Buffer.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+]);
