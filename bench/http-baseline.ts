@@ -41,7 +41,9 @@ try {
   const rawRps = median(runs['raw-fastify'].map((r) => r.rps));
   const apiRps = median(runs['api-health'].map((r) => r.rps));
   console.log(JSON.stringify({ rounds, seconds, connections, runs }, null, 2));
-  const failed = Object.values(runs).flat().reduce((n, r) => n + r.non2xx + r.errors, 0);
+  const failed = Object.values(runs)
+    .flat()
+    .reduce((n, r) => n + r.non2xx + r.errors, 0);
   if (failed) console.log(`WARNING: ${failed} non-2xx responses or errors: the figures are not comparable`);
   console.log(`raw Fastify /hello : ${rawRps.toFixed(0)} req/s (median of ${rounds})`);
   console.log(`API /health        : ${apiRps.toFixed(0)} req/s (median of ${rounds})`);

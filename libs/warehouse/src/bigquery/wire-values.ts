@@ -54,7 +54,10 @@ function decodeScalar(
       // Same rule as the DuckDB driver: an integer a JS number cannot hold exactly is an error, not a rounding.
       const n = Number(v);
       if (!Number.isSafeInteger(n))
-        throw new WarehouseError(WarehouseErrorCode.QueryFailed, 'An INT64 result is outside the exact range of a number.');
+        throw new WarehouseError(
+          WarehouseErrorCode.QueryFailed,
+          'An INT64 result is outside the exact range of a number.',
+        );
       return n;
     }
     case 'FLOAT64':
