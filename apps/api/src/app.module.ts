@@ -7,6 +7,8 @@ import { ApiKeyLookupModule } from './auth/api-key-lookup.module.js';
 import { EnginesModule } from './engines/engines.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
+import { PipelineValidatorModule } from './pipeline-validator/pipeline-validator.module.js';
+import { QuotaModule } from './quota/quota.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { CostImportModule } from './cost-import/cost-import.module.js';
 import { DemoModule } from './demo/demo.module.js';
@@ -29,6 +31,8 @@ export class AppModule {
         AuditModule,
         ApiKeysModule,
         IdempotencyModule,
+        QuotaModule,
+        PipelineValidatorModule,
         OrganizationsModule,
         CostImportModule,
         DemoModule,

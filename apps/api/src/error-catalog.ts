@@ -5,6 +5,8 @@ import { WarehouseErrorCode } from '#warehouse';
 import { ADMIN_ERRORS } from './admin/admin.errors.js';
 import { IDEMPOTENCY_ERRORS } from './idempotency/idempotency.errors.js';
 import { API_KEY_ERRORS } from './api-keys/api-keys.errors.js';
+import { PIPELINE_VALIDATOR_ERRORS } from './pipeline-validator/pipeline-validator.errors.js';
+import { QUOTA_ERRORS } from './quota/quota.errors.js';
 import { ORGANIZATIONS_ERRORS } from './organizations/organizations.errors.js';
 import { COSTS_ERRORS } from './costs/costs.errors.js';
 import { COST_IMPORT_ERRORS } from './cost-import/cost-import.errors.js';
@@ -42,6 +44,8 @@ export const ERROR_CATALOG: ErrorCatalog = {
   ...ADMIN_ERRORS,
   ...IDEMPOTENCY_ERRORS,
   ...API_KEY_ERRORS,
+  ...QUOTA_ERRORS,
+  ...PIPELINE_VALIDATOR_ERRORS,
   ...ORGANIZATIONS_ERRORS,
   ...COST_IMPORT_ERRORS,
   ...PIPELINE_LOGS_ERRORS,

@@ -1,0 +1,69 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
+import { RUN_ID, RUN_ID_MESSAGE } from './validate.dto.js';
+
+export const RUN_STATUSES = ['SUCCESS', 'FAILED'] as const;
+
+/** Which run: reservation_id, else pipeline_logging_id, else (legacy) the oldest open run of reservation_date. */
+class RunRefDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all', { message: 'reservation_id must be a UUID' })
+  reservation_id?: string;
+
+  @ApiPropertyOptional({ description: 'The run id given or returned at validation' })
+  @IsOptional()
+  @Matches(RUN_ID, { message: `pipeline_logging_id ${RUN_ID_MESSAGE}` })
+  pipeline_logging_id?: string;
+}
+
+/** Query and body carry the same fields (the pipeline service sends the query); the body wins. */
+export class CompleteRequestDto extends RunRefDto {
+  @ApiPropertyOptional({ enum: RUN_STATUSES, description: 'Required, in the query or the body' })
+  @IsOptional()
+  @IsIn(RUN_STATUSES, { message: 'pipeline_status must be SUCCESS or FAILED' })
+  pipeline_status?: (typeof RUN_STATUSES)[number];
+
+  @ApiPropertyOptional({ format: 'date', description: 'The day returned at validation (YYYY-MM-DD)' })
+  @IsOptional()
+  @IsISO8601(
+    { strict: true, strictSeparator: true },
+    { message: 'reservation_date must be a YYYY-MM-DD date' },
+  )
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'reservation_date must be a YYYY-MM-DD date' })
+  reservation_date?: string;
+}
+
+export class CompleteResponseDto {
+  @ApiProperty({ enum: [true] }) success: true;
+  @ApiProperty() org_slug: string;
+  @ApiProperty({ enum: RUN_STATUSES, description: 'The recorded status (on a repeat, the first one)' })
+  pipeline_status: string;
+  @ApiProperty({ format: 'date' }) reservation_date: string;
+  @ApiProperty({ format: 'uuid' }) reservation_id: string;
+  @ApiProperty() run_id: string;
+  @ApiProperty() pipeline_logging_id: string;
+  @ApiProperty() pipeline_id: string;
+  @ApiProperty({ description: 'true when this call changed nothing: the run was already completed' })
+  already_completed: boolean;
+  @ApiProperty({ format: 'date-time' }) completed_at: string;
+  @ApiProperty() message: string;
+}
+
+export class HeartbeatRequestDto extends RunRefDto {
+  @ApiPropertyOptional({ minimum: 60, maximum: 86_400, default: 1800 })
+  @IsOptional()
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  ttl_seconds?: number;
+}
+
+export class HeartbeatResponseDto {
+  @ApiProperty({ enum: [true] }) success: true;
+  @ApiProperty() org_slug: string;
+  @ApiProperty({ format: 'uuid' }) reservation_id: string;
+  @ApiProperty() run_id: string;
+  @ApiProperty({ format: 'date-time', description: 'The reservation holds its slot until then' })
+  expires_at: string;
+}

@@ -1,0 +1,180 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { OrgKeyAuth, OrgKeyOrRootAuth, PlatformError, PlatformErrorCode, Public } from '#platform';
+import type { RunRef } from '../quota/quota.types.js';
+import { OrgParamDto } from './dto/org-param.dto.js';
+import {
+  CompleteRequestDto,
+  CompleteResponseDto,
+  HeartbeatRequestDto,
+  HeartbeatResponseDto,
+} from './dto/complete.dto.js';
+import {
+  PipelineDto,
+  PipelineIdParamDto,
+  PipelineListDto,
+  PipelineListQueryDto,
+} from './dto/pipeline.dto.js';
+import { ValidateRequestDto, ValidateResponseDto } from './dto/validate.dto.js';
+import { listedPipeline, PipelineRegistry } from './pipeline-registry.js';
+import { PipelineValidatorError, PipelineValidatorErrorCode } from './pipeline-validator.errors.js';
+import { PipelineValidatorService } from './pipeline-validator.service.js';
+
+const IDEMPOTENCY_KEY_MAX = 255;
+
+function validationError(field: string, message: string): PlatformError {
+  return new PlatformError(PlatformErrorCode.ValidationFailed, `1 field failed validation: ${field}`, {
+    extra: { errors: [{ field, message }] },
+  });
+}
+
+function runRef(r: {
+  reservation_id?: string;
+  pipeline_logging_id?: string;
+  reservation_date?: string;
+}): RunRef {
+  return {
+    reservationId: r.reservation_id,
+    runId: r.pipeline_logging_id,
+    reservationDate: r.reservation_date,
+  };
+}
+
+@ApiTags('pipeline-validator')
+@Controller('api/v1/validator')
+export class PipelineValidatorController {
+  constructor(
+    private readonly registry: PipelineRegistry,
+    private readonly validator: PipelineValidatorService,
+  ) {}
+
+  @Get('pipelines')
+  @Public()
+  @ApiOperation({ summary: 'The pipeline registry' })
+  @ApiOkResponse({ type: PipelineListDto })
+  list(@Query() q: PipelineListQueryDto): PipelineListDto {
+    const provider = q.provider?.toLowerCase();
+    const pipelines = this.registry.entries
+      .filter((e) => !q.enabled_only || e.enabled)
+      .filter((e) => provider === undefined || e.provider.toLowerCase() === provider)
+      .map(listedPipeline);
+    return { success: true, pipelines, total: pipelines.length };
+  }
+
+  @Get('pipelines/:pipeline_id')
+  @Public()
+  @ApiOperation({ summary: 'One registry entry, by exact id' })
+  @ApiOkResponse({ type: PipelineDto })
+  @ApiNotFoundResponse({ description: 'PIPELINE_NOT_FOUND' })
+  get(@Param() { pipeline_id }: PipelineIdParamDto): PipelineDto {
+    const entry = this.registry.get(pipeline_id);
+    if (!entry)
+      throw new PipelineValidatorError(
+        PipelineValidatorErrorCode.PipelineNotFound,
+        `Pipeline '${pipeline_id}' not found`,
+      );
+    return listedPipeline(entry);
+  }
+
+  @Post('validate/:org')
+  @HttpCode(200)
+  @OrgKeyAuth('pipelines:execute')
+  @ApiOperation({
+    summary: 'Check a run may start and reserve its quota slot; refusals are 200 with valid: false',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The run id when the body has none' })
+  @ApiOkResponse({ type: ValidateResponseDto })
+  @ApiServiceUnavailableResponse({ description: 'TENANCY_DB_UNAVAILABLE: nothing was admitted' })
+  async validate(
+    @Param() { org }: OrgParamDto,
+    @Body() body: ValidateRequestDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ValidateResponseDto> {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
+      throw validationError(
+        'Idempotency-Key',
+        `Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} printable characters without spaces.`,
+      );
+    const result = await this.validator.validate(org, body, idempotencyKey);
+    // The body may hold a decrypted credential: no cache may keep it.
+    reply.header('Cache-Control', 'no-store');
+    if (result.retry_after_seconds !== null) reply.header('Retry-After', String(result.retry_after_seconds));
+    return result;
+  }
+
+  @Post('complete/:org')
+  @HttpCode(200)
+  @OrgKeyOrRootAuth('pipelines:execute')
+  @ApiOperation({
+    summary:
+      'Record a run outcome once (SUCCESS or FAILED); fields in the query (as the pipeline service sends them) or the body',
+  })
+  @ApiOkResponse({ type: CompleteResponseDto })
+  @ApiNotFoundResponse({ description: 'RESERVATION_NOT_FOUND' })
+  async complete(
+    @Param() { org }: OrgParamDto,
+    @Query() query: CompleteRequestDto,
+    @Body() body: CompleteRequestDto,
+  ): Promise<CompleteResponseDto> {
+    const req = { ...query, ...stripUndefined(body) };
+    if (!req.pipeline_status)
+      throw validationError('pipeline_status', 'pipeline_status is required (SUCCESS or FAILED)');
+    if (!req.reservation_id && !req.pipeline_logging_id && !req.reservation_date)
+      throw validationError(
+        'reservation_id',
+        'Name the run: reservation_id, pipeline_logging_id or reservation_date is required',
+      );
+    const done = await this.validator.complete(org, runRef(req), req.pipeline_status);
+    const repeat = done.outcome === 'already_completed';
+    return {
+      success: true,
+      org_slug: org,
+      pipeline_status: done.status,
+      reservation_date: done.reservationDate,
+      reservation_id: done.reservationId,
+      run_id: done.runId,
+      pipeline_logging_id: done.runId,
+      pipeline_id: done.pipelineId,
+      already_completed: repeat,
+      completed_at: done.completedAt,
+      message: repeat
+        ? `Already completed as ${done.status} at ${done.completedAt}; nothing changed`
+        : 'Usage counters updated',
+    };
+  }
+
+  @Post('heartbeat/:org')
+  @HttpCode(200)
+  @OrgKeyOrRootAuth('pipelines:execute')
+  @ApiOperation({ summary: "Extend a running pipeline's reservation so it keeps its slot" })
+  @ApiOkResponse({ type: HeartbeatResponseDto })
+  @ApiNotFoundResponse({ description: 'RESERVATION_NOT_FOUND' })
+  async heartbeat(
+    @Param() { org }: OrgParamDto,
+    @Body() body: HeartbeatRequestDto,
+  ): Promise<HeartbeatResponseDto> {
+    if (!body.reservation_id && !body.pipeline_logging_id)
+      throw validationError('reservation_id', 'reservation_id or pipeline_logging_id is required');
+    const beat = await this.validator.heartbeat(org, runRef(body), body.ttl_seconds);
+    return {
+      success: true,
+      org_slug: org,
+      reservation_id: beat.reservationId,
+      run_id: beat.runId,
+      expires_at: beat.expiresAt,
+    };
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

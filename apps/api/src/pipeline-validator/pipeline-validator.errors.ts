@@ -1,0 +1,14 @@
+import { DomainError } from '#platform';
+
+export enum PipelineValidatorErrorCode {
+  PipelineNotFound = 'PIPELINE_NOT_FOUND',
+}
+
+export class PipelineValidatorError extends DomainError<PipelineValidatorErrorCode> {}
+
+export const PIPELINE_VALIDATOR_ERRORS: Record<
+  PipelineValidatorErrorCode,
+  { status: number; title: string }
+> = {
+  [PipelineValidatorErrorCode.PipelineNotFound]: { status: 404, title: 'Pipeline not found' },
+};

@@ -1,0 +1,63 @@
+import type { OrgSubscription, QuotaCounts } from '../quota/quota.types.js';
+
+/** Stripe's billing_status as the API names subscription statuses (the organizations module's names). */
+const STATUS_BY_BILLING: Record<string, string> = {
+  active: 'ACTIVE',
+  trialing: 'TRIAL',
+  paused: 'SUSPENDED',
+  canceled: 'CANCELLED',
+  incomplete_expired: 'EXPIRED',
+  past_due: 'PAST_DUE',
+  unpaid: 'UNPAID',
+  incomplete: 'INCOMPLETE',
+};
+
+export function subscriptionStatus(billingStatus: string): string {
+  return STATUS_BY_BILLING[billingStatus] ?? billingStatus.toUpperCase();
+}
+
+export function subscriptionOf(state: OrgSubscription) {
+  return {
+    subscription_id: state.stripeSubscriptionId,
+    plan_name: state.plan,
+    status: subscriptionStatus(state.billingStatus),
+    daily_limit: state.limits.daily,
+    monthly_limit: state.limits.monthly,
+    concurrent_limit: state.limits.concurrent,
+    seat_limit: state.limits.seats,
+    providers_limit: state.limits.providers,
+    trial_end_date: state.trialEndsAt,
+    subscription_end_date: state.currentPeriodEnd,
+  };
+}
+
+const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Why the org may not run pipelines, or null. Only ACTIVE and TRIAL may, and a trial only through
+ * the UTC day it ends on (the same rule reserve_pipeline_quota applies).
+ */
+export function subscriptionRefusal(state: OrgSubscription, now: Date): string | null {
+  const status = subscriptionStatus(state.billingStatus);
+  if (status !== 'ACTIVE' && status !== 'TRIAL') return `Subscription is ${status}. Must be ACTIVE or TRIAL.`;
+  if (status === 'TRIAL' && state.trialEndsAt && utcDay(new Date(state.trialEndsAt)) < utcDay(now))
+    return `Subscription trial ended on ${utcDay(new Date(state.trialEndsAt))}. Must be ACTIVE or TRIAL.`;
+  return null;
+}
+
+const remaining = (limit: number, used: number) => Math.max(limit - used, 0);
+
+/** The validate response's `quota` block. */
+export function quotaSnapshot(c: QuotaCounts) {
+  return {
+    pipelines_run_today: c.dailyUsed,
+    pipelines_run_month: c.monthlyUsed,
+    concurrent_pipelines_running: c.concurrentUsed,
+    daily_limit: c.dailyLimit,
+    monthly_limit: c.monthlyLimit,
+    concurrent_limit: c.concurrentLimit,
+    remaining_today: remaining(c.dailyLimit, c.dailyUsed),
+    remaining_month: remaining(c.monthlyLimit, c.monthlyUsed),
+    remaining_concurrent: remaining(c.concurrentLimit, c.concurrentUsed),
+  };
+}

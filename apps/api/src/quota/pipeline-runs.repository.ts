@@ -1,0 +1,33 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { central, WAREHOUSE, type Warehouse } from '#warehouse';
+
+/**
+ * The central warehouse tables the quota reads or corrects: the org's configured providers (for
+ * the providers limit) and the pipeline service's run rows (marked FAILED when a reservation expired).
+ */
+@Injectable()
+export class PipelineRunsRepository {
+  constructor(@Inject(WAREHOUSE) private readonly warehouse: Warehouse) {}
+
+  /** Distinct providers with an active, VALID credential: what counts against the providers limit. */
+  async configuredProviders(org: string): Promise<number> {
+    const [row] = await this.warehouse.query<{ n: number }>(
+      `SELECT COUNT(DISTINCT provider) AS n
+       FROM ${central('org_integration_credentials')}
+       WHERE org_slug = @org AND is_active = TRUE AND validation_status = 'VALID'`,
+      { org },
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Marks the org's still-open runs among `runIds` FAILED; returns how many rows changed. */
+  async markRunsFailed(org: string, runIds: string[], message: string, at: Date): Promise<number> {
+    if (runIds.length === 0) return 0;
+    return this.warehouse.execute(
+      `UPDATE ${central('org_meta_pipeline_runs')}
+       SET status = 'FAILED', error_message = @message, end_time = @at
+       WHERE org_slug = @org AND pipeline_logging_id IN UNNEST(@ids) AND status IN ('PENDING', 'RUNNING')`,
+      { org, ids: runIds, message, at },
+    );
+  }
+}

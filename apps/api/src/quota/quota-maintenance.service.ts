@@ -1,0 +1,146 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { PipelineRunsRepository } from './pipeline-runs.repository.js';
+import { QuotaRepository } from './quota.repository.js';
+import type { ExpiredReservation } from './quota.types.js';
+
+/** Finished reservations are kept this long (their run ids stay idempotent as long). */
+export const RESERVATION_RETENTION_DAYS = 90;
+/** Expired reservations handled per cleanup call; the rest wait for the next call. */
+const EXPIRY_BATCH = 1000;
+export const EXPIRED_RUN_MESSAGE =
+  'Marked failed by stale cleanup - the quota reservation expired without a completion';
+
+export interface PeriodResetOutcome {
+  success: boolean;
+  orgsProcessed: number;
+  orgsCreated: number;
+  orgsSkipped: number;
+  message: string;
+  usageDate: string;
+  details: { orgSlug: string; created: boolean }[];
+}
+
+export interface StaleCleanupOrg {
+  orgSlug: string;
+  reservationsExpired: number;
+  runsMarkedFailed: number;
+  /** Why the central run rows could not be marked (retried at the next cleanup). */
+  error: string | null;
+}
+
+export interface StaleCleanupOutcome {
+  success: boolean;
+  orgsProcessed: number;
+  orgsFixed: number;
+  reservationsExpired: number;
+  runsMarkedFailed: number;
+  reservationsPruned: number;
+  message: string;
+  details: StaleCleanupOrg[];
+}
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * The scheduler's quota jobs. Usage rows appear with the first reservation of a day and the month's
+ * usage is the sum of its days, so the resets are bookkeeping (idempotent, never preconditions),
+ * and stale reservations stop counting at expiry: the cleanup only records what already happened.
+ */
+@Injectable()
+export class QuotaMaintenanceService {
+  private readonly logger = new Logger(QuotaMaintenanceService.name);
+
+  constructor(
+    private readonly quota: QuotaRepository,
+    private readonly runs: PipelineRunsRepository,
+  ) {}
+
+  async resetDaily(now = new Date()): Promise<PeriodResetOutcome> {
+    const rows = await this.quota.ensurePeriodRows(now);
+    const created = rows.filter((r) => r.created).length;
+    const day = isoDay(now);
+    return {
+      success: true,
+      orgsProcessed: rows.length,
+      orgsCreated: created,
+      orgsSkipped: rows.length - created,
+      usageDate: day,
+      message: `Daily quota rows for ${day}: ${created} created, ${rows.length - created} already present`,
+      details: rows.map((r) => ({ orgSlug: r.orgSlug, created: r.created })),
+    };
+  }
+
+  async resetMonthly(now = new Date()): Promise<PeriodResetOutcome> {
+    const day = now.getUTCDate();
+    if (day !== 1)
+      return {
+        success: true,
+        orgsProcessed: 0,
+        orgsCreated: 0,
+        orgsSkipped: 0,
+        usageDate: isoDay(now),
+        message: `Skipped: Not the 1st of the month (day=${day})`,
+        details: [],
+      };
+    const daily = await this.resetDaily(now);
+    return {
+      ...daily,
+      message:
+        `Monthly usage for ${isoDay(now).slice(0, 7)} starts at 0: it is the sum of this month's daily rows ` +
+        `(${daily.orgsCreated} created, ${daily.orgsSkipped} already present)`,
+    };
+  }
+
+  async cleanupStale(now = new Date()): Promise<StaleCleanupOutcome> {
+    const expired = await this.quota.expireStale(EXPIRY_BATCH, now);
+    const byOrg = new Map<string, ExpiredReservation[]>();
+    for (const r of expired) byOrg.set(r.orgSlug, [...(byOrg.get(r.orgSlug) ?? []), r]);
+
+    const details: StaleCleanupOrg[] = [];
+    for (const [orgSlug, reservations] of byOrg) {
+      const runIds = reservations.map((r) => r.runId);
+      try {
+        const marked = await this.runs.markRunsFailed(orgSlug, runIds, EXPIRED_RUN_MESSAGE, now);
+        await this.quota.recordExpiry(reservations.map((r) => r.reservationId));
+        details.push({
+          orgSlug,
+          reservationsExpired: reservations.length,
+          runsMarkedFailed: marked,
+          error: null,
+        });
+      } catch (err) {
+        // Left unrecorded, so the next cleanup returns these reservations and tries again.
+        this.logger.warn(
+          `Stale cleanup: run rows of ${orgSlug} not marked FAILED (${err instanceof Error ? err.message : err})`,
+        );
+        details.push({
+          orgSlug,
+          reservationsExpired: reservations.length,
+          runsMarkedFailed: 0,
+          error: 'The pipeline run log could not be updated; retried at the next cleanup.',
+        });
+      }
+    }
+    const cutoff = new Date(now.getTime() - RESERVATION_RETENTION_DAYS * 86_400_000);
+    const pruned = await this.quota.pruneReservations(isoDay(cutoff));
+
+    const failed = details.filter((d) => d.error !== null);
+    const runsMarkedFailed = details.reduce((n, d) => n + d.runsMarkedFailed, 0);
+    const message =
+      failed.length > 0
+        ? `Partial: ${expired.length} expired reservations; the run log of ${failed.length} org(s) could not be updated and will be retried`
+        : expired.length === 0
+          ? 'No stale reservations'
+          : `${expired.length} expired reservations recorded; ${runsMarkedFailed} open runs marked FAILED`;
+    return {
+      success: failed.length === 0,
+      orgsProcessed: byOrg.size,
+      orgsFixed: byOrg.size - failed.length,
+      reservationsExpired: expired.length,
+      runsMarkedFailed,
+      reservationsPruned: pruned,
+      message,
+      details,
+    };
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { loadPlanLimits } from '#tenancy-db';
+import { PipelineRunsRepository } from './pipeline-runs.repository.js';
+import { QuotaError, QuotaErrorCode } from './quota.errors.js';
+import { QuotaRepository } from './quota.repository.js';
+import type {
+  CompletionResult,
+  HeartbeatResult,
+  OrgQuotaState,
+  OrgSubscription,
+  ReservationDecision,
+  RunRef,
+  RunStatus,
+} from './quota.types.js';
+
+/** How long a reservation holds its slot without a heartbeat or completion. */
+export const DEFAULT_RESERVATION_TTL_SECONDS = 1800;
+
+export interface OrgQuotaView extends OrgQuotaState {
+  providersConfigured: number;
+}
+
+/**
+ * Pipeline quotas: the admission of a run (reserve), its completion and keep-alive, and the read of
+ * an org's limits and usage. The rules live in the SQL functions; this service names the outcomes.
+ */
+@Injectable()
+export class QuotaService implements OnModuleInit {
+  private readonly logger = new Logger(QuotaService.name);
+
+  constructor(
+    private readonly quota: QuotaRepository,
+    private readonly runs: PipelineRunsRepository,
+  ) {}
+
+  /** configs/plans.json is the source of plan defaults; the SQL reads them from plan_limits. */
+  async onModuleInit(): Promise<void> {
+    const changed = await this.quota.syncPlanLimits(await loadPlanLimits());
+    if (changed.length)
+      this.logger.log(`Plan defaults updated from configs/plans.json: ${changed.join(', ')}`);
+  }
+
+  /** Admits the run or says which limit refused it; never throws a refusal (the caller answers 200). */
+  reserve(
+    org: string,
+    runId: string,
+    pipelineId: string,
+    ttlSeconds = DEFAULT_RESERVATION_TTL_SECONDS,
+  ): Promise<ReservationDecision> {
+    return this.quota.reserve(org, runId, pipelineId, ttlSeconds);
+  }
+
+  async complete(org: string, ref: RunRef, status: RunStatus): Promise<CompletionResult> {
+    const result = await this.quota.complete(org, ref, status);
+    if (!result) throw notFound(org, ref);
+    return result;
+  }
+
+  async heartbeat(
+    org: string,
+    ref: RunRef,
+    ttlSeconds = DEFAULT_RESERVATION_TTL_SECONDS,
+  ): Promise<HeartbeatResult> {
+    const beat = await this.quota.heartbeat(org, ref, ttlSeconds);
+    if (beat.outcome === 'not_found') throw notFound(org, ref);
+    if (beat.outcome === 'not_live')
+      throw new QuotaError(
+        QuotaErrorCode.ReservationNotLive,
+        `The reservation is ${beat.status}: it no longer holds a slot; validate the run again.`,
+        { extra: { reservation_status: beat.status } },
+      );
+    return beat.result;
+  }
+
+  /** Plan, billing state and effective limits; null for an org without a subscription record. */
+  subscription(org: string): Promise<OrgSubscription | null> {
+    return this.quota.subscription(org);
+  }
+
+  async usage(org: string): Promise<OrgQuotaView> {
+    const [state, providersConfigured] = await Promise.all([
+      this.quota.state(org),
+      this.runs.configuredProviders(org),
+    ]);
+    if (!state)
+      throw new QuotaError(
+        QuotaErrorCode.OrgNotFound,
+        `Organization '${org}' has no subscription record, so it has no quota.`,
+      );
+    return { ...state, providersConfigured };
+  }
+}
+
+function notFound(org: string, ref: RunRef): QuotaError {
+  const what = ref.reservationId
+    ? `reservation ${ref.reservationId}`
+    : ref.runId
+      ? `run ${ref.runId}`
+      : `open reservation on ${ref.reservationDate}`;
+  return new QuotaError(QuotaErrorCode.ReservationNotFound, `Organization '${org}' has no ${what}.`);
+}
+
+/** The user-facing text of a refusal, as the system this one replaces worded its limits. */
+export function refusalMessage(decision: ReservationDecision): string {
+  const c = decision.counts;
+  switch (decision.reason) {
+    case 'QUOTA_MONTHLY_EXCEEDED':
+      return `Monthly pipeline quota exceeded (${c?.monthlyLimit} pipelines/month). Upgrade your plan.`;
+    case 'QUOTA_DAILY_EXCEEDED':
+      return `Daily pipeline quota exceeded (${c?.dailyLimit} pipelines/day). Try again tomorrow.`;
+    case 'QUOTA_CONCURRENT_EXCEEDED':
+      return `Concurrent pipeline limit reached (${c?.concurrentLimit} pipelines). Wait for running pipelines to complete.`;
+    case 'SUBSCRIPTION_INACTIVE':
+      return 'Subscription is not active. Must be ACTIVE or TRIAL.';
+    case 'ORG_NOT_FOUND':
+      return 'Organization has no subscription record.';
+    case 'RUN_ID_CONFLICT':
+      return 'This run id was already granted for another pipeline; use a new run id.';
+    default:
+      return 'Pipeline quota exceeded. Please try again later.';
+  }
+}

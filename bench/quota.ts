@@ -1,0 +1,284 @@
+/**
+ * Pipeline quota throughput on the machine's PostgreSQL, in a fresh schema (dropped at the end):
+ *  1. over HTTP: the API (a child process, production settings) with 100 orgs; 50 clients each
+ *     loop validate + complete for one of them; prints pairs/s (target >= 1,000);
+ *  2. the SQL function alone: 20 pg connections, one org each, calling reserve_pipeline_quota;
+ *     prints reservations/s (target >= 5,000).
+ * Figures only, no assertions (the machine is shared and noisy).
+ * Usage: npm run bench:quota [-- seconds=10 [database-url]]
+ *   database URL: argument, else BENCH_DATABASE_URL, TEST_DATABASE_URL, DATABASE_URL, else
+ *   postgres://postgres@127.0.0.1:5432/test
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { loadAppConfig } from '#platform';
+import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { createApp } from '../apps/api/src/app.factory.js';
+
+const ORGS = 100;
+const CLIENTS = 50;
+const SQL_CONNECTIONS = 20;
+const TARGET_PAIRS = 1_000;
+const TARGET_SQL = 5_000;
+const PIPELINE = 'subscription_costs';
+/** Limits no run of the bench reaches: the bench measures admissions, not refusals. */
+const UNLIMITED = {
+  pipelines_per_day_limit: 10_000_000,
+  pipelines_per_month_limit: 10_000_000,
+  concurrent_pipelines_limit: 10_000_000,
+};
+
+interface Ready {
+  port: number;
+  orgs: { org: string; key: string }[];
+}
+
+/** Child role: the API on PostgreSQL with the bench's orgs, listening on a free port. */
+async function serve(): Promise<void> {
+  const config = loadAppConfig({ ...process.env });
+  const app = await createApp(config);
+  const warehouse = app.get<Warehouse>(WAREHOUSE);
+  const db = app.get<TenancyDb>(TENANCY_DB);
+  const orgs: Ready['orgs'] = [];
+  for (let i = 0; i < ORGS; i++) {
+    const k = await anOrgWithKey(warehouse, { org: `bench_org_${i}` });
+    orgs.push({ org: k.org, key: k.key });
+  }
+  await db.insert(
+    'organizations',
+    orgs.map(({ org }) => ({ org_slug: org, company_name: org, ...UNLIMITED })),
+  );
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.send?.({ port, orgs } satisfies Ready);
+  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; ready: Ready }> {
+  const child = fork(new URL(import.meta.url).pathname, ['--serve'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as Ready));
+    child.once('exit', (code) => reject(new Error(`the API exited (${code}) before it was ready`)));
+  });
+  return { child, ready };
+}
+
+interface HttpRun {
+  pairs: number;
+  seconds: number;
+  refused: number;
+  non2xx: number;
+  errors: number;
+  p50: number;
+  p99: number;
+}
+
+interface ClientContext {
+  client?: number;
+  seq: number;
+  org: string;
+  key: string;
+  reservationId?: string;
+}
+
+/**
+ * CLIENTS connections looping validate + complete (autocannon, lighter on the shared CPUs than a
+ * fetch pool); connection c works for org c, c + CLIENTS, ... in turn.
+ */
+async function httpLoad(base: string, orgs: Ready['orgs'], seconds: number, label: string): Promise<HttpRun> {
+  let nextClient = 0;
+  let pairs = 0;
+  let refused = 0;
+  const json = { 'content-type': 'application/json' };
+  const result = await autocannon({
+    url: base,
+    connections: CLIENTS,
+    duration: seconds,
+    initialContext: { seq: 0, org: '', key: '' },
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req, raw) => {
+          const ctx = raw as ClientContext;
+          ctx.client ??= nextClient++;
+          const { org, key } = orgs[(ctx.client + ctx.seq * CLIENTS) % orgs.length];
+          Object.assign(ctx, { org, key, reservationId: undefined });
+          return {
+            ...req,
+            path: `/api/v1/validator/validate/${org}`,
+            headers: { ...json, 'x-api-key': key },
+            body: JSON.stringify({
+              pipeline_id: PIPELINE,
+              pipeline_logging_id: `${label}-${ctx.client}-${ctx.seq++}`,
+            }),
+          };
+        },
+        onResponse: (status, body, raw) => {
+          const verdict =
+            status === 200 ? (JSON.parse(body) as { valid: boolean; reservation_id: string }) : null;
+          if (verdict && !verdict.valid) refused++;
+          (raw as ClientContext).reservationId = verdict?.valid ? verdict.reservation_id : undefined;
+        },
+      },
+      {
+        method: 'POST',
+        // A falsy request makes autocannon start the sequence again: nothing to complete.
+        setupRequest: (req, raw) => {
+          const ctx = raw as ClientContext;
+          if (!ctx.reservationId) return undefined as unknown as typeof req;
+          return {
+            ...req,
+            path: `/api/v1/validator/complete/${ctx.org}`,
+            headers: { ...json, 'x-api-key': ctx.key },
+            body: JSON.stringify({ pipeline_status: 'SUCCESS', reservation_id: ctx.reservationId }),
+          };
+        },
+        onResponse: (status) => {
+          if (status === 200) pairs++;
+        },
+      },
+    ],
+  });
+  return {
+    pairs,
+    seconds,
+    refused,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+/** SQL_CONNECTIONS sessions, one org each, calling the reservation function back to back. */
+async function sqlLoad(
+  url: string,
+  schema: string,
+  seconds: number,
+  settings = '',
+): Promise<{ reservations: number; refused: number }> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: SQL_CONNECTIONS,
+    options: `-c search_path=${schema} ${settings}`,
+  });
+  try {
+    const prefix = settings ? 'bench_sql_async' : 'bench_sql';
+    const orgs = Array.from({ length: SQL_CONNECTIONS }, (_, i) => `${prefix}_${i}`);
+    for (const org of orgs)
+      await pool.query(
+        `INSERT INTO organizations (org_slug, company_name, pipelines_per_day_limit, pipelines_per_month_limit,
+           concurrent_pipelines_limit) VALUES ($1, $1, $2, $2, $2)`,
+        [org, UNLIMITED.pipelines_per_day_limit],
+      );
+    let reservations = 0;
+    let refused = 0;
+    const until = Date.now() + seconds * 1000;
+    await Promise.all(
+      orgs.map(async (org) => {
+        for (let seq = 0; Date.now() < until; seq++) {
+          const { rows } = await pool.query<{ granted: boolean }>(
+            'SELECT granted FROM reserve_pipeline_quota(p_org_slug => $1, p_run_id => $2, p_pipeline_id => $3)',
+            [org, `sql-${seq}`, PIPELINE],
+          );
+          if (rows[0].granted) reservations++;
+          else refused++;
+        }
+      }),
+    );
+    return { reservations, refused };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const [secondsArg, urlArg] = process.argv.slice(2);
+  const seconds = Number(secondsArg ?? 10);
+  const url =
+    urlArg ??
+    process.env.BENCH_DATABASE_URL ??
+    process.env.TEST_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `bench_quota_${Date.now().toString(36)}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-bench-quota-'));
+  let child: ChildProcess | undefined;
+  try {
+    const api = await startApi({
+      NODE_ENV: 'production',
+      ENVIRONMENT: 'development',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      DATA_DIR: dataDir,
+      TENANCY_DB_DRIVER: 'postgres',
+      DATABASE_URL: url,
+      TENANCY_DB_SCHEMA: schema,
+      RATE_LIMIT_WRITES_PER_MINUTE: '100000000',
+      RATE_LIMIT_READS_PER_MINUTE: '100000000',
+    });
+    child = api.child;
+    const base = `http://127.0.0.1:${api.ready.port}`;
+    await httpLoad(base, api.ready.orgs, 3, 'warmup');
+    const http = await httpLoad(base, api.ready.orgs, seconds, 'run');
+    child.kill('SIGTERM');
+    await sleep(1000);
+    const sql = await sqlLoad(url, schema, seconds);
+    // For comparison only: the same calls when commits do not wait for the WAL flush.
+    const sqlAsync = await sqlLoad(url, schema, seconds, '-c synchronous_commit=off');
+
+    const pairsPerSecond = http.pairs / http.seconds;
+    const sqlPerSecond = sql.reservations / seconds;
+    console.log(
+      JSON.stringify(
+        {
+          database: url.replace(/\/\/[^@]*@/, '//***@'),
+          http: {
+            orgs: ORGS,
+            clients: CLIENTS,
+            seconds,
+            pairs: http.pairs,
+            refused: http.refused,
+            non2xx: http.non2xx,
+            errors: http.errors,
+            request_latency_ms_p50: http.p50,
+            request_latency_ms_p99: http.p99,
+          },
+          sql: { connections: SQL_CONNECTIONS, seconds, ...sql },
+          sql_synchronous_commit_off: { connections: SQL_CONNECTIONS, seconds, ...sqlAsync },
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(`HTTP validate+complete : ${pairsPerSecond.toFixed(0)} pairs/s (target >= ${TARGET_PAIRS})`);
+    console.log(
+      `SQL reserve alone      : ${sqlPerSecond.toFixed(0)} reservations/s (target >= ${TARGET_SQL})`,
+    );
+    console.log(
+      `  same, synchronous_commit=off (comparison only): ${(sqlAsync.reservations / seconds).toFixed(0)} reservations/s`,
+    );
+    const load = os.loadavg().map((l) => l.toFixed(2));
+    console.log(`machine load average at the end: ${load.join(' ')} on ${os.cpus().length} CPUs`);
+  } finally {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--serve')) await serve();
+else await main();

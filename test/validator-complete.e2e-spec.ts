@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { type DbRow, TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { dropTestSchema, postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+
+const NO_LIMITS = { RATE_LIMIT_WRITES_PER_MINUTE: '10000', RATE_LIMIT_READS_PER_MINUTE: '10000' };
+
+/** Completion and keep-alive of a validated run, as the pipeline service calls them, on each tenancy engine. */
+function scenarios(engine: string, engineEnv: () => Record<string, string>) {
+  describe(`validator completion and heartbeat on ${engine}`, () => {
+    let t: TestApp;
+    let env: Record<string, string>;
+    let warehouse: Warehouse;
+    let db: TenancyDb;
+
+    beforeAll(async () => {
+      env = engineEnv();
+      t = await startTestApp({ ...NO_LIMITS, ...env });
+      warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      db = t.app.get<TenancyDb>(TENANCY_DB);
+    });
+    afterAll(async () => {
+      await t.close();
+      if (env.TENANCY_DB_SCHEMA) await dropTestSchema(env);
+    });
+
+    /** An org with a key and a tenancy-DB row; limits left out take the plan defaults. */
+    const anOrg = async (row: DbRow = {}, scopes?: string[]) => {
+      const k = await anOrgWithKey(warehouse, scopes ? { scopes } : {});
+      await db.insert('organizations', [{ org_slug: k.org, company_name: 'Acme', ...row }]);
+      return k;
+    };
+    const validate = (org: string, key: string, payload: object, headers: Record<string, string> = {}) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/validate/${org}`,
+        headers: { 'x-api-key': key, ...headers },
+        payload,
+      });
+    const complete = (org: string, key: string, query: string, payload?: object) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/complete/${org}${query}`,
+        headers: { 'x-api-key': key },
+        ...(payload ? { payload } : {}),
+      });
+    const usage = async (org: string) =>
+      (
+        await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/quota`, headers: rootHeaders })
+      ).json();
+
+    it('completes a run once from query parameters or the body; 404 for an unknown run, 422 for bad input', async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 3 });
+      const a = (
+        await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'a' })
+      ).json();
+      const done = await complete(
+        k.org,
+        k.key,
+        `?pipeline_status=FAILED&reservation_date=${a.reservation_date}&reservation_id=${a.reservation_id}`,
+      );
+      expect(done.json()).toMatchObject({
+        success: true,
+        pipeline_status: 'FAILED',
+        reservation_id: a.reservation_id,
+        run_id: 'a',
+        already_completed: false,
+        message: 'Usage counters updated',
+      });
+      const repeat = await complete(k.org, k.key, '', {
+        pipeline_status: 'SUCCESS',
+        pipeline_logging_id: 'a',
+      });
+      expect(repeat.json()).toMatchObject({
+        success: true,
+        pipeline_status: 'FAILED',
+        already_completed: true,
+      });
+      expect(await usage(k.org)).toMatchObject({
+        pipelines_run_today: 0,
+        pipelines_failed_today: 1,
+        concurrent_running: 0,
+      });
+
+      // The pipeline service's own call names only the day: the oldest open run of that day.
+      const b = (
+        await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'b' })
+      ).json();
+      const legacy = await complete(
+        k.org,
+        k.key,
+        `?pipeline_status=SUCCESS&reservation_date=${b.reservation_date}`,
+      );
+      expect(legacy.json()).toMatchObject({ run_id: 'b', pipeline_status: 'SUCCESS' });
+
+      const unknown = await complete(k.org, k.key, `?pipeline_status=SUCCESS&reservation_id=${randomUUID()}`);
+      expect({ status: unknown.statusCode, code: unknown.json().code }).toEqual({
+        status: 404,
+        code: 'RESERVATION_NOT_FOUND',
+      });
+      for (const query of [
+        '?reservation_id=x',
+        '?pipeline_status=RUNNING&pipeline_logging_id=a',
+        '?pipeline_status=SUCCESS',
+        '?pipeline_status=SUCCESS&reservation_date=2024-13-45',
+      ]) {
+        const bad = await complete(k.org, k.key, query);
+        expect({ query, status: bad.statusCode, code: bad.json().code }).toEqual({
+          query,
+          status: 422,
+          code: 'VALIDATION_FAILED',
+        });
+      }
+      const byRoot = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/complete/${k.org}?pipeline_status=SUCCESS&pipeline_logging_id=b`,
+        headers: rootHeaders,
+      });
+      expect(byRoot.json()).toMatchObject({ already_completed: true, pipeline_status: 'SUCCESS' });
+    });
+
+    it('extends a running reservation on heartbeat and refuses one already completed', async () => {
+      const k = await anOrg();
+      const r = (
+        await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'hb' })
+      ).json();
+      const beat = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/heartbeat/${k.org}`,
+        headers: { 'x-api-key': k.key },
+        payload: { reservation_id: r.reservation_id, ttl_seconds: 7200 },
+      });
+      expect(beat.json()).toMatchObject({ success: true, run_id: 'hb', reservation_id: r.reservation_id });
+      expect(Date.parse(beat.json().expires_at)).toBeGreaterThan(Date.now() + 7100_000);
+      await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=hb');
+      const late = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/heartbeat/${k.org}`,
+        headers: { 'x-api-key': k.key },
+        payload: { pipeline_logging_id: 'hb' },
+      });
+      expect({ status: late.statusCode, code: late.json().code, s: late.json().reservation_status }).toEqual({
+        status: 409,
+        code: 'RESERVATION_NOT_LIVE',
+        s: 'SUCCESS',
+      });
+    });
+  });
+}
+
+scenarios('PGlite', () => ({}));
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('on the machine PostgreSQL', () => {
+  scenarios('PostgreSQL', postgresTenancyEnv);
+});

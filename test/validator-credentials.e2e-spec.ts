@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { ENCRYPTOR, type Encryptor } from '#crypto';
+import { type DbRow, TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { dropTestSchema, postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+
+const NO_LIMITS = { RATE_LIMIT_WRITES_PER_MINUTE: '10000', RATE_LIMIT_READS_PER_MINUTE: '10000' };
+
+/** The required-integration check and the credentials handed to the pipeline service, on each tenancy engine. */
+function scenarios(engine: string, engineEnv: () => Record<string, string>) {
+  describe(`validator credentials on ${engine}`, () => {
+    let t: TestApp;
+    let env: Record<string, string>;
+    let warehouse: Warehouse;
+    let db: TenancyDb;
+
+    beforeAll(async () => {
+      env = engineEnv();
+      t = await startTestApp({ ...NO_LIMITS, ...env });
+      warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      db = t.app.get<TenancyDb>(TENANCY_DB);
+    });
+    afterAll(async () => {
+      await t.close();
+      if (env.TENANCY_DB_SCHEMA) await dropTestSchema(env);
+    });
+
+    /** An org with a key and a tenancy-DB row; limits left out take the plan defaults. */
+    const anOrg = async (row: DbRow = {}, scopes?: string[]) => {
+      const k = await anOrgWithKey(warehouse, scopes ? { scopes } : {});
+      await db.insert('organizations', [{ org_slug: k.org, company_name: 'Acme', ...row }]);
+      return k;
+    };
+    const aCredential = async (org: string, provider: string, secret: string, extra: DbRow = {}) => {
+      const encryptor = t.app.get<Encryptor>(ENCRYPTOR);
+      await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_integration_credentials' }, [
+        {
+          credential_id: randomUUID(),
+          org_slug: org,
+          provider,
+          credential_name: `${provider} main`,
+          encrypted_credential: await encryptor.encrypt(secret, `credential:${org}:${provider}`),
+          credential_type: 'API_KEY',
+          validation_status: 'VALID',
+          metadata: { project_id: 'proj-1', region: 'us' },
+          is_active: true,
+          created_at: new Date(),
+          ...extra,
+        },
+      ]);
+    };
+    const validate = (org: string, key: string, payload: object, headers: Record<string, string> = {}) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/validate/${org}`,
+        headers: { 'x-api-key': key, ...headers },
+        payload,
+      });
+    const usage = async (org: string) =>
+      (
+        await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/quota`, headers: rootHeaders })
+      ).json();
+
+    it('returns the decrypted credential only with include_credentials, and refuses one that will not open', async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 5 });
+      await aCredential(k.org, 'OPENAI', 'sk-test-secret-123');
+      const plain = await validate(k.org, k.key, { pipeline_id: 'genai_payg_openai' });
+      expect(plain.json()).toMatchObject({ valid: true, credentials: null });
+      const withCreds = await validate(k.org, k.key, {
+        pipeline_id: 'genai_payg_openai',
+        include_credentials: true,
+      });
+      expect(withCreds.json()).toMatchObject({
+        valid: true,
+        credentials: {
+          provider: 'OPENAI',
+          credential_type: 'API_KEY',
+          credential_name: 'OPENAI main',
+          credentials: 'sk-test-secret-123',
+          project_id: 'proj-1',
+          region: 'us',
+        },
+      });
+      // A ciphertext sealed for another org does not open here.
+      const other = await anOrg();
+      const encryptor = t.app.get<Encryptor>(ENCRYPTOR);
+      await aCredential(k.org, 'ANTHROPIC', 'x', {
+        encrypted_credential: await encryptor.encrypt('stolen', `credential:${other.org}:ANTHROPIC`),
+      });
+      expect(
+        (
+          await validate(k.org, k.key, { pipeline_id: 'genai_payg_anthropic', include_credentials: true })
+        ).json(),
+      ).toMatchObject({
+        valid: false,
+        error_code: 'INTEGRATION_ERROR',
+        error: 'Failed to decrypt credentials',
+      });
+      expect(
+        (
+          await validate(k.org, k.key, { pipeline_id: 'genai_payg_gemini', include_credentials: true })
+        ).json(),
+      ).toMatchObject({ valid: false, error_code: 'INTEGRATION_ERROR' });
+      expect((await usage(k.org)).pipelines_run_today).toBe(2);
+    });
+  });
+}
+
+scenarios('PGlite', () => ({}));
+
+describe('decrypted credentials and the logs', () => {
+  it('never writes the credential returned to the pipeline service into a log line', async () => {
+    const lines: string[] = [];
+    const capture = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const t = await startTestApp({ ...NO_LIMITS, LOG_LEVEL: 'debug' }, { logDestination: capture });
+    try {
+      const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      const k = await anOrgWithKey(warehouse);
+      await t.app
+        .get<TenancyDb>(TENANCY_DB)
+        .insert('organizations', [{ org_slug: k.org, company_name: 'Acme' }]);
+      const secret = `sk-live-${randomUUID()}`;
+      const encryptor = t.app.get<Encryptor>(ENCRYPTOR);
+      await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_integration_credentials' }, [
+        {
+          credential_id: randomUUID(),
+          org_slug: k.org,
+          provider: 'OPENAI',
+          encrypted_credential: await encryptor.encrypt(secret, `credential:${k.org}:OPENAI`),
+          credential_type: 'API_KEY',
+          validation_status: 'VALID',
+          is_active: true,
+          created_at: new Date(),
+        },
+      ]);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/validate/${k.org}`,
+        headers: { 'x-api-key': k.key },
+        payload: { pipeline_id: 'genai_payg_openai', include_credentials: true },
+      });
+      expect(res.json().credentials.credentials).toBe(secret);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.join('')).not.toContain(secret);
+      expect(lines.join('')).not.toContain(k.key);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('on the machine PostgreSQL', () => {
+  scenarios('PostgreSQL', postgresTenancyEnv);
+});

@@ -1,0 +1,267 @@
+import { type DbRow, TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { dropTestSchema, postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+
+const NO_LIMITS = { RATE_LIMIT_WRITES_PER_MINUTE: '10000', RATE_LIMIT_READS_PER_MINUTE: '10000' };
+
+/** The validator's contract with the pipeline service, through the real app on each tenancy engine. */
+function scenarios(engine: string, engineEnv: () => Record<string, string>) {
+  describe(`pipeline validator on ${engine}`, () => {
+    let t: TestApp;
+    let env: Record<string, string>;
+    let warehouse: Warehouse;
+    let db: TenancyDb;
+
+    beforeAll(async () => {
+      env = engineEnv();
+      t = await startTestApp({ ...NO_LIMITS, ...env });
+      warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      db = t.app.get<TenancyDb>(TENANCY_DB);
+    });
+    afterAll(async () => {
+      await t.close();
+      if (env.TENANCY_DB_SCHEMA) await dropTestSchema(env);
+    });
+
+    /** An org with a key and a tenancy-DB row; limits left out take the plan defaults. */
+    const anOrg = async (row: DbRow = {}, scopes?: string[]) => {
+      const k = await anOrgWithKey(warehouse, scopes ? { scopes } : {});
+      await db.insert('organizations', [{ org_slug: k.org, company_name: 'Acme', ...row }]);
+      return k;
+    };
+    const validate = (org: string, key: string, payload: object, headers: Record<string, string> = {}) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/validate/${org}`,
+        headers: { 'x-api-key': key, ...headers },
+        payload,
+      });
+    const usage = async (org: string) =>
+      (
+        await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/quota`, headers: rootHeaders })
+      ).json();
+
+    it('lists the 23 pipelines of the registry and finds one by exact id only', async () => {
+      const all = (await t.app.inject({ method: 'GET', url: '/api/v1/validator/pipelines' })).json();
+      expect(all.total).toBe(23);
+      expect(all.pipelines.find((p: { id: string }) => p.id === 'genai_payg_openai')).toEqual({
+        id: 'genai_payg_openai',
+        name: 'OpenAI Usage & Cost',
+        description: expect.any(String),
+        category: 'genai',
+        provider: '',
+        domain: 'payg',
+        pipeline: 'openai',
+        required_integration: 'OPENAI',
+        schedule: 'daily',
+        enabled: true,
+      });
+      const genai = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/validator/pipelines?provider=genai' })
+      ).json();
+      expect(genai.total).toBe(11);
+      const gcp = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/validator/pipelines?provider=GCP' })
+      ).json();
+      expect(gcp.pipelines.map((p: { id: string }) => p.id)).toEqual([
+        'cloud_gcp_cost_billing',
+        'cloud_gcp_api_billing_accounts',
+        'cloud_gcp_api_compute_instances',
+        'cloud_gcp_cost_focus_convert',
+      ]);
+      const one = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/validator/pipelines/subscription_costs',
+      });
+      expect(one.json()).toMatchObject({ id: 'subscription_costs', category: 'subscription', provider: '' });
+      const path = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/validator/pipelines/subscription_costs_subscription_cost',
+      });
+      expect({ status: path.statusCode, code: path.json().code }).toEqual({
+        status: 404,
+        code: 'PIPELINE_NOT_FOUND',
+      });
+    });
+
+    it('documents the validator and quota routes in the OpenAPI document', async () => {
+      const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      const paths = Object.keys(doc.paths as object);
+      for (const route of [
+        '/api/v1/validator/pipelines',
+        '/api/v1/validator/pipelines/{pipeline_id}',
+        '/api/v1/validator/validate/{org}',
+        '/api/v1/validator/complete/{org}',
+        '/api/v1/validator/heartbeat/{org}',
+        '/api/v1/organizations/{org}/quota',
+        '/api/v1/quota/reset-daily',
+        '/api/v1/admin/quota/cleanup-stale',
+      ])
+        expect(paths).toContain(route);
+      expect(doc.components.schemas.ValidateResponseDto.properties).toHaveProperty('retry_after_seconds');
+    });
+
+    it('grants a run, returns its reservation, and answers a retry of the same run id without a second slot', async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 2 });
+      const first = await validate(k.org, k.key, {
+        pipeline_id: 'subscription_costs',
+        pipeline_logging_id: 'run-a',
+      });
+      expect(first.statusCode).toBe(200);
+      expect(first.json()).toMatchObject({
+        valid: true,
+        error: null,
+        error_code: null,
+        org_slug: k.org,
+        org_dataset_id: `${k.org}_local`,
+        run_id: 'run-a',
+        pipeline_logging_id: 'run-a',
+        reservation_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        reservation_date: new Date().toISOString().slice(0, 10),
+        replayed: false,
+        retry_after_seconds: null,
+        pipeline_config: { id: 'subscription_costs', default_timeout_seconds: 600 },
+        subscription: { plan_name: 'STARTER', status: 'ACTIVE', daily_limit: 6, concurrent_limit: 2 },
+        quota: {
+          pipelines_run_today: 1,
+          concurrent_pipelines_running: 1,
+          remaining_today: 5,
+          remaining_concurrent: 1,
+        },
+      });
+      expect(first.headers['cache-control']).toBe('no-store');
+      const again = await validate(k.org, k.key, {
+        pipeline_id: 'subscription_costs',
+        pipeline_logging_id: 'run-a',
+      });
+      expect(again.json()).toMatchObject({
+        valid: true,
+        replayed: true,
+        reservation_id: first.json().reservation_id,
+        quota: { pipelines_run_today: 1, concurrent_pipelines_running: 1 },
+      });
+      // The path form of the id resolves to the same registry entry.
+      const byPath = await validate(k.org, k.key, { pipeline_id: 'subscription_costs_subscription_cost' });
+      expect(byPath.json()).toMatchObject({ valid: true, pipeline_config: { id: 'subscription_costs' } });
+    });
+
+    it('takes the run id from Idempotency-Key when the body has none, else generates one', async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 3 });
+      const keyed = await validate(
+        k.org,
+        k.key,
+        { pipeline_id: 'subscription_costs' },
+        { 'idempotency-key': 'idem-1' },
+      );
+      expect(keyed.json()).toMatchObject({ valid: true, run_id: 'idem-1' });
+      const retried = await validate(
+        k.org,
+        k.key,
+        { pipeline_id: 'subscription_costs' },
+        { 'idempotency-key': 'idem-1' },
+      );
+      expect(retried.json()).toMatchObject({ replayed: true, reservation_id: keyed.json().reservation_id });
+      const generated = await validate(k.org, k.key, { pipeline_id: 'subscription_costs' });
+      expect(generated.json().run_id).toMatch(/^[0-9a-f-]{36}$/);
+      const bad = await validate(
+        k.org,
+        k.key,
+        { pipeline_id: 'subscription_costs' },
+        { 'idempotency-key': 'a b' },
+      );
+      expect({ status: bad.statusCode, code: bad.json().code }).toEqual({
+        status: 422,
+        code: 'VALIDATION_FAILED',
+      });
+    });
+
+    it('refuses past the concurrent limit with a Retry-After, and a refused request holds no slot', async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 1 });
+      const granted = await validate(k.org, k.key, { pipeline_id: 'subscription_costs' });
+      expect(granted.json().valid).toBe(true);
+      const refused = await validate(k.org, k.key, { pipeline_id: 'subscription_costs' });
+      expect(refused.statusCode).toBe(200);
+      expect(refused.json()).toMatchObject({
+        valid: false,
+        error_code: 'QUOTA_EXCEEDED',
+        quota_reason: 'QUOTA_CONCURRENT_EXCEEDED',
+        error: 'Concurrent pipeline limit reached (1 pipelines). Wait for running pipelines to complete.',
+        reservation_id: null,
+        quota: { concurrent_pipelines_running: 1, concurrent_limit: 1 },
+      });
+      const retryAfter = Number(refused.headers['retry-after']);
+      expect(retryAfter).toBe(refused.json().retry_after_seconds);
+      expect(retryAfter).toBeGreaterThan(1100);
+      expect(retryAfter).toBeLessThanOrEqual(1200);
+      expect(await usage(k.org)).toMatchObject({ pipelines_run_today: 1, concurrent_running: 1 });
+    });
+
+    it('refuses unknown and inactive orgs and missing integrations before reserving anything', async () => {
+      const k = await anOrgWithKey(warehouse);
+      expect((await validate(k.org, k.key, { pipeline_id: 'subscription_costs' })).json()).toMatchObject({
+        valid: false,
+        error_code: 'ORG_NOT_FOUND',
+      });
+      const c = await anOrg({ billing_status: 'past_due' });
+      expect((await validate(c.org, c.key, { pipeline_id: 'subscription_costs' })).json()).toMatchObject({
+        valid: false,
+        error_code: 'SUBSCRIPTION_INACTIVE',
+        error: 'Subscription is PAST_DUE. Must be ACTIVE or TRIAL.',
+        subscription: { status: 'PAST_DUE' },
+      });
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+      const trial = await anOrg({ billing_status: 'trialing', trial_ends_at: `${yesterday}T00:00:00Z` });
+      for (const pipeline_id of ['subscription_costs', 'genai_payg_openai'])
+        expect((await validate(trial.org, trial.key, { pipeline_id })).json()).toMatchObject({
+          valid: false,
+          error_code: 'SUBSCRIPTION_INACTIVE',
+          error: `Subscription trial ended on ${yesterday}. Must be ACTIVE or TRIAL.`,
+          subscription: { status: 'TRIAL' },
+        });
+      const i = await anOrg();
+      expect((await validate(i.org, i.key, { pipeline_id: 'genai_payg_openai' })).json()).toMatchObject({
+        valid: false,
+        error_code: 'INTEGRATION_NOT_CONFIGURED',
+        error: "Required integration 'OPENAI' not configured",
+        reservation_id: null,
+      });
+      expect((await validate(i.org, i.key, { pipeline_id: 'nope_nope_nope' })).json()).toMatchObject({
+        valid: false,
+        error_code: 'PIPELINE_NOT_FOUND',
+        error: "Pipeline 'nope_nope_nope' not found",
+      });
+      expect(await usage(i.org)).toMatchObject({ pipelines_run_today: 0, concurrent_running: 0 });
+      expect(await usage(c.org)).toMatchObject({ pipelines_run_today: 0, concurrent_running: 0 });
+    });
+
+    it('admits only the org key with pipelines:execute of the org in the path', async () => {
+      const k = await anOrg();
+      const other = await anOrg();
+      const cross = await validate(other.org, k.key, { pipeline_id: 'subscription_costs' });
+      expect({ status: cross.statusCode, code: cross.json().code }).toEqual({
+        status: 403,
+        code: 'ORG_FORBIDDEN',
+      });
+      const root = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/validate/${k.org}`,
+        headers: rootHeaders,
+        payload: { pipeline_id: 'subscription_costs' },
+      });
+      expect(root.statusCode).toBe(401);
+      const readOnly = await anOrg({}, ['pipelines:read']);
+      const scoped = await validate(readOnly.org, readOnly.key, { pipeline_id: 'subscription_costs' });
+      expect({ status: scoped.statusCode, code: scoped.json().code }).toEqual({
+        status: 403,
+        code: 'INSUFFICIENT_SCOPE',
+      });
+    });
+  });
+}
+
+scenarios('PGlite', () => ({}));
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('on the machine PostgreSQL', () => {
+  scenarios('PostgreSQL', postgresTenancyEnv);
+});
