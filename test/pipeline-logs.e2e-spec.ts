@@ -173,6 +173,7 @@ describe('pipeline logs over the real app', () => {
       ['limit=abc', 'limit'],
       ['offset=-1', 'offset'],
       ['start_date=2026-02-30', 'start_date'],
+      ['start_date=2026-02-10&end_date=2026-02-01', 'end_date'],
     ])('refuses %s with 422 naming %s', async (query, field) => {
       const a = await anOrgWithKey(warehouse);
       const res = await get(`/api/v1/pipelines/${a.org}/runs?${query}`, a.key);

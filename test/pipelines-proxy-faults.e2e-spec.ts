@@ -3,9 +3,10 @@ import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { pipelineProxyOptionsOverride } from '../apps/api/src/pipelines-proxy/pipeline-proxy.options.js';
 import { FakePipelineService } from '#test/fake-pipeline-service';
 import { anOrgWithKey } from '#test/org-factory';
+import { NO_LIMITS } from '#test/org-onboarding';
 import { startTestApp, type TestApp } from '#test/test-app';
-
-const NO_LIMITS = { RATE_LIMIT_READS_PER_MINUTE: '10000', RATE_LIMIT_WRITES_PER_MINUTE: '10000' };
+import { until } from '#test/waiting';
+import { startAppWithPipelineService } from '#test/pipeline-service-app';
 
 class Capture extends Writable {
   text = '';
@@ -16,14 +17,6 @@ class Capture extends Writable {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
 
 describe('pipeline proxy when the pipeline service is down', () => {
   let t: TestApp;
@@ -73,7 +66,7 @@ describe('pipeline proxy when the pipeline service is down', () => {
     const k = await anOrgWithKey(warehouse);
     const before = logs.text.length;
     const pending = trigger(k.org, k.key);
-    await waitFor(() => logs.text.slice(before).includes('ECONNREFUSED) on attempt 1/3'));
+    await until(() => logs.text.slice(before).includes('ECONNREFUSED) on attempt 1/3'));
     fake = await FakePipelineService.start(port);
     const res = await pending;
     expect(res.statusCode).toBe(200);
@@ -87,28 +80,17 @@ describe('pipeline proxy circuit breaker', () => {
   let fake: FakePipelineService;
   let t: TestApp;
   let warehouse: Warehouse;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    fake = await FakePipelineService.start();
-    t = await startTestApp(
-      { ...NO_LIMITS, PIPELINE_SERVICE_URL: fake.url },
-      {
-        imports: [
-          pipelineProxyOptionsOverride({
-            requestTimeoutMs: 300,
-            retryDelaysMs: [20],
-            triggerLimitPerMinute: 1_000,
-            breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: RESET_MS },
-          }),
-        ],
-      },
-    );
-    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+    ({ fake, t, warehouse, close } = await startAppWithPipelineService({
+      requestTimeoutMs: 300,
+      retryDelaysMs: [20],
+      triggerLimitPerMinute: 1_000,
+      breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: RESET_MS },
+    }));
   });
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
-  });
+  afterAll(() => close());
 
   const trigger = async () => {
     const k = await anOrgWithKey(warehouse);

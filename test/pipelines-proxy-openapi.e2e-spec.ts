@@ -7,7 +7,7 @@ describe('pipeline routes in the OpenAPI document', () => {
   });
   afterAll(() => t.close());
 
-  it('documents trigger, the five-segment run, logs and run-all, and hides the legacy four-segment run', async () => {
+  it('documents trigger, both run paths, logs and run-all, each operation once', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const paths = Object.keys(doc.paths);
     expect(paths).toEqual(
@@ -21,7 +21,12 @@ describe('pipeline routes in the OpenAPI document', () => {
         '/api/v1/admin/pipelines/run-all',
       ]),
     );
-    expect(paths).not.toContain('/api/v1/pipelines/run/{org}/{provider}/{domain}/{pipeline}');
+    const legacyRun = doc.paths['/api/v1/pipelines/run/{org}/{provider}/{domain}/{pipeline}'];
+    expect(legacyRun.post.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
+    const operationIds = Object.values(doc.paths).flatMap((ops) =>
+      Object.values(ops as Record<string, { operationId: string }>).map((op) => op.operationId),
+    );
+    expect(new Set(operationIds).size).toBe(operationIds.length);
     expect(doc.components.schemas.PipelineDailyStatusDto).toBeDefined();
     const trigger = doc.paths['/api/v1/pipelines/trigger/{org}/{provider}/{domain}/{pipeline}'].post;
     expect(trigger.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');

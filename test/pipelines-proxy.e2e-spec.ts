@@ -1,10 +1,9 @@
-import { WAREHOUSE, type Warehouse } from '#warehouse';
-import { pipelineProxyOptionsOverride } from '../apps/api/src/pipelines-proxy/pipeline-proxy.options.js';
-import { FakePipelineService } from '#test/fake-pipeline-service';
+import type { Warehouse } from '#warehouse';
+import { type FakePipelineService } from '#test/fake-pipeline-service';
 import { anOrgWithKey } from '#test/org-factory';
-import { startTestApp, type TestApp } from '#test/test-app';
+import type { TestApp } from '#test/test-app';
+import { startAppWithPipelineService } from '#test/pipeline-service-app';
 
-const NO_LIMITS = { RATE_LIMIT_READS_PER_MINUTE: '10000', RATE_LIMIT_WRITES_PER_MINUTE: '10000' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TRIGGERS_PER_MINUTE = 5;
 
@@ -12,28 +11,17 @@ describe('pipeline proxy against a real local pipeline service', () => {
   let fake: FakePipelineService;
   let t: TestApp;
   let warehouse: Warehouse;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    fake = await FakePipelineService.start();
-    t = await startTestApp(
-      { ...NO_LIMITS, PIPELINE_SERVICE_URL: fake.url },
-      {
-        imports: [
-          pipelineProxyOptionsOverride({
-            requestTimeoutMs: 300,
-            retryDelaysMs: [50],
-            triggerLimitPerMinute: TRIGGERS_PER_MINUTE,
-            breaker: { volumeThreshold: 10_000 },
-          }),
-        ],
-      },
-    );
-    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+    ({ fake, t, warehouse, close } = await startAppWithPipelineService({
+      requestTimeoutMs: 300,
+      retryDelaysMs: [50],
+      triggerLimitPerMinute: TRIGGERS_PER_MINUTE,
+      breaker: { volumeThreshold: 10_000 },
+    }));
   });
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
-  });
+  afterAll(() => close());
   beforeEach(() => void fake.reset());
 
   const trigger = (

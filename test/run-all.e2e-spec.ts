@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CENTRAL_DATASET, central, WAREHOUSE, type Warehouse } from '#warehouse';
+import { CENTRAL_DATASET, central, type Warehouse } from '#warehouse';
 import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
-import { pipelineProxyOptionsOverride } from '../apps/api/src/pipelines-proxy/pipeline-proxy.options.js';
-import { FakePipelineService, started } from '#test/fake-pipeline-service';
+import { type FakePipelineService, started } from '#test/fake-pipeline-service';
 import { anOrgWithKey } from '#test/org-factory';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { rootHeaders, type TestApp } from '#test/test-app';
+import { startAppWithPipelineService } from '#test/pipeline-service-app';
 
-const NO_LIMITS = {
-  RATE_LIMIT_READS_PER_MINUTE: '10000',
-  RATE_LIMIT_WRITES_PER_MINUTE: '10000',
-  RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
-};
 const EVERY_PIPELINE = [
   'cloud/aws/cost/billing',
   'cloud/azure/cost/billing',
@@ -26,23 +21,15 @@ describe('admin run-all against a real local pipeline service', () => {
   let fake: FakePipelineService;
   let t: TestApp;
   let warehouse: Warehouse;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    fake = await FakePipelineService.start();
-    t = await startTestApp(
-      { ...NO_LIMITS, PIPELINE_SERVICE_URL: fake.url },
-      {
-        imports: [
-          pipelineProxyOptionsOverride({ retryDelaysMs: [20], breaker: { volumeThreshold: 10_000 } }),
-        ],
-      },
-    );
-    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+    ({ fake, t, warehouse, close } = await startAppWithPipelineService({
+      retryDelaysMs: [20],
+      breaker: { volumeThreshold: 10_000 },
+    }));
   });
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
-  });
+  afterAll(() => close());
   beforeEach(() => void fake.reset());
 
   /** An org whose active key has a stored (encrypted) copy, as onboarding leaves it. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
-  ApiExcludeEndpoint,
   ApiHeader,
   ApiOkResponse,
   ApiResponse,
@@ -69,25 +68,12 @@ export class PipelinesProxyController {
     return this.proxy.cacheMetrics();
   }
 
-  @Post('trigger/:org/:provider/:domain/:pipeline')
+  /** `run/...` is the path the pipeline service itself uses; both start the same run. */
+  @Post(['trigger/:org/:provider/:domain/:pipeline', 'run/:org/:provider/:domain/:pipeline'])
   @HttpCode(200)
   @OrgKeyAuth('pipelines:execute')
   @TriggerDocs()
   trigger(
-    @Param() p: TriggerParamsDto,
-    @Body() body: TriggerPipelineRequestDto,
-    @Req() req: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TriggerPipelineResponseDto> {
-    return this.forward(p.org, [p.provider, p.domain, p.pipeline], body, req, reply);
-  }
-
-  /** The same as trigger, under the path the pipeline service itself uses. */
-  @Post('run/:org/:provider/:domain/:pipeline')
-  @HttpCode(200)
-  @OrgKeyAuth('pipelines:execute')
-  @ApiExcludeEndpoint()
-  run(
     @Param() p: TriggerParamsDto,
     @Body() body: TriggerPipelineRequestDto,
     @Req() req: FastifyRequest,

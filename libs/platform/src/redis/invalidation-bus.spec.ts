@@ -1,26 +1,9 @@
 import type { Redis } from 'ioredis';
 import { LocalInvalidationBus, RedisInvalidationBus } from './invalidation-bus.js';
-import { closeRedis, createRedis, type RedisLogger } from './redis-connection.js';
+import { closeRedis, createRedis } from './redis-connection.js';
+import { capturingLogger, until } from '#test/waiting';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
-
-function capturingLogger(): RedisLogger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    log: (message) => void lines.push(`log ${message}`),
-    warn: (message) => void lines.push(`warn ${message}`),
-    error: (message) => void lines.push(`error ${message}`),
-  };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('LocalInvalidationBus', () => {
   it('delivers to every handler of the channel before publish returns', () => {

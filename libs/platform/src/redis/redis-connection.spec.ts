@@ -1,26 +1,9 @@
 import { createServer, type Server } from 'node:net';
-import { closeRedis, createRedis, redactRedisUrl, type RedisLogger } from './redis-connection.js';
+import { closeRedis, createRedis, redactRedisUrl } from './redis-connection.js';
+import { capturingLogger, until } from '#test/waiting';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 const PASSWORD = 'pa55-word-never-logged';
-
-function capturingLogger(): RedisLogger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    log: (message) => void lines.push(`log ${message}`),
-    warn: (message) => void lines.push(`warn ${message}`),
-    error: (message) => void lines.push(`error ${message}`),
-  };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('redactRedisUrl', () => {
   it('replaces the password and keeps user, host, port and database', () => {

@@ -1,16 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  Matches,
-  Max,
-  Min,
-  registerDecorator,
-  type ValidationArguments,
-} from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { NotBefore, OptionalDay, PageLimit, PageOffset, Uppercased } from '../../common/query-fields.js';
 import {
   AUDIT_ACTIONS,
   AUDIT_RESOURCE_TYPES,
@@ -21,73 +11,36 @@ import {
   type AuditStatus,
 } from '../audit.types.js';
 
-const upper = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toUpperCase() : value;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** The range is refused when both ends are given and the end comes first (YYYY-MM-DD sorts as text). */
-function NotBefore(other: string) {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'notBefore',
-      target: target.constructor,
-      propertyName,
-      constraints: [other],
-      options: { message: `${propertyName} must not be before ${other}` },
-      validator: {
-        validate(value: unknown, args: ValidationArguments) {
-          const start = (args.object as Record<string, unknown>)[other];
-          return typeof value !== 'string' || typeof start !== 'string' || value >= start;
-        },
-      },
-    });
-}
-
 export class AuditLogQueryDto {
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS, description: 'Case-insensitive' })
   @IsOptional()
-  @Transform(upper)
+  @Uppercased()
   @IsIn(AUDIT_ACTIONS)
   action?: AuditAction;
 
   @ApiPropertyOptional({ enum: AUDIT_RESOURCE_TYPES, description: 'Case-insensitive' })
   @IsOptional()
-  @Transform(upper)
+  @Uppercased()
   @IsIn(AUDIT_RESOURCE_TYPES)
   resource_type?: AuditResourceType;
 
   @ApiPropertyOptional({ enum: AUDIT_STATUSES, description: 'Case-insensitive' })
   @IsOptional()
-  @Transform(upper)
+  @Uppercased()
   @IsIn(AUDIT_STATUSES)
   status?: AuditStatus;
 
-  @ApiPropertyOptional({ example: '2026-01-01', description: 'Inclusive, on the UTC date of created_at' })
-  @IsOptional()
-  @Matches(DAY, { message: 'start_date must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'start_date must be a valid date' })
+  @OptionalDay('start_date', '2026-01-01', 'Inclusive, on the UTC date of created_at')
   start_date?: string;
 
-  @ApiPropertyOptional({ example: '2026-01-31', description: 'Inclusive; not before start_date' })
-  @IsOptional()
-  @Matches(DAY, { message: 'end_date must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'end_date must be a valid date' })
+  @OptionalDay('end_date', '2026-01-31', 'Inclusive; not before start_date')
   @NotBefore('start_date')
   end_date?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @PageLimit(1000, 100)
   limit = 100;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @PageOffset()
   offset = 0;
 }
 

@@ -1,16 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  Lowercased,
+  NotBefore,
+  OptionalDay,
+  PageLimit,
+  PageOffset,
+  Uppercased,
+} from '../../common/query-fields.js';
 
 const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
 /** Run ids end up in a download's file name, so only plain token characters are accepted. */
 const RUN_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-const upper = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toUpperCase() : value;
-const lower = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 export class PipelineOrgParamDto {
   @ApiProperty({ pattern: ORG_SLUG.source })
@@ -27,7 +28,7 @@ export class PipelineRunParamDto extends PipelineOrgParamDto {
 export class ListRunsQueryDto {
   @ApiPropertyOptional({ description: 'Exact status, case-insensitive (e.g. FAILED)' })
   @IsOptional()
-  @Transform(upper)
+  @Uppercased()
   @IsString()
   @MaxLength(32)
   status_filter?: string;
@@ -40,7 +41,7 @@ export class ListRunsQueryDto {
 
   @ApiPropertyOptional({ description: 'Exact trigger type, case-insensitive (api, scheduler, manual, ...)' })
   @IsOptional()
-  @Transform(lower)
+  @Lowercased()
   @IsString()
   @MaxLength(32)
   trigger_type?: string;
@@ -51,55 +52,32 @@ export class ListRunsQueryDto {
   @MaxLength(200)
   trigger_by?: string;
 
-  @ApiPropertyOptional({ example: '2026-01-01', description: 'Inclusive, on run_date' })
-  @IsOptional()
-  @Matches(DAY, { message: 'start_date must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'start_date must be a valid date' })
+  @OptionalDay('start_date', '2026-01-01', 'Inclusive, on run_date')
   start_date?: string;
 
-  @ApiPropertyOptional({ example: '2026-01-31', description: 'Inclusive, on run_date' })
-  @IsOptional()
-  @Matches(DAY, { message: 'end_date must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'end_date must be a valid date' })
+  @OptionalDay('end_date', '2026-01-31', 'Inclusive, on run_date; not before start_date')
+  @NotBefore('start_date')
   end_date?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit(100, 20)
   limit = 20;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @PageOffset()
   offset = 0;
 }
 
 export class ListStepsQueryDto {
   @ApiPropertyOptional({ description: 'Exact status, case-insensitive; default: every final status' })
   @IsOptional()
-  @Transform(upper)
+  @Uppercased()
   @IsString()
   @MaxLength(32)
   status_filter?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @PageLimit(1000, 100)
   limit = 100;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @PageOffset()
   offset = 0;
 }
 
@@ -108,23 +86,14 @@ export const ENTITY_TYPES = ['PIPELINE', 'STEP'] as const;
 export class ListTransitionsQueryDto {
   @ApiPropertyOptional({ enum: ENTITY_TYPES, description: 'Case-insensitive' })
   @IsOptional()
-  @Transform(upper)
+  @Uppercased()
   @IsIn(ENTITY_TYPES)
   entity_type?: (typeof ENTITY_TYPES)[number];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @PageLimit(1000, 100)
   limit = 100;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @PageOffset()
   offset = 0;
 }
 
@@ -134,24 +103,15 @@ export type DownloadFormat = (typeof DOWNLOAD_FORMATS)[number];
 export class DownloadQueryDto {
   @ApiPropertyOptional({ enum: DOWNLOAD_FORMATS, default: 'json' })
   @IsOptional()
-  @Transform(lower)
+  @Lowercased()
   @IsIn(DOWNLOAD_FORMATS, { message: 'format must be json or csv' })
   format: DownloadFormat = 'json';
 }
 
 export class ListBatchRunsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit(100, 20)
   limit = 20;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @PageOffset()
   offset = 0;
 }

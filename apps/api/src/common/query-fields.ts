@@ -1,0 +1,83 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  registerDecorator,
+  type ValidationArguments,
+} from 'class-validator';
+
+/**
+ * The query-string fields several list routes share, each one decorator so a route states only
+ * what differs (its bounds, its description) and every route answers the same 422 for the same
+ * mistake.
+ */
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Trims and upper-cases a text value (enum-like filters are case-insensitive). */
+export const toUpper = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toUpperCase() : value;
+
+/** Trims and lower-cases a text value. */
+export const toLower = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+export const Uppercased = () => Transform(toUpper);
+export const Lowercased = () => Transform(toLower);
+
+/** An optional calendar day `YYYY-MM-DD` that must exist (2026-02-30 is refused). */
+export function OptionalDay(field: string, example: string, description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ example, description, format: 'date' }),
+    IsOptional(),
+    Matches(DAY, { message: `${field} must be a date as YYYY-MM-DD` }),
+    IsISO8601({ strict: true }, { message: `${field} must be a valid date` }),
+  );
+}
+
+/** The page size: 1..max, `fallback` when absent (the property initialiser carries the default). */
+export function PageLimit(max: number, fallback: number): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ minimum: 1, maximum: max, default: fallback }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(max),
+  );
+}
+
+/** Rows to skip, 0 when absent. */
+export function PageOffset(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ minimum: 0, default: 0 }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(0),
+  );
+}
+
+/** The range is refused when both ends are given and the end comes first (YYYY-MM-DD sorts as text). */
+export function NotBefore(other: string) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'notBefore',
+      target: target.constructor,
+      propertyName,
+      constraints: [other],
+      options: { message: `${propertyName} must not be before ${other}` },
+      validator: {
+        validate(value: unknown, args: ValidationArguments) {
+          const start = (args.object as Record<string, unknown>)[other];
+          return typeof value !== 'string' || typeof start !== 'string' || value >= start;
+        },
+      },
+    });
+}

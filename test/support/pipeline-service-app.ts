@@ -1,0 +1,37 @@
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import {
+  pipelineProxyOptionsOverride,
+  type PipelineProxyOptionsOverride,
+} from '../../apps/api/src/pipelines-proxy/pipeline-proxy.options.js';
+import { FakePipelineService } from './fake-pipeline-service.js';
+import { NO_LIMITS } from './org-onboarding.js';
+import { startTestApp, type TestApp } from './test-app.js';
+
+export interface PipelineServiceApp {
+  fake: FakePipelineService;
+  t: TestApp;
+  warehouse: Warehouse;
+  /** Stops the app first (it may still be calling the fake), then the fake. */
+  close(): Promise<void>;
+}
+
+/** The app without rate limits, proxying to a fresh local pipeline service, with these proxy options. */
+export async function startAppWithPipelineService(
+  proxy: PipelineProxyOptionsOverride,
+): Promise<PipelineServiceApp> {
+  const fake = await FakePipelineService.start();
+  try {
+    const t = await startTestApp(
+      { ...NO_LIMITS, PIPELINE_SERVICE_URL: fake.url },
+      { imports: [pipelineProxyOptionsOverride(proxy)] },
+    );
+    const close = async () => {
+      await t.close();
+      await fake.close();
+    };
+    return { fake, t, warehouse: t.app.get<Warehouse>(WAREHOUSE), close };
+  } catch (err) {
+    await fake.close();
+    throw err;
+  }
+}
