@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ApiKeyLookup, OrgKeyPrincipal } from '#platform';
 import { central, WAREHOUSE, type Warehouse } from '#warehouse';
+import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
 
 interface KeyRow {
   org_api_key_id: string;
@@ -13,7 +14,14 @@ interface KeyRow {
 /** The org-key lookup of the auth guards: an active key whose org profile is ACTIVE. */
 @Injectable()
 export class ApiKeyRepository implements ApiKeyLookup {
-  constructor(@Inject(WAREHOUSE) private readonly warehouse: Warehouse) {}
+  constructor(
+    @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
+    private readonly usage: ApiKeyUsageRecorder,
+  ) {}
+
+  recordUse(principal: OrgKeyPrincipal): void {
+    this.usage.record(principal.apiKeyId);
+  }
 
   async findActiveByHash(keyHash: string): Promise<OrgKeyPrincipal | null> {
     const rows = await this.warehouse.query<KeyRow>(

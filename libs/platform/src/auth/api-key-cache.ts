@@ -51,6 +51,11 @@ export class ApiKeyCache implements OnModuleDestroy {
     return principal;
   }
 
+  /** Passes a successful authentication on to the lookup's usage tracking, if it has one. */
+  recordUse(principal: OrgKeyPrincipal): void {
+    this.lookup.recordUse?.(principal);
+  }
+
   async invalidateHash(keyHash: string): Promise<void> {
     await this.bus.publish(CHANNEL, JSON.stringify({ hash: keyHash }));
   }

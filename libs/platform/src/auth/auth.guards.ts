@@ -81,6 +81,7 @@ export class AuthService {
       throw new PlatformError(PlatformErrorCode.ApiKeyExpired, 'The API key has expired.', {
         headers: { 'WWW-Authenticate': 'ApiKey' },
       });
+    this.keys.recordUse(principal);
     return principal;
   }
 

@@ -166,6 +166,12 @@ export class EnvSchema {
   @Min(0)
   AUTH_CACHE_TTL_MS = 30_000;
 
+  /** How often the org keys used since the last flush get their last_used_at written. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  KEY_USAGE_FLUSH_MS = 60_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(100)
