@@ -192,6 +192,21 @@ describe('org API keys over the real app', () => {
       expectProblem(again, 409, 'API_KEY_EXISTS');
     });
 
+    it('issues exactly one key when many creations race, refusing the others with 409', async () => {
+      const k = await anOrgWithKey(warehouse, { isActive: false });
+      const results = await Promise.all(Array.from({ length: 8 }, () => create({ org_slug: k.org })));
+      expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
+      for (const r of results.filter((x) => x.statusCode !== 200)) {
+        expect(r.statusCode).toBe(409);
+        expect(['API_KEY_EXISTS', 'API_KEY_OPERATION_IN_PROGRESS']).toContain(r.json().code);
+      }
+      const active = await warehouse.query(
+        `SELECT org_api_key_id FROM \`organizations.org_api_keys\` WHERE org_slug = @org AND is_active = TRUE`,
+        { org: k.org },
+      );
+      expect(active).toHaveLength(1);
+    });
+
     it('answers 404 for an unknown org and 422 for a bad slug or an unknown scope', async () => {
       const missing = await create({ org_slug: anOrgSlug() });
       expectProblem(missing, 404, 'ORG_NOT_FOUND');

@@ -3,6 +3,7 @@ import { type AppConfig, PlatformModule } from '#platform';
 import { AdminModule } from './admin/admin.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { CommonModule } from './common/common.module.js';
 import { ApiKeyLookupModule } from './auth/api-key-lookup.module.js';
 import { EnginesModule } from './engines/engines.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         EnginesModule,
+        CommonModule,
         PlatformModule.forRoot({ config, apiKeyLookup: ApiKeyLookupModule }),
         HealthModule,
         AdminModule,

@@ -3,6 +3,7 @@ import { AppConfig, DomainError, hashApiKey } from '#platform';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditAction } from '../audit/audit.types.js';
+import { OrgLeases } from '../common/org-lease.js';
 import { ApiKeyError, ApiKeyErrorCode } from './api-keys.errors.js';
 import {
   type ActiveKeyInfo,
@@ -14,6 +15,15 @@ import {
 
 /** How many characters of a key hash identify it in the audit log. */
 const HASH_PREFIX = 16;
+/** Issuing or rotating a key takes a few warehouse statements; a crashed holder blocks this long. */
+const KEY_LEASE_SECONDS = 120;
+
+const keyBusy = (org: string) => (retryAfter: number) =>
+  new ApiKeyError(
+    ApiKeyErrorCode.KeyOperationInProgress,
+    `Another request is issuing or rotating the API key of '${org}'; retry in ${retryAfter} s.`,
+    { headers: { 'Retry-After': String(retryAfter) } },
+  );
 
 interface Audited {
   org: string;
@@ -32,6 +42,7 @@ export class ApiKeyOperations {
     private readonly keys: ApiKeyService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly leases: OrgLeases,
   ) {}
 
   rotate(org: string, graceSeconds: number, actor: AuditActor): Promise<RotatedKey> {
@@ -131,7 +142,8 @@ export class ApiKeyOperations {
   }
 
   /**
-   * Runs `work` and records its outcome. A failure is recorded too, except for an unknown org:
+   * Runs `work` under the org's API-key lease (one issue or rotation at a time across instances,
+   * so an org never ends up with two active keys) and records its outcome. A failure is recorded too, except for an unknown org:
    * there is no org for that entry to belong to.
    */
   private async audited<T>(
@@ -139,7 +151,13 @@ export class ApiKeyOperations {
     work: () => Promise<{ result: T; resourceId: string; details: Record<string, unknown> }>,
   ): Promise<T> {
     try {
-      const { result, resourceId, details } = await work();
+      const { result, resourceId, details } = await this.leases.hold(
+        org,
+        'api-key',
+        KEY_LEASE_SECONDS,
+        keyBusy(org),
+        work,
+      );
       await this.audit.record({
         orgSlug: org,
         action,

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { type TenancyDb } from '#tenancy-db';
+import { quotaEngines } from '#test/quota-db';
+import { OrgLeases } from './org-lease.js';
+
+class Busy extends Error {
+  constructor(readonly retryAfter: number) {
+    super(`busy, retry in ${retryAfter} s`);
+  }
+}
+const busy = (retryAfter: number) => new Busy(retryAfter);
+
+describe.each(quotaEngines())('org leases on $name', (engine) => {
+  let db: TenancyDb;
+  let close: () => Promise<void>;
+  let leases: OrgLeases;
+
+  beforeAll(async () => {
+    ({ db, close } = await engine.open());
+    leases = new OrgLeases(db);
+  });
+  afterAll(() => close());
+
+  const claim = async (org: string, holder: string, ttl = 60) =>
+    (
+      await db.rpc<{ claimed: boolean; retry_after_seconds: number | null }>('claim_org_lease', {
+        p_org_slug: org,
+        p_operation: 'api-key',
+        p_holder: holder,
+        p_ttl_seconds: ttl,
+      })
+    )[0]!;
+
+  it('refuses a second holder while the lease lives, with the seconds it has left, and frees it on release', async () => {
+    const org = `org_${randomUUID().slice(0, 8)}`;
+    const [a, b] = [randomUUID(), randomUUID()];
+    expect(await claim(org, a, 60)).toEqual({ claimed: true, retry_after_seconds: null });
+    const refused = await claim(org, b);
+    expect(refused.claimed).toBe(false);
+    expect(refused.retry_after_seconds).toBeGreaterThanOrEqual(59);
+    expect(refused.retry_after_seconds).toBeLessThanOrEqual(60);
+    expect((await claim(org, a)).claimed).toBe(true); // the holder may renew
+    await db.rpc('release_org_lease', { p_org_slug: org, p_operation: 'api-key', p_holder: b }); // not b's
+    expect((await claim(org, b)).claimed).toBe(false);
+    await db.rpc('release_org_lease', { p_org_slug: org, p_operation: 'api-key', p_holder: a });
+    expect((await claim(org, b)).claimed).toBe(true);
+  });
+
+  it('lets another holder take a lease past its expiry (a crashed holder)', async () => {
+    const org = `org_${randomUUID().slice(0, 8)}`;
+    expect((await claim(org, randomUUID(), 1)).claimed).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await claim(org, randomUUID())).claimed).toBe(true);
+  });
+
+  it('keeps leases of other orgs and operations apart', async () => {
+    const org = `org_${randomUUID().slice(0, 8)}`;
+    expect((await claim(org, randomUUID())).claimed).toBe(true);
+    expect((await claim(`${org}_2`, randomUUID())).claimed).toBe(true);
+    const other = await db.rpc<{ claimed: boolean }>('claim_org_lease', {
+      p_org_slug: org,
+      p_operation: 'lifecycle',
+      p_holder: randomUUID(),
+      p_ttl_seconds: 60,
+    });
+    expect(other[0]!.claimed).toBe(true);
+  });
+
+  it('runs exactly one of many concurrent holds, refuses the rest at once, and releases after a failure', async () => {
+    const org = `org_${randomUUID().slice(0, 8)}`;
+    // The winner holds on until every other claim has been answered (or 10 s), so a claim that
+    // only reached the database late cannot find the lease already released.
+    let refusals = 0;
+    let allRefused!: () => void;
+    const everyoneAnswered = new Promise<void>((resolve) => (allRefused = resolve));
+    const counted = (retryAfter: number) => {
+      if (++refusals === 19) allRefused();
+      return busy(retryAfter);
+    };
+    let running = 0;
+    let most = 0;
+    const work = async () => {
+      most = Math.max(most, ++running);
+      await Promise.race([everyoneAnswered, new Promise((r) => setTimeout(r, 10_000))]);
+      running--;
+      return 'done';
+    };
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => leases.hold(org, 'api-key', 60, counted, work)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused).toHaveLength(19);
+    expect(refused.every((r) => r.reason instanceof Busy && r.reason.retryAfter <= 5)).toBe(true);
+    expect(most).toBe(1);
+
+    await expect(
+      leases.hold(org, 'api-key', 60, busy, () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
+    await expect(leases.hold(org, 'api-key', 60, busy, () => Promise.resolve(1))).resolves.toBe(1);
+  });
+});
