@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
