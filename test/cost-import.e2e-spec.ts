@@ -107,6 +107,51 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
     expect(await totals('parquet_src')).toEqual({ n: 2, billed: 5 });
   });
 
+  it('bulk-loads a natively typed Parquet file, landing exactly the rows its CSV lands', async () => {
+    const rows = [
+      aFocusFileRow({ BilledCost: '3.123456789', day: '2025-04-01', Tags: '{"team":"a"}' }),
+      aFocusFileRow({ BilledCost: '-0.0000005', day: '2025-04-02', RegionId: undefined }),
+      aFocusFileRow({ BilledCost: '1234.5', day: '2025-04-03', ServiceName: 'Amazon S3' }),
+    ];
+    const loadFile = vi.spyOn(warehouse, 'loadFile');
+    try {
+      const parquet = await upload(focusParquet(rows), PARQUET, '?source_system=bulk_parquet');
+      expect(parquet.json()).toMatchObject({ status: 'completed', rows_imported: 3, rows_rejected: 0 });
+      expect(loadFile).toHaveBeenCalledTimes(1);
+    } finally {
+      loadFile.mockRestore();
+    }
+    const csv = await upload(focusCsv(rows), CSV, '?source_system=bulk_csv');
+    expect(csv.json()).toMatchObject({ status: 'completed', rows_imported: 3 });
+
+    const columns = `CAST(BilledCost AS STRING) AS billed, CAST(EffectiveCost AS STRING) AS effective,
+      ChargePeriodStart, ChargePeriodEnd, BillingPeriodStart, ServiceName, RegionId, TO_JSON_STRING(Tags) AS tags,
+      x_pipeline_run_date`;
+    const landed = (source: string) =>
+      warehouse.query(
+        `SELECT ${columns} FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')}
+         WHERE x_source_system = @source ORDER BY ChargePeriodStart`,
+        { source },
+      );
+    const viaParquet = await landed('bulk_parquet');
+    expect(viaParquet).toHaveLength(3);
+    expect(viaParquet).toEqual(await landed('bulk_csv'));
+  });
+
+  it('validates a typed Parquet file with an invalid row row by row, reporting the row', async () => {
+    const rows = [aFocusFileRow(), aFocusFileRow({ day: '2025-04-09', BillingCurrency: 'usd' })];
+    const loadFile = vi.spyOn(warehouse, 'loadFile');
+    try {
+      const res = await upload(focusParquet(rows), PARQUET, '?source_system=bad_parquet');
+      expect(res.statusCode).toBe(422);
+      expect(res.json()).toMatchObject({ rows_rejected: 1 });
+      expect(JSON.stringify(res.json())).toContain('BillingCurrency');
+      expect(loadFile).not.toHaveBeenCalled();
+    } finally {
+      loadFile.mockRestore();
+    }
+  });
+
   it('imports gzip-compressed CSV and Parquet files', async () => {
     const csv = await upload(
       gzip(focusCsv([aFocusFileRow({ BilledCost: '2' })])),

@@ -1,11 +1,15 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { parse as parseCsv } from 'csv-parse/sync';
+import pl from 'nodejs-polars';
 
 /**
  * A local stand-in for the BigQuery v2 REST API: it records every request and answers the calls
  * the client library makes (jobs.query, getQueryResults, jobs.cancel, datasets and
- * tables). Query answers come from a pluggable handler; dataset and table metadata live in memory.
+ * tables, load jobs by multipart upload and jobs.get). Query answers come from a pluggable handler;
+ * dataset and table metadata live in memory; an uploaded file is recorded, not stored as rows.
  * Like the real service it reports column types by their legacy names (INTEGER, FLOAT, BOOLEAN,
  * RECORD), so drivers are tested against what BigQuery really sends back.
  */
@@ -45,13 +49,28 @@ export type QueryOutcome =
  */
 export type QueryAnswer = (QueryOutcome & { delayMs?: number }) | { delayMs: number };
 export type QueryHandler = (req: FakeQueryRequest) => QueryAnswer | Promise<QueryAnswer>;
+/** A load job as uploaded: its `configuration.load`, the file's bytes and the rows counted in it. */
+export interface FakeLoad {
+  projectId: string;
+  jobId: string;
+  dataset: string;
+  table: string;
+  configuration: Record<string, unknown>;
+  data: Buffer;
+  /** Data rows of the file: CSV records after `skipLeadingRows` (gunzipped if needed), Parquet rows. */
+  rows: number;
+}
+/** Decides how a load job ends: its output rows (default: the rows counted) or an error. */
+export type LoadHandler = (load: FakeLoad) => { outputRows?: number } | { error: FakeError };
 /** Return an error to fail a request before it is routed (e.g. a 500 on tables.get). */
 export type RequestInterceptor = (req: RecordedRequest) => FakeError | undefined;
 
 export interface FakeBigQuery {
   readonly url: string;
   readonly requests: RecordedRequest[];
+  readonly loads: FakeLoad[];
   onQuery(handler: QueryHandler): void;
+  onLoad(handler: LoadHandler | undefined): void;
   intercept(interceptor: RequestInterceptor | undefined): void;
   result(fields: FakeField[], rows: unknown[][]): QueryAnswer;
   /** A table's stored resource (as tables.get returns it), or undefined. */
@@ -143,16 +162,46 @@ function decodeParams(body: Json): FakeQueryRequest['params'] {
   return params;
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+function parseBody(raw: Buffer): unknown {
+  const text = raw.toString('utf8');
   try {
     return text ? (JSON.parse(text) as unknown) : undefined;
   } catch {
     return text; // recorded as is; no route accepts it
   }
 }
+/** The parts of a `multipart/related` body (the upload of a load job: metadata JSON, then the file). */
+function multipartParts(raw: Buffer, contentType: string | undefined): Buffer[] {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType ?? '')?.[1];
+  if (!boundary) return fail(400, 'invalid', 'fake BigQuery: the upload is not multipart');
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: Buffer[] = [];
+  let at = raw.indexOf(delimiter);
+  while (at >= 0) {
+    const next = raw.indexOf(delimiter, at + delimiter.length);
+    if (next < 0) break;
+    const part = raw.subarray(at + delimiter.length, next);
+    const headerEnd = part.indexOf('\r\n\r\n');
+    // The part's body runs from after its headers to the CRLF before the next delimiter.
+    if (headerEnd >= 0) parts.push(part.subarray(headerEnd + 4, part.length - 2));
+    at = next;
+  }
+  return parts;
+}
+
+/** Data rows of an uploaded file, the way BigQuery would count them. */
+function countRows(data: Buffer, load: Record<string, unknown>): number {
+  if (load.sourceFormat === 'PARQUET') return pl.readParquet(data).height;
+  const text = (data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data) : data).toString('utf8');
+  const records = parseCsv(text, { relax_column_count: true, skip_empty_lines: true }) as unknown[];
+  return Math.max(0, records.length - Number(load.skipLeadingRows ?? 0));
+}
+
 const STATUS: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
   403: 'PERMISSION_DENIED',
@@ -177,6 +226,9 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
   const defaultLocation = options.location ?? 'US';
   const requests: RecordedRequest[] = [];
   const jobs = new Map<string, FakeJob>();
+  const loads: FakeLoad[] = [];
+  const loadJobs = new Map<string, Json>();
+  let loadHandler: LoadHandler | undefined;
   const datasets = new Map<string, { resource: Json; tables: Map<string, Json> }>();
   const closing = new AbortController();
   let handler: QueryHandler = () => ({ schema: [], rows: [] });
@@ -307,6 +359,9 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       const max = q.maxResults ? Number(q.maxResults) : undefined;
       return results(job, q.timeoutMs, start, ts(q['formatOptions.useInt64Timestamp']), max);
     }
+    if (method === 'GET' && (m = /^jobs\/([^/]+)$/.exec(rest))) {
+      return loadJobs.get(m[1]) ?? notFound(`Job ${projectId}:${m[1]}`);
+    }
     if (method === 'POST' && (m = /^jobs\/([^/]+)\/cancel$/.exec(rest))) {
       const job = jobs.get(m[1]) ?? notFound(`Job ${projectId}:${m[1]}`);
       job.cancelled = true;
@@ -357,13 +412,57 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
     fail(400, 'unsupportedRoute', `fake BigQuery: no route for ${method} ${rest}`);
   }
 
+  /** jobs.insert by multipart upload: the job is done when the upload is answered. */
+  function upload(projectId: string, raw: Buffer, contentType: string | undefined): Json {
+    const [meta, data = Buffer.alloc(0)] = multipartParts(raw, contentType);
+    const job = JSON.parse(meta?.toString('utf8') ?? '{}') as Json;
+    const load = ((job.configuration as Json | undefined)?.load ?? {}) as Json;
+    const destination = load.destinationTable as { datasetId: string; tableId: string };
+    if (!getDataset(destination.datasetId).tables.has(destination.tableId))
+      notFound(`Table ${projectId}:${destination.datasetId}.${destination.tableId}`);
+    const reference = job.jobReference as { jobId?: string; location?: string } | undefined;
+    const jobId = reference?.jobId ?? `job_${randomUUID().replace(/-/g, '')}`;
+    const recordedLoad: FakeLoad = {
+      projectId,
+      jobId,
+      dataset: destination.datasetId,
+      table: destination.tableId,
+      configuration: load,
+      data,
+      rows: countRows(data, load),
+    };
+    loads.push(recordedLoad);
+    const outcome = loadHandler?.(recordedLoad) ?? {};
+    const status =
+      'error' in outcome
+        ? {
+            state: 'DONE',
+            errorResult: { reason: outcome.error.reason, message: outcome.error.message },
+            errors: [{ reason: outcome.error.reason, message: outcome.error.message }],
+          }
+        : { state: 'DONE' };
+    const outputRows = 'error' in outcome ? 0 : (outcome.outputRows ?? recordedLoad.rows);
+    const resource: Json = {
+      kind: 'bigquery#job',
+      id: `${projectId}:${jobId}`,
+      jobReference: { projectId, jobId, location: reference?.location ?? defaultLocation },
+      configuration: { load },
+      status,
+      statistics: { load: { outputRows: String(outputRows), inputFiles: '1' } },
+    };
+    loadJobs.set(jobId, resource);
+    return resource;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const raw = await readRaw(req);
+    const isUpload = url.pathname.startsWith('/upload/');
     const recorded: RecordedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      body: await readBody(req),
+      body: isUpload ? raw : parseBody(raw),
       headers: req.headers,
     };
     requests.push(recorded);
@@ -377,6 +476,11 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
     try {
       const early = interceptor?.(recorded);
       if (early) throw new HttpError(early);
+      const uploadTo = /^\/upload\/bigquery\/v2\/projects\/([^/]+)\/jobs$/.exec(url.pathname);
+      if (uploadTo && recorded.method === 'POST') {
+        send(200, upload(uploadTo[1], raw, req.headers['content-type']));
+        return;
+      }
       const m = /^\/bigquery\/v2\/projects\/([^/]+)\/(.+)$/.exec(url.pathname) ?? notFound(url.pathname);
       const payload = await route(recorded, m[2], m[1]);
       send(payload === undefined ? 204 : 200, payload);
@@ -396,7 +500,9 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    loads,
     onQuery: (h) => void (handler = h),
+    onLoad: (h) => void (loadHandler = h),
     intercept: (i) => void (interceptor = i),
     result: (fields, rows) => ({ schema: fields, rows }),
     table: (ds, t) => datasets.get(ds)?.tables.get(t),

@@ -42,6 +42,15 @@ export interface TableRef {
   table: string;
 }
 
+/** A file on this machine to bulk-load into a table (see `Warehouse.loadFile`). */
+export interface LoadFileSource {
+  path: string;
+  /** CSV with a header row, or Parquet. */
+  format: 'csv' | 'parquet';
+  /** CSV only: the file is gzip-compressed. */
+  gzip?: boolean;
+}
+
 export interface ColumnDescription {
   name: string;
   /** Normalised BigQuery type name (STRING, INT64, FLOAT64, NUMERIC, BOOL, TIMESTAMP, DATE, JSON, BYTES, ...). */
@@ -71,6 +80,15 @@ export interface Warehouse {
   queryFrame(sql: string, params?: QueryParams, options?: QueryOptions): Promise<pl.DataFrame>;
   /** Insert rows through DML (never the streaming buffer). Columns not given are NULL. */
   insertRows(ref: TableRef, rows: Row[]): Promise<number>;
+  /**
+   * Appends every row of a CSV (header row first) or Parquet file in one load, all or nothing:
+   * the engine reads the file itself (DuckDB read_csv / read_parquet; a BigQuery load job), so
+   * rows never become JavaScript values. Columns match the table's by name; each column of the
+   * file must be a column of the table, and the table's other columns are NULL. Values convert
+   * as the engine's own load converts them (CSV text is parsed by the engine, not by the driver).
+   * Returns the number of rows loaded.
+   */
+  loadFile(ref: TableRef, source: LoadFileSource): Promise<number>;
 
   datasetExists(dataset: string): Promise<boolean>;
   /** Creates the dataset when missing; returns true when it was created. */

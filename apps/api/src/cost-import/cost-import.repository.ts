@@ -101,6 +101,11 @@ export class CostImportRepository {
     return this.warehouse.insertRows({ dataset, table: stage }, rows);
   }
 
+  /** Bulk-loads a Parquet file whose columns are the staging table's (the warehouse reads it). */
+  loadStage(dataset: string, stage: string, path: string): Promise<number> {
+    return this.warehouse.loadFile({ dataset, table: stage }, { path, format: 'parquet' });
+  }
+
   /**
    * Replaces the org's rows of one source system and charge period with the staged rows, in one
    * MERGE: a single statement is atomic on BigQuery and DuckDB alike, so readers see the old slice

@@ -78,7 +78,7 @@ export class CostImportService implements BeforeApplicationShutdown {
             })
           : openParquetSource(file.path);
       const plan = this.checkedPlan(source);
-      prepared = { source, plan, target, dir };
+      prepared = { source, plan, target, dir, file: { path: file.path, format: file.format } };
       job = {
         id: randomUUID(),
         org: request.org,

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import pl from 'nodejs-polars';
 import { C, prepareCostFrame } from '#analytics';
 import { loadAppConfig } from '#platform';
 import { aFocusRow, generateFocusRows, TEST_HIERARCHY } from '#test/focus-rows';
@@ -36,6 +37,14 @@ describe('CostsRepository on DuckDB', () => {
         billedCost: 1,
       }),
       aFocusRow({ org: ORG, date: '2025-03-03', billedCost: 100 }),
+      // At 1,000 and above the warehouse rounds on the 38-digit path.
+      aFocusRow({
+        org: ORG,
+        date: '2025-03-02',
+        billedCost: -2500.0000005,
+        effectiveCost: 1000,
+        listCost: 1e9,
+      }),
     ]);
   });
 
@@ -45,21 +54,29 @@ describe('CostsRepository on DuckDB', () => {
 
   it('loads the period as micro-units rounded half away from zero, one UTC day at a time', async () => {
     const raw = await repo.loadFrame(ORG, '2025-03-01', '2025-03-02');
-    const rows = raw.sort(C.billed).toRecords() as Record<string, unknown>[];
-    expect(rows.map((r) => [r[C.date], r[C.billed], r[C.effective], r[C.list]])).toEqual([
-      ['2025-03-02', -1, -1, -1],
-      ['2025-03-02', 1_000_000, 1_000_000, 1_000_000],
-      ['2025-03-01', 12_345_678, 10_500_000, 13_000_000],
+    const days = prepareCostFrame(raw).select(pl.col(C.date).dt.strftime('%Y-%m-%d'), C.billed);
+    expect(days.sort(C.billed).getColumn(C.date).toArray()).toEqual([
+      '2025-03-02',
+      '2025-03-02',
+      '2025-03-02',
+      '2025-03-01',
     ]);
-    expect(rows[0]![C.path]).toBe('/DEPT-1/PROJ-1/TEAM-1');
-    expect(rows[2]![C.billingPeriodStart]).toEqual(new Date('2025-03-01T00:00:00Z'));
+    const rows = raw.sort(C.billed).toRecords() as Record<string, unknown>[];
+    expect(rows.map((r) => [r[C.billed], r[C.effective], r[C.list]])).toEqual([
+      [-2_500_000_001, 1_000_000_000, 1_000_000_000_000_000],
+      [-1, -1, -1],
+      [1_000_000, 1_000_000, 1_000_000],
+      [12_345_678, 10_500_000, 13_000_000],
+    ]);
+    expect(rows[1]![C.path]).toBe('/DEPT-1/PROJ-1/TEAM-1');
+    expect(rows[3]![C.billingPeriodStart]).toEqual(new Date('2025-03-01T00:00:00Z'));
   });
 
   it('gives a frame that prepareCostFrame accepts, with the category derived', async () => {
     const frame = prepareCostFrame(await repo.loadFrame(ORG, '2025-03-01', '2025-03-31'));
-    expect(frame.height).toBe(4);
+    expect(frame.height).toBe(5);
     const rows = frame.sort(C.billed).toRecords() as Record<string, unknown>[];
-    expect(rows.map((r) => r[C.billed])).toEqual([-1, 1_000_000, 12_345_678, 100_000_000]);
+    expect(rows.map((r) => r[C.billed])).toEqual([-2_500_000_001, -1, 1_000_000, 12_345_678, 100_000_000]);
     expect(new Set(rows.map((r) => r[C.category]))).toEqual(new Set(['cloud']));
   });
 

@@ -22,19 +22,29 @@ export type CostProfileRow = {
 };
 
 /**
- * The columns of a cost frame, nothing more. Costs become INT64 micro-units here, in the
- * warehouse, where NUMERIC arithmetic is exact (ROUND on NUMERIC rounds half away from zero in
- * BigQuery and DuckDB alike); the day is the UTC date of ChargePeriodStart.
+ * A cost as INT64 micro-units, rounded half away from zero once, here in the warehouse where
+ * NUMERIC is exact. A cost under 1,000 takes NUMERIC(18, 9), whose arithmetic is 64-bit (DuckDB
+ * computes NUMERIC(38, 9) on 128-bit integers, 25 times slower at a million rows); the cast to
+ * INT64 rounds half away from zero in BigQuery and DuckDB alike. Larger costs, where ×1e6 would
+ * overflow NUMERIC(18, 9), take the exact 38-digit path.
+ */
+const micros = (column: string) => `CASE WHEN ABS(${column}) < 1000
+    THEN CAST(CAST(${column} AS NUMERIC(18, 9)) * 1000000 AS INT64)
+    ELSE CAST(ROUND(${column} * 1000000) AS INT64) END`;
+
+/**
+ * The columns of a cost frame, nothing more. The charge days come as the period timestamps
+ * themselves: the frame takes their UTC date (cheaper than DATE() and text in the warehouse).
  */
 const FRAME_COLUMNS = `
   SubAccountId, ServiceProviderName, ServiceCategory, ServiceName, ResourceName,
-  CAST(ROUND(BilledCost * 1000000) AS INT64) AS billed_micros,
-  CAST(ROUND(EffectiveCost * 1000000) AS INT64) AS effective_micros,
-  CAST(ROUND(ListCost * 1000000) AS INT64) AS list_micros,
+  ${micros('BilledCost')} AS billed_micros,
+  ${micros('EffectiveCost')} AS effective_micros,
+  ${micros('ListCost')} AS list_micros,
   BillingCurrency,
   CAST(ConsumedQuantity AS FLOAT64) AS ConsumedQuantity, ConsumedUnit,
   ChargeCategory, ChargeClass, RegionName, BillingPeriodStart, BillingPeriodEnd,
-  DATE(ChargePeriodStart) AS charge_date, DATE(ChargePeriodEnd) AS charge_end_date,
+  ChargePeriodStart AS charge_date, ChargePeriodEnd AS charge_end_date,
   x_source_system, x_hierarchy_entity_id, x_hierarchy_entity_name, x_hierarchy_level_code,
   x_hierarchy_path, x_hierarchy_path_names`;
 

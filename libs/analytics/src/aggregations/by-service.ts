@@ -41,23 +41,31 @@ function representativeUnits(groups: UsageGroup[]): Map<string, UsageGroup> {
   return best;
 }
 
-/** Billed and effective cost per ServiceName, highest billed first, with each service's usage. */
+/**
+ * Billed and effective cost per ServiceName, highest billed first, with each service's usage.
+ * Grouped on the dictionary codes first, then the few groups are named and merged: a missing
+ * name is grouped as 'Unknown', together with a real service of that name.
+ */
 export function costByService(df: pl.DataFrame): ServiceCost[] {
   const service = pl.col(C.serviceName).cast(pl.Utf8).fillNull('Unknown').alias('service');
   const rows = df
-    .select(service, C.billed, C.effective)
-    .groupBy('service')
+    .groupBy(C.serviceName)
     .agg(
       pl.col(C.billed).sum().alias('billed'),
       pl.col(C.effective).sum().alias('effective'),
       pl.len().alias('n'),
     )
+    .select(service, 'billed', 'effective', 'n')
+    .groupBy('service')
+    .agg(pl.col('billed').sum(), pl.col('effective').sum(), pl.col('n').sum())
     .toRecords() as { service: string; billed: number | null; effective: number | null; n: number }[];
   const usage = df
-    .filter(pl.col(C.unit).isNotNull())
-    .select(service, pl.col(C.unit).cast(pl.Utf8).alias('unit'), C.quantity, C.billed)
-    .groupBy(['service', 'unit'])
+    .groupBy([C.serviceName, C.unit])
     .agg(pl.col(C.quantity).sum().alias('quantity'), pl.col(C.billed).sum().alias('billed'))
+    .filter(pl.col(C.unit).isNotNull())
+    .select(service, pl.col(C.unit).cast(pl.Utf8).alias('unit'), 'quantity', 'billed')
+    .groupBy(['service', 'unit'])
+    .agg(pl.col('quantity').sum(), pl.col('billed').sum())
     .toRecords() as { service: string; unit: string; quantity: number | null; billed: number | null }[];
   const units = representativeUnits(
     usage.map((u) => ({ ...u, quantity: Number(u.quantity ?? 0), billed: Number(u.billed ?? 0) })),

@@ -52,7 +52,7 @@ const ROW_COLUMNS: pl.Expr[] = [
   pl.col(C.billingPeriodStart),
   pl.col(C.billingPeriodEnd),
   pl.col(C.date).dt.strftime('%Y-%m-%d').alias('ChargePeriodStart'),
-  text(C.endDate, 'ChargePeriodEnd'),
+  pl.col(C.endDate).dt.strftime('%Y-%m-%d').alias('ChargePeriodEnd'),
   text(C.source),
   text(C.entityId),
   text(C.entityName),

@@ -135,10 +135,26 @@ function wallClock(
   };
 }
 
-/** The calendar date at the instant `epochMs` in `timeZone`. */
-export function todayIn(timeZone: string, epochMs: number): IsoDate {
+function calendarDateIn(timeZone: string, epochMs: number): IsoDate {
   const w = wallClock(epochMs, timeZone);
   return isoDate(w.year, w.month, w.day);
+}
+
+/** Per time zone, the day last asked for and the instants it spans: most calls fall inside it. */
+const currentDays = new Map<string, { date: IsoDate; from: number; to: number }>();
+
+/**
+ * The calendar date at the instant `epochMs` in `timeZone`. Every cost read asks for today, and
+ * Intl formatting costs microseconds a call: the day's span is kept and answers until it ends.
+ */
+export function todayIn(timeZone: string, epochMs: number): IsoDate {
+  const known = currentDays.get(timeZone);
+  if (known && epochMs >= known.from && epochMs < known.to) return known.date;
+  const date = calendarDateIn(timeZone, epochMs);
+  const from = startOfDayIn(timeZone, date);
+  const to = startOfDayIn(timeZone, addDays(date, 1));
+  if (epochMs >= from && epochMs < to) currentDays.set(timeZone, { date, from, to });
+  return date;
 }
 
 /** Offset of `timeZone` from UTC at `epochMs`, in ms (positive east of Greenwich). */
@@ -155,7 +171,7 @@ export function startOfDayIn(timeZone: string, date: IsoDate): number {
   // The offset at the guess can differ from the one at UTC midnight across a DST change.
   guess = midnightUtc - offsetMs(timeZone, guess);
   // Where a DST jump skips midnight the guess lands on the evening before: step to the first instant.
-  for (let step = 0; step < 8 && todayIn(timeZone, guess) < date; step++) guess += QUARTER_HOUR_MS;
+  for (let step = 0; step < 8 && calendarDateIn(timeZone, guess) < date; step++) guess += QUARTER_HOUR_MS;
   return guess;
 }
 

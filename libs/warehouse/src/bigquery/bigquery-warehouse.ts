@@ -4,6 +4,7 @@ import { tableRef } from '../sql.js';
 import type { FieldSchema, TableSchema } from '../schema/table-schema.js';
 import type {
   ColumnDescription,
+  LoadFileSource,
   QueryOptions,
   QueryParams,
   Row,
@@ -15,6 +16,7 @@ import { createBigQueryClientOptions, type BigQueryWarehouseOptions } from './bi
 import { hasStatus, toWarehouseError } from './bigquery-errors.js';
 import { buildInsertStatements } from './insert-statements.js';
 import { JobsQuery, type JobsQueryResult } from './jobs-query.js';
+import { csvHeader, loadMetadata } from './load-job.js';
 import { secretsOf, toQueryParameters } from './query-params.js';
 import { toFrame } from './result-frame.js';
 import { parseRows, standardType, type WireField } from './wire-values.js';
@@ -79,6 +81,24 @@ export class BigQueryWarehouse implements Warehouse {
       inserted += (await this.runEncoded(statement.sql, statement.params, {}, secrets)).numDmlAffectedRows;
     }
     return inserted;
+  }
+
+  /**
+   * A load job (multipart upload of the file, then polling the job until it is done): one job
+   * commits all its rows or none, and load jobs are free where DML INSERTs are billed.
+   */
+  async loadFile(ref: TableRef, source: LoadFileSource): Promise<number> {
+    const fields = await this.tableFields(ref);
+    const header = source.format === 'csv' ? await csvHeader(source.path, source.gzip ?? false) : [];
+    const metadata = loadMetadata(`${ref.dataset}.${ref.table}`, fields, source, header);
+    try {
+      const table = this.bq.dataset(ref.dataset, { location: this.options.location }).table(ref.table);
+      const [job] = await table.createLoadJob(source.path, metadata);
+      const [done] = (await job.promise()) as [{ statistics?: { load?: { outputRows?: string } } }];
+      return Number(done.statistics?.load?.outputRows ?? 0);
+    } catch (e) {
+      throw toWarehouseError(e, 'jobs.insert (load)');
+    }
   }
 
   async datasetExists(dataset: string): Promise<boolean> {

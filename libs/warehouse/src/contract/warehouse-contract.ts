@@ -9,6 +9,7 @@ import {
 import { datasetsAndTablesContract } from './datasets-and-tables.contract.js';
 import { failuresContract } from './failures.contract.js';
 import { framesAndViewsContract } from './frames-and-views.contract.js';
+import { loadFileContract } from './load-file.contract.js';
 import { paramsAndDmlContract } from './params-and-dml.contract.js';
 import { rowsAndTypesContract } from './rows-and-types.contract.js';
 
@@ -65,6 +66,7 @@ export function describeWarehouseContract(
     rowsAndTypesContract(context);
     paramsAndDmlContract(context);
     framesAndViewsContract(context);
+    loadFileContract(context);
     failuresContract(context);
   });
 }

@@ -6,6 +6,7 @@ import type { FieldSchema, TableSchema } from '../schema/table-schema.js';
 import { assertIdentifier } from '../sql.js';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import type {
+  LoadFileSource,
   QueryOptions,
   QueryParams,
   Row,
@@ -25,6 +26,7 @@ import {
 } from './duckdb-catalog.js';
 import { DuckDbConnectionPool, type Session } from './duckdb-connection-pool.js';
 import { toWarehouseError } from './duckdb-errors.js';
+import { loadFile } from './duckdb-file-loader.js';
 import { queryFrame } from './duckdb-frame.js';
 import { insertRows } from './duckdb-inserter.js';
 import { type BoundParams, bindParams, paramCasts } from './duckdb-params.js';
@@ -116,6 +118,13 @@ export class DuckDbWarehouse implements Warehouse {
       const target = { quoted: qualifiedName(ref.dataset, ref.table), label: `${ref.dataset}.${ref.table}` };
       const binders = await this.bindersFor(connection, target);
       return insertRows(connection, target, binders, rows);
+    });
+  }
+
+  async loadFile(ref: TableRef, source: LoadFileSource): Promise<number> {
+    return this.session(async ({ connection }) => {
+      const target = { quoted: qualifiedName(ref.dataset, ref.table), label: `${ref.dataset}.${ref.table}` };
+      return loadFile(connection, target, await this.bindersFor(connection, target), source);
     });
   }
 

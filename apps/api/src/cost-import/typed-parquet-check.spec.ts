@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pl from 'nodejs-polars';
+import { aFocusFileRow, asFocus12, focusParquet, type FocusFileRow } from '#test/focus-files';
+import { SchemaRegistry } from '#warehouse';
+import { COST_TABLE, planColumns } from './focus-columns.js';
+import { checkTypedParquet } from './typed-parquet-check.js';
+
+const schema = SchemaRegistry.load().orgTable(COST_TABLE);
+const files: string[] = [];
+
+function file(bytes: Buffer): string {
+  const name = path.join(os.tmpdir(), `typed-check-${randomUUID()}.parquet`);
+  fs.writeFileSync(name, bytes);
+  files.push(name);
+  return name;
+}
+
+function check(rows: FocusFileRow[], edit?: (df: pl.DataFrame) => pl.DataFrame) {
+  let name = file(focusParquet(rows));
+  if (edit) {
+    const edited = path.join(os.tmpdir(), `typed-check-${randomUUID()}.parquet`);
+    edit(pl.readParquet(name)).writeParquet(edited);
+    files.push(edited);
+    name = edited;
+  }
+  const header = pl.readParquet(name, { numRows: 0 }).columns;
+  return checkTypedParquet(name, planColumns(header, schema), header);
+}
+
+afterAll(() => {
+  for (const name of files) fs.rmSync(name, { force: true });
+});
+
+describe('checkTypedParquet', () => {
+  it('vouches for a natively typed file and gives its row count and charge period', () => {
+    const result = check([aFocusFileRow({ day: '2025-03-05' }), aFocusFileRow({ day: '2025-03-01' })]);
+
+    expect(result).toEqual({
+      rows: 2,
+      first: Date.parse('2025-03-01T00:00:00Z'),
+      last: Date.parse('2025-03-05T00:00:00Z'),
+    });
+  });
+
+  it('sends a file with any row the normalizer rejects the row way', () => {
+    expect(check([aFocusFileRow(), aFocusFileRow({ BillingCurrency: 'usd' })])).toBeNull();
+    expect(check([aFocusFileRow({ ChargePeriodEnd: '2025-02-01T00:00:00Z' })])).toBeNull();
+    expect(check([aFocusFileRow({ ServiceName: undefined }), aFocusFileRow()])).toBeNull();
+  });
+
+  it('sends blank text the row way (NULL to the normalizer, empty text to a load)', () => {
+    expect(check([aFocusFileRow({ RegionId: '  ' })])).toBeNull();
+  });
+
+  it('does not vouch for renamed, ignored or text-typed columns', () => {
+    expect(check([asFocus12(aFocusFileRow())])).toBeNull();
+    expect(check([aFocusFileRow({ x_provider_extra: 'x' })])).toBeNull();
+    expect(check([aFocusFileRow()], (df) => df.withColumns(pl.col('BilledCost').cast(pl.Utf8)))).toBeNull();
+    expect(
+      check([aFocusFileRow()], (df) =>
+        df.withColumns(pl.col('ChargePeriodStart').cast(pl.Datetime('us', 'UTC'))),
+      ),
+    ).toBeNull();
+  });
+
+  it('refuses a cost the NUMERIC column cannot hold', () => {
+    expect(check([aFocusFileRow({ BilledCost: '1e30' })])).toBeNull();
+    expect(check([aFocusFileRow({ BilledCost: '1e20' })])).not.toBeNull();
+  });
+});

@@ -1,0 +1,96 @@
+import pl from 'nodejs-polars';
+import type { FieldType } from '#warehouse';
+import type { ColumnPlan } from './focus-columns.js';
+
+/** What the columnar check found: every row valid, and the charge period they cover. */
+export interface TypedFileCheck {
+  rows: number;
+  /** Earliest and latest ChargePeriodStart, epoch ms. */
+  first: number;
+  last: number;
+}
+
+const INTEGER_TYPES = ['Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32'];
+const NUMBER_TYPES = [...INTEGER_TYPES, 'Float32', 'Float64'];
+
+/** The Parquet column types whose values the row normalizer would keep as they are. */
+function nativeFor(type: FieldType, dtype: string): boolean {
+  switch (type) {
+    case 'NUMERIC':
+    case 'BIGNUMERIC':
+    case 'FLOAT':
+    case 'FLOAT64':
+      return NUMBER_TYPES.includes(dtype);
+    case 'INTEGER':
+    case 'INT64':
+      return INTEGER_TYPES.includes(dtype);
+    case 'BOOL':
+    case 'BOOLEAN':
+      return dtype === 'Bool';
+    // Milliseconds only: the row path reads JavaScript Dates, which drop anything finer.
+    case 'TIMESTAMP':
+      return dtype === 'Datetime(ms,UTC)' || dtype === 'Datetime(ms,)';
+    case 'DATE':
+      return dtype === 'Date';
+    case 'STRING':
+    case 'JSON':
+      return dtype === 'String';
+    default:
+      return false;
+  }
+}
+
+/** A row passes when this column's value is what the row normalizer accepts unchanged. */
+function valueRule(name: string, type: FieldType, dtype: string, required: boolean): pl.Expr {
+  const col = pl.col(name);
+  const float = dtype.startsWith('Float');
+  let fits: pl.Expr | null = null;
+  if (type === 'NUMERIC' || type === 'BIGNUMERIC')
+    fits = float ? col.isFinite().and(col.abs().lt(1e29)) : col.abs().lt(1e29);
+  else if (type === 'FLOAT' || type === 'FLOAT64') fits = float ? col.isFinite() : null;
+  else if (type === 'INTEGER' || type === 'INT64') fits = col.abs().ltEq(Number.MAX_SAFE_INTEGER);
+  // Blank text is NULL to the row path but '' to a load: a blank cell sends the file the row way.
+  else if (type === 'STRING' || type === 'JSON') fits = col.str.strip().neq(pl.lit(''));
+  const present = fits ? col.isNotNull().and(fits) : col.isNotNull();
+  return required ? present : col.isNull().or(present);
+}
+
+/**
+ * A columnar stand-in for the row-by-row validation of a Parquet file, for the files it can
+ * vouch for: every column typed natively for its table column (numbers, ms timestamps, dates,
+ * text), fed under its own name, nothing ignored or renamed. Such a file can be bulk-loaded as
+ * it is, because the row normalizer would keep every value unchanged. Returns null when the file
+ * does not qualify or any row would be rejected: the row path then runs and reports the errors.
+ * JSON text is checked by the load itself (a failed load falls back to the row path as well).
+ */
+export function checkTypedParquet(
+  path: string,
+  plan: ColumnPlan,
+  header: readonly string[],
+): TypedFileCheck | null {
+  if (plan.mappings.length || plan.ignored.length || plan.fed.length !== header.length) return null;
+  if (plan.fed.some((c) => header[c.source] !== c.name)) return null;
+  const frame = pl.readParquet(path);
+  const dtypes = new Map(
+    frame.getColumns().map((s) => [s.name, String(s.dtype).replace(/^DataType\((.*)\)$/, '$1')]),
+  );
+  if (plan.fed.some((c) => !nativeFor(c.type, dtypes.get(c.name) ?? ''))) return null;
+  if (frame.height === 0) return null;
+  const rules = plan.fed.map((c) => valueRule(c.name, c.type, dtypes.get(c.name)!, c.required));
+  // The normalizer's rules across columns.
+  rules.push(
+    pl.col('ChargePeriodEnd').gtEq(pl.col('ChargePeriodStart')),
+    pl.col('BillingPeriodEnd').gtEq(pl.col('BillingPeriodStart')),
+    pl.col('BillingCurrency').str.contains('^[A-Z]{3}$'),
+  );
+  const ok = rules.reduce((all, rule) => all.and(rule));
+  const summary = frame
+    .select(
+      ok.not().fillNull(true).sum().alias('bad'),
+      pl.col('ChargePeriodStart').min().alias('first'),
+      pl.col('ChargePeriodStart').max().alias('last'),
+    )
+    .toRecords()[0] as { bad: number; first: Date | null; last: Date | null };
+  if (Number(summary.bad) > 0 || !summary.first || !summary.last) return null;
+  return { rows: frame.height, first: summary.first.getTime(), last: summary.last.getTime() };
+}
