@@ -19,6 +19,7 @@ import { INVALIDATION_BUS, REDIS_CLIENT } from './platform.tokens.js';
 import { LocalInvalidationBus, RedisInvalidationBus } from './redis/invalidation-bus.js';
 import { closeRedis, createRedis } from './redis/redis-connection.js';
 import { AppThrottlerGuard, isAdminRoute, isReadRequest } from './throttling/app-throttler.guard.js';
+import { MemoryThrottlerStorage } from './throttling/memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './throttling/redis-throttler.storage.js';
 
 export interface PlatformModuleOptions {
@@ -79,7 +80,7 @@ export class PlatformModule {
             ],
             storage: redis
               ? new RedisThrottlerStorage(redis, { prefix: `finops:${config.environment}:throttle` })
-              : undefined,
+              : new MemoryThrottlerStorage(),
           }),
         }),
       ],

@@ -1,25 +1,44 @@
 import { ThrottlerStorageService } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { closeRedis, createRedis } from '../redis/redis-connection.js';
+import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const prefix = `test:throttle:${process.pid}:${Date.now()}`;
 
 type Step = { wait?: number; throttler?: string };
 type Limits = { ttl: number; limit: number; blockDuration: number };
 
-describe.skipIf(!REDIS_URL)('RedisThrottlerStorage', () => {
-  const prefix = `test:throttle:${process.pid}:${Date.now()}`;
-  let redis: Redis;
-  let storage: RedisThrottlerStorage;
+let redis: Redis | undefined;
+beforeAll(() => {
+  if (REDIS_URL) redis = createRedis(REDIS_URL, { name: 'throttler-spec' });
+});
+afterAll(async () => {
+  if (!redis) return;
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await closeRedis(redis);
+});
+
+/** Our two storages: in process always, Redis when the machine's Redis is given. */
+const storages: { name: string; make: () => ThrottlerStorage }[] = [
+  { name: 'MemoryThrottlerStorage', make: () => new MemoryThrottlerStorage() },
+  ...(REDIS_URL
+    ? [{ name: 'RedisThrottlerStorage', make: () => new RedisThrottlerStorage(redis!, { prefix }) }]
+    : []),
+];
+
+describe.each(storages)('$name, side by side with the package in-memory storage', ({ make }) => {
+  let storage: ThrottlerStorage;
   let memory: ThrottlerStorageService;
   let keyCount = 0;
   const nextKey = () => `key-${++keyCount}`;
 
   beforeAll(() => {
-    redis = createRedis(REDIS_URL ?? '', { name: 'throttler-spec' });
-    storage = new RedisThrottlerStorage(redis, { prefix });
+    storage = make();
   });
 
   beforeEach(() => {
@@ -28,12 +47,6 @@ describe.skipIf(!REDIS_URL)('RedisThrottlerStorage', () => {
 
   afterEach(() => {
     memory.onApplicationShutdown();
-  });
-
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await closeRedis(redis);
   });
 
   /**
@@ -147,8 +160,6 @@ describe.skipIf(!REDIS_URL)('RedisThrottlerStorage', () => {
       [1, false],
       [2, true],
     ]);
-    const key = `key-${keyCount}`;
-    expect(await redis.exists(`${prefix}:short:{${key}}:hits`, `${prefix}:long:{${key}}:hits`)).toBe(2);
   });
 
   it('gives 200 concurrent hits the totals 1..200, each exactly once', async () => {
@@ -171,6 +182,23 @@ describe.skipIf(!REDIS_URL)('RedisThrottlerStorage', () => {
     expect(records.filter((r) => !r.isBlocked)).toHaveLength(50);
     expect(records.filter((r) => r.isBlocked).every((r) => r.totalHits === 51)).toBe(true);
   });
+});
+
+describe.skipIf(!REDIS_URL)('RedisThrottlerStorage across instances', () => {
+  let storage: RedisThrottlerStorage;
+  let keyCount = 0;
+  const nextKey = () => `shared-${++keyCount}`;
+
+  beforeAll(() => {
+    storage = new RedisThrottlerStorage(redis!, { prefix });
+  });
+
+  it('keeps each throttler name under a key of its own', async () => {
+    const key = nextKey();
+    await storage.increment(key, 5_000, 1, 5_000, 'short');
+    await storage.increment(key, 5_000, 1, 5_000, 'long');
+    expect(await redis!.exists(`${prefix}:short:{${key}}:hits`, `${prefix}:long:{${key}}:hits`)).toBe(2);
+  });
 
   it('shares the counts between two storages on separate connections (two instances)', async () => {
     const key = nextKey();
@@ -186,8 +214,21 @@ describe.skipIf(!REDIS_URL)('RedisThrottlerStorage', () => {
   });
 
   it('leaves a client it was given open on module destroy', async () => {
-    const borrowing = new RedisThrottlerStorage(redis, { prefix });
+    const borrowing = new RedisThrottlerStorage(redis!, { prefix });
     await borrowing.onModuleDestroy();
-    expect(await redis.ping()).toBe('PONG');
+    expect(await redis!.ping()).toBe('PONG');
+  });
+});
+
+describe('MemoryThrottlerStorage over time', () => {
+  it('keeps one entry per key and name however many hits, and forgets it after the window', async () => {
+    let now = 1_000_000;
+    const storage = new MemoryThrottlerStorage(() => now);
+    for (let i = 0; i < 100_000; i++) await storage.increment('busy', 60_000, 1_000_000, 0, 'reads');
+    const last = await storage.increment('busy', 60_000, 1_000_000, 0, 'reads');
+    expect([last.totalHits, last.isBlocked, storage.size]).toEqual([100_001, false, 1]);
+    now += 60_000;
+    expect((await storage.increment('busy', 60_000, 1_000_000, 0, 'reads')).totalHits).toBe(1);
+    storage.onApplicationShutdown();
   });
 });
