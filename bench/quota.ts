@@ -4,12 +4,16 @@
  *     loop validate + complete for one of them; prints pairs/s (target >= 1,000);
  *  2. the SQL function alone: 20 pg connections, one org each, calling reserve_pipeline_quota;
  *     prints reservations/s (target >= 5,000).
- * Figures only, no assertions (the machine is shared and noisy).
+ * Figures only, no assertions (the machine is shared and noisy). With the database on this machine
+ * it also prints the CPU time each side spent per pair and per reservation (from /proc: the API
+ * process, every PostgreSQL process, this process), steadier than the rates on a busy machine.
+ * BENCH_API_CPU_PROFILE=<dir> writes a CPU profile of the API during the measured HTTP run.
  * Usage: npm run bench:quota [-- seconds=10 [database-url]]
  *   database URL: argument, else BENCH_DATABASE_URL, TEST_DATABASE_URL, DATABASE_URL, else
  *   postgres://postgres@127.0.0.1:5432/test
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { Session } from 'node:inspector/promises';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,7 +63,109 @@ async function serve(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   process.send?.({ port, orgs } satisfies Ready);
+  process.on('message', (m: { profile?: 'start' | 'stop' }) => void profile(m.profile));
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+let session: Session | undefined;
+
+/** In the API process: starts the CPU profiler, or stops it and writes BENCH_API_CPU_PROFILE/api.cpuprofile. */
+async function profile(step: 'start' | 'stop' | undefined): Promise<void> {
+  const dir = process.env.BENCH_API_CPU_PROFILE;
+  if (!dir || !step) return;
+  if (step === 'start') {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  } else if (session) {
+    const { profile: data } = await session.post('Profiler.stop');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'api.cpuprofile'), JSON.stringify(data));
+    session.disconnect();
+  }
+  process.send?.({ profiled: step });
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/stat times on Linux
+
+/** /proc/<pid>/stat fields after the command name: [0] state, [1] ppid, [11..14] utime stime cutime cstime. */
+function procStat(pid: number | string): { comm: string; fields: string[] } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    return { comm: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+  } catch {
+    return null;
+  }
+}
+
+const ticksToMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+
+function processCpuMs(pid: number): number | null {
+  const stat = procStat(pid);
+  return stat ? ticksToMs(Number(stat.fields[11]) + Number(stat.fields[12])) : null;
+}
+
+/**
+ * CPU time of every PostgreSQL process on this machine, exited backends included (the postmaster
+ * holds what its reaped children used); null without /proc. Other users of the server count too.
+ */
+function postgresCpuMs(): number | null {
+  if (!fs.existsSync('/proc/self/stat')) return null;
+  const stats = fs
+    .readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map((pid) => ({ pid, stat: procStat(pid) }))
+    .filter((p) => p.stat?.comm === 'postgres');
+  const pids = new Set(stats.map((p) => p.pid));
+  let ticks = 0;
+  for (const { stat } of stats) {
+    const f = (stat as { fields: string[] }).fields;
+    ticks += Number(f[11]) + Number(f[12]);
+    if (!pids.has(f[1])) ticks += Number(f[13]) + Number(f[14]);
+  }
+  return stats.length ? ticksToMs(ticks) : null;
+}
+
+interface CpuMark {
+  api: number | null;
+  postgres: number | null;
+  self: number;
+}
+
+function cpuMark(apiPid?: number): CpuMark {
+  const { user, system } = process.cpuUsage();
+  return {
+    api: apiPid === undefined ? null : processCpuMs(apiPid),
+    postgres: postgresCpuMs(),
+    self: (user + system) / 1000,
+  };
+}
+
+/** CPU ms per unit of work between two marks, per side; null where a side could not be read. */
+function cpuPer(from: CpuMark, to: CpuMark, units: number) {
+  const per = (a: number | null, b: number | null) =>
+    a === null || b === null || units === 0 ? null : Number(((b - a) / units).toFixed(3));
+  return {
+    api: per(from.api, to.api),
+    postgres: per(from.postgres, to.postgres),
+    load_generator: per(from.self, to.self),
+  };
+}
+
+async function askApi(child: ChildProcess, step: 'start' | 'stop'): Promise<void> {
+  if (!process.env.BENCH_API_CPU_PROFILE) return;
+  const done = new Promise<void>((resolve) => {
+    const onMessage = (m: { profiled?: string }) => {
+      if (m.profiled !== step) return;
+      child.off('message', onMessage);
+      resolve();
+    };
+    child.on('message', onMessage);
+  });
+  child.send({ profile: step });
+  await done;
 }
 
 async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; ready: Ready }> {
@@ -188,10 +294,12 @@ async function sqlLoad(
     await Promise.all(
       orgs.map(async (org) => {
         for (let seq = 0; Date.now() < until; seq++) {
-          const { rows } = await pool.query<{ granted: boolean }>(
-            'SELECT granted FROM reserve_pipeline_quota(p_org_slug => $1, p_run_id => $2, p_pipeline_id => $3)',
-            [org, `sql-${seq}`, PIPELINE],
-          );
+          // Prepared once per connection, as the API's pg driver calls SQL functions.
+          const { rows } = await pool.query<{ granted: boolean }>({
+            name: 'reserve',
+            text: 'SELECT granted FROM reserve_pipeline_quota(p_org_slug => $1, p_run_id => $2, p_pipeline_id => $3)',
+            values: [org, `sql-${seq}`, PIPELINE],
+          });
           if (rows[0].granted) reservations++;
           else refused++;
         }
@@ -224,16 +332,22 @@ async function main(): Promise<void> {
       TENANCY_DB_DRIVER: 'postgres',
       DATABASE_URL: url,
       TENANCY_DB_SCHEMA: schema,
-      RATE_LIMIT_WRITES_PER_MINUTE: '100000000',
-      RATE_LIMIT_READS_PER_MINUTE: '100000000',
+      // The production limits: validate and complete count against the pipeline limit (per key,
+      // 100 keys here), not against the writes limit.
     });
     child = api.child;
     const base = `http://127.0.0.1:${api.ready.port}`;
     await httpLoad(base, api.ready.orgs, 3, 'warmup');
+    await askApi(child, 'start');
+    const httpStart = cpuMark(child.pid);
     const http = await httpLoad(base, api.ready.orgs, seconds, 'run');
+    const httpCpu = cpuPer(httpStart, cpuMark(child.pid), http.pairs);
+    await askApi(child, 'stop');
     child.kill('SIGTERM');
     await sleep(1000);
+    const sqlStart = cpuMark();
     const sql = await sqlLoad(url, schema, seconds);
+    const sqlCpu = cpuPer(sqlStart, cpuMark(), sql.reservations + sql.refused);
     // For comparison only: the same calls when commits do not wait for the WAL flush.
     const sqlAsync = await sqlLoad(url, schema, seconds, '-c synchronous_commit=off');
 
@@ -253,8 +367,14 @@ async function main(): Promise<void> {
             errors: http.errors,
             request_latency_ms_p50: http.p50,
             request_latency_ms_p99: http.p99,
+            cpu_ms_per_pair: httpCpu,
           },
-          sql: { connections: SQL_CONNECTIONS, seconds, ...sql },
+          sql: {
+            connections: SQL_CONNECTIONS,
+            seconds,
+            ...sql,
+            cpu_ms_per_call: { postgres: sqlCpu.postgres, client: sqlCpu.load_generator },
+          },
           sql_synchronous_commit_off: { connections: SQL_CONNECTIONS, seconds, ...sqlAsync },
         },
         null,
@@ -262,9 +382,14 @@ async function main(): Promise<void> {
       ),
     );
     console.log(`HTTP validate+complete : ${pairsPerSecond.toFixed(0)} pairs/s (target >= ${TARGET_PAIRS})`);
+    const ms = (v: number | null) => (v === null ? 'n/a' : `${v} ms`);
+    console.log(
+      `  CPU per pair: API ${ms(httpCpu.api)}, PostgreSQL ${ms(httpCpu.postgres)}, autocannon ${ms(httpCpu.load_generator)}`,
+    );
     console.log(
       `SQL reserve alone      : ${sqlPerSecond.toFixed(0)} reservations/s (target >= ${TARGET_SQL})`,
     );
+    console.log(`  CPU per call: PostgreSQL ${ms(sqlCpu.postgres)}, pg client ${ms(sqlCpu.load_generator)}`);
     console.log(
       `  same, synchronous_commit=off (comparison only): ${(sqlAsync.reservations / seconds).toFixed(0)} reservations/s`,
     );

@@ -69,23 +69,35 @@ CREATE TABLE pipeline_quota_daily (
 
 CREATE TABLE pipeline_reservations (
   reservation_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  -- The org's state row, not organizations: the foreign key check locks the referenced row, and the
+  -- reservation has just updated the state row (the org's row would be one more page and WAL record
+  -- per reservation). Deleting or renaming the org cascades through the state row.
   org_slug text NOT NULL
-    CONSTRAINT pipeline_reservations_org_slug_fkey REFERENCES organizations (org_slug)
+    CONSTRAINT pipeline_reservations_org_slug_fkey REFERENCES pipeline_quota_state (org_slug)
     ON DELETE CASCADE ON UPDATE CASCADE,
   -- The caller's run id (the pipeline service's pipeline_logging_id): a retry reuses it.
   run_id text NOT NULL CONSTRAINT pipeline_reservations_run_id_check CHECK (char_length(run_id) BETWEEN 1 AND 255),
   pipeline_id text NOT NULL,
   -- The UTC day the run is counted on, whenever it completes.
   reservation_date date NOT NULL,
-  status text NOT NULL DEFAULT 'RESERVED'
-    CONSTRAINT pipeline_reservations_status_check CHECK (status IN ('RESERVED', 'SUCCESS', 'FAILED', 'EXPIRED')),
+  status text NOT NULL DEFAULT 'RESERVED',
   reserved_at timestamptz NOT NULL,
   expires_at timestamptz NOT NULL,
   completed_at timestamptz,
+  -- Set when an expiry moves the run out of RESERVED, and only then: a completion reads from it
+  -- whether the run still held a slot.
   expired_at timestamptz,
   -- Whether the API has marked the central run row FAILED after this reservation expired.
   expiry_recorded boolean NOT NULL DEFAULT false,
-  CONSTRAINT pipeline_reservations_org_slug_run_id_key UNIQUE (org_slug, run_id)
+  CONSTRAINT pipeline_reservations_org_slug_run_id_key UNIQUE (org_slug, run_id),
+  -- One constraint for both rules: each is parsed and planned again by every statement that writes.
+  CONSTRAINT pipeline_reservations_status_check CHECK (
+    CASE status
+      WHEN 'RESERVED' THEN expired_at IS NULL
+      WHEN 'EXPIRED' THEN expired_at IS NOT NULL
+      ELSE status IN ('SUCCESS', 'FAILED')
+    END
+  )
 );
 
 -- RESERVED runs by expiry: the ones past it (few), the next to free, and the cleanup's scan.
@@ -93,9 +105,10 @@ CREATE INDEX pipeline_reservations_live_idx ON pipeline_reservations (org_slug, 
   WHERE status = 'RESERVED';
 CREATE INDEX pipeline_reservations_unrecorded_idx ON pipeline_reservations (expired_at)
   WHERE status = 'EXPIRED' AND NOT expiry_recorded;
--- The legacy completion that names only the day.
-CREATE INDEX pipeline_reservations_open_by_date_idx ON pipeline_reservations (org_slug, reservation_date, reserved_at)
-  WHERE status IN ('RESERVED', 'EXPIRED');
+-- With the live index, the legacy completion that names only the day. Not of RESERVED runs as
+-- well: every reservation would pay for one more index entry.
+CREATE INDEX pipeline_reservations_expired_idx ON pipeline_reservations (org_slug, reservation_date, reserved_at)
+  WHERE status = 'EXPIRED';
 
 -- As for organizations: with RLS on and no policy, only the service role reaches the rows.
 ALTER TABLE plan_limits ENABLE ROW LEVEL SECURITY;
@@ -188,6 +201,10 @@ $$;
 -- exhausted limit that frees last (QUOTA_MONTHLY_EXCEEDED, QUOTA_DAILY_EXCEEDED,
 -- QUOTA_CONCURRENT_EXCEEDED, preferred in that order on a tie) with the seconds until it frees
 -- (NULL when it never does: a limit of 0).
+--
+-- The hot path: the lock, then one read for every input of the decision, then the writes. The read
+-- holds pipeline_quota_limits and pipeline_quota_live written out (each nested call would be one
+-- more statement and search_path switch); keep them in step.
 CREATE FUNCTION reserve_pipeline_quota(
   p_org_slug text,
   p_run_id text,
@@ -209,13 +226,8 @@ SET search_path FROM CURRENT
 AS $$
 #variable_conflict use_column
 DECLARE
-  v_limits record;
-  v_prior pipeline_reservations%ROWTYPE;
-  v_now timestamptz;
+  v record;
   v_day date;
-  v_month date;
-  v_next_month date;
-  v_oldest timestamptz;
   v_until timestamptz;
   v_never boolean := false;
 BEGIN
@@ -228,44 +240,70 @@ BEGIN
   granted := false;
   replayed := false;
 
-  SELECT * INTO v_limits FROM pipeline_quota_limits(p_org_slug);
+  -- The lock comes first and alone: the read below must take its snapshot after it is held.
+  PERFORM pg_advisory_xact_lock(20240004, hashtext(current_schema() || ':' || p_org_slug));
+
+  -- One statement, one snapshot: a completion or expiry committing in between cannot make the
+  -- RESERVED count and the past-expiry count disagree (which could under-count live runs).
+  SELECT coalesce(p.plan, 'STARTER') AS plan, o.billing_status, o.trial_ends_at, o.current_period_end,
+         o.stripe_subscription_id,
+         coalesce(o.pipelines_per_day_limit, p.daily_limit, s.daily_limit) AS daily_limit,
+         coalesce(o.pipelines_per_month_limit, p.monthly_limit, s.monthly_limit) AS monthly_limit,
+         coalesce(o.concurrent_pipelines_limit, p.concurrent_limit, s.concurrent_limit) AS concurrent_limit,
+         coalesce(o.seat_limit, p.seat_limit, s.seat_limit) AS seat_limit,
+         coalesce(o.providers_limit, p.providers_limit, s.providers_limit) AS providers_limit,
+         t.now_,
+         coalesce(st.reserved, 0)
+           - (SELECT count(*)::integer FROM pipeline_reservations r
+              WHERE r.org_slug = p_org_slug AND r.status = 'RESERVED' AND r.expires_at <= t.now_) AS live,
+         (SELECT r.expires_at FROM pipeline_reservations r
+          WHERE r.org_slug = p_org_slug AND r.status = 'RESERVED' AND r.expires_at > t.now_
+          ORDER BY r.expires_at LIMIT 1) AS oldest,
+         u.daily_used, u.monthly_used,
+         pr.reservation_id AS prior_id, pr.reservation_date AS prior_date, pr.expires_at AS prior_expires,
+         pr.pipeline_id AS prior_pipeline
+  INTO v
+  FROM organizations o
+  LEFT JOIN plan_limits p ON p.plan = upper(o.plan)
+  LEFT JOIN plan_limits s ON s.plan = 'STARTER'
+  LEFT JOIN pipeline_quota_state st ON st.org_slug = p_org_slug
+  CROSS JOIN LATERAL (SELECT greatest(st.clock, p_now) AS now_) t
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(d.pipelines_run) FILTER (WHERE d.usage_date = (t.now_ AT TIME ZONE 'UTC')::date), 0)::integer
+             AS daily_used,
+           coalesce(sum(d.pipelines_run), 0)::integer AS monthly_used
+    FROM pipeline_quota_daily d
+    WHERE d.org_slug = p_org_slug
+      AND d.usage_date >= date_trunc('month', t.now_ AT TIME ZONE 'UTC')::date
+      AND d.usage_date < (date_trunc('month', t.now_ AT TIME ZONE 'UTC') + interval '1 month')::date
+  ) u
+  LEFT JOIN pipeline_reservations pr ON pr.org_slug = p_org_slug AND pr.run_id = p_run_id
+  WHERE o.org_slug = p_org_slug;
   IF NOT FOUND THEN
     reason := 'ORG_NOT_FOUND';
     RETURN NEXT;
     RETURN;
   END IF;
-  plan := v_limits.plan;
-  billing_status := v_limits.billing_status;
-  trial_ends_at := v_limits.trial_ends_at;
-  current_period_end := v_limits.current_period_end;
-  stripe_subscription_id := v_limits.stripe_subscription_id;
-  seat_limit := v_limits.seat_limit;
-  providers_limit := v_limits.providers_limit;
-  daily_limit := v_limits.daily_limit;
-  monthly_limit := v_limits.monthly_limit;
-  concurrent_limit := v_limits.concurrent_limit;
+  plan := v.plan;
+  billing_status := v.billing_status;
+  trial_ends_at := v.trial_ends_at;
+  current_period_end := v.current_period_end;
+  stripe_subscription_id := v.stripe_subscription_id;
+  seat_limit := v.seat_limit;
+  providers_limit := v.providers_limit;
+  daily_limit := v.daily_limit;
+  monthly_limit := v.monthly_limit;
+  concurrent_limit := v.concurrent_limit;
+  daily_used := v.daily_used;
+  monthly_used := v.monthly_used;
+  concurrent_used := v.live;
+  v_day := (v.now_ AT TIME ZONE 'UTC')::date;
 
-  PERFORM pipeline_quota_lock(p_org_slug);
-  -- One statement, one snapshot: a completion or expiry committing in between cannot make the
-  -- RESERVED count and the past-expiry count disagree (which could under-count live runs).
-  SELECT c.now_, c.live, c.oldest INTO v_now, concurrent_used, v_oldest FROM pipeline_quota_live(p_org_slug, p_now) c;
-
-  v_day := (v_now AT TIME ZONE 'UTC')::date;
-  v_month := date_trunc('month', v_now AT TIME ZONE 'UTC')::date;
-  v_next_month := (v_month + interval '1 month')::date;
-
-  SELECT coalesce(sum(d.pipelines_run) FILTER (WHERE d.usage_date = v_day), 0)::integer,
-         coalesce(sum(d.pipelines_run), 0)::integer
-  INTO daily_used, monthly_used
-  FROM pipeline_quota_daily d
-  WHERE d.org_slug = p_org_slug AND d.usage_date >= v_month AND d.usage_date < v_next_month;
-
-  SELECT * INTO v_prior FROM pipeline_reservations r WHERE r.org_slug = p_org_slug AND r.run_id = p_run_id;
-  IF FOUND THEN
-    reservation_id := v_prior.reservation_id;
-    reservation_date := v_prior.reservation_date;
-    expires_at := v_prior.expires_at;
-    IF v_prior.pipeline_id <> p_pipeline_id THEN
+  IF v.prior_id IS NOT NULL THEN
+    reservation_id := v.prior_id;
+    reservation_date := v.prior_date;
+    expires_at := v.prior_expires;
+    IF v.prior_pipeline <> p_pipeline_id THEN
       reason := 'RUN_ID_CONFLICT';
     ELSE
       granted := true;
@@ -276,9 +314,9 @@ BEGIN
   END IF;
 
   -- A trial runs through the UTC day it ends on (the dashboard and the subscription API store a day).
-  IF v_limits.billing_status NOT IN ('active', 'trialing')
-     OR (v_limits.billing_status = 'trialing' AND v_limits.trial_ends_at IS NOT NULL
-         AND (v_limits.trial_ends_at AT TIME ZONE 'UTC')::date < v_day) THEN
+  IF v.billing_status NOT IN ('active', 'trialing')
+     OR (v.billing_status = 'trialing' AND v.trial_ends_at IS NOT NULL
+         AND (v.trial_ends_at AT TIME ZONE 'UTC')::date < v_day) THEN
     reason := 'SUBSCRIPTION_INACTIVE';
     RETURN NEXT;
     RETURN;
@@ -288,7 +326,7 @@ BEGIN
   IF monthly_used >= monthly_limit THEN
     reason := 'QUOTA_MONTHLY_EXCEEDED';
     v_never := monthly_limit = 0;
-    v_until := v_next_month::timestamp AT TIME ZONE 'UTC';
+    v_until := (date_trunc('month', v.now_ AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC';
   END IF;
   IF daily_used >= daily_limit AND NOT v_never
      AND (reason IS NULL OR daily_limit = 0 OR (v_day + 1)::timestamp AT TIME ZONE 'UTC' > v_until) THEN
@@ -297,35 +335,34 @@ BEGIN
     v_until := (v_day + 1)::timestamp AT TIME ZONE 'UTC';
   END IF;
   IF concurrent_used >= concurrent_limit AND NOT v_never
-     AND (reason IS NULL OR concurrent_limit = 0 OR v_oldest > v_until) THEN
+     AND (reason IS NULL OR concurrent_limit = 0 OR v.oldest > v_until) THEN
     reason := 'QUOTA_CONCURRENT_EXCEEDED';
     v_never := concurrent_limit = 0;
-    v_until := v_oldest;
+    v_until := v.oldest;
   END IF;
   IF reason IS NOT NULL THEN
-    retry_after_seconds := CASE WHEN v_never THEN NULL ELSE pipeline_quota_seconds_until(v_now, v_until) END;
+    retry_after_seconds := CASE WHEN v_never THEN NULL ELSE pipeline_quota_seconds_until(v.now_, v_until) END;
     RETURN NEXT;
     RETURN;
   END IF;
 
-  -- UPDATE first: the row exists after an org's first run, and a plain update is cheaper than an upsert.
-  UPDATE pipeline_quota_state s SET clock = greatest(s.clock, v_now), reserved = s.reserved + 1
+  -- Plain updates where the rows exist (an upsert that finds its row also writes a row lock to the
+  -- WAL). The org's lock keeps the state row to this call; the day's row may also be created by
+  -- ensure_quota_period_rows, hence its upsert.
+  UPDATE pipeline_quota_state s SET clock = greatest(s.clock, v.now_), reserved = s.reserved + 1
   WHERE s.org_slug = p_org_slug;
   IF NOT FOUND THEN
-    INSERT INTO pipeline_quota_state AS s (org_slug, clock, reserved) VALUES (p_org_slug, v_now, 1)
-    ON CONFLICT (org_slug) DO UPDATE SET clock = greatest(s.clock, excluded.clock), reserved = s.reserved + 1;
+    INSERT INTO pipeline_quota_state (org_slug, clock, reserved) VALUES (p_org_slug, v.now_, 1);
   END IF;
-
-  INSERT INTO pipeline_reservations AS r (org_slug, run_id, pipeline_id, reservation_date, reserved_at, expires_at)
-  VALUES (p_org_slug, p_run_id, p_pipeline_id, v_day, v_now, v_now + p_ttl_seconds * interval '1 second')
-  RETURNING r.reservation_id, r.reservation_date, r.expires_at INTO reservation_id, reservation_date, expires_at;
-
   UPDATE pipeline_quota_daily d SET pipelines_run = d.pipelines_run + 1, updated_at = now()
   WHERE d.org_slug = p_org_slug AND d.usage_date = v_day;
   IF NOT FOUND THEN
     INSERT INTO pipeline_quota_daily AS d (org_slug, usage_date, pipelines_run) VALUES (p_org_slug, v_day, 1)
     ON CONFLICT (org_slug, usage_date) DO UPDATE SET pipelines_run = d.pipelines_run + 1, updated_at = now();
   END IF;
+  INSERT INTO pipeline_reservations AS r (org_slug, run_id, pipeline_id, reservation_date, reserved_at, expires_at)
+  VALUES (p_org_slug, p_run_id, p_pipeline_id, v_day, v.now_, v.now_ + p_ttl_seconds * interval '1 second')
+  RETURNING r.reservation_id, r.reservation_date, r.expires_at INTO reservation_id, reservation_date, expires_at;
 
   granted := true;
   daily_used := daily_used + 1;
@@ -357,26 +394,23 @@ SET search_path FROM CURRENT
 AS $$
 #variable_conflict use_column
 DECLARE
-  v_res pipeline_reservations%ROWTYPE;
+  v_id uuid;
+  v_res record;
 BEGIN
   IF p_status IS NULL OR p_status NOT IN ('SUCCESS', 'FAILED') OR p_now IS NULL THEN
     RAISE EXCEPTION 'complete_pipeline_run: p_status must be SUCCESS or FAILED' USING ERRCODE = '22023';
   END IF;
 
   IF p_reservation_id IS NOT NULL THEN
-    SELECT * INTO v_res FROM pipeline_reservations r
-    WHERE r.reservation_id = p_reservation_id AND r.org_slug = p_org_slug
-      AND (p_run_id IS NULL OR r.run_id = p_run_id)
-    FOR UPDATE;
+    v_id := p_reservation_id;
   ELSIF p_run_id IS NOT NULL THEN
-    SELECT * INTO v_res FROM pipeline_reservations r
-    WHERE r.org_slug = p_org_slug AND r.run_id = p_run_id
-    FOR UPDATE;
+    SELECT r.reservation_id INTO v_id FROM pipeline_reservations r
+    WHERE r.org_slug = p_org_slug AND r.run_id = p_run_id;
   ELSIF p_reservation_date IS NOT NULL THEN
     -- Two such calls at once take two different runs instead of queueing for the same one.
-    SELECT * INTO v_res FROM pipeline_reservations r
+    SELECT r.reservation_id INTO v_id FROM pipeline_reservations r
     WHERE r.org_slug = p_org_slug AND r.reservation_date = p_reservation_date
-      AND r.status IN ('RESERVED', 'EXPIRED')
+      AND (r.status = 'RESERVED' OR r.status = 'EXPIRED')
     ORDER BY r.reserved_at, r.reservation_id
     LIMIT 1
     FOR UPDATE SKIP LOCKED;
@@ -385,34 +419,56 @@ BEGIN
       USING ERRCODE = '22023';
   END IF;
 
-  IF NOT FOUND THEN
-    RETURN QUERY SELECT 'not_found'::text, NULL::uuid, p_run_id, NULL::text, p_reservation_date, NULL::text,
-      NULL::timestamptz;
-    RETURN;
-  END IF;
-
-  -- FOR UPDATE returned the row as the last committer left it: a concurrent completion is seen here.
-  IF v_res.status IN ('SUCCESS', 'FAILED') THEN
-    RETURN QUERY SELECT 'already_completed'::text, v_res.reservation_id, v_res.run_id, v_res.pipeline_id,
-      v_res.reservation_date, v_res.status, v_res.completed_at;
-    RETURN;
-  END IF;
-
+  -- The row lock of the UPDATE makes the completion happen once: a concurrent completion or expiry
+  -- is waited for, and the status test is made again on the row it left. expired_at is set exactly
+  -- when an expiry moved the run out of RESERVED (the status check), so it tells whether the run
+  -- still held a slot.
   UPDATE pipeline_reservations r SET status = p_status, completed_at = p_now
-  WHERE r.reservation_id = v_res.reservation_id;
-  IF v_res.status = 'RESERVED' THEN
-    UPDATE pipeline_quota_state s SET reserved = s.reserved - 1 WHERE s.org_slug = v_res.org_slug;
+  WHERE r.reservation_id = v_id AND r.org_slug = p_org_slug AND (p_run_id IS NULL OR r.run_id = p_run_id)
+    AND r.status IN ('RESERVED', 'EXPIRED')
+  RETURNING r.reservation_id, r.run_id, r.pipeline_id, r.reservation_date, r.expired_at IS NULL AS held_slot
+  INTO v_res;
+  IF FOUND THEN
+    IF v_res.held_slot THEN
+      UPDATE pipeline_quota_state s SET reserved = s.reserved - 1 WHERE s.org_slug = p_org_slug;
+    END IF;
+    UPDATE pipeline_quota_daily d
+    SET pipelines_run = d.pipelines_run - CASE WHEN p_status = 'FAILED' THEN 1 ELSE 0 END,
+        pipelines_succeeded = d.pipelines_succeeded + CASE WHEN p_status = 'SUCCESS' THEN 1 ELSE 0 END,
+        pipelines_failed = d.pipelines_failed + CASE WHEN p_status = 'FAILED' THEN 1 ELSE 0 END,
+        updated_at = now()
+    WHERE d.org_slug = p_org_slug AND d.usage_date = v_res.reservation_date;
+
+    outcome := 'completed';
+    reservation_id := v_res.reservation_id;
+    run_id := v_res.run_id;
+    pipeline_id := v_res.pipeline_id;
+    reservation_date := v_res.reservation_date;
+    status := p_status;
+    completed_at := p_now;
+    RETURN NEXT;
+    RETURN;
   END IF;
 
-  UPDATE pipeline_quota_daily d
-  SET pipelines_run = d.pipelines_run - CASE WHEN p_status = 'FAILED' THEN 1 ELSE 0 END,
-      pipelines_succeeded = d.pipelines_succeeded + CASE WHEN p_status = 'SUCCESS' THEN 1 ELSE 0 END,
-      pipelines_failed = d.pipelines_failed + CASE WHEN p_status = 'FAILED' THEN 1 ELSE 0 END,
-      updated_at = now()
-  WHERE d.org_slug = v_res.org_slug AND d.usage_date = v_res.reservation_date;
-
-  RETURN QUERY SELECT 'completed'::text, v_res.reservation_id, v_res.run_id, v_res.pipeline_id,
-    v_res.reservation_date, p_status, p_now;
+  -- Completed already (possibly by the call that just made this one wait), or no such run.
+  SELECT r.reservation_id, r.run_id, r.pipeline_id, r.reservation_date, r.status, r.completed_at INTO v_res
+  FROM pipeline_reservations r
+  WHERE r.reservation_id = v_id AND r.org_slug = p_org_slug AND (p_run_id IS NULL OR r.run_id = p_run_id)
+    AND r.status IN ('SUCCESS', 'FAILED');
+  IF FOUND THEN
+    outcome := 'already_completed';
+    reservation_id := v_res.reservation_id;
+    run_id := v_res.run_id;
+    pipeline_id := v_res.pipeline_id;
+    reservation_date := v_res.reservation_date;
+    status := v_res.status;
+    completed_at := v_res.completed_at;
+  ELSE
+    outcome := 'not_found';
+    run_id := p_run_id;
+    reservation_date := p_reservation_date;
+  END IF;
+  RETURN NEXT;
 END
 $$;
 

@@ -81,6 +81,34 @@ describe.skipIf(!url)('PgTenancyDb on PostgreSQL', () => {
       await dropSchema(connectionString, schema);
     }
   });
+
+  it.each([
+    [true, ['SELECT * FROM "echo"("p_text" => $1)']],
+    [false, []],
+  ])(
+    'prepares a function call once per connection, unless told not to (preparedStatements %s)',
+    async (prepared, want) => {
+      const schema = randomSchemaName();
+      const db = await PgTenancyDb.open({ connectionString, schema, max: 1, preparedStatements: prepared });
+      try {
+        await db.transaction((s) =>
+          s.exec(
+            `CREATE FUNCTION echo(p_text text) RETURNS TABLE (said text) LANGUAGE sql AS $$ SELECT p_text $$;`,
+          ),
+        );
+        expect(await db.rpc('echo', { p_text: 'one' })).toEqual([{ said: 'one' }]);
+        expect(await db.rpc('echo', { p_text: 'two' })).toEqual([{ said: 'two' }]);
+        // One connection: the view shows that session's prepared statements.
+        const rows = await db.transaction((s) =>
+          s.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements ORDER BY statement'),
+        );
+        expect(rows.map((r) => r.statement)).toEqual(want);
+      } finally {
+        await db.close();
+        await dropSchema(connectionString, schema);
+      }
+    },
+  );
 });
 
 describe('PgTenancyDb without a server', () => {

@@ -14,6 +14,11 @@ export interface PgTenancyDbOptions {
   schema?: string;
   /** Pool size; default 10. */
   max?: number;
+  /**
+   * Prepare each SQL function call once per connection (default true): the server then skips
+   * parsing and planning it on every call. Off behind a pooler in transaction mode.
+   */
+  preparedStatements?: boolean;
   /** Server-side statement_timeout; a statement past it fails with TenancyDbError(Timeout). */
   statementTimeoutMs?: number;
   /** How long to wait for a connection before TenancyDbError(Unavailable); default 5 s. */
@@ -64,9 +69,13 @@ function clientSession(client: pg.PoolClient): SqlSession {
 /** A PostgreSQL server (Supabase's database directly, or any PostgreSQL 15+) through a pg pool. */
 export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransactor {
   readonly driver = 'postgres' as const;
+  /** Statement name by text, for the reusable queries (a bounded set: function and argument names). */
+  private readonly statementNames = new Map<string, string>();
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly migrationsDir: string | undefined,
+    private readonly preparedStatements: boolean,
   ) {
     super();
   }
@@ -85,7 +94,7 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
     // An idle connection dropped by the server emits here; unhandled it would crash the process.
     // The next query reports the outage as TenancyDbError(Unavailable).
     pool.on('error', () => undefined);
-    const db = new PgTenancyDb(pool, options.migrationsDir);
+    const db = new PgTenancyDb(pool, options.migrationsDir, options.preparedStatements ?? true);
     if (schema !== undefined) {
       try {
         await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
@@ -130,7 +139,17 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
   }
 
   protected async run<T extends DbRow>(query: SqlQuery): Promise<RawResult<T>> {
-    return this.pool.query<T>({ text: query.text, values: query.values });
+    const name = query.reusable && this.preparedStatements ? this.statementName(query.text) : undefined;
+    return this.pool.query<T>({ text: query.text, values: query.values, name });
+  }
+
+  private statementName(text: string): string {
+    let name = this.statementNames.get(text);
+    if (name === undefined) {
+      name = `tenancy_${this.statementNames.size}`;
+      this.statementNames.set(text, name);
+    }
+    return name;
   }
 
   protected async closeConnection(): Promise<void> {

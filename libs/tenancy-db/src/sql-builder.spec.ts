@@ -65,12 +65,13 @@ describe('sql-builder', () => {
     });
   });
 
-  it('calls a function with named arguments, skipping undefined ones', () => {
+  it('calls a function with named arguments, skipping undefined ones, as a reusable statement', () => {
     expect(
       buildRpc('reserve_run', { p_org: 'acme', p_at: null, p_skip: undefined as unknown as null }),
     ).toEqual({
       text: 'SELECT * FROM "reserve_run"("p_org" => $1, "p_at" => $2)',
       values: ['acme', null],
+      reusable: true,
     });
   });
 

@@ -8,6 +8,8 @@ import { TenancyDbError, TenancyDbErrorCode } from './tenancy-db.errors.js';
 export interface SqlQuery {
   text: string;
   values: unknown[];
+  /** The text is one of a small, fixed set (an RPC call): a driver may prepare it once per connection. */
+  reusable?: boolean;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
@@ -164,5 +166,9 @@ export function buildRpc(fn: string, args: Record<string, DbValue>): SqlQuery {
   const named = Object.entries(args)
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => `${quoteIdentifier(name)} => ${params.add(toSqlParam(value))}`);
-  return { text: `SELECT * FROM ${quoteIdentifier(fn)}(${named.join(', ')})`, values: params.values };
+  return {
+    text: `SELECT * FROM ${quoteIdentifier(fn)}(${named.join(', ')})`,
+    values: params.values,
+    reusable: true,
+  };
 }

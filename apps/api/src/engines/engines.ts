@@ -24,7 +24,12 @@ export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
   const schema = env.TENANCY_DB_SCHEMA;
   let db: TenancyDb;
   if (env.TENANCY_DB_DRIVER === 'postgres')
-    db = await PgTenancyDb.open({ connectionString: env.DATABASE_URL as string, schema });
+    db = await PgTenancyDb.open({
+      connectionString: env.DATABASE_URL as string,
+      schema,
+      max: env.TENANCY_DB_POOL_SIZE,
+      preparedStatements: env.TENANCY_DB_PREPARED_STATEMENTS,
+    });
   else if (env.TENANCY_DB_DRIVER === 'supabase')
     db = await SupabaseTenancyDb.open({
       url: env.SUPABASE_URL as string,

@@ -1,4 +1,16 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiHeader,
   ApiNotFoundResponse,
@@ -7,6 +19,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import { OrgKeyAuth, OrgKeyOrRootAuth, PlatformError, PlatformErrorCode, Public } from '#platform';
 import type { RunRef } from '../quota/quota.types.js';
@@ -26,9 +39,14 @@ import {
 import { ValidateRequestDto, ValidateResponseDto } from './dto/validate.dto.js';
 import { listedPipeline, PipelineRegistry } from './pipeline-registry.js';
 import { PipelineValidatorError, PipelineValidatorErrorCode } from './pipeline-validator.errors.js';
+import { PipelineRateLimitGuard } from './pipeline-rate-limit.guard.js';
 import { PipelineValidatorService } from './pipeline-validator.service.js';
 
 const IDEMPOTENCY_KEY_MAX = 255;
+
+/** The pipeline service's calls: their own per-key limit instead of the shared writes limit. */
+const PipelineServiceLimit = () =>
+  applyDecorators(SkipThrottle({ writes: true }), UseGuards(PipelineRateLimitGuard));
 
 function validationError(field: string, message: string): PlatformError {
   return new PlatformError(PlatformErrorCode.ValidationFailed, `1 field failed validation: ${field}`, {
@@ -85,6 +103,7 @@ export class PipelineValidatorController {
   }
 
   @Post('validate/:org')
+  @PipelineServiceLimit()
   @HttpCode(200)
   @OrgKeyAuth('pipelines:execute')
   @ApiOperation({
@@ -112,6 +131,7 @@ export class PipelineValidatorController {
   }
 
   @Post('complete/:org')
+  @PipelineServiceLimit()
   @HttpCode(200)
   @OrgKeyOrRootAuth('pipelines:execute')
   @ApiOperation({
@@ -153,6 +173,7 @@ export class PipelineValidatorController {
   }
 
   @Post('heartbeat/:org')
+  @PipelineServiceLimit()
   @HttpCode(200)
   @OrgKeyOrRootAuth('pipelines:execute')
   @ApiOperation({ summary: "Extend a running pipeline's reservation so it keeps its slot" })

@@ -107,6 +107,22 @@ export class EnvSchema {
   })
   TENANCY_DB_SCHEMA?: string;
 
+  /** Connections of the pg driver's pool (TENANCY_DB_DRIVER=postgres). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  TENANCY_DB_POOL_SIZE = 10;
+
+  /**
+   * The pg driver prepares each SQL function call once per connection. Turn off behind a pooler in
+   * transaction mode (PgBouncer, Supabase's pooler on port 6543), where a session's statements do not
+   * follow it.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  TENANCY_DB_PREPARED_STATEMENTS = true;
+
   @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'supabase' || e.SUPABASE_URL !== undefined)
   @IsUrl(URL_OPTS, {
     message: 'SUPABASE_URL must be an http(s) URL (required when TENANCY_DB_DRIVER=supabase)',
@@ -160,6 +176,16 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   RATE_LIMIT_ADMIN_PER_MINUTE = 60;
+
+  /**
+   * Per key, the pipeline service's validate, complete and heartbeat calls, which the writes limit
+   * does not count. 3,000/min (50/s) is about twice the validate + complete calls of the largest
+   * plan's daily quota (999,999 runs) spread over the day; the quota decides how many runs start.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PIPELINE_PER_MINUTE = 3000;
 
   @Type(() => Number)
   @IsInt()

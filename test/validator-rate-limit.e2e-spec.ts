@@ -1,0 +1,53 @@
+import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { startTestApp, type TestApp } from '#test/test-app';
+
+/** The pipeline service's calls count against their own per-key limit, not the shared writes limit. */
+describe('pipeline validator rate limit', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_WRITES_PER_MINUTE: '2', RATE_LIMIT_PIPELINE_PER_MINUTE: '5' });
+  });
+  afterAll(() => t.close());
+
+  it('lets validate and complete past the writes limit, and refuses the call past the pipeline limit', async () => {
+    const k = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+    await t.app
+      .get<TenancyDb>(TENANCY_DB)
+      .insert('organizations', [{ org_slug: k.org, company_name: 'Acme', concurrent_pipelines_limit: 10 }]);
+    const call = (route: string, payload: object) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/${route}/${k.org}`,
+        headers: { 'x-api-key': k.key },
+        payload,
+      });
+
+    const statuses: number[] = [];
+    for (let run = 1; run <= 2; run++) {
+      const v = await call('validate', {
+        pipeline_id: 'subscription_costs',
+        pipeline_logging_id: `run-${run}`,
+      });
+      statuses.push(v.statusCode);
+      const c = await call('complete', {
+        pipeline_status: 'SUCCESS',
+        reservation_id: v.json().reservation_id,
+      });
+      statuses.push(c.statusCode);
+    }
+    const refused = await call('validate', {
+      pipeline_id: 'subscription_costs',
+      pipeline_logging_id: 'run-3',
+    });
+    statuses.push(refused.statusCode);
+    const past = await call('validate', { pipeline_id: 'subscription_costs', pipeline_logging_id: 'run-4' });
+
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    expect(past.statusCode).toBe(429);
+    expect(past.json()).toMatchObject({ code: 'RATE_LIMITED', limit: 5 });
+    expect(Number(past.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
