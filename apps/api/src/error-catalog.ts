@@ -3,16 +3,15 @@ import { PLATFORM_ERRORS, type ErrorCatalog } from '#platform';
 import { TenancyDbErrorCode } from '#tenancy-db';
 import { WarehouseErrorCode } from '#warehouse';
 import { ADMIN_ERRORS } from './admin/admin.errors.js';
+import { ORG_ERRORS } from './common/org-errors.js';
 import { IDEMPOTENCY_ERRORS } from './idempotency/idempotency.errors.js';
 import { API_KEY_ERRORS } from './api-keys/api-keys.errors.js';
 import { PIPELINE_VALIDATOR_ERRORS } from './pipeline-validator/pipeline-validator.errors.js';
 import { QUOTA_ERRORS } from './quota/quota.errors.js';
 import { ORGANIZATIONS_ERRORS } from './organizations/organizations.errors.js';
-import { COSTS_ERRORS } from './costs/costs.errors.js';
 import { COST_IMPORT_ERRORS } from './cost-import/cost-import.errors.js';
 import { PIPELINE_LOGS_ERRORS } from './pipeline-logs/pipeline-logs.errors.js';
 import { PIPELINES_PROXY_ERRORS } from './pipelines-proxy/pipelines-proxy.errors.js';
-import { ADMIN_PIPELINES_ERRORS } from './admin-pipelines/admin-pipelines.errors.js';
 
 /** Engine failures: the client learns the dependency is unavailable, never its internals. */
 const WAREHOUSE_ERRORS: Record<WarehouseErrorCode, { status: number; title: string }> = {
@@ -35,21 +34,38 @@ const TENANCY_DB_ERRORS: Record<TenancyDbErrorCode, { status: number; title: str
   [TenancyDbErrorCode.MigrationFailed]: { status: 500, title: 'Internal server error' },
 };
 
+/**
+ * Joins the modules' catalogs, refusing a code that two of them map differently: a code has one
+ * meaning (status and title) across the API. Codes many modules raise live in common/; a module
+ * may still name a code another one has (the proxy's upstream 404 and the validator's unknown
+ * pipeline are both PIPELINE_NOT_FOUND) as long as the mapping is the same.
+ */
+export function joinCatalogs(...parts: ErrorCatalog[]): ErrorCatalog {
+  const joined: ErrorCatalog = {};
+  for (const part of parts)
+    for (const [code, entry] of Object.entries(part)) {
+      const other = joined[code];
+      if (other && (other.status !== entry.status || other.title !== entry.title))
+        throw new Error(`Error code ${code} is mapped differently by two modules; give it one meaning`);
+      joined[code] = entry;
+    }
+  return joined;
+}
+
 /** Every domain error code of every module, mapped to its HTTP status and title: the one place. */
-export const ERROR_CATALOG: ErrorCatalog = {
-  ...PLATFORM_ERRORS,
-  ...WAREHOUSE_ERRORS,
-  ...TENANCY_DB_ERRORS,
-  ...CRYPTO_ERRORS,
-  ...ADMIN_ERRORS,
-  ...IDEMPOTENCY_ERRORS,
-  ...API_KEY_ERRORS,
-  ...QUOTA_ERRORS,
-  ...PIPELINE_VALIDATOR_ERRORS,
-  ...ORGANIZATIONS_ERRORS,
-  ...COST_IMPORT_ERRORS,
-  ...PIPELINE_LOGS_ERRORS,
-  ...PIPELINES_PROXY_ERRORS,
-  ...ADMIN_PIPELINES_ERRORS,
-  ...COSTS_ERRORS,
-};
+export const ERROR_CATALOG: ErrorCatalog = joinCatalogs(
+  PLATFORM_ERRORS,
+  WAREHOUSE_ERRORS,
+  TENANCY_DB_ERRORS,
+  CRYPTO_ERRORS,
+  ORG_ERRORS,
+  ADMIN_ERRORS,
+  IDEMPOTENCY_ERRORS,
+  API_KEY_ERRORS,
+  QUOTA_ERRORS,
+  PIPELINE_VALIDATOR_ERRORS,
+  ORGANIZATIONS_ERRORS,
+  COST_IMPORT_ERRORS,
+  PIPELINE_LOGS_ERRORS,
+  PIPELINES_PROXY_ERRORS,
+);

@@ -5,7 +5,6 @@ import {
   type PipelineCallResult,
   PipelineServiceClient,
 } from '../pipelines-proxy/pipeline-service.client.js';
-import { AdminPipelinesError, AdminPipelinesErrorCode } from './admin-pipelines.errors.js';
 import type {
   RunAllErrorDto,
   RunAllRequestDto,
@@ -14,6 +13,7 @@ import type {
 } from './dto/run-all.dto.js';
 import { type OrgPlan, planRuns } from './run-all-plan.js';
 import { RunAllRepository } from './run-all.repository.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** Orgs triggered at the same time; one org's pipelines go one after another. */
 const ORG_CONCURRENCY = 4;
@@ -69,10 +69,7 @@ export class RunAllService {
     const batchRunId = randomUUID();
     const date = req.date ?? new Date(triggeredAt.getTime() - DAY_MS).toISOString().slice(0, 10);
     if (req.org_slug && !(await this.repository.isActiveOrg(req.org_slug)))
-      throw new AdminPipelinesError(
-        AdminPipelinesErrorCode.OrgNotFound,
-        `Organization '${req.org_slug}' not found or not active`,
-      );
+      throw new OrgError(OrgErrorCode.NotFound, `Organization '${req.org_slug}' not found or not active`);
     const orgs = req.org_slug ? [req.org_slug] : await this.repository.activeOrgs();
     const credentials = await this.repository.validCredentials(orgs, triggeredAt);
     const plans = planRuns(orgs, credentials, { categories: req.categories, providers: req.providers });

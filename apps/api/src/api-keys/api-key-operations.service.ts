@@ -12,6 +12,7 @@ import {
   type IssueOptions,
   type RotatedKey,
 } from './api-key.service.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** How many characters of a key hash identify it in the audit log. */
 const HASH_PREFIX = 16;
@@ -74,7 +75,7 @@ export class ApiKeyOperations {
   create(org: string, opts: IssueOptions, actor: AuditActor): Promise<IssuedKey> {
     return this.audited({ org, action: 'CREATE', actor }, async () => {
       if (!(await this.keys.orgExists(org)))
-        throw new ApiKeyError(ApiKeyErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+        throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
       if (await this.keys.activeKey(org))
         throw new ApiKeyError(
           ApiKeyErrorCode.KeyExists,
@@ -169,7 +170,7 @@ export class ApiKeyOperations {
       });
       return result;
     } catch (err) {
-      if (!(err instanceof ApiKeyError && err.code === ApiKeyErrorCode.OrgNotFound))
+      if (!(err instanceof OrgError && err.code === OrgErrorCode.NotFound))
         await this.audit.record({
           orgSlug: org,
           action,

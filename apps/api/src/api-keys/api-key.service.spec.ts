@@ -8,6 +8,7 @@ import { CENTRAL_DATASET, central, DuckDbWarehouse, SchemaRegistry } from '#ware
 import { OrgApiKeyRepository } from './api-key.repository.js';
 import { ApiKeyService } from './api-key.service.js';
 import { ApiKeyErrorCode } from './api-keys.errors.js';
+import { OrgErrorCode } from '../common/org-errors.js';
 
 interface KeyRow {
   org_api_key_hash: string;
@@ -168,10 +169,10 @@ describe('ApiKeyService', () => {
 
   it('refuses to rotate for an unknown or inactive org', async () => {
     await expect(service().rotate('no_such_org')).rejects.toMatchObject({
-      code: ApiKeyErrorCode.OrgNotFound,
+      code: OrgErrorCode.NotFound,
     });
     const suspended = await anOrg('SUSPENDED');
-    await expect(service().rotate(suspended)).rejects.toMatchObject({ code: ApiKeyErrorCode.OrgNotActive });
+    await expect(service().rotate(suspended)).rejects.toMatchObject({ code: OrgErrorCode.NotActive });
   });
 
   it('revokes by hash, counts and deletes', async () => {

@@ -5,6 +5,7 @@ import { ApiKeyCache, DomainError, hashApiKey, ORG_SCOPES } from '#platform';
 import { ApiKeyError, ApiKeyErrorCode } from './api-keys.errors.js';
 import { generateApiKey, keyEncryptionContext, keyFingerprint } from './api-key-material.js';
 import { type ActiveKeyRow, OrgApiKeyRepository } from './api-key.repository.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** A freshly issued key: the only moment the plaintext exists outside its encrypted copy. */
 export interface IssuedKey {
@@ -146,11 +147,10 @@ export class ApiKeyService {
   /** The org must have a profile (404) whose status is ACTIVE (400). */
   async assertActiveOrg(org: string): Promise<void> {
     const status = await this.repository.orgStatus(org);
-    if (status === null)
-      throw new ApiKeyError(ApiKeyErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+    if (status === null) throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
     if (status !== 'ACTIVE')
-      throw new ApiKeyError(
-        ApiKeyErrorCode.OrgNotActive,
+      throw new OrgError(
+        OrgErrorCode.NotActive,
         `Organization '${org}' is not active (status: ${status}). Contact support.`,
       );
   }

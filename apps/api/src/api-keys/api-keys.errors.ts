@@ -1,8 +1,6 @@
 import { DomainError } from '#platform';
 
 export enum ApiKeyErrorCode {
-  OrgNotFound = 'ORG_NOT_FOUND',
-  OrgNotActive = 'ORG_NOT_ACTIVE',
   KeyNotFound = 'API_KEY_NOT_FOUND',
   KeyExists = 'API_KEY_EXISTS',
   KeyOperationInProgress = 'API_KEY_OPERATION_IN_PROGRESS',
@@ -13,8 +11,6 @@ export enum ApiKeyErrorCode {
 export class ApiKeyError extends DomainError<ApiKeyErrorCode> {}
 
 export const API_KEY_ERRORS: Record<ApiKeyErrorCode, { status: number; title: string }> = {
-  [ApiKeyErrorCode.OrgNotFound]: { status: 404, title: 'Organization not found' },
-  [ApiKeyErrorCode.OrgNotActive]: { status: 400, title: 'Organization is not active' },
   [ApiKeyErrorCode.KeyNotFound]: { status: 404, title: 'API key not found' },
   [ApiKeyErrorCode.KeyExists]: { status: 409, title: 'The organization already has an active API key' },
   [ApiKeyErrorCode.KeyOperationInProgress]: {

@@ -4,8 +4,8 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CostCache, type IsoDate, normaliseFiscalStartMonth, safeTimeZone, todayIn } from '#analytics';
 import { configsDir } from '#platform';
-import { CostsError, CostsErrorCode } from './costs.errors.js';
 import { CostsRepository } from './costs.repository.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** What every cost read of an org needs to know before it starts. */
 export interface OrgCostContext {
@@ -52,7 +52,7 @@ export class CostContextService {
 
   private async load(org: string): Promise<Settings> {
     const profile = await this.repository.profile(org);
-    if (!profile) throw new CostsError(CostsErrorCode.OrgNotFound, `Organization ${org} was not found.`);
+    if (!profile) throw new OrgError(OrgErrorCode.NotFound, `Organization ${org} was not found.`);
     const code = profile.default_currency?.trim().toUpperCase() ?? '';
     const settings: Settings = {
       org,

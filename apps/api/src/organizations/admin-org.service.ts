@@ -13,6 +13,7 @@ import { type DatasetCreation, OrgDatasetService } from './org-dataset.service.j
 import { OrgProfileRepository } from './org-profile.repository.js';
 import { limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** The legacy create has no admin email field; this placeholder is what it always recorded. */
 const PLACEHOLDER_ADMIN_EMAIL = 'admin@example.com';
@@ -123,7 +124,7 @@ export class AdminOrgService {
 
   async summary(org: string): Promise<OrgAdminSummaryDto> {
     if (!(await this.profiles.find(org)))
-      throw new OrganizationsError(OrganizationsErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+      throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
     const [datasetExists, keys, runs] = await Promise.all([
       this.datasets.exists(org),
       this.keys.countKeys(org),

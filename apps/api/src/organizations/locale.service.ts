@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { LocaleDto, UpdateLocaleRequestDto } from './dto/locale.dto.js';
 import { currencyInfo, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
 import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
-import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** The org's currency, country, language and time zone (org_profiles). */
 @Injectable()
@@ -60,8 +60,7 @@ export class LocaleService {
 
   private async profile(org: string): Promise<ProfileRow> {
     const profile = await this.profiles.find(org);
-    if (!profile)
-      throw new OrganizationsError(OrganizationsErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+    if (!profile) throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
     return profile;
   }
 }

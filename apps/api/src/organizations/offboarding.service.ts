@@ -11,6 +11,7 @@ import { OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository } from './org-profile.repository.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 import { TenancyOrgRepository } from './tenancy-org.repository.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** Tables emptied through the module that owns them (the key cache and audit trail live there). */
 const OWNED_ELSEWHERE = new Set(['org_api_keys', 'org_audit_logs']);
@@ -55,7 +56,7 @@ export class OffboardingService {
       this.keys.countKeys(org),
     ]);
     if (!profile && !tenancyRow && !datasetExists && keyCount === 0)
-      throw new OrganizationsError(OrganizationsErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+      throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
 
     const deleted: DeletedRowsDto[] = [];
     let tenancyRows = 0;

@@ -14,6 +14,7 @@ import { type DatasetCreation, OrgDatasetService } from './org-dataset.service.j
 import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
 import { limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** The named steps of a new org; a failure response names the one that failed. */
 export const ONBOARDING_STEPS = {
@@ -60,8 +61,8 @@ export class OnboardingService {
             'Send regenerate_api_key_if_exists=true to re-sync it, or rotate its API key.',
         );
       if (existing.status !== 'ACTIVE')
-        throw new OrganizationsError(
-          OrganizationsErrorCode.OrgNotActive,
+        throw new OrgError(
+          OrgErrorCode.NotActive,
           `Organization '${req.org_slug}' is not active (status: ${existing.status}). Contact support.`,
         );
       return this.resync(existing, req, actor);

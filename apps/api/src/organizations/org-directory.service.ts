@@ -9,8 +9,8 @@ import type {
 import type { OrgListQueryDto, OrgListResponseDto } from './dto/org-list.dto.js';
 import { OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
-import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 import { TenancyOrgRepository } from './tenancy-org.repository.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** Admin reads and repairs of existing orgs: list, dataset status/sync/repair, member emails. */
 @Injectable()
@@ -145,8 +145,8 @@ export class OrgDirectoryService {
   private async profile(org: string): Promise<ProfileRow> {
     const profile = await this.profiles.find(org);
     if (!profile)
-      throw new OrganizationsError(
-        OrganizationsErrorCode.OrgNotFound,
+      throw new OrgError(
+        OrgErrorCode.NotFound,
         `Organization '${org}' not found. Use /organizations/onboard first.`,
       );
     return profile;
@@ -155,10 +155,7 @@ export class OrgDirectoryService {
   private async activeProfile(org: string): Promise<ProfileRow> {
     const profile = await this.profile(org);
     if (profile.status !== 'ACTIVE')
-      throw new OrganizationsError(
-        OrganizationsErrorCode.OrgNotActive,
-        `Organization '${org}' is not active. Contact support.`,
-      );
+      throw new OrgError(OrgErrorCode.NotActive, `Organization '${org}' is not active. Contact support.`);
     return profile;
   }
 }

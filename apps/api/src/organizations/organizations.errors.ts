@@ -2,8 +2,6 @@ import { DomainError } from '#platform';
 
 export enum OrganizationsErrorCode {
   OrgExists = 'ORG_EXISTS',
-  OrgNotFound = 'ORG_NOT_FOUND',
-  OrgNotActive = 'ORG_NOT_ACTIVE',
   OnboardingInProgress = 'ONBOARDING_IN_PROGRESS',
   OnboardingFailed = 'ONBOARDING_FAILED',
   OrgCreationFailed = 'ORG_CREATION_FAILED',
@@ -16,9 +14,6 @@ export class OrganizationsError extends DomainError<OrganizationsErrorCode> {}
 
 export const ORGANIZATIONS_ERRORS: Record<OrganizationsErrorCode, { status: number; title: string }> = {
   [OrganizationsErrorCode.OrgExists]: { status: 409, title: 'Organization already exists' },
-  // Same code, status and title as the API keys module: one meaning across the API.
-  [OrganizationsErrorCode.OrgNotFound]: { status: 404, title: 'Organization not found' },
-  [OrganizationsErrorCode.OrgNotActive]: { status: 400, title: 'Organization is not active' },
   [OrganizationsErrorCode.OnboardingInProgress]: {
     status: 409,
     title: 'This organization is being onboarded by another request',

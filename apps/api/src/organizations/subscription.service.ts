@@ -13,6 +13,7 @@ import { OrganizationsError, OrganizationsErrorCode } from './organizations.erro
 import { planOrStarter } from './plan-limits.provider.js';
 import type { TenancyOrgPatch } from './tenancy-org.repository.js';
 import { parseTrialEndDate } from './trial-end-date.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 const isoOrNull = (s: string | null | undefined): string | null => (s ? new Date(s).toISOString() : null);
 const dayOrNull = (s: string | null | undefined): string | null =>
@@ -35,8 +36,7 @@ export class SubscriptionService {
   /** Without a tenancy row (not yet synced) the org gets its profile plan's defaults, never an error. */
   async get(org: string): Promise<SubscriptionDto> {
     const [row, profile] = await Promise.all([this.tenancy.find(org), this.profiles.find(org)]);
-    if (!row && !profile)
-      throw new OrganizationsError(OrganizationsErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+    if (!row && !profile) throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
     const plan = planOrStarter(row?.plan ?? profile?.subscription_plan);
     return {
       org_slug: org,
@@ -57,8 +57,7 @@ export class SubscriptionService {
     actor: AuditActor,
   ): Promise<SubscriptionUpdateDto> {
     const profile = await this.profiles.find(org);
-    if (!profile)
-      throw new OrganizationsError(OrganizationsErrorCode.OrgNotFound, `Organization '${org}' not found.`);
+    if (!profile) throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
     const current = await this.tenancy.find(org);
     const plan = planOrStarter(req.plan_name ?? current?.plan ?? profile.subscription_plan);
     const defaults = this.tenancy.defaultLimits(plan);

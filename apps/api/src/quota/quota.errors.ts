@@ -1,7 +1,6 @@
 import { DomainError } from '#platform';
 
 export enum QuotaErrorCode {
-  OrgNotFound = 'ORG_NOT_FOUND',
   ReservationNotFound = 'RESERVATION_NOT_FOUND',
   ReservationNotLive = 'RESERVATION_NOT_LIVE',
 }
@@ -10,7 +9,6 @@ export class QuotaError extends DomainError<QuotaErrorCode> {}
 
 export const QUOTA_ERRORS: Record<QuotaErrorCode, { status: number; title: string }> = {
   // Same code, status and title as the API keys and organizations modules: one meaning across the API.
-  [QuotaErrorCode.OrgNotFound]: { status: 404, title: 'Organization not found' },
   [QuotaErrorCode.ReservationNotFound]: { status: 404, title: 'Pipeline run reservation not found' },
   [QuotaErrorCode.ReservationNotLive]: {
     status: 409,

@@ -12,6 +12,7 @@ import type {
   RunRef,
   RunStatus,
 } from './quota.types.js';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** How long a reservation holds its slot without a heartbeat or completion. */
 export const DEFAULT_RESERVATION_TTL_SECONDS = 1800;
@@ -83,8 +84,8 @@ export class QuotaService implements OnModuleInit {
       this.runs.configuredProviders(org),
     ]);
     if (!state)
-      throw new QuotaError(
-        QuotaErrorCode.OrgNotFound,
+      throw new OrgError(
+        OrgErrorCode.NotFound,
         `Organization '${org}' has no subscription record, so it has no quota.`,
       );
     return { ...state, providersConfigured };
