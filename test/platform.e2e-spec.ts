@@ -259,6 +259,42 @@ describe('platform over the real app', () => {
       expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
     });
 
+    it('sets the same CORS headers on a request without Origin, and allows only listed origins', async () => {
+      const plain = await inject({ method: 'GET', url: '/health' });
+      expect(plain.headers.vary).toBe('Origin');
+      expect(plain.headers['access-control-allow-credentials']).toBe('true');
+      expect(plain.headers['access-control-expose-headers']).toContain('Idempotent-Replayed');
+      expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+      const dashboard = await inject({
+        method: 'GET',
+        url: '/health',
+        headers: { origin: 'http://localhost:3000' },
+      });
+      expect(dashboard.headers['access-control-allow-origin']).toBe('http://localhost:3000');
+      expect(dashboard.headers.vary).toBe('Origin');
+    });
+
+    it('writes access lines of probes at debug and of other routes at info', async () => {
+      await inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'probe-1' } });
+      await inject({ method: 'GET', url: '/api/v1/nope?x=1', headers: { 'x-request-id': 'api-1' } });
+      const line = (id: string) =>
+        logs.lines
+          .map((l) => JSON.parse(l))
+          .find((l) => l.request_id === id && l.msg === 'request completed');
+      expect(line('probe-1')).toMatchObject({
+        level: 'debug',
+        route: '/health',
+        path: '/health',
+        status: 200,
+      });
+      expect(line('api-1')).toMatchObject({
+        level: 'info',
+        route: '(unmatched)',
+        path: '/api/v1/nope',
+        status: 404,
+      });
+    });
+
     it('logs one structured line per request and never a key', async () => {
       const k = await anOrgWithKey(warehouse);
       await inject({

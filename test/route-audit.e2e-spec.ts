@@ -2,7 +2,9 @@ import { RequestMethod } from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { IS_PUBLIC } from '#platform';
+import { HealthProbes } from '../apps/api/src/health/health-probes.js';
 import { UnguardedProbeModule } from '#test/probe.module';
 import { startTestApp } from '#test/test-app';
 
@@ -35,6 +37,18 @@ function unguardedRoutes(app: NestFastifyApplication): { all: number; unguarded:
   return { all, unguarded };
 }
 
+/**
+ * The probes HealthProbes serves straight from Fastify: public by construction (no guard can run
+ * there), so the audit checks they are exactly the declared probes and that Fastify serves them.
+ */
+function nativeProbes(app: NestFastifyApplication): string[] {
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  return app
+    .get(HealthProbes)
+    .routes.filter((r) => fastify.hasRoute({ method: r.method, url: r.url }))
+    .map((r) => `${r.method} ${r.url}`);
+}
+
 /** Every route the app serves must be guarded or deliberately public; a new unguarded route fails here. */
 describe('route audit', () => {
   it('finds a guard or @Public() on every registered route of the app', async () => {
@@ -43,6 +57,7 @@ describe('route audit', () => {
       const { all, unguarded } = unguardedRoutes(t.app);
       expect(all).toBeGreaterThan(5);
       expect(unguarded).toEqual([]);
+      expect(nativeProbes(t.app)).toEqual(['GET /', 'GET /health', 'GET /health/live']);
     } finally {
       await t.close();
     }

@@ -16,6 +16,7 @@ import { BootstrapService } from './admin/bootstrap.service.js';
 import { AppModule } from './app.module.js';
 import { DemoService } from './demo/demo.service.js';
 import { ERROR_CATALOG } from './error-catalog.js';
+import { HealthProbes } from './health/health-probes.js';
 import { setupOpenApi } from './openapi.js';
 
 export interface CreateAppOptions {
@@ -54,7 +55,12 @@ export async function createApp(
     },
   );
   app.enableShutdownHooks();
-  await registerHttpPlatform(app, { config, catalog: ERROR_CATALOG, metrics: app.get(HttpMetrics) });
+  await registerHttpPlatform(app, {
+    config,
+    catalog: ERROR_CATALOG,
+    metrics: app.get(HttpMetrics),
+    quietRoutes: app.get(HealthProbes).quietRoutes,
+  });
   setupOpenApi(app);
   await app.init();
   if (config.env.BOOTSTRAP_ON_START) await app.get(BootstrapService).ensureBootstrapped();

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { HealthProbes } from './health/health-probes.js';
 import { versionInfo } from './health/version-info.js';
 
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
@@ -18,7 +19,10 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       'RootKey',
     )
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config);
+  // The probes are Fastify routes, which Nest's generator does not see.
+  document.paths = { ...app.get(HealthProbes).openApiPaths(), ...document.paths };
+  return document;
 }
 
 /** `/openapi.json` and the Swagger UI at `/docs`. */

@@ -3,9 +3,9 @@ import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppConfig, HttpMetrics, PROBLEM_CONTENT_TYPE, problemType, Public, SkipRateLimits } from '#platform';
 import { HealthService } from './health.service.js';
-import { ShutdownState } from './shutdown-state.js';
 import { versionInfo } from './version-info.js';
 
+/** `/`, `/health` and `/health/live` are Fastify routes (see HealthProbes). */
 @ApiTags('health')
 @Public()
 @SkipRateLimits()
@@ -16,41 +16,8 @@ export class HealthController {
   constructor(
     private readonly config: AppConfig,
     private readonly health: HealthService,
-    private readonly shutdown: ShutdownState,
     private readonly metrics: HttpMetrics,
   ) {}
-
-  @Get()
-  @ApiOkResponse({ description: 'Service and version information' })
-  root() {
-    return {
-      message: 'FinOps API',
-      ...this.version,
-      environment: this.config.environment,
-      docs: '/docs',
-      openapi: '/openapi.json',
-    };
-  }
-
-  @Get('health')
-  @ApiOkResponse({ description: 'The process is up' })
-  healthz() {
-    return { status: 'healthy', ...this.version, environment: this.config.environment };
-  }
-
-  @Get('health/live')
-  @ApiOkResponse({ description: 'Liveness; 503 while shutting down' })
-  live(@Res({ passthrough: true }) reply: FastifyReply) {
-    if (this.shutdown.shuttingDown) {
-      reply.status(503);
-      return {
-        status: 'shutting_down',
-        service: this.version.service,
-        message: 'Shutting down; finishing in-flight requests',
-      };
-    }
-    return { status: 'alive', service: this.version.service, version: this.version.version };
-  }
 
   @Get('health/ready')
   @ApiOkResponse({

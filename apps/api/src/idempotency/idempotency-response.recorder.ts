@@ -51,7 +51,19 @@ export class IdempotencyResponseRecorder implements OnModuleInit {
     if (!adapter) return;
     // Hooks added before Fastify is ready apply to every route, including those already declared.
     const fastify = adapter.getInstance<FastifyInstance>();
-    fastify.addHook('onSend', (request, reply, payload) => this.onSend(request, reply, payload));
+    // Callback form: the hook runs for every response, and nearly all of them have nothing to
+    // record, so those pass on synchronously instead of through a promise.
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      const pending = this.pending.get(request);
+      if (!pending) {
+        done(null, payload);
+        return;
+      }
+      this.onSend(request, reply, payload, pending).then(
+        (sent) => done(null, sent),
+        (err: unknown) => done(err as Error),
+      );
+    });
   }
 
   /** The request holds the claim: its response will be stored (or the claim released). */
@@ -64,9 +76,12 @@ export class IdempotencyResponseRecorder implements OnModuleInit {
     this.pending.set(request, { kind: 'replay', status });
   }
 
-  private async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
-    const pending = this.pending.get(request);
-    if (!pending) return payload;
+  private async onSend(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+    pending: Pending,
+  ): Promise<unknown> {
     this.pending.delete(request);
     if (pending.kind === 'replay') {
       // Nest sends every result with the route's own status: a replayed error needs its own back.

@@ -1,0 +1,99 @@
+import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { HeaderList } from './security-headers.js';
+
+export const CORS_ALLOWED_HEADERS = [
+  'Content-Type',
+  'Authorization',
+  'X-API-Key',
+  'X-CA-Root-Key',
+  'X-User-ID',
+  'X-Request-ID',
+  'Idempotency-Key',
+];
+export const CORS_EXPOSED_HEADERS = [
+  'X-Request-ID',
+  'Retry-After',
+  'Idempotency-Key',
+  'Idempotent-Replayed',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'Deprecation',
+  'Sunset',
+];
+
+export type CorsRequestHook = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+) => void;
+
+export interface Cors {
+  /** @fastify/cors' own request hook: origin check, preflight answer (or 400 for a bad preflight). */
+  hook: CorsRequestHook;
+  /**
+   * What that hook sets on a request without an Origin header (no browser CORS involved): always the
+   * same, so it is set from this list without running the hook.
+   */
+  withoutOrigin: HeaderList;
+}
+
+export function corsOptions(origins: string[]): FastifyCorsOptions {
+  return {
+    origin: origins,
+    credentials: true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: 600,
+  };
+}
+
+/**
+ * Registers @fastify/cors (its decorator and the `OPTIONS *` preflight route) but keeps its request
+ * hook instead of adding it, so the platform's single request hook can run it only for requests
+ * that carry an Origin (or are preflights). Nest's adapter captures the hook the same way for
+ * `enableCors()`.
+ */
+export async function registerCors(app: NestFastifyApplication, origins: string[]): Promise<Cors> {
+  const options = corsOptions(origins);
+  if (origins.includes('*')) throw new Error('CORS origin "*" is refused: credentials are sent');
+  let hook: CorsRequestHook | undefined;
+  const plugin = async (instance: FastifyInstance) => {
+    const capturing: FastifyInstance = new Proxy(instance, {
+      get(target, prop) {
+        if (prop === 'addHook')
+          return (name: string, fn: CorsRequestHook) => {
+            if (name === 'onRequest' && !hook) {
+              hook = fn;
+              return capturing;
+            }
+            return target.addHook(name as 'onRequest', fn);
+          };
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    await new Promise<void>((resolve, reject) =>
+      fastifyCors(capturing, options, (err?: Error) => (err ? reject(err) : resolve())),
+    );
+  };
+  // Like fastify-plugin: registered on the root context, so the decorator and route are global.
+  Object.assign(plugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: 'finops-cors',
+  });
+  await app.register(plugin);
+  if (!hook) throw new Error('@fastify/cors did not add its request hook');
+  return {
+    hook,
+    // An origin list (not one fixed string) always varies by Origin; nothing is allowed without one.
+    withoutOrigin: [
+      ['vary', 'Origin'],
+      ['access-control-allow-credentials', 'true'],
+      ['access-control-expose-headers', CORS_EXPOSED_HEADERS.join(', ')],
+    ],
+  };
+}

@@ -1,0 +1,36 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export interface AccessLogOptions {
+  /**
+   * Route templates whose lines are written at debug instead of info (probes polled every few
+   * seconds by an orchestrator or a scraper), so they do not drown the log.
+   */
+  quietRoutes?: Iterable<string>;
+}
+
+/** One structured line per finished request, on the request's logger (so it carries the request id). */
+export class AccessLog {
+  private readonly quiet: ReadonlySet<string>;
+
+  constructor(options: AccessLogOptions = {}) {
+    this.quiet = new Set(options.quietRoutes ?? []);
+  }
+
+  write(request: FastifyRequest, reply: FastifyReply, route: string, latencyMs: number): void {
+    const level = this.quiet.has(route) ? 'debug' : 'info';
+    const auth = request.auth;
+    const url = request.url;
+    const query = url.indexOf('?');
+    request.log[level](
+      {
+        method: request.method,
+        route,
+        path: query === -1 ? url : url.slice(0, query),
+        status: reply.statusCode,
+        latency_ms: Math.round(latencyMs * 100) / 100,
+        org: auth?.kind === 'org' ? auth.principal.orgSlug : auth?.kind === 'root' ? 'root' : undefined,
+      },
+      'request completed',
+    );
+  }
+}

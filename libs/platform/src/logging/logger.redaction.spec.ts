@@ -1,0 +1,106 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createLogger, redactFields } from './logger.js';
+
+/** The redact paths the logger gave pino before redaction moved into `redactFields`. */
+const PINO_PATHS = [
+  'req.headers["x-api-key"]',
+  'req.headers["x-ca-root-key"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers["x-api-key"]',
+  'headers["x-ca-root-key"]',
+  'headers.authorization',
+  ...[
+    'api_key',
+    'apiKey',
+    'password',
+    'secret',
+    'token',
+    'access_token',
+    'credential',
+    'credentials',
+    'encrypted_credential',
+    'private_key',
+    'service_role_key',
+    'connectionString',
+  ].map((f) => `*.${f}`),
+];
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const line = JSON.parse(chunk.toString()) as Record<string, unknown>;
+      delete line.time;
+      lines.push(line);
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+const SAMPLES: Record<string, unknown>[] = [
+  { method: 'GET', route: '/health', status: 200, latency_ms: 1.2 },
+  {
+    req: {
+      method: 'GET',
+      headers: { 'x-api-key': 'k1', 'x-ca-root-key': 'r1', authorization: 'B', cookie: 'c', host: 'h' },
+    },
+  },
+  { headers: { 'x-api-key': 'k2', authorization: 'B', cookie: 'stays', accept: '*/*' } },
+  { body: { password: 'p', name: 'n' }, config: { connectionString: 'postgres://u:p@h/db', apiKey: 'a' } },
+  { nested: { deeper: { password: 'not one level down' } }, password: 'top level is not a path' },
+  { list: [{ token: 'in an array' }], org: { token: undefined, access_token: 't' } },
+  { req: { headers: 'not an object' }, headers: null, secret: 's' },
+];
+
+describe('log redaction', () => {
+  it.each(SAMPLES.map((s, i) => [i, s]))(
+    'writes sample %i exactly as pino’s redact paths did',
+    (_i, sample) => {
+      const before = capture();
+      const reference = pino(
+        {
+          base: { service: 'finops-api' },
+          redact: { paths: PINO_PATHS, censor: '[REDACTED]' },
+          formatters: { level: (label) => ({ level: label }) },
+        },
+        before.stream,
+      );
+      const now = capture();
+      const logger = createLogger({ level: 'info', destination: now.stream });
+      reference.child({ request_id: 'r' }).info(sample, 'line');
+      logger.child({ request_id: 'r' }).info(sample, 'line');
+      expect(now.lines).toEqual(before.lines);
+    },
+  );
+
+  it('never changes the logged object', () => {
+    const headers = { 'x-api-key': 'k' };
+    const fields = { req: { headers }, body: { password: 'p' } };
+    const out = redactFields(fields);
+    expect(out).toEqual({
+      req: { headers: { 'x-api-key': '[REDACTED]' } },
+      body: { password: '[REDACTED]' },
+    });
+    expect(fields).toEqual({ req: { headers: { 'x-api-key': 'k' } }, body: { password: 'p' } });
+  });
+
+  it('returns a line without secrets as it is, without copying', () => {
+    const fields = { method: 'GET', auth: { kind: 'org' } };
+    expect(redactFields(fields)).toBe(fields);
+  });
+
+  it('censors secret fields of a logged error and scrubs its message', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ level: 'info', destination: stream, secrets: ['literal-root-key'] });
+    const err = Object.assign(new Error('failed with literal-root-key'), { token: 't', code: 'E1' });
+    logger.error({ err }, 'boom');
+    expect(lines[0].err).toMatchObject({
+      message: 'failed with [REDACTED]',
+      token: '[REDACTED]',
+      code: 'E1',
+    });
+  });
+});
