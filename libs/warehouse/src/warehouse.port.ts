@@ -30,6 +30,15 @@ export interface QueryOptions {
   labels?: Record<string, string>;
 }
 
+export interface FrameOptions extends QueryOptions {
+  /**
+   * Text columns to return as Polars Categorical instead of Utf8. Only for columns drawn from a
+   * bounded vocabulary: nodejs-polars keeps one global string cache that never shrinks. The
+   * DuckDB driver then ships them as dictionary codes, far cheaper than text at a million rows.
+   */
+  categorical?: readonly string[];
+}
+
 /**
  * Normalised row values, identical across drivers:
  * STRING → string, INT64 → number, FLOAT64/NUMERIC → number, BOOL → boolean, TIMESTAMP → Date,
@@ -77,7 +86,7 @@ export interface Warehouse {
   /** A DML statement (INSERT/UPDATE/DELETE/MERGE); returns the number of affected rows. */
   execute(sql: string, params?: QueryParams, options?: QueryOptions): Promise<number>;
   /** A SELECT returned as a Polars DataFrame, loaded columnar (never through JS row objects). */
-  queryFrame(sql: string, params?: QueryParams, options?: QueryOptions): Promise<pl.DataFrame>;
+  queryFrame(sql: string, params?: QueryParams, options?: FrameOptions): Promise<pl.DataFrame>;
   /** Insert rows through DML (never the streaming buffer). Columns not given are NULL. */
   insertRows(ref: TableRef, rows: Row[]): Promise<number>;
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pl from 'nodejs-polars';
-import { emptyRawCostFrame, type IsoDate, addDays } from '#analytics';
+import { COST_FRAME_CATEGORICAL, emptyRawCostFrame, type IsoDate, addDays } from '#analytics';
 import { AppConfig } from '#platform';
 import {
   central,
@@ -72,6 +72,7 @@ export class CostsRepository {
           from_ts: param.timestamp(`${start}T00:00:00Z`),
           to_ts: param.timestamp(`${addDays(end, 1)}T00:00:00Z`),
         },
+        { categorical: COST_FRAME_CATEGORICAL },
       );
     } catch (error) {
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)

@@ -73,7 +73,7 @@ export const RAW_COST_COLUMNS: Readonly<Record<string, RawColumnKind>> = {
  * hierarchy ids, names and paths) and resource names stay text: nodejs-polars 0.24 keeps one
  * global string cache that never shrinks, so encoding them would grow it with every org served.
  */
-const CATEGORICAL: readonly string[] = [
+export const COST_FRAME_CATEGORICAL: readonly string[] = [
   C.provider,
   C.serviceCategory,
   C.serviceName,
@@ -141,8 +141,8 @@ function withCategory(df: pl.DataFrame): pl.DataFrame {
       pl.col(name).cast(pl.UInt32).fillNull(0xffffffff).alias(`${CATEGORY_KEY}${i}`),
     );
   const keys = key.map((_, i) => (key.length === 1 ? CATEGORY_KEY : `${CATEGORY_KEY}${i}`));
-  const coded = df.withColumns(...key);
-  const triples = coded.select(...CATEGORY_INPUTS, ...keys).unique({ subset: keys });
+  const coded = df.select(...CATEGORY_INPUTS, ...key);
+  const triples = coded.unique({ subset: keys });
   const categories = (triples.toRecords() as Record<string, string | null>[]).map((t) =>
     costCategoryOf({
       provider: t[C.provider] ?? null,
@@ -153,8 +153,13 @@ function withCategory(df: pl.DataFrame): pl.DataFrame {
   const mapping = triples
     .select(...keys)
     .withColumns(pl.Series(C.category, categories, pl.Utf8).cast(pl.Categorical));
-  // A left join keeps the left frame's row order.
-  return coded.join(mapping, { on: keys, how: 'left' }).drop(keys);
+  // A left join keeps the left frame's row order; joining the key columns alone and adding the
+  // result spares a copy of every other column of the frame.
+  const category = coded
+    .select(...keys)
+    .join(mapping, { on: keys, how: 'left' })
+    .getColumn(C.category);
+  return df.withColumns(category);
 }
 
 /** A day column as a Date: the UTC date of a timestamp, or parsed from 'YYYY-MM-DD' text. */
@@ -174,14 +179,15 @@ export function prepareCostFrame(raw: pl.DataFrame): pl.DataFrame {
   const present = new Set(raw.columns);
   const missing = Object.keys(RAW_COST_COLUMNS).filter((name) => !present.has(name));
   if (missing.length) throw new Error(`cost frame is missing columns: ${missing.join(', ')}`);
-  const typed = raw.select(
-    ...Object.entries(RAW_COST_COLUMNS).map(([name, kind]) =>
-      kind === 'date'
-        ? day(name, raw.getColumn(name).dtype)
-        : pl.col(name).cast(RAW_DTYPES[kind]).alias(name),
-    ),
+  // A vocabulary column may come Categorical already (see `FrameOptions.categorical`).
+  const categorical = new Set(COST_FRAME_CATEGORICAL);
+  const encoded = raw.select(
+    ...Object.entries(RAW_COST_COLUMNS).map(([name, kind]) => {
+      if (kind === 'date') return day(name, raw.getColumn(name).dtype);
+      const dtype = categorical.has(name) ? pl.Categorical : RAW_DTYPES[kind];
+      return pl.col(name).cast(dtype).alias(name);
+    }),
   );
-  const encoded = typed.withColumns(...CATEGORICAL.map((name) => pl.col(name).cast(pl.Categorical)));
   // One chunk per column: a frame read from a multi-row-group file comes in pieces, and filtering
   // such a frame costs nodejs-polars 0.24 hundreds of ms a call instead of a few.
   return withCategory(encoded.rechunk());

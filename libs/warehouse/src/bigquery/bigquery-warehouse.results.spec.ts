@@ -150,6 +150,14 @@ describe('BigQueryWarehouse result normalisation', () => {
     expect((frame.getColumn('at').toArray()[0] as unknown as Date).getTime()).toBe(AT.getTime());
   });
 
+  it('returns the STRING columns asked for as Categorical with the same values', async () => {
+    const frame = await wh.queryFrame('SELECT *', {}, { categorical: ['name', 'missing_column'] });
+    expect(String(frame.getColumn('name').dtype)).toBe('DataType(Categorical)');
+    expect(String(frame.getColumn('owner').dtype)).toBe('DataType(String)');
+    const plain = await wh.queryFrame('SELECT *');
+    expect(frame.getColumn('name').toArray()).toEqual(plain.getColumn('name').toArray());
+  });
+
   it('builds an empty frame that keeps the result columns and types', async () => {
     fake.onQuery(() => fake.result([FIELDS[0], FIELDS[1], FIELDS[11]], []));
     const frame = await wh.queryFrame('SELECT name, n, labels LIMIT 0');

@@ -1,9 +1,11 @@
 import { BigQuery, type TableField, type TableMetadata } from '@google-cloud/bigquery';
 import type pl from 'nodejs-polars';
+import { withCategorical } from '../frame-categorical.js';
 import { tableRef } from '../sql.js';
 import type { FieldSchema, TableSchema } from '../schema/table-schema.js';
 import type {
   ColumnDescription,
+  FrameOptions,
   LoadFileSource,
   QueryOptions,
   QueryParams,
@@ -63,9 +65,9 @@ export class BigQueryWarehouse implements Warehouse {
    * Columnar decode of the jobs.query pages into Polars (see result-frame.ts). Planned faster
    * route: the Storage Read API's Arrow batches ingested with `pl.readIPCStream`.
    */
-  async queryFrame(sql: string, params?: QueryParams, options?: QueryOptions): Promise<pl.DataFrame> {
+  async queryFrame(sql: string, params?: QueryParams, options?: FrameOptions): Promise<pl.DataFrame> {
     const result = await this.run(sql, params, options);
-    return toFrame(result.fields, result.rows);
+    return withCategorical(toFrame(result.fields, result.rows), options?.categorical ?? []);
   }
 
   /**

@@ -55,6 +55,31 @@ export function framesAndViewsContract(ctx: ContractContext): void {
     ]);
   });
 
+  it('returns the text columns asked for as Categorical, other text as Utf8, values and order kept', async () => {
+    const wh = ctx.warehouse();
+    const dataset = await ctx.allTypesDataset();
+    const names = ['gcp', "o'brien", '', null, 'aws', 'gcp', 'aws'];
+    await wh.insertRows(
+      { dataset, table: 'all_types' },
+      names.map((name, i) => anAllTypesRow({ id: i + 1, name, tags: [] })),
+    );
+    const sql = `SELECT id, name, name AS label, CAST(NULL AS STRING) AS nothing
+      FROM ${tableRef(dataset, 'all_types')} ORDER BY id DESC`;
+
+    const frame = await wh.queryFrame(sql, {}, { categorical: ['name', 'nothing'] });
+
+    const dtypes = Object.fromEntries(frame.columns.map((c) => [c, String(frame.getColumn(c).dtype)]));
+    expect(dtypes).toEqual({
+      id: String(pl.Int64),
+      name: String(pl.Categorical),
+      label: String(pl.String),
+      nothing: String(pl.Categorical),
+    });
+    const expected = names.map((name, i) => ({ id: i + 1, name, label: name, nothing: null })).reverse();
+    expect(frame.toRecords()).toEqual(expected);
+    expect(frame.toRecords()).toEqual(await wh.query(sql));
+  });
+
   it('loads an empty result as an empty frame with the query columns', async () => {
     const wh = ctx.warehouse();
     const dataset = await ctx.allTypesDataset();

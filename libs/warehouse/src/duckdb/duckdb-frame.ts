@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
+import { withCategorical } from '../frame-categorical.js';
 import type { Session } from './duckdb-connection-pool.js';
 import type { BoundParams } from './duckdb-params.js';
 import { frameCasts, frameColumn } from './frame-columns.js';
@@ -32,19 +33,65 @@ async function preparedShape(connection: DuckDBConnection, sql: string): Promise
   }
 }
 
+/** Above this many distinct values a text column ships as plain text, not dictionary-encoded. */
+const MAX_DICTIONARY = 4096;
+
+const isText = (type: DuckDBType) => type.typeId === DuckDBTypeId.VARCHAR && type.alias !== 'JSON';
+
+/**
+ * The distinct non-null values of each text column (in one scan), or null for a column with more
+ * than MAX_DICTIONARY of them.
+ */
+async function dictionaries(
+  connection: DuckDBConnection,
+  source: string,
+  params: BoundParams | null,
+  columns: readonly string[],
+): Promise<(string[] | null)[]> {
+  const lists = columns.map(
+    (name, i) => `coalesce(list(DISTINCT ${duckIdent(name)}) FILTER (WHERE ${duckIdent(name)} IS NOT NULL),
+      CAST([] AS VARCHAR[])) AS d${i}`,
+  );
+  const bounded = columns.map((_, i) => `CASE WHEN len(d${i}) <= ${MAX_DICTIONARY} THEN d${i} END`);
+  const reader = await connection.runAndReadAll(
+    `SELECT ${bounded.join(', ')} FROM (SELECT ${lists.join(', ')} FROM ${source})`,
+    params?.values,
+    params?.types,
+  );
+  const row = reader.getRows()[0] ?? [];
+  return columns.map((_, i) => {
+    const list = row[i] as { items: (string | null)[] } | null | undefined;
+    return list ? (list.items as string[]) : null;
+  });
+}
+
+/** An ENUM type of the given values (non-empty, distinct). */
+const enumType = (values: readonly string[]) => `ENUM(${values.map(duckString).join(', ')})`;
+
+interface CodedColumn {
+  name: string;
+  values: string[];
+}
+
 /**
  * Runs a SELECT into a Polars frame columnar: DuckDB writes the result to a Parquet file (COPY
  * takes the parameters directly) that Polars reads, so rows never become JavaScript objects.
  * A statement whose column types depend on its parameters is materialised in a temp table first,
  * to learn them.
  */
-export async function queryFrame(session: Session, sql: string, params: BoundParams): Promise<pl.DataFrame> {
+export async function queryFrame(
+  session: Session,
+  sql: string,
+  params: BoundParams,
+  categorical: readonly string[] = [],
+): Promise<pl.DataFrame> {
   const id = randomUUID().replaceAll('-', '');
   const table = `temp.${duckIdent(`__frame_${id}`)}`;
   const file = join(tmpdir(), `duckdb-frame-${id}.parquet`);
   const { connection } = session;
   let source = `(${sql}) AS __frame`;
   let sourceParams: BoundParams | null = params;
+  let transaction = false;
   try {
     let shape = await preparedShape(connection, sql);
     if (!shape) {
@@ -55,17 +102,66 @@ export async function queryFrame(session: Session, sql: string, params: BoundPar
       source = table;
       sourceParams = null;
     }
-    const columns = shape.names.map((name, i) => frameColumn(name, shape.types[i]!));
+    const { names, types } = shape;
+    const columns = names.map((name, i) => frameColumn(name, types[i]!));
+    // Text with few distinct values travels as an ENUM (DuckDB writes its dictionary as is, where
+    // text is hashed again row by row), and a column wanted Categorical as the ENUM's codes alone,
+    // decoded in Polars against the values: text then never exists per row. Both statements see
+    // one snapshot, so no value can appear between them.
+    const text = names.flatMap((name, i) => (isText(types[i]!) ? [name] : []));
+    const coded: CodedColumn[] = [];
+    if (text.length > 0) {
+      await connection.run('BEGIN TRANSACTION');
+      transaction = true;
+      const values = await dictionaries(connection, source, sourceParams, text);
+      session.checkDeadline();
+      text.forEach((name, t) => {
+        const dictionary = values[t];
+        if (!dictionary || dictionary.length === 0) return;
+        const i = names.indexOf(name);
+        const column = duckIdent(name);
+        const asEnum = `CAST(${column} AS ${enumType(dictionary)})`;
+        if (categorical.includes(name)) {
+          columns[i] = `CAST(enum_code(${asEnum}) AS UINTEGER) AS ${column}`;
+          coded.push({ name, values: dictionary });
+        } else columns[i] = `${asEnum} AS ${column}`;
+      });
+    }
     await connection.run(
       `COPY (SELECT ${columns.join(', ')} FROM ${source}) TO ${duckString(file)} (FORMAT parquet, COMPRESSION uncompressed)`,
       sourceParams?.values,
       sourceParams?.types,
     );
+    if (transaction) {
+      transaction = false;
+      await connection.run('COMMIT');
+    }
     session.checkDeadline();
-    const frame = pl.readParquet(file);
-    const casts = frameCasts(shape.names, shape.types);
-    return casts.length > 0 ? frame.withColumns(...casts) : frame;
+    // One chunk per column, assembled while reading (DuckDB writes row groups in parallel): a
+    // frame in pieces costs nodejs-polars 0.24 far more per filter, and a later rechunk copies it.
+    const frame = pl.scanParquet(file, { rechunk: true }).collectSync();
+    const casts = [
+      ...frameCasts(names, types),
+      ...coded.map(({ name, values }) =>
+        pl
+          .col(name)
+          .replaceStrict(
+            values.map((_, code) => code),
+            values,
+            // A NULL code stays NULL (the typing asks for an Expr; a null literal is one).
+            pl.lit(null),
+            pl.Categorical,
+          )
+          .alias(name),
+      ),
+    ];
+    const decoded = casts.length > 0 ? frame.withColumns(...casts) : frame;
+    return withCategorical(
+      decoded,
+      categorical.filter((name) => !coded.some((c) => c.name === name)),
+    );
   } finally {
+    if (transaction) await connection.run('ROLLBACK').catch(() => undefined);
     // Temp tables die with the connection anyway; a failed drop (after an interrupt) is harmless.
     if (source === table) await connection.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     await rm(file, { force: true });

@@ -6,6 +6,7 @@ import type { FieldSchema, TableSchema } from '../schema/table-schema.js';
 import { assertIdentifier } from '../sql.js';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import type {
+  FrameOptions,
   LoadFileSource,
   QueryOptions,
   QueryParams,
@@ -104,12 +105,15 @@ export class DuckDbWarehouse implements Warehouse {
     }, options.timeoutMs);
   }
 
-  async queryFrame(sql: string, params: QueryParams = {}, options: QueryOptions = {}): Promise<pl.DataFrame> {
+  async queryFrame(sql: string, params: QueryParams = {}, options: FrameOptions = {}): Promise<pl.DataFrame> {
     const { translation, bound } = this.translate(sql, params);
     if (translation.statement !== 'SELECT') {
       throw new WarehouseError(WarehouseErrorCode.QueryFailed, 'queryFrame needs a SELECT statement');
     }
-    return this.session((session) => queryFrame(session, translation.sql, bound), options.timeoutMs);
+    return this.session(
+      (session) => queryFrame(session, translation.sql, bound, options.categorical),
+      options.timeoutMs,
+    );
   }
 
   async insertRows(ref: TableRef, rows: Row[]): Promise<number> {
