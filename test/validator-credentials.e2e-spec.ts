@@ -4,35 +4,24 @@ import { ENCRYPTOR, type Encryptor } from '#crypto';
 import { type DbRow, TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
-import { dropTestSchema, postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-
-const NO_LIMITS = { RATE_LIMIT_WRITES_PER_MINUTE: '10000', RATE_LIMIT_READS_PER_MINUTE: '10000' };
+import { NO_LIMITS } from '#test/org-onboarding';
+import { postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { startValidatorApp, type ValidatorApp } from '#test/validator-app';
 
 /** The required-integration check and the credentials handed to the pipeline service, on each tenancy engine. */
 function scenarios(engine: string, engineEnv: () => Record<string, string>) {
   describe(`validator credentials on ${engine}`, () => {
+    let v: ValidatorApp;
     let t: TestApp;
-    let env: Record<string, string>;
     let warehouse: Warehouse;
-    let db: TenancyDb;
 
     beforeAll(async () => {
-      env = engineEnv();
-      t = await startTestApp({ ...NO_LIMITS, ...env });
-      warehouse = t.app.get<Warehouse>(WAREHOUSE);
-      db = t.app.get<TenancyDb>(TENANCY_DB);
+      v = await startValidatorApp(engineEnv());
+      ({ t, warehouse } = v);
     });
-    afterAll(async () => {
-      await t.close();
-      if (env.TENANCY_DB_SCHEMA) await dropTestSchema(env);
-    });
+    afterAll(() => v.close());
 
-    /** An org with a key and a tenancy-DB row; limits left out take the plan defaults. */
-    const anOrg = async (row: DbRow = {}, scopes?: string[]) => {
-      const k = await anOrgWithKey(warehouse, scopes ? { scopes } : {});
-      await db.insert('organizations', [{ org_slug: k.org, company_name: 'Acme', ...row }]);
-      return k;
-    };
+    const anOrg = (row?: DbRow, scopes?: string[]) => v.anOrg(row, scopes);
     const aCredential = async (org: string, provider: string, secret: string, extra: DbRow = {}) => {
       const encryptor = t.app.get<Encryptor>(ENCRYPTOR);
       await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_integration_credentials' }, [

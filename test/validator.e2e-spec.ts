@@ -1,42 +1,24 @@
-import { type DbRow, TENANCY_DB, type TenancyDb } from '#tenancy-db';
-import { WAREHOUSE, type Warehouse } from '#warehouse';
+import type { DbRow } from '#tenancy-db';
+import type { Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
-import { dropTestSchema, postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-
-const NO_LIMITS = { RATE_LIMIT_WRITES_PER_MINUTE: '10000', RATE_LIMIT_READS_PER_MINUTE: '10000' };
+import { postgresTenancyEnv, rootHeaders, type TestApp } from '#test/test-app';
+import { startValidatorApp, type ValidatorApp } from '#test/validator-app';
 
 /** The validator's contract with the pipeline service, through the real app on each tenancy engine. */
 function scenarios(engine: string, engineEnv: () => Record<string, string>) {
   describe(`pipeline validator on ${engine}`, () => {
+    let v: ValidatorApp;
     let t: TestApp;
-    let env: Record<string, string>;
     let warehouse: Warehouse;
-    let db: TenancyDb;
 
     beforeAll(async () => {
-      env = engineEnv();
-      t = await startTestApp({ ...NO_LIMITS, ...env });
-      warehouse = t.app.get<Warehouse>(WAREHOUSE);
-      db = t.app.get<TenancyDb>(TENANCY_DB);
+      v = await startValidatorApp(engineEnv());
+      ({ t, warehouse } = v);
     });
-    afterAll(async () => {
-      await t.close();
-      if (env.TENANCY_DB_SCHEMA) await dropTestSchema(env);
-    });
+    afterAll(() => v.close());
 
-    /** An org with a key and a tenancy-DB row; limits left out take the plan defaults. */
-    const anOrg = async (row: DbRow = {}, scopes?: string[]) => {
-      const k = await anOrgWithKey(warehouse, scopes ? { scopes } : {});
-      await db.insert('organizations', [{ org_slug: k.org, company_name: 'Acme', ...row }]);
-      return k;
-    };
-    const validate = (org: string, key: string, payload: object, headers: Record<string, string> = {}) =>
-      t.app.inject({
-        method: 'POST',
-        url: `/api/v1/validator/validate/${org}`,
-        headers: { 'x-api-key': key, ...headers },
-        payload,
-      });
+    const anOrg = (row?: DbRow, scopes?: string[]) => v.anOrg(row, scopes);
+    const validate: ValidatorApp['validate'] = (...args) => v.validate(...args);
     const usage = async (org: string) =>
       (
         await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/quota`, headers: rootHeaders })
