@@ -25,6 +25,7 @@ import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
 import { createApp } from '../apps/api/src/app.factory.js';
+import { cpuMark, cpuPer } from './cpu-usage.js';
 
 const ORGS = 100;
 const CLIENTS = 50;
@@ -85,73 +86,6 @@ async function profile(step: 'start' | 'stop' | undefined): Promise<void> {
     session.disconnect();
   }
   process.send?.({ profiled: step });
-}
-
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/stat times on Linux
-
-/** /proc/<pid>/stat fields after the command name: [0] state, [1] ppid, [11..14] utime stime cutime cstime. */
-function procStat(pid: number | string): { comm: string; fields: string[] } | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = stat.lastIndexOf(')');
-    return { comm: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
-  } catch {
-    return null;
-  }
-}
-
-const ticksToMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
-
-function processCpuMs(pid: number): number | null {
-  const stat = procStat(pid);
-  return stat ? ticksToMs(Number(stat.fields[11]) + Number(stat.fields[12])) : null;
-}
-
-/**
- * CPU time of every PostgreSQL process on this machine, exited backends included (the postmaster
- * holds what its reaped children used); null without /proc. Other users of the server count too.
- */
-function postgresCpuMs(): number | null {
-  if (!fs.existsSync('/proc/self/stat')) return null;
-  const stats = fs
-    .readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .map((pid) => ({ pid, stat: procStat(pid) }))
-    .filter((p) => p.stat?.comm === 'postgres');
-  const pids = new Set(stats.map((p) => p.pid));
-  let ticks = 0;
-  for (const { stat } of stats) {
-    const f = (stat as { fields: string[] }).fields;
-    ticks += Number(f[11]) + Number(f[12]);
-    if (!pids.has(f[1])) ticks += Number(f[13]) + Number(f[14]);
-  }
-  return stats.length ? ticksToMs(ticks) : null;
-}
-
-interface CpuMark {
-  api: number | null;
-  postgres: number | null;
-  self: number;
-}
-
-function cpuMark(apiPid?: number): CpuMark {
-  const { user, system } = process.cpuUsage();
-  return {
-    api: apiPid === undefined ? null : processCpuMs(apiPid),
-    postgres: postgresCpuMs(),
-    self: (user + system) / 1000,
-  };
-}
-
-/** CPU ms per unit of work between two marks, per side; null where a side could not be read. */
-function cpuPer(from: CpuMark, to: CpuMark, units: number) {
-  const per = (a: number | null, b: number | null) =>
-    a === null || b === null || units === 0 ? null : Number(((b - a) / units).toFixed(3));
-  return {
-    api: per(from.api, to.api),
-    postgres: per(from.postgres, to.postgres),
-    load_generator: per(from.self, to.self),
-  };
 }
 
 async function askApi(child: ChildProcess, step: 'start' | 'stop'): Promise<void> {
