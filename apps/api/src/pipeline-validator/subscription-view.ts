@@ -1,26 +1,11 @@
+import { fromBillingStatus } from '../organizations/billing-status.js';
 import type { OrgSubscription, QuotaCounts } from '../quota/quota.types.js';
-
-/** Stripe's billing_status as the API names subscription statuses (the organizations module's names). */
-const STATUS_BY_BILLING: Record<string, string> = {
-  active: 'ACTIVE',
-  trialing: 'TRIAL',
-  paused: 'SUSPENDED',
-  canceled: 'CANCELLED',
-  incomplete_expired: 'EXPIRED',
-  past_due: 'PAST_DUE',
-  unpaid: 'UNPAID',
-  incomplete: 'INCOMPLETE',
-};
-
-export function subscriptionStatus(billingStatus: string): string {
-  return STATUS_BY_BILLING[billingStatus] ?? billingStatus.toUpperCase();
-}
 
 export function subscriptionOf(state: OrgSubscription) {
   return {
     subscription_id: state.stripeSubscriptionId,
     plan_name: state.plan,
-    status: subscriptionStatus(state.billingStatus),
+    status: fromBillingStatus(state.billingStatus),
     daily_limit: state.limits.daily,
     monthly_limit: state.limits.monthly,
     concurrent_limit: state.limits.concurrent,
@@ -38,7 +23,7 @@ const utcDay = (d: Date) => d.toISOString().slice(0, 10);
  * the UTC day it ends on (the same rule reserve_pipeline_quota applies).
  */
 export function subscriptionRefusal(state: OrgSubscription, now: Date): string | null {
-  const status = subscriptionStatus(state.billingStatus);
+  const status = fromBillingStatus(state.billingStatus);
   if (status !== 'ACTIVE' && status !== 'TRIAL') return `Subscription is ${status}. Must be ACTIVE or TRIAL.`;
   if (status === 'TRIAL' && state.trialEndsAt && utcDay(new Date(state.trialEndsAt)) < utcDay(now))
     return `Subscription trial ended on ${utcDay(new Date(state.trialEndsAt))}. Must be ACTIVE or TRIAL.`;
