@@ -1,4 +1,5 @@
 import { type Row, SchemaRegistry, type Warehouse } from '#warehouse';
+import { seededRandom } from '../../apps/api/src/common/seeded-random.js';
 
 /** A hierarchy entity as FOCUS rows carry it (x_hierarchy_*). */
 export interface FocusEntity {
@@ -216,18 +217,6 @@ const OFFERS: readonly Offer[] = [
 /** Values on half-cent boundaries, to exercise rounding half away from zero. */
 const EDGE_COSTS = [0.005, 0.015, -0.005, 2.675, 1.125, -1.125];
 
-/** Mulberry32: small, seedable, identical on every run and machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const six = (value: number) => Math.round(value * 1e6) / 1e6;
 
 export interface GenerateFocusRowsOptions {
@@ -245,7 +234,7 @@ export interface GenerateFocusRowsOptions {
  * (negative costs) and half-cent amounts. Costs have at most 6 decimals.
  */
 export function generateFocusRows(options: GenerateFocusRowsOptions): Row[] {
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const first = Date.parse(`${options.start}T00:00:00Z`);
   const days = Math.round((Date.parse(`${options.end}T00:00:00Z`) - first) / 86_400_000) + 1;

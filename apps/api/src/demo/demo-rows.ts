@@ -1,6 +1,7 @@
 import pl from 'nodejs-polars';
 import { DEMO_PROVIDERS, type DemoProvider } from './demo-catalog.js';
 import type { DemoLeaf } from './demo-hierarchy.js';
+import { seededRandom } from '../common/seeded-random.js';
 
 const DAY_MS = 86_400_000;
 
@@ -12,18 +13,6 @@ export interface DemoYear {
   start: Date;
   days: number;
   leaves: readonly DemoLeaf[];
-}
-
-/** mulberry32: a tiny seeded PRNG, so the same seed always yields the same year of costs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** Rows of each provider: its share of the total, the rounding remainder going to the largest. */
@@ -66,7 +55,7 @@ function draw(provider: DemoProvider, count: number, year: DemoYear): Draws {
     list: new Float64Array(count),
     prod: new Int32Array(count),
   };
-  const rnd = random(year.seed ^ hash(provider.serviceProvider));
+  const rnd = seededRandom(year.seed ^ hash(provider.serviceProvider));
   for (let i = 0; i < count; i++) {
     const day = Math.floor((i * year.days) / count);
     const start = year.start.getTime() + day * DAY_MS;

@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small seeded PRNG, identical on every run and machine, so the demo's year of costs
+ * and the tests' generated data and interleavings can be replayed from their seed.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
