@@ -74,14 +74,19 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     _ctx: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
-    const seconds = Math.max(1, Math.ceil(detail.timeToBlockExpire));
-    throw new PlatformError(
-      PlatformErrorCode.RateLimited,
-      `Rate limit of ${detail.limit} requests exceeded; retry in ${seconds} s.`,
-      {
-        headers: { 'Retry-After': String(seconds) },
-        extra: { retry_after_seconds: seconds, limit: detail.limit },
-      },
-    );
+    throw rateLimited(detail.limit, detail.timeToBlockExpire);
   }
+}
+
+/** The 429 of every rate limit: `Retry-After` in whole seconds (at least 1) and the limit. */
+export function rateLimited(limit: number, timeToBlockExpire: number): PlatformError {
+  const seconds = Math.max(1, Math.ceil(timeToBlockExpire));
+  return new PlatformError(
+    PlatformErrorCode.RateLimited,
+    `Rate limit of ${limit} requests exceeded; retry in ${seconds} s.`,
+    {
+      headers: { 'Retry-After': String(seconds) },
+      extra: { retry_after_seconds: seconds, limit },
+    },
+  );
 }
