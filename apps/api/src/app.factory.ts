@@ -45,6 +45,10 @@ export async function createApp(
     // Trust exactly the configured number of proxy hops (proxy-addr's function form of a hop count).
     trustProxy: (_address: string, hop: number) => hop < config.env.TRUST_PROXY_HOPS,
     return503OnClosing: true,
+    // No Nest middleware here: everything HTTP-wide is a Fastify hook (registerHttpPlatform), so
+    // middie's request hook would run on every request for nothing. A module that declares Nest
+    // middleware fails at start (Fastify has no `use` without middie) rather than being skipped.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.imports),

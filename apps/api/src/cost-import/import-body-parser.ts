@@ -32,8 +32,19 @@ export class ImportBodyParser implements OnModuleInit {
       if (isImportRoute(request)) done(null, payload);
       else done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
     });
-    fastify.addHook('onRequest', async (request) => {
-      if (isImportRoute(request)) this.checkArrival(request);
+    // Runs on every request of the app: synchronous, and the route's options (an object built on
+    // each read) are looked at only for a POST, the upload's method.
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      if (request.method !== 'POST' || !isImportRoute(request)) {
+        done();
+        return;
+      }
+      try {
+        this.checkArrival(request);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
     });
   }
 

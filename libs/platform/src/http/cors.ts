@@ -33,10 +33,7 @@ export type CorsRequestHook = (
 export interface Cors {
   /** @fastify/cors' own request hook: origin check, preflight answer (or 400 for a bad preflight). */
   hook: CorsRequestHook;
-  /**
-   * What that hook sets on a request without an Origin header (no browser CORS involved): always the
-   * same, so it is set from this list without running the hook.
-   */
+  /** What a request without an Origin header (no browser CORS involved) gets, without running the hook. */
   withoutOrigin: HeaderList;
 }
 
@@ -89,11 +86,9 @@ export async function registerCors(app: NestFastifyApplication, origins: string[
   if (!hook) throw new Error('@fastify/cors did not add its request hook');
   return {
     hook,
-    // An origin list (not one fixed string) always varies by Origin; nothing is allowed without one.
-    withoutOrigin: [
-      ['vary', 'Origin'],
-      ['access-control-allow-credentials', 'true'],
-      ['access-control-expose-headers', CORS_EXPOSED_HEADERS.join(', ')],
-    ],
+    // An origin list (not one fixed string) always varies by Origin, so caches keep the answers
+    // apart. The rest of @fastify/cors' headers are left out: a request without Origin is not a CORS
+    // request, and browsers read Access-Control-* only on CORS responses (Fetch standard §3.2).
+    withoutOrigin: [['vary', 'Origin']],
   };
 }

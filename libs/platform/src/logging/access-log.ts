@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 
 export interface AccessLogOptions {
   /**
@@ -18,6 +19,9 @@ export class AccessLog {
 
   write(request: FastifyRequest, reply: FastifyReply, route: string, latencyMs: number): void {
     const level = this.quiet.has(route) ? 'debug' : 'info';
+    // Probes poll constantly: skip building a line nobody will write. Fastify types the request's
+    // logger as its minimal interface; it is a child of the app's pino logger (createLogger).
+    if (!(request.log as Logger).isLevelEnabled(level)) return;
     const auth = request.auth;
     const url = request.url;
     const query = url.indexOf('?');
