@@ -101,3 +101,36 @@ describe('cost read validation and access', () => {
     });
   });
 });
+
+/** The granular trend has its own, lower limit per key (reference: 30/min), on top of the reads limit. */
+describe('cost read rate limits', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '100000', RATE_LIMIT_HEAVY_READS_PER_MINUTE: '2' });
+  });
+  afterAll(() => t.close());
+
+  it('refuses the granular trend past its limit while the other reads go on', async () => {
+    const { org, key } = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+    const get = (path: string, apiKey = key) =>
+      t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}${path}`, headers: { 'x-api-key': apiKey } });
+
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await get('/trend-granular?days=30')).statusCode);
+    expect(statuses).toEqual([200, 200, 429]);
+    const refused = await get('/trend-granular?days=30');
+    expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', limit: 2 });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await get('/summary')).statusCode).toBe(200);
+    expect((await get('/trend?days=30')).statusCode).toBe(200);
+    // Per key: another org's key has its own count.
+    const other = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+    const theirs = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/costs/${other.org}/trend-granular?days=30`,
+      headers: { 'x-api-key': other.key },
+    });
+    expect(theirs.statusCode).toBe(200);
+  });
+});

@@ -18,7 +18,12 @@ import { HttpMetrics } from './http/http-metrics.js';
 import { INVALIDATION_BUS, REDIS_CLIENT } from './platform.tokens.js';
 import { LocalInvalidationBus, RedisInvalidationBus } from './redis/invalidation-bus.js';
 import { closeRedis, createRedis } from './redis/redis-connection.js';
-import { AppThrottlerGuard, isAdminRoute, isReadRequest } from './throttling/app-throttler.guard.js';
+import {
+  AppThrottlerGuard,
+  isAdminRoute,
+  isHeavyRead,
+  isReadRequest,
+} from './throttling/app-throttler.guard.js';
 import { MemoryThrottlerStorage } from './throttling/memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './throttling/redis-throttler.storage.js';
 
@@ -76,6 +81,12 @@ export class PlatformModule {
                 ttl: MINUTE,
                 limit: config.env.RATE_LIMIT_ADMIN_PER_MINUTE,
                 skipIf: (c) => !isAdminRoute(c),
+              },
+              {
+                name: 'heavy-reads',
+                ttl: MINUTE,
+                limit: config.env.RATE_LIMIT_HEAVY_READS_PER_MINUTE,
+                skipIf: (c) => !isHeavyRead(c),
               },
             ],
             storage: redis

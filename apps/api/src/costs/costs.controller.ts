@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CostFilters } from '#analytics';
-import { OrgKeyOrRootAuth } from '#platform';
+import { HeavyRead, OrgKeyOrRootAuth } from '#platform';
 import {
   CostFilterQueryDto,
   CostRowsQueryDto,
@@ -76,7 +76,11 @@ export class CostsController {
 
   @Get('trend-granular')
   @OrgKeyOrRootAuth('org:read')
-  @ApiOperation({ summary: 'Cost per day, provider, hierarchy entity and category, for client-side filters' })
+  @HeavyRead()
+  @ApiOperation({
+    summary: 'Cost per day, provider, hierarchy entity and category, for client-side filters',
+    description: 'Also limited to RATE_LIMIT_HEAVY_READS_PER_MINUTE (30) per key.',
+  })
   @ApiOkResponse({ description: ENVELOPE })
   granular(@Param() { org }: CostsOrgParamDto, @Query() q: GranularTrendQueryDto) {
     return this.costs.granular(org, {

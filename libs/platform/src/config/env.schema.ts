@@ -177,6 +177,12 @@ export class EnvSchema {
   @Min(1)
   RATE_LIMIT_ADMIN_PER_MINUTE = 60;
 
+  /** Per key, the reads marked heavy (`@HeavyRead()`: the granular cost trend), as in the reference. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_HEAVY_READS_PER_MINUTE = 30;
+
   /**
    * Per key, the pipeline service's validate, complete and heartbeat calls, which the writes limit
    * does not count. 3,000/min (50/s) is about twice the validate + complete calls of the largest

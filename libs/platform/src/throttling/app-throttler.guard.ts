@@ -1,4 +1,4 @@
-import { type ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { type ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
 import {
   SkipThrottle,
   ThrottlerGuard,
@@ -26,7 +26,18 @@ export function trackerFor(req: FastifyRequest): string {
   return `ip:${req.ip}`;
 }
 
-export const THROTTLER_NAMES = ['reads', 'writes', 'admin'] as const;
+export const THROTTLER_NAMES = ['reads', 'writes', 'admin', 'heavy-reads'] as const;
+
+const HEAVY_READ = 'finops:heavy-read';
+
+/**
+ * A read that costs far more than the others (reference: trend-granular, 30/min): it also counts
+ * against the `heavy-reads` limit, on top of the shared reads limit.
+ */
+export const HeavyRead = () => SetMetadata(HEAVY_READ, true);
+
+export const isHeavyRead = (ctx: ExecutionContext) =>
+  Reflect.getMetadata(HEAVY_READ, ctx.getHandler()) === true;
 
 /** Exempts a route from every named limit (`@SkipThrottle()` alone only skips the unnamed default). */
 export const SkipRateLimits = () => SkipThrottle(Object.fromEntries(THROTTLER_NAMES.map((n) => [n, true])));
@@ -39,7 +50,7 @@ export const isAdminRoute = (ctx: ExecutionContext) =>
   'root';
 
 /**
- * Named limits (reads, writes, admin) per key, shared by all routes of that kind; a refusal is a
+ * Named limits (reads, writes, admin, heavy-reads) per key, shared by all routes of that kind; a refusal is a
  * problem+json 429 with `Retry-After` in seconds.
  */
 @Injectable()
