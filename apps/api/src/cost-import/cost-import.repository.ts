@@ -38,6 +38,12 @@ interface ProfileRow extends Row {
   default_timezone: string | null;
 }
 
+/**
+ * A staging table is dropped when its import ends, even on failure or shutdown; a crashed process
+ * leaves it behind, and BigQuery then deletes it after this long (far beyond any import's length).
+ */
+const STAGE_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
 /** The only SQL of the cost import: the org lookup, the staging table and the one-statement swap. */
 @Injectable()
 export class CostImportRepository {
@@ -94,7 +100,7 @@ export class CostImportRepository {
       const field = byName.get(name)!;
       return { ...field, type: isNumeric(field.type) ? 'FLOAT64' : field.type, mode: 'NULLABLE' };
     });
-    await this.warehouse.ensureTable(dataset, { name: stage, fields });
+    await this.warehouse.ensureTable(dataset, { name: stage, fields, expiresAfterMs: STAGE_LIFETIME_MS });
   }
 
   insertStage(dataset: string, stage: string, rows: Row[]): Promise<number> {

@@ -101,6 +101,20 @@ describe('BigQueryWarehouse datasets and tables', () => {
     });
   });
 
+  it('creates a scratch table with an expiration time, and a lasting one without', async () => {
+    await wh.ensureDataset('acme_prod');
+    const before = Date.now();
+    await wh.ensureTable('acme_prod', { name: 'stage', fields: COSTS.fields, expiresAfterMs: 3_600_000 });
+    await wh.ensureTable('acme_prod', COSTS);
+    const [scratch, lasting] = calls('POST', '/datasets/acme_prod/tables').map(
+      (r) => r.body as Record<string, unknown>,
+    );
+    const expires = Number(scratch.expirationTime);
+    expect(expires).toBeGreaterThanOrEqual(before + 3_600_000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    expect(lasting).not.toHaveProperty('expirationTime');
+  });
+
   it('patches only the missing columns, as NULLABLE, guarded by the etag', async () => {
     fake.seedTable('acme_prod', 'costs', [{ name: 'ProviderName', type: 'STRING', mode: 'REQUIRED' }]);
     const etag = fake.table('acme_prod', 'costs')?.etag;

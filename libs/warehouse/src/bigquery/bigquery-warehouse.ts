@@ -144,6 +144,7 @@ export class BigQueryWarehouse implements Warehouse {
       ...(schema.description ? { description: schema.description } : {}),
       ...(schema.timePartitioning ? { timePartitioning: { ...schema.timePartitioning } } : {}),
       ...(schema.clustering?.length ? { clustering: { fields: [...schema.clustering] } } : {}),
+      ...(schema.expiresAfterMs ? { expirationTime: String(Date.now() + schema.expiresAfterMs) } : {}),
     };
     const create = async () => {
       await this.bq.dataset(dataset).createTable(schema.name, metadata);

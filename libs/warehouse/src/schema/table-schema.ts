@@ -38,6 +38,11 @@ export interface TableSchema {
   timePartitioning?: { type: 'DAY'; field: string };
   /** Up to four clustering columns. */
   clustering?: string[];
+  /**
+   * A scratch table: BigQuery deletes it by itself this long after creation (`expirationTime`), so
+   * one left behind by a crashed process does not stay. DuckDB ignores it (a local file, one process).
+   */
+  expiresAfterMs?: number;
 }
 
 export interface ViewSchema {
