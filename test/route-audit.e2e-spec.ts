@@ -6,36 +6,70 @@ import type { FastifyInstance } from 'fastify';
 import { IS_PUBLIC } from '#platform';
 import { HealthProbes } from '../apps/api/src/health/health-probes.js';
 import { UnguardedProbeModule } from '#test/probe.module';
+import { RouteRecorder, RouteRecorderModule } from '#test/route-recorder.module';
 import { startTestApp } from '#test/test-app';
 
-/** Every route with neither a guard nor @Public(), as `METHOD /path`. */
-function unguardedRoutes(app: NestFastifyApplication): { all: number; unguarded: string[] } {
+interface ControllerRoute {
+  /** `METHOD /path`, the way Fastify names the route. */
+  route: string;
+  guarded: boolean;
+}
+
+/** A controller's or handler's path metadata: one path, several, or none (''). */
+const paths = (meta: unknown): string[] => (Array.isArray(meta) ? meta.map(String) : [String(meta ?? '')]);
+
+/** Every route of the app's controllers, and whether it has a guard or @Public(). */
+function controllerRoutes(app: NestFastifyApplication): ControllerRoute[] {
   const scanner = new MetadataScanner();
   const controllers = [...app.get(ModulesContainer).values()].flatMap((m) => [...m.controllers.values()]);
-  let all = 0;
-  const unguarded: string[] = [];
+  const routes: ControllerRoute[] = [];
   for (const wrapper of controllers) {
     const ctor = wrapper.metatype as (new (...a: unknown[]) => object) | undefined;
     if (!ctor || !wrapper.instance) continue;
     const classGuards: unknown[] = Reflect.getMetadata(GUARDS_METADATA, ctor) ?? [];
     const classPublic = Reflect.getMetadata(IS_PUBLIC, ctor) === true;
-    const prefix = String(Reflect.getMetadata(PATH_METADATA, ctor) ?? '');
+    const prefixes = paths(Reflect.getMetadata(PATH_METADATA, ctor));
     const proto = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
     for (const name of scanner.getAllMethodNames(proto)) {
       const handler = proto[name] as object;
       const path: unknown = Reflect.getMetadata(PATH_METADATA, handler);
       if (path === undefined) continue;
-      all++;
       const guards: unknown[] = Reflect.getMetadata(GUARDS_METADATA, handler) ?? [];
-      const isPublic = classPublic || Reflect.getMetadata(IS_PUBLIC, handler) === true;
-      if (!isPublic && guards.length + classGuards.length === 0) {
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        unguarded.push(`${method} /${prefix}/${String(path)}`.replace(/\/+$/, ''));
-      }
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+      const isGuarded =
+        classPublic ||
+        Reflect.getMetadata(IS_PUBLIC, handler) === true ||
+        guards.length + classGuards.length > 0;
+      for (const prefix of prefixes)
+        for (const sub of paths(path)) {
+          const url = `/${prefix}/${sub}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+          routes.push({ route: `${method} ${url}`, guarded: isGuarded });
+        }
     }
   }
-  return { all, unguarded };
+  return routes;
 }
+
+/** Every route with neither a guard nor @Public(), as `METHOD /path`. */
+function unguardedRoutes(app: NestFastifyApplication): { all: number; unguarded: string[] } {
+  const routes = controllerRoutes(app);
+  return { all: routes.length, unguarded: routes.filter((r) => !r.guarded).map((r) => r.route) };
+}
+
+const nestRoutes = (app: NestFastifyApplication) => new Set(controllerRoutes(app).map((r) => r.route));
+
+/** Swagger UI and the OpenAPI document: public documentation, no data. */
+const DOCS_ROUTES = [
+  'GET /docs',
+  'GET /docs/',
+  'GET /docs/*',
+  'GET /docs/LICENSE',
+  'GET /docs/docs/swagger-ui-init.js',
+  'GET /docs/index.html',
+  'GET /docs/swagger-ui-init.js',
+  'GET /openapi.json',
+  'GET /openapi.yaml',
+];
 
 /**
  * The probes HealthProbes serves straight from Fastify: public by construction (no guard can run
@@ -58,6 +92,21 @@ describe('route audit', () => {
       expect(all).toBeGreaterThan(5);
       expect(unguarded).toEqual([]);
       expect(nativeProbes(t.app)).toEqual(['GET /', 'GET /health', 'GET /health/live']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('serves no route outside Nest but the declared probes, the API docs and the CORS preflight', async () => {
+    const t = await startTestApp({}, { imports: [RouteRecorderModule] });
+    try {
+      const nest = nestRoutes(t.app);
+      const outside = [...t.app.get(RouteRecorder).routes]
+        .filter((r) => !r.startsWith('HEAD ') && !nest.has(r))
+        .sort();
+      expect(outside).toEqual(
+        ['GET /', 'GET /health', 'GET /health/live', 'OPTIONS *', ...DOCS_ROUTES].sort(),
+      );
     } finally {
       await t.close();
     }
