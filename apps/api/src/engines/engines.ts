@@ -28,7 +28,7 @@ export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
       connectionString: env.DATABASE_URL as string,
       schema,
       max: env.TENANCY_DB_POOL_SIZE,
-      preparedStatements: env.TENANCY_DB_PREPARED_STATEMENTS,
+      preparedStatements: config.tenancyDbPreparedStatements,
     });
   else if (env.TENANCY_DB_DRIVER === 'supabase')
     db = await SupabaseTenancyDb.open({

@@ -37,6 +37,23 @@ describe('configuration', () => {
     );
   });
 
+  it('prepares pg statements unless the URL names a transaction pooler or the setting says otherwise', () => {
+    const prepared = (env: Record<string, string>) =>
+      loadAppConfig({
+        DATA_DIR: tmp(),
+        CA_ROOT_API_KEY: 'k'.repeat(32),
+        TENANCY_DB_DRIVER: 'postgres',
+        ...env,
+      }).tenancyDbPreparedStatements;
+    const direct = 'postgres://postgres@db.example.supabase.co:5432/postgres';
+    const pooler = 'postgres://postgres.ref@aws-0-eu-west-1.pooler.supabase.com:6543/postgres';
+    expect(prepared({ DATABASE_URL: direct })).toBe(true);
+    expect(prepared({ DATABASE_URL: pooler })).toBe(false);
+    expect(prepared({ DATABASE_URL: `${direct}?pgbouncer=true` })).toBe(false);
+    expect(prepared({ DATABASE_URL: pooler, TENANCY_DB_PREPARED_STATEMENTS: 'true' })).toBe(true);
+    expect(prepared({ DATABASE_URL: direct, TENANCY_DB_PREPARED_STATEMENTS: 'false' })).toBe(false);
+  });
+
   it('names every bad variable at once', () => {
     const problems = problemsOf({
       PORT: 'abc',

@@ -27,6 +27,8 @@ export class AppConfig {
   readonly corsOrigins: string[];
   /** Where a generated development root key was written (null when configured explicitly). */
   readonly rootKeyFile: string | null;
+  /** Whether the pg driver prepares its statements: as configured, else not behind a transaction pooler. */
+  readonly tenancyDbPreparedStatements: boolean;
 
   constructor(
     env: EnvSchema,
@@ -45,11 +47,27 @@ export class AppConfig {
       .map((o) => o.trim())
       .filter(Boolean);
     this.rootKeyFile = rootKeyFile;
+    this.tenancyDbPreparedStatements =
+      env.TENANCY_DB_PREPARED_STATEMENTS ?? !namesTransactionPooler(env.DATABASE_URL);
   }
 
   /** `{org}_{local|stage|prod}` */
   orgDataset(orgSlug: string): string {
     return `${orgSlug}_${this.datasetSuffix}`;
+  }
+}
+
+/**
+ * A Postgres URL of a pooler in transaction mode: Supabase's pooler serves that mode on port 6543
+ * (session mode on 5432), and `pgbouncer=true` is the usual marker of a PgBouncer URL.
+ */
+export function namesTransactionPooler(databaseUrl: string | undefined): boolean {
+  if (!databaseUrl) return false;
+  try {
+    const url = new URL(databaseUrl);
+    return url.port === '6543' || url.searchParams.get('pgbouncer') === 'true';
+  } catch {
+    return false;
   }
 }
 

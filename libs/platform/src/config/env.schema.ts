@@ -115,13 +115,14 @@ export class EnvSchema {
   TENANCY_DB_POOL_SIZE = 10;
 
   /**
-   * The pg driver prepares each SQL function call once per connection. Turn off behind a pooler in
-   * transaction mode (PgBouncer, Supabase's pooler on port 6543), where a session's statements do not
-   * follow it.
+   * The pg driver prepares each SQL function call once per connection, which a pooler in transaction
+   * mode breaks (a session's statements do not follow it). Unset: on, except for a DATABASE_URL that
+   * names such a pooler (see AppConfig.tenancyDbPreparedStatements).
    */
+  @IsOptional()
   @Transform(toBool)
   @IsBoolean()
-  TENANCY_DB_PREPARED_STATEMENTS = true;
+  TENANCY_DB_PREPARED_STATEMENTS?: boolean;
 
   @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'supabase' || e.SUPABASE_URL !== undefined)
   @IsUrl(URL_OPTS, {
