@@ -1,7 +1,8 @@
 /**
  * HTTP overhead of the whole stack: requests/s of GET /health on the app (embedded engines,
  * production-like settings) next to a raw Fastify hello-world, measured in the same run.
- * Target: ratio ≥ 0.75.  Usage: npm run bench:http [-- rounds seconds connections]
+ * Target: ratio ≥ 0.75. Also the hello-world with the API's response headers, to tell what those
+ * bytes cost from what the rest of the stack does.  Usage: npm run bench:http [-- rounds seconds connections]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,6 +33,7 @@ try {
   const runs = await compare(
     [
       { name: 'raw-fastify', url: 'http://127.0.0.1:3102/hello' },
+      { name: 'raw-fastify-headers', url: 'http://127.0.0.1:3102/hello-headers' },
       { name: 'api-health', url: 'http://127.0.0.1:3101/health' },
     ],
     rounds,
@@ -39,6 +41,7 @@ try {
     connections,
   );
   const rawRps = median(runs['raw-fastify'].map((r) => r.rps));
+  const headersRps = median(runs['raw-fastify-headers'].map((r) => r.rps));
   const apiRps = median(runs['api-health'].map((r) => r.rps));
   console.log(JSON.stringify({ rounds, seconds, connections, runs }, null, 2));
   const failed = Object.values(runs)
@@ -46,6 +49,9 @@ try {
     .reduce((n, r) => n + r.non2xx + r.errors, 0);
   if (failed) console.log(`WARNING: ${failed} non-2xx responses or errors: the figures are not comparable`);
   console.log(`raw Fastify /hello : ${rawRps.toFixed(0)} req/s (median of ${rounds})`);
+  console.log(
+    `raw + API headers  : ${headersRps.toFixed(0)} req/s, ratio ${(headersRps / rawRps).toFixed(3)} (the response headers alone)`,
+  );
   console.log(`API /health        : ${apiRps.toFixed(0)} req/s (median of ${rounds})`);
   console.log(`ratio              : ${(apiRps / rawRps).toFixed(3)} (target >= 0.75)`);
 } finally {
