@@ -227,6 +227,18 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
     expect(second.length).toBe(first.length);
   });
 
+  it("moves an org's reservations with a renamed org and deletes them with a deleted one", async () => {
+    const org = await anOrg({ concurrent_pipelines_limit: 5 });
+    await reserve(org, 'a', T0);
+    await reserve(org, 'b', T0);
+    const renamed = `${org}_renamed`;
+    await q.db.update('organizations', { org_slug: org }, { org_slug: renamed });
+    expect(await q.db.select('pipeline_reservations', { org_slug: org })).toEqual([]);
+    expect((await q.db.select('pipeline_reservations', { org_slug: renamed })).length).toBe(2);
+    await q.db.delete('organizations', { org_slug: renamed });
+    expect(await q.db.select('pipeline_reservations', { org_slug: renamed })).toEqual([]);
+  });
+
   it('prunes only finished reservations of days before the cutoff', async () => {
     const org = await anOrg({ concurrent_pipelines_limit: 5 });
     await reserve(org, 'old-done', '2019-01-01T10:00:00Z');
