@@ -204,8 +204,7 @@ $$;
 --
 -- The hot path: the lock, then one read for every input of the decision, then the writes. The read
 -- holds pipeline_quota_limits and pipeline_quota_live written out (each nested call would be one
--- more statement and search_path switch); keep them in step. Only a concurrent refusal reads the
--- earliest live expiry (its retry time), in one more statement: admissions do not pay for it.
+-- more statement and search_path switch); keep them in step.
 CREATE FUNCTION reserve_pipeline_quota(
   p_org_slug text,
   p_run_id text,
@@ -231,7 +230,6 @@ DECLARE
   v_day date;
   v_until timestamptz;
   v_never boolean := false;
-  v_oldest timestamptz;
 BEGIN
   IF p_run_id IS NULL OR char_length(p_run_id) NOT BETWEEN 1 AND 255
      OR p_pipeline_id IS NULL OR p_pipeline_id = ''
@@ -258,6 +256,9 @@ BEGIN
          coalesce(st.reserved, 0)
            - (SELECT count(*)::integer FROM pipeline_reservations r
               WHERE r.org_slug = p_org_slug AND r.status = 'RESERVED' AND r.expires_at <= t.now_) AS live,
+         (SELECT r.expires_at FROM pipeline_reservations r
+          WHERE r.org_slug = p_org_slug AND r.status = 'RESERVED' AND r.expires_at > t.now_
+          ORDER BY r.expires_at LIMIT 1) AS oldest,
          u.daily_used, u.monthly_used,
          pr.reservation_id AS prior_id, pr.reservation_date AS prior_date, pr.expires_at AS prior_expires,
          pr.pipeline_id AS prior_pipeline
@@ -333,17 +334,11 @@ BEGIN
     v_never := daily_limit = 0;
     v_until := (v_day + 1)::timestamp AT TIME ZONE 'UTC';
   END IF;
-  IF concurrent_used >= concurrent_limit AND NOT v_never THEN
-    -- Still under the org's lock, so no admission came in between: a completion committed since
-    -- the read can only make it later, or leave none (the slot is free now: retry in 1 second).
-    SELECT r.expires_at INTO v_oldest FROM pipeline_reservations r
-    WHERE r.org_slug = p_org_slug AND r.status = 'RESERVED' AND r.expires_at > v.now_
-    ORDER BY r.expires_at LIMIT 1;
-    IF reason IS NULL OR concurrent_limit = 0 OR v_oldest > v_until THEN
-      reason := 'QUOTA_CONCURRENT_EXCEEDED';
-      v_never := concurrent_limit = 0;
-      v_until := v_oldest;
-    END IF;
+  IF concurrent_used >= concurrent_limit AND NOT v_never
+     AND (reason IS NULL OR concurrent_limit = 0 OR v.oldest > v_until) THEN
+    reason := 'QUOTA_CONCURRENT_EXCEEDED';
+    v_never := concurrent_limit = 0;
+    v_until := v.oldest;
   END IF;
   IF reason IS NOT NULL THEN
     retry_after_seconds := CASE WHEN v_never THEN NULL ELSE pipeline_quota_seconds_until(v.now_, v_until) END;
