@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type pl from 'nodejs-polars';
-import { type CachedFrame, CostCache, type DateRange, prepareCostFrame } from '#analytics';
+import {
+  type CachedFrame,
+  CostCache,
+  type CostFrameColumns,
+  type DateRange,
+  prepareCostFrame,
+} from '#analytics';
 import type { OrgCostContext } from './cost-context.service.js';
 import { CostsRepository } from './costs.repository.js';
 
@@ -21,26 +27,40 @@ export class CostReader {
     private readonly repository: CostsRepository,
   ) {}
 
-  async frame(ctx: OrgCostContext, period: DateRange): Promise<{ frame: CachedFrame; hit: boolean }> {
+  /**
+   * The period's frame of `columns`: aggregations read the narrow `aggregates` set, which loads
+   * far faster; only the routes that list FOCUS rows need `rows`.
+   */
+  async frame(
+    ctx: OrgCostContext,
+    period: DateRange,
+    columns: CostFrameColumns = 'aggregates',
+  ): Promise<{ frame: CachedFrame; hit: boolean }> {
     return this.cache.frame(
       ctx.org,
       { start: period.start, end: period.end, today: ctx.today, timeZone: ctx.timeZone },
-      async () => prepareCostFrame(await this.repository.loadFrame(ctx.org, period.start, period.end)),
+      async () =>
+        prepareCostFrame(
+          await this.repository.loadFrame(ctx.org, period.start, period.end, columns),
+          columns,
+        ),
+      columns,
     );
   }
 
-  /** `compute` runs on the period's frame only when the result is not cached. */
+  /** `compute` runs on the period's frame of `columns` only when the result is not cached. */
   async read<T>(
     ctx: OrgCostContext,
     period: DateRange,
     kind: string,
     variant: string,
     compute: (df: pl.DataFrame) => T,
+    columns: CostFrameColumns = 'aggregates',
   ): Promise<Read<T>> {
     const key = { kind, start: period.start, end: period.end, variant };
     const cached = this.cache.getResult<T>(ctx.org, key);
     if (cached !== undefined) return { value: cached, cacheHit: true };
-    const { frame, hit } = await this.frame(ctx, period);
+    const { frame, hit } = await this.frame(ctx, period, columns);
     const value = compute(frame.df);
     this.cache.setResult(ctx.org, key, value, frame);
     return { value, cacheHit: hit };

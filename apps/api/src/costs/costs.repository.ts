@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pl from 'nodejs-polars';
-import { COST_FRAME_CATEGORICAL, emptyRawCostFrame, type IsoDate, addDays } from '#analytics';
+import {
+  addDays,
+  C,
+  COST_FRAME_CATEGORICAL,
+  type CostFrameColumns,
+  emptyRawCostFrame,
+  type IsoDate,
+  rawCostColumns,
+} from '#analytics';
 import { AppConfig } from '#platform';
 import {
   central,
@@ -33,20 +41,42 @@ const micros = (column: string) => `CASE WHEN ABS(${column}) < 1000
     ELSE CAST(ROUND(${column} * 1000000) AS INT64) END`;
 
 /**
- * The columns of a cost frame, nothing more. The charge days come as the period timestamps
- * themselves: the frame takes their UTC date (cheaper than DATE() and text in the warehouse).
+ * The SELECT expression of each raw frame column (see RAW_COST_COLUMNS). The charge days come as
+ * the period timestamps themselves: the frame takes their UTC date (cheaper than DATE() and text
+ * in the warehouse).
  */
-const FRAME_COLUMNS = `
-  SubAccountId, ServiceProviderName, ServiceCategory, ServiceName, ResourceName,
-  ${micros('BilledCost')} AS billed_micros,
-  ${micros('EffectiveCost')} AS effective_micros,
-  ${micros('ListCost')} AS list_micros,
-  BillingCurrency,
-  CAST(ConsumedQuantity AS FLOAT64) AS ConsumedQuantity, ConsumedUnit,
-  ChargeCategory, ChargeClass, RegionName, BillingPeriodStart, BillingPeriodEnd,
-  ChargePeriodStart AS charge_date, ChargePeriodEnd AS charge_end_date,
-  x_source_system, x_hierarchy_entity_id, x_hierarchy_entity_name, x_hierarchy_level_code,
-  x_hierarchy_path, x_hierarchy_path_names`;
+const COLUMN_SQL: Readonly<Record<string, string>> = {
+  [C.subAccountId]: 'SubAccountId',
+  [C.provider]: 'ServiceProviderName',
+  [C.serviceCategory]: 'ServiceCategory',
+  [C.serviceName]: 'ServiceName',
+  [C.resourceName]: 'ResourceName',
+  [C.billed]: `${micros('BilledCost')} AS ${C.billed}`,
+  [C.effective]: `${micros('EffectiveCost')} AS ${C.effective}`,
+  [C.list]: `${micros('ListCost')} AS ${C.list}`,
+  [C.currency]: 'BillingCurrency',
+  [C.quantity]: `CAST(ConsumedQuantity AS FLOAT64) AS ${C.quantity}`,
+  [C.unit]: 'ConsumedUnit',
+  [C.chargeCategory]: 'ChargeCategory',
+  [C.chargeClass]: 'ChargeClass',
+  [C.region]: 'RegionName',
+  [C.billingPeriodStart]: 'BillingPeriodStart',
+  [C.billingPeriodEnd]: 'BillingPeriodEnd',
+  [C.date]: `ChargePeriodStart AS ${C.date}`,
+  [C.endDate]: `ChargePeriodEnd AS ${C.endDate}`,
+  [C.source]: 'x_source_system',
+  [C.entityId]: 'x_hierarchy_entity_id',
+  [C.entityName]: 'x_hierarchy_entity_name',
+  [C.levelCode]: 'x_hierarchy_level_code',
+  [C.path]: 'x_hierarchy_path',
+  [C.pathNames]: 'x_hierarchy_path_names',
+};
+
+/** The select list of a frame of `columns`, nothing more. */
+const selectList = (columns: CostFrameColumns) =>
+  rawCostColumns(columns)
+    .map(([name]) => COLUMN_SQL[name]!)
+    .join(', ');
 
 /** The only SQL of cost reads: the org's FOCUS rows of a period, and its profile. */
 @Injectable()
@@ -57,15 +87,20 @@ export class CostsRepository {
   ) {}
 
   /**
-   * One query, loaded columnar. The filter is on the partition column itself (a half-open
-   * timestamp range), so BigQuery prunes to the period's partitions. An org without a cost
-   * table yet has no costs, not an error.
+   * One query of the `columns` set, loaded columnar. The filter is on the partition column itself
+   * (a half-open timestamp range), so BigQuery prunes to the period's partitions. An org without
+   * a cost table yet has no costs, not an error.
    */
-  async loadFrame(org: string, start: IsoDate, end: IsoDate): Promise<pl.DataFrame> {
+  async loadFrame(
+    org: string,
+    start: IsoDate,
+    end: IsoDate,
+    columns: CostFrameColumns = 'rows',
+  ): Promise<pl.DataFrame> {
     const table = tableRef(this.config.orgDataset(org), COST_TABLE);
     try {
       return await this.warehouse.queryFrame(
-        `SELECT ${FRAME_COLUMNS}
+        `SELECT ${selectList(columns)}
          FROM ${table}
          WHERE ChargePeriodStart >= @from_ts AND ChargePeriodStart < @to_ts`,
         {
@@ -76,7 +111,7 @@ export class CostsRepository {
       );
     } catch (error) {
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)
-        return emptyRawCostFrame();
+        return emptyRawCostFrame(columns);
       throw error;
     }
   }

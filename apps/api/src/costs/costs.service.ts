@@ -91,8 +91,13 @@ export class CostsService {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
     const variant = `${costFiltersKey(input.filters)}|${page.offset}|${page.limit}`;
-    const read = await this.reader.read(ctx, period, 'rows', variant, (df) =>
-      costRowsPage(applyCostFilters(df, input.filters), page.offset, page.limit),
+    const read = await this.reader.read(
+      ctx,
+      period,
+      'rows',
+      variant,
+      (df) => costRowsPage(applyCostFilters(df, input.filters), page.offset, page.limit),
+      'rows',
     );
     const pagination = { limit: page.limit, offset: page.offset, total: read.value.total };
     return this.envelope(ctx, started, read.cacheHit, read.value.rows, null, pagination);
@@ -182,7 +187,7 @@ export class CostsService {
   async category(org: string, category: RoutedCategory, input: CostReadInput): Promise<Envelope> {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const { frame, hit } = await this.reader.frame(ctx, period);
+    const { frame, hit } = await this.reader.frame(ctx, period, 'rows');
     const rows = applyCostFilters(frame.df, input.filters);
     const key = {
       kind: `category:${category}`,

@@ -41,47 +41,71 @@ function representativeUnits(groups: UsageGroup[]): Map<string, UsageGroup> {
   return best;
 }
 
+interface ServiceGroup {
+  billed: number;
+  effective: number;
+  n: number;
+}
+
 /**
  * Billed and effective cost per ServiceName, highest billed first, with each service's usage.
- * Grouped on the dictionary codes first, then the few groups are named and merged: a missing
- * name is grouped as 'Unknown', together with a real service of that name.
+ * One pass over the frame, grouped on the dictionary codes of (service, unit); the few groups are
+ * then named and merged here: per service for the costs, per (service, unit) for the usage. A
+ * missing name is grouped as 'Unknown', together with a real service of that name.
  */
 export function costByService(df: pl.DataFrame): ServiceCost[] {
-  const service = pl.col(C.serviceName).cast(pl.Utf8).fillNull('Unknown').alias('service');
-  const rows = df
-    .groupBy(C.serviceName)
+  const groups = df
+    .groupBy([C.serviceName, C.unit])
     .agg(
       pl.col(C.billed).sum().alias('billed'),
       pl.col(C.effective).sum().alias('effective'),
+      pl.col(C.quantity).sum().alias('quantity'),
       pl.len().alias('n'),
     )
-    .select(service, 'billed', 'effective', 'n')
-    .groupBy('service')
-    .agg(pl.col('billed').sum(), pl.col('effective').sum(), pl.col('n').sum())
-    .toRecords() as { service: string; billed: number | null; effective: number | null; n: number }[];
-  const usage = df
-    .groupBy([C.serviceName, C.unit])
-    .agg(pl.col(C.quantity).sum().alias('quantity'), pl.col(C.billed).sum().alias('billed'))
-    .filter(pl.col(C.unit).isNotNull())
-    .select(service, pl.col(C.unit).cast(pl.Utf8).alias('unit'), 'quantity', 'billed')
-    .groupBy(['service', 'unit'])
-    .agg(pl.col('quantity').sum(), pl.col('billed').sum())
-    .toRecords() as { service: string; unit: string; quantity: number | null; billed: number | null }[];
-  const units = representativeUnits(
-    usage.map((u) => ({ ...u, quantity: Number(u.quantity ?? 0), billed: Number(u.billed ?? 0) })),
-  );
-  const total = rows.reduce((sum, r) => sum + Number(r.billed ?? 0), 0);
+    .select(
+      pl.col(C.serviceName).cast(pl.Utf8).fillNull('Unknown').alias('service'),
+      pl.col(C.unit).cast(pl.Utf8).alias('unit'),
+      'billed',
+      'effective',
+      'quantity',
+      'n',
+    )
+    .toRecords() as {
+    service: string;
+    unit: string | null;
+    billed: number | null;
+    effective: number | null;
+    quantity: number | null;
+    n: number;
+  }[];
+  const services = new Map<string, ServiceGroup>();
+  const usage = new Map<string, UsageGroup>();
+  for (const g of groups) {
+    const billed = Number(g.billed ?? 0);
+    const service = services.get(g.service) ?? { billed: 0, effective: 0, n: 0 };
+    service.billed += billed;
+    service.effective += Number(g.effective ?? 0);
+    service.n += Number(g.n);
+    services.set(g.service, service);
+    if (g.unit === null) continue;
+    const key = JSON.stringify([g.service, g.unit]);
+    const u = usage.get(key) ?? { service: g.service, unit: g.unit, quantity: 0, billed: 0 };
+    u.quantity += Number(g.quantity ?? 0);
+    u.billed += billed;
+    usage.set(key, u);
+  }
+  const rows = [...services].map(([service, totals]) => ({ service, ...totals }));
+  const units = representativeUnits([...usage.values()]);
+  const total = rows.reduce((sum, r) => sum + r.billed, 0);
   return rows
-    .map((r) => {
-      const billed = Number(r.billed ?? 0);
-      const effective = Number(r.effective ?? 0);
-      const unit = units.get(r.service);
+    .map(({ service, billed, effective, n }) => {
+      const unit = units.get(service);
       const item: ServiceCost = {
-        service: r.service,
+        service,
         billed,
         effective,
         savings: billed - effective,
-        recordCount: Number(r.n),
+        recordCount: n,
         percentage: percentage(billed, total),
       };
       if (unit) {

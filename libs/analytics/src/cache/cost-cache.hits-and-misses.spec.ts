@@ -50,6 +50,19 @@ describe('CostCache: hits and misses', () => {
     expect(cache.stats().frames.covering_hits).toBe(1);
   });
 
+  it('serves an aggregates read from a frame of all the rows columns, but never the reverse', async () => {
+    const cache = new CostCache({ clock });
+    const march = period('2025-03-01', '2025-03-10');
+    const load = vi.fn(async () => frame);
+    await cache.frame('org_a', march, load, 'aggregates');
+    expect((await cache.frame('org_a', march, load, 'rows')).hit).toBe(false);
+    expect((await cache.frame('org_b', march, load, 'rows')).hit).toBe(false);
+    const narrow = await cache.frame('org_b', march, load, 'aggregates');
+    expect(narrow.hit).toBe(true);
+    expect(narrow.frame.columns).toBe('rows');
+    expect(load).toHaveBeenCalledTimes(3);
+  });
+
   it('keeps results per org, kind, period and variant, for as long as their frame lives', async () => {
     const cache = new CostCache({ clock });
     const { frame: f } = await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame);
@@ -63,12 +76,13 @@ describe('CostCache: hits and misses', () => {
     expect(cache.stats().results.memory_bytes).toBeGreaterThan(0);
   });
 
-  it('drops one period on a forced refresh, leaving the others', async () => {
+  it('drops one period on a forced refresh (frames of either column set), leaving the others', async () => {
     const cache = new CostCache({ clock });
+    await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame, 'aggregates');
     const { frame: f } = await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame);
     await cache.frame('org_a', period('2024-01-01', '2024-12-31'), async () => frame);
     cache.setResult('org_a', { kind: 'granular', start: f.start, end: f.end, variant: '' }, [1], f);
-    expect(cache.dropPeriod('org_a', '2025-01-01', '2025-03-10')).toEqual({ frames: 1, results: 1 });
+    expect(cache.dropPeriod('org_a', '2025-01-01', '2025-03-10')).toEqual({ frames: 2, results: 1 });
     expect(cache.stats().frames.size).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type pl from 'nodejs-polars';
 import type { IsoDate } from '../calendar/iso-date.js';
-import { estimateFrameBytes } from '../frame/cost-frame.js';
+import { type CostFrameColumns, estimateFrameBytes, frameColumnsCover } from '../frame/cost-frame.js';
 import { filterDates } from '../frame/cost-filters.js';
 import { type CostCacheStats, LevelCounters } from './cache-stats.js';
 import { DEFAULT_TODAY_TTL_MS, periodTtlMs } from './cache-ttl.js';
@@ -66,25 +66,31 @@ export class CostCache {
     }
   }
 
-  /** The org's frame of a period: cached, covered by a cached longer period, or loaded (once). */
+  /**
+   * The org's frame of a period with (at least) `columns`: cached, covered by a cached frame of a
+   * longer period or of more columns, or loaded (once).
+   */
   async frame(
     org: string,
     period: FramePeriod,
     load: () => Promise<pl.DataFrame>,
+    columns: CostFrameColumns = 'rows',
   ): Promise<{ frame: CachedFrame; hit: boolean }> {
-    const key = frameKey(org, period.start, period.end);
-    const cached = this.fresh(this.frames, key, this.frameCounters) ?? this.covering(org, period);
+    const key = frameKey(org, period.start, period.end, columns);
+    const cached = this.fresh(this.frames, key, this.frameCounters) ?? this.covering(org, period, columns);
     if (cached) {
       this.frameCounters.hits++;
       return { frame: cached, hit: true };
     }
     this.frameCounters.misses++;
-    const pending = this.inflight.get(key);
+    // A load of the same period with all the columns serves an aggregates read too.
+    const pending =
+      this.inflight.get(key) ?? this.inflight.get(frameKey(org, period.start, period.end, 'rows'));
     if (pending) {
       this.frameExtra.coalesced++;
       return { frame: await pending, hit: false };
     }
-    const loading = this.load(org, key, period, load);
+    const loading = this.load(org, key, period, columns, load);
     this.inflight.set(key, loading);
     try {
       return { frame: await loading, hit: false };
@@ -109,14 +115,15 @@ export class CostCache {
     this.results.set(resultKey(org, key), entry, { ttl });
   }
 
-  /** Drops the org's frame of exactly this period and every result over it (a forced refresh). */
+  /** Drops the org's frames of exactly this period and every result over it (a forced refresh). */
   dropPeriod(org: string, start: IsoDate, end: IsoDate): { frames: number; results: number } {
-    const frames = this.deleteWhere(this.frames, (k) => k === frameKey(org, start, end));
+    const prefix = framePeriodPrefix(org, start, end);
+    const frames = this.deleteWhere(this.frames, (k) => k.startsWith(prefix));
     const results = this.deleteWhere(
       this.results,
       (k) => k.startsWith(`${org}|`) && k.includes(`|${start}|${end}|`),
     );
-    this.inflight.delete(frameKey(org, start, end));
+    for (const key of [...this.inflight.keys()]) if (key.startsWith(prefix)) this.inflight.delete(key);
     return { frames, results };
   }
 
@@ -174,7 +181,13 @@ export class CostCache {
     this.close();
   }
 
-  private async load(org: string, key: string, period: FramePeriod, load: () => Promise<pl.DataFrame>) {
+  private async load(
+    org: string,
+    key: string,
+    period: FramePeriod,
+    columns: CostFrameColumns,
+    load: () => Promise<pl.DataFrame>,
+  ) {
     const generation = this.generation(org);
     this.frameExtra.loads++;
     const df = await load();
@@ -184,6 +197,7 @@ export class CostCache {
       df,
       start: period.start,
       end: period.end,
+      columns,
       bytes: estimateFrameBytes(df),
       expiresAt: now + ttl,
       generation,
@@ -195,15 +209,20 @@ export class CostCache {
     return frame;
   }
 
-  /** A cached frame of the org whose period contains this one, narrowed to it. */
-  private covering(org: string, period: FramePeriod): CachedFrame | undefined {
+  /**
+   * A cached frame of the org whose period contains this one and whose columns include these,
+   * narrowed to the period (as is when it is the same period).
+   */
+  private covering(org: string, period: FramePeriod, columns: CostFrameColumns): CachedFrame | undefined {
     const prefix = `${org}|frame|`;
     for (const key of [...this.frames.keys()]) {
       if (!key.startsWith(prefix)) continue;
       const candidate = this.frames.peek(key);
       if (!candidate || candidate.start > period.start || candidate.end < period.end) continue;
+      if (!frameColumnsCover(candidate.columns, columns)) continue;
       if (!this.fresh(this.frames, key, this.frameCounters)) continue;
       this.frameExtra.covering_hits++;
+      if (candidate.start === period.start && candidate.end === period.end) return candidate;
       return {
         ...candidate,
         df: filterDates(candidate.df, period.start, period.end),
@@ -259,8 +278,12 @@ export class CostCache {
   }
 }
 
-function frameKey(org: string, start: IsoDate, end: IsoDate): string {
-  return `${org}|frame|${start}|${end}`;
+function framePeriodPrefix(org: string, start: IsoDate, end: IsoDate): string {
+  return `${org}|frame|${start}|${end}|`;
+}
+
+function frameKey(org: string, start: IsoDate, end: IsoDate, columns: CostFrameColumns): string {
+  return `${framePeriodPrefix(org, start, end)}${columns}`;
 }
 
 function resultKey(org: string, key: ResultKey): string {

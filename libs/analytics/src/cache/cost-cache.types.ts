@@ -1,5 +1,6 @@
 import type pl from 'nodejs-polars';
 import type { IsoDate } from '../calendar/iso-date.js';
+import type { CostFrameColumns } from '../frame/cost-frame.js';
 import type { Clock } from './clock.js';
 
 /** The slice of the platform's InvalidationBus the cache uses (kept structural: libs stay independent). */
@@ -40,6 +41,8 @@ export interface CachedFrame {
   readonly df: pl.DataFrame;
   readonly start: IsoDate;
   readonly end: IsoDate;
+  /** The column set the frame holds. */
+  readonly columns: CostFrameColumns;
   readonly bytes: number;
   readonly expiresAt: number;
   /** The org's invalidation count when the load started: results of an older one are not kept. */

@@ -86,6 +86,43 @@ export const COST_FRAME_CATEGORICAL: readonly string[] = [
   C.levelCode,
 ];
 
+/**
+ * Which columns a frame holds: `rows` all of RAW_COST_COLUMNS, for the routes that list FOCUS
+ * rows; `aggregates` only those the aggregations, filters and the category read. A period's first
+ * aggregate read (its cold `/summary`) then loads 15 columns instead of 24: the sub-accounts,
+ * resources, regions, charge classes and billing periods only rows ever show.
+ */
+export type CostFrameColumns = 'aggregates' | 'rows';
+
+const AGGREGATE_COLUMNS: ReadonlySet<string> = new Set([
+  C.provider,
+  C.serviceCategory,
+  C.serviceName,
+  C.billed,
+  C.effective,
+  C.list,
+  C.quantity,
+  C.unit,
+  C.date,
+  C.source,
+  C.entityId,
+  C.entityName,
+  C.levelCode,
+  C.path,
+  C.pathNames,
+]);
+
+/** The raw columns of a frame of `columns`, and their kinds. */
+export function rawCostColumns(columns: CostFrameColumns): [string, RawColumnKind][] {
+  const all = Object.entries(RAW_COST_COLUMNS);
+  return columns === 'rows' ? all : all.filter(([name]) => AGGREGATE_COLUMNS.has(name));
+}
+
+/** True when a frame of `held` columns can serve a read that needs `wanted` (rows hold them all). */
+export function frameColumnsCover(held: CostFrameColumns, wanted: CostFrameColumns): boolean {
+  return held === wanted || held === 'rows';
+}
+
 const RAW_DTYPES: Record<RawColumnKind, pl.DataType> = {
   text: pl.Utf8,
   micros: pl.Int64,
@@ -95,10 +132,8 @@ const RAW_DTYPES: Record<RawColumnKind, pl.DataType> = {
 };
 
 /** A frame with the raw columns and no rows: the period of an org that has no cost table yet. */
-export function emptyRawCostFrame(): pl.DataFrame {
-  return pl.DataFrame(
-    Object.entries(RAW_COST_COLUMNS).map(([name, kind]) => pl.Series(name, [], RAW_DTYPES[kind])),
-  );
+export function emptyRawCostFrame(columns: CostFrameColumns = 'rows'): pl.DataFrame {
+  return pl.DataFrame(rawCostColumns(columns).map(([name, kind]) => pl.Series(name, [], RAW_DTYPES[kind])));
 }
 
 const CATEGORY_INPUTS = [C.provider, C.serviceCategory, C.source] as const;
@@ -171,18 +206,19 @@ function day(name: string, dtype: pl.DataType): pl.Expr {
 }
 
 /**
- * The raw warehouse frame → a cost frame: checked columns and types, the category derived, and
- * the vocabulary columns dictionary-encoded. Row order is left as loaded: only raw listings need
+ * The raw warehouse frame of `columns` → a cost frame: checked columns and types, the category
+ * derived, and the vocabulary columns dictionary-encoded. Row order is left as loaded: only raw listings need
  * one, and they sort their own rows (see cost-rows.ts).
  */
-export function prepareCostFrame(raw: pl.DataFrame): pl.DataFrame {
+export function prepareCostFrame(raw: pl.DataFrame, columns: CostFrameColumns = 'rows'): pl.DataFrame {
   const present = new Set(raw.columns);
-  const missing = Object.keys(RAW_COST_COLUMNS).filter((name) => !present.has(name));
+  const wanted = rawCostColumns(columns);
+  const missing = wanted.filter(([name]) => !present.has(name)).map(([name]) => name);
   if (missing.length) throw new Error(`cost frame is missing columns: ${missing.join(', ')}`);
   // A vocabulary column may come Categorical already (see `FrameOptions.categorical`).
   const categorical = new Set(COST_FRAME_CATEGORICAL);
   const encoded = raw.select(
-    ...Object.entries(RAW_COST_COLUMNS).map(([name, kind]) => {
+    ...wanted.map(([name, kind]) => {
       if (kind === 'date') return day(name, raw.getColumn(name).dtype);
       const dtype = categorical.has(name) ? pl.Categorical : RAW_DTYPES[kind];
       return pl.col(name).cast(dtype).alias(name);
