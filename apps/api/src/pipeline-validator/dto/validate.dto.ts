@@ -56,7 +56,8 @@ class QuotaSnapshotDto {
   @ApiProperty() remaining_concurrent: number;
 }
 
-class SubscriptionDto {
+/** The subscription a validation was decided under (not the organizations module's SubscriptionDto). */
+class ValidatorSubscriptionDto {
   @ApiProperty({ type: String, nullable: true }) subscription_id: string | null;
   @ApiProperty() plan_name: string;
   @ApiProperty({ description: 'ACTIVE, TRIAL, PAST_DUE, CANCELLED, ...' }) status: string;
@@ -76,7 +77,8 @@ export class ValidateResponseDto {
   @ApiProperty() pipeline_id: string;
   @ApiProperty({ type: Object, nullable: true, description: 'The registry entry' })
   pipeline_config: Record<string, unknown> | null;
-  @ApiProperty({ type: SubscriptionDto, nullable: true }) subscription: SubscriptionDto | null;
+  @ApiProperty({ type: ValidatorSubscriptionDto, nullable: true })
+  subscription: ValidatorSubscriptionDto | null;
   @ApiProperty({ type: QuotaSnapshotDto, nullable: true }) quota: QuotaSnapshotDto | null;
   @ApiProperty({ type: Object, nullable: true, description: 'Only with include_credentials on success' })
   credentials: Record<string, unknown> | null;
