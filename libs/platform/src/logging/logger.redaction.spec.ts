@@ -1,30 +1,12 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createLogger, redactFields } from './logger.js';
+import { createLogger, HEADERS, REQ_HEADERS, redactFields, SECRET_FIELDS } from './logger.js';
 
-/** The redact paths the logger gave pino before redaction moved into `redactFields`. */
+/** The same names as the redact paths the logger gave pino before redaction moved into `redactFields`. */
 const PINO_PATHS = [
-  'req.headers["x-api-key"]',
-  'req.headers["x-ca-root-key"]',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers["x-api-key"]',
-  'headers["x-ca-root-key"]',
-  'headers.authorization',
-  ...[
-    'api_key',
-    'apiKey',
-    'password',
-    'secret',
-    'token',
-    'access_token',
-    'credential',
-    'credentials',
-    'encrypted_credential',
-    'private_key',
-    'service_role_key',
-    'connectionString',
-  ].map((f) => `*.${f}`),
+  ...REQ_HEADERS.map((h) => (h.includes('-') ? `req.headers["${h}"]` : `req.headers.${h}`)),
+  ...HEADERS.map((h) => (h.includes('-') ? `headers["${h}"]` : `headers.${h}`)),
+  ...SECRET_FIELDS.map((f) => `*.${f}`),
 ];
 
 function capture() {

@@ -6,9 +6,9 @@ import pino, { type DestinationStream, type Logger } from 'pino';
  * `req.headers` and `headers`; field names one level below any field of the line (`{ body: { password } }`),
  * which is what pino's `*.password` redact paths meant.
  */
-const REQ_HEADERS = ['x-api-key', 'x-ca-root-key', 'authorization', 'cookie'];
-const HEADERS = ['x-api-key', 'x-ca-root-key', 'authorization'];
-const SECRET_FIELDS = [
+export const REQ_HEADERS = ['x-api-key', 'x-ca-root-key', 'authorization', 'cookie'];
+export const HEADERS = ['x-api-key', 'x-ca-root-key', 'authorization'];
+export const SECRET_FIELDS = [
   'api_key',
   'apiKey',
   'password',
