@@ -6,6 +6,10 @@ import { anAllTypesRow, type ContractContext } from './contract-context.js';
 /** Columns whose frame values equal query() values (DATE is 'YYYY-MM-DD' text in both). */
 const FRAME_COLUMNS = 'id, name, amount, cost, active, created_at, usage_date, tags';
 
+/** Each column's dtype by its printed form: DataType instances do not compare structurally. */
+const dtypesOf = (frame: pl.DataFrame): Record<string, string> =>
+  Object.fromEntries(frame.columns.map((c) => [c, String(frame.getColumn(c).dtype)]));
+
 export function framesAndViewsContract(ctx: ContractContext): void {
   it('loads the same values into a Polars frame as query() returns', async () => {
     const wh = ctx.warehouse();
@@ -22,9 +26,7 @@ export function framesAndViewsContract(ctx: ContractContext): void {
 
     expect(frame.height).toBe(3);
     expect(frame.toRecords()).toEqual(rows);
-    // DataType instances do not compare structurally; their printed forms do.
-    const dtypes = Object.fromEntries(frame.columns.map((c) => [c, String(frame.getColumn(c).dtype)]));
-    expect(dtypes).toEqual({
+    expect(dtypesOf(frame)).toEqual({
       id: String(pl.Int64),
       name: String(pl.String),
       amount: String(pl.Float64),
@@ -68,8 +70,7 @@ export function framesAndViewsContract(ctx: ContractContext): void {
 
     const frame = await wh.queryFrame(sql, {}, { categorical: ['name', 'nothing'] });
 
-    const dtypes = Object.fromEntries(frame.columns.map((c) => [c, String(frame.getColumn(c).dtype)]));
-    expect(dtypes).toEqual({
+    expect(dtypesOf(frame)).toEqual({
       id: String(pl.Int64),
       name: String(pl.Categorical),
       label: String(pl.String),
