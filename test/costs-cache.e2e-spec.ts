@@ -94,11 +94,16 @@ describe('cost cache through the real app', () => {
   });
 
   it('loads a period once for ten concurrent cold reads of one column set', async () => {
-    // The aggregations read the narrow frame, the row listings the full one: each set of routes,
-    // at once, shares one warehouse query.
+    // Unfiltered aggregations read the narrowest frame, hierarchy reads one with the hierarchy
+    // columns, the row listings the full one: each set of routes, at once, shares one query.
     const aggregates = ['/summary', '/by-provider', '/by-service', '/total'];
+    const hierarchy = [
+      '/summary?department_id=DEPT-1',
+      '/by-service?hierarchy_path=/DEPT-1',
+      '/total?project_id=PROJ-1',
+    ];
     const listings = ['', '/subscriptions', '/cloud', '/genai', '?limit=5'];
-    for (const routes of [aggregates, listings]) {
+    for (const routes of [aggregates, hierarchy, listings]) {
       const { org, headers } = await seededOrg(t);
       const c = client(t, org, headers);
       const before = (await c.stats()).frames;
@@ -112,8 +117,25 @@ describe('cost cache through the real app', () => {
     const c = client(t, org, headers);
     const before = (await c.stats()).frames;
     await c.get('');
-    await Promise.all(['/summary', '/by-service', '/total'].map((r) => c.get(r)));
+    await Promise.all(
+      ['/summary', '/by-service', '/total', '/summary?hierarchy_path=/DEPT-1'].map((r) => c.get(r)),
+    );
     expect((await c.stats()).frames.loads - before.loads).toBe(1);
+  });
+
+  it('loads the hierarchy columns only for a read that needs them, then serves both from them', async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = client(t, org, headers);
+    const before = (await c.stats()).frames;
+    const plain = await c.get('/summary');
+    const filtered = await c.get('/summary?department_id=DEPT-1');
+    expect([plain.cache_hit, filtered.cache_hit]).toEqual([false, false]);
+    const after = await c.stats();
+    expect(after.frames.loads - before.loads).toBe(2);
+    // The wider frame replaced the narrow one of the same period.
+    expect(after.frames.size - before.size).toBe(1);
+    expect((await c.get('/by-provider')).cache_hit).toBe(true);
+    expect((await c.stats()).frames.loads - before.loads).toBe(2);
   });
 
   it('drops every entry of the org on invalidate, reports how many, and reloads after', async () => {
@@ -164,8 +186,8 @@ describe('cost cache through the real app', () => {
 describe('cost cache byte bound through the real app', () => {
   it('evicts frames to stay under the configured bytes', async () => {
     const clock = new FakeClock(Date.parse('2025-03-10T12:00:00Z'));
-    // A month of these rows is a frame of about 25 kB: room for two or three of the eight months.
-    const bound = 60_000;
+    // A month of these rows is a (narrow) frame of about 11.5 kB: room for two of the eight months.
+    const bound = 30_000;
     const t = await startTestApp(
       { RATE_LIMIT_READS_PER_MINUTE: '100000' },
       { imports: [CostCacheOptionsModule.with({ clock, frameMaxBytes: bound })] },

@@ -28,13 +28,13 @@ export class CostReader {
   ) {}
 
   /**
-   * The period's frame of `columns`: aggregations read the narrow `aggregates` set, which loads
-   * far faster; only the routes that list FOCUS rows need `rows`.
+   * The period's frame of (at least) `columns`: the narrowest set a read needs loads fastest
+   * (see CostFrameColumns); a cached wider frame serves it as well.
    */
   async frame(
     ctx: OrgCostContext,
     period: DateRange,
-    columns: CostFrameColumns = 'aggregates',
+    columns: CostFrameColumns,
   ): Promise<{ frame: CachedFrame; hit: boolean }> {
     return this.cache.frame(
       ctx.org,
@@ -52,10 +52,10 @@ export class CostReader {
   async read<T>(
     ctx: OrgCostContext,
     period: DateRange,
+    columns: CostFrameColumns,
     kind: string,
     variant: string,
     compute: (df: pl.DataFrame) => T,
-    columns: CostFrameColumns = 'aggregates',
   ): Promise<Read<T>> {
     const key = { kind, start: period.start, end: period.end, variant };
     const cached = this.cache.getResult<T>(ctx.org, key);

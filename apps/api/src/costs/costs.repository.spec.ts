@@ -80,27 +80,33 @@ describe('CostsRepository on DuckDB', () => {
     expect(new Set(rows.map((r) => r[C.category]))).toEqual(new Set(['cloud']));
   });
 
-  it('loads only the columns of the aggregates set, with the same costs', async () => {
-    const raw = await repo.loadFrame(ORG, '2025-03-01', '2025-03-31', 'aggregates');
-    expect(raw.columns.sort()).toEqual(
-      rawCostColumns('aggregates')
-        .map(([name]) => name)
-        .sort(),
-    );
-    expect(raw.columns).not.toContain(C.resourceName);
-    const frame = prepareCostFrame(raw, 'aggregates');
-    expect(frame.getColumn(C.billed).sort().toArray()).toEqual([
-      -2_500_000_001, -1, 1_000_000, 12_345_678, 100_000_000,
-    ]);
-    expect(() => prepareCostFrame(raw, 'rows')).toThrow(/missing columns/);
-  });
+  it.each(['costs', 'hierarchy'] as const)(
+    'loads only the columns of the %s set, with the same costs',
+    async (set) => {
+      const raw = await repo.loadFrame(ORG, '2025-03-01', '2025-03-31', set);
+      expect(raw.columns.sort()).toEqual(
+        rawCostColumns(set)
+          .map(([name]) => name)
+          .sort(),
+      );
+      expect(raw.columns).not.toContain(C.resourceName);
+      if (set === 'costs') expect(raw.columns).not.toContain(C.path);
+      else expect(raw.columns).toContain(C.path);
+      const frame = prepareCostFrame(raw, set);
+      expect(frame.getColumn(C.billed).sort().toArray()).toEqual([
+        -2_500_000_001, -1, 1_000_000, 12_345_678, 100_000_000,
+      ]);
+      expect(new Set(frame.getColumn(C.category).toArray())).toEqual(new Set(['cloud']));
+      expect(() => prepareCostFrame(raw, 'rows')).toThrow(/missing columns/);
+    },
+  );
 
   it('answers an org without a cost table with an empty frame of the same columns', async () => {
     const raw = await repo.loadFrame('no_such_org', '2025-03-01', '2025-03-31');
     expect(raw.height).toBe(0);
     expect(prepareCostFrame(raw).height).toBe(0);
-    const narrow = await repo.loadFrame('no_such_org', '2025-03-01', '2025-03-31', 'aggregates');
-    expect(prepareCostFrame(narrow, 'aggregates').height).toBe(0);
+    const narrow = await repo.loadFrame('no_such_org', '2025-03-01', '2025-03-31', 'costs');
+    expect(prepareCostFrame(narrow, 'costs').height).toBe(0);
   });
 
   it('reads the profile settings cost reads depend on', async () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  aggregateColumnsFor,
   applyCostFilters,
   type CachedFrame,
   categorySummary,
@@ -91,13 +92,8 @@ export class CostsService {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
     const variant = `${costFiltersKey(input.filters)}|${page.offset}|${page.limit}`;
-    const read = await this.reader.read(
-      ctx,
-      period,
-      'rows',
-      variant,
-      (df) => costRowsPage(applyCostFilters(df, input.filters), page.offset, page.limit),
-      'rows',
+    const read = await this.reader.read(ctx, period, 'rows', 'rows', variant, (df) =>
+      costRowsPage(applyCostFilters(df, input.filters), page.offset, page.limit),
     );
     const pagination = { limit: page.limit, offset: page.offset, total: read.value.total };
     return this.envelope(ctx, started, read.cacheHit, read.value.rows, null, pagination);
@@ -107,8 +103,13 @@ export class CostsService {
   async summary(org: string, input: CostReadInput): Promise<Envelope> {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const read = await this.reader.read(ctx, period, 'summary', costFiltersKey(input.filters), (df) =>
-      costSummary(applyCostFilters(df, input.filters), ctx.today),
+    const read = await this.reader.read(
+      ctx,
+      period,
+      aggregateColumnsFor(input.filters),
+      'summary',
+      costFiltersKey(input.filters),
+      (df) => costSummary(applyCostFilters(df, input.filters), ctx.today),
     );
     return this.envelope(ctx, started, read.cacheHit, null, summaryFields(read.value, period));
   }
@@ -117,10 +118,17 @@ export class CostsService {
   async byProvider(org: string, input: CostReadInput): Promise<Envelope> {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const read = await this.reader.read(ctx, period, 'by_provider', costFiltersKey(input.filters), (df) => {
-      const rows = applyCostFilters(df, input.filters);
-      return { items: costByProvider(rows), totals: costTotals(rows) };
-    });
+    const read = await this.reader.read(
+      ctx,
+      period,
+      aggregateColumnsFor(input.filters),
+      'by_provider',
+      costFiltersKey(input.filters),
+      (df) => {
+        const rows = applyCostFilters(df, input.filters);
+        return { items: costByProvider(rows), totals: costTotals(rows) };
+      },
+    );
     const { items, totals } = read.value;
     const summary = {
       total_cost: toMoney(totals.billed),
@@ -134,10 +142,17 @@ export class CostsService {
   async byService(org: string, input: CostReadInput): Promise<Envelope> {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const read = await this.reader.read(ctx, period, 'by_service', costFiltersKey(input.filters), (df) => {
-      const rows = applyCostFilters(df, input.filters);
-      return { items: costByService(rows), totals: costTotals(rows) };
-    });
+    const read = await this.reader.read(
+      ctx,
+      period,
+      aggregateColumnsFor(input.filters),
+      'by_service',
+      costFiltersKey(input.filters),
+      (df) => {
+        const rows = applyCostFilters(df, input.filters);
+        return { items: costByService(rows), totals: costTotals(rows) };
+      },
+    );
     const { items, totals } = read.value;
     const summary = {
       total_cost: toMoney(totals.billed),
@@ -154,7 +169,7 @@ export class CostsService {
     const period = resolving(() => resolveTrendWindow(input, options.days, ctx));
     const filters: CostFilters = { ...input.filters, category: options.category };
     const variant = `${costFiltersKey(filters)}|${options.granularity}`;
-    const read = await this.reader.read(ctx, period, 'trend', variant, (df) => {
+    const read = await this.reader.read(ctx, period, aggregateColumnsFor(filters), 'trend', variant, (df) => {
       const rows = applyCostFilters(df, filters);
       return { items: costByDate(rows, options.granularity), totals: costTotals(rows) };
     });
@@ -175,7 +190,7 @@ export class CostsService {
     const ctx = await this.contexts.context(org);
     const period = resolving(() => resolveTrendWindow(options, options.days, ctx));
     if (options.clearCache) this.reader.dropPeriod(ctx, period);
-    const read = await this.reader.read(ctx, period, 'granular', '', (df) => ({
+    const read = await this.reader.read(ctx, period, 'hierarchy', 'granular', '', (df) => ({
       trend: granularTrend(df),
       totals: costTotals(df),
     }));
@@ -206,8 +221,13 @@ export class CostsService {
   async total(org: string, input: CostReadInput) {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const read = await this.reader.read(ctx, period, 'total', costFiltersKey(input.filters), (df) =>
-      totalByCategory(applyCostFilters(df, input.filters), period, ctx.today),
+    const read = await this.reader.read(
+      ctx,
+      period,
+      aggregateColumnsFor(input.filters),
+      'total',
+      costFiltersKey(input.filters),
+      (df) => totalByCategory(applyCostFilters(df, input.filters), period, ctx.today),
     );
     const { parts, total } = read.value;
     return {

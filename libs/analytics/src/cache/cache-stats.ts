@@ -23,7 +23,7 @@ export interface FrameLevelStats extends LevelStats {
   loads: number;
   /** Requests that waited for a load another request had started. */
   coalesced: number;
-  /** Hits served by a cached frame of a longer period that covers the one asked for. */
+  /** Hits served by a cached frame of a longer period, or of more columns, that covers the one asked for. */
   covering_hits: number;
   /** Frames too big to cache at all (served, then dropped). */
   oversize: number;

@@ -31,19 +31,21 @@ describe('CostCache: concurrent misses', () => {
     expect(cache.stats().frames).toMatchObject({ loads: 1, coalesced: 19, misses: 20, size: 1 });
   });
 
-  it('lets aggregates misses wait for a load of all the columns, not the reverse', async () => {
+  it('lets narrower misses wait for a load of more columns, not the reverse', async () => {
     const cache = new CostCache({ clock });
     const gate = deferred<pl.DataFrame>();
     const load = vi.fn(() => gate.promise);
     const reads = [
+      cache.frame('org_a', march, load, 'hierarchy'),
+      cache.frame('org_a', march, load, 'costs'),
       cache.frame('org_a', march, load, 'rows'),
-      cache.frame('org_a', march, load, 'aggregates'),
-      cache.frame('org_b', march, load, 'aggregates'),
+      cache.frame('org_b', march, load, 'costs'),
     ];
     gate.resolve(frame);
-    const [rows, aggregates] = await Promise.all(reads);
-    expect(load).toHaveBeenCalledTimes(2);
-    expect(aggregates!.frame.df).toBe(rows!.frame.df);
+    const [hierarchy, costs, rows] = await Promise.all(reads);
+    expect(load).toHaveBeenCalledTimes(3);
+    expect(costs!.frame).toBe(hierarchy!.frame);
+    expect(rows!.frame.columns).toBe('rows');
   });
 
   it('gives every waiter the failure and caches nothing, so the next read retries', async () => {

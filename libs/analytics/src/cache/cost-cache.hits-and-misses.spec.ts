@@ -50,17 +50,33 @@ describe('CostCache: hits and misses', () => {
     expect(cache.stats().frames.covering_hits).toBe(1);
   });
 
-  it('serves an aggregates read from a frame of all the rows columns, but never the reverse', async () => {
+  it('serves a read from a frame of more columns, never the reverse', async () => {
     const cache = new CostCache({ clock });
     const march = period('2025-03-01', '2025-03-10');
     const load = vi.fn(async () => frame);
-    await cache.frame('org_a', march, load, 'aggregates');
+    await cache.frame('org_a', march, load, 'costs');
+    expect((await cache.frame('org_a', march, load, 'hierarchy')).hit).toBe(false);
     expect((await cache.frame('org_a', march, load, 'rows')).hit).toBe(false);
-    expect((await cache.frame('org_b', march, load, 'rows')).hit).toBe(false);
-    const narrow = await cache.frame('org_b', march, load, 'aggregates');
+    expect((await cache.frame('org_b', march, load, 'hierarchy')).hit).toBe(false);
+    const narrow = await cache.frame('org_b', march, load, 'costs');
     expect(narrow.hit).toBe(true);
-    expect(narrow.frame.columns).toBe('rows');
-    expect(load).toHaveBeenCalledTimes(3);
+    expect(narrow.frame.columns).toBe('hierarchy');
+    expect(load).toHaveBeenCalledTimes(4);
+  });
+
+  it("frees a period's narrower frames once a wider one is cached, keeping their results", async () => {
+    const cache = new CostCache({ clock });
+    const march = period('2025-03-01', '2025-03-10');
+    const { frame: narrow } = await cache.frame('org_a', march, async () => frame, 'costs');
+    const key = { kind: 'summary', start: march.start, end: march.end, variant: '[]' };
+    cache.setResult('org_a', key, { total: 7 }, narrow);
+    await cache.frame('org_a', march, async () => frame, 'hierarchy');
+    await cache.frame('org_a', period('2025-02-01', '2025-02-28'), async () => frame, 'costs');
+    expect(cache.stats().frames.size).toBe(2);
+    await cache.frame('org_a', march, async () => frame, 'rows');
+    expect(cache.stats().frames.size).toBe(2);
+    expect(cache.getResult('org_a', key)).toEqual({ total: 7 });
+    expect((await cache.frame('org_a', march, async () => frame, 'costs')).frame.columns).toBe('rows');
   });
 
   it('keeps results per org, kind, period and variant, for as long as their frame lives', async () => {
@@ -76,13 +92,18 @@ describe('CostCache: hits and misses', () => {
     expect(cache.stats().results.memory_bytes).toBeGreaterThan(0);
   });
 
-  it('drops one period on a forced refresh (frames of either column set), leaving the others', async () => {
+  it('drops one period on a forced refresh, whatever its column set, leaving the others', async () => {
     const cache = new CostCache({ clock });
-    await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame, 'aggregates');
-    const { frame: f } = await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame);
+    const { frame: f } = await cache.frame(
+      'org_a',
+      period('2025-01-01', '2025-03-10'),
+      async () => frame,
+      'costs',
+    );
+    await cache.frame('org_a', period('2025-03-01', '2025-03-10'), async () => frame, 'hierarchy');
     await cache.frame('org_a', period('2024-01-01', '2024-12-31'), async () => frame);
     cache.setResult('org_a', { kind: 'granular', start: f.start, end: f.end, variant: '' }, [1], f);
-    expect(cache.dropPeriod('org_a', '2025-01-01', '2025-03-10')).toEqual({ frames: 2, results: 1 });
-    expect(cache.stats().frames.size).toBe(1);
+    expect(cache.dropPeriod('org_a', '2025-01-01', '2025-03-10')).toEqual({ frames: 1, results: 1 });
+    expect(cache.stats().frames.size).toBe(2);
   });
 });

@@ -1,7 +1,12 @@
 import { LRUCache } from 'lru-cache';
 import type pl from 'nodejs-polars';
 import type { IsoDate } from '../calendar/iso-date.js';
-import { type CostFrameColumns, estimateFrameBytes, frameColumnsCover } from '../frame/cost-frame.js';
+import {
+  COST_FRAME_COLUMN_SETS,
+  type CostFrameColumns,
+  estimateFrameBytes,
+  frameColumnsCover,
+} from '../frame/cost-frame.js';
 import { filterDates } from '../frame/cost-filters.js';
 import { type CostCacheStats, LevelCounters } from './cache-stats.js';
 import { DEFAULT_TODAY_TTL_MS, periodTtlMs } from './cache-ttl.js';
@@ -83,9 +88,10 @@ export class CostCache {
       return { frame: cached, hit: true };
     }
     this.frameCounters.misses++;
-    // A load of the same period with all the columns serves an aggregates read too.
-    const pending =
-      this.inflight.get(key) ?? this.inflight.get(frameKey(org, period.start, period.end, 'rows'));
+    // A load of the same period with these columns or more serves this read too.
+    const pending = COST_FRAME_COLUMN_SETS.filter((held) => frameColumnsCover(held, columns))
+      .map((held) => this.inflight.get(frameKey(org, period.start, period.end, held)))
+      .find((p) => p !== undefined);
     if (pending) {
       this.frameExtra.coalesced++;
       return { frame: await pending, hit: false };
@@ -204,8 +210,15 @@ export class CostCache {
     };
     // A load that raced with an invalidation serves its own request but is not kept.
     if (generation !== this.generation(org)) return frame;
-    if (frame.bytes > this.frames.maxSize) this.frameExtra.oversize++;
-    else this.frames.set(key, frame, { ttl });
+    if (frame.bytes > this.frames.maxSize) {
+      this.frameExtra.oversize++;
+      return frame;
+    }
+    this.frames.set(key, frame, { ttl });
+    // The period's narrower frames are covered by this one from now on: their bytes are freed.
+    for (const held of COST_FRAME_COLUMN_SETS)
+      if (held !== columns && frameColumnsCover(columns, held))
+        this.frames.delete(frameKey(org, period.start, period.end, held));
     return frame;
   }
 

@@ -1,7 +1,7 @@
 import pl from 'nodejs-polars';
 import type { IsoDate } from '../calendar/iso-date.js';
 import type { CostCategory } from './cost-category.js';
-import { C } from './cost-frame.js';
+import { C, type CostFrameColumns } from './cost-frame.js';
 
 /** Filters of a cost read; every one given must match (AND). */
 export interface CostFilters {
@@ -35,6 +35,16 @@ export function pathIsWithin(path: string | null, prefix: string): boolean {
   return path === p || path.startsWith(`${p}/`);
 }
 
+/** True when the filters read the hierarchy columns (an entity or a path). */
+export function filtersReadHierarchy(filters: CostFilters): boolean {
+  return Boolean(filters.entityIds?.length || filters.hierarchyPath);
+}
+
+/** The narrowest frame an aggregation over rows matching `filters` can run on. */
+export function aggregateColumnsFor(filters: CostFilters): CostFrameColumns {
+  return filtersReadHierarchy(filters) ? 'hierarchy' : 'costs';
+}
+
 function distinctPaths(df: pl.DataFrame): string[] {
   return (
     df.select(pl.col(C.path).cast(pl.Utf8).unique()).getColumn(C.path).toArray() as (string | null)[]
@@ -55,8 +65,7 @@ export function applyCostFilters(df: pl.DataFrame, filters: CostFilters): pl.Dat
   if (filters.serviceCategories?.length)
     conditions.push(isInOrNone(C.serviceCategory, filters.serviceCategories));
   if (filters.category) conditions.push(pl.col(C.category).eq(pl.lit(filters.category)));
-  const needsPaths = Boolean(filters.entityIds?.length || filters.hierarchyPath);
-  const paths = needsPaths ? distinctPaths(df) : [];
+  const paths = filtersReadHierarchy(filters) ? distinctPaths(df) : [];
   for (const id of filters.entityIds ?? []) {
     const through = paths.filter((p) => pathPassesThrough(p, id));
     conditions.push(pl.col(C.entityId).eq(pl.lit(id)).fillNull(false).or(isInOrNone(C.path, through)));

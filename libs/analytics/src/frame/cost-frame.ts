@@ -87,14 +87,20 @@ export const COST_FRAME_CATEGORICAL: readonly string[] = [
 ];
 
 /**
- * Which columns a frame holds: `rows` all of RAW_COST_COLUMNS, for the routes that list FOCUS
- * rows; `aggregates` only those the aggregations, filters and the category read. A period's first
- * aggregate read (its cold `/summary`) then loads 15 columns instead of 24: the sub-accounts,
- * resources, regions, charge classes and billing periods only rows ever show.
+ * Which columns a frame holds, three nested sets:
+ * - `costs`: what totals, shares, services, dates and the category read (10 columns);
+ * - `hierarchy`: those and the five hierarchy columns, for hierarchy filters, the per-entity and
+ *   granular reads;
+ * - `rows`: every column of RAW_COST_COLUMNS, for the routes that list FOCUS rows.
+ * A period's first unfiltered read (its cold `/summary`) then loads 10 columns instead of 24; the
+ * hierarchy's per-tenant text (ids, names, paths) is most of a frame's bytes.
  */
-export type CostFrameColumns = 'aggregates' | 'rows';
+export type CostFrameColumns = 'costs' | 'hierarchy' | 'rows';
 
-const AGGREGATE_COLUMNS: ReadonlySet<string> = new Set([
+/** The sets from narrowest to widest: each one holds every column of the ones before it. */
+export const COST_FRAME_COLUMN_SETS: readonly CostFrameColumns[] = ['costs', 'hierarchy', 'rows'];
+
+const COSTS_COLUMNS: readonly string[] = [
   C.provider,
   C.serviceCategory,
   C.serviceName,
@@ -105,22 +111,26 @@ const AGGREGATE_COLUMNS: ReadonlySet<string> = new Set([
   C.unit,
   C.date,
   C.source,
-  C.entityId,
-  C.entityName,
-  C.levelCode,
-  C.path,
-  C.pathNames,
-]);
+];
 
-/** The raw columns of a frame of `columns`, and their kinds. */
+const HIERARCHY_COLUMNS: readonly string[] = [C.entityId, C.entityName, C.levelCode, C.path, C.pathNames];
+
+const SET_COLUMNS: Readonly<Record<Exclude<CostFrameColumns, 'rows'>, ReadonlySet<string>>> = {
+  costs: new Set(COSTS_COLUMNS),
+  hierarchy: new Set([...COSTS_COLUMNS, ...HIERARCHY_COLUMNS]),
+};
+
+/** The raw columns of a frame of `columns`, and their kinds, in RAW_COST_COLUMNS order. */
 export function rawCostColumns(columns: CostFrameColumns): [string, RawColumnKind][] {
   const all = Object.entries(RAW_COST_COLUMNS);
-  return columns === 'rows' ? all : all.filter(([name]) => AGGREGATE_COLUMNS.has(name));
+  if (columns === 'rows') return all;
+  const wanted = SET_COLUMNS[columns];
+  return all.filter(([name]) => wanted.has(name));
 }
 
-/** True when a frame of `held` columns can serve a read that needs `wanted` (rows hold them all). */
+/** True when a frame of `held` columns can serve a read that needs `wanted` (a wider set holds a narrower one). */
 export function frameColumnsCover(held: CostFrameColumns, wanted: CostFrameColumns): boolean {
-  return held === wanted || held === 'rows';
+  return COST_FRAME_COLUMN_SETS.indexOf(held) >= COST_FRAME_COLUMN_SETS.indexOf(wanted);
 }
 
 const RAW_DTYPES: Record<RawColumnKind, pl.DataType> = {
