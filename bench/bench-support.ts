@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { cpuMark, cpuPer } from './cpu-usage.js';
 
 export interface Target {
   name: string;
   url: string;
   headers?: Record<string, string>;
+  /** The server process: its CPU time per request is reported next to the rate. */
+  pid?: number;
 }
 
 export interface RunResult {
@@ -14,6 +17,9 @@ export interface RunResult {
   p99: number;
   non2xx: number;
   errors: number;
+  /** CPU µs per request of the server process (null without its pid or /proc) and of autocannon. */
+  server_us: number | null;
+  client_us: number | null;
 }
 
 /** Starts a server process and waits until `readyUrl` answers. */
@@ -40,14 +46,32 @@ export async function startServer(
 }
 
 export async function load(target: Target, seconds: number, connections: number): Promise<RunResult> {
+  const start = cpuMark(target.pid);
   const r = await autocannon({ url: target.url, connections, duration: seconds, headers: target.headers });
+  const cpu = cpuPer(start, cpuMark(target.pid), r.requests.total);
+  const us = (ms: number | null) => (ms === null ? null : Number((ms * 1000).toFixed(1)));
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx,
     errors: r.errors,
+    server_us: us(cpu.api),
+    client_us: us(cpu.load_generator),
   };
+}
+
+/**
+ * On a 2-core machine autocannon shares the CPUs with the server, so a rate also measures how
+ * much the load generator spends per response: the server's own CPU per request tells the two
+ * apart. One line per target: medians of the rounds.
+ */
+export function cpuLine(name: string, runs: RunResult[]): string {
+  const med = (xs: (number | null)[]) => {
+    const known = xs.filter((x): x is number => x !== null);
+    return known.length ? median(known).toFixed(1) : 'n/a';
+  };
+  return `${name}: server ${med(runs.map((r) => r.server_us))} µs CPU/request, autocannon ${med(runs.map((r) => r.client_us))} µs`;
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

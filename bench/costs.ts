@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadAppConfig } from '#platform';
 import { createApp } from '../apps/api/src/app.factory.js';
 import { DEMO_ORG, DemoService } from '../apps/api/src/demo/demo.service.js';
-import { compare, median, startServer } from './bench-support.js';
+import { compare, cpuLine, median, startServer } from './bench-support.js';
 
 const { values } = parseArgs({
   options: {
@@ -117,8 +117,8 @@ try {
 
   const runs = await compare(
     [
-      { name: 'raw-fastify', url: `http://127.0.0.1:${RAW_PORT}/hello` },
-      { name: 'cached-summary', url: `${costs}/summary?${range}`, headers },
+      { name: 'raw-fastify', url: `http://127.0.0.1:${RAW_PORT}/hello`, pid: raw.pid },
+      { name: 'cached-summary', url: `${costs}/summary?${range}`, headers, pid: server.pid },
     ],
     rounds,
     seconds,
@@ -154,6 +154,7 @@ try {
   console.log(
     `ratio                          : ${(apiRps / rawRps).toFixed(3)} — target >= 0.60: ${verdict(apiRps / rawRps >= 0.6)}`,
   );
+  for (const [name, list] of Object.entries(runs)) console.log(cpuLine(name, list));
 } finally {
   raw.kill('SIGTERM');
   server.kill('SIGTERM');

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compare, median, startServer } from './bench-support.js';
+import { compare, cpuLine, median, startServer } from './bench-support.js';
 
 const [rounds = 3, seconds = 10, connections = 50] = process.argv.slice(2).map(Number);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-bench-'));
@@ -32,9 +32,9 @@ const api = await startServer(
 try {
   const runs = await compare(
     [
-      { name: 'raw-fastify', url: 'http://127.0.0.1:3102/hello' },
-      { name: 'raw-fastify-headers', url: 'http://127.0.0.1:3102/hello-headers' },
-      { name: 'api-health', url: 'http://127.0.0.1:3101/health' },
+      { name: 'raw-fastify', url: 'http://127.0.0.1:3102/hello', pid: raw.pid },
+      { name: 'raw-fastify-headers', url: 'http://127.0.0.1:3102/hello-headers', pid: raw.pid },
+      { name: 'api-health', url: 'http://127.0.0.1:3101/health', pid: api.pid },
     ],
     rounds,
     seconds,
@@ -54,6 +54,7 @@ try {
   );
   console.log(`API /health        : ${apiRps.toFixed(0)} req/s (median of ${rounds})`);
   console.log(`ratio              : ${(apiRps / rawRps).toFixed(3)} (target >= 0.75)`);
+  for (const [name, list] of Object.entries(runs)) console.log(cpuLine(name, list));
 } finally {
   raw.kill('SIGTERM');
   api.kill('SIGTERM');
