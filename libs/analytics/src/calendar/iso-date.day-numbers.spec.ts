@@ -13,14 +13,16 @@ const DAY_MS = 86_400_000;
 const viaDate = (days: number) => new Date(days * DAY_MS).toISOString().slice(0, 10);
 
 describe('day numbers', () => {
-  it('formats every day of years 1 to 9999 as Date does, and reads it back', () => {
+  it('formats the days of years 1 to 9999 as Date does, and reads them back', () => {
     const first = Date.parse('0001-01-01T00:00:00Z') / DAY_MS;
     const last = Date.parse('9999-12-31T00:00:00Z') / DAY_MS;
     expect(toDayNumber('0001-01-01')).toBe(first);
     expect(toDayNumber('9999-12-31')).toBe(last);
     expect(fromDayNumber(first)).toBe('0001-01-01');
     expect(fromDayNumber(last)).toBe('9999-12-31');
-    for (let days = first; days <= last; days += 1) {
+    const dense = [toDayNumber('1600-01-01'), toDayNumber('2400-12-31')];
+    // Every day of 1600-2400 (the leap-century rules twice over), every 7th day elsewhere.
+    for (let days = first; days <= last; days += days >= dense[0]! && days <= dense[1]! ? 1 : 7) {
       const text = fromDayNumber(days);
       if (text !== viaDate(days)) expect(text).toBe(viaDate(days));
       if (days % 997 === 0) expect(toDayNumber(text)).toBe(days);
