@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type pl from 'nodejs-polars';
 import {
   aggregateColumnsFor,
   applyCostFilters,
@@ -7,6 +8,7 @@ import {
   type CostCategory,
   CostCache,
   type CostCacheStats,
+  type CostTotals,
   type CostFilters,
   costByDate,
   costByProvider,
@@ -78,6 +80,15 @@ function resolving<T>(resolve: () => T): T {
   }
 }
 
+/** The summary of a breakdown (by provider, service or date): its total and period. */
+function breakdownSummary(totals: CostTotals, period: ResolvedPeriod) {
+  return {
+    total_cost: toMoney(totals.billed),
+    record_count: totals.recordCount,
+    date_range: dateRange(period),
+  };
+}
+
 /** The cost reads of reference §5: resolve the period, read through the cache, shape the answer. */
 @Injectable()
 export class CostsService {
@@ -103,13 +114,8 @@ export class CostsService {
   async summary(org: string, input: CostReadInput): Promise<Envelope> {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const read = await this.reader.read(
-      ctx,
-      period,
-      aggregateColumnsFor(input.filters),
-      'summary',
-      costFiltersKey(input.filters),
-      (df) => costSummary(applyCostFilters(df, input.filters), ctx.today),
+    const read = await this.aggregate(ctx, period, 'summary', input.filters, (rows) =>
+      costSummary(rows, ctx.today),
     );
     return this.envelope(ctx, started, read.cacheHit, null, summaryFields(read.value, period));
   }
@@ -118,48 +124,24 @@ export class CostsService {
   async byProvider(org: string, input: CostReadInput): Promise<Envelope> {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const read = await this.reader.read(
-      ctx,
-      period,
-      aggregateColumnsFor(input.filters),
-      'by_provider',
-      costFiltersKey(input.filters),
-      (df) => {
-        const rows = applyCostFilters(df, input.filters);
-        return { items: costByProvider(rows), totals: costTotals(rows) };
-      },
-    );
+    const read = await this.aggregate(ctx, period, 'by_provider', input.filters, (rows) => ({
+      items: costByProvider(rows),
+      totals: costTotals(rows),
+    }));
     const { items, totals } = read.value;
-    const summary = {
-      total_cost: toMoney(totals.billed),
-      record_count: totals.recordCount,
-      date_range: dateRange(period),
-    };
-    return this.envelope(ctx, started, read.cacheHit, providerItems(items), summary);
+    return this.envelope(ctx, started, read.cacheHit, providerItems(items), breakdownSummary(totals, period));
   }
 
   /** C4 */
   async byService(org: string, input: CostReadInput): Promise<Envelope> {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const read = await this.reader.read(
-      ctx,
-      period,
-      aggregateColumnsFor(input.filters),
-      'by_service',
-      costFiltersKey(input.filters),
-      (df) => {
-        const rows = applyCostFilters(df, input.filters);
-        return { items: costByService(rows), totals: costTotals(rows) };
-      },
-    );
+    const read = await this.aggregate(ctx, period, 'by_service', input.filters, (rows) => ({
+      items: costByService(rows),
+      totals: costTotals(rows),
+    }));
     const { items, totals } = read.value;
-    const summary = {
-      total_cost: toMoney(totals.billed),
-      record_count: totals.recordCount,
-      date_range: dateRange(period),
-    };
-    return this.envelope(ctx, started, read.cacheHit, serviceItems(items), summary);
+    return this.envelope(ctx, started, read.cacheHit, serviceItems(items), breakdownSummary(totals, period));
   }
 
   /** C5: the last `days` days (or the given range) by day, week or month. */
@@ -168,18 +150,19 @@ export class CostsService {
     const ctx = await this.contexts.context(org);
     const period = resolving(() => resolveTrendWindow(input, options.days, ctx));
     const filters: CostFilters = { ...input.filters, category: options.category };
-    const variant = `${costFiltersKey(filters)}|${options.granularity}`;
-    const read = await this.reader.read(ctx, period, aggregateColumnsFor(filters), 'trend', variant, (df) => {
-      const rows = applyCostFilters(df, filters);
-      return { items: costByDate(rows, options.granularity), totals: costTotals(rows) };
-    });
+    const read = await this.aggregate(
+      ctx,
+      period,
+      'trend',
+      filters,
+      (rows) => ({ items: costByDate(rows, options.granularity), totals: costTotals(rows) }),
+      options.granularity,
+    );
     const { items, totals } = read.value;
     const summary = {
       granularity: options.granularity,
       category: options.category ?? null,
-      total_cost: toMoney(totals.billed),
-      record_count: totals.recordCount,
-      date_range: dateRange(period),
+      ...breakdownSummary(totals, period),
     };
     return this.envelope(ctx, started, read.cacheHit, datedItems(items), summary);
   }
@@ -221,13 +204,8 @@ export class CostsService {
   async total(org: string, input: CostReadInput) {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const read = await this.reader.read(
-      ctx,
-      period,
-      aggregateColumnsFor(input.filters),
-      'total',
-      costFiltersKey(input.filters),
-      (df) => totalByCategory(applyCostFilters(df, input.filters), period, ctx.today),
+    const read = await this.aggregate(ctx, period, 'total', input.filters, (rows) =>
+      totalByCategory(rows, period, ctx.today),
     );
     const { parts, total } = read.value;
     return {
@@ -259,6 +237,25 @@ export class CostsService {
       message: `Invalidated ${entries} cache entries for ${org}`,
       invalidated: { frames: dropped.frames, results: dropped.results, total: entries },
     };
+  }
+
+  /**
+   * An aggregation of the period's rows matching `filters` (`suffix` tells variants apart beyond
+   * the filters), through the result cache, on the narrowest frame the filters allow.
+   */
+  private aggregate<T>(
+    ctx: OrgCostContext,
+    period: ResolvedPeriod,
+    kind: string,
+    filters: CostFilters,
+    compute: (rows: pl.DataFrame) => T,
+    suffix?: string,
+  ) {
+    const key = costFiltersKey(filters);
+    const variant = suffix === undefined ? key : `${key}|${suffix}`;
+    return this.reader.read(ctx, period, aggregateColumnsFor(filters), kind, variant, (df) =>
+      compute(applyCostFilters(df, filters)),
+    );
   }
 
   private async begin(
