@@ -4,6 +4,7 @@ export * from './errors/problem.js';
 export * from './errors/to-problem.js';
 export * from './errors/problem-details.filter.js';
 export * from './errors/validation.js';
+export * from './util/deep-freeze.js';
 export * from './config/configs-dir.js';
 export * from './config/env.schema.js';
 export * from './config/app-config.js';

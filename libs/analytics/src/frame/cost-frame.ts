@@ -115,17 +115,16 @@ const COSTS_COLUMNS: readonly string[] = [
 
 const HIERARCHY_COLUMNS: readonly string[] = [C.entityId, C.entityName, C.levelCode, C.path, C.pathNames];
 
-const SET_COLUMNS: Readonly<Record<Exclude<CostFrameColumns, 'rows'>, ReadonlySet<string>>> = {
+const SET_COLUMNS: Readonly<Record<CostFrameColumns, ReadonlySet<string>>> = {
   costs: new Set(COSTS_COLUMNS),
   hierarchy: new Set([...COSTS_COLUMNS, ...HIERARCHY_COLUMNS]),
+  rows: new Set(Object.keys(RAW_COST_COLUMNS)),
 };
 
 /** The raw columns of a frame of `columns`, and their kinds, in RAW_COST_COLUMNS order. */
 export function rawCostColumns(columns: CostFrameColumns): [string, RawColumnKind][] {
-  const all = Object.entries(RAW_COST_COLUMNS);
-  if (columns === 'rows') return all;
   const wanted = SET_COLUMNS[columns];
-  return all.filter(([name]) => wanted.has(name));
+  return Object.entries(RAW_COST_COLUMNS).filter(([name]) => wanted.has(name));
 }
 
 /** True when a frame of `held` columns can serve a read that needs `wanted` (a wider set holds a narrower one). */

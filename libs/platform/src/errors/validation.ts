@@ -2,6 +2,7 @@ import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@ne
 import { LRUCache } from 'lru-cache';
 import { PlatformError, PlatformErrorCode } from './platform-errors.js';
 import type { FieldViolation } from './problem.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 import { memoizeValidationMetadata } from './validation-metadata.js';
 
 function violations(errors: ValidationError[], prefix = ''): FieldViolation[] {
@@ -15,14 +16,6 @@ function violations(errors: ValidationError[], prefix = ''): FieldViolation[] {
 /** A query or path longer than this is validated every time rather than remembered. */
 const MAX_MEMO_KEY = 2048;
 const MEMO_ENTRIES_PER_CLASS = 1000;
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
 
 /**
  * The global pipe, which also remembers what it made of a query string or path parameters: a

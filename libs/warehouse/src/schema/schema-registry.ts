@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { configsDir } from '#platform';
+import { configsDir, deepFreeze } from '#platform';
 import { SchemaValidationError } from './schema-validation-error.js';
 import type { TableSchema, ViewSchema } from './table-schema.js';
 import { validateTableSchema } from './table-schema-validator.js';
@@ -123,12 +123,4 @@ function loadViews(root: string, problems: string[]): Map<string, ViewSchema> {
     if (found.length === 0) views.set(view.name, deepFreeze(view));
   }
   return views;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
