@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { CENTRAL_DATASET, type FieldSchema, type Row, type TableSchema } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { expectProblem, NO_LIMITS, orgHarness } from '#test/org-onboarding';
-import { startTestApp, type TestApp } from '#test/test-app';
+import { aFocusFileRow, focusCsv } from '#test/focus-files';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 
 class Capture extends Writable {
   lines: string[] = [];
@@ -72,7 +73,10 @@ describe('offboarding', () => {
     return { org, key: res.json().api_key as string };
   };
   const offboard = (org: string, body: object) => root('DELETE', `/api/v1/organizations/${org}`, body);
-  /** A row in every central table, a member and the onboarding's idempotency key: something everywhere. */
+  /**
+   * A row in every central table, a member, the onboarding's idempotency key and a cost import's
+   * report: something everywhere.
+   */
   const populate = async (org: string) => {
     for (const table of h.registry.centralTables())
       await h.warehouse.insertRows({ dataset: CENTRAL_DATASET, table: table.name }, [aRowFor(table, org)]);
@@ -81,12 +85,20 @@ describe('offboarding', () => {
     await h.db.insert('organization_members', [
       { org_id: orgRow.id as string, user_id: user.id as string, role: 'owner' },
     ]);
+    const imported = await h.inject({
+      method: 'POST',
+      url: `/api/v1/admin/organizations/${org}/costs/import`,
+      headers: { ...rootHeaders, 'content-type': 'text/csv' },
+      payload: focusCsv([aFocusFileRow()]),
+    });
+    expect(imported.statusCode, imported.body).toBe(200);
     return { orgId: orgRow.id as string, userId: user.id as string };
   };
   const tenancyCounts = async (org: string, orgId: string) => ({
     organizations: (await h.db.select('organizations', { org_slug: org })).length,
     members: (await h.db.select('organization_members', { org_id: orgId })).length,
     idempotency_keys: (await h.db.select('idempotency_keys', { org_slug: org })).length,
+    cost_imports: (await h.db.select('cost_imports', { org_slug: org })).length,
   });
 
   it('leaves nothing of the org in any central table, the tenancy DB or the warehouse; the other org is untouched', async () => {
@@ -100,12 +112,13 @@ describe('offboarding', () => {
       organizations: 1,
       members: 1,
       idempotency_keys: 1,
+      cost_imports: 1,
     });
 
     const res = await offboard(a.org, { confirm_org_slug: a.org, delete_dataset: true });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ org_slug: a.org, dataset_deleted: true, tenancy_rows_deleted: 3 });
+    expect(body).toMatchObject({ org_slug: a.org, dataset_deleted: true, tenancy_rows_deleted: 4 });
     const deleted = Object.fromEntries(
       body.deleted_from_tables.map((d: { table: string; rows: number }) => [d.table, d.rows]),
     );
@@ -124,6 +137,7 @@ describe('offboarding', () => {
       organizations: 0,
       members: 0,
       idempotency_keys: 0,
+      cost_imports: 0,
     });
     expect(await h.warehouse.datasetExists(`${a.org}_local`)).toBe(false);
     expect((await h.db.select('profiles', { id: aIds.userId })).length).toBe(1);
@@ -139,6 +153,7 @@ describe('offboarding', () => {
       organizations: 1,
       members: 1,
       idempotency_keys: 1,
+      cost_imports: 1,
     });
     expect(await h.warehouse.listTables(`${b.org}_local`)).toHaveLength(19 + h.registry.orgViews().length);
     const bLocale = await withKey(b.key, 'GET', `/api/v1/organizations/${b.org}/subscription`);
@@ -153,7 +168,7 @@ describe('offboarding', () => {
       resource_type: 'ORGANIZATION',
       org_slug: a.org,
       status: 'SUCCESS',
-      details: { tenancy_rows: 3, dataset_deleted: true },
+      details: { tenancy_rows: 4, dataset_deleted: true },
     });
     expect(logs.lines.some((l) => l.includes(a.key))).toBe(false);
   });

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
-import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
-import { dropTestSchema, postgresTenancyEnv, startTestApp, type TestApp } from '#test/test-app';
+import { type Replicas, startReplicas, type TestApp } from '#test/test-app';
 
 const NO_LIMITS = { RATE_LIMIT_WRITES_PER_MINUTE: '100000', RATE_LIMIT_READS_PER_MINUTE: '100000' };
 const CONCURRENT = 5;
@@ -22,26 +22,17 @@ interface Verdict {
 describe.skipIf(!process.env.TEST_DATABASE_URL)(
   'quota under concurrent validation across two instances',
   () => {
-    let env: Record<string, string>;
+    let replicas: Replicas;
     let apps: TestApp[] = [];
     let bases: string[] = [];
     let org: string;
     let key: string;
 
     beforeAll(async () => {
-      env = { ...NO_LIMITS, ...postgresTenancyEnv() };
-      apps = [await startTestApp(env), await startTestApp(env)];
-      const k = await anOrgWithKey(apps[0].app.get<Warehouse>(WAREHOUSE));
-      ({ org, key } = k);
-      // Each instance has its own warehouse: the same profile and key rows go into the second one.
-      const first = apps[0].app.get<Warehouse>(WAREHOUSE);
-      for (const table of ['org_profiles', 'org_api_keys']) {
-        const rows = await first.query(
-          `SELECT * FROM \`${CENTRAL_DATASET}.${table}\` WHERE org_slug = @org`,
-          { org },
-        );
-        await apps[1].app.get<Warehouse>(WAREHOUSE).insertRows({ dataset: CENTRAL_DATASET, table }, rows);
-      }
+      replicas = await startReplicas(NO_LIMITS);
+      apps = replicas.apps;
+      ({ org, key } = await anOrgWithKey(apps[0].app.get<Warehouse>(WAREHOUSE)));
+      await replicas.shareOrg(org);
       await apps[0].app.get<TenancyDb>(TENANCY_DB).insert('organizations', [
         {
           org_slug: org,
@@ -58,10 +49,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
       }
     }, 120_000);
 
-    afterAll(async () => {
-      for (const t of apps) await t.close();
-      if (env?.TENANCY_DB_SCHEMA) await dropTestSchema(env);
-    });
+    afterAll(() => replicas?.close());
 
     const post = async (i: number, path: string, body?: object): Promise<Record<string, unknown>> => {
       const res = await fetch(`${bases[i % 2]}${path}`, {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AppConfig, loadAppConfig } from '#platform';
+import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
 import { createApp, type CreateAppOptions } from '../../apps/api/src/app.factory.js';
 
 export const TEST_ROOT_KEY = 'test_root_key_0123456789abcdefghijklmnopqrstuvwxyz';
@@ -67,4 +68,40 @@ export async function dropTestSchema(env: Record<string, string>): Promise<void>
   } finally {
     await client.end();
   }
+}
+
+export interface Replicas {
+  apps: TestApp[];
+  /** Copies the org's profile and key rows from the first instance's warehouse into the second's. */
+  shareOrg(org: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Two instances of the app on one fresh PostgreSQL schema (TEST_DATABASE_URL), as two replicas
+ * behind a load balancer. Each has its own warehouse (DuckDB in memory): an org created through the
+ * first exists in the second once `shareOrg` has copied its profile and keys.
+ */
+export async function startReplicas(env: Record<string, string> = {}): Promise<Replicas> {
+  const shared = { ...env, ...postgresTenancyEnv() };
+  const apps = [await startTestApp(shared), await startTestApp(shared)];
+  const [first, second] = apps.map((t) => t.app.get<Warehouse>(WAREHOUSE));
+  return {
+    apps,
+    async shareOrg(org) {
+      for (const table of ['org_profiles', 'org_api_keys']) {
+        const rows = await first.query(
+          `SELECT * FROM \`${CENTRAL_DATASET}.${table}\` WHERE org_slug = @org`,
+          {
+            org,
+          },
+        );
+        await second.insertRows({ dataset: CENTRAL_DATASET, table }, rows);
+      }
+    },
+    async close() {
+      for (const t of apps) await t.close();
+      await dropTestSchema(shared);
+    },
+  };
 }

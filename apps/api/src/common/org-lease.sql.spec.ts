@@ -99,4 +99,37 @@ describe.each(quotaEngines())('org leases on $name', (engine) => {
     ).rejects.toThrow('boom');
     await expect(leases.hold(org, 'api-key', 60, busy, () => Promise.resolve(1))).resolves.toBe(1);
   });
+  it('queues holders one at a time across instances, in turn, keeping a lease alive past its TTL', async () => {
+    const org = `org_${randomUUID().slice(0, 8)}`;
+    const instances = [leases, new OrgLeases(db)];
+    let running = 0;
+    let most = 0;
+    const order: number[] = [];
+    const work = (i: number) => async () => {
+      most = Math.max(most, ++running);
+      order.push(i);
+      // The first holder outlives its 1 s TTL: renewals keep the others out.
+      await new Promise((r) => setTimeout(r, i === 0 ? 1_600 : 20));
+      running--;
+      if (i === 1) throw new Error('boom');
+      return i;
+    };
+    const first = instances[0].queue(org, 'import', 1, work(0), { pollMs: 50 });
+    await new Promise((r) => setTimeout(r, 100));
+    const rest = [1, 2, 3].map((i) => instances[i % 2].queue(org, 'import', 1, work(i), { pollMs: 50 }));
+    await expect(first).resolves.toBe(0);
+    const settled = await Promise.allSettled(rest);
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(most).toBe(1);
+    expect(order[0]).toBe(0);
+    expect(order.slice(1).sort()).toEqual([1, 2, 3]);
+    // Every holder released: a new claim gets the lease at once.
+    const [after] = await db.rpc<{ claimed: boolean }>('claim_org_lease', {
+      p_org_slug: org,
+      p_operation: 'import',
+      p_holder: randomUUID(),
+      p_ttl_seconds: 60,
+    });
+    expect(after!.claimed).toBe(true);
+  });
 });

@@ -3,15 +3,18 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 
 const BUSY_RETRY_CAP_SECONDS = 5;
+/** How often a queued caller asks for the lease again. */
+const QUEUE_POLL_MS = 1_000;
 
 /** What an operation is refused with while another request holds its lease. */
 export type LeaseBusyError = (retryAfterSeconds: number) => Error;
 
 /**
  * One request at a time per (org, operation), across every API instance: a lease in the tenancy DB
- * (configs/supabase/migrations/0005_org_leases.sql). The loser is refused at once with the error
- * the caller supplies (a 409 with Retry-After), rather than waiting. The TTL bounds how long a
- * crashed holder blocks the operation; it must exceed the operation's longest run.
+ * (configs/supabase/migrations/0005_org_leases.sql). With `hold` the loser is refused at once
+ * with the error the caller supplies (a 409 with Retry-After); its TTL bounds how long a crashed
+ * holder blocks the operation, so it must exceed the operation's longest run. With `queue` the
+ * loser waits its turn and the holder renews the lease while it works.
  */
 @Injectable()
 export class OrgLeases {
@@ -27,22 +30,79 @@ export class OrgLeases {
     work: () => Promise<T>,
   ): Promise<T> {
     const holder = randomUUID();
+    const claim = await this.claim(org, operation, holder, ttlSeconds);
+    // The live lease's remaining time is only the worst case (a crashed holder); a live holder
+    // usually finishes in seconds, so the hint is capped.
+    if (!claim.claimed) throw busy(Math.min(claim.retry_after_seconds ?? 1, BUSY_RETRY_CAP_SECONDS));
+    try {
+      return await work();
+    } finally {
+      await this.release(org, operation, holder);
+    }
+  }
+
+  /**
+   * Like `hold`, but waits its turn instead of refusing, for long work that callers queue (an
+   * import): polls until the lease is free, renews it every third of its TTL while `work` runs (so
+   * the TTL only bounds how long a crashed holder blocks the others), and releases it at the end.
+   * `stopped` is asked before each poll; the error it returns ends the wait (a shutdown).
+   */
+  async queue<T>(
+    org: string,
+    operation: string,
+    ttlSeconds: number,
+    work: () => Promise<T>,
+    options: { pollMs?: number; stopped?: () => Error | null } = {},
+  ): Promise<T> {
+    const holder = randomUUID();
+    for (;;) {
+      const stop = options.stopped?.();
+      if (stop) throw stop;
+      const claim = await this.claim(org, operation, holder, ttlSeconds);
+      if (claim.claimed) break;
+      const waitMs = Math.min((claim.retry_after_seconds ?? 1) * 1000, options.pollMs ?? QUEUE_POLL_MS);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+    const renewal = setInterval(
+      () => {
+        this.claim(org, operation, holder, ttlSeconds).then(
+          (claim) => {
+            if (!claim.claimed)
+              this.logger.warn(`lease ${operation} of '${org}' lapsed and went to another holder`);
+          },
+          (err: unknown) => this.logger.warn(`lease ${operation} of '${org}' not renewed: ${String(err)}`),
+        );
+      },
+      (ttlSeconds * 1000) / 3,
+    );
+    renewal.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renewal);
+      await this.release(org, operation, holder);
+    }
+  }
+
+  private async claim(
+    org: string,
+    operation: string,
+    holder: string,
+    ttlSeconds: number,
+  ): Promise<{ claimed: boolean; retry_after_seconds: number | null }> {
     const [claim] = await this.db.rpc<{ claimed: boolean; retry_after_seconds: number | null }>(
       'claim_org_lease',
       { p_org_slug: org, p_operation: operation, p_holder: holder, p_ttl_seconds: ttlSeconds },
     );
-    // The live lease's remaining time is only the worst case (a crashed holder); a live holder
-    // usually finishes in seconds, so the hint is capped.
-    if (!claim?.claimed) throw busy(Math.min(claim?.retry_after_seconds ?? 1, BUSY_RETRY_CAP_SECONDS));
-    try {
-      return await work();
-    } finally {
-      // A release that fails leaves the lease to expire: the work's own outcome stands.
-      await this.db
-        .rpc('release_org_lease', { p_org_slug: org, p_operation: operation, p_holder: holder })
-        .catch((err: unknown) =>
-          this.logger.warn(`lease ${operation} of '${org}' not released (expires by itself): ${String(err)}`),
-        );
-    }
+    return claim ?? { claimed: false, retry_after_seconds: 1 };
+  }
+
+  /** A release that fails leaves the lease to expire: the work's own outcome stands. */
+  private async release(org: string, operation: string, holder: string): Promise<void> {
+    await this.db
+      .rpc('release_org_lease', { p_org_slug: org, p_operation: operation, p_holder: holder })
+      .catch((err: unknown) =>
+        this.logger.warn(`lease ${operation} of '${org}' not released (expires by itself): ${String(err)}`),
+      );
   }
 }

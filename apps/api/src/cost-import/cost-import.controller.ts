@@ -113,7 +113,7 @@ export class CostImportController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Progress, counts and row errors (the first 100) of a cost import' })
   @ApiOkResponse({ type: ImportReportDto })
-  report(@Param() { org, id }: ImportIdParamDto): ImportReportDto {
-    return ImportReportDto.from(this.imports.find(org, id));
+  async report(@Param() { org, id }: ImportIdParamDto): Promise<ImportReportDto> {
+    return ImportReportDto.from(await this.imports.find(org, id));
   }
 }

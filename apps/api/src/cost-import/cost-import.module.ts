@@ -6,6 +6,7 @@ import { CostImportRepository } from './cost-import.repository.js';
 import { CostImportService } from './cost-import.service.js';
 import { ImportBodyParser } from './import-body-parser.js';
 import { ImportRegistry } from './import-registry.js';
+import { ImportReportRepository } from './import-report.repository.js';
 import { ImportRunner } from './import-runner.js';
 
 /** FOCUS file imports into an org's cost table (`.../costs/import`); the demo seeds through it too. */
@@ -18,6 +19,7 @@ import { ImportRunner } from './import-runner.js';
       useFactory: (config: AppConfig) => costImportOptions(config),
     },
     CostImportRepository,
+    ImportReportRepository,
     ImportRegistry,
     ImportRunner,
     CostImportService,

@@ -7,7 +7,7 @@ import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
 import { CostImportRepository } from './cost-import.repository.js';
 import { planColumns } from './focus-columns.js';
-import type { ImportJob, OnErrorMode } from './import-job.js';
+import { type ImportJob, type OnErrorMode, queuedJob } from './import-job.js';
 import { ImportRegistry } from './import-registry.js';
 import { ImportRunner, type PreparedImport } from './import-runner.js';
 import { identifyUpload, receiveUpload } from './import-upload.js';
@@ -79,50 +79,50 @@ export class CostImportService implements BeforeApplicationShutdown {
           : openParquetSource(file.path);
       const plan = this.checkedPlan(source);
       prepared = { source, plan, target, dir, file: { path: file.path, format: file.format } };
-      job = {
+      job = queuedJob({
         id: randomUUID(),
         org: request.org,
         sourceSystem: request.sourceSystem,
         credentialId: request.credentialId,
         onError: request.onError,
-        status: 'queued',
         format: file.format,
         gzip: file.gzip,
         focusVersion: plan.focusVersion,
         fileBytes: bytes,
-        rowsRead: 0,
-        rowsImported: 0,
-        rowsRejected: 0,
-        rowsReplaced: 0,
-        chargePeriod: null,
         columnMappings: plan.mappings,
         ignoredColumns: plan.ignored,
-        errors: [],
-        errorsTruncated: false,
-        failure: null,
-        createdAt: new Date(),
-        startedAt: null,
-        finishedAt: null,
-      };
+      });
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
-    this.registry.add(job);
+    try {
+      await this.registry.add(job);
+    } catch (error) {
+      // No report, no import: the caller could never follow it.
+      prepared.source.close();
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
     const finished = this.runner.run(job, prepared);
     const background = request.preferAsync || job.fileBytes > this.options.syncMaxBytes;
     if (!background) await finished;
     return { job, background, finished };
   }
 
-  find(org: string, id: string): ImportJob {
-    const job = this.registry.find(org, id);
+  async find(org: string, id: string): Promise<ImportJob> {
+    const job = await this.registry.find(org, id);
     if (!job)
       throw new CostImportError(
         CostImportErrorCode.ImportNotFound,
-        `No cost import '${id}' for organization '${org}' (reports are kept in memory until the service restarts).`,
+        `No cost import '${id}' for organization '${org}' (reports are kept for 30 days).`,
       );
     return job;
+  }
+
+  /** Removes the org's import reports (offboarding); returns how many there were. */
+  deleteReports(org: string): Promise<number> {
+    return this.registry.deleteForOrg(org);
   }
 
   /** Rows imported for the org under this credential id; 0 when the org has no cost table. */

@@ -53,6 +53,41 @@ export interface ImportJob {
   finishedAt: Date | null;
 }
 
+/** What an upload says about an import before it runs. */
+export type ImportUpload = Pick<
+  ImportJob,
+  | 'id'
+  | 'org'
+  | 'sourceSystem'
+  | 'credentialId'
+  | 'onError'
+  | 'format'
+  | 'gzip'
+  | 'focusVersion'
+  | 'fileBytes'
+  | 'columnMappings'
+  | 'ignoredColumns'
+>;
+
+/** A job just received: queued, nothing read yet. */
+export function queuedJob(upload: ImportUpload): ImportJob {
+  return {
+    ...upload,
+    status: 'queued',
+    rowsRead: 0,
+    rowsImported: 0,
+    rowsRejected: 0,
+    rowsReplaced: 0,
+    chargePeriod: null,
+    errors: [],
+    errorsTruncated: false,
+    failure: null,
+    createdAt: new Date(),
+    startedAt: null,
+    finishedAt: null,
+  };
+}
+
 export function recordRowErrors(job: ImportJob, errors: readonly RowError[]): void {
   for (const error of errors) {
     if (job.errors.length >= MAX_REPORTED_ERRORS) {
@@ -65,4 +100,34 @@ export function recordRowErrors(job: ImportJob, errors: readonly RowError[]): vo
 
 export function isFinished(job: ImportJob): boolean {
   return job.status === 'completed' || job.status === 'completed_with_errors' || job.status === 'failed';
+}
+
+/** A job as the tenancy DB keeps it (JSON: dates as ISO strings). */
+export type StoredImportJob = Omit<ImportJob, 'createdAt' | 'startedAt' | 'finishedAt'> & {
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+};
+
+export function storedJob(job: ImportJob): StoredImportJob {
+  return {
+    ...job,
+    chargePeriod: job.chargePeriod ? { ...job.chargePeriod } : null,
+    columnMappings: job.columnMappings.map((m) => ({ ...m })),
+    ignoredColumns: [...job.ignoredColumns],
+    errors: job.errors.map((e) => ({ ...e })),
+    failure: job.failure ? { ...job.failure } : null,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+  };
+}
+
+export function jobFromStored(stored: StoredImportJob): ImportJob {
+  return {
+    ...stored,
+    createdAt: new Date(stored.createdAt),
+    startedAt: stored.startedAt === null ? null : new Date(stored.startedAt),
+    finishedAt: stored.finishedAt === null ? null : new Date(stored.finishedAt),
+  };
 }

@@ -1,41 +1,104 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { OrgLeases } from '../common/org-lease.js';
+import { CostImportErrorCode } from './cost-import.errors.js';
 import { type ImportJob, isFinished } from './import-job.js';
+import { ImportReportRepository } from './import-report.repository.js';
 
-/** Finished reports kept for `GET .../costs/import/:id`; older ones are forgotten first. */
-const KEPT_FINISHED = 1000;
+/** How often the instance running an import rewrites its report (progress, and proof of life). */
+export const REPORT_HEARTBEAT_MS = 5_000;
+/** A queued or processing report not rewritten for this long belongs to a stopped instance. */
+export const REPORT_STALE_AFTER_MS = 60_000;
+/** Finished reports are kept this long; older ones go when the org starts a new import. */
+const KEPT_MS = 30 * 86_400_000;
+/** The cross-instance lease an org's imports take turns on; renewed while one runs. */
+const LEASE_OPERATION = 'cost-import';
+const LEASE_TTL_SECONDS = 60;
+
+interface LocalJob {
+  job: ImportJob;
+  writing?: Promise<void>;
+  /** The job changed while a write was in flight: write once more after it. */
+  again: boolean;
+  /** The last write of a finished job failed: the heartbeat retries it. */
+  unsaved: boolean;
+}
 
 /**
- * Import state, in process. The import itself runs in this process (the upload is a temp file
- * here), so its state lives and dies with it: a restart forgets reports (GET answers 404) and an
- * import cut short by a shutdown is marked failed before the process exits, its staging table
- * dropped and the previous data left as it was. The rows an import wrote carry its id in
- * `x_run_id`, which outlives the report. No central table or migration is needed for that.
+ * Import reports and turns. Reports live in the tenancy DB (cost_imports), so every instance
+ * answers `GET .../costs/import/:id` and a restart keeps them; the instance running an import
+ * rewrites its report at each step and every REPORT_HEARTBEAT_MS, and answers for it from memory
+ * meanwhile (the freshest view). A report left queued or processing whose heartbeat stopped is
+ * reported failed (interrupted): its instance died, and since the swap into the cost table is one
+ * statement, the previous data stands.
  *
- * It also runs imports of one org one after the other: two replaces of overlapping slices must not
- * interleave, and a 2-core machine gains nothing from parallel loads of one org.
+ * Imports of one org run one after the other, across instances (a lease in the tenancy DB): two
+ * replaces of overlapping slices must not interleave, and parallel loads of one org gain nothing.
  */
 @Injectable()
-export class ImportRegistry {
-  private readonly jobs = new Map<string, ImportJob>();
+export class ImportRegistry implements OnApplicationShutdown {
+  private readonly logger = new Logger(ImportRegistry.name);
+  private readonly local = new Map<string, LocalJob>();
   private readonly tails = new Map<string, Promise<void>>();
+  private heartbeat?: NodeJS.Timeout;
 
-  add(job: ImportJob): void {
-    this.jobs.set(job.id, job);
-    this.evict();
+  constructor(
+    private readonly reports: ImportReportRepository,
+    private readonly leases: OrgLeases,
+  ) {}
+
+  /** Records a new import; rejects (and the import does not start) when its report cannot be written. */
+  async add(job: ImportJob): Promise<void> {
+    await this.reports.insert(job, new Date());
+    this.local.set(job.id, { job, again: false, unsaved: false });
+    this.heartbeat ??= setInterval(() => this.beat(), REPORT_HEARTBEAT_MS).unref();
+    await this.reports
+      .prune(job.org, new Date(Date.now() - KEPT_MS))
+      .catch((error: unknown) => this.logger.warn(`Old cost import reports not pruned: ${String(error)}`));
   }
 
-  /** The org's job with this id; another org's id is "not found", never "forbidden". */
-  find(org: string, id: string): ImportJob | undefined {
-    const job = this.jobs.get(id);
-    return job && job.org === org ? job : undefined;
+  /** Writes the job's report (a step changed). Never rejects: a failed write is logged and retried. */
+  changed(job: ImportJob): Promise<void> {
+    const entry = this.local.get(job.id);
+    if (!entry) return Promise.resolve();
+    if (entry.writing) {
+      entry.again = true;
+      return entry.writing;
+    }
+    entry.writing = this.write(entry).finally(() => {
+      entry.writing = undefined;
+    });
+    return entry.writing;
   }
 
+  /** The last write of a finished job; once it is stored, the job leaves this instance's memory. */
+  async finished(job: ImportJob): Promise<void> {
+    await this.changed(job);
+    const entry = this.local.get(job.id);
+    if (entry && !entry.unsaved) this.local.delete(job.id);
+    this.stopHeartbeatWhenIdle();
+  }
+
+  /** The org's import with this id; another org's id is "not found", never "forbidden". */
+  async find(org: string, id: string): Promise<ImportJob | undefined> {
+    const local = this.local.get(id)?.job;
+    if (local) return local.org === org ? local : undefined;
+    const stored = await this.reports.find(org, id);
+    if (!stored) return undefined;
+    if (!isFinished(stored.job) && Date.now() - stored.heartbeatAt.getTime() > REPORT_STALE_AFTER_MS)
+      return interrupted(stored.job, stored.heartbeatAt);
+    return stored.job;
+  }
+
+  /** This instance's imports that have not finished. */
   running(): ImportJob[] {
-    return [...this.jobs.values()].filter((job) => !isFinished(job));
+    return [...this.local.values()].map((e) => e.job).filter((job) => !isFinished(job));
   }
 
-  /** Runs `work` after every earlier import of the org has finished. */
-  async exclusive<T>(org: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` after every earlier import of the org has finished, on this instance (in arrival
+   * order) and on the others (the lease). `stopped` ends a wait with the error it returns.
+   */
+  async exclusive<T>(org: string, work: () => Promise<T>, stopped?: () => Error | null): Promise<T> {
     const previous = this.tails.get(org) ?? Promise.resolve();
     let release!: () => void;
     const tail = new Promise<void>((resolve) => (release = resolve));
@@ -43,16 +106,65 @@ export class ImportRegistry {
     this.tails.set(org, chained);
     await previous;
     try {
-      return await work();
+      return await this.leases.queue(org, LEASE_OPERATION, LEASE_TTL_SECONDS, work, { stopped });
     } finally {
       release();
       if (this.tails.get(org) === chained) this.tails.delete(org);
     }
   }
 
-  private evict(): void {
-    const finished = [...this.jobs.values()].filter(isFinished);
-    for (const job of finished.slice(0, Math.max(0, finished.length - KEPT_FINISHED)))
-      this.jobs.delete(job.id);
+  /** Removes the org's reports (offboarding); returns how many were stored. */
+  deleteForOrg(org: string): Promise<number> {
+    return this.reports.deleteForOrg(org);
   }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private async write(entry: LocalJob): Promise<void> {
+    do {
+      entry.again = false;
+      try {
+        await this.reports.save(entry.job, new Date());
+        entry.unsaved = false;
+      } catch (error) {
+        entry.unsaved = true;
+        this.logger.warn(`Report of cost import ${entry.job.id} not stored (retried): ${String(error)}`);
+        return;
+      }
+    } while (entry.again);
+  }
+
+  /** Rewrites running imports (liveness) and retries finished ones whose last write failed. */
+  private beat(): void {
+    for (const entry of this.local.values()) {
+      if (!isFinished(entry.job)) void this.changed(entry.job);
+      else if (entry.unsaved && !entry.writing)
+        void this.changed(entry.job).then(() => {
+          if (!entry.unsaved) this.local.delete(entry.job.id);
+        });
+    }
+    this.stopHeartbeatWhenIdle();
+  }
+
+  private stopHeartbeatWhenIdle(): void {
+    if (this.local.size === 0) this.onApplicationShutdown();
+  }
+}
+
+/** How a report whose instance stopped mid-import reads. */
+function interrupted(job: ImportJob, lastSeen: Date): ImportJob {
+  return {
+    ...job,
+    status: 'failed',
+    failure: {
+      code: CostImportErrorCode.Interrupted,
+      message:
+        `The service instance running this import stopped before it finished (last report at ` +
+        `${lastSeen.toISOString()}); the previous data is unchanged. Import the file again.`,
+    },
+    finishedAt: lastSeen,
+  };
 }

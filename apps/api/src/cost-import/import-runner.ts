@@ -74,7 +74,11 @@ export class ImportRunner {
 
   async run(job: ImportJob, prepared: PreparedImport): Promise<void> {
     try {
-      await this.registry.exclusive(job.org, () => this.process(job, prepared));
+      await this.registry.exclusive(
+        job.org,
+        () => this.process(job, prepared),
+        () => (this.shutdown.stopping ? interruptedByShutdown() : null),
+      );
     } catch (error) {
       job.status = 'failed';
       job.failure = failureOf(error);
@@ -87,6 +91,7 @@ export class ImportRunner {
       job.finishedAt = new Date();
       prepared.source.close();
       await rm(prepared.dir, { recursive: true, force: true });
+      await this.registry.finished(job);
     }
   }
 
@@ -95,6 +100,7 @@ export class ImportRunner {
     this.checkRunning();
     job.status = 'processing';
     job.startedAt = new Date();
+    void this.registry.changed(job);
     const columns = plan.fed.map((c) => c.name);
     const stage = `_cost_import_${job.id.replaceAll('-', '')}`;
     await this.repository.createStage(target.dataset, stage, columns);
@@ -196,11 +202,7 @@ export class ImportRunner {
   }
 
   private checkRunning(): void {
-    if (this.shutdown.stopping)
-      throw new CostImportError(
-        CostImportErrorCode.Interrupted,
-        'The service shut down; import the file again.',
-      );
+    if (this.shutdown.stopping) throw interruptedByShutdown();
   }
 
   private checkOutcome(job: ImportJob, staged: number): void {
@@ -237,6 +239,9 @@ function lineage(job: ImportJob, target: OrgImportTarget): Row {
     x_org_subscription_status: target.status,
   };
 }
+
+const interruptedByShutdown = () =>
+  new CostImportError(CostImportErrorCode.Interrupted, 'The service shut down; import the file again.');
 
 function failureOf(error: unknown): { code: string; message: string } {
   if (error instanceof CostImportError && error.code !== CostImportErrorCode.ImportFailed)

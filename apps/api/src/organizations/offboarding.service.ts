@@ -3,6 +3,7 @@ import { SchemaRegistry } from '#warehouse';
 import { ApiKeyService } from '../api-keys/api-key.service.js';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
+import { CostImportService } from '../cost-import/cost-import.service.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { CentralOrgRowsRepository } from './central-org-rows.repository.js';
 import type { DeletedRowsDto, OffboardRequestDto, OffboardResponseDto } from './dto/offboarding.dto.js';
@@ -36,6 +37,7 @@ export class OffboardingService {
     private readonly keys: ApiKeyService,
     private readonly audit: AuditService,
     private readonly idempotency: IdempotencyService,
+    private readonly costImports: CostImportService,
     private readonly lock: OrgCreationLock,
   ) {}
 
@@ -82,6 +84,7 @@ export class OffboardingService {
 
       step = 'tenancy DB';
       tenancyRows += await this.idempotency.deleteForOrg(org);
+      tenancyRows += await this.costImports.deleteReports(org);
       if (tenancyRow) tenancyRows += await this.tenancy.countMembers(tenancyRow.id);
       tenancyRows += await this.tenancy.delete(org);
 

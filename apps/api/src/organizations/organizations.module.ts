@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { CostImportModule } from '../cost-import/cost-import.module.js';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { AdminOrgService } from './admin-org.service.js';
 import { AdminOrganizationsController } from './admin-organizations.controller.js';
@@ -26,7 +27,7 @@ import { TenancyOrgRepository } from './tenancy-org.repository.js';
 
 /** Org lifecycle: dry run, onboarding, re-sync, offboarding, locale, subscription, dataset upkeep. */
 @Module({
-  imports: [ApiKeysModule, AuditModule, IdempotencyModule],
+  imports: [ApiKeysModule, AuditModule, CostImportModule, IdempotencyModule],
   controllers: [
     OnboardingController,
     OrganizationsController,
