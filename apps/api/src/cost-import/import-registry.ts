@@ -119,8 +119,7 @@ export class ImportRegistry implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    this.stopHeartbeat();
   }
 
   private async write(entry: LocalJob): Promise<void> {
@@ -150,7 +149,12 @@ export class ImportRegistry implements OnApplicationShutdown {
   }
 
   private stopHeartbeatWhenIdle(): void {
-    if (this.local.size === 0) this.onApplicationShutdown();
+    if (this.local.size === 0) this.stopHeartbeat();
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 }
 
