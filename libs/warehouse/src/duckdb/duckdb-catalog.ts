@@ -69,6 +69,31 @@ export async function describe(
   };
 }
 
+/**
+ * DuckDB has no table expiry (BigQuery's `expirationTime`): the instant goes into the table's
+ * comment, and `expiredTables` lists the tables past it for the driver to drop.
+ */
+const EXPIRY_COMMENT = 'expires_at=';
+
+export function tableExpirySql(dataset: string, table: string, expiresAt: Date): string {
+  return `COMMENT ON TABLE ${qualifiedName(dataset, table)} IS '${EXPIRY_COMMENT}${expiresAt.toISOString()}'`;
+}
+
+export async function expiredTables(
+  connection: DuckDBConnection,
+  now: Date,
+): Promise<{ dataset: string; table: string }[]> {
+  const rows = await strings(
+    connection,
+    `SELECT schema_name, table_name, comment FROM duckdb_tables()
+     WHERE database_name = current_database() AND starts_with(comment, $prefix)`,
+    { prefix: EXPIRY_COMMENT },
+  );
+  return rows
+    .filter(([, , comment]) => Date.parse(comment!.slice(EXPIRY_COMMENT.length)) <= now.getTime())
+    .map(([dataset, table]) => ({ dataset: dataset!, table: table! }));
+}
+
 function checkFields(fields: readonly FieldSchema[]): void {
   for (const field of fields) {
     assertIdentifier(field.name, 'column');

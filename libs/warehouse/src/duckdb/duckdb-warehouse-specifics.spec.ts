@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pl from 'nodejs-polars';
 import { ALL_TYPES } from '../contract/contract-context.js';
 import { param, tableRef } from '../sql.js';
@@ -123,5 +126,46 @@ describe('DuckDbWarehouse specifics', () => {
     await closing.close();
 
     expect(await outcome).toBe(WarehouseErrorCode.Unavailable);
+  });
+});
+
+describe('DuckDbWarehouse table expiry (BigQuery expirationTime)', () => {
+  const fields = [{ name: 'id', type: 'STRING' as const, mode: 'NULLABLE' as const }];
+
+  it('drops a table past its expiry when the next expiring table is created, keeping the others', async () => {
+    const warehouse = await DuckDbWarehouse.open({ path: ':memory:' });
+    try {
+      await warehouse.ensureDataset('exp');
+      await warehouse.ensureTable('exp', { name: 'stage_live', fields, expiresAfterMs: 3_600_000 });
+      await warehouse.ensureTable('exp', { name: 'stage_old', fields, expiresAfterMs: 1 });
+      await warehouse.ensureTable('exp', { name: 'kept', fields });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await warehouse.listTables('exp')).toEqual(['kept', 'stage_live', 'stage_old']);
+
+      await warehouse.ensureTable('exp', { name: 'stage_new', fields, expiresAfterMs: 3_600_000 });
+
+      expect(await warehouse.listTables('exp')).toEqual(['kept', 'stage_live', 'stage_new']);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('drops tables that expired while the file was closed when it is opened again', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duckdb-expiry-'));
+    const file = path.join(dir, 'warehouse.duckdb');
+    try {
+      const first = await DuckDbWarehouse.open({ path: file });
+      await first.ensureDataset('exp');
+      await first.ensureTable('exp', { name: 'left_behind', fields, expiresAfterMs: 1 });
+      await first.ensureTable('exp', { name: 'kept', fields });
+      await first.close();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+
+      const second = await DuckDbWarehouse.open({ path: file });
+      expect(await second.listTables('exp')).toEqual(['kept']);
+      await second.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,9 +20,11 @@ import {
   addColumnsSql,
   createTableSql,
   describe,
+  expiredTables,
   qualifiedName,
   schemaExists,
   schemaName,
+  tableExpirySql,
   tableNames,
 } from './duckdb-catalog.js';
 import { DuckDbConnectionPool, type Session } from './duckdb-connection-pool.js';
@@ -81,7 +83,10 @@ export class DuckDbWarehouse implements Warehouse {
     }
     try {
       const pool = await DuckDbConnectionPool.create(instance, options.connections ?? 4, initConnection);
-      return new DuckDbWarehouse(instance, pool);
+      const warehouse = new DuckDbWarehouse(instance, pool);
+      // Tables that expired while no process had the file open (a staging table of a killed import).
+      await warehouse.session((session) => warehouse.dropExpired(session.connection));
+      return warehouse;
     } catch (cause) {
       instance.closeSync();
       throw new WarehouseError(WarehouseErrorCode.Unavailable, 'The embedded warehouse could not be opened', {
@@ -169,10 +174,16 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
+  /** A table with `expiresAfterMs` is dropped once past it: at the next such creation or open. */
   async ensureTable(dataset: string, schema: TableSchema): Promise<boolean> {
     return this.session(async ({ connection }) => {
+      if (schema.expiresAfterMs) await this.dropExpired(connection);
       if (await describe(connection, assertIdentifier(dataset, 'dataset'), schema.name)) return false;
       await connection.run(createTableSql(dataset, schema));
+      if (schema.expiresAfterMs)
+        await connection.run(
+          tableExpirySql(dataset, schema.name, new Date(Date.now() + schema.expiresAfterMs)),
+        );
       this.binders.delete(`${dataset}.${schema.name}`);
       return true;
     });
@@ -232,6 +243,13 @@ export class DuckDbWarehouse implements Warehouse {
       return await this.pool.use(work, timeoutMs);
     } catch (error) {
       throw toWarehouseError(error);
+    }
+  }
+
+  private async dropExpired(connection: DuckDBConnection): Promise<void> {
+    for (const { dataset, table } of await expiredTables(connection, new Date())) {
+      await connection.run(`DROP TABLE IF EXISTS ${qualifiedName(dataset, table)}`);
+      this.binders.delete(`${dataset}.${table}`);
     }
   }
 
