@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
@@ -217,5 +218,42 @@ describe('cost import: warehouse failure', () => {
     expect((await warehouse.listTables(`${org}_local`)).filter((n) => n.startsWith('_cost_import_'))).toEqual(
       [],
     );
+  });
+});
+
+describe('cost import when the tenancy DB is gone', () => {
+  it('answers 503 and imports nothing: an import nobody could follow is not started', async () => {
+    const own = await startTestApp();
+    try {
+      const slug = anOrgSlug('impdb');
+      const onboarded = await own.app.inject({
+        method: 'POST',
+        url: '/api/v1/organizations/onboard',
+        headers: rootHeaders,
+        payload: { org_slug: slug, company_name: 'No DB Co', admin_email: 'admin@nodb.example' },
+      });
+      expect(onboarded.statusCode).toBe(200);
+      await own.app.get<TenancyDb>(TENANCY_DB).close();
+
+      const res = await own.app.inject({
+        method: 'POST',
+        url: `/api/v1/admin/organizations/${slug}/costs/import?source_system=no_db`,
+        headers: { ...rootHeaders, ...CSV },
+        payload: focusCsv([aFocusFileRow({ BilledCost: '7' })]),
+      });
+
+      expect({ status: res.statusCode, code: res.json().code }).toEqual({
+        status: 503,
+        code: 'TENANCY_DB_UNAVAILABLE',
+      });
+      const [row] = await own.app
+        .get<Warehouse>(WAREHOUSE)
+        .query<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM ${tableRef(`${slug}_local`, 'cost_data_standard_1_3')}`,
+        );
+      expect(row).toEqual({ n: 0 });
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -249,7 +249,8 @@ function failureOf(error: unknown): { code: string; message: string } {
   // Warehouse and other internal messages may name hosts or files: the report says what happened only.
   return {
     code: CostImportErrorCode.ImportFailed,
-    message: 'The import failed while writing to the warehouse; the previous data is unchanged.',
+    message:
+      'The import could not complete (a storage error, logged with its id); the previous data is unchanged.',
   };
 }
 
