@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
-import { anOrgSlug } from '#test/org-factory';
+import { onboardOrg } from '#test/org-onboarding';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { aFocusFileRow, focusCsv, focusParquet, PNG_BYTES } from '#test/focus-files';
 
@@ -34,14 +34,7 @@ async function billed(source: string): Promise<{ n: number; billed: number }> {
 beforeAll(async () => {
   t = await startTestApp({ COST_IMPORT_MAX_BYTES: String(LIMIT) });
   warehouse = t.app.get<Warehouse>(WAREHOUSE);
-  org = anOrgSlug('impf');
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/organizations/onboard',
-    headers: rootHeaders,
-    payload: { org_slug: org, company_name: 'Failing Co', admin_email: 'admin@failing.example' },
-  });
-  key = res.json<{ api_key: string }>().api_key;
+  ({ org, key } = await onboardOrg(t, 'impf', 'Failing Co'));
 });
 afterAll(() => t?.close());
 
@@ -225,14 +218,7 @@ describe('cost import when the tenancy DB is gone', () => {
   it('answers 503 and imports nothing: an import nobody could follow is not started', async () => {
     const own = await startTestApp();
     try {
-      const slug = anOrgSlug('impdb');
-      const onboarded = await own.app.inject({
-        method: 'POST',
-        url: '/api/v1/organizations/onboard',
-        headers: rootHeaders,
-        payload: { org_slug: slug, company_name: 'No DB Co', admin_email: 'admin@nodb.example' },
-      });
-      expect(onboarded.statusCode).toBe(200);
+      const { org: slug } = await onboardOrg(own, 'impdb', 'No DB Co');
       await own.app.get<TenancyDb>(TENANCY_DB).close();
 
       const res = await own.app.inject({

@@ -1,6 +1,5 @@
 import { aFocusFileRow, focusCsv } from '#test/focus-files';
-import { NO_LIMITS } from '#test/org-onboarding';
-import { anOrgSlug } from '#test/org-factory';
+import { NO_LIMITS, onboardOrg } from '#test/org-onboarding';
 import { type Replicas, rootHeaders, startReplicas, type TestApp } from '#test/test-app';
 
 interface Report {
@@ -34,15 +33,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('cost imports across two instanc
   beforeAll(async () => {
     replicas = await startReplicas(NO_LIMITS);
     apps = replicas.apps;
-    org = anOrgSlug('imp2');
-    const onboarded = await apps[0].app.inject({
-      method: 'POST',
-      url: '/api/v1/organizations/onboard',
-      headers: rootHeaders,
-      payload: { org_slug: org, company_name: 'Replica Co', admin_email: 'admin@replica.example' },
-    });
-    expect(onboarded.statusCode).toBe(200);
-    key = onboarded.json<{ api_key: string }>().api_key;
+    ({ org, key } = await onboardOrg(apps[0], 'imp2', 'Replica Co'));
     // The second instance's warehouse gets the org's profile and key, and its dataset and tables.
     await replicas.shareOrg(org);
     const repaired = await apps[1].app.inject({

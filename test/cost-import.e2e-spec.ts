@@ -1,5 +1,6 @@
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
-import { anOrgSlug, anOrgWithKey } from '#test/org-factory';
+import { anOrgWithKey } from '#test/org-factory';
+import { onboardOrg } from '#test/org-onboarding';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { aFocusFileRow, asFocus12, focusCsv, focusParquet, gzip } from '#test/focus-files';
 
@@ -10,18 +11,6 @@ let t: TestApp;
 let warehouse: Warehouse;
 let org: string;
 let key: string;
-
-async function onboard(app: TestApp): Promise<{ org: string; key: string }> {
-  const slug = anOrgSlug('imp');
-  const res = await app.app.inject({
-    method: 'POST',
-    url: '/api/v1/organizations/onboard',
-    headers: rootHeaders,
-    payload: { org_slug: slug, company_name: 'Import Co', admin_email: 'admin@import.example' },
-  });
-  expect(res.statusCode).toBe(200);
-  return { org: slug, key: res.json<{ api_key: string }>().api_key };
-}
 
 function upload(payload: string | Buffer, headers: Record<string, string>, query = '') {
   return t.app.inject({
@@ -49,7 +38,7 @@ async function totals(source: string): Promise<SourceTotals> {
 beforeAll(async () => {
   t = await startTestApp();
   warehouse = t.app.get<Warehouse>(WAREHOUSE);
-  ({ org, key } = await onboard(t));
+  ({ org, key } = await onboardOrg(t, 'imp', 'Import Co'));
 });
 afterAll(() => t?.close());
 

@@ -122,3 +122,23 @@ export function describeOnEngines(title: string, body: (h: OrgHarness) => void):
     onEngine('PostgreSQL', postgresTenancyEnv);
   });
 }
+
+/**
+ * Onboards a fresh org (slug from `prefix`) through the API with the root key, failing the test
+ * unless it answers 200; returns the org and its new API key.
+ */
+export async function onboardOrg(
+  t: TestApp,
+  prefix: string,
+  companyName: string,
+): Promise<{ org: string; key: string }> {
+  const org = anOrgSlug(prefix);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/organizations/onboard',
+    headers: rootHeaders,
+    payload: { org_slug: org, company_name: companyName, admin_email: `admin@${prefix}.example` },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return { org, key: res.json<{ api_key: string }>().api_key };
+}
