@@ -109,14 +109,10 @@ export type StoredImportJob = Omit<ImportJob, 'createdAt' | 'startedAt' | 'finis
   finishedAt: string | null;
 };
 
+/** The job as JSON data; the drivers serialize it at once, so nested values are not copied. */
 export function storedJob(job: ImportJob): StoredImportJob {
   return {
     ...job,
-    chargePeriod: job.chargePeriod ? { ...job.chargePeriod } : null,
-    columnMappings: job.columnMappings.map((m) => ({ ...m })),
-    ignoredColumns: [...job.ignoredColumns],
-    errors: job.errors.map((e) => ({ ...e })),
-    failure: job.failure ? { ...job.failure } : null,
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
