@@ -10,6 +10,7 @@ import {
   Public,
   RootKeyAuth,
 } from '#platform';
+import { IdempotencyModule } from '../../apps/api/src/idempotency/idempotency.module.js';
 import { Idempotent } from '../../apps/api/src/idempotency/idempotent.decorator.js';
 
 /** The secret every successful run returns; a replay must show it redacted. */
@@ -96,5 +97,9 @@ class IdempotencyProbeController {
   }
 }
 
-@Module({ controllers: [IdempotencyProbeController], providers: [IdempotencyProbeRuns] })
+@Module({
+  imports: [IdempotencyModule],
+  controllers: [IdempotencyProbeController],
+  providers: [IdempotencyProbeRuns],
+})
 export class IdempotencyProbeModule {}

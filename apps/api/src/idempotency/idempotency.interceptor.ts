@@ -12,7 +12,7 @@ import {
   IDEMPOTENCY_KEY_MAX_LENGTH,
   IDEMPOTENT,
   type IdempotentOptions,
-} from './idempotent.decorator.js';
+} from './idempotency.constants.js';
 import type { StoredBody } from './json-value.js';
 import { requestFingerprint } from './request-fingerprint.js';
 
@@ -45,7 +45,7 @@ function orgSlugOf(req: FastifyRequest, options: IdempotentOptions): string | nu
 }
 
 /**
- * Global, and inert unless the route has @Idempotent() and the request an Idempotency-Key. Runs
+ * Attached by @Idempotent(); inert for a request without an Idempotency-Key. Runs
  * after the guards (the caller is known) and before validation (a reused key is refused whatever
  * the body). The response itself is recorded by IdempotencyResponseRecorder.
  */

@@ -1,21 +1,16 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyResponseRecorder } from './idempotency-response.recorder.js';
 import { IdempotencyService } from './idempotency.service.js';
 
 /**
- * Idempotency-Key support for any route marked @Idempotent() (the interceptor is global). Other
- * modules import this one for IdempotencyService.deleteForOrg (offboarding).
+ * Idempotency-Key support for any route marked @Idempotent(): the module of such a route imports
+ * this one (the decorator's interceptor is resolved there). Other modules import it for
+ * IdempotencyService.deleteForOrg (offboarding).
  */
 @Module({
-  providers: [
-    IdempotencyRepository,
-    IdempotencyService,
-    IdempotencyResponseRecorder,
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-  ],
-  exports: [IdempotencyService],
+  providers: [IdempotencyRepository, IdempotencyService, IdempotencyResponseRecorder],
+  // What the interceptor @Idempotent() attaches needs, in the module of the route.
+  exports: [IdempotencyService, IdempotencyResponseRecorder],
 })
 export class IdempotencyModule {}

@@ -1,28 +1,24 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
-
-export interface IdempotentOptions {
-  /**
-   * The org the request concerns, recorded with its key so that offboarding the org deletes it.
-   * Default: the `:org` path parameter, else the org of the caller's key (none for the root key).
-   * Runs before validation: `req.body` is the parsed JSON as sent.
-   */
-  orgSlugFrom?: (req: FastifyRequest) => string | undefined;
-}
-
-export const IDEMPOTENT = 'idempotency:options';
-export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
-export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENT,
+  type IdempotentOptions,
+} from './idempotency.constants.js';
+import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 
 /**
  * Lets clients retry the route safely with an `Idempotency-Key` header: the first response to a
  * key (status and body, secrets redacted) is replayed for 24 hours with `Idempotent-Replayed: true`.
- * Only for authenticated routes: keys are scoped to the caller.
+ * Only for authenticated routes: keys are scoped to the caller. The interceptor is attached here,
+ * not globally: a route with no interceptor skips Nest's RxJS pipeline, which every other request
+ * would otherwise pay for. The controller's module must import IdempotencyModule.
  */
 export const Idempotent = (options: IdempotentOptions = {}) =>
   applyDecorators(
     SetMetadata(IDEMPOTENT, options),
+    UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: IDEMPOTENCY_KEY_HEADER,
       required: false,
