@@ -29,7 +29,7 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
         await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/quota`, headers: rootHeaders })
       ).json();
 
-    it('completes a run once from query parameters or the body; 404 for an unknown run, 422 for bad input', async () => {
+    it('completes a run once from query parameters or the body; 404 for an unknown or unnamed run, 422 for bad input', async () => {
       const k = await anOrg({ concurrent_pipelines_limit: 3 });
       const a = (
         await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'a' })
@@ -78,10 +78,16 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
         status: 404,
         code: 'RESERVATION_NOT_FOUND',
       });
+      // Naming no run takes one past its expiry (a stuck run), never a live one: none here.
+      await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'live' });
+      const unnamed = await complete(k.org, k.key, '?pipeline_status=FAILED');
+      expect({ status: unnamed.statusCode, code: unnamed.json().code }).toEqual({
+        status: 404,
+        code: 'RESERVATION_NOT_FOUND',
+      });
       for (const query of [
         '?reservation_id=x',
         '?pipeline_status=RUNNING&pipeline_logging_id=a',
-        '?pipeline_status=SUCCESS',
         '?pipeline_status=SUCCESS&reservation_date=2024-13-45',
       ]) {
         const bad = await complete(k.org, k.key, query);

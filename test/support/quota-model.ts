@@ -82,6 +82,8 @@ export class QuotaModel {
     const prior = org.runs.get(runId);
     if (prior) {
       if (prior.pipeline !== pipeline) return { ...refuse('RUN_ID_CONFLICT'), reservationDate: prior.date };
+      if (prior.status !== 'RESERVED' || prior.expiresAt <= now)
+        return { ...refuse('RUN_ID_FINISHED'), reservationDate: prior.date };
       return {
         ...refuse('RUN_ID_CONFLICT'),
         granted: true,

@@ -148,11 +148,8 @@ export class PipelineValidatorController {
     const req = { ...query, ...stripUndefined(body) };
     if (!req.pipeline_status)
       throw validationError('pipeline_status', 'pipeline_status is required (SUCCESS or FAILED)');
-    if (!req.reservation_id && !req.pipeline_logging_id && !req.reservation_date)
-      throw validationError(
-        'reservation_id',
-        'Name the run: reservation_id, pipeline_logging_id or reservation_date is required',
-      );
+    // A call naming no run (the pipeline service's cleanup of its stuck runs) completes the latest
+    // reservation past its expiry; 404 when there is none.
     const done = await this.validator.complete(org, runRef(req), req.pipeline_status);
     const repeat = done.outcome === 'already_completed';
     return {

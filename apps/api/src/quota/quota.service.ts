@@ -97,7 +97,9 @@ function notFound(org: string, ref: RunRef): QuotaError {
     ? `reservation ${ref.reservationId}`
     : ref.runId
       ? `run ${ref.runId}`
-      : `open reservation on ${ref.reservationDate}`;
+      : ref.reservationDate
+        ? `open reservation on ${ref.reservationDate}`
+        : 'reservation past its expiry to complete';
   return new QuotaError(QuotaErrorCode.ReservationNotFound, `Organization '${org}' has no ${what}.`);
 }
 
@@ -117,6 +119,8 @@ export function refusalMessage(decision: ReservationDecision): string {
       return 'Organization has no subscription record.';
     case 'RUN_ID_CONFLICT':
       return 'This run id was already granted for another pipeline; use a new run id.';
+    case 'RUN_ID_FINISHED':
+      return 'This run id belongs to a run that has completed or expired; a new run needs a new run id.';
     default:
       return 'Pipeline quota exceeded. Please try again later.';
   }

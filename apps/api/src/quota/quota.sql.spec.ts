@@ -180,6 +180,50 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
     expect(await q.repo.complete(org, { reservationDate: '2024-03-15' }, 'SUCCESS')).toBeNull();
   });
 
+  it('closes a live run of the day before one past its expiry when a legacy call names only the day', async () => {
+    const org = await anOrg({ concurrent_pipelines_limit: 1 });
+    await reserve(org, 'crashed', T0, 60);
+    // The crashed run expired at 10:01; the next one took the only slot.
+    expect((await reserve(org, 'running', '2024-03-15T10:05:00Z')).granted).toBe(true);
+    const done = await q.repo.complete(
+      org,
+      { reservationDate: '2024-03-15' },
+      'SUCCESS',
+      at('2024-03-15T10:10:00Z'),
+    );
+    expect(done).toMatchObject({ outcome: 'completed', runId: 'running' });
+    // Its slot is free again at once, not at its expiry.
+    expect((await reserve(org, 'after', '2024-03-15T10:11:00Z')).granted).toBe(true);
+  });
+
+  it('completes the latest run past its expiry, never a live one, when a call names no run', async () => {
+    const org = await anOrg({ concurrent_pipelines_limit: 5 });
+    await reserve(org, 'stuck-early', T0, 60);
+    await reserve(org, 'stuck-late', '2024-03-15T10:02:00Z', 60);
+    await reserve(org, 'live', '2024-03-15T10:04:00Z');
+    const now = at('2024-03-15T10:10:00Z');
+    const first = await q.repo.complete(org, {}, 'FAILED', now);
+    const second = await q.repo.complete(org, {}, 'FAILED', now);
+    expect([first?.runId, second?.runId]).toEqual(['stuck-late', 'stuck-early']);
+    expect(await q.repo.complete(org, {}, 'FAILED', now)).toBeNull();
+    expect(await q.repo.state(org, now)).toMatchObject({ dailyUsed: 1, concurrentUsed: 1 });
+  });
+
+  it('refuses a run id whose run completed or expired, taking nothing', async () => {
+    const org = await anOrg({ concurrent_pipelines_limit: 5 });
+    await reserve(org, 'done', T0);
+    await q.repo.complete(org, { runId: 'done' }, 'SUCCESS', at('2024-03-15T10:01:00Z'));
+    await reserve(org, 'lapsed', T0, 60);
+    for (const run of ['done', 'lapsed'])
+      expect(await reserve(org, run, '2024-03-15T10:02:00Z')).toMatchObject({
+        granted: false,
+        replayed: false,
+        reason: 'RUN_ID_FINISHED',
+        counts: { dailyUsed: 2, concurrentUsed: 0 },
+      });
+    expect((await q.db.select('pipeline_reservations', { org_slug: org })).length).toBe(2);
+  });
+
   it('extends a live run on heartbeat and refuses to revive a completed or expired one', async () => {
     const org = await anOrg({ concurrent_pipelines_limit: 1 });
     await reserve(org, 'long', T0, 600);

@@ -3,6 +3,7 @@ export const QUOTA_REFUSAL_REASONS = [
   'ORG_NOT_FOUND',
   'SUBSCRIPTION_INACTIVE',
   'RUN_ID_CONFLICT',
+  'RUN_ID_FINISHED',
   'QUOTA_MONTHLY_EXCEEDED',
   'QUOTA_DAILY_EXCEEDED',
   'QUOTA_CONCURRENT_EXCEEDED',
@@ -41,7 +42,10 @@ export interface ReservationDecision {
 export interface RunRef {
   reservationId?: string;
   runId?: string;
-  /** Legacy completions name only the day: the oldest open reservation of that day is taken. */
+  /**
+   * Legacy completions name only the day: a live reservation of that day is taken first, else the
+   * oldest open one. Naming nothing takes the latest reservation past its expiry (a stuck run).
+   */
   reservationDate?: string;
 }
 

@@ -4,7 +4,10 @@ import { RUN_ID, RUN_ID_MESSAGE } from './validate.dto.js';
 
 export const RUN_STATUSES = ['SUCCESS', 'FAILED'] as const;
 
-/** Which run: reservation_id, else pipeline_logging_id, else (legacy) the oldest open run of reservation_date. */
+/**
+ * Which run: reservation_id, else pipeline_logging_id, else (legacy) a run of reservation_date, a
+ * live one first; with none of them, the latest run past its expiry (a stuck run).
+ */
 class RunRefDto {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
@@ -24,7 +27,12 @@ export class CompleteRequestDto extends RunRefDto {
   @IsIn(RUN_STATUSES, { message: 'pipeline_status must be SUCCESS or FAILED' })
   pipeline_status?: (typeof RUN_STATUSES)[number];
 
-  @ApiPropertyOptional({ format: 'date', description: 'The day returned at validation (YYYY-MM-DD)' })
+  @ApiPropertyOptional({
+    format: 'date',
+    description:
+      'The day returned at validation (YYYY-MM-DD). Without any of reservation_id, pipeline_logging_id ' +
+      'and reservation_date, the latest run past its expiry is completed (404 when there is none).',
+  })
   @IsOptional()
   @IsISO8601(
     { strict: true, strictSeparator: true },
