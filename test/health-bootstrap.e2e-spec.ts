@@ -184,6 +184,39 @@ describe('rate limits', () => {
       await t.close();
     }
   });
+
+  it('counts made-up keys against the client IP, not a fresh limit per key', async () => {
+    const made = (i: number) => `made_up_key_${i}_${Math.random().toString(36).slice(2)}_0123456789`;
+    const statuses = async (t: TestApp, url: string, header: string) => {
+      const out: number[] = [];
+      for (const i of [1, 2, 3])
+        out.push((await t.app.inject({ method: 'GET', url, headers: { [header]: made(i) } })).statusCode);
+      return out;
+    };
+    const admin = await startTestApp({ RATE_LIMIT_ADMIN_PER_MINUTE: '2' });
+    try {
+      // Guessing the root key: refused, then limited like any unauthenticated caller.
+      expect(await statuses(admin, '/api/v1/admin/bootstrap/status', 'x-ca-root-key')).toEqual([
+        403, 403, 429,
+      ]);
+      // The real key keeps a limit of its own.
+      const real = await admin.app.inject({
+        method: 'GET',
+        url: '/api/v1/admin/bootstrap/status',
+        headers: rootHeaders,
+      });
+      expect(real.statusCode).toBe(200);
+    } finally {
+      await admin.close();
+    }
+    // Unknown org keys share the IP's reads limit too, and past it no longer reach the key lookup.
+    const reads = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '2' });
+    try {
+      expect(await statuses(reads, '/api/v1/costs/acme_corp/summary', 'x-api-key')).toEqual([401, 401, 429]);
+    } finally {
+      await reads.close();
+    }
+  });
 });
 
 describe.skipIf(!process.env.TEST_REDIS_URL)('rate limits shared through Redis', () => {

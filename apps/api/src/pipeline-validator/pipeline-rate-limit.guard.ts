@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { AppConfig, rateLimited, trackerFor } from '#platform';
+import { AppConfig, AuthService, rateLimited } from '#platform';
 
 const WINDOW_MS = 60_000;
 
@@ -21,13 +21,14 @@ export class PipelineRateLimitGuard implements CanActivate {
 
   constructor(
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    private readonly auth: AuthService,
     config: AppConfig,
   ) {
     this.limit = config.env.RATE_LIMIT_PIPELINE_PER_MINUTE;
   }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const tracker = trackerFor(ctx.switchToHttp().getRequest<FastifyRequest>());
+    const tracker = this.auth.rateLimitTracker(ctx.switchToHttp().getRequest<FastifyRequest>());
     let hit;
     try {
       hit = await this.storage.increment(`pipeline:${tracker}`, WINDOW_MS, this.limit, WINDOW_MS, 'pipeline');

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
@@ -15,7 +15,7 @@ function header(req: FastifyRequest, name: string): string | undefined {
 }
 
 function sha256(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
+  return hash('sha256', s, 'buffer');
 }
 
 /** Constant-time: both sides are hashed to equal length first. */
@@ -83,6 +83,25 @@ export class AuthService {
       });
     this.keys.recordUse(principal);
     return principal;
+  }
+
+  /**
+   * Whom a rate limit counts a request against: its key when the key is known to be valid (the
+   * root key, or an org key this instance has recently authenticated), else the client's IP. A key
+   * is never taken on trust: a client sending a new made-up key with every request would otherwise
+   * get a fresh limit each time (and so could guess keys without limit). No lookup happens here:
+   * the first request of a key whose cache entry lapsed counts against the IP, the next ones
+   * against the key.
+   */
+  rateLimitTracker(req: FastifyRequest): string {
+    const rootKey = header(req, 'x-ca-root-key');
+    const expected = this.config.rootApiKey;
+    if (rootKey && expected && (req.auth?.kind === 'root' || rootKeyMatches(rootKey, expected)))
+      return `root:${hashApiKey(rootKey).slice(0, 32)}`;
+    if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
+    const orgKey = header(req, 'x-api-key');
+    const principal = orgKey ? this.keys.peekValid(hashApiKey(orgKey)) : null;
+    return principal ? `key:${principal.apiKeyId}` : `ip:${req.ip}`;
   }
 
   /** Tenant isolation and scopes, checked before any work. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const ORG_SCOPES = [
   'pipelines:read',
@@ -28,7 +28,8 @@ declare module 'fastify' {
 
 /** Org keys are stored and looked up by the SHA-256 hex of the plaintext. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  // The one-shot form: no Hash object per call (every authenticated request hashes its key).
+  return hash('sha256', key, 'hex');
 }
 
 /** The org a request acts as: the key's org, or null for the root key. */

@@ -1,30 +1,21 @@
 import { type ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
   SkipThrottle,
   ThrottlerGuard,
   type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
   type ThrottlerRequest,
+  type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { hashApiKey } from '../auth/auth.types.js';
+import { AuthService } from '../auth/auth.guards.js';
 import { AUTH_KIND } from '../auth/auth.metadata.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-function header(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/** The tracker a limit counts against: the org key, the root key, else the client IP. */
-export function trackerFor(req: FastifyRequest): string {
-  const orgKey = header(req, 'x-api-key');
-  if (orgKey) return `key:${hashApiKey(orgKey).slice(0, 32)}`;
-  const rootKey = header(req, 'x-ca-root-key');
-  if (rootKey) return `root:${hashApiKey(rootKey).slice(0, 32)}`;
-  return `ip:${req.ip}`;
-}
 
 export const THROTTLER_NAMES = ['reads', 'writes', 'admin', 'heavy-reads'] as const;
 
@@ -57,6 +48,15 @@ export const isAdminRoute = (ctx: ExecutionContext) =>
 export class AppThrottlerGuard extends ThrottlerGuard {
   private readonly storeLogger = new Logger('Throttler');
 
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly auth: AuthService,
+  ) {
+    super(options, storage, reflector);
+  }
+
   /**
    * Fails open: when the shared counter store (Redis) is unreachable the request goes through and
    * the outage is logged, because refusing every request would turn a cache outage into an API outage.
@@ -74,7 +74,7 @@ export class AppThrottlerGuard extends ThrottlerGuard {
   }
   // The signature is ThrottlerGuard's (a loose record); our requests are Fastify's.
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    return trackerFor(req as unknown as FastifyRequest);
+    return this.auth.rateLimitTracker(req as unknown as FastifyRequest);
   }
 
   protected override generateKey(_ctx: ExecutionContext, tracker: string, name: string): string {
