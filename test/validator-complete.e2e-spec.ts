@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { CostCache } from '#analytics';
 import type { DbRow } from '#tenancy-db';
+import { costFrameOf } from '../libs/analytics/src/testing/frame-of.js';
 import { postgresTenancyEnv, rootHeaders, type TestApp } from '#test/test-app';
 import { startValidatorApp, type ValidatorApp } from '#test/validator-app';
 
@@ -103,6 +105,29 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
         headers: rootHeaders,
       });
       expect(byRoot.json()).toMatchObject({ already_completed: true, pipeline_status: 'SUCCESS' });
+    });
+
+    it("drops the org's cached cost reads when a run completes, not when a completion repeats", async () => {
+      const k = await anOrg();
+      const cache = t.app.get(CostCache);
+      let loads = 0;
+      const read = () =>
+        cache.frame(
+          k.org,
+          { start: '2026-01-01', end: '2026-01-31', today: '2026-02-01', timeZone: 'UTC' },
+          async () => {
+            loads++;
+            return costFrameOf([]);
+          },
+        );
+      await read();
+      await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'loads' });
+      expect((await read()).hit).toBe(true);
+      await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=loads');
+      expect((await read()).hit).toBe(false);
+      await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=loads');
+      expect((await read()).hit).toBe(true);
+      expect(loads).toBe(2);
     });
 
     it('extends a running reservation on heartbeat and refuses one already completed', async () => {

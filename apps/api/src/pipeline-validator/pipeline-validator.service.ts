@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CostCache } from '#analytics';
 import { CryptoError, CryptoErrorCode, ENCRYPTOR, type Encryptor } from '#crypto';
 import { AppConfig } from '#platform';
 import { QuotaService, refusalMessage } from '../quota/quota.service.js';
@@ -22,12 +23,15 @@ type Outcome = Pick<ValidateResponseDto, 'error' | 'error_code'> & Partial<Valid
  */
 @Injectable()
 export class PipelineValidatorService {
+  private readonly logger = new Logger(PipelineValidatorService.name);
+
   constructor(
     private readonly registry: PipelineRegistry,
     private readonly quota: QuotaService,
     private readonly credentials: IntegrationCredentialsRepository,
     private readonly config: AppConfig,
     @Inject(ENCRYPTOR) private readonly encryptor: Encryptor,
+    private readonly costCache: CostCache,
   ) {}
 
   async validate(
@@ -114,8 +118,20 @@ export class PipelineValidatorService {
     };
   }
 
-  complete(org: string, ref: RunRef, status: RunStatus): Promise<CompletionResult> {
-    return this.quota.complete(org, ref, status);
+  /**
+   * A run that ends has loaded costs (a failed one possibly part of them): the org's cost reads
+   * are dropped on every instance, so the dashboard sees them now rather than at the cache's
+   * expiry. A failed invalidation only means stale reads until then; the completion stands.
+   */
+  async complete(org: string, ref: RunRef, status: RunStatus): Promise<CompletionResult> {
+    const done = await this.quota.complete(org, ref, status);
+    if (done.outcome === 'completed')
+      await this.costCache.invalidateOrg(org).catch((error: unknown) => {
+        this.logger.warn(
+          `Cost cache of org ${org} not invalidated after run ${done.runId}: ${String(error)}`,
+        );
+      });
+    return done;
   }
 
   heartbeat(org: string, ref: RunRef, ttlSeconds?: number): Promise<HeartbeatResult> {
