@@ -106,4 +106,19 @@ describe('CostCache: hits and misses', () => {
     expect(cache.dropPeriod('org_a', '2025-01-01', '2025-03-10')).toEqual({ frames: 1, results: 1 });
     expect(cache.stats().frames.size).toBe(2);
   });
+
+  it('drops on a forced refresh the longer frames that would serve the period, not the others', async () => {
+    const cache = new CostCache({ clock });
+    await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame, 'costs');
+    await cache.frame('org_a', period('2024-12-15', '2025-02-05'), async () => frame, 'costs');
+    expect(
+      (await cache.frame('org_a', period('2025-02-01', '2025-02-10'), async () => frame, 'costs')).hit,
+    ).toBe(true);
+    // The quarter's frame contains the refreshed period; the one to February 5 only overlaps it.
+    expect(cache.dropPeriod('org_a', '2025-02-01', '2025-02-10').frames).toBe(1);
+    expect(
+      (await cache.frame('org_a', period('2025-02-01', '2025-02-10'), async () => frame, 'costs')).hit,
+    ).toBe(false);
+    expect(cache.stats().frames.size).toBe(2);
+  });
 });

@@ -121,10 +121,17 @@ export class CostCache {
     this.results.set(resultKey(org, key), entry, { ttl });
   }
 
-  /** Drops the org's frames of exactly this period and every result over it (a forced refresh). */
+  /**
+   * A forced refresh of one period: drops every result over it and every frame that could serve it
+   * (its own, and those of longer periods that contain it, which a read would otherwise narrow).
+   */
   dropPeriod(org: string, start: IsoDate, end: IsoDate): { frames: number; results: number } {
     const prefix = framePeriodPrefix(org, start, end);
-    const frames = this.deleteWhere(this.frames, (k) => k.startsWith(prefix));
+    const frames = this.deleteWhere(this.frames, (k) => {
+      if (!k.startsWith(`${org}|frame|`)) return false;
+      const frame = this.frames.peek(k);
+      return frame !== undefined && frame.start <= start && frame.end >= end;
+    });
     const results = this.deleteWhere(
       this.results,
       (k) => k.startsWith(`${org}|`) && k.includes(`|${start}|${end}|`),
