@@ -26,8 +26,12 @@ describe('cost categories: one category per row, one precedence', () => {
     expect(of('Acme', 'Other', 'my_aws_export')).toBe('cloud');
   });
 
-  it('matches providers as whole names, case-insensitively, never as substrings', () => {
+  it('matches providers as whole words, case-insensitively, never inside a word', () => {
     expect(of('  aws ', 'Other', null)).toBe('cloud');
+    expect(of('Oracle Cloud Infrastructure', 'Databases', 'focus_import')).toBe('cloud');
+    expect(of('Google Cloud Platform', 'Analytics', null)).toBe('cloud');
+    expect(of('Amazon Web Services, Inc.', 'Other', null)).toBe('cloud');
+    expect(of('Anthropic PBC', 'Other', null)).toBe('genai');
     expect(of('Associates Ltd', 'Consulting', null)).toBe('other');
     expect(of('OpenAIish', 'Consulting', null)).toBe('other');
   });

@@ -84,6 +84,20 @@ const CLOUD_SOURCE_PARTS = ['cloud', 'gcp', 'aws', 'azure', 'oci'];
 
 const norm = (value: string | null): string => (value ?? '').trim().toLowerCase();
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether a (lower-cased) provider name contains one of `names` as whole words: "Oracle Cloud
+ * Infrastructure", "Google Cloud Platform" or "Amazon Web Services, Inc." are recognised, as the
+ * reference's substring match did, but "oci" is not found in "associates".
+ */
+function wholeWordsOf(names: ReadonlySet<string>): (provider: string) => boolean {
+  const re = new RegExp(`(?:^|[^a-z0-9])(?:${[...names].map(escapeRegExp).join('|')})(?:$|[^a-z0-9])`);
+  return (provider) => provider !== '' && re.test(provider);
+}
+const isGenAiProvider = wholeWordsOf(GENAI_PROVIDERS);
+const isCloudProvider = wholeWordsOf(CLOUD_PROVIDERS);
+
 /**
  * The category of a FOCUS row, first rule that applies:
  * 1. the pipeline that wrote it (`x_source_system`, exact): subscription, GenAI or cloud loaders;
@@ -92,7 +106,7 @@ const norm = (value: string | null): string => (value ?? '').trim().toLowerCase(
  * 4. subscription: a subscription/SaaS/software service category;
  * 5. other.
  * GenAI is tested before cloud so that Google's or Azure's model APIs count as GenAI, and
- * providers match whole names (lower-cased), never substrings ("oci" is not in "associates").
+ * providers match as whole words (lower-cased), never inside a word ("oci" is not in "associates").
  */
 export function costCategoryOf(row: CategoryInputs): CostCategory {
   const source = norm(row.sourceSystem);
@@ -101,13 +115,13 @@ export function costCategoryOf(row: CategoryInputs): CostCategory {
   const provider = norm(row.provider);
   const serviceCategory = norm(row.serviceCategory);
   if (
-    GENAI_PROVIDERS.has(provider) ||
+    isGenAiProvider(provider) ||
     GENAI_SERVICE_CATEGORIES.has(serviceCategory) ||
     GENAI_SOURCE_PARTS.some((part) => source.includes(part))
   )
     return 'genai';
   if (
-    CLOUD_PROVIDERS.has(provider) ||
+    isCloudProvider(provider) ||
     CLOUD_SOURCE_PARTS.some((part) => source.includes(part)) ||
     CLOUD_SERVICE_CATEGORIES.has(serviceCategory)
   )
