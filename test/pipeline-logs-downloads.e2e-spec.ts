@@ -196,7 +196,14 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
         elapsed_seconds: 1.5,
         results: [{ org_slug: a.org, provider: 'AWS_IAM', status: 'triggered' }],
         errors: [],
+        // Counted over its own entries, not the platform's (two orgs, one failure).
+        orgs_processed: 1,
+        orgs_skipped: 0,
+        pipelines_triggered: 1,
+        pipelines_failed: 0,
+        total_integrations: 1,
       });
+      expect(mine[1]).toMatchObject({ orgs_processed: 2, pipelines_triggered: 1 });
       expect(mine[1].results).toEqual([{ org_slug: a.org, provider: 'OPENAI', status: 'triggered' }]);
       expect(JSON.stringify(body)).not.toContain(b.org);
       const page = await get(`/api/v1/pipelines/${a.org}/batch-runs?limit=1`, a.key);

@@ -129,14 +129,34 @@ function concerns(entry: unknown, org: string): boolean {
   return isObject(entry) && entry.org_slug === org;
 }
 
+/** A platform-wide batch's counters as they concern one org: derived from its own entries. */
+function ownCounters(results: Record<string, unknown>[], errors: unknown[]) {
+  const count = (status: string) => results.filter((e) => e.status === status).length;
+  // run-all records a provider without a daily pipeline as `skipped`; an org with nothing else
+  // (or with an error) was not processed.
+  const processed = results.some((e) => e.status !== 'skipped') ? 1 : 0;
+  const touched = results.length > 0 || errors.length > 0 ? 1 : 0;
+  return {
+    orgs_processed: processed,
+    orgs_skipped: touched - processed,
+    pipelines_triggered: count('triggered'),
+    pipelines_failed: count('failed'),
+    pipelines_skipped_quota: count('skipped_quota'),
+    total_integrations: new Set(results.map((e) => e.provider)).size,
+  };
+}
+
 /**
- * A platform-wide (ALL) batch names every org it touched: an org sees only its own entries of it.
- * Its own batches are shown whole.
+ * A platform-wide (ALL) batch names every org it touched: an org sees only its own entries of it,
+ * and counters counted over them (the platform's totals would tell it about other orgs). Its own
+ * batches are shown whole.
  */
 export function toBatchRun(r: BatchRunRow, viewer: string): BatchRunDto {
   const platformWide = r.org_slug === ALL_ORGS;
   const visible = (list: unknown) =>
     platformWide ? entries(list).filter((e) => concerns(e, viewer)) : entries(list);
+  const results = visible(r.results).filter(isObject);
+  const errors = visible(r.errors);
   return {
     batch_run_id: r.batch_run_id,
     org_slug: r.org_slug,
@@ -150,8 +170,9 @@ export function toBatchRun(r: BatchRunRow, viewer: string): BatchRunDto {
     pipelines_failed: r.pipelines_failed,
     pipelines_skipped_quota: r.pipelines_skipped_quota,
     total_integrations: r.total_integrations,
-    results: visible(r.results).filter(isObject),
-    errors: visible(r.errors),
+    ...(platformWide ? ownCounters(results, errors) : {}),
+    results,
+    errors,
     elapsed_seconds: r.elapsed_seconds,
     triggered_at: r.triggered_at.toISOString(),
     completed_at: r.completed_at.toISOString(),
