@@ -62,6 +62,9 @@ describe('quota read and the scheduler jobs over the real app', () => {
       credential(k.org, 'GCP_SA'),
       credential(k.org, 'GEMINI', { validation_status: 'INVALID' }),
       credential(k.org, 'DEEPSEEK', { is_active: false }),
+      // Past its expiry, or replaced (deactivation due): not configured any more.
+      credential(k.org, 'ANTHROPIC', { expires_at: new Date(Date.now() - 60_000) }),
+      credential(k.org, 'AWS_IAM', { deactivation_scheduled_at: new Date(Date.now() - 60_000) }),
     ]);
     const res = await t.app.inject({
       method: 'GET',

@@ -94,6 +94,18 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       ).toMatchObject({ valid: false, error_code: 'INTEGRATION_ERROR' });
       expect((await usage(k.org)).pipelines_run_today).toBe(2);
     });
+
+    it('does not count a credential past its expiry or its scheduled deactivation', async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 5 });
+      const past = new Date(Date.now() - 60_000);
+      await aCredential(k.org, 'OPENAI', 'sk-expired', { expires_at: past });
+      await aCredential(k.org, 'ANTHROPIC', 'sk-replaced', { deactivation_scheduled_at: past });
+      for (const pipeline_id of ['genai_payg_openai', 'genai_payg_anthropic'])
+        expect((await validate(k.org, k.key, { pipeline_id })).json()).toMatchObject({
+          valid: false,
+          error_code: 'INTEGRATION_NOT_CONFIGURED',
+        });
+    });
   });
 }
 

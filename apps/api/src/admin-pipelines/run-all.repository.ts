@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CENTRAL_DATASET, central, param, WAREHOUSE, type Warehouse } from '#warehouse';
+import { USABLE_CREDENTIAL_SQL } from '../common/usable-credential.js';
 
 export interface CredentialRow {
   org_slug: string;
@@ -50,14 +51,12 @@ export class RunAllRepository {
     return rows.map((r) => r.org_slug);
   }
 
-  /** Credentials in use at `now`: active, validated, not expired and not replaced. */
+  /** Credentials in use at `now` (see USABLE_CREDENTIAL_SQL). */
   validCredentials(orgs: string[], now: Date): Promise<CredentialRow[]> {
     if (orgs.length === 0) return Promise.resolve([]);
     return this.warehouse.query<CredentialRow>(
       `SELECT DISTINCT org_slug, provider FROM ${central('org_integration_credentials')}
-       WHERE org_slug IN UNNEST(@orgs) AND is_active = TRUE AND validation_status = 'VALID'
-         AND (expires_at IS NULL OR expires_at > @now)
-         AND (deactivation_scheduled_at IS NULL OR deactivation_scheduled_at > @now)
+       WHERE org_slug IN UNNEST(@orgs) AND ${USABLE_CREDENTIAL_SQL}
        ORDER BY org_slug, provider`,
       { orgs: param.stringArray(orgs), now: param.timestamp(now) },
     );

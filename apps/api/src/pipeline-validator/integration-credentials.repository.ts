@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { central, WAREHOUSE, type Warehouse } from '#warehouse';
+import { USABLE_CREDENTIAL_SQL } from '../common/usable-credential.js';
 
 export interface StoredCredential {
   credential_id: string;
@@ -11,9 +12,8 @@ export interface StoredCredential {
   [k: string]: unknown;
 }
 
-/** The org's usable credential for a provider: active, VALID, and not past a scheduled deactivation. */
-const USABLE = `org_slug = @org AND provider = @provider AND is_active = TRUE AND validation_status = 'VALID'
-  AND (deactivation_scheduled_at IS NULL OR deactivation_scheduled_at > @now)`;
+/** The org's usable credential for a provider (see USABLE_CREDENTIAL_SQL). */
+const USABLE = `org_slug = @org AND provider = @provider AND ${USABLE_CREDENTIAL_SQL}`;
 
 /** Reads central org_integration_credentials for the validator's required-integration check. */
 @Injectable()

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { central, WAREHOUSE, type Warehouse } from '#warehouse';
+import { USABLE_CREDENTIAL_SQL } from '../common/usable-credential.js';
 
 /**
  * The central warehouse tables the quota reads or corrects: the org's configured providers (for
@@ -14,8 +15,8 @@ export class PipelineRunsRepository {
     const [row] = await this.warehouse.query<{ n: number }>(
       `SELECT COUNT(DISTINCT provider) AS n
        FROM ${central('org_integration_credentials')}
-       WHERE org_slug = @org AND is_active = TRUE AND validation_status = 'VALID'`,
-      { org },
+       WHERE org_slug = @org AND ${USABLE_CREDENTIAL_SQL}`,
+      { org, now: new Date() },
     );
     return row?.n ?? 0;
   }
