@@ -2,10 +2,11 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createLogger, HEADERS, REQ_HEADERS, redactFields, SECRET_FIELDS } from './logger.js';
 
-/** The same names as the redact paths the logger gave pino before redaction moved into `redactFields`. */
+/** pino redact paths naming what `redactFields` censors: secret fields at the top level and one level down. */
 const PINO_PATHS = [
   ...REQ_HEADERS.map((h) => (h.includes('-') ? `req.headers["${h}"]` : `req.headers.${h}`)),
   ...HEADERS.map((h) => (h.includes('-') ? `headers["${h}"]` : `headers.${h}`)),
+  ...SECRET_FIELDS,
   ...SECRET_FIELDS.map((f) => `*.${f}`),
 ];
 
@@ -32,7 +33,8 @@ const SAMPLES: Record<string, unknown>[] = [
   },
   { headers: { 'x-api-key': 'k2', authorization: 'B', cookie: 'stays', accept: '*/*' } },
   { body: { password: 'p', name: 'n' }, config: { connectionString: 'postgres://u:p@h/db', apiKey: 'a' } },
-  { nested: { deeper: { password: 'not one level down' } }, password: 'top level is not a path' },
+  { nested: { deeper: { password: 'not one level down' } }, password: 'top level' },
+  { api_key: 'k3', token: 't2', credentials: { user: 'u' }, method: 'GET' },
   { list: [{ token: 'in an array' }], org: { token: undefined, access_token: 't' } },
   { req: { headers: 'not an object' }, headers: null, secret: 's' },
 ];
@@ -58,15 +60,40 @@ describe('log redaction', () => {
     },
   );
 
+  it('never writes a secret field given at the top level of a line', () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ level: 'info', destination: stream });
+    logger.info({ api_key: 'top-api-key-value', token: 'top-token-value' }, 'line');
+    logger.info({ credentials: { user: 'u', pass: 'nested-pass-value' }, org: 'acme' }, 'line');
+    const text = JSON.stringify(lines);
+    for (const secret of ['top-api-key-value', 'top-token-value', 'nested-pass-value'])
+      expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({ api_key: '[REDACTED]', token: '[REDACTED]' });
+    expect(lines[1]).toMatchObject({ credentials: '[REDACTED]', org: 'acme' });
+  });
+
+  it('never writes a secret bound to a child logger, at any depth of children', () => {
+    const now = capture();
+    const logger = createLogger({ level: 'info', destination: now.stream });
+    logger
+      .child({ token: 'child-secret-1', body: { password: 'child-secret-2' } })
+      .child({ api_key: 'child-secret-3' })
+      .info({ ok: true }, 'line');
+    const text = JSON.stringify(now.lines);
+    expect(text).not.toContain('child-secret');
+    expect(now.lines[0]).toMatchObject({ token: '[REDACTED]', body: { password: '[REDACTED]' }, ok: true });
+  });
+
   it('never changes the logged object', () => {
     const headers = { 'x-api-key': 'k' };
-    const fields = { req: { headers }, body: { password: 'p' } };
+    const fields = { req: { headers }, body: { password: 'p' }, token: 't' };
     const out = redactFields(fields);
     expect(out).toEqual({
       req: { headers: { 'x-api-key': '[REDACTED]' } },
       body: { password: '[REDACTED]' },
+      token: '[REDACTED]',
     });
-    expect(fields).toEqual({ req: { headers: { 'x-api-key': 'k' } }, body: { password: 'p' } });
+    expect(fields).toEqual({ req: { headers: { 'x-api-key': 'k' } }, body: { password: 'p' }, token: 't' });
   });
 
   it('returns a line without secrets as it is, without copying', () => {
