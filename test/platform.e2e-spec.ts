@@ -100,6 +100,16 @@ describe('platform over the real app', () => {
       expect(wrong.json().code).toBe('METHOD_NOT_ALLOWED');
     });
 
+    it('answers 404, not 405, for a known path with a trailing slash, as Fastify routes it', async () => {
+      const slash = await inject({ method: 'GET', url: '/health/ready/' });
+      expect(slash.statusCode).toBe(404);
+      expect(slash.headers.allow).toBeUndefined();
+      expect(slash.json().code).toBe('NOT_FOUND');
+      const wrong = await inject({ method: 'POST', url: '/health/ready' });
+      expect(wrong.statusCode).toBe(405);
+      expect(wrong.headers.allow).toBe('GET');
+    });
+
     it('hides internals of an unexpected error and logs them scrubbed with the request id', async () => {
       const res = await inject({
         method: 'GET',

@@ -35,7 +35,13 @@ export async function registerHttpPlatform(
   deps: HttpPlatformDeps,
 ): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  const routes = new RouteTable();
+  // The server's own router settings, so that 404 vs 405 follows what Fastify routes.
+  const { routerOptions } = fastify.initialConfig;
+  const routes = new RouteTable({
+    ignoreTrailingSlash: routerOptions?.ignoreTrailingSlash,
+    ignoreDuplicateSlashes: routerOptions?.ignoreDuplicateSlashes,
+    caseSensitive: routerOptions?.caseSensitive,
+  });
   const responder = new ProblemResponder(deps.catalog, routes);
   const accessLog = new AccessLog({ quietRoutes: deps.quietRoutes });
   const headers = securityHeaders(deps.config.isProduction);

@@ -1,12 +1,24 @@
-import FindMyWay, { type HTTPMethod, type HTTPVersion, type Instance } from 'find-my-way';
+import FindMyWay, { type Config, type HTTPMethod, type HTTPVersion, type Instance } from 'find-my-way';
+
+/** The router settings that decide whether a path matches a route. */
+export type RouteMatching = Pick<
+  Config<HTTPVersion.V1>,
+  'ignoreTrailingSlash' | 'ignoreDuplicateSlashes' | 'caseSensitive'
+>;
 
 /**
  * Fastify answers 404 for a known path with the wrong method; this table (filled from the
- * onRoute hook) tells those apart so they get 405 with an Allow header.
+ * onRoute hook) tells those apart so they get 405 with an Allow header. It must match paths as the
+ * server's router does (its settings are passed in): a path the server does not route, such as a
+ * known path with a trailing slash while ignoreTrailingSlash is off, stays 404.
  */
 export class RouteTable {
-  private readonly router: Instance<HTTPVersion.V1> = FindMyWay({ ignoreTrailingSlash: true });
+  private readonly router: Instance<HTTPVersion.V1>;
   private readonly methods = new Set<string>();
+
+  constructor(matching: RouteMatching = {}) {
+    this.router = FindMyWay(matching);
+  }
 
   add(method: string | string[], url: string): void {
     for (const m of Array.isArray(method) ? method : [method]) {
