@@ -47,6 +47,9 @@ describe('health, docs and bootstrap', () => {
     });
     expect(doc.paths['/api/v1/admin/bootstrap'].post.security).toEqual([{ RootKey: [] }]);
     expect(doc.paths['/api/v1/admin/bootstrap/status'].get.security).toEqual([{ RootKey: [] }]);
+    const metrics = doc.paths['/metrics'].get;
+    expect(Object.keys(metrics.responses['200'].content)).toEqual(['text/plain; version=0.0.4']);
+    expect(metrics.security).toBeUndefined();
     const ui = await get('/docs');
     expect(ui.statusCode).toBe(200);
     expect(ui.body).toContain('swagger-ui');

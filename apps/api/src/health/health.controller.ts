@@ -1,9 +1,12 @@
 import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppConfig, HttpMetrics, PROBLEM_CONTENT_TYPE, problemType, Public, SkipRateLimits } from '#platform';
 import { HealthService } from './health.service.js';
 import { versionInfo } from './version-info.js';
+
+/** Prometheus' text exposition format. */
+const PROMETHEUS_TEXT = 'text/plain; version=0.0.4';
 
 /** `/`, `/health` and `/health/live` are Fastify routes (see HealthProbes). */
 @ApiTags('health')
@@ -44,9 +47,13 @@ export class HealthController {
   }
 
   @Get('metrics')
-  @ApiExcludeEndpoint()
   @HttpCode(200)
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  @Header('content-type', `${PROMETHEUS_TEXT}; charset=utf-8`)
+  @ApiOkResponse({
+    description:
+      'Prometheus text exposition: request counts and latency histograms by method, route and status. Public, no key, no rate limit.',
+    content: { [PROMETHEUS_TEXT]: { schema: { type: 'string' } } },
+  })
   metricsText(): Promise<string> {
     return this.metrics.render();
   }
