@@ -20,6 +20,9 @@ COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/configs ./configs
+# DATA_DIR's default (./data, i.e. /app/data) holds the embedded engines' files: /app is root's,
+# so the node user could not create it.
+RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
