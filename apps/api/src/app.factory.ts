@@ -44,7 +44,8 @@ export async function createApp(
     bodyLimit: config.env.BODY_LIMIT_BYTES,
     // Trust exactly the configured number of proxy hops (proxy-addr's function form of a hop count).
     trustProxy: (_address: string, hop: number) => hop < config.env.TRUST_PROXY_HOPS,
-    return503OnClosing: true,
+    // The platform's onRequest hook answers requests that arrive while closing (problem+json).
+    return503OnClosing: false,
     // No Nest middleware here: everything HTTP-wide is a Fastify hook (registerHttpPlatform), so
     // middie's request hook would run on every request for nothing. A module that declares Nest
     // middleware fails at start (Fastify has no `use` without middie) rather than being skipped.

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
+import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
 import type { ErrorCatalog } from '../errors/problem.js';
 import { createValidationPipe } from '../errors/validation.js';
@@ -49,10 +50,32 @@ export async function registerHttpPlatform(
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   const cors = await registerCors(app, deps.config.corsOrigins);
 
+  // Graceful shutdown: a request still in flight when closing starts gets its answer, and its
+  // keep-alive connection is then closed, otherwise the server would wait for the client to hang up.
+  // A request that arrives on such a connection meanwhile is refused as a problem+json 503 (with its
+  // request id) rather than with Fastify's own return503OnClosing body.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     for (let i = 0; i < headers.length; i++) reply.header(headers[i][0], headers[i][1]);
     reply.header('content-security-policy', contentSecurityPolicy(request.url));
+    if (closing) {
+      done(
+        new PlatformError(
+          PlatformErrorCode.ServiceUnavailable,
+          'This instance is shutting down; retry the request.',
+          {
+            headers: { 'Retry-After': '1' },
+          },
+        ),
+      );
+      return;
+    }
     if (request.headers.origin !== undefined || request.method === 'OPTIONS') {
       cors.hook(request, reply, done);
       return;
@@ -62,13 +85,6 @@ export async function registerHttpPlatform(
     done();
   });
 
-  // Graceful shutdown: a request still in flight when closing starts gets its answer, and its
-  // keep-alive connection is then closed, otherwise the server would wait for the client to hang up.
-  let closing = false;
-  fastify.addHook('preClose', (done) => {
-    closing = true;
-    done();
-  });
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
     done(null, payload);
