@@ -23,6 +23,22 @@ describe('health, docs and bootstrap', () => {
     expect((await get('/health/live')).json()).toMatchObject({ status: 'alive' });
   });
 
+  it('takes the version and release from the validated configuration', async () => {
+    const release = {
+      APP_VERSION: 'v9.9.9',
+      RELEASE_VERSION: 'r-42',
+      RELEASE_TIMESTAMP: '2026-01-02T03:04:05Z',
+    };
+    const other = await startTestApp(release);
+    try {
+      const expected = { version: 'v9.9.9', release: 'r-42', release_timestamp: '2026-01-02T03:04:05Z' };
+      for (const url of ['/', '/health', '/health/ready'])
+        expect((await other.app.inject({ method: 'GET', url })).json()).toMatchObject(expected);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('is ready when the warehouse, tenancy DB and central tables answer', async () => {
     const res = await get('/health/ready');
     expect(res.statusCode).toBe(200);

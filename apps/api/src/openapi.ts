@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { AppConfig } from '#platform';
 import { HealthProbes } from './health/health-probes.js';
 import { versionInfo } from './health/version-info.js';
 
@@ -9,7 +10,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .setDescription(
       'Multi-tenant FinOps API. Org routes take the organization API key in `X-API-Key`; admin routes the root key in `X-CA-Root-Key`. Errors are RFC 9457 problem+json with a stable `code` and the `request_id`.',
     )
-    .setVersion(versionInfo().version)
+    .setVersion(versionInfo(app.get(AppConfig).env).version)
     .addApiKey(
       { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Organization API key' },
       'ApiKey',

@@ -66,7 +66,7 @@ export class HealthProbes implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
     const fastify = adapter.getInstance<FastifyInstance>();
-    const version = versionInfo();
+    const version = versionInfo(this.config.env);
     const environment = this.config.environment;
     const root = JSON.stringify({
       message: 'FinOps API',

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppConfig, HttpMetrics, PROBLEM_CONTENT_TYPE, problemType, Public, SkipRateLimits } from '#platform';
 import { HealthService } from './health.service.js';
-import { versionInfo } from './version-info.js';
+import { type VersionInfo, versionInfo } from './version-info.js';
 
 /** Prometheus' text exposition format. */
 const PROMETHEUS_TEXT = 'text/plain; version=0.0.4';
@@ -14,13 +14,15 @@ const PROMETHEUS_TEXT = 'text/plain; version=0.0.4';
 @SkipRateLimits()
 @Controller()
 export class HealthController {
-  private readonly version = versionInfo();
+  private readonly version: VersionInfo;
 
   constructor(
     private readonly config: AppConfig,
     private readonly health: HealthService,
     private readonly metrics: HttpMetrics,
-  ) {}
+  ) {
+    this.version = versionInfo(config.env);
+  }
 
   @Get('health/ready')
   @ApiOkResponse({

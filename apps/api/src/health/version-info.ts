@@ -10,8 +10,13 @@ export interface VersionInfo {
 
 const STARTED_AT = new Date().toISOString();
 
+/** The version settings of the validated configuration (so `.env.local` applies to them too). */
+export type VersionSettings = Partial<
+  Record<'APP_VERSION' | 'RELEASE_VERSION' | 'RELEASE_TIMESTAMP', string>
+>;
+
 /** APP_VERSION / RELEASE_VERSION / RELEASE_TIMESTAMP, else package.json and the start time. */
-export function versionInfo(): VersionInfo {
+export function versionInfo(settings: VersionSettings): VersionInfo {
   let pkgVersion = '0.0.0';
   try {
     pkgVersion = (
@@ -20,11 +25,11 @@ export function versionInfo(): VersionInfo {
   } catch {
     // Running without package.json beside the process (unusual); the env vars still apply.
   }
-  const version = process.env.APP_VERSION ?? `v${pkgVersion}`;
+  const version = settings.APP_VERSION ?? `v${pkgVersion}`;
   return {
     service: 'finops-api',
     version,
-    release: process.env.RELEASE_VERSION ?? version,
-    release_timestamp: process.env.RELEASE_TIMESTAMP ?? STARTED_AT,
+    release: settings.RELEASE_VERSION ?? version,
+    release_timestamp: settings.RELEASE_TIMESTAMP ?? STARTED_AT,
   };
 }

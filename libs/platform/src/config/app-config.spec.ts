@@ -60,8 +60,9 @@ describe('configuration', () => {
       WAREHOUSE_DRIVER: 'mysql',
       LOG_LEVEL: 'loud',
       REDIS_URL: 'http://x',
+      RELEASE_TIMESTAMP: 'yesterday',
     });
-    for (const v of ['PORT', 'WAREHOUSE_DRIVER', 'LOG_LEVEL', 'REDIS_URL'])
+    for (const v of ['PORT', 'WAREHOUSE_DRIVER', 'LOG_LEVEL', 'REDIS_URL', 'RELEASE_TIMESTAMP'])
       expect(problems.join('\n')).toContain(v);
   });
 

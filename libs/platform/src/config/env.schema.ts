@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Transform, Type } from 'class-transformer';
 import {
+  IsISO8601,
   IsBoolean,
   IsIn,
   IsInt,
@@ -263,4 +264,14 @@ export class EnvSchema {
   @IsOptional()
   @IsString()
   APP_VERSION?: string;
+
+  /** The release shown by `/` and `/health` (default: the version). */
+  @IsOptional()
+  @IsString()
+  RELEASE_VERSION?: string;
+
+  /** When the release was made (default: the process start time). */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'RELEASE_TIMESTAMP must be an ISO 8601 date-time' })
+  RELEASE_TIMESTAMP?: string;
 }
