@@ -228,7 +228,7 @@ describe('rate limits', () => {
     } finally {
       await admin.close();
     }
-    // Unknown org keys share the IP's reads limit too, and past it no longer reach the key lookup.
+    // Unknown org keys share the IP's reads limit too.
     const reads = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '2' });
     try {
       expect(await statuses(reads, '/api/v1/costs/acme_corp/summary', 'x-api-key')).toEqual([401, 401, 429]);

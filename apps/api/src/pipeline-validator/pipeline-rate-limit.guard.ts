@@ -28,7 +28,7 @@ export class PipelineRateLimitGuard implements CanActivate {
   }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const tracker = this.auth.rateLimitTracker(ctx.switchToHttp().getRequest<FastifyRequest>());
+    const tracker = await this.auth.rateLimitTracker(ctx.switchToHttp().getRequest<FastifyRequest>());
     let hit;
     try {
       hit = await this.storage.increment(`pipeline:${tracker}`, WINDOW_MS, this.limit, WINDOW_MS, 'pipeline');

@@ -51,16 +51,6 @@ export class ApiKeyCache implements OnModuleDestroy {
     return principal;
   }
 
-  /**
-   * The principal of a key this instance has recently found valid (and not past its expiry), else
-   * null; never a lookup. Rate limits count a request against its key only when this knows the key.
-   */
-  peekValid(keyHash: string, now = Date.now()): OrgKeyPrincipal | null {
-    const principal = this.cache.get(keyHash)?.principal;
-    if (!principal || (principal.expiresAt && principal.expiresAt.getTime() <= now)) return null;
-    return principal;
-  }
-
   /** Passes a successful authentication on to the lookup's usage tracking, if it has one. */
   recordUse(principal: OrgKeyPrincipal): void {
     this.lookup.recordUse?.(principal);

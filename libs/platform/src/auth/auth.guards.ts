@@ -30,6 +30,8 @@ function pathOrg(req: FastifyRequest): string | undefined {
 
 @Injectable()
 export class AuthService {
+  private readonly trackers = new WeakMap<FastifyRequest, string>();
+
   constructor(
     private readonly config: AppConfig,
     private readonly keys: ApiKeyCache,
@@ -86,22 +88,35 @@ export class AuthService {
   }
 
   /**
-   * Whom a rate limit counts a request against: its key when the key is known to be valid (the
-   * root key, or an org key this instance has recently authenticated), else the client's IP. A key
-   * is never taken on trust: a client sending a new made-up key with every request would otherwise
-   * get a fresh limit each time (and so could guess keys without limit). No lookup happens here:
-   * the first request of a key whose cache entry lapsed counts against the IP, the next ones
-   * against the key.
+   * Whom a rate limit counts a request against: its key when the key is valid (the root key, or an
+   * org key the lookup knows, cached as authentication caches it), else the client's IP. A key is
+   * never taken on trust: a client sending a new made-up key with every request would otherwise get
+   * a fresh limit each time (and so could guess keys without limit). Known once per request: the
+   * named limits each ask.
    */
-  rateLimitTracker(req: FastifyRequest): string {
+  async rateLimitTracker(req: FastifyRequest): Promise<string> {
+    let tracker = this.trackers.get(req);
+    if (tracker === undefined) {
+      tracker = await this.trackerOf(req);
+      this.trackers.set(req, tracker);
+    }
+    return tracker;
+  }
+
+  private async trackerOf(req: FastifyRequest): Promise<string> {
     const rootKey = header(req, 'x-ca-root-key');
     const expected = this.config.rootApiKey;
     if (rootKey && expected && (req.auth?.kind === 'root' || rootKeyMatches(rootKey, expected)))
       return `root:${hashApiKey(rootKey).slice(0, 32)}`;
     if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
     const orgKey = header(req, 'x-api-key');
-    const principal = orgKey ? this.keys.peekValid(hashApiKey(orgKey)) : null;
-    return principal ? `key:${principal.apiKeyId}` : `ip:${req.ip}`;
+    if (orgKey) {
+      // An outage of the lookup counts against the IP; authentication then answers 503.
+      const principal = await this.keys.resolve(hashApiKey(orgKey)).catch(() => null);
+      if (principal && !(principal.expiresAt && principal.expiresAt.getTime() <= Date.now()))
+        return `key:${principal.apiKeyId}`;
+    }
+    return `ip:${req.ip}`;
   }
 
   /** Tenant isolation and scopes, checked before any work. */
