@@ -37,6 +37,19 @@ export type PipelineCallResult =
 
 const RETRYABLE_STATUSES = new Set([502, 503, 504]);
 
+/**
+ * Why an attempt may be made again, or null when a retry could start a second run: only when
+ * nothing reached the service (the connection was refused or never completed), or it answered
+ * 502/503/504, which the same Idempotency-Key makes safe to repeat.
+ */
+export function retryReason(outcome: AttemptOutcome): string | null {
+  if (outcome.kind === 'not_sent') return `could not connect (${outcome.code})`;
+  if (outcome.kind === 'timeout' && outcome.phase === 'connect') return 'could not connect in time';
+  if (outcome.kind === 'response' && RETRYABLE_STATUSES.has(outcome.status))
+    return `answered ${outcome.status}`;
+  return null;
+}
+
 /** Makes a breaker count the call as failed while still carrying its result to the caller. */
 class UpstreamFailure extends Error {
   constructor(readonly result: PipelineCallResult) {
@@ -139,12 +152,7 @@ export class PipelineServiceClient implements OnApplicationShutdown {
         requestTimeoutMs: this.options.requestTimeoutMs,
         maxResponseBytes: this.options.maxResponseBytes,
       });
-      const reason =
-        outcome.kind === 'not_sent'
-          ? `could not connect (${outcome.code})`
-          : outcome.kind === 'response' && RETRYABLE_STATUSES.has(outcome.status)
-            ? `answered ${outcome.status}`
-            : null;
+      const reason = retryReason(outcome);
       if (reason === null || attempt >= this.options.maxAttempts) return toResult(outcome);
       const delay = this.retryDelay(attempt);
       this.logger.warn(
