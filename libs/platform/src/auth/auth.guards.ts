@@ -23,6 +23,11 @@ function rootKeyMatches(given: string, expected: string): boolean {
   return timingSafeEqual(sha256(given), sha256(expected));
 }
 
+/** Past the end of a rotation's grace period. */
+function expired(principal: OrgKeyPrincipal): boolean {
+  return principal.expiresAt !== null && principal.expiresAt.getTime() <= Date.now();
+}
+
 function pathOrg(req: FastifyRequest): string | undefined {
   const params = req.params as Record<string, string> | undefined;
   return params?.org;
@@ -79,7 +84,7 @@ export class AuthService {
           headers: { 'WWW-Authenticate': 'ApiKey' },
         },
       );
-    if (principal.expiresAt && principal.expiresAt.getTime() <= Date.now())
+    if (expired(principal))
       throw new PlatformError(PlatformErrorCode.ApiKeyExpired, 'The API key has expired.', {
         headers: { 'WWW-Authenticate': 'ApiKey' },
       });
@@ -113,8 +118,7 @@ export class AuthService {
     if (orgKey) {
       // An outage of the lookup counts against the IP; authentication then answers 503.
       const principal = await this.keys.resolve(hashApiKey(orgKey)).catch(() => null);
-      if (principal && !(principal.expiresAt && principal.expiresAt.getTime() <= Date.now()))
-        return `key:${principal.apiKeyId}`;
+      if (principal && !expired(principal)) return `key:${principal.apiKeyId}`;
     }
     return `ip:${req.ip}`;
   }
