@@ -33,6 +33,13 @@ describe('CostCache: the frame level is bounded by bytes', () => {
     expect((await cache.frame('org_a', period('01'), async () => frame)).hit).toBe(false);
   });
 
+  it('evicts the least recently used frames past the entry bound too', async () => {
+    const cache = new CostCache({ clock, frameMaxEntries: 2 });
+    for (const month of ['01', '02', '03']) await cache.frame('org_a', period(month), async () => frame);
+    expect(cache.stats().frames).toMatchObject({ size: 2, evictions: 1 });
+    expect((await cache.frame('org_a', period('01'), async () => frame)).hit).toBe(false);
+  });
+
   it('serves a frame larger than the whole bound without caching it', async () => {
     const cache = new CostCache({ clock, frameMaxBytes: Math.floor(bytes / 2) });
     const first = await cache.frame('org_a', period('01'), async () => frame);

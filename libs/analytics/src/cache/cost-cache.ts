@@ -48,6 +48,7 @@ export class CostCache {
     this.todayTtlMs = options.todayTtlMs ?? DEFAULT_TODAY_TTL_MS;
     const perf = { now: () => this.clock.now() };
     this.frames = new LRUCache<string, CachedFrame>({
+      max: options.frameMaxEntries ?? 1_000,
       maxSize: options.frameMaxBytes ?? 512 * MiB,
       sizeCalculation: (frame) => Math.max(1, frame.bytes),
       ttlResolution: 0,

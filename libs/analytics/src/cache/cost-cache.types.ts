@@ -17,6 +17,11 @@ export interface CostCacheLogger {
 export interface CostCacheOptions {
   /** Bound of the frame level, by Polars' estimated frame size. Default 512 MiB. */
   frameMaxBytes?: number;
+  /**
+   * A second bound of the frame level, in entries (many small frames of many orgs). Default 1,000.
+   * It also bounds the scan for a cached frame covering a period.
+   */
+  frameMaxEntries?: number;
   /** Bound of the result level, in entries. Default 5,000. */
   resultMaxEntries?: number;
   /** A second bound of the result level, by estimated size. Default 128 MiB. */
