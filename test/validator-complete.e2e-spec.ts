@@ -80,7 +80,8 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
         status: 404,
         code: 'RESERVATION_NOT_FOUND',
       });
-      // Naming no run takes one past its expiry (a stuck run), never a live one: none here.
+      // A FAILED report naming no run takes one past its expiry (a stuck run), never a live one:
+      // none here. A success must name its run.
       await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'live' });
       const unnamed = await complete(k.org, k.key, '?pipeline_status=FAILED');
       expect({ status: unnamed.statusCode, code: unnamed.json().code }).toEqual({
@@ -90,6 +91,7 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       for (const query of [
         '?reservation_id=x',
         '?pipeline_status=RUNNING&pipeline_logging_id=a',
+        '?pipeline_status=SUCCESS',
         '?pipeline_status=SUCCESS&reservation_date=2024-13-45',
       ]) {
         const bad = await complete(k.org, k.key, query);

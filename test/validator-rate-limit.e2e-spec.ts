@@ -50,4 +50,20 @@ describe('pipeline validator rate limit', () => {
     expect(past.json()).toMatchObject({ code: 'RATE_LIMITED', limit: 5 });
     expect(Number(past.headers['retry-after'])).toBeGreaterThan(0);
   });
+
+  it('limits calls with made-up keys too, per client IP, before the key is looked up', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++)
+      statuses.push(
+        (
+          await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/validator/validate/acme_corp',
+            headers: { 'x-api-key': `acme_corp_api_guess_${i}_${Math.random().toString(36).slice(2)}` },
+            payload: { pipeline_id: 'subscription_costs' },
+          })
+        ).statusCode,
+      );
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
 });

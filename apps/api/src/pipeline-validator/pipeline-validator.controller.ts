@@ -44,7 +44,11 @@ import { PipelineValidatorService } from './pipeline-validator.service.js';
 
 const IDEMPOTENCY_KEY_MAX = 255;
 
-/** The pipeline service's calls: their own per-key limit instead of the shared writes limit. */
+/**
+ * The pipeline service's calls: their own per-key limit instead of the shared writes limit. Put it
+ * below the auth decorator: decorators apply bottom-up and each appends its guard, so the limit is
+ * checked before the key, and requests with made-up keys are limited (per IP) too.
+ */
 const PipelineServiceLimit = () =>
   applyDecorators(SkipThrottle({ writes: true }), UseGuards(PipelineRateLimitGuard));
 
@@ -103,9 +107,9 @@ export class PipelineValidatorController {
   }
 
   @Post('validate/:org')
-  @PipelineServiceLimit()
   @HttpCode(200)
   @OrgKeyAuth('pipelines:execute')
+  @PipelineServiceLimit()
   @ApiOperation({
     summary: 'Check a run may start and reserve its quota slot; refusals are 200 with valid: false',
   })
@@ -131,9 +135,9 @@ export class PipelineValidatorController {
   }
 
   @Post('complete/:org')
-  @PipelineServiceLimit()
   @HttpCode(200)
   @OrgKeyOrRootAuth('pipelines:execute')
+  @PipelineServiceLimit()
   @ApiOperation({
     summary:
       'Record a run outcome once (SUCCESS or FAILED); fields in the query (as the pipeline service sends them) or the body',
@@ -148,8 +152,18 @@ export class PipelineValidatorController {
     const req = { ...query, ...stripUndefined(body) };
     if (!req.pipeline_status)
       throw validationError('pipeline_status', 'pipeline_status is required (SUCCESS or FAILED)');
-    // A call naming no run (the pipeline service's cleanup of its stuck runs) completes the latest
-    // reservation past its expiry; 404 when there is none.
+    // A FAILED report naming no run (the pipeline service's cleanup of its stuck runs) completes the
+    // latest reservation past its expiry, 404 when there is none; a success must say which run.
+    if (
+      !req.reservation_id &&
+      !req.pipeline_logging_id &&
+      !req.reservation_date &&
+      req.pipeline_status !== 'FAILED'
+    )
+      throw validationError(
+        'reservation_id',
+        'Name the run: reservation_id, pipeline_logging_id or reservation_date (only a FAILED report of a stuck run may name none)',
+      );
     const done = await this.validator.complete(org, runRef(req), req.pipeline_status);
     const repeat = done.outcome === 'already_completed';
     return {
@@ -170,9 +184,9 @@ export class PipelineValidatorController {
   }
 
   @Post('heartbeat/:org')
-  @PipelineServiceLimit()
   @HttpCode(200)
   @OrgKeyOrRootAuth('pipelines:execute')
+  @PipelineServiceLimit()
   @ApiOperation({ summary: "Extend a running pipeline's reservation so it keeps its slot" })
   @ApiOkResponse({ type: HeartbeatResponseDto })
   @ApiNotFoundResponse({ description: 'RESERVATION_NOT_FOUND' })

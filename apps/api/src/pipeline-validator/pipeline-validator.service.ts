@@ -125,8 +125,9 @@ export class PipelineValidatorService {
    */
   async complete(org: string, ref: RunRef, status: RunStatus): Promise<CompletionResult> {
     const done = await this.quota.complete(org, ref, status);
+    // This instance's entries go at once; the other instances' through the bus, not awaited here.
     if (done.outcome === 'completed')
-      await this.costCache.invalidateOrg(org).catch((error: unknown) => {
+      void this.costCache.invalidateOrg(org).catch((error: unknown) => {
         this.logger.warn(
           `Cost cache of org ${org} not invalidated after run ${done.runId}: ${String(error)}`,
         );

@@ -116,8 +116,15 @@ export class AuthService {
     if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
     const orgKey = header(req, 'x-api-key');
     if (orgKey) {
-      // An outage of the lookup counts against the IP; authentication then answers 503.
-      const principal = await this.keys.resolve(hashApiKey(orgKey)).catch(() => null);
+      const keyHash = hashApiKey(orgKey);
+      let principal: OrgKeyPrincipal | null;
+      try {
+        principal = await this.keys.resolve(keyHash);
+      } catch {
+        // The lookup is down, so validity is unknown: count against the key as sent (authentication
+        // answers 503 anyway) rather than fill the IP's bucket, which clients behind one proxy share.
+        return `unverified:${keyHash.slice(0, 32)}`;
+      }
       if (principal && !expired(principal)) return `key:${principal.apiKeyId}`;
     }
     return `ip:${req.ip}`;

@@ -6,7 +6,7 @@ export const RUN_STATUSES = ['SUCCESS', 'FAILED'] as const;
 
 /**
  * Which run: reservation_id, else pipeline_logging_id, else (legacy) a run of reservation_date, a
- * live one first; with none of them, the latest run past its expiry (a stuck run).
+ * live one first; with none of them (FAILED only), the latest run past its expiry (a stuck run).
  */
 class RunRefDto {
   @ApiPropertyOptional({ format: 'uuid' })
@@ -30,8 +30,8 @@ export class CompleteRequestDto extends RunRefDto {
   @ApiPropertyOptional({
     format: 'date',
     description:
-      'The day returned at validation (YYYY-MM-DD). Without any of reservation_id, pipeline_logging_id ' +
-      'and reservation_date, the latest run past its expiry is completed (404 when there is none).',
+      'The day returned at validation (YYYY-MM-DD). A FAILED report without any of reservation_id, ' +
+      'pipeline_logging_id and reservation_date completes the latest run past its expiry (404 when there is none).',
   })
   @IsOptional()
   @IsISO8601(
