@@ -107,6 +107,27 @@ describe('CostCache: hits and misses', () => {
     expect(cache.stats().frames.size).toBe(2);
   });
 
+  it('keeps neither a frame nor its results from a load that started before a forced refresh', async () => {
+    const cache = new CostCache({ clock });
+    let finish: (df: typeof frame) => void = () => undefined;
+    const slow = cache.frame(
+      'org_a',
+      period('2025-01-01', '2025-03-10'),
+      () => new Promise<typeof frame>((resolve) => (finish = resolve)),
+      'costs',
+    );
+    await Promise.resolve();
+    cache.dropPeriod('org_a', '2025-02-01', '2025-02-10');
+    finish(frame);
+    const { frame: stale } = await slow;
+    cache.setResult('org_a', { kind: 'summary', start: stale.start, end: stale.end, variant: '' }, 1, stale);
+    expect(cache.stats().frames.size).toBe(0);
+    expect(cache.stats().results.size).toBe(0);
+    // Later loads are kept as usual.
+    await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame, 'costs');
+    expect(cache.stats().frames.size).toBe(1);
+  });
+
   it('drops on a forced refresh the longer frames that would serve the period, not the others', async () => {
     const cache = new CostCache({ clock });
     await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame, 'costs');

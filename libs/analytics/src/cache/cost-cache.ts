@@ -41,6 +41,8 @@ export class CostCache {
   private readonly frameExtra = { loads: 0, coalesced: 0, covering_hits: 0, oversize: 0 };
   private readonly inflight = new Map<string, Promise<CachedFrame>>();
   private readonly generations = new Map<string, number>();
+  /** Forced refreshes per org, so a load that started before one is not kept. */
+  private readonly refreshes = new Map<string, number>();
   private readonly unsubscribers: (() => void)[] = [];
 
   constructor(private readonly options: CostCacheOptions = {}) {
@@ -127,6 +129,7 @@ export class CostCache {
    * (its own, and those of longer periods that contain it, which a read would otherwise narrow).
    */
   dropPeriod(org: string, start: IsoDate, end: IsoDate): { frames: number; results: number } {
+    this.refreshes.set(org, (this.refreshes.get(org) ?? 0) + 1);
     const prefix = framePeriodPrefix(org, start, end);
     const frames = this.deleteWhere(this.frames, (k) => {
       if (!k.startsWith(`${org}|frame|`)) return false;
@@ -203,6 +206,7 @@ export class CostCache {
     load: () => Promise<pl.DataFrame>,
   ) {
     const generation = this.generation(org);
+    const refreshes = this.refreshes.get(org) ?? 0;
     this.frameExtra.loads++;
     const df = await load();
     const now = this.clock.now();
@@ -218,6 +222,9 @@ export class CostCache {
     };
     // A load that raced with an invalidation serves its own request but is not kept.
     if (generation !== this.generation(org)) return frame;
+    // Nor one that raced with a forced refresh of a period (it may hold the data being refreshed):
+    // neither it nor a result of it is kept.
+    if (refreshes !== (this.refreshes.get(org) ?? 0)) return { ...frame, generation: UNCACHEABLE };
     if (frame.bytes > this.frames.maxSize) {
       this.frameExtra.oversize++;
       return frame;
@@ -298,6 +305,9 @@ export class CostCache {
     this.generations.set(org, this.generation(org) + 1);
   }
 }
+
+/** The generation of a frame whose results must not be cached (no org is ever at it). */
+const UNCACHEABLE = -1;
 
 function framePeriodPrefix(org: string, start: IsoDate, end: IsoDate): string {
   return `${org}|frame|${start}|${end}|`;
