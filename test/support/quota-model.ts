@@ -82,8 +82,25 @@ export class QuotaModel {
     const prior = org.runs.get(runId);
     if (prior) {
       if (prior.pipeline !== pipeline) return { ...refuse('RUN_ID_CONFLICT'), reservationDate: prior.date };
-      if (prior.status !== 'RESERVED' || prior.expiresAt <= now)
+      if (prior.status === 'SUCCESS' || prior.status === 'FAILED')
         return { ...refuse('RUN_ID_FINISHED'), reservationDate: prior.date };
+      if (prior.status === 'EXPIRED' || prior.expiresAt <= now) {
+        // Re-admission of an expired run: the concurrent limit only; its day's count stays.
+        const limit = org.limits.concurrent;
+        if (u.live >= limit)
+          return refuse('QUOTA_CONCURRENT_EXCEEDED', limit === 0 ? null : secondsUntil(now, u.oldest));
+        org.clock = now;
+        prior.status = 'RESERVED';
+        prior.expiresAt = now + ttlSeconds * 1000;
+        return {
+          granted: true,
+          reason: null,
+          replayed: false,
+          reservationDate: prior.date,
+          retryAfterSeconds: null,
+          counts: { ...counts, concurrentUsed: u.live + 1 },
+        };
+      }
       return {
         ...refuse('RUN_ID_CONFLICT'),
         granted: true,

@@ -2,8 +2,9 @@
 --
 -- reserve_pipeline_quota: a run id is replayed only while its reservation is live. A run id whose
 -- run completed or expired used to be granted again (replayed) without any limit being checked, so
--- reusing a pipeline_logging_id or an Idempotency-Key started runs outside the quota. It is now
--- refused with RUN_ID_FINISHED and takes nothing.
+-- reusing a pipeline_logging_id or an Idempotency-Key started runs outside the quota. A completed
+-- run's id is now refused with RUN_ID_FINISHED and takes nothing; an expired run's id (its
+-- heartbeat lapsed) is re-admitted under the concurrent limit, its day's count unchanged.
 --
 -- complete_pipeline_run: the legacy completion that names only the day closes a live reservation
 -- of that day first, then one past its expiry. It used to close the oldest, often a run that had
@@ -36,6 +37,7 @@ DECLARE
   v_day date;
   v_until timestamptz;
   v_never boolean := false;
+  v_prior_status text;
 BEGIN
   IF p_run_id IS NULL OR char_length(p_run_id) NOT BETWEEN 1 AND 255
      OR p_pipeline_id IS NULL OR p_pipeline_id = ''
@@ -68,7 +70,7 @@ BEGIN
          u.daily_used, u.monthly_used,
          pr.reservation_id AS prior_id, pr.reservation_date AS prior_date, pr.expires_at AS prior_expires,
          pr.pipeline_id AS prior_pipeline,
-         pr.status = 'RESERVED' AND pr.expires_at > t.now_ AS prior_live
+         pr.status = 'RESERVED' AND pr.expires_at > t.now_ AS prior_live, pr.status AS prior_status
   INTO v
   FROM organizations o
   LEFT JOIN plan_limits p ON p.plan = upper(o.plan)
@@ -106,7 +108,11 @@ BEGIN
   concurrent_used := v.live;
   v_day := (v.now_ AT TIME ZONE 'UTC')::date;
 
-  IF v.prior_id IS NOT NULL THEN
+  -- A run id seen before: the same answer while its reservation is live; refused once its run
+  -- completed (a new run takes a new run id); re-admitted below when it expired without completing
+  -- (a run whose heartbeat lapsed asks for its slot again).
+  IF v.prior_id IS NOT NULL AND (v.prior_pipeline <> p_pipeline_id OR v.prior_live
+                                 OR v.prior_status IN ('SUCCESS', 'FAILED')) THEN
     reservation_id := v.prior_id;
     reservation_date := v.prior_date;
     expires_at := v.prior_expires;
@@ -116,8 +122,6 @@ BEGIN
       granted := true;
       replayed := true;
     ELSE
-      -- Completed or expired: it holds no slot any more, so granting it again would start a run
-      -- outside every limit. A new run takes a new run id.
       reason := 'RUN_ID_FINISHED';
     END IF;
     RETURN NEXT;
@@ -133,13 +137,14 @@ BEGIN
     RETURN;
   END IF;
 
-  -- Of the exhausted limits, name the one that frees last (never, for a limit of 0).
-  IF monthly_used >= monthly_limit THEN
+  -- Of the exhausted limits, name the one that frees last (never, for a limit of 0). An expired
+  -- run already counts on its day: only the concurrent limit applies to its re-admission.
+  IF monthly_used >= monthly_limit AND v.prior_id IS NULL THEN
     reason := 'QUOTA_MONTHLY_EXCEEDED';
     v_never := monthly_limit = 0;
     v_until := (date_trunc('month', v.now_ AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC';
   END IF;
-  IF daily_used >= daily_limit AND NOT v_never
+  IF daily_used >= daily_limit AND NOT v_never AND v.prior_id IS NULL
      AND (reason IS NULL OR daily_limit = 0 OR (v_day + 1)::timestamp AT TIME ZONE 'UTC' > v_until) THEN
     reason := 'QUOTA_DAILY_EXCEEDED';
     v_never := daily_limit = 0;
@@ -153,6 +158,36 @@ BEGIN
   END IF;
   IF reason IS NOT NULL THEN
     retry_after_seconds := CASE WHEN v_never THEN NULL ELSE pipeline_quota_seconds_until(v.now_, v_until) END;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+
+  IF v.prior_id IS NOT NULL THEN
+    -- Re-admission. Completions and expiries do not take the org's lock: the row's lock and its
+    -- latest version decide. A completion that got there first makes it a finished run.
+    SELECT r.status INTO v_prior_status FROM pipeline_reservations r
+    WHERE r.reservation_id = v.prior_id
+    FOR UPDATE;
+    IF v_prior_status NOT IN ('RESERVED', 'EXPIRED') THEN
+      reservation_id := v.prior_id;
+      reservation_date := v.prior_date;
+      reason := 'RUN_ID_FINISHED';
+      RETURN NEXT;
+      RETURN;
+    END IF;
+    -- The reservation is live again. An EXPIRED one had left the RESERVED count; one still RESERVED
+    -- past its expiry is in it already. Its day's count stays as it was.
+    UPDATE pipeline_quota_state s
+    SET clock = greatest(s.clock, v.now_),
+        reserved = s.reserved + CASE WHEN v_prior_status = 'EXPIRED' THEN 1 ELSE 0 END
+    WHERE s.org_slug = p_org_slug;
+    UPDATE pipeline_reservations r
+    SET status = 'RESERVED', expired_at = NULL, expiry_recorded = false,
+        expires_at = v.now_ + p_ttl_seconds * interval '1 second'
+    WHERE r.reservation_id = v.prior_id
+    RETURNING r.reservation_id, r.reservation_date, r.expires_at INTO reservation_id, reservation_date, expires_at;
+    granted := true;
+    concurrent_used := concurrent_used + 1;
     RETURN NEXT;
     RETURN;
   END IF;

@@ -209,19 +209,47 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
     expect(await q.repo.state(org, now)).toMatchObject({ dailyUsed: 1, concurrentUsed: 1 });
   });
 
-  it('refuses a run id whose run completed or expired, taking nothing', async () => {
+  it('refuses a run id whose run completed, taking nothing', async () => {
     const org = await anOrg({ concurrent_pipelines_limit: 5 });
     await reserve(org, 'done', T0);
     await q.repo.complete(org, { runId: 'done' }, 'SUCCESS', at('2024-03-15T10:01:00Z'));
-    await reserve(org, 'lapsed', T0, 60);
-    for (const run of ['done', 'lapsed'])
-      expect(await reserve(org, run, '2024-03-15T10:02:00Z')).toMatchObject({
-        granted: false,
-        replayed: false,
-        reason: 'RUN_ID_FINISHED',
-        counts: { dailyUsed: 2, concurrentUsed: 0 },
-      });
-    expect((await q.db.select('pipeline_reservations', { org_slug: org })).length).toBe(2);
+    expect(await reserve(org, 'done', '2024-03-15T10:02:00Z')).toMatchObject({
+      granted: false,
+      replayed: false,
+      reason: 'RUN_ID_FINISHED',
+      counts: { dailyUsed: 1, concurrentUsed: 0 },
+    });
+    expect((await q.db.select('pipeline_reservations', { org_slug: org })).length).toBe(1);
+  });
+
+  it('re-admits an expired run id under the concurrent limit only, counting it once', async () => {
+    const org = await anOrg({ concurrent_pipelines_limit: 1, pipelines_per_day_limit: 1 });
+    const first = await reserve(org, 'lapsed', T0, 60);
+    // Expired at 10:01; another run holds the only slot until it completes.
+    expect((await reserve(org, 'other', '2024-03-15T10:02:00Z')).reason).toBe('QUOTA_DAILY_EXCEEDED');
+    await q.db.update('organizations', { org_slug: org }, { pipelines_per_day_limit: 5 });
+    await reserve(org, 'other', '2024-03-15T10:02:00Z');
+    expect(await reserve(org, 'lapsed', '2024-03-15T10:03:00Z')).toMatchObject({
+      granted: false,
+      reason: 'QUOTA_CONCURRENT_EXCEEDED',
+    });
+    await q.repo.complete(org, { runId: 'other' }, 'SUCCESS', at('2024-03-15T10:04:00Z'));
+    await q.repo.expireStale(1000, at('2024-03-15T10:05:00Z'));
+    const again = await reserve(org, 'lapsed', '2024-03-15T10:06:00Z', 600);
+    expect(again).toMatchObject({
+      granted: true,
+      replayed: false,
+      reservationId: first.reservationId,
+      reservationDate: '2024-03-15',
+      counts: { dailyUsed: 2, concurrentUsed: 1 },
+    });
+    expect(Date.parse(again.expiresAt as string)).toBe(Date.parse('2024-03-15T10:16:00Z'));
+    // It holds the slot again, and completes once like any run.
+    expect((await reserve(org, 'third', '2024-03-15T10:07:00Z')).reason).toBe('QUOTA_CONCURRENT_EXCEEDED');
+    expect(
+      (await q.repo.complete(org, { runId: 'lapsed' }, 'SUCCESS', at('2024-03-15T10:08:00Z')))?.outcome,
+    ).toBe('completed');
+    expect((await reserve(org, 'third', '2024-03-15T10:09:00Z')).granted).toBe(true);
   });
 
   it('extends a live run on heartbeat and refuses to revive a completed or expired one', async () => {
