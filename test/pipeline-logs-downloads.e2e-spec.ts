@@ -176,7 +176,7 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
         'ALL',
         3,
         [
-          { org_slug: a.org, provider: 'AWS_IAM', status: 'triggered' },
+          { org_slug: a.org, provider: 'AWS_IAM,AWS_KEYS', status: 'triggered' },
           { org_slug: b.org, provider: 'AZURE', status: 'failed', detail: 'secret of b' },
         ],
         [{ org_slug: b.org, error: 'No active API key' }, 'an unattributed error'],
@@ -194,14 +194,14 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
         run_date: '2026-03-09',
         dry_run: false,
         elapsed_seconds: 1.5,
-        results: [{ org_slug: a.org, provider: 'AWS_IAM', status: 'triggered' }],
+        results: [{ org_slug: a.org, provider: 'AWS_IAM,AWS_KEYS', status: 'triggered' }],
         errors: [],
         // Counted over its own entries, not the platform's (two orgs, one failure).
         orgs_processed: 1,
         orgs_skipped: 0,
         pipelines_triggered: 1,
         pipelines_failed: 0,
-        total_integrations: 1,
+        total_integrations: 2,
       });
       expect(mine[1]).toMatchObject({ orgs_processed: 2, pipelines_triggered: 1 });
       expect(mine[1].results).toEqual([{ org_slug: a.org, provider: 'OPENAI', status: 'triggered' }]);

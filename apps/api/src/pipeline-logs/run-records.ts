@@ -142,7 +142,9 @@ function ownCounters(results: Record<string, unknown>[], errors: unknown[]) {
     pipelines_triggered: count('triggered'),
     pipelines_failed: count('failed'),
     pipelines_skipped_quota: count('skipped_quota'),
-    total_integrations: new Set(results.map((e) => e.provider)).size,
+    // One entry may stand for several integrations of one pipeline ("AWS_IAM,AWS_KEYS").
+    total_integrations: new Set(results.flatMap((e) => String(e.provider ?? '').split(',')).filter(Boolean))
+      .size,
   };
 }
 
