@@ -37,12 +37,8 @@ export async function registerHttpPlatform(
 ): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   // The server's own router settings, so that 404 vs 405 follows what Fastify routes.
-  const { routerOptions } = fastify.initialConfig;
-  const routes = new RouteTable({
-    ignoreTrailingSlash: routerOptions?.ignoreTrailingSlash,
-    ignoreDuplicateSlashes: routerOptions?.ignoreDuplicateSlashes,
-    caseSensitive: routerOptions?.caseSensitive,
-  });
+  const { ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive } = fastify.initialConfig;
+  const routes = new RouteTable({ ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive });
   const responder = new ProblemResponder(deps.catalog, routes);
   const accessLog = new AccessLog({ quietRoutes: deps.quietRoutes });
   const headers = securityHeaders(deps.config.isProduction);
