@@ -22,6 +22,7 @@ import {
   AppThrottlerGuard,
   isAdminRoute,
   isHeavyRead,
+  isPipelineServiceRoute,
   isReadRequest,
 } from './throttling/app-throttler.guard.js';
 import { MemoryThrottlerStorage } from './throttling/memory-throttler.storage.js';
@@ -87,6 +88,12 @@ export class PlatformModule {
                 ttl: MINUTE,
                 limit: config.env.RATE_LIMIT_HEAVY_READS_PER_MINUTE,
                 skipIf: (c) => !isHeavyRead(c),
+              },
+              {
+                name: 'pipeline-service',
+                ttl: MINUTE,
+                limit: config.env.RATE_LIMIT_PIPELINE_PER_MINUTE,
+                skipIf: (c) => !isPipelineServiceRoute(c),
               },
             ],
             storage: redis

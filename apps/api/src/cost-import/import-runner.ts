@@ -135,13 +135,9 @@ export class ImportRunner {
       await this.repository.dropStage(target.dataset, stage);
     }
     job.status = job.rowsRejected > 0 ? 'completed_with_errors' : 'completed';
-    // Across instances too (the cache publishes on the invalidation bus); a failure only means
-    // stale reads until the cache's own expiry, so it must not fail an import that is committed.
-    await this.costCache?.invalidateOrg(job.org).catch((error: unknown) => {
-      this.logger.warn(
-        `Cost cache of org ${job.org} not invalidated after import ${job.id}: ${String(error)}`,
-      );
-    });
+    // Across instances too (the cache publishes on the invalidation bus). It does not reject: a
+    // failed broadcast is logged by the cache and only means stale reads elsewhere until expiry.
+    await this.costCache?.invalidateOrg(job.org);
   }
 
   /**

@@ -1,16 +1,4 @@
-import {
-  applyDecorators,
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiHeader,
   ApiNotFoundResponse,
@@ -19,9 +7,15 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
-import { OrgKeyAuth, OrgKeyOrRootAuth, PlatformError, PlatformErrorCode, Public } from '#platform';
+import {
+  OrgKeyAuth,
+  OrgKeyOrRootAuth,
+  PipelineServiceLimit,
+  PlatformError,
+  PlatformErrorCode,
+  Public,
+} from '#platform';
 import type { RunRef } from '../quota/quota.types.js';
 import { OrgParamDto } from './dto/org-param.dto.js';
 import {
@@ -39,18 +33,9 @@ import {
 import { ValidateRequestDto, ValidateResponseDto } from './dto/validate.dto.js';
 import { listedPipeline, PipelineRegistry } from './pipeline-registry.js';
 import { PipelineValidatorError, PipelineValidatorErrorCode } from './pipeline-validator.errors.js';
-import { PipelineRateLimitGuard } from './pipeline-rate-limit.guard.js';
 import { PipelineValidatorService } from './pipeline-validator.service.js';
 
 const IDEMPOTENCY_KEY_MAX = 255;
-
-/**
- * The pipeline service's calls: their own per-key limit instead of the shared writes limit. Put it
- * below the auth decorator: decorators apply bottom-up and each appends its guard, so the limit is
- * checked before the key, and requests with made-up keys are limited (per IP) too.
- */
-const PipelineServiceLimit = () =>
-  applyDecorators(SkipThrottle({ writes: true }), UseGuards(PipelineRateLimitGuard));
 
 function validationError(field: string, message: string): PlatformError {
   return new PlatformError(PlatformErrorCode.ValidationFailed, `1 field failed validation: ${field}`, {

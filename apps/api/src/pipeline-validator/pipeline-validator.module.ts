@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { QuotaModule } from '../quota/quota.module.js';
 import { IntegrationCredentialsRepository } from './integration-credentials.repository.js';
-import { PipelineRateLimitGuard } from './pipeline-rate-limit.guard.js';
 import { PipelineRegistry } from './pipeline-registry.js';
 import { PipelineValidatorController } from './pipeline-validator.controller.js';
 import { PipelineValidatorService } from './pipeline-validator.service.js';
@@ -14,7 +13,6 @@ import { PipelineValidatorService } from './pipeline-validator.service.js';
     { provide: PipelineRegistry, useFactory: () => PipelineRegistry.load() },
     PipelineValidatorService,
     IntegrationCredentialsRepository,
-    PipelineRateLimitGuard,
   ],
 })
 export class PipelineValidatorModule {}

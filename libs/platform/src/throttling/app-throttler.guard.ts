@@ -1,4 +1,4 @@
-import { type ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
+import { applyDecorators, type ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -17,7 +17,7 @@ import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export const THROTTLER_NAMES = ['reads', 'writes', 'admin', 'heavy-reads'] as const;
+export const THROTTLER_NAMES = ['reads', 'writes', 'admin', 'heavy-reads', 'pipeline-service'] as const;
 
 const HEAVY_READ = 'finops:heavy-read';
 
@@ -30,6 +30,21 @@ export const HeavyRead = () => SetMetadata(HEAVY_READ, true);
 export const isHeavyRead = (ctx: ExecutionContext) =>
   Reflect.getMetadata(HEAVY_READ, ctx.getHandler()) === true;
 
+const PIPELINE_SERVICE = 'finops:pipeline-service';
+
+/**
+ * The pipeline service's calls (validate, complete, heartbeat): their own per-key limit instead of
+ * the shared writes limit. One run is a validate, a complete and its heartbeats, so a scheduler
+ * starting an org's runs would hit the writes limit, and its traffic would refuse the org's other
+ * writes. How many runs an org may start is the quota's decision; this limit only stops a runaway
+ * client. Counted by the global guard like the other named limits, so before authentication.
+ */
+export const PipelineServiceLimit = () =>
+  applyDecorators(SetMetadata(PIPELINE_SERVICE, true), SkipThrottle({ writes: true }));
+
+export const isPipelineServiceRoute = (ctx: ExecutionContext) =>
+  Reflect.getMetadata(PIPELINE_SERVICE, ctx.getHandler()) === true;
+
 /** Exempts a route from every named limit (`@SkipThrottle()` alone only skips the unnamed default). */
 export const SkipRateLimits = () => SkipThrottle(Object.fromEntries(THROTTLER_NAMES.map((n) => [n, true])));
 
@@ -41,7 +56,7 @@ export const isAdminRoute = (ctx: ExecutionContext) =>
   'root';
 
 /**
- * Named limits (reads, writes, admin, heavy-reads) per key, shared by all routes of that kind; a refusal is a
+ * Named limits (reads, writes, admin, heavy-reads, pipeline-service) per key, shared by all routes of that kind; a refusal is a
  * problem+json 429 with `Retry-After` in seconds.
  */
 @Injectable()
