@@ -1,3 +1,4 @@
+import { API_KEY_LOOKUP, type ApiKeyLookup } from '#platform';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
@@ -17,6 +18,14 @@ describe('pipeline validator rate limit', () => {
     await t.app
       .get<TenancyDb>(TENANCY_DB)
       .insert('organizations', [{ org_slug: k.org, company_name: 'Acme', concurrent_pipelines_limit: 10 }]);
+    // A key's first request, before authentication has cached it, counts against the client IP
+    // (see AuthService.rateLimitTracker); a read warms the cache without touching the pipeline limit.
+    const warm = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/organizations/${k.org}/quota`,
+      headers: { 'x-api-key': k.key },
+    });
+    expect(warm.statusCode).toBe(200);
     const call = (route: string, payload: object) =>
       t.app.inject({
         method: 'POST',
@@ -52,18 +61,33 @@ describe('pipeline validator rate limit', () => {
   });
 
   it('limits calls with made-up keys too, per client IP, before the key is looked up', async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < 7; i++)
-      statuses.push(
-        (
-          await t.app.inject({
-            method: 'POST',
-            url: '/api/v1/validator/validate/acme_corp',
-            headers: { 'x-api-key': `acme_corp_api_guess_${i}_${Math.random().toString(36).slice(2)}` },
-            payload: { pipeline_id: 'subscription_costs' },
-          })
-        ).statusCode,
-      );
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    // An app of its own: the IP's pipeline bucket starts empty.
+    const fresh = await startTestApp({ RATE_LIMIT_PIPELINE_PER_MINUTE: '5' });
+    try {
+      const lookup = fresh.app.get<ApiKeyLookup>(API_KEY_LOOKUP);
+      let lookups = 0;
+      const find = lookup.findActiveByHash.bind(lookup);
+      lookup.findActiveByHash = (hash) => {
+        lookups++;
+        return find(hash);
+      };
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++)
+        statuses.push(
+          (
+            await fresh.app.inject({
+              method: 'POST',
+              url: '/api/v1/validator/validate/acme_corp',
+              headers: { 'x-api-key': `acme_corp_api_guess_${i}_${Math.random().toString(36).slice(2)}` },
+              payload: { pipeline_id: 'subscription_costs' },
+            })
+          ).statusCode,
+        );
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+      // Refused calls cost no lookup: a flood of made-up keys reaches the warehouse at the IP's rate.
+      expect(lookups).toBe(5);
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -51,6 +51,14 @@ export class ApiKeyCache implements OnModuleDestroy {
     return principal;
   }
 
+  /**
+   * What the cache knows of a key without looking it up: its principal, null for a key known to be
+   * invalid, undefined when it has to be looked up.
+   */
+  known(keyHash: string): OrgKeyPrincipal | null | undefined {
+    return this.cache.get(keyHash)?.principal;
+  }
+
   /** Passes a successful authentication on to the lookup's usage tracking, if it has one. */
   recordUse(principal: OrgKeyPrincipal): void {
     this.lookup.recordUse?.(principal);

@@ -93,22 +93,25 @@ export class AuthService {
   }
 
   /**
-   * Whom a rate limit counts a request against: its key when the key is valid (the root key, or an
-   * org key the lookup knows, cached as authentication caches it), else the client's IP. A key is
-   * never taken on trust: a client sending a new made-up key with every request would otherwise get
-   * a fresh limit each time (and so could guess keys without limit). Known once per request: the
-   * named limits each ask.
+   * Whom a rate limit counts a request against: its key when the key is known to be valid (the root
+   * key, or an org key this instance has authenticated within the auth cache's TTL), else the
+   * client's IP. A key is never taken on trust, and never looked up here: a client sending a new
+   * made-up key with every request would otherwise get a fresh limit each time (and so could guess
+   * keys without limit), and each of those keys would cost a warehouse lookup (a BigQuery job in
+   * production) before any limit applied. An org key not in the cache therefore counts against the
+   * IP, and authentication looks it up only if the IP's limit admitted the request; the key's later
+   * requests count against the key. Known once per request: the named limits each ask.
    */
-  async rateLimitTracker(req: FastifyRequest): Promise<string> {
+  rateLimitTracker(req: FastifyRequest): string {
     let tracker = this.trackers.get(req);
     if (tracker === undefined) {
-      tracker = await this.trackerOf(req);
+      tracker = this.trackerOf(req);
       this.trackers.set(req, tracker);
     }
     return tracker;
   }
 
-  private async trackerOf(req: FastifyRequest): Promise<string> {
+  private trackerOf(req: FastifyRequest): string {
     const rootKey = header(req, 'x-ca-root-key');
     const expected = this.config.rootApiKey;
     if (rootKey && expected && (req.auth?.kind === 'root' || rootKeyMatches(rootKey, expected)))
@@ -116,15 +119,7 @@ export class AuthService {
     if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
     const orgKey = header(req, 'x-api-key');
     if (orgKey) {
-      const keyHash = hashApiKey(orgKey);
-      let principal: OrgKeyPrincipal | null;
-      try {
-        principal = await this.keys.resolve(keyHash);
-      } catch {
-        // The lookup is down, so validity is unknown: count against the key as sent (authentication
-        // answers 503 anyway) rather than fill the IP's bucket, which clients behind one proxy share.
-        return `unverified:${keyHash.slice(0, 32)}`;
-      }
+      const principal = this.keys.known(hashApiKey(orgKey));
       if (principal && !expired(principal)) return `key:${principal.apiKeyId}`;
     }
     return `ip:${req.ip}`;

@@ -88,8 +88,8 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     }
   }
   // The signature is ThrottlerGuard's (a loose record); our requests are Fastify's.
-  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    return this.auth.rateLimitTracker(req as unknown as FastifyRequest);
+  protected override getTracker(req: Record<string, unknown>): Promise<string> {
+    return Promise.resolve(this.auth.rateLimitTracker(req as unknown as FastifyRequest));
   }
 
   protected override generateKey(_ctx: ExecutionContext, tracker: string, name: string): string {
