@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { Writable } from 'node:stream';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
 import { startTestApp, type TestApp } from '#test/test-app';
 import { DEMO_ORG, DemoService, type DemoResult } from '../apps/api/src/demo/demo.service.js';
@@ -72,6 +74,9 @@ describe('demo organization', () => {
     const second = await t.app.get(DemoService).ensureDemo({ rows: ROWS, end: END });
 
     expect(second.apiKey).toBe(first.apiKey);
+    // Kept for an app start with DEMO_DATA, which never logs the key itself.
+    expect(fs.readFileSync(second.keyFile, 'utf8').trim()).toBe(first.apiKey);
+    expect(fs.statSync(second.keyFile).mode & 0o777).toBe(0o600);
     expect(second.imports.reduce((n, i) => n + i.replaced, 0)).toBe(ROWS);
     expect(await totalsBySource()).toEqual(before);
   });
@@ -105,4 +110,38 @@ describe('demo organization', () => {
     for (const part of ['cloud', 'genai', 'subscription'])
       expect(body[part].total_billed_cost).toBeGreaterThan(0);
   });
+});
+
+describe('an app start with DEMO_DATA', () => {
+  it('seeds the demo and says where its key is, without logging the key', async () => {
+    const lines: string[] = [];
+    const logs = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const started = await startTestApp(
+      { DEMO_DATA: 'true', DEMO_ROWS: '600', LOG_LEVEL: 'info' },
+      { logDestination: logs },
+    );
+    try {
+      const file = `${started.dataDir}/demo-api-key`;
+      const key = fs.readFileSync(file, 'utf8').trim();
+      const line = lines
+        .map((l) => JSON.parse(l) as { msg?: string; file?: string })
+        .find((l) => l.msg?.startsWith('Demo organization ready'));
+      expect(line?.file).toBe(file);
+      expect(lines.join('')).not.toContain(key);
+      const res = await started.app.inject({
+        method: 'GET',
+        url: `/api/v1/costs/${DEMO_ORG}/total`,
+        headers: { 'x-api-key': key },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().total.record_count).toBeGreaterThan(0);
+    } finally {
+      await started.close();
+    }
+  }, 120_000);
 });

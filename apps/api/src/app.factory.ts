@@ -69,8 +69,13 @@ export async function createApp(
   setupOpenApi(app);
   await app.init();
   if (config.env.BOOTSTRAP_ON_START) await app.get(BootstrapService).ensureBootstrapped();
-  if (config.env.DEMO_DATA)
-    await app.get(DemoService).ensureDemo({ rows: config.env.DEMO_ROWS, keepExisting: true });
+  if (config.env.DEMO_DATA) {
+    const demo = await app.get(DemoService).ensureDemo({ rows: config.env.DEMO_ROWS, keepExisting: true });
+    logger.info(
+      { org: demo.org, file: demo.keyFile },
+      'Demo organization ready; its API key (X-API-Key) is kept in this file',
+    );
+  }
   if (config.rootKeyFile)
     logger.info({ file: config.rootKeyFile }, 'Development root key (X-CA-Root-Key) is kept in this file');
   return app;

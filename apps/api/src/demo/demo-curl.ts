@@ -23,7 +23,7 @@ export function demoInstructions(result: DemoResult, baseUrl: string): string {
       (i) => `  ${i.source.padEnd(28)} ${String(i.rows).padStart(9)} rows  (import ${i.importId})`,
     ),
     '',
-    `API key (X-API-Key): ${result.apiKey}`,
+    `API key (X-API-Key): ${result.apiKey}  (also kept in ${result.keyFile})`,
     '',
     `Try (with the server running at ${baseUrl}):`,
     `  export KEY='${result.apiKey}'`,

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -38,6 +38,8 @@ export interface DemoImport {
 export interface DemoResult {
   org: string;
   apiKey: string;
+  /** Where the key is kept (mode 0600), for an app start with DEMO_DATA, which never logs it. */
+  keyFile: string;
   rows: number;
   start: string;
   end: string;
@@ -73,6 +75,7 @@ export class DemoService {
       leaves: demoLeaves(),
     };
     const apiKey = await this.onboard();
+    const keyFile = await this.keepKey(apiKey);
     if (options.keepExisting) {
       const rows = await this.imports.importedRows(DEMO_ORG, DEMO_CREDENTIAL);
       if (rows > 0) {
@@ -80,6 +83,7 @@ export class DemoService {
         return {
           org: DEMO_ORG,
           apiKey,
+          keyFile,
           rows,
           start: isoDay(year.start),
           end: isoDay(new Date(end)),
@@ -98,6 +102,7 @@ export class DemoService {
     return {
       org: DEMO_ORG,
       apiKey,
+      keyFile,
       rows: done.reduce((n, i) => n + i.rows, 0),
       start: isoDay(year.start),
       end: isoDay(new Date(end)),
@@ -124,6 +129,16 @@ export class DemoService {
     });
     if (res.statusCode !== 200) throw new Error(`Demo onboarding failed (${res.statusCode}): ${res.body}`);
     return res.json<{ api_key: string }>().api_key;
+  }
+
+  /** Writes the key to `demo-api-key` in the data folder, readable by its owner only. */
+  private async keepKey(apiKey: string): Promise<string> {
+    const file = path.join(this.config.dataDir, 'demo-api-key');
+    await mkdir(this.config.dataDir, { recursive: true });
+    await writeFile(file, `${apiKey}\n`, { mode: 0o600 });
+    // The mode above applies only to a new file.
+    await chmod(file, 0o600);
+    return file;
   }
 
   private async importSource(source: string, year: DemoYear, dir: string): Promise<DemoImport> {
