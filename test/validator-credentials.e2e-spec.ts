@@ -57,10 +57,13 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       await aCredential(k.org, 'OPENAI', 'sk-test-secret-123');
       const plain = await validate(k.org, k.key, { pipeline_id: 'genai_payg_openai' });
       expect(plain.json()).toMatchObject({ valid: true, credentials: null });
-      const withCreds = await validate(k.org, k.key, {
-        pipeline_id: 'genai_payg_openai',
-        include_credentials: true,
-      });
+      // The pipeline service: the org key and the platform root key.
+      const withCreds = await validate(
+        k.org,
+        k.key,
+        { pipeline_id: 'genai_payg_openai', include_credentials: true },
+        rootHeaders,
+      );
       expect(withCreds.json()).toMatchObject({
         valid: true,
         credentials: {
@@ -80,7 +83,12 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       });
       expect(
         (
-          await validate(k.org, k.key, { pipeline_id: 'genai_payg_anthropic', include_credentials: true })
+          await validate(
+            k.org,
+            k.key,
+            { pipeline_id: 'genai_payg_anthropic', include_credentials: true },
+            rootHeaders,
+          )
         ).json(),
       ).toMatchObject({
         valid: false,
@@ -89,10 +97,36 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       });
       expect(
         (
-          await validate(k.org, k.key, { pipeline_id: 'genai_payg_gemini', include_credentials: true })
+          await validate(
+            k.org,
+            k.key,
+            { pipeline_id: 'genai_payg_gemini', include_credentials: true },
+            rootHeaders,
+          )
         ).json(),
       ).toMatchObject({ valid: false, error_code: 'INTEGRATION_ERROR' });
       expect((await usage(k.org)).pipelines_run_today).toBe(2);
+    });
+
+    it('refuses include_credentials to an org key alone, before reserving anything', async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 5 });
+      await aCredential(k.org, 'OPENAI', 'sk-not-for-tenants');
+      const attempts: Record<string, string>[] = [
+        {},
+        { 'x-ca-root-key': 'not_the_root_key_0123456789abcdefghij' },
+      ];
+      for (const headers of attempts) {
+        const res = await validate(
+          k.org,
+          k.key,
+          { pipeline_id: 'genai_payg_openai', include_credentials: true },
+          headers,
+        );
+        expect(res.statusCode).toBe(403);
+        expect(res.json()).toMatchObject({ code: 'CREDENTIALS_FORBIDDEN', field: 'include_credentials' });
+        expect(res.body).not.toContain('sk-not-for-tenants');
+      }
+      expect((await usage(k.org)).pipelines_run_today).toBe(0);
     });
 
     it('does not count a credential past its expiry or its scheduled deactivation', async () => {
@@ -144,7 +178,7 @@ describe('decrypted credentials and the logs', () => {
       const res = await t.app.inject({
         method: 'POST',
         url: `/api/v1/validator/validate/${k.org}`,
-        headers: { 'x-api-key': k.key },
+        headers: { 'x-api-key': k.key, ...rootHeaders },
         payload: { pipeline_id: 'genai_payg_openai', include_credentials: true },
       });
       expect(res.json().credentials.credentials).toBe(secret);

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiHeader,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -9,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
+  AuthService,
   OrgKeyAuth,
   OrgKeyOrRootAuth,
   PipelineServiceLimit,
@@ -61,6 +63,7 @@ export class PipelineValidatorController {
   constructor(
     private readonly registry: PipelineRegistry,
     private readonly validator: PipelineValidatorService,
+    private readonly auth: AuthService,
   ) {}
 
   @Get('pipelines')
@@ -99,7 +102,16 @@ export class PipelineValidatorController {
     summary: 'Check a run may start and reserve its quota slot; refusals are 200 with valid: false',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The run id when the body has none' })
+  @ApiHeader({
+    name: 'X-CA-Root-Key',
+    required: false,
+    description:
+      'The platform root key, with the org key: required for include_credentials (the pipeline service)',
+  })
   @ApiOkResponse({ type: ValidateResponseDto })
+  @ApiForbiddenResponse({
+    description: 'CREDENTIALS_FORBIDDEN: include_credentials without the root key; nothing was reserved',
+  })
   @ApiServiceUnavailableResponse({ description: 'TENANCY_DB_UNAVAILABLE: nothing was admitted' })
   async validate(
     @Param() { org }: OrgParamDto,
@@ -111,6 +123,15 @@ export class PipelineValidatorController {
       throw validationError(
         'Idempotency-Key',
         `Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} printable characters without spaces.`,
+      );
+    // Every org key may validate, but decrypted provider secrets go to the platform's own pipeline
+    // service only, which proves it with the root key it also holds (checked before any reservation).
+    if (body.include_credentials && !this.auth.carriesRootKey(reply.request))
+      throw new PipelineValidatorError(
+        PipelineValidatorErrorCode.CredentialsForbidden,
+        'include_credentials is for the pipeline service: send the platform root key (X-CA-Root-Key) ' +
+          'with the org key, or leave include_credentials out.',
+        { extra: { field: 'include_credentials' } },
       );
     const result = await this.validator.validate(org, body, idempotencyKey);
     // The body may hold a decrypted credential: no cache may keep it.

@@ -60,6 +60,13 @@ export class AuthService {
     return { kind: 'root' };
   }
 
+  /** Whether the request also carries the platform's root key (false when none is configured). */
+  carriesRootKey(req: FastifyRequest): boolean {
+    const expected = this.config.rootApiKey;
+    const given = header(req, 'x-ca-root-key');
+    return expected !== undefined && given !== undefined && rootKeyMatches(given, expected);
+  }
+
   async checkOrgKey(req: FastifyRequest): Promise<OrgKeyPrincipal> {
     const key = header(req, 'x-api-key');
     if (!key)

@@ -16,7 +16,9 @@ export class ValidateRequestDto {
 
   @ApiPropertyOptional({
     default: false,
-    description: 'Return the decrypted credential of the required integration (the pipeline service only)',
+    description:
+      'Return the decrypted credential of the required integration. The pipeline service only: the ' +
+      'request must also carry the platform root key (X-CA-Root-Key), else 403 CREDENTIALS_FORBIDDEN.',
   })
   @IsOptional()
   @IsBoolean()
