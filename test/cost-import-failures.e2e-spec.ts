@@ -214,6 +214,34 @@ describe('cost import: warehouse failure', () => {
   });
 });
 
+describe('cost import: a bulk load that fails after writing', () => {
+  it('stages the rows once, never twice, when the row path takes over', async () => {
+    // BigQuery can commit a load job and still fail the call that waited for it (a transport error
+    // while polling): the rows are in the stage, and the import then validates row by row.
+    const loadFile = warehouse.loadFile.bind(warehouse);
+    const spy = vi.spyOn(warehouse, 'loadFile').mockImplementation(async (...args) => {
+      await loadFile(...args);
+      throw new Error('simulated error after the load committed');
+    });
+    try {
+      const res = await upload(
+        focusParquet([aFocusFileRow({ BilledCost: '7' }), aFocusFileRow({ BilledCost: '8' })]),
+        { 'content-type': 'application/vnd.apache.parquet' },
+        '?source_system=load_fail',
+      );
+
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(res.json()).toMatchObject({ status: 'completed', rows_imported: 2 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await billed('load_fail')).toEqual({ n: 2, billed: 15 });
+    expect((await warehouse.listTables(`${org}_local`)).filter((n) => n.startsWith('_cost_import_'))).toEqual(
+      [],
+    );
+  });
+});
+
 describe('cost import when the tenancy DB is gone', () => {
   it('answers 503 and imports nothing: an import nobody could follow is not started', async () => {
     const own = await startTestApp();

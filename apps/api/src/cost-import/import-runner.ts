@@ -102,13 +102,25 @@ export class ImportRunner {
     job.startedAt = new Date();
     void this.registry.changed(job);
     const columns = plan.fed.map((c) => c.name);
-    const stage = `_cost_import_${job.id.replaceAll('-', '')}`;
+    const base = `_cost_import_${job.id.replaceAll('-', '')}`;
+    let stage = base;
+    const stages = [stage];
     await this.repository.createStage(target.dataset, stage, columns);
     const writer = new StageWriter((rows) => this.repository.insertStage(target.dataset, stage, rows));
     try {
+      const bulk = await this.stageFile(job, prepared, stage, writer);
+      if (bulk === 'refused') {
+        // A load that failed may still have written (a BigQuery job that committed before the
+        // error reached us, or one still running): the row path stages into a table of its own,
+        // so no row is ever staged twice.
+        stage = `${base}_rows`;
+        stages.push(stage);
+        await this.repository.createStage(target.dataset, stage, columns);
+      }
       const period =
-        (await this.stageFile(job, prepared, stage, writer)) ??
-        (await this.stageRows(job, source, new FocusRowNormalizer(plan), writer));
+        typeof bulk === 'object'
+          ? bulk
+          : await this.stageRows(job, source, new FocusRowNormalizer(plan), writer);
       await writer.flush();
       this.checkOutcome(job, writer.staged);
       const staged = Date.now();
@@ -132,7 +144,7 @@ export class ImportRunner {
       );
     } finally {
       await writer.flush().catch(() => undefined);
-      await this.repository.dropStage(target.dataset, stage);
+      for (const name of stages) await this.repository.dropStage(target.dataset, name);
     }
     job.status = job.rowsRejected > 0 ? 'completed_with_errors' : 'completed';
     // Across instances too (the cache publishes on the invalidation bus). It does not reject: a
@@ -143,25 +155,25 @@ export class ImportRunner {
   /**
    * The fast way for a Parquet file typed natively for the table: a columnar check stands in for
    * the row-by-row validation, and the warehouse bulk-loads the file into the staging table
-   * itself (rows never become JavaScript values). Null, with nothing staged, when the file does
-   * not qualify, a row would be rejected or the load refuses a value: the row path then runs,
-   * with its exact per-row error report.
+   * itself (rows never become JavaScript values). 'ineligible', with nothing staged, when the
+   * file does not qualify or a row would be rejected; 'refused' when the load failed, after which
+   * the stage's content is unknown. The row path then runs, with its exact per-row error report.
    */
   private async stageFile(
     job: ImportJob,
     { file, plan, source, target }: PreparedImport,
     stage: string,
     writer: StageWriter,
-  ): Promise<{ first: number; last: number } | null> {
-    if (file?.format !== 'parquet') return null;
+  ): Promise<{ first: number; last: number } | 'ineligible' | 'refused'> {
+    if (file?.format !== 'parquet') return 'ineligible';
     const checked = checkTypedParquet(file.path, plan, source.header);
-    if (!checked) return null;
+    if (!checked) return 'ineligible';
     this.checkRunning();
     try {
       writer.staged = await this.repository.loadStage(target.dataset, stage, file.path);
     } catch (error) {
       this.logger.warn(`Cost import ${job.id}: bulk load refused (${String(error)}); validating row by row`);
-      return null;
+      return 'refused';
     }
     job.rowsRead = checked.rows;
     return { first: checked.first, last: checked.last };
