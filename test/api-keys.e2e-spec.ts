@@ -90,6 +90,16 @@ describe('org API keys over the real app', () => {
       expect((await probe(k.org, res.json().api_key)).statusCode).toBe(200);
     });
 
+    it('refuses a rotation by a key in its grace period, and the new key keeps working', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const first = await rotate(k.org, { 'x-api-key': k.key }, { grace_period_seconds: 600 });
+      expect(first.statusCode).toBe(200);
+      const again = await rotate(k.org, { 'x-api-key': k.key });
+      expectProblem(again, 403, 'API_KEY_RETIRING');
+      expect((await probe(k.org, first.json().api_key)).statusCode).toBe(200);
+      expect((await probe(k.org, k.key)).statusCode).toBe(200);
+    });
+
     it("refuses another org's key with 403 and changes nothing", async () => {
       const a = await anOrgWithKey(warehouse);
       const b = await anOrgWithKey(warehouse);

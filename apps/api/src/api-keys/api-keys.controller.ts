@@ -1,8 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { ApiUserHeader, OrgKeyOrRootAuth } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { ApiKeyOperations } from './api-key-operations.service.js';
+import { ApiKeyError, ApiKeyErrorCode } from './api-keys.errors.js';
 import {
   ApiKeyInfoDto,
   OrgParamDto,
@@ -21,11 +23,22 @@ export class OrgApiKeyController {
   @ApiUserHeader()
   @ApiOkResponse({ type: RotateApiKeyResponseDto })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
+  @ApiForbiddenResponse({ description: 'API_KEY_RETIRING: the calling key is in a rotation grace period' })
   async rotate(
     @Param() { org }: OrgParamDto,
     @Body() body: RotateApiKeyRequestDto,
     @Actor() actor: AuditActor,
+    @Req() req: FastifyRequest,
   ): Promise<RotateApiKeyResponseDto> {
+    // A key already being retired (a grace period running) must not rotate: whoever holds it,
+    // possibly the leak the rotation answered, would get a permanent key and retire the new one.
+    const expiresAt = req.auth?.kind === 'org' ? req.auth.principal.expiresAt : null;
+    if (expiresAt)
+      throw new ApiKeyError(
+        ApiKeyErrorCode.KeyRetiring,
+        `This key is being retired (it stops working at ${expiresAt.toISOString()}); rotate with the ` +
+          'current key or the root key.',
+      );
     const rotated = await this.keys.rotate(org, body.grace_period_seconds, actor);
     const expireAt = rotated.previousKeysExpireAt?.toISOString() ?? null;
     return {

@@ -6,6 +6,7 @@ export enum ApiKeyErrorCode {
   KeyOperationInProgress = 'API_KEY_OPERATION_IN_PROGRESS',
   InvalidScope = 'INVALID_SCOPE',
   DevOnly = 'DEV_ONLY',
+  KeyRetiring = 'API_KEY_RETIRING',
 }
 
 export class ApiKeyError extends DomainError<ApiKeyErrorCode> {}
@@ -19,4 +20,5 @@ export const API_KEY_ERRORS: Record<ApiKeyErrorCode, { status: number; title: st
   },
   [ApiKeyErrorCode.InvalidScope]: { status: 422, title: 'Unknown API key scope' },
   [ApiKeyErrorCode.DevOnly]: { status: 403, title: 'Only available in development' },
+  [ApiKeyErrorCode.KeyRetiring]: { status: 403, title: 'A key being retired cannot rotate' },
 };
