@@ -1,6 +1,7 @@
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { dropTestSchema, postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { READINESS_REUSE_MS } from '../apps/api/src/health/health.service.js';
 
 describe('health, docs and bootstrap', () => {
   let t: TestApp;
@@ -163,6 +164,32 @@ describe('health, docs and bootstrap', () => {
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().errors[0].field).toBe('force');
+  });
+});
+
+describe('readiness under many probes', () => {
+  it('checks the engines once for concurrent and back-to-back probes', async () => {
+    const t = await startTestApp();
+    try {
+      const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      const ping = warehouse.ping.bind(warehouse);
+      let pings = 0;
+      warehouse.ping = (ms) => {
+        pings++;
+        return ping(ms);
+      };
+      const probe = () => t.app.inject({ method: 'GET', url: '/health/ready' });
+      const statuses = (await Promise.all(Array.from({ length: 20 }, probe))).map((r) => r.statusCode);
+      statuses.push((await probe()).statusCode);
+      expect(new Set(statuses)).toEqual(new Set([200]));
+      expect(pings).toBe(1);
+      // Checked again once the result has served its time.
+      await new Promise((resolve) => setTimeout(resolve, READINESS_REUSE_MS + 50));
+      expect((await probe()).statusCode).toBe(200);
+      expect(pings).toBe(2);
+    } finally {
+      await t.close();
+    }
   });
 });
 

@@ -20,8 +20,21 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * How long one readiness result answers every probe. `/health/ready` is public and unlimited (load
+ * balancers and orchestrators poll it): without this, each request would run a warehouse job (a
+ * billed BigQuery query in production) and take a tenancy-DB connection, so a flood of anonymous
+ * probes would load both for every tenant. Probes poll every few seconds, so they see no staleness.
+ */
+export const READINESS_REUSE_MS = 1_000;
+
+type Readiness = Record<string, CheckResult>;
+
 @Injectable()
 export class HealthService {
+  /** The check in progress, shared by the requests that arrive meanwhile, then its result for a while. */
+  private latest: { result: Promise<Readiness>; until: number } | null = null;
+
   constructor(
     private readonly config: AppConfig,
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
@@ -29,8 +42,20 @@ export class HealthService {
     private readonly registry: SchemaRegistry,
   ) {}
 
+  /** Concurrent and back-to-back probes share one check (see READINESS_REUSE_MS). */
+  readiness(): Promise<Readiness> {
+    const now = performance.now();
+    if (this.latest && now < this.latest.until) return this.latest.result;
+    const latest = { result: this.check(), until: Number.POSITIVE_INFINITY };
+    this.latest = latest;
+    void latest.result.then(() => {
+      latest.until = performance.now() + READINESS_REUSE_MS;
+    });
+    return latest.result;
+  }
+
   /** Each dependency must answer within the timeout; the message never carries connection details. */
-  async readiness(): Promise<Record<string, CheckResult>> {
+  private async check(): Promise<Readiness> {
     const ms = this.config.env.HEALTH_CHECK_TIMEOUT_MS;
     const run = async (name: string, work: () => Promise<unknown>): Promise<[string, CheckResult]> => {
       const start = performance.now();
