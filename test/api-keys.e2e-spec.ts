@@ -100,6 +100,49 @@ describe('org API keys over the real app', () => {
       expect((await probe(k.org, k.key)).statusCode).toBe(200);
     });
 
+    /** Makes the UPDATE that retires the old keys fail: after it ran (`applied`), or instead of it. */
+    const failRetirement = (applied: boolean) => {
+      const execute = warehouse.execute.bind(warehouse);
+      return vi.spyOn(warehouse, 'execute').mockImplementation(async (sql, params, options) => {
+        if (!/SET is_active = FALSE, revoked_at = @now\s+WHERE org_slug = @org/.test(sql))
+          return execute(sql, params, options);
+        if (applied) await execute(sql, params, options);
+        throw new Error('simulated warehouse timeout');
+      });
+    };
+
+    it('keeps the new key when retiring the old ones failed yet applied (a timed-out job that committed)', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const spy = failRetirement(true);
+      let res;
+      try {
+        res = await rotate(k.org, { 'x-api-key': k.key });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(res.statusCode).toBe(200);
+      expect((await probe(k.org, res.json().api_key)).statusCode).toBe(200);
+      expectProblem(await probe(k.org, k.key), 401, 'API_KEY_INVALID');
+    });
+
+    it('takes the new key back when retiring the old ones failed and did not apply', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const spy = failRetirement(false);
+      let res;
+      try {
+        res = await rotate(k.org, { 'x-api-key': k.key });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(res.statusCode).toBe(500);
+      expect((await probe(k.org, k.key)).statusCode).toBe(200);
+      const keys = await warehouse.query<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM \`organizations.org_api_keys\` WHERE org_slug = @org AND is_active = TRUE`,
+        { org: k.org },
+      );
+      expect(Number(keys[0]?.n)).toBe(1);
+    });
+
     it("refuses another org's key with 403 and changes nothing", async () => {
       const a = await anOrgWithKey(warehouse);
       const b = await anOrgWithKey(warehouse);

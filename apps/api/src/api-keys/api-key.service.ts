@@ -168,6 +168,20 @@ export class ApiKeyService {
         : await this.repository.revokeActive(org, now, keepId);
       return expiresAt && retired > 0 ? expiresAt : null;
     } catch (err) {
+      // A failed UPDATE may still have been applied: a BigQuery job can commit after its call timed
+      // out. Look before undoing, or the org could be left with no working key at all.
+      const outcome = await this.retirementOutcome(org, keepId, expiresAt).catch(() => 'unknown' as const);
+      if (outcome === 'applied') {
+        this.logger.warn(
+          `Rotation for org ${org}: retiring the old keys reported ${String(err)}, yet it applied`,
+        );
+        return expiresAt;
+      }
+      if (outcome === 'unknown') {
+        // Keep the new key: if the old ones are gone, the root key can still reveal it.
+        this.logger.error(`Rotation for org ${org} failed; whether its old keys were retired is unknown`);
+        throw err;
+      }
       // The old keys still work, so take the new one back: the rotation fails as a whole.
       await this.repository
         .revokeById(keepId, new Date())
@@ -178,6 +192,21 @@ export class ApiKeyService {
         );
       throw err;
     }
+  }
+
+  /** Whether every active key but `keepId` is retired as asked (revoked, or expiring by `expiresAt`). */
+  private async retirementOutcome(
+    org: string,
+    keepId: string,
+    expiresAt: Date | null,
+  ): Promise<'applied' | 'not applied'> {
+    const live = await this.repository.activeKeys(org, new Date());
+    const unretired = live.filter(
+      (k) =>
+        k.org_api_key_id !== keepId &&
+        (expiresAt === null || k.expires_at === null || new Date(k.expires_at) > expiresAt),
+    );
+    return unretired.length ? 'not applied' : 'applied';
   }
 
   /**
