@@ -2,6 +2,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import { CENTRAL_DATASET } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { describeOnEngines, expectProblem } from '#test/org-onboarding';
+import { OrgProfileRepository } from '../apps/api/src/organizations/org-profile.repository.js';
+import { TenancyOrgRepository } from '../apps/api/src/organizations/tenancy-org.repository.js';
 
 /** A 422 that names exactly these fields (sorted), so a failure shows which ones the API flagged. */
 const expectInvalidFields = (res: LightMyRequestResponse, fields: string[]) => {
@@ -157,6 +159,26 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       const res = await h.root('GET', `/api/v1/organizations/${org}/subscription`);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ plan_name: 'PROFESSIONAL', daily_limit: 25, monthly_limit: 750 });
+    });
+
+    it('never says nothing changed when the new limits could not be taken back', async () => {
+      const { org } = await h.onboard({ subscription_plan: 'STARTER' });
+      const profiles = h.app.get(OrgProfileRepository);
+      const tenancy = h.app.get(TenancyOrgRepository);
+      const update = vi.spyOn(profiles, 'update').mockRejectedValue(new Error('simulated warehouse outage'));
+      const restore = vi.spyOn(tenancy, 'restore').mockRejectedValue(new Error('simulated tenancy outage'));
+      try {
+        const res = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { daily_limit: 7 });
+        expectProblem(res, 500, 'SUBSCRIPTION_UPDATE_FAILED');
+        // A 500 carries no detail: `changed` is what tells the caller whether to retry.
+        expect(res.json()).toMatchObject({ changed: 'unknown' });
+        restore.mockRestore();
+        const undone = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { daily_limit: 8 });
+        expect(undone.json()).toMatchObject({ code: 'SUBSCRIPTION_UPDATE_FAILED', changed: false });
+      } finally {
+        update.mockRestore();
+        restore.mockRestore();
+      }
     });
 
     it('refuses out-of-range limits, an unreadable trial date and an unknown org', async () => {

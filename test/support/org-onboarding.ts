@@ -41,6 +41,10 @@ export function orgHarness(getApp: () => TestApp) {
   });
 
   const h = {
+    /** The app itself, for a test that needs one of its providers. */
+    get app() {
+      return getApp().app;
+    },
     get warehouse() {
       return getApp().app.get<Warehouse>(WAREHOUSE);
     },

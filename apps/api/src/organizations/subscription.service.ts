@@ -81,15 +81,20 @@ export class SubscriptionService {
       await this.profiles.update(org, { subscription_plan: plan }, new Date());
     } catch (cause) {
       // Put the limits back so the two stores never disagree about the plan.
-      await this.tenancy
-        .undo(write)
-        .catch((undoErr: unknown) =>
-          this.logger.error(`Subscription of ${org}: tenancy row could not be restored: ${String(undoErr)}`),
-        );
+      const restored = await this.tenancy.undo(write).then(
+        () => true,
+        (undoErr: unknown) => {
+          this.logger.error(`Subscription of ${org}: tenancy row could not be restored: ${String(undoErr)}`);
+          return false;
+        },
+      );
       throw new OrganizationsError(
         OrganizationsErrorCode.SubscriptionUpdateFailed,
-        `The subscription of '${org}' could not be updated; nothing was changed.`,
-        { cause },
+        restored
+          ? `The subscription of '${org}' could not be updated; nothing was changed.`
+          : `The subscription of '${org}' could not be updated, and its new limits may already apply; ` +
+              'send the same request again.',
+        { cause, extra: { changed: restored ? false : 'unknown' } },
       );
     }
     const status = req.status ?? fromBillingStatus(current?.billing_status);
