@@ -1,19 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgSlug, anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-
-class Capture extends Writable {
-  lines: string[] = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    this.lines.push(chunk.toString());
-    done();
-  }
-  get text() {
-    return this.lines.join('');
-  }
-}
+import { LogCapture } from '#test/log-capture';
 
 const NO_LIMITS = {
   RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
@@ -31,7 +20,7 @@ const expectProblem = (
 describe('org API keys over the real app', () => {
   let t: TestApp;
   let warehouse: Warehouse;
-  const logs = new Capture();
+  const logs = new LogCapture();
   /** Every plaintext key the API handed out, to prove none reached a log line. */
   const issued: string[] = [];
 
@@ -100,26 +89,25 @@ describe('org API keys over the real app', () => {
       expect((await probe(k.org, k.key)).statusCode).toBe(200);
     });
 
-    /** Makes the UPDATE that retires the old keys fail: after it ran (`applied`), or instead of it. */
-    const failRetirement = (applied: boolean) => {
+    /** Rotates while the UPDATE that retires the old keys fails: after it ran (`applied`), or instead of it. */
+    const rotateWhileRetirementFails = async (k: { org: string; key: string }, applied: boolean) => {
       const execute = warehouse.execute.bind(warehouse);
-      return vi.spyOn(warehouse, 'execute').mockImplementation(async (sql, params, options) => {
+      const spy = vi.spyOn(warehouse, 'execute').mockImplementation(async (sql, params, options) => {
         if (!/SET is_active = FALSE, revoked_at = @now\s+WHERE org_slug = @org/.test(sql))
           return execute(sql, params, options);
         if (applied) await execute(sql, params, options);
         throw new Error('simulated warehouse timeout');
       });
+      try {
+        return await rotate(k.org, { 'x-api-key': k.key });
+      } finally {
+        spy.mockRestore();
+      }
     };
 
     it('keeps the new key when retiring the old ones failed yet applied (a timed-out job that committed)', async () => {
       const k = await anOrgWithKey(warehouse);
-      const spy = failRetirement(true);
-      let res;
-      try {
-        res = await rotate(k.org, { 'x-api-key': k.key });
-      } finally {
-        spy.mockRestore();
-      }
+      const res = await rotateWhileRetirementFails(k, true);
       expect(res.statusCode).toBe(200);
       expect((await probe(k.org, res.json().api_key)).statusCode).toBe(200);
       expectProblem(await probe(k.org, k.key), 401, 'API_KEY_INVALID');
@@ -127,13 +115,7 @@ describe('org API keys over the real app', () => {
 
     it('takes the new key back when retiring the old ones failed and did not apply', async () => {
       const k = await anOrgWithKey(warehouse);
-      const spy = failRetirement(false);
-      let res;
-      try {
-        res = await rotate(k.org, { 'x-api-key': k.key });
-      } finally {
-        spy.mockRestore();
-      }
+      const res = await rotateWhileRetirementFails(k, false);
       expect(res.statusCode).toBe(500);
       expect((await probe(k.org, k.key)).statusCode).toBe(200);
       const keys = await warehouse.query<{ n: number }>(

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { Writable } from 'node:stream';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
+import { LogCapture } from '#test/log-capture';
 import { startTestApp, type TestApp } from '#test/test-app';
 import { DEMO_ORG, DemoService, type DemoResult } from '../apps/api/src/demo/demo.service.js';
 
@@ -114,13 +114,7 @@ describe('demo organization', () => {
 
 describe('an app start with DEMO_DATA', () => {
   it('seeds the demo and says where its key is, without logging the key', async () => {
-    const lines: string[] = [];
-    const logs = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const logs = new LogCapture();
     const started = await startTestApp(
       { DEMO_DATA: 'true', DEMO_ROWS: '600', LOG_LEVEL: 'info' },
       { logDestination: logs },
@@ -128,11 +122,11 @@ describe('an app start with DEMO_DATA', () => {
     try {
       const file = `${started.dataDir}/demo-api-key`;
       const key = fs.readFileSync(file, 'utf8').trim();
-      const line = lines
+      const line = logs.lines
         .map((l) => JSON.parse(l) as { msg?: string; file?: string })
         .find((l) => l.msg?.startsWith('Demo organization ready'));
       expect(line?.file).toBe(file);
-      expect(lines.join('')).not.toContain(key);
+      expect(logs.text).not.toContain(key);
       const res = await started.app.inject({
         method: 'GET',
         url: `/api/v1/costs/${DEMO_ORG}/total`,

@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { CENTRAL_DATASET, type FieldSchema, type Row, type TableSchema } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { expectProblem, NO_LIMITS, orgHarness } from '#test/org-onboarding';
 import { aFocusFileRow, focusCsv } from '#test/focus-files';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-
-class Capture extends Writable {
-  lines: string[] = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    this.lines.push(chunk.toString());
-    done();
-  }
-}
+import { LogCapture } from '#test/log-capture';
 
 /** A value of the field's type, so that a row can be written to any central table. */
 function aValue(field: FieldSchema): unknown {
@@ -51,7 +43,7 @@ function aRowFor(table: TableSchema, org: string): Row {
 
 describe('offboarding', () => {
   let t: TestApp;
-  const logs = new Capture();
+  const logs = new LogCapture();
 
   // One engine only, with the info-level log captured: the audit line of the offboarding is asserted.
   beforeAll(async () => {

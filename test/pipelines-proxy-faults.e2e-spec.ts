@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { pipelineProxyOptionsOverride } from '../apps/api/src/pipelines-proxy/pipeline-proxy.options.js';
 import { FakePipelineService } from '#test/fake-pipeline-service';
@@ -7,14 +6,7 @@ import { NO_LIMITS } from '#test/org-onboarding';
 import { startTestApp, type TestApp } from '#test/test-app';
 import { until } from '#test/waiting';
 import { startAppWithPipelineService } from '#test/pipeline-service-app';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
+import { LogCapture } from '#test/log-capture';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -23,7 +15,7 @@ describe('pipeline proxy when the pipeline service is down', () => {
   let warehouse: Warehouse;
   let port: number;
   let fake: FakePipelineService | null = null;
-  const logs = new Capture();
+  const logs = new LogCapture();
 
   beforeAll(async () => {
     port = await FakePipelineService.freePort();

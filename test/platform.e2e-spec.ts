@@ -1,26 +1,15 @@
-import { Writable } from 'node:stream';
 import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
 import { PROBE_SECRET_IN_ERROR, ProbeModule } from '#test/probe.module';
 import { rootHeaders, startTestApp, TEST_ROOT_KEY, type TestApp } from '#test/test-app';
-
-class Capture extends Writable {
-  lines: string[] = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    this.lines.push(chunk.toString());
-    done();
-  }
-  get text() {
-    return this.lines.join('');
-  }
-}
+import { LogCapture } from '#test/log-capture';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
 describe('platform over the real app', () => {
   let t: TestApp;
   let warehouse: Warehouse;
-  const logs = new Capture();
+  const logs = new LogCapture();
 
   beforeAll(async () => {
     t = await startTestApp(

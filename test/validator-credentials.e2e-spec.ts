@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { ENCRYPTOR, type Encryptor } from '#crypto';
 import { type DbRow, TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
+import { LogCapture } from '#test/log-capture';
 import { anOrgWithKey } from '#test/org-factory';
 import { NO_LIMITS } from '#test/org-onboarding';
 import { postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
@@ -147,13 +147,7 @@ scenarios('PGlite', () => ({}));
 
 describe('decrypted credentials and the logs', () => {
   it('never writes the credential returned to the pipeline service into a log line', async () => {
-    const lines: string[] = [];
-    const capture = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const capture = new LogCapture();
     const t = await startTestApp({ ...NO_LIMITS, LOG_LEVEL: 'debug' }, { logDestination: capture });
     try {
       const warehouse = t.app.get<Warehouse>(WAREHOUSE);
@@ -182,9 +176,9 @@ describe('decrypted credentials and the logs', () => {
         payload: { pipeline_id: 'genai_payg_openai', include_credentials: true },
       });
       expect(res.json().credentials.credentials).toBe(secret);
-      expect(lines.length).toBeGreaterThan(0);
-      expect(lines.join('')).not.toContain(secret);
-      expect(lines.join('')).not.toContain(k.key);
+      expect(capture.lines.length).toBeGreaterThan(0);
+      expect(capture.text).not.toContain(secret);
+      expect(capture.text).not.toContain(k.key);
     } finally {
       await t.close();
     }
