@@ -6,7 +6,9 @@ import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { aFocusFileRow, focusCsv, focusParquet, PNG_BYTES } from '#test/focus-files';
 
 const CSV = { 'content-type': 'text/csv' };
+const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
 const LIMIT = 200_000;
+const EXPANDED_LIMIT = 5_000_000;
 
 let t: TestApp;
 let warehouse: Warehouse;
@@ -32,7 +34,10 @@ async function billed(source: string): Promise<{ n: number; billed: number }> {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ COST_IMPORT_MAX_BYTES: String(LIMIT) });
+  t = await startTestApp({
+    COST_IMPORT_MAX_BYTES: String(LIMIT),
+    COST_IMPORT_MAX_EXPANDED_BYTES: String(EXPANDED_LIMIT),
+  });
   warehouse = t.app.get<Warehouse>(WAREHOUSE);
   ({ org, key } = await onboardOrg(t, 'impf', 'Failing Co'));
 });
@@ -174,6 +179,22 @@ describe('cost import: wrong file type and size', () => {
     expect(await billed('big_stream')).toEqual({ n: 0, billed: 0 });
   });
 
+  it('refuses a small Parquet file whose values decode past the limit, before queuing anything', async () => {
+    // One long text in every row: dictionary-encoded, the file stays far under the upload limit.
+    const long = 'x'.repeat(10_000);
+    const rows = Array.from({ length: 1_000 }, () => aFocusFileRow({ ServiceName: long }));
+    const file = focusParquet(rows);
+    expect(file.length).toBeLessThan(LIMIT);
+
+    const res = await upload(file, PARQUET, '?source_system=bomb_src');
+
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FILE_TOO_LARGE' });
+    expect(res.json().detail).toContain('decoded');
+    expect(res.json().import_id).toBeUndefined();
+    expect(await billed('bomb_src')).toEqual({ n: 0, billed: 0 });
+  });
+
   it('keeps refusing CSV bodies on other routes', async () => {
     const res = await t.app.inject({
       method: 'POST',
@@ -226,7 +247,7 @@ describe('cost import: a bulk load that fails after writing', () => {
     try {
       const res = await upload(
         focusParquet([aFocusFileRow({ BilledCost: '7' }), aFocusFileRow({ BilledCost: '8' })]),
-        { 'content-type': 'application/vnd.apache.parquet' },
+        PARQUET,
         '?source_system=load_fail',
       );
 

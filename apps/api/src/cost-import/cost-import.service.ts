@@ -76,7 +76,7 @@ export class CostImportService implements BeforeApplicationShutdown {
               gzip: file.gzip,
               maxExpandedBytes: this.options.maxExpandedBytes,
             })
-          : openParquetSource(file.path);
+          : openParquetSource(file.path, { maxExpandedBytes: this.options.maxExpandedBytes });
       const plan = this.checkedPlan(source);
       prepared = { source, plan, target, dir, file: { path: file.path, format: file.format } };
       job = queuedJob({

@@ -110,17 +110,55 @@ export async function openCsvSource(
   };
 }
 
+/** What a non-text value is counted as once decoded (a 64-bit number, date or flag at most). */
+const FIXED_VALUE_BYTES = 8;
+
+/**
+ * The size of a Parquet file's values once decoded: the characters of its text columns and
+ * FIXED_VALUE_BYTES per other value. Parquet's dictionary and run-length encodings make a file of
+ * a few MB decode to tens of GB (one long text repeated in every row), so the upload's size says
+ * nothing about what the import would write. Computed on a lazy scan: Polars streams the file
+ * and holds no decoded column, so the check itself cannot exhaust memory.
+ */
+function decodedParquetBytes(file: string, schema: pl.DataFrame): number {
+  const text = schema
+    .getColumns()
+    .filter((c) => c.dtype.equals(pl.String))
+    .map((c) => c.name);
+  const totals = pl
+    .scanParquet(file)
+    .select(
+      pl.len().cast(pl.Float64).alias('__rows'),
+      ...text.map((name) => pl.col(name).str.lengths().cast(pl.Float64).sum().alias(name)),
+    )
+    .collectSync({ engine: 'streaming' })
+    .toRecords()[0] as Record<string, number | null>;
+  const rows = Number(totals.__rows ?? 0);
+  const textBytes = text.reduce((sum, name) => sum + Number(totals[name] ?? 0), 0);
+  return textBytes + rows * (schema.width - text.length) * FIXED_VALUE_BYTES;
+}
+
 /**
  * A Parquet file through Polars: the schema is read at open, the rows when the import runs, in
- * slices turned into row arrays (columns first, which is far cheaper than row objects).
+ * slices turned into row arrays (columns first, which is far cheaper than row objects). A file
+ * whose values decode to more than `maxExpandedBytes` is refused at open, as a gzip one is.
  */
-export function openParquetSource(file: string): RowSource {
+export function openParquetSource(file: string, options: { maxExpandedBytes: number }): RowSource {
   let header: string[];
+  let decoded: number;
   try {
-    header = pl.readParquet(file, { numRows: 0 }).columns;
+    const schema = pl.readParquet(file, { numRows: 0 });
+    header = schema.columns;
+    decoded = decodedParquetBytes(file, schema);
   } catch (error) {
     throw unreadable('The Parquet file could not be read.', error);
   }
+  if (decoded > options.maxExpandedBytes)
+    throw new CostImportError(
+      CostImportErrorCode.FileTooLarge,
+      `The Parquet file's values take about ${decoded} bytes once decoded, over the import limit of ` +
+        `${options.maxExpandedBytes} bytes; split the export (by month, for example).`,
+    );
   return {
     header,
     close: () => undefined,

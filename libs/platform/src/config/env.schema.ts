@@ -239,7 +239,7 @@ export class EnvSchema {
   @Min(1)
   COST_IMPORT_MAX_BYTES = 1024 ** 3;
 
-  /** FOCUS import: largest file once gunzipped. */
+  /** FOCUS import: largest file once gunzipped, and largest Parquet file once its values are decoded. */
   @Type(() => Number)
   @IsInt()
   @Min(1)
