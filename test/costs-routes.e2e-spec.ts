@@ -247,6 +247,17 @@ describe('cost reads (reference §5) through the real app', () => {
       providers: ['Google'],
       record_count: 1,
     });
+    expect(genai.body.pagination).toEqual({ limit: 10_000, offset: 0, total: 1 });
+    // Listed a page at a time (newest first), the summary still covering every row.
+    const cloud = await get('/cloud');
+    const cloudRows = cloud.body.data as { ChargePeriodStart: string }[];
+    expect(cloudRows.length).toBeGreaterThan(1);
+    const first = await get('/cloud?limit=1');
+    const second = await get('/cloud?limit=1&offset=1');
+    expect(first.body.data).toEqual([cloudRows[0]]);
+    expect(second.body.data).toEqual([cloudRows[1]]);
+    expect(first.body.pagination).toEqual({ limit: 1, offset: 0, total: cloudRows.length });
+    expect(first.body.summary).toEqual(cloud.body.summary);
     const subs = await get('/subscriptions');
     expect(subs.body.summary).toMatchObject({
       total_cost: 30,

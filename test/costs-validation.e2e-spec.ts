@@ -70,6 +70,9 @@ describe('cost read validation and access', () => {
     expect((await get('/trend?granularity=hourly')).status).toBe(422);
     expect((await get('/trend?days=366')).status).toBe(422);
     expect((await get('?limit=10001')).status).toBe(422);
+    for (const route of ['/cloud', '/genai', '/subscriptions'])
+      expect((await get(`${route}?limit=10001`)).status).toBe(422);
+    expect((await get('/cloud?offset=-1')).status).toBe(422);
     expect((await get('/trend?category=storage')).status).toBe(422);
   });
 

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CostFilters } from '#analytics';
 import { HeavyRead, OrgKeyOrRootAuth } from '#platform';
 import {
+  CostCategoryQueryDto,
   CostFilterQueryDto,
   CostRowsQueryDto,
   CostTrendQueryDto,
@@ -95,7 +96,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Subscription (SaaS) cost rows and summary' })
   @ApiOkResponse({ description: ENVELOPE })
-  subscriptions(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+  subscriptions(@Param() { org }: CostsOrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'subscription', q);
   }
 
@@ -103,7 +104,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Cloud cost rows and summary' })
   @ApiOkResponse({ description: ENVELOPE })
-  cloud(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+  cloud(@Param() { org }: CostsOrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'cloud', q);
   }
 
@@ -111,7 +112,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'GenAI cost rows and summary' })
   @ApiOkResponse({ description: ENVELOPE })
-  genai(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+  genai(@Param() { org }: CostsOrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'genai', q);
   }
 
@@ -145,7 +146,7 @@ export class CostsController {
     return this.costs.invalidate(org);
   }
 
-  private category(org: string, category: RoutedCategory, q: CostFilterQueryDto) {
-    return this.costs.category(org, category, input(q));
+  private category(org: string, category: RoutedCategory, q: CostCategoryQueryDto) {
+    return this.costs.category(org, category, input(q), { limit: q.limit, offset: q.offset });
   }
 }

@@ -14,7 +14,6 @@ import {
   costByProvider,
   costByService,
   costFiltersKey,
-  costRows,
   costRowsPage,
   costSummary,
   costTotals,
@@ -181,8 +180,13 @@ export class CostsService {
     return this.envelope(ctx, started, read.cacheHit, data, summary);
   }
 
-  /** C7–C9: every row of one category, and its summary. */
-  async category(org: string, category: RoutedCategory, input: CostReadInput): Promise<Envelope> {
+  /** C7–C9: the rows of one category, newest first, one page (see CostCategoryQueryDto), and its summary. */
+  async category(
+    org: string,
+    category: RoutedCategory,
+    input: CostReadInput,
+    page: { limit: number; offset: number },
+  ): Promise<Envelope> {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
     const { frame, hit } = await this.reader.frame(ctx, period, 'rows');
@@ -196,8 +200,9 @@ export class CostsService {
     const summary =
       this.cache.getResult<ReturnType<typeof categorySummary>>(org, key) ??
       this.remember(org, key, frame, categorySummary(rows, category, period, ctx.today));
-    const data = costRows(applyCostFilters(rows, { category }));
-    return this.envelope(ctx, started, hit, data, categoryFields(summary, period));
+    const listed = costRowsPage(applyCostFilters(rows, { category }), page.offset, page.limit);
+    const pagination = { limit: page.limit, offset: page.offset, total: listed.total };
+    return this.envelope(ctx, started, hit, listed.rows, categoryFields(summary, period), pagination);
   }
 
   /** C10: the four categories side by side and their sum (each row counted once). */

@@ -109,12 +109,15 @@ export class CostFilterQueryDto {
   hierarchy_path?: string;
 }
 
+/** The most rows one listing answers with: beyond it a response would hold a period's rows in memory. */
+export const MAX_LISTED_ROWS = 10_000;
+
 export class CostRowsQueryDto extends CostFilterQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 10_000, default: 1000 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_LISTED_ROWS, default: 1000 })
   @Transform(toInt)
   @IsInt()
   @Min(1)
-  @Max(10_000)
+  @Max(MAX_LISTED_ROWS)
   limit: number = 1000;
 
   @ApiPropertyOptional({ minimum: 0, default: 0 })
@@ -122,6 +125,20 @@ export class CostRowsQueryDto extends CostFilterQueryDto {
   @IsInt()
   @Min(0)
   offset: number = 0;
+}
+
+/**
+ * The category listings (C7–C9) answer every matching row, as the reference did, up to
+ * MAX_LISTED_ROWS, newest first; `pagination.total` says how many there are and `offset` pages on.
+ * The summary always covers them all.
+ */
+export class CostCategoryQueryDto extends CostRowsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_LISTED_ROWS, default: MAX_LISTED_ROWS })
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LISTED_ROWS)
+  override limit: number = MAX_LISTED_ROWS;
 }
 
 export const TREND_CATEGORIES = ['cloud', 'genai', 'subscription', 'saas', 'other'] as const;
