@@ -137,6 +137,38 @@ describeOnEngines('organizations: onboarding', (h) => {
       expect(await h.countRows('org_api_keys', org)).toBe(1);
     });
 
+    it('re-sync finishes what an onboarding cut off half-way left undone: tables, views, hierarchy', async () => {
+      const { org, key } = await h.onboard();
+      // What a crash after the profile, key and tenancy steps leaves: no dataset, no hierarchy.
+      await h.warehouse.dropDataset(`${org}_local`);
+      for (const table of ['org_hierarchy_levels', 'org_hierarchy'])
+        await h.warehouse.execute(`DELETE FROM \`${CENTRAL_DATASET}.${table}\` WHERE org_slug = @org`, {
+          org,
+        });
+      const resync = await h.root(
+        'POST',
+        '/api/v1/organizations/onboard',
+        h.onboardBody(org, { regenerate_api_key_if_exists: true }),
+      );
+      expect(resync.statusCode).toBe(200);
+      expect(resync.json()).toMatchObject({ api_key: key, dataset_created: true });
+      expect(resync.json().tables_created).toHaveLength(19);
+      expect(resync.json().views_created.length).toBeGreaterThan(0);
+      expect(resync.json().hierarchy_seeded.entities).toBeGreaterThan(0);
+      // A second re-sync finds nothing left to do.
+      const again = await h.root(
+        'POST',
+        '/api/v1/organizations/onboard',
+        h.onboardBody(org, { regenerate_api_key_if_exists: true }),
+      );
+      expect(again.json()).toMatchObject({
+        dataset_created: false,
+        tables_created: [],
+        views_created: [],
+        hierarchy_seeded: { levels: 0, entities: 0 },
+      });
+    });
+
     it('refuses to re-sync an org that is not active', async () => {
       const { org } = await h.onboard();
       await h.warehouse.execute(

@@ -27,6 +27,19 @@ export class HierarchySeedService {
     return { levels: levels.length, entities: entities.length };
   }
 
+  /**
+   * The defaults for an org that has no hierarchy at all (an onboarding cut off before its last
+   * step); an org with levels or entities of its own is left as it is, deletions included.
+   */
+  async seedIfEmpty(org: string, now: Date): Promise<HierarchySeeded> {
+    const [haveLevels, haveEntities] = await Promise.all([
+      this.repository.existingLevelCodes(org),
+      this.repository.existingEntityIds(org),
+    ]);
+    if (haveLevels.size || haveEntities.size) return { levels: 0, entities: 0 };
+    return this.seedDefaults(org, now);
+  }
+
   removeAll(org: string): Promise<void> {
     return this.repository.deleteForOrg(org);
   }

@@ -153,9 +153,11 @@ export class OnboardingService {
   }
 
   /**
-   * An existing ACTIVE org: profile and tenancy limits brought in line with the request, and its
-   * current key returned (decrypted), or a new one when it has none. Each write is idempotent, so a
-   * failed re-sync is simply retried.
+   * An existing ACTIVE org: profile and tenancy limits brought in line with the request, its
+   * current key returned (decrypted), or a new one when it has none, and what an onboarding cut off
+   * half-way (a crash or a deploy in the middle: its compensation lives in memory) left undone:
+   * the dataset's missing tables and views, and the default hierarchy of an org that has none.
+   * Each write is idempotent, so a failed re-sync is simply retried.
    */
   private async resync(
     existing: ProfileRow,
@@ -188,22 +190,36 @@ export class OnboardingService {
       },
       new Date(),
     );
+    const dataset: DatasetCreation = {
+      datasetId: '',
+      datasetCreated: false,
+      tablesCreated: [],
+      viewsCreated: [],
+    };
+    await this.datasets.create(org, req.dataset_location, dataset);
+    const seeded = await this.hierarchy.seedIfEmpty(org, new Date());
     await this.audit.record({
       orgSlug: org,
       action: 'UPDATE',
       resourceType: 'ORGANIZATION',
       resourceId: org,
       status: 'SUCCESS',
-      details: { resync: true, subscription_plan: plan, api_key_retained: retained },
+      details: {
+        resync: true,
+        subscription_plan: plan,
+        api_key_retained: retained,
+        tables_created: dataset.tablesCreated.length,
+        hierarchy_seeded: seeded,
+      },
       actor,
     });
     return {
       ...this.responseBase(req, plan, locale),
       api_key: apiKey,
-      dataset_created: false,
-      tables_created: [],
-      views_created: [],
-      hierarchy_seeded: { levels: 0, entities: 0 },
+      dataset_created: dataset.datasetCreated,
+      tables_created: dataset.tablesCreated,
+      views_created: dataset.viewsCreated,
+      hierarchy_seeded: seeded,
       message: retained
         ? `Organization '${org}' re-synced. Existing API key retained (use rotate endpoint if needed).`
         : `Organization '${org}' re-synced. It had no active API key: a new one was issued.`,

@@ -58,7 +58,9 @@ export class OnboardOrgRequestDto {
 
   @ApiPropertyOptional({
     default: false,
-    description: 'For an existing ACTIVE org: re-sync its profile and limits and return its API key',
+    description:
+      'For an existing ACTIVE org: re-sync its profile and limits, create what an interrupted onboarding ' +
+      'left missing (dataset tables and views, the default hierarchy of an org without one) and return its API key',
   })
   @IsOptional()
   @IsBoolean()
