@@ -235,6 +235,73 @@ describe('cost import: warehouse failure', () => {
   });
 });
 
+describe('cost import: a swap that reports an error', () => {
+  /** Makes the swap (MERGE) fail after it ran, and optionally the check of its outcome too. */
+  const failSwap = (options: { checkFails: boolean }) => {
+    const execute = warehouse.execute.bind(warehouse);
+    const query = warehouse.query.bind(warehouse);
+    const merge = vi.spyOn(warehouse, 'execute').mockImplementation(async (sql, params, opts) => {
+      const result = await execute(sql, params, opts);
+      if (/^\s*MERGE/.test(sql)) throw new Error('simulated timeout after the job committed');
+      return result;
+    });
+    const check = vi.spyOn(warehouse, 'query').mockImplementation(async (sql, params, opts) => {
+      if (options.checkFails && /WHERE x_run_id = @run_id/.test(sql)) throw new Error('simulated outage');
+      return query(sql, params, opts);
+    });
+    return () => {
+      merge.mockRestore();
+      check.mockRestore();
+    };
+  };
+
+  it('reports the import completed when its rows landed despite the error', async () => {
+    await upload(focusCsv([aFocusFileRow({ BilledCost: '5' })]), CSV, '?source_system=swap_landed');
+    const restore = failSwap({ checkFails: false });
+    try {
+      const res = await upload(
+        focusCsv([aFocusFileRow({ BilledCost: '9' })]),
+        CSV,
+        '?source_system=swap_landed',
+      );
+      expect(res.json()).toMatchObject({ status: 'completed', rows_imported: 1 });
+    } finally {
+      restore();
+    }
+    expect(await billed('swap_landed')).toEqual({ n: 1, billed: 9 });
+  });
+
+  it('says the outcome is unknown, not that nothing changed, when it cannot tell', async () => {
+    const restore = failSwap({ checkFails: true });
+    try {
+      const res = await upload(
+        focusCsv([aFocusFileRow({ BilledCost: '4' })]),
+        CSV,
+        '?source_system=swap_unknown',
+      );
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toMatchObject({
+        code: 'COST_IMPORT_OUTCOME_UNKNOWN',
+        import_id: expect.any(String),
+      });
+      const report = await t.app.inject({
+        method: 'GET',
+        url: res.json().status_url,
+        headers: { 'x-api-key': key },
+      });
+      expect(report.json()).toMatchObject({
+        status: 'failed',
+        failure: {
+          code: 'COST_IMPORT_OUTCOME_UNKNOWN',
+          message: expect.stringContaining('Import the file again'),
+        },
+      });
+    } finally {
+      restore();
+    }
+  });
+});
+
 describe('cost import: a bulk load that fails after writing', () => {
   it('stages the rows once, never twice, when the row path takes over', async () => {
     // BigQuery can commit a load job and still fail the call that waited for it (a transport error

@@ -11,6 +11,7 @@ export enum CostImportErrorCode {
   OrgNotProvisioned = 'COST_IMPORT_ORG_NOT_PROVISIONED',
   ImportFailed = 'COST_IMPORT_FAILED',
   Interrupted = 'COST_IMPORT_INTERRUPTED',
+  OutcomeUnknown = 'COST_IMPORT_OUTCOME_UNKNOWN',
 }
 
 export class CostImportError extends DomainError<CostImportErrorCode> {}
@@ -32,4 +33,8 @@ export const COST_IMPORT_ERRORS: Record<CostImportErrorCode, { status: number; t
   },
   [CostImportErrorCode.ImportFailed]: { status: 500, title: 'The cost import failed' },
   [CostImportErrorCode.Interrupted]: { status: 503, title: 'The cost import was interrupted' },
+  [CostImportErrorCode.OutcomeUnknown]: {
+    status: 500,
+    title: 'Whether the cost import replaced the data could not be confirmed',
+  },
 };

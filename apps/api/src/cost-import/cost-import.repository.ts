@@ -161,6 +161,15 @@ export class CostImportRepository {
     return Math.max(0, affected - staged.rows);
   }
 
+  /** How many rows of the cost table carry this import's run id (its swap applied when any do). */
+  async countRun(dataset: string, runId: string): Promise<number> {
+    const rows = await this.warehouse.query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM ${tableRef(dataset, COST_TABLE)} WHERE x_run_id = @run_id`,
+      { run_id: runId },
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** Best effort: a staging table that outlives a crash holds no data anyone reads. */
   async dropStage(dataset: string, stage: string): Promise<void> {
     await this.warehouse.dropTable(dataset, stage).catch(() => undefined);

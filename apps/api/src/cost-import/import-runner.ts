@@ -130,13 +130,15 @@ export class ImportRunner {
         to: dayStart(period.last + DAY_MS),
       };
       job.chargePeriod = { start: isoDay(slice.from), end: isoDay(slice.to) };
-      job.rowsReplaced = await this.repository.replaceSlice(
-        target.dataset,
-        stage,
-        { columns, rows: writer.staged },
-        { runId: job.id, values: lineage(job, target) },
-        slice,
-      );
+      job.rowsReplaced = await this.repository
+        .replaceSlice(
+          target.dataset,
+          stage,
+          { columns, rows: writer.staged },
+          { runId: job.id, values: lineage(job, target) },
+          slice,
+        )
+        .catch((error: unknown) => this.swapOutcome(job, target.dataset, error));
       job.rowsImported = writer.staged;
       this.logger.log(
         `Cost import ${job.id} of org ${job.org}: ${job.rowsImported} rows staged in ` +
@@ -150,6 +152,32 @@ export class ImportRunner {
     // Across instances too (the cache publishes on the invalidation bus). It does not reject: a
     // failed broadcast is logged by the cache and only means stale reads elsewhere until expiry.
     await this.costCache?.invalidateOrg(job.org);
+  }
+
+  /**
+   * A swap that reported an error may still have applied (a BigQuery job can commit after its
+   * call failed): the import's run id in the table tells. Applied, the import completed (how many
+   * rows it replaced is unknown, so 0 is reported); not applied, the previous data is unchanged
+   * and the error stands; unknown, the report says so rather than claim either.
+   */
+  private async swapOutcome(job: ImportJob, dataset: string, error: unknown): Promise<number> {
+    let landed: number;
+    try {
+      landed = await this.repository.countRun(dataset, job.id);
+    } catch (checkError) {
+      this.logger.error(`Cost import ${job.id}: swap failed and its outcome could not be read`, checkError);
+      throw new CostImportError(
+        CostImportErrorCode.OutcomeUnknown,
+        'The import could not be confirmed (a storage error, logged with its id): the new rows may or ' +
+          'may not have replaced the previous ones. Import the file again: a re-import replaces the same slice.',
+        { cause: error },
+      );
+    }
+    if (landed === 0) throw error;
+    this.logger.warn(
+      `Cost import ${job.id}: the swap reported ${String(error)}, yet its ${landed} rows landed`,
+    );
+    return 0;
   }
 
   /**
