@@ -5,7 +5,7 @@ import { COST_IMPORT_OPTIONS, costImportOptions } from './cost-import.options.js
 import { CostImportRepository } from './cost-import.repository.js';
 import { CostImportService } from './cost-import.service.js';
 import { ImportBodyParser } from './import-body-parser.js';
-import { ImportRegistry } from './import-registry.js';
+import { ImportedRows, ImportRegistry } from './import-registry.js';
 import { ImportReportRepository } from './import-report.repository.js';
 import { ImportRunner } from './import-runner.js';
 
@@ -19,6 +19,13 @@ import { ImportRunner } from './import-runner.js';
       useFactory: (config: AppConfig) => costImportOptions(config),
     },
     CostImportRepository,
+    {
+      provide: ImportedRows,
+      inject: [CostImportRepository, AppConfig],
+      useFactory: (repository: CostImportRepository, config: AppConfig): ImportedRows => ({
+        count: (org, runId) => repository.countRun(config.orgDataset(org), runId),
+      }),
+    },
     ImportReportRepository,
     ImportRegistry,
     ImportRunner,

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { PgliteTenancyDb } from '#tenancy-db';
 import { OrgLeases } from '../common/org-lease.js';
 import { type ImportJob, queuedJob } from './import-job.js';
-import { ImportRegistry, REPORT_HEARTBEAT_MS, REPORT_STALE_AFTER_MS } from './import-registry.js';
+import {
+  ImportedRows,
+  ImportRegistry,
+  REPORT_HEARTBEAT_MS,
+  REPORT_STALE_AFTER_MS,
+} from './import-registry.js';
 import { ImportReportRepository } from './import-report.repository.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
@@ -36,7 +41,18 @@ class FlakyReports extends ImportReportRepository {
   }
 }
 
+/** The cost table's rows per import run id, as the swap leaves them; `down` makes the read fail. */
+class LandedRows extends ImportedRows {
+  readonly runs = new Map<string, number>();
+  down = false;
+  count(_org: string, runId: string): Promise<number> {
+    if (this.down) return Promise.reject(new Error('warehouse unreachable'));
+    return Promise.resolve(this.runs.get(runId) ?? 0);
+  }
+}
+
 let db: PgliteTenancyDb;
+const landed = new LandedRows();
 /** Two instances of the API: each its own registry, one tenancy DB. */
 let first: ImportRegistry;
 let second: ImportRegistry;
@@ -46,8 +62,8 @@ beforeAll(async () => {
   db = await PgliteTenancyDb.open({ schema: 'imports' });
   await db.migrate();
   flaky = new FlakyReports(db);
-  first = new ImportRegistry(flaky, new OrgLeases(db));
-  second = new ImportRegistry(new ImportReportRepository(db), new OrgLeases(db));
+  first = new ImportRegistry(flaky, new OrgLeases(db), landed);
+  second = new ImportRegistry(new ImportReportRepository(db), new OrgLeases(db), landed);
 });
 afterAll(async () => {
   first.onApplicationShutdown();
@@ -108,6 +124,27 @@ describe('ImportRegistry reports', () => {
       failure: { code: 'COST_IMPORT_INTERRUPTED' },
     });
     expect(await second.find('org_crash', done.id)).toMatchObject({ status: 'completed', failure: null });
+  });
+
+  it('reports a stopped import as completed when its rows are in the cost table (it died after the swap)', async () => {
+    const reports = new ImportReportRepository(db);
+    const lastSeen = new Date(Date.now() - REPORT_STALE_AFTER_MS - 1_000);
+    const swapped = aJob('org_late', { status: 'processing', startedAt: lastSeen, rowsRead: 700 });
+    await reports.insert(swapped, lastSeen);
+    landed.runs.set(swapped.id, 700);
+    expect(await second.find('org_late', swapped.id)).toMatchObject({
+      status: 'completed',
+      rowsImported: 700,
+      failure: null,
+    });
+    landed.down = true;
+    try {
+      const unknown = await second.find('org_late', swapped.id);
+      expect(unknown).toMatchObject({ status: 'failed', failure: { code: 'COST_IMPORT_INTERRUPTED' } });
+      expect(unknown?.failure?.message).toContain('could not be checked');
+    } finally {
+      landed.down = false;
+    }
   });
 
   it('keeps a finished import whose last write failed in memory, and stores it at the next heartbeat', async () => {

@@ -14,6 +14,11 @@ const KEPT_MS = 30 * 86_400_000;
 const LEASE_OPERATION = 'cost-import';
 const LEASE_TTL_SECONDS = 60;
 
+/** How many rows of an org's cost table carry an import's run id: its swap ran when any do. */
+export abstract class ImportedRows {
+  abstract count(org: string, runId: string): Promise<number>;
+}
+
 interface LocalJob {
   job: ImportJob;
   writing?: Promise<void>;
@@ -27,9 +32,10 @@ interface LocalJob {
  * Import reports and turns. Reports live in the tenancy DB (cost_imports), so every instance
  * answers `GET .../costs/import/:id` and a restart keeps them; the instance running an import
  * rewrites its report at each step and every REPORT_HEARTBEAT_MS, and answers for it from memory
- * meanwhile (the freshest view). A report left queued or processing whose heartbeat stopped is
- * reported failed (interrupted): its instance died, and since the swap into the cost table is one
- * statement, the previous data stands.
+ * meanwhile (the freshest view). A report left queued or processing whose heartbeat stopped
+ * belongs to an instance that died: the cost table says how it ended (the swap is one statement,
+ * and its rows carry the import's run id), completed if they are there, else interrupted with the
+ * previous data in place.
  *
  * Imports of one org run one after the other, across instances (a lease in the tenancy DB): two
  * replaces of overlapping slices must not interleave, and parallel loads of one org gain nothing.
@@ -44,6 +50,7 @@ export class ImportRegistry implements OnApplicationShutdown {
   constructor(
     private readonly reports: ImportReportRepository,
     private readonly leases: OrgLeases,
+    private readonly imported: ImportedRows,
   ) {}
 
   /** Records a new import; rejects (and the import does not start) when its report cannot be written. */
@@ -85,8 +92,27 @@ export class ImportRegistry implements OnApplicationShutdown {
     const stored = await this.reports.find(org, id);
     if (!stored) return undefined;
     if (!isFinished(stored.job) && Date.now() - stored.heartbeatAt.getTime() > REPORT_STALE_AFTER_MS)
-      return interrupted(stored.job, stored.heartbeatAt);
+      return this.afterStop(stored.job, stored.heartbeatAt);
     return stored.job;
+  }
+
+  /** An import whose instance stopped reporting: how it ended, read from the cost table. */
+  private async afterStop(job: ImportJob, lastSeen: Date): Promise<ImportJob> {
+    let landed: number | null;
+    try {
+      landed = await this.imported.count(job.org, job.id);
+    } catch (error) {
+      this.logger.warn(`Outcome of cost import ${job.id} could not be read: ${String(error)}`);
+      landed = null;
+    }
+    if (landed)
+      return {
+        ...job,
+        status: job.rowsRejected > 0 ? 'completed_with_errors' : 'completed',
+        rowsImported: landed,
+        finishedAt: lastSeen,
+      };
+    return interrupted(job, lastSeen, landed === 0);
   }
 
   /** This instance's imports that have not finished. */
@@ -158,8 +184,11 @@ export class ImportRegistry implements OnApplicationShutdown {
   }
 }
 
-/** How a report whose instance stopped mid-import reads. */
-function interrupted(job: ImportJob, lastSeen: Date): ImportJob {
+/** How a report whose instance stopped mid-import reads when its rows are not in the cost table. */
+function interrupted(job: ImportJob, lastSeen: Date, checked: boolean): ImportJob {
+  const data = checked
+    ? 'the previous data is unchanged'
+    : 'whether its rows replaced the previous ones could not be checked';
   return {
     ...job,
     status: 'failed',
@@ -167,7 +196,7 @@ function interrupted(job: ImportJob, lastSeen: Date): ImportJob {
       code: CostImportErrorCode.Interrupted,
       message:
         `The service instance running this import stopped before it finished (last report at ` +
-        `${lastSeen.toISOString()}); the previous data is unchanged. Import the file again.`,
+        `${lastSeen.toISOString()}); ${data}. Import the file again: a re-import replaces the same slice.`,
     },
     finishedAt: lastSeen,
   };
