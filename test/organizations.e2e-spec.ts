@@ -169,6 +169,32 @@ describeOnEngines('organizations: onboarding', (h) => {
       });
     });
 
+    it('keeps a half-onboarded org unusable, and the next onboarding request finishes it', async () => {
+      const { org, key } = await h.onboard();
+      // What an onboarding cut off after its tenancy step leaves (its in-memory undo never ran).
+      await h.warehouse.execute(
+        `UPDATE \`${CENTRAL_DATASET}.org_profiles\` SET status = 'PROVISIONING' WHERE org_slug = @org`,
+        { org },
+      );
+      await h.warehouse.dropDataset(`${org}_local`);
+      for (const table of ['org_hierarchy_levels', 'org_hierarchy'])
+        await h.warehouse.execute(`DELETE FROM \`${CENTRAL_DATASET}.${table}\` WHERE org_slug = @org`, {
+          org,
+        });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const refused = await h.withKey(key, 'GET', `/api/v1/organizations/${org}/api-key`);
+      expect(refused.statusCode).toBe(401);
+
+      // The same request again, without regenerate_api_key_if_exists.
+      const finished = await h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org));
+      expect(finished.statusCode).toBe(200);
+      expect(finished.json()).toMatchObject({ api_key: key, dataset_created: true });
+      expect(finished.json().tables_created).toHaveLength(19);
+      expect(finished.json().hierarchy_seeded.entities).toBeGreaterThan(0);
+      expect(await h.profileRow(org)).toMatchObject({ status: 'ACTIVE' });
+      expect((await h.withKey(key, 'GET', `/api/v1/organizations/${org}/api-key`)).statusCode).toBe(200);
+    });
+
     it('refuses to re-sync an org that is not active', async () => {
       const { org } = await h.onboard();
       await h.warehouse.execute(

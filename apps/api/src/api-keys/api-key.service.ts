@@ -133,6 +133,11 @@ export class ApiKeyService {
     return plaintext.toString('utf8');
   }
 
+  /** The org's keys changed standing (its profile was activated): every instance looks them up again. */
+  async forgetOrg(org: string): Promise<void> {
+    await this.invalidate(() => this.cache.invalidateOrg(org));
+  }
+
   countKeys(org: string): Promise<number> {
     return this.repository.count(org);
   }

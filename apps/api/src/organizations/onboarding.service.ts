@@ -23,7 +23,15 @@ export const ONBOARDING_STEPS = {
   tenancy: 'STEP 3: write tenancy limits',
   dataset: 'STEP 4: create org dataset, tables and views',
   hierarchy: 'STEP 5: seed default hierarchy',
+  activate: 'STEP 6: activate the org',
 } as const;
+
+/**
+ * The profile's status from its first write until the last step: its keys are refused and run-all
+ * skips it, so an onboarding cut off half-way (its compensation lives in memory) never leaves an
+ * org that looks ready. The next onboarding request for the slug finishes it.
+ */
+export const PROVISIONING = 'PROVISIONING';
 
 interface Locale {
   currency: string;
@@ -54,6 +62,8 @@ export class OnboardingService {
     return this.lock.hold(req.org_slug, async () => {
       const existing = await this.profiles.find(req.org_slug);
       if (!existing) return this.create(req, actor);
+      // The lock is ours, so the onboarding that wrote this profile is not running any more.
+      if (existing.status === PROVISIONING) return this.resync(existing, req, actor);
       if (!req.regenerate_api_key_if_exists)
         throw new OrganizationsError(
           OrganizationsErrorCode.OrgExists,
@@ -111,6 +121,12 @@ export class OnboardingService {
         () => this.hierarchy.seedDefaults(org, now),
         () => this.hierarchy.removeAll(org),
       );
+      await steps.run(
+        ONBOARDING_STEPS.activate,
+        () => this.profiles.update(org, { status: 'ACTIVE' }, new Date()),
+        // Undone with the profile itself (STEP 1).
+        () => Promise.resolve(),
+      );
     } catch (err) {
       if (!(err instanceof StepFailedError)) throw err;
       throw await rollBackCreation(this.audit, this.logger, {
@@ -167,6 +183,7 @@ export class OnboardingService {
     const org = existing.org_slug;
     const plan = planOf(req);
     const locale = localeOf(req);
+    const resumed = existing.status === PROVISIONING;
     let apiKey = await this.keys.revealActive(org);
     const retained = apiKey !== null;
     if (apiKey === null)
@@ -198,6 +215,11 @@ export class OnboardingService {
     };
     await this.datasets.create(org, req.dataset_location, dataset);
     const seeded = await this.hierarchy.seedIfEmpty(org, new Date());
+    if (resumed) {
+      await this.profiles.update(org, { status: 'ACTIVE' }, new Date());
+      // A try of the key while the org was provisioning is remembered as refused for a moment.
+      await this.keys.forgetOrg(org);
+    }
     await this.audit.record({
       orgSlug: org,
       action: 'UPDATE',
@@ -206,6 +228,7 @@ export class OnboardingService {
       status: 'SUCCESS',
       details: {
         resync: true,
+        resumed_onboarding: resumed,
         subscription_plan: plan,
         api_key_retained: retained,
         tables_created: dataset.tablesCreated.length,
@@ -220,9 +243,12 @@ export class OnboardingService {
       tables_created: dataset.tablesCreated,
       views_created: dataset.viewsCreated,
       hierarchy_seeded: seeded,
-      message: retained
-        ? `Organization '${org}' re-synced. Existing API key retained (use rotate endpoint if needed).`
-        : `Organization '${org}' re-synced. It had no active API key: a new one was issued.`,
+      message: resumed
+        ? `Organization '${org}' onboarded: an earlier onboarding that stopped half-way was finished. ` +
+          'Store the API key now.'
+        : retained
+          ? `Organization '${org}' re-synced. Existing API key retained (use rotate endpoint if needed).`
+          : `Organization '${org}' re-synced. It had no active API key: a new one was issued.`,
     };
   }
 
@@ -232,7 +258,7 @@ export class OnboardingService {
       company_name: req.company_name,
       admin_email: req.admin_email,
       org_dataset_id: this.config.orgDataset(req.org_slug),
-      status: 'ACTIVE',
+      status: PROVISIONING,
       subscription_plan: plan,
       default_currency: locale.currency,
       default_country: locale.country,

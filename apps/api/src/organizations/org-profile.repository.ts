@@ -32,6 +32,7 @@ export type ProfilePatch = Partial<
     | 'default_country'
     | 'default_language'
     | 'default_timezone'
+    | 'status'
   >
 >;
 
@@ -43,6 +44,7 @@ const PATCHABLE: ReadonlySet<string> = new Set([
   'default_country',
   'default_language',
   'default_timezone',
+  'status',
 ]);
 
 const COLUMNS = `org_slug, company_name, admin_email, org_dataset_id, status, subscription_plan,
