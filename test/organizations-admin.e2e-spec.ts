@@ -52,6 +52,25 @@ describeOnEngines('organizations: dry run, admin routes, listing, isolation', (h
   });
 
   describe('admin create and read', () => {
+    it('points a create that meets a half-created org to onboarding, which finishes it', async () => {
+      const org = anOrgSlug('adm');
+      expect((await h.root('POST', '/api/v1/admin/organizations', { org_slug: org })).statusCode).toBe(200);
+      // What a create cut off before its last step leaves.
+      await h.warehouse.execute(
+        `UPDATE \`${CENTRAL_DATASET}.org_profiles\` SET status = 'PROVISIONING' WHERE org_slug = @org`,
+        { org },
+      );
+      const again = await h.root('POST', '/api/v1/admin/organizations', { org_slug: org });
+      expectProblem(again, 409, 'ORG_EXISTS');
+      expect(again.json().detail).toContain('/api/v1/organizations/onboard');
+      const finished = await h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org));
+      expect(finished.statusCode).toBe(200);
+      expect(await h.profileRow(org)).toMatchObject({ status: 'ACTIVE' });
+      expect(
+        (await h.withKey(finished.json().api_key, 'GET', `/api/v1/organizations/${org}/api-key`)).statusCode,
+      ).toBe(200);
+    });
+
     it('creates an org without a key, refuses a second create, and counts its rows', async () => {
       const org = anOrgSlug('adm');
       const res = await h.root('POST', '/api/v1/admin/organizations', {

@@ -10,7 +10,7 @@ import type { CreateOrgRequestDto, OrgAdminSummaryDto } from './dto/admin-org.dt
 import { DEFAULT_CURRENCY, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, currencyInfo } from './locale-catalog.js';
 import { OrgCreationLock } from './org-creation-lock.js';
 import { type DatasetCreation, OrgDatasetService } from './org-dataset.service.js';
-import { OrgProfileRepository } from './org-profile.repository.js';
+import { OrgProfileRepository, PROVISIONING } from './org-profile.repository.js';
 import { limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
@@ -22,6 +22,7 @@ const STEPS = {
   profile: 'STEP 1: create org profile',
   tenancy: 'STEP 2: write tenancy limits',
   dataset: 'STEP 3: create org dataset, tables and views',
+  activate: 'STEP 4: activate the org',
 } as const;
 
 /** POST/GET /admin/organizations: the legacy create (no API key) and the per-org counts. */
@@ -47,7 +48,10 @@ export class AdminOrgService {
       if (existing)
         throw new OrganizationsError(
           OrganizationsErrorCode.OrgExists,
-          `Organization '${org}' already exists with status '${existing.status}'.`,
+          existing.status === PROVISIONING
+            ? `Organization '${org}' was being created when that stopped half-way; ` +
+                'POST /api/v1/organizations/onboard finishes it.'
+            : `Organization '${org}' already exists with status '${existing.status}'.`,
         );
       const now = new Date();
       const companyName = req.description?.trim() || org;
@@ -70,7 +74,7 @@ export class AdminOrgService {
               company_name: companyName,
               admin_email: PLACEHOLDER_ADMIN_EMAIL,
               org_dataset_id: this.config.orgDataset(org),
-              status: 'ACTIVE',
+              status: PROVISIONING,
               subscription_plan: 'STARTER',
               default_currency: currency.code,
               default_country: currency.country,
@@ -97,6 +101,12 @@ export class AdminOrgService {
           STEPS.dataset,
           () => this.datasets.create(org, undefined, dataset),
           () => this.datasets.undo(dataset),
+        );
+        await steps.run(
+          STEPS.activate,
+          () => this.profiles.update(org, { status: 'ACTIVE' }, new Date()),
+          // Undone with the profile itself (STEP 1).
+          () => Promise.resolve(),
         );
       } catch (err) {
         if (!(err instanceof StepFailedError)) throw err;

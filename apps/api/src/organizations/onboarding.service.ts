@@ -11,7 +11,7 @@ import { HierarchySeedService, type HierarchySeeded } from './hierarchy-seed.ser
 import { currencyInfo, DEFAULT_CURRENCY, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
 import { OrgCreationLock } from './org-creation-lock.js';
 import { type DatasetCreation, OrgDatasetService } from './org-dataset.service.js';
-import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
+import { OrgProfileRepository, PROVISIONING, type ProfileRow } from './org-profile.repository.js';
 import { limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
@@ -25,13 +25,6 @@ export const ONBOARDING_STEPS = {
   hierarchy: 'STEP 5: seed default hierarchy',
   activate: 'STEP 6: activate the org',
 } as const;
-
-/**
- * The profile's status from its first write until the last step: its keys are refused and run-all
- * skips it, so an onboarding cut off half-way (its compensation lives in memory) never leaves an
- * org that looks ready. The next onboarding request for the slug finishes it.
- */
-export const PROVISIONING = 'PROVISIONING';
 
 interface Locale {
   currency: string;

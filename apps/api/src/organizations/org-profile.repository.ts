@@ -21,7 +21,15 @@ export interface ProfileRow {
   [column: string]: unknown;
 }
 
-/** The columns a re-sync, a locale change or a plan change may set. */
+/**
+ * The profile's status from its first write until the last step of a creation (onboarding, admin
+ * create): its keys are refused and run-all skips it, so a creation cut off half-way (its
+ * compensation lives in memory) never leaves an org that looks ready. The next onboarding request
+ * for the slug finishes it.
+ */
+export const PROVISIONING = 'PROVISIONING';
+
+/** The columns a re-sync, a locale change, a plan change or an activation may set. */
 export type ProfilePatch = Partial<
   Pick<
     ProfileRow,
