@@ -24,6 +24,11 @@ function upload(payload: string | Buffer | Readable, headers: Record<string, str
   });
 }
 
+/** The import report an upload's answer links to. */
+function reportOf(res: { json: () => { status_url: string } }) {
+  return t.app.inject({ method: 'GET', url: res.json().status_url, headers: { 'x-api-key': key } });
+}
+
 async function billed(source: string): Promise<{ n: number; billed: number }> {
   const [row] = await warehouse.query<{ n: number; billed: number }>(
     `SELECT COUNT(*) AS n, COALESCE(SUM(CAST(BilledCost AS FLOAT64)), 0) AS billed
@@ -69,11 +74,7 @@ describe('cost import: bad rows', () => {
       ],
     });
     expect(await billed('reject_src')).toEqual({ n: 2, billed: 11 });
-    const report = await t.app.inject({
-      method: 'GET',
-      url: res.json().status_url,
-      headers: { 'x-api-key': key },
-    });
+    const report = await reportOf(res);
     expect(report.json()).toMatchObject({
       status: 'failed',
       rows_imported: 0,
@@ -207,27 +208,46 @@ describe('cost import: wrong file type and size', () => {
   });
 });
 
+/**
+ * Makes the swap (MERGE) fail, after it ran (`applied`: a timed-out job that committed) or instead of
+ * it, and optionally the check of its outcome too. Returns the undo.
+ */
+function failSwap(options: { applied: boolean; checkFails?: boolean }): () => void {
+  const execute = warehouse.execute.bind(warehouse);
+  const query = warehouse.query.bind(warehouse);
+  const merge = vi.spyOn(warehouse, 'execute').mockImplementation(async (sql, params, opts) => {
+    if (!/^\s*MERGE/.test(sql)) return execute(sql, params, opts);
+    if (options.applied) await execute(sql, params, opts);
+    throw new Error('simulated warehouse outage');
+  });
+  const check = vi.spyOn(warehouse, 'query').mockImplementation(async (sql, params, opts) => {
+    if (options.checkFails && /WHERE x_run_id = @run_id/.test(sql)) throw new Error('simulated outage');
+    return query(sql, params, opts);
+  });
+  return () => {
+    merge.mockRestore();
+    check.mockRestore();
+  };
+}
+
+/** Uploads one row while the swap fails (see failSwap). */
+async function uploadWhileSwapFails(options: Parameters<typeof failSwap>[0], source: string, billed: string) {
+  const restore = failSwap(options);
+  try {
+    return await upload(focusCsv([aFocusFileRow({ BilledCost: billed })]), CSV, `?source_system=${source}`);
+  } finally {
+    restore();
+  }
+}
+
 describe('cost import: warehouse failure', () => {
   it('leaves the previous data intact and drops its staging table when the swap fails', async () => {
     await upload(focusCsv([aFocusFileRow({ BilledCost: '5' })]), CSV, '?source_system=swap_fail');
-    const execute = warehouse.execute.bind(warehouse);
-    const spy = vi.spyOn(warehouse, 'execute').mockImplementation(async (sql, params, options) => {
-      if (/^\s*MERGE/.test(sql)) throw new Error('simulated warehouse outage');
-      return execute(sql, params, options);
-    });
-    try {
-      const res = await upload(
-        focusCsv([aFocusFileRow({ BilledCost: '99' })]),
-        CSV,
-        '?source_system=swap_fail',
-      );
+    const res = await uploadWhileSwapFails({ applied: false }, 'swap_fail', '99');
 
-      expect(res.statusCode).toBe(500);
-      expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FAILED', import_id: expect.any(String) });
-      expect(res.body).not.toContain('simulated');
-    } finally {
-      spy.mockRestore();
-    }
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FAILED', import_id: expect.any(String) });
+    expect(res.body).not.toContain('simulated');
     expect(await billed('swap_fail')).toEqual({ n: 1, billed: 5 });
     expect((await warehouse.listTables(`${org}_local`)).filter((n) => n.startsWith('_cost_import_'))).toEqual(
       [],
@@ -236,69 +256,28 @@ describe('cost import: warehouse failure', () => {
 });
 
 describe('cost import: a swap that reports an error', () => {
-  /** Makes the swap (MERGE) fail after it ran, and optionally the check of its outcome too. */
-  const failSwap = (options: { checkFails: boolean }) => {
-    const execute = warehouse.execute.bind(warehouse);
-    const query = warehouse.query.bind(warehouse);
-    const merge = vi.spyOn(warehouse, 'execute').mockImplementation(async (sql, params, opts) => {
-      const result = await execute(sql, params, opts);
-      if (/^\s*MERGE/.test(sql)) throw new Error('simulated timeout after the job committed');
-      return result;
-    });
-    const check = vi.spyOn(warehouse, 'query').mockImplementation(async (sql, params, opts) => {
-      if (options.checkFails && /WHERE x_run_id = @run_id/.test(sql)) throw new Error('simulated outage');
-      return query(sql, params, opts);
-    });
-    return () => {
-      merge.mockRestore();
-      check.mockRestore();
-    };
-  };
-
   it('reports the import completed when its rows landed despite the error', async () => {
     await upload(focusCsv([aFocusFileRow({ BilledCost: '5' })]), CSV, '?source_system=swap_landed');
-    const restore = failSwap({ checkFails: false });
-    try {
-      const res = await upload(
-        focusCsv([aFocusFileRow({ BilledCost: '9' })]),
-        CSV,
-        '?source_system=swap_landed',
-      );
-      expect(res.json()).toMatchObject({ status: 'completed', rows_imported: 1 });
-    } finally {
-      restore();
-    }
+    const res = await uploadWhileSwapFails({ applied: true }, 'swap_landed', '9');
+    expect(res.json()).toMatchObject({ status: 'completed', rows_imported: 1 });
     expect(await billed('swap_landed')).toEqual({ n: 1, billed: 9 });
   });
 
   it('says the outcome is unknown, not that nothing changed, when it cannot tell', async () => {
-    const restore = failSwap({ checkFails: true });
-    try {
-      const res = await upload(
-        focusCsv([aFocusFileRow({ BilledCost: '4' })]),
-        CSV,
-        '?source_system=swap_unknown',
-      );
-      expect(res.statusCode).toBe(500);
-      expect(res.json()).toMatchObject({
+    const res = await uploadWhileSwapFails({ applied: true, checkFails: true }, 'swap_unknown', '4');
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({
+      code: 'COST_IMPORT_OUTCOME_UNKNOWN',
+      import_id: expect.any(String),
+    });
+    const report = await reportOf(res);
+    expect(report.json()).toMatchObject({
+      status: 'failed',
+      failure: {
         code: 'COST_IMPORT_OUTCOME_UNKNOWN',
-        import_id: expect.any(String),
-      });
-      const report = await t.app.inject({
-        method: 'GET',
-        url: res.json().status_url,
-        headers: { 'x-api-key': key },
-      });
-      expect(report.json()).toMatchObject({
-        status: 'failed',
-        failure: {
-          code: 'COST_IMPORT_OUTCOME_UNKNOWN',
-          message: expect.stringContaining('Import the file again'),
-        },
-      });
-    } finally {
-      restore();
-    }
+        message: expect.stringContaining('Import the file again'),
+      },
+    });
   });
 });
 
