@@ -7,7 +7,7 @@ import { CostImportRepository, type OrgImportTarget } from './cost-import.reposi
 import type { ColumnPlan } from './focus-columns.js';
 import { FocusRowNormalizer } from './focus-row-normalizer.js';
 import { type ImportJob, recordRowErrors } from './import-job.js';
-import { ImportRegistry } from './import-registry.js';
+import { ImportedRows, ImportRegistry } from './import-registry.js';
 import type { RowSource } from './row-source.js';
 import { checkTypedParquet } from './typed-parquet-check.js';
 
@@ -68,6 +68,7 @@ export class ImportRunner {
   constructor(
     private readonly repository: CostImportRepository,
     private readonly registry: ImportRegistry,
+    private readonly imported: ImportedRows,
     /** Optional so imports still work where the cost reads are not mounted (nothing to invalidate). */
     @Optional() private readonly costCache?: CostCache,
   ) {}
@@ -138,7 +139,7 @@ export class ImportRunner {
           { runId: job.id, values: lineage(job, target) },
           slice,
         )
-        .catch((error: unknown) => this.swapOutcome(job, target.dataset, error));
+        .catch((error: unknown) => this.swapOutcome(job, error));
       job.rowsImported = writer.staged;
       this.logger.log(
         `Cost import ${job.id} of org ${job.org}: ${job.rowsImported} rows staged in ` +
@@ -160,10 +161,10 @@ export class ImportRunner {
    * rows it replaced is unknown, so 0 is reported); not applied, the previous data is unchanged
    * and the error stands; unknown, the report says so rather than claim either.
    */
-  private async swapOutcome(job: ImportJob, dataset: string, error: unknown): Promise<number> {
+  private async swapOutcome(job: ImportJob, error: unknown): Promise<number> {
     let landed: number;
     try {
-      landed = await this.repository.countRun(dataset, job.id);
+      landed = await this.imported.count(job.org, job.id);
     } catch (checkError) {
       this.logger.error(`Cost import ${job.id}: swap failed and its outcome could not be read`, checkError);
       throw new CostImportError(

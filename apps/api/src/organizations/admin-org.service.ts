@@ -9,7 +9,7 @@ import { rollBackCreation } from './creation-rollback.js';
 import type { CreateOrgRequestDto, OrgAdminSummaryDto } from './dto/admin-org.dto.js';
 import { DEFAULT_CURRENCY, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, currencyInfo } from './locale-catalog.js';
 import { OrgCreationLock } from './org-creation-lock.js';
-import { type DatasetCreation, OrgDatasetService } from './org-dataset.service.js';
+import { datasetCreation, OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository, PROVISIONING } from './org-profile.repository.js';
 import { limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
@@ -59,12 +59,7 @@ export class AdminOrgService {
       const limits = limitColumns(this.tenancy.defaultLimits('STARTER'));
       const steps = new CompensatingSteps();
       const write: TenancyWrite = { org, previous: null, done: false };
-      const dataset: DatasetCreation = {
-        datasetId: '',
-        datasetCreated: false,
-        tablesCreated: [],
-        viewsCreated: [],
-      };
+      const dataset = datasetCreation();
       try {
         await steps.run(
           STEPS.profile,
@@ -104,7 +99,7 @@ export class AdminOrgService {
         );
         await steps.run(
           STEPS.activate,
-          () => this.profiles.update(org, { status: 'ACTIVE' }, new Date()),
+          () => this.profiles.activate(org),
           // Undone with the profile itself (STEP 1).
           () => Promise.resolve(),
         );

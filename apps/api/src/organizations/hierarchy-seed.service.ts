@@ -16,15 +16,7 @@ export class HierarchySeedService {
 
   /** Idempotent: levels and entities the org already has are left as they are. */
   async seedDefaults(org: string, now: Date): Promise<HierarchySeeded> {
-    const [haveLevels, haveEntities] = await Promise.all([
-      this.repository.existingLevelCodes(org),
-      this.repository.existingEntityIds(org),
-    ]);
-    const levels = levelRows(this.seed, org, now).filter((r) => !haveLevels.has(String(r.level_code)));
-    const entities = entityRows(this.seed, org, now).filter((r) => !haveEntities.has(String(r.entity_id)));
-    await this.repository.insertLevels(levels);
-    await this.repository.insertEntities(entities);
-    return { levels: levels.length, entities: entities.length };
+    return this.seedMissing(org, now, await this.existing(org));
   }
 
   /**
@@ -32,12 +24,29 @@ export class HierarchySeedService {
    * step); an org with levels or entities of its own is left as it is, deletions included.
    */
   async seedIfEmpty(org: string, now: Date): Promise<HierarchySeeded> {
-    const [haveLevels, haveEntities] = await Promise.all([
+    const have = await this.existing(org);
+    if (have.levels.size || have.entities.size) return { levels: 0, entities: 0 };
+    return this.seedMissing(org, now, have);
+  }
+
+  private async existing(org: string): Promise<{ levels: Set<string>; entities: Set<string> }> {
+    const [levels, entities] = await Promise.all([
       this.repository.existingLevelCodes(org),
       this.repository.existingEntityIds(org),
     ]);
-    if (haveLevels.size || haveEntities.size) return { levels: 0, entities: 0 };
-    return this.seedDefaults(org, now);
+    return { levels, entities };
+  }
+
+  private async seedMissing(
+    org: string,
+    now: Date,
+    { levels: haveLevels, entities: haveEntities }: { levels: Set<string>; entities: Set<string> },
+  ): Promise<HierarchySeeded> {
+    const levels = levelRows(this.seed, org, now).filter((r) => !haveLevels.has(String(r.level_code)));
+    const entities = entityRows(this.seed, org, now).filter((r) => !haveEntities.has(String(r.entity_id)));
+    await this.repository.insertLevels(levels);
+    await this.repository.insertEntities(entities);
+    return { levels: levels.length, entities: entities.length };
   }
 
   removeAll(org: string): Promise<void> {

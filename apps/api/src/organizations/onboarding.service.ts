@@ -10,7 +10,7 @@ import type { OnboardOrgRequestDto, OnboardOrgResponseDto } from './dto/onboardi
 import { HierarchySeedService, type HierarchySeeded } from './hierarchy-seed.service.js';
 import { currencyInfo, DEFAULT_CURRENCY, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
 import { OrgCreationLock } from './org-creation-lock.js';
-import { type DatasetCreation, OrgDatasetService } from './org-dataset.service.js';
+import { datasetCreation, OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository, PROVISIONING, type ProfileRow } from './org-profile.repository.js';
 import { limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
@@ -78,12 +78,7 @@ export class OnboardingService {
     const locale = localeOf(req);
     const now = new Date();
     const steps = new CompensatingSteps();
-    const dataset: DatasetCreation = {
-      datasetId: '',
-      datasetCreated: false,
-      tablesCreated: [],
-      viewsCreated: [],
-    };
+    const dataset = datasetCreation();
     const tenancyWrite: TenancyWrite = { org, previous: null, done: false };
     let key: IssuedKey;
     let seeded: HierarchySeeded;
@@ -116,7 +111,7 @@ export class OnboardingService {
       );
       await steps.run(
         ONBOARDING_STEPS.activate,
-        () => this.profiles.update(org, { status: 'ACTIVE' }, new Date()),
+        () => this.profiles.activate(org),
         // Undone with the profile itself (STEP 1).
         () => Promise.resolve(),
       );
@@ -200,16 +195,11 @@ export class OnboardingService {
       },
       new Date(),
     );
-    const dataset: DatasetCreation = {
-      datasetId: '',
-      datasetCreated: false,
-      tablesCreated: [],
-      viewsCreated: [],
-    };
+    const dataset = datasetCreation();
     await this.datasets.create(org, req.dataset_location, dataset);
     const seeded = await this.hierarchy.seedIfEmpty(org, new Date());
     if (resumed) {
-      await this.profiles.update(org, { status: 'ACTIVE' }, new Date());
+      await this.profiles.activate(org);
       // A try of the key while the org was provisioning is remembered as refused for a moment.
       await this.keys.forgetOrg(org);
     }

@@ -9,6 +9,14 @@ export interface DatasetCreation {
   viewsCreated: string[];
 }
 
+/** A creation's record before its first step. */
+export const datasetCreation = (): DatasetCreation => ({
+  datasetId: '',
+  datasetCreated: false,
+  tablesCreated: [],
+  viewsCreated: [],
+});
+
 export interface TableDiff {
   missing_columns: string[];
   extra_columns: string[];

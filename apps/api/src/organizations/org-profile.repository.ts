@@ -76,6 +76,11 @@ export class OrgProfileRepository {
     await this.warehouse.insertRows({ dataset: CENTRAL_DATASET, table: TABLE }, [row]);
   }
 
+  /** The last step of a creation: the org leaves PROVISIONING. */
+  async activate(org: string): Promise<void> {
+    await this.update(org, { status: 'ACTIVE' }, new Date());
+  }
+
   async update(org: string, patch: ProfilePatch, now: Date): Promise<number> {
     const entries = Object.entries(patch).filter(([k, v]) => PATCHABLE.has(k) && v !== undefined);
     const params: QueryParams = { org, updated_at: param.timestamp(now) };

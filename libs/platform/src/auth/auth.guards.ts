@@ -120,8 +120,7 @@ export class AuthService {
 
   private trackerOf(req: FastifyRequest): string {
     const rootKey = header(req, 'x-ca-root-key');
-    const expected = this.config.rootApiKey;
-    if (rootKey && expected && (req.auth?.kind === 'root' || rootKeyMatches(rootKey, expected)))
+    if (rootKey && (req.auth?.kind === 'root' || this.carriesRootKey(req)))
       return `root:${hashApiKey(rootKey).slice(0, 32)}`;
     if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
     const orgKey = header(req, 'x-api-key');

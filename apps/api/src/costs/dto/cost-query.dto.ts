@@ -112,12 +112,18 @@ export class CostFilterQueryDto {
 /** The most rows one listing answers with: beyond it a response would hold a period's rows in memory. */
 export const MAX_LISTED_ROWS = 10_000;
 
+/** A page size of a listing: 1 to MAX_LISTED_ROWS. */
+const ListLimit = (byDefault: number) =>
+  applyDecorators(
+    ApiPropertyOptional({ minimum: 1, maximum: MAX_LISTED_ROWS, default: byDefault }),
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(MAX_LISTED_ROWS),
+  );
+
 export class CostRowsQueryDto extends CostFilterQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_LISTED_ROWS, default: 1000 })
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LISTED_ROWS)
+  @ListLimit(1000)
   limit: number = 1000;
 
   @ApiPropertyOptional({ minimum: 0, default: 0 })
@@ -133,11 +139,7 @@ export class CostRowsQueryDto extends CostFilterQueryDto {
  * The summary always covers them all.
  */
 export class CostCategoryQueryDto extends CostRowsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_LISTED_ROWS, default: MAX_LISTED_ROWS })
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LISTED_ROWS)
+  @ListLimit(MAX_LISTED_ROWS)
   override limit: number = MAX_LISTED_ROWS;
 }
 
