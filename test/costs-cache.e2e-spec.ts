@@ -1,42 +1,11 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { COST_CACHE_OPTIONS, type CostCacheOptions, type CostCacheStats } from '#analytics';
-import { aFocusRow, generateFocusRows, writeFocusRows } from '#test/focus-rows';
+import type { CostCacheStats } from '#analytics';
+import { CostCacheOptionsModule, FakeClock, seededOrg } from '#test/costs-harness';
+import { aFocusRow, writeFocusRows } from '#test/focus-rows';
 import { anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
-
-class FakeClock {
-  constructor(public ms: number) {}
-  readonly now = () => this.ms;
-  set(iso: string): void {
-    this.ms = Date.parse(iso);
-  }
-}
-
-@Global()
-@Module({})
-class CostCacheOptionsModule {
-  static with(options: CostCacheOptions): DynamicModule {
-    return {
-      module: CostCacheOptionsModule,
-      providers: [{ provide: COST_CACHE_OPTIONS, useValue: options }],
-      exports: [COST_CACHE_OPTIONS],
-    };
-  }
-}
-
-async function seededOrg(t: TestApp, rows = 300) {
-  const warehouse = t.app.get<Warehouse>(WAREHOUSE);
-  const { org, key } = await anOrgWithKey(warehouse);
-  await writeFocusRows(
-    warehouse,
-    t.config.orgDataset(org),
-    generateFocusRows({ org, rows, seed: 7, start: '2024-01-01', end: '2025-03-10' }),
-  );
-  return { org, headers: { 'x-api-key': key } };
-}
 
 function client(t: TestApp, org: string, headers: Record<string, string>) {
   return {

@@ -127,7 +127,8 @@ export class PlatformModule {
         RootKeyGuard,
         OrgKeyGuard,
         OrgKeyOrRootGuard,
-        { provide: APP_GUARD, useClass: AppThrottlerGuard },
+        AppThrottlerGuard,
+        { provide: APP_GUARD, useExisting: AppThrottlerGuard },
       ],
       exports: [
         AppConfig,
@@ -139,6 +140,7 @@ export class PlatformModule {
         RootKeyGuard,
         OrgKeyGuard,
         OrgKeyOrRootGuard,
+        AppThrottlerGuard,
       ],
     };
   }

@@ -6,6 +6,7 @@ import {
   type CostFrameColumns,
   type DateRange,
   prepareCostFrame,
+  type ResultKey,
 } from '#analytics';
 import type { OrgCostContext } from './cost-context.service.js';
 import { CostsRepository } from './costs.repository.js';
@@ -14,6 +15,8 @@ export interface Read<T> {
   value: T;
   /** True when no warehouse query was needed. */
   cacheHit: boolean;
+  /** The value's key in the result cache. */
+  key: ResultKey;
 }
 
 /**
@@ -59,11 +62,11 @@ export class CostReader {
   ): Promise<Read<T>> {
     const key = { kind, start: period.start, end: period.end, variant };
     const cached = this.cache.getResult<T>(ctx.org, key);
-    if (cached !== undefined) return { value: cached, cacheHit: true };
+    if (cached !== undefined) return { value: cached, cacheHit: true, key };
     const { frame, hit } = await this.frame(ctx, period, columns);
     const value = compute(frame.df);
     this.cache.setResult(ctx.org, key, value, frame);
-    return { value, cacheHit: hit };
+    return { value, cacheHit: hit, key };
   }
 
   /** Forgets one period of the org (trend-granular's clear_cache). */

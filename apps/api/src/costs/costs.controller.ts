@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CostFilters } from '#analytics';
 import { HeavyRead, OrgKeyOrRootAuth } from '#platform';
@@ -10,6 +10,7 @@ import {
   GranularTrendQueryDto,
 } from './dto/cost-query.dto.js';
 import { CostsOrgParamDto } from './dto/costs-org-param.dto.js';
+import { CostResponseRecorder } from './cost-response-cache.js';
 import { type CostReadInput, CostsService, type RoutedCategory } from './costs.service.js';
 
 /** The department, project, team and entity filters all mean "this entity or below it". */
@@ -31,6 +32,7 @@ const ENVELOPE = 'Envelope {success, data, summary, pagination, cache_hit, query
 /** Cost reads for the dashboard (reference §5); read-only, the org's key or the root key. */
 @ApiTags('costs')
 @Controller('api/v1/costs/:org')
+@UseInterceptors(CostResponseRecorder)
 export class CostsController {
   constructor(private readonly costs: CostsService) {}
 
@@ -130,9 +132,9 @@ export class CostsController {
   @Get('cache/stats')
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({
-    summary: 'Hits, misses, evictions and bytes of the frame and result caches (this instance)',
+    summary: 'Hits, misses, evictions and bytes of the frame, result and response caches (this instance)',
   })
-  @ApiOkResponse({ description: '{success, frames, results}' })
+  @ApiOkResponse({ description: '{success, frames, results, responses}' })
   cacheStats(@Param() _param: CostsOrgParamDto) {
     return this.costs.cacheStats();
   }

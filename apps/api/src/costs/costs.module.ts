@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '#analytics';
 import { CostContextService } from './cost-context.service.js';
 import { CostReader } from './cost-reader.service.js';
+import { CostResponseCache, CostResponseRecorder } from './cost-response-cache.js';
 import { CostsController } from './costs.controller.js';
 import { CostsRepository } from './costs.repository.js';
 import { CostsService } from './costs.service.js';
@@ -13,6 +14,13 @@ import { CostsService } from './costs.service.js';
 @Module({
   imports: [AnalyticsModule],
   controllers: [CostsController],
-  providers: [CostsRepository, CostContextService, CostReader, CostsService],
+  providers: [
+    CostsRepository,
+    CostContextService,
+    CostReader,
+    CostsService,
+    CostResponseCache,
+    CostResponseRecorder,
+  ],
 })
 export class CostsModule {}

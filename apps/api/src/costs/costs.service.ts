@@ -20,6 +20,7 @@ import {
   DateRangeError,
   granularTrend,
   type IsoDate,
+  type LevelStats,
   type ResolvedPeriod,
   resolveCostPeriod,
   resolveTrendWindow,
@@ -42,7 +43,8 @@ import {
   totalFields,
   totalPartFields,
 } from './cost-presenter.js';
-import { CostReader } from './cost-reader.service.js';
+import { type Read, CostReader } from './cost-reader.service.js';
+import { CostResponseCache, withSource } from './cost-response-cache.js';
 
 /** Dates and filters of a cost read, as the service takes them. */
 export interface CostReadInput {
@@ -95,6 +97,7 @@ export class CostsService {
     private readonly contexts: CostContextService,
     private readonly reader: CostReader,
     private readonly cache: CostCache,
+    private readonly responses: CostResponseCache,
   ) {}
 
   /** C1: raw rows, newest day first, one page. */
@@ -116,7 +119,11 @@ export class CostsService {
     const read = await this.aggregate(ctx, period, 'summary', input.filters, (rows) =>
       costSummary(rows, ctx.today),
     );
-    return this.envelope(ctx, started, read.cacheHit, null, summaryFields(read.value, period));
+    return served(
+      ctx,
+      read,
+      this.envelope(ctx, started, read.cacheHit, null, summaryFields(read.value, period)),
+    );
   }
 
   /** C3 */
@@ -128,7 +135,11 @@ export class CostsService {
       totals: costTotals(rows),
     }));
     const { items, totals } = read.value;
-    return this.envelope(ctx, started, read.cacheHit, providerItems(items), breakdownSummary(totals, period));
+    return served(
+      ctx,
+      read,
+      this.envelope(ctx, started, read.cacheHit, providerItems(items), breakdownSummary(totals, period)),
+    );
   }
 
   /** C4 */
@@ -140,7 +151,11 @@ export class CostsService {
       totals: costTotals(rows),
     }));
     const { items, totals } = read.value;
-    return this.envelope(ctx, started, read.cacheHit, serviceItems(items), breakdownSummary(totals, period));
+    return served(
+      ctx,
+      read,
+      this.envelope(ctx, started, read.cacheHit, serviceItems(items), breakdownSummary(totals, period)),
+    );
   }
 
   /** C5: the last `days` days (or the given range) by day, week or month. */
@@ -163,7 +178,7 @@ export class CostsService {
       category: options.category ?? null,
       ...breakdownSummary(totals, period),
     };
-    return this.envelope(ctx, started, read.cacheHit, datedItems(items), summary);
+    return served(ctx, read, this.envelope(ctx, started, read.cacheHit, datedItems(items), summary));
   }
 
   /** C6: grouped rows for client-side filtering; takes no filters, so one entry serves them all. */
@@ -213,7 +228,7 @@ export class CostsService {
       totalByCategory(rows, period, ctx.today),
     );
     const { parts, total } = read.value;
-    return {
+    return served(ctx, read, {
       success: true as const,
       subscription: totalPartFields(parts.subscription),
       cloud: totalPartFields(parts.cloud),
@@ -224,12 +239,12 @@ export class CostsService {
       cache_hit: read.cacheHit,
       query_time_ms: elapsed(started),
       currency: ctx.currency,
-    };
+    });
   }
 
-  /** C11: the counters of both levels on this instance. */
-  cacheStats(): { success: true } & CostCacheStats {
-    return { success: true, ...this.cache.stats() };
+  /** C11: the counters of each level on this instance. */
+  cacheStats(): { success: true; responses: LevelStats } & CostCacheStats {
+    return { success: true, ...this.cache.stats(), responses: this.responses.stats() };
   }
 
   /** C12: drops every cached entry of the org, on every instance. */
@@ -294,6 +309,14 @@ export class CostsService {
       currency: ctx.currency,
     };
   }
+}
+
+/**
+ * A response made of one cached result and the org's settings only, which the response cache may
+ * keep (see CostResponseCache).
+ */
+function served<T extends object>(ctx: OrgCostContext, read: Read<unknown>, body: T): T {
+  return withSource(body, { ctx, key: read.key, value: read.value });
 }
 
 function elapsed(started: number): number {

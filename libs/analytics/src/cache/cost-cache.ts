@@ -115,6 +115,16 @@ export class CostCache {
     return entry?.value as T | undefined;
   }
 
+  /**
+   * Whether `value` is what the cache holds, fresh, for this key: a copy of the result made from it
+   * (a serialized response) is still good. `count` counts the look as a hit or miss, as a read.
+   */
+  holdsResult(org: string, key: ResultKey, value: unknown, count: boolean): boolean {
+    if (count) return this.getResult(org, key) === value;
+    const entry = this.results.peek(resultKey(org, key));
+    return entry !== undefined && entry.value === value && entry.expiresAt > this.clock.now();
+  }
+
   /** Keeps a result of `frame` for as long as the frame itself lives, unless the org was invalidated since. */
   setResult(org: string, key: ResultKey, value: unknown, frame: CachedFrame): void {
     if (frame.generation !== this.generation(org)) return;

@@ -8,6 +8,10 @@ import { ApiKeyCache } from './api-key-cache.js';
 import { REQUIRED_SCOPES } from './auth.metadata.js';
 import { hashApiKey, type AuthContext, type OrgKeyPrincipal } from './auth.types.js';
 
+/** A route's handler and controller, as an ExecutionContext names them. */
+export type RouteHandler = ReturnType<ExecutionContext['getHandler']>;
+export type RouteClass = ReturnType<ExecutionContext['getClass']>;
+
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
   const s = Array.isArray(v) ? v[0] : v;
@@ -100,6 +104,42 @@ export class AuthService {
   }
 
   /**
+   * The request's org key when this instance has authenticated it within the auth cache's TTL and
+   * it is still usable (not revoked since: a revocation clears the cache; not past its grace
+   * period). Never looks a key up; undefined means "ask checkOrgKey".
+   */
+  cachedOrgKey(req: FastifyRequest): OrgKeyPrincipal | undefined {
+    const key = header(req, 'x-api-key');
+    if (!key) return undefined;
+    const principal = this.keys.known(hashApiKey(key));
+    return principal && !expired(principal) ? principal : undefined;
+  }
+
+  /**
+   * What checkOrgKey and authorizeOrg would admit, from the auth cache alone: the cached org key
+   * of `org` holding every scope in `scopes`, for a request without a root key (which takes the
+   * root path). Undefined whenever the full check could answer anything else.
+   */
+  admitsFromCache(req: FastifyRequest, org: string, scopes: readonly string[]): OrgKeyPrincipal | undefined {
+    if (header(req, 'x-ca-root-key') !== undefined) return undefined;
+    const principal = this.cachedOrgKey(req);
+    if (!principal || principal.orgSlug !== org) return undefined;
+    for (const s of scopes) if (!principal.scopes.includes(s)) return undefined;
+    return principal;
+  }
+
+  /** Marks the request as authenticated by an org key, as the guards do. */
+  admit(req: FastifyRequest, principal: OrgKeyPrincipal): void {
+    req.auth = { kind: 'org', principal };
+    this.keys.recordUse(principal);
+  }
+
+  /** The scopes a handler requires of an org key (its own, else its controller's). */
+  requiredScopes(handler: RouteHandler, classRef: RouteClass): string[] {
+    return this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES, [handler, classRef]) ?? [];
+  }
+
+  /**
    * Whom a rate limit counts a request against: its key when the key is known to be valid (the root
    * key, or an org key this instance has authenticated within the auth cache's TTL), else the
    * client's IP. A key is never taken on trust, and never looked up here: a client sending a new
@@ -123,12 +163,8 @@ export class AuthService {
     if (rootKey && (req.auth?.kind === 'root' || this.carriesRootKey(req)))
       return `root:${hashApiKey(rootKey).slice(0, 32)}`;
     if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
-    const orgKey = header(req, 'x-api-key');
-    if (orgKey) {
-      const principal = this.keys.known(hashApiKey(orgKey));
-      if (principal && !expired(principal)) return `key:${principal.apiKeyId}`;
-    }
-    return `ip:${req.ip}`;
+    const principal = this.cachedOrgKey(req);
+    return principal ? `key:${principal.apiKeyId}` : `ip:${req.ip}`;
   }
 
   /** Tenant isolation and scopes, checked before any work. */
@@ -139,11 +175,7 @@ export class AuthService {
         PlatformErrorCode.OrgForbidden,
         'This API key belongs to another organization.',
       );
-    const scopes =
-      this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES, [
-        ctx.getHandler(),
-        ctx.getClass(),
-      ]) ?? [];
+    const scopes = this.requiredScopes(ctx.getHandler(), ctx.getClass());
     const missing = scopes.filter((s) => !principal.scopes.includes(s));
     if (missing.length)
       throw new PlatformError(

@@ -10,8 +10,9 @@ import {
   type ThrottlerRequest,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { FastifyRequest } from 'fastify';
-import { AuthService } from '../auth/auth.guards.js';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthService, type RouteClass, type RouteHandler } from '../auth/auth.guards.js';
 import { AUTH_KIND } from '../auth/auth.metadata.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 
@@ -55,6 +56,15 @@ export const isAdminRoute = (ctx: ExecutionContext) =>
   (Reflect.getMetadata(AUTH_KIND, ctx.getHandler()) ?? Reflect.getMetadata(AUTH_KIND, ctx.getClass())) ===
   'root';
 
+/** One named limit a route counts against, as canActivate resolved it. */
+export interface RouteLimit {
+  name: string;
+  limit: number;
+  ttl: number;
+  blockDuration: number;
+  setHeaders: boolean;
+}
+
 /**
  * Named limits (reads, writes, admin, heavy-reads, pipeline-service) per key, shared by all routes of that kind; a refusal is a
  * problem+json 429 with `Retry-After` in seconds.
@@ -72,13 +82,83 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
+  /** canActivate's resolution of the limits of a planned request (see readLimits), not a real one. */
+  private readonly planning = new WeakMap<object, (RouteLimit | null)[]>();
+  private readonly plans = new Map<RouteHandler, Promise<RouteLimit[] | null>>();
+
+  /**
+   * The named limits a GET of `handler` counts against, resolved once by canActivate itself (skip
+   * metadata, skipIf, per-route limits), so that a path serving the route outside Nest's pipeline
+   * (the cost response cache) counts what this guard would. Null when such a path cannot count
+   * them alike (a custom tracker or key generator, ignored user agents).
+   */
+  readLimits(classRef: RouteClass, handler: RouteHandler): Promise<RouteLimit[] | null> {
+    let plan = this.plans.get(handler);
+    if (!plan) {
+      plan = this.plan(classRef, handler);
+      this.plans.set(handler, plan);
+    }
+    return plan;
+  }
+
+  /** Counts a request this guard did not see (served outside Nest's pipeline) against `limits`. */
+  async countOutsidePipeline(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    limits: readonly RouteLimit[],
+  ): Promise<void> {
+    if (!limits.length) return;
+    const tracker = this.auth.rateLimitTracker(req);
+    for (const limit of limits) await this.count(reply, this.keyOf(limit.name, tracker), limit);
+  }
+
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const { req, res } = this.getRequestResponse(request.context);
+    const limit = this.routeLimit(request);
+    const plan = this.planning.get(req);
+    if (plan) {
+      plan.push(limit);
+      return true;
+    }
+    if (!limit) return this.failOpen(() => super.handleRequest(request));
+    const tracker = await request.getTracker(req, request.context);
+    return this.count(res as FastifyReply, request.generateKey(request.context, tracker, limit.name), limit);
+  }
+
+  /**
+   * One request against one limit: the X-RateLimit-* headers, or the 429 once the key is blocked
+   * (what ThrottlerGuard.handleRequest does, shared with countOutsidePipeline).
+   */
+  private count(reply: FastifyReply, key: string, limit: RouteLimit): Promise<boolean> {
+    return this.failOpen(async () => {
+      const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storageService.increment(
+        key,
+        limit.ttl,
+        limit.limit,
+        limit.blockDuration,
+        limit.name,
+      );
+      const suffix = limit.name === 'default' ? '' : `-${limit.name}`;
+      if (isBlocked) {
+        if (limit.setHeaders) reply.header(`Retry-After${suffix}`, timeToBlockExpire);
+        throw rateLimited(limit.limit, timeToBlockExpire);
+      }
+      if (limit.setHeaders) {
+        reply.header(`${this.headerPrefix}-Limit${suffix}`, limit.limit);
+        reply.header(`${this.headerPrefix}-Remaining${suffix}`, Math.max(0, limit.limit - totalHits));
+        reply.header(`${this.headerPrefix}-Reset${suffix}`, timeToExpire);
+      }
+      return true;
+    });
+  }
+
   /**
    * Fails open: when the shared counter store (Redis) is unreachable the request goes through and
    * the outage is logged, because refusing every request would turn a cache outage into an API outage.
    */
-  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+  private async failOpen(counting: () => Promise<boolean>): Promise<boolean> {
     try {
-      return await super.handleRequest(request);
+      return await counting();
     } catch (err) {
       if (err instanceof PlatformError) throw err;
       this.storeLogger.warn(
@@ -87,12 +167,48 @@ export class AppThrottlerGuard extends ThrottlerGuard {
       return true;
     }
   }
+
+  /** The limit of a request when this guard counts it by its own tracker and key; null otherwise. */
+  private routeLimit(request: ThrottlerRequest): RouteLimit | null {
+    const { throttler } = request;
+    const custom =
+      request.getTracker !== this.commonOptions.getTracker ||
+      request.generateKey !== this.commonOptions.generateKey ||
+      Array.isArray(throttler.ignoreUserAgents ?? this.commonOptions.ignoreUserAgents);
+    if (custom) return null;
+    return {
+      name: throttler.name ?? 'default',
+      limit: request.limit,
+      ttl: request.ttl,
+      blockDuration: request.blockDuration,
+      setHeaders: throttler.setHeaders ?? this.commonOptions.setHeaders ?? true,
+    };
+  }
+
+  private async plan(classRef: RouteClass, handler: RouteHandler): Promise<RouteLimit[] | null> {
+    const req = { method: 'GET', headers: {} };
+    const limits: (RouteLimit | null)[] = [];
+    this.planning.set(req, limits);
+    const context = new ExecutionContextHost([req, undefined, undefined], classRef, handler);
+    context.setType('http');
+    try {
+      await this.canActivate(context);
+    } finally {
+      this.planning.delete(req);
+    }
+    return limits.every((l): l is RouteLimit => l !== null) ? limits : null;
+  }
+
   // The signature is ThrottlerGuard's (a loose record); our requests are Fastify's.
   protected override getTracker(req: Record<string, unknown>): Promise<string> {
     return Promise.resolve(this.auth.rateLimitTracker(req as unknown as FastifyRequest));
   }
 
   protected override generateKey(_ctx: ExecutionContext, tracker: string, name: string): string {
+    return this.keyOf(name, tracker);
+  }
+
+  private keyOf(name: string, tracker: string): string {
     return `${name}:${tracker}`;
   }
 

@@ -1,0 +1,201 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  Logger,
+  type NestInterceptor,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import { type Observable, tap } from 'rxjs';
+import { addDays, CostCache, type LevelStats, LevelCounters, type ResultKey, startOfDayIn } from '#analytics';
+import {
+  AppThrottlerGuard,
+  AuthService,
+  type OrgKeyPrincipal,
+  type RouteClass,
+  type RouteHandler,
+  type RouteLimit,
+} from '#platform';
+import { CostContextService, type OrgCostContext } from './cost-context.service.js';
+
+/** What a cost response was made of: a cached result, and the org's settings at the time. */
+export interface ResponseSource {
+  ctx: OrgCostContext;
+  key: ResultKey;
+  value: unknown;
+}
+
+const SOURCE = Symbol('cost response source');
+
+/** Marks a response body as made of `source` only (nothing but the cached result and the settings). */
+export function withSource<T extends object>(body: T, source: ResponseSource): T {
+  // Not enumerable, and a symbol: never serialized, never compared by tests' deep equality.
+  Object.defineProperty(body, SOURCE, { value: source, enumerable: false });
+  return body;
+}
+
+function sourceOf(body: unknown): ResponseSource | undefined {
+  return typeof body === 'object' && body !== null
+    ? (body as { [SOURCE]?: ResponseSource })[SOURCE]
+    : undefined;
+}
+
+interface Entry {
+  source: ResponseSource;
+  /** The body up to the value of query_time_ms, and after it. */
+  head: string;
+  tail: string;
+  /** The org's next midnight after the response's "today": default periods move on then. */
+  validUntil: number;
+  scopes: readonly string[];
+  limits: readonly RouteLimit[];
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const TIME_FIELD = '"query_time_ms":';
+const MiB = 1024 * 1024;
+
+/**
+ * Serialized cost responses by exact URL, answered before Nest's router, guards, pipes and
+ * serializer (which cost several times the rest of a cached read).
+ *
+ * A response is kept only after Nest served it (so its URL passed validation) and only when it
+ * was made of one cached result (withSource). It is sent again only while everything it was made
+ * of still holds, checked on every request: the result cache still holds that very result (an
+ * invalidation, expiry or eviction drops it, on every instance through the bus), the org's cost
+ * settings are the same, and the org's day has not moved on. The caller is admitted by the same
+ * rules as Nest's guards from the auth cache alone (the org's key, not expired, with the route's
+ * scopes, no root key), and counted against the same rate limits with the same headers. Anything
+ * else (an unknown or uncached key, another org, a root key, a stale entry) goes through Nest as
+ * usual, which answers and may keep the response again.
+ */
+@Injectable()
+export class CostResponseCache implements OnModuleInit {
+  private readonly logger = new Logger(CostResponseCache.name);
+  private readonly entries: LRUCache<string, Entry>;
+  private readonly counters = new LevelCounters();
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly auth: AuthService,
+    private readonly throttler: AppThrottlerGuard,
+    private readonly cache: CostCache,
+    private readonly contexts: CostContextService,
+  ) {
+    this.entries = new LRUCache<string, Entry>({
+      max: 10_000,
+      maxSize: 32 * MiB,
+      sizeCalculation: (e) => 2 * (e.head.length + e.tail.length) + 256,
+      dispose: (_value, _key, reason) => this.counters.disposed(reason),
+    });
+  }
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return;
+    // After the platform's hooks (request id, security headers, CORS), like every route.
+    adapter.getInstance<FastifyInstance>().addHook('onRequest', (request, reply, done) => {
+      const hit = request.method === 'GET' ? this.match(request) : undefined;
+      if (!hit) {
+        done();
+        return;
+      }
+      // Answers here, or passes the 429 of a rate limit to the error handler.
+      this.serve(request, reply, hit.entry, hit.principal).catch(done);
+    });
+  }
+
+  /** Keeps `body` for later requests of the same URL, when it is a response made of a cached result. */
+  async record(
+    request: FastifyRequest,
+    classRef: RouteClass,
+    handler: RouteHandler,
+    body: unknown,
+  ): Promise<void> {
+    const source = sourceOf(body);
+    if (!source || request.method !== 'GET') return;
+    const { ctx, key, value } = source;
+    const limits = await this.throttler.readLimits(classRef, handler);
+    if (!limits || !this.cache.holdsResult(ctx.org, key, value, false)) return;
+    const text = JSON.stringify({ ...(body as object), cache_hit: true, query_time_ms: 0 });
+    const at = text.lastIndexOf(`${TIME_FIELD}0`);
+    if (at < 0) return;
+    this.entries.set(request.url, {
+      source,
+      head: text.slice(0, at + TIME_FIELD.length),
+      tail: text.slice(at + TIME_FIELD.length + 1),
+      validUntil: startOfDayIn(ctx.timeZone, addDays(ctx.today, 1)),
+      scopes: this.auth.requiredScopes(handler, classRef),
+      limits,
+    });
+  }
+
+  /** The response level of /cache/stats: hits, and misses (kept responses found out of date). */
+  stats(): LevelStats {
+    return this.counters.snapshot(
+      this.entries.size,
+      this.entries.max,
+      this.entries.calculatedSize,
+      this.entries.maxSize,
+    );
+  }
+
+  private match(request: FastifyRequest): { entry: Entry; principal: OrgKeyPrincipal } | undefined {
+    const entry = this.entries.get(request.url);
+    if (!entry) return undefined;
+    const { ctx, key, value } = entry.source;
+    const principal = this.auth.admitsFromCache(request, ctx.org, entry.scopes);
+    if (!principal) return undefined;
+    if (this.cache.clock.now() >= entry.validUntil) {
+      this.counters.expirations++;
+      this.entries.delete(request.url);
+      return undefined;
+    }
+    if (!this.contexts.isCurrent(ctx) || !this.cache.holdsResult(ctx.org, key, value, true)) {
+      this.counters.misses++;
+      this.entries.delete(request.url);
+      return undefined;
+    }
+    return { entry, principal };
+  }
+
+  private async serve(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    entry: Entry,
+    principal: OrgKeyPrincipal,
+  ): Promise<void> {
+    await this.throttler.countOutsidePipeline(request, reply, entry.limits);
+    this.auth.admit(request, principal);
+    this.counters.hits++;
+    const ms = Math.round(reply.elapsedTime * 100) / 100;
+    reply.header('content-type', JSON_TYPE).send(`${entry.head}${ms}${entry.tail}`);
+  }
+
+  /** For the recorder: a failure to keep a response never fails the request that produced it. */
+  keep(request: FastifyRequest, classRef: RouteClass, handler: RouteHandler, body: unknown): void {
+    this.record(request, classRef, handler, body).catch((err: unknown) =>
+      this.logger.warn(`Cost response not kept: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+}
+
+/** Hands the cost controller's responses to the response cache (see CostResponseCache). */
+@Injectable()
+export class CostResponseRecorder implements NestInterceptor {
+  constructor(private readonly responses: CostResponseCache) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return next.handle().pipe(
+      tap((body) => {
+        if (reply.statusCode === 200)
+          this.responses.keep(request, context.getClass(), context.getHandler(), body);
+      }),
+    );
+  }
+}

@@ -1,0 +1,226 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { CostCache, type LevelStats } from '#analytics';
+import { hashApiKey } from '#platform';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { CostCacheOptionsModule, FakeClock, seededOrg } from '#test/costs-harness';
+import { anOrgWithKey } from '#test/org-factory';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+
+type Headers = Record<string, string>;
+
+/** The cost reads a kept response may answer, with filters and options of each kind. */
+const READS = [
+  '/summary',
+  '/summary?start_date=2025-01-01&end_date=2025-02-15&providers=AWS,OpenAI',
+  '/by-provider',
+  '/by-service?service_categories=Compute',
+  '/trend?granularity=weekly&days=60',
+  '/total?start_date=2024-06-01&end_date=2025-03-01',
+];
+
+/** Fields that differ from one response to the next whoever answers. */
+const VARYING = [
+  'x-request-id',
+  'date',
+  'x-ratelimit-remaining-reads',
+  'x-ratelimit-reset-reads',
+  // query_time_ms has as many digits as it takes.
+  'content-length',
+];
+
+function costs(t: TestApp, org: string) {
+  const get = (path: string, headers: Headers) =>
+    t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}${path}`, headers });
+  return {
+    get,
+    async responses(): Promise<LevelStats> {
+      const res = await get('/cache/stats', rootHeaders);
+      expect(res.statusCode).toBe(200);
+      return (res.json() as { responses: LevelStats }).responses;
+    },
+  };
+}
+
+function comparable(res: LightMyRequestResponse) {
+  const headers = Object.fromEntries(Object.entries(res.headers).filter(([k]) => !VARYING.includes(k)));
+  const body = res.json() as Record<string, unknown>;
+  expect(typeof body.query_time_ms).toBe('number');
+  return { status: res.statusCode, headers, body: { ...body, query_time_ms: 0 } };
+}
+
+describe('kept cost responses through the real app', () => {
+  const clock = new FakeClock(Date.parse('2025-03-10T12:00:00Z'));
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp(
+      { RATE_LIMIT_READS_PER_MINUTE: '100000' },
+      // Results that include today live two hours, so only the midnight rule can end a kept response.
+      { imports: [CostCacheOptionsModule.with({ clock, todayTtlMs: 2 * 3600_000 })] },
+    );
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  beforeEach(() => clock.set('2025-03-10T12:00:00Z'));
+
+  it('answers a repeated read itself, with what Nest answers for a cached result', async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = costs(t, org);
+    for (const path of READS) {
+      const first = await c.get(path, headers);
+      expect(first.statusCode).toBe(200);
+      const before = await c.responses();
+      const kept = await c.get(path, headers);
+      expect((await c.responses()).hits).toBe(before.hits + 1);
+      // The root key always takes Nest's path; the result is cached by now.
+      const nest = await c.get(path, { ...rootHeaders });
+      expect((await c.responses()).hits).toBe(before.hits + 1);
+      expect(comparable(kept)).toEqual(comparable(nest));
+      expect(kept.json()).toMatchObject({ cache_hit: true });
+      expect(kept.headers['x-ratelimit-limit-reads']).toBe('100000');
+      expect(kept.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('leaves every caller the guards would answer otherwise to them', async () => {
+    const { org, headers } = await seededOrg(t);
+    const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+    const other = await anOrgWithKey(warehouse);
+    const readless = await anOrgWithKey(warehouse, { org, scopes: ['pipelines:execute'] });
+    const c = costs(t, org);
+    await c.get('/summary', headers);
+    expect((await c.get('/summary', headers)).statusCode).toBe(200);
+    const before = await c.responses();
+
+    const refusals: [Headers, number, string][] = [
+      [{}, 401, 'AUTH_REQUIRED'],
+      [{ 'x-api-key': 'made_up_api_key_0123456789abcdef' }, 401, 'API_KEY_INVALID'],
+      [{ 'x-api-key': other.key }, 403, 'ORG_FORBIDDEN'],
+      [{ 'x-api-key': readless.key }, 403, 'INSUFFICIENT_SCOPE'],
+      [{ ...headers, 'x-ca-root-key': 'not-the-root-key' }, 200, ''],
+    ];
+    // Twice each: the second time the auth cache knows the key, as the kept response would need.
+    for (const [h, status, code] of [...refusals, ...refusals]) {
+      const res = await c.get('/summary', h);
+      expect(res.statusCode).toBe(status);
+      if (code) expect(res.json()).toMatchObject({ code });
+    }
+    expect((await c.get('/summary?start_date=2025-03-05&end_date=2025-03-01', headers)).statusCode).toBe(422);
+    expect((await c.responses()).hits).toBe(before.hits);
+  });
+
+  it('stops answering for a key once it is revoked or past its grace period', async () => {
+    const { org, headers } = await seededOrg(t, 300, {
+      expiresAt: new Date(Date.now() + 1_500),
+    });
+    const c = costs(t, org);
+    await c.get('/summary', headers);
+    expect((await c.get('/summary', headers)).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    const expired = await c.get('/summary', headers);
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json()).toMatchObject({ code: 'API_KEY_EXPIRED' });
+
+    const second = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE), { org });
+    const h2 = { 'x-api-key': second.key };
+    expect((await c.get('/summary', h2)).statusCode).toBe(200);
+    const before = await c.responses();
+    expect((await c.get('/summary', h2)).statusCode).toBe(200);
+    expect((await c.responses()).hits).toBe(before.hits + 1);
+    const revoked = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/admin/api-keys/${hashApiKey(second.key)}`,
+      headers: rootHeaders,
+    });
+    expect(revoked.statusCode).toBe(200);
+    expect((await c.get('/summary', h2)).statusCode).toBe(401);
+    expect((await c.responses()).hits).toBe(before.hits + 1);
+  });
+
+  it('drops a kept response once its result is invalidated, and keeps the new one', async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = costs(t, org);
+    await c.get('/by-service', headers);
+    const kept = await c.get('/by-service', headers);
+    expect(kept.json()).toMatchObject({ cache_hit: true });
+
+    const invalidated = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/costs/${org}/cache/invalidate`,
+      headers,
+    });
+    expect(invalidated.statusCode).toBe(200);
+    const before = await c.responses();
+    const fresh = await c.get('/by-service', headers);
+    expect(fresh.json()).toMatchObject({ cache_hit: false });
+    const after = await c.responses();
+    expect([after.hits, after.misses]).toEqual([before.hits, before.misses + 1]);
+    expect((await c.get('/by-service', headers)).json()).toMatchObject({ cache_hit: true });
+    expect((await c.responses()).hits).toBe(after.hits + 1);
+
+    // What a completed import, or another instance's invalidation through the bus, does: the
+    // results go, the org's settings stay.
+    await t.app.get(CostCache).invalidateOrg(org);
+    const again = await c.get('/by-service', headers);
+    expect(again.json()).toMatchObject({ cache_hit: false });
+    expect((await c.responses()).misses).toBe(after.misses + 1);
+  });
+
+  it("ends a kept response at the org's midnight, when the default period moves on", async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = costs(t, org);
+    clock.set('2025-03-10T23:59:00Z');
+    await c.get('/summary', headers);
+    const kept = await c.get('/summary', headers);
+    expect(kept.json()).toMatchObject({ summary: { date_range: { end: '2025-03-10' } } });
+
+    clock.set('2025-03-11T00:00:30Z');
+    const before = await c.responses();
+    const next = await c.get('/summary', headers);
+    expect(next.json()).toMatchObject({ summary: { date_range: { end: '2025-03-11' } } });
+    expect((await c.responses()).expirations).toBe(before.expirations + 1);
+  });
+
+  it('keeps nothing of a listing, a forced refresh or another instance-wide read', async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = costs(t, org);
+    const before = await c.responses();
+    for (const path of ['', '/cloud', '/trend-granular?clear_cache=true', '/cache/stats'])
+      for (let i = 0; i < 2; i++) expect((await c.get(path, headers)).statusCode).toBe(200);
+    const after = await c.responses();
+    expect([after.hits, after.size]).toEqual([before.hits, before.size]);
+  });
+});
+
+describe('kept cost responses and the read limit', () => {
+  it('counts against the same limit as Nest, with its headers, and refuses past it', async () => {
+    const t = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '6' });
+    try {
+      const { org, headers } = await seededOrg(t);
+      const c = costs(t, org);
+      // The key's first request counts against the client's IP (the auth cache does not know it yet).
+      expect((await c.get('/summary', headers)).statusCode).toBe(200);
+      const remaining: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await c.get('/summary', headers);
+        expect(res.statusCode).toBe(200);
+        remaining.push(String(res.headers['x-ratelimit-remaining-reads']));
+      }
+      expect(remaining).toEqual(['5', '4', '3', '2', '1', '0']);
+      const refused = await c.get('/summary', headers);
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+      const responses = (
+        await t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}/cache/stats`, headers: rootHeaders })
+      ).json() as { responses: LevelStats };
+      expect(responses.responses.hits).toBe(6);
+    } finally {
+      await t.close();
+    }
+  });
+});
