@@ -129,7 +129,10 @@ export function createLogger(options: LoggerOptions): Logger {
         log: redactFields,
       },
     },
-    options.destination,
+    // Asynchronous stdout: under load, lines written while a write is in flight go out together in
+    // the next one (one syscall for many lines instead of one each); pino flushes what is left when
+    // the process exits. A hard kill (SIGKILL, OOM) can lose the last lines still in the buffer.
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
   // pino's bindings formatter sees only the root's own bindings, not a child's: a child's are
   // redacted here. Children inherit this method, so grandchildren are covered too.
