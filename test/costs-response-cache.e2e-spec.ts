@@ -3,10 +3,13 @@ import { CostCache, type LevelStats } from '#analytics';
 import { hashApiKey } from '#platform';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { CostCacheOptionsModule, FakeClock, seededOrg } from '#test/costs-harness';
+import { aFocusRow, writeFocusRows } from '#test/focus-rows';
 import { anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 
 type Headers = Record<string, string>;
+
+const REDIS_URL = process.env.TEST_REDIS_URL;
 
 /** The cost reads a kept response may answer, with filters and options of each kind. */
 const READS = [
@@ -184,11 +187,13 @@ describe('kept cost responses through the real app', () => {
     expect((await c.responses()).expirations).toBe(before.expirations + 1);
   });
 
-  it('keeps nothing of a listing, a forced refresh or another instance-wide read', async () => {
+  it('keeps nothing of a listing, a forced refresh, an instance-wide read or a very long URL', async () => {
     const { org, headers } = await seededOrg(t);
     const c = costs(t, org);
     const before = await c.responses();
-    for (const path of ['', '/cloud', '/trend-granular?clear_cache=true', '/cache/stats'])
+    // A URL over 2 kB: every spelling of a read would be an entry of its own.
+    const long = `/summary?providers=${Array.from({ length: 20 }, (_, i) => `P${i}`.padEnd(120, 'x')).join(',')}`;
+    for (const path of ['', '/cloud', '/trend-granular?clear_cache=true', '/cache/stats', long])
       for (let i = 0; i < 2; i++) expect((await c.get(path, headers)).statusCode).toBe(200);
     const after = await c.responses();
     expect([after.hits, after.size]).toEqual([before.hits, before.size]);
@@ -221,6 +226,46 @@ describe('kept cost responses and the read limit', () => {
       expect(responses.responses.hits).toBe(6);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe.skipIf(!REDIS_URL)('kept cost responses across instances (Redis)', () => {
+  it("stops answering on one instance once another invalidates the org's costs", async () => {
+    const env = { RATE_LIMIT_READS_PER_MINUTE: '100000', REDIS_URL: REDIS_URL! };
+    const a = await startTestApp(env);
+    const b = await startTestApp(env);
+    try {
+      // Each instance has its own embedded warehouse here: the org, a key and rows on both.
+      const { org, headers } = await seededOrg(a);
+      const onB = await anOrgWithKey(b.app.get<Warehouse>(WAREHOUSE), { org });
+      await writeFocusRows(b.app.get<Warehouse>(WAREHOUSE), b.config.orgDataset(org), [
+        aFocusRow({ org, date: '2025-01-01' }),
+      ]);
+      const cb = costs(b, org);
+      const hb = { 'x-api-key': onB.key };
+      await cb.get('/summary', hb);
+      await cb.get('/summary', hb);
+      const before = await cb.responses();
+      expect((await cb.get('/summary', hb)).json()).toMatchObject({ cache_hit: true });
+      expect((await cb.responses()).hits).toBe(before.hits + 1);
+
+      const invalidated = await a.app.inject({
+        method: 'POST',
+        url: `/api/v1/costs/${org}/cache/invalidate`,
+        headers,
+      });
+      expect(invalidated.statusCode).toBe(200);
+      const deadline = Date.now() + 5_000;
+      while (b.app.get(CostCache).stats().results.invalidations === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+
+      expect((await cb.get('/summary', hb)).json()).toMatchObject({ cache_hit: false });
+      const after = await cb.responses();
+      expect([after.hits, after.misses]).toEqual([before.hits + 1, before.misses + 1]);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 });

@@ -16,11 +16,9 @@ export interface OrgCostContext {
   fiscalStartMonth: number;
   /** Today in the org's time zone. */
   today: IsoDate;
-  /** The cached settings this context was made of (see isCurrent). */
-  readonly source: object;
 }
 
-type Settings = Omit<OrgCostContext, 'today' | 'source'>;
+type Settings = Omit<OrgCostContext, 'today'>;
 
 const DEFAULT_CURRENCY = 'USD';
 /** Profile settings change rarely (a locale edit); a minute of staleness is acceptable. */
@@ -45,15 +43,21 @@ export class CostContextService {
 
   async context(org: string): Promise<OrgCostContext> {
     const settings = this.settings.get(org) ?? (await this.load(org));
-    return { ...settings, today: todayIn(settings.timeZone, this.cache.clock.now()), source: settings };
+    return { ...settings, today: todayIn(settings.timeZone, this.cache.clock.now()) };
   }
 
   /**
-   * Whether the org's settings are still those `ctx` was made of: neither forgotten (a profile
-   * edit) nor expired since. What was built of a context that is no longer current may be stale.
+   * Whether the org's cached settings (not forgotten, not expired) are still those `ctx` was made
+   * of. What was built of a context that is no longer current may be stale.
    */
   isCurrent(ctx: OrgCostContext): boolean {
-    return this.settings.get(ctx.org) === ctx.source;
+    const s = this.settings.get(ctx.org);
+    return (
+      s !== undefined &&
+      s.currency === ctx.currency &&
+      s.timeZone === ctx.timeZone &&
+      s.fiscalStartMonth === ctx.fiscalStartMonth
+    );
   }
 
   forget(org: string): void {

@@ -44,7 +44,10 @@ function sourceOf(body: unknown): ResponseSource | undefined {
 }
 
 interface Entry {
-  source: ResponseSource;
+  ctx: OrgCostContext;
+  key: ResultKey;
+  /** The result, not kept alive by this entry once the result cache has let it go. */
+  value: WeakRef<object>;
   /** The body up to the value of query_time_ms, and after it. */
   head: string;
   tail: string;
@@ -55,6 +58,8 @@ interface Entry {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** Longer URLs are not kept: every spelling of a read is an entry of its own. */
+const MAX_URL_LENGTH = 2048;
 const TIME_FIELD = '"query_time_ms":';
 const MiB = 1024 * 1024;
 
@@ -88,7 +93,7 @@ export class CostResponseCache implements OnModuleInit {
     this.entries = new LRUCache<string, Entry>({
       max: 10_000,
       maxSize: 32 * MiB,
-      sizeCalculation: (e) => 2 * (e.head.length + e.tail.length) + 256,
+      sizeCalculation: (e, url) => 2 * (url.length + e.head.length + e.tail.length) + 256,
       dispose: (_value, _key, reason) => this.counters.disposed(reason),
     });
   }
@@ -116,15 +121,18 @@ export class CostResponseCache implements OnModuleInit {
     body: unknown,
   ): Promise<void> {
     const source = sourceOf(body);
-    if (!source || request.method !== 'GET') return;
+    if (!source || request.method !== 'GET' || request.url.length > MAX_URL_LENGTH) return;
     const { ctx, key, value } = source;
+    if (typeof value !== 'object' || value === null) return;
     const limits = await this.throttler.readLimits(classRef, handler);
     if (!limits || !this.cache.holdsResult(ctx.org, key, value, false)) return;
     const text = JSON.stringify({ ...(body as object), cache_hit: true, query_time_ms: 0 });
     const at = text.lastIndexOf(`${TIME_FIELD}0`);
     if (at < 0) return;
     this.entries.set(request.url, {
-      source,
+      ctx,
+      key,
+      value: new WeakRef(value),
       head: text.slice(0, at + TIME_FIELD.length),
       tail: text.slice(at + TIME_FIELD.length + 1),
       validUntil: startOfDayIn(ctx.timeZone, addDays(ctx.today, 1)),
@@ -133,7 +141,11 @@ export class CostResponseCache implements OnModuleInit {
     });
   }
 
-  /** The response level of /cache/stats: hits, and misses (kept responses found out of date). */
+  /**
+   * The response level of /cache/stats: hits (reads answered here), misses (kept responses found
+   * out of date, then answered by Nest), expirations (kept past the org's midnight); a read with no
+   * kept response is not counted, so its hit rate is that of the responses kept.
+   */
   stats(): LevelStats {
     return this.counters.snapshot(
       this.entries.size,
@@ -146,7 +158,7 @@ export class CostResponseCache implements OnModuleInit {
   private match(request: FastifyRequest): { entry: Entry; principal: OrgKeyPrincipal } | undefined {
     const entry = this.entries.get(request.url);
     if (!entry) return undefined;
-    const { ctx, key, value } = entry.source;
+    const { ctx, key } = entry;
     const principal = this.auth.admitsFromCache(request, ctx.org, entry.scopes);
     if (!principal) return undefined;
     if (this.cache.clock.now() >= entry.validUntil) {
@@ -154,7 +166,8 @@ export class CostResponseCache implements OnModuleInit {
       this.entries.delete(request.url);
       return undefined;
     }
-    if (!this.contexts.isCurrent(ctx) || !this.cache.holdsResult(ctx.org, key, value, true)) {
+    const value = entry.value.deref();
+    if (!value || !this.contexts.isCurrent(ctx) || !this.cache.holdsResult(ctx.org, key, value, true)) {
       this.counters.misses++;
       this.entries.delete(request.url);
       return undefined;

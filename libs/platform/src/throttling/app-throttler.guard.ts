@@ -109,7 +109,7 @@ export class AppThrottlerGuard extends ThrottlerGuard {
   ): Promise<void> {
     if (!limits.length) return;
     const tracker = this.auth.rateLimitTracker(req);
-    for (const limit of limits) await this.count(reply, this.keyOf(limit.name, tracker), limit);
+    for (const limit of limits) await this.count(reply, limit, () => this.keyOf(limit.name, tracker));
   }
 
   protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
@@ -121,16 +121,22 @@ export class AppThrottlerGuard extends ThrottlerGuard {
       return true;
     }
     if (!limit) return this.failOpen(() => super.handleRequest(request));
-    const tracker = await request.getTracker(req, request.context);
-    return this.count(res as FastifyReply, request.generateKey(request.context, tracker, limit.name), limit);
+    return this.count(res as FastifyReply, limit, async () =>
+      request.generateKey(request.context, await request.getTracker(req, request.context), limit.name),
+    );
   }
 
   /**
    * One request against one limit: the X-RateLimit-* headers, or the 429 once the key is blocked
    * (what ThrottlerGuard.handleRequest does, shared with countOutsidePipeline).
    */
-  private count(reply: FastifyReply, key: string, limit: RouteLimit): Promise<boolean> {
+  private count(
+    reply: FastifyReply,
+    limit: RouteLimit,
+    keyOf: () => string | Promise<string>,
+  ): Promise<boolean> {
     return this.failOpen(async () => {
+      const key = await keyOf();
       const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storageService.increment(
         key,
         limit.ttl,
