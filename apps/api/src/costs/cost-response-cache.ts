@@ -181,6 +181,8 @@ export class CostResponseCache implements OnModuleInit {
     entry: Entry,
     principal: OrgKeyPrincipal,
   ): Promise<void> {
+    // Known already: the rate limit's tracker is then the key's id, without hashing the key again.
+    request.auth = { kind: 'org', principal };
     await this.throttler.countOutsidePipeline(request, reply, entry.limits);
     this.auth.admit(request, principal);
     this.counters.hits++;
