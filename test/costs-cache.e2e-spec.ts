@@ -1,4 +1,5 @@
 import type { CostCacheStats } from '#analytics';
+import { CostsRepository } from '../apps/api/src/costs/costs.repository.js';
 import { CostCacheOptionsModule, FakeClock, seededOrg } from '#test/costs-harness';
 import { aFocusRow, writeFocusRows } from '#test/focus-rows';
 import { anOrgWithKey } from '#test/org-factory';
@@ -62,7 +63,7 @@ describe('cost cache through the real app', () => {
     expect((await c.stats()).frames.loads - before).toBe(1);
   });
 
-  it('loads a period once for ten concurrent cold reads of one column set', async () => {
+  it("loads a period, and the org's settings, once for concurrent cold reads of one column set", async () => {
     // Unfiltered aggregations read the narrowest frame, hierarchy reads one with the hierarchy
     // columns, the row listings the full one: each set of routes, at once, shares one query.
     const aggregates = ['/summary', '/by-provider', '/by-service', '/total'];
@@ -72,13 +73,17 @@ describe('cost cache through the real app', () => {
       '/total?project_id=PROJ-1',
     ];
     const listings = ['', '/subscriptions', '/cloud', '/genai', '?limit=5'];
+    const profiles = vi.spyOn(t.app.get(CostsRepository), 'profile');
     for (const routes of [aggregates, hierarchy, listings]) {
       const { org, headers } = await seededOrg(t);
       const c = client(t, org, headers);
       const before = (await c.stats()).frames;
+      profiles.mockClear();
       await Promise.all([...routes, ...routes].map((r) => c.get(r)));
       expect((await c.stats()).frames.loads - before.loads).toBe(1);
+      expect(profiles).toHaveBeenCalledTimes(1);
     }
+    profiles.mockRestore();
   });
 
   it('serves the aggregations from a full frame already loaded, without a second query', async () => {

@@ -34,6 +34,7 @@ function supportedCurrencies(): ReadonlySet<string> {
 @Injectable()
 export class CostContextService {
   private readonly settings = new LRUCache<string, Settings>({ max: 10_000, ttl: SETTINGS_TTL_MS });
+  private readonly loading = new Map<string, Promise<Settings>>();
   private readonly currencies = supportedCurrencies();
 
   constructor(
@@ -42,7 +43,7 @@ export class CostContextService {
   ) {}
 
   async context(org: string): Promise<OrgCostContext> {
-    const settings = this.settings.get(org) ?? (await this.load(org));
+    const settings = this.settings.get(org) ?? (await this.loadOnce(org));
     return { ...settings, today: todayIn(settings.timeZone, this.cache.clock.now()) };
   }
 
@@ -62,6 +63,31 @@ export class CostContextService {
 
   forget(org: string): void {
     this.settings.delete(org);
+    // A load already under way may have read the settings before the change: not kept.
+    this.loading.delete(org);
+  }
+
+  /** One profile read for the concurrent first reads of an org (a dashboard's widgets at once). */
+  private loadOnce(org: string): Promise<Settings> {
+    let pending = this.loading.get(org);
+    if (!pending) {
+      const load = this.load(org).then(
+        (settings) => {
+          if (this.loading.get(org) === load) {
+            this.loading.delete(org);
+            this.settings.set(org, settings);
+          }
+          return settings;
+        },
+        (error: unknown) => {
+          if (this.loading.get(org) === load) this.loading.delete(org);
+          throw error;
+        },
+      );
+      this.loading.set(org, load);
+      pending = load;
+    }
+    return pending;
   }
 
   private async load(org: string): Promise<Settings> {
@@ -76,7 +102,6 @@ export class CostContextService {
         profile.fiscal_year_start_month === null ? null : Number(profile.fiscal_year_start_month),
       ),
     };
-    this.settings.set(org, settings);
     return settings;
   }
 }
