@@ -39,6 +39,25 @@ describe('platform over the real app', () => {
       });
     });
 
+    it('takes an empty JSON body as no body: 422 naming the required fields, not malformed JSON', async () => {
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().code).toBe('VALIDATION_FAILED');
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toContain('name');
+      const blank = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        headers: { 'content-type': 'application/json' },
+        payload: ' ',
+      });
+      expect(blank.statusCode).toBe(400);
+      expect(blank.json().code).toBe('MALFORMED_JSON');
+    });
+
     it('refuses unknown fields with 422 naming the field', async () => {
       const res = await inject({
         method: 'POST',

@@ -68,11 +68,12 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       const b = (
         await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'b' })
       ).json();
-      const legacy = await complete(
-        k.org,
-        k.key,
-        `?pipeline_status=SUCCESS&reservation_date=${b.reservation_date}`,
-      );
+      // As the pipeline service sends it: Content-Type application/json and no body.
+      const legacy = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/complete/${k.org}?pipeline_status=SUCCESS&reservation_date=${b.reservation_date}`,
+        headers: { 'x-api-key': k.key, 'content-type': 'application/json' },
+      });
       expect(legacy.json()).toMatchObject({ run_id: 'b', pipeline_status: 'SUCCESS' });
 
       const unknown = await complete(k.org, k.key, `?pipeline_status=SUCCESS&reservation_id=${randomUUID()}`);

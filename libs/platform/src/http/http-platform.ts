@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RawServerDefault } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
@@ -44,6 +44,7 @@ export async function registerHttpPlatform(
   const headers = securityHeaders(deps.config.isProduction);
 
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  acceptEmptyJsonBodies(app, fastify);
   const cors = await registerCors(app, deps.config.corsOrigins);
 
   // Graceful shutdown: a request still in flight when closing starts gets its answer, and its
@@ -97,4 +98,20 @@ export async function registerHttpPlatform(
   // Nest installs Fastify's error handler itself and routes parser errors to this global filter.
   app.useGlobalFilters(new ProblemDetailsFilter(responder));
   app.useGlobalPipes(createValidationPipe());
+}
+
+/**
+ * A POST with `Content-Type: application/json` and no body is a request without a body, not
+ * malformed JSON: the pipeline service reports completions that way (everything in the query
+ * string), and a route that needs a body then answers 422 naming its fields. Fastify's own JSON
+ * parsing (its prototype-poisoning rules and the body limit) does everything else.
+ */
+function acceptEmptyJsonBodies(app: NestFastifyApplication, fastify: FastifyInstance): void {
+  const { onProtoPoisoning, onConstructorPoisoning, bodyLimit } = fastify.initialConfig;
+  const json = fastify.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
+  // Through Nest, which otherwise installs its own JSON parser at init (over this one).
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
+    if (body.length === 0) done(null, undefined);
+    else json(request, body.toString('utf8'), done);
+  });
 }
