@@ -178,6 +178,37 @@ describe('org API keys over the real app', () => {
       });
     });
 
+    it('keeps every scope for a key of the system this API replaces, and passes them on at rotation', async () => {
+      const k = await anOrgWithKey(warehouse, { legacy: true });
+      const res = await probe(k.org, k.key);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({
+        api_key_fingerprint: sha256(k.key).slice(-4),
+        scopes: ['pipelines:read', 'pipelines:write', 'pipelines:execute', 'org:read', 'org:write'],
+      });
+      const locale = await inject({
+        method: 'GET',
+        url: `/api/v1/organizations/${k.org}/locale`,
+        headers: { 'x-api-key': k.key },
+      });
+      expect(locale.statusCode).toBe(200);
+      const rotated = await rotate(k.org, { 'x-api-key': k.key });
+      expect(rotated.statusCode).toBe(200);
+      const info = (await probe(k.org, rotated.json().api_key)).json();
+      expect(info.scopes).toEqual([
+        'pipelines:read',
+        'pipelines:write',
+        'pipelines:execute',
+        'org:read',
+        'org:write',
+      ]);
+      // A key issued here with the pipeline scopes only stays that narrow.
+      const narrow = await anOrgWithKey(warehouse, {
+        scopes: ['pipelines:read', 'pipelines:write', 'pipelines:execute'],
+      });
+      expectProblem(await probe(narrow.org, narrow.key), 403, 'INSUFFICIENT_SCOPE');
+    });
+
     it('answers 404 API_KEY_NOT_FOUND when the org has no active key', async () => {
       const k = await anOrgWithKey(warehouse);
       const revoked = await inject({

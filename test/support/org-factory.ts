@@ -8,6 +8,8 @@ export interface OrgKeyOptions {
   expiresAt?: Date | null;
   isActive?: boolean;
   status?: 'ACTIVE' | 'SUSPENDED' | 'DELETED';
+  /** A key as the system this API replaces stored it: no fingerprint, the pipeline scopes. */
+  legacy?: boolean;
 }
 
 /** A fresh org slug per test, so suites never depend on each other. */
@@ -46,10 +48,13 @@ export async function anOrgWithKey(
       org_api_key_id: keyId,
       org_slug: org,
       org_api_key_hash: hashApiKey(key),
-      scopes: options.scopes ?? [...ORG_SCOPES],
+      scopes:
+        options.scopes ??
+        (options.legacy ? ['pipelines:read', 'pipelines:write', 'pipelines:execute'] : [...ORG_SCOPES]),
       is_active: options.isActive ?? true,
       expires_at: options.expiresAt ?? null,
       created_at: now,
+      key_fingerprint: options.legacy ? null : key.slice(-4),
     },
   ]);
   return { org, key, keyId };

@@ -14,6 +14,11 @@ export function keyFingerprint(apiKey: string): string {
   return apiKey.slice(-FINGERPRINT_LENGTH);
 }
 
+/** The fingerprint of a key stored without one (by the system this API replaces): its hash's end. */
+export function hashFingerprint(keyHash: string): string {
+  return keyHash.slice(-FINGERPRINT_LENGTH);
+}
+
 /** The encryption context binds a stored copy to its org: another org's row cannot decrypt it. */
 export function keyEncryptionContext(org: string): string {
   return `org_api_key:${org}`;

@@ -19,6 +19,7 @@ export interface NewKeyRow {
 
 export interface ActiveKeyRow {
   org_api_key_id: string;
+  org_api_key_hash: string;
   key_fingerprint: string | null;
   created_at: Date;
   scopes: string[] | null;
@@ -47,7 +48,7 @@ export class OrgApiKeyRepository {
   /** Active keys that have not expired at `now`, newest first. */
   async activeKeys(org: string, now: Date, limit = 100): Promise<ActiveKeyRow[]> {
     return this.warehouse.query<ActiveKeyRow>(
-      `SELECT org_api_key_id, key_fingerprint, created_at, scopes, expires_at
+      `SELECT org_api_key_id, org_api_key_hash, key_fingerprint, created_at, scopes, expires_at
        FROM ${central(TABLE)}
        WHERE org_slug = @org AND is_active = TRUE AND (expires_at IS NULL OR expires_at > @now)
        ORDER BY created_at DESC

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CryptoError, CryptoErrorCode, ENCRYPTOR, type Encryptor } from '#crypto';
-import { ApiKeyCache, DomainError, hashApiKey, ORG_SCOPES } from '#platform';
+import { ApiKeyCache, DomainError, hashApiKey, ORG_SCOPES, storedKeyScopes } from '#platform';
 import { ApiKeyError, ApiKeyErrorCode } from './api-keys.errors.js';
-import { generateApiKey, keyEncryptionContext, keyFingerprint } from './api-key-material.js';
+import { generateApiKey, hashFingerprint, keyEncryptionContext, keyFingerprint } from './api-key-material.js';
 import { type ActiveKeyRow, OrgApiKeyRepository } from './api-key.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
@@ -86,8 +86,9 @@ export class ApiKeyService {
   async rotate(org: string, graceSeconds = 0): Promise<RotatedKey> {
     await this.assertActiveOrg(org);
     const [newest] = await this.repository.activeKeys(org, new Date(), 1);
+    const scopes = newest ? storedKeyScopes(newest.scopes, newest.key_fingerprint) : [];
     const issued = await this.issue(org, {
-      scopes: newest?.scopes?.length ? newest.scopes : undefined,
+      scopes: scopes.length ? scopes : undefined,
       description: 'Rotated API key',
     });
     const previousKeysExpireAt = await this.retireOthers(org, issued.keyId, graceSeconds);
@@ -254,9 +255,9 @@ export class ApiKeyService {
 function toInfo(row: ActiveKeyRow): ActiveKeyInfo {
   return {
     keyId: row.org_api_key_id,
-    fingerprint: row.key_fingerprint ?? '',
+    fingerprint: row.key_fingerprint ?? hashFingerprint(row.org_api_key_hash),
     createdAt: row.created_at,
-    scopes: row.scopes ?? [],
+    scopes: storedKeyScopes(row.scopes, row.key_fingerprint),
     expiresAt: row.expires_at,
   };
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ApiKeyLookup, OrgKeyPrincipal } from '#platform';
+import { type ApiKeyLookup, type OrgKeyPrincipal, storedKeyScopes } from '#platform';
 import { central, WAREHOUSE, type Warehouse } from '#warehouse';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
 
@@ -7,6 +7,7 @@ interface KeyRow {
   org_api_key_id: string;
   org_slug: string;
   scopes: string[] | null;
+  key_fingerprint: string | null;
   expires_at: Date | null;
   [k: string]: unknown;
 }
@@ -25,7 +26,7 @@ export class ApiKeyRepository implements ApiKeyLookup {
 
   async findActiveByHash(keyHash: string): Promise<OrgKeyPrincipal | null> {
     const rows = await this.warehouse.query<KeyRow>(
-      `SELECT k.org_api_key_id, k.org_slug, k.scopes, k.expires_at
+      `SELECT k.org_api_key_id, k.org_slug, k.scopes, k.key_fingerprint, k.expires_at
        FROM ${central('org_api_keys')} k
        JOIN ${central('org_profiles')} p ON p.org_slug = k.org_slug
        WHERE k.org_api_key_hash = @hash AND k.is_active = TRUE AND p.status = 'ACTIVE'
@@ -38,7 +39,7 @@ export class ApiKeyRepository implements ApiKeyLookup {
     return {
       orgSlug: row.org_slug,
       apiKeyId: row.org_api_key_id,
-      scopes: row.scopes ?? [],
+      scopes: storedKeyScopes(row.scopes, row.key_fingerprint),
       expiresAt: row.expires_at,
     };
   }

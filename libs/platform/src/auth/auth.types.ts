@@ -9,6 +9,16 @@ export const ORG_SCOPES = [
 ] as const;
 export type OrgScope = (typeof ORG_SCOPES)[number];
 
+/**
+ * The scopes a stored key holds. Every key this API issues carries a fingerprint and the scopes it
+ * was given. A key without a fingerprint was issued by the system this API replaces, which stored
+ * the pipeline scopes on every key but never enforced them (its lookup did not read them): such a
+ * key keeps what it could always do, every scope, rather than losing the org routes at cut-over.
+ */
+export function storedKeyScopes(scopes: readonly string[] | null, fingerprint: string | null): string[] {
+  return fingerprint === null ? [...ORG_SCOPES] : [...(scopes ?? [])];
+}
+
 /** What an org API key resolves to. */
 export interface OrgKeyPrincipal {
   orgSlug: string;
