@@ -87,6 +87,20 @@ describe('pipeline proxy against a real local pipeline service', () => {
       expect(fake.requests.map((r) => r.json)).toEqual([{}, {}, {}]);
     });
 
+    it("takes the dashboard's run date with its start date, and forwards both", async () => {
+      const k = await anOrgWithKey(warehouse);
+      const res = await trigger(k.org, k.key, 'run/{org}/subscription/costs/subscription_cost', {
+        payload: { date: '2026-03-09', start_date: '2026-03-01' },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(fake.requests.map((r) => r.json)).toEqual([{ date: '2026-03-09', start_date: '2026-03-01' }]);
+      const bad = await trigger(k.org, k.key, 'run/{org}/subscription/costs/subscription_cost', {
+        payload: { date: '2026-02-30' },
+      });
+      expect(bad.statusCode).toBe(422);
+      expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(['date']);
+    });
+
     it('refuses bad segments, dates and unknown fields with 422 before calling the service', async () => {
       const k = await anOrgWithKey(warehouse);
       const badSegment = await trigger(k.org, k.key, 'trigger/{org}/gcp-x/cost/billing');

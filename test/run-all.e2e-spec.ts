@@ -95,7 +95,7 @@ describe('admin run-all against a real local pipeline service', () => {
     expect(pathsFor(o.org)).toEqual(EVERY_PIPELINE);
     for (const r of fake.requests) {
       expect(r.headers['x-api-key']).toBe(o.key);
-      expect(r.query.get('date')).toBe('2026-03-09');
+      expect(r.json).toEqual({ date: '2026-03-09' });
       expect(r.headers['idempotency-key']).toBe(
         `run-all:${body.batch_run_id}:${o.org}:${r.path.replace(`/api/v1/pipelines/run/${o.org}/`, '')}`,
       );

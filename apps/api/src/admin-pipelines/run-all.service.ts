@@ -160,7 +160,9 @@ export class RunAllService {
         requestId: run.requestId,
         // Stable per batch, org and pipeline: a retried call is recognisable as the same run.
         idempotencyKey: `run-all:${run.batchRunId}:${plan.org}:${p.path}`,
-        query: { date: run.date },
+        // The pipeline service reads the run date from the body (the reference sent it as a query
+        // parameter, which the service ignored: every run-all ran for the default day).
+        body: { date: run.date },
       });
       results.push(toResult(base, outcome));
     }

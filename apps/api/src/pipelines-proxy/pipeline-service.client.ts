@@ -17,7 +17,6 @@ export interface PipelineRunRequest {
   /** Sent on every attempt of this call, so the service can tell a retry from a new run. */
   idempotencyKey: string;
   body?: Record<string, string>;
-  query?: Record<string, string>;
 }
 
 /** How a call ended, after any retries. */
@@ -170,9 +169,7 @@ export class PipelineServiceClient implements OnApplicationShutdown {
   private urlFor(req: PipelineRunRequest): URL {
     const base = this.baseUrl.href.replace(/\/+$/, '');
     const path = [req.org, ...req.segments].map(encodeURIComponent).join('/');
-    const url = new URL(`${base}/api/v1/pipelines/run/${path}`);
-    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
-    return url;
+    return new URL(`${base}/api/v1/pipelines/run/${path}`);
   }
 }
 

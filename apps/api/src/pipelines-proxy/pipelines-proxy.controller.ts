@@ -124,7 +124,7 @@ export class PipelinesProxyController {
       apiKey: header(req, 'x-api-key') ?? '',
       requestId: String(req.id),
       idempotencyKey,
-      dates: { start_date: body?.start_date, end_date: body?.end_date },
+      dates: { date: body?.date, start_date: body?.start_date, end_date: body?.end_date },
     });
   }
 }

@@ -16,7 +16,7 @@ export interface TriggerCommand {
   apiKey: string;
   requestId: string;
   idempotencyKey: string;
-  dates: { start_date?: string; end_date?: string };
+  dates: { date?: string; start_date?: string; end_date?: string };
 }
 
 type Response = Extract<PipelineCallResult, { kind: 'response' }>;
@@ -44,9 +44,9 @@ export class PipelinesProxyService {
 
   async trigger(cmd: TriggerCommand): Promise<TriggerPipelineResponseDto> {
     const segments = upstreamSegments(cmd.segments);
+    // Only the dates given, as the pipeline service's run request names them.
     const body: Record<string, string> = {};
-    if (cmd.dates.start_date) body.start_date = cmd.dates.start_date;
-    if (cmd.dates.end_date) body.end_date = cmd.dates.end_date;
+    for (const [name, value] of Object.entries(cmd.dates)) if (value) body[name] = value;
     const result = await this.client.run({
       org: cmd.org,
       segments,

@@ -35,6 +35,15 @@ export class RunWithCategoryParamsDto extends TriggerParamsDto {
 }
 
 export class TriggerPipelineRequestDto {
+  @ApiPropertyOptional({
+    example: '2026-01-31',
+    description: 'The day to run for (the dashboard sends it with start_date); forwarded as given',
+  })
+  @IsOptional()
+  @Matches(DAY, { message: 'date must be a date as YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'date must be a valid date' })
+  date?: string;
+
   @ApiPropertyOptional({ example: '2026-01-01' })
   @IsOptional()
   @Matches(DAY, { message: 'start_date must be a date as YYYY-MM-DD' })
