@@ -176,6 +176,53 @@ describe('quota read and the scheduler jobs over the real app', () => {
     );
   });
 
+  it('fails by age the open runs no reservation names, and not a live run or a recent one', async () => {
+    const k = await anOrg({ concurrent_pipelines_limit: 5 });
+    const quota = t.app.get(QuotaRepository);
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+    // A run that heartbeats: reserved two hours ago for three hours, still live.
+    await quota.reserve(k.org, 'aged-live', 'subscription_costs', 3 * 3600, hoursAgo(2));
+    const runRow = (id: string, started: Date) => ({
+      pipeline_logging_id: id,
+      org_slug: k.org,
+      pipeline_id: 'subscription_costs',
+      status: 'RUNNING',
+      start_time: started,
+      created_at: started,
+    });
+    await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_runs' }, [
+      // The pipeline service's own id, which it never sent to validate.
+      runRow('aged-unnamed', hoursAgo(2)),
+      runRow('aged-live', hoursAgo(2)),
+      runRow('recent-unnamed', hoursAgo(0.25)),
+    ]);
+    const res = (await post('/api/v1/quota/cleanup-stale')).json();
+    expect(res).toMatchObject({ success: true, runs_marked_failed_by_age: 1 });
+    expect(res.message).toMatch(/1 runs open for over an hour without a reservation marked FAILED$/);
+    const rows = await warehouse.query<{
+      pipeline_logging_id: string;
+      status: string;
+      error_message: string | null;
+    }>(
+      `SELECT pipeline_logging_id, status, error_message FROM \`${CENTRAL_DATASET}.org_meta_pipeline_runs\`
+       WHERE org_slug = @org ORDER BY pipeline_logging_id`,
+      { org: k.org },
+    );
+    expect(rows).toEqual([
+      {
+        pipeline_logging_id: 'aged-live',
+        status: 'RUNNING',
+        error_message: null,
+      },
+      {
+        pipeline_logging_id: 'aged-unnamed',
+        status: 'FAILED',
+        error_message: 'Marked failed by stale cleanup - no completion after 60 minutes',
+      },
+      { pipeline_logging_id: 'recent-unnamed', status: 'RUNNING', error_message: null },
+    ]);
+  });
+
   it('records expired reservations, marks their open runs FAILED, and retries the run log when it was unavailable', async () => {
     const k = await anOrg({ concurrent_pipelines_limit: 5 });
     const quota = t.app.get(QuotaRepository);

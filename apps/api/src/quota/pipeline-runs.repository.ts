@@ -21,6 +21,21 @@ export class PipelineRunsRepository {
     return row?.n ?? 0;
   }
 
+  /**
+   * Marks FAILED every open run (any org) that started before `cutoff` and is not among
+   * `liveRunIds`; returns how many rows changed.
+   */
+  async markAgedRunsFailed(cutoff: Date, liveRunIds: string[], message: string, at: Date): Promise<number> {
+    return this.warehouse.execute(
+      `UPDATE ${central('org_meta_pipeline_runs')}
+       SET status = 'FAILED', error_message = @message, end_time = @at
+       WHERE status IN ('PENDING', 'RUNNING') AND COALESCE(start_time, created_at) < @cutoff
+         AND pipeline_logging_id NOT IN UNNEST(@live)`,
+      // An empty array parameter has no element type to send; no run id is empty.
+      { live: liveRunIds.length ? liveRunIds : [''], message, at, cutoff },
+    );
+  }
+
   /** Marks the org's still-open runs among `runIds` FAILED; returns how many rows changed. */
   async markRunsFailed(org: string, runIds: string[], message: string, at: Date): Promise<number> {
     if (runIds.length === 0) return 0;

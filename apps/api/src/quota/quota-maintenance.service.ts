@@ -9,6 +9,14 @@ export const RESERVATION_RETENTION_DAYS = 90;
 const EXPIRY_BATCH = 1000;
 export const EXPIRED_RUN_MESSAGE =
   'Marked failed by stale cleanup - the quota reservation expired without a completion';
+/**
+ * A run no reservation names (the pipeline service validates without sending its run id, so the
+ * reservation's run id is one the API made up) is failed by age, as the reference's cleanup did:
+ * open for an hour, twice the longest reservation a pipeline of configs/pipelines.yml gets without
+ * a heartbeat (a 900 s timeout, doubled), and not the run of a reservation still live.
+ */
+export const STALE_RUN_AGE_MS = 3_600_000;
+export const AGED_RUN_MESSAGE = 'Marked failed by stale cleanup - no completion after 60 minutes';
 
 export interface PeriodResetOutcome {
   success: boolean;
@@ -34,6 +42,8 @@ export interface StaleCleanupOutcome {
   orgsFixed: number;
   reservationsExpired: number;
   runsMarkedFailed: number;
+  /** Of those, open runs no reservation named, failed by age (see STALE_RUN_AGE_MS). */
+  agedRunsMarkedFailed: number;
   reservationsPruned: number;
   message: string;
   details: StaleCleanupOrg[];
@@ -121,26 +131,47 @@ export class QuotaMaintenanceService {
         });
       }
     }
+    const aged = await this.failAgedRuns(now);
     const cutoff = new Date(now.getTime() - RESERVATION_RETENTION_DAYS * 86_400_000);
     const pruned = await this.quota.pruneReservations(isoDay(cutoff));
 
     const failed = details.filter((d) => d.error !== null);
-    const runsMarkedFailed = details.reduce((n, d) => n + d.runsMarkedFailed, 0);
-    const message =
+    const runsMarkedFailed = details.reduce((n, d) => n + d.runsMarkedFailed, aged ?? 0);
+    const expiredPart =
       failed.length > 0
         ? `Partial: ${expired.length} expired reservations; the run log of ${failed.length} org(s) could not be updated and will be retried`
         : expired.length === 0
           ? 'No stale reservations'
-          : `${expired.length} expired reservations recorded; ${runsMarkedFailed} open runs marked FAILED`;
+          : `${expired.length} expired reservations recorded; ${runsMarkedFailed - (aged ?? 0)} open runs marked FAILED`;
+    const agedPart =
+      aged === null
+        ? '; runs open for over an hour could not be checked and will be at the next cleanup'
+        : aged > 0
+          ? `; ${aged} runs open for over an hour without a reservation marked FAILED`
+          : '';
+    const message = `${expiredPart}${agedPart}`;
     return {
-      success: failed.length === 0,
+      success: failed.length === 0 && aged !== null,
       orgsProcessed: byOrg.size,
       orgsFixed: byOrg.size - failed.length,
       reservationsExpired: expired.length,
       runsMarkedFailed,
+      agedRunsMarkedFailed: aged ?? 0,
       reservationsPruned: pruned,
       message,
       details,
     };
+  }
+
+  /** The aged-run sweep; null when the run log or the reservations could not be read. */
+  private async failAgedRuns(now: Date): Promise<number | null> {
+    try {
+      const live = await this.quota.liveRunIds(now);
+      const cutoff = new Date(now.getTime() - STALE_RUN_AGE_MS);
+      return await this.runs.markAgedRunsFailed(cutoff, live, AGED_RUN_MESSAGE, now);
+    } catch (err) {
+      this.logger.warn(`Stale cleanup: aged runs not checked (${err instanceof Error ? err.message : err})`);
+      return null;
+    }
   }
 }

@@ -157,6 +157,16 @@ export class QuotaRepository {
     }));
   }
 
+  /** The run ids of every reservation still live at `now` (RESERVED, not past its expiry). */
+  async liveRunIds(now: Date): Promise<string[]> {
+    const rows = await this.db.select<{ run_id: string; expires_at: Date | string }>(
+      'pipeline_reservations',
+      { status: 'RESERVED' },
+      { columns: ['run_id', 'expires_at'] },
+    );
+    return rows.filter((r) => new Date(r.expires_at).getTime() > now.getTime()).map((r) => r.run_id);
+  }
+
   async recordExpiry(reservationIds: string[]): Promise<number> {
     if (reservationIds.length === 0) return 0;
     const [row] = await this.db.rpc<{ record_reservation_expiry: number }>('record_reservation_expiry', {

@@ -46,6 +46,11 @@ export class StaleCleanupResponseDto {
   @ApiProperty() message: string;
   @ApiProperty() reservations_expired: number;
   @ApiProperty() runs_marked_failed: number;
+  @ApiProperty({
+    description:
+      'Of runs_marked_failed, open runs no reservation named (a client that does not send its run id), failed after an hour',
+  })
+  runs_marked_failed_by_age: number;
   @ApiProperty({ description: 'Finished reservations past retention, forgotten' })
   reservations_pruned: number;
   @ApiProperty({ type: [StaleOrgDto] }) details: StaleOrgDto[];
@@ -59,6 +64,7 @@ export class StaleCleanupResponseDto {
       message: o.message,
       reservations_expired: o.reservationsExpired,
       runs_marked_failed: o.runsMarkedFailed,
+      runs_marked_failed_by_age: o.agedRunsMarkedFailed,
       reservations_pruned: o.reservationsPruned,
       details: o.details.map((d) => ({
         org_slug: d.orgSlug,
