@@ -111,6 +111,27 @@ describe('KmsEncryptor against a KMS REST server', () => {
     }
   });
 
+  it('decrypts the plain Cloud KMS ciphertext the replaced system stored, through the same key only', async () => {
+    const res = await fetch(`${fake.url}/v1/${fake.keyName}:encrypt`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${FAKE_KMS_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ plaintext: b64(SECRET) }),
+    });
+    const legacy = Buffer.from(((await res.json()) as { ciphertext: string }).ciphertext, 'base64');
+    expect(() => decodeEnvelope(legacy)).toThrow();
+    expect((await kms.decrypt(legacy, CONTEXT)).toString('utf8')).toBe(SECRET);
+    const altered = Buffer.from(legacy);
+    altered[altered.length - 1] = (altered[altered.length - 1] as number) ^ 0x01;
+    expect((await failure(kms.decrypt(altered, CONTEXT))).code).toBe(CryptoErrorCode.DecryptFailed);
+    const other = await startFakeKms({ keyName: 'projects/p/locations/l/keyRings/r/cryptoKeys/other' });
+    try {
+      const elsewhere = encryptorFor({ keyName: other.keyName, apiEndpoint: other.url });
+      expect((await failure(elsewhere.decrypt(legacy, CONTEXT))).code).toBe(CryptoErrorCode.DecryptFailed);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('keeps decrypting values wrapped by an older key version after a rotation', async () => {
     const old = await kms.encrypt(SECRET, CONTEXT);
     const version2 = fake.rotate();

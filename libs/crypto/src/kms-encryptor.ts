@@ -4,6 +4,7 @@ import { CryptoError, CryptoErrorCode } from './crypto.errors.js';
 import type { Encryptor } from './encryptor.port.js';
 import {
   DATA_KEY_BYTES,
+  decodeEnvelope,
   openEnvelope,
   printableKeyId,
   sealEnvelope,
@@ -38,6 +39,7 @@ export class KmsEncryptor implements Encryptor {
   readonly kind = 'kms' as const;
   readonly keyName: string;
   private readonly wrapper: KeyWrapper;
+  private readonly client: KmsRestClient;
 
   constructor(options: KmsEncryptorOptions) {
     if (!KEY_NAME.test(options.keyName)) {
@@ -48,13 +50,13 @@ export class KmsEncryptor implements Encryptor {
       );
     }
     this.keyName = options.keyName;
-    const client = new KmsRestClient({
+    const client = (this.client = new KmsRestClient({
       endpoint: (options.apiEndpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, ''),
       keyName: options.keyName,
       auth: options.authClient ?? new GoogleAuth({ scopes: [KMS_SCOPE] }),
       timeoutMs: options.timeoutMs ?? 5_000,
       retryDelayMs: options.retryDelayMs ?? 250,
-    });
+    }));
     this.wrapper = new KmsKeyWrapper(client, options.keyName);
   }
 
@@ -62,8 +64,32 @@ export class KmsEncryptor implements Encryptor {
     return sealEnvelope(this.wrapper, plaintext, context);
   }
 
-  decrypt(ciphertext: Buffer, context: string): Promise<Buffer> {
-    return openEnvelope(this.wrapper, ciphertext, context);
+  /**
+   * An envelope of this service; failing that, a value the system this API replaces stored: the
+   * plain Cloud KMS ciphertext of the secret under the same key, with no envelope and no context
+   * (its org API key copies and provider credentials), so existing rows keep working after cut-over.
+   * Only for a value that is no envelope at all, and only through the configured key.
+   */
+  async decrypt(ciphertext: Buffer, context: string): Promise<Buffer> {
+    try {
+      return await openEnvelope(this.wrapper, ciphertext, context);
+    } catch (err) {
+      if (
+        !(err instanceof CryptoError) ||
+        err.code !== CryptoErrorCode.DecryptFailed ||
+        isEnvelope(ciphertext)
+      )
+        throw err;
+      const legacy = await this.decryptLegacy(ciphertext).catch(() => undefined);
+      if (legacy) return legacy;
+      throw err;
+    }
+  }
+
+  private async decryptLegacy(ciphertext: Buffer): Promise<Buffer | undefined> {
+    if (ciphertext.length === 0) return undefined;
+    const res = await this.client.call('decrypt', { ciphertext: ciphertext.toString('base64') });
+    return typeof res.plaintext === 'string' ? Buffer.from(res.plaintext, 'base64') : undefined;
   }
 
   /** A real encrypt call: the only check that proves both reachability and permission on the key. */
@@ -130,5 +156,14 @@ class KmsKeyWrapper implements KeyWrapper {
       );
     }
     return dek;
+  }
+}
+
+function isEnvelope(blob: Buffer): boolean {
+  try {
+    decodeEnvelope(blob);
+    return true;
+  } catch {
+    return false;
   }
 }
