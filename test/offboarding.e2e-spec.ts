@@ -111,9 +111,8 @@ describe('offboarding', () => {
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ org_slug: a.org, dataset_deleted: true, tenancy_rows_deleted: 4 });
-    const deleted = Object.fromEntries(
-      body.deleted_from_tables.map((d: { table: string; rows: number }) => [d.table, d.rows]),
-    );
+    const deleted = body.rows_deleted as Record<string, number>;
+    expect(body.deleted_from_tables).toEqual(Object.keys(deleted));
     expect(Object.keys(deleted).sort()).toEqual(
       h.registry
         .centralTables()
@@ -211,9 +210,8 @@ describe('offboarding', () => {
       const failed = await offboard(org, { confirm_org_slug: org });
       expectProblem(failed, 500, 'OFFBOARDING_FAILED');
       expect(failed.json().step).toBe('central table org_notification_rules');
-      expect(failed.json().deleted_from_tables.map((d: { table: string }) => d.table)).toContain(
-        'org_api_keys',
-      );
+      expect(failed.json().deleted_from_tables).toContain('org_api_keys');
+      expect(failed.json().rows_deleted.org_api_keys).toBeGreaterThanOrEqual(0);
     } finally {
       h.warehouse.execute = execute;
     }

@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { CostImportService } from '../cost-import/cost-import.service.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { CentralOrgRowsRepository } from './central-org-rows.repository.js';
-import type { DeletedRowsDto, OffboardRequestDto, OffboardResponseDto } from './dto/offboarding.dto.js';
+import type { DeletedRows, OffboardRequestDto, OffboardResponseDto } from './dto/offboarding.dto.js';
 import { OrgCreationLock } from './org-creation-lock.js';
 import { OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository } from './org-profile.repository.js';
@@ -60,7 +60,7 @@ export class OffboardingService {
     if (!profile && !tenancyRow && !datasetExists && keyCount === 0)
       throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
 
-    const deleted: DeletedRowsDto[] = [];
+    const deleted: DeletedRows[] = [];
     let tenancyRows = 0;
     let datasetDeleted = false;
     let step = 'API keys';
@@ -97,7 +97,7 @@ export class OffboardingService {
       throw new OrganizationsError(
         OrganizationsErrorCode.OffboardingFailed,
         `Offboarding of '${org}' stopped at ${step}; run it again to finish.`,
-        { extra: { step, deleted_from_tables: deleted }, cause },
+        { extra: { step, ...deletedFields(deleted) }, cause },
       );
     }
 
@@ -118,7 +118,7 @@ export class OffboardingService {
     );
     return {
       org_slug: org,
-      deleted_from_tables: deleted,
+      ...deletedFields(deleted),
       tenancy_rows_deleted: tenancyRows,
       dataset_deleted: datasetDeleted,
       message:
@@ -130,4 +130,12 @@ export class OffboardingService {
           : `; dataset ${this.datasets.datasetId(org)} kept.`),
     };
   }
+}
+
+/** The tables an offboarding deleted from (the reference's list of names) and the rows of each. */
+function deletedFields(deleted: DeletedRows[]) {
+  return {
+    deleted_from_tables: deleted.map((d) => d.table),
+    rows_deleted: Object.fromEntries(deleted.map((d) => [d.table, d.rows])),
+  };
 }

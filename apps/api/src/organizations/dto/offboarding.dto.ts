@@ -12,15 +12,27 @@ export class OffboardRequestDto {
   delete_dataset = false;
 }
 
-export class DeletedRowsDto {
-  @ApiProperty({ example: 'org_profiles' }) table: string;
-  @ApiProperty() rows: number;
+/** Rows deleted from one central table. */
+export interface DeletedRows {
+  table: string;
+  rows: number;
 }
 
 export class OffboardResponseDto {
   @ApiProperty() org_slug: string;
-  @ApiProperty({ type: [DeletedRowsDto], description: 'Every central table with an org_slug column' })
-  deleted_from_tables: DeletedRowsDto[];
+  @ApiProperty({
+    type: [String],
+    description:
+      'The central tables the org was deleted from (every one with an org_slug column), as the reference lists them',
+  })
+  deleted_from_tables: string[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'Rows deleted per central table',
+    example: { org_api_keys: 1, org_profiles: 1 },
+  })
+  rows_deleted: Record<string, number>;
   @ApiProperty({ description: 'Tenancy-DB rows removed: the organization, its members and idempotency keys' })
   tenancy_rows_deleted: number;
   @ApiProperty() dataset_deleted: boolean;
