@@ -21,15 +21,18 @@ describe('platform over the real app', () => {
   afterAll(() => t.close());
 
   const inject = (opts: Parameters<TestApp['app']['inject']>[0]) => t.app.inject(opts);
+  /** A POST of raw text as JSON to the probe's echo route (no body when undefined). */
+  const echoJson = (payload?: string) =>
+    inject({
+      method: 'POST',
+      url: '/api/v1/probe/echo',
+      headers: { 'content-type': 'application/json' },
+      ...(payload === undefined ? {} : { payload }),
+    });
 
   describe('bad input', () => {
     it('answers malformed JSON with 400 MALFORMED_JSON problem+json', async () => {
-      const res = await inject({
-        method: 'POST',
-        url: '/api/v1/probe/echo',
-        headers: { 'content-type': 'application/json' },
-        payload: '{"name": "abc",',
-      });
+      const res = await echoJson('{"name": "abc",');
       expect(res.statusCode).toBe(400);
       expect(res.headers['content-type']).toBe(PROBLEM);
       expect(res.json()).toMatchObject({
@@ -40,20 +43,11 @@ describe('platform over the real app', () => {
     });
 
     it('takes an empty JSON body as no body: 422 naming the required fields, not malformed JSON', async () => {
-      const res = await inject({
-        method: 'POST',
-        url: '/api/v1/probe/echo',
-        headers: { 'content-type': 'application/json' },
-      });
+      const res = await echoJson();
       expect(res.statusCode).toBe(422);
       expect(res.json().code).toBe('VALIDATION_FAILED');
       expect(res.json().errors.map((e: { field: string }) => e.field)).toContain('name');
-      const blank = await inject({
-        method: 'POST',
-        url: '/api/v1/probe/echo',
-        headers: { 'content-type': 'application/json' },
-        payload: ' ',
-      });
+      const blank = await echoJson(' ');
       expect(blank.statusCode).toBe(400);
       expect(blank.json().code).toBe('MALFORMED_JSON');
     });

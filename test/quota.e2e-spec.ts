@@ -50,6 +50,22 @@ describe('quota read and the scheduler jobs over the real app', () => {
     ...extra,
   });
 
+  /** A row of the pipeline service's run log. */
+  const runRow = (org: string, id: string, status: string, started: Date) => ({
+    pipeline_logging_id: id,
+    org_slug: org,
+    pipeline_id: 'subscription_costs',
+    status,
+    start_time: started,
+    created_at: started,
+  });
+  const runLog = (org: string) =>
+    warehouse.query<{ pipeline_logging_id: string; status: string; error_message: string | null }>(
+      `SELECT pipeline_logging_id, status, error_message FROM \`${CENTRAL_DATASET}.org_meta_pipeline_runs\`
+       WHERE org_slug = @org ORDER BY pipeline_logging_id`,
+      { org },
+    );
+
   it("reports the org's limits, usage, live runs and configured providers, in both naming styles", async () => {
     const k = await anOrg({ plan: 'PROFESSIONAL', pipelines_per_day_limit: 3 });
     for (const run of ['a', 'b']) expect((await validate(k.org, k.key, run)).json().valid).toBe(true);
@@ -182,32 +198,16 @@ describe('quota read and the scheduler jobs over the real app', () => {
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
     // A run that heartbeats: reserved two hours ago for three hours, still live.
     await quota.reserve(k.org, 'aged-live', 'subscription_costs', 3 * 3600, hoursAgo(2));
-    const runRow = (id: string, started: Date) => ({
-      pipeline_logging_id: id,
-      org_slug: k.org,
-      pipeline_id: 'subscription_costs',
-      status: 'RUNNING',
-      start_time: started,
-      created_at: started,
-    });
     await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_runs' }, [
       // The pipeline service's own id, which it never sent to validate.
-      runRow('aged-unnamed', hoursAgo(2)),
-      runRow('aged-live', hoursAgo(2)),
-      runRow('recent-unnamed', hoursAgo(0.25)),
+      runRow(k.org, 'aged-unnamed', 'RUNNING', hoursAgo(2)),
+      runRow(k.org, 'aged-live', 'RUNNING', hoursAgo(2)),
+      runRow(k.org, 'recent-unnamed', 'RUNNING', hoursAgo(0.25)),
     ]);
     const res = (await post('/api/v1/quota/cleanup-stale')).json();
     expect(res).toMatchObject({ success: true, runs_marked_failed_by_age: 1 });
     expect(res.message).toMatch(/1 runs open for over an hour without a reservation marked FAILED$/);
-    const rows = await warehouse.query<{
-      pipeline_logging_id: string;
-      status: string;
-      error_message: string | null;
-    }>(
-      `SELECT pipeline_logging_id, status, error_message FROM \`${CENTRAL_DATASET}.org_meta_pipeline_runs\`
-       WHERE org_slug = @org ORDER BY pipeline_logging_id`,
-      { org: k.org },
-    );
+    const rows = await runLog(k.org);
     expect(rows).toEqual([
       {
         pipeline_logging_id: 'aged-live',
@@ -229,17 +229,9 @@ describe('quota read and the scheduler jobs over the real app', () => {
     const longAgo = new Date(Date.now() - 3 * 3_600_000);
     for (const run of ['stale-open', 'stale-done'])
       await quota.reserve(k.org, run, 'subscription_costs', 60, longAgo);
-    const runRow = (id: string, status: string) => ({
-      pipeline_logging_id: id,
-      org_slug: k.org,
-      pipeline_id: 'subscription_costs',
-      status,
-      start_time: longAgo,
-      created_at: longAgo,
-    });
     await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_runs' }, [
-      runRow('stale-open', 'RUNNING'),
-      runRow('stale-done', 'COMPLETED'),
+      runRow(k.org, 'stale-open', 'RUNNING', longAgo),
+      runRow(k.org, 'stale-done', 'COMPLETED', longAgo),
     ]);
     const res = (await post('/api/v1/quota/cleanup-stale')).json();
     expect(res.details).toContainEqual({
@@ -248,15 +240,7 @@ describe('quota read and the scheduler jobs over the real app', () => {
       runs_marked_failed: 1,
       error: null,
     });
-    const rows = await warehouse.query<{
-      pipeline_logging_id: string;
-      status: string;
-      error_message: string | null;
-    }>(
-      `SELECT pipeline_logging_id, status, error_message FROM \`${CENTRAL_DATASET}.org_meta_pipeline_runs\`
-       WHERE org_slug = @org ORDER BY pipeline_logging_id`,
-      { org: k.org },
-    );
+    const rows = await runLog(k.org);
     expect(rows).toEqual([
       { pipeline_logging_id: 'stale-done', status: 'COMPLETED', error_message: null },
       {
