@@ -74,6 +74,14 @@ describe('cost read validation and access', () => {
       expect((await get(`${route}?limit=10001`)).status).toBe(422);
     expect((await get('/cloud?offset=-1')).status).toBe(422);
     expect((await get('/trend?category=storage')).status).toBe(422);
+    const maybe = await get('/trend-granular?clear_cache=maybe');
+    expect(maybe.status).toBe(422);
+    expect((maybe.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['clear_cache']);
+  });
+
+  it('takes a flag in every spelling the replaced service accepted', async () => {
+    for (const flag of ['true', 'True', 'yes', 'on', '1', 'false', 'No', 'off', '0'])
+      expect((await get(`/trend-granular?clear_cache=${flag}`)).status, flag).toBe(200);
   });
 
   it('refuses a missing key (401) and another org’s key (403); the root key may read any org', async () => {

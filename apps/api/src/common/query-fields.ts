@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsInt,
   IsISO8601,
   IsOptional,
@@ -30,6 +31,26 @@ export const toLower = ({ value }: { value: unknown }) =>
 
 export const Uppercased = () => Transform(toUpper);
 export const Lowercased = () => Transform(toLower);
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 't', 'y']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'f', 'n']);
+
+/**
+ * A query-string flag in every spelling the replaced FastAPI service accepted (pydantic's, any
+ * case): true/false, 1/0, yes/no, on/off, t/f, y/n. Anything else stays as sent, for IsBoolean to
+ * refuse with a 422 naming the field.
+ */
+export const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : value;
+};
+
+export const QueryFlag = () =>
+  applyDecorators(
+    Transform(toBoolean),
+    IsBoolean({ message: '$property must be true or false (also 1/0, yes/no, on/off)' }),
+  );
 
 /** An optional calendar day `YYYY-MM-DD` that must exist (2026-02-30 is refused). */
 export function OptionalDay(field: string, example: string, description: string): PropertyDecorator {

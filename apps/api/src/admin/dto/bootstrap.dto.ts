@@ -1,9 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
-
-const toBool = ({ value }: { value: unknown }) =>
-  value === 'true' ? true : value === 'false' ? false : value;
+import { QueryFlag } from '../../common/query-fields.js';
 
 export class BootstrapRequestDto {
   @ApiPropertyOptional({
@@ -38,8 +35,7 @@ export class BootstrapSyncRequestDto {
 export class BootstrapStatusQueryDto {
   @ApiPropertyOptional({ default: false })
   @IsOptional()
-  @Transform(toBool)
-  @IsBoolean()
+  @QueryFlag()
   force_refresh = false;
 }
 

@@ -4,7 +4,6 @@ import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
-  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -15,6 +14,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { isIsoDate, TREND_GRANULARITIES, type TrendGranularity } from '#analytics';
+import { QueryFlag } from '../../common/query-fields.js';
 
 /** `providers=a,b&providers=c` → ['a', 'b', 'c']; an empty parameter means no filter. */
 const csv = ({ value }: { value: unknown }): unknown => {
@@ -24,8 +24,6 @@ const csv = ({ value }: { value: unknown }): unknown => {
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-const toBool = ({ value }: { value: unknown }): unknown =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
 /** No control characters and no commas (the list separator); 1–200 characters. */
 const LIST_ITEM = /^[^,\p{Cc}]{1,200}$/u;
@@ -180,7 +178,6 @@ export class GranularTrendQueryDto {
   days: number = 365;
 
   @ApiPropertyOptional({ default: false, description: 'Drop the cached period first' })
-  @Transform(toBool)
-  @IsBoolean()
+  @QueryFlag()
   clear_cache: boolean = false;
 }
