@@ -1,10 +1,7 @@
 import type { CostCacheStats } from '#analytics';
 import { CostsRepository } from '../apps/api/src/costs/costs.repository.js';
-import { CostCacheOptionsModule, FakeClock, seededOrg } from '#test/costs-harness';
-import { aFocusRow, writeFocusRows } from '#test/focus-rows';
-import { anOrgWithKey } from '#test/org-factory';
+import { CostCacheOptionsModule, FakeClock, onTwoInstances, seededOrg, until } from '#test/costs-harness';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-import { WAREHOUSE, type Warehouse } from '#warehouse';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 
@@ -184,15 +181,7 @@ describe('cost cache byte bound through the real app', () => {
 
 describe.skipIf(!REDIS_URL)('cost cache invalidation across instances (Redis)', () => {
   it('drops the org on the other instance when one instance invalidates it', async () => {
-    const env = { RATE_LIMIT_READS_PER_MINUTE: '100000', REDIS_URL: REDIS_URL! };
-    const a = await startTestApp(env);
-    const b = await startTestApp(env);
-    try {
-      // Each instance has its own embedded warehouse here, so both get the same org and rows.
-      const { org, headers } = await seededOrg(a);
-      const warehouseB = b.app.get<Warehouse>(WAREHOUSE);
-      await anOrgWithKey(warehouseB, { org });
-      await writeFocusRows(warehouseB, b.config.orgDataset(org), [aFocusRow({ org, date: '2025-01-01' })]);
+    await onTwoInstances(REDIS_URL!, async ({ a, b, org, headers }) => {
       const ca = client(a, org, headers);
       const cb = client(b, org, rootHeaders);
       await ca.get('/summary');
@@ -200,16 +189,11 @@ describe.skipIf(!REDIS_URL)('cost cache invalidation across instances (Redis)', 
       expect((await cb.get('/summary')).cache_hit).toBe(true);
 
       await ca.invalidate();
-      const deadline = Date.now() + 5_000;
-      while ((await cb.stats()).frames.invalidations === 0 && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      await until(async () => (await cb.stats()).frames.invalidations > 0);
 
       expect((await cb.stats()).frames.invalidations).toBe(1);
       expect((await cb.get('/summary')).cache_hit).toBe(false);
       expect((await ca.get('/summary')).cache_hit).toBe(false);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   });
 });

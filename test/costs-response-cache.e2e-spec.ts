@@ -2,8 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { CostCache, type LevelStats } from '#analytics';
 import { hashApiKey } from '#platform';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
-import { CostCacheOptionsModule, FakeClock, seededOrg } from '#test/costs-harness';
-import { aFocusRow, writeFocusRows } from '#test/focus-rows';
+import { CostCacheOptionsModule, FakeClock, onTwoInstances, seededOrg, until } from '#test/costs-harness';
 import { anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 
@@ -232,18 +231,8 @@ describe('kept cost responses and the read limit', () => {
 
 describe.skipIf(!REDIS_URL)('kept cost responses across instances (Redis)', () => {
   it("stops answering on one instance once another invalidates the org's costs", async () => {
-    const env = { RATE_LIMIT_READS_PER_MINUTE: '100000', REDIS_URL: REDIS_URL! };
-    const a = await startTestApp(env);
-    const b = await startTestApp(env);
-    try {
-      // Each instance has its own embedded warehouse here: the org, a key and rows on both.
-      const { org, headers } = await seededOrg(a);
-      const onB = await anOrgWithKey(b.app.get<Warehouse>(WAREHOUSE), { org });
-      await writeFocusRows(b.app.get<Warehouse>(WAREHOUSE), b.config.orgDataset(org), [
-        aFocusRow({ org, date: '2025-01-01' }),
-      ]);
+    await onTwoInstances(REDIS_URL!, async ({ a, b, org, headers, headersOnB: hb }) => {
       const cb = costs(b, org);
-      const hb = { 'x-api-key': onB.key };
       await cb.get('/summary', hb);
       await cb.get('/summary', hb);
       const before = await cb.responses();
@@ -256,16 +245,11 @@ describe.skipIf(!REDIS_URL)('kept cost responses across instances (Redis)', () =
         headers,
       });
       expect(invalidated.statusCode).toBe(200);
-      const deadline = Date.now() + 5_000;
-      while (b.app.get(CostCache).stats().results.invalidations === 0 && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      await until(() => b.app.get(CostCache).stats().results.invalidations > 0);
 
       expect((await cb.get('/summary', hb)).json()).toMatchObject({ cache_hit: false });
       const after = await cb.responses();
       expect([after.hits, after.misses]).toEqual([before.hits + 1, before.misses + 1]);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   });
 });

@@ -1,8 +1,8 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { COST_CACHE_OPTIONS, type CostCacheOptions } from '#analytics';
-import { generateFocusRows, writeFocusRows } from '#test/focus-rows';
+import { aFocusRow, generateFocusRows, writeFocusRows } from '#test/focus-rows';
 import { anOrgWithKey, type OrgKeyOptions } from '#test/org-factory';
-import type { TestApp } from '#test/test-app';
+import { startTestApp, type TestApp } from '#test/test-app';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 
 /** The cost cache's clock, set by the test. */
@@ -37,4 +37,40 @@ export async function seededOrg(t: TestApp, rows = 300, keyOptions: OrgKeyOption
     generateFocusRows({ org, rows, seed: 7, start: '2024-01-01', end: '2025-03-10' }),
   );
   return { org, key, keyId, headers: { 'x-api-key': key } };
+}
+
+/**
+ * Two instances sharing Redis (rate limits, invalidations) and, since each has its own embedded
+ * warehouse, one org on both: seeded on `a`, with a key and a row of its own on `b`. Runs `body`,
+ * then closes both.
+ */
+export async function onTwoInstances(
+  redisUrl: string,
+  body: (s: {
+    a: TestApp;
+    b: TestApp;
+    org: string;
+    headers: { 'x-api-key': string };
+    headersOnB: { 'x-api-key': string };
+  }) => Promise<void>,
+): Promise<void> {
+  const env = { RATE_LIMIT_READS_PER_MINUTE: '100000', REDIS_URL: redisUrl };
+  const a = await startTestApp(env);
+  const b = await startTestApp(env);
+  try {
+    const { org, headers } = await seededOrg(a);
+    const warehouseB = b.app.get<Warehouse>(WAREHOUSE);
+    const onB = await anOrgWithKey(warehouseB, { org });
+    await writeFocusRows(warehouseB, b.config.orgDataset(org), [aFocusRow({ org, date: '2025-01-01' })]);
+    await body({ a, b, org, headers, headersOnB: { 'x-api-key': onB.key } });
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
+/** Waits (up to 5 s) until `done` holds: an invalidation published on one instance reaching another. */
+export async function until(done: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await done()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }

@@ -114,7 +114,7 @@ export class CostResponseCache implements OnModuleInit {
   }
 
   /** Keeps `body` for later requests of the same URL, when it is a response made of a cached result. */
-  async record(
+  private async record(
     request: FastifyRequest,
     classRef: RouteClass,
     handler: RouteHandler,

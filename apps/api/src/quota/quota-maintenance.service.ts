@@ -136,13 +136,13 @@ export class QuotaMaintenanceService {
     const pruned = await this.quota.pruneReservations(isoDay(cutoff));
 
     const failed = details.filter((d) => d.error !== null);
-    const runsMarkedFailed = details.reduce((n, d) => n + d.runsMarkedFailed, aged ?? 0);
+    const expiredRunsMarked = details.reduce((n, d) => n + d.runsMarkedFailed, 0);
     const expiredPart =
       failed.length > 0
         ? `Partial: ${expired.length} expired reservations; the run log of ${failed.length} org(s) could not be updated and will be retried`
         : expired.length === 0
           ? 'No stale reservations'
-          : `${expired.length} expired reservations recorded; ${runsMarkedFailed - (aged ?? 0)} open runs marked FAILED`;
+          : `${expired.length} expired reservations recorded; ${expiredRunsMarked} open runs marked FAILED`;
     const agedPart =
       aged === null
         ? '; runs open for over an hour could not be checked and will be at the next cleanup'
@@ -155,7 +155,7 @@ export class QuotaMaintenanceService {
       orgsProcessed: byOrg.size,
       orgsFixed: byOrg.size - failed.length,
       reservationsExpired: expired.length,
-      runsMarkedFailed,
+      runsMarkedFailed: expiredRunsMarked + (aged ?? 0),
       agedRunsMarkedFailed: aged ?? 0,
       reservationsPruned: pruned,
       message,
