@@ -3,7 +3,9 @@
  *  1. over HTTP: the API (a child process, production settings) with 100 orgs; 50 clients each
  *     loop validate + complete for one of them; prints pairs/s (target >= 1,000);
  *  2. the SQL function alone: 20 pg connections, one org each, calling reserve_pipeline_quota;
- *     prints reservations/s (target >= 5,000).
+ *     prints reservations/s (target >= 5,000);
+ *  3. for comparison, the same with synchronous_commit off, and the floor: a function making only
+ *     the writes of a granted reservation (no check, no read) on the same connections.
  * Figures only, no assertions (the machine is shared and noisy). With the database on this machine
  * it also prints the CPU time each side spent per pair and per reservation (from /proc: the API
  * process, every PostgreSQL process, this process), steadier than the rates on a busy machine.
@@ -201,20 +203,60 @@ async function httpLoad(base: string, orgs: Ready['orgs'], seconds: number, labe
   };
 }
 
-/** SQL_CONNECTIONS sessions, one org each, calling the reservation function back to back. */
+const RESERVE_SQL =
+  'SELECT granted FROM reserve_pipeline_quota(p_org_slug => $1, p_run_id => $2, p_pipeline_id => $3)';
+
+/**
+ * The floor under reserve_pipeline_quota: only the writes a granted reservation cannot do without
+ * (the org's lock, its two counters, the reservation row), in one function, with no check and no
+ * read. Created in the bench's schema; it tells what the checks cost from what this machine's
+ * PostgreSQL charges for the writes themselves.
+ */
+const FLOOR_FUNCTION = `
+CREATE FUNCTION bench_reserve_floor(p_org_slug text, p_run_id text, p_pipeline_id text)
+RETURNS TABLE (granted boolean) LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_day date := (now() AT TIME ZONE 'UTC')::date;
+BEGIN
+  PERFORM pg_advisory_xact_lock(20240004, hashtext(current_schema() || ':' || p_org_slug));
+  UPDATE pipeline_quota_state s SET clock = greatest(s.clock, now()), reserved = s.reserved + 1
+  WHERE s.org_slug = p_org_slug;
+  IF NOT FOUND THEN
+    INSERT INTO pipeline_quota_state (org_slug, clock, reserved) VALUES (p_org_slug, now(), 1);
+  END IF;
+  UPDATE pipeline_quota_daily d SET pipelines_run = d.pipelines_run + 1, updated_at = now()
+  WHERE d.org_slug = p_org_slug AND d.usage_date = v_day;
+  IF NOT FOUND THEN
+    INSERT INTO pipeline_quota_daily (org_slug, usage_date, pipelines_run) VALUES (p_org_slug, v_day, 1);
+  END IF;
+  INSERT INTO pipeline_reservations (org_slug, run_id, pipeline_id, reservation_date, reserved_at, expires_at)
+  VALUES (p_org_slug, p_run_id, p_pipeline_id, v_day, now(), now() + interval '30 minutes');
+  granted := true;
+  RETURN NEXT;
+END
+$$`;
+const FLOOR_SQL = 'SELECT granted FROM bench_reserve_floor($1, $2, $3)';
+
+/**
+ * SQL_CONNECTIONS sessions, one org each (new orgs named after `prefix`), calling `statement`
+ * (reserve_pipeline_quota by default) back to back.
+ */
 async function sqlLoad(
   url: string,
   schema: string,
   seconds: number,
-  settings = '',
-): Promise<{ reservations: number; refused: number }> {
+  {
+    prefix,
+    settings = '',
+    statement = RESERVE_SQL,
+  }: { prefix: string; settings?: string; statement?: string },
+): Promise<{ reservations: number; refused: number; cpu: ReturnType<typeof cpuPer> }> {
   const pool = new pg.Pool({
     connectionString: url,
     max: SQL_CONNECTIONS,
     options: `-c search_path=${schema} ${settings}`,
   });
   try {
-    const prefix = settings ? 'bench_sql_async' : 'bench_sql';
     const orgs = Array.from({ length: SQL_CONNECTIONS }, (_, i) => `${prefix}_${i}`);
     for (const org of orgs)
       await pool.query(
@@ -224,6 +266,9 @@ async function sqlLoad(
       );
     let reservations = 0;
     let refused = 0;
+    // Marked while the pool is open: an exited backend's CPU reaches the postmaster's account only
+    // once it is reaped, which may be after a later mark.
+    const start = cpuMark();
     const until = Date.now() + seconds * 1000;
     await Promise.all(
       orgs.map(async (org) => {
@@ -231,7 +276,7 @@ async function sqlLoad(
           // Prepared once per connection, as the API's pg driver calls SQL functions.
           const { rows } = await pool.query<{ granted: boolean }>({
             name: 'reserve',
-            text: 'SELECT granted FROM reserve_pipeline_quota(p_org_slug => $1, p_run_id => $2, p_pipeline_id => $3)',
+            text: statement,
             values: [org, `sql-${seq}`, PIPELINE],
           });
           if (rows[0].granted) reservations++;
@@ -239,9 +284,29 @@ async function sqlLoad(
         }
       }),
     );
-    return { reservations, refused };
+    return { reservations, refused, cpu: cpuPer(start, cpuMark(), reservations + refused) };
   } finally {
     await pool.end();
+  }
+}
+
+type SqlRun = Awaited<ReturnType<typeof sqlLoad>>;
+
+const sqlFigures = ({ reservations, refused, cpu }: SqlRun, seconds: number) => ({
+  connections: SQL_CONNECTIONS,
+  seconds,
+  reservations,
+  refused,
+  cpu_ms_per_call: { postgres: cpu.postgres, client: cpu.load_generator },
+});
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
   }
 }
 
@@ -279,11 +344,18 @@ async function main(): Promise<void> {
     await askApi(child, 'stop');
     child.kill('SIGTERM');
     await sleep(1000);
-    const sqlStart = cpuMark();
-    const sql = await sqlLoad(url, schema, seconds);
-    const sqlCpu = cpuPer(sqlStart, cpuMark(), sql.reservations + sql.refused);
-    // For comparison only: the same calls when commits do not wait for the WAL flush.
-    const sqlAsync = await sqlLoad(url, schema, seconds, '-c synchronous_commit=off');
+    const sql = await sqlLoad(url, schema, seconds, { prefix: 'bench_sql' });
+    // For comparison only: the same calls when commits do not wait for the WAL flush, and the
+    // writes alone.
+    const sqlAsync = await sqlLoad(url, schema, seconds, {
+      prefix: 'bench_sql_async',
+      settings: '-c synchronous_commit=off',
+    });
+    await withClient(url, (c) => c.query(`SET search_path = "${schema}"; ${FLOOR_FUNCTION}`));
+    const floor = await sqlLoad(url, schema, seconds, {
+      prefix: 'bench_sql_floor',
+      statement: FLOOR_SQL,
+    });
 
     const pairsPerSecond = http.pairs / http.seconds;
     const sqlPerSecond = sql.reservations / seconds;
@@ -303,13 +375,9 @@ async function main(): Promise<void> {
             request_latency_ms_p99: http.p99,
             cpu_ms_per_pair: httpCpu,
           },
-          sql: {
-            connections: SQL_CONNECTIONS,
-            seconds,
-            ...sql,
-            cpu_ms_per_call: { postgres: sqlCpu.postgres, client: sqlCpu.load_generator },
-          },
-          sql_synchronous_commit_off: { connections: SQL_CONNECTIONS, seconds, ...sqlAsync },
+          sql: sqlFigures(sql, seconds),
+          sql_synchronous_commit_off: sqlFigures(sqlAsync, seconds),
+          sql_writes_alone: sqlFigures(floor, seconds),
         },
         null,
         2,
@@ -323,18 +391,22 @@ async function main(): Promise<void> {
     console.log(
       `SQL reserve alone      : ${sqlPerSecond.toFixed(0)} reservations/s (target >= ${TARGET_SQL})`,
     );
-    console.log(`  CPU per call: PostgreSQL ${ms(sqlCpu.postgres)}, pg client ${ms(sqlCpu.load_generator)}`);
+    console.log(
+      `  CPU per call: PostgreSQL ${ms(sql.cpu.postgres)}, pg client ${ms(sql.cpu.load_generator)}`,
+    );
     console.log(
       `  same, synchronous_commit=off (comparison only): ${(sqlAsync.reservations / seconds).toFixed(0)} reservations/s`,
+    );
+    const floorPerSecond = floor.reservations / seconds;
+    console.log(
+      `  the writes alone, no check (the floor on this machine): ${floorPerSecond.toFixed(0)}/s, ` +
+        `PostgreSQL ${ms(floor.cpu.postgres)} per call; reserve runs at ${(sqlPerSecond / floorPerSecond).toFixed(2)} of it`,
     );
     const load = os.loadavg().map((l) => l.toFixed(2));
     console.log(`machine load average at the end: ${load.join(' ')} on ${os.cpus().length} CPUs`);
   } finally {
     if (child && child.exitCode === null) child.kill('SIGKILL');
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
+    await withClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

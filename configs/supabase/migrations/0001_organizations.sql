@@ -1,10 +1,18 @@
 -- Organizations: one row per tenant, holding its plan, billing state and limits.
 -- Applied as is to Supabase, PostgreSQL 15 and PGlite (Postgres 18): only features both share,
 -- and no schema prefix, so the objects land in the first schema of search_path.
+--
+-- On the Supabase project of the system this API replaces, the dashboard's own migrations created
+-- `organizations` already: its display name is org_name, its plan free text ('starter', a Stripe
+-- plan id), its limits defaulted (pipelines_per_month_limit to 0), with its own trigger and
+-- policies. This file adopts such a table instead of failing: it is left as it is, constraints
+-- and all, and gains only the columns of the API it lacks (company_name, admin_email), nullable.
+-- On a new database the result is exactly that of this file's first text (migrations.ts accepts
+-- that text's checksum as the same migration).
 
 -- Shared by every table with an updated_at column. An empty search_path keeps the function
 -- independent of the caller's (Supabase's linter flags mutable ones); now() is in pg_catalog.
-CREATE FUNCTION set_updated_at() RETURNS trigger
+CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = ''
 AS $$
@@ -14,7 +22,7 @@ BEGIN
 END
 $$;
 
-CREATE TABLE organizations (
+CREATE TABLE IF NOT EXISTS organizations (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   org_slug text NOT NULL
     CONSTRAINT organizations_org_slug_key UNIQUE
@@ -51,7 +59,29 @@ CREATE TABLE organizations (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE TRIGGER organizations_set_updated_at
+-- An adopted table: the API's columns it lacks, nullable (its rows were written without them).
+-- Each is a no-op on the table created above.
+ALTER TABLE organizations
+  ADD COLUMN IF NOT EXISTS company_name text,
+  ADD COLUMN IF NOT EXISTS admin_email text,
+  ADD COLUMN IF NOT EXISTS plan text,
+  ADD COLUMN IF NOT EXISTS billing_status text DEFAULT 'active',
+  ADD COLUMN IF NOT EXISTS pipelines_per_day_limit integer,
+  ADD COLUMN IF NOT EXISTS pipelines_per_month_limit integer,
+  ADD COLUMN IF NOT EXISTS concurrent_pipelines_limit integer,
+  ADD COLUMN IF NOT EXISTS seat_limit integer,
+  ADD COLUMN IF NOT EXISTS providers_limit integer,
+  ADD COLUMN IF NOT EXISTS trial_ends_at timestamptz,
+  ADD COLUMN IF NOT EXISTS current_period_end timestamptz,
+  ADD COLUMN IF NOT EXISTS stripe_subscription_id text,
+  ADD COLUMN IF NOT EXISTS backend_onboarded boolean DEFAULT false,
+  ADD COLUMN IF NOT EXISTS backend_onboarded_at timestamptz,
+  ADD COLUMN IF NOT EXISTS backend_quota_synced boolean DEFAULT false,
+  ADD COLUMN IF NOT EXISTS backend_api_key_fingerprint text,
+  ADD COLUMN IF NOT EXISTS created_at timestamptz DEFAULT now(),
+  ADD COLUMN IF NOT EXISTS updated_at timestamptz DEFAULT now();
+
+CREATE OR REPLACE TRIGGER organizations_set_updated_at
   BEFORE UPDATE ON organizations
   FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 

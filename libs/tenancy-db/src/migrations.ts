@@ -53,6 +53,25 @@ async function lock(session: SqlSession): Promise<void> {
   await session.query(`SELECT pg_advisory_xact_lock(hashtext('tenancy-db:migrations:' || current_schema()))`);
 }
 
+/**
+ * Applied files rewritten since, by name, with the checksums of their earlier texts. A rewrite
+ * belongs here only when it leaves every database the earlier text ran on as it was: 0001 learnt
+ * to adopt an organizations table that exists already (Supabase's, made by the dashboard), and on a
+ * database where it created the table it changes nothing. The runner records the new checksum.
+ */
+export const REWRITTEN_MIGRATIONS: Readonly<Record<string, readonly string[]>> = {
+  '0001_organizations.sql': ['498c02bf5f2eb7c41f4839b7e7af8d9f3b05d715a4803b7e758dc9e24baf8e7a'],
+};
+
+/** Whether `recorded` (an applied checksum) is `file`, in its current text or an accepted earlier one. */
+function sameFile(
+  file: MigrationFile,
+  recorded: string,
+  rewritten: Readonly<Record<string, readonly string[]>>,
+): boolean {
+  return recorded === file.checksum || (rewritten[file.name]?.includes(recorded) ?? false);
+}
+
 function changedFile(name: string): TenancyDbError {
   return new TenancyDbError(
     TenancyDbErrorCode.MigrationFailed,
@@ -69,23 +88,31 @@ async function appliedChecksums(session: SqlSession): Promise<Map<string, string
 
 /**
  * Applies the pending files of `dir`, each in its own transaction with its bookkeeping row, and
- * returns their names. Applied files whose content changed are refused before anything runs.
+ * returns their names. Applied files whose content changed are refused before anything runs, but
+ * for the rewrites `rewritten` accepts (REWRITTEN_MIGRATIONS), whose record takes the new checksum.
  * Applied names missing from `dir` are ignored: an older build may run against a newer schema.
  */
 export async function applyMigrations(
   db: SqlTransactor,
   dir: string = defaultMigrationsDir(),
+  rewritten: Readonly<Record<string, readonly string[]>> = REWRITTEN_MIGRATIONS,
 ): Promise<string[]> {
   const files = await readMigrations(dir);
   const applied = await db.transaction(async (session) => {
     await lock(session);
     await session.exec(CREATE_TABLE);
-    return appliedChecksums(session);
+    const checksums = await appliedChecksums(session);
+    for (const file of files) {
+      const checksum = checksums.get(file.name);
+      if (checksum === undefined || checksum === file.checksum) continue;
+      if (!sameFile(file, checksum, rewritten)) throw changedFile(file.name);
+      await session.query('UPDATE schema_migrations SET checksum = $1 WHERE name = $2', [
+        file.checksum,
+        file.name,
+      ]);
+    }
+    return checksums;
   });
-  for (const file of files) {
-    const checksum = applied.get(file.name);
-    if (checksum !== undefined && checksum !== file.checksum) throw changedFile(file.name);
-  }
 
   const done: string[] = [];
   for (const file of files.filter((f) => !applied.has(f.name))) {
@@ -97,7 +124,7 @@ export async function applyMigrations(
         [file.name],
       );
       if (row) {
-        if (row.checksum !== file.checksum) throw changedFile(file.name);
+        if (!sameFile(file, row.checksum, rewritten)) throw changedFile(file.name);
         return false;
       }
       try {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 // Explicit imports: this file is compiled with the libraries, where vitest's globals are not typed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultMigrationsDir, readMigrations } from './migrations.js';
+import { defaultMigrationsDir, readMigrations, REWRITTEN_MIGRATIONS } from './migrations.js';
 import { PgTenancyDb } from './pg-tenancy-db.js';
 import { quoteIdentifier } from './sql-builder.js';
 import type { DbRow, TenancyDb } from './tenancy-db.port.js';
@@ -128,6 +128,19 @@ export function describeTenancyDbContract(name: string, open: () => Promise<Tena
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    });
+
+    it('accepts an applied file rewritten as REWRITTEN_MIGRATIONS lists, recording its new text', async (t) => {
+      if (!h.migrateFrom) return t.skip();
+      const name = '0001_organizations.sql';
+      const [earlier] = REWRITTEN_MIGRATIONS[name] ?? [];
+      const current = (await readMigrations()).find((f) => f.name === name)?.checksum;
+      // As a database migrated by the file's earlier text holds it.
+      await h.exec(`UPDATE schema_migrations SET checksum = '${earlier}' WHERE name = '${name}'`);
+      expect(await h.migrateFrom(defaultMigrationsDir())).toEqual([]);
+      expect(await db.select('schema_migrations', { name }, { columns: ['checksum'] })).toEqual([
+        { checksum: current },
+      ]);
     });
 
     it('applies only a new file, and rolls back and does not record a failing one', async (t) => {

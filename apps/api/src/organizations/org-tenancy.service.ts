@@ -31,6 +31,18 @@ export function limitColumns(limits: Limits): TenancyOrgPatch {
 }
 
 /**
+ * `patch` without its plan when the row names the same plan in another spelling: the dashboard
+ * writes Stripe's plan ids ('starter') on the row it creates at signup and reads them back, while
+ * the API names plans in capitals. A different plan is written as the API names it.
+ */
+function keepPlanSpelling(row: TenancyOrgRow, patch: TenancyOrgPatch): TenancyOrgPatch {
+  if (typeof patch.plan !== 'string' || typeof row.plan !== 'string') return patch;
+  if (row.plan.toUpperCase() !== patch.plan.toUpperCase() || row.plan === patch.plan) return patch;
+  const { plan: _kept, ...rest } = patch;
+  return rest;
+}
+
+/**
  * The org's row in the tenancy DB, where the limits that quotas enforce live. The frontend usually
  * creates the row at signup; when it has not, the backend inserts it instead of failing.
  */
@@ -56,15 +68,19 @@ export class OrgTenancyService {
     };
   }
 
-  /** A stored row's limits, each NULL column replaced by the plan's default. */
+  /**
+   * A stored row's limits, each one not set (NULL, or 0 as the dashboard's table defaults some to)
+   * replaced by the plan's default: the rule of the quota functions (0008_zero_limit_is_unset.sql).
+   */
   effectiveLimits(row: TenancyOrgRow | null, plan: PlanName): Limits {
     const d = this.defaultLimits(plan);
+    const set = (stored: number | null | undefined, fallback: number) => (stored ? stored : fallback);
     return {
-      daily_limit: row?.pipelines_per_day_limit ?? d.daily_limit,
-      monthly_limit: row?.pipelines_per_month_limit ?? d.monthly_limit,
-      concurrent_limit: row?.concurrent_pipelines_limit ?? d.concurrent_limit,
-      seat_limit: row?.seat_limit ?? d.seat_limit,
-      providers_limit: row?.providers_limit ?? d.providers_limit,
+      daily_limit: set(row?.pipelines_per_day_limit, d.daily_limit),
+      monthly_limit: set(row?.pipelines_per_month_limit, d.monthly_limit),
+      concurrent_limit: set(row?.concurrent_pipelines_limit, d.concurrent_limit),
+      seat_limit: set(row?.seat_limit, d.seat_limit),
+      providers_limit: set(row?.providers_limit, d.providers_limit),
     };
   }
 
@@ -84,7 +100,7 @@ export class OrgTenancyService {
   ): Promise<TenancyWrite> {
     const previous = await this.repository.find(org);
     write.previous = previous;
-    if (previous) await this.repository.update(org, patch);
+    if (previous) await this.repository.update(org, keepPlanSpelling(previous, patch));
     else await this.repository.insert(org, { ...onInsert, ...patch });
     write.done = true;
     return write;

@@ -33,11 +33,17 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
     expect(scale).toMatchObject({ daily_limit: 100, monthly_limit: 3000, concurrent_limit: 5 });
   });
 
-  it("takes the plan's default for a NULL limit and the org's own value otherwise", async () => {
-    const org = await anOrg({ plan: 'PROFESSIONAL', pipelines_per_day_limit: 9 });
+  it("takes the plan's default for a limit not set (NULL or 0) and the org's own value otherwise", async () => {
+    const org = await anOrg({ plan: 'PROFESSIONAL', pipelines_per_day_limit: 9, seat_limit: 0 });
     const s = await q.repo.state(org, at(T0));
     expect(s?.limits).toEqual({ daily: 9, monthly: 750, concurrent: 2, seats: 6, providers: 6 });
     expect(s).toMatchObject({ plan: 'PROFESSIONAL', dailyUsed: 0, monthlyUsed: 0, concurrentUsed: 0 });
+    // A row as the dashboard's signup leaves it: the monthly limit at its column default, 0.
+    const dashboard = await anOrg({ pipelines_per_month_limit: 0, concurrent_pipelines_limit: 2 });
+    expect(await reserve(dashboard, 'a', T0)).toMatchObject({
+      granted: true,
+      counts: { monthlyLimit: 180, concurrentLimit: 2 },
+    });
   });
 
   it('refuses the run past the concurrent limit until the oldest reservation expires or completes', async () => {
@@ -107,12 +113,23 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
       reason: 'QUOTA_DAILY_EXCEEDED',
       retryAfterSeconds: 59 * 60,
     });
-    const none = await anOrg({ concurrent_pipelines_limit: 0 });
-    expect(await reserve(none, 'a', T0)).toMatchObject({
-      granted: false,
-      reason: 'QUOTA_CONCURRENT_EXCEEDED',
-      retryAfterSeconds: null,
-    });
+    // A plan's own limit of 0 never frees (an org's stored 0 is "not set", the plan's value).
+    const [enterprise] = await q.db.select('plan_limits', { plan: 'ENTERPRISE' });
+    await q.db.update('plan_limits', { plan: 'ENTERPRISE' }, { concurrent_limit: 0 });
+    try {
+      const none = await anOrg({ plan: 'ENTERPRISE', concurrent_pipelines_limit: 0 });
+      expect(await reserve(none, 'a', T0)).toMatchObject({
+        granted: false,
+        reason: 'QUOTA_CONCURRENT_EXCEEDED',
+        retryAfterSeconds: null,
+      });
+    } finally {
+      await q.db.update(
+        'plan_limits',
+        { plan: 'ENTERPRISE' },
+        { concurrent_limit: enterprise.concurrent_limit },
+      );
+    }
   });
 
   it('answers a retried run id with the first grant and takes nothing more', async () => {

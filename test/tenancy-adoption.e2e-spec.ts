@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgliteTenancyDb, type PlanLimitsTable, PgTenancyDb, type SqlTransactor } from '#tenancy-db';
+import { anOrgSlug } from '#test/org-factory';
+import { NO_LIMITS, orgHarness } from '#test/org-onboarding';
+import { dropTestSchema, postgresTenancyEnv, startTestApp, type TestApp } from '#test/test-app';
+import { PLAN_LIMITS } from '../apps/api/src/organizations/plan-limits.provider.js';
+
+/**
+ * The Supabase project of the system this API replaces: the dashboard's migrations made
+ * `organizations` (org_name and created_by required, plan free text, its limits defaulted, the
+ * monthly one to 0, a trigger and RLS of its own). The API's migrations adopt that table and the
+ * dashboard's rows keep working: the same shape, as far as the API meets it.
+ */
+const DASHBOARD_SCHEMA = `
+CREATE FUNCTION handle_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.updated_at := now();
+  RETURN NEW;
+END
+$$;
+CREATE TABLE organizations (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  org_name text NOT NULL CHECK (length(org_name) >= 2 AND length(org_name) <= 100),
+  org_slug text UNIQUE NOT NULL
+    CHECK (org_slug ~ '^[a-z0-9][a-z0-9_-]*[a-z0-9]$' AND length(org_slug) BETWEEN 3 AND 50),
+  created_by uuid NOT NULL,
+  plan text,
+  billing_status text NOT NULL DEFAULT 'trialing' CHECK (billing_status IN (
+    'trialing', 'active', 'past_due', 'canceled', 'incomplete', 'incomplete_expired', 'paused', 'unpaid')),
+  stripe_customer_id text,
+  stripe_subscription_id text UNIQUE,
+  stripe_price_id text,
+  trial_ends_at timestamptz DEFAULT (now() + interval '14 days'),
+  current_period_start timestamptz,
+  current_period_end timestamptz DEFAULT (now() + interval '1 month'),
+  seat_limit integer NOT NULL DEFAULT 2,
+  providers_limit integer NOT NULL DEFAULT 3,
+  pipelines_per_day_limit integer NOT NULL DEFAULT 6,
+  pipelines_per_week_limit integer DEFAULT 0,
+  pipelines_per_month_limit integer DEFAULT 0,
+  concurrent_pipelines_limit integer NOT NULL DEFAULT 2,
+  backend_onboarded boolean DEFAULT false,
+  backend_api_key_fingerprint text,
+  backend_onboarded_at timestamptz,
+  backend_quota_synced boolean DEFAULT false,
+  created_at timestamptz DEFAULT now() NOT NULL,
+  updated_at timestamptz DEFAULT now() NOT NULL
+);
+CREATE TRIGGER set_organizations_updated_at BEFORE UPDATE ON organizations
+  FOR EACH ROW EXECUTE FUNCTION handle_updated_at();
+ALTER TABLE organizations ENABLE ROW LEVEL SECURITY;
+`;
+
+/** A row as the dashboard writes it at signup: its own name column, Stripe's plan id, limits left to their defaults. */
+const dashboardRow = (org: string) => `
+INSERT INTO organizations (org_name, org_slug, created_by, plan, billing_status, pipelines_per_day_limit)
+VALUES ('Dashboard ${org}', '${org}', gen_random_uuid(), 'starter', 'trialing', 6);`;
+
+async function prepare(db: SqlTransactor & { close(): Promise<void> }, org: string): Promise<void> {
+  try {
+    await db.transaction((s) => s.exec(DASHBOARD_SCHEMA + dashboardRow(org)));
+  } finally {
+    await db.close();
+  }
+}
+
+function describeAdoption(engine: string, setUp: (org: string) => Promise<Record<string, string>>) {
+  describe(`taking over the dashboard's organizations table on ${engine}`, () => {
+    const org = anOrgSlug('dash');
+    let t: TestApp;
+    let env: Record<string, string>;
+    let key: string;
+    const h = orgHarness(() => t);
+
+    beforeAll(async () => {
+      env = await setUp(org);
+      // Starting applies the migrations to the database the dashboard made.
+      t = await startTestApp({ ...NO_LIMITS, ...env });
+    });
+    afterAll(async () => {
+      await t?.close();
+      if (env?.TENANCY_DB_SCHEMA) await dropTestSchema(env);
+      if (env?.PGLITE_DIR) fs.rmSync(env.PGLITE_DIR, { recursive: true, force: true });
+    });
+
+    it("onboards the dashboard's org, keeping its name and its plan's spelling", async () => {
+      ({ key } = await h.onboard({ subscription_plan: 'STARTER' }, org));
+      expect(await h.tenancyRow(org)).toMatchObject({
+        org_name: `Dashboard ${org}`,
+        plan: 'starter',
+        company_name: h.companyOf(org),
+        admin_email: h.emailOf(org),
+        backend_onboarded: true,
+      });
+    });
+
+    it('reads a limit the dashboard left at 0 as not set: the plan default applies, runs are admitted', async () => {
+      const starter = h.app.get<PlanLimitsTable>(PLAN_LIMITS).STARTER;
+      // As the dashboard's rows hold it: its signup never writes the monthly limit.
+      await h.db.update('organizations', { org_slug: org }, { pipelines_per_month_limit: 0 });
+      const validate = await h.withKey(key, 'POST', `/api/v1/validator/validate/${org}`, {
+        pipeline_id: 'subscription_costs',
+      });
+      expect(validate.statusCode, validate.body).toBe(200);
+      expect(validate.json()).toMatchObject({
+        valid: true,
+        quota: { monthly_limit: starter.monthly_limit, pipelines_run_month: 1 },
+      });
+      const quota = await h.withKey(key, 'GET', `/api/v1/organizations/${org}/quota`);
+      expect(quota.json()).toMatchObject({ monthlyLimit: starter.monthly_limit });
+      const subscription = await h.root('GET', `/api/v1/organizations/${org}/subscription`);
+      expect(subscription.json()).toMatchObject({ monthly_limit: starter.monthly_limit });
+    });
+  });
+}
+
+describeAdoption('PGlite', async (org) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-adopt-'));
+  await prepare(await PgliteTenancyDb.open({ dataDir: dir }), org);
+  return { PGLITE_DIR: dir };
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('on the machine PostgreSQL', () => {
+  describeAdoption('PostgreSQL', async (org) => {
+    const env = postgresTenancyEnv();
+    await prepare(
+      await PgTenancyDb.open({ connectionString: env.DATABASE_URL, schema: env.TENANCY_DB_SCHEMA }),
+      org,
+    );
+    return env;
+  });
+});
