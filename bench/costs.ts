@@ -4,6 +4,7 @@
  *   warm  a new aggregation (/by-provider, /by-service) on the cached frame (target ≤ 100 ms);
  *   rate  requests/s of a cached /summary next to a raw Fastify hello-world, in the same run
  *         (target ≥ 60 % of raw); a repeated URL is answered by the kept response (CostResponseCache).
+ *         Also raw Fastify answering the same response (headers and body): the payload's own cost.
  * Prints figures and targets; asserts nothing.
  *
  * Usage: npm run bench:costs [-- --rows 1000000 --rounds 3 --seconds 10 --connections 50]
@@ -75,6 +76,8 @@ async function timed(url: string, init: RequestInit): Promise<{ ms: number; body
 }
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+/** Headers of a connection, not of a response: the raw server sets its own. */
+const HOP_HEADERS = new Set(['connection', 'keep-alive', 'date', 'content-length', 'transfer-encoding']);
 const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
 
 console.log(`Seeding ${rows.toLocaleString('en-US')} FOCUS rows for ${DEMO_ORG} in ${dataDir} ...`);
@@ -114,10 +117,19 @@ try {
   await timed(`${costs}/cache/invalidate`, { method: 'POST', headers });
   const coldAgain = await timed(`${costs}/summary?${range}`, { headers });
   const cached = await timed(`${costs}/summary?${range}`, { headers });
+  // The like-for-like baseline: raw Fastify answering the very bytes of a cached /summary.
+  const kept = await fetch(`${costs}/summary?${range}`, { headers });
+  const keptHeaders = [...kept.headers].filter(([name]) => !HOP_HEADERS.has(name));
+  await fetch(`http://127.0.0.1:${RAW_PORT}/same`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ headers: keptHeaders, body: await kept.text() }),
+  });
 
   const runs = await compare(
     [
       { name: 'raw-fastify', url: `http://127.0.0.1:${RAW_PORT}/hello`, pid: raw.pid },
+      { name: 'raw-fastify-same-response', url: `http://127.0.0.1:${RAW_PORT}/same`, headers, pid: raw.pid },
       { name: 'cached-summary', url: `${costs}/summary?${range}`, headers, pid: server.pid },
     ],
     rounds,
@@ -129,6 +141,7 @@ try {
     responses: { hits: number };
   };
   const rawRps = median(runs['raw-fastify']!.map((r) => r.rps))!;
+  const sameRps = median(runs['raw-fastify-same-response']!.map((r) => r.rps))!;
   const apiRps = median(runs['cached-summary']!.map((r) => r.rps))!;
   const failed = Object.values(runs)
     .flat()
@@ -155,6 +168,10 @@ try {
   );
   console.log(`kept responses served          : ${stats.responses.hits} (the rest took Nest's path)`);
   console.log(`raw Fastify /hello             : ${rawRps.toFixed(0)} req/s (median of ${rounds})`);
+  console.log(
+    `raw Fastify, the same response : ${sameRps.toFixed(0)} req/s, ratio ${(sameRps / rawRps).toFixed(3)} ` +
+      '(its bytes alone: what no server stack can beat)',
+  );
   console.log(`cached /summary                : ${apiRps.toFixed(0)} req/s (median of ${rounds})`);
   console.log(
     `ratio                          : ${(apiRps / rawRps).toFixed(3)} — target >= 0.60: ${verdict(apiRps / rawRps >= 0.6)}`,

@@ -5,7 +5,8 @@ import { API_CSP, securityHeaders } from '../libs/platform/src/http/security-hea
 /**
  * The baseline: a bare Fastify hello-world, same version as the app's. `/hello-headers` answers
  * the same with the response headers every API response carries (request id, the security
- * headers, Vary), which tells the cost of those bytes apart from the rest of the stack.
+ * headers, Vary), which tells the cost of those bytes apart from the rest of the stack; `/same`
+ * answers exactly the status-200 response (headers and body) last given to `PUT /same`.
  */
 const app = Fastify({ logger: false });
 const headers: [string, string][] = [
@@ -14,7 +15,17 @@ const headers: [string, string][] = [
   ['content-security-policy', API_CSP],
   ['vary', 'Origin'],
 ];
+/** What `/same` answers: set by `PUT /same` (a bench sends a response of the API to repeat). */
+let same: { headers: [string, string][]; body: string } = { headers: [], body: '{}' };
 app.get('/hello', async () => ({ hello: 'world' }));
+app.put<{ Body: typeof same }>('/same', async (request) => {
+  same = request.body;
+  return { ok: true };
+});
+app.get('/same', async (_request, reply) => {
+  for (const [name, value] of same.headers) reply.header(name, value);
+  return reply.send(same.body);
+});
 app.get('/hello-headers', async (_request, reply) => {
   for (const [name, value] of headers) reply.header(name, value);
   return { hello: 'world' };
