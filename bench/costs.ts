@@ -120,11 +120,12 @@ try {
   // The like-for-like baseline: raw Fastify answering the very bytes of a cached /summary.
   const kept = await fetch(`${costs}/summary?${range}`, { headers });
   const keptHeaders = [...kept.headers].filter(([name]) => !HOP_HEADERS.has(name));
-  await fetch(`http://127.0.0.1:${RAW_PORT}/same`, {
+  const given = await fetch(`http://127.0.0.1:${RAW_PORT}/same`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ headers: keptHeaders, body: await kept.text() }),
   });
+  if (!given.ok) throw new Error(`the raw server refused the response to repeat: ${given.status}`);
 
   const runs = await compare(
     [

@@ -52,12 +52,34 @@ CREATE TABLE organizations (
 CREATE TRIGGER set_organizations_updated_at BEFORE UPDATE ON organizations
   FOR EACH ROW EXECUTE FUNCTION handle_updated_at();
 ALTER TABLE organizations ENABLE ROW LEVEL SECURITY;
+CREATE TABLE profiles (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  email text NOT NULL,
+  full_name text,
+  created_at timestamptz DEFAULT now() NOT NULL,
+  updated_at timestamptz DEFAULT now() NOT NULL
+);
+-- No updated_at here: joined_at and last_active_at instead.
+CREATE TABLE organization_members (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  org_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+  user_id uuid NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+  role text NOT NULL DEFAULT 'read_only' CHECK (role IN ('owner', 'collaborator', 'read_only')),
+  status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive', 'suspended')),
+  joined_at timestamptz DEFAULT now() NOT NULL,
+  created_at timestamptz DEFAULT now() NOT NULL,
+  last_active_at timestamptz,
+  UNIQUE (org_id, user_id)
+);
 `;
 
 /** A row as the dashboard writes it at signup: its own name column, Stripe's plan id, limits left to their defaults. */
 const dashboardRow = (org: string) => `
 INSERT INTO organizations (org_name, org_slug, created_by, plan, billing_status, pipelines_per_day_limit)
-VALUES ('Dashboard ${org}', '${org}', gen_random_uuid(), 'starter', 'trialing', 6);`;
+VALUES ('Dashboard ${org}', '${org}', gen_random_uuid(), 'starter', 'trialing', 6);
+INSERT INTO profiles (email, full_name) VALUES ('owner@${org}.example', 'Olive Owner');
+INSERT INTO organization_members (org_id, user_id, role)
+SELECT o.id, p.id, 'owner' FROM organizations o, profiles p WHERE o.org_slug = '${org}';`;
 
 async function prepare(db: SqlTransactor & { close(): Promise<void> }, org: string): Promise<void> {
   try {
@@ -94,6 +116,33 @@ function describeAdoption(engine: string, setUp: (org: string) => Promise<Record
         company_name: h.companyOf(org),
         admin_email: h.emailOf(org),
         backend_onboarded: true,
+      });
+    });
+
+    it('writes a new plan in the spelling the row uses', async () => {
+      const changed = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, {
+        plan_name: 'PROFESSIONAL',
+      });
+      expect(changed.statusCode, changed.body).toBe(200);
+      expect(await h.tenancyRow(org)).toMatchObject({ plan: 'professional' });
+      expect((await h.root('GET', `/api/v1/organizations/${org}/subscription`)).json()).toMatchObject({
+        plan_name: 'PROFESSIONAL',
+      });
+      await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { plan_name: 'STARTER' });
+      expect(await h.tenancyRow(org)).toMatchObject({ plan: 'starter' });
+    });
+
+    it("leaves the dashboard's member rows updatable, and lists them", async () => {
+      const [member] = await h.db.update(
+        'organization_members',
+        { role: 'owner' },
+        { last_active_at: new Date('2026-01-02T03:04:05Z') },
+      );
+      expect(member).toMatchObject({ role: 'owner', status: 'active' });
+      expect((await h.root('GET', `/api/v1/organizations/${org}/members/emails`)).json()).toEqual({
+        org_slug: org,
+        members: [{ email: `owner@${org}.example`, name: 'Olive Owner', role: 'owner' }],
+        count: 1,
       });
     });
 

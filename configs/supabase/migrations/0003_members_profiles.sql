@@ -39,13 +39,25 @@ CREATE TABLE IF NOT EXISTS organization_members (
 CREATE INDEX IF NOT EXISTS organization_members_user_id_idx ON organization_members (user_id);
 CREATE INDEX IF NOT EXISTS organization_members_org_id_status_idx ON organization_members (org_id, status);
 
-CREATE OR REPLACE TRIGGER profiles_set_updated_at
-  BEFORE UPDATE ON profiles
-  FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-
-CREATE OR REPLACE TRIGGER organization_members_set_updated_at
-  BEFORE UPDATE ON organization_members
-  FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+-- Only on a table with an updated_at column: the dashboard's organization_members has none (it
+-- keeps joined_at and last_active_at), and a trigger setting one would fail every update of it.
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['profiles', 'organization_members'] LOOP
+    IF EXISTS (
+      SELECT 1 FROM information_schema.columns c
+      WHERE c.table_schema = current_schema() AND c.table_name = t AND c.column_name = 'updated_at'
+    ) THEN
+      EXECUTE format(
+        'CREATE OR REPLACE TRIGGER %I BEFORE UPDATE ON %I FOR EACH ROW EXECUTE FUNCTION set_updated_at()',
+        t || '_set_updated_at', t
+      );
+    END IF;
+  END LOOP;
+END
+$$;
 
 -- As for organizations: with RLS on and no policy, only the service role reaches the rows.
 ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;

@@ -55,12 +55,15 @@ async function lock(session: SqlSession): Promise<void> {
 
 /**
  * Applied files rewritten since, by name, with the checksums of their earlier texts. A rewrite
- * belongs here only when it leaves every database the earlier text ran on as it was: 0001 learnt
- * to adopt an organizations table that exists already (Supabase's, made by the dashboard), and on a
- * database where it created the table it changes nothing. The runner records the new checksum.
+ * belongs here only when it leaves every database the earlier text ran on as it was. 0001 and 0003
+ * learnt to adopt the tables the dashboard's own migrations made on the Supabase project (where
+ * their earlier texts could not run: 0001 failed on the existing organizations table); on a
+ * database they created, nothing differs. The record keeps the checksum it has, so a build of the
+ * earlier text still starts against the database (a rolling deploy, a rollback).
  */
 export const REWRITTEN_MIGRATIONS: Readonly<Record<string, readonly string[]>> = {
   '0001_organizations.sql': ['498c02bf5f2eb7c41f4839b7e7af8d9f3b05d715a4803b7e758dc9e24baf8e7a'],
+  '0003_members_profiles.sql': ['7aa29f868fd88f2e0b1947ef66b318fcabb99da7b34ec5bd8a6b28eaaed0567f'],
 };
 
 /** Whether `recorded` (an applied checksum) is `file`, in its current text or an accepted earlier one. */
@@ -89,7 +92,7 @@ async function appliedChecksums(session: SqlSession): Promise<Map<string, string
 /**
  * Applies the pending files of `dir`, each in its own transaction with its bookkeeping row, and
  * returns their names. Applied files whose content changed are refused before anything runs, but
- * for the rewrites `rewritten` accepts (REWRITTEN_MIGRATIONS), whose record takes the new checksum.
+ * for the rewrites `rewritten` accepts (REWRITTEN_MIGRATIONS).
  * Applied names missing from `dir` are ignored: an older build may run against a newer schema.
  */
 export async function applyMigrations(
@@ -101,18 +104,12 @@ export async function applyMigrations(
   const applied = await db.transaction(async (session) => {
     await lock(session);
     await session.exec(CREATE_TABLE);
-    const checksums = await appliedChecksums(session);
-    for (const file of files) {
-      const checksum = checksums.get(file.name);
-      if (checksum === undefined || checksum === file.checksum) continue;
-      if (!sameFile(file, checksum, rewritten)) throw changedFile(file.name);
-      await session.query('UPDATE schema_migrations SET checksum = $1 WHERE name = $2', [
-        file.checksum,
-        file.name,
-      ]);
-    }
-    return checksums;
+    return appliedChecksums(session);
   });
+  for (const file of files) {
+    const checksum = applied.get(file.name);
+    if (checksum !== undefined && !sameFile(file, checksum, rewritten)) throw changedFile(file.name);
+  }
 
   const done: string[] = [];
   for (const file of files.filter((f) => !applied.has(f.name))) {

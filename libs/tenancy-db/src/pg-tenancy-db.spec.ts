@@ -17,7 +17,7 @@ describe.skipIf(!url)('PgTenancyDb on PostgreSQL', () => {
     return {
       db,
       exec: (script) => db.transaction((s) => s.exec(script)),
-      migrateFrom: (dir) => applyMigrations(db, dir),
+      migrateFrom: (dir, rewritten) => applyMigrations(db, dir, rewritten),
       close: async () => {
         await db.close();
         await dropSchema(connectionString, schema);

@@ -10,7 +10,7 @@ describeTenancyDbContract('PGlite in memory', async () => {
   return {
     db,
     exec: (script) => db.transaction((s) => s.exec(script)),
-    migrateFrom: (dir) => applyMigrations(db, dir),
+    migrateFrom: (dir, rewritten) => applyMigrations(db, dir, rewritten),
     close: () => db.close(),
   };
 });

@@ -31,15 +31,14 @@ export function limitColumns(limits: Limits): TenancyOrgPatch {
 }
 
 /**
- * `patch` without its plan when the row names the same plan in another spelling: the dashboard
- * writes Stripe's plan ids ('starter') on the row it creates at signup and reads them back, while
- * the API names plans in capitals. A different plan is written as the API names it.
+ * `patch` with its plan in the row's spelling: the dashboard writes Stripe's plan ids in lower case
+ * ('starter', 'professional') on the row it creates at signup and reads them back, while the API
+ * names plans in capitals. A row in lower case keeps lower case; the API reads either.
  */
-function keepPlanSpelling(row: TenancyOrgRow, patch: TenancyOrgPatch): TenancyOrgPatch {
+function inRowSpelling(row: TenancyOrgRow, patch: TenancyOrgPatch): TenancyOrgPatch {
   if (typeof patch.plan !== 'string' || typeof row.plan !== 'string') return patch;
-  if (row.plan.toUpperCase() !== patch.plan.toUpperCase() || row.plan === patch.plan) return patch;
-  const { plan: _kept, ...rest } = patch;
-  return rest;
+  const lowerCase = row.plan === row.plan.toLowerCase() && row.plan !== row.plan.toUpperCase();
+  return lowerCase ? { ...patch, plan: patch.plan.toLowerCase() } : patch;
 }
 
 /**
@@ -100,7 +99,7 @@ export class OrgTenancyService {
   ): Promise<TenancyWrite> {
     const previous = await this.repository.find(org);
     write.previous = previous;
-    if (previous) await this.repository.update(org, keepPlanSpelling(previous, patch));
+    if (previous) await this.repository.update(org, inRowSpelling(previous, patch));
     else await this.repository.insert(org, { ...onInsert, ...patch });
     write.done = true;
     return write;
