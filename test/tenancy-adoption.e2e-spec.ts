@@ -52,6 +52,14 @@ CREATE TABLE organizations (
 CREATE TRIGGER set_organizations_updated_at BEFORE UPDATE ON organizations
   FOR EACH ROW EXECUTE FUNCTION handle_updated_at();
 ALTER TABLE organizations ENABLE ROW LEVEL SECURITY;
+-- The dashboard's migration runner keeps its own record.
+CREATE TABLE schema_migrations (
+  id serial PRIMARY KEY,
+  filename text NOT NULL UNIQUE,
+  checksum text,
+  applied_at timestamptz DEFAULT now()
+);
+INSERT INTO schema_migrations (filename, checksum) VALUES ('01_production_setup.sql', 'dashboard');
 CREATE TABLE profiles (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   email text NOT NULL,

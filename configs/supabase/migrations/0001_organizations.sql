@@ -10,10 +10,6 @@
 -- On a new database the result is exactly that of this file's first text (migrations.ts accepts
 -- that text's checksum as the same migration).
 
--- On a database in use (the dashboard's), wait at most this long for its tables' locks, rather
--- than queue every query of the dashboard behind this migration.
-SET LOCAL lock_timeout = '10s';
-
 -- Shared by every table with an updated_at column. An empty search_path keeps the function
 -- independent of the caller's (Supabase's linter flags mutable ones); now() is in pg_catalog.
 CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger

@@ -38,11 +38,41 @@ export async function readMigrations(dir: string = defaultMigrationsDir()): Prom
   );
 }
 
-const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+/**
+ * The runner's record of applied files. Not `schema_migrations`: on the Supabase project this API
+ * takes over, the dashboard's own runner keeps a table of that name (id, filename, checksum, ...),
+ * and this runner may be pointed there (TENANCY_DB_DRIVER=postgres).
+ */
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS api_schema_migrations (
   name text PRIMARY KEY,
   checksum text NOT NULL,
   applied_at timestamptz NOT NULL DEFAULT now()
 )`;
+
+/**
+ * The record was called `schema_migrations` before: a database migrated then has its rows there,
+ * taken over once, when the new record is still empty and that table is this runner's (a `name`
+ * column, no `filename`: the dashboard's has). The old table stays, for a build that reads it.
+ */
+const TAKE_OVER_EARLIER_RECORD = `DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM api_schema_migrations)
+     AND EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = current_schema()
+                 AND c.table_name = 'schema_migrations' AND c.column_name = 'name')
+     AND NOT EXISTS (SELECT 1 FROM information_schema.columns c WHERE c.table_schema = current_schema()
+                     AND c.table_name = 'schema_migrations' AND c.column_name = 'filename') THEN
+    EXECUTE 'INSERT INTO api_schema_migrations (name, checksum, applied_at)
+             SELECT name, checksum, applied_at FROM schema_migrations';
+  END IF;
+END
+$$`;
+
+/**
+ * How long a file waits for a table's lock before it fails (and the next start retries it): on a
+ * database in use, such as the dashboard's, a migration queued behind a long transaction would
+ * otherwise queue every later query of those tables behind itself.
+ */
+const LOCK_TIMEOUT = `SET LOCAL lock_timeout = '10s'`;
 
 /**
  * Serialises runners on the same schema across processes. A transaction-level lock is released by
@@ -84,7 +114,7 @@ function changedFile(name: string): TenancyDbError {
 
 async function appliedChecksums(session: SqlSession): Promise<Map<string, string>> {
   const rows = await session.query<{ name: string; checksum: string }>(
-    'SELECT name, checksum FROM schema_migrations',
+    'SELECT name, checksum FROM api_schema_migrations',
   );
   return new Map(rows.map((r) => [r.name, r.checksum]));
 }
@@ -104,6 +134,7 @@ export async function applyMigrations(
   const applied = await db.transaction(async (session) => {
     await lock(session);
     await session.exec(CREATE_TABLE);
+    await session.exec(TAKE_OVER_EARLIER_RECORD);
     return appliedChecksums(session);
   });
   for (const file of files) {
@@ -117,7 +148,7 @@ export async function applyMigrations(
       await lock(session);
       // Another instance may have applied it while this one waited for the lock.
       const [row] = await session.query<{ checksum: string }>(
-        'SELECT checksum FROM schema_migrations WHERE name = $1',
+        'SELECT checksum FROM api_schema_migrations WHERE name = $1',
         [file.name],
       );
       if (row) {
@@ -125,13 +156,14 @@ export async function applyMigrations(
         return false;
       }
       try {
+        await session.exec(LOCK_TIMEOUT);
         await session.exec(file.sql);
       } catch (cause) {
         throw new TenancyDbError(TenancyDbErrorCode.MigrationFailed, `Migration ${file.name} failed.`, {
           cause,
         });
       }
-      await session.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [
+      await session.query('INSERT INTO api_schema_migrations (name, checksum) VALUES ($1, $2)', [
         file.name,
         file.checksum,
       ]);

@@ -55,7 +55,7 @@ describe.skipIf(!url)('PgTenancyDb on PostgreSQL', () => {
       const [fromA, fromB] = await Promise.all([a.migrate(), b.migrate()]);
       expect([...fromA, ...fromB].sort()).toEqual(['0001_first.sql', '0002_second.sql']);
       const recorded = await a.select(
-        'schema_migrations',
+        'api_schema_migrations',
         {},
         { columns: ['name'], orderBy: [{ column: 'name' }] },
       );

@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { applyMigrations } from './migrations.js';
+import { applyMigrations, migrationChecksum } from './migrations.js';
 import { PgliteTenancyDb } from './pglite-tenancy-db.js';
 import { describeTenancyDbContract } from './tenancy-db-contract.js';
 
@@ -56,5 +56,48 @@ describe('PgliteTenancyDb with a data folder', () => {
     const db = await PgliteTenancyDb.open();
     await db.close();
     await expect(db.ping()).rejects.toMatchObject({ code: 'TENANCY_DB_UNAVAILABLE' });
+  });
+});
+
+describe('the record of applied migrations', () => {
+  let dir: string;
+  let db: PgliteTenancyDb;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tdb-record-'));
+    db = await PgliteTenancyDb.open();
+  });
+  afterEach(async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('takes over what this runner recorded under its earlier name, schema_migrations', async () => {
+    // Applied already (it would fail if it ran again); then a new file.
+    const applied = 'CREATE TABLE once (id int);';
+    await writeFile(path.join(dir, '0001_once.sql'), applied);
+    await writeFile(path.join(dir, '0002_new.sql'), 'CREATE TABLE later (id int);');
+    await db.transaction((s) =>
+      s.exec(`CREATE TABLE once (id int);
+        CREATE TABLE schema_migrations (name text PRIMARY KEY, checksum text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now());
+        INSERT INTO schema_migrations (name, checksum) VALUES ('0001_once.sql', '${migrationChecksum(applied)}');`),
+    );
+    expect(await applyMigrations(db, dir)).toEqual(['0002_new.sql']);
+    expect(
+      await db.select('api_schema_migrations', {}, { columns: ['name'], orderBy: [{ column: 'name' }] }),
+    ).toEqual([{ name: '0001_once.sql' }, { name: '0002_new.sql' }]);
+  });
+
+  it("leaves another runner's schema_migrations alone (the dashboard's, on Supabase)", async () => {
+    await writeFile(path.join(dir, '0001_once.sql'), 'CREATE TABLE once (id int);');
+    await db.transaction((s) =>
+      s.exec(`CREATE TABLE schema_migrations (id serial PRIMARY KEY, filename text NOT NULL UNIQUE,
+          checksum text, applied_at timestamptz DEFAULT now());
+        INSERT INTO schema_migrations (filename, checksum) VALUES ('01_production_setup.sql', 'x');`),
+    );
+    expect(await applyMigrations(db, dir)).toEqual(['0001_once.sql']);
+    expect(await db.select('schema_migrations', {}, { columns: ['filename'] })).toEqual([
+      { filename: '01_production_setup.sql' },
+    ]);
   });
 });

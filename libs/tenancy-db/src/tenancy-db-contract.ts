@@ -141,7 +141,7 @@ export function describeTenancyDbContract(name: string, open: () => Promise<Tena
         await appendFile(path.join(dir, name), '\n-- rewritten\n');
         await expect(h.migrateFrom(dir)).rejects.toMatchObject({ code: TenancyDbErrorCode.MigrationFailed });
         expect(await h.migrateFrom(dir, { [name]: [earlier] })).toEqual([]);
-        expect(await db.select('schema_migrations', { name }, { columns: ['checksum'] })).toEqual([
+        expect(await db.select('api_schema_migrations', { name }, { columns: ['checksum'] })).toEqual([
           { checksum: earlier },
         ]);
         // The listed checksums are the texts 0001 and 0003 had before their rewrites.
