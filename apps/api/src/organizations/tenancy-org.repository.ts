@@ -5,9 +5,11 @@ import { type DbRow, TENANCY_DB, type TenancyDb } from '#tenancy-db';
 export interface TenancyOrgRow {
   id: string;
   org_slug: string;
-  company_name: string;
+  /** NULL on rows the dashboard made (its name column is org_name). */
+  company_name: string | null;
   admin_email: string | null;
-  plan: string;
+  /** Free text on rows the dashboard made (Stripe plan ids, NULL before checkout). */
+  plan: string | null;
   billing_status: string;
   pipelines_per_day_limit: number | null;
   pipelines_per_month_limit: number | null;
