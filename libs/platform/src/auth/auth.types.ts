@@ -32,7 +32,8 @@ export type AuthContext = { kind: 'root' } | { kind: 'org'; principal: OrgKeyPri
 
 declare module 'fastify' {
   interface FastifyRequest {
-    auth?: AuthContext;
+    /** Set by the auth guards (or the kept-response path); null until then (a Fastify request decoration). */
+    auth: AuthContext | null;
   }
 }
 
@@ -43,6 +44,6 @@ export function hashApiKey(key: string): string {
 }
 
 /** The org a request acts as: the key's org, or null for the root key. */
-export function authOrg(auth: AuthContext | undefined): string | null {
+export function authOrg(auth: AuthContext | null | undefined): string | null {
   return auth?.kind === 'org' ? auth.principal.orgSlug : null;
 }

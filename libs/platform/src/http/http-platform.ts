@@ -43,6 +43,9 @@ export async function registerHttpPlatform(
   const accessLog = new AccessLog({ quietRoutes: deps.quietRoutes });
   const headers = securityHeaders(deps.config.isProduction);
 
+  // Declared, as Fastify asks of request properties, so every request object is built with it
+  // instead of taking another shape when authentication adds it (the guards, the kept responses).
+  fastify.decorateRequest('auth', null);
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   acceptEmptyJsonBodies(app, fastify);
   const cors = await registerCors(app, deps.config.corsOrigins);
