@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 // Explicit imports: this file is compiled with the libraries, where vitest's globals are not typed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultMigrationsDir, readMigrations, REWRITTEN_MIGRATIONS } from './migrations.js';
+import { defaultMigrationsDir, readMigrations } from './migrations.js';
 import { PgTenancyDb } from './pg-tenancy-db.js';
 import { quoteIdentifier } from './sql-builder.js';
 import type { DbRow, TenancyDb } from './tenancy-db.port.js';
@@ -130,7 +130,7 @@ export function describeTenancyDbContract(name: string, open: () => Promise<Tena
       }
     });
 
-    it('accepts an applied file rewritten as REWRITTEN_MIGRATIONS lists, keeping its record', async (t) => {
+    it('accepts an applied file rewritten as its listing of earlier checksums allows, keeping its record', async (t) => {
       if (!h.migrateFrom) return t.skip();
       const dir = await mkdtemp(path.join(tmpdir(), 'tdb-migrations-'));
       try {
@@ -138,16 +138,11 @@ export function describeTenancyDbContract(name: string, open: () => Promise<Tena
         const name = '0001_organizations.sql';
         // As a database migrated by an earlier text holds it: that text's checksum.
         const earlier = (await readMigrations()).find((f) => f.name === name)?.checksum as string;
+        // Refused without the listing (the test above); accepted with it.
         await appendFile(path.join(dir, name), '\n-- rewritten\n');
-        await expect(h.migrateFrom(dir)).rejects.toMatchObject({ code: TenancyDbErrorCode.MigrationFailed });
         expect(await h.migrateFrom(dir, { [name]: [earlier] })).toEqual([]);
         expect(await db.select('api_schema_migrations', { name }, { columns: ['checksum'] })).toEqual([
           { checksum: earlier },
-        ]);
-        // The listed checksums are the texts 0001 and 0003 had before their rewrites.
-        expect(Object.keys(REWRITTEN_MIGRATIONS)).toEqual([
-          '0001_organizations.sql',
-          '0003_members_profiles.sql',
         ]);
       } finally {
         await rm(dir, { recursive: true, force: true });
