@@ -15,6 +15,23 @@ import { PLAN_LIMITS } from '../apps/api/src/organizations/plan-limits.provider.
  * dashboard's rows keep working: the same shape, as far as the API meets it.
  */
 const DASHBOARD_SCHEMA = `
+-- Supabase's API roles (PostgREST's: the browser's anon key, its signed-in users, the service key)
+-- and the default privileges its projects give them on everything new in the schema. The roles are
+-- the cluster's: made once on a shared server, by whichever run gets there first.
+DO $roles$
+DECLARE r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
+    BEGIN
+      EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    END;
+  END LOOP;
+  EXECUTE format('GRANT USAGE ON SCHEMA %I TO anon, authenticated, service_role', current_schema());
+  EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON TABLES TO anon, authenticated, service_role', current_schema());
+  EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role', current_schema());
+END
+$roles$;
 CREATE FUNCTION handle_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   NEW.updated_at := now();
@@ -152,6 +169,49 @@ function describeAdoption(engine: string, setUp: (org: string) => Promise<Record
         members: [{ email: `owner@${org}.example`, name: 'Olive Owner', role: 'owner' }],
         count: 1,
       });
+    });
+
+    it("keeps the API's functions and tables from the browser's roles, and the dashboard's tables as they were", async () => {
+      const sql = h.db as unknown as SqlTransactor;
+      // Every function and table in the schema but the dashboard's own.
+      const privileges = await sql.transaction((s) =>
+        s.query<{ kind: string; name: string; role: string; allowed: boolean }>(
+          `WITH objects AS (
+             SELECT 'function' AS kind, p.oid::regprocedure::text AS name, p.oid
+             FROM pg_proc p
+             WHERE p.pronamespace = current_schema()::regnamespace AND p.prorettype <> 'trigger'::regtype
+             UNION ALL
+             SELECT 'table', c.relname::text, c.oid
+             FROM pg_class c
+             WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+           )
+           SELECT o.kind, o.name, r.role,
+             CASE o.kind
+               WHEN 'function' THEN has_function_privilege(r.role, o.oid, 'EXECUTE')
+               ELSE has_table_privilege(r.role, o.oid, 'SELECT, INSERT, UPDATE, DELETE')
+             END AS allowed
+           FROM objects o CROSS JOIN (VALUES ('anon'), ('authenticated'), ('service_role')) AS r(role)
+           ORDER BY 1, 2, 3`,
+        ),
+      );
+      const dashboard = new Set(['organizations', 'profiles', 'organization_members', 'schema_migrations']);
+      const ours = privileges.filter((p) => !dashboard.has(p.name));
+      expect(ours.filter((p) => p.kind === 'function').length).toBeGreaterThanOrEqual(20);
+      expect(ours.filter((p) => p.kind === 'table').map((p) => p.name)).toContain('pipeline_reservations');
+      expect(ours.filter((p) => p.role !== 'service_role' && p.allowed)).toEqual([]);
+      expect(ours.filter((p) => p.kind === 'function' && p.role === 'service_role' && !p.allowed)).toEqual(
+        [],
+      );
+      expect(privileges.filter((p) => dashboard.has(p.name) && !p.allowed)).toEqual([]);
+      // PUBLIC as well: a role given nothing cannot call the quota functions.
+      const [publicCall] = await sql.transaction((s) =>
+        s.query<{ allowed: boolean }>(
+          `SELECT bool_or(a.grantee = 0) AS allowed
+           FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+           WHERE p.pronamespace = current_schema()::regnamespace AND p.proname = 'reserve_pipeline_quota'`,
+        ),
+      );
+      expect(publicCall).toEqual({ allowed: false });
     });
 
     it('reads a limit the dashboard left at 0 as not set: the plan default applies, runs are admitted', async () => {
