@@ -116,7 +116,14 @@ describe('pipeline proxy against a real local pipeline service', () => {
         payload: { force: true },
       });
       expect(extra.statusCode).toBe(422);
+      const badKey = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
+        headers: { 'idempotency-key': 'k'.repeat(256) },
+      });
+      expect(badKey.json().errors.map((e: { field: string }) => e.field)).toEqual(['Idempotency-Key']);
       expect(fake.requests).toHaveLength(0);
+      // None of them took a trigger from the org's allowance for the minute.
+      const first = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing');
+      expect(first.headers['x-ratelimit-remaining']).toBe(String(TRIGGERS_PER_MINUTE - 1));
     });
 
     it("refuses another org's key with 403 without calling the service", async () => {

@@ -102,6 +102,8 @@ export class PipelinesProxyController {
     req: FastifyRequest,
     reply: FastifyReply,
   ): Promise<TriggerPipelineResponseDto> {
+    // Validated before counting: a request refused for its input takes nothing from the allowance.
+    const idempotencyKey = idempotencyKeyOf(req) ?? randomUUID();
     const allowance = await this.limiter.hit(org);
     reply.header('X-RateLimit-Limit', String(allowance.limit));
     reply.header('X-RateLimit-Remaining', String(allowance.remaining));
@@ -115,7 +117,6 @@ export class PipelinesProxyController {
           extra: { retry_after_seconds: allowance.retryAfterSeconds, limit: allowance.limit },
         },
       );
-    const idempotencyKey = idempotencyKeyOf(req) ?? randomUUID();
     reply.header('Idempotency-Key', idempotencyKey);
     return this.proxy.trigger({
       org,
