@@ -164,7 +164,7 @@ describe('offboarding', () => {
     expect(logs.lines.some((l) => l.includes(a.key))).toBe(false);
   });
 
-  it('keeps the dataset unless asked, and the slug can be onboarded again onto it', async () => {
+  it('keeps the dataset unless asked; a new org of the slug takes it over only when asked', async () => {
     const { org } = await onboard();
     await h.warehouse.insertRows({ dataset: `${org}_local`, table: 'subscription_plans' }, [
       aRowFor(h.registry.orgTable('subscription_plans'), org),
@@ -173,12 +173,26 @@ describe('offboarding', () => {
     expect(res.json()).toMatchObject({ dataset_deleted: false, message: expect.stringContaining('kept') });
     expect(await h.warehouse.datasetExists(`${org}_local`)).toBe(true);
 
-    const again = await root('POST', '/api/v1/organizations/onboard', {
-      org_slug: org,
-      company_name: 'Back Again',
-      admin_email: 'owner@example.com',
-    });
-    expect(again.statusCode).toBe(200);
+    const onboardAgain = (extra: object = {}) =>
+      root('POST', '/api/v1/organizations/onboard', {
+        org_slug: org,
+        company_name: 'Back Again',
+        admin_email: 'owner@example.com',
+        ...extra,
+      });
+    // Maybe another company: the earlier org's data is not handed over unasked, and nothing is written.
+    const refused = await onboardAgain();
+    expectProblem(refused, 409, 'DATASET_EXISTS');
+    expect(refused.json()).toMatchObject({ dataset_id: `${org}_local` });
+    expect(await h.tenancyRow(org)).toBeUndefined();
+    expectProblem(
+      await root('POST', '/api/v1/admin/organizations', { org_slug: org }),
+      409,
+      'DATASET_EXISTS',
+    );
+
+    const again = await onboardAgain({ adopt_existing_dataset: true });
+    expect(again.statusCode, again.body).toBe(200);
     expect(again.json()).toMatchObject({
       dataset_created: false,
       tables_created: [],
@@ -186,6 +200,30 @@ describe('offboarding', () => {
     });
     const [kept] = await h.warehouse.query(`SELECT COUNT(*) AS n FROM \`${org}_local.subscription_plans\``);
     expect(Number(kept.n)).toBe(1);
+  });
+
+  it("drops the org's cached costs on every level, so a new org of the slug never reads them", async () => {
+    const { org, key } = await onboard();
+    const imported = await h.inject({
+      method: 'POST',
+      url: `/api/v1/admin/organizations/${org}/costs/import`,
+      headers: { ...rootHeaders, 'content-type': 'text/csv' },
+      payload: focusCsv([aFocusFileRow({ day: '2025-03-01' })]),
+    });
+    expect(imported.statusCode, imported.body).toBe(200);
+    const summary = (k: string) =>
+      withKey(k, 'GET', `/api/v1/costs/${org}/summary?start_date=2025-03-01&end_date=2025-03-31`);
+    // Read twice: the second answer is a kept response.
+    for (let i = 0; i < 2; i++) expect((await summary(key)).json().summary.total_billed_cost).toBe(10.5);
+
+    expect((await offboard(org, { confirm_org_slug: org, delete_dataset: true })).statusCode).toBe(200);
+    const asRoot = await root(
+      'GET',
+      `/api/v1/costs/${org}/summary?start_date=2025-03-01&end_date=2025-03-31`,
+    );
+    expect(asRoot.statusCode).toBe(404);
+    const { key: newKey } = await onboard(org);
+    for (let i = 0; i < 2; i++) expect((await summary(newKey)).json().summary.total_billed_cost).toBe(0);
   });
 
   it('refuses a confirmation that does not match (400) and an unknown org (404)', async () => {

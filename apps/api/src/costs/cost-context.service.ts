@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CostCache, type IsoDate, normaliseFiscalStartMonth, safeTimeZone, todayIn } from '#analytics';
 import { configsDir } from '#platform';
@@ -32,15 +32,25 @@ function supportedCurrencies(): ReadonlySet<string> {
 
 /** The org's currency, time zone, fiscal-year start and today, from its profile (cached briefly). */
 @Injectable()
-export class CostContextService {
+export class CostContextService implements OnModuleDestroy {
   private readonly settings = new LRUCache<string, Settings>({ max: 10_000, ttl: SETTINGS_TTL_MS });
   private readonly loading = new Map<string, Promise<Settings>>();
   private readonly currencies = supportedCurrencies();
 
+  private readonly stopListening: () => void;
+
   constructor(
     private readonly repository: CostsRepository,
     private readonly cache: CostCache,
-  ) {}
+  ) {
+    // The org's settings go with its cached costs: an invalidation (C12, an import, an offboarding)
+    // here or on another instance also reads the profile again.
+    this.stopListening = cache.onOrgDropped((org) => this.forget(org));
+  }
+
+  onModuleDestroy(): void {
+    this.stopListening();
+  }
 
   async context(org: string): Promise<OrgCostContext> {
     const settings = this.settings.get(org) ?? (await this.loadOnce(org));

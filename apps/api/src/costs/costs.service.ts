@@ -249,7 +249,7 @@ export class CostsService {
 
   /** C12: drops every cached entry of the org, on every instance. */
   async invalidate(org: string) {
-    this.contexts.forget(org);
+    // The org's cost settings go too (CostContextService listens to the cache).
     const dropped = await this.cache.invalidateOrg(org);
     const entries = dropped.frames + dropped.results;
     return {

@@ -53,6 +53,7 @@ export class AdminOrgService {
                 'POST /api/v1/organizations/onboard finishes it.'
             : `Organization '${org}' already exists with status '${existing.status}'.`,
         );
+      await this.datasets.ensureNoEarlierDataset(org, false);
       const now = new Date();
       const companyName = req.description?.trim() || org;
       const currency = currencyInfo(DEFAULT_CURRENCY);

@@ -1,9 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { CostCache } from '#analytics';
 import { SchemaRegistry } from '#warehouse';
 import { ApiKeyService } from '../api-keys/api-key.service.js';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CostImportService } from '../cost-import/cost-import.service.js';
+import { PipelineStatusCache } from '../pipeline-logs/pipeline-status.cache.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { CentralOrgRowsRepository } from './central-org-rows.repository.js';
 import type { DeletedRows, OffboardRequestDto, OffboardResponseDto } from './dto/offboarding.dto.js';
@@ -39,6 +41,8 @@ export class OffboardingService {
     private readonly idempotency: IdempotencyService,
     private readonly costImports: CostImportService,
     private readonly lock: OrgCreationLock,
+    private readonly costCache: CostCache,
+    private readonly statusCache: PipelineStatusCache,
   ) {}
 
   async offboard(org: string, req: OffboardRequestDto, actor: AuditActor): Promise<OffboardResponseDto> {
@@ -93,6 +97,7 @@ export class OffboardingService {
         datasetDeleted = await this.datasets.drop(org);
       }
     } catch (cause) {
+      await this.forgetCached(org);
       this.logger.error(`Offboarding of ${org} stopped at ${step}: ${String(cause)}`);
       throw new OrganizationsError(
         OrganizationsErrorCode.OffboardingFailed,
@@ -101,6 +106,7 @@ export class OffboardingService {
       );
     }
 
+    await this.forgetCached(org);
     const rowCount = deleted.reduce((n, d) => n + d.rows, 0);
     // The org's audit table was just emptied: this entry goes to the service log instead.
     this.logger.log(
@@ -129,6 +135,15 @@ export class OffboardingService {
             : '; it had no dataset.'
           : `; dataset ${this.datasets.datasetId(org)} kept.`),
     };
+  }
+
+  /**
+   * What this and every other instance keeps of the org's data (cost frames, results and kept
+   * responses; pipeline statuses) goes with it, also after a partial run: it must not be served to
+   * the org's keys after a new onboarding of the slug, nor to the root key meanwhile.
+   */
+  private async forgetCached(org: string): Promise<void> {
+    await Promise.all([this.costCache.invalidateOrg(org), this.statusCache.invalidateOrg(org)]);
   }
 }
 

@@ -74,6 +74,7 @@ export class OnboardingService {
 
   private async create(req: OnboardOrgRequestDto, actor: AuditActor): Promise<OnboardOrgResponseDto> {
     const org = req.org_slug;
+    await this.datasets.ensureNoEarlierDataset(org, req.adopt_existing_dataset);
     const plan = planOf(req);
     const locale = localeOf(req);
     const now = new Date();

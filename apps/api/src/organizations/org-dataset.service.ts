@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '#platform';
 import { CENTRAL_DATASET, SchemaRegistry, type TableSchema, WAREHOUSE, type Warehouse } from '#warehouse';
+import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 
 export interface DatasetCreation {
   datasetId: string;
@@ -71,6 +72,22 @@ export class OrgDatasetService {
 
   exists(org: string): Promise<boolean> {
     return this.warehouse.datasetExists(this.datasetId(org));
+  }
+
+  /**
+   * Before a new org is created: a dataset left under its slug belongs to an earlier org (offboarded
+   * without `delete_dataset`, or a creation whose clean-up failed). Its cost rows would be served to
+   * the new org's keys, which may be another company's, so it is taken over only when asked.
+   */
+  async ensureNoEarlierDataset(org: string, adopt: boolean): Promise<void> {
+    if (adopt || !(await this.exists(org))) return;
+    throw new OrganizationsError(
+      OrganizationsErrorCode.DatasetExists,
+      `Dataset ${this.datasetId(org)} of an earlier organization '${org}' still exists. Onboard with ` +
+        'adopt_existing_dataset=true to take it over with its data, or offboard the slug with ' +
+        'delete_dataset=true first.',
+      { extra: { dataset_id: this.datasetId(org) } },
+    );
   }
 
   /**

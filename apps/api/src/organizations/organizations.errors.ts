@@ -2,6 +2,7 @@ import { DomainError } from '#platform';
 
 export enum OrganizationsErrorCode {
   OrgExists = 'ORG_EXISTS',
+  DatasetExists = 'DATASET_EXISTS',
   OnboardingInProgress = 'ONBOARDING_IN_PROGRESS',
   OnboardingFailed = 'ONBOARDING_FAILED',
   OrgCreationFailed = 'ORG_CREATION_FAILED',
@@ -14,6 +15,10 @@ export class OrganizationsError extends DomainError<OrganizationsErrorCode> {}
 
 export const ORGANIZATIONS_ERRORS: Record<OrganizationsErrorCode, { status: number; title: string }> = {
   [OrganizationsErrorCode.OrgExists]: { status: 409, title: 'Organization already exists' },
+  [OrganizationsErrorCode.DatasetExists]: {
+    status: 409,
+    title: 'A dataset of an earlier organization with this slug exists',
+  },
   [OrganizationsErrorCode.OnboardingInProgress]: {
     status: 409,
     title: 'This organization is being onboarded by another request',

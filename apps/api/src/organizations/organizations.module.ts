@@ -3,6 +3,7 @@ import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CostImportModule } from '../cost-import/cost-import.module.js';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
+import { PipelineLogsModule } from '../pipeline-logs/pipeline-logs.module.js';
 import { AdminOrgService } from './admin-org.service.js';
 import { AdminOrganizationsController } from './admin-organizations.controller.js';
 import { CentralOrgRowsRepository } from './central-org-rows.repository.js';
@@ -27,7 +28,7 @@ import { TenancyOrgRepository } from './tenancy-org.repository.js';
 
 /** Org lifecycle: dry run, onboarding, re-sync, offboarding, locale, subscription, dataset upkeep. */
 @Module({
-  imports: [ApiKeysModule, AuditModule, CostImportModule, IdempotencyModule],
+  imports: [ApiKeysModule, AuditModule, CostImportModule, IdempotencyModule, PipelineLogsModule],
   controllers: [
     OnboardingController,
     OrganizationsController,

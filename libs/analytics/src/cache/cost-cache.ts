@@ -44,6 +44,7 @@ export class CostCache {
   /** Forced refreshes per org, so a load that started before one is not kept. */
   private readonly refreshes = new Map<string, number>();
   private readonly unsubscribers: (() => void)[] = [];
+  private readonly dropListeners = new Set<(org: string) => void>();
 
   constructor(private readonly options: CostCacheOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -174,6 +175,16 @@ export class CostCache {
     return dropped;
   }
 
+  /**
+   * Calls `listener` whenever the org's entries are dropped on this instance, by an invalidation here
+   * or on another instance: for what is cached beside this cache (an org's cost settings). Returns
+   * the function that removes it.
+   */
+  onOrgDropped(listener: (org: string) => void): () => void {
+    this.dropListeners.add(listener);
+    return () => this.dropListeners.delete(listener);
+  }
+
   /** Everything, every org (after a lost bus connection). */
   clear(): void {
     for (const org of new Set([...this.frames.keys(), ...this.results.keys()].map((k) => k.split('|')[0]!)))
@@ -289,6 +300,7 @@ export class CostCache {
 
   private dropOrg(org: string): { frames: number; results: number } {
     this.bumpGeneration(org);
+    for (const listener of this.dropListeners) listener(org);
     for (const key of [...this.inflight.keys()]) if (key.startsWith(`${org}|`)) this.inflight.delete(key);
     const frames = this.deleteWhere(this.frames, (k) => k.startsWith(`${org}|`));
     const results = this.deleteWhere(this.results, (k) => k.startsWith(`${org}|`));

@@ -65,6 +65,17 @@ export class OnboardOrgRequestDto {
   @IsOptional()
   @IsBoolean()
   regenerate_api_key_if_exists = false;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'For a new org whose slug still has the dataset of an earlier org (offboarded without ' +
+      'delete_dataset): take that dataset over, with its cost data. Without it such an onboarding is ' +
+      "refused with 409 DATASET_EXISTS, so one company never sees another one's costs",
+  })
+  @IsOptional()
+  @IsBoolean()
+  adopt_existing_dataset = false;
 }
 
 export class HierarchySeededDto {
