@@ -73,6 +73,7 @@ describe('cost read validation and access', () => {
     for (const route of ['/cloud', '/genai', '/subscriptions'])
       expect((await get(`${route}?limit=10001`)).status).toBe(422);
     expect((await get('/cloud?offset=-1')).status).toBe(422);
+    expect((await get('?offset=100000000000000000000')).status).toBe(422);
     expect((await get('/trend?category=storage')).status).toBe(422);
     const maybe = await get('/trend-granular?clear_cache=maybe');
     expect(maybe.status).toBe(422);

@@ -172,6 +172,7 @@ describe('pipeline logs over the real app', () => {
       ['limit=101', 'limit'],
       ['limit=abc', 'limit'],
       ['offset=-1', 'offset'],
+      ['offset=1e20', 'offset'],
       ['start_date=2026-02-30', 'start_date'],
       ['start_date=2026-02-10&end_date=2026-02-01', 'end_date'],
     ])('refuses %s with 422 naming %s', async (query, field) => {

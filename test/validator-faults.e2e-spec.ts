@@ -178,6 +178,13 @@ describe('a disabled pipeline', () => {
       await t.app.inject({ method: 'GET', url: '/api/v1/validator/pipelines?enabled_only=false' })
     ).json();
     expect(all.total).toBe(23);
+    // Every spelling of a flag the reference took.
+    for (const spelling of ['0', 'False', 'no'])
+      expect(
+        (
+          await t.app.inject({ method: 'GET', url: `/api/v1/validator/pipelines?enabled_only=${spelling}` })
+        ).json(),
+      ).toMatchObject({ total: 23 });
     const read = await t.app.inject({
       method: 'GET',
       url: `/api/v1/organizations/${k.org}/quota`,

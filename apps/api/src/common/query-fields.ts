@@ -74,14 +74,18 @@ export function PageLimit(max: number, fallback: number): PropertyDecorator {
   );
 }
 
-/** Rows to skip, 0 when absent. */
+export const MAX_OFFSET = 1_000_000_000;
+
+/** Rows to skip, 0 when absent (at most a billion). */
 export function PageOffset(): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ minimum: 0, default: 0 }),
+    ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 }),
     IsOptional(),
     Type(() => Number),
     IsInt(),
     Min(0),
+    // Beyond any table this API pages through; larger values would overflow the warehouse's INT64.
+    Max(MAX_OFFSET),
   );
 }
 

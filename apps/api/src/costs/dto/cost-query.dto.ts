@@ -14,7 +14,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { isIsoDate, TREND_GRANULARITIES, type TrendGranularity } from '#analytics';
-import { QueryFlag } from '../../common/query-fields.js';
+import { MAX_OFFSET, QueryFlag } from '../../common/query-fields.js';
 
 /** `providers=a,b&providers=c` → ['a', 'b', 'c']; an empty parameter means no filter. */
 const csv = ({ value }: { value: unknown }): unknown => {
@@ -124,10 +124,11 @@ export class CostRowsQueryDto extends CostFilterQueryDto {
   @ListLimit(1000)
   limit: number = 1000;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 })
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(MAX_OFFSET)
   offset: number = 0;
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
+import { QueryFlag } from '../../common/query-fields.js';
 
 export class PipelineDto {
   @ApiProperty() id: string;
@@ -31,8 +31,7 @@ export class PipelineListQueryDto {
 
   @ApiPropertyOptional({ default: true })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
-  @IsBoolean()
+  @QueryFlag()
   enabled_only = true;
 }
 
