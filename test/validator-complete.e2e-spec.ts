@@ -164,6 +164,33 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
 
 scenarios('PGlite', () => ({}));
 
+describe('the reservation hold', () => {
+  let v: ValidatorApp;
+  beforeAll(async () => {
+    v = await startValidatorApp({ QUOTA_RESERVATION_TTL_SECONDS: '5400' });
+  });
+  afterAll(() => v.close());
+
+  it('is QUOTA_RESERVATION_TTL_SECONDS on validate and heartbeat, unless the run asks for another', async () => {
+    const k = await v.anOrg({ concurrent_pipelines_limit: 5 });
+    const inSeconds = (iso: string) => (Date.parse(iso) - Date.now()) / 1000;
+    const held = (await v.validate(k.org, k.key, { pipeline_id: 'subscription_costs' })).json();
+    expect(inSeconds(held.reservation_expires_at)).toBeGreaterThan(5300);
+    expect(inSeconds(held.reservation_expires_at)).toBeLessThanOrEqual(5400);
+    const beat = await v.t.app.inject({
+      method: 'POST',
+      url: `/api/v1/validator/heartbeat/${k.org}`,
+      headers: { 'x-api-key': k.key },
+      payload: { reservation_id: held.reservation_id },
+    });
+    expect(inSeconds(beat.json().expires_at)).toBeGreaterThan(5300);
+    const asked = (
+      await v.validate(k.org, k.key, { pipeline_id: 'subscription_costs', reservation_ttl_seconds: 120 })
+    ).json();
+    expect(inSeconds(asked.reservation_expires_at)).toBeLessThanOrEqual(120);
+  });
+});
+
 describe.skipIf(!process.env.TEST_DATABASE_URL)('on the machine PostgreSQL', () => {
   scenarios('PostgreSQL', postgresTenancyEnv);
 });

@@ -88,7 +88,9 @@ export class PipelineValidatorService {
       org,
       runId,
       pipeline.id,
-      req.reservation_ttl_seconds ?? pipeline.default_timeout_seconds * 2,
+      // A pipeline that may run longer than the configured hold keeps its slot for twice its timeout.
+      req.reservation_ttl_seconds ??
+        Math.max(this.quota.reservationTtlSeconds, pipeline.default_timeout_seconds * 2),
     );
     if (!decision.subscription) return noOrg();
     base.subscription = subscriptionOf(decision.subscription);

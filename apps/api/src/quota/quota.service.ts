@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '#platform';
 import { loadPlanLimits } from '#tenancy-db';
 import { PipelineRunsRepository } from './pipeline-runs.repository.js';
 import { QuotaError, QuotaErrorCode } from './quota.errors.js';
@@ -14,9 +15,6 @@ import type {
 } from './quota.types.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
-/** How long a reservation holds its slot without a heartbeat or completion. */
-export const DEFAULT_RESERVATION_TTL_SECONDS = 1800;
-
 export interface OrgQuotaView extends OrgQuotaState {
   providersConfigured: number;
 }
@@ -28,11 +26,16 @@ export interface OrgQuotaView extends OrgQuotaState {
 @Injectable()
 export class QuotaService implements OnModuleInit {
   private readonly logger = new Logger(QuotaService.name);
+  /** How long a reservation holds its slot without a heartbeat or completion (QUOTA_RESERVATION_TTL_SECONDS). */
+  readonly reservationTtlSeconds: number;
 
   constructor(
     private readonly quota: QuotaRepository,
     private readonly runs: PipelineRunsRepository,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.reservationTtlSeconds = config.env.QUOTA_RESERVATION_TTL_SECONDS;
+  }
 
   /** configs/plans.json is the source of plan defaults; the SQL reads them from plan_limits. */
   async onModuleInit(): Promise<void> {
@@ -46,7 +49,7 @@ export class QuotaService implements OnModuleInit {
     org: string,
     runId: string,
     pipelineId: string,
-    ttlSeconds = DEFAULT_RESERVATION_TTL_SECONDS,
+    ttlSeconds = this.reservationTtlSeconds,
   ): Promise<ReservationDecision> {
     return this.quota.reserve(org, runId, pipelineId, ttlSeconds);
   }
@@ -60,7 +63,7 @@ export class QuotaService implements OnModuleInit {
   async heartbeat(
     org: string,
     ref: RunRef,
-    ttlSeconds = DEFAULT_RESERVATION_TTL_SECONDS,
+    ttlSeconds = this.reservationTtlSeconds,
   ): Promise<HeartbeatResult> {
     const beat = await this.quota.heartbeat(org, ref, ttlSeconds);
     if (beat.outcome === 'not_found') throw notFound(org, ref);

@@ -195,6 +195,16 @@ export class EnvSchema {
   @Min(1)
   RATE_LIMIT_PIPELINE_PER_MINUTE = 3000;
 
+  /**
+   * How long a validated run holds its slot without a heartbeat or completion (a run of a pipeline
+   * whose timeout is longer holds it for twice that timeout); a stuck run frees its slot then.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  QUOTA_RESERVATION_TTL_SECONDS = 1800;
+
   @Type(() => Number)
   @IsInt()
   @Min(0)

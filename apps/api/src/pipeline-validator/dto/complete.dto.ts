@@ -59,7 +59,11 @@ export class CompleteResponseDto {
 }
 
 export class HeartbeatRequestDto extends RunRefDto {
-  @ApiPropertyOptional({ minimum: 60, maximum: 86_400, default: 1800 })
+  @ApiPropertyOptional({
+    minimum: 60,
+    maximum: 86_400,
+    description: 'Seconds from now the run holds its slot; QUOTA_RESERVATION_TTL_SECONDS (1800) by default',
+  })
   @IsOptional()
   @IsInt()
   @Min(60)

@@ -37,7 +37,9 @@ export class ValidateRequestDto {
     minimum: 60,
     maximum: 86_400,
     default: 1800,
-    description: 'How long the reservation holds its slot without a heartbeat or completion',
+    description:
+      'How long the reservation holds its slot without a heartbeat or completion; by default ' +
+      "QUOTA_RESERVATION_TTL_SECONDS (1800), or twice the pipeline's timeout when that is longer",
   })
   @IsOptional()
   @IsInt()
