@@ -129,6 +129,20 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       expect((await usage(k.org)).pipelines_run_today).toBe(0);
     });
 
+    it("accepts a credential stored under the provider's other name (AWS_KEYS for AWS_IAM, CLAUDE for ANTHROPIC)", async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 5 });
+      await aCredential(k.org, 'AWS_KEYS', 'aws-secret-key');
+      await aCredential(k.org, 'CLAUDE', 'sk-ant-older-name');
+      for (const pipeline_id of ['cloud_aws_cost_billing', 'genai_payg_anthropic'])
+        expect((await validate(k.org, k.key, { pipeline_id })).json(), pipeline_id).toMatchObject({
+          valid: true,
+        });
+      expect((await validate(k.org, k.key, { pipeline_id: 'genai_payg_openai' })).json()).toMatchObject({
+        valid: false,
+        error_code: 'INTEGRATION_NOT_CONFIGURED',
+      });
+    });
+
     it('does not count a credential past its expiry or its scheduled deactivation', async () => {
       const k = await anOrg({ concurrent_pipelines_limit: 5 });
       const past = new Date(Date.now() - 60_000);

@@ -1,3 +1,5 @@
+import { canonicalProvider } from '../common/usable-credential.js';
+
 export type PipelineCategory = 'cloud' | 'genai';
 
 export interface ProviderPipeline {
@@ -20,26 +22,23 @@ const genai = (p: string): ProviderPipeline => ({
 });
 
 /**
- * The daily cost pipeline of each provider name as integrations store it (org_integration_credentials
- * .provider). Both AWS credential kinds feed the same AWS billing pipeline, and CLAUDE is the older
- * name of ANTHROPIC.
+ * The daily cost pipeline of each provider, by the name its credential serves (canonicalProvider:
+ * both AWS credential kinds feed the AWS billing pipeline, CLAUDE is the older name of ANTHROPIC).
  */
-const PIPELINE_BY_STORED_PROVIDER: Record<string, ProviderPipeline> = {
+const PIPELINE_BY_PROVIDER: Record<string, ProviderPipeline> = {
   GCP_SA: cloud('gcp'),
   AWS_IAM: cloud('aws'),
-  AWS_KEYS: cloud('aws'),
   AZURE: cloud('azure'),
   OCI: cloud('oci'),
   OPENAI: genai('openai'),
   ANTHROPIC: genai('anthropic'),
-  CLAUDE: genai('anthropic'),
   GEMINI: genai('gemini'),
   DEEPSEEK: genai('deepseek'),
   AZURE_OPENAI: genai('azure_openai'),
 };
 
 export function pipelineForProvider(storedProvider: string): ProviderPipeline | null {
-  return PIPELINE_BY_STORED_PROVIDER[storedProvider.toUpperCase()] ?? null;
+  return PIPELINE_BY_PROVIDER[canonicalProvider(storedProvider)] ?? null;
 }
 
 /**

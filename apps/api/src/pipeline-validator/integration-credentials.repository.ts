@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { central, WAREHOUSE, type Warehouse } from '#warehouse';
-import { USABLE_CREDENTIAL_SQL } from '../common/usable-credential.js';
+import { storedProvidersFor, USABLE_CREDENTIAL_SQL } from '../common/usable-credential.js';
 
 export interface StoredCredential {
   credential_id: string;
@@ -12,8 +12,8 @@ export interface StoredCredential {
   [k: string]: unknown;
 }
 
-/** The org's usable credential for a provider (see USABLE_CREDENTIAL_SQL). */
-const USABLE = `org_slug = @org AND provider = @provider AND ${USABLE_CREDENTIAL_SQL}`;
+/** The org's usable credential for a provider, under any of its names (see USABLE_CREDENTIAL_SQL). */
+const USABLE = `org_slug = @org AND provider IN UNNEST(@providers) AND ${USABLE_CREDENTIAL_SQL}`;
 
 /** Reads central org_integration_credentials for the validator's required-integration check. */
 @Injectable()
@@ -23,7 +23,7 @@ export class IntegrationCredentialsRepository {
   async hasUsable(org: string, provider: string): Promise<boolean> {
     const rows = await this.warehouse.query(
       `SELECT credential_id FROM ${central('org_integration_credentials')} WHERE ${USABLE} LIMIT 1`,
-      { org, provider, now: new Date() },
+      { org, providers: storedProvidersFor(provider), now: new Date() },
     );
     return rows.length > 0;
   }
@@ -36,7 +36,7 @@ export class IntegrationCredentialsRepository {
        WHERE ${USABLE}
        ORDER BY created_at DESC
        LIMIT 1`,
-      { org, provider, now: new Date() },
+      { org, providers: storedProvidersFor(provider), now: new Date() },
     );
     return row ?? null;
   }
