@@ -123,6 +123,23 @@ describe('cost cache through the real app', () => {
     expect((await c.invalidate()).invalidated.total).toBe(2);
   });
 
+  it('takes a key that may write to invalidate: a read-only key reads and sees the counters only', async () => {
+    const { org, headers } = await seededOrg(t, 10, { scopes: ['org:read'] });
+    const c = client(t, org, headers);
+    await c.get('/summary');
+    expect((await c.stats()).results.size).toBeGreaterThan(0);
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/costs/${org}/cache/invalidate`,
+      headers,
+    });
+    expect({ status: refused.statusCode, code: refused.json().code }).toEqual({
+      status: 403,
+      code: 'INSUFFICIENT_SCOPE',
+    });
+    expect((await c.get('/summary')).cache_hit).toBe(true);
+  });
+
   it('keeps a past period until the next UTC midnight and a period including today for a minute', async () => {
     const { org, headers } = await seededOrg(t);
     const c = client(t, org, headers);

@@ -141,7 +141,8 @@ export class CostsController {
 
   @Post('cache/invalidate')
   @HttpCode(200)
-  @OrgKeyOrRootAuth('org:read')
+  // A write: it makes every instance load the org's costs again, which a read-only key must not force.
+  @OrgKeyOrRootAuth('org:write')
   @ApiOperation({ summary: 'Drop every cached frame and result of the org, on every instance' })
   @ApiOkResponse({ description: '{success, message, invalidated{frames, results, total}}' })
   invalidate(@Param() { org }: CostsOrgParamDto) {
