@@ -264,6 +264,16 @@ describe('cost import: a swap that reports an error', () => {
   });
 
   it('says the outcome is unknown, not that nothing changed, when it cannot tell', async () => {
+    const summary = async () =>
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/costs/${org}/summary?start_date=2025-03-01&end_date=2025-03-31`,
+          headers: rootHeaders,
+        })
+      ).json() as { cache_hit: boolean };
+    await summary();
+    expect((await summary()).cache_hit).toBe(true);
     const res = await uploadWhileSwapFails({ applied: true, checkFails: true }, 'swap_unknown', '4');
     expect(res.statusCode).toBe(500);
     expect(res.json()).toMatchObject({
@@ -278,6 +288,8 @@ describe('cost import: a swap that reports an error', () => {
         message: expect.stringContaining('Import the file again'),
       },
     });
+    // The rows may have landed: what was cached of the org's costs is not served any more.
+    expect((await summary()).cache_hit).toBe(false);
   });
 });
 

@@ -167,6 +167,8 @@ export class ImportRunner {
       landed = await this.imported.count(job.org, job.id);
     } catch (checkError) {
       this.logger.error(`Cost import ${job.id}: swap failed and its outcome could not be read`, checkError);
+      // The rows may have replaced the previous ones: cached reads of them may be stale now.
+      await this.costCache?.invalidateOrg(job.org);
       throw new CostImportError(
         CostImportErrorCode.OutcomeUnknown,
         'The import could not be confirmed (a storage error, logged with its id): the new rows may or ' +
