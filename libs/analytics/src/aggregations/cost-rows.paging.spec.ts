@@ -48,4 +48,25 @@ describe('raw cost rows', () => {
     const days = all.map((r) => r.ChargePeriodStart);
     expect(days).toEqual([...days].sort().reverse());
   });
+
+  it('lists the same rows in the same order however the warehouse returned them', () => {
+    // Same day, provider, service, account, resource and region: they differ only in what else
+    // a listed row shows (hourly rows, a tax next to its usage, another allocation).
+    const rows = [
+      aFocusRow({ date: '2025-01-05', billedCost: 4, chargeCategory: 'Usage' }),
+      aFocusRow({ date: '2025-01-05', billedCost: 4, chargeCategory: 'Tax' }),
+      aFocusRow({ date: '2025-01-05', billedCost: 1 }),
+      aFocusRow({
+        date: '2025-01-05',
+        billedCost: 1,
+        entity: { id: 'DEPT-2', name: 'Two', levelCode: 'department', path: '/DEPT-2', pathNames: 'Two' },
+      }),
+      aFocusRow({ date: '2025-01-05', billedCost: 1, sourceSystem: 'cloud_aws_billing_cur' }),
+      ...generateFocusRows({ org: 'ties', rows: 60, seed: 3, start: '2025-01-01', end: '2025-01-05' }),
+    ];
+    const listed = costRows(costFrameOf(rows));
+    expect(costRows(costFrameOf([...rows].reverse()))).toEqual(listed);
+    const shuffled = rows.map((r, i) => ({ r, k: (i * 7919) % rows.length })).sort((a, b) => a.k - b.k);
+    expect(costRows(costFrameOf(shuffled.map((x) => x.r)))).toEqual(listed);
+  });
 });

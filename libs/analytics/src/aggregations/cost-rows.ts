@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C } from '../frame/cost-frame.js';
+import { C, RAW_COST_COLUMNS } from '../frame/cost-frame.js';
 import { MICROS_PER_UNIT } from '../money.js';
 
 /** A FOCUS row as the API lists it (the reference's field names and order). */
@@ -64,21 +64,55 @@ const ROW_COLUMNS: pl.Expr[] = [
 const MONEY_FIELDS = ['BilledCost', 'EffectiveCost', 'Savings', 'ListCost'] as const;
 
 /**
+ * A column as a sort key: text by its value (a dictionary-encoded column would sort by the order its
+ * values were first met in, which differs from one load to the next).
+ */
+const sortable = (name: string) =>
+  RAW_COST_COLUMNS[name] === 'text' ? pl.col(name).cast(pl.Utf8) : pl.col(name);
+
+/** After the listed order's own keys: every other column a listed row shows (see listingOrder). */
+const TIE_BREAKERS = [
+  C.chargeCategory,
+  C.chargeClass,
+  C.serviceCategory,
+  C.billed,
+  C.effective,
+  C.list,
+  C.quantity,
+  C.unit,
+  C.currency,
+  C.endDate,
+  C.billingPeriodStart,
+  C.billingPeriodEnd,
+  C.source,
+  C.entityId,
+  C.entityName,
+  C.levelCode,
+  C.path,
+  C.pathNames,
+];
+
+/**
  * Row positions in listing order: newest day first, then provider, service, sub-account,
- * resource and region by name, then load order, so that pages never overlap or skip a row.
- * Only the keys are sorted; the listed rows are gathered afterwards.
+ * resource and region by name, then by every other column a listed row shows, so that only
+ * rows that look the same can tie. The frame is loaded again (a minute after a period including
+ * today, or on another instance) in whatever order the warehouse returns, and pages must still
+ * never overlap or skip a row: rows that look the same are interchangeable. Only the keys are
+ * sorted; the listed rows are gathered afterwards.
  */
 function listingOrder(df: pl.DataFrame): number[] {
-  const keys = [C.provider, C.serviceName, C.subAccountId, C.resourceName, C.region].map((name) =>
-    pl.col(name).cast(pl.Utf8),
+  const names = [C.provider, C.serviceName, C.subAccountId, C.resourceName, C.region];
+  const keys = [
+    pl.col(C.date),
+    ...names.map((name) => sortable(name)),
+    ...TIE_BREAKERS.map((name) => sortable(name)),
+  ];
+  const order = df.withRowIndex('__row').select(
+    pl.col('__row').sortBy(
+      keys,
+      keys.map((_, i) => i === 0),
+    ),
   );
-  const order = df
-    .withRowIndex('__row')
-    .select(
-      pl
-        .col('__row')
-        .sortBy([pl.col(C.date), ...keys, pl.col('__row')], [true, false, false, false, false, false, false]),
-    );
   return order.getColumn('__row').toArray() as number[];
 }
 
