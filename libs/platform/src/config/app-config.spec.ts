@@ -109,6 +109,21 @@ describe('configuration', () => {
     expect(problemsOf({ KMS_KEY_NAME: 'my-key' }).join()).toContain('KMS_KEY_NAME');
   });
 
+  it('requires Redis in production unless one instance runs', () => {
+    const production = {
+      ENVIRONMENT: 'production',
+      WAREHOUSE_DRIVER: 'bigquery',
+      GCP_PROJECT_ID: 'p',
+      TENANCY_DB_DRIVER: 'postgres',
+      DATABASE_URL: 'postgres://db.example/app',
+      CA_ROOT_API_KEY: 'k'.repeat(32),
+      KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
+    };
+    expect(problemsOf(production)).toEqual([expect.stringMatching(/^REDIS_URL: production needs Redis/)]);
+    expect(problemsOf({ ...production, REDIS_URL: 'redis://cache.example:6379' })).toEqual([]);
+    expect(problemsOf({ ...production, SINGLE_INSTANCE: 'true' })).toEqual([]);
+  });
+
   it('refuses CORS_ORIGINS=*', () => {
     expect(problemsOf({ CORS_ORIGINS: '*' }).join()).toContain('CORS_ORIGINS');
   });

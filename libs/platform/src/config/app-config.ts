@@ -111,6 +111,17 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
         'TENANCY_DB_DRIVER: production refuses the embedded PGlite database (set postgres or supabase, or ALLOW_EMBEDDED_ENGINES=true)',
       );
   }
+  // Without Redis every instance keeps its own rate-limit counters and learns of no key revocation
+  // or cost invalidation made on another; embedded engines are one instance by nature.
+  if (
+    env.ENVIRONMENT === 'production' &&
+    !env.REDIS_URL &&
+    !env.SINGLE_INSTANCE &&
+    !env.ALLOW_EMBEDDED_ENGINES
+  )
+    problems.push(
+      'REDIS_URL: production needs Redis to share rate limits, key revocations and cache invalidations across instances (or SINGLE_INSTANCE=true when only one runs)',
+    );
   if (problems.length) throw new ConfigValidationError(problems);
   return env;
 }

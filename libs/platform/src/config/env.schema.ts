@@ -155,6 +155,14 @@ export class EnvSchema {
   @IsBoolean()
   ALLOW_EMBEDDED_ENGINES = false;
 
+  /**
+   * Production with one instance only (e.g. Cloud Run max-instances=1): rate limits and cache
+   * invalidations may stay in-process, without REDIS_URL.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  SINGLE_INSTANCE = false;
+
   @Transform(toBool)
   @IsBoolean()
   BOOTSTRAP_ON_START = true;
