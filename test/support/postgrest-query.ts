@@ -104,6 +104,7 @@ export function pageClause(
   query: URLSearchParams,
   range: string | undefined,
   params: Params,
+  maxRows?: number,
 ): [string, number] {
   let limit = query.get('limit');
   let offset = query.get('offset');
@@ -113,7 +114,9 @@ export function pageClause(
     if (m[2]) limit = String(Number(m[2]) - Number(m[1]) + 1);
   }
   const from = offset === null ? 0 : Number(offset);
-  let sql = limit === null ? '' : ` LIMIT ${params.add(Number(limit))}`;
+  // PostgREST's db-max-rows: no read returns more, whatever it asked for, and nothing says so.
+  const rows = limit === null ? maxRows : Math.min(Number(limit), maxRows ?? Number.POSITIVE_INFINITY);
+  let sql = rows === undefined ? '' : ` LIMIT ${params.add(rows)}`;
   if (offset !== null) sql += ` OFFSET ${params.add(from)}`;
   return [sql, from];
 }

@@ -26,6 +26,8 @@ export interface PostgrestServerOptions {
   schema: string;
   /** What clients must send as `apikey` and `Authorization: Bearer`; random when omitted. */
   serviceKey?: string;
+  /** PostgREST's db-max-rows (Supabase: 1000): the most rows a table read returns; no cap when omitted. */
+  maxRows?: number;
 }
 
 export interface RecordedRequest {
@@ -56,6 +58,7 @@ interface Req {
   body: unknown;
   params: Params;
   prefs: Set<string>;
+  maxRows?: number;
 }
 
 type Answer = [status: number, body: string, headers: Record<string, string>];
@@ -110,11 +113,18 @@ async function tableRequest(r: Req, table: string): Promise<Answer> {
   const target = `${qi(r.schema)}.${qi(table)}`;
   if (r.method === 'GET') {
     const where = whereClause(query, params);
-    const [page, from] = pageClause(query, r.headers.range, params);
+    let total = '*';
+    if (r.prefs.has('count=exact')) {
+      const counted = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${target}${where}`, [
+        ...params.values,
+      ]);
+      total = String(counted.rows[0].n);
+    }
+    const [page, from] = pageClause(query, r.headers.range, params, r.maxRows);
     const source = `(SELECT ${selectList(query)} FROM ${target}${where}${orderClause(query.get('order'))}${page})`;
     const { rows } = await pool.query<{ body: string; n: number }>(asJson(source), params.values);
     const n = rows[0].n;
-    return [200, rows[0].body, { 'content-range': n ? `${from}-${from + n - 1}/*` : '*/*' }];
+    return [200, rows[0].body, { 'content-range': n ? `${from}-${from + n - 1}/${total}` : `*/${total}` }];
   }
   let statement: string;
   if (r.method === 'POST') {
@@ -307,6 +317,7 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
         body: recorded.body,
         params: new Params(),
         prefs,
+        maxRows: options.maxRows,
       };
       [status, payload, extra] = route[1] ? await rpcRequest(r, name) : await tableRequest(r, name);
     } catch (err) {

@@ -8,11 +8,11 @@ import { TenancyDbErrorCode } from './tenancy-db.errors.js';
 const url = process.env.TEST_DATABASE_URL;
 
 /** A schema migrated through pg (Supabase's tooling plays that part in production) and served over REST. */
-async function openBackend(connectionString: string) {
+async function openBackend(connectionString: string, maxRows?: number) {
   const schema = randomSchemaName();
   const sql = await PgTenancyDb.open({ connectionString, schema });
   await applyMigrations(sql);
-  const server = await startPostgrestServer({ connectionString, schema });
+  const server = await startPostgrestServer({ connectionString, schema, maxRows });
   const db = await SupabaseTenancyDb.open({ url: server.url, serviceRoleKey: server.serviceKey, schema });
   return {
     schema,
@@ -73,6 +73,34 @@ describe.skipIf(!url)('SupabaseTenancyDb through supabase-js and a local PostgRE
       expect(request.headers.apikey).toBe(server.serviceKey);
       expect(request.headers.authorization).toBe(`Bearer ${server.serviceKey}`);
       expect(request.headers['accept-profile']).toBe(backend.schema);
+    });
+
+    it("reads every row past PostgREST's max-rows, a page at a time, with or without a limit", async () => {
+      const capped = await openBackend(connectionString, 3);
+      try {
+        const slugs = Array.from({ length: 8 }, (_, i) => `paged_${i}`);
+        await capped.db.insert(
+          'organizations',
+          slugs.map((org_slug) => ({ org_slug, company_name: org_slug })),
+        );
+        const read = async (options: { limit?: number; offset?: number }) =>
+          (
+            await capped.db.select<{ org_slug: string }>(
+              'organizations',
+              {},
+              { columns: ['org_slug'], orderBy: [{ column: 'org_slug' }], ...options },
+            )
+          ).map((r) => r.org_slug);
+        capped.server.requests.length = 0;
+        expect(await read({})).toEqual(slugs);
+        expect(capped.server.requests).toHaveLength(3);
+        expect(await read({ offset: 2 })).toEqual(slugs.slice(2));
+        expect(await read({ offset: 1, limit: 5 })).toEqual(slugs.slice(1, 6));
+        expect(await read({ limit: 2 })).toEqual(slugs.slice(0, 2));
+        expect(await read({ offset: 9 })).toEqual([]);
+      } finally {
+        await capped.close();
+      }
     });
 
     it('upserts with merge-duplicates, on_conflict and column defaults for missing keys', async () => {

@@ -24,9 +24,9 @@ export interface SupabaseTenancyDbOptions {
 interface Query extends PromiseLike<PostgrestResult> {
   eq(column: string, value: string): Query;
   in(column: string, values: readonly string[]): Query;
+  limit(count: number): Query;
   is(column: string, value: null): Query;
   order(column: string, options: { ascending: boolean }): Query;
-  limit(count: number): Query;
   range(from: number, to: number): Query;
   select(columns?: string): Query;
   retry(enabled: boolean): Query;
@@ -34,7 +34,7 @@ interface Query extends PromiseLike<PostgrestResult> {
 }
 
 interface Table {
-  select(columns: string): Query;
+  select(columns: string, options?: { count: 'exact' }): Query;
   insert(rows: DbRow[], options: { defaultToNull: boolean }): Query;
   upsert(rows: DbRow[], options: { onConflict: string; defaultToNull: boolean }): Query;
   update(patch: DbRow): Query;
@@ -52,7 +52,15 @@ interface PostgrestResult {
   data: unknown;
   error: PostgrestFailure | null;
   status: number;
+  /** With `count: 'exact'`: how many rows match, whatever the page returned. */
+  count?: number | null;
 }
+
+/**
+ * Rows asked for at a time. PostgREST returns at most its max-rows (Supabase: 1000) without saying
+ * so, so a select pages until it has as many rows as match (or as it asked for).
+ */
+const PAGE_ROWS = 1000;
 
 /** PostgREST parses filter values from the URL: Dates as ISO text, json values as JSON text. */
 function urlValue(value: DbValue): string {
@@ -72,6 +80,13 @@ function applyFilter(query: Query, filter: Filter): Query {
     else if (isInFilter(value)) q = q.in(column, value.in.map(urlValue));
     else q = q.eq(column, urlValue(value));
   }
+  return q;
+}
+
+function ordered(query: Query, options: SelectOptions): Query {
+  let q = query;
+  for (const o of options.orderBy ?? [])
+    q = q.order(assertIdentifier(o.column), { ascending: o.ascending !== false });
   return q;
 }
 
@@ -155,9 +170,6 @@ export class SupabaseTenancyDb implements TenancyDb {
     options: SelectOptions = {},
   ): Promise<T[]> {
     const columns = options.columns?.length ? options.columns.map(assertIdentifier).join(',') : '*';
-    let q = applyFilter(this.table(table).select(columns), filter);
-    for (const o of options.orderBy ?? [])
-      q = q.order(assertIdentifier(o.column), { ascending: o.ascending !== false });
     const { limit, offset } = options;
     for (const [what, n] of [
       ['limit', limit],
@@ -167,10 +179,32 @@ export class SupabaseTenancyDb implements TenancyDb {
         throw new TenancyDbError(TenancyDbErrorCode.QueryFailed, `${what} must be a non-negative integer.`);
       }
     }
-    // supabase-js has no offset-only call; a range up to the largest int4 stands for "no limit".
-    if (offset !== undefined) q = q.range(offset, offset + (limit ?? 2_147_483_647) - 1);
-    else if (limit !== undefined) q = q.limit(limit);
-    return unwrap<T>(await q);
+    return this.selectPaged<T>(table, columns, filter, options);
+  }
+
+  /**
+   * The rows from `offset` (up to `limit`, else every one), a page at a time, each page with the
+   * count of matching rows, until the rows add up to it: one request when the server returned them
+   * all. Pages follow `orderBy`; a caller that may
+   * read more than a page while rows are written orders by a unique key, so no row moves between pages.
+   */
+  private async selectPaged<T extends DbRow>(
+    table: string,
+    columns: string,
+    filter: Filter,
+    { offset = 0, limit = Number.POSITIVE_INFINITY, ...options }: SelectOptions,
+  ): Promise<T[]> {
+    const rows: T[] = [];
+    for (;;) {
+      const from = offset + rows.length;
+      const size = Math.min(PAGE_ROWS, limit - rows.length);
+      const q = ordered(applyFilter(this.table(table).select(columns, { count: 'exact' }), filter), options);
+      const result = await q.range(from, from + size - 1);
+      const page = unwrap<T>(result);
+      rows.push(...page);
+      const matching = result.count ?? from + page.length;
+      if (page.length === 0 || rows.length >= limit || offset + rows.length >= matching) return rows;
+    }
   }
 
   async insert<T extends DbRow = DbRow>(table: string, rows: DbRow[]): Promise<T[]> {

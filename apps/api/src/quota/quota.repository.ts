@@ -162,7 +162,8 @@ export class QuotaRepository {
     const rows = await this.db.select<{ run_id: string; expires_at: Date | string }>(
       'pipeline_reservations',
       { status: 'RESERVED' },
-      { columns: ['run_id', 'expires_at'] },
+      // Possibly more than a page on Supabase: a unique order keeps every row on exactly one page.
+      { columns: ['run_id', 'expires_at'], orderBy: [{ column: 'reservation_id' }] },
     );
     return rows.filter((r) => new Date(r.expires_at).getTime() > now.getTime()).map((r) => r.run_id);
   }
