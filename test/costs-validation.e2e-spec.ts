@@ -75,6 +75,10 @@ describe('cost read validation and access', () => {
     expect((await get('/cloud?offset=-1')).status).toBe(422);
     expect((await get('?offset=100000000000000000000')).status).toBe(422);
     expect((await get('/trend?category=storage')).status).toBe(422);
+    // "No category", as the replaced service named it.
+    const all = await get('/trend?category=all');
+    expect(all.status).toBe(200);
+    expect(all.body.data).toEqual((await get('/trend')).body.data);
     const maybe = await get('/trend-granular?clear_cache=maybe');
     expect(maybe.status).toBe(422);
     expect((maybe.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['clear_cache']);

@@ -157,8 +157,14 @@ export class CostTrendQueryDto extends CostFilterQueryDto {
   @Max(365)
   days: number = 30;
 
-  @ApiPropertyOptional({ enum: TREND_CATEGORIES, description: 'saas is the same as subscription' })
-  @Transform(emptyToUndefined)
+  @ApiPropertyOptional({
+    enum: [...TREND_CATEGORIES, 'all'],
+    description: 'saas is the same as subscription; all (or empty) is every category',
+  })
+  // `all` is how the replaced service named "no category" (its cache keys): the same as leaving it out.
+  @Transform(({ value }: { value: unknown }) =>
+    value === '' || (typeof value === 'string' && value.toLowerCase() === 'all') ? undefined : value,
+  )
   @IsOptional()
   @IsIn(TREND_CATEGORIES)
   category?: TrendCategory;
