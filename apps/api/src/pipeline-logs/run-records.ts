@@ -136,11 +136,14 @@ function ownCounters(results: Record<string, unknown>[], errors: unknown[]) {
   // (or with an error) was not processed.
   const processed = results.some((e) => e.status !== 'skipped') ? 1 : 0;
   const touched = results.length > 0 || errors.length > 0 ? 1 : 0;
+  const failed = count('failed');
   return {
+    // As run-all sets a batch's status, over these entries only.
+    status: failed > 0 ? 'PARTIAL' : 'COMPLETED',
     orgs_processed: processed,
     orgs_skipped: touched - processed,
     pipelines_triggered: count('triggered'),
-    pipelines_failed: count('failed'),
+    pipelines_failed: failed,
     pipelines_skipped_quota: count('skipped_quota'),
     // One entry may stand for several integrations of one pipeline ("AWS_IAM,AWS_KEYS").
     total_integrations: new Set(results.flatMap((e) => String(e.provider ?? '').split(',')).filter(Boolean))
