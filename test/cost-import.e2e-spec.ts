@@ -336,3 +336,27 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
     expect(unknown.json()).toMatchObject({ status: 404, code: 'COST_IMPORT_NOT_FOUND' });
   });
 });
+
+describe('a compressed file that expands past the synchronous limit', () => {
+  it('is imported in the background (202), like a large upload', async () => {
+    const small = await startTestApp({ COST_IMPORT_SYNC_MAX_BYTES: '100000' });
+    try {
+      const { org: o, key: k } = await onboardOrg(small, 'impgz', 'Gzip Co');
+      const rows = Array.from({ length: 2_000 }, () => aFocusFileRow({ BilledCost: '1' }));
+      const csv = focusCsv(rows);
+      const packed = gzip(csv);
+      // Small on the wire, large to import.
+      expect(packed.length).toBeLessThan(100_000);
+      expect(csv.length).toBeGreaterThan(100_000);
+      const res = await small.app.inject({
+        method: 'POST',
+        url: `/api/v1/admin/organizations/${o}/costs/import?source_system=gz_big`,
+        headers: { 'x-api-key': k, 'content-type': 'application/gzip' },
+        payload: packed,
+      });
+      expect(res.statusCode, res.body).toBe(202);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -70,7 +70,8 @@ export class CostImportController {
       'successors. The rows replace those of the same source_system whose ChargePeriodStart falls ' +
       'between the first and the last UTC charge day of the file (charge_period in the report), in ' +
       'one statement: a re-import leaves one copy, a failed import leaves the previous data. Small files are imported before the answer (200 with the report; 422 when ' +
-      'rows are invalid, with their row numbers); files over COST_IMPORT_SYNC_MAX_BYTES (8 MiB), or ' +
+      'rows are invalid, with their row numbers); files over COST_IMPORT_SYNC_MAX_BYTES (8 MiB) once ' +
+      'decompressed or decoded, or ' +
       'with `Prefer: respond-async`, answer 202 and continue in the background: poll the Location.',
   })
   @ApiConsumes(...IMPORT_MEDIA_TYPES)

@@ -105,7 +105,9 @@ export class CostImportService implements BeforeApplicationShutdown {
       throw error;
     }
     const finished = this.runner.run(job, prepared);
-    const background = request.preferAsync || job.fileBytes > this.options.syncMaxBytes;
+    // By what the import goes through: a compressed file may expand to many times its upload.
+    const work = Math.max(job.fileBytes, prepared.source.expandedBytes);
+    const background = request.preferAsync || work > this.options.syncMaxBytes;
     if (!background) await finished;
     return { job, background, finished };
   }

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CsvError, parse } from 'csv-parse';
@@ -14,12 +15,31 @@ export interface RowBatch {
 
 export interface RowSource {
   readonly header: readonly string[];
+  /** About how many bytes the rows take once expanded or decoded: what an import has to go through. */
+  readonly expandedBytes: number;
   batches(size: number): AsyncGenerator<RowBatch>;
   close(): void;
 }
 
 function unreadable(detail: string, cause?: unknown): CostImportError {
   return new CostImportError(CostImportErrorCode.FileUnreadable, detail, { cause });
+}
+
+/**
+ * A gzip file's size once expanded, from its trailer (ISIZE: the last member's size modulo 2^32),
+ * and at least its own size: enough to tell a quick import from a long one.
+ */
+async function gzipExpandedBytes(file: string): Promise<number> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size < 4) return size;
+    const trailer = Buffer.alloc(4);
+    await handle.read(trailer, 0, 4, size - 4);
+    return Math.max(size, trailer.readUInt32LE(0));
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Stops a decompression bomb: the expanded bytes are capped like the upload itself. */
@@ -89,6 +109,7 @@ export async function openCsvSource(
   const header = first.done ? [] : first.value;
   return {
     header,
+    expandedBytes: options.gzip ? await gzipExpandedBytes(file) : (await stat(file)).size,
     close,
     async *batches(size: number) {
       let rows: unknown[][] = [];
@@ -161,6 +182,7 @@ export function openParquetSource(file: string, options: { maxExpandedBytes: num
     );
   return {
     header,
+    expandedBytes: decoded,
     close: () => undefined,
     async *batches(size: number) {
       let frame: pl.DataFrame;
