@@ -101,8 +101,13 @@ export class QuotaMaintenanceService {
     };
   }
 
-  async cleanupStale(now = new Date()): Promise<StaleCleanupOutcome> {
-    const expired = await this.quota.expireStale(EXPIRY_BATCH, now);
+  /**
+   * `at` is for tests; by default a reservation's expiry is judged on the database's clock, the one
+   * reserve and heartbeat judge it on, so an app clock ahead of it never expires a live run.
+   */
+  async cleanupStale(at?: Date): Promise<StaleCleanupOutcome> {
+    const expired = await this.quota.expireStale(EXPIRY_BATCH, at);
+    const now = at ?? new Date();
     const byOrg = new Map<string, ExpiredReservation[]>();
     for (const r of expired) byOrg.set(r.orgSlug, [...(byOrg.get(r.orgSlug) ?? []), r]);
 
@@ -166,7 +171,7 @@ export class QuotaMaintenanceService {
   /** The aged-run sweep; null when the run log or the reservations could not be read. */
   private async failAgedRuns(now: Date): Promise<number | null> {
     try {
-      const live = await this.quota.liveRunIds(now);
+      const live = await this.quota.liveRunIds();
       const cutoff = new Date(now.getTime() - STALE_RUN_AGE_MS);
       return await this.runs.markAgedRunsFailed(cutoff, live, AGED_RUN_MESSAGE, now);
     } catch (err) {

@@ -157,15 +157,18 @@ export class QuotaRepository {
     }));
   }
 
-  /** The run ids of every reservation still live at `now` (RESERVED, not past its expiry). */
-  async liveRunIds(now: Date): Promise<string[]> {
-    const rows = await this.db.select<{ run_id: string; expires_at: Date | string }>(
+  /**
+   * The run ids of every reservation still RESERVED. Called right after the expiry pass, which marks
+   * EXPIRED every reservation past its expiry on the database's clock, so these are the live ones.
+   */
+  async liveRunIds(): Promise<string[]> {
+    const rows = await this.db.select<{ run_id: string }>(
       'pipeline_reservations',
       { status: 'RESERVED' },
       // Possibly more than a page on Supabase: a unique order keeps every row on exactly one page.
-      { columns: ['run_id', 'expires_at'], orderBy: [{ column: 'reservation_id' }] },
+      { columns: ['run_id'], orderBy: [{ column: 'reservation_id' }] },
     );
-    return rows.filter((r) => new Date(r.expires_at).getTime() > now.getTime()).map((r) => r.run_id);
+    return rows.map((r) => r.run_id);
   }
 
   async recordExpiry(reservationIds: string[]): Promise<number> {
