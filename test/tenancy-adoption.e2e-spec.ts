@@ -231,6 +231,27 @@ function describeAdoption(engine: string, setUp: (org: string) => Promise<Record
       const subscription = await h.root('GET', `/api/v1/organizations/${org}/subscription`);
       expect(subscription.json()).toMatchObject({ monthly_limit: starter.monthly_limit });
     });
+
+    it('names the plan the quotas enforce when the dashboard left the plan NULL: STARTER', async () => {
+      const starter = h.app.get<PlanLimitsTable>(PLAN_LIMITS).STARTER;
+      await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { plan_name: 'PROFESSIONAL' });
+      // The profile still says PROFESSIONAL; the dashboard's row no longer names a plan.
+      await h.db.update(
+        'organizations',
+        { org_slug: org },
+        { plan: null, pipelines_per_day_limit: 0, concurrent_pipelines_limit: 0 },
+      );
+      const quota = (await h.withKey(key, 'GET', `/api/v1/organizations/${org}/quota`)).json();
+      expect(quota).toMatchObject({
+        dailyLimit: starter.daily_limit,
+        concurrentLimit: starter.concurrent_limit,
+      });
+      expect((await h.root('GET', `/api/v1/organizations/${org}/subscription`)).json()).toMatchObject({
+        plan_name: 'STARTER',
+        daily_limit: starter.daily_limit,
+        concurrent_limit: starter.concurrent_limit,
+      });
+    });
   });
 }
 

@@ -37,7 +37,9 @@ export class SubscriptionService {
   async get(org: string): Promise<SubscriptionDto> {
     const [row, profile] = await Promise.all([this.tenancy.find(org), this.profiles.find(org)]);
     if (!row && !profile) throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
-    const plan = planOrStarter(row?.plan ?? profile?.subscription_plan);
+    // The row's plan when there is a row, as the quota functions read it: a row whose plan is NULL
+    // (the dashboard's, before a plan is chosen) runs on STARTER's limits, whatever the profile says.
+    const plan = planOrStarter(row ? row.plan : profile?.subscription_plan);
     return {
       org_slug: org,
       subscription_id: row?.stripe_subscription_id ?? '',
