@@ -37,9 +37,6 @@ function pathOrg(req: FastifyRequest): string | undefined {
   return params?.org;
 }
 
-/** The rate-limit tracker's prefix for a request counted per client IP (no key known to be valid). */
-export const IP_TRACKER = 'ip:';
-
 @Injectable()
 export class AuthService {
   private readonly trackers = new WeakMap<FastifyRequest, string>();
@@ -167,7 +164,7 @@ export class AuthService {
       return `root:${hashApiKey(rootKey).slice(0, 32)}`;
     if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
     const principal = this.cachedOrgKey(req);
-    return principal ? `key:${principal.apiKeyId}` : `${IP_TRACKER}${req.ip}`;
+    return principal ? `key:${principal.apiKeyId}` : `ip:${req.ip}`;
   }
 
   /** Tenant isolation and scopes, checked before any work. */

@@ -1,4 +1,4 @@
-import { type ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
+import { applyDecorators, type ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -12,7 +12,7 @@ import {
 } from '@nestjs/throttler';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthService, IP_TRACKER, type RouteClass, type RouteHandler } from '../auth/auth.guards.js';
+import { AuthService, type RouteClass, type RouteHandler } from '../auth/auth.guards.js';
 import { AUTH_KIND } from '../auth/auth.metadata.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 
@@ -38,11 +38,10 @@ const PIPELINE_SERVICE = 'finops:pipeline-service';
  * the shared writes limit. One run is a validate, a complete and its heartbeats, so a scheduler
  * starting an org's runs would hit the writes limit, and its traffic would refuse the org's other
  * writes. How many runs an org may start is the quota's decision; this limit only stops a runaway
- * client. Counted by the global guard like the other named limits, so before authentication: a
- * call counted per client IP (no key known to be valid yet) counts against the writes limit too,
- * so made-up keys reach the key lookup at the writes rate, not at the pipeline service's.
+ * client. Counted by the global guard like the other named limits, so before authentication.
  */
-export const PipelineServiceLimit = () => SetMetadata(PIPELINE_SERVICE, true);
+export const PipelineServiceLimit = () =>
+  applyDecorators(SetMetadata(PIPELINE_SERVICE, true), SkipThrottle({ writes: true }));
 
 export const isPipelineServiceRoute = (ctx: ExecutionContext) =>
   Reflect.getMetadata(PIPELINE_SERVICE, ctx.getHandler()) === true;
@@ -122,11 +121,8 @@ export class AppThrottlerGuard extends ThrottlerGuard {
       return true;
     }
     if (!limit) return this.failOpen(() => super.handleRequest(request));
-    const tracker = await request.getTracker(req, request.context);
-    if (limit.name === 'writes' && isPipelineServiceRoute(request.context) && !tracker.startsWith(IP_TRACKER))
-      return true;
-    return this.count(res as FastifyReply, limit, () =>
-      request.generateKey(request.context, tracker, limit.name),
+    return this.count(res as FastifyReply, limit, async () =>
+      request.generateKey(request.context, await request.getTracker(req, request.context), limit.name),
     );
   }
 
