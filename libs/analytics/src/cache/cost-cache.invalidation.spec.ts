@@ -82,9 +82,13 @@ describe('CostCache: per-org invalidation', () => {
       },
     };
     const cache = new CostCache({ clock, bus });
+    const dropped: string[] = [];
+    cache.onOrgDropped((org) => dropped.push(org));
     await warm(cache, 'org_a');
     reconnect();
     expect(cache.stats().frames.size + cache.stats().results.size).toBe(0);
+    // What is kept beside the cache (an org's cost settings) is told too.
+    expect(dropped).toEqual(['org_a']);
   });
 
   it('still drops locally when the broadcast fails', async () => {

@@ -177,7 +177,7 @@ export class CostCache {
 
   /**
    * Calls `listener` whenever the org's entries are dropped on this instance, by an invalidation here
-   * or on another instance: for what is cached beside this cache (an org's cost settings). Returns
+   * or on another instance, or by `clear`: for what is cached beside this cache (an org's cost settings). Returns
    * the function that removes it.
    */
   onOrgDropped(listener: (org: string) => void): () => void {
@@ -187,8 +187,10 @@ export class CostCache {
 
   /** Everything, every org (after a lost bus connection). */
   clear(): void {
-    for (const org of new Set([...this.frames.keys(), ...this.results.keys()].map((k) => k.split('|')[0]!)))
+    for (const org of new Set([...this.frames.keys(), ...this.results.keys()].map((k) => k.split('|')[0]!))) {
       this.bumpGeneration(org);
+      for (const listener of this.dropListeners) listener(org);
+    }
     this.inflight.clear();
     this.frames.clear();
     this.results.clear();

@@ -122,6 +122,8 @@ describe('configuration', () => {
     expect(problemsOf(production)).toEqual([expect.stringMatching(/^REDIS_URL: production needs Redis/)]);
     expect(problemsOf({ ...production, REDIS_URL: 'redis://cache.example:6379' })).toEqual([]);
     expect(problemsOf({ ...production, SINGLE_INSTANCE: 'true' })).toEqual([]);
+    // Allowing embedded engines while running the shared ones is still several instances.
+    expect(problemsOf({ ...production, ALLOW_EMBEDDED_ENGINES: 'true' }).join()).toContain('REDIS_URL');
   });
 
   it('refuses CORS_ORIGINS=*', () => {

@@ -117,7 +117,8 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     env.ENVIRONMENT === 'production' &&
     !env.REDIS_URL &&
     !env.SINGLE_INSTANCE &&
-    !env.ALLOW_EMBEDDED_ENGINES
+    env.WAREHOUSE_DRIVER !== 'duckdb' &&
+    env.TENANCY_DB_DRIVER !== 'pglite'
   )
     problems.push(
       'REDIS_URL: production needs Redis to share rate limits, key revocations and cache invalidations across instances (or SINGLE_INSTANCE=true when only one runs)',
