@@ -121,6 +121,14 @@ async function tableRequest(r: Req, table: string): Promise<Answer> {
       total = String(counted.rows[0].n);
     }
     const [page, from] = pageClause(query, r.headers.range, params, r.maxRows);
+    // PostgREST's rangeStatus: an offset past the known total is not satisfiable.
+    if (total !== '*' && from > Number(total))
+      throw fail(
+        416,
+        'PGRST103',
+        'Requested range not satisfiable',
+        `An offset of ${from} was requested, but there are only ${total} rows.`,
+      );
     const source = `(SELECT ${selectList(query)} FROM ${target}${where}${orderClause(query.get('order'))}${page})`;
     const { rows } = await pool.query<{ body: string; n: number }>(asJson(source), params.values);
     const n = rows[0].n;

@@ -185,8 +185,8 @@ export class SupabaseTenancyDb implements TenancyDb {
   /**
    * The rows from `offset` (up to `limit`, else every one), a page at a time, each page with the
    * count of matching rows, until the rows add up to it: one request when the server returned them
-   * all. Pages follow `orderBy`; a caller that may
-   * read more than a page while rows are written orders by a unique key, so no row moves between pages.
+   * all. Pages are offsets in `orderBy` order, so a set that changes while it is read past a page
+   * may shift a row from one page to the next (read such sets through a SQL function instead).
    */
   private async selectPaged<T extends DbRow>(
     table: string,
@@ -200,6 +200,8 @@ export class SupabaseTenancyDb implements TenancyDb {
       const size = Math.min(PAGE_ROWS, limit - rows.length);
       const q = ordered(applyFilter(this.table(table).select(columns, { count: 'exact' }), filter), options);
       const result = await q.range(from, from + size - 1);
+      // PostgREST refuses an offset past the count (416, PGRST103): the set shrank while paging.
+      if (result.status === 416) return rows;
       const page = unwrap<T>(result);
       rows.push(...page);
       const matching = result.count ?? from + page.length;

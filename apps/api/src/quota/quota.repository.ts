@@ -162,13 +162,11 @@ export class QuotaRepository {
    * EXPIRED every reservation past its expiry on the database's clock, so these are the live ones.
    */
   async liveRunIds(): Promise<string[]> {
-    const rows = await this.db.select<{ run_id: string }>(
-      'pipeline_reservations',
-      { status: 'RESERVED' },
-      // Possibly more than a page on Supabase: a unique order keeps every row on exactly one page.
-      { columns: ['run_id'], orderBy: [{ column: 'reservation_id' }] },
+    const [row] = await this.db.rpc<{ live_reservation_run_ids: string[] | null }>(
+      'live_reservation_run_ids',
+      {},
     );
-    return rows.map((r) => r.run_id);
+    return row?.live_reservation_run_ids ?? [];
   }
 
   async recordExpiry(reservationIds: string[]): Promise<number> {
