@@ -90,4 +90,43 @@ describe('pipeline validator rate limit', () => {
       await fresh.close();
     }
   });
+
+  it('stops looking keys up for a client whose keys keep failing, and only for keys it does not hold yet', async () => {
+    const fresh = await startTestApp({
+      AUTH_FAILURES_PER_MINUTE: '3',
+      RATE_LIMIT_PIPELINE_PER_MINUTE: '1000',
+    });
+    try {
+      const k = await anOrgWithKey(fresh.app.get<Warehouse>(WAREHOUSE));
+      const keyInfo = (key: string) =>
+        fresh.app.inject({
+          method: 'GET',
+          url: `/api/v1/organizations/${k.org}/api-key`,
+          headers: { 'x-api-key': key },
+        });
+      // A key in use before the guessing starts.
+      expect((await keyInfo(k.key)).statusCode).toBe(200);
+      const lookup = fresh.app.get<ApiKeyLookup>(API_KEY_LOOKUP);
+      let lookups = 0;
+      const find = lookup.findActiveByHash.bind(lookup);
+      lookup.findActiveByHash = (hash) => {
+        lookups++;
+        return find(hash);
+      };
+      const guesses: number[] = [];
+      for (let i = 0; i < 6; i++)
+        guesses.push(
+          (await keyInfo(`${k.org}_api_guess_${i}_${Math.random().toString(36).slice(2)}`)).statusCode,
+        );
+      expect(guesses).toEqual([401, 401, 401, 429, 429, 429]);
+      expect(lookups).toBe(3);
+      const refused = await keyInfo('another-guess');
+      expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', limit: 3 });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      // The key the client already holds still works.
+      expect((await keyInfo(k.key)).statusCode).toBe(200);
+    } finally {
+      await fresh.close();
+    }
+  });
 });

@@ -3,8 +3,9 @@ import { Reflector } from '@nestjs/core';
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
-import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
+import { PlatformError, PlatformErrorCode, rateLimited } from '../errors/platform-errors.js';
 import { ApiKeyCache } from './api-key-cache.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { REQUIRED_SCOPES } from './auth.metadata.js';
 import { hashApiKey, type AuthContext, type OrgKeyPrincipal } from './auth.types.js';
 
@@ -40,12 +41,15 @@ function pathOrg(req: FastifyRequest): string | undefined {
 @Injectable()
 export class AuthService {
   private readonly trackers = new WeakMap<FastifyRequest, string>();
+  private readonly failures: AuthFailureLimiter;
 
   constructor(
     private readonly config: AppConfig,
     private readonly keys: ApiKeyCache,
     private readonly reflector: Reflector,
-  ) {}
+  ) {
+    this.failures = new AuthFailureLimiter(config.env.AUTH_FAILURES_PER_MINUTE);
+  }
 
   checkRoot(req: FastifyRequest): AuthContext {
     const expected = this.config.rootApiKey;
@@ -77,9 +81,15 @@ export class AuthService {
       throw new PlatformError(PlatformErrorCode.ApiKeyRequired, 'Provide the X-API-Key header.', {
         headers: { 'WWW-Authenticate': 'ApiKey' },
       });
+    const keyHash = hashApiKey(key);
+    // A client that keeps sending keys that fail is not given more lookups for a while.
+    if (!this.keys.known(keyHash)) {
+      const wait = this.failures.retryAfterSeconds(req.ip);
+      if (wait > 0) throw rateLimited(this.failures.limit, wait);
+    }
     let principal: OrgKeyPrincipal | null;
     try {
-      principal = await this.keys.resolve(hashApiKey(key));
+      principal = await this.keys.resolve(keyHash);
     } catch (cause) {
       throw new PlatformError(
         PlatformErrorCode.AuthUnavailable,
@@ -87,7 +97,8 @@ export class AuthService {
         { cause },
       );
     }
-    if (!principal)
+    if (!principal) {
+      this.failures.recordFailure(req.ip);
       throw new PlatformError(
         PlatformErrorCode.ApiKeyInvalid,
         'The API key is unknown, revoked or its organization is not active.',
@@ -95,6 +106,7 @@ export class AuthService {
           headers: { 'WWW-Authenticate': 'ApiKey' },
         },
       );
+    }
     if (expired(principal))
       throw new PlatformError(PlatformErrorCode.ApiKeyExpired, 'The API key has expired.', {
         headers: { 'WWW-Authenticate': 'ApiKey' },

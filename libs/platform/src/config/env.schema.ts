@@ -218,6 +218,15 @@ export class EnvSchema {
   @Min(0)
   AUTH_CACHE_TTL_MS = 30_000;
 
+  /**
+   * Per client IP and instance: org keys failing authentication in a minute after which keys not
+   * known yet are refused (429) without a lookup until the minute ends (AuthFailureLimiter).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURES_PER_MINUTE = 60;
+
   /** How often the org keys used since the last flush get their last_used_at written. */
   @Type(() => Number)
   @IsInt()

@@ -51,3 +51,16 @@ export const PLATFORM_ERRORS: Record<PlatformErrorCode, { status: number; title:
   [PlatformErrorCode.ServiceUnavailable]: { status: 503, title: 'Service unavailable' },
   [PlatformErrorCode.Internal]: { status: 500, title: 'Internal server error' },
 } satisfies ErrorCatalog;
+
+/** The 429 of every rate limit: `Retry-After` in whole seconds (at least 1) and the limit. */
+export function rateLimited(limit: number, timeToBlockExpire: number): PlatformError {
+  const seconds = Math.max(1, Math.ceil(timeToBlockExpire));
+  return new PlatformError(
+    PlatformErrorCode.RateLimited,
+    `Rate limit of ${limit} requests exceeded; retry in ${seconds} s.`,
+    {
+      headers: { 'Retry-After': String(seconds) },
+      extra: { retry_after_seconds: seconds, limit },
+    },
+  );
+}

@@ -14,7 +14,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthService, type RouteClass, type RouteHandler } from '../auth/auth.guards.js';
 import { AUTH_KIND } from '../auth/auth.metadata.js';
-import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
+import { PlatformError, rateLimited } from '../errors/platform-errors.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -224,17 +224,4 @@ export class AppThrottlerGuard extends ThrottlerGuard {
   ): Promise<void> {
     throw rateLimited(detail.limit, detail.timeToBlockExpire);
   }
-}
-
-/** The 429 of every rate limit: `Retry-After` in whole seconds (at least 1) and the limit. */
-export function rateLimited(limit: number, timeToBlockExpire: number): PlatformError {
-  const seconds = Math.max(1, Math.ceil(timeToBlockExpire));
-  return new PlatformError(
-    PlatformErrorCode.RateLimited,
-    `Rate limit of ${limit} requests exceeded; retry in ${seconds} s.`,
-    {
-      headers: { 'Retry-After': String(seconds) },
-      extra: { retry_after_seconds: seconds, limit },
-    },
-  );
 }

@@ -1,0 +1,42 @@
+import { LRUCache } from 'lru-cache';
+
+const WINDOW_MS = 60_000;
+
+interface Window {
+  failures: number;
+  endsAt: number;
+}
+
+/**
+ * Org keys that failed authentication, per client IP on this instance, in fixed one-minute
+ * windows. Once an IP has failed `limit` times in its window, keys this instance does not know
+ * yet are refused for the rest of it without being looked up (each lookup is a warehouse query, a
+ * BigQuery job in production), so guessing keys costs the guesser a minute per `limit` tries. Keys
+ * already authenticated are not affected, and nothing is counted for a valid key, so a client
+ * that uses its own keys never meets this limit, however many orgs it serves.
+ */
+export class AuthFailureLimiter {
+  private readonly windows = new LRUCache<string, Window>({ max: 100_000, ttl: WINDOW_MS });
+
+  constructor(
+    readonly limit: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds until `ip` may try an unknown key again; 0 when it may now. */
+  retryAfterSeconds(ip: string): number {
+    const w = this.windows.get(ip);
+    if (!w || w.failures < this.limit) return 0;
+    return Math.max(1, Math.ceil((w.endsAt - this.now()) / 1000));
+  }
+
+  recordFailure(ip: string): void {
+    const at = this.now();
+    let w = this.windows.get(ip);
+    if (!w || w.endsAt <= at) {
+      w = { failures: 0, endsAt: at + WINDOW_MS };
+      this.windows.set(ip, w);
+    }
+    w.failures++;
+  }
+}
