@@ -121,6 +121,19 @@ describe('Idempotency-Key on an @Idempotent() route', () => {
     expect(await db.select('idempotency_keys', { scope: 'root', idempotency_key: key })).toEqual([]);
   });
 
+  it('does not store an answer that asks to be retried (Retry-After): the retry runs again', async () => {
+    const key = aKey();
+    const tag = aTag('busy');
+    const first = await post(`${org}/runs`, { tag, fail: 'busy' }, key);
+    expect(first.statusCode).toBe(429);
+    expect(first.headers['retry-after']).toBe('5');
+    const retry = await post(`${org}/runs`, { tag, fail: 'busy' }, key);
+    expect(retry.statusCode).toBe(429);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(runs.count(tag)).toBe(2);
+    expect(await db.select('idempotency_keys', { scope: 'root', idempotency_key: key })).toEqual([]);
+  });
+
   it('replays a 4xx domain error as the same problem+json', async () => {
     const key = aKey();
     const tag = aTag('refuse');

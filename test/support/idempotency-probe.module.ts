@@ -8,6 +8,7 @@ import {
   PlatformError,
   PlatformErrorCode,
   Public,
+  rateLimited,
   RootKeyAuth,
 } from '#platform';
 import { IdempotencyModule } from '../../apps/api/src/idempotency/idempotency.module.js';
@@ -36,7 +37,7 @@ class ProbeRunBody {
   @IsString() @Length(1, 80) tag: string;
   @IsOptional() @IsInt() @Min(0) @Max(5_000) delay_ms?: number;
   /** refuse: a 4xx DomainError; crash: an unexpected error (500). */
-  @IsOptional() @IsIn(['refuse', 'crash']) fail?: 'refuse' | 'crash';
+  @IsOptional() @IsIn(['refuse', 'crash', 'busy']) fail?: 'refuse' | 'crash' | 'busy';
   @IsOptional() @IsNumber() amount?: number;
 }
 
@@ -59,6 +60,8 @@ class IdempotencyProbeController {
     if (body.fail === 'refuse')
       throw new PlatformError(PlatformErrorCode.BadRequest, `The probe refused run ${run} of ${body.tag}.`);
     if (body.fail === 'crash') throw new Error(`probe crashed on run ${run}`);
+    // Like a lease held by another request: an answer that asks to be retried.
+    if (body.fail === 'busy') throw rateLimited(1, 5);
     return {
       org,
       tag: body.tag,

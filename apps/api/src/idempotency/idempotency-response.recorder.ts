@@ -100,7 +100,11 @@ export class IdempotencyResponseRecorder implements OnModuleInit {
     claim: IdempotencyClaim,
   ): Promise<void> {
     const status = reply.statusCode;
-    const body = status < 500 ? storableBody(reply.getHeader('content-type'), payload) : NOT_STORABLE;
+    // An answer that asks to be retried (409 in progress, 429, 503: a Retry-After) is not the
+    // request's outcome either: stored, every retry would replay it for the key's lifetime.
+    const retryable = reply.hasHeader('retry-after');
+    const body =
+      status < 500 && !retryable ? storableBody(reply.getHeader('content-type'), payload) : NOT_STORABLE;
     try {
       if (body === NOT_STORABLE) {
         // A server failure (or an unreplayable body) is not an answer: the client may retry.
