@@ -5,6 +5,7 @@ import { expectProblem, NO_LIMITS, orgHarness } from '#test/org-onboarding';
 import { aFocusFileRow, focusCsv } from '#test/focus-files';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { LogCapture } from '#test/log-capture';
+import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
 
 /** A value of the field's type, so that a row can be written to any central table. */
 function aValue(field: FieldSchema): unknown {
@@ -224,6 +225,17 @@ describe('offboarding', () => {
     expect(asRoot.statusCode).toBe(404);
     const { key: newKey } = await onboard(org);
     for (let i = 0; i < 2; i++) expect((await summary(newKey)).json().summary.total_billed_cost).toBe(0);
+  });
+
+  it('never lets a key of the earlier org open a new org of the slug, even one issued while offboarding ran', async () => {
+    const { org } = await onboard();
+    expect((await offboard(org, { confirm_org_slug: org, delete_dataset: true })).statusCode).toBe(200);
+    // As a rotation that checked the profile just before the offboarding deleted it leaves it.
+    const stray = await t.app.get(ApiKeyService).issue(org, { description: 'issued during offboarding' });
+    const { key } = await onboard(org);
+    const status = (k: string) => withKey(k, 'GET', `/api/v1/organizations/${org}/api-key`);
+    expect((await status(key)).statusCode).toBe(200);
+    expect((await status(stray.apiKey)).statusCode).toBe(401);
   });
 
   it('refuses a confirmation that does not match (400) and an unknown org (404)', async () => {

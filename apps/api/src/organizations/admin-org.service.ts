@@ -54,6 +54,8 @@ export class AdminOrgService {
             : `Organization '${org}' already exists with status '${existing.status}'.`,
         );
       await this.datasets.ensureNoEarlierDataset(org, false);
+      // Keys of an earlier org of this slug (see OnboardingService.create) must not open this one.
+      await this.keys.deleteAll(org);
       const now = new Date();
       const companyName = req.description?.trim() || org;
       const currency = currencyInfo(DEFAULT_CURRENCY);

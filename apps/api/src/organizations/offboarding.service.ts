@@ -85,6 +85,10 @@ export class OffboardingService {
       deleted.push({ table: 'org_audit_logs', rows: await this.audit.deleteForOrg(org) });
       step = 'org profile';
       deleted.push({ table: PROFILE_TABLE, rows: await this.profiles.delete(org) });
+      // Again: a key rotated or created while the rows above were deleted (those routes check the
+      // profile, which stood until now) would otherwise outlive the org.
+      step = 'API keys';
+      deleted[0]!.rows += await this.keys.deleteAll(org);
 
       step = 'tenancy DB';
       tenancyRows += await this.idempotency.deleteForOrg(org);

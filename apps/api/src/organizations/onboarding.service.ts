@@ -75,6 +75,9 @@ export class OnboardingService {
   private async create(req: OnboardOrgRequestDto, actor: AuditActor): Promise<OnboardOrgResponseDto> {
     const org = req.org_slug;
     await this.datasets.ensureNoEarlierDataset(org, req.adopt_existing_dataset);
+    // Under the lifecycle lease and without a profile, any key stored for the slug is an earlier
+    // org's (one issued while that org was being offboarded): it must not open the new org.
+    await this.keys.deleteAll(org);
     const plan = planOf(req);
     const locale = localeOf(req);
     const now = new Date();
