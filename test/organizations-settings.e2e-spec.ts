@@ -56,6 +56,27 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       ]);
     });
 
+    it('writes only the fields it is given: updates of different fields at once both stand', async () => {
+      const { org, key } = await h.onboard();
+      const url = `/api/v1/organizations/${org}/locale`;
+      const profiles = h.app.get(OrgProfileRepository);
+      // This request read the profile just before another request changed the currency.
+      const stale = await profiles.find(org);
+      await h.withKey(key, 'PUT', url, { default_currency: 'EUR' });
+      const find = vi.spyOn(profiles, 'find').mockResolvedValueOnce(stale);
+      try {
+        const res = await h.withKey(key, 'PUT', url, { default_timezone: 'Europe/Paris' });
+        expect(res.json()).toMatchObject({ default_currency: 'EUR', default_timezone: 'Europe/Paris' });
+      } finally {
+        find.mockRestore();
+      }
+      expect(await h.profileRow(org)).toMatchObject({
+        default_currency: 'EUR',
+        default_country: 'DE',
+        default_timezone: 'Europe/Paris',
+      });
+    });
+
     it('needs at least one known field (422) and an existing org (404)', async () => {
       const { org, key } = await h.onboard();
       const url = `/api/v1/organizations/${org}/locale`;

@@ -18,7 +18,11 @@ export class LocaleService {
     return toLocale(await this.profile(org));
   }
 
-  /** A partial update; the country always follows the currency and the language is always `en`. */
+  /**
+   * A partial update; the country always follows the currency and the language is always `en`.
+   * Only the columns the request sets are written, so two updates of different fields at once
+   * (currency here, time zone there) both stand.
+   */
   async update(org: string, req: UpdateLocaleRequestDto, actor: AuditActor): Promise<LocaleDto> {
     const before = await this.profile(org);
     const currency = currencyInfo(req.default_currency ?? before.default_currency);
@@ -27,21 +31,17 @@ export class LocaleService {
     await this.profiles.update(
       org,
       {
-        default_currency: currency.code,
-        default_country: currency.country,
-        default_language: DEFAULT_LANGUAGE,
-        default_timezone: timezone,
+        ...(req.default_currency !== undefined && {
+          default_currency: currency.code,
+          default_country: currency.country,
+          default_language: DEFAULT_LANGUAGE,
+        }),
+        ...(req.default_timezone !== undefined && { default_timezone: timezone }),
       },
       now,
     );
-    const after: ProfileRow = {
-      ...before,
-      default_currency: currency.code,
-      default_country: currency.country,
-      default_language: DEFAULT_LANGUAGE,
-      default_timezone: timezone,
-      updated_at: now,
-    };
+    // As stored now, with whatever another request changed meanwhile.
+    const after = await this.profile(org);
     await this.audit.record({
       orgSlug: org,
       action: 'UPDATE',
