@@ -1,6 +1,7 @@
 import { CENTRAL_DATASET, type TableSchema } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { describeOnEngines, expectProblem } from '#test/org-onboarding';
+import { OrgCreationLock } from '../apps/api/src/organizations/org-creation-lock.js';
 
 describeOnEngines('organizations: org datasets', (h) => {
   describe('dataset status, sync and repair', () => {
@@ -122,6 +123,31 @@ describeOnEngines('organizations: org datasets', (h) => {
       });
       expect(res.json().tables_existing).toHaveLength(17);
       expectProblem(await h.root('POST', `/api/v1/${anOrgSlug('none')}/repair-tables`), 404, 'ORG_NOT_FOUND');
+    });
+
+    it('waits its turn while the org is being created or removed: 409 with Retry-After, nothing made', async () => {
+      const { org } = await h.onboard();
+      await h.warehouse.dropTable(`${org}_local`, 'genai_payg_pricing');
+      let finish = () => undefined as void;
+      // As an offboarding in progress holds it.
+      const held = h.app.get(OrgCreationLock).hold(org, () => new Promise<void>((r) => (finish = r)));
+      try {
+        for (const [method, path, body] of [
+          ['POST', `/api/v1/${org}/repair-tables`, undefined],
+          ['POST', `/api/v1/organizations/${org}/sync`, {}],
+        ] as const) {
+          const res = await h.root(method, path, body);
+          expectProblem(res, 409, 'ONBOARDING_IN_PROGRESS');
+          expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+        }
+        expect(await h.warehouse.describeTable(`${org}_local`, 'genai_payg_pricing')).toBeNull();
+      } finally {
+        finish();
+        await held;
+      }
+      expect((await h.root('POST', `/api/v1/${org}/repair-tables`)).json()).toMatchObject({
+        tables_created: ['genai_payg_pricing'],
+      });
     });
   });
 });

@@ -7,6 +7,7 @@ import type {
   RepairTablesResponseDto,
 } from './dto/org-dataset.dto.js';
 import type { OrgListQueryDto, OrgListResponseDto } from './dto/org-list.dto.js';
+import { OrgCreationLock } from './org-creation-lock.js';
 import { OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
 import { TenancyOrgRepository } from './tenancy-org.repository.js';
@@ -19,6 +20,7 @@ export class OrgDirectoryService {
     private readonly profiles: OrgProfileRepository,
     private readonly datasets: OrgDatasetService,
     private readonly tenancy: TenancyOrgRepository,
+    private readonly lock: OrgCreationLock,
   ) {}
 
   async list(q: OrgListQueryDto): Promise<OrgListResponseDto> {
@@ -88,7 +90,16 @@ export class OrgDirectoryService {
     };
   }
 
-  async sync(org: string, req: OrgSyncRequestDto): Promise<OrgSyncResponseDto> {
+  /**
+   * Under the org's lifecycle lease, like onboarding and offboarding: run while an offboarding
+   * dropped the dataset, it would create it again (empty), and run during an onboarding, it would
+   * take the dataset that onboarding's rollback must drop.
+   */
+  sync(org: string, req: OrgSyncRequestDto): Promise<OrgSyncResponseDto> {
+    return this.lock.hold(org, () => this.syncHeld(org, req));
+  }
+
+  private async syncHeld(org: string, req: OrgSyncRequestDto): Promise<OrgSyncResponseDto> {
     await this.activeProfile(org);
     const r = await this.datasets.sync(org, {
       syncMissingTables: req.sync_missing_tables,
@@ -111,7 +122,12 @@ export class OrgDirectoryService {
     };
   }
 
-  async repair(org: string): Promise<RepairTablesResponseDto> {
+  /** Under the org's lifecycle lease, for the reasons of `sync`. */
+  repair(org: string): Promise<RepairTablesResponseDto> {
+    return this.lock.hold(org, () => this.repairHeld(org));
+  }
+
+  private async repairHeld(org: string): Promise<RepairTablesResponseDto> {
     await this.profile(org);
     const r = await this.datasets.repair(org);
     return {
