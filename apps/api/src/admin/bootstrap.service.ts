@@ -18,6 +18,8 @@ const STATUS_CACHE_MS = 60_000;
 export class BootstrapService {
   private readonly logger = new Logger(BootstrapService.name);
   private statusCache: { at: number; value: BootstrapStatusDto } | null = null;
+  /** Bumped by every change of the central tables: a status read that began before one is not kept. */
+  private statusGeneration = 0;
 
   constructor(
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
@@ -32,7 +34,7 @@ export class BootstrapService {
         AdminErrorCode.AlreadyBootstrapped,
         'System already bootstrapped. Use force_recreate_dataset=true to recreate (DANGEROUS), or POST /api/v1/admin/bootstrap/sync to add what is missing.',
       );
-    this.statusCache = null;
+    this.forgetStatus();
     if (exists && req.force_recreate_dataset) await this.warehouse.dropDataset(CENTRAL_DATASET);
     const datasetCreated = await this.warehouse.ensureDataset(CENTRAL_DATASET, {
       location: this.config.env.BIGQUERY_LOCATION,
@@ -45,6 +47,7 @@ export class BootstrapService {
         await this.warehouse.dropTable(CENTRAL_DATASET, table.name);
       ((await this.warehouse.ensureTable(CENTRAL_DATASET, table)) ? created : existed).push(table.name);
     }
+    this.forgetStatus();
     const validation = await this.validate();
     const warnings = [...(await this.notifyPipelineService())];
     return {
@@ -62,6 +65,7 @@ export class BootstrapService {
   async status(forceRefresh = false): Promise<BootstrapStatusDto> {
     const cached = this.statusCache;
     if (!forceRefresh && cached && Date.now() - cached.at < STATUS_CACHE_MS) return cached.value;
+    const generation = this.statusGeneration;
     const expected = this.registry.centralTables();
     const exists = await this.warehouse.datasetExists(CENTRAL_DATASET);
     if (!exists) {
@@ -98,13 +102,27 @@ export class BootstrapService {
         ? `${missing.length} table(s) missing, ${Object.keys(diffs).length} table(s) differ; POST /api/v1/admin/bootstrap/sync.`
         : 'All central tables match the schema registry.',
     };
-    this.statusCache = { at: Date.now(), value };
+    if (generation === this.statusGeneration) this.statusCache = { at: Date.now(), value };
     return value;
+  }
+
+  private forgetStatus(): void {
+    this.statusGeneration++;
+    this.statusCache = null;
   }
 
   /** Additive only: missing tables, and (when asked) missing columns added as NULLABLE. */
   async sync(req: BootstrapSyncRequestDto): Promise<BootstrapSyncResponseDto> {
-    this.statusCache = null;
+    this.forgetStatus();
+    try {
+      return await this.syncTables(req);
+    } finally {
+      // A status read while the tables changed may have seen them half-way.
+      this.forgetStatus();
+    }
+  }
+
+  private async syncTables(req: BootstrapSyncRequestDto): Promise<BootstrapSyncResponseDto> {
     const tablesCreated: string[] = [];
     const columnsAdded: Record<string, string[]> = {};
     const errors: string[] = [];
