@@ -202,6 +202,28 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       }
     });
 
+    it("takes back only its own write: another request's newer change of the row stands", async () => {
+      const { org } = await h.onboard({ subscription_plan: 'STARTER' });
+      const profiles = h.app.get(OrgProfileRepository);
+      const update = vi.spyOn(profiles, 'update').mockImplementation(async () => {
+        // Another request (the dashboard's Stripe webhook) writes the row meanwhile; then this
+        // request's profile write fails.
+        await h.db.update(
+          'organizations',
+          { org_slug: org },
+          { plan: 'SCALE', pipelines_per_day_limit: 100 },
+        );
+        throw new Error('simulated warehouse outage');
+      });
+      try {
+        const res = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { daily_limit: 7 });
+        expectProblem(res, 500, 'SUBSCRIPTION_UPDATE_FAILED');
+      } finally {
+        update.mockRestore();
+      }
+      expect(await h.tenancyRow(org)).toMatchObject({ plan: 'SCALE', pipelines_per_day_limit: 100 });
+    });
+
     it('refuses out-of-range limits, an unreadable trial date and an unknown org', async () => {
       const { org } = await h.onboard();
       const bad = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, {

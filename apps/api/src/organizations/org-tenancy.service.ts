@@ -17,6 +17,8 @@ export interface TenancyWrite {
   org: string;
   /** The row as it was before an update; null when this call inserted it. */
   previous: TenancyOrgRow | null;
+  /** The columns the update set, as written. */
+  written?: TenancyOrgPatch;
   done: boolean;
 }
 
@@ -99,15 +101,18 @@ export class OrgTenancyService {
   ): Promise<TenancyWrite> {
     const previous = await this.repository.find(org);
     write.previous = previous;
-    if (previous) await this.repository.update(org, inRowSpelling(previous, patch));
-    else await this.repository.insert(org, { ...onInsert, ...patch });
+    if (previous) {
+      write.written = inRowSpelling(previous, patch);
+      await this.repository.update(org, write.written);
+    } else await this.repository.insert(org, { ...onInsert, ...patch });
     write.done = true;
     return write;
   }
 
   async undo(write: TenancyWrite): Promise<void> {
     if (!write.done) return;
-    if (write.previous) await this.repository.restore(write.previous);
+    // A row another request changed since is left as that request made it.
+    if (write.previous) await this.repository.restore(write.previous, write.written ?? {});
     else await this.repository.delete(write.org);
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type DbRow, TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { type DbRow, type Filter, TENANCY_DB, type TenancyDb } from '#tenancy-db';
 
 /** The tenancy-DB `organizations` columns this module reads or writes (0001_organizations.sql). */
 export interface TenancyOrgRow {
@@ -80,11 +80,19 @@ export class TenancyOrgRepository {
     return (await this.db.update('organizations', { org_slug: org }, patch)).length;
   }
 
-  /** Puts back the writable columns as they were in `previous` (compensation of an update). */
-  async restore(previous: TenancyOrgRow): Promise<void> {
+  /**
+   * Puts back the writable columns as they were in `previous` (compensation of an update), only
+   * while the row still holds `written` (the columns the update set): a newer write by another
+   * request stands. Returns whether the row was put back.
+   */
+  async restore(previous: TenancyOrgRow, written: TenancyOrgPatch): Promise<boolean> {
     const values: DbRow = {};
     for (const column of WRITABLE_COLUMNS) values[column] = previous[column] ?? null;
-    await this.db.update('organizations', { org_slug: previous.org_slug }, values);
+    const still: Filter = { org_slug: previous.org_slug };
+    // Timestamps are left out: they come back at a coarser precision than the database keeps.
+    for (const [column, value] of Object.entries(written))
+      if (value !== undefined && !(value instanceof Date)) still[column] = value;
+    return (await this.db.update('organizations', still, values)).length > 0;
   }
 
   /** Deletes the org's row; its memberships go with it (ON DELETE CASCADE). */
