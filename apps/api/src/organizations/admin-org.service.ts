@@ -9,6 +9,7 @@ import { rollBackCreation } from './creation-rollback.js';
 import type { CreateOrgRequestDto, OrgAdminSummaryDto } from './dto/admin-org.dto.js';
 import { DEFAULT_CURRENCY, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, currencyInfo } from './locale-catalog.js';
 import { OrgCreationLock } from './org-creation-lock.js';
+import { clearEarlierOrg } from './earlier-org.js';
 import { datasetCreation, OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository, PROVISIONING } from './org-profile.repository.js';
 import { limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
@@ -53,9 +54,7 @@ export class AdminOrgService {
                 'POST /api/v1/organizations/onboard finishes it.'
             : `Organization '${org}' already exists with status '${existing.status}'.`,
         );
-      await this.datasets.ensureNoEarlierDataset(org, false);
-      // Keys of an earlier org of this slug (see OnboardingService.create) must not open this one.
-      await this.keys.deleteAll(org);
+      await clearEarlierOrg({ datasets: this.datasets, keys: this.keys }, org, false);
       const now = new Date();
       const companyName = req.description?.trim() || org;
       const currency = currencyInfo(DEFAULT_CURRENCY);

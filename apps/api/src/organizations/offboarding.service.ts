@@ -70,7 +70,8 @@ export class OffboardingService {
     let step = 'API keys';
     try {
       // Keys first: deleting them clears the auth cache, so the org's key stops working at once.
-      deleted.push({ table: 'org_api_keys', rows: await this.keys.deleteAll(org) });
+      const keys: DeletedRows = { table: 'org_api_keys', rows: await this.keys.deleteAll(org) };
+      deleted.push(keys);
       const present = await this.rows.existingTables();
       const tables = this.registry
         .centralTables()
@@ -88,7 +89,7 @@ export class OffboardingService {
       // Again: a key rotated or created while the rows above were deleted (those routes check the
       // profile, which stood until now) would otherwise outlive the org.
       step = 'API keys';
-      deleted[0]!.rows += await this.keys.deleteAll(org);
+      keys.rows += await this.keys.deleteAll(org);
 
       step = 'tenancy DB';
       tenancyRows += await this.idempotency.deleteForOrg(org);

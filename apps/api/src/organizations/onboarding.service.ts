@@ -10,6 +10,7 @@ import type { OnboardOrgRequestDto, OnboardOrgResponseDto } from './dto/onboardi
 import { HierarchySeedService, type HierarchySeeded } from './hierarchy-seed.service.js';
 import { currencyInfo, DEFAULT_CURRENCY, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
 import { OrgCreationLock } from './org-creation-lock.js';
+import { clearEarlierOrg } from './earlier-org.js';
 import { datasetCreation, OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository, PROVISIONING, type ProfileRow } from './org-profile.repository.js';
 import { limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
@@ -74,10 +75,7 @@ export class OnboardingService {
 
   private async create(req: OnboardOrgRequestDto, actor: AuditActor): Promise<OnboardOrgResponseDto> {
     const org = req.org_slug;
-    await this.datasets.ensureNoEarlierDataset(org, req.adopt_existing_dataset);
-    // Under the lifecycle lease and without a profile, any key stored for the slug is an earlier
-    // org's (one issued while that org was being offboarded): it must not open the new org.
-    await this.keys.deleteAll(org);
+    await clearEarlierOrg({ datasets: this.datasets, keys: this.keys }, org, req.adopt_existing_dataset);
     const plan = planOf(req);
     const locale = localeOf(req);
     const now = new Date();
