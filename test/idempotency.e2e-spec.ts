@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Global, Module } from '@nestjs/common';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { IdempotencyProbeModule, IdempotencyProbeRuns, PROBE_API_KEY } from '#test/idempotency-probe.module';
 import { anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-import { IdempotencyService } from '../apps/api/src/idempotency/idempotency.service.js';
+import { IDEMPOTENCY_TIMING, IdempotencyService } from '../apps/api/src/idempotency/idempotency.service.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
@@ -233,5 +235,67 @@ describe('Idempotency-Key on an @Idempotent() route', () => {
     const res = await post('public', { tag }, aKey(), {});
     expect(res.statusCode).toBe(500);
     expect(runs.count(tag)).toBe(1);
+  });
+});
+
+/** Claims locked for 1 s and renewed every 200 ms, so a request can outlast its lock in a test. */
+@Global()
+@Module({
+  providers: [{ provide: IDEMPOTENCY_TIMING, useValue: { lockSeconds: 1, renewEveryMs: 200 } }],
+  exports: [IDEMPOTENCY_TIMING],
+})
+class ShortClaimLocks {}
+
+describe('Idempotency-Key claims of requests that outlast the lock', () => {
+  let t: TestApp;
+  let runs: IdempotencyProbeRuns;
+  let db: TenancyDb;
+
+  beforeAll(async () => {
+    t = await startTestApp({}, { imports: [IdempotencyProbeModule, ShortClaimLocks] });
+    runs = t.app.get(IdempotencyProbeRuns);
+    db = t.app.get<TenancyDb>(TENANCY_DB);
+  });
+  afterAll(() => t.close());
+
+  const run = (tag: string, key: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/idem-probe/acme_corp/runs',
+      headers: { ...rootHeaders, 'idempotency-key': key },
+      payload: { tag, delay_ms: 2_500 },
+    });
+
+  it('keeps the claim while the handler runs: a retry waits (409), then gets the first answer replayed', async () => {
+    const key = `idem-${randomBytes(8).toString('hex')}`;
+    const tag = `slow-${randomBytes(4).toString('hex')}`;
+    const first = run(tag, key);
+    // Past the 1 s lock: only the renewals keep the key this request's.
+    await sleep(1_600);
+    const retry = await run(tag, key);
+    expect(retry.statusCode).toBe(409);
+    expect(retry.json()).toMatchObject({ code: 'IDEMPOTENCY_REQUEST_IN_PROGRESS' });
+    expect((await first).statusCode).toBe(201);
+
+    const [row] = await db.select('idempotency_keys', { scope: 'root', idempotency_key: key });
+    expect(row).toMatchObject({ state: 'completed', response_status: 201, locked_until: null });
+    const after = await run(tag, key);
+    expect(after.headers['idempotent-replayed']).toBe('true');
+    expect(after.json()).toMatchObject({ tag, run: 1 });
+    expect(runs.count(tag)).toBe(1);
+  });
+
+  it('stops renewing once the handler is done: a claim left in flight lapses after its lock', async () => {
+    const key = `idem-${randomBytes(8).toString('hex')}`;
+    const service = t.app.get(IdempotencyService);
+    const claim = { scope: 'root', key, requestHash: 'h-lapse' };
+    expect(await service.claim({ ...claim, orgSlug: null })).toEqual({ outcome: 'claimed' });
+    const release = service.hold(claim);
+    await sleep(1_400);
+    expect(await service.claim({ ...claim, orgSlug: null })).toEqual({ outcome: 'in_flight' });
+    release();
+    await sleep(1_300);
+    // No instance renews it any more (as after a crash): the same request takes it over.
+    expect(await service.claim({ ...claim, orgSlug: null })).toEqual({ outcome: 'claimed' });
   });
 });

@@ -1,7 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { from, type Observable, of, switchMap } from 'rxjs';
+import { defer, finalize, from, type Observable, of, switchMap } from 'rxjs';
 import { authOrg, PlatformError, PlatformErrorCode } from '#platform';
 import { IdempotencyError, IdempotencyErrorCode } from './idempotency.errors.js';
 import type { IdempotencyClaim } from './idempotency.repository.js';
@@ -16,7 +16,7 @@ import {
 import type { StoredBody } from './json-value.js';
 import { requestFingerprint } from './request-fingerprint.js';
 
-type Start = { run: true } | { run: false; body: StoredBody };
+type Start = { run: true; claim: IdempotencyClaim } | { run: false; body: StoredBody };
 
 /** The key as sent; undefined without the header; a 422 naming the header when empty or too long. */
 export function idempotencyKeyOf(req: FastifyRequest): string | undefined {
@@ -68,8 +68,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = idempotencyKeyOf(req);
     if (key === undefined) return next.handle();
     return from(this.start(req, key, options)).pipe(
-      // An empty stored body is sent as no body, as the handler's undefined was.
-      switchMap((s) => (s.run ? next.handle() : of(s.body ?? undefined))),
+      switchMap((s) => {
+        // An empty stored body is sent as no body, as the handler's undefined was.
+        if (!s.run) return of(s.body ?? undefined);
+        // The claim is renewed until the handler is done, also when the client has gone meanwhile:
+        // its retry must then wait for this request's answer, not run the request a second time.
+        return defer(() => {
+          const release = this.service.hold(s.claim);
+          return next.handle().pipe(finalize(release));
+        });
+      }),
     );
   }
 
@@ -88,7 +96,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     switch (outcome.outcome) {
       case 'claimed':
         this.recorder.claimed(req, claim);
-        return { run: true };
+        return { run: true, claim };
       case 'replay':
         this.recorder.replaying(req, outcome.status);
         return { run: false, body: outcome.body };

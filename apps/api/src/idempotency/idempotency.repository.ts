@@ -60,6 +60,16 @@ export class IdempotencyRepository {
     });
   }
 
+  /** Extends an in-flight claim's lock; false when the claim is no longer this request's. */
+  async renew(c: IdempotencyClaim, lockSeconds: number): Promise<boolean> {
+    return this.scalar<boolean>('renew_idempotency_key', {
+      p_scope: c.scope,
+      p_key: c.key,
+      p_request_hash: c.requestHash,
+      p_lock_seconds: lockSeconds,
+    });
+  }
+
   async release(c: IdempotencyClaim): Promise<boolean> {
     return this.scalar<boolean>('release_idempotency_key', {
       p_scope: c.scope,

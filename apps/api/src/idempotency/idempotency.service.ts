@@ -1,4 +1,11 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { type ClaimOutcome, type IdempotencyClaim, IdempotencyRepository } from './idempotency.repository.js';
 import type { StoredBody } from './json-value.js';
 import { redactSecrets } from './redact-secrets.js';
@@ -6,10 +13,17 @@ import { redactSecrets } from './redact-secrets.js';
 /** How long a response is replayed (Stripe's 24 hours). */
 export const IDEMPOTENCY_TTL_SECONDS = 86_400;
 /**
- * How long a claim blocks duplicates before it is taken for a crashed instance's: longer than any
- * request runs, short enough that a lost claim does not hold a key for long.
+ * How long a claim blocks duplicates past its last renewal before it is taken for a crashed
+ * instance's. The instance running the request renews it every `renewEveryMs` until the handler
+ * returns, however long that takes (an onboarding may run for the 15 minutes of its lease), so the
+ * lock only needs to outlast a few missed renewals.
  */
-export const IDEMPOTENCY_LOCK_SECONDS = 300;
+export const IDEMPOTENCY_TIMING = Symbol('IDEMPOTENCY_TIMING');
+export interface IdempotencyTiming {
+  lockSeconds: number;
+  renewEveryMs: number;
+}
+export const DEFAULT_IDEMPOTENCY_TIMING: IdempotencyTiming = { lockSeconds: 120, renewEveryMs: 30_000 };
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /** Idempotency keys: claims, stored responses, their expiry, and their removal with an org. */
@@ -18,15 +32,50 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Idempotency');
   private timer: NodeJS.Timeout | undefined;
   private pruning: Promise<void> | undefined;
+  /** The renewal timers of the claims this instance's requests hold. */
+  private readonly held = new Set<NodeJS.Timeout>();
+  private readonly timing: IdempotencyTiming;
 
-  constructor(private readonly repo: IdempotencyRepository) {}
+  constructor(
+    private readonly repo: IdempotencyRepository,
+    @Optional() @Inject(IDEMPOTENCY_TIMING) timing?: IdempotencyTiming,
+  ) {
+    this.timing = timing ?? DEFAULT_IDEMPOTENCY_TIMING;
+  }
 
   claim(claim: IdempotencyClaim & { orgSlug: string | null }): Promise<ClaimOutcome> {
     return this.repo.claim({
       ...claim,
       ttlSeconds: IDEMPOTENCY_TTL_SECONDS,
-      lockSeconds: IDEMPOTENCY_LOCK_SECONDS,
+      lockSeconds: this.timing.lockSeconds,
     });
+  }
+
+  /**
+   * Keeps a claimed request's lock from lapsing while its handler runs; call the returned function
+   * when the handler is done. Renewal stops by itself once the claim is no longer this request's.
+   * A failed renewal is retried at the next tick: only `lockSeconds` without one lets another
+   * instance take the claim over.
+   */
+  hold(claim: IdempotencyClaim): () => void {
+    const timer = setInterval(() => {
+      this.repo.renew(claim, this.timing.lockSeconds).then(
+        (held) => {
+          if (held || !this.held.delete(timer)) return;
+          clearInterval(timer);
+          this.log.warn(`Idempotency claim of ${claim.scope} lost while its request was running`);
+        },
+        (err: unknown) =>
+          this.log.warn(
+            `Renewing an idempotency claim of ${claim.scope} failed: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+      );
+    }, this.timing.renewEveryMs).unref();
+    this.held.add(timer);
+    return () => {
+      clearInterval(timer);
+      this.held.delete(timer);
+    };
   }
 
   /** Stores the response of a claimed request, its secrets redacted; false if the claim was lost. */
@@ -58,6 +107,8 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const timer of this.held) clearInterval(timer);
+    this.held.clear();
     // The database closes at shutdown, after this: let a running prune finish first.
     await this.pruning;
   }

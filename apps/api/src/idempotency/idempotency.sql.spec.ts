@@ -201,6 +201,32 @@ function describeIdempotencySql(name: string, open: () => Promise<Harness>): voi
       expect(new Date((await row(c)).locked_until as string).getTime()).toBeGreaterThan(Date.now() + 200_000);
     });
 
+    it('renews only the in-flight claim of its own request, never shortening its lock', async () => {
+      const c = aClaim({ lockSeconds: 1 });
+      await repo.claim(c);
+      const lockedFor = async () => new Date((await row(c)).locked_until as string).getTime() - Date.now();
+      expect(await repo.renew(c, 600)).toBe(true);
+      expect(await lockedFor()).toBeGreaterThan(590_000);
+      expect(await repo.renew(c, 1)).toBe(true);
+      expect(await lockedFor()).toBeGreaterThan(590_000);
+      expect(await repo.renew({ ...c, requestHash: 'other' }, 600)).toBe(false);
+      expect(await repo.renew({ ...c, scope: 'root' }, 600)).toBe(false);
+      await expect(repo.renew(c, 0)).rejects.toMatchObject({ sqlState: '22023' });
+
+      await repo.complete(c, 201, { id: 1 });
+      expect(await repo.renew(c, 600)).toBe(false);
+      expect(await row(c)).toMatchObject({ state: 'completed', locked_until: null });
+
+      const expired = aClaim();
+      await repo.claim(expired);
+      await shift(expired, 'expires_at', -1_000);
+      expect(await repo.renew(expired, 600)).toBe(false);
+      const released = aClaim();
+      await repo.claim(released);
+      await repo.release(released);
+      expect(await repo.renew(released, 600)).toBe(false);
+    });
+
     it('keeps keys of different scopes apart', async () => {
       const root = aClaim({ scope: 'root' });
       const org = { ...root, scope: 'org:acme_corp', requestHash: 'other' };
