@@ -232,8 +232,10 @@ async function rpcRequest(r: Req, fn: string): Promise<Answer> {
     return [204, '', {}];
   }
   const composite = info.typtype === 'c' || info.rettype === 'record';
+  // db-max-rows caps what a set-returning function answers too, and nothing says so.
+  const capped = r.maxRows === undefined ? call : `(SELECT * FROM ${call} LIMIT ${params.add(r.maxRows)})`;
   const sql = info.retset
-    ? asJson(call)
+    ? asJson(capped)
     : composite
       ? `SELECT to_json(_pgrst_r)::text AS body FROM ${call} _pgrst_r`
       : `SELECT to_json(${call})::text AS body`;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import type { DbRow } from './tenancy-db.port.js';
 import { TenancyDbErrorCode } from './tenancy-db.errors.js';
@@ -127,6 +128,8 @@ export function tableOperationCases(ctx: ContractContext): void {
 
   it('updates the matching rows, returns them and moves updated_at', async () => {
     const [created] = await ctx.db.insert<OrgRow>('organizations', [org('upd')]);
+    // Compared to the millisecond below: the update must start in a later one.
+    await sleep(2);
     const rows = await ctx.db.update<OrgRow>(
       'organizations',
       { org_slug: created.org_slug },
@@ -148,7 +151,7 @@ export function tableOperationCases(ctx: ContractContext): void {
     const gone = await ctx.db.delete<OrgRow>('organizations', {
       org_slug: { in: [rows[0].org_slug as string, rows[1].org_slug as string] },
     });
-    expect(gone.map((r) => r.org_slug).sort()).toEqual([rows[0].org_slug, rows[1].org_slug]);
+    expect(gone.map((r) => r.org_slug).sort()).toEqual([rows[0].org_slug, rows[1].org_slug].sort());
     const left = await ctx.db.select<OrgRow>('organizations', {
       org_slug: { in: rows.map((r) => r.org_slug as string) },
     });

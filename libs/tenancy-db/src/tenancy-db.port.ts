@@ -45,7 +45,11 @@ export interface TenancyDb {
   /**
    * Calls a SQL function with named arguments; returns its rows (a set-returning or composite
    * result; a scalar comes back as `[{ [fn]: value }]`, `void` as `[]`). Give functions distinct
-   * names: arguments are untyped, so overloads are ambiguous.
+   * names: arguments are untyped, so overloads are ambiguous. Never return a bare array or a JSON
+   * array: PostgREST sends it as it sends a set of rows, so the supabase driver would read its
+   * elements as rows; return a one-row table holding it, with two columns or more (PostgREST
+   * answers a one-column table as bare values, like a scalar). A set of rows is capped at PostgREST's
+   * max-rows (Supabase: 1000), so a set that may be longer is also returned as one row.
    */
   rpc<T extends DbRow = DbRow>(fn: string, args: Record<string, DbValue>): Promise<T[]>;
 

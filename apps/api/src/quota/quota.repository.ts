@@ -162,11 +162,8 @@ export class QuotaRepository {
    * EXPIRED every reservation past its expiry on the database's clock, so these are the live ones.
    */
   async liveRunIds(): Promise<string[]> {
-    const [row] = await this.db.rpc<{ live_reservation_run_ids: string[] | null }>(
-      'live_reservation_run_ids',
-      {},
-    );
-    return row?.live_reservation_run_ids ?? [];
+    const [row] = await this.db.rpc<{ run_ids: string[] | null }>('live_reservations', {});
+    return row?.run_ids ?? [];
   }
 
   async recordExpiry(reservationIds: string[]): Promise<number> {
@@ -177,12 +174,16 @@ export class QuotaRepository {
     return row.record_reservation_expiry;
   }
 
+  /** One row holding every org's entry: PostgREST would cut a row per org at its max-rows. */
   async ensurePeriodRows(now?: Date): Promise<PeriodRow[]> {
-    const rows = await this.db.rpc<{ org_slug: string; usage_date: string; created: boolean }>(
-      'ensure_quota_period_rows',
-      now ? { p_now: now } : {},
-    );
-    return rows.map((r) => ({ orgSlug: r.org_slug, usageDate: r.usage_date, created: r.created }));
+    const [row] = await this.db.rpc<{
+      orgs: { org_slug: string; usage_date: string; created: boolean }[] | null;
+    }>('ensure_quota_period_report', now ? { p_now: now } : {});
+    return (row?.orgs ?? []).map((r) => ({
+      orgSlug: r.org_slug,
+      usageDate: r.usage_date,
+      created: r.created,
+    }));
   }
 
   /** Forgets finished reservations of days before `before` (YYYY-MM-DD); returns how many. */

@@ -316,6 +316,17 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
     expect(second.length).toBe(first.length);
   });
 
+  it('lists the run ids of the reservations still RESERVED, as one array on every driver', async () => {
+    const org = await anOrg({ concurrent_pipelines_limit: 5 });
+    await reserve(org, `${org}-live`, T0);
+    await reserve(org, `${org}-done`, T0);
+    await q.repo.complete(org, { runId: `${org}-done` }, 'SUCCESS', at('2024-03-15T10:01:00Z'));
+    const live = await q.repo.liveRunIds();
+    expect(Array.isArray(live)).toBe(true);
+    expect(live).toContain(`${org}-live`);
+    expect(live).not.toContain(`${org}-done`);
+  });
+
   it("moves an org's reservations with a renamed org and deletes them with a deleted one", async () => {
     const org = await anOrg({ concurrent_pipelines_limit: 5 });
     await reserve(org, 'a', T0);
@@ -338,5 +349,25 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
     await q.repo.pruneReservations('2019-03-01');
     const left = await q.db.select('pipeline_reservations', { org_slug: org }, { columns: ['run_id'] });
     expect(left.map((r) => r.run_id).sort()).toEqual(['new-done', 'old-open']);
+  });
+});
+
+describe.runIf(url)("the daily reset's report through PostgREST's max-rows", () => {
+  let q: QuotaDb;
+  beforeAll(async () => {
+    // Supabase caps every read at 1000 rows; 3 here, so a handful of orgs goes past it.
+    const engine = supabaseEngine(url as string, (o) => startPostgrestServer({ ...o, maxRows: 3 }));
+    q = await engine.open();
+  });
+  afterAll(() => q?.close());
+
+  it('reports every org, past the cap on rows', async () => {
+    const orgs = ['org_a', 'org_b', 'org_c', 'org_d', 'org_e'];
+    for (const org of orgs) await q.org(org);
+    const report = await q.repo.ensurePeriodRows(at('2031-08-01T00:00:00Z'));
+    expect(report).toEqual(orgs.map((orgSlug) => ({ orgSlug, usageDate: '2031-08-01', created: true })));
+    expect((await q.repo.ensurePeriodRows(at('2031-08-01T00:05:00Z'))).map((r) => r.created)).toEqual(
+      orgs.map(() => false),
+    );
   });
 });
