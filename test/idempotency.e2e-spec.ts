@@ -6,6 +6,7 @@ import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { IdempotencyProbeModule, IdempotencyProbeRuns, PROBE_API_KEY } from '#test/idempotency-probe.module';
 import { anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { IdempotencyRepository } from '../apps/api/src/idempotency/idempotency.repository.js';
 import { IDEMPOTENCY_TIMING, IdempotencyService } from '../apps/api/src/idempotency/idempotency.service.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
@@ -238,10 +239,10 @@ describe('Idempotency-Key on an @Idempotent() route', () => {
   });
 });
 
-/** Claims locked for 1 s and renewed every 200 ms, so a request can outlast its lock in a test. */
+/** Claims locked for 2 s and renewed every 400 ms, so a request can outlast its lock in a test. */
 @Global()
 @Module({
-  providers: [{ provide: IDEMPOTENCY_TIMING, useValue: { lockSeconds: 1, renewEveryMs: 200 } }],
+  providers: [{ provide: IDEMPOTENCY_TIMING, useValue: { lockSeconds: 2, renewEveryMs: 400 } }],
   exports: [IDEMPOTENCY_TIMING],
 })
 class ShortClaimLocks {}
@@ -257,45 +258,56 @@ describe('Idempotency-Key claims of requests that outlast the lock', () => {
     db = t.app.get<TenancyDb>(TENANCY_DB);
   });
   afterAll(() => t.close());
+  afterEach(() => vi.restoreAllMocks());
 
-  const run = (tag: string, key: string) =>
+  const aKey = () => `idem-${randomBytes(8).toString('hex')}`;
+  const aTag = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;
+  const run = (key: string, payload: Record<string, unknown>) =>
     t.app.inject({
       method: 'POST',
       url: '/api/v1/idem-probe/acme_corp/runs',
       headers: { ...rootHeaders, 'idempotency-key': key },
-      payload: { tag, delay_ms: 2_500 },
+      payload,
     });
 
   it('keeps the claim while the handler runs: a retry waits (409), then gets the first answer replayed', async () => {
-    const key = `idem-${randomBytes(8).toString('hex')}`;
-    const tag = `slow-${randomBytes(4).toString('hex')}`;
-    const first = run(tag, key);
-    // Past the 1 s lock: only the renewals keep the key this request's.
-    await sleep(1_600);
-    const retry = await run(tag, key);
+    const key = aKey();
+    const tag = aTag('slow');
+    const first = run(key, { tag, delay_ms: 4_500 });
+    // Well past the 2 s lock: only the renewals keep the key this request's.
+    await sleep(3_000);
+    const retry = await run(key, { tag, delay_ms: 4_500 });
     expect(retry.statusCode).toBe(409);
     expect(retry.json()).toMatchObject({ code: 'IDEMPOTENCY_REQUEST_IN_PROGRESS' });
     expect((await first).statusCode).toBe(201);
 
     const [row] = await db.select('idempotency_keys', { scope: 'root', idempotency_key: key });
     expect(row).toMatchObject({ state: 'completed', response_status: 201, locked_until: null });
-    const after = await run(tag, key);
+    const after = await run(key, { tag, delay_ms: 4_500 });
     expect(after.headers['idempotent-replayed']).toBe('true');
     expect(after.json()).toMatchObject({ tag, run: 1 });
     expect(runs.count(tag)).toBe(1);
   });
 
-  it('stops renewing once the handler is done: a claim left in flight lapses after its lock', async () => {
-    const key = `idem-${randomBytes(8).toString('hex')}`;
+  it('stops renewing as soon as the handler is done, when it fails too', async () => {
+    const renew = vi.spyOn(t.app.get(IdempotencyRepository), 'renew');
+    const res = await run(aKey(), { tag: aTag('crash'), delay_ms: 1_000, fail: 'crash' });
+    expect(res.statusCode).toBe(500);
+    expect(renew).toHaveBeenCalled();
+    const calls = renew.mock.calls.length;
+    await sleep(1_000);
+    expect(renew.mock.calls.length).toBe(calls);
+  });
+
+  it('lets the claim lapse once no instance renews it (a crashed one): the same request takes it over', async () => {
     const service = t.app.get(IdempotencyService);
-    const claim = { scope: 'root', key, requestHash: 'h-lapse' };
+    const claim = { scope: 'root', key: aKey(), requestHash: 'h-lapse' };
     expect(await service.claim({ ...claim, orgSlug: null })).toEqual({ outcome: 'claimed' });
     const release = service.hold(claim);
-    await sleep(1_400);
+    await sleep(2_600);
     expect(await service.claim({ ...claim, orgSlug: null })).toEqual({ outcome: 'in_flight' });
     release();
-    await sleep(1_300);
-    // No instance renews it any more (as after a crash): the same request takes it over.
+    await sleep(3_000);
     expect(await service.claim({ ...claim, orgSlug: null })).toEqual({ outcome: 'claimed' });
   });
 });

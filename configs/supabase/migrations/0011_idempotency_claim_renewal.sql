@@ -2,8 +2,8 @@
 -- org lifecycle lease (15 minutes) that onboarding runs under: an onboarding slower than the lock
 -- let a retry of the same request take the claim over, which then answered 409 and released the
 -- key, so the first request's 200 (the only copy of the new org's API key) was never stored. The
--- instance running a request now extends its claim's lock every few seconds until the handler
--- returns; the lock itself can be short, so a crashed instance's keys free soon.
+-- instance running a request now extends its claim's lock (by 2 minutes, every 30 seconds) until
+-- the handler returns; the lock itself can be short, so a crashed instance's keys free soon.
 
 CREATE FUNCTION renew_idempotency_key(
   p_scope text,

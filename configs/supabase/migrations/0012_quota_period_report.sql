@@ -4,12 +4,13 @@
 -- 1. The daily reset's report. ensure_quota_period_rows answers a row per org, and PostgREST caps
 --    a function's rows at its max-rows (Supabase: 1000) without saying so: past 1000 orgs,
 --    /quota/reset-daily created every org's row but reported only the first 1000. It is now one
---    row holding a jsonb array. The set-returning function stays for instances of the previous
---    release during a rolling deploy.
+--    row holding a jsonb array.
 -- 2. The live run ids. live_reservation_run_ids (0010) returned a bare text[], which PostgREST
 --    sends as a JSON array, the same body as a function returning a set of text: the supabase
 --    driver took each id for a row, so the stale cleanup's aged-run sweep got one id as a string
 --    and failed whenever a run was live. Replaced by a one-row table.
+-- The functions they replace stay for instances of the previous release during a rolling deploy;
+-- a later migration drops them.
 
 CREATE FUNCTION ensure_quota_period_report(p_now timestamptz DEFAULT now())
 RETURNS TABLE (usage_date date, orgs jsonb)
@@ -33,7 +34,5 @@ AS $$
   FROM pipeline_reservations
   WHERE status = 'RESERVED'
 $$;
-
-DROP FUNCTION live_reservation_run_ids();
 
 SELECT restrict_to_api(ARRAY['ensure_quota_period_report', 'live_reservations']);

@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
   Optional,
@@ -16,7 +17,8 @@ export const IDEMPOTENCY_TTL_SECONDS = 86_400;
  * How long a claim blocks duplicates past its last renewal before it is taken for a crashed
  * instance's. The instance running the request renews it every `renewEveryMs` until the handler
  * returns, however long that takes (an onboarding may run for the 15 minutes of its lease), so the
- * lock only needs to outlast a few missed renewals.
+ * lock only needs to outlast a few missed renewals. A running request's claim can still be taken
+ * over when its instance cannot reach the database for the whole lock (its renewals fail).
  */
 export const IDEMPOTENCY_TIMING = Symbol('IDEMPOTENCY_TIMING');
 export interface IdempotencyTiming {
@@ -28,7 +30,7 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /** Idempotency keys: claims, stored responses, their expiry, and their removal with an org. */
 @Injectable()
-export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
+export class IdempotencyService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly log = new Logger('Idempotency');
   private timer: NodeJS.Timeout | undefined;
   private pruning: Promise<void> | undefined;
@@ -41,6 +43,8 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     @Optional() @Inject(IDEMPOTENCY_TIMING) timing?: IdempotencyTiming,
   ) {
     this.timing = timing ?? DEFAULT_IDEMPOTENCY_TIMING;
+    if (this.timing.renewEveryMs * 2 > this.timing.lockSeconds * 1000)
+      throw new Error('Idempotency claims must be renewed at least twice per lock period');
   }
 
   claim(claim: IdempotencyClaim & { orgSlug: string | null }): Promise<ClaimOutcome> {
@@ -53,23 +57,31 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Keeps a claimed request's lock from lapsing while its handler runs; call the returned function
-   * when the handler is done. Renewal stops by itself once the claim is no longer this request's.
-   * A failed renewal is retried at the next tick: only `lockSeconds` without one lets another
-   * instance take the claim over.
+   * when the handler is done. Renewal stops by itself once the claim is no longer in flight (stored,
+   * released, expired). A failed renewal is retried at the next tick; a tick is skipped while the
+   * previous renewal is still waiting for the database.
    */
   hold(claim: IdempotencyClaim): () => void {
+    let pending = false;
     const timer = setInterval(() => {
-      this.repo.renew(claim, this.timing.lockSeconds).then(
-        (held) => {
-          if (held || !this.held.delete(timer)) return;
-          clearInterval(timer);
-          this.log.warn(`Idempotency claim of ${claim.scope} lost while its request was running`);
-        },
-        (err: unknown) =>
-          this.log.warn(
-            `Renewing an idempotency claim of ${claim.scope} failed: ${err instanceof Error ? err.message : String(err)}`,
-          ),
-      );
+      if (pending) return;
+      pending = true;
+      this.repo
+        .renew(claim, this.timing.lockSeconds)
+        .then(
+          (held) => {
+            if (held || !this.held.delete(timer)) return;
+            clearInterval(timer);
+            this.log.warn(`Idempotency claim of ${claim.scope} lost while its request was running`);
+          },
+          (err: unknown) =>
+            this.log.warn(
+              `Renewing an idempotency claim of ${claim.scope} failed: ${err instanceof Error ? err.message : String(err)}`,
+            ),
+        )
+        .finally(() => {
+          pending = false;
+        });
     }, this.timing.renewEveryMs).unref();
     this.held.add(timer);
     return () => {
@@ -107,10 +119,14 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    for (const timer of this.held) clearInterval(timer);
-    this.held.clear();
     // The database closes at shutdown, after this: let a running prune finish first.
     await this.pruning;
+  }
+
+  /** After the in-flight requests were drained (Nest closes the HTTP server before this hook). */
+  onApplicationShutdown(): void {
+    for (const timer of this.held) clearInterval(timer);
+    this.held.clear();
   }
 
   private pruneInBackground(): void {
