@@ -26,8 +26,13 @@ export interface PostgrestServerOptions {
   schema: string;
   /** What clients must send as `apikey` and `Authorization: Bearer`; random when omitted. */
   serviceKey?: string;
-  /** PostgREST's db-max-rows (Supabase: 1000): the most rows a table read returns; no cap when omitted. */
+  /** PostgREST's db-max-rows (Supabase: 1000): the most rows a read returns; no cap when omitted. */
   maxRows?: number;
+  /**
+   * The longest request target the gateway in front of PostgREST accepts (nginx/Kong: 8 KiB header
+   * buffers); longer ones get a plain-text 414 before PostgREST sees them. Default 8192.
+   */
+  maxUrlLength?: number;
 }
 
 export interface RecordedRequest {
@@ -161,6 +166,8 @@ async function tableRequest(r: Req, table: string): Promise<Answer> {
 
 interface FunctionRow {
   retset: boolean;
+  /** 'v' volatile, 's' stable, 'i' immutable. */
+  volatility: string;
   typtype: string;
   rettype: string;
   names: string[];
@@ -178,7 +185,7 @@ async function findFunction(
   args: Record<string, unknown>,
 ): Promise<FunctionInfo> {
   const { rows } = await pool.query<FunctionRow>(
-    `SELECT p.proretset AS retset, t.typtype::text AS typtype, p.prorettype::regtype::text AS rettype,
+    `SELECT p.proretset AS retset, p.provolatile::text AS volatility, t.typtype::text AS typtype, p.prorettype::regtype::text AS rettype,
        coalesce(p.proargnames, '{}') AS names, coalesce(p.proargmodes::text[], '{}') AS modes,
        array(SELECT format_type(x, NULL) FROM unnest(p.proargtypes) WITH ORDINALITY u(x, i) ORDER BY i) AS types,
        p.pronargdefaults::int AS ndefaults
@@ -227,20 +234,45 @@ async function rpcRequest(r: Req, fn: string): Promise<Answer> {
       return `${qi(a.name)} => ${params.add(value)}::${a.type}`;
     });
   const call = `${qi(schema)}.${qi(fn)}(${named.join(', ')})`;
+  // PostgREST runs a STABLE or IMMUTABLE function in a read-only transaction, even on POST.
+  const run = (sql: string) => inTransaction(pool, info.volatility !== 'v', sql, params.values);
   if (info.rettype === 'void') {
-    await pool.query(`SELECT ${call}`, params.values);
+    await run(`SELECT ${call}`);
     return [204, '', {}];
   }
   const composite = info.typtype === 'c' || info.rettype === 'record';
-  // db-max-rows caps what a set-returning function answers too, and nothing says so.
-  const capped = r.maxRows === undefined ? call : `(SELECT * FROM ${call} LIMIT ${params.add(r.maxRows)})`;
-  const sql = info.retset
-    ? asJson(capped)
-    : composite
+  // db-max-rows caps what a set-returning function answers too, and nothing says so. The capped
+  // rows keep their shape: an object for a row of a composite, a bare value for a scalar.
+  const sql = !info.retset
+    ? composite
       ? `SELECT to_json(_pgrst_r)::text AS body FROM ${call} _pgrst_r`
-      : `SELECT to_json(${call})::text AS body`;
-  const { rows } = await pool.query<{ body: string | null }>(sql, params.values);
+      : `SELECT to_json(${call})::text AS body`
+    : r.maxRows === undefined
+      ? asJson(call)
+      : `SELECT coalesce(json_agg(_pgrst_s._pgrst_r), '[]')::text AS body
+         FROM (SELECT _pgrst_r FROM ${call} _pgrst_r LIMIT ${params.add(r.maxRows)}) _pgrst_s`;
+  const rows = await run(sql);
   return [200, rows[0]?.body ?? 'null', {}];
+}
+
+async function inTransaction(
+  pool: pg.Pool,
+  readOnly: boolean,
+  sql: string,
+  values: unknown[],
+): Promise<{ body: string | null }[]> {
+  const client = await pool.connect();
+  try {
+    await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+    const { rows } = await client.query<{ body: string | null }>(sql, values);
+    await client.query('COMMIT');
+    return rows;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 function statusFor(sqlState: string): number {
@@ -296,6 +328,12 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
       body: undefined,
     };
     requests.push(recorded);
+    if ((req.url ?? '').length > (options.maxUrlLength ?? 8192)) {
+      // The gateway's answer, not PostgREST's: plain text, no error code.
+      res.writeHead(414, { 'content-type': 'text/html' });
+      res.end('<html><body>414 Request-URI Too Large</body></html>');
+      return;
+    }
     let status: number;
     let payload: string;
     let extra: Record<string, string> = {};

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { startPostgrestServer, type PostgrestServer } from '#test/postgrest-server';
 import { applyMigrations } from './migrations.js';
 import { PgTenancyDb } from './pg-tenancy-db.js';
@@ -101,6 +102,30 @@ describe.skipIf(!url)('SupabaseTenancyDb through supabase-js and a local PostgRE
       } finally {
         await capped.close();
       }
+    });
+
+    it('reads an `in` list longer than the gateway takes in a URL in parts, and the whole of it', async () => {
+      const ids = Array.from({ length: 600 }, () => randomUUID());
+      await backend.sql.insert(
+        'profiles',
+        ids.map((id, i) => ({ id, email: `user${i}@example.com` })),
+      );
+      server.requests.length = 0;
+      const read = await backend.db.select<{ id: string }>(
+        'profiles',
+        { id: { in: [...ids, ids[0]] } },
+        {
+          columns: ['id'],
+        },
+      );
+      expect(read.map((r) => r.id).sort()).toEqual([...ids].sort());
+      expect(server.requests.length).toBeGreaterThan(1);
+      expect(
+        Math.max(...server.requests.map((r) => new URLSearchParams(r.query).toString().length)),
+      ).toBeLessThan(8192);
+      await expect(
+        backend.db.select('profiles', { id: { in: ids } }, { orderBy: [{ column: 'email' }] }),
+      ).rejects.toMatchObject({ code: TenancyDbErrorCode.QueryFailed });
     });
 
     it('upserts with merge-duplicates, on_conflict and column defaults for missing keys', async () => {

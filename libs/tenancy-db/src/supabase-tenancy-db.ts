@@ -11,7 +11,14 @@ export interface SupabaseTenancyDbOptions {
   serviceRoleKey: string;
   /** An exposed schema; default `public`. */
   schema?: string;
-  /** Aborts a request after this long (TenancyDbError Timeout); default 15 s. */
+  /**
+   * Aborts a request after this long (TenancyDbError Timeout); default 15 s. Only the HTTP request
+   * is abandoned: PostgREST still runs the call and may commit it, so a Timeout here means the
+   * outcome is unknown (a reservation, a lease or a claim may stand), unlike the pg driver's
+   * statement_timeout, which rolls back. A retry then finds what the lost call did: a reservation
+   * replayed by its run id, an org lease held until it expires, an idempotency claim in flight
+   * until its lock lapses.
+   */
   requestTimeoutMs?: number;
   /** The table `ping` reads (no rows); default `organizations`, since PostgREST has no bare round trip. */
   pingTable?: string;
@@ -61,6 +68,11 @@ interface PostgrestResult {
  * so, so a select pages until it has as many rows as match (or as it asked for).
  */
 const PAGE_ROWS = 1000;
+/**
+ * URL bytes of one `in` list per request. Filters travel in the URL, and the gateway in front of
+ * PostgREST refuses request targets over 8 KiB (a plain-text 414): a longer list is read in parts.
+ */
+const IN_LIST_URL_BYTES = 4096;
 
 /** PostgREST parses filter values from the URL: Dates as ISO text, json values as JSON text. */
 function urlValue(value: DbValue): string {
@@ -81,6 +93,28 @@ function applyFilter(query: Query, filter: Filter): Query {
     else q = q.eq(column, urlValue(value));
   }
   return q;
+}
+
+/** The filter as several, each with a part of its one long `in` list; undefined when none is long. */
+function splitLongInList(filter: Filter): Filter[] | undefined {
+  for (const [column, value] of Object.entries(filter)) {
+    if (!isInFilter(value)) continue;
+    const values = [...new Set(value.in.map(urlValue))];
+    const bytes = (v: string) => encodeURIComponent(v).length + 3;
+    if (values.reduce((n, v) => n + bytes(v), 0) <= IN_LIST_URL_BYTES) continue;
+    const parts: string[][] = [[]];
+    let size = 0;
+    for (const v of values) {
+      if (size + bytes(v) > IN_LIST_URL_BYTES && parts[parts.length - 1].length) {
+        parts.push([]);
+        size = 0;
+      }
+      parts[parts.length - 1].push(v);
+      size += bytes(v);
+    }
+    return parts.map((part) => ({ ...filter, [column]: { in: part } }));
+  }
+  return undefined;
 }
 
 function ordered(query: Query, options: SelectOptions): Query {
@@ -179,7 +213,19 @@ export class SupabaseTenancyDb implements TenancyDb {
         throw new TenancyDbError(TenancyDbErrorCode.QueryFailed, `${what} must be a non-negative integer.`);
       }
     }
-    return this.selectPaged<T>(table, columns, filter, options);
+    const split = splitLongInList(filter);
+    if (!split) return this.selectPaged<T>(table, columns, filter, options);
+    // Each part is a disjoint set of values, so the parts' rows add up to the whole read. An order,
+    // a limit or an offset would apply per part: refused rather than answered wrongly.
+    if (limit !== undefined || offset !== undefined || options.orderBy?.length) {
+      throw new TenancyDbError(
+        TenancyDbErrorCode.QueryFailed,
+        'An `in` list this long cannot be read with an order, a limit or an offset over PostgREST.',
+      );
+    }
+    const rows: T[] = [];
+    for (const part of split) rows.push(...(await this.selectPaged<T>(table, columns, part, options)));
+    return rows;
   }
 
   /**
@@ -255,7 +301,8 @@ export class SupabaseTenancyDb implements TenancyDb {
     const result = (await this.client.rpc(assertIdentifier(fn), body)) as PostgrestResult;
     if (result.error) throw mapFailure(result.error, result.status);
     const data = result.data;
-    if (data === null || data === undefined) return [];
+    // 204: a void function. A function whose one value is NULL answers `null` with a 200.
+    if (data === null || data === undefined) return result.status === 204 ? [] : [{ [fn]: null } as T];
     const asRow = (v: unknown): DbRow =>
       typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as DbRow) : { [fn]: v };
     return (Array.isArray(data) ? data.map(asRow) : [asRow(data)]) as T[];

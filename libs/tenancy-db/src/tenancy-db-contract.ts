@@ -189,6 +189,7 @@ export function describeTenancyDbContract(name: string, open: () => Promise<Tena
         { org_slug: slugs[1], seat_limit: null },
       ]);
       expect(await db.rpc('contract_add', { p_a: 2, p_b: 3 })).toEqual([{ contract_add: 5 }]);
+      expect(await db.rpc('contract_add', { p_a: null, p_b: 3 })).toEqual([{ contract_add: null }]);
       expect(await db.rpc('contract_mark_synced', { p_slug: slugs[2] })).toEqual([]);
       const [marked] = await db.select(
         'organizations',
