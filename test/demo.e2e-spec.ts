@@ -123,8 +123,8 @@ describe('an app start with DEMO_DATA', () => {
       const file = `${started.dataDir}/demo-api-key`;
       const key = fs.readFileSync(file, 'utf8').trim();
       const line = logs.lines
-        .map((l) => JSON.parse(l) as { msg?: string; file?: string })
-        .find((l) => l.msg?.startsWith('Demo organization ready'));
+        .map((l) => JSON.parse(l) as { message?: string; file?: string })
+        .find((l) => l.message?.startsWith('Demo organization ready'));
       expect(line?.file).toBe(file);
       expect(logs.text).not.toContain(key);
       const res = await started.app.inject({

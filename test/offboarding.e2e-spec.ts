@@ -153,7 +153,7 @@ describe('offboarding', () => {
     expect(bLocale.json().plan_name).toBe('STARTER');
     expect((await root('GET', `/api/v1/organizations/${b.org}/status`)).json().status).toBe('SYNCED');
 
-    const messages = logs.lines.map((l) => String((JSON.parse(l) as { msg?: unknown }).msg ?? ''));
+    const messages = logs.lines.map((l) => String((JSON.parse(l) as { message?: unknown }).message ?? ''));
     const auditLine = messages.find((m) => m.startsWith('audit ') && m.includes(`"resource_id":"${a.org}"`));
     expect(JSON.parse(auditLine?.slice('audit '.length) ?? '{}')).toMatchObject({
       action: 'DELETE',

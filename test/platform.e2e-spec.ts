@@ -133,6 +133,8 @@ describe('platform over the real app', () => {
       );
       expect(line).toBeDefined();
       expect(line).toContain('postgres://svc:[REDACTED]@db.internal');
+      // What Cloud Logging reads: an error it can filter and alert on, with its summary line.
+      expect(JSON.parse(line as string)).toMatchObject({ severity: 'ERROR', message: 'request failed' });
     });
   });
 
@@ -292,15 +294,17 @@ describe('platform over the real app', () => {
       const line = (id: string) =>
         logs.lines
           .map((l) => JSON.parse(l))
-          .find((l) => l.request_id === id && l.msg === 'request completed');
+          .find((l) => l.request_id === id && l.message === 'request completed');
       expect(line('probe-1')).toMatchObject({
         level: 'debug',
+        severity: 'DEBUG',
         route: '/health',
         path: '/health',
         status: 200,
       });
       expect(line('api-1')).toMatchObject({
         level: 'info',
+        severity: 'INFO',
         route: '(unmatched)',
         path: '/api/v1/nope',
         status: 404,
@@ -321,7 +325,7 @@ describe('platform over the real app', () => {
       });
       const line = logs.lines
         .map((l) => JSON.parse(l))
-        .find((l) => l.request_id === 'log-1' && l.msg === 'request completed');
+        .find((l) => l.request_id === 'log-1' && l.message === 'request completed');
       expect(line).toMatchObject({ route: '/api/v1/probe/org/:org', status: 200, org: k.org, method: 'GET' });
       expect(typeof line.latency_ms).toBe('number');
       for (const secret of [k.key, TEST_ROOT_KEY, PROBE_SECRET_IN_ERROR, 'tok_abcdef123456'])

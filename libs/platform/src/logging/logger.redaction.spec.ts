@@ -48,7 +48,8 @@ describe('log redaction', () => {
         {
           base: { service: 'finops-api' },
           redact: { paths: PINO_PATHS, censor: '[REDACTED]' },
-          formatters: { level: (label) => ({ level: label }) },
+          messageKey: 'message',
+          formatters: { level: (label) => ({ level: label, severity: 'INFO' }) },
         },
         before.stream,
       );

@@ -104,6 +104,16 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** pino's levels as Cloud Logging's LogSeverity. */
+const SEVERITY: Readonly<Record<string, string>> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
 export function createLogger(options: LoggerOptions): Logger {
   const secrets = options.secrets ?? [];
   const errSerializer = (err: unknown) => {
@@ -123,8 +133,11 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: 'finops-api' },
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: { err: errSerializer, error: errSerializer },
+      // Cloud Logging (Cloud Run's stdout) reads `severity` and `message`; without them every line
+      // is of DEFAULT severity and shows as raw JSON, so errors cannot be filtered or alerted on.
+      messageKey: 'message',
       formatters: {
-        level: (label) => ({ level: label }),
+        level: (label) => ({ level: label, severity: SEVERITY[label] ?? 'DEFAULT' }),
         bindings: redactFields,
         log: redactFields,
       },
