@@ -123,6 +123,13 @@ describe.skipIf(!url)('SupabaseTenancyDb through supabase-js and a local PostgRE
       expect(
         Math.max(...server.requests.map((r) => new URLSearchParams(r.query).toString().length)),
       ).toBeLessThan(8192);
+      const emails = ids.map((_, i) => `user${i}@example.com`);
+      const both = await backend.db.select<{ id: string }>(
+        'profiles',
+        { id: { in: ids }, email: { in: emails } },
+        { columns: ['id'] },
+      );
+      expect(both).toHaveLength(ids.length);
       await expect(
         backend.db.select('profiles', { id: { in: ids } }, { orderBy: [{ column: 'email' }] }),
       ).rejects.toMatchObject({ code: TenancyDbErrorCode.QueryFailed });

@@ -95,24 +95,38 @@ function applyFilter(query: Query, filter: Filter): Query {
   return q;
 }
 
-/** The filter as several, each with a part of its one long `in` list; undefined when none is long. */
+/** URL bytes of one value in an `in` list as postgrest-js and URLSearchParams write it. */
+function inValueBytes(value: string): number {
+  const quoted = /[,()"\\]/.test(value) ? 6 : 0;
+  return new URLSearchParams([['', value]]).toString().length - 1 + quoted + 3;
+}
+
+/**
+ * The filter as several whose `in` lists each fit their share of IN_LIST_URL_BYTES, every
+ * combination of parts (so their rows add up to the whole read); undefined when all fit already.
+ */
 function splitLongInList(filter: Filter): Filter[] | undefined {
-  for (const [column, value] of Object.entries(filter)) {
-    if (!isInFilter(value)) continue;
+  const lists = Object.entries(filter).filter((e): e is [string, { in: DbValue[] }] => isInFilter(e[1]));
+  const budget = IN_LIST_URL_BYTES / Math.max(1, lists.length);
+  for (const [column, value] of lists) {
     const values = [...new Set(value.in.map(urlValue))];
-    const bytes = (v: string) => encodeURIComponent(v).length + 3;
-    if (values.reduce((n, v) => n + bytes(v), 0) <= IN_LIST_URL_BYTES) continue;
+    if (values.reduce((n, v) => n + inValueBytes(v), 0) <= budget) continue;
     const parts: string[][] = [[]];
     let size = 0;
     for (const v of values) {
-      if (size + bytes(v) > IN_LIST_URL_BYTES && parts[parts.length - 1].length) {
+      if (size + inValueBytes(v) > budget && parts[parts.length - 1].length) {
         parts.push([]);
         size = 0;
       }
       parts[parts.length - 1].push(v);
-      size += bytes(v);
+      size += inValueBytes(v);
     }
-    return parts.map((part) => ({ ...filter, [column]: { in: part } }));
+    // A single value longer than the share cannot be split further.
+    if (parts.length === 1) continue;
+    // Another long list, if any, is split within each part.
+    return parts
+      .map((part): Filter => ({ ...filter, [column]: { in: part } }))
+      .flatMap((f) => splitLongInList(f) ?? [f]);
   }
   return undefined;
 }

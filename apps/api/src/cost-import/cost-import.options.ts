@@ -8,7 +8,11 @@ export interface CostImportOptions {
   maxExpandedBytes: number;
   /** Uploads up to this size are imported before the response (200); larger ones answer 202. */
   syncMaxBytes: number;
-  /** Where uploads wait while they are imported (the data directory, not a RAM-backed /tmp). */
+  /**
+   * Where uploads wait while they are imported: the data directory rather than /tmp, which is
+   * RAM-backed on many hosts. On Cloud Run every writable path is memory, counted against the
+   * instance's limit (cloudbuild.yaml sizes the limits for it).
+   */
   tmpDir: string;
 }
 
