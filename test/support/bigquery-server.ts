@@ -62,8 +62,13 @@ export type LoadHandler = (load: FakeLoad) => { outputRows?: number } | { error:
 /** Return an error to fail a request before it is routed (e.g. a 500 on tables.get). */
 export type RequestInterceptor = (req: RecordedRequest) => FakeError | undefined;
 
+/** The anonymous table a query job's results are written to. */
+export const anonymousTable = (jobId: string) => ({ datasetId: '_fake_anonymous', tableId: `anon_${jobId}` });
+
 export interface FakeBigQuery {
   readonly url: string;
+  /** The rows a query job wrote to its anonymous destination table (see anonymousTable). */
+  destination(datasetId: string, tableId: string): { schema: FakeField[]; rows: unknown[][] } | undefined;
   readonly requests: RecordedRequest[];
   readonly loads: FakeLoad[];
   onQuery(handler: QueryHandler): void;
@@ -205,6 +210,21 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
     };
   }
 
+  /** jobs.get of a query job: like BigQuery, its results live in an anonymous destination table. */
+  function queryJobResource(job: FakeJob): Json {
+    const done = Date.now() >= job.readyAt || job.cancelled;
+    return {
+      kind: 'bigquery#job',
+      id: `${job.projectId}:${job.location}.${job.id}`,
+      jobReference: { projectId: job.projectId, jobId: job.id, location: job.location },
+      configuration: {
+        jobType: 'QUERY',
+        query: { destinationTable: { projectId: job.projectId, ...anonymousTable(job.id) } },
+      },
+      status: { state: done ? 'DONE' : 'RUNNING' },
+    };
+  }
+
   async function route(req: RecordedRequest, rest: string, projectId: string) {
     const { method, query: q } = req;
     const body = (req.body ?? {}) as Json;
@@ -233,6 +253,8 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       return results(job, q.timeoutMs, start, ts(q['formatOptions.useInt64Timestamp']), max);
     }
     if (method === 'GET' && (m = /^jobs\/([^/]+)$/.exec(rest))) {
+      const job = jobs.get(m[1]);
+      if (job) return queryJobResource(job);
       return loadJobs.get(m[1]) ?? notFound(`Job ${projectId}:${m[1]}`);
     }
     if (method === 'POST' && (m = /^jobs\/([^/]+)\/cancel$/.exec(rest))) {
@@ -378,6 +400,14 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
     onLoad: (h) => void (loadHandler = h),
     intercept: (i) => void (interceptor = i),
     result: (fields, rows) => ({ schema: fields, rows }),
+    destination(datasetId, tableId) {
+      const job = [...jobs.values()].find((j) => {
+        const t = anonymousTable(j.id);
+        return t.datasetId === datasetId && t.tableId === tableId;
+      });
+      const outcome = job?.outcome;
+      return outcome && 'rows' in outcome ? { schema: outcome.schema, rows: outcome.rows } : undefined;
+    },
     table: (ds, t) => datasets.get(ds)?.tables.get(t),
     seedTable(ds, t, fields, type = 'TABLE') {
       if (!datasets.has(ds)) putDataset(seedProject, { datasetReference: { datasetId: ds } });

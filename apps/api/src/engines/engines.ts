@@ -11,6 +11,11 @@ export async function openWarehouse(config: AppConfig): Promise<Warehouse> {
       projectId: env.GCP_PROJECT_ID as string,
       location: env.BIGQUERY_LOCATION,
       apiEndpoint: env.BIGQUERY_API_ENDPOINT,
+      storageApiEndpoint: env.BIGQUERY_STORAGE_API_ENDPOINT,
+      onStorageFallback: (e) =>
+        new Logger('BigQuery').warn(
+          `Cost frame read from the REST pages, not the Storage Read API (grant BigQuery Read Session User?): ${e instanceof Error ? e.message : String(e)}`,
+        ),
       defaultTimeoutMs: env.WAREHOUSE_QUERY_TIMEOUT_MS,
       maximumBytesBilled: env.BIGQUERY_MAX_BYTES_BILLED,
     });

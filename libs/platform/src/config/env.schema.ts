@@ -76,6 +76,14 @@ export class EnvSchema {
   @IsUrl(URL_OPTS)
   BIGQUERY_API_ENDPOINT?: string;
 
+  /**
+   * `host:port` of a Storage Read API emulator (plain text). With BIGQUERY_API_ENDPOINT and
+   * without this, frames are read from the REST pages only.
+   */
+  @IsOptional()
+  @Matches(/^[\w.-]+:\d{1,5}$/, { message: 'BIGQUERY_STORAGE_API_ENDPOINT must be host:port' })
+  BIGQUERY_STORAGE_API_ENDPOINT?: string;
+
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -15,6 +15,14 @@ export interface BigQueryWarehouseOptions {
   maximumBytesBilled?: number;
   /** Retries of rate-limit, 5xx and network failures by the client library (its default is 3; 0 disables). */
   maxRetries?: number;
+  /**
+   * `host:port` of a Storage Read API emulator or test server (plain text). Frames of results
+   * longer than a page are read through the Storage Read API: Google's unless `apiEndpoint` is
+   * set, then this one's, and none when neither is.
+   */
+  storageApiEndpoint?: string;
+  /** Told when a frame fell back from the Storage Read API to the REST pages (e.g. a missing role). */
+  onStorageFallback?: (error: unknown) => void;
 }
 
 /** The bearer token a local endpoint receives when no auth client is given. */

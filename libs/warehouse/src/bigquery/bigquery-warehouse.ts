@@ -15,12 +15,13 @@ import type {
   Warehouse,
 } from '../warehouse.port.js';
 import { createBigQueryClientOptions, type BigQueryWarehouseOptions } from './bigquery-client-options.js';
-import { hasStatus, toWarehouseError } from './bigquery-errors.js';
+import { DeadlineExceeded, hasStatus, toWarehouseError } from './bigquery-errors.js';
 import { buildInsertStatements } from './insert-statements.js';
 import { JobsQuery, type JobsQueryResult } from './jobs-query.js';
 import { csvHeader, loadMetadata } from './load-job.js';
 import { secretsOf, toQueryParameters } from './query-params.js';
 import { toFrame } from './result-frame.js';
+import { readableThroughStorage, StorageRead } from './storage-read.js';
 import { parseRows, standardType, type WireField } from './wire-values.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -45,9 +46,16 @@ export class BigQueryWarehouse implements Warehouse {
   /** Table schemas for insertRows, keyed `dataset.table`; dropped on any DDL. */
   private readonly schemas = new Map<string, Promise<WireField[]>>();
 
+  /** Frames of long results; undefined against a REST emulator without a Storage endpoint. */
+  private readonly storage: StorageRead | undefined;
+
   constructor(private readonly options: BigQueryWarehouseOptions) {
     this.bq = new BigQuery(createBigQueryClientOptions(options));
     this.jobs = new JobsQuery(this.bq);
+    this.storage =
+      options.apiEndpoint && !options.storageApiEndpoint
+        ? undefined
+        : new StorageRead({ projectId: options.projectId, endpoint: options.storageApiEndpoint });
   }
 
   async query<T extends Row = Row>(sql: string, params?: QueryParams, options?: QueryOptions): Promise<T[]> {
@@ -62,12 +70,34 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   /**
-   * Columnar decode of the jobs.query pages into Polars (see result-frame.ts). Planned faster
-   * route: the Storage Read API's Arrow batches ingested with `pl.readIPCStream`.
+   * A result that fits its first page is decoded from it column by column (result-frame.ts); a
+   * longer one is read as Arrow through the Storage Read API (storage-read.ts) when its columns
+   * allow, else from the remaining REST pages. A Storage failure other than the deadline falls
+   * back to the REST pages, so a missing role slows reads down instead of failing them.
    */
   async queryFrame(sql: string, params?: QueryParams, options?: FrameOptions): Promise<pl.DataFrame> {
-    const result = await this.run(sql, params, options);
-    return withCategorical(toFrame(result.fields, result.rows), options?.categorical ?? []);
+    const timeoutMs = this.timeoutOf(options);
+    const first = await this.run(sql, params, options, { firstPageOnly: true });
+    const categorical = options?.categorical ?? [];
+    const rest = first.rest;
+    if (!rest) return withCategorical(toFrame(first.fields, first.rows), categorical);
+    if (this.storage && readableThroughStorage(first.fields)) {
+      try {
+        const table = await this.jobs.destinationTable(rest, timeoutMs);
+        const frame = await this.storage.readTable(table, first.fields, rest.deadline - Date.now());
+        return withCategorical(frame, categorical);
+      } catch (e) {
+        if (Date.now() >= rest.deadline)
+          throw toWarehouseError(new DeadlineExceeded(timeoutMs), 'storage read');
+        this.options.onStorageFallback?.(e);
+      }
+    }
+    try {
+      const rows = [...first.rows, ...(await this.jobs.remainingRows(rest, timeoutMs))];
+      return withCategorical(toFrame(first.fields, rows), categorical);
+    } catch (e) {
+      throw toWarehouseError(e, 'jobs.getQueryResults');
+    }
   }
 
   /**
@@ -206,12 +236,23 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
-    // The client holds no connections of its own beyond keep-alive sockets that idle out.
+    // The REST client holds no connections of its own beyond keep-alive sockets that idle out;
+    // the Storage client holds a gRPC channel.
     this.schemas.clear();
+    await this.storage?.close();
   }
 
-  private run(sql: string, params: QueryParams = {}, options: QueryOptions = {}): Promise<JobsQueryResult> {
-    return this.runEncoded(sql, toQueryParameters(params), options, secretsOf(params));
+  private timeoutOf(options: QueryOptions = {}): number {
+    return options.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  private run(
+    sql: string,
+    params: QueryParams = {},
+    options: QueryOptions = {},
+    how: { firstPageOnly?: boolean } = {},
+  ): Promise<JobsQueryResult> {
+    return this.runEncoded(sql, toQueryParameters(params), options, secretsOf(params), how);
   }
 
   private async runEncoded(
@@ -219,16 +260,20 @@ export class BigQueryWarehouse implements Warehouse {
     params: ReturnType<typeof toQueryParameters>,
     options: QueryOptions,
     secrets: string[],
+    how: { firstPageOnly?: boolean } = {},
   ): Promise<JobsQueryResult> {
     try {
-      return await this.jobs.run({
-        sql,
-        params,
-        timeoutMs: options.timeoutMs ?? this.options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-        maximumBytesBilled: options.maximumBytesBilled ?? this.options.maximumBytesBilled,
-        labels: options.labels,
-        location: this.options.location,
-      });
+      return await this.jobs.run(
+        {
+          sql,
+          params,
+          timeoutMs: this.timeoutOf(options),
+          maximumBytesBilled: options.maximumBytesBilled ?? this.options.maximumBytesBilled,
+          labels: options.labels,
+          location: this.options.location,
+        },
+        how,
+      );
     } catch (e) {
       throw toWarehouseError(e, 'jobs.query', secrets);
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BigQuery, QueryParameter, TableRow } from '@google-cloud/bigquery';
 import { DeadlineExceeded } from './bigquery-errors.js';
+import type { DestinationTable } from './storage-read.js';
 import type { WireField } from './wire-values.js';
 
 export interface JobsQueryRequest {
@@ -16,9 +17,14 @@ export interface JobsQueryResult {
   fields: WireField[];
   rows: TableRow[];
   numDmlAffectedRows: number;
+  /**
+   * With `firstPageOnly`, when results are left after the first page: the job that holds them,
+   * the next page and the call's deadline (epoch ms). `rows` then has the first page only.
+   */
+  rest?: { job: JobReference; pageToken: string; deadline: number };
 }
 
-interface JobReference {
+export interface JobReference {
   jobId: string;
   location?: string;
 }
@@ -55,7 +61,7 @@ const ANSWER_GRACE_MS = 2_000;
 export class JobsQuery {
   constructor(private readonly bq: BigQuery) {}
 
-  async run(req: JobsQueryRequest): Promise<JobsQueryResult> {
+  async run(req: JobsQueryRequest, { firstPageOnly = false } = {}): Promise<JobsQueryResult> {
     const deadline = Date.now() + req.timeoutMs;
     const body = {
       query: req.sql,
@@ -74,18 +80,16 @@ export class JobsQuery {
     };
     let res = await this.call({ method: 'POST', uri: '/queries', json: body }, deadline, req.timeoutMs);
     const job = res.jobReference;
-    let fields = res.schema?.fields ?? [];
-    const rows: TableRow[] = [...(res.rows ?? [])];
-    while (res.jobComplete !== true || res.pageToken) {
-      if (!job) throw new Error('jobs.query left results behind without a job reference');
+    // Until the job is done: an unfinished job's answer holds no rows yet.
+    while (res.jobComplete !== true) {
+      if (!job) throw new Error('jobs.query left an unfinished job without a job reference');
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        if (res.jobComplete !== true) await this.cancel(job);
+        await this.cancel(job);
         throw new DeadlineExceeded(req.timeoutMs);
       }
       const qs = {
         ...(job.location ? { location: job.location } : {}),
-        ...(res.pageToken ? { pageToken: res.pageToken } : {}),
         timeoutMs: remaining,
         'formatOptions.useInt64Timestamp': true,
       };
@@ -94,10 +98,57 @@ export class JobsQuery {
         deadline,
         req.timeoutMs,
       );
-      if (res.schema?.fields) fields = res.schema.fields;
-      for (const row of res.rows ?? []) rows.push(row);
     }
-    return { fields, rows, numDmlAffectedRows: Number(res.numDmlAffectedRows ?? 0) };
+    const result: JobsQueryResult = {
+      fields: res.schema?.fields ?? [],
+      rows: res.rows ?? [],
+      numDmlAffectedRows: Number(res.numDmlAffectedRows ?? 0),
+    };
+    if (!res.pageToken) return result;
+    if (!job) throw new Error('jobs.query left results behind without a job reference');
+    const rest = { job, pageToken: res.pageToken, deadline };
+    if (firstPageOnly) return { ...result, rest };
+    return { ...result, rows: [...result.rows, ...(await this.remainingRows(rest, req.timeoutMs))] };
+  }
+
+  /** The rest of a `firstPageOnly` result through getQueryResults, a page at a time. */
+  async remainingRows(rest: NonNullable<JobsQueryResult['rest']>, timeoutMs: number): Promise<TableRow[]> {
+    const rows: TableRow[] = [];
+    let pageToken: string | undefined = rest.pageToken;
+    while (pageToken) {
+      const remaining = rest.deadline - Date.now();
+      if (remaining <= 0) throw new DeadlineExceeded(timeoutMs);
+      const qs = {
+        ...(rest.job.location ? { location: rest.job.location } : {}),
+        pageToken,
+        timeoutMs: remaining,
+        'formatOptions.useInt64Timestamp': true,
+      };
+      const res = await this.call(
+        { uri: `/queries/${encodeURIComponent(rest.job.jobId)}`, qs },
+        rest.deadline,
+        timeoutMs,
+      );
+      for (const row of res.rows ?? []) rows.push(row);
+      pageToken = res.pageToken;
+    }
+    return rows;
+  }
+
+  /** Where the job wrote its results (jobs.get): the table the Storage Read API reads them from. */
+  async destinationTable(
+    rest: NonNullable<JobsQueryResult['rest']>,
+    timeoutMs: number,
+  ): Promise<DestinationTable> {
+    const qs = rest.job.location ? { location: rest.job.location } : undefined;
+    const res = (await this.call(
+      { uri: `/jobs/${encodeURIComponent(rest.job.jobId)}`, qs },
+      rest.deadline,
+      timeoutMs,
+    )) as { configuration?: { query?: { destinationTable?: DestinationTable } } };
+    const table = res.configuration?.query?.destinationTable;
+    if (!table) throw new Error(`Job ${rest.job.jobId} has no destination table`);
+    return table;
   }
 
   /** Best effort: the job also stops by itself at `jobTimeoutMs`. */

@@ -11,9 +11,8 @@ import { decodeCell, standardType, type WireField } from './wire-values.js';
  * REPEATED STRUCT) its JSON text: nodejs-polars 0.24 throws on a NULL struct and panics on a list
  * of structs. Every column is typed, so an all-NULL or empty column keeps its type.
  *
- * The planned faster route is the BigQuery Storage Read API (`@google-cloud/bigquery-storage`),
- * which streams query results as Arrow record batches that `pl.readIPCStream` ingests directly
- * (0.1–0.35 s per 1M rows vs ~1 s from JS arrays).
+ * Results longer than the first page are read through the Storage Read API instead (Arrow record
+ * batches, storage-read.ts), when their columns allow it; this decode serves the rest.
  */
 
 type Cell = { v?: unknown } | null | undefined;
@@ -42,6 +41,11 @@ function series(name: string, values: unknown[], scalar: pl.DataType, repeated: 
   const dtype = pl.List(scalar);
   const built = pl.Series(name, values.length > 0 ? values : [[]], dtype).cast(dtype);
   return values.length > 0 ? built : built.slice(0, 0);
+}
+
+/** The frame type of a result column (not REPEATED, not STRUCT): the contract toFrame keeps. */
+export function frameDtype(field: WireField): pl.DataType {
+  return scalarDtype(standardType(field.type));
 }
 
 export function toFrame(fields: WireField[], rows: TableRow[]): pl.DataFrame {
