@@ -18,6 +18,8 @@ export interface FakeStorageRead {
   readonly reads: string[];
   /** Fails every CreateReadSession with this status (e.g. PERMISSION_DENIED) until cleared. */
   fail(code: grpc.status | undefined): void;
+  /** Fails every ReadRows before its first message with this status until cleared. */
+  failReads(code: grpc.status | undefined): void;
   close(): Promise<void>;
 }
 
@@ -129,6 +131,7 @@ export async function startFakeBigQueryStorage(rest: FakeBigQuery): Promise<Fake
   const reads: string[] = [];
   const streams = new Map<string, Buffer[]>();
   let failure: grpc.status | undefined;
+  let readFailure: grpc.status | undefined;
 
   const server = new grpc.Server();
   server.addService(loaded.google.cloud.bigquery.storage.v1.BigQueryRead.service, {
@@ -163,6 +166,10 @@ export async function startFakeBigQueryStorage(rest: FakeBigQuery): Promise<Fake
     },
     readRows(call: grpc.ServerWritableStream<{ readStream: string; offset: string }, unknown>) {
       reads.push(call.request.readStream);
+      if (readFailure !== undefined) {
+        call.emit('error', { code: readFailure, details: 'The stream failed' });
+        return;
+      }
       for (const batch of streams.get(call.request.readStream) ?? [])
         call.write({ arrowRecordBatch: { serializedRecordBatch: batch } });
       call.end();
@@ -181,6 +188,7 @@ export async function startFakeBigQueryStorage(rest: FakeBigQuery): Promise<Fake
     sessions,
     reads,
     fail: (code) => void (failure = code),
+    failReads: (code) => void (readFailure = code),
     close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
 }

@@ -14,7 +14,9 @@ export async function openWarehouse(config: AppConfig): Promise<Warehouse> {
       storageApiEndpoint: env.BIGQUERY_STORAGE_API_ENDPOINT,
       onStorageFallback: (e) =>
         new Logger('BigQuery').warn(
-          `Cost frame read from the REST pages, not the Storage Read API (grant BigQuery Read Session User?): ${e instanceof Error ? e.message : String(e)}`,
+          `A frame was read from the REST pages instead of the Storage Read API (a refusal means the ` +
+            `service account lacks BigQuery Read Session User; frames then skip the API for 10 minutes): ` +
+            (e instanceof Error ? e.message : String(e)),
         ),
       defaultTimeoutMs: env.WAREHOUSE_QUERY_TIMEOUT_MS,
       maximumBytesBilled: env.BIGQUERY_MAX_BYTES_BILLED,

@@ -123,12 +123,39 @@ describe('BigQueryWarehouse frames through the Storage Read API', () => {
     expect(pagesAfterTheFirst()).toBeGreaterThan(0);
   });
 
-  it('falls back to the REST pages when the Storage Read API refuses (a missing role), and says so', async () => {
+  it('falls back to the REST pages when the Storage Read API refuses (a missing role), says so once, and rests', async () => {
     storage.fail(status.PERMISSION_DENIED);
     const frame = await wh.queryFrame(SQL);
     const reference = await rest.queryFrame(SQL);
     expect(frame.toRecords()).toEqual(reference.toRecords());
     expect(fallbacks).toHaveLength(1);
     expect(String(fallbacks[0])).toMatch(/PERMISSION_DENIED|readsessions/);
+    // The next frames do not ask again for a while.
+    expect((await wh.queryFrame(SQL)).toRecords()).toEqual(reference.toRecords());
+    expect(storage.sessions).toHaveLength(1);
+    expect(fallbacks).toHaveLength(1);
+  });
+
+  it('falls back at once when the stream fails, without retrying it', async () => {
+    storage.failReads(status.UNAVAILABLE);
+    const frame = await wh.queryFrame(SQL);
+    expect(frame.toRecords()).toEqual((await rest.queryFrame(SQL)).toRecords());
+    expect(storage.reads).toHaveLength(1);
+    expect(fallbacks).toHaveLength(1);
+    // A transient failure does not switch the Storage path off.
+    storage.failReads(undefined);
+    await wh.queryFrame(SQL);
+    expect(storage.sessions).toHaveLength(2);
+    expect(fallbacks).toHaveLength(1);
+  });
+
+  it('refuses an INT64 a number cannot hold exactly, as the REST decode does', async () => {
+    const fields: FakeField[] = [{ name: 'n', type: 'INTEGER' }];
+    fake.onQuery(() => fake.result(fields, [[1], [2], [3], [4], [2 ** 60]]));
+    await expect(wh.queryFrame('SELECT n FROM t')).rejects.toMatchObject({ code: 'WAREHOUSE_QUERY_FAILED' });
+    await expect(rest.queryFrame('SELECT n FROM t')).rejects.toMatchObject({
+      code: 'WAREHOUSE_QUERY_FAILED',
+    });
+    expect(storage.sessions).toHaveLength(1);
   });
 });

@@ -2,6 +2,7 @@ import { BigQuery, type TableField, type TableMetadata } from '@google-cloud/big
 import type pl from 'nodejs-polars';
 import { withCategorical } from '../frame-categorical.js';
 import { tableRef } from '../sql.js';
+import { WarehouseError } from '../warehouse.errors.js';
 import type { FieldSchema, TableSchema } from '../schema/table-schema.js';
 import type {
   ColumnDescription,
@@ -21,12 +22,14 @@ import { JobsQuery, type JobsQueryResult } from './jobs-query.js';
 import { csvHeader, loadMetadata } from './load-job.js';
 import { secretsOf, toQueryParameters } from './query-params.js';
 import { toFrame } from './result-frame.js';
-import { readableThroughStorage, StorageRead } from './storage-read.js';
+import { readableThroughStorage, StorageRead, storageDeadline, storageUnavailable } from './storage-read.js';
 import { parseRows, standardType, type WireField } from './wire-values.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PING_TIMEOUT_MS = 5_000;
 const DDL = /^\s*(CREATE|ALTER|DROP|TRUNCATE)\b/i;
+/** How long frames read from the REST pages after the Storage Read API refused the project. */
+const STORAGE_REST_MS = 10 * 60_000;
 
 function apiField(field: FieldSchema): TableField {
   return {
@@ -48,6 +51,8 @@ export class BigQueryWarehouse implements Warehouse {
 
   /** Frames of long results; undefined against a REST emulator without a Storage endpoint. */
   private readonly storage: StorageRead | undefined;
+  /** Until then frames skip the Storage Read API: it refused this project (see queryFrame). */
+  private storageRestsUntil = 0;
 
   constructor(private readonly options: BigQueryWarehouseOptions) {
     this.bq = new BigQuery(createBigQueryClientOptions(options));
@@ -73,22 +78,27 @@ export class BigQueryWarehouse implements Warehouse {
    * A result that fits its first page is decoded from it column by column (result-frame.ts); a
    * longer one is read as Arrow through the Storage Read API (storage-read.ts) when its columns
    * allow, else from the remaining REST pages. A Storage failure other than the deadline falls
-   * back to the REST pages, so a missing role slows reads down instead of failing them.
+   * back to the REST pages, so a missing role slows reads down instead of failing them; after a
+   * refusal (a role, the API disabled) the Storage path rests for STORAGE_REST_MS.
    */
-  async queryFrame(sql: string, params?: QueryParams, options?: FrameOptions): Promise<pl.DataFrame> {
+  async queryFrame(sql: string, params: QueryParams = {}, options?: FrameOptions): Promise<pl.DataFrame> {
     const timeoutMs = this.timeoutOf(options);
+    const secrets = secretsOf(params);
     const first = await this.run(sql, params, options, { firstPageOnly: true });
     const categorical = options?.categorical ?? [];
     const rest = first.rest;
     if (!rest) return withCategorical(toFrame(first.fields, first.rows), categorical);
-    if (this.storage && readableThroughStorage(first.fields)) {
+    if (this.storage && Date.now() >= this.storageRestsUntil && readableThroughStorage(first.fields)) {
       try {
         const table = await this.jobs.destinationTable(rest, timeoutMs);
         const frame = await this.storage.readTable(table, first.fields, rest.deadline - Date.now());
         return withCategorical(frame, categorical);
       } catch (e) {
-        if (Date.now() >= rest.deadline)
-          throw toWarehouseError(new DeadlineExceeded(timeoutMs), 'storage read');
+        if (e instanceof WarehouseError) throw e;
+        if (storageDeadline(e) || Date.now() >= rest.deadline)
+          throw toWarehouseError(new DeadlineExceeded(timeoutMs), 'storage read', secrets);
+        // A refusal is told once per rest, any other failure each time.
+        if (storageUnavailable(e)) this.storageRestsUntil = Date.now() + STORAGE_REST_MS;
         this.options.onStorageFallback?.(e);
       }
     }
@@ -96,7 +106,7 @@ export class BigQueryWarehouse implements Warehouse {
       const rows = [...first.rows, ...(await this.jobs.remainingRows(rest, timeoutMs))];
       return withCategorical(toFrame(first.fields, rows), categorical);
     } catch (e) {
-      throw toWarehouseError(e, 'jobs.getQueryResults');
+      throw toWarehouseError(e, 'jobs.getQueryResults', secrets);
     }
   }
 

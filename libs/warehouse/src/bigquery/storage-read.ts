@@ -1,6 +1,7 @@
 import { BigQueryReadClient } from '@google-cloud/bigquery-storage';
-import { credentials } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import pl from 'nodejs-polars';
+import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import { frameDtype } from './result-frame.js';
 import { standardType, type WireField } from './wire-values.js';
 
@@ -32,12 +33,28 @@ export function readableThroughStorage(fields: WireField[]): boolean {
   return fields.every((f) => f.mode !== 'REPEATED' && ARROW_TYPES.has(standardType(f.type)));
 }
 
+/** Not retried by the client: the caller's deadline covers one attempt, then the REST pages. */
+const NO_RETRIES = { retry: null, retryRequestOptions: { noResponseRetries: 0, retries: 0 } };
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+
+/** A gRPC failure that says the Storage Read API cannot serve this project (a role, the API off). */
+export function storageUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === status.PERMISSION_DENIED || code === status.UNIMPLEMENTED || code === status.UNAUTHENTICATED
+  );
+}
+
+/** A gRPC deadline, whichever side noticed it. */
+export function storageDeadline(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === status.DEADLINE_EXCEEDED;
+}
+
 /**
  * Query results through the BigQuery Storage Read API: one read session on the query's
  * destination table in Arrow, one stream (a single stream keeps an ORDER BY's order), its record
  * batches concatenated after the session's schema into one Arrow IPC stream that Polars reads
- * natively. No row is ever a JavaScript value, and the batches arrive compressed by the protocol
- * rather than as JSON text.
+ * natively. No row is ever a JavaScript value: the columns travel as Arrow buffers, not JSON text.
  */
 export class StorageRead {
   private readonly client: BigQueryReadClient;
@@ -48,9 +65,15 @@ export class StorageRead {
       throw new Error(`The Storage API endpoint must be host:port (got ${options.endpoint})`);
     this.client = new BigQueryReadClient({
       projectId: options.projectId,
-      // Plain-text channel credentials: google-gax then asks for no Google credentials at all.
+      // An emulator: a plain-text channel (no credentials sent), and the universe domain given so
+      // that google-gax does not look for Google credentials to learn it before the first call.
       ...(endpoint
-        ? { apiEndpoint: endpoint[1], port: Number(endpoint[2]), sslCreds: credentials.createInsecure() }
+        ? {
+            apiEndpoint: endpoint[1],
+            port: Number(endpoint[2]),
+            sslCreds: credentials.createInsecure(),
+            universeDomain: 'googleapis.com',
+          }
         : {}),
     });
   }
@@ -68,23 +91,43 @@ export class StorageRead {
         },
         maxStreamCount: 1,
       },
-      { timeout: left() },
+      { timeout: left(), ...NO_RETRIES },
     );
     const schema = session.arrowSchema?.serializedSchema;
     if (!schema) throw new Error('The read session has no Arrow schema');
-    const parts: Buffer[] = [Buffer.from(schema)];
+    // The received bytes as they are (Buffer.concat below is the one copy); base64 if a protobuf
+    // decoder was set to give bytes as strings.
+    const view = (bytes: Uint8Array | string) =>
+      typeof bytes === 'string'
+        ? Buffer.from(bytes, 'base64')
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const parts: Buffer[] = [view(schema)];
     // No stream at all: the table has no rows.
     for (const stream of session.streams ?? []) {
-      const rows = this.client.readRows({ readStream: stream.name, offset: 0 }, { timeout: left() });
+      const rows = this.client.readRows(
+        { readStream: stream.name, offset: 0 },
+        { timeout: left(), ...NO_RETRIES },
+      );
       for await (const response of rows as AsyncIterable<{
         arrowRecordBatch?: { serializedRecordBatch?: Uint8Array | null } | null;
       }>) {
         const batch = response.arrowRecordBatch?.serializedRecordBatch;
-        if (batch && batch.length > 0) parts.push(Buffer.from(batch));
+        if (batch && batch.length > 0) parts.push(view(batch));
       }
     }
     parts.push(END_OF_STREAM);
     const frame = pl.readIPCStream(Buffer.concat(parts));
+    // The REST decode's rule: an INT64 a JS number cannot hold exactly is an error, not a rounding.
+    for (const f of fields) {
+      if (standardType(f.type) !== 'INT64') continue;
+      const column = frame.getColumn(f.name);
+      const [min, max] = [Number(column.min() ?? 0), Number(column.max() ?? 0)];
+      if (min < -MAX_EXACT || max > MAX_EXACT)
+        throw new WarehouseError(
+          WarehouseErrorCode.QueryFailed,
+          'An INT64 result is outside the exact range of a number.',
+        );
+    }
     return frame.select(...fields.map((f) => pl.col(f.name).cast(frameDtype(f))));
   }
 
