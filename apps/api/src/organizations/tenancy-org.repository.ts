@@ -101,7 +101,14 @@ export class TenancyOrgRepository {
   }
 
   async countMembers(orgId: string): Promise<number> {
-    return (await this.db.select('organization_members', { org_id: orgId }, { columns: ['id'] })).length;
+    // Ordered: past one page (PostgREST's max-rows), offset paging over an unordered read may
+    // repeat or skip rows.
+    const members = await this.db.select(
+      'organization_members',
+      { org_id: orgId },
+      { columns: ['id'], orderBy: [{ column: 'id' }] },
+    );
+    return members.length;
   }
 
   async activeMembers(orgId: string, role: string | undefined): Promise<MemberRow[]> {
