@@ -10,6 +10,8 @@ import { IdempotencyRepository } from '../apps/api/src/idempotency/idempotency.r
 import { IDEMPOTENCY_TIMING, IdempotencyService } from '../apps/api/src/idempotency/idempotency.service.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
+const aKey = () => `idem-${randomBytes(8).toString('hex')}`;
+const aTag = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;
 
 describe('Idempotency-Key on an @Idempotent() route', () => {
   let t: TestApp;
@@ -29,8 +31,6 @@ describe('Idempotency-Key on an @Idempotent() route', () => {
   });
   afterAll(() => t.close());
 
-  const aKey = () => `idem-${randomBytes(8).toString('hex')}`;
-  const aTag = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;
   const orgHeaders = () => ({ 'x-api-key': orgKey });
   const post = (
     path: string,
@@ -260,8 +260,6 @@ describe('Idempotency-Key claims of requests that outlast the lock', () => {
   afterAll(() => t.close());
   afterEach(() => vi.restoreAllMocks());
 
-  const aKey = () => `idem-${randomBytes(8).toString('hex')}`;
-  const aTag = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;
   const run = (key: string, payload: Record<string, unknown>) =>
     t.app.inject({
       method: 'POST',

@@ -247,10 +247,8 @@ async function rpcRequest(r: Req, fn: string): Promise<Answer> {
     ? composite
       ? `SELECT to_json(_pgrst_r)::text AS body FROM ${call} _pgrst_r`
       : `SELECT to_json(${call})::text AS body`
-    : r.maxRows === undefined
-      ? asJson(call)
-      : `SELECT coalesce(json_agg(_pgrst_s._pgrst_r), '[]')::text AS body
-         FROM (SELECT _pgrst_r FROM ${call} _pgrst_r LIMIT ${params.add(r.maxRows)}) _pgrst_s`;
+    : `SELECT coalesce(json_agg(_pgrst_s._pgrst_r), '[]')::text AS body
+       FROM (SELECT _pgrst_r FROM ${call} _pgrst_r${r.maxRows === undefined ? '' : ` LIMIT ${params.add(r.maxRows)}`}) _pgrst_s`;
   const rows = await run(sql);
   return [200, rows[0]?.body ?? 'null', {}];
 }

@@ -109,17 +109,17 @@ function splitLongInList(filter: Filter): Filter[] | undefined {
   const lists = Object.entries(filter).filter((e): e is [string, { in: DbValue[] }] => isInFilter(e[1]));
   const budget = IN_LIST_URL_BYTES / Math.max(1, lists.length);
   for (const [column, value] of lists) {
-    const values = [...new Set(value.in.map(urlValue))];
-    if (values.reduce((n, v) => n + inValueBytes(v), 0) <= budget) continue;
+    const values = [...new Set(value.in.map(urlValue))].map((v) => ({ v, bytes: inValueBytes(v) }));
+    if (values.reduce((n, x) => n + x.bytes, 0) <= budget) continue;
     const parts: string[][] = [[]];
     let size = 0;
-    for (const v of values) {
-      if (size + inValueBytes(v) > budget && parts[parts.length - 1].length) {
+    for (const { v, bytes } of values) {
+      if (size + bytes > budget && parts[parts.length - 1].length) {
         parts.push([]);
         size = 0;
       }
       parts[parts.length - 1].push(v);
-      size += inValueBytes(v);
+      size += bytes;
     }
     // A single value longer than the share cannot be split further.
     if (parts.length === 1) continue;

@@ -90,7 +90,7 @@ export class BigQueryWarehouse implements Warehouse {
     if (!rest) return withCategorical(toFrame(first.fields, first.rows), categorical);
     if (this.storage && Date.now() >= this.storageRestsUntil && readableThroughStorage(first.fields)) {
       try {
-        const table = await this.jobs.destinationTable(rest, timeoutMs);
+        const table = await this.jobs.destinationTable(rest);
         const frame = await this.storage.readTable(table, first.fields, rest.deadline - Date.now());
         return withCategorical(frame, categorical);
       } catch (e) {
@@ -103,7 +103,7 @@ export class BigQueryWarehouse implements Warehouse {
       }
     }
     try {
-      const rows = [...first.rows, ...(await this.jobs.remainingRows(rest, timeoutMs))];
+      const rows = [...first.rows, ...(await this.jobs.remainingRows(rest))];
       return withCategorical(toFrame(first.fields, rows), categorical);
     } catch (e) {
       throw toWarehouseError(e, 'jobs.getQueryResults', secrets);

@@ -17,11 +17,18 @@ export interface JobsQueryResult {
   fields: WireField[];
   rows: TableRow[];
   numDmlAffectedRows: number;
-  /**
-   * With `firstPageOnly`, when results are left after the first page: the job that holds them,
-   * the next page and the call's deadline (epoch ms). `rows` then has the first page only.
-   */
-  rest?: { job: JobReference; pageToken: string; deadline: number };
+  /** With `firstPageOnly`, when results are left after the first page; `rows` has the first page only. */
+  rest?: ResultsRest;
+}
+
+/** The results a `firstPageOnly` call left: the job holding them, the next page, the call's deadline. */
+export interface ResultsRest {
+  job: JobReference;
+  pageToken: string;
+  /** Epoch ms. */
+  deadline: number;
+  /** The call's time limit, for the timeout error. */
+  timeoutMs: number;
 }
 
 export interface JobReference {
@@ -83,21 +90,11 @@ export class JobsQuery {
     // Until the job is done: an unfinished job's answer holds no rows yet.
     while (res.jobComplete !== true) {
       if (!job) throw new Error('jobs.query left an unfinished job without a job reference');
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
+      if (deadline <= Date.now()) {
         await this.cancel(job);
         throw new DeadlineExceeded(req.timeoutMs);
       }
-      const qs = {
-        ...(job.location ? { location: job.location } : {}),
-        timeoutMs: remaining,
-        'formatOptions.useInt64Timestamp': true,
-      };
-      res = await this.call(
-        { uri: `/queries/${encodeURIComponent(job.jobId)}`, qs },
-        deadline,
-        req.timeoutMs,
-      );
+      res = await this.getQueryResults(job, deadline, req.timeoutMs);
     }
     const result: JobsQueryResult = {
       fields: res.schema?.fields ?? [],
@@ -106,29 +103,18 @@ export class JobsQuery {
     };
     if (!res.pageToken) return result;
     if (!job) throw new Error('jobs.query left results behind without a job reference');
-    const rest = { job, pageToken: res.pageToken, deadline };
+    const rest = { job, pageToken: res.pageToken, deadline, timeoutMs: req.timeoutMs };
     if (firstPageOnly) return { ...result, rest };
-    return { ...result, rows: [...result.rows, ...(await this.remainingRows(rest, req.timeoutMs))] };
+    return { ...result, rows: [...result.rows, ...(await this.remainingRows(rest))] };
   }
 
   /** The rest of a `firstPageOnly` result through getQueryResults, a page at a time. */
-  async remainingRows(rest: NonNullable<JobsQueryResult['rest']>, timeoutMs: number): Promise<TableRow[]> {
+  async remainingRows(rest: ResultsRest): Promise<TableRow[]> {
     const rows: TableRow[] = [];
     let pageToken: string | undefined = rest.pageToken;
     while (pageToken) {
-      const remaining = rest.deadline - Date.now();
-      if (remaining <= 0) throw new DeadlineExceeded(timeoutMs);
-      const qs = {
-        ...(rest.job.location ? { location: rest.job.location } : {}),
-        pageToken,
-        timeoutMs: remaining,
-        'formatOptions.useInt64Timestamp': true,
-      };
-      const res = await this.call(
-        { uri: `/queries/${encodeURIComponent(rest.job.jobId)}`, qs },
-        rest.deadline,
-        timeoutMs,
-      );
+      if (rest.deadline <= Date.now()) throw new DeadlineExceeded(rest.timeoutMs);
+      const res = await this.getQueryResults(rest.job, rest.deadline, rest.timeoutMs, pageToken);
       for (const row of res.rows ?? []) rows.push(row);
       pageToken = res.pageToken;
     }
@@ -136,19 +122,32 @@ export class JobsQuery {
   }
 
   /** Where the job wrote its results (jobs.get): the table the Storage Read API reads them from. */
-  async destinationTable(
-    rest: NonNullable<JobsQueryResult['rest']>,
-    timeoutMs: number,
-  ): Promise<DestinationTable> {
+  async destinationTable(rest: ResultsRest): Promise<DestinationTable> {
     const qs = rest.job.location ? { location: rest.job.location } : undefined;
     const res = (await this.call(
       { uri: `/jobs/${encodeURIComponent(rest.job.jobId)}`, qs },
       rest.deadline,
-      timeoutMs,
+      rest.timeoutMs,
     )) as { configuration?: { query?: { destinationTable?: DestinationTable } } };
     const table = res.configuration?.query?.destinationTable;
     if (!table) throw new Error(`Job ${rest.job.jobId} has no destination table`);
     return table;
+  }
+
+  /** One getQueryResults call: waits for the job until the deadline, then answers a page. */
+  private getQueryResults(
+    job: JobReference,
+    deadline: number,
+    timeoutMs: number,
+    pageToken?: string,
+  ): Promise<QueryResponse> {
+    const qs = {
+      ...(job.location ? { location: job.location } : {}),
+      ...(pageToken ? { pageToken } : {}),
+      timeoutMs: deadline - Date.now(),
+      'formatOptions.useInt64Timestamp': true,
+    };
+    return this.call({ uri: `/queries/${encodeURIComponent(job.jobId)}`, qs }, deadline, timeoutMs);
   }
 
   /** Best effort: the job also stops by itself at `jobTimeoutMs`. */

@@ -37,9 +37,11 @@ export function readableThroughStorage(fields: WireField[]): boolean {
 const NO_RETRIES = { retry: null, retryRequestOptions: { noResponseRetries: 0, retries: 0 } };
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
+const grpcCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+
 /** A gRPC failure that says the Storage Read API cannot serve this project (a role, the API off). */
 export function storageUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = grpcCode(error);
   return (
     code === status.PERMISSION_DENIED || code === status.UNIMPLEMENTED || code === status.UNAUTHENTICATED
   );
@@ -47,7 +49,7 @@ export function storageUnavailable(error: unknown): boolean {
 
 /** A gRPC deadline, whichever side noticed it. */
 export function storageDeadline(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === status.DEADLINE_EXCEEDED;
+  return grpcCode(error) === status.DEADLINE_EXCEEDED;
 }
 
 /**
