@@ -251,6 +251,29 @@ describe('platform over the real app', () => {
       expect(res.headers['strict-transport-security']).toBeUndefined();
     });
 
+    it('keeps the document-only security headers to /docs, where a browser renders a page', async () => {
+      const data = await inject({ method: 'GET', url: '/health' });
+      expect(data.headers['origin-agent-cluster']).toBeUndefined();
+      expect(data.headers['cross-origin-opener-policy']).toBeUndefined();
+      expect(data.headers['cross-origin-resource-policy']).toBe('same-origin');
+      const docs = await inject({ method: 'GET', url: '/docs' });
+      expect(docs.statusCode).toBe(200);
+      expect(docs.headers['origin-agent-cluster']).toBe('?1');
+      expect(docs.headers['cross-origin-opener-policy']).toBe('same-origin');
+      expect(docs.headers['x-frame-options']).toBe('DENY');
+      expect(String(docs.headers['content-security-policy'])).toContain("script-src 'self'");
+    });
+
+    it('names the release and the processing time on every response, errors included', async () => {
+      const health = await inject({ method: 'GET', url: '/health' });
+      const missing = await inject({ method: 'GET', url: '/api/v1/no-such-route' });
+      for (const res of [health, missing]) {
+        expect(res.headers['x-api-version']).toBe(health.json<{ version: string }>().version);
+        expect(String(res.headers['x-process-time'])).toMatch(/^\d+\.\d{4}$/);
+      }
+      expect(missing.statusCode).toBe(404);
+    });
+
     it('answers CORS preflight for the dashboard origin with the headers it sends', async () => {
       const res = await inject({
         method: 'OPTIONS',

@@ -17,6 +17,7 @@ import { AppModule } from './app.module.js';
 import { DemoService } from './demo/demo.service.js';
 import { ERROR_CATALOG } from './error-catalog.js';
 import { HealthProbes } from './health/health-probes.js';
+import { versionInfo } from './health/version-info.js';
 import { setupOpenApi } from './openapi.js';
 
 export interface CreateAppOptions {
@@ -65,6 +66,7 @@ export async function createApp(
     catalog: ERROR_CATALOG,
     metrics: app.get(HttpMetrics),
     quietRoutes: app.get(HealthProbes).quietRoutes,
+    apiVersion: versionInfo(config.env).version,
   });
   setupOpenApi(app);
   await app.init();

@@ -9,7 +9,7 @@ import { AccessLog } from '../logging/access-log.js';
 import { registerCors } from './cors.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { RouteTable } from './route-table.js';
-import { contentSecurityPolicy, securityHeaders } from './security-headers.js';
+import { isDocsPath, securityHeaders } from './security-headers.js';
 
 export { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from './cors.js';
 
@@ -19,6 +19,8 @@ export interface HttpPlatformDeps {
   metrics: HttpMetrics;
   /** Route templates whose access-log lines are written at debug (health probes, scrapes). */
   quietRoutes?: Iterable<string>;
+  /** The release every response names in `X-API-Version` (the `version` of /health). */
+  apiVersion: string;
 }
 
 const UNMATCHED = '(unmatched)';
@@ -28,8 +30,8 @@ const UNMATCHED = '(unmatched)';
  * problem+json error path (Nest and Fastify alike), 404 vs 405, access logs and metrics.
  *
  * Every request pays for these hooks, so they are few and synchronous (an async hook costs a
- * promise and a microtask turn per request): one onRequest for the headers, one onSend that only
- * matters while closing, one onResponse for metrics and the access log.
+ * promise and a microtask turn per request): one onRequest for the headers, one onSend for the
+ * processing time (and the connection while closing), one onResponse for metrics and the access log.
  */
 export async function registerHttpPlatform(
   app: NestFastifyApplication,
@@ -41,7 +43,7 @@ export async function registerHttpPlatform(
   const routes = new RouteTable({ ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive });
   const responder = new ProblemResponder(deps.catalog, routes);
   const accessLog = new AccessLog({ quietRoutes: deps.quietRoutes });
-  const headers = securityHeaders(deps.config.isProduction);
+  const security = securityHeaders(deps.config.isProduction);
 
   // Declared, as Fastify asks of request properties, so every request object is built with it
   // instead of taking another shape when authentication adds it (the guards, the kept responses).
@@ -62,8 +64,9 @@ export async function registerHttpPlatform(
 
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    reply.header('x-api-version', deps.apiVersion);
+    const headers = isDocsPath(request.url) ? security.docs : security.api;
     for (let i = 0; i < headers.length; i++) reply.header(headers[i][0], headers[i][1]);
-    reply.header('content-security-policy', contentSecurityPolicy(request.url));
     if (closing) {
       done(
         new PlatformError(
@@ -86,6 +89,8 @@ export async function registerHttpPlatform(
   });
 
   fastify.addHook('onSend', (_request, reply, payload, done) => {
+    // The reference's X-Process-Time: seconds from the request's arrival to its answer.
+    reply.header('x-process-time', (reply.elapsedTime / 1000).toFixed(4));
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });

@@ -1,22 +1,26 @@
-import helmet from '@fastify/helmet';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import Fastify from 'fastify';
-import {
-  contentSecurityPolicy,
-  DOCS_CSP,
-  API_CSP,
-  PERMISSIONS_POLICY,
-  securityHeaders,
-} from './security-headers.js';
+import { API_CSP, DOCS_CSP, isDocsPath, PERMISSIONS_POLICY, securityHeaders } from './security-headers.js';
 
-/** What @fastify/helmet sends with the options the platform used to register it with. */
-async function helmetHeaders(isProduction: boolean): Promise<Record<string, string>> {
-  const app = Fastify();
-  await app.register(helmet, {
+/**
+ * What @fastify/helmet itself sends with the options the header sets stand for; `dataOnly` turns
+ * off helmet's defaults that only act on a rendered document.
+ */
+async function helmetHeaders(isProduction: boolean, dataOnly: boolean): Promise<Record<string, string>> {
+  const off = !dataOnly;
+  const options: FastifyHelmetOptions = {
     contentSecurityPolicy: false,
     hsts: isProduction ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-  });
+    crossOriginOpenerPolicy: off,
+    originAgentCluster: off,
+    dnsPrefetchControl: off,
+    ieNoOpen: off,
+    permittedCrossDomainPolicies: off,
+  };
+  const app = Fastify();
+  await app.register(helmet, options);
   app.get('/', () => 'ok');
   const res = await app.inject({ method: 'GET', url: '/' });
   await app.close();
@@ -30,24 +34,57 @@ async function helmetHeaders(isProduction: boolean): Promise<Record<string, stri
 
 describe('securityHeaders', () => {
   it.each([false, true])(
-    'equals helmet’s header set plus Permissions-Policy (production: %s)',
+    'data responses: helmet without its document-only headers, plus Permissions-Policy and the API CSP (production: %s)',
     async (prod) => {
-      const expected = { ...(await helmetHeaders(prod)), 'permissions-policy': PERMISSIONS_POLICY };
-      expect(Object.fromEntries(securityHeaders(prod))).toEqual(expected);
+      const expected = {
+        ...(await helmetHeaders(prod, true)),
+        'permissions-policy': PERMISSIONS_POLICY,
+        'content-security-policy': API_CSP,
+      };
+      expect(Object.fromEntries(securityHeaders(prod).api)).toEqual(expected);
     },
   );
 
-  it('sends HSTS in production only', () => {
-    const hsts = (prod: boolean) =>
-      securityHeaders(prod).find(([name]) => name === 'strict-transport-security');
-    expect(hsts(true)?.[1]).toBe('max-age=31536000; includeSubDomains');
-    expect(hsts(false)).toBeUndefined();
+  it.each([false, true])(
+    '/docs: helmet’s whole set, plus Permissions-Policy and the Swagger UI CSP (production: %s)',
+    async (prod) => {
+      const expected = {
+        ...(await helmetHeaders(prod, false)),
+        'permissions-policy': PERMISSIONS_POLICY,
+        'content-security-policy': DOCS_CSP,
+      };
+      expect(Object.fromEntries(securityHeaders(prod).docs)).toEqual(expected);
+    },
+  );
+
+  it('keeps every security header of the reference on data responses', () => {
+    const names = securityHeaders(true).api.map(([name]) => name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'x-frame-options',
+        'x-content-type-options',
+        'x-xss-protection',
+        'referrer-policy',
+        'content-security-policy',
+        'permissions-policy',
+        'strict-transport-security',
+      ]),
+    );
   });
 
-  it('gives /docs the Swagger UI policy and everything else the API one', () => {
-    expect(contentSecurityPolicy('/docs')).toBe(DOCS_CSP);
-    expect(contentSecurityPolicy('/docs/swagger-ui.css')).toBe(DOCS_CSP);
-    expect(contentSecurityPolicy('/health')).toBe(API_CSP);
-    expect(contentSecurityPolicy('/api/v1/docs')).toBe(API_CSP);
+  it('sends HSTS in production only', () => {
+    for (const set of ['api', 'docs'] as const) {
+      const hsts = (prod: boolean) =>
+        securityHeaders(prod)[set].find(([name]) => name === 'strict-transport-security');
+      expect(hsts(true)?.[1]).toBe('max-age=31536000; includeSubDomains');
+      expect(hsts(false)).toBeUndefined();
+    }
+  });
+
+  it('tells /docs pages from everything else', () => {
+    expect(isDocsPath('/docs')).toBe(true);
+    expect(isDocsPath('/docs/swagger-ui.css')).toBe(true);
+    expect(isDocsPath('/health')).toBe(false);
+    expect(isDocsPath('/api/v1/docs')).toBe(false);
   });
 });
