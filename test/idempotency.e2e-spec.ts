@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Global, Module } from '@nestjs/common';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
@@ -299,13 +299,27 @@ describe('Idempotency-Key claims of requests that outlast the lock', () => {
 
   it('lets the claim lapse once no instance renews it (a crashed one): the same request takes it over', async () => {
     const service = t.app.get(IdempotencyService);
-    const claim = { scope: 'root', key: aKey(), requestHash: 'h-lapse' };
+    const claim = { scope: 'root', key: aKey(), requestHash: 'h-lapse', token: randomUUID() };
     expect(await service.claim({ ...claim, orgSlug: null })).toEqual({ outcome: 'claimed' });
     const release = service.hold(claim);
     await sleep(2_600);
-    expect(await service.claim({ ...claim, orgSlug: null })).toEqual({ outcome: 'in_flight' });
+    const retry = { ...claim, token: randomUUID() };
+    expect(await service.claim({ ...retry, orgSlug: null })).toEqual({ outcome: 'in_flight' });
     release();
     await sleep(3_000);
-    expect(await service.claim({ ...claim, orgSlug: null })).toEqual({ outcome: 'claimed' });
+    expect(await service.claim({ ...retry, orgSlug: null })).toEqual({ outcome: 'claimed' });
+    // The first attempt, back after its claim was taken over, can neither release the retry's
+    // claim (a third attempt would then run beside the retry) nor store its own answer.
+    expect(await service.release(claim)).toBe(false);
+    expect(await service.complete(claim, 200, { from: 'first' })).toBe(false);
+    expect(await service.claim({ ...claim, token: randomUUID(), orgSlug: null })).toEqual({
+      outcome: 'in_flight',
+    });
+    expect(await service.complete(retry, 200, { from: 'retry' })).toBe(true);
+    expect(await service.claim({ ...claim, token: randomUUID(), orgSlug: null })).toEqual({
+      outcome: 'replay',
+      status: 200,
+      body: { from: 'retry' },
+    });
   });
 });

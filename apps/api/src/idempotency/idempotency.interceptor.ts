@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
@@ -91,6 +92,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         query: req.query,
         body: req.body,
       }),
+      token: randomUUID(),
     };
     const outcome = await this.service.claim({ ...claim, orgSlug: orgSlugOf(req, options) });
     switch (outcome.outcome) {

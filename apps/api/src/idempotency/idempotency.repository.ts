@@ -2,11 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import type { StoredBody } from './json-value.js';
 
-/** One key of one caller, and the request it was first used for (also the claim's token). */
+/** One key of one caller, the request it is used for, and this claim of it. */
 export interface IdempotencyClaim {
   scope: string;
   key: string;
   requestHash: string;
+  /**
+   * A UUID of this attempt alone: only the claim's current holder completes, renews or releases
+   * it, not a request whose claim another attempt of the same request has taken over.
+   */
+  token: string;
 }
 
 export interface ClaimRequest extends IdempotencyClaim {
@@ -35,46 +40,47 @@ export class IdempotencyRepository {
   constructor(@Inject(TENANCY_DB) private readonly db: TenancyDb) {}
 
   async claim(c: ClaimRequest): Promise<ClaimOutcome> {
-    const [row] = await this.db.rpc<ClaimRow>('claim_idempotency_key', {
+    const [row] = await this.db.rpc<ClaimRow>('claim_idempotency_request', {
       p_scope: c.scope,
       p_key: c.key,
       p_org_slug: c.orgSlug,
       p_request_hash: c.requestHash,
+      p_claim_token: c.token,
       p_ttl_seconds: c.ttlSeconds,
       p_lock_seconds: c.lockSeconds,
     });
-    if (!row) throw new Error('claim_idempotency_key returned no row');
+    if (!row) throw new Error('claim_idempotency_request returned no row');
     if (row.outcome === 'replay')
       return { outcome: 'replay', status: Number(row.response_status), body: row.response_body };
     return { outcome: row.outcome };
   }
 
-  /** False when the claim is no longer in flight (released, expired and re-claimed, completed). */
+  /** False when the claim is no longer this one (released, expired and claimed again, taken over) or completed. */
   async complete(c: IdempotencyClaim, status: number, body: StoredBody): Promise<boolean> {
-    return this.scalar<boolean>('complete_idempotency_key', {
+    return this.scalar<boolean>('complete_idempotency_claim', {
       p_scope: c.scope,
       p_key: c.key,
-      p_request_hash: c.requestHash,
+      p_claim_token: c.token,
       p_status: status,
       p_body: body,
     });
   }
 
-  /** Extends an in-flight claim's lock; false when the claim is no longer this request's. */
+  /** Extends an in-flight claim's lock; false when the claim is no longer this one. */
   async renew(c: IdempotencyClaim, lockSeconds: number): Promise<boolean> {
-    return this.scalar<boolean>('renew_idempotency_key', {
+    return this.scalar<boolean>('renew_idempotency_claim', {
       p_scope: c.scope,
       p_key: c.key,
-      p_request_hash: c.requestHash,
+      p_claim_token: c.token,
       p_lock_seconds: lockSeconds,
     });
   }
 
   async release(c: IdempotencyClaim): Promise<boolean> {
-    return this.scalar<boolean>('release_idempotency_key', {
+    return this.scalar<boolean>('release_idempotency_claim', {
       p_scope: c.scope,
       p_key: c.key,
-      p_request_hash: c.requestHash,
+      p_claim_token: c.token,
     });
   }
 

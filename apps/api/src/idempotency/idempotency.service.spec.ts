@@ -62,7 +62,7 @@ describe('IdempotencyService', () => {
   it('stores the response with its secrets redacted', async () => {
     const { repo, calls } = aRepository(() => Promise.resolve(0));
     const service = new IdempotencyService(repo);
-    await service.complete({ scope: 'root', key: 'k', requestHash: 'h' }, 201, {
+    await service.complete({ scope: 'root', key: 'k', requestHash: 'h', token: 't' }, 201, {
       org_slug: 'acme',
       api_key: 'acme_api_secret',
     });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PgliteTenancyDb, PgTenancyDb, SupabaseTenancyDb, type TenancyDb } from '#tenancy-db';
 import { startPostgrestServer } from '#test/postgrest-server';
 import { type ClaimRequest, IdempotencyRepository } from './idempotency.repository.js';
@@ -67,6 +67,7 @@ function describeIdempotencySql(name: string, open: () => Promise<Harness>): voi
       scope: 'org:acme_corp',
       key: `key-${++n}`,
       requestHash: `hash-${n}`,
+      token: randomUUID(),
       orgSlug: 'acme_corp',
       ttlSeconds: 86_400,
       lockSeconds: 300,
@@ -91,15 +92,16 @@ function describeIdempotencySql(name: string, open: () => Promise<Harness>): voi
       await h?.close();
     });
 
-    it('claims a new key in flight, locked for 5 minutes and kept for 24 hours, with its org', async () => {
+    it('claims a new key in flight, locked for 5 minutes and kept for 24 hours, with its org and token', async () => {
       const c = aClaim();
       const before = Date.now();
       expect(
-        await h.db.rpc('claim_idempotency_key', {
+        await h.db.rpc('claim_idempotency_request', {
           p_scope: c.scope,
           p_key: c.key,
           p_org_slug: c.orgSlug,
           p_request_hash: c.requestHash,
+          p_claim_token: c.token,
         }),
       ).toEqual([{ outcome: 'claimed', response_status: null, response_body: null }]);
       const r = await row(c);
@@ -107,6 +109,7 @@ function describeIdempotencySql(name: string, open: () => Promise<Harness>): voi
         state: 'in_flight',
         org_slug: 'acme_corp',
         request_hash: c.requestHash,
+        claim_token: c.token,
         response_status: null,
       });
       const lockMs = new Date(r.locked_until as string).getTime() - before;
@@ -153,17 +156,32 @@ function describeIdempotencySql(name: string, open: () => Promise<Harness>): voi
       expect(await repo.claim(list)).toEqual({ outcome: 'replay', status: 200, body: [{ a: 1 }, { b: 2 }] });
     });
 
-    it('does not complete with another request hash than the claim', async () => {
+    it('completes only with the claim’s own token, not with another attempt’s of the same request', async () => {
       const c = aClaim();
       await repo.claim(c);
-      expect(await repo.complete({ ...c, requestHash: 'other' }, 201, { id: 1 })).toBe(false);
+      expect(await repo.complete({ ...c, token: randomUUID() }, 201, { id: 1 })).toBe(false);
       expect(await row(c)).toMatchObject({ state: 'in_flight', response_body: null });
+      expect(await repo.complete(c, 201, { id: 1 })).toBe(true);
+    });
+
+    it('refuses a claim without a token', async () => {
+      const c = aClaim();
+      await expect(
+        h.db.rpc('claim_idempotency_request', {
+          p_scope: c.scope,
+          p_key: c.key,
+          p_org_slug: c.orgSlug,
+          p_request_hash: c.requestHash,
+          p_claim_token: null,
+        }),
+      ).rejects.toMatchObject({ sqlState: '22023' });
+      expect(await row(c)).toBeUndefined();
     });
 
     it('releases an in-flight claim so the next request claims again, but never a completed one', async () => {
       const c = aClaim();
       await repo.claim(c);
-      expect(await repo.release({ ...c, requestHash: 'other' })).toBe(false);
+      expect(await repo.release({ ...c, token: randomUUID() })).toBe(false);
       expect(await repo.release(c)).toBe(true);
       expect(await row(c)).toBeUndefined();
       expect(await repo.claim(c)).toEqual({ outcome: 'claimed' });
@@ -195,10 +213,18 @@ function describeIdempotencySql(name: string, open: () => Promise<Harness>): voi
       const c = aClaim();
       await repo.claim(c);
       await shift(c, 'locked_until', -1_000);
-      expect(await repo.claim({ ...c, requestHash: 'other' })).toEqual({ outcome: 'mismatch' });
-      expect(await repo.claim(c)).toEqual({ outcome: 'claimed' });
-      expect(await repo.claim(c)).toEqual({ outcome: 'in_flight' });
+      const retry = { ...c, token: randomUUID() };
+      expect(await repo.claim({ ...retry, requestHash: 'other' })).toEqual({ outcome: 'mismatch' });
+      expect(await repo.claim(retry)).toEqual({ outcome: 'claimed' });
+      expect(await repo.claim({ ...c, token: randomUUID() })).toEqual({ outcome: 'in_flight' });
       expect(new Date((await row(c)).locked_until as string).getTime()).toBeGreaterThan(Date.now() + 200_000);
+      // The superseded holder changes nothing of the claim that took over.
+      expect(await repo.renew(c, 600)).toBe(false);
+      expect(await repo.release(c)).toBe(false);
+      expect(await repo.complete(c, 200, { from: 'first' })).toBe(false);
+      expect(await row(c)).toMatchObject({ state: 'in_flight', claim_token: retry.token });
+      expect(await repo.complete(retry, 200, { from: 'retry' })).toBe(true);
+      expect(await repo.claim(c)).toEqual({ outcome: 'replay', status: 200, body: { from: 'retry' } });
     });
 
     it('renews only the in-flight claim of its own request, never shortening its lock', async () => {
@@ -209,7 +235,7 @@ function describeIdempotencySql(name: string, open: () => Promise<Harness>): voi
       expect(await lockedFor()).toBeGreaterThan(590_000);
       expect(await repo.renew(c, 1)).toBe(true);
       expect(await lockedFor()).toBeGreaterThan(590_000);
-      expect(await repo.renew({ ...c, requestHash: 'other' }, 600)).toBe(false);
+      expect(await repo.renew({ ...c, token: randomUUID() }, 600)).toBe(false);
       expect(await repo.renew({ ...c, scope: 'root' }, 600)).toBe(false);
       await expect(repo.renew(c, 0)).rejects.toMatchObject({ sqlState: '22023' });
 
