@@ -26,6 +26,7 @@ const VARYING = [
   'date',
   'x-ratelimit-remaining-reads',
   'x-ratelimit-reset-reads',
+  'x-process-time',
   // query_time_ms has as many digits as it takes.
   'content-length',
 ];
