@@ -84,6 +84,19 @@ describe('cost read validation and access', () => {
     expect((maybe.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['clear_cache']);
   });
 
+  it.each(READ_ROUTES)(
+    'refuses query parameters named after Object.prototype members on %s',
+    async (route) => {
+      const { status, body } = await get(`${route}?constructor=1&toString=1&valueOf=1`);
+      expect(status).toBe(422);
+      expect((body.errors as { field: string }[]).map((e) => e.field)).toEqual([
+        'constructor',
+        'toString',
+        'valueOf',
+      ]);
+    },
+  );
+
   it('takes a flag in every spelling the replaced service accepted', async () => {
     for (const flag of ['true', 'True', 'yes', 'on', '1', 'false', 'No', 'off', '0'])
       expect((await get(`/trend-granular?clear_cache=${flag}`)).status, flag).toBe(200);

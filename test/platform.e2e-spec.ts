@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from 'node:net';
 import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
 import { PROBE_SECRET_IN_ERROR, ProbeModule } from '#test/probe.module';
@@ -65,6 +66,44 @@ describe('platform over the real app', () => {
       ]);
     });
 
+    it('refuses unknown fields named after members of Object.prototype', async () => {
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        headers: { 'content-type': 'application/json' },
+        payload:
+          '{"name":"abc","count":1,"email":"a@b.co","address":{"city":"Paris"},"toString":1,"valueOf":2,"hasOwnProperty":3,"isPrototypeOf":4}',
+      });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual([
+        'toString',
+        'valueOf',
+        'hasOwnProperty',
+        'isPrototypeOf',
+      ]);
+    });
+
+    it('refuses a JSON array or scalar body with 422, not field by field', async () => {
+      for (const payload of ['[1,2]', '"text"', '42', 'null']) {
+        const res = await echoJson(payload);
+        expect(res.statusCode, payload).toBe(422);
+        expect(res.json().errors, payload).toEqual([
+          { field: 'body', message: 'the request body must be a JSON object' },
+        ]);
+      }
+    });
+
+    it('counts fields, not messages, in the detail', async () => {
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        payload: { name: 'abc', count: 'many', email: 'a@b.co', address: { city: 'Paris' } },
+      });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors.length).toBeGreaterThan(1);
+      expect(res.json().detail).toBe('1 field failed validation: count');
+    });
+
     it('lists every wrong-typed field, nested ones with their path', async () => {
       const res = await inject({
         method: 'POST',
@@ -86,6 +125,52 @@ describe('platform over the real app', () => {
       });
       expect(res.statusCode).toBe(413);
       expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413 });
+    });
+
+    it('takes path parameters of up to 1024 characters, and answers a longer one 414 as problem+json', async () => {
+      const long = await inject({ method: 'GET', url: `/api/v1/probe/org/${'a'.repeat(255)}` });
+      expect(long.statusCode).toBe(401);
+      const tooLong = await inject({ method: 'GET', url: `/api/v1/probe/org/${'a'.repeat(1025)}` });
+      expect(tooLong.statusCode).toBe(414);
+      expect(tooLong.headers['content-type']).toBe(PROBLEM);
+      expect(tooLong.headers['x-frame-options']).toBe('DENY');
+      expect(tooLong.json()).toMatchObject({
+        code: 'URI_TOO_LONG',
+        status: 414,
+        request_id: tooLong.headers['x-request-id'],
+      });
+      expect(tooLong.json().detail).not.toContain('aaaa');
+    });
+
+    it('answers headers over the server limit 431 as problem+json, then closes the connection', async () => {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = t.app.getHttpServer().address() as AddressInfo;
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () =>
+          socket.write(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+        );
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      const [head, body] = raw.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 431 /);
+      expect(head).toContain(`content-type: ${PROBLEM}`);
+      expect(head).toContain('x-content-type-options: nosniff');
+      const requestId = /x-request-id: (\S+)/.exec(head)?.[1];
+      expect(JSON.parse(body)).toMatchObject({
+        code: 'HEADERS_TOO_LARGE',
+        status: 431,
+        request_id: requestId,
+      });
+    });
+
+    it('answers a malformed percent-encoding 400 as problem+json', async () => {
+      const res = await inject({ method: 'GET', url: '/api/v1/probe/org/%E0%A4%A' });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toBe(PROBLEM);
+      expect(res.json()).toMatchObject({ code: 'BAD_REQUEST', request_id: res.headers['x-request-id'] });
     });
 
     it('answers 404 for an unknown route and 405 with Allow for a wrong method', async () => {

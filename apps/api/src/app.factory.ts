@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import {
   type AppConfig,
   createLogger,
+  FrameworkErrors,
   HttpMetrics,
   PinoNestLogger,
   registerHttpPlatform,
@@ -19,6 +20,8 @@ import { ERROR_CATALOG } from './error-catalog.js';
 import { HealthProbes } from './health/health-probes.js';
 import { versionInfo } from './health/version-info.js';
 import { setupOpenApi } from './openapi.js';
+
+const MAX_PATH_PARAM_LENGTH = 1024;
 
 export interface CreateAppOptions {
   /** Where log lines go (stdout by default); tests capture them. */
@@ -37,6 +40,7 @@ export async function createApp(
     secrets: [config.rootApiKey ?? '', config.env.SUPABASE_SERVICE_ROLE_KEY ?? ''],
     destination: options.logDestination,
   });
+  const frameworkErrors = new FrameworkErrors(config.isProduction);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     // Access logs are written once per request by the platform's onResponse hook instead.
@@ -51,6 +55,11 @@ export async function createApp(
     // middie's request hook would run on every request for nothing. A module that declares Nest
     // middleware fails at start (Fastify has no `use` without middie) rather than being skipped.
     skipMiddie: true,
+    // Run ids and other identifiers in paths may be 255 characters, percent-encoded up to 3 bytes
+    // each (Fastify's default refuses a path parameter past 100).
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    frameworkErrors: frameworkErrors.onRouterError,
+    clientErrorHandler: frameworkErrors.onClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.imports),
@@ -67,6 +76,7 @@ export async function createApp(
     metrics: app.get(HttpMetrics),
     quietRoutes: app.get(HealthProbes).quietRoutes,
     apiVersion: versionInfo(config.env).version,
+    frameworkErrors,
   });
   setupOpenApi(app);
   await app.init();

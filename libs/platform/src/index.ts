@@ -16,6 +16,7 @@ export * from './auth/auth.guards.js';
 export * from './auth/auth.decorators.js';
 export * from './logging/logger.js';
 export * from './http/http-metrics.js';
+export * from './http/framework-errors.js';
 export * from './http/http-platform.js';
 export * from './http/request-id.js';
 export * from './http/route-table.js';

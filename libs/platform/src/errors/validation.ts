@@ -13,6 +13,36 @@ function violations(errors: ValidationError[], prefix = ''): FieldViolation[] {
   });
 }
 
+/**
+ * Fields named after a member of Object.prototype (`toString`, `constructor`, `valueOf`, ...), at
+ * any depth. class-transformer skips them silently when it builds the DTO (it takes them for
+ * methods), so the whitelist never sees them: such a field would be ignored instead of refused.
+ * No DTO declares one.
+ */
+function prototypeNamedFields(value: unknown, prefix = '', found: string[] = []): string[] {
+  if (value === null || typeof value !== 'object') return found;
+  for (const key of Object.keys(value)) {
+    const field = prefix ? `${prefix}.${key}` : key;
+    if (key in Object.prototype) found.push(field);
+    else prototypeNamedFields((value as Record<string, unknown>)[key], field, found);
+  }
+  return found;
+}
+
+/** The 422 of validation: its detail names each bad field once, its `errors` every violation. */
+const failedFields = (fields: string[], errors: FieldViolation[]) =>
+  new PlatformError(
+    PlatformErrorCode.ValidationFailed,
+    `${fields.length} field${fields.length === 1 ? '' : 's'} failed validation: ${fields.join(', ')}`,
+    { extra: { errors } },
+  );
+
+const unknownFieldsError = (fields: string[]) =>
+  failedFields(
+    fields,
+    fields.map((field) => ({ field, message: `property ${field} should not exist` })),
+  );
+
 /** A query or path longer than this is validated every time rather than remembered. */
 const MAX_MEMO_KEY = 2048;
 const MEMO_ENTRIES_PER_CLASS = 1000;
@@ -28,6 +58,18 @@ export class MemoizingValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const { metatype, type } = metadata;
+    if (metatype && this.toValidate(metadata)) {
+      // A DTO is an object: a JSON array or scalar body would otherwise be read field by field
+      // (an array's indexes as unknown fields) or as no body at all.
+      if (
+        type === 'body' &&
+        value !== undefined &&
+        (value === null || typeof value !== 'object' || Array.isArray(value))
+      )
+        throw failedFields(['body'], [{ field: 'body', message: 'the request body must be a JSON object' }]);
+      const hidden = prototypeNamedFields(value);
+      if (hidden.length) throw unknownFieldsError(hidden);
+    }
     if ((type !== 'query' && type !== 'param') || !metatype || !this.toValidate(metadata))
       return super.transform(value, metadata);
     const key = JSON.stringify(value ?? null);
@@ -54,11 +96,7 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const list = violations(errors);
-      return new PlatformError(
-        PlatformErrorCode.ValidationFailed,
-        `${list.length} field${list.length === 1 ? '' : 's'} failed validation: ${[...new Set(list.map((v) => v.field))].join(', ')}`,
-        { extra: { errors: list } },
-      );
+      return failedFields([...new Set(list.map((v) => v.field))], list);
     },
   });
 }

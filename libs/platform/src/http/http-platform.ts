@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, RawServerDefault } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
@@ -7,6 +7,7 @@ import type { ErrorCatalog } from '../errors/problem.js';
 import { createValidationPipe } from '../errors/validation.js';
 import { AccessLog } from '../logging/access-log.js';
 import { registerCors } from './cors.js';
+import type { FrameworkErrors } from './framework-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { RouteTable } from './route-table.js';
 import { isDocsPath, securityHeaders } from './security-headers.js';
@@ -21,6 +22,8 @@ export interface HttpPlatformDeps {
   quietRoutes?: Iterable<string>;
   /** The release every response names in `X-API-Version` (the `version` of /health). */
   apiVersion: string;
+  /** The handlers given to Fastify for the errors it answers before any hook; answered here from now on. */
+  frameworkErrors?: FrameworkErrors;
 }
 
 const UNMATCHED = '(unmatched)';
@@ -62,11 +65,19 @@ export async function registerHttpPlatform(
     done();
   });
 
-  fastify.addHook('onRequest', (request, reply, done) => {
+  const responseHeaders = (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-api-version', deps.apiVersion);
     const headers = isDocsPath(request.url) ? security.docs : security.api;
     for (let i = 0; i < headers.length; i++) reply.header(headers[i][0], headers[i][1]);
+  };
+  deps.frameworkErrors?.attach({
+    headers: responseHeaders,
+    problem: (request, reply, err) => responder.send(request, reply, err),
+  });
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    responseHeaders(request, reply);
     if (closing) {
       done(
         new PlatformError(

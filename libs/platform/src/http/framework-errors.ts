@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { PLATFORM_ERRORS, PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
+import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+import { securityHeaders } from './security-headers.js';
+
+/** How the platform answers a request: its response headers, then the problem+json of an error. */
+export interface RequestAnswerer {
+  headers(request: FastifyRequest, reply: FastifyReply): void;
+  problem(request: FastifyRequest, reply: FastifyReply, err: unknown): void;
+}
+
+/**
+ * The errors Fastify and Node answer before any route or hook runs, as problem+json like every
+ * other error (Fastify's own bodies were plain JSON without `code`, `request_id` or the security
+ * headers, and echoed the whole URL back):
+ * - `frameworkErrors` (FastifyAdapter option): a URL the router refuses, a path parameter longer
+ *   than `maxParamLength` (414) or a malformed percent-encoding (400). Answered through the
+ *   platform's own header and problem path once `registerHttpPlatform` has attached it.
+ * - `clientErrorHandler`: a request Node's HTTP parser refuses before there is a request at all:
+ *   headers over the server's limit (431), a request too slow to arrive (408), malformed HTTP
+ *   (400). Written to the socket, which is then closed, as Node itself does.
+ */
+export class FrameworkErrors {
+  private answerer: RequestAnswerer | undefined;
+  private readonly rawHeaders: string;
+
+  constructor(isProduction: boolean) {
+    this.rawHeaders = securityHeaders(isProduction)
+      .api.map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+  }
+
+  attach(answerer: RequestAnswerer): void {
+    this.answerer = answerer;
+  }
+
+  readonly onRouterError = (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const error =
+      err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new PlatformError(PlatformErrorCode.UriTooLong, 'A path segment of this URL is too long.')
+        : new PlatformError(
+            PlatformErrorCode.BadRequest,
+            'The URL is not valid (malformed percent-encoding).',
+          );
+    if (!this.answerer) {
+      reply.code(PLATFORM_ERRORS[error.code].status).send({ detail: error.message });
+      return;
+    }
+    this.answerer.headers(request, reply);
+    this.answerer.problem(request, reply, error);
+  };
+
+  readonly onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
+    // A reset connection has nobody left to answer (https://nodejs.org/api/http.html#event-clienterror).
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const [code, detail] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [
+            PlatformErrorCode.HeadersTooLarge,
+            'The request headers (URL included) are larger than this server accepts.',
+          ]
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [PlatformErrorCode.RequestTimeout, 'The request did not arrive in time.']
+          : [PlatformErrorCode.BadRequest, 'The request is not valid HTTP.'];
+    const spec = PLATFORM_ERRORS[code];
+    const requestId = randomUUID();
+    const body = JSON.stringify(buildProblem(code, spec, detail, requestId));
+    if (socket.writable)
+      socket.write(
+        `HTTP/1.1 ${spec.status} ${http.STATUS_CODES[spec.status]}\r\n` +
+          `x-request-id: ${requestId}\r\n${this.rawHeaders}` +
+          `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+          `connection: close\r\n\r\n${body}`,
+      );
+    socket.destroy(err);
+  };
+}
