@@ -89,6 +89,21 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
       expect(JSON.parse(res.body)).toEqual(detail.json());
     });
 
+    it('reads back any run id the validator admits, with a plain file name for its download', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const runId = `run@"2026"/${'y'.repeat(200)}`;
+      await aRun(a.org, { pipeline_logging_id: runId });
+      const path = `/api/v1/pipelines/${a.org}/runs/${encodeURIComponent(runId)}`;
+      const detail = await get(path, a.key);
+      expect(detail.statusCode).toBe(200);
+      expect(detail.json()).toMatchObject({ pipeline_logging_id: runId });
+      const res = await get(`${path}/download?format=json`, a.key);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-disposition']).toBe(
+        `attachment; filename="pipeline_run_run__2026__${'y'.repeat(200)}.json"`,
+      );
+    });
+
     it('sends an RFC 4180 CSV: a run summary block, then the steps, awkward text quoted', async () => {
       const a = await anOrgWithKey(warehouse);
       const runId = await aRun(a.org, { status: 'FAILED', error_message: 'failed, "badly"\nsee logs' });

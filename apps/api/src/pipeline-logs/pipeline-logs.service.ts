@@ -127,7 +127,8 @@ export class PipelineLogsService {
 
   async download(org: string, runId: string, format: DownloadFormat): Promise<Download> {
     const detail = await this.runDetail(org, runId);
-    const filename = `pipeline_run_${runId}.${format}`;
+    // Token characters only in the header's quoted file name (a run id may hold quotes or slashes).
+    const filename = `pipeline_run_${runId.replace(/[^A-Za-z0-9_.:-]/g, '_')}.${format}`;
     return format === 'csv'
       ? { filename, contentType: 'text/csv; charset=utf-8', body: runDetailCsv(detail) }
       : { filename, contentType: 'application/json; charset=utf-8', body: JSON.stringify(detail, null, 2) };

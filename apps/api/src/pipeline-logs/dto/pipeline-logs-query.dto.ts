@@ -8,10 +8,9 @@ import {
   PageOffset,
   Uppercased,
 } from '../../common/query-fields.js';
+import { RUN_ID, RUN_ID_MESSAGE } from '../../pipeline-validator/dto/validate.dto.js';
 
 const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
-/** Run ids end up in a download's file name, so only plain token characters are accepted. */
-const RUN_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export class PipelineOrgParamDto {
   @ApiProperty({ pattern: ORG_SLUG.source })
@@ -20,8 +19,9 @@ export class PipelineOrgParamDto {
 }
 
 export class PipelineRunParamDto extends PipelineOrgParamDto {
+  // Every run id the validator admits (pipeline_logging_id) can be read back.
   @ApiProperty({ description: 'pipeline_logging_id', pattern: RUN_ID.source })
-  @Matches(RUN_ID, { message: 'id must be 1-128 letters, digits or _ . : -' })
+  @Matches(RUN_ID, { message: `id ${RUN_ID_MESSAGE}` })
   id: string;
 }
 
