@@ -251,6 +251,16 @@ describe('pipeline proxy against a real local pipeline service', () => {
       expect(accepted.statusCode).toBe(200);
       expect(accepted.json()).toMatchObject({ pipeline_logging_id: 'run-2', status: 'PENDING' });
     });
+
+    it('does not report a 2xx without a JSON object body as triggered: 502', async () => {
+      const k = await anOrgWithKey(warehouse);
+      for (const body of ['<html>login</html>', '', '[1]']) {
+        fake.always({ status: 200, body });
+        const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+        expect(res.statusCode, body).toBe(502);
+        expect(res.json()).toMatchObject({ code: 'PIPELINE_SERVICE_BAD_GATEWAY', upstream_status: 200 });
+      }
+    });
   });
 
   describe('limits and cache metrics', () => {

@@ -57,10 +57,17 @@ export class PipelinesProxyService {
     });
     if (result.kind !== 'response') throw failure(result);
     if (result.status < 200 || result.status > 299) throw refusal(result);
-    // A new run changes what the daily status reports.
+    // A new run changes what the daily status reports (also when its answer below is unreadable).
     await this.statusCache.invalidateOrg(cmd.org);
-    const data =
-      typeof result.json === 'object' && result.json !== null ? (result.json as Record<string, unknown>) : {};
+    // The pipeline service answers a JSON object: anything else (an HTML page of a proxy in
+    // between, a truncated body) says nothing of the run, so it is not reported as triggered.
+    if (typeof result.json !== 'object' || result.json === null || Array.isArray(result.json))
+      throw new PipelinesProxyError(
+        PipelinesProxyErrorCode.BadGateway,
+        `Pipeline service error: HTTP ${result.status} without a JSON object body; the run may or may not have started (a retry of the same run is de-duplicated by the service).`,
+        { extra: { upstream_status: result.status } },
+      );
+    const data = result.json as Record<string, unknown>;
     return {
       pipeline_logging_id: str(data.pipeline_logging_id),
       pipeline_id: str(data.pipeline_id) ?? segments.join('/'),
