@@ -1,33 +1,33 @@
 import type pl from 'nodejs-polars';
-import { type Micros, percentChange } from '../money.js';
+import { type Nanos, percentChange } from '../money.js';
 import { costByProvider } from './cost-shares.js';
 import { billedTotal } from './totals.js';
 
 export type ChangeDirection = 'up' | 'down' | 'flat';
 
 export interface CostChange {
-  amount: Micros;
+  amount: Nanos;
   percent: number;
   direction: ChangeDirection;
 }
 
 export interface ProviderComparison {
   provider: string;
-  current: Micros;
-  previous: Micros;
-  changeAmount: Micros;
+  current: Nanos;
+  previous: Nanos;
+  changeAmount: Nanos;
   changePercent: number;
 }
 
 export interface CostComparison {
-  current: Micros;
-  previous: Micros;
+  current: Nanos;
+  previous: Nanos;
   change: CostChange;
   /** Every provider of either period, by name. */
   byProvider: ProviderComparison[];
 }
 
-function change(current: Micros, previous: Micros): CostChange {
+function change(current: Nanos, previous: Nanos): CostChange {
   const amount = current - previous;
   return {
     amount,
