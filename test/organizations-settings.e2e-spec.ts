@@ -56,6 +56,25 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       ]);
     });
 
+    it('applies to cost reads at once: the currency and the time zone of the next read are the new ones', async () => {
+      const { org, key } = await h.onboard();
+      const summary = async () => (await h.withKey(key, 'GET', `/api/v1/costs/${org}/summary`)).json();
+      expect(await summary()).toMatchObject({ currency: 'USD' });
+      const put = await h.withKey(key, 'PUT', `/api/v1/organizations/${org}/locale`, {
+        default_currency: 'JPY',
+        default_timezone: 'Pacific/Auckland',
+      });
+      expect(put.statusCode).toBe(200);
+      const after = await summary();
+      expect(after).toMatchObject({ currency: 'JPY', cache_hit: false });
+      const aucklandToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Auckland' }).format(
+        new Date(),
+      );
+      expect((after as { summary: { date_range: { end: string } } }).summary.date_range.end).toBe(
+        aucklandToday,
+      );
+    });
+
     it('writes only the fields it is given: updates of different fields at once both stand', async () => {
       const { org, key } = await h.onboard();
       const url = `/api/v1/organizations/${org}/locale`;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { CostCache } from '#analytics';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { LocaleDto, UpdateLocaleRequestDto } from './dto/locale.dto.js';
@@ -12,6 +13,7 @@ export class LocaleService {
   constructor(
     private readonly profiles: OrgProfileRepository,
     private readonly audit: AuditService,
+    private readonly costCache: CostCache,
   ) {}
 
   async get(org: string): Promise<LocaleDto> {
@@ -40,6 +42,9 @@ export class LocaleService {
       },
       now,
     );
+    // Cost reads answer in the org's currency and count its days in its time zone: what they
+    // cached under the old settings goes, on every instance (the settings they keep go with it).
+    await this.costCache.invalidateOrg(org);
     // As stored now, with whatever another request changed meanwhile.
     const after = await this.profile(org);
     await this.audit.record({
