@@ -158,6 +158,9 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
         code: 'RESERVATION_NOT_LIVE',
         s: 'SUCCESS',
       });
+      expect(late.json().detail).toBe(
+        'The run was completed as SUCCESS: there is nothing to extend; a new run needs a new run id.',
+      );
     });
   });
 }

@@ -200,7 +200,7 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
           valid: false,
           error_code: 'SUBSCRIPTION_INACTIVE',
           error: `Subscription trial ended on ${yesterday}. Must be ACTIVE or TRIAL.`,
-          subscription: { status: 'TRIAL' },
+          subscription: { status: 'TRIAL', trial_end_date: yesterday },
         });
       const i = await anOrg();
       expect((await validate(i.org, i.key, { pipeline_id: 'genai_payg_openai' })).json()).toMatchObject({

@@ -1,6 +1,8 @@
 import { fromBillingStatus } from '../organizations/billing-status.js';
 import type { OrgSubscription, QuotaCounts } from '../quota/quota.types.js';
 
+const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+
 export function subscriptionOf(state: OrgSubscription) {
   return {
     subscription_id: state.stripeSubscriptionId,
@@ -11,12 +13,11 @@ export function subscriptionOf(state: OrgSubscription) {
     concurrent_limit: state.limits.concurrent,
     seat_limit: state.limits.seats,
     providers_limit: state.limits.providers,
-    trial_end_date: state.trialEndsAt,
+    // A day, as the subscription routes store and show it (the trial runs through that UTC day).
+    trial_end_date: state.trialEndsAt ? utcDay(new Date(state.trialEndsAt)) : null,
     subscription_end_date: state.currentPeriodEnd,
   };
 }
-
-const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
  * Why the org may not run pipelines, or null. Only ACTIVE and TRIAL may, and a trial only through

@@ -70,7 +70,9 @@ export class QuotaService implements OnModuleInit {
     if (beat.outcome === 'not_live')
       throw new QuotaError(
         QuotaErrorCode.ReservationNotLive,
-        `The reservation is ${beat.status}: it no longer holds a slot; validate the run again.`,
+        beat.status === 'EXPIRED'
+          ? 'The reservation expired: it no longer holds a slot; validate the run again with the same run id.'
+          : `The run was completed as ${beat.status}: there is nothing to extend; a new run needs a new run id.`,
         { extra: { reservation_status: beat.status } },
       );
     return beat.result;
