@@ -15,7 +15,7 @@ import {
 
 /**
  * The edge: every amount leaves the service here, rounded once to 2 decimals, half away from
- * zero (`toMoney`). Inside, amounts are exact integer nano-units.
+ * zero (`toMoney`). Inside, amounts are exact integer micro-units.
  */
 
 export interface Envelope {

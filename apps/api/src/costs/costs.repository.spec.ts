@@ -27,14 +27,8 @@ describe('CostsRepository on DuckDB', () => {
     await warehouse.ensureTable(CENTRAL_DATASET, registry.centralTable('org_profiles'));
     repo = new CostsRepository(warehouse, config);
     await warehouse.insertRows({ dataset: config.orgDataset(ORG), table: COST_TABLE }, [
-      aFocusRow({
-        org: ORG,
-        date: '2025-03-01',
-        billedCost: 12.345678912,
-        effectiveCost: 10.5,
-        listCost: 13,
-      }),
-      aFocusRow({ org: ORG, date: '2025-03-02', billedCost: -0.000000001, entity: TEST_HIERARCHY[5] }),
+      aFocusRow({ org: ORG, date: '2025-03-01', billedCost: 12.345678, effectiveCost: 10.5, listCost: 13 }),
+      aFocusRow({ org: ORG, date: '2025-03-02', billedCost: -0.0000005, entity: TEST_HIERARCHY[5] }),
       // 23:30 UTC still belongs to its UTC day; the next midnight to the next day.
       aFocusRow({
         org: ORG,
@@ -43,13 +37,13 @@ describe('CostsRepository on DuckDB', () => {
         billedCost: 1,
       }),
       aFocusRow({ org: ORG, date: '2025-03-03', billedCost: 100 }),
-      // At a billion and above the warehouse converts on the 38-digit path.
+      // At 1,000 and above the warehouse rounds on the 38-digit path.
       aFocusRow({
         org: ORG,
         date: '2025-03-02',
         billedCost: -2500.0000005,
         effectiveCost: 1000,
-        listCost: 2e9,
+        listCost: 1e9,
       }),
     ]);
   });
@@ -58,7 +52,7 @@ describe('CostsRepository on DuckDB', () => {
     await warehouse.close();
   });
 
-  it('loads the period as exact nano-units, one UTC day at a time', async () => {
+  it('loads the period as micro-units rounded half away from zero, one UTC day at a time', async () => {
     const raw = await repo.loadFrame(ORG, '2025-03-01', '2025-03-02');
     const days = prepareCostFrame(raw).select(pl.col(C.date).dt.strftime('%Y-%m-%d'), C.billed);
     expect(days.sort(C.billed).getColumn(C.date).toArray()).toEqual([
@@ -69,10 +63,10 @@ describe('CostsRepository on DuckDB', () => {
     ]);
     const rows = raw.sort(C.billed).toRecords() as Record<string, unknown>[];
     expect(rows.map((r) => [r[C.billed], r[C.effective], r[C.list]])).toEqual([
-      [-2_500_000_000_500, 1_000_000_000_000, 2_000_000_000_000_000_000],
+      [-2_500_000_001, 1_000_000_000, 1_000_000_000_000_000],
       [-1, -1, -1],
-      [1_000_000_000, 1_000_000_000, 1_000_000_000],
-      [12_345_678_912, 10_500_000_000, 13_000_000_000],
+      [1_000_000, 1_000_000, 1_000_000],
+      [12_345_678, 10_500_000, 13_000_000],
     ]);
     expect(rows[1]![C.path]).toBe('/DEPT-1/PROJ-1/TEAM-1');
     expect(rows[3]![C.billingPeriodStart]).toEqual(new Date('2025-03-01T00:00:00Z'));
@@ -82,9 +76,7 @@ describe('CostsRepository on DuckDB', () => {
     const frame = prepareCostFrame(await repo.loadFrame(ORG, '2025-03-01', '2025-03-31'));
     expect(frame.height).toBe(5);
     const rows = frame.sort(C.billed).toRecords() as Record<string, unknown>[];
-    expect(rows.map((r) => r[C.billed])).toEqual([
-      -2_500_000_000_500, -1, 1_000_000_000, 12_345_678_912, 100_000_000_000,
-    ]);
+    expect(rows.map((r) => r[C.billed])).toEqual([-2_500_000_001, -1, 1_000_000, 12_345_678, 100_000_000]);
     expect(new Set(rows.map((r) => r[C.category]))).toEqual(new Set(['cloud']));
   });
 
@@ -102,7 +94,7 @@ describe('CostsRepository on DuckDB', () => {
       else expect(raw.columns).toContain(C.path);
       const frame = prepareCostFrame(raw, set);
       expect(frame.getColumn(C.billed).sort().toArray()).toEqual([
-        -2_500_000_000_500, -1, 1_000_000_000, 12_345_678_912, 100_000_000_000,
+        -2_500_000_001, -1, 1_000_000, 12_345_678, 100_000_000,
       ]);
       expect(new Set(frame.getColumn(C.category).toArray())).toEqual(new Set(['cloud']));
       expect(() => prepareCostFrame(raw, 'rows')).toThrow(/missing columns/);

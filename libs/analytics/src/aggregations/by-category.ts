@@ -1,21 +1,21 @@
 import pl from 'nodejs-polars';
 import { type CostCategory, COST_CATEGORIES } from '../frame/cost-category.js';
 import { C } from '../frame/cost-frame.js';
-import { type Nanos, percentage } from '../money.js';
+import { type Micros, percentage } from '../money.js';
 import { billedTotal } from './totals.js';
 
 export interface CategoryCost {
   category: CostCategory;
-  billed: Nanos;
-  effective: Nanos;
-  savings: Nanos;
+  billed: Micros;
+  effective: Micros;
+  savings: Micros;
   recordCount: number;
   percentage: number;
 }
 
 /**
  * Cost per cost category, all four always present (zeros included) and in a fixed order. Each
- * row is in exactly one category, so the parts add up to the frame's totals to the nano-unit.
+ * row is in exactly one category, so the parts add up to the frame's totals to the micro-unit.
  */
 export function costByCategory(df: pl.DataFrame): CategoryCost[] {
   const total = billedTotal(df);

@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
 import { C } from '../frame/cost-frame.js';
-import type { Nanos } from '../money.js';
+import type { Micros } from '../money.js';
 
 export type TrendGranularity = 'daily' | 'weekly' | 'monthly';
 export const TREND_GRANULARITIES: readonly TrendGranularity[] = ['daily', 'weekly', 'monthly'];
@@ -8,7 +8,7 @@ export const TREND_GRANULARITIES: readonly TrendGranularity[] = ['daily', 'weekl
 export interface DatedCost {
   /** `YYYY-MM-DD` (daily; weekly: the Monday starting the week) or `YYYY-MM` (monthly). */
   date: string;
-  billed: Nanos;
+  billed: Micros;
   recordCount: number;
 }
 

@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
 import { C } from '../frame/cost-frame.js';
-import { type Nanos, percentage } from '../money.js';
+import { type Micros, percentage } from '../money.js';
 import { distinctValues } from './totals.js';
 
 /**
@@ -23,7 +23,7 @@ export interface EntityCost {
   entityId: string;
   entityName: string;
   levelCode: string | null;
-  billed: Nanos;
+  billed: Micros;
   recordCount: number;
   /** Percent of the billed total of the rows considered (that level's rows when a level is given). */
   percentage: number;
@@ -74,7 +74,7 @@ export interface HierarchyRollup {
   byDepartment: EntityCost[];
   byProject: EntityCost[];
   byTeam: EntityCost[];
-  total: Nanos;
+  total: Micros;
 }
 
 /** The three standard levels side by side; each level's percentages are of its own total. */

@@ -1,13 +1,13 @@
 import pl from 'nodejs-polars';
 import { C } from '../frame/cost-frame.js';
-import { type Nanos, percentage } from '../money.js';
+import { type Micros, percentage } from '../money.js';
 import { formatUsage, usageUnitPriority } from './usage-units.js';
 
 export interface ServiceCost {
   service: string;
-  billed: Nanos;
-  effective: Nanos;
-  savings: Nanos;
+  billed: Micros;
+  effective: Micros;
+  savings: Micros;
   recordCount: number;
   percentage: number;
   /** The service's usage in its representative unit, formatted; absent when no row has a unit. */

@@ -19,20 +19,8 @@ describe('cost by service with its usage', () => {
         percentage,
       })),
     ).toEqual([
-      {
-        service: 'EC2',
-        billed: 75_000_000_000,
-        effective: 65_000_000_000,
-        savings: 10_000_000_000,
-        percentage: 75,
-      },
-      {
-        service: 'S3',
-        billed: 25_000_000_000,
-        effective: 20_000_000_000,
-        savings: 5_000_000_000,
-        percentage: 25,
-      },
+      { service: 'EC2', billed: 75_000_000, effective: 65_000_000, savings: 10_000_000, percentage: 75 },
+      { service: 'S3', billed: 25_000_000, effective: 20_000_000, savings: 5_000_000, percentage: 25 },
     ]);
     expect(costByService(frame)[1]!.usage).toBeUndefined();
   });

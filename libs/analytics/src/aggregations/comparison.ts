@@ -1,33 +1,33 @@
 import type pl from 'nodejs-polars';
-import { type Nanos, percentChange } from '../money.js';
+import { type Micros, percentChange } from '../money.js';
 import { costByProvider } from './cost-shares.js';
 import { billedTotal } from './totals.js';
 
 export type ChangeDirection = 'up' | 'down' | 'flat';
 
 export interface CostChange {
-  amount: Nanos;
+  amount: Micros;
   percent: number;
   direction: ChangeDirection;
 }
 
 export interface ProviderComparison {
   provider: string;
-  current: Nanos;
-  previous: Nanos;
-  changeAmount: Nanos;
+  current: Micros;
+  previous: Micros;
+  changeAmount: Micros;
   changePercent: number;
 }
 
 export interface CostComparison {
-  current: Nanos;
-  previous: Nanos;
+  current: Micros;
+  previous: Micros;
   change: CostChange;
   /** Every provider of either period, by name. */
   byProvider: ProviderComparison[];
 }
 
-function change(current: Nanos, previous: Nanos): CostChange {
+function change(current: Micros, previous: Micros): CostChange {
   const amount = current - previous;
   return {
     amount,

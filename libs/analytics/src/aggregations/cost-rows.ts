@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
 import { C, RAW_COST_COLUMNS } from '../frame/cost-frame.js';
-import { NANOS_PER_UNIT } from '../money.js';
+import { MICROS_PER_UNIT } from '../money.js';
 
 /** A FOCUS row as the API lists it (the reference's field names and order). */
 export interface CostRow {
@@ -128,7 +128,7 @@ function listRows(df: pl.DataFrame, positions: number[]): CostRow[] {
   const rows = picked.select(...ROW_COLUMNS).toRecords() as unknown as CostRow[];
   for (const row of rows)
     for (const field of MONEY_FIELDS)
-      row[field] = row[field] === null ? 0 : Number(row[field]) / NANOS_PER_UNIT;
+      row[field] = row[field] === null ? 0 : Number(row[field]) / MICROS_PER_UNIT;
   return rows;
 }
 

@@ -1,11 +1,11 @@
 import pl from 'nodejs-polars';
 import { C } from '../frame/cost-frame.js';
-import { type Nanos, percentage } from '../money.js';
+import { type Micros, percentage } from '../money.js';
 import { billedTotal } from './totals.js';
 
 export interface CostShare {
   key: string;
-  billed: Nanos;
+  billed: Micros;
   recordCount: number;
   /** Percent of the frame's billed total, 2 decimals. */
   percentage: number;
@@ -37,7 +37,7 @@ export function costSharesBy(df: pl.DataFrame, column: string, unknown = 'Unknow
 
 export interface ProviderCost {
   provider: string;
-  billed: Nanos;
+  billed: Micros;
   recordCount: number;
   percentage: number;
 }
@@ -49,7 +49,7 @@ export function costByProvider(df: pl.DataFrame): ProviderCost[] {
 
 export interface ServiceCategoryCost {
   category: string;
-  billed: Nanos;
+  billed: Micros;
   recordCount: number;
   percentage: number;
 }

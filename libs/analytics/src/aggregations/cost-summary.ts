@@ -3,7 +3,7 @@ import type { IsoDate } from '../calendar/iso-date.js';
 import { type CostCategory, COST_CATEGORIES } from '../frame/cost-category.js';
 import { applyCostFilters } from '../frame/cost-filters.js';
 import { C } from '../frame/cost-frame.js';
-import type { Nanos } from '../money.js';
+import type { Micros } from '../money.js';
 import {
   costByProvider,
   costByServiceCategory,
@@ -21,7 +21,7 @@ export interface PeriodRange {
 /** The summary of a period: totals, month to date and run rates, and what it contains. */
 export interface CostSummary {
   totals: CostTotals;
-  mtd: Nanos;
+  mtd: Micros;
   forecast: Forecast;
   providers: string[];
   serviceCategories: string[];
@@ -72,7 +72,7 @@ export function categorySummary(
 
 export interface CategoryTotal {
   totals: CostTotals;
-  mtd: Nanos;
+  mtd: Micros;
   forecast: Forecast;
 }
 

@@ -1,7 +1,7 @@
 import type pl from 'nodejs-polars';
 import { dateParts, daysBetween, daysInMonth, type IsoDate, startOfMonth } from '../calendar/iso-date.js';
 import { filterDates } from '../frame/cost-filters.js';
-import type { Nanos } from '../money.js';
+import type { Micros } from '../money.js';
 import { billedTotal } from './totals.js';
 
 export interface MonthInfo {
@@ -22,19 +22,19 @@ export function monthInfo(today: IsoDate): MonthInfo {
  * Billed cost from the 1st of the current month to today, within the frame: a frame whose period
  * ends before this month has no month-to-date cost.
  */
-export function monthToDate(df: pl.DataFrame, today: IsoDate): Nanos {
+export function monthToDate(df: pl.DataFrame, today: IsoDate): Micros {
   return billedTotal(filterDates(df, startOfMonth(today), today));
 }
 
 /** Run rates, unrounded (money is rounded once, when shown). */
 export interface Forecast {
-  dailyRate: Nanos;
-  monthlyForecast: Nanos;
-  annualForecast: Nanos;
+  dailyRate: Micros;
+  monthlyForecast: Micros;
+  annualForecast: Micros;
 }
 
 /** From month-to-date: daily = MTD / days elapsed; month = daily × days in month; year = month × 12. */
-export function forecastFromMonthToDate(mtd: Nanos, today: IsoDate): Forecast {
+export function forecastFromMonthToDate(mtd: Micros, today: IsoDate): Forecast {
   const { daysElapsed, daysInMonth: days } = monthInfo(today);
   // MTD × days / elapsed rather than (MTD / elapsed) × days: one division, one rounding error.
   const monthly = (mtd * days) / daysElapsed;
@@ -45,7 +45,7 @@ export function forecastFromMonthToDate(mtd: Nanos, today: IsoDate): Forecast {
  * From a whole range, when the month has no cost yet: daily = total / days in the range; month =
  * daily × 30; year = daily × 365.
  */
-export function forecastFromRange(total: Nanos, start: IsoDate, end: IsoDate): Forecast {
+export function forecastFromRange(total: Micros, start: IsoDate, end: IsoDate): Forecast {
   const days = Math.max(1, daysBetween(start, end) + 1);
   return {
     dailyRate: total / days,
@@ -60,8 +60,8 @@ export function forecastFromRange(total: Nanos, start: IsoDate, end: IsoDate): F
  * fixed fees billed on their own dates, so an empty month means nothing is due yet, not a rate.
  */
 export function categoryForecast(
-  mtd: Nanos,
-  total: Nanos,
+  mtd: Micros,
+  total: Micros,
   range: { start: IsoDate; end: IsoDate },
   today: IsoDate,
   rangeFallback: boolean,

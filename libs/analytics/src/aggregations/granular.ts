@@ -1,7 +1,7 @@
 import pl from 'nodejs-polars';
 import type { CostCategory } from '../frame/cost-category.js';
 import { C } from '../frame/cost-frame.js';
-import type { Nanos } from '../money.js';
+import type { Micros } from '../money.js';
 import { distinctValues } from './totals.js';
 
 /** One row per day, provider, hierarchy entity and category: what the dashboard filters client-side. */
@@ -9,7 +9,7 @@ export interface GranularRow {
   date: string;
   provider: string;
   category: CostCategory;
-  billed: Nanos;
+  billed: Micros;
   recordCount: number;
   hierarchyEntityId: string | null;
   hierarchyEntityName: string | null;

@@ -11,10 +11,10 @@ describe('totals and savings', () => {
       aFocusRow({ billedCost: -5, effectiveCost: -5, listCost: 0, chargeCategory: 'Credit' }),
     ]);
     expect(costTotals(frame)).toEqual({
-      billed: 95_333_333_000,
-      effective: 75_333_333_000,
-      list: 120_500_000_000,
-      savings: 20_000_000_000,
+      billed: 95_333_333,
+      effective: 75_333_333,
+      list: 120_500_000,
+      savings: 20_000_000,
       recordCount: 3,
     });
   });

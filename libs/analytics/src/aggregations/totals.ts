@@ -1,17 +1,17 @@
 import pl from 'nodejs-polars';
 import { C } from '../frame/cost-frame.js';
-import type { Nanos } from '../money.js';
+import type { Micros } from '../money.js';
 
 export interface CostTotals {
-  billed: Nanos;
-  effective: Nanos;
-  list: Nanos;
+  billed: Micros;
+  effective: Micros;
+  list: Micros;
   /** Billed − effective: what discounts and commitments saved. */
-  savings: Nanos;
+  savings: Micros;
   recordCount: number;
 }
 
-/** Sums of the frame's costs; integer nano-unit sums, so exact. */
+/** Sums of the frame's costs; integer micro-unit sums, so exact. */
 export function costTotals(df: pl.DataFrame): CostTotals {
   const [billed, effective, list, count] = df
     .select(
@@ -27,7 +27,7 @@ export function costTotals(df: pl.DataFrame): CostTotals {
 }
 
 /** Sum of billed cost only (the figure every share and forecast is based on). */
-export function billedTotal(df: pl.DataFrame): Nanos {
+export function billedTotal(df: pl.DataFrame): Micros {
   return Number(df.select(pl.col(C.billed).sum()).row(0)[0] ?? 0);
 }
 

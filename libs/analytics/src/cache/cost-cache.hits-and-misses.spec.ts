@@ -46,7 +46,7 @@ describe('CostCache: hits and misses', () => {
     const february = await cache.frame('org_a', period('2025-02-01', '2025-02-28'), load);
     expect(february.hit).toBe(true);
     expect(load).not.toHaveBeenCalled();
-    expect(costTotals(february.frame.df).billed).toBe(2_000_000_000);
+    expect(costTotals(february.frame.df).billed).toBe(2_000_000);
     expect(cache.stats().frames.covering_hits).toBe(1);
   });
 

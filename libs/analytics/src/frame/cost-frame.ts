@@ -8,9 +8,9 @@ export const C = {
   serviceCategory: 'ServiceCategory',
   serviceName: 'ServiceName',
   resourceName: 'ResourceName',
-  billed: 'billed_nanos',
-  effective: 'effective_nanos',
-  list: 'list_nanos',
+  billed: 'billed_micros',
+  effective: 'effective_micros',
+  list: 'list_micros',
   currency: 'BillingCurrency',
   quantity: 'ConsumedQuantity',
   unit: 'ConsumedUnit',
@@ -32,11 +32,11 @@ export const C = {
   category: 'cost_category',
 } as const;
 
-export type RawColumnKind = 'text' | 'nanos' | 'float' | 'date' | 'timestamp';
+export type RawColumnKind = 'text' | 'micros' | 'float' | 'date' | 'timestamp';
 
 /**
- * What the warehouse query must return, and as what: costs as INT64 nano-units (converted in the
- * warehouse, exactly: a NUMERIC has 9 decimals), TIMESTAMP as Datetime, and a day either as the
+ * What the warehouse query must return, and as what: costs as INT64 micro-units (rounded once in
+ * the warehouse, where NUMERIC is exact), TIMESTAMP as Datetime, and a day either as the
  * timestamp whose UTC date it is (the cheap form) or as 'YYYY-MM-DD' text; both become a Date.
  */
 export const RAW_COST_COLUMNS: Readonly<Record<string, RawColumnKind>> = {
@@ -45,9 +45,9 @@ export const RAW_COST_COLUMNS: Readonly<Record<string, RawColumnKind>> = {
   [C.serviceCategory]: 'text',
   [C.serviceName]: 'text',
   [C.resourceName]: 'text',
-  [C.billed]: 'nanos',
-  [C.effective]: 'nanos',
-  [C.list]: 'nanos',
+  [C.billed]: 'micros',
+  [C.effective]: 'micros',
+  [C.list]: 'micros',
   [C.currency]: 'text',
   [C.quantity]: 'float',
   [C.unit]: 'text',
@@ -134,7 +134,7 @@ export function frameColumnsCover(held: CostFrameColumns, wanted: CostFrameColum
 
 const RAW_DTYPES: Record<RawColumnKind, pl.DataType> = {
   text: pl.Utf8,
-  nanos: pl.Int64,
+  micros: pl.Int64,
   float: pl.Float64,
   date: pl.Utf8,
   timestamp: pl.Datetime('ms', 'UTC'),

@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
 import { C, prepareCostFrame, RAW_COST_COLUMNS } from '../frame/cost-frame.js';
-import { unitsToNanos } from '../money.js';
+import { unitsToMicros } from '../money.js';
 
 type FocusRow = Record<string, unknown>;
 
@@ -12,7 +12,7 @@ const day = (value: unknown): string | null =>
       : null;
 const text = (value: unknown): string | null =>
   value === null || value === undefined ? null : String(value);
-const nanos = (value: unknown): number | null => (typeof value === 'number' ? unitsToNanos(value) : null);
+const micros = (value: unknown): number | null => (typeof value === 'number' ? unitsToMicros(value) : null);
 
 /** What the warehouse query makes of one FOCUS row (specs only: real frames never pass through JS objects). */
 function rawValues(row: FocusRow): Record<string, unknown> {
@@ -22,9 +22,9 @@ function rawValues(row: FocusRow): Record<string, unknown> {
     [C.serviceCategory]: text(row.ServiceCategory),
     [C.serviceName]: text(row.ServiceName),
     [C.resourceName]: text(row.ResourceName),
-    [C.billed]: nanos(row.BilledCost),
-    [C.effective]: nanos(row.EffectiveCost),
-    [C.list]: nanos(row.ListCost),
+    [C.billed]: micros(row.BilledCost),
+    [C.effective]: micros(row.EffectiveCost),
+    [C.list]: micros(row.ListCost),
     [C.currency]: text(row.BillingCurrency),
     [C.quantity]: typeof row.ConsumedQuantity === 'number' ? row.ConsumedQuantity : null,
     [C.unit]: text(row.ConsumedUnit),
@@ -46,7 +46,7 @@ function rawValues(row: FocusRow): Record<string, unknown> {
 
 const DTYPES: Record<string, pl.DataType> = {
   text: pl.Utf8,
-  nanos: pl.Int64,
+  micros: pl.Int64,
   float: pl.Float64,
   date: pl.Utf8,
   timestamp: pl.Datetime('ms', 'UTC'),

@@ -133,7 +133,6 @@ const RULES: ReadonlyArray<[string, FunctionRule]> = [
   ['ROUND', rename('round', 1, 2)],
   ['ABS', rename('abs', 1)],
   ['FLOOR', rename('floor', 1)],
-  ['TRUNC', rename('trunc', 1)],
   ['CEIL', rename('ceil', 1)],
   ['CEILING', rename('ceil', 1)],
   ['MOD', rename('mod', 2)],
