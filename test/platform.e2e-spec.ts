@@ -128,12 +128,14 @@ describe('platform over the real app', () => {
     });
 
     it('takes path parameters of up to 1024 characters, and answers a longer one 414 as problem+json', async () => {
-      const long = await inject({ method: 'GET', url: `/api/v1/probe/org/${'a'.repeat(255)}` });
+      const long = await inject({ method: 'GET', url: `/api/v1/probe/org/${'a'.repeat(1024)}` });
       expect(long.statusCode).toBe(401);
       const tooLong = await inject({ method: 'GET', url: `/api/v1/probe/org/${'a'.repeat(1025)}` });
       expect(tooLong.statusCode).toBe(414);
       expect(tooLong.headers['content-type']).toBe(PROBLEM);
       expect(tooLong.headers['x-frame-options']).toBe('DENY');
+      expect(tooLong.headers['x-api-version']).toBeDefined();
+      expect(String(tooLong.headers['x-process-time'])).toMatch(/^\d+\.\d{4}$/);
       expect(tooLong.json()).toMatchObject({
         code: 'URI_TOO_LONG',
         status: 414,
@@ -158,6 +160,7 @@ describe('platform over the real app', () => {
       expect(head).toMatch(/^HTTP\/1\.1 431 /);
       expect(head).toContain(`content-type: ${PROBLEM}`);
       expect(head).toContain('x-content-type-options: nosniff');
+      expect(head).toMatch(/x-api-version: \S+/);
       const requestId = /x-request-id: (\S+)/.exec(head)?.[1];
       expect(JSON.parse(body)).toMatchObject({
         code: 'HEADERS_TOO_LARGE',

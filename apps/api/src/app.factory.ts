@@ -40,7 +40,8 @@ export async function createApp(
     secrets: [config.rootApiKey ?? '', config.env.SUPABASE_SERVICE_ROLE_KEY ?? ''],
     destination: options.logDestination,
   });
-  const frameworkErrors = new FrameworkErrors(config.isProduction);
+  const apiVersion = versionInfo(config.env).version;
+  const frameworkErrors = new FrameworkErrors(config.isProduction, apiVersion);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     // Access logs are written once per request by the platform's onResponse hook instead.
@@ -75,7 +76,7 @@ export async function createApp(
     catalog: ERROR_CATALOG,
     metrics: app.get(HttpMetrics),
     quietRoutes: app.get(HealthProbes).quietRoutes,
-    apiVersion: versionInfo(config.env).version,
+    apiVersion,
     frameworkErrors,
   });
   setupOpenApi(app);

@@ -12,12 +12,10 @@ import { type Limits, limitColumns, OrgTenancyService } from './org-tenancy.serv
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 import { planOrStarter } from './plan-limits.provider.js';
 import type { TenancyOrgPatch } from './tenancy-org.repository.js';
-import { parseTrialEndDate } from './trial-end-date.js';
+import { dayOrNull, parseTrialEndDate } from './trial-end-date.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 const isoOrNull = (s: string | null | undefined): string | null => (s ? new Date(s).toISOString() : null);
-const dayOrNull = (s: string | null | undefined): string | null =>
-  s ? new Date(s).toISOString().slice(0, 10) : null;
 
 /**
  * The org's plan and limits. The tenancy DB row holds what quotas enforce; org_profiles keeps the

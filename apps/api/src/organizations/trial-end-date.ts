@@ -1,4 +1,8 @@
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The UTC day of a stored timestamp, as the subscription routes show a trial's end; null for none. */
+export const dayOrNull = (s: string | null | undefined): string | null =>
+  s ? new Date(s).toISOString().slice(0, 10) : null;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 const EPOCH = /^\d{1,13}$/;
 /** Below this an epoch value is taken as seconds, above as milliseconds (1e11 s is the year 5138). */

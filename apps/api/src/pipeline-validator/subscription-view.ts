@@ -1,4 +1,5 @@
 import { fromBillingStatus } from '../organizations/billing-status.js';
+import { dayOrNull } from '../organizations/trial-end-date.js';
 import type { OrgSubscription, QuotaCounts } from '../quota/quota.types.js';
 
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -14,7 +15,7 @@ export function subscriptionOf(state: OrgSubscription) {
     seat_limit: state.limits.seats,
     providers_limit: state.limits.providers,
     // A day, as the subscription routes store and show it (the trial runs through that UTC day).
-    trial_end_date: state.trialEndsAt ? utcDay(new Date(state.trialEndsAt)) : null,
+    trial_end_date: dayOrNull(state.trialEndsAt),
     subscription_end_date: state.currentPeriodEnd,
   };
 }

@@ -64,7 +64,7 @@ export class PipelinesProxyService {
     if (typeof result.json !== 'object' || result.json === null || Array.isArray(result.json))
       throw new PipelinesProxyError(
         PipelinesProxyErrorCode.BadGateway,
-        `Pipeline service error: HTTP ${result.status} without a JSON object body; the run may or may not have started (a retry of the same run is de-duplicated by the service).`,
+        `Pipeline service error: HTTP ${result.status} without a JSON object body; the run may or may not have started: check the pipeline status before triggering it again.`,
         { extra: { upstream_status: result.status } },
       );
     const data = result.json as Record<string, unknown>;

@@ -296,8 +296,11 @@ export class EnvSchema {
   @Min(1)
   DEMO_ROWS = 100_000;
 
+  /** Also sent as the X-API-Version header of every response: printable ASCII, no spaces. */
   @IsOptional()
-  @IsString()
+  @Matches(/^[\x21-\x7e]{1,64}$/, {
+    message: 'APP_VERSION must be 1-64 printable ASCII characters without spaces',
+  })
   APP_VERSION?: string;
 
   /** The release shown by `/` and `/health` (default: the version). */

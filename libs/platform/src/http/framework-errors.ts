@@ -27,9 +27,9 @@ export class FrameworkErrors {
   private answerer: RequestAnswerer | undefined;
   private readonly rawHeaders: string;
 
-  constructor(isProduction: boolean) {
-    this.rawHeaders = securityHeaders(isProduction)
-      .api.map(([name, value]) => `${name}: ${value}\r\n`)
+  constructor(isProduction: boolean, apiVersion: string) {
+    this.rawHeaders = [['x-api-version', apiVersion] as const, ...securityHeaders(isProduction).api]
+      .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('');
   }
 
@@ -50,6 +50,8 @@ export class FrameworkErrors {
       return;
     }
     this.answerer.headers(request, reply);
+    // The router answers outside the route hooks, so the platform's onSend does not add it here.
+    reply.header('x-process-time', (reply.elapsedTime / 1000).toFixed(4));
     this.answerer.problem(request, reply, error);
   };
 

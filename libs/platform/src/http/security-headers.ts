@@ -35,7 +35,7 @@ const hsts = (isProduction: boolean): HeaderList =>
  * filter that browsers removed and that could be abused to blank or leak parts of a page).
  */
 export function securityHeaders(isProduction: boolean): SecurityHeaderSets {
-  const api: HeaderList = [
+  const common: HeaderList = [
     ['cross-origin-resource-policy', 'same-origin'],
     ['referrer-policy', 'strict-origin-when-cross-origin'],
     ...hsts(isProduction),
@@ -43,24 +43,19 @@ export function securityHeaders(isProduction: boolean): SecurityHeaderSets {
     ['x-frame-options', 'DENY'],
     ['x-xss-protection', '0'],
     ['permissions-policy', PERMISSIONS_POLICY],
-    ['content-security-policy', API_CSP],
   ];
-  const docs: HeaderList = [
-    ['cross-origin-opener-policy', 'same-origin'],
-    ['cross-origin-resource-policy', 'same-origin'],
-    ['origin-agent-cluster', '?1'],
-    ['referrer-policy', 'strict-origin-when-cross-origin'],
-    ...hsts(isProduction),
-    ['x-content-type-options', 'nosniff'],
-    ['x-dns-prefetch-control', 'off'],
-    ['x-download-options', 'noopen'],
-    ['x-frame-options', 'DENY'],
-    ['x-permitted-cross-domain-policies', 'none'],
-    ['x-xss-protection', '0'],
-    ['permissions-policy', PERMISSIONS_POLICY],
-    ['content-security-policy', DOCS_CSP],
-  ];
-  return { api, docs };
+  return {
+    api: [...common, ['content-security-policy', API_CSP]],
+    docs: [
+      ...common,
+      ['cross-origin-opener-policy', 'same-origin'],
+      ['origin-agent-cluster', '?1'],
+      ['x-dns-prefetch-control', 'off'],
+      ['x-download-options', 'noopen'],
+      ['x-permitted-cross-domain-policies', 'none'],
+      ['content-security-policy', DOCS_CSP],
+    ],
+  };
 }
 
 /** Whether a request path is one of /docs' pages or assets. */
