@@ -218,6 +218,8 @@ const OFFERS: readonly Offer[] = [
 const EDGE_COSTS = [0.005, 0.015, -0.005, 2.675, 1.125, -1.125];
 
 const six = (value: number) => Math.round(value * 1e6) / 1e6;
+/** A NUMERIC's 9 decimals. */
+const nine = (value: number) => Math.round(value * 1e9) / 1e9;
 
 export interface GenerateFocusRowsOptions {
   org: string;
@@ -231,7 +233,8 @@ export interface GenerateFocusRowsOptions {
 /**
  * `rows` FOCUS rows spread over [start, end], the same for the same options: every provider
  * category, hierarchy entities with shared id prefixes and unallocated rows, discounts, credits
- * (negative costs) and half-cent amounts. Costs have at most 6 decimals.
+ * (negative costs), half-cent amounts and GenAI-style line items finer than a micro-unit (up to the
+ * 9 decimals of a NUMERIC, which a per-row rounding to 6 decimals would get wrong in sum).
  */
 export function generateFocusRows(options: GenerateFocusRowsOptions): Row[] {
   const random = seededRandom(options.seed);
@@ -246,7 +249,12 @@ export function generateFocusRows(options: GenerateFocusRowsOptions): Row[] {
     const date = new Date(first + Math.floor(random() * days) * 86_400_000).toISOString().slice(0, 10);
     const roll = random();
     const credit = roll < 0.03;
-    const billed = roll > 0.98 ? pick(EDGE_COSTS) : six((credit ? -1 : 1) * random() ** 2 * 500);
+    const billed =
+      roll > 0.98
+        ? pick(EDGE_COSTS)
+        : roll > 0.9
+          ? nine(random() * 0.000002)
+          : nine((credit ? -1 : 1) * random() ** 2 * 500);
     const discount = credit ? 0 : pick([0, 0, 0.05, 0.2]);
     rows.push(
       aFocusRow({
@@ -260,8 +268,8 @@ export function generateFocusRows(options: GenerateFocusRowsOptions): Row[] {
         resourceName: random() < 0.1 ? null : `res-${Math.floor(random() * 40)}`,
         region: pick(['us-east-1', 'europe-west1', 'eastus', null]),
         billedCost: billed,
-        effectiveCost: six(billed * (1 - discount)),
-        listCost: credit ? 0 : six(billed * 1.1),
+        effectiveCost: nine(billed * (1 - discount)),
+        listCost: credit ? 0 : nine(billed * 1.1),
         consumedQuantity: unit ? six(random() * 1e6) : null,
         consumedUnit: unit,
         chargeCategory: credit ? 'Credit' : (offer.chargeCategory ?? 'Usage'),

@@ -1,9 +1,10 @@
 /**
- * Money inside the analytics is a number of integer micro-units (1 = 0.000001 of the currency).
- * The warehouse rounds each FOCUS NUMERIC to micro-units once, on load, so every sum is an exact
- * integer sum: no float error accumulates over a million rows. Integers stay exact up to 2^53
- * micro-units (about 9 billion currency units per value), beyond which the error is still far
- * below a cent.
+ * Money inside the analytics is a number of micro-units (1 = 0.000001 of the currency). The
+ * warehouse splits each FOCUS NUMERIC, exactly, into its rounded micro-units and the nano-units the
+ * rounding left out (a NUMERIC has 9 decimals); a sum adds both (`moneySum`), so it is exact: no
+ * float error accumulates over a million rows, and no per-row rounding either (30,000 GenAI line
+ * items of 0.0000014 are 0.042, not 0.03). A sum is micro-units with a fraction, exact up to 2^53
+ * micro-units (about 9 billion currency units), beyond which the error is still far below a cent.
  *
  * Rounding to cents happens once, at the edge (`toMoney`), half away from zero: 0.125 → 0.13 and
  * −0.125 → −0.13, as accountants and BigQuery's ROUND(NUMERIC) do (not JavaScript's Math.round,
@@ -12,6 +13,8 @@
 export type Micros = number;
 
 export const MICROS_PER_UNIT = 1_000_000;
+/** Nano-units: a row's exact cost when listed (its micro-units and the rest they left out). */
+export const NANOS_PER_UNIT = 1_000_000_000;
 const MICROS_PER_CENT = 10_000;
 
 /** Cents of `micros`, half away from zero; `%` keeps this exact for integers below 2^53. */

@@ -68,6 +68,13 @@ describe('CostsRepository on DuckDB', () => {
       [1_000_000, 1_000_000, 1_000_000],
       [12_345_678, 10_500_000, 13_000_000],
     ]);
+    // What the rounding left out, in nano-units: a sum adds it back (−0.0000005 is −1 micro-unit + 500).
+    expect(rows.map((r) => [r[C.billedRest], r[C.effectiveRest], r[C.listRest]])).toEqual([
+      [500, 0, 0],
+      [500, 500, 500],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     expect(rows[1]![C.path]).toBe('/DEPT-1/PROJ-1/TEAM-1');
     expect(rows[3]![C.billingPeriodStart]).toEqual(new Date('2025-03-01T00:00:00Z'));
   });

@@ -41,6 +41,19 @@ const micros = (column: string) => `CASE WHEN ABS(${column}) < 1000
     ELSE CAST(ROUND(${column} * 1000000) AS INT64) END`;
 
 /**
+ * What `micros` left out, in nano-units (−500..500), exactly: the scaled cost minus its rounded
+ * value, in NUMERIC arithmetic on both paths (the 64-bit one under 1,000). The frame sums it
+ * beside the micro-units (moneySum), so a sum keeps every decimal of a NUMERIC without the range
+ * of a 64-bit sum of nano-units (9 billion currency units: a VND or IDR org's year).
+ */
+const nanoRest = (column: string) => {
+  const scaled = (value: string) => `${value} * 1000000 - ROUND(${value} * 1000000)`;
+  return `CASE WHEN ABS(${column}) < 1000
+    THEN CAST((${scaled(`CAST(${column} AS NUMERIC(18, 9))`)}) * 1000 AS INT64)
+    ELSE CAST((${scaled(column)}) * 1000 AS INT64) END`;
+};
+
+/**
  * The SELECT expression of each raw frame column (see RAW_COST_COLUMNS). The charge days come as
  * the period timestamps themselves: the frame takes their UTC date (cheaper than DATE() and text
  * in the warehouse).
@@ -54,6 +67,9 @@ const COLUMN_SQL: Readonly<Record<string, string>> = {
   [C.billed]: `${micros('BilledCost')} AS ${C.billed}`,
   [C.effective]: `${micros('EffectiveCost')} AS ${C.effective}`,
   [C.list]: `${micros('ListCost')} AS ${C.list}`,
+  [C.billedRest]: `${nanoRest('BilledCost')} AS ${C.billedRest}`,
+  [C.effectiveRest]: `${nanoRest('EffectiveCost')} AS ${C.effectiveRest}`,
+  [C.listRest]: `${nanoRest('ListCost')} AS ${C.listRest}`,
   [C.currency]: 'BillingCurrency',
   [C.quantity]: `CAST(ConsumedQuantity AS FLOAT64) AS ${C.quantity}`,
   [C.unit]: 'ConsumedUnit',

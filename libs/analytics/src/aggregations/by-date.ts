@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C } from '../frame/cost-frame.js';
+import { C, moneySum } from '../frame/cost-frame.js';
 import type { Micros } from '../money.js';
 
 export type TrendGranularity = 'daily' | 'weekly' | 'monthly';
@@ -30,9 +30,9 @@ function bucket(granularity: TrendGranularity): pl.Expr {
 export function costByDate(df: pl.DataFrame, granularity: TrendGranularity): DatedCost[] {
   const format = granularity === 'monthly' ? '%Y-%m' : '%Y-%m-%d';
   const rows = df
-    .select(bucket(granularity).alias('bucket'), C.billed)
+    .select(bucket(granularity).alias('bucket'), C.billed, C.billedRest)
     .groupBy('bucket')
-    .agg(pl.col(C.billed).sum().alias('billed'), pl.len().alias('n'))
+    .agg(moneySum(C.billed).alias('billed'), pl.len().alias('n'))
     .sort('bucket')
     .select(pl.col('bucket').dt.strftime(format).alias('date'), 'billed', 'n')
     .toRecords() as { date: string; billed: number | null; n: number }[];

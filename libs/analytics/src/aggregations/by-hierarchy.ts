@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C } from '../frame/cost-frame.js';
+import { C, moneySum } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
 import { distinctValues } from './totals.js';
 
@@ -42,7 +42,7 @@ export function costByHierarchyEntity(df: pl.DataFrame, level?: string): EntityC
   }
   const groups = rows
     .groupBy([C.entityId, C.entityName, C.levelCode])
-    .agg(pl.col(C.billed).sum().alias('billed'), pl.len().alias('n'))
+    .agg(moneySum(C.billed).alias('billed'), pl.len().alias('n'))
     .select(
       pl.col(C.entityId).cast(pl.Utf8).alias('entityId'),
       pl.col(C.entityName).cast(pl.Utf8).alias('entityName'),
@@ -79,7 +79,7 @@ export interface HierarchyRollup {
 
 /** The three standard levels side by side; each level's percentages are of its own total. */
 export function hierarchyRollup(df: pl.DataFrame): HierarchyRollup {
-  const total = Number(df.select(pl.col(C.billed).sum()).row(0)[0] ?? 0);
+  const total = Number(df.select(moneySum(C.billed)).row(0)[0] ?? 0);
   return {
     byDepartment: costByHierarchyEntity(df, 'department'),
     byProject: costByHierarchyEntity(df, 'project'),

@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C } from '../frame/cost-frame.js';
+import { C, moneySum } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
 import { formatUsage, usageUnitPriority } from './usage-units.js';
 
@@ -57,8 +57,8 @@ export function costByService(df: pl.DataFrame): ServiceCost[] {
   const groups = df
     .groupBy([C.serviceName, C.unit])
     .agg(
-      pl.col(C.billed).sum().alias('billed'),
-      pl.col(C.effective).sum().alias('effective'),
+      moneySum(C.billed).alias('billed'),
+      moneySum(C.effective).alias('effective'),
       pl.col(C.quantity).sum().alias('quantity'),
       pl.len().alias('n'),
     )

@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
-import { C, RAW_COST_COLUMNS } from '../frame/cost-frame.js';
-import { MICROS_PER_UNIT } from '../money.js';
+import { C, RAW_COST_COLUMNS, rowNanos } from '../frame/cost-frame.js';
+import { NANOS_PER_UNIT } from '../money.js';
 
 /** A FOCUS row as the API lists it (the reference's field names and order). */
 export interface CostRow {
@@ -39,10 +39,10 @@ const ROW_COLUMNS: pl.Expr[] = [
   text(C.serviceCategory),
   text(C.serviceName),
   text(C.resourceName),
-  pl.col(C.billed).alias('BilledCost'),
-  pl.col(C.effective).alias('EffectiveCost'),
-  pl.col(C.billed).minus(pl.col(C.effective)).alias('Savings'),
-  pl.col(C.list).alias('ListCost'),
+  rowNanos(C.billed).alias('BilledCost'),
+  rowNanos(C.effective).alias('EffectiveCost'),
+  rowNanos(C.billed).minus(rowNanos(C.effective)).alias('Savings'),
+  rowNanos(C.list).alias('ListCost'),
   text(C.currency),
   pl.col(C.quantity),
   text(C.unit),
@@ -76,8 +76,11 @@ const TIE_BREAKERS = [
   C.chargeClass,
   C.serviceCategory,
   C.billed,
+  C.billedRest,
   C.effective,
+  C.effectiveRest,
   C.list,
+  C.listRest,
   C.quantity,
   C.unit,
   C.currency,
@@ -117,9 +120,9 @@ function listingOrder(df: pl.DataFrame): number[] {
 }
 
 /**
- * The rows at `positions`, as the API lists them. Micro-units become currency units in
- * JavaScript: its division is correctly rounded, while Polars divides a column by a scalar as a
- * multiplication by its reciprocal (10005000 × 1e-6 = 10.004999999999999).
+ * The rows at `positions`, as the API lists them, each cost to its 9 decimals. Nano-units become
+ * currency units in JavaScript: its division is correctly rounded, while Polars divides a column by
+ * a scalar as a multiplication by its reciprocal (10005000 × 1e-6 = 10.004999999999999).
  */
 function listRows(df: pl.DataFrame, positions: number[]): CostRow[] {
   if (!positions.length) return [];
@@ -128,7 +131,7 @@ function listRows(df: pl.DataFrame, positions: number[]): CostRow[] {
   const rows = picked.select(...ROW_COLUMNS).toRecords() as unknown as CostRow[];
   for (const row of rows)
     for (const field of MONEY_FIELDS)
-      row[field] = row[field] === null ? 0 : Number(row[field]) / MICROS_PER_UNIT;
+      row[field] = row[field] === null ? 0 : Number(row[field]) / NANOS_PER_UNIT;
   return rows;
 }
 

@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
 import type { CostCategory } from '../frame/cost-category.js';
-import { C } from '../frame/cost-frame.js';
+import { C, moneySum } from '../frame/cost-frame.js';
 import type { Micros } from '../money.js';
 import { distinctValues } from './totals.js';
 
@@ -43,7 +43,7 @@ const text = (name: string, alias: string) => pl.col(name).cast(pl.Utf8).alias(a
 export function granularTrend(df: pl.DataFrame): GranularTrend {
   const grouped = df
     .groupBy([C.date, C.provider, C.category, C.entityId, C.entityName, C.levelCode, C.path, C.pathNames])
-    .agg(pl.col(C.billed).sum().alias('billed'), pl.len().alias('recordCount'))
+    .agg(moneySum(C.billed).alias('billed'), pl.len().alias('recordCount'))
     .select(
       pl.col(C.date).dt.strftime('%Y-%m-%d').alias('date'),
       pl.col(C.provider).cast(pl.Utf8).fillNull('Unknown').alias('provider'),

@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C } from '../frame/cost-frame.js';
+import { C, moneySum } from '../frame/cost-frame.js';
 import type { Micros } from '../money.js';
 
 export interface CostTotals {
@@ -15,9 +15,9 @@ export interface CostTotals {
 export function costTotals(df: pl.DataFrame): CostTotals {
   const [billed, effective, list, count] = df
     .select(
-      pl.col(C.billed).sum().alias('billed'),
-      pl.col(C.effective).sum().alias('effective'),
-      pl.col(C.list).sum().alias('list'),
+      moneySum(C.billed).alias('billed'),
+      moneySum(C.effective).alias('effective'),
+      moneySum(C.list).alias('list'),
       pl.len().alias('n'),
     )
     .row(0) as [number | null, number | null, number | null, number];
@@ -28,7 +28,7 @@ export function costTotals(df: pl.DataFrame): CostTotals {
 
 /** Sum of billed cost only (the figure every share and forecast is based on). */
 export function billedTotal(df: pl.DataFrame): Micros {
-  return Number(df.select(pl.col(C.billed).sum()).row(0)[0] ?? 0);
+  return Number(df.select(moneySum(C.billed)).row(0)[0] ?? 0);
 }
 
 /** Distinct non-null values of a text column, sorted. */

@@ -11,6 +11,16 @@ export const C = {
   billed: 'billed_micros',
   effective: 'effective_micros',
   list: 'list_micros',
+  /**
+   * What each cost's micro-units left out: its exact value minus its rounded micro-units, in
+   * nano-units (−500..500; a NUMERIC has 9 decimals). Summed beside the micro-units (see
+   * `moneySum`), so sums are exact to the nano-unit while a 64-bit micro-unit sum keeps its range
+   * (nano-units alone would cap a row at 9 million currency units and a sum at 9 billion: a VND or
+   * IDR org's year).
+   */
+  billedRest: 'billed_nano_rest',
+  effectiveRest: 'effective_nano_rest',
+  listRest: 'list_nano_rest',
   currency: 'BillingCurrency',
   quantity: 'ConsumedQuantity',
   unit: 'ConsumedUnit',
@@ -32,11 +42,32 @@ export const C = {
   category: 'cost_category',
 } as const;
 
-export type RawColumnKind = 'text' | 'micros' | 'float' | 'date' | 'timestamp';
+/** Each cost column and the column of what its micro-units left out. */
+const REST_OF = { [C.billed]: C.billedRest, [C.effective]: C.effectiveRest, [C.list]: C.listRest } as const;
+export type MoneyColumn = keyof typeof REST_OF;
+
+/**
+ * The exact sum of a cost column, in micro-units: the micro-units' 64-bit sum plus the rows'
+ * sub-micro rests (nano-units) as its fraction. Float64, so exact to well below a nano-unit up to
+ * 2^53 micro-units (9 billion currency units); a rest sum that is a whole number of micro-units
+ * (a half-cent tie) divides exactly.
+ */
+export function moneySum(column: MoneyColumn): pl.Expr {
+  const rests = pl.col(REST_OF[column]).cast(pl.Int64).sum().cast(pl.Float64).div(1000);
+  return pl.col(column).sum().cast(pl.Float64).plus(rests);
+}
+
+/** A row's cost in nano-units (for listing it; a row's value is far below Int64's range). */
+export function rowNanos(column: MoneyColumn): pl.Expr {
+  return pl.col(column).mul(1000).plus(pl.col(REST_OF[column]).cast(pl.Int64));
+}
+
+export type RawColumnKind = 'text' | 'micros' | 'nano_rest' | 'float' | 'date' | 'timestamp';
 
 /**
  * What the warehouse query must return, and as what: costs as INT64 micro-units (rounded once in
- * the warehouse, where NUMERIC is exact), TIMESTAMP as Datetime, and a day either as the
+ * the warehouse, where NUMERIC is exact) and the nano-units the rounding left out, TIMESTAMP as
+ * Datetime, and a day either as the
  * timestamp whose UTC date it is (the cheap form) or as 'YYYY-MM-DD' text; both become a Date.
  */
 export const RAW_COST_COLUMNS: Readonly<Record<string, RawColumnKind>> = {
@@ -48,6 +79,9 @@ export const RAW_COST_COLUMNS: Readonly<Record<string, RawColumnKind>> = {
   [C.billed]: 'micros',
   [C.effective]: 'micros',
   [C.list]: 'micros',
+  [C.billedRest]: 'nano_rest',
+  [C.effectiveRest]: 'nano_rest',
+  [C.listRest]: 'nano_rest',
   [C.currency]: 'text',
   [C.quantity]: 'float',
   [C.unit]: 'text',
@@ -107,6 +141,9 @@ const COSTS_COLUMNS: readonly string[] = [
   C.billed,
   C.effective,
   C.list,
+  C.billedRest,
+  C.effectiveRest,
+  C.listRest,
   C.quantity,
   C.unit,
   C.date,
@@ -135,6 +172,7 @@ export function frameColumnsCover(held: CostFrameColumns, wanted: CostFrameColum
 const RAW_DTYPES: Record<RawColumnKind, pl.DataType> = {
   text: pl.Utf8,
   micros: pl.Int64,
+  nano_rest: pl.Int16,
   float: pl.Float64,
   date: pl.Utf8,
   timestamp: pl.Datetime('ms', 'UTC'),

@@ -13,6 +13,9 @@ const day = (value: unknown): string | null =>
 const text = (value: unknown): string | null =>
   value === null || value === undefined ? null : String(value);
 const micros = (value: unknown): number | null => (typeof value === 'number' ? unitsToMicros(value) : null);
+/** The nano-units `micros` left out (the value taken to a NUMERIC's 9 decimals). */
+const nanoRest = (value: unknown): number | null =>
+  typeof value === 'number' ? Math.round(value * 1e9) - unitsToMicros(value) * 1000 : null;
 
 /** What the warehouse query makes of one FOCUS row (specs only: real frames never pass through JS objects). */
 function rawValues(row: FocusRow): Record<string, unknown> {
@@ -25,6 +28,9 @@ function rawValues(row: FocusRow): Record<string, unknown> {
     [C.billed]: micros(row.BilledCost),
     [C.effective]: micros(row.EffectiveCost),
     [C.list]: micros(row.ListCost),
+    [C.billedRest]: nanoRest(row.BilledCost),
+    [C.effectiveRest]: nanoRest(row.EffectiveCost),
+    [C.listRest]: nanoRest(row.ListCost),
     [C.currency]: text(row.BillingCurrency),
     [C.quantity]: typeof row.ConsumedQuantity === 'number' ? row.ConsumedQuantity : null,
     [C.unit]: text(row.ConsumedUnit),
@@ -47,6 +53,7 @@ function rawValues(row: FocusRow): Record<string, unknown> {
 const DTYPES: Record<string, pl.DataType> = {
   text: pl.Utf8,
   micros: pl.Int64,
+  nano_rest: pl.Int16,
   float: pl.Float64,
   date: pl.Utf8,
   timestamp: pl.Datetime('ms', 'UTC'),

@@ -1,0 +1,58 @@
+import { aFocusRow, writeFocusRows } from '#test/focus-rows';
+import { anOrgWithKey } from '#test/org-factory';
+import { startTestApp, type TestApp } from '#test/test-app';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+
+/**
+ * Costs finer than a micro-unit (GenAI per-token line items), through the real warehouse: each
+ * row's micro-units and the nano-units their rounding left out are summed together, so a sum is
+ * exact to the cent however many such rows there are, and a listed row keeps its 9 decimals.
+ */
+describe('costs finer than a micro-unit', () => {
+  let t: TestApp;
+  let org: string;
+  let headers: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '100000' });
+    const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+    const created = await anOrgWithKey(warehouse);
+    org = created.org;
+    headers = { 'x-api-key': created.key };
+    const tokens = Array.from({ length: 30_000 }, () =>
+      aFocusRow({ org, date: '2025-07-15', provider: 'OpenAI', serviceName: 'GPT', billedCost: 0.0000014 }),
+    );
+    await writeFocusRows(warehouse, t.config.orgDataset(org), [
+      ...tokens,
+      aFocusRow({ org, date: '2025-07-16', provider: 'OpenAI', serviceName: 'GPT', billedCost: 0.1234567 }),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const get = async (path: string) => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}${path}`, headers });
+    expect(res.statusCode).toBe(200);
+    return res.json() as Record<string, unknown>;
+  };
+
+  it('sums 30,000 line items of 0.0000014 to 0.04 (0.042), not 0.03 (30,000 rounded micro-units)', async () => {
+    const trend = await get('/trend?start_date=2025-07-15&end_date=2025-07-16');
+    expect(trend.data).toEqual([
+      expect.objectContaining({ date: '2025-07-15', total_cost: 0.04, record_count: 30_000 }),
+      expect.objectContaining({ date: '2025-07-16', total_cost: 0.12, record_count: 1 }),
+    ]);
+    // 0.042 + 0.1234567 = 0.1654567
+    const summary = await get('/summary?start_date=2025-07-15&end_date=2025-07-16');
+    expect(summary.summary).toMatchObject({ total_cost: 0.17, record_count: 30_001 });
+    const byProvider = await get('/by-provider?start_date=2025-07-15&end_date=2025-07-15');
+    expect(byProvider.data).toEqual([expect.objectContaining({ provider: 'OpenAI', total_cost: 0.04 })]);
+  });
+
+  it('lists a row with its 9 decimals', async () => {
+    const rows = await get('?start_date=2025-07-16&end_date=2025-07-16');
+    expect(rows.data).toEqual([expect.objectContaining({ BilledCost: 0.1234567 })]);
+  });
+});
