@@ -200,6 +200,13 @@ describe('platform over the real app', () => {
       expect(wrong.headers.allow).toBe('GET');
     });
 
+    it('answers 404 for an empty path parameter, not a 405 naming the very method used', async () => {
+      const empty = await inject({ method: 'DELETE', url: '/api/v1/admin/api-keys/', headers: rootHeaders });
+      expect(empty.statusCode).toBe(404);
+      expect(empty.headers.allow).toBeUndefined();
+      expect(empty.json().code).toBe('NOT_FOUND');
+    });
+
     it('hides internals of an unexpected error and logs them scrubbed with the request id', async () => {
       const res = await inject({
         method: 'GET',

@@ -31,7 +31,8 @@ export class ProblemResponder {
   private refine(request: FastifyRequest, path: string, err: unknown): unknown {
     if (!(err instanceof NotFoundException) || request.routeOptions?.url) return err;
     const allowed = this.routes.allowed(path);
-    if (allowed.length)
+    // A path the router did not match for a method it has (an empty parameter: /api-keys/) is 404.
+    if (allowed.length && !allowed.includes(request.method))
       return new PlatformError(
         PlatformErrorCode.MethodNotAllowed,
         `${request.method} is not allowed here; use ${allowed.join(', ')}.`,
