@@ -58,7 +58,7 @@ export async function createApp(
     skipMiddie: true,
     // Run ids and other identifiers in paths may be 255 characters, percent-encoded up to 3 bytes
     // each (Fastify's default refuses a path parameter past 100).
-    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     frameworkErrors: frameworkErrors.onRouterError,
     clientErrorHandler: frameworkErrors.onClientError,
   });

@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
 import { type CostCategory, COST_CATEGORIES } from '../frame/cost-category.js';
-import { C, moneySum } from '../frame/cost-frame.js';
+import { C, moneyOf, moneySums } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
 import { billedTotal } from './totals.js';
 
@@ -21,8 +21,17 @@ export function costByCategory(df: pl.DataFrame): CategoryCost[] {
   const total = billedTotal(df);
   const groups = df
     .groupBy(C.category)
-    .agg(moneySum(C.billed).alias('billed'), moneySum(C.effective).alias('effective'), pl.len().alias('n'))
-    .select(pl.col(C.category).cast(pl.Utf8).alias('category'), 'billed', 'effective', 'n')
+    .agg(
+      ...moneySums(df, C.billed, 'billed'),
+      ...moneySums(df, C.effective, 'effective'),
+      pl.len().alias('n'),
+    )
+    .select(
+      pl.col(C.category).cast(pl.Utf8).alias('category'),
+      moneyOf(df, C.billed, 'billed'),
+      moneyOf(df, C.effective, 'effective'),
+      'n',
+    )
     .toRecords() as { category: CostCategory; billed: number | null; effective: number | null; n: number }[];
   const byCategory = new Map(groups.map((g) => [g.category, g]));
   return COST_CATEGORIES.map((category) => {

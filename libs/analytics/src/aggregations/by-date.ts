@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C, moneySum } from '../frame/cost-frame.js';
+import { C, moneyColumns, moneyOf, moneySums } from '../frame/cost-frame.js';
 import type { Micros } from '../money.js';
 
 export type TrendGranularity = 'daily' | 'weekly' | 'monthly';
@@ -30,11 +30,11 @@ function bucket(granularity: TrendGranularity): pl.Expr {
 export function costByDate(df: pl.DataFrame, granularity: TrendGranularity): DatedCost[] {
   const format = granularity === 'monthly' ? '%Y-%m' : '%Y-%m-%d';
   const rows = df
-    .select(bucket(granularity).alias('bucket'), C.billed, C.billedRest)
+    .select(bucket(granularity).alias('bucket'), ...moneyColumns(df, C.billed))
     .groupBy('bucket')
-    .agg(moneySum(C.billed).alias('billed'), pl.len().alias('n'))
+    .agg(...moneySums(df, C.billed, 'billed'), pl.len().alias('n'))
     .sort('bucket')
-    .select(pl.col('bucket').dt.strftime(format).alias('date'), 'billed', 'n')
+    .select(pl.col('bucket').dt.strftime(format).alias('date'), moneyOf(df, C.billed, 'billed'), 'n')
     .toRecords() as { date: string; billed: number | null; n: number }[];
   return rows.map((r) => ({ date: r.date, billed: Number(r.billed ?? 0), recordCount: Number(r.n) }));
 }

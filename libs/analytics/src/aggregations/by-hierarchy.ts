@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C, moneySum } from '../frame/cost-frame.js';
+import { C, moneyOf, moneySum, moneySums } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
 import { distinctValues } from './totals.js';
 
@@ -42,12 +42,12 @@ export function costByHierarchyEntity(df: pl.DataFrame, level?: string): EntityC
   }
   const groups = rows
     .groupBy([C.entityId, C.entityName, C.levelCode])
-    .agg(moneySum(C.billed).alias('billed'), pl.len().alias('n'))
+    .agg(...moneySums(df, C.billed, 'billed'), pl.len().alias('n'))
     .select(
       pl.col(C.entityId).cast(pl.Utf8).alias('entityId'),
       pl.col(C.entityName).cast(pl.Utf8).alias('entityName'),
       pl.col(C.levelCode).cast(pl.Utf8).alias('levelCode'),
-      'billed',
+      moneyOf(df, C.billed, 'billed'),
       'n',
     )
     .toRecords() as {
@@ -79,7 +79,7 @@ export interface HierarchyRollup {
 
 /** The three standard levels side by side; each level's percentages are of its own total. */
 export function hierarchyRollup(df: pl.DataFrame): HierarchyRollup {
-  const total = Number(df.select(moneySum(C.billed)).row(0)[0] ?? 0);
+  const total = Number(df.select(moneySum(df, C.billed)).row(0)[0] ?? 0);
   return {
     byDepartment: costByHierarchyEntity(df, 'department'),
     byProject: costByHierarchyEntity(df, 'project'),

@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C, moneySum } from '../frame/cost-frame.js';
+import { C, moneyOf, moneySums } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
 import { formatUsage, usageUnitPriority } from './usage-units.js';
 
@@ -57,16 +57,16 @@ export function costByService(df: pl.DataFrame): ServiceCost[] {
   const groups = df
     .groupBy([C.serviceName, C.unit])
     .agg(
-      moneySum(C.billed).alias('billed'),
-      moneySum(C.effective).alias('effective'),
+      ...moneySums(df, C.billed, 'billed'),
+      ...moneySums(df, C.effective, 'effective'),
       pl.col(C.quantity).sum().alias('quantity'),
       pl.len().alias('n'),
     )
     .select(
       pl.col(C.serviceName).cast(pl.Utf8).fillNull('Unknown').alias('service'),
       pl.col(C.unit).cast(pl.Utf8).alias('unit'),
-      'billed',
-      'effective',
+      moneyOf(df, C.billed, 'billed'),
+      moneyOf(df, C.effective, 'effective'),
       'quantity',
       'n',
     )

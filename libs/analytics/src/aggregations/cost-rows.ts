@@ -33,16 +33,17 @@ export interface CostRow {
 
 const text = (name: string, alias = name) => pl.col(name).cast(pl.Utf8).alias(alias);
 
-const ROW_COLUMNS: pl.Expr[] = [
+/** A listed row's columns; its costs with their sub-micro digits when the frame has them. */
+const rowColumns = (df: pl.DataFrame): pl.Expr[] => [
   text(C.subAccountId),
   text(C.provider),
   text(C.serviceCategory),
   text(C.serviceName),
   text(C.resourceName),
-  rowNanos(C.billed).alias('BilledCost'),
-  rowNanos(C.effective).alias('EffectiveCost'),
-  rowNanos(C.billed).minus(rowNanos(C.effective)).alias('Savings'),
-  rowNanos(C.list).alias('ListCost'),
+  rowNanos(df, C.billed).alias('BilledCost'),
+  rowNanos(df, C.effective).alias('EffectiveCost'),
+  rowNanos(df, C.billed).minus(rowNanos(df, C.effective)).alias('Savings'),
+  rowNanos(df, C.list).alias('ListCost'),
   text(C.currency),
   pl.col(C.quantity),
   text(C.unit),
@@ -108,7 +109,8 @@ function listingOrder(df: pl.DataFrame): number[] {
   const keys = [
     pl.col(C.date),
     ...names.map((name) => sortable(name)),
-    ...TIE_BREAKERS.map((name) => sortable(name)),
+    // A frame without sub-micro digits carries no rest columns (prepareCostFrame).
+    ...TIE_BREAKERS.filter((name) => df.columns.includes(name)).map((name) => sortable(name)),
   ];
   const order = df.withRowIndex('__row').select(
     pl.col('__row').sortBy(
@@ -128,7 +130,7 @@ function listRows(df: pl.DataFrame, positions: number[]): CostRow[] {
   if (!positions.length) return [];
   // A gather by a JS array: nodejs-polars 0.24 crashes gathering by a UInt32 Series.
   const picked = df.select(pl.all().gather(positions));
-  const rows = picked.select(...ROW_COLUMNS).toRecords() as unknown as CostRow[];
+  const rows = picked.select(...rowColumns(picked)).toRecords() as unknown as CostRow[];
   for (const row of rows)
     for (const field of MONEY_FIELDS)
       row[field] = row[field] === null ? 0 : Number(row[field]) / NANOS_PER_UNIT;

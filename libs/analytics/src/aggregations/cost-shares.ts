@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C, moneySum } from '../frame/cost-frame.js';
+import { C, moneyOf, moneySums } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
 import { billedTotal } from './totals.js';
 
@@ -19,8 +19,8 @@ export function costSharesBy(df: pl.DataFrame, column: string, unknown = 'Unknow
   const total = billedTotal(df);
   const groups = df
     .groupBy(column)
-    .agg(moneySum(C.billed).alias('billed'), pl.len().alias('n'))
-    .select(pl.col(column).cast(pl.Utf8).fillNull(unknown).alias('key'), 'billed', 'n')
+    .agg(...moneySums(df, C.billed, 'billed'), pl.len().alias('n'))
+    .select(pl.col(column).cast(pl.Utf8).fillNull(unknown).alias('key'), moneyOf(df, C.billed, 'billed'), 'n')
     .toRecords() as { key: string; billed: number | null; n: number }[];
   const merged = new Map<string, { billed: number; n: number }>();
   // A real value spelled like the placeholder ("Unknown") lands in the same group.

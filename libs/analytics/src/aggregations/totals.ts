@@ -15,9 +15,9 @@ export interface CostTotals {
 export function costTotals(df: pl.DataFrame): CostTotals {
   const [billed, effective, list, count] = df
     .select(
-      moneySum(C.billed).alias('billed'),
-      moneySum(C.effective).alias('effective'),
-      moneySum(C.list).alias('list'),
+      moneySum(df, C.billed).alias('billed'),
+      moneySum(df, C.effective).alias('effective'),
+      moneySum(df, C.list).alias('list'),
       pl.len().alias('n'),
     )
     .row(0) as [number | null, number | null, number | null, number];
@@ -28,7 +28,7 @@ export function costTotals(df: pl.DataFrame): CostTotals {
 
 /** Sum of billed cost only (the figure every share and forecast is based on). */
 export function billedTotal(df: pl.DataFrame): Micros {
-  return Number(df.select(moneySum(C.billed)).row(0)[0] ?? 0);
+  return Number(df.select(moneySum(df, C.billed)).row(0)[0] ?? 0);
 }
 
 /** Distinct non-null values of a text column, sorted. */
