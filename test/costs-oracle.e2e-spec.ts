@@ -40,7 +40,7 @@ const CATEGORY_SQL = `CASE
     OR ${CAT} IN ('genai', 'llm', 'ai/ml', 'ai and machine learning', 'ai') OR ${SRC} LIKE '%genai%' OR ${SRC} LIKE '%llm%' THEN 'genai'
   WHEN ${names(['gcp', 'aws', 'azure', 'google', 'amazon', 'microsoft', 'oci', 'oracle', 'google cloud', 'amazon web services', 'microsoft azure'])}
     OR ${SRC} LIKE '%cloud%' OR ${SRC} LIKE '%gcp%' OR ${SRC} LIKE '%aws%' OR ${SRC} LIKE '%azure%' OR ${SRC} LIKE '%oci%'
-    OR ${CAT} IN ('cloud', 'compute', 'storage', 'networking', 'database') THEN 'cloud'
+    OR ${CAT} IN ('cloud', 'compute', 'storage', 'networking', 'database', 'databases') THEN 'cloud'
   WHEN ${CAT} IN ('subscription', 'saas', 'software') THEN 'subscription'
   ELSE 'other' END`;
 

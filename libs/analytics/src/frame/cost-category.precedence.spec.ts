@@ -23,6 +23,9 @@ describe('cost categories: one category per row, one precedence', () => {
   it('recognises clouds by provider, source or service category', () => {
     expect(of('Amazon Web Services', 'Compute', null)).toBe('cloud');
     expect(of('Hetzner', 'Compute', null)).toBe('cloud');
+    // FOCUS's service category of a managed database, from a provider outside the cloud list.
+    expect(of('MongoDB', 'Databases', 'focus_import')).toBe('cloud');
+    expect(of('MongoDB', 'database', null)).toBe('cloud');
     expect(of('Acme', 'Other', 'my_aws_export')).toBe('cloud');
   });
 

@@ -71,12 +71,14 @@ const GENAI_SERVICE_CATEGORIES: ReadonlySet<string> = new Set([
   'ai and machine learning',
   'ai',
 ]);
+// `databases` is FOCUS's own spelling of the reference's `database` (a FOCUS import carries it).
 const CLOUD_SERVICE_CATEGORIES: ReadonlySet<string> = new Set([
   'cloud',
   'compute',
   'storage',
   'networking',
   'database',
+  'databases',
 ]);
 const SUBSCRIPTION_SERVICE_CATEGORIES: ReadonlySet<string> = new Set(['subscription', 'saas', 'software']);
 const GENAI_SOURCE_PARTS = ['genai', 'llm'];
