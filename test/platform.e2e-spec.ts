@@ -91,6 +91,16 @@ describe('platform over the real app', () => {
           { field: 'body', message: 'the request body must be a JSON object' },
         ]);
       }
+      const text = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        headers: { 'content-type': 'text/plain' },
+        payload: 'hello',
+      });
+      expect(text.statusCode).toBe(422);
+      expect(text.json().errors).toEqual([
+        { field: 'body', message: 'the request body must be a JSON object' },
+      ]);
     });
 
     it('counts fields, not messages, in the detail', async () => {
