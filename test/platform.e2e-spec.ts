@@ -22,12 +22,12 @@ describe('platform over the real app', () => {
   afterAll(() => t.close());
 
   const inject = (opts: Parameters<TestApp['app']['inject']>[0]) => t.app.inject(opts);
-  /** A POST of raw text as JSON to the probe's echo route (no body when undefined). */
-  const echoJson = (payload?: string) =>
+  /** A POST of raw text (as JSON unless told) to the probe's echo route (no body when undefined). */
+  const echoJson = (payload?: string, contentType = 'application/json') =>
     inject({
       method: 'POST',
       url: '/api/v1/probe/echo',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': contentType },
       ...(payload === undefined ? {} : { payload }),
     });
 
@@ -91,12 +91,7 @@ describe('platform over the real app', () => {
           { field: 'body', message: 'the request body must be a JSON object' },
         ]);
       }
-      const text = await inject({
-        method: 'POST',
-        url: '/api/v1/probe/echo',
-        headers: { 'content-type': 'text/plain' },
-        payload: 'hello',
-      });
+      const text = await echoJson('hello', 'text/plain');
       expect(text.statusCode).toBe(422);
       expect(text.json().errors).toEqual([
         { field: 'body', message: 'the request body must be a JSON object' },

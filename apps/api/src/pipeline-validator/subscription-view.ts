@@ -2,8 +2,6 @@ import { fromBillingStatus } from '../organizations/billing-status.js';
 import { dayOrNull } from '../organizations/trial-end-date.js';
 import type { OrgSubscription, QuotaCounts } from '../quota/quota.types.js';
 
-const utcDay = (d: Date) => d.toISOString().slice(0, 10);
-
 export function subscriptionOf(state: OrgSubscription) {
   return {
     subscription_id: state.stripeSubscriptionId,
@@ -27,8 +25,9 @@ export function subscriptionOf(state: OrgSubscription) {
 export function subscriptionRefusal(state: OrgSubscription, now: Date): string | null {
   const status = fromBillingStatus(state.billingStatus);
   if (status !== 'ACTIVE' && status !== 'TRIAL') return `Subscription is ${status}. Must be ACTIVE or TRIAL.`;
-  if (status === 'TRIAL' && state.trialEndsAt && utcDay(new Date(state.trialEndsAt)) < utcDay(now))
-    return `Subscription trial ended on ${utcDay(new Date(state.trialEndsAt))}. Must be ACTIVE or TRIAL.`;
+  const trialEnd = dayOrNull(state.trialEndsAt);
+  if (status === 'TRIAL' && trialEnd && trialEnd < now.toISOString().slice(0, 10))
+    return `Subscription trial ended on ${trialEnd}. Must be ACTIVE or TRIAL.`;
   return null;
 }
 

@@ -1,7 +1,7 @@
 import pl from 'nodejs-polars';
-import { C, moneyOf, moneySum, moneySums } from '../frame/cost-frame.js';
+import { C, moneyOf, moneySums } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
-import { distinctValues } from './totals.js';
+import { billedTotal, distinctValues } from './totals.js';
 
 /**
  * Names one hierarchy level goes by. The seeded hierarchy uses c_suite / business_unit /
@@ -79,7 +79,7 @@ export interface HierarchyRollup {
 
 /** The three standard levels side by side; each level's percentages are of its own total. */
 export function hierarchyRollup(df: pl.DataFrame): HierarchyRollup {
-  const total = Number(df.select(moneySum(df, C.billed)).row(0)[0] ?? 0);
+  const total = billedTotal(df);
   return {
     byDepartment: costByHierarchyEntity(df, 'department'),
     byProject: costByHierarchyEntity(df, 'project'),
