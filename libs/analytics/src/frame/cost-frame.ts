@@ -57,11 +57,8 @@ const hasRests = (df: pl.DataFrame, column: MoneyColumn) => df.columns.includes(
  * carries no rests (see prepareCostFrame) and sums its micro-units alone.
  */
 export function moneySum(df: pl.DataFrame, column: MoneyColumn): pl.Expr {
-  const micros = pl.col(column).sum().cast(pl.Float64);
   // Polars sums an Int16 column as Int64.
-  return hasRests(df, column)
-    ? micros.plus(pl.col(REST_OF[column]).sum().cast(pl.Float64).div(1000))
-    : micros;
+  return withRests(df, column, pl.col(column).sum(), pl.col(REST_OF[column]).sum());
 }
 
 /**
@@ -84,17 +81,13 @@ export function moneySums(df: pl.DataFrame, column: MoneyColumn, alias: string):
 
 /** After `moneySums(df, column, alias)`: the figure in micro-units, its rests as the fraction. */
 export function moneyOf(df: pl.DataFrame, column: MoneyColumn, alias: string): pl.Expr {
-  const micros = pl.col(alias).cast(pl.Float64);
-  return (
-    hasRests(df, column)
-      ? micros.plus(
-          pl
-            .col(alias + REST)
-            .cast(pl.Float64)
-            .div(1000),
-        )
-      : micros
-  ).alias(alias);
+  return withRests(df, column, pl.col(alias), pl.col(alias + REST)).alias(alias);
+}
+
+/** Summed micro-units plus summed rests (nano-units) as the fraction, when `df` has rests. */
+function withRests(df: pl.DataFrame, column: MoneyColumn, micros: pl.Expr, rests: pl.Expr): pl.Expr {
+  const sum = micros.cast(pl.Float64);
+  return hasRests(df, column) ? sum.plus(rests.cast(pl.Float64).div(1000)) : sum;
 }
 
 /** The columns a cost column's sums read: itself, and its rests when the frame has them. */
@@ -113,8 +106,8 @@ export type RawColumnKind = 'text' | 'micros' | 'nano_rest' | 'float' | 'date' |
 /**
  * What the warehouse query must return, and as what: costs as INT64 micro-units (rounded once in
  * the warehouse, where NUMERIC is exact) and the nano-units the rounding left out, TIMESTAMP as
- * Datetime, and a day either as the
- * timestamp whose UTC date it is (the cheap form) or as 'YYYY-MM-DD' text; both become a Date.
+ * Datetime, and a day either as the timestamp whose UTC date it is (the cheap form) or as
+ * 'YYYY-MM-DD' text; both become a Date.
  */
 export const RAW_COST_COLUMNS: Readonly<Record<string, RawColumnKind>> = {
   [C.subAccountId]: 'text',
