@@ -2,6 +2,10 @@
  * The SQL side of bench/quota: pg connections calling reserve_pipeline_quota (or the floor under
  * it, a function making only its writes) back to back, with the CPU each side spent.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { cpuMark, cpuPer } from './cpu-usage.js';
 
@@ -69,13 +73,7 @@ export async function sqlLoad(
     options: `-c search_path=${schema} ${settings}`,
   });
   try {
-    const orgs = Array.from({ length: SQL_CONNECTIONS }, (_, i) => `${prefix}_${i}`);
-    for (const org of orgs)
-      await pool.query(
-        `INSERT INTO organizations (org_slug, company_name, pipelines_per_day_limit, pipelines_per_month_limit,
-           concurrent_pipelines_limit) VALUES ($1, $1, $2, $2, $2)`,
-        [org, UNLIMITED.pipelines_per_day_limit],
-      );
+    const orgs = await benchOrgs(pool, prefix);
     let reservations = 0;
     let refused = 0;
     // Marked while the pool is open: an exited backend's CPU reaches the postmaster's account only
@@ -99,6 +97,76 @@ export async function sqlLoad(
     return { reservations, refused, cpu: cpuPer(start, cpuMark(), reservations + refused) };
   } finally {
     await pool.end();
+  }
+}
+
+/** SQL_CONNECTIONS new orgs named after `prefix`, with limits no run reaches. */
+async function benchOrgs(pool: pg.Pool, prefix: string): Promise<string[]> {
+  const orgs = Array.from({ length: SQL_CONNECTIONS }, (_, i) => `${prefix}_${i}`);
+  for (const org of orgs)
+    await pool.query(
+      `INSERT INTO organizations (org_slug, company_name, pipelines_per_day_limit, pipelines_per_month_limit,
+         concurrent_pipelines_limit) VALUES ($1, $1, $2, $2, $2)`,
+      [org, UNLIMITED.pipelines_per_day_limit],
+    );
+  return orgs;
+}
+
+/** Whether PostgreSQL's own load generator is installed (it comes with the client tools). */
+export const hasPgbench = (): boolean => spawnSync('pgbench', ['--version']).status === 0;
+
+/**
+ * The same calls made by pgbench, PostgreSQL's load generator (C, libpq, prepared statements),
+ * over SQL_CONNECTIONS sessions, one org each: the function's own rate, with far less of the two
+ * CPUs spent by the client than node-postgres takes. Random 63-bit run ids, so every call is a new
+ * run (a repeat would be a replay, answered without a write).
+ */
+export async function pgbenchLoad(
+  url: string,
+  schema: string,
+  seconds: number,
+  prefix: string,
+): Promise<{ calls: number; cpu: ReturnType<typeof cpuPer> }> {
+  const pool = new pg.Pool({ connectionString: url, max: 1, options: `-c search_path=${schema}` });
+  try {
+    await benchOrgs(pool, prefix);
+  } finally {
+    await pool.end();
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-pgbench-'));
+  const script = path.join(dir, 'reserve.sql');
+  fs.writeFileSync(
+    script,
+    [
+      '\\set run random(1, 9000000000000000000)',
+      // pgbench numbers its clients from 0, as the orgs are.
+      `SELECT granted FROM reserve_pipeline_quota(p_org_slug => '${prefix}_' || :client_id, ` +
+        `p_run_id => 'pgbench-' || :run, p_pipeline_id => '${PIPELINE}');`,
+      '',
+    ].join('\n'),
+  );
+  try {
+    const start = cpuMark();
+    const args = ['-n', '-M', 'prepared', '-c', String(SQL_CONNECTIONS), '-j', '2', '-T', String(seconds)];
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('pgbench', [...args, '-f', script, url], {
+        env: { ...process.env, PGOPTIONS: `-c search_path=${schema}` },
+      });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`pgbench failed: ${text}`)),
+      );
+    });
+    const done = /number of transactions actually processed: (\d+)/.exec(out);
+    if (!done) throw new Error(`pgbench printed no count: ${out}`);
+    const calls = Number(done[1]);
+    // pgbench's CPU is not this process's: only PostgreSQL's figure is meaningful here.
+    return { calls, cpu: cpuPer(start, cpuMark(), calls) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -30,7 +30,10 @@ import { cpuMark, cpuPer } from './cpu-usage.js';
 import {
   FLOOR_FUNCTION,
   FLOOR_SQL,
+  hasPgbench,
+  pgbenchLoad,
   PIPELINE,
+  SQL_CONNECTIONS,
   sqlFigures,
   sqlLoad,
   UNLIMITED,
@@ -237,6 +240,8 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await sleep(1000);
     const sql = await sqlLoad(url, schema, seconds, { prefix: 'bench_sql' });
+    // The same calls from a load generator that leaves the CPUs to PostgreSQL, right after.
+    const viaPgbench = hasPgbench() ? await pgbenchLoad(url, schema, seconds, 'bench_pgbench') : null;
     // The floor right after, on tables of the same size.
     await withClient(url, (c) => c.query(`SET search_path = "${schema}"; ${FLOOR_FUNCTION}`));
     const floor = await sqlLoad(url, schema, seconds, {
@@ -268,6 +273,12 @@ async function main(): Promise<void> {
             cpu_ms_per_pair: httpCpu,
           },
           sql: sqlFigures(sql, seconds),
+          sql_pgbench: viaPgbench && {
+            connections: SQL_CONNECTIONS,
+            seconds,
+            reservations: viaPgbench.calls,
+            cpu_ms_per_call: { postgres: viaPgbench.cpu.postgres },
+          },
           sql_synchronous_commit_off: sqlFigures(sqlAsync, seconds),
           sql_writes_alone: sqlFigures(floor, seconds),
         },
@@ -285,6 +296,12 @@ async function main(): Promise<void> {
     );
     console.log(
       `  CPU per call: PostgreSQL ${ms(sql.cpu.postgres)}, pg client ${ms(sql.cpu.load_generator)}`,
+    );
+    console.log(
+      viaPgbench
+        ? `  same calls from pgbench: ${(viaPgbench.calls / seconds).toFixed(0)} reservations/s ` +
+            `(target >= ${TARGET_SQL}), PostgreSQL ${ms(viaPgbench.cpu.postgres)} per call`
+        : '  pgbench is not installed: the same calls from it are not measured',
     );
     console.log(
       `  same, synchronous_commit=off (comparison only): ${(sqlAsync.reservations / seconds).toFixed(0)} reservations/s`,
