@@ -25,7 +25,7 @@ function client(t: TestApp, org: string, headers: Record<string, string>) {
       expect(res.statusCode).toBe(200);
       return res.json() as {
         message: string;
-        invalidated: { frames: number; results: number; total: number };
+        invalidated: { frames: number; results: number; responses: number; total: number };
       };
     },
   };
@@ -116,11 +116,12 @@ describe('cost cache through the real app', () => {
     await c.get('/by-service');
     await c.get('/trend');
     const body = await c.invalidate();
-    // One frame (the fiscal year, which also covers the 30-day trend window), three results.
-    expect(body.invalidated).toEqual({ frames: 1, results: 3, total: 4 });
-    expect(body.message).toBe(`Invalidated 4 cache entries for ${org}`);
+    // One frame (the fiscal year, which also covers the 30-day trend window), three results, and
+    // the three responses kept from them.
+    expect(body.invalidated).toEqual({ frames: 1, results: 3, responses: 3, total: 7 });
+    expect(body.message).toBe(`Invalidated 7 cache entries for ${org}`);
     expect((await c.get('/summary')).cache_hit).toBe(false);
-    expect((await c.invalidate()).invalidated.total).toBe(2);
+    expect((await c.invalidate()).invalidated).toMatchObject({ responses: 1, total: 3 });
   });
 
   it('takes a key that may write to invalidate: a read-only key reads and sees the counters only', async () => {

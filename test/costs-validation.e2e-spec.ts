@@ -74,7 +74,19 @@ describe('cost read validation and access', () => {
       expect((await get(`${route}?limit=10001`)).status).toBe(422);
     expect((await get('/cloud?offset=-1')).status).toBe(422);
     expect((await get('?offset=100000000000000000000')).status).toBe(422);
-    expect((await get('/trend?category=storage')).status).toBe(422);
+    const storage = await get('/trend?category=storage');
+    expect(storage.status).toBe(422);
+    expect(storage.body.errors).toEqual([
+      { field: 'category', message: 'category must be one of: all, cloud, genai, subscription, saas, other' },
+    ]);
+    // A value of the wrong type is told so, not also that it is out of range.
+    for (const days of ['7.5', 'week'])
+      expect((await get(`/trend?days=${days}`)).body.errors).toEqual([
+        { field: 'days', message: 'days must be an integer number' },
+      ]);
+    expect((await get('/trend?days=0')).body.errors).toEqual([
+      { field: 'days', message: 'days must not be less than 1' },
+    ]);
     // "No category", as the replaced service named it.
     const all = await get('/trend?category=all');
     expect(all.status).toBe(200);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
 import { LogCapture } from '#test/log-capture';
 import { startTestApp, type TestApp } from '#test/test-app';
+import { DEMO_PROVIDERS } from '../apps/api/src/demo/demo-catalog.js';
 import { DEMO_ORG, DemoService, type DemoResult } from '../apps/api/src/demo/demo.service.js';
 
 const ROWS = 3000;
@@ -67,6 +68,30 @@ describe('demo organization', () => {
     );
 
     expect(spread).toEqual({ leaves: 9, days: 365, unallocated: 0 });
+  });
+
+  it("bills each service's usage at its list price, seats and hosts in whole units", async () => {
+    const rows = await warehouse.query<{ service: string; unit: string; price: number; fractional: number }>(
+      `SELECT ServiceName AS service, ConsumedUnit AS unit,
+              SUM(CAST(BilledCost AS FLOAT64)) / SUM(CAST(ConsumedQuantity AS FLOAT64)) AS price,
+              COUNTIF(ConsumedQuantity != ROUND(ConsumedQuantity)) AS fractional
+       FROM ${tableRef(`${DEMO_ORG}_local`, 'cost_data_standard_1_3')}
+       GROUP BY ServiceName, ConsumedUnit`,
+    );
+    const listed = new Map(
+      DEMO_PROVIDERS.flatMap((p) => p.services).map((s) => [`${s.name}|${s.unit}`, s.unitPrice]),
+    );
+    expect(rows.length).toBeGreaterThan(15);
+    for (const row of rows) {
+      // Services sharing a name and unit (two models of one API) average between their prices.
+      const prices = DEMO_PROVIDERS.flatMap((p) => p.services)
+        .filter((s) => s.name === row.service && s.unit === row.unit)
+        .map((s) => s.unitPrice);
+      expect(listed.has(`${row.service}|${row.unit}`)).toBe(true);
+      expect(row.price).toBeGreaterThan(Math.min(...prices) * 0.85);
+      expect(row.price).toBeLessThan(Math.max(...prices) * 1.15);
+      if (row.unit === 'Seats' || row.unit === 'Hosts') expect(row.fractional).toBe(0);
+    }
   });
 
   it('gives a key that reads the org, and a second run replaces the data and keeps the key', async () => {

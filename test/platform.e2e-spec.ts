@@ -102,11 +102,24 @@ describe('platform over the real app', () => {
       const res = await inject({
         method: 'POST',
         url: '/api/v1/probe/echo',
-        payload: { name: 'abc', count: 'many', email: 'a@b.co', address: { city: 'Paris' } },
+        payload: { name: 'abc', count: 2, email: 'a@b.co', code: 'A1', address: { city: 'Paris' } },
       });
       expect(res.statusCode).toBe(422);
-      expect(res.json().errors.length).toBeGreaterThan(1);
-      expect(res.json().detail).toBe('1 field failed validation: count');
+      expect(res.json().errors.length).toBe(2);
+      expect(res.json().detail).toBe('1 field failed validation: code');
+    });
+
+    it('tells a wrong-typed field its type only, not also the size its value should have', async () => {
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        payload: { name: 7, count: 'many', email: 'a@b.co', address: { city: 'Paris' } },
+      });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors).toEqual([
+        { field: 'name', message: 'name must be a string' },
+        { field: 'count', message: 'count must be an integer number' },
+      ]);
     });
 
     it('lists every wrong-typed field, nested ones with their path', async () => {
@@ -407,7 +420,16 @@ describe('platform over the real app', () => {
       });
       expect(dashboard.headers['access-control-allow-origin']).toBe('http://localhost:3000');
       expect(dashboard.headers['access-control-allow-credentials']).toBe('true');
-      expect(dashboard.headers['access-control-expose-headers']).toContain('Idempotent-Replayed');
+      const exposed = String(dashboard.headers['access-control-expose-headers']).split(/\s*,\s*/);
+      expect(exposed).toContain('Idempotent-Replayed');
+      // What the named limits send, so a dashboard page can read its remaining budget.
+      expect(exposed).toEqual(
+        expect.arrayContaining([
+          'X-RateLimit-Remaining-reads',
+          'X-RateLimit-Reset-writes',
+          'Retry-After-admin',
+        ]),
+      );
       expect(dashboard.headers.vary).toBe('Origin');
     });
 

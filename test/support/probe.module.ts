@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Module, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsEmail, IsInt, IsString, Length, Min, ValidateNested } from 'class-validator';
+import { IsEmail, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
 import { type AuthContext, CurrentAuth, OrgKeyAuth, OrgKeyOrRootAuth, Public, RootKeyAuth } from '#platform';
 
 export const PROBE_SECRET_IN_ERROR = 'probe-secret-value-9f8e7d6c5b4a';
@@ -13,6 +13,8 @@ class ProbeBody {
   @IsString() @Length(3, 50) name: string;
   @IsInt() @Min(1) count: number;
   @IsEmail() email: string;
+  /** Two rules about one string's content: a bad code can fail both. */
+  @IsOptional() @Matches(/^[a-z]+$/) @Length(3, 10) code?: string;
   @ValidateNested() @Type(() => ProbeAddress) address: ProbeAddress;
 }
 

@@ -65,7 +65,7 @@ export function OptionalDay(field: string, example: string, description: string)
 /** The page size: 1..max, `fallback` when absent (the property initialiser carries the default). */
 export function PageLimit(max: number, fallback: number): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ minimum: 1, maximum: max, default: fallback }),
+    ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: max, default: fallback }),
     IsOptional(),
     Type(() => Number),
     IsInt(),
@@ -79,7 +79,7 @@ export const MAX_OFFSET = 1_000_000_000;
 /** Rows to skip, 0 when absent (at most a billion). */
 export function PageOffset(): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 }),
+    ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 }),
     IsOptional(),
     Type(() => Number),
     IsInt(),

@@ -99,6 +99,9 @@ export class CostResponseCache implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    // Whatever dropped the org's cached costs (an invalidation here or on another instance, an
+    // import): its kept responses go too, rather than lingering until they are next asked for.
+    this.cache.onOrgDropped((org) => this.dropOrg(org));
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) return;
     // After the platform's hooks (request id, security headers, CORS), like every route.
@@ -188,6 +191,15 @@ export class CostResponseCache implements OnModuleInit {
     this.counters.hits++;
     const ms = Math.round(reply.elapsedTime * 100) / 100;
     reply.header('content-type', JSON_TYPE).send(`${entry.head}${ms}${entry.tail}`);
+  }
+
+  /** Drops the org's kept responses; returns how many there were. */
+  dropOrg(org: string): number {
+    const urls: string[] = [];
+    for (const [url, entry] of this.entries.entries()) if (entry.ctx.org === org) urls.push(url);
+    for (const url of urls) this.entries.delete(url);
+    this.counters.invalidations += urls.length;
+    return urls.length;
   }
 
   /** For the recorder: a failure to keep a response never fails the request that produced it. */

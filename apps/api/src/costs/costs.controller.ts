@@ -144,7 +144,7 @@ export class CostsController {
   // A write: it makes every instance load the org's costs again, which a read-only key must not force.
   @OrgKeyOrRootAuth('org:write')
   @ApiOperation({ summary: 'Drop every cached frame and result of the org, on every instance' })
-  @ApiOkResponse({ description: '{success, message, invalidated{frames, results, total}}' })
+  @ApiOkResponse({ description: '{success, message, invalidated{frames, results, responses, total}}' })
   invalidate(@Param() { org }: CostsOrgParamDto) {
     return this.costs.invalidate(org);
   }

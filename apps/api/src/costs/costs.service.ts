@@ -249,13 +249,15 @@ export class CostsService {
 
   /** C12: drops every cached entry of the org, on every instance. */
   async invalidate(org: string) {
-    // The org's cost settings go too (CostContextService listens to the cache).
+    // Counted before the cache's drop, which also drops them (CostResponseCache listens to it),
+    // as it drops the org's cost settings (CostContextService).
+    const responses = this.responses.dropOrg(org);
     const dropped = await this.cache.invalidateOrg(org);
-    const entries = dropped.frames + dropped.results;
+    const entries = dropped.frames + dropped.results + responses;
     return {
       success: true as const,
       message: `Invalidated ${entries} cache entries for ${org}`,
-      invalidated: { frames: dropped.frames, results: dropped.results, total: entries },
+      invalidated: { frames: dropped.frames, results: dropped.results, responses, total: entries },
     };
   }
 

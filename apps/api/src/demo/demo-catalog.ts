@@ -7,6 +7,12 @@ export interface DemoService {
   /** FOCUS ServiceCategory as the provider reports it. */
   category: string;
   unit: string;
+  /**
+   * List price of one unit in USD (public list prices, rounded): a row's ConsumedQuantity is its
+   * cost at this price, so quantities read like a real bill (a token costs millionths of a dollar,
+   * a seat a fraction of its monthly price per day). Seats and hosts come in whole units.
+   */
+  unitPrice: number;
   /** Mean BilledCost of one row, in USD. */
   meanCost: number;
   /** GenAI model id (x_genai_model). */
@@ -32,12 +38,14 @@ const svc = (
   name: string,
   category: string,
   unit: string,
+  unitPrice: number,
   meanCost: number,
   model?: string,
 ): DemoService => ({
   name,
   category,
   unit,
+  unitPrice,
   meanCost,
   model,
 });
@@ -53,11 +61,11 @@ export const DEMO_PROVIDERS: readonly DemoProvider[] = [
     regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
     rowShare: 0.3,
     services: [
-      svc('Amazon EC2', 'Compute', 'Hours', 42),
-      svc('Amazon S3', 'Storage', 'GB-Mo', 12),
-      svc('Amazon RDS', 'Databases', 'Hours', 35),
-      svc('AWS Lambda', 'Compute', 'Requests', 4),
-      svc('Amazon CloudFront', 'Networking', 'GB', 9),
+      svc('Amazon EC2', 'Compute', 'Hours', 0.096, 42),
+      svc('Amazon S3', 'Storage', 'GB-Mo', 0.023, 12),
+      svc('Amazon RDS', 'Databases', 'Hours', 0.171, 35),
+      svc('AWS Lambda', 'Compute', 'Requests', 0.0000021, 4),
+      svc('Amazon CloudFront', 'Networking', 'GB', 0.085, 9),
     ],
   },
   {
@@ -70,10 +78,10 @@ export const DEMO_PROVIDERS: readonly DemoProvider[] = [
     regions: ['us-central1', 'europe-west1'],
     rowShare: 0.2,
     services: [
-      svc('Compute Engine', 'Compute', 'Hours', 38),
-      svc('BigQuery', 'Analytics', 'TiB', 25),
-      svc('Cloud Storage', 'Storage', 'GiB-Mo', 10),
-      svc('Google Kubernetes Engine', 'Compute', 'Hours', 30),
+      svc('Compute Engine', 'Compute', 'Hours', 0.097, 38),
+      svc('BigQuery', 'Analytics', 'TiB', 6.25, 25),
+      svc('Cloud Storage', 'Storage', 'GiB-Mo', 0.02, 10),
+      svc('Google Kubernetes Engine', 'Compute', 'Hours', 0.1, 30),
     ],
   },
   {
@@ -86,9 +94,9 @@ export const DEMO_PROVIDERS: readonly DemoProvider[] = [
     regions: ['eastus', 'westeurope'],
     rowShare: 0.15,
     services: [
-      svc('Virtual Machines', 'Compute', 'Hours', 40),
-      svc('Azure SQL Database', 'Databases', 'Hours', 28),
-      svc('Azure Blob Storage', 'Storage', 'GB-Mo', 8),
+      svc('Virtual Machines', 'Compute', 'Hours', 0.096, 40),
+      svc('Azure SQL Database', 'Databases', 'Hours', 0.505, 28),
+      svc('Azure Blob Storage', 'Storage', 'GB-Mo', 0.018, 8),
     ],
   },
   {
@@ -101,8 +109,8 @@ export const DEMO_PROVIDERS: readonly DemoProvider[] = [
     regions: ['us-ashburn-1'],
     rowShare: 0.05,
     services: [
-      svc('Compute', 'Compute', 'OCPU Hours', 20),
-      svc('Autonomous Database', 'Databases', 'OCPU Hours', 30),
+      svc('Compute', 'Compute', 'OCPU Hours', 0.025, 20),
+      svc('Autonomous Database', 'Databases', 'OCPU Hours', 0.336, 30),
     ],
   },
   {
@@ -115,8 +123,8 @@ export const DEMO_PROVIDERS: readonly DemoProvider[] = [
     regions: ['global'],
     rowShare: 0.1,
     services: [
-      svc('OpenAI API', 'AI and Machine Learning', 'Tokens', 18, 'gpt-4o'),
-      svc('OpenAI API', 'AI and Machine Learning', 'Tokens', 6, 'gpt-4o-mini'),
+      svc('OpenAI API', 'AI and Machine Learning', 'Tokens', 0.000005, 18, 'gpt-4o'),
+      svc('OpenAI API', 'AI and Machine Learning', 'Tokens', 0.0000003, 6, 'gpt-4o-mini'),
     ],
   },
   {
@@ -129,8 +137,8 @@ export const DEMO_PROVIDERS: readonly DemoProvider[] = [
     regions: ['global'],
     rowShare: 0.07,
     services: [
-      svc('Claude API', 'AI and Machine Learning', 'Tokens', 20, 'claude-sonnet-4'),
-      svc('Claude API', 'AI and Machine Learning', 'Tokens', 5, 'claude-haiku-3.5'),
+      svc('Claude API', 'AI and Machine Learning', 'Tokens', 0.000006, 20, 'claude-sonnet-4'),
+      svc('Claude API', 'AI and Machine Learning', 'Tokens', 0.0000016, 5, 'claude-haiku-3.5'),
     ],
   },
   {
@@ -142,7 +150,7 @@ export const DEMO_PROVIDERS: readonly DemoProvider[] = [
     billingAccount: 'gemini-demo',
     regions: ['global'],
     rowShare: 0.05,
-    services: [svc('Gemini API', 'AI and Machine Learning', 'Tokens', 12, 'gemini-2.5-pro')],
+    services: [svc('Gemini API', 'AI and Machine Learning', 'Tokens', 0.0000034, 12, 'gemini-2.5-pro')],
   },
   {
     source: 'subscription_costs_daily',
@@ -153,11 +161,11 @@ export const DEMO_PROVIDERS: readonly DemoProvider[] = [
     regions: ['global'],
     rowShare: 0.08,
     services: [
-      svc('Slack', 'Subscription', 'Seats', 9),
-      svc('GitHub', 'Subscription', 'Seats', 7),
-      svc('Figma', 'Subscription', 'Seats', 5),
-      svc('Datadog', 'Subscription', 'Hosts', 14),
-      svc('ChatGPT Team', 'Subscription', 'Seats', 6),
+      svc('Slack', 'Subscription', 'Seats', 0.29, 9),
+      svc('GitHub', 'Subscription', 'Seats', 0.7, 7),
+      svc('Figma', 'Subscription', 'Seats', 0.5, 5),
+      svc('Datadog', 'Subscription', 'Hosts', 0.5, 14),
+      svc('ChatGPT Team', 'Subscription', 'Seats', 1, 6),
     ],
   },
 ];

@@ -25,7 +25,7 @@ export function demoInstructions(result: DemoResult, baseUrl: string): string {
     '',
     `API key (X-API-Key): ${result.apiKey}  (also kept in ${result.keyFile})`,
     '',
-    `Try (with the server running at ${baseUrl}):`,
+    `Try, with the server running at ${baseUrl} (npm start, or npm run demo -- --serve):`,
     `  export KEY='${result.apiKey}'`,
   ];
   for (const [title, route] of COST_READS)
@@ -35,7 +35,7 @@ export function demoInstructions(result: DemoResult, baseUrl: string): string {
     );
   lines.push(
     '  # Import a FOCUS export of your own (CSV or Parquet, optionally gzip)',
-    `  curl -s -H "X-API-Key: $KEY" -H 'Content-Type: text/csv' --data-binary @focus.csv \\`,
+    `  curl -sS -H "X-API-Key: $KEY" -H 'Content-Type: text/csv' --data-binary @focus.csv \\`,
     `    '${baseUrl}/api/v1/admin/organizations/${result.org}/costs/import?source_system=cloud_aws_billing'`,
     '',
   );

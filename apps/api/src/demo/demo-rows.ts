@@ -26,6 +26,9 @@ export function rowsPerProvider(total: number): Map<DemoProvider, number> {
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
+/** Units counted whole (a seat, a host), not metered. */
+const WHOLE_UNITS: ReadonlySet<string> = new Set(['Seats', 'Hosts']);
+
 /** Per-row draws of one provider, in typed arrays (the PRNG is consumed in the original order). */
 interface Draws {
   start: Float64Array;
@@ -71,7 +74,10 @@ function draw(provider: DemoProvider, count: number, year: DemoYear): Draws {
     d.monthEnd[i] = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
     d.service[i] = service;
     d.billed[i] = billed;
-    d.quantity[i] = round6(billed * (5 + rnd() * 20));
+    const units = (billed / provider.services[service]!.unitPrice) * (0.9 + rnd() * 0.2);
+    d.quantity[i] = WHOLE_UNITS.has(provider.services[service]!.unit)
+      ? Math.max(1, Math.round(units))
+      : round6(units);
     d.effective[i] = round6(billed * (0.82 + rnd() * 0.18));
     d.list[i] = round6(billed * (1 + rnd() * 0.25));
     d.prod[i] = rnd() < 0.7 ? 1 : 0;

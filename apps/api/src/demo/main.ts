@@ -53,5 +53,10 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof ConfigValidationError) console.error(error.message);
   else console.error('Demo failed:', error instanceof Error ? error.message : error);
+  if (error instanceof Error && error.message.includes('in use by another process'))
+    console.error(
+      'Stop the server first, then run the demo again (add -- --serve to serve right after seeding), ' +
+        'or seed from the server itself: DEMO_DATA=true npm start',
+    );
   process.exit(1);
 });

@@ -5,10 +5,41 @@ import type { FieldViolation } from './problem.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 import { memoizeValidationMetadata } from './validation-metadata.js';
 
+/** Rules that a value of the wrong type fails. */
+const TYPE_RULES: ReadonlySet<string> = new Set([
+  'isInt',
+  'isNumber',
+  'isString',
+  'isBoolean',
+  'isArray',
+  'isObject',
+]);
+/** Rules about a value's size, which say nothing more once its type is wrong. */
+const SIZE_RULES: ReadonlySet<string> = new Set([
+  'min',
+  'max',
+  'isLength',
+  'minLength',
+  'maxLength',
+  'arrayMinSize',
+  'arrayMaxSize',
+  'isPositive',
+]);
+
+/**
+ * A field's messages: all of them, except that a value of the wrong type is told only that
+ * (`days=7.5` is "must be an integer", not also "must not be greater than 365").
+ */
+function messagesOf(constraints: Record<string, string>): string[] {
+  const rules = Object.keys(constraints);
+  const wrongType = rules.some((rule) => TYPE_RULES.has(rule));
+  return rules.filter((rule) => !(wrongType && SIZE_RULES.has(rule))).map((rule) => constraints[rule]);
+}
+
 function violations(errors: ValidationError[], prefix = ''): FieldViolation[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
+    const own = messagesOf(e.constraints ?? {}).map((message) => ({ field, message }));
     return [...own, ...violations(e.children ?? [], field)];
   });
 }

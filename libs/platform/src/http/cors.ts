@@ -1,6 +1,7 @@
 import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { RATE_LIMIT_HEADERS } from '../throttling/limit-names.js';
 import type { HeaderList } from './security-headers.js';
 
 export const CORS_ALLOWED_HEADERS = [
@@ -17,9 +18,11 @@ export const CORS_EXPOSED_HEADERS = [
   'Retry-After',
   'Idempotency-Key',
   'Idempotent-Replayed',
+  // The pipelines proxy's own (the reference's names); the API's named limits send suffixed ones.
   'X-RateLimit-Limit',
   'X-RateLimit-Remaining',
   'X-RateLimit-Reset',
+  ...RATE_LIMIT_HEADERS,
   'Deprecation',
   'Sunset',
 ];

@@ -15,10 +15,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthService, type RouteClass, type RouteHandler } from '../auth/auth.guards.js';
 import { AUTH_KIND } from '../auth/auth.metadata.js';
 import { PlatformError, rateLimited } from '../errors/platform-errors.js';
+import { THROTTLER_NAMES } from './limit-names.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export const THROTTLER_NAMES = ['reads', 'writes', 'admin', 'heavy-reads', 'pipeline-service'] as const;
+export { THROTTLER_NAMES } from './limit-names.js';
 
 const HEAVY_READ = 'finops:heavy-read';
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,34 @@ describe('DuckDbWarehouse on a file', () => {
       ]);
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('says so when another process holds the file, as a server does while the demo runs', async () => {
+    const path = join(dir, 'held.duckdb');
+    // Another process opens the file (DuckDB locks it per process) and keeps it until killed.
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api';
+         await DuckDBInstance.create(${JSON.stringify(path)});
+         console.log('open');
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.once('data', () => resolve());
+        holder.once('exit', (code) => reject(new Error(`the holder exited with ${code}`)));
+      });
+      await expect(DuckDbWarehouse.open({ path })).rejects.toThrow(
+        `The embedded warehouse ${path} is in use by another process`,
+      );
+    } finally {
+      holder.kill('SIGKILL');
     }
   });
 });

@@ -77,9 +77,16 @@ export class DuckDbWarehouse implements Warehouse {
     try {
       instance = await DuckDBInstance.create(options.path, config);
     } catch (cause) {
-      throw new WarehouseError(WarehouseErrorCode.Unavailable, 'The embedded warehouse could not be opened', {
-        cause,
-      });
+      // DuckDB lets one process at a time open a database file.
+      const inUse = cause instanceof Error && /could not set lock on file/i.test(cause.message);
+      throw new WarehouseError(
+        WarehouseErrorCode.Unavailable,
+        inUse
+          ? `The embedded warehouse ${options.path} is in use by another process (a running server?): ` +
+              'only one process at a time can open it'
+          : 'The embedded warehouse could not be opened',
+        { cause },
+      );
     }
     try {
       const pool = await DuckDbConnectionPool.create(instance, options.connections ?? 4, initConnection);

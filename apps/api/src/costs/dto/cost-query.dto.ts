@@ -113,7 +113,7 @@ export const MAX_LISTED_ROWS = 10_000;
 /** A page size of a listing: 1 to MAX_LISTED_ROWS. */
 const ListLimit = (byDefault: number) =>
   applyDecorators(
-    ApiPropertyOptional({ minimum: 1, maximum: MAX_LISTED_ROWS, default: byDefault }),
+    ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LISTED_ROWS, default: byDefault }),
     Transform(toInt),
     IsInt(),
     Min(1),
@@ -124,7 +124,7 @@ export class CostRowsQueryDto extends CostFilterQueryDto {
   @ListLimit(1000)
   limit: number = 1000;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 })
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -150,7 +150,13 @@ export class CostTrendQueryDto extends CostFilterQueryDto {
   @IsIn(TREND_GRANULARITIES)
   granularity: TrendGranularity = 'daily';
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 365, default: 30, description: 'Last n days, today included' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 365,
+    default: 30,
+    description: 'Last n days, today included',
+  })
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -166,7 +172,7 @@ export class CostTrendQueryDto extends CostFilterQueryDto {
     value === '' || (typeof value === 'string' && value.toLowerCase() === 'all') ? undefined : value,
   )
   @IsOptional()
-  @IsIn(TREND_CATEGORIES)
+  @IsIn(TREND_CATEGORIES, { message: `category must be one of: all, ${TREND_CATEGORIES.join(', ')}` })
   category?: TrendCategory;
 }
 
@@ -177,7 +183,13 @@ export class GranularTrendQueryDto {
   @DateField('Last day, capped at today; with start_date instead of days')
   end_date?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 730, default: 365, description: 'Last n days, today included' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 730,
+    default: 365,
+    description: 'Last n days, today included',
+  })
   @Transform(toInt)
   @IsInt()
   @Min(1)
