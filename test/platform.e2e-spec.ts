@@ -83,6 +83,21 @@ describe('platform over the real app', () => {
       ]);
     });
 
+    it('refuses a deeply nested body with 422 before walking it (a few KB of brackets, not a 500)', async () => {
+      for (const depth of [33, 2000, 20_000]) {
+        const res = await echoJson(`{"name":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+        expect(res.statusCode, String(depth)).toBe(422);
+        expect(res.json().errors).toEqual([
+          { field: 'body', message: 'the body is nested more than 32 levels deep' },
+        ]);
+      }
+      // A body as deep as the limit is read as usual.
+      const ok = await echoJson(`{"name":${'['.repeat(31)}${']'.repeat(31)}}`);
+      expect(ok.statusCode).toBe(422);
+      expect(ok.json().errors).toContainEqual({ field: 'name', message: 'name must be a string' });
+      expect(ok.json().errors.map((e: { field: string }) => e.field)).not.toContain('body');
+    });
+
     it('refuses a JSON array or scalar body with 422, not field by field', async () => {
       for (const payload of ['[1,2]', '"text"', '42', 'null']) {
         const res = await echoJson(payload);
@@ -475,6 +490,34 @@ describe('platform over the real app', () => {
       expect(typeof line.latency_ms).toBe('number');
       for (const secret of [k.key, TEST_ROOT_KEY, PROBE_SECRET_IN_ERROR, 'tok_abcdef123456'])
         expect(logs.text).not.toContain(secret);
+    });
+
+    it('logs the org a refused cross-tenant call came from and the one it named, and whom a root call was for', async () => {
+      const mine = await anOrgWithKey(warehouse);
+      const theirs = await anOrgWithKey(warehouse);
+      const refused = await inject({
+        method: 'GET',
+        url: `/api/v1/probe/org/${theirs.org}`,
+        headers: { 'x-api-key': mine.key, 'x-request-id': 'log-cross' },
+      });
+      expect(refused.statusCode).toBe(403);
+      await inject({
+        method: 'GET',
+        url: `/api/v1/probe/any/${theirs.org}`,
+        headers: { ...rootHeaders, 'x-request-id': 'log-root' },
+      });
+      const lineOf = (id: string) =>
+        logs.lines
+          .map((l) => JSON.parse(l))
+          .find((l) => l.request_id === id && l.message === 'request completed');
+      expect(lineOf('log-cross')).toMatchObject({
+        status: 403,
+        org: mine.org,
+        target_org: theirs.org,
+        caller: 'org',
+      });
+      expect(lineOf('log-root')).toMatchObject({ status: 200, org: theirs.org, caller: 'root' });
+      expect(lineOf('log-root').target_org).toBeUndefined();
     });
   });
 });

@@ -216,8 +216,9 @@ export class OrgKeyGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const principal = await this.auth.checkOrgKey(req);
-    this.auth.authorizeOrg(ctx, req, principal);
+    // Known before authorization, so a refusal is logged with the org whose key was used.
     req.auth = { kind: 'org', principal };
+    this.auth.authorizeOrg(ctx, req, principal);
     return true;
   }
 }
@@ -247,8 +248,9 @@ export class OrgKeyOrRootGuard implements CanActivate {
       }
     }
     const principal = await this.auth.checkOrgKey(req);
-    this.auth.authorizeOrg(ctx, req, principal);
+    // Known before authorization, so a refusal is logged with the org whose key was used.
     req.auth = { kind: 'org', principal };
+    this.auth.authorizeOrg(ctx, req, principal);
     return true;
   }
 }

@@ -130,6 +130,61 @@ describe('configuration', () => {
     expect(problemsOf({ CORS_ORIGINS: '*' }).join()).toContain('CORS_ORIGINS');
   });
 
+  it('refuses CORS origins a browser never sends: a path, a trailing slash, no scheme', () => {
+    const problems = problemsOf({
+      CORS_ORIGINS: 'https://dash.example.com/,dash2.example.com,not a url,http://localhost:3000',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^CORS_ORIGINS: "https:\/\/dash.example.com\/", "dash2.example.com", "not a url" are not origins/,
+      ),
+    ]);
+    expect(
+      problemsOf({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000,http://10.0.0.5:8080' }),
+    ).toEqual([]);
+  });
+
+  it('reads boolean settings in their usual spellings and refuses any other value by name', () => {
+    const dir = tmp();
+    for (const [value, expected] of [
+      ['true', true],
+      ['YES', true],
+      ['1', true],
+      ['off', false],
+      ['0', false],
+    ] as const)
+      expect(loadAppConfig({ DATA_DIR: dir, BOOTSTRAP_ON_START: value }).env.BOOTSTRAP_ON_START).toBe(
+        expected,
+      );
+    const problems = problemsOf({
+      BOOTSTRAP_ON_START: 'ture',
+      SINGLE_INSTANCE: 'maybe',
+      DEMO_DATA: 'perhaps',
+    });
+    expect(problems.sort()).toEqual(
+      ['BOOTSTRAP_ON_START', 'DEMO_DATA', 'SINGLE_INSTANCE'].map(
+        (name) => `${name} must be true or false (or 1/0, yes/no, on/off)`,
+      ),
+    );
+  });
+
+  it('refuses a development root key file that is too short, and narrows a widened mode to 0600', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'root-api-key');
+    for (const content of ['abc\n', '']) {
+      fs.writeFileSync(file, content, { mode: 0o644 });
+      expect(problemsOf({ DATA_DIR: dir })).toEqual([
+        expect.stringMatching(
+          /^CA_ROOT_API_KEY: the development root key in .* is shorter than 32 characters/,
+        ),
+      ]);
+    }
+    fs.writeFileSync(file, `${'k'.repeat(40)}\n`);
+    fs.chmodSync(file, 0o644);
+    expect(loadAppConfig({ DATA_DIR: dir }).rootApiKey).toBe('k'.repeat(40));
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('generates a development root key once, mode 0600, and reuses it', () => {
     const dir = tmp();
     const first = loadAppConfig({ DATA_DIR: dir });

@@ -91,6 +91,16 @@ export function readEnvironment(cwd = process.cwd()): Record<string, string | un
   return { ...fromFile, ...process.env };
 }
 
+/** Whether `value` is an origin as a browser's Origin header carries it: `https://app.example.com:8443`. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** Validates the raw environment; throws ConfigValidationError naming every bad variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvSchema {
   const known = new Set(Object.keys(new EnvSchema()));
@@ -98,9 +108,16 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   for (const [k, v] of Object.entries(raw)) if (known.has(k) && v !== undefined && v !== '') picked[k] = v;
   const env = plainToInstance(EnvSchema, picked, { exposeDefaultValues: true });
   const problems = flatten(validateSync(env, { skipMissingProperties: false }));
-  if (env.CORS_ORIGINS.split(',').some((o) => o.trim() === '*')) {
+  const origins = env.CORS_ORIGINS.split(',').map((o) => o.trim());
+  if (origins.includes('*')) {
     problems.push('CORS_ORIGINS: "*" is not allowed (credentials are sent); list the dashboard origins');
   }
+  const badOrigins = origins.filter((o) => o !== '*' && o !== '' && !isOrigin(o));
+  if (badOrigins.length)
+    problems.push(
+      `CORS_ORIGINS: ${badOrigins.map((o) => JSON.stringify(o)).join(', ')} ${badOrigins.length === 1 ? 'is not an origin' : 'are not origins'}: ` +
+        'scheme://host[:port], without a path or a trailing slash (what a browser sends in Origin)',
+    );
   if (env.ENVIRONMENT === 'production' && !env.ALLOW_EMBEDDED_ENGINES) {
     if (env.WAREHOUSE_DRIVER === 'duckdb')
       problems.push(
@@ -131,11 +148,23 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
  * In development a missing root key is generated once and kept in DATA_DIR (mode 0600), so a
  * fresh clone has an admin key without any setup and restarts keep the same one.
  */
+const MIN_ROOT_KEY_LENGTH = 32;
+
 function resolveRootKey(env: EnvSchema): { key: string | undefined; file: string | null } {
   if (env.CA_ROOT_API_KEY || env.ENVIRONMENT !== 'development')
     return { key: env.CA_ROOT_API_KEY, file: null };
   const file = path.resolve(env.DATA_DIR, 'root-api-key');
-  if (fs.existsSync(file)) return { key: fs.readFileSync(file, 'utf8').trim(), file };
+  if (fs.existsSync(file)) {
+    const key = fs.readFileSync(file, 'utf8').trim();
+    // The same rule as for CA_ROOT_API_KEY: a short or empty file is not a root key.
+    if (key.length < MIN_ROOT_KEY_LENGTH)
+      throw new ConfigValidationError([
+        `CA_ROOT_API_KEY: the development root key in ${file} is shorter than ${MIN_ROOT_KEY_LENGTH} characters; delete the file to have a new key generated, or set CA_ROOT_API_KEY`,
+      ]);
+    // Readable by its owner only, as it was written (a copy or an editor may have widened it).
+    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+    return { key, file };
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const key = `ca_root_${randomBytes(32).toString('base64url')}`;
   fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });

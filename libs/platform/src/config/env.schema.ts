@@ -15,8 +15,18 @@ import {
   ValidateIf,
 } from 'class-validator';
 
-const toBool = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+/** The spellings of a boolean setting; any other value is left as it is, for @IsBoolean to refuse. */
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : value;
+};
+const Flag = (): PropertyDecorator => (target, key) => {
+  Transform(toBool)(target, key);
+  IsBoolean({ message: '$property must be true or false (or 1/0, yes/no, on/off)' })(target, key);
+};
 
 const URL_OPTS = { require_tld: false, require_protocol: true } as const;
 
@@ -129,8 +139,7 @@ export class EnvSchema {
    * names such a pooler (see AppConfig.tenancyDbPreparedStatements).
    */
   @IsOptional()
-  @Transform(toBool)
-  @IsBoolean()
+  @Flag()
   TENANCY_DB_PREPARED_STATEMENTS?: boolean;
 
   @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'supabase' || e.SUPABASE_URL !== undefined)
@@ -159,20 +168,17 @@ export class EnvSchema {
   LOG_LEVEL = 'info';
 
   /** A production start refuses the embedded engines unless this is set. */
-  @Transform(toBool)
-  @IsBoolean()
+  @Flag()
   ALLOW_EMBEDDED_ENGINES = false;
 
   /**
    * Production with one instance only (e.g. Cloud Run max-instances=1): rate limits and cache
    * invalidations may stay in-process, without REDIS_URL.
    */
-  @Transform(toBool)
-  @IsBoolean()
+  @Flag()
   SINGLE_INSTANCE = false;
 
-  @Transform(toBool)
-  @IsBoolean()
+  @Flag()
   BOOTSTRAP_ON_START = true;
 
   @Type(() => Number)
@@ -287,8 +293,7 @@ export class EnvSchema {
   COST_IMPORT_SYNC_MAX_BYTES = 8 * 1024 ** 2;
 
   /** Seed the demo organization `demo_org` at start (kept when already there). */
-  @Transform(toBool)
-  @IsBoolean()
+  @Flag()
   DEMO_DATA = false;
 
   @Type(() => Number)

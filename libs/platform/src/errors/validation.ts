@@ -44,20 +44,44 @@ function violations(errors: ValidationError[], prefix = ''): FieldViolation[] {
   });
 }
 
+/** No DTO nests anywhere near this deep; a deeper body is refused before any recursive walk. */
+export const MAX_BODY_DEPTH = 32;
+
 /**
- * Fields named after a member of Object.prototype (`toString`, `constructor`, `valueOf`, ...), at
- * any depth. class-transformer skips them silently when it builds the DTO (it takes them for
- * methods), so the whitelist never sees them: such a field would be ignored instead of refused.
- * No DTO declares one.
+ * What the pipe checks of an input before class-transformer sees it:
+ * - fields named after a member of Object.prototype (`toString`, `constructor`, `valueOf`, ...), at
+ *   any depth. class-transformer skips them silently when it builds the DTO (it takes them for
+ *   methods), so the whitelist never sees them: such a field would be ignored instead of refused.
+ *   No DTO declares one.
+ * - nesting deeper than MAX_BODY_DEPTH: a few kilobytes of `[[[[...]]]]` would otherwise exhaust
+ *   the stack of the recursive transform and validation (a 500).
+ * Iterative, and array elements that are not objects cost nothing but the visit.
  */
-function prototypeNamedFields(value: unknown, prefix = '', found: string[] = []): string[] {
-  if (value === null || typeof value !== 'object') return found;
-  for (const key of Object.keys(value)) {
-    const field = prefix ? `${prefix}.${key}` : key;
-    if (key in Object.prototype) found.push(field);
-    else prototypeNamedFields((value as Record<string, unknown>)[key], field, found);
+function inspectInput(value: unknown): { hidden: string[]; tooDeep: boolean } {
+  const hidden: string[] = [];
+  const stack: { node: object; path: string; depth: number }[] = [];
+  if (value !== null && typeof value === 'object') stack.push({ node: value, path: '', depth: 1 });
+  while (stack.length) {
+    const { node, path, depth } = stack.pop()!;
+    if (depth > MAX_BODY_DEPTH) return { hidden, tooDeep: true };
+    // Children are pushed last first, so they are visited in document order.
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) {
+        const item: unknown = node[i];
+        if (item !== null && typeof item === 'object')
+          stack.push({ node: item, path: `${path}[${i}]`, depth: depth + 1 });
+      }
+      continue;
+    }
+    const keys = Object.keys(node);
+    for (const key of keys) if (key in Object.prototype) hidden.push(path ? `${path}.${key}` : key);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const item = (node as Record<string, unknown>)[keys[i]];
+      if (!(keys[i] in Object.prototype) && item !== null && typeof item === 'object')
+        stack.push({ node: item, path: path ? `${path}.${keys[i]}` : keys[i], depth: depth + 1 });
+    }
   }
-  return found;
+  return { hidden, tooDeep: false };
 }
 
 /** The 422 of validation: its detail names each bad field once, its `errors` every violation. */
@@ -98,7 +122,12 @@ export class MemoizingValidationPipe extends ValidationPipe {
         (value === null || typeof value !== 'object' || Array.isArray(value))
       )
         throw failedFields(['body'], [{ field: 'body', message: 'the request body must be a JSON object' }]);
-      const hidden = prototypeNamedFields(value);
+      const { hidden, tooDeep } = inspectInput(value);
+      if (tooDeep)
+        throw failedFields(
+          [type],
+          [{ field: type, message: `the ${type} is nested more than ${MAX_BODY_DEPTH} levels deep` }],
+        );
       if (hidden.length) throw unknownFieldsError(hidden);
     }
     if ((type !== 'query' && type !== 'param') || !metatype || !this.toValidate(metadata))

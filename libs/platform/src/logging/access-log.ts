@@ -24,6 +24,11 @@ export class AccessLog {
     if (!(request.log as Logger).isLevelEnabled(level)) return;
     const auth = request.auth;
     const url = request.url;
+    // The org the request named (its :org) and the org whose key made it, when they differ (a
+    // refused cross-tenant attempt), so either can be traced.
+    const named = (request.params as { org?: unknown } | undefined)?.org;
+    const targetOrg = typeof named === 'string' && named !== '' ? named : undefined;
+    const keyOrg = auth?.kind === 'org' ? auth.principal.orgSlug : undefined;
     const query = url.indexOf('?');
     request.log[level](
       {
@@ -32,7 +37,9 @@ export class AccessLog {
         path: query === -1 ? url : url.slice(0, query),
         status: reply.statusCode,
         latency_ms: Math.round(latencyMs * 100) / 100,
-        org: auth?.kind === 'org' ? auth.principal.orgSlug : auth?.kind === 'root' ? 'root' : undefined,
+        org: keyOrg ?? targetOrg,
+        target_org: keyOrg !== undefined && targetOrg !== keyOrg ? targetOrg : undefined,
+        caller: auth?.kind,
       },
       'request completed',
     );
