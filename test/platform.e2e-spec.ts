@@ -98,6 +98,12 @@ describe('platform over the real app', () => {
       expect(ok.json().errors.map((e: { field: string }) => e.field)).not.toContain('body');
     });
 
+    it('refuses an HTML form body with 415: the API reads JSON only', async () => {
+      const res = await echoJson('name=abcd&count=1&email=a%40b.co', 'application/x-www-form-urlencoded');
+      expect(res.statusCode).toBe(415);
+      expect(res.headers['content-type']).toBe(PROBLEM);
+    });
+
     it('refuses a JSON array or scalar body with 422, not field by field', async () => {
       for (const payload of ['[1,2]', '"text"', '42', 'null']) {
         const res = await echoJson(payload);

@@ -68,6 +68,9 @@ export async function createApp(
     {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
+      // Fastify's own JSON parser (with the platform's empty-body rule) is the only one: Nest's
+      // default would also read HTML form bodies into the DTOs of a JSON API.
+      bodyParser: false,
     },
   );
   app.enableShutdownHooks();
