@@ -273,6 +273,49 @@ describe('platform over the real app', () => {
   });
 
   describe('auth', () => {
+    it('refuses a body sent without the credentials its route needs before reading it', async () => {
+      const bad = { 'content-type': 'application/json' };
+      // Malformed JSON would be a 400 once read: the missing key is found first.
+      const locale = await inject({
+        method: 'PUT',
+        url: '/api/v1/organizations/acme_corp/locale',
+        headers: bad,
+        payload: '{bad',
+      });
+      expect([locale.statusCode, locale.json().code]).toEqual([401, 'AUTH_REQUIRED']);
+      const validate = await inject({
+        method: 'POST',
+        url: '/api/v1/validator/validate/acme_corp',
+        headers: bad,
+        payload: '{bad',
+      });
+      expect([validate.statusCode, validate.json().code]).toEqual([401, 'API_KEY_REQUIRED']);
+      const admin = await inject({
+        method: 'POST',
+        url: '/api/v1/admin/bootstrap',
+        headers: { ...bad, 'x-ca-root-key': 'x'.repeat(40) },
+        payload: '{bad',
+      });
+      expect([admin.statusCode, admin.json().code]).toEqual([403, 'ROOT_KEY_INVALID']);
+      // An upload without credentials is not answered about its media type.
+      const upload = await inject({
+        method: 'POST',
+        url: '/api/v1/admin/organizations/acme_corp/costs/import',
+        headers: { 'content-type': 'image/png' },
+        payload: Buffer.alloc(64),
+      });
+      expect([upload.statusCode, upload.json().code]).toEqual([401, 'AUTH_REQUIRED']);
+      // With credentials, the body is read and judged as before.
+      const k = await anOrgWithKey(warehouse);
+      const read = await inject({
+        method: 'PUT',
+        url: `/api/v1/organizations/${k.org}/locale`,
+        headers: { ...bad, 'x-api-key': k.key },
+        payload: '{bad',
+      });
+      expect(read.statusCode).toBe(400);
+    });
+
     it('root key: 401 missing, 403 wrong, 200 right', async () => {
       const missing = await inject({ method: 'GET', url: '/api/v1/admin/bootstrap/status' });
       expect(missing.statusCode).toBe(401);

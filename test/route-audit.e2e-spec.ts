@@ -1,62 +1,20 @@
-import { RequestMethod } from '@nestjs/common';
-import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import { IS_PUBLIC } from '#platform';
+import { controllerRoutes } from '#platform';
 import { HealthProbes } from '../apps/api/src/health/health-probes.js';
 import { UnguardedProbeModule } from '#test/probe.module';
 import { RouteRecorder, RouteRecorderModule } from '#test/route-recorder.module';
 import { startTestApp } from '#test/test-app';
 
-interface ControllerRoute {
-  /** `METHOD /path`, the way Fastify names the route. */
-  route: string;
-  guarded: boolean;
-}
-
-/** A controller's or handler's path metadata: one path, several, or none (''). */
-const paths = (meta: unknown): string[] => (Array.isArray(meta) ? meta.map(String) : [String(meta ?? '')]);
-
-/** Every route of the app's controllers, and whether it has a guard or @Public(). */
-function controllerRoutes(app: NestFastifyApplication): ControllerRoute[] {
-  const scanner = new MetadataScanner();
-  const controllers = [...app.get(ModulesContainer).values()].flatMap((m) => [...m.controllers.values()]);
-  const routes: ControllerRoute[] = [];
-  for (const wrapper of controllers) {
-    const ctor = wrapper.metatype as (new (...a: unknown[]) => object) | undefined;
-    if (!ctor || !wrapper.instance) continue;
-    const classGuards: unknown[] = Reflect.getMetadata(GUARDS_METADATA, ctor) ?? [];
-    const classPublic = Reflect.getMetadata(IS_PUBLIC, ctor) === true;
-    const prefixes = paths(Reflect.getMetadata(PATH_METADATA, ctor));
-    const proto = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
-    for (const name of scanner.getAllMethodNames(proto)) {
-      const handler = proto[name] as object;
-      const path: unknown = Reflect.getMetadata(PATH_METADATA, handler);
-      if (path === undefined) continue;
-      const guards: unknown[] = Reflect.getMetadata(GUARDS_METADATA, handler) ?? [];
-      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-      const isGuarded =
-        classPublic ||
-        Reflect.getMetadata(IS_PUBLIC, handler) === true ||
-        guards.length + classGuards.length > 0;
-      for (const prefix of prefixes)
-        for (const sub of paths(path)) {
-          const url = `/${prefix}/${sub}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
-          routes.push({ route: `${method} ${url}`, guarded: isGuarded });
-        }
-    }
-  }
-  return routes;
-}
-
 /** Every route with neither a guard nor @Public(), as `METHOD /path`. */
 function unguardedRoutes(app: NestFastifyApplication): { all: number; unguarded: string[] } {
-  const routes = controllerRoutes(app);
+  const routes = controllerRoutes(app.get(ModulesContainer));
   return { all: routes.length, unguarded: routes.filter((r) => !r.guarded).map((r) => r.route) };
 }
 
-const nestRoutes = (app: NestFastifyApplication) => new Set(controllerRoutes(app).map((r) => r.route));
+const nestRoutes = (app: NestFastifyApplication) =>
+  new Set(controllerRoutes(app.get(ModulesContainer)).map((r) => r.route));
 
 /** Swagger UI and the OpenAPI document: public documentation, no data. */
 const DOCS_ROUTES = [

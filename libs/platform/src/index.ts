@@ -14,6 +14,7 @@ export * from './auth/api-key-resolver.js';
 export * from './auth/api-key-cache.js';
 export * from './auth/auth.guards.js';
 export * from './auth/auth.decorators.js';
+export * from './auth/controller-routes.js';
 export * from './logging/logger.js';
 export * from './http/http-metrics.js';
 export * from './http/framework-errors.js';

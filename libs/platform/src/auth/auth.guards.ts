@@ -7,6 +7,7 @@ import { PlatformError, PlatformErrorCode, rateLimited } from '../errors/platfor
 import { ApiKeyCache } from './api-key-cache.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { REQUIRED_SCOPES } from './auth.metadata.js';
+import type { RouteAuthKind } from './controller-routes.js';
 import { hashApiKey, type AuthContext, type OrgKeyPrincipal } from './auth.types.js';
 
 /** A route's handler and controller, as an ExecutionContext names them. */
@@ -37,6 +38,16 @@ function pathOrg(req: FastifyRequest): string | undefined {
   const params = req.params as Record<string, string> | undefined;
   return params?.org;
 }
+
+const apiKeyRequired = () =>
+  new PlatformError(PlatformErrorCode.ApiKeyRequired, 'Provide the X-API-Key header.', {
+    headers: { 'WWW-Authenticate': 'ApiKey' },
+  });
+
+const credentialsRequired = () =>
+  new PlatformError(PlatformErrorCode.AuthRequired, 'Provide X-API-Key (org) or X-CA-Root-Key (root).', {
+    headers: { 'WWW-Authenticate': 'ApiKey, RootKey' },
+  });
 
 @Injectable()
 export class AuthService {
@@ -75,12 +86,27 @@ export class AuthService {
     return expected !== undefined && given !== undefined && rootKeyMatches(given, expected);
   }
 
+  /**
+   * What the route's guard would refuse without looking a key up: no credentials of its kind, or a
+   * wrong root key (a constant-time comparison). Undefined when the guard has to decide.
+   */
+  refusalBeforeLookup(req: FastifyRequest, kind: RouteAuthKind): PlatformError | undefined {
+    const hasRoot = header(req, 'x-ca-root-key') !== undefined;
+    const hasOrg = header(req, 'x-api-key') !== undefined;
+    if (kind === 'org') return hasOrg ? undefined : apiKeyRequired();
+    if (kind === 'org-or-root') return hasRoot || hasOrg ? undefined : credentialsRequired();
+    if (kind !== 'root') return undefined;
+    try {
+      this.checkRoot(req);
+      return undefined;
+    } catch (err) {
+      return err instanceof PlatformError ? err : undefined;
+    }
+  }
+
   async checkOrgKey(req: FastifyRequest): Promise<OrgKeyPrincipal> {
     const key = header(req, 'x-api-key');
-    if (!key)
-      throw new PlatformError(PlatformErrorCode.ApiKeyRequired, 'Provide the X-API-Key header.', {
-        headers: { 'WWW-Authenticate': 'ApiKey' },
-      });
+    if (!key) throw apiKeyRequired();
     const keyHash = hashApiKey(key);
     // A client that keeps sending keys that fail is not given more lookups for a while.
     if (!this.keys.known(keyHash)) {
@@ -231,14 +257,7 @@ export class OrgKeyOrRootGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const hasRoot = header(req, 'x-ca-root-key') !== undefined;
     const hasOrg = header(req, 'x-api-key') !== undefined;
-    if (!hasRoot && !hasOrg)
-      throw new PlatformError(
-        PlatformErrorCode.AuthRequired,
-        'Provide X-API-Key (org) or X-CA-Root-Key (root).',
-        {
-          headers: { 'WWW-Authenticate': 'ApiKey, RootKey' },
-        },
-      );
+    if (!hasRoot && !hasOrg) throw credentialsRequired();
     if (hasRoot) {
       try {
         req.auth = this.auth.checkRoot(req);

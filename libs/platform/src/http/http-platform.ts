@@ -1,5 +1,8 @@
+import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
+import { AuthService } from '../auth/auth.guards.js';
+import { controllerRoutes, type RouteAuthKind } from '../auth/controller-routes.js';
 import type { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
@@ -99,6 +102,16 @@ export async function registerHttpPlatform(
     done();
   });
 
+  // Before the body is read (and before any other request hook, an upload's included): a request
+  // without the credentials its route needs, or with a wrong root key, is refused at once, so an
+  // anonymous client cannot make the server read and parse bodies of up to the body limit.
+  const authOf = routeAuthKinds(app);
+  const auth = app.get(AuthService, { strict: false });
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const kind = hasBody(request) ? authOf.get(`${request.method} ${request.routeOptions.url}`) : undefined;
+    done(kind ? auth.refusalBeforeLookup(request, kind) : undefined);
+  });
+
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     // The reference's X-Process-Time: seconds from the request's arrival to its answer.
     reply.header('x-process-time', (reply.elapsedTime / 1000).toFixed(4));
@@ -118,6 +131,20 @@ export async function registerHttpPlatform(
   app.useGlobalFilters(new ProblemDetailsFilter(responder));
   app.useGlobalPipes(createValidationPipe());
 }
+
+/** The auth kind of every controller route, by `METHOD /template` (Fastify's route name). */
+function routeAuthKinds(app: NestFastifyApplication): Map<string, RouteAuthKind> {
+  const kinds = new Map<string, RouteAuthKind>();
+  for (const r of controllerRoutes(app.get(ModulesContainer)))
+    if (r.auth && r.auth !== 'public') kinds.set(r.route, r.auth);
+  return kinds;
+}
+
+/** Whether a body follows the request's headers (HTTP/1.1: a length or a chunked transfer). */
+const hasBody = (request: FastifyRequest) => {
+  const length = request.headers['content-length'];
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+};
 
 /**
  * A POST with `Content-Type: application/json` and no body is a request without a body, not
