@@ -44,7 +44,37 @@ describe('health, docs and bootstrap', () => {
     const res = await get('/health/ready');
     expect(res.statusCode).toBe(200);
     expect(res.json().status).toBe('ready');
-    expect(Object.keys(res.json().checks).sort()).toEqual(['setup', 'tenancy_db', 'warehouse']);
+    expect(Object.keys(res.json().checks).sort()).toEqual(['encryption', 'setup', 'tenancy_db', 'warehouse']);
+    expect(res.json().checks.encryption.status).toBe('ok');
+  });
+
+  describe('with a Cloud KMS key that does not answer', () => {
+    const unusableKms = {
+      KMS_KEY_NAME: 'projects/p/locations/global/keyRings/r/cryptoKeys/k',
+      // Nothing listens on the discard port.
+      KMS_API_ENDPOINT: 'http://127.0.0.1:9',
+    };
+
+    it('reports the encryption check failing, and stays ready: reads do not need the key', async () => {
+      const kms = await startTestApp(unusableKms);
+      try {
+        const res = await kms.app.inject({ method: 'GET', url: '/health/ready' });
+        expect(res.statusCode).toBe(200);
+        expect(res.json().checks.encryption).toMatchObject({ status: 'failing', error: 'unavailable' });
+      } finally {
+        await kms.close();
+      }
+    });
+
+    it('refuses to start in production, naming KMS_KEY_NAME', async () => {
+      const start = startTestApp({
+        ...unusableKms,
+        ENVIRONMENT: 'production',
+        ALLOW_EMBEDDED_ENGINES: 'true',
+        SINGLE_INSTANCE: 'true',
+      });
+      await expect(start).rejects.toThrow(/KMS_KEY_NAME: the encryption key projects\/p\/.* is not usable/);
+    });
   });
 
   it('exposes Prometheus metrics by route and status', async () => {

@@ -1,9 +1,19 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { createEncryptor, ENCRYPTOR } from '#crypto';
-import { AppConfig } from '#platform';
+import { createEncryptor, ENCRYPTOR, type Encryptor } from '#crypto';
+import { AppConfig, ConfigValidationError } from '#platform';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { openTenancyDb, openWarehouse } from './engines.js';
+
+async function checkKeyAtStart(encryptor: Encryptor, keyName: string | undefined): Promise<void> {
+  try {
+    await encryptor.ping();
+  } catch (err) {
+    throw new ConfigValidationError([
+      `KMS_KEY_NAME: the encryption key ${keyName ?? '(local key file)'} is not usable: ${err instanceof Error ? err.message : String(err)}`,
+    ]);
+  }
+}
 
 /** The warehouse, the tenancy DB, the schema registry and the encryptor: opened once, closed at shutdown. */
 @Global()
@@ -15,12 +25,17 @@ import { openTenancyDb, openWarehouse } from './engines.js';
     {
       provide: ENCRYPTOR,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        createEncryptor({
+      useFactory: async (config: AppConfig) => {
+        const encryptor = await createEncryptor({
           kmsKeyName: config.env.KMS_KEY_NAME,
           kmsApiEndpoint: config.env.KMS_API_ENDPOINT,
           localKeyFile: config.encryptionKeyFile,
-        }),
+        });
+        // A production start fails when the key does not work (as the replaced service did), rather
+        // than serving until the first onboarding or credential is refused with a 500.
+        if (config.isProduction) await checkKeyAtStart(encryptor, config.env.KMS_KEY_NAME);
+        return encryptor;
+      },
     },
   ],
   exports: [WAREHOUSE, TENANCY_DB, SchemaRegistry, ENCRYPTOR],

@@ -2,7 +2,7 @@ import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppConfig, HttpMetrics, PROBLEM_CONTENT_TYPE, problemType, Public, SkipRateLimits } from '#platform';
-import { HealthService } from './health.service.js';
+import { ADVISORY_CHECKS, HealthService } from './health.service.js';
 import { type VersionInfo, versionInfo } from './version-info.js';
 
 /** Prometheus' text exposition format. */
@@ -26,12 +26,14 @@ export class HealthController {
 
   @Get('health/ready')
   @ApiOkResponse({
-    description: 'Warehouse and tenancy DB answer within the timeout; else 503 naming the failing check',
+    description:
+      'Warehouse and tenancy DB answer within the timeout; else 503 naming the failing check. ' +
+      'The encryption key is checked and reported too, without deciding readiness',
   })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const checks = await this.health.readiness();
     const failing = Object.entries(checks)
-      .filter(([, c]) => c.status !== 'ok')
+      .filter(([name, c]) => c.status !== 'ok' && !ADVISORY_CHECKS.has(name))
       .map(([name]) => name);
     const body = { ...this.version, environment: this.config.environment, checks };
     if (!failing.length) return { status: 'ready', ...body };

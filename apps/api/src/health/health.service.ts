@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ENCRYPTOR, type Encryptor } from '#crypto';
 import { AppConfig } from '#platform';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { SchemaRegistry, WAREHOUSE, CENTRAL_DATASET, type Warehouse } from '#warehouse';
@@ -28,19 +29,48 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
  */
 export const READINESS_REUSE_MS = 1_000;
 
+/**
+ * How long a successful key check answers: with Cloud KMS each check is a billed Encrypt call,
+ * and a key rarely stops working between two minutes. A failed check is tried again at once.
+ */
+export const ENCRYPTION_CHECK_REUSE_MS = 60_000;
+
+/**
+ * Checks that are reported but do not take the instance out of rotation: without the
+ * encryption key only the routes that store or reveal credentials fail (cost reads, the validator
+ * without credentials and the rest still work), and every instance shares the key, so a KMS
+ * outage would otherwise take them all out at once.
+ */
+export const ADVISORY_CHECKS: ReadonlySet<string> = new Set(['encryption']);
+
 type Readiness = Record<string, CheckResult>;
 
 @Injectable()
 export class HealthService {
   /** The check in progress, shared by the requests that arrive meanwhile, then its result for a while. */
   private latest: { result: Promise<Readiness>; until: number } | null = null;
+  private keyChecked: { result: Promise<void>; until: number } | null = null;
 
   constructor(
     private readonly config: AppConfig,
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
     @Inject(TENANCY_DB) private readonly tenancyDb: TenancyDb,
     private readonly registry: SchemaRegistry,
+    @Inject(ENCRYPTOR) private readonly encryptor: Encryptor,
   ) {}
+
+  /** The encryption key answers (ENCRYPTION_CHECK_REUSE_MS). */
+  private checkKey(): Promise<void> {
+    const now = performance.now();
+    if (this.keyChecked && now < this.keyChecked.until) return this.keyChecked.result;
+    const checked = { result: this.encryptor.ping(), until: Number.POSITIVE_INFINITY };
+    this.keyChecked = checked;
+    void checked.result.then(
+      () => (checked.until = performance.now() + ENCRYPTION_CHECK_REUSE_MS),
+      () => (checked.until = 0),
+    );
+    return checked.result;
+  }
 
   /** Concurrent and back-to-back probes share one check (see READINESS_REUSE_MS). */
   readiness(): Promise<Readiness> {
@@ -82,6 +112,7 @@ export class HealthService {
         const missing = SETUP_TABLES.filter((t) => this.registry.centralTable(t) && !tables.has(t));
         if (missing.length) throw new Error(`missing ${missing.join(', ')}`);
       }),
+      run('encryption', () => this.checkKey()),
     ]);
     return Object.fromEntries(results);
   }
