@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigValidationError, loadAppConfig } from './app-config.js';
+import { configsDir } from './configs-dir.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
 const problemsOf = (env: Record<string, string>) => {
@@ -124,6 +125,21 @@ describe('configuration', () => {
     expect(problemsOf({ ...production, SINGLE_INSTANCE: 'true' })).toEqual([]);
     // Allowing embedded engines while running the shared ones is still several instances.
     expect(problemsOf({ ...production, ALLOW_EMBEDDED_ENGINES: 'true' }).join()).toContain('REDIS_URL');
+  });
+
+  it('reads CONFIGS_DIR like any setting (.env.local too) and refuses a folder that is not a configs/ one', () => {
+    expect(problemsOf({ CONFIGS_DIR: '/nonexistent' })).toEqual([
+      "CONFIGS_DIR: /nonexistent holds no pipelines.yml; point it at the repository's configs/ folder",
+    ]);
+    const copy = tmp();
+    fs.cpSync(configsDir(), copy, { recursive: true });
+    try {
+      loadAppConfig({ DATA_DIR: tmp(), CONFIGS_DIR: copy });
+      expect(configsDir()).toBe(copy);
+    } finally {
+      loadAppConfig({ DATA_DIR: tmp() });
+    }
+    expect(configsDir()).not.toBe(copy);
   });
 
   it('refuses CORS_ORIGINS=*', () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { CONFIGS_MARKER, useConfigsDir } from './configs-dir.js';
 import { EnvSchema } from './env.schema.js';
 
 export type Environment = EnvSchema['ENVIRONMENT'];
@@ -112,6 +113,10 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (origins.includes('*')) {
     problems.push('CORS_ORIGINS: "*" is not allowed (credentials are sent); list the dashboard origins');
   }
+  if (env.CONFIGS_DIR !== undefined && !fs.existsSync(path.join(env.CONFIGS_DIR, CONFIGS_MARKER)))
+    problems.push(
+      `CONFIGS_DIR: ${path.resolve(env.CONFIGS_DIR)} holds no ${CONFIGS_MARKER}; point it at the repository's configs/ folder`,
+    );
   const badOrigins = origins.filter((o) => o !== '*' && o !== '' && !isOrigin(o));
   if (badOrigins.length)
     problems.push(
@@ -173,6 +178,7 @@ function resolveRootKey(env: EnvSchema): { key: string | undefined; file: string
 
 export function loadAppConfig(raw: Record<string, string | undefined> = readEnvironment()): AppConfig {
   const env = validateEnvironment(raw);
+  useConfigsDir(env.CONFIGS_DIR);
   const root = resolveRootKey(env);
   return new AppConfig(env, root.key, root.file);
 }

@@ -167,6 +167,11 @@ export class EnvSchema {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** The configs/ folder (schemas, migrations, seeds, catalogs); the installation's own when unset. */
+  @IsOptional()
+  @IsString()
+  CONFIGS_DIR?: string;
+
   /** A production start refuses the embedded engines unless this is set. */
   @Flag()
   ALLOW_EMBEDDED_ENGINES = false;
