@@ -142,6 +142,14 @@ describe('configuration', () => {
     expect(configsDir()).not.toBe(copy);
   });
 
+  it('refuses a HOST that is neither an address nor a host name, by name', () => {
+    expect(problemsOf({ HOST: 'not a host' })).toEqual([
+      'HOST must be an IP address or a host name (0.0.0.0, ::, 127.0.0.1, localhost)',
+    ]);
+    for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'api.internal', '::1'])
+      expect(problemsOf({ HOST: host })).toEqual([]);
+  });
+
   it('refuses CORS_ORIGINS=*', () => {
     expect(problemsOf({ CORS_ORIGINS: '*' }).join()).toContain('CORS_ORIGINS');
   });

@@ -44,7 +44,13 @@ export class EnvSchema {
   @Max(65535)
   PORT = 8000;
 
-  @IsString()
+  /** An IPv4 or IPv6 address or a host name: what the server binds to. */
+  @Matches(
+    /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/,
+    {
+      message: 'HOST must be an IP address or a host name (0.0.0.0, ::, 127.0.0.1, localhost)',
+    },
+  )
   HOST = '0.0.0.0';
 
   /**
