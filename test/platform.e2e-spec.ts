@@ -225,7 +225,7 @@ describe('platform over the real app', () => {
         headers: rootHeaders,
       });
       expect(wrong.statusCode).toBe(405);
-      expect(wrong.headers.allow).toBe('GET');
+      expect(wrong.headers.allow).toBe('GET, HEAD');
       expect(wrong.json().code).toBe('METHOD_NOT_ALLOWED');
     });
 
@@ -236,7 +236,9 @@ describe('platform over the real app', () => {
       expect(slash.json().code).toBe('NOT_FOUND');
       const wrong = await inject({ method: 'POST', url: '/health/ready' });
       expect(wrong.statusCode).toBe(405);
-      expect(wrong.headers.allow).toBe('GET');
+      // HEAD is served beside every GET, so it is allowed too.
+      expect(wrong.headers.allow).toBe('GET, HEAD');
+      expect((await inject({ method: 'HEAD', url: '/health/ready' })).statusCode).toBe(200);
     });
 
     it('answers 404 for an empty path parameter, not a 405 naming the very method used', async () => {

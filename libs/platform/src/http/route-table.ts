@@ -22,7 +22,8 @@ export class RouteTable {
 
   add(method: string | string[], url: string): void {
     for (const m of Array.isArray(method) ? method : [method]) {
-      if (m === 'HEAD' || m === 'OPTIONS') continue;
+      // HEAD is registered by Fastify beside each GET (exposeHeadRoutes) and served: it is allowed.
+      if (m === 'OPTIONS') continue;
       try {
         this.router.on(m as HTTPMethod, url, () => undefined);
         this.methods.add(m);
