@@ -63,7 +63,12 @@ export class HealthService {
   private checkKey(): Promise<void> {
     const now = performance.now();
     if (this.keyChecked && now < this.keyChecked.until) return this.keyChecked.result;
-    const checked = { result: this.encryptor.ping(), until: Number.POSITIVE_INFINITY };
+    // Shared while it runs, but not past the readiness timeout: a call that never settles is
+    // given up (the probe reports a timeout) and the next probe tries again.
+    const checked = {
+      result: this.encryptor.ping(),
+      until: now + this.config.env.HEALTH_CHECK_TIMEOUT_MS,
+    };
     this.keyChecked = checked;
     void checked.result.then(
       () => (checked.until = performance.now() + ENCRYPTION_CHECK_REUSE_MS),

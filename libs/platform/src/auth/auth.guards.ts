@@ -39,6 +39,11 @@ function pathOrg(req: FastifyRequest): string | undefined {
   return params?.org;
 }
 
+const rootKeyRequired = () =>
+  new PlatformError(PlatformErrorCode.RootKeyRequired, 'Provide the X-CA-Root-Key header.', {
+    headers: { 'WWW-Authenticate': 'RootKey' },
+  });
+
 const apiKeyRequired = () =>
   new PlatformError(PlatformErrorCode.ApiKeyRequired, 'Provide the X-API-Key header.', {
     headers: { 'WWW-Authenticate': 'ApiKey' },
@@ -70,10 +75,7 @@ export class AuthService {
         'Set CA_ROOT_API_KEY to enable admin routes.',
       );
     const given = header(req, 'x-ca-root-key');
-    if (!given)
-      throw new PlatformError(PlatformErrorCode.RootKeyRequired, 'Provide the X-CA-Root-Key header.', {
-        headers: { 'WWW-Authenticate': 'RootKey' },
-      });
+    if (!given) throw rootKeyRequired();
     if (!rootKeyMatches(given, expected))
       throw new PlatformError(PlatformErrorCode.RootKeyInvalid, 'The root API key is not valid.');
     return { kind: 'root' };
@@ -87,21 +89,17 @@ export class AuthService {
   }
 
   /**
-   * What the route's guard would refuse without looking a key up: no credentials of its kind, or a
-   * wrong root key (a constant-time comparison). Undefined when the guard has to decide.
+   * What the route's guard would refuse before anything is counted or looked up: no credentials of
+   * the route's kind. Undefined when the guards have to decide (a key is sent: a wrong root key
+   * must still count against the admin limit, which the throttler guard does first).
    */
   refusalBeforeLookup(req: FastifyRequest, kind: RouteAuthKind): PlatformError | undefined {
     const hasRoot = header(req, 'x-ca-root-key') !== undefined;
     const hasOrg = header(req, 'x-api-key') !== undefined;
     if (kind === 'org') return hasOrg ? undefined : apiKeyRequired();
     if (kind === 'org-or-root') return hasRoot || hasOrg ? undefined : credentialsRequired();
-    if (kind !== 'root') return undefined;
-    try {
-      this.checkRoot(req);
-      return undefined;
-    } catch (err) {
-      return err instanceof PlatformError ? err : undefined;
-    }
+    if (kind === 'root' && !hasRoot && this.config.rootApiKey) return rootKeyRequired();
+    return undefined;
   }
 
   async checkOrgKey(req: FastifyRequest): Promise<OrgKeyPrincipal> {

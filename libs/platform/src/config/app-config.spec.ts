@@ -143,6 +143,10 @@ describe('configuration', () => {
   });
 
   it('refuses a HOST that is neither an address nor a host name, by name', () => {
+    for (const host of ['not a host', '999.999.999.999', 'bad_host'])
+      expect(problemsOf({ HOST: host }), host).toEqual([
+        'HOST must be an IP address or a host name (0.0.0.0, ::, 127.0.0.1, localhost)',
+      ]);
     expect(problemsOf({ HOST: 'not a host' })).toEqual([
       'HOST must be an IP address or a host name (0.0.0.0, ::, 127.0.0.1, localhost)',
     ]);

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isIP } from 'node:net';
 import { Transform, Type } from 'class-transformer';
 import {
   IsISO8601,
@@ -12,6 +13,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
 } from 'class-validator';
 
@@ -23,6 +25,18 @@ const toBool = ({ value }: { value: unknown }) => {
   const word = value.trim().toLowerCase();
   return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : value;
 };
+/** A host name (letters, digits, hyphens; dot-separated labels, not all digits) or an IP address. */
+const HOST_NAME =
+  /^(?=.*[A-Za-z-])[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const IsHost = () =>
+  ValidateBy({
+    name: 'isHost',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && (isIP(value) !== 0 || HOST_NAME.test(value)),
+      defaultMessage: () => 'HOST must be an IP address or a host name (0.0.0.0, ::, 127.0.0.1, localhost)',
+    },
+  });
+
 const Flag = (): PropertyDecorator => (target, key) => {
   Transform(toBool)(target, key);
   IsBoolean({ message: '$property must be true or false (or 1/0, yes/no, on/off)' })(target, key);
@@ -45,12 +59,7 @@ export class EnvSchema {
   PORT = 8000;
 
   /** An IPv4 or IPv6 address or a host name: what the server binds to. */
-  @Matches(
-    /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/,
-    {
-      message: 'HOST must be an IP address or a host name (0.0.0.0, ::, 127.0.0.1, localhost)',
-    },
-  )
+  @IsHost()
   HOST = '0.0.0.0';
 
   /**

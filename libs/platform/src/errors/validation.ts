@@ -14,15 +14,16 @@ const TYPE_RULES: ReadonlySet<string> = new Set([
   'isArray',
   'isObject',
 ]);
-/** Rules about a value's size, which say nothing more once its type is wrong. */
+/**
+ * Rules about a value's size, which say nothing more once its type is wrong. Not an array's own
+ * size (arrayMinSize, arrayMaxSize): that stays true whatever its items' types.
+ */
 const SIZE_RULES: ReadonlySet<string> = new Set([
   'min',
   'max',
   'isLength',
   'minLength',
   'maxLength',
-  'arrayMinSize',
-  'arrayMaxSize',
   'isPositive',
 ]);
 
@@ -55,7 +56,8 @@ export const MAX_BODY_DEPTH = 32;
  *   No DTO declares one.
  * - nesting deeper than MAX_BODY_DEPTH: a few kilobytes of `[[[[...]]]]` would otherwise exhaust
  *   the stack of the recursive transform and validation (a 500).
- * Iterative, and array elements that are not objects cost nothing but the visit.
+ * Iterative, and array elements that are not objects cost nothing but the visit. An object's own
+ * such fields are listed before those of its nested objects.
  */
 function inspectInput(value: unknown): { hidden: string[]; tooDeep: boolean } {
   const hidden: string[] = [];
@@ -64,12 +66,13 @@ function inspectInput(value: unknown): { hidden: string[]; tooDeep: boolean } {
   while (stack.length) {
     const { node, path, depth } = stack.pop()!;
     if (depth > MAX_BODY_DEPTH) return { hidden, tooDeep: true };
-    // Children are pushed last first, so they are visited in document order.
+    // Children are pushed last first, so they are visited in the body's order.
     if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) {
         const item: unknown = node[i];
         if (item !== null && typeof item === 'object')
-          stack.push({ node: item, path: `${path}[${i}]`, depth: depth + 1 });
+          // `items.0.x`, as class-validator names the same field in the 422.
+          stack.push({ node: item, path: path ? `${path}.${i}` : String(i), depth: depth + 1 });
       }
       continue;
     }

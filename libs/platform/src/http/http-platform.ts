@@ -103,8 +103,9 @@ export async function registerHttpPlatform(
   });
 
   // Before the body is read (and before any other request hook, an upload's included): a request
-  // without the credentials its route needs, or with a wrong root key, is refused at once, so an
-  // anonymous client cannot make the server read and parse bodies of up to the body limit.
+  // without the credentials its route needs is refused at once, so an anonymous client cannot make
+  // the server read and parse bodies of up to the body limit. One that sends a key goes on to the
+  // guards, the rate limits first (a wrong root key counts against the admin limit).
   const authOf = routeAuthKinds(app);
   const auth = app.get(AuthService, { strict: false });
   fastify.addHook('onRequest', (request, _reply, done) => {

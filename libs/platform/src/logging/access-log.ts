@@ -24,8 +24,8 @@ export class AccessLog {
     if (!(request.log as Logger).isLevelEnabled(level)) return;
     const auth = request.auth;
     const url = request.url;
-    // The org the request named (its :org) and the org whose key made it, when they differ (a
-    // refused cross-tenant attempt), so either can be traced.
+    // `org` is the org whose key made the request (authenticated, never taken from the caller's
+    // path); `target_org` the org the path names, so a refused cross-tenant attempt shows both.
     const named = (request.params as { org?: unknown } | undefined)?.org;
     const targetOrg = typeof named === 'string' && named !== '' ? named : undefined;
     const keyOrg = auth?.kind === 'org' ? auth.principal.orgSlug : undefined;
@@ -37,8 +37,8 @@ export class AccessLog {
         path: query === -1 ? url : url.slice(0, query),
         status: reply.statusCode,
         latency_ms: Math.round(latencyMs * 100) / 100,
-        org: keyOrg ?? targetOrg,
-        target_org: keyOrg !== undefined && targetOrg !== keyOrg ? targetOrg : undefined,
+        org: keyOrg,
+        target_org: targetOrg,
         caller: auth?.kind,
       },
       'request completed',
