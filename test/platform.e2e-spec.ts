@@ -181,6 +181,15 @@ describe('platform over the real app', () => {
         request_id: tooLong.headers['x-request-id'],
       });
       expect(tooLong.json().detail).not.toContain('aaaa');
+      // A dashboard page can read it: the router's errors carry CORS headers too.
+      const fromDashboard = await inject({
+        method: 'GET',
+        url: `/api/v1/probe/org/${'a'.repeat(1025)}`,
+        headers: { origin: 'http://localhost:3000' },
+      });
+      expect(fromDashboard.statusCode).toBe(414);
+      expect(fromDashboard.headers['access-control-allow-origin']).toBe('http://localhost:3000');
+      expect(fromDashboard.headers.vary).toBe('Origin');
     });
 
     it('answers headers over the server limit 431 as problem+json, then closes the connection', async () => {

@@ -30,6 +30,7 @@ export interface HttpPlatformDeps {
 }
 
 const UNMATCHED = '(unmatched)';
+const noop = () => undefined;
 
 /**
  * Everything HTTP-wide, registered before the routes: request ids, security headers, CORS, the
@@ -75,7 +76,14 @@ export async function registerHttpPlatform(
     for (let i = 0; i < headers.length; i++) reply.header(headers[i][0], headers[i][1]);
   };
   deps.frameworkErrors?.attach({
-    headers: responseHeaders,
+    // The router answers before the request hooks: its errors get their CORS headers here, so a
+    // dashboard page can read them (@fastify/cors's hook is synchronous for a list of origins).
+    headers: (request, reply) => {
+      responseHeaders(request, reply);
+      if (request.headers.origin !== undefined && request.method !== 'OPTIONS')
+        cors.hook(request, reply, noop);
+      else for (const [name, value] of cors.withoutOrigin) reply.header(name, value);
+    },
     problem: (request, reply, err) => responder.send(request, reply, err),
   });
 
