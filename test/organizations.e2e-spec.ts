@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CENTRAL_DATASET, type TableSchema } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { describeOnEngines, expectProblem } from '#test/org-onboarding';
@@ -135,6 +136,28 @@ describeOnEngines('organizations: onboarding', (h) => {
         subscription_plan: 'SCALE',
       });
       expect(await h.countRows('org_api_keys', org)).toBe(1);
+    });
+
+    it('re-sync does not hand back a key being retired: it issues a permanent one', async () => {
+      const { org, key: retiring } = await h.onboard();
+      const rotated = await h.withKey(retiring, 'POST', `/api/v1/organizations/${org}/api-key/rotate`, {
+        grace_period_seconds: 86_400,
+      });
+      expect(rotated.statusCode).toBe(200);
+      const replacement = rotated.json().api_key as string;
+      const hash = createHash('sha256').update(replacement).digest('hex');
+      expect((await h.root('DELETE', `/api/v1/admin/api-keys/${hash}`)).statusCode).toBe(200);
+
+      const resync = await h.root(
+        'POST',
+        '/api/v1/organizations/onboard',
+        h.onboardBody(org, { regenerate_api_key_if_exists: true }),
+      );
+      expect(resync.statusCode).toBe(200);
+      const issued = resync.json().api_key as string;
+      expect([issued === retiring, issued === replacement]).toEqual([false, false]);
+      const status = await h.withKey(issued, 'GET', `/api/v1/organizations/${org}/api-key`);
+      expect(status.statusCode).toBe(200);
     });
 
     it('re-sync finishes what an onboarding cut off half-way left undone: tables, views, hierarchy', async () => {

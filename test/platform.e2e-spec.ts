@@ -98,6 +98,24 @@ describe('platform over the real app', () => {
       expect(ok.json().errors.map((e: { field: string }) => e.field)).not.toContain('body');
     });
 
+    it('refuses text no database or validator takes (NUL, an unpaired surrogate) with 422 naming the field', async () => {
+      const res = await echoJson(
+        '{"name":"ab\\u0000cd","count":1,"email":"a\\ud800@x.io","address":{"city":"Pa\\udc00ris"}}',
+      );
+      expect(res.statusCode).toBe(422);
+      expect(
+        res
+          .json()
+          .errors.map((e: { field: string }) => e.field)
+          .sort(),
+      ).toEqual(['address.city', 'email', 'name']);
+      // A paired surrogate (an emoji) is ordinary text.
+      const emoji = await echoJson(
+        '{"name":"ab\\ud83d\\ude00cd","count":1,"email":"a@x.io","address":{"city":"Paris"}}',
+      );
+      expect(emoji.statusCode).toBe(201);
+    });
+
     it('refuses an HTML form body with 415: the API reads JSON only', async () => {
       const res = await echoJson('name=abcd&count=1&email=a%40b.co', 'application/x-www-form-urlencoded');
       expect(res.statusCode).toBe(415);

@@ -57,13 +57,18 @@ export class OrgApiKeyRepository {
     );
   }
 
-  /** The encrypted copy of the newest active, unexpired key (null when there is none or it has none). */
-  async newestActiveCiphertext(org: string, now: Date): Promise<Buffer | null> {
+  /**
+   * The encrypted copy of the newest active, unexpired key, a permanent one (no expiry) before one
+   * being retired; with `permanentOnly`, never a key being retired. Null when there is none or it
+   * has no copy.
+   */
+  async newestActiveCiphertext(org: string, now: Date, permanentOnly = false): Promise<Buffer | null> {
     const rows = await this.warehouse.query<{ encrypted_org_api_key: Buffer | null }>(
       `SELECT encrypted_org_api_key
        FROM ${central(TABLE)}
        WHERE org_slug = @org AND is_active = TRUE AND (expires_at IS NULL OR expires_at > @now)
-       ORDER BY created_at DESC
+         ${permanentOnly ? 'AND expires_at IS NULL' : ''}
+       ORDER BY CASE WHEN expires_at IS NULL THEN 0 ELSE 1 END, created_at DESC
        LIMIT 1`,
       { org, now: param.timestamp(now) },
     );

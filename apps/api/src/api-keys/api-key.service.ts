@@ -127,8 +127,8 @@ export class ApiKeyService {
   }
 
   /** The plaintext of the newest active key, decrypted from its stored copy; null when there is none. */
-  async revealActive(org: string): Promise<string | null> {
-    const ciphertext = await this.repository.newestActiveCiphertext(org, new Date());
+  async revealActive(org: string, { permanentOnly = false } = {}): Promise<string | null> {
+    const ciphertext = await this.repository.newestActiveCiphertext(org, new Date(), permanentOnly);
     if (!ciphertext?.length) return null;
     const plaintext = await this.encryptor.decrypt(ciphertext, keyEncryptionContext(org));
     return plaintext.toString('utf8');

@@ -174,7 +174,8 @@ export class OnboardingService {
     const plan = planOf(req);
     const locale = localeOf(req);
     const resumed = existing.status === PROVISIONING;
-    let apiKey = await this.keys.revealActive(org);
+    // A key in a rotation's grace period is not the org's key any more: it stops working soon.
+    let apiKey = await this.keys.revealActive(org, { permanentOnly: true });
     const retained = apiKey !== null;
     if (apiKey === null)
       apiKey = (await this.keys.issue(org, { description: 'Onboarding re-sync API key' })).apiKey;

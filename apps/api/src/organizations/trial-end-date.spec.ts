@@ -22,4 +22,9 @@ describe('trial end date parsing', () => {
     expect(parseTrialEndDate(-5)).toBeNull();
     expect(parseTrialEndDate(true)).toBeNull();
   });
+
+  it('refuses a moment past the year 9999 or past what a date holds (a 500 before)', () => {
+    for (const v of [9e15, 1e308, 253_402_300_800_000]) expect(parseTrialEndDate(v), String(v)).toBeNull();
+    expect(parseTrialEndDate('9999-12-31')).toBe('9999-12-31');
+  });
 });

@@ -45,6 +45,9 @@ function violations(errors: ValidationError[], prefix = ''): FieldViolation[] {
   });
 }
 
+/** A NUL character or an unpaired surrogate (lone high, or lone low). */
+const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** No DTO nests anywhere near this deep; a deeper body is refused before any recursive walk. */
 export const MAX_BODY_DEPTH = 32;
 
@@ -56,20 +59,27 @@ export const MAX_BODY_DEPTH = 32;
  *   No DTO declares one.
  * - nesting deeper than MAX_BODY_DEPTH: a few kilobytes of `[[[[...]]]]` would otherwise exhaust
  *   the stack of the recursive transform and validation (a 500).
- * Iterative, and array elements that are not objects cost nothing but the visit. An object's own
- * such fields are listed before those of its nested objects.
+ * - text no database or validator takes: a NUL character (PostgreSQL's text refuses it, a 500 at
+ *   the first write) or an unpaired UTF-16 surrogate (validator's isEmail throws on it, a 500).
+ * Iterative, and array elements that are not objects or text cost nothing but the visit. An
+ * object's own such fields are listed before those of its nested objects.
  */
-function inspectInput(value: unknown): { hidden: string[]; tooDeep: boolean } {
+function inspectInput(value: unknown): { hidden: string[]; badText: string[]; tooDeep: boolean } {
   const hidden: string[] = [];
+  const badText: string[] = [];
+  const checkText = (text: unknown, field: () => string) => {
+    if (typeof text === 'string' && UNSTORABLE_TEXT.test(text)) badText.push(field());
+  };
   const stack: { node: object; path: string; depth: number }[] = [];
   if (value !== null && typeof value === 'object') stack.push({ node: value, path: '', depth: 1 });
   while (stack.length) {
     const { node, path, depth } = stack.pop()!;
-    if (depth > MAX_BODY_DEPTH) return { hidden, tooDeep: true };
+    if (depth > MAX_BODY_DEPTH) return { hidden, badText, tooDeep: true };
     // Children are pushed last first, so they are visited in the body's order.
     if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) {
         const item: unknown = node[i];
+        checkText(item, () => (path ? `${path}.${i}` : String(i)));
         if (item !== null && typeof item === 'object')
           // `items.0.x`, as class-validator names the same field in the 422.
           stack.push({ node: item, path: path ? `${path}.${i}` : String(i), depth: depth + 1 });
@@ -80,11 +90,12 @@ function inspectInput(value: unknown): { hidden: string[]; tooDeep: boolean } {
     for (const key of keys) if (key in Object.prototype) hidden.push(path ? `${path}.${key}` : key);
     for (let i = keys.length - 1; i >= 0; i--) {
       const item = (node as Record<string, unknown>)[keys[i]];
+      checkText(item, () => (path ? `${path}.${keys[i]}` : keys[i]));
       if (!(keys[i] in Object.prototype) && item !== null && typeof item === 'object')
         stack.push({ node: item, path: path ? `${path}.${keys[i]}` : keys[i], depth: depth + 1 });
     }
   }
-  return { hidden, tooDeep: false };
+  return { hidden, badText: badText.reverse(), tooDeep: false };
 }
 
 /** The 422 of validation: its detail names each bad field once, its `errors` every violation. */
@@ -125,13 +136,21 @@ export class MemoizingValidationPipe extends ValidationPipe {
         (value === null || typeof value !== 'object' || Array.isArray(value))
       )
         throw failedFields(['body'], [{ field: 'body', message: 'the request body must be a JSON object' }]);
-      const { hidden, tooDeep } = inspectInput(value);
+      const { hidden, badText, tooDeep } = inspectInput(value);
       if (tooDeep)
         throw failedFields(
           [type],
           [{ field: type, message: `the ${type} is nested more than ${MAX_BODY_DEPTH} levels deep` }],
         );
       if (hidden.length) throw unknownFieldsError(hidden);
+      if (badText.length)
+        throw failedFields(
+          badText,
+          badText.map((field) => ({
+            field,
+            message: `${field} must not contain NUL characters or unpaired UTF-16 surrogates`,
+          })),
+        );
     }
     if ((type !== 'query' && type !== 'param') || !metatype || !this.toValidate(metadata))
       return super.transform(value, metadata);
