@@ -137,6 +137,19 @@ describe('Idempotency-Key on an @Idempotent() route', () => {
     expect(await db.select('idempotency_keys', { scope: 'root', idempotency_key: key })).toEqual([]);
   });
 
+  it('does not store a request refused by validation: the same key with corrected fields runs', async () => {
+    const key = aKey();
+    const tag = aTag('fixed');
+    const refused = await post(`${org}/runs`, { tag: '' }, key);
+    expect(refused.statusCode).toBe(422);
+    expect(await db.select('idempotency_keys', { scope: 'root', idempotency_key: key })).toEqual([]);
+    const fixed = await post(`${org}/runs`, { tag }, key);
+    expect(fixed.statusCode).toBe(201);
+    expect(runs.count(tag)).toBe(1);
+    // From then on the key is the corrected request's.
+    expect((await post(`${org}/runs`, { tag }, key)).headers['idempotent-replayed']).toBe('true');
+  });
+
   it('replays a 4xx domain error as the same problem+json', async () => {
     const key = aKey();
     const tag = aTag('refuse');

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE } from '#platform';
+import { PlatformErrorCode, PROBLEM_CONTENT_TYPE } from '#platform';
 import type { IdempotencyClaim } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
 import type { StoredBody } from './json-value.js';
@@ -106,8 +106,12 @@ export class IdempotencyResponseRecorder implements OnModuleInit {
     const body =
       status < 500 && !retryable ? storableBody(reply.getHeader('content-type'), payload) : NOT_STORABLE;
     try {
-      if (body === NOT_STORABLE) {
-        // A server failure (or an unreplayable body) is not an answer: the client may retry.
+      // Neither is a server failure (or an unreplayable body), nor a request refused by validation
+      // before its handler ran (Stripe's rule: the same key with corrected parameters then runs).
+      if (
+        body === NOT_STORABLE ||
+        (status === 422 && !Array.isArray(body) && body?.code === PlatformErrorCode.ValidationFailed)
+      ) {
         await this.service.release(claim);
         return;
       }
