@@ -264,6 +264,9 @@ describe('audit log over the real app', () => {
       ['?limit=0', ['limit']],
       ['?limit=1001&offset=-1', ['limit', 'offset']],
       ['?limit=ten', ['limit']],
+      // Only decimal digits: Number() would also read these.
+      ['?limit=0x10&offset=1e1', ['limit', 'offset']],
+      ['?limit=1000.0&offset=%205', ['limit', 'offset']],
     ])('refuses %s with 422 naming %j', async (query, fields) => {
       const res = await auditLogs('acme_corp', query);
       expect(res.statusCode).toBe(422);

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsInt,
@@ -20,6 +20,13 @@ import {
  */
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A query-string integer written in decimal digits, as a number; anything else is left for IsInt to
+ * refuse (`Number()` would also read `0x10`, `1e1`, ` 5` or `1000.0`). Empty means absent.
+ */
+export const toInt = ({ value }: { value: unknown }): unknown =>
+  value === '' ? undefined : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
 /** Trims and upper-cases a text value (enum-like filters are case-insensitive). */
 export const toUpper = ({ value }: { value: unknown }) =>
@@ -67,7 +74,7 @@ export function PageLimit(max: number, fallback: number): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: max, default: fallback }),
     IsOptional(),
-    Type(() => Number),
+    Transform(toInt),
     IsInt(),
     Min(1),
     Max(max),
@@ -81,7 +88,7 @@ export function PageOffset(): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 }),
     IsOptional(),
-    Type(() => Number),
+    Transform(toInt),
     IsInt(),
     Min(0),
     // Beyond any table this API pages through; larger values would overflow the warehouse's INT64.

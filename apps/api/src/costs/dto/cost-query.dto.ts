@@ -14,7 +14,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { isIsoDate, TREND_GRANULARITIES, type TrendGranularity } from '#analytics';
-import { MAX_OFFSET, QueryFlag } from '../../common/query-fields.js';
+import { MAX_OFFSET, QueryFlag, toInt } from '../../common/query-fields.js';
 
 /** `providers=a,b&providers=c` → ['a', 'b', 'c']; an empty parameter means no filter. */
 const csv = ({ value }: { value: unknown }): unknown => {
@@ -22,8 +22,6 @@ const csv = ({ value }: { value: unknown }): unknown => {
   return (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((s) => s.trim());
 };
 const emptyToUndefined = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
 /** No control characters and no commas (the list separator); 1–200 characters. */
 const LIST_ITEM = /^[^,\p{Cc}]{1,200}$/u;
