@@ -99,6 +99,24 @@ describe.each(quotaEngines())('org leases on $name', (engine) => {
     ).rejects.toThrow('boom');
     await expect(leases.hold(org, 'api-key', 60, busy, () => Promise.resolve(1))).resolves.toBe(1);
   });
+  it('keeps a held lease alive past its TTL while the work runs, so its TTL only bounds a crashed holder', async () => {
+    const org = `org_${randomUUID().slice(0, 8)}`;
+    const other = new OrgLeases(db);
+    const held = leases.hold(org, 'lifecycle', 1, busy, async () => {
+      await new Promise((r) => setTimeout(r, 1_600));
+      return 'done';
+    });
+    await new Promise((r) => setTimeout(r, 1_200));
+    // Past the 1 s TTL: renewed, so still refused.
+    await expect(
+      other.hold(org, 'lifecycle', 1, busy, () => Promise.resolve('second')),
+    ).rejects.toBeInstanceOf(Busy);
+    await expect(held).resolves.toBe('done');
+    await expect(other.hold(org, 'lifecycle', 1, busy, () => Promise.resolve('second'))).resolves.toBe(
+      'second',
+    );
+  });
+
   it('queues holders one at a time across instances, in turn, keeping a lease alive past its TTL', async () => {
     const org = `org_${randomUUID().slice(0, 8)}`;
     const instances = [leases, new OrgLeases(db)];

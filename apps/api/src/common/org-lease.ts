@@ -12,9 +12,9 @@ export type LeaseBusyError = (retryAfterSeconds: number) => Error;
 /**
  * One request at a time per (org, operation), across every API instance: a lease in the tenancy DB
  * (configs/supabase/migrations/0005_org_leases.sql). With `hold` the loser is refused at once
- * with the error the caller supplies (a 409 with Retry-After); its TTL bounds how long a crashed
- * holder blocks the operation, so it must exceed the operation's longest run. With `queue` the
- * loser waits its turn and the holder renews the lease while it works.
+ * with the error the caller supplies (a 409 with Retry-After); with `queue` the loser waits its
+ * turn. Either way the holder renews the lease every third of its TTL while it works, so the TTL
+ * only bounds how long a crashed holder blocks the operation, not how long the work may take.
  */
 @Injectable()
 export class OrgLeases {
@@ -34,17 +34,12 @@ export class OrgLeases {
     // The live lease's remaining time is only the worst case (a crashed holder); a live holder
     // usually finishes in seconds, so the hint is capped.
     if (!claim.claimed) throw busy(Math.min(claim.retry_after_seconds ?? 1, BUSY_RETRY_CAP_SECONDS));
-    try {
-      return await work();
-    } finally {
-      await this.release(org, operation, holder);
-    }
+    return this.whileRenewed(org, operation, holder, ttlSeconds, work);
   }
 
   /**
    * Like `hold`, but waits its turn instead of refusing, for long work that callers queue (an
-   * import): polls until the lease is free, renews it every third of its TTL while `work` runs (so
-   * the TTL only bounds how long a crashed holder blocks the others), and releases it at the end.
+   * import): polls until the lease is free, then runs `work` holding it, renewed (see whileRenewed).
    * `stopped` is asked before each poll; the error it returns ends the wait (a shutdown).
    */
   async queue<T>(
@@ -63,6 +58,17 @@ export class OrgLeases {
       const waitMs = Math.min((claim.retry_after_seconds ?? 1) * 1000, options.pollMs ?? QUEUE_POLL_MS);
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
+    return this.whileRenewed(org, operation, holder, ttlSeconds, work);
+  }
+
+  /** Runs `work` with the lease renewed every third of its TTL, and releases it at the end. */
+  private async whileRenewed<T>(
+    org: string,
+    operation: string,
+    holder: string,
+    ttlSeconds: number,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const renewal = setInterval(
       () => {
         this.claim(org, operation, holder, ttlSeconds).then(

@@ -2,8 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { OrgLeases } from '../common/org-lease.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 
-/** Onboarding creates a dataset and its tables: minutes on BigQuery at worst. */
-const LIFECYCLE_LEASE_SECONDS = 900;
+/**
+ * How long a crashed instance keeps an org's creation or removal blocked: the holder renews the
+ * lease while it works (onboarding can take minutes on BigQuery), so this only has to outlast a
+ * missed renewal or two. After it, the next request finishes an interrupted onboarding.
+ */
+const LIFECYCLE_LEASE_SECONDS = 60;
 
 /**
  * One creation or removal per org slug at a time, across every instance: two concurrent
