@@ -71,6 +71,15 @@ describeOnEngines('organizations: dry run, admin routes, listing, isolation', (h
       ).toBe(200);
     });
 
+    it("holds the description it makes the company name to onboarding's rules: tags stripped, then the characters", async () => {
+      const refused = await h.root('POST', '/api/v1/admin/organizations', {
+        org_slug: anOrgSlug('adm'),
+        description: '<script>x</script>',
+      });
+      expectProblem(refused, 422, 'VALIDATION_FAILED');
+      expect(refused.json().errors.map((e: { field: string }) => e.field)).toEqual(['description']);
+    });
+
     it('creates an org without a key, refuses a second create, and counts its rows', async () => {
       const org = anOrgSlug('adm');
       const res = await h.root('POST', '/api/v1/admin/organizations', {

@@ -1,15 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
-import { OrgSlugField } from './field-rules.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { OptionalCompanyNameField, OrgSlugField } from './field-rules.js';
 
 export class CreateOrgRequestDto {
   @OrgSlugField()
   org_slug: string;
 
-  @ApiPropertyOptional({ maxLength: 200, description: 'Becomes the company name (the slug when absent)' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @OptionalCompanyNameField('Becomes the company name (the slug when absent), under its rules')
   description?: string;
 }
 

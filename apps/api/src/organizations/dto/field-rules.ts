@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
 
 export const ORG_SLUG_PATTERN = /^[a-z0-9_]{3,50}$/;
 const SLUG_MESSAGE = 'must be 3-50 lowercase letters, digits or underscores (^[a-z0-9_]{3,50}$)';
@@ -39,10 +39,6 @@ export const DATASET_LOCATIONS = [
 export const toUpper = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().toUpperCase() : value;
 
-/** Query strings arrive as text. */
-export const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-
 /** An org slug field (body or path). */
 export const OrgSlugField = (description = 'Organization slug') =>
   applyDecorators(
@@ -59,15 +55,24 @@ const COMPANY_NAME_CHARS = /^[a-zA-Z0-9\s\-.,'"&()]+$/;
  * digits, spaces and - . , ' " & ( ). A `<`, `>` or `\` that survives stripping is refused by that
  * character rule. The value is stored as validated; escaping is the renderer's job.
  */
+const companyNameRules = () => [
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.replace(TAG, '').trim() : value,
+  ),
+  IsString(),
+  Length(2, 200),
+  Matches(COMPANY_NAME_CHARS, {
+    message: `$property may contain only letters, digits, spaces and - . , ' " & ( )`,
+  }),
+];
+
 export const CompanyNameField = () =>
+  applyDecorators(ApiProperty({ minLength: 2, maxLength: 200, example: 'Acme Inc.' }), ...companyNameRules());
+
+/** An optional field that becomes the company name: the same rules when present. */
+export const OptionalCompanyNameField = (description: string) =>
   applyDecorators(
-    ApiProperty({ minLength: 2, maxLength: 200, example: 'Acme Inc.' }),
-    Transform(({ value }: { value: unknown }) =>
-      typeof value === 'string' ? value.replace(TAG, '').trim() : value,
-    ),
-    IsString(),
-    Length(2, 200),
-    Matches(COMPANY_NAME_CHARS, {
-      message: `$property may contain only letters, digits, spaces and - . , ' " & ( )`,
-    }),
+    ApiPropertyOptional({ minLength: 2, maxLength: 200, description }),
+    IsOptional(),
+    ...companyNameRules(),
   );

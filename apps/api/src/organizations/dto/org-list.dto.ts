@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { toInt, toUpper } from './field-rules.js';
+import { toInt } from '../../common/query-fields.js';
+import { toUpper } from './field-rules.js';
 
 export class OrgListQueryDto {
   @ApiPropertyOptional({ default: 1, minimum: 1 })
