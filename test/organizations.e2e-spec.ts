@@ -138,6 +138,16 @@ describeOnEngines('organizations: onboarding', (h) => {
       expect(await h.countRows('org_api_keys', org)).toBe(1);
     });
 
+    it("keeps the dashboard's key fingerprint on the organizations row in step with key changes", async () => {
+      const { org, key } = await h.onboard();
+      const rotated = await h.withKey(key, 'POST', `/api/v1/organizations/${org}/api-key/rotate`, {});
+      const current = rotated.json().api_key as string;
+      expect(await h.tenancyRow(org)).toMatchObject({ backend_api_key_fingerprint: current.slice(-4) });
+      const hash = createHash('sha256').update(current).digest('hex');
+      expect((await h.root('DELETE', `/api/v1/admin/api-keys/${hash}`)).statusCode).toBe(200);
+      expect(await h.tenancyRow(org)).toMatchObject({ backend_api_key_fingerprint: null });
+    });
+
     it('re-sync does not hand back a key being retired: it issues a permanent one', async () => {
       const { org, key: retiring } = await h.onboard();
       const rotated = await h.withKey(retiring, 'POST', `/api/v1/organizations/${org}/api-key/rotate`, {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { AppConfig, DomainError, hashApiKey } from '#platform';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -39,12 +40,35 @@ function failureText(err: unknown): string {
 /** What the HTTP routes do with keys: the route-level checks around ApiKeyService, each audited. */
 @Injectable()
 export class ApiKeyOperations {
+  private readonly logger = new Logger(ApiKeyOperations.name);
+
   constructor(
     private readonly keys: ApiKeyService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly leases: OrgLeases,
+    @Inject(TENANCY_DB) private readonly db: TenancyDb,
   ) {}
+
+  /**
+   * The dashboard shows the org's key by the fingerprint on its `organizations` row (written at
+   * onboarding): after a key changes it names the key in use now, none when none is. A failure
+   * leaves the old fingerprint shown; the key change stands.
+   */
+  private async publishFingerprint(org: string): Promise<void> {
+    try {
+      const active = await this.keys.activeKey(org);
+      await this.db.update(
+        'organizations',
+        { org_slug: org },
+        { backend_api_key_fingerprint: active?.fingerprint ?? null },
+      );
+    } catch (err) {
+      this.logger.warn(
+        `API key fingerprint of '${org}' not updated on its organizations row: ${String(err)}`,
+      );
+    }
+  }
 
   rotate(org: string, graceSeconds: number, actor: AuditActor): Promise<RotatedKey> {
     return this.audited({ org, action: 'ROTATE', actor }, async () => {
@@ -97,6 +121,7 @@ export class ApiKeyOperations {
   async revoke(hash: string, actor: AuditActor): Promise<void> {
     const revoked = await this.keys.revokeByHash(hash);
     if (!revoked) throw new ApiKeyError(ApiKeyErrorCode.KeyNotFound, 'No API key has this hash.');
+    await this.publishFingerprint(revoked.orgSlug);
     await this.audit.record({
       orgSlug: revoked.orgSlug,
       action: 'DELETE',
@@ -159,6 +184,7 @@ export class ApiKeyOperations {
         keyBusy(org),
         work,
       );
+      await this.publishFingerprint(org);
       await this.audit.record({
         orgSlug: org,
         action,
