@@ -1,7 +1,6 @@
-import { aFocusRow, writeFocusRows } from '#test/focus-rows';
-import { anOrgWithKey } from '#test/org-factory';
+import { orgWithRows } from '#test/costs-harness';
+import { aFocusRow } from '#test/focus-rows';
 import { startTestApp, type TestApp } from '#test/test-app';
-import { WAREHOUSE, type Warehouse } from '#warehouse';
 
 /**
  * Costs finer than a micro-unit (GenAI per-token line items), through the real warehouse: each
@@ -15,17 +14,12 @@ describe('costs finer than a micro-unit', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '100000' });
-    const warehouse = t.app.get<Warehouse>(WAREHOUSE);
-    const created = await anOrgWithKey(warehouse);
-    org = created.org;
-    headers = { 'x-api-key': created.key };
-    const tokens = Array.from({ length: 30_000 }, () =>
-      aFocusRow({ org, date: '2025-07-15', provider: 'OpenAI', serviceName: 'GPT', billedCost: 0.0000014 }),
-    );
-    await writeFocusRows(warehouse, t.config.orgDataset(org), [
-      ...tokens,
+    ({ org, headers } = await orgWithRows(t, (org) => [
+      ...Array.from({ length: 30_000 }, () =>
+        aFocusRow({ org, date: '2025-07-15', provider: 'OpenAI', serviceName: 'GPT', billedCost: 0.0000014 }),
+      ),
       aFocusRow({ org, date: '2025-07-16', provider: 'OpenAI', serviceName: 'GPT', billedCost: 0.1234567 }),
-    ]);
+    ]));
   }, 120_000);
 
   afterAll(async () => {

@@ -1,4 +1,5 @@
-import { aFocusRow, writeFocusRows } from '#test/focus-rows';
+import { orgWithRows } from '#test/costs-harness';
+import { aFocusRow } from '#test/focus-rows';
 import { anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
@@ -23,11 +24,7 @@ describe('cost read validation and access', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '100000' });
-    const warehouse = t.app.get<Warehouse>(WAREHOUSE);
-    const created = await anOrgWithKey(warehouse);
-    org = created.org;
-    headers = { 'x-api-key': created.key };
-    await writeFocusRows(warehouse, t.config.orgDataset(org), [aFocusRow({ org, date: '2025-01-01' })]);
+    ({ org, headers } = await orgWithRows(t, (org) => [aFocusRow({ org, date: '2025-01-01' })]));
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { COST_CACHE_OPTIONS, type CostCacheOptions } from '#analytics';
 import { aFocusRow, generateFocusRows, writeFocusRows } from '#test/focus-rows';
 import { anOrgWithKey, type OrgKeyOptions } from '#test/org-factory';
 import { startTestApp, type TestApp } from '#test/test-app';
-import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { type Row, WAREHOUSE, type Warehouse } from '#warehouse';
 
 /** The cost cache's clock, set by the test. */
 export class FakeClock {
@@ -27,17 +27,25 @@ export class CostCacheOptionsModule {
   }
 }
 
-/** A new org with a key and `rows` FOCUS rows from 2024-01-01 to 2025-03-10. */
-export async function seededOrg(t: TestApp, rows = 300, keyOptions: OrgKeyOptions = {}) {
+/** A new org with a key and the FOCUS rows `rowsOf` makes for it. */
+export async function orgWithRows(
+  t: TestApp,
+  rowsOf: (org: string) => Row[],
+  keyOptions: OrgKeyOptions = {},
+) {
   const warehouse = t.app.get<Warehouse>(WAREHOUSE);
   const { org, key, keyId } = await anOrgWithKey(warehouse, keyOptions);
-  await writeFocusRows(
-    warehouse,
-    t.config.orgDataset(org),
-    generateFocusRows({ org, rows, seed: 7, start: '2024-01-01', end: '2025-03-10' }),
-  );
+  await writeFocusRows(warehouse, t.config.orgDataset(org), rowsOf(org));
   return { org, key, keyId, headers: { 'x-api-key': key } };
 }
+
+/** A new org with a key and `rows` FOCUS rows from 2024-01-01 to 2025-03-10. */
+export const seededOrg = (t: TestApp, rows = 300, keyOptions: OrgKeyOptions = {}) =>
+  orgWithRows(
+    t,
+    (org) => generateFocusRows({ org, rows, seed: 7, start: '2024-01-01', end: '2025-03-10' }),
+    keyOptions,
+  );
 
 /**
  * Two instances sharing Redis (rate limits, invalidations) and, since each has its own embedded
