@@ -161,6 +161,33 @@ describe('org API keys over the real app', () => {
       const info = await probe(k.org, res.json().api_key);
       expect(info.json().scopes).toEqual(['org:read', 'org:write']);
     });
+
+    it('does not claim a previous key was revoked when the org had none (all revoked before)', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const revoked = await inject({
+        method: 'DELETE',
+        url: `/api/v1/admin/api-keys/${sha256(k.key)}`,
+        headers: rootHeaders,
+      });
+      expect(revoked.statusCode).toBe(200);
+      for (const payload of [undefined, { grace_period_seconds: 60 }]) {
+        // The second round has a key to retire, with a grace period: it is retiring, not revoked.
+        const res = await rotate(k.org, rootHeaders, payload);
+        expect(res.statusCode).toBe(200);
+        if (!payload)
+          expect(res.json()).toMatchObject({
+            previous_key_revoked: false,
+            previous_keys_expire_at: null,
+            message: expect.stringContaining('had no active key'),
+          });
+        else
+          expect(res.json()).toMatchObject({
+            previous_key_revoked: false,
+            previous_keys_expire_at: expect.any(String),
+            message: expect.stringContaining('keeps working until'),
+          });
+      }
+    });
   });
 
   describe('GET api-key', () => {

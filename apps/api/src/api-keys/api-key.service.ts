@@ -17,7 +17,9 @@ export interface IssuedKey {
 }
 
 export interface RotatedKey extends IssuedKey {
-  /** When the previous keys stop working (grace period), or null when they were revoked at once. */
+  /** Whether the org had active keys that this rotation retired (at once or at the grace period's end). */
+  previousKeysRetired: boolean;
+  /** When the previous keys stop working (grace period), or null when they were revoked at once (or none were). */
   previousKeysExpireAt: Date | null;
 }
 
@@ -91,9 +93,12 @@ export class ApiKeyService {
       scopes: scopes.length ? scopes : undefined,
       description: 'Rotated API key',
     });
-    const previousKeysExpireAt = await this.retireOthers(org, issued.keyId, graceSeconds);
+    const { retired, expiresAt } = await this.retireOthers(org, issued.keyId, graceSeconds);
     await this.invalidate(() => this.cache.invalidateOrg(org));
-    return { ...issued, previousKeysExpireAt };
+    // `retired` is null when the retiring UPDATE reported an error yet applied: it retired what
+    // was active, which is what the read before it saw.
+    const previousKeysRetired = retired === null ? newest !== undefined : retired > 0;
+    return { ...issued, previousKeysRetired, previousKeysExpireAt: expiresAt };
   }
 
   /** Recovery path: every active key is revoked at once and a new one with the default scopes issued. */
@@ -165,14 +170,22 @@ export class ApiKeyService {
     return (await this.repository.orgStatus(org)) !== null;
   }
 
-  private async retireOthers(org: string, keepId: string, graceSeconds: number): Promise<Date | null> {
+  /**
+   * Retires every active key but `keepId`: how many (null when the count is lost, see below) and
+   * when they stop working (null when at once, or when there were none).
+   */
+  private async retireOthers(
+    org: string,
+    keepId: string,
+    graceSeconds: number,
+  ): Promise<{ retired: number | null; expiresAt: Date | null }> {
     const now = new Date();
     const expiresAt = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;
     try {
       const retired = expiresAt
         ? await this.repository.expireActive(org, now, expiresAt, keepId)
         : await this.repository.revokeActive(org, now, keepId);
-      return expiresAt && retired > 0 ? expiresAt : null;
+      return { retired, expiresAt: retired > 0 ? expiresAt : null };
     } catch (err) {
       // A failed UPDATE may still have been applied: a BigQuery job can commit after its call timed
       // out. Look before undoing, or the org could be left with no working key at all.
@@ -181,7 +194,7 @@ export class ApiKeyService {
         this.logger.warn(
           `Rotation for org ${org}: retiring the old keys reported ${String(err)}, yet it applied`,
         );
-        return expiresAt;
+        return { retired: null, expiresAt };
       }
       if (outcome === 'unknown') {
         // Keep the new key: if the old ones are gone, the root key can still reveal it.

@@ -45,11 +45,9 @@ export class OrgApiKeyController {
       org_slug: org,
       api_key: rotated.apiKey,
       api_key_fingerprint: rotated.fingerprint,
-      previous_key_revoked: true,
+      previous_key_revoked: rotated.previousKeysRetired && expireAt === null,
       previous_keys_expire_at: expireAt,
-      message: expireAt
-        ? `API key rotated. The previous key keeps working until ${expireAt}. Store the new key now: it is not shown again.`
-        : 'API key rotated. The previous key no longer works. Store the new key now: it is not shown again.',
+      message: `${rotationOutcome(rotated.previousKeysRetired, expireAt)} Store the new key now: it is not shown again.`,
     };
   }
 
@@ -68,4 +66,11 @@ export class OrgApiKeyController {
       expires_at: key.expiresAt?.toISOString() ?? null,
     };
   }
+}
+
+function rotationOutcome(retired: boolean, expireAt: string | null): string {
+  if (!retired) return 'API key issued; the organization had no active key to retire.';
+  return expireAt
+    ? `API key rotated. The previous key keeps working until ${expireAt}.`
+    : 'API key rotated. The previous key no longer works.';
 }

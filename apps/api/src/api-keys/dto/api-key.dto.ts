@@ -46,7 +46,12 @@ export class RotateApiKeyResponseDto {
   @ApiProperty() org_slug: string;
   @ApiProperty({ description: 'The new key; shown only in this response' }) api_key: string;
   @ApiProperty({ description: 'Last 4 characters of the new key' }) api_key_fingerprint: string;
-  @ApiProperty({ enum: [true] }) previous_key_revoked: true;
+  @ApiProperty({
+    description:
+      'true when the previous keys stopped working at once; false when they keep working until ' +
+      'previous_keys_expire_at (grace period), or when the organization had no active key',
+  })
+  previous_key_revoked: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) previous_keys_expire_at: string | null;
   @ApiProperty() message: string;
 }
