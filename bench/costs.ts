@@ -97,6 +97,7 @@ const server = await startServer(
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     NODE_ENV: 'production',
+    ENVIRONMENT: 'development',
     // The benchmark measures the read path, not the rate limiter refusing it.
     RATE_LIMIT_READS_PER_MINUTE: '1000000000',
   },

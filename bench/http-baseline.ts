@@ -26,6 +26,7 @@ const api = await startServer(
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     NODE_ENV: 'production',
+    ENVIRONMENT: 'development',
   },
   'http://127.0.0.1:3101/health/ready',
 );

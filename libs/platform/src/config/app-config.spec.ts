@@ -80,6 +80,30 @@ describe('configuration', () => {
     ).toContain('at least 32');
   });
 
+  it('reads ENVIRONMENT whatever its case, and an unknown one is only its own error', () => {
+    const key = {
+      CA_ROOT_API_KEY: 'k'.repeat(32),
+      ALLOW_EMBEDDED_ENGINES: 'true',
+      KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
+    };
+    expect(loadAppConfig({ ...key, DATA_DIR: tmp(), ENVIRONMENT: ' Production ' }).isProduction).toBe(true);
+    // Without a root key: an unknown environment must not be judged by production's rules.
+    expect(problemsOf({ ENVIRONMENT: 'prod' })).toEqual([
+      'ENVIRONMENT must be one of development, staging, production (did you mean production?)',
+    ]);
+    expect(problemsOf({ ENVIRONMENT: 'qa' })).toEqual([
+      'ENVIRONMENT must be one of development, staging, production',
+    ]);
+  });
+
+  it('refuses NODE_ENV=production without ENVIRONMENT (it would run the development setup)', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^ENVIRONMENT: NODE_ENV is production but ENVIRONMENT is not set/);
+    expect(problemsOf({ NODE_ENV: 'production', ENVIRONMENT: 'development' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'test' })).toEqual([]);
+  });
+
   it('refuses embedded engines in production unless told explicitly', () => {
     const problems = problemsOf({ ENVIRONMENT: 'production', CA_ROOT_API_KEY: 'k'.repeat(32) });
     expect(problems.some((p) => p.startsWith('WAREHOUSE_DRIVER'))).toBe(true);

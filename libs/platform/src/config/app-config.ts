@@ -109,6 +109,12 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   for (const [k, v] of Object.entries(raw)) if (known.has(k) && v !== undefined && v !== '') picked[k] = v;
   const env = plainToInstance(EnvSchema, picked, { exposeDefaultValues: true });
   const problems = flatten(validateSync(env, { skipMissingProperties: false }));
+  // Node's convention for "this is a deployment": without ENVIRONMENT the service would run as
+  // development (a generated root key, embedded engines, no HSTS) where production was meant.
+  if (picked.ENVIRONMENT === undefined && raw.NODE_ENV?.trim().toLowerCase() === 'production')
+    problems.push(
+      'ENVIRONMENT: NODE_ENV is production but ENVIRONMENT is not set, which would run the development setup; set ENVIRONMENT=production (or staging, or development to run that setup on purpose)',
+    );
   const origins = env.CORS_ORIGINS.split(',').map((o) => o.trim());
   if (origins.includes('*')) {
     problems.push('CORS_ORIGINS: "*" is not allowed (credentials are sent); list the dashboard origins');

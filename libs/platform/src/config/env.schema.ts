@@ -44,13 +44,35 @@ const Flag = (): PropertyDecorator => (target, key) => {
 
 const URL_OPTS = { require_tld: false, require_protocol: true } as const;
 
+const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
+type Environment = (typeof ENVIRONMENTS)[number];
+/** The dataset suffixes and the usual short names, read as a slip for the environment they name. */
+const ENVIRONMENT_ALIASES: Readonly<Record<string, Environment>> = {
+  dev: 'development',
+  local: 'development',
+  stage: 'staging',
+  stg: 'staging',
+  prod: 'production',
+  prd: 'production',
+};
+function environmentMessage({ value }: { value: unknown }): string {
+  const meant = typeof value === 'string' ? ENVIRONMENT_ALIASES[value] : undefined;
+  return `ENVIRONMENT must be one of ${ENVIRONMENTS.join(', ')}${meant ? ` (did you mean ${meant}?)` : ''}`;
+}
+/** Outside development: the environments whose rules are strict. An unknown value is only its own error. */
+const isDeployed = (e: EnvSchema) => e.ENVIRONMENT === 'staging' || e.ENVIRONMENT === 'production';
+
 /**
  * Every environment variable the service reads, validated at start. Defaults are the embedded
  * engines, so a fresh clone starts with nothing set. See README "Configuration" for the table.
  */
 export class EnvSchema {
-  @IsIn(['development', 'staging', 'production'])
-  ENVIRONMENT: 'development' | 'staging' | 'production' = 'development';
+  /** Case and surrounding spaces do not matter (`Production` is production). */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.trim().toLowerCase() : value,
+  )
+  @IsIn(ENVIRONMENTS, { message: environmentMessage })
+  ENVIRONMENT: Environment = 'development';
 
   @Type(() => Number)
   @IsInt()
@@ -73,7 +95,7 @@ export class EnvSchema {
   TRUST_PROXY_HOPS = 0;
 
   /** Required (≥ 32 chars) outside development; generated into DATA_DIR in development when unset. */
-  @ValidateIf((e: EnvSchema) => e.ENVIRONMENT !== 'development' || e.CA_ROOT_API_KEY !== undefined)
+  @ValidateIf((e: EnvSchema) => isDeployed(e) || e.CA_ROOT_API_KEY !== undefined)
   @IsString()
   @MinLength(32, { message: 'CA_ROOT_API_KEY must be at least 32 characters' })
   CA_ROOT_API_KEY?: string;
