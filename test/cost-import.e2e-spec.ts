@@ -161,6 +161,26 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
     expect(await totals('gz_parquet')).toEqual({ n: 1, billed: 7 });
   });
 
+  it('takes a CSV sent with Content-Encoding: gzip, and refuses a coding it does not read (415)', async () => {
+    const file = gzip(focusCsv([aFocusFileRow({ BilledCost: '3' })]));
+    const csv = await upload(
+      file,
+      { 'content-type': 'text/csv', 'content-encoding': 'gzip' },
+      '?source_system=ce_gz',
+    );
+    expect(csv.statusCode).toBe(200);
+    expect(csv.json()).toMatchObject({ format: 'csv', gzip: true, rows_imported: 1 });
+    expect(await totals('ce_gz')).toEqual({ n: 1, billed: 3 });
+    const br = await upload(
+      file,
+      { 'content-type': 'text/csv', 'content-encoding': 'br' },
+      '?source_system=ce_br',
+    );
+    expect(br.statusCode).toBe(415);
+    expect(br.headers['accept-encoding']).toBe('gzip, x-gzip, identity');
+    expect(await totals('ce_br')).toEqual({ n: 0, billed: 0 });
+  });
+
   it('maps FOCUS 1.2 ProviderName and PublisherName to their 1.3 successors', async () => {
     const row = asFocus12(aFocusFileRow({ ServiceProviderName: 'Google Cloud', HostProviderName: 'Google' }));
     const res = await upload(focusCsv([row]), CSV, '?source_system=focus12');

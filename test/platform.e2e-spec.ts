@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import net, { type AddressInfo } from 'node:net';
 import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
@@ -120,6 +121,42 @@ describe('platform over the real app', () => {
       const res = await echoJson('name=abcd&count=1&email=a%40b.co', 'application/x-www-form-urlencoded');
       expect(res.statusCode).toBe(415);
       expect(res.headers['content-type']).toBe(PROBLEM);
+    });
+
+    it('names a __proto__ or constructor.prototype key as an unknown field (422), not as malformed JSON', async () => {
+      const res = await echoJson(
+        '{"name":"abc","count":1,"email":"a@b.co","__proto__":{"x":1},"address":{"city":"P","constructor":{"prototype":{}}}}',
+      );
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors).toEqual([
+        { field: '__proto__', message: 'property __proto__ should not exist' },
+        { field: 'address.constructor', message: 'property address.constructor should not exist' },
+      ]);
+      // Text that is not JSON at all stays a 400.
+      expect((await echoJson('{"__proto__":')).json().code).toBe('MALFORMED_JSON');
+    });
+
+    it('refuses a compressed JSON body with 415 and Accept-Encoding, not as malformed JSON', async () => {
+      const body = gzipSync('{"name":"abcd","count":1,"email":"a@b.co","address":{"city":"Paris"}}');
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        payload: body,
+      });
+      expect(res.statusCode).toBe(415);
+      expect(res.headers['accept-encoding']).toBe('identity');
+      expect(res.json()).toMatchObject({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        detail: expect.stringContaining('gzip'),
+      });
+      const plain = await inject({
+        method: 'POST',
+        url: '/api/v1/probe/echo',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'Identity' },
+        payload: '{"name":"abcd","count":1,"email":"a@b.co","address":{"city":"Paris"}}',
+      });
+      expect(plain.statusCode).toBe(201);
     });
 
     it('refuses a JSON array or scalar body with 422, not field by field', async () => {

@@ -18,6 +18,7 @@ export * from './auth/controller-routes.js';
 export * from './logging/logger.js';
 export * from './http/http-metrics.js';
 export * from './http/framework-errors.js';
+export * from './http/content-encoding.js';
 export * from './http/http-platform.js';
 export * from './http/request-id.js';
 export * from './http/route-table.js';

@@ -1,12 +1,17 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { CONTENT_ENCODINGS } from '#platform';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
 import { IMPORT_MEDIA_TYPES, mediaType } from './import-upload.js';
 
 /** `@RouteConfig` flag of the upload route: the parser and checks below apply to it alone. */
-export const IMPORT_ROUTE_CONFIG = { costImport: true } as const;
+export const IMPORT_ROUTE_CONFIG = {
+  costImport: true,
+  // A gzip body is identified by its content (import-upload.ts), whatever says it is gzip.
+  [CONTENT_ENCODINGS]: ['gzip', 'x-gzip'],
+} as const;
 
 function isImportRoute(request: FastifyRequest): boolean {
   const config = request.routeOptions?.config as { costImport?: boolean } | undefined;

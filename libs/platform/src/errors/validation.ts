@@ -114,6 +114,29 @@ const unknownFieldsError = (fields: string[]) =>
     fields.map((field) => ({ field, message: `property ${field} should not exist` })),
   );
 
+/**
+ * The 422 for a JSON text that parses yet names members of Object.prototype (`__proto__`,
+ * `constructor`): the safe parser refuses such text outright, which would read as "not valid
+ * JSON". Null when the text does not parse (it is malformed) or names none of them.
+ */
+export function prototypeFieldsError(text: string): PlatformError | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const { hidden, tooDeep } = inspectInput(value);
+  if (tooDeep) return tooDeepError('body');
+  return hidden.length ? unknownFieldsError(hidden) : null;
+}
+
+const tooDeepError = (type: string) =>
+  failedFields(
+    [type],
+    [{ field: type, message: `the ${type} is nested more than ${MAX_BODY_DEPTH} levels deep` }],
+  );
+
 /** A query or path longer than this is validated every time rather than remembered. */
 const MAX_MEMO_KEY = 2048;
 const MEMO_ENTRIES_PER_CLASS = 1000;
@@ -139,11 +162,7 @@ export class MemoizingValidationPipe extends ValidationPipe {
       )
         throw failedFields(['body'], [{ field: 'body', message: 'the request body must be a JSON object' }]);
       const { hidden, badText, tooDeep } = inspectInput(value);
-      if (tooDeep)
-        throw failedFields(
-          [type],
-          [{ field: type, message: `the ${type} is nested more than ${MAX_BODY_DEPTH} levels deep` }],
-        );
+      if (tooDeep) throw tooDeepError(type);
       if (hidden.length) throw unknownFieldsError(hidden);
       if (badText.length)
         throw failedFields(

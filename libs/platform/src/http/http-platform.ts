@@ -7,8 +7,9 @@ import type { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
 import type { ErrorCatalog } from '../errors/problem.js';
-import { createValidationPipe } from '../errors/validation.js';
+import { createValidationPipe, prototypeFieldsError } from '../errors/validation.js';
 import { AccessLog } from '../logging/access-log.js';
+import { unsupportedEncoding } from './content-encoding.js';
 import { registerCors } from './cors.js';
 import type { FrameworkErrors } from './framework-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
@@ -116,9 +117,18 @@ export async function registerHttpPlatform(
   // guards, the rate limits first (a wrong root key counts against the admin limit).
   const authOf = routeAuthKinds(app);
   const auth = app.get(AuthService, { strict: false });
+  // A body in a coding its route does not read is refused here too (415), not parsed as garbage.
   fastify.addHook('onRequest', (request, _reply, done) => {
-    const kind = hasBody(request) ? authOf.get(`${request.method} ${request.routeOptions.url}`) : undefined;
-    done(kind ? auth.refusalBeforeLookup(request, kind) : undefined);
+    if (!hasBody(request)) {
+      done();
+      return;
+    }
+    const kind = authOf.get(`${request.method} ${request.routeOptions.url}`);
+    done(
+      (kind ? auth.refusalBeforeLookup(request, kind) : undefined) ??
+        unsupportedEncoding(request) ??
+        undefined,
+    );
   });
 
   fastify.addHook('onSend', (_request, reply, payload, done) => {
@@ -166,7 +176,15 @@ function acceptEmptyJsonBodies(app: NestFastifyApplication, fastify: FastifyInst
   const json = fastify.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
   // Through Nest, which otherwise installs its own JSON parser at init (over this one).
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
-    if (body.length === 0) done(null, undefined);
-    else json(request, body.toString('utf8'), done);
+    if (body.length === 0) {
+      done(null, undefined);
+      return;
+    }
+    const text = body.toString('utf8');
+    json(request, text, (err, value) => {
+      // Refused for a `__proto__` or `constructor.prototype` key: say which field, as for any unknown one.
+      if (err) done(prototypeFieldsError(text) ?? err, undefined);
+      else done(null, value);
+    });
   });
 }
