@@ -1,5 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { ENCRYPTOR, type Encryptor } from '#crypto';
+import type { DbRow, Filter } from '#tenancy-db';
 import { CENTRAL_DATASET } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { NO_LIMITS, orgHarness } from '#test/org-onboarding';
@@ -150,6 +151,58 @@ describe('onboarding failures', () => {
       },
     },
   ];
+
+  stepFailures.push({
+    title: 'STEP 7: a flag write that applied yet reported a failure is taken back with the rest',
+    slug: 'f7',
+    step: 'STEP 7: mark the org onboarded in the tenancy DB',
+    fault: (run) =>
+      patched(
+        h.db,
+        'update',
+        (update) =>
+          async <T extends DbRow = DbRow>(table: string, filter: Filter, values: DbRow) => {
+            const rows = await update<T>(table, filter, values);
+            if (table === 'organizations' && values.backend_onboarded === true) throw injected();
+            return rows;
+          },
+        run,
+      ),
+  });
+
+  it('the tenancy row says not onboarded until the org works (a crash half-way must not leave it true)', async () => {
+    const org = anOrgSlug('fp');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const atViews = new Promise<void>((resolve) => (reached = resolve));
+    const res = await under(
+      (run) =>
+        patched(
+          h.warehouse,
+          'createOrReplaceView',
+          (create) => async (dataset, view, sql) => {
+            reached();
+            await gate;
+            return create(dataset, view, sql);
+          },
+          run,
+        ),
+      async () => {
+        const pending = onboard(org);
+        await atViews;
+        // Profile, key and limits are written; dataset, hierarchy and activation are not.
+        const [row] = await h.db.select('organizations', { org_slug: org });
+        expect(row).toMatchObject({ backend_onboarded: false, backend_onboarded_at: null });
+        expect(row.pipelines_per_day_limit).toBeGreaterThan(0);
+        release();
+        return pending;
+      },
+    );
+    expect(res.statusCode).toBe(200);
+    const [row] = await h.db.select('organizations', { org_slug: org });
+    expect(row).toMatchObject({ backend_onboarded: true, backend_onboarded_at: expect.anything() });
+  });
 
   // A loop, not it.each: `$title` would print the titles quoted, renaming the tests.
   for (const { title, slug, step, fault } of stepFailures)

@@ -25,6 +25,7 @@ export const ONBOARDING_STEPS = {
   dataset: 'STEP 4: create org dataset, tables and views',
   hierarchy: 'STEP 5: seed default hierarchy',
   activate: 'STEP 6: activate the org',
+  onboarded: 'STEP 7: mark the org onboarded in the tenancy DB',
 } as const;
 
 interface Locale {
@@ -95,10 +96,17 @@ export class OnboardingService {
         () => this.keys.issue(org, { description: 'Onboarding API key' }),
         () => this.keys.deleteAll(org),
       );
-      const onboarded = { ...this.tenancyValues(req, plan), backend_api_key_fingerprint: key.fingerprint };
+      // Not onboarded yet: the dashboard reads the flag, and a crash before activation must not
+      // leave it saying so (STEP 7 sets it once the org works).
+      const provisioning = {
+        ...this.tenancyValues(req, plan),
+        backend_api_key_fingerprint: key.fingerprint,
+        backend_onboarded: false,
+        backend_onboarded_at: null,
+      };
       await steps.run(
         ONBOARDING_STEPS.tenancy,
-        () => this.tenancy.upsert(org, onboarded, { company_name: req.company_name }, tenancyWrite),
+        () => this.tenancy.upsert(org, provisioning, { company_name: req.company_name }, tenancyWrite),
         () => this.tenancy.undo(tenancyWrite),
       );
       await steps.run(
@@ -116,6 +124,12 @@ export class OnboardingService {
         () => this.profiles.activate(org),
         // Undone with the profile itself (STEP 1).
         () => Promise.resolve(),
+      );
+      // Undone first (newest first), so that STEP 3's undo finds the row as it wrote it.
+      await steps.run(
+        ONBOARDING_STEPS.onboarded,
+        () => this.tenancy.markOnboarded(org, true),
+        () => this.tenancy.markOnboarded(org, false),
       );
     } catch (err) {
       if (!(err instanceof StepFailedError)) throw err;
@@ -206,6 +220,7 @@ export class OnboardingService {
       // A try of the key while the org was provisioning is remembered as refused for a moment.
       await this.keys.forgetOrg(org);
     }
+    await this.tenancy.markOnboarded(org, true);
     await this.audit.record({
       orgSlug: org,
       action: 'UPDATE',
@@ -262,8 +277,6 @@ export class OnboardingService {
       plan,
       company_name: req.company_name,
       admin_email: req.admin_email,
-      backend_onboarded: true,
-      backend_onboarded_at: new Date(),
       backend_quota_synced: true,
     };
   }

@@ -116,6 +116,17 @@ export class OrgTenancyService {
     else await this.repository.delete(write.org);
   }
 
+  /**
+   * The dashboard's "backend onboarded" flag: set once the org works (its profile ACTIVE), cleared
+   * when an onboarding is taken back. Set again by a re-sync, which stamps the time anew.
+   */
+  async markOnboarded(org: string, onboarded: boolean): Promise<void> {
+    await this.repository.update(org, {
+      backend_onboarded: onboarded,
+      backend_onboarded_at: onboarded ? new Date() : null,
+    });
+  }
+
   delete(org: string): Promise<number> {
     return this.repository.delete(org);
   }
