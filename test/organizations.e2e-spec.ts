@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CENTRAL_DATASET, type TableSchema } from '#warehouse';
-import { anOrgSlug } from '#test/org-factory';
+import { anOrgSlug, anOrgWithKey } from '#test/org-factory';
 import { describeOnEngines, expectProblem } from '#test/org-onboarding';
 
 describeOnEngines('organizations: onboarding', (h) => {
@@ -199,6 +199,33 @@ describeOnEngines('organizations: onboarding', (h) => {
         tables_created: [],
         views_created: [],
         hierarchy_seeded: { levels: 0, entities: 0 },
+      });
+    });
+
+    it('re-sync of an org whose key has no stored copy issues one next to it, and says so', async () => {
+      // A key as the replaced system stored it: no copy to decrypt and show.
+      const legacy = await anOrgWithKey(h.warehouse, { legacy: true });
+      const res = await h.root(
+        'POST',
+        '/api/v1/organizations/onboard',
+        h.onboardBody(legacy.org, { regenerate_api_key_if_exists: true }),
+      );
+      expect(res.statusCode).toBe(200);
+      expect(res.json().message).toContain('no stored copy to show');
+      expect(res.json().message).not.toContain('had no active API key');
+      for (const key of [legacy.key, res.json().api_key as string])
+        expect((await h.withKey(key, 'GET', `/api/v1/organizations/${legacy.org}/api-key`)).statusCode).toBe(
+          200,
+        );
+      // The new key has a stored copy: the next re-sync shows it.
+      const again = await h.root(
+        'POST',
+        '/api/v1/organizations/onboard',
+        h.onboardBody(legacy.org, { regenerate_api_key_if_exists: true }),
+      );
+      expect(again.json()).toMatchObject({
+        api_key: res.json().api_key,
+        message: expect.stringContaining('retained'),
       });
     });
 

@@ -191,6 +191,9 @@ export class OnboardingService {
     // A key in a rotation's grace period is not the org's key any more: it stops working soon.
     let apiKey = await this.keys.revealActive(org, { permanentOnly: true });
     const retained = apiKey !== null;
+    // A working key without a stored copy (one the replaced system stored) cannot be shown: it
+    // keeps working, and the new key is issued next to it, not in its place.
+    const unshownKept = !retained && (await this.keys.activeKey(org)) !== null;
     if (apiKey === null)
       apiKey = (await this.keys.issue(org, { description: 'Onboarding re-sync API key' })).apiKey;
     const fingerprint = (await this.keys.activeKey(org))?.fingerprint ?? null;
@@ -232,6 +235,7 @@ export class OnboardingService {
         resumed_onboarding: resumed,
         subscription_plan: plan,
         api_key_retained: retained,
+        ...(unshownKept ? { unshown_key_kept: true } : {}),
         tables_created: dataset.tablesCreated.length,
         hierarchy_seeded: seeded,
       },
@@ -249,7 +253,10 @@ export class OnboardingService {
           'Store the API key now.'
         : retained
           ? `Organization '${org}' re-synced. Existing API key retained (use rotate endpoint if needed).`
-          : `Organization '${org}' re-synced. It had no active API key: a new one was issued.`,
+          : unshownKept
+            ? `Organization '${org}' re-synced. Its active API key has no stored copy to show, so a new ` +
+              'key was issued next to it; the old one keeps working until you rotate (which retires it).'
+            : `Organization '${org}' re-synced. It had no active API key: a new one was issued.`,
     };
   }
 
