@@ -176,6 +176,35 @@ describe('kept cost responses through the real app', () => {
     expect((await c.responses()).misses).toBe(after.misses);
   });
 
+  it("drops only the invalidated org's kept responses, however many there are", async () => {
+    const [a, b] = [await seededOrg(t), await seededOrg(t)];
+    const [ca, cb] = [costs(t, a.org), costs(t, b.org)];
+    for (const path of ['/by-service', '/by-provider', '/summary']) {
+      await ca.get(path, a.headers);
+      await cb.get(path, b.headers);
+    }
+    const invalidated = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/costs/${a.org}/cache/invalidate`,
+      headers: a.headers,
+    });
+    expect(invalidated.json()).toMatchObject({ invalidated: { responses: 3 } });
+    // A second drop finds nothing left of a's, and b's are all still answered as kept.
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/costs/${a.org}/cache/invalidate`,
+          headers: a.headers,
+        })
+      ).json(),
+    ).toMatchObject({ invalidated: { responses: 0 } });
+    const before = await cb.responses();
+    for (const path of ['/by-service', '/by-provider', '/summary'])
+      expect((await cb.get(path, b.headers)).json()).toMatchObject({ cache_hit: true });
+    expect((await cb.responses()).hits).toBe(before.hits + 3);
+  });
+
   it("ends a kept response at the org's midnight, when the default period moves on", async () => {
     const { org, headers } = await seededOrg(t);
     const c = costs(t, org);

@@ -82,6 +82,8 @@ export class CostResponseCache implements OnModuleInit {
   private readonly logger = new Logger(CostResponseCache.name);
   private readonly entries: LRUCache<string, Entry>;
   private readonly counters = new LevelCounters();
+  /** The kept URLs of each org, so that dropping an org's responses does not scan everyone's. */
+  private readonly urlsByOrg = new Map<string, Set<string>>();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -94,7 +96,10 @@ export class CostResponseCache implements OnModuleInit {
       max: 10_000,
       maxSize: 32 * MiB,
       sizeCalculation: (e, url) => 2 * (url.length + e.head.length + e.tail.length) + 256,
-      dispose: (_value, _key, reason) => this.counters.disposed(reason),
+      dispose: (value, url, reason) => {
+        this.counters.disposed(reason);
+        this.unindex(value.ctx.org, url);
+      },
     });
   }
 
@@ -142,6 +147,11 @@ export class CostResponseCache implements OnModuleInit {
       scopes: this.auth.requiredScopes(handler, classRef),
       limits,
     });
+    // Not kept when larger than the cache allows: then there is nothing to index.
+    if (!this.entries.has(request.url)) return;
+    let urls = this.urlsByOrg.get(ctx.org);
+    if (!urls) this.urlsByOrg.set(ctx.org, (urls = new Set()));
+    urls.add(request.url);
   }
 
   /**
@@ -195,11 +205,18 @@ export class CostResponseCache implements OnModuleInit {
 
   /** Drops the org's kept responses; returns how many there were. */
   dropOrg(org: string): number {
-    const urls: string[] = [];
-    for (const [url, entry] of this.entries.entries()) if (entry.ctx.org === org) urls.push(url);
+    const urls = [...(this.urlsByOrg.get(org) ?? [])];
+    // Each delete runs dispose, which takes the URL out of the index.
     for (const url of urls) this.entries.delete(url);
     this.counters.invalidations += urls.length;
     return urls.length;
+  }
+
+  private unindex(org: string, url: string): void {
+    const urls = this.urlsByOrg.get(org);
+    if (!urls) return;
+    urls.delete(url);
+    if (urls.size === 0) this.urlsByOrg.delete(org);
   }
 
   /** For the recorder: a failure to keep a response never fails the request that produced it. */
