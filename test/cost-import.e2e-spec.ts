@@ -2,7 +2,7 @@ import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
 import { onboardOrg } from '#test/org-onboarding';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-import { aFocusFileRow, asFocus12, focusCsv, focusParquet, gzip } from '#test/focus-files';
+import { aFocusFileRow, asFocus12, focusCsv, focusParquet, focusParquetTyped, gzip } from '#test/focus-files';
 
 const CSV = { 'content-type': 'text/csv' };
 const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
@@ -179,6 +179,60 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
     expect(br.statusCode).toBe(415);
     expect(br.headers['accept-encoding']).toBe('gzip, x-gzip, identity');
     expect(await totals('ce_br')).toEqual({ n: 0, billed: 0 });
+  });
+
+  it('imports Parquet with DECIMAL costs and a MAP Tags column (BigQuery and Spark exports), exactly', async () => {
+    const rows = [
+      aFocusFileRow({
+        BilledCost: '1.115',
+        EffectiveCost: '0.000000001',
+        Tags: '{"env":"prod","team":"a\\"b"}',
+      }),
+      aFocusFileRow({ BilledCost: '-0.005', day: '2025-03-02', Tags: '{}' }),
+    ];
+    const file = await focusParquetTyped(rows, {
+      BilledCost: 'DECIMAL(38,9)',
+      EffectiveCost: 'DECIMAL(38,9)',
+      ListCost: 'DECIMAL(18,6)',
+      ContractedCost: 'DECIMAL(12,2)',
+      Tags: 'MAP(VARCHAR, VARCHAR)',
+    });
+    for (const [source, payload] of [
+      ['pq_decimal', file],
+      ['pq_decimal_gz', gzip(file)],
+    ] as const) {
+      const res = await upload(payload, PARQUET, `?source_system=${source}`);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ format: 'parquet', rows_imported: 2, rows_rejected: 0 });
+      const stored = await warehouse.query<{ billed: string; effective: string; tags: string }>(
+        `SELECT CAST(BilledCost AS STRING) AS billed, CAST(EffectiveCost AS STRING) AS effective,
+                CAST(Tags AS STRING) AS tags
+         FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')}
+         WHERE x_source_system = @source ORDER BY ChargePeriodStart`,
+        { source },
+      );
+      expect(stored.map((r) => [Number(r.billed), Number(r.effective)])).toEqual([
+        [1.115, 0.000000001],
+        [-0.005, Number(rows[1].EffectiveCost)],
+      ]);
+      expect(JSON.parse(stored[0].tags)).toEqual({ env: 'prod', team: 'a"b' });
+      expect(JSON.parse(stored[1].tags)).toEqual({});
+    }
+  });
+
+  it('refuses a Parquet file with a column type it cannot read with 422, the previous data kept', async () => {
+    const kept = await upload(
+      focusParquet([aFocusFileRow({ BilledCost: '5' })]),
+      PARQUET,
+      '?source_system=pq_odd',
+    );
+    expect(kept.statusCode).toBe(200);
+    // A BLOB column (FOCUS columns only, so the columnar check reads it first): Polars cannot read it.
+    const file = await focusParquetTyped([aFocusFileRow({ BilledCost: '7' })], { ChargeDescription: 'BLOB' });
+    const res = await upload(file, PARQUET, '?source_system=pq_odd');
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json().code).toBe('COST_IMPORT_FILE_UNREADABLE');
+    expect(await totals('pq_odd')).toEqual({ n: 1, billed: 5 });
   });
 
   it('maps FOCUS 1.2 ProviderName and PublisherName to their 1.3 successors', async () => {

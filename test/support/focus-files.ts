@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
 
 /** One row of a FOCUS export file, as text (column name → cell). */
@@ -95,6 +96,38 @@ export function focusParquet(rows: readonly FocusFileRow[]): Buffer {
     return fs.readFileSync(file);
   } finally {
     fs.rmSync(file, { force: true });
+  }
+}
+
+/**
+ * A Parquet file of the rows written by DuckDB, with the columns named in `types` cast to those
+ * DuckDB types (`DECIMAL(38,9)` as BigQuery exports NUMERIC, `MAP(VARCHAR, VARCHAR)` as Spark
+ * writes Tags from its JSON text); the other columns are text.
+ */
+export async function focusParquetTyped(
+  rows: readonly FocusFileRow[],
+  types: Readonly<Record<string, string>>,
+): Promise<Buffer> {
+  const base = path.join(os.tmpdir(), `focus-${randomUUID()}`);
+  fs.writeFileSync(`${base}.csv`, focusCsv(rows));
+  const instance = await DuckDBInstance.create(':memory:');
+  try {
+    const connection = await instance.connect();
+    const casts = Object.entries(types).map(([name, type]) =>
+      type.startsWith('MAP(')
+        ? `CAST(CAST("${name}" AS JSON) AS ${type}) AS "${name}"`
+        : `CAST("${name}" AS ${type}) AS "${name}"`,
+    );
+    await connection.run(
+      `COPY (SELECT * REPLACE (${casts.join(', ')}) FROM read_csv('${base}.csv', all_varchar = true))
+       TO '${base}.parquet' (FORMAT parquet)`,
+    );
+    connection.closeSync();
+    return fs.readFileSync(`${base}.parquet`);
+  } finally {
+    instance.closeSync();
+    fs.rmSync(`${base}.csv`, { force: true });
+    fs.rmSync(`${base}.parquet`, { force: true });
   }
 }
 

@@ -10,6 +10,7 @@ import { planColumns } from './focus-columns.js';
 import { type ImportJob, type OnErrorMode, queuedJob } from './import-job.js';
 import { ImportRegistry } from './import-registry.js';
 import { ImportRunner, type PreparedImport } from './import-runner.js';
+import { withMapsAsJson } from './parquet-maps.js';
 import { identifyUpload, receiveUpload } from './import-upload.js';
 import { openCsvSource, openParquetSource, type RowSource } from './row-source.js';
 
@@ -70,15 +71,16 @@ export class CostImportService implements BeforeApplicationShutdown {
         path: path.join(dir, 'expanded.parquet'),
         maxBytes: this.options.maxExpandedBytes,
       });
+      const readPath = file.format === 'parquet' ? await withMapsAsJson(file.path) : file.path;
       const source =
         file.format === 'csv'
-          ? await openCsvSource(file.path, {
+          ? await openCsvSource(readPath, {
               gzip: file.gzip,
               maxExpandedBytes: this.options.maxExpandedBytes,
             })
-          : openParquetSource(file.path, { maxExpandedBytes: this.options.maxExpandedBytes });
+          : openParquetSource(readPath, { maxExpandedBytes: this.options.maxExpandedBytes });
       const plan = this.checkedPlan(source);
-      prepared = { source, plan, target, dir, file: { path: file.path, format: file.format } };
+      prepared = { source, plan, target, dir, file: { path: readPath, format: file.format } };
       job = queuedJob({
         id: randomUUID(),
         org: request.org,

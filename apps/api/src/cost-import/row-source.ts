@@ -160,6 +160,30 @@ function decodedParquetBytes(file: string, schema: pl.DataFrame): number {
 }
 
 /**
+ * DECIMAL columns (a BigQuery NUMERIC is DECIMAL(38,9) in Parquet) as their exact text: Polars
+ * cannot hand decimals to JavaScript, and the row normalizer reads numeric text exactly.
+ */
+function withDecimalsAsText(frame: pl.DataFrame): pl.DataFrame {
+  const decimals = frame
+    .getColumns()
+    .filter((c) => /^DataType\(Decimal\(/.test(String(c.dtype)))
+    .map((c) => c.name);
+  return decimals.length ? frame.withColumns(...decimals.map((name) => pl.col(name).cast(pl.Utf8))) : frame;
+}
+
+/** A column's values for the row path; a type JavaScript cannot receive is the file's fault (422). */
+function columnValues(series: pl.Series): unknown[] {
+  try {
+    return series.toArray() as unknown[];
+  } catch (error) {
+    throw unreadable(
+      `Column ${series.name} has a type the import cannot read (${String(series.dtype)}).`,
+      error,
+    );
+  }
+}
+
+/**
  * A Parquet file through Polars: the schema is read at open, the rows when the import runs, in
  * slices turned into row arrays (columns first, which is far cheaper than row objects). A file
  * whose values decode to more than `maxExpandedBytes` is refused at open, as a gzip one is.
@@ -187,13 +211,13 @@ export function openParquetSource(file: string, options: { maxExpandedBytes: num
     async *batches(size: number) {
       let frame: pl.DataFrame;
       try {
-        frame = pl.readParquet(file);
+        frame = withDecimalsAsText(pl.readParquet(file));
       } catch (error) {
         throw unreadable('The Parquet file could not be read.', error);
       }
       for (let offset = 0; offset < frame.height; offset += size) {
         const slice = frame.slice(offset, Math.min(size, frame.height - offset));
-        const columns = slice.getColumns().map((series) => series.toArray() as unknown[]);
+        const columns = slice.getColumns().map((series) => columnValues(series));
         const rows: unknown[][] = new Array(slice.height);
         for (let i = 0; i < slice.height; i++) rows[i] = columns.map((column) => column[i]);
         yield { firstRow: offset + 1, rows };

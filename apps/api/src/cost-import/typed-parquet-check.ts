@@ -70,7 +70,13 @@ export function checkTypedParquet(
 ): TypedFileCheck | null {
   if (plan.mappings.length || plan.ignored.length || plan.fed.length !== header.length) return null;
   if (plan.fed.some((c) => header[c.source] !== c.name)) return null;
-  const frame = pl.readParquet(path);
+  let frame: pl.DataFrame;
+  try {
+    frame = pl.readParquet(path);
+  } catch {
+    // A column type Polars cannot read: the row path reads the file again and reports why (422).
+    return null;
+  }
   const dtypes = new Map(
     frame.getColumns().map((s) => [s.name, String(s.dtype).replace(/^DataType\((.*)\)$/, '$1')]),
   );
