@@ -166,13 +166,44 @@ describe('pipeline proxy against a real local pipeline service', () => {
       ]);
     });
 
-    it('does not retry a 500', async () => {
+    it("does not knock again before a 503's Retry-After, and passes it on", async () => {
       const k = await anOrgWithKey(warehouse);
-      fake.always({ status: 500, body: { detail: 'Traceback: secret internals' } });
+      fake.always({ status: 503, body: { detail: 'maintenance' }, headers: { 'retry-after': '30' } });
+      const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(problem(res)).toEqual({ status: 503, code: 'PIPELINE_SERVICE_UNAVAILABLE' });
+      expect(res.headers['retry-after']).toBe('30');
+      expect(res.json().detail).toBe('Pipeline service error: maintenance');
+      expect(fake.requests).toHaveLength(1);
+    });
+
+    it('does not retry a 500, and passes on the reason the service wrote, never its raw body', async () => {
+      const k = await anOrgWithKey(warehouse);
+      fake.always({
+        status: 500,
+        body: { detail: 'BigQuery export table missing; key sk_live_abcdefghijklmnop1234' },
+      });
       const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
       expect(problem(res)).toEqual({ status: 500, code: 'PIPELINE_SERVICE_ERROR' });
-      expect(res.body).not.toContain('secret internals');
+      expect(res.json().detail).toBe('Pipeline service error: BigQuery export table missing; key [REDACTED]');
       expect(fake.requests).toHaveLength(1);
+      fake.always({ status: 500, body: 'Traceback (most recent call last): secret internals' });
+      const crashed = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(crashed.json()).toMatchObject({
+        code: 'PIPELINE_SERVICE_ERROR',
+        detail: 'Pipeline service error: HTTP 500',
+      });
+      expect(crashed.body).not.toContain('secret internals');
+    });
+
+    it('tells the caller when the run may have started (so a blind retry could start another)', async () => {
+      const k = await anOrgWithKey(warehouse);
+      fake.always({ status: 200, body: { status: 'PENDING' }, delayMs: 2_000 });
+      const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(res.json()).toMatchObject({
+        code: 'PIPELINE_SERVICE_TIMEOUT',
+        detail: expect.stringContaining('may or may not have started'),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
     });
 
     it('gives up at the timeout with 504 and does not retry', async () => {
@@ -258,7 +289,11 @@ describe('pipeline proxy against a real local pipeline service', () => {
         fake.always({ status: 200, body });
         const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
         expect(res.statusCode, body).toBe(502);
-        expect(res.json()).toMatchObject({ code: 'PIPELINE_SERVICE_BAD_GATEWAY', upstream_status: 200 });
+        expect(res.json()).toMatchObject({
+          code: 'PIPELINE_SERVICE_BAD_GATEWAY',
+          upstream_status: 200,
+          detail: expect.stringContaining('may or may not have started'),
+        });
       }
     });
   });

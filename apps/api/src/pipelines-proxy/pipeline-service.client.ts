@@ -2,7 +2,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '#platform';
+import { AppConfig, scrubSecrets } from '#platform';
 import { CircuitBreakers, CircuitOpenError } from './circuit-breakers.js';
 import { PIPELINE_PROXY_OPTIONS, type PipelineProxyOptions } from './pipeline-proxy.options.js';
 import { type AttemptOutcome, postOnce } from './upstream-post.js';
@@ -47,6 +47,13 @@ export function retryReason(outcome: AttemptOutcome): string | null {
   if (outcome.kind === 'response' && RETRYABLE_STATUSES.has(outcome.status))
     return `answered ${outcome.status}`;
   return null;
+}
+
+/** A response's Retry-After in milliseconds (the delay-seconds form), or null. */
+function retryAfterMs(outcome: AttemptOutcome): number | null {
+  if (outcome.kind !== 'response') return null;
+  const value = outcome.headers['retry-after'];
+  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) * 1000 : null;
 }
 
 /** Makes a breaker count the call as failed while still carrying its result to the caller. */
@@ -154,6 +161,10 @@ export class PipelineServiceClient implements OnApplicationShutdown {
       const reason = retryReason(outcome);
       if (reason === null || attempt >= this.options.maxAttempts) return toResult(outcome);
       const delay = this.retryDelay(attempt);
+      // The service said when to come back, later than this retry would: its answer (with that
+      // Retry-After) goes to the caller now instead of knocking again too early.
+      const asked = retryAfterMs(outcome);
+      if (asked !== null && asked > delay) return toResult(outcome);
       this.logger.warn(
         `Pipeline service ${reason} on attempt ${attempt}/${this.options.maxAttempts} (request ${req.requestId}); retrying in ${delay} ms`,
       );
@@ -184,7 +195,8 @@ function detailOf(json: unknown, text: string): string | null {
       : typeof field === 'string'
         ? field
         : JSON.stringify(field);
-  return detail ? detail.slice(0, MAX_DETAIL) : null;
+  // It reaches the caller: anything that looks like a key or a credential is masked first.
+  return detail ? scrubSecrets(detail).slice(0, MAX_DETAIL) : null;
 }
 
 function isFailure(result: PipelineCallResult): boolean {

@@ -64,8 +64,8 @@ export class PipelinesProxyService {
     if (typeof result.json !== 'object' || result.json === null || Array.isArray(result.json))
       throw new PipelinesProxyError(
         PipelinesProxyErrorCode.BadGateway,
-        `Pipeline service error: HTTP ${result.status} without a JSON object body; the run may or may not have started: check the pipeline status before triggering it again.`,
-        { extra: { upstream_status: result.status } },
+        `Pipeline service error: HTTP ${result.status} without a JSON object body; ${MAY_HAVE_STARTED}`,
+        { extra: { upstream_status: result.status }, publicDetail: true },
       );
     const data = result.json as Record<string, unknown>;
     return {
@@ -79,6 +79,16 @@ export class PipelinesProxyService {
   }
 }
 
+/** What a caller must know when the run's fate is unknown: a blind retry could start a second one. */
+const MAY_HAVE_STARTED =
+  'the run may or may not have started: check the pipeline status before triggering it again.';
+
+function hasExplanation(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null) return false;
+  const o = json as Record<string, unknown>;
+  return [o.detail, o.message, o.error].some((v) => v !== undefined && v !== null);
+}
+
 function refusal(res: Response): PipelinesProxyError {
   const extra = { upstream_status: res.status };
   if (res.status === 429)
@@ -87,10 +97,15 @@ function refusal(res: Response): PipelinesProxyError {
       res.detail ?? 'Pipeline rate limit exceeded',
       { extra, headers: upstreamRetryAfter(res) },
     );
+  // The reference's contract: the upstream's reason reaches the caller, a 5xx's too, when the
+  // service wrote one for it (a JSON `detail`, FastAPI's form); a 5xx's raw body (a proxy's page,
+  // a crash's text) is not an explanation and stays in the log.
+  const told = res.status < 500 || hasExplanation(res.json) ? res.detail : null;
   return new PipelinesProxyError(
     codeForUpstreamStatus(res.status),
-    `Pipeline service error: ${res.detail ?? `HTTP ${res.status}`}`,
-    { extra },
+    `Pipeline service error: ${told ?? `HTTP ${res.status}`}`,
+    // A 503's Retry-After (maintenance, overload) is the service's own word on when to come back.
+    { extra, publicDetail: true, headers: upstreamRetryAfter(res) },
   );
 }
 
@@ -103,19 +118,26 @@ function failure(result: Exclude<PipelineCallResult, Response>): PipelinesProxyE
         {
           headers: { 'Retry-After': String(result.retryAfterSeconds) },
           extra: { retry_after_seconds: result.retryAfterSeconds },
+          publicDetail: true,
         },
       );
     case 'timeout':
-      return new PipelinesProxyError(PipelinesProxyErrorCode.Timeout, 'Pipeline service timed out');
+      return new PipelinesProxyError(
+        PipelinesProxyErrorCode.Timeout,
+        `Pipeline service timed out; ${MAY_HAVE_STARTED}`,
+        { publicDetail: true },
+      );
     case 'unreachable':
       return new PipelinesProxyError(
         PipelinesProxyErrorCode.Unreachable,
-        'Failed to connect to pipeline service',
+        'Failed to connect to pipeline service; the run was not started.',
+        { publicDetail: true },
       );
     case 'failed':
       return new PipelinesProxyError(
         PipelinesProxyErrorCode.BadGateway,
-        'The pipeline service connection failed',
+        `The pipeline service connection failed after the request was sent; ${MAY_HAVE_STARTED}`,
+        { publicDetail: true },
       );
   }
 }

@@ -10,11 +10,18 @@ export interface DomainErrorOptions {
   headers?: Record<string, string>;
   /** The underlying error: logged with the request id, never sent to the client. */
   cause?: unknown;
+  /**
+   * The detail is written for the client even when the status is 5xx (which otherwise shows the
+   * title only): an upstream's own explanation, or advice such as "the run may have started".
+   * Never set on a detail that may carry an internal message.
+   */
+  publicDetail?: boolean;
 }
 
 export class DomainError<C extends string = string> extends Error {
   readonly extra: Record<string, unknown>;
   readonly headers: Record<string, string>;
+  readonly publicDetail: boolean;
 
   constructor(
     readonly code: C,
@@ -25,5 +32,6 @@ export class DomainError<C extends string = string> extends Error {
     this.name = new.target.name;
     this.extra = options.extra ?? {};
     this.headers = options.headers ?? {};
+    this.publicDetail = options.publicDetail ?? false;
   }
 }

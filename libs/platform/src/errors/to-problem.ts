@@ -69,7 +69,7 @@ export function toProblem(
     const spec = catalog[err.code];
     if (spec) {
       // A server-side failure's own text may name files, keys or hosts: the client gets the title only.
-      const detail = spec.status >= 500 ? `${spec.title}.` : err.detail;
+      const detail = spec.status >= 500 && !err.publicDetail ? `${spec.title}.` : err.detail;
       return {
         problem: buildProblem(err.code, spec, detail, requestId, {
           ...err.extra,
