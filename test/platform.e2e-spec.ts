@@ -417,6 +417,21 @@ describe('platform over the real app', () => {
       expect(other.json().code).toBe('ORG_FORBIDDEN');
     });
 
+    it('org key: a malformed slug in the path is 422 naming org (a typo names no other org)', async () => {
+      const a = await anOrgWithKey(warehouse);
+      for (const slug of [a.org.toUpperCase(), 'ab', 'with-dash']) {
+        const res = await inject({
+          method: 'GET',
+          url: `/api/v1/probe/org/${slug}`,
+          headers: { 'x-api-key': a.key },
+        });
+        expect(res.statusCode, slug).toBe(422);
+        expect(res.json().errors).toEqual([
+          { field: 'org', message: 'org must be 3-50 lowercase letters, digits or underscores' },
+        ]);
+      }
+    });
+
     it('org key: missing, unknown, revoked, expired and inactive-org keys are 401', async () => {
       const revoked = await anOrgWithKey(warehouse, { isActive: false });
       const expired = await anOrgWithKey(warehouse, { expiresAt: new Date(Date.now() - 1000) });

@@ -19,6 +19,7 @@ export * from './logging/logger.js';
 export * from './http/http-metrics.js';
 export * from './http/framework-errors.js';
 export * from './http/content-encoding.js';
+export * from './http/org-slug.js';
 export * from './http/http-platform.js';
 export * from './http/request-id.js';
 export * from './http/route-table.js';

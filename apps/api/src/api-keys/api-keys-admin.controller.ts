@@ -6,7 +6,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiUserHeader, hashApiKey, RootKeyAuth } from '#platform';
+import { ApiUserHeader, hashApiKey, OrgParamDto, RootKeyAuth } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { ApiKeyOperations } from './api-key-operations.service.js';
 import type { IssuedKey } from './api-key.service.js';
@@ -15,7 +15,6 @@ import {
   CreateApiKeyRequestDto,
   DevApiKeyResponseDto,
   KeyHashParamDto,
-  OrgParamDto,
   RevokeApiKeyResponseDto,
 } from './dto/api-key.dto.js';
 

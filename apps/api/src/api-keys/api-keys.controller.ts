@@ -1,16 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ApiUserHeader, OrgKeyOrRootAuth } from '#platform';
+import { ApiUserHeader, OrgKeyOrRootAuth, OrgParamDto } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { ApiKeyOperations } from './api-key-operations.service.js';
 import { ApiKeyError, ApiKeyErrorCode } from './api-keys.errors.js';
-import {
-  ApiKeyInfoDto,
-  OrgParamDto,
-  RotateApiKeyRequestDto,
-  RotateApiKeyResponseDto,
-} from './dto/api-key.dto.js';
+import { ApiKeyInfoDto, RotateApiKeyRequestDto, RotateApiKeyResponseDto } from './dto/api-key.dto.js';
 
 @ApiTags('organizations')
 @Controller('api/v1/organizations/:org/api-key')

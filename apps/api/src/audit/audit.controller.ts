@@ -1,9 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { RootKeyAuth } from '#platform';
+import { OrgParamDto, RootKeyAuth } from '#platform';
 import { AuditService } from './audit.service.js';
 import { AuditLogDto, AuditLogListDto, AuditLogQueryDto } from './dto/audit-log.dto.js';
-import { AuditOrgParamDto } from './dto/org-param.dto.js';
 
 @ApiTags('admin')
 @RootKeyAuth()
@@ -13,7 +12,7 @@ export class AuditController {
 
   @Get(':org')
   @ApiOkResponse({ type: AuditLogListDto })
-  async list(@Param() { org }: AuditOrgParamDto, @Query() q: AuditLogQueryDto): Promise<AuditLogListDto> {
+  async list(@Param() { org }: OrgParamDto, @Query() q: AuditLogQueryDto): Promise<AuditLogListDto> {
     const page = await this.audit.query(
       org,
       {

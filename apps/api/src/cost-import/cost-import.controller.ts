@@ -11,16 +11,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { OrgKeyOrRootAuth } from '#platform';
+import { OrgKeyOrRootAuth, OrgParamDto } from '#platform';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { CostImportService } from './cost-import.service.js';
-import {
-  ImportIdParamDto,
-  ImportOrgParamDto,
-  ImportQueryDto,
-  ImportReportDto,
-  importStatusUrl,
-} from './dto/cost-import.dto.js';
+import { ImportIdParamDto, ImportQueryDto, ImportReportDto, importStatusUrl } from './dto/cost-import.dto.js';
 import { IMPORT_ROUTE_CONFIG } from './import-body-parser.js';
 import type { ImportJob } from './import-job.js';
 import { IMPORT_MEDIA_TYPES, mediaType } from './import-upload.js';
@@ -80,7 +74,7 @@ export class CostImportController {
   @ApiOkResponse({ type: ImportReportDto, description: 'Imported (synchronously)' })
   @ApiAcceptedResponse({ type: ImportReportDto, description: 'Accepted; poll status_url (also in Location)' })
   async upload(
-    @Param() { org }: ImportOrgParamDto,
+    @Param() { org }: OrgParamDto,
     @Query() query: ImportQueryDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CostFilters } from '#analytics';
-import { HeavyRead, OrgKeyOrRootAuth } from '#platform';
+import { HeavyRead, OrgKeyOrRootAuth, OrgParamDto } from '#platform';
 import {
   CostCategoryQueryDto,
   CostFilterQueryDto,
@@ -9,7 +9,6 @@ import {
   CostTrendQueryDto,
   GranularTrendQueryDto,
 } from './dto/cost-query.dto.js';
-import { CostsOrgParamDto } from './dto/costs-org-param.dto.js';
 import { CostResponseRecorder } from './cost-response-cache.js';
 import { type CostReadInput, CostsService, type RoutedCategory } from './costs.service.js';
 
@@ -40,7 +39,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'FOCUS cost rows of the period, newest first, one page' })
   @ApiOkResponse({ description: ENVELOPE })
-  rows(@Param() { org }: CostsOrgParamDto, @Query() q: CostRowsQueryDto) {
+  rows(@Param() { org }: OrgParamDto, @Query() q: CostRowsQueryDto) {
     return this.costs.rows(org, input(q), { limit: q.limit, offset: q.offset });
   }
 
@@ -48,7 +47,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Totals, savings, month to date, daily rate and forecasts' })
   @ApiOkResponse({ description: ENVELOPE })
-  summary(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+  summary(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.summary(org, input(q));
   }
 
@@ -56,7 +55,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Billed cost per provider, highest first' })
   @ApiOkResponse({ description: ENVELOPE })
-  byProvider(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+  byProvider(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.byProvider(org, input(q));
   }
 
@@ -64,7 +63,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Billed and effective cost per service, with usage' })
   @ApiOkResponse({ description: ENVELOPE })
-  byService(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+  byService(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.byService(org, input(q));
   }
 
@@ -72,7 +71,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Billed cost per day, week (Mondays) or month (YYYY-MM), oldest first' })
   @ApiOkResponse({ description: ENVELOPE })
-  trend(@Param() { org }: CostsOrgParamDto, @Query() q: CostTrendQueryDto) {
+  trend(@Param() { org }: OrgParamDto, @Query() q: CostTrendQueryDto) {
     const category = q.category === 'saas' ? 'subscription' : q.category;
     return this.costs.trend(org, input(q), { granularity: q.granularity, days: q.days, category });
   }
@@ -85,7 +84,7 @@ export class CostsController {
     description: 'Also limited to RATE_LIMIT_HEAVY_READS_PER_MINUTE (30) per key.',
   })
   @ApiOkResponse({ description: ENVELOPE })
-  granular(@Param() { org }: CostsOrgParamDto, @Query() q: GranularTrendQueryDto) {
+  granular(@Param() { org }: OrgParamDto, @Query() q: GranularTrendQueryDto) {
     return this.costs.granular(org, {
       startDate: q.start_date,
       endDate: q.end_date,
@@ -98,7 +97,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Subscription (SaaS) cost rows and summary' })
   @ApiOkResponse({ description: ENVELOPE })
-  subscriptions(@Param() { org }: CostsOrgParamDto, @Query() q: CostCategoryQueryDto) {
+  subscriptions(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'subscription', q);
   }
 
@@ -106,7 +105,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Cloud cost rows and summary' })
   @ApiOkResponse({ description: ENVELOPE })
-  cloud(@Param() { org }: CostsOrgParamDto, @Query() q: CostCategoryQueryDto) {
+  cloud(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'cloud', q);
   }
 
@@ -114,7 +113,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'GenAI cost rows and summary' })
   @ApiOkResponse({ description: ENVELOPE })
-  genai(@Param() { org }: CostsOrgParamDto, @Query() q: CostCategoryQueryDto) {
+  genai(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'genai', q);
   }
 
@@ -125,7 +124,7 @@ export class CostsController {
     description:
       '{success, subscription, cloud, genai, other, total, date_range, cache_hit, query_time_ms, currency}',
   })
-  total(@Param() { org }: CostsOrgParamDto, @Query() q: CostFilterQueryDto) {
+  total(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.total(org, input(q));
   }
 
@@ -135,7 +134,7 @@ export class CostsController {
     summary: 'Hits, misses, evictions and bytes of the frame, result and response caches (this instance)',
   })
   @ApiOkResponse({ description: '{success, frames, results, responses}' })
-  cacheStats(@Param() _param: CostsOrgParamDto) {
+  cacheStats(@Param() _param: OrgParamDto) {
     return this.costs.cacheStats();
   }
 
@@ -145,7 +144,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:write')
   @ApiOperation({ summary: 'Drop every cached frame and result of the org, on every instance' })
   @ApiOkResponse({ description: '{success, message, invalidated{frames, results, responses, total}}' })
-  invalidate(@Param() { org }: CostsOrgParamDto) {
+  invalidate(@Param() { org }: OrgParamDto) {
     return this.costs.invalidate(org);
   }
 

@@ -1,10 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RootKeyAuth } from '#platform';
+import { OrgParamDto, RootKeyAuth } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { AdminOrgService } from './admin-org.service.js';
 import { CreateOrgRequestDto, OrgAdminSummaryDto } from './dto/admin-org.dto.js';
-import { OrgParamDto } from './dto/org-param.dto.js';
 
 @ApiTags('admin')
 @RootKeyAuth()

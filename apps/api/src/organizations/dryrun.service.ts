@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ENCRYPTOR, type Encryptor } from '#crypto';
+import { ORG_SLUG, ORG_SLUG_MESSAGE } from '#platform';
 import { isPlanName, TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import type { DryrunRequestDto, DryrunResponseDto, ValidationCheckDto } from './dto/onboarding.dto.js';
-import { ORG_SLUG_PATTERN } from './dto/field-rules.js';
 import { OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository } from './org-profile.repository.js';
 
@@ -49,8 +49,10 @@ export class DryrunService {
     };
 
     await check('org_slug_format', () => ({
-      passed: ORG_SLUG_PATTERN.test(org),
-      message: ORG_SLUG_PATTERN.test(org) ? 'Valid org slug' : 'The org slug must match ^[a-z0-9_]{3,50}$',
+      passed: ORG_SLUG.test(org),
+      message: ORG_SLUG.test(org)
+        ? 'Valid org slug'
+        : `The org slug ${ORG_SLUG_MESSAGE} (${ORG_SLUG.source})`,
       details: { org_slug: org },
     }));
     await check('email_format', () => ({

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { RootKeyAuth } from '#platform';
+import { OrgParamDto, RootKeyAuth } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { DryrunService } from './dryrun.service.js';
@@ -12,7 +12,6 @@ import {
   OnboardOrgRequestDto,
   OnboardOrgResponseDto,
 } from './dto/onboarding.dto.js';
-import { OrgParamDto } from './dto/org-param.dto.js';
 import { OffboardingService } from './offboarding.service.js';
 import { OnboardingService } from './onboarding.service.js';
 

@@ -1,8 +1,7 @@
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RootKeyAuth } from '#platform';
+import { OrgParamDto, RootKeyAuth } from '#platform';
 import { RepairTablesResponseDto } from './dto/org-dataset.dto.js';
-import { OrgParamDto } from './dto/org-param.dto.js';
 import { OrgDirectoryService } from './org-directory.service.js';
 
 /** Kept at the path clients already call, which has no /organizations segment. */

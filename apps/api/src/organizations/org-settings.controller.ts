@@ -1,9 +1,8 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiUserHeader, OrgKeyOrRootAuth, RootKeyAuth } from '#platform';
+import { ApiUserHeader, OrgKeyOrRootAuth, OrgParamDto, RootKeyAuth } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { LocaleDto, UpdateLocaleRequestDto } from './dto/locale.dto.js';
-import { OrgParamDto } from './dto/org-param.dto.js';
 import {
   SubscriptionDto,
   SubscriptionUpdateDto,

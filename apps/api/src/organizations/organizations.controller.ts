@@ -1,10 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RootKeyAuth } from '#platform';
+import { OrgParamDto, RootKeyAuth } from '#platform';
 import { MemberEmailsDto, MemberEmailsQueryDto } from './dto/members.dto.js';
 import { OrgStatusDto, OrgSyncRequestDto, OrgSyncResponseDto } from './dto/org-dataset.dto.js';
 import { OrgListQueryDto, OrgListResponseDto } from './dto/org-list.dto.js';
-import { OrgParamDto } from './dto/org-param.dto.js';
 import { OrgDirectoryService } from './org-directory.service.js';
 
 @ApiTags('organizations')

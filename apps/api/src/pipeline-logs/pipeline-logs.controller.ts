@@ -8,14 +8,13 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { OrgKeyAuth } from '#platform';
+import { OrgKeyAuth, OrgParamDto } from '#platform';
 import {
   DownloadQueryDto,
   ListBatchRunsQueryDto,
   ListRunsQueryDto,
   ListStepsQueryDto,
   ListTransitionsQueryDto,
-  PipelineOrgParamDto,
   PipelineRunParamDto,
 } from './dto/pipeline-logs-query.dto.js';
 import {
@@ -40,14 +39,14 @@ export class PipelineLogsController {
   @Get('status/:org')
   @OrgKeyAuth('pipelines:read')
   @ApiOkResponse({ type: PipelineStatusDto, description: 'Daily pipelines that ran today (UTC)' })
-  status(@Param() { org }: PipelineOrgParamDto): Promise<PipelineStatusDto> {
+  status(@Param() { org }: OrgParamDto): Promise<PipelineStatusDto> {
     return this.logs.dailyStatus(org);
   }
 
   @Get(':org/runs')
   @OrgKeyAuth('pipelines:read')
   @ApiOkResponse({ type: PipelineRunListDto })
-  runs(@Param() { org }: PipelineOrgParamDto, @Query() q: ListRunsQueryDto): Promise<PipelineRunListDto> {
+  runs(@Param() { org }: OrgParamDto, @Query() q: ListRunsQueryDto): Promise<PipelineRunListDto> {
     const filters = {
       status: q.status_filter,
       pipelineId: q.pipeline_id,
@@ -113,10 +112,7 @@ export class PipelineLogsController {
   @Get(':org/batch-runs')
   @OrgKeyAuth('pipelines:read')
   @ApiOkResponse({ type: BatchRunListDto, description: "The org's batches and platform-wide (ALL) ones" })
-  batchRuns(
-    @Param() { org }: PipelineOrgParamDto,
-    @Query() q: ListBatchRunsQueryDto,
-  ): Promise<BatchRunListDto> {
+  batchRuns(@Param() { org }: OrgParamDto, @Query() q: ListBatchRunsQueryDto): Promise<BatchRunListDto> {
     return this.logs.listBatchRuns(org, { limit: q.limit, offset: q.offset });
   }
 }

@@ -13,13 +13,13 @@ import {
   AuthService,
   OrgKeyAuth,
   OrgKeyOrRootAuth,
+  OrgParamDto,
   PipelineServiceLimit,
   PlatformError,
   PlatformErrorCode,
   Public,
 } from '#platform';
 import type { RunRef } from '../quota/quota.types.js';
-import { OrgParamDto } from './dto/org-param.dto.js';
 import {
   CompleteRequestDto,
   CompleteResponseDto,

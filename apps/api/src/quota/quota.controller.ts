@@ -1,7 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { OrgKeyOrRootAuth } from '#platform';
-import { OrgParamDto } from './dto/org-param.dto.js';
+import { OrgKeyOrRootAuth, OrgParamDto } from '#platform';
 import { QuotaUsageDto } from './dto/quota-usage.dto.js';
 import { QuotaService } from './quota.service.js';
 

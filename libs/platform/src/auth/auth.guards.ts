@@ -4,6 +4,8 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode, rateLimited } from '../errors/platform-errors.js';
+import { validationError } from '../errors/validation.js';
+import { ORG_SLUG, ORG_SLUG_MESSAGE } from '../http/org-slug.js';
 import { ApiKeyCache } from './api-key-cache.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { REQUIRED_SCOPES } from './auth.metadata.js';
@@ -206,6 +208,10 @@ export class AuthService {
   /** Tenant isolation and scopes, checked before any work. */
   authorizeOrg(ctx: ExecutionContext, req: FastifyRequest, principal: OrgKeyPrincipal): void {
     const org = pathOrg(req);
+    // A malformed slug names no org at all: the caller mistyped it, which "another organization"
+    // would misdescribe. Answered as the parameter's validation would (the root key gets that).
+    if (org !== undefined && !ORG_SLUG.test(org))
+      throw validationError([{ field: 'org', message: `org ${ORG_SLUG_MESSAGE}` }]);
     if (org !== undefined && org !== principal.orgSlug)
       throw new PlatformError(
         PlatformErrorCode.OrgForbidden,

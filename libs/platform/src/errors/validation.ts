@@ -108,6 +108,10 @@ const failedFields = (fields: string[], errors: FieldViolation[]) =>
     { extra: { errors } },
   );
 
+/** A 422 VALIDATION_FAILED naming each field, as the global pipe answers it. */
+export const validationError = (errors: FieldViolation[]) =>
+  failedFields([...new Set(errors.map((e) => e.field))], errors);
+
 const unknownFieldsError = (fields: string[]) =>
   failedFields(
     fields,

@@ -1,7 +1,7 @@
+import { ORG_SLUG, ORG_SLUG_MESSAGE } from '#platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
 
-const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
 const PROVIDER = /^[A-Za-z0-9_]{1,50}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export const RUN_ALL_CATEGORIES = ['cloud', 'genai'] as const;
@@ -12,7 +12,7 @@ export class RunAllRequestDto {
     description: 'One org (MANUAL batch); default every ACTIVE org',
   })
   @IsOptional()
-  @Matches(ORG_SLUG, { message: 'org_slug must be 3-50 lowercase letters, digits or underscores' })
+  @Matches(ORG_SLUG, { message: `org_slug ${ORG_SLUG_MESSAGE}` })
   org_slug?: string;
 
   @ApiPropertyOptional({ enum: RUN_ALL_CATEGORIES, isArray: true })

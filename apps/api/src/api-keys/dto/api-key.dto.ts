@@ -11,16 +11,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { ORG_SCOPES } from '#platform';
-
-const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
-const ORG_SLUG_MESSAGE = 'must be 3-50 lowercase letters, digits or underscores';
-
-export class OrgParamDto {
-  @ApiProperty({ pattern: ORG_SLUG.source })
-  @Matches(ORG_SLUG, { message: `org ${ORG_SLUG_MESSAGE}` })
-  org: string;
-}
+import { ORG_SCOPES, OrgSlugField } from '#platform';
 
 export class KeyHashParamDto {
   @ApiProperty({ description: 'SHA-256 hex digest of the key', pattern: '^[0-9a-f]{64}$' })
@@ -66,8 +57,7 @@ export class ApiKeyInfoDto {
 }
 
 export class CreateApiKeyRequestDto {
-  @ApiProperty({ pattern: ORG_SLUG.source })
-  @Matches(ORG_SLUG, { message: `org_slug ${ORG_SLUG_MESSAGE}` })
+  @OrgSlugField()
   org_slug: string;
 
   @ApiPropertyOptional({ maxLength: 500 })

@@ -1,18 +1,12 @@
+import { OrgParamDto } from '#platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { IMPORT_STATUSES, type ImportJob, ON_ERROR_MODES, type OnErrorMode } from '../import-job.js';
 
-const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
 const SOURCE_SYSTEM = /^[a-z][a-z0-9_]{0,63}$/;
 const CREDENTIAL_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export class ImportOrgParamDto {
-  @ApiProperty({ pattern: ORG_SLUG.source })
-  @Matches(ORG_SLUG, { message: 'org must be 3-50 lowercase letters, digits or underscores' })
-  org: string;
-}
-
-export class ImportIdParamDto extends ImportOrgParamDto {
+export class ImportIdParamDto extends OrgParamDto {
   @ApiProperty({ format: 'uuid' })
   @IsUUID('all', { message: 'id must be an import id (UUID)' })
   id: string;

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { OptionalCompanyNameField, OrgSlugField } from './field-rules.js';
+import { OrgSlugField } from '#platform';
+import { OptionalCompanyNameField } from './field-rules.js';
 
 export class CreateOrgRequestDto {
   @OrgSlugField()

@@ -3,9 +3,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
 
-export const ORG_SLUG_PATTERN = /^[a-z0-9_]{3,50}$/;
-const SLUG_MESSAGE = 'must be 3-50 lowercase letters, digits or underscores (^[a-z0-9_]{3,50}$)';
-
 /** Where an org dataset may be created (BigQuery multi-regions and regions the product supports). */
 export const DATASET_LOCATIONS = [
   'US',
@@ -38,14 +35,6 @@ export const DATASET_LOCATIONS = [
 
 export const toUpper = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().toUpperCase() : value;
-
-/** An org slug field (body or path). */
-export const OrgSlugField = (description = 'Organization slug') =>
-  applyDecorators(
-    ApiProperty({ pattern: ORG_SLUG_PATTERN.source, description }),
-    IsString(),
-    Matches(ORG_SLUG_PATTERN, { message: `$property ${SLUG_MESSAGE}` }),
-  );
 
 const TAG = /<[^>]*>/g;
 const COMPANY_NAME_CHARS = /^[a-zA-Z0-9\s\-.,'"&()]+$/;

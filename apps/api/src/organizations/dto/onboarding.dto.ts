@@ -3,7 +3,8 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsOptional } from 'class-validator';
 import { PLAN_NAMES, type PlanName } from '#tenancy-db';
 import { currencyCodes, DEFAULT_CURRENCY, DEFAULT_TIMEZONE, timezoneNames } from '../locale-catalog.js';
-import { CompanyNameField, DATASET_LOCATIONS, OrgSlugField, toUpper } from './field-rules.js';
+import { OrgSlugField } from '#platform';
+import { CompanyNameField, DATASET_LOCATIONS, toUpper } from './field-rules.js';
 
 export class OnboardOrgRequestDto {
   @OrgSlugField()

@@ -1,3 +1,4 @@
+import { OrgParamDto } from '#platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import {
@@ -10,15 +11,7 @@ import {
 } from '../../common/query-fields.js';
 import { RUN_ID, RUN_ID_MESSAGE } from '../../pipeline-validator/dto/validate.dto.js';
 
-const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
-
-export class PipelineOrgParamDto {
-  @ApiProperty({ pattern: ORG_SLUG.source })
-  @Matches(ORG_SLUG, { message: 'org must be 3-50 lowercase letters, digits or underscores' })
-  org: string;
-}
-
-export class PipelineRunParamDto extends PipelineOrgParamDto {
+export class PipelineRunParamDto extends OrgParamDto {
   // Every run id the validator admits (pipeline_logging_id) can be read back.
   @ApiProperty({ description: 'pipeline_logging_id', pattern: RUN_ID.source })
   @Matches(RUN_ID, { message: `id ${RUN_ID_MESSAGE}` })

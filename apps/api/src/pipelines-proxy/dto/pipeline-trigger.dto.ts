@@ -1,17 +1,13 @@
+import { OrgParamDto } from '#platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, Matches } from 'class-validator';
 
-const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
 /** Segments become part of the upstream URL: nothing but letters, digits and underscores. */
 const SEGMENT = /^[a-zA-Z0-9_]{1,50}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const segmentMessage = (name: string) => `${name} must be 1-50 alphanumeric characters or underscores`;
 
-export class TriggerParamsDto {
-  @ApiProperty({ pattern: ORG_SLUG.source })
-  @Matches(ORG_SLUG, { message: 'org must be 3-50 lowercase letters, digits or underscores' })
-  org: string;
-
+export class TriggerParamsDto extends OrgParamDto {
   @ApiProperty({
     pattern: SEGMENT.source,
     description: 'A category (subscription, genai, ...) or a cloud provider (gcp, aws, azure, oci)',

@@ -1,8 +1,0 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { Matches } from 'class-validator';
-
-export class AuditOrgParamDto {
-  @ApiProperty({ pattern: '^[a-z0-9_]{3,50}$' })
-  @Matches(/^[a-z0-9_]{3,50}$/, { message: 'org must be 3-50 lowercase letters, digits or underscores' })
-  org: string;
-}
