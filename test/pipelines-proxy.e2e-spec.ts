@@ -112,6 +112,12 @@ describe('pipeline proxy against a real local pipeline service', () => {
         payload: { start_date: '2026-13-01' },
       });
       expect(badDate.json().errors.map((e: { field: string }) => e.field)).toContain('start_date');
+      const reversed = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
+        payload: { start_date: '2026-03-09', end_date: '2026-03-01' },
+      });
+      expect(reversed.json().errors).toEqual([
+        { field: 'end_date', message: 'end_date must not be before start_date' },
+      ]);
       const extra = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
         payload: { force: true },
       });

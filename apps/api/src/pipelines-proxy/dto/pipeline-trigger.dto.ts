@@ -1,4 +1,5 @@
 import { OrgParamDto } from '#platform';
+import { NotBefore } from '../../common/query-fields.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, Matches } from 'class-validator';
 
@@ -50,6 +51,7 @@ export class TriggerPipelineRequestDto {
   @IsOptional()
   @Matches(DAY, { message: 'end_date must be a date as YYYY-MM-DD' })
   @IsISO8601({ strict: true }, { message: 'end_date must be a valid date' })
+  @NotBefore('start_date')
   end_date?: string;
 }
 
