@@ -303,6 +303,21 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
     expect(await totals('slice_b')).toEqual({ n: 1, billed: 4 });
   });
 
+  it('keeps two accounts of one source system apart when the import names its credential', async () => {
+    const day = (billed: string) => focusCsv([aFocusFileRow({ BilledCost: billed, day: '2025-05-01' })]);
+    await upload(day('1'), CSV, '?source_system=slice_c&credential_id=payer-1');
+    await upload(day('2'), CSV, '?source_system=slice_c&credential_id=payer-2');
+    expect(await totals('slice_c')).toEqual({ n: 2, billed: 3 });
+    // A re-import of payer-1 replaces payer-1's day only.
+    const again = await upload(day('5'), CSV, '?source_system=slice_c&credential_id=payer-1');
+    expect(again.json()).toMatchObject({ rows_replaced: 1, credential_id: 'payer-1' });
+    expect(await totals('slice_c')).toEqual({ n: 2, billed: 7 });
+    // Without a credential, the import stands for the whole source system's days.
+    const whole = await upload(day('11'), CSV, '?source_system=slice_c');
+    expect(whole.json()).toMatchObject({ rows_replaced: 2, credential_id: 'focus_import' });
+    expect(await totals('slice_c')).toEqual({ n: 1, billed: 11 });
+  });
+
   it('answers 202 with Prefer: respond-async and reports the outcome at the status URL', async () => {
     const res = await upload(
       focusCsv([aFocusFileRow({ BilledCost: '9' })]),

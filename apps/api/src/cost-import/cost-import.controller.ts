@@ -14,7 +14,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OrgKeyOrRootAuth, OrgParamDto } from '#platform';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { CostImportService } from './cost-import.service.js';
-import { ImportIdParamDto, ImportQueryDto, ImportReportDto, importStatusUrl } from './dto/cost-import.dto.js';
+import {
+  DEFAULT_CREDENTIAL_ID,
+  ImportIdParamDto,
+  ImportQueryDto,
+  ImportReportDto,
+  importStatusUrl,
+} from './dto/cost-import.dto.js';
 import { IMPORT_ROUTE_CONFIG } from './import-body-parser.js';
 import type { ImportJob } from './import-job.js';
 import { IMPORT_MEDIA_TYPES, mediaType } from './import-upload.js';
@@ -91,7 +97,8 @@ export class CostImportController {
       mediaType: mediaType(request.headers['content-type']),
       declaredLength: Number.isFinite(length) ? length : undefined,
       sourceSystem: query.source_system,
-      credentialId: query.credential_id,
+      credentialId: query.credential_id ?? DEFAULT_CREDENTIAL_ID,
+      credentialNamed: query.credential_id !== undefined,
       onError: query.on_error,
       preferAsync: prefersAsync(request),
     });

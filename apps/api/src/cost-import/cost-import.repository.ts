@@ -128,13 +128,14 @@ export class CostImportRepository {
     stage: string,
     staged: { columns: readonly string[]; rows: number },
     lineage: { runId: string; values: Readonly<Record<string, unknown>> },
-    slice: { sourceSystem: string; from: Date; to: Date },
+    slice: { sourceSystem: string; credentialId: string | null; from: Date; to: Date },
   ): Promise<number> {
     const types = new Map(this.costSchema().fields.map((f) => [f.name, f.type]));
     const constants = Object.keys(lineage.values);
     const params: QueryParams = {
       run_id: lineage.runId,
       source: slice.sourceSystem,
+      credential: param.string(slice.credentialId),
       from: param.timestamp(slice.from),
       to: param.timestamp(slice.to),
     };
@@ -151,6 +152,7 @@ export class CostImportRepository {
        ON T.x_run_id = S._run_id
        WHEN NOT MATCHED BY SOURCE
          AND T.x_source_system = @source
+         AND (@credential IS NULL OR T.x_credential_id = @credential)
          AND T.ChargePeriodStart >= @from AND T.ChargePeriodStart < @to
          THEN DELETE
        WHEN NOT MATCHED THEN INSERT (${list}) VALUES (${values})`,

@@ -21,7 +21,13 @@ export interface ImportRequest {
   mediaType: string;
   declaredLength?: number;
   sourceSystem: string;
+  /** Written to x_credential_id; the default when the caller named none. */
   credentialId: string;
+  /**
+   * The caller named the credential: the import replaces that credential's rows of its source and
+   * period only, so that two accounts exported under one source system do not replace each other.
+   */
+  credentialNamed: boolean;
   onError: OnErrorMode;
   /** `Prefer: respond-async`: answer 202 whatever the size. */
   preferAsync: boolean;
@@ -80,7 +86,14 @@ export class CostImportService implements BeforeApplicationShutdown {
             })
           : openParquetSource(readPath, { maxExpandedBytes: this.options.maxExpandedBytes });
       const plan = this.checkedPlan(source);
-      prepared = { source, plan, target, dir, file: { path: readPath, format: file.format } };
+      prepared = {
+        source,
+        plan,
+        target,
+        dir,
+        file: { path: readPath, format: file.format },
+        replaceCredential: request.credentialNamed ? request.credentialId : null,
+      };
       job = queuedJob({
         id: randomUUID(),
         org: request.org,

@@ -23,6 +23,8 @@ export interface PreparedImport {
   dir: string;
   /** The upload as a file the warehouse can bulk-load, when it is one (see `stageFile`). */
   file?: { path: string; format: 'csv' | 'parquet' };
+  /** Replace only this credential's rows of the slice; null: every row of the source system. */
+  replaceCredential: string | null;
 }
 
 /**
@@ -127,6 +129,7 @@ export class ImportRunner {
       const staged = Date.now();
       const slice = {
         sourceSystem: job.sourceSystem,
+        credentialId: prepared.replaceCredential,
         from: dayStart(period.first),
         to: dayStart(period.last + DAY_MS),
       };

@@ -152,6 +152,7 @@ export class DemoService {
       mediaType: 'application/vnd.apache.parquet',
       sourceSystem: source,
       credentialId: DEMO_CREDENTIAL,
+      credentialNamed: true,
       onError: 'reject',
       preferAsync: true,
     });

@@ -5,6 +5,8 @@ import { IMPORT_STATUSES, type ImportJob, ON_ERROR_MODES, type OnErrorMode } fro
 
 const SOURCE_SYSTEM = /^[a-z][a-z0-9_]{0,63}$/;
 const CREDENTIAL_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** x_credential_id of an import that names none. */
+export const DEFAULT_CREDENTIAL_ID = 'focus_import';
 
 export class ImportIdParamDto extends OrgParamDto {
   @ApiProperty({ format: 'uuid' })
@@ -28,12 +30,15 @@ export class ImportQueryDto {
 
   @ApiPropertyOptional({
     pattern: CREDENTIAL_ID.source,
-    default: 'focus_import',
-    description: 'Written to x_credential_id (the account or credential the export came from)',
+    default: DEFAULT_CREDENTIAL_ID,
+    description:
+      'Written to x_credential_id (the account or credential the export came from). When given, ' +
+      "the import replaces only this credential's rows of its source system and period (two " +
+      'accounts exported under one source system are kept apart); without it, every row of them.',
   })
   @IsOptional()
   @Matches(CREDENTIAL_ID, { message: 'credential_id must be 1-128 letters, digits or _ . : -' })
-  credential_id = 'focus_import';
+  credential_id?: string;
 
   @ApiPropertyOptional({
     enum: ON_ERROR_MODES,
