@@ -33,6 +33,17 @@ describe('org API keys over the real app', () => {
   const inject = (opts: Parameters<TestApp['app']['inject']>[0]) => t.app.inject(opts);
   const probe = (org: string, key: string) =>
     inject({ method: 'GET', url: `/api/v1/organizations/${org}/api-key`, headers: { 'x-api-key': key } });
+  /** An active org whose only key was revoked through the API. */
+  const anOrgWithoutKey = async () => {
+    const k = await anOrgWithKey(warehouse);
+    const revoked = await inject({
+      method: 'DELETE',
+      url: `/api/v1/admin/api-keys/${sha256(k.key)}`,
+      headers: rootHeaders,
+    });
+    expect(revoked.statusCode).toBe(200);
+    return k;
+  };
   const rotate = async (org: string, headers: Record<string, string>, payload?: object) => {
     const res = await inject({
       method: 'POST',
@@ -163,13 +174,7 @@ describe('org API keys over the real app', () => {
     });
 
     it('does not claim a previous key was revoked when the org had none (all revoked before)', async () => {
-      const k = await anOrgWithKey(warehouse);
-      const revoked = await inject({
-        method: 'DELETE',
-        url: `/api/v1/admin/api-keys/${sha256(k.key)}`,
-        headers: rootHeaders,
-      });
-      expect(revoked.statusCode).toBe(200);
+      const k = await anOrgWithoutKey();
       for (const payload of [undefined, { grace_period_seconds: 60 }]) {
         // The second round has a key to retire, with a grace period: it is retiring, not revoked.
         const res = await rotate(k.org, rootHeaders, payload);
@@ -237,13 +242,7 @@ describe('org API keys over the real app', () => {
     });
 
     it('answers 404 API_KEY_NOT_FOUND when the org has no active key', async () => {
-      const k = await anOrgWithKey(warehouse);
-      const revoked = await inject({
-        method: 'DELETE',
-        url: `/api/v1/admin/api-keys/${sha256(k.key)}`,
-        headers: rootHeaders,
-      });
-      expect(revoked.statusCode).toBe(200);
+      const k = await anOrgWithoutKey();
       const res = await inject({
         method: 'GET',
         url: `/api/v1/organizations/${k.org}/api-key`,
