@@ -175,6 +175,9 @@ describe('org API keys over the real app', () => {
 
     it('does not claim a previous key was revoked when the org had none (all revoked before)', async () => {
       const k = await anOrgWithoutKey();
+      // A key past its expiry is no working key either.
+      const expired = await anOrgWithKey(warehouse, { expiresAt: new Date(Date.now() - 60_000) });
+      expect((await rotate(expired.org, rootHeaders)).json()).toMatchObject({ previous_key_revoked: false });
       for (const payload of [undefined, { grace_period_seconds: 60 }]) {
         // The second round has a key to retire, with a grace period: it is retiring, not revoked.
         const res = await rotate(k.org, rootHeaders, payload);

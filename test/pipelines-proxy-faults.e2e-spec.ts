@@ -65,6 +65,23 @@ describe('pipeline proxy when the pipeline service is down', () => {
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]!.headers['x-api-key']).toBe(k.key);
   });
+
+  it('never says "not started" after an attempt the service answered (a 504, then refused)', async () => {
+    const k = await anOrgWithKey(warehouse);
+    const up = fake!;
+    up.handle(() => {
+      // Gone right after this answer: the retries find the connection refused.
+      setTimeout(() => void up.close(), 50);
+      return { status: 504, body: { detail: 'gateway timeout' } };
+    });
+    const res = await trigger(k.org, k.key);
+    expect(up.requests).toHaveLength(2);
+    expect(res.json()).toMatchObject({
+      code: 'PIPELINE_SERVICE_TIMEOUT',
+      detail: 'Pipeline service error: gateway timeout',
+    });
+    expect(res.body).not.toContain('not started');
+  });
 });
 
 describe('pipeline proxy circuit breaker', () => {

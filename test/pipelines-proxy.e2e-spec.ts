@@ -199,6 +199,16 @@ describe('pipeline proxy against a real local pipeline service', () => {
         detail: 'Pipeline service error: HTTP 500',
       });
       expect(crashed.body).not.toContain('secret internals');
+      // An error object is no written reason either; nor is a redirect's page.
+      fake.always({
+        status: 500,
+        body: { error: { trace: 'File "/app/db.py", host=10.0.0.9 secret internals' } },
+      });
+      const objected = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(objected.json().detail).toBe('Pipeline service error: HTTP 500');
+      fake.always({ status: 302, body: '<html>Redirecting to http://10.1.2.3/internal</html>' });
+      const redirected = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(redirected.json()).toMatchObject({ status: 502, detail: 'Pipeline service error: HTTP 302' });
     });
 
     it('tells the caller when the run may have started (so a blind retry could start another)', async () => {

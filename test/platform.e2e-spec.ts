@@ -427,7 +427,10 @@ describe('platform over the real app', () => {
         });
         expect(res.statusCode, slug).toBe(422);
         expect(res.json().errors).toEqual([
-          { field: 'org', message: 'org must be 3-50 lowercase letters, digits or underscores' },
+          {
+            field: 'org',
+            message: 'org must be 3-50 lowercase letters, digits or underscores (^[a-z0-9_]{3,50}$)',
+          },
         ]);
       }
     });

@@ -95,9 +95,9 @@ export class ApiKeyService {
     });
     const { retired, expiresAt } = await this.retireOthers(org, issued.keyId, graceSeconds);
     await this.invalidate(() => this.cache.invalidateOrg(org));
-    // `retired` is null when the retiring UPDATE reported an error yet applied: it retired what
-    // was active, which is what the read before it saw.
-    const previousKeysRetired = retired === null ? newest !== undefined : retired > 0;
+    // Whether a working key was there to retire (the UPDATE's count also takes in keys already
+    // past their expiry, and is lost when it reported an error yet applied).
+    const previousKeysRetired = newest !== undefined && retired !== 0;
     return { ...issued, previousKeysRetired, previousKeysExpireAt: expiresAt };
   }
 

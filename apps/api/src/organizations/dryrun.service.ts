@@ -50,9 +50,7 @@ export class DryrunService {
 
     await check('org_slug_format', () => ({
       passed: ORG_SLUG.test(org),
-      message: ORG_SLUG.test(org)
-        ? 'Valid org slug'
-        : `The org slug ${ORG_SLUG_MESSAGE} (${ORG_SLUG.source})`,
+      message: ORG_SLUG.test(org) ? 'Valid org slug' : `The org slug ${ORG_SLUG_MESSAGE}`,
       details: { org_slug: org },
     }));
     await check('email_format', () => ({

@@ -149,6 +149,9 @@ export class PipelineServiceClient implements OnApplicationShutdown {
       'X-Request-ID': req.requestId,
       'Idempotency-Key': req.idempotencyKey,
     };
+    // The last answer the service gave: an attempt that follows it and cannot connect must not
+    // report the run as never started, since that answer (a gateway's 504) may have started it.
+    let answered: AttemptOutcome | undefined;
     for (let attempt = 1; ; attempt++) {
       const outcome = await postOnce(url, {
         agent: this.agent,
@@ -158,8 +161,10 @@ export class PipelineServiceClient implements OnApplicationShutdown {
         requestTimeoutMs: this.options.requestTimeoutMs,
         maxResponseBytes: this.options.maxResponseBytes,
       });
+      if (outcome.kind === 'response') answered = outcome;
       const reason = retryReason(outcome);
-      if (reason === null || attempt >= this.options.maxAttempts) return toResult(outcome);
+      if (reason === null || attempt >= this.options.maxAttempts)
+        return toResult(outcome.kind === 'not_sent' && answered ? answered : outcome);
       const delay = this.retryDelay(attempt);
       // The service said when to come back, later than this retry would: its answer (with that
       // Retry-After) goes to the caller now instead of knocking again too early.
@@ -186,6 +191,11 @@ export class PipelineServiceClient implements OnApplicationShutdown {
 
 const MAX_DETAIL = 500;
 
+/** Upstream text as it may reach a caller: anything that looks like a key or a credential masked, cut short. */
+export function upstreamDetail(text: string): string {
+  return scrubSecrets(text).slice(0, MAX_DETAIL);
+}
+
 function detailOf(json: unknown, text: string): string | null {
   const o = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
   const field = o.detail ?? o.message ?? o.error;
@@ -195,8 +205,7 @@ function detailOf(json: unknown, text: string): string | null {
       : typeof field === 'string'
         ? field
         : JSON.stringify(field);
-  // It reaches the caller: anything that looks like a key or a credential is masked first.
-  return detail ? scrubSecrets(detail).slice(0, MAX_DETAIL) : null;
+  return detail ? upstreamDetail(detail) : null;
 }
 
 function isFailure(result: PipelineCallResult): boolean {

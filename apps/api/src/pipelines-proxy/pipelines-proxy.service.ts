@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PipelineStatusCache, type StatusCacheMetrics } from '../pipeline-logs/pipeline-status.cache.js';
 import type { TriggerPipelineResponseDto } from './dto/pipeline-trigger.dto.js';
 import { upstreamSegments } from './pipeline-path.js';
-import { type PipelineCallResult, PipelineServiceClient } from './pipeline-service.client.js';
+import { type PipelineCallResult, PipelineServiceClient, upstreamDetail } from './pipeline-service.client.js';
 import {
   codeForUpstreamStatus,
   PipelinesProxyError,
@@ -83,10 +83,11 @@ export class PipelinesProxyService {
 const MAY_HAVE_STARTED =
   'the run may or may not have started: check the pipeline status before triggering it again.';
 
-function hasExplanation(json: unknown): boolean {
-  if (typeof json !== 'object' || json === null) return false;
-  const o = json as Record<string, unknown>;
-  return [o.detail, o.message, o.error].some((v) => v !== undefined && v !== null);
+/** A JSON body's string `detail`, secrets masked and cut as every upstream detail is. */
+function writtenDetail(json: unknown): string | null {
+  const detail =
+    typeof json === 'object' && json !== null ? (json as { detail?: unknown }).detail : undefined;
+  return typeof detail === 'string' && detail.trim() !== '' ? upstreamDetail(detail) : null;
 }
 
 function refusal(res: Response): PipelinesProxyError {
@@ -97,10 +98,10 @@ function refusal(res: Response): PipelinesProxyError {
       res.detail ?? 'Pipeline rate limit exceeded',
       { extra, headers: upstreamRetryAfter(res) },
     );
-  // The reference's contract: the upstream's reason reaches the caller, a 5xx's too, when the
-  // service wrote one for it (a JSON `detail`, FastAPI's form); a 5xx's raw body (a proxy's page,
-  // a crash's text) is not an explanation and stays in the log.
-  const told = res.status < 500 || hasExplanation(res.json) ? res.detail : null;
+  // The reference's contract: the upstream's reason reaches the caller: a 4xx's, and a 5xx's when
+  // the service wrote one for it (a JSON string `detail`, FastAPI's form). Anything else (a
+  // redirect's page, a crash's text or error object) is no explanation and stays in the log.
+  const told = res.status >= 400 && res.status < 500 ? res.detail : writtenDetail(res.json);
   return new PipelinesProxyError(
     codeForUpstreamStatus(res.status),
     `Pipeline service error: ${told ?? `HTTP ${res.status}`}`,

@@ -4,7 +4,7 @@ import { IsString, Matches } from 'class-validator';
 
 /** An organization's slug: what every `:org` path parameter and `org_slug` field must be. */
 export const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
-export const ORG_SLUG_MESSAGE = 'must be 3-50 lowercase letters, digits or underscores';
+export const ORG_SLUG_MESSAGE = `must be 3-50 lowercase letters, digits or underscores (${ORG_SLUG.source})`;
 
 /** A slug field of a DTO: the rule, its OpenAPI pattern and a message naming the field. */
 export const OrgSlugField = (description = 'Organization slug') =>
