@@ -202,6 +202,20 @@ describeOnEngines('organizations: onboarding', (h) => {
       });
     });
 
+    it('onboards and serves an org whose slug starts with a digit (the slug rule allows it)', async () => {
+      const { org, key } = await h.onboard({}, `9${anOrgSlug('d')}`);
+      for (const url of [
+        `/api/v1/organizations/${org}/quota`,
+        `/api/v1/costs/${org}/summary`,
+        `/api/v1/pipelines/${org}/runs`,
+      ]) {
+        const res = await h.withKey(key, 'GET', url);
+        expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
+      }
+      const status = await h.root('GET', `/api/v1/organizations/${org}/status`);
+      expect(status.statusCode, status.body).toBe(200);
+    });
+
     it('re-sync of an org whose key has no stored copy issues one next to it, and says so', async () => {
       // A key as the replaced system stored it: no copy to decrypt and show.
       const legacy = await anOrgWithKey(h.warehouse, { legacy: true });

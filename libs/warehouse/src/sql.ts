@@ -1,6 +1,6 @@
 import type { ParamScalarType, TypedParam } from './warehouse.port.js';
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,1023}$/;
+const IDENTIFIER = /^[A-Za-z0-9_]{1,1024}$/;
 
 /** The central dataset, shared by every tenant (same name in every environment). */
 export const CENTRAL_DATASET = 'organizations';

@@ -14,7 +14,7 @@ const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const KNOWN_PLACEHOLDERS: ReadonlySet<string> = new Set(['dataset', 'central', 'org_slug']);
 // A dataset optionally qualified by a project id; both end up inside backticks, so neither may
 // contain a backtick, quote or whitespace.
-const DATASET_REF = /^(?:[a-z][a-z0-9-]{0,61}[a-z0-9]\.)?[A-Za-z_][A-Za-z0-9_]{0,1023}$/;
+const DATASET_REF = /^(?:[a-z][a-z0-9-]{0,61}[a-z0-9]\.)?[A-Za-z0-9_]{1,1024}$/;
 // The slug is spliced into a string literal ('{org_slug}'): this is the injection guard, not the
 // org slug format rule (the platform owns that).
 const SAFE_SLUG = /^[A-Za-z0-9_-]{1,100}$/;
