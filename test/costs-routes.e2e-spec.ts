@@ -197,6 +197,8 @@ describe('cost reads (reference §5) through the real app', () => {
   });
 
   it('trends the last 30 days by day, and by month for a category', async () => {
+    // An empty days is its default, as an absent one.
+    expect((await get('/trend?days=')).body.data).toEqual((await get('/trend')).body.data);
     expect((await get('/trend')).body.data).toEqual([
       { date: '2025-02-10', total_cost: 12.5, record_count: 1 },
       { date: '2025-03-01', total_cost: 40, record_count: 1 },

@@ -178,6 +178,13 @@ describeOnEngines('organizations: dry run, admin routes, listing, isolation', (h
       expect(suspended.total).toBe(suspended.organizations.length);
       expectProblem(await h.root('GET', '/api/v1/organizations?page_size=101'), 422, 'VALIDATION_FAILED');
       expectProblem(await h.root('GET', '/api/v1/organizations?page=0'), 422, 'VALIDATION_FAILED');
+      // An empty (or value-less) page parameter is the default, as on every paged route.
+      for (const query of ['page=&page_size=', 'page&page_size']) {
+        const res = await h.root('GET', `/api/v1/organizations?${query}`);
+        expect(res.statusCode, `${query}: ${res.body}`).toBe(200);
+        expect(res.json()).toMatchObject({ page: 1, page_size: 50 });
+      }
+      expectProblem(await h.root('GET', '/api/v1/organizations?page=10000001'), 422, 'VALIDATION_FAILED');
     });
   });
 

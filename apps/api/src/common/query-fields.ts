@@ -23,10 +23,10 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * A query-string integer written in decimal digits, as a number; anything else is left for IsInt to
- * refuse (`Number()` would also read `0x10`, `1e1`, ` 5` or `1000.0`). Empty means absent.
+ * refuse (`Number()` would also read `0x10`, `1e1`, ` 5` or `1000.0`).
  */
-export const toInt = ({ value }: { value: unknown }): unknown =>
-  value === '' ? undefined : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
 /** Trims and upper-cases a text value (enum-like filters are case-insensitive). */
 export const toUpper = ({ value }: { value: unknown }) =>
@@ -69,32 +69,39 @@ export function OptionalDay(field: string, example: string, description: string)
   );
 }
 
-/** The page size: 1..max, `fallback` when absent (the property initialiser carries the default). */
-export function PageLimit(max: number, fallback: number): PropertyDecorator {
+/**
+ * An integer query field with its default: absent or empty (`?page=`) is the default, any other
+ * value must be a decimal integer within [min, max] (422 naming the field otherwise). The class
+ * property's initial value must be the same default.
+ */
+export function IntQuery(o: { min: number; max: number; byDefault: number; description?: string }) {
   return applyDecorators(
-    ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: max, default: fallback }),
-    IsOptional(),
-    Transform(toInt),
+    ApiPropertyOptional({
+      type: 'integer',
+      minimum: o.min,
+      maximum: o.max,
+      default: o.byDefault,
+      ...(o.description ? { description: o.description } : {}),
+    }),
+    Transform(({ value }: { value: unknown }) => (value === '' ? o.byDefault : toInt({ value }))),
     IsInt(),
-    Min(1),
-    Max(max),
+    Min(o.min),
+    Max(o.max),
   );
 }
+
+/** A page size: 1 to `max`, `fallback` when absent. */
+export const PageLimit = (max: number, fallback: number) => IntQuery({ min: 1, max, byDefault: fallback });
 
 export const MAX_OFFSET = 1_000_000_000;
+/** A page number whose rows start beyond MAX_OFFSET at the largest page size pages nothing. */
+export const MAX_PAGE = 10_000_000;
 
-/** Rows to skip, 0 when absent (at most a billion). */
-export function PageOffset(): PropertyDecorator {
-  return applyDecorators(
-    ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 }),
-    IsOptional(),
-    Transform(toInt),
-    IsInt(),
-    Min(0),
-    // Beyond any table this API pages through; larger values would overflow the warehouse's INT64.
-    Max(MAX_OFFSET),
-  );
-}
+/**
+ * Rows to skip, 0 when absent (at most a billion: beyond any table this API pages through; larger
+ * values would overflow the warehouse's INT64).
+ */
+export const PageOffset = () => IntQuery({ min: 0, max: MAX_OFFSET, byDefault: 0 });
 
 /** The range is refused when both ends are given and the end comes first (YYYY-MM-DD sorts as text). */
 export function NotBefore(other: string) {

@@ -1,20 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsOptional,
-  Matches,
-  Max,
-  Min,
-  NotContains,
-  ValidateBy,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, Matches, NotContains, ValidateBy } from 'class-validator';
 import { isIsoDate, TREND_GRANULARITIES, type TrendGranularity } from '#analytics';
-import { MAX_OFFSET, QueryFlag, toInt } from '../../common/query-fields.js';
+import { IntQuery, PageLimit, PageOffset, QueryFlag } from '../../common/query-fields.js';
 
 /** `providers=a,b&providers=c` → ['a', 'b', 'c']; an empty parameter means no filter. */
 const csv = ({ value }: { value: unknown }): unknown => {
@@ -109,24 +98,13 @@ export class CostFilterQueryDto {
 export const MAX_LISTED_ROWS = 10_000;
 
 /** A page size of a listing: 1 to MAX_LISTED_ROWS. */
-const ListLimit = (byDefault: number) =>
-  applyDecorators(
-    ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LISTED_ROWS, default: byDefault }),
-    Transform(toInt),
-    IsInt(),
-    Min(1),
-    Max(MAX_LISTED_ROWS),
-  );
+const ListLimit = (byDefault: number) => PageLimit(MAX_LISTED_ROWS, byDefault);
 
 export class CostRowsQueryDto extends CostFilterQueryDto {
   @ListLimit(1000)
   limit: number = 1000;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 })
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_OFFSET)
+  @PageOffset()
   offset: number = 0;
 }
 
@@ -148,17 +126,7 @@ export class CostTrendQueryDto extends CostFilterQueryDto {
   @IsIn(TREND_GRANULARITIES)
   granularity: TrendGranularity = 'daily';
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: 365,
-    default: 30,
-    description: 'Last n days, today included',
-  })
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(365)
+  @IntQuery({ min: 1, max: 365, byDefault: 30, description: 'Last n days, today included' })
   days: number = 30;
 
   @ApiPropertyOptional({
@@ -181,17 +149,7 @@ export class GranularTrendQueryDto {
   @DateField('Last day, capped at today; with start_date instead of days')
   end_date?: string;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: 730,
-    default: 365,
-    description: 'Last n days, today included',
-  })
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(730)
+  @IntQuery({ min: 1, max: 730, byDefault: 365, description: 'Last n days, today included' })
   days: number = 365;
 
   @ApiPropertyOptional({ default: false, description: 'Drop the cached period first' })

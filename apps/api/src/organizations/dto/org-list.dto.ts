@@ -1,23 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { toInt } from '../../common/query-fields.js';
+import { IsOptional, Matches } from 'class-validator';
+import { IntQuery, MAX_PAGE, PageLimit } from '../../common/query-fields.js';
 import { toUpper } from './field-rules.js';
 
 export class OrgListQueryDto {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @IntQuery({ min: 1, max: MAX_PAGE, byDefault: 1 })
   page = 1;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @PageLimit(100, 50)
   page_size = 50;
 
   @ApiPropertyOptional({
