@@ -218,6 +218,24 @@ describeOnEngines('organizations: dry run, admin routes, listing, isolation', (h
     });
   });
 
+  describe('concurrent updates', () => {
+    it('applies every one of many simultaneous locale and subscription updates of one org', async () => {
+      const { org } = await h.onboard();
+      const currencies = ['EUR', 'GBP', 'JPY', 'INR', 'AUD', 'CAD'];
+      const answers = await Promise.all([
+        ...currencies.map((c) =>
+          h.root('PUT', `/api/v1/organizations/${org}/locale`, { default_currency: c }),
+        ),
+        ...[1, 2, 3, 4, 5, 6].map((n) =>
+          h.root('PUT', `/api/v1/organizations/${org}/subscription`, { daily_limit: n }),
+        ),
+      ]);
+      expect(answers.map((r) => r.statusCode)).toEqual(answers.map(() => 200));
+      const locale = (await h.root('GET', `/api/v1/organizations/${org}/locale`)).json();
+      expect(currencies).toContain(locale.default_currency);
+    });
+  });
+
   describe('OpenAPI document', () => {
     it('lists every route of the module with its auth', async () => {
       const doc = (await h.inject({ method: 'GET', url: '/openapi.json' })).json();

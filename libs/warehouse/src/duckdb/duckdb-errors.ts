@@ -24,6 +24,15 @@ export function toWarehouseError(error: unknown): WarehouseError {
   });
 }
 
+/**
+ * Two transactions changed the same rows at once (DuckDB's optimistic concurrency): the later one
+ * failed as a whole, changing nothing, so a statement run on its own can simply run again.
+ */
+export function isWriteConflict(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^TransactionContext Error: .*Conflict/i.test(message);
+}
+
 export function closedError(): WarehouseError {
   return new WarehouseError(WarehouseErrorCode.Unavailable, 'The embedded warehouse is closed');
 }

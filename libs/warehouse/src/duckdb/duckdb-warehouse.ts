@@ -28,7 +28,7 @@ import {
   tableNames,
 } from './duckdb-catalog.js';
 import { DuckDbConnectionPool, type Session } from './duckdb-connection-pool.js';
-import { toWarehouseError } from './duckdb-errors.js';
+import { isWriteConflict, toWarehouseError } from './duckdb-errors.js';
 import { loadFile } from './duckdb-file-loader.js';
 import { queryFrame } from './duckdb-frame.js';
 import { insertRows } from './duckdb-inserter.js';
@@ -108,19 +108,23 @@ export class DuckDbWarehouse implements Warehouse {
     options: QueryOptions = {},
   ): Promise<T[]> {
     const { translation, bound } = this.translate(sql, params);
-    return this.session(async ({ connection }) => {
-      const reader = await connection.runAndReadAll(translation.sql, bound.values, bound.types);
-      // DuckDB answers DML with a "Count" row; BigQuery's query() returns no rows for DML.
-      return translation.statement === 'SELECT' ? readRows<T>(reader) : [];
-    }, options.timeoutMs);
+    const run = () =>
+      this.session(async ({ connection }) => {
+        const reader = await connection.runAndReadAll(translation.sql, bound.values, bound.types);
+        // DuckDB answers DML with a "Count" row; BigQuery's query() returns no rows for DML.
+        return translation.statement === 'SELECT' ? readRows<T>(reader) : [];
+      }, options.timeoutMs);
+    return translation.statement === 'SELECT' ? run() : retryingConflicts(run);
   }
 
   async execute(sql: string, params: QueryParams = {}, options: QueryOptions = {}): Promise<number> {
     const { translation, bound } = this.translate(sql, params);
     if (translation.statement === 'CREATE_VIEW') this.binders.clear();
-    return this.session(async ({ connection }) => {
-      return (await connection.run(translation.sql, bound.values, bound.types)).rowsChanged;
-    }, options.timeoutMs);
+    return retryingConflicts(() =>
+      this.session(async ({ connection }) => {
+        return (await connection.run(translation.sql, bound.values, bound.types)).rowsChanged;
+      }, options.timeoutMs),
+    );
   }
 
   async queryFrame(sql: string, params: QueryParams = {}, options: FrameOptions = {}): Promise<pl.DataFrame> {
@@ -272,5 +276,25 @@ export class DuckDbWarehouse implements Warehouse {
     );
     this.binders.set(target.label, binders);
     return binders;
+  }
+}
+
+const CONFLICT_ATTEMPTS = 8;
+
+/**
+ * Runs a statement that writes (on its own connection, committed alone) again when it lost a
+ * write-write conflict to a concurrent one, as BigQuery queues concurrent DML on a table: two
+ * requests updating one org's row at once must both apply, not answer 500.
+ */
+async function retryingConflicts<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const cause = error instanceof WarehouseError ? error.cause : error;
+      if (attempt >= CONFLICT_ATTEMPTS || !isWriteConflict(cause)) throw error;
+      // A short random pause, so that writers that collided do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
   }
 }
