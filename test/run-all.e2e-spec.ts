@@ -172,6 +172,15 @@ describe('admin run-all against a real local pipeline service', () => {
     expect(await batchRow(res.json().batch_run_id)).toMatchObject({ dry_run: true, run_date: yesterday });
   });
 
+  it('takes dry_run null as its default (false), and records the batch', async () => {
+    const o = await anOrg();
+    await credentials(o.org, ['OCI']);
+    const res = await runAll({ org_slug: o.org, dry_run: null });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ batch_recorded: true, errors: [], pipelines_triggered: 1 });
+    expect(await batchRow(res.json().batch_run_id)).toMatchObject({ dry_run: false });
+  });
+
   it('counts a 429 as skipped for quota and any other refusal as failed, making the batch PARTIAL', async () => {
     const o = await anOrg();
     await credentials(o.org, ['OPENAI', 'GCP_SA', 'GEMINI']);

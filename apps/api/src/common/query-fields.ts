@@ -59,6 +59,17 @@ export const QueryFlag = () =>
     IsBoolean({ message: '$property must be true or false (also 1/0, yes/no, on/off)' }),
   );
 
+/**
+ * An optional JSON boolean with its default: absent or null is the default (a null would otherwise
+ * read as false, also where the default is true, or reach a NOT NULL column). The class property's
+ * initial value must be the same default.
+ */
+export const BodyFlag = (byDefault: boolean) =>
+  applyDecorators(
+    Transform(({ value }: { value: unknown }) => value ?? byDefault),
+    IsBoolean(),
+  );
+
 /** An optional calendar day `YYYY-MM-DD` that must exist (2026-02-30 is refused). */
 export function OptionalDay(field: string, example: string, description: string): PropertyDecorator {
   return applyDecorators(

@@ -1,6 +1,7 @@
 import { ORG_SLUG, ORG_SLUG_MESSAGE } from '#platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+import { BodyFlag } from '../../common/query-fields.js';
 
 const PROVIDER = /^[A-Za-z0-9_]{1,50}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -40,8 +41,7 @@ export class RunAllRequestDto {
   date?: string;
 
   @ApiPropertyOptional({ default: false, description: 'Plan only: nothing is called' })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   dry_run = false;
 }
 

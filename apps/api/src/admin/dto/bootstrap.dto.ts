@@ -1,34 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
-import { QueryFlag } from '../../common/query-fields.js';
+import { IsOptional } from 'class-validator';
+import { BodyFlag, QueryFlag } from '../../common/query-fields.js';
 
 export class BootstrapRequestDto {
   @ApiPropertyOptional({
     default: false,
     description: 'Drop and recreate the central dataset (destroys all tenants)',
   })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   force_recreate_dataset = false;
 
   @ApiPropertyOptional({ default: false, description: 'Drop and recreate every central table' })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   force_recreate_tables = false;
 }
 
 export class BootstrapSyncRequestDto {
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(true)
   sync_missing_tables = true;
 
   @ApiPropertyOptional({
     default: false,
     description: 'Also add missing NULLABLE columns (never drops anything)',
   })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   sync_missing_columns = false;
 }
 

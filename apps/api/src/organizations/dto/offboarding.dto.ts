@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString } from 'class-validator';
+import { IsString } from 'class-validator';
+import { BodyFlag } from '../../common/query-fields.js';
 
 export class OffboardRequestDto {
   @ApiProperty({ description: 'Must repeat the org slug of the path' })
@@ -7,8 +8,7 @@ export class OffboardRequestDto {
   confirm_org_slug: string;
 
   @ApiPropertyOptional({ default: false, description: "Also drop the org's dataset with all its data" })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   delete_dataset = false;
 }
 

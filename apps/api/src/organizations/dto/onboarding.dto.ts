@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsOptional } from 'class-validator';
+import { IsEmail, IsIn, IsOptional } from 'class-validator';
 import { PLAN_NAMES, type PlanName } from '#tenancy-db';
 import { currencyCodes, DEFAULT_CURRENCY, DEFAULT_TIMEZONE, timezoneNames } from '../locale-catalog.js';
 import { OrgSlugField } from '#platform';
 import { CompanyNameField, DATASET_LOCATIONS, toUpper } from './field-rules.js';
+import { BodyFlag } from '../../common/query-fields.js';
 
 export class OnboardOrgRequestDto {
   @OrgSlugField()
@@ -44,8 +45,7 @@ export class OnboardOrgRequestDto {
     deprecated: true,
     description: 'Accepted for compatibility; ignored',
   })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   force_recreate_dataset = false;
 
   @ApiPropertyOptional({
@@ -53,8 +53,7 @@ export class OnboardOrgRequestDto {
     deprecated: true,
     description: 'Accepted for compatibility; ignored',
   })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   force_recreate_tables = false;
 
   @ApiPropertyOptional({
@@ -63,8 +62,7 @@ export class OnboardOrgRequestDto {
       'For an existing ACTIVE org: re-sync its profile and limits, create what an interrupted onboarding ' +
       'left missing (dataset tables and views, the default hierarchy of an org without one) and return its API key',
   })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   regenerate_api_key_if_exists = false;
 
   @ApiPropertyOptional({
@@ -74,8 +72,7 @@ export class OnboardOrgRequestDto {
       'delete_dataset): take that dataset over, with its cost data. Without it such an onboarding is ' +
       "refused with 409 DATASET_EXISTS, so one company never sees another one's costs",
   })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   adopt_existing_dataset = false;
 }
 

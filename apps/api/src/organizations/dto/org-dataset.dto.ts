@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
+import { BodyFlag } from '../../common/query-fields.js';
 
 export class TableDiffDto {
   @ApiProperty({ type: [String] }) missing_columns: string[];
@@ -22,21 +22,18 @@ export class OrgStatusDto {
 
 export class OrgSyncRequestDto {
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(true)
   sync_missing_tables = true;
 
   @ApiPropertyOptional({ default: false, description: 'Also add missing columns as NULLABLE (never drops)' })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   sync_missing_columns = false;
 
   @ApiPropertyOptional({
     default: false,
     description: 'Re-create every org view (missing views are always created)',
   })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   recreate_views = false;
 }
 

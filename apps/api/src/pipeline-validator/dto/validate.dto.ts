@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { BodyFlag } from '../../common/query-fields.js';
 
 /** Printable characters only: the run id is stored and echoed in logs and the run log. */
 export const RUN_ID = /^[\x21-\x7e]{1,255}$/;
@@ -20,8 +21,7 @@ export class ValidateRequestDto {
       'Return the decrypted credential of the required integration. The pipeline service only: the ' +
       'request must also carry the platform root key (X-CA-Root-Key), else 403 CREDENTIALS_FORBIDDEN.',
   })
-  @IsOptional()
-  @IsBoolean()
+  @BodyFlag(false)
   include_credentials = false;
 
   @ApiPropertyOptional({
