@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
 import { onboardOrg } from '#test/org-onboarding';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-import { aFocusFileRow, focusCsv, focusParquet, PNG_BYTES } from '#test/focus-files';
+import { aFocusFileRow, focusCsv, focusParquet, focusParquetTyped, PNG_BYTES } from '#test/focus-files';
 
 const CSV = { 'content-type': 'text/csv' };
 const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
@@ -194,6 +195,20 @@ describe('cost import: wrong file type and size', () => {
     expect(res.json().detail).toContain('decoded');
     expect(res.json().import_id).toBeUndefined();
     expect(await billed('bomb_src')).toEqual({ n: 0, billed: 0 });
+  });
+
+  it('refuses such a file with a MAP column before rewriting it (the rewrite decodes every row)', async () => {
+    const long = 'x'.repeat(10_000);
+    const rows = Array.from({ length: 1_000 }, () => aFocusFileRow({ ServiceName: long }));
+    const file = await focusParquetTyped(rows, { Tags: 'MAP(VARCHAR, VARCHAR)' });
+    const rewrites = vi.spyOn(DuckDBInstance, 'create');
+    try {
+      const res = await upload(file, PARQUET, '?source_system=bomb_map');
+      expect(res.statusCode).toBe(413);
+      expect(rewrites).not.toHaveBeenCalled();
+    } finally {
+      rewrites.mockRestore();
+    }
   });
 
   it('keeps refusing CSV bodies on other routes', async () => {

@@ -184,7 +184,8 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
   it('imports Parquet with DECIMAL costs and a MAP Tags column (BigQuery and Spark exports), exactly', async () => {
     const rows = [
       aFocusFileRow({
-        BilledCost: '1.115',
+        // Every digit of NUMERIC's scale (under a million, the import's exact range: focus-values.ts).
+        BilledCost: '123456.123456789',
         EffectiveCost: '0.000000001',
         Tags: '{"env":"prod","team":"a\\"b"}',
       }),
@@ -211,9 +212,10 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
          WHERE x_source_system = @source ORDER BY ChargePeriodStart`,
         { source },
       );
-      expect(stored.map((r) => [Number(r.billed), Number(r.effective)])).toEqual([
-        [1.115, 0.000000001],
-        [-0.005, Number(rows[1].EffectiveCost)],
+      const decimal = (text: string) => text.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+      expect(stored.map((r) => [decimal(r.billed), decimal(r.effective)])).toEqual([
+        ['123456.123456789', '0.000000001'],
+        ['-0.005', decimal(rows[1].EffectiveCost)],
       ]);
       expect(JSON.parse(stored[0].tags)).toEqual({ env: 'prod', team: 'a"b' });
       expect(JSON.parse(stored[1].tags)).toEqual({});

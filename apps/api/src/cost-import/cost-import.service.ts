@@ -10,7 +10,6 @@ import { planColumns } from './focus-columns.js';
 import { type ImportJob, type OnErrorMode, queuedJob } from './import-job.js';
 import { ImportRegistry } from './import-registry.js';
 import { ImportRunner, type PreparedImport } from './import-runner.js';
-import { withMapsAsJson } from './parquet-maps.js';
 import { identifyUpload, receiveUpload } from './import-upload.js';
 import { openCsvSource, openParquetSource, type RowSource } from './row-source.js';
 
@@ -77,21 +76,20 @@ export class CostImportService implements BeforeApplicationShutdown {
         path: path.join(dir, 'expanded.parquet'),
         maxBytes: this.options.maxExpandedBytes,
       });
-      const readPath = file.format === 'parquet' ? await withMapsAsJson(file.path) : file.path;
       const source =
         file.format === 'csv'
-          ? await openCsvSource(readPath, {
+          ? await openCsvSource(file.path, {
               gzip: file.gzip,
               maxExpandedBytes: this.options.maxExpandedBytes,
             })
-          : openParquetSource(readPath, { maxExpandedBytes: this.options.maxExpandedBytes });
+          : await openParquetSource(file.path, { maxExpandedBytes: this.options.maxExpandedBytes });
       const plan = this.checkedPlan(source);
       prepared = {
         source,
         plan,
         target,
         dir,
-        file: { path: readPath, format: file.format },
+        file: { path: source.path, format: file.format },
         replaceCredential: request.credentialNamed ? request.credentialId : null,
       };
       job = queuedJob({

@@ -22,7 +22,9 @@ export async function withMapsAsJson(file: string): Promise<string> {
 }
 
 async function rewriteMaps(file: string): Promise<string> {
-  const instance = await DuckDBInstance.create(':memory:');
+  // One thread and a memory ceiling: the rewrite streams, and must not take the server's CPUs or
+  // memory from the requests it serves (the file's decoded size was checked before).
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
   try {
     const connection = await instance.connect();
     try {

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { CsvError, parse } from 'csv-parse';
 import pl from 'nodejs-polars';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
+import { withMapsAsJson } from './parquet-maps.js';
 
 /** Consecutive data rows, each as the file's values in header order. */
 export interface RowBatch {
@@ -15,6 +16,8 @@ export interface RowBatch {
 
 export interface RowSource {
   readonly header: readonly string[];
+  /** The file the rows are read from (a Parquet file with MAP columns: its rewritten copy). */
+  readonly path: string;
   /** About how many bytes the rows take once expanded or decoded: what an import has to go through. */
   readonly expandedBytes: number;
   batches(size: number): AsyncGenerator<RowBatch>;
@@ -109,6 +112,7 @@ export async function openCsvSource(
   const header = first.done ? [] : first.value;
   return {
     header,
+    path: file,
     expandedBytes: options.gzip ? await gzipExpandedBytes(file) : (await stat(file)).size,
     close,
     async *batches(size: number) {
@@ -188,7 +192,10 @@ function columnValues(series: pl.Series): unknown[] {
  * slices turned into row arrays (columns first, which is far cheaper than row objects). A file
  * whose values decode to more than `maxExpandedBytes` is refused at open, as a gzip one is.
  */
-export function openParquetSource(file: string, options: { maxExpandedBytes: number }): RowSource {
+export async function openParquetSource(
+  file: string,
+  options: { maxExpandedBytes: number },
+): Promise<RowSource> {
   let header: string[];
   let decoded: number;
   try {
@@ -204,14 +211,17 @@ export function openParquetSource(file: string, options: { maxExpandedBytes: num
       `The Parquet file's values take about ${decoded} bytes once decoded, over the import limit of ` +
         `${options.maxExpandedBytes} bytes; split the export (by month, for example).`,
     );
+  // Only once the size is known to be within the limit: the rewrite decodes every row.
+  const path = await withMapsAsJson(file);
   return {
     header,
+    path,
     expandedBytes: decoded,
     close: () => undefined,
     async *batches(size: number) {
       let frame: pl.DataFrame;
       try {
-        frame = withDecimalsAsText(pl.readParquet(file));
+        frame = withDecimalsAsText(pl.readParquet(path));
       } catch (error) {
         throw unreadable('The Parquet file could not be read.', error);
       }
