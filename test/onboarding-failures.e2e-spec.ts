@@ -152,22 +152,24 @@ describe('onboarding failures', () => {
     },
   ];
 
+  /** The onboarded flag's write applies, then reports a failure (a timed-out call that committed). */
+  const onboardedFlagFails: Fault = (run) =>
+    patched(
+      h.db,
+      'update',
+      (update) =>
+        async <T extends DbRow = DbRow>(table: string, filter: Filter, values: DbRow) => {
+          const rows = await update<T>(table, filter, values);
+          if (table === 'organizations' && values.backend_onboarded === true) throw injected();
+          return rows;
+        },
+      run,
+    );
   stepFailures.push({
     title: 'STEP 7: a flag write that applied yet reported a failure is taken back with the rest',
     slug: 'f7',
     step: 'STEP 7: mark the org onboarded in the tenancy DB',
-    fault: (run) =>
-      patched(
-        h.db,
-        'update',
-        (update) =>
-          async <T extends DbRow = DbRow>(table: string, filter: Filter, values: DbRow) => {
-            const rows = await update<T>(table, filter, values);
-            if (table === 'organizations' && values.backend_onboarded === true) throw injected();
-            return rows;
-          },
-        run,
-      ),
+    fault: onboardedFlagFails,
   });
 
   it('the tenancy row says not onboarded until the org works (a crash half-way must not leave it true)', async () => {
@@ -212,37 +214,39 @@ describe('onboarding failures', () => {
       await expectCleanFailure(org, res, step);
     });
 
-  it('restores the row the frontend created, as it was, when a later step fails', async () => {
-    const org = anOrgSlug('fe');
-    const [signup] = await h.db.insert('organizations', [
-      {
-        org_slug: org,
+  // STEP 7's undo must run before STEP 3's restore, which only puts back a row still as it wrote it.
+  for (const [step, fault] of [
+    ['STEP 4: create org dataset, tables and views', viewsFail],
+    ['STEP 7: mark the org onboarded in the tenancy DB', onboardedFlagFails],
+  ] as const)
+    it(`restores the row the frontend created, as it was, when a later step fails (${step.slice(0, 6)})`, async () => {
+      const org = anOrgSlug('fe');
+      const [signup] = await h.db.insert('organizations', [
+        {
+          org_slug: org,
+          company_name: 'Signup Name',
+          plan: 'STARTER',
+          billing_status: 'trialing',
+          seat_limit: 4,
+        },
+      ]);
+      const res = await under(fault, () => onboard(org));
+      expect(res.json()).toMatchObject({ code: 'ONBOARDING_FAILED', step });
+      const [after] = await h.db.select('organizations', { org_slug: org });
+      expect(after).toMatchObject({
+        id: signup.id,
         company_name: 'Signup Name',
+        admin_email: null,
         plan: 'STARTER',
         billing_status: 'trialing',
         seat_limit: 4,
-      },
-    ]);
-    const res = await under(viewsFail, () => onboard(org));
-    expect(res.json()).toMatchObject({
-      code: 'ONBOARDING_FAILED',
-      step: 'STEP 4: create org dataset, tables and views',
+        pipelines_per_day_limit: null,
+        backend_onboarded: false,
+        backend_onboarded_at: null,
+        backend_quota_synced: false,
+        backend_api_key_fingerprint: null,
+      });
     });
-    const [after] = await h.db.select('organizations', { org_slug: org });
-    expect(after).toMatchObject({
-      id: signup.id,
-      company_name: 'Signup Name',
-      admin_email: null,
-      plan: 'STARTER',
-      billing_status: 'trialing',
-      seat_limit: 4,
-      pipelines_per_day_limit: null,
-      backend_onboarded: false,
-      backend_onboarded_at: null,
-      backend_quota_synced: false,
-      backend_api_key_fingerprint: null,
-    });
-  });
 
   it('reports the step it could not undo instead of claiming a clean rollback', async () => {
     const org = anOrgSlug('fu');
