@@ -241,6 +241,17 @@ describeOnEngines('organizations: onboarding', (h) => {
         api_key: res.json().api_key,
         message: expect.stringContaining('retained'),
       });
+      // An org whose only key is retiring (a grace period) is not told a key "keeps working".
+      const retiring = await anOrgWithKey(h.warehouse, {
+        legacy: true,
+        expiresAt: new Date(Date.now() + 3_600_000),
+      });
+      const resynced = await h.root(
+        'POST',
+        '/api/v1/organizations/onboard',
+        h.onboardBody(retiring.org, { regenerate_api_key_if_exists: true }),
+      );
+      expect(resynced.json().message).toContain('had no active API key');
     });
 
     it('keeps a half-onboarded org unusable, and the next onboarding request finishes it', async () => {

@@ -118,6 +118,14 @@ describe('pipeline proxy against a real local pipeline service', () => {
       expect(reversed.json().errors).toEqual([
         { field: 'end_date', message: 'end_date must not be before start_date' },
       ]);
+      // A malformed start is its own error only: there is nothing to compare the end with.
+      const malformed = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
+        payload: { start_date: 'abc', end_date: '2026-03-01' },
+      });
+      expect(malformed.json().errors.map((e: { field: string }) => e.field)).toEqual([
+        'start_date',
+        'start_date',
+      ]);
       const extra = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
         payload: { force: true },
       });

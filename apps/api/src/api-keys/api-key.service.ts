@@ -125,6 +125,11 @@ export class ApiKeyService {
     return revoked;
   }
 
+  /** Whether the org has an active key without an expiry (one not in a rotation's grace period). */
+  async hasPermanentKey(org: string): Promise<boolean> {
+    return (await this.repository.activeKeys(org, new Date())).some((k) => k.expires_at === null);
+  }
+
   /** The newest active, unexpired key. */
   async activeKey(org: string): Promise<ActiveKeyInfo | null> {
     const [row] = await this.repository.activeKeys(org, new Date(), 1);

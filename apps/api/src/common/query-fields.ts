@@ -126,7 +126,9 @@ export function NotBefore(other: string) {
       validator: {
         validate(value: unknown, args: ValidationArguments) {
           const start = (args.object as Record<string, unknown>)[other];
-          return typeof value !== 'string' || typeof start !== 'string' || value >= start;
+          // A malformed end is its own field's error; a malformed start leaves nothing to compare.
+          if (typeof value !== 'string' || typeof start !== 'string') return true;
+          return !DAY.test(value) || !DAY.test(start) || value >= start;
         },
       },
     });

@@ -193,7 +193,8 @@ export class OnboardingService {
     const retained = apiKey !== null;
     // A working key without a stored copy (one the replaced system stored) cannot be shown: it
     // keeps working, and the new key is issued next to it, not in its place.
-    const unshownKept = !retained && (await this.keys.activeKey(org)) !== null;
+    // (A key in a grace period expires on its own: it is not one that "keeps working".)
+    const unshownKept = !retained && (await this.keys.hasPermanentKey(org));
     if (apiKey === null)
       apiKey = (await this.keys.issue(org, { description: 'Onboarding re-sync API key' })).apiKey;
     const fingerprint = (await this.keys.activeKey(org))?.fingerprint ?? null;
