@@ -242,6 +242,10 @@ describe('offboarding', () => {
     const { org, key } = await onboard();
     expectProblem(await offboard(org, { confirm_org_slug: `${org}x` }), 400, 'CONFIRM_ORG_SLUG_MISMATCH');
     expectProblem(await offboard(org, {}), 422, 'VALIDATION_FAILED');
+    // Not a slug at all (a megabyte of it would be quoted back): 422 naming the field.
+    const huge = await offboard(org, { confirm_org_slug: 'x'.repeat(100_000) });
+    expectProblem(huge, 422, 'VALIDATION_FAILED');
+    expect(huge.body.length).toBeLessThan(2_000);
     const missing = anOrgSlug('none');
     expectProblem(await offboard(missing, { confirm_org_slug: missing }), 404, 'ORG_NOT_FOUND');
     const stillThere = await withKey(key, 'GET', `/api/v1/organizations/${org}/locale`);

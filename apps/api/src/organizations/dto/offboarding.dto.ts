@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString } from 'class-validator';
+import { OrgSlugField } from '#platform';
 import { BodyFlag } from '../../common/query-fields.js';
 
 export class OffboardRequestDto {
-  @ApiProperty({ description: 'Must repeat the org slug of the path' })
-  @IsString()
+  // A slug, so that a mismatch (400, as the reference) can quote it without quoting a megabyte.
+  @OrgSlugField('Must repeat the org slug of the path')
   confirm_org_slug: string;
 
   @ApiPropertyOptional({ default: false, description: "Also drop the org's dataset with all its data" })
