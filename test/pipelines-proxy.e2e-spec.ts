@@ -188,6 +188,12 @@ describe('pipeline proxy against a real local pipeline service', () => {
       expect(res.headers['retry-after']).toBe('30');
       expect(res.json().detail).toBe('Pipeline service error: maintenance');
       expect(fake.requests).toHaveLength(1);
+      // Its other form, an HTTP date, is read too and passed on as seconds.
+      const inAnHour = new Date(Date.now() + 3_600_000).toUTCString();
+      fake.always({ status: 503, body: { detail: 'maintenance' }, headers: { 'retry-after': inAnHour } });
+      const dated = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(Number(dated.headers['retry-after'])).toBeGreaterThan(3_500);
+      expect(fake.requests).toHaveLength(2);
     });
 
     it('does not retry a 500, and passes on the reason the service wrote, never its raw body', async () => {

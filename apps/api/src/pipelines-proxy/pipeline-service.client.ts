@@ -52,8 +52,20 @@ export function retryReason(outcome: AttemptOutcome): string | null {
 /** A response's Retry-After in milliseconds (the delay-seconds form), or null. */
 function retryAfterMs(outcome: AttemptOutcome): number | null {
   if (outcome.kind !== 'response') return null;
-  const value = outcome.headers['retry-after'];
-  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) * 1000 : null;
+  const seconds = retryAfterSeconds(outcome.headers['retry-after']);
+  return seconds === null ? null : seconds * 1000;
+}
+
+/**
+ * A Retry-After header in seconds from now, in either of its forms (RFC 9110 §10.2.3): a number
+ * of seconds, or an HTTP date (0 once past). Null when absent or unreadable.
+ */
+export function retryAfterSeconds(value: string | string[] | undefined, now = Date.now()): number | null {
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  if (/^\d{1,9}$/.test(text)) return Number(text);
+  const at = /[A-Za-z]/.test(text) ? Date.parse(text) : NaN;
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** Makes a breaker count the call as failed while still carrying its result to the caller. */

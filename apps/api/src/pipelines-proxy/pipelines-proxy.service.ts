@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { PipelineStatusCache, type StatusCacheMetrics } from '../pipeline-logs/pipeline-status.cache.js';
 import type { TriggerPipelineResponseDto } from './dto/pipeline-trigger.dto.js';
 import { upstreamSegments } from './pipeline-path.js';
-import { type PipelineCallResult, PipelineServiceClient, upstreamDetail } from './pipeline-service.client.js';
+import {
+  type PipelineCallResult,
+  PipelineServiceClient,
+  retryAfterSeconds,
+  upstreamDetail,
+} from './pipeline-service.client.js';
 import {
   codeForUpstreamStatus,
   PipelinesProxyError,
@@ -26,9 +31,10 @@ function str(v: unknown): string | null {
 }
 
 /** A delta-seconds Retry-After of the upstream, passed on; an HTTP date or garbage is dropped. */
+/** The service's Retry-After, as seconds (an HTTP date is turned into the seconds left). */
 function upstreamRetryAfter(res: Response): Record<string, string> {
-  const v = res.headers['retry-after'];
-  return typeof v === 'string' && /^\d{1,9}$/.test(v) ? { 'Retry-After': v } : {};
+  const seconds = retryAfterSeconds(res.headers['retry-after']);
+  return seconds === null ? {} : { 'Retry-After': String(seconds) };
 }
 
 @Injectable()
