@@ -159,6 +159,14 @@ describe('platform over the real app', () => {
       expect(plain.statusCode).toBe(201);
     });
 
+    it('reads JSON as UTF-8 only: another charset is 415', async () => {
+      const body = '{"name":"abcd","count":1,"email":"a@b.co","address":{"city":"Paris"}}';
+      const utf16 = await echoJson(body, 'application/json; charset=utf-16');
+      expect(utf16.statusCode).toBe(415);
+      expect(utf16.json().detail).toContain('charset=utf-16');
+      expect((await echoJson(body, 'application/json; charset="UTF-8"')).statusCode).toBe(201);
+    });
+
     it('refuses a JSON array or scalar body with 422, not field by field', async () => {
       for (const payload of ['[1,2]', '"text"', '42', 'null']) {
         const res = await echoJson(payload);

@@ -159,6 +159,12 @@ function routeAuthKinds(app: NestFastifyApplication): Map<string, RouteAuthKind>
   return kinds;
 }
 
+/** The `charset` parameter of a Content-Type, lower-cased and unquoted; null when there is none. */
+function charsetOf(contentType: string | undefined): string | null {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
+  return match ? match[1]!.toLowerCase() : null;
+}
+
 /** Whether a body follows the request's headers (HTTP/1.1: a length or a chunked transfer). */
 const hasBody = (request: FastifyRequest) => {
   const length = request.headers['content-length'];
@@ -176,6 +182,18 @@ function acceptEmptyJsonBodies(app: NestFastifyApplication, fastify: FastifyInst
   const json = fastify.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
   // Through Nest, which otherwise installs its own JSON parser at init (over this one).
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
+    const charset = charsetOf(request.headers['content-type']);
+    if (charset !== null && charset !== 'utf-8' && charset !== 'utf8') {
+      // Read as UTF-8 it would be garbage (or worse, a different text): JSON is UTF-8 (RFC 8259 §8.1).
+      done(
+        new PlatformError(
+          PlatformErrorCode.UnsupportedMediaType,
+          `JSON bodies are UTF-8; charset=${charset} is not accepted.`,
+        ),
+        undefined,
+      );
+      return;
+    }
     if (body.length === 0) {
       done(null, undefined);
       return;
