@@ -1,9 +1,7 @@
 import 'reflect-metadata';
-import { isIP } from 'node:net';
 import { Transform, Type } from 'class-transformer';
 import {
   IsISO8601,
-  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -13,52 +11,11 @@ import {
   Max,
   Min,
   MinLength,
-  ValidateBy,
   ValidateIf,
 } from 'class-validator';
 
-/** The spellings of a boolean setting; any other value is left as it is, for @IsBoolean to refuse. */
-const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
-const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
-const toBool = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string') return value;
-  const word = value.trim().toLowerCase();
-  return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : value;
-};
-/** A host name (letters, digits, hyphens; dot-separated labels, not all digits) or an IP address. */
-const HOST_NAME =
-  /^(?=.*[A-Za-z-])[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const IsHost = () =>
-  ValidateBy({
-    name: 'isHost',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && (isIP(value) !== 0 || HOST_NAME.test(value)),
-      defaultMessage: () => 'HOST must be an IP address or a host name (0.0.0.0, ::, 127.0.0.1, localhost)',
-    },
-  });
+import { ENVIRONMENTS, type Environment, environmentMessage, Flag, IsHost, URL_OPTS } from './env-fields.js';
 
-const Flag = (): PropertyDecorator => (target, key) => {
-  Transform(toBool)(target, key);
-  IsBoolean({ message: '$property must be true or false (or 1/0, yes/no, on/off)' })(target, key);
-};
-
-const URL_OPTS = { require_tld: false, require_protocol: true } as const;
-
-const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
-type Environment = (typeof ENVIRONMENTS)[number];
-/** The dataset suffixes and the usual short names, read as a slip for the environment they name. */
-const ENVIRONMENT_ALIASES: Readonly<Record<string, Environment>> = {
-  dev: 'development',
-  local: 'development',
-  stage: 'staging',
-  stg: 'staging',
-  prod: 'production',
-  prd: 'production',
-};
-function environmentMessage({ value }: { value: unknown }): string {
-  const meant = typeof value === 'string' ? ENVIRONMENT_ALIASES[value] : undefined;
-  return `ENVIRONMENT must be one of ${ENVIRONMENTS.join(', ')}${meant ? ` (did you mean ${meant}?)` : ''}`;
-}
 /** Outside development: the environments whose rules are strict. An unknown value is only its own error. */
 const isDeployed = (e: EnvSchema) => e.ENVIRONMENT === 'staging' || e.ENVIRONMENT === 'production';
 
