@@ -211,6 +211,18 @@ describe('cost import: wrong file type and size', () => {
     }
   });
 
+  it('counts the text of MAP columns against the limit, before writing their copy', async () => {
+    // Small everywhere but in the maps: 1,000 rows of a 10 KB tag, 10 MB once decoded.
+    const tags = JSON.stringify({ note: 'y'.repeat(10_000) });
+    const rows = Array.from({ length: 1_000 }, () => aFocusFileRow({ Tags: tags }));
+    const file = await focusParquetTyped(rows, { Tags: 'MAP(VARCHAR, VARCHAR)' });
+    expect(file.length).toBeLessThan(LIMIT);
+    const res = await upload(file, PARQUET, '?source_system=bomb_tags');
+    expect(res.statusCode, res.body).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FILE_TOO_LARGE' });
+    expect(await billed('bomb_tags')).toEqual({ n: 0, billed: 0 });
+  });
+
   it('keeps refusing CSV bodies on other routes', async () => {
     const res = await t.app.inject({
       method: 'POST',

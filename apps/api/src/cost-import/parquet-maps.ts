@@ -9,35 +9,38 @@ const identifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * (`{"env":"prod"}`): provider exports written by Spark or Athena type Tags as
  * `map<string,string>`, which Polars (polars-arrow 0.53) cannot read at all (it panics on the
  * first row). Such a file is copied once through DuckDB, every other column as it is, to
- * `${file}` with `.maps.parquet` in place of `.parquet`; a file without MAP columns is returned as it is.
+ * `${file}` with `.maps.parquet` in place of `.parquet`; a file without MAP columns is returned as
+ * it is. `admit` is told the bytes the maps' JSON text will take before anything is written, and
+ * refuses (throws) when the file would be too large once decoded.
  */
-export async function withMapsAsJson(file: string): Promise<string> {
-  try {
-    return await rewriteMaps(file);
-  } catch (error) {
-    throw new CostImportError(CostImportErrorCode.FileUnreadable, 'The Parquet file could not be read.', {
-      cause: error,
-    });
-  }
-}
-
-async function rewriteMaps(file: string): Promise<string> {
-  // One thread and a memory ceiling: the rewrite streams, and must not take the server's CPUs or
-  // memory from the requests it serves (the file's decoded size was checked before).
+export async function withMapsAsJson(file: string, admit: (mapTextBytes: number) => void): Promise<string> {
+  // One thread and a memory ceiling: the rewrite must not take the server's CPUs or memory from
+  // the requests it serves. Small row groups keep what the writer buffers under that ceiling.
   const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
   try {
     const connection = await instance.connect();
     try {
       const source = `read_parquet(${literal(file)})`;
-      const columns = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjects();
-      const maps = columns
-        .filter((c) => String(c.column_type).startsWith('MAP('))
-        .map((c) => identifier(String(c.column_name)));
+      const maps = await unreadable(async () =>
+        (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`))
+          .getRowObjects()
+          .filter((c) => String(c.column_type).startsWith('MAP('))
+          .map((c) => identifier(String(c.column_name))),
+      );
       if (maps.length === 0) return file;
+      const asJson = (name: string) => `CAST(to_json(${name}) AS VARCHAR)`;
+      const [sized] = await unreadable(async () =>
+        (
+          await connection.runAndReadAll(
+            `SELECT CAST(${maps.map((m) => `COALESCE(SUM(strlen(${asJson(m)})), 0)`).join(' + ')} AS DOUBLE) AS bytes FROM ${source}`,
+          )
+        ).getRowObjects(),
+      );
+      admit(Number(sized?.bytes ?? 0));
       const target = `${file.replace(/\.parquet$/, '')}.maps.parquet`;
-      const replaced = maps.map((name) => `CAST(to_json(${name}) AS VARCHAR) AS ${name}`).join(', ');
+      const replaced = maps.map((name) => `${asJson(name)} AS ${name}`).join(', ');
       await connection.run(
-        `COPY (SELECT * REPLACE (${replaced}) FROM ${source}) TO ${literal(target)} (FORMAT parquet)`,
+        `COPY (SELECT * REPLACE (${replaced}) FROM ${source}) TO ${literal(target)} (FORMAT parquet, ROW_GROUP_SIZE 8192)`,
       );
       return target;
     } finally {
@@ -45,5 +48,16 @@ async function rewriteMaps(file: string): Promise<string> {
     }
   } finally {
     instance.closeSync();
+  }
+}
+
+/** What reading the file failed on is the file's fault (422); the rewrite's own failures are not. */
+async function unreadable<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new CostImportError(CostImportErrorCode.FileUnreadable, 'The Parquet file could not be read.', {
+      cause: error,
+    });
   }
 }
