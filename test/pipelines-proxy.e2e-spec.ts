@@ -194,6 +194,11 @@ describe('pipeline proxy against a real local pipeline service', () => {
       const dated = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
       expect(Number(dated.headers['retry-after'])).toBeGreaterThan(3_500);
       expect(fake.requests).toHaveLength(2);
+      // Garbage is no date: dropped, and the retries go on as planned.
+      fake.always({ status: 503, body: { detail: 'maintenance' }, headers: { 'retry-after': 'May 5' } });
+      const garbled = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(garbled.headers['retry-after']).toBeUndefined();
+      expect(fake.requests).toHaveLength(5);
     });
 
     it('does not retry a 500, and passes on the reason the service wrote, never its raw body', async () => {

@@ -165,6 +165,7 @@ describe('platform over the real app', () => {
       expect(utf16.statusCode).toBe(415);
       expect(utf16.json().detail).toContain('charset=utf-16');
       expect((await echoJson(body, 'application/json; charset="UTF-8"')).statusCode).toBe(201);
+      expect((await echoJson(body, 'application/json; charset=us-ascii')).statusCode).toBe(201);
     });
 
     it('refuses a JSON array or scalar body with 422, not field by field', async () => {

@@ -56,6 +56,8 @@ function retryAfterMs(outcome: AttemptOutcome): number | null {
   return seconds === null ? null : seconds * 1000;
 }
 
+const IMF_FIXDATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
 /**
  * A Retry-After header in seconds from now, in either of its forms (RFC 9110 §10.2.3): a number
  * of seconds, or an HTTP date (0 once past). Null when absent or unreadable.
@@ -64,7 +66,9 @@ export function retryAfterSeconds(value: string | string[] | undefined, now = Da
   if (typeof value !== 'string') return null;
   const text = value.trim();
   if (/^\d{1,9}$/.test(text)) return Number(text);
-  const at = /[A-Za-z]/.test(text) ? Date.parse(text) : NaN;
+  // The IMF-fixdate form senders must use (`Sun, 06 Nov 1994 08:49:37 GMT`); Date.parse alone
+  // would also read garbage such as "May 5" or "x-1".
+  const at = IMF_FIXDATE.test(text) ? Date.parse(text) : NaN;
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 

@@ -30,7 +30,6 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
-/** A delta-seconds Retry-After of the upstream, passed on; an HTTP date or garbage is dropped. */
 /** The service's Retry-After, as seconds (an HTTP date is turned into the seconds left). */
 function upstreamRetryAfter(res: Response): Record<string, string> {
   const seconds = retryAfterSeconds(res.headers['retry-after']);

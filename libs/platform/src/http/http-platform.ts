@@ -159,6 +159,9 @@ function routeAuthKinds(app: NestFastifyApplication): Map<string, RouteAuthKind>
   return kinds;
 }
 
+/** Charsets whose text reads the same as UTF-8 (ASCII is a subset). */
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+
 /** The `charset` parameter of a Content-Type, lower-cased and unquoted; null when there is none. */
 function charsetOf(contentType: string | undefined): string | null {
   const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
@@ -183,12 +186,12 @@ function acceptEmptyJsonBodies(app: NestFastifyApplication, fastify: FastifyInst
   // Through Nest, which otherwise installs its own JSON parser at init (over this one).
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
     const charset = charsetOf(request.headers['content-type']);
-    if (charset !== null && charset !== 'utf-8' && charset !== 'utf8') {
+    if (charset !== null && !UTF8_CHARSETS.has(charset)) {
       // Read as UTF-8 it would be garbage (or worse, a different text): JSON is UTF-8 (RFC 8259 §8.1).
       done(
         new PlatformError(
           PlatformErrorCode.UnsupportedMediaType,
-          `JSON bodies are UTF-8; charset=${charset} is not accepted.`,
+          `JSON bodies are UTF-8; charset=${charset.slice(0, 40)} is not accepted.`,
         ),
         undefined,
       );
