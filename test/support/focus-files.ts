@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
+import { duckIdent, duckString } from '#warehouse';
 
 /** One row of a FOCUS export file, as text (column name → cell). */
 export type FocusFileRow = Record<string, string>;
@@ -113,14 +114,15 @@ export async function focusParquetTyped(
   const instance = await DuckDBInstance.create(':memory:');
   try {
     const connection = await instance.connect();
-    const casts = Object.entries(types).map(([name, type]) =>
-      type.startsWith('MAP(')
-        ? `CAST(CAST("${name}" AS JSON) AS ${type}) AS "${name}"`
-        : `CAST("${name}" AS ${type}) AS "${name}"`,
-    );
+    const casts = Object.entries(types).map(([name, type]) => {
+      const column = duckIdent(name);
+      return type.startsWith('MAP(')
+        ? `CAST(CAST(${column} AS JSON) AS ${type}) AS ${column}`
+        : `CAST(${column} AS ${type}) AS ${column}`;
+    });
     await connection.run(
-      `COPY (SELECT * REPLACE (${casts.join(', ')}) FROM read_csv('${base}.csv', all_varchar = true))
-       TO '${base}.parquet' (FORMAT parquet)`,
+      `COPY (SELECT * REPLACE (${casts.join(', ')}) FROM read_csv(${duckString(`${base}.csv`)}, all_varchar = true))
+       TO ${duckString(`${base}.parquet`)} (FORMAT parquet)`,
     );
     connection.closeSync();
     return fs.readFileSync(`${base}.parquet`);

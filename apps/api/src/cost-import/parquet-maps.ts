@@ -1,8 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import { duckIdent, duckString } from '#warehouse';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
-
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
-const identifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * A Parquet file whose MAP columns are JSON object text, as FOCUS writes `Tags`
@@ -20,12 +18,12 @@ export async function withMapsAsJson(file: string, admit: (mapTextBytes: number)
   try {
     const connection = await instance.connect();
     try {
-      const source = `read_parquet(${literal(file)})`;
+      const source = `read_parquet(${duckString(file)})`;
       const maps = await unreadable(async () =>
         (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`))
           .getRowObjects()
           .filter((c) => String(c.column_type).startsWith('MAP('))
-          .map((c) => identifier(String(c.column_name))),
+          .map((c) => duckIdent(String(c.column_name))),
       );
       if (maps.length === 0) return file;
       const asJson = (name: string) => `CAST(to_json(${name}) AS VARCHAR)`;
@@ -40,7 +38,7 @@ export async function withMapsAsJson(file: string, admit: (mapTextBytes: number)
       const target = `${file.replace(/\.parquet$/, '')}.maps.parquet`;
       const replaced = maps.map((name) => `${asJson(name)} AS ${name}`).join(', ');
       await connection.run(
-        `COPY (SELECT * REPLACE (${replaced}) FROM ${source}) TO ${literal(target)} (FORMAT parquet, ROW_GROUP_SIZE 8192)`,
+        `COPY (SELECT * REPLACE (${replaced}) FROM ${source}) TO ${duckString(target)} (FORMAT parquet, ROW_GROUP_SIZE 8192)`,
       );
       return target;
     } finally {
