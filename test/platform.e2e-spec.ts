@@ -279,13 +279,34 @@ describe('platform over the real app', () => {
         status: 431,
         request_id: requestId,
       });
+      // Counted and logged like every other answer, though no route or hook ever saw it.
+      const line = logs.lines.map((l) => JSON.parse(l)).find((l) => l.request_id === requestId);
+      expect(line).toMatchObject({ status: 431, message: 'request refused before parsing' });
+      expect(logs.text).not.toContain('a'.repeat(100));
+      const metrics = await inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toContain(
+        'http_requests_total{method="(unparsed)",route="(unparsed)",status="431"} 1',
+      );
     });
 
     it('answers a malformed percent-encoding 400 as problem+json', async () => {
-      const res = await inject({ method: 'GET', url: '/api/v1/probe/org/%E0%A4%A' });
+      const res = await inject({
+        method: 'GET',
+        url: '/api/v1/probe/org/%E0%A4%A',
+        headers: { 'x-request-id': 'bad-percent-1' },
+      });
       expect(res.statusCode).toBe(400);
       expect(res.headers['content-type']).toBe(PROBLEM);
-      expect(res.json()).toMatchObject({ code: 'BAD_REQUEST', request_id: res.headers['x-request-id'] });
+      expect(res.json()).toMatchObject({ code: 'BAD_REQUEST', request_id: 'bad-percent-1' });
+      // Counted and logged like every other answer, though the router answered it before any hook.
+      const line = logs.lines
+        .map((l) => JSON.parse(l))
+        .find((l) => l.request_id === 'bad-percent-1' && l.message === 'request completed');
+      expect(line).toMatchObject({ status: 400, method: 'GET', route: '(unmatched)' });
+      const metrics = await inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(
+        /http_requests_total\{method="GET",route="\(unmatched\)",status="400"\} \d+/,
+      );
     });
 
     it('answers 404 for an unknown route and 405 with Allow for a wrong method', async () => {

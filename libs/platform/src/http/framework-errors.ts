@@ -10,6 +10,10 @@ import { securityHeaders } from './security-headers.js';
 export interface RequestAnswerer {
   headers(request: FastifyRequest, reply: FastifyReply): void;
   problem(request: FastifyRequest, reply: FastifyReply, err: unknown): void;
+  /** Counts and logs an answered request, as the onResponse hook does for the others. */
+  finished(request: FastifyRequest, reply: FastifyReply): void;
+  /** Counts and logs a request refused before it was parsed (no method, route or headers to tell). */
+  refused(status: number, requestId: string, reason: string): void;
 }
 
 /**
@@ -49,10 +53,13 @@ export class FrameworkErrors {
       reply.code(PLATFORM_ERRORS[error.code].status).send({ detail: error.message });
       return;
     }
-    this.answerer.headers(request, reply);
-    // The router answers outside the route hooks, so the platform's onSend does not add it here.
+    const answerer = this.answerer;
+    answerer.headers(request, reply);
+    // The router answers outside the route hooks, so the platform's onSend does not add it here,
+    // and its onResponse does not run either: the request is counted and logged when it ends.
     reply.header('x-process-time', (reply.elapsedTime / 1000).toFixed(4));
-    this.answerer.problem(request, reply, error);
+    reply.raw.once('close', () => answerer.finished(request, reply));
+    answerer.problem(request, reply, error);
   };
 
   readonly onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
@@ -77,6 +84,7 @@ export class FrameworkErrors {
           `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
           `connection: close\r\n\r\n${body}`,
       );
+    this.answerer?.refused(spec.status, requestId, detail);
     socket.destroy(err);
   };
 }

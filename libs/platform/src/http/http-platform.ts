@@ -31,6 +31,8 @@ export interface HttpPlatformDeps {
 }
 
 const UNMATCHED = '(unmatched)';
+/** Method and route of a request Node's parser refused: neither is known. */
+const UNPARSED = '(unparsed)';
 const noop = () => undefined;
 
 /**
@@ -52,6 +54,12 @@ export async function registerHttpPlatform(
   const responder = new ProblemResponder(deps.catalog, routes);
   const accessLog = new AccessLog({ quietRoutes: deps.quietRoutes });
   const security = securityHeaders(deps.config.isProduction);
+  const finished = (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions.url ?? UNMATCHED;
+    const latencyMs = reply.elapsedTime;
+    deps.metrics.observe(request.method, route, reply.statusCode, latencyMs / 1000);
+    accessLog.write(request, reply, route, latencyMs);
+  };
 
   // Declared, as Fastify asks of request properties, so every request object is built with it
   // instead of taking another shape when authentication adds it (the guards, the kept responses).
@@ -86,6 +94,11 @@ export async function registerHttpPlatform(
       else for (const [name, value] of cors.withoutOrigin) reply.header(name, value);
     },
     problem: (request, reply, err) => responder.send(request, reply, err),
+    finished: (request, reply) => finished(request, reply),
+    refused: (status, requestId, reason) => {
+      deps.metrics.observe(UNPARSED, UNPARSED, status, 0);
+      accessLog.refused(fastify.log, status, requestId, reason);
+    },
   });
 
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -139,10 +152,7 @@ export async function registerHttpPlatform(
   });
 
   fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? UNMATCHED;
-    const latencyMs = reply.elapsedTime;
-    deps.metrics.observe(request.method, route, reply.statusCode, latencyMs / 1000);
-    accessLog.write(request, reply, route, latencyMs);
+    finished(request, reply);
     done();
   });
 

@@ -44,4 +44,9 @@ export class AccessLog {
       'request completed',
     );
   }
+
+  /** The line of a request refused before it was parsed (its headers too large, malformed HTTP). */
+  refused(logger: Pick<Logger, 'warn'>, status: number, requestId: string, reason: string): void {
+    logger.warn({ request_id: requestId, status, reason }, 'request refused before parsing');
+  }
 }
