@@ -1,10 +1,10 @@
-import { ConfigValidationError, loadAppConfig } from '#platform';
-import { createApp } from './app.factory.js';
+import { ConfigValidationError } from '#platform';
+import { type ConfiguredApp, loadConfiguredApp } from './boot.js';
 
 async function main(): Promise<void> {
-  let config;
+  let configured: ConfiguredApp;
   try {
-    config = loadAppConfig();
+    configured = await loadConfiguredApp();
   } catch (err) {
     if (err instanceof ConfigValidationError) {
       console.error(err.message);
@@ -12,7 +12,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await createApp(config);
+  const { config } = configured;
+  const app = await configured.createApp();
   await app.listen({ port: config.env.PORT, host: config.env.HOST });
   // Nest's shutdown hooks close the server (in-flight requests finish), then the engines.
   const grace = config.env.SHUTDOWN_GRACE_MS;

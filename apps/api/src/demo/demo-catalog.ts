@@ -1,3 +1,6 @@
+/** Rows the demo imports when `--rows` is not given. */
+export const DEFAULT_DEMO_ROWS = 100_000;
+
 /**
  * What the demo org spends on: the providers, services and apps of a mid-size company, with a
  * typical daily cost per row. Shares are of the rows, so the categories all have volume.

@@ -7,12 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import pl from 'nodejs-polars';
 import { AppConfig } from '#platform';
 import { CostImportService } from '../cost-import/cost-import.service.js';
-import { DEMO_SOURCES } from './demo-catalog.js';
+import { DEFAULT_DEMO_ROWS, DEMO_SOURCES } from './demo-catalog.js';
 import { demoLeaves } from './demo-hierarchy.js';
 import { demoFrame, type DemoYear } from './demo-rows.js';
 
 export const DEMO_ORG = 'demo_org';
-export const DEFAULT_DEMO_ROWS = 100_000;
 /** x_credential_id of the demo's rows: how a later start recognises them. */
 const DEMO_CREDENTIAL = 'demo';
 const DAY_MS = 86_400_000;

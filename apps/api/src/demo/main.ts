@@ -5,10 +5,10 @@
  * serving with --serve. Run `npm start` afterwards to serve the same data.
  */
 import { parseArgs } from 'node:util';
-import { ConfigValidationError, loadAppConfig } from '#platform';
-import { createApp } from '../app.factory.js';
+import { ConfigValidationError } from '#platform';
+import { loadConfiguredApp } from '../boot.js';
 import { demoInstructions } from './demo-curl.js';
-import { DEFAULT_DEMO_ROWS, DemoService } from './demo.service.js';
+import { DEFAULT_DEMO_ROWS } from './demo-catalog.js';
 
 function options() {
   const { values } = parseArgs({
@@ -30,8 +30,10 @@ function options() {
 
 async function main(): Promise<void> {
   const args = options();
-  const config = loadAppConfig();
-  const app = await createApp(config);
+  const { config, createApp } = await loadConfiguredApp();
+  // Like the app's modules, loaded once the configuration is known to be valid (see boot.ts).
+  const { DemoService } = await import('./demo.service.js');
+  const app = await createApp();
   try {
     const started = Date.now();
     const result = await app.get(DemoService).ensureDemo(args);
