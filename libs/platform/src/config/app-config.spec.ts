@@ -67,6 +67,54 @@ describe('configuration', () => {
       expect(problems.join('\n')).toContain(v);
   });
 
+  it('gives each bad variable one message, the one that says what its value must be', () => {
+    const problems = problemsOf({ PORT: 'abc', ENVIRONMENT: 'production', ALLOW_EMBEDDED_ENGINES: 'true' });
+    expect(problems.filter((p) => p.startsWith('PORT'))).toEqual(['PORT must be an integer number']);
+    expect(problems.filter((p) => p.startsWith('CA_ROOT_API_KEY'))).toEqual([
+      'CA_ROOT_API_KEY is required outside development (at least 32 characters)',
+    ]);
+  });
+
+  it('reads whole numbers in decimal only: no hex, exponent or blank value taken as 0', () => {
+    for (const value of ['0x1F90', '1e3', ' ', '80.5', '8000abc'])
+      expect(problemsOf({ PORT: value })).toEqual(['PORT must be an integer number']);
+    expect(problemsOf({ AUTH_CACHE_TTL_MS: ' ' })).toEqual([expect.stringMatching(/^AUTH_CACHE_TTL_MS/)]);
+    const c = loadAppConfig({ DATA_DIR: tmp(), PORT: ' 8080 ', CA_ROOT_API_KEY: 'k'.repeat(32) });
+    expect(c.env.PORT).toBe(8080);
+  });
+
+  it('takes http(s) URLs only for the services it calls over HTTP', () => {
+    expect(problemsOf({ PIPELINE_SERVICE_URL: 'ftp://pipelines.internal' })).toEqual([
+      'PIPELINE_SERVICE_URL must be an http(s) URL',
+    ]);
+    expect(problemsOf({ PIPELINE_SERVICE_URL: 'https://pipelines.internal:8001' })).toEqual([]);
+  });
+
+  it('refuses a root key no header can carry (surrounding whitespace, a line break, spaces only)', () => {
+    for (const key of [
+      `${'k'.repeat(36)}\n`,
+      ` ${'k'.repeat(36)}`,
+      ' '.repeat(34),
+      `${'k'.repeat(18)} ${'k'.repeat(18)}`,
+    ])
+      expect(
+        problemsOf({ ENVIRONMENT: 'staging', ALLOW_EMBEDDED_ENGINES: 'true', CA_ROOT_API_KEY: key }),
+      ).toEqual([expect.stringMatching(/^CA_ROOT_API_KEY must be printable ASCII without spaces/)]);
+  });
+
+  it('names DATA_DIR when it is a file, and a root key path that is not a file', () => {
+    const file = path.join(tmp(), 'not-a-folder');
+    fs.writeFileSync(file, 'x');
+    expect(problemsOf({ DATA_DIR: file })).toEqual([expect.stringMatching(/^DATA_DIR: .* is a file/)]);
+    const dir = tmp();
+    fs.mkdirSync(path.join(dir, 'root-api-key'));
+    expect(problemsOf({ DATA_DIR: dir })).toEqual([
+      expect.stringMatching(
+        /^CA_ROOT_API_KEY: .*root-api-key, where the development root key is kept, is not a file/,
+      ),
+    ]);
+  });
+
   it('requires a root key of at least 32 characters outside development', () => {
     expect(problemsOf({ ENVIRONMENT: 'staging', ALLOW_EMBEDDED_ENGINES: 'true' }).join()).toContain(
       'CA_ROOT_API_KEY',

@@ -79,10 +79,19 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/**
+ * The rules that say what a value is: when one of them fails, its message alone is shown for the
+ * variable (`PORT=abc` is "must be an integer", not also out of range both ways).
+ */
+const KIND_RULES = ['isString', 'isInt', 'isBoolean', 'isIn', 'isUrl'];
+
 function flatten(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)),
-  );
+  return errors.flatMap((e) => {
+    const constraints = e.constraints ?? {};
+    const kind = KIND_RULES.find((rule) => rule in constraints);
+    const messages = kind ? [constraints[kind]] : Object.values(constraints);
+    return messages.map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`));
+  });
 }
 
 /** Reads `.env.local` when present (never `.env`); the process environment wins over the file. */
@@ -115,6 +124,9 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     problems.push(
       'ENVIRONMENT: NODE_ENV is production but ENVIRONMENT is not set, which would run the development setup; set ENVIRONMENT=production (or staging, or development to run that setup on purpose)',
     );
+  const dataDir = path.resolve(env.DATA_DIR);
+  if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory())
+    problems.push(`DATA_DIR: ${dataDir} is a file; point it at a folder (created when missing)`);
   const origins = env.CORS_ORIGINS.split(',').map((o) => o.trim());
   if (origins.includes('*')) {
     problems.push('CORS_ORIGINS: "*" is not allowed (credentials are sent); list the dashboard origins');
@@ -166,6 +178,10 @@ function resolveRootKey(env: EnvSchema): { key: string | undefined; file: string
     return { key: env.CA_ROOT_API_KEY, file: null };
   const file = path.resolve(env.DATA_DIR, 'root-api-key');
   if (fs.existsSync(file)) {
+    if (!fs.statSync(file).isFile())
+      throw new ConfigValidationError([
+        `CA_ROOT_API_KEY: ${file}, where the development root key is kept, is not a file; remove it to have a key generated, or set CA_ROOT_API_KEY`,
+      ]);
     const key = fs.readFileSync(file, 'utf8').trim();
     // The same rule as for CA_ROOT_API_KEY: a short or empty file is not a root key.
     if (key.length < MIN_ROOT_KEY_LENGTH)

@@ -29,7 +29,18 @@ export const Flag = (): PropertyDecorator => (target, key) => {
   IsBoolean({ message: '$property must be true or false (or 1/0, yes/no, on/off)' })(target, key);
 };
 
-export const URL_OPTS = { require_tld: false, require_protocol: true } as const;
+/** An http(s) URL; a field of another scheme names its own protocols. */
+export const URL_OPTS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * A whole number written in decimal (surrounding spaces aside). Anything else is left as the text
+ * it was, for @IsInt to refuse: Number() would read `0x1F90`, `1e3` and a blank value (as 0).
+ */
+export const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : value;
+
+/** The spaceless printable ASCII a header value carries intact (HTTP strips surrounding whitespace). */
+export const HEADER_TOKEN = /^[\x21-\x7e]+$/;
 
 export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

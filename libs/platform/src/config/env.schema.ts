@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   IsISO8601,
   IsIn,
@@ -14,7 +14,16 @@ import {
   ValidateIf,
 } from 'class-validator';
 
-import { ENVIRONMENTS, type Environment, environmentMessage, Flag, IsHost, URL_OPTS } from './env-fields.js';
+import {
+  ENVIRONMENTS,
+  type Environment,
+  environmentMessage,
+  Flag,
+  HEADER_TOKEN,
+  IsHost,
+  toInt,
+  URL_OPTS,
+} from './env-fields.js';
 
 /** Outside development: the environments whose rules are strict. An unknown value is only its own error. */
 const isDeployed = (e: EnvSchema) => e.ENVIRONMENT === 'staging' || e.ENVIRONMENT === 'production';
@@ -31,7 +40,7 @@ export class EnvSchema {
   @IsIn(ENVIRONMENTS, { message: environmentMessage })
   ENVIRONMENT: Environment = 'development';
 
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(65535)
@@ -45,7 +54,7 @@ export class EnvSchema {
    * Proxy hops in front of the service whose X-Forwarded-For is trusted for the client IP (rate
    * limits, audit). 0 trusts none (a client could otherwise pick its own IP); Cloud Run uses 1.
    */
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(10)
@@ -53,8 +62,13 @@ export class EnvSchema {
 
   /** Required (≥ 32 chars) outside development; generated into DATA_DIR in development when unset. */
   @ValidateIf((e: EnvSchema) => isDeployed(e) || e.CA_ROOT_API_KEY !== undefined)
-  @IsString()
+  @IsString({ message: 'CA_ROOT_API_KEY is required outside development (at least 32 characters)' })
   @MinLength(32, { message: 'CA_ROOT_API_KEY must be at least 32 characters' })
+  // A key with a trailing newline (a secret written with `echo`) would match no request.
+  @Matches(HEADER_TOKEN, {
+    message:
+      'CA_ROOT_API_KEY must be printable ASCII without spaces or line breaks (the X-CA-Root-Key header cannot carry them)',
+  })
   CA_ROOT_API_KEY?: string;
 
   @IsString()
@@ -77,7 +91,7 @@ export class EnvSchema {
 
   /** Only for emulators and tests; production uses Google's endpoint. */
   @IsOptional()
-  @IsUrl(URL_OPTS)
+  @IsUrl(URL_OPTS, { message: '$property must be an http(s) URL' })
   BIGQUERY_API_ENDPOINT?: string;
 
   /**
@@ -89,12 +103,12 @@ export class EnvSchema {
   BIGQUERY_STORAGE_API_ENDPOINT?: string;
 
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   BIGQUERY_MAX_BYTES_BILLED?: number;
 
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(100)
   WAREHOUSE_QUERY_TIMEOUT_MS = 30_000;
@@ -121,7 +135,7 @@ export class EnvSchema {
   TENANCY_DB_SCHEMA?: string;
 
   /** Connections of the pg driver's pool (TENANCY_DB_DRIVER=postgres). */
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(200)
@@ -151,7 +165,7 @@ export class EnvSchema {
   @IsUrl({ ...URL_OPTS, protocols: ['redis', 'rediss'] }, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
 
-  @IsUrl(URL_OPTS)
+  @IsUrl(URL_OPTS, { message: '$property must be an http(s) URL' })
   PIPELINE_SERVICE_URL = 'http://localhost:8001';
 
   /** Comma-separated origins; `*` alone is refused because credentials are allowed. */
@@ -180,28 +194,28 @@ export class EnvSchema {
   @Flag()
   BOOTSTRAP_ON_START = true;
 
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1024)
   BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   RATE_LIMIT_READS_PER_MINUTE = 600;
 
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   RATE_LIMIT_WRITES_PER_MINUTE = 120;
 
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   RATE_LIMIT_ADMIN_PER_MINUTE = 60;
 
   /** Per key, the reads marked heavy (`@HeavyRead()`: the granular cost trend), as in the reference. */
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   RATE_LIMIT_HEAVY_READS_PER_MINUTE = 30;
@@ -211,7 +225,7 @@ export class EnvSchema {
    * does not count. 3,000/min (50/s) is about twice the validate + complete calls of the largest
    * plan's daily quota (999,999 runs) spread over the day; the quota decides how many runs start.
    */
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   RATE_LIMIT_PIPELINE_PER_MINUTE = 3000;
@@ -220,13 +234,13 @@ export class EnvSchema {
    * How long a validated run holds its slot without a heartbeat or completion (a run of a pipeline
    * whose timeout is longer holds it for twice that timeout); a stuck run frees its slot then.
    */
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(60)
   @Max(86_400)
   QUOTA_RESERVATION_TTL_SECONDS = 1800;
 
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(0)
   AUTH_CACHE_TTL_MS = 30_000;
@@ -235,23 +249,23 @@ export class EnvSchema {
    * Per client IP and instance: org keys failing authentication in a minute after which keys not
    * known yet are refused (429) without a lookup until the minute ends (AuthFailureLimiter).
    */
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   AUTH_FAILURES_PER_MINUTE = 60;
 
   /** How often the org keys used since the last flush get their last_used_at written. */
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(100)
   KEY_USAGE_FLUSH_MS = 60_000;
 
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(100)
   HEALTH_CHECK_TIMEOUT_MS = 3_000;
 
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(0)
   SHUTDOWN_GRACE_MS = 10_000;
@@ -265,7 +279,7 @@ export class EnvSchema {
 
   /** Only for emulators and tests. */
   @IsOptional()
-  @IsUrl(URL_OPTS)
+  @IsUrl(URL_OPTS, { message: '$property must be an http(s) URL' })
   KMS_API_ENDPOINT?: string;
 
   /** The local key-encryption key used when KMS_KEY_NAME is unset (created 0600 on first use). */
@@ -274,19 +288,19 @@ export class EnvSchema {
   ENCRYPTION_KEY_FILE?: string;
 
   /** FOCUS import: largest upload as sent (413 beyond it, before reading). */
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   COST_IMPORT_MAX_BYTES = 1024 ** 3;
 
   /** FOCUS import: largest file once gunzipped, and largest Parquet file once its values are decoded. */
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   COST_IMPORT_MAX_EXPANDED_BYTES = 8 * 1024 ** 3;
 
   /** FOCUS import: uploads up to this size complete before the response (200); larger ones answer 202. */
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   COST_IMPORT_SYNC_MAX_BYTES = 8 * 1024 ** 2;
@@ -295,7 +309,7 @@ export class EnvSchema {
   @Flag()
   DEMO_DATA = false;
 
-  @Type(() => Number)
+  @Transform(toInt)
   @IsInt()
   @Min(1)
   DEMO_ROWS = 100_000;
