@@ -341,7 +341,48 @@ describe('rate limits', () => {
   });
 });
 
+describe('with a Redis that does not answer', () => {
+  it('stays ready, reports it, and still enforces the rate limits on this instance', async () => {
+    const rootKey = `unreachable_redis_root_${Date.now()}_padding_padding`;
+    // Nothing listens on port 1: the connection is refused and retried in the background.
+    const t = await startTestApp({
+      REDIS_URL: 'redis://127.0.0.1:1',
+      RATE_LIMIT_ADMIN_PER_MINUTE: '2',
+      CA_ROOT_API_KEY: rootKey,
+    });
+    try {
+      const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json().checks.redis).toMatchObject({ status: 'failing' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++)
+        statuses.push(
+          (
+            await t.app.inject({
+              method: 'GET',
+              url: '/api/v1/admin/bootstrap/status',
+              headers: { 'x-ca-root-key': rootKey },
+            })
+          ).statusCode,
+        );
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe.skipIf(!process.env.TEST_REDIS_URL)('rate limits shared through Redis', () => {
+  it('reports Redis in the readiness checks', async () => {
+    const t = await startTestApp({ REDIS_URL: process.env.TEST_REDIS_URL as string });
+    try {
+      const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.json().checks.redis).toMatchObject({ status: 'ok' });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('counts one limit across two app instances', async () => {
     // A root key of its own, so counters left in Redis by an earlier run cannot interfere.
     const rootKey = `rate_limit_root_${Date.now()}_${Math.random().toString(36).slice(2)}_padding`;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ENCRYPTOR, type Encryptor } from '#crypto';
-import { AppConfig } from '#platform';
+import type { Redis } from 'ioredis';
+import { AppConfig, REDIS_CLIENT } from '#platform';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { SchemaRegistry, WAREHOUSE, CENTRAL_DATASET, type Warehouse } from '#warehouse';
 
@@ -39,9 +40,11 @@ export const ENCRYPTION_CHECK_REUSE_MS = 60_000;
  * Checks that are reported but do not take the instance out of rotation: without the
  * encryption key only the routes that store or reveal credentials fail (cost reads, the validator
  * without credentials and the rest still work), and every instance shares the key, so a KMS
- * outage would otherwise take them all out at once.
+ * outage would otherwise take them all out at once. Without Redis (when configured) each instance
+ * counts rate limits on its own and learns of other instances' invalidations only as its caches
+ * expire: degraded, shown here, but every route still answers.
  */
-export const ADVISORY_CHECKS: ReadonlySet<string> = new Set(['encryption']);
+export const ADVISORY_CHECKS: ReadonlySet<string> = new Set(['encryption', 'redis']);
 
 type Readiness = Record<string, CheckResult>;
 
@@ -57,6 +60,7 @@ export class HealthService {
     @Inject(TENANCY_DB) private readonly tenancyDb: TenancyDb,
     private readonly registry: SchemaRegistry,
     @Inject(ENCRYPTOR) private readonly encryptor: Encryptor,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
   ) {}
 
   /** The encryption key answers (ENCRYPTION_CHECK_REUSE_MS). */
@@ -118,6 +122,7 @@ export class HealthService {
         if (missing.length) throw new Error(`missing ${missing.join(', ')}`);
       }),
       run('encryption', () => this.checkKey()),
+      ...(this.redis ? [run('redis', () => (this.redis as Redis).ping())] : []),
     ]);
     return Object.fromEntries(results);
   }

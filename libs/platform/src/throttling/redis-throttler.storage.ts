@@ -19,10 +19,11 @@
  * hit on its own; they agree for hits inside one window, and both start from zero once `ttl` has
  * passed since the last hit. Time comes from the Redis server (PTTL), never from instance clocks.
  */
-import type { OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { closeRedis, createRedis } from '../redis/redis-connection.js';
+import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 
 /** @nestjs/throttler's index does not export ThrottlerStorageRecord; this is that type. */
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -86,10 +87,20 @@ interface ThrottlerCommands {
   ): Promise<[number, number, number, number]>;
 }
 
+/**
+ * While Redis is unreachable (not connected, or a command failed), each instance counts on its own
+ * in memory: the limits still hold per instance, and a request neither waits for a command that
+ * cannot succeed (up to the command timeout, a second or more) nor goes through unlimited, which
+ * would lift the brute-force limits of the whole fleet for as long as the outage lasts.
+ */
 export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+  private readonly logger = new Logger(RedisThrottlerStorage.name);
   private readonly redis: Redis & ThrottlerCommands;
   private readonly prefix: string;
   private readonly ownsClient: boolean;
+  private readonly local = new MemoryThrottlerStorage();
+  /** Counting in memory since Redis last failed; logged once when it starts and once when it ends. */
+  private degraded = false;
 
   constructor(client: Redis | string, options: RedisThrottlerStorageOptions = {}) {
     const redis = typeof client === 'string' ? createRedis(client, { name: 'throttler' }) : client;
@@ -107,16 +118,28 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    const counted = () => this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    if (this.redis.status !== 'ready') return this.inMemory(counted, `connection ${this.redis.status}`);
     // The hash tag keeps both keys in one Redis Cluster slot, which a multi-key script requires.
     const base = `${this.prefix}:${throttlerName}:{${key}}`;
-    const [totalHits, windowMs, blocked, blockMs] = await this.redis[COMMAND](
-      `${base}:hits`,
-      `${base}:block`,
-      // PEXPIRE and SET PX refuse fractional milliseconds, which a computed ttl could have.
-      Math.ceil(ttl),
-      limit,
-      Math.ceil(blockDuration),
-    );
+    let answer: [number, number, number, number];
+    try {
+      answer = await this.redis[COMMAND](
+        `${base}:hits`,
+        `${base}:block`,
+        // PEXPIRE and SET PX refuse fractional milliseconds, which a computed ttl could have.
+        Math.ceil(ttl),
+        limit,
+        Math.ceil(blockDuration),
+      );
+    } catch (err) {
+      return this.inMemory(counted, err instanceof Error ? err.message : String(err));
+    }
+    if (this.degraded) {
+      this.degraded = false;
+      this.logger.log('Redis answers again: rate limits are shared across instances again');
+    }
+    const [totalHits, windowMs, blocked, blockMs] = answer;
     return {
       totalHits,
       timeToExpire: Math.ceil(windowMs / 1000),
@@ -125,7 +148,19 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     };
   }
 
+  private inMemory(
+    counted: () => Promise<ThrottlerStorageRecord>,
+    reason: string,
+  ): Promise<ThrottlerStorageRecord> {
+    if (!this.degraded) {
+      this.degraded = true;
+      this.logger.warn(`Rate limits counted by this instance alone until Redis answers (${reason})`);
+    }
+    return counted();
+  }
+
   async onModuleDestroy(): Promise<void> {
+    this.local.onApplicationShutdown();
     if (this.ownsClient) await closeRedis(this.redis);
   }
 }

@@ -232,3 +232,23 @@ describe('MemoryThrottlerStorage over time', () => {
     storage.onApplicationShutdown();
   });
 });
+
+describe('RedisThrottlerStorage while Redis is unreachable', () => {
+  it('counts in memory, so the limits still hold on this instance, without waiting on Redis', async () => {
+    // Nothing listens on port 1: the connection is refused and retried in the background.
+    const storage = new RedisThrottlerStorage('redis://127.0.0.1:1', { prefix });
+    try {
+      const records = [];
+      for (let i = 0; i < 3; i++)
+        records.push(await storage.increment('offline', 60_000, 2, 60_000, 'reads'));
+      expect(records.map((r) => [r.totalHits, r.isBlocked])).toEqual([
+        [1, false],
+        [2, false],
+        [3, true],
+      ]);
+      expect(records[2].timeToBlockExpire).toBe(60);
+    } finally {
+      await storage.onModuleDestroy();
+    }
+  });
+});
