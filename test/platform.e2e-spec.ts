@@ -282,7 +282,7 @@ describe('platform over the real app', () => {
       // Counted and logged like every other answer, though no route or hook ever saw it.
       const line = logs.lines.map((l) => JSON.parse(l)).find((l) => l.request_id === requestId);
       expect(line).toMatchObject({ status: 431, message: 'request refused before parsing' });
-      expect(logs.text).not.toContain('a'.repeat(100));
+      expect(JSON.stringify(line)).not.toContain('a'.repeat(100));
       const metrics = await inject({ method: 'GET', url: '/metrics' });
       expect(metrics.body).toContain(
         'http_requests_total{method="(unparsed)",route="(unparsed)",status="431"} 1',
@@ -585,6 +585,25 @@ describe('platform over the real app', () => {
         headers: { origin: 'https://evil.example' },
       });
       expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it('answers a plain OPTIONS (not a preflight) with Allow, or a 404 problem+json for an unknown path', async () => {
+      for (const headers of [{}, { origin: 'http://localhost:3000' }]) {
+        const res = await inject({ method: 'OPTIONS', url: '/api/v1/admin/bootstrap/status', headers });
+        expect(res.statusCode).toBe(204);
+        expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
+        expect(res.headers['x-request-id']).toBeDefined();
+        expect(res.body).toBe('');
+      }
+      const health = await inject({ method: 'OPTIONS', url: '/health?probe=1' });
+      expect([health.statusCode, health.headers.allow]).toEqual([204, 'GET, HEAD, OPTIONS']);
+      const unknown = await inject({ method: 'OPTIONS', url: '/api/v1/no-such-route' });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.headers['content-type']).toBe(PROBLEM);
+      expect(unknown.json()).toMatchObject({
+        code: 'NOT_FOUND',
+        request_id: unknown.headers['x-request-id'],
+      });
     });
 
     it('varies by Origin without CORS headers on a request without one, and allows only listed origins', async () => {

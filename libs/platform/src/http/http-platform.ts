@@ -104,7 +104,11 @@ export async function registerHttpPlatform(
   fastify.addHook('onRequest', (request, reply, done) => {
     responseHeaders(request, reply);
     if (closing) {
-      done(
+      // Answered here rather than passed on: the error handler of a route registered before the
+      // app's (@fastify/cors' OPTIONS route) would answer in Fastify's own format.
+      responder.send(
+        request,
+        reply,
         new PlatformError(
           PlatformErrorCode.ServiceUnavailable,
           'This instance is shutting down; retry the request.',
@@ -113,6 +117,28 @@ export async function registerHttpPlatform(
           },
         ),
       );
+      return;
+    }
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] === undefined) {
+      // Not a CORS preflight (@fastify/cors answered those with a text/plain 400): a plain OPTIONS
+      // asks what the resource takes (RFC 9110 §9.3.7), answered with Allow, or 404 problem+json.
+      const query = request.url.indexOf('?');
+      const allowed = routes.allowed(query === -1 ? request.url : request.url.slice(0, query));
+      if (!allowed.length) {
+        const path = query === -1 ? request.url : request.url.slice(0, query);
+        responder.send(
+          request,
+          reply,
+          new PlatformError(PlatformErrorCode.NotFound, `No route OPTIONS ${path}.`),
+        );
+        return;
+      }
+      for (let i = 0; i < cors.withoutOrigin.length; i++)
+        reply.header(cors.withoutOrigin[i][0], cors.withoutOrigin[i][1]);
+      reply
+        .code(204)
+        .header('allow', [...allowed, 'OPTIONS'].join(', '))
+        .send();
       return;
     }
     if (request.headers.origin !== undefined || request.method === 'OPTIONS') {
