@@ -123,6 +123,15 @@ describe('platform over the real app', () => {
       expect(res.headers['content-type']).toBe(PROBLEM);
     });
 
+    it('refuses a text/plain body with 415 like any other non-JSON type (it was read as a string, then 422)', async () => {
+      const res = await echoJson('{"name":"abcd","count":1,"email":"a@b.co"}', 'text/plain; charset=utf-8');
+      expect(res.statusCode).toBe(415);
+      expect(res.json()).toMatchObject({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        request_id: res.headers['x-request-id'],
+      });
+    });
+
     it('names a __proto__ or constructor.prototype key as an unknown field (422), not as malformed JSON', async () => {
       const res = await echoJson(
         '{"name":"abc","count":1,"email":"a@b.co","__proto__":{"x":1},"address":{"city":"P","constructor":{"prototype":{}}}}',

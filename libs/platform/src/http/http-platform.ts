@@ -217,6 +217,9 @@ const hasBody = (request: FastifyRequest) => {
  * parsing (its prototype-poisoning rules and the body limit) does everything else.
  */
 function acceptEmptyJsonBodies(app: NestFastifyApplication, fastify: FastifyInstance): void {
+  // JSON is the one body this API reads: Fastify's default text/plain parser handed a string to
+  // DTOs that then answered 422 "must be an object", where every other media type is 415.
+  fastify.removeContentTypeParser('text/plain');
   const { onProtoPoisoning, onConstructorPoisoning, bodyLimit } = fastify.initialConfig;
   const json = fastify.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
   // Through Nest, which otherwise installs its own JSON parser at init (over this one).
