@@ -287,6 +287,12 @@ describe('rate limits', () => {
       expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+      // The refusing limit's headers, as on the admitted requests.
+      expect(limited.headers).toMatchObject({
+        'x-ratelimit-limit-admin': '2',
+        'x-ratelimit-remaining-admin': '0',
+        'x-ratelimit-reset-admin': limited.headers['retry-after-admin'],
+      });
       expect((await t.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     } finally {
       await t.close();

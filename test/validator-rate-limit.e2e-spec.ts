@@ -122,6 +122,7 @@ describe('pipeline validator rate limit', () => {
       expect(lookups()).toBe(3);
       const refused = await keyInfo('another-guess');
       expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', limit: 3 });
+      expect(refused.json().detail).toMatch(/^Rate limit of 3 failed authentications from this address/);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       // The key the client already holds still works.
       expect((await keyInfo(k.key)).statusCode).toBe(200);

@@ -111,7 +111,8 @@ export class AuthService {
     // A client that keeps sending keys that fail is not given more lookups for a while.
     if (!this.keys.known(keyHash)) {
       const wait = this.failures.retryAfterSeconds(req.ip);
-      if (wait > 0) throw rateLimited(this.failures.limit, wait);
+      if (wait > 0)
+        throw rateLimited(this.failures.limit, wait, 'failed authentications from this address a minute');
     }
     let principal: OrgKeyPrincipal | null;
     try {

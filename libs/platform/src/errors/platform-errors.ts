@@ -59,11 +59,11 @@ export const PLATFORM_ERRORS: Record<PlatformErrorCode, { status: number; title:
 } satisfies ErrorCatalog;
 
 /** The 429 of every rate limit: `Retry-After` in whole seconds (at least 1) and the limit. */
-export function rateLimited(limit: number, timeToBlockExpire: number): PlatformError {
+export function rateLimited(limit: number, timeToBlockExpire: number, what = 'requests'): PlatformError {
   const seconds = Math.max(1, Math.ceil(timeToBlockExpire));
   return new PlatformError(
     PlatformErrorCode.RateLimited,
-    `Rate limit of ${limit} requests exceeded; retry in ${seconds} s.`,
+    `Rate limit of ${limit} ${what} exceeded; retry in ${seconds} s.`,
     {
       headers: { 'Retry-After': String(seconds) },
       extra: { retry_after_seconds: seconds, limit },

@@ -147,7 +147,13 @@ export class AppThrottlerGuard extends ThrottlerGuard {
       );
       const suffix = limit.name === 'default' ? '' : `-${limit.name}`;
       if (isBlocked) {
-        if (limit.setHeaders) reply.header(`Retry-After${suffix}`, timeToBlockExpire);
+        if (limit.setHeaders) {
+          // The limit that refused the request, as on the requests it admitted.
+          reply.header(`${this.headerPrefix}-Limit${suffix}`, limit.limit);
+          reply.header(`${this.headerPrefix}-Remaining${suffix}`, 0);
+          reply.header(`${this.headerPrefix}-Reset${suffix}`, timeToBlockExpire);
+          reply.header(`Retry-After${suffix}`, timeToBlockExpire);
+        }
         throw rateLimited(limit.limit, timeToBlockExpire);
       }
       if (limit.setHeaders) {
