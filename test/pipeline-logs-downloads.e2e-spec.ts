@@ -47,6 +47,7 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
     minute: number,
     results: object[],
     errors: unknown[] = [],
+    stored: (list: unknown[]) => unknown = (list) => list,
   ): Promise<string> {
     const at = new Date(base + minute * 60_000);
     const id = randomUUID();
@@ -66,8 +67,8 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
         pipelines_failed: failed,
         pipelines_skipped_quota: 0,
         total_integrations: results.length,
-        results,
-        errors,
+        results: stored(results),
+        errors: stored(errors),
         elapsed_seconds: 1.5,
         triggered_at: at,
         completed_at: at,
@@ -229,6 +230,51 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
       expect(page.json().runs).toHaveLength(1);
       expect(page.json().total).toBe(body.total);
       expect((await get(`/api/v1/pipelines/${a.org}/batch-runs?limit=101`, a.key)).statusCode).toBe(422);
+    });
+
+    it('reads results and errors stored as JSON text, own and platform-wide rows alike', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const b = await anOrgWithKey(warehouse);
+      // A JSON value that is the array's JSON text: the driver takes a string as JSON text already,
+      // so the text is quoted once more to be stored as a JSON string.
+      const asText = (list: unknown[]) => JSON.stringify(JSON.stringify(list));
+      const own = await aBatch(
+        a.org,
+        1,
+        [{ org_slug: a.org, provider: 'OPENAI', status: 'triggered' }],
+        ['OPENAI: slow'],
+        asText,
+      );
+      const platform = await aBatch(
+        'ALL',
+        2,
+        [
+          { org_slug: a.org, provider: 'GCP_SA', status: 'failed' },
+          { org_slug: b.org, provider: 'AZURE', status: 'triggered' },
+        ],
+        [
+          { org_slug: a.org, error: 'GCP_SA: 403' },
+          { org_slug: b.org, error: 'other' },
+        ],
+        asText,
+      );
+      const runs = (await get(`/api/v1/pipelines/${a.org}/batch-runs`, a.key)).json().runs;
+      const byId = (id: string) => runs.find((r: { batch_run_id: string }) => r.batch_run_id === id);
+      expect(byId(own)).toMatchObject({
+        results: [{ org_slug: a.org, provider: 'OPENAI', status: 'triggered' }],
+        errors: ['OPENAI: slow'],
+      });
+      expect(byId(platform)).toMatchObject({
+        results: [{ org_slug: a.org, provider: 'GCP_SA', status: 'failed' }],
+        errors: [{ org_slug: a.org, error: 'GCP_SA: 403' }],
+        status: 'PARTIAL',
+        orgs_processed: 1,
+        orgs_skipped: 0,
+        pipelines_triggered: 0,
+        pipelines_failed: 1,
+        total_integrations: 1,
+      });
+      expect(JSON.stringify(runs)).not.toContain(b.org);
     });
   });
 

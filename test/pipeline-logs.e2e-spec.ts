@@ -156,6 +156,45 @@ describe('pipeline logs over the real app', () => {
       expect(await ids('start_date=2026-01-01&end_date=2026-01-31')).toEqual([early]);
     });
 
+    it('takes every empty filter as no filter, as a dashboard\'s "All" sends it', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const failed = await aRun(a.org, { status: 'FAILED', start_time: new Date(base - HOUR) });
+      const anonymous = await aRun(a.org, { trigger_by: null, trigger_type: 'scheduler' });
+      const all = [anonymous, failed];
+      const ids = async (query: string) => {
+        const res = await get(`/api/v1/pipelines/${a.org}/runs?${query}`, a.key);
+        expect({ query, status: res.statusCode }).toEqual({ query, status: 200 });
+        return res.json().runs.map((r: { pipeline_logging_id: string }) => r.pipeline_logging_id);
+      };
+      for (const field of [
+        'status_filter',
+        'pipeline_id',
+        'trigger_type',
+        'trigger_by',
+        'start_date',
+        'end_date',
+      ])
+        expect({ field, ids: await ids(`${field}=`) }).toEqual({ field, ids: all });
+      expect(await ids('status_filter=%20&trigger_type=&start_date=&end_date=2026-12-31')).toEqual(all);
+      expect(await ids('status_filter=&trigger_type=SCHEDULER')).toEqual([anonymous]);
+    });
+
+    it('refuses a malformed run date with one message naming its field', async () => {
+      const a = await anOrgWithKey(warehouse);
+      for (const [query, field] of [
+        ['start_date=abc', 'start_date'],
+        ['start_date=2026-1-5', 'start_date'],
+        ['end_date=2026-02-30', 'end_date'],
+      ]) {
+        const res = await get(`/api/v1/pipelines/${a.org}/runs?${query}`, a.key);
+        expect({ query, status: res.statusCode, errors: res.json().errors }).toEqual({
+          query,
+          status: 422,
+          errors: [{ field, message: `${field} must be a calendar date as YYYY-MM-DD` }],
+        });
+      }
+    });
+
     it('pages with limit and offset and reports the total over all pages', async () => {
       const a = await anOrgWithKey(warehouse);
       const ids = [];
@@ -229,6 +268,9 @@ describe('pipeline logs over the real app', () => {
         a.key,
       );
       expect(running.json().steps.map((s: { step_index: number }) => s.step_index)).toEqual([4]);
+      // An empty filter is no filter: the final steps, as when absent.
+      const unfiltered = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/steps?status_filter=`, a.key);
+      expect(unfiltered.json().steps.map((s: { step_index: number }) => s.step_index)).toEqual([1, 2, 3]);
       const none = await get(`/api/v1/pipelines/${a.org}/runs/nope/steps`, a.key);
       expect(none.json()).toEqual({ steps: [], total: 0, limit: 100, offset: 0 });
       const tooMany = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/steps?limit=1001`, a.key);
@@ -259,6 +301,8 @@ describe('pipeline logs over the real app', () => {
       expect(steps.json().transitions).toEqual([
         expect.objectContaining({ entity_type: 'STEP', step_logging_id: 's1', metadata: { n: 1 } }),
       ]);
+      const empty = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/transitions?entity_type=`, a.key);
+      expect(empty.json().total).toBe(3);
       const bad = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/transitions?entity_type=RUN`, a.key);
       expect(bad.json().errors).toEqual([expect.objectContaining({ field: 'entity_type' })]);
     });

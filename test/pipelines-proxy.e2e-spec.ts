@@ -122,9 +122,9 @@ describe('pipeline proxy against a real local pipeline service', () => {
       const malformed = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
         payload: { start_date: 'abc', end_date: '2026-03-01' },
       });
-      expect(malformed.json().errors.map((e: { field: string }) => e.field)).toEqual([
-        'start_date',
-        'start_date',
+      // One field, one message.
+      expect(malformed.json().errors).toEqual([
+        { field: 'start_date', message: 'start_date must be a calendar date as YYYY-MM-DD' },
       ]);
       const extra = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
         payload: { force: true },

@@ -162,6 +162,112 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
         'The run was completed as SUCCESS: there is nothing to extend; a new run needs a new run id.',
       );
     });
+
+    const heartbeat = (org: string, key: string, payload: object) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/heartbeat/${org}`,
+        headers: { 'x-api-key': key },
+        payload,
+      });
+    const inSeconds = (iso: string) => (Date.parse(iso) - Date.now()) / 1000;
+
+    it('takes a null ttl on validate and heartbeat as absent: the default hold, not a 500', async () => {
+      const k = await anOrg();
+      const r = await validate(k.org, k.key, {
+        pipeline_id: 'subscription_costs',
+        pipeline_logging_id: 'null-ttl',
+        reservation_ttl_seconds: null,
+      });
+      expect(r.json()).toMatchObject({ valid: true, run_id: 'null-ttl' });
+      const beat = await heartbeat(k.org, k.key, { pipeline_logging_id: 'null-ttl', ttl_seconds: null });
+      expect({ status: beat.statusCode, run_id: beat.json().run_id }).toEqual({
+        status: 200,
+        run_id: 'null-ttl',
+      });
+      // QUOTA_RESERVATION_TTL_SECONDS: 1800 in this app.
+      expect(inSeconds(beat.json().expires_at)).toBeGreaterThan(1700);
+      expect(inSeconds(beat.json().expires_at)).toBeLessThanOrEqual(1800);
+    });
+
+    it('takes a null body field of a completion as absent: the query names the run', async () => {
+      const k = await anOrg();
+      await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'null-body' });
+      const done = await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=null-body', {
+        pipeline_status: null,
+        pipeline_logging_id: null,
+        reservation_id: null,
+        reservation_date: null,
+      });
+      expect({ status: done.statusCode, ...done.json() }).toMatchObject({
+        status: 200,
+        run_id: 'null-body',
+        pipeline_status: 'SUCCESS',
+        already_completed: false,
+      });
+    });
+
+    it('never shortens a hold on heartbeat, and answers the expiry that results', async () => {
+      const k = await anOrg();
+      const r = (
+        await validate(k.org, k.key, {
+          pipeline_id: 'subscription_costs',
+          pipeline_logging_id: 'long',
+          reservation_ttl_seconds: 7200,
+        })
+      ).json();
+      const small = await heartbeat(k.org, k.key, { pipeline_logging_id: 'long', ttl_seconds: 120 });
+      expect(Date.parse(small.json().expires_at)).toBe(Date.parse(r.reservation_expires_at));
+      const longer = await heartbeat(k.org, k.key, { pipeline_logging_id: 'long', ttl_seconds: 10_800 });
+      expect(inSeconds(longer.json().expires_at)).toBeGreaterThan(10_700);
+    });
+
+    it('says that a reservation id and a run id of two different runs do not match (404)', async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 3 });
+      const a = (
+        await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'run-a' })
+      ).json();
+      await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'run-b' });
+      const mismatch = `Reservation ${a.reservation_id} is of run 'run-a', not of run 'run-b': reservation_id and pipeline_logging_id must name the same run (send one of them, or both as validate returned them).`;
+      const beat = await heartbeat(k.org, k.key, {
+        pipeline_logging_id: 'run-b',
+        reservation_id: a.reservation_id,
+      });
+      const done = await complete(k.org, k.key, '', {
+        pipeline_status: 'SUCCESS',
+        pipeline_logging_id: 'run-b',
+        reservation_id: a.reservation_id,
+      });
+      for (const res of [beat, done])
+        expect({ status: res.statusCode, ...res.json() }).toMatchObject({
+          status: 404,
+          code: 'RESERVATION_NOT_FOUND',
+          detail: mismatch,
+          reservation_run_id: 'run-a',
+        });
+      // Nothing was completed or extended: run-a is still live and completes normally.
+      expect(await usage(k.org)).toMatchObject({ concurrent_running: 2 });
+      const unknown = randomUUID();
+      const missing = await heartbeat(k.org, k.key, {
+        pipeline_logging_id: 'run-b',
+        reservation_id: unknown,
+      });
+      expect(missing.json().detail).toBe(`Organization '${k.org}' has no reservation ${unknown}.`);
+    });
+
+    it('refuses a malformed reservation_date with one message', async () => {
+      const k = await anOrg();
+      for (const day of ['abc', '', '2026-02-30']) {
+        const bad = await complete(k.org, k.key, `?pipeline_status=SUCCESS&reservation_date=${day}`);
+        expect({ day, status: bad.statusCode, errors: bad.json().errors }).toEqual({
+          day,
+          status: 422,
+          errors: [
+            { field: 'reservation_date', message: 'reservation_date must be a calendar date as YYYY-MM-DD' },
+          ],
+        });
+      }
+    });
   });
 }
 
@@ -191,6 +297,17 @@ describe('the reservation hold', () => {
       await v.validate(k.org, k.key, { pipeline_id: 'subscription_costs', reservation_ttl_seconds: 120 })
     ).json();
     expect(inSeconds(asked.reservation_expires_at)).toBeLessThanOrEqual(120);
+  });
+
+  it('is documented as what a heartbeat does: at least ttl_seconds from now, never shorter', async () => {
+    const doc = (await v.t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const { ttl_seconds } = doc.components.schemas.HeartbeatRequestDto.properties;
+    expect(ttl_seconds).toMatchObject({ type: 'integer', minimum: 60, maximum: 86_400, nullable: true });
+    expect(ttl_seconds.description).toContain('at least this many seconds from now');
+    expect(ttl_seconds.description).toContain('never shortens');
+    expect(doc.components.schemas.HeartbeatResponseDto.properties.expires_at.description).toContain(
+      'the later of its expiry before this call and now + ttl_seconds',
+    );
   });
 });
 

@@ -158,6 +158,43 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       });
     });
 
+    it('refuses an Idempotency-Key and a pipeline_logging_id that name two runs, naming both (422)', async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 3 });
+      const both = await validate(
+        k.org,
+        k.key,
+        { pipeline_id: 'subscription_costs', pipeline_logging_id: 'from-body' },
+        { 'idempotency-key': 'from-header' },
+      );
+      const message =
+        "Idempotency-Key 'from-header' and pipeline_logging_id 'from-body' name two different runs: " +
+        'send one of them, or the same run id in both.';
+      expect({ status: both.statusCode, ...both.json() }).toMatchObject({
+        status: 422,
+        code: 'VALIDATION_FAILED',
+        detail: '2 fields failed validation: Idempotency-Key, pipeline_logging_id',
+        errors: [
+          { field: 'Idempotency-Key', message },
+          { field: 'pipeline_logging_id', message },
+        ],
+      });
+      expect(await usage(k.org)).toMatchObject({ pipelines_run_today: 0, concurrent_running: 0 });
+      const same = await validate(
+        k.org,
+        k.key,
+        { pipeline_id: 'subscription_costs', pipeline_logging_id: 'one-run' },
+        { 'idempotency-key': 'one-run' },
+      );
+      expect(same.json()).toMatchObject({ valid: true, run_id: 'one-run' });
+      const headerOnly = await validate(
+        k.org,
+        k.key,
+        { pipeline_id: 'subscription_costs', pipeline_logging_id: null },
+        { 'idempotency-key': 'header-run' },
+      );
+      expect(headerOnly.json()).toMatchObject({ valid: true, run_id: 'header-run' });
+    });
+
     it('refuses past the concurrent limit with a Retry-After, and a refused request holds no slot', async () => {
       const k = await anOrg({ concurrent_pipelines_limit: 1 });
       const granted = await validate(k.org, k.key, { pipeline_id: 'subscription_costs' });

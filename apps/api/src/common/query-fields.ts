@@ -4,12 +4,12 @@ import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsInt,
-  IsISO8601,
   IsOptional,
-  Matches,
+  isISO8601,
   Max,
   Min,
   registerDecorator,
+  ValidateBy,
   type ValidationArguments,
 } from 'class-validator';
 
@@ -70,13 +70,33 @@ export const BodyFlag = (byDefault: boolean) =>
     IsBoolean(),
   );
 
-/** An optional calendar day `YYYY-MM-DD` that must exist (2026-02-30 is refused). */
-export function OptionalDay(field: string, example: string, description: string): PropertyDecorator {
+/**
+ * A calendar day written YYYY-MM-DD that exists (2026-02-30 is refused), as one rule: a value that
+ * is wrong in both ways (`abc`) gets one message, not two.
+ */
+export const IsCalendarDay = () =>
+  ValidateBy({
+    name: 'isCalendarDay',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && DAY.test(value) && isISO8601(value, { strict: true }),
+      defaultMessage: () => '$property must be a calendar date as YYYY-MM-DD',
+    },
+  });
+
+/** Absent, empty or blank (`?start_date=`, what a dashboard's "All" sends) is as when absent. */
+export const BlankAsAbsent = () =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() === '' ? undefined : value,
+  );
+
+/** An optional calendar day `YYYY-MM-DD` bounding a list (see IsCalendarDay); empty: no bound. */
+export function OptionalDay(example: string, description: string): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ example, description, format: 'date' }),
+    ApiPropertyOptional({ example, description: `${description}; empty: no bound`, format: 'date' }),
+    BlankAsAbsent(),
     IsOptional(),
-    Matches(DAY, { message: `${field} must be a date as YYYY-MM-DD` }),
-    IsISO8601({ strict: true }, { message: `${field} must be a valid date` }),
+    IsCalendarDay(),
   );
 }
 

@@ -62,4 +62,30 @@ describe('run records', () => {
     expect(own.results).toEqual([{ org_slug: 'acme' }]);
     expect(own.errors).toEqual(['x']);
   });
+
+  it('reads results and errors stored as JSON text, and lists nothing for other text', () => {
+    const results = [
+      { org_slug: 'acme', provider: 'OPENAI', status: 'failed' },
+      { org_slug: 'beta', provider: 'AZURE', status: 'triggered' },
+    ];
+    const errors = [{ org_slug: 'acme', error: 'x' }, 'beta: no key'];
+    const platform = toBatchRun(
+      batch({ results: JSON.stringify(results), errors: JSON.stringify(errors) }),
+      'acme',
+    );
+    expect(platform).toMatchObject({
+      results: [results[0]],
+      errors: [errors[0]],
+      status: 'PARTIAL',
+      pipelines_failed: 1,
+      orgs_processed: 1,
+    });
+    const own = toBatchRun(batch({ org_slug: 'acme', results: '[{"a":1}]', errors: '["e"]' }), 'acme');
+    expect({ results: own.results, errors: own.errors }).toEqual({ results: [{ a: 1 }], errors: ['e'] });
+    for (const stored of ['not json', '{"a":1}', '"[]"', null])
+      expect(toBatchRun(batch({ org_slug: 'acme', results: stored, errors: stored }), 'acme')).toMatchObject({
+        results: [],
+        errors: [],
+      });
+  });
 });

@@ -120,7 +120,18 @@ export function toTransition(r: TransitionRow): StateTransitionDto {
   };
 }
 
+/**
+ * A batch's results or errors as a list: a JSON array, or (as for the run columns) the same array
+ * stored as JSON text inside the JSON value. Anything else lists nothing.
+ */
 function entries(v: unknown): unknown[] {
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return [];
+    }
+  }
   return Array.isArray(v) ? v : [];
 }
 

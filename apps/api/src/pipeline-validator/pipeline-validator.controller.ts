@@ -15,9 +15,9 @@ import {
   OrgKeyOrRootAuth,
   OrgParamDto,
   PipelineServiceLimit,
-  PlatformError,
-  PlatformErrorCode,
+  type PlatformError,
   Public,
+  validationError,
 } from '#platform';
 import type { RunRef } from '../quota/quota.types.js';
 import {
@@ -39,11 +39,7 @@ import { PipelineValidatorService } from './pipeline-validator.service.js';
 
 const IDEMPOTENCY_KEY_MAX = 255;
 
-function validationError(field: string, message: string): PlatformError {
-  return new PlatformError(PlatformErrorCode.ValidationFailed, `1 field failed validation: ${field}`, {
-    extra: { errors: [{ field, message }] },
-  });
-}
+const invalid = (field: string, message: string): PlatformError => validationError([{ field, message }]);
 
 function runRef(r: {
   reservation_id?: string;
@@ -120,10 +116,24 @@ export class PipelineValidatorController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ValidateResponseDto> {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
-      throw validationError(
+      throw invalid(
         'Idempotency-Key',
         `Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} printable characters without spaces.`,
       );
+    // Both are the run id: two different values name two runs, and neither may be silently dropped.
+    if (
+      idempotencyKey !== undefined &&
+      typeof body.pipeline_logging_id === 'string' &&
+      body.pipeline_logging_id !== idempotencyKey
+    ) {
+      const message =
+        `Idempotency-Key '${idempotencyKey}' and pipeline_logging_id '${body.pipeline_logging_id}' ` +
+        'name two different runs: send one of them, or the same run id in both.';
+      throw validationError([
+        { field: 'Idempotency-Key', message },
+        { field: 'pipeline_logging_id', message },
+      ]);
+    }
     // Every org key may validate, but decrypted provider secrets go to the platform's own pipeline
     // service only, which proves it with the root key it also holds (checked before any reservation).
     if (body.include_credentials && !this.auth.carriesRootKey(reply.request))
@@ -155,9 +165,9 @@ export class PipelineValidatorController {
     @Query() query: CompleteRequestDto,
     @Body() body: CompleteRequestDto,
   ): Promise<CompleteResponseDto> {
-    const req = { ...query, ...stripUndefined(body) };
+    const req = { ...query, ...stripAbsent(body) };
     if (!req.pipeline_status)
-      throw validationError('pipeline_status', 'pipeline_status is required (SUCCESS or FAILED)');
+      throw invalid('pipeline_status', 'pipeline_status is required (SUCCESS or FAILED)');
     // A FAILED report naming no run (the pipeline service's cleanup of its stuck runs) completes the
     // latest reservation past its expiry, 404 when there is none; a success must say which run.
     if (
@@ -166,7 +176,7 @@ export class PipelineValidatorController {
       !req.reservation_date &&
       req.pipeline_status !== 'FAILED'
     )
-      throw validationError(
+      throw invalid(
         'reservation_id',
         'Name the run: reservation_id, pipeline_logging_id or reservation_date (only a FAILED report of a stuck run may name none)',
       );
@@ -193,7 +203,9 @@ export class PipelineValidatorController {
   @HttpCode(200)
   @OrgKeyOrRootAuth('pipelines:execute')
   @PipelineServiceLimit()
-  @ApiOperation({ summary: "Extend a running pipeline's reservation so it keeps its slot" })
+  @ApiOperation({
+    summary: "Keep a running pipeline's slot for at least ttl_seconds from now; a hold is never shortened",
+  })
   @ApiOkResponse({ type: HeartbeatResponseDto })
   @ApiNotFoundResponse({ description: 'RESERVATION_NOT_FOUND' })
   async heartbeat(
@@ -201,7 +213,7 @@ export class PipelineValidatorController {
     @Body() body: HeartbeatRequestDto,
   ): Promise<HeartbeatResponseDto> {
     if (!body.reservation_id && !body.pipeline_logging_id)
-      throw validationError('reservation_id', 'reservation_id or pipeline_logging_id is required');
+      throw invalid('reservation_id', 'reservation_id or pipeline_logging_id is required');
     const beat = await this.validator.heartbeat(org, runRef(body), body.ttl_seconds);
     return {
       success: true,
@@ -213,6 +225,7 @@ export class PipelineValidatorController {
   }
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** A body field that is absent or null leaves the query's value in place (null = as when absent). */
+function stripAbsent<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
 }

@@ -29,7 +29,7 @@ export type HeartbeatOutcome =
   | { outcome: 'not_found' };
 
 /**
- * The quota's tenancy-DB side: every call is one SQL function of 0004_pipeline_quota.sql, so one
+ * The quota's tenancy-DB side: every write is one SQL function of 0004_pipeline_quota.sql, so one
  * transaction on every driver. `now` exists for tests that move time; the API leaves it to the DB.
  */
 @Injectable()
@@ -114,6 +114,19 @@ export class QuotaRepository {
         expiresAt: row.expires_at as string,
       },
     };
+  }
+
+  /**
+   * The run id a reservation of the org was made for; null when the org has no such reservation.
+   * A plain read (no transaction needed): it only explains a lookup that found nothing.
+   */
+  async reservationRunId(org: string, reservationId: string): Promise<string | null> {
+    const [row] = await this.db.select<{ run_id: string }>(
+      'pipeline_reservations',
+      { org_slug: org, reservation_id: reservationId },
+      { columns: ['run_id'], limit: 1 },
+    );
+    return row?.run_id ?? null;
   }
 
   /** Plan, billing state and limits without usage (the cheaper read); null for an unknown org. */

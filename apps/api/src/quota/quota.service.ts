@@ -56,7 +56,7 @@ export class QuotaService implements OnModuleInit {
 
   async complete(org: string, ref: RunRef, status: RunStatus): Promise<CompletionResult> {
     const result = await this.quota.complete(org, ref, status);
-    if (!result) throw notFound(org, ref);
+    if (!result) throw await this.explainNotFound(org, ref);
     return result;
   }
 
@@ -66,7 +66,7 @@ export class QuotaService implements OnModuleInit {
     ttlSeconds = this.reservationTtlSeconds,
   ): Promise<HeartbeatResult> {
     const beat = await this.quota.heartbeat(org, ref, ttlSeconds);
-    if (beat.outcome === 'not_found') throw notFound(org, ref);
+    if (beat.outcome === 'not_found') throw await this.explainNotFound(org, ref);
     if (beat.outcome === 'not_live')
       throw new QuotaError(
         QuotaErrorCode.ReservationNotLive,
@@ -94,6 +94,26 @@ export class QuotaService implements OnModuleInit {
         `Organization '${org}' has no subscription record, so it has no quota.`,
       );
     return { ...state, providersConfigured };
+  }
+
+  /**
+   * Why nothing matched. A reservation id and a run id are looked up together; when the
+   * reservation exists but is another run's, saying "no reservation" would send the caller looking
+   * for a reservation that is there. Still 404 with the same code: the pair names no reservation,
+   * and what is missing is only known from stored state (a 422 is for what the request alone shows).
+   */
+  private async explainNotFound(org: string, ref: RunRef): Promise<QuotaError> {
+    if (ref.reservationId && ref.runId) {
+      const owner = await this.quota.reservationRunId(org, ref.reservationId);
+      if (owner !== null && owner !== ref.runId)
+        return new QuotaError(
+          QuotaErrorCode.ReservationNotFound,
+          `Reservation ${ref.reservationId} is of run '${owner}', not of run '${ref.runId}': ` +
+            'reservation_id and pipeline_logging_id must name the same run (send one of them, or both as validate returned them).',
+          { extra: { reservation_run_id: owner } },
+        );
+    }
+    return notFound(org, ref);
   }
 }
 

@@ -1,10 +1,9 @@
 import { ORG_SLUG, ORG_SLUG_MESSAGE } from '#platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
-import { BodyFlag } from '../../common/query-fields.js';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, Matches } from 'class-validator';
+import { BodyFlag, IsCalendarDay } from '../../common/query-fields.js';
 
 const PROVIDER = /^[A-Za-z0-9_]{1,50}$/;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export const RUN_ALL_CATEGORIES = ['cloud', 'genai'] as const;
 
 export class RunAllRequestDto {
@@ -36,8 +35,7 @@ export class RunAllRequestDto {
 
   @ApiPropertyOptional({ example: '2026-01-31', description: 'The day to load; default yesterday (UTC)' })
   @IsOptional()
-  @Matches(DAY, { message: 'date must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'date must be a valid date' })
+  @IsCalendarDay()
   date?: string;
 
   @ApiPropertyOptional({ default: false, description: 'Plan only: nothing is called' })

@@ -30,10 +30,10 @@ export class AuditLogQueryDto {
   @IsIn(AUDIT_STATUSES)
   status?: AuditStatus;
 
-  @OptionalDay('start_date', '2026-01-01', 'Inclusive, on the UTC date of created_at')
+  @OptionalDay('2026-01-01', 'Inclusive, on the UTC date of created_at')
   start_date?: string;
 
-  @OptionalDay('end_date', '2026-01-31', 'Inclusive; not before start_date')
+  @OptionalDay('2026-01-31', 'Inclusive; not before start_date')
   @NotBefore('start_date')
   end_date?: string;
 

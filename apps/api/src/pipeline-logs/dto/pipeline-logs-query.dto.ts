@@ -1,5 +1,7 @@
+import { applyDecorators } from '@nestjs/common';
 import { OrgParamDto } from '#platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import {
   Lowercased,
@@ -7,9 +9,33 @@ import {
   OptionalDay,
   PageLimit,
   PageOffset,
-  Uppercased,
+  toLower,
+  toUpper,
 } from '../../common/query-fields.js';
 import { RUN_ID, RUN_ID_MESSAGE } from '../../pipeline-validator/dto/validate.dto.js';
+
+const CASES = { upper: toUpper, lower: toLower, asSent: ({ value }: { value: unknown }) => value };
+
+/**
+ * Every filter of the run log's lists: absent, empty or blank (`?status_filter=`, what a
+ * dashboard's "All" sends) is no filter; any other value is the filter's, in its case (exact
+ * filters compare case-insensitively, substrings as sent).
+ */
+const NoFilterWhenBlank = (inCase: keyof typeof CASES) =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() === '' ? undefined : CASES[inCase]({ value }),
+  );
+
+/** A text filter of at most `max` characters. */
+function TextFilter(o: { description: string; max: number; inCase: keyof typeof CASES }) {
+  return applyDecorators(
+    ApiPropertyOptional({ description: `${o.description}; empty: as when absent` }),
+    NoFilterWhenBlank(o.inCase),
+    IsOptional(),
+    IsString(),
+    MaxLength(o.max),
+  );
+}
 
 export class PipelineRunParamDto extends OrgParamDto {
   // Every run id the validator admits (pipeline_logging_id) can be read back.
@@ -19,36 +45,26 @@ export class PipelineRunParamDto extends OrgParamDto {
 }
 
 export class ListRunsQueryDto {
-  @ApiPropertyOptional({ description: 'Exact status, case-insensitive (e.g. FAILED)' })
-  @IsOptional()
-  @Uppercased()
-  @IsString()
-  @MaxLength(32)
+  @TextFilter({ description: 'Exact status, case-insensitive (e.g. FAILED)', max: 32, inCase: 'upper' })
   status_filter?: string;
 
-  @ApiPropertyOptional({ description: 'Substring of the pipeline id' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @TextFilter({ description: 'Substring of the pipeline id', max: 200, inCase: 'asSent' })
   pipeline_id?: string;
 
-  @ApiPropertyOptional({ description: 'Exact trigger type, case-insensitive (api, scheduler, manual, ...)' })
-  @IsOptional()
-  @Lowercased()
-  @IsString()
-  @MaxLength(32)
+  @TextFilter({
+    description: 'Exact trigger type, case-insensitive (api, scheduler, manual, ...)',
+    max: 32,
+    inCase: 'lower',
+  })
   trigger_type?: string;
 
-  @ApiPropertyOptional({ description: 'Substring of who triggered the run' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @TextFilter({ description: 'Substring of who triggered the run', max: 200, inCase: 'asSent' })
   trigger_by?: string;
 
-  @OptionalDay('start_date', '2026-01-01', 'Inclusive, on run_date')
+  @OptionalDay('2026-01-01', 'Inclusive, on run_date')
   start_date?: string;
 
-  @OptionalDay('end_date', '2026-01-31', 'Inclusive, on run_date; not before start_date')
+  @OptionalDay('2026-01-31', 'Inclusive, on run_date; not before start_date')
   @NotBefore('start_date')
   end_date?: string;
 
@@ -60,11 +76,11 @@ export class ListRunsQueryDto {
 }
 
 export class ListStepsQueryDto {
-  @ApiPropertyOptional({ description: 'Exact status, case-insensitive; default: every final status' })
-  @IsOptional()
-  @Uppercased()
-  @IsString()
-  @MaxLength(32)
+  @TextFilter({
+    description: 'Exact status, case-insensitive; absent: every final status',
+    max: 32,
+    inCase: 'upper',
+  })
   status_filter?: string;
 
   @PageLimit(1000, 100)
@@ -77,9 +93,9 @@ export class ListStepsQueryDto {
 export const ENTITY_TYPES = ['PIPELINE', 'STEP'] as const;
 
 export class ListTransitionsQueryDto {
-  @ApiPropertyOptional({ enum: ENTITY_TYPES, description: 'Case-insensitive' })
+  @ApiPropertyOptional({ enum: ENTITY_TYPES, description: 'Case-insensitive; empty: as when absent' })
+  @NoFilterWhenBlank('upper')
   @IsOptional()
-  @Uppercased()
   @IsIn(ENTITY_TYPES)
   entity_type?: (typeof ENTITY_TYPES)[number];
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
-import { RUN_ID, RUN_ID_MESSAGE } from './validate.dto.js';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { IsCalendarDay } from '../../common/query-fields.js';
+import { HoldSeconds, RUN_ID, RUN_ID_MESSAGE } from './validate.dto.js';
 
 export const RUN_STATUSES = ['SUCCESS', 'FAILED'] as const;
 
@@ -34,11 +35,7 @@ export class CompleteRequestDto extends RunRefDto {
       'pipeline_logging_id and reservation_date completes the latest run past its expiry (404 when there is none).',
   })
   @IsOptional()
-  @IsISO8601(
-    { strict: true, strictSeparator: true },
-    { message: 'reservation_date must be a YYYY-MM-DD date' },
-  )
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'reservation_date must be a YYYY-MM-DD date' })
+  @IsCalendarDay()
   reservation_date?: string;
 }
 
@@ -59,15 +56,12 @@ export class CompleteResponseDto {
 }
 
 export class HeartbeatRequestDto extends RunRefDto {
-  @ApiPropertyOptional({
-    minimum: 60,
-    maximum: 86_400,
-    description: 'Seconds from now the run holds its slot; QUOTA_RESERVATION_TTL_SECONDS (1800) by default',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(60)
-  @Max(86_400)
+  @HoldSeconds(
+    'The run keeps its slot for at least this many seconds from now: its expiry becomes now + ' +
+      'ttl_seconds, or stays as it is when it is already later (a heartbeat never shortens a hold, so ' +
+      "a late or small one cannot cut a live run short). The response's expires_at is the resulting " +
+      'expiry. Absent or null: QUOTA_RESERVATION_TTL_SECONDS (1800).',
+  )
   ttl_seconds?: number;
 }
 
@@ -76,6 +70,10 @@ export class HeartbeatResponseDto {
   @ApiProperty() org_slug: string;
   @ApiProperty({ format: 'uuid' }) reservation_id: string;
   @ApiProperty() run_id: string;
-  @ApiProperty({ format: 'date-time', description: 'The reservation holds its slot until then' })
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      'The reservation holds its slot until then: the later of its expiry before this call and now + ttl_seconds',
+  })
   expires_at: string;
 }

@@ -1,10 +1,27 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { BodyFlag } from '../../common/query-fields.js';
 
 /** Printable characters only: the run id is stored and echoed in logs and the run log. */
 export const RUN_ID = /^[\x21-\x7e]{1,255}$/;
 export const RUN_ID_MESSAGE = 'must be 1-255 printable ASCII characters without spaces';
+
+/**
+ * How long a reservation holds its slot, 60 s to a day. Absent or null takes the default, which
+ * depends on the configuration and the pipeline, so the service applies it: null is made absent
+ * here and never reaches the SQL function (which refuses it, a 500).
+ */
+export const HoldSeconds = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: 'integer', minimum: 60, maximum: 86_400, nullable: true, description }),
+    Transform(({ value }: { value: unknown }) => value ?? undefined),
+    IsOptional(),
+    IsInt(),
+    Min(60),
+    Max(86_400),
+  );
 
 export class ValidateRequestDto {
   @ApiProperty({
@@ -33,18 +50,10 @@ export class ValidateRequestDto {
   @Matches(RUN_ID, { message: `pipeline_logging_id ${RUN_ID_MESSAGE}` })
   pipeline_logging_id?: string;
 
-  @ApiPropertyOptional({
-    minimum: 60,
-    maximum: 86_400,
-    default: 1800,
-    description:
-      'How long the reservation holds its slot without a heartbeat or completion; by default ' +
+  @HoldSeconds(
+    'How long the reservation holds its slot without a heartbeat or completion; absent or null: ' +
       "QUOTA_RESERVATION_TTL_SECONDS (1800), or twice the pipeline's timeout when that is longer",
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(60)
-  @Max(86_400)
+  )
   reservation_ttl_seconds?: number;
 }
 

@@ -1,11 +1,10 @@
 import { OrgParamDto } from '#platform';
-import { NotBefore } from '../../common/query-fields.js';
+import { IsCalendarDay, NotBefore } from '../../common/query-fields.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, Matches } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 
 /** Segments become part of the upstream URL: nothing but letters, digits and underscores. */
 const SEGMENT = /^[a-zA-Z0-9_]{1,50}$/;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const segmentMessage = (name: string) => `${name} must be 1-50 alphanumeric characters or underscores`;
 
 export class TriggerParamsDto extends OrgParamDto {
@@ -37,20 +36,17 @@ export class TriggerPipelineRequestDto {
     description: 'The day to run for (the dashboard sends it with start_date); forwarded as given',
   })
   @IsOptional()
-  @Matches(DAY, { message: 'date must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'date must be a valid date' })
+  @IsCalendarDay()
   date?: string;
 
   @ApiPropertyOptional({ example: '2026-01-01' })
   @IsOptional()
-  @Matches(DAY, { message: 'start_date must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'start_date must be a valid date' })
+  @IsCalendarDay()
   start_date?: string;
 
   @ApiPropertyOptional({ example: '2026-01-31' })
   @IsOptional()
-  @Matches(DAY, { message: 'end_date must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'end_date must be a valid date' })
+  @IsCalendarDay()
   @NotBefore('start_date')
   end_date?: string;
 }
