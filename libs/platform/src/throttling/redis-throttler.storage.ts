@@ -101,6 +101,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
   private readonly local = new MemoryThrottlerStorage();
   /** Counting in memory since Redis last failed; logged once when it starts and once when it ends. */
   private degraded = false;
+  /**
+   * False from a lost or refused connection until it is ready again. True before the first
+   * connection is made, so the requests of a starting instance wait for it (the offline queue,
+   * bounded by the command timeout) rather than count apart from the other instances.
+   */
+  private connected = true;
 
   constructor(client: Redis | string, options: RedisThrottlerStorageOptions = {}) {
     const redis = typeof client === 'string' ? createRedis(client, { name: 'throttler' }) : client;
@@ -109,6 +115,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     this.redis = redis as Redis & ThrottlerCommands;
     this.prefix = options.prefix ?? 'throttle';
     this.ownsClient = typeof client === 'string' || options.ownsClient === true;
+    redis.on('ready', () => (this.connected = true));
+    redis.on('close', () => (this.connected = false));
   }
 
   async increment(
@@ -119,7 +127,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
     const counted = () => this.local.increment(key, ttl, limit, blockDuration, throttlerName);
-    if (this.redis.status !== 'ready') return this.inMemory(counted, `connection ${this.redis.status}`);
+    if (!this.connected) return this.inMemory(counted, `connection ${this.redis.status}`);
     // The hash tag keeps both keys in one Redis Cluster slot, which a multi-key script requires.
     const base = `${this.prefix}:${throttlerName}:{${key}}`;
     let answer: [number, number, number, number];
