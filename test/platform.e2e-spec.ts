@@ -185,11 +185,6 @@ describe('platform over the real app', () => {
           { field: 'body', message: 'the request body must be a JSON object' },
         ]);
       }
-      const text = await echoJson('hello', 'text/plain');
-      expect(text.statusCode).toBe(422);
-      expect(text.json().errors).toEqual([
-        { field: 'body', message: 'the request body must be a JSON object' },
-      ]);
     });
 
     it('counts fields, not messages, in the detail', async () => {
@@ -454,6 +449,29 @@ describe('platform over the real app', () => {
       });
       expect(other.statusCode).toBe(403);
       expect(other.json().code).toBe('ORG_FORBIDDEN');
+    });
+
+    it('org key: an authenticated key naming another org is refused before its body is read', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const b = await anOrgWithKey(warehouse);
+      const post = (url: string, payload: string, type = 'application/json') =>
+        inject({ method: 'POST', url, headers: { 'x-api-key': a.key, 'content-type': type }, payload });
+      // Known to this instance (the auth cache), as every key is after its first request.
+      expect(
+        (await inject({ method: 'GET', url: `/api/v1/probe/org/${a.org}`, headers: { 'x-api-key': a.key } }))
+          .statusCode,
+      ).toBe(200);
+      // Another org, with a malformed body or one the route does not take: 403, not 400 or 415 for
+      // a body it would never be let send.
+      const other = await post(`/api/v1/validator/validate/${b.org}`, '{"pipeline_id":');
+      expect([other.statusCode, other.json().code]).toEqual([403, 'ORG_FORBIDDEN']);
+      const upload = await post(`/api/v1/admin/organizations/${b.org}/costs/import`, '{}');
+      expect([upload.statusCode, upload.json().code]).toEqual([403, 'ORG_FORBIDDEN']);
+      const typo = await post(`/api/v1/validator/validate/${a.org.toUpperCase()}`, '{');
+      expect([typo.statusCode, typo.json().code]).toEqual([422, 'VALIDATION_FAILED']);
+      // Its own org: the body is read, and judged.
+      const own = await post(`/api/v1/validator/validate/${a.org}`, '{"pipeline_id":');
+      expect([own.statusCode, own.json().code]).toEqual([400, 'MALFORMED_JSON']);
     });
 
     it('org key: a malformed slug in the path is 422 naming org (a typo names no other org)', async () => {

@@ -104,6 +104,28 @@ export class AuthService {
     return undefined;
   }
 
+  /**
+   * Before a body is read or parsed: an org key this instance has authenticated (the auth cache)
+   * that names another org, or a malformed one, is refused then, so its body costs nothing and
+   * whatever it holds, the answer is the 403 (or 422) the guards would give. A key not in the cache
+   * is left to the guards, which look it up only once the client's rate limit admitted the request.
+   */
+  refusalBeforeBody(req: FastifyRequest, kind: RouteAuthKind): PlatformError | undefined {
+    if (kind !== 'org' && (kind !== 'org-or-root' || header(req, 'x-ca-root-key') !== undefined))
+      return undefined;
+    const principal = this.cachedOrgKey(req);
+    if (!principal) return undefined;
+    try {
+      this.authorizePath(req, principal);
+      return undefined;
+    } catch (err) {
+      // Known before the refusal, as in the guards, so it is logged with the org whose key was used.
+      req.auth = { kind: 'org', principal };
+      if (err instanceof PlatformError) return err;
+      throw err;
+    }
+  }
+
   async checkOrgKey(req: FastifyRequest): Promise<OrgKeyPrincipal> {
     const key = header(req, 'x-api-key');
     if (!key) throw apiKeyRequired();
@@ -208,16 +230,7 @@ export class AuthService {
 
   /** Tenant isolation and scopes, checked before any work. */
   authorizeOrg(ctx: ExecutionContext, req: FastifyRequest, principal: OrgKeyPrincipal): void {
-    const org = pathOrg(req);
-    // A malformed slug names no org at all: the caller mistyped it, which "another organization"
-    // would misdescribe. Answered as the parameter's validation would (the root key gets that).
-    if (org !== undefined && !ORG_SLUG.test(org))
-      throw validationError([{ field: 'org', message: `org ${ORG_SLUG_MESSAGE}` }]);
-    if (org !== undefined && org !== principal.orgSlug)
-      throw new PlatformError(
-        PlatformErrorCode.OrgForbidden,
-        'This API key belongs to another organization.',
-      );
+    this.authorizePath(req, principal);
     const scopes = this.requiredScopes(ctx.getHandler(), ctx.getClass());
     const missing = scopes.filter((s) => !principal.scopes.includes(s));
     if (missing.length)
@@ -227,6 +240,20 @@ export class AuthService {
         {
           extra: { missing_scopes: missing },
         },
+      );
+  }
+
+  /** Tenant isolation: the org the path names, if any, is the key's. */
+  private authorizePath(req: FastifyRequest, principal: OrgKeyPrincipal): void {
+    const org = pathOrg(req);
+    // A malformed slug names no org at all: the caller mistyped it, which "another organization"
+    // would misdescribe. Answered as the parameter's validation would (the root key gets that).
+    if (org !== undefined && !ORG_SLUG.test(org))
+      throw validationError([{ field: 'org', message: `org ${ORG_SLUG_MESSAGE}` }]);
+    if (org !== undefined && org !== principal.orgSlug)
+      throw new PlatformError(
+        PlatformErrorCode.OrgForbidden,
+        'This API key belongs to another organization.',
       );
   }
 }

@@ -152,11 +152,12 @@ export async function registerHttpPlatform(
 
   // Before the body is read (and before any other request hook, an upload's included): a request
   // without the credentials its route needs is refused at once, so an anonymous client cannot make
-  // the server read and parse bodies of up to the body limit. One that sends a key goes on to the
-  // guards, the rate limits first (a wrong root key counts against the admin limit).
+  // the server read and parse bodies of up to the body limit; an org key already authenticated
+  // that names another org is refused too (AuthService.refusalBeforeBody). Any other key goes on
+  // to the guards, the rate limits first (a wrong root key counts against the admin limit). A body
+  // in a coding its route does not read is refused here too (415), not parsed.
   const authOf = routeAuthKinds(app);
   const auth = app.get(AuthService, { strict: false });
-  // A body in a coding its route does not read is refused here too (415), not parsed as garbage.
   fastify.addHook('onRequest', (request, _reply, done) => {
     if (!hasBody(request)) {
       done();
@@ -164,7 +165,9 @@ export async function registerHttpPlatform(
     }
     const kind = authOf.get(`${request.method} ${request.routeOptions.url}`);
     done(
-      (kind ? auth.refusalBeforeLookup(request, kind) : undefined) ??
+      (kind
+        ? (auth.refusalBeforeLookup(request, kind) ?? auth.refusalBeforeBody(request, kind))
+        : undefined) ??
         unsupportedEncoding(request) ??
         undefined,
     );
