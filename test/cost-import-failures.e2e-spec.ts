@@ -116,6 +116,45 @@ describe('cost import: bad rows', () => {
     });
   });
 
+  it('rejects a row with a cost of a trillion or more, naming the column and the bound; reads of its day still answer', async () => {
+    const day = '2025-05-02';
+    const bound = 'a cost must be less than 1,000,000,000,000 (1e12) in absolute value';
+    const rows = [
+      aFocusFileRow({ day, BilledCost: '7.5' }),
+      aFocusFileRow({ day, BilledCost: '9300000000000', EffectiveCost: '9300000000000' }),
+      aFocusFileRow({ day, ContractedCost: '-2e12' }),
+      aFocusFileRow({ day, BilledCost: '999999999999.99', ListCost: '1e12' }),
+    ];
+    const csv = await upload(focusCsv(rows), CSV, '?source_system=huge_csv&on_error=skip');
+    // A natively typed Parquet file is checked in columns, then validated row by row (never bulk-loaded).
+    const parquet = await upload(focusParquet(rows), PARQUET, '?source_system=huge_parquet&on_error=skip');
+
+    for (const res of [csv, parquet]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({
+        status: 'completed_with_errors',
+        rows_read: 4,
+        rows_imported: 1,
+        rows_rejected: 3,
+      });
+      const errors = res.json().errors as { row: number; column: string; message: string }[];
+      expect(errors.map((e) => [e.row, e.column])).toEqual([
+        [2, 'BilledCost'],
+        [2, 'EffectiveCost'],
+        [3, 'ContractedCost'],
+        [4, 'ListCost'],
+      ]);
+      for (const e of errors) expect(e.message).toContain(bound);
+    }
+    const summary = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/costs/${org}/summary?start_date=${day}&end_date=${day}`,
+      headers: { 'x-api-key': key },
+    });
+    expect(summary.statusCode).toBe(200);
+    expect(summary.json().summary).toMatchObject({ total_cost: 15, record_count: 2 });
+  });
+
   it('refuses a file that lacks mandatory FOCUS columns, naming them', async () => {
     const res = await upload(
       focusCsv([aFocusFileRow({ BilledCost: undefined, InvoiceIssuerName: undefined })]),

@@ -1,4 +1,4 @@
-import type { CostCacheStats } from '#analytics';
+import type { CostCacheStats, LevelStats } from '#analytics';
 import { CostsRepository } from '../apps/api/src/costs/costs.repository.js';
 import { CostCacheOptionsModule, FakeClock, onTwoInstances, seededOrg, until } from '#test/costs-harness';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
@@ -12,9 +12,9 @@ function client(t: TestApp, org: string, headers: Record<string, string>) {
       expect(res.statusCode).toBe(200);
       return res.json() as { cache_hit: boolean; summary: Record<string, unknown> };
     },
-    async stats(): Promise<CostCacheStats> {
+    async stats(): Promise<CostCacheStats & { responses: LevelStats }> {
       const res = await t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}/cache/stats`, headers });
-      return res.json() as CostCacheStats;
+      return res.json() as CostCacheStats & { responses: LevelStats };
     },
     async invalidate() {
       const res = await t.app.inject({
@@ -157,9 +157,33 @@ describe('cost cache through the real app', () => {
     expect((await c.get('/summary')).cache_hit).toBe(false);
   });
 
+  it('reports only live entries once they expire, at every level, and has nothing left to invalidate', async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = client(t, org, headers);
+    const february = '/summary?start_date=2025-02-01&end_date=2025-02-28';
+    await c.get(february);
+    await c.get('/summary');
+    const before = await c.stats();
+    for (const level of [before.frames, before.results, before.responses])
+      expect(level.size).toBeGreaterThan(0);
+
+    // Every entry of this app, of any test, has expired by then (the latest at the next midnight).
+    clock.set('2025-04-01T00:00:00Z');
+    const after = await c.stats();
+    for (const level of [after.frames, after.results, after.responses])
+      expect([level.size, level.memory_bytes, level.memory_utilization]).toEqual([0, 0, 0]);
+    expect(after.frames.expirations - before.frames.expirations).toBe(before.frames.size);
+    expect(after.results.expirations - before.results.expirations).toBe(before.results.size);
+    expect((await c.invalidate()).invalidated).toEqual({ frames: 0, results: 0, responses: 0, total: 0 });
+  });
+
   it('reports hits, misses, evictions and bytes per level', async () => {
     const { org, headers } = await seededOrg(t);
-    const stats = await client(t, org, headers).stats();
+    const c = client(t, org, headers);
+    await c.get('/summary');
+    await c.get('/summary?department_id=DEPT-1');
+    await c.get('/summary?department_id=DEPT-1');
+    const stats = await c.stats();
     for (const level of [stats.frames, stats.results]) {
       expect(level.hits).toBeGreaterThan(0);
       expect(level.misses).toBeGreaterThan(0);

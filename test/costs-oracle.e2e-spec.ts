@@ -196,7 +196,7 @@ describe('cost routes equal an independent SQL computation, to the cent', () => 
     );
     const [m] = await sql<{ mtd: number; d: number; mo: number; y: number }>(
       `ROUND(SUM(BilledCost), 2) AS mtd, ROUND(SUM(BilledCost) / ${ELAPSED}, 2) AS d,
-       ROUND(SUM(BilledCost) * ${DAYS_IN_MONTH} / ${ELAPSED}, 2) AS mo, ROUND(SUM(BilledCost) * ${DAYS_IN_MONTH} * 12 / ${ELAPSED}, 2) AS y`,
+       ROUND(SUM(BilledCost) * ${DAYS_IN_MONTH} / ${ELAPSED}, 2) AS mo, ROUND(ROUND(SUM(BilledCost) * ${DAYS_IN_MONTH} / ${ELAPSED}, 2) * 12, 2) AS y`,
       mtdWhere,
     );
     const days = Math.round((Date.parse(range.end) - Date.parse(range.start)) / 86_400_000) + 1;

@@ -213,11 +213,16 @@ describe('kept cost responses through the real app', () => {
     const kept = await c.get('/summary', headers);
     expect(kept.json()).toMatchObject({ summary: { date_range: { end: '2025-03-10' } } });
 
+    const eve = await c.responses();
+
     clock.set('2025-03-11T00:00:30Z');
+    // The stats count live responses only: the kept one is gone, as expired, before anyone asks.
     const before = await c.responses();
+    expect(before.expirations).toBeGreaterThanOrEqual(eve.expirations + 1);
+    expect(before.size).toBeLessThan(eve.size);
     const next = await c.get('/summary', headers);
     expect(next.json()).toMatchObject({ summary: { date_range: { end: '2025-03-11' } } });
-    expect((await c.responses()).expirations).toBe(before.expirations + 1);
+    expect((await c.responses()).hits).toBe(before.hits);
   });
 
   it('keeps nothing of a listing, a forced refresh, an instance-wide read or a very long URL', async () => {

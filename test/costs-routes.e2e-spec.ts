@@ -127,7 +127,8 @@ describe('cost reads (reference §5) through the real app', () => {
       mtd_cost: 140.01,
       daily_rate: 14,
       monthly_forecast: 434.03,
-      annual_forecast: 5208.33,
+      // 12 × the monthly forecast shown (reference §1.5), not the unrounded month × 12 (5208.33).
+      annual_forecast: 5208.36,
       providers: ['AWS', 'Datadog', 'Google', 'OpenAI', 'Slack'],
       service_categories: ['AI and Machine Learning', 'Compute', 'Observability', 'SaaS', 'Storage', 'genai'],
       date_range: { start: '2024-04-01', end: '2025-03-10' },
@@ -279,6 +280,28 @@ describe('cost reads (reference §5) through the real app', () => {
     expect(parts.map((p) => p.total_billed_cost)).toEqual([30, 100.01, 52.5, 7.25]);
     expect((body.total as Record<string, number>).total_billed_cost).toBe(189.76);
     expect(parts.reduce((s, p) => s + p.record_count, 0)).toBe(6);
+  });
+
+  it('shows every annual forecast projected from month to date as exactly 12 × the monthly one beside it', async () => {
+    const cents = (value: unknown) => Math.round(Number(value) * 100);
+    const total = (await get('/total')).body as Record<string, Record<string, number>>;
+    // Cloud 100.009 and GenAI 40 this month (10 of 31 days): 310.03 and 124.00 a month. The
+    // subscription has no cost this month (0); `other` has none either, so it is projected from
+    // its period (daily × 365, the reference's fallback) and the sum's year is 12 × the months
+    // of cloud and GenAI plus that fallback year.
+    expect([total.cloud!.total_monthly_cost, total.cloud!.total_annual_cost]).toEqual([310.03, 3720.36]);
+    expect([total.genai!.total_monthly_cost, total.genai!.total_annual_cost]).toEqual([124, 1488]);
+    expect(total.total!.total_annual_cost).toBe(3720.36 + 1488 + total.other!.total_annual_cost!);
+    const summaries = await Promise.all(
+      ['/summary', '/cloud', '/genai', '/subscriptions', '/summary?providers=AWS'].map(
+        async (route) => (await get(route)).body.summary as Record<string, number>,
+      ),
+    );
+    for (const s of summaries) {
+      expect(s.monthly_forecast).toBeGreaterThanOrEqual(0);
+      expect(cents(s.annual_forecast)).toBe(12 * cents(s.monthly_forecast));
+      if ('total_annual_cost' in s) expect(s.total_annual_cost).toBe(s.annual_forecast);
+    }
   });
 
   it('filters on hierarchy segments: DEPT-1 is not DEPT-10', async () => {

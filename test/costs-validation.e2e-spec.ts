@@ -51,6 +51,33 @@ describe('cost read validation and access', () => {
     },
   );
 
+  it.each([...READ_ROUTES, '/trend-granular'])(
+    'measures a range on %s by the days it reads (end capped at today): 730 at most, both ends included',
+    async (route) => {
+      const today = ((await get('/summary')).body.summary as { date_range: { end: string } }).date_range.end;
+      const day = (offset: number) =>
+        new Date(Date.parse(`${today}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
+      // An end far past today reads up to today only: 730 days, accepted (as days=730 is).
+      const longest = await get(`${route}?start_date=${day(-729)}&end_date=${day(500)}`);
+      expect(longest.status).toBe(200);
+      const tooLong = await get(`${route}?start_date=${day(-730)}&end_date=${day(500)}`);
+      expect(tooLong.status).toBe(422);
+      expect(tooLong.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [
+          {
+            field: 'end_date',
+            message:
+              'a date range may cover at most 730 days, start_date and end_date included (an end_date after today counts up to today)',
+          },
+        ],
+      });
+      // 731 days between the dates given, both before today, is one day too many as well.
+      expect((await get(`${route}?start_date=${day(-800)}&end_date=${day(-70)}`)).status).toBe(422);
+      expect((await get(`${route}?start_date=${day(-800)}&end_date=${day(-71)}`)).status).toBe(200);
+    },
+  );
+
   it.each(READ_ROUTES)('refuses malformed filters on %s with 422, naming every bad field', async (route) => {
     const { status, body } = await get(
       `${route}?providers=AWS,,GCP&department_id=bad/id&hierarchy_path=/a/../b&start_date=2025-02-30&end_date=x`,
@@ -91,6 +118,40 @@ describe('cost read validation and access', () => {
     const maybe = await get('/trend-granular?clear_cache=maybe');
     expect(maybe.status).toBe(422);
     expect((maybe.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['clear_cache']);
+  });
+
+  it('reads the trend category in any case, every value alike, and trims it no more than granularity', async () => {
+    const trend = async (query: string) => {
+      const { status, body } = await get(`/trend?start_date=2024-12-01&end_date=2025-01-31&${query}`);
+      expect(status, query).toBe(200);
+      return { data: body.data, category: (body.summary as { category: string | null }).category };
+    };
+    for (const [spelling, canonical] of [
+      ['Cloud', 'cloud'],
+      ['CLOUD', 'cloud'],
+      ['GenAI', 'genai'],
+      ['Subscription', 'subscription'],
+      ['SaaS', 'saas'],
+      ['OTHER', 'other'],
+    ] as const)
+      expect(await trend(`category=${spelling}`), spelling).toEqual(await trend(`category=${canonical}`));
+    expect((await trend('category=Cloud')).category).toBe('cloud');
+    // The seeded row (2025-01-01) is AWS compute: cloud, and nothing else.
+    expect((await trend('category=Cloud')).data).toHaveLength(1);
+    expect((await trend('category=GENAI')).data).toHaveLength(0);
+    for (const all of ['ALL', 'All', 'all', ''])
+      expect(await trend(`category=${all}`), all).toEqual({ ...(await trend('')), category: null });
+    for (const padded of ['%20cloud', 'cloud%20']) {
+      const refused = await get(`/trend?category=${padded}`);
+      expect(refused.status, padded).toBe(422);
+      expect(refused.body.errors).toEqual([
+        {
+          field: 'category',
+          message: 'category must be one of: all, cloud, genai, subscription, saas, other',
+        },
+      ]);
+    }
+    expect((await get('/trend?granularity=%20daily')).status).toBe(422);
   });
 
   it.each(READ_ROUTES)(

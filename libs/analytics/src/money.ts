@@ -33,6 +33,16 @@ export function toMoney(micros: Micros): number {
   return cents === 0 ? 0 : cents / 100;
 }
 
+/**
+ * `micros` rounded to whole cents, half away from zero, still in micro-units: for a figure derived
+ * from another one as shown (the annual forecast is 12 × the monthly one in cents).
+ */
+export function roundToCents(micros: Micros): Micros {
+  if (!Number.isFinite(micros)) return 0;
+  const cents = centsOf(micros);
+  return cents === 0 ? 0 : cents * MICROS_PER_CENT;
+}
+
 /** Micro-units → currency units at full (6 decimal) precision, for raw rows. */
 export function microsToUnits(micros: Micros): number {
   return micros / MICROS_PER_UNIT;

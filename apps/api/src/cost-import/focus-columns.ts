@@ -36,6 +36,17 @@ export const STAMPED_COLUMNS: ReadonlySet<string> = new Set([
   'x_org_subscription_status',
 ]);
 
+/**
+ * The FOCUS columns the import reads as money: each is bounded per row (see MAX_ROW_COST), because
+ * cost reads sum them in 64-bit micro-units.
+ */
+export const COST_COLUMNS: ReadonlySet<string> = new Set([
+  'BilledCost',
+  'ContractedCost',
+  'EffectiveCost',
+  'ListCost',
+]);
+
 export type FocusVersion = '1.3' | '1.2';
 
 /** A table column fed from one column of the file. */

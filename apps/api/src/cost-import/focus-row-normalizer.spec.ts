@@ -92,4 +92,40 @@ describe('FocusRowNormalizer', () => {
       ],
     });
   });
+
+  it('refuses a cost of a trillion or more in any cost column, naming the column and the bound', () => {
+    const row = withCell('BilledCost', '9300000000000').map((v, i) =>
+      header[i] === 'ListCost' ? '-1e12' : header[i] === 'ContractedCost' ? '999999999999.99' : v,
+    );
+    const effective = withCell('EffectiveCost', '1000000000000.000000001');
+
+    expect(normalizer.normalize(row, 4)).toEqual({
+      ok: false,
+      errors: [
+        {
+          row: 4,
+          column: 'BilledCost',
+          message: 'is "9300000000000"; a cost must be less than 1,000,000,000,000 (1e12) in absolute value',
+        },
+        {
+          row: 4,
+          column: 'ListCost',
+          message: 'is "-1e12"; a cost must be less than 1,000,000,000,000 (1e12) in absolute value',
+        },
+      ],
+    });
+    expect(normalizer.normalize(effective, 5)).toMatchObject({
+      ok: false,
+      errors: [{ row: 5, column: 'EffectiveCost' }],
+    });
+  });
+
+  it('leaves other NUMERIC columns (quantities, prices) to the NUMERIC range', () => {
+    const header2 = [...header, 'ConsumedQuantity'];
+    const wide = new FocusRowNormalizer(planColumns(header2, SchemaRegistry.load().orgTable(COST_TABLE)));
+    expect(wide.normalize([...valid, '5e15'], 1)).toMatchObject({
+      ok: true,
+      row: { ConsumedQuantity: 5e15 },
+    });
+  });
 });

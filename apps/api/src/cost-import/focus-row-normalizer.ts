@@ -1,6 +1,6 @@
 import type { Row } from '#warehouse';
-import type { ColumnPlan } from './focus-columns.js';
-import { type Converter, converterFor, isAbsent, ValueProblem } from './focus-values.js';
+import { type ColumnPlan, COST_COLUMNS } from './focus-columns.js';
+import { type Converter, converterFor, isAbsent, toCost, ValueProblem } from './focus-values.js';
 
 /** One problem of one row; `row` counts data rows from 1 (a CSV header is not a row). */
 export interface RowError {
@@ -30,7 +30,10 @@ export class FocusRowNormalizer {
   private readonly cells: Cell[];
 
   constructor(private readonly plan: ColumnPlan) {
-    this.cells = plan.fed.map((c) => ({ ...c, convert: converterFor(c.type) }));
+    this.cells = plan.fed.map((c) => ({
+      ...c,
+      convert: COST_COLUMNS.has(c.name) ? toCost : converterFor(c.type),
+    }));
   }
 
   normalize(values: readonly unknown[], rowNumber: number): NormalizedRow {

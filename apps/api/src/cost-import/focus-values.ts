@@ -35,6 +35,26 @@ export function toNumeric(value: unknown): number {
   return Math.abs(n) < 9e6 ? Math.round(n * 1e9) / 1e9 : n;
 }
 
+/**
+ * The largest cost (absolute value, exclusive) one FOCUS row may carry in a cost column. Cost
+ * reads load each cost as INT64 micro-units, whose range ends at about 9.22e12 currency units: one
+ * row past it made every read of its days fail. A trillion keeps a ninefold margin below that
+ * edge, and no real charge line comes near it (1e12 VND, the smallest major unit, is about
+ * 40 million USD on one line).
+ */
+export const MAX_ROW_COST = 1e12;
+
+/** A FOCUS cost column's value: NUMERIC (see `toNumeric`) within ±MAX_ROW_COST. */
+export function toCost(value: unknown): number {
+  const n = toNumeric(value);
+  if (Math.abs(n) >= MAX_ROW_COST)
+    throw new ValueProblem(
+      `is ${typeof value === 'string' ? describe(value) : String(n)}; a cost must be less than ` +
+        `${MAX_ROW_COST.toLocaleString('en-US')} (1e12) in absolute value`,
+    );
+  return n;
+}
+
 export function toFloat(value: unknown): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
   if (typeof value === 'string' && !ANY_NUMBER.test(value.trim()))

@@ -66,8 +66,18 @@ describe('checkTypedParquet', () => {
     ).toBeNull();
   });
 
-  it('refuses a cost the NUMERIC column cannot hold', () => {
-    expect(check([aFocusFileRow({ BilledCost: '1e30' })])).toBeNull();
-    expect(check([aFocusFileRow({ BilledCost: '1e20' })])).not.toBeNull();
+  it('refuses a value the NUMERIC column cannot hold', () => {
+    expect(check([aFocusFileRow({ ConsumedQuantity: '1e30' })])).toBeNull();
+    expect(check([aFocusFileRow({ ConsumedQuantity: '1e20' })])).not.toBeNull();
+  });
+
+  it('sends a file with a cost of a trillion or more the row way, in any cost column', () => {
+    for (const column of ['BilledCost', 'EffectiveCost', 'ListCost', 'ContractedCost']) {
+      expect(check([aFocusFileRow(), aFocusFileRow({ [column]: '1e12' })]), column).toBeNull();
+      expect(check([aFocusFileRow({ [column]: '-1e20' })]), column).toBeNull();
+    }
+    expect(
+      check([aFocusFileRow({ BilledCost: '999999999999.5', ListCost: '-999999999999' })]),
+    ).not.toBeNull();
   });
 });

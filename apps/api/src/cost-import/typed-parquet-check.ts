@@ -1,6 +1,7 @@
 import pl from 'nodejs-polars';
 import type { FieldType } from '#warehouse';
-import type { ColumnPlan } from './focus-columns.js';
+import { type ColumnPlan, COST_COLUMNS } from './focus-columns.js';
+import { MAX_ROW_COST } from './focus-values.js';
 
 /** What the columnar check found: every row valid, and the charge period they cover. */
 export interface TypedFileCheck {
@@ -45,9 +46,10 @@ function valueRule(name: string, type: FieldType, dtype: string, required: boole
   const col = pl.col(name);
   const float = dtype.startsWith('Float');
   let fits: pl.Expr | null = null;
-  if (type === 'NUMERIC' || type === 'BIGNUMERIC')
-    fits = float ? col.isFinite().and(col.abs().lt(1e29)) : col.abs().lt(1e29);
-  else if (type === 'FLOAT' || type === 'FLOAT64') fits = float ? col.isFinite() : null;
+  if (type === 'NUMERIC' || type === 'BIGNUMERIC') {
+    const bound = COST_COLUMNS.has(name) ? MAX_ROW_COST : 1e29;
+    fits = float ? col.isFinite().and(col.abs().lt(bound)) : col.abs().lt(bound);
+  } else if (type === 'FLOAT' || type === 'FLOAT64') fits = float ? col.isFinite() : null;
   else if (type === 'INTEGER' || type === 'INT64') fits = col.abs().ltEq(Number.MAX_SAFE_INTEGER);
   // Blank text is NULL to the row path but '' to a load: a blank cell sends the file the row way.
   else if (type === 'STRING' || type === 'JSON') fits = col.str.strip().neq(pl.lit(''));

@@ -5,9 +5,9 @@ import {
   type CostTotals,
   type DatedCost,
   type DateRange,
-  type Forecast,
   type GranularTrend,
   type ProviderCost,
+  type RunRates,
   type ServiceCategoryCost,
   type ServiceCost,
   toMoney,
@@ -65,7 +65,7 @@ export function datedItems(items: DatedCost[]) {
   return items.map((d) => ({ date: d.date, total_cost: toMoney(d.billed), record_count: d.recordCount }));
 }
 
-function forecastFields(f: Forecast) {
+function forecastFields(f: RunRates) {
   return {
     daily_rate: toMoney(f.dailyRate),
     monthly_forecast: toMoney(f.monthlyForecast),

@@ -160,12 +160,31 @@ export class CostResponseCache implements OnModuleInit {
    * kept response is not counted, so its hit rate is that of the responses kept.
    */
   stats(): LevelStats {
+    this.dropDead();
     return this.counters.snapshot(
       this.entries.size,
       this.entries.max,
       this.entries.calculatedSize,
       this.entries.maxSize,
     );
+  }
+
+  /**
+   * Drops the kept responses that can never be sent again, so the stats count live ones: past the
+   * org's midnight (an expiration, as when asked for), or made of a result the cost cache no longer
+   * holds (it expired, was evicted or invalidated; not a miss, since nobody asked).
+   */
+  private dropDead(): void {
+    const now = this.cache.clock.now();
+    for (const [url, entry] of [...this.entries.entries()]) {
+      if (now >= entry.validUntil) {
+        this.counters.expirations++;
+        this.entries.delete(url);
+        continue;
+      }
+      const value = entry.value.deref();
+      if (!value || !this.cache.holdsResult(entry.ctx.org, entry.key, value, false)) this.entries.delete(url);
+    }
   }
 
   private match(request: FastifyRequest): { entry: Entry; principal: OrgKeyPrincipal } | undefined {

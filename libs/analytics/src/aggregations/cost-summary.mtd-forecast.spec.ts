@@ -44,9 +44,9 @@ describe('summary: totals, month to date and forecasts', () => {
   it('forecasts from month to date: 60.004 over 4 of 31 days', () => {
     const { forecast } = costSummary(frame, '2025-03-04');
     expect(toMoney(forecast.dailyRate)).toBe(15);
-    // 60.004 × 31 / 4 = 465.031; × 12 = 5580.372
+    // 60.004 × 31 / 4 = 465.031 → 465.03; × 12 = 5580.36
     expect(toMoney(forecast.monthlyForecast)).toBe(465.03);
-    expect(toMoney(forecast.annualForecast)).toBe(5580.37);
+    expect(toMoney(forecast.annualForecast)).toBe(5580.36);
   });
 
   it('has zero month to date and forecasts when today is past the period', () => {

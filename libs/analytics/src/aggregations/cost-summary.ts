@@ -10,7 +10,14 @@ import {
   type ProviderCost,
   type ServiceCategoryCost,
 } from './cost-shares.js';
-import { categoryForecast, type Forecast, forecastFromMonthToDate, monthToDate } from './forecast.js';
+import {
+  categoryForecast,
+  type Forecast,
+  forecastFromMonthToDate,
+  monthToDate,
+  type RunRates,
+  sumOfForecasts,
+} from './forecast.js';
 import { type CostTotals, costTotals, distinctValues } from './totals.js';
 
 export interface PeriodRange {
@@ -73,7 +80,7 @@ export function categorySummary(
 export interface CategoryTotal {
   totals: CostTotals;
   mtd: Micros;
-  forecast: Forecast;
+  forecast: RunRates;
 }
 
 export interface TotalByCategory {
@@ -100,11 +107,7 @@ export function totalByCategory(df: pl.DataFrame, period: PeriodRange, today: Is
         recordCount: sum((p) => p.totals.recordCount),
       },
       mtd: sum((p) => p.mtd),
-      forecast: {
-        dailyRate: sum((p) => p.forecast.dailyRate),
-        monthlyForecast: sum((p) => p.forecast.monthlyForecast),
-        annualForecast: sum((p) => p.forecast.annualForecast),
-      },
+      forecast: sumOfForecasts(list.map((p) => p.forecast)),
     },
   };
 }

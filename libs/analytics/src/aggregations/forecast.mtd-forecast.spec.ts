@@ -15,19 +15,19 @@ describe('month to date, daily rate and forecasts', () => {
     expect(monthToDate(frame, '2025-03-09')).toBe(100_000_000);
   });
 
-  it('derives daily rate, month and year from MTD, rounding each once at the end', () => {
+  it('derives daily rate and month from MTD, and the year from the month as shown', () => {
     const f = forecastFromMonthToDate(monthToDate(frame, '2025-03-10'), '2025-03-10');
-    // 100.01 / 10 days = 10.001/day; × 31 = 310.031; × 12 = 3720.372
+    // 100.01 / 10 days = 10.001/day; × 31 = 310.031 → 310.03; × 12 = 3720.36
     expect([toMoney(f.dailyRate), toMoney(f.monthlyForecast), toMoney(f.annualForecast)]).toEqual([
-      10, 310.03, 3720.37,
+      10, 310.03, 3720.36,
     ]);
   });
 
-  it('rounds the annual forecast from the unrounded monthly one (not monthly rounded × 12)', () => {
-    // 1.00 over 3 days of a 31-day month: monthly 10.333…, annual 124.00 (10.33 × 12 would be 123.96)
+  it('makes the annual forecast 12 × the monthly one rounded to cents (reference §1.5)', () => {
+    // 1.00 over 3 days of a 31-day month: monthly 10.333… → 10.33, annual 123.96 (not 124.00)
     const f = forecastFromMonthToDate(1_000_000, '2025-03-03');
     expect(toMoney(f.monthlyForecast)).toBe(10.33);
-    expect(toMoney(f.annualForecast)).toBe(124);
+    expect(toMoney(f.annualForecast)).toBe(123.96);
   });
 
   it('knows how far into the month today is', () => {

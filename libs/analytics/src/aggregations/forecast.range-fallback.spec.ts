@@ -26,6 +26,7 @@ describe('forecast from the whole period when the month has no cost yet', () => 
       dailyRate: 0,
       monthlyForecast: 0,
       annualForecast: 0,
+      basis: 'month_to_date',
     });
     expect(
       toMoney(categoryForecast(31_000_000, 300_000_000, range, '2025-03-31', true).monthlyForecast),

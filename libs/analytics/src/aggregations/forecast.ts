@@ -1,7 +1,7 @@
 import type pl from 'nodejs-polars';
 import { dateParts, daysBetween, daysInMonth, type IsoDate, startOfMonth } from '../calendar/iso-date.js';
 import { filterDates } from '../frame/cost-filters.js';
-import type { Micros } from '../money.js';
+import { type Micros, roundToCents } from '../money.js';
 import { billedTotal } from './totals.js';
 
 export interface MonthInfo {
@@ -26,24 +26,42 @@ export function monthToDate(df: pl.DataFrame, today: IsoDate): Micros {
   return billedTotal(filterDates(df, startOfMonth(today), today));
 }
 
-/** Run rates, unrounded (money is rounded once, when shown). */
-export interface Forecast {
+/** Run rates. Daily and monthly are unrounded (money is rounded once, when shown). */
+export interface RunRates {
   dailyRate: Micros;
   monthlyForecast: Micros;
+  /**
+   * Projected from month to date: 12 × the monthly forecast in cents (reference §1.5), so exactly
+   * 12 times the monthly figure shown beside it. From the whole period: daily × 365, unrounded.
+   */
   annualForecast: Micros;
 }
+
+/** Run rates of one set of rows, and what they were projected from. */
+export interface Forecast extends RunRates {
+  /** This month so far (`forecastFromMonthToDate`) or the whole period (`forecastFromRange`). */
+  basis: 'month_to_date' | 'range';
+}
+
+/** The year of a monthly forecast: 12 × the month rounded to cents, as the reference rounds it. */
+const annualOf = (monthly: Micros): Micros => roundToCents(monthly) * 12;
 
 /** From month-to-date: daily = MTD / days elapsed; month = daily × days in month; year = month × 12. */
 export function forecastFromMonthToDate(mtd: Micros, today: IsoDate): Forecast {
   const { daysElapsed, daysInMonth: days } = monthInfo(today);
   // MTD × days / elapsed rather than (MTD / elapsed) × days: one division, one rounding error.
   const monthly = (mtd * days) / daysElapsed;
-  return { dailyRate: mtd / daysElapsed, monthlyForecast: monthly, annualForecast: monthly * 12 };
+  return {
+    dailyRate: mtd / daysElapsed,
+    monthlyForecast: monthly,
+    annualForecast: annualOf(monthly),
+    basis: 'month_to_date',
+  };
 }
 
 /**
  * From a whole range, when the month has no cost yet: daily = total / days in the range; month =
- * daily × 30; year = daily × 365.
+ * daily × 30; year = daily × 365 (the reference's fallback: a year of days, not 12 such months).
  */
 export function forecastFromRange(total: Micros, start: IsoDate, end: IsoDate): Forecast {
   const days = Math.max(1, daysBetween(start, end) + 1);
@@ -51,6 +69,25 @@ export function forecastFromRange(total: Micros, start: IsoDate, end: IsoDate): 
     dailyRate: total / days,
     monthlyForecast: (total * 30) / days,
     annualForecast: (total * 365) / days,
+    basis: 'range',
+  };
+}
+
+/**
+ * Run rates of parts side by side (the categories of `/total`): days and months add up; the year
+ * of the parts projected from month to date is 12 × their summed month in cents, as for one part,
+ * plus the years of the parts projected from their period. When every part is projected from
+ * month to date, the year is then exactly 12 × the month the sum shows.
+ */
+export function sumOfForecasts(parts: readonly Forecast[]): RunRates {
+  const sum = (pick: (f: Forecast) => number, of = parts) => of.reduce((s, f) => s + pick(f), 0);
+  const fromRange = parts.filter((f) => f.basis === 'range');
+  const fromMonth = parts.filter((f) => f.basis === 'month_to_date');
+  return {
+    dailyRate: sum((f) => f.dailyRate),
+    monthlyForecast: sum((f) => f.monthlyForecast),
+    annualForecast:
+      annualOf(sum((f) => f.monthlyForecast, fromMonth)) + sum((f) => f.annualForecast, fromRange),
   };
 }
 

@@ -76,4 +76,69 @@ describe('CostCache: expiry', () => {
     const { frame: f } = await cache.frame('org_a', tokyo, load);
     expect(new Date(f.expiresAt).toISOString()).toBe('2025-03-10T15:00:00.000Z');
   });
+
+  const february: FramePeriod = {
+    start: '2025-02-01',
+    end: '2025-02-28',
+    today: '2025-03-10',
+    timeZone: 'UTC',
+  };
+  const summary = { kind: 'summary', start: february.start, end: february.end, variant: '' };
+
+  it('reports only live entries: what expired leaves the size and bytes, counted as expired', async () => {
+    const clock = new FakeClock(Date.parse('2025-03-10T08:00:00Z'));
+    const cache = new CostCache({ clock });
+    const { frame: f } = await cache.frame('org_a', february, load);
+    cache.setResult('org_a', summary, 'result', f);
+    expect(cache.stats().frames.memory_bytes).toBeGreaterThan(0);
+
+    // At midnight itself (lru-cache would still hold them a millisecond), then well after.
+    for (const at of ['2025-03-11T00:00:00.000Z', '2025-03-11T06:00:00Z']) {
+      clock.set(at);
+      const { frames, results } = cache.stats();
+      expect([frames.size, frames.memory_bytes, results.size, results.memory_bytes], at).toEqual([
+        0, 0, 0, 0,
+      ]);
+      expect([frames.expirations, results.expirations], at).toEqual([1, 1]);
+    }
+  });
+
+  it('drops expired entries on invalidation too, so none lingers to be pushed out later', async () => {
+    const clock = new FakeClock(Date.parse('2025-03-10T08:00:00Z'));
+    const cache = new CostCache({ clock, frameMaxEntries: 1, resultMaxEntries: 1 });
+    const { frame: f } = await cache.frame('org_a', february, load);
+    cache.setResult('org_a', summary, 'result', f);
+
+    clock.set('2025-03-11T00:00:01Z');
+    // Nothing live was left to invalidate: the expired entries go as expirations.
+    expect(await cache.invalidateOrg('org_a')).toEqual({ frames: 0, results: 0 });
+    // The next org's entries then take free room; had org_a's stayed, they would be evicted now.
+    const { frame: g } = await cache.frame('org_b', { ...february, today: '2025-03-11' }, load);
+    cache.setResult('org_b', summary, 'result', g);
+    const { frames, results } = cache.stats();
+    expect([frames.evictions, results.evictions]).toEqual([0, 0]);
+    expect([frames.expirations, results.expirations]).toEqual([1, 1]);
+    expect([frames.size, results.size]).toEqual([1, 1]);
+  });
+
+  it('tells of an org with only expired entries too when it forgets everything (bus reconnected)', async () => {
+    const clock = new FakeClock(Date.parse('2025-03-10T08:00:00Z'));
+    let reconnect = () => undefined as void;
+    const bus = {
+      publish: async () => undefined,
+      subscribe: () => () => undefined,
+      onReconnect: (listener: () => void) => {
+        reconnect = listener;
+        return () => undefined;
+      },
+    };
+    const cache = new CostCache({ clock, bus });
+    const dropped: string[] = [];
+    cache.onOrgDropped((org) => dropped.push(org));
+    await cache.frame('org_a', february, load);
+    clock.set('2025-03-11T00:00:01Z');
+    reconnect();
+    // Its cost settings, kept beside the cache, are dropped as well.
+    expect(dropped).toEqual(['org_a']);
+  });
 });

@@ -187,7 +187,9 @@ export class CostCache {
 
   /** Everything, every org (after a lost bus connection). */
   clear(): void {
-    for (const org of new Set([...this.frames.keys(), ...this.results.keys()].map((k) => k.split('|')[0]!))) {
+    // dump() lists expired entries too (keys() skips them): their orgs' settings are told as well.
+    const keys = [...this.frames.dump(), ...this.results.dump()].map(([key]) => key);
+    for (const org of new Set(keys.map((k) => k.split('|')[0]!))) {
       this.bumpGeneration(org);
       for (const listener of this.dropListeners) listener(org);
     }
@@ -196,7 +198,9 @@ export class CostCache {
     this.results.clear();
   }
 
+  /** The counters, and the size and bytes of the live entries (expired ones are dropped first). */
   stats(): CostCacheStats {
+    this.purgeExpired();
     const frameMax = this.frames.maxSize;
     return {
       frames: {
@@ -300,10 +304,38 @@ export class CostCache {
     return undefined;
   }
 
+  /**
+   * Drops every expired entry, counted as an expiration: those lru-cache holds stale (past their
+   * TTL), which its keys() no longer lists, so that a walk by key (an invalidation) could not drop
+   * them while they kept counting in size and bytes; and those at their expiry instant, which
+   * lru-cache keeps one millisecond longer than `fresh` does.
+   */
+  private purgeExpired(): void {
+    this.purgeExpiredOf(this.frames, this.frameCounters);
+    this.purgeExpiredOf(this.results, this.resultCounters);
+  }
+
+  private purgeExpiredOf<V extends { expiresAt: number }>(
+    cache: LRUCache<string, V>,
+    counters: LevelCounters,
+  ) {
+    // Disposed with reason 'expire', which counts them.
+    cache.purgeStale();
+    const now = this.clock.now();
+    for (const key of [...cache.keys()]) {
+      const entry = cache.peek(key);
+      if (!entry || entry.expiresAt > now) continue;
+      cache.delete(key);
+      counters.expirations++;
+    }
+  }
+
   private dropOrg(org: string): { frames: number; results: number } {
     this.bumpGeneration(org);
     for (const listener of this.dropListeners) listener(org);
     for (const key of [...this.inflight.keys()]) if (key.startsWith(`${org}|`)) this.inflight.delete(key);
+    // What has expired goes as expired (whatever its org): what is left is live, and listed by keys().
+    this.purgeExpired();
     const frames = this.deleteWhere(this.frames, (k) => k.startsWith(`${org}|`));
     const results = this.deleteWhere(this.results, (k) => k.startsWith(`${org}|`));
     this.frameCounters.invalidations += frames;

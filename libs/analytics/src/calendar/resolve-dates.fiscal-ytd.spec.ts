@@ -49,14 +49,47 @@ describe('cost read periods (date resolution)', () => {
     ).toThrow(expect.objectContaining({ field: 'start_date' }) as unknown as Error);
   });
 
-  it('allows 730 days between start and end and refuses 731', () => {
+  it('allows a range of 730 days, both ends included (as days=730), and refuses 731', () => {
     expect(
-      resolveCostPeriod({ startDate: '2023-01-01', endDate: '2024-12-31' }, ctx('2025-03-15')).start,
-    ).toBe('2023-01-01');
+      resolveCostPeriod({ startDate: '2023-01-02', endDate: '2024-12-31' }, ctx('2025-03-15')).start,
+    ).toBe('2023-01-02');
     const tooLong = () =>
-      resolveCostPeriod({ startDate: '2023-01-01', endDate: '2025-01-01' }, ctx('2025-03-15'));
+      resolveCostPeriod({ startDate: '2023-01-01', endDate: '2024-12-31' }, ctx('2025-03-15'));
     expect(tooLong).toThrow(DateRangeError);
-    expect(tooLong).toThrow(/730 days/);
+    expect(tooLong).toThrow(/at most 730 days, start_date and end_date included/);
+    expect(tooLong).toThrow(expect.objectContaining({ field: 'end_date' }) as unknown as Error);
+  });
+
+  it('measures a range by the period it reads, its end capped at today', () => {
+    // 2025-01-01..2027-06-01 reads 2025-01-01..2026-12-04: 703 days.
+    const capped = resolveTrendWindow(
+      { startDate: '2025-01-01', endDate: '2027-06-01' },
+      365,
+      ctx('2026-12-04'),
+    );
+    expect(capped).toMatchObject({ start: '2025-01-01', end: '2026-12-04', source: 'custom' });
+    // Up to 730 days read, however far the end lies beyond today.
+    expect(resolveCostPeriod({ startDate: '2024-12-05', endDate: '2030-01-01' }, ctx('2026-12-04')).end).toBe(
+      '2026-12-04',
+    );
+    expect(() =>
+      resolveCostPeriod({ startDate: '2024-12-04', endDate: '2030-01-01' }, ctx('2026-12-04')),
+    ).toThrow(DateRangeError);
+    // A range wholly after today reads nothing, whatever its length.
+    expect(resolveCostPeriod({ startDate: '2027-01-01', endDate: '2030-01-01' }, ctx('2026-12-04')).end).toBe(
+      '2026-12-04',
+    );
+  });
+
+  it('covers as many days with days=730 as the longest explicit range', () => {
+    const window = resolveTrendWindow({}, 730, ctx('2026-12-04'));
+    expect(() =>
+      resolveTrendWindow({ startDate: window.start, endDate: window.end }, 730, ctx('2026-12-04')),
+    ).not.toThrow();
+    expect(() =>
+      resolveTrendWindow({ startDate: '2024-12-04', endDate: window.end }, 730, ctx('2026-12-04')),
+    ).toThrow(DateRangeError);
+    expect(window.start).toBe('2024-12-05');
   });
 
   it('resolves named periods and fiscal years, capped at today', () => {

@@ -2,7 +2,10 @@ import { DatePeriod, lastDays, type LabelledRange, customRangeLabel, periodRange
 import { capAtToday, fiscalYearOf, fiscalYearRange } from './fiscal-year.js';
 import { daysBetween, type IsoDate, minDate } from './iso-date.js';
 
-/** The longest range a cost read may ask for, in days between start and end. */
+/**
+ * The most days a cost read may cover, both ends included: as many as the longest `days` window
+ * (730, today included), so an explicit range and `days` reach equally far.
+ */
 export const MAX_RANGE_DAYS = 730;
 
 export interface CostDateQuery {
@@ -36,15 +39,24 @@ export class DateRangeError extends Error {
   }
 }
 
-/** Start after end, or more than MAX_RANGE_DAYS apart, checked on the dates as given. */
-export function assertCustomRange(start: IsoDate, end: IsoDate): void {
+/**
+ * A start after the end, checked on the dates as given; then the length of the period actually
+ * read, the end capped at today: more than MAX_RANGE_DAYS days, both ends included, is refused
+ * (an end in the future reads no more days than today does).
+ */
+export function assertCustomRange(start: IsoDate, end: IsoDate, today: IsoDate): void {
   if (start > end) throw new DateRangeError('start_date', 'start_date must be on or before end_date');
-  if (daysBetween(start, end) > MAX_RANGE_DAYS)
-    throw new DateRangeError('end_date', `a date range may span at most ${MAX_RANGE_DAYS} days`);
+  const last = minDate(end, today);
+  if (start <= last && daysBetween(start, last) + 1 > MAX_RANGE_DAYS)
+    throw new DateRangeError(
+      'end_date',
+      `a date range may cover at most ${MAX_RANGE_DAYS} days, start_date and end_date included ` +
+        `(an end_date after today counts up to today)`,
+    );
 }
 
 function custom(start: IsoDate, end: IsoDate, today: IsoDate): ResolvedPeriod {
-  assertCustomRange(start, end);
+  assertCustomRange(start, end, today);
   // The end is capped at today: costs are never in the future. A start after today gives an
   // empty period (start > end), which reads as no data.
   const range = { start, end: minDate(end, today) };

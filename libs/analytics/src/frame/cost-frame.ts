@@ -54,7 +54,8 @@ const hasRests = (df: pl.DataFrame, column: MoneyColumn) => df.columns.includes(
  * rows' sub-micro rests (nano-units) as its fraction. Float64, so exact to well below a nano-unit
  * up to 2^53 micro-units (9 billion currency units); a rest sum that is a whole number of
  * micro-units (a half-cent tie) divides exactly. A frame whose costs have no sub-micro digits
- * carries no rests (see prepareCostFrame) and sums its micro-units alone.
+ * carries no rests (see prepareCostFrame) and sums its micro-units alone; one whose costs add up
+ * past Int64 sums them as Float64 (see withSummableMoney).
  */
 export function moneySum(df: pl.DataFrame, column: MoneyColumn): pl.Expr {
   // Polars sums an Int16 column as Int64.
@@ -284,15 +285,35 @@ function withCategory(df: pl.DataFrame): pl.DataFrame {
 }
 
 /**
- * The frame without the rest columns whose costs have no sub-micro digits (all zero: most billing
- * exports give 6 decimals at most), so their sums cost what a plain micro-unit sum costs.
+ * Polars sums Int64 with wrap-around: a sum past 2^63 − 1 micro-units (9.22e12 currency units)
+ * would come out as a wrong number, silently. No sum of a frame's rows (nor a partial sum on the
+ * way) exceeds the sum of their absolute values, so a column whose absolute values add up to less
+ * than this (a margin below 2^63 for the Float64 estimate) can never wrap, in any group or filter.
  */
-function withoutEmptyRests(df: pl.DataFrame): pl.DataFrame {
+const MAX_INT64_MICRO_SUM = 9e18;
+
+/**
+ * The frame with its money columns settled for summing: without the rest columns whose costs have
+ * no sub-micro digits (all zero: most billing exports give 6 decimals at most), so their sums cost
+ * what a plain micro-unit sum costs; and with a micro-unit column whose absolute values add up past
+ * MAX_INT64_MICRO_SUM as Float64, whose sums cannot wrap (exact below 2^53 micro-units, then to
+ * about 1e-15 of the amount: a cent or two of a 9-trillion total, as in a VND or IDR org's year
+ * of the largest spenders, where Int64 would answer nonsense).
+ */
+function withSummableMoney(df: pl.DataFrame): pl.DataFrame {
   const rests = Object.values(REST_OF).filter((name) => df.columns.includes(name));
-  if (!rests.length) return df;
-  const maxima = df.select(...rests.map((name) => pl.col(name).abs().max().alias(name))).row(0);
-  const empty = rests.filter((_, i) => !maxima[i]);
-  return empty.length ? df.drop(empty) : df;
+  const micros = (Object.keys(REST_OF) as MoneyColumn[]).filter((name) => df.columns.includes(name));
+  if (!rests.length && !micros.length) return df;
+  const measures = df
+    .select(
+      ...rests.map((name) => pl.col(name).abs().max().alias(name)),
+      ...micros.map((name) => pl.col(name).cast(pl.Float64).abs().sum().alias(name)),
+    )
+    .row(0);
+  const empty = rests.filter((_, i) => !measures[i]);
+  const large = micros.filter((_, i) => Number(measures[rests.length + i]) >= MAX_INT64_MICRO_SUM);
+  const summable = large.length ? df.withColumns(...large.map((name) => pl.col(name).cast(pl.Float64))) : df;
+  return empty.length ? summable.drop(empty) : summable;
 }
 
 /** A day column as a Date: the UTC date of a timestamp, or parsed from 'YYYY-MM-DD' text. */
@@ -324,7 +345,7 @@ export function prepareCostFrame(raw: pl.DataFrame, columns: CostFrameColumns = 
   );
   // One chunk per column: a frame read from a multi-row-group file comes in pieces, and filtering
   // such a frame costs nodejs-polars 0.24 hundreds of ms a call instead of a few.
-  return withCategory(withoutEmptyRests(encoded.rechunk()));
+  return withCategory(withSummableMoney(encoded.rechunk()));
 }
 
 /** Polars' own estimate of the frame's heap size, in bytes (what the frame cache is bounded by). */

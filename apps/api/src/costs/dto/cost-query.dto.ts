@@ -131,12 +131,15 @@ export class CostTrendQueryDto extends CostFilterQueryDto {
 
   @ApiPropertyOptional({
     enum: [...TREND_CATEGORIES, 'all'],
-    description: 'saas is the same as subscription; all (or empty) is every category',
+    description: 'Any case; saas is the same as subscription; all (or empty) is every category',
   })
+  // Any case (Cloud, GENAI, All), as the category rules read names; not trimmed, like granularity.
   // `all` is how the replaced service named "no category" (its cache keys): the same as leaving it out.
-  @Transform(({ value }: { value: unknown }) =>
-    value === '' || (typeof value === 'string' && value.toLowerCase() === 'all') ? undefined : value,
-  )
+  @Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    const category = value.toLowerCase();
+    return category === '' || category === 'all' ? undefined : category;
+  })
   @IsOptional()
   @IsIn(TREND_CATEGORIES, { message: `category must be one of: all, ${TREND_CATEGORIES.join(', ')}` })
   category?: TrendCategory;
