@@ -620,8 +620,26 @@ describe('platform over the real app', () => {
         expect(res.statusCode).toBe(204);
         expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
         expect(res.headers['x-request-id']).toBeDefined();
+        expect(res.headers.vary).toBe('Origin');
         expect(res.body).toBe('');
       }
+      // From a page (an actual request after its preflight): readable by the dashboard's origin only.
+      const fromDashboard = await inject({
+        method: 'OPTIONS',
+        url: '/api/v1/admin/bootstrap/status',
+        headers: { origin: 'http://localhost:3000' },
+      });
+      expect(fromDashboard.headers).toMatchObject({
+        'access-control-allow-origin': 'http://localhost:3000',
+        'access-control-allow-credentials': 'true',
+      });
+      expect(String(fromDashboard.headers['access-control-expose-headers'])).toContain('X-Request-ID');
+      const foreign = await inject({
+        method: 'OPTIONS',
+        url: '/api/v1/admin/bootstrap/status',
+        headers: { origin: 'https://evil.example' },
+      });
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
       const health = await inject({ method: 'OPTIONS', url: '/health?probe=1' });
       expect([health.statusCode, health.headers.allow]).toEqual([204, 'GET, HEAD, OPTIONS']);
       const unknown = await inject({ method: 'OPTIONS', url: '/api/v1/no-such-route' });

@@ -26,6 +26,7 @@ export class TriggerRateLimiter implements OnApplicationShutdown {
   private readonly logger = new Logger(TriggerRateLimiter.name);
   private readonly storage: ThrottlerStorage;
   private readonly inMemory: ThrottlerStorageService | null;
+  private readonly shared: RedisThrottlerStorage | null;
 
   constructor(
     @Inject(REDIS_CLIENT) redis: Redis | null,
@@ -33,9 +34,10 @@ export class TriggerRateLimiter implements OnApplicationShutdown {
     @Inject(PIPELINE_PROXY_OPTIONS) private readonly options: PipelineProxyOptions,
   ) {
     this.inMemory = redis ? null : new ThrottlerStorageService();
-    this.storage =
-      this.inMemory ??
-      new RedisThrottlerStorage(redis as Redis, { prefix: `finops:${config.environment}:pipeline-trigger` });
+    this.shared = redis
+      ? new RedisThrottlerStorage(redis, { prefix: `finops:${config.environment}:pipeline-trigger` })
+      : null;
+    this.storage = this.inMemory ?? (this.shared as RedisThrottlerStorage);
   }
 
   async hit(org: string, now = Date.now()): Promise<TriggerAllowance> {
@@ -56,8 +58,9 @@ export class TriggerRateLimiter implements OnApplicationShutdown {
         retryAfterSeconds: Math.max(1, r.timeToBlockExpire),
       };
     } catch (err) {
-      // Same stance as the platform limits: a counter outage must not become an API outage.
-      this.logger.warn(`Trigger rate-limit store unavailable; request allowed (${String(err)})`);
+      // The Redis storage counts in memory while Redis is out; anything else that fails here must
+      // not become an API outage either.
+      this.logger.warn(`Trigger rate-limit store failed; request allowed (${String(err)})`);
       return {
         allowed: true,
         limit,
@@ -68,7 +71,9 @@ export class TriggerRateLimiter implements OnApplicationShutdown {
     }
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.inMemory?.onApplicationShutdown();
+    // It borrows the app's client: this only stops its own timer and listeners.
+    await this.shared?.onModuleDestroy();
   }
 }

@@ -38,6 +38,11 @@ export interface Cors {
   hook: CorsRequestHook;
   /** What a request without an Origin header (no browser CORS involved) gets, without running the hook. */
   withoutOrigin: HeaderList;
+  /**
+   * What the hook gives an actual (not preflight) request from `origin`, for an answer made
+   * without it (a plain OPTIONS, which the hook would take for a malformed preflight).
+   */
+  actual(origin: string | undefined): HeaderList;
 }
 
 export function corsOptions(origins: string[]): FastifyCorsOptions {
@@ -87,11 +92,23 @@ export async function registerCors(app: NestFastifyApplication, origins: string[
   });
   await app.register(plugin);
   if (!hook) throw new Error('@fastify/cors did not add its request hook');
+  const allowed = new Set(origins);
+  const vary: HeaderList = [['vary', 'Origin']];
+  const exposed = CORS_EXPOSED_HEADERS.join(', ');
   return {
     hook,
+    actual: (origin) =>
+      origin !== undefined && allowed.has(origin)
+        ? [
+            ['access-control-allow-origin', origin],
+            ['access-control-allow-credentials', 'true'],
+            ['access-control-expose-headers', exposed],
+            ...vary,
+          ]
+        : vary,
     // An origin list (not one fixed string) always varies by Origin, so caches keep the answers
     // apart. The rest of @fastify/cors' headers are left out: a request without Origin is not a CORS
     // request, and browsers read Access-Control-* only on CORS responses (Fetch standard §3.2).
-    withoutOrigin: [['vary', 'Origin']],
+    withoutOrigin: vary,
   };
 }

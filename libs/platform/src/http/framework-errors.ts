@@ -11,7 +11,7 @@ export interface RequestAnswerer {
   headers(request: FastifyRequest, reply: FastifyReply): void;
   problem(request: FastifyRequest, reply: FastifyReply, err: unknown): void;
   /** Counts and logs an answered request, as the onResponse hook does for the others. */
-  finished(request: FastifyRequest, reply: FastifyReply): void;
+  finished(request: FastifyRequest, reply: FastifyReply, latencyMs: number): void;
   /** Counts and logs a request refused before it was parsed (no method, route or headers to tell). */
   refused(status: number, requestId: string, reason: string): void;
 }
@@ -54,11 +54,14 @@ export class FrameworkErrors {
       return;
     }
     const answerer = this.answerer;
+    // Fastify starts no reply clock for a request its router refused (elapsedTime stays 0): this
+    // answer is timed from here, right after the request line and headers were read.
+    const started = performance.now();
     answerer.headers(request, reply);
     // The router answers outside the route hooks, so the platform's onSend does not add it here,
     // and its onResponse does not run either: the request is counted and logged when it ends.
-    reply.header('x-process-time', (reply.elapsedTime / 1000).toFixed(4));
-    reply.raw.once('close', () => answerer.finished(request, reply));
+    reply.header('x-process-time', '0.0000');
+    reply.raw.once('close', () => answerer.finished(request, reply, performance.now() - started));
     answerer.problem(request, reply, error);
   };
 

@@ -54,9 +54,8 @@ export async function registerHttpPlatform(
   const responder = new ProblemResponder(deps.catalog, routes);
   const accessLog = new AccessLog({ quietRoutes: deps.quietRoutes });
   const security = securityHeaders(deps.config.isProduction);
-  const finished = (request: FastifyRequest, reply: FastifyReply) => {
+  const finished = (request: FastifyRequest, reply: FastifyReply, latencyMs = reply.elapsedTime) => {
     const route = request.routeOptions.url ?? UNMATCHED;
-    const latencyMs = reply.elapsedTime;
     deps.metrics.observe(request.method, route, reply.statusCode, latencyMs / 1000);
     accessLog.write(request, reply, route, latencyMs);
   };
@@ -94,7 +93,7 @@ export async function registerHttpPlatform(
       else for (const [name, value] of cors.withoutOrigin) reply.header(name, value);
     },
     problem: (request, reply, err) => responder.send(request, reply, err),
-    finished: (request, reply) => finished(request, reply),
+    finished,
     refused: (status, requestId, reason) => {
       deps.metrics.observe(UNPARSED, UNPARSED, status, 0);
       accessLog.refused(fastify.log, status, requestId, reason);
@@ -121,24 +120,23 @@ export async function registerHttpPlatform(
     }
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] === undefined) {
       // Not a CORS preflight (@fastify/cors answered those with a text/plain 400): a plain OPTIONS
-      // asks what the resource takes (RFC 9110 §9.3.7), answered with Allow, or 404 problem+json.
+      // asks what the resource takes (RFC 9110 §9.3.7), answered with Allow, or 404 problem+json,
+      // with the CORS headers of an actual request (a page's fetch with method OPTIONS).
       const query = request.url.indexOf('?');
-      const allowed = routes.allowed(query === -1 ? request.url : request.url.slice(0, query));
-      if (!allowed.length) {
-        const path = query === -1 ? request.url : request.url.slice(0, query);
+      const path = query === -1 ? request.url : request.url.slice(0, query);
+      for (const [name, value] of cors.actual(request.headers.origin)) reply.header(name, value);
+      const allowed = routes.allowed(path);
+      if (!allowed.length)
         responder.send(
           request,
           reply,
           new PlatformError(PlatformErrorCode.NotFound, `No route OPTIONS ${path}.`),
         );
-        return;
-      }
-      for (let i = 0; i < cors.withoutOrigin.length; i++)
-        reply.header(cors.withoutOrigin[i][0], cors.withoutOrigin[i][1]);
-      reply
-        .code(204)
-        .header('allow', [...allowed, 'OPTIONS'].join(', '))
-        .send();
+      else
+        reply
+          .code(204)
+          .header('allow', [...allowed, 'OPTIONS'].join(', '))
+          .send();
       return;
     }
     if (request.headers.origin !== undefined || request.method === 'OPTIONS') {

@@ -9,6 +9,8 @@ export interface AccessLogOptions {
   quietRoutes?: Iterable<string>;
 }
 
+const MAX_LOGGED_PATH = 2048;
+
 /** One structured line per finished request, on the request's logger (so it carries the request id). */
 export class AccessLog {
   private readonly quiet: ReadonlySet<string>;
@@ -30,11 +32,13 @@ export class AccessLog {
     const targetOrg = typeof named === 'string' && named !== '' ? named : undefined;
     const keyOrg = auth?.kind === 'org' ? auth.principal.orgSlug : undefined;
     const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     request.log[level](
       {
         method: request.method,
         route,
-        path: query === -1 ? url : url.slice(0, query),
+        // A URL refused for its length (414) may fill the server's whole header limit.
+        path: path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path,
         status: reply.statusCode,
         latency_ms: Math.round(latencyMs * 100) / 100,
         org: keyOrg,
@@ -46,7 +50,8 @@ export class AccessLog {
   }
 
   /** The line of a request refused before it was parsed (its headers too large, malformed HTTP). */
-  refused(logger: Pick<Logger, 'warn'>, status: number, requestId: string, reason: string): void {
-    logger.warn({ request_id: requestId, status, reason }, 'request refused before parsing');
+  refused(logger: Pick<Logger, 'info'>, status: number, requestId: string, reason: string): void {
+    // Info, like any answered request: scanners and stray TLS handshakes on the plain port send these.
+    logger.info({ request_id: requestId, status, reason }, 'request refused before parsing');
   }
 }

@@ -146,28 +146,24 @@ export class AppThrottlerGuard extends ThrottlerGuard {
         limit.name,
       );
       const suffix = limit.name === 'default' ? '' : `-${limit.name}`;
-      if (isBlocked) {
-        if (limit.setHeaders) {
-          // The limit that refused the request, as on the requests it admitted.
-          reply.header(`${this.headerPrefix}-Limit${suffix}`, limit.limit);
-          reply.header(`${this.headerPrefix}-Remaining${suffix}`, 0);
-          reply.header(`${this.headerPrefix}-Reset${suffix}`, timeToBlockExpire);
-          reply.header(`Retry-After${suffix}`, timeToBlockExpire);
-        }
-        throw rateLimited(limit.limit, timeToBlockExpire);
-      }
+      const remaining = isBlocked ? 0 : Math.max(0, limit.limit - totalHits);
+      const reset = isBlocked ? timeToBlockExpire : timeToExpire;
+      // On a refusal too: the limit that refused the request, as on the requests it admitted.
       if (limit.setHeaders) {
         reply.header(`${this.headerPrefix}-Limit${suffix}`, limit.limit);
-        reply.header(`${this.headerPrefix}-Remaining${suffix}`, Math.max(0, limit.limit - totalHits));
-        reply.header(`${this.headerPrefix}-Reset${suffix}`, timeToExpire);
+        reply.header(`${this.headerPrefix}-Remaining${suffix}`, remaining);
+        reply.header(`${this.headerPrefix}-Reset${suffix}`, reset);
+        if (isBlocked) reply.header(`Retry-After${suffix}`, timeToBlockExpire);
       }
+      if (isBlocked) throw rateLimited(limit.limit, timeToBlockExpire);
       return true;
     });
   }
 
   /**
-   * Fails open: when the shared counter store (Redis) is unreachable the request goes through and
-   * the outage is logged, because refusing every request would turn a cache outage into an API outage.
+   * Fails open: should counting fail (the Redis storage counts in memory while Redis is out, so
+   * this is anything else), the request goes through and the failure is logged, because refusing
+   * every request would turn a counter's failure into an API outage.
    */
   private async failOpen(counting: () => Promise<boolean>): Promise<boolean> {
     try {

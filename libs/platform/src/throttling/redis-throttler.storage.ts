@@ -75,6 +75,8 @@ return {hits, windowLeft(), 0, 0}
 `;
 
 const COMMAND = 'finopsThrottlerIncrement';
+/** How long counting stays in memory after a command failed on an open connection. */
+const RETRY_AFTER_FAILURE_MS = 5_000;
 
 /** ioredis adds methods for `defineCommand` at run time; this names the one we define. */
 interface ThrottlerCommands {
@@ -106,7 +108,18 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
    * connection is made, so the requests of a starting instance wait for it (the offline queue,
    * bounded by the command timeout) rather than count apart from the other instances.
    */
-  private connected = true;
+  private connected: boolean;
+  /**
+   * After a command failed on a connection that stays open (a Redis that stopped answering, a
+   * network that drops packets: no 'close' comes), Redis is not asked again before this time, so
+   * only one request every RETRY_AFTER_FAILURE_MS waits out the command timeout.
+   */
+  private retryAt = 0;
+  private readonly onReady = () => {
+    this.connected = true;
+    this.retryAt = 0;
+  };
+  private readonly onClose = () => (this.connected = false);
 
   constructor(client: Redis | string, options: RedisThrottlerStorageOptions = {}) {
     const redis = typeof client === 'string' ? createRedis(client, { name: 'throttler' }) : client;
@@ -115,8 +128,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     this.redis = redis as Redis & ThrottlerCommands;
     this.prefix = options.prefix ?? 'throttle';
     this.ownsClient = typeof client === 'string' || options.ownsClient === true;
-    redis.on('ready', () => (this.connected = true));
-    redis.on('close', () => (this.connected = false));
+    // A shared client may be between connections already.
+    this.connected = !['reconnecting', 'close', 'end'].includes(redis.status);
+    redis.on('ready', this.onReady);
+    redis.on('close', this.onClose);
   }
 
   async increment(
@@ -128,6 +143,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
   ): Promise<ThrottlerStorageRecord> {
     const counted = () => this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     if (!this.connected) return this.inMemory(counted, `connection ${this.redis.status}`);
+    if (this.retryAt > Date.now()) return this.inMemory(counted, 'a command failed');
     // The hash tag keeps both keys in one Redis Cluster slot, which a multi-key script requires.
     const base = `${this.prefix}:${throttlerName}:{${key}}`;
     let answer: [number, number, number, number];
@@ -141,6 +157,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
         Math.ceil(blockDuration),
       );
     } catch (err) {
+      this.retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
       return this.inMemory(counted, err instanceof Error ? err.message : String(err));
     }
     if (this.degraded) {
@@ -169,6 +186,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
 
   async onModuleDestroy(): Promise<void> {
     this.local.onApplicationShutdown();
+    this.redis.off('ready', this.onReady);
+    this.redis.off('close', this.onClose);
     if (this.ownsClient) await closeRedis(this.redis);
   }
 }
