@@ -277,6 +277,23 @@ describe('pipeline logs over the real app', () => {
       expect(tooMany.json().errors).toEqual([expect.objectContaining({ field: 'limit' })]);
     });
 
+    it('lists a run and a step whose counters are past 2^53 instead of failing the page', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const huge = 2n ** 53n + 1n;
+      const runId = await aRun(a.org, { duration_ms: huge });
+      await aStep(a.org, runId, 1, { duration_ms: huge, rows_processed: huge });
+      const runs = await get(`/api/v1/pipelines/${a.org}/runs`, a.key);
+      expect(runs.statusCode).toBe(200);
+      expect(runs.json().runs).toEqual([
+        expect.objectContaining({ pipeline_logging_id: runId, duration_ms: 2 ** 53 }),
+      ]);
+      const steps = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/steps`, a.key);
+      expect(steps.statusCode).toBe(200);
+      expect(steps.json().steps).toEqual([
+        expect.objectContaining({ duration_ms: 2 ** 53, rows_processed: 2 ** 53 }),
+      ]);
+    });
+
     it('lists transitions oldest first, filtered by entity type, scoped to the org', async () => {
       const a = await anOrgWithKey(warehouse);
       const other = await anOrgWithKey(warehouse);

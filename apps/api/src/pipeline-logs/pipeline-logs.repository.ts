@@ -100,10 +100,13 @@ export interface Page {
   offset: number;
 }
 
+// Counters written by the pipeline service are read as FLOAT64: an INT64 past 2^53 (a corrupt or
+// overflowed counter) would make the whole page fail to read, where a close number still shows it.
 const RUN_COLUMNS = `pipeline_logging_id, pipeline_id, status, trigger_type, trigger_by, start_time, end_time,
-  duration_ms, run_date, error_message, error_context, parameters`;
+  CAST(duration_ms AS FLOAT64) AS duration_ms, run_date, error_message, error_context, parameters`;
 const STEP_COLUMNS = `step_logging_id, step_name, step_type, step_index, status, start_time, end_time,
-  duration_ms, rows_processed, error_message, error_context, metadata`;
+  CAST(duration_ms AS FLOAT64) AS duration_ms, CAST(rows_processed AS FLOAT64) AS rows_processed,
+  error_message, error_context, metadata`;
 
 /** An RE2 pattern matching `text` literally: a substring filter that treats % and _ as themselves. */
 function literalPattern(text: string): string {
