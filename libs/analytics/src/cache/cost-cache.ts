@@ -13,6 +13,8 @@ import { DEFAULT_TODAY_TTL_MS, periodTtlMs } from './cache-ttl.js';
 import { type Clock, systemClock } from './clock.js';
 import type { CachedFrame, CostCacheOptions, FramePeriod, ResultKey } from './cost-cache.types.js';
 import { estimateValueBytes } from './value-size.js';
+import { deleteMatching, freshEntry, purgeExpiredEntries } from './lru-expiry.js';
+import { framePeriodPrefix, frameKey, resultKey, UNCACHEABLE } from './cache-keys.js';
 
 export type * from './cost-cache.types.js';
 
@@ -86,7 +88,9 @@ export class CostCache {
     columns: CostFrameColumns = 'rows',
   ): Promise<{ frame: CachedFrame; hit: boolean }> {
     const key = frameKey(org, period.start, period.end, columns);
-    const cached = this.fresh(this.frames, key, this.frameCounters) ?? this.covering(org, period, columns);
+    const cached =
+      freshEntry(this.frames, key, this.frameCounters, this.clock.now()) ??
+      this.covering(org, period, columns);
     if (cached) {
       this.frameCounters.hits++;
       return { frame: cached, hit: true };
@@ -110,7 +114,7 @@ export class CostCache {
   }
 
   getResult<T>(org: string, key: ResultKey): T | undefined {
-    const entry = this.fresh(this.results, resultKey(org, key), this.resultCounters);
+    const entry = freshEntry(this.results, resultKey(org, key), this.resultCounters, this.clock.now());
     if (entry) this.resultCounters.hits++;
     else this.resultCounters.misses++;
     return entry?.value as T | undefined;
@@ -142,12 +146,12 @@ export class CostCache {
   dropPeriod(org: string, start: IsoDate, end: IsoDate): { frames: number; results: number } {
     this.refreshes.set(org, (this.refreshes.get(org) ?? 0) + 1);
     const prefix = framePeriodPrefix(org, start, end);
-    const frames = this.deleteWhere(this.frames, (k) => {
+    const frames = deleteMatching(this.frames, (k) => {
       if (!k.startsWith(`${org}|frame|`)) return false;
       const frame = this.frames.peek(k);
       return frame !== undefined && frame.start <= start && frame.end >= end;
     });
-    const results = this.deleteWhere(
+    const results = deleteMatching(
       this.results,
       (k) => k.startsWith(`${org}|`) && k.includes(`|${start}|${end}|`),
     );
@@ -275,7 +279,7 @@ export class CostCache {
       const candidate = this.frames.peek(key);
       if (!candidate || candidate.start > period.start || candidate.end < period.end) continue;
       if (!frameColumnsCover(candidate.columns, columns)) continue;
-      if (!this.fresh(this.frames, key, this.frameCounters)) continue;
+      if (!freshEntry(this.frames, key, this.frameCounters, this.clock.now())) continue;
       this.frameExtra.covering_hits++;
       if (candidate.start === period.start && candidate.end === period.end) return candidate;
       return {
@@ -288,46 +292,11 @@ export class CostCache {
     return undefined;
   }
 
-  /**
-   * The entry when it has not expired. lru-cache counts an entry stale only once its age exceeds
-   * the TTL; a period cached until midnight must be gone at midnight itself.
-   */
-  private fresh<V extends { expiresAt: number }>(
-    cache: LRUCache<string, V>,
-    key: string,
-    counters: LevelCounters,
-  ): V | undefined {
-    const entry = cache.get(key);
-    if (!entry || entry.expiresAt > this.clock.now()) return entry;
-    cache.delete(key);
-    counters.expirations++;
-    return undefined;
-  }
-
-  /**
-   * Drops every expired entry, counted as an expiration: those lru-cache holds stale (past their
-   * TTL), which its keys() no longer lists, so that a walk by key (an invalidation) could not drop
-   * them while they kept counting in size and bytes; and those at their expiry instant, which
-   * lru-cache keeps one millisecond longer than `fresh` does.
-   */
+  /** Drops every expired entry of both levels, counted as expirations (see purgeExpiredEntries). */
   private purgeExpired(): void {
-    this.purgeExpiredOf(this.frames, this.frameCounters);
-    this.purgeExpiredOf(this.results, this.resultCounters);
-  }
-
-  private purgeExpiredOf<V extends { expiresAt: number }>(
-    cache: LRUCache<string, V>,
-    counters: LevelCounters,
-  ) {
-    // Disposed with reason 'expire', which counts them.
-    cache.purgeStale();
     const now = this.clock.now();
-    for (const key of [...cache.keys()]) {
-      const entry = cache.peek(key);
-      if (!entry || entry.expiresAt > now) continue;
-      cache.delete(key);
-      counters.expirations++;
-    }
+    purgeExpiredEntries(this.frames, this.frameCounters, now);
+    purgeExpiredEntries(this.results, this.resultCounters, now);
   }
 
   private dropOrg(org: string): { frames: number; results: number } {
@@ -336,21 +305,11 @@ export class CostCache {
     for (const key of [...this.inflight.keys()]) if (key.startsWith(`${org}|`)) this.inflight.delete(key);
     // What has expired goes as expired (whatever its org): what is left is live, and listed by keys().
     this.purgeExpired();
-    const frames = this.deleteWhere(this.frames, (k) => k.startsWith(`${org}|`));
-    const results = this.deleteWhere(this.results, (k) => k.startsWith(`${org}|`));
+    const frames = deleteMatching(this.frames, (k) => k.startsWith(`${org}|`));
+    const results = deleteMatching(this.results, (k) => k.startsWith(`${org}|`));
     this.frameCounters.invalidations += frames;
     this.resultCounters.invalidations += results;
     return { frames, results };
-  }
-
-  private deleteWhere<V extends object>(cache: LRUCache<string, V>, match: (key: string) => boolean): number {
-    let dropped = 0;
-    for (const key of [...cache.keys()]) {
-      if (!match(key)) continue;
-      if (cache.has(key)) dropped++;
-      cache.delete(key);
-    }
-    return dropped;
   }
 
   private generation(org: string): number {
@@ -360,19 +319,4 @@ export class CostCache {
   private bumpGeneration(org: string): void {
     this.generations.set(org, this.generation(org) + 1);
   }
-}
-
-/** The generation of a frame whose results must not be cached (no org is ever at it). */
-const UNCACHEABLE = -1;
-
-function framePeriodPrefix(org: string, start: IsoDate, end: IsoDate): string {
-  return `${org}|frame|${start}|${end}|`;
-}
-
-function frameKey(org: string, start: IsoDate, end: IsoDate, columns: CostFrameColumns): string {
-  return `${framePeriodPrefix(org, start, end)}${columns}`;
-}
-
-function resultKey(org: string, key: ResultKey): string {
-  return `${org}|${key.kind}|${key.start}|${key.end}|${key.variant}`;
 }

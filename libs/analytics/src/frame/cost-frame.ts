@@ -1,106 +1,10 @@
 import pl from 'nodejs-polars';
 import { costCategoryOf, COST_CATEGORIES } from './cost-category.js';
+import { C } from './cost-columns.js';
+import { withSummableMoney } from './money-columns.js';
 
-/** Column names of a cost frame (FOCUS names where the value is the FOCUS value). */
-export const C = {
-  subAccountId: 'SubAccountId',
-  provider: 'ServiceProviderName',
-  serviceCategory: 'ServiceCategory',
-  serviceName: 'ServiceName',
-  resourceName: 'ResourceName',
-  billed: 'billed_micros',
-  effective: 'effective_micros',
-  list: 'list_micros',
-  /**
-   * What each cost's micro-units left out: its exact value minus its rounded micro-units, in
-   * nano-units (−500..500; a NUMERIC has 9 decimals). Summed beside the micro-units (see
-   * `moneySum`), so sums are exact to the nano-unit while a 64-bit micro-unit sum keeps its range
-   * (nano-units alone would cap a row at 9 million currency units and a sum at 9 billion: a VND or
-   * IDR org's year).
-   */
-  billedRest: 'billed_nano_rest',
-  effectiveRest: 'effective_nano_rest',
-  listRest: 'list_nano_rest',
-  currency: 'BillingCurrency',
-  quantity: 'ConsumedQuantity',
-  unit: 'ConsumedUnit',
-  chargeCategory: 'ChargeCategory',
-  chargeClass: 'ChargeClass',
-  region: 'RegionName',
-  billingPeriodStart: 'BillingPeriodStart',
-  billingPeriodEnd: 'BillingPeriodEnd',
-  /** DATE(ChargePeriodStart), UTC: the day a cost belongs to. */
-  date: 'charge_date',
-  endDate: 'charge_end_date',
-  source: 'x_source_system',
-  entityId: 'x_hierarchy_entity_id',
-  entityName: 'x_hierarchy_entity_name',
-  levelCode: 'x_hierarchy_level_code',
-  path: 'x_hierarchy_path',
-  pathNames: 'x_hierarchy_path_names',
-  /** Derived on load by `costCategoryOf`. */
-  category: 'cost_category',
-} as const;
-
-/** Each cost column and the column of what its micro-units left out. */
-const REST_OF = { [C.billed]: C.billedRest, [C.effective]: C.effectiveRest, [C.list]: C.listRest } as const;
-export type MoneyColumn = keyof typeof REST_OF;
-
-const REST = '__nano_rest';
-const hasRests = (df: pl.DataFrame, column: MoneyColumn) => df.columns.includes(REST_OF[column]);
-
-/**
- * The exact sum of a cost column of `df`, in micro-units: the micro-units' 64-bit sum plus the
- * rows' sub-micro rests (nano-units) as its fraction. Float64, so exact to well below a nano-unit
- * up to 2^53 micro-units (9 billion currency units); a rest sum that is a whole number of
- * micro-units (a half-cent tie) divides exactly. A frame whose costs have no sub-micro digits
- * carries no rests (see prepareCostFrame) and sums its micro-units alone; one whose costs add up
- * past Int64 sums them as Float64 (see withSummableMoney).
- */
-export function moneySum(df: pl.DataFrame, column: MoneyColumn): pl.Expr {
-  // Polars sums an Int16 column as Int64.
-  return withRests(df, column, pl.col(column).sum(), pl.col(REST_OF[column]).sum());
-}
-
-/**
- * In a group-by of `df`: the sums a money figure is made of, as `alias` and its rests beside it
- * (Polars runs plain column sums on its fast grouped path; arithmetic inside `agg` takes it off that
- * path, three times slower). Then `moneyOf(df, column, alias)` in the select after it.
- */
-export function moneySums(df: pl.DataFrame, column: MoneyColumn, alias: string): pl.Expr[] {
-  const micros = pl.col(column).sum().alias(alias);
-  return hasRests(df, column)
-    ? [
-        micros,
-        pl
-          .col(REST_OF[column])
-          .sum()
-          .alias(alias + REST),
-      ]
-    : [micros];
-}
-
-/** After `moneySums(df, column, alias)`: the figure in micro-units, its rests as the fraction. */
-export function moneyOf(df: pl.DataFrame, column: MoneyColumn, alias: string): pl.Expr {
-  return withRests(df, column, pl.col(alias), pl.col(alias + REST)).alias(alias);
-}
-
-/** Summed micro-units plus summed rests (nano-units) as the fraction, when `df` has rests. */
-function withRests(df: pl.DataFrame, column: MoneyColumn, micros: pl.Expr, rests: pl.Expr): pl.Expr {
-  const sum = micros.cast(pl.Float64);
-  return hasRests(df, column) ? sum.plus(rests.cast(pl.Float64).div(1000)) : sum;
-}
-
-/** The columns a cost column's sums read: itself, and its rests when the frame has them. */
-export function moneyColumns(df: pl.DataFrame, column: MoneyColumn): string[] {
-  return hasRests(df, column) ? [column, REST_OF[column]] : [column];
-}
-
-/** A row's cost in nano-units (for listing it; a row's value is far below Int64's range). */
-export function rowNanos(df: pl.DataFrame, column: MoneyColumn): pl.Expr {
-  const nanos = pl.col(column).mul(1000);
-  return hasRests(df, column) ? nanos.plus(pl.col(REST_OF[column]).cast(pl.Int64)) : nanos;
-}
+export { C } from './cost-columns.js';
+export * from './money-columns.js';
 
 export type RawColumnKind = 'text' | 'micros' | 'nano_rest' | 'float' | 'date' | 'timestamp';
 
@@ -282,38 +186,6 @@ function withCategory(df: pl.DataFrame): pl.DataFrame {
     .join(mapping, { on: keys, how: 'left' })
     .getColumn(C.category);
   return df.withColumns(category);
-}
-
-/**
- * Polars sums Int64 with wrap-around: a sum past 2^63 − 1 micro-units (9.22e12 currency units)
- * would come out as a wrong number, silently. No sum of a frame's rows (nor a partial sum on the
- * way) exceeds the sum of their absolute values, so a column whose absolute values add up to less
- * than this (a margin below 2^63 for the Float64 estimate) can never wrap, in any group or filter.
- */
-const MAX_INT64_MICRO_SUM = 9e18;
-
-/**
- * The frame with its money columns settled for summing: without the rest columns whose costs have
- * no sub-micro digits (all zero: most billing exports give 6 decimals at most), so their sums cost
- * what a plain micro-unit sum costs; and with a micro-unit column whose absolute values add up past
- * MAX_INT64_MICRO_SUM as Float64, whose sums cannot wrap (exact below 2^53 micro-units, then to
- * about 1e-15 of the amount: a cent or two of a 9-trillion total, as in a VND or IDR org's year
- * of the largest spenders, where Int64 would answer nonsense).
- */
-function withSummableMoney(df: pl.DataFrame): pl.DataFrame {
-  const rests = Object.values(REST_OF).filter((name) => df.columns.includes(name));
-  const micros = (Object.keys(REST_OF) as MoneyColumn[]).filter((name) => df.columns.includes(name));
-  if (!rests.length && !micros.length) return df;
-  const measures = df
-    .select(
-      ...rests.map((name) => pl.col(name).abs().max().alias(name)),
-      ...micros.map((name) => pl.col(name).cast(pl.Float64).abs().sum().alias(name)),
-    )
-    .row(0);
-  const empty = rests.filter((_, i) => !measures[i]);
-  const large = micros.filter((_, i) => Number(measures[rests.length + i]) >= MAX_INT64_MICRO_SUM);
-  const summable = large.length ? df.withColumns(...large.map((name) => pl.col(name).cast(pl.Float64))) : df;
-  return empty.length ? summable.drop(empty) : summable;
 }
 
 /** A day column as a Date: the UTC date of a timestamp, or parsed from 'YYYY-MM-DD' text. */
