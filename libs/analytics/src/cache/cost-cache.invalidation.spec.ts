@@ -3,6 +3,7 @@ import { aFocusRow } from '#test/focus-rows';
 import type pl from 'nodejs-polars';
 import { costFrameOf } from '../testing/frame-of.js';
 import { CostCache, type FramePeriod } from './cost-cache.js';
+import { reconnectingBus } from '../testing/reconnecting-bus.js';
 
 const clock = { now: () => Date.parse('2025-03-10T12:00:00Z') };
 const march: FramePeriod = { start: '2025-03-01', end: '2025-03-10', today: '2025-03-10', timeZone: 'UTC' };
@@ -72,15 +73,7 @@ describe('CostCache: per-org invalidation', () => {
   });
 
   it('forgets everything after the bus reconnects (invalidations may have been lost)', async () => {
-    let reconnect = () => undefined as void;
-    const bus = {
-      publish: async () => undefined,
-      subscribe: () => () => undefined,
-      onReconnect: (listener: () => void) => {
-        reconnect = listener;
-        return () => undefined;
-      },
-    };
+    const { bus, reconnect } = reconnectingBus();
     const cache = new CostCache({ clock, bus });
     const dropped: string[] = [];
     cache.onOrgDropped((org) => dropped.push(org));

@@ -1,6 +1,7 @@
 import { aFocusRow } from '#test/focus-rows';
 import { costFrameOf } from '../testing/frame-of.js';
 import { CostCache, type FramePeriod } from './cost-cache.js';
+import { reconnectingBus } from '../testing/reconnecting-bus.js';
 
 class FakeClock {
   constructor(public ms: number) {}
@@ -123,15 +124,7 @@ describe('CostCache: expiry', () => {
 
   it('tells of an org with only expired entries too when it forgets everything (bus reconnected)', async () => {
     const clock = new FakeClock(Date.parse('2025-03-10T08:00:00Z'));
-    let reconnect = () => undefined as void;
-    const bus = {
-      publish: async () => undefined,
-      subscribe: () => () => undefined,
-      onReconnect: (listener: () => void) => {
-        reconnect = listener;
-        return () => undefined;
-      },
-    };
+    const { bus, reconnect } = reconnectingBus();
     const cache = new CostCache({ clock, bus });
     const dropped: string[] = [];
     cache.onOrgDropped((org) => dropped.push(org));
