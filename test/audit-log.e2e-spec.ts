@@ -69,6 +69,32 @@ describe('audit log over the real app', () => {
   };
 
   describe('entries written by key operations', () => {
+    it('refuses an X-User-ID that is not an id (markup, spaces, over 255 characters) with 422, writing nothing', async () => {
+      const k = await anOrgWithKey(warehouse);
+      for (const userId of ['<script>alert(1)</script>', 'first last', 'x'.repeat(256), 'a"b']) {
+        const res = await inject({
+          method: 'POST',
+          url: `/api/v1/organizations/${k.org}/api-key/rotate`,
+          headers: { 'x-api-key': k.key, 'x-user-id': userId },
+          payload: { grace_period_seconds: 60 },
+        });
+        expect(res.statusCode, userId).toBe(422);
+        expect(res.json().errors).toEqual([
+          { field: 'X-User-ID', message: expect.stringContaining('X-User-ID') },
+        ]);
+      }
+      expect(await logsOf(k.org)).toEqual([]);
+      // The key still works: nothing was rotated.
+      const ok = await inject({
+        method: 'POST',
+        url: `/api/v1/organizations/${k.org}/api-key/rotate`,
+        headers: { 'x-api-key': k.key, 'x-user-id': 'auth0|5f7c8ec7c33c6c004bbafe82' },
+        payload: { grace_period_seconds: 60 },
+      });
+      expect(ok.statusCode).toBe(200);
+      expect((await logsOf(k.org))[0].user_id).toBe('auth0|5f7c8ec7c33c6c004bbafe82');
+    });
+
     it('rotate with an org key records the user, the request id and the key used', async () => {
       const k = await anOrgWithKey(warehouse);
       const res = await inject({
@@ -206,6 +232,8 @@ describe('audit log over the real app', () => {
       expect(await ids('?action=update')).toEqual(['2026-01-10T12:00:00Z', '2026-01-10T11:00:00Z']);
       expect(await ids('?resource_type=api_key&action=UPDATE')).toEqual(['2026-01-10T12:00:00Z']);
       expect(await ids('?status=failure')).toEqual(['2026-01-10T11:00:00Z']);
+      // Empty filters are no filters, as a dashboard's "All" sends them.
+      expect(await ids('?action=&resource_type=&status=')).toHaveLength(3);
     });
 
     it('filters by inclusive UTC dates', async () => {

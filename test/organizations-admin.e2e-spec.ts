@@ -176,6 +176,9 @@ describeOnEngines('organizations: dry run, admin routes, listing, isolation', (h
       expect(suspended.organizations.map((o: { org_slug: string }) => o.org_slug)).toContain(org);
       expect(suspended.organizations.every((o: { status: string }) => o.status === 'SUSPENDED')).toBe(true);
       expect(suspended.total).toBe(suspended.organizations.length);
+      // An empty status is every status, as a dashboard's "All" sends it.
+      const all = (await h.root('GET', '/api/v1/organizations?status=&page_size=100')).json();
+      expect(all.total).toBeGreaterThan(suspended.total);
       expectProblem(await h.root('GET', '/api/v1/organizations?page_size=101'), 422, 'VALIDATION_FAILED');
       expectProblem(await h.root('GET', '/api/v1/organizations?page=0'), 422, 'VALIDATION_FAILED');
       // An empty (or value-less) page parameter is the default, as on every paged route.

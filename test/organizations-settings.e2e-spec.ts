@@ -96,6 +96,23 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       });
     });
 
+    it('takes a null field as absent: the other one is written, this one left as it was', async () => {
+      const { org, key } = await h.onboard();
+      const url = `/api/v1/organizations/${org}/locale`;
+      const first = await h.withKey(key, 'PUT', url, { default_currency: 'GBP', default_timezone: null });
+      expect(first.statusCode).toBe(200);
+      const second = await h.withKey(key, 'PUT', url, {
+        default_currency: null,
+        default_timezone: 'Europe/London',
+      });
+      expect(second.json()).toMatchObject({ default_currency: 'GBP', default_timezone: 'Europe/London' });
+      expectProblem(
+        await h.withKey(key, 'PUT', url, { default_currency: null, default_timezone: null }),
+        422,
+        'VALIDATION_FAILED',
+      );
+    });
+
     it('needs at least one known field (422) and an existing org (404)', async () => {
       const { org, key } = await h.onboard();
       const url = `/api/v1/organizations/${org}/locale`;
@@ -292,6 +309,11 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
         members: [{ email: 'admin@example.com', name: 'Adam Admin', role: 'admin' }],
         count: 1,
       });
+      // In any case; empty is every role, as a dashboard's "All" sends it.
+      expect(
+        (await h.root('GET', `/api/v1/organizations/${org}/members/emails?role=ADMIN`)).json().count,
+      ).toBe(1);
+      expect((await h.root('GET', `/api/v1/organizations/${org}/members/emails?role=`)).json().count).toBe(2);
       expectProblem(
         await h.root('GET', `/api/v1/organizations/${org}/members/emails?role=boss`),
         422,

@@ -3,6 +3,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsOptional,
   isISO8601,
@@ -84,17 +85,40 @@ export const IsCalendarDay = () =>
     },
   });
 
-/** Absent, empty or blank (`?start_date=`, what a dashboard's "All" sends) is as when absent. */
-export const BlankAsAbsent = () =>
+type ValueTransform = (params: { value: unknown }) => unknown;
+
+/**
+ * A filter's value: absent, empty or blank (`?status_filter=`, what a dashboard's "All" sends) is
+ * as when absent; any other value goes through `then` (its case rule).
+ */
+export const NoFilterWhenBlank = (then: ValueTransform = ({ value }) => value) =>
   Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && value.trim() === '' ? undefined : value,
+    typeof value === 'string' && value.trim() === '' ? undefined : then({ value }),
   );
+
+/** A body field sent as `null` is as when absent (its default, or left unchanged). */
+export const NullAsAbsent = (then: ValueTransform = ({ value }) => value) =>
+  Transform(({ value }: { value: unknown }) => (value === null ? undefined : then({ value })));
+
+/** A filter naming one of `values`, in any case (`inCase` is how they are written); empty: no filter. */
+export function EnumFilter(
+  values: readonly string[],
+  inCase: 'upper' | 'lower',
+  description = 'Case-insensitive',
+) {
+  return applyDecorators(
+    ApiPropertyOptional({ enum: values, description: `${description}; empty: no filter` }),
+    NoFilterWhenBlank(inCase === 'upper' ? toUpper : toLower),
+    IsOptional(),
+    IsIn(values),
+  );
+}
 
 /** An optional calendar day `YYYY-MM-DD` bounding a list (see IsCalendarDay); empty: no bound. */
 export function OptionalDay(example: string, description: string): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({ example, description: `${description}; empty: no bound`, format: 'date' }),
-    BlankAsAbsent(),
+    NoFilterWhenBlank(),
     IsOptional(),
     IsCalendarDay(),
   );

@@ -1,6 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
-import { NotBefore, OptionalDay, PageLimit, PageOffset, Uppercased } from '../../common/query-fields.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { EnumFilter, NotBefore, OptionalDay, PageLimit, PageOffset } from '../../common/query-fields.js';
 import {
   AUDIT_ACTIONS,
   AUDIT_RESOURCE_TYPES,
@@ -12,22 +11,13 @@ import {
 } from '../audit.types.js';
 
 export class AuditLogQueryDto {
-  @ApiPropertyOptional({ enum: AUDIT_ACTIONS, description: 'Case-insensitive' })
-  @IsOptional()
-  @Uppercased()
-  @IsIn(AUDIT_ACTIONS)
+  @EnumFilter(AUDIT_ACTIONS, 'upper')
   action?: AuditAction;
 
-  @ApiPropertyOptional({ enum: AUDIT_RESOURCE_TYPES, description: 'Case-insensitive' })
-  @IsOptional()
-  @Uppercased()
-  @IsIn(AUDIT_RESOURCE_TYPES)
+  @EnumFilter(AUDIT_RESOURCE_TYPES, 'upper')
   resource_type?: AuditResourceType;
 
-  @ApiPropertyOptional({ enum: AUDIT_STATUSES, description: 'Case-insensitive' })
-  @IsOptional()
-  @Uppercased()
-  @IsIn(AUDIT_STATUSES)
+  @EnumFilter(AUDIT_STATUSES, 'upper')
   status?: AuditStatus;
 
   @OptionalDay('2026-01-01', 'Inclusive, on the UTC date of created_at')

@@ -33,8 +33,7 @@ export const DATASET_LOCATIONS = [
   'us-west4',
 ] as const;
 
-export const toUpper = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim().toUpperCase() : value;
+export { toUpper } from '../../common/query-fields.js';
 
 const TAG = /<[^>]*>/g;
 const COMPANY_NAME_CHARS = /^[a-zA-Z0-9\s\-.,'"&()]+$/;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsIn, ValidateIf } from 'class-validator';
+import { NullAsAbsent } from '../../common/query-fields.js';
 import { currencyCodes, timezoneNames } from '../locale-catalog.js';
 import { toUpper } from './field-rules.js';
 
@@ -12,7 +12,7 @@ export class UpdateLocaleRequestDto {
   @ValidateIf(
     (o: UpdateLocaleRequestDto) => o.default_currency !== undefined || o.default_timezone === undefined,
   )
-  @Transform(toUpper)
+  @NullAsAbsent(toUpper)
   @IsIn(currencyCodes(), { message: `default_currency must be one of the supported currencies (${NEITHER})` })
   default_currency?: string;
 
@@ -20,6 +20,7 @@ export class UpdateLocaleRequestDto {
   @ValidateIf(
     (o: UpdateLocaleRequestDto) => o.default_timezone !== undefined || o.default_currency === undefined,
   )
+  @NullAsAbsent()
   @IsIn(timezoneNames(), { message: `default_timezone must be one of the supported time zones (${NEITHER})` })
   default_timezone?: string;
 }

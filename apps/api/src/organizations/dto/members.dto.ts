@@ -1,12 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { EnumFilter } from '../../common/query-fields.js';
 
 export const MEMBER_ROLES = ['owner', 'admin', 'collaborator', 'read_only'] as const;
 
 export class MemberEmailsQueryDto {
-  @ApiPropertyOptional({ enum: MEMBER_ROLES })
-  @IsOptional()
-  @IsIn(MEMBER_ROLES)
+  @EnumFilter(MEMBER_ROLES, 'lower')
   role?: string;
 }
 

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsOptional, Matches } from 'class-validator';
-import { IntQuery, MAX_PAGE, PageLimit } from '../../common/query-fields.js';
+import { IntQuery, MAX_PAGE, NoFilterWhenBlank, PageLimit } from '../../common/query-fields.js';
 import { toUpper } from './field-rules.js';
 
 export class OrgListQueryDto {
@@ -13,10 +12,10 @@ export class OrgListQueryDto {
 
   @ApiPropertyOptional({
     example: 'ACTIVE',
-    description: 'Profile status, case-insensitive (ACTIVE, SUSPENDED, ...)',
+    description: 'Profile status, case-insensitive (ACTIVE, SUSPENDED, ...); empty: no filter',
   })
+  @NoFilterWhenBlank(toUpper)
   @IsOptional()
-  @Transform(toUpper)
   @Matches(/^[A-Z_]{1,30}$/, { message: 'status must be a status name such as ACTIVE' })
   status?: string;
 }

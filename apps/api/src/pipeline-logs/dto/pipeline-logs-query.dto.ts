@@ -1,10 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { OrgParamDto } from '#platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import {
   Lowercased,
+  NoFilterWhenBlank,
   NotBefore,
   OptionalDay,
   PageLimit,
@@ -16,21 +16,11 @@ import { RUN_ID, RUN_ID_MESSAGE } from '../../pipeline-validator/dto/validate.dt
 
 const CASES = { upper: toUpper, lower: toLower, asSent: ({ value }: { value: unknown }) => value };
 
-/**
- * Every filter of the run log's lists: absent, empty or blank (`?status_filter=`, what a
- * dashboard's "All" sends) is no filter; any other value is the filter's, in its case (exact
- * filters compare case-insensitively, substrings as sent).
- */
-const NoFilterWhenBlank = (inCase: keyof typeof CASES) =>
-  Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && value.trim() === '' ? undefined : CASES[inCase]({ value }),
-  );
-
 /** A text filter of at most `max` characters. */
 function TextFilter(o: { description: string; max: number; inCase: keyof typeof CASES }) {
   return applyDecorators(
     ApiPropertyOptional({ description: `${o.description}; empty: as when absent` }),
-    NoFilterWhenBlank(o.inCase),
+    NoFilterWhenBlank(CASES[o.inCase]),
     IsOptional(),
     IsString(),
     MaxLength(o.max),
@@ -94,7 +84,7 @@ export const ENTITY_TYPES = ['PIPELINE', 'STEP'] as const;
 
 export class ListTransitionsQueryDto {
   @ApiPropertyOptional({ enum: ENTITY_TYPES, description: 'Case-insensitive; empty: as when absent' })
-  @NoFilterWhenBlank('upper')
+  @NoFilterWhenBlank(toUpper)
   @IsOptional()
   @IsIn(ENTITY_TYPES)
   entity_type?: (typeof ENTITY_TYPES)[number];
