@@ -52,6 +52,13 @@ const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\
 
 /** No DTO nests anywhere near this deep; a deeper body is refused before any recursive walk. */
 export const MAX_BODY_DEPTH = 32;
+/**
+ * No DTO has anywhere near this many fields in one object, nor does a credential or a run's
+ * parameters. class-transformer's handling of an object's keys is quadratic in their number: one
+ * body of 80,000 keys held the event loop for seconds (500,000, under the body limit, for minutes),
+ * and its 422 would list every one of them.
+ */
+export const MAX_OBJECT_FIELDS = 1000;
 
 /**
  * What the pipe checks of an input before class-transformer sees it:
@@ -66,7 +73,12 @@ export const MAX_BODY_DEPTH = 32;
  * Iterative, and array elements that are not objects or text cost nothing but the visit. An
  * object's own such fields are listed before those of its nested objects.
  */
-function inspectInput(value: unknown): { hidden: string[]; badText: string[]; tooDeep: boolean } {
+function inspectInput(value: unknown): {
+  hidden: string[];
+  badText: string[];
+  tooDeep: boolean;
+  tooWide?: string;
+} {
   const hidden: string[] = [];
   const badText: string[] = [];
   const checkText = (text: unknown, field: () => string) => {
@@ -89,6 +101,7 @@ function inspectInput(value: unknown): { hidden: string[]; badText: string[]; to
       continue;
     }
     const keys = Object.keys(node);
+    if (keys.length > MAX_OBJECT_FIELDS) return { hidden, badText, tooDeep: false, tooWide: path };
     for (const key of keys) if (key in Object.prototype) hidden.push(path ? `${path}.${key}` : key);
     for (let i = keys.length - 1; i >= 0; i--) {
       const item = (node as Record<string, unknown>)[keys[i]];
@@ -130,10 +143,16 @@ export function prototypeFieldsError(text: string): PlatformError | null {
   } catch {
     return null;
   }
-  const { hidden, tooDeep } = inspectInput(value);
+  const { hidden, tooDeep, tooWide } = inspectInput(value);
   if (tooDeep) return tooDeepError('body');
+  if (tooWide !== undefined) return tooWideError('body', tooWide);
   return hidden.length ? unknownFieldsError(hidden) : null;
 }
+
+const tooWideError = (type: string, path: string) => {
+  const field = path || type;
+  return failedFields([field], [{ field, message: `${field} has more than ${MAX_OBJECT_FIELDS} fields` }]);
+};
 
 const tooDeepError = (type: string) =>
   failedFields(
@@ -165,8 +184,9 @@ export class MemoizingValidationPipe extends ValidationPipe {
         (value === null || typeof value !== 'object' || Array.isArray(value))
       )
         throw failedFields(['body'], [{ field: 'body', message: 'the request body must be a JSON object' }]);
-      const { hidden, badText, tooDeep } = inspectInput(value);
+      const { hidden, badText, tooDeep, tooWide } = inspectInput(value);
       if (tooDeep) throw tooDeepError(type);
+      if (tooWide !== undefined) throw tooWideError(type, tooWide);
       if (hidden.length) throw unknownFieldsError(hidden);
       if (badText.length)
         throw failedFields(
