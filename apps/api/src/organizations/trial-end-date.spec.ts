@@ -27,4 +27,11 @@ describe('trial end date parsing', () => {
     for (const v of [9e15, 1e308, 253_402_300_800_000]) expect(parseTrialEndDate(v), String(v)).toBeNull();
     expect(parseTrialEndDate('9999-12-31')).toBe('9999-12-31');
   });
+
+  it('refuses a moment before 1970, which the tenancy DB may not store (year 0000 was a 500)', () => {
+    for (const v of ['0000-01-01', '0000-01-01T00:00Z', '0001-01-01T00:30+00:31', '1969-12-31'])
+      expect(parseTrialEndDate(v), v).toBeNull();
+    expect(parseTrialEndDate('1970-01-01')).toBe('1970-01-01');
+    expect(parseTrialEndDate(0)).toBe('1970-01-01');
+  });
 });

@@ -8,6 +8,8 @@ const EPOCH = /^\d{1,13}$/;
 /** Below this an epoch value is taken as seconds, above as milliseconds (1e11 s is the year 5138). */
 const SECONDS_LIMIT = 1e11;
 const LAST_DAY_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** Epoch 0: no trial ends before it (a year 0000 is not a date the tenancy DB can store). */
+const FIRST_DAY_MS = 0;
 
 /**
  * The UTC day (YYYY-MM-DD) a trial ends, from what Stripe webhooks and the dashboard send: a date,
@@ -25,8 +27,8 @@ export function parseTrialEndDate(value: unknown): string | null {
     else if (EPOCH.test(s)) ms = Number(s) < SECONDS_LIMIT ? Number(s) * 1000 : Number(s);
     else return null;
   } else return null;
-  // Up to the year 9999: a date past it (or past what a Date holds) is not a trial's end.
-  if (Number.isNaN(ms) || ms > LAST_DAY_MS) return null;
+  // From 1970 to the year 9999: a date outside (or past what a Date holds) is not a trial's end.
+  if (Number.isNaN(ms) || ms < FIRST_DAY_MS || ms > LAST_DAY_MS) return null;
   const day = new Date(ms).toISOString().slice(0, 10);
   // Date.parse rolls 2026-02-31 over to March; a date that does not round-trip is not a date.
   if (typeof value === 'string' && DATE_ONLY.test(value.trim()) && day !== value.trim()) return null;

@@ -27,7 +27,7 @@ function IsTrialEndDate() {
       validator: {
         validate: (value: unknown) => parseTrialEndDate(value) !== null,
         defaultMessage: (args?: ValidationArguments) =>
-          `${args?.property ?? 'trial_end_date'} must be YYYY-MM-DD, an ISO date-time or epoch seconds/milliseconds`,
+          `${args?.property ?? 'trial_end_date'} must be YYYY-MM-DD, an ISO date-time or epoch seconds/milliseconds, from 1970 to 9999`,
       },
     });
 }
