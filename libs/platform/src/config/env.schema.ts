@@ -199,6 +199,16 @@ export class EnvSchema {
   @Min(1024)
   BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
+  /**
+   * Time to receive a whole request, headers and body (Node's requestTimeout; Fastify turns it off
+   * by default, which let a client hold a connection forever by never finishing its body); 408
+   * when it runs out. 0 turns it off. A FOCUS upload of 1 GiB needs about 3.6 MB/s at the default.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  REQUEST_TIMEOUT_MS = 300_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
