@@ -180,6 +180,14 @@ describe('cost import: bad rows', () => {
 });
 
 describe('cost import: wrong file type and size', () => {
+  it('answers a caller without credentials 401, with or without a body or a media type', async () => {
+    const url = `/api/v1/admin/organizations/${org}/costs/import?source_system=cloud_aws_billing`;
+    for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'image/png' }]) {
+      const res = await t.app.inject({ method: 'POST', url, headers });
+      expect(res.statusCode, JSON.stringify(headers)).toBe(401);
+    }
+  });
+
   it('answers 415 for a media type it does not accept', async () => {
     const png = await upload(PNG_BYTES, { 'content-type': 'image/png' });
     const json = await upload(JSON.stringify({ rows: [] }), { 'content-type': 'application/json' });

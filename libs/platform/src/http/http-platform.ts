@@ -157,7 +157,9 @@ export async function registerHttpPlatform(
   const authOf = routeAuthKinds(app);
   const auth = app.get(AuthService, { strict: false });
   fastify.addHook('onRequest', (request, _reply, done) => {
-    if (!hasBody(request)) {
+    // Also a POST without a body: an upload route checks its media type as the request arrives,
+    // which must not answer a caller without credentials first (415 where it is 401).
+    if (!hasBody(request) && !BODY_METHODS.has(request.method)) {
       done();
       return;
     }
@@ -206,6 +208,9 @@ function charsetOf(contentType: string | undefined): string | null {
 }
 
 /** Whether a body follows the request's headers (HTTP/1.1: a length or a chunked transfer). */
+/** The methods whose requests may carry a body. */
+const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 const hasBody = (request: FastifyRequest) => {
   const length = request.headers['content-length'];
   return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
