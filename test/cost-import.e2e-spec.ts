@@ -235,6 +235,13 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
     expect(res.statusCode, res.body).toBe(422);
     expect(res.json().code).toBe('COST_IMPORT_FILE_UNREADABLE');
     expect(await totals('pq_odd')).toEqual({ n: 1, billed: 5 });
+    // A nested struct: named by its kind, not by Polars' dump of its whole shape.
+    const nested = await focusParquetTyped([aFocusFileRow({ Tags: '{"a":{"b":[1]}}' })], {
+      Tags: 'STRUCT(a STRUCT(b INTEGER[]))',
+    });
+    const struct = await upload(nested, PARQUET, '?source_system=pq_odd');
+    expect(struct.statusCode, struct.body).toBe(422);
+    expect(struct.json().detail).toBe('Column Tags has a type the import cannot read (Struct).');
   });
 
   it('maps FOCUS 1.2 ProviderName and PublisherName to their 1.3 successors', async () => {

@@ -84,6 +84,21 @@ describe('platform over the real app', () => {
       ]);
     });
 
+    it('refuses an object of more than 1000 fields with one 422 line, before building the DTO', async () => {
+      // 200,000 unknown keys held the event loop for many seconds and answered a 422 of megabytes.
+      const wide = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 0]));
+      const top = await echoJson(JSON.stringify(wide(200_000)));
+      expect(top.statusCode).toBe(422);
+      expect(top.json().errors).toEqual([{ field: 'body', message: 'body has more than 1000 fields' }]);
+      const nested = await echoJson(JSON.stringify({ name: 'abcd', address: wide(1001) }));
+      expect(nested.json().errors).toEqual([
+        { field: 'address', message: 'address has more than 1000 fields' },
+      ]);
+      // At the limit, the fields are judged one by one as usual.
+      const ok = await echoJson(JSON.stringify(wide(1000)));
+      expect(ok.json().errors).toContainEqual({ field: 'k999', message: 'property k999 should not exist' });
+    });
+
     it('refuses a deeply nested body with 422 before walking it (a few KB of brackets, not a 500)', async () => {
       for (const depth of [33, 2000, 20_000]) {
         const res = await echoJson(`{"name":${'['.repeat(depth)}${']'.repeat(depth)}}`);
@@ -258,6 +273,11 @@ describe('platform over the real app', () => {
       expect(fromDashboard.statusCode).toBe(414);
       expect(fromDashboard.headers['access-control-allow-origin']).toBe('http://localhost:3000');
       expect(fromDashboard.headers.vary).toBe('Origin');
+    });
+
+    it('gives a request REQUEST_TIMEOUT_MS to arrive whole (Fastify would wait for a body forever)', () => {
+      // Node answers 408 through the client-error handler above once it runs out.
+      expect((t.app.getHttpServer() as { requestTimeout: number }).requestTimeout).toBe(300_000);
     });
 
     it('answers headers over the server limit 431 as problem+json, then closes the connection', async () => {

@@ -116,7 +116,7 @@ export async function focusParquetTyped(
     const connection = await instance.connect();
     const casts = Object.entries(types).map(([name, type]) => {
       const column = duckIdent(name);
-      return type.startsWith('MAP(')
+      return type.startsWith('MAP(') || type.startsWith('STRUCT(')
         ? `CAST(CAST(${column} AS JSON) AS ${type}) AS ${column}`
         : `CAST(${column} AS ${type}) AS ${column}`;
     });

@@ -181,7 +181,8 @@ function columnValues(series: pl.Series): unknown[] {
     return series.toArray() as unknown[];
   } catch (error) {
     throw unreadable(
-      `Column ${series.name} has a type the import cannot read (${String(series.dtype)}).`,
+      // The type's kind (Struct, List, ...), not Polars' dump of its whole nested shape.
+      `Column ${series.name} has a type the import cannot read (${series.dtype.variant}).`,
       error,
     );
   }
