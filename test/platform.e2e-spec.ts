@@ -280,18 +280,48 @@ describe('platform over the real app', () => {
       expect((t.app.getHttpServer() as { requestTimeout: number }).requestTimeout).toBe(300_000);
     });
 
-    it('answers headers over the server limit 431 as problem+json, then closes the connection', async () => {
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
+    /** What the server answers a raw request, read until it closes the connection. */
+    async function rawExchange(request: string): Promise<string> {
+      if (!t.app.getHttpServer().listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = t.app.getHttpServer().address() as AddressInfo;
-      const raw = await new Promise<string>((resolve, reject) => {
-        const socket = net.connect(port, '127.0.0.1', () =>
-          socket.write(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
-        );
+      return new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
         let text = '';
         socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
         socket.on('close', () => resolve(text));
         socket.on('error', reject);
       });
+    }
+
+    it('answers a request without Host, and an Expect it cannot meet, as problem+json', async () => {
+      const [noHost, noHostBody] = (
+        await rawExchange('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n')
+      ).split('\r\n\r\n');
+      expect(noHost).toMatch(/^HTTP\/1\.1 400 /);
+      expect(noHost).toContain(`content-type: ${PROBLEM}`);
+      expect(JSON.parse(noHostBody)).toMatchObject({
+        code: 'BAD_REQUEST',
+        detail: expect.stringContaining('Host'),
+      });
+      const [expectHead, expectBody] = (
+        await rawExchange(
+          'POST /api/v1/probe/echo HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\nContent-Length: 2\r\n\r\n{}',
+        )
+      ).split('\r\n\r\n');
+      expect(expectHead).toMatch(/^HTTP\/1\.1 417 /);
+      expect(expectHead).toContain(`content-type: ${PROBLEM}`);
+      const requestId = /x-request-id: (\S+)/.exec(expectHead)?.[1];
+      expect(JSON.parse(expectBody)).toMatchObject({
+        code: 'EXPECTATION_FAILED',
+        status: 417,
+        request_id: requestId,
+      });
+    });
+
+    it('answers headers over the server limit 431 as problem+json, then closes the connection', async () => {
+      const raw = await rawExchange(
+        `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
       const [head, body] = raw.split('\r\n\r\n');
       expect(head).toMatch(/^HTTP\/1\.1 431 /);
       expect(head).toContain(`content-type: ${PROBLEM}`);

@@ -62,6 +62,9 @@ export async function createApp(
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     frameworkErrors: frameworkErrors.onRouterError,
     clientErrorHandler: frameworkErrors.onClientError,
+    // A request without Host reaches the platform, which answers it as problem+json (Node's own
+    // answer is an empty 400).
+    http: { requireHostHeader: false },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.imports),
@@ -75,6 +78,7 @@ export async function createApp(
     },
   );
   app.enableShutdownHooks();
+  app.getHttpServer().on('checkExpectation', frameworkErrors.onCheckExpectation);
   await registerHttpPlatform(app, {
     config,
     catalog: ERROR_CATALOG,

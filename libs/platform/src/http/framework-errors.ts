@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PLATFORM_ERRORS, PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
@@ -30,11 +31,13 @@ export interface RequestAnswerer {
 export class FrameworkErrors {
   private answerer: RequestAnswerer | undefined;
   private readonly rawHeaders: string;
+  private readonly headerPairs: [string, string][];
 
   constructor(isProduction: boolean, apiVersion: string) {
-    this.rawHeaders = [['x-api-version', apiVersion] as const, ...securityHeaders(isProduction).api]
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join('');
+    this.headerPairs = [['x-api-version', apiVersion], ...securityHeaders(isProduction).api].map(
+      ([name, value]) => [name, value],
+    );
+    this.rawHeaders = this.headerPairs.map(([name, value]) => `${name}: ${value}\r\n`).join('');
   }
 
   attach(answerer: RequestAnswerer): void {
@@ -63,6 +66,28 @@ export class FrameworkErrors {
     reply.header('x-process-time', '0.0000');
     reply.raw.once('close', () => answerer.finished(request, reply, performance.now() - started));
     answerer.problem(request, reply, error);
+  };
+
+  /**
+   * A request whose `Expect` is not 100-continue (Node's 'checkExpectation'): Node would answer an
+   * empty 417 itself, and the request never reaches Fastify.
+   */
+  readonly onCheckExpectation = (req: IncomingMessage, res: ServerResponse): void => {
+    const code = PlatformErrorCode.ExpectationFailed;
+    const spec = PLATFORM_ERRORS[code];
+    const requestId = randomUUID();
+    const detail = 'Only the expectation 100-continue is supported.';
+    const body = JSON.stringify(buildProblem(code, spec, detail, requestId));
+    res.writeHead(spec.status, {
+      'x-request-id': requestId,
+      ...Object.fromEntries(this.headerPairs),
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
+    res.end(body);
+    req.resume();
+    this.answerer?.refused(spec.status, requestId, detail);
   };
 
   readonly onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {

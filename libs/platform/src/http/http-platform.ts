@@ -118,6 +118,15 @@ export async function registerHttpPlatform(
       );
       return;
     }
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      // RFC 9112 §3.2 (the server lets it through to answer it here; see app.factory).
+      responder.send(
+        request,
+        reply,
+        new PlatformError(PlatformErrorCode.BadRequest, 'An HTTP/1.1 request must carry a Host header.'),
+      );
+      return;
+    }
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] === undefined) {
       // Not a CORS preflight (@fastify/cors answered those with a text/plain 400): a plain OPTIONS
       // asks what the resource takes (RFC 9110 §9.3.7), answered with Allow, or 404 problem+json,
