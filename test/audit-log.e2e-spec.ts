@@ -69,30 +69,17 @@ describe('audit log over the real app', () => {
   };
 
   describe('entries written by key operations', () => {
-    it('refuses an X-User-ID that is not an id (markup, spaces, over 255 characters) with 422, writing nothing', async () => {
+    it('records no user for an X-User-ID that is not an id (markup), and still does the work', async () => {
       const k = await anOrgWithKey(warehouse);
-      for (const userId of ['<script>alert(1)</script>', 'first last', 'x'.repeat(256), 'a"b']) {
-        const res = await inject({
-          method: 'POST',
-          url: `/api/v1/organizations/${k.org}/api-key/rotate`,
-          headers: { 'x-api-key': k.key, 'x-user-id': userId },
-          payload: { grace_period_seconds: 60 },
-        });
-        expect(res.statusCode, userId).toBe(422);
-        expect(res.json().errors).toEqual([
-          { field: 'X-User-ID', message: expect.stringContaining('X-User-ID') },
-        ]);
-      }
-      expect(await logsOf(k.org)).toEqual([]);
-      // The key still works: nothing was rotated.
-      const ok = await inject({
+      const res = await inject({
         method: 'POST',
         url: `/api/v1/organizations/${k.org}/api-key/rotate`,
-        headers: { 'x-api-key': k.key, 'x-user-id': 'auth0|5f7c8ec7c33c6c004bbafe82' },
+        headers: { 'x-api-key': k.key, 'x-user-id': '<script>alert(1)</script>' },
         payload: { grace_period_seconds: 60 },
       });
-      expect(ok.statusCode).toBe(200);
-      expect((await logsOf(k.org))[0].user_id).toBe('auth0|5f7c8ec7c33c6c004bbafe82');
+      expect(res.statusCode).toBe(200);
+      const [entry] = await logsOf(k.org);
+      expect(entry).toMatchObject({ action: 'ROTATE', user_id: null });
     });
 
     it('rotate with an org key records the user, the request id and the key used', async () => {

@@ -277,11 +277,11 @@ describe('pipeline logs over the real app', () => {
       expect(tooMany.json().errors).toEqual([expect.objectContaining({ field: 'limit' })]);
     });
 
-    it('lists a run and a step whose counters are past 2^53 instead of failing the page', async () => {
+    it('lists a run, a step and a transition whose counters are past 2^53 instead of failing the page', async () => {
       const a = await anOrgWithKey(warehouse);
       const huge = 2n ** 53n + 1n;
       const runId = await aRun(a.org, { duration_ms: huge });
-      await aStep(a.org, runId, 1, { duration_ms: huge, rows_processed: huge });
+      await aStep(a.org, runId, 1, { duration_ms: huge, rows_processed: huge, step_index: huge });
       const runs = await get(`/api/v1/pipelines/${a.org}/runs`, a.key);
       expect(runs.statusCode).toBe(200);
       expect(runs.json().runs).toEqual([
@@ -290,7 +290,13 @@ describe('pipeline logs over the real app', () => {
       const steps = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/steps`, a.key);
       expect(steps.statusCode).toBe(200);
       expect(steps.json().steps).toEqual([
-        expect.objectContaining({ duration_ms: 2 ** 53, rows_processed: 2 ** 53 }),
+        expect.objectContaining({ duration_ms: 2 ** 53, rows_processed: 2 ** 53, step_index: 2 ** 53 }),
+      ]);
+      await aTransition(a.org, runId, 1, { retry_count: huge, duration_in_state_ms: huge });
+      const transitions = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/transitions`, a.key);
+      expect(transitions.statusCode).toBe(200);
+      expect(transitions.json().transitions).toEqual([
+        expect.objectContaining({ retry_count: 2 ** 53, duration_in_state_ms: 2 ** 53 }),
       ]);
     });
 

@@ -48,7 +48,7 @@ export async function createApp(
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdFor,
     bodyLimit: config.env.BODY_LIMIT_BYTES,
-    requestTimeout: config.env.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.env.CONNECTION_IDLE_TIMEOUT_MS,
     // Trust exactly the configured number of proxy hops (proxy-addr's function form of a hop count).
     trustProxy: (_address: string, hop: number) => hop < config.env.TRUST_PROXY_HOPS,
     // The platform's onRequest hook answers requests that arrive while closing (problem+json).

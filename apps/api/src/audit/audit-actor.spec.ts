@@ -34,4 +34,11 @@ describe('auditActorFrom', () => {
     expect(long.userAgent).toHaveLength(512);
     expect(auditActorFrom(aRequest({ 'x-user-id': 'u'.repeat(255) })).userId).toHaveLength(255);
   });
+
+  it('records no user for an X-User-ID with markup or control characters, and keeps quotes and non-ASCII', () => {
+    for (const bad of ['<script>alert(1)</script>', 'a\u0007b', 'x>y'])
+      expect(auditActorFrom(aRequest({ 'x-user-id': bad })).userId, bad).toBeNull();
+    for (const good of ["o'brien@example.com", 'auth0|5f7c8ec7', 'jos\u00e9@example.com'])
+      expect(auditActorFrom(aRequest({ 'x-user-id': good })).userId).toBe(good);
+  });
 });

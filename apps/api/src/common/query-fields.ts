@@ -37,7 +37,6 @@ export const toUpper = ({ value }: { value: unknown }) =>
 export const toLower = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
-export const Uppercased = () => Transform(toUpper);
 export const Lowercased = () => Transform(toLower);
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 't', 'y']);

@@ -104,7 +104,8 @@ export interface Page {
 // overflowed counter) would make the whole page fail to read, where a close number still shows it.
 const RUN_COLUMNS = `pipeline_logging_id, pipeline_id, status, trigger_type, trigger_by, start_time, end_time,
   CAST(duration_ms AS FLOAT64) AS duration_ms, run_date, error_message, error_context, parameters`;
-const STEP_COLUMNS = `step_logging_id, step_name, step_type, step_index, status, start_time, end_time,
+const STEP_COLUMNS = `step_logging_id, step_name, step_type, CAST(step_index AS FLOAT64) AS step_index,
+  status, start_time, end_time,
   CAST(duration_ms AS FLOAT64) AS duration_ms, CAST(rows_processed AS FLOAT64) AS rows_processed,
   error_message, error_context, metadata`;
 
@@ -224,7 +225,8 @@ export class PipelineLogsRepository {
     const [rows, total] = await Promise.all([
       this.warehouse.query<TransitionRow>(
         `SELECT transition_id, pipeline_logging_id, step_logging_id, entity_type, from_state, to_state,
-                transition_time, error_type, error_message, retry_count, duration_in_state_ms, metadata
+                transition_time, error_type, error_message, CAST(retry_count AS FLOAT64) AS retry_count,
+                CAST(duration_in_state_ms AS FLOAT64) AS duration_in_state_ms, metadata
          FROM ${table} WHERE ${where}
          ORDER BY transition_time, transition_id LIMIT @limit OFFSET @offset`,
         { ...params, ...pageParams(page) },

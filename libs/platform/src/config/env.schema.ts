@@ -200,14 +200,15 @@ export class EnvSchema {
   BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
   /**
-   * Time to receive a whole request, headers and body (Node's requestTimeout; Fastify turns it off
-   * by default, which let a client hold a connection forever by never finishing its body); 408
-   * when it runs out. 0 turns it off. A FOCUS upload of 1 GiB needs about 3.6 MB/s at the default.
+   * A connection that sends and receives nothing for this long is closed (Node's server timeout;
+   * Fastify turns it off by default, which let a client hold a connection forever by never
+   * finishing its body). An idle limit, not a total one: a slow but steady upload of a large FOCUS
+   * file is not cut short, and no handler stays silent this long. 0 turns it off.
    */
   @Transform(toInt)
   @IsInt()
   @Min(0)
-  REQUEST_TIMEOUT_MS = 300_000;
+  CONNECTION_IDLE_TIMEOUT_MS = 120_000;
 
   @Transform(toInt)
   @IsInt()

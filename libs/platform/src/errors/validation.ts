@@ -59,6 +59,8 @@ export const MAX_BODY_DEPTH = 32;
  * and its 422 would list every one of them.
  */
 export const MAX_OBJECT_FIELDS = 1000;
+/** The same bound on the whole body: many objects of up to MAX_OBJECT_FIELDS fields cost as much. */
+export const MAX_BODY_FIELDS = 10_000;
 
 /**
  * What the pipe checks of an input before class-transformer sees it:
@@ -84,6 +86,7 @@ function inspectInput(value: unknown): {
   const checkText = (text: unknown, field: () => string) => {
     if (typeof text === 'string' && UNSTORABLE_TEXT.test(text)) badText.push(field());
   };
+  let fields = 0;
   const stack: { node: object; path: string; depth: number }[] = [];
   if (value !== null && typeof value === 'object') stack.push({ node: value, path: '', depth: 1 });
   while (stack.length) {
@@ -101,7 +104,9 @@ function inspectInput(value: unknown): {
       continue;
     }
     const keys = Object.keys(node);
+    fields += keys.length;
     if (keys.length > MAX_OBJECT_FIELDS) return { hidden, badText, tooDeep: false, tooWide: path };
+    if (fields > MAX_BODY_FIELDS) return { hidden, badText, tooDeep: false, tooWide: '' };
     for (const key of keys) if (key in Object.prototype) hidden.push(path ? `${path}.${key}` : key);
     for (let i = keys.length - 1; i >= 0; i--) {
       const item = (node as Record<string, unknown>)[keys[i]];
@@ -149,9 +154,13 @@ export function prototypeFieldsError(text: string): PlatformError | null {
   return hidden.length ? unknownFieldsError(hidden) : null;
 }
 
+/** An object of more than MAX_OBJECT_FIELDS fields at `path`, or ('') more than MAX_BODY_FIELDS in all. */
 const tooWideError = (type: string, path: string) => {
   const field = path || type;
-  return failedFields([field], [{ field, message: `${field} has more than ${MAX_OBJECT_FIELDS} fields` }]);
+  const message = path
+    ? `${field} has more than ${MAX_OBJECT_FIELDS} fields`
+    : `the ${type} has more than ${MAX_OBJECT_FIELDS} fields in an object or ${MAX_BODY_FIELDS} in all`;
+  return failedFields([field], [{ field, message }]);
 };
 
 const tooDeepError = (type: string) =>

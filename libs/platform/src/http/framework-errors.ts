@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PLATFORM_ERRORS, PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+import { requestIdFor } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
 
 /** How the platform answers a request: its response headers, then the problem+json of an error. */
@@ -75,7 +76,7 @@ export class FrameworkErrors {
   readonly onCheckExpectation = (req: IncomingMessage, res: ServerResponse): void => {
     const code = PlatformErrorCode.ExpectationFailed;
     const spec = PLATFORM_ERRORS[code];
-    const requestId = randomUUID();
+    const requestId = requestIdFor(req);
     const detail = 'Only the expectation 100-continue is supported.';
     const body = JSON.stringify(buildProblem(code, spec, detail, requestId));
     res.writeHead(spec.status, {
@@ -105,7 +106,8 @@ export class FrameworkErrors {
     const spec = PLATFORM_ERRORS[code];
     const requestId = randomUUID();
     const body = JSON.stringify(buildProblem(code, spec, detail, requestId));
-    if (socket.writable)
+    // Only when nothing of a response was written yet, as Node's own handler does.
+    if (socket.writable && socket.bytesWritten === 0)
       socket.write(
         `HTTP/1.1 ${spec.status} ${http.STATUS_CODES[spec.status]}\r\n` +
           `x-request-id: ${requestId}\r\n${this.rawHeaders}` +

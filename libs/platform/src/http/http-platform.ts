@@ -166,7 +166,7 @@ export async function registerHttpPlatform(
   const authOf = routeAuthKinds(app);
   const auth = app.get(AuthService, { strict: false });
   fastify.addHook('onRequest', (request, _reply, done) => {
-    // Also a POST without a body: an upload route checks its media type as the request arrives,
+    // Also a write without a body: an upload route checks its media type as the request arrives,
     // which must not answer a caller without credentials first (415 where it is 401).
     if (!hasBody(request) && !BODY_METHODS.has(request.method)) {
       done();
@@ -216,10 +216,10 @@ function charsetOf(contentType: string | undefined): string | null {
   return match ? match[1]!.toLowerCase() : null;
 }
 
-/** Whether a body follows the request's headers (HTTP/1.1: a length or a chunked transfer). */
 /** The methods whose requests may carry a body. */
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Whether a body follows the request's headers (HTTP/1.1: a length or a chunked transfer). */
 const hasBody = (request: FastifyRequest) => {
   const length = request.headers['content-length'];
   return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
