@@ -3,7 +3,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { defer, finalize, from, type Observable, of, switchMap } from 'rxjs';
-import { authOrg, PlatformError, PlatformErrorCode } from '#platform';
+import { authOrg, PlatformError, PlatformErrorCode, urlPath } from '#platform';
 import { IdempotencyError, IdempotencyErrorCode } from './idempotency.errors.js';
 import type { IdempotencyClaim } from './idempotency.repository.js';
 import { IdempotencyResponseRecorder } from './idempotency-response.recorder.js';
@@ -88,7 +88,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       key,
       requestHash: requestFingerprint({
         method: req.method,
-        path: req.url.split('?')[0],
+        path: urlPath(req.url),
         query: req.query,
         body: req.body,
       }),

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteTable } from '../http/route-table.js';
+import { type RouteTable, urlPath } from '../http/route-table.js';
 import { PlatformError, PlatformErrorCode } from './platform-errors.js';
 import { PROBLEM_CONTENT_TYPE, type ErrorCatalog } from './problem.js';
 import { toProblem } from './to-problem.js';
@@ -13,7 +13,7 @@ export class ProblemResponder {
   ) {}
 
   send(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
-    const path = request.url.split('?')[0];
+    const path = urlPath(request.url);
     const { problem, headers, unexpected } = toProblem(
       this.refine(request, path, err),
       String(request.id),

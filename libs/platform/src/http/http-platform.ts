@@ -13,7 +13,7 @@ import { unsupportedEncoding } from './content-encoding.js';
 import { registerCors } from './cors.js';
 import type { FrameworkErrors } from './framework-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
-import { RouteTable } from './route-table.js';
+import { RouteTable, urlPath } from './route-table.js';
 import { isDocsPath, securityHeaders } from './security-headers.js';
 
 export { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from './cors.js';
@@ -131,8 +131,7 @@ export async function registerHttpPlatform(
       // Not a CORS preflight (@fastify/cors answered those with a text/plain 400): a plain OPTIONS
       // asks what the resource takes (RFC 9110 §9.3.7), answered with Allow, or 404 problem+json,
       // with the CORS headers of an actual request (a page's fetch with method OPTIONS).
-      const query = request.url.indexOf('?');
-      const path = query === -1 ? request.url : request.url.slice(0, query);
+      const path = urlPath(request.url);
       for (const [name, value] of cors.actual(request.headers.origin)) reply.header(name, value);
       const allowed = routes.allowed(path);
       if (!allowed.length)

@@ -12,6 +12,12 @@ export type RouteMatching = Pick<
  * server's router does (its settings are passed in): a path the server does not route, such as a
  * known path with a trailing slash while ignoreTrailingSlash is off, stays 404.
  */
+/** A request URL without its query string: the path routes are matched on. */
+export function urlPath(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
 export class RouteTable {
   private readonly router: Instance<HTTPVersion.V1>;
   private readonly methods = new Set<string>();

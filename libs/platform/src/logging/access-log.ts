@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { urlPath } from '../http/route-table.js';
 
 export interface AccessLogOptions {
   /**
@@ -25,14 +26,12 @@ export class AccessLog {
     // logger as its minimal interface; it is a child of the app's pino logger (createLogger).
     if (!(request.log as Logger).isLevelEnabled(level)) return;
     const auth = request.auth;
-    const url = request.url;
     // `org` is the org whose key made the request (authenticated, never taken from the caller's
     // path); `target_org` the org the path names, so a refused cross-tenant attempt shows both.
     const named = (request.params as { org?: unknown } | undefined)?.org;
     const targetOrg = typeof named === 'string' && named !== '' ? named : undefined;
     const keyOrg = auth?.kind === 'org' ? auth.principal.orgSlug : undefined;
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
+    const path = urlPath(request.url);
     request.log[level](
       {
         method: request.method,
