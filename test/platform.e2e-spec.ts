@@ -552,6 +552,39 @@ describe('platform over the real app', () => {
       expect([own.statusCode, own.json().code]).toEqual([400, 'MALFORMED_JSON']);
     });
 
+    it('org key: a key this instance does not know is looked up before its body is read', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const b = await anOrgWithKey(warehouse);
+      const expired = await anOrgWithKey(warehouse, { expiresAt: new Date(Date.now() - 1000) });
+      const post = (url: string, key: string, payload: string | Buffer, type = 'application/json') =>
+        inject({ method: 'POST', url, headers: { 'x-api-key': key, 'content-type': type }, payload });
+      const validate = (org: string) => `/api/v1/validator/validate/${org}`;
+      const unknown = `${a.org}_api_unknownunknownunknownunknown12`;
+      // Malformed JSON (400 once read), a body over the limit (413) and a media type the route does
+      // not take (415): a key that is not valid is answered first, whatever its body.
+      const cases: [string, string, string | Buffer, string, number, string][] = [
+        [validate(a.org), unknown, '{"pipeline_id":', 'application/json', 401, 'API_KEY_INVALID'],
+        [validate(a.org), unknown, 'x'.repeat(20 * 1024 * 1024), 'application/json', 401, 'API_KEY_INVALID'],
+        [validate(expired.org), expired.key, '{', 'application/json', 401, 'API_KEY_EXPIRED'],
+        [validate(b.org), a.key, '{"pipeline_id":', 'application/json', 403, 'ORG_FORBIDDEN'],
+        [
+          `/api/v1/admin/organizations/${b.org}/costs/import`,
+          b.key.slice(0, -1) + (b.key.endsWith('x') ? 'y' : 'x'),
+          Buffer.alloc(64),
+          'image/png',
+          401,
+          'API_KEY_INVALID',
+        ],
+      ];
+      for (const [url, key, payload, type, status, code] of cases) {
+        const res = await post(url, key, payload, type);
+        expect([res.statusCode, res.json().code], `${url} ${code}`).toEqual([status, code]);
+      }
+      // A valid key of its own org: the body is read, and judged.
+      const own = await post(validate(b.org), b.key, '{"pipeline_id":');
+      expect([own.statusCode, own.json().code]).toEqual([400, 'MALFORMED_JSON']);
+    });
+
     it('org key: a malformed slug in the path is 422 naming org (a typo names no other org)', async () => {
       const a = await anOrgWithKey(warehouse);
       for (const slug of [a.org.toUpperCase(), 'ab', 'with-dash']) {

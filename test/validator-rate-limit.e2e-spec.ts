@@ -73,8 +73,8 @@ describe('pipeline validator rate limit', () => {
   });
 
   it('limits calls with made-up keys too, per client IP, before the key is looked up', async () => {
-    // An app of its own: the IP's pipeline bucket starts empty.
-    const fresh = await startTestApp({ RATE_LIMIT_PIPELINE_PER_MINUTE: '5' });
+    // An app of its own: the IP's reads bucket starts empty.
+    const fresh = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '5' });
     try {
       const lookups = countLookups(fresh);
       const statuses: number[] = [];
@@ -82,16 +82,43 @@ describe('pipeline validator rate limit', () => {
         statuses.push(
           (
             await fresh.app.inject({
-              method: 'POST',
-              url: '/api/v1/validator/validate/acme_corp',
+              method: 'GET',
+              url: '/api/v1/organizations/acme_corp/quota',
               headers: { 'x-api-key': `acme_corp_api_guess_${i}_${Math.random().toString(36).slice(2)}` },
-              payload: { pipeline_id: 'subscription_costs' },
             })
           ).statusCode,
         );
       expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
       // Refused calls cost no lookup: a flood of made-up keys reaches the warehouse at the IP's rate.
       expect(lookups()).toBe(5);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('refuses a made-up key before its body is read, and looks keys up no faster than failures are allowed', async () => {
+    const fresh = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '3' });
+    try {
+      const lookups = countLookups(fresh);
+      const answers: [number, string][] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await fresh.app.inject({
+          method: 'POST',
+          url: '/api/v1/validator/validate/acme_corp',
+          headers: {
+            'x-api-key': `acme_corp_api_guess_${i}_${Math.random().toString(36).slice(2)}`,
+            'content-type': 'application/json',
+          },
+          // Malformed: a 400 had it been parsed.
+          payload: '{"pipeline_id":',
+        });
+        answers.push([res.statusCode, res.json().code]);
+      }
+      expect(answers).toEqual([
+        ...Array(3).fill([401, 'API_KEY_INVALID']),
+        ...Array(3).fill([429, 'RATE_LIMITED']),
+      ]);
+      expect(lookups()).toBe(3);
     } finally {
       await fresh.close();
     }

@@ -41,6 +41,10 @@ function pathOrg(req: FastifyRequest): string | undefined {
   return params?.org;
 }
 
+/** Whether the org key decides the request: an org route, or an org-or-root route sent no root key. */
+const orgKeyDecides = (req: FastifyRequest, kind: RouteAuthKind) =>
+  kind === 'org' || (kind === 'org-or-root' && header(req, 'x-ca-root-key') === undefined);
+
 const rootKeyRequired = () =>
   new PlatformError(PlatformErrorCode.RootKeyRequired, 'Provide the X-CA-Root-Key header.', {
     headers: { 'WWW-Authenticate': 'RootKey' },
@@ -111,8 +115,7 @@ export class AuthService {
    * is left to the guards, which look it up only once the client's rate limit admitted the request.
    */
   refusalBeforeBody(req: FastifyRequest, kind: RouteAuthKind): PlatformError | undefined {
-    if (kind !== 'org' && (kind !== 'org-or-root' || header(req, 'x-ca-root-key') !== undefined))
-      return undefined;
+    if (!orgKeyDecides(req, kind)) return undefined;
     const principal = this.cachedOrgKey(req);
     if (!principal) return undefined;
     try {
@@ -124,6 +127,33 @@ export class AuthService {
       if (err instanceof PlatformError) return err;
       throw err;
     }
+  }
+
+  /**
+   * Whether the org key of a request with a body must be looked up before the body is read: the
+   * route takes an org key, one is sent (and no root key, which the guards check first), and it is
+   * not a usable key this instance knows (refusalBeforeBody answered for those). A key known to be
+   * invalid or past its grace period is answered from the cache, without a lookup.
+   */
+  needsLookupBeforeBody(req: FastifyRequest, kind: RouteAuthKind): boolean {
+    return orgKeyDecides(req, kind) && header(req, 'x-api-key') !== undefined && !this.cachedOrgKey(req);
+  }
+
+  /**
+   * The refusal of a request whose org key this instance did not know (needsLookupBeforeBody), once
+   * the key is looked up (the failed-authentication lockout first, as in the guards): an unknown,
+   * revoked or expired key is 401, a key of another org 403, without its body (up to the body
+   * limit) being read or parsed for nothing. A client guessing keys is held to the lockout's
+   * failures a minute, as before. Undefined when the guards go on (the key is now cached for them).
+   */
+  async refusalAfterLookup(req: FastifyRequest, kind: RouteAuthKind): Promise<PlatformError | undefined> {
+    try {
+      await this.checkOrgKey(req);
+    } catch (err) {
+      if (err instanceof PlatformError) return err;
+      throw err;
+    }
+    return this.refusalBeforeBody(req, kind);
   }
 
   async checkOrgKey(req: FastifyRequest): Promise<OrgKeyPrincipal> {
@@ -208,7 +238,9 @@ export class AuthService {
    * keys without limit), and each of those keys would cost a warehouse lookup (a BigQuery job in
    * production) before any limit applied. An org key not in the cache therefore counts against the
    * IP, and authentication looks it up only if the IP's limit admitted the request; the key's later
-   * requests count against the key. Known once per request: the named limits each ask.
+   * requests count against the key. (A request with a body is authenticated before it is read,
+   * refusalAfterLookup, where the failed-authentication lockout bounds the lookups of made-up keys.)
+   * Known once per request: the named limits each ask.
    */
   rateLimitTracker(req: FastifyRequest): string {
     let tracker = this.trackers.get(req);

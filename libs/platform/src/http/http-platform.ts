@@ -157,11 +157,13 @@ export async function registerHttpPlatform(
   });
 
   // Before the body is read (and before any other request hook, an upload's included): a request
-  // without the credentials its route needs is refused at once, so an anonymous client cannot make
-  // the server read and parse bodies of up to the body limit; an org key already authenticated
-  // that names another org is refused too (AuthService.refusalBeforeBody). Any other key goes on
-  // to the guards, the rate limits first (a wrong root key counts against the admin limit). A body
-  // in a coding its route does not read is refused here too (415), not parsed.
+  // without the credentials its route needs is refused at once, so a client without a valid key
+  // cannot make the server read and parse bodies of up to the body limit. An org key is
+  // authenticated here (looked up if this instance does not know it yet), and one that is unknown,
+  // revoked or expired, or names another org, is refused (AuthService.refusalBeforeBody,
+  // refusalAfterLookup). A root key goes on to the guards, the rate limits first (a wrong root key
+  // counts against the admin limit). A body in a coding its route does not read is refused here
+  // too (415), not parsed.
   const authOf = routeAuthKinds(app);
   const auth = app.get(AuthService, { strict: false });
   fastify.addHook('onRequest', (request, _reply, done) => {
@@ -172,13 +174,16 @@ export async function registerHttpPlatform(
       return;
     }
     const kind = authOf.get(`${request.method} ${request.routeOptions.url}`);
-    done(
-      (kind
-        ? (auth.refusalBeforeLookup(request, kind) ?? auth.refusalBeforeBody(request, kind))
-        : undefined) ??
-        unsupportedEncoding(request) ??
-        undefined,
-    );
+    const refusal = kind
+      ? (auth.refusalBeforeLookup(request, kind) ?? auth.refusalBeforeBody(request, kind))
+      : undefined;
+    if (refusal || !kind || !auth.needsLookupBeforeBody(request, kind)) {
+      done(refusal ?? unsupportedEncoding(request) ?? undefined);
+      return;
+    }
+    auth
+      .refusalAfterLookup(request, kind)
+      .then((late) => done(late ?? unsupportedEncoding(request) ?? undefined), done);
   });
 
   fastify.addHook('onSend', (_request, reply, payload, done) => {
