@@ -154,6 +154,27 @@ describe('cost read validation and access', () => {
     expect((await get('/trend?granularity=%20daily')).status).toBe(422);
   });
 
+  it('reads the trend granularity in any case; empty is the default (daily)', async () => {
+    const trend = async (query: string) => {
+      const { status, body } = await get(`/trend?start_date=2024-12-01&end_date=2025-01-31&${query}`);
+      expect(status, query).toBe(200);
+      return body.data as unknown[];
+    };
+    for (const [spelling, canonical] of [
+      ['Weekly', 'weekly'],
+      ['MONTHLY', 'monthly'],
+      ['Daily', 'daily'],
+      ['', 'daily'],
+    ] as const)
+      expect(await trend(`granularity=${spelling}`), spelling).toEqual(
+        await trend(`granularity=${canonical}`),
+      );
+    const refused = await get('/trend?granularity=hourly');
+    expect(refused.body.errors).toEqual([
+      { field: 'granularity', message: 'granularity must be one of: daily, weekly, monthly' },
+    ]);
+  });
+
   it.each(READ_ROUTES)(
     'refuses query parameters named after Object.prototype members on %s',
     async (route) => {
@@ -168,7 +189,7 @@ describe('cost read validation and access', () => {
   );
 
   it('takes a flag in every spelling the replaced service accepted', async () => {
-    for (const flag of ['true', 'True', 'yes', 'on', '1', 'false', 'No', 'off', '0'])
+    for (const flag of ['true', 'True', 'yes', 'on', '1', 'false', 'No', 'off', '0', ''])
       expect((await get(`/trend-granular?clear_cache=${flag}`)).status, flag).toBe(200);
   });
 

@@ -178,7 +178,15 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
       const runId = await aRun(a.org);
       const bad = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/download?format=xml`, a.key);
       expect(bad.statusCode).toBe(422);
-      expect(bad.json().errors).toEqual([{ field: 'format', message: 'format must be json or csv' }]);
+      expect(bad.json().errors).toEqual([{ field: 'format', message: 'format must be one of: json, csv' }]);
+      // Any case; empty is the default, JSON.
+      const csv = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/download?format=CSV`, a.key);
+      expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+      const json = await get(`/api/v1/pipelines/${a.org}/runs/${runId}/download?format=`, a.key);
+      expect([json.statusCode, json.headers['content-type']]).toEqual([
+        200,
+        'application/json; charset=utf-8',
+      ]);
       const missing = await get(`/api/v1/pipelines/${a.org}/runs/nope/download?format=csv`, a.key);
       expect(missing.json().code).toBe('PIPELINE_RUN_NOT_FOUND');
     });

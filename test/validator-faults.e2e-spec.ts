@@ -185,6 +185,12 @@ describe('a disabled pipeline', () => {
           await t.app.inject({ method: 'GET', url: `/api/v1/validator/pipelines?enabled_only=${spelling}` })
         ).json(),
       ).toMatchObject({ total: 23 });
+    // Empty is the default (enabled only) and no provider filter, as a dashboard's "All" sends.
+    const blank = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/validator/pipelines?enabled_only=&provider=',
+    });
+    expect([blank.statusCode, blank.json().total]).toEqual([200, 22]);
     const read = await t.app.inject({
       method: 'GET',
       url: `/api/v1/organizations/${k.org}/quota`,

@@ -37,8 +37,6 @@ export const toUpper = ({ value }: { value: unknown }) =>
 export const toLower = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
-export const Lowercased = () => Transform(toLower);
-
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 't', 'y']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'f', 'n']);
 
@@ -53,11 +51,29 @@ export const toBoolean = ({ value }: { value: unknown }): unknown => {
   return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : value;
 };
 
-export const QueryFlag = () =>
+export const QueryFlag = (byDefault: boolean) =>
   applyDecorators(
-    Transform(toBoolean),
+    // Empty (`?clear_cache=`) is the default, as for the number parameters (IntQuery).
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && value.trim() === '' ? byDefault : toBoolean({ value }),
+    ),
     IsBoolean({ message: '$property must be true or false (also 1/0, yes/no, on/off)' }),
   );
+
+/**
+ * A query parameter choosing one of `values` (written in lower case), in any case; absent or empty
+ * is `byDefault`. Not trimmed, like the trend category. The class property's initial value must be
+ * the same default.
+ */
+export function ChoiceQuery<T extends string>(values: readonly T[], byDefault: T) {
+  return applyDecorators(
+    ApiPropertyOptional({ enum: values, default: byDefault, description: 'Any case; empty: the default' }),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? value.toLowerCase() || byDefault : value,
+    ),
+    IsIn(values, { message: `$property must be one of: ${values.join(', ')}` }),
+  );
+}
 
 /**
  * An optional JSON boolean with its default: absent or null is the default (a null would otherwise

@@ -31,7 +31,7 @@ export class BootstrapSyncRequestDto {
 export class BootstrapStatusQueryDto {
   @ApiPropertyOptional({ default: false })
   @IsOptional()
-  @QueryFlag()
+  @QueryFlag(false)
   force_refresh = false;
 }
 

@@ -3,7 +3,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, Matches, NotContains, ValidateBy } from 'class-validator';
 import { isIsoDate, TREND_GRANULARITIES, type TrendGranularity } from '#analytics';
-import { IntQuery, PageLimit, PageOffset, QueryFlag } from '../../common/query-fields.js';
+import { ChoiceQuery, IntQuery, PageLimit, PageOffset, QueryFlag } from '../../common/query-fields.js';
 
 /** `providers=a,b&providers=c` → ['a', 'b', 'c']; an empty parameter means no filter. */
 const csv = ({ value }: { value: unknown }): unknown => {
@@ -122,8 +122,7 @@ export const TREND_CATEGORIES = ['cloud', 'genai', 'subscription', 'saas', 'othe
 export type TrendCategory = (typeof TREND_CATEGORIES)[number];
 
 export class CostTrendQueryDto extends CostFilterQueryDto {
-  @ApiPropertyOptional({ enum: TREND_GRANULARITIES, default: 'daily' })
-  @IsIn(TREND_GRANULARITIES)
+  @ChoiceQuery(TREND_GRANULARITIES, 'daily')
   granularity: TrendGranularity = 'daily';
 
   @IntQuery({ min: 1, max: 365, byDefault: 30, description: 'Last n days, today included' })
@@ -133,7 +132,7 @@ export class CostTrendQueryDto extends CostFilterQueryDto {
     enum: [...TREND_CATEGORIES, 'all'],
     description: 'Any case; saas is the same as subscription; all (or empty) is every category',
   })
-  // Any case (Cloud, GENAI, All), as the category rules read names; not trimmed, like granularity.
+  // Any case (Cloud, GENAI, All), as the category rules read names; not trimmed.
   // `all` is how the replaced service named "no category" (its cache keys): the same as leaving it out.
   @Transform(({ value }: { value: unknown }) => {
     if (typeof value !== 'string') return value;
@@ -156,6 +155,6 @@ export class GranularTrendQueryDto {
   days: number = 365;
 
   @ApiPropertyOptional({ default: false, description: 'Drop the cached period first' })
-  @QueryFlag()
+  @QueryFlag(false)
   clear_cache: boolean = false;
 }

@@ -3,7 +3,7 @@ import { OrgParamDto } from '#platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import {
-  Lowercased,
+  ChoiceQuery,
   NoFilterWhenBlank,
   NotBefore,
   OptionalDay,
@@ -100,10 +100,7 @@ export const DOWNLOAD_FORMATS = ['json', 'csv'] as const;
 export type DownloadFormat = (typeof DOWNLOAD_FORMATS)[number];
 
 export class DownloadQueryDto {
-  @ApiPropertyOptional({ enum: DOWNLOAD_FORMATS, default: 'json' })
-  @IsOptional()
-  @Lowercased()
-  @IsIn(DOWNLOAD_FORMATS, { message: 'format must be json or csv' })
+  @ChoiceQuery(DOWNLOAD_FORMATS, 'json')
   format: DownloadFormat = 'json';
 }
 

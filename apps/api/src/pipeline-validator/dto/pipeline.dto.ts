@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
-import { QueryFlag } from '../../common/query-fields.js';
+import { NoFilterWhenBlank, QueryFlag } from '../../common/query-fields.js';
 
 export class PipelineDto {
   @ApiProperty() id: string;
@@ -24,6 +24,7 @@ export class PipelineListDto {
 
 export class PipelineListQueryDto {
   @ApiPropertyOptional({ description: 'The registry provider (genai, gcp, ...), any case' })
+  @NoFilterWhenBlank()
   @IsOptional()
   @IsString()
   @Length(1, 50)
@@ -31,7 +32,7 @@ export class PipelineListQueryDto {
 
   @ApiPropertyOptional({ default: true })
   @IsOptional()
-  @QueryFlag()
+  @QueryFlag(true)
   enabled_only = true;
 }
 
