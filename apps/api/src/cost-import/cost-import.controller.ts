@@ -67,9 +67,11 @@ export class CostImportController {
       'identified by content and must match the declared type. Files over COST_IMPORT_MAX_BYTES ' +
       '(1 GiB by default) are refused with 413 before they are read. Mandatory FOCUS columns are ' +
       'checked at once (422); FOCUS 1.2 names (ProviderName, PublisherName) are mapped to their 1.3 ' +
-      'successors. The rows replace those of the same source_system whose ChargePeriodStart falls ' +
-      'between the first and the last UTC charge day of the file (charge_period in the report), in ' +
-      'one statement: a re-import leaves one copy, a failed import leaves the previous data. Small files are imported before the answer (200 with the report; 422 when ' +
+      'successors. The rows replace those of the same source_system and of the billing periods ' +
+      'of the file (billing_periods in the report) whose ChargePeriodStart falls between the first ' +
+      'and the last UTC charge day of the file (charge_period), in one statement: a re-import ' +
+      'leaves one copy, a failed import leaves the previous data, and a correction charged in an ' +
+      'earlier month replaces nothing of that month. Small files are imported before the answer (200 with the report; 422 when ' +
       'rows are invalid, with their row numbers); files over COST_IMPORT_SYNC_MAX_BYTES (8 MiB) once ' +
       'decompressed or decoded, or ' +
       'with `Prefer: respond-async`, answer 202 and continue in the background: poll the Location.',

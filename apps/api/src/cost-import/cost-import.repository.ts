@@ -113,7 +113,8 @@ export class CostImportRepository {
   }
 
   /**
-   * Replaces the org's rows of one source system and charge period with the staged rows, in one
+   * Replaces the org's rows of one source system, billing periods and charge days (ImportSlice)
+   * with the staged rows, in one
    * MERGE: a single statement is atomic on BigQuery and DuckDB alike, so readers see the old slice
    * or the new one, never a mix, and a failure leaves the old slice. The lineage shared by every
    * row is written from parameters here rather than staged per row.
@@ -128,7 +129,13 @@ export class CostImportRepository {
     stage: string,
     staged: { columns: readonly string[]; rows: number },
     lineage: { runId: string; values: Readonly<Record<string, unknown>> },
-    slice: { sourceSystem: string; credentialId: string | null; from: Date; to: Date },
+    slice: {
+      sourceSystem: string;
+      credentialId: string | null;
+      from: Date;
+      to: Date;
+      billingPeriods: readonly Date[];
+    },
   ): Promise<number> {
     const types = new Map(this.costSchema().fields.map((f) => [f.name, f.type]));
     const constants = Object.keys(lineage.values);
@@ -140,6 +147,8 @@ export class CostImportRepository {
       to: param.timestamp(slice.to),
     };
     constants.forEach((name, i) => (params[`l${i}`] = typedParam(types.get(name), lineage.values[name])));
+    slice.billingPeriods.forEach((start, i) => (params[`bp${i}`] = param.timestamp(start)));
+    const periods = slice.billingPeriods.map((_, i) => `@bp${i}`).join(', ');
     const list = [...staged.columns, ...constants, 'x_pipeline_run_date'].join(', ');
     const values = [
       ...staged.columns.map((c) => (isNumeric(types.get(c)) ? `CAST(S.${c} AS NUMERIC)` : `S.${c}`)),
@@ -154,6 +163,7 @@ export class CostImportRepository {
          AND T.x_source_system = @source
          AND (@credential IS NULL OR T.x_credential_id = @credential)
          AND T.ChargePeriodStart >= @from AND T.ChargePeriodStart < @to
+         AND T.BillingPeriodStart IN (${periods})
          THEN DELETE
        WHEN NOT MATCHED THEN INSERT (${list}) VALUES (${values})`,
       params,

@@ -10,7 +10,8 @@ export interface RowError {
 }
 
 export type NormalizedRow =
-  { ok: true; row: Row; chargePeriodStart: number } | { ok: false; errors: RowError[] };
+  | { ok: true; row: Row; chargePeriodStart: number; billingPeriodStart: number }
+  | { ok: false; errors: RowError[] };
 
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -82,6 +83,6 @@ export class FocusRowNormalizer {
         message: 'expected an ISO 4217 code such as USD',
       });
     if (errors.length) return { ok: false, errors };
-    return { ok: true, row, chargePeriodStart: start.getTime() };
+    return { ok: true, row, chargePeriodStart: start.getTime(), billingPeriodStart: billingStart.getTime() };
   }
 }

@@ -42,6 +42,8 @@ export interface ImportJob {
   rowsReplaced: number;
   /** Whole UTC days covered by the imported rows: [start, end). */
   chargePeriod: { start: string; end: string } | null;
+  /** The imported rows' billing periods (BillingPeriodStart, ISO); rows of others were kept. */
+  billingPeriods: string[];
   columnMappings: ColumnMapping[];
   ignoredColumns: string[];
   errors: RowError[];
@@ -79,6 +81,7 @@ export function queuedJob(upload: ImportUpload): ImportJob {
     rowsRejected: 0,
     rowsReplaced: 0,
     chargePeriod: null,
+    billingPeriods: [],
     errors: [],
     errorsTruncated: false,
     failure: null,
@@ -103,7 +106,9 @@ export function isFinished(job: ImportJob): boolean {
 }
 
 /** A job as the tenancy DB keeps it (JSON: dates as ISO strings). */
-export type StoredImportJob = Omit<ImportJob, 'createdAt' | 'startedAt' | 'finishedAt'> & {
+export type StoredImportJob = Omit<ImportJob, 'createdAt' | 'startedAt' | 'finishedAt' | 'billingPeriods'> & {
+  /** Absent from reports stored before billing periods were recorded. */
+  billingPeriods?: string[];
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -122,6 +127,8 @@ export function storedJob(job: ImportJob): StoredImportJob {
 export function jobFromStored(stored: StoredImportJob): ImportJob {
   return {
     ...stored,
+    // Reports stored before billing periods were recorded.
+    billingPeriods: stored.billingPeriods ?? [],
     createdAt: new Date(stored.createdAt),
     startedAt: stored.startedAt === null ? null : new Date(stored.startedAt),
     finishedAt: stored.finishedAt === null ? null : new Date(stored.finishedAt),

@@ -8,6 +8,7 @@ import type { ColumnPlan } from './focus-columns.js';
 import { FocusRowNormalizer } from './focus-row-normalizer.js';
 import { type ImportJob, recordRowErrors } from './import-job.js';
 import { ImportedRows, ImportRegistry } from './import-registry.js';
+import { type ImportSlice, SliceCollector } from './import-slice.js';
 import type { RowSource } from './row-source.js';
 import { checkTypedParquet } from './typed-parquet-check.js';
 
@@ -132,8 +133,10 @@ export class ImportRunner {
         credentialId: prepared.replaceCredential,
         from: dayStart(period.first),
         to: dayStart(period.last + DAY_MS),
+        billingPeriods: period.billingPeriods.map((ms) => new Date(ms)),
       };
       job.chargePeriod = { start: isoDay(slice.from), end: isoDay(slice.to) };
+      job.billingPeriods = slice.billingPeriods.map((d) => d.toISOString());
       job.rowsReplaced = await this.repository
         .replaceSlice(
           target.dataset,
@@ -198,7 +201,7 @@ export class ImportRunner {
     { file, plan, source, target }: PreparedImport,
     stage: string,
     writer: StageWriter,
-  ): Promise<{ first: number; last: number } | 'ineligible' | 'refused'> {
+  ): Promise<ImportSlice | 'ineligible' | 'refused'> {
     if (file?.format !== 'parquet') return 'ineligible';
     const checked = checkTypedParquet(file.path, plan, source.header);
     if (!checked) return 'ineligible';
@@ -210,18 +213,17 @@ export class ImportRunner {
       return 'refused';
     }
     job.rowsRead = checked.rows;
-    return { first: checked.first, last: checked.last };
+    return checked.slice;
   }
 
-  /** Validates every row and stages the good ones; returns the charge period starts seen. */
+  /** Validates every row and stages the good ones; returns the slice the staged rows replace. */
   private async stageRows(
     job: ImportJob,
     source: RowSource,
     normalizer: FocusRowNormalizer,
     writer: StageWriter,
-  ): Promise<{ first: number; last: number }> {
-    let first = Infinity;
-    let last = -Infinity;
+  ): Promise<ImportSlice> {
+    const slice = new SliceCollector();
     for await (const batch of source.batches(BATCH_ROWS)) {
       this.checkRunning();
       const good: Row[] = [];
@@ -229,8 +231,7 @@ export class ImportRunner {
         const result = normalizer.normalize(values, batch.firstRow + i);
         if (result.ok) {
           good.push(result.row);
-          if (result.chargePeriodStart < first) first = result.chargePeriodStart;
-          if (result.chargePeriodStart > last) last = result.chargePeriodStart;
+          slice.add(result.chargePeriodStart, result.billingPeriodStart);
         } else {
           job.rowsRejected++;
           recordRowErrors(job, result.errors);
@@ -240,7 +241,7 @@ export class ImportRunner {
       // In reject mode the file is refused anyway: reading on only counts the bad rows.
       if (good.length && (job.onError === 'skip' || job.rowsRejected === 0)) await writer.add(good);
     }
-    return { first, last };
+    return slice.slice();
   }
 
   private checkRunning(): void {

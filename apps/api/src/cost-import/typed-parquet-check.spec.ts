@@ -35,13 +35,26 @@ afterAll(() => {
 });
 
 describe('checkTypedParquet', () => {
-  it('vouches for a natively typed file and gives its row count and charge period', () => {
-    const result = check([aFocusFileRow({ day: '2025-03-05' }), aFocusFileRow({ day: '2025-03-01' })]);
+  it('vouches for a natively typed file and gives its row count, charge days and billing periods', () => {
+    const result = check([
+      aFocusFileRow({ day: '2025-03-05' }),
+      aFocusFileRow({ day: '2025-03-01' }),
+      aFocusFileRow({
+        day: '2025-02-27',
+        BillingPeriodStart: '2025-03-01T00:00:00Z',
+        BillingPeriodEnd: '2025-03-28T00:00:00Z',
+      }),
+      aFocusFileRow({ day: '2025-03-02' }),
+    ]);
 
     expect(result).toEqual({
-      rows: 2,
-      first: Date.parse('2025-03-01T00:00:00Z'),
-      last: Date.parse('2025-03-05T00:00:00Z'),
+      rows: 4,
+      slice: {
+        first: Date.parse('2025-02-27T00:00:00Z'),
+        last: Date.parse('2025-03-05T00:00:00Z'),
+        // Distinct, ascending.
+        billingPeriods: [Date.parse('2025-03-01T00:00:00Z')],
+      },
     });
   });
 

@@ -2,13 +2,12 @@ import pl from 'nodejs-polars';
 import type { FieldType } from '#warehouse';
 import { type ColumnPlan, COST_COLUMNS } from './focus-columns.js';
 import { MAX_ROW_COST } from './focus-values.js';
+import { checkedSlice, type ImportSlice } from './import-slice.js';
 
-/** What the columnar check found: every row valid, and the charge period they cover. */
+/** What the columnar check found: every row valid, and the slice they replace. */
 export interface TypedFileCheck {
   rows: number;
-  /** Earliest and latest ChargePeriodStart, epoch ms. */
-  first: number;
-  last: number;
+  slice: ImportSlice;
 }
 
 const INTEGER_TYPES = ['Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32'];
@@ -100,5 +99,13 @@ export function checkTypedParquet(
     )
     .toRecords()[0] as { bad: number; first: Date | null; last: Date | null };
   if (Number(summary.bad) > 0 || !summary.first || !summary.last) return null;
-  return { rows: frame.height, first: summary.first.getTime(), last: summary.last.getTime() };
+  // Epoch milliseconds: the column is a Datetime in ms (nativeFor), naive ones read as UTC.
+  const billingPeriods = frame
+    .select(pl.col('BillingPeriodStart').unique().cast(pl.Int64).cast(pl.Float64))
+    .getColumn('BillingPeriodStart')
+    .toArray() as number[];
+  return {
+    rows: frame.height,
+    slice: checkedSlice({ first: summary.first.getTime(), last: summary.last.getTime(), billingPeriods }),
+  };
 }

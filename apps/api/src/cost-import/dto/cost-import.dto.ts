@@ -91,9 +91,18 @@ export class ImportReportDto {
   @ApiProperty() rows_read: number;
   @ApiProperty() rows_imported: number;
   @ApiProperty() rows_rejected: number;
-  @ApiProperty({ description: 'Rows of the same source system and charge days that were replaced' })
+  @ApiProperty({
+    description: 'Rows of the same source system, billing periods and charge days that were replaced',
+  })
   rows_replaced: number;
   @ApiProperty({ type: ChargePeriodDto, nullable: true }) charge_period: ChargePeriodDto | null;
+  @ApiProperty({
+    type: [String],
+    description:
+      'BillingPeriodStart of the billing periods imported: the rows replaced are those of these ' +
+      'billing periods within charge_period (a correction charged in an earlier month replaces nothing there)',
+  })
+  billing_periods: string[];
   @ApiProperty({ type: [ColumnMappingDto] }) column_mappings: ColumnMappingDto[];
   @ApiProperty({
     type: [String],
@@ -125,6 +134,7 @@ export class ImportReportDto {
       rows_rejected: job.rowsRejected,
       rows_replaced: job.rowsReplaced,
       charge_period: job.chargePeriod ? { ...job.chargePeriod } : null,
+      billing_periods: [...job.billingPeriods],
       column_mappings: job.columnMappings.map((m) => ({ ...m })),
       ignored_columns: [...job.ignoredColumns],
       errors: job.errors.map((e) => ({ ...e })),
