@@ -1,7 +1,7 @@
 import type { Warehouse } from '#warehouse';
 import { type FakePipelineService } from '#test/fake-pipeline-service';
 import { anOrgWithKey } from '#test/org-factory';
-import type { TestApp } from '#test/test-app';
+import { TEST_ROOT_KEY, type TestApp } from '#test/test-app';
 import { startAppWithPipelineService } from '#test/pipeline-service-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -228,6 +228,30 @@ describe('pipeline proxy against a real local pipeline service', () => {
       fake.always({ status: 302, body: '<html>Redirecting to http://10.1.2.3/internal</html>' });
       const redirected = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
       expect(redirected.json()).toMatchObject({ status: 502, detail: 'Pipeline service error: HTTP 302' });
+    });
+
+    it('never passes on the platform root key, a provider secret or a page the service sends back', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+      const secrets = [
+        TEST_ROOT_KEY,
+        'sk-proj-AbCdEfGhIjKlMnOpQrStUv',
+        'ghp_abcdefghijklmnopqrstuvwxyz0123',
+        pem,
+      ];
+      fake.always({ status: 400, body: { detail: `bad run; root ${secrets.join(' ')}` } });
+      const refused = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().detail).toMatch(/^Pipeline service error: bad run; root \[REDACTED\]/);
+      fake.always({ status: 200, body: { status: 'PENDING', message: `started with ${TEST_ROOT_KEY}` } });
+      const started = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(started.json().message).toBe('started with [REDACTED]');
+      for (const res of [refused, started])
+        for (const secret of [...secrets, 'MIIEvQ']) expect(res.body).not.toContain(secret);
+      // A gateway's page is no reason: the caller gets the generic one.
+      fake.always({ status: 429, body: '<html><body>slow down</body></html>' });
+      const limited = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(limited.json()).toMatchObject({ status: 429, detail: 'Pipeline rate limit exceeded' });
     });
 
     it('tells the caller when the run may have started (so a blind retry could start another)', async () => {

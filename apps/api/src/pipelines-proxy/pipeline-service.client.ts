@@ -217,7 +217,10 @@ function detailOf(json: unknown, text: string): string | null {
   const field = o.detail ?? o.message ?? o.error;
   const detail =
     field === undefined || field === null
-      ? text.trim()
+      ? // A plain-text reason is passed on; a page (a gateway's or a proxy's HTML) explains nothing.
+        /^\s*</.test(text)
+        ? ''
+        : text.trim()
       : typeof field === 'string'
         ? field
         : JSON.stringify(field);

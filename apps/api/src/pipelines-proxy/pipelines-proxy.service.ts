@@ -78,7 +78,8 @@ export class PipelinesProxyService {
       pipeline_id: str(data.pipeline_id) ?? segments.join('/'),
       org_slug: cmd.org,
       status: str(data.status) ?? 'PENDING',
-      message: str(data.message) ?? 'Pipeline triggered successfully',
+      // Upstream text reaching the caller: masked and cut like every upstream detail.
+      message: upstreamDetail(str(data.message) ?? 'Pipeline triggered successfully'),
       request_id: cmd.requestId,
     };
   }

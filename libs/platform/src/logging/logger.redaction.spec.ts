@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createLogger, HEADERS, REQ_HEADERS, redactFields, SECRET_FIELDS } from './logger.js';
+import { createLogger, HEADERS, REQ_HEADERS, redactFields, scrubSecrets, SECRET_FIELDS } from './logger.js';
 
 /** pino redact paths naming what `redactFields` censors: secret fields at the top level and one level down. */
 const PINO_PATHS = [
@@ -60,6 +60,22 @@ describe('log redaction', () => {
       expect(now.lines).toEqual(before.lines);
     },
   );
+
+  it("masks the process's secrets and known key shapes in an error's message, stack and detail", () => {
+    const { lines, stream } = capture();
+    const root = 'plain-root-key-without-any-known-shape-0123456789';
+    const logger = createLogger({ level: 'info', destination: stream, secrets: [root] });
+    const err = Object.assign(new Error(`upstream said ${root}`), {
+      detail: `echoed ${root} and sk-ant-api03-abcdefghijklmnopqrstuvwxyz`,
+    });
+    logger.error({ err }, 'request failed');
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(root);
+    expect(text).not.toContain('sk-ant-api03');
+    expect(lines[0]).toMatchObject({ err: { detail: 'echoed [REDACTED] and [REDACTED]' } });
+    // Registered for the process: text from outside is masked where no logger is at hand.
+    expect(scrubSecrets(`root: ${root}`)).toBe('root: [REDACTED]');
+  });
 
   it('never writes a secret field given at the top level of a line', () => {
     const { lines, stream } = capture();

@@ -81,18 +81,43 @@ export function redactFields(fields: Fields): Fields {
   return out;
 }
 
-/** Values that look like keys or credentials are masked inside error messages and stacks too. */
+/**
+ * Values that look like keys or credentials are masked inside error messages, stacks and any text
+ * from outside (an upstream's error detail): org keys, the platform's root keys, provider keys
+ * (OpenAI `sk-proj-`, Anthropic `sk-ant-`, Stripe-style `sk_`), JWTs (Supabase keys), Google API
+ * keys, GitHub and Slack tokens, AWS access key ids and secrets, PEM private keys, URL passwords and
+ * bearer tokens.
+ */
 const SECRET_PATTERNS: [RegExp, string][] = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[REDACTED]'],
   [/\b[a-z0-9_]{3,50}_api_[A-Za-z0-9_-]{16,}/g, '[REDACTED]'],
-  [/\bsk_[A-Za-z0-9_-]{16,}/g, '[REDACTED]'],
+  [/\bsk[_-][A-Za-z0-9_-]{16,}/g, '[REDACTED]'],
   [/\bca_root_[A-Za-z0-9_-]{16,}/g, '[REDACTED]'],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[REDACTED]'],
+  [/\bAIza[A-Za-z0-9_-]{30,}/g, '[REDACTED]'],
+  [/\bgh[pousr]_[A-Za-z0-9]{20,}/g, '[REDACTED]'],
+  [/\bxox[abprs]-[A-Za-z0-9-]{10,}/g, '[REDACTED]'],
+  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, '[REDACTED]'],
+  [/(aws_secret_access_key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{20,}/gi, '$1[REDACTED]'],
   [/(\/\/[^:/\s@]+:)[^@\s]+@/g, '$1[REDACTED]@'],
   [/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, '$1[REDACTED]'],
 ];
 
+/**
+ * The process's own secrets (the root key, the Supabase service key), masked wherever scrubSecrets
+ * runs: whatever shape they have, an upstream that echoes one must not hand it to a tenant.
+ */
+const processSecrets = new Set<string>();
+
+/** Adds literal secrets that scrubSecrets masks from now on (values under 8 characters are not). */
+export function registerSecrets(values: readonly (string | undefined)[]): void {
+  for (const value of values) if (value && value.length >= 8) processSecrets.add(value);
+}
+
 export function scrubSecrets(text: string, extra: string[] = []): string {
   let out = text;
-  for (const s of extra) if (s && s.length >= 8) out = out.split(s).join('[REDACTED]');
+  for (const s of [...processSecrets, ...extra])
+    if (s && s.length >= 8) out = out.split(s).join('[REDACTED]');
   for (const [re, replacement] of SECRET_PATTERNS) out = out.replace(re, replacement);
   return out;
 }
@@ -116,13 +141,17 @@ const SEVERITY: Readonly<Record<string, string>> = {
 
 export function createLogger(options: LoggerOptions): Logger {
   const secrets = options.secrets ?? [];
+  registerSecrets(secrets);
   const errSerializer = (err: unknown) => {
     const base = pino.stdSerializers.err(err as Error);
+    const detail = (base as { detail?: unknown }).detail;
     return censored(
       {
         ...base,
         message: scrubSecrets(String(base.message ?? ''), secrets),
         stack: scrubSecrets(String(base.stack ?? ''), secrets),
+        // A problem's detail may carry text from outside (an upstream's answer).
+        ...(typeof detail === 'string' ? { detail: scrubSecrets(detail, secrets) } : {}),
       },
       SECRET_FIELDS,
     );
