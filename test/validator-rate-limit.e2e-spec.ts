@@ -157,4 +157,29 @@ describe('pipeline validator rate limit', () => {
       await fresh.close();
     }
   });
+
+  it('does not count one stale key sent again and again against the other keys of its address', async () => {
+    const fresh = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '3' });
+    try {
+      const warehouse = fresh.app.get<Warehouse>(WAREHOUSE);
+      const [a, b] = [await anOrgWithKey(warehouse), await anOrgWithKey(warehouse)];
+      const lookups = countLookups(fresh);
+      const keyInfo = (org: string, key: string) =>
+        fresh.app.inject({
+          method: 'GET',
+          url: `/api/v1/organizations/${org}/api-key`,
+          headers: { 'x-api-key': key },
+        });
+      // A scheduler still sending org A's revoked key, over and over.
+      const stale = `${a.org}_api_revokedrevokedrevokedrevoked12`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) statuses.push((await keyInfo(a.org, stale)).statusCode);
+      expect(statuses).toEqual(Array(10).fill(401));
+      expect(lookups()).toBe(1);
+      // Org B's key, new to this instance, from the same address: looked up and admitted.
+      expect((await keyInfo(b.org, b.key)).statusCode).toBe(200);
+    } finally {
+      await fresh.close();
+    }
+  });
 });

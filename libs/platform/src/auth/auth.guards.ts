@@ -160,8 +160,10 @@ export class AuthService {
     const key = header(req, 'x-api-key');
     if (!key) throw apiKeyRequired();
     const keyHash = hashApiKey(key);
+    // Undefined: never looked up (or forgotten); null: looked up recently and found invalid.
+    const known = this.keys.known(keyHash);
     // A client that keeps sending keys that fail is not given more lookups for a while.
-    if (!this.keys.known(keyHash)) {
+    if (!known) {
       const wait = this.failures.retryAfterSeconds(req.ip);
       if (wait > 0)
         throw rateLimited(this.failures.limit, wait, 'failed authentications from this address a minute');
@@ -177,7 +179,10 @@ export class AuthService {
       );
     }
     if (!principal) {
-      this.failures.recordFailure(req.ip);
+      // Only a lookup counts as a failure: the same stale key sent again and again (a scheduler's
+      // old key) is answered from the cache, costs nothing, and must not lock out the other keys
+      // sent from its address (a pipeline service calls for every org from one egress IP).
+      if (known === undefined) this.failures.recordFailure(req.ip);
       throw new PlatformError(
         PlatformErrorCode.ApiKeyInvalid,
         'The API key is unknown, revoked or its organization is not active.',
