@@ -7,6 +7,7 @@ export enum CostImportErrorCode {
   FileUnreadable = 'COST_IMPORT_FILE_UNREADABLE',
   EmptyFile = 'COST_IMPORT_EMPTY_FILE',
   MissingColumns = 'COST_IMPORT_MISSING_COLUMNS',
+  DuplicateColumns = 'COST_IMPORT_DUPLICATE_COLUMNS',
   RowsInvalid = 'COST_IMPORT_ROWS_INVALID',
   OrgNotProvisioned = 'COST_IMPORT_ORG_NOT_PROVISIONED',
   ImportFailed = 'COST_IMPORT_FAILED',
@@ -26,6 +27,10 @@ export const COST_IMPORT_ERRORS: Record<CostImportErrorCode, { status: number; t
   [CostImportErrorCode.FileUnreadable]: { status: 422, title: 'The cost file could not be read' },
   [CostImportErrorCode.EmptyFile]: { status: 422, title: 'The cost file has no rows' },
   [CostImportErrorCode.MissingColumns]: { status: 422, title: 'Mandatory FOCUS columns are missing' },
+  [CostImportErrorCode.DuplicateColumns]: {
+    status: 422,
+    title: 'Columns of the cost file name the same column',
+  },
   [CostImportErrorCode.RowsInvalid]: { status: 422, title: 'Rows of the cost file are invalid' },
   [CostImportErrorCode.OrgNotProvisioned]: {
     status: 404,

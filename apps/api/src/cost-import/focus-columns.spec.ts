@@ -1,4 +1,5 @@
 import { SchemaRegistry } from '#warehouse';
+import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { COST_TABLE, mandatoryColumns, planColumns } from './focus-columns.js';
 
 const schema = SchemaRegistry.load().orgTable(COST_TABLE);
@@ -62,6 +63,35 @@ describe('FOCUS column plan', () => {
     expect(plan.missing).toEqual([]);
     expect(plan.fed[0]).toMatchObject({ name: 'BilledCost', type: 'NUMERIC', required: true, source: 0 });
     expect(plan.ignored).toEqual(['x_Operation', 'x_run_id']);
+  });
+
+  it('refuses a header naming a column twice, exactly or but for case, and names the columns', () => {
+    const refusal = (header: string[]) => {
+      try {
+        planColumns(header, schema);
+      } catch (error) {
+        return error;
+      }
+      return null;
+    };
+
+    const byCase = refusal(['billedcost', ...MANDATORY_13]);
+    expect(byCase).toBeInstanceOf(CostImportError);
+    expect(byCase).toMatchObject({
+      code: CostImportErrorCode.DuplicateColumns,
+      extra: { duplicate_columns: [['billedcost', 'BilledCost']] },
+    });
+    expect((byCase as CostImportError).detail).toContain('"billedcost" and "BilledCost"');
+    expect(refusal([...MANDATORY_13, '\uFEFFx_Operation', ' x_operation '])).toMatchObject({
+      extra: { duplicate_columns: [['x_Operation', 'x_operation']] },
+    });
+  });
+
+  it('does not take blank header cells for duplicates', () => {
+    const plan = planColumns([...MANDATORY_13, '', ' '], schema);
+
+    expect(plan.missing).toEqual([]);
+    expect(plan.ignored).toEqual(['', '']);
   });
 
   it('lists the mandatory columns a file lacks', () => {

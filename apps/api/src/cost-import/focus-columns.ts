@@ -1,4 +1,5 @@
 import type { FieldSchema, FieldType, TableSchema } from '#warehouse';
+import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 
 /** The FOCUS 1.3 table every import writes to. */
 export const COST_TABLE = 'cost_data_standard_1_3';
@@ -82,18 +83,50 @@ export function mandatoryColumns(schema: TableSchema): string[] {
     .map((f) => f.name);
 }
 
+/** A file column's name as it is matched: without a byte order mark or surrounding spaces. */
+function matchedName(raw: string): string {
+  return raw.replace(/^\uFEFF/, '').trim();
+}
+
+/**
+ * Refuses a header in which two columns have the same name, exactly or but for case: both would
+ * feed the same table column (names match case-insensitively), and reading either one would be a
+ * guess at which the export meant. A FOCUS 1.2 name and its 1.3 successor are not duplicates: each
+ * is a column of the table (see FOCUS_1_2_RENAMES).
+ */
+export function checkDistinctColumns(header: readonly string[]): void {
+  const byKey = new Map<string, string[]>();
+  for (const raw of header) {
+    const name = matchedName(raw);
+    // A blank name (a trailing comma in a CSV header) names no column: it is ignored, not matched.
+    if (name === '') continue;
+    byKey.set(name.toLowerCase(), [...(byKey.get(name.toLowerCase()) ?? []), name]);
+  }
+  const duplicates = [...byKey.values()].filter((names) => names.length > 1);
+  if (duplicates.length === 0) return;
+  const listed = duplicates.map((names) => names.map((n) => JSON.stringify(n)).join(' and ')).join('; ');
+  throw new CostImportError(
+    CostImportErrorCode.DuplicateColumns,
+    `Columns of the file name the same column: ${listed}. Keep one of each (column names are ` +
+      'matched case-insensitively).',
+    { extra: { duplicate_columns: duplicates } },
+  );
+}
+
 /**
  * Matches a file header to the table: exact names first, then case-insensitive (some exports
  * lower-case headers), then FOCUS 1.2 names to their 1.3 successors when the file lacks those.
+ * A header with two columns of the same name is refused (see checkDistinctColumns).
  */
 export function planColumns(header: readonly string[], schema: TableSchema): ColumnPlan {
+  checkDistinctColumns(header);
   const fields = new Map<string, FieldSchema>(schema.fields.map((f) => [f.name, f]));
   const byLower = new Map<string, FieldSchema>(schema.fields.map((f) => [f.name.toLowerCase(), f]));
   const fed = new Map<string, FedColumn>();
   const ignored: string[] = [];
 
   header.forEach((raw, source) => {
-    const name = raw.replace(/^\uFEFF/, '').trim();
+    const name = matchedName(raw);
     const field = fields.get(name) ?? byLower.get(name.toLowerCase());
     if (!field || STAMPED_COLUMNS.has(field.name) || fed.has(field.name)) {
       ignored.push(name);

@@ -26,12 +26,25 @@ describe('FOCUS cell values', () => {
     expect(toTimestamp('2024-01-01T00:00:00.1234567Z').toISOString()).toBe('2024-01-01T00:00:00.123Z');
   });
 
-  it.each(['2025-02-30', '2025-13-01T00:00:00Z', '2025-01-01T24:00:00Z', '01/03/2025', ''])(
-    'refuses %j as a date-time',
-    (text) => {
-      expect(() => toTimestamp(text)).toThrow(ValueProblem);
-    },
-  );
+  it('reads an hour-only offset as the same instant as the full one', () => {
+    expect(toTimestamp('2026-10-05T00:00:00+05').toISOString()).toBe('2026-10-04T19:00:00.000Z');
+    expect(toTimestamp('2026-10-05T00:00:00-03').toISOString()).toBe('2026-10-05T03:00:00.000Z');
+    expect(toTimestamp('2026-10-05T00:00:00+05').getTime()).toBe(
+      toTimestamp('2026-10-05T00:00:00+05:00').getTime(),
+    );
+  });
+
+  it.each([
+    '2025-02-30',
+    '2025-13-01T00:00:00Z',
+    '2025-01-01T24:00:00Z',
+    '01/03/2025',
+    '',
+    '2025-01-01T00:00:00+5',
+    '2025-01-01T00:00:00+053',
+  ])('refuses %j as a date-time', (text) => {
+    expect(() => toTimestamp(text)).toThrow(ValueProblem);
+  });
 
   it('turns dates into YYYY-MM-DD and numbers into floats', () => {
     expect(toDate(new Date('2025-03-01T23:00:00Z'))).toBe('2025-03-01');

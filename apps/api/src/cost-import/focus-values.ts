@@ -5,7 +5,7 @@ export class ValueProblem extends Error {}
 
 const ANY_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** A cell is absent when null, undefined or blank text (CSV has no other way to say NULL). */
 export function isAbsent(value: unknown): boolean {
@@ -81,7 +81,8 @@ export function toBool(value: unknown): boolean {
 
 /**
  * ISO 8601 date or date-time; FOCUS exports write UTC, so a value without an offset is UTC
- * (never the server's zone, which is what Date.parse would assume).
+ * (never the server's zone, which is what Date.parse would assume). An offset may give hours only
+ * (`+05`, which ISO 8601 allows): the same instant as `+05:00`.
  */
 export function toTimestamp(value: unknown): Date {
   if (value instanceof Date) {

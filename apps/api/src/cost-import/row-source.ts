@@ -5,11 +5,16 @@ import { createGunzip } from 'node:zlib';
 import { CsvError, parse } from 'csv-parse';
 import pl from 'nodejs-polars';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
+import { checkDistinctColumns } from './focus-columns.js';
+import { parquetColumns } from './parquet-footer.js';
 import { withMapsAsJson } from './parquet-maps.js';
 
 /** Consecutive data rows, each as the file's values in header order. */
 export interface RowBatch {
-  /** Number of the first row (data rows count from 1). */
+  /**
+   * Number of the first row. Data rows count from 1; header lines are not rows (neither a CSV's
+   * first line nor the header of each later part of a multi-part export, see openCsvSource).
+   */
   firstRow: number;
   rows: unknown[][];
 }
@@ -30,7 +35,8 @@ function unreadable(detail: string, cause?: unknown): CostImportError {
 
 /**
  * A gzip file's size once expanded, from its trailer (ISIZE: the last member's size modulo 2^32),
- * and at least its own size: enough to tell a quick import from a long one.
+ * and at least its own size: enough to tell a quick import from a long one. Of parts concatenated
+ * into one file (one gzip member each) it counts the last part only; ByteCap still caps them all.
  */
 async function gzipExpandedBytes(file: string): Promise<number> {
   const handle = await open(file, 'r');
@@ -76,9 +82,25 @@ function csvFailure(error: unknown): CostImportError {
   return unreadable('The CSV file could not be read.', error);
 }
 
+/** A header cell as compared across parts: each part of an export may start with its own BOM. */
+const withoutBom = (cell: string) => cell.replace(/^\uFEFF/, '');
+
+/**
+ * Whether a record repeats the header: the first line of a later part of a multi-part export
+ * (AWS Data Exports write part-00001.csv.gz, part-00002.csv.gz, ... each with its header), which
+ * `cat part-*.csv.gz > all.csv.gz` makes one file (gunzip reads concatenated members).
+ */
+function isHeaderLine(record: readonly string[], header: readonly string[]): boolean {
+  return (
+    record.length === header.length && record.every((cell, i) => withoutBom(cell) === withoutBom(header[i]!))
+  );
+}
+
 /**
  * Streams a CSV file (gunzipped on the fly) row by row: memory stays flat whatever the file size.
  * The header is read at open so that a file missing columns is refused before any work is queued.
+ * A later line equal to the header is a part boundary of concatenated export parts: skipped, and
+ * not counted as a row.
  */
 export async function openCsvSource(
   file: string,
@@ -110,6 +132,12 @@ export async function openCsvSource(
     throw csvFailure(error);
   }
   const header = first.done ? [] : first.value;
+  try {
+    checkDistinctColumns(header);
+  } catch (error) {
+    close();
+    throw error;
+  }
   return {
     header,
     path: file,
@@ -120,6 +148,7 @@ export async function openCsvSource(
       let firstRow = 1;
       try {
         for (let next = await records.next(); !next.done; next = await records.next()) {
+          if (isHeaderLine(next.value, header)) continue;
           rows.push(next.value);
           if (rows.length === size) {
             yield { firstRow, rows };
@@ -139,6 +168,13 @@ export async function openCsvSource(
 const FIXED_VALUE_BYTES = 8;
 
 /**
+ * Polars types whose values reach the import as text: plain strings and dictionary-typed ones
+ * (an Arrow dictionary of strings reads as Categorical; a Polars Enum is one with a fixed
+ * dictionary), which hold each distinct text once but are decoded to it in every row.
+ */
+const TEXT_TYPES: ReadonlySet<string> = new Set(['String', 'Utf8', 'Categorical', 'Enum']);
+
+/**
  * The size of a Parquet file's values once decoded: the characters of its text columns and
  * FIXED_VALUE_BYTES per other value. Parquet's dictionary and run-length encodings make a file of
  * a few MB decode to tens of GB (one long text repeated in every row), so the upload's size says
@@ -148,13 +184,14 @@ const FIXED_VALUE_BYTES = 8;
 function decodedParquetBytes(file: string, schema: pl.DataFrame): number {
   const text = schema
     .getColumns()
-    .filter((c) => c.dtype.equals(pl.String))
+    .filter((c) => TEXT_TYPES.has(c.dtype.variant))
     .map((c) => c.name);
   const totals = pl
     .scanParquet(file)
     .select(
       pl.len().cast(pl.Float64).alias('__rows'),
-      ...text.map((name) => pl.col(name).str.lengths().cast(pl.Float64).sum().alias(name)),
+      // Cast first: a dictionary column has no string methods, and the cast happens in the stream.
+      ...text.map((name) => pl.col(name).cast(pl.String).str.lengths().cast(pl.Float64).sum().alias(name)),
     )
     .collectSync({ engine: 'streaming' })
     .toRecords()[0] as Record<string, number | null>;
@@ -191,20 +228,31 @@ function columnValues(series: pl.Series): unknown[] {
 /**
  * A Parquet file through Polars: the schema is read at open, the rows when the import runs, in
  * slices turned into row arrays (columns first, which is far cheaper than row objects). A file
- * whose values decode to more than `maxExpandedBytes` is refused at open, as a gzip one is.
+ * whose values decode to more than `maxExpandedBytes` is refused at open, as a gzip one is, and so
+ * is a file naming a column twice: by the footer's own names, since Polars keeps the last copy.
  */
 export async function openParquetSource(
   file: string,
   options: { maxExpandedBytes: number },
 ): Promise<RowSource> {
+  const declared = await parquetColumns(file);
+  if (declared) checkDistinctColumns(declared.map((c) => c.name));
   let header: string[];
   let decoded: number;
   try {
     const schema = pl.readParquet(file, { numRows: 0 });
     header = schema.columns;
+    checkDistinctColumns(header);
     decoded = decodedParquetBytes(file, schema);
   } catch (error) {
-    throw unreadable('The Parquet file could not be read.', error);
+    if (error instanceof CostImportError) throw error;
+    const column = declared?.find((c) => c.unreadableType !== null);
+    throw unreadable(
+      column
+        ? `Column ${column.name} has a type the import cannot read (Parquet ${column.unreadableType}).`
+        : 'The Parquet file could not be read.',
+      error,
+    );
   }
   const admit = (bytes: number) => {
     if (bytes > options.maxExpandedBytes)

@@ -1,0 +1,185 @@
+import pl from 'nodejs-polars';
+import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
+import { onboardOrg } from '#test/org-onboarding';
+import { startTestApp, type TestApp } from '#test/test-app';
+import { aFocusFileRow, focusCsv, focusParquet, focusParquetTyped, gzip } from '#test/focus-files';
+
+const CSV = { 'content-type': 'text/csv' };
+const GZIP_CSV = { 'content-type': 'application/gzip' };
+const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
+const LIMIT = 200_000;
+const EXPANDED_LIMIT = 5_000_000;
+const BOM = '\uFEFF';
+
+let t: TestApp;
+let warehouse: Warehouse;
+let org: string;
+let key: string;
+
+function upload(payload: string | Buffer, headers: Record<string, string>, query = '') {
+  return t.app.inject({
+    method: 'POST',
+    url: `/api/v1/admin/organizations/${org}/costs/import${query}`,
+    headers: { 'x-api-key': key, ...headers },
+    payload,
+  });
+}
+
+async function billed(source: string): Promise<{ n: number; billed: number }> {
+  const [row] = await warehouse.query<{ n: number; billed: number }>(
+    `SELECT COUNT(*) AS n, COALESCE(SUM(CAST(BilledCost AS FLOAT64)), 0) AS billed
+     FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')} WHERE x_source_system = @source`,
+    { source },
+  );
+  return row!;
+}
+
+/** The Parquet file of the rows with `column` dictionary-typed (Polars Categorical, an Arrow dictionary). */
+function withDictionaryColumn(file: Buffer, column: string): Buffer {
+  return pl.readParquet(file).withColumns(pl.col(column).cast(pl.Categorical)).writeParquet();
+}
+
+beforeAll(async () => {
+  t = await startTestApp({
+    COST_IMPORT_MAX_BYTES: String(LIMIT),
+    COST_IMPORT_MAX_EXPANDED_BYTES: String(EXPANDED_LIMIT),
+  });
+  warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  ({ org, key } = await onboardOrg(t, 'impfiles', 'Files Co'));
+});
+afterAll(() => t?.close());
+
+describe('cost import: multi-part CSV exports', () => {
+  // What `cat part-00001.csv.gz part-00002.csv.gz > all.csv.gz` makes: one gzip member per part,
+  // each part with its own header (and BOM, as AWS Data Exports write them).
+  const parts = (...files: string[]) => Buffer.concat(files.map((text) => gzip(`${BOM}${text}`)));
+
+  it('imports every row of concatenated gzipped parts, each with its own header', async () => {
+    const first = [aFocusFileRow({ BilledCost: '1', day: '2025-04-01' }), aFocusFileRow({ BilledCost: '2' })];
+    const second = [
+      aFocusFileRow({ BilledCost: '4', day: '2025-04-02' }),
+      aFocusFileRow({ BilledCost: '8' }),
+    ];
+
+    const res = await upload(parts(focusCsv(first), focusCsv(second)), GZIP_CSV, '?source_system=parts_src');
+
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      status: 'completed',
+      gzip: true,
+      rows_read: 4,
+      rows_imported: 4,
+      rows_rejected: 0,
+      errors: [],
+    });
+    expect(await billed('parts_src')).toEqual({ n: 4, billed: 15 });
+  });
+
+  it('numbers rows across parts by data row, the headers of later parts not counted', async () => {
+    const first = [aFocusFileRow({ BilledCost: '1' }), aFocusFileRow({ BilledCost: '2' })];
+    const second = [aFocusFileRow({ BilledCost: '4' }), aFocusFileRow({ BilledCost: 'four' })];
+
+    const res = await upload(
+      parts(focusCsv(first), focusCsv(second)),
+      GZIP_CSV,
+      '?source_system=parts_rows&on_error=skip',
+    );
+
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ rows_read: 4, rows_imported: 3, rows_rejected: 1 });
+    expect(res.json().errors).toEqual([
+      { row: 4, column: 'BilledCost', message: 'expected a decimal number, got "four"' },
+    ]);
+  });
+});
+
+describe('cost import: duplicate columns', () => {
+  const good = () => focusCsv([aFocusFileRow({ BilledCost: '5' })]);
+
+  it('refuses a CSV naming a column twice but for case, before reading a row; the previous data is kept', async () => {
+    expect((await upload(good(), CSV, '?source_system=dup_csv')).statusCode).toBe(200);
+    const header = Object.keys(aFocusFileRow());
+    const file = focusCsv([aFocusFileRow({ billedcost: '99' })], ['billedcost', ...header]);
+
+    const res = await upload(file, CSV, '?source_system=dup_csv');
+
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: 'COST_IMPORT_DUPLICATE_COLUMNS',
+      duplicate_columns: [['billedcost', 'BilledCost']],
+    });
+    expect(res.json().detail).toContain('"billedcost" and "BilledCost"');
+    expect(res.json().import_id).toBeUndefined();
+    expect(await billed('dup_csv')).toEqual({ n: 1, billed: 5 });
+  });
+
+  it('refuses a Parquet file with the same column twice (which Polars would merge into the last)', async () => {
+    expect((await upload(good(), CSV, '?source_system=dup_pq')).statusCode).toBe(200);
+    // DuckDB writes distinct names: a stand-in of the same length, renamed in the footer's bytes.
+    const written = await focusParquetTyped([aFocusFileRow({ BilledCost: '7', BilledCosX: '99' })], {
+      BilledCost: 'DOUBLE',
+      BilledCosX: 'DOUBLE',
+    });
+    const file = Buffer.from(written.toString('latin1').replaceAll('BilledCosX', 'BilledCost'), 'latin1');
+    expect(file.includes('BilledCosX')).toBe(false);
+
+    const res = await upload(file, PARQUET, '?source_system=dup_pq');
+
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: 'COST_IMPORT_DUPLICATE_COLUMNS',
+      duplicate_columns: [['BilledCost', 'BilledCost']],
+    });
+    expect(await billed('dup_pq')).toEqual({ n: 1, billed: 5 });
+  });
+
+  it('refuses a Parquet file with two columns named alike but for case', async () => {
+    const file = focusParquet([aFocusFileRow({ billedcost: '99' })]);
+
+    const res = await upload(file, PARQUET, '?source_system=dup_pq_case');
+
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: 'COST_IMPORT_DUPLICATE_COLUMNS',
+      duplicate_columns: [['BilledCost', 'billedcost']],
+    });
+    expect(await billed('dup_pq_case')).toEqual({ n: 0, billed: 0 });
+  });
+});
+
+describe('cost import: Parquet column types', () => {
+  it('counts a dictionary-typed text column by its text against the decoded limit', async () => {
+    // 1,000 rows of one 10 KB text: 10 MB once decoded, stored once in the column's dictionary.
+    const long = 'x'.repeat(10_000);
+    const rows = Array.from({ length: 1_000 }, () => aFocusFileRow({ ServiceName: long }));
+    const file = withDictionaryColumn(focusParquet(rows), 'ServiceName');
+    expect(file.length).toBeLessThan(LIMIT);
+    expect(String(pl.readParquet(file, { numRows: 0 }).getColumn('ServiceName').dtype)).toContain(
+      'Categorical',
+    );
+
+    const res = await upload(file, PARQUET, '?source_system=dict_bomb');
+
+    expect(res.statusCode, res.body).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FILE_TOO_LARGE' });
+    expect(res.json().detail).toContain('decoded');
+    expect(await billed('dict_bomb')).toEqual({ n: 0, billed: 0 });
+  });
+
+  it('names a column of the Parquet JSON type it cannot read, the previous data kept', async () => {
+    expect(
+      (await upload(focusCsv([aFocusFileRow({ BilledCost: '5' })]), CSV, '?source_system=pq_json'))
+        .statusCode,
+    ).toBe(200);
+    const file = await focusParquetTyped([aFocusFileRow({ BilledCost: '7' })], { Tags: 'JSON' });
+
+    const res = await upload(file, PARQUET, '?source_system=pq_json');
+
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: 'COST_IMPORT_FILE_UNREADABLE',
+      detail: 'Column Tags has a type the import cannot read (Parquet JSON).',
+    });
+    expect(await billed('pq_json')).toEqual({ n: 1, billed: 5 });
+  });
+});
