@@ -101,44 +101,54 @@ describe('pipeline proxy circuit breaker', () => {
   });
   afterAll(() => close());
 
-  const trigger = async () => {
-    const k = await anOrgWithKey(warehouse);
+  /** A trigger by `k`'s org, or by a new org each time. */
+  const trigger = async (k?: { org: string; key: string }) => {
+    const { org, key } = k ?? (await anOrgWithKey(warehouse));
     return t.app.inject({
       method: 'POST',
-      url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
-      headers: { 'x-api-key': k.key },
+      url: `/api/v1/pipelines/trigger/${org}/genai/payg/openai`,
+      headers: { 'x-api-key': key },
     });
   };
+  let failing: { org: string; key: string };
 
-  it('opens after repeated failures, then answers 503 CIRCUIT_OPEN at once without calling upstream', async () => {
+  it("opens for an org whose runs keep failing, answering 503 CIRCUIT_OPEN at once; other orgs' calls go on", async () => {
+    failing = await anOrgWithKey(warehouse);
     fake.always({ status: 500, body: { detail: 'boom' } });
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await trigger()).statusCode);
+    for (let i = 0; i < 3; i++) statuses.push((await trigger(failing)).statusCode);
     expect(statuses).toEqual([500, 500, 500]);
     expect(fake.requests).toHaveLength(3);
-    const open = await trigger();
+    const open = await trigger(failing);
     expect(open.statusCode).toBe(503);
     expect(open.headers['content-type']).toContain('application/problem+json');
     expect(open.json()).toMatchObject({ code: 'CIRCUIT_OPEN', status: 503, retry_after_seconds: 1 });
     expect(open.headers['retry-after']).toBe('1');
     expect(fake.requests).toHaveLength(3);
+    // The service answered: it is up. Another org's runs still reach it (one org's failures, a 500
+    // for its broken configuration, do not shut everyone out).
+    fake.reset();
+    const other = await trigger();
+    expect(other.statusCode).toBe(200);
+    expect(fake.requests).toHaveLength(1);
   });
 
   it('lets one trial call through after the reset timeout and closes when it succeeds', async () => {
     fake.reset();
     await sleep(RESET_MS + 100);
-    const trial = await trigger();
+    const trial = await trigger(failing);
     expect(trial.statusCode).toBe(200);
     expect(fake.requests).toHaveLength(1);
-    const next = await trigger();
+    const next = await trigger(failing);
     expect(next.statusCode).toBe(200);
     expect(fake.requests).toHaveLength(2);
   });
 
-  it('reopens at once when the trial call fails', async () => {
+  it('reopens at once when the trial call fails (a gateway status: open for every org)', async () => {
     fake.always({ status: 504, body: { detail: 'gateway timeout' } });
     let res = await trigger();
-    for (let i = 0; i < 5 && res.json().code !== 'CIRCUIT_OPEN'; i++) res = await trigger();
+    // The window still holds the answers of the calls above (a 500 is an answer: the service is up).
+    for (let i = 0; i < 12 && res.json().code !== 'CIRCUIT_OPEN'; i++) res = await trigger();
     expect(res.json().code).toBe('CIRCUIT_OPEN');
     await sleep(RESET_MS + 100);
     const seen = fake.requests.length;

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import CircuitBreaker from 'opossum';
 import type { PipelineProxyOptions } from './pipeline-proxy.options.js';
 
@@ -19,31 +20,50 @@ interface Entry {
   openedAt: number;
 }
 
+/** Tenants whose breakers are kept; the least recently used beyond it start afresh (closed). */
+const MAX_TENANT_BREAKERS = 10_000;
+
 /**
- * One opossum breaker per upstream origin. The work passed in rejects only on a real upstream
- * failure (unreachable, timed out, 5xx); answers the caller must see (4xx, 429) resolve and so
- * never open a breaker.
+ * Two opossum breakers on every call: one per upstream origin, shared by every tenant, and one per
+ * (upstream, tenant). The work passed in rejects only on a real upstream failure (unreachable,
+ * timed out, 5xx); answers the caller must see (4xx, 429) resolve and so never open a breaker.
+ *
+ * The shared breaker counts only what says the upstream itself is failing (`isUpstreamDown`:
+ * unreachable, timed out, a gateway's 502/503/504): one tenant whose runs fail (a 500 for its
+ * broken configuration) must not shut every tenant out of a service that works. That tenant's
+ * own breaker counts every failure and opens for it alone.
  */
 export class CircuitBreakers {
   private readonly logger = new Logger(CircuitBreakers.name);
-  private readonly entries = new Map<string, Entry>();
+  private readonly upstreams = new Map<string, Entry>();
+  private readonly tenants = new LRUCache<string, Entry>({
+    max: MAX_TENANT_BREAKERS,
+    dispose: (entry) => entry.breaker.shutdown(),
+  });
 
-  constructor(private readonly options: PipelineProxyOptions['breaker']) {}
+  constructor(
+    private readonly options: PipelineProxyOptions['breaker'],
+    private readonly isUpstreamDown: (err: unknown) => boolean,
+  ) {}
 
-  async run<T>(upstream: string, work: () => Promise<T>): Promise<T> {
-    const entry = this.entryFor(upstream);
+  async run<T>(upstream: string, tenant: string, work: () => Promise<T>): Promise<T> {
+    const shared = this.sharedEntry(upstream);
+    const own = this.tenantEntry(upstream, tenant);
     try {
-      return (await entry.breaker.fire(work)) as T;
+      return (await shared.breaker.fire(() => own.breaker.fire(work))) as T;
     } catch (err) {
-      if ((err as { code?: string }).code === 'EOPENBREAKER')
-        throw new CircuitOpenError(upstream, this.retryAfterSeconds(entry));
+      if ((err as { code?: string }).code === 'EOPENBREAKER') {
+        const open = shared.breaker.closed ? own : shared;
+        throw new CircuitOpenError(upstream, this.retryAfterSeconds(open));
+      }
       throw err;
     }
   }
 
   shutdown(): void {
-    for (const { breaker } of this.entries.values()) breaker.shutdown();
-    this.entries.clear();
+    for (const { breaker } of this.upstreams.values()) breaker.shutdown();
+    this.upstreams.clear();
+    this.tenants.clear();
   }
 
   /** Seconds until the breaker lets a trial call through; 1 while that trial is in flight. */
@@ -53,27 +73,45 @@ export class CircuitBreakers {
     return Math.max(1, Math.ceil(left / 1000));
   }
 
-  private entryFor(upstream: string): Entry {
-    const existing = this.entries.get(upstream);
-    if (existing) return existing;
+  private sharedEntry(upstream: string): Entry {
+    let entry = this.upstreams.get(upstream);
+    if (!entry) {
+      // Not counted against the upstream: a tenant's own failure, or its own breaker being open.
+      const tenantsOwn = (err: unknown) =>
+        (err as { code?: string }).code === 'EOPENBREAKER' || !this.isUpstreamDown(err);
+      entry = this.entry(upstream, tenantsOwn);
+      this.upstreams.set(upstream, entry);
+    }
+    return entry;
+  }
+
+  private tenantEntry(upstream: string, tenant: string): Entry {
+    const key = `${upstream} for ${tenant}`;
+    let entry = this.tenants.get(key);
+    if (!entry) {
+      entry = this.entry(key);
+      this.tenants.set(key, entry);
+    }
+    return entry;
+  }
+
+  private entry(name: string, errorFilter?: (err: unknown) => boolean): Entry {
     const breaker = new CircuitBreaker<[Work], unknown>((work) => work(), {
-      name: upstream,
+      name,
       timeout: false, // the client enforces its own connect and response timeouts
       resetTimeout: this.options.resetTimeoutMs,
       volumeThreshold: this.options.volumeThreshold,
       errorThresholdPercentage: this.options.errorThresholdPercentage,
       rollingCountTimeout: this.options.rollingCountTimeoutMs,
+      ...(errorFilter ? { errorFilter } : {}),
     });
     const entry: Entry = { breaker, openedAt: 0 };
     breaker.on('open', () => {
       entry.openedAt = Date.now();
-      this.logger.warn(
-        `Circuit to ${upstream} opened; calls fail fast for ${this.options.resetTimeoutMs} ms`,
-      );
+      this.logger.warn(`Circuit to ${name} opened; calls fail fast for ${this.options.resetTimeoutMs} ms`);
     });
-    breaker.on('halfOpen', () => this.logger.log(`Circuit to ${upstream} half-open; trying one call`));
-    breaker.on('close', () => this.logger.log(`Circuit to ${upstream} closed`));
-    this.entries.set(upstream, entry);
+    breaker.on('halfOpen', () => this.logger.log(`Circuit to ${name} half-open; trying one call`));
+    breaker.on('close', () => this.logger.log(`Circuit to ${name} closed`));
     return entry;
   }
 }

@@ -128,7 +128,10 @@ export class PipelineServiceClient implements OnApplicationShutdown {
     const agentOptions = { keepAlive: true, maxSockets: 100, maxFreeSockets: 20 };
     this.agent =
       this.baseUrl.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.breakers = new CircuitBreakers(options.breaker);
+    this.breakers = new CircuitBreakers(
+      options.breaker,
+      (err) => err instanceof UpstreamFailure && upstreamDown(err.result),
+    );
   }
 
   get upstream(): string {
@@ -137,7 +140,7 @@ export class PipelineServiceClient implements OnApplicationShutdown {
 
   async run(req: PipelineRunRequest): Promise<PipelineCallResult> {
     try {
-      return await this.breakers.run(this.upstream, async () => {
+      return await this.breakers.run(this.upstream, req.org, async () => {
         const result = await this.withRetries(req);
         if (isFailure(result)) throw new UpstreamFailure(result);
         return result;
@@ -225,6 +228,16 @@ function detailOf(json: unknown, text: string): string | null {
         ? field
         : JSON.stringify(field);
   return detail ? upstreamDetail(detail) : null;
+}
+
+/**
+ * A failure that says the service itself is failing, for every tenant: unreachable, timed out, cut
+ * off, or a gateway's 502/503/504. A 500 is the service's answer to that one run.
+ */
+function upstreamDown(result: PipelineCallResult): boolean {
+  return (
+    result.kind !== 'response' || result.status === 502 || result.status === 503 || result.status === 504
+  );
 }
 
 function isFailure(result: PipelineCallResult): boolean {
