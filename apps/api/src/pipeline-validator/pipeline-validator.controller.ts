@@ -93,7 +93,7 @@ export class PipelineValidatorController {
   @Post('validate/:org')
   @HttpCode(200)
   @OrgKeyAuth('pipelines:execute')
-  @PipelineServiceLimit()
+  @PipelineServiceLimit('starts')
   @ApiOperation({
     summary: 'Check a run may start and reserve its quota slot; refusals are 200 with valid: false',
   })
@@ -153,7 +153,7 @@ export class PipelineValidatorController {
   @Post('complete/:org')
   @HttpCode(200)
   @OrgKeyOrRootAuth('pipelines:execute')
-  @PipelineServiceLimit()
+  @PipelineServiceLimit('outcomes')
   @ApiOperation({
     summary:
       'Record a run outcome once (SUCCESS or FAILED); fields in the query (as the pipeline service sends them) or the body',
@@ -202,7 +202,7 @@ export class PipelineValidatorController {
   @Post('heartbeat/:org')
   @HttpCode(200)
   @OrgKeyOrRootAuth('pipelines:execute')
-  @PipelineServiceLimit()
+  @PipelineServiceLimit('outcomes')
   @ApiOperation({
     summary: "Keep a running pipeline's slot for at least ttl_seconds from now; a hold is never shortened",
   })

@@ -34,18 +34,26 @@ export const isHeavyRead = (ctx: ExecutionContext) =>
 
 const PIPELINE_SERVICE = 'finops:pipeline-service';
 
+/** Which bucket of the pipeline-service limit a route counts against. */
+export type PipelineServiceBucket = 'starts' | 'outcomes';
+
 /**
  * The pipeline service's calls (validate, complete, heartbeat): their own per-key limit instead of
  * the shared writes limit. One run is a validate, a complete and its heartbeats, so a scheduler
  * starting an org's runs would hit the writes limit, and its traffic would refuse the org's other
  * writes. How many runs an org may start is the quota's decision; this limit only stops a runaway
- * client. Counted by the global guard like the other named limits, so before authentication.
+ * client. Starts (validate) and outcomes (complete, heartbeat) are counted in two buckets of the
+ * limit's size: a burst of validate calls (a scheduler retrying refused runs) must never refuse
+ * the completions that free slots, which the pipeline service does not retry. Counted by the
+ * global guard like the other named limits, so before authentication.
  */
-export const PipelineServiceLimit = () =>
-  applyDecorators(SetMetadata(PIPELINE_SERVICE, true), SkipThrottle({ writes: true }));
+export const PipelineServiceLimit = (bucket: PipelineServiceBucket) =>
+  applyDecorators(SetMetadata(PIPELINE_SERVICE, bucket), SkipThrottle({ writes: true }));
 
-export const isPipelineServiceRoute = (ctx: ExecutionContext) =>
-  Reflect.getMetadata(PIPELINE_SERVICE, ctx.getHandler()) === true;
+const pipelineServiceBucket = (ctx: ExecutionContext): PipelineServiceBucket | undefined =>
+  Reflect.getMetadata(PIPELINE_SERVICE, ctx.getHandler()) as PipelineServiceBucket | undefined;
+
+export const isPipelineServiceRoute = (ctx: ExecutionContext) => pipelineServiceBucket(ctx) !== undefined;
 
 /** Exempts a route from every named limit (`@SkipThrottle()` alone only skips the unnamed default). */
 export const SkipRateLimits = () => SkipThrottle(Object.fromEntries(THROTTLER_NAMES.map((n) => [n, true])));
@@ -213,8 +221,9 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     return Promise.resolve(this.auth.rateLimitTracker(req as unknown as FastifyRequest));
   }
 
-  protected override generateKey(_ctx: ExecutionContext, tracker: string, name: string): string {
-    return this.keyOf(name, tracker);
+  protected override generateKey(ctx: ExecutionContext, tracker: string, name: string): string {
+    const bucket = name === 'pipeline-service' ? pipelineServiceBucket(ctx) : undefined;
+    return this.keyOf(bucket === 'outcomes' ? `${name}:outcomes` : name, tracker);
   }
 
   private keyOf(name: string, tracker: string): string {
