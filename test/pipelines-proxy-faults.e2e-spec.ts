@@ -163,3 +163,40 @@ describe('pipeline proxy circuit breaker', () => {
     expect(fake.requests.length - seen).toBe(3);
   });
 });
+
+describe('pipeline proxy at shutdown', () => {
+  it('cuts a call the service is still answering before the grace ends, so its caller gets an answer', async () => {
+    const { fake, t, warehouse } = await startAppWithPipelineService(
+      { requestTimeoutMs: 30_000, shutdownMarginMs: 400 },
+      { SHUTDOWN_GRACE_MS: '1200' },
+    );
+    let closing: Promise<void> | undefined;
+    try {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+      const k = await anOrgWithKey(warehouse);
+      fake.always({ status: 200, body: { status: 'PENDING' }, delayMs: 20_000 });
+      const pending = fetch(`${url}/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`, {
+        method: 'POST',
+        headers: { 'x-api-key': k.key },
+      });
+      await until(() => fake.requests.length === 1);
+      const started = Date.now();
+      closing = t.close();
+      const res = await pending;
+      // Cut 800 ms into the 1.2 s grace, not after the service's 20 s.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(res.status).toBe(504);
+      expect(await res.json()).toMatchObject({
+        code: 'PIPELINE_SERVICE_TIMEOUT',
+        detail: expect.stringContaining('may or may not have started'),
+      });
+      await closing;
+      // Not retried: a retry could start a second run.
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      await (closing ?? t.close());
+      await fake.close();
+    }
+  });
+});

@@ -18,11 +18,12 @@ export interface PipelineServiceApp {
 /** The app without rate limits, proxying to a fresh local pipeline service, with these proxy options. */
 export async function startAppWithPipelineService(
   proxy: PipelineProxyOptionsOverride,
+  env: Record<string, string> = {},
 ): Promise<PipelineServiceApp> {
   const fake = await FakePipelineService.start();
   try {
     const t = await startTestApp(
-      { ...NO_LIMITS, PIPELINE_SERVICE_URL: fake.url },
+      { ...NO_LIMITS, PIPELINE_SERVICE_URL: fake.url, ...env },
       { imports: [pipelineProxyOptionsOverride(proxy)] },
     );
     const close = async () => {

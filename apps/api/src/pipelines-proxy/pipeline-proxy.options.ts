@@ -23,6 +23,12 @@ export interface PipelineProxyOptions {
   };
   /** Triggers per org per minute through this API. */
   triggerLimitPerMinute: number;
+  /**
+   * At shutdown, calls still waiting for the service are cut this long before SHUTDOWN_GRACE_MS
+   * ends (at most half of it), so their callers are answered, and run-all records its batch, before
+   * the process is stopped.
+   */
+  shutdownMarginMs: number;
 }
 
 export const DEFAULT_PIPELINE_PROXY_OPTIONS: PipelineProxyOptions = {
@@ -38,6 +44,7 @@ export const DEFAULT_PIPELINE_PROXY_OPTIONS: PipelineProxyOptions = {
     resetTimeoutMs: 30_000,
   },
   triggerLimitPerMinute: 30,
+  shutdownMarginMs: 3_000,
 };
 
 export const PIPELINE_PROXY_OPTIONS = Symbol('PIPELINE_PROXY_OPTIONS');

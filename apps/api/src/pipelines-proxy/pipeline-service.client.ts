@@ -1,7 +1,13 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { AppConfig, scrubSecrets } from '#platform';
 import { CircuitBreakers, CircuitOpenError } from './circuit-breakers.js';
 import { PIPELINE_PROXY_OPTIONS, type PipelineProxyOptions } from './pipeline-proxy.options.js';
@@ -114,14 +120,16 @@ function toResult(outcome: AttemptOutcome): PipelineCallResult {
  * A timeout or any other failure may have started the run and is returned as is.
  */
 @Injectable()
-export class PipelineServiceClient implements OnApplicationShutdown {
+export class PipelineServiceClient implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(PipelineServiceClient.name);
   private readonly baseUrl: URL;
   private readonly agent: http.Agent;
   private readonly breakers: CircuitBreakers;
+  /** Aborted when the shutdown's grace is nearly over (see beforeApplicationShutdown). */
+  private readonly stopping = new AbortController();
 
   constructor(
-    config: AppConfig,
+    private readonly config: AppConfig,
     @Inject(PIPELINE_PROXY_OPTIONS) private readonly options: PipelineProxyOptions,
   ) {
     this.baseUrl = new URL(config.env.PIPELINE_SERVICE_URL);
@@ -153,7 +161,21 @@ export class PipelineServiceClient implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Called when shutdown starts, before the server waits for requests in flight. A call to the
+   * service may take up to a minute, longer than the platform lets a stopping instance live
+   * (SHUTDOWN_GRACE_MS, Cloud Run's 10 s): calls still waiting near the end of it are cut, so their
+   * callers get an answer (504: the run may have started) and run-all records its batch, instead of
+   * the process being stopped with them and their connections dropped.
+   */
+  beforeApplicationShutdown(): void {
+    const grace = this.config.env.SHUTDOWN_GRACE_MS;
+    const wait = grace - Math.min(this.options.shutdownMarginMs, grace / 2);
+    setTimeout(() => this.stopping.abort(), wait).unref();
+  }
+
   onApplicationShutdown(): void {
+    this.stopping.abort();
     this.breakers.shutdown();
     this.agent.destroy();
   }
@@ -179,10 +201,11 @@ export class PipelineServiceClient implements OnApplicationShutdown {
         connectTimeoutMs: this.options.connectTimeoutMs,
         requestTimeoutMs: this.options.requestTimeoutMs,
         maxResponseBytes: this.options.maxResponseBytes,
+        signal: this.stopping.signal,
       });
       if (outcome.kind === 'response') answered = outcome;
       const reason = retryReason(outcome);
-      if (reason === null || attempt >= this.options.maxAttempts)
+      if (reason === null || attempt >= this.options.maxAttempts || this.stopping.signal.aborted)
         return toResult(outcome.kind === 'not_sent' && answered ? answered : outcome);
       const delay = this.retryDelay(attempt);
       // The service said when to come back, later than this retry would: its answer (with that

@@ -18,6 +18,11 @@ export interface PostOptions {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   maxResponseBytes: number;
+  /**
+   * Aborted at shutdown: a call not yet made is `not_sent`; one in flight ends as a timeout (the
+   * service may have received it).
+   */
+  signal?: AbortSignal;
 }
 
 class ResponseTooLarge extends Error {
@@ -27,6 +32,10 @@ class ResponseTooLarge extends Error {
 /** One POST; never throws. Times are enforced here so the socket is destroyed, not left waiting. */
 export function postOnce(url: URL, opts: PostOptions): Promise<AttemptOutcome> {
   return new Promise((resolve) => {
+    if (opts.signal?.aborted) {
+      resolve({ kind: 'not_sent', code: 'SHUTTING_DOWN' });
+      return;
+    }
     let connected = false;
     let settled = false;
     const finish = (outcome: AttemptOutcome) => {
@@ -34,7 +43,12 @@ export function postOnce(url: URL, opts: PostOptions): Promise<AttemptOutcome> {
       settled = true;
       clearTimeout(connectTimer);
       clearTimeout(requestTimer);
+      opts.signal?.removeEventListener('abort', cut);
       resolve(outcome);
+    };
+    const cut = () => {
+      finish({ kind: 'timeout', phase: connected ? 'response' : 'connect' });
+      req.destroy();
     };
     const transport = url.protocol === 'https:' ? https : http;
     const req = transport.request(url, {
@@ -52,6 +66,7 @@ export function postOnce(url: URL, opts: PostOptions): Promise<AttemptOutcome> {
       req.destroy();
     }, opts.requestTimeoutMs);
 
+    opts.signal?.addEventListener('abort', cut, { once: true });
     req.on('socket', (socket) => {
       // A kept-alive socket is already open; a new one reports when its TCP handshake is done.
       if (!socket.connecting) connected = true;
