@@ -183,3 +183,53 @@ describe('cost import: Parquet column types', () => {
     expect(await billed('pq_json')).toEqual({ n: 1, billed: 5 });
   });
 });
+
+describe('cost import: currencies', () => {
+  it("refuses rows in a currency other than the org's, naming it (they would be added as its own)", async () => {
+    const rows = [
+      aFocusFileRow({ BilledCost: '100', day: '2025-06-01' }),
+      aFocusFileRow({ BilledCost: '100', day: '2025-06-02', BillingCurrency: 'JPY' }),
+    ];
+    for (const [type, file] of [
+      [CSV, focusCsv(rows)],
+      [PARQUET, focusParquet(rows)],
+    ] as const) {
+      const refused = await upload(file, type, '?source_system=mixed_currency');
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().row_errors).toEqual([
+        {
+          row: 2,
+          column: 'BillingCurrency',
+          message: expect.stringMatching(/^is JPY; the organization reports its costs in USD/),
+        },
+      ]);
+    }
+    expect(await billed('mixed_currency')).toEqual({ n: 0, billed: 0 });
+    // Skipping them imports the rest.
+    const skipped = await upload(focusCsv(rows), CSV, '?source_system=mixed_currency&on_error=skip');
+    expect(skipped.json()).toMatchObject({
+      status: 'completed_with_errors',
+      rows_imported: 1,
+      rows_rejected: 1,
+    });
+    expect(await billed('mixed_currency')).toEqual({ n: 1, billed: 100 });
+  });
+
+  it("imports rows in the org's own currency, whatever it is", async () => {
+    const euro = await onboardOrg(t, 'impeur', 'Euro Co');
+    const locale = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/organizations/${euro.org}/locale`,
+      headers: { 'x-api-key': euro.key },
+      payload: { default_currency: 'EUR' },
+    });
+    expect(locale.statusCode, locale.body).toBe(200);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/organizations/${euro.org}/costs/import?source_system=eur_bill`,
+      headers: { 'x-api-key': euro.key, ...CSV },
+      payload: focusCsv([aFocusFileRow({ BillingCurrency: 'EUR' })]),
+    });
+    expect(res.json()).toMatchObject({ status: 'completed', rows_imported: 1 });
+  });
+});

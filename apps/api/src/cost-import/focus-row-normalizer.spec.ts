@@ -41,7 +41,7 @@ const valid = [
   '',
 ];
 const plan = planColumns(header, SchemaRegistry.load().orgTable(COST_TABLE));
-const normalizer = new FocusRowNormalizer(plan);
+const normalizer = new FocusRowNormalizer(plan, 'USD');
 const withCell = (column: string, value: string) => valid.map((v, i) => (header[i] === column ? value : v));
 
 describe('FocusRowNormalizer', () => {
@@ -122,7 +122,10 @@ describe('FocusRowNormalizer', () => {
 
   it('leaves other NUMERIC columns (quantities, prices) to the NUMERIC range', () => {
     const header2 = [...header, 'ConsumedQuantity'];
-    const wide = new FocusRowNormalizer(planColumns(header2, SchemaRegistry.load().orgTable(COST_TABLE)));
+    const wide = new FocusRowNormalizer(
+      planColumns(header2, SchemaRegistry.load().orgTable(COST_TABLE)),
+      'USD',
+    );
     expect(wide.normalize([...valid, '5e15'], 1)).toMatchObject({
       ok: true,
       row: { ConsumedQuantity: 5e15 },

@@ -15,6 +15,14 @@ export type NormalizedRow =
 
 const CURRENCY = /^[A-Z]{3}$/;
 
+/**
+ * Why a row in another currency is refused: the cost reads add every row of the org and show the
+ * total in its currency, so a JPY row among USD ones would be counted as dollars.
+ */
+export const otherCurrency = (given: string, reporting: string) =>
+  `is ${given}; the organization reports its costs in ${reporting} and adds every row as such: ` +
+  `convert the costs to ${reporting}, or change the organization's currency first`;
+
 interface Cell {
   name: string;
   source: number;
@@ -30,7 +38,11 @@ interface Cell {
 export class FocusRowNormalizer {
   private readonly cells: Cell[];
 
-  constructor(private readonly plan: ColumnPlan) {
+  /** `currency`: the org's reporting currency, the only BillingCurrency its cost reads can add up. */
+  constructor(
+    private readonly plan: ColumnPlan,
+    private readonly currency: string,
+  ) {
     this.cells = plan.fed.map((c) => ({
       ...c,
       convert: COST_COLUMNS.has(c.name) ? toCost : converterFor(c.type),
@@ -81,6 +93,12 @@ export class FocusRowNormalizer {
         row: rowNumber,
         column: 'BillingCurrency',
         message: 'expected an ISO 4217 code such as USD',
+      });
+    else if (currency !== this.currency)
+      errors.push({
+        row: rowNumber,
+        column: 'BillingCurrency',
+        message: otherCurrency(currency, this.currency),
       });
     if (errors.length) return { ok: false, errors };
     return { ok: true, row, chargePeriodStart: start.getTime(), billingPeriodStart: billingStart.getTime() };

@@ -11,6 +11,7 @@ import { ImportedRows, ImportRegistry } from './import-registry.js';
 import { type ImportSlice, SliceCollector } from './import-slice.js';
 import type { RowSource } from './row-source.js';
 import { checkTypedParquet } from './typed-parquet-check.js';
+import { reportingCurrency } from '../organizations/locale-catalog.js';
 
 /** Rows per staging insert: large enough to amortise a statement, small enough to keep memory flat. */
 const BATCH_ROWS = 25_000;
@@ -124,7 +125,12 @@ export class ImportRunner {
       const period =
         typeof bulk === 'object'
           ? bulk
-          : await this.stageRows(job, source, new FocusRowNormalizer(plan), writer);
+          : await this.stageRows(
+              job,
+              source,
+              new FocusRowNormalizer(plan, reportingCurrency(prepared.target.currency)),
+              writer,
+            );
       await writer.flush();
       this.checkOutcome(job, writer.staged);
       const staged = Date.now();
@@ -203,7 +209,7 @@ export class ImportRunner {
     writer: StageWriter,
   ): Promise<ImportSlice | 'ineligible' | 'refused'> {
     if (file?.format !== 'parquet') return 'ineligible';
-    const checked = checkTypedParquet(file.path, plan, source.header);
+    const checked = checkTypedParquet(file.path, plan, source.header, reportingCurrency(target.currency));
     if (!checked) return 'ineligible';
     this.checkRunning();
     try {

@@ -27,7 +27,7 @@ function check(rows: FocusFileRow[], edit?: (df: pl.DataFrame) => pl.DataFrame) 
     name = edited;
   }
   const header = pl.readParquet(name, { numRows: 0 }).columns;
-  return checkTypedParquet(name, planColumns(header, schema), header);
+  return checkTypedParquet(name, planColumns(header, schema), header, 'USD');
 }
 
 afterAll(() => {

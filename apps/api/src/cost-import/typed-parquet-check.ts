@@ -68,6 +68,7 @@ export function checkTypedParquet(
   path: string,
   plan: ColumnPlan,
   header: readonly string[],
+  currency: string,
 ): TypedFileCheck | null {
   if (plan.mappings.length || plan.ignored.length || plan.fed.length !== header.length) return null;
   if (plan.fed.some((c) => header[c.source] !== c.name)) return null;
@@ -88,7 +89,7 @@ export function checkTypedParquet(
   rules.push(
     pl.col('ChargePeriodEnd').gtEq(pl.col('ChargePeriodStart')),
     pl.col('BillingPeriodEnd').gtEq(pl.col('BillingPeriodStart')),
-    pl.col('BillingCurrency').str.contains('^[A-Z]{3}$'),
+    pl.col('BillingCurrency').eq(pl.lit(currency)),
   );
   const ok = rules.reduce((all, rule) => all.and(rule));
   const summary = frame

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CostCache, type IsoDate, normaliseFiscalStartMonth, safeTimeZone, todayIn } from '#analytics';
-import { configsDir } from '#platform';
 import { CostsRepository } from './costs.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
+import { reportingCurrency } from '../organizations/locale-catalog.js';
 
 /** What every cost read of an org needs to know before it starts. */
 export interface OrgCostContext {
@@ -20,22 +18,14 @@ export interface OrgCostContext {
 
 type Settings = Omit<OrgCostContext, 'today'>;
 
-const DEFAULT_CURRENCY = 'USD';
 /** Profile settings change rarely (a locale edit); a minute of staleness is acceptable. */
 const SETTINGS_TTL_MS = 60_000;
-
-function supportedCurrencies(): ReadonlySet<string> {
-  const file = path.join(configsDir(), 'i18n', 'currencies.json');
-  const entries = JSON.parse(fs.readFileSync(file, 'utf8')) as { code?: unknown }[];
-  return new Set(entries.map((e) => e.code).filter((c): c is string => typeof c === 'string'));
-}
 
 /** The org's currency, time zone, fiscal-year start and today, from its profile (cached briefly). */
 @Injectable()
 export class CostContextService implements OnModuleDestroy {
   private readonly settings = new LRUCache<string, Settings>({ max: 10_000, ttl: SETTINGS_TTL_MS });
   private readonly loading = new Map<string, Promise<Settings>>();
-  private readonly currencies = supportedCurrencies();
 
   private readonly stopListening: () => void;
 
@@ -103,10 +93,9 @@ export class CostContextService implements OnModuleDestroy {
   private async load(org: string): Promise<Settings> {
     const profile = await this.repository.profile(org);
     if (!profile) throw new OrgError(OrgErrorCode.NotFound, `Organization ${org} was not found.`);
-    const code = profile.default_currency?.trim().toUpperCase() ?? '';
     const settings: Settings = {
       org,
-      currency: this.currencies.has(code) ? code : DEFAULT_CURRENCY,
+      currency: reportingCurrency(profile.default_currency),
       timeZone: safeTimeZone(profile.default_timezone),
       fiscalStartMonth: normaliseFiscalStartMonth(
         profile.fiscal_year_start_month === null ? null : Number(profile.fiscal_year_start_month),

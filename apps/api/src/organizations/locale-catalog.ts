@@ -98,6 +98,15 @@ export function localeCatalog(): LocaleCatalog {
 export const currencyCodes = (): string[] => [...localeCatalog().currencies.keys()];
 export const timezoneNames = (): string[] => [...localeCatalog().timezones.keys()];
 
+/**
+ * The currency an org's costs are reported in: its profile's default currency (any case), or USD
+ * when it has none the catalog lists (a profile written by an older release).
+ */
+export function reportingCurrency(code: string | null | undefined): string {
+  const normalised = code?.trim().toUpperCase() ?? '';
+  return localeCatalog().currencies.has(normalised) ? normalised : DEFAULT_CURRENCY;
+}
+
 /** Currency metadata; USD's for a code outside the catalog (a profile written by an older release). */
 export function currencyInfo(code: string | null | undefined): CurrencyInfo {
   const { currencies } = localeCatalog();
