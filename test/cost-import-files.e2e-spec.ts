@@ -233,3 +233,35 @@ describe('cost import: currencies', () => {
     expect(res.json()).toMatchObject({ status: 'completed', rows_imported: 1 });
   });
 });
+
+describe('cost import: what is refused at upload', () => {
+  it('refuses a CSV declared in a charset other than UTF-8 (415), and takes UTF-8 in any spelling', async () => {
+    const file = focusCsv([aFocusFileRow({ day: '2025-07-01' })]);
+    const utf16 = await upload(
+      file,
+      { 'content-type': 'text/csv; charset=utf-16' },
+      '?source_system=charset',
+    );
+    expect(utf16.statusCode).toBe(415);
+    expect(utf16.json()).toMatchObject({
+      code: 'COST_IMPORT_UNSUPPORTED_MEDIA_TYPE',
+      detail: expect.stringContaining('charset=utf-16'),
+    });
+    const utf8 = await upload(
+      file,
+      { 'content-type': 'text/csv; charset="UTF-8"' },
+      '?source_system=charset',
+    );
+    expect(utf8.json()).toMatchObject({ status: 'completed', rows_imported: 1 });
+  });
+
+  it('refuses at once a gzip whose trailer already says it expands past the limit, even asked to answer later', async () => {
+    const row = focusCsv([aFocusFileRow({ day: '2025-07-02' })]).split('\n')[1]!;
+    const big = `${focusCsv([aFocusFileRow({ day: '2025-07-02' })])}\n${`${row}\n`.repeat(Math.ceil(EXPANDED_LIMIT / row.length))}`;
+    const packed = gzip(big);
+    expect(packed.length).toBeLessThan(LIMIT);
+    const res = await upload(packed, { ...GZIP_CSV, prefer: 'respond-async' }, '?source_system=bomb');
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FILE_TOO_LARGE' });
+  });
+});

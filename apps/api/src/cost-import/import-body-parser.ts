@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { CONTENT_ENCODINGS } from '#platform';
+import { CONTENT_ENCODINGS, nonUtf8Charset } from '#platform';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
 import { IMPORT_MEDIA_TYPES, mediaType } from './import-upload.js';
@@ -60,6 +60,13 @@ export class ImportBodyParser implements OnModuleInit {
         CostImportErrorCode.UnsupportedMediaType,
         `Content-Type ${type || '(none)'} is not accepted; send the file as text/csv, ` +
           'application/vnd.apache.parquet or application/gzip.',
+      );
+    // A CSV is read as UTF-8: text in another encoding would be imported as garbage.
+    const charset = type === 'text/csv' ? nonUtf8Charset(request.headers['content-type']) : null;
+    if (charset !== null)
+      throw new CostImportError(
+        CostImportErrorCode.UnsupportedMediaType,
+        `A CSV file is read as UTF-8; charset=${charset.slice(0, 40)} is not accepted: convert it to UTF-8.`,
       );
     const length = Number(request.headers['content-length']);
     if (Number.isFinite(length) && length > this.options.maxBytes)

@@ -59,16 +59,13 @@ class ByteCap extends Transform {
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen > this.max)
-      done(
-        new CostImportError(
-          CostImportErrorCode.FileTooLarge,
-          `The decompressed file exceeds ${this.max} bytes.`,
-        ),
-      );
+    if (this.seen > this.max) done(decompressedTooLarge(this.max));
     else done(null, chunk);
   }
 }
+
+const decompressedTooLarge = (max: number) =>
+  new CostImportError(CostImportErrorCode.FileTooLarge, `The decompressed file exceeds ${max} bytes.`);
 
 function csvFailure(error: unknown): CostImportError {
   if (error instanceof CostImportError) return error;
@@ -132,8 +129,13 @@ export async function openCsvSource(
     throw csvFailure(error);
   }
   const header = first.done ? [] : first.value;
+  let expandedBytes: number;
   try {
     checkDistinctColumns(header);
+    expandedBytes = options.gzip ? await gzipExpandedBytes(file) : (await stat(file)).size;
+    // The trailer names the (last) member's size: past the limit, the file is refused now rather
+    // than after an accepted upload has been read that far.
+    if (expandedBytes > options.maxExpandedBytes) throw decompressedTooLarge(options.maxExpandedBytes);
   } catch (error) {
     close();
     throw error;
@@ -141,7 +143,7 @@ export async function openCsvSource(
   return {
     header,
     path: file,
-    expandedBytes: options.gzip ? await gzipExpandedBytes(file) : (await stat(file)).size,
+    expandedBytes,
     close,
     async *batches(size: number) {
       let rows: unknown[][] = [];

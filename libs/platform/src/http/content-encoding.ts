@@ -39,3 +39,16 @@ export function unsupportedEncoding(request: FastifyRequest): PlatformError | nu
     { headers: { 'Accept-Encoding': accepted.length ? [...accepted, 'identity'].join(', ') : 'identity' } },
   );
 }
+
+/** Charsets whose text reads the same as UTF-8 (ASCII is a subset). */
+const UTF8_CHARSETS: ReadonlySet<string> = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+
+/**
+ * The `charset` a Content-Type declares (lower-cased, unquoted) when it is not UTF-8 or a subset of
+ * it; null when it declares none or one that reads as UTF-8. Text bodies are read as UTF-8 only.
+ */
+export function nonUtf8Charset(contentType: string | undefined): string | null {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
+  const charset = match ? match[1]!.toLowerCase() : null;
+  return charset === null || UTF8_CHARSETS.has(charset) ? null : charset;
+}

@@ -9,7 +9,7 @@ import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-detail
 import type { ErrorCatalog } from '../errors/problem.js';
 import { createValidationPipe, prototypeFieldsError } from '../errors/validation.js';
 import { AccessLog } from '../logging/access-log.js';
-import { unsupportedEncoding } from './content-encoding.js';
+import { nonUtf8Charset, unsupportedEncoding } from './content-encoding.js';
 import { registerCors } from './cors.js';
 import type { FrameworkErrors } from './framework-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
@@ -211,15 +211,6 @@ function routeAuthKinds(app: NestFastifyApplication): Map<string, RouteAuthKind>
   return kinds;
 }
 
-/** Charsets whose text reads the same as UTF-8 (ASCII is a subset). */
-const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
-
-/** The `charset` parameter of a Content-Type, lower-cased and unquoted; null when there is none. */
-function charsetOf(contentType: string | undefined): string | null {
-  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '');
-  return match ? match[1]!.toLowerCase() : null;
-}
-
 /** The methods whose requests may carry a body. */
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -243,8 +234,8 @@ function acceptEmptyJsonBodies(app: NestFastifyApplication, fastify: FastifyInst
   const json = fastify.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
   // Through Nest, which otherwise installs its own JSON parser at init (over this one).
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
-    const charset = charsetOf(request.headers['content-type']);
-    if (charset !== null && !UTF8_CHARSETS.has(charset)) {
+    const charset = nonUtf8Charset(request.headers['content-type']);
+    if (charset !== null) {
       // Read as UTF-8 it would be garbage (or worse, a different text): JSON is UTF-8 (RFC 8259 §8.1).
       done(
         new PlatformError(
