@@ -54,7 +54,8 @@ export class TriggerRateLimiter implements OnApplicationShutdown {
         allowed: !r.isBlocked,
         limit,
         remaining: Math.max(0, limit - r.totalHits),
-        resetAt: Math.ceil(now / 1000) + r.timeToExpire,
+        // Refused, the window's end is not when triggers are taken again: the block's end is.
+        resetAt: Math.ceil(now / 1000) + (r.isBlocked ? r.timeToBlockExpire : r.timeToExpire),
         retryAfterSeconds: Math.max(1, r.timeToBlockExpire),
       };
     } catch (err) {
