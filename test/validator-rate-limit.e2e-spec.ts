@@ -129,6 +129,28 @@ describe('pipeline validator rate limit', () => {
     }
   });
 
+  it('looks up no more made-up keys sent at once than the failures and the rate limit allow', async () => {
+    const fresh = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '3', RATE_LIMIT_PIPELINE_PER_MINUTE: '5' });
+    try {
+      const lookups = countLookups(fresh);
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          fresh.app.inject({
+            method: 'POST',
+            url: '/api/v1/validator/validate/acme_corp',
+            headers: { 'x-api-key': `acme_corp_api_burst_${i}_${Math.random().toString(36).slice(2)}` },
+            payload: { pipeline_id: 'subscription_costs' },
+          }),
+        ),
+      );
+      expect(new Set(answers.map((r) => r.statusCode))).toEqual(new Set([401, 429]));
+      // 3 looked up before their bodies (the failures allowed), the rest after the IP's rate limit (5).
+      expect(lookups()).toBeLessThanOrEqual(3 + 5);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('stops looking keys up for a client whose keys keep failing, and only for keys it does not hold yet', async () => {
     const fresh = await startTestApp({
       AUTH_FAILURES_PER_MINUTE: '3',

@@ -17,6 +17,8 @@ interface Window {
  */
 export class AuthFailureLimiter {
   private readonly windows = new LRUCache<string, Window>({ max: 100_000, ttl: WINDOW_MS });
+  /** Early lookups (before the body and the rate limits) in flight, per IP: see tryEarlyLookup. */
+  private readonly early = new Map<string, number>();
 
   constructor(
     readonly limit: number,
@@ -28,6 +30,28 @@ export class AuthFailureLimiter {
     const w = this.windows.get(ip);
     if (!w || w.failures < this.limit) return 0;
     return Math.max(1, Math.ceil((w.endsAt - this.now()) / 1000));
+  }
+
+  /**
+   * Whether `ip` may have an unknown key looked up before its request is rate limited (an early
+   * lookup, AuthService.refusalAfterLookup), counting it if so: only while its failures plus the
+   * early lookups still in flight stay under the limit, so a burst of made-up keys sent at once
+   * cannot start more lookups than the limit allows before the first failures are known. Past
+   * that, the request takes the ordinary path (the rate limits first). Pair with endEarlyLookup.
+   */
+  tryEarlyLookup(ip: string): boolean {
+    const inFlight = this.early.get(ip) ?? 0;
+    const w = this.windows.get(ip);
+    const failures = w && w.endsAt > this.now() ? w.failures : 0;
+    if (failures + inFlight >= this.limit) return false;
+    this.early.set(ip, inFlight + 1);
+    return true;
+  }
+
+  endEarlyLookup(ip: string): void {
+    const inFlight = (this.early.get(ip) ?? 1) - 1;
+    if (inFlight > 0) this.early.set(ip, inFlight);
+    else this.early.delete(ip);
   }
 
   recordFailure(ip: string): void {

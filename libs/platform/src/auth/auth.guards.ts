@@ -112,7 +112,7 @@ export class AuthService {
    * Before a body is read or parsed: an org key this instance has authenticated (the auth cache)
    * that names another org, or a malformed one, is refused then, so its body costs nothing and
    * whatever it holds, the answer is the 403 (or 422) the guards would give. A key not in the cache
-   * is left to the guards, which look it up only once the client's rate limit admitted the request.
+   * is looked up next (refusalAfterLookup).
    */
   refusalBeforeBody(req: FastifyRequest, kind: RouteAuthKind): PlatformError | undefined {
     if (!orgKeyDecides(req, kind)) return undefined;
@@ -143,15 +143,24 @@ export class AuthService {
    * The refusal of a request whose org key this instance did not know (needsLookupBeforeBody), once
    * the key is looked up (the failed-authentication lockout first, as in the guards): an unknown,
    * revoked or expired key is 401, a key of another org 403, without its body (up to the body
-   * limit) being read or parsed for nothing. A client guessing keys is held to the lockout's
-   * failures a minute, as before. Undefined when the guards go on (the key is now cached for them).
+   * limit) being read or parsed for nothing. Early lookups are held to the lockout's failures a
+   * minute, those in flight included (AuthFailureLimiter.tryEarlyLookup); beyond them a request
+   * goes the ordinary way, its body read and the rate limits counting it before the guards look its
+   * key up. Undefined when the guards go on (the key cached for them, or not looked up early).
    */
   async refusalAfterLookup(req: FastifyRequest, kind: RouteAuthKind): Promise<PlatformError | undefined> {
+    const lockedOut = this.lockout(req);
+    if (lockedOut) return lockedOut;
+    // Past the failures (and early lookups in flight) its address may have, the request takes the
+    // ordinary path instead: its body is read, then the rate limits count it before any lookup.
+    if (!this.failures.tryEarlyLookup(req.ip)) return undefined;
     try {
       await this.checkOrgKey(req);
     } catch (err) {
       if (err instanceof PlatformError) return err;
       throw err;
+    } finally {
+      this.failures.endEarlyLookup(req.ip);
     }
     return this.refusalBeforeBody(req, kind);
   }
@@ -164,9 +173,8 @@ export class AuthService {
     const known = this.keys.known(keyHash);
     // A client that keeps sending keys that fail is not given more lookups for a while.
     if (!known) {
-      const wait = this.failures.retryAfterSeconds(req.ip);
-      if (wait > 0)
-        throw rateLimited(this.failures.limit, wait, 'failed authentications from this address a minute');
+      const lockedOut = this.lockout(req);
+      if (lockedOut) throw lockedOut;
     }
     let principal: OrgKeyPrincipal | null;
     try {
@@ -197,6 +205,14 @@ export class AuthService {
       });
     this.keys.recordUse(principal);
     return principal;
+  }
+
+  /** The 429 of an address whose keys failed too often this minute; undefined when it may try. */
+  private lockout(req: FastifyRequest): PlatformError | undefined {
+    const wait = this.failures.retryAfterSeconds(req.ip);
+    return wait > 0
+      ? rateLimited(this.failures.limit, wait, 'failed authentications from this address a minute')
+      : undefined;
   }
 
   /**
