@@ -200,3 +200,35 @@ describe('pipeline proxy at shutdown', () => {
     }
   });
 });
+
+describe('pipeline proxy breakers of one org and of the service', () => {
+  it("an org's open breaker does not dilute the service's: the service down still opens it for all", async () => {
+    const { fake, t, warehouse, close } = await startAppWithPipelineService({
+      requestTimeoutMs: 300,
+      retryDelaysMs: [20],
+      triggerLimitPerMinute: 1_000,
+      breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: 30_000 },
+    });
+    try {
+      const trigger = (k: { org: string; key: string }) =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
+          headers: { 'x-api-key': k.key },
+        });
+      const noisy = await anOrgWithKey(warehouse);
+      fake.always({ status: 500, body: { detail: 'this org is misconfigured' } });
+      for (let i = 0; i < 3; i++) expect((await trigger(noisy)).statusCode).toBe(500);
+      // Its own breaker is open: its calls are refused at once, and never reach the service's.
+      for (let i = 0; i < 20; i++) expect((await trigger(noisy)).json().code).toBe('CIRCUIT_OPEN');
+      expect(fake.requests).toHaveLength(3);
+      // The service goes down: a few calls of other orgs open the shared breaker.
+      fake.always({ status: 504, body: { detail: 'gateway timeout' } });
+      const codes: string[] = [];
+      for (let i = 0; i < 5; i++) codes.push((await trigger(await anOrgWithKey(warehouse))).json().code);
+      expect(codes).toContain('CIRCUIT_OPEN');
+    } finally {
+      await close();
+    }
+  });
+});

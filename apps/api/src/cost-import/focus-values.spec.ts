@@ -42,6 +42,9 @@ describe('FOCUS cell values', () => {
     '',
     '2025-01-01T00:00:00+5',
     '2025-01-01T00:00:00+053',
+    // A numeric offset without a time.
+    '2025-01-01-05',
+    '2025-01-01+05:00',
   ])('refuses %j as a date-time', (text) => {
     expect(() => toTimestamp(text)).toThrow(ValueProblem);
   });

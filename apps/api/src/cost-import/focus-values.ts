@@ -91,6 +91,9 @@ export function toTimestamp(value: unknown): Date {
   }
   const m = typeof value === 'string' ? TIMESTAMP.exec(value.trim()) : null;
   if (!m) throw new ValueProblem(`expected an ISO 8601 date-time, got ${describe(value)}`);
+  // A numeric offset belongs to a time: `2025-01-01-05` is no date-time, not 05:00 UTC that day.
+  if (m[4] === undefined && m[8] !== undefined && /^[+-]/.test(m[8]))
+    throw new ValueProblem(`expected an ISO 8601 date-time, got ${describe(value)}`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   const ms = Number(`0.${frac || '0'}`) * 1000;
   let time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Math.floor(ms));

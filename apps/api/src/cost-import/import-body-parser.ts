@@ -4,7 +4,7 @@ import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { CONTENT_ENCODINGS, nonUtf8Charset } from '#platform';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
-import { IMPORT_MEDIA_TYPES, mediaType } from './import-upload.js';
+import { CSV_TYPES, IMPORT_MEDIA_TYPES, mediaType } from './import-upload.js';
 
 /** `@RouteConfig` flag of the upload route: the parser and checks below apply to it alone. */
 export const IMPORT_ROUTE_CONFIG = {
@@ -62,7 +62,9 @@ export class ImportBodyParser implements OnModuleInit {
           'application/vnd.apache.parquet or application/gzip.',
       );
     // A CSV is read as UTF-8: text in another encoding would be imported as garbage.
-    const charset = type === 'text/csv' ? nonUtf8Charset(request.headers['content-type']) : null;
+    const charset = (CSV_TYPES as readonly string[]).includes(type)
+      ? nonUtf8Charset(request.headers['content-type'])
+      : null;
     if (charset !== null)
       throw new CostImportError(
         CostImportErrorCode.UnsupportedMediaType,

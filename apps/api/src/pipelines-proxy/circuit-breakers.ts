@@ -36,21 +36,30 @@ const MAX_TENANT_BREAKERS = 10_000;
 export class CircuitBreakers {
   private readonly logger = new Logger(CircuitBreakers.name);
   private readonly upstreams = new Map<string, Entry>();
-  private readonly tenants = new LRUCache<string, Entry>({
-    max: MAX_TENANT_BREAKERS,
-    dispose: (entry) => entry.breaker.shutdown(),
-  });
+  private readonly tenants: LRUCache<string, Entry>;
 
   constructor(
     private readonly options: PipelineProxyOptions['breaker'],
     private readonly isUpstreamDown: (err: unknown) => boolean,
-  ) {}
+  ) {
+    // A tenant that stopped calling: its breaker (and its timers) go once nothing it recorded can
+    // matter, its window and any open period over.
+    this.tenants = new LRUCache<string, Entry>({
+      max: MAX_TENANT_BREAKERS,
+      ttl: options.rollingCountTimeoutMs + options.resetTimeoutMs,
+      updateAgeOnGet: true,
+      ttlAutopurge: true,
+      dispose: (entry) => entry.breaker.shutdown(),
+    });
+  }
 
   async run<T>(upstream: string, tenant: string, work: () => Promise<T>): Promise<T> {
     const shared = this.sharedEntry(upstream);
     const own = this.tenantEntry(upstream, tenant);
     try {
-      return (await shared.breaker.fire(() => own.breaker.fire(work))) as T;
+      // The tenant's breaker first: while it is open, the call never reaches the shared one,
+      // whose window then holds only calls that went to the service.
+      return (await own.breaker.fire(() => shared.breaker.fire(work))) as T;
     } catch (err) {
       if ((err as { code?: string }).code === 'EOPENBREAKER') {
         const open = shared.breaker.closed ? own : shared;
@@ -76,10 +85,8 @@ export class CircuitBreakers {
   private sharedEntry(upstream: string): Entry {
     let entry = this.upstreams.get(upstream);
     if (!entry) {
-      // Not counted against the upstream: a tenant's own failure, or its own breaker being open.
-      const tenantsOwn = (err: unknown) =>
-        (err as { code?: string }).code === 'EOPENBREAKER' || !this.isUpstreamDown(err);
-      entry = this.entry(upstream, tenantsOwn);
+      // Not counted against the upstream: a failure of one tenant's run (the service answered).
+      entry = this.entry(upstream, (err) => !this.isUpstreamDown(err));
       this.upstreams.set(upstream, entry);
     }
     return entry;
@@ -89,7 +96,8 @@ export class CircuitBreakers {
     const key = `${upstream} for ${tenant}`;
     let entry = this.tenants.get(key);
     if (!entry) {
-      entry = this.entry(key);
+      // Not counted against the tenant: the shared breaker being open (the service is down).
+      entry = this.entry(key, (err) => (err as { code?: string }).code === 'EOPENBREAKER');
       this.tenants.set(key, entry);
     }
     return entry;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -136,6 +137,9 @@ export class PipelineServiceClient implements BeforeApplicationShutdown, OnAppli
     const agentOptions = { keepAlive: true, maxSockets: 100, maxFreeSockets: 20 };
     this.agent =
       this.baseUrl.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    // One abort listener per call in flight (removed when it ends): run-all's fan-out passes the
+    // default of 10, which is no leak.
+    setMaxListeners(0, this.stopping.signal);
     this.breakers = new CircuitBreakers(
       options.breaker,
       (err) => err instanceof UpstreamFailure && upstreamDown(err.result),
