@@ -188,9 +188,20 @@ describe('cost read validation and access', () => {
     },
   );
 
-  it('takes a flag in every spelling the replaced service accepted', async () => {
-    for (const flag of ['true', 'True', 'yes', 'on', '1', 'false', 'No', 'off', '0', ''])
-      expect((await get(`/trend-granular?clear_cache=${flag}`)).status, flag).toBe(200);
+  it('takes a flag in every spelling the replaced service accepted; empty is its default (false)', async () => {
+    const cacheHit = async (flag: string) => {
+      const { status, body } = await get(`/trend-granular?clear_cache=${flag}`);
+      expect(status, flag).toBe(200);
+      return body.cache_hit;
+    };
+    for (const flag of ['true', 'True', 'yes', 'on', '1']) {
+      await cacheHit('false');
+      expect(await cacheHit(flag), flag).toBe(false);
+    }
+    for (const flag of ['false', 'No', 'off', '0', '']) {
+      await cacheHit('false');
+      expect(await cacheHit(flag), flag).toBe(true);
+    }
   });
 
   it('refuses a missing key (401) and another org’s key (403); the root key may read any org', async () => {
