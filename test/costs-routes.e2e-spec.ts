@@ -158,6 +158,17 @@ describe('cost reads (reference §5) through the real app', () => {
     ]);
   });
 
+  it('matches provider and service category filters in any case, as people type them', async () => {
+    const exact = await get('/by-service?providers=AWS,OpenAI');
+    const typed = await get('/by-service?providers=aws,openai');
+    expect(typed.body.data).toEqual(exact.body.data);
+    expect((exact.body.data as unknown[]).length).toBeGreaterThan(0);
+    const categories = await get('/summary?service_categories=compute');
+    const canonical = await get('/summary?service_categories=Compute');
+    expect(categories.body.summary).toEqual(canonical.body.summary);
+    expect(canonical.body.summary.record_count).toBeGreaterThan(0);
+  });
+
   it('groups by service with savings and usage', async () => {
     const { body } = await get('/by-service?providers=AWS,OpenAI');
     expect(body.data).toEqual([

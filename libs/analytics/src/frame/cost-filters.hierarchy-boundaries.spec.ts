@@ -42,7 +42,7 @@ describe('hierarchy filters match on path-segment boundaries', () => {
     expect(costTotals(applyCostFilters(lone, { entityIds: ['TEAM-1'] })).billed).toBe(5_000_000);
   });
 
-  it('filters providers and service categories exactly', () => {
+  it('filters providers and service categories by name in any case, whole names only', () => {
     const f = costFrameOf([
       aFocusRow({ provider: 'AWS', serviceCategory: 'Compute', billedCost: 1 }),
       aFocusRow({ provider: 'aws', serviceCategory: 'Storage', billedCost: 2 }),
@@ -50,9 +50,12 @@ describe('hierarchy filters match on path-segment boundaries', () => {
     ]);
     const sum = (filters: Parameters<typeof applyCostFilters>[1]) =>
       costTotals(applyCostFilters(f, filters)).billed / 1e6;
-    expect(sum({ providers: ['AWS'] })).toBe(1);
-    expect(sum({ providers: ['AWS', 'Microsoft Azure'], serviceCategories: ['Compute'] })).toBe(5);
+    // `AWS` and `aws` are one provider written two ways: both are AWS's rows.
+    expect(sum({ providers: ['AWS'] })).toBe(3);
+    expect(sum({ providers: ['aws'] })).toBe(3);
+    expect(sum({ providers: ['AWS', 'microsoft azure'], serviceCategories: ['compute'] })).toBe(5);
     expect(sum({ providers: ['GCP'] })).toBe(0);
+    expect(sum({ providers: ['Microsoft'] })).toBe(0);
     expect(sum({ category: 'cloud' })).toBe(7);
   });
 

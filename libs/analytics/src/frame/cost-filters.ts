@@ -5,9 +5,9 @@ import { C, type CostFrameColumns } from './cost-frame.js';
 
 /** Filters of a cost read; every one given must match (AND). */
 export interface CostFilters {
-  /** ServiceProviderName, exact. */
+  /** ServiceProviderName, in any case (`aws` is `AWS`). */
   providers?: readonly string[];
-  /** ServiceCategory (the FOCUS column), exact. */
+  /** ServiceCategory (the FOCUS column), in any case. */
   serviceCategories?: readonly string[];
   /** Hierarchy entities (department, project, team, entity): the row's entity or an ancestor of it. */
   entityIds?: readonly string[];
@@ -56,14 +56,30 @@ function isInOrNone(column: string, values: readonly string[]): pl.Expr {
 }
 
 /**
+ * The values of a text column that equal one of `wanted` but for case: names a caller types
+ * (`aws`, `openai`) against the spelling the data has (`AWS`, `OpenAI`). Read over the column's
+ * distinct values (a few dozen), then an exact `isIn` on the dictionary-encoded column.
+ */
+function anyCaseMatches(df: pl.DataFrame, column: string, wanted: readonly string[]): string[] {
+  const lower = new Set(wanted.map((w) => w.toLowerCase()));
+  const present = df.select(pl.col(column).cast(pl.Utf8).unique()).getColumn(column).toArray() as (
+    string | null
+  )[];
+  return present.filter((v): v is string => v !== null && lower.has(v.toLowerCase()));
+}
+
+/**
  * The rows of `df` that match `filters`. Hierarchy rules run in JavaScript over the distinct
  * paths (a few hundred at most) and become an `isIn` on the dictionary-encoded column.
  */
 export function applyCostFilters(df: pl.DataFrame, filters: CostFilters): pl.DataFrame {
   const conditions: pl.Expr[] = [];
-  if (filters.providers?.length) conditions.push(isInOrNone(C.provider, filters.providers));
+  if (filters.providers?.length)
+    conditions.push(isInOrNone(C.provider, anyCaseMatches(df, C.provider, filters.providers)));
   if (filters.serviceCategories?.length)
-    conditions.push(isInOrNone(C.serviceCategory, filters.serviceCategories));
+    conditions.push(
+      isInOrNone(C.serviceCategory, anyCaseMatches(df, C.serviceCategory, filters.serviceCategories)),
+    );
   if (filters.category) conditions.push(pl.col(C.category).eq(pl.lit(filters.category)));
   const paths = filtersReadHierarchy(filters) ? distinctPaths(df) : [];
   for (const id of filters.entityIds ?? []) {
@@ -97,12 +113,16 @@ export function filterDates(df: pl.DataFrame, start: IsoDate, end: IsoDate): pl.
   );
 }
 
-/** A stable text form of the filters, for cache keys (order of list items does not matter). */
+/**
+ * A stable text form of the filters, for cache keys (order of list items does not matter, nor the
+ * case of names matched in any case).
+ */
 export function costFiltersKey(filters: CostFilters): string {
   const list = (values: readonly string[] | undefined) => [...new Set(values ?? [])].sort();
+  const anyCase = (values: readonly string[] | undefined) => list(values?.map((v) => v.toLowerCase()));
   return JSON.stringify([
-    list(filters.providers),
-    list(filters.serviceCategories),
+    anyCase(filters.providers),
+    anyCase(filters.serviceCategories),
     list(filters.entityIds),
     filters.hierarchyPath ? normaliseHierarchyPath(filters.hierarchyPath) : '',
     filters.category ?? '',
