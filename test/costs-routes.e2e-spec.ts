@@ -166,7 +166,7 @@ describe('cost reads (reference §5) through the real app', () => {
     const categories = await get('/summary?service_categories=compute');
     const canonical = await get('/summary?service_categories=Compute');
     expect(categories.body.summary).toEqual(canonical.body.summary);
-    expect(canonical.body.summary.record_count).toBeGreaterThan(0);
+    expect((canonical.body.summary as { record_count: number }).record_count).toBeGreaterThan(0);
   });
 
   it('groups by service with savings and usage', async () => {

@@ -494,6 +494,26 @@ describe('platform over the real app', () => {
       expect(read.statusCode).toBe(400);
     });
 
+    it('root key: a wrong one is refused before its body is read, on root and org-or-root routes', async () => {
+      const wrong = { 'x-ca-root-key': 'x'.repeat(40), 'content-type': 'application/json' };
+      for (const [url, payload] of [
+        ['/api/v1/admin/bootstrap', '{"force_recreate_dataset":'],
+        ['/api/v1/admin/bootstrap', 'x'.repeat(20 * 1024 * 1024)],
+        ['/api/v1/admin/organizations/acme_corp/costs/import', '{'],
+      ] as const) {
+        const res = await inject({ method: 'POST', url, headers: wrong, payload });
+        expect([res.statusCode, res.json().code], url).toEqual([403, 'ROOT_KEY_INVALID']);
+      }
+      // The right key: the body is read, and judged.
+      const right = await inject({
+        method: 'POST',
+        url: '/api/v1/admin/bootstrap',
+        headers: { ...rootHeaders, 'content-type': 'application/json' },
+        payload: '{"force_recreate_dataset":',
+      });
+      expect([right.statusCode, right.json().code]).toEqual([400, 'MALFORMED_JSON']);
+    });
+
     it('root key: 401 missing, 403 wrong, 200 right', async () => {
       const missing = await inject({ method: 'GET', url: '/api/v1/admin/bootstrap/status' });
       expect(missing.statusCode).toBe(401);

@@ -50,6 +50,9 @@ const rootKeyRequired = () =>
     headers: { 'WWW-Authenticate': 'RootKey' },
   });
 
+const rootKeyInvalid = () =>
+  new PlatformError(PlatformErrorCode.RootKeyInvalid, 'The root API key is not valid.');
+
 const apiKeyRequired = () =>
   new PlatformError(PlatformErrorCode.ApiKeyRequired, 'Provide the X-API-Key header.', {
     headers: { 'WWW-Authenticate': 'ApiKey' },
@@ -82,8 +85,11 @@ export class AuthService {
       );
     const given = header(req, 'x-ca-root-key');
     if (!given) throw rootKeyRequired();
-    if (!rootKeyMatches(given, expected))
-      throw new PlatformError(PlatformErrorCode.RootKeyInvalid, 'The root API key is not valid.');
+    if (!rootKeyMatches(given, expected)) {
+      // Counted as before a body is read (rootRefusalBeforeBody), so guesses are held to one bound.
+      this.failures.recordFailure(req.ip);
+      throw rootKeyInvalid();
+    }
     return { kind: 'root' };
   }
 
@@ -96,9 +102,31 @@ export class AuthService {
 
   /**
    * What the route's guard would refuse before anything is counted or looked up: no credentials of
-   * the route's kind. Undefined when the guards have to decide (a key is sent: a wrong root key
-   * must still count against the admin limit, which the throttler guard does first).
+   * the route's kind. Undefined when a key is sent (rootRefusalBeforeBody and refusalBeforeBody
+   * judge it next).
    */
+  /**
+   * Before a body is read: a root key sent alone to a route that takes the root key, and wrong, is
+   * refused (403) then, so a made-up root key cannot make the server read and parse bodies of up
+   * to the body limit. Each counts as a failed authentication of its address (the comparison costs
+   * nothing, but guesses are held to AUTH_FAILURES_PER_MINUTE, then 429), where the guards counted
+   * it against the admin limit. Undefined when the guards decide (no root key configured: 503; an
+   * org key sent as well, which an org-or-root route falls back to).
+   */
+  rootRefusalBeforeBody(req: FastifyRequest, kind: RouteAuthKind): PlatformError | undefined {
+    if (kind === 'org') return undefined;
+    const given = header(req, 'x-ca-root-key');
+    const expected = this.config.rootApiKey;
+    if (given === undefined || expected === undefined) return undefined;
+    if (kind === 'org-or-root' && header(req, 'x-api-key') !== undefined) return undefined;
+    if (rootKeyMatches(given, expected)) return undefined;
+    // The right key is never held back; a wrong one past the address's failures is 429.
+    const lockedOut = this.lockout(req);
+    if (lockedOut) return lockedOut;
+    this.failures.recordFailure(req.ip);
+    return rootKeyInvalid();
+  }
+
   refusalBeforeLookup(req: FastifyRequest, kind: RouteAuthKind): PlatformError | undefined {
     const hasRoot = header(req, 'x-ca-root-key') !== undefined;
     const hasOrg = header(req, 'x-api-key') !== undefined;

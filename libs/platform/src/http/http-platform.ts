@@ -161,8 +161,8 @@ export async function registerHttpPlatform(
   // cannot make the server read and parse bodies of up to the body limit. An org key is
   // authenticated here (looked up if this instance does not know it yet), and one that is unknown,
   // revoked or expired, or names another org, is refused (AuthService.refusalBeforeBody,
-  // refusalAfterLookup). A root key goes on to the guards, the rate limits first (a wrong root key
-  // counts against the admin limit). A body in a coding its route does not read is refused here
+  // refusalAfterLookup), and so is a wrong root key (rootRefusalBeforeBody; both count as failed
+  // authentications of their address). A body in a coding its route does not read is refused here
   // too (415), not parsed.
   const authOf = routeAuthKinds(app);
   const auth = app.get(AuthService, { strict: false });
@@ -175,7 +175,9 @@ export async function registerHttpPlatform(
     }
     const kind = authOf.get(`${request.method} ${request.routeOptions.url}`);
     const refusal = kind
-      ? (auth.refusalBeforeLookup(request, kind) ?? auth.refusalBeforeBody(request, kind))
+      ? (auth.refusalBeforeLookup(request, kind) ??
+        auth.rootRefusalBeforeBody(request, kind) ??
+        auth.refusalBeforeBody(request, kind))
       : undefined;
     if (refusal || !kind || !auth.needsLookupBeforeBody(request, kind)) {
       done(refusal ?? unsupportedEncoding(request) ?? undefined);
