@@ -150,6 +150,29 @@ describe('Idempotency-Key on an @Idempotent() route', () => {
     expect((await post(`${org}/runs`, { tag }, key)).headers['idempotent-replayed']).toBe('true');
   });
 
+  it('refuses a body validation refuses for its shape before fingerprinting or claiming it', async () => {
+    const onboard = (payload: string, key: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/organizations/onboard',
+        headers: { ...rootHeaders, 'idempotency-key': key, 'content-type': 'application/json' },
+        payload,
+      });
+    // Nested far past the limit: the fingerprint's recursion would overflow the stack (a 500).
+    const deepKey = aKey();
+    const deep = await onboard(`{"org_slug":${'['.repeat(5000)}${']'.repeat(5000)}}`, deepKey);
+    expect([deep.statusCode, deep.json().code]).toEqual([422, 'VALIDATION_FAILED']);
+    // A NUL in the org slug the claim records: PostgreSQL refuses it (a 500).
+    const nulKey = aKey();
+    const nul = await onboard(
+      JSON.stringify({ org_slug: 'a\u0000b', company_name: 'QA', admin_email: 'qa@example.com' }),
+      nulKey,
+    );
+    expect([nul.statusCode, nul.json().errors?.[0]?.field]).toEqual([422, 'org_slug']);
+    for (const key of [deepKey, nulKey])
+      expect(await db.select('idempotency_keys', { scope: 'root', idempotency_key: key })).toEqual([]);
+  });
+
   it('replays a 4xx domain error as the same problem+json', async () => {
     const key = aKey();
     const tag = aTag('refuse');

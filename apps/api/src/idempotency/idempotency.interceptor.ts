@@ -3,7 +3,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { defer, finalize, from, type Observable, of, switchMap } from 'rxjs';
-import { authOrg, PlatformError, PlatformErrorCode, urlPath } from '#platform';
+import { authOrg, inputShapeError, PlatformError, PlatformErrorCode, urlPath } from '#platform';
 import { IdempotencyError, IdempotencyErrorCode } from './idempotency.errors.js';
 import type { IdempotencyClaim } from './idempotency.repository.js';
 import { IdempotencyResponseRecorder } from './idempotency-response.recorder.js';
@@ -83,6 +83,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private async start(req: FastifyRequest, key: string, options: IdempotentOptions): Promise<Start> {
+    // What validation would refuse of the body's shape (nesting past its limit, NUL characters) is
+    // refused first, as validation would: the fingerprint walks the body recursively, and the
+    // claim stores what the body names (its org slug), which nothing has checked yet.
+    const refusal = req.body === undefined ? null : inputShapeError(req.body, 'body');
+    if (refusal) throw refusal;
     const claim: IdempotencyClaim = {
       scope: scopeOf(req),
       key,

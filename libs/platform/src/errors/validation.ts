@@ -169,6 +169,35 @@ const tooDeepError = (type: string) =>
     [{ field: type, message: `the ${type} is nested more than ${MAX_BODY_DEPTH} levels deep` }],
   );
 
+/**
+ * What the global pipe refuses of an input before class-transformer sees it (see inspectInput),
+ * and of a body that is not a JSON object; null when it may be transformed. Also for what runs
+ * before the pipe and reads the input (the idempotency layer fingerprints a body recursively).
+ */
+export function inputShapeError(value: unknown, type: string): PlatformError | null {
+  // A DTO is an object: a JSON array or scalar body would otherwise be read field by field
+  // (an array's indexes as unknown fields) or as no body at all.
+  if (
+    type === 'body' &&
+    value !== undefined &&
+    (value === null || typeof value !== 'object' || Array.isArray(value))
+  )
+    return failedFields(['body'], [{ field: 'body', message: 'the request body must be a JSON object' }]);
+  const { hidden, badText, tooDeep, tooWide } = inspectInput(value);
+  if (tooDeep) return tooDeepError(type);
+  if (tooWide !== undefined) return tooWideError(type, tooWide);
+  if (hidden.length) return unknownFieldsError(hidden);
+  if (badText.length)
+    return failedFields(
+      badText,
+      badText.map((field) => ({
+        field,
+        message: `${field} must not contain NUL characters or unpaired UTF-16 surrogates`,
+      })),
+    );
+  return null;
+}
+
 /** A query or path longer than this is validated every time rather than remembered. */
 const MAX_MEMO_KEY = 2048;
 const MEMO_ENTRIES_PER_CLASS = 1000;
@@ -187,24 +216,8 @@ export class MemoizingValidationPipe extends ValidationPipe {
     if (metatype && this.toValidate(metadata)) {
       // A DTO is an object: a JSON array or scalar body would otherwise be read field by field
       // (an array's indexes as unknown fields) or as no body at all.
-      if (
-        type === 'body' &&
-        value !== undefined &&
-        (value === null || typeof value !== 'object' || Array.isArray(value))
-      )
-        throw failedFields(['body'], [{ field: 'body', message: 'the request body must be a JSON object' }]);
-      const { hidden, badText, tooDeep, tooWide } = inspectInput(value);
-      if (tooDeep) throw tooDeepError(type);
-      if (tooWide !== undefined) throw tooWideError(type, tooWide);
-      if (hidden.length) throw unknownFieldsError(hidden);
-      if (badText.length)
-        throw failedFields(
-          badText,
-          badText.map((field) => ({
-            field,
-            message: `${field} must not contain NUL characters or unpaired UTF-16 surrogates`,
-          })),
-        );
+      const refusal = inputShapeError(value, type);
+      if (refusal) throw refusal;
     }
     if ((type !== 'query' && type !== 'param') || !metatype || !this.toValidate(metadata))
       return super.transform(value, metadata);
