@@ -40,7 +40,7 @@ export class RunAllRequestDto {
 
   @ApiPropertyOptional({ default: false, description: 'Plan only: nothing is called' })
   @BodyFlag(false)
-  dry_run = false;
+  dry_run: boolean = false;
 }
 
 export class RunAllResultDto {

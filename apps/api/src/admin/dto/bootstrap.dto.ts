@@ -8,31 +8,31 @@ export class BootstrapRequestDto {
     description: 'Drop and recreate the central dataset (destroys all tenants)',
   })
   @BodyFlag(false)
-  force_recreate_dataset = false;
+  force_recreate_dataset: boolean = false;
 
   @ApiPropertyOptional({ default: false, description: 'Drop and recreate every central table' })
   @BodyFlag(false)
-  force_recreate_tables = false;
+  force_recreate_tables: boolean = false;
 }
 
 export class BootstrapSyncRequestDto {
   @ApiPropertyOptional({ default: true })
   @BodyFlag(true)
-  sync_missing_tables = true;
+  sync_missing_tables: boolean = true;
 
   @ApiPropertyOptional({
     default: false,
     description: 'Also add missing NULLABLE columns (never drops anything)',
   })
   @BodyFlag(false)
-  sync_missing_columns = false;
+  sync_missing_columns: boolean = false;
 }
 
 export class BootstrapStatusQueryDto {
   @ApiPropertyOptional({ default: false })
   @IsOptional()
   @QueryFlag(false)
-  force_refresh = false;
+  force_refresh: boolean = false;
 }
 
 export class SchemaValidationDto {

@@ -30,7 +30,7 @@ export class RotateApiKeyRequestDto {
   @IsInt()
   @Min(0)
   @Max(86_400)
-  grace_period_seconds = 0;
+  grace_period_seconds: number = 0;
 }
 
 export class RotateApiKeyResponseDto {

@@ -26,7 +26,7 @@ export class ImportQueryDto {
   })
   @IsOptional()
   @Matches(SOURCE_SYSTEM, { message: 'source_system must be lowercase letters, digits or underscores' })
-  source_system = 'focus_import';
+  source_system: string = 'focus_import';
 
   @ApiPropertyOptional({
     pattern: CREDENTIAL_ID.source,

@@ -9,7 +9,7 @@ export class OffboardRequestDto {
 
   @ApiPropertyOptional({ default: false, description: "Also drop the org's dataset with all its data" })
   @BodyFlag(false)
-  delete_dataset = false;
+  delete_dataset: boolean = false;
 }
 
 /** Rows deleted from one central table. */

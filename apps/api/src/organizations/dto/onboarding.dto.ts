@@ -46,7 +46,7 @@ export class OnboardOrgRequestDto {
     description: 'Accepted for compatibility; ignored',
   })
   @BodyFlag(false)
-  force_recreate_dataset = false;
+  force_recreate_dataset: boolean = false;
 
   @ApiPropertyOptional({
     default: false,
@@ -54,7 +54,7 @@ export class OnboardOrgRequestDto {
     description: 'Accepted for compatibility; ignored',
   })
   @BodyFlag(false)
-  force_recreate_tables = false;
+  force_recreate_tables: boolean = false;
 
   @ApiPropertyOptional({
     default: false,
@@ -63,7 +63,7 @@ export class OnboardOrgRequestDto {
       'left missing (dataset tables and views, the default hierarchy of an org without one) and return its API key',
   })
   @BodyFlag(false)
-  regenerate_api_key_if_exists = false;
+  regenerate_api_key_if_exists: boolean = false;
 
   @ApiPropertyOptional({
     default: false,
@@ -73,7 +73,7 @@ export class OnboardOrgRequestDto {
       "refused with 409 DATASET_EXISTS, so one company never sees another one's costs",
   })
   @BodyFlag(false)
-  adopt_existing_dataset = false;
+  adopt_existing_dataset: boolean = false;
 }
 
 export class HierarchySeededDto {

@@ -23,18 +23,18 @@ export class OrgStatusDto {
 export class OrgSyncRequestDto {
   @ApiPropertyOptional({ default: true })
   @BodyFlag(true)
-  sync_missing_tables = true;
+  sync_missing_tables: boolean = true;
 
   @ApiPropertyOptional({ default: false, description: 'Also add missing columns as NULLABLE (never drops)' })
   @BodyFlag(false)
-  sync_missing_columns = false;
+  sync_missing_columns: boolean = false;
 
   @ApiPropertyOptional({
     default: false,
     description: 'Re-create every org view (missing views are always created)',
   })
   @BodyFlag(false)
-  recreate_views = false;
+  recreate_views: boolean = false;
 }
 
 export class OrgSyncResponseDto {

@@ -33,7 +33,7 @@ export class PipelineListQueryDto {
   @ApiPropertyOptional({ default: true })
   @IsOptional()
   @QueryFlag(true)
-  enabled_only = true;
+  enabled_only: boolean = true;
 }
 
 export class PipelineIdParamDto {

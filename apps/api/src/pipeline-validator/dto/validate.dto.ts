@@ -39,7 +39,7 @@ export class ValidateRequestDto {
       'request must also carry the platform root key (X-CA-Root-Key), else 403 CREDENTIALS_FORBIDDEN.',
   })
   @BodyFlag(false)
-  include_credentials = false;
+  include_credentials: boolean = false;
 
   @ApiPropertyOptional({
     description:
@@ -88,12 +88,22 @@ export class ValidateResponseDto {
   @ApiProperty() org_slug: string;
   @ApiProperty() org_dataset_id: string;
   @ApiProperty() pipeline_id: string;
-  @ApiProperty({ type: Object, nullable: true, description: 'The registry entry' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'The registry entry',
+  })
   pipeline_config: Record<string, unknown> | null;
   @ApiProperty({ type: ValidatorSubscriptionDto, nullable: true })
   subscription: ValidatorSubscriptionDto | null;
   @ApiProperty({ type: QuotaSnapshotDto, nullable: true }) quota: QuotaSnapshotDto | null;
-  @ApiProperty({ type: Object, nullable: true, description: 'Only with include_credentials on success' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Only with include_credentials on success',
+  })
   credentials: Record<string, unknown> | null;
   @ApiProperty({ type: String, nullable: true }) error: string | null;
   @ApiProperty({
