@@ -4,7 +4,14 @@ import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
 import { onboardOrg } from '#test/org-onboarding';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-import { aFocusFileRow, focusCsv, focusParquet, focusParquetTyped, PNG_BYTES } from '#test/focus-files';
+import {
+  aFocusFileRow,
+  asFocus12,
+  focusCsv,
+  focusParquet,
+  focusParquetTyped,
+  PNG_BYTES,
+} from '#test/focus-files';
 
 const CSV = { 'content-type': 'text/csv' };
 const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
@@ -165,6 +172,15 @@ describe('cost import: bad rows', () => {
     expect(res.json()).toMatchObject({
       code: 'COST_IMPORT_MISSING_COLUMNS',
       missing_columns: ['BilledCost', 'InvoiceIssuerName'],
+    });
+    // A FOCUS 1.2 export is told the names it uses.
+    const { ProviderName: _dropped, ...withoutProvider } = asFocus12(aFocusFileRow());
+    const old = await upload(focusCsv([withoutProvider]), CSV);
+    expect(old.json()).toMatchObject({
+      code: 'COST_IMPORT_MISSING_COLUMNS',
+      focus_version: '1.2',
+      missing_columns: ['ProviderName'],
+      detail: 'The file lacks the mandatory FOCUS 1.2 column(s): ProviderName.',
     });
   });
 

@@ -6,7 +6,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/comm
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
 import { CostImportRepository } from './cost-import.repository.js';
-import { planColumns } from './focus-columns.js';
+import { FOCUS_1_2_RENAMES, planColumns } from './focus-columns.js';
 import { type ImportJob, type OnErrorMode, queuedJob } from './import-job.js';
 import { ImportRegistry } from './import-registry.js';
 import { ImportRunner, type PreparedImport } from './import-runner.js';
@@ -163,10 +163,15 @@ export class CostImportService implements BeforeApplicationShutdown {
     const plan = planColumns(source.header, this.repository.costSchema());
     if (plan.missing.length) {
       source.close();
+      // Named as the file's FOCUS version names them (a 1.2 export has ProviderName).
+      const renamed = Object.entries(FOCUS_1_2_RENAMES);
+      const named = plan.missing.map((column) =>
+        plan.focusVersion === '1.2' ? (renamed.find(([, to]) => to === column)?.[0] ?? column) : column,
+      );
       throw new CostImportError(
         CostImportErrorCode.MissingColumns,
-        `The file lacks the mandatory FOCUS column(s): ${plan.missing.join(', ')}.`,
-        { extra: { missing_columns: plan.missing, focus_version: plan.focusVersion } },
+        `The file lacks the mandatory FOCUS ${plan.focusVersion} column(s): ${named.join(', ')}.`,
+        { extra: { missing_columns: named, focus_version: plan.focusVersion } },
       );
     }
     return plan;
