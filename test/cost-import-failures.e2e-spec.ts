@@ -1,3 +1,4 @@
+import { importCalls } from '#test/cost-import-calls';
 import { Readable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
@@ -23,28 +24,12 @@ let warehouse: Warehouse;
 let org: string;
 let key: string;
 
-function upload(payload: string | Buffer | Readable, headers: Record<string, string>, query = '') {
-  return t.app.inject({
-    method: 'POST',
-    url: `/api/v1/admin/organizations/${org}/costs/import${query}`,
-    headers: { 'x-api-key': key, ...headers },
-    payload,
-  });
-}
-
 /** The import report an upload's answer links to. */
 function reportOf(res: { json: () => { status_url: string } }) {
   return t.app.inject({ method: 'GET', url: res.json().status_url, headers: { 'x-api-key': key } });
 }
 
-async function billed(source: string): Promise<{ n: number; billed: number }> {
-  const [row] = await warehouse.query<{ n: number; billed: number }>(
-    `SELECT COUNT(*) AS n, COALESCE(SUM(CAST(BilledCost AS FLOAT64)), 0) AS billed
-     FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')} WHERE x_source_system = @source`,
-    { source },
-  );
-  return row!;
-}
+const { upload, billed } = importCalls(() => ({ t, warehouse, org, key }));
 
 beforeAll(async () => {
   t = await startTestApp({

@@ -1,5 +1,6 @@
+import { importCalls } from '#test/cost-import-calls';
 import pl from 'nodejs-polars';
-import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { onboardOrg } from '#test/org-onboarding';
 import { startTestApp, type TestApp } from '#test/test-app';
 import { aFocusFileRow, focusCsv, focusParquet, focusParquetTyped, gzip } from '#test/focus-files';
@@ -16,23 +17,7 @@ let warehouse: Warehouse;
 let org: string;
 let key: string;
 
-function upload(payload: string | Buffer, headers: Record<string, string>, query = '') {
-  return t.app.inject({
-    method: 'POST',
-    url: `/api/v1/admin/organizations/${org}/costs/import${query}`,
-    headers: { 'x-api-key': key, ...headers },
-    payload,
-  });
-}
-
-async function billed(source: string): Promise<{ n: number; billed: number }> {
-  const [row] = await warehouse.query<{ n: number; billed: number }>(
-    `SELECT COUNT(*) AS n, COALESCE(SUM(CAST(BilledCost AS FLOAT64)), 0) AS billed
-     FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')} WHERE x_source_system = @source`,
-    { source },
-  );
-  return row!;
-}
+const { upload, billed } = importCalls(() => ({ t, warehouse, org, key }));
 
 /** The Parquet file of the rows with `column` dictionary-typed (Polars Categorical, an Arrow dictionary). */
 function withDictionaryColumn(file: Buffer, column: string): Buffer {

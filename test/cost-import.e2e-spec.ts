@@ -1,3 +1,4 @@
+import { importCalls } from '#test/cost-import-calls';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
 import { onboardOrg } from '#test/org-onboarding';
@@ -12,28 +13,7 @@ let warehouse: Warehouse;
 let org: string;
 let key: string;
 
-function upload(payload: string | Buffer, headers: Record<string, string>, query = '') {
-  return t.app.inject({
-    method: 'POST',
-    url: `/api/v1/admin/organizations/${org}/costs/import${query}`,
-    headers: { 'x-api-key': key, ...headers },
-    payload,
-  });
-}
-
-interface SourceTotals extends Record<string, unknown> {
-  n: number;
-  billed: number;
-}
-
-async function totals(source: string): Promise<SourceTotals> {
-  const [row] = await warehouse.query<SourceTotals>(
-    `SELECT COUNT(*) AS n, COALESCE(SUM(CAST(BilledCost AS FLOAT64)), 0) AS billed
-     FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')} WHERE x_source_system = @source`,
-    { source },
-  );
-  return row!;
-}
+const { upload, billed: totals } = importCalls(() => ({ t, warehouse, org, key }));
 
 beforeAll(async () => {
   t = await startTestApp();
