@@ -1,12 +1,22 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode, rateLimited } from '../errors/platform-errors.js';
 import { validationError } from '../errors/validation.js';
 import { ORG_SLUG, ORG_SLUG_MESSAGE } from '../http/org-slug.js';
 import { ApiKeyCache } from './api-key-cache.js';
+import {
+  apiKeyRequired,
+  credentialsRequired,
+  expired,
+  header,
+  orgKeyDecides,
+  pathOrg,
+  rootKeyInvalid,
+  rootKeyMatches,
+  rootKeyRequired,
+} from './auth-request.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { REQUIRED_SCOPES } from './auth.metadata.js';
 import type { RouteAuthKind } from './controller-routes.js';
@@ -15,53 +25,6 @@ import { hashApiKey, type AuthContext, type OrgKeyPrincipal } from './auth.types
 /** A route's handler and controller, as an ExecutionContext names them. */
 export type RouteHandler = ReturnType<ExecutionContext['getHandler']>;
 export type RouteClass = ReturnType<ExecutionContext['getClass']>;
-
-function header(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  const s = Array.isArray(v) ? v[0] : v;
-  return s === undefined || s === '' ? undefined : s;
-}
-
-function sha256(s: string): Buffer {
-  return hash('sha256', s, 'buffer');
-}
-
-/** Constant-time: both sides are hashed to equal length first. */
-function rootKeyMatches(given: string, expected: string): boolean {
-  return timingSafeEqual(sha256(given), sha256(expected));
-}
-
-/** Past the end of a rotation's grace period. */
-function expired(principal: OrgKeyPrincipal): boolean {
-  return principal.expiresAt !== null && principal.expiresAt.getTime() <= Date.now();
-}
-
-function pathOrg(req: FastifyRequest): string | undefined {
-  const params = req.params as Record<string, string> | undefined;
-  return params?.org;
-}
-
-/** Whether the org key decides the request: an org route, or an org-or-root route sent no root key. */
-const orgKeyDecides = (req: FastifyRequest, kind: RouteAuthKind) =>
-  kind === 'org' || (kind === 'org-or-root' && header(req, 'x-ca-root-key') === undefined);
-
-const rootKeyRequired = () =>
-  new PlatformError(PlatformErrorCode.RootKeyRequired, 'Provide the X-CA-Root-Key header.', {
-    headers: { 'WWW-Authenticate': 'RootKey' },
-  });
-
-const rootKeyInvalid = () =>
-  new PlatformError(PlatformErrorCode.RootKeyInvalid, 'The root API key is not valid.');
-
-const apiKeyRequired = () =>
-  new PlatformError(PlatformErrorCode.ApiKeyRequired, 'Provide the X-API-Key header.', {
-    headers: { 'WWW-Authenticate': 'ApiKey' },
-  });
-
-const credentialsRequired = () =>
-  new PlatformError(PlatformErrorCode.AuthRequired, 'Provide X-API-Key (org) or X-CA-Root-Key (root).', {
-    headers: { 'WWW-Authenticate': 'ApiKey, RootKey' },
-  });
 
 @Injectable()
 export class AuthService {
@@ -280,16 +243,11 @@ export class AuthService {
   }
 
   /**
-   * Whom a rate limit counts a request against: its key when the key is known to be valid (the root
-   * key, or an org key this instance has authenticated within the auth cache's TTL), else the
-   * client's IP. A key is never taken on trust, and never looked up here: a client sending a new
-   * made-up key with every request would otherwise get a fresh limit each time (and so could guess
-   * keys without limit), and each of those keys would cost a warehouse lookup (a BigQuery job in
-   * production) before any limit applied. An org key not in the cache therefore counts against the
-   * IP, and authentication looks it up only if the IP's limit admitted the request; the key's later
-   * requests count against the key. (A request with a body is authenticated before it is read,
-   * refusalAfterLookup, where the failed-authentication lockout bounds the lookups of made-up keys.)
-   * Known once per request: the named limits each ask.
+   * Whom a rate limit counts a request against: its key when the key is known to be valid (the
+   * root key, or an org key this instance authenticated within the auth cache's TTL), else the
+   * client's IP. A key is never taken on trust nor looked up here, or a client sending a new
+   * made-up key each time would get a fresh limit, and a warehouse lookup, per request. Known once
+   * per request: the named limits each ask.
    */
   rateLimitTracker(req: FastifyRequest): string {
     let tracker = this.trackers.get(req);

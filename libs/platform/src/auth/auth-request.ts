@@ -1,0 +1,54 @@
+import { hash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
+import type { RouteAuthKind } from './controller-routes.js';
+import type { OrgKeyPrincipal } from './auth.types.js';
+
+/** What the auth guards and the checks made before a body is read read of a request, and answer. */
+
+export function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined || s === '' ? undefined : s;
+}
+
+function sha256(s: string): Buffer {
+  return hash('sha256', s, 'buffer');
+}
+
+/** Constant-time: both sides are hashed to equal length first. */
+export function rootKeyMatches(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+/** Past the end of a rotation's grace period. */
+export function expired(principal: OrgKeyPrincipal): boolean {
+  return principal.expiresAt !== null && principal.expiresAt.getTime() <= Date.now();
+}
+
+export function pathOrg(req: FastifyRequest): string | undefined {
+  const params = req.params as Record<string, string> | undefined;
+  return params?.org;
+}
+
+/** Whether the org key decides the request: an org route, or an org-or-root route sent no root key. */
+export const orgKeyDecides = (req: FastifyRequest, kind: RouteAuthKind) =>
+  kind === 'org' || (kind === 'org-or-root' && header(req, 'x-ca-root-key') === undefined);
+
+export const rootKeyRequired = () =>
+  new PlatformError(PlatformErrorCode.RootKeyRequired, 'Provide the X-CA-Root-Key header.', {
+    headers: { 'WWW-Authenticate': 'RootKey' },
+  });
+
+export const rootKeyInvalid = () =>
+  new PlatformError(PlatformErrorCode.RootKeyInvalid, 'The root API key is not valid.');
+
+export const apiKeyRequired = () =>
+  new PlatformError(PlatformErrorCode.ApiKeyRequired, 'Provide the X-API-Key header.', {
+    headers: { 'WWW-Authenticate': 'ApiKey' },
+  });
+
+export const credentialsRequired = () =>
+  new PlatformError(PlatformErrorCode.AuthRequired, 'Provide X-API-Key (org) or X-CA-Root-Key (root).', {
+    headers: { 'WWW-Authenticate': 'ApiKey, RootKey' },
+  });
