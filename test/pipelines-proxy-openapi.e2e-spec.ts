@@ -30,5 +30,9 @@ describe('pipeline routes in the OpenAPI document', () => {
     expect(doc.components.schemas.PipelineDailyStatusDto).toBeDefined();
     const trigger = doc.paths['/api/v1/pipelines/trigger/{org}/{provider}/{domain}/{pipeline}'].post;
     expect(trigger.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
+    // Every status the proxy answers of its own: the upstream unreachable (502) too.
+    expect(Object.keys(trigger.responses)).toEqual(
+      expect.arrayContaining(['200', '429', '502', '503', '504']),
+    );
   });
 });

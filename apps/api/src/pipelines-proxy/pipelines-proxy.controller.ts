@@ -48,6 +48,12 @@ const TriggerDocs = () =>
     }),
     ApiOkResponse({ type: TriggerPipelineResponseDto }),
     ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (this API) or PIPELINE_RATE_LIMITED (quota)' }),
+    ApiResponse({
+      status: 502,
+      description:
+        'PIPELINE_SERVICE_UNREACHABLE (not started), or PIPELINE_SERVICE_BAD_GATEWAY for an answer that is no ' +
+        'JSON object or a connection lost after sending (the run may have started)',
+    }),
     ApiServiceUnavailableResponse({ description: 'CIRCUIT_OPEN, with Retry-After' }),
     ApiResponse({ status: 504, description: 'PIPELINE_SERVICE_TIMEOUT (not retried)' }),
   );
