@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type TenancyDb } from '#tenancy-db';
+import { type DbValue, type TenancyDb } from '#tenancy-db';
 import { quotaEngines } from '#test/quota-db';
 import { OrgLeases } from './org-lease.js';
 
@@ -114,6 +114,29 @@ describe.each(quotaEngines())('org leases on $name', (engine) => {
     await expect(held).resolves.toBe('done');
     await expect(other.hold(org, 'lifecycle', 1, busy, () => Promise.resolve('second'))).resolves.toBe(
       'second',
+    );
+  });
+
+  it('lets a renewal still in flight land before the release, so the lease is free once the work is done', async () => {
+    const org = `org_${randomUUID().slice(0, 8)}`;
+    // The renewals of this instance are slow: the one under way when the work ends lands late.
+    let claims = 0;
+    const slowRenewals = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop !== 'rpc') return Reflect.get(target, prop, receiver) as unknown;
+        return async (name: string, args: Record<string, DbValue>) => {
+          if (name === 'claim_org_lease' && ++claims > 1) await new Promise((r) => setTimeout(r, 400));
+          return target.rpc(name, args);
+        };
+      },
+    });
+    const slow = new OrgLeases(slowRenewals);
+    // A 1 s TTL renews every 333 ms: a renewal starts then and lands at ~733 ms, after the work (400 ms).
+    await slow.hold(org, 'lifecycle', 1, busy, () => new Promise((r) => setTimeout(r, 400)));
+    // Past the moment the late renewal reaches the database, the lease is free all the same.
+    await new Promise((r) => setTimeout(r, 500));
+    await expect(leases.hold(org, 'lifecycle', 60, busy, () => Promise.resolve('next'))).resolves.toBe(
+      'next',
     );
   });
 

@@ -69,9 +69,12 @@ export class OrgLeases {
     ttlSeconds: number,
     work: () => Promise<T>,
   ): Promise<T> {
+    // A renewal still in flight when the work ends must land before the release: landing after it,
+    // it would take the lease again for a whole TTL (the org refused as busy after its work is done).
+    let renewing: Promise<void> = Promise.resolve();
     const renewal = setInterval(
       () => {
-        this.claim(org, operation, holder, ttlSeconds).then(
+        renewing = this.claim(org, operation, holder, ttlSeconds).then(
           (claim) => {
             if (!claim.claimed)
               this.logger.warn(`lease ${operation} of '${org}' lapsed and went to another holder`);
@@ -86,6 +89,7 @@ export class OrgLeases {
       return await work();
     } finally {
       clearInterval(renewal);
+      await renewing;
       await this.release(org, operation, holder);
     }
   }
