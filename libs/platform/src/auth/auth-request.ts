@@ -2,7 +2,7 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import type { RouteAuthKind } from './controller-routes.js';
-import type { OrgKeyPrincipal } from './auth.types.js';
+import { hashApiKey, type OrgKeyPrincipal } from './auth.types.js';
 
 /** What the auth guards and the checks made before a body is read read of a request, and answer. */
 
@@ -52,3 +52,14 @@ export const credentialsRequired = () =>
   new PlatformError(PlatformErrorCode.AuthRequired, 'Provide X-API-Key (org) or X-CA-Root-Key (root).', {
     headers: { 'WWW-Authenticate': 'ApiKey, RootKey' },
   });
+
+const keyHashes = new WeakMap<FastifyRequest, { key: string; hash: string }>();
+
+/** The org key's SHA-256, once per request: the checks before the body, the rate-limit tracker and the guard each need it. */
+export function keyHashOf(req: FastifyRequest, key: string): string {
+  const known = keyHashes.get(req);
+  if (known?.key === key) return known.hash;
+  const hash = hashApiKey(key);
+  keyHashes.set(req, { key, hash });
+  return hash;
+}

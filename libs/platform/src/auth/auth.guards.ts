@@ -11,6 +11,7 @@ import {
   credentialsRequired,
   expired,
   header,
+  keyHashOf,
   orgKeyDecides,
   pathOrg,
   rootKeyInvalid,
@@ -159,7 +160,7 @@ export class AuthService {
   async checkOrgKey(req: FastifyRequest): Promise<OrgKeyPrincipal> {
     const key = header(req, 'x-api-key');
     if (!key) throw apiKeyRequired();
-    const keyHash = hashApiKey(key);
+    const keyHash = keyHashOf(req, key);
     // Undefined: never looked up (or forgotten); null: looked up recently and found invalid.
     const known = this.keys.known(keyHash);
     // A client that keeps sending keys that fail is not given more lookups for a while.
@@ -214,7 +215,7 @@ export class AuthService {
   cachedOrgKey(req: FastifyRequest): OrgKeyPrincipal | undefined {
     const key = header(req, 'x-api-key');
     if (!key) return undefined;
-    const principal = this.keys.known(hashApiKey(key));
+    const principal = this.keys.known(keyHashOf(req, key));
     return principal && !expired(principal) ? principal : undefined;
   }
 
