@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { loadAppConfig } from '#platform';
 import { createApp } from '../apps/api/src/app.factory.js';
 import { DEMO_ORG, DemoService } from '../apps/api/src/demo/demo.service.js';
-import { compare, cpuLine, median, startServer } from './bench-support.js';
+import { apiNodeFlags, compare, cpuLine, median, startServer } from './bench-support.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,6 +102,7 @@ const server = await startServer(
     RATE_LIMIT_READS_PER_MINUTE: '1000000000',
   },
   `${api}/health/ready`,
+  apiNodeFlags(),
 );
 try {
   const headers = { 'X-API-Key': seeded.key };

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compare, cpuLine, median, startServer } from './bench-support.js';
+import { apiNodeFlags, compare, cpuLine, median, startServer } from './bench-support.js';
 
 const [rounds = 3, seconds = 10, connections = 50] = process.argv.slice(2).map(Number);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-bench-'));
@@ -29,6 +29,7 @@ const api = await startServer(
     ENVIRONMENT: 'development',
   },
   'http://127.0.0.1:3101/health/ready',
+  apiNodeFlags(),
 );
 try {
   const runs = await compare(

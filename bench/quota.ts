@@ -26,6 +26,7 @@ import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
 import { createApp } from '../apps/api/src/app.factory.js';
+import { apiNodeFlags } from './bench-support.js';
 import { cpuMark, cpuPer } from './cpu-usage.js';
 import {
   FLOOR_FUNCTION,
@@ -109,6 +110,7 @@ async function askApi(child: ChildProcess, step: 'start' | 'stop'): Promise<void
 async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; ready: Ready }> {
   const child = fork(new URL(import.meta.url).pathname, ['--serve'], {
     env: { ...process.env, ...env },
+    execArgv: [...process.execArgv, ...apiNodeFlags()],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const ready = await new Promise<Ready>((resolve, reject) => {

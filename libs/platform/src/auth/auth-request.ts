@@ -53,13 +53,11 @@ export const credentialsRequired = () =>
     headers: { 'WWW-Authenticate': 'ApiKey, RootKey' },
   });
 
-const keyHashes = new WeakMap<FastifyRequest, { key: string; hash: string }>();
-
 /** The org key's SHA-256, once per request: the checks before the body, the rate-limit tracker and the guard each need it. */
 export function keyHashOf(req: FastifyRequest, key: string): string {
-  const known = keyHashes.get(req);
+  const known = req.orgKeyHash;
   if (known?.key === key) return known.hash;
   const hash = hashApiKey(key);
-  keyHashes.set(req, { key, hash });
+  req.orgKeyHash = { key, hash };
   return hash;
 }

@@ -29,7 +29,6 @@ export type RouteClass = ReturnType<ExecutionContext['getClass']>;
 
 @Injectable()
 export class AuthService {
-  private readonly trackers = new WeakMap<FastifyRequest, string>();
   private readonly failures: AuthFailureLimiter;
 
   constructor(
@@ -251,12 +250,8 @@ export class AuthService {
    * per request: the named limits each ask.
    */
   rateLimitTracker(req: FastifyRequest): string {
-    let tracker = this.trackers.get(req);
-    if (tracker === undefined) {
-      tracker = this.trackerOf(req);
-      this.trackers.set(req, tracker);
-    }
-    return tracker;
+    // A request Fastify did not build (a unit test's) has no decoration: undefined is unknown too.
+    return (req.rateLimitTracker ??= this.trackerOf(req));
   }
 
   private trackerOf(req: FastifyRequest): string {

@@ -34,6 +34,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth guards (or the kept-response path); null until then (a Fastify request decoration). */
     auth: AuthContext | null;
+    /**
+     * Per-request memos of the auth checks (decorations too, null until set). Not WeakMaps keyed
+     * by the request: V8's scavenger keeps such keys (and their whole request) alive into the old
+     * generation, which made every cached read pay for a slow minor GC and frequent major ones.
+     */
+    orgKeyHash: { key: string; hash: string } | null;
+    /** Whom the rate limits count this request against (see AuthService.rateLimitTracker). */
+    rateLimitTracker: string | null;
   }
 }
 

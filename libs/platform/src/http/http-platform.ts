@@ -60,9 +60,11 @@ export async function registerHttpPlatform(
     accessLog.write(request, reply, route, latencyMs);
   };
 
-  // Declared, as Fastify asks of request properties, so every request object is built with it
-  // instead of taking another shape when authentication adds it (the guards, the kept responses).
+  // Declared, as Fastify asks of request properties, so every request object is built with them
+  // instead of taking another shape when authentication sets them (the guards, the kept responses).
   fastify.decorateRequest('auth', null);
+  fastify.decorateRequest('orgKeyHash', null);
+  fastify.decorateRequest('rateLimitTracker', null);
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   acceptEmptyJsonBodies(app, fastify);
   const cors = await registerCors(app, deps.config.corsOrigins);
