@@ -27,7 +27,8 @@ export class ApiKeyUsageRecorder implements BeforeApplicationShutdown {
 
   record(apiKeyId: string): void {
     // Ids come from our own table; anything else (a dev key id) has no row to update.
-    if (UUID.test(apiKeyId)) this.pending.add(apiKeyId);
+    // Called on every authenticated request: a key already pending costs one lookup.
+    if (!this.pending.has(apiKeyId) && UUID.test(apiKeyId)) this.pending.add(apiKeyId);
   }
 
   /** Writes the pending ids; resolves to how many were written (0 when nothing was pending or it failed). */

@@ -23,10 +23,25 @@ export class HttpMetrics {
     });
   }
 
+  /**
+   * The series of each (method, route template, status), bound once: prom-client otherwise hashes
+   * the labels of both metrics on every request. Bounded like the series themselves (templates,
+   * not paths; the status codes the API answers).
+   */
+  private readonly series = new Map<string, { count: () => void; time: (seconds: number) => void }>();
+
   observe(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.requests.inc(labels);
-    this.latency.observe(labels, seconds);
+    const id = `${method} ${status} ${route}`;
+    let bound = this.series.get(id);
+    if (!bound) {
+      const labels = { method, route, status: String(status) };
+      const counter = this.requests.labels(labels);
+      const histogram = this.latency.labels(labels);
+      bound = { count: () => counter.inc(), time: (s) => histogram.observe(s) };
+      this.series.set(id, bound);
+    }
+    bound.count();
+    bound.time(seconds);
   }
 
   render(): Promise<string> {

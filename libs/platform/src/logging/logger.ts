@@ -139,6 +139,22 @@ const SEVERITY: Readonly<Record<string, string>> = {
   fatal: 'CRITICAL',
 };
 
+let stampedAt = Number.NaN;
+let stamp = '';
+
+/**
+ * pino's isoTime, formatted once per millisecond: under load many lines share a millisecond, and
+ * formatting the date was a third of an access-log line's cost.
+ */
+export function isoTimeOncePerMs(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const secrets = options.secrets ?? [];
   registerSecrets(secrets);
@@ -160,7 +176,7 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       base: { service: 'finops-api' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeOncePerMs,
       serializers: { err: errSerializer, error: errSerializer },
       // Cloud Logging (Cloud Run's stdout) reads `severity` and `message`; without them every line
       // is of DEFAULT severity and shows as raw JSON, so errors cannot be filtered or alerted on.
