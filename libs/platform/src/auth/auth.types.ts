@@ -36,8 +36,8 @@ declare module 'fastify' {
     auth: AuthContext | null;
     /**
      * Per-request memos of the auth checks (decorations too, null until set). Not WeakMaps keyed
-     * by the request: V8's scavenger keeps such keys (and their whole request) alive into the old
-     * generation, which made every cached read pay for a slow minor GC and frequent major ones.
+     * by the request: every such entry is an ephemeron V8's minor GCs must process, which made
+     * them several times slower (and major GCs more frequent) under load.
      */
     orgKeyHash: { key: string; hash: string } | null;
     /** Whom the rate limits count this request against (see AuthService.rateLimitTracker). */

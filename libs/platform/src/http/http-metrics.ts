@@ -28,20 +28,24 @@ export class HttpMetrics {
    * the labels of both metrics on every request. Bounded like the series themselves (templates,
    * not paths; the status codes the API answers).
    */
-  private readonly series = new Map<string, { count: () => void; time: (seconds: number) => void }>();
+  private readonly series = new Map<
+    string,
+    {
+      counter: ReturnType<HttpMetrics['requests']['labels']>;
+      histogram: ReturnType<HttpMetrics['latency']['labels']>;
+    }
+  >();
 
   observe(method: string, route: string, status: number, seconds: number): void {
     const id = `${method} ${status} ${route}`;
     let bound = this.series.get(id);
     if (!bound) {
       const labels = { method, route, status: String(status) };
-      const counter = this.requests.labels(labels);
-      const histogram = this.latency.labels(labels);
-      bound = { count: () => counter.inc(), time: (s) => histogram.observe(s) };
+      bound = { counter: this.requests.labels(labels), histogram: this.latency.labels(labels) };
       this.series.set(id, bound);
     }
-    bound.count();
-    bound.time(seconds);
+    bound.counter.inc();
+    bound.histogram.observe(seconds);
   }
 
   render(): Promise<string> {
