@@ -1,4 +1,4 @@
-import { importCalls } from '#test/cost-import-calls';
+import { importCalls, LIMIT, startImportApp } from '#test/cost-import-calls';
 import { Readable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
@@ -16,8 +16,6 @@ import {
 
 const CSV = { 'content-type': 'text/csv' };
 const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
-const LIMIT = 200_000;
-const EXPANDED_LIMIT = 5_000_000;
 
 let t: TestApp;
 let warehouse: Warehouse;
@@ -32,12 +30,7 @@ function reportOf(res: { json: () => { status_url: string } }) {
 const { upload, billed } = importCalls(() => ({ t, warehouse, org, key }));
 
 beforeAll(async () => {
-  t = await startTestApp({
-    COST_IMPORT_MAX_BYTES: String(LIMIT),
-    COST_IMPORT_MAX_EXPANDED_BYTES: String(EXPANDED_LIMIT),
-  });
-  warehouse = t.app.get<Warehouse>(WAREHOUSE);
-  ({ org, key } = await onboardOrg(t, 'impf', 'Failing Co'));
+  ({ t, warehouse, org, key } = await startImportApp('impf', 'Failing Co'));
 });
 afterAll(() => t?.close());
 

@@ -1,15 +1,13 @@
-import { importCalls } from '#test/cost-import-calls';
+import { EXPANDED_LIMIT, importCalls, LIMIT, startImportApp } from '#test/cost-import-calls';
 import pl from 'nodejs-polars';
-import { WAREHOUSE, type Warehouse } from '#warehouse';
+import type { Warehouse } from '#warehouse';
 import { onboardOrg } from '#test/org-onboarding';
-import { startTestApp, type TestApp } from '#test/test-app';
+import type { TestApp } from '#test/test-app';
 import { aFocusFileRow, focusCsv, focusParquet, focusParquetTyped, gzip } from '#test/focus-files';
 
 const CSV = { 'content-type': 'text/csv' };
 const GZIP_CSV = { 'content-type': 'application/gzip' };
 const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
-const LIMIT = 200_000;
-const EXPANDED_LIMIT = 5_000_000;
 const BOM = '\uFEFF';
 
 let t: TestApp;
@@ -25,12 +23,7 @@ function withDictionaryColumn(file: Buffer, column: string): Buffer {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({
-    COST_IMPORT_MAX_BYTES: String(LIMIT),
-    COST_IMPORT_MAX_EXPANDED_BYTES: String(EXPANDED_LIMIT),
-  });
-  warehouse = t.app.get<Warehouse>(WAREHOUSE);
-  ({ org, key } = await onboardOrg(t, 'impfiles', 'Files Co'));
+  ({ t, warehouse, org, key } = await startImportApp('impfiles', 'Files Co'));
 });
 afterAll(() => t?.close());
 
@@ -80,6 +73,17 @@ describe('cost import: multi-part CSV exports', () => {
 
 describe('cost import: duplicate columns', () => {
   const good = () => focusCsv([aFocusFileRow({ BilledCost: '5' })]);
+  /** The upload is refused 422 naming `pairs`, and `source` still holds `kept`. */
+  async function expectRefused(
+    res: Awaited<ReturnType<typeof upload>>,
+    pairs: string[][],
+    source: string,
+    kept: { n: number; billed: number },
+  ) {
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'COST_IMPORT_DUPLICATE_COLUMNS', duplicate_columns: pairs });
+    expect(await billed(source)).toEqual(kept);
+  }
 
   it('refuses a CSV naming a column twice but for case, before reading a row; the previous data is kept', async () => {
     expect((await upload(good(), CSV, '?source_system=dup_csv')).statusCode).toBe(200);
@@ -88,14 +92,9 @@ describe('cost import: duplicate columns', () => {
 
     const res = await upload(file, CSV, '?source_system=dup_csv');
 
-    expect(res.statusCode, res.body).toBe(422);
-    expect(res.json()).toMatchObject({
-      code: 'COST_IMPORT_DUPLICATE_COLUMNS',
-      duplicate_columns: [['billedcost', 'BilledCost']],
-    });
+    await expectRefused(res, [['billedcost', 'BilledCost']], 'dup_csv', { n: 1, billed: 5 });
     expect(res.json().detail).toContain('"billedcost" and "BilledCost"');
     expect(res.json().import_id).toBeUndefined();
-    expect(await billed('dup_csv')).toEqual({ n: 1, billed: 5 });
   });
 
   it('refuses a Parquet file with the same column twice (which Polars would merge into the last)', async () => {
@@ -110,12 +109,7 @@ describe('cost import: duplicate columns', () => {
 
     const res = await upload(file, PARQUET, '?source_system=dup_pq');
 
-    expect(res.statusCode, res.body).toBe(422);
-    expect(res.json()).toMatchObject({
-      code: 'COST_IMPORT_DUPLICATE_COLUMNS',
-      duplicate_columns: [['BilledCost', 'BilledCost']],
-    });
-    expect(await billed('dup_pq')).toEqual({ n: 1, billed: 5 });
+    await expectRefused(res, [['BilledCost', 'BilledCost']], 'dup_pq', { n: 1, billed: 5 });
   });
 
   it('refuses a Parquet file with two columns named alike but for case', async () => {
@@ -123,12 +117,7 @@ describe('cost import: duplicate columns', () => {
 
     const res = await upload(file, PARQUET, '?source_system=dup_pq_case');
 
-    expect(res.statusCode, res.body).toBe(422);
-    expect(res.json()).toMatchObject({
-      code: 'COST_IMPORT_DUPLICATE_COLUMNS',
-      duplicate_columns: [['BilledCost', 'billedcost']],
-    });
-    expect(await billed('dup_pq_case')).toEqual({ n: 0, billed: 0 });
+    await expectRefused(res, [['BilledCost', 'billedcost']], 'dup_pq_case', { n: 0, billed: 0 });
   });
 });
 

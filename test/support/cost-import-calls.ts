@@ -1,6 +1,11 @@
 import type { Readable } from 'node:stream';
-import { tableRef, type Warehouse } from '#warehouse';
-import type { TestApp } from '#test/test-app';
+import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
+import { onboardOrg } from '#test/org-onboarding';
+import { startTestApp, type TestApp } from '#test/test-app';
+
+/** The upload limits of the import specs' apps: small, so a spec can cross them cheaply. */
+export const LIMIT = 200_000;
+export const EXPANDED_LIMIT = 5_000_000;
 
 /** An org to import into: the app, its warehouse, and the org with its key. */
 export interface ImportTarget {
@@ -8,6 +13,16 @@ export interface ImportTarget {
   warehouse: Warehouse;
   org: string;
   key: string;
+}
+
+/** An app with the small import limits and a fresh org onboarded through it (slug from `prefix`). */
+export async function startImportApp(prefix: string, companyName: string): Promise<ImportTarget> {
+  const t = await startTestApp({
+    COST_IMPORT_MAX_BYTES: String(LIMIT),
+    COST_IMPORT_MAX_EXPANDED_BYTES: String(EXPANDED_LIMIT),
+  });
+  const { org, key } = await onboardOrg(t, prefix, companyName);
+  return { t, warehouse: t.app.get<Warehouse>(WAREHOUSE), org, key };
 }
 
 /** POSTs `payload` to the org's FOCUS import with its org key. */
