@@ -103,7 +103,8 @@ export class CircuitBreakers {
     return entry;
   }
 
-  private entry(name: string, errorFilter?: (err: unknown) => boolean): Entry {
+  /** A breaker named `name`; a failure `errorFilter` accepts is not counted against it. */
+  private entry(name: string, errorFilter: (err: unknown) => boolean): Entry {
     const breaker = new CircuitBreaker<[Work], unknown>((work) => work(), {
       name,
       timeout: false, // the client enforces its own connect and response timeouts
@@ -111,7 +112,7 @@ export class CircuitBreakers {
       volumeThreshold: this.options.volumeThreshold,
       errorThresholdPercentage: this.options.errorThresholdPercentage,
       rollingCountTimeout: this.options.rollingCountTimeoutMs,
-      ...(errorFilter ? { errorFilter } : {}),
+      errorFilter,
     });
     const entry: Entry = { breaker, openedAt: 0 };
     breaker.on('open', () => {
