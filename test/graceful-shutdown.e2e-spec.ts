@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
-import { Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { Public } from '#platform';
 import { until } from '#test/waiting';
 import { ProbeModule } from '#test/probe.module';
 import { startTestApp } from '#test/test-app';
@@ -20,6 +21,42 @@ describe('graceful shutdown', () => {
     expect(await res.json()).toEqual({ slept_ms: 400 });
     await closing;
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});
+
+/** A module torn down at shutdown, and a slow route that reports whether it already was. */
+@Injectable()
+class TornDown implements OnModuleDestroy {
+  destroyed = false;
+  onModuleDestroy(): void {
+    this.destroyed = true;
+  }
+}
+@Controller('api/v1/drain-probe')
+class DrainProbeController {
+  constructor(private readonly torn: TornDown) {}
+  @Public()
+  @Get('slow')
+  async slow() {
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    return { torn_down: this.torn.destroyed };
+  }
+}
+@Module({ controllers: [DrainProbeController], providers: [TornDown] })
+class DrainProbeModule {}
+
+describe('the order of shutdown', () => {
+  it('answers the requests in flight before any module is torn down (caches unsubscribe, Redis closes)', async () => {
+    const t = await startTestApp({}, { imports: [DrainProbeModule] });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const url = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    const inFlight = fetch(`${url}/api/v1/drain-probe/slow`);
+    await new Promise((r) => setTimeout(r, 100));
+    const closing = t.close();
+    const res = await inFlight;
+    expect(await res.json()).toEqual({ torn_down: false });
+    await closing;
+    expect(t.app.get(TornDown).destroyed).toBe(true);
   });
 });
 
@@ -65,5 +102,33 @@ describe('a request arriving while the server closes', () => {
     expect(second).toMatch(/x-request-id: late-request/i);
     expect(second).toMatch(/retry-after: 1/i);
     expect(second).toContain('"code":"SERVICE_UNAVAILABLE"');
+  });
+});
+
+describe('liveness while the server closes', () => {
+  it("answers 503 with the reference's shutting_down body (the other routes refuse with a problem)", async () => {
+    const t = await startTestApp({}, { imports: [SlowCloseModule] });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    socket.write('GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n');
+    await until(() => received.includes('"status":"alive"'));
+    const inPreClose = new Promise<void>((resolve) => (closeStarted = resolve));
+    const closing = t.close();
+    await inPreClose;
+    socket.write('GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n');
+    await ended;
+    await closing;
+    const [, second] = received.split(/(?=HTTP\/1\.1 )/);
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second).toMatch(/connection: close/i);
+    expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 'shutting_down',
+      service: expect.any(String),
+      message: expect.any(String),
+    });
   });
 });

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import type { ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
 import {
   type AppConfig,
+  DrainFirstFastifyAdapter,
   createLogger,
   FrameworkErrors,
   HttpMetrics,
@@ -42,7 +43,7 @@ export async function createApp(
   });
   const apiVersion = versionInfo(config.env).version;
   const frameworkErrors = new FrameworkErrors(config.isProduction, apiVersion);
-  const adapter = new FastifyAdapter({
+  const adapter = new DrainFirstFastifyAdapter({
     loggerInstance: logger,
     // Access logs are written once per request by the platform's onResponse hook instead.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
@@ -77,7 +78,6 @@ export async function createApp(
       bodyParser: false,
     },
   );
-  app.enableShutdownHooks();
   app.getHttpServer().on('checkExpectation', frameworkErrors.onCheckExpectation);
   await registerHttpPlatform(app, {
     config,

@@ -1,5 +1,6 @@
 import { ConfigValidationError } from '#platform';
 import { type ConfiguredApp, loadConfiguredApp } from './boot.js';
+import { closeOnSignals } from './shutdown-signals.js';
 
 async function main(): Promise<void> {
   let configured: ConfiguredApp;
@@ -14,14 +15,8 @@ async function main(): Promise<void> {
   }
   const { config } = configured;
   const app = await configured.createApp();
+  closeOnSignals(app, { graceMs: config.env.SHUTDOWN_GRACE_MS });
   await app.listen({ port: config.env.PORT, host: config.env.HOST });
-  // Nest's shutdown hooks close the server (in-flight requests finish), then the engines.
-  const grace = config.env.SHUTDOWN_GRACE_MS;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      setTimeout(() => process.exit(1), grace).unref();
-    });
-  }
 }
 
 main().catch((err: unknown) => {

@@ -21,6 +21,7 @@ export * from './http/framework-errors.js';
 export * from './http/content-encoding.js';
 export * from './http/org-slug.js';
 export * from './http/http-platform.js';
+export * from './http/shutdown-state.js';
 export * from './http/request-id.js';
 export * from './http/route-table.js';
 export * from './throttling/app-throttler.guard.js';

@@ -15,6 +15,7 @@ import { ApiKeyCache } from './auth/api-key-cache.js';
 import { AuthService, OrgKeyGuard, OrgKeyOrRootGuard, RootKeyGuard } from './auth/auth.guards.js';
 import { AppConfig } from './config/app-config.js';
 import { HttpMetrics } from './http/http-metrics.js';
+import { ShutdownState } from './http/shutdown-state.js';
 import { INVALIDATION_BUS, REDIS_CLIENT } from './platform.tokens.js';
 import { LocalInvalidationBus, RedisInvalidationBus } from './redis/invalidation-bus.js';
 import { closeRedis, createRedis } from './redis/redis-connection.js';
@@ -105,6 +106,7 @@ export class PlatformModule {
       providers: [
         { provide: AppConfig, useValue: config },
         HttpMetrics,
+        ShutdownState,
         {
           provide: REDIS_CLIENT,
           useFactory: () =>
@@ -133,6 +135,7 @@ export class PlatformModule {
       exports: [
         AppConfig,
         HttpMetrics,
+        ShutdownState,
         REDIS_CLIENT,
         INVALIDATION_BUS,
         ApiKeyCache,

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigValidationError } from '#platform';
 import { loadConfiguredApp } from '../boot.js';
+import { closeOnSignals } from '../shutdown-signals.js';
 import { demoInstructions } from './demo-curl.js';
 import { DEFAULT_DEMO_ROWS } from './demo-catalog.js';
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   // Like the app's modules, loaded once the configuration is known to be valid (see boot.ts).
   const { DemoService } = await import('./demo.service.js');
   const app = await createApp();
+  closeOnSignals(app, { graceMs: config.env.SHUTDOWN_GRACE_MS });
   try {
     const started = Date.now();
     const result = await app.get(DemoService).ensureDemo(args);

@@ -2,8 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { AppConfig } from '#platform';
-import { ShutdownState } from './shutdown-state.js';
+import { AppConfig, type ShutdownRouteConfig, ShutdownState } from '#platform';
 import { versionInfo } from './version-info.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -91,10 +90,11 @@ export class HealthProbes implements OnModuleInit {
       '/health/live': (reply) =>
         this.shutdown.shuttingDown ? send(reply.code(503), shuttingDown) : send(reply, alive),
     };
-    // Synchronous handlers: no promise per request.
+    // Synchronous handlers: no promise per request. Liveness answers while the server closes.
     for (const r of this.routes) {
       const handle = handlers[r.url];
-      fastify.route({ method: r.method, url: r.url, handler: (_request, reply) => handle(reply) });
+      const config: ShutdownRouteConfig = { answersWhileClosing: r.url === '/health/live' };
+      fastify.route({ method: r.method, url: r.url, config, handler: (_request, reply) => handle(reply) });
     }
   }
 

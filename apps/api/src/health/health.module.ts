@@ -2,11 +2,10 @@ import { Module } from '@nestjs/common';
 import { HealthController } from './health.controller.js';
 import { HealthProbes } from './health-probes.js';
 import { HealthService } from './health.service.js';
-import { ShutdownState } from './shutdown-state.js';
 
 @Module({
   controllers: [HealthController],
-  providers: [HealthService, ShutdownState, HealthProbes],
+  providers: [HealthService, HealthProbes],
   exports: [HealthProbes],
 })
 export class HealthModule {}

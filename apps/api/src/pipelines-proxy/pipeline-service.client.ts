@@ -2,14 +2,8 @@ import { setMaxListeners } from 'node:events';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { AppConfig, scrubSecrets } from '#platform';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig, scrubSecrets, ShutdownState } from '#platform';
 import { CircuitBreakers, CircuitOpenError } from './circuit-breakers.js';
 import { PIPELINE_PROXY_OPTIONS, type PipelineProxyOptions } from './pipeline-proxy.options.js';
 import { type AttemptOutcome, postOnce } from './upstream-post.js';
@@ -121,17 +115,18 @@ function toResult(outcome: AttemptOutcome): PipelineCallResult {
  * A timeout or any other failure may have started the run and is returned as is.
  */
 @Injectable()
-export class PipelineServiceClient implements BeforeApplicationShutdown, OnApplicationShutdown {
+export class PipelineServiceClient implements OnApplicationShutdown {
   private readonly logger = new Logger(PipelineServiceClient.name);
   private readonly baseUrl: URL;
   private readonly agent: http.Agent;
   private readonly breakers: CircuitBreakers;
-  /** Aborted when the shutdown's grace is nearly over (see beforeApplicationShutdown). */
+  /** Aborted when the shutdown's grace is nearly over (see cutCallsNearGraceEnd). */
   private readonly stopping = new AbortController();
 
   constructor(
     private readonly config: AppConfig,
     @Inject(PIPELINE_PROXY_OPTIONS) private readonly options: PipelineProxyOptions,
+    shutdown: ShutdownState,
   ) {
     this.baseUrl = new URL(config.env.PIPELINE_SERVICE_URL);
     const agentOptions = { keepAlive: true, maxSockets: 100, maxFreeSockets: 20 };
@@ -144,6 +139,7 @@ export class PipelineServiceClient implements BeforeApplicationShutdown, OnAppli
       options.breaker,
       (err) => err instanceof UpstreamFailure && upstreamDown(err.result),
     );
+    shutdown.signal.addEventListener('abort', () => this.cutCallsNearGraceEnd(), { once: true });
   }
 
   get upstream(): string {
@@ -166,13 +162,13 @@ export class PipelineServiceClient implements BeforeApplicationShutdown, OnAppli
   }
 
   /**
-   * Called when shutdown starts, before the server waits for requests in flight. A call to the
-   * service may take up to a minute, longer than the platform lets a stopping instance live
+   * Called when shutdown starts, as the server begins to wait for requests in flight. A call to
+   * the service may take up to a minute, longer than the platform lets a stopping instance live
    * (SHUTDOWN_GRACE_MS, Cloud Run's 10 s): calls still waiting near the end of it are cut, so their
    * callers get an answer (504: the run may have started) and run-all records its batch, instead of
    * the process being stopped with them and their connections dropped.
    */
-  beforeApplicationShutdown(): void {
+  private cutCallsNearGraceEnd(): void {
     const grace = this.config.env.SHUTDOWN_GRACE_MS;
     const wait = grace - Math.min(this.options.shutdownMarginMs, grace / 2);
     setTimeout(() => this.stopping.abort(), wait).unref();

@@ -15,6 +15,7 @@ import type { FrameworkErrors } from './framework-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { RouteTable, urlPath } from './route-table.js';
 import { isDocsPath, securityHeaders } from './security-headers.js';
+import { type ShutdownRouteConfig, ShutdownState } from './shutdown-state.js';
 
 export { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS } from './cors.js';
 
@@ -69,13 +70,14 @@ export async function registerHttpPlatform(
   acceptEmptyJsonBodies(app, fastify);
   const cors = await registerCors(app, deps.config.corsOrigins);
 
-  // Graceful shutdown: a request still in flight when closing starts gets its answer, and its
-  // keep-alive connection is then closed, otherwise the server would wait for the client to hang up.
-  // A request that arrives on such a connection meanwhile is refused as a problem+json 503 (with its
-  // request id) rather than with Fastify's own return503OnClosing body.
-  let closing = false;
+  // Graceful shutdown (the server closes first, see DrainFirstFastifyAdapter): a request still in
+  // flight when closing starts gets its answer, and its keep-alive connection is then closed,
+  // otherwise the server would wait for the client to hang up. A request that arrives on such a
+  // connection meanwhile is refused as a problem+json 503 (with its request id) rather than with
+  // Fastify's own return503OnClosing body, unless its route answers while closing (/health/live).
+  const shutdown = app.get(ShutdownState, { strict: false });
   fastify.addHook('preClose', (done) => {
-    closing = true;
+    shutdown.begin();
     done();
   });
 
@@ -104,7 +106,10 @@ export async function registerHttpPlatform(
 
   fastify.addHook('onRequest', (request, reply, done) => {
     responseHeaders(request, reply);
-    if (closing) {
+    if (
+      shutdown.shuttingDown &&
+      !(request.routeOptions.config as ShutdownRouteConfig | undefined)?.answersWhileClosing
+    ) {
       // Answered here rather than passed on: the error handler of a route registered before the
       // app's (@fastify/cors' OPTIONS route) would answer in Fastify's own format.
       responder.send(
@@ -193,7 +198,7 @@ export async function registerHttpPlatform(
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     // The reference's X-Process-Time: seconds from the request's arrival to its answer.
     reply.header('x-process-time', (reply.elapsedTime / 1000).toFixed(4));
-    if (closing) reply.header('connection', 'close');
+    if (shutdown.shuttingDown) reply.header('connection', 'close');
     done(null, payload);
   });
 

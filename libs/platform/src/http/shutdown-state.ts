@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+
+/**
+ * Whether this instance has begun to stop: set when its HTTP server starts closing, the first step
+ * of a shutdown (see DrainFirstFastifyAdapter), before any module tears down. Requests arriving from
+ * then on are refused with a 503 (the platform's onRequest hook), except on routes that say how the
+ * instance is doing (`answersWhileClosing` in their route config: `/health/live`).
+ */
+@Injectable()
+export class ShutdownState {
+  private readonly controller = new AbortController();
+  /** Aborted when shutdown begins: for work that must be cut before the process is stopped. */
+  readonly signal: AbortSignal = this.controller.signal;
+
+  get shuttingDown(): boolean {
+    return this.signal.aborted;
+  }
+
+  begin(): void {
+    this.controller.abort();
+  }
+}
+
+/** Route config of a route answered while the instance closes (see ShutdownState). */
+export interface ShutdownRouteConfig {
+  answersWhileClosing?: boolean;
+}
+
+/**
+ * Nest's shutdown runs onModuleDestroy hooks first and closes the HTTP server afterwards, so
+ * requests still in flight (or arriving on kept-alive connections) were served by modules already
+ * torn down: caches unsubscribed from invalidations and revocations, the rate limiter's Redis
+ * closed. Nest calls `beforeClose` at the very start of `app.close()` and of a signal's shutdown:
+ * here it drains the server (refuse new connections, finish the requests in flight) before any
+ * module hook runs. Nest's own close of the server afterwards finds it closed.
+ */
+export class DrainFirstFastifyAdapter extends FastifyAdapter {
+  override async beforeClose(): Promise<void> {
+    super.beforeClose();
+    await this.close();
+  }
+}
