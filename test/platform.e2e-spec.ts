@@ -448,6 +448,22 @@ describe('platform over the real app', () => {
       // What Cloud Logging reads: an error it can filter and alert on, with its summary line.
       expect(JSON.parse(line as string)).toMatchObject({ severity: 'ERROR', message: 'request failed' });
     });
+
+    it('logs a 5xx given by design (a breaker open, shutting down) at warn, without a stack', async () => {
+      const res = await inject({
+        method: 'GET',
+        url: '/api/v1/probe/unavailable',
+        headers: { 'x-request-id': 'by-design-1' },
+      });
+      expect(res.json()).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+      const lines = logs.lines.map((l) => JSON.parse(l)).filter((l) => l.request_id === 'by-design-1');
+      expect(lines.find((l) => l.message === 'request refused')).toMatchObject({
+        severity: 'WARNING',
+        code: 'SERVICE_UNAVAILABLE',
+        status: 503,
+      });
+      expect(lines.some((l) => l.severity === 'ERROR' || 'err' in l)).toBe(false);
+    });
   });
 
   describe('auth', () => {

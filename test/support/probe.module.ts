@@ -1,7 +1,16 @@
 import { Body, Controller, Get, Module, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
-import { type AuthContext, CurrentAuth, OrgKeyAuth, OrgKeyOrRootAuth, Public, RootKeyAuth } from '#platform';
+import {
+  type AuthContext,
+  CurrentAuth,
+  OrgKeyAuth,
+  OrgKeyOrRootAuth,
+  PlatformError,
+  PlatformErrorCode,
+  Public,
+  RootKeyAuth,
+} from '#platform';
 
 export const PROBE_SECRET_IN_ERROR = 'probe-secret-value-9f8e7d6c5b4a';
 
@@ -50,6 +59,13 @@ class ProbeController {
   async slow(@Query('ms', ParseIntPipe) ms: number) {
     await new Promise((resolve) => setTimeout(resolve, ms));
     return { slept_ms: ms };
+  }
+
+  /** A 5xx the server gives by design (as while shutting down), not a failure. */
+  @Public()
+  @Get('unavailable')
+  unavailable(): never {
+    throw new PlatformError(PlatformErrorCode.ServiceUnavailable, 'Paused on purpose; retry later.');
   }
 
   @Public()

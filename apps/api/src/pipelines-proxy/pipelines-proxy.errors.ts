@@ -1,4 +1,4 @@
-import { DomainError } from '#platform';
+import { DomainError, type ProblemSpec } from '#platform';
 
 /** The pipeline service's answer or failure, as this API reports it (upstream status kept where it can be). */
 export enum PipelinesProxyErrorCode {
@@ -19,10 +19,11 @@ export enum PipelinesProxyErrorCode {
 
 export class PipelinesProxyError extends DomainError<PipelinesProxyErrorCode> {}
 
-export const PIPELINES_PROXY_ERRORS: Record<PipelinesProxyErrorCode, { status: number; title: string }> = {
+export const PIPELINES_PROXY_ERRORS: Record<PipelinesProxyErrorCode, ProblemSpec> = {
   [PipelinesProxyErrorCode.CircuitOpen]: {
     status: 503,
     title: 'The pipeline service is failing; calls are paused (circuit open)',
+    expected: true,
   },
   [PipelinesProxyErrorCode.Timeout]: { status: 504, title: 'The pipeline service did not answer in time' },
   [PipelinesProxyErrorCode.Unreachable]: { status: 502, title: 'Failed to connect to the pipeline service' },

@@ -1,5 +1,5 @@
 import { DomainError } from './domain-error.js';
-import type { ErrorCatalog } from './problem.js';
+import type { ErrorCatalog, ProblemSpec } from './problem.js';
 
 /** Codes raised by the platform itself (auth, validation, routing, limits). */
 export enum PlatformErrorCode {
@@ -32,7 +32,7 @@ export enum PlatformErrorCode {
 
 export class PlatformError extends DomainError<PlatformErrorCode> {}
 
-export const PLATFORM_ERRORS: Record<PlatformErrorCode, { status: number; title: string }> = {
+export const PLATFORM_ERRORS: Record<PlatformErrorCode, ProblemSpec> = {
   [PlatformErrorCode.ValidationFailed]: { status: 422, title: 'Request validation failed' },
   [PlatformErrorCode.MalformedJson]: { status: 400, title: 'Malformed JSON body' },
   [PlatformErrorCode.BadRequest]: { status: 400, title: 'Bad request' },
@@ -56,7 +56,7 @@ export const PLATFORM_ERRORS: Record<PlatformErrorCode, { status: number; title:
   [PlatformErrorCode.Forbidden]: { status: 403, title: 'Forbidden' },
   [PlatformErrorCode.RateLimited]: { status: 429, title: 'Too many requests' },
   [PlatformErrorCode.AuthUnavailable]: { status: 503, title: 'Authentication service unavailable' },
-  [PlatformErrorCode.ServiceUnavailable]: { status: 503, title: 'Service unavailable' },
+  [PlatformErrorCode.ServiceUnavailable]: { status: 503, title: 'Service unavailable', expected: true },
   [PlatformErrorCode.Internal]: { status: 500, title: 'Internal server error' },
 } satisfies ErrorCatalog;
 

@@ -19,6 +19,12 @@ export interface ProblemDetails {
 export interface ProblemSpec {
   status: number;
   title: string;
+  /**
+   * A 5xx the server gives by design, not a failure of its own (a circuit breaker open, the instance
+   * shutting down): logged at warn, without a stack. The failures that led to it were logged when
+   * they happened; at error level every refusal while the breaker is open would page someone.
+   */
+  expected?: boolean;
 }
 
 /** code → status and title. Each module contributes its enum; the app assembles one catalog. */

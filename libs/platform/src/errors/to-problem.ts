@@ -9,6 +9,8 @@ export interface ProblemResponse {
   headers: Record<string, string>;
   /** Unexpected errors are logged at error level with their stack; expected 4xx at debug. */
   unexpected: boolean;
+  /** A 5xx given by design (see ProblemSpec.expected): logged at warn. */
+  expected5xx?: boolean;
 }
 
 interface FastifyLikeError {
@@ -76,7 +78,8 @@ export function toProblem(
           ...(path ? { instance: path } : {}),
         }),
         headers: err.headers,
-        unexpected: spec.status >= 500,
+        unexpected: spec.status >= 500 && !spec.expected,
+        expected5xx: spec.status >= 500 && spec.expected,
       };
     }
     return {
