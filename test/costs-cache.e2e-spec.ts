@@ -238,4 +238,21 @@ describe.skipIf(!REDIS_URL)('cost cache invalidation across instances (Redis)', 
       expect((await ca.get('/summary')).cache_hit).toBe(false);
     });
   });
+
+  it('keeps deployments that share the Redis server apart by REDIS_KEY_PREFIX', async () => {
+    const apart = { REDIS_KEY_PREFIX: `finops:other-deployment-${process.pid}` };
+    await onTwoInstances(
+      REDIS_URL!,
+      async ({ a, b, org, headers }) => {
+        const ca = client(a, org, headers);
+        const cb = client(b, org, rootHeaders);
+        await cb.get('/summary');
+        await ca.invalidate();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect((await cb.stats()).frames.invalidations).toBe(0);
+        expect((await cb.get('/summary')).cache_hit).toBe(true);
+      },
+      apart,
+    );
+  });
 });

@@ -61,10 +61,11 @@ export async function onTwoInstances(
     headers: { 'x-api-key': string };
     headersOnB: { 'x-api-key': string };
   }) => Promise<void>,
+  envOfB: Record<string, string> = {},
 ): Promise<void> {
   const env = { RATE_LIMIT_READS_PER_MINUTE: '100000', REDIS_URL: redisUrl };
   const a = await startTestApp(env);
-  const b = await startTestApp(env);
+  const b = await startTestApp({ ...env, ...envOfB });
   try {
     const { org, headers } = await seededOrg(a);
     const warehouseB = b.app.get<Warehouse>(WAREHOUSE);

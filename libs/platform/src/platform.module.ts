@@ -98,7 +98,7 @@ export class PlatformModule {
               },
             ],
             storage: redis
-              ? new RedisThrottlerStorage(redis, { prefix: `finops:${config.environment}:throttle` })
+              ? new RedisThrottlerStorage(redis, { prefix: `${config.redisPrefix}:throttle` })
               : new MemoryThrottlerStorage(),
           }),
         }),
@@ -118,7 +118,7 @@ export class PlatformModule {
           useFactory: (redis: Redis | null) =>
             redis
               ? new RedisInvalidationBus(redis, {
-                  prefix: `finops:${config.environment}:invalidate`,
+                  prefix: `${config.redisPrefix}:invalidate`,
                   name: 'finops-bus',
                 })
               : new LocalInvalidationBus(),

@@ -35,7 +35,7 @@ export class TriggerRateLimiter implements OnApplicationShutdown {
   ) {
     this.inMemory = redis ? null : new ThrottlerStorageService();
     this.shared = redis
-      ? new RedisThrottlerStorage(redis, { prefix: `finops:${config.environment}:pipeline-trigger` })
+      ? new RedisThrottlerStorage(redis, { prefix: `${config.redisPrefix}:pipeline-trigger` })
       : null;
     this.storage = this.inMemory ?? (this.shared as RedisThrottlerStorage);
   }

@@ -55,6 +55,16 @@ describe('configuration', () => {
     expect(prepared({ DATABASE_URL: direct, TENANCY_DB_PREPARED_STATEMENTS: 'false' })).toBe(false);
   });
 
+  it('prefixes Redis keys by environment unless REDIS_KEY_PREFIX says otherwise', () => {
+    const prefix = (env: Record<string, string>) =>
+      loadAppConfig({ DATA_DIR: tmp(), CA_ROOT_API_KEY: 'k'.repeat(32), ...env }).redisPrefix;
+    expect(prefix({})).toBe('finops:development');
+    expect(prefix({ REDIS_KEY_PREFIX: 'finops:eu-1' })).toBe('finops:eu-1');
+    expect(problemsOf({ REDIS_KEY_PREFIX: 'has space' })).toEqual([
+      'REDIS_KEY_PREFIX must be 1 to 64 letters, digits, or _ . : -',
+    ]);
+  });
+
   it('names every bad variable at once', () => {
     const problems = problemsOf({
       PORT: 'abc',

@@ -28,6 +28,8 @@ export class AppConfig {
   readonly corsOrigins: string[];
   /** Where a generated development root key was written (null when configured explicitly). */
   readonly rootKeyFile: string | null;
+  /** Prefix of this deployment's Redis keys and channels: REDIS_KEY_PREFIX or `finops:<environment>`. */
+  readonly redisPrefix: string;
   /** Whether the pg driver prepares its statements: as configured, else not behind a transaction pooler. */
   readonly tenancyDbPreparedStatements: boolean;
 
@@ -48,6 +50,7 @@ export class AppConfig {
       .map((o) => o.trim())
       .filter(Boolean);
     this.rootKeyFile = rootKeyFile;
+    this.redisPrefix = env.REDIS_KEY_PREFIX ?? `finops:${env.ENVIRONMENT}`;
     this.tenancyDbPreparedStatements =
       env.TENANCY_DB_PREPARED_STATEMENTS ?? !namesTransactionPooler(env.DATABASE_URL);
   }

@@ -165,6 +165,17 @@ export class EnvSchema {
   @IsUrl({ ...URL_OPTS, protocols: ['redis', 'rediss'] }, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
 
+  /**
+   * Prefix of this deployment's Redis keys and channels (rate-limit counters, cache invalidations);
+   * `finops:<ENVIRONMENT>` when unset. Two deployments of one environment sharing a Redis server
+   * need different ones, or each counts the other's requests and drops the other's caches.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, {
+    message: 'REDIS_KEY_PREFIX must be 1 to 64 letters, digits, or _ . : -',
+  })
+  REDIS_KEY_PREFIX?: string;
+
   @IsUrl(URL_OPTS, { message: '$property must be an http(s) URL' })
   PIPELINE_SERVICE_URL = 'http://localhost:8001';
 
