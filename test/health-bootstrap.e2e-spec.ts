@@ -1,5 +1,6 @@
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { LogCapture } from '#test/log-capture';
 import { dropTestSchema, postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { READINESS_REUSE_MS } from '../apps/api/src/health/health.service.js';
 
@@ -83,6 +84,35 @@ describe('health, docs and bootstrap', () => {
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
     expect(res.body).toContain('http_request_duration_seconds_bucket');
+  });
+
+  it('answers /metrics only to a scrape with METRICS_TOKEN when it is set, and never logs the token', async () => {
+    const token = 'metrics-token-0123456789abcdefghijklmnop';
+    const logs = new LogCapture();
+    const secured = await startTestApp(
+      { METRICS_TOKEN: token, LOG_LEVEL: 'debug' },
+      { logDestination: logs },
+    );
+    try {
+      const scrape = (authorization?: string) =>
+        secured.app.inject({
+          method: 'GET',
+          url: '/metrics',
+          headers: authorization === undefined ? {} : { authorization },
+        });
+      const missing = await scrape();
+      expect(missing.statusCode).toBe(401);
+      expect(missing.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+      expect(missing.json()).toMatchObject({ code: 'AUTH_REQUIRED' });
+      expect((await scrape(`Bearer ${token}x`)).json()).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+      expect((await scrape(`Basic ${token}`)).statusCode).toBe(401);
+      const ok = await scrape(`Bearer ${token}`);
+      expect(ok.statusCode).toBe(200);
+      expect(ok.body).toContain('http_requests_total');
+      expect(logs.lines.join('\n')).not.toContain(token);
+    } finally {
+      await secured.close();
+    }
   });
 
   it('publishes an OpenAPI 3 document listing every route with its auth, and Swagger UI', async () => {

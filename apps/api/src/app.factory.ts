@@ -38,7 +38,11 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const logger = createLogger({
     level: config.env.LOG_LEVEL,
-    secrets: [config.rootApiKey ?? '', config.env.SUPABASE_SERVICE_ROLE_KEY ?? ''],
+    secrets: [
+      config.rootApiKey ?? '',
+      config.env.SUPABASE_SERVICE_ROLE_KEY ?? '',
+      config.env.METRICS_TOKEN ?? '',
+    ],
     destination: options.logDestination,
   });
   const apiVersion = versionInfo(config.env).version;

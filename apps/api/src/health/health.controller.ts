@@ -1,7 +1,17 @@
-import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
-import { AppConfig, HttpMetrics, PROBLEM_CONTENT_TYPE, problemType, Public, SkipRateLimits } from '#platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  AppConfig,
+  HttpMetrics,
+  PlatformError,
+  PlatformErrorCode,
+  PROBLEM_CONTENT_TYPE,
+  problemType,
+  Public,
+  secretMatches,
+  SkipRateLimits,
+} from '#platform';
 import { ADVISORY_CHECKS, HealthService } from './health.service.js';
 import { type VersionInfo, versionInfo } from './version-info.js';
 
@@ -55,10 +65,24 @@ export class HealthController {
   @Header('content-type', `${PROMETHEUS_TEXT}; charset=utf-8`)
   @ApiOkResponse({
     description:
-      'Prometheus text exposition: request counts and latency histograms by method, route and status. Public, no key, no rate limit.',
+      'Prometheus text exposition: request counts and latency histograms by method, route and status. ' +
+      'No rate limit; public unless METRICS_TOKEN is set, then for `Authorization: Bearer <METRICS_TOKEN>` only ' +
+      '(401 without it, 403 for another token)',
     content: { [PROMETHEUS_TEXT]: { schema: { type: 'string' } } },
   })
-  metricsText(): Promise<string> {
+  metricsText(@Req() request: FastifyRequest): Promise<string> {
+    const token = this.config.env.METRICS_TOKEN;
+    if (token !== undefined) {
+      const given = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (given === undefined)
+        throw new PlatformError(
+          PlatformErrorCode.AuthRequired,
+          'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.',
+          { headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' } },
+        );
+      if (!secretMatches(given, token))
+        throw new PlatformError(PlatformErrorCode.Forbidden, 'The metrics token is not valid.');
+    }
     return this.metrics.render();
   }
 }

@@ -16,8 +16,8 @@ function sha256(s: string): Buffer {
   return hash('sha256', s, 'buffer');
 }
 
-/** Constant-time: both sides are hashed to equal length first. */
-export function rootKeyMatches(given: string, expected: string): boolean {
+/** Whether a secret sent by a client is the configured one; constant-time: both sides are hashed to equal length first. */
+export function secretMatches(given: string, expected: string): boolean {
   return timingSafeEqual(sha256(given), sha256(expected));
 }
 

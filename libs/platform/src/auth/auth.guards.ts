@@ -15,7 +15,7 @@ import {
   orgKeyDecides,
   pathOrg,
   rootKeyInvalid,
-  rootKeyMatches,
+  secretMatches,
   rootKeyRequired,
 } from './auth-request.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
@@ -48,7 +48,7 @@ export class AuthService {
       );
     const given = header(req, 'x-ca-root-key');
     if (!given) throw rootKeyRequired();
-    if (!rootKeyMatches(given, expected)) {
+    if (!secretMatches(given, expected)) {
       // Counted as before a body is read (rootRefusalBeforeBody), so guesses are held to one bound.
       this.failures.recordFailure(req.ip);
       throw rootKeyInvalid();
@@ -60,7 +60,7 @@ export class AuthService {
   carriesRootKey(req: FastifyRequest): boolean {
     const expected = this.config.rootApiKey;
     const given = header(req, 'x-ca-root-key');
-    return expected !== undefined && given !== undefined && rootKeyMatches(given, expected);
+    return expected !== undefined && given !== undefined && secretMatches(given, expected);
   }
 
   /**
@@ -82,7 +82,7 @@ export class AuthService {
     const expected = this.config.rootApiKey;
     if (given === undefined || expected === undefined) return undefined;
     if (kind === 'org-or-root' && header(req, 'x-api-key') !== undefined) return undefined;
-    if (rootKeyMatches(given, expected)) return undefined;
+    if (secretMatches(given, expected)) return undefined;
     // The right key is never held back; a wrong one past the address's failures is 429.
     const lockedOut = this.lockout(req);
     if (lockedOut) return lockedOut;

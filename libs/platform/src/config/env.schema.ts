@@ -71,6 +71,17 @@ export class EnvSchema {
   })
   CA_ROOT_API_KEY?: string;
 
+  /**
+   * When set, `GET /metrics` answers only a scrape sending it as `Authorization: Bearer <token>`
+   * (Prometheus' `authorization` setting); unset, it is public as in the system replaced.
+   */
+  @IsOptional()
+  @MinLength(32, { message: 'METRICS_TOKEN must be at least 32 characters' })
+  @Matches(HEADER_TOKEN, {
+    message: 'METRICS_TOKEN must be printable ASCII without spaces or line breaks',
+  })
+  METRICS_TOKEN?: string;
+
   @IsString()
   DATA_DIR = './data';
 
