@@ -71,6 +71,48 @@ describe('cost import: multi-part CSV exports', () => {
   });
 });
 
+describe('cost import: multi-part Parquet exports', () => {
+  // What `cat part-00001.parquet part-00002.parquet > all.parquet` makes: whole files back to back.
+  it('imports every row of the parts in one import, so a re-import of the month keeps one copy', async () => {
+    const first = [aFocusFileRow({ BilledCost: '1', day: '2025-05-01' }), aFocusFileRow({ BilledCost: '2' })];
+    const second = [aFocusFileRow({ BilledCost: '4', day: '2025-05-03' })];
+    const third = [aFocusFileRow({ BilledCost: '8', day: '2025-05-02' })];
+    const all = Buffer.concat([focusParquet(first), focusParquet(second), focusParquet(third)]);
+
+    const res = await upload(all, PARQUET, '?source_system=parquet_parts');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      status: 'completed',
+      rows_read: 4,
+      rows_imported: 4,
+      rows_rejected: 0,
+    });
+    expect(await billed('parquet_parts')).toEqual({ n: 4, billed: 15 });
+
+    const again = await upload(
+      gzip(all),
+      { 'content-type': 'application/gzip' },
+      '?source_system=parquet_parts',
+    );
+    expect(again.json()).toMatchObject({ status: 'completed', gzip: true, rows_imported: 4 });
+    expect(await billed('parquet_parts')).toEqual({ n: 4, billed: 15 });
+  });
+
+  it('numbers rejected rows across the parts', async () => {
+    const first = [aFocusFileRow({ BilledCost: '1' }), aFocusFileRow({ BilledCost: '2' })];
+    const second = [
+      aFocusFileRow({ BilledCost: '4' }),
+      aFocusFileRow({ BilledCost: '8', BillingCurrency: 'EUR' }),
+    ];
+    const all = Buffer.concat([focusParquet(first), focusParquet(second)]);
+
+    const res = await upload(all, PARQUET, '?source_system=parquet_parts_rows&on_error=skip');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ rows_read: 4, rows_imported: 3, rows_rejected: 1 });
+    expect(res.json().errors).toEqual([expect.objectContaining({ row: 4, column: 'BillingCurrency' })]);
+  });
+});
+
 describe('cost import: duplicate columns', () => {
   const good = () => focusCsv([aFocusFileRow({ BilledCost: '5' })]);
   /** The upload is refused 422 naming `pairs`, and `source` still holds `kept`. */

@@ -4,6 +4,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
+import { joinParquetParts } from './parquet-parts.js';
 
 /** Media types the import route accepts; `application/octet-stream` and gzip are identified by content. */
 export const CSV_TYPES = ['text/csv', 'application/csv'] as const;
@@ -155,12 +156,12 @@ export async function identifyUpload(
         throw unreadable('The gzip data is corrupt.', error);
       },
     );
-    return { format, gzip, path: expandTo.path };
+    return { format, gzip, path: await joinParquetParts(expandTo.path) };
   }
   if (format === 'parquet') {
     // Polars picks its reader by extension: a Parquet file must be named like one.
     await rename(file, `${file}.parquet`);
-    return { format, gzip, path: `${file}.parquet` };
+    return { format, gzip, path: await joinParquetParts(`${file}.parquet`) };
   }
   return { format, gzip, path: file };
 }

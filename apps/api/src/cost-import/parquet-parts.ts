@@ -1,0 +1,147 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { type FileMetaData, parquetMetadata } from 'hyparquet';
+import { duckString } from '#warehouse';
+import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
+import { checkDistinctColumns } from './focus-columns.js';
+import { parquetColumns } from './parquet-footer.js';
+
+const MAGIC = 'PAR1';
+
+/** A byte range of the upload: [start, end). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Where the part ending at the footer `meta` (of `footerBytes` with its length and magic) began:
+ * the metadata's offsets are relative to the part's start and name every range written before the
+ * footer (column chunks with their dictionary pages, page indexes, bloom filters), and writers put
+ * the footer right after the last of them. Null when a range's end is not told (a bloom filter
+ * without its length, encrypted columns).
+ */
+function partLength(meta: FileMetaData, footerBytes: number): number | null {
+  let last = MAGIC.length;
+  const reach = (offset: bigint | undefined, length: bigint | number | undefined): boolean => {
+    if (offset === undefined) return true;
+    if (length === undefined) return false;
+    last = Math.max(last, Number(offset) + Number(length));
+    return true;
+  };
+  for (const group of meta.row_groups)
+    for (const chunk of group.columns) {
+      const data = chunk.meta_data;
+      if (!data || chunk.encrypted_column_metadata) return null;
+      const first = [data.dictionary_page_offset, data.index_page_offset, data.data_page_offset]
+        .filter((o): o is bigint => o !== undefined && o > 0n)
+        .reduce((a, b) => (a < b ? a : b));
+      if (
+        !reach(first, data.total_compressed_size) ||
+        !reach(chunk.offset_index_offset, chunk.offset_index_length) ||
+        !reach(chunk.column_index_offset, chunk.column_index_length) ||
+        !reach(data.bloom_filter_offset, data.bloom_filter_length)
+      )
+        return null;
+    }
+  return last + footerBytes;
+}
+
+/**
+ * The Parquet files written back to back in `file` (`cat part-*.parquet > all.parquet`), first to
+ * last, found from the end: each part ends with its footer, whose length precedes the closing
+ * magic, and begins with the magic. One range for a plain Parquet file; null when the bytes do
+ * not split into whole parts (Polars then reads the file as one, and says what is wrong with it).
+ */
+export async function parquetParts(file: string): Promise<ByteRange[] | null> {
+  const handle = await open(file, 'r');
+  try {
+    const read = async (position: number, length: number) => {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    };
+    const parts: ByteRange[] = [];
+    let end = (await handle.stat()).size;
+    while (end > 0) {
+      if (end < 12) return null;
+      const tail = await read(end - 8, 8);
+      if (tail.toString('latin1', 4) !== MAGIC) return null;
+      const footerBytes = tail.readUInt32LE(0) + 8;
+      if (footerBytes + MAGIC.length > end) return null;
+      let meta: FileMetaData;
+      try {
+        meta = parquetMetadata(await read(end - footerBytes, footerBytes));
+      } catch {
+        return null;
+      }
+      const length = partLength(meta, footerBytes);
+      if (length === null || length > end) return null;
+      const start = end - length;
+      if ((await read(start, MAGIC.length)).toString('latin1') !== MAGIC) return null;
+      parts.unshift({ start, end });
+      end = start;
+    }
+    return parts;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A Parquet upload made of several parts back to back, as an export of one month in parts
+ * (AWS Data Exports' `part-00001.parquet`, ...) is uploaded with `cat`, merged into one Parquet
+ * file (`${file}` with `.merged.parquet`): the import then reads the whole month at once and
+ * replaces its slice once, where importing the parts one by one made each replace the one before.
+ * DuckDB copies the rows in part order with their types as they are (DECIMAL, MAP, timestamps);
+ * parts whose columns differ are refused (422). A plain Parquet file is returned as it is.
+ */
+export async function joinParquetParts(file: string): Promise<string> {
+  const parts = await parquetParts(file);
+  if (!parts || parts.length < 2) return file;
+  const base = file.replace(/\.parquet$/, '');
+  const names = parts.map((_, i) => `${base}.part-${String(i + 1).padStart(5, '0')}.parquet`);
+  for (const [i, part] of parts.entries()) {
+    await pipeline(
+      createReadStream(file, { start: part.start, end: part.end - 1 }),
+      createWriteStream(names[i]!),
+    );
+    // DuckDB would rename a second column of one name; the import refuses such a file.
+    const declared = await parquetColumns(names[i]!);
+    if (declared) checkDistinctColumns(declared.map((c) => c.name));
+  }
+  const columnsOf = async (name: string) => (await parquetColumns(name))?.map((c) => c.name).join('\u0000');
+  const first = await columnsOf(names[0]!);
+  for (const [i, name] of names.entries())
+    if ((await columnsOf(name)) !== first)
+      throw new CostImportError(
+        CostImportErrorCode.FileUnreadable,
+        `The file could not be read: it holds ${parts.length} Parquet parts, and part ${i + 1} does not ` +
+          'have the columns of part 1 (in the same order); import parts of different exports separately.',
+      );
+  const merged = `${base}.merged.parquet`;
+  // As for the MAP rewrite: one thread and a memory ceiling, not the server's CPUs and memory.
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
+  try {
+    const connection = await instance.connect();
+    try {
+      await connection.run(
+        `COPY (SELECT * FROM read_parquet([${names.map(duckString).join(', ')}])) ` +
+          `TO ${duckString(merged)} (FORMAT parquet, ROW_GROUP_SIZE 8192)`,
+      );
+    } catch (error) {
+      throw new CostImportError(
+        CostImportErrorCode.FileUnreadable,
+        `The file could not be read: its ${parts.length} Parquet parts could not be read together.`,
+        { cause: error },
+      );
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+  return merged;
+}
