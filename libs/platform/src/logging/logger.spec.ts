@@ -1,7 +1,16 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, isoTimeOncePerMs } from './logger.js';
+import {
+  bufferedDestination,
+  createLogger,
+  isoTimeOncePerMs,
+  LOG_BUFFER_BYTES,
+  LOG_FLUSH_MS,
+} from './logger.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -39,3 +48,39 @@ describe('log line timestamps', () => {
     expect(lines.map((l) => l.time)).toEqual(['2026-12-05T14:00:00.007Z', '2026-12-05T14:00:01.008Z']);
   });
 });
+
+describe('the buffered log destination', () => {
+  it('writes a quiet line within LOG_FLUSH_MS, a burst at once, and the rest at exit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'log-dest-'));
+    const file = path.join(dir, 'out.log');
+    const dest = bufferedDestination(file);
+    await new Promise((resolve) => dest.once('ready', resolve));
+    const logger = createLogger({ level: 'info', destination: dest });
+    const written = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+    try {
+      logger.info('quiet line');
+      expect(written()).toBe('');
+      await until(() => written().includes('quiet line'), LOG_FLUSH_MS * 4);
+
+      const burst = 'x'.repeat(200);
+      for (let i = 0; i < Math.ceil(LOG_BUFFER_BYTES / 200) + 1; i++) logger.info({ i }, burst);
+      await until(() => written().includes('"i":0'), LOG_FLUSH_MS / 2);
+
+      logger.info('last line');
+      dest.flushSync(); // what pino does on process exit
+      expect(written()).toContain('last line');
+    } finally {
+      dest.end();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Waits until `done` holds, failing after `withinMs`. */
+async function until(done: () => boolean, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not done within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
