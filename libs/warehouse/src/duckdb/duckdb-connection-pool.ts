@@ -17,18 +17,34 @@ interface Waiter {
 }
 
 /**
+ * `bulk`: a whole-period scan into a frame (a second or more on a large org); `short`: everything
+ * else (writes, key lookups, profiles, readiness).
+ */
+export type Lane = 'short' | 'bulk';
+
+/**
  * A few connections on one DuckDB instance. DuckDB runs statements of different connections in
  * parallel, but a connection runs one statement at a time, so each unit of work borrows one.
+ *
+ * Two lanes, so that short work never queues behind scans: bulk work holds at most all
+ * connections but one, and a connection freed goes to short work waiting before bulk work. In
+ * one queue, an onboarding's or import's statements each waited behind every cost scan queued
+ * before it (~38 s for an onboarding under 8 concurrent cold readers), and so did an org key's
+ * first lookup.
  */
 export class DuckDbConnectionPool {
   private readonly idle: DuckDBConnection[];
   private readonly busy = new Set<DuckDBConnection>();
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: Record<Lane, Waiter[]> = { short: [], bulk: [] };
+  /** Connections lent to bulk work (at most bulkLimit). */
+  private bulkBusy = 0;
+  private readonly bulkLimit: number;
   private closed = false;
   private drained: (() => void) | undefined;
 
   private constructor(private readonly connections: DuckDBConnection[]) {
     this.idle = [...connections];
+    this.bulkLimit = Math.max(1, connections.length - 1);
   }
 
   static async create(
@@ -50,9 +66,9 @@ export class DuckDbConnectionPool {
   }
 
   /** Runs `work` on a borrowed connection; `timeoutMs` covers the wait for a connection too. */
-  async use<T>(work: (session: Session) => Promise<T>, timeoutMs?: number): Promise<T> {
+  async use<T>(work: (session: Session) => Promise<T>, timeoutMs?: number, lane: Lane = 'short'): Promise<T> {
     const started = Date.now();
-    const connection = await this.acquire();
+    const connection = await this.acquire(lane);
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const checkDeadline = () => {
@@ -74,6 +90,7 @@ export class DuckDbConnectionPool {
       throw error;
     } finally {
       clearTimeout(timer);
+      if (lane === 'bulk') this.bulkBusy--;
       this.release(connection);
     }
   }
@@ -82,7 +99,8 @@ export class DuckDbConnectionPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const waiter of this.waiters.splice(0)) waiter.reject(closedError());
+    for (const waiter of [...this.waiters.short.splice(0), ...this.waiters.bulk.splice(0)])
+      waiter.reject(closedError());
     if (this.busy.size > 0) {
       const drained = new Promise<void>((resolve) => (this.drained = resolve));
       for (const connection of this.busy) connection.interrupt();
@@ -91,21 +109,31 @@ export class DuckDbConnectionPool {
     for (const connection of this.connections) connection.closeSync();
   }
 
-  private acquire(): Promise<DuckDBConnection> {
+  private acquire(lane: Lane): Promise<DuckDBConnection> {
     if (this.closed) return Promise.reject(closedError());
-    const connection = this.idle.pop();
+    const connection = lane === 'bulk' && this.bulkBusy >= this.bulkLimit ? undefined : this.idle.pop();
     if (connection) {
       this.busy.add(connection);
+      if (lane === 'bulk') this.bulkBusy++;
       return Promise.resolve(connection);
     }
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => this.waiters[lane].push({ resolve, reject }));
   }
 
+  /** Hands the connection to short work waiting, else to bulk work within its limit, else idles it. */
   private release(connection: DuckDBConnection): void {
-    const waiter = this.closed ? undefined : this.waiters.shift();
-    if (waiter) {
-      waiter.resolve(connection); // stays busy, now for the waiter
-      return;
+    if (!this.closed) {
+      const short = this.waiters.short.shift();
+      if (short) {
+        short.resolve(connection); // stays busy, now for the waiter
+        return;
+      }
+      const bulk = this.bulkBusy < this.bulkLimit ? this.waiters.bulk.shift() : undefined;
+      if (bulk) {
+        this.bulkBusy++;
+        bulk.resolve(connection);
+        return;
+      }
     }
     this.busy.delete(connection);
     this.idle.push(connection);

@@ -27,7 +27,7 @@ import {
   tableExpirySql,
   tableNames,
 } from './duckdb-catalog.js';
-import { DuckDbConnectionPool, type Session } from './duckdb-connection-pool.js';
+import { DuckDbConnectionPool, type Lane, type Session } from './duckdb-connection-pool.js';
 import { isWriteConflict, toWarehouseError } from './duckdb-errors.js';
 import { loadFile } from './duckdb-file-loader.js';
 import { queryFrame } from './duckdb-frame.js';
@@ -135,6 +135,7 @@ export class DuckDbWarehouse implements Warehouse {
     return this.session(
       (session) => queryFrame(session, translation.sql, bound, options.categorical),
       options.timeoutMs,
+      'bulk',
     );
   }
 
@@ -249,9 +250,13 @@ export class DuckDbWarehouse implements Warehouse {
     return { translation, bound: bindParams(params, translation.params) };
   }
 
-  private async session<T>(work: (session: Session) => Promise<T>, timeoutMs?: number): Promise<T> {
+  private async session<T>(
+    work: (session: Session) => Promise<T>,
+    timeoutMs?: number,
+    lane?: Lane,
+  ): Promise<T> {
     try {
-      return await this.pool.use(work, timeoutMs);
+      return await this.pool.use(work, timeoutMs, lane);
     } catch (error) {
       throw toWarehouseError(error);
     }

@@ -1,0 +1,95 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDbConnectionPool, type Lane } from './duckdb-connection-pool.js';
+
+/** A pool of `size` connections on an in-memory DuckDB, and work that holds its connection until let go. */
+async function poolOf(size: number) {
+  const instance = await DuckDBInstance.create(':memory:');
+  const pool = await DuckDbConnectionPool.create(instance, size, async () => undefined);
+  const started: string[] = [];
+  const hold = (name: string, lane: Lane) => {
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    const done = pool.use(
+      async ({ connection }) => {
+        started.push(name);
+        await connection.run('SELECT 1');
+        await held;
+      },
+      undefined,
+      lane,
+    );
+    return { letGo, done };
+  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+  const close = async () => {
+    await pool.close();
+    instance.closeSync();
+  };
+  return { hold, started, settle, close };
+}
+
+describe('DuckDB connection pool lanes', () => {
+  it('keeps a connection for short work while scans hold the others', async () => {
+    const p = await poolOf(2);
+    try {
+      const scanA = p.hold('scan A', 'bulk');
+      const scanB = p.hold('scan B', 'bulk');
+      await p.settle();
+      expect(p.started).toEqual(['scan A']);
+      const write = p.hold('write', 'short');
+      await p.settle();
+      expect(p.started).toEqual(['scan A', 'write']);
+      write.letGo();
+      await write.done;
+      await p.settle();
+      // The connection the write gave back stays for short work: one scan at a time on two.
+      expect(p.started).toEqual(['scan A', 'write']);
+      scanA.letGo();
+      await scanA.done;
+      await p.settle();
+      expect(p.started).toEqual(['scan A', 'write', 'scan B']);
+      scanB.letGo();
+      await scanB.done;
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('gives a freed connection to short work waiting before scans queued earlier', async () => {
+    const p = await poolOf(3);
+    try {
+      const scan = p.hold('scan', 'bulk');
+      const first = p.hold('lookup 1', 'short');
+      const second = p.hold('lookup 2', 'short');
+      await p.settle();
+      const queuedScan = p.hold('queued scan', 'bulk');
+      const queuedWrite = p.hold('queued write', 'short');
+      await p.settle();
+      expect(p.started).toEqual(['scan', 'lookup 1', 'lookup 2']);
+      first.letGo();
+      await first.done;
+      await p.settle();
+      expect(p.started.slice(3)).toEqual(['queued write']);
+      second.letGo();
+      await second.done;
+      await p.settle();
+      expect(p.started.slice(3)).toEqual(['queued write', 'queued scan']);
+      for (const w of [scan, queuedScan, queuedWrite]) w.letGo();
+      await Promise.all([scan.done, queuedScan.done, queuedWrite.done]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('refuses work still waiting when it closes', async () => {
+    const p = await poolOf(1);
+    const running = p.hold('running', 'short');
+    await p.settle();
+    const waiting = p.hold('waiting', 'bulk');
+    const closing = p.close();
+    await expect(waiting.done).rejects.toThrow();
+    running.letGo();
+    await running.done.catch(() => undefined);
+    await closing;
+  });
+});
