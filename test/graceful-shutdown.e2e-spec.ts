@@ -76,26 +76,39 @@ class SlowClose implements OnModuleInit {
 @Module({ providers: [SlowClose] })
 class SlowCloseModule {}
 
+/**
+ * On one keep-alive connection: `before` answered (containing `answered`), then closing starts
+ * (held in preClose), then `late` is sent on it. Both raw responses, once the server has closed.
+ */
+async function sentWhileClosing(before: string, answered: string, late: string): Promise<[string, string]> {
+  const t = await startTestApp({}, { imports: [SlowCloseModule] });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = t.app.getHttpServer().address() as AddressInfo;
+  // Idle when closing starts: a request sent on it before the server drops idle connections must
+  // get an answer that says what happened.
+  const socket = net.connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  const ended = new Promise((resolve) => socket.on('close', resolve));
+  socket.write(before);
+  await until(() => received.includes(answered));
+  const inPreClose = new Promise<void>((resolve) => (closeStarted = resolve));
+  const closing = t.close();
+  await inPreClose;
+  socket.write(late);
+  await ended;
+  await closing;
+  const [first, second] = received.split(/(?=HTTP\/1\.1 )/);
+  return [first!, second!];
+}
+
 describe('a request arriving while the server closes', () => {
   it('is refused as a problem+json 503 with its request id', async () => {
-    const t = await startTestApp({}, { imports: [SlowCloseModule] });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
-    // A keep-alive connection, idle when closing starts: a request sent on it before the server
-    // drops idle connections must get an answer that says what happened.
-    const socket = net.connect(port, '127.0.0.1');
-    let received = '';
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-    const ended = new Promise((resolve) => socket.on('close', resolve));
-    socket.write('GET /health HTTP/1.1\r\nHost: test\r\n\r\n');
-    await until(() => received.includes('"status":"healthy"'));
-    const inPreClose = new Promise<void>((resolve) => (closeStarted = resolve));
-    const closing = t.close();
-    await inPreClose;
-    socket.write('GET /health HTTP/1.1\r\nHost: test\r\nX-Request-ID: late-request\r\n\r\n');
-    await ended;
-    await closing;
-    const [first, second] = received.split(/(?=HTTP\/1\.1 )/);
+    const [first, second] = await sentWhileClosing(
+      'GET /health HTTP/1.1\r\nHost: test\r\n\r\n',
+      '"status":"healthy"',
+      'GET /health HTTP/1.1\r\nHost: test\r\nX-Request-ID: late-request\r\n\r\n',
+    );
     expect(first).toMatch(/^HTTP\/1\.1 200 /);
     expect(second).toMatch(/^HTTP\/1\.1 503 /);
     expect(second).toMatch(/content-type: application\/problem\+json/i);
@@ -107,22 +120,8 @@ describe('a request arriving while the server closes', () => {
 
 describe('liveness while the server closes', () => {
   it("answers 503 with the reference's shutting_down body (the other routes refuse with a problem)", async () => {
-    const t = await startTestApp({}, { imports: [SlowCloseModule] });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
-    const socket = net.connect(port, '127.0.0.1');
-    let received = '';
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-    const ended = new Promise((resolve) => socket.on('close', resolve));
-    socket.write('GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n');
-    await until(() => received.includes('"status":"alive"'));
-    const inPreClose = new Promise<void>((resolve) => (closeStarted = resolve));
-    const closing = t.close();
-    await inPreClose;
-    socket.write('GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n');
-    await ended;
-    await closing;
-    const [, second] = received.split(/(?=HTTP\/1\.1 )/);
+    const live = 'GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n';
+    const [, second] = await sentWhileClosing(live, '"status":"alive"', live);
     expect(second).toMatch(/^HTTP\/1\.1 503 /);
     expect(second).toMatch(/connection: close/i);
     expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({
