@@ -24,6 +24,7 @@ import {
   toInt,
   URL_OPTS,
 } from './env-fields.js';
+import { EnvLimits } from './env-limits.js';
 
 /** Outside development: the environments whose rules are strict. An unknown value is only its own error. */
 const isDeployed = (e: EnvSchema) => e.ENVIRONMENT === 'staging' || e.ENVIRONMENT === 'production';
@@ -32,7 +33,7 @@ const isDeployed = (e: EnvSchema) => e.ENVIRONMENT === 'staging' || e.ENVIRONMEN
  * Every environment variable the service reads, validated at start. Defaults are the embedded
  * engines, so a fresh clone starts with nothing set. See README "Configuration" for the table.
  */
-export class EnvSchema {
+export class EnvSchema extends EnvLimits {
   /** Case and surrounding spaces do not matter (`Production` is production). */
   @Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' ? value.trim().toLowerCase() : value,
@@ -216,93 +217,6 @@ export class EnvSchema {
   @Flag()
   BOOTSTRAP_ON_START = true;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1024)
-  BODY_LIMIT_BYTES = 10 * 1024 * 1024;
-
-  /**
-   * A connection that sends and receives nothing for this long is closed (Node's server timeout;
-   * Fastify turns it off by default, which let a client hold a connection forever by never
-   * finishing its body). An idle limit, not a total one: a slow but steady upload of a large FOCUS
-   * file is not cut short, and no handler stays silent this long. 0 turns it off.
-   */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  CONNECTION_IDLE_TIMEOUT_MS = 120_000;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  RATE_LIMIT_READS_PER_MINUTE = 600;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  RATE_LIMIT_WRITES_PER_MINUTE = 120;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  RATE_LIMIT_ADMIN_PER_MINUTE = 60;
-
-  /** Per key, the reads marked heavy (`@HeavyRead()`: the granular cost trend), as in the reference. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  RATE_LIMIT_HEAVY_READS_PER_MINUTE = 30;
-
-  /**
-   * Per key, the pipeline service's validate, complete and heartbeat calls, which the writes limit
-   * does not count. 3,000/min (50/s) is about twice the validate + complete calls of the largest
-   * plan's daily quota (999,999 runs) spread over the day; the quota decides how many runs start.
-   */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  RATE_LIMIT_PIPELINE_PER_MINUTE = 3000;
-
-  /**
-   * How long a validated run holds its slot without a heartbeat or completion (a run of a pipeline
-   * whose timeout is longer holds it for twice that timeout); a stuck run frees its slot then.
-   */
-  @Transform(toInt)
-  @IsInt()
-  @Min(60)
-  @Max(86_400)
-  QUOTA_RESERVATION_TTL_SECONDS = 1800;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  AUTH_CACHE_TTL_MS = 30_000;
-
-  /**
-   * Per client IP and instance: org keys failing authentication in a minute after which keys not
-   * known yet are refused (429) without a lookup until the minute ends (AuthFailureLimiter).
-   */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  AUTH_FAILURES_PER_MINUTE = 60;
-
-  /** How often the org keys used since the last flush get their last_used_at written. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  KEY_USAGE_FLUSH_MS = 60_000;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  HEALTH_CHECK_TIMEOUT_MS = 3_000;
-
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  SHUTDOWN_GRACE_MS = 10_000;
-
   /** Cloud KMS key wrapping the data keys of stored API keys and credentials (required in production). */
   @ValidateIf((e: EnvSchema) => e.ENVIRONMENT === 'production' || e.KMS_KEY_NAME !== undefined)
   @Matches(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/, {
@@ -319,24 +233,6 @@ export class EnvSchema {
   @IsOptional()
   @IsString()
   ENCRYPTION_KEY_FILE?: string;
-
-  /** FOCUS import: largest upload as sent (413 beyond it, before reading). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  COST_IMPORT_MAX_BYTES = 1024 ** 3;
-
-  /** FOCUS import: largest file once gunzipped, and largest Parquet file once its values are decoded. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  COST_IMPORT_MAX_EXPANDED_BYTES = 8 * 1024 ** 3;
-
-  /** FOCUS import: uploads up to this size complete before the response (200); larger ones answer 202. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  COST_IMPORT_SYNC_MAX_BYTES = 8 * 1024 ** 2;
 
   /** Seed the demo organization `demo_org` at start (kept when already there). */
   @Flag()
