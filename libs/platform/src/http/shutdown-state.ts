@@ -13,11 +13,15 @@ export class ShutdownState {
   /** Aborted when shutdown begins: for work that must be cut before the process is stopped. */
   readonly signal: AbortSignal = this.controller.signal;
 
+  /** A plain field, not the signal's getter: every request reads it. */
+  private started = false;
+
   get shuttingDown(): boolean {
-    return this.signal.aborted;
+    return this.started;
   }
 
   begin(): void {
+    this.started = true;
     this.controller.abort();
   }
 }
