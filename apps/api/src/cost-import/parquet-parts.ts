@@ -103,24 +103,24 @@ export async function joinParquetParts(file: string): Promise<string> {
   if (!parts || parts.length < 2) return file;
   const base = file.replace(/\.parquet$/, '');
   const names = parts.map((_, i) => `${base}.part-${String(i + 1).padStart(5, '0')}.parquet`);
+  let first: string | undefined;
   for (const [i, part] of parts.entries()) {
     await pipeline(
       createReadStream(file, { start: part.start, end: part.end - 1 }),
       createWriteStream(names[i]!),
     );
+    const declared = (await parquetColumns(names[i]!))?.map((c) => c.name);
     // DuckDB would rename a second column of one name; the import refuses such a file.
-    const declared = await parquetColumns(names[i]!);
-    if (declared) checkDistinctColumns(declared.map((c) => c.name));
-  }
-  const columnsOf = async (name: string) => (await parquetColumns(name))?.map((c) => c.name).join('\u0000');
-  const first = await columnsOf(names[0]!);
-  for (const [i, name] of names.entries())
-    if ((await columnsOf(name)) !== first)
+    if (declared) checkDistinctColumns(declared);
+    const columns = declared?.join('\u0000');
+    first ??= columns;
+    if (columns !== first)
       throw new CostImportError(
         CostImportErrorCode.FileUnreadable,
         `The file could not be read: it holds ${parts.length} Parquet parts, and part ${i + 1} does not ` +
           'have the columns of part 1 (in the same order); import parts of different exports separately.',
       );
+  }
   const merged = `${base}.merged.parquet`;
   // As for the MAP rewrite: one thread and a memory ceiling, not the server's CPUs and memory.
   const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
