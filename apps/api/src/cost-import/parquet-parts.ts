@@ -1,12 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { type FileMetaData, parquetMetadata } from 'hyparquet';
 import { duckString } from '#warehouse';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { checkDistinctColumns } from './focus-columns.js';
 import { parquetColumns } from './parquet-footer.js';
+import { onRewriteDuckDb } from './parquet-maps.js';
 
 const MAGIC = 'PAR1';
 
@@ -122,10 +122,7 @@ export async function joinParquetParts(file: string): Promise<string> {
       );
   }
   const merged = `${base}.merged.parquet`;
-  // As for the MAP rewrite: one thread and a memory ceiling, not the server's CPUs and memory.
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
-  try {
-    const connection = await instance.connect();
+  await onRewriteDuckDb(async (connection) => {
     try {
       await connection.run(
         `COPY (SELECT * FROM read_parquet([${names.map(duckString).join(', ')}])) ` +
@@ -137,11 +134,7 @@ export async function joinParquetParts(file: string): Promise<string> {
         `The file could not be read: its ${parts.length} Parquet parts could not be read together.`,
         { cause: error },
       );
-    } finally {
-      connection.closeSync();
     }
-  } finally {
-    instance.closeSync();
-  }
+  });
   return merged;
 }

@@ -215,7 +215,7 @@ export class CostResponseCache implements OnModuleInit {
   ): Promise<void> {
     // Known already: the rate limit's tracker is then the key's id, without hashing the key again.
     request.auth = { kind: 'org', principal };
-    await this.throttler.countOutsidePipeline(request, reply, entry.limits);
+    await this.throttler.countLimits(request, reply, entry.limits);
     this.auth.admit(request, principal);
     this.counters.hits++;
     const ms = Math.round(reply.elapsedTime * 100) / 100;

@@ -14,15 +14,14 @@ export class ProblemResponder {
 
   send(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
     const path = urlPath(request.url);
-    const { problem, headers, unexpected, expected5xx } = toProblem(
+    const { problem, headers, log } = toProblem(
       this.refine(request, path, err),
       String(request.id),
       this.catalog,
       path,
     );
-    if (unexpected) request.log.error({ err, code: problem.code }, 'request failed');
-    else if (expected5xx) request.log.warn({ code: problem.code, status: problem.status }, 'request refused');
-    else request.log.debug({ code: problem.code, status: problem.status }, 'request refused');
+    if (log === 'error') request.log.error({ err, code: problem.code }, 'request failed');
+    else request.log[log]({ code: problem.code, status: problem.status }, 'request refused');
     if (reply.sent) return;
     for (const [k, v] of Object.entries(headers)) reply.header(k, v);
     reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);

@@ -4,13 +4,16 @@ import { DomainError } from './domain-error.js';
 import { PLATFORM_ERRORS, PlatformErrorCode } from './platform-errors.js';
 import { buildProblem, type ErrorCatalog, type ProblemDetails } from './problem.js';
 
+export type ProblemLogLevel = 'error' | 'warn' | 'debug';
+
 export interface ProblemResponse {
   problem: ProblemDetails;
   headers: Record<string, string>;
-  /** Unexpected errors are logged at error level with their stack; expected 4xx at debug. */
-  unexpected: boolean;
-  /** A 5xx given by design (see ProblemSpec.expected): logged at warn. */
-  expected5xx?: boolean;
+  /**
+   * How the answer is logged: `error` (with the stack) for a failure of the server, `warn` for a 5xx
+   * given by design (see ProblemSpec.expected), `debug` for a request refused for what it is.
+   */
+  log: ProblemLogLevel;
 }
 
 interface FastifyLikeError {
@@ -78,14 +81,13 @@ export function toProblem(
           ...(path ? { instance: path } : {}),
         }),
         headers: err.headers,
-        unexpected: spec.status >= 500 && !spec.expected,
-        expected5xx: spec.status >= 500 && spec.expected,
+        log: spec.status < 500 ? 'debug' : spec.expected ? 'warn' : 'error',
       };
     }
     return {
       problem: platform(PlatformErrorCode.Internal, 'An unexpected error occurred.'),
       headers: {},
-      unexpected: true,
+      log: 'error',
     };
   }
 
@@ -96,7 +98,7 @@ export function toProblem(
         'Rate limit exceeded; retry after the time in Retry-After.',
       ),
       headers: {},
-      unexpected: false,
+      log: 'debug',
     };
   }
 
@@ -117,7 +119,11 @@ export function toProblem(
         : Array.isArray(message)
           ? message.join('; ')
           : String(message);
-    return { problem: { ...platform(code, detail), status }, headers: {}, unexpected: status >= 500 };
+    return {
+      problem: { ...platform(code, detail), status },
+      headers: {},
+      log: status >= 500 ? 'error' : 'debug',
+    };
   }
 
   const fe = err as FastifyLikeError;
@@ -132,13 +138,13 @@ export function toProblem(
         status: fe.statusCode,
       },
       headers: {},
-      unexpected: false,
+      log: 'debug',
     };
   }
 
   return {
     problem: platform(PlatformErrorCode.Internal, 'An unexpected error occurred.'),
     headers: {},
-    unexpected: true,
+    log: 'error',
   };
 }

@@ -116,16 +116,12 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     if (this.planning.has(req)) return super.canActivate(context);
     const limits = await this.limitsOf(context.getClass(), context.getHandler(), req.method);
     if (!limits) return super.canActivate(context);
-    await this.countOutsidePipeline(req, http.getResponse<FastifyReply>(), limits);
+    await this.countLimits(req, http.getResponse<FastifyReply>(), limits);
     return true;
   }
 
   /** Counts a request against `limits`, in their order, as canActivate would. */
-  async countOutsidePipeline(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    limits: readonly RouteLimit[],
-  ): Promise<void> {
+  async countLimits(req: FastifyRequest, reply: FastifyReply, limits: readonly RouteLimit[]): Promise<void> {
     if (!limits.length) return;
     const tracker = this.auth.rateLimitTracker(req);
     for (const limit of limits) await this.count(reply, limit, () => `${limit.keyName}:${tracker}`);
@@ -168,7 +164,7 @@ export class AppThrottlerGuard extends ThrottlerGuard {
 
   /**
    * One request against one limit: the X-RateLimit-* headers, or the 429 once the key is blocked
-   * (what ThrottlerGuard.handleRequest does, shared with countOutsidePipeline).
+   * (what ThrottlerGuard.handleRequest does, shared with countLimits).
    */
   private count(
     reply: FastifyReply,
