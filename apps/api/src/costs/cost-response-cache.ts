@@ -48,9 +48,12 @@ interface Entry {
   key: ResultKey;
   /** The result, not kept alive by this entry once the result cache has let it go. */
   value: WeakRef<object>;
-  /** The body up to the value of query_time_ms, and after it. */
-  head: string;
-  tail: string;
+  /**
+   * The body up to the value of query_time_ms, and after it, as UTF-8: each answer is one buffer
+   * made of these and the time, which Fastify neither measures nor Node encodes again.
+   */
+  head: Buffer;
+  tail: Buffer;
   /** The org's next midnight after the response's "today": default periods move on then. */
   validUntil: number;
   scopes: readonly string[];
@@ -95,7 +98,7 @@ export class CostResponseCache implements OnModuleInit {
     this.entries = new LRUCache<string, Entry>({
       max: 10_000,
       maxSize: 32 * MiB,
-      sizeCalculation: (e, url) => 2 * (url.length + e.head.length + e.tail.length) + 256,
+      sizeCalculation: (e, url) => 2 * url.length + e.head.length + e.tail.length + 256,
       dispose: (value, url, reason) => {
         this.counters.disposed(reason);
         this.unindex(value.ctx.org, url);
@@ -141,8 +144,8 @@ export class CostResponseCache implements OnModuleInit {
       ctx,
       key,
       value: new WeakRef(value),
-      head: text.slice(0, at + TIME_FIELD.length),
-      tail: text.slice(at + TIME_FIELD.length + 1),
+      head: Buffer.from(text.slice(0, at + TIME_FIELD.length)),
+      tail: Buffer.from(text.slice(at + TIME_FIELD.length + 1)),
       validUntil: startOfDayIn(ctx.timeZone, addDays(ctx.today, 1)),
       scopes: this.auth.requiredScopes(handler, classRef),
       limits,
@@ -218,8 +221,13 @@ export class CostResponseCache implements OnModuleInit {
     await this.throttler.countLimits(request, reply, entry.limits);
     this.auth.admit(request, principal);
     this.counters.hits++;
-    const ms = Math.round(reply.elapsedTime * 100) / 100;
-    reply.header('content-type', JSON_TYPE).send(`${entry.head}${ms}${entry.tail}`);
+    const ms = String(Math.round(reply.elapsedTime * 100) / 100);
+    const { head, tail } = entry;
+    const body = Buffer.allocUnsafe(head.length + ms.length + tail.length);
+    head.copy(body, 0);
+    body.write(ms, head.length, 'latin1');
+    tail.copy(body, head.length + ms.length);
+    reply.header('content-type', JSON_TYPE).send(body);
   }
 
   /** Drops the org's kept responses; returns how many there were. */

@@ -58,9 +58,9 @@ describe('the buffered log destination', () => {
     const logger = createLogger({ level: 'info', destination: dest });
     const written = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
     try {
-      logger.info('quiet line');
+      logger.info('quiet line — é, 日本');
       expect(written()).toBe('');
-      await until(() => written().includes('quiet line'), LOG_FLUSH_MS * 4);
+      await until(() => written().includes('quiet line — é, 日本'), LOG_FLUSH_MS * 4);
 
       const burst = 'x'.repeat(200);
       for (let i = 0; i < Math.ceil(LOG_BUFFER_BYTES / 200) + 1; i++) logger.info({ i }, burst);
