@@ -33,6 +33,9 @@ export async function startTestApp(
     PGLITE_DIR: ':memory:',
     LOG_LEVEL: 'silent',
     PIPELINE_SERVICE_URL: 'http://127.0.0.1:9',
+    // Test files run side by side on the machine's Redis: each worker's apps have keys and channels
+    // of their own (the apps of one test still share them, as replicas do).
+    REDIS_KEY_PREFIX: `finops:test-${process.pid}`,
     ...env,
   });
   const app = await createApp(config, options);
