@@ -12,9 +12,9 @@ function client(t: TestApp, org: string, headers: Record<string, string>) {
       expect(res.statusCode).toBe(200);
       return res.json() as { cache_hit: boolean; summary: Record<string, unknown> };
     },
-    async stats(): Promise<CostCacheStats & { responses: LevelStats }> {
+    async stats(): Promise<CostCacheStats & { scope: string; responses: LevelStats }> {
       const res = await t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}/cache/stats`, headers });
-      return res.json() as CostCacheStats & { responses: LevelStats };
+      return res.json() as CostCacheStats & { scope: string; responses: LevelStats };
     },
     async invalidate() {
       const res = await t.app.inject({
@@ -181,6 +181,7 @@ describe('cost cache through the real app', () => {
     const { org, headers } = await seededOrg(t);
     const c = client(t, org, headers);
     await c.get('/summary');
+    await c.get('/by-provider'); // the summary's frame
     await c.get('/summary?department_id=DEPT-1');
     await c.get('/summary?department_id=DEPT-1');
     const stats = await c.stats();
@@ -193,6 +194,48 @@ describe('cost cache through the real app', () => {
     }
     expect(stats.frames.max_memory_bytes).toBe(512 * 1024 * 1024);
     expect(stats.results.max_size).toBe(5000);
+  });
+
+  it("shows an org's key its own org's counters and entries, the root key the whole instance's", async () => {
+    const a = await seededOrg(t);
+    const b = await seededOrg(t);
+    const [ca, cb] = [client(t, a.org, a.headers), client(t, b.org, b.headers)];
+    await ca.get('/summary');
+    await ca.get('/summary');
+    const own = await ca.stats();
+    expect(own.scope).toBe('organization');
+    expect(own.frames).toMatchObject({ size: 1, misses: 1, loads: 1, hits: 0 });
+    expect(own.results).toMatchObject({ size: 1, misses: 1, hits: 1 });
+    expect(own.responses).toMatchObject({ size: 1, hits: 1 });
+    expect(own.frames.memory_bytes).toBeGreaterThan(0);
+
+    // Another org's reads and invalidations are none of its business.
+    await cb.get('/summary');
+    await cb.get('/by-provider');
+    await cb.get('/summary?department_id=DEPT-1');
+    await cb.invalidate();
+    await cb.get('/summary');
+    expect(await ca.stats()).toEqual(own);
+    const other = await cb.stats();
+    // Its three reads' frames (the hierarchy one covering the first) and results, then the reload.
+    expect(other.frames).toMatchObject({ loads: 3, invalidations: 1, size: 1 });
+    expect(other.results).toMatchObject({ misses: 4, invalidations: 3, size: 1 });
+
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/costs/${a.org}/cache/stats`,
+      headers: rootHeaders,
+    });
+    const instance = res.json() as typeof own;
+    expect(instance.scope).toBe('instance');
+    for (const level of ['frames', 'results', 'responses'] as const) {
+      expect(instance[level].size).toBeGreaterThanOrEqual(own[level].size + other[level].size);
+      expect(instance[level].hits).toBeGreaterThanOrEqual(own[level].hits + other[level].hits);
+      expect(instance[level].misses).toBeGreaterThanOrEqual(own[level].misses + other[level].misses);
+      expect(instance[level].memory_bytes).toBeGreaterThanOrEqual(
+        own[level].memory_bytes + other[level].memory_bytes,
+      );
+    }
   });
 });
 

@@ -10,7 +10,15 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { type Observable, tap } from 'rxjs';
-import { addDays, CostCache, type LevelStats, LevelCounters, type ResultKey, startOfDayIn } from '#analytics';
+import {
+  addDays,
+  CostCache,
+  type LevelStats,
+  LevelCounters,
+  occupancyOf,
+  type ResultKey,
+  startOfDayIn,
+} from '#analytics';
 import {
   AppThrottlerGuard,
   AuthService,
@@ -100,7 +108,7 @@ export class CostResponseCache implements OnModuleInit {
       maxSize: 32 * MiB,
       sizeCalculation: (e, url) => 2 * url.length + e.head.length + e.tail.length + 256,
       dispose: (value, url, reason) => {
-        this.counters.disposed(reason);
+        this.counters.disposed(value.ctx.org, reason);
         this.unindex(value.ctx.org, url);
       },
     });
@@ -160,16 +168,16 @@ export class CostResponseCache implements OnModuleInit {
   /**
    * The response level of /cache/stats: hits (reads answered here), misses (kept responses found
    * out of date, then answered by Nest), expirations (kept past the org's midnight); a read with no
-   * kept response is not counted, so its hit rate is that of the responses kept.
+   * kept response is not counted, so its hit rate is that of the responses kept. The instance's,
+   * or with `org` only that org's.
    */
-  stats(): LevelStats {
+  stats(org?: string): LevelStats {
     this.dropDead();
-    return this.counters.snapshot(
-      this.entries.size,
-      this.entries.max,
-      this.entries.calculatedSize,
-      this.entries.maxSize,
-    );
+    const urls = org === undefined ? undefined : (this.urlsByOrg.get(org) ?? new Set<string>());
+    const held = urls
+      ? occupancyOf(this.entries, (url) => urls.has(url))
+      : { size: this.entries.size, bytes: this.entries.calculatedSize };
+    return this.counters.snapshot(org, held, this.entries.max, this.entries.maxSize);
   }
 
   /**
@@ -181,7 +189,7 @@ export class CostResponseCache implements OnModuleInit {
     const now = this.cache.clock.now();
     for (const [url, entry] of [...this.entries.entries()]) {
       if (now >= entry.validUntil) {
-        this.counters.expirations++;
+        this.counters.add(entry.ctx.org, 'expirations');
         this.entries.delete(url);
         continue;
       }
@@ -197,13 +205,13 @@ export class CostResponseCache implements OnModuleInit {
     const principal = this.auth.admitsFromCache(request, ctx.org, entry.scopes);
     if (!principal) return undefined;
     if (this.cache.clock.now() >= entry.validUntil) {
-      this.counters.expirations++;
+      this.counters.add(ctx.org, 'expirations');
       this.entries.delete(request.url);
       return undefined;
     }
     const value = entry.value.deref();
     if (!value || !this.contexts.isCurrent(ctx) || !this.cache.holdsResult(ctx.org, key, value, true)) {
-      this.counters.misses++;
+      this.counters.add(ctx.org, 'misses');
       this.entries.delete(request.url);
       return undefined;
     }
@@ -220,7 +228,7 @@ export class CostResponseCache implements OnModuleInit {
     request.auth = { kind: 'org', principal };
     await this.throttler.countLimits(request, reply, entry.limits);
     this.auth.admit(request, principal);
-    this.counters.hits++;
+    this.counters.add(entry.ctx.org, 'hits');
     const ms = String(Math.round(reply.elapsedTime * 100) / 100);
     const { head, tail } = entry;
     const body = Buffer.allocUnsafe(head.length + ms.length + tail.length);
@@ -235,7 +243,7 @@ export class CostResponseCache implements OnModuleInit {
     const urls = [...(this.urlsByOrg.get(org) ?? [])];
     // Each delete runs dispose, which takes the URL out of the index.
     for (const url of urls) this.entries.delete(url);
-    this.counters.invalidations += urls.length;
+    this.counters.add(org, 'invalidations', urls.length);
     return urls.length;
   }
 

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CostFilters } from '#analytics';
-import { HeavyRead, OrgKeyOrRootAuth, OrgParamDto } from '#platform';
+import { type AuthContext, CurrentAuth, HeavyRead, OrgKeyOrRootAuth, OrgParamDto } from '#platform';
 import {
   CostCategoryQueryDto,
   CostFilterQueryDto,
@@ -131,11 +131,12 @@ export class CostsController {
   @Get('cache/stats')
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({
-    summary: 'Hits, misses, evictions and bytes of the frame, result and response caches (this instance)',
+    summary:
+      "Hits, misses, evictions and bytes of the frame, result and response caches on this instance: the org's own with its key, the whole instance's with the root key",
   })
-  @ApiOkResponse({ description: '{success, frames, results, responses}' })
-  cacheStats(@Param() _param: OrgParamDto) {
-    return this.costs.cacheStats();
+  @ApiOkResponse({ description: '{success, scope, frames, results, responses}' })
+  cacheStats(@Param() { org }: OrgParamDto, @CurrentAuth() auth: AuthContext) {
+    return this.costs.cacheStats(auth.kind === 'root' ? undefined : org);
   }
 
   @Post('cache/invalidate')

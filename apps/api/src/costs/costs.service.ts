@@ -242,9 +242,21 @@ export class CostsService {
     });
   }
 
-  /** C11: the counters of each level on this instance. */
-  cacheStats(): { success: true; responses: LevelStats } & CostCacheStats {
-    return { success: true, ...this.cache.stats(), responses: this.responses.stats() };
+  /**
+   * C11: the counters of each level on this instance, the org's own (`org`), or the whole
+   * instance's (an operator's view: other orgs' activity is not an org's business).
+   */
+  cacheStats(org?: string): {
+    success: true;
+    scope: 'organization' | 'instance';
+    responses: LevelStats;
+  } & CostCacheStats {
+    return {
+      success: true,
+      scope: org === undefined ? 'instance' : 'organization',
+      ...this.cache.stats(org),
+      responses: this.responses.stats(org),
+    };
   }
 
   /** C12: drops every cached entry of the org, on every instance. */

@@ -15,6 +15,14 @@ export function frameKey(org: string, start: IsoDate, end: IsoDate, columns: Cos
   return `${framePeriodPrefix(org, start, end)}${columns}`;
 }
 
+/** The org a key of the cost cache belongs to. */
+export function orgOfKey(key: string): string {
+  return key.slice(0, key.indexOf('|'));
+}
+
+/** Whether a key of the cost cache is the org's. */
+export const keyOfOrg = (org: string) => (key: string) => key.startsWith(`${org}|`);
+
 export function resultKey(org: string, key: ResultKey): string {
   return `${org}|${key.kind}|${key.start}|${key.end}|${key.variant}`;
 }

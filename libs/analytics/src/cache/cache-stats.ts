@@ -1,3 +1,5 @@
+import type { LRUCache } from 'lru-cache';
+
 /** Counters of one cache level, as /cache/stats reports them. */
 export interface LevelStats {
   hits: number;
@@ -34,36 +36,82 @@ export interface CostCacheStats {
   results: LevelStats;
 }
 
-export class LevelCounters {
-  hits = 0;
-  misses = 0;
-  evictions = 0;
-  expirations = 0;
-  invalidations = 0;
+/** Counts kept for the whole instance and for each org: an org's key is shown only its own. */
+export class OrgTally<K extends string> {
+  private readonly all: Record<K, number>;
+  private readonly orgs = new Map<string, Record<K, number>>();
 
-  /** lru-cache's dispose reasons, counted. */
-  disposed(reason: string): void {
-    if (reason === 'evict') this.evictions++;
-    else if (reason === 'expire') this.expirations++;
+  constructor(private readonly names: readonly K[]) {
+    this.all = zeros(names);
   }
 
-  snapshot(size: number, maxSize: number | null, bytes: number, maxBytes: number): LevelStats {
-    const lookups = this.hits + this.misses;
+  add(org: string, name: K, n = 1): void {
+    if (n === 0) return;
+    this.all[name] += n;
+    let own = this.orgs.get(org);
+    if (!own) this.orgs.set(org, (own = zeros(this.names)));
+    own[name] += n;
+  }
+
+  /** The instance's counts, or those of one org. */
+  of(org?: string): Readonly<Record<K, number>> {
+    return org === undefined ? this.all : (this.orgs.get(org) ?? zeros(this.names));
+  }
+}
+
+function zeros<K extends string>(names: readonly K[]): Record<K, number> {
+  return Object.fromEntries(names.map((name) => [name, 0])) as Record<K, number>;
+}
+
+const LEVEL_COUNTS = ['hits', 'misses', 'evictions', 'expirations', 'invalidations'] as const;
+
+/** What one cache level holds, for the instance or for one org. */
+export interface Occupancy {
+  size: number;
+  bytes: number;
+}
+
+/** The entries of `cache` whose key `belongs`, and their bytes (lru-cache's size of each). */
+export function occupancyOf<V extends object>(
+  cache: LRUCache<string, V>,
+  belongs: (key: string) => boolean,
+): Occupancy {
+  let size = 0;
+  let bytes = 0;
+  for (const key of cache.keys()) {
+    if (!belongs(key)) continue;
+    size++;
+    bytes += cache.info(key)?.size ?? 0;
+  }
+  return { size, bytes };
+}
+
+export class LevelCounters extends OrgTally<(typeof LEVEL_COUNTS)[number]> {
+  constructor() {
+    super(LEVEL_COUNTS);
+  }
+
+  /** lru-cache's dispose reasons, counted. */
+  disposed(org: string, reason: string): void {
+    if (reason === 'evict') this.add(org, 'evictions');
+    else if (reason === 'expire') this.add(org, 'expirations');
+  }
+
+  /** The counters of the instance (org undefined) or of one org, with what the level holds for it. */
+  snapshot(org: string | undefined, held: Occupancy, maxSize: number | null, maxBytes: number): LevelStats {
+    const counts = this.of(org);
+    const lookups = counts.hits + counts.misses;
     const mb = (n: number) => Math.round((n / 1024 / 1024) * 100) / 100;
     return {
-      hits: this.hits,
-      misses: this.misses,
-      evictions: this.evictions,
-      expirations: this.expirations,
-      invalidations: this.invalidations,
-      size,
+      ...counts,
+      size: held.size,
       max_size: maxSize,
-      memory_bytes: bytes,
+      memory_bytes: held.bytes,
       max_memory_bytes: maxBytes,
-      memory_mb: mb(bytes),
+      memory_mb: mb(held.bytes),
       max_memory_mb: mb(maxBytes),
-      memory_utilization: maxBytes > 0 ? Math.round((bytes / maxBytes) * 10_000) / 10_000 : 0,
-      hit_rate: lookups ? Math.round((this.hits / lookups) * 10_000) / 10_000 : 0,
+      memory_utilization: maxBytes > 0 ? Math.round((held.bytes / maxBytes) * 10_000) / 10_000 : 0,
+      hit_rate: lookups ? Math.round((counts.hits / lookups) * 10_000) / 10_000 : 0,
     };
   }
 }

@@ -8,13 +8,13 @@ import {
   frameColumnsCover,
 } from '../frame/cost-frame.js';
 import { filterDates } from '../frame/cost-filters.js';
-import { type CostCacheStats, LevelCounters } from './cache-stats.js';
+import { type CostCacheStats, LevelCounters, occupancyOf, OrgTally } from './cache-stats.js';
 import { DEFAULT_TODAY_TTL_MS, periodTtlMs } from './cache-ttl.js';
 import { type Clock, systemClock } from './clock.js';
 import type { CachedFrame, CostCacheOptions, FramePeriod, ResultKey } from './cost-cache.types.js';
 import { estimateValueBytes } from './value-size.js';
 import { deleteMatching, freshEntry, purgeExpiredEntries } from './lru-expiry.js';
-import { framePeriodPrefix, frameKey, resultKey, UNCACHEABLE } from './cache-keys.js';
+import { framePeriodPrefix, frameKey, keyOfOrg, orgOfKey, resultKey, UNCACHEABLE } from './cache-keys.js';
 
 export type * from './cost-cache.types.js';
 
@@ -40,7 +40,7 @@ export class CostCache {
   private readonly results: LRUCache<string, ResultEntry>;
   private readonly frameCounters = new LevelCounters();
   private readonly resultCounters = new LevelCounters();
-  private readonly frameExtra = { loads: 0, coalesced: 0, covering_hits: 0, oversize: 0 };
+  private readonly frameExtra = new OrgTally(['loads', 'coalesced', 'covering_hits', 'oversize'] as const);
   private readonly inflight = new Map<string, Promise<CachedFrame>>();
   private readonly generations = new Map<string, number>();
   /** Forced refreshes per org, so a load that started before one is not kept. */
@@ -58,7 +58,7 @@ export class CostCache {
       sizeCalculation: (frame) => Math.max(1, frame.bytes),
       ttlResolution: 0,
       perf,
-      dispose: (_value, _key, reason) => this.frameCounters.disposed(reason),
+      dispose: (_value, key, reason) => this.frameCounters.disposed(orgOfKey(key), reason),
     });
     this.results = new LRUCache<string, ResultEntry>({
       max: options.resultMaxEntries ?? 5_000,
@@ -66,7 +66,7 @@ export class CostCache {
       sizeCalculation: (entry) => Math.max(1, entry.bytes),
       ttlResolution: 0,
       perf,
-      dispose: (_value, _key, reason) => this.resultCounters.disposed(reason),
+      dispose: (_value, key, reason) => this.resultCounters.disposed(orgOfKey(key), reason),
     });
     const bus = options.bus;
     if (bus) {
@@ -92,16 +92,16 @@ export class CostCache {
       freshEntry(this.frames, key, this.frameCounters, this.clock.now()) ??
       this.covering(org, period, columns);
     if (cached) {
-      this.frameCounters.hits++;
+      this.frameCounters.add(org, 'hits');
       return { frame: cached, hit: true };
     }
-    this.frameCounters.misses++;
+    this.frameCounters.add(org, 'misses');
     // A load of the same period with these columns or more serves this read too.
     const pending = COST_FRAME_COLUMN_SETS.filter((held) => frameColumnsCover(held, columns))
       .map((held) => this.inflight.get(frameKey(org, period.start, period.end, held)))
       .find((p) => p !== undefined);
     if (pending) {
-      this.frameExtra.coalesced++;
+      this.frameExtra.add(org, 'coalesced');
       return { frame: await pending, hit: false };
     }
     const loading = this.load(org, key, period, columns, load);
@@ -115,8 +115,7 @@ export class CostCache {
 
   getResult<T>(org: string, key: ResultKey): T | undefined {
     const entry = freshEntry(this.results, resultKey(org, key), this.resultCounters, this.clock.now());
-    if (entry) this.resultCounters.hits++;
-    else this.resultCounters.misses++;
+    this.resultCounters.add(org, entry ? 'hits' : 'misses');
     return entry?.value as T | undefined;
   }
 
@@ -202,21 +201,22 @@ export class CostCache {
     this.results.clear();
   }
 
-  /** The counters, and the size and bytes of the live entries (expired ones are dropped first). */
-  stats(): CostCacheStats {
+  /**
+   * The counters, and the size and bytes of the live entries (expired ones are dropped first): the
+   * instance's, or with `org` only that org's (the bounds stay the instance's).
+   */
+  stats(org?: string): CostCacheStats {
     this.purgeExpired();
-    const frameMax = this.frames.maxSize;
+    const held = <V extends object>(cache: LRUCache<string, V>) =>
+      org === undefined
+        ? { size: cache.size, bytes: cache.calculatedSize }
+        : occupancyOf(cache, keyOfOrg(org));
     return {
       frames: {
-        ...this.frameCounters.snapshot(this.frames.size, null, this.frames.calculatedSize, frameMax),
-        ...this.frameExtra,
+        ...this.frameCounters.snapshot(org, held(this.frames), null, this.frames.maxSize),
+        ...this.frameExtra.of(org),
       },
-      results: this.resultCounters.snapshot(
-        this.results.size,
-        this.results.max,
-        this.results.calculatedSize,
-        this.results.maxSize,
-      ),
+      results: this.resultCounters.snapshot(org, held(this.results), this.results.max, this.results.maxSize),
     };
   }
 
@@ -238,7 +238,7 @@ export class CostCache {
   ) {
     const generation = this.generation(org);
     const refreshes = this.refreshes.get(org) ?? 0;
-    this.frameExtra.loads++;
+    this.frameExtra.add(org, 'loads');
     const df = await load();
     const now = this.clock.now();
     const ttl = periodTtlMs(period, { ...period, nowMs: now, todayTtlMs: this.todayTtlMs });
@@ -257,7 +257,7 @@ export class CostCache {
     // neither it nor a result of it is kept.
     if (refreshes !== (this.refreshes.get(org) ?? 0)) return { ...frame, generation: UNCACHEABLE };
     if (frame.bytes > this.frames.maxSize) {
-      this.frameExtra.oversize++;
+      this.frameExtra.add(org, 'oversize');
       return frame;
     }
     this.frames.set(key, frame, { ttl });
@@ -280,7 +280,7 @@ export class CostCache {
       if (!candidate || candidate.start > period.start || candidate.end < period.end) continue;
       if (!frameColumnsCover(candidate.columns, columns)) continue;
       if (!freshEntry(this.frames, key, this.frameCounters, this.clock.now())) continue;
-      this.frameExtra.covering_hits++;
+      this.frameExtra.add(org, 'covering_hits');
       if (candidate.start === period.start && candidate.end === period.end) return candidate;
       return {
         ...candidate,
@@ -305,10 +305,10 @@ export class CostCache {
     for (const key of [...this.inflight.keys()]) if (key.startsWith(`${org}|`)) this.inflight.delete(key);
     // What has expired goes as expired (whatever its org): what is left is live, and listed by keys().
     this.purgeExpired();
-    const frames = deleteMatching(this.frames, (k) => k.startsWith(`${org}|`));
-    const results = deleteMatching(this.results, (k) => k.startsWith(`${org}|`));
-    this.frameCounters.invalidations += frames;
-    this.resultCounters.invalidations += results;
+    const frames = deleteMatching(this.frames, keyOfOrg(org));
+    const results = deleteMatching(this.results, keyOfOrg(org));
+    this.frameCounters.add(org, 'invalidations', frames);
+    this.resultCounters.add(org, 'invalidations', results);
     return { frames, results };
   }
 

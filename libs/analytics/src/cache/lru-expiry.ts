@@ -1,4 +1,5 @@
 import type { LRUCache } from 'lru-cache';
+import { orgOfKey } from './cache-keys.js';
 import type { LevelCounters } from './cache-stats.js';
 
 // Expiry of the cost cache's lru-cache levels, whose entries carry their own `expiresAt`.
@@ -16,7 +17,7 @@ export function freshEntry<V extends { expiresAt: number }>(
   const entry = cache.get(key);
   if (!entry || entry.expiresAt > now) return entry;
   cache.delete(key);
-  counters.expirations++;
+  counters.add(orgOfKey(key), 'expirations');
   return undefined;
 }
 
@@ -37,7 +38,7 @@ export function purgeExpiredEntries<V extends { expiresAt: number }>(
     const entry = cache.peek(key);
     if (!entry || entry.expiresAt > now) continue;
     cache.delete(key);
-    counters.expirations++;
+    counters.add(orgOfKey(key), 'expirations');
   }
 }
 
