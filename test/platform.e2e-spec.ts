@@ -675,6 +675,31 @@ describe('platform over the real app', () => {
       const k = await anOrgWithKey(warehouse);
       const root = await inject({ method: 'GET', url: `/api/v1/probe/any/${k.org}`, headers: rootHeaders });
       expect(root.json()).toEqual({ org: k.org, auth: 'root' });
+      // A root key sent decides, an org key beside it or not: right, root; wrong, refused (before
+      // a body too), never served as the org key's request.
+      const both = await inject({
+        method: 'GET',
+        url: `/api/v1/probe/any/${k.org}`,
+        headers: { 'x-api-key': k.key, ...rootHeaders },
+      });
+      expect(both.json()).toEqual({ org: k.org, auth: 'root' });
+      for (const [method, url] of [
+        ['GET', `/api/v1/probe/any/${k.org}`],
+        ['POST', `/api/v1/costs/${k.org}/cache/invalidate`],
+      ] as const) {
+        const wrong = await inject({
+          method,
+          url,
+          headers: {
+            'x-api-key': k.key,
+            'x-ca-root-key': 'w'.repeat(40),
+            'content-type': 'application/json',
+          },
+          payload: method === 'POST' ? '{"unread":' : undefined,
+        });
+        expect(wrong.statusCode).toBe(403);
+        expect(wrong.json()).toMatchObject({ code: 'ROOT_KEY_INVALID' });
+      }
       const first = await inject({
         method: 'GET',
         url: `/api/v1/probe/any/${k.org}`,

@@ -73,15 +73,15 @@ export class AuthService {
    * refused (403) then, so a made-up root key cannot make the server read and parse bodies of up
    * to the body limit. Each counts as a failed authentication of its address (the comparison costs
    * nothing, but guesses are held to AUTH_FAILURES_PER_MINUTE, then 429), where the guards counted
-   * it against the admin limit. Undefined when the guards decide (no root key configured: 503; an
-   * org key sent as well, which an org-or-root route falls back to).
+   * it against the admin limit; on an org-or-root route too, whether an org key is sent as well or
+   * not (the root key decides, see OrgKeyOrRootGuard). Undefined when the guards decide (no root
+   * key configured: 503).
    */
   rootRefusalBeforeBody(req: FastifyRequest, kind: RouteAuthKind): PlatformError | undefined {
     if (kind === 'org') return undefined;
     const given = header(req, 'x-ca-root-key');
     const expected = this.config.rootApiKey;
     if (given === undefined || expected === undefined) return undefined;
-    if (kind === 'org-or-root' && header(req, 'x-api-key') !== undefined) return undefined;
     if (secretMatches(given, expected)) return undefined;
     // The right key is never held back; a wrong one past the address's failures is 429.
     const lockedOut = this.lockout(req);
@@ -325,13 +325,11 @@ export class OrgKeyOrRootGuard implements CanActivate {
     const hasRoot = header(req, 'x-ca-root-key') !== undefined;
     const hasOrg = header(req, 'x-api-key') !== undefined;
     if (!hasRoot && !hasOrg) throw credentialsRequired();
+    // A root key sent decides, an org key beside it or not: falling back to the org key served a
+    // wrong root key's request while counting it as a failed authentication of the address.
     if (hasRoot) {
-      try {
-        req.auth = this.auth.checkRoot(req);
-        return true;
-      } catch (err) {
-        if (!hasOrg) throw err;
-      }
+      req.auth = this.auth.checkRoot(req);
+      return true;
     }
     const principal = await this.auth.checkOrgKey(req);
     // Known before authorization, so a refusal is logged with the org whose key was used.
