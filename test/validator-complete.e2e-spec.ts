@@ -110,6 +110,36 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       expect(byRoot.json()).toMatchObject({ already_completed: true, pipeline_status: 'SUCCESS' });
     });
 
+    it('refuses a query and a body that name two runs or two outcomes, naming each field; one value sent twice is one', async () => {
+      const k = await anOrg({ concurrent_pipelines_limit: 3 });
+      for (const run of ['c', 'd'])
+        await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: run });
+      const before = await usage(k.org);
+      for (const [payload, fields] of [
+        [{ pipeline_status: 'FAILED', pipeline_logging_id: 'd' }, ['pipeline_logging_id', 'pipeline_status']],
+        [{ pipeline_status: 'FAILED' }, ['pipeline_status']],
+        [{ pipeline_logging_id: 'd' }, ['pipeline_logging_id']],
+      ] as const) {
+        const twice = await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=c', payload);
+        expect(twice.statusCode).toBe(422);
+        expect((twice.json().errors as { field: string }[]).map((e) => e.field).sort()).toEqual(fields);
+        expect(twice.json().errors[0].message).toMatch(/in the query and .* in the body/);
+      }
+      // Nothing was completed: both runs still hold their slots.
+      expect(await usage(k.org)).toEqual(before);
+      expect(before).toMatchObject({ concurrent_running: 2 });
+      const same = await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=c', {
+        pipeline_status: 'SUCCESS',
+        pipeline_logging_id: 'c',
+        reservation_id: null,
+      });
+      expect(same.json()).toMatchObject({
+        run_id: 'c',
+        pipeline_status: 'SUCCESS',
+        already_completed: false,
+      });
+    });
+
     it("drops the org's cached cost reads when a run completes, not when a completion repeats", async () => {
       const k = await anOrg();
       const cache = t.app.get(CostCache);

@@ -165,7 +165,7 @@ export class PipelineValidatorController {
     @Query() query: CompleteRequestDto,
     @Body() body: CompleteRequestDto,
   ): Promise<CompleteResponseDto> {
-    const req = { ...query, ...stripAbsent(body) };
+    const req = queryAndBody(query, body);
     if (!req.pipeline_status)
       throw invalid('pipeline_status', 'pipeline_status is required (SUCCESS or FAILED)');
     // A FAILED report naming no run (the pipeline service's cleanup of its stuck runs) completes the
@@ -225,7 +225,25 @@ export class PipelineValidatorController {
   }
 }
 
-/** A body field that is absent or null leaves the query's value in place (null = as when absent). */
-function stripAbsent<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+/**
+ * The fields of the query and of the body together (a body field absent or null leaves the query's
+ * in place). A field in both with two values is 422 naming it: which run, or which outcome, would
+ * otherwise be a guess (the body's was taken, completing one run while the one the query named
+ * kept its slot).
+ */
+function queryAndBody<T extends object>(query: T, body: T): Partial<T> {
+  const merged: Partial<T> = { ...query };
+  const conflicts = [];
+  for (const [field, value] of Object.entries(body) as [keyof T & string, T[keyof T & string]][]) {
+    if (value === undefined || value === null) continue;
+    const fromQuery = query[field];
+    if (fromQuery !== undefined && fromQuery !== null && fromQuery !== value)
+      conflicts.push({
+        field,
+        message: `${field} is ${String(fromQuery)} in the query and ${String(value)} in the body: send it once, or the same value in both`,
+      });
+    merged[field] = value;
+  }
+  if (conflicts.length) throw validationError(conflicts);
+  return merged;
 }

@@ -21,7 +21,7 @@ class RunRefDto {
   pipeline_logging_id?: string;
 }
 
-/** Query and body carry the same fields (the pipeline service sends the query); the body wins. */
+/** Query and body carry the same fields (the pipeline service sends the query); one sent in both must agree. */
 export class CompleteRequestDto extends RunRefDto {
   @ApiPropertyOptional({ enum: RUN_STATUSES, description: 'Required, in the query or the body' })
   @IsOptional()
