@@ -53,7 +53,9 @@ export class TriggerRateLimiter implements OnApplicationShutdown {
       return {
         allowed: !r.isBlocked,
         limit,
-        remaining: Math.max(0, limit - r.totalHits),
+        // Refused, none: the count is of the last minute's hits, which expire one by one during the
+        // block, so it said triggers remained while each was refused.
+        remaining: r.isBlocked ? 0 : Math.max(0, limit - r.totalHits),
         // Refused, the window's end is not when triggers are taken again: the block's end is.
         resetAt: Math.ceil(now / 1000) + (r.isBlocked ? r.timeToBlockExpire : r.timeToExpire),
         retryAfterSeconds: Math.max(1, r.timeToBlockExpire),
