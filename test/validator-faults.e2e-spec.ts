@@ -191,6 +191,15 @@ describe('a disabled pipeline', () => {
       url: '/api/v1/validator/pipelines?enabled_only=&provider=',
     });
     expect([blank.statusCode, blank.json().total]).toEqual([200, 22]);
+    // The provider filter keeps enabled_only too (the reference's ignored it).
+    const ids = async (query: string) =>
+      (
+        (await t.app.inject({ method: 'GET', url: `/api/v1/validator/pipelines?${query}` })).json() as {
+          pipelines: { id: string }[];
+        }
+      ).pipelines.map((p) => p.id);
+    expect(await ids('provider=genai')).not.toContain('genai_payg_cost_only');
+    expect(await ids('provider=genai&enabled_only=false')).toContain('genai_payg_cost_only');
     const read = await t.app.inject({
       method: 'GET',
       url: `/api/v1/organizations/${k.org}/quota`,
