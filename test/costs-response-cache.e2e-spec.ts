@@ -103,7 +103,8 @@ describe('kept cost responses through the real app', () => {
       [{ 'x-api-key': 'made_up_api_key_0123456789abcdef' }, 401, 'API_KEY_INVALID'],
       [{ 'x-api-key': other.key }, 403, 'ORG_FORBIDDEN'],
       [{ 'x-api-key': readless.key }, 403, 'INSUFFICIENT_SCOPE'],
-      [{ ...headers, 'x-ca-root-key': 'not-the-root-key' }, 200, ''],
+      // A root key sent decides: a wrong one is refused, the org key beside it or not.
+      [{ ...headers, 'x-ca-root-key': 'not-the-root-key' }, 403, 'ROOT_KEY_INVALID'],
     ];
     // Twice each: the second time the auth cache knows the key, as the kept response would need.
     for (const [h, status, code] of [...refusals, ...refusals]) {
