@@ -173,10 +173,10 @@ export class CostResponseCache implements OnModuleInit {
    */
   stats(org?: string): LevelStats {
     this.dropDead();
-    const urls = org === undefined ? undefined : (this.urlsByOrg.get(org) ?? new Set<string>());
-    const held = urls
-      ? occupancyOf(this.entries, (url) => urls.has(url))
-      : { size: this.entries.size, bytes: this.entries.calculatedSize };
+    const held =
+      org === undefined
+        ? { size: this.entries.size, bytes: this.entries.calculatedSize }
+        : occupancyOf(this.entries, this.urlsByOrg.get(org) ?? []);
     return this.counters.snapshot(org, held, this.entries.max, this.entries.maxSize);
   }
 

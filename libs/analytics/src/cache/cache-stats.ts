@@ -71,17 +71,15 @@ export interface Occupancy {
   bytes: number;
 }
 
-/** The entries of `cache` whose key `belongs`, and their bytes (lru-cache's size of each). */
-export function occupancyOf<V extends object>(
-  cache: LRUCache<string, V>,
-  belongs: (key: string) => boolean,
-): Occupancy {
+/** How many of `keys` `cache` holds, and their bytes (lru-cache's size of each). */
+export function occupancyOf<V extends object>(cache: LRUCache<string, V>, keys: Iterable<string>): Occupancy {
   let size = 0;
   let bytes = 0;
-  for (const key of cache.keys()) {
-    if (!belongs(key)) continue;
+  for (const key of keys) {
+    const held = cache.info(key);
+    if (!held) continue;
     size++;
-    bytes += cache.info(key)?.size ?? 0;
+    bytes += held.size ?? 0;
   }
   return { size, bytes };
 }

@@ -210,7 +210,7 @@ export class CostCache {
     const held = <V extends object>(cache: LRUCache<string, V>) =>
       org === undefined
         ? { size: cache.size, bytes: cache.calculatedSize }
-        : occupancyOf(cache, keyOfOrg(org));
+        : occupancyOf(cache, [...cache.keys()].filter(keyOfOrg(org)));
     return {
       frames: {
         ...this.frameCounters.snapshot(org, held(this.frames), null, this.frames.maxSize),
