@@ -1,5 +1,6 @@
 import { importCalls, LIMIT, startImportApp } from '#test/cost-import-calls';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
@@ -170,6 +171,17 @@ describe('cost import: bad rows', () => {
     expect(headerOnly.json()).toMatchObject({ status: 422, code: 'COST_IMPORT_EMPTY_FILE' });
     expect(empty.json()).toMatchObject({ status: 422 });
     expect(malformed.json()).toMatchObject({ status: 422, code: 'COST_IMPORT_FILE_UNREADABLE' });
+  });
+
+  it('stops reading a line longer than a record may be', async () => {
+    // One line of 4 MB, gzipped (under the expanded limit): read whole, it was a header lacking columns.
+    const res = await upload(
+      gzipSync(Buffer.alloc(4_000_000, '0')),
+      { 'content-type': 'application/gzip' },
+      '?source_system=long_line',
+    );
+    expect(res.json()).toMatchObject({ status: 422, code: 'COST_IMPORT_FILE_UNREADABLE' });
+    expect(res.json().detail).toMatch(/^A line of the CSV file is longer than 1,048,576 characters/);
   });
 });
 

@@ -67,8 +67,21 @@ class ByteCap extends Transform {
 const decompressedTooLarge = (max: number) =>
   new CostImportError(CostImportErrorCode.FileTooLarge, `The decompressed file exceeds ${max} bytes.`);
 
+/**
+ * The longest CSV record read, in characters: a FOCUS row is a few kilobytes, its Tags included.
+ * Without a bound, a line that never ends (a kilobyte of gzip is a megabyte of one line) was read
+ * whole before anything was checked, at about a second of CPU and more memory per megabyte.
+ */
+export const MAX_CSV_RECORD_CHARS = 1024 * 1024;
+
 function csvFailure(error: unknown): CostImportError {
   if (error instanceof CostImportError) return error;
+  if (error instanceof CsvError && error.code === 'CSV_MAX_RECORD_SIZE')
+    return unreadable(
+      `A line of the CSV file is longer than ${MAX_CSV_RECORD_CHARS.toLocaleString('en-US')} characters ` +
+        `(line ${String(error.lines)}): not a FOCUS row.`,
+      error,
+    );
   if (error instanceof CsvError) {
     const line = typeof error.lines === 'number' ? ` (line ${error.lines})` : '';
     return unreadable(`The CSV file is malformed${line}: ${error.message.split('\n')[0]}`, error);
@@ -104,7 +117,12 @@ export async function openCsvSource(
   options: { gzip: boolean; maxExpandedBytes: number },
 ): Promise<RowSource> {
   const input = createReadStream(file);
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_CSV_RECORD_CHARS,
+  });
   const fail = (error: Error) => parser.destroy(error);
   input.on('error', fail);
   if (options.gzip) {
