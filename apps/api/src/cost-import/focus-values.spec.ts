@@ -26,6 +26,13 @@ describe('FOCUS cell values', () => {
     expect(toTimestamp('2024-01-01T00:00:00.1234567Z').toISOString()).toBe('2024-01-01T00:00:00.123Z');
   });
 
+  it('keeps the years 0 to 99 as written (Date.UTC moved them to 1900-1999)', () => {
+    expect(toTimestamp('0026-10-05T00:00:00Z').toISOString()).toBe('0026-10-05T00:00:00.000Z');
+    expect(toDate('0001-01-01')).toBe('0001-01-01');
+    expect(toTimestamp('0099-12-31T23:30:00-01:00').toISOString()).toBe('0100-01-01T00:30:00.000Z');
+    expect(() => toTimestamp('0026-02-29')).toThrow(ValueProblem);
+  });
+
   it('reads an hour-only offset as the same instant as the full one', () => {
     expect(toTimestamp('2026-10-05T00:00:00+05').toISOString()).toBe('2026-10-04T19:00:00.000Z');
     expect(toTimestamp('2026-10-05T00:00:00-03').toISOString()).toBe('2026-10-05T03:00:00.000Z');
@@ -45,6 +52,10 @@ describe('FOCUS cell values', () => {
     // A numeric offset without a time.
     '2025-01-01-05',
     '2025-01-01+05:00',
+    // Offsets past RFC 3339's ±23:59.
+    '2026-10-05T00:00:00+25',
+    '2026-10-05T00:00:00-24:00',
+    '2026-10-05T00:00:00+05:60',
   ])('refuses %j as a date-time', (text) => {
     expect(() => toTimestamp(text)).toThrow(ValueProblem);
   });

@@ -96,22 +96,25 @@ export function toTimestamp(value: unknown): Date {
     throw new ValueProblem(`expected an ISO 8601 date-time, got ${describe(value)}`);
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   const ms = Number(`0.${frac || '0'}`) * 1000;
-  let time = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Math.floor(ms));
-  const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0 to 99 as 1900 to 1999 (0026 became 1926).
+  const at = new Date(0);
+  at.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  const digits = zone && /^[+-]/.test(zone) ? zone.slice(1).replace(':', '') : '';
+  const [offsetHours, offsetMinutes] = [Number(digits.slice(0, 2) || 0), Number(digits.slice(2) || 0)];
   if (
-    check.getUTCMonth() !== Number(mo) - 1 ||
-    check.getUTCDate() !== Number(d) ||
+    at.getUTCMonth() !== Number(mo) - 1 ||
+    at.getUTCDate() !== Number(d) ||
     Number(h) > 23 ||
     Number(mi) > 59 ||
-    Number(s) > 59
+    Number(s) > 59 ||
+    // RFC 3339's offsets stop at ±23:59 (+25 moved the charge day).
+    offsetHours > 23 ||
+    offsetMinutes > 59
   )
     throw new ValueProblem(`expected a valid date-time, got ${describe(value)}`);
-  if (zone && /^[+-]/.test(zone)) {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    time -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-  }
-  return new Date(time);
+  at.setUTCHours(Number(h), Number(mi), Number(s), Math.floor(ms));
+  const sign = zone?.startsWith('-') ? -1 : 1;
+  return new Date(at.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
 }
 
 export function toDate(value: unknown): string {
