@@ -198,6 +198,18 @@ describe('cost import: Parquet column types', () => {
     });
     expect(await billed('pq_json')).toEqual({ n: 1, billed: 5 });
   });
+
+  it('names a column of the Parquet INTERVAL type too (Polars panicked on it)', async () => {
+    const file = await focusParquetTyped([aFocusFileRow({ BilledCost: '7', x_interval: '1 day' })], {
+      x_interval: 'INTERVAL',
+    });
+    const res = await upload(file, PARQUET, '?source_system=pq_interval');
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: 'COST_IMPORT_FILE_UNREADABLE',
+      detail: 'Column x_interval has a type the import cannot read (Parquet INTERVAL).',
+    });
+  });
 });
 
 describe('cost import: currencies', () => {

@@ -3,11 +3,12 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetSchema, type SchemaTr
 /** A top-level column as the Parquet footer declares it, before any reader interprets it. */
 export interface ParquetColumn {
   name: string;
-  /** The column's type when no reader of the import decodes it (JSON, BSON, DECIMAL past 38 digits). */
+  /** The column's type when no reader of the import decodes it (JSON, BSON, INTERVAL, DECIMAL past 38 digits). */
   unreadableType: string | null;
 }
 
-const UNREADABLE_KINDS: ReadonlySet<string> = new Set(['JSON', 'BSON']);
+/** Footer types no reader of the import decodes (Polars panics on INTERVAL). */
+const UNREADABLE_KINDS: ReadonlySet<string> = new Set(['JSON', 'BSON', 'INTERVAL']);
 
 /** The first type in the column's subtree (a struct's or list's fields) that no reader decodes. */
 function unreadableType(column: SchemaTree): string | null {
