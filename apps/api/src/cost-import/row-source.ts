@@ -6,7 +6,7 @@ import { CsvError, parse } from 'csv-parse';
 import pl from 'nodejs-polars';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { checkDistinctColumns } from './focus-columns.js';
-import { type ParquetColumn, parquetColumns } from './parquet-footer.js';
+import { parquetColumns } from './parquet-footer.js';
 import { withMapsAsJson } from './parquet-maps.js';
 
 /** Consecutive data rows, each as the file's values in header order. */
@@ -184,12 +184,6 @@ export async function openCsvSource(
   };
 }
 
-function unreadableParquetColumn(column: ParquetColumn): CostImportError {
-  return unreadable(
-    `Column ${column.name} has a type the import cannot read (Parquet ${column.unreadableType}).`,
-  );
-}
-
 /** What a non-text value is counted as once decoded (a 64-bit number, date or flag at most). */
 const FIXED_VALUE_BYTES = 8;
 
@@ -265,8 +259,11 @@ export async function openParquetSource(
   if (declared) checkDistinctColumns(declared.map((c) => c.name));
   // Refused from the footer, before Polars opens the file: it cannot, and on some of these types
   // it panics (a raw, non-JSON stack header in the log) before failing.
-  const unreadableColumn = declared?.find((c) => c.unreadableType !== null);
-  if (unreadableColumn) throw unreadableParquetColumn(unreadableColumn);
+  const column = declared?.find((c) => c.unreadableType !== null);
+  if (column)
+    throw unreadable(
+      `Column ${column.name} has a type the import cannot read (Parquet ${column.unreadableType}).`,
+    );
   let header: string[];
   let decoded: number;
   try {
