@@ -72,7 +72,7 @@ const decompressedTooLarge = (max: number) =>
  * Without a bound, a line that never ends (a kilobyte of gzip is a megabyte of one line) was read
  * whole before anything was checked, at about a second of CPU and more memory per megabyte.
  */
-export const MAX_CSV_RECORD_CHARS = 1024 * 1024;
+const MAX_CSV_RECORD_CHARS = 1024 * 1024;
 
 function csvFailure(error: unknown): CostImportError {
   if (error instanceof CostImportError) return error;

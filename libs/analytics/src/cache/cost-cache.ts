@@ -150,10 +150,7 @@ export class CostCache {
       const frame = this.frames.peek(k);
       return frame !== undefined && frame.start <= start && frame.end >= end;
     });
-    const results = deleteMatching(
-      this.results,
-      (k) => k.startsWith(`${org}|`) && k.includes(`|${start}|${end}|`),
-    );
+    const results = deleteMatching(this.results, (k) => keyOfOrg(org)(k) && k.includes(`|${start}|${end}|`));
     for (const key of [...this.inflight.keys()]) if (key.startsWith(prefix)) this.inflight.delete(key);
     return { frames, results };
   }
@@ -302,7 +299,7 @@ export class CostCache {
   private dropOrg(org: string): { frames: number; results: number } {
     this.bumpGeneration(org);
     for (const listener of this.dropListeners) listener(org);
-    for (const key of [...this.inflight.keys()]) if (key.startsWith(`${org}|`)) this.inflight.delete(key);
+    for (const key of [...this.inflight.keys()].filter(keyOfOrg(org))) this.inflight.delete(key);
     // What has expired goes as expired (whatever its org): what is left is live, and listed by keys().
     this.purgeExpired();
     const frames = deleteMatching(this.frames, keyOfOrg(org));
