@@ -6,6 +6,8 @@ import { aFocusFileRow, focusCsv } from '#test/focus-files';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { LogCapture } from '#test/log-capture';
 import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
+import { AuditService } from '../apps/api/src/audit/audit.service.js';
+import { OrgLeases } from '../apps/api/src/common/org-lease.js';
 
 /** A value of the field's type, so that a row can be written to any central table. */
 function aValue(field: FieldSchema): unknown {
@@ -236,6 +238,83 @@ describe('offboarding', () => {
     const status = (k: string) => withKey(k, 'GET', `/api/v1/organizations/${org}/api-key`);
     expect((await status(key)).statusCode).toBe(200);
     expect((await status(stray.apiKey)).statusCode).toBe(401);
+  });
+
+  it('waits for a change of the org already running, and refuses one that starts while it runs', async () => {
+    const { org } = await onboard();
+    const audit = t.app.get(AuditService);
+    const deleteForOrg = audit.deleteForOrg.bind(audit);
+    let auditDeleted = false;
+    audit.deleteForOrg = (o: string) => {
+      auditDeleted = true;
+      return deleteForOrg(o);
+    };
+    try {
+      let finish!: () => void;
+      const held = new Promise<void>((resolve) => (finish = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      // A change still running when the removal starts; it writes its audit entry last, as they all do.
+      const change = t.app.get(OrgLeases).write(org, async () => {
+        entered();
+        await held;
+        await audit.record({
+          orgSlug: org,
+          action: 'UPDATE',
+          resourceType: 'ORGANIZATION',
+          resourceId: org,
+          status: 'SUCCESS',
+          actor: { apiKeyId: null, userId: null, requestId: 'held-change', ipAddress: null, userAgent: null },
+        });
+      });
+      await inside;
+      const removal = offboard(org, { confirm_org_slug: org, delete_dataset: true });
+      for (let waited = 0; waited < 1_500 && !auditDeleted; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(auditDeleted).toBe(false);
+      // A change that starts now is refused rather than written after the removal's deletes.
+      for (const [method, url, body] of [
+        ['PUT', `/api/v1/organizations/${org}/locale`, { default_currency: 'EUR' }],
+        ['PUT', `/api/v1/organizations/${org}/subscription`, { plan_name: 'SCALE' }],
+        ['POST', `/api/v1/organizations/${org}/api-key/rotate`, {}],
+      ] as const) {
+        const refused = await root(method, url, body);
+        expectProblem(refused, 409, 'ORG_LIFECYCLE_IN_PROGRESS');
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      }
+      finish();
+      await change;
+      expect((await removal).statusCode).toBe(200);
+      expect(await h.countRows('org_audit_logs', org)).toBe(0);
+    } finally {
+      audit.deleteForOrg = deleteForOrg;
+    }
+  });
+
+  it('leaves no row of a change racing it: nothing of the org is left, whatever each change was answered', async () => {
+    const { org } = await onboard();
+    const change = (i: number) =>
+      i % 2
+        ? root('PUT', `/api/v1/organizations/${org}/subscription`, {
+            plan_name: 'SCALE',
+            daily_limit: 10 + i,
+          })
+        : root('PUT', `/api/v1/organizations/${org}/locale`, { default_currency: i % 4 ? 'EUR' : 'JPY' });
+    const changes = [0, 1, 2].map(async (lane) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) statuses.push((await change(lane * 10 + i)).statusCode);
+      return statuses;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const removal = await offboard(org, { confirm_org_slug: org, delete_dataset: true });
+    expect([200, 409]).toContain(removal.statusCode);
+    const statuses = (await Promise.all(changes)).flat();
+    expect(statuses.filter((s) => ![200, 404, 409].includes(s))).toEqual([]);
+    // A removal refused while changes ran is simply sent again.
+    if (removal.statusCode === 409)
+      expect((await offboard(org, { confirm_org_slug: org })).statusCode).toBe(200);
+    expect(Object.entries(await centralCounts(org)).filter(([, n]) => n > 0)).toEqual([]);
+    expect(await h.tenancyRow(org)).toBeUndefined();
   });
 
   it('refuses a confirmation that does not match (400) and an unknown org (404)', async () => {

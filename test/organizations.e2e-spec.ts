@@ -138,6 +138,48 @@ describeOnEngines('organizations: onboarding', (h) => {
       expect(await h.countRows('org_api_keys', org)).toBe(1);
     });
 
+    it('re-sync keeps the plan, limits, currency and time zone the request leaves out', async () => {
+      const { org, key } = await h.onboard({ subscription_plan: 'SCALE' });
+      const changed = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, {
+        plan_name: 'PROFESSIONAL',
+        daily_limit: 77,
+      });
+      expect(changed.statusCode, changed.body).toBe(200);
+      const locale = { default_currency: 'EUR', default_timezone: 'Asia/Tokyo' };
+      expect((await h.withKey(key, 'PUT', `/api/v1/organizations/${org}/locale`, locale)).statusCode).toBe(
+        200,
+      );
+
+      // Only to get the key back: nothing about the plan or the locale in the request.
+      const resync = await h.root(
+        'POST',
+        '/api/v1/organizations/onboard',
+        h.onboardBody(org, { regenerate_api_key_if_exists: true, company_name: 'Kept Co' }),
+      );
+      expect(resync.statusCode, resync.body).toBe(200);
+      expect(resync.json()).toMatchObject({
+        api_key: key,
+        subscription_plan: 'PROFESSIONAL',
+        default_currency: 'EUR',
+        default_country: 'DE',
+        default_timezone: 'Asia/Tokyo',
+      });
+      expect(await h.tenancyRow(org)).toMatchObject({
+        plan: 'PROFESSIONAL',
+        pipelines_per_day_limit: 77,
+        company_name: 'Kept Co',
+      });
+      expect((await h.withKey(key, 'GET', `/api/v1/organizations/${org}/locale`)).json()).toMatchObject(
+        locale,
+      );
+      expect((await h.withKey(key, 'GET', `/api/v1/organizations/${org}/subscription`)).json()).toMatchObject(
+        {
+          plan_name: 'PROFESSIONAL',
+          daily_limit: 77,
+        },
+      );
+    });
+
     it("keeps the dashboard's key fingerprint on the organizations row in step with key changes", async () => {
       const { org, key } = await h.onboard();
       const rotated = await h.withKey(key, 'POST', `/api/v1/organizations/${org}/api-key/rotate`, {});

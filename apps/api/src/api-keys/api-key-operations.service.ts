@@ -119,16 +119,21 @@ export class ApiKeyOperations {
   }
 
   async revoke(hash: string, actor: AuditActor): Promise<void> {
-    const revoked = await this.keys.revokeByHash(hash);
-    if (!revoked) throw new ApiKeyError(ApiKeyErrorCode.KeyNotFound, 'No API key has this hash.');
-    await this.publishFingerprint(revoked.orgSlug);
-    await this.audit.record({
-      orgSlug: revoked.orgSlug,
-      action: 'DELETE',
-      resourceType: 'API_KEY',
-      resourceId: hash.slice(0, HASH_PREFIX),
-      status: 'SUCCESS',
-      actor,
+    const notFound = () => new ApiKeyError(ApiKeyErrorCode.KeyNotFound, 'No API key has this hash.');
+    const org = await this.keys.orgOfHash(hash);
+    if (!org) throw notFound();
+    await this.leases.write(org, async () => {
+      // Gone meanwhile: the org was removed just before this write began.
+      if (!(await this.keys.revokeByHash(hash))) throw notFound();
+      await this.publishFingerprint(org);
+      await this.audit.record({
+        orgSlug: org,
+        action: 'DELETE',
+        resourceType: 'API_KEY',
+        resourceId: hash.slice(0, HASH_PREFIX),
+        status: 'SUCCESS',
+        actor,
+      });
     });
   }
 
@@ -150,29 +155,39 @@ export class ApiKeyOperations {
         ApiKeyErrorCode.DevOnly,
         'This endpoint is only available in development environments.',
       );
-    const apiKey = await this.keys.revealActive(org);
-    if (!apiKey)
-      throw new ApiKeyError(
-        ApiKeyErrorCode.KeyNotFound,
-        `No active API key with a stored copy for organization '${org}'.`,
-      );
-    await this.audit.record({
-      orgSlug: org,
-      action: 'READ',
-      resourceType: 'API_KEY',
-      details: { purpose: 'development reveal' },
-      status: 'SUCCESS',
-      actor,
+    return this.leases.write(org, async () => {
+      const apiKey = await this.keys.revealActive(org);
+      if (!apiKey)
+        throw new ApiKeyError(
+          ApiKeyErrorCode.KeyNotFound,
+          `No active API key with a stored copy for organization '${org}'.`,
+        );
+      await this.audit.record({
+        orgSlug: org,
+        action: 'READ',
+        resourceType: 'API_KEY',
+        details: { purpose: 'development reveal' },
+        status: 'SUCCESS',
+        actor,
+      });
+      return apiKey;
     });
-    return apiKey;
   }
 
   /**
    * Runs `work` under the org's API-key lease (one issue or rotation at a time across instances,
    * so an org never ends up with two active keys) and records its outcome. A failure is recorded too, except for an unknown org:
-   * there is no org for that entry to belong to.
+   * there is no org for that entry to belong to. A configuration write of the org, entry included:
+   * never in the middle of its removal (OrgLeases.write).
    */
-  private async audited<T>(
+  private audited<T>(
+    audited: Audited,
+    work: () => Promise<{ result: T; resourceId: string; details: Record<string, unknown> }>,
+  ): Promise<T> {
+    return this.leases.write(audited.org, () => this.auditedWork(audited, work));
+  }
+
+  private async auditedWork<T>(
     { org, action, actor }: Audited,
     work: () => Promise<{ result: T; resourceId: string; details: Record<string, unknown> }>,
   ): Promise<T> {

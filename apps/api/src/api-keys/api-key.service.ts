@@ -110,6 +110,11 @@ export class ApiKeyService {
     return issued;
   }
 
+  /** The org of the key with this hash (revoked or not); null when no key has it. */
+  orgOfHash(hash: string): Promise<string | null> {
+    return this.repository.findOrgByHash(hash);
+  }
+
   /** Revokes the key with this hash; null when no key has it. Revoking a revoked key is a no-op. */
   async revokeByHash(hash: string): Promise<{ orgSlug: string } | null> {
     const orgSlug = await this.repository.findOrgByHash(hash);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DbValue, type TenancyDb } from '#tenancy-db';
 import { quotaEngines } from '#test/quota-db';
+import { OrgError, OrgErrorCode } from './org-errors.js';
 import { OrgLeases } from './org-lease.js';
 
 class Busy extends Error {
@@ -138,6 +139,43 @@ describe.each(quotaEngines())('org leases on $name', (engine) => {
     await expect(leases.hold(org, 'lifecycle', 60, busy, () => Promise.resolve('next'))).resolves.toBe(
       'next',
     );
+  });
+
+  it('runs writes of an org side by side, refuses them while it is created or removed, and lets a removal wait for them', async () => {
+    const org = `org_${randomUUID().slice(0, 8)}`;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let both!: () => void;
+    const bothInside = new Promise<void>((resolve) => (both = resolve));
+    let inside = 0;
+    // Two instances' writes.
+    const writes = [leases, new OrgLeases(db)].map((instance) =>
+      instance.write(org, async () => {
+        if (++inside === 2) both();
+        await held;
+      }),
+    );
+    await Promise.race([bothInside, new Promise((r) => setTimeout(r, 2_000))]);
+    expect(inside).toBe(2);
+    // The removal takes the lifecycle lease at once, and then waits for the two writes.
+    const removal = leases.hold(org, 'lifecycle', 60, busy, async () => {
+      const left = await leases.writesEnded(org, 200);
+      expect(left).toBeGreaterThanOrEqual(1);
+      expect(left).toBeLessThanOrEqual(30);
+      // No write starts while the lifecycle lease lives...
+      const refused = await leases.write(org, () => Promise.resolve('late')).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OrgError);
+      expect((refused as OrgError).code).toBe(OrgErrorCode.LifecycleInProgress);
+      release();
+      // ...and those running end.
+      return leases.writesEnded(org, 5_000);
+    });
+    await expect(removal).resolves.toBe(0);
+    await Promise.all(writes);
+    // Released: writes run again, and a write failing releases its lease too.
+    await expect(leases.write(org, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await leases.writesEnded(org, 0)).toBe(0);
+    await expect(leases.write(org, () => Promise.resolve('again'))).resolves.toBe('again');
   });
 
   it('queues holders one at a time across instances, in turn, keeping a lease alive past its TTL', async () => {

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { OrgError, OrgErrorCode } from './org-errors.js';
 
 const BUSY_RETRY_CAP_SECONDS = 5;
 /** How often a queued caller asks for the lease again. */
 const QUEUE_POLL_MS = 1_000;
+/** A configuration write takes a few statements; a crashed writer delays the org's removal this long. */
+const WRITE_LEASE_SECONDS = 30;
+/** How often a removal asks whether the writes it waits for have ended. */
+const WRITES_POLL_MS = 100;
+
+type Claim = { claimed: boolean; retry_after_seconds: number | null };
 
 /** What an operation is refused with while another request holds its lease. */
 export type LeaseBusyError = (retryAfterSeconds: number) => Error;
@@ -61,6 +68,47 @@ export class OrgLeases {
     return this.whileRenewed(org, operation, holder, ttlSeconds, work);
   }
 
+  /**
+   * Runs a configuration write of an org (its locale, subscription or keys, with its audit entry)
+   * so that the org's removal never runs in the middle of it (0015_org_write_leases.sql): writes of
+   * one org run side by side, and one is refused (409, Retry-After) while the org is being created
+   * or removed; the removal waits for the writes already running (`writesEnded`).
+   */
+  async write<T>(org: string, work: () => Promise<T>): Promise<T> {
+    const holder = randomUUID();
+    const [claim] = await this.db.rpc<Claim>('claim_org_write_lease', {
+      p_org_slug: org,
+      p_holder: holder,
+      p_ttl_seconds: WRITE_LEASE_SECONDS,
+    });
+    if (!claim?.claimed) {
+      const retryAfter = Math.min(claim?.retry_after_seconds ?? 1, BUSY_RETRY_CAP_SECONDS);
+      throw new OrgError(
+        OrgErrorCode.LifecycleInProgress,
+        `Organization '${org}' is being created or removed; retry in ${retryAfter} s.`,
+        { headers: { 'Retry-After': String(retryAfter) } },
+      );
+    }
+    return this.whileRenewed(org, `write:${holder}`, holder, WRITE_LEASE_SECONDS, work);
+  }
+
+  /**
+   * For a removal holding the org's lifecycle lease (so no new write starts): waits up to `maxWaitMs`
+   * for the writes already running to end. Returns 0 once none runs, else the seconds until the last
+   * one's lease ends at the latest (a writer that crashed holds it that long).
+   */
+  async writesEnded(org: string, maxWaitMs: number): Promise<number> {
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      const [row] = await this.db.rpc<{ org_writes_running: number }>('org_writes_running', {
+        p_org_slug: org,
+      });
+      const running = row?.org_writes_running ?? 0;
+      if (running === 0 || Date.now() >= deadline) return running;
+      await new Promise((resolve) => setTimeout(resolve, WRITES_POLL_MS));
+    }
+  }
+
   /** Runs `work` with the lease renewed every third of its TTL, and releases it at the end. */
   private async whileRenewed<T>(
     org: string,
@@ -94,16 +142,13 @@ export class OrgLeases {
     }
   }
 
-  private async claim(
-    org: string,
-    operation: string,
-    holder: string,
-    ttlSeconds: number,
-  ): Promise<{ claimed: boolean; retry_after_seconds: number | null }> {
-    const [claim] = await this.db.rpc<{ claimed: boolean; retry_after_seconds: number | null }>(
-      'claim_org_lease',
-      { p_org_slug: org, p_operation: operation, p_holder: holder, p_ttl_seconds: ttlSeconds },
-    );
+  private async claim(org: string, operation: string, holder: string, ttlSeconds: number): Promise<Claim> {
+    const [claim] = await this.db.rpc<Claim>('claim_org_lease', {
+      p_org_slug: org,
+      p_operation: operation,
+      p_holder: holder,
+      p_ttl_seconds: ttlSeconds,
+    });
     return claim ?? { claimed: false, retry_after_seconds: 1 };
   }
 

@@ -6,6 +6,7 @@ import type { LocaleDto, UpdateLocaleRequestDto } from './dto/locale.dto.js';
 import { currencyInfo, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
 import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
+import { OrgLeases } from '../common/org-lease.js';
 
 /** The org's currency, country, language and time zone (org_profiles). */
 @Injectable()
@@ -14,6 +15,7 @@ export class LocaleService {
     private readonly profiles: OrgProfileRepository,
     private readonly audit: AuditService,
     private readonly costCache: CostCache,
+    private readonly leases: OrgLeases,
   ) {}
 
   async get(org: string): Promise<LocaleDto> {
@@ -23,9 +25,14 @@ export class LocaleService {
   /**
    * A partial update; the country always follows the currency and the language is always `en`.
    * Only the columns the request sets are written, so two updates of different fields at once
-   * (currency here, time zone there) both stand.
+   * (currency here, time zone there) both stand. A configuration write of the org: never in the
+   * middle of its removal (OrgLeases.write).
    */
-  async update(org: string, req: UpdateLocaleRequestDto, actor: AuditActor): Promise<LocaleDto> {
+  update(org: string, req: UpdateLocaleRequestDto, actor: AuditActor): Promise<LocaleDto> {
+    return this.leases.write(org, () => this.apply(org, req, actor));
+  }
+
+  private async apply(org: string, req: UpdateLocaleRequestDto, actor: AuditActor): Promise<LocaleDto> {
     const before = await this.profile(org);
     const currency = currencyInfo(req.default_currency ?? before.default_currency);
     const timezone = req.default_timezone ?? before.default_timezone ?? DEFAULT_TIMEZONE;

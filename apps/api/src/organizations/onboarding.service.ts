@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { CostCache } from '#analytics';
 import { AppConfig } from '#platform';
 import type { PlanName } from '#tenancy-db';
 import { ApiKeyService, type IssuedKey } from '../api-keys/api-key.service.js';
@@ -13,6 +14,7 @@ import { OrgCreationLock } from './org-creation-lock.js';
 import { clearEarlierOrg } from './earlier-org.js';
 import { datasetCreation, OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository, PROVISIONING, type ProfileRow } from './org-profile.repository.js';
+import { planOrStarter } from './plan-limits.provider.js';
 import { limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
@@ -51,6 +53,7 @@ export class OnboardingService {
     private readonly audit: AuditService,
     private readonly lock: OrgCreationLock,
     private readonly config: AppConfig,
+    private readonly costCache: CostCache,
   ) {}
 
   onboard(req: OnboardOrgRequestDto, actor: AuditActor): Promise<OnboardOrgResponseDto> {
@@ -177,7 +180,10 @@ export class OnboardingService {
    * current key returned (decrypted), or a new one when it has none, and what an onboarding cut off
    * half-way (a crash or a deploy in the middle: its compensation lives in memory) left undone:
    * the dataset's missing tables and views, and the default hierarchy of an org that has none.
-   * Each write is idempotent, so a failed re-sync is simply retried.
+   * Each write is idempotent, so a failed re-sync is simply retried. What the request leaves out
+   * (plan, currency, time zone) stays as the org has it: a re-sync asked for only to get the key
+   * back must not reset a paying org to STARTER's limits, USD and UTC. A plan sent sets that plan's
+   * default limits, as in the replaced service.
    */
   private async resync(
     existing: ProfileRow,
@@ -185,8 +191,15 @@ export class OnboardingService {
     actor: AuditActor,
   ): Promise<OnboardOrgResponseDto> {
     const org = existing.org_slug;
-    const plan = planOf(req);
-    const locale = localeOf(req);
+    const sentPlan = req.subscription_plan;
+    const current = sentPlan ? null : await this.tenancy.find(org);
+    // The row's plan when there is one (what quotas enforce), as GET /subscription reads it.
+    const plan = sentPlan ?? planOrStarter(current ? current.plan : existing.subscription_plan);
+    const locale = localeOf({
+      default_currency: req.default_currency ?? existing.default_currency ?? undefined,
+      default_timezone: req.default_timezone ?? existing.default_timezone ?? undefined,
+    });
+    const localeSent = req.default_currency !== undefined || req.default_timezone !== undefined;
     const resumed = existing.status === PROVISIONING;
     // A key in a rotation's grace period is not the org's key any more: it stops working soon.
     let apiKey = await this.keys.revealActive(org, { permanentOnly: true });
@@ -198,24 +211,31 @@ export class OnboardingService {
     if (apiKey === null)
       apiKey = (await this.keys.issue(org, { description: 'Onboarding re-sync API key' })).apiKey;
     const fingerprint = (await this.keys.activeKey(org))?.fingerprint ?? null;
+    const contact = { company_name: req.company_name, admin_email: req.admin_email };
     await this.tenancy.upsert(
       org,
-      { ...this.tenancyValues(req, plan), backend_api_key_fingerprint: fingerprint },
-      { company_name: req.company_name },
+      {
+        ...(sentPlan ? this.tenancyValues(req, sentPlan) : { ...contact, backend_quota_synced: true }),
+        backend_api_key_fingerprint: fingerprint,
+      },
+      this.tenancyValues(req, plan),
     );
     await this.profiles.update(
       org,
       {
-        company_name: req.company_name,
-        admin_email: req.admin_email,
-        subscription_plan: plan,
-        default_currency: locale.currency,
-        default_country: locale.country,
-        default_language: DEFAULT_LANGUAGE,
-        default_timezone: locale.timezone,
+        ...contact,
+        ...(sentPlan && { subscription_plan: plan }),
+        ...(req.default_currency !== undefined && {
+          default_currency: locale.currency,
+          default_country: locale.country,
+          default_language: DEFAULT_LANGUAGE,
+        }),
+        ...(req.default_timezone !== undefined && { default_timezone: locale.timezone }),
       },
       new Date(),
     );
+    // Cost reads answer in the org's currency and count days in its time zone (see LocaleService).
+    if (localeSent) await this.costCache.invalidateOrg(org);
     const dataset = datasetCreation();
     await this.datasets.create(org, req.dataset_location, dataset);
     const seeded = await this.hierarchy.seedIfEmpty(org, new Date());
@@ -308,7 +328,7 @@ function planOf(req: OnboardOrgRequestDto): PlanName {
   return req.subscription_plan ?? 'STARTER';
 }
 
-function localeOf(req: OnboardOrgRequestDto): Locale {
+function localeOf(req: Pick<OnboardOrgRequestDto, 'default_currency' | 'default_timezone'>): Locale {
   const currency = currencyInfo(req.default_currency ?? DEFAULT_CURRENCY);
   return {
     currency: currency.code,

@@ -5,6 +5,7 @@ export enum OrganizationsErrorCode {
   DatasetExists = 'DATASET_EXISTS',
   OnboardingInProgress = 'ONBOARDING_IN_PROGRESS',
   OnboardingFailed = 'ONBOARDING_FAILED',
+  ChangesInProgress = 'ORG_CHANGES_IN_PROGRESS',
   OrgCreationFailed = 'ORG_CREATION_FAILED',
   OffboardingFailed = 'OFFBOARDING_FAILED',
   ConfirmationMismatch = 'CONFIRM_ORG_SLUG_MISMATCH',
@@ -24,6 +25,10 @@ export const ORGANIZATIONS_ERRORS: Record<OrganizationsErrorCode, { status: numb
     title: 'This organization is being onboarded by another request',
   },
   [OrganizationsErrorCode.OnboardingFailed]: { status: 500, title: 'Onboarding failed' },
+  [OrganizationsErrorCode.ChangesInProgress]: {
+    status: 409,
+    title: 'Changes to this organization are still being written',
+  },
   [OrganizationsErrorCode.OrgCreationFailed]: { status: 500, title: 'Organization creation failed' },
   [OrganizationsErrorCode.OffboardingFailed]: { status: 500, title: 'Offboarding failed' },
   [OrganizationsErrorCode.ConfirmationMismatch]: {

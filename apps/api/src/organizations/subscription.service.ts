@@ -14,6 +14,7 @@ import { planOrStarter } from './plan-limits.provider.js';
 import type { TenancyOrgPatch } from './tenancy-org.repository.js';
 import { dayOrNull, parseTrialEndDate } from './trial-end-date.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
+import { OrgLeases } from '../common/org-lease.js';
 
 const isoOrNull = (s: string | null | undefined): string | null => (s ? new Date(s).toISOString() : null);
 
@@ -29,6 +30,7 @@ export class SubscriptionService {
     private readonly profiles: OrgProfileRepository,
     private readonly tenancy: OrgTenancyService,
     private readonly audit: AuditService,
+    private readonly leases: OrgLeases,
   ) {}
 
   /** Without a tenancy row (not yet synced) the org gets its profile plan's defaults, never an error. */
@@ -50,8 +52,15 @@ export class SubscriptionService {
     };
   }
 
-  /** Limits not given take the plan's defaults. The profile's plan name follows the tenancy row. */
-  async update(
+  /**
+   * Limits not given take the plan's defaults. The profile's plan name follows the tenancy row.
+   * A configuration write of the org: never in the middle of its removal (OrgLeases.write).
+   */
+  update(org: string, req: UpdateSubscriptionRequestDto, actor: AuditActor): Promise<SubscriptionUpdateDto> {
+    return this.leases.write(org, () => this.apply(org, req, actor));
+  }
+
+  private async apply(
     org: string,
     req: UpdateSubscriptionRequestDto,
     actor: AuditActor,

@@ -18,22 +18,35 @@ export class OnboardOrgRequestDto {
   @IsEmail()
   admin_email: string;
 
-  @ApiPropertyOptional({ enum: PLAN_NAMES, default: 'STARTER', description: 'Case-insensitive' })
+  // Not defaulted here: a re-sync keeps what the request leaves out (see OnboardingService.resync).
+  @ApiPropertyOptional({
+    enum: PLAN_NAMES,
+    default: 'STARTER',
+    description: 'Case-insensitive. A re-sync that leaves it out keeps the plan and limits the org has',
+  })
   @IsOptional()
   @Transform(toUpper)
   @IsIn(PLAN_NAMES)
-  subscription_plan: PlanName = 'STARTER';
+  subscription_plan?: PlanName;
 
-  @ApiPropertyOptional({ enum: currencyCodes(), default: DEFAULT_CURRENCY })
+  @ApiPropertyOptional({
+    enum: currencyCodes(),
+    default: DEFAULT_CURRENCY,
+    description: 'A re-sync that leaves it out keeps the currency the org has',
+  })
   @IsOptional()
   @Transform(toUpper)
   @IsIn(currencyCodes())
-  default_currency: string = DEFAULT_CURRENCY;
+  default_currency?: string;
 
-  @ApiPropertyOptional({ enum: timezoneNames(), default: DEFAULT_TIMEZONE })
+  @ApiPropertyOptional({
+    enum: timezoneNames(),
+    default: DEFAULT_TIMEZONE,
+    description: 'A re-sync that leaves it out keeps the time zone the org has',
+  })
   @IsOptional()
   @IsIn(timezoneNames())
-  default_timezone: string = DEFAULT_TIMEZONE;
+  default_timezone?: string;
 
   @ApiPropertyOptional({ enum: DATASET_LOCATIONS, description: 'Defaults to the server location' })
   @IsOptional()
@@ -114,7 +127,7 @@ export class DryrunRequestDto {
   @IsOptional()
   @Transform(toUpper)
   @IsIn(PLAN_NAMES)
-  subscription_plan: PlanName = 'STARTER';
+  subscription_plan?: PlanName;
 }
 
 export class ValidationCheckDto {
