@@ -1,3 +1,4 @@
+import { getMetadataStorage } from 'class-validator';
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { LogCapture } from '#test/log-capture';
@@ -151,6 +152,30 @@ describe('health, docs and bootstrap', () => {
       for (const [method, op] of Object.entries(ops))
         for (const p of op.parameters ?? []) visit(`${method} ${path} ${p.name}`, p.schema);
     expect(shapeless).toEqual([]);
+  });
+
+  it('declares integer every body field the server holds to integers', async () => {
+    const doc = (await get('/openapi.json')).json();
+    const schemas = doc.components.schemas as Record<
+      string,
+      { properties?: Record<string, { type?: string }> }
+    >;
+    // class-validator keeps its rules by class in a map its types call private; read, never changed.
+    type Rule = { name?: string; propertyName: string };
+    const byClass = (
+      getMetadataStorage() as unknown as { validationMetadatas: Map<{ name: string }, Rule[]> }
+    ).validationMetadatas;
+    const checked: string[] = [];
+    const untyped: string[] = [];
+    for (const [target, rules] of byClass)
+      for (const rule of rules) {
+        const property = schemas[target.name]?.properties?.[rule.propertyName];
+        if (rule.name !== 'isInt' || !property) continue;
+        checked.push(`${target.name}.${rule.propertyName}`);
+        if (property.type !== 'integer') untyped.push(`${target.name}.${rule.propertyName}`);
+      }
+    expect(checked).toEqual(expect.arrayContaining(['UpdateSubscriptionRequestDto.daily_limit']));
+    expect(untyped).toEqual([]);
   });
 
   it('reports SYNCED after the start-up bootstrap, and 409 on a second bootstrap', async () => {

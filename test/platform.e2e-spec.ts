@@ -201,6 +201,25 @@ describe('platform over the real app', () => {
       expect((await echoJson(body, 'application/json; charset=us-ascii')).statusCode).toBe(201);
     });
 
+    it('refuses a JSON body that is not valid UTF-8 (400), rather than reading U+FFFD into it', async () => {
+      for (const bytes of [
+        Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), // {"\xff\xfe":1}
+        Buffer.concat([Buffer.from('{"name":"ab'), Buffer.from([0xc3]), Buffer.from('"}')]), // a cut sequence
+        Buffer.from('{"name":"\xed\xa0\x80"}', 'latin1'), // an encoded surrogate
+      ]) {
+        const res = await inject({
+          method: 'POST',
+          url: '/api/v1/probe/echo',
+          headers: { 'content-type': 'application/json' },
+          payload: bytes,
+        });
+        expect([res.statusCode, res.json().code]).toEqual([400, 'MALFORMED_JSON']);
+        expect(res.json().detail).toContain('UTF-8');
+      }
+      const accented = '{"name":"Zoë Ünal","count":1,"email":"a@b.co","address":{"city":"Košice"}}';
+      expect((await echoJson(accented)).statusCode).toBe(201);
+    });
+
     it('refuses a JSON array or scalar body with 422, not field by field', async () => {
       for (const payload of ['[1,2]', '"text"', '42', 'null']) {
         const res = await echoJson(payload);
@@ -660,6 +679,52 @@ describe('platform over the real app', () => {
       }
     });
 
+    it('refuses and counts a wrong root key beside an org key on an org-only route too: guesses meet one bound', async () => {
+      const fresh = await startTestApp(
+        { AUTH_FAILURES_PER_MINUTE: '2', RATE_LIMIT_ADMIN_PER_MINUTE: '1000' },
+        { imports: [ProbeModule] },
+      );
+      try {
+        const k = await anOrgWithKey(fresh.app.get<Warehouse>(WAREHOUSE));
+        const asOrg = (headers: Record<string, string> = {}) =>
+          fresh.app.inject({
+            method: 'GET',
+            url: `/api/v1/probe/org/${k.org}`,
+            headers: { 'x-api-key': k.key, ...headers },
+          });
+        expect((await asOrg()).json()).toEqual({ org: k.org, auth: 'org' });
+        const guessed = (i: number) => ({ 'x-ca-root-key': `guess_${i}_`.padEnd(40, 'x') });
+        // The validator grants include_credentials to the right root key: a wrong one must not
+        // just be told "not granted" (403 CREDENTIALS_FORBIDDEN), uncounted, guess after guess.
+        const validate = (i: number) =>
+          fresh.app.inject({
+            method: 'POST',
+            url: `/api/v1/validator/validate/${k.org}`,
+            headers: { 'x-api-key': k.key, 'content-type': 'application/json', ...guessed(i) },
+            payload: { pipeline_id: 'gcp_billing', include_credentials: true },
+          });
+        expect([(await asOrg(guessed(1))).json().code, (await validate(2)).json().code]).toEqual([
+          'ROOT_KEY_INVALID',
+          'ROOT_KEY_INVALID',
+        ]);
+        // Two failures this minute: every further guess is 429, on any route, saying nothing of it.
+        const admin = fresh.app.inject({
+          method: 'GET',
+          url: '/api/v1/admin/bootstrap/status',
+          headers: guessed(5),
+        });
+        for (const res of [await asOrg(guessed(3)), await validate(4), await admin]) {
+          expect([res.statusCode, res.json().code]).toEqual([429, 'RATE_LIMITED']);
+          expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        }
+        // The right key is never held back; beside the org key, the org key is what an org-only route takes.
+        expect((await asOrg(rootHeaders)).json()).toEqual({ org: k.org, auth: 'org' });
+        expect((await asOrg()).statusCode).toBe(200);
+      } finally {
+        await fresh.close();
+      }
+    });
+
     it('enforces scopes', async () => {
       const k = await anOrgWithKey(warehouse, { scopes: ['pipelines:read'] });
       const res = await inject({
@@ -776,8 +841,22 @@ describe('platform over the real app', () => {
       });
       expect(res.statusCode).toBe(204);
       expect(res.headers['access-control-allow-origin']).toBe('http://localhost:3000');
-      for (const h of ['X-API-Key', 'X-CA-Root-Key', 'X-User-ID', 'X-Request-ID', 'Idempotency-Key'])
+      for (const h of [
+        'X-API-Key',
+        'X-CA-Root-Key',
+        'X-User-ID',
+        'X-Request-ID',
+        'Idempotency-Key',
+        'Prefer',
+      ])
         expect(String(res.headers['access-control-allow-headers'])).toContain(h);
+      // A dashboard page reads where to poll its 202 import.
+      const actual = await inject({
+        method: 'GET',
+        url: '/health',
+        headers: { origin: 'http://localhost:3000' },
+      });
+      expect(String(actual.headers['access-control-expose-headers']).split(',')).toContain('Location');
       const foreign = await inject({
         method: 'GET',
         url: '/health',

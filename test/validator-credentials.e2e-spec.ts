@@ -111,11 +111,12 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
     it('refuses include_credentials to an org key alone, before reserving anything', async () => {
       const k = await anOrg({ concurrent_pipelines_limit: 5 });
       await aCredential(k.org, 'OPENAI', 'sk-not-for-tenants');
-      const attempts: Record<string, string>[] = [
-        {},
-        { 'x-ca-root-key': 'not_the_root_key_0123456789abcdefghij' },
+      // Without a root key: not granted. With a wrong one: refused as the guess it is (counted).
+      const attempts: [Record<string, string>, object][] = [
+        [{}, { code: 'CREDENTIALS_FORBIDDEN', field: 'include_credentials' }],
+        [{ 'x-ca-root-key': 'not_the_root_key_0123456789abcdefghij' }, { code: 'ROOT_KEY_INVALID' }],
       ];
-      for (const headers of attempts) {
+      for (const [headers, problem] of attempts) {
         const res = await validate(
           k.org,
           k.key,
@@ -123,7 +124,7 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
           headers,
         );
         expect(res.statusCode).toBe(403);
-        expect(res.json()).toMatchObject({ code: 'CREDENTIALS_FORBIDDEN', field: 'include_credentials' });
+        expect(res.json()).toMatchObject(problem);
         expect(res.body).not.toContain('sk-not-for-tenants');
       }
       expect((await usage(k.org)).pipelines_run_today).toBe(0);

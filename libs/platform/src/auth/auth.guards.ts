@@ -48,11 +48,8 @@ export class AuthService {
       );
     const given = header(req, 'x-ca-root-key');
     if (!given) throw rootKeyRequired();
-    if (!secretMatches(given, expected)) {
-      // Counted as before a body is read (rootRefusalBeforeBody), so guesses are held to one bound.
-      this.failures.recordFailure(req.ip);
-      throw rootKeyInvalid();
-    }
+    const wrong = this.wrongRootKey(req);
+    if (wrong) throw wrong;
     return { kind: 'root' };
   }
 
@@ -64,32 +61,30 @@ export class AuthService {
   }
 
   /**
-   * What the route's guard would refuse before anything is counted or looked up: no credentials of
-   * the route's kind. Undefined when a key is sent (rootRefusalBeforeBody and refusalBeforeBody
-   * judge it next).
+   * A root key sent and wrong, on any route (an org key beside it or not, an org-only route
+   * included): 403, or 429 once its address failed too often this minute, each one counted as a
+   * failed authentication of its address, so that guesses meet one bound everywhere. Asked before a
+   * body is read (so a made-up root key cannot make the server read and parse bodies of up to the
+   * body limit) and by the guards. On an org-only route a wrong root key was ignored, and the
+   * validator's include_credentials (granted with the right one) answered whether a guess was right
+   * without counting it. The right key is never held back. Undefined when none is sent, none is
+   * configured (the guards answer 503 where the root key is needed), or it is right.
    */
-  /**
-   * Before a body is read: a root key sent alone to a route that takes the root key, and wrong, is
-   * refused (403) then, so a made-up root key cannot make the server read and parse bodies of up
-   * to the body limit. Each counts as a failed authentication of its address (the comparison costs
-   * nothing, but guesses are held to AUTH_FAILURES_PER_MINUTE, then 429), where the guards counted
-   * it against the admin limit; on an org-or-root route too, whether an org key is sent as well or
-   * not (the root key decides, see OrgKeyOrRootGuard). Undefined when the guards decide (no root
-   * key configured: 503).
-   */
-  rootRefusalBeforeBody(req: FastifyRequest, kind: RouteAuthKind): PlatformError | undefined {
-    if (kind === 'org') return undefined;
+  wrongRootKey(req: FastifyRequest): PlatformError | undefined {
     const given = header(req, 'x-ca-root-key');
     const expected = this.config.rootApiKey;
-    if (given === undefined || expected === undefined) return undefined;
-    if (secretMatches(given, expected)) return undefined;
-    // The right key is never held back; a wrong one past the address's failures is 429.
+    if (given === undefined || expected === undefined || secretMatches(given, expected)) return undefined;
     const lockedOut = this.lockout(req);
     if (lockedOut) return lockedOut;
     this.failures.recordFailure(req.ip);
     return rootKeyInvalid();
   }
 
+  /**
+   * What the route's guard would refuse before anything is counted or looked up: no credentials of
+   * the route's kind. Undefined when a key is sent (wrongRootKey and refusalBeforeBody
+   * judge it next).
+   */
   refusalBeforeLookup(req: FastifyRequest, kind: RouteAuthKind): PlatformError | undefined {
     const hasRoot = header(req, 'x-ca-root-key') !== undefined;
     const hasOrg = header(req, 'x-api-key') !== undefined;
@@ -308,6 +303,9 @@ export class OrgKeyGuard implements CanActivate {
   constructor(private readonly auth: AuthService) {}
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    // Not this route's credential, but a wrong one is a guess all the same (see wrongRootKey).
+    const wrong = this.auth.wrongRootKey(req);
+    if (wrong) throw wrong;
     const principal = await this.auth.checkOrgKey(req);
     // Known before authorization, so a refusal is logged with the org whose key was used.
     req.auth = { kind: 'org', principal };

@@ -12,8 +12,12 @@ export const CORS_ALLOWED_HEADERS = [
   'X-User-ID',
   'X-Request-ID',
   'Idempotency-Key',
+  // `Prefer: respond-async` asks the FOCUS import for its 202 at once (RFC 7240).
+  'Prefer',
 ];
 export const CORS_EXPOSED_HEADERS = [
+  // Where a 202 import is polled.
+  'Location',
   'X-Request-ID',
   'Retry-After',
   'Idempotency-Key',

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
@@ -168,7 +169,7 @@ export async function registerHttpPlatform(
   // cannot make the server read and parse bodies of up to the body limit. An org key is
   // authenticated here (looked up if this instance does not know it yet), and one that is unknown,
   // revoked or expired, or names another org, is refused (AuthService.refusalBeforeBody,
-  // refusalAfterLookup), and so is a wrong root key (rootRefusalBeforeBody; both count as failed
+  // refusalAfterLookup), and so is a wrong root key (wrongRootKey; both count as failed
   // authentications of their address). A body in a coding its route does not read is refused here
   // too (415), not parsed.
   const authOf = routeAuthKinds(app);
@@ -183,7 +184,7 @@ export async function registerHttpPlatform(
     const kind = authOf.get(`${request.method} ${request.routeOptions.url}`);
     const refusal = kind
       ? (auth.refusalBeforeLookup(request, kind) ??
-        auth.rootRefusalBeforeBody(request, kind) ??
+        auth.wrongRootKey(request) ??
         auth.refusalBeforeBody(request, kind))
       : undefined;
     if (refusal || !kind || !auth.needsLookupBeforeBody(request, kind)) {
@@ -257,6 +258,17 @@ function acceptEmptyJsonBodies(app: NestFastifyApplication, fastify: FastifyInst
     }
     if (body.length === 0) {
       done(null, undefined);
+      return;
+    }
+    if (!isUtf8(body)) {
+      // Decoded anyway, each bad byte would become U+FFFD: text the client never sent, stored.
+      done(
+        new PlatformError(
+          PlatformErrorCode.MalformedJson,
+          'The request body is not valid UTF-8, so it is not JSON (RFC 8259 §8.1).',
+        ),
+        undefined,
+      );
       return;
     }
     const text = body.toString('utf8');

@@ -21,6 +21,7 @@ export class KeyHashParamDto {
 
 export class RotateApiKeyRequestDto {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 0,
     maximum: 86_400,
     default: 0,

@@ -41,23 +41,28 @@ export class UpdateSubscriptionRequestDto {
   @IsIn(PLAN_NAMES)
   plan_name?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 10_000, description: "Defaults to the plan's" })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 10_000,
+    description: "Defaults to the plan's",
+  })
   @Limit(10_000)
   daily_limit?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 300_000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 300_000 })
   @Limit(300_000)
   monthly_limit?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100 })
   @Limit(100)
   concurrent_limit?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000 })
   @Limit(1000)
   seat_limit?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100 })
   @Limit(100)
   providers_limit?: number;
 
