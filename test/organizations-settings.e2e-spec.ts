@@ -39,11 +39,13 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
         default_timezone: 'UTC',
         currency_decimals: 3,
       });
-      await h.withKey(key, 'PUT', url, { default_timezone: 'Europe/Paris' });
+      // In any case, as currency codes are: stored in the catalog's spelling.
+      await h.withKey(key, 'PUT', url, { default_timezone: 'europe/PARIS' });
       expect((await h.root('GET', url)).json()).toMatchObject({
         default_currency: 'KWD',
         default_timezone: 'Europe/Paris',
       });
+      expect(await h.profileRow(org)).toMatchObject({ default_timezone: 'Europe/Paris' });
       expect(await h.profileRow(org)).toMatchObject({ default_currency: 'KWD', default_country: 'KW' });
       const audit = await h.warehouse.query(
         `SELECT action, resource_type, details FROM \`${CENTRAL_DATASET}.org_audit_logs\`
@@ -119,6 +121,9 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       const empty = await h.withKey(key, 'PUT', url, {});
       expectInvalidFields(empty, ['default_currency', 'default_timezone']);
       expectProblem(await h.withKey(key, 'PUT', url, { default_currency: 'XYZ' }), 422, 'VALIDATION_FAILED');
+      expectInvalidFields(await h.withKey(key, 'PUT', url, { default_timezone: 'Europe/Nowhere' }), [
+        'default_timezone',
+      ]);
       expectProblem(
         await h.root('GET', `/api/v1/organizations/${anOrgSlug('none')}/locale`),
         404,

@@ -98,6 +98,18 @@ export function localeCatalog(): LocaleCatalog {
 export const currencyCodes = (): string[] => [...localeCatalog().currencies.keys()];
 export const timezoneNames = (): string[] => [...localeCatalog().timezones.keys()];
 
+let timezonesByLowerCase: ReadonlyMap<string, string> | undefined;
+
+/**
+ * A time zone field's value in the catalog's spelling when it names one in any case
+ * (`asia/dubai` → `Asia/Dubai`, as currency codes are read in any case); anything else unchanged,
+ * for the field's validation to refuse.
+ */
+export function toTimezoneName({ value }: { value: unknown }): unknown {
+  timezonesByLowerCase ??= new Map(timezoneNames().map((name) => [name.toLowerCase(), name]));
+  return typeof value === 'string' ? (timezonesByLowerCase.get(value.toLowerCase()) ?? value) : value;
+}
+
 /**
  * The currency an org's costs are reported in: its profile's default currency (any case), or USD
  * when it has none the catalog lists (a profile written by an older release).

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, ValidateIf } from 'class-validator';
 import { NullAsAbsent } from '../../common/query-fields.js';
-import { currencyCodes, timezoneNames } from '../locale-catalog.js';
+import { currencyCodes, timezoneNames, toTimezoneName } from '../locale-catalog.js';
 import { toUpper } from './field-rules.js';
 
 const NEITHER = 'give default_currency, default_timezone or both';
@@ -16,11 +16,11 @@ export class UpdateLocaleRequestDto {
   @IsIn(currencyCodes(), { message: `default_currency must be one of the supported currencies (${NEITHER})` })
   default_currency?: string;
 
-  @ApiPropertyOptional({ enum: timezoneNames() })
+  @ApiPropertyOptional({ enum: timezoneNames(), description: 'Case-insensitive' })
   @ValidateIf(
     (o: UpdateLocaleRequestDto) => o.default_timezone !== undefined || o.default_currency === undefined,
   )
-  @NullAsAbsent()
+  @NullAsAbsent(toTimezoneName)
   @IsIn(timezoneNames(), { message: `default_timezone must be one of the supported time zones (${NEITHER})` })
   default_timezone?: string;
 }

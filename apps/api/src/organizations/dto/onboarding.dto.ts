@@ -2,7 +2,13 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional } from 'class-validator';
 import { PLAN_NAMES, type PlanName } from '#tenancy-db';
-import { currencyCodes, DEFAULT_CURRENCY, DEFAULT_TIMEZONE, timezoneNames } from '../locale-catalog.js';
+import {
+  currencyCodes,
+  DEFAULT_CURRENCY,
+  DEFAULT_TIMEZONE,
+  timezoneNames,
+  toTimezoneName,
+} from '../locale-catalog.js';
 import { OrgSlugField } from '#platform';
 import { CompanyNameField, DATASET_LOCATIONS, toUpper } from './field-rules.js';
 import { BodyFlag } from '../../common/query-fields.js';
@@ -42,9 +48,10 @@ export class OnboardOrgRequestDto {
   @ApiPropertyOptional({
     enum: timezoneNames(),
     default: DEFAULT_TIMEZONE,
-    description: 'A re-sync that leaves it out keeps the time zone the org has',
+    description: 'Case-insensitive. A re-sync that leaves it out keeps the time zone the org has',
   })
   @IsOptional()
+  @Transform(toTimezoneName)
   @IsIn(timezoneNames())
   default_timezone?: string;
 
