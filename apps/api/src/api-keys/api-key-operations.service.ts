@@ -176,8 +176,8 @@ export class ApiKeyOperations {
 
   /**
    * Runs `work` under the org's API-key lease (one issue or rotation at a time across instances,
-   * so an org never ends up with two active keys) and records its outcome. A failure is recorded too, except for an unknown org:
-   * there is no org for that entry to belong to. A configuration write of the org, entry included:
+   * so an org never ends up with two active keys) and records its outcome, a failure of the work
+   * too (see failureRecorded). A configuration write of the org, entry included:
    * never in the middle of its removal (OrgLeases.write).
    */
   private audited<T>(
@@ -188,28 +188,37 @@ export class ApiKeyOperations {
   }
 
   private async auditedWork<T>(
-    { org, action, actor }: Audited,
+    audited: Audited,
     work: () => Promise<{ result: T; resourceId: string; details: Record<string, unknown> }>,
   ): Promise<T> {
+    const { org, action, actor } = audited;
+    // Refused while another request holds the lease (409): nothing was attempted, so nothing is
+    // recorded (a burst of refusals for a slug with no org wrote one entry each, for whoever takes
+    // the slug next).
+    const { result, resourceId, details } = await this.leases.hold(
+      org,
+      'api-key',
+      KEY_LEASE_SECONDS,
+      keyBusy(org),
+      () => this.failureRecorded(audited, work),
+    );
+    await this.publishFingerprint(org);
+    await this.audit.record({
+      orgSlug: org,
+      action,
+      resourceType: 'API_KEY',
+      resourceId,
+      details,
+      status: 'SUCCESS',
+      actor,
+    });
+    return result;
+  }
+
+  /** `work`, with its failure recorded, except for an unknown org: no org for that entry to belong to. */
+  private async failureRecorded<T>({ org, action, actor }: Audited, work: () => Promise<T>): Promise<T> {
     try {
-      const { result, resourceId, details } = await this.leases.hold(
-        org,
-        'api-key',
-        KEY_LEASE_SECONDS,
-        keyBusy(org),
-        work,
-      );
-      await this.publishFingerprint(org);
-      await this.audit.record({
-        orgSlug: org,
-        action,
-        resourceType: 'API_KEY',
-        resourceId,
-        details,
-        status: 'SUCCESS',
-        actor,
-      });
-      return result;
+      return await work();
     } catch (err) {
       if (!(err instanceof OrgError && err.code === OrgErrorCode.NotFound))
         await this.audit.record({
