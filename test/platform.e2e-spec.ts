@@ -720,6 +720,26 @@ describe('platform over the real app', () => {
         // The right key is never held back; beside the org key, the org key is what an org-only route takes.
         expect((await asOrg(rootHeaders)).json()).toEqual({ org: k.org, auth: 'org' });
         expect((await asOrg()).statusCode).toBe(200);
+        // Org keys this instance has not seen yet are locked out with their address...
+        const [k2, k3, k4] = await Promise.all(
+          [1, 2, 3].map(() => anOrgWithKey(fresh.app.get<Warehouse>(WAREHOUSE))),
+        );
+        const probe = (key: typeof k2, headers: Record<string, string> = {}) =>
+          fresh.app.inject({
+            method: 'GET',
+            url: `/api/v1/probe/org/${key.org}`,
+            headers: { 'x-api-key': key.key, ...headers },
+          });
+        expect((await probe(k4)).statusCode).toBe(429);
+        // ...but not beside the right root key: the pipeline service's own calls go on.
+        expect((await probe(k2, rootHeaders)).json()).toEqual({ org: k2.org, auth: 'org' });
+        const validated = await fresh.app.inject({
+          method: 'POST',
+          url: `/api/v1/validator/validate/${k3.org}`,
+          headers: { 'x-api-key': k3.key, 'content-type': 'application/json', ...rootHeaders },
+          payload: { pipeline_id: 'gcp_billing' },
+        });
+        expect(validated.statusCode, validated.body).toBe(200);
       } finally {
         await fresh.close();
       }

@@ -135,7 +135,7 @@ export class AuthService {
    * key up. Undefined when the guards go on (the key cached for them, or not looked up early).
    */
   async refusalAfterLookup(req: FastifyRequest, kind: RouteAuthKind): Promise<PlatformError | undefined> {
-    const lockedOut = this.lockout(req);
+    const lockedOut = this.lockoutOfOrgKeys(req);
     if (lockedOut) return lockedOut;
     // Past the failures (and early lookups in flight) its address may have, the request takes the
     // ordinary path instead: its body is read, then the rate limits count it before any lookup.
@@ -159,7 +159,7 @@ export class AuthService {
     const known = this.keys.known(keyHash);
     // A client that keeps sending keys that fail is not given more lookups for a while.
     if (!known) {
-      const lockedOut = this.lockout(req);
+      const lockedOut = this.lockoutOfOrgKeys(req);
       if (lockedOut) throw lockedOut;
     }
     let principal: OrgKeyPrincipal | null;
@@ -191,6 +191,15 @@ export class AuthService {
       });
     this.keys.recordUse(principal);
     return principal;
+  }
+
+  /**
+   * The lockout as it applies to looking up an org key: never to a request that also carries the
+   * right root key (the pipeline service sends both to validate; a stranger behind its egress
+   * address failing keys must not stop its runs).
+   */
+  private lockoutOfOrgKeys(req: FastifyRequest): PlatformError | undefined {
+    return this.carriesRootKey(req) ? undefined : this.lockout(req);
   }
 
   /** The 429 of an address whose keys failed too often this minute; undefined when it may try. */
