@@ -8,6 +8,9 @@ import { LogCapture } from '#test/log-capture';
 import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
 import { AuditService } from '../apps/api/src/audit/audit.service.js';
 import { OrgLeases } from '../apps/api/src/common/org-lease.js';
+import { CostImportRepository } from '../apps/api/src/cost-import/cost-import.repository.js';
+import type { ImportJob } from '../apps/api/src/cost-import/import-job.js';
+import { ImportRunner } from '../apps/api/src/cost-import/import-runner.js';
 
 /** A value of the field's type, so that a row can be written to any central table. */
 function aValue(field: FieldSchema): unknown {
@@ -315,6 +318,50 @@ describe('offboarding', () => {
       expect((await offboard(org, { confirm_org_slug: org })).statusCode).toBe(200);
     expect(Object.entries(await centralCounts(org)).filter(([, n]) => n > 0)).toEqual([]);
     expect(await h.tenancyRow(org)).toBeUndefined();
+  });
+
+  it('keeps no row of an import still running when the org was removed, in the dataset it kept', async () => {
+    const { org } = await onboard();
+    const repository = t.app.get(CostImportRepository);
+    const runner = t.app.get(ImportRunner);
+    const [createStage, run] = [repository.createStage.bind(repository), runner.run.bind(runner)];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const staging = new Promise<void>((resolve) => (entered = resolve));
+    // The import waits in its staging step, past its 202, while the org is removed.
+    repository.createStage = async (...args) => {
+      entered();
+      await held;
+      return createStage(...args);
+    };
+    let job: ImportJob | undefined;
+    let finished: Promise<void> | undefined;
+    runner.run = (j, prepared) => {
+      job = j;
+      return (finished = run(j, prepared));
+    };
+    try {
+      const accepted = await h.inject({
+        method: 'POST',
+        url: `/api/v1/admin/organizations/${org}/costs/import?source_system=late_src`,
+        headers: { ...rootHeaders, 'content-type': 'text/csv', prefer: 'respond-async' },
+        payload: focusCsv([aFocusFileRow({ BilledCost: '9' })]),
+      });
+      expect(accepted.statusCode, accepted.body).toBe(202);
+      await staging;
+      expect((await offboard(org, { confirm_org_slug: org })).statusCode).toBe(200);
+      release();
+      await finished;
+      expect(job).toMatchObject({ status: 'failed', failure: { code: 'COST_IMPORT_ORG_NOT_PROVISIONED' } });
+      const [kept] = await h.warehouse.query<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM \`${org}_local.cost_data_standard_1_3\``,
+      );
+      expect(Number(kept.n)).toBe(0);
+    } finally {
+      repository.createStage = createStage;
+      runner.run = run;
+    }
   });
 
   it('refuses a confirmation that does not match (400) and an unknown org (404)', async () => {

@@ -12,6 +12,8 @@ import { type ImportSlice, SliceCollector } from './import-slice.js';
 import type { RowSource } from './row-source.js';
 import { checkTypedParquet } from './typed-parquet-check.js';
 import { reportingCurrency } from '../organizations/locale-catalog.js';
+import { OrgError } from '../common/org-errors.js';
+import { OrgLeases } from '../common/org-lease.js';
 
 /** Rows per staging insert: large enough to amortise a statement, small enough to keep memory flat. */
 const BATCH_ROWS = 25_000;
@@ -59,6 +61,13 @@ export class ShutdownSignal {
   stopping = false;
 }
 
+/** The org was removed (or is being removed) while its import ran: nothing of the file is kept. */
+const orgRemoved = (job: ImportJob) =>
+  new CostImportError(
+    CostImportErrorCode.OrgNotProvisioned,
+    `Organization '${job.org}' was removed while this import ran; nothing was imported.`,
+  );
+
 /**
  * Runs one import to its end: rows are validated and staged, then the slice is swapped in one
  * statement, then the org's cost reads are invalidated. Never throws: the outcome is the job's
@@ -73,6 +82,7 @@ export class ImportRunner {
     private readonly repository: CostImportRepository,
     private readonly registry: ImportRegistry,
     private readonly imported: ImportedRows,
+    private readonly leases: OrgLeases,
     /** Optional so imports still work where the cost reads are not mounted (nothing to invalidate). */
     @Optional() private readonly costCache?: CostCache,
   ) {}
@@ -143,15 +153,24 @@ export class ImportRunner {
       };
       job.chargePeriod = { start: isoDay(slice.from), end: isoDay(slice.to) };
       job.billingPeriods = slice.billingPeriods.map((d) => d.toISOString());
-      job.rowsReplaced = await this.repository
-        .replaceSlice(
-          target.dataset,
-          stage,
-          { columns, rows: writer.staged },
-          { runId: job.id, values: lineage(job, target) },
-          slice,
-        )
-        .catch((error: unknown) => this.swapOutcome(job, error));
+      // The swap is a change of the org (OrgLeases.write): never in the middle of its removal, and
+      // refused after one: a dataset kept by an offboarding takes no rows for an org that is gone.
+      job.rowsReplaced = await this.leases
+        .write(job.org, async () => {
+          if ((await this.repository.findTarget(job.org))?.dataset !== target.dataset) throw orgRemoved(job);
+          return this.repository
+            .replaceSlice(
+              target.dataset,
+              stage,
+              { columns, rows: writer.staged },
+              { runId: job.id, values: lineage(job, target) },
+              slice,
+            )
+            .catch((error: unknown) => this.swapOutcome(job, error));
+        })
+        .catch((error: unknown) => {
+          throw error instanceof OrgError ? orgRemoved(job) : error;
+        });
       job.rowsImported = writer.staged;
       this.logger.log(
         `Cost import ${job.id} of org ${job.org}: ${job.rowsImported} rows staged in ` +
