@@ -320,8 +320,11 @@ describe('offboarding', () => {
     expect(await h.tenancyRow(org)).toBeUndefined();
   });
 
-  it('keeps no row of an import still running when the org was removed, in the dataset it kept', async () => {
-    const { org } = await onboard();
+  /**
+   * An import of one row (BilledCost 9) that waits in its staging step, past its 202, until
+   * `release`; `finished` ends with the run, `job()` is its report. `restore` undoes the patches.
+   */
+  const heldImport = async (org: string) => {
     const repository = t.app.get(CostImportRepository);
     const runner = t.app.get(ImportRunner);
     const [createStage, run] = [repository.createStage.bind(repository), runner.run.bind(runner)];
@@ -329,7 +332,6 @@ describe('offboarding', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let entered!: () => void;
     const staging = new Promise<void>((resolve) => (entered = resolve));
-    // The import waits in its staging step, past its 202, while the org is removed.
     repository.createStage = async (...args) => {
       entered();
       await held;
@@ -341,26 +343,72 @@ describe('offboarding', () => {
       job = j;
       return (finished = run(j, prepared));
     };
+    const accepted = await h.inject({
+      method: 'POST',
+      url: `/api/v1/admin/organizations/${org}/costs/import?source_system=late_src`,
+      headers: { ...rootHeaders, 'content-type': 'text/csv', prefer: 'respond-async' },
+      payload: focusCsv([aFocusFileRow({ BilledCost: '9' })]),
+    });
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    await staging;
+    return {
+      release,
+      finished: () => finished,
+      job: () => job,
+      restore: () => {
+        repository.createStage = createStage;
+        runner.run = run;
+      },
+    };
+  };
+  const importedRows = async (org: string) => {
+    const [kept] = await h.warehouse.query<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM \`${org}_local.cost_data_standard_1_3\``,
+    );
+    return Number(kept.n);
+  };
+
+  it('keeps no row of an import still running when the org was removed, in the dataset it kept', async () => {
+    const { org } = await onboard();
+    const running = await heldImport(org);
     try {
-      const accepted = await h.inject({
-        method: 'POST',
-        url: `/api/v1/admin/organizations/${org}/costs/import?source_system=late_src`,
-        headers: { ...rootHeaders, 'content-type': 'text/csv', prefer: 'respond-async' },
-        payload: focusCsv([aFocusFileRow({ BilledCost: '9' })]),
-      });
-      expect(accepted.statusCode, accepted.body).toBe(202);
-      await staging;
       expect((await offboard(org, { confirm_org_slug: org })).statusCode).toBe(200);
-      release();
-      await finished;
-      expect(job).toMatchObject({ status: 'failed', failure: { code: 'COST_IMPORT_ORG_NOT_PROVISIONED' } });
-      const [kept] = await h.warehouse.query<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM \`${org}_local.cost_data_standard_1_3\``,
-      );
-      expect(Number(kept.n)).toBe(0);
+      running.release();
+      await running.finished();
+      expect(running.job()).toMatchObject({
+        status: 'failed',
+        failure: { code: 'COST_IMPORT_ORG_NOT_PROVISIONED' },
+      });
+      expect(await importedRows(org)).toBe(0);
     } finally {
-      repository.createStage = createStage;
-      runner.run = run;
+      running.restore();
+    }
+  });
+
+  it("lets an import's swap wait for a creation or re-sync of its org rather than fail", async () => {
+    const { org } = await onboard();
+    const running = await heldImport(org);
+    try {
+      // The org's lifecycle lease, as a re-sync holds it, until the import has reached its swap.
+      let resynced!: () => void;
+      const resync = new Promise<void>((resolve) => (resynced = resolve));
+      const lifecycle = t.app.get(OrgLeases).hold(
+        org,
+        'lifecycle',
+        60,
+        () => new Error('busy'),
+        () => resync,
+      );
+      running.release();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(running.job()?.status).toBe('processing');
+      resynced();
+      await lifecycle;
+      await running.finished();
+      expect(running.job()).toMatchObject({ status: 'completed', rowsImported: 1 });
+      expect(await importedRows(org)).toBe(1);
+    } finally {
+      running.restore();
     }
   });
 

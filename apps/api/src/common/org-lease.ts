@@ -16,6 +16,22 @@ type Claim = { claimed: boolean; retry_after_seconds: number | null };
 /** What an operation is refused with while another request holds its lease. */
 export type LeaseBusyError = (retryAfterSeconds: number) => Error;
 
+/** How a caller that finds the lease taken waits its turn. */
+export interface WaitTurn {
+  pollMs?: number;
+  /** Asked before each claim; the error it returns ends the wait (a shutdown). */
+  stopped?: () => Error | null;
+}
+
+const lifecycleBusy =
+  (org: string): LeaseBusyError =>
+  (retryAfter) =>
+    new OrgError(
+      OrgErrorCode.LifecycleInProgress,
+      `Organization '${org}' is being created or removed; retry in ${retryAfter} s.`,
+      { headers: { 'Retry-After': String(retryAfter) } },
+    );
+
 /**
  * One request at a time per (org, operation), across every API instance: a lease in the tenancy DB
  * (configs/supabase/migrations/0005_org_leases.sql). With `hold` the loser is refused at once
@@ -37,58 +53,44 @@ export class OrgLeases {
     work: () => Promise<T>,
   ): Promise<T> {
     const holder = randomUUID();
-    const claim = await this.claim(org, operation, holder, ttlSeconds);
-    // The live lease's remaining time is only the worst case (a crashed holder); a live holder
-    // usually finishes in seconds, so the hint is capped.
-    if (!claim.claimed) throw busy(Math.min(claim.retry_after_seconds ?? 1, BUSY_RETRY_CAP_SECONDS));
+    await this.acquire(() => this.claim(org, operation, holder, ttlSeconds), busy);
     return this.whileRenewed(org, operation, holder, ttlSeconds, work);
   }
 
   /**
    * Like `hold`, but waits its turn instead of refusing, for long work that callers queue (an
    * import): polls until the lease is free, then runs `work` holding it, renewed (see whileRenewed).
-   * `stopped` is asked before each poll; the error it returns ends the wait (a shutdown).
    */
   async queue<T>(
     org: string,
     operation: string,
     ttlSeconds: number,
     work: () => Promise<T>,
-    options: { pollMs?: number; stopped?: () => Error | null } = {},
+    turn: WaitTurn = {},
   ): Promise<T> {
     const holder = randomUUID();
-    for (;;) {
-      const stop = options.stopped?.();
-      if (stop) throw stop;
-      const claim = await this.claim(org, operation, holder, ttlSeconds);
-      if (claim.claimed) break;
-      const waitMs = Math.min((claim.retry_after_seconds ?? 1) * 1000, options.pollMs ?? QUEUE_POLL_MS);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-    }
+    await this.acquire(() => this.claim(org, operation, holder, ttlSeconds), null, turn);
     return this.whileRenewed(org, operation, holder, ttlSeconds, work);
   }
 
   /**
    * Runs a configuration write of an org (its locale, subscription or keys, with its audit entry)
    * so that the org's removal never runs in the middle of it (0015_org_write_leases.sql): writes of
-   * one org run side by side, and one is refused (409, Retry-After) while the org is being created
-   * or removed; the removal waits for the writes already running (`writesEnded`).
+   * one org run side by side; while the org is being created or removed one is refused (409,
+   * Retry-After), or with `turn` waits until that ends (background work that no client retries: an
+   * import's swap); the removal waits for the writes already running (`writesEnded`).
    */
-  async write<T>(org: string, work: () => Promise<T>): Promise<T> {
+  async write<T>(org: string, work: () => Promise<T>, turn?: WaitTurn): Promise<T> {
     const holder = randomUUID();
-    const [claim] = await this.db.rpc<Claim>('claim_org_write_lease', {
-      p_org_slug: org,
-      p_holder: holder,
-      p_ttl_seconds: WRITE_LEASE_SECONDS,
-    });
-    if (!claim?.claimed) {
-      const retryAfter = Math.min(claim?.retry_after_seconds ?? 1, BUSY_RETRY_CAP_SECONDS);
-      throw new OrgError(
-        OrgErrorCode.LifecycleInProgress,
-        `Organization '${org}' is being created or removed; retry in ${retryAfter} s.`,
-        { headers: { 'Retry-After': String(retryAfter) } },
-      );
-    }
+    const claim = async (): Promise<Claim> => {
+      const [c] = await this.db.rpc<Claim>('claim_org_write_lease', {
+        p_org_slug: org,
+        p_holder: holder,
+        p_ttl_seconds: WRITE_LEASE_SECONDS,
+      });
+      return c ?? { claimed: false, retry_after_seconds: 1 };
+    };
+    await this.acquire(claim, turn ? null : lifecycleBusy(org), turn);
     return this.whileRenewed(org, `write:${holder}`, holder, WRITE_LEASE_SECONDS, work);
   }
 
@@ -106,6 +108,26 @@ export class OrgLeases {
       const running = row?.org_writes_running ?? 0;
       if (running === 0 || Date.now() >= deadline) return running;
       await new Promise((resolve) => setTimeout(resolve, WRITES_POLL_MS));
+    }
+  }
+
+  /**
+   * Claims until `claim` succeeds: a refusal throws `busy`'s error, or, without `busy`, waits its
+   * turn, asking `turn.stopped` before each claim (the error it returns ends the wait: a shutdown).
+   */
+  private async acquire(claim: () => Promise<Claim>, busy: LeaseBusyError | null, turn: WaitTurn = {}) {
+    for (;;) {
+      const stop = turn.stopped?.();
+      if (stop) throw stop;
+      const { claimed, retry_after_seconds } = await claim();
+      if (claimed) return;
+      const retryAfter = retry_after_seconds ?? 1;
+      // The live lease's remaining time is only the worst case (a crashed holder); a live holder
+      // usually finishes in seconds, so the hint is capped.
+      if (busy) throw busy(Math.min(retryAfter, BUSY_RETRY_CAP_SECONDS));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(retryAfter * 1000, turn.pollMs ?? QUEUE_POLL_MS)),
+      );
     }
   }
 

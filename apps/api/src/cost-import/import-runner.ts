@@ -12,7 +12,6 @@ import { type ImportSlice, SliceCollector } from './import-slice.js';
 import type { RowSource } from './row-source.js';
 import { checkTypedParquet } from './typed-parquet-check.js';
 import { reportingCurrency } from '../organizations/locale-catalog.js';
-import { OrgError } from '../common/org-errors.js';
 import { OrgLeases } from '../common/org-lease.js';
 
 /** Rows per staging insert: large enough to amortise a statement, small enough to keep memory flat. */
@@ -77,6 +76,8 @@ const orgRemoved = (job: ImportJob) =>
 export class ImportRunner {
   private readonly logger = new Logger(ImportRunner.name);
   readonly shutdown = new ShutdownSignal();
+  /** What ends an import's wait for a lease: the instance stopping. */
+  private readonly stopped = () => (this.shutdown.stopping ? interruptedByShutdown() : null);
 
   constructor(
     private readonly repository: CostImportRepository,
@@ -89,11 +90,7 @@ export class ImportRunner {
 
   async run(job: ImportJob, prepared: PreparedImport): Promise<void> {
     try {
-      await this.registry.exclusive(
-        job.org,
-        () => this.process(job, prepared),
-        () => (this.shutdown.stopping ? interruptedByShutdown() : null),
-      );
+      await this.registry.exclusive(job.org, () => this.process(job, prepared), this.stopped);
     } catch (error) {
       job.status = 'failed';
       job.failure = failureOf(error);
@@ -153,10 +150,12 @@ export class ImportRunner {
       };
       job.chargePeriod = { start: isoDay(slice.from), end: isoDay(slice.to) };
       job.billingPeriods = slice.billingPeriods.map((d) => d.toISOString());
-      // The swap is a change of the org (OrgLeases.write): never in the middle of its removal, and
-      // refused after one: a dataset kept by an offboarding takes no rows for an org that is gone.
-      job.rowsReplaced = await this.leases
-        .write(job.org, async () => {
+      // The swap is a change of the org (OrgLeases.write): never in the middle of its removal or a
+      // re-sync (it waits for them to end), and refused after a removal: a dataset kept by an
+      // offboarding takes no rows for an org that is gone.
+      job.rowsReplaced = await this.leases.write(
+        job.org,
+        async () => {
           if ((await this.repository.findTarget(job.org))?.dataset !== target.dataset) throw orgRemoved(job);
           return this.repository
             .replaceSlice(
@@ -167,10 +166,9 @@ export class ImportRunner {
               slice,
             )
             .catch((error: unknown) => this.swapOutcome(job, error));
-        })
-        .catch((error: unknown) => {
-          throw error instanceof OrgError ? orgRemoved(job) : error;
-        });
+        },
+        { stopped: this.stopped },
+      );
       job.rowsImported = writer.staged;
       this.logger.log(
         `Cost import ${job.id} of org ${job.org}: ${job.rowsImported} rows staged in ` +
