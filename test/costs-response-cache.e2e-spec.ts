@@ -245,6 +245,10 @@ describe('kept cost responses and the read limit', () => {
     try {
       const { org, headers } = await seededOrg(t);
       const c = costs(t, org);
+      const stats = async () =>
+        (
+          await t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}/cache/stats`, headers: rootHeaders })
+        ).json() as { responses: LevelStats; results: LevelStats };
       // The key's first request counts against the client's IP (the auth cache does not know it yet).
       expect((await c.get('/summary', headers)).statusCode).toBe(200);
       const remaining: string[] = [];
@@ -259,10 +263,13 @@ describe('kept cost responses and the read limit', () => {
       expect(refused.headers['content-type']).toContain('application/problem+json');
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
-      const responses = (
-        await t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}/cache/stats`, headers: rootHeaders })
-      ).json() as { responses: LevelStats };
-      expect(responses.responses.hits).toBe(6);
+      const { responses, results } = await stats();
+      expect(responses.hits).toBe(6);
+      // Each answered read hit the result level once (Nest's first answer was its miss); the
+      // refused ones, however many, count nowhere.
+      expect(results).toMatchObject({ hits: 6, misses: 1 });
+      for (let i = 0; i < 5; i++) expect((await c.get('/summary', headers)).statusCode).toBe(429);
+      expect(await stats()).toMatchObject({ responses: { hits: 6 }, results: { hits: 6, misses: 1 } });
     } finally {
       await t.close();
     }

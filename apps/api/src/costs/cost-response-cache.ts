@@ -68,6 +68,13 @@ interface Entry {
   limits: readonly RouteLimit[];
 }
 
+/** A kept response that may answer a request: the caller admitted, the result still held. */
+interface Hit {
+  entry: Entry;
+  principal: OrgKeyPrincipal;
+  value: object;
+}
+
 const JSON_TYPE = 'application/json; charset=utf-8';
 /** Longer URLs are not kept: every spelling of a read is an entry of its own. */
 const MAX_URL_LENGTH = 2048;
@@ -128,7 +135,7 @@ export class CostResponseCache implements OnModuleInit {
         return;
       }
       // Answers here, or passes the 429 of a rate limit to the error handler.
-      this.serve(request, reply, hit.entry, hit.principal).catch(done);
+      this.serve(request, reply, hit).catch(done);
     });
   }
 
@@ -198,7 +205,7 @@ export class CostResponseCache implements OnModuleInit {
     }
   }
 
-  private match(request: FastifyRequest): { entry: Entry; principal: OrgKeyPrincipal } | undefined {
+  private match(request: FastifyRequest): Hit | undefined {
     const entry = this.entries.get(request.url);
     if (!entry) return undefined;
     const { ctx, key } = entry;
@@ -210,25 +217,27 @@ export class CostResponseCache implements OnModuleInit {
       return undefined;
     }
     const value = entry.value.deref();
-    if (!value || !this.contexts.isCurrent(ctx) || !this.cache.holdsResult(ctx.org, key, value, true)) {
+    if (!value || !this.contexts.isCurrent(ctx) || !this.cache.holdsResult(ctx.org, key, value, false)) {
       this.counters.add(ctx.org, 'misses');
       this.entries.delete(request.url);
       return undefined;
     }
-    return { entry, principal };
+    return { entry, principal, value };
   }
 
   private async serve(
     request: FastifyRequest,
     reply: FastifyReply,
-    entry: Entry,
-    principal: OrgKeyPrincipal,
+    { entry, principal, value }: Hit,
   ): Promise<void> {
     // Known already: the rate limit's tracker is then the key's id, without hashing the key again.
     request.auth = { kind: 'org', principal };
     await this.throttler.countLimits(request, reply, entry.limits);
     this.auth.admit(request, principal);
     this.counters.add(entry.ctx.org, 'hits');
+    // A hit of the result level too (and its recency in that cache), as when Nest answers it; only
+    // now, so that a read the rate limit refused counts at no level.
+    this.cache.holdsResult(entry.ctx.org, entry.key, value, true);
     const ms = String(Math.round(reply.elapsedTime * 100) / 100);
     const { head, tail } = entry;
     const body = Buffer.allocUnsafe(head.length + ms.length + tail.length);
