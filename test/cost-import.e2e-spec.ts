@@ -164,7 +164,7 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
   it('imports Parquet with DECIMAL costs and a MAP Tags column (BigQuery and Spark exports), exactly', async () => {
     const rows = [
       aFocusFileRow({
-        // Every digit of NUMERIC's scale (under a million, the import's exact range: focus-values.ts).
+        // Every digit of NUMERIC's scale (under a million, where a double holds 9 decimals).
         BilledCost: '123456.123456789',
         EffectiveCost: '0.000000001',
         Tags: '{"env":"prod","team":"a\\"b"}',
@@ -200,6 +200,48 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
       expect(JSON.parse(stored[0].tags)).toEqual({ env: 'prod', team: 'a"b' });
       expect(JSON.parse(stored[1].tags)).toEqual({});
     }
+  });
+
+  it('keeps costs of a million and more as the decimals the file gives, so their cents add up', async () => {
+    // Past a million a double cannot hold 9 decimals: cast back as such, 1000000000.005 became
+    // 1000000000.004999936, and the day below summed to 0.00 instead of 0.005 → 0.01.
+    const rows = [
+      aFocusFileRow({ BilledCost: '1000000000.005', day: '2025-05-01' }),
+      aFocusFileRow({ BilledCost: '-1000000000', day: '2025-05-01', ServiceName: 'Refund' }),
+      aFocusFileRow({ BilledCost: '2345678.12345678', day: '2025-05-02' }),
+      aFocusFileRow({ BilledCost: '-98765432109.875', day: '2025-05-03' }),
+      aFocusFileRow({ BilledCost: '999999.999999999', day: '2025-05-04' }),
+    ];
+    const expected = [
+      '1000000000.005',
+      '-1000000000',
+      '2345678.12345678',
+      '-98765432109.875',
+      '999999.999999999',
+    ];
+    const decimal = (text: string) => text.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+    for (const [source, payload, type] of [
+      ['big_csv', focusCsv(rows), CSV],
+      // Natively typed doubles take the bulk load, and the same way back to NUMERIC.
+      ['big_pq', await focusParquetTyped(rows, { BilledCost: 'DOUBLE' }), PARQUET],
+    ] as const) {
+      const res = await upload(payload, type, `?source_system=${source}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const stored = await warehouse.query<{ billed: string }>(
+        `SELECT CAST(BilledCost AS STRING) AS billed FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')}
+         WHERE x_source_system = @source ORDER BY ChargePeriodStart, ServiceName`,
+        { source },
+      );
+      expect(stored.map((r) => decimal(r.billed))).toEqual(expected);
+    }
+    const trend = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/costs/${org}/trend?granularity=daily&start_date=2025-05-01&end_date=2025-05-01`,
+      headers: { 'x-api-key': key },
+    });
+    expect(trend.statusCode).toBe(200);
+    // Two imports of the day: 2 × 0.005 = 0.01.
+    expect(trend.json().data).toEqual([expect.objectContaining({ date: '2025-05-01', total_cost: 0.01 })]);
   });
 
   it('refuses a Parquet file with a column type it cannot read with 422, the previous data kept', async () => {

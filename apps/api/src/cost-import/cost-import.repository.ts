@@ -151,7 +151,7 @@ export class CostImportRepository {
     const periods = slice.billingPeriods.map((_, i) => `@bp${i}`).join(', ');
     const list = [...staged.columns, ...constants, 'x_pipeline_run_date'].join(', ');
     const values = [
-      ...staged.columns.map((c) => (isNumeric(types.get(c)) ? `CAST(S.${c} AS NUMERIC)` : `S.${c}`)),
+      ...staged.columns.map((c) => (isNumeric(types.get(c)) ? numericOfStaged(`S.${c}`) : `S.${c}`)),
       ...constants.map((_, i) => `@l${i}`),
       'DATE(S.ChargePeriodStart)',
     ].join(', ');
@@ -203,3 +203,25 @@ function typedParam(type: FieldType | undefined, value: unknown): ParamValue {
 }
 
 const isNumeric = (type: FieldType | undefined) => type === 'NUMERIC';
+
+/** Significant digits a staged FLOAT64 gives back exactly: any decimal of at most 15 survives a double. */
+const DOUBLE_DIGITS = 15;
+
+/**
+ * A staged FLOAT64 back to NUMERIC as the decimal it was read from. Below a million, the cast is
+ * exact: the value came rounded to 9 decimals (`toNumeric`) and a double is close enough there that
+ * the cast finds them again. From a million up, a double is too coarse for 9 decimals, and the cast
+ * would keep its binary error (1000000000.005 became 1000000000.004999936, and its cents 0.00 where
+ * the file says 0.005 → 0.01): it is rounded to the 15 significant digits a double holds, decimal
+ * rounding (NUMERIC, half away from zero, on BigQuery and DuckDB alike). A file value of more than 15
+ * significant digits at that size was never exact in a double; it keeps its first 15.
+ */
+function numericOfStaged(column: string): string {
+  const cast = `CAST(${column} AS NUMERIC)`;
+  // Each branch cast to NUMERIC: DuckDB gives a CASE over DECIMALs of several scales the smallest.
+  const rounded = (decimals: number) => `CAST(ROUND(${cast}, ${decimals}) AS NUMERIC)`;
+  const decades: string[] = [];
+  for (let digits = 7; digits < DOUBLE_DIGITS; digits++)
+    decades.push(`WHEN ABS(${column}) < ${10 ** digits} THEN ${rounded(DOUBLE_DIGITS - digits)}`);
+  return `CASE WHEN ABS(${column}) < ${10 ** 6} THEN ${cast} ${decades.join(' ')} ELSE ${rounded(0)} END`;
+}

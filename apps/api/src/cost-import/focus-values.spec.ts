@@ -5,6 +5,9 @@ describe('FOCUS cell values', () => {
     expect(toNumeric('12.345678901')).toBe(12.345678901);
     expect(toNumeric(' -0.5 ')).toBe(-0.5);
     expect(toNumeric('0.1234567891')).toBe(0.123456789);
+    // Half away from zero, as BigQuery rounds a NUMERIC, whichever the sign.
+    expect(toNumeric('0.0000000005')).toBe(0.000000001);
+    expect(toNumeric('-0.0000000005')).toBe(-0.000000001);
     expect(toNumeric('1.2E-5')).toBe(0.000012);
     expect(toNumeric(0.1 + 0.2)).toBe(0.3);
     expect(toNumeric(12n)).toBe(12);

@@ -19,10 +19,11 @@ function describe(value: unknown): string {
 }
 
 /**
- * NUMERIC as a number rounded to 9 decimals (BigQuery NUMERIC's scale). A double keeps 15
- * significant digits, so amounts under a million keep all 9 decimals exactly; the staging table
- * holds them as FLOAT64 because DuckDB parses decimal text into NUMERIC ~100 times slower than it
- * converts a double, and the swap casts them back to NUMERIC.
+ * NUMERIC as a number rounded to 9 decimals (BigQuery NUMERIC's scale), half away from zero. A
+ * double keeps 15 significant digits, so amounts under a million keep all 9 decimals exactly; the
+ * staging table holds them as FLOAT64 because DuckDB parses decimal text into NUMERIC ~100 times
+ * slower than it converts a double, and the swap turns them back into the decimals they were read
+ * as (numericOfStaged: 15 significant digits from a million up).
  */
 export function toNumeric(value: unknown): number {
   let n: number;
@@ -32,7 +33,7 @@ export function toNumeric(value: unknown): number {
   else throw new ValueProblem(`expected a decimal number, got ${describe(value)}`);
   if (!Number.isFinite(n) || Math.abs(n) >= 1e29)
     throw new ValueProblem(`expected a decimal number, got ${describe(value)}`);
-  return Math.abs(n) < 9e6 ? Math.round(n * 1e9) / 1e9 : n;
+  return Math.abs(n) < 9e6 ? (Math.sign(n) * Math.round(Math.abs(n) * 1e9)) / 1e9 : n;
 }
 
 /**
