@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigValidationError, loadAppConfig } from './app-config.js';
 import { configsDir } from './configs-dir.js';
+import { EnvSchema } from './env.schema.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
 const problemsOf = (env: Record<string, string>) => {
@@ -91,6 +92,15 @@ describe('configuration', () => {
     expect(problemsOf({ AUTH_CACHE_TTL_MS: ' ' })).toEqual([expect.stringMatching(/^AUTH_CACHE_TTL_MS/)]);
     const c = loadAppConfig({ DATA_DIR: tmp(), PORT: ' 8080 ', CA_ROOT_API_KEY: 'k'.repeat(32) });
     expect(c.env.PORT).toBe(8080);
+  });
+
+  it("refuses a millisecond setting past Node's longest timer, which would fire after 1 ms", () => {
+    const timers = Object.keys(new EnvSchema()).filter((name) => name.endsWith('_MS'));
+    expect(timers.length).toBeGreaterThanOrEqual(6);
+    for (const name of timers) {
+      expect(problemsOf({ [name]: '2147483648' })).toEqual([`${name} must not be greater than 2147483647`]);
+      expect(problemsOf({ [name]: '2147483647' })).toEqual([]);
+    }
   });
 
   it('takes http(s) URLs only for the services it calls over HTTP', () => {

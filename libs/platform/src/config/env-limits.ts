@@ -3,6 +3,12 @@ import { IsInt, Max, Min } from 'class-validator';
 import { toInt } from './env-fields.js';
 
 /**
+ * The longest delay Node's timers take (2^31 − 1 ms, about 24.8 days): a longer one fires after
+ * 1 ms instead, so every `_MS` setting a timer waits for is at most this.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
  * The environment's limits and timings (bodies, connections, rate limits, quota holds, caches,
  * probes, shutdown, imports): every one a whole number with a default. EnvSchema extends it;
  * class-validator and class-transformer read the decorators of both.
@@ -22,6 +28,7 @@ export class EnvLimits {
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(MAX_TIMER_MS)
   CONNECTION_IDLE_TIMEOUT_MS = 120_000;
 
   @Transform(toInt)
@@ -68,6 +75,7 @@ export class EnvLimits {
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(MAX_TIMER_MS)
   AUTH_CACHE_TTL_MS = 30_000;
 
   /**
@@ -83,16 +91,19 @@ export class EnvLimits {
   @Transform(toInt)
   @IsInt()
   @Min(100)
+  @Max(MAX_TIMER_MS)
   KEY_USAGE_FLUSH_MS = 60_000;
 
   @Transform(toInt)
   @IsInt()
   @Min(100)
+  @Max(MAX_TIMER_MS)
   HEALTH_CHECK_TIMEOUT_MS = 3_000;
 
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(MAX_TIMER_MS)
   SHUTDOWN_GRACE_MS = 10_000;
 
   /** FOCUS import: largest upload as sent (413 beyond it, before reading). */

@@ -24,7 +24,7 @@ import {
   toInt,
   URL_OPTS,
 } from './env-fields.js';
-import { EnvLimits } from './env-limits.js';
+import { EnvLimits, MAX_TIMER_MS } from './env-limits.js';
 
 /** Outside development: the environments whose rules are strict. An unknown value is only its own error. */
 const isDeployed = (e: EnvSchema) => e.ENVIRONMENT === 'staging' || e.ENVIRONMENT === 'production';
@@ -123,6 +123,7 @@ export class EnvSchema extends EnvLimits {
   @Transform(toInt)
   @IsInt()
   @Min(100)
+  @Max(MAX_TIMER_MS)
   WAREHOUSE_QUERY_TIMEOUT_MS = 30_000;
 
   @IsIn(['pglite', 'postgres', 'supabase'])
