@@ -2,6 +2,7 @@ import { getMetadataStorage } from 'class-validator';
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { LogCapture } from '#test/log-capture';
+import { onboardOrg } from '#test/org-onboarding';
 import { dropTestSchema, postgresTenancyEnv, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { READINESS_REUSE_MS } from '../apps/api/src/health/health.service.js';
 
@@ -280,7 +281,10 @@ describe('health, docs and bootstrap', () => {
     expect(registry.centralTables()).toHaveLength(30);
   });
 
-  it('force_recreate_tables rebuilds the tables from the registry', async () => {
+  it('force_recreate_tables rebuilds the tables from the registry, and no org key passes after it', async () => {
+    const { org, key } = await onboardOrg(t, 'recreate', 'Recreate Co');
+    const stats = () => get(`/api/v1/costs/${org}/cache/stats`, { 'x-api-key': key });
+    expect((await stats()).statusCode).toBe(200);
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/v1/admin/bootstrap',
@@ -291,6 +295,8 @@ describe('health, docs and bootstrap', () => {
     expect(res.json()).toMatchObject({ status: 'SUCCESS', dataset_created: false, total_tables: 30 });
     expect(res.json().tables_created).toHaveLength(30);
     expect(res.json().schema_validation).toMatchObject({ valid: true, errors: [], tables_validated: 30 });
+    // The key's table was recreated empty: refused at once, not after AUTH_CACHE_TTL_MS.
+    expect((await stats()).statusCode).toBe(401);
   });
 
   it('refuses a bootstrap body with an unknown field', async () => {

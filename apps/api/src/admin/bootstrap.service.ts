@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '#platform';
+import { ApiKeyCache, AppConfig } from '#platform';
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type TableSchema, type Warehouse } from '#warehouse';
 import { AdminError, AdminErrorCode } from './admin.errors.js';
 import type {
@@ -25,6 +25,7 @@ export class BootstrapService {
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
     private readonly registry: SchemaRegistry,
     private readonly config: AppConfig,
+    private readonly apiKeys: ApiKeyCache,
   ) {}
 
   async bootstrap(req: BootstrapRequestDto): Promise<BootstrapResponseDto> {
@@ -48,6 +49,8 @@ export class BootstrapService {
       ((await this.warehouse.ensureTable(CENTRAL_DATASET, table)) ? created : existed).push(table.name);
     }
     this.forgetStatus();
+    // The keys of org_api_keys went with its table: none may pass on what the auth cache remembers.
+    if (exists) await this.apiKeys.invalidateAll();
     const validation = await this.validate();
     const warnings = [...(await this.notifyPipelineService())];
     return {

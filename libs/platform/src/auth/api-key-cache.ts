@@ -72,8 +72,17 @@ export class ApiKeyCache implements OnModuleDestroy {
     await this.bus.publish(CHANNEL, JSON.stringify({ org: orgSlug }));
   }
 
+  /** Every key of every org, on every instance (the central tables were recreated). */
+  async invalidateAll(): Promise<void> {
+    await this.bus.publish(CHANNEL, JSON.stringify({ all: true }));
+  }
+
   private apply(message: string): void {
-    const { hash, org } = JSON.parse(message) as { hash?: string; org?: string };
+    const { hash, org, all } = JSON.parse(message) as { hash?: string; org?: string; all?: boolean };
+    if (all) {
+      this.clear();
+      return;
+    }
     this.generation++;
     this.inflight.clear();
     if (hash) this.cache.delete(hash);
