@@ -126,6 +126,15 @@ describe('health, docs and bootstrap', () => {
     });
     expect(doc.paths['/api/v1/admin/bootstrap'].post.security).toEqual([{ RootKey: [] }]);
     expect(doc.paths['/api/v1/admin/bootstrap/status'].get.security).toEqual([{ RootKey: [] }]);
+    // Every reference resolves (a code generator stops at the first that does not).
+    const refs = new Set<string>();
+    JSON.stringify(doc, (key, value: unknown) => {
+      if (key === '$ref' && typeof value === 'string') refs.add(value);
+      return value;
+    });
+    expect(refs.size).toBeGreaterThan(10);
+    for (const ref of refs)
+      expect(doc.components.schemas[ref.replace('#/components/schemas/', '')], ref).toBeDefined();
     const metrics = doc.paths['/metrics'].get;
     expect(Object.keys(metrics.responses['200'].content)).toEqual(['text/plain; version=0.0.4']);
     expect(metrics.security).toBeUndefined();

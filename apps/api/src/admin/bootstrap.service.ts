@@ -8,8 +8,8 @@ import type {
   BootstrapStatusDto,
   BootstrapSyncRequestDto,
   BootstrapSyncResponseDto,
-  TableDiffDto,
 } from './dto/bootstrap.dto.js';
+import type { TableDiffDto } from '../common/table-diff.dto.js';
 
 const STATUS_CACHE_MS = 60_000;
 

@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SCHEMA_DIFFS_PROPERTY, TableDiffDto } from '../../common/table-diff.dto.js';
 import { IsOptional } from 'class-validator';
 import { BodyFlag, QueryFlag } from '../../common/query-fields.js';
 
@@ -54,11 +55,7 @@ export class BootstrapResponseDto {
   @ApiProperty({ type: [String] }) warnings: string[];
 }
 
-export class TableDiffDto {
-  @ApiProperty({ type: [String] }) missing_columns: string[];
-  @ApiProperty({ type: [String] }) extra_columns: string[];
-}
-
+@ApiExtraModels(TableDiffDto)
 export class BootstrapStatusDto {
   @ApiProperty({ enum: ['SYNCED', 'OUT_OF_SYNC', 'NOT_BOOTSTRAPPED'] }) status:
     'SYNCED' | 'OUT_OF_SYNC' | 'NOT_BOOTSTRAPPED';
@@ -67,7 +64,7 @@ export class BootstrapStatusDto {
   @ApiProperty({ type: [String] }) tables_existing: string[];
   @ApiProperty({ type: [String] }) tables_missing: string[];
   @ApiProperty({ type: [String] }) tables_extra: string[];
-  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/TableDiffDto' } })
+  @ApiProperty(SCHEMA_DIFFS_PROPERTY)
   schema_diffs: Record<string, TableDiffDto>;
   @ApiProperty() message: string;
 }

@@ -1,11 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SCHEMA_DIFFS_PROPERTY, TableDiffDto } from '../../common/table-diff.dto.js';
 import { BodyFlag } from '../../common/query-fields.js';
 
-export class TableDiffDto {
-  @ApiProperty({ type: [String] }) missing_columns: string[];
-  @ApiProperty({ type: [String] }) extra_columns: string[];
-}
-
+@ApiExtraModels(TableDiffDto)
 export class OrgStatusDto {
   @ApiProperty() org_slug: string;
   @ApiProperty({ enum: ['NOT_FOUND', 'PROFILE_ONLY', 'OUT_OF_SYNC', 'SYNCED'] })
@@ -15,7 +12,7 @@ export class OrgStatusDto {
   @ApiProperty() tables_expected: number;
   @ApiProperty({ type: [String] }) tables_existing: string[];
   @ApiProperty({ type: [String] }) tables_missing: string[];
-  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/TableDiffDto' } })
+  @ApiProperty(SCHEMA_DIFFS_PROPERTY)
   schema_diffs: Record<string, TableDiffDto>;
   @ApiProperty() message: string;
 }
