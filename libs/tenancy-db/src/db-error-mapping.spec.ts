@@ -39,6 +39,7 @@ describe('mapDriverError', () => {
     ],
     ['a terminated connection', new Error('Connection terminated unexpectedly')],
     ['a closed PGlite', new Error('PGlite is closed')],
+    ['a statement the server never answered (pg query_timeout)', new Error('Query read timeout')],
   ])('maps %s to Unavailable', (_name, err) => {
     expect(mapDriverError(err).code).toBe(TenancyDbErrorCode.Unavailable);
   });

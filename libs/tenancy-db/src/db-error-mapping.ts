@@ -15,6 +15,8 @@ const NETWORK_ERROR_CODES = new Set([
 /** Messages pg and PGlite use for a lost or unusable connection; they carry no code. */
 const CONNECTION_LOST = [
   /connection terminated/i,
+  // pg's query_timeout: the server left a statement unanswered (a silent network, see PgTenancyDb).
+  /query read timeout/i,
   /timeout exceeded when trying to connect/i,
   /not queryable/i,
   /pool after calling end/i,

@@ -65,7 +65,7 @@ describe.skipIf(!url)('PgTenancyDb on PostgreSQL', () => {
 
   it('reports a statement past statement_timeout as Timeout', async () => {
     const schema = randomSchemaName();
-    const db = await PgTenancyDb.open({ connectionString, schema, statementTimeoutMs: 100 });
+    const db = await PgTenancyDb.open({ connectionString, schema, queryTimeoutMs: 100 });
     try {
       await db.transaction((s) =>
         s.exec(`CREATE FUNCTION slow(p_seconds float8) RETURNS TABLE (ok boolean) LANGUAGE sql AS $$

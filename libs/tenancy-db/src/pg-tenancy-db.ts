@@ -5,6 +5,7 @@ import { assertIdentifier, quoteIdentifier, type SqlQuery } from './sql-builder.
 import type { SqlSession, SqlTransactor } from './sql-session.js';
 import { SqlTenancyDb, type RawResult } from './sql-tenancy-db.js';
 import type { DbRow, TenancyDb } from './tenancy-db.port.js';
+import { TenancyDbErrorCode } from './tenancy-db.errors.js';
 import { ARRAY_ELEMENT_OIDS, SCALAR_PARSERS } from './value-normalisation.js';
 
 export interface PgTenancyDbOptions {
@@ -19,13 +20,25 @@ export interface PgTenancyDbOptions {
    * parsing and planning it on every call. Off behind a pooler in transaction mode.
    */
   preparedStatements?: boolean;
-  /** Server-side statement_timeout; a statement past it fails with TenancyDbError(Timeout). */
-  statementTimeoutMs?: number;
+  /**
+   * The bound on every statement; default 30 s. The server cancels a statement past it
+   * (statement_timeout: TenancyDbError(Timeout), rolled back) and ends a transaction left idle that
+   * long (its client is gone). A server still silent a second later is taken for unreachable (a
+   * network that went silent with the connection open): the statement fails with
+   * TenancyDbError(Unavailable), its outcome unknown, and its connection is destroyed.
+   */
+  queryTimeoutMs?: number;
   /** How long to wait for a connection before TenancyDbError(Unavailable); default 5 s. */
   connectTimeoutMs?: number;
   /** Defaults to configs/supabase/migrations. */
   migrationsDir?: string;
 }
+
+const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
+/** Past the server's own cancel: if that has not arrived either, the server is not listening. */
+const SERVER_SILENT_AFTER_MS = 1_000;
+/** Node's timers fire at once beyond this. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 // Typed as number: pg-types' TypeId enum lists no array types.
 const TEXT_ARRAY_OID: number = 1009;
@@ -49,19 +62,43 @@ function typeOverrides(): pg.TypeOverrides {
   return types;
 }
 
-function sessionOptions(schema: string | undefined): string {
-  const settings = ['-c TimeZone=UTC', '-c DateStyle=ISO,MDY'];
+/**
+ * Settings of every session. The timeouts go here too, rather than as startup parameters of their
+ * own, which a pooler may refuse.
+ */
+function sessionOptions(schema: string | undefined, queryTimeoutMs: number): string {
+  const settings = [
+    '-c TimeZone=UTC',
+    '-c DateStyle=ISO,MDY',
+    `-c statement_timeout=${queryTimeoutMs}`,
+    // A client destroyed mid-transaction on a silent network cannot say so: its locks (the
+    // migrations' advisory lock) would stay held until the server's TCP keepalive gave up on it.
+    `-c idle_in_transaction_session_timeout=${queryTimeoutMs}`,
+  ];
   if (schema !== undefined) settings.push(`-c search_path=${schema}`);
   return settings.join(' ');
 }
 
-function clientSession(client: pg.PoolClient): SqlSession {
+/** The statement failed for want of the connection (a timeout, a cut socket), not for its SQL. */
+function connectionLost(err: unknown): boolean {
+  return mapDriverError(err).code === TenancyDbErrorCode.Unavailable;
+}
+
+/** `onLost` hears of a statement that left the connection unusable, even if `fn` catches its error. */
+function clientSession(client: pg.PoolClient, onLost: () => void): SqlSession {
+  const send = async <R extends DbRow>(config: pg.QueryConfig): Promise<R[]> => {
+    try {
+      return (await client.query<R>(config)).rows;
+    } catch (err) {
+      if (connectionLost(err)) onLost();
+      throw err;
+    }
+  };
   return {
-    query: async <R extends DbRow = DbRow>(text: string, values?: unknown[]) =>
-      (await client.query<R>({ text, values })).rows,
+    query: <R extends DbRow = DbRow>(text: string, values?: unknown[]) => send<R>({ text, values }),
     exec: async (script) => {
       // Without values pg uses the simple protocol, which accepts several statements.
-      await client.query(script);
+      await send({ text: script });
     },
   };
 }
@@ -83,11 +120,14 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
   /** Connects only when a schema has to be created; otherwise at the first query. */
   static async open(options: PgTenancyDbOptions): Promise<PgTenancyDb> {
     const schema = options.schema === undefined ? undefined : assertIdentifier(options.schema);
+    const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
     const pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.max ?? 10,
-      options: sessionOptions(schema),
-      statement_timeout: options.statementTimeoutMs,
+      options: sessionOptions(schema, queryTimeoutMs),
+      // pg then fails the query with "Query read timeout" (mapped to Unavailable); pool.query and
+      // transaction() hand such a client back with the error, so the pool destroys it.
+      query_timeout: Math.min(queryTimeoutMs + SERVER_SILENT_AFTER_MS, MAX_TIMER_MS),
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       types: typeOverrides(),
     });
@@ -121,19 +161,27 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
     } catch (err) {
       throw mapDriverError(err);
     }
+    // A lost connection is not rolled back: ROLLBACK would wait behind the unanswered statement.
+    // Destroying it ends the session, and the server rolls back (idle_in_transaction_session_timeout
+    // at the latest).
     let discard = false;
+    const lose = () => {
+      discard = true;
+    };
+    // Between statements a checked-out client reports a broken socket here, not to a query.
+    client.on('error', lose);
+    const session = clientSession(client, lose);
     try {
-      await client.query('BEGIN');
-      const result = await fn(clientSession(client));
-      await client.query('COMMIT');
+      await session.exec('BEGIN');
+      const result = await fn(session);
+      await session.exec('COMMIT');
       return result;
     } catch (err) {
       // A connection that cannot roll back is in an unknown state: drop it instead of reusing it.
-      await client.query('ROLLBACK').catch(() => {
-        discard = true;
-      });
+      if (!discard) await client.query('ROLLBACK').catch(lose);
       throw mapDriverError(err);
     } finally {
+      client.removeListener('error', lose);
       client.release(discard);
     }
   }
