@@ -151,4 +151,13 @@ describe.skipIf(!url)('PgTenancyDb when the network to PostgreSQL goes silent', 
       await db.close();
     }
   });
+
+  it('closes promptly while a query hangs on a silent connection, well before its timeout', async () => {
+    const db = await openThroughProxy(20_000);
+    proxy.goSilent();
+    const hanging = db.select('notes').catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await elapsedMs(db.close())).toBeLessThan(2_500);
+    expect(await hanging).toMatchObject({ code: TenancyDbErrorCode.Unavailable });
+  });
 });

@@ -39,6 +39,8 @@ const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 const SERVER_SILENT_AFTER_MS = 1_000;
 /** Node's timers fire at once beyond this. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** At close, how long queries in flight may finish before their connections are cut. */
+const CLOSE_WAIT_MS = 1_000;
 
 // Typed as number: pg-types' TypeId enum lists no array types.
 const TEXT_ARRAY_OID: number = 1009;
@@ -108,6 +110,8 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
   readonly driver = 'postgres' as const;
   /** Statement name by text, for the reusable queries (a bounded set: function and argument names). */
   private readonly statementNames = new Map<string, string>();
+  /** Clients taken from the pool and not yet given back: each keeps the pool's end() waiting. */
+  private readonly checkedOut = new Set<pg.PoolClient>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -115,6 +119,8 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
     private readonly preparedStatements: boolean,
   ) {
     super();
+    pool.on('acquire', (client) => this.checkedOut.add(client));
+    pool.on('release', (_err, client) => this.checkedOut.delete(client));
   }
 
   /** Connects only when a schema has to be created; otherwise at the first query. */
@@ -200,7 +206,20 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
     return name;
   }
 
+  /**
+   * end() waits for every checked-out client; one whose query went unanswered on a silent network
+   * would hold it until the query timeout, past the shutdown grace. Ending such a client destroys
+   * its socket (pg does so for a client with a query in flight), and its query fails as Unavailable.
+   */
   protected async closeConnection(): Promise<void> {
-    await this.pool.end();
+    const ended = this.pool.end();
+    const cut = setTimeout(() => {
+      for (const client of this.checkedOut) void client.end();
+    }, CLOSE_WAIT_MS);
+    try {
+      await ended;
+    } finally {
+      clearTimeout(cut);
+    }
   }
 }
