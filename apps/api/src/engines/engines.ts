@@ -35,6 +35,7 @@ export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
       connectionString: env.DATABASE_URL as string,
       schema,
       max: env.TENANCY_DB_POOL_SIZE,
+      queryTimeoutMs: env.TENANCY_DB_QUERY_TIMEOUT_MS,
       preparedStatements: config.tenancyDbPreparedStatements,
     });
   else if (env.TENANCY_DB_DRIVER === 'supabase')

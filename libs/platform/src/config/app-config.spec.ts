@@ -103,6 +103,14 @@ describe('configuration', () => {
     }
   });
 
+  it('bounds the tenancy query timeout below too, 30 s when unset', () => {
+    expect(problemsOf({ TENANCY_DB_QUERY_TIMEOUT_MS: '0' })).toEqual([
+      'TENANCY_DB_QUERY_TIMEOUT_MS must not be less than 100',
+    ]);
+    const c = loadAppConfig({ DATA_DIR: tmp(), CA_ROOT_API_KEY: 'k'.repeat(32) });
+    expect(c.env.TENANCY_DB_QUERY_TIMEOUT_MS).toBe(30_000);
+  });
+
   it('takes http(s) URLs only for the services it calls over HTTP', () => {
     expect(problemsOf({ PIPELINE_SERVICE_URL: 'ftp://pipelines.internal' })).toEqual([
       'PIPELINE_SERVICE_URL must be an http(s) URL',

@@ -155,6 +155,18 @@ export class EnvSchema extends EnvLimits {
   TENANCY_DB_POOL_SIZE = 10;
 
   /**
+   * The pg driver's bound on each statement: the server cancels it past this (statement_timeout),
+   * and a server still silent a second later is taken for unreachable, so a request holding a
+   * connection on a network gone silent gets its 503 and the connection is destroyed. At most
+   * what Node's timers take.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(MAX_TIMER_MS)
+  TENANCY_DB_QUERY_TIMEOUT_MS = 30_000;
+
+  /**
    * The pg driver prepares each SQL function call once per connection, which a pooler in transaction
    * mode breaks (a session's statements do not follow it). Unset: on, except for a DATABASE_URL that
    * names such a pooler (see AppConfig.tenancyDbPreparedStatements).
