@@ -420,7 +420,8 @@ describe('platform over the real app', () => {
         headers: rootHeaders,
       });
       expect(wrong.statusCode).toBe(405);
-      expect(wrong.headers.allow).toBe('GET, HEAD');
+      // The same list as the answer to OPTIONS, which is answered on every path.
+      expect(wrong.headers.allow).toBe('GET, HEAD, OPTIONS');
       expect(wrong.json().code).toBe('METHOD_NOT_ALLOWED');
     });
 
@@ -432,7 +433,7 @@ describe('platform over the real app', () => {
       const wrong = await inject({ method: 'POST', url: '/health/ready' });
       expect(wrong.statusCode).toBe(405);
       // HEAD is served beside every GET, so it is allowed too.
-      expect(wrong.headers.allow).toBe('GET, HEAD');
+      expect(wrong.headers.allow).toBe('GET, HEAD, OPTIONS');
       expect((await inject({ method: 'HEAD', url: '/health/ready' })).statusCode).toBe(200);
     });
 

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type RouteTable, urlPath } from '../http/route-table.js';
+import { allowHeader, type RouteTable, urlPath } from '../http/route-table.js';
 import { PlatformError, PlatformErrorCode } from './platform-errors.js';
 import { PROBLEM_CONTENT_TYPE, type ErrorCatalog } from './problem.js';
 import { toProblem } from './to-problem.js';
@@ -37,7 +37,7 @@ export class ProblemResponder {
         PlatformErrorCode.MethodNotAllowed,
         `${request.method} is not allowed here; use ${allowed.join(', ')}.`,
         {
-          headers: { Allow: allowed.join(', ') },
+          headers: { Allow: allowHeader(allowed) },
         },
       );
     return new PlatformError(PlatformErrorCode.NotFound, `No route ${request.method} ${path}.`);

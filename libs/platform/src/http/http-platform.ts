@@ -14,7 +14,7 @@ import { nonUtf8Charset, unsupportedEncoding } from './content-encoding.js';
 import { registerCors } from './cors.js';
 import type { FrameworkErrors } from './framework-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
-import { RouteTable, urlPath } from './route-table.js';
+import { allowHeader, RouteTable, urlPath } from './route-table.js';
 import { isDocsPath, securityHeaders } from './security-headers.js';
 import { type ShutdownRouteConfig, ShutdownState } from './shutdown-state.js';
 
@@ -148,11 +148,7 @@ export async function registerHttpPlatform(
           reply,
           new PlatformError(PlatformErrorCode.NotFound, `No route OPTIONS ${path}.`),
         );
-      else
-        reply
-          .code(204)
-          .header('allow', [...allowed, 'OPTIONS'].join(', '))
-          .send();
+      else reply.code(204).header('allow', allowHeader(allowed)).send();
       return;
     }
     if (request.headers.origin !== undefined || request.method === 'OPTIONS') {

@@ -44,3 +44,9 @@ export class RouteTable {
     return [...this.methods].filter((m) => this.router.find(m as HTTPMethod, path) !== null);
   }
 }
+
+/**
+ * The Allow header of a known path: its methods, and OPTIONS, which the platform answers on every
+ * path (the same in a 405 and in the answer to OPTIONS, RFC 9110 §10.2.1).
+ */
+export const allowHeader = (allowed: readonly string[]): string => [...allowed, 'OPTIONS'].join(', ');
