@@ -118,6 +118,25 @@ describe('configuration', () => {
     expect(problemsOf({ PIPELINE_SERVICE_URL: 'https://pipelines.internal:8001' })).toEqual([]);
   });
 
+  it('takes service names with underscores and a Postgres reached through a Unix socket', () => {
+    expect(
+      problemsOf({
+        PIPELINE_SERVICE_URL: 'http://pipeline_service:8001',
+        REDIS_URL: 'redis://redis_host:6379',
+        DATABASE_URL: 'postgres://u:p@my_db_host:5432/app',
+      }),
+    ).toEqual([]);
+    for (const url of [
+      'postgres:///test?host=/var/run/postgresql',
+      'postgres://u:p@/db?host=/cloudsql/p:r:i',
+    ])
+      expect(problemsOf({ DATABASE_URL: url })).toEqual([]);
+    for (const url of ['postgres:///test', 'mysql://h/db', 'postgres://', 'not a url'])
+      expect(problemsOf({ DATABASE_URL: url })).toEqual([
+        'DATABASE_URL must be a postgres:// URL (required when TENANCY_DB_DRIVER=postgres)',
+      ]);
+  });
+
   it('refuses a root key no header can carry (surrounding whitespace, a line break, spaces only)', () => {
     for (const key of [
       `${'k'.repeat(36)}\n`,

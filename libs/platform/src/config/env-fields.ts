@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { Transform } from 'class-transformer';
 import { IsBoolean, ValidateBy } from 'class-validator';
+import { parse as parsePgUrl } from 'pg-connection-string';
 
 // Field rules of the environment schema (env.schema.ts).
 
@@ -29,8 +30,31 @@ export const Flag = (): PropertyDecorator => (target, key) => {
   IsBoolean({ message: '$property must be true or false (or 1/0, yes/no, on/off)' })(target, key);
 };
 
-/** An http(s) URL; a field of another scheme names its own protocols. */
-export const URL_OPTS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+/**
+ * An http(s) URL; a field of another scheme names its own protocols. Host names may hold
+ * underscores (Docker Compose and Kubernetes service names: `pipeline_service`).
+ */
+export const URL_OPTS = {
+  require_tld: false,
+  require_protocol: true,
+  allow_underscores: true,
+  protocols: ['http', 'https'],
+};
+
+/**
+ * A postgres:// URL as node-postgres reads it: a host, or a Unix socket folder in `?host=`
+ * (`postgres:///db?host=/var/run/postgresql`, Cloud SQL's `postgres://u:p@/db?host=/cloudsql/…`).
+ */
+export const IsPostgresUrl = (message: string) =>
+  ValidateBy({
+    name: 'isPostgresUrl',
+    validator: {
+      // Read by node-postgres' own parser: `u:p@/db` is no WHATWG URL, yet what pg connects with.
+      validate: (value: unknown) =>
+        typeof value === 'string' && /^postgres(ql)?:\/\/\S*$/.test(value) && !!parsePgUrl(value).host,
+      defaultMessage: () => message,
+    },
+  });
 
 /**
  * A whole number written in decimal (surrounding spaces aside). Anything else is left as the text

@@ -21,6 +21,7 @@ import {
   Flag,
   HEADER_TOKEN,
   IsHost,
+  IsPostgresUrl,
   toInt,
   URL_OPTS,
 } from './env-fields.js';
@@ -134,10 +135,7 @@ export class EnvSchema extends EnvLimits {
   PGLITE_DIR?: string;
 
   @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'postgres' || e.DATABASE_URL !== undefined)
-  @IsUrl(
-    { ...URL_OPTS, protocols: ['postgres', 'postgresql'] },
-    { message: 'DATABASE_URL must be a postgres:// URL (required when TENANCY_DB_DRIVER=postgres)' },
-  )
+  @IsPostgresUrl('DATABASE_URL must be a postgres:// URL (required when TENANCY_DB_DRIVER=postgres)')
   DATABASE_URL?: string;
 
   /** Postgres schema of the tenancy tables (pg and supabase drivers); default the server's search_path / public. */
