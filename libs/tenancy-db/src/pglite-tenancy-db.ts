@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { mapDriverError, tenancyDbError } from './db-error-mapping.js';
 import { applyMigrations } from './migrations.js';
+import { lockPgliteFolder, type PgliteFolderLockOptions } from './pglite-folder-lock.js';
 import { freshClusterSnapshot } from './pglite-snapshot.js';
 import { quoteIdentifier, type SqlQuery } from './sql-builder.js';
 import type { SqlSession, SqlTransactor } from './sql-session.js';
@@ -17,6 +18,8 @@ export interface PgliteTenancyDbOptions {
   schema?: string;
   /** Defaults to configs/supabase/migrations. */
   migrationsDir?: string;
+  /** How the exclusive lock on `dataDir` behaves; see lockPgliteFolder. */
+  lock?: PgliteFolderLockOptions;
 }
 
 /** The embedded default: real Postgres (18, wasm) in-process, one connection, queries serialised. */
@@ -25,6 +28,7 @@ export class PgliteTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTrans
   private constructor(
     private readonly pg: PGlite,
     private readonly migrationsDir: string | undefined,
+    private readonly unlock: (() => Promise<void>) | undefined,
   ) {
     super();
   }
@@ -32,8 +36,16 @@ export class PgliteTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTrans
   static async open(options: PgliteTenancyDbOptions = {}): Promise<PgliteTenancyDb> {
     const schema = options.schema === undefined ? undefined : quoteIdentifier(options.schema);
     let pg: PGlite | undefined;
+    let unlock: (() => Promise<void>) | undefined;
+    if (options.dataDir !== undefined) {
+      try {
+        await mkdir(options.dataDir, { recursive: true });
+      } catch (cause) {
+        throw tenancyDbError(TenancyDbErrorCode.Unavailable, cause);
+      }
+      unlock = await lockPgliteFolder(options.dataDir, options.lock);
+    }
     try {
-      if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
       pg =
         options.dataDir === undefined
           ? await PGlite.create({ loadDataDir: await freshClusterSnapshot(), parsers: { ...SCALAR_PARSERS } })
@@ -44,9 +56,10 @@ export class PgliteTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTrans
         await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`);
     } catch (cause) {
       await pg?.close().catch(() => undefined);
+      await unlock?.().catch(() => undefined);
       throw tenancyDbError(TenancyDbErrorCode.Unavailable, cause);
     }
-    return new PgliteTenancyDb(pg, options.migrationsDir);
+    return new PgliteTenancyDb(pg, options.migrationsDir, unlock);
   }
 
   migrate(): Promise<string[]> {
@@ -74,6 +87,11 @@ export class PgliteTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTrans
   }
 
   protected async closeConnection(): Promise<void> {
-    await this.pg.close();
+    try {
+      await this.pg.close();
+    } finally {
+      // A lock another process took over meanwhile (reported through onLost) is not ours to remove.
+      await this.unlock?.().catch(() => undefined);
+    }
   }
 }

@@ -47,6 +47,14 @@ export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
   else
     db = await PgliteTenancyDb.open({
       dataDir: config.pgliteDir === ':memory:' ? undefined : config.pgliteDir,
+      lock: {
+        setting: env.PGLITE_DIR === undefined ? 'DATA_DIR' : 'PGLITE_DIR',
+        onLost: (e) =>
+          new Logger('TenancyDb').error(
+            `Lost the lock on the PGlite folder ${config.pgliteDir}; another process may now open it: ` +
+              e.message,
+          ),
+      },
     });
   const applied = await db.migrate();
   if (applied.length) new Logger('TenancyDb').log(`Applied migrations: ${applied.join(', ')}`);
