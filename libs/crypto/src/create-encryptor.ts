@@ -2,12 +2,15 @@ import type { AuthClient } from 'google-auth-library';
 import type { Encryptor } from './encryptor.port.js';
 import { KmsEncryptor } from './kms-encryptor.js';
 import { LocalKeyEncryptor } from './local-key-encryptor.js';
+import type { LocalKeyFileHooks } from './local-key-file.js';
 
 export interface CreateEncryptorOptions {
   /** Set in production: data keys are then wrapped by this Cloud KMS key. */
   kmsKeyName?: string;
   /** The local key file used when no KMS key is configured (created on first use). */
   localKeyFile: string;
+  /** What happens around a missing local key file (see LocalKeyFileHooks). */
+  localKeyHooks?: LocalKeyFileHooks;
   kmsApiEndpoint?: string;
   /** Explicit credentials for KMS (tests, emulators); default Application Default Credentials. */
   kmsAuthClient?: AuthClient;
@@ -23,5 +26,5 @@ export async function createEncryptor(options: CreateEncryptorOptions): Promise<
       ...(options.kmsAuthClient ? { authClient: options.kmsAuthClient } : {}),
     });
   }
-  return LocalKeyEncryptor.open(options.localKeyFile);
+  return LocalKeyEncryptor.open(options.localKeyFile, options.localKeyHooks);
 }

@@ -4,3 +4,4 @@ export * from './envelope.js';
 export * from './local-key-encryptor.js';
 export * from './kms-encryptor.js';
 export * from './create-encryptor.js';
+export type { LocalKeyFileHooks } from './local-key-file.js';

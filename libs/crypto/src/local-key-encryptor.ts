@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { CryptoError, CryptoErrorCode } from './crypto.errors.js';
-import type { Encryptor } from './encryptor.port.js';
+import type { Encryptor, EncryptorKind } from './encryptor.port.js';
 import {
   DATA_KEY_BYTES,
   openEnvelope,
@@ -9,7 +9,7 @@ import {
   type KeyWrapper,
   type WrappedKey,
 } from './envelope.js';
-import { loadOrCreateKeyFile } from './local-key-file.js';
+import { loadOrCreateKeyFile, type LocalKeyFileHooks } from './local-key-file.js';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -30,8 +30,16 @@ export class LocalKeyEncryptor implements Encryptor {
   }
 
   /** Loads the key file, creating it (mode 0600, parent directories included) on first use. */
-  static async open(keyFile: string): Promise<LocalKeyEncryptor> {
-    return new LocalKeyEncryptor(await loadOrCreateKeyFile(keyFile));
+  static async open(keyFile: string, hooks: LocalKeyFileHooks = {}): Promise<LocalKeyEncryptor> {
+    const { file, key, created } = await loadOrCreateKeyFile(keyFile, hooks);
+    const encryptor = new LocalKeyEncryptor(key);
+    if (created) hooks.created?.(file, encryptor.keyId);
+    return encryptor;
+  }
+
+  /** Whether a stored value's key id (see decodeEnvelope) names this key. */
+  owns(kind: EncryptorKind, keyId: string): boolean {
+    return kind === 'local' && keyId === this.keyId;
   }
 
   encrypt(plaintext: Buffer | string, context: string): Promise<Buffer> {

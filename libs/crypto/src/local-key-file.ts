@@ -7,19 +7,35 @@ import { CryptoError, CryptoErrorCode } from './crypto.errors.js';
 export const LOCAL_KEY_BYTES = 32;
 const CANONICAL_BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
 
+/** What a start does around a missing key file; the app decides, this file only writes. */
+export interface LocalKeyFileHooks {
+  /**
+   * Called when the key file is missing, before a new key is written: throw to refuse (values
+   * encrypted with the missing key could never be read again, and new ones would use another key).
+   */
+  beforeCreate?: (file: string) => Promise<void>;
+  /** Called after this process wrote a new key file, with the new key's id. */
+  created?: (file: string, keyId: string) => void;
+}
+
 /**
  * Reads the local key-encryption key (32 random bytes, base64, one line), creating the file with
- * mode 0600 on first use. Errors name the file, never its content.
+ * mode 0600 on first use. Errors name the file, never its content. `created` is false when the file
+ * was there, or another process published it first.
  */
-export async function loadOrCreateKeyFile(keyFile: string): Promise<Buffer> {
+export async function loadOrCreateKeyFile(
+  keyFile: string,
+  hooks: LocalKeyFileHooks = {},
+): Promise<{ file: string; key: Buffer; created: boolean }> {
   const file = path.resolve(keyFile);
   const existing = await readKeyFile(file);
-  if (existing) return existing;
-  await createKeyFile(file);
+  if (existing) return { file, key: existing, created: false };
+  await hooks.beforeCreate?.(file);
+  const created = await createKeyFile(file);
   // Whether this process or a concurrent one published the file, everyone uses what is on disk.
-  const created = await readKeyFile(file);
-  if (!created) throw unavailable(`Key file ${file} disappeared right after it was created`);
-  return created;
+  const key = await readKeyFile(file);
+  if (!key) throw unavailable(`Key file ${file} disappeared right after it was created`);
+  return { file, key, created };
 }
 
 async function readKeyFile(file: string): Promise<Buffer | undefined> {
@@ -55,7 +71,7 @@ async function readKeyFile(file: string): Promise<Buffer | undefined> {
  * link() fails with EEXIST instead of replacing, so two processes starting at once never overwrite
  * each other's key, and unlike `wx` on the final name a reader can never see a half-written file.
  */
-async function createKeyFile(file: string): Promise<void> {
+async function createKeyFile(file: string): Promise<boolean> {
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const key = randomBytes(LOCAL_KEY_BYTES);
   try {
@@ -68,8 +84,9 @@ async function createKeyFile(file: string): Promise<void> {
       await handle.close();
     }
     await fs.link(temp, file);
+    return true;
   } catch (err) {
-    if (errnoCode(err) === 'EEXIST') return;
+    if (errnoCode(err) === 'EEXIST') return false;
     throw unavailable(`Cannot create key file ${file} (${errnoCode(err) ?? 'unknown error'})`, err);
   } finally {
     key.fill(0);

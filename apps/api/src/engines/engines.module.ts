@@ -1,9 +1,9 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { createEncryptor, ENCRYPTOR, type Encryptor } from '#crypto';
+import { ENCRYPTOR, type Encryptor } from '#crypto';
 import { AppConfig, ConfigValidationError } from '#platform';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
-import { openTenancyDb, openWarehouse } from './engines.js';
+import { openEncryptor, openTenancyDb, openWarehouse } from './engines.js';
 
 async function checkKeyAtStart(encryptor: Encryptor, keyName: string | undefined): Promise<void> {
   try {
@@ -24,13 +24,9 @@ async function checkKeyAtStart(encryptor: Encryptor, keyName: string | undefined
     { provide: SchemaRegistry, useFactory: () => SchemaRegistry.load() },
     {
       provide: ENCRYPTOR,
-      inject: [AppConfig],
-      useFactory: async (config: AppConfig) => {
-        const encryptor = await createEncryptor({
-          kmsKeyName: config.env.KMS_KEY_NAME,
-          kmsApiEndpoint: config.env.KMS_API_ENDPOINT,
-          localKeyFile: config.encryptionKeyFile,
-        });
+      inject: [AppConfig, WAREHOUSE],
+      useFactory: async (config: AppConfig, warehouse: Warehouse) => {
+        const encryptor = await openEncryptor(config, warehouse);
         // A production start fails when the key does not work (as the replaced service did), rather
         // than serving until the first onboarding or credential is refused with a 500.
         if (config.isProduction) await checkKeyAtStart(encryptor, config.env.KMS_KEY_NAME);

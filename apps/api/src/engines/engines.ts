@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { AppConfig } from '#platform';
+import { createEncryptor, type Encryptor } from '#crypto';
+import { type AppConfig, ConfigValidationError } from '#platform';
 import { PgliteTenancyDb, PgTenancyDb, SupabaseTenancyDb, type TenancyDb } from '#tenancy-db';
 import { BigQueryWarehouse, DuckDbWarehouse, type Warehouse } from '#warehouse';
+import { describeStoredKeys, storedSecretKeys } from './stored-secret-keys.js';
 
 /** Opens the warehouse the configuration names; the embedded DuckDB file by default. */
 export async function openWarehouse(config: AppConfig): Promise<Warehouse> {
@@ -59,4 +61,42 @@ export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
   const applied = await db.migrate();
   if (applied.length) new Logger('TenancyDb').log(`Applied migrations: ${applied.join(', ')}`);
   return db;
+}
+
+/**
+ * Cloud KMS when KMS_KEY_NAME is set, else the local key file, created when missing, but not over
+ * stored values: a new key cannot read what the lost one encrypted, and would encrypt new values
+ * with another key than the old ones. A start then stops, unless ALLOW_NEW_ENCRYPTION_KEY says to
+ * give those values up.
+ */
+export function openEncryptor(config: AppConfig, warehouse: Warehouse): Promise<Encryptor> {
+  const logger = new Logger('Encryption');
+  return createEncryptor({
+    kmsKeyName: config.env.KMS_KEY_NAME,
+    kmsApiEndpoint: config.env.KMS_API_ENDPOINT,
+    localKeyFile: config.encryptionKeyFile,
+    localKeyHooks: {
+      beforeCreate: async (file) => {
+        const stored = await storedSecretKeys(warehouse);
+        if (!stored.length) return;
+        const values = `${describeStoredKeys(stored)} (org API key copies, provider credentials)`;
+        if (!config.env.ALLOW_NEW_ENCRYPTION_KEY)
+          throw new ConfigValidationError([
+            `ENCRYPTION_KEY_FILE: ${file} is missing, but the warehouse holds ${values} that only that ` +
+              'key can read. Restore the file (from a backup of DATA_DIR) and start again; or, to give ' +
+              'those values up, start once with ALLOW_NEW_ENCRYPTION_KEY=true, then re-issue those ' +
+              'API keys and enter those credentials again',
+          ]);
+        logger.warn(
+          `${file} is missing; starting with a new key (ALLOW_NEW_ENCRYPTION_KEY): ${values} stay ` +
+            'unreadable until those API keys are re-issued and those credentials entered again',
+        );
+      },
+      created: (file, keyId) =>
+        logger.log(
+          `Created the local encryption key (id ${keyId}) in ${file}: stored API keys and credentials ` +
+            'are encrypted with it; back it up with the data',
+        ),
+    },
+  });
 }

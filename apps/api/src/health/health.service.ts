@@ -1,15 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ENCRYPTOR, type Encryptor } from '#crypto';
+import { ENCRYPTOR, type Encryptor, LocalKeyEncryptor } from '#crypto';
 import type { Redis } from 'ioredis';
 import { AppConfig, REDIS_CLIENT } from '#platform';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { SchemaRegistry, WAREHOUSE, CENTRAL_DATASET, type Warehouse } from '#warehouse';
+import { storedSecretKeys } from '../engines/stored-secret-keys.js';
 
 export interface CheckResult {
   status: 'ok' | 'failing';
   latency_ms: number;
   error?: string;
 }
+
+/** A failure the readiness body names (the others are only `timeout` or `unavailable`). */
+class NamedCheckFailure extends Error {}
 
 /** The tables without which no authenticated route can work. */
 const SETUP_TABLES = ['org_profiles', 'org_api_keys'];
@@ -63,14 +67,25 @@ export class HealthService {
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
   ) {}
 
-  /** The encryption key answers (ENCRYPTION_CHECK_REUSE_MS). */
+  /**
+   * The encryption key answers and, for a local key file, is the key the stored values in use were
+   * encrypted with: a key file replaced since then answers too, but cannot read them.
+   */
+  private async keyWorks(): Promise<void> {
+    await this.encryptor.ping();
+    const local = this.encryptor instanceof LocalKeyEncryptor ? this.encryptor : null;
+    if (local && (await storedSecretKeys(this.warehouse)).some((k) => !local.owns(k.kind, k.keyId)))
+      throw new NamedCheckFailure('stored values use another key');
+  }
+
+  /** The encryption key works (ENCRYPTION_CHECK_REUSE_MS). */
   private checkKey(): Promise<void> {
     const now = performance.now();
     if (this.keyChecked && now < this.keyChecked.until) return this.keyChecked.result;
     // Shared while it runs, but not past the readiness timeout: a call that never settles is
     // given up (the probe reports a timeout) and the next probe tries again.
     const checked = {
-      result: this.encryptor.ping(),
+      result: this.keyWorks(),
       until: now + this.config.env.HEALTH_CHECK_TIMEOUT_MS,
     };
     this.keyChecked = checked;
@@ -108,7 +123,7 @@ export class HealthService {
           {
             status: 'failing',
             latency_ms: Math.round(performance.now() - start),
-            error: timedOut ? 'timeout' : 'unavailable',
+            error: timedOut ? 'timeout' : err instanceof NamedCheckFailure ? err.message : 'unavailable',
           },
         ];
       }

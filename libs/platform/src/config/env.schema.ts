@@ -245,6 +245,13 @@ export class EnvSchema extends EnvLimits {
   @IsString()
   ENCRYPTION_KEY_FILE?: string;
 
+  /**
+   * A start whose local key file is missing while the warehouse holds values encrypted with it
+   * refuses, unless this is set: it then starts with a new key and gives those values up.
+   */
+  @Flag()
+  ALLOW_NEW_ENCRYPTION_KEY = false;
+
   /** Seed the demo organization `demo_org` at start (kept when already there). */
   @Flag()
   DEMO_DATA = false;
