@@ -228,6 +228,18 @@ describe('health, docs and bootstrap', () => {
         org_cost_tracking: { missing_columns: ['cost_breakdown'], extra_columns: ['legacy_note'] },
       },
     });
+    const nothing = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/bootstrap/sync',
+      headers: rootHeaders,
+      payload: { sync_missing_tables: false },
+    });
+    // Nothing changed, as asked; but the tables are not "in sync", and the message says so.
+    expect(nothing.json()).toMatchObject({ status: 'SUCCESS', tables_created: [], columns_added: {} });
+    expect(nothing.json().message).toBe(
+      'Created 0 table(s), added columns to 0. 1 missing table(s) left out (sync_missing_tables=false). ' +
+        '1 table(s) missing columns left as they are (sync_missing_columns=false).',
+    );
     const tablesOnly = await t.app.inject({
       method: 'POST',
       url: '/api/v1/admin/bootstrap/sync',

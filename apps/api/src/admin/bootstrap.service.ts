@@ -129,19 +129,24 @@ export class BootstrapService {
     const tablesCreated: string[] = [];
     const columnsAdded: Record<string, string[]> = {};
     const errors: string[] = [];
+    /** Differences the request asked to leave alone: the message must not call the tables in sync. */
+    const leftAlone = { tables: 0, columns: 0 };
     await this.warehouse.ensureDataset(CENTRAL_DATASET, { location: this.config.env.BIGQUERY_LOCATION });
     for (const table of this.registry.centralTables()) {
       try {
         const description = await this.warehouse.describeTable(CENTRAL_DATASET, table.name);
         if (!description) {
-          if (req.sync_missing_tables && (await this.warehouse.ensureTable(CENTRAL_DATASET, table)))
-            tablesCreated.push(table.name);
+          if (!req.sync_missing_tables) leftAlone.tables++;
+          else if (await this.warehouse.ensureTable(CENTRAL_DATASET, table)) tablesCreated.push(table.name);
           continue;
         }
-        if (!req.sync_missing_columns) continue;
         const have = new Set(description.columns.map((c) => c.name));
         const missing = table.fields.filter((f) => !have.has(f.name));
         if (!missing.length) continue;
+        if (!req.sync_missing_columns) {
+          leftAlone.columns++;
+          continue;
+        }
         // A REQUIRED column cannot be added to a table that has rows; it is added as NULLABLE.
         await this.warehouse.addColumns(
           CENTRAL_DATASET,
@@ -155,15 +160,24 @@ export class BootstrapService {
       }
     }
     const changes = tablesCreated.length + Object.keys(columnsAdded).length;
+    const left = [
+      leftAlone.tables ? `${leftAlone.tables} missing table(s) left out (sync_missing_tables=false)` : '',
+      leftAlone.columns
+        ? `${leftAlone.columns} table(s) missing columns left as they are (sync_missing_columns=false)`
+        : '',
+    ].filter(Boolean);
     return {
       status: errors.length ? 'PARTIAL' : 'SUCCESS',
       tables_created: tablesCreated,
       columns_added: columnsAdded,
       errors,
       message:
-        changes === 0 && !errors.length
+        changes === 0 && !errors.length && !left.length
           ? 'Already in sync - no changes needed'
-          : `Created ${tablesCreated.length} table(s), added columns to ${Object.keys(columnsAdded).length}.`,
+          : [
+              `Created ${tablesCreated.length} table(s), added columns to ${Object.keys(columnsAdded).length}.`,
+              ...left.map((l) => `${l}.`),
+            ].join(' '),
     };
   }
 
