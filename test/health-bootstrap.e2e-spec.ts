@@ -542,3 +542,25 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the app on the machine PostgreS
     }
   });
 });
+
+describe('bootstraps sent at once', () => {
+  it('runs them one after another: the first creates the dataset, the others find it (409)', async () => {
+    const fresh = await startTestApp({ BOOTSTRAP_ON_START: 'false' });
+    try {
+      const post = (url: string, payload: object) =>
+        fresh.app.inject({ method: 'POST', url, headers: rootHeaders, payload });
+      const answers = await Promise.all([1, 2, 3, 4].map(() => post('/api/v1/admin/bootstrap', {})));
+      expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409, 409, 409]);
+      expect(answers.find((a) => a.statusCode === 200)!.json()).toMatchObject({
+        dataset_created: true,
+        total_tables: 30,
+      });
+      await fresh.app.get<Warehouse>(WAREHOUSE).dropTable(CENTRAL_DATASET, 'org_chat_tool_calls');
+      const syncs = await Promise.all([1, 2].map(() => post('/api/v1/admin/bootstrap/sync', {})));
+      // One sync creates the table; the other, after it, finds nothing to do.
+      expect(syncs.map((r) => r.json().tables_created).sort()).toEqual([[], ['org_chat_tool_calls']]);
+    } finally {
+      await fresh.close();
+    }
+  });
+});

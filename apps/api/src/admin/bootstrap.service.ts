@@ -28,7 +28,24 @@ export class BootstrapService {
     private readonly apiKeys: ApiKeyCache,
   ) {}
 
-  async bootstrap(req: BootstrapRequestDto): Promise<BootstrapResponseDto> {
+  /**
+   * The last change of the central tables on this instance: bootstraps and syncs run one after
+   * another, so of two bootstraps sent at once the second finds the dataset and answers 409, and
+   * two syncs do not both report the same columns added.
+   */
+  private changing: Promise<unknown> = Promise.resolve();
+
+  private oneAtATime<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.changing.then(change, change);
+    this.changing = next.catch(() => undefined);
+    return next;
+  }
+
+  bootstrap(req: BootstrapRequestDto): Promise<BootstrapResponseDto> {
+    return this.oneAtATime(() => this.bootstrapOnce(req));
+  }
+
+  private async bootstrapOnce(req: BootstrapRequestDto): Promise<BootstrapResponseDto> {
     const exists = await this.warehouse.datasetExists(CENTRAL_DATASET);
     if (exists && !req.force_recreate_dataset && !req.force_recreate_tables)
       throw new AdminError(
@@ -115,14 +132,16 @@ export class BootstrapService {
   }
 
   /** Additive only: missing tables, and (when asked) missing columns added as NULLABLE. */
-  async sync(req: BootstrapSyncRequestDto): Promise<BootstrapSyncResponseDto> {
-    this.forgetStatus();
-    try {
-      return await this.syncTables(req);
-    } finally {
-      // A status read while the tables changed may have seen them half-way.
+  sync(req: BootstrapSyncRequestDto): Promise<BootstrapSyncResponseDto> {
+    return this.oneAtATime(async () => {
       this.forgetStatus();
-    }
+      try {
+        return await this.syncTables(req);
+      } finally {
+        // A status read while the tables changed may have seen them half-way.
+        this.forgetStatus();
+      }
+    });
   }
 
   private async syncTables(req: BootstrapSyncRequestDto): Promise<BootstrapSyncResponseDto> {
