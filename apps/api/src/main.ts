@@ -1,6 +1,7 @@
 import { ConfigValidationError } from '#platform';
 import { type ConfiguredApp, loadConfiguredApp } from './boot.js';
 import { closeOnSignals } from './shutdown-signals.js';
+import { startFailureMessage } from './start-failure.js';
 
 async function main(): Promise<void> {
   let configured: ConfiguredApp;
@@ -20,6 +21,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('Fatal error at start:', err instanceof Error ? err.message : err);
+  console.error(`Fatal error at start: ${startFailureMessage(err)}`);
   process.exit(1);
 });

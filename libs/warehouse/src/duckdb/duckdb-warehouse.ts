@@ -84,7 +84,7 @@ export class DuckDbWarehouse implements Warehouse {
         inUse
           ? `The embedded warehouse ${options.path} is in use by another process (a running server?): ` +
               'only one process at a time can open it'
-          : 'The embedded warehouse could not be opened',
+          : `The embedded warehouse ${options.path} (DUCKDB_PATH) could not be opened`,
         { cause },
       );
     }
@@ -96,9 +96,11 @@ export class DuckDbWarehouse implements Warehouse {
       return warehouse;
     } catch (cause) {
       instance.closeSync();
-      throw new WarehouseError(WarehouseErrorCode.Unavailable, 'The embedded warehouse could not be opened', {
-        cause,
-      });
+      throw new WarehouseError(
+        WarehouseErrorCode.Unavailable,
+        `The embedded warehouse ${options.path} (DUCKDB_PATH) could not be opened`,
+        { cause },
+      );
     }
   }
 

@@ -1,0 +1,20 @@
+import { startFailureMessage } from './start-failure.js';
+
+describe('startFailureMessage', () => {
+  it('prints each cause under the error, without repeating one', () => {
+    const refused = new Error('connect ECONNREFUSED 127.0.0.1:5433');
+    const unavailable = new Error('The tenancy database is unavailable.', { cause: refused });
+    const outer = new Error('The tenancy database is unavailable.', { cause: unavailable });
+    expect(startFailureMessage(outer)).toBe(
+      'The tenancy database is unavailable.\n  caused by: connect ECONNREFUSED 127.0.0.1:5433',
+    );
+  });
+
+  it('masks the password of a URL in any message, and reads what is not an Error', () => {
+    const err = new Error('bad', { cause: new Error('cannot reach postgres://app:s3cr3t@db_host:5432/app') });
+    expect(startFailureMessage(err)).toBe(
+      'bad\n  caused by: cannot reach postgres://app:***@db_host:5432/app',
+    );
+    expect(startFailureMessage('plain')).toBe('plain');
+  });
+});

@@ -1,0 +1,20 @@
+/** URL credentials (`//user:password@`) in an error's text: the password is not printed. */
+const URL_PASSWORD = /(\/\/[^/:@\s]*:)[^@\s/]*@/g;
+
+/**
+ * What a start that failed prints: the error, then each cause under it (`caused by: …`), so that a
+ * generic "The tenancy database is unavailable" comes with the reason ("connect ECONNREFUSED
+ * 127.0.0.1:5433", "database \"x\" does not exist"). Messages only, no stacks; passwords of URLs
+ * are masked.
+ */
+export function startFailureMessage(err: unknown): string {
+  const lines: string[] = [];
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e !== undefined && e !== null && !seen.has(e) && lines.length < 6;) {
+    seen.add(e);
+    const text = e instanceof Error ? e.message || e.name : String(e);
+    if (!lines.some((l) => l.endsWith(text))) lines.push(lines.length ? `  caused by: ${text}` : text);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return lines.join('\n').replace(URL_PASSWORD, '$1***@');
+}
