@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigValidationError, loadAppConfig } from './app-config.js';
+import { ConfigValidationError, loadAppConfig, readEnvironment } from './app-config.js';
 import { configsDir } from './configs-dir.js';
 import { EnvSchema } from './env.schema.js';
 
@@ -339,6 +339,16 @@ describe('configuration', () => {
     expect(first.rootApiKey).toMatch(/^ca_root_[A-Za-z0-9_-]{40,}$/);
     expect(second.rootApiKey).toBe(first.rootApiKey);
     expect(fs.statSync(first.rootKeyFile as string).mode & 0o777).toBe(0o600);
+  });
+
+  it('names .env.local when it cannot be read (a folder of that name)', () => {
+    const dir = tmp();
+    fs.mkdirSync(path.join(dir, '.env.local'));
+    expect(() => readEnvironment(dir)).toThrow(
+      new ConfigValidationError([
+        `.env.local: ${path.join(dir, '.env.local')} cannot be read as a settings file (EISDIR)`,
+      ]),
+    );
   });
 
   it('reads .env.local but never .env, and the process environment wins', async () => {

@@ -100,8 +100,16 @@ function flatten(errors: ValidationError[]): string[] {
 /** Reads `.env.local` when present (never `.env`); the process environment wins over the file. */
 export function readEnvironment(cwd = process.cwd()): Record<string, string | undefined> {
   const file = path.join(cwd, '.env.local');
-  const fromFile = fs.existsSync(file) ? parseEnv(fs.readFileSync(file, 'utf8')) : {};
-  return { ...fromFile, ...process.env };
+  if (!fs.existsSync(file)) return { ...process.env };
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    // A folder or a file this user cannot read: say which, rather than Node's bare EISDIR.
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigValidationError([`.env.local: ${file} cannot be read as a settings file (${reason})`]);
+  }
+  return { ...parseEnv(text), ...process.env };
 }
 
 /** Whether `value` is an origin as a browser's Origin header carries it: `https://app.example.com:8443`. */
