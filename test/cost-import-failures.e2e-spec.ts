@@ -161,6 +161,26 @@ describe('cost import: bad rows', () => {
       missing_columns: ['ProviderName'],
       detail: 'The file lacks the mandatory FOCUS 1.2 column(s): ProviderName.',
     });
+    // Neither version's provider columns: both names, and no version claimed.
+    const { ServiceProviderName: _s, HostProviderName: _h, ...noProviders } = aFocusFileRow();
+    const neither = await upload(focusCsv([noProviders]), CSV);
+    expect(neither.json()).toMatchObject({
+      code: 'COST_IMPORT_MISSING_COLUMNS',
+      detail:
+        'The file lacks the mandatory FOCUS column(s): HostProviderName (FOCUS 1.2: PublisherName), ' +
+        'ServiceProviderName (FOCUS 1.2: ProviderName).',
+    });
+    expect(neither.json().focus_version).toBeUndefined();
+    // A semicolon-separated export reads as one column: it is told why.
+    const row = Object.entries(aFocusFileRow()).filter(([, v]) => v !== undefined && !/[",]/.test(v));
+    const semicolons = await upload(
+      `${row.map(([k]) => k).join(';')}\r\n${row.map(([, v]) => v).join(';')}\r\n`,
+      CSV,
+    );
+    expect(semicolons.statusCode).toBe(422);
+    expect(semicolons.json().detail).toMatch(
+      /The header reads as one column holding ";": a FOCUS CSV is comma-separated\.$/,
+    );
   });
 
   it('refuses a header without rows, an empty body and malformed CSV', async () => {

@@ -163,15 +163,25 @@ export class CostImportService implements BeforeApplicationShutdown {
     const plan = planColumns(source.header, this.repository.costSchema());
     if (plan.missing.length) {
       source.close();
-      // Named as the file's FOCUS version names them (a 1.2 export has ProviderName).
-      const renamed = Object.entries(FOCUS_1_2_RENAMES);
-      const named = plan.missing.map((column) =>
-        plan.focusVersion === '1.2' ? (renamed.find(([, to]) => to === column)?.[0] ?? column) : column,
-      );
+      // Named as the file's FOCUS version names them (a 1.2 export has ProviderName); both names
+      // when the header tells no version (it has neither the 1.3 provider columns nor a 1.2 one).
+      const version = plan.focusVersion === '1.3' || plan.mappings.length ? plan.focusVersion : undefined;
+      const oldName = (column: string) =>
+        Object.entries(FOCUS_1_2_RENAMES).find(([, to]) => to === column)?.[0];
+      const named = plan.missing.map((column) => {
+        const old = oldName(column);
+        if (!old || version === '1.3') return column;
+        return version === '1.2' ? old : `${column} (FOCUS 1.2: ${old})`;
+      });
+      // A header read as one column holding another separator: the file is not comma-separated.
+      const separator = source.header.length === 1 ? /[;\t|]/.exec(source.header[0])?.[0] : undefined;
+      const hint = separator
+        ? ` The header reads as one column holding ${separator === '\t' ? 'tabs' : `"${separator}"`}: a FOCUS CSV is comma-separated.`
+        : '';
       throw new CostImportError(
         CostImportErrorCode.MissingColumns,
-        `The file lacks the mandatory FOCUS ${plan.focusVersion} column(s): ${named.join(', ')}.`,
-        { extra: { missing_columns: named, focus_version: plan.focusVersion } },
+        `The file lacks the mandatory FOCUS${version ? ` ${version}` : ''} column(s): ${named.join(', ')}.${hint}`,
+        { extra: { missing_columns: named, ...(version ? { focus_version: version } : {}) } },
       );
     }
     return plan;
