@@ -208,12 +208,18 @@ const isNumeric = (type: FieldType | undefined) => type === 'NUMERIC';
 const DOUBLE_DIGITS = 15;
 
 /**
- * A staged FLOAT64 back to NUMERIC as the decimal it was read from. Below a million, the cast is
- * exact: the value came rounded to 9 decimals (`toNumeric`) and a double is close enough there that
- * the cast finds them again. From a million up, a double is too coarse for 9 decimals, and the cast
- * would keep its binary error (1000000000.005 became 1000000000.004999936, and its cents 0.00 where
- * the file says 0.005 → 0.01): it is rounded to the 15 significant digits a double holds, decimal
- * rounding (NUMERIC, half away from zero, on BigQuery and DuckDB alike). A file value of more than 15
+ * Below this a staged double casts back to its 9 decimals exactly: the value came rounded to them
+ * (`toNumeric`), and the double's own error plus the cast's (DuckDB scales by 1e9 in doubles) stay
+ * under half a nano-unit up to 2^21.
+ */
+const EXACT_CAST_BELOW = 2 ** 21;
+
+/**
+ * A staged FLOAT64 back to NUMERIC as the decimal it was read from. Below EXACT_CAST_BELOW, the
+ * cast is exact. From there up a double is too coarse for 9 decimals, and the cast would keep its
+ * binary error (1000000000.005 became 1000000000.004999936, and its cents 0.00 where the file says
+ * 0.005 → 0.01): it is rounded to the 15 significant digits a double holds, decimal rounding
+ * (NUMERIC, half away from zero, on BigQuery and DuckDB alike). A file value of more than 15
  * significant digits at that size was never exact in a double; it keeps its first 15.
  */
 function numericOfStaged(column: string): string {
@@ -223,5 +229,5 @@ function numericOfStaged(column: string): string {
   const decades: string[] = [];
   for (let digits = 7; digits < DOUBLE_DIGITS; digits++)
     decades.push(`WHEN ABS(${column}) < ${10 ** digits} THEN ${rounded(DOUBLE_DIGITS - digits)}`);
-  return `CASE WHEN ABS(${column}) < ${10 ** 6} THEN ${cast} ${decades.join(' ')} ELSE ${rounded(0)} END`;
+  return `CASE WHEN ABS(${column}) < ${EXACT_CAST_BELOW} THEN ${cast} ${decades.join(' ')} ELSE ${rounded(0)} END`;
 }

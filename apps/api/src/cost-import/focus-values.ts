@@ -23,7 +23,7 @@ function describe(value: unknown): string {
  * double keeps 15 significant digits, so amounts under a million keep all 9 decimals exactly; the
  * staging table holds them as FLOAT64 because DuckDB parses decimal text into NUMERIC ~100 times
  * slower than it converts a double, and the swap turns them back into the decimals they were read
- * as (numericOfStaged: 15 significant digits from a million up).
+ * as (numericOfStaged: 15 significant digits from 2^21 up).
  */
 export function toNumeric(value: unknown): number {
   let n: number;
