@@ -7,6 +7,7 @@ export * from './errors/validation.js';
 export * from './util/deep-freeze.js';
 export * from './config/configs-dir.js';
 export * from './config/env.schema.js';
+export { MAX_TIMER_MS } from './config/env-limits.js';
 export * from './config/app-config.js';
 export * from './auth/auth.types.js';
 export * from './auth/auth.metadata.js';

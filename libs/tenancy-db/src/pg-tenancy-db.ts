@@ -5,6 +5,7 @@ import { assertIdentifier, quoteIdentifier, type SqlQuery } from './sql-builder.
 import type { SqlSession, SqlTransactor } from './sql-session.js';
 import { SqlTenancyDb, type RawResult } from './sql-tenancy-db.js';
 import type { DbRow, TenancyDb } from './tenancy-db.port.js';
+import { MAX_TIMER_MS } from '#platform';
 import { TenancyDbErrorCode } from './tenancy-db.errors.js';
 import { ARRAY_ELEMENT_OIDS, SCALAR_PARSERS } from './value-normalisation.js';
 
@@ -37,8 +38,6 @@ export interface PgTenancyDbOptions {
 const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 /** Past the server's own cancel: if that has not arrived either, the server is not listening. */
 const SERVER_SILENT_AFTER_MS = 1_000;
-/** Node's timers fire at once beyond this. */
-const MAX_TIMER_MS = 2_147_483_647;
 /** At close, how long queries in flight may finish before their connections are cut. */
 const CLOSE_WAIT_MS = 1_000;
 

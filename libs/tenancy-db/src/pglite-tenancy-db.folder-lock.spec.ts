@@ -22,9 +22,9 @@ function openInAnotherProcess(dataDir: string): Promise<string> {
         });
         const rows = await db.select('organizations', {}, { columns: ['org_slug'] });
         await db.close();
-        console.log(JSON.stringify({ rows }));
+        process.stdout.write(JSON.stringify({ rows }) + '\\n');
       } catch (error) {
-        console.log(JSON.stringify({ error: error.message }));
+        process.stdout.write(JSON.stringify({ error: error.message }) + '\\n');
       }
       process.exit(0);`),
   );
@@ -69,7 +69,7 @@ describe('PgliteTenancyDb locks its data folder against a second process', () =>
       const holder = spawnWithSources(`
         const { PgliteTenancyDb } = await load('libs/tenancy-db/src/pglite-tenancy-db.ts');
         await PgliteTenancyDb.open({ dataDir: ${JSON.stringify(dataDir)}, lock: { staleMs: ${STALE_MS} } });
-        console.log('open');
+        process.stdout.write('open\\n');
         setInterval(() => {}, 1000);`);
       try {
         expect(await firstLine(holder)).toBe('open');

@@ -204,7 +204,7 @@ function typedParam(type: FieldType | undefined, value: unknown): ParamValue {
 
 const isNumeric = (type: FieldType | undefined) => type === 'NUMERIC';
 
-/** Significant digits a staged FLOAT64 gives back exactly: any decimal of at most 15 survives a double. */
+/** Significant digits a staged FLOAT64 gives back exactly: every decimal of at most 15 survives a double. */
 const DOUBLE_DIGITS = 15;
 
 /**

@@ -72,7 +72,6 @@ interface Entry {
 interface Hit {
   entry: Entry;
   principal: OrgKeyPrincipal;
-  value: object;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -222,13 +221,13 @@ export class CostResponseCache implements OnModuleInit {
       this.entries.delete(request.url);
       return undefined;
     }
-    return { entry, principal, value };
+    return { entry, principal };
   }
 
   private async serve(
     request: FastifyRequest,
     reply: FastifyReply,
-    { entry, principal, value }: Hit,
+    { entry, principal }: Hit,
   ): Promise<void> {
     // Known already: the rate limit's tracker is then the key's id, without hashing the key again.
     request.auth = { kind: 'org', principal };
@@ -237,7 +236,7 @@ export class CostResponseCache implements OnModuleInit {
     this.counters.add(entry.ctx.org, 'hits');
     // A hit of the result level too (and its recency in that cache), as when Nest answers it; only
     // now, so that a read the rate limit refused counts at no level.
-    this.cache.holdsResult(entry.ctx.org, entry.key, value, true);
+    this.cache.getResult(entry.ctx.org, entry.key);
     const ms = String(Math.round(reply.elapsedTime * 100) / 100);
     const { head, tail } = entry;
     const body = Buffer.allocUnsafe(head.length + ms.length + tail.length);
