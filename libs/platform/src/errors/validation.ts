@@ -72,8 +72,8 @@ export const MAX_BODY_FIELDS = 10_000;
  *   the stack of the recursive transform and validation (a 500).
  * - text no database or validator takes: a NUL character (PostgreSQL's text refuses it, a 500 at
  *   the first write) or an unpaired UTF-16 surrogate (validator's isEmail throws on it, a 500).
- * Iterative, and array elements that are not objects or text cost nothing but the visit. An
- * object's own such fields are listed before those of its nested objects.
+ * - more than MAX_OBJECT_FIELDS fields or items in one object or array, or MAX_BODY_FIELDS in all.
+ * Iterative. An object's own such fields are listed before those of its nested objects.
  */
 function inspectInput(value: unknown): {
   hidden: string[];
@@ -94,6 +94,11 @@ function inspectInput(value: unknown): {
     if (depth > MAX_BODY_DEPTH) return { hidden, badText, tooDeep: true };
     // Children are pushed last first, so they are visited in the body's order.
     if (Array.isArray(node)) {
+      // Items count like fields: class-transformer copies each one, a 10 MiB array of millions
+      // of numbers held the event loop for seconds before the whitelist refused it.
+      fields += node.length;
+      if (node.length > MAX_OBJECT_FIELDS) return { hidden, badText, tooDeep: false, tooWide: path };
+      if (fields > MAX_BODY_FIELDS) return { hidden, badText, tooDeep: false, tooWide: '' };
       for (let i = node.length - 1; i >= 0; i--) {
         const item: unknown = node[i];
         checkText(item, () => (path ? `${path}.${i}` : String(i)));
@@ -158,8 +163,8 @@ export function prototypeFieldsError(text: string): PlatformError | null {
 const tooWideError = (type: string, path: string) => {
   const field = path || type;
   const message = path
-    ? `${field} has more than ${MAX_OBJECT_FIELDS} fields`
-    : `the ${type} has more than ${MAX_OBJECT_FIELDS} fields in an object or ${MAX_BODY_FIELDS} in all`;
+    ? `${field} has more than ${MAX_OBJECT_FIELDS} fields or items`
+    : `the ${type} has more than ${MAX_OBJECT_FIELDS} fields or items in an object or array, or ${MAX_BODY_FIELDS} in all`;
   return failedFields([field], [{ field, message }]);
 };
 
