@@ -233,9 +233,19 @@ export class PipelineServiceClient implements OnApplicationShutdown {
 
 const MAX_DETAIL = 500;
 
+/**
+ * What of an upstream text is scrubbed: far more than is shown, so a secret that starts within
+ * what is shown is whole when it is masked, and never a whole body of up to a megabyte.
+ */
+const SCRUBBED_DETAIL = 8 * MAX_DETAIL;
+/** A key the cut split may be too short to be recognised: this much of the cut end is dropped. */
+const CUT_MARGIN = 256;
+
 /** Upstream text as it may reach a caller: anything that looks like a key or a credential masked, cut short. */
 export function upstreamDetail(text: string): string {
-  return scrubSecrets(text).slice(0, MAX_DETAIL);
+  if (text.length <= SCRUBBED_DETAIL) return scrubSecrets(text).slice(0, MAX_DETAIL);
+  const scrubbed = scrubSecrets(text.slice(0, SCRUBBED_DETAIL));
+  return scrubbed.slice(0, Math.max(0, Math.min(MAX_DETAIL, scrubbed.length - CUT_MARGIN)));
 }
 
 function detailOf(json: unknown, text: string): string | null {
