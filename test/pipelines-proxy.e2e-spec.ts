@@ -409,5 +409,42 @@ describe('pipeline proxy against a real local pipeline service', () => {
       }).toEqual({ hits: 1, misses: 2, invalidations: 1, total: 3 });
       expect(after.hit_rate).toBe(Math.round((after.hits / after.total_requests) * 10_000) / 10_000);
     });
+
+    it("shows an org key its own org's counters and the root key the instance's", async () => {
+      // Every org key saw the instance's counters: other tenants' lookups and triggers.
+      const [busy, quiet] = [await anOrgWithKey(warehouse), await anOrgWithKey(warehouse)];
+      const metrics = async (headers: Record<string, string>) => {
+        const res = await t.app.inject({ method: 'GET', url: '/api/v1/pipelines/metrics/cache', headers });
+        expect(res.statusCode).toBe(200);
+        return res.json();
+      };
+      for (let i = 0; i < 3; i++)
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/pipelines/status/${busy.org}`,
+          headers: { 'x-api-key': busy.key },
+        });
+      await trigger(busy.org, busy.key, 'trigger/{org}/subscription/costs/subscription_cost');
+      expect(await metrics({ 'x-api-key': busy.key })).toEqual({
+        scope: 'organization',
+        hits: 2,
+        misses: 1,
+        invalidations: 1,
+        hit_rate: 0.6667,
+        total_requests: 3,
+      });
+      expect(await metrics({ 'x-api-key': quiet.key })).toEqual({
+        scope: 'organization',
+        hits: 0,
+        misses: 0,
+        invalidations: 0,
+        hit_rate: 0,
+        total_requests: 0,
+      });
+      const instance = await metrics({ 'x-ca-root-key': TEST_ROOT_KEY });
+      expect(instance.scope).toBe('instance');
+      expect(instance.total_requests).toBeGreaterThanOrEqual(3);
+      expect(instance.invalidations).toBeGreaterThanOrEqual(1);
+    });
   });
 });

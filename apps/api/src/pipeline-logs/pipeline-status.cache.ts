@@ -9,6 +9,8 @@ const TTL_MS = 60_000;
 export type CachedStatus = Omit<PipelineStatusDto, 'cached'>;
 
 export interface StatusCacheMetrics {
+  /** `organization`: one org's lookups (its key asked); `instance`: every org's (the root key). */
+  scope: 'organization' | 'instance';
   hits: number;
   misses: number;
   invalidations: number;
@@ -20,16 +22,17 @@ export interface StatusCacheMetrics {
 /**
  * The daily-status answers, per org and UTC date (a new day is a new key, so yesterday's answer is
  * never served after midnight). A trigger clears the org's entries on every instance through the
- * invalidation bus. Metrics are those of this instance.
+ * invalidation bus. Metrics are those of this instance, in all and per org: how busy other
+ * tenants are is not a tenant's business.
  */
 @Injectable()
 export class PipelineStatusCache implements OnModuleDestroy {
   private readonly logger = new Logger(PipelineStatusCache.name);
   private readonly cache = new LRUCache<string, CachedStatus>({ max: 10_000, ttl: TTL_MS });
   private readonly unsubscribe: () => void;
-  private hits = 0;
-  private misses = 0;
-  private invalidations = 0;
+  private readonly total = newCounts();
+  /** Per org; its keys are orgs that made an authenticated lookup or trigger, so bounded by them. */
+  private readonly byOrg = new Map<string, Counts>();
 
   constructor(@Inject(INVALIDATION_BUS) private readonly bus: InvalidationBus) {
     this.unsubscribe = bus.subscribe(CHANNEL, (org) => this.forget(org));
@@ -37,8 +40,7 @@ export class PipelineStatusCache implements OnModuleDestroy {
 
   get(org: string, date: string): CachedStatus | undefined {
     const hit = this.cache.get(key(org, date));
-    if (hit) this.hits++;
-    else this.misses++;
+    this.count(org, hit ? 'hits' : 'misses');
     return hit;
   }
 
@@ -57,13 +59,14 @@ export class PipelineStatusCache implements OnModuleDestroy {
     }
   }
 
-  metrics(): StatusCacheMetrics {
-    const total = this.hits + this.misses;
+  /** The instance's counters, or with `org` that org's alone. */
+  metrics(org?: string): StatusCacheMetrics {
+    const counts = org === undefined ? this.total : (this.byOrg.get(org) ?? newCounts());
+    const total = counts.hits + counts.misses;
     return {
-      hits: this.hits,
-      misses: this.misses,
-      invalidations: this.invalidations,
-      hit_rate: total === 0 ? 0 : Math.round((this.hits / total) * 10_000) / 10_000,
+      scope: org === undefined ? 'instance' : 'organization',
+      ...counts,
+      hit_rate: total === 0 ? 0 : Math.round((counts.hits / total) * 10_000) / 10_000,
       total_requests: total,
     };
   }
@@ -77,10 +80,25 @@ export class PipelineStatusCache implements OnModuleDestroy {
     for (const k of [...this.cache.keys()])
       if (k.startsWith(prefix)) {
         this.cache.delete(k);
-        this.invalidations++;
+        this.count(org, 'invalidations');
       }
   }
+
+  private count(org: string, what: keyof Counts): void {
+    this.total[what]++;
+    let counts = this.byOrg.get(org);
+    if (!counts) this.byOrg.set(org, (counts = newCounts()));
+    counts[what]++;
+  }
 }
+
+interface Counts {
+  hits: number;
+  misses: number;
+  invalidations: number;
+}
+
+const newCounts = (): Counts => ({ hits: 0, misses: 0, invalidations: 0 });
 
 function key(org: string, date: string): string {
   return `${org}:${date}`;

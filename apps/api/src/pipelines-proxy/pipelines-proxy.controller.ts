@@ -9,7 +9,14 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { OrgKeyAuth, PlatformError, PlatformErrorCode } from '#platform';
+import {
+  type AuthContext,
+  CurrentAuth,
+  OrgKeyAuth,
+  OrgKeyOrRootAuth,
+  PlatformError,
+  PlatformErrorCode,
+} from '#platform';
 import {
   CacheMetricsDto,
   RunWithCategoryParamsDto,
@@ -68,10 +75,14 @@ export class PipelinesProxyController {
   ) {}
 
   @Get('metrics/cache')
-  @OrgKeyAuth('pipelines:read')
-  @ApiOkResponse({ type: CacheMetricsDto, description: "This instance's pipeline-status cache" })
-  metrics(): CacheMetricsDto {
-    return this.proxy.cacheMetrics();
+  @OrgKeyOrRootAuth('pipelines:read')
+  @ApiOkResponse({
+    type: CacheMetricsDto,
+    description:
+      "This instance's pipeline-status cache: the key's org's lookups, or every org's with the root key",
+  })
+  metrics(@CurrentAuth() auth: AuthContext): CacheMetricsDto {
+    return this.proxy.cacheMetrics(auth.kind === 'org' ? auth.principal.orgSlug : undefined);
   }
 
   /** `run/...` is the path the pipeline service itself uses; both start the same run. */

@@ -43,8 +43,8 @@ export class PipelinesProxyService {
     private readonly statusCache: PipelineStatusCache,
   ) {}
 
-  cacheMetrics(): StatusCacheMetrics {
-    return this.statusCache.metrics();
+  cacheMetrics(org?: string): StatusCacheMetrics {
+    return this.statusCache.metrics(org);
   }
 
   async trigger(cmd: TriggerCommand): Promise<TriggerPipelineResponseDto> {

@@ -62,6 +62,11 @@ export class TriggerPipelineResponseDto {
 }
 
 export class CacheMetricsDto {
+  @ApiProperty({
+    enum: ['organization', 'instance'],
+    description: "organization: the key's org's lookups; instance: every org's (root key)",
+  })
+  scope: 'organization' | 'instance';
   @ApiProperty() hits: number;
   @ApiProperty() misses: number;
   @ApiProperty() invalidations: number;
