@@ -19,6 +19,17 @@ describe('trial end date parsing', () => {
   it('refuses text that is not a date, and dates that do not exist', () => {
     expect(parseTrialEndDate('next tuesday')).toBeNull();
     expect(parseTrialEndDate('2026-02-31')).toBeNull();
+    // A date-time was handed to Date.parse, which rolled it over: a typo extended a trial by days.
+    for (const v of [
+      '2027-02-31T10:00:00Z',
+      '2027-04-31T23:59:59-12:00',
+      '2027-02-29T00:00:00+14:00',
+      '2027-03-01T24:00:00Z',
+      '2027-03-01T23:60Z',
+      '2027-03-01T10:00:00+25:00',
+    ])
+      expect(parseTrialEndDate(v), v).toBeNull();
+    expect(parseTrialEndDate('2028-02-29T23:30:00-01:00')).toBe('2028-03-01');
     expect(parseTrialEndDate(-5)).toBeNull();
     expect(parseTrialEndDate(true)).toBeNull();
   });

@@ -3,7 +3,7 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 /** The UTC day of a stored timestamp, as the subscription routes show a trial's end; null for none. */
 export const dayOrNull = (s: string | null | undefined): string | null =>
   s ? new Date(s).toISOString().slice(0, 10) : null;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):?(\d{2}))$/;
 const EPOCH = /^\d{1,13}$/;
 /** Below this an epoch value is taken as seconds, above as milliseconds (1e11 s is the year 5138). */
 const SECONDS_LIMIT = 1e11;
@@ -22,15 +22,41 @@ export function parseTrialEndDate(value: unknown): string | null {
     ms = value < SECONDS_LIMIT ? value * 1000 : value;
   } else if (typeof value === 'string') {
     const s = value.trim();
-    if (DATE_ONLY.test(s)) ms = Date.parse(`${s}T00:00:00Z`);
-    else if (DATE_TIME.test(s)) ms = Date.parse(s);
+    const time = DATE_TIME.exec(s);
+    if (DATE_ONLY.test(s)) ms = isCalendarDay(s) ? Date.parse(`${s}T00:00:00Z`) : Number.NaN;
+    else if (time) ms = isClockTime(time) ? Date.parse(s) : Number.NaN;
     else if (EPOCH.test(s)) ms = Number(s) < SECONDS_LIMIT ? Number(s) * 1000 : Number(s);
     else return null;
   } else return null;
   // From 1970 to the year 9999: a date outside (or past what a Date holds) is not a trial's end.
   if (Number.isNaN(ms) || ms < FIRST_DAY_MS || ms > LAST_DAY_MS) return null;
-  const day = new Date(ms).toISOString().slice(0, 10);
-  // Date.parse rolls 2026-02-31 over to March; a date that does not round-trip is not a date.
-  if (typeof value === 'string' && DATE_ONLY.test(value.trim()) && day !== value.trim()) return null;
-  return day;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** A day of the calendar: Date.parse rolls 2026-02-31 over to March 3 rather than refuse it. */
+function isCalendarDay(day: string): boolean {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
+}
+
+/** A date-time whose day is a calendar day and whose time and offset are a clock's (no 24:00). */
+function isClockTime([
+  ,
+  day,
+  hours,
+  minutes,
+  seconds = '0',
+  ,
+  ,
+  offsetHours = '0',
+  offsetMinutes = '0',
+]: RegExpExecArray): boolean {
+  return (
+    isCalendarDay(day) &&
+    Number(hours) <= 23 &&
+    Number(minutes) <= 59 &&
+    Number(seconds) <= 59 &&
+    Number(offsetHours) <= 23 &&
+    Number(offsetMinutes) <= 59
+  );
 }
