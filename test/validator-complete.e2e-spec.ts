@@ -176,7 +176,15 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       });
       expect(beat.json()).toMatchObject({ success: true, run_id: 'hb', reservation_id: r.reservation_id });
       expect(Date.parse(beat.json().expires_at)).toBeGreaterThan(Date.now() + 7100_000);
-      await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=hb');
+      // Instants as toISOString writes them, like every other the API answers (the tenancy DB's
+      // `+00:00` with 0 to 6 decimals reached the pipeline service as is).
+      const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+      expect([r.reservation_expires_at, beat.json().expires_at]).toEqual([
+        expect.stringMatching(ISO),
+        expect.stringMatching(ISO),
+      ]);
+      const done = await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=hb');
+      expect(done.json().completed_at).toMatch(ISO);
       const late = await t.app.inject({
         method: 'POST',
         url: `/api/v1/validator/heartbeat/${k.org}`,

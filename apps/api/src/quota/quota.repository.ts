@@ -29,6 +29,14 @@ export type HeartbeatOutcome =
   | { outcome: 'not_found' };
 
 /**
+ * An instant as every response of the API writes it, `2026-12-06T03:40:18.774Z`: the tenancy DB
+ * renders timestamptz as PostgREST does (`+00:00`, 0 to 6 decimals), which older ISO parsers
+ * (Python before 3.11) refuse.
+ */
+const instant = (text: string): string => new Date(text).toISOString();
+const instantOrNull = (text: string | null): string | null => (text === null ? null : instant(text));
+
+/**
  * The quota's tenancy-DB side: every write is one SQL function of 0004_pipeline_quota.sql, so one
  * transaction on every driver. `now` exists for tests that move time; the API leaves it to the DB.
  */
@@ -57,7 +65,7 @@ export class QuotaRepository {
       replayed: row.replayed,
       reservationId: row.reservation_id,
       reservationDate: row.reservation_date,
-      expiresAt: row.expires_at,
+      expiresAt: instantOrNull(row.expires_at),
       retryAfterSeconds: row.retry_after_seconds,
       counts: known
         ? {
@@ -92,7 +100,7 @@ export class QuotaRepository {
       pipelineId: row.pipeline_id as string,
       reservationDate: row.reservation_date as string,
       status: row.status as RunStatus,
-      completedAt: row.completed_at as string,
+      completedAt: instant(row.completed_at as string),
     };
   }
 
@@ -111,7 +119,7 @@ export class QuotaRepository {
       result: {
         reservationId: row.reservation_id as string,
         runId: row.run_id as string,
-        expiresAt: row.expires_at as string,
+        expiresAt: instant(row.expires_at as string),
       },
     };
   }
@@ -150,7 +158,7 @@ export class QuotaRepository {
       dailyFailed: row.daily_failed,
       monthlyUsed: row.monthly_used,
       concurrentUsed: row.concurrent_used,
-      oldestLiveExpiresAt: row.oldest_live_expires_at,
+      oldestLiveExpiresAt: instantOrNull(row.oldest_live_expires_at),
     };
   }
 
@@ -165,7 +173,7 @@ export class QuotaRepository {
       reservationId: r.reservation_id,
       pipelineId: r.pipeline_id,
       reservationDate: r.reservation_date,
-      expiresAt: r.expires_at,
+      expiresAt: instant(r.expires_at),
       newlyExpired: r.newly_expired,
     }));
   }
