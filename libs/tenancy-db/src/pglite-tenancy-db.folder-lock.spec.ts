@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -46,6 +46,8 @@ describe('PgliteTenancyDb locks its data folder against a second process', () =>
     async () => {
       const first = await PgliteTenancyDb.open({ dataDir, lock: { staleMs: STALE_MS } });
       try {
+        // The owner's alone: PGlite writes its files world-writable (0666).
+        expect((statSync(dataDir).mode & 0o777).toString(8)).toBe('700');
         await first.migrate();
         await first.insert('organizations', [{ org_slug: 'lock_first', company_name: 'First' }]);
         expect(JSON.parse(await openInAnotherProcess(dataDir))).toEqual({

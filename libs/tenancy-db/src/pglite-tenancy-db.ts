@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { mapDriverError, tenancyDbError } from './db-error-mapping.js';
 import { applyMigrations } from './migrations.js';
@@ -39,7 +39,10 @@ export class PgliteTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTrans
     let unlock: (() => Promise<void>) | undefined;
     if (options.dataDir !== undefined) {
       try {
-        await mkdir(options.dataDir, { recursive: true });
+        // The tenancy DB (keys' orgs, quotas, members' emails) is the owner's alone: PGlite writes
+        // its files world-writable (0666), so the folder is what keeps other local users out.
+        await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+        await chmod(options.dataDir, 0o700);
       } catch (cause) {
         throw tenancyDbError(TenancyDbErrorCode.Unavailable, cause);
       }

@@ -1,3 +1,4 @@
+import { chmod, mkdir } from 'node:fs/promises';
 import { Logger } from '@nestjs/common';
 import { createEncryptor, type Encryptor } from '#crypto';
 import { type AppConfig, ConfigValidationError } from '#platform';
@@ -24,7 +25,25 @@ export async function openWarehouse(config: AppConfig): Promise<Warehouse> {
       maximumBytesBilled: env.BIGQUERY_MAX_BYTES_BILLED,
     });
   }
+  await privateDataDir(config);
   return DuckDbWarehouse.open({ path: config.duckdbPath });
+}
+
+/**
+ * DATA_DIR holds what the embedded engines keep (every org's costs and key hashes, the tenancy DB,
+ * whose files PGlite writes world-writable), uploads being imported and the development keys: it
+ * is made, or made again, readable by its owner only.
+ */
+async function privateDataDir(config: AppConfig): Promise<void> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  try {
+    await chmod(config.dataDir, 0o700);
+  } catch (e) {
+    // A folder of another owner the process may write to (a mounted volume): said, not fatal.
+    new Logger('Engines').warn(
+      `DATA_DIR ${config.dataDir} could not be made readable by its owner only: ${(e as Error).message}`,
+    );
+  }
 }
 
 /** Opens the tenancy DB and applies pending migrations (Supabase's own tooling applies them there). */
@@ -46,7 +65,8 @@ export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
       serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY as string,
       schema,
     });
-  else
+  else {
+    await privateDataDir(config);
     db = await PgliteTenancyDb.open({
       dataDir: config.pgliteDir === ':memory:' ? undefined : config.pgliteDir,
       lock: {
@@ -58,6 +78,7 @@ export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
           ),
       },
     });
+  }
   const applied = await db.migrate();
   if (applied.length) new Logger('TenancyDb').log(`Applied migrations: ${applied.join(', ')}`);
   return db;

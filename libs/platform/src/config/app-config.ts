@@ -203,7 +203,7 @@ function resolveRootKey(env: EnvSchema): { key: string | undefined; file: string
     if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
     return { key, file };
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const key = `ca_root_${randomBytes(32).toString('base64url')}`;
   fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
   return { key, file };

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type pl from 'nodejs-polars';
@@ -89,6 +89,8 @@ export class DuckDbWarehouse implements Warehouse {
       );
     }
     try {
+      // Every org's costs and key hashes: the owner's alone (DuckDB creates the file 0644).
+      if (options.path !== ':memory:') await chmod(options.path, 0o600);
       const pool = await DuckDbConnectionPool.create(instance, options.connections ?? 4, initConnection);
       const warehouse = new DuckDbWarehouse(instance, pool);
       // Tables that expired while no process had the file open (a staging table of a killed import).

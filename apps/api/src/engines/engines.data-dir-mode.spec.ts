@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadAppConfig } from '#platform';
+import { openWarehouse } from './engines.js';
+
+const modeOf = (p: string) => fs.statSync(p).mode & 0o777;
+
+describe('the embedded engines keep their files to the owner', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-modes-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('makes DATA_DIR and the DuckDB file readable by their owner only', async () => {
+    // PGlite wrote its files 0666 and DuckDB its file 0644 in a 0755 folder: every org's costs, key
+    // hashes and the tenancy DB were open to any local user, and the tenancy DB writable. (The PGlite
+    // folder's own mode: pglite-tenancy-db.folder-lock.spec.ts, which opens one anyway.)
+    const dataDir = path.join(dir, 'data');
+    fs.mkdirSync(dataDir, { mode: 0o755 });
+    fs.chmodSync(dataDir, 0o755);
+    const config = loadAppConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    const warehouse = await openWarehouse(config);
+    try {
+      expect(modeOf(dataDir).toString(8)).toBe('700');
+      expect(modeOf(config.duckdbPath).toString(8)).toBe('600');
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('creates a missing DATA_DIR for its owner only', async () => {
+    const dataDir = path.join(dir, 'fresh', 'data');
+    const config = loadAppConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    const warehouse = await openWarehouse(config);
+    try {
+      expect(modeOf(dataDir).toString(8)).toBe('700');
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
