@@ -65,7 +65,8 @@ export class CostImportController {
       'The body is the file itself (no multipart), with Content-Type text/csv, ' +
       'application/vnd.apache.parquet, application/gzip or application/octet-stream; the format is ' +
       'identified by content and must match the declared type. An export in parts is sent as its ' +
-      'parts back to back (cat part-*.csv.gz, or part-*.parquet) and imported as one file. Files over COST_IMPORT_MAX_BYTES ' +
+      'parts back to back (cat part-*.csv.gz, or part-*.parquet; at most 1,000 Parquet parts) and imported as one ' +
+      'file. Files over COST_IMPORT_MAX_BYTES ' +
       '(1 GiB by default) are refused with 413 before they are read. Mandatory FOCUS columns are ' +
       'checked at once (422); FOCUS 1.2 names (ProviderName, PublisherName) are mapped to their 1.3 ' +
       'successors. The rows replace those of the same source_system and of the billing periods ' +

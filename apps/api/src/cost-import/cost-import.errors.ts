@@ -8,6 +8,7 @@ export enum CostImportErrorCode {
   EmptyFile = 'COST_IMPORT_EMPTY_FILE',
   MissingColumns = 'COST_IMPORT_MISSING_COLUMNS',
   DuplicateColumns = 'COST_IMPORT_DUPLICATE_COLUMNS',
+  TooManyParts = 'COST_IMPORT_TOO_MANY_PARTS',
   RowsInvalid = 'COST_IMPORT_ROWS_INVALID',
   OrgNotProvisioned = 'COST_IMPORT_ORG_NOT_PROVISIONED',
   ImportFailed = 'COST_IMPORT_FAILED',
@@ -30,6 +31,10 @@ export const COST_IMPORT_ERRORS: Record<CostImportErrorCode, { status: number; t
   [CostImportErrorCode.DuplicateColumns]: {
     status: 422,
     title: 'Columns of the cost file name the same column',
+  },
+  [CostImportErrorCode.TooManyParts]: {
+    status: 422,
+    title: 'The cost file holds too many Parquet parts',
   },
   [CostImportErrorCode.RowsInvalid]: { status: 422, title: 'Rows of the cost file are invalid' },
   [CostImportErrorCode.OrgNotProvisioned]: {

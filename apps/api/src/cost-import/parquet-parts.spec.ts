@@ -5,7 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
 import { aFocusFileRow, focusParquet, focusParquetTyped } from '#test/focus-files';
 import { CostImportError } from './cost-import.errors.js';
-import { joinParquetParts, parquetParts } from './parquet-parts.js';
+import { joinParquetParts, MAX_PARQUET_PARTS, parquetParts } from './parquet-parts.js';
 
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parquet-parts-'))));
@@ -91,5 +91,20 @@ describe('Parquet parts written back to back', () => {
     expect((refusal as CostImportError).detail).toMatch(
       /2 Parquet parts, and part 2 does not have the columns of part 1/,
     );
+  });
+
+  it('finds up to 1000 parts, and refuses a 1001st before writing any part file', async () => {
+    const empty = pl.DataFrame({ a: [] }).writeParquet();
+    expect(MAX_PARQUET_PARTS).toBe(1000);
+    const most = write('most.parquet', ...Array.from({ length: 1000 }, () => empty));
+    expect(await parquetParts(most)).toHaveLength(1000);
+    fs.rmSync(most);
+
+    const file = write('many.parquet', ...Array.from({ length: 1001 }, () => empty));
+    const refusal = await joinParquetParts(file).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(CostImportError);
+    expect(refusal).toMatchObject({ code: 'COST_IMPORT_TOO_MANY_PARTS', extra: { max_parts: 1000 } });
+    expect((refusal as CostImportError).detail).toMatch(/more than 1000 Parquet files back to back/);
+    expect(fs.readdirSync(dir)).toEqual(['many.parquet']);
   });
 });

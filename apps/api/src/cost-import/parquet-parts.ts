@@ -10,6 +10,25 @@ import { onRewriteDuckDb } from './parquet-maps.js';
 
 const MAGIC = 'PAR1';
 
+/**
+ * The most Parquet files one upload may hold back to back. Each is written out as a file of its
+ * own and named in one DuckDB read, and finding it costs a footer parse: without a bound, a few
+ * hundred kilobytes of gzip held a million empty Parquet files. A provider's export of a month
+ * comes in at most a few hundred files, and each file may hold any number of row groups.
+ */
+export const MAX_PARQUET_PARTS = 1000;
+
+/** More parts than MAX_PARQUET_PARTS: refused before any part is written. */
+function tooManyParts(): CostImportError {
+  return new CostImportError(
+    CostImportErrorCode.TooManyParts,
+    `The file holds more than ${MAX_PARQUET_PARTS} Parquet files back to back; one import merges at ` +
+      `most ${MAX_PARQUET_PARTS}. Merge the parts into fewer files first (a Parquet file may hold any ` +
+      'number of row groups) and import the month as one upload.',
+    { extra: { max_parts: MAX_PARQUET_PARTS } },
+  );
+}
+
 /** A byte range of the upload: [start, end). */
 export interface ByteRange {
   start: number;
@@ -54,6 +73,7 @@ function partLength(meta: FileMetaData, footerBytes: number): number | null {
  * last, found from the end: each part ends with its footer, whose length precedes the closing
  * magic, and begins with the magic. One range for a plain Parquet file; null when the bytes do
  * not split into whole parts (Polars then reads the file as one, and says what is wrong with it).
+ * Refused (422) as soon as it finds more than MAX_PARQUET_PARTS parts.
  */
 export async function parquetParts(file: string): Promise<ByteRange[] | null> {
   const handle = await open(file, 'r');
@@ -81,6 +101,7 @@ export async function parquetParts(file: string): Promise<ByteRange[] | null> {
       if (length === null || length > end) return null;
       const start = end - length;
       if ((await read(start, MAGIC.length)).toString('latin1') !== MAGIC) return null;
+      if (parts.length === MAX_PARQUET_PARTS) throw tooManyParts();
       parts.unshift({ start, end });
       end = start;
     }
