@@ -15,11 +15,19 @@ export interface ImportTarget {
   key: string;
 }
 
-/** An app with the small import limits and a fresh org onboarded through it (slug from `prefix`). */
-export async function startImportApp(prefix: string, companyName: string): Promise<ImportTarget> {
+/**
+ * An app with the small import limits (and `env`) and a fresh org onboarded through it (slug from
+ * `prefix`).
+ */
+export async function startImportApp(
+  prefix: string,
+  companyName: string,
+  env: Record<string, string> = {},
+): Promise<ImportTarget> {
   const t = await startTestApp({
     COST_IMPORT_MAX_BYTES: String(LIMIT),
     COST_IMPORT_MAX_EXPANDED_BYTES: String(EXPANDED_LIMIT),
+    ...env,
   });
   const { org, key } = await onboardOrg(t, prefix, companyName);
   return { t, warehouse: t.app.get<Warehouse>(WAREHOUSE), org, key };

@@ -67,7 +67,10 @@ export class CostImportController {
       'identified by content and must match the declared type. An export in parts is sent as its ' +
       'parts back to back (cat part-*.csv.gz, or part-*.parquet; at most 1,000 Parquet parts) and imported as one ' +
       'file. Files over COST_IMPORT_MAX_BYTES ' +
-      '(1 GiB by default) are refused with 413 before they are read. Mandatory FOCUS columns are ' +
+      '(1 GiB by default) are refused with 413 before they are read; so are, with 409, a file of an ' +
+      "org whose previous file is still arriving or waiting for its import's turn on the instance, " +
+      'and, with 503 and Retry-After, one past COST_IMPORT_MAX_CONCURRENT_UPLOADS files being ' +
+      'received at once. Mandatory FOCUS columns are ' +
       'checked at once (422); FOCUS 1.2 names (ProviderName, PublisherName) are mapped to their 1.3 ' +
       'successors. The rows replace those of the same source_system and of the billing periods ' +
       'of the file (billing_periods in the report) whose ChargePeriodStart falls between the first ' +

@@ -11,6 +11,8 @@ export enum CostImportErrorCode {
   TooManyParts = 'COST_IMPORT_TOO_MANY_PARTS',
   RowsInvalid = 'COST_IMPORT_ROWS_INVALID',
   OrgNotProvisioned = 'COST_IMPORT_ORG_NOT_PROVISIONED',
+  ImportPending = 'COST_IMPORT_PENDING',
+  UploadsBusy = 'COST_IMPORT_UPLOADS_BUSY',
   ImportFailed = 'COST_IMPORT_FAILED',
   Interrupted = 'COST_IMPORT_INTERRUPTED',
   OutcomeUnknown = 'COST_IMPORT_OUTCOME_UNKNOWN',
@@ -40,6 +42,14 @@ export const COST_IMPORT_ERRORS: Record<CostImportErrorCode, { status: number; t
   [CostImportErrorCode.OrgNotProvisioned]: {
     status: 404,
     title: 'The organization or its cost table does not exist',
+  },
+  [CostImportErrorCode.ImportPending]: {
+    status: 409,
+    title: "Another file of the organization is waiting for its import's turn",
+  },
+  [CostImportErrorCode.UploadsBusy]: {
+    status: 503,
+    title: 'The instance is receiving as many cost files as it takes at once',
   },
   [CostImportErrorCode.ImportFailed]: { status: 500, title: 'The cost import failed' },
   [CostImportErrorCode.Interrupted]: { status: 503, title: 'The cost import was interrupted' },

@@ -4,6 +4,7 @@ import { CostImportController } from './cost-import.controller.js';
 import { COST_IMPORT_OPTIONS, costImportOptions } from './cost-import.options.js';
 import { CostImportRepository } from './cost-import.repository.js';
 import { CostImportService } from './cost-import.service.js';
+import { UploadAdmission } from './import-admission.js';
 import { ImportBodyParser } from './import-body-parser.js';
 import { ImportedRows, ImportRegistry } from './import-registry.js';
 import { ImportReportRepository } from './import-report.repository.js';
@@ -29,6 +30,7 @@ import { ImportRunner } from './import-runner.js';
     ImportReportRepository,
     ImportRegistry,
     ImportRunner,
+    UploadAdmission,
     CostImportService,
     ImportBodyParser,
   ],

@@ -8,6 +8,8 @@ export interface CostImportOptions {
   maxExpandedBytes: number;
   /** Uploads up to this size are imported before the response (200); larger ones answer 202. */
   syncMaxBytes: number;
+  /** Uploads being received and expanded at once on the instance (503 beyond); see UploadAdmission. */
+  maxConcurrentUploads: number;
   /**
    * Where uploads wait while they are imported: the data directory rather than /tmp, which is
    * RAM-backed on many hosts. On Cloud Run every writable path is memory, counted against the
@@ -23,6 +25,7 @@ export function costImportOptions(config: AppConfig): CostImportOptions {
     maxBytes: config.env.COST_IMPORT_MAX_BYTES,
     maxExpandedBytes: config.env.COST_IMPORT_MAX_EXPANDED_BYTES,
     syncMaxBytes: config.env.COST_IMPORT_SYNC_MAX_BYTES,
+    maxConcurrentUploads: config.env.COST_IMPORT_MAX_CONCURRENT_UPLOADS,
     tmpDir: path.join(config.dataDir, 'imports'),
   };
 }

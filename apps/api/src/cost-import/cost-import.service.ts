@@ -5,8 +5,9 @@ import type { Readable } from 'node:stream';
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
-import { CostImportRepository } from './cost-import.repository.js';
+import { CostImportRepository, type OrgImportTarget } from './cost-import.repository.js';
 import { FOCUS_1_2_RENAMES, planColumns } from './focus-columns.js';
+import { UploadAdmission, type UploadTicket } from './import-admission.js';
 import { type ImportJob, type OnErrorMode, queuedJob } from './import-job.js';
 import { ImportRegistry } from './import-registry.js';
 import { ImportRunner, type PreparedImport } from './import-runner.js';
@@ -50,6 +51,7 @@ export class CostImportService implements BeforeApplicationShutdown {
     private readonly repository: CostImportRepository,
     private readonly registry: ImportRegistry,
     private readonly runner: ImportRunner,
+    private readonly admission: UploadAdmission,
     @Inject(COST_IMPORT_OPTIONS) private readonly options: CostImportOptions,
   ) {}
 
@@ -62,62 +64,26 @@ export class CostImportService implements BeforeApplicationShutdown {
         `Organization '${request.org}' does not exist or has no cost table; onboard it first.`,
       );
     }
-    await mkdir(this.options.tmpDir, { recursive: true });
-    const dir = await mkdtemp(path.join(this.options.tmpDir, 'import-'));
-    let prepared: PreparedImport;
-    let job: ImportJob;
+    let ticket: UploadTicket;
     try {
-      const upload = path.join(dir, 'upload');
-      const bytes = await receiveUpload(request.body, upload, {
-        maxBytes: this.options.maxBytes,
-        declaredLength: request.declaredLength,
-      });
-      const file = await identifyUpload(upload, request.mediaType, {
-        path: path.join(dir, 'expanded.parquet'),
-        maxBytes: this.options.maxExpandedBytes,
-      });
-      const source =
-        file.format === 'csv'
-          ? await openCsvSource(file.path, {
-              gzip: file.gzip,
-              maxExpandedBytes: this.options.maxExpandedBytes,
-            })
-          : await openParquetSource(file.path, { maxExpandedBytes: this.options.maxExpandedBytes });
-      const plan = this.checkedPlan(source);
-      prepared = {
-        source,
-        plan,
-        target,
-        dir,
-        file: { path: source.path, format: file.format },
-        replaceCredential: request.credentialNamed ? request.credentialId : null,
-      };
-      job = queuedJob({
-        id: randomUUID(),
-        org: request.org,
-        sourceSystem: request.sourceSystem,
-        credentialId: request.credentialId,
-        onError: request.onError,
-        format: file.format,
-        gzip: file.gzip,
-        focusVersion: plan.focusVersion,
-        fileBytes: bytes,
-        columnMappings: plan.mappings,
-        ignoredColumns: plan.ignored,
-      });
+      ticket = this.admission.admit(request.org, randomUUID());
     } catch (error) {
-      await rm(dir, { recursive: true, force: true });
+      // Refused before anything is written: the body is read to nowhere.
+      request.body.resume();
       throw error;
     }
+    let received: { job: ImportJob; prepared: PreparedImport };
     try {
-      await this.registry.add(job);
+      received = await this.receive(request, target, ticket.importId);
     } catch (error) {
-      // No report, no import: the caller could never follow it.
-      prepared.source.close();
-      await rm(dir, { recursive: true, force: true });
+      ticket.release();
       throw error;
     }
-    const finished = this.runner.run(job, prepared);
+    ticket.recorded();
+    const { job, prepared } = received;
+    const finished = this.runner
+      .run(job, { ...prepared, onTurn: () => ticket.started() })
+      .finally(() => ticket.release());
     // By what the import goes through: a compressed file may expand to many times its upload.
     const work = Math.max(job.fileBytes, prepared.source.expandedBytes);
     const background = request.preferAsync || work > this.options.syncMaxBytes;
@@ -152,6 +118,73 @@ export class CostImportService implements BeforeApplicationShutdown {
     const deadline = Date.now() + 20_000;
     while (this.registry.running().length > 0 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  /**
+   * Writes the upload to a temp folder, identifies and opens it, checks its header and records its
+   * report (queued). On any refusal the folder is removed, so nothing of the upload stays.
+   */
+  private async receive(
+    request: ImportRequest,
+    target: OrgImportTarget,
+    id: string,
+  ): Promise<{ job: ImportJob; prepared: PreparedImport }> {
+    await mkdir(this.options.tmpDir, { recursive: true });
+    const dir = await mkdtemp(path.join(this.options.tmpDir, 'import-'));
+    let prepared: PreparedImport;
+    let job: ImportJob;
+    try {
+      const upload = path.join(dir, 'upload');
+      const bytes = await receiveUpload(request.body, upload, {
+        maxBytes: this.options.maxBytes,
+        declaredLength: request.declaredLength,
+      });
+      const file = await identifyUpload(upload, request.mediaType, {
+        path: path.join(dir, 'expanded.parquet'),
+        maxBytes: this.options.maxExpandedBytes,
+      });
+      const source =
+        file.format === 'csv'
+          ? await openCsvSource(file.path, {
+              gzip: file.gzip,
+              maxExpandedBytes: this.options.maxExpandedBytes,
+            })
+          : await openParquetSource(file.path, { maxExpandedBytes: this.options.maxExpandedBytes });
+      const plan = this.checkedPlan(source);
+      prepared = {
+        source,
+        plan,
+        target,
+        dir,
+        file: { path: source.path, format: file.format },
+        replaceCredential: request.credentialNamed ? request.credentialId : null,
+      };
+      job = queuedJob({
+        id,
+        org: request.org,
+        sourceSystem: request.sourceSystem,
+        credentialId: request.credentialId,
+        onError: request.onError,
+        format: file.format,
+        gzip: file.gzip,
+        focusVersion: plan.focusVersion,
+        fileBytes: bytes,
+        columnMappings: plan.mappings,
+        ignoredColumns: plan.ignored,
+      });
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    try {
+      await this.registry.add(job);
+    } catch (error) {
+      // No report, no import: the caller could never follow it.
+      prepared.source.close();
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return { job, prepared };
   }
 
   /** Refuses a file whose header lacks a mandatory FOCUS column (or has no header at all). */

@@ -28,6 +28,8 @@ export interface PreparedImport {
   file?: { path: string; format: 'csv' | 'parquet' };
   /** Replace only this credential's rows of the slice; null: every row of the source system. */
   replaceCredential: string | null;
+  /** Called when the import's turn comes (it holds the org's lease), before anything is staged. */
+  onTurn?: () => void;
 }
 
 /**
@@ -109,6 +111,7 @@ export class ImportRunner {
 
   private async process(job: ImportJob, prepared: PreparedImport): Promise<void> {
     const { source, plan, target } = prepared;
+    prepared.onTurn?.();
     this.checkRunning();
     job.status = 'processing';
     job.startedAt = new Date();

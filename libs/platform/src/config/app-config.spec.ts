@@ -103,6 +103,17 @@ describe('configuration', () => {
     }
   });
 
+  it('takes two cost files at once per instance unless COST_IMPORT_MAX_CONCURRENT_UPLOADS says otherwise, at least one', () => {
+    expect(problemsOf({ COST_IMPORT_MAX_CONCURRENT_UPLOADS: '0' })).toEqual([
+      'COST_IMPORT_MAX_CONCURRENT_UPLOADS must not be less than 1',
+    ]);
+    const uploads = (env: Record<string, string>) =>
+      loadAppConfig({ DATA_DIR: tmp(), CA_ROOT_API_KEY: 'k'.repeat(32), ...env }).env
+        .COST_IMPORT_MAX_CONCURRENT_UPLOADS;
+    expect(uploads({})).toBe(2);
+    expect(uploads({ COST_IMPORT_MAX_CONCURRENT_UPLOADS: '6' })).toBe(6);
+  });
+
   it('bounds the tenancy query timeout below too, 30 s when unset', () => {
     expect(problemsOf({ TENANCY_DB_QUERY_TIMEOUT_MS: '0' })).toEqual([
       'TENANCY_DB_QUERY_TIMEOUT_MS must not be less than 100',

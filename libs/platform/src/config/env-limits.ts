@@ -123,4 +123,14 @@ export class EnvLimits {
   @IsInt()
   @Min(1)
   COST_IMPORT_SYNC_MAX_BYTES = 8 * 1024 ** 2;
+
+  /**
+   * FOCUS import: uploads being received and expanded at once on an instance (503 with Retry-After
+   * beyond). Each may take up to COST_IMPORT_MAX_EXPANDED_BYTES of disk (on Cloud Run, of memory)
+   * until it is checked; one org has at most one upload being received or waiting for its turn.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  COST_IMPORT_MAX_CONCURRENT_UPLOADS = 2;
 }
