@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { aFocusFileRow, focusParquet } from '#test/focus-files';
 import { identifyUpload, mediaType, receiveUpload } from './import-upload.js';
 
 let dir: string;
@@ -72,6 +73,18 @@ describe('import upload', () => {
 
     expect(found).toEqual({ format: 'parquet', gzip: true, path: expand().path });
     expect(fs.readFileSync(found.path)).toEqual(PARQUET);
+  });
+
+  it('keeps only the merged file of a gzip-compressed Parquet upload in parts, not its copies', async () => {
+    const parts = [focusParquet([aFocusFileRow({ BilledCost: '1' })]), focusParquet([aFocusFileRow()])];
+    const found = await identifyUpload(
+      write('upload', gzipSync(Buffer.concat(parts))),
+      'application/gzip',
+      expand(),
+    );
+
+    expect(found).toEqual({ format: 'parquet', gzip: true, path: path.join(dir, 'expanded.merged.parquet') });
+    expect(fs.readdirSync(dir)).toEqual(['expanded.merged.parquet']);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -156,14 +156,23 @@ export async function identifyUpload(
         throw unreadable('The gzip data is corrupt.', error);
       },
     );
-    return { format, gzip, path: await joinParquetParts(expandTo.path) };
+    // The import reads the expanded copy alone; the upload would only take room while it waits.
+    await rm(file);
+    return { format, gzip, path: await joined(expandTo.path) };
   }
   if (format === 'parquet') {
     // Polars picks its reader by extension: a Parquet file must be named like one.
     await rename(file, `${file}.parquet`);
-    return { format, gzip, path: await joinParquetParts(`${file}.parquet`) };
+    return { format, gzip, path: await joined(`${file}.parquet`) };
   }
   return { format, gzip, path: file };
+}
+
+/** The Parquet file to read: `file`, or its parts merged, after which `file` itself is removed. */
+async function joined(file: string): Promise<string> {
+  const merged = await joinParquetParts(file);
+  if (merged !== file) await rm(file);
+  return merged;
 }
 
 function unreadable(detail: string, cause?: unknown): CostImportError {

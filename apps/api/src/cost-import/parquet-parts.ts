@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { type FileMetaData, parquetMetadata } from 'hyparquet';
 import { duckString } from '#warehouse';
@@ -117,13 +117,29 @@ export async function parquetParts(file: string): Promise<ByteRange[] | null> {
  * file (`${file}` with `.merged.parquet`): the import then reads the whole month at once and
  * replaces its slice once, where importing the parts one by one made each replace the one before.
  * DuckDB copies the rows in part order with their types as they are (DECIMAL, MAP, timestamps);
- * parts whose columns differ are refused (422). A plain Parquet file is returned as it is.
+ * parts whose columns differ are refused (422). A plain Parquet file is returned as it is. The
+ * part files written for the merge are removed once it is done (or refused).
  */
 export async function joinParquetParts(file: string): Promise<string> {
   const parts = await parquetParts(file);
   if (!parts || parts.length < 2) return file;
   const base = file.replace(/\.parquet$/, '');
   const names = parts.map((_, i) => `${base}.part-${String(i + 1).padStart(5, '0')}.parquet`);
+  // The parts are copies made for the merge alone: they go with it, merged or refused.
+  try {
+    return await mergeParts(file, parts, names, `${base}.merged.parquet`);
+  } finally {
+    await Promise.all(names.map((name) => rm(name, { force: true })));
+  }
+}
+
+/** Writes each part of `file` to its name in `names`, checks their columns agree, and merges them. */
+async function mergeParts(
+  file: string,
+  parts: ByteRange[],
+  names: string[],
+  merged: string,
+): Promise<string> {
   let first: string | undefined;
   for (const [i, part] of parts.entries()) {
     await pipeline(
@@ -142,7 +158,6 @@ export async function joinParquetParts(file: string): Promise<string> {
           'have the columns of part 1 (in the same order); import parts of different exports separately.',
       );
   }
-  const merged = `${base}.merged.parquet`;
   await onRewriteDuckDb(async (connection) => {
     try {
       await connection.run(
