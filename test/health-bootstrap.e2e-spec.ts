@@ -133,8 +133,18 @@ describe('health, docs and bootstrap', () => {
       return value;
     });
     expect(refs.size).toBeGreaterThan(10);
-    for (const ref of refs)
-      expect(doc.components.schemas[ref.replace('#/components/schemas/', '')], ref).toBeDefined();
+    // Schemas and response headers alike: each JSON pointer names something in the document.
+    expect([...refs].filter((r) => r.startsWith('#/components/headers/')).length).toBeGreaterThan(5);
+    const resolve = (ref: string): unknown =>
+      ref
+        .slice(2)
+        .split('/')
+        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], doc);
+    for (const ref of refs) {
+      expect(ref, ref).toMatch(/^#\//);
+      expect(resolve(ref), ref).toBeDefined();
+    }
     const metrics = doc.paths['/metrics'].get;
     expect(Object.keys(metrics.responses['200'].content)).toEqual(['text/plain; version=0.0.4']);
     expect(metrics.security).toBeUndefined();

@@ -91,8 +91,9 @@ export async function createApp(
     apiVersion,
     frameworkErrors,
   });
-  setupOpenApi(app);
+  const buildOpenApi = setupOpenApi(app);
   await app.init();
+  await buildOpenApi();
   if (config.env.BOOTSTRAP_ON_START) await app.get(BootstrapService).ensureBootstrapped();
   if (config.env.DEMO_DATA) {
     const demo = await app.get(DemoService).ensureDemo({ rows: config.env.DEMO_ROWS, keepExisting: true });

@@ -3,12 +3,19 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { AppConfig } from '#platform';
 import { HealthProbes } from './health/health-probes.js';
 import { versionInfo } from './health/version-info.js';
+import { completeResponses } from './openapi/document-responses.js';
+import { operationKey, probeFacts, routeFacts } from './openapi/route-facts.js';
 
-export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+/**
+ * The document of every route, its error answers and response headers derived from what the app
+ * knows of each (see completeResponses). Built once the app is initialised: the rate limits a
+ * route counts against are resolved by the throttler guard, which reads its options then.
+ */
+export async function buildOpenApiDocument(app: NestFastifyApplication): Promise<OpenAPIObject> {
   const config = new DocumentBuilder()
     .setTitle('FinOps API')
     .setDescription(
-      'Multi-tenant FinOps API. Org routes take the organization API key in `X-API-Key`; admin routes the root key in `X-CA-Root-Key`. Errors are RFC 9457 problem+json with a stable `code` and the `request_id`.',
+      'Multi-tenant FinOps API. Org routes take the organization API key in `X-API-Key`; admin routes the root key in `X-CA-Root-Key`. Errors are RFC 9457 problem+json (the `Problem` schema) with a stable `code` and the `request_id`; each operation lists the statuses and codes it can answer. Every response carries `X-Request-ID`.',
     )
     .setVersion(versionInfo(app.get(AppConfig).env).version)
     .addApiKey(
@@ -22,16 +29,31 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .build();
   const document = SwaggerModule.createDocument(app, config);
   // The probes are Fastify routes, which Nest's generator does not see.
-  document.paths = { ...app.get(HealthProbes).openApiPaths(), ...document.paths };
+  const probes = app.get(HealthProbes);
+  document.paths = { ...probes.openApiPaths(), ...document.paths };
+  const facts = await routeFacts(app);
+  for (const probe of probes.routes)
+    facts.set(operationKey(probe.method, probe.url), probeFacts(probe.answersWhileClosing));
+  completeResponses(document, (method, path) => facts.get(operationKey(method, path)));
   return document;
 }
 
-/** `/openapi.json` and the Swagger UI at `/docs`. */
-export function setupOpenApi(app: NestFastifyApplication): OpenAPIObject {
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'openapi.json',
-    yamlDocumentUrl: 'openapi.yaml',
-  });
-  return document;
+/**
+ * `/openapi.json`, `/openapi.yaml` and the Swagger UI at `/docs`, registered with the routes; the
+ * document they serve is built by the function returned, once the app is initialised.
+ */
+export function setupOpenApi(app: NestFastifyApplication): () => Promise<void> {
+  let document: OpenAPIObject | undefined;
+  SwaggerModule.setup(
+    'docs',
+    app,
+    () => {
+      if (!document) throw new Error('The OpenAPI document is built once the app is initialised');
+      return document;
+    },
+    { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' },
+  );
+  return async () => {
+    document = await buildOpenApiDocument(app);
+  };
 }

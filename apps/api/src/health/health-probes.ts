@@ -13,6 +13,8 @@ export interface ProbeRoute {
   url: string;
   operationId: string;
   description: string;
+  /** Answers while the instance shuts down (every other route is refused with a 503 then). */
+  answersWhileClosing: boolean;
 }
 
 /**
@@ -31,18 +33,21 @@ export class HealthProbes implements OnModuleInit {
       url: '/',
       operationId: 'HealthController_root',
       description: 'Service and version information',
+      answersWhileClosing: false,
     },
     {
       method: 'GET',
       url: '/health',
       operationId: 'HealthController_healthz',
       description: 'The process is up',
+      answersWhileClosing: false,
     },
     {
       method: 'GET',
       url: '/health/live',
       operationId: 'HealthController_live',
       description: 'Liveness; 503 while shutting down',
+      answersWhileClosing: true,
     },
   ];
 
@@ -93,7 +98,7 @@ export class HealthProbes implements OnModuleInit {
     // Synchronous handlers: no promise per request. Liveness answers while the server closes.
     for (const r of this.routes) {
       const handle = handlers[r.url];
-      const config: ShutdownRouteConfig = { answersWhileClosing: r.url === '/health/live' };
+      const config: ShutdownRouteConfig = { answersWhileClosing: r.answersWhileClosing };
       fastify.route({ method: r.method, url: r.url, config, handler: (_request, reply) => handle(reply) });
     }
   }

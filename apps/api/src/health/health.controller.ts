@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppConfig,
@@ -70,6 +70,10 @@ export class HealthController {
       '(401 without it, 403 for another token)',
     content: { [PROMETHEUS_TEXT]: { schema: { type: 'string' } } },
   })
+  @ApiUnauthorizedResponse({
+    description: 'AUTH_REQUIRED: METRICS_TOKEN is set and no Bearer token was sent',
+  })
+  @ApiForbiddenResponse({ description: 'FORBIDDEN: METRICS_TOKEN is set and the Bearer token is another' })
   metricsText(@Req() request: FastifyRequest): Promise<string> {
     const token = this.config.env.METRICS_TOKEN;
     if (token !== undefined) {

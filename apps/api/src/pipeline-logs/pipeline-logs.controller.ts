@@ -4,8 +4,8 @@ import {
   ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiProduces,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { OrgKeyAuth, OrgParamDto } from '#platform';
@@ -27,11 +27,12 @@ import {
   StateTransitionListDto,
   StepLogListDto,
 } from './dto/pipeline-logs-response.dto.js';
+import { headerRefs } from '../openapi/response-headers.js';
 import { PipelineLogsService } from './pipeline-logs.service.js';
 
 /** Run history of an org's pipelines, read from the central log tables (the org key of `:org`). */
 @ApiTags('pipeline-logs')
-@ApiExtraModels(PipelineDailyStatusDto)
+@ApiExtraModels(PipelineDailyStatusDto, PipelineRunDetailDto)
 @Controller('api/v1/pipelines')
 export class PipelineLogsController {
   constructor(private readonly logs: PipelineLogsService) {}
@@ -85,8 +86,16 @@ export class PipelineLogsController {
 
   @Get(':org/runs/:id/download')
   @OrgKeyAuth('pipelines:read')
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ description: 'An attachment pipeline_run_{id}.json (the run detail) or .csv' })
+  @ApiOkResponse({
+    description:
+      'An attachment pipeline_run_{id}.json (format=json: the run detail, as GET .../runs/{id} answers it) ' +
+      'or pipeline_run_{id}.csv (format=csv: a Run Summary block of Field,Value lines, then a Steps table)',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(PipelineRunDetailDto) } },
+      'text/csv': { schema: { type: 'string' } },
+    },
+    headers: headerRefs('Content-Disposition'),
+  })
   @ApiNotFoundResponse({ description: 'PIPELINE_RUN_NOT_FOUND' })
   async download(
     @Param() { org, id }: PipelineRunParamDto,

@@ -19,6 +19,7 @@ import {
   Public,
   validationError,
 } from '#platform';
+import { headerRefs } from '../openapi/response-headers.js';
 import type { RunRef } from '../quota/quota.types.js';
 import {
   CompleteRequestDto,
@@ -104,7 +105,11 @@ export class PipelineValidatorController {
     description:
       'The platform root key, with the org key: required for include_credentials (the pipeline service)',
   })
-  @ApiOkResponse({ type: ValidateResponseDto })
+  @ApiOkResponse({
+    type: ValidateResponseDto,
+    // With a QUOTA_EXCEEDED refusal (valid: false): when the limit frees, as retry_after_seconds.
+    headers: headerRefs('Retry-After'),
+  })
   @ApiForbiddenResponse({
     description: 'CREDENTIALS_FORBIDDEN: include_credentials without the root key; nothing was reserved',
   })

@@ -24,6 +24,7 @@ import {
   TriggerPipelineRequestDto,
   TriggerPipelineResponseDto,
 } from './dto/pipeline-trigger.dto.js';
+import { headerRefs, TRIGGER_LIMIT_HEADERS } from '../openapi/response-headers.js';
 import { PipelinesProxyService } from './pipelines-proxy.service.js';
 import { TriggerRateLimiter } from './trigger-rate-limiter.js';
 
@@ -53,16 +54,31 @@ const TriggerDocs = () =>
       required: false,
       description: 'Forwarded to the pipeline service on every attempt; generated (and echoed) when absent',
     }),
-    ApiOkResponse({ type: TriggerPipelineResponseDto }),
-    ApiTooManyRequestsResponse({ description: 'RATE_LIMITED (this API) or PIPELINE_RATE_LIMITED (quota)' }),
+    ApiOkResponse({
+      type: TriggerPipelineResponseDto,
+      headers: headerRefs(...TRIGGER_LIMIT_HEADERS, 'Idempotency-Key'),
+    }),
+    ApiTooManyRequestsResponse({
+      description:
+        "RATE_LIMITED (this API, or the org's own trigger limit: X-RateLimit-*) or PIPELINE_RATE_LIMITED (quota)",
+      headers: headerRefs(...TRIGGER_LIMIT_HEADERS, 'Idempotency-Key'),
+    }),
     ApiResponse({
       status: 502,
       description:
         'PIPELINE_SERVICE_UNREACHABLE (not started), or PIPELINE_SERVICE_BAD_GATEWAY for an answer that is no ' +
         'JSON object or a connection lost after sending (the run may have started)',
+      headers: headerRefs(...TRIGGER_LIMIT_HEADERS, 'Idempotency-Key'),
     }),
-    ApiServiceUnavailableResponse({ description: 'CIRCUIT_OPEN, with Retry-After' }),
-    ApiResponse({ status: 504, description: 'PIPELINE_SERVICE_TIMEOUT (not retried)' }),
+    ApiServiceUnavailableResponse({
+      description: 'CIRCUIT_OPEN, with Retry-After',
+      headers: headerRefs(...TRIGGER_LIMIT_HEADERS, 'Idempotency-Key'),
+    }),
+    ApiResponse({
+      status: 504,
+      description: 'PIPELINE_SERVICE_TIMEOUT (not retried)',
+      headers: headerRefs(...TRIGGER_LIMIT_HEADERS, 'Idempotency-Key'),
+    }),
   );
 
 /** Starts pipelines on the pipeline service with the caller's org key. */

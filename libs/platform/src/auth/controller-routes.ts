@@ -1,4 +1,4 @@
-import { RequestMethod } from '@nestjs/common';
+import { type ExecutionContext, RequestMethod } from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, type ModulesContainer } from '@nestjs/core';
 import { AUTH_KIND, IS_PUBLIC } from './auth.metadata.js';
@@ -9,6 +9,14 @@ export type RouteAuthKind = 'public' | 'root' | 'org' | 'org-or-root';
 export interface ControllerRoute {
   /** `METHOD /path`, the way Fastify names the route. */
   route: string;
+  method: string;
+  /** The path as Nest declares it (`/api/v1/costs/:org`). */
+  url: string;
+  controller: new (...a: unknown[]) => object;
+  /** The handler (the prototype's method), which carries the route's metadata. */
+  handler: ReturnType<ExecutionContext['getHandler']>;
+  /** The handler's name on its controller. */
+  name: string;
   auth: RouteAuthKind | undefined;
   /** Has a guard (its own or its controller's) or is @Public(). */
   guarded: boolean;
@@ -31,7 +39,7 @@ export function controllerRoutes(modules: ModulesContainer): ControllerRoute[] {
     const prefixes = paths(Reflect.getMetadata(PATH_METADATA, ctor));
     const proto = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
     for (const name of scanner.getAllMethodNames(proto)) {
-      const handler = proto[name] as object;
+      const handler = proto[name] as ReturnType<ExecutionContext['getHandler']>;
       const path: unknown = Reflect.getMetadata(PATH_METADATA, handler);
       if (path === undefined) continue;
       const guards: unknown[] = Reflect.getMetadata(GUARDS_METADATA, handler) ?? [];
@@ -44,7 +52,16 @@ export function controllerRoutes(modules: ModulesContainer): ControllerRoute[] {
       for (const prefix of prefixes)
         for (const sub of paths(path)) {
           const url = `/${prefix}/${sub}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
-          routes.push({ route: `${method} ${url}`, auth, guarded });
+          routes.push({
+            route: `${method} ${url}`,
+            method,
+            url,
+            controller: ctor,
+            handler,
+            name,
+            auth,
+            guarded,
+          });
         }
     }
   }

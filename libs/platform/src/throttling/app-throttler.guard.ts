@@ -106,6 +106,15 @@ export class AppThrottlerGuard extends ThrottlerGuard {
   }
 
   /**
+   * The named limits a request of `method` to `handler` counts against (see limitsOf), for what
+   * describes the routes (the OpenAPI document's 429s and rate-limit headers). Once the guard is
+   * initialised (its limits are read from the module's options then).
+   */
+  routeLimits(classRef: RouteClass, handler: RouteHandler, method: string): Promise<RouteLimit[] | null> {
+    return this.limitsOf(classRef, handler, method);
+  }
+
+  /**
    * What ThrottlerGuard.canActivate does, from the limits it resolved once per route and method:
    * its metadata lookups and value resolution for every named limit cost ~14 µs a request. The
    * guard's own way when the limits cannot be planned.

@@ -1,0 +1,94 @@
+import type { SchemaObject } from '@nestjs/swagger';
+
+/** The problem+json media type of every error answer (PROBLEM_CONTENT_TYPE without its charset). */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+export const PROBLEM_SCHEMA = 'Problem';
+export const VALIDATION_PROBLEM_SCHEMA = 'ValidationProblem';
+
+/** The members of every problem (buildProblem), and the extension members some codes add. */
+const PROBLEM_PROPERTIES: Record<string, SchemaObject> = {
+  type: {
+    type: 'string',
+    format: 'uri',
+    example: 'https://errors.finops-api.dev/org-forbidden',
+    description: 'Identifies the problem: the code, lower-cased and hyphenated, under errors.finops-api.dev',
+  },
+  title: { type: 'string', description: "The code's fixed title" },
+  status: { type: 'integer', minimum: 400, maximum: 599, description: 'The HTTP status' },
+  detail: {
+    type: 'string',
+    description: 'What happened to this request; for a server failure (5xx), the title only',
+  },
+  instance: { type: 'string', description: 'The path of the request' },
+  code: {
+    type: 'string',
+    pattern: '^[A-Z0-9_]+$',
+    example: 'ORG_FORBIDDEN',
+    description: 'Stable machine-readable code; each status lists the codes it can carry',
+  },
+  request_id: {
+    type: 'string',
+    description: 'The X-Request-ID of the request, to quote when reporting a problem',
+  },
+  retry_after_seconds: {
+    type: 'integer',
+    minimum: 0,
+    description: 'With RATE_LIMITED and the other refusals to retry later: the Retry-After header in seconds',
+  },
+  limit: { type: 'integer', description: 'With RATE_LIMITED: the limit that refused the request' },
+  missing_scopes: {
+    type: 'array',
+    items: { type: 'string' },
+    description: 'With INSUFFICIENT_SCOPE: the scopes the API key lacks',
+  },
+};
+
+const REQUIRED = ['type', 'title', 'status', 'detail', 'code', 'request_id'];
+
+/** RFC 9457 problem details (see CONVENTIONS.md, libs/platform/src/errors/problem.ts). */
+const problem: SchemaObject = {
+  type: 'object',
+  description:
+    'RFC 9457 problem details, the body of every error (`application/problem+json`). A code may add ' +
+    'members of its own, as RFC 9457 §3.2 allows (the route names them).',
+  properties: PROBLEM_PROPERTIES,
+  required: REQUIRED,
+  additionalProperties: true,
+};
+
+/** A 422: the same members, and with VALIDATION_FAILED every refused field. */
+const validationProblem: SchemaObject = {
+  ...problem,
+  description:
+    'A problem of status 422. With code VALIDATION_FAILED, `errors` lists every refused field ' +
+    '(query, path, body or header) with its message.',
+  properties: {
+    ...PROBLEM_PROPERTIES,
+    status: { type: 'integer', enum: [422], description: 'The HTTP status' },
+    errors: {
+      type: 'array',
+      description: 'Every refused field and why; always present with VALIDATION_FAILED',
+      items: {
+        type: 'object',
+        properties: {
+          field: { type: 'string', example: 'start_date', description: 'The field, dotted when nested' },
+          message: { type: 'string', example: 'start_date must be a calendar date as YYYY-MM-DD' },
+        },
+        required: ['field', 'message'],
+        additionalProperties: false,
+      },
+    },
+  },
+};
+
+export const PROBLEM_SCHEMAS: Record<string, SchemaObject> = {
+  [PROBLEM_SCHEMA]: problem,
+  [VALIDATION_PROBLEM_SCHEMA]: validationProblem,
+};
+
+/** Content of an error response: problem+json with the schema for its status. */
+export function problemContent(status: number): Record<string, { schema: { $ref: string } }> {
+  const schema = status === 422 ? VALIDATION_PROBLEM_SCHEMA : PROBLEM_SCHEMA;
+  return { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: `#/components/schemas/${schema}` } } };
+}

@@ -1,0 +1,169 @@
+import { startTestApp, type TestApp } from '#test/test-app';
+
+type Ref = { $ref: string };
+interface Response {
+  description: string;
+  content?: Record<string, { schema?: Ref & Record<string, unknown> }>;
+  headers?: Record<string, Ref>;
+}
+interface Operation {
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; description?: string }[];
+  requestBody?: unknown;
+  responses: Record<string, Response>;
+}
+interface Document {
+  paths: Record<string, Record<string, Operation>>;
+  components: Record<string, Record<string, unknown>>;
+}
+
+const PROBLEM = 'application/problem+json';
+const COSTS = '/api/v1/costs/{org}';
+
+/** The one error answer of the API that is no problem: the liveness probe's own while closing. */
+const NOT_PROBLEMS = ['get /health/live 503'];
+
+/**
+ * What the document says each operation can answer, against what the app does: errors as
+ * problem+json with the statuses of its auth, inputs and limits, and the headers of each response.
+ */
+describe('error answers and response headers in the OpenAPI document', () => {
+  let t: TestApp;
+  let doc: Document;
+  const operations: [string, string, Operation][] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<Document>();
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) operations.push([method, path, op]);
+  });
+  afterAll(() => t.close());
+
+  const problemSchema = (r: Response | undefined) => r?.content?.[PROBLEM]?.schema?.$ref;
+  const lacking = (wanted: (method: string, path: string, op: Operation) => string | undefined) =>
+    operations.flatMap(([method, path, op]) => {
+      const missing = wanted(method, path, op);
+      return missing ? [`${method} ${path}: ${missing}`] : [];
+    });
+
+  it('declares 401 and 429 as problems on every authenticated operation, 401 with WWW-Authenticate', () => {
+    const authenticated = operations.filter(([, , op]) => op.security?.length);
+    expect(authenticated.length).toBeGreaterThan(50);
+    expect(
+      lacking((_, __, op) => {
+        if (!op.security?.length) return undefined;
+        const r401 = op.responses['401'];
+        if (problemSchema(r401) !== '#/components/schemas/Problem') return 'no 401 problem';
+        if (!r401?.headers?.['WWW-Authenticate']) return 'no WWW-Authenticate';
+        if (problemSchema(op.responses['429']) !== '#/components/schemas/Problem') return 'no 429 problem';
+        if (!op.responses['429']?.headers?.['Retry-After']) return 'no Retry-After on 429';
+        if (!op.responses['500'] || !op.responses['503']) return 'no 500 or 503';
+        return undefined;
+      }),
+    ).toEqual([]);
+  });
+
+  it("declares 403 on every operation an org key may call for a path's {org}, naming ORG_FORBIDDEN", () => {
+    expect(
+      lacking((_, path, op) => {
+        const orgKey = op.security?.some((s) => 'ApiKey' in s);
+        if (!orgKey || !path.includes('{org}')) return undefined;
+        const r403 = op.responses['403'];
+        if (problemSchema(r403) !== '#/components/schemas/Problem') return 'no 403 problem';
+        return r403?.description.includes('ORG_FORBIDDEN') ? undefined : '403 without ORG_FORBIDDEN';
+      }),
+    ).toEqual([]);
+  });
+
+  it('declares 422 with the field violations on every operation that takes query or body fields', () => {
+    const withInput = operations.filter(
+      ([, , op]) => op.requestBody || op.parameters?.some((p) => p.in === 'query'),
+    );
+    expect(withInput.length).toBeGreaterThan(30);
+    expect(
+      lacking((_, __, op) =>
+        (op.requestBody || op.parameters?.some((p) => p.in === 'query')) &&
+        problemSchema(op.responses['422']) !== '#/components/schemas/ValidationProblem'
+          ? 'no 422 ValidationProblem'
+          : undefined,
+      ),
+    ).toEqual([]);
+    const violation = (doc.components.schemas.ValidationProblem as { properties: Record<string, unknown> })
+      .properties.errors;
+    expect(violation).toMatchObject({ type: 'array', items: { required: ['field', 'message'] } });
+  });
+
+  it('gives every error a problem+json body and every response X-Request-ID', () => {
+    expect(
+      lacking((method, path, op) => {
+        for (const [status, r] of Object.entries(op.responses)) {
+          if (!r.headers?.['X-Request-ID']) return `${status} without X-Request-ID`;
+          if (
+            Number(status) >= 400 &&
+            !r.content?.[PROBLEM]?.schema &&
+            !NOT_PROBLEMS.includes(`${method} ${path} ${status}`)
+          )
+            return `${status} is not problem+json`;
+        }
+        return undefined;
+      }),
+    ).toEqual([]);
+    expect(doc.components.schemas.Problem).toMatchObject({
+      required: ['type', 'title', 'status', 'detail', 'code', 'request_id'],
+    });
+  });
+
+  it("keeps a route's own description of a status and adds the codes it did not name", () => {
+    const trigger = doc.paths['/api/v1/pipelines/trigger/{org}/{provider}/{domain}/{pipeline}'].post;
+    expect(trigger.responses['503'].description).toMatch(/^CIRCUIT_OPEN, with Retry-After\n/);
+    expect(trigger.responses['503'].description).toContain('`SERVICE_UNAVAILABLE`');
+    expect(trigger.responses['502'].description).toMatch(/^PIPELINE_SERVICE_UNREACHABLE/);
+    const onboard = doc.paths['/api/v1/organizations/onboard'].post;
+    expect(onboard.responses['409'].description).toMatch(/^IDEMPOTENCY_REQUEST_IN_PROGRESS/);
+    // Named by the route already: not listed twice.
+    expect(onboard.responses['422'].description.match(/VALIDATION_FAILED/g)).toHaveLength(1);
+    const scopes = doc.paths[`${COSTS}/cache/invalidate`].post.responses['403'].description;
+    expect(scopes).toContain('`INSUFFICIENT_SCOPE`: the org key lacks org:write');
+    // Public and not counted: no credentials to refuse and no limit to spend.
+    const metrics = doc.paths['/metrics'].get.responses;
+    expect(Object.keys(metrics).sort()).toEqual(['200', '401', '403', '503']);
+  });
+
+  it('documents the rate-limit, idempotency, quota and download headers on the responses that carry them', () => {
+    const headers = (path: string, method: string, status: string) =>
+      Object.keys(doc.paths[path][method].responses[status].headers ?? {});
+    expect(headers(`${COSTS}/summary`, 'get', '200')).toEqual(
+      expect.arrayContaining([
+        'X-RateLimit-Limit-reads',
+        'X-RateLimit-Remaining-reads',
+        'X-RateLimit-Reset-reads',
+      ]),
+    );
+    expect(headers(`${COSTS}/trend-granular`, 'get', '429')).toEqual(
+      expect.arrayContaining(['Retry-After', 'Retry-After-reads', 'Retry-After-heavy-reads']),
+    );
+    expect(headers('/api/v1/organizations/onboard', 'post', '200')).toEqual(
+      expect.arrayContaining(['Idempotent-Replayed', 'X-RateLimit-Limit-admin', 'X-RateLimit-Limit-writes']),
+    );
+    expect(headers('/api/v1/validator/validate/{org}', 'post', '200')).toEqual(
+      expect.arrayContaining(['Retry-After', 'X-RateLimit-Limit-pipeline-service']),
+    );
+    expect(headers('/api/v1/pipelines/trigger/{org}/{provider}/{domain}/{pipeline}', 'post', '200')).toEqual(
+      expect.arrayContaining([
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+        'Idempotency-Key',
+      ]),
+    );
+    const download = doc.paths['/api/v1/pipelines/{org}/runs/{id}/download'].get.responses['200'];
+    expect(Object.keys(download.content ?? {})).toEqual(['application/json', 'text/csv']);
+    expect(download.headers?.['Content-Disposition']).toEqual({
+      $ref: '#/components/headers/Content-Disposition',
+    });
+    // Not counted against any limit: no rate-limit headers, no 429.
+    expect(headers('/health/ready', 'get', '200')).toEqual(['X-Request-ID', 'X-API-Version']);
+    expect(doc.paths['/health/ready'].get.responses['429']).toBeUndefined();
+  });
+});
