@@ -166,4 +166,29 @@ describe('error answers and response headers in the OpenAPI document', () => {
     expect(headers('/health/ready', 'get', '200')).toEqual(['X-Request-ID', 'X-API-Version']);
     expect(doc.paths['/health/ready'].get.responses['429']).toBeUndefined();
   });
+
+  it('gives every success a body schema: the cost reads, the health probes and the download included', () => {
+    expect(
+      lacking((_, __, op) => {
+        const ok = Object.entries(op.responses).filter(([status]) => Number(status) < 300);
+        if (!ok.length) return 'no success documented';
+        const bare = ok.filter(([, r]) => !r.content || Object.values(r.content).some((c) => !c.schema));
+        return bare.length ? `${bare.map(([s]) => s).join(', ')} without a schema` : undefined;
+      }),
+    ).toEqual([]);
+    const envelope = doc.components.schemas.CostRowsResponseDto as { required: string[] };
+    expect(envelope.required.sort()).toEqual(
+      ['cache_hit', 'currency', 'data', 'pagination', 'query_time_ms', 'success', 'summary'].sort(),
+    );
+  });
+
+  it('says the provider and service category filters match in any case', () => {
+    for (const name of ['providers', 'service_categories']) {
+      const description = doc.paths[`${COSTS}/summary`].get.parameters?.find(
+        (p) => p.name === name,
+      )?.description;
+      expect(description).toContain('any case');
+      expect(description).not.toContain('exact');
+    }
+  });
 });

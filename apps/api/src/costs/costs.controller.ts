@@ -9,6 +9,18 @@ import {
   CostTrendQueryDto,
   GranularTrendQueryDto,
 } from './dto/cost-query.dto.js';
+import { CostCacheInvalidateResponseDto, CostCacheStatsResponseDto } from './dto/cost-cache.dto.js';
+import {
+  CategoryCostsResponseDto,
+  CostByProviderResponseDto,
+  CostByServiceResponseDto,
+  CostGranularTrendResponseDto,
+  CostRowsResponseDto,
+  CostSummaryResponseDto,
+  CostTotalResponseDto,
+  CostTrendResponseDto,
+  SubscriptionCostsResponseDto,
+} from './dto/cost-responses.dto.js';
 import { CostResponseRecorder } from './cost-response-cache.js';
 import { type CostReadInput, CostsService, type RoutedCategory } from './costs.service.js';
 
@@ -26,8 +38,6 @@ function input(q: CostFilterQueryDto): CostReadInput {
   return { startDate: q.start_date, endDate: q.end_date, filters };
 }
 
-const ENVELOPE = 'Envelope {success, data, summary, pagination, cache_hit, query_time_ms, currency}';
-
 /** Cost reads for the dashboard (reference §5); read-only, the org's key or the root key. */
 @ApiTags('costs')
 @Controller('api/v1/costs/:org')
@@ -38,7 +48,7 @@ export class CostsController {
   @Get()
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'FOCUS cost rows of the period, newest first, one page' })
-  @ApiOkResponse({ description: ENVELOPE })
+  @ApiOkResponse({ type: CostRowsResponseDto })
   rows(@Param() { org }: OrgParamDto, @Query() q: CostRowsQueryDto) {
     return this.costs.rows(org, input(q), { limit: q.limit, offset: q.offset });
   }
@@ -46,7 +56,7 @@ export class CostsController {
   @Get('summary')
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Totals, savings, month to date, daily rate and forecasts' })
-  @ApiOkResponse({ description: ENVELOPE })
+  @ApiOkResponse({ type: CostSummaryResponseDto })
   summary(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.summary(org, input(q));
   }
@@ -54,7 +64,7 @@ export class CostsController {
   @Get('by-provider')
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Billed cost per provider, highest first' })
-  @ApiOkResponse({ description: ENVELOPE })
+  @ApiOkResponse({ type: CostByProviderResponseDto })
   byProvider(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.byProvider(org, input(q));
   }
@@ -62,7 +72,7 @@ export class CostsController {
   @Get('by-service')
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Billed and effective cost per service, with usage' })
-  @ApiOkResponse({ description: ENVELOPE })
+  @ApiOkResponse({ type: CostByServiceResponseDto })
   byService(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.byService(org, input(q));
   }
@@ -70,7 +80,7 @@ export class CostsController {
   @Get('trend')
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Billed cost per day, week (Mondays) or month (YYYY-MM), oldest first' })
-  @ApiOkResponse({ description: ENVELOPE })
+  @ApiOkResponse({ type: CostTrendResponseDto })
   trend(@Param() { org }: OrgParamDto, @Query() q: CostTrendQueryDto) {
     const category = q.category === 'saas' ? 'subscription' : q.category;
     return this.costs.trend(org, input(q), { granularity: q.granularity, days: q.days, category });
@@ -83,7 +93,7 @@ export class CostsController {
     summary: 'Cost per day, provider, hierarchy entity and category, for client-side filters',
     description: 'Also limited to RATE_LIMIT_HEAVY_READS_PER_MINUTE (30) per key.',
   })
-  @ApiOkResponse({ description: ENVELOPE })
+  @ApiOkResponse({ type: CostGranularTrendResponseDto })
   granular(@Param() { org }: OrgParamDto, @Query() q: GranularTrendQueryDto) {
     return this.costs.granular(org, {
       startDate: q.start_date,
@@ -96,7 +106,7 @@ export class CostsController {
   @Get('subscriptions')
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Subscription (SaaS) cost rows and summary' })
-  @ApiOkResponse({ description: ENVELOPE })
+  @ApiOkResponse({ type: SubscriptionCostsResponseDto })
   subscriptions(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'subscription', q);
   }
@@ -104,7 +114,7 @@ export class CostsController {
   @Get('cloud')
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Cloud cost rows and summary' })
-  @ApiOkResponse({ description: ENVELOPE })
+  @ApiOkResponse({ type: CategoryCostsResponseDto })
   cloud(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'cloud', q);
   }
@@ -112,7 +122,7 @@ export class CostsController {
   @Get('genai')
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'GenAI cost rows and summary' })
-  @ApiOkResponse({ description: ENVELOPE })
+  @ApiOkResponse({ type: CategoryCostsResponseDto })
   genai(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'genai', q);
   }
@@ -120,10 +130,7 @@ export class CostsController {
   @Get('total')
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Subscription, cloud, GenAI and other costs side by side, and their sum' })
-  @ApiOkResponse({
-    description:
-      '{success, subscription, cloud, genai, other, total, date_range, cache_hit, query_time_ms, currency}',
-  })
+  @ApiOkResponse({ type: CostTotalResponseDto })
   total(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.total(org, input(q));
   }
@@ -134,7 +141,7 @@ export class CostsController {
     summary:
       "Hits, misses, evictions and bytes of the frame, result and response caches on this instance: the org's own with its key, the whole instance's with the root key",
   })
-  @ApiOkResponse({ description: '{success, scope, frames, results, responses}' })
+  @ApiOkResponse({ type: CostCacheStatsResponseDto })
   cacheStats(@Param() { org }: OrgParamDto, @CurrentAuth() auth: AuthContext) {
     return this.costs.cacheStats(auth.kind === 'root' ? undefined : org);
   }
@@ -144,7 +151,7 @@ export class CostsController {
   // A write: it makes every instance load the org's costs again, which a read-only key must not force.
   @OrgKeyOrRootAuth('org:write')
   @ApiOperation({ summary: 'Drop every cached frame and result of the org, on every instance' })
-  @ApiOkResponse({ description: '{success, message, invalidated{frames, results, responses, total}}' })
+  @ApiOkResponse({ type: CostCacheInvalidateResponseDto })
   invalidate(@Param() { org }: OrgParamDto) {
     return this.costs.invalidate(org);
   }

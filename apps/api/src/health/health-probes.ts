@@ -1,8 +1,9 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { OpenAPIObject } from '@nestjs/swagger';
+import { getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppConfig, type ShutdownRouteConfig, ShutdownState } from '#platform';
+import { HealthDto, LiveDto, RootInfoDto, ShuttingDownDto } from './dto/health.dto.js';
 import { versionInfo } from './version-info.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -15,6 +16,8 @@ export interface ProbeRoute {
   description: string;
   /** Answers while the instance shuts down (every other route is refused with a 503 then). */
   answersWhileClosing: boolean;
+  /** The body's schema (HealthController names these DTOs as extra models). */
+  body: Type<unknown>;
 }
 
 /**
@@ -34,6 +37,7 @@ export class HealthProbes implements OnModuleInit {
       operationId: 'HealthController_root',
       description: 'Service and version information',
       answersWhileClosing: false,
+      body: RootInfoDto,
     },
     {
       method: 'GET',
@@ -41,6 +45,7 @@ export class HealthProbes implements OnModuleInit {
       operationId: 'HealthController_healthz',
       description: 'The process is up',
       answersWhileClosing: false,
+      body: HealthDto,
     },
     {
       method: 'GET',
@@ -48,6 +53,7 @@ export class HealthProbes implements OnModuleInit {
       operationId: 'HealthController_live',
       description: 'Liveness; 503 while shutting down',
       answersWhileClosing: true,
+      body: LiveDto,
     },
   ];
 
@@ -105,6 +111,7 @@ export class HealthProbes implements OnModuleInit {
 
   /** The probes' entries of the OpenAPI document, as Nest's generator wrote them for the controller. */
   openApiPaths(): OpenAPIObject['paths'] {
+    const json = (body: Type<unknown>) => ({ 'application/json': { schema: { $ref: getSchemaPath(body) } } });
     return Object.fromEntries(
       this.routes.map((r) => [
         r.url,
@@ -112,7 +119,12 @@ export class HealthProbes implements OnModuleInit {
           [r.method.toLowerCase()]: {
             operationId: r.operationId,
             parameters: [],
-            responses: { '200': { description: r.description } },
+            responses: {
+              '200': { description: r.description, content: json(r.body) },
+              ...(r.answersWhileClosing
+                ? { '503': { description: 'The instance is shutting down', content: json(ShuttingDownDto) } }
+                : {}),
+            },
             tags: ['health'],
           },
         },

@@ -1,5 +1,13 @@
 import { Controller, Get, Header, HttpCode, Req, Res } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppConfig,
@@ -12,6 +20,14 @@ import {
   secretMatches,
   SkipRateLimits,
 } from '#platform';
+import {
+  HealthDto,
+  LiveDto,
+  NotReadyProblemDto,
+  ReadyDto,
+  RootInfoDto,
+  ShuttingDownDto,
+} from './dto/health.dto.js';
 import { ADVISORY_CHECKS, HealthService } from './health.service.js';
 import { type VersionInfo, versionInfo } from './version-info.js';
 
@@ -20,6 +36,8 @@ const PROMETHEUS_TEXT = 'text/plain; version=0.0.4';
 
 /** `/`, `/health` and `/health/live` are Fastify routes (see HealthProbes). */
 @ApiTags('health')
+// The bodies of the probes HealthProbes serves (and documents) outside Nest.
+@ApiExtraModels(RootInfoDto, HealthDto, LiveDto, ShuttingDownDto, NotReadyProblemDto)
 @Public()
 @SkipRateLimits()
 @Controller()
@@ -36,9 +54,21 @@ export class HealthController {
 
   @Get('health/ready')
   @ApiOkResponse({
+    type: ReadyDto,
     description:
       'Warehouse and tenancy DB answer within the timeout; else 503 naming the failing check. ' +
       'The encryption key is checked and reported too, without deciding readiness',
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'NOT_READY: a deciding check fails (failing names it), with every check',
+    content: {
+      'application/problem+json': {
+        // Or, while the instance shuts down, the plain problem every route answers then.
+        schema: {
+          anyOf: [{ $ref: getSchemaPath(NotReadyProblemDto) }, { $ref: '#/components/schemas/Problem' }],
+        },
+      },
+    },
   })
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const checks = await this.health.readiness();

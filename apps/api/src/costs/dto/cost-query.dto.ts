@@ -37,7 +37,10 @@ const DateField = (description: string) =>
 
 const ListField = (description: string) =>
   applyDecorators(
-    ApiPropertyOptional({ type: String, description: `${description}; comma-separated, exact match` }),
+    ApiPropertyOptional({
+      type: String,
+      description: `${description}; comma-separated (or repeated), whole names in any case: aws matches AWS`,
+    }),
     Transform(csv),
     IsOptional(),
     IsArray(),
