@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
+import { OpenApiContract } from '#test/openapi-contract';
 import { anOrgWithKey } from '#test/org-factory';
 import { startTestApp, type TestApp } from '#test/test-app';
 
@@ -88,6 +89,35 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
       expect(res.headers['content-disposition']).toBe(`attachment; filename="pipeline_run_${runId}.json"`);
       const detail = await get(`/api/v1/pipelines/${a.org}/runs/${runId}`, a.key);
       expect(JSON.parse(res.body)).toEqual(detail.json());
+    });
+
+    it('sends the bodies and media types its OpenAPI entry documents, JSON checked strictly', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const runId = await aRun(a.org, { status: 'FAILED', error_message: 'failed' });
+      await insert('org_meta_step_logs', [
+        {
+          step_logging_id: randomUUID(),
+          org_slug: a.org,
+          pipeline_logging_id: runId,
+          step_name: 'load',
+          step_type: 'gcp.bq_etl',
+          step_index: 1,
+          status: 'FAILED',
+          start_time: new Date(base),
+          rows_processed: 7,
+          created_at: new Date(base),
+        },
+      ]);
+      const contract = new OpenApiContract(
+        (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json(),
+      );
+      const documented = '/api/v1/pipelines/{org}/runs/{id}/download';
+      const url = `/api/v1/pipelines/${a.org}/runs/${runId}/download`;
+      const json = await get(`${url}?format=json`, a.key);
+      expect(json.json<{ steps: unknown[] }>().steps).toHaveLength(1);
+      expect(contract.check('GET', documented, json)).toEqual([]);
+      const csv = await get(`${url}?format=csv`, a.key);
+      expect(contract.errors('GET', documented, csv.statusCode, csv.body, 'text/csv')).toEqual([]);
     });
 
     it('reads back any run id the validator admits, with a plain file name for its download', async () => {
