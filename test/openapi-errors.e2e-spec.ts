@@ -123,6 +123,12 @@ describe('error answers and response headers in the OpenAPI document', () => {
     expect(onboard.responses['409'].description).toMatch(/^IDEMPOTENCY_REQUEST_IN_PROGRESS/);
     // Named by the route already: not listed twice.
     expect(onboard.responses['422'].description.match(/VALIDATION_FAILED/g)).toHaveLength(1);
+    // Either key: either check can be unavailable.
+    const unavailable = doc.paths[`${COSTS}/summary`].get.responses['503'].description;
+    expect(unavailable).toContain('`ROOT_KEY_NOT_CONFIGURED`');
+    expect(unavailable).toContain('`AUTH_SERVICE_UNAVAILABLE`');
+    const rootOnly = doc.paths['/api/v1/organizations/onboard'].post.responses['503'].description;
+    expect(rootOnly).not.toContain('AUTH_SERVICE_UNAVAILABLE');
     const scopes = doc.paths[`${COSTS}/cache/invalidate`].post.responses['403'].description;
     expect(scopes).toContain('`INSUFFICIENT_SCOPE`: the org key lacks org:write');
     // Public and not counted: no credentials to refuse and no limit to spend.

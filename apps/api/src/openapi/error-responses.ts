@@ -51,9 +51,13 @@ function authAnswers(facts: RouteFacts, path: string, answers: ErrorAnswers): vo
     });
   answers.set(403, forbidden);
   answers.set(503, [
-    facts.auth === 'root'
-      ? { code: 'ROOT_KEY_NOT_CONFIGURED', when: 'CA_ROOT_API_KEY is not set: no admin route works' }
-      : { code: 'AUTH_SERVICE_UNAVAILABLE', when: 'the API key could not be checked; retry shortly' },
+    // An org-or-root route checks a root key when one is sent, an org key otherwise.
+    ...(facts.auth !== 'org'
+      ? [{ code: 'ROOT_KEY_NOT_CONFIGURED', when: 'a root key was sent and CA_ROOT_API_KEY is not set' }]
+      : []),
+    ...(orgKey
+      ? [{ code: 'AUTH_SERVICE_UNAVAILABLE', when: 'the API key could not be checked; retry shortly' }]
+      : []),
     ...ENGINES_DOWN,
   ]);
   answers.set(504, [
