@@ -168,6 +168,10 @@ describe('error answers and response headers in the OpenAPI document', () => {
     expect(download.headers?.['Content-Disposition']).toEqual({
       $ref: '#/components/headers/Content-Disposition',
     });
+    // A cost import answered 202 names its status in Location.
+    expect(headers('/api/v1/admin/organizations/{org}/costs/import', 'post', '202')).toEqual(
+      expect.arrayContaining(['Location', 'X-Request-ID']),
+    );
     // Not counted against any limit: no rate-limit headers, no 429.
     expect(headers('/health/ready', 'get', '200')).toEqual(['X-Request-ID', 'X-API-Version']);
     expect(doc.paths['/health/ready'].get.responses['429']).toBeUndefined();

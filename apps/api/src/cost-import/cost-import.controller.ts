@@ -21,6 +21,7 @@ import {
   ImportReportDto,
   importStatusUrl,
 } from './dto/cost-import.dto.js';
+import { headerRefs } from '../openapi/response-headers.js';
 import { IMPORT_ROUTE_CONFIG } from './import-body-parser.js';
 import type { ImportJob } from './import-job.js';
 import { IMPORT_MEDIA_TYPES, mediaType } from './import-upload.js';
@@ -85,7 +86,11 @@ export class CostImportController {
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiHeader({ name: 'Prefer', required: false, description: '`respond-async` to get 202 at once' })
   @ApiOkResponse({ type: ImportReportDto, description: 'Imported (synchronously)' })
-  @ApiAcceptedResponse({ type: ImportReportDto, description: 'Accepted; poll status_url (also in Location)' })
+  @ApiAcceptedResponse({
+    type: ImportReportDto,
+    description: 'Accepted; poll status_url (also in Location)',
+    headers: headerRefs('Location'),
+  })
   async upload(
     @Param() { org }: OrgParamDto,
     @Query() query: ImportQueryDto,

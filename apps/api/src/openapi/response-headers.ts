@@ -28,6 +28,7 @@ export const RESPONSE_HEADERS: Record<string, HeaderObject> = {
     "The run's idempotency key as sent to the pipeline service: the caller's, or the one generated for it",
   ),
   'Content-Disposition': text('`attachment; filename="…"`: the file name to save the body under'),
+  Location: text("The resource to follow: a cost import's status (its `status_url`), on its 202"),
   'X-RateLimit-Limit': seconds("The org's pipeline triggers allowed a minute (its own limit)"),
   'X-RateLimit-Remaining': seconds("Pipeline triggers left in this minute's window"),
   'X-RateLimit-Reset': {
