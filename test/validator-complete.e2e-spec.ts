@@ -147,7 +147,13 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       const read = () =>
         cache.frame(
           k.org,
-          { start: '2026-01-01', end: '2026-01-31', today: '2026-02-01', timeZone: 'UTC' },
+          {
+            start: '2026-01-01',
+            end: '2026-01-31',
+            today: '2026-02-01',
+            utcToday: '2026-02-01',
+            timeZone: 'UTC',
+          },
           async () => {
             loads++;
             return costFrameOf([]);

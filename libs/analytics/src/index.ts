@@ -1,5 +1,6 @@
 export * from './money.js';
 export * from './calendar/iso-date.js';
+export * from './calendar/cost-days.js';
 export * from './calendar/fiscal-year.js';
 export * from './calendar/date-periods.js';
 export * from './calendar/resolve-dates.js';

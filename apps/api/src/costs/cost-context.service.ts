@@ -1,27 +1,28 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { CostCache, type IsoDate, normaliseFiscalStartMonth, safeTimeZone, todayIn } from '#analytics';
+import { CostCache, type CostDays, costDaysAt, normaliseFiscalStartMonth, safeTimeZone } from '#analytics';
 import { CostsRepository } from './costs.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 import { reportingCurrency } from '../organizations/locale-catalog.js';
 
-/** What every cost read of an org needs to know before it starts. */
-export interface OrgCostContext {
+/**
+ * What every cost read of an org needs to know before it starts: its settings, its today and the
+ * UTC day (see CostDays), taken at one instant.
+ */
+export interface OrgCostContext extends CostDays {
   org: string;
   /** The org's currency when it is a supported one, else USD. Amounts are never converted. */
   currency: string;
   timeZone: string;
   fiscalStartMonth: number;
-  /** Today in the org's time zone. */
-  today: IsoDate;
 }
 
-type Settings = Omit<OrgCostContext, 'today'>;
+type Settings = Omit<OrgCostContext, keyof CostDays>;
 
 /** Profile settings change rarely (a locale edit); a minute of staleness is acceptable. */
 const SETTINGS_TTL_MS = 60_000;
 
-/** The org's currency, time zone, fiscal-year start and today, from its profile (cached briefly). */
+/** The org's currency, time zone, fiscal-year start and days, from its profile (cached briefly). */
 @Injectable()
 export class CostContextService implements OnModuleDestroy {
   private readonly settings = new LRUCache<string, Settings>({ max: 10_000, ttl: SETTINGS_TTL_MS });
@@ -44,7 +45,7 @@ export class CostContextService implements OnModuleDestroy {
 
   async context(org: string): Promise<OrgCostContext> {
     const settings = this.settings.get(org) ?? (await this.loadOnce(org));
-    return { ...settings, today: todayIn(settings.timeZone, this.cache.clock.now()) };
+    return { ...settings, ...costDaysAt(settings.timeZone, this.cache.clock.now()) };
   }
 
   /**

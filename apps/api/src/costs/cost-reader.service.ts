@@ -41,7 +41,13 @@ export class CostReader {
   ): Promise<{ frame: CachedFrame; hit: boolean }> {
     return this.cache.frame(
       ctx.org,
-      { start: period.start, end: period.end, today: ctx.today, timeZone: ctx.timeZone },
+      {
+        start: period.start,
+        end: period.end,
+        today: ctx.today,
+        utcToday: ctx.utcToday,
+        timeZone: ctx.timeZone,
+      },
       async () =>
         prepareCostFrame(
           await this.repository.loadFrame(ctx.org, period.start, period.end, columns),

@@ -11,13 +11,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { type Observable, tap } from 'rxjs';
 import {
-  addDays,
   CostCache,
+  costDaysEnd,
   type LevelStats,
   LevelCounters,
   occupancyOf,
   type ResultKey,
-  startOfDayIn,
 } from '#analytics';
 import {
   AppThrottlerGuard,
@@ -62,7 +61,10 @@ interface Entry {
    */
   head: Buffer;
   tail: Buffer;
-  /** The org's next midnight after the response's "today": default periods move on then. */
+  /**
+   * The earlier of the org's next midnight and the next UTC midnight after the response's days:
+   * its period (a default one, the cap of its end, whether it is live) may resolve otherwise then.
+   */
   validUntil: number;
   scopes: readonly string[];
   limits: readonly RouteLimit[];
@@ -88,11 +90,11 @@ const MiB = 1024 * 1024;
  * was made of one cached result (withSource). It is sent again only while everything it was made
  * of still holds, checked on every request: the result cache still holds that very result (an
  * invalidation, expiry or eviction drops it, on every instance through the bus), the org's cost
- * settings are the same, and the org's day has not moved on. The caller is admitted by the same
- * rules as Nest's guards from the auth cache alone (the org's key, not expired, with the route's
- * scopes, no root key), and counted against the same rate limits with the same headers. Anything
- * else (an unknown or uncached key, another org, a root key, a stale entry) goes through Nest as
- * usual, which answers and may keep the response again.
+ * settings are the same, and neither the org's day nor the UTC day has moved on. The caller is
+ * admitted by the same rules as Nest's guards from the auth cache alone (the org's key, not
+ * expired, with the route's scopes, no root key), and counted against the same rate limits with
+ * the same headers. Anything else (an unknown or uncached key, another org, a root key, a stale
+ * entry) goes through Nest as usual, which answers and may keep the response again.
  */
 @Injectable()
 export class CostResponseCache implements OnModuleInit {
@@ -160,7 +162,7 @@ export class CostResponseCache implements OnModuleInit {
       value: new WeakRef(value),
       head: Buffer.from(text.slice(0, at + TIME_FIELD.length)),
       tail: Buffer.from(text.slice(at + TIME_FIELD.length + 1)),
-      validUntil: startOfDayIn(ctx.timeZone, addDays(ctx.today, 1)),
+      validUntil: costDaysEnd(ctx, ctx.timeZone),
       scopes: this.auth.requiredScopes(handler, classRef),
       limits,
     });
@@ -173,9 +175,9 @@ export class CostResponseCache implements OnModuleInit {
 
   /**
    * The response level of /cache/stats: hits (reads answered here), misses (kept responses found
-   * out of date, then answered by Nest), expirations (kept past the org's midnight); a read with no
-   * kept response is not counted, so its hit rate is that of the responses kept. The instance's,
-   * or with `org` only that org's.
+   * out of date, then answered by Nest), expirations (kept past their `validUntil`); a read with
+   * no kept response is not counted, so its hit rate is that of the responses kept. The
+   * instance's, or with `org` only that org's.
    */
   stats(org?: string): LevelStats {
     this.dropDead();
@@ -187,8 +189,8 @@ export class CostResponseCache implements OnModuleInit {
   }
 
   /**
-   * Drops the kept responses that can never be sent again, so the stats count live ones: past the
-   * org's midnight (an expiration, as when asked for), or made of a result the cost cache no longer
+   * Drops the kept responses that can never be sent again, so the stats count live ones: past their
+   * `validUntil` (an expiration, as when asked for), or made of a result the cost cache no longer
    * holds (it expired, was evicted or invalidated; not a miss, since nobody asked).
    */
   private dropDead(): void {

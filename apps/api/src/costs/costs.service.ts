@@ -117,7 +117,7 @@ export class CostsService {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
     const read = await this.aggregate(ctx, period, 'summary', input.filters, (rows) =>
-      costSummary(rows, ctx.today),
+      costSummary(rows, ctx),
     );
     return served(
       ctx,
@@ -214,7 +214,7 @@ export class CostsService {
     };
     const summary =
       this.cache.getResult<ReturnType<typeof categorySummary>>(org, key) ??
-      this.remember(org, key, frame, categorySummary(rows, category, period, ctx.today));
+      this.remember(org, key, frame, categorySummary(rows, category, period, ctx));
     const listed = costRowsPage(applyCostFilters(rows, { category }), page.offset, page.limit);
     const pagination = { limit: page.limit, offset: page.offset, total: listed.total };
     return this.envelope(ctx, started, hit, listed.rows, categoryFields(summary, period), pagination);
@@ -225,7 +225,7 @@ export class CostsService {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
     const read = await this.aggregate(ctx, period, 'total', input.filters, (rows) =>
-      totalByCategory(rows, period, ctx.today),
+      totalByCategory(rows, period, ctx),
     );
     const { parts, total } = read.value;
     return served(ctx, read, {

@@ -3,6 +3,7 @@ import { toMoney } from '../money.js';
 import { costFrameOf } from '../testing/frame-of.js';
 import { costTotals } from './totals.js';
 import { categorySummary, totalByCategory } from './cost-summary.js';
+import { inUtc } from '../testing/cost-days-of.js';
 
 const period = { start: '2025-02-01', end: '2025-03-10' };
 
@@ -40,7 +41,7 @@ describe('category summaries and the total across categories', () => {
   ]);
 
   it('summarises one category with its providers and service categories', () => {
-    const s = categorySummary(frame, 'subscription', period, '2025-03-10');
+    const s = categorySummary(frame, 'subscription', period, inUtc('2025-03-10'));
     expect(s.totals.billed).toBe(31_000_000);
     expect(s.mtd).toBe(10_000_000);
     expect(s.byProvider.map((p) => [p.provider, p.percentage])).toEqual([
@@ -52,17 +53,17 @@ describe('category summaries and the total across categories', () => {
   });
 
   it('forecasts GenAI from the whole period when its month is still empty (not subscriptions)', () => {
-    const genai = categorySummary(frame, 'genai', period, '2025-03-10');
+    const genai = categorySummary(frame, 'genai', period, inUtc('2025-03-10'));
     // 38 over the 38 days of the period: 1/day, 30/month, 365/year
     expect(
       [genai.forecast.dailyRate, genai.forecast.monthlyForecast, genai.forecast.annualForecast].map(toMoney),
     ).toEqual([1, 30, 365]);
-    const subsOnly = categorySummary(frame, 'subscription', period, '2025-04-10');
+    const subsOnly = categorySummary(frame, 'subscription', period, inUtc('2025-04-10'));
     expect(subsOnly.forecast.dailyRate).toBe(0);
   });
 
   it('adds the four parts up to the frame totals exactly, rounding each figure once', () => {
-    const { parts, total } = totalByCategory(frame, period, '2025-03-10');
+    const { parts, total } = totalByCategory(frame, period, inUtc('2025-03-10'));
     expect(Object.keys(parts)).toEqual(['cloud', 'genai', 'subscription', 'other']);
     expect(total.totals).toEqual(costTotals(frame));
     expect(toMoney(total.totals.billed)).toBe(100.01);

@@ -1,4 +1,5 @@
 import type pl from 'nodejs-polars';
+import type { CostDays } from '../calendar/cost-days.js';
 import type { IsoDate } from '../calendar/iso-date.js';
 import { type CostCategory, COST_CATEGORIES } from '../frame/cost-category.js';
 import { applyCostFilters } from '../frame/cost-filters.js';
@@ -35,12 +36,12 @@ export interface CostSummary {
 }
 
 /** Run rates come from month to date (see `forecastFromMonthToDate`). */
-export function costSummary(df: pl.DataFrame, today: IsoDate): CostSummary {
-  const mtd = monthToDate(df, today);
+export function costSummary(df: pl.DataFrame, days: CostDays): CostSummary {
+  const mtd = monthToDate(df, days);
   return {
     totals: costTotals(df),
     mtd,
-    forecast: forecastFromMonthToDate(mtd, today),
+    forecast: forecastFromMonthToDate(mtd, days),
     providers: distinctValues(df, C.provider),
     serviceCategories: distinctValues(df, C.serviceCategory),
   };
@@ -60,16 +61,16 @@ export function categorySummary(
   df: pl.DataFrame,
   category: CostCategory,
   period: PeriodRange,
-  today: IsoDate,
+  days: CostDays,
 ): CategorySummary {
   const rows = applyCostFilters(df, { category });
   const totals = costTotals(rows);
-  const mtd = monthToDate(rows, today);
+  const mtd = monthToDate(rows, days);
   return {
     category,
     totals,
     mtd,
-    forecast: categoryForecast(mtd, totals.billed, period, today, category !== 'subscription'),
+    forecast: categoryForecast(mtd, totals.billed, period, days, category !== 'subscription'),
     providers: distinctValues(rows, C.provider),
     serviceCategories: distinctValues(rows, C.serviceCategory),
     byProvider: costByProvider(rows),
@@ -90,9 +91,9 @@ export interface TotalByCategory {
 }
 
 /** Every category of a period and their sum. */
-export function totalByCategory(df: pl.DataFrame, period: PeriodRange, today: IsoDate): TotalByCategory {
+export function totalByCategory(df: pl.DataFrame, period: PeriodRange, days: CostDays): TotalByCategory {
   const parts = Object.fromEntries(
-    COST_CATEGORIES.map((category) => [category, categorySummary(df, category, period, today)]),
+    COST_CATEGORIES.map((category) => [category, categorySummary(df, category, period, days)]),
   ) as Record<CostCategory, CategorySummary>;
   const list = COST_CATEGORIES.map((category) => parts[category]);
   const sum = (pick: (p: CategorySummary) => number) => list.reduce((s, p) => s + pick(p), 0);

@@ -1,5 +1,6 @@
 import { toMoney } from '../money.js';
 import { categoryForecast, forecastFromRange } from './forecast.js';
+import { inUtc } from '../testing/cost-days-of.js';
 
 describe('forecast from the whole period when the month has no cost yet', () => {
   it('spreads the period total over its days: month = daily × 30, year = daily × 365', () => {
@@ -14,7 +15,7 @@ describe('forecast from the whole period when the month has no cost yet', () => 
       0,
       300_000_000,
       { start: '2025-01-01', end: '2025-01-30' },
-      '2025-03-01',
+      inUtc('2025-03-01'),
       true,
     );
     expect(toMoney(f.dailyRate)).toBe(10);
@@ -22,14 +23,14 @@ describe('forecast from the whole period when the month has no cost yet', () => 
 
   it('does not apply to subscriptions, nor when the month has cost', () => {
     const range = { start: '2025-01-01', end: '2025-01-30' };
-    expect(categoryForecast(0, 300_000_000, range, '2025-03-01', false)).toEqual({
+    expect(categoryForecast(0, 300_000_000, range, inUtc('2025-03-01'), false)).toEqual({
       dailyRate: 0,
       monthlyForecast: 0,
       annualForecast: 0,
       basis: 'month_to_date',
     });
     expect(
-      toMoney(categoryForecast(31_000_000, 300_000_000, range, '2025-03-31', true).monthlyForecast),
+      toMoney(categoryForecast(31_000_000, 300_000_000, range, inUtc('2025-03-31'), true).monthlyForecast),
     ).toBe(31);
   });
 });

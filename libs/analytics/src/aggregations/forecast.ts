@@ -1,29 +1,46 @@
 import type pl from 'nodejs-polars';
-import { dateParts, daysBetween, daysInMonth, type IsoDate, startOfMonth } from '../calendar/iso-date.js';
+import { type CostDays, lastCostDay } from '../calendar/cost-days.js';
+import {
+  dateParts,
+  daysBetween,
+  daysInMonth,
+  endOfMonth,
+  type IsoDate,
+  minDate,
+  startOfMonth,
+} from '../calendar/iso-date.js';
 import { filterDates } from '../frame/cost-filters.js';
 import { type Micros, roundToCents } from '../money.js';
 import { billedTotal } from './totals.js';
 
+/**
+ * The org's current month (of its today) up to the latest day costs exist for (see lastCostDay):
+ * the month-to-date period, so that west of UTC the rows of the UTC day already running count.
+ */
 export interface MonthInfo {
-  /** Days of the month so far, today included (at least 1). */
+  start: IsoDate;
+  end: IsoDate;
+  /** Days of the month up to `end`, both included (at least 1). */
   daysElapsed: number;
   daysInMonth: number;
   daysRemaining: number;
 }
 
-export function monthInfo(today: IsoDate): MonthInfo {
-  const { year, month, day } = dateParts(today);
+export function monthInfo(days: CostDays): MonthInfo {
+  const start = startOfMonth(days.today);
+  const end = minDate(endOfMonth(start), lastCostDay(days));
+  const { year, month, day } = dateParts(end);
   const total = daysInMonth(year, month);
-  const elapsed = Math.max(1, day);
-  return { daysElapsed: elapsed, daysInMonth: total, daysRemaining: total - elapsed };
+  return { start, end, daysElapsed: day, daysInMonth: total, daysRemaining: total - day };
 }
 
 /**
- * Billed cost from the 1st of the current month to today, within the frame: a frame whose period
- * ends before this month has no month-to-date cost.
+ * Billed cost of the month to date (see monthInfo), within the frame: a frame whose period ends
+ * before this month has no month-to-date cost.
  */
-export function monthToDate(df: pl.DataFrame, today: IsoDate): Micros {
-  return billedTotal(filterDates(df, startOfMonth(today), today));
+export function monthToDate(df: pl.DataFrame, days: CostDays): Micros {
+  const { start, end } = monthInfo(days);
+  return billedTotal(filterDates(df, start, end));
 }
 
 /** Run rates. Daily and monthly are unrounded (money is rounded once, when shown). */
@@ -47,8 +64,8 @@ export interface Forecast extends RunRates {
 const annualOf = (monthly: Micros): Micros => roundToCents(monthly) * 12;
 
 /** From month-to-date: daily = MTD / days elapsed; month = daily × days in month; year = month × 12. */
-export function forecastFromMonthToDate(mtd: Micros, today: IsoDate): Forecast {
-  const { daysElapsed, daysInMonth: days } = monthInfo(today);
+export function forecastFromMonthToDate(mtd: Micros, costDays: CostDays): Forecast {
+  const { daysElapsed, daysInMonth: days } = monthInfo(costDays);
   // MTD × days / elapsed rather than (MTD / elapsed) × days: one division, one rounding error.
   const monthly = (mtd * days) / daysElapsed;
   return {
@@ -100,9 +117,9 @@ export function categoryForecast(
   mtd: Micros,
   total: Micros,
   range: { start: IsoDate; end: IsoDate },
-  today: IsoDate,
+  days: CostDays,
   rangeFallback: boolean,
 ): Forecast {
   if (rangeFallback && mtd === 0 && total > 0) return forecastFromRange(total, range.start, range.end);
-  return forecastFromMonthToDate(mtd, today);
+  return forecastFromMonthToDate(mtd, days);
 }

@@ -1,22 +1,24 @@
-import { type IsoDate, nextMidnightIn } from '../calendar/iso-date.js';
+import { type CostDays, costDaysAt, costDaysEnd, firstLiveDay } from '../calendar/cost-days.js';
+import type { IsoDate } from '../calendar/iso-date.js';
 
 export const DEFAULT_TODAY_TTL_MS = 60_000;
 
-export interface TtlContext {
-  /** Today in the org's time zone. */
-  today: IsoDate;
+/** The org's today and the UTC day the period was resolved against (see CostDays), and the clock. */
+export interface TtlContext extends CostDays {
   timeZone: string;
   nowMs: number;
-  /** How long a period that includes today stays cached. */
+  /** How long a live period stays cached. */
   todayTtlMs: number;
 }
 
 /**
- * How long the costs of a period stay cached: a minute when it includes today (today's costs are
- * still arriving); otherwise until the org's next midnight, when "today" — and with it every
- * default period — moves on. For an org without a time zone that is UTC midnight.
+ * How long the costs of a period stay cached: a minute when it may still change (it ends on or
+ * after the first live day: the running UTC day, whose rows are still arriving, and the org's
+ * today when that is earlier); otherwise until the earlier of the org's next midnight and the
+ * next UTC midnight, when "today" — and with it every default period and its cap — moves on.
  */
 export function periodTtlMs(period: { end: IsoDate }, ctx: TtlContext): number {
-  if (period.end >= ctx.today) return ctx.todayTtlMs;
-  return Math.max(1, nextMidnightIn(ctx.timeZone, ctx.nowMs) - ctx.nowMs);
+  if (period.end >= firstLiveDay(ctx)) return ctx.todayTtlMs;
+  const end = costDaysEnd(costDaysAt(ctx.timeZone, ctx.nowMs), ctx.timeZone);
+  return Math.max(1, end - ctx.nowMs);
 }

@@ -8,6 +8,7 @@ const period = (month: string): FramePeriod => ({
   start: `2024-${month}-01`,
   end: `2024-${month}-28`,
   today: '2025-03-10',
+  utcToday: '2025-03-10',
   timeZone: 'UTC',
 });
 const frame = costFrameOf(

@@ -4,7 +4,13 @@ import { costFrameOf } from '../testing/frame-of.js';
 import { CostCache, type FramePeriod } from './cost-cache.js';
 
 const clock = { now: () => Date.parse('2025-03-10T12:00:00Z') };
-const march: FramePeriod = { start: '2025-03-01', end: '2025-03-10', today: '2025-03-10', timeZone: 'UTC' };
+const march: FramePeriod = {
+  start: '2025-03-01',
+  end: '2025-03-10',
+  today: '2025-03-10',
+  utcToday: '2025-03-10',
+  timeZone: 'UTC',
+};
 const frame = costFrameOf([aFocusRow({ date: '2025-03-05', billedCost: 1 })]);
 
 function deferred<T>() {

@@ -9,6 +9,7 @@ const period = (start: string, end: string): FramePeriod => ({
   start,
   end,
   today: '2025-03-10',
+  utcToday: '2025-03-10',
   timeZone: 'UTC',
 });
 const frame = costFrameOf([

@@ -6,7 +6,13 @@ import { CostCache, type FramePeriod } from './cost-cache.js';
 import { reconnectingBus } from '../testing/reconnecting-bus.js';
 
 const clock = { now: () => Date.parse('2025-03-10T12:00:00Z') };
-const march: FramePeriod = { start: '2025-03-01', end: '2025-03-10', today: '2025-03-10', timeZone: 'UTC' };
+const march: FramePeriod = {
+  start: '2025-03-01',
+  end: '2025-03-10',
+  today: '2025-03-10',
+  utcToday: '2025-03-10',
+  timeZone: 'UTC',
+};
 const frame = costFrameOf([aFocusRow({ date: '2025-03-05', billedCost: 1 })]);
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 

@@ -22,6 +22,7 @@ describe('CostCache: expiry', () => {
       start: '2025-02-01',
       end: '2025-02-28',
       today: '2025-03-10',
+      utcToday: '2025-03-10',
       timeZone: 'UTC',
     };
     const { frame: f } = await cache.frame('org_a', february, load);
@@ -35,7 +36,11 @@ describe('CostCache: expiry', () => {
 
     clock.set('2025-03-11T00:00:00.000Z');
     expect(cache.getResult('org_a', key)).toBeUndefined();
-    const after = await cache.frame('org_a', { ...february, today: '2025-03-11' }, load);
+    const after = await cache.frame(
+      'org_a',
+      { ...february, today: '2025-03-11', utcToday: '2025-03-11' },
+      load,
+    );
     expect(after.hit).toBe(false);
     expect(cache.stats().frames.expirations).toBe(1);
     expect(cache.stats().results.expirations).toBe(1);
@@ -44,7 +49,13 @@ describe('CostCache: expiry', () => {
   it('keeps a period that includes today for 60 seconds only', async () => {
     const clock = new FakeClock(Date.parse('2025-03-10T08:00:00Z'));
     const cache = new CostCache({ clock });
-    const mtd: FramePeriod = { start: '2025-03-01', end: '2025-03-10', today: '2025-03-10', timeZone: 'UTC' };
+    const mtd: FramePeriod = {
+      start: '2025-03-01',
+      end: '2025-03-10',
+      today: '2025-03-10',
+      utcToday: '2025-03-10',
+      timeZone: 'UTC',
+    };
     await cache.frame('org_a', mtd, load);
     clock.set('2025-03-10T08:00:59.999Z');
     expect((await cache.frame('org_a', mtd, load)).hit).toBe(true);
@@ -59,6 +70,7 @@ describe('CostCache: expiry', () => {
       start: '2025-03-10',
       end: '2025-03-10',
       today: '2025-03-10',
+      utcToday: '2025-03-10',
       timeZone: 'UTC',
     };
     const { frame: f } = await cache.frame('org_a', today, load);
@@ -72,6 +84,7 @@ describe('CostCache: expiry', () => {
       start: '2025-02-01',
       end: '2025-02-28',
       today: '2025-03-10',
+      utcToday: '2025-03-10',
       timeZone: 'Asia/Tokyo',
     };
     const { frame: f } = await cache.frame('org_a', tokyo, load);
@@ -82,6 +95,7 @@ describe('CostCache: expiry', () => {
     start: '2025-02-01',
     end: '2025-02-28',
     today: '2025-03-10',
+    utcToday: '2025-03-10',
     timeZone: 'UTC',
   };
   const summary = { kind: 'summary', start: february.start, end: february.end, variant: '' };
@@ -114,7 +128,11 @@ describe('CostCache: expiry', () => {
     // Nothing live was left to invalidate: the expired entries go as expirations.
     expect(await cache.invalidateOrg('org_a')).toEqual({ frames: 0, results: 0 });
     // The next org's entries then take free room; had org_a's stayed, they would be evicted now.
-    const { frame: g } = await cache.frame('org_b', { ...february, today: '2025-03-11' }, load);
+    const { frame: g } = await cache.frame(
+      'org_b',
+      { ...february, today: '2025-03-11', utcToday: '2025-03-11' },
+      load,
+    );
     cache.setResult('org_b', summary, 'result', g);
     const { frames, results } = cache.stats();
     expect([frames.evictions, results.evictions]).toEqual([0, 0]);

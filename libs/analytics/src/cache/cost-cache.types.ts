@@ -1,4 +1,5 @@
 import type pl from 'nodejs-polars';
+import type { CostDays } from '../calendar/cost-days.js';
 import type { IsoDate } from '../calendar/iso-date.js';
 import type { CostFrameColumns } from '../frame/cost-frame.js';
 import type { Clock } from './clock.js';
@@ -26,19 +27,17 @@ export interface CostCacheOptions {
   resultMaxEntries?: number;
   /** A second bound of the result level, by estimated size. Default 128 MiB. */
   resultMaxBytes?: number;
-  /** Time to live of a period that includes today. Default 60 s. */
+  /** Time to live of a period that may still change (see periodTtlMs). Default 60 s. */
   todayTtlMs?: number;
   clock?: Clock;
   bus?: CostCacheBus | null;
   logger?: CostCacheLogger;
 }
 
-/** The period a frame holds, and what decides its time to live. */
-export interface FramePeriod {
+/** The period a frame holds, and what decides its time to live: the days it was resolved against. */
+export interface FramePeriod extends CostDays {
   start: IsoDate;
   end: IsoDate;
-  /** Today in the org's time zone. */
-  today: IsoDate;
   timeZone: string;
 }
 

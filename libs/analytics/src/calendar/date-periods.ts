@@ -1,5 +1,6 @@
+import { type CostDays, lastCostDay } from './cost-days.js';
 import {
-  capAtToday,
+  capAt,
   type DateRange,
   fiscalQuarterOf,
   fiscalQuarterRange,
@@ -44,13 +45,20 @@ export function customRangeLabel(range: DateRange): string {
   return `${start.slice(0, 6)} - ${shortDate(range.end)}`;
 }
 
-/** The last `days` days ending today, both ends included. */
-export function lastDays(days: number, today: IsoDate): DateRange {
-  return { start: addDays(today, -(days - 1)), end: today };
+/** The last `days` days ending on `lastDay`, both ends included. */
+export function lastDays(days: number, lastDay: IsoDate): DateRange {
+  return { start: addDays(lastDay, -(days - 1)), end: lastDay };
 }
 
-/** A named period relative to `today`, its end capped at today; quarters and years are fiscal. */
-export function periodRange(period: DatePeriod, today: IsoDate, fiscalStartMonth: number): LabelledRange {
+/**
+ * A named period of the org's calendar: today, yesterday, months, quarters and years are the
+ * org's (quarters and years fiscal), relative to its today. Periods to date and the last n days
+ * end on the latest day costs exist for (see lastCostDay), which west of UTC is the UTC day
+ * already running.
+ */
+export function periodRange(period: DatePeriod, days: CostDays, fiscalStartMonth: number): LabelledRange {
+  const { today } = days;
+  const last = lastCostDay(days);
   const fy = fiscalYearOf(today, fiscalStartMonth);
   const quarter = fiscalQuarterOf(today, fiscalStartMonth);
   switch (period) {
@@ -61,32 +69,34 @@ export function periodRange(period: DatePeriod, today: IsoDate, fiscalStartMonth
       return { start: y, end: y, label: `Yesterday (${shortDate(y).slice(0, 6)})` };
     }
     case DatePeriod.Last7Days:
-      return { ...lastDays(7, today), label: 'Last 7 days' };
+      return { ...lastDays(7, last), label: 'Last 7 days' };
     case DatePeriod.Last30Days:
-      return { ...lastDays(30, today), label: 'Last 30 days' };
+      return { ...lastDays(30, last), label: 'Last 30 days' };
     case DatePeriod.Last90Days:
-      return { ...lastDays(90, today), label: 'Last 90 days' };
-    case DatePeriod.MonthToDate:
-      return { start: startOfMonth(today), end: today, label: monthLabel(today) };
+      return { ...lastDays(90, last), label: 'Last 90 days' };
+    case DatePeriod.MonthToDate: {
+      const start = startOfMonth(today);
+      return { ...capAt({ start, end: endOfMonth(start) }, last), label: monthLabel(today) };
+    }
     case DatePeriod.LastMonth: {
       const start = addMonths(startOfMonth(today), -1);
       return { start, end: endOfMonth(start), label: monthLabel(start) };
     }
     case DatePeriod.QuarterToDate:
-      return quarterRange(fy, quarter, fiscalStartMonth, today);
+      return quarterRange(fy, quarter, fiscalStartMonth, last);
     case DatePeriod.LastQuarter:
       return quarter === 1
-        ? quarterRange(fy - 1, 4, fiscalStartMonth, today)
-        : quarterRange(fy, quarter - 1, fiscalStartMonth, today);
+        ? quarterRange(fy - 1, 4, fiscalStartMonth, last)
+        : quarterRange(fy, quarter - 1, fiscalStartMonth, last);
     case DatePeriod.YearToDate:
-      return { ...capAtToday(fiscalYearRange(fy, fiscalStartMonth), today), label: `FY ${fy}` };
+      return { ...capAt(fiscalYearRange(fy, fiscalStartMonth), last), label: `FY ${fy}` };
     case DatePeriod.LastYear:
       return { ...fiscalYearRange(fy - 1, fiscalStartMonth), label: `FY ${fy - 1}` };
   }
 }
 
-function quarterRange(fy: number, quarter: number, startMonth: number, today: IsoDate): LabelledRange {
-  const range = capAtToday(fiscalQuarterRange(fy, quarter, startMonth), today);
+function quarterRange(fy: number, quarter: number, startMonth: number, lastDay: IsoDate): LabelledRange {
+  const range = capAt(fiscalQuarterRange(fy, quarter, startMonth), lastDay);
   // The label names the calendar quarter of the start, as the dashboard always has.
   const { year, month } = dateParts(range.start);
   return { ...range, label: `Q${Math.floor((month - 1) / 3) + 1} ${year}` };

@@ -38,7 +38,7 @@ export function fiscalQuarterRange(fiscalYear: number, quarter: number, startMon
   return { start, end: addDays(addMonths(start, 3), -1) };
 }
 
-/** Caps a range at `today` (costs are never in the future). */
-export function capAtToday(range: DateRange, today: IsoDate): DateRange {
-  return { start: range.start, end: minDate(range.end, today) };
+/** Caps a range at `lastDay`, the latest day costs can exist for (see lastCostDay). */
+export function capAt(range: DateRange, lastDay: IsoDate): DateRange {
+  return { start: range.start, end: minDate(range.end, lastDay) };
 }

@@ -1,7 +1,7 @@
 import { DatePeriod } from './date-periods.js';
 import { DateRangeError, resolveCostPeriod, resolveTrendWindow } from './resolve-dates.js';
 
-const ctx = (today: string, fiscalStartMonth = 1) => ({ today, fiscalStartMonth });
+const ctx = (today: string, fiscalStartMonth = 1) => ({ today, utcToday: today, fiscalStartMonth });
 
 describe('cost read periods (date resolution)', () => {
   it('defaults to the fiscal year to date with the org fiscal-year start month', () => {
