@@ -117,7 +117,7 @@ export class CostsService {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
     const read = await this.aggregate(ctx, period, 'summary', input.filters, (rows) =>
-      costSummary(rows, ctx),
+      costSummary(rows, period, ctx),
     );
     return served(
       ctx,

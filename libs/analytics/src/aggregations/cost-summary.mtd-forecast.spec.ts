@@ -29,7 +29,7 @@ describe('summary: totals, month to date and forecasts', () => {
   ]);
 
   it('sums the whole period and takes month to date from its current-month days', () => {
-    const s = costSummary(frame, inUtc('2025-03-04'));
+    const s = costSummary(frame, { start: '2025-01-01', end: '2025-03-04' }, inUtc('2025-03-04'));
     expect(s.totals).toEqual({
       billed: 1_060_004_000,
       effective: 960_000_000,
@@ -43,7 +43,7 @@ describe('summary: totals, month to date and forecasts', () => {
   });
 
   it('forecasts from month to date: 60.004 over 4 of 31 days', () => {
-    const { forecast } = costSummary(frame, inUtc('2025-03-04'));
+    const { forecast } = costSummary(frame, { start: '2025-01-01', end: '2025-03-04' }, inUtc('2025-03-04'));
     expect(toMoney(forecast.dailyRate)).toBe(15);
     // 60.004 × 31 / 4 = 465.031 → 465.03; × 12 = 5580.36
     expect(toMoney(forecast.monthlyForecast)).toBe(465.03);
@@ -51,7 +51,7 @@ describe('summary: totals, month to date and forecasts', () => {
   });
 
   it('has zero month to date and forecasts when today is past the period', () => {
-    const s = costSummary(frame, inUtc('2025-04-10'));
+    const s = costSummary(frame, { start: '2025-01-01', end: '2025-03-04' }, inUtc('2025-04-10'));
     expect([s.mtd, s.forecast.dailyRate, s.forecast.annualForecast]).toEqual([0, 0, 0]);
   });
 });

@@ -15,6 +15,7 @@ import {
   categoryForecast,
   type Forecast,
   forecastFromMonthToDate,
+  monthInfo,
   monthToDate,
   type RunRates,
   sumOfForecasts,
@@ -35,13 +36,14 @@ export interface CostSummary {
   serviceCategories: string[];
 }
 
-/** Run rates come from month to date (see `forecastFromMonthToDate`). */
-export function costSummary(df: pl.DataFrame, days: CostDays): CostSummary {
-  const mtd = monthToDate(df, days);
+/** Run rates come from month to date within the period (see `forecastFromMonthToDate`). */
+export function costSummary(df: pl.DataFrame, period: PeriodRange, days: CostDays): CostSummary {
+  const month = monthInfo(days, period);
+  const mtd = monthToDate(df, month);
   return {
     totals: costTotals(df),
     mtd,
-    forecast: forecastFromMonthToDate(mtd, days),
+    forecast: forecastFromMonthToDate(mtd, month),
     providers: distinctValues(df, C.provider),
     serviceCategories: distinctValues(df, C.serviceCategory),
   };
@@ -65,12 +67,13 @@ export function categorySummary(
 ): CategorySummary {
   const rows = applyCostFilters(df, { category });
   const totals = costTotals(rows);
-  const mtd = monthToDate(rows, days);
+  const month = monthInfo(days, period);
+  const mtd = monthToDate(rows, month);
   return {
     category,
     totals,
     mtd,
-    forecast: categoryForecast(mtd, totals.billed, period, days, category !== 'subscription'),
+    forecast: categoryForecast(mtd, totals.billed, period, month, category !== 'subscription'),
     providers: distinctValues(rows, C.provider),
     serviceCategories: distinctValues(rows, C.serviceCategory),
     byProvider: costByProvider(rows),

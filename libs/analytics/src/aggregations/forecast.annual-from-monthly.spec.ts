@@ -2,8 +2,12 @@ import { aFocusRow } from '#test/focus-rows';
 import { toMoney } from '../money.js';
 import { costFrameOf } from '../testing/frame-of.js';
 import { totalByCategory } from './cost-summary.js';
-import { forecastFromMonthToDate, forecastFromRange, sumOfForecasts } from './forecast.js';
+import { forecastFromMonthToDate, forecastFromRange, monthInfo, sumOfForecasts } from './forecast.js';
 import { inUtc } from '../testing/cost-days-of.js';
+
+/** The month so far of a period covering it, in UTC. */
+const monthSoFar = (today: string) =>
+  monthInfo(inUtc(today), { start: `${today.slice(0, 8)}01`, end: today });
 
 /** In whole cents, so that 12 × a figure compares exactly (12 × 0.1 is not 1.2 in doubles). */
 const cents = (micros: number) => Math.round(toMoney(micros) * 100);
@@ -11,7 +15,7 @@ const cents = (micros: number) => Math.round(toMoney(micros) * 100);
 describe('annual forecast = 12 × the monthly forecast as shown', () => {
   it('is 1279214.16 beside a monthly 106601.18, not the unrounded month × 12 (1279214.14)', () => {
     // 34,387.476871 over 10 of March's 31 days: 106,601.1783001 a month.
-    const f = forecastFromMonthToDate(34_387_476_871, inUtc('2025-03-10'));
+    const f = forecastFromMonthToDate(34_387_476_871, monthSoFar('2025-03-10'));
     expect(toMoney(f.monthlyForecast)).toBe(106_601.18);
     expect(toMoney(f.annualForecast)).toBe(1_279_214.16);
   });
@@ -19,7 +23,7 @@ describe('annual forecast = 12 × the monthly forecast as shown', () => {
   it('holds for every month-to-date amount, half-cent ties and negative months included', () => {
     for (const mtd of [1, 4_999, 5_000, 1_000_000, 123_456_789, 34_387_476_871, -7_777_777, 999_999_999_999])
       for (const today of ['2025-02-28', '2025-03-03', '2024-02-29', '2025-03-31'] as const) {
-        const f = forecastFromMonthToDate(mtd, inUtc(today));
+        const f = forecastFromMonthToDate(mtd, monthSoFar(today));
         expect(cents(f.annualForecast)).toBe(12 * cents(f.monthlyForecast));
       }
   });
@@ -65,7 +69,7 @@ describe('annual forecast = 12 × the monthly forecast as shown', () => {
   });
 
   it('adds the fallback years of parts projected from their period to the 12 months of the others', () => {
-    const fromMonth = forecastFromMonthToDate(1_000_000, inUtc('2025-03-03'));
+    const fromMonth = forecastFromMonthToDate(1_000_000, monthSoFar('2025-03-03'));
     const fromRange = forecastFromRange(12_500_000, '2025-02-01', '2025-02-28');
     const sum = sumOfForecasts([fromMonth, fromMonth, fromRange]);
     expect(toMoney(sum.monthlyForecast)).toBe(34.06); // 20.666… + 13.392…

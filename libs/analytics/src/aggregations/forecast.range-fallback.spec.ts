@@ -1,6 +1,6 @@
 import { toMoney } from '../money.js';
-import { categoryForecast, forecastFromRange } from './forecast.js';
 import { inUtc } from '../testing/cost-days-of.js';
+import { categoryForecast, forecastFromRange, monthInfo } from './forecast.js';
 
 describe('forecast from the whole period when the month has no cost yet', () => {
   it('spreads the period total over its days: month = daily × 30, year = daily × 365', () => {
@@ -10,27 +10,24 @@ describe('forecast from the whole period when the month has no cost yet', () => 
     ]);
   });
 
+  const january = { start: '2025-01-01', end: '2025-01-30' };
+
   it('applies to usage-billed categories with no month to date', () => {
-    const f = categoryForecast(
-      0,
-      300_000_000,
-      { start: '2025-01-01', end: '2025-01-30' },
-      inUtc('2025-03-01'),
-      true,
-    );
+    const f = categoryForecast(0, 300_000_000, january, monthInfo(inUtc('2025-03-01'), january), true);
     expect(toMoney(f.dailyRate)).toBe(10);
   });
 
   it('does not apply to subscriptions, nor when the month has cost', () => {
-    const range = { start: '2025-01-01', end: '2025-01-30' };
-    expect(categoryForecast(0, 300_000_000, range, inUtc('2025-03-01'), false)).toEqual({
-      dailyRate: 0,
-      monthlyForecast: 0,
-      annualForecast: 0,
-      basis: 'month_to_date',
-    });
-    expect(
-      toMoney(categoryForecast(31_000_000, 300_000_000, range, inUtc('2025-03-31'), true).monthlyForecast),
-    ).toBe(31);
+    expect(categoryForecast(0, 300_000_000, january, monthInfo(inUtc('2025-03-01'), january), false)).toEqual(
+      {
+        dailyRate: 0,
+        monthlyForecast: 0,
+        annualForecast: 0,
+        basis: 'month_to_date',
+      },
+    );
+    const toMarch = { start: '2025-01-01', end: '2025-03-31' };
+    const march = monthInfo(inUtc('2025-03-31'), toMarch);
+    expect(toMoney(categoryForecast(31_000_000, 300_000_000, toMarch, march, true).monthlyForecast)).toBe(31);
   });
 });

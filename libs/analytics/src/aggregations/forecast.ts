@@ -1,11 +1,13 @@
 import type pl from 'nodejs-polars';
 import { type CostDays, lastCostDay } from '../calendar/cost-days.js';
+import type { DateRange } from '../calendar/fiscal-year.js';
 import {
   dateParts,
   daysBetween,
   daysInMonth,
   endOfMonth,
   type IsoDate,
+  maxDate,
   minDate,
   startOfMonth,
 } from '../calendar/iso-date.js';
@@ -14,33 +16,39 @@ import { type Micros, roundToCents } from '../money.js';
 import { billedTotal } from './totals.js';
 
 /**
- * The org's current month (of its today) up to the latest day costs exist for (see lastCostDay):
- * the month-to-date period, so that west of UTC the rows of the UTC day already running count.
+ * The days of the org's current month (of its today, up to the latest day costs exist for: see
+ * lastCostDay) that a period covers: month to date counts their rows, and the run rate spreads
+ * them over these days only, so that a period starting mid-month (a "today" view) does not
+ * divide its few days' cost by every day elapsed in the month.
  */
 export interface MonthInfo {
+  /** The first and last of those days; start > end when the period covers none. */
   start: IsoDate;
   end: IsoDate;
-  /** Days of the month up to `end`, both included (at least 1). */
-  daysElapsed: number;
+  /** Days from `start` to `end`, both included; at least 1. */
+  daysCovered: number;
   daysInMonth: number;
-  daysRemaining: number;
 }
 
-export function monthInfo(days: CostDays): MonthInfo {
-  const start = startOfMonth(days.today);
-  const end = minDate(endOfMonth(start), lastCostDay(days));
-  const { year, month, day } = dateParts(end);
-  const total = daysInMonth(year, month);
-  return { start, end, daysElapsed: day, daysInMonth: total, daysRemaining: total - day };
+export function monthInfo(days: CostDays, period: DateRange): MonthInfo {
+  const monthStart = startOfMonth(days.today);
+  const start = maxDate(period.start, monthStart);
+  const end = minDate(period.end, minDate(endOfMonth(monthStart), lastCostDay(days)));
+  const { year, month } = dateParts(monthStart);
+  return {
+    start,
+    end,
+    daysCovered: Math.max(1, daysBetween(start, end) + 1),
+    daysInMonth: daysInMonth(year, month),
+  };
 }
 
 /**
- * Billed cost of the month to date (see monthInfo), within the frame: a frame whose period ends
- * before this month has no month-to-date cost.
+ * Billed cost of the month to date within the frame (see monthInfo): a frame whose period ends
+ * before this month has none.
  */
-export function monthToDate(df: pl.DataFrame, days: CostDays): Micros {
-  const { start, end } = monthInfo(days);
-  return billedTotal(filterDates(df, start, end));
+export function monthToDate(df: pl.DataFrame, month: MonthInfo): Micros {
+  return month.start > month.end ? 0 : billedTotal(filterDates(df, month.start, month.end));
 }
 
 /** Run rates. Daily and monthly are unrounded (money is rounded once, when shown). */
@@ -63,13 +71,17 @@ export interface Forecast extends RunRates {
 /** The year of a monthly forecast: 12 × the month rounded to cents, as the reference rounds it. */
 const annualOf = (monthly: Micros): Micros => roundToCents(monthly) * 12;
 
-/** From month-to-date: daily = MTD / days elapsed; month = daily × days in month; year = month × 12. */
-export function forecastFromMonthToDate(mtd: Micros, costDays: CostDays): Forecast {
-  const { daysElapsed, daysInMonth: days } = monthInfo(costDays);
-  // MTD × days / elapsed rather than (MTD / elapsed) × days: one division, one rounding error.
-  const monthly = (mtd * days) / daysElapsed;
+/**
+ * From month to date: daily = MTD / the month's days the period covers (the reference divided by
+ * every day elapsed, whatever the period; the same for a period covering the month so far);
+ * month = daily × days in month; year = month × 12.
+ */
+export function forecastFromMonthToDate(mtd: Micros, month: MonthInfo): Forecast {
+  const { daysCovered, daysInMonth: days } = month;
+  // MTD × days / covered rather than (MTD / covered) × days: one division, one rounding error.
+  const monthly = (mtd * days) / daysCovered;
   return {
-    dailyRate: mtd / daysElapsed,
+    dailyRate: mtd / daysCovered,
     monthlyForecast: monthly,
     annualForecast: annualOf(monthly),
     basis: 'month_to_date',
@@ -116,10 +128,10 @@ export function sumOfForecasts(parts: readonly Forecast[]): RunRates {
 export function categoryForecast(
   mtd: Micros,
   total: Micros,
-  range: { start: IsoDate; end: IsoDate },
-  days: CostDays,
+  range: DateRange,
+  month: MonthInfo,
   rangeFallback: boolean,
 ): Forecast {
   if (rangeFallback && mtd === 0 && total > 0) return forecastFromRange(total, range.start, range.end);
-  return forecastFromMonthToDate(mtd, days);
+  return forecastFromMonthToDate(mtd, month);
 }
