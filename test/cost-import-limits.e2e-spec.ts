@@ -107,6 +107,12 @@ describe('cost import: one file of an org waits at a time', () => {
       const third = await upload(aFile('4'), CSV, '?source_system=turn_third');
 
       expect(third.statusCode, third.body).toBe(409);
+      // Both files hold the instance's two slots until their imports end: another org's file is
+      // refused too (a slot freed once a file was received let every org's files pile up on disk).
+      const otherOrg = { ...target, ...(await onboardOrg(target.t, 'implimd', 'Limits D')) };
+      const elsewhere = await uploadTo(otherOrg, aFile('8'), CSV, '?source_system=turn_other');
+      expect(elsewhere.statusCode, elsewhere.body).toBe(503);
+      expect(elsewhere.json()).toMatchObject({ code: 'COST_IMPORT_UPLOADS_BUSY' });
       expect(third.json()).toMatchObject({
         code: 'COST_IMPORT_PENDING',
         import_id: waiting.json().import_id,
@@ -142,11 +148,11 @@ describe('cost import: files received at once on an instance', () => {
     const refused = await uploadTo(third, aFile('3'), CSV, '?source_system=cap_c');
 
     expect(refused.statusCode, refused.body).toBe(503);
-    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.headers['retry-after']).toBe('15');
     expect(refused.json()).toMatchObject({
       code: 'COST_IMPORT_UPLOADS_BUSY',
-      retry_after_seconds: 5,
-      detail: expect.stringContaining('receiving 2 cost files already'),
+      retry_after_seconds: 15,
+      detail: expect.stringContaining('holds 2 cost files already'),
     });
     expect(importFiles()).toHaveLength(2);
     for (const held of uploads) held.finish();

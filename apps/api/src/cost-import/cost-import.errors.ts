@@ -49,7 +49,7 @@ export const COST_IMPORT_ERRORS: Record<CostImportErrorCode, { status: number; t
   },
   [CostImportErrorCode.UploadsBusy]: {
     status: 503,
-    title: 'The instance is receiving as many cost files as it takes at once',
+    title: 'The instance holds as many cost files as it takes at once',
   },
   [CostImportErrorCode.ImportFailed]: { status: 500, title: 'The cost import failed' },
   [CostImportErrorCode.Interrupted]: { status: 503, title: 'The cost import was interrupted' },

@@ -16,15 +16,18 @@ const refusal = (admit: () => unknown) => {
 };
 
 describe('upload admission', () => {
-  it('gives an upload slot back once it is recorded, however often its ticket is released', () => {
+  it('holds an upload slot until its import ends, not only while it is received; gives it back once', () => {
     const uploads = admission(2);
     const a = uploads.admit('org_a', 'id-a');
     uploads.admit('org_b', 'id-b');
     expect(refusal(() => uploads.admit('org_c', 'id-c'))).toEqual({
       code: 'COST_IMPORT_UPLOADS_BUSY',
-      headers: { 'Retry-After': '5', Connection: 'close' },
+      headers: { 'Retry-After': '15', Connection: 'close' },
     });
+    // Received, waiting and running, its files are still on disk.
     a.recorded();
+    a.started();
+    expect(refusal(() => uploads.admit('org_c', 'id-c'))).toMatchObject({ code: 'COST_IMPORT_UPLOADS_BUSY' });
     a.release();
     a.release();
     uploads.admit('org_c', 'id-c');

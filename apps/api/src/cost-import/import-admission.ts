@@ -3,13 +3,14 @@ import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
 import { importStatusUrl } from './dto/cost-import.dto.js';
 
-/** What a caller refused for the instance's cap is told to wait: receiving and expanding take seconds. */
-export const UPLOADS_BUSY_RETRY_SECONDS = 5;
+/** What a caller refused for the instance's cap is told to wait: the files held end with their imports. */
+export const UPLOADS_BUSY_RETRY_SECONDS = 15;
 
 /**
- * An admitted upload's claims: one of the instance's upload slots while it is received and
- * expanded, and its org's pending place until its import's turn comes. Each is given back once;
- * `release` gives back whatever is still held (the upload was refused, or its import ended).
+ * An admitted upload's claims: one of the instance's slots while its files are on disk (received,
+ * expanded, waiting for its turn and importing), and its org's pending place until its import's
+ * turn comes. Each is given back once; `release` gives back whatever is still held (the upload was
+ * refused, or its import ended).
  */
 export class UploadTicket {
   /** Its report exists: the refusal of the org's next upload can link to it. */
@@ -23,12 +24,9 @@ export class UploadTicket {
     private readonly admission: UploadAdmission,
   ) {}
 
-  /** Received, checked and recorded: its files stay, but it no longer counts as an upload in flight. */
+  /** Received, checked and recorded: its report exists. Its files, and its slot, stay until it ends. */
   recorded(): void {
     this.queued = true;
-    if (!this.slotHeld) return;
-    this.slotHeld = false;
-    this.admission.freeSlot();
   }
 
   /** Its import's turn came: the org may send its next file, which waits behind this one. */
@@ -39,8 +37,10 @@ export class UploadTicket {
   }
 
   release(): void {
-    this.recorded();
     this.started();
+    if (!this.slotHeld) return;
+    this.slotHeld = false;
+    this.admission.freeSlot();
   }
 }
 
@@ -50,8 +50,11 @@ export class UploadTicket {
  * for its org's turn (ImportRegistry.exclusive), and it keeps its files while it waits: without a
  * bound, four parallel uploads of 713 KB each held 2.8 GB at once. So each org has at most one
  * upload being received or waiting for its turn here (a second is refused with 409: it could only
- * queue behind the first), and at most `maxConcurrentUploads` are received and expanded at once
- * (503 with Retry-After beyond). Both are checked before a byte of the body is read.
+ * queue behind the first), and at most `maxConcurrentUploads` hold files at once, from the first
+ * byte received to the import's end (503 with Retry-After beyond): imports of different orgs run
+ * side by side, so a slot freed once a file was received let six orgs' files of up to
+ * COST_IMPORT_MAX_EXPANDED_BYTES each sit on disk at once. Both are checked before a byte of the
+ * body is read.
  */
 @Injectable()
 export class UploadAdmission {
@@ -105,7 +108,7 @@ function inProgress(earlier: UploadTicket): CostImportError {
 function busy(max: number): CostImportError {
   return new CostImportError(
     CostImportErrorCode.UploadsBusy,
-    `This instance is receiving ${max} cost files already (COST_IMPORT_MAX_CONCURRENT_UPLOADS); ` +
+    `This instance holds ${max} cost files already, received or being imported (COST_IMPORT_MAX_CONCURRENT_UPLOADS); ` +
       `send the file again in ${UPLOADS_BUSY_RETRY_SECONDS} s.`,
     {
       headers: { 'Retry-After': String(UPLOADS_BUSY_RETRY_SECONDS), Connection: 'close' },
