@@ -93,16 +93,23 @@ export async function createApp(
   });
   const buildOpenApi = setupOpenApi(app);
   await app.init();
-  await buildOpenApi();
-  if (config.env.BOOTSTRAP_ON_START) await app.get(BootstrapService).ensureBootstrapped();
-  if (config.env.DEMO_DATA) {
-    const demo = await app.get(DemoService).ensureDemo({ rows: config.env.DEMO_ROWS, keepExisting: true });
-    logger.info(
-      { org: demo.org, file: demo.keyFile },
-      'Demo organization ready; its API key (X-API-Key) is kept in this file',
-    );
+  // Past init the engines are open (the DuckDB file and the PGlite folder locked): a failure from
+  // here on closes them before it is thrown, so the caller is not left holding them.
+  try {
+    await buildOpenApi();
+    if (config.env.BOOTSTRAP_ON_START) await app.get(BootstrapService).ensureBootstrapped();
+    if (config.env.DEMO_DATA) {
+      const demo = await app.get(DemoService).ensureDemo({ rows: config.env.DEMO_ROWS, keepExisting: true });
+      logger.info(
+        { org: demo.org, file: demo.keyFile },
+        'Demo organization ready; its API key (X-API-Key) is kept in this file',
+      );
+    }
+    if (config.rootKeyFile)
+      logger.info({ file: config.rootKeyFile }, 'Development root key (X-CA-Root-Key) is kept in this file');
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
   }
-  if (config.rootKeyFile)
-    logger.info({ file: config.rootKeyFile }, 'Development root key (X-CA-Root-Key) is kept in this file');
   return app;
 }

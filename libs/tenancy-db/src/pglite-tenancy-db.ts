@@ -42,7 +42,8 @@ export class PgliteTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTrans
         // The tenancy DB (keys' orgs, quotas, members' emails) is the owner's alone: PGlite writes
         // its files world-writable (0666), so the folder is what keeps other local users out.
         await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-        await chmod(options.dataDir, 0o700);
+        // A folder of another owner the process may write (a mounted volume) keeps its mode.
+        await chmod(options.dataDir, 0o700).catch(() => undefined);
       } catch (cause) {
         throw tenancyDbError(TenancyDbErrorCode.Unavailable, cause);
       }

@@ -30,6 +30,20 @@ describe('the embedded engines keep their files to the owner', () => {
     }
   });
 
+  it('leaves a shared folder (sticky bit, like /tmp) as it is', async () => {
+    const shared = path.join(dir, 'shared');
+    fs.mkdirSync(shared);
+    fs.chmodSync(shared, 0o1777);
+    const config = loadAppConfig({ DATA_DIR: shared, LOG_LEVEL: 'warn' });
+    const warehouse = await openWarehouse(config);
+    try {
+      expect((fs.statSync(shared).mode & 0o7777).toString(8)).toBe('1777');
+      expect(modeOf(config.duckdbPath).toString(8)).toBe('600');
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   it('creates a missing DATA_DIR for its owner only', async () => {
     const dataDir = path.join(dir, 'fresh', 'data');
     const config = loadAppConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });

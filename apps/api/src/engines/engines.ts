@@ -1,4 +1,4 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { Logger } from '@nestjs/common';
 import { createEncryptor, type Encryptor } from '#crypto';
 import { type AppConfig, ConfigValidationError } from '#platform';
@@ -37,6 +37,9 @@ export async function openWarehouse(config: AppConfig): Promise<Warehouse> {
 async function privateDataDir(config: AppConfig): Promise<void> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   try {
+    // A shared folder (the sticky bit of /tmp) is not the app's to close: said, left as it is.
+    if ((await stat(config.dataDir)).mode & 0o1000)
+      throw new Error('it is a shared folder (sticky bit); give DATA_DIR a folder of its own');
     await chmod(config.dataDir, 0o700);
   } catch (e) {
     // A folder of another owner the process may write to (a mounted volume): said, not fatal.

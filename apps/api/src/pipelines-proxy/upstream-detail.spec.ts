@@ -34,6 +34,8 @@ describe('scrubSecrets on adversarial text', () => {
 
   it('still masks a password holding single slashes, not past a "//"', () => {
     expect(scrubSecrets('redis://svc:a/b/c@cache:6379')).toBe('redis://svc:[REDACTED]@cache:6379');
+    // A password without a user name (Redis' form) is masked too.
+    expect(scrubSecrets('redis://:s3cret@cache:6379')).toBe('redis://:[REDACTED]@cache:6379');
     expect(scrubSecrets('see //x:y then https://u:secret@h')).toBe('see //x:y then https://u:[REDACTED]@h');
   });
 });

@@ -33,7 +33,11 @@ export type HeartbeatOutcome =
  * renders timestamptz as PostgREST does (`+00:00`, 0 to 6 decimals), which older ISO parsers
  * (Python before 3.11) refuse.
  */
-const instant = (text: string): string => new Date(text).toISOString();
+const instant = (text: string): string => {
+  const at = new Date(text);
+  // What a Date cannot hold (`infinity`, a year past 9999, written by hand) is passed on as stored.
+  return Number.isNaN(at.getTime()) ? text : at.toISOString();
+};
 const instantOrNull = (text: string | null): string | null => (text === null ? null : instant(text));
 
 /**

@@ -90,7 +90,9 @@ export class DuckDbWarehouse implements Warehouse {
     }
     try {
       // Every org's costs and key hashes: the owner's alone (DuckDB creates the file 0644).
-      if (options.path !== ':memory:') await chmod(options.path, 0o600);
+      // A file of another owner the process may write (a mounted volume) keeps its mode: the start
+      // does not fail for it (DATA_DIR's own mode is what the app checks and reports).
+      if (options.path !== ':memory:') await chmod(options.path, 0o600).catch(() => undefined);
       const pool = await DuckDbConnectionPool.create(instance, options.connections ?? 4, initConnection);
       const warehouse = new DuckDbWarehouse(instance, pool);
       // Tables that expired while no process had the file open (a staging table of a killed import).
