@@ -19,6 +19,11 @@ export interface TtlContext extends CostDays {
  */
 export function periodTtlMs(period: { end: IsoDate }, ctx: TtlContext): number {
   if (period.end >= firstLiveDay(ctx)) return ctx.todayTtlMs;
-  const end = costDaysEnd(costDaysAt(ctx.timeZone, ctx.nowMs), ctx.timeZone);
+  // Also the end of the days it was resolved against: a result computed from a month to date (and
+  // run rates) of a day that ended while it loaded is not kept into the next one.
+  const end = Math.min(
+    costDaysEnd(ctx, ctx.timeZone),
+    costDaysEnd(costDaysAt(ctx.timeZone, ctx.nowMs), ctx.timeZone),
+  );
   return Math.max(1, end - ctx.nowMs);
 }

@@ -54,6 +54,24 @@ describe('CostCache: live periods and midnights of an org off UTC', () => {
     expect(await east.expiry(east.period('2026-03-01', '2026-03-30'))).toBe('2026-04-01T11:00:00.000Z');
   });
 
+  it('does not keep a past period into the next day when its load ends after the midnight of the days it was resolved for', async () => {
+    // Resolved at 23:59:59.5 UTC on Nov 30 (its month to date is November's), loaded after
+    // midnight: kept until Dec 2, Dec 1's reads would have been given November's run rates.
+    let now = Date.parse('2026-11-30T23:59:59.500Z');
+    const cache = new CostCache({ clock: { now: () => now } });
+    const period: FramePeriod = {
+      start: '2026-10-01',
+      end: '2026-11-15',
+      timeZone: 'UTC',
+      ...costDaysAt('UTC', now),
+    };
+    const { frame: f } = await cache.frame('org_a', period, async () => {
+      now = Date.parse('2026-12-01T00:00:00.200Z');
+      return frame;
+    });
+    expect(f.expiresAt).toBeLessThanOrEqual(now + 1);
+  });
+
   it('ends the days a read was resolved against at the earlier midnight', () => {
     const la = costDaysAt('America/Los_Angeles', Date.parse('2026-12-06T12:00:00Z'));
     expect(new Date(costDaysEnd(la, 'America/Los_Angeles')).toISOString()).toBe('2026-12-07T00:00:00.000Z');
