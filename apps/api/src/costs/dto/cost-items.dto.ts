@@ -67,7 +67,7 @@ export class CostSummaryDto {
   @Money('Billed minus effective') total_savings: number;
   @Count() record_count: number;
   @Money('Billed cost of the month to date') mtd_cost: number;
-  @Money('Month to date per day elapsed') daily_rate: number;
+  @Money('Month to date per day of the month the period covers') daily_rate: number;
   @Money('The daily rate times the days of the month') monthly_forecast: number;
   @Money('12 times the monthly forecast') annual_forecast: number;
   @Names('ServiceProviderName values of the period, sorted') providers: string[];
@@ -182,7 +182,7 @@ export class CategorySummaryDto {
   @Money('The daily rate (the reference named it so too)') total_daily_cost: number;
   @Money('The monthly forecast') total_monthly_cost: number;
   @Money('The annual forecast') total_annual_cost: number;
-  @Money('Month to date per day elapsed') daily_rate: number;
+  @Money('Month to date per day of the month the period covers') daily_rate: number;
   @Money('The daily rate times the days of the month') monthly_forecast: number;
   @Money('12 times the monthly forecast') annual_forecast: number;
   @ApiProperty({ type: [ProviderCostDto], description: 'Highest first' }) by_provider: ProviderCostDto[];

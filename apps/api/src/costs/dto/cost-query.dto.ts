@@ -64,7 +64,9 @@ export class CostFilterQueryDto {
   @DateField('First day; used only together with end_date (else the fiscal year to date)')
   start_date?: string;
 
-  @DateField('Last day, capped at today; used only together with start_date')
+  @DateField(
+    "Last day, capped at the latest day costs exist for (the org's today, or west of UTC the running UTC day); used only together with start_date",
+  )
   end_date?: string;
 
   @ListField('ServiceProviderName values')
@@ -151,7 +153,9 @@ export class GranularTrendQueryDto {
   @DateField('First day; with end_date instead of days')
   start_date?: string;
 
-  @DateField('Last day, capped at today; with start_date instead of days')
+  @DateField(
+    "Last day, capped at the latest day costs exist for (the org's today, or west of UTC the running UTC day); with start_date instead of days",
+  )
   end_date?: string;
 
   @IntQuery({ min: 1, max: 730, byDefault: 365, description: 'Last n days, today included' })
