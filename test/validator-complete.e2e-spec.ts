@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CostCache } from '#analytics';
+import { CostCache, costDaysAt } from '#analytics';
 import type { DbRow } from '#tenancy-db';
 import { costFrameOf } from '../libs/analytics/src/testing/frame-of.js';
 import { postgresTenancyEnv, rootHeaders, type TestApp } from '#test/test-app';
@@ -150,8 +150,8 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
           {
             start: '2026-01-01',
             end: '2026-01-31',
-            today: '2026-02-01',
-            utcToday: '2026-02-01',
+            // The days of the app's clock: a past period is kept until they end.
+            ...costDaysAt('UTC', Date.now()),
             timeZone: 'UTC',
           },
           async () => {
