@@ -1,16 +1,10 @@
 import { aFocusRow } from '#test/focus-rows';
 import { estimateFrameBytes } from '../frame/cost-frame.js';
 import { costFrameOf } from '../testing/frame-of.js';
-import { CostCache, type FramePeriod } from './cost-cache.js';
+import { CostCache } from './cost-cache.js';
+import { MARCH_10_CLOCK as clock, periodReadOnMarch10 } from '../testing/cost-days-of.js';
 
-const clock = { now: () => Date.parse('2025-03-10T12:00:00Z') };
-const period = (month: string): FramePeriod => ({
-  start: `2024-${month}-01`,
-  end: `2024-${month}-28`,
-  today: '2025-03-10',
-  utcToday: '2025-03-10',
-  timeZone: 'UTC',
-});
+const period = (month: string) => periodReadOnMarch10(`2024-${month}-01`, `2024-${month}-28`);
 const frame = costFrameOf(
   Array.from({ length: 200 }, (_, i) => aFocusRow({ billedCost: i, resourceName: `r-${i}` })),
 );

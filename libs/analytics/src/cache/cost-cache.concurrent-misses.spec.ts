@@ -1,16 +1,10 @@
 import { aFocusRow } from '#test/focus-rows';
 import type pl from 'nodejs-polars';
 import { costFrameOf } from '../testing/frame-of.js';
-import { CostCache, type FramePeriod } from './cost-cache.js';
+import { CostCache } from './cost-cache.js';
+import { MARCH_10_CLOCK as clock, periodReadOnMarch10 } from '../testing/cost-days-of.js';
 
-const clock = { now: () => Date.parse('2025-03-10T12:00:00Z') };
-const march: FramePeriod = {
-  start: '2025-03-01',
-  end: '2025-03-10',
-  today: '2025-03-10',
-  utcToday: '2025-03-10',
-  timeZone: 'UTC',
-};
+const march = periodReadOnMarch10('2025-03-01', '2025-03-10');
 const frame = costFrameOf([aFocusRow({ date: '2025-03-05', billedCost: 1 })]);
 
 function deferred<T>() {

@@ -2,16 +2,10 @@ import pl from 'nodejs-polars';
 import { aFocusRow } from '#test/focus-rows';
 import { costTotals } from '../aggregations/totals.js';
 import { costFrameOf } from '../testing/frame-of.js';
-import { CostCache, type FramePeriod } from './cost-cache.js';
+import { CostCache } from './cost-cache.js';
+import { MARCH_10_CLOCK as clock, periodReadOnMarch10 } from '../testing/cost-days-of.js';
 
-const clock = { now: () => Date.parse('2025-03-10T12:00:00Z') };
-const period = (start: string, end: string): FramePeriod => ({
-  start,
-  end,
-  today: '2025-03-10',
-  utcToday: '2025-03-10',
-  timeZone: 'UTC',
-});
+const period = periodReadOnMarch10;
 const frame = costFrameOf([
   aFocusRow({ date: '2025-01-15', billedCost: 1 }),
   aFocusRow({ date: '2025-02-15', billedCost: 2 }),
