@@ -1,4 +1,5 @@
 import { startTestApp, type TestApp } from '#test/test-app';
+import { ERROR_CATALOG } from '../apps/api/src/error-catalog.js';
 
 type Ref = { $ref: string };
 interface Response {
@@ -112,6 +113,22 @@ describe('error answers and response headers in the OpenAPI document', () => {
     expect(doc.components.schemas.Problem).toMatchObject({
       required: ['type', 'title', 'status', 'detail', 'code', 'request_id'],
     });
+  });
+
+  it('names only codes the error catalog maps to the status they are listed under', () => {
+    // The derived lists spell each code (`- \`CODE\`: when`); a code renamed or remapped in its
+    // module's catalog must not leave the document promising the old one.
+    const wrong = operations.flatMap(([method, path, op]) =>
+      Object.entries(op.responses).flatMap(([status, r]) =>
+        [...r.description.matchAll(/^- `([A-Z][A-Z0-9_]+)`:/gm)]
+          .map((m) => m[1])
+          .filter((code) => ERROR_CATALOG[code]?.status !== Number(status))
+          .map(
+            (code) => `${method} ${path} ${status}: ${code} (${ERROR_CATALOG[code]?.status ?? 'unknown'})`,
+          ),
+      ),
+    );
+    expect(wrong).toEqual([]);
   });
 
   it("keeps a route's own description of a status and adds the codes it did not name", () => {
