@@ -193,3 +193,42 @@ describe('cost import: Parquet parts', () => {
     expect(importFiles()).toEqual([]);
   });
 });
+
+describe('cost import: how long an upload may take to arrive', () => {
+  it('refuses a file still arriving after COST_IMPORT_RECEIVE_TIMEOUT_MS with 408, and frees its slot', async () => {
+    // A byte every few seconds kept a connection past the idle timeout, and its slot for good.
+    const slow = await startImportApp('implimt', 'Slow Co', {
+      COST_IMPORT_RECEIVE_TIMEOUT_MS: '1000',
+      COST_IMPORT_MAX_CONCURRENT_UPLOADS: '1',
+    });
+    try {
+      const files = () => {
+        const dir = path.join(slow.t.dataDir, 'imports');
+        return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+      };
+      const file = aFile('1');
+      const body = new PassThrough();
+      body.write(file.slice(0, 100));
+      const trickle = setInterval(() => body.write(' '), 200);
+      try {
+        const res = await uploadTo(slow, body, CSV, '?source_system=slow_a');
+        expect(res.statusCode, res.body).toBe(408);
+        expect(res.headers.connection).toBe('close');
+        expect(res.json()).toMatchObject({
+          code: 'COST_IMPORT_UPLOAD_TIMEOUT',
+          detail: expect.stringContaining('COST_IMPORT_RECEIVE_TIMEOUT_MS'),
+        });
+      } finally {
+        clearInterval(trickle);
+        body.end();
+      }
+      await until(() => files().length === 0);
+      // Its slot (the only one) is free again: the next file is received and imported.
+      const next = await uploadTo(slow, aFile('2'), CSV, '?source_system=slow_b');
+      expect(next.statusCode, next.body).toBe(200);
+      expect(next.json()).toMatchObject({ status: 'completed', rows_imported: 1 });
+    } finally {
+      await slow.t.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiAcceptedResponse,
+  ApiResponse,
   ApiBody,
   ApiConsumes,
   ApiHeader,
@@ -90,6 +91,11 @@ export class CostImportController {
     type: ImportReportDto,
     description: 'Accepted; poll status_url (also in Location)',
     headers: headerRefs('Location'),
+  })
+  @ApiResponse({
+    status: 408,
+    description:
+      'COST_IMPORT_UPLOAD_TIMEOUT: the file did not arrive within COST_IMPORT_RECEIVE_TIMEOUT_MS (10 minutes by default); nothing of it is kept',
   })
   async upload(
     @Param() { org }: OrgParamDto,

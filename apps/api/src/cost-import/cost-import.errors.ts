@@ -13,6 +13,7 @@ export enum CostImportErrorCode {
   OrgNotProvisioned = 'COST_IMPORT_ORG_NOT_PROVISIONED',
   ImportPending = 'COST_IMPORT_PENDING',
   UploadsBusy = 'COST_IMPORT_UPLOADS_BUSY',
+  UploadTimeout = 'COST_IMPORT_UPLOAD_TIMEOUT',
   ImportFailed = 'COST_IMPORT_FAILED',
   Interrupted = 'COST_IMPORT_INTERRUPTED',
   OutcomeUnknown = 'COST_IMPORT_OUTCOME_UNKNOWN',
@@ -46,6 +47,10 @@ export const COST_IMPORT_ERRORS: Record<CostImportErrorCode, { status: number; t
   [CostImportErrorCode.ImportPending]: {
     status: 409,
     title: "Another file of the organization is waiting for its import's turn",
+  },
+  [CostImportErrorCode.UploadTimeout]: {
+    status: 408,
+    title: 'The upload took longer than the instance gives one to arrive',
   },
   [CostImportErrorCode.UploadsBusy]: {
     status: 503,

@@ -10,6 +10,8 @@ export interface CostImportOptions {
   syncMaxBytes: number;
   /** Uploads being received and expanded at once on the instance (503 beyond); see UploadAdmission. */
   maxConcurrentUploads: number;
+  /** How long receiving one upload may take in all (408 beyond). */
+  receiveTimeoutMs: number;
   /**
    * Where uploads wait while they are imported: the data directory rather than /tmp, which is
    * RAM-backed on many hosts. On Cloud Run every writable path is memory, counted against the
@@ -26,6 +28,7 @@ export function costImportOptions(config: AppConfig): CostImportOptions {
     maxExpandedBytes: config.env.COST_IMPORT_MAX_EXPANDED_BYTES,
     syncMaxBytes: config.env.COST_IMPORT_SYNC_MAX_BYTES,
     maxConcurrentUploads: config.env.COST_IMPORT_MAX_CONCURRENT_UPLOADS,
+    receiveTimeoutMs: config.env.COST_IMPORT_RECEIVE_TIMEOUT_MS,
     tmpDir: path.join(config.dataDir, 'imports'),
   };
 }

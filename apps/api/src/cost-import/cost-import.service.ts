@@ -136,6 +136,7 @@ export class CostImportService implements BeforeApplicationShutdown {
     try {
       const upload = path.join(dir, 'upload');
       const bytes = await receiveUpload(request.body, upload, {
+        timeoutMs: this.options.receiveTimeoutMs,
         maxBytes: this.options.maxBytes,
         declaredLength: request.declaredLength,
       });

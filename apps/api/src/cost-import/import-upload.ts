@@ -63,7 +63,7 @@ class CountingCap extends Transform {
 export async function receiveUpload(
   body: Readable,
   file: string,
-  options: { maxBytes: number; declaredLength?: number },
+  options: { maxBytes: number; declaredLength?: number; timeoutMs?: number },
 ): Promise<number> {
   if (options.declaredLength !== undefined && options.declaredLength > options.maxBytes) {
     body.resume();
@@ -75,6 +75,10 @@ export async function receiveUpload(
   const onBodyError = (error: Error) => cap.destroy(error);
   body.on('error', onBodyError);
   body.pipe(cap);
+  const deadline =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => cap.destroy(tooSlow(options.timeoutMs as number)), options.timeoutMs);
   try {
     await pipeline(cap, createWriteStream(file));
   } catch (error) {
@@ -84,10 +88,19 @@ export async function receiveUpload(
     throw new CostImportError(CostImportErrorCode.FileUnreadable, 'The upload was interrupted.', {
       cause: error,
     });
+  } finally {
+    clearTimeout(deadline);
   }
   body.off('error', onBodyError);
   return cap.bytes;
 }
+
+const tooSlow = (timeoutMs: number) =>
+  new CostImportError(
+    CostImportErrorCode.UploadTimeout,
+    `The upload did not arrive within ${timeoutMs / 1000} s (COST_IMPORT_RECEIVE_TIMEOUT_MS); send it again over a faster connection, or compressed (gzip).`,
+    { headers: { Connection: 'close' }, publicDetail: true },
+  );
 
 async function head(file: string, bytes: number): Promise<Buffer> {
   const handle = await open(file, 'r');

@@ -133,4 +133,15 @@ export class EnvLimits {
   @IsInt()
   @Min(1)
   COST_IMPORT_MAX_CONCURRENT_UPLOADS = 2;
+
+  /**
+   * FOCUS import: how long receiving one upload may take in all (408 beyond): the idle timeout
+   * cuts a silent connection only, and a caller sending a byte every few seconds would otherwise
+   * hold one of the instance's COST_IMPORT_MAX_CONCURRENT_UPLOADS slots for as long as it likes.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(MAX_TIMER_MS)
+  COST_IMPORT_RECEIVE_TIMEOUT_MS = 600_000;
 }
