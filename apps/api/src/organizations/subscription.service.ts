@@ -14,9 +14,8 @@ import { planOrStarter } from './plan-limits.provider.js';
 import type { TenancyOrgPatch } from './tenancy-org.repository.js';
 import { dayOrNull, parseTrialEndDate } from './trial-end-date.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
+import { isoInstantOrNull } from '../common/iso-instant.js';
 import { OrgLeases } from '../common/org-lease.js';
-
-const isoOrNull = (s: string | null | undefined): string | null => (s ? new Date(s).toISOString() : null);
 
 /**
  * The org's plan and limits. The tenancy DB row holds what quotas enforce; org_profiles keeps the
@@ -47,8 +46,8 @@ export class SubscriptionService {
       status: fromBillingStatus(row?.billing_status),
       ...this.tenancy.effectiveLimits(row, plan),
       trial_end_date: dayOrNull(row?.trial_ends_at),
-      created_at: isoOrNull(row?.created_at) ?? profile?.created_at.toISOString() ?? null,
-      updated_at: isoOrNull(row?.updated_at) ?? profile?.updated_at?.toISOString() ?? null,
+      created_at: isoInstantOrNull(row?.created_at) ?? profile?.created_at.toISOString() ?? null,
+      updated_at: isoInstantOrNull(row?.updated_at) ?? profile?.updated_at?.toISOString() ?? null,
     };
   }
 

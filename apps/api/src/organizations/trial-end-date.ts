@@ -1,3 +1,5 @@
+import { isIsoDate } from '#analytics';
+
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The UTC day of a stored timestamp, as the subscription routes show a trial's end; null for none. */
@@ -23,7 +25,7 @@ export function parseTrialEndDate(value: unknown): string | null {
   } else if (typeof value === 'string') {
     const s = value.trim();
     const time = DATE_TIME.exec(s);
-    if (DATE_ONLY.test(s)) ms = isCalendarDay(s) ? Date.parse(`${s}T00:00:00Z`) : Number.NaN;
+    if (DATE_ONLY.test(s)) ms = isIsoDate(s) ? Date.parse(`${s}T00:00:00Z`) : Number.NaN;
     else if (time) ms = isClockTime(time) ? Date.parse(s) : Number.NaN;
     else if (EPOCH.test(s)) ms = Number(s) < SECONDS_LIMIT ? Number(s) * 1000 : Number(s);
     else return null;
@@ -31,12 +33,6 @@ export function parseTrialEndDate(value: unknown): string | null {
   // From 1970 to the year 9999: a date outside (or past what a Date holds) is not a trial's end.
   if (Number.isNaN(ms) || ms < FIRST_DAY_MS || ms > LAST_DAY_MS) return null;
   return new Date(ms).toISOString().slice(0, 10);
-}
-
-/** A day of the calendar: Date.parse rolls 2026-02-31 over to March 3 rather than refuse it. */
-function isCalendarDay(day: string): boolean {
-  const ms = Date.parse(`${day}T00:00:00Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
 }
 
 /** A date-time whose day is a calendar day and whose time and offset are a clock's (no 24:00). */
@@ -52,7 +48,7 @@ function isClockTime([
   offsetMinutes = '0',
 ]: RegExpExecArray): boolean {
   return (
-    isCalendarDay(day) &&
+    isIsoDate(day) &&
     Number(hours) <= 23 &&
     Number(minutes) <= 59 &&
     Number(seconds) <= 59 &&

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type PlanLimitsTable, PLAN_NAMES, TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { isoInstant, isoInstantOrNull } from '../common/iso-instant.js';
 import {
   type CompleteRow,
   type ExpiredRow,
@@ -27,18 +28,6 @@ export type HeartbeatOutcome =
   | { outcome: 'extended'; result: HeartbeatResult }
   | { outcome: 'not_live'; status: string }
   | { outcome: 'not_found' };
-
-/**
- * An instant as every response of the API writes it, `2026-12-06T03:40:18.774Z`: the tenancy DB
- * renders timestamptz as PostgREST does (`+00:00`, 0 to 6 decimals), which older ISO parsers
- * (Python before 3.11) refuse.
- */
-const instant = (text: string): string => {
-  const at = new Date(text);
-  // What a Date cannot hold (`infinity`, a year past 9999, written by hand) is passed on as stored.
-  return Number.isNaN(at.getTime()) ? text : at.toISOString();
-};
-const instantOrNull = (text: string | null): string | null => (text === null ? null : instant(text));
 
 /**
  * The quota's tenancy-DB side: every write is one SQL function of 0004_pipeline_quota.sql, so one
@@ -69,7 +58,7 @@ export class QuotaRepository {
       replayed: row.replayed,
       reservationId: row.reservation_id,
       reservationDate: row.reservation_date,
-      expiresAt: instantOrNull(row.expires_at),
+      expiresAt: isoInstantOrNull(row.expires_at),
       retryAfterSeconds: row.retry_after_seconds,
       counts: known
         ? {
@@ -104,7 +93,7 @@ export class QuotaRepository {
       pipelineId: row.pipeline_id as string,
       reservationDate: row.reservation_date as string,
       status: row.status as RunStatus,
-      completedAt: instant(row.completed_at as string),
+      completedAt: isoInstant(row.completed_at as string),
     };
   }
 
@@ -123,7 +112,7 @@ export class QuotaRepository {
       result: {
         reservationId: row.reservation_id as string,
         runId: row.run_id as string,
-        expiresAt: instant(row.expires_at as string),
+        expiresAt: isoInstant(row.expires_at as string),
       },
     };
   }
@@ -162,7 +151,7 @@ export class QuotaRepository {
       dailyFailed: row.daily_failed,
       monthlyUsed: row.monthly_used,
       concurrentUsed: row.concurrent_used,
-      oldestLiveExpiresAt: instantOrNull(row.oldest_live_expires_at),
+      oldestLiveExpiresAt: isoInstantOrNull(row.oldest_live_expires_at),
     };
   }
 
@@ -177,7 +166,7 @@ export class QuotaRepository {
       reservationId: r.reservation_id,
       pipelineId: r.pipeline_id,
       reservationDate: r.reservation_date,
-      expiresAt: instant(r.expires_at),
+      expiresAt: isoInstant(r.expires_at),
       newlyExpired: r.newly_expired,
     }));
   }
