@@ -27,6 +27,16 @@ describe('RFC 4180 CSV', () => {
     expect(csvField(-5)).toBe('-5');
   });
 
+  it('defuses a formula after leading white space or in full-width characters', () => {
+    expect(csvField(' =1+1')).toBe("' =1+1");
+    expect(csvField('\n\t@SUM(A1)')).toBe(`"'\n\t@SUM(A1)"`);
+    expect(csvField('\u3000+1')).toBe("'\u3000+1");
+    expect(csvField('\uff1dHYPERLINK("x")')).toBe(`"'\uff1dHYPERLINK(""x"")"`);
+    expect(csvField('\uff20A1')).toBe("'\uff20A1");
+    expect(csvField('\tplain')).toBe("'\tplain");
+    expect(csvField(' plain = text')).toBe(' plain = text');
+  });
+
   it('ends every record with CRLF and reads back as written', () => {
     const rows = [['a', 'b, "c"'], [], ['multi\r\nline', 3]];
     const text = toCsv(rows);

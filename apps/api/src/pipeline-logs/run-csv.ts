@@ -1,7 +1,11 @@
 import type { PipelineRunDetailDto } from './dto/pipeline-logs-response.dto.js';
 
-/** Spreadsheet apps run a cell starting with one of these as a formula (CSV injection). */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * Spreadsheet apps run a cell starting with one of these as a formula (CSV injection, OWASP's
+ * list), also after leading white space (which they skip) and in their full-width forms (which
+ * Excel reads as the ASCII ones in East Asian locales).
+ */
+const FORMULA_START = /^(?:[\t\r]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20])/;
 
 /**
  * One RFC 4180 field: quoted when it holds a comma, a quote, CR or LF, quotes doubled. Text that a
