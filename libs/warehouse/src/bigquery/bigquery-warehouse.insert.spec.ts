@@ -100,6 +100,19 @@ describe('BigQueryWarehouse insertRows', () => {
     expect(statements).toEqual([250 * 40, 250 * 40, 100 * 40]);
   });
 
+  it('keeps each request under BigQuery’s 10 MB request size when rows are large', async () => {
+    // A CSV record may hold up to 1 MiB; 25 rows of half a MiB are 12.5 MB in one statement.
+    const rows = Array.from({ length: 25 }, (_, i) => ({ provider: `${i}:`.padEnd(512 * 1024, 'x') }));
+    expect(await wh.insertRows(COSTS, rows)).toBe(25);
+    const sizes = inserts().map((r) => Buffer.byteLength(JSON.stringify(r.body)));
+    expect(sizes.length).toBeGreaterThan(1);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(10 * 1024 * 1024);
+    // Each statement names its own rows from r0, and every row arrives once, in order.
+    for (const r of inserts()) expect((r.body as { query: string }).query).toContain('VALUES (@r0_c0)');
+    const sent = seen.flatMap((q) => Object.values(q.params).map((p) => String(p.value).split(':')[0]));
+    expect(sent).toEqual(rows.map((_, i) => String(i)));
+  });
+
   it('reads the table schema once, and again after DDL on that table', async () => {
     await wh.insertRows(COSTS, [{ provider: 'aws' }]);
     await wh.insertRows(COSTS, [{ provider: 'gcp' }]);

@@ -9,6 +9,13 @@ import { standardType, type WireField } from './wire-values.js';
 export const MAX_ROWS_PER_INSERT = 500;
 /** BigQuery's limit on query parameters per statement. */
 export const MAX_PARAMS_PER_STATEMENT = 10_000;
+/**
+ * JSON bytes of one statement's SQL and parameters, at most. BigQuery refuses a jobs.query request
+ * over 10 MB, query parameters included (quotas: "Maximum request size"); a row may be large (a
+ * CSV record of up to 1 MiB), so 500 of them could not travel in one request. The rest of the
+ * 10 MB is headroom for the request's other fields.
+ */
+export const MAX_STATEMENT_BYTES = 8 * 1024 * 1024;
 
 export interface InsertStatement {
   sql: string;
@@ -71,26 +78,47 @@ export function buildInsertStatements(
     Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / columns.length)),
   );
   const columnList = columns.map((c) => `\`${c.name}\``).join(', ');
+  const head = `INSERT INTO ${tableRef(ref.dataset, ref.table)} (${columnList})\nVALUES `;
   const statements: InsertStatement[] = [];
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    const params: QueryParameter[] = [];
-    const tuples = chunk.map((row, r) => {
-      const given = cellsOf(row);
-      const cells = columns.map((column, c) => {
-        const value = given.get(column.name.toLowerCase());
-        const repeated = column.mode === 'REPEATED';
-        // A REPEATED column holds an empty array, never NULL.
-        if ((value === null || value === undefined) && !repeated) return 'NULL';
-        const name = `r${r}_c${c}`;
-        const type = standardType(column.type) as WireScalarType;
-        params.push(typedQueryParameter(name, type, value ?? [], repeated));
-        return `@${name}`;
-      });
-      return `(${cells.join(', ')})`;
+  let params: QueryParameter[] = [];
+  let tuples: string[] = [];
+  let bytes = head.length;
+  const flush = () => {
+    if (tuples.length === 0) return;
+    statements.push({ sql: head + tuples.join(',\n  '), params, rowCount: tuples.length });
+    params = [];
+    tuples = [];
+    bytes = head.length;
+  };
+  /** One row's tuple and parameters as row `r` of its statement, and their JSON bytes. */
+  const encode = (row: Row, r: number) => {
+    const given = cellsOf(row);
+    const rowParams: QueryParameter[] = [];
+    const cells = columns.map((column, c) => {
+      const value = given.get(column.name.toLowerCase());
+      const repeated = column.mode === 'REPEATED';
+      // A REPEATED column holds an empty array, never NULL.
+      if ((value === null || value === undefined) && !repeated) return 'NULL';
+      const name = `r${r}_c${c}`;
+      const type = standardType(column.type) as WireScalarType;
+      rowParams.push(typedQueryParameter(name, type, value ?? [], repeated));
+      return `@${name}`;
     });
-    const sql = `INSERT INTO ${tableRef(ref.dataset, ref.table)} (${columnList})\nVALUES ${tuples.join(',\n  ')}`;
-    statements.push({ sql, params, rowCount: chunk.length });
+    const tuple = `(${cells.join(', ')})`;
+    return { tuple, rowParams, size: Buffer.byteLength(JSON.stringify(rowParams)) + tuple.length + 4 };
+  };
+  for (const row of rows) {
+    let encoded = encode(row, tuples.length);
+    // A row that would take the statement past the size limit starts the next one.
+    if (tuples.length > 0 && bytes + encoded.size > MAX_STATEMENT_BYTES) {
+      flush();
+      encoded = encode(row, 0);
+    }
+    params.push(...encoded.rowParams);
+    tuples.push(encoded.tuple);
+    bytes += encoded.size;
+    if (tuples.length >= perStatement) flush();
   }
+  flush();
   return statements;
 }
