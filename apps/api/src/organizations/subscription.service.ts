@@ -17,6 +17,12 @@ import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 import { isoInstantOrNull } from '../common/iso-instant.js';
 import { OrgLeases } from '../common/org-lease.js';
 
+const SUBSCRIPTION_LEASE = 'subscription';
+/** An update takes a few statements; a crashed one delays the next this long at most. */
+const SUBSCRIPTION_LEASE_SECONDS = 30;
+/** How often an update waiting for another asks again (they take milliseconds). */
+const SUBSCRIPTION_POLL_MS = 50;
+
 /**
  * The org's plan and limits. The tenancy DB row holds what quotas enforce; org_profiles keeps the
  * plan name for display. Stripe webhooks (through the frontend) call the update.
@@ -54,9 +60,17 @@ export class SubscriptionService {
   /**
    * Limits not given take the plan's defaults. The profile's plan name follows the tenancy row.
    * A configuration write of the org: never in the middle of its removal (OrgLeases.write).
+   * Updates of one org take turns, on every instance: each writes the tenancy row and then the
+   * profile, so two interleaved left the profile naming one plan and the quotas enforcing another.
    */
   update(org: string, req: UpdateSubscriptionRequestDto, actor: AuditActor): Promise<SubscriptionUpdateDto> {
-    return this.leases.write(org, () => this.apply(org, req, actor));
+    return this.leases.queue(
+      org,
+      SUBSCRIPTION_LEASE,
+      SUBSCRIPTION_LEASE_SECONDS,
+      () => this.leases.write(org, () => this.apply(org, req, actor)),
+      { pollMs: SUBSCRIPTION_POLL_MS },
+    );
   }
 
   private async apply(
