@@ -70,9 +70,15 @@ export class ApiKeyOperations {
     }
   }
 
-  rotate(org: string, graceSeconds: number, actor: AuditActor): Promise<RotatedKey> {
+  /** `callerKeyId`: the org key the request came with (null for the root key). */
+  rotate(
+    org: string,
+    graceSeconds: number,
+    actor: AuditActor,
+    callerKeyId: string | null,
+  ): Promise<RotatedKey> {
     return this.audited({ org, action: 'ROTATE', actor }, async () => {
-      const rotated = await this.keys.rotate(org, graceSeconds);
+      const rotated = await this.keys.rotate(org, graceSeconds, callerKeyId);
       return {
         result: rotated,
         resourceId: rotated.keyId,

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CryptoError, CryptoErrorCode, ENCRYPTOR, type Encryptor } from '#crypto';
-import { ApiKeyCache, DomainError, hashApiKey, ORG_SCOPES, storedKeyScopes } from '#platform';
+import {
+  ApiKeyCache,
+  DomainError,
+  hashApiKey,
+  ORG_SCOPES,
+  PlatformError,
+  PlatformErrorCode,
+  storedKeyScopes,
+} from '#platform';
 import { ApiKeyError, ApiKeyErrorCode } from './api-keys.errors.js';
 import { generateApiKey, hashFingerprint, keyEncryptionContext, keyFingerprint } from './api-key-material.js';
 import { type ActiveKeyRow, OrgApiKeyRepository } from './api-key.repository.js';
@@ -83,11 +91,14 @@ export class ApiKeyService {
   /**
    * Issues a new key with the scopes of the newest active one, then retires the others: at once
    * (grace 0) or when the grace period ends. The new key is stored first so that a failure never
-   * leaves the org without a working key.
+   * leaves the org without a working key. `callerKeyId`, the org key the request came with, must
+   * still be a permanent key (see checkCallerStillPermanent).
    */
-  async rotate(org: string, graceSeconds = 0): Promise<RotatedKey> {
+  async rotate(org: string, graceSeconds = 0, callerKeyId: string | null = null): Promise<RotatedKey> {
     await this.assertActiveOrg(org);
-    const [newest] = await this.repository.activeKeys(org, new Date(), 1);
+    const active = await this.repository.activeKeys(org, new Date());
+    if (callerKeyId !== null) checkCallerStillPermanent(active, callerKeyId);
+    const newest = active[0];
     const scopes = newest ? storedKeyScopes(newest.scopes, newest.key_fingerprint) : [];
     const issued = await this.issue(org, {
       scopes: scopes.length ? scopes : undefined,
@@ -283,4 +294,26 @@ function toInfo(row: ActiveKeyRow): ActiveKeyInfo {
     scopes: storedKeyScopes(row.scopes, row.key_fingerprint),
     expiresAt: row.expires_at,
   };
+}
+
+/**
+ * The key was checked when the request came in, but a rotation sent at the same moment with the
+ * same key (another tab, or whoever leaked it) may have revoked or retired it since: the rotations
+ * take turns under the org's key lease, and the later one would issue a permanent key from a key
+ * that no longer works and revoke the key the first one just handed out.
+ */
+function checkCallerStillPermanent(active: readonly ActiveKeyRow[], callerKeyId: string): void {
+  const caller = active.find((k) => k.org_api_key_id === callerKeyId);
+  if (!caller)
+    throw new PlatformError(
+      PlatformErrorCode.ApiKeyInvalid,
+      'The API key was revoked by another rotation while this one waited; nothing was changed.',
+      { headers: { 'WWW-Authenticate': 'ApiKey' } },
+    );
+  if (caller.expires_at !== null)
+    throw new ApiKeyError(
+      ApiKeyErrorCode.KeyRetiring,
+      'The API key was put in a grace period by another rotation while this one waited; rotate with ' +
+        'the current key or the root key.',
+    );
 }

@@ -34,7 +34,8 @@ export class OrgApiKeyController {
         `This key is being retired (it stops working at ${expiresAt.toISOString()}); rotate with the ` +
           'current key or the root key.',
       );
-    const rotated = await this.keys.rotate(org, body.grace_period_seconds, actor);
+    const callerKeyId = req.auth?.kind === 'org' ? req.auth.principal.apiKeyId : null;
+    const rotated = await this.keys.rotate(org, body.grace_period_seconds, actor, callerKeyId);
     const expireAt = rotated.previousKeysExpireAt?.toISOString() ?? null;
     return {
       org_slug: org,
