@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgSlug, anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
@@ -341,6 +342,22 @@ describe('org API keys over the real app', () => {
         headers: rootHeaders,
       });
       expectProblem(unknown, 404, 'API_KEY_NOT_FOUND');
+    });
+
+    it('refuses to revoke while a rotation of the org holds the key lease, which would mint after it', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const db = t.app.get<TenancyDb>(TENANCY_DB);
+      const lease = { p_org_slug: k.org, p_operation: 'api-key', p_holder: randomUUID() };
+      await db.rpc('claim_org_lease', { ...lease, p_ttl_seconds: 60 });
+      const revoke = () =>
+        inject({ method: 'DELETE', url: `/api/v1/admin/api-keys/${sha256(k.key)}`, headers: rootHeaders });
+      const busy = await revoke();
+      expectProblem(busy, 409, 'API_KEY_OPERATION_IN_PROGRESS');
+      expect(Number(busy.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await probe(k.org, k.key)).statusCode).toBe(200);
+      await db.rpc('release_org_lease', lease);
+      expect((await revoke()).statusCode).toBe(200);
+      expect((await probe(k.org, k.key)).statusCode).toBe(401);
     });
 
     it('regenerates: every active key is revoked and the new one works', async () => {

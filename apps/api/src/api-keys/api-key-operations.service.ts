@@ -128,19 +128,23 @@ export class ApiKeyOperations {
     const notFound = () => new ApiKeyError(ApiKeyErrorCode.KeyNotFound, 'No API key has this hash.');
     const org = await this.keys.orgOfHash(hash);
     if (!org) throw notFound();
-    await this.leases.write(org, async () => {
-      // Gone meanwhile: the org was removed just before this write began.
-      if (!(await this.keys.revokeByHash(hash))) throw notFound();
-      await this.publishFingerprint(org);
-      await this.audit.record({
-        orgSlug: org,
-        action: 'DELETE',
-        resourceType: 'API_KEY',
-        resourceId: hash.slice(0, HASH_PREFIX),
-        status: 'SUCCESS',
-        actor,
-      });
-    });
+    // Under the key lease too, like issues and rotations: a rotation by this key that had checked it
+    // still active would otherwise mint its successor after the revocation (409 while one runs).
+    await this.leases.write(org, () =>
+      this.leases.hold(org, 'api-key', KEY_LEASE_SECONDS, keyBusy(org), async () => {
+        // Gone meanwhile: the org was removed just before this write began.
+        if (!(await this.keys.revokeByHash(hash))) throw notFound();
+        await this.publishFingerprint(org);
+        await this.audit.record({
+          orgSlug: org,
+          action: 'DELETE',
+          resourceType: 'API_KEY',
+          resourceId: hash.slice(0, HASH_PREFIX),
+          status: 'SUCCESS',
+          actor,
+        });
+      }),
+    );
   }
 
   regenerate(org: string, actor: AuditActor): Promise<IssuedKey & { hash: string }> {

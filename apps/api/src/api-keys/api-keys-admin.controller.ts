@@ -10,6 +10,7 @@ import { ApiUserHeader, hashApiKey, OrgParamDto, RootKeyAuth } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { ApiKeyOperations } from './api-key-operations.service.js';
 import type { IssuedKey } from './api-key.service.js';
+import { KEY_CHANGE_CONFLICTS } from './api-keys.errors.js';
 import {
   ApiKeyResponseDto,
   CreateApiKeyRequestDto,
@@ -40,7 +41,7 @@ export class AdminApiKeyController {
   @HttpCode(200)
   @ApiOkResponse({ type: ApiKeyResponseDto })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'API_KEY_EXISTS' })
+  @ApiConflictResponse({ description: `API_KEY_EXISTS; ${KEY_CHANGE_CONFLICTS}` })
   async create(@Body() body: CreateApiKeyRequestDto, @Actor() actor: AuditActor): Promise<ApiKeyResponseDto> {
     const opts = { scopes: body.scopes, description: body.description };
     const issued = await this.keys.create(body.org_slug, opts, actor);
@@ -50,6 +51,7 @@ export class AdminApiKeyController {
   @Delete('api-keys/:hash')
   @ApiOkResponse({ type: RevokeApiKeyResponseDto })
   @ApiNotFoundResponse({ description: 'API_KEY_NOT_FOUND' })
+  @ApiConflictResponse({ description: KEY_CHANGE_CONFLICTS })
   async revoke(
     @Param() { hash }: KeyHashParamDto,
     @Actor() actor: AuditActor,
@@ -62,6 +64,7 @@ export class AdminApiKeyController {
   @HttpCode(200)
   @ApiOkResponse({ type: ApiKeyResponseDto })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
+  @ApiConflictResponse({ description: KEY_CHANGE_CONFLICTS })
   async regenerate(@Param() { org }: OrgParamDto, @Actor() actor: AuditActor): Promise<ApiKeyResponseDto> {
     const issued = await this.keys.regenerate(org, actor);
     return keyResponse(org, issued, 'Regenerated API key');

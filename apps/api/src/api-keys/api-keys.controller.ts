@@ -1,10 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiUserHeader, OrgKeyOrRootAuth, OrgParamDto } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { ApiKeyOperations } from './api-key-operations.service.js';
-import { ApiKeyError, ApiKeyErrorCode } from './api-keys.errors.js';
+import { ApiKeyError, ApiKeyErrorCode, KEY_CHANGE_CONFLICTS } from './api-keys.errors.js';
 import { ApiKeyInfoDto, RotateApiKeyRequestDto, RotateApiKeyResponseDto } from './dto/api-key.dto.js';
 
 @ApiTags('organizations')
@@ -19,6 +25,7 @@ export class OrgApiKeyController {
   @ApiOkResponse({ type: RotateApiKeyResponseDto })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
   @ApiForbiddenResponse({ description: 'API_KEY_RETIRING: the calling key is in a rotation grace period' })
+  @ApiConflictResponse({ description: KEY_CHANGE_CONFLICTS })
   async rotate(
     @Param() { org }: OrgParamDto,
     @Body() body: RotateApiKeyRequestDto,

@@ -22,3 +22,8 @@ export const API_KEY_ERRORS: Record<ApiKeyErrorCode, { status: number; title: st
   [ApiKeyErrorCode.DevOnly]: { status: 403, title: 'Only available in development' },
   [ApiKeyErrorCode.KeyRetiring]: { status: 403, title: 'A key being retired cannot rotate' },
 };
+
+/** The 409s of every change to an org's keys (OpenAPI): they take turns, and never during the org's removal. */
+export const KEY_CHANGE_CONFLICTS =
+  "API_KEY_OPERATION_IN_PROGRESS: another change to the org's keys is running (Retry-After); " +
+  'ORG_LIFECYCLE_IN_PROGRESS: the org is being created or removed (Retry-After)';
