@@ -8,10 +8,15 @@ const modeOf = (p: string) => fs.statSync(p).mode & 0o777;
 
 describe('the embedded engines keep their files to the owner', () => {
   let dir: string;
+  let umask: number;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-modes-'));
+    umask = process.umask(0o022); // the usual one, whatever an earlier file's app start left
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    process.umask(umask);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('makes DATA_DIR and the DuckDB file readable by their owner only', async () => {
     // PGlite wrote its files 0666 and DuckDB its file 0644 in a 0755 folder: every org's costs, key
@@ -25,6 +30,34 @@ describe('the embedded engines keep their files to the owner', () => {
     try {
       expect(modeOf(dataDir).toString(8)).toBe('700');
       expect(modeOf(config.duckdbPath).toString(8)).toBe('600');
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it("keeps DuckDB's write-ahead log to the owner too, DUCKDB_PATH outside DATA_DIR", async () => {
+    // DuckDB creates <file>.wal with the process umask (0644 under 022) and again after every
+    // checkpoint: in a 0755 folder of the operator's choosing, any local user read every write.
+    const folder = path.join(dir, 'warehouse');
+    fs.mkdirSync(folder, { mode: 0o755 });
+    fs.chmodSync(folder, 0o755);
+    const duckdbPath = path.join(folder, 'w.duckdb');
+    const config = loadAppConfig({
+      DATA_DIR: path.join(dir, 'data'),
+      DUCKDB_PATH: duckdbPath,
+      LOG_LEVEL: 'warn',
+    });
+    const warehouse = await openWarehouse(config);
+    try {
+      await warehouse.ensureDataset('organizations');
+      await warehouse.ensureTable('organizations', {
+        name: 't',
+        fields: [{ name: 'secret', type: 'STRING' }],
+      });
+      await warehouse.insertRows({ dataset: 'organizations', table: 't' }, [{ secret: 'key hash' }]);
+      expect(fs.existsSync(`${duckdbPath}.wal`)).toBe(true);
+      expect(modeOf(`${duckdbPath}.wal`).toString(8)).toBe('600');
+      expect(modeOf(duckdbPath).toString(8)).toBe('600');
     } finally {
       await warehouse.close();
     }

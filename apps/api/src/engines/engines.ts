@@ -1,4 +1,5 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
+import { isMainThread } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
 import { createEncryptor, type Encryptor } from '#crypto';
 import { type AppConfig, ConfigValidationError } from '#platform';
@@ -26,7 +27,21 @@ export async function openWarehouse(config: AppConfig): Promise<Warehouse> {
     });
   }
   await privateDataDir(config);
+  if (config.duckdbPath !== ':memory:') ownerOnlyNewFiles();
   return DuckDbWarehouse.open({ path: config.duckdbPath });
+}
+
+/**
+ * DuckDB creates its write-ahead log (`<file>.wal`, every write since the last checkpoint: costs,
+ * key hashes, encrypted credentials) and its spill folder (`<file>.tmp`) with the process's umask,
+ * 0644 / 0755 under the usual 022, and creates the WAL again after each checkpoint, so no chmod
+ * holds: a DUCKDB_PATH outside DATA_DIR left them readable by any local user. The process creates
+ * its files for its owner alone instead (umask 077); nothing it writes is meant for others.
+ */
+function ownerOnlyNewFiles(): void {
+  if (!isMainThread) return; // process.umask cannot be set from a worker thread
+  const previous = process.umask(0o077);
+  process.umask(previous | 0o077);
 }
 
 /**
