@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { NotFoundException } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
@@ -170,11 +171,23 @@ export async function registerHttpPlatform(
   // too (415), not parsed.
   const authOf = routeAuthKinds(app);
   const auth = app.get(AuthService, { strict: false });
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     // Also a write without a body: an upload route checks its media type as the request arrives,
     // which must not answer a caller without credentials first (415 where it is 401).
     if (!hasBody(request) && !BODY_METHODS.has(request.method)) {
       done();
+      return;
+    }
+    if (request.routeOptions.url === undefined) {
+      // No route (404, or 405 for a known path): its answer does not depend on the body, which
+      // Fastify would otherwise buffer (up to the body limit, for as long as it takes to arrive)
+      // and parse, for anyone. The refusal is sent now, and the connection closed after it
+      // rather than kept to read and discard the rest of the body.
+      if (!hasBody(request)) done();
+      else {
+        reply.header('connection', 'close');
+        done(new NotFoundException());
+      }
       return;
     }
     const kind = authOf.get(`${request.method} ${request.routeOptions.url}`);
