@@ -15,6 +15,11 @@ const SHUTTING_DOWN: ErrorCase = {
   when: 'the instance is shutting down; retry at once (Retry-After: 1), another instance answers',
 };
 
+const BODIES_BUSY: ErrorCase = {
+  code: 'SERVICE_UNAVAILABLE',
+  when: 'too many JSON bodies are being received at once, by the instance or from this caller; retry (Retry-After: 1)',
+};
+
 const unauthenticated: Record<Exclude<RouteFacts['auth'], 'public'>, ErrorCase[]> = {
   root: [{ code: 'ROOT_KEY_REQUIRED', when: 'no X-CA-Root-Key was sent' }],
   org: [{ code: 'API_KEY_REQUIRED', when: 'no X-API-Key was sent' }],
@@ -99,8 +104,10 @@ export function derivedErrors(route: RouteFacts, path: string, op: OperationObje
       },
     ]);
   const body = op.requestBody && 'content' in op.requestBody ? Object.keys(op.requestBody.content) : [];
-  if (body.some((type) => type.includes('json')))
+  if (body.some((type) => type.includes('json'))) {
     answers.set(400, [{ code: 'MALFORMED_JSON', when: 'the body is not JSON (or not UTF-8)' }]);
+    answers.set(503, [...(answers.get(503) ?? []), BODIES_BUSY]);
+  }
   if (body.length) {
     answers.set(413, [{ code: 'PAYLOAD_TOO_LARGE', when: 'the body is larger than the size limit' }]);
     answers.set(415, [

@@ -11,6 +11,7 @@ import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-detail
 import type { ErrorCatalog } from '../errors/problem.js';
 import { createValidationPipe, prototypeFieldsError } from '../errors/validation.js';
 import { AccessLog } from '../logging/access-log.js';
+import { BodyBudget } from './body-budget.js';
 import { nonUtf8Charset, unsupportedEncoding } from './content-encoding.js';
 import { registerCors } from './cors.js';
 import type { FrameworkErrors } from './framework-errors.js';
@@ -205,6 +206,28 @@ export async function registerHttpPlatform(
       .then((late) => done(late ?? unsupportedEncoding(request) ?? undefined), done);
   });
 
+  // A JSON body is held whole until it has arrived: their bytes are counted from here (after the
+  // credentials were checked) until the exchange ends, and one that does not fit is refused unread.
+  const bodies = new BodyBudget(fastify.initialConfig.bodyLimit ?? BODY_LIMIT_DEFAULT);
+  fastify.addHook('preParsing', (request, reply, payload, done) => {
+    if (!hasBody(request) || !isJsonBody(request)) {
+      done(null, payload);
+      return;
+    }
+    const principal = auth.cachedOrgKey(request);
+    const length = Number(request.headers['content-length']);
+    const reserved = bodies.reserve(
+      principal ? `key:${principal.apiKeyId}` : `ip:${request.ip}`,
+      Number.isFinite(length) ? length : undefined,
+    );
+    if (reserved instanceof PlatformError) {
+      done(reserved, payload);
+      return;
+    }
+    reply.raw.once('close', reserved);
+    done(null, payload);
+  });
+
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     // The reference's X-Process-Time: seconds from the request's arrival to its answer.
     reply.header('x-process-time', (reply.elapsedTime / 1000).toFixed(4));
@@ -229,6 +252,13 @@ function routeAuthKinds(app: NestFastifyApplication): Map<string, RouteAuthKind>
     if (r.auth && r.auth !== 'public') kinds.set(r.route, r.auth);
   return kinds;
 }
+
+/** Fastify's own default, should the server's configuration not name one. */
+const BODY_LIMIT_DEFAULT = 1024 * 1024;
+
+/** A body Fastify's JSON parser takes, and so buffers whole (the uploads' parser streams). */
+const isJsonBody = (request: FastifyRequest) =>
+  /^\s*application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
 
 /** The methods whose requests may carry a body. */
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -1,0 +1,67 @@
+import net, { type AddressInfo } from 'node:net';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { startTestApp, type TestApp } from '#test/test-app';
+
+/** Sends headers and all but the last byte of a JSON body; resolves with the status line, if any comes. */
+function holdBody(port: number, head: string, length: number): Promise<{ line: string; socket: net.Socket }> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const socket = net.connect(port, '127.0.0.1', () =>
+      socket.write(
+        `${head}Content-Type: application/json\r\nContent-Length: ${length}\r\n\r\n${'['.padEnd(length - 1)}`,
+      ),
+    );
+    const timer = setTimeout(() => resolve({ line: '', socket }), 1000);
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      clearTimeout(timer);
+      resolve({ line: text.split('\r\n')[0]!, socket });
+    });
+    socket.once('error', reject);
+  });
+}
+
+/**
+ * JSON bodies being received are bounded, per caller and on the instance: one org key holding
+ * connections with all but a byte of a body each held 10 MB of the server per connection (1 GB
+ * for 100), counted by no rate limit (the body comes before the guards) and for as long as bytes
+ * kept coming.
+ */
+describe('JSON bodies being received at once', () => {
+  let t: TestApp;
+  let port: number;
+
+  beforeAll(async () => {
+    t = await startTestApp({ BODY_LIMIT_BYTES: '10000' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(() => t.close());
+
+  it('refuses a key a third body of the limit while two are arriving, and takes it once they ended', async () => {
+    const k = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+    // Authenticated once, so the key is this instance's (the bodies are then counted by key).
+    const known = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/organizations/${k.org}/locale`,
+      headers: { 'x-api-key': k.key },
+    });
+    expect(known.statusCode).toBe(200);
+    const head = `PUT /api/v1/organizations/${k.org}/locale HTTP/1.1\r\nHost: x\r\nX-API-Key: ${k.key}\r\n`;
+    const held = [await holdBody(port, head, 10_000), await holdBody(port, head, 10_000)];
+    expect(held.map((h) => h.line)).toEqual(['', '']);
+    const third = await holdBody(port, head, 10_000);
+    expect(third.line).toBe('HTTP/1.1 503 Service Unavailable');
+    for (const h of [...held, third]) h.socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The bodies that never arrived are given back with their connections.
+    const again = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/organizations/${k.org}/locale`,
+      headers: { 'x-api-key': k.key, 'content-type': 'application/json' },
+      payload: '{bad',
+    });
+    expect([again.statusCode, again.json().code]).toEqual([400, 'MALFORMED_JSON']);
+  });
+});

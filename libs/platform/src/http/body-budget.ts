@@ -1,0 +1,65 @@
+import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
+
+/** Bodies of up to the body limit that may be received at once on an instance... */
+export const BODIES_IN_FLIGHT = 16;
+/** ...and by one caller (its key, or its address without a known key). */
+export const BODIES_IN_FLIGHT_PER_CALLER = 2;
+
+/**
+ * The bytes of JSON bodies being received, on the instance and per caller. Fastify holds a JSON
+ * body whole until it has all arrived, and nothing else bounds how many arrive at once: the rate
+ * limits count a request once its body is parsed, and a body may take as long as it likes while
+ * bytes keep coming (the idle timeout cuts silent connections only). One org key holding 100
+ * connections with all but a byte of a 10 MB body each held 1 GB of the server, a few hundred
+ * more its whole memory, for every tenant. A body is counted at its declared length (the body
+ * limit when it is sent chunked) from its headers until its exchange ends; one that does not fit is
+ * refused before it is read.
+ */
+export class BodyBudget {
+  private held = 0;
+  private readonly byCaller = new Map<string, number>();
+  readonly total: number;
+  readonly perCaller: number;
+
+  constructor(readonly bodyLimit: number) {
+    this.total = BODIES_IN_FLIGHT * bodyLimit;
+    this.perCaller = BODIES_IN_FLIGHT_PER_CALLER * bodyLimit;
+  }
+
+  /** Bytes being received (for tests and metrics). */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /**
+   * Counts a body of `declared` bytes (undefined: chunked) of `caller`; returns the function that
+   * gives them back (call it once, when the exchange ends), or the 503 when they do not fit.
+   */
+  reserve(caller: string, declared: number | undefined): (() => void) | PlatformError {
+    const bytes = Math.max(1, Math.min(declared ?? this.bodyLimit, this.bodyLimit));
+    const mine = this.byCaller.get(caller) ?? 0;
+    if (this.held + bytes > this.total || mine + bytes > this.perCaller)
+      return busy(this.held + bytes > this.total);
+    this.held += bytes;
+    this.byCaller.set(caller, mine + bytes);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.held -= bytes;
+      const left = (this.byCaller.get(caller) ?? bytes) - bytes;
+      if (left > 0) this.byCaller.set(caller, left);
+      else this.byCaller.delete(caller);
+    };
+  }
+}
+
+const busy = (instance: boolean) =>
+  new PlatformError(
+    PlatformErrorCode.ServiceUnavailable,
+    instance
+      ? 'Too many request bodies are being received by this instance at once; retry shortly.'
+      : 'Too many of your request bodies are being received at once; send them once the others have arrived.',
+    // The body is not wanted: the connection closes after the answer instead of reading it.
+    { headers: { 'Retry-After': '1', Connection: 'close' }, publicDetail: true },
+  );
