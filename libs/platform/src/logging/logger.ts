@@ -128,6 +128,12 @@ export function scrubSecrets(text: string, extra: string[] = []): string {
 export const LOG_BUFFER_BYTES = 4096;
 /** ...or at the latest this long after they were logged. */
 export const LOG_FLUSH_MS = 250;
+/**
+ * Lines waiting for stdout past this many bytes are dropped: while stdout is not read (a log
+ * collector that stalls or falls behind), every request's line stayed in memory, ~420 bytes a
+ * request without bound (50,000 requests to made-up paths: +20 MB, growing with each flood).
+ */
+export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * Where the logs go (stdout, fd 1): asynchronous and buffered. Each write is a libuv threadpool
@@ -142,6 +148,7 @@ export function bufferedDestination(dest: number | string): ReturnType<typeof pi
     sync: false,
     minLength: LOG_BUFFER_BYTES,
     periodicFlush: LOG_FLUSH_MS,
+    maxLength: LOG_BUFFER_MAX_BYTES,
     contentMode: 'buffer',
   });
   // pino hands over each line as a string. Sonic-boom's string mode appends it to the text pending
