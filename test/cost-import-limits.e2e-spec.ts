@@ -16,11 +16,17 @@ const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
 let target: ImportTarget;
 const { upload, billed } = importCalls(() => target);
 
-/** What uploads left in the app's imports temp folder (nothing once every import has ended). */
-const importFiles = () => {
-  const dir = path.join(target.t.dataDir, 'imports');
-  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+/** The upload folders in an app's imports folder (its instance's folder holds them), by name. */
+const uploadFolders = (dataDir: string) => {
+  const dir = path.join(dataDir, 'imports');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.startsWith('instance-') && !name.endsWith('.lock'))
+    .flatMap((instance) => fs.readdirSync(path.join(dir, instance)));
 };
+/** What uploads left in the app's imports temp folder (nothing once every import has ended). */
+const importFiles = () => uploadFolders(target.t.dataDir);
 
 const aFile = (billedCost: string) => focusCsv([aFocusFileRow({ BilledCost: billedCost })]);
 
@@ -202,10 +208,7 @@ describe('cost import: how long an upload may take to arrive', () => {
       COST_IMPORT_MAX_CONCURRENT_UPLOADS: '1',
     });
     try {
-      const files = () => {
-        const dir = path.join(slow.t.dataDir, 'imports');
-        return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-      };
+      const files = () => uploadFolders(slow.t.dataDir);
       const file = aFile('1');
       const body = new PassThrough();
       body.write(file.slice(0, 100));

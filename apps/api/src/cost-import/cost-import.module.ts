@@ -6,6 +6,7 @@ import { CostImportRepository } from './cost-import.repository.js';
 import { CostImportService } from './cost-import.service.js';
 import { UploadAdmission } from './import-admission.js';
 import { ImportBodyParser } from './import-body-parser.js';
+import { ImportFolders } from './import-folders.js';
 import { ImportedRows, ImportRegistry } from './import-registry.js';
 import { ImportReportRepository } from './import-report.repository.js';
 import { ImportRunner } from './import-runner.js';
@@ -31,6 +32,7 @@ import { ImportRunner } from './import-runner.js';
     ImportRegistry,
     ImportRunner,
     UploadAdmission,
+    ImportFolders,
     CostImportService,
     ImportBodyParser,
   ],

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
@@ -8,6 +8,7 @@ import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.optio
 import { CostImportRepository, type OrgImportTarget } from './cost-import.repository.js';
 import { FOCUS_1_2_RENAMES, planColumns } from './focus-columns.js';
 import { UploadAdmission, type UploadTicket } from './import-admission.js';
+import { ImportFolders } from './import-folders.js';
 import { type ImportJob, type OnErrorMode, queuedJob } from './import-job.js';
 import { ImportRegistry } from './import-registry.js';
 import { ImportRunner, type PreparedImport } from './import-runner.js';
@@ -52,6 +53,7 @@ export class CostImportService implements BeforeApplicationShutdown {
     private readonly registry: ImportRegistry,
     private readonly runner: ImportRunner,
     private readonly admission: UploadAdmission,
+    private readonly folders: ImportFolders,
     @Inject(COST_IMPORT_OPTIONS) private readonly options: CostImportOptions,
   ) {}
 
@@ -129,8 +131,7 @@ export class CostImportService implements BeforeApplicationShutdown {
     target: OrgImportTarget,
     id: string,
   ): Promise<{ job: ImportJob; prepared: PreparedImport }> {
-    await mkdir(this.options.tmpDir, { recursive: true });
-    const dir = await mkdtemp(path.join(this.options.tmpDir, 'import-'));
+    const dir = await this.folders.create();
     let prepared: PreparedImport;
     let job: ImportJob;
     try {

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { loadAppConfig } from '#platform';
+import { costImportOptions } from './cost-import.options.js';
+import { ImportFolders, INSTANCE_LOCK_STALE_MS } from './import-folders.js';
+
+describe('upload folders', () => {
+  let dataDir: string;
+  let imports: string;
+  const started: ImportFolders[] = [];
+
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-import-folders-'));
+    imports = path.join(dataDir, 'imports');
+    fs.mkdirSync(imports);
+  });
+  afterEach(async () => {
+    for (const folders of started.splice(0)) {
+      folders.onModuleDestroy();
+      await folders.onApplicationShutdown();
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    const folders = new ImportFolders(costImportOptions(loadAppConfig({ DATA_DIR: dataDir })));
+    started.push(folders);
+    await folders.onModuleInit();
+    return folders;
+  };
+  /** A folder with an upload in it, as a process leaves it. */
+  const leftBehind = (name: string) => {
+    const folder = path.join(imports, name);
+    fs.mkdirSync(path.join(folder, 'import-abc'), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'import-abc', 'upload'), 'FOCUS rows');
+    return folder;
+  };
+  const agedBy = (file: string, ms: number) => {
+    const then = new Date(Date.now() - ms);
+    fs.utimesSync(file, then, then);
+  };
+
+  it('removes, at start, what a killed process left: its folder without a live lock, a stale lock too', async () => {
+    const unlocked = leftBehind('instance-dead');
+    const stale = leftBehind('instance-stale');
+    fs.mkdirSync(`${stale}.lock`);
+    agedBy(`${stale}.lock`, INSTANCE_LOCK_STALE_MS + 5_000);
+    await start();
+    expect(fs.existsSync(unlocked)).toBe(false);
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(fs.existsSync(`${stale}.lock`)).toBe(false);
+  });
+
+  it("never touches the folder of a process that holds its lock (a shared DATA_DIR's other server)", async () => {
+    const live = path.join(imports, 'instance-live');
+    const release = await lockfile.lock(live, { realpath: false, stale: INSTANCE_LOCK_STALE_MS });
+    try {
+      fs.mkdirSync(path.join(live, 'import-abc'), { recursive: true });
+      const folders = await start();
+      expect(await folders.sweep()).toBe(0);
+      expect(fs.readdirSync(live)).toEqual(['import-abc']);
+    } finally {
+      await release();
+    }
+  });
+
+  it('removes upload folders of earlier releases once a day old, not before', async () => {
+    const old = path.join(imports, 'import-old');
+    const recent = path.join(imports, 'import-recent');
+    fs.mkdirSync(old);
+    fs.mkdirSync(recent);
+    agedBy(old, 25 * 3_600_000);
+    await start();
+    expect(fs.existsSync(old)).toBe(false);
+    expect(fs.existsSync(recent)).toBe(true);
+  });
+
+  it("makes uploads' folders inside its own, which another instance's sweep leaves, and removes it at shutdown", async () => {
+    const first = await start();
+    const upload = await first.create();
+    const second = await start();
+    expect(await second.sweep()).toBe(0);
+    expect(fs.existsSync(upload)).toBe(true);
+    const own = path.dirname(upload);
+    expect(path.basename(own)).toMatch(/^instance-/);
+    first.onModuleDestroy();
+    await first.onApplicationShutdown();
+    expect(fs.existsSync(own)).toBe(false);
+    expect(fs.existsSync(`${own}.lock`)).toBe(false);
+  });
+});

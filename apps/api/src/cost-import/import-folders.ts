@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import lockfile from 'proper-lockfile';
+import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
+
+const INSTANCE_PREFIX = 'instance-';
+/** Upload folders made directly in `imports/` by earlier releases: whoever made one is long gone after this. */
+const LEGACY_PREFIX = 'import-';
+const LEGACY_MAX_AGE_MS = 24 * 3_600_000;
+/**
+ * An instance's lock not refreshed for this long is a dead process's (proper-lockfile refreshes it
+ * every half of it): long enough that a live process whose event loop is held by a large import is
+ * never taken for dead.
+ */
+export const INSTANCE_LOCK_STALE_MS = 60_000;
+/** Folders of instances that died while this one runs are removed this often. */
+const SWEEP_EVERY_MS = 3_600_000;
+
+/**
+ * The folders uploads are received and expanded in (up to COST_IMPORT_MAX_EXPANDED_BYTES each):
+ * under `imports/instance-<id>/`, one folder per process, locked while it lives. An import removes
+ * its own folder when it ends; a process killed meanwhile (SIGKILL, out of memory, a crash) left
+ * its uploads behind for ever on a persistent DATA_DIR, gigabytes each. Now every process removes,
+ * at start and every hour, the folders of processes that no longer hold their lock (DATA_DIR may
+ * be shared by several, so a folder whose lock is alive is never touched), and its own on shutdown.
+ */
+@Injectable()
+export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
+  private readonly logger = new Logger(ImportFolders.name);
+  private readonly own: string;
+  private release: (() => Promise<void>) | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(@Inject(COST_IMPORT_OPTIONS) private readonly options: CostImportOptions) {
+    this.own = path.join(options.tmpDir, `${INSTANCE_PREFIX}${randomUUID()}`);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await mkdir(this.options.tmpDir, { recursive: true });
+    // Locked before it exists, so that another process's sweep never sees it unlocked.
+    this.release = await lockfile.lock(this.own, {
+      realpath: false,
+      stale: INSTANCE_LOCK_STALE_MS,
+      onCompromised: (err) => this.logger.warn(`Import folder lock lost: ${err.message}`),
+    });
+    await mkdir(this.own, { recursive: true });
+    await this.sweep();
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS).unref();
+  }
+
+  /** A new folder for one upload, removed by its import when it ends. */
+  async create(): Promise<string> {
+    await mkdir(this.own, { recursive: true });
+    return mkdtemp(path.join(this.own, LEGACY_PREFIX));
+  }
+
+  /** Removes the folders of processes that are gone; returns how many. Never fails. */
+  async sweep(): Promise<number> {
+    let removed = 0;
+    try {
+      const now = Date.now();
+      for (const entry of await readdir(this.options.tmpDir, { withFileTypes: true })) {
+        if (!entry.isDirectory() || entry.name.endsWith('.lock')) continue;
+        const folder = path.join(this.options.tmpDir, entry.name);
+        if (folder === this.own) continue;
+        if (entry.name.startsWith(INSTANCE_PREFIX)) {
+          if (await this.alive(folder)) continue;
+          await rm(folder, { recursive: true, force: true });
+          await rm(`${folder}.lock`, { recursive: true, force: true });
+          removed++;
+        } else if (entry.name.startsWith(LEGACY_PREFIX)) {
+          const { mtimeMs } = await stat(folder);
+          if (now - mtimeMs < LEGACY_MAX_AGE_MS) continue;
+          await rm(folder, { recursive: true, force: true });
+          removed++;
+        }
+      }
+      if (removed) this.logger.log(`Removed ${removed} upload folder(s) left by processes that ended`);
+    } catch (err) {
+      this.logger.warn(`Upload folders not swept: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return removed;
+  }
+
+  private alive(folder: string): Promise<boolean> {
+    return lockfile.check(folder, { realpath: false, stale: INSTANCE_LOCK_STALE_MS }).catch(() => true);
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  /** After the imports ended (CostImportService waits for them before shutdown). */
+  async onApplicationShutdown(): Promise<void> {
+    await rm(this.own, { recursive: true, force: true }).catch(() => undefined);
+    const release = this.release;
+    this.release = null;
+    await release?.().catch(() => undefined);
+  }
+}
