@@ -1,6 +1,7 @@
 import net, { type AddressInfo } from 'node:net';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
+import { ProbeModule } from '#test/probe.module';
 import { startTestApp, type TestApp } from '#test/test-app';
 
 /** Sends headers and all but the last byte of a JSON body; resolves with the status line, if any comes. */
@@ -33,7 +34,7 @@ describe('JSON bodies being received at once', () => {
   let port: number;
 
   beforeAll(async () => {
-    t = await startTestApp({ BODY_LIMIT_BYTES: '10000' });
+    t = await startTestApp({ BODY_LIMIT_BYTES: '10000' }, { imports: [ProbeModule] });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     port = (t.app.getHttpServer().address() as AddressInfo).port;
   });
@@ -60,6 +61,32 @@ describe('JSON bodies being received at once', () => {
       method: 'PUT',
       url: `/api/v1/organizations/${k.org}/locale`,
       headers: { 'x-api-key': k.key, 'content-type': 'application/json' },
+      payload: '{bad',
+    });
+    expect([again.statusCode, again.json().code]).toEqual([400, 'MALFORMED_JSON']);
+  });
+
+  it('gives back the body of a pipelined request whose connection closed before its turn to answer', async () => {
+    // A slow request, then the headers and a byte of a body on the same connection (HTTP/1.1
+    // pipelining): the body's answer waits for the slow one's, and the connection goes meanwhile.
+    // Node never closes a response that was still waiting for its turn.
+    const post = 'POST /api/v1/probe/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n';
+    for (let round = 0; round < 2; round++) {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(
+        `GET /api/v1/probe/slow?ms=1000 HTTP/1.1\r\nHost: x\r\n\r\n${post}Content-Length: 10000\r\n\r\n[`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      socket.destroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/probe/echo',
+      headers: { 'content-type': 'application/json' },
+      remoteAddress: '127.0.0.1',
       payload: '{bad',
     });
     expect([again.statusCode, again.json().code]).toEqual([400, 'MALFORMED_JSON']);

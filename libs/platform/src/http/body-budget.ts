@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 
 /** Bodies of up to the body limit that may be received at once on an instance... */
@@ -52,6 +54,41 @@ export class BodyBudget {
       else this.byCaller.delete(caller);
     };
   }
+}
+
+/** The releases of the exchanges of each connection that have not ended yet. */
+const pendingOnSocket = new WeakMap<Socket, Set<() => void>>();
+
+/**
+ * Calls `release` once the exchange ends: when its response closes, or when its connection does.
+ * The response alone is not enough: the response of a pipelined request (HTTP/1.1) waits for the
+ * answers before it, and Node never closes one still waiting when the connection goes, so a client
+ * that sent a slow request and then a body kept that body's bytes counted for good (and two such
+ * connections refused every later body of their address, sixteen every body of the instance).
+ * One listener per connection rather than one per request: pipelined requests may be many.
+ */
+export function releaseWhenExchangeEnds(
+  request: IncomingMessage,
+  response: ServerResponse,
+  release: () => void,
+): void {
+  const socket = request.socket;
+  let pending = pendingOnSocket.get(socket);
+  if (!pending) {
+    const releases = new Set<() => void>();
+    pending = releases;
+    pendingOnSocket.set(socket, releases);
+    socket.once('close', () => {
+      for (const each of releases) each();
+      releases.clear();
+    });
+  }
+  const releases = pending;
+  releases.add(release);
+  response.once('close', () => {
+    releases.delete(release);
+    release();
+  });
 }
 
 const busy = (instance: boolean) =>

@@ -11,7 +11,7 @@ import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-detail
 import type { ErrorCatalog } from '../errors/problem.js';
 import { createValidationPipe, prototypeFieldsError } from '../errors/validation.js';
 import { AccessLog } from '../logging/access-log.js';
-import { BodyBudget } from './body-budget.js';
+import { BodyBudget, releaseWhenExchangeEnds } from './body-budget.js';
 import { nonUtf8Charset, unsupportedEncoding } from './content-encoding.js';
 import { registerCors } from './cors.js';
 import type { FrameworkErrors } from './framework-errors.js';
@@ -224,7 +224,7 @@ export async function registerHttpPlatform(
       done(reserved, payload);
       return;
     }
-    reply.raw.once('close', reserved);
+    releaseWhenExchangeEnds(request.raw, reply.raw, reserved);
     done(null, payload);
   });
 
