@@ -91,4 +91,39 @@ describe('JSON bodies being received at once', () => {
     });
     expect([again.statusCode, again.json().code]).toEqual([400, 'MALFORMED_JSON']);
   });
+
+  it('counts a chunked body by the bytes that arrived, not at the body limit from its headers', async () => {
+    const k = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+    const url = `/api/v1/organizations/${k.org}/locale`;
+    const known = await t.app.inject({ method: 'GET', url, headers: { 'x-api-key': k.key } });
+    expect(known.statusCode).toBe(200);
+    // Three small bodies sent without a length (a streaming client), the first bytes of each arrived.
+    const open = (socket: net.Socket) =>
+      socket.write(
+        `PUT ${url} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${k.key}\r\nContent-Type: application/json\r\n` +
+          'Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n',
+      );
+    const answers = await Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<string>((resolve, reject) => {
+            let text = '';
+            const socket = net.connect(port, '127.0.0.1', () => {
+              open(socket);
+              // The rest of the body a moment later, once all three were under way.
+              setTimeout(() => socket.write('3\r\nbad\r\n0\r\n\r\n'), 300);
+            });
+            socket.on('data', (chunk: Buffer) => {
+              text += chunk.toString('latin1');
+              if (text.includes('\r\n\r\n')) {
+                socket.destroy();
+                resolve(text.split('\r\n')[0]!);
+              }
+            });
+            socket.once('error', reject);
+          }),
+      ),
+    );
+    expect(answers).toEqual(Array(3).fill('HTTP/1.1 400 Bad Request'));
+  });
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { type Readable, Transform } from 'node:stream';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 
 /** Bodies of up to the body limit that may be received at once on an instance... */
@@ -13,9 +14,10 @@ export const BODIES_IN_FLIGHT_PER_CALLER = 2;
  * limits count a request once its body is parsed, and a body may take as long as it likes while
  * bytes keep coming (the idle timeout cuts silent connections only). One org key holding 100
  * connections with all but a byte of a 10 MB body each held 1 GB of the server, a few hundred
- * more its whole memory, for every tenant. A body is counted at its declared length (the body
- * limit when it is sent chunked) from its headers until its exchange ends; one that does not fit is
- * refused before it is read.
+ * more its whole memory, for every tenant. A body is counted at its declared length from its
+ * headers until its exchange ends, and one that does not fit is refused before it is read; a body
+ * sent without a length (chunked) is counted as its bytes arrive, and refused once they do not fit
+ * (counted at the body limit from the start, a caller could send only two at once, however small).
  */
 export class BodyBudget {
   private held = 0;
@@ -34,26 +36,71 @@ export class BodyBudget {
   }
 
   /**
-   * Counts a body of `declared` bytes (undefined: chunked) of `caller`; returns the function that
-   * gives them back (call it once, when the exchange ends), or the 503 when they do not fit.
+   * Counts a body of `declared` bytes (undefined: chunked, counted from its first byte as it
+   * arrives) of `caller`; returns its reservation, or the 503 when it does not fit.
    */
-  reserve(caller: string, declared: number | undefined): (() => void) | PlatformError {
-    const bytes = Math.max(1, Math.min(declared ?? this.bodyLimit, this.bodyLimit));
+  reserve(caller: string, declared: number | undefined): BodyReservation | PlatformError {
+    const bytes = Math.max(1, Math.min(declared ?? 1, this.bodyLimit));
+    const refusal = this.take(caller, bytes);
+    if (refusal) return refusal;
+    let counted = bytes;
+    let released = false;
+    return {
+      received: (more) => {
+        if (declared !== undefined || released) return undefined;
+        // The first byte was counted with the headers; the body limit is Fastify's to enforce.
+        const add = Math.min(more, this.bodyLimit - counted);
+        if (add <= 0) return undefined;
+        const busy = this.take(caller, add);
+        if (!busy) counted += add;
+        return busy;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.give(caller, counted);
+      },
+    };
+  }
+
+  private take(caller: string, bytes: number): PlatformError | undefined {
     const mine = this.byCaller.get(caller) ?? 0;
     if (this.held + bytes > this.total || mine + bytes > this.perCaller)
       return busy(this.held + bytes > this.total);
     this.held += bytes;
     this.byCaller.set(caller, mine + bytes);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.held -= bytes;
-      const left = (this.byCaller.get(caller) ?? bytes) - bytes;
-      if (left > 0) this.byCaller.set(caller, left);
-      else this.byCaller.delete(caller);
-    };
+    return undefined;
   }
+
+  private give(caller: string, bytes: number): void {
+    this.held -= bytes;
+    const left = (this.byCaller.get(caller) ?? bytes) - bytes;
+    if (left > 0) this.byCaller.set(caller, left);
+    else this.byCaller.delete(caller);
+  }
+}
+
+/** The bytes of one body, counted until `release` (idempotent) when its exchange ends. */
+export interface BodyReservation {
+  /** For a body sent without a length: `bytes` more arrived; the 503 when they do not fit. */
+  received(bytes: number): PlatformError | undefined;
+  release(): void;
+}
+
+/**
+ * A chunked body's stream, counting its bytes as they arrive (BodyReservation.received), failing
+ * with the 503 once they do not fit.
+ */
+export function countedAsReceived(payload: Readable, reservation: BodyReservation): Readable {
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      const refusal = reservation.received(chunk.length);
+      if (refusal) callback(refusal);
+      else callback(null, chunk);
+    },
+  });
+  payload.once('error', (err) => counted.destroy(err));
+  return payload.pipe(counted);
 }
 
 /** The releases of the exchanges of each connection that have not ended yet. */

@@ -11,7 +11,7 @@ import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-detail
 import type { ErrorCatalog } from '../errors/problem.js';
 import { createValidationPipe, prototypeFieldsError } from '../errors/validation.js';
 import { AccessLog } from '../logging/access-log.js';
-import { BodyBudget, releaseWhenExchangeEnds } from './body-budget.js';
+import { BodyBudget, countedAsReceived, releaseWhenExchangeEnds } from './body-budget.js';
 import { nonUtf8Charset, unsupportedEncoding } from './content-encoding.js';
 import { registerCors } from './cors.js';
 import type { FrameworkErrors } from './framework-errors.js';
@@ -207,7 +207,8 @@ export async function registerHttpPlatform(
   });
 
   // A JSON body is held whole until it has arrived: their bytes are counted from here (after the
-  // credentials were checked) until the exchange ends, and one that does not fit is refused unread.
+  // credentials were checked) until the exchange ends, and one that does not fit is refused unread
+  // (one sent chunked, as its bytes arrive).
   const bodies = new BodyBudget(fastify.initialConfig.bodyLimit ?? BODY_LIMIT_DEFAULT);
   fastify.addHook('preParsing', (request, reply, payload, done) => {
     if (!hasBody(request) || !isJsonBody(request)) {
@@ -224,8 +225,8 @@ export async function registerHttpPlatform(
       done(reserved, payload);
       return;
     }
-    releaseWhenExchangeEnds(request.raw, reply.raw, reserved);
-    done(null, payload);
+    releaseWhenExchangeEnds(request.raw, reply.raw, reserved.release);
+    done(null, Number.isFinite(length) ? payload : countedAsReceived(payload, reserved));
   });
 
   fastify.addHook('onSend', (_request, reply, payload, done) => {
