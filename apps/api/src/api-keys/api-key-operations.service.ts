@@ -23,7 +23,7 @@ const KEY_LEASE_SECONDS = 120;
 const keyBusy = (org: string) => (retryAfter: number) =>
   new ApiKeyError(
     ApiKeyErrorCode.KeyOperationInProgress,
-    `Another request is issuing or rotating the API key of '${org}'; retry in ${retryAfter} s.`,
+    `Another request is issuing, rotating or revoking an API key of '${org}'; retry in ${retryAfter} s.`,
     { headers: { 'Retry-After': String(retryAfter) } },
   );
 
