@@ -18,6 +18,12 @@ export interface CostImportOptions {
    * instance's limit (cloudbuild.yaml sizes the limits for it).
    */
   tmpDir: string;
+  /**
+   * A process's upload folder whose lock went unrefreshed this long is a dead process's, swept by
+   * the others (ImportFolders); long enough that a live process whose event loop a large import
+   * holds is never taken for dead.
+   */
+  folderLockStaleMs: number;
 }
 
 export const COST_IMPORT_OPTIONS = Symbol('COST_IMPORT_OPTIONS');
@@ -30,5 +36,6 @@ export function costImportOptions(config: AppConfig): CostImportOptions {
     maxConcurrentUploads: config.env.COST_IMPORT_MAX_CONCURRENT_UPLOADS,
     receiveTimeoutMs: config.env.COST_IMPORT_RECEIVE_TIMEOUT_MS,
     tmpDir: path.join(config.dataDir, 'imports'),
+    folderLockStaleMs: 60_000,
   };
 }

@@ -4,7 +4,9 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { loadAppConfig } from '#platform';
 import { costImportOptions } from './cost-import.options.js';
-import { ImportFolders, INSTANCE_LOCK_STALE_MS } from './import-folders.js';
+import { ImportFolders } from './import-folders.js';
+
+const STALE_MS = 2_000; // proper-lockfile's least: refreshed every second
 
 describe('upload folders', () => {
   let dataDir: string;
@@ -25,7 +27,8 @@ describe('upload folders', () => {
   });
 
   const start = async () => {
-    const folders = new ImportFolders(costImportOptions(loadAppConfig({ DATA_DIR: dataDir })));
+    const options = costImportOptions(loadAppConfig({ DATA_DIR: dataDir }));
+    const folders = new ImportFolders({ ...options, folderLockStaleMs: STALE_MS });
     started.push(folders);
     await folders.onModuleInit();
     return folders;
@@ -46,7 +49,7 @@ describe('upload folders', () => {
     const unlocked = leftBehind('instance-dead');
     const stale = leftBehind('instance-stale');
     fs.mkdirSync(`${stale}.lock`);
-    agedBy(`${stale}.lock`, INSTANCE_LOCK_STALE_MS + 5_000);
+    agedBy(`${stale}.lock`, STALE_MS + 5_000);
     await start();
     expect(fs.existsSync(unlocked)).toBe(false);
     expect(fs.existsSync(stale)).toBe(false);
@@ -55,7 +58,7 @@ describe('upload folders', () => {
 
   it("never touches the folder of a process that holds its lock (a shared DATA_DIR's other server)", async () => {
     const live = path.join(imports, 'instance-live');
-    const release = await lockfile.lock(live, { realpath: false, stale: INSTANCE_LOCK_STALE_MS });
+    const release = await lockfile.lock(live, { realpath: false, stale: STALE_MS });
     try {
       fs.mkdirSync(path.join(live, 'import-abc'), { recursive: true });
       const folders = await start();
@@ -89,5 +92,17 @@ describe('upload folders', () => {
     await first.onApplicationShutdown();
     expect(fs.existsSync(own)).toBe(false);
     expect(fs.existsSync(`${own}.lock`)).toBe(false);
+  });
+
+  it('takes its lock again when it was lost, so that the others never sweep its uploads', async () => {
+    const folders = await start();
+    const upload = await folders.create();
+    const own = path.dirname(upload);
+    fs.rmSync(`${own}.lock`, { recursive: true }); // as a sweep that found it stale would
+    await new Promise((resolve) => setTimeout(resolve, 2 * STALE_MS));
+    expect(fs.existsSync(`${own}.lock`)).toBe(true);
+    const other = await start();
+    expect(await other.sweep()).toBe(0);
+    expect(fs.existsSync(upload)).toBe(true);
   });
 });

@@ -16,12 +16,6 @@ const INSTANCE_PREFIX = 'instance-';
 /** Upload folders made directly in `imports/` by earlier releases: whoever made one is long gone after this. */
 const LEGACY_PREFIX = 'import-';
 const LEGACY_MAX_AGE_MS = 24 * 3_600_000;
-/**
- * An instance's lock not refreshed for this long is a dead process's (proper-lockfile refreshes it
- * every half of it): long enough that a live process whose event loop is held by a large import is
- * never taken for dead.
- */
-export const INSTANCE_LOCK_STALE_MS = 60_000;
 /** Folders of instances that died while this one runs are removed this often. */
 const SWEEP_EVERY_MS = 3_600_000;
 
@@ -39,6 +33,7 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
   private readonly own: string;
   private release: (() => Promise<void>) | null = null;
   private sweeper: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(@Inject(COST_IMPORT_OPTIONS) private readonly options: CostImportOptions) {
     this.own = path.join(options.tmpDir, `${INSTANCE_PREFIX}${randomUUID()}`);
@@ -47,11 +42,7 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
   async onModuleInit(): Promise<void> {
     await mkdir(this.options.tmpDir, { recursive: true });
     // Locked before it exists, so that another process's sweep never sees it unlocked.
-    this.release = await lockfile.lock(this.own, {
-      realpath: false,
-      stale: INSTANCE_LOCK_STALE_MS,
-      onCompromised: (err) => this.logger.warn(`Import folder lock lost: ${err.message}`),
-    });
+    await this.lock();
     await mkdir(this.own, { recursive: true });
     await this.sweep();
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS).unref();
@@ -92,7 +83,32 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
   }
 
   private alive(folder: string): Promise<boolean> {
-    return lockfile.check(folder, { realpath: false, stale: INSTANCE_LOCK_STALE_MS }).catch(() => true);
+    return lockfile
+      .check(folder, { realpath: false, stale: this.options.folderLockStaleMs })
+      .catch(() => true);
+  }
+
+  /**
+   * Takes the lock of this process's folder, and takes it again whenever it is lost (its refresh
+   * came too late, or its lock folder was removed): proper-lockfile then stops refreshing it, and
+   * once it looked stale another process's sweep would remove the uploads being received here.
+   */
+  private async lock(): Promise<void> {
+    this.release = await lockfile.lock(this.own, {
+      realpath: false,
+      stale: this.options.folderLockStaleMs,
+      retries: { retries: 5, minTimeout: 1_000, maxTimeout: 5_000 },
+      onCompromised: (err) => {
+        this.release = null;
+        if (this.closed) return;
+        this.logger.warn(`Upload folder lock lost (${err.message}); taking it again`);
+        this.lock().catch((again: unknown) =>
+          this.logger.error(
+            `Upload folder lock not taken again: ${again instanceof Error ? again.message : String(again)}`,
+          ),
+        );
+      },
+    });
   }
 
   onModuleDestroy(): void {
@@ -102,6 +118,7 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
 
   /** After the imports ended (CostImportService waits for them before shutdown). */
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     await rm(this.own, { recursive: true, force: true }).catch(() => undefined);
     const release = this.release;
     this.release = null;
