@@ -215,10 +215,10 @@ export async function registerHttpPlatform(
       done(null, payload);
       return;
     }
-    const principal = auth.cachedOrgKey(request);
     const length = Number(request.headers['content-length']);
+    // The caller as the rate limits know it (a known key, else the address), worked out once.
     const reserved = bodies.reserve(
-      principal ? `key:${principal.apiKeyId}` : `ip:${request.ip}`,
+      auth.rateLimitTracker(request),
       Number.isFinite(length) ? length : undefined,
     );
     if (reserved instanceof PlatformError) {
