@@ -131,7 +131,7 @@ export class ApiKeyOperations {
     // Under the key lease too, like issues and rotations: a rotation by this key that had checked it
     // still active would otherwise mint its successor after the revocation (409 while one runs).
     await this.leases.write(org, () =>
-      this.leases.hold(org, 'api-key', KEY_LEASE_SECONDS, keyBusy(org), async () => {
+      this.holdKeyLease(org, async () => {
         // Gone meanwhile: the org was removed just before this write began.
         if (!(await this.keys.revokeByHash(hash))) throw notFound();
         await this.publishFingerprint(org);
@@ -205,12 +205,8 @@ export class ApiKeyOperations {
     // Refused while another request holds the lease (409): nothing was attempted, so nothing is
     // recorded (a burst of refusals for a slug with no org wrote one entry each, for whoever takes
     // the slug next).
-    const { result, resourceId, details } = await this.leases.hold(
-      org,
-      'api-key',
-      KEY_LEASE_SECONDS,
-      keyBusy(org),
-      () => this.failureRecorded(audited, work),
+    const { result, resourceId, details } = await this.holdKeyLease(org, () =>
+      this.failureRecorded(audited, work),
     );
     await this.publishFingerprint(org);
     await this.audit.record({
@@ -223,6 +219,11 @@ export class ApiKeyOperations {
       actor,
     });
     return result;
+  }
+
+  /** `work` holding the org's API-key lease: one change to its keys at a time, else 409 (keyBusy). */
+  private holdKeyLease<T>(org: string, work: () => Promise<T>): Promise<T> {
+    return this.leases.hold(org, 'api-key', KEY_LEASE_SECONDS, keyBusy(org), work);
   }
 
   /** `work`, with its failure recorded, except for an unknown org: no org for that entry to belong to. */
