@@ -53,6 +53,14 @@ type RequestOptions = Parameters<BigQuery['request']>[0];
  * itself, so this only covers network latency and a server that never answers.
  */
 const ANSWER_GRACE_MS = 2_000;
+/**
+ * BigQuery does not promise to hold a getQueryResults call for its `timeoutMs` (it may answer an
+ * unfinished job at once): polls answered that early are spaced by this pause, doubling up to the
+ * cap, so a long job costs a few requests a second at most instead of a tight loop of them, each
+ * counted against the project's API request quota.
+ */
+const POLL_PAUSE_MS = 100;
+const POLL_PAUSE_CAP_MS = 1_000;
 
 /**
  * Runs one statement through jobs.query and getQueryResults, on the client library's
@@ -85,15 +93,21 @@ export class JobsQuery {
       // Makes the client's automatic retry of a lost answer idempotent.
       requestId: randomUUID(),
     };
+    let asked = Date.now();
     let res = await this.call({ method: 'POST', uri: '/queries', json: body }, deadline, req.timeoutMs);
     const job = res.jobReference;
+    let pause = POLL_PAUSE_MS;
     // Until the job is done: an unfinished job's answer holds no rows yet.
     while (res.jobComplete !== true) {
       if (!job) throw new Error('jobs.query left an unfinished job without a job reference');
+      const early = Math.min(asked + pause, deadline) - Date.now();
+      if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+      pause = Math.min(pause * 2, POLL_PAUSE_CAP_MS);
       if (deadline <= Date.now()) {
         await this.cancel(job);
         throw new DeadlineExceeded(req.timeoutMs);
       }
+      asked = Date.now();
       res = await this.getQueryResults(job, deadline, req.timeoutMs);
     }
     const result: JobsQueryResult = {
