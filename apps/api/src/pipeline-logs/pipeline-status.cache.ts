@@ -53,7 +53,7 @@ export class PipelineStatusCache implements OnModuleDestroy {
     try {
       await this.bus.publish(CHANNEL, org);
     } catch (err) {
-      // The entry here is cleared anyway; other instances serve theirs for at most TTL_MS.
+      // The entry here is cleared anyway; the bus sends it again until Redis takes it.
       this.forget(org);
       this.logger.warn(`Status cache invalidation could not be broadcast: ${String(err)}`);
     }

@@ -166,7 +166,7 @@ export class CostCache {
       try {
         await this.options.bus.publish(COST_CACHE_CHANNEL, org);
       } catch (error) {
-        // This instance is already clean; the others expire the entries within their TTL.
+        // This instance is already clean; the bus sends it again until Redis takes it.
         this.options.logger?.warn(
           `Cost cache invalidation not broadcast: ${error instanceof Error ? error.message : String(error)}`,
         );

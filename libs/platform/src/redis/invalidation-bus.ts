@@ -7,8 +7,9 @@ import { closeRedis, createRedis, logRedisOutages, type RedisLogger } from './re
 /**
  * Tells every instance of the app that cached data is stale (the auth-key cache, the cost cache).
  * A publish reaches the handlers of the publishing instance before `publish` returns, and the other
- * instances' handlers shortly after. Delivery to other instances is at most once: Redis pub/sub
- * keeps nothing for a subscriber that is disconnected at that moment (see `onReconnect`).
+ * instances' handlers shortly after. Redis pub/sub keeps nothing for a subscriber that is
+ * disconnected at that moment (see `onReconnect`). A publish Redis did not take rejects, and the
+ * Redis bus sends it again until Redis takes it, so the other instances still hear of it.
  */
 export interface InvalidationBus {
   publish(channel: string, message: string): Promise<void>;
@@ -62,6 +63,15 @@ export interface RedisInvalidationBusOptions {
   ownsClient?: boolean;
 }
 
+/**
+ * A publish Redis did not take (this instance cut off from it while the others are not) is sent
+ * again this often until it is: the other instances' subscribers stayed connected, so nothing
+ * tells them to drop what they cached (cost results are kept until midnight).
+ */
+const RESEND_EVERY_MS = 1_000;
+/** Bound on messages waiting to be sent again during a long outage; past it the oldest are dropped. */
+const MAX_UNSENT = 10_000;
+
 /** What travels on the Redis channel: the sender lets an instance skip the echo of its own publish. */
 interface Envelope {
   v: 1;
@@ -89,6 +99,10 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
   private connected = false;
   private everConnected = false;
   private closed = false;
+  /** Publishes Redis did not take, by Redis channel and payload (a repeat is kept once), oldest first. */
+  private readonly unsent = new Map<string, { channel: string; payload: string }>();
+  private resendTimer: NodeJS.Timeout | undefined;
+  private resending = false;
 
   constructor(client: Redis | string, options: RedisInvalidationBusOptions = {}) {
     const name = options.name ?? 'invalidation-bus';
@@ -123,7 +137,15 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
     // Local first: even when Redis is down, this instance stops serving the stale entry.
     this.registry.deliver(channel, message);
     const envelope: Envelope = { v: 1, from: this.instanceId, message };
-    await this.publisher.publish(this.prefix + channel, JSON.stringify(envelope));
+    const payload = JSON.stringify(envelope);
+    try {
+      await this.publisher.publish(this.prefix + channel, payload);
+    } catch (error) {
+      // Sent again until Redis takes it. A publish that reached Redis although its answer did not
+      // arrive (a command timeout) is then delivered twice, which an invalidation tolerates.
+      this.keepUnsent(this.prefix + channel, payload);
+      throw error;
+    }
   }
 
   subscribe(channel: string, handler: InvalidationHandler): () => void {
@@ -172,6 +194,8 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.resendTimer);
+    this.unsent.clear();
     this.registry.clear();
     this.reconnectListeners.clear();
     this.subscriber.off('message', this.onMessage).off('ready', this.onReady).off('close', this.onClose);
@@ -215,6 +239,38 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
       } catch (error) {
         this.logger.error(`Invalidation bus reconnect listener failed: ${errorMessage(error)}`);
       }
+    }
+  }
+
+  private keepUnsent(channel: string, payload: string): void {
+    const key = `${channel}\n${payload}`;
+    this.unsent.delete(key);
+    this.unsent.set(key, { channel, payload });
+    if (this.unsent.size > MAX_UNSENT) {
+      this.unsent.delete(this.unsent.keys().next().value as string);
+      this.logger.warn(`Invalidation bus: over ${MAX_UNSENT} unsent messages, the oldest dropped`);
+    }
+    this.resendTimer ??= setInterval(() => void this.resendUnsent(), RESEND_EVERY_MS).unref();
+  }
+
+  private async resendUnsent(): Promise<void> {
+    if (this.resending || this.closed) return;
+    this.resending = true;
+    let sent = 0;
+    try {
+      for (const [key, { channel, payload }] of this.unsent) {
+        await this.publisher.publish(channel, payload);
+        this.unsent.delete(key);
+        sent++;
+      }
+      clearInterval(this.resendTimer);
+      this.resendTimer = undefined;
+    } catch {
+      // Still unreachable: the next tick tries again.
+    } finally {
+      this.resending = false;
+      if (sent > 0)
+        this.logger.log(`Invalidation bus: ${sent} message(s) published once Redis answered again`);
     }
   }
 
