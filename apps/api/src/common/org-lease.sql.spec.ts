@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type DbValue, type TenancyDb } from '#tenancy-db';
+import { type DbValue, type TenancyDb, TenancyDbError, TenancyDbErrorCode } from '#tenancy-db';
 import { startPostgrestServer } from '#test/postgrest-server';
 import { quotaEngines, supabaseEngine } from '#test/quota-db';
 import { OrgError, OrgErrorCode } from './org-errors.js';
@@ -143,6 +143,28 @@ describe.each(quotaEngines(url ? [supabaseEngine(url, startPostgrestServer)] : [
       // Past the moment the late renewal reaches the database, the lease is free all the same.
       await new Promise((r) => setTimeout(r, 500));
       await expect(leases.hold(org, 'lifecycle', 60, busy, () => Promise.resolve('next'))).resolves.toBe(
+        'next',
+      );
+    });
+
+    it('releases the lease although the first release was cut with its connection (a failover)', async () => {
+      const org = `org_${randomUUID().slice(0, 8)}`;
+      let releases = 0;
+      const cutOnce = new Proxy(db, {
+        get(target, prop, receiver) {
+          if (prop !== 'rpc') return Reflect.get(target, prop, receiver) as unknown;
+          return (name: string, args: Record<string, DbValue>) =>
+            name === 'release_org_lease' && ++releases === 1
+              ? Promise.reject(new TenancyDbError(TenancyDbErrorCode.Unavailable, 'connection terminated'))
+              : target.rpc(name, args);
+        },
+      });
+
+      await new OrgLeases(cutOnce).hold(org, 'api-key', 120, busy, () => Promise.resolve('rotated'));
+
+      expect(releases).toBe(2);
+      // The next key change of the org runs now, not once the 120 s lease has run out.
+      await expect(leases.hold(org, 'api-key', 120, busy, () => Promise.resolve('next'))).resolves.toBe(
         'next',
       );
     });

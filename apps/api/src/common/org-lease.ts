@@ -10,6 +10,12 @@ const QUEUE_POLL_MS = 1_000;
 const WRITE_LEASE_SECONDS = 30;
 /** How often a removal asks whether the writes it waits for have ended. */
 const WRITES_POLL_MS = 100;
+/**
+ * Pauses before a failed release is tried again (safe: it only deletes the caller's own lease). A
+ * statement cut by a dropped connection (a database failover or restart) otherwise left the
+ * lease to its TTL: the org's key changes refused for 2 minutes, its removal waiting on a write.
+ */
+const RELEASE_RETRY_PAUSES_MS = [100, 1_000];
 
 type Claim = { claimed: boolean; retry_after_seconds: number | null };
 
@@ -174,12 +180,19 @@ export class OrgLeases {
     return claim ?? { claimed: false, retry_after_seconds: 1 };
   }
 
-  /** A release that fails leaves the lease to expire: the work's own outcome stands. */
+  /** A release that fails again and again leaves the lease to expire: the work's own outcome stands. */
   private async release(org: string, operation: string, holder: string): Promise<void> {
-    await this.db
-      .rpc('release_org_lease', { p_org_slug: org, p_operation: operation, p_holder: holder })
-      .catch((err: unknown) =>
-        this.logger.warn(`lease ${operation} of '${org}' not released (expires by itself): ${String(err)}`),
-      );
+    for (const pause of [...RELEASE_RETRY_PAUSES_MS, null]) {
+      try {
+        await this.db.rpc('release_org_lease', { p_org_slug: org, p_operation: operation, p_holder: holder });
+        return;
+      } catch (err) {
+        if (pause === null) {
+          this.logger.warn(`lease ${operation} of '${org}' not released (expires by itself): ${String(err)}`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
   }
 }
