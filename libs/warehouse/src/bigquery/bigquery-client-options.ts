@@ -11,6 +11,8 @@ export interface BigQueryWarehouseOptions {
   authClient?: AuthClient;
   /** Per-query timeout when the caller gives none. */
   defaultTimeoutMs?: number;
+  /** How long a load job (loadFile) may take before it is cancelled; default 30 minutes. */
+  loadTimeoutMs?: number;
   /** Default cap on billed bytes per query; a query's own option overrides it. */
   maximumBytesBilled?: number;
   /** Retries of rate-limit, 5xx and network failures by the client library (its default is 3; 0 disables). */

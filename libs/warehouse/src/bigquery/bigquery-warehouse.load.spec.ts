@@ -1,6 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import pl from 'nodejs-polars';
 import { startFakeBigQuery, type FakeBigQuery } from '#test/bigquery-server';
@@ -116,5 +118,60 @@ describe('BigQueryWarehouse loadFile', () => {
     ).rejects.toMatchObject({ code: WarehouseErrorCode.NotFound });
     await expect(wh.loadFile(COSTS, { path, format: 'csv' })).rejects.toThrow(/has no column colour/);
     expect(fake.loads).toHaveLength(0);
+  });
+
+  it('cancels a load job still queued or running at its time limit, and fails with WAREHOUSE_TIMEOUT', async () => {
+    // In front of the fake: the load job, once uploaded, reads as RUNNING for ever (BigQuery queues
+    // load jobs when the project's load capacity is taken).
+    const fakeUrl = new URL(fake.url);
+    let polls = 0;
+    const relay = createServer((req, res) => {
+      if (req.method === 'GET' && /\/jobs\/[^/]+$/.test(req.url ?? '')) {
+        polls++;
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'bigquery#job', status: { state: 'RUNNING' } }));
+        return;
+      }
+      const upstream = request(
+        {
+          host: fakeUrl.hostname,
+          port: fakeUrl.port,
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+        },
+        (answer) => (res.writeHead(answer.statusCode ?? 502, answer.headers), answer.pipe(res)),
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const queued = new BigQueryWarehouse({
+      projectId: 'finops-test',
+      apiEndpoint: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+      maxRetries: 0,
+      location: 'EU',
+      loadTimeoutMs: 1_200,
+    });
+    const path = join(dir, 'costs.csv');
+    await writeFile(path, 'provider\naws\n');
+    try {
+      const started = Date.now();
+      await expect(queued.loadFile(COSTS, { path, format: 'csv' })).rejects.toMatchObject({
+        code: WarehouseErrorCode.Timeout,
+      });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const cancels = fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
+      expect(cancels).toHaveLength(1);
+      // Polling stopped with it.
+      const after = polls;
+      expect(after).toBeGreaterThanOrEqual(1);
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect(polls).toBe(after);
+    } finally {
+      await queued.close();
+      relay.closeAllConnections();
+      await new Promise((resolve) => relay.close(resolve));
+    }
   });
 });

@@ -19,7 +19,7 @@ import { createBigQueryClientOptions, type BigQueryWarehouseOptions } from './bi
 import { DeadlineExceeded, hasStatus, toWarehouseError } from './bigquery-errors.js';
 import { buildInsertStatements } from './insert-statements.js';
 import { JobsQuery, type JobsQueryResult } from './jobs-query.js';
-import { csvHeader, loadMetadata } from './load-job.js';
+import { csvHeader, loadJobDone, loadMetadata } from './load-job.js';
 import { secretsOf, toQueryParameters } from './query-params.js';
 import { toFrame } from './result-frame.js';
 import { readableThroughStorage, StorageRead, storageDeadline, storageUnavailable } from './storage-read.js';
@@ -28,6 +28,11 @@ import { parseRows, standardType, type WireField } from './wire-values.js';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PING_TIMEOUT_MS = 5_000;
 const DDL = /^\s*(CREATE|ALTER|DROP|TRUNCATE)\b/i;
+/**
+ * How long a load job may take, waiting in BigQuery's queue included, before it is cancelled:
+ * BigQuery's own limit is 6 hours, all the while holding the import's upload slot and org lease.
+ */
+const LOAD_TIMEOUT_MS = 30 * 60_000;
 /** How long frames read from the REST pages after the Storage Read API refused the project. */
 const STORAGE_REST_MS = 10 * 60_000;
 
@@ -136,8 +141,7 @@ export class BigQueryWarehouse implements Warehouse {
     try {
       const table = this.bq.dataset(ref.dataset, { location: this.options.location }).table(ref.table);
       const [job] = await table.createLoadJob(source.path, metadata);
-      const [done] = (await job.promise()) as [{ statistics?: { load?: { outputRows?: string } } }];
-      return Number(done.statistics?.load?.outputRows ?? 0);
+      return await loadJobDone(job, this.options.loadTimeoutMs ?? LOAD_TIMEOUT_MS);
     } catch (e) {
       throw toWarehouseError(e, 'jobs.insert (load)');
     }

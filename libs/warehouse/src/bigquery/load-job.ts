@@ -1,11 +1,38 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import type { JobLoadMetadata, TableField } from '@google-cloud/bigquery';
+import type { Job, JobLoadMetadata, TableField } from '@google-cloud/bigquery';
 import { parse } from 'csv-parse/sync';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import type { LoadFileSource } from '../warehouse.port.js';
+import { DeadlineExceeded } from './bigquery-errors.js';
 import type { WireField } from './wire-values.js';
+
+/**
+ * The rows a load job loaded, once it is done; DeadlineExceeded past `timeoutMs`, the job then
+ * cancelled (a job queued for hours would hold the import's upload slot and org lease as long).
+ */
+export async function loadJobDone(job: Job, timeoutMs: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(timeoutMs)), timeoutMs);
+  });
+  try {
+    const [done] = (await Promise.race([job.promise(), late])) as [
+      { statistics?: { load?: { outputRows?: string } } },
+    ];
+    return Number(done.statistics?.load?.outputRows ?? 0);
+  } catch (e) {
+    if (e instanceof DeadlineExceeded) {
+      // Without its listeners the job object stops polling; the job itself is cancelled.
+      job.removeAllListeners('complete').removeAllListeners('error');
+      await job.cancel().catch(() => undefined);
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** The header row of a CSV file (gunzipped on the fly); only the first line is read. */
 export async function csvHeader(path: string, gzip: boolean): Promise<string[]> {
