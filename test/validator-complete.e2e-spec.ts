@@ -4,6 +4,7 @@ import type { DbRow } from '#tenancy-db';
 import { costFrameOf } from '../libs/analytics/src/testing/frame-of.js';
 import { postgresTenancyEnv, rootHeaders, type TestApp } from '#test/test-app';
 import { startValidatorApp, type ValidatorApp } from '#test/validator-app';
+import { QuotaService } from '../apps/api/src/quota/quota.service.js';
 
 /** Completion and keep-alive of a validated run, as the pipeline service calls them, on each tenancy engine. */
 function scenarios(engine: string, engineEnv: () => Record<string, string>) {
@@ -140,7 +141,7 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       });
     });
 
-    it("drops the org's cached cost reads when a run completes, not when a completion repeats", async () => {
+    it("drops the org's cached cost reads when a run completes, and again when its completion is sent again", async () => {
       const k = await anOrg();
       const cache = t.app.get(CostCache);
       let loads = 0;
@@ -164,9 +165,33 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       expect((await read()).hit).toBe(true);
       await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=loads');
       expect((await read()).hit).toBe(false);
+      // A completion is sent again when its answer was lost, perhaps after the run was recorded (a
+      // connection cut after the commit, a Supabase call abandoned at its timeout that PostgREST
+      // still committed): the repeat is then the one call that answers, so it drops them too.
       await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=loads');
+      expect((await read()).hit).toBe(false);
+      expect(loads).toBe(3);
+    });
+
+    it('drops them when the completion repeats a run recorded by a call whose answer was lost', async () => {
+      const k = await anOrg();
+      const cache = t.app.get(CostCache);
+      const read = () =>
+        cache.frame(
+          k.org,
+          { start: '2026-01-01', end: '2026-01-31', ...costDaysAt('UTC', Date.now()), timeZone: 'UTC' },
+          () => Promise.resolve(costFrameOf([])),
+        );
+      await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'lost' });
+      await read();
+      // The first completion reached the tenancy DB, and its answer (with the invalidation after it) was lost.
+      await t.app.get(QuotaService).complete(k.org, { runId: 'lost' }, 'SUCCESS');
       expect((await read()).hit).toBe(true);
-      expect(loads).toBe(2);
+
+      const retry = await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=lost');
+
+      expect(retry.statusCode).toBe(200);
+      expect((await read()).hit).toBe(false);
     });
 
     it('extends a running reservation on heartbeat and refuses one already completed', async () => {

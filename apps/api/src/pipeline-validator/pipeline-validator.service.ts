@@ -126,8 +126,10 @@ export class PipelineValidatorService {
   async complete(org: string, ref: RunRef, status: RunStatus): Promise<CompletionResult> {
     const done = await this.quota.complete(org, ref, status);
     // This instance's entries go at once; the other instances' through the bus, not awaited here
-    // (invalidateOrg does not reject: a failed broadcast is logged by the cache).
-    if (done.outcome === 'completed') void this.costCache.invalidateOrg(org);
+    // (invalidateOrg does not reject: a failed broadcast is logged by the cache). A repeat too: it
+    // is sent when an answer was lost, maybe after the run was recorded (a connection cut after
+    // the commit, a Supabase call abandoned at its timeout), and is then the one call that answers.
+    void this.costCache.invalidateOrg(org);
     return done;
   }
 
