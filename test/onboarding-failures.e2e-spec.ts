@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { ENCRYPTOR, type Encryptor } from '#crypto';
-import type { DbRow, Filter } from '#tenancy-db';
-import { CENTRAL_DATASET } from '#warehouse';
+import { type DbRow, type Filter, TenancyDbError, TenancyDbErrorCode } from '#tenancy-db';
+import { CENTRAL_DATASET, WarehouseError, WarehouseErrorCode } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { NO_LIMITS, orgHarness } from '#test/org-onboarding';
 import { startTestApp, type TestApp } from '#test/test-app';
@@ -263,6 +263,46 @@ describe('onboarding failures', () => {
     });
     await h.warehouse.dropDataset(`${org}_local`);
     expect(await leftovers(org)).toEqual({});
+  });
+
+  it('answers an engine outage taken back whole as the outage (503, 504), so the caller sends it again', async () => {
+    const tenancyDown = anOrgSlug('fo');
+    const res = await under(
+      (run) =>
+        patched(
+          h.db,
+          'insert',
+          (insert) => (table, rows) =>
+            table === 'organizations'
+              ? Promise.reject(new TenancyDbError(TenancyDbErrorCode.Unavailable, 'terminating connection'))
+              : insert(table, rows),
+          run,
+        ),
+      () => onboard(tenancyDown),
+    );
+    expect(res.statusCode, res.body).toBe(503);
+    expect(res.json()).toMatchObject({
+      code: 'TENANCY_DB_UNAVAILABLE',
+      step: 'STEP 3: write tenancy limits',
+      rolled_back: true,
+    });
+    expect(res.json().detail).toMatch(/Nothing of it was kept; send the request again/);
+    expect(await leftovers(tenancyDown)).toEqual({});
+    expect((await onboard(tenancyDown)).statusCode).toBe(200);
+
+    const warehouseSlow = anOrgSlug('fo');
+    const slow = await under(
+      (run) =>
+        patched(
+          h.warehouse,
+          'createOrReplaceView',
+          () => () => Promise.reject(new WarehouseError(WarehouseErrorCode.Timeout, 'no answer')),
+          run,
+        ),
+      () => onboard(warehouseSlow),
+    );
+    expect(slow.json()).toMatchObject({ status: 504, code: 'WAREHOUSE_TIMEOUT', rolled_back: true });
+    expect(await leftovers(warehouseSlow)).toEqual({});
   });
 
   it('the legacy admin create is taken back the same way, naming its step', async () => {
