@@ -6,7 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { Public } from '#platform';
 import { until } from '#test/waiting';
 import { ProbeModule } from '#test/probe.module';
-import { startTestApp } from '#test/test-app';
+import pg from 'pg';
+import { dropTestSchema, postgresTenancyEnv, startTestApp } from '#test/test-app';
+import { startValidatorApp } from '#test/validator-app';
 
 describe('graceful shutdown', () => {
   it('finishes an in-flight request, refuses new connections, then closes the engines', async () => {
@@ -131,3 +133,45 @@ describe('liveness while the server closes', () => {
     });
   });
 });
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)(
+  'a tenancy statement still waiting near the end of the grace',
+  () => {
+    it('is cut, so its request answers 503 before the process is stopped, rather than dropped with it', async () => {
+      const env: Record<string, string> = { ...postgresTenancyEnv(), SHUTDOWN_GRACE_MS: '3000' };
+      const v = await startValidatorApp(env);
+      const k = await v.anOrg();
+      const locker = new pg.Client({ connectionString: env.DATABASE_URL });
+      await locker.connect();
+      try {
+        await v.t.app.listen({ port: 0, host: '127.0.0.1' });
+        const url = (await v.t.app.getUrl()).replace('[::1]', '127.0.0.1');
+        // The reservation waits on the org's quota row behind a lock held past the 30 s statement timeout.
+        await locker.query('BEGIN');
+        await locker.query(
+          `LOCK TABLE "${env.TENANCY_DB_SCHEMA}".pipeline_quota_state IN ACCESS EXCLUSIVE MODE`,
+        );
+        const started = Date.now();
+        const inFlight = fetch(`${url}/api/v1/validator/validate/${k.org}`, {
+          method: 'POST',
+          headers: { 'x-api-key': k.key, 'content-type': 'application/json' },
+          body: JSON.stringify({ pipeline_id: 'subscription_costs', pipeline_logging_id: 'cut-at-shutdown' }),
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        const closing = v.t.app.close();
+
+        const res = await inFlight;
+
+        expect(res.status).toBe(503);
+        expect(await res.json()).toMatchObject({ code: 'TENANCY_DB_UNAVAILABLE' });
+        // Cut 3 s - 1.5 s after the shutdown began: well within the grace.
+        expect(Date.now() - started).toBeLessThan(2_900);
+        await locker.query('ROLLBACK');
+        await closing;
+      } finally {
+        await locker.end();
+        await dropTestSchema(env);
+      }
+    });
+  },
+);

@@ -205,6 +205,11 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
     return name;
   }
 
+  /** Each client with a statement in flight is ended: pg destroys its socket, the statement fails as Unavailable. */
+  cutInFlight(): void {
+    for (const client of this.checkedOut) void client.end();
+  }
+
   /**
    * end() waits for every checked-out client; one whose query went unanswered on a silent network
    * would hold it until the query timeout, past the shutdown grace. Ending such a client destroys
@@ -212,9 +217,7 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
    */
   protected async closeConnection(): Promise<void> {
     const ended = this.pool.end();
-    const cut = setTimeout(() => {
-      for (const client of this.checkedOut) void client.end();
-    }, CLOSE_WAIT_MS);
+    const cut = setTimeout(() => this.cutInFlight(), CLOSE_WAIT_MS);
     try {
       await ended;
     } finally {

@@ -55,6 +55,12 @@ export interface TenancyDb {
 
   /** A trivial round trip, for readiness checks; rejects with Timeout after `timeoutMs` (default 5 s). */
   ping(timeoutMs?: number): Promise<void>;
+  /**
+   * Ends the statements still waiting for the database (their connections dropped: the server
+   * rolls them back), so that their requests answer 503 before a stopping process is killed with
+   * them. Where the driver has no such connections (supabase-js, PGlite), absent.
+   */
+  cutInFlight?(): void;
   close(): Promise<void>;
 }
 

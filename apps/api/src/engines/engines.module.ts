@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ENCRYPTOR, type Encryptor } from '#crypto';
-import { AppConfig, ConfigValidationError } from '#platform';
+import { AppConfig, ConfigValidationError, ShutdownState } from '#platform';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { openEncryptor, openTenancyDb, openWarehouse } from './engines.js';
@@ -14,6 +14,9 @@ async function checkKeyAtStart(encryptor: Encryptor, keyName: string | undefined
     ]);
   }
 }
+
+/** How long before the shutdown grace ends the tenancy statements still waiting are cut (at most half of it). */
+const SHUTDOWN_MARGIN_MS = 3_000;
 
 /** The warehouse, the tenancy DB, the schema registry and the encryptor: opened once, closed at shutdown. */
 @Global()
@@ -40,7 +43,20 @@ export class EnginesModule implements OnApplicationShutdown {
   constructor(
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
     @Inject(TENANCY_DB) private readonly tenancyDb: TenancyDb,
-  ) {}
+    config: AppConfig,
+    shutdown: ShutdownState,
+  ) {
+    // A statement waiting on a lock or a failover holds its request until the statement timeout
+    // (30 s), past the grace (Cloud Run's 10 s): the process was stopped with the request and its
+    // connection dropped unanswered. Cut near the grace's end, the request answers 503.
+    const grace = config.env.SHUTDOWN_GRACE_MS;
+    const cutAt = grace - Math.min(SHUTDOWN_MARGIN_MS, grace / 2);
+    shutdown.signal.addEventListener(
+      'abort',
+      () => setTimeout(() => this.tenancyDb.cutInFlight?.(), cutAt).unref(),
+      { once: true },
+    );
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([this.warehouse.close(), this.tenancyDb.close()]);
