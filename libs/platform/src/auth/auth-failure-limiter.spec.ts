@@ -1,4 +1,11 @@
+import type { LRUCache } from 'lru-cache';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
+
+/** The addresses the limiter holds, as it keys them. */
+function heldKeys(limiter: AuthFailureLimiter): string[] {
+  const inside = limiter as unknown as { windows: LRUCache<string, object>; early: Map<string, number> };
+  return [...inside.windows.keys(), ...inside.early.keys()];
+}
 
 describe('AuthFailureLimiter', () => {
   it('refuses an IP for the rest of its minute once it failed the limit, other IPs not', () => {
@@ -35,5 +42,29 @@ describe('AuthFailureLimiter', () => {
     // Failures of a past minute no longer count.
     now += 61_000;
     expect([1, 2, 3].map(() => limiter.tryEarlyLookup('10.0.0.1'))).toEqual([true, true, true]);
+  });
+
+  it('keeps an address longer than an IP address can be (a made-up X-Forwarded-For) as its hash, still apart from the others', () => {
+    const limiter = new AuthFailureLimiter(2, () => 1_000_000);
+    const a = `a${'x'.repeat(8_000)}`;
+    const b = `b${'x'.repeat(8_000)}`;
+    limiter.recordFailure(a);
+    limiter.recordFailure(a);
+    expect(limiter.tryEarlyLookup(b)).toBe(true);
+    expect(limiter.retryAfterSeconds(a)).toBe(60);
+    expect(limiter.retryAfterSeconds(b)).toBe(0);
+    // 16 KB of addresses held for a minute each, up to 100,000 of them, had they been kept as sent.
+    const held = heldKeys(limiter);
+    expect(held).toHaveLength(2);
+    for (const key of held) expect(key.length).toBeLessThanOrEqual(64);
+    limiter.endEarlyLookup(b);
+    expect(heldKeys(limiter)).toHaveLength(1);
+  });
+
+  it('keeps an IP address as it is', () => {
+    const limiter = new AuthFailureLimiter(2, () => 1_000_000);
+    limiter.recordFailure('2001:db8:85a3:8d3:1319:8a2e:370:7348');
+    limiter.recordFailure('::ffff:192.168.100.200');
+    expect(heldKeys(limiter)).toEqual(['::ffff:192.168.100.200', '2001:db8:85a3:8d3:1319:8a2e:370:7348']);
   });
 });

@@ -18,7 +18,7 @@ import {
   secretMatches,
   rootKeyRequired,
 } from './auth-request.js';
-import { AuthFailureLimiter } from './auth-failure-limiter.js';
+import { AuthFailureLimiter, clientAddressKey } from './auth-failure-limiter.js';
 import { REQUIRED_SCOPES } from './auth.metadata.js';
 import type { RouteAuthKind } from './controller-routes.js';
 import { hashApiKey, type AuthContext, type OrgKeyPrincipal } from './auth.types.js';
@@ -264,7 +264,7 @@ export class AuthService {
       return `root:${hashApiKey(rootKey).slice(0, 32)}`;
     if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
     const principal = this.cachedOrgKey(req);
-    return principal ? `key:${principal.apiKeyId}` : `ip:${req.ip}`;
+    return principal ? `key:${principal.apiKeyId}` : `ip:${clientAddressKey(req.ip)}`;
   }
 
   /** Tenant isolation and scopes, checked before any work. */
