@@ -5,6 +5,8 @@ import type { PipelineStatusDto } from './dto/pipeline-logs-response.dto.js';
 
 const CHANNEL = 'pipelines:status';
 const TTL_MS = 60_000;
+/** Orgs whose own counters are kept (see byOrg). */
+const MAX_COUNTED_ORGS = 10_000;
 
 export type CachedStatus = Omit<PipelineStatusDto, 'cached'>;
 
@@ -31,8 +33,12 @@ export class PipelineStatusCache implements OnModuleDestroy {
   private readonly cache = new LRUCache<string, CachedStatus>({ max: 10_000, ttl: TTL_MS });
   private readonly unsubscribe: () => void;
   private readonly total = newCounts();
-  /** Per org; its keys are orgs that made an authenticated lookup or trigger, so bounded by them. */
-  private readonly byOrg = new Map<string, Counts>();
+  /**
+   * Per org: orgs that made an authenticated lookup or trigger, offboarded ones too, so every org a
+   * long-running instance ever served; the least recently counted beyond MAX_COUNTED_ORGS start
+   * again from zero.
+   */
+  private readonly byOrg = new LRUCache<string, Counts>({ max: MAX_COUNTED_ORGS });
 
   constructor(@Inject(INVALIDATION_BUS) private readonly bus: InvalidationBus) {
     this.unsubscribe = bus.subscribe(CHANNEL, (org) => this.forget(org));
