@@ -56,6 +56,16 @@ describe('upload folders', () => {
     expect(fs.existsSync(`${stale}.lock`)).toBe(false);
   });
 
+  it("removes a process's folder once the lock it left is stale, when it started while that lock looked alive (a quick restart after a kill)", async () => {
+    const killed = leftBehind('instance-killed');
+    fs.mkdirSync(`${killed}.lock`); // fresh: killed just now, its lock not stale yet
+    await start();
+    expect(fs.existsSync(path.join(killed, 'import-abc', 'upload'))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, STALE_MS + 2_000));
+    expect(fs.existsSync(killed)).toBe(false);
+    expect(fs.existsSync(`${killed}.lock`)).toBe(false);
+  });
+
   it("never touches the folder of a process that holds its lock (a shared DATA_DIR's other server)", async () => {
     const live = path.join(imports, 'instance-live');
     const release = await lockfile.lock(live, { realpath: false, stale: STALE_MS });

@@ -33,6 +33,9 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
   private readonly own: string;
   private release: (() => Promise<void>) | null = null;
   private sweeper: NodeJS.Timeout | null = null;
+  private followUp: NodeJS.Timeout | null = null;
+  /** No more sweeps are scheduled (the module is being destroyed). */
+  private sweepsStopped = false;
   private closed = false;
 
   constructor(@Inject(COST_IMPORT_OPTIONS) private readonly options: CostImportOptions) {
@@ -46,6 +49,21 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
     await mkdir(this.own, { recursive: true });
     await this.sweep();
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS).unref();
+  }
+
+  /**
+   * A process restarted right after a kill finds its predecessor's lock still fresh (it looks
+   * alive for folderLockStaleMs), and that folder holds the upload being imported when it died (up
+   * to COST_IMPORT_MAX_EXPANDED_BYTES): so a sweep that spared another process's folder looks again
+   * once its lock would be stale, instead of leaving the upload for an hour. A restart loop would
+   * otherwise pile up one upload per crash until the hourly sweep.
+   */
+  private sweepAgainOnceStale(): void {
+    if (this.sweepsStopped || this.followUp) return;
+    this.followUp = setTimeout(() => {
+      this.followUp = null;
+      void this.sweep();
+    }, this.options.folderLockStaleMs + 1_000).unref();
   }
 
   /** A new folder for one upload, removed by its import when it ends. */
@@ -64,7 +82,10 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
         const folder = path.join(this.options.tmpDir, entry.name);
         if (folder === this.own) continue;
         if (entry.name.startsWith(INSTANCE_PREFIX)) {
-          if (await this.alive(folder)) continue;
+          if (await this.alive(folder)) {
+            this.sweepAgainOnceStale();
+            continue;
+          }
           await rm(folder, { recursive: true, force: true });
           await rm(`${folder}.lock`, { recursive: true, force: true });
           removed++;
@@ -112,8 +133,11 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
   }
 
   onModuleDestroy(): void {
+    this.sweepsStopped = true;
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.followUp) clearTimeout(this.followUp);
     this.sweeper = null;
+    this.followUp = null;
   }
 
   /** After the imports ended (CostImportService waits for them before shutdown). */
