@@ -48,6 +48,9 @@ export interface ImportStarted {
  */
 @Injectable()
 export class CostImportService implements BeforeApplicationShutdown {
+  /** Imports whose run has not settled: its last report write and its upload's removal included. */
+  private readonly runs = new Set<Promise<void>>();
+
   constructor(
     private readonly repository: CostImportRepository,
     private readonly registry: ImportRegistry,
@@ -86,6 +89,8 @@ export class CostImportService implements BeforeApplicationShutdown {
     const finished = this.runner
       .run(job, { ...prepared, onTurn: () => ticket.started() })
       .finally(() => ticket.release());
+    this.runs.add(finished);
+    void finished.finally(() => this.runs.delete(finished));
     // By what the import goes through: a compressed file may expand to many times its upload.
     const work = Math.max(job.fileBytes, prepared.source.expandedBytes);
     const background = request.preferAsync || work > this.options.syncMaxBytes;
@@ -117,9 +122,12 @@ export class CostImportService implements BeforeApplicationShutdown {
   /** Imports stop at their next batch and clean up; the engines close only after that. */
   async beforeApplicationShutdown(): Promise<void> {
     this.runner.shutdown.stopping = true;
-    const deadline = Date.now() + 20_000;
-    while (this.registry.running().length > 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    // Until the runs settle, not until their jobs read finished: a run writes its last report (the
+    // "interrupted" a restart shows) after its status changes, and the tenancy DB closes next.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, 20_000)));
+    await Promise.race([Promise.allSettled([...this.runs]), deadline]);
+    clearTimeout(timer);
   }
 
   /**
