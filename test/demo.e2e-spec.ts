@@ -114,6 +114,21 @@ describe('demo organization', () => {
     expect(await totalsBySource()).toEqual(before);
   });
 
+  it('seeds again at a DEMO_DATA start when an earlier seeding stopped half-way (a source has no rows)', async () => {
+    const before = await totalsBySource();
+    // As a process killed between two sources' imports leaves it: the last source never came.
+    await warehouse.execute(
+      `DELETE FROM ${tableRef(`${DEMO_ORG}_local`, 'cost_data_standard_1_3')}
+       WHERE x_source_system = 'subscription_costs_daily'`,
+    );
+
+    const seeded = await t.app.get(DemoService).ensureDemo({ rows: ROWS, end: END, keepExisting: true });
+
+    expect(seeded).toMatchObject({ apiKey: first.apiKey, rows: ROWS });
+    expect(seeded.imports.map((i) => i.source)).toContain('subscription_costs_daily');
+    expect(await totalsBySource()).toEqual(before);
+  });
+
   it('answers every cost category with the imported totals through the cost routes', async (ctx) => {
     const res = await costRoute(`/total?${RANGE}`, first.apiKey);
     // The cost routes are another module; without them this demo check has nothing to read.

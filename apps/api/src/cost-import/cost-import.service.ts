@@ -113,10 +113,10 @@ export class CostImportService implements BeforeApplicationShutdown {
     return this.registry.deleteForOrg(org);
   }
 
-  /** Rows imported for the org under this credential id; 0 when the org has no cost table. */
-  async importedRows(org: string, credentialId: string): Promise<number> {
+  /** Rows imported for the org under this credential id, by source system; none without a cost table. */
+  async importedRows(org: string, credentialId: string): Promise<Map<string, number>> {
     const target = await this.repository.findTarget(org);
-    return target ? this.repository.countImported(org, target.dataset, credentialId) : 0;
+    return target ? this.repository.countImported(org, target.dataset, credentialId) : new Map();
   }
 
   /** Imports stop at their next batch and clean up; the engines close only after that. */

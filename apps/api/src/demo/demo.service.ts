@@ -76,8 +76,18 @@ export class DemoService {
     const apiKey = await this.onboard();
     const keyFile = await this.keepKey(apiKey);
     if (options.keepExisting) {
-      const rows = await this.imports.importedRows(DEMO_ORG, DEMO_CREDENTIAL);
-      if (rows > 0) {
+      const bySource = await this.imports.importedRows(DEMO_ORG, DEMO_CREDENTIAL);
+      const rows = [...bySource.values()].reduce((n, r) => n + r, 0);
+      // A seeding cut off half-way (the process killed between two sources' imports) left some
+      // sources only: kept, the demo would stay partial at every start. Seeded again instead (each
+      // import replaces its source's rows over the same days).
+      const missing = DEMO_SOURCES.filter((source) => !bySource.get(source));
+      if (rows > 0 && missing.length > 0)
+        this.logger.warn(
+          `Demo organization ${DEMO_ORG} has no rows of ${missing.join(', ')} (an earlier seeding ` +
+            'stopped half-way); importing the demo again',
+        );
+      if (rows > 0 && missing.length === 0) {
         this.logger.log(`Demo organization ${DEMO_ORG} already has ${rows} rows; keeping them`);
         return {
           org: DEMO_ORG,
