@@ -96,4 +96,37 @@ describe('a start whose local encryption key file is missing', () => {
     started.pop();
     expect(await ready(await start())).toMatchObject({ status: 'ok' });
   });
+
+  it('re-syncs an org whose stored key copy the new key cannot read: a new key beside the old one', async () => {
+    const first = await start();
+    const { org, key } = await onboardOrg(first, 'keyfile', 'Key File Co');
+    await first.close();
+    fs.rmSync(keyFile);
+
+    const t = await start({ ALLOW_NEW_ENCRYPTION_KEY: 'true' });
+    // What an onboarding that stopped half-way is finished by, and DEMO_DATA starts re-sync with.
+    const resync = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/organizations/onboard',
+      headers: rootHeaders,
+      payload: {
+        org_slug: org,
+        company_name: 'Key File Co',
+        admin_email: 'admin@keyfile.example',
+        regenerate_api_key_if_exists: true,
+      },
+    });
+
+    expect(resync.statusCode, resync.body).toBe(200);
+    const issued = resync.json<{ api_key: string }>().api_key;
+    expect(issued).not.toBe(key);
+    for (const apiKey of [key, issued]) {
+      const read = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/organizations/${org}/api-key`,
+        headers: { 'x-api-key': apiKey },
+      });
+      expect(read.statusCode, read.body).toBe(200);
+    }
+  });
 });

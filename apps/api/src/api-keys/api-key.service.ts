@@ -160,6 +160,23 @@ export class ApiKeyService {
     return plaintext.toString('utf8');
   }
 
+  /**
+   * revealActive, taking a stored copy that the encryption key cannot read (its key file was lost and
+   * replaced, ALLOW_NEW_ENCRYPTION_KEY) for no copy: the key still works, it only cannot be shown.
+   */
+  async revealActiveIfReadable(
+    org: string,
+    options: { permanentOnly?: boolean } = {},
+  ): Promise<string | null> {
+    try {
+      return await this.revealActive(org, options);
+    } catch (err) {
+      if (!(err instanceof CryptoError && err.code === CryptoErrorCode.DecryptFailed)) throw err;
+      this.logger.warn(`The stored copy of the API key of '${org}' cannot be decrypted with the current key`);
+      return null;
+    }
+  }
+
   /** The org's keys changed standing (its profile was activated): every instance looks them up again. */
   async forgetOrg(org: string): Promise<void> {
     await this.invalidate(() => this.cache.invalidateOrg(org));

@@ -201,8 +201,9 @@ export class OnboardingService {
     });
     const localeSent = req.default_currency !== undefined || req.default_timezone !== undefined;
     const resumed = existing.status === PROVISIONING;
-    // A key in a rotation's grace period is not the org's key any more: it stops working soon.
-    let apiKey = await this.keys.revealActive(org, { permanentOnly: true });
+    // A key in a rotation's grace period is not the org's key any more: it stops working soon. A
+    // copy the encryption key cannot read (a lost key file) is one there is no copy of, as below.
+    let apiKey = await this.keys.revealActiveIfReadable(org, { permanentOnly: true });
     const retained = apiKey !== null;
     // A working key without a stored copy (one the replaced system stored) cannot be shown: it
     // keeps working, and the new key is issued next to it, not in its place.
