@@ -10,7 +10,10 @@ export interface PgliteFolderLockOptions {
    * opening the folder must use the same value, or one takes the lock another still refreshes.
    */
   staleMs?: number;
-  /** The lock was taken over or removed while held (the process then no longer has the folder alone). */
+  /**
+   * The lock was taken over or removed while held (the process then may not have the folder alone):
+   * it is taken again, and this is called once more, with the refusal, when that fails.
+   */
   onLost?: (error: Error) => void;
 }
 
@@ -28,27 +31,55 @@ export async function lockPgliteFolder(
   options: PgliteFolderLockOptions = {},
 ): Promise<() => Promise<void>> {
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
-  try {
-    return await lockfile.lock(folder, {
+  let release: (() => Promise<void>) | null = null;
+  let closed = false;
+  /**
+   * A lock lost while held (a refresh came too late: the process was frozen or its event loop
+   * blocked past the stale period, and another process took the lock over, or removed it) is taken
+   * again: proper-lockfile stops refreshing it, and the folder would stay unlocked for the rest of
+   * this process's life, open to any other process starting on it.
+   */
+  const take = (): Promise<() => Promise<void>> =>
+    lockfile.lock(folder, {
       stale: staleMs,
       retries: { retries: Math.ceil(staleMs / 1_000) + 1, factor: 1, minTimeout: 1_000, maxTimeout: 1_000 },
-      onCompromised:
-        options.onLost ??
-        (() => {
-          // Without a handler proper-lockfile throws from a timer, which would end the process.
-        }),
+      onCompromised: (error) => {
+        release = null;
+        // Without a handler proper-lockfile throws from a timer, which would end the process.
+        options.onLost?.(error);
+        if (closed) return;
+        take().then(
+          (again) => {
+            if (closed) void again().catch(() => undefined);
+            else release = again;
+          },
+          (again: unknown) => options.onLost?.(lockError(folder, options, again)),
+        );
+      },
     });
+  try {
+    release = await take();
   } catch (cause) {
-    const held = (cause as { code?: unknown }).code === 'ELOCKED';
-    const setting = options.setting === undefined ? '' : ` (${options.setting})`;
-    throw new TenancyDbError(
-      TenancyDbErrorCode.Unavailable,
-      held
-        ? `The embedded tenancy database ${folder}${setting} is in use by another process (a running ` +
-            'server?): only one process at a time can open it; stop the other process, or give this one ' +
-            `its own ${options.setting ?? 'folder'}`
-        : `The embedded tenancy database ${folder}${setting} could not be locked`,
-      { cause },
-    );
+    throw lockError(folder, options, cause);
   }
+  return async () => {
+    closed = true;
+    const held = release;
+    release = null;
+    await held?.();
+  };
+}
+
+function lockError(folder: string, options: PgliteFolderLockOptions, cause: unknown): TenancyDbError {
+  const held = (cause as { code?: unknown }).code === 'ELOCKED';
+  const setting = options.setting === undefined ? '' : ` (${options.setting})`;
+  return new TenancyDbError(
+    TenancyDbErrorCode.Unavailable,
+    held
+      ? `The embedded tenancy database ${folder}${setting} is in use by another process (a running ` +
+          'server?): only one process at a time can open it; stop the other process, or give this one ' +
+          `its own ${options.setting ?? 'folder'}`
+      : `The embedded tenancy database ${folder}${setting} could not be locked`,
+    { cause },
+  );
 }

@@ -91,7 +91,7 @@ export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
         setting: env.PGLITE_DIR === undefined ? 'DATA_DIR' : 'PGLITE_DIR',
         onLost: (e) =>
           new Logger('TenancyDb').error(
-            `Lost the lock on the PGlite folder ${config.pgliteDir}; another process may now open it: ` +
+            `Lost the lock on the PGlite folder ${config.pgliteDir} (taking it again; meanwhile another process could open it): ` +
               e.message,
           ),
       },
