@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { publishPrivateFile } from '#platform';
 import { CryptoError, CryptoErrorCode } from './crypto.errors.js';
 
 export const LOCAL_KEY_BYTES = 32;
@@ -66,31 +67,15 @@ async function readKeyFile(file: string): Promise<Buffer | undefined> {
   }
 }
 
-/**
- * The key is written to a private temp file (`wx`, 0600) and then hard-linked to the final name.
- * link() fails with EEXIST instead of replacing, so two processes starting at once never overwrite
- * each other's key, and unlike `wx` on the final name a reader can never see a half-written file.
- */
+/** Publishes a new key (publishPrivateFile: never half-written, never over another process's key). */
 async function createKeyFile(file: string): Promise<boolean> {
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const key = randomBytes(LOCAL_KEY_BYTES);
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const handle = await fs.open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${key.toString('base64')}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.link(temp, file);
-    return true;
+    return publishPrivateFile(file, `${key.toString('base64')}\n`);
   } catch (err) {
-    if (errnoCode(err) === 'EEXIST') return false;
     throw unavailable(`Cannot create key file ${file} (${errnoCode(err) ?? 'unknown error'})`, err);
   } finally {
     key.fill(0);
-    await fs.rm(temp, { force: true });
   }
 }
 

@@ -5,6 +5,7 @@ export * from './errors/to-problem.js';
 export * from './errors/problem-details.filter.js';
 export * from './errors/validation.js';
 export * from './util/deep-freeze.js';
+export * from './util/private-file.js';
 export * from './config/configs-dir.js';
 export * from './config/env.schema.js';
 export { MAX_TIMER_MS } from './config/env-limits.js';

@@ -352,6 +352,23 @@ describe('configuration', () => {
     expect(fs.statSync(first.rootKeyFile as string).mode & 0o777).toBe(0o600);
   });
 
+  it('never leaves a half-written development root key behind (a kill or a full disk while writing)', () => {
+    const dir = tmp();
+    // The write fails after its file was created (ENOSPC, or the process killed at that moment).
+    const write = vi.spyOn(fs, 'writeFileSync').mockImplementationOnce((target) => {
+      if (typeof target !== 'number') fs.closeSync(fs.openSync(target, 'wx', 0o600));
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    });
+    try {
+      expect(() => loadAppConfig({ DATA_DIR: dir })).toThrow(/no space left/);
+    } finally {
+      write.mockRestore();
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+    // The next start generates the key as if nothing had happened.
+    expect(loadAppConfig({ DATA_DIR: dir }).rootApiKey).toMatch(/^ca_root_/);
+  });
+
   it('names .env.local when it cannot be read (a folder of that name)', () => {
     const dir = tmp();
     fs.mkdirSync(path.join(dir, '.env.local'));

@@ -6,6 +6,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { CONFIGS_MARKER, useConfigsDir } from './configs-dir.js';
 import { EnvSchema } from './env.schema.js';
+import { publishPrivateFile } from '../util/private-file.js';
 
 export type Environment = EnvSchema['ENVIRONMENT'];
 
@@ -188,24 +189,20 @@ function resolveRootKey(env: EnvSchema): { key: string | undefined; file: string
   if (env.CA_ROOT_API_KEY || env.ENVIRONMENT !== 'development')
     return { key: env.CA_ROOT_API_KEY, file: null };
   const file = path.resolve(env.DATA_DIR, 'root-api-key');
-  if (fs.existsSync(file)) {
-    if (!fs.statSync(file).isFile())
-      throw new ConfigValidationError([
-        `CA_ROOT_API_KEY: ${file}, where the development root key is kept, is not a file; remove it to have a key generated, or set CA_ROOT_API_KEY`,
-      ]);
-    const key = fs.readFileSync(file, 'utf8').trim();
-    // The same rule as for CA_ROOT_API_KEY: a short or empty file is not a root key.
-    if (key.length < MIN_ROOT_KEY_LENGTH)
-      throw new ConfigValidationError([
-        `CA_ROOT_API_KEY: the development root key in ${file} is shorter than ${MIN_ROOT_KEY_LENGTH} characters; delete the file to have a new key generated, or set CA_ROOT_API_KEY`,
-      ]);
-    // Readable by its owner only, as it was written (a copy or an editor may have widened it).
-    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
-    return { key, file };
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const key = `ca_root_${randomBytes(32).toString('base64url')}`;
-  fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  // Whether this process or one starting beside it published the file, everyone uses what is on disk.
+  if (!fs.existsSync(file)) publishPrivateFile(file, `ca_root_${randomBytes(32).toString('base64url')}\n`);
+  if (!fs.statSync(file).isFile())
+    throw new ConfigValidationError([
+      `CA_ROOT_API_KEY: ${file}, where the development root key is kept, is not a file; remove it to have a key generated, or set CA_ROOT_API_KEY`,
+    ]);
+  const key = fs.readFileSync(file, 'utf8').trim();
+  // The same rule as for CA_ROOT_API_KEY: a short or empty file is not a root key.
+  if (key.length < MIN_ROOT_KEY_LENGTH)
+    throw new ConfigValidationError([
+      `CA_ROOT_API_KEY: the development root key in ${file} is shorter than ${MIN_ROOT_KEY_LENGTH} characters; delete the file to have a new key generated, or set CA_ROOT_API_KEY`,
+    ]);
+  // Readable by its owner only, as it was written (a copy or an editor may have widened it).
+  if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
   return { key, file };
 }
 
