@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
-import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
+import { tableRef, WAREHOUSE, type Warehouse, WarehouseError, WarehouseErrorCode } from '#warehouse';
 import { onboardOrg } from '#test/org-onboarding';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import {
@@ -310,14 +310,19 @@ describe('cost import: wrong file type and size', () => {
 
 /**
  * Makes the swap (MERGE) fail, after it ran (`applied`: a timed-out job that committed) or instead of
- * it, and optionally the check of its outcome too. Returns the undo.
+ * it, and optionally the check of its outcome too. `unseen`: it fails as a BigQuery write cancelled
+ * at its deadline and not seen to end (it may commit later). Returns the undo.
  */
-function failSwap(options: { applied: boolean; checkFails?: boolean }): () => void {
+function failSwap(options: { applied: boolean; checkFails?: boolean; unseen?: boolean }): () => void {
   const execute = warehouse.execute.bind(warehouse);
   const query = warehouse.query.bind(warehouse);
   const merge = vi.spyOn(warehouse, 'execute').mockImplementation(async (sql, params, opts) => {
     if (!/^\s*MERGE/.test(sql)) return execute(sql, params, opts);
     if (options.applied) await execute(sql, params, opts);
+    if (options.unseen)
+      throw new WarehouseError(WarehouseErrorCode.Timeout, 'simulated timeout', {
+        extra: { timeout_ms: 1_800_000, write_outcome: 'unknown' },
+      });
     throw new Error('simulated warehouse outage');
   });
   const check = vi.spyOn(warehouse, 'query').mockImplementation(async (sql, params, opts) => {
@@ -390,6 +395,20 @@ describe('cost import: a swap that reports an error', () => {
     });
     // The rows may have landed: what was cached of the org's costs is not served any more.
     expect((await summary()).cache_hit).toBe(false);
+  });
+});
+
+describe('cost import: a swap cancelled at its deadline', () => {
+  it('does not say the previous data is unchanged while the cancelled write may still land', async () => {
+    await upload(focusCsv([aFocusFileRow({ BilledCost: '5' })]), CSV, '?source_system=swap_unseen');
+    const res = await uploadWhileSwapFails({ applied: false, unseen: true }, 'swap_unseen', '6');
+
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ code: 'COST_IMPORT_OUTCOME_UNKNOWN' });
+    expect((await reportOf(res)).json()).toMatchObject({
+      status: 'failed',
+      failure: { code: 'COST_IMPORT_OUTCOME_UNKNOWN', message: expect.not.stringContaining('unchanged') },
+    });
   });
 });
 

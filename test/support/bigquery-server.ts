@@ -42,9 +42,11 @@ export type QueryOutcome =
   { schema: FakeField[]; rows: unknown[][] } | { dmlAffectedRows: number } | { error: FakeError };
 /**
  * `delayMs` keeps the job running that long (the request's `timeoutMs` is honoured meanwhile);
- * alone, it ends in an empty result.
+ * alone, it ends in an empty result. `cancelLagMs`: a cancel takes effect that long after it is
+ * asked (BigQuery cancels asynchronously), so a job that ends meanwhile completes regardless.
  */
-export type QueryAnswer = (QueryOutcome & { delayMs?: number }) | { delayMs: number };
+type Timing = { delayMs?: number; cancelLagMs?: number };
+export type QueryAnswer = (QueryOutcome & Timing) | (Timing & { delayMs: number });
 export type QueryHandler = (req: FakeQueryRequest) => QueryAnswer | Promise<QueryAnswer>;
 /** A load job as uploaded: its `configuration.load`, the file's bytes and the rows counted in it. */
 export interface FakeLoad {
@@ -87,8 +89,11 @@ interface FakeJob {
   location: string;
   readyAt: number;
   outcome: QueryAnswer;
-  cancelled: boolean;
+  /** When an asked cancel takes effect: the job is stopped if that comes before readyAt. */
+  cancelAt?: number;
 }
+
+const stopped = (job: FakeJob): boolean => job.cancelAt !== undefined && job.cancelAt < job.readyAt;
 
 export interface FakeBigQueryOptions {
   /** Rows per results page (BigQuery pages by bytes; a small size exercises pagination). */
@@ -176,7 +181,6 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       location,
       readyAt: Date.now() + (outcome.delayMs ?? 0),
       outcome,
-      cancelled: false,
     };
     jobs.set(jobId, job);
     return job;
@@ -186,7 +190,8 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
   async function results(job: FakeJob, timeoutMs: unknown, startIndex: number, ts: boolean, max?: number) {
     await sleep(Math.min(job.readyAt - Date.now(), timeoutMs === undefined ? 10_000 : Number(timeoutMs)));
     const jobReference = { projectId: job.projectId, jobId: job.id, location: job.location };
-    if (job.cancelled) fail(400, 'stopped', 'Job execution was cancelled');
+    if (stopped(job) && Date.now() >= (job.cancelAt ?? 0))
+      fail(400, 'stopped', 'Job execution was cancelled');
     if (Date.now() < job.readyAt)
       return { kind: 'bigquery#getQueryResultsResponse', jobComplete: false, jobReference };
     const outcome = job.outcome;
@@ -212,7 +217,14 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
 
   /** jobs.get of a query job: like BigQuery, its results live in an anonymous destination table. */
   function queryJobResource(job: FakeJob): Json {
-    const done = Date.now() >= job.readyAt || job.cancelled;
+    const cancelled = stopped(job);
+    const done = Date.now() >= Math.min(job.readyAt, cancelled ? (job.cancelAt ?? 0) : Infinity);
+    const dml =
+      'dmlAffectedRows' in job.outcome && done && !cancelled ? job.outcome.dmlAffectedRows : undefined;
+    const failed = 'error' in job.outcome ? job.outcome.error : undefined;
+    const error = cancelled
+      ? { reason: 'stopped', message: 'Job execution was cancelled' }
+      : failed && { reason: failed.reason, message: failed.message };
     return {
       kind: 'bigquery#job',
       id: `${job.projectId}:${job.location}.${job.id}`,
@@ -221,7 +233,11 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
         jobType: 'QUERY',
         query: { destinationTable: { projectId: job.projectId, ...anonymousTable(job.id) } },
       },
-      status: { state: done ? 'DONE' : 'RUNNING' },
+      status: {
+        state: done ? 'DONE' : 'RUNNING',
+        ...(done && error ? { errorResult: error, errors: [error] } : {}),
+      },
+      ...(dml === undefined ? {} : { statistics: { query: { numDmlAffectedRows: String(dml) } } }),
     };
   }
 
@@ -259,7 +275,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
     }
     if (method === 'POST' && (m = /^jobs\/([^/]+)\/cancel$/.exec(rest))) {
       const job = jobs.get(m[1]) ?? notFound(`Job ${projectId}:${m[1]}`);
-      job.cancelled = true;
+      job.cancelAt ??= Date.now() + (job.outcome.cancelLagMs ?? 0);
       return { kind: 'bigquery#jobCancelResponse', job: { jobReference: { projectId, jobId: job.id } } };
     }
     if (rest === 'datasets') {

@@ -11,3 +11,11 @@ export enum WarehouseErrorCode {
 }
 
 export class WarehouseError extends DomainError<WarehouseErrorCode> {}
+
+/**
+ * True for a write that timed out without its outcome known: its job was cancelled but not seen to
+ * end, so it may have applied (BigQuery). Any other failed write applied nothing.
+ */
+export function writeOutcomeUnknown(err: unknown): boolean {
+  return err instanceof WarehouseError && err.extra.write_outcome === 'unknown';
+}

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { CostCache } from '#analytics';
-import type { Row } from '#warehouse';
+import { type Row, writeOutcomeUnknown } from '#warehouse';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { CostImportRepository, type OrgImportTarget } from './cost-import.repository.js';
 import type { ColumnPlan } from './focus-columns.js';
@@ -191,7 +191,9 @@ export class ImportRunner {
    * A swap that reported an error may still have applied (a BigQuery job can commit after its
    * call failed): the import's run id in the table tells. Applied, the import completed (how many
    * rows it replaced is unknown, so 0 is reported); not applied, the previous data is unchanged
-   * and the error stands; unknown, the report says so rather than claim either.
+   * and the error stands; unknown, the report says so rather than claim either. A write the
+   * warehouse could not see end (writeOutcomeUnknown: a cancelled job still running) may land
+   * after the check, so no rows yet does not mean unchanged then.
    */
   private async swapOutcome(job: ImportJob, error: unknown): Promise<number> {
     let landed: number;
@@ -199,20 +201,28 @@ export class ImportRunner {
       landed = await this.imported.count(job.org, job.id);
     } catch (checkError) {
       this.logger.error(`Cost import ${job.id}: swap failed and its outcome could not be read`, checkError);
-      // The rows may have replaced the previous ones: cached reads of them may be stale now.
-      await this.costCache?.invalidateOrg(job.org);
-      throw new CostImportError(
-        CostImportErrorCode.OutcomeUnknown,
-        'The import could not be confirmed (a storage error, logged with its id): the new rows may or ' +
-          'may not have replaced the previous ones. Import the file again: a re-import replaces the same slice.',
-        { cause: error },
-      );
+      return this.outcomeUnknown(job, error);
+    }
+    if (landed === 0 && writeOutcomeUnknown(error)) {
+      this.logger.error(`Cost import ${job.id}: swap cancelled at its deadline, not seen to end`, error);
+      return this.outcomeUnknown(job, error);
     }
     if (landed === 0) throw error;
     this.logger.warn(
       `Cost import ${job.id}: the swap reported ${String(error)}, yet its ${landed} rows landed`,
     );
     return 0;
+  }
+
+  private async outcomeUnknown(job: ImportJob, error: unknown): Promise<never> {
+    // The rows may have replaced the previous ones: cached reads of them may be stale now.
+    await this.costCache?.invalidateOrg(job.org);
+    throw new CostImportError(
+      CostImportErrorCode.OutcomeUnknown,
+      'The import could not be confirmed (a storage error, logged with its id): the new rows may or ' +
+        'may not have replaced the previous ones. Import the file again: a re-import replaces the same slice.',
+      { cause: error },
+    );
   }
 
   /**

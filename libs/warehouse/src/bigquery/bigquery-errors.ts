@@ -1,9 +1,15 @@
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 
-/** Thrown internally when a query outlives its time limit; always mapped to WAREHOUSE_TIMEOUT. */
+/**
+ * Thrown internally when a query outlives its time limit; always mapped to WAREHOUSE_TIMEOUT.
+ * `writeOutcomeUnknown`: a write whose cancelled job was not seen to end (it may yet commit).
+ */
 export class DeadlineExceeded extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`no answer within ${timeoutMs} ms`);
+  constructor(
+    readonly timeoutMs: number,
+    readonly writeOutcomeUnknown = false,
+  ) {
+    super(`no answer within ${timeoutMs} ms${writeOutcomeUnknown ? ', the write may still apply' : ''}`);
   }
 }
 
@@ -47,7 +53,7 @@ export function toWarehouseError(err: unknown, operation: string, secrets: strin
   if (err instanceof DeadlineExceeded)
     return new WarehouseError(WarehouseErrorCode.Timeout, DETAIL[WarehouseErrorCode.Timeout], {
       cause: new Error(`BigQuery ${operation}: ${err.message}`),
-      extra: { timeout_ms: err.timeoutMs },
+      extra: { timeout_ms: err.timeoutMs, ...(err.writeOutcomeUnknown ? { write_outcome: 'unknown' } : {}) },
     });
   const e = (typeof err === 'object' && err !== null ? err : {}) as ApiErrorShape;
   const status = typeof e.code === 'number' ? e.code : undefined;

@@ -46,6 +46,9 @@ function apiField(field: FieldSchema): TableField {
   };
 }
 
+/** `write`: a statement that changes data (see JobsQuery.abandon). */
+type RunHow = { firstPageOnly?: boolean; write?: boolean };
+
 /** The Warehouse port on Google BigQuery (@google-cloud/bigquery 8.3.1). */
 export class BigQueryWarehouse implements Warehouse {
   readonly driver = 'bigquery' as const;
@@ -76,7 +79,7 @@ export class BigQueryWarehouse implements Warehouse {
 
   async execute(sql: string, params?: QueryParams, options?: QueryOptions): Promise<number> {
     if (DDL.test(sql)) this.schemas.clear();
-    return (await this.run(sql, params, options)).numDmlAffectedRows;
+    return (await this.run(sql, params, options, { write: true })).numDmlAffectedRows;
   }
 
   /**
@@ -125,7 +128,8 @@ export class BigQueryWarehouse implements Warehouse {
     let inserted = 0;
     const secrets = [...new Set(rows.flatMap((row) => secretsOf(row)))];
     for (const statement of buildInsertStatements(ref, fields, rows)) {
-      inserted += (await this.runEncoded(statement.sql, statement.params, {}, secrets)).numDmlAffectedRows;
+      inserted += (await this.runEncoded(statement.sql, statement.params, {}, secrets, { write: true }))
+        .numDmlAffectedRows;
     }
     return inserted;
   }
@@ -264,7 +268,7 @@ export class BigQueryWarehouse implements Warehouse {
     sql: string,
     params: QueryParams = {},
     options: QueryOptions = {},
-    how: { firstPageOnly?: boolean } = {},
+    how: RunHow = {},
   ): Promise<JobsQueryResult> {
     return this.runEncoded(sql, toQueryParameters(params), options, secretsOf(params), how);
   }
@@ -274,7 +278,7 @@ export class BigQueryWarehouse implements Warehouse {
     params: ReturnType<typeof toQueryParameters>,
     options: QueryOptions,
     secrets: string[],
-    how: { firstPageOnly?: boolean } = {},
+    { write, ...how }: RunHow = {},
   ): Promise<JobsQueryResult> {
     try {
       return await this.jobs.run(
@@ -285,6 +289,7 @@ export class BigQueryWarehouse implements Warehouse {
           maximumBytesBilled: options.maximumBytesBilled ?? this.options.maximumBytesBilled,
           labels: options.labels,
           location: this.options.location,
+          write,
         },
         how,
       );

@@ -11,6 +11,8 @@ export interface JobsQueryRequest {
   maximumBytesBilled?: number;
   labels?: Record<string, string>;
   location?: string;
+  /** A write (DML): a job cancelled at the deadline may still commit, so its final state is read. */
+  write?: boolean;
 }
 
 export interface JobsQueryResult {
@@ -46,6 +48,12 @@ interface QueryResponse {
   numDmlAffectedRows?: string;
 }
 
+/** The jobs.get fields that tell how a job ended. */
+interface JobState {
+  status?: { state?: string; errorResult?: unknown };
+  statistics?: { query?: { numDmlAffectedRows?: string } };
+}
+
 type RequestOptions = Parameters<BigQuery['request']>[0];
 
 /**
@@ -61,6 +69,11 @@ const ANSWER_GRACE_MS = 2_000;
  */
 const POLL_PAUSE_MS = 100;
 const POLL_PAUSE_CAP_MS = 1_000;
+/**
+ * How long a cancelled write is watched for its end (jobs.get): BigQuery cancels asynchronously
+ * and a job about to commit commits anyway. Past this, whether it wrote is unknown.
+ */
+const SETTLE_MS = 10_000;
 
 /**
  * Runs one statement through jobs.query and getQueryResults, on the client library's
@@ -103,12 +116,14 @@ export class JobsQuery {
       const early = Math.min(asked + pause, deadline) - Date.now();
       if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
       pause = Math.min(pause * 2, POLL_PAUSE_CAP_MS);
-      if (deadline <= Date.now()) {
-        await this.cancel(job);
-        throw new DeadlineExceeded(req.timeoutMs);
-      }
       asked = Date.now();
-      res = await this.getQueryResults(job, deadline, req.timeoutMs);
+      res =
+        deadline <= Date.now()
+          ? await this.abandon(job, req)
+          : await this.getQueryResults(job, deadline, req.timeoutMs).catch((e: unknown) => {
+              if (e instanceof DeadlineExceeded) return this.abandon(job, req);
+              throw e;
+            });
     }
     const result: JobsQueryResult = {
       fields: res.schema?.fields ?? [],
@@ -162,6 +177,30 @@ export class JobsQuery {
       'formatOptions.useInt64Timestamp': true,
     };
     return this.call({ uri: `/queries/${encodeURIComponent(job.jobId)}`, qs }, deadline, timeoutMs);
+  }
+
+  /**
+   * Cancels a job past its deadline. A cancel is only a request, which a job about to commit
+   * outruns: for a write, the job's final state (jobs.get) then tells what happened. Done without
+   * an error, it wrote: its answer is returned as if in time. Done with one (stopped), it wrote
+   * nothing: WAREHOUSE_TIMEOUT. Still running after SETTLE_MS (or unreadable), nobody can tell:
+   * WAREHOUSE_TIMEOUT marked `write_outcome: 'unknown'`, which no caller may read as "unchanged".
+   */
+  private async abandon(job: JobReference, req: JobsQueryRequest): Promise<QueryResponse> {
+    await this.cancel(job);
+    if (!req.write) throw new DeadlineExceeded(req.timeoutMs);
+    const settleBy = Date.now() + SETTLE_MS;
+    const qs = job.location ? { location: job.location } : undefined;
+    for (let pause = POLL_PAUSE_MS; ; pause = Math.min(pause * 2, POLL_PAUSE_CAP_MS)) {
+      const uri = `/jobs/${encodeURIComponent(job.jobId)}`;
+      const state = (await this.call({ uri, qs }, settleBy, SETTLE_MS).catch(() => ({}))) as JobState;
+      if (state.status?.state === 'DONE') {
+        if (state.status.errorResult) throw new DeadlineExceeded(req.timeoutMs);
+        return { jobComplete: true, numDmlAffectedRows: state.statistics?.query?.numDmlAffectedRows };
+      }
+      if (Date.now() + pause >= settleBy) throw new DeadlineExceeded(req.timeoutMs, true);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   /** Best effort: the job also stops by itself at `jobTimeoutMs`. */

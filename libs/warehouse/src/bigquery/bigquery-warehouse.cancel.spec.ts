@@ -1,0 +1,73 @@
+import { startFakeBigQuery, type FakeBigQuery } from '#test/bigquery-server';
+import { WarehouseError, WarehouseErrorCode, writeOutcomeUnknown } from '../warehouse.errors.js';
+import { BigQueryWarehouse } from './bigquery-warehouse.js';
+
+/**
+ * A write past its deadline is cancelled, but a cancel is only a request: a job that ends before
+ * it takes effect commits. The driver reads the job's final state rather than assume the cancel won.
+ */
+describe('BigQueryWarehouse cancelling a write past its deadline', () => {
+  let fake: FakeBigQuery;
+  let wh: BigQueryWarehouse;
+  const MERGE = 'MERGE `ds.costs` T USING `ds.stage` S ON FALSE WHEN NOT MATCHED THEN INSERT ROW';
+
+  beforeEach(async () => {
+    fake = await startFakeBigQuery();
+    wh = new BigQueryWarehouse({
+      projectId: 'finops-test',
+      location: 'EU',
+      apiEndpoint: fake.url,
+      maxRetries: 0,
+    });
+  });
+  afterEach(async () => {
+    await wh.close();
+    await fake.close();
+  });
+
+  const requestsTo = (suffix: RegExp) => fake.requests.filter((r) => suffix.test(r.path));
+
+  it('answers the rows written when the job commits just as it is cancelled', async () => {
+    fake.onQuery(() => ({ dmlAffectedRows: 7, delayMs: 500, cancelLagMs: 2_000 }));
+
+    await expect(wh.execute(MERGE, {}, { timeoutMs: 300 })).resolves.toBe(7);
+
+    expect(requestsTo(/\/jobs\/job_\w+\/cancel$/)).toHaveLength(1);
+    const gets = requestsTo(/\/jobs\/job_\w+$/);
+    expect(gets.length).toBeGreaterThanOrEqual(1);
+    expect(gets[0].query).toMatchObject({ location: 'EU' });
+  });
+
+  it('raises WAREHOUSE_TIMEOUT, the write known not applied, when the cancel stops the job', async () => {
+    fake.onQuery(() => ({ dmlAffectedRows: 7, delayMs: 5_000, cancelLagMs: 300 }));
+
+    const err = await wh.execute(MERGE, {}, { timeoutMs: 300 }).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(WarehouseError);
+    expect(err).toMatchObject({ code: WarehouseErrorCode.Timeout, extra: { timeout_ms: 300 } });
+    expect(writeOutcomeUnknown(err)).toBe(false);
+  });
+
+  it('marks the outcome unknown when the cancelled job is not seen to end', async () => {
+    fake.onQuery(() => ({ dmlAffectedRows: 7, delayMs: 60_000, cancelLagMs: 60_000 }));
+
+    const err = await wh.execute(MERGE, {}, { timeoutMs: 300 }).catch((e: unknown) => e);
+
+    expect(err).toMatchObject({
+      code: WarehouseErrorCode.Timeout,
+      extra: { timeout_ms: 300, write_outcome: 'unknown' },
+    });
+    expect(writeOutcomeUnknown(err)).toBe(true);
+  }, 20_000);
+
+  it('does not wait on the cancelled job of a read', async () => {
+    fake.onQuery(() => ({ delayMs: 5_000, cancelLagMs: 5_000 }));
+    const started = Date.now();
+
+    const err = await wh.query('SELECT slow()', {}, { timeoutMs: 300 }).catch((e: unknown) => e);
+
+    expect(err).toMatchObject({ code: WarehouseErrorCode.Timeout, extra: { timeout_ms: 300 } });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(requestsTo(/\/jobs\/job_\w+$/)).toHaveLength(0);
+  });
+});
