@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { CENTRAL_DATASET, type FieldSchema, type Row, type TableSchema } from '#warehouse';
+import {
+  CENTRAL_DATASET,
+  type FieldSchema,
+  type Row,
+  type TableSchema,
+  WarehouseError,
+  WarehouseErrorCode,
+} from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { expectProblem, NO_LIMITS, orgHarness } from '#test/org-onboarding';
 import { aFocusFileRow, focusCsv } from '#test/focus-files';
@@ -446,6 +453,29 @@ describe('offboarding', () => {
     const done = await offboard(org, { confirm_org_slug: org });
     expect(done.statusCode).toBe(200);
     expect(Object.values(await centralCounts(org)).every((n) => n === 0)).toBe(true);
+    expect(await h.db.select('organizations', { org_slug: org })).toEqual([]);
+  });
+
+  it('answers a run stopped by a warehouse that did not answer as the outage (504), to run again', async () => {
+    const { org } = await onboard();
+    await populate(org);
+    const execute = h.warehouse.execute.bind(h.warehouse);
+    h.warehouse.execute = (sql, params, options) =>
+      sql.includes('org_notification_rules')
+        ? Promise.reject(new WarehouseError(WarehouseErrorCode.Timeout, 'no answer'))
+        : execute(sql, params, options);
+    try {
+      const failed = await offboard(org, { confirm_org_slug: org });
+      expectProblem(failed, 504, 'WAREHOUSE_TIMEOUT');
+      expect(failed.json()).toMatchObject({
+        step: 'central table org_notification_rules',
+        deleted_from_tables: expect.arrayContaining(['org_api_keys']),
+      });
+      expect(failed.json().detail).toMatch(/Run it again to finish/);
+    } finally {
+      h.warehouse.execute = execute;
+    }
+    expect((await offboard(org, { confirm_org_slug: org })).statusCode).toBe(200);
     expect(await h.db.select('organizations', { org_slug: org })).toEqual([]);
   });
 });

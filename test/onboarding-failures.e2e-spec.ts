@@ -317,6 +317,23 @@ describe('onboarding failures', () => {
       rolled_back: true,
     });
     expect(await leftovers(org)).toEqual({});
+
+    const down = anOrgSlug('fa');
+    const outage = await under(
+      (run) =>
+        patched(
+          h.db,
+          'insert',
+          (insert) => (table, rows) =>
+            table === 'organizations'
+              ? Promise.reject(new TenancyDbError(TenancyDbErrorCode.Timeout, 'statement timeout'))
+              : insert(table, rows),
+          run,
+        ),
+      () => h.root('POST', '/api/v1/admin/organizations', { org_slug: down }),
+    );
+    expect(outage.json()).toMatchObject({ status: 504, code: 'TENANCY_DB_TIMEOUT', rolled_back: true });
+    expect(await leftovers(down)).toEqual({});
   });
 
   it('STEP 6: a failed audit write does not undo the onboarding (the audit log is best effort)', async () => {

@@ -1,5 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { CENTRAL_DATASET } from '#warehouse';
+import { CENTRAL_DATASET, WarehouseError, WarehouseErrorCode } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { describeOnEngines, expectProblem } from '#test/org-onboarding';
 import { OrgProfileRepository } from '../apps/api/src/organizations/org-profile.repository.js';
@@ -241,6 +241,26 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
         update.mockRestore();
         restore.mockRestore();
       }
+    });
+
+    it('answers an engine outage taken back whole as the outage (503), nothing changed', async () => {
+      const { org } = await h.onboard({ subscription_plan: 'STARTER' });
+      const before = await h.tenancyRow(org);
+      const profiles = h.app.get(OrgProfileRepository);
+      const update = vi
+        .spyOn(profiles, 'update')
+        .mockRejectedValue(new WarehouseError(WarehouseErrorCode.Unavailable, 'backendError'));
+      try {
+        const res = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { daily_limit: 7 });
+        expectProblem(res, 503, 'WAREHOUSE_UNAVAILABLE');
+        expect(res.json()).toMatchObject({ changed: false });
+        expect(res.json().detail).toMatch(/Nothing was changed; send the request again/);
+      } finally {
+        update.mockRestore();
+      }
+      expect(await h.tenancyRow(org)).toMatchObject({
+        pipelines_per_day_limit: before.pipelines_per_day_limit,
+      });
     });
 
     it("takes back only its own write: another request's newer change of the row stands", async () => {

@@ -1,9 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { DomainError } from '#platform';
-import { TenancyDbError, TenancyDbErrorCode } from '#tenancy-db';
-import { WarehouseError, WarehouseErrorCode } from '#warehouse';
 import type { AuditActor } from '../audit/audit-actor.js';
 import type { AuditService } from '../audit/audit.service.js';
+import { engineOutage } from './engine-outage.js';
 import type { CompensatingSteps, StepFailedError } from './compensating-steps.js';
 import { OrganizationsError, type OrganizationsErrorCode } from './organizations.errors.js';
 
@@ -17,32 +16,11 @@ export interface CreationFailure {
   operation: string;
 }
 
-const OUTAGES = new Set<string>([
-  TenancyDbErrorCode.Unavailable,
-  TenancyDbErrorCode.Timeout,
-  WarehouseErrorCode.Unavailable,
-  WarehouseErrorCode.Timeout,
-]);
-
-/**
- * A step failed because an engine did not answer (down, or too slow: a failover, a lock), not
- * because it refused the write, and every step was taken back: the engine's own 503 or 504, so
- * that the caller sends it again later, rather than a 500 that reads as a bug to report.
- */
-function outageError(cause: unknown, detail: string, extra: Record<string, unknown>): DomainError | null {
-  const options = { cause, extra, publicDetail: true };
-  if (cause instanceof TenancyDbError && OUTAGES.has(cause.code))
-    return new TenancyDbError(cause.code, detail, options);
-  if (cause instanceof WarehouseError && OUTAGES.has(cause.code))
-    return new WarehouseError(cause.code, detail, options);
-  return null;
-}
-
 /**
  * Takes back every step of a failed org creation, records the FAILURE in the audit log and returns
  * the error for the client: which step failed, and whether everything could be taken back (a step
  * that could not be is named, so an operator knows what to clean up). An engine outage taken back
- * whole answers as the outage (503/504, see outageError).
+ * whole answers as the outage (503/504, see engineOutage).
  */
 export async function rollBackCreation(
   audit: AuditService,
@@ -70,7 +48,7 @@ export async function rollBackCreation(
   });
   const outage =
     notUndone.length === 0 &&
-    outageError(
+    engineOutage(
       failure.cause,
       `${operation} of '${org}' stopped at ${failure.step}: a store it writes to did not answer. ` +
         'Nothing of it was kept; send the request again.',

@@ -12,6 +12,7 @@ import type { DeletedRows, OffboardRequestDto, OffboardResponseDto } from './dto
 import { OrgCreationLock } from './org-creation-lock.js';
 import { OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository } from './org-profile.repository.js';
+import { engineOutage } from './engine-outage.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 import { TenancyOrgRepository } from './tenancy-org.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
@@ -118,10 +119,20 @@ export class OffboardingService {
     } catch (cause) {
       await this.forgetCached(org);
       this.logger.error(`Offboarding of ${org} stopped at ${step}: ${String(cause)}`);
-      throw new OrganizationsError(
-        OrganizationsErrorCode.OffboardingFailed,
-        `Offboarding of '${org}' stopped at ${step}; run it again to finish.`,
-        { extra: { step, ...deletedFields(deleted) }, cause },
+      const extra = { step, ...deletedFields(deleted) };
+      // It is made to be run again: stopped by an engine that did not answer, that engine's 503/504.
+      throw (
+        engineOutage(
+          cause,
+          `Offboarding of '${org}' stopped at ${step}: a store it deletes from did not answer. ` +
+            'Run it again to finish.',
+          extra,
+        ) ??
+        new OrganizationsError(
+          OrganizationsErrorCode.OffboardingFailed,
+          `Offboarding of '${org}' stopped at ${step}; run it again to finish.`,
+          { extra, cause },
+        )
       );
     }
 

@@ -9,6 +9,7 @@ import type {
 } from './dto/subscription.dto.js';
 import { OrgProfileRepository } from './org-profile.repository.js';
 import { type Limits, limitColumns, OrgTenancyService } from './org-tenancy.service.js';
+import { engineOutage } from './engine-outage.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 import { planOrStarter } from './plan-limits.provider.js';
 import type { TenancyOrgPatch } from './tenancy-org.repository.js';
@@ -110,6 +111,16 @@ export class SubscriptionService {
           return false;
         },
       );
+      // Taken back whole after an engine that did not answer: that engine's 503/504, to send again.
+      const outage =
+        restored &&
+        engineOutage(
+          cause,
+          `The subscription of '${org}' could not be updated: a store it writes to did not answer. ` +
+            'Nothing was changed; send the request again.',
+          { changed: false },
+        );
+      if (outage) throw outage;
       throw new OrganizationsError(
         OrganizationsErrorCode.SubscriptionUpdateFailed,
         restored
