@@ -206,6 +206,37 @@ describe.each(quotaEngines(url ? [supabaseEngine(url, startPostgrestServer)] : [
       await expect(leases.write(org, () => Promise.resolve('again'))).resolves.toBe('again');
     });
 
+    it("deletes an org's expired write leases when a write is claimed or a removal looks (a release that never came)", async () => {
+      const org = `org_${randomUUID().slice(0, 8)}`;
+      const other = `${org}_2`;
+      const writeLeases = async (slug: string) =>
+        (await db.select<{ operation: string }>('org_operation_leases', { org_slug: slug }))
+          .map((l) => l.operation)
+          .filter((op) => op.startsWith('write:'));
+      // A write running meanwhile keeps its lease.
+      await db.rpc('claim_org_write_lease', { p_org_slug: org, p_holder: randomUUID(), p_ttl_seconds: 60 });
+      // Writes whose release never came (a crashed instance): their leases expired a minute ago.
+      const dead = (slug: string) => {
+        const holder = randomUUID();
+        return {
+          org_slug: slug,
+          operation: `write:${holder}`,
+          holder,
+          expires_at: new Date(Date.now() - 60_000),
+        };
+      };
+      await db.insert('org_operation_leases', [dead(org), dead(org), dead(other)]);
+      expect(await writeLeases(org)).toHaveLength(3);
+
+      await expect(leases.write(org, () => Promise.resolve('next'))).resolves.toBe('next');
+
+      expect(await writeLeases(org)).toHaveLength(1);
+      // Another org's are its own: pruned by its next write, or by its removal's look.
+      expect(await writeLeases(other)).toHaveLength(1);
+      expect(await leases.writesEnded(other, 0)).toBe(0);
+      expect(await writeLeases(other)).toEqual([]);
+    });
+
     it('queues holders one at a time across instances, in turn, keeping a lease alive past its TTL', async () => {
       const org = `org_${randomUUID().slice(0, 8)}`;
       const instances = [leases, new OrgLeases(db)];

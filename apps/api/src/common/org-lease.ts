@@ -81,7 +81,8 @@ export class OrgLeases {
 
   /**
    * Runs a configuration write of an org (its locale, subscription or keys, with its audit entry)
-   * so that the org's removal never runs in the middle of it (0015_org_write_leases.sql): writes of
+   * so that the org's removal never runs in the middle of it (0015_org_write_leases.sql; a claim
+   * deletes the org's expired write leases, 0016, as their releases may never have come): writes of
    * one org run side by side; while the org is being created or removed one is refused (409,
    * Retry-After), or with `turn` waits until that ends (background work that no client retries: an
    * import's swap); the removal waits for the writes already running (`writesEnded`).
