@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startFakeBigQuery, type FakeBigQuery } from '#test/bigquery-server';
 import { WarehouseError, WarehouseErrorCode, writeOutcomeUnknown } from '../warehouse.errors.js';
 import { BigQueryWarehouse } from './bigquery-warehouse.js';
@@ -59,6 +61,27 @@ describe('BigQueryWarehouse cancelling a write past its deadline', () => {
     });
     expect(writeOutcomeUnknown(err)).toBe(true);
   }, 20_000);
+
+  it('marks the outcome unknown when jobs.query itself goes unanswered (no job to read)', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const unanswered = new BigQueryWarehouse({
+      projectId: 'finops-test',
+      apiEndpoint: `http://127.0.0.1:${port}`,
+      maxRetries: 0,
+    });
+    try {
+      const err = await unanswered.execute(MERGE, {}, { timeoutMs: 300 }).catch((e: unknown) => e);
+      expect(writeOutcomeUnknown(err)).toBe(true);
+      const read = await unanswered.query('SELECT 1', {}, { timeoutMs: 300 }).catch((e: unknown) => e);
+      expect(read).toMatchObject({ code: WarehouseErrorCode.Timeout, extra: { timeout_ms: 300 } });
+    } finally {
+      await unanswered.close();
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  }, 15_000);
 
   it('does not wait on the cancelled job of a read', async () => {
     fake.onQuery(() => ({ delayMs: 5_000, cancelLagMs: 5_000 }));

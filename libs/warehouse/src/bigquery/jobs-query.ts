@@ -107,7 +107,12 @@ export class JobsQuery {
       requestId: randomUUID(),
     };
     let asked = Date.now();
-    let res = await this.call({ method: 'POST', uri: '/queries', json: body }, deadline, req.timeoutMs);
+    // Unanswered, a write's job is unknown to the caller (no reference to read it by): it may commit.
+    let res = await this.call({ method: 'POST', uri: '/queries', json: body }, deadline, req.timeoutMs).catch(
+      (e: unknown) => {
+        throw e instanceof DeadlineExceeded && req.write ? new DeadlineExceeded(req.timeoutMs, true) : e;
+      },
+    );
     const job = res.jobReference;
     let pause = POLL_PAUSE_MS;
     // Until the job is done: an unfinished job's answer holds no rows yet.
