@@ -81,7 +81,8 @@ describe('cost cache through the real app', () => {
       expect(profiles).toHaveBeenCalledTimes(1);
     }
     profiles.mockRestore();
-  });
+    // Three orgs onboarded and seeded: ~11 s alone, over 30 s on the 2-core machine under load.
+  }, 90_000);
 
   it('serves the aggregations from a full frame already loaded, without a second query', async () => {
     const { org, headers } = await seededOrg(t);
