@@ -120,17 +120,20 @@ describe('BigQueryWarehouse loadFile', () => {
     expect(fake.loads).toHaveLength(0);
   });
 
-  it('cancels a load job still queued or running at its time limit, and fails with WAREHOUSE_TIMEOUT', async () => {
-    // In front of the fake: the load job, once uploaded, reads as RUNNING for ever (BigQuery queues
-    // load jobs when the project's load capacity is taken).
+  /**
+   * In front of the fake: `poll` answers each poll of the load job once it is uploaded (BigQuery
+   * queues load jobs while the project's load capacity is taken); everything else goes to the fake.
+   */
+  async function queuedLoads(poll: (n: number) => Promise<object>) {
     const fakeUrl = new URL(fake.url);
     let polls = 0;
     const relay = createServer((req, res) => {
       if (req.method === 'GET' && /\/jobs\/[^/]+$/.test(req.url ?? '')) {
-        polls++;
         req.resume();
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ kind: 'bigquery#job', status: { state: 'RUNNING' } }));
+        void poll(++polls).then((body) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ kind: 'bigquery#job', ...body }));
+        });
         return;
       }
       const upstream = request(
@@ -146,7 +149,7 @@ describe('BigQueryWarehouse loadFile', () => {
       req.pipe(upstream);
     });
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    const queued = new BigQueryWarehouse({
+    const warehouse = new BigQueryWarehouse({
       projectId: 'finops-test',
       apiEndpoint: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
       maxRetries: 0,
@@ -155,23 +158,59 @@ describe('BigQueryWarehouse loadFile', () => {
     });
     const path = join(dir, 'costs.csv');
     await writeFile(path, 'provider\naws\n');
+    return {
+      load: () => warehouse.loadFile(COSTS, { path, format: 'csv' }),
+      polls: () => polls,
+      cancels: () => fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel')).length,
+      close: async () => {
+        await warehouse.close();
+        relay.closeAllConnections();
+        await new Promise((resolve) => relay.close(resolve));
+      },
+    };
+  }
+
+  it('cancels a load job still queued or running at its time limit, and fails with WAREHOUSE_TIMEOUT', async () => {
+    const queued = await queuedLoads(() => Promise.resolve({ status: { state: 'RUNNING' } }));
     try {
       const started = Date.now();
-      await expect(queued.loadFile(COSTS, { path, format: 'csv' })).rejects.toMatchObject({
-        code: WarehouseErrorCode.Timeout,
-      });
+      await expect(queued.load()).rejects.toMatchObject({ code: WarehouseErrorCode.Timeout });
       expect(Date.now() - started).toBeLessThan(5_000);
-      const cancels = fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
-      expect(cancels).toHaveLength(1);
+      expect(queued.cancels()).toBe(1);
       // Polling stopped with it.
-      const after = polls;
+      const after = queued.polls();
       expect(after).toBeGreaterThanOrEqual(1);
       await new Promise((r) => setTimeout(r, 1_200));
-      expect(polls).toBe(after);
+      expect(queued.polls()).toBe(after);
     } finally {
       await queued.close();
-      relay.closeAllConnections();
-      await new Promise((resolve) => relay.close(resolve));
+    }
+  });
+
+  it('lets a poll still in flight at the time limit fail without an unhandled error (it would end the process)', async () => {
+    // The poll is still waiting when the limit is reached, and answers once the job is cancelled,
+    // as BigQuery then does: DONE, with the cancellation's error.
+    let cancelled!: () => void;
+    const cancel = new Promise<void>((resolve) => (cancelled = resolve));
+    const queued = await queuedLoads(async () => {
+      await cancel;
+      return {
+        status: { state: 'DONE', errorResult: { reason: 'stopped', message: 'Job execution was cancelled' } },
+      };
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await expect(queued.load()).rejects.toMatchObject({ code: WarehouseErrorCode.Timeout });
+      expect(queued.cancels()).toBe(1);
+      expect(queued.polls()).toBe(1);
+      cancelled();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await queued.close();
     }
   });
 });

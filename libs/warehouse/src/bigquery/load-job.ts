@@ -24,8 +24,14 @@ export async function loadJobDone(job: Job, timeoutMs: number): Promise<number> 
     return Number(done.statistics?.load?.outputRows ?? 0);
   } catch (e) {
     if (e instanceof DeadlineExceeded) {
-      // Without its listeners the job object stops polling; the job itself is cancelled.
-      job.removeAllListeners('complete').removeAllListeners('error');
+      // Without a 'complete' listener the job object stops polling; the job itself is cancelled. A
+      // poll already in flight still ends in 'complete' or 'error' (the cancellation's own error, as
+      // BigQuery answers it): an 'error' emitted with no listener would be thrown from the library's
+      // polling, an unhandled rejection that ends the process.
+      job
+        .removeAllListeners('complete')
+        .removeAllListeners('error')
+        .on('error', () => undefined);
       await job.cancel().catch(() => undefined);
     }
     throw e;
