@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
+import { TENANCY_DB, type TenancyDb, TenancyDbError, TenancyDbErrorCode } from '#tenancy-db';
 import { OrgError, OrgErrorCode } from './org-errors.js';
 
 const BUSY_RETRY_CAP_SECONDS = 5;
@@ -16,6 +16,13 @@ const WRITES_POLL_MS = 100;
  * lease to its TTL: the org's key changes refused for 2 minutes, its removal waiting on a write.
  */
 const RELEASE_RETRY_PAUSES_MS = [100, 1_000];
+/**
+ * The request waits for its release: a release is tried again only while it fails fast (a cut
+ * connection answers at once). One that ran into the statement timeout (a lock) or a server gone
+ * silent has cost its request 30 s already; trying twice more would hold it past any client's
+ * patience and the shutdown grace, for a lease that expires by itself.
+ */
+const RELEASE_RETRY_WITHIN_MS = 5_000;
 
 type Claim = { claimed: boolean; retry_after_seconds: number | null };
 
@@ -183,12 +190,14 @@ export class OrgLeases {
 
   /** A release that fails again and again leaves the lease to expire: the work's own outcome stands. */
   private async release(org: string, operation: string, holder: string): Promise<void> {
+    const began = Date.now();
     for (const pause of [...RELEASE_RETRY_PAUSES_MS, null]) {
       try {
         await this.db.rpc('release_org_lease', { p_org_slug: org, p_operation: operation, p_holder: holder });
         return;
       } catch (err) {
-        if (pause === null) {
+        const cut = err instanceof TenancyDbError && err.code === TenancyDbErrorCode.Unavailable;
+        if (pause === null || !cut || Date.now() + pause - began > RELEASE_RETRY_WITHIN_MS) {
           this.logger.warn(`lease ${operation} of '${org}' not released (expires by itself): ${String(err)}`);
           return;
         }
