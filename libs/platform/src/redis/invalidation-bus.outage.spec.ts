@@ -74,4 +74,15 @@ describe.skipIf(!REDIS_URL)('RedisInvalidationBus when one instance loses Redis'
     await until(() => heard.length > 0);
     expect(heard).toEqual(['{"hash":"revoked"}']);
   });
+  it('keeps no resend timer for a publish that fails once the bus is closed (a publish racing the shutdown)', async () => {
+    const closing = new RedisInvalidationBus(relay.url, { prefix, name: `${prefix}:c` });
+    await closing.whenSubscribed();
+    relay.cut();
+    // Waits in the offline queue, and fails when close() ends the connection.
+    const late = closing.publish('auth', '{"hash":"late"}');
+    await closing.close();
+    await expect(late).rejects.toThrow();
+    relay.heal();
+    expect((closing as unknown as { resendTimer?: NodeJS.Timeout }).resendTimer).toBeUndefined();
+  });
 });

@@ -243,6 +243,8 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
   }
 
   private keepUnsent(channel: string, payload: string): void {
+    // A publish that failed because close() ended its connection: nothing would ever clear the timer.
+    if (this.closed) return;
     const key = `${channel}\n${payload}`;
     this.unsent.delete(key);
     this.unsent.set(key, { channel, payload });
