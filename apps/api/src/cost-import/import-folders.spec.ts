@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { loadAppConfig } from '#platform';
+import { until } from '#test/waiting';
 import { costImportOptions } from './cost-import.options.js';
 import { ImportFolders } from './import-folders.js';
 
@@ -61,9 +62,31 @@ describe('upload folders', () => {
     fs.mkdirSync(`${killed}.lock`); // fresh: killed just now, its lock not stale yet
     await start();
     expect(fs.existsSync(path.join(killed, 'import-abc', 'upload'))).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, STALE_MS + 2_000));
-    expect(fs.existsSync(killed)).toBe(false);
+    // Looked at again STALE_MS + 1 s after the start; a loaded machine may take longer to get there.
+    await until(() => !fs.existsSync(killed), STALE_MS + 10_000, 50);
     expect(fs.existsSync(`${killed}.lock`)).toBe(false);
+  });
+
+  it("looks again once only at a folder whose lock stays alive (a shared DATA_DIR's other server), not every few seconds", async () => {
+    const live = path.join(imports, 'instance-live');
+    const release = await lockfile.lock(live, { realpath: false, stale: STALE_MS });
+    try {
+      fs.mkdirSync(path.join(live, 'import-abc'), { recursive: true });
+      const folders = new ImportFolders({
+        ...costImportOptions(loadAppConfig({ DATA_DIR: dataDir })),
+        folderLockStaleMs: STALE_MS,
+      });
+      started.push(folders);
+      const sweeps = vi.spyOn(folders, 'sweep');
+      await folders.onModuleInit();
+      // The look again comes STALE_MS + 1 s after the start; another would come as long after it.
+      await until(() => sweeps.mock.calls.length === 2, STALE_MS + 10_000, 50);
+      await new Promise((resolve) => setTimeout(resolve, 2 * (STALE_MS + 1_000)));
+      expect(sweeps).toHaveBeenCalledTimes(2);
+      expect(fs.existsSync(live)).toBe(true);
+    } finally {
+      await release();
+    }
   });
 
   it("never touches the folder of a process that holds its lock (a shared DATA_DIR's other server)", async () => {

@@ -56,13 +56,15 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
    * alive for folderLockStaleMs), and that folder holds the upload being imported when it died (up
    * to COST_IMPORT_MAX_EXPANDED_BYTES): so a sweep that spared another process's folder looks again
    * once its lock would be stale, instead of leaving the upload for an hour. A restart loop would
-   * otherwise pile up one upload per crash until the hourly sweep.
+   * otherwise pile up one upload per crash until the hourly sweep. The look again is not followed by
+   * another: a folder still alive then is a live process's (a shared DATA_DIR's other server), which
+   * would otherwise be checked every few seconds for as long as both run.
    */
   private sweepAgainOnceStale(): void {
     if (this.sweepsStopped || this.followUp) return;
     this.followUp = setTimeout(() => {
       this.followUp = null;
-      void this.sweep();
+      void this.sweep({ lookAgain: false });
     }, this.options.folderLockStaleMs + 1_000).unref();
   }
 
@@ -72,8 +74,11 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
     return mkdtemp(path.join(this.own, LEGACY_PREFIX));
   }
 
-  /** Removes the folders of processes that are gone; returns how many. Never fails. */
-  async sweep(): Promise<number> {
+  /**
+   * Removes the folders of processes that are gone; returns how many. Never fails. With `lookAgain`,
+   * a folder spared because its lock looked alive is looked at again once that lock would be stale.
+   */
+  async sweep({ lookAgain = true }: { lookAgain?: boolean } = {}): Promise<number> {
     let removed = 0;
     try {
       const now = Date.now();
@@ -83,7 +88,7 @@ export class ImportFolders implements OnModuleInit, OnModuleDestroy, OnApplicati
         if (folder === this.own) continue;
         if (entry.name.startsWith(INSTANCE_PREFIX)) {
           if (await this.alive(folder)) {
-            this.sweepAgainOnceStale();
+            if (lookAgain) this.sweepAgainOnceStale();
             continue;
           }
           await rm(folder, { recursive: true, force: true });
