@@ -2,7 +2,6 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
-  countRows,
   decodeParams,
   encodeValue,
   fail,
@@ -12,19 +11,22 @@ import {
   HttpError,
   type Json,
   legacyFields,
-  multipartParts,
   notFound,
   parseBody,
   readRaw,
   STATUS,
 } from './bigquery-wire.js';
 
+import { FakeCatalog, NOT_ROUTED } from './bigquery-catalog.js';
+import { FakeLoadJobs, type FakeLoad, type LoadHandler } from './bigquery-load-jobs.js';
+
 export type { FakeError, FakeField, FakeQueryRequest } from './bigquery-wire.js';
+export type { FakeLoad, LoadHandler } from './bigquery-load-jobs.js';
 
 /**
  * A local stand-in for the BigQuery v2 REST API: it records every request and answers the calls
  * the client library makes (jobs.query, getQueryResults, jobs.cancel, datasets and
- * tables, load jobs by multipart upload and jobs.get). Query answers come from a pluggable handler;
+ * tables, load jobs (FakeLoadJobs) and jobs.get). Query answers come from a pluggable handler;
  * dataset and table metadata live in memory; an uploaded file is recorded, not stored as rows.
  * Like the real service it reports column types by their legacy names (INTEGER, FLOAT, BOOLEAN,
  * RECORD), so drivers are tested against what BigQuery really sends back.
@@ -48,19 +50,6 @@ export type QueryOutcome =
 type Timing = { delayMs?: number; cancelLagMs?: number };
 export type QueryAnswer = (QueryOutcome & Timing) | (Timing & { delayMs: number });
 export type QueryHandler = (req: FakeQueryRequest) => QueryAnswer | Promise<QueryAnswer>;
-/** A load job as uploaded: its `configuration.load`, the file's bytes and the rows counted in it. */
-export interface FakeLoad {
-  projectId: string;
-  jobId: string;
-  dataset: string;
-  table: string;
-  configuration: Record<string, unknown>;
-  data: Buffer;
-  /** Data rows of the file: CSV records after `skipLeadingRows` (gunzipped if needed), Parquet rows. */
-  rows: number;
-}
-/** Decides how a load job ends: its output rows (default: the rows counted) or an error. */
-export type LoadHandler = (load: FakeLoad) => { outputRows?: number } | { error: FakeError };
 /** Return an error to fail a request before it is routed (e.g. a 500 on tables.get). */
 export type RequestInterceptor = (req: RecordedRequest) => FakeError | undefined;
 
@@ -109,10 +98,8 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
   const defaultLocation = options.location ?? 'US';
   const requests: RecordedRequest[] = [];
   const jobs = new Map<string, FakeJob>();
-  const loads: FakeLoad[] = [];
-  const loadJobs = new Map<string, Json>();
-  let loadHandler: LoadHandler | undefined;
-  const datasets = new Map<string, { resource: Json; tables: Map<string, Json> }>();
+  const loadJobs = new FakeLoadJobs(defaultLocation, (ds, table) => getDataset(ds).tables.has(table));
+  const catalog = new FakeCatalog(defaultLocation, pageSize);
   const closing = new AbortController();
   let handler: QueryHandler = () => ({ schema: [], rows: [] });
   let interceptor: RequestInterceptor | undefined;
@@ -126,42 +113,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       );
       closing.signal.addEventListener('abort', stop, { once: true });
     });
-  const getDataset = (id: string) => datasets.get(id) ?? notFound(`Dataset ${id}`);
-  const tableResource = (projectId: string, ds: string, id: string, body: Json, type: string): Json => ({
-    ...body,
-    kind: 'bigquery#table',
-    id: `${projectId}:${ds}.${id}`,
-    tableReference: { projectId, datasetId: ds, tableId: id },
-    schema: { fields: legacyFields((body.schema as { fields?: FakeField[] } | undefined)?.fields) },
-    type,
-    etag: randomUUID(),
-    location: getDataset(ds).resource.location,
-    creationTime: String(Date.now()),
-  });
-
-  function putTable(projectId: string, ds: string, body: Json): Json {
-    const ref = body.tableReference as { tableId: string };
-    const tables = getDataset(ds).tables;
-    if (tables.has(ref.tableId)) fail(409, 'duplicate', `Already Exists: Table ${ds}.${ref.tableId}`);
-    const resource = tableResource(projectId, ds, ref.tableId, body, body.view ? 'VIEW' : 'TABLE');
-    tables.set(ref.tableId, resource);
-    return resource;
-  }
-
-  function putDataset(projectId: string, body: Json): Json {
-    const id = (body.datasetReference as { datasetId: string }).datasetId;
-    if (datasets.has(id)) fail(409, 'duplicate', `Already Exists: Dataset ${projectId}:${id}`);
-    const resource = {
-      ...body,
-      kind: 'bigquery#dataset',
-      id: `${projectId}:${id}`,
-      datasetReference: { projectId, datasetId: id },
-      location: body.location ?? defaultLocation,
-      etag: randomUUID(),
-    };
-    datasets.set(id, { resource, tables: new Map() });
-    return resource;
-  }
+  const getDataset = (id: string) => catalog.get(id);
 
   async function startJob(projectId: string, body: Json, jobId: string, location: string): Promise<FakeJob> {
     const sql = String(body.query ?? '');
@@ -169,7 +121,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+`(?:[\w-]+\.)?(\w+)\.(\w+)`\s+AS\s+([\s\S]*)$/i.exec(sql);
     if (view) {
       getDataset(view[1]).tables.delete(view[2]);
-      putTable(projectId, view[1], {
+      catalog.putTable(projectId, view[1], {
         tableReference: { tableId: view[2] },
         view: { query: view[3], useLegacySql: false },
       });
@@ -278,91 +230,9 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       job.cancelAt ??= Date.now() + (job.outcome.cancelLagMs ?? 0);
       return { kind: 'bigquery#jobCancelResponse', job: { jobReference: { projectId, jobId: job.id } } };
     }
-    if (rest === 'datasets') {
-      if (method === 'GET')
-        return { kind: 'bigquery#datasetList', datasets: [...datasets.values()].map((d) => d.resource) };
-      return putDataset(projectId, body);
-    }
-    if ((m = /^datasets\/(\w+)$/.exec(rest))) {
-      const ds = getDataset(m[1]);
-      if (method === 'GET') return ds.resource;
-      if (ds.tables.size > 0 && q.deleteContents !== 'true')
-        fail(400, 'resourceInUse', `Dataset ${m[1]} is still in use`);
-      datasets.delete(m[1]);
-      return undefined;
-    }
-    if ((m = /^datasets\/(\w+)\/tables$/.exec(rest))) {
-      if (method === 'POST') return putTable(projectId, m[1], body);
-      const all = [...getDataset(m[1]).tables.values()];
-      const start = q.pageToken ? Number(q.pageToken.slice(5)) : 0;
-      const end = Math.min(all.length, start + Number(q.maxResults ?? pageSize));
-      const page = all
-        .slice(start, end)
-        .map(({ kind, id, tableReference, type }) => ({ kind, id, tableReference, type }));
-      return {
-        kind: 'bigquery#tableList',
-        tables: page,
-        totalItems: all.length,
-        ...(end < all.length ? { nextPageToken: `page-${end}` } : {}),
-      };
-    }
-    if ((m = /^datasets\/(\w+)\/tables\/(\w+)$/.exec(rest))) {
-      const tables = getDataset(m[1]).tables;
-      const table = tables.get(m[2]) ?? notFound(`Table ${projectId}:${m[1]}.${m[2]}`);
-      if (method === 'GET') return table;
-      if (method === 'DELETE') return void tables.delete(m[2]);
-      const ifMatch = req.headers['if-match'];
-      if (ifMatch && ifMatch !== table.etag) fail(412, 'conditionNotMet', 'Precondition check failed.');
-      const schema = body.schema
-        ? { schema: { fields: legacyFields((body.schema as { fields: FakeField[] }).fields) } }
-        : {};
-      const updated = { ...(method === 'PUT' ? {} : table), ...body, ...schema, etag: randomUUID() };
-      tables.set(m[2], { ...table, ...updated, type: table.type, tableReference: table.tableReference });
-      return tables.get(m[2]);
-    }
+    const answered = catalog.route(req, rest, projectId);
+    if (answered !== NOT_ROUTED) return answered;
     fail(400, 'unsupportedRoute', `fake BigQuery: no route for ${method} ${rest}`);
-  }
-
-  /** jobs.insert by multipart upload: the job is done when the upload is answered. */
-  function upload(projectId: string, raw: Buffer, contentType: string | undefined): Json {
-    const [meta, data = Buffer.alloc(0)] = multipartParts(raw, contentType);
-    const job = JSON.parse(meta?.toString('utf8') ?? '{}') as Json;
-    const load = ((job.configuration as Json | undefined)?.load ?? {}) as Json;
-    const destination = load.destinationTable as { datasetId: string; tableId: string };
-    if (!getDataset(destination.datasetId).tables.has(destination.tableId))
-      notFound(`Table ${projectId}:${destination.datasetId}.${destination.tableId}`);
-    const reference = job.jobReference as { jobId?: string; location?: string } | undefined;
-    const jobId = reference?.jobId ?? `job_${randomUUID().replace(/-/g, '')}`;
-    const recordedLoad: FakeLoad = {
-      projectId,
-      jobId,
-      dataset: destination.datasetId,
-      table: destination.tableId,
-      configuration: load,
-      data,
-      rows: countRows(data, load),
-    };
-    loads.push(recordedLoad);
-    const outcome = loadHandler?.(recordedLoad) ?? {};
-    const status =
-      'error' in outcome
-        ? {
-            state: 'DONE',
-            errorResult: { reason: outcome.error.reason, message: outcome.error.message },
-            errors: [{ reason: outcome.error.reason, message: outcome.error.message }],
-          }
-        : { state: 'DONE' };
-    const outputRows = 'error' in outcome ? 0 : (outcome.outputRows ?? recordedLoad.rows);
-    const resource: Json = {
-      kind: 'bigquery#job',
-      id: `${projectId}:${jobId}`,
-      jobReference: { projectId, jobId, location: reference?.location ?? defaultLocation },
-      configuration: { load },
-      status,
-      statistics: { load: { outputRows: String(outputRows), inputFiles: '1' } },
-    };
-    loadJobs.set(jobId, resource);
-    return resource;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -389,7 +259,7 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       if (early) throw new HttpError(early);
       const uploadTo = /^\/upload\/bigquery\/v2\/projects\/([^/]+)\/jobs$/.exec(url.pathname);
       if (uploadTo && recorded.method === 'POST') {
-        send(200, upload(uploadTo[1], raw, req.headers['content-type']));
+        send(200, loadJobs.upload(uploadTo[1], raw, req.headers['content-type']));
         return;
       }
       const m = /^\/bigquery\/v2\/projects\/([^/]+)\/(.+)$/.exec(url.pathname) ?? notFound(url.pathname);
@@ -411,9 +281,9 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    loads,
+    loads: loadJobs.loads,
     onQuery: (h) => void (handler = h),
-    onLoad: (h) => void (loadHandler = h),
+    onLoad: (h) => void (loadJobs.handler = h),
     intercept: (i) => void (interceptor = i),
     result: (fields, rows) => ({ schema: fields, rows }),
     destination(datasetId, tableId) {
@@ -424,10 +294,10 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
       const outcome = job?.outcome;
       return outcome && 'rows' in outcome ? { schema: outcome.schema, rows: outcome.rows } : undefined;
     },
-    table: (ds, t) => datasets.get(ds)?.tables.get(t),
+    table: (ds, t) => catalog.table(ds, t),
     seedTable(ds, t, fields, type = 'TABLE') {
-      if (!datasets.has(ds)) putDataset(seedProject, { datasetReference: { datasetId: ds } });
-      getDataset(ds).tables.set(t, tableResource(seedProject, ds, t, { schema: { fields } }, type));
+      if (!catalog.has(ds)) catalog.putDataset(seedProject, { datasetReference: { datasetId: ds } });
+      getDataset(ds).tables.set(t, catalog.tableResource(seedProject, ds, t, { schema: { fields } }, type));
     },
     async close() {
       closing.abort();

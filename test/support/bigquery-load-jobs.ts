@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { countRows, type FakeError, type Json, multipartParts, notFound } from './bigquery-wire.js';
+
+/** A load job as uploaded: its `configuration.load`, the file's bytes and the rows counted in it. */
+export interface FakeLoad {
+  projectId: string;
+  jobId: string;
+  dataset: string;
+  table: string;
+  configuration: Record<string, unknown>;
+  data: Buffer;
+  /** Data rows of the file: CSV records after `skipLeadingRows` (gunzipped if needed), Parquet rows. */
+  rows: number;
+}
+/** Decides how a load job ends: its output rows (default: the rows counted) or an error. */
+export type LoadHandler = (load: FakeLoad) => { outputRows?: number } | { error: FakeError };
+
+/**
+ * The fake BigQuery's load jobs (jobs.insert by multipart upload): each is done when its upload is
+ * answered, and recorded with its file; an uploaded file is not stored as rows.
+ */
+export class FakeLoadJobs {
+  readonly loads: FakeLoad[] = [];
+  handler: LoadHandler | undefined;
+  private readonly jobs = new Map<string, Json>();
+
+  constructor(
+    private readonly defaultLocation: string,
+    /** Whether the destination table exists (throws the fake's 404 for a missing dataset). */
+    private readonly hasTable: (dataset: string, table: string) => boolean,
+  ) {}
+
+  /** jobs.get of a load job. */
+  get(jobId: string): Json | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** jobs.insert by multipart upload: the job resource, done. */
+  upload(projectId: string, raw: Buffer, contentType: string | undefined): Json {
+    const [meta, data = Buffer.alloc(0)] = multipartParts(raw, contentType);
+    const job = JSON.parse(meta?.toString('utf8') ?? '{}') as Json;
+    const load = ((job.configuration as Json | undefined)?.load ?? {}) as Json;
+    const destination = load.destinationTable as { datasetId: string; tableId: string };
+    if (!this.hasTable(destination.datasetId, destination.tableId))
+      notFound(`Table ${projectId}:${destination.datasetId}.${destination.tableId}`);
+    const reference = job.jobReference as { jobId?: string; location?: string } | undefined;
+    const jobId = reference?.jobId ?? `job_${randomUUID().replace(/-/g, '')}`;
+    const recordedLoad: FakeLoad = {
+      projectId,
+      jobId,
+      dataset: destination.datasetId,
+      table: destination.tableId,
+      configuration: load,
+      data,
+      rows: countRows(data, load),
+    };
+    this.loads.push(recordedLoad);
+    const outcome = this.handler?.(recordedLoad) ?? {};
+    const status =
+      'error' in outcome
+        ? {
+            state: 'DONE',
+            errorResult: { reason: outcome.error.reason, message: outcome.error.message },
+            errors: [{ reason: outcome.error.reason, message: outcome.error.message }],
+          }
+        : { state: 'DONE' };
+    const outputRows = 'error' in outcome ? 0 : (outcome.outputRows ?? recordedLoad.rows);
+    const resource: Json = {
+      kind: 'bigquery#job',
+      id: `${projectId}:${jobId}`,
+      jobReference: { projectId, jobId, location: reference?.location ?? this.defaultLocation },
+      configuration: { load },
+      status,
+      statistics: { load: { outputRows: String(outputRows), inputFiles: '1' } },
+    };
+    this.jobs.set(jobId, resource);
+    return resource;
+  }
+}
