@@ -15,7 +15,7 @@ async function checkKeyAtStart(encryptor: Encryptor, keyName: string | undefined
   }
 }
 
-/** How long before the shutdown grace ends the tenancy statements still waiting are cut (at most half of it). */
+/** How long before the shutdown grace ends the tenancy statements still waiting are cut (see ShutdownState.nearGraceEnd). */
 const SHUTDOWN_MARGIN_MS = 3_000;
 
 /** The warehouse, the tenancy DB, the schema registry and the encryptor: opened once, closed at shutdown. */
@@ -49,12 +49,8 @@ export class EnginesModule implements OnApplicationShutdown {
     // A statement waiting on a lock or a failover holds its request until the statement timeout
     // (30 s), past the grace (Cloud Run's 10 s): the process was stopped with the request and its
     // connection dropped unanswered. Cut near the grace's end, the request answers 503.
-    const grace = config.env.SHUTDOWN_GRACE_MS;
-    const cutAt = grace - Math.min(SHUTDOWN_MARGIN_MS, grace / 2);
-    shutdown.signal.addEventListener(
-      'abort',
-      () => setTimeout(() => this.tenancyDb.cutInFlight?.(), cutAt).unref(),
-      { once: true },
+    shutdown.nearGraceEnd(config.env.SHUTDOWN_GRACE_MS, SHUTDOWN_MARGIN_MS, () =>
+      this.tenancyDb.cutInFlight?.(),
     );
   }
 

@@ -120,7 +120,7 @@ export class PipelineServiceClient implements OnApplicationShutdown {
   private readonly baseUrl: URL;
   private readonly agent: http.Agent;
   private readonly breakers: CircuitBreakers;
-  /** Aborted when the shutdown's grace is nearly over (see cutCallsNearGraceEnd). */
+  /** Aborted when the shutdown's grace is nearly over (ShutdownState.nearGraceEnd). */
   private readonly stopping = new AbortController();
 
   constructor(
@@ -139,7 +139,13 @@ export class PipelineServiceClient implements OnApplicationShutdown {
       options.breaker,
       (err) => err instanceof UpstreamFailure && upstreamDown(err.result),
     );
-    shutdown.signal.addEventListener('abort', () => this.cutCallsNearGraceEnd(), { once: true });
+    // A call to the service may take up to a minute, longer than the platform lets a stopping
+    // instance live: calls still waiting near the end of the grace are cut, so their callers get an
+    // answer (504: the run may have started) and run-all records its batch, instead of the process
+    // being stopped with them and their connections dropped.
+    shutdown.nearGraceEnd(this.config.env.SHUTDOWN_GRACE_MS, this.options.shutdownMarginMs, () =>
+      this.stopping.abort(),
+    );
   }
 
   get upstream(): string {
@@ -159,19 +165,6 @@ export class PipelineServiceClient implements OnApplicationShutdown {
         return { kind: 'circuit_open', retryAfterSeconds: err.retryAfterSeconds };
       throw err;
     }
-  }
-
-  /**
-   * Called when shutdown starts, as the server begins to wait for requests in flight. A call to
-   * the service may take up to a minute, longer than the platform lets a stopping instance live
-   * (SHUTDOWN_GRACE_MS, Cloud Run's 10 s): calls still waiting near the end of it are cut, so their
-   * callers get an answer (504: the run may have started) and run-all records its batch, instead of
-   * the process being stopped with them and their connections dropped.
-   */
-  private cutCallsNearGraceEnd(): void {
-    const grace = this.config.env.SHUTDOWN_GRACE_MS;
-    const wait = grace - Math.min(this.options.shutdownMarginMs, grace / 2);
-    setTimeout(() => this.stopping.abort(), wait).unref();
   }
 
   onApplicationShutdown(): void {

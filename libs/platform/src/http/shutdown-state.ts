@@ -24,6 +24,17 @@ export class ShutdownState {
     this.started = true;
     this.controller.abort();
   }
+
+  /**
+   * Runs `cut` once shutdown has begun and its grace (SHUTDOWN_GRACE_MS, Cloud Run's 10 s) is
+   * nearly over: `marginMs` before its end, or half-way through a grace shorter than twice that.
+   * For work that may outlast the grace (a statement on a lock, a call to a slow service): cut
+   * then, its request still answers before the process is stopped with its connection.
+   */
+  nearGraceEnd(graceMs: number, marginMs: number, cut: () => void): void {
+    const wait = graceMs - Math.min(marginMs, graceMs / 2);
+    this.signal.addEventListener('abort', () => setTimeout(cut, wait).unref(), { once: true });
+  }
 }
 
 /** Route config of a route answered while the instance closes (see ShutdownState). */
