@@ -9,16 +9,21 @@ import type { OrgKeyPrincipal } from './auth.types.js';
 const CHANNEL = 'auth:api-keys';
 /** Unknown keys are remembered briefly so a flood of bad keys does not reach the warehouse. */
 const NEGATIVE_TTL_MS = 2_000;
-
-type Entry = { principal: OrgKeyPrincipal | null };
+/** Keys each cache holds at most. */
+const MAX_KEYS = 10_000;
 
 /**
  * A short cache of key lookups. A revocation or rotation calls `invalidateOrg`/`invalidateHash`,
  * which clears this instance at once and every other instance through the invalidation bus.
+ * Keys found invalid are kept apart from valid ones, in a cache of their own: made-up keys (as
+ * many as callers care to send) never push the tenants' valid keys out, which would make their
+ * requests look them up again and lose the kept cost responses (answered from this cache only).
  */
 @Injectable()
 export class ApiKeyCache implements OnModuleDestroy {
-  private readonly cache: LRUCache<string, Entry>;
+  private readonly valid: LRUCache<string, OrgKeyPrincipal>;
+  /** Hashes of keys looked up recently and found invalid (unknown, revoked, expired). */
+  private readonly invalid = new LRUCache<string, true>({ max: MAX_KEYS, ttl: NEGATIVE_TTL_MS });
   private readonly unsubscribe: () => void;
   private readonly stopReconnectListener: () => void;
   private readonly inflight = new Map<string, Promise<OrgKeyPrincipal | null>>();
@@ -30,15 +35,18 @@ export class ApiKeyCache implements OnModuleDestroy {
     @Inject(INVALIDATION_BUS) private readonly bus: InvalidationBus,
     config: AppConfig,
   ) {
-    this.cache = new LRUCache<string, Entry>({ max: 10_000, ttl: Math.max(config.env.AUTH_CACHE_TTL_MS, 1) });
+    this.valid = new LRUCache<string, OrgKeyPrincipal>({
+      max: MAX_KEYS,
+      ttl: Math.max(config.env.AUTH_CACHE_TTL_MS, 1),
+    });
     this.unsubscribe = bus.subscribe(CHANNEL, (message) => this.apply(message));
     // A revocation published while this instance was disconnected from Redis is lost: forget everything.
     this.stopReconnectListener = bus.onReconnect?.(() => this.clear()) ?? (() => undefined);
   }
 
   async resolve(keyHash: string): Promise<OrgKeyPrincipal | null> {
-    const hit = this.cache.get(keyHash);
-    if (hit) return hit.principal;
+    const known = this.known(keyHash);
+    if (known !== undefined) return known;
     const pending = this.inflight.get(keyHash);
     if (pending) return pending;
     const generation = this.generation;
@@ -46,7 +54,8 @@ export class ApiKeyCache implements OnModuleDestroy {
     this.inflight.set(keyHash, load);
     const principal = await load;
     if (generation === this.generation) {
-      this.cache.set(keyHash, { principal }, principal ? {} : { ttl: NEGATIVE_TTL_MS });
+      if (principal) this.valid.set(keyHash, principal);
+      else this.invalid.set(keyHash, true);
     }
     return principal;
   }
@@ -56,7 +65,7 @@ export class ApiKeyCache implements OnModuleDestroy {
    * invalid, undefined when it has to be looked up.
    */
   known(keyHash: string): OrgKeyPrincipal | null | undefined {
-    return this.cache.get(keyHash)?.principal;
+    return this.valid.get(keyHash) ?? (this.invalid.get(keyHash) ? null : undefined);
   }
 
   /** Passes a successful authentication on to the lookup's usage tracking, if it has one. */
@@ -85,17 +94,22 @@ export class ApiKeyCache implements OnModuleDestroy {
     }
     this.generation++;
     this.inflight.clear();
-    if (hash) this.cache.delete(hash);
+    if (hash) {
+      this.valid.delete(hash);
+      this.invalid.delete(hash);
+    }
     if (org) {
-      for (const [k, v] of this.cache.entries())
-        if (!v.principal || v.principal.orgSlug === org) this.cache.delete(k);
+      for (const [k, v] of this.valid.entries()) if (v.orgSlug === org) this.valid.delete(k);
+      // A key of the org may have become valid (issued, or the org activated) since found invalid.
+      this.invalid.clear();
     }
   }
 
   private clear(): void {
     this.generation++;
     this.inflight.clear();
-    this.cache.clear();
+    this.valid.clear();
+    this.invalid.clear();
   }
 
   onModuleDestroy(): void {
