@@ -25,7 +25,7 @@ async function poolOf(size: number) {
     await pool.close();
     instance.closeSync();
   };
-  return { hold, started, settle, close };
+  return { pool, hold, started, settle, close };
 }
 
 describe('DuckDB connection pool lanes', () => {
@@ -91,5 +91,32 @@ describe('DuckDB connection pool lanes', () => {
     running.letGo();
     await running.done.catch(() => undefined);
     await closing;
+  });
+
+  it('gives up a wait for a connection at its timeout, leaving the queue', async () => {
+    const p = await poolOf(1);
+    const running = p.hold('running', 'short');
+    try {
+      await p.settle();
+      const ran: string[] = [];
+      const waited = p.pool.use(async () => void ran.push('late'), 100);
+      // Answered at its timeout while the connection is still held (it waited for the release).
+      const first = await Promise.race([
+        waited.then(
+          () => 'ran',
+          (err: Error) => err.message,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3_000)),
+      ]);
+      expect(first).toMatch(/exceeded its 100 ms timeout/);
+      running.letGo();
+      await running.done;
+      // The connection freed goes to the next work, not to the wait given up.
+      expect(await p.pool.use(async () => 'next', 1_000)).toBe('next');
+      expect(ran).toEqual([]);
+    } finally {
+      running.letGo();
+      await p.close();
+    }
   });
 });

@@ -68,7 +68,7 @@ export class DuckDbConnectionPool {
   /** Runs `work` on a borrowed connection; `timeoutMs` covers the wait for a connection too. */
   async use<T>(work: (session: Session) => Promise<T>, timeoutMs?: number, lane: Lane = 'short'): Promise<T> {
     const started = Date.now();
-    const connection = await this.acquire(lane);
+    const connection = await this.acquire(lane, timeoutMs);
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const checkDeadline = () => {
@@ -109,7 +109,12 @@ export class DuckDbConnectionPool {
     for (const connection of this.connections) connection.closeSync();
   }
 
-  private acquire(lane: Lane): Promise<DuckDBConnection> {
+  /**
+   * A connection for `lane`, at once or once one is freed for it; a wait longer than `timeoutMs`
+   * leaves the queue and fails with WAREHOUSE_TIMEOUT then (not once a connection finally comes,
+   * which behind scans of their own 30 s timeout kept the caller waiting up to twice its timeout).
+   */
+  private acquire(lane: Lane, timeoutMs?: number): Promise<DuckDBConnection> {
     if (this.closed) return Promise.reject(closedError());
     const connection = lane === 'bulk' && this.bulkBusy >= this.bulkLimit ? undefined : this.idle.pop();
     if (connection) {
@@ -117,7 +122,21 @@ export class DuckDbConnectionPool {
       if (lane === 'bulk') this.bulkBusy++;
       return Promise.resolve(connection);
     }
-    return new Promise((resolve, reject) => this.waiters[lane].push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const queue = this.waiters[lane];
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              queue.splice(queue.indexOf(waiter), 1);
+              reject(timeoutError(timeoutMs));
+            }, timeoutMs);
+      const waiter: Waiter = {
+        resolve: (granted) => (clearTimeout(timer), resolve(granted)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      };
+      queue.push(waiter);
+    });
   }
 
   /** Hands the connection to short work waiting, else to bulk work within its limit, else idles it. */
