@@ -263,6 +263,27 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       });
     });
 
+    it('never says nothing changed when the profile write may still land (a cancelled BigQuery job)', async () => {
+      const { org } = await h.onboard({ subscription_plan: 'STARTER' });
+      const profiles = h.app.get(OrgProfileRepository);
+      const update = vi.spyOn(profiles, 'update').mockRejectedValue(
+        new WarehouseError(
+          WarehouseErrorCode.Timeout,
+          'no answer within 30000 ms, the write may still apply',
+          {
+            extra: { timeout_ms: 30_000, write_outcome: 'unknown' },
+          },
+        ),
+      );
+      try {
+        const res = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { daily_limit: 7 });
+        expectProblem(res, 500, 'SUBSCRIPTION_UPDATE_FAILED');
+        expect(res.json()).toMatchObject({ changed: 'unknown' });
+      } finally {
+        update.mockRestore();
+      }
+    });
+
     it("takes back only its own write: another request's newer change of the row stands", async () => {
       const { org } = await h.onboard({ subscription_plan: 'STARTER' });
       const profiles = h.app.get(OrgProfileRepository);

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { writeOutcomeUnknown } from '#warehouse';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { fromBillingStatus, toBillingStatus } from './billing-status.js';
@@ -111,9 +112,12 @@ export class SubscriptionService {
           return false;
         },
       );
+      // A profile write whose outcome is unknown (a BigQuery job cancelled at its deadline and not
+      // seen to end) may still land, after the limits were put back: the two stores may disagree.
+      const undone = restored && !writeOutcomeUnknown(cause);
       // Taken back whole after an engine that did not answer: that engine's 503/504, to send again.
       const outage =
-        restored &&
+        undone &&
         engineOutage(
           cause,
           `The subscription of '${org}' could not be updated: a store it writes to did not answer. ` +
@@ -123,11 +127,11 @@ export class SubscriptionService {
       if (outage) throw outage;
       throw new OrganizationsError(
         OrganizationsErrorCode.SubscriptionUpdateFailed,
-        restored
+        undone
           ? `The subscription of '${org}' could not be updated; nothing was changed.`
-          : `The subscription of '${org}' could not be updated, and its new limits may already apply; ` +
+          : `The subscription of '${org}' could not be updated, and part of it may already apply; ` +
               'send the same request again.',
-        { cause, extra: { changed: restored ? false : 'unknown' } },
+        { cause, extra: { changed: undone ? false : 'unknown' } },
       );
     }
     const status = req.status ?? fromBillingStatus(current?.billing_status);
