@@ -23,6 +23,22 @@ const DETAIL: Record<WarehouseErrorCode, string> = {
   [WarehouseErrorCode.UnsupportedSql]: 'The warehouse query uses unsupported SQL.',
 };
 
+/**
+ * Thrown internally for a write whose call failed without an answer about its job (a transport
+ * error, a 5xx) and whose job was not seen to end: it may still commit. `cause`: that failure.
+ */
+export class WriteOutcomeUnknown extends Error {
+  constructor(cause: unknown) {
+    super('the write may still apply', { cause });
+  }
+}
+
+/** True when BigQuery answered about the statement itself (a 4xx other than 429): no write came of it. */
+export function answeredByJob(err: unknown): boolean {
+  const status = typeof err === 'object' && err !== null ? (err as ApiErrorShape).code : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
+}
+
 const UNAVAILABLE_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'quotaExceeded']);
 const NETWORK_CODES = /^(E[A-Z]+|UND_ERR_\w+)$/;
 
@@ -50,6 +66,13 @@ function classify(status: number | undefined, reasons: string[], networkCode: st
  */
 export function toWarehouseError(err: unknown, operation: string, secrets: string[] = []): WarehouseError {
   if (err instanceof WarehouseError) return err;
+  if (err instanceof WriteOutcomeUnknown) {
+    const mapped = toWarehouseError(err.cause, operation, secrets);
+    return new WarehouseError(mapped.code, mapped.detail, {
+      cause: mapped.cause,
+      extra: { ...mapped.extra, write_outcome: 'unknown' },
+    });
+  }
   if (err instanceof DeadlineExceeded)
     return new WarehouseError(WarehouseErrorCode.Timeout, DETAIL[WarehouseErrorCode.Timeout], {
       cause: new Error(`BigQuery ${operation}: ${err.message}`),

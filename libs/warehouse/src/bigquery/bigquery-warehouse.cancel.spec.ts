@@ -83,6 +83,77 @@ describe('BigQueryWarehouse cancelling a write past its deadline', () => {
     }
   }, 15_000);
 
+  describe('a poll of a running write that fails in transit (the job runs on)', () => {
+    /** Starts the write's job, then drops every getQueryResults; jobs.get answers `state`. */
+    async function droppingPolls(state: () => object) {
+      const requests: string[] = [];
+      const server = createServer((req, res) => {
+        const path = new URL(req.url ?? '/', 'http://fake').pathname;
+        requests.push(`${req.method} ${path}`);
+        if (req.method === 'GET' && path.endsWith('/queries/job_1')) return req.socket.destroy();
+        const body = path.endsWith('/queries')
+          ? { jobComplete: false, jobReference: { projectId: 'finops-test', jobId: 'job_1', location: 'EU' } }
+          : req.method === 'GET' && path.endsWith('/jobs/job_1')
+            ? state()
+            : {};
+        req.resume();
+        req.on('end', () => res.setHeader('content-type', 'application/json').end(JSON.stringify(body)));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const warehouse = new BigQueryWarehouse({
+        projectId: 'finops-test',
+        apiEndpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        maxRetries: 0,
+      });
+      const close = async () => {
+        await warehouse.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      };
+      return { warehouse, requests, close };
+    }
+
+    it('marks the outcome unknown when the job is not seen to end', async () => {
+      const { warehouse, requests, close } = await droppingPolls(() => ({ status: { state: 'RUNNING' } }));
+      try {
+        const err = await warehouse.execute(MERGE, {}, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+        expect(err).toMatchObject({
+          code: WarehouseErrorCode.Unavailable,
+          extra: { write_outcome: 'unknown' },
+        });
+        expect(writeOutcomeUnknown(err)).toBe(true);
+        expect(requests.filter((r) => r.endsWith('/jobs/job_1/cancel'))).toHaveLength(1);
+      } finally {
+        await close();
+      }
+    }, 20_000);
+
+    it("answers the job's rows when it is seen to have committed", async () => {
+      const { warehouse, close } = await droppingPolls(() => ({
+        status: { state: 'DONE' },
+        statistics: { query: { numDmlAffectedRows: '7' } },
+      }));
+      try {
+        await expect(warehouse.execute(MERGE, {}, { timeoutMs: 60_000 })).resolves.toBe(7);
+      } finally {
+        await close();
+      }
+    });
+
+    it('raises the failure, the write known not applied, when the job is seen stopped', async () => {
+      const { warehouse, close } = await droppingPolls(() => ({
+        status: { state: 'DONE', errorResult: { reason: 'stopped', message: 'Job execution was cancelled' } },
+      }));
+      try {
+        const err = await warehouse.execute(MERGE, {}, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: WarehouseErrorCode.Unavailable });
+        expect(writeOutcomeUnknown(err)).toBe(false);
+      } finally {
+        await close();
+      }
+    });
+  });
+
   it('does not wait on the cancelled job of a read', async () => {
     fake.onQuery(() => ({ delayMs: 5_000, cancelLagMs: 5_000 }));
     const started = Date.now();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BigQuery, QueryParameter, TableRow } from '@google-cloud/bigquery';
-import { DeadlineExceeded } from './bigquery-errors.js';
+import { answeredByJob, DeadlineExceeded, WriteOutcomeUnknown } from './bigquery-errors.js';
 import type { DestinationTable } from './storage-read.js';
 import type { WireField } from './wire-values.js';
 
@@ -110,7 +110,10 @@ export class JobsQuery {
     // Unanswered, a write's job is unknown to the caller (no reference to read it by): it may commit.
     let res = await this.call({ method: 'POST', uri: '/queries', json: body }, deadline, req.timeoutMs).catch(
       (e: unknown) => {
-        throw e instanceof DeadlineExceeded && req.write ? new DeadlineExceeded(req.timeoutMs, true) : e;
+        if (!req.write || answeredByJob(e)) throw e;
+        throw e instanceof DeadlineExceeded
+          ? new DeadlineExceeded(req.timeoutMs, true)
+          : new WriteOutcomeUnknown(e);
       },
     );
     const job = res.jobReference;
@@ -127,6 +130,8 @@ export class JobsQuery {
           ? await this.abandon(job, req)
           : await this.getQueryResults(job, deadline, req.timeoutMs).catch((e: unknown) => {
               if (e instanceof DeadlineExceeded) return this.abandon(job, req);
+              // A poll that failed in transit says nothing of the job, which runs on: a write's end is read.
+              if (req.write && !answeredByJob(e)) return this.abandon(job, req, e);
               throw e;
             });
     }
@@ -190,8 +195,9 @@ export class JobsQuery {
    * an error, it wrote: its answer is returned as if in time. Done with one (stopped), it wrote
    * nothing: WAREHOUSE_TIMEOUT. Still running after SETTLE_MS (or unreadable), nobody can tell:
    * WAREHOUSE_TIMEOUT marked `write_outcome: 'unknown'`, which no caller may read as "unchanged".
+   * `failure`: a poll that failed in transit before the deadline, raised (so marked) instead.
    */
-  private async abandon(job: JobReference, req: JobsQueryRequest): Promise<QueryResponse> {
+  private async abandon(job: JobReference, req: JobsQueryRequest, failure?: unknown): Promise<QueryResponse> {
     await this.cancel(job);
     if (!req.write) throw new DeadlineExceeded(req.timeoutMs);
     const settleBy = Date.now() + SETTLE_MS;
@@ -200,10 +206,13 @@ export class JobsQuery {
       const uri = `/jobs/${encodeURIComponent(job.jobId)}`;
       const state = (await this.call({ uri, qs }, settleBy, SETTLE_MS).catch(() => ({}))) as JobState;
       if (state.status?.state === 'DONE') {
-        if (state.status.errorResult) throw new DeadlineExceeded(req.timeoutMs);
+        if (state.status.errorResult) throw failure ?? new DeadlineExceeded(req.timeoutMs);
         return { jobComplete: true, numDmlAffectedRows: state.statistics?.query?.numDmlAffectedRows };
       }
-      if (Date.now() + pause >= settleBy) throw new DeadlineExceeded(req.timeoutMs, true);
+      if (Date.now() + pause >= settleBy)
+        throw failure === undefined
+          ? new DeadlineExceeded(req.timeoutMs, true)
+          : new WriteOutcomeUnknown(failure);
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
