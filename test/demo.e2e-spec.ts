@@ -104,7 +104,8 @@ describe('demo organization', () => {
     expect(fs.statSync(second.keyFile).mode & 0o777).toBe(0o600);
     expect(second.imports.reduce((n, i) => n + i.replaced, 0)).toBe(ROWS);
     expect(await totalsBySource()).toEqual(before);
-  });
+    // A whole demo imported again: ~10 s alone, past the default 30 s under a CI run's load.
+  }, 90_000);
 
   it('keeps the rows already there when asked to (an app start with DEMO_DATA)', async () => {
     const before = await totalsBySource();
@@ -127,7 +128,8 @@ describe('demo organization', () => {
     expect(seeded).toMatchObject({ apiKey: first.apiKey, rows: ROWS });
     expect(seeded.imports.map((i) => i.source)).toContain('subscription_costs_daily');
     expect(await totalsBySource()).toEqual(before);
-  });
+    // A whole demo imported again: ~10 s alone, past the default 30 s under a CI run's load.
+  }, 90_000);
 
   it('answers every cost category with the imported totals through the cost routes', async (ctx) => {
     const res = await costRoute(`/total?${RANGE}`, first.apiKey);
