@@ -8,6 +8,7 @@ import pl from 'nodejs-polars';
 import { AppConfig } from '#platform';
 import { CostImportService } from '../cost-import/cost-import.service.js';
 import { DEFAULT_DEMO_ROWS, DEMO_SOURCES } from './demo-catalog.js';
+import { demoRunFolder } from './demo-folders.js';
 import { demoLeaves } from './demo-hierarchy.js';
 import { demoFrame, type DemoYear } from './demo-rows.js';
 
@@ -100,8 +101,7 @@ export class DemoService {
         };
       }
     }
-    const dir = path.join(this.config.dataDir, 'demo');
-    await mkdir(dir, { recursive: true });
+    const dir = await demoRunFolder(this.config.dataDir);
     const done: DemoImport[] = [];
     try {
       for (const source of DEMO_SOURCES) done.push(await this.importSource(source, year, dir));
