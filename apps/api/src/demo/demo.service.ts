@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -101,12 +101,12 @@ export class DemoService {
         };
       }
     }
-    const dir = await demoRunFolder(this.config.dataDir);
+    const run = await demoRunFolder(this.config.dataDir);
     const done: DemoImport[] = [];
     try {
-      for (const source of DEMO_SOURCES) done.push(await this.importSource(source, year, dir));
+      for (const source of DEMO_SOURCES) done.push(await this.importSource(source, year, run.dir));
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await run.remove();
     }
     return {
       org: DEMO_ORG,
