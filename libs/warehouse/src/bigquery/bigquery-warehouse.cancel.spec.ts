@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { startFakeBigQuery, type FakeBigQuery } from '#test/bigquery-server';
 import { WarehouseError, WarehouseErrorCode, writeOutcomeUnknown } from '../warehouse.errors.js';
 import { BigQueryWarehouse } from './bigquery-warehouse.js';
+import { testWarehouse } from '#test/bigquery-test-warehouse';
 
 /**
  * A write past its deadline is cancelled, but a cancel is only a request: a job that ends before
@@ -15,12 +16,7 @@ describe('BigQueryWarehouse cancelling a write past its deadline', () => {
 
   beforeEach(async () => {
     fake = await startFakeBigQuery();
-    wh = new BigQueryWarehouse({
-      projectId: 'finops-test',
-      location: 'EU',
-      apiEndpoint: fake.url,
-      maxRetries: 0,
-    });
+    wh = testWarehouse(fake.url);
   });
   afterEach(async () => {
     await wh.close();

@@ -1,6 +1,7 @@
 import { startFakeBigQuery, type FakeBigQuery } from '#test/bigquery-server';
 import type { TableSchema } from '../schema/table-schema.js';
 import { BigQueryWarehouse } from './bigquery-warehouse.js';
+import { testWarehouse } from '#test/bigquery-test-warehouse';
 
 const BASE = '/bigquery/v2/projects/finops-test';
 const COSTS: TableSchema = {
@@ -25,12 +26,7 @@ describe('BigQueryWarehouse datasets and tables', () => {
 
   beforeEach(async () => {
     fake = await startFakeBigQuery({ pageSize: 2 });
-    wh = new BigQueryWarehouse({
-      projectId: 'finops-test',
-      location: 'EU',
-      apiEndpoint: fake.url,
-      maxRetries: 0,
-    });
+    wh = testWarehouse(fake.url);
   });
   afterEach(async () => {
     await wh.close();

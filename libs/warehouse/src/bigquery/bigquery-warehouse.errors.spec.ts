@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { startFakeBigQuery, type FakeBigQuery } from '#test/bigquery-server';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import { BigQueryWarehouse } from './bigquery-warehouse.js';
+import { testWarehouse } from '#test/bigquery-test-warehouse';
 
 async function failure(promise: Promise<unknown>): Promise<WarehouseError> {
   const err = await promise.then(
@@ -18,12 +19,7 @@ describe('BigQueryWarehouse error mapping', () => {
 
   beforeEach(async () => {
     fake = await startFakeBigQuery();
-    wh = new BigQueryWarehouse({
-      projectId: 'finops-test',
-      location: 'EU',
-      apiEndpoint: fake.url,
-      maxRetries: 0,
-    });
+    wh = testWarehouse(fake.url);
   });
   afterEach(async () => {
     await wh.close();

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WarehouseErrorCode } from '../warehouse.errors.js';
 import { BigQueryWarehouse } from './bigquery-warehouse.js';
+import { testWarehouse } from '#test/bigquery-test-warehouse';
 
 /**
  * A BigQuery endpoint that answers every wait at once, the job unfinished until `doneAfterPolls`
@@ -49,12 +50,7 @@ describe('BigQueryWarehouse polling an unfinished job', () => {
   let wh: BigQueryWarehouse;
   const open = async (doneAfterPolls?: number) => {
     fake = await impatientBigQuery(doneAfterPolls);
-    wh = new BigQueryWarehouse({
-      projectId: 'finops-test',
-      location: 'EU',
-      apiEndpoint: fake.url,
-      maxRetries: 0,
-    });
+    wh = testWarehouse(fake.url);
   };
   afterEach(async () => {
     await wh.close();

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { startFakeBigQuery, type FakeBigQuery, type RecordedRequest } from '#test/bigquery-server';
 import { BigQueryWarehouse } from './bigquery-warehouse.js';
 import { createBigQueryClientOptions, staticAuthClient } from './bigquery-client-options.js';
+import { testWarehouse } from '#test/bigquery-test-warehouse';
 
 const queryCalls = (fake: FakeBigQuery): RecordedRequest[] =>
   fake.requests.filter((r) => r.method === 'POST' && r.path === '/bigquery/v2/projects/finops-test/queries');
@@ -13,12 +14,7 @@ describe('BigQueryWarehouse query requests', () => {
 
   beforeEach(async () => {
     fake = await startFakeBigQuery();
-    wh = new BigQueryWarehouse({
-      projectId: 'finops-test',
-      location: 'EU',
-      apiEndpoint: fake.url,
-      maxRetries: 0,
-    });
+    wh = testWarehouse(fake.url);
   });
   afterEach(async () => {
     await wh.close();
