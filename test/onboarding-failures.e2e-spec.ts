@@ -51,6 +51,17 @@ describe('onboarding failures', () => {
         (insert) => (ref, rows) => (ref.table === table ? Promise.reject(injected()) : insert(ref, rows)),
         run,
       );
+  /** The tenancy DB refuses to write the organizations row with `error` (an outage, a timeout). */
+  const organizationsInsertFails =
+    (error: Error): Fault =>
+    (run) =>
+      patched(
+        h.db,
+        'insert',
+        (insert) => (table, rows) =>
+          table === 'organizations' ? Promise.reject(error) : insert(table, rows),
+        run,
+      );
   const viewsFail: Fault = (run) =>
     patched(h.warehouse, 'createOrReplaceView', () => () => Promise.reject(injected()), run);
 
@@ -268,16 +279,7 @@ describe('onboarding failures', () => {
   it('answers an engine outage taken back whole as the outage (503, 504), so the caller sends it again', async () => {
     const tenancyDown = anOrgSlug('fo');
     const res = await under(
-      (run) =>
-        patched(
-          h.db,
-          'insert',
-          (insert) => (table, rows) =>
-            table === 'organizations'
-              ? Promise.reject(new TenancyDbError(TenancyDbErrorCode.Unavailable, 'terminating connection'))
-              : insert(table, rows),
-          run,
-        ),
+      organizationsInsertFails(new TenancyDbError(TenancyDbErrorCode.Unavailable, 'terminating connection')),
       () => onboard(tenancyDown),
     );
     expect(res.statusCode, res.body).toBe(503);
@@ -320,16 +322,7 @@ describe('onboarding failures', () => {
 
     const down = anOrgSlug('fa');
     const outage = await under(
-      (run) =>
-        patched(
-          h.db,
-          'insert',
-          (insert) => (table, rows) =>
-            table === 'organizations'
-              ? Promise.reject(new TenancyDbError(TenancyDbErrorCode.Timeout, 'statement timeout'))
-              : insert(table, rows),
-          run,
-        ),
+      organizationsInsertFails(new TenancyDbError(TenancyDbErrorCode.Timeout, 'statement timeout')),
       () => h.root('POST', '/api/v1/admin/organizations', { org_slug: down }),
     );
     expect(outage.json()).toMatchObject({ status: 504, code: 'TENANCY_DB_TIMEOUT', rolled_back: true });
