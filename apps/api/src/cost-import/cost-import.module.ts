@@ -36,6 +36,6 @@ import { ImportRunner } from './import-runner.js';
     CostImportService,
     ImportBodyParser,
   ],
-  exports: [CostImportService],
+  exports: [CostImportService, ImportFolders],
 })
 export class CostImportModule {}

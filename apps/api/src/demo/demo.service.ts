@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import pl from 'nodejs-polars';
 import { AppConfig } from '#platform';
 import { CostImportService } from '../cost-import/cost-import.service.js';
+import { ImportFolders } from '../cost-import/import-folders.js';
 import { DEFAULT_DEMO_ROWS, DEMO_SOURCES } from './demo-catalog.js';
-import { demoRunFolder } from './demo-folders.js';
 import { demoLeaves } from './demo-hierarchy.js';
 import { demoFrame, type DemoYear } from './demo-rows.js';
 
@@ -59,6 +59,7 @@ export class DemoService {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly imports: CostImportService,
+    private readonly folders: ImportFolders,
     private readonly config: AppConfig,
   ) {}
 
@@ -101,12 +102,14 @@ export class DemoService {
         };
       }
     }
-    const run = await demoRunFolder(this.config.dataDir);
+    // A folder of its own inside this process's locked upload folder (ImportFolders): two seedings
+    // at once never share one, and what a killed process left is swept like its uploads.
+    const dir = await this.folders.create();
     const done: DemoImport[] = [];
     try {
-      for (const source of DEMO_SOURCES) done.push(await this.importSource(source, year, run.dir));
+      for (const source of DEMO_SOURCES) done.push(await this.importSource(source, year, dir));
     } finally {
-      await run.remove();
+      await rm(dir, { recursive: true, force: true });
     }
     return {
       org: DEMO_ORG,
