@@ -283,6 +283,7 @@ describe('onboarding failures', () => {
       () => onboard(tenancyDown),
     );
     expect(res.statusCode, res.body).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
     expect(res.json()).toMatchObject({
       code: 'TENANCY_DB_UNAVAILABLE',
       step: 'STEP 3: write tenancy limits',

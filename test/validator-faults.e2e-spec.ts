@@ -25,11 +25,16 @@ const validate = (t: TestApp, org: string, key: string, runId: string) =>
     payload: { pipeline_id: 'subscription_costs', pipeline_logging_id: runId },
   });
 
-const problem = (res: { statusCode: number; json: () => Record<string, unknown> }) => ({
+const problem = (res: {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  json: () => Record<string, unknown>;
+}) => ({
   status: res.statusCode,
   code: res.json().code,
   valid: res.json().valid,
   reservation_id: res.json().reservation_id,
+  retry_after: res.headers['retry-after'],
 });
 
 /** A TCP hop in front of PostgreSQL that the test can cut and restore. */
@@ -79,6 +84,8 @@ describe('validator when the tenancy DB is gone (fail closed)', () => {
         code: 'TENANCY_DB_UNAVAILABLE',
         valid: undefined,
         reservation_id: undefined,
+        // The pipeline service's retry waits this long rather than adding to the outage.
+        retry_after: '5',
       });
       const done = await t.app.inject({
         method: 'POST',
@@ -115,6 +122,7 @@ describe('validator when the tenancy DB is gone (fail closed)', () => {
             code: 'TENANCY_DB_UNAVAILABLE',
             valid: undefined,
             reservation_id: undefined,
+            retry_after: '5',
           });
         await proxy.restore();
         const after = await validate(t, k.org, k.key, 'after');

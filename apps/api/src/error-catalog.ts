@@ -1,5 +1,5 @@
 import { CRYPTO_ERRORS } from '#crypto';
-import { PLATFORM_ERRORS, type ErrorCatalog } from '#platform';
+import { OUTAGE_RETRY_AFTER_SECONDS, PLATFORM_ERRORS, type ErrorCatalog, type ProblemSpec } from '#platform';
 import { TenancyDbErrorCode } from '#tenancy-db';
 import { WarehouseErrorCode } from '#warehouse';
 import { ADMIN_ERRORS } from './admin/admin.errors.js';
@@ -14,10 +14,14 @@ import { PIPELINE_LOGS_ERRORS } from './pipeline-logs/pipeline-logs.errors.js';
 import { PIPELINES_PROXY_ERRORS } from './pipelines-proxy/pipelines-proxy.errors.js';
 
 /** Engine failures: the client learns the dependency is unavailable, never its internals. */
-const WAREHOUSE_ERRORS: Record<WarehouseErrorCode, { status: number; title: string }> = {
+const WAREHOUSE_ERRORS: Record<WarehouseErrorCode, ProblemSpec> = {
   [WarehouseErrorCode.UnsupportedSql]: { status: 500, title: 'Internal server error' },
   [WarehouseErrorCode.Timeout]: { status: 504, title: 'The warehouse did not answer in time' },
-  [WarehouseErrorCode.Unavailable]: { status: 503, title: 'The warehouse is unavailable' },
+  [WarehouseErrorCode.Unavailable]: {
+    status: 503,
+    title: 'The warehouse is unavailable',
+    retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS,
+  },
   [WarehouseErrorCode.BytesLimitExceeded]: {
     status: 422,
     title: 'The query would scan more data than allowed',
@@ -26,8 +30,12 @@ const WAREHOUSE_ERRORS: Record<WarehouseErrorCode, { status: number; title: stri
   [WarehouseErrorCode.NotFound]: { status: 404, title: 'Not found' },
 };
 
-const TENANCY_DB_ERRORS: Record<TenancyDbErrorCode, { status: number; title: string }> = {
-  [TenancyDbErrorCode.Unavailable]: { status: 503, title: 'The tenancy database is unavailable' },
+const TENANCY_DB_ERRORS: Record<TenancyDbErrorCode, ProblemSpec> = {
+  [TenancyDbErrorCode.Unavailable]: {
+    status: 503,
+    title: 'The tenancy database is unavailable',
+    retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS,
+  },
   [TenancyDbErrorCode.Timeout]: { status: 504, title: 'The tenancy database did not answer in time' },
   [TenancyDbErrorCode.QueryFailed]: { status: 500, title: 'Internal server error' },
   [TenancyDbErrorCode.Conflict]: { status: 409, title: 'Conflict' },
@@ -45,7 +53,12 @@ export function joinCatalogs(...parts: ErrorCatalog[]): ErrorCatalog {
   for (const part of parts)
     for (const [code, entry] of Object.entries(part)) {
       const other = joined[code];
-      if (other && (other.status !== entry.status || other.title !== entry.title))
+      if (
+        other &&
+        (other.status !== entry.status ||
+          other.title !== entry.title ||
+          other.retryAfterSeconds !== entry.retryAfterSeconds)
+      )
         throw new Error(`Error code ${code} is mapped differently by two modules; give it one meaning`);
       joined[code] = entry;
     }

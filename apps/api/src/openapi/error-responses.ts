@@ -35,8 +35,14 @@ const ORG_KEY_REFUSED: ErrorCase[] = [
 ];
 
 const ENGINES_DOWN: ErrorCase[] = [
-  { code: 'WAREHOUSE_UNAVAILABLE', when: 'the warehouse, where the route reads or writes, is down' },
-  { code: 'TENANCY_DB_UNAVAILABLE', when: 'the tenancy database, where the route reads or writes, is down' },
+  {
+    code: 'WAREHOUSE_UNAVAILABLE',
+    when: 'the warehouse, where the route reads or writes, is down (Retry-After: 5)',
+  },
+  {
+    code: 'TENANCY_DB_UNAVAILABLE',
+    when: 'the tenancy database, where the route reads or writes, is down (Retry-After: 5)',
+  },
 ];
 
 /** The refusals of the route's credentials (401, 403, and the 503s of checking them). */
@@ -61,7 +67,7 @@ function authAnswers(facts: RouteFacts, path: string, answers: ErrorAnswers): vo
       ? [{ code: 'ROOT_KEY_NOT_CONFIGURED', when: 'a root key was sent and CA_ROOT_API_KEY is not set' }]
       : []),
     ...(orgKey
-      ? [{ code: 'AUTH_SERVICE_UNAVAILABLE', when: 'the API key could not be checked; retry shortly' }]
+      ? [{ code: 'AUTH_SERVICE_UNAVAILABLE', when: 'the API key could not be checked (Retry-After: 5)' }]
       : []),
     ...ENGINES_DOWN,
   ]);

@@ -1,5 +1,5 @@
 import { DomainError } from './domain-error.js';
-import type { ErrorCatalog, ProblemSpec } from './problem.js';
+import { type ErrorCatalog, OUTAGE_RETRY_AFTER_SECONDS, type ProblemSpec } from './problem.js';
 
 /** Codes raised by the platform itself (auth, validation, routing, limits). */
 export enum PlatformErrorCode {
@@ -55,7 +55,11 @@ export const PLATFORM_ERRORS: Record<PlatformErrorCode, ProblemSpec> = {
   [PlatformErrorCode.InsufficientScope]: { status: 403, title: 'API key lacks the required scope' },
   [PlatformErrorCode.Forbidden]: { status: 403, title: 'Forbidden' },
   [PlatformErrorCode.RateLimited]: { status: 429, title: 'Too many requests' },
-  [PlatformErrorCode.AuthUnavailable]: { status: 503, title: 'Authentication service unavailable' },
+  [PlatformErrorCode.AuthUnavailable]: {
+    status: 503,
+    title: 'Authentication service unavailable',
+    retryAfterSeconds: OUTAGE_RETRY_AFTER_SECONDS,
+  },
   [PlatformErrorCode.ServiceUnavailable]: { status: 503, title: 'Service unavailable', expected: true },
   [PlatformErrorCode.Internal]: { status: 500, title: 'Internal server error' },
 } satisfies ErrorCatalog;

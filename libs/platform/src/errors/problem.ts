@@ -25,7 +25,16 @@ export interface ProblemSpec {
    * they happened; at error level every refusal while the breaker is open would page someone.
    */
   expected?: boolean;
+  /**
+   * A refusal that ends by itself (a dependency down, a failover): every answer of the code says
+   * when to try again (RFC 9110 §10.2.3), unless the error names its own Retry-After. Without it a
+   * client's retry loop has nothing to go by, and one that retries at once adds to the outage.
+   */
+  retryAfterSeconds?: number;
 }
+
+/** Retry-After of an engine or dependency that stopped answering: long enough for a failover or a restart. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 /** code → status and title. Each module contributes its enum; the app assembles one catalog. */
 export type ErrorCatalog = Record<string, ProblemSpec>;

@@ -2,7 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { DomainError } from './domain-error.js';
 import { PLATFORM_ERRORS, PlatformErrorCode } from './platform-errors.js';
-import { buildProblem, type ErrorCatalog, type ProblemDetails } from './problem.js';
+import { buildProblem, type ErrorCatalog, type ProblemDetails, type ProblemSpec } from './problem.js';
 
 export type ProblemLogLevel = 'error' | 'warn' | 'debug';
 
@@ -57,6 +57,13 @@ const SAFE_FASTIFY_DETAIL: Partial<Record<PlatformErrorCode, string>> = {
   [PlatformErrorCode.BadRequest]: 'The request could not be read.',
 };
 
+/** The error's headers, with its code's Retry-After when it names none itself. */
+function withRetryAfter(headers: Record<string, string>, spec: ProblemSpec): Record<string, string> {
+  if (spec.retryAfterSeconds === undefined) return headers;
+  if (Object.keys(headers).some((name) => name.toLowerCase() === 'retry-after')) return headers;
+  return { ...headers, 'Retry-After': String(spec.retryAfterSeconds) };
+}
+
 /** One mapping from anything thrown to a problem+json response; used by the Nest filter and Fastify. */
 export function toProblem(
   err: unknown,
@@ -80,7 +87,7 @@ export function toProblem(
           ...err.extra,
           ...(path ? { instance: path } : {}),
         }),
-        headers: err.headers,
+        headers: withRetryAfter(err.headers, spec),
         log: spec.status < 500 ? 'debug' : spec.expected ? 'warn' : 'error',
       };
     }
