@@ -46,4 +46,30 @@ describe('cost import at shutdown (SIGTERM)', () => {
     expect(saved.at(-1)).toMatchObject({ stored: true });
     expect(['failed', 'completed']).toContain(saved.at(-1)?.status);
   }, 60_000);
+
+  it('waits for an import that does not stop only until near the grace, so the engines close before it ends', async () => {
+    // Grace 4 s: runs are waited for until 2 s into the shutdown (half of it, under twice the margin).
+    const t = await startTestApp({ SHUTDOWN_GRACE_MS: '4000' });
+    const { org, key } = await onboardOrg(t, 'impstuck', 'Stuck Co');
+    const reports = t.app.get(ImportReportRepository);
+    const save = reports.save.bind(reports);
+    let answered = false;
+    // Once the import has been accepted, its report writes never end (a tenancy DB that stopped
+    // answering): the run cannot settle.
+    vi.spyOn(reports, 'save').mockImplementation((job: ImportJob, now: Date) =>
+      answered ? new Promise<void>(() => undefined) : save(job, now),
+    );
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/organizations/${org}/costs/import?source_system=stuck`,
+      headers: { 'x-api-key': key, 'content-type': 'text/csv', prefer: 'respond-async' },
+      payload: file(),
+    });
+    expect(res.statusCode).toBe(202);
+    answered = true;
+    const started = performance.now();
+    await t.close();
+    // 20 s before: past Cloud Run's 10 s grace, the process was killed with the engines open.
+    expect(performance.now() - started).toBeLessThan(10_000);
+  }, 60_000);
 });

@@ -24,6 +24,8 @@ export interface CostImportOptions {
    * holds is never taken for dead.
    */
   folderLockStaleMs: number;
+  /** SHUTDOWN_GRACE_MS: at shutdown, imports still running are waited for until near its end. */
+  shutdownGraceMs: number;
 }
 
 export const COST_IMPORT_OPTIONS = Symbol('COST_IMPORT_OPTIONS');
@@ -37,5 +39,6 @@ export function costImportOptions(config: AppConfig): CostImportOptions {
     receiveTimeoutMs: config.env.COST_IMPORT_RECEIVE_TIMEOUT_MS,
     tmpDir: path.join(config.dataDir, 'imports'),
     folderLockStaleMs: 60_000,
+    shutdownGraceMs: config.env.SHUTDOWN_GRACE_MS,
   };
 }

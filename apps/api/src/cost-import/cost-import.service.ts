@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { ENGINES_CLOSE_MARGIN_MS, ShutdownState } from '#platform';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
 import { CostImportRepository, type OrgImportTarget } from './cost-import.repository.js';
@@ -50,6 +51,11 @@ export interface ImportStarted {
 export class CostImportService implements BeforeApplicationShutdown {
   /** Imports whose run has not settled: its last report write and its upload's removal included. */
   private readonly runs = new Set<Promise<void>>();
+  /**
+   * Resolved near the end of the shutdown grace (ENGINES_CLOSE_MARGIN_MS before it): the engines
+   * then close in what is left of it, a run still writing interrupted by the warehouse's close.
+   */
+  private readonly graceEnding: Promise<void>;
 
   constructor(
     private readonly repository: CostImportRepository,
@@ -58,7 +64,12 @@ export class CostImportService implements BeforeApplicationShutdown {
     private readonly admission: UploadAdmission,
     private readonly folders: ImportFolders,
     @Inject(COST_IMPORT_OPTIONS) private readonly options: CostImportOptions,
-  ) {}
+    shutdown: ShutdownState,
+  ) {
+    this.graceEnding = new Promise((resolve) =>
+      shutdown.nearGraceEnd(options.shutdownGraceMs, ENGINES_CLOSE_MARGIN_MS, resolve),
+    );
+  }
 
   async start(request: ImportRequest): Promise<ImportStarted> {
     const target = await this.repository.findTarget(request.org);
@@ -123,11 +134,10 @@ export class CostImportService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     this.runner.shutdown.stopping = true;
     // Until the runs settle, not until their jobs read finished: a run writes its last report (the
-    // "interrupted" a restart shows) after its status changes, and the tenancy DB closes next.
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, 20_000)));
-    await Promise.race([Promise.allSettled([...this.runs]), deadline]);
-    clearTimeout(timer);
+    // "interrupted" a restart shows) after its status changes, and the tenancy DB closes next. Not
+    // past the grace, though: waited for longer (it was 20 s, twice Cloud Run's 10), a run that did
+    // not stop in time had the process killed at the grace with the engines still open.
+    await Promise.race([Promise.allSettled([...this.runs]), this.graceEnding]);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ENCRYPTOR, type Encryptor } from '#crypto';
-import { AppConfig, ConfigValidationError, ShutdownState } from '#platform';
+import { AppConfig, ConfigValidationError, ENGINES_CLOSE_MARGIN_MS, ShutdownState } from '#platform';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { openEncryptor, openTenancyDb, openWarehouse } from './engines.js';
@@ -14,9 +14,6 @@ async function checkKeyAtStart(encryptor: Encryptor, keyName: string | undefined
     ]);
   }
 }
-
-/** How long before the shutdown grace ends the tenancy statements still waiting are cut (see ShutdownState.nearGraceEnd). */
-const SHUTDOWN_MARGIN_MS = 3_000;
 
 /** The warehouse, the tenancy DB, the schema registry and the encryptor: opened once, closed at shutdown. */
 @Global()
@@ -49,7 +46,7 @@ export class EnginesModule implements OnApplicationShutdown {
     // A statement waiting on a lock or a failover holds its request until the statement timeout
     // (30 s), past the grace (Cloud Run's 10 s): the process was stopped with the request and its
     // connection dropped unanswered. Cut near the grace's end, the request answers 503.
-    shutdown.nearGraceEnd(config.env.SHUTDOWN_GRACE_MS, SHUTDOWN_MARGIN_MS, () =>
+    shutdown.nearGraceEnd(config.env.SHUTDOWN_GRACE_MS, ENGINES_CLOSE_MARGIN_MS, () =>
       this.tenancyDb.cutInFlight?.(),
     );
   }

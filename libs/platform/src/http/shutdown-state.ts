@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 
 /**
+ * What is left of the shutdown grace for the engines to close, once the work still waiting on them
+ * is cut (tenancy statements on a lock) or given up on (imports still running): see nearGraceEnd.
+ */
+export const ENGINES_CLOSE_MARGIN_MS = 3_000;
+
+/**
  * Whether this instance has begun to stop: set when its HTTP server starts closing, the first step
  * of a shutdown (see DrainFirstFastifyAdapter), before any module tears down. Requests arriving from
  * then on are refused with a 503 (the platform's onRequest hook), except on routes that say how the
