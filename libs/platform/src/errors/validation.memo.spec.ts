@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { getMetadataStorage, IsIn, IsInt, IsOptional, IsString, Max, validate } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from './platform-errors.js';
-import { createValidationPipe } from './validation.js';
+import { createValidationPipe, MEMO_BYTES_PER_CLASS } from './validation.js';
 
 let transforms = 0;
 
@@ -59,6 +59,20 @@ describe('global validation pipe memo', () => {
       expect((refusal as PlatformError).message).toMatch(/limit/);
     }
     await expect(pipe.transform({ limit: '5', nope: '1' }, query)).rejects.toThrow(/nope/);
+  });
+
+  it('remembers long queries within a byte bound, not only a count', async () => {
+    const own = createValidationPipe();
+    const first = await own.transform({ providers: 'aws' }, query);
+    expect(await own.transform({ providers: 'aws' }, query)).toBe(first);
+    // Far fewer than the 1,000 entries a class keeps, but more bytes than it may hold.
+    const long = (i: number) => ({ providers: `${i}-`.padEnd(2000, 'x') });
+    const count = Math.ceil(MEMO_BYTES_PER_CLASS / (4 * 2000)) + 10;
+    for (let i = 0; i < count; i++) await own.transform(long(i), query);
+    expect(await own.transform({ providers: 'aws' }, query)).not.toBe(first);
+    // The latest are still remembered.
+    const latest = await own.transform(long(count - 1), query);
+    expect(await own.transform(long(count - 1), query)).toBe(latest);
   });
 
   it('never reuses a body, and still applies inherited rules', async () => {

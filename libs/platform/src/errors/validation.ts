@@ -206,6 +206,14 @@ export function inputShapeError(value: unknown, type: string): PlatformError | n
 /** A query or path longer than this is validated every time rather than remembered. */
 const MAX_MEMO_KEY = 2048;
 const MEMO_ENTRIES_PER_CLASS = 1000;
+/**
+ * Bytes remembered per DTO class, counting the key (UTF-16) and an instance of about its size: by
+ * entries alone, a caller sending long distinct queries could make each class hold ~8 MB (1,000 of
+ * 2 KB keys and their instances), ~110 MB over the API's query and path DTOs. Some hundreds of a
+ * dashboard's usual queries (a few hundred characters) still fit.
+ */
+export const MEMO_BYTES_PER_CLASS = 256 * 1024;
+const memoEntrySize = (_value: object, key: string) => 4 * key.length + 256;
 
 /**
  * The global pipe, which also remembers what it made of a query string or path parameters: a
@@ -233,12 +241,19 @@ export class MemoizingValidationPipe extends ValidationPipe {
     if (known) return known;
     const result: unknown = await super.transform(value, metadata);
     if (result && typeof result === 'object') {
-      if (!perClass) this.memo.set(metatype, (perClass = new LRUCache({ max: MEMO_ENTRIES_PER_CLASS })));
+      if (!perClass) this.memo.set(metatype, (perClass = newMemo()));
       perClass.set(key, deepFreeze(result));
     }
     return result;
   }
 }
+
+const newMemo = () =>
+  new LRUCache<string, object>({
+    max: MEMO_ENTRIES_PER_CLASS,
+    maxSize: MEMO_BYTES_PER_CLASS,
+    sizeCalculation: memoEntrySize,
+  });
 
 /** Global pipe: strips nothing silently — unknown fields are refused — and lists every bad field (422). */
 export function createValidationPipe(): ValidationPipe {
