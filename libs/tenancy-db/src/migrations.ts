@@ -95,9 +95,10 @@ async function lock(session: SqlSession): Promise<void> {
  * The others were texts main held for a while, each rewritten in place by a later commit (named
  * beside it), so a database migrated by a build of that time was refused at every later start
  * ("changed after it was applied"). What they defined differently is defined again by a later
- * file: reserve_pipeline_quota by 0007, 0008 and 0014; 0011's rewrite changed a comment only;
- * 0012's earlier text dropped live_reservation_run_ids, which nothing since calls.
- * migrations.upgrade.spec.ts keeps those texts and checks each such database ends as a fresh one.
+ * file: reserve_pipeline_quota by 0007, 0008 and 0014, 0015's org_writes_running by 0016 and its
+ * copy of claim_org_lease by 0017; 0011's rewrite changed a comment only; 0012's earlier text
+ * dropped live_reservation_run_ids, which nothing since calls. migrations.upgrade.spec.ts keeps
+ * those texts and checks each such database ends as a fresh one.
  */
 export const REWRITTEN_MIGRATIONS: Readonly<Record<string, readonly string[]>> = {
   '0001_organizations.sql': [
@@ -116,6 +117,8 @@ export const REWRITTEN_MIGRATIONS: Readonly<Record<string, readonly string[]>> =
   '0011_idempotency_claim_renewal.sql': ['aee6e459d8808743262f9c908e7e9147b06292d0c03d8a3ac839ecbac94c26ea'],
   // 00942e5, rewritten by 89de301
   '0012_quota_period_report.sql': ['b48cbcd1fa6d58c13a9ec7aecfcdd85462911580c83967d2bb646f90067b6a39'],
+  // db5cf36, rewritten by 48c14e8
+  '0015_org_write_leases.sql': ['07999023ec451e9c0f2f75d93e35c63a372fe6449f7644e1e67c52dc77c0c232'],
 };
 
 /** Whether `recorded` (an applied checksum) is `file`, in its current text or an accepted earlier one. */

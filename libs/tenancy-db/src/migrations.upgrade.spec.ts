@@ -24,6 +24,7 @@ const BUILDS: { commit: string; last: string; differences?: string[] }[] = [
   // Its 0012 dropped live_reservation_run_ids, which the rewrite keeps for the builds before it
   // during a rolling deploy; none after 0012 calls it, and that database never had it back.
   { commit: '00942e5', last: '0012_quota_period_report.sql', differences: ['fn live_reservation_run_ids()'] },
+  { commit: 'db5cf36', last: '0015_org_write_leases.sql' },
 ];
 
 /** The folder as the build of `commit` shipped it. */
