@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import net, { type AddressInfo } from 'node:net';
-import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
+import { CENTRAL_DATASET, WAREHOUSE, type Warehouse, WarehouseError, WarehouseErrorCode } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
 import { PROBE_SECRET_IN_ERROR, ProbeModule } from '#test/probe.module';
 import { rootHeaders, startTestApp, TEST_ROOT_KEY, type TestApp } from '#test/test-app';
@@ -666,6 +666,30 @@ describe('platform over the real app', () => {
       // A valid key of its own org: the body is read, and judged.
       const own = await post(validate(b.org), b.key, '{"pipeline_id":');
       expect([own.statusCode, own.json().code]).toEqual([400, 'MALFORMED_JSON']);
+    });
+
+    it('org key: a lookup the warehouse cannot answer is 503 with Retry-After, before and after a body', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const down = vi
+        .spyOn(warehouse, 'query')
+        .mockRejectedValue(new WarehouseError(WarehouseErrorCode.Unavailable, 'connection reset'));
+      try {
+        const requests = [
+          { method: 'GET' as const, url: `/api/v1/costs/${a.org}/summary` },
+          {
+            method: 'POST' as const,
+            url: `/api/v1/validator/validate/${a.org}`,
+            payload: { pipeline_id: 'p' },
+          },
+        ];
+        for (const request of requests) {
+          const res = await inject({ ...request, headers: { 'x-api-key': a.key } });
+          expect([res.statusCode, res.json().code], request.url).toEqual([503, 'AUTH_SERVICE_UNAVAILABLE']);
+          expect(res.headers['retry-after'], request.url).toBe('5');
+        }
+      } finally {
+        down.mockRestore();
+      }
     });
 
     it('org key: a malformed slug in the path is 422 naming org (a typo names no other org)', async () => {
