@@ -268,3 +268,42 @@ describe('cost read rate limits', () => {
     expect(theirs.statusCode).toBe(200);
   });
 });
+
+/** A period holding more FOCUS rows than COST_FRAME_MAX_ROWS is refused before they are loaded. */
+describe('cost reads of a period too large to load', () => {
+  let t: TestApp;
+  let org: string;
+  let headers: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ COST_FRAME_MAX_ROWS: '2', RATE_LIMIT_READS_PER_MINUTE: '100000' });
+    ({ org, headers } = await orgWithRows(t, (org) =>
+      ['2025-01-01', '2025-01-02', '2025-01-20'].map((date) => aFocusRow({ org, date })),
+    ));
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const get = async (path: string) => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}${path}`, headers });
+    return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+  };
+
+  it.each([...READ_ROUTES, '/trend-granular'])(
+    'answers %s with 422 naming start_date and the row count, and a shorter period as usual',
+    async (route) => {
+      const refused = await get(`${route}?start_date=2025-01-01&end_date=2025-01-31`);
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [
+          { field: 'start_date', message: expect.stringMatching(/holds 3 cost rows, more than the 2/) },
+        ],
+      });
+      const shorter = await get(`${route}?start_date=2025-01-01&end_date=2025-01-10`);
+      expect(shorter.status, JSON.stringify(shorter.body)).toBe(200);
+    },
+  );
+});

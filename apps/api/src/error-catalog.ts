@@ -28,6 +28,10 @@ const WAREHOUSE_ERRORS: Record<WarehouseErrorCode, ProblemSpec> = {
   },
   [WarehouseErrorCode.QueryFailed]: { status: 500, title: 'Internal server error' },
   [WarehouseErrorCode.NotFound]: { status: 404, title: 'Not found' },
+  [WarehouseErrorCode.ResultTooLarge]: {
+    status: 422,
+    title: 'The query would return more rows than allowed',
+  },
 };
 
 const TENANCY_DB_ERRORS: Record<TenancyDbErrorCode, ProblemSpec> = {

@@ -8,9 +8,21 @@ export enum WarehouseErrorCode {
   BytesLimitExceeded = 'WAREHOUSE_BYTES_LIMIT_EXCEEDED',
   QueryFailed = 'WAREHOUSE_QUERY_FAILED',
   NotFound = 'WAREHOUSE_NOT_FOUND',
+  /** A frame's result has more rows than its `maxRows` (FrameOptions): refused before it is read. */
+  ResultTooLarge = 'WAREHOUSE_RESULT_TOO_LARGE',
 }
 
 export class WarehouseError extends DomainError<WarehouseErrorCode> {}
+
+/** Refuses a frame of `rows` rows when that is more than `maxRows` (FrameOptions.maxRows). */
+export function checkFrameRows(rows: number, maxRows: number | undefined): void {
+  if (maxRows === undefined || rows <= maxRows) return;
+  throw new WarehouseError(
+    WarehouseErrorCode.ResultTooLarge,
+    `The result has ${rows} rows, more than the ${maxRows} a frame may hold.`,
+    { extra: { rows, max_rows: maxRows } },
+  );
+}
 
 /**
  * True for a write that timed out without its outcome known: its job was cancelled but not seen to

@@ -37,6 +37,11 @@ export interface FrameOptions extends QueryOptions {
    * DuckDB driver then ships them as dictionary codes, far cheaper than text at a million rows.
    */
   categorical?: readonly string[];
+  /**
+   * The most rows the frame may have: a larger result is refused (WAREHOUSE_RESULT_TOO_LARGE, with
+   * `rows` and `max_rows`) before its rows are read into memory, where it could take the process's.
+   */
+  maxRows?: number;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   type IsoDate,
   rawCostColumns,
 } from '#analytics';
-import { AppConfig } from '#platform';
+import { AppConfig, validationError } from '#platform';
 import {
   central,
   param,
@@ -123,11 +123,20 @@ export class CostsRepository {
           from_ts: param.timestamp(`${start}T00:00:00Z`),
           to_ts: param.timestamp(`${addDays(end, 1)}T00:00:00Z`),
         },
-        { categorical: COST_FRAME_CATEGORICAL },
+        { categorical: COST_FRAME_CATEGORICAL, maxRows: this.config.env.COST_FRAME_MAX_ROWS },
       );
     } catch (error) {
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)
         return emptyRawCostFrame(columns);
+      if (error instanceof WarehouseError && error.code === WarehouseErrorCode.ResultTooLarge)
+        throw validationError([
+          {
+            field: 'start_date',
+            message:
+              `the period ${start} to ${end} holds ${String(error.extra.rows)} cost rows, more than the ` +
+              `${this.config.env.COST_FRAME_MAX_ROWS} one read may load; ask for a shorter period`,
+          },
+        ]);
       throw error;
     }
   }

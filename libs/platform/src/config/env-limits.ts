@@ -106,6 +106,17 @@ export class EnvLimits {
   @Max(MAX_TIMER_MS)
   SHUTDOWN_GRACE_MS = 10_000;
 
+  /**
+   * Cost reads: the most FOCUS rows one read loads as a frame (about 60 bytes each for the
+   * aggregations, 250 for row listings): a period holding more is refused with a 422 before its
+   * rows are read into memory, rather than taking the instance (and every tenant's requests on it)
+   * out of memory.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  COST_FRAME_MAX_ROWS = 5_000_000;
+
   /** FOCUS import: largest upload as sent (413 beyond it, before reading). */
   @Transform(toInt)
   @IsInt()

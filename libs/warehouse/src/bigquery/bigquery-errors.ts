@@ -21,6 +21,7 @@ const DETAIL: Record<WarehouseErrorCode, string> = {
   [WarehouseErrorCode.Unavailable]: 'The warehouse is unavailable.',
   [WarehouseErrorCode.QueryFailed]: 'The warehouse query failed.',
   [WarehouseErrorCode.UnsupportedSql]: 'The warehouse query uses unsupported SQL.',
+  [WarehouseErrorCode.ResultTooLarge]: 'The warehouse query would return more rows than allowed.',
 };
 
 /**

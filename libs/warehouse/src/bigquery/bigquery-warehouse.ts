@@ -2,7 +2,7 @@ import { BigQuery, type TableField, type TableMetadata } from '@google-cloud/big
 import type pl from 'nodejs-polars';
 import { withCategorical } from '../frame-categorical.js';
 import { tableRef } from '../sql.js';
-import { WarehouseError } from '../warehouse.errors.js';
+import { checkFrameRows, WarehouseError } from '../warehouse.errors.js';
 import type { FieldSchema, TableSchema } from '../schema/table-schema.js';
 import type {
   ColumnDescription,
@@ -93,6 +93,8 @@ export class BigQueryWarehouse implements Warehouse {
     const timeoutMs = this.timeoutOf(options);
     const secrets = secretsOf(params);
     const first = await this.run(sql, params, options, { firstPageOnly: true });
+    // Known from the first page: a result too large is refused before the rest is read.
+    checkFrameRows(first.totalRows, options?.maxRows);
     const categorical = options?.categorical ?? [];
     const rest = first.rest;
     if (!rest) return withCategorical(toFrame(first.fields, first.rows), categorical);

@@ -19,6 +19,8 @@ export interface JobsQueryResult {
   fields: WireField[];
   rows: TableRow[];
   numDmlAffectedRows: number;
+  /** Rows of the whole result, every page (a SELECT's). */
+  totalRows: number;
   /** With `firstPageOnly`, when results are left after the first page; `rows` has the first page only. */
   rest?: ResultsRest;
 }
@@ -46,6 +48,7 @@ interface QueryResponse {
   rows?: TableRow[];
   pageToken?: string;
   numDmlAffectedRows?: string;
+  totalRows?: string;
 }
 
 /** The jobs.get fields that tell how a job ended. */
@@ -139,6 +142,7 @@ export class JobsQuery {
       fields: res.schema?.fields ?? [],
       rows: res.rows ?? [],
       numDmlAffectedRows: Number(res.numDmlAffectedRows ?? 0),
+      totalRows: Number(res.totalRows ?? res.rows?.length ?? 0),
     };
     if (!res.pageToken) return result;
     if (!job) throw new Error('jobs.query left results behind without a job reference');

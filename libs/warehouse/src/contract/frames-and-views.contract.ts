@@ -38,6 +38,17 @@ export function framesAndViewsContract(ctx: ContractContext): void {
     });
   });
 
+  it('refuses a frame of more rows than maxRows, naming its count, and loads one of as many', async () => {
+    const wh = ctx.warehouse();
+    const dataset = await ctx.allTypesDataset();
+    await wh.insertRows({ dataset, table: 'all_types' }, [{ id: 1 }, { id: 2 }, { id: 3 }]);
+    const sql = `SELECT id, name FROM ${tableRef(dataset, 'all_types')} WHERE id >= @min`;
+
+    const refused = await wh.queryFrame(sql, { min: 1 }, { maxRows: 2 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'WAREHOUSE_RESULT_TOO_LARGE', extra: { rows: 3, max_rows: 2 } });
+    expect((await wh.queryFrame(sql, { min: 1 }, { maxRows: 3 })).height).toBe(3);
+  });
+
   it('carries JSON, BYTES and RECORD values in frames as text', async () => {
     const wh = ctx.warehouse();
     const dataset = await ctx.allTypesDataset();

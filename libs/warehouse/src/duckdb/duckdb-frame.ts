@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { type DuckDBConnection, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
 import { withCategorical } from '../frame-categorical.js';
+import { checkFrameRows } from '../warehouse.errors.js';
+import type { FrameOptions } from '../warehouse.port.js';
 import type { Session } from './duckdb-connection-pool.js';
 import type { BoundParams } from './duckdb-params.js';
 import { frameCasts, frameColumn } from './frame-columns.js';
@@ -83,7 +85,7 @@ export async function queryFrame(
   session: Session,
   sql: string,
   params: BoundParams,
-  categorical: readonly string[] = [],
+  { categorical = [], maxRows }: Pick<FrameOptions, 'categorical' | 'maxRows'> = {},
 ): Promise<pl.DataFrame> {
   const id = randomUUID().replaceAll('-', '');
   const table = `temp.${duckIdent(`__frame_${id}`)}`;
@@ -127,11 +129,13 @@ export async function queryFrame(
         } else columns[i] = `${asEnum} AS ${column}`;
       });
     }
-    await connection.run(
+    const copied = await connection.run(
       `COPY (SELECT ${columns.join(', ')} FROM ${source}) TO ${duckString(file)} (FORMAT parquet, COMPRESSION uncompressed)`,
       sourceParams?.values,
       sourceParams?.types,
     );
+    // Counted on disk, before Polars reads the file into memory.
+    checkFrameRows(copied.rowsChanged, maxRows);
     if (transaction) {
       transaction = false;
       await connection.run('COMMIT');

@@ -139,7 +139,7 @@ export class DuckDbWarehouse implements Warehouse {
       throw new WarehouseError(WarehouseErrorCode.QueryFailed, 'queryFrame needs a SELECT statement');
     }
     return this.session(
-      (session) => queryFrame(session, translation.sql, bound, options.categorical),
+      (session) => queryFrame(session, translation.sql, bound, options),
       options.timeoutMs,
       'bulk',
     );
