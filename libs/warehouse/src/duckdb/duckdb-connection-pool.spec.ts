@@ -120,3 +120,55 @@ describe('DuckDB connection pool lanes', () => {
     }
   });
 });
+
+describe('DuckDB connection pool close', () => {
+  /** A cross join DuckDB needs minutes for: only an interrupt ends it soon. */
+  const ENDLESS = 'SELECT SUM(a.range * b.range * c.range) FROM range(3000) a, range(3000) b, range(3000) c';
+
+  it('stops a statement that started after the close began (an interrupt sent before it is lost)', async () => {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const pool = await DuckDbConnectionPool.create(instance, 2, async () => undefined);
+    let reached!: () => void;
+    const beforeStatement = new Promise<void>((resolve) => (reached = resolve));
+    const work = pool.use(async ({ connection }) => {
+      reached();
+      // Still in JavaScript when close() interrupts; the statement reaches DuckDB afterwards.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await connection.run(ENDLESS);
+    });
+    const outcome = work.then(
+      () => 'finished',
+      (error: { code?: string }) => error.code,
+    );
+    await beforeStatement;
+    await pool.close();
+    instance.closeSync();
+    expect(await outcome).toBe('WAREHOUSE_UNAVAILABLE');
+  }, 20_000);
+
+  it('ends multi-statement work at its next checkDeadline once closing', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const pool = await DuckDbConnectionPool.create(instance, 2, async () => undefined);
+    let statements = 0;
+    let reached!: () => void;
+    const first = new Promise<void>((resolve) => (reached = resolve));
+    const work = pool.use(async ({ connection, checkDeadline }) => {
+      for (;;) {
+        await connection.run('SELECT 1');
+        statements++;
+        reached();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        checkDeadline();
+      }
+    });
+    const outcome = work.then(
+      () => 'finished',
+      (error: { code?: string }) => error.code,
+    );
+    await first;
+    await pool.close();
+    instance.closeSync();
+    expect(await outcome).toBe('WAREHOUSE_UNAVAILABLE');
+    expect(statements).toBeLessThan(10);
+  });
+});

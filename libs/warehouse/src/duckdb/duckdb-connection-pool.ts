@@ -5,11 +5,15 @@ import { closedError, timeoutError } from './duckdb-errors.js';
 export interface Session {
   readonly connection: DuckDBConnection;
   /**
-   * Throws WAREHOUSE_TIMEOUT once the deadline has passed. An interrupt only stops the statement
-   * running at that moment, so multi-statement work calls this between statements.
+   * Throws WAREHOUSE_TIMEOUT once the deadline has passed, WAREHOUSE_UNAVAILABLE once the pool is
+   * closing. An interrupt only stops the statement running at that moment, so multi-statement work
+   * calls this between statements.
    */
   checkDeadline(): void;
 }
+
+/** How often close() interrupts the statements of the connections still lent (see close). */
+const INTERRUPT_AGAIN_MS = 25;
 
 interface Waiter {
   resolve(connection: DuckDBConnection): void;
@@ -73,6 +77,7 @@ export class DuckDbConnectionPool {
     let timer: NodeJS.Timeout | undefined;
     const checkDeadline = () => {
       if (timedOut && timeoutMs !== undefined) throw timeoutError(timeoutMs);
+      if (this.closed) throw closedError();
     };
     try {
       if (timeoutMs !== undefined) {
@@ -103,8 +108,19 @@ export class DuckDbConnectionPool {
       waiter.reject(closedError());
     if (this.busy.size > 0) {
       const drained = new Promise<void>((resolve) => (this.drained = resolve));
-      for (const connection of this.busy) connection.interrupt();
-      await drained;
+      // DuckDB forgets an interrupt when the next statement starts: one sent while work was between
+      // statements, or before its statement reached DuckDB, was lost, and close waited for that
+      // statement to end on its own (a scan: minutes). Sent again until every connection is back.
+      const interruptBusy = () => {
+        for (const connection of this.busy) connection.interrupt();
+      };
+      interruptBusy();
+      const again = setInterval(interruptBusy, INTERRUPT_AGAIN_MS);
+      try {
+        await drained;
+      } finally {
+        clearInterval(again);
+      }
     }
     for (const connection of this.connections) connection.closeSync();
   }
