@@ -146,6 +146,27 @@ describe('DuckDB connection pool close', () => {
     expect(await outcome).toBe('WAREHOUSE_UNAVAILABLE');
   }, 20_000);
 
+  it('stops a statement that started after its deadline passed, as at close', async () => {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const pool = await DuckDbConnectionPool.create(instance, 2, async () => undefined);
+    try {
+      const outcome = await pool
+        .use(async ({ connection }) => {
+          // The deadline passes while the work is still in JavaScript.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await connection.run(ENDLESS);
+        }, 20)
+        .then(
+          () => 'finished',
+          (error: { code?: string }) => error.code,
+        );
+      expect(outcome).toBe('WAREHOUSE_TIMEOUT');
+    } finally {
+      await pool.close();
+      instance.closeSync();
+    }
+  }, 20_000);
+
   it('ends multi-statement work at its next checkDeadline once closing', async () => {
     const instance = await DuckDBInstance.create(':memory:');
     const pool = await DuckDbConnectionPool.create(instance, 2, async () => undefined);

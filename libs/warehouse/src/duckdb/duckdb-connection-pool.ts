@@ -12,7 +12,7 @@ export interface Session {
   checkDeadline(): void;
 }
 
-/** How often close() interrupts the statements of the connections still lent (see close). */
+/** How often a connection's statement is interrupted again past its deadline or at close (see close). */
 const INTERRUPT_AGAIN_MS = 25;
 
 interface Waiter {
@@ -75,6 +75,7 @@ export class DuckDbConnectionPool {
     const connection = await this.acquire(lane, timeoutMs);
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
+    let again: NodeJS.Timeout | undefined;
     const checkDeadline = () => {
       if (timedOut && timeoutMs !== undefined) throw timeoutError(timeoutMs);
       if (this.closed) throw closedError();
@@ -86,15 +87,17 @@ export class DuckDbConnectionPool {
         timer = setTimeout(() => {
           timedOut = true;
           connection.interrupt();
+          // As at close: an interrupt sent between two statements is forgotten by the next one.
+          again = setInterval(() => connection.interrupt(), INTERRUPT_AGAIN_MS);
         }, remaining);
       }
       return await work({ connection, checkDeadline });
     } catch (error) {
       checkDeadline();
-      if (this.closed) throw closedError();
       throw error;
     } finally {
       clearTimeout(timer);
+      clearInterval(again);
       if (lane === 'bulk') this.bulkBusy--;
       this.release(connection);
     }
