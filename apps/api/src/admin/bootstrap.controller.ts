@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RootKeyAuth } from '#platform';
 import { BootstrapService } from './bootstrap.service.js';
 import {
@@ -20,6 +20,10 @@ export class BootstrapController {
   @Post()
   @HttpCode(200)
   @ApiOkResponse({ type: BootstrapResponseDto })
+  @ApiConflictResponse({
+    description:
+      'ALREADY_BOOTSTRAPPED: the central dataset exists and neither force flag is set (POST /api/v1/admin/bootstrap/sync adds what is missing)',
+  })
   run(@Body() body: BootstrapRequestDto): Promise<BootstrapResponseDto> {
     return this.bootstrap.bootstrap(body);
   }

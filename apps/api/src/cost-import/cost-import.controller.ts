@@ -7,6 +7,7 @@ import {
   ApiBody,
   ApiConsumes,
   ApiHeader,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -133,6 +134,10 @@ export class CostImportController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Progress, counts and row errors (the first 100) of a cost import' })
   @ApiOkResponse({ type: ImportReportDto })
+  @ApiNotFoundResponse({
+    description:
+      'COST_IMPORT_NOT_FOUND: no import of this org has this id, or its report is past its 30 days',
+  })
   async report(@Param() { org, id }: ImportIdParamDto): Promise<ImportReportDto> {
     return ImportReportDto.from(await this.imports.find(org, id));
   }

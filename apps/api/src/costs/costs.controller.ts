@@ -23,6 +23,7 @@ import {
 } from './dto/cost-responses.dto.js';
 import { CostResponseRecorder } from './cost-response-cache.js';
 import { type CostReadInput, CostsService, type RoutedCategory } from './costs.service.js';
+import { ApiOrgNotFound } from '../openapi/org-not-found.js';
 
 /** The department, project, team and entity filters all mean "this entity or below it". */
 function input(q: CostFilterQueryDto): CostReadInput {
@@ -49,6 +50,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'FOCUS cost rows of the period, newest first, one page' })
   @ApiOkResponse({ type: CostRowsResponseDto })
+  @ApiOrgNotFound()
   rows(@Param() { org }: OrgParamDto, @Query() q: CostRowsQueryDto) {
     return this.costs.rows(org, input(q), { limit: q.limit, offset: q.offset });
   }
@@ -57,6 +59,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Totals, savings, month to date, daily rate and forecasts' })
   @ApiOkResponse({ type: CostSummaryResponseDto })
+  @ApiOrgNotFound()
   summary(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.summary(org, input(q));
   }
@@ -65,6 +68,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Billed cost per provider, highest first' })
   @ApiOkResponse({ type: CostByProviderResponseDto })
+  @ApiOrgNotFound()
   byProvider(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.byProvider(org, input(q));
   }
@@ -73,6 +77,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Billed and effective cost per service, with usage' })
   @ApiOkResponse({ type: CostByServiceResponseDto })
+  @ApiOrgNotFound()
   byService(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.byService(org, input(q));
   }
@@ -81,6 +86,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Billed cost per day, week (Mondays) or month (YYYY-MM), oldest first' })
   @ApiOkResponse({ type: CostTrendResponseDto })
+  @ApiOrgNotFound()
   trend(@Param() { org }: OrgParamDto, @Query() q: CostTrendQueryDto) {
     const category = q.category === 'saas' ? 'subscription' : q.category;
     return this.costs.trend(org, input(q), { granularity: q.granularity, days: q.days, category });
@@ -94,6 +100,7 @@ export class CostsController {
     description: 'Also limited to RATE_LIMIT_HEAVY_READS_PER_MINUTE (30) per key.',
   })
   @ApiOkResponse({ type: CostGranularTrendResponseDto })
+  @ApiOrgNotFound()
   granular(@Param() { org }: OrgParamDto, @Query() q: GranularTrendQueryDto) {
     return this.costs.granular(org, {
       startDate: q.start_date,
@@ -107,6 +114,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Subscription (SaaS) cost rows and summary' })
   @ApiOkResponse({ type: SubscriptionCostsResponseDto })
+  @ApiOrgNotFound()
   subscriptions(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'subscription', q);
   }
@@ -115,6 +123,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Cloud cost rows and summary' })
   @ApiOkResponse({ type: CategoryCostsResponseDto })
+  @ApiOrgNotFound()
   cloud(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'cloud', q);
   }
@@ -123,6 +132,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'GenAI cost rows and summary' })
   @ApiOkResponse({ type: CategoryCostsResponseDto })
+  @ApiOrgNotFound()
   genai(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'genai', q);
   }
@@ -131,6 +141,7 @@ export class CostsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'Subscription, cloud, GenAI and other costs side by side, and their sum' })
   @ApiOkResponse({ type: CostTotalResponseDto })
+  @ApiOrgNotFound()
   total(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.total(org, input(q));
   }

@@ -14,6 +14,7 @@ import {
 } from './dto/onboarding.dto.js';
 import { OffboardingService } from './offboarding.service.js';
 import { OnboardingService } from './onboarding.service.js';
+import { ApiOrgNotFound } from '../openapi/org-not-found.js';
 
 /** The raw body's org slug: the idempotency layer records it before validation runs. */
 function bodyOrgSlug(req: FastifyRequest): string | undefined {
@@ -56,6 +57,7 @@ export class OnboardingController {
     summary: 'Offboard an organization: delete all its rows, keys and (optionally) its dataset',
   })
   @ApiOkResponse({ type: OffboardResponseDto })
+  @ApiOrgNotFound()
   offboard(
     @Param() { org }: OrgParamDto,
     @Body() body: OffboardRequestDto,

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OrgParamDto, RootKeyAuth } from '#platform';
 import { RepairTablesResponseDto } from './dto/org-dataset.dto.js';
 import { OrgDirectoryService } from './org-directory.service.js';
+import { ApiOrgNotFound } from '../openapi/org-not-found.js';
 
 /** Kept at the path clients already call, which has no /organizations segment. */
 @ApiTags('organizations')
@@ -15,6 +16,7 @@ export class OrgRepairController {
   @HttpCode(200)
   @ApiOperation({ summary: "Create whichever of the org's dataset tables are missing" })
   @ApiOkResponse({ type: RepairTablesResponseDto })
+  @ApiOrgNotFound()
   repair(@Param() { org }: OrgParamDto): Promise<RepairTablesResponseDto> {
     return this.directory.repair(org);
   }

@@ -10,6 +10,7 @@ import {
 } from './dto/subscription.dto.js';
 import { LocaleService } from './locale.service.js';
 import { SubscriptionService } from './subscription.service.js';
+import { ApiOrgNotFound } from '../openapi/org-not-found.js';
 
 /** Per-route auth: the org's own key may read and change its locale and read its plan. */
 @ApiTags('organizations')
@@ -23,6 +24,7 @@ export class OrgSettingsController {
   @Get('locale')
   @OrgKeyOrRootAuth('org:read')
   @ApiOkResponse({ type: LocaleDto })
+  @ApiOrgNotFound()
   locale(@Param() { org }: OrgParamDto): Promise<LocaleDto> {
     return this.locales.get(org);
   }
@@ -32,6 +34,7 @@ export class OrgSettingsController {
   @ApiUserHeader()
   @ApiOperation({ summary: 'Change the default currency and/or time zone (country follows the currency)' })
   @ApiOkResponse({ type: LocaleDto })
+  @ApiOrgNotFound()
   updateLocale(
     @Param() { org }: OrgParamDto,
     @Body() body: UpdateLocaleRequestDto,
@@ -44,6 +47,7 @@ export class OrgSettingsController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOperation({ summary: 'The plan and the limits quotas enforce' })
   @ApiOkResponse({ type: SubscriptionDto })
+  @ApiOrgNotFound()
   subscription(@Param() { org }: OrgParamDto): Promise<SubscriptionDto> {
     return this.subscriptions.get(org);
   }
@@ -54,6 +58,7 @@ export class OrgSettingsController {
     summary: 'Set the plan and limits (Stripe webhook); missing limits take the plan defaults',
   })
   @ApiOkResponse({ type: SubscriptionUpdateDto })
+  @ApiOrgNotFound()
   updateSubscription(
     @Param() { org }: OrgParamDto,
     @Body() body: UpdateSubscriptionRequestDto,

@@ -5,6 +5,7 @@ import { MemberEmailsDto, MemberEmailsQueryDto } from './dto/members.dto.js';
 import { OrgStatusDto, OrgSyncRequestDto, OrgSyncResponseDto } from './dto/org-dataset.dto.js';
 import { OrgListQueryDto, OrgListResponseDto } from './dto/org-list.dto.js';
 import { OrgDirectoryService } from './org-directory.service.js';
+import { ApiOrgNotFound } from '../openapi/org-not-found.js';
 
 @ApiTags('organizations')
 @RootKeyAuth()
@@ -32,6 +33,7 @@ export class OrganizationsController {
     summary: "Create the org's missing dataset, tables (partitioned, clustered), columns and views",
   })
   @ApiOkResponse({ type: OrgSyncResponseDto })
+  @ApiOrgNotFound()
   sync(@Param() { org }: OrgParamDto, @Body() body: OrgSyncRequestDto): Promise<OrgSyncResponseDto> {
     return this.directory.sync(org, body);
   }
@@ -39,6 +41,7 @@ export class OrganizationsController {
   @Get(':org/members/emails')
   @ApiOperation({ summary: 'Emails of the active members of the org (alert recipients)' })
   @ApiOkResponse({ type: MemberEmailsDto })
+  @ApiOrgNotFound()
   memberEmails(
     @Param() { org }: OrgParamDto,
     @Query() query: MemberEmailsQueryDto,
