@@ -33,7 +33,11 @@ export class RunAllRequestDto {
   @Matches(PROVIDER, { each: true, message: 'each provider must be 1-50 letters, digits or underscores' })
   providers?: string[];
 
-  @ApiPropertyOptional({ example: '2026-01-31', description: 'The day to load; default yesterday (UTC)' })
+  @ApiPropertyOptional({
+    example: '2026-01-31',
+    format: 'date',
+    description: 'The day to load; default yesterday (UTC)',
+  })
   @IsOptional()
   @IsCalendarDay()
   date?: string;

@@ -89,7 +89,9 @@ export class CostFilterQueryDto {
 
   @ApiPropertyOptional({
     example: '/DEPT-1/PROJ-2',
-    description: 'This hierarchy path or below it (whole segments)',
+    // The rule below, written for JSON Schema; `..` and empty segments are refused besides.
+    pattern: '^/[a-zA-Z0-9_/-]{0,499}$',
+    description: 'This hierarchy path or below it (whole segments; no `..`, no empty segment)',
   })
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -20,7 +20,7 @@ export class OnboardOrgRequestDto {
   @CompanyNameField()
   company_name: string;
 
-  @ApiProperty({ example: 'admin@acme.com' })
+  @ApiProperty({ example: 'admin@acme.com', format: 'email' })
   @IsEmail()
   admin_email: string;
 
@@ -126,7 +126,7 @@ export class DryrunRequestDto {
   @CompanyNameField()
   company_name: string;
 
-  @ApiProperty({ example: 'admin@acme.com' })
+  @ApiProperty({ example: 'admin@acme.com', format: 'email' })
   @IsEmail()
   admin_email: string;
 

@@ -33,18 +33,19 @@ export class RunWithCategoryParamsDto extends TriggerParamsDto {
 export class TriggerPipelineRequestDto {
   @ApiPropertyOptional({
     example: '2026-01-31',
+    format: 'date',
     description: 'The day to run for (the dashboard sends it with start_date); forwarded as given',
   })
   @IsOptional()
   @IsCalendarDay()
   date?: string;
 
-  @ApiPropertyOptional({ example: '2026-01-01' })
+  @ApiPropertyOptional({ example: '2026-01-01', format: 'date' })
   @IsOptional()
   @IsCalendarDay()
   start_date?: string;
 
-  @ApiPropertyOptional({ example: '2026-01-31' })
+  @ApiPropertyOptional({ example: '2026-01-31', format: 'date' })
   @IsOptional()
   @IsCalendarDay()
   @NotBefore('start_date')
