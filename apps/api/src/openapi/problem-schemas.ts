@@ -37,6 +37,11 @@ const PROBLEM_PROPERTIES: Record<string, SchemaObject> = {
     description: 'With RATE_LIMITED and the other refusals to retry later: the Retry-After header in seconds',
   },
   limit: { type: 'integer', description: 'With RATE_LIMITED: the limit that refused the request' },
+  field: {
+    type: 'string',
+    example: 'include_credentials',
+    description: 'With a refusal of one request field outside validation (CREDENTIALS_FORBIDDEN): the field',
+  },
   missing_scopes: {
     type: 'array',
     items: { type: 'string' },
