@@ -40,8 +40,23 @@ function rebased(node: unknown): unknown {
 }
 
 interface Operation {
-  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  responses: Record<
+    string,
+    { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }
+  >;
 }
+
+/** Headers whose presence a client acts on: each one a response carries must be documented on it. */
+const ACTIONABLE_HEADERS = [
+  'retry-after',
+  'location',
+  'www-authenticate',
+  'content-disposition',
+  'idempotency-key',
+  'idempotent-replayed',
+];
+
+const baseType = (mediaType: string) => mediaType.split(';')[0]!.trim().toLowerCase();
 
 /** Checks responses of the real app against what the OpenAPI document declares for them. */
 export class OpenApiContract {
@@ -75,6 +90,34 @@ export class OpenApiContract {
     return (validate.errors ?? []).map(
       (e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
     );
+  }
+
+  /**
+   * Everything that makes `res` differ from what the document says of its operation: an undocumented
+   * status or media type, a JSON body off its schema, the headers every response carries missing, or
+   * a header a client acts on (Retry-After, Location, ...) sent without being documented.
+   */
+  conformance(method: string, path: string, res: LightMyRequestResponse): string[] {
+    const op = this.doc.paths[path]?.[method.toLowerCase()];
+    if (!op) return [`${method} ${path} is not documented`];
+    const documented = op.responses[res.statusCode];
+    if (!documented) return [`status ${res.statusCode} is not documented (${res.body.slice(0, 200)})`];
+    const issues: string[] = [];
+    const sent = baseType(String(res.headers['content-type'] ?? ''));
+    const mediaType = Object.keys(documented.content ?? {}).find((m) => baseType(m) === sent);
+    if (documented.content && !mediaType)
+      issues.push(`media type ${sent} is not among ${Object.keys(documented.content).join(', ')}`);
+    else if (mediaType && sent.endsWith('json'))
+      issues.push(...this.errors(method, path, res.statusCode, res.json(), mediaType));
+    const names = Object.keys(documented.headers ?? {}).map((h) => h.toLowerCase());
+    for (const always of ['x-request-id', 'x-api-version']) {
+      if (!names.includes(always)) issues.push(`${always} is not documented`);
+      if (res.headers[always] === undefined) issues.push(`${always} is not sent`);
+    }
+    for (const header of ACTIONABLE_HEADERS)
+      if (res.headers[header] !== undefined && !names.includes(header))
+        issues.push(`${header} is sent but not documented`);
+    return issues;
   }
 
   /** A response of the app against its operation: status, media type and body as documented. */

@@ -19,8 +19,10 @@ export interface PipelineServiceApp {
 export async function startAppWithPipelineService(
   proxy: PipelineProxyOptionsOverride,
   env: Record<string, string> = {},
+  /** Where the fake listens: any free port unless given. */
+  port = 0,
 ): Promise<PipelineServiceApp> {
-  const fake = await FakePipelineService.start();
+  const fake = await FakePipelineService.start(port);
   try {
     const t = await startTestApp(
       { ...NO_LIMITS, PIPELINE_SERVICE_URL: fake.url, ...env },
