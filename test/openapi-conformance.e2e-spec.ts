@@ -18,7 +18,7 @@ interface Parameter {
 interface Operation {
   security?: Record<string, string[]>[];
   parameters?: Parameter[];
-  requestBody?: { content: Record<string, { schema: FieldSchema }> };
+  requestBody?: { required?: boolean; content: Record<string, { schema: FieldSchema }> };
 }
 interface Document {
   paths: Record<string, Record<string, Operation>>;
@@ -216,9 +216,16 @@ describe('the OpenAPI document is true to the app', () => {
       if (!ref) continue;
       const schema = doc.components.schemas[ref.split('/').pop()!]!;
       const auth: Auth = spec.security?.some((s) => 'RootKey' in s) ? 'root' : 'key';
-      const empty = await send({ op, status: 0, auth, org: auth === 'root' ? spare : org, body: {} });
-      const missing = empty.statusCode === 422 ? refusedFields(empty.json()) : [];
       const required = [...(schema.required ?? [])].sort();
+      const target = auth === 'root' ? spare : org;
+      const empty = await send({ op, status: 0, auth, org: target, body: {} });
+      // No body at all is read as {}: a body the app does not need must not be documented required.
+      const absent = await send({ op, status: 0, auth, org: target });
+      if (absent.statusCode !== empty.statusCode || spec.requestBody?.required !== required.length > 0)
+        issues.push(
+          `${op}: body documented required=${spec.requestBody?.required}; without one ${absent.statusCode}, {} ${empty.statusCode}`,
+        );
+      const missing = empty.statusCode === 422 ? refusedFields(empty.json()) : [];
       if (!EITHER_OF[op] && JSON.stringify([...new Set(missing)].sort()) !== JSON.stringify(required))
         issues.push(
           `${op}: {} refused for [${missing.join(', ')}], documented required [${required.join(', ')}]`,

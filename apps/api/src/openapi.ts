@@ -6,6 +6,7 @@ import { AppConfig } from '#platform';
 import { HealthProbes } from './health/health-probes.js';
 import { versionInfo } from './health/version-info.js';
 import { completeResponses } from './openapi/document-responses.js';
+import { markOptionalBodies } from './openapi/request-bodies.js';
 import { operationKey, probeFacts, routeFacts } from './openapi/route-facts.js';
 
 /**
@@ -37,6 +38,7 @@ export async function buildOpenApiDocument(app: NestFastifyApplication): Promise
   for (const probe of probes.routes)
     facts.set(operationKey(probe.method, probe.url), probeFacts(probe.answersWhileClosing));
   completeResponses(document, (method, path) => facts.get(operationKey(method, path)));
+  markOptionalBodies(document);
   return document;
 }
 
