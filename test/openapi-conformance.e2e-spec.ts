@@ -174,6 +174,17 @@ describe('the OpenAPI document is true to the app', () => {
     expect(issues).toEqual([]);
   });
 
+  it('answers the 429 of too many failed authentications from one address with its documented Retry-After', async () => {
+    const op = `get /api/v1/costs/{org}/summary`;
+    const guess: Call = { op, status: 0, auth: 'none', headers: { 'x-ca-root-key': 'a-guess' } };
+    let res = await send(guess, '10.1.0.1');
+    for (let i = 0; i < 100 && res.statusCode === 403; i++) res = await send(guess, '10.1.0.1');
+    expect(res.statusCode, res.body).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    const { method, path } = operation(op);
+    expect(contract.conformance(method, path, res)).toEqual([]);
+  });
+
   it('refuses a path or query value its documented schema refuses, naming it, and takes the values it takes', async () => {
     const issues: string[] = [];
     for (const op of documentedOps()) {

@@ -46,7 +46,10 @@ interface Operation {
   >;
 }
 
-/** Headers whose presence a client acts on: each one a response carries must be documented on it. */
+/**
+ * Headers whose presence a client acts on: each one a response carries must be documented on it,
+ * and so must the rate-limit headers (X-RateLimit-*, Retry-After-<limit>).
+ */
 const ACTIONABLE_HEADERS = [
   'retry-after',
   'location',
@@ -114,7 +117,8 @@ export class OpenApiContract {
       if (!names.includes(always)) issues.push(`${always} is not documented`);
       if (res.headers[always] === undefined) issues.push(`${always} is not sent`);
     }
-    for (const header of ACTIONABLE_HEADERS)
+    const limitHeaders = Object.keys(res.headers).filter((h) => /^(x-ratelimit-|retry-after-)/.test(h));
+    for (const header of [...ACTIONABLE_HEADERS, ...limitHeaders])
       if (res.headers[header] !== undefined && !names.includes(header))
         issues.push(`${header} is sent but not documented`);
     return issues;

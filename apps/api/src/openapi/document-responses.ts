@@ -24,13 +24,12 @@ function mergeError(op: OperationObject, status: number, cases: readonly ErrorCa
 
 /** The headers a response of this status carries (see RESPONSE_HEADERS), beside the route's own. */
 function headersOf(status: number, response: ResponseObject, facts: RouteFacts): string[] {
-  const names = ['X-Request-ID', 'X-API-Version'];
-  if (status < 300) {
-    names.push(...rateLimitHeaders(facts.limits, false));
-    if (facts.idempotent) names.push('Idempotent-Replayed');
-  }
+  // The limits count a request before its route answers: a refusal of its key, its input or its
+  // resource carries the headers too (not one refused before the guards, so they may be absent).
+  const names = ['X-Request-ID', 'X-API-Version', ...rateLimitHeaders(facts.limits, status === 429)];
+  if (status < 300 && facts.idempotent) names.push('Idempotent-Replayed');
   if (status === 401) names.push('WWW-Authenticate');
-  if (status === 429) names.push('Retry-After', ...rateLimitHeaders(facts.limits, true));
+  if (status === 429) names.push('Retry-After');
   const problem = response.content?.[PROBLEM_MEDIA_TYPE] !== undefined;
   if (status === 409 || (status === 503 && problem)) names.push('Retry-After');
   return names;
