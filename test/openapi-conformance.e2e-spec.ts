@@ -1,6 +1,7 @@
 import { ModulesContainer } from '@nestjs/core';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { controllerRoutes } from '#platform';
+import { aFocusFileRow, focusCsv } from '#test/focus-files';
 import { type Auth, type Call, CALLS, UNKNOWN_ORG } from '#test/openapi-calls';
 import { OpenApiContract } from '#test/openapi-contract';
 import { acceptedValues, type FieldSchema, refusedFields, refusedValues } from '#test/openapi-probes';
@@ -172,6 +173,35 @@ describe('the OpenAPI document is true to the app', () => {
       }
     }
     expect(issues).toEqual([]);
+  });
+
+  it('answers a cost import (200, and 202 with Location), a bad file (422) and its report as documented', async () => {
+    const op = 'post /api/v1/admin/organizations/{org}/costs/import';
+    const upload = (payload: string, headers: Record<string, string> = {}) =>
+      send({
+        op,
+        status: 0,
+        auth: 'key',
+        body: payload,
+        headers: { 'content-type': 'text/csv', ...headers },
+      });
+    const csv = focusCsv([aFocusFileRow({ BilledCost: '3' })]);
+    const { method, path } = operation(op);
+    const done = await upload(csv);
+    expect(done.statusCode, done.body).toBe(200);
+    expect(contract.conformance(method, path, done)).toEqual([]);
+    const bad = await upload('a,b\n1,2\n');
+    expect(bad.statusCode, bad.body).toBe(422);
+    expect(contract.conformance(method, path, bad)).toEqual([]);
+    const queued = await upload(csv, { prefer: 'respond-async' });
+    expect(queued.statusCode, queued.body).toBe(202);
+    expect(contract.conformance(method, path, queued)).toEqual([]);
+    const report = 'get /api/v1/admin/organizations/{org}/costs/import/{id}';
+    const id = queued.json<{ import_id: string }>().import_id;
+    expect(queued.headers.location).toBe(`/api/v1/admin/organizations/${org}/costs/import/${id}`);
+    const polled = await send({ op: report, status: 0, auth: 'key', path: { id } });
+    expect(polled.statusCode, polled.body).toBe(200);
+    expect(contract.conformance('get', operation(report).path, polled)).toEqual([]);
   });
 
   it('answers the 429 of too many failed authentications from one address with its documented Retry-After', async () => {

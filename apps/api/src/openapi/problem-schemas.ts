@@ -6,6 +6,46 @@ export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 export const PROBLEM_SCHEMA = 'Problem';
 export const VALIDATION_PROBLEM_SCHEMA = 'ValidationProblem';
 
+/** What a refused or failed cost import adds (its report's figures, the columns at fault). */
+const COST_IMPORT_MEMBERS: Record<string, SchemaObject> = {
+  import_id: { type: 'string', format: 'uuid', description: 'The import concerned' },
+  status_url: { type: 'string', description: "Where that import's report is read" },
+  rows_read: { type: 'integer', description: 'With a failed import: data rows read' },
+  rows_rejected: { type: 'integer', description: 'With a failed import: data rows refused' },
+  row_errors: {
+    type: 'array',
+    description: 'With a failed import: the first refused rows and why',
+    items: {
+      type: 'object',
+      properties: {
+        row: { type: 'integer' },
+        column: { type: 'string', nullable: true },
+        message: { type: 'string' },
+      },
+      required: ['row', 'column', 'message'],
+    },
+  },
+  errors_truncated: {
+    type: 'boolean',
+    description: 'With a failed import: row_errors is the first ones only',
+  },
+  missing_columns: {
+    type: 'array',
+    items: { type: 'string' },
+    description: 'With a file lacking mandatory FOCUS columns: their names',
+  },
+  focus_version: {
+    type: 'string',
+    description: 'With missing_columns: the FOCUS version the file was read as',
+  },
+  duplicate_columns: {
+    type: 'array',
+    items: { type: 'string' },
+    description: 'With COST_IMPORT_DUPLICATE_COLUMNS: the columns named twice',
+  },
+  max_parts: { type: 'integer', description: 'With COST_IMPORT_TOO_MANY_PARTS: the limit' },
+};
+
 /** The members of every problem (buildProblem), and the extension members some codes add. */
 const PROBLEM_PROPERTIES: Record<string, SchemaObject> = {
   type: {
@@ -47,6 +87,32 @@ const PROBLEM_PROPERTIES: Record<string, SchemaObject> = {
     items: { type: 'string' },
     description: 'With INSUFFICIENT_SCOPE: the scopes the API key lacks',
   },
+  ...COST_IMPORT_MEMBERS,
+  reservation_status: {
+    type: 'string',
+    description:
+      "With a heartbeat of a run no longer live: the reservation's status (EXPIRED, or how the run was completed)",
+  },
+  reservation_run_id: {
+    type: 'string',
+    description: "With a reservation_id of another run than pipeline_logging_id: that run's id",
+  },
+  dataset_id: { type: 'string', description: 'With DATASET_EXISTS: the dataset an earlier org left' },
+  changed: {
+    oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['unknown'] }],
+    description:
+      'With a subscription update that failed: whether anything was written (`unknown`: send it again)',
+  },
+  upstream_status: {
+    type: 'integer',
+    description: 'With a pipeline service answer that is no JSON object: its HTTP status',
+  },
+  write_outcome: {
+    type: 'string',
+    enum: ['unknown'],
+    description: 'With a warehouse write whose end was not seen: it may have been committed',
+  },
+  timeout_ms: { type: 'integer', description: 'With WAREHOUSE_TIMEOUT: the time limit that was reached' },
 };
 
 const REQUIRED = ['type', 'title', 'status', 'detail', 'code', 'request_id'];
