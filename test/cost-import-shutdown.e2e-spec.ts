@@ -2,7 +2,7 @@ import { ImportReportRepository } from '../apps/api/src/cost-import/import-repor
 import type { ImportJob } from '../apps/api/src/cost-import/import-job.js';
 import { aFocusFileRow, focusCsv } from '#test/focus-files';
 import { onboardOrg } from '#test/org-onboarding';
-import { startTestApp } from '#test/test-app';
+import { startTestApp, type TestApp } from '#test/test-app';
 
 /** A month of rows: an import that takes a moment, so the app is closed while it runs. */
 const file = () =>
@@ -11,6 +11,15 @@ const file = () =>
       aFocusFileRow({ BilledCost: '1.25', day: `2025-03-${String((i % 28) + 1).padStart(2, '0')}` }),
     ),
   );
+
+/** An import of `file()` answered at once (202), which runs on after the answer. */
+const importAsync = (t: TestApp, org: string, key: string, source: string) =>
+  t.app.inject({
+    method: 'POST',
+    url: `/api/v1/admin/organizations/${org}/costs/import?source_system=${source}`,
+    headers: { 'x-api-key': key, 'content-type': 'text/csv', prefer: 'respond-async' },
+    payload: file(),
+  });
 
 describe('cost import at shutdown (SIGTERM)', () => {
   it('stores the last report of an import the shutdown stopped before the tenancy DB closes', async () => {
@@ -32,13 +41,7 @@ describe('cost import at shutdown (SIGTERM)', () => {
       }
     });
 
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/admin/organizations/${org}/costs/import?source_system=stopping`,
-      headers: { 'x-api-key': key, 'content-type': 'text/csv', prefer: 'respond-async' },
-      payload: file(),
-    });
-    expect(res.statusCode).toBe(202);
+    expect((await importAsync(t, org, key, 'stopping')).statusCode).toBe(202);
     await t.close();
 
     // The last write is the finished report (failed as interrupted, or completed when it beat the
@@ -59,13 +62,7 @@ describe('cost import at shutdown (SIGTERM)', () => {
     vi.spyOn(reports, 'save').mockImplementation((job: ImportJob, now: Date) =>
       answered ? new Promise<void>(() => undefined) : save(job, now),
     );
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/admin/organizations/${org}/costs/import?source_system=stuck`,
-      headers: { 'x-api-key': key, 'content-type': 'text/csv', prefer: 'respond-async' },
-      payload: file(),
-    });
-    expect(res.statusCode).toBe(202);
+    expect((await importAsync(t, org, key, 'stuck')).statusCode).toBe(202);
     answered = true;
     const started = performance.now();
     await t.close();

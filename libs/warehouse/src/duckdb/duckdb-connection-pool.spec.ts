@@ -121,6 +121,13 @@ describe('DuckDB connection pool lanes', () => {
   });
 });
 
+/** 'finished', or the code of the error the work failed with. */
+const outcomeOf = (work: Promise<unknown>) =>
+  work.then(
+    () => 'finished',
+    (error: { code?: string }) => error.code,
+  );
+
 describe('DuckDB connection pool close', () => {
   /** A cross join DuckDB needs minutes for: only an interrupt ends it soon. */
   const ENDLESS = 'SELECT SUM(a.range * b.range * c.range) FROM range(3000) a, range(3000) b, range(3000) c';
@@ -136,10 +143,7 @@ describe('DuckDB connection pool close', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       await connection.run(ENDLESS);
     });
-    const outcome = work.then(
-      () => 'finished',
-      (error: { code?: string }) => error.code,
-    );
+    const outcome = outcomeOf(work);
     await beforeStatement;
     await pool.close();
     instance.closeSync();
@@ -150,16 +154,13 @@ describe('DuckDB connection pool close', () => {
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const pool = await DuckDbConnectionPool.create(instance, 2, async () => undefined);
     try {
-      const outcome = await pool
-        .use(async ({ connection }) => {
+      const outcome = await outcomeOf(
+        pool.use(async ({ connection }) => {
           // The deadline passes while the work is still in JavaScript.
           await new Promise((resolve) => setTimeout(resolve, 100));
           await connection.run(ENDLESS);
-        }, 20)
-        .then(
-          () => 'finished',
-          (error: { code?: string }) => error.code,
-        );
+        }, 20),
+      );
       expect(outcome).toBe('WAREHOUSE_TIMEOUT');
     } finally {
       await pool.close();
@@ -182,10 +183,7 @@ describe('DuckDB connection pool close', () => {
         checkDeadline();
       }
     });
-    const outcome = work.then(
-      () => 'finished',
-      (error: { code?: string }) => error.code,
-    );
+    const outcome = outcomeOf(work);
     await first;
     await pool.close();
     instance.closeSync();
