@@ -306,4 +306,25 @@ describe('cost reads of a period too large to load', () => {
       expect(shorter.status, JSON.stringify(shorter.body)).toBe(200);
     },
   );
+
+  it.each(['/trend', '/trend-granular'])(
+    'answers %s without dates with 422 naming days, the field that set its window',
+    async (route) => {
+      // Rows within the last days, from the UTC day before yesterday back.
+      const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+      const recent = await orgWithRows(t, (org) =>
+        [2, 3, 4].map((ago) => aFocusRow({ org, date: day(ago) })),
+      );
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/costs/${recent.org}${route}?days=10`,
+        headers: recent.headers,
+      });
+      expect(res.statusCode, res.body).toBe(422);
+      expect(res.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'days', message: expect.stringMatching(/holds 3 cost rows, more than the 2/) }],
+      });
+    },
+  );
 });

@@ -5,11 +5,15 @@ import {
   CostCache,
   type CostFrameColumns,
   type DateRange,
+  type PeriodSource,
   prepareCostFrame,
+  type ResolvedPeriod,
   type ResultKey,
 } from '#analytics';
+import { validationError } from '#platform';
 import type { OrgCostContext } from './cost-context.service.js';
 import { CostsRepository } from './costs.repository.js';
+import { PeriodTooLargeError } from './period-too-large.error.js';
 
 export interface Read<T> {
   value: T;
@@ -18,6 +22,19 @@ export interface Read<T> {
   /** The value's key in the result cache. */
   key: ResultKey;
 }
+
+/**
+ * The request field that set a period, named by a refusal of it: `days` sets a trend window (the
+ * granular one's by default: 365) when no dates are given; a fiscal year to date (no dates) is
+ * shortened by giving start_date and end_date.
+ */
+const PERIOD_FIELD: Record<PeriodSource, string> = {
+  custom: 'start_date',
+  period: 'start_date',
+  fiscal_year: 'start_date',
+  fiscal_ytd: 'start_date',
+  last_days: 'days',
+};
 
 /**
  * The path of every cost read: the result cache, else the org's frame of the period (cache, a
@@ -36,9 +53,19 @@ export class CostReader {
    */
   async frame(
     ctx: OrgCostContext,
-    period: DateRange,
+    period: ResolvedPeriod,
     columns: CostFrameColumns,
   ): Promise<{ frame: CachedFrame; hit: boolean }> {
+    try {
+      return await this.load(ctx, period, columns);
+    } catch (error) {
+      if (!(error instanceof PeriodTooLargeError)) throw error;
+      const field = PERIOD_FIELD[period.source];
+      throw validationError([{ field, message: `${error.message}; ask for a shorter period` }]);
+    }
+  }
+
+  private load(ctx: OrgCostContext, period: DateRange, columns: CostFrameColumns) {
     return this.cache.frame(
       ctx.org,
       {
@@ -60,7 +87,7 @@ export class CostReader {
   /** `compute` runs on the period's frame of `columns` only when the result is not cached. */
   async read<T>(
     ctx: OrgCostContext,
-    period: DateRange,
+    period: ResolvedPeriod,
     columns: CostFrameColumns,
     kind: string,
     variant: string,

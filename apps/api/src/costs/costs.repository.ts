@@ -9,7 +9,7 @@ import {
   type IsoDate,
   rawCostColumns,
 } from '#analytics';
-import { AppConfig, validationError } from '#platform';
+import { AppConfig } from '#platform';
 import {
   central,
   param,
@@ -19,6 +19,7 @@ import {
   WarehouseError,
   WarehouseErrorCode,
 } from '#warehouse';
+import { PeriodTooLargeError } from './period-too-large.error.js';
 
 export const COST_TABLE = 'cost_data_standard_1_3';
 
@@ -129,14 +130,12 @@ export class CostsRepository {
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)
         return emptyRawCostFrame(columns);
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.ResultTooLarge)
-        throw validationError([
-          {
-            field: 'start_date',
-            message:
-              `the period ${start} to ${end} holds ${String(error.extra.rows)} cost rows, more than the ` +
-              `${this.config.env.COST_FRAME_MAX_ROWS} one read may load; ask for a shorter period`,
-          },
-        ]);
+        throw new PeriodTooLargeError(
+          start,
+          end,
+          Number(error.extra.rows),
+          this.config.env.COST_FRAME_MAX_ROWS,
+        );
       throw error;
     }
   }
