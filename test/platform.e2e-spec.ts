@@ -797,6 +797,46 @@ describe('platform over the real app', () => {
       }
     });
 
+    it('answers a wrong root key without an org key alike on an org-only GET and POST, counting both', async () => {
+      const fresh = await startTestApp(
+        { AUTH_FAILURES_PER_MINUTE: '2', RATE_LIMIT_ADMIN_PER_MINUTE: '1000' },
+        { imports: [ProbeModule] },
+      );
+      try {
+        const k = await anOrgWithKey(fresh.app.get<Warehouse>(WAREHOUSE));
+        const guessed = (i: number) => ({ 'x-ca-root-key': `guess_${i}_`.padEnd(40, 'x') });
+        const get = (headers: Record<string, string>) =>
+          fresh.app.inject({ method: 'GET', url: `/api/v1/probe/org/${k.org}`, headers });
+        const post = (headers: Record<string, string>) =>
+          fresh.app.inject({
+            method: 'POST',
+            url: `/api/v1/validator/validate/${k.org}`,
+            headers: { 'content-type': 'application/json', ...headers },
+            payload: { pipeline_id: 'gcp_billing' },
+          });
+        const answer = (res: { statusCode: number; json: () => { code?: string } }) => [
+          res.statusCode,
+          res.json().code,
+        ];
+        // Without any key, both say which one the route takes.
+        expect([answer(await get({})), answer(await post({}))]).toEqual([
+          [401, 'API_KEY_REQUIRED'],
+          [401, 'API_KEY_REQUIRED'],
+        ]);
+        expect([answer(await get(guessed(1))), answer(await post(guessed(2)))]).toEqual([
+          [403, 'ROOT_KEY_INVALID'],
+          [403, 'ROOT_KEY_INVALID'],
+        ]);
+        // Both guesses were counted: the address is locked out, on either method.
+        expect([answer(await get(guessed(3))), answer(await post(guessed(4)))]).toEqual([
+          [429, 'RATE_LIMITED'],
+          [429, 'RATE_LIMITED'],
+        ]);
+      } finally {
+        await fresh.close();
+      }
+    });
+
     it('enforces scopes', async () => {
       const k = await anOrgWithKey(warehouse, { scopes: ['pipelines:read'] });
       const res = await inject({

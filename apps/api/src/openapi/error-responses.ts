@@ -22,7 +22,7 @@ const BODIES_BUSY: ErrorCase = {
 
 const unauthenticated: Record<Exclude<RouteFacts['auth'], 'public'>, ErrorCase[]> = {
   root: [{ code: 'ROOT_KEY_REQUIRED', when: 'no X-CA-Root-Key was sent' }],
-  org: [{ code: 'API_KEY_REQUIRED', when: 'no X-API-Key was sent' }],
+  org: [{ code: 'API_KEY_REQUIRED', when: 'no X-API-Key was sent (nor a wrong X-CA-Root-Key: 403)' }],
   'org-or-root': [{ code: 'AUTH_REQUIRED', when: 'neither X-API-Key nor X-CA-Root-Key was sent' }],
 };
 

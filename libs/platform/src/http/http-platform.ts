@@ -192,9 +192,12 @@ export async function registerHttpPlatform(
       return;
     }
     const kind = authOf.get(`${request.method} ${request.routeOptions.url}`);
+    // A wrong root key first, as the guards judge it: on an org-only route without an org key it
+    // was answered 401 API_KEY_REQUIRED here, uncounted, where a GET (the guard) answered 403 and
+    // counted it as a failed authentication.
     const refusal = kind
-      ? (auth.refusalBeforeLookup(request, kind) ??
-        auth.wrongRootKey(request) ??
+      ? (auth.wrongRootKey(request) ??
+        auth.refusalBeforeLookup(request, kind) ??
         auth.refusalBeforeBody(request, kind))
       : undefined;
     if (refusal || !kind || !auth.needsLookupBeforeBody(request, kind)) {
