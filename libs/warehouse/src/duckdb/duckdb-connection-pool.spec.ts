@@ -168,6 +168,29 @@ describe('DuckDB connection pool close', () => {
     }
   }, 20_000);
 
+  it('gives a connection back out of the transaction a timed-out work left open', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const pool = await DuckDbConnectionPool.create(instance, 1, async () => undefined);
+    try {
+      const timedOut = pool.use(async ({ connection, checkDeadline }) => {
+        await connection.run('BEGIN TRANSACTION');
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        // Its ROLLBACK cut by an interrupt: the transaction stays open.
+        checkDeadline();
+      }, 20);
+      expect(await outcomeOf(timedOut)).toBe('WAREHOUSE_TIMEOUT');
+      // The pool's one connection: a transaction of its own starts, as on any other.
+      const next = pool.use(async ({ connection }) => {
+        await connection.run('BEGIN TRANSACTION');
+        await connection.run('COMMIT');
+      });
+      expect(await outcomeOf(next)).toBe('finished');
+    } finally {
+      await pool.close();
+      instance.closeSync();
+    }
+  });
+
   it('ends multi-statement work at its next checkDeadline once closing', async () => {
     const instance = await DuckDBInstance.create(':memory:');
     const pool = await DuckDbConnectionPool.create(instance, 2, async () => undefined);

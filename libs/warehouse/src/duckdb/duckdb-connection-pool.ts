@@ -98,6 +98,10 @@ export class DuckDbConnectionPool {
     } finally {
       clearTimeout(timer);
       clearInterval(again);
+      // The interrupts may have cut the work's own cleanup (its ROLLBACK): the connection goes back
+      // to the pool out of any transaction, else the next work would run inside that one. (With no
+      // transaction open, DuckDB refuses the ROLLBACK; nothing to do then.)
+      if (timedOut && !this.closed) await connection.run('ROLLBACK').catch(() => undefined);
       if (lane === 'bulk') this.bulkBusy--;
       this.release(connection);
     }
