@@ -298,9 +298,7 @@ describe('cost reads of a period too large to load', () => {
       expect(refused.status).toBe(422);
       expect(refused.body).toMatchObject({
         code: 'VALIDATION_FAILED',
-        errors: [
-          { field: 'start_date', message: expect.stringMatching(/holds 3 cost rows, more than the 2/) },
-        ],
+        errors: [{ field: 'start_date', message: expect.stringMatching(/holds more than 2 cost rows/) }],
       });
       const shorter = await get(`${route}?start_date=2025-01-01&end_date=2025-01-10`);
       expect(shorter.status, JSON.stringify(shorter.body)).toBe(200);
@@ -323,7 +321,7 @@ describe('cost reads of a period too large to load', () => {
       expect(res.statusCode, res.body).toBe(422);
       expect(res.json()).toMatchObject({
         code: 'VALIDATION_FAILED',
-        errors: [{ field: 'days', message: expect.stringMatching(/holds 3 cost rows, more than the 2/) }],
+        errors: [{ field: 'days', message: expect.stringMatching(/holds more than 2 cost rows/) }],
       });
     },
   );

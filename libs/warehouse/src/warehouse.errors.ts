@@ -14,13 +14,16 @@ export enum WarehouseErrorCode {
 
 export class WarehouseError extends DomainError<WarehouseErrorCode> {}
 
-/** Refuses a frame of `rows` rows when that is more than `maxRows` (FrameOptions.maxRows). */
+/**
+ * Refuses a frame of `rows` rows when that is more than `maxRows` (FrameOptions.maxRows). `rows`
+ * may be a count that stopped at `maxRows + 1`, so the error names the bound, not the count.
+ */
 export function checkFrameRows(rows: number, maxRows: number | undefined): void {
   if (maxRows === undefined || rows <= maxRows) return;
   throw new WarehouseError(
     WarehouseErrorCode.ResultTooLarge,
-    `The result has ${rows} rows, more than the ${maxRows} a frame may hold.`,
-    { extra: { rows, max_rows: maxRows } },
+    `The result has more than the ${maxRows} rows a frame may hold.`,
+    { extra: { max_rows: maxRows } },
   );
 }
 

@@ -39,7 +39,7 @@ export interface FrameOptions extends QueryOptions {
   categorical?: readonly string[];
   /**
    * The most rows the frame may have: a larger result is refused (WAREHOUSE_RESULT_TOO_LARGE, with
-   * `rows` and `max_rows`) before its rows are read into memory, where it could take the process's.
+   * `max_rows`) before its rows are read into memory, where it could take the process's.
    */
   maxRows?: number;
 }

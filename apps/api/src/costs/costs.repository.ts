@@ -130,12 +130,7 @@ export class CostsRepository {
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)
         return emptyRawCostFrame(columns);
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.ResultTooLarge)
-        throw new PeriodTooLargeError(
-          start,
-          end,
-          Number(error.extra.rows),
-          this.config.env.COST_FRAME_MAX_ROWS,
-        );
+        throw new PeriodTooLargeError(start, end, this.config.env.COST_FRAME_MAX_ROWS);
       throw error;
     }
   }

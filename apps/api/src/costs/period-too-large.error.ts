@@ -8,11 +8,8 @@ export class PeriodTooLargeError extends Error {
   constructor(
     readonly start: IsoDate,
     readonly end: IsoDate,
-    readonly rows: number,
     readonly maxRows: number,
   ) {
-    super(
-      `the period ${start} to ${end} holds ${rows} cost rows, more than the ${maxRows} one read may load`,
-    );
+    super(`the period ${start} to ${end} holds more than ${maxRows} cost rows, the most one read may load`);
   }
 }

@@ -94,7 +94,7 @@ describe('BigQueryWarehouse frames through the Storage Read API', () => {
 
   it('refuses a result of more rows than maxRows from its first page, before reading the rest', async () => {
     const refused = await wh.queryFrame(SQL, {}, { maxRows: 6 }).catch((e: unknown) => e);
-    expect(refused).toMatchObject({ code: 'WAREHOUSE_RESULT_TOO_LARGE', extra: { rows: 7, max_rows: 6 } });
+    expect(refused).toMatchObject({ code: 'WAREHOUSE_RESULT_TOO_LARGE', extra: { max_rows: 6 } });
     expect(storage.sessions).toHaveLength(0);
     expect(pagesAfterTheFirst()).toBe(0);
     expect((await wh.queryFrame(SQL, {}, { maxRows: 7 })).height).toBe(7);

@@ -104,6 +104,17 @@ export async function queryFrame(
       source = table;
       sourceParams = null;
     }
+    if (maxRows !== undefined) {
+      // Before any work on the rows (dictionaries, the file): a count that stops one row past the
+      // bound, of no column (DuckDB then computes none of the select list).
+      const counted = await connection.runAndReadAll(
+        `SELECT count(*) FROM (SELECT 1 FROM ${source} LIMIT ${maxRows + 1})`,
+        sourceParams?.values,
+        sourceParams?.types,
+      );
+      checkFrameRows(Number(counted.getRows()[0]?.[0] ?? 0), maxRows);
+      session.checkDeadline();
+    }
     const { names, types } = shape;
     const columns = names.map((name, i) => frameColumn(name, types[i]!));
     // Text with few distinct values travels as an ENUM (DuckDB writes its dictionary as is, where
@@ -129,13 +140,11 @@ export async function queryFrame(
         } else columns[i] = `${asEnum} AS ${column}`;
       });
     }
-    const copied = await connection.run(
+    await connection.run(
       `COPY (SELECT ${columns.join(', ')} FROM ${source}) TO ${duckString(file)} (FORMAT parquet, COMPRESSION uncompressed)`,
       sourceParams?.values,
       sourceParams?.types,
     );
-    // Counted on disk, before Polars reads the file into memory.
-    checkFrameRows(copied.rowsChanged, maxRows);
     if (transaction) {
       transaction = false;
       await connection.run('COMMIT');
