@@ -8,6 +8,13 @@ import { LogCapture } from '#test/log-capture';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
+/** An app of its own (with the probe routes) whose addresses get two failed authentications a minute. */
+const startTwoGuessApp = () =>
+  startTestApp(
+    { AUTH_FAILURES_PER_MINUTE: '2', RATE_LIMIT_ADMIN_PER_MINUTE: '1000' },
+    { imports: [ProbeModule] },
+  );
+
 describe('platform over the real app', () => {
   let t: TestApp;
   let warehouse: Warehouse;
@@ -732,10 +739,7 @@ describe('platform over the real app', () => {
     });
 
     it('refuses and counts a wrong root key beside an org key on an org-only route too: guesses meet one bound', async () => {
-      const fresh = await startTestApp(
-        { AUTH_FAILURES_PER_MINUTE: '2', RATE_LIMIT_ADMIN_PER_MINUTE: '1000' },
-        { imports: [ProbeModule] },
-      );
+      const fresh = await startTwoGuessApp();
       try {
         const k = await anOrgWithKey(fresh.app.get<Warehouse>(WAREHOUSE));
         const asOrg = (headers: Record<string, string> = {}) =>
@@ -798,10 +802,7 @@ describe('platform over the real app', () => {
     });
 
     it('answers a wrong root key without an org key alike on an org-only GET and POST, counting both', async () => {
-      const fresh = await startTestApp(
-        { AUTH_FAILURES_PER_MINUTE: '2', RATE_LIMIT_ADMIN_PER_MINUTE: '1000' },
-        { imports: [ProbeModule] },
-      );
+      const fresh = await startTwoGuessApp();
       try {
         const k = await anOrgWithKey(fresh.app.get<Warehouse>(WAREHOUSE));
         const guessed = (i: number) => ({ 'x-ca-root-key': `guess_${i}_`.padEnd(40, 'x') });

@@ -1,4 +1,6 @@
+import { afterEach, beforeEach } from 'vitest';
 import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '#warehouse';
+import { type FakeBigQuery, startFakeBigQuery } from './bigquery-server.js';
 
 /**
  * The BigQuery driver as the driver's specs use it against a local server at `url` (the fake
@@ -16,4 +18,28 @@ export function testWarehouse(
     maxRetries: 0,
     ...options,
   });
+}
+
+/** A fresh fake BigQuery and a driver on it (testWarehouse), both set before each test. */
+export interface FakeBigQueryEach {
+  fake: FakeBigQuery;
+  wh: BigQueryWarehouse;
+}
+
+/**
+ * Registers, in the calling describe block, a fake BigQuery started before each test with
+ * `fakeOptions` and a driver on it, both closed after it: the setup the driver's specs share.
+ * Read `fake` and `wh` on the returned object inside tests (they change with each test).
+ */
+export function fakeBigQueryEach(fakeOptions?: Parameters<typeof startFakeBigQuery>[0]): FakeBigQueryEach {
+  const each = {} as FakeBigQueryEach; // set before each test, read only inside tests
+  beforeEach(async () => {
+    each.fake = await startFakeBigQuery(fakeOptions);
+    each.wh = testWarehouse(each.fake.url);
+  });
+  afterEach(async () => {
+    await each.wh.close();
+    await each.fake.close();
+  });
+  return each;
 }

@@ -19,7 +19,7 @@ export interface PipelineServiceApp {
 export async function startAppWithPipelineService(
   proxy: PipelineProxyOptionsOverride,
   env: Record<string, string> = {},
-  /** Where the fake listens: any free port unless given. */
+  /** Where the fake listens: a port the system picks (0) unless given. */
   port = 0,
 ): Promise<PipelineServiceApp> {
   const fake = await FakePipelineService.start(port);

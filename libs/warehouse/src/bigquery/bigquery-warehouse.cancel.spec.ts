@@ -1,34 +1,23 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFakeBigQuery, type FakeBigQuery } from '#test/bigquery-server';
 import { WarehouseError, WarehouseErrorCode, writeOutcomeUnknown } from '../warehouse.errors.js';
 import { BigQueryWarehouse } from './bigquery-warehouse.js';
-import { testWarehouse } from '#test/bigquery-test-warehouse';
+import { fakeBigQueryEach } from '#test/bigquery-test-warehouse';
 
 /**
  * A write past its deadline is cancelled, but a cancel is only a request: a job that ends before
  * it takes effect commits. The driver reads the job's final state rather than assume the cancel won.
  */
 describe('BigQueryWarehouse cancelling a write past its deadline', () => {
-  let fake: FakeBigQuery;
-  let wh: BigQueryWarehouse;
+  const bq = fakeBigQueryEach();
   const MERGE = 'MERGE `ds.costs` T USING `ds.stage` S ON FALSE WHEN NOT MATCHED THEN INSERT ROW';
 
-  beforeEach(async () => {
-    fake = await startFakeBigQuery();
-    wh = testWarehouse(fake.url);
-  });
-  afterEach(async () => {
-    await wh.close();
-    await fake.close();
-  });
-
-  const requestsTo = (suffix: RegExp) => fake.requests.filter((r) => suffix.test(r.path));
+  const requestsTo = (suffix: RegExp) => bq.fake.requests.filter((r) => suffix.test(r.path));
 
   it('answers the rows written when the job commits just as it is cancelled', async () => {
-    fake.onQuery(() => ({ dmlAffectedRows: 7, delayMs: 500, cancelLagMs: 2_000 }));
+    bq.fake.onQuery(() => ({ dmlAffectedRows: 7, delayMs: 500, cancelLagMs: 2_000 }));
 
-    await expect(wh.execute(MERGE, {}, { timeoutMs: 300 })).resolves.toBe(7);
+    await expect(bq.wh.execute(MERGE, {}, { timeoutMs: 300 })).resolves.toBe(7);
 
     expect(requestsTo(/\/jobs\/job_\w+\/cancel$/)).toHaveLength(1);
     const gets = requestsTo(/\/jobs\/job_\w+$/);
@@ -37,9 +26,9 @@ describe('BigQueryWarehouse cancelling a write past its deadline', () => {
   });
 
   it('raises WAREHOUSE_TIMEOUT, the write known not applied, when the cancel stops the job', async () => {
-    fake.onQuery(() => ({ dmlAffectedRows: 7, delayMs: 5_000, cancelLagMs: 300 }));
+    bq.fake.onQuery(() => ({ dmlAffectedRows: 7, delayMs: 5_000, cancelLagMs: 300 }));
 
-    const err = await wh.execute(MERGE, {}, { timeoutMs: 300 }).catch((e: unknown) => e);
+    const err = await bq.wh.execute(MERGE, {}, { timeoutMs: 300 }).catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(WarehouseError);
     expect(err).toMatchObject({ code: WarehouseErrorCode.Timeout, extra: { timeout_ms: 300 } });
@@ -47,9 +36,9 @@ describe('BigQueryWarehouse cancelling a write past its deadline', () => {
   });
 
   it('marks the outcome unknown when the cancelled job is not seen to end', async () => {
-    fake.onQuery(() => ({ dmlAffectedRows: 7, delayMs: 60_000, cancelLagMs: 60_000 }));
+    bq.fake.onQuery(() => ({ dmlAffectedRows: 7, delayMs: 60_000, cancelLagMs: 60_000 }));
 
-    const err = await wh.execute(MERGE, {}, { timeoutMs: 300 }).catch((e: unknown) => e);
+    const err = await bq.wh.execute(MERGE, {}, { timeoutMs: 300 }).catch((e: unknown) => e);
 
     expect(err).toMatchObject({
       code: WarehouseErrorCode.Timeout,
@@ -151,10 +140,10 @@ describe('BigQueryWarehouse cancelling a write past its deadline', () => {
   });
 
   it('does not wait on the cancelled job of a read', async () => {
-    fake.onQuery(() => ({ delayMs: 5_000, cancelLagMs: 5_000 }));
+    bq.fake.onQuery(() => ({ delayMs: 5_000, cancelLagMs: 5_000 }));
     const started = Date.now();
 
-    const err = await wh.query('SELECT slow()', {}, { timeoutMs: 300 }).catch((e: unknown) => e);
+    const err = await bq.wh.query('SELECT slow()', {}, { timeoutMs: 300 }).catch((e: unknown) => e);
 
     expect(err).toMatchObject({ code: WarehouseErrorCode.Timeout, extra: { timeout_ms: 300 } });
     expect(Date.now() - started).toBeLessThan(2_000);

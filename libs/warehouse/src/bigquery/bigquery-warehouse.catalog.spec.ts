@@ -1,7 +1,5 @@
-import { startFakeBigQuery, type FakeBigQuery } from '#test/bigquery-server';
 import type { TableSchema } from '../schema/table-schema.js';
-import { BigQueryWarehouse } from './bigquery-warehouse.js';
-import { testWarehouse } from '#test/bigquery-test-warehouse';
+import { fakeBigQueryEach } from '#test/bigquery-test-warehouse';
 
 const BASE = '/bigquery/v2/projects/finops-test';
 const COSTS: TableSchema = {
@@ -19,24 +17,14 @@ const COSTS: TableSchema = {
 };
 
 describe('BigQueryWarehouse datasets and tables', () => {
-  let fake: FakeBigQuery;
-  let wh: BigQueryWarehouse;
+  const bq = fakeBigQueryEach({ pageSize: 2 });
   const calls = (method: string, path: string) =>
-    fake.requests.filter((r) => r.method === method && r.path === `${BASE}${path}`);
-
-  beforeEach(async () => {
-    fake = await startFakeBigQuery({ pageSize: 2 });
-    wh = testWarehouse(fake.url);
-  });
-  afterEach(async () => {
-    await wh.close();
-    await fake.close();
-  });
+    bq.fake.requests.filter((r) => r.method === method && r.path === `${BASE}${path}`);
 
   it('creates a dataset in the configured location once, then reports it existed', async () => {
-    expect(await wh.ensureDataset('acme_prod', { description: 'acme' })).toBe(true);
-    expect(await wh.ensureDataset('acme_prod')).toBe(false);
-    expect(await wh.ensureDataset('acme_us', { location: 'US' })).toBe(true);
+    expect(await bq.wh.ensureDataset('acme_prod', { description: 'acme' })).toBe(true);
+    expect(await bq.wh.ensureDataset('acme_prod')).toBe(false);
+    expect(await bq.wh.ensureDataset('acme_us', { location: 'US' })).toBe(true);
 
     const [first, , third] = calls('POST', '/datasets').map((r) => r.body);
     expect(first).toEqual({
@@ -48,22 +36,22 @@ describe('BigQueryWarehouse datasets and tables', () => {
   });
 
   it('tells whether a dataset exists', async () => {
-    await wh.ensureDataset('acme_prod');
-    expect(await wh.datasetExists('acme_prod')).toBe(true);
-    expect(await wh.datasetExists('nobody_prod')).toBe(false);
+    await bq.wh.ensureDataset('acme_prod');
+    expect(await bq.wh.datasetExists('acme_prod')).toBe(true);
+    expect(await bq.wh.datasetExists('nobody_prod')).toBe(false);
   });
 
   it('drops a dataset with its contents, and reports false when it was not there', async () => {
-    fake.seedTable('acme_prod', 't1', [{ name: 'x', type: 'STRING' }]);
-    expect(await wh.dropDataset('acme_prod')).toBe(true);
-    expect(await wh.dropDataset('acme_prod')).toBe(false);
+    bq.fake.seedTable('acme_prod', 't1', [{ name: 'x', type: 'STRING' }]);
+    expect(await bq.wh.dropDataset('acme_prod')).toBe(true);
+    expect(await bq.wh.dropDataset('acme_prod')).toBe(false);
     expect(calls('DELETE', '/datasets/acme_prod')[0].query).toMatchObject({ deleteContents: 'true' });
-    expect(await wh.datasetExists('acme_prod')).toBe(false);
+    expect(await bq.wh.datasetExists('acme_prod')).toBe(false);
   });
 
   it('lists every table across result pages', async () => {
-    for (const t of ['a', 'b', 'c']) fake.seedTable('acme_prod', t, []);
-    expect(await wh.listTables('acme_prod')).toEqual(['a', 'b', 'c']);
+    for (const t of ['a', 'b', 'c']) bq.fake.seedTable('acme_prod', t, []);
+    expect(await bq.wh.listTables('acme_prod')).toEqual(['a', 'b', 'c']);
     expect(calls('GET', '/datasets/acme_prod/tables').map((r) => r.query.pageToken)).toEqual([
       undefined,
       'page-2',
@@ -71,9 +59,9 @@ describe('BigQueryWarehouse datasets and tables', () => {
   });
 
   it('creates a table with its schema, DAY partitioning and clustering, once', async () => {
-    await wh.ensureDataset('acme_prod');
-    expect(await wh.ensureTable('acme_prod', COSTS)).toBe(true);
-    expect(await wh.ensureTable('acme_prod', COSTS)).toBe(false);
+    await bq.wh.ensureDataset('acme_prod');
+    expect(await bq.wh.ensureTable('acme_prod', COSTS)).toBe(true);
+    expect(await bq.wh.ensureTable('acme_prod', COSTS)).toBe(false);
 
     expect(calls('POST', '/datasets/acme_prod/tables')[0].body).toEqual({
       tableReference: { datasetId: 'acme_prod', projectId: 'finops-test', tableId: 'cost_data_standard_1_3' },
@@ -98,10 +86,10 @@ describe('BigQueryWarehouse datasets and tables', () => {
   });
 
   it('creates a scratch table with an expiration time, and a lasting one without', async () => {
-    await wh.ensureDataset('acme_prod');
+    await bq.wh.ensureDataset('acme_prod');
     const before = Date.now();
-    await wh.ensureTable('acme_prod', { name: 'stage', fields: COSTS.fields, expiresAfterMs: 3_600_000 });
-    await wh.ensureTable('acme_prod', COSTS);
+    await bq.wh.ensureTable('acme_prod', { name: 'stage', fields: COSTS.fields, expiresAfterMs: 3_600_000 });
+    await bq.wh.ensureTable('acme_prod', COSTS);
     const [scratch, lasting] = calls('POST', '/datasets/acme_prod/tables').map(
       (r) => r.body as Record<string, unknown>,
     );
@@ -112,10 +100,10 @@ describe('BigQueryWarehouse datasets and tables', () => {
   });
 
   it('patches only the missing columns, as NULLABLE, guarded by the etag', async () => {
-    fake.seedTable('acme_prod', 'costs', [{ name: 'ProviderName', type: 'STRING', mode: 'REQUIRED' }]);
-    const etag = fake.table('acme_prod', 'costs')?.etag;
+    bq.fake.seedTable('acme_prod', 'costs', [{ name: 'ProviderName', type: 'STRING', mode: 'REQUIRED' }]);
+    const etag = bq.fake.table('acme_prod', 'costs')?.etag;
 
-    await wh.addColumns('acme_prod', 'costs', [
+    await bq.wh.addColumns('acme_prod', 'costs', [
       { name: 'providername', type: 'STRING' },
       { name: 'Region', type: 'STRING', mode: 'REQUIRED' },
       { name: 'Labels', type: 'STRING', mode: 'REPEATED' },
@@ -130,7 +118,7 @@ describe('BigQueryWarehouse datasets and tables', () => {
         { name: 'Labels', type: 'STRING', mode: 'REPEATED' },
       ],
     });
-    expect((await wh.describeTable('acme_prod', 'costs'))?.columns.map((c) => c.name)).toEqual([
+    expect((await bq.wh.describeTable('acme_prod', 'costs'))?.columns.map((c) => c.name)).toEqual([
       'ProviderName',
       'Region',
       'Labels',
@@ -138,22 +126,22 @@ describe('BigQueryWarehouse datasets and tables', () => {
   });
 
   it('sends no patch when every column is already there', async () => {
-    fake.seedTable('acme_prod', 'costs', [{ name: 'ProviderName', type: 'STRING' }]);
-    await wh.addColumns('acme_prod', 'costs', [{ name: 'ProviderName', type: 'STRING' }]);
-    expect(fake.requests.map((r) => r.method)).toEqual(['GET']);
+    bq.fake.seedTable('acme_prod', 'costs', [{ name: 'ProviderName', type: 'STRING' }]);
+    await bq.wh.addColumns('acme_prod', 'costs', [{ name: 'ProviderName', type: 'STRING' }]);
+    expect(bq.fake.requests.map((r) => r.method)).toEqual(['GET']);
   });
 
   it('re-reads and patches again when a concurrent change moved the etag', async () => {
-    fake.seedTable('acme_prod', 'costs', [{ name: 'a', type: 'STRING' }]);
+    bq.fake.seedTable('acme_prod', 'costs', [{ name: 'a', type: 'STRING' }]);
     let raced = false;
-    fake.intercept((req) => {
+    bq.fake.intercept((req) => {
       if (req.method !== 'PATCH' || raced) return undefined;
       raced = true;
       return { code: 412, reason: 'conditionNotMet', message: 'Precondition check failed.' };
     });
-    await wh.addColumns('acme_prod', 'costs', [{ name: 'b', type: 'INT64' }]);
-    expect(fake.requests.map((r) => r.method)).toEqual(['GET', 'PATCH', 'GET', 'PATCH']);
-    expect(fake.table('acme_prod', 'costs')?.schema).toEqual({
+    await bq.wh.addColumns('acme_prod', 'costs', [{ name: 'b', type: 'INT64' }]);
+    expect(bq.fake.requests.map((r) => r.method)).toEqual(['GET', 'PATCH', 'GET', 'PATCH']);
+    expect(bq.fake.table('acme_prod', 'costs')?.schema).toEqual({
       fields: [
         { name: 'a', type: 'STRING', mode: 'NULLABLE' },
         { name: 'b', type: 'INTEGER', mode: 'NULLABLE' },
@@ -162,25 +150,25 @@ describe('BigQueryWarehouse datasets and tables', () => {
   });
 
   it('drops a table, and reports false when it was not there', async () => {
-    fake.seedTable('acme_prod', 'old', []);
-    expect(await wh.dropTable('acme_prod', 'old')).toBe(true);
-    expect(await wh.dropTable('acme_prod', 'old')).toBe(false);
-    expect(fake.table('acme_prod', 'old')).toBeUndefined();
+    bq.fake.seedTable('acme_prod', 'old', []);
+    expect(await bq.wh.dropTable('acme_prod', 'old')).toBe(true);
+    expect(await bq.wh.dropTable('acme_prod', 'old')).toBe(false);
+    expect(bq.fake.table('acme_prod', 'old')).toBeUndefined();
   });
 
   it('creates or replaces a view with DDL through jobs.query', async () => {
-    await wh.ensureDataset('acme_prod');
-    await wh.createOrReplaceView('acme_prod', 'v_costs', 'SELECT 1 AS one');
+    await bq.wh.ensureDataset('acme_prod');
+    await bq.wh.createOrReplaceView('acme_prod', 'v_costs', 'SELECT 1 AS one');
 
     expect(calls('POST', '/queries')[0].body).toMatchObject({
       query: 'CREATE OR REPLACE VIEW `acme_prod.v_costs` AS\nSELECT 1 AS one',
       useLegacySql: false,
     });
-    expect((await wh.describeTable('acme_prod', 'v_costs'))?.kind).toBe('VIEW');
+    expect((await bq.wh.describeTable('acme_prod', 'v_costs'))?.kind).toBe('VIEW');
   });
 
   it('describes a table with standard type names and modes, or null when missing', async () => {
-    fake.seedTable('acme_prod', 'costs', [
+    bq.fake.seedTable('acme_prod', 'costs', [
       { name: 'n', type: 'INTEGER', mode: 'REQUIRED' },
       { name: 'cost', type: 'FLOAT' },
       { name: 'ok', type: 'BOOLEAN' },
@@ -193,7 +181,7 @@ describe('BigQueryWarehouse datasets and tables', () => {
       { name: 'owner', type: 'RECORD', fields: [{ name: 'team', type: 'STRING' }] },
     ]);
 
-    expect(await wh.describeTable('acme_prod', 'costs')).toEqual({
+    expect(await bq.wh.describeTable('acme_prod', 'costs')).toEqual({
       dataset: 'acme_prod',
       table: 'costs',
       kind: 'TABLE',
@@ -210,7 +198,7 @@ describe('BigQueryWarehouse datasets and tables', () => {
         { name: 'owner', type: 'STRUCT', mode: 'NULLABLE' },
       ],
     });
-    expect(await wh.describeTable('acme_prod', 'missing')).toBeNull();
-    expect(await wh.describeTable('nobody_prod', 'costs')).toBeNull();
+    expect(await bq.wh.describeTable('acme_prod', 'missing')).toBeNull();
+    expect(await bq.wh.describeTable('nobody_prod', 'costs')).toBeNull();
   });
 });

@@ -1,8 +1,8 @@
 import { inspect } from 'node:util';
-import { startFakeBigQuery, type FakeBigQuery } from '#test/bigquery-server';
+import { startFakeBigQuery } from '#test/bigquery-server';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import { BigQueryWarehouse } from './bigquery-warehouse.js';
-import { testWarehouse } from '#test/bigquery-test-warehouse';
+import { fakeBigQueryEach } from '#test/bigquery-test-warehouse';
 
 async function failure(promise: Promise<unknown>): Promise<WarehouseError> {
   const err = await promise.then(
@@ -14,76 +14,66 @@ async function failure(promise: Promise<unknown>): Promise<WarehouseError> {
 }
 
 describe('BigQueryWarehouse error mapping', () => {
-  let fake: FakeBigQuery;
-  let wh: BigQueryWarehouse;
-
-  beforeEach(async () => {
-    fake = await startFakeBigQuery();
-    wh = testWarehouse(fake.url);
-  });
-  afterEach(async () => {
-    await wh.close();
-    await fake.close();
-  });
+  const bq = fakeBigQueryEach();
 
   it('raises WAREHOUSE_TIMEOUT when the job outlives the query timeout, and cancels the job', async () => {
-    fake.onQuery(() => ({ delayMs: 5_000, ...fake.result([{ name: 'n', type: 'INT64' }], [[1]]) }));
+    bq.fake.onQuery(() => ({ delayMs: 5_000, ...bq.fake.result([{ name: 'n', type: 'INT64' }], [[1]]) }));
     const started = Date.now();
 
-    const err = await failure(wh.query('SELECT slow()', {}, { timeoutMs: 300 }));
+    const err = await failure(bq.wh.query('SELECT slow()', {}, { timeoutMs: 300 }));
 
     expect(err.code).toBe(WarehouseErrorCode.Timeout);
     expect(err.extra).toEqual({ timeout_ms: 300 });
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(fake.requests[0].body).toMatchObject({ timeoutMs: 300, jobTimeoutMs: '300' });
-    const cancel = fake.requests.at(-1);
+    expect(bq.fake.requests[0].body).toMatchObject({ timeoutMs: 300, jobTimeoutMs: '300' });
+    const cancel = bq.fake.requests.at(-1);
     expect(cancel?.method).toBe('POST');
     expect(cancel?.path).toMatch(/^\/bigquery\/v2\/projects\/finops-test\/jobs\/job_\w+\/cancel$/);
     expect(cancel?.query).toMatchObject({ location: 'EU' });
   });
 
   it('waits on getQueryResults for a slow job that still finishes in time', async () => {
-    fake.onQuery(() => ({ delayMs: 400, ...fake.result([{ name: 'n', type: 'INT64' }], [[1]]) }));
-    const slowWait = new BigQueryWarehouse({ projectId: 'finops-test', apiEndpoint: fake.url });
+    bq.fake.onQuery(() => ({ delayMs: 400, ...bq.fake.result([{ name: 'n', type: 'INT64' }], [[1]]) }));
+    const slowWait = new BigQueryWarehouse({ projectId: 'finops-test', apiEndpoint: bq.fake.url });
     // jobs.query holds the answer for the whole timeout; the fake honours it, so shorten it by
     // letting the first answer come back incomplete after 100 ms.
-    fake.intercept((req) => {
+    bq.fake.intercept((req) => {
       if (req.method === 'POST') (req.body as { timeoutMs: number }).timeoutMs = 100;
       return undefined;
     });
     expect(await slowWait.query('SELECT n', {}, { timeoutMs: 3_000 })).toEqual([{ n: 1 }]);
-    const get = fake.requests.find((r) => r.method === 'GET');
+    const get = bq.fake.requests.find((r) => r.method === 'GET');
     expect(Number(get?.query.timeoutMs)).toBeGreaterThan(2_000);
-    expect(fake.requests.some((r) => r.path.endsWith('/cancel'))).toBe(false);
+    expect(bq.fake.requests.some((r) => r.path.endsWith('/cancel'))).toBe(false);
   });
 
   it('raises WAREHOUSE_TIMEOUT for a job BigQuery itself stopped at jobTimeoutMs', async () => {
-    fake.onQuery(() => ({ error: { code: 400, reason: 'timeout', message: 'Job timed out after 1s' } }));
-    expect((await failure(wh.query('SELECT 1'))).code).toBe(WarehouseErrorCode.Timeout);
+    bq.fake.onQuery(() => ({ error: { code: 400, reason: 'timeout', message: 'Job timed out after 1s' } }));
+    expect((await failure(bq.wh.query('SELECT 1'))).code).toBe(WarehouseErrorCode.Timeout);
   });
 
   it('raises WAREHOUSE_BYTES_LIMIT_EXCEEDED on the billing cap', async () => {
-    fake.onQuery(() => ({
+    bq.fake.onQuery(() => ({
       error: {
         code: 400,
         reason: 'bytesBilledLimitExceeded',
         message: 'Query exceeded limit for bytes billed: 1000. 10485760 or higher required.',
       },
     }));
-    const err = await failure(wh.query('SELECT * FROM `ds.big`', {}, { maximumBytesBilled: 1000 }));
+    const err = await failure(bq.wh.query('SELECT * FROM `ds.big`', {}, { maximumBytesBilled: 1000 }));
     expect(err.code).toBe(WarehouseErrorCode.BytesLimitExceeded);
     expect(err.detail).toBe('The warehouse query would scan more data than it is allowed to bill.');
   });
 
   it('raises WAREHOUSE_NOT_FOUND on a 404', async () => {
-    fake.onQuery(() => ({
+    bq.fake.onQuery(() => ({
       error: {
         code: 404,
         reason: 'notFound',
         message: 'Not found: Table finops-test:ds.gone was not found in location EU',
       },
     }));
-    const err = await failure(wh.query('SELECT * FROM `ds.gone`'));
+    const err = await failure(bq.wh.query('SELECT * FROM `ds.gone`'));
     expect(err.code).toBe(WarehouseErrorCode.NotFound);
     expect((err.cause as Error).message).toBe(
       'BigQuery jobs.query: HTTP 404 notFound: Not found: Table finops-test:ds.gone was not found in location EU',
@@ -91,9 +81,9 @@ describe('BigQueryWarehouse error mapping', () => {
   });
 
   it('raises WAREHOUSE_UNAVAILABLE on a 500, after the configured number of attempts', async () => {
-    fake.onQuery(() => ({ error: { code: 500, reason: 'backendError', message: 'Backend error' } }));
-    expect((await failure(wh.query('SELECT 1'))).code).toBe(WarehouseErrorCode.Unavailable);
-    expect(fake.requests).toHaveLength(1);
+    bq.fake.onQuery(() => ({ error: { code: 500, reason: 'backendError', message: 'Backend error' } }));
+    expect((await failure(bq.wh.query('SELECT 1'))).code).toBe(WarehouseErrorCode.Unavailable);
+    expect(bq.fake.requests).toHaveLength(1);
   });
 
   it('raises WAREHOUSE_UNAVAILABLE when nothing listens at the endpoint', async () => {
@@ -106,15 +96,15 @@ describe('BigQueryWarehouse error mapping', () => {
   });
 
   it('raises WAREHOUSE_UNAVAILABLE for a failing metadata call too', async () => {
-    fake.intercept(() => ({ code: 503, reason: 'backendError', message: 'try later' }));
-    expect((await failure(wh.describeTable('ds', 't'))).code).toBe(WarehouseErrorCode.Unavailable);
+    bq.fake.intercept(() => ({ code: 503, reason: 'backendError', message: 'try later' }));
+    expect((await failure(bq.wh.describeTable('ds', 't'))).code).toBe(WarehouseErrorCode.Unavailable);
   });
 
   it('raises WAREHOUSE_QUERY_FAILED for other errors without parameters or the token in any message', async () => {
-    fake.onQuery(() => ({
+    bq.fake.onQuery(() => ({
       error: { code: 400, reason: 'invalidQuery', message: 'Invalid value for org: sk-live-123456 at [1:8]' },
     }));
-    const err = await failure(wh.query('SELECT @org', { org: 'sk-live-123456' }));
+    const err = await failure(bq.wh.query('SELECT @org', { org: 'sk-live-123456' }));
 
     expect(err.code).toBe(WarehouseErrorCode.QueryFailed);
     expect(err.detail).toBe('The warehouse query failed.');

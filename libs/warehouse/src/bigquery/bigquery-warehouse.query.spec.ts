@@ -2,31 +2,21 @@ import net from 'node:net';
 import { startFakeBigQuery, type FakeBigQuery, type RecordedRequest } from '#test/bigquery-server';
 import { BigQueryWarehouse } from './bigquery-warehouse.js';
 import { createBigQueryClientOptions, staticAuthClient } from './bigquery-client-options.js';
-import { testWarehouse } from '#test/bigquery-test-warehouse';
+import { fakeBigQueryEach } from '#test/bigquery-test-warehouse';
 
 const queryCalls = (fake: FakeBigQuery): RecordedRequest[] =>
   fake.requests.filter((r) => r.method === 'POST' && r.path === '/bigquery/v2/projects/finops-test/queries');
 const body = (r: RecordedRequest | undefined) => r?.body as Record<string, unknown>;
 
 describe('BigQueryWarehouse query requests', () => {
-  let fake: FakeBigQuery;
-  let wh: BigQueryWarehouse;
-
-  beforeEach(async () => {
-    fake = await startFakeBigQuery();
-    wh = testWarehouse(fake.url);
-  });
-  afterEach(async () => {
-    await wh.close();
-    await fake.close();
-  });
+  const bq = fakeBigQueryEach();
 
   it('sends one jobs.query with the SQL, named parameters, standard SQL and optional job creation', async () => {
-    await wh.query('SELECT * FROM `ds.costs` WHERE org_slug = @org', { org: 'acme' });
+    await bq.wh.query('SELECT * FROM `ds.costs` WHERE org_slug = @org', { org: 'acme' });
 
-    expect(fake.requests).toHaveLength(1);
-    expect(fake.requests[0].query).toEqual({ prettyPrint: 'false' });
-    expect(body(queryCalls(fake)[0])).toMatchObject({
+    expect(bq.fake.requests).toHaveLength(1);
+    expect(bq.fake.requests[0].query).toEqual({ prettyPrint: 'false' });
+    expect(body(queryCalls(bq.fake)[0])).toMatchObject({
       query: 'SELECT * FROM `ds.costs` WHERE org_slug = @org',
       useLegacySql: false,
       parameterMode: 'NAMED',
@@ -40,8 +30,8 @@ describe('BigQueryWarehouse query requests', () => {
   });
 
   it('sends the default timeout as both the answer wait and the job timeout', async () => {
-    await wh.query('SELECT 1');
-    const sent = body(queryCalls(fake)[0]);
+    await bq.wh.query('SELECT 1');
+    const sent = body(queryCalls(bq.fake)[0]);
     expect(sent.timeoutMs).toBe(30_000);
     expect(sent.jobTimeoutMs).toBe('30000');
     expect(sent).not.toHaveProperty('maximumBytesBilled');
@@ -51,7 +41,7 @@ describe('BigQueryWarehouse query requests', () => {
   it('sends the per-query timeout, bytes cap and labels over the configured defaults', async () => {
     const capped = new BigQueryWarehouse({
       projectId: 'finops-test',
-      apiEndpoint: fake.url,
+      apiEndpoint: bq.fake.url,
       defaultTimeoutMs: 9_000,
       maximumBytesBilled: 1_000_000,
     });
@@ -62,7 +52,7 @@ describe('BigQueryWarehouse query requests', () => {
       { timeoutMs: 1_500, maximumBytesBilled: 5_000, labels: { org: 'acme' } },
     );
 
-    const [first, second] = queryCalls(fake).map(body);
+    const [first, second] = queryCalls(bq.fake).map(body);
     expect(first).toMatchObject({ timeoutMs: 9_000, jobTimeoutMs: '9000', maximumBytesBilled: '1000000' });
     expect(first).not.toHaveProperty('location');
     expect(second).toMatchObject({
@@ -86,29 +76,33 @@ describe('BigQueryWarehouse query requests', () => {
       return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
     });
     try {
-      const fresh = new BigQueryWarehouse({ projectId: 'finops-test', apiEndpoint: fake.url, maxRetries: 0 });
+      const fresh = new BigQueryWarehouse({
+        projectId: 'finops-test',
+        apiEndpoint: bq.fake.url,
+        maxRetries: 0,
+      });
       await fresh.query('SELECT 1');
       await fresh.datasetExists('ds');
     } finally {
       spy.mockRestore();
     }
 
-    expect(fake.requests.map((r) => r.headers.authorization)).toEqual([
+    expect(bq.fake.requests.map((r) => r.headers.authorization)).toEqual([
       'Bearer local-fake-token',
       'Bearer local-fake-token',
     ]);
-    expect(new Set(targets)).toEqual(new Set([fake.url.replace('http://', '')]));
+    expect(new Set(targets)).toEqual(new Set([bq.fake.url.replace('http://', '')]));
   });
 
   it('uses a given auth client instead of the fake token', async () => {
     const own = new BigQueryWarehouse({
       projectId: 'finops-test',
-      apiEndpoint: fake.url,
+      apiEndpoint: bq.fake.url,
       authClient: staticAuthClient('ci-token'),
     });
     await own.ping();
-    expect(fake.requests[0].headers.authorization).toBe('Bearer ci-token');
-    expect(body(fake.requests[0])).toMatchObject({ query: 'SELECT 1', timeoutMs: 5_000 });
+    expect(bq.fake.requests[0].headers.authorization).toBe('Bearer ci-token');
+    expect(body(bq.fake.requests[0])).toMatchObject({ query: 'SELECT 1', timeoutMs: 5_000 });
   });
 
   it('follows page tokens through getQueryResults until every row is read', async () => {
@@ -133,19 +127,19 @@ describe('BigQueryWarehouse query requests', () => {
   });
 
   it('answers a single-page result without any follow-up request', async () => {
-    fake.onQuery(() => fake.result([{ name: 'ok', type: 'BOOL' }], [[true]]));
-    expect(await wh.query('SELECT TRUE AS ok')).toEqual([{ ok: true }]);
-    expect(fake.requests).toHaveLength(1);
+    bq.fake.onQuery(() => bq.fake.result([{ name: 'ok', type: 'BOOL' }], [[true]]));
+    expect(await bq.wh.query('SELECT TRUE AS ok')).toEqual([{ ok: true }]);
+    expect(bq.fake.requests).toHaveLength(1);
   });
 
   it('returns the affected row count of a DML statement', async () => {
-    fake.onQuery((req) => ({ dmlAffectedRows: req.sql.startsWith('UPDATE') ? 7 : 0 }));
-    const affected = await wh.execute('UPDATE `ds.t` SET x = @x WHERE TRUE', { x: 1 });
+    bq.fake.onQuery((req) => ({ dmlAffectedRows: req.sql.startsWith('UPDATE') ? 7 : 0 }));
+    const affected = await bq.wh.execute('UPDATE `ds.t` SET x = @x WHERE TRUE', { x: 1 });
     expect(affected).toBe(7);
   });
 
   it('returns 0 affected rows for DDL', async () => {
-    expect(await wh.execute('CREATE SCHEMA IF NOT EXISTS `x`')).toBe(0);
+    expect(await bq.wh.execute('CREATE SCHEMA IF NOT EXISTS `x`')).toBe(0);
   });
 });
 
