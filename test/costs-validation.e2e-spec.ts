@@ -2,6 +2,7 @@ import { orgWithRows } from '#test/costs-harness';
 import { aFocusRow } from '#test/focus-rows';
 import { anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { CostsRepository } from '../apps/api/src/costs/costs.repository.js';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 
 const READ_ROUTES = [
@@ -304,6 +305,27 @@ describe('cost reads of a period too large to load', () => {
       expect(shorter.status, JSON.stringify(shorter.body)).toBe(200);
     },
   );
+
+  it('refuses the same period again without asking the warehouse, until the org’s costs change', async () => {
+    const loads = vi.spyOn(t.app.get(CostsRepository), 'loadFrame');
+    try {
+      const period = '?start_date=2024-12-01&end_date=2025-01-31';
+      for (const route of ['/summary', '/by-provider', '/summary'])
+        expect((await get(`${route}${period}`)).status).toBe(422);
+      // One count of the period's rows (on BigQuery, a query billed in full), not one a request.
+      expect(loads).toHaveBeenCalledTimes(1);
+      const invalidated = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/costs/${org}/cache/invalidate`,
+        headers,
+      });
+      expect(invalidated.statusCode).toBe(200);
+      expect((await get(`/summary${period}`)).status).toBe(422);
+      expect(loads).toHaveBeenCalledTimes(2);
+    } finally {
+      loads.mockRestore();
+    }
+  });
 
   it.each(['/trend', '/trend-granular'])(
     'answers %s without dates with 422 naming days, the field that set its window',

@@ -11,12 +11,19 @@ import { filterDates } from '../frame/cost-filters.js';
 import { type CostCacheStats, LevelCounters, occupancyOf, OrgTally } from './cache-stats.js';
 import { DEFAULT_TODAY_TTL_MS, periodTtlMs } from './cache-ttl.js';
 import { type Clock, systemClock } from './clock.js';
-import type { CachedFrame, CostCacheOptions, FramePeriod, ResultKey } from './cost-cache.types.js';
+import {
+  type CachedFrame,
+  type CostCacheOptions,
+  type FramePeriod,
+  PeriodRefusedError,
+  type ResultKey,
+} from './cost-cache.types.js';
 import { estimateValueBytes } from './value-size.js';
 import { deleteMatching, freshEntry, purgeExpiredEntries } from './lru-expiry.js';
 import { framePeriodPrefix, frameKey, keyOfOrg, orgOfKey, resultKey, UNCACHEABLE } from './cache-keys.js';
 
 export type * from './cost-cache.types.js';
+export { PeriodRefusedError } from './cost-cache.types.js';
 
 interface ResultEntry {
   value: unknown;
@@ -38,6 +45,8 @@ export class CostCache {
   readonly todayTtlMs: number;
   private readonly frames: LRUCache<string, CachedFrame>;
   private readonly results: LRUCache<string, ResultEntry>;
+  /** Loads refused for what their period holds (PeriodRefusedError), by frame key, until the frame would expire. */
+  private readonly refusals: LRUCache<string, { error: PeriodRefusedError; expiresAt: number }>;
   private readonly frameCounters = new LevelCounters();
   private readonly resultCounters = new LevelCounters();
   private readonly frameExtra = new OrgTally(['loads', 'coalesced', 'covering_hits', 'oversize'] as const);
@@ -68,6 +77,7 @@ export class CostCache {
       perf,
       dispose: (_value, key, reason) => this.resultCounters.disposed(orgOfKey(key), reason),
     });
+    this.refusals = new LRUCache({ max: 1_000, ttlResolution: 0, perf });
     const bus = options.bus;
     if (bus) {
       this.unsubscribers.push(bus.subscribe(COST_CACHE_CHANNEL, (org) => void this.dropOrg(org)));
@@ -96,6 +106,8 @@ export class CostCache {
       return { frame: cached, hit: true };
     }
     this.frameCounters.add(org, 'misses');
+    const refused = this.refusals.get(key);
+    if (refused && refused.expiresAt > this.clock.now()) throw refused.error;
     // A load of the same period with these columns or more serves this read too.
     const pending = COST_FRAME_COLUMN_SETS.filter((held) => frameColumnsCover(held, columns))
       .map((held) => this.inflight.get(frameKey(org, period.start, period.end, held)))
@@ -151,6 +163,7 @@ export class CostCache {
       return frame !== undefined && frame.start <= start && frame.end >= end;
     });
     const results = deleteMatching(this.results, (k) => keyOfOrg(org)(k) && k.includes(`|${start}|${end}|`));
+    deleteMatching(this.refusals, (k) => k.startsWith(prefix));
     for (const key of [...this.inflight.keys()]) if (key.startsWith(prefix)) this.inflight.delete(key);
     return { frames, results };
   }
@@ -196,6 +209,7 @@ export class CostCache {
     this.inflight.clear();
     this.frames.clear();
     this.results.clear();
+    this.refusals.clear();
   }
 
   /**
@@ -236,9 +250,23 @@ export class CostCache {
     const generation = this.generation(org);
     const refreshes = this.refreshes.get(org) ?? 0;
     this.frameExtra.add(org, 'loads');
-    const df = await load();
+    let df: pl.DataFrame;
+    try {
+      df = await load();
+    } catch (error) {
+      // Kept as a frame would be: not when an invalidation or a forced refresh raced with the load.
+      if (
+        error instanceof PeriodRefusedError &&
+        generation === this.generation(org) &&
+        refreshes === (this.refreshes.get(org) ?? 0)
+      ) {
+        const ttl = this.ttlOf(period);
+        this.refusals.set(key, { error, expiresAt: this.clock.now() + ttl }, { ttl });
+      }
+      throw error;
+    }
     const now = this.clock.now();
-    const ttl = periodTtlMs(period, { ...period, nowMs: now, todayTtlMs: this.todayTtlMs });
+    const ttl = this.ttlOf(period, now);
     const frame: CachedFrame = {
       df,
       start: period.start,
@@ -263,6 +291,11 @@ export class CostCache {
       if (held !== columns && frameColumnsCover(columns, held))
         this.frames.delete(frameKey(org, period.start, period.end, held));
     return frame;
+  }
+
+  /** How long a frame of `period` loaded now lives (see periodTtlMs). */
+  private ttlOf(period: FramePeriod, now = this.clock.now()): number {
+    return periodTtlMs(period, { ...period, nowMs: now, todayTtlMs: this.todayTtlMs });
   }
 
   /**
@@ -304,6 +337,7 @@ export class CostCache {
     this.purgeExpired();
     const frames = deleteMatching(this.frames, keyOfOrg(org));
     const results = deleteMatching(this.results, keyOfOrg(org));
+    deleteMatching(this.refusals, keyOfOrg(org));
     this.frameCounters.add(org, 'invalidations', frames);
     this.resultCounters.add(org, 'invalidations', results);
     return { frames, results };

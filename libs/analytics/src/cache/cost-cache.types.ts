@@ -60,3 +60,11 @@ export interface ResultKey {
   end: IsoDate;
   variant: string;
 }
+
+/**
+ * A load refused for what the period holds (more rows than a frame may have): it stands until the
+ * org's costs change, as a frame of the period would, so the cache keeps it for that frame's time
+ * to live and answers the same refusal again without another warehouse query (on BigQuery the
+ * query that found it too large was billed in full). An invalidation of the org drops it.
+ */
+export class PeriodRefusedError extends Error {}
