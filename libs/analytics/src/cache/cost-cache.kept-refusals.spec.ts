@@ -2,6 +2,7 @@ import { aFocusRow } from '#test/focus-rows';
 import type pl from 'nodejs-polars';
 import { costFrameOf } from '../testing/frame-of.js';
 import { periodReadOnMarch10 } from '../testing/cost-days-of.js';
+import { reconnectingBus } from '../testing/reconnecting-bus.js';
 import { CostCache, type FramePeriod, PeriodRefusedError } from './cost-cache.js';
 
 // A period too large to load is found so by a warehouse query (on BigQuery, billed in full): the
@@ -100,5 +101,31 @@ describe('CostCache: kept refusals', () => {
     await expect(racing).rejects.toThrow('old');
     // The org's costs changed meanwhile: the period may fit now.
     expect((await cache.frame('org_b', year, async () => frame)).frame.df.height).toBe(1);
+  });
+
+  it('does not keep a refusal whose load raced with a bus reconnect, and tells the org’s settings then', async () => {
+    const { bus, reconnect } = reconnectingBus();
+    const cache = new CostCache({ clock: { now: () => Date.parse('2025-03-10T12:00:00Z') }, bus });
+    const dropped: string[] = [];
+    cache.onOrgDropped((org) => dropped.push(org));
+    // org_b has only a kept refusal: an invalidation lost while cut off may concern it too.
+    await expect(cache.frame('org_b', year, refusingLoad())).rejects.toThrow(PeriodRefusedError);
+    // org_a has nothing cached, only a load under way, begun before the costs changed elsewhere.
+    let refuse!: () => void;
+    const racing = cache.frame(
+      'org_a',
+      year,
+      () =>
+        new Promise<pl.DataFrame>(
+          (_resolve, reject) => (refuse = () => reject(new PeriodRefusedError('old'))),
+        ),
+    );
+    await Promise.resolve();
+    reconnect();
+    refuse();
+    await expect(racing).rejects.toThrow('old');
+    expect(dropped.sort()).toEqual(['org_a', 'org_b']);
+    // The invalidation lost meanwhile may have been the import that made the period fit.
+    expect((await cache.frame('org_a', year, async () => frame)).frame.df.height).toBe(1);
   });
 });

@@ -201,8 +201,13 @@ export class CostCache {
   /** Everything, every org (after a lost bus connection). */
   clear(): void {
     // dump() lists expired entries too (keys() skips them): their orgs' settings are told as well.
-    const keys = [...this.frames.dump(), ...this.results.dump()].map(([key]) => key);
-    for (const org of new Set(keys.map((k) => k.split('|')[0]!))) {
+    // So are orgs with only a kept refusal or a load under way: that load, begun before the lost
+    // invalidation, must not keep its frame or refusal (its org's generation moves on).
+    const keys = [
+      ...[...this.frames.dump(), ...this.results.dump(), ...this.refusals.dump()].map(([key]) => key),
+      ...this.inflight.keys(),
+    ];
+    for (const org of new Set(keys.map(orgOfKey))) {
       this.bumpGeneration(org);
       for (const listener of this.dropListeners) listener(org);
     }
