@@ -306,6 +306,25 @@ describe('cost reads of a period too large to load', () => {
     },
   );
 
+  it('bounds the aggregations by their groups (day, provider, service, ...), the row listings by FOCUS rows', async () => {
+    // Ten FOCUS rows of one service on one day: one group.
+    const busy = await orgWithRows(t, (org) =>
+      Array.from({ length: 10 }, (_, i) => aFocusRow({ org, date: '2025-02-03', billedCost: i + 1 })),
+    );
+    const read = (path: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/v1/costs/${busy.org}${path}?start_date=2025-02-01&end_date=2025-02-28`,
+        headers: busy.headers,
+      });
+    for (const route of ['/summary', '/by-provider', '/by-service', '/trend', '/total', '/trend-granular']) {
+      const res = await read(route);
+      expect(res.statusCode, `${route}: ${res.body}`).toBe(200);
+    }
+    expect((await read('/summary')).json()).toMatchObject({ summary: { total_cost: 55, record_count: 10 } });
+    for (const route of ['', '/cloud']) expect((await read(route)).statusCode, route).toBe(422);
+  });
+
   it('refuses the same period again without asking the warehouse, until the org’s costs change', async () => {
     const loads = vi.spyOn(t.app.get(CostsRepository), 'loadFrame');
     try {

@@ -42,6 +42,12 @@ export interface FrameOptions extends QueryOptions {
    * `max_rows`) before its rows are read into memory, where it could take the process's.
    */
   maxRows?: number;
+  /**
+   * The statement aggregates (GROUP BY) a larger input: a driver that reads a result in several
+   * passes (DuckDB: its row count, its text columns' dictionaries, then the export) computes it
+   * once into a temporary table first, instead of once a pass.
+   */
+  aggregates?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import pl from 'nodejs-polars';
-import { C, prepareCostFrame, rawCostColumns } from '#analytics';
+import { C, costTotals, prepareCostFrame, rawCostColumns } from '#analytics';
 import { loadAppConfig } from '#platform';
 import { aFocusRow, generateFocusRows, TEST_HIERARCHY } from '#test/focus-rows';
 import { CENTRAL_DATASET, DuckDbWarehouse, SchemaRegistry } from '#warehouse';
@@ -87,6 +87,26 @@ describe('CostsRepository on DuckDB', () => {
     expect(new Set(rows.map((r) => r[C.category]))).toEqual(new Set(['cloud']));
   });
 
+  it.each([
+    // 2025-03-02's three rows are one group; one of them has another hierarchy entity.
+    ['costs', [-2_499_000_002, 12_345_678, 100_000_000], [3, 1, 1], [1000, 0, 0]],
+    ['hierarchy', [-2_499_000_001, -1, 12_345_678, 100_000_000], [2, 1, 1, 1], [500, 500, 0, 0]],
+  ] as const)(
+    'loads the %s set summed by its other columns and UTC day, exactly, with the rows each group holds',
+    async (set, billed, rows, rests) => {
+      const raw = await repo.loadFrame(ORG, '2025-03-01', '2025-03-31', set);
+      const groups = raw.sort(C.billed).toRecords() as Record<string, unknown>[];
+      expect(groups.map((g) => g[C.billed])).toEqual(billed);
+      expect(groups.map((g) => g[C.rowCount])).toEqual(rows);
+      // The rests add up too: −2,499,000,002 micro-units and 1,000 nano-units is −2,499.000001.
+      expect(groups.map((g) => g[C.billedRest])).toEqual(rests);
+      // 23:30 UTC is in its UTC day's group: the days are UTC midnights.
+      expect(new Set(groups.map((g) => (g[C.date] as Date).toISOString()))).toEqual(
+        new Set(['2025-03-01', '2025-03-02', '2025-03-03'].map((d) => `${d}T00:00:00.000Z`)),
+      );
+    },
+  );
+
   it.each(['costs', 'hierarchy'] as const)(
     'loads only the columns of the %s set, with the same costs',
     async (set) => {
@@ -100,9 +120,8 @@ describe('CostsRepository on DuckDB', () => {
       if (set === 'costs') expect(raw.columns).not.toContain(C.path);
       else expect(raw.columns).toContain(C.path);
       const frame = prepareCostFrame(raw, set);
-      expect(frame.getColumn(C.billed).sort().toArray()).toEqual([
-        -2_500_000_001, -1, 1_000_000, 12_345_678, 100_000_000,
-      ]);
+      // −2,499,000,002 + 12,345,678 + 100,000,000 micro-units, and the 1,000 nano-units of the rests.
+      expect(costTotals(frame)).toMatchObject({ billed: -2_386_654_323, recordCount: 5 });
       expect(new Set(frame.getColumn(C.category).toArray())).toEqual(new Set(['cloud']));
       expect(() => prepareCostFrame(raw, 'rows')).toThrow(/missing columns/);
     },

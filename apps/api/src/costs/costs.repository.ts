@@ -7,6 +7,7 @@ import {
   type CostFrameColumns,
   emptyRawCostFrame,
   type IsoDate,
+  isGroupedSet,
   rawCostColumns,
 } from '#analytics';
 import { AppConfig } from '#platform';
@@ -55,9 +56,9 @@ const nanoRest = (column: string) => {
 };
 
 /**
- * The SELECT expression of each raw frame column (see RAW_COST_COLUMNS). The charge days come as
- * the period timestamps themselves: the frame takes their UTC date (cheaper than DATE() and text
- * in the warehouse).
+ * The SQL expression of each raw frame column (see RAW_COST_COLUMNS). The charge days come as the
+ * period timestamps themselves: the frame takes their UTC date (cheaper than DATE() and text in
+ * the warehouse).
  */
 const COLUMN_SQL: Readonly<Record<string, string>> = {
   [C.subAccountId]: 'SubAccountId',
@@ -65,22 +66,22 @@ const COLUMN_SQL: Readonly<Record<string, string>> = {
   [C.serviceCategory]: 'ServiceCategory',
   [C.serviceName]: 'ServiceName',
   [C.resourceName]: 'ResourceName',
-  [C.billed]: `${micros('BilledCost')} AS ${C.billed}`,
-  [C.effective]: `${micros('EffectiveCost')} AS ${C.effective}`,
-  [C.list]: `${micros('ListCost')} AS ${C.list}`,
-  [C.billedRest]: `${nanoRest('BilledCost')} AS ${C.billedRest}`,
-  [C.effectiveRest]: `${nanoRest('EffectiveCost')} AS ${C.effectiveRest}`,
-  [C.listRest]: `${nanoRest('ListCost')} AS ${C.listRest}`,
+  [C.billed]: micros('BilledCost'),
+  [C.effective]: micros('EffectiveCost'),
+  [C.list]: micros('ListCost'),
+  [C.billedRest]: nanoRest('BilledCost'),
+  [C.effectiveRest]: nanoRest('EffectiveCost'),
+  [C.listRest]: nanoRest('ListCost'),
   [C.currency]: 'BillingCurrency',
-  [C.quantity]: `CAST(ConsumedQuantity AS FLOAT64) AS ${C.quantity}`,
+  [C.quantity]: 'CAST(ConsumedQuantity AS FLOAT64)',
   [C.unit]: 'ConsumedUnit',
   [C.chargeCategory]: 'ChargeCategory',
   [C.chargeClass]: 'ChargeClass',
   [C.region]: 'RegionName',
   [C.billingPeriodStart]: 'BillingPeriodStart',
   [C.billingPeriodEnd]: 'BillingPeriodEnd',
-  [C.date]: `ChargePeriodStart AS ${C.date}`,
-  [C.endDate]: `ChargePeriodEnd AS ${C.endDate}`,
+  [C.date]: 'ChargePeriodStart',
+  [C.endDate]: 'ChargePeriodEnd',
   [C.source]: 'x_source_system',
   [C.entityId]: 'x_hierarchy_entity_id',
   [C.entityName]: 'x_hierarchy_entity_name',
@@ -89,11 +90,31 @@ const COLUMN_SQL: Readonly<Record<string, string>> = {
   [C.pathNames]: 'x_hierarchy_path_names',
 };
 
-/** The select list of a frame of `columns`, nothing more. */
-const selectList = (columns: CostFrameColumns) =>
-  rawCostColumns(columns)
-    .map(([name]) => COLUMN_SQL[name]!)
-    .join(', ');
+const as = (expression: string, name: string) => (expression === name ? name : `${expression} AS ${name}`);
+
+/**
+ * The query of a frame of `columns`: every FOCUS row of the period, or for a grouped set (see
+ * isGroupedSet) the rows summed by every other column of the set, by UTC day: the micro-units and
+ * their rests summed exactly as INT64 (a rest sum carries no loss; the frame sums both again),
+ * the quantities as FLOAT64, and how many rows each group holds.
+ */
+function frameSelect(columns: CostFrameColumns): { select: string; groupBy: string } {
+  const raw = rawCostColumns(columns);
+  if (!isGroupedSet(columns))
+    return { select: raw.map(([name]) => as(COLUMN_SQL[name]!, name)).join(', '), groupBy: '' };
+  const keys: string[] = [];
+  const select = raw.map(([name, kind]) => {
+    if (kind === 'count') return `COUNT(*) AS ${name}`;
+    if (kind === 'micros' || kind === 'nano_rest')
+      return `CAST(SUM(${COLUMN_SQL[name]!}) AS INT64) AS ${name}`;
+    if (kind === 'float') return `SUM(${COLUMN_SQL[name]!}) AS ${name}`;
+    // The day a cost belongs to (its UTC date, as the frame reads it from the timestamp).
+    const key = name === C.date ? `TIMESTAMP_TRUNC(${COLUMN_SQL[name]!}, DAY)` : COLUMN_SQL[name]!;
+    keys.push(key);
+    return as(key, name);
+  });
+  return { select: select.join(', '), groupBy: `GROUP BY ${keys.join(', ')}` };
+}
 
 /** The only SQL of cost reads: the org's FOCUS rows of a period, and its profile. */
 @Injectable()
@@ -116,15 +137,21 @@ export class CostsRepository {
   ): Promise<pl.DataFrame> {
     const table = tableRef(this.config.orgDataset(org), COST_TABLE);
     try {
+      const { select, groupBy } = frameSelect(columns);
       return await this.warehouse.queryFrame(
-        `SELECT ${selectList(columns)}
+        `SELECT ${select}
          FROM ${table}
-         WHERE ChargePeriodStart >= @from_ts AND ChargePeriodStart < @to_ts`,
+         WHERE ChargePeriodStart >= @from_ts AND ChargePeriodStart < @to_ts
+         ${groupBy}`,
         {
           from_ts: param.timestamp(`${start}T00:00:00Z`),
           to_ts: param.timestamp(`${addDays(end, 1)}T00:00:00Z`),
         },
-        { categorical: COST_FRAME_CATEGORICAL, maxRows: this.config.env.COST_FRAME_MAX_ROWS },
+        {
+          categorical: COST_FRAME_CATEGORICAL,
+          maxRows: this.config.env.COST_FRAME_MAX_ROWS,
+          aggregates: groupBy !== '',
+        },
       );
     } catch (error) {
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)

@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
 import { type CostCategory, COST_CATEGORIES } from '../frame/cost-category.js';
-import { C, moneyOf, moneySums } from '../frame/cost-frame.js';
+import { C, moneyOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
 import { billedTotal } from './totals.js';
 
@@ -24,7 +24,7 @@ export function costByCategory(df: pl.DataFrame): CategoryCost[] {
     .agg(
       ...moneySums(df, C.billed, 'billed'),
       ...moneySums(df, C.effective, 'effective'),
-      pl.len().alias('n'),
+      rowsCounted(df).alias('n'),
     )
     .select(
       pl.col(C.category).cast(pl.Utf8).alias('category'),

@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C, moneyColumns, moneyOf, moneySums } from '../frame/cost-frame.js';
+import { C, moneyColumns, moneyOf, moneySums, rowCountColumns, rowsCounted } from '../frame/cost-frame.js';
 import type { Micros } from '../money.js';
 
 export type TrendGranularity = 'daily' | 'weekly' | 'monthly';
@@ -30,9 +30,9 @@ function bucket(granularity: TrendGranularity): pl.Expr {
 export function costByDate(df: pl.DataFrame, granularity: TrendGranularity): DatedCost[] {
   const format = granularity === 'monthly' ? '%Y-%m' : '%Y-%m-%d';
   const rows = df
-    .select(bucket(granularity).alias('bucket'), ...moneyColumns(df, C.billed))
+    .select(bucket(granularity).alias('bucket'), ...moneyColumns(df, C.billed), ...rowCountColumns(df))
     .groupBy('bucket')
-    .agg(...moneySums(df, C.billed, 'billed'), pl.len().alias('n'))
+    .agg(...moneySums(df, C.billed, 'billed'), rowsCounted(df).alias('n'))
     .sort('bucket')
     .select(pl.col('bucket').dt.strftime(format).alias('date'), moneyOf(df, C.billed, 'billed'), 'n')
     .toRecords() as { date: string; billed: number | null; n: number }[];

@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C, moneyOf, moneySums } from '../frame/cost-frame.js';
+import { C, moneyOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
 import { billedTotal, distinctValues } from './totals.js';
 
@@ -42,7 +42,7 @@ export function costByHierarchyEntity(df: pl.DataFrame, level?: string): EntityC
   }
   const groups = rows
     .groupBy([C.entityId, C.entityName, C.levelCode])
-    .agg(...moneySums(df, C.billed, 'billed'), pl.len().alias('n'))
+    .agg(...moneySums(df, C.billed, 'billed'), rowsCounted(df).alias('n'))
     .select(
       pl.col(C.entityId).cast(pl.Utf8).alias('entityId'),
       pl.col(C.entityName).cast(pl.Utf8).alias('entityName'),

@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C, moneyOf, moneySums } from '../frame/cost-frame.js';
+import { C, moneyOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
 import { formatUsage, usageUnitPriority } from './usage-units.js';
 
@@ -60,7 +60,7 @@ export function costByService(df: pl.DataFrame): ServiceCost[] {
       ...moneySums(df, C.billed, 'billed'),
       ...moneySums(df, C.effective, 'effective'),
       pl.col(C.quantity).sum().alias('quantity'),
-      pl.len().alias('n'),
+      rowsCounted(df).alias('n'),
     )
     .select(
       pl.col(C.serviceName).cast(pl.Utf8).fillNull('Unknown').alias('service'),

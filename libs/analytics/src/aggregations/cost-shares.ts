@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C, moneyOf, moneySums } from '../frame/cost-frame.js';
+import { C, moneyOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
 import { type Micros, percentage } from '../money.js';
 import { billedTotal } from './totals.js';
 
@@ -19,7 +19,7 @@ export function costSharesBy(df: pl.DataFrame, column: string, unknown = 'Unknow
   const total = billedTotal(df);
   const groups = df
     .groupBy(column)
-    .agg(...moneySums(df, C.billed, 'billed'), pl.len().alias('n'))
+    .agg(...moneySums(df, C.billed, 'billed'), rowsCounted(df).alias('n'))
     .select(pl.col(column).cast(pl.Utf8).fillNull(unknown).alias('key'), moneyOf(df, C.billed, 'billed'), 'n')
     .toRecords() as { key: string; billed: number | null; n: number }[];
   const merged = new Map<string, { billed: number; n: number }>();

@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
 import type { CostCategory } from '../frame/cost-category.js';
-import { C, moneyOf, moneySums } from '../frame/cost-frame.js';
+import { C, moneyOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
 import type { Micros } from '../money.js';
 import { distinctValues } from './totals.js';
 
@@ -43,7 +43,7 @@ const text = (name: string, alias: string) => pl.col(name).cast(pl.Utf8).alias(a
 export function granularTrend(df: pl.DataFrame): GranularTrend {
   const grouped = df
     .groupBy([C.date, C.provider, C.category, C.entityId, C.entityName, C.levelCode, C.path, C.pathNames])
-    .agg(...moneySums(df, C.billed, 'billed'), pl.len().alias('recordCount'))
+    .agg(...moneySums(df, C.billed, 'billed'), rowsCounted(df).alias('recordCount'))
     .select(
       pl.col(C.date).dt.strftime('%Y-%m-%d').alias('date'),
       pl.col(C.provider).cast(pl.Utf8).fillNull('Unknown').alias('provider'),

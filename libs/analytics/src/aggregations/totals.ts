@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C, moneySum } from '../frame/cost-frame.js';
+import { C, moneySum, rowsCounted } from '../frame/cost-frame.js';
 import type { Micros } from '../money.js';
 
 export interface CostTotals {
@@ -18,7 +18,7 @@ export function costTotals(df: pl.DataFrame): CostTotals {
       moneySum(df, C.billed).alias('billed'),
       moneySum(df, C.effective).alias('effective'),
       moneySum(df, C.list).alias('list'),
-      pl.len().alias('n'),
+      rowsCounted(df).alias('n'),
     )
     .row(0) as [number | null, number | null, number | null, number];
   const b = Number(billed ?? 0);

@@ -35,6 +35,12 @@ export const C = {
   levelCode: 'x_hierarchy_level_code',
   path: 'x_hierarchy_path',
   pathNames: 'x_hierarchy_path_names',
+  /**
+   * In a frame of grouped rows (the `costs` and `hierarchy` sets): how many FOCUS rows each row
+   * stands for. The warehouse sums the period's rows by every other column of the set (see
+   * `isGroupedSet`); `rowsCounted` counts them.
+   */
+  rowCount: 'row_count',
   /** Derived on load by `costCategoryOf`. */
   category: 'cost_category',
 } as const;

@@ -6,7 +6,7 @@ import { withSummableMoney } from './money-columns.js';
 export { C } from './cost-columns.js';
 export { type MoneyColumn, moneyColumns, moneyOf, moneySum, moneySums, rowNanos } from './money-columns.js';
 
-export type RawColumnKind = 'text' | 'micros' | 'nano_rest' | 'float' | 'date' | 'timestamp';
+export type RawColumnKind = 'text' | 'micros' | 'nano_rest' | 'float' | 'date' | 'timestamp' | 'count';
 
 /**
  * What the warehouse query must return, and as what: costs as INT64 micro-units (rounded once in
@@ -102,10 +102,32 @@ const SET_COLUMNS: Readonly<Record<CostFrameColumns, ReadonlySet<string>>> = {
   rows: new Set(Object.keys(RAW_COST_COLUMNS)),
 };
 
-/** The raw columns of a frame of `columns`, and their kinds, in RAW_COST_COLUMNS order. */
+/**
+ * Whether a frame of `columns` holds grouped rows: the period's FOCUS rows summed, in the
+ * warehouse, by every column of the set besides the measures (costs, their rests, the quantity),
+ * with `row_count` saying how many each stands for. The aggregations read nothing else of a row, so
+ * their answers are the same, to the nano-unit, while a frame holds one row per day and
+ * (provider, service, unit, source[, hierarchy entity]) instead of one per FOCUS row: tens of
+ * thousands for an org-year of millions, which is what COST_FRAME_MAX_ROWS bounds then. Row
+ * listings (`rows`) read every column of every row.
+ */
+export const isGroupedSet = (columns: CostFrameColumns): boolean => columns !== 'rows';
+
+/** The raw columns of a frame of `columns`, and their kinds, in RAW_COST_COLUMNS order (then row_count). */
 export function rawCostColumns(columns: CostFrameColumns): [string, RawColumnKind][] {
   const wanted = SET_COLUMNS[columns];
-  return Object.entries(RAW_COST_COLUMNS).filter(([name]) => wanted.has(name));
+  const raw = Object.entries(RAW_COST_COLUMNS).filter(([name]) => wanted.has(name));
+  return isGroupedSet(columns) ? [...raw, [C.rowCount, 'count']] : raw;
+}
+
+/** The FOCUS rows a group of `df`'s rows stands for: their row_count summed when grouped, else their number. */
+export function rowsCounted(df: pl.DataFrame): pl.Expr {
+  return df.columns.includes(C.rowCount) ? pl.col(C.rowCount).sum() : pl.len();
+}
+
+/** The columns `rowsCounted(df)` reads (none when `df` holds FOCUS rows themselves). */
+export function rowCountColumns(df: pl.DataFrame): string[] {
+  return df.columns.includes(C.rowCount) ? [C.rowCount] : [];
 }
 
 /** True when a frame of `held` columns can serve a read that needs `wanted` (a wider set holds a narrower one). */
@@ -120,6 +142,7 @@ const RAW_DTYPES: Record<RawColumnKind, pl.DataType> = {
   float: pl.Float64,
   date: pl.Utf8,
   timestamp: pl.Datetime('ms', 'UTC'),
+  count: pl.Int64,
 };
 
 /** A frame with the raw columns and no rows: the period of an org that has no cost table yet. */
@@ -211,7 +234,12 @@ export function prepareCostFrame(raw: pl.DataFrame, columns: CostFrameColumns = 
   const encoded = raw.select(
     ...wanted.map(([name, kind]) => {
       if (kind === 'date') return day(name, raw.getColumn(name).dtype);
-      const dtype = categorical.has(name) ? pl.Categorical : RAW_DTYPES[kind];
+      // A grouped row's rest is the sum of its rows' (−500..500 each): past Int16 at 66 rows.
+      const dtype = categorical.has(name)
+        ? pl.Categorical
+        : kind === 'nano_rest' && isGroupedSet(columns)
+          ? pl.Int64
+          : RAW_DTYPES[kind];
       return pl.col(name).cast(dtype).alias(name);
     }),
   );

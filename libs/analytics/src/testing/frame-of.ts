@@ -1,5 +1,11 @@
 import pl from 'nodejs-polars';
-import { C, prepareCostFrame, RAW_COST_COLUMNS } from '../frame/cost-frame.js';
+import {
+  C,
+  prepareCostFrame,
+  RAW_COST_COLUMNS,
+  type RawColumnKind,
+  rawCostColumns,
+} from '../frame/cost-frame.js';
 import { unitsToMicros } from '../money.js';
 
 type FocusRow = Record<string, unknown>;
@@ -59,10 +65,10 @@ const DTYPES: Record<string, pl.DataType> = {
   timestamp: pl.Datetime('ms', 'UTC'),
 };
 
-/** A prepared cost frame of FOCUS rows built by `aFocusRow`, for aggregation specs. */
-export function costFrameOf(rows: readonly FocusRow[]): pl.DataFrame {
+/** The raw frame the warehouse query gives for these FOCUS rows (every column, one row each). */
+function rawFrameOf(rows: readonly FocusRow[]): pl.DataFrame {
   const values = rows.map(rawValues);
-  const raw = pl.DataFrame(
+  return pl.DataFrame(
     Object.entries(RAW_COST_COLUMNS).map(([name, kind]) =>
       pl.Series(
         name,
@@ -71,5 +77,31 @@ export function costFrameOf(rows: readonly FocusRow[]): pl.DataFrame {
       ),
     ),
   );
-  return prepareCostFrame(raw);
+}
+
+/** A prepared cost frame of FOCUS rows built by `aFocusRow`, for aggregation specs. */
+export function costFrameOf(rows: readonly FocusRow[]): pl.DataFrame {
+  return prepareCostFrame(rawFrameOf(rows));
+}
+
+const MEASURES: ReadonlySet<RawColumnKind> = new Set(['micros', 'nano_rest', 'float']);
+
+/**
+ * A prepared frame of a grouped set of these FOCUS rows, grouped as the warehouse query groups
+ * them (CostsRepository): summed by every other column of the set, with each group's row count.
+ */
+export function groupedCostFrameOf(rows: readonly FocusRow[], columns: 'costs' | 'hierarchy'): pl.DataFrame {
+  const raw = rawCostColumns(columns).filter(([, kind]) => kind !== 'count');
+  const keys = raw.filter(([, kind]) => !MEASURES.has(kind)).map(([name]) => name);
+  const sums = raw
+    .filter(([, kind]) => MEASURES.has(kind))
+    .map(([name, kind]) =>
+      (kind === 'float' ? pl.col(name).sum() : pl.col(name).cast(pl.Int64).sum()).alias(name),
+    );
+  return prepareCostFrame(
+    rawFrameOf(rows)
+      .groupBy(keys)
+      .agg(...sums, pl.len().cast(pl.Int64).alias(C.rowCount)),
+    columns,
+  );
 }

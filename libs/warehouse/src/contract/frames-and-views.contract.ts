@@ -49,6 +49,36 @@ export function framesAndViewsContract(ctx: ContractContext): void {
     expect((await wh.queryFrame(sql, { min: 1 }, { maxRows: 3 })).height).toBe(3);
   });
 
+  it('loads an aggregation (aggregates) as query() returns it, Categorical too, its groups bounded by maxRows', async () => {
+    const wh = ctx.warehouse();
+    const dataset = await ctx.allTypesDataset();
+    const names = ['gcp', 'aws', 'gcp', null, 'aws', 'gcp'];
+    await wh.insertRows(
+      { dataset, table: 'all_types' },
+      names.map((name, i) => anAllTypesRow({ id: i + 1, name, amount: i + 1, tags: [] })),
+    );
+    const sql = `SELECT name, SUM(amount) AS total, COUNT(*) AS n
+      FROM ${tableRef(dataset, 'all_types')} WHERE id >= @min GROUP BY name ORDER BY total`;
+
+    const frame = await wh.queryFrame(
+      sql,
+      { min: 1 },
+      { aggregates: true, categorical: ['name'], maxRows: 3 },
+    );
+
+    expect(String(frame.getColumn('name').dtype)).toBe(String(pl.Categorical));
+    expect(frame.toRecords()).toEqual([
+      { name: null, total: 4, n: 1 },
+      { name: 'aws', total: 7, n: 2 },
+      { name: 'gcp', total: 10, n: 3 },
+    ]);
+    expect(frame.toRecords()).toEqual(await wh.query(sql, { min: 1 }));
+    const refused = await wh
+      .queryFrame(sql, { min: 1 }, { aggregates: true, maxRows: 2 })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'WAREHOUSE_RESULT_TOO_LARGE', extra: { max_rows: 2 } });
+  });
+
   it('carries JSON, BYTES and RECORD values in frames as text', async () => {
     const wh = ctx.warehouse();
     const dataset = await ctx.allTypesDataset();

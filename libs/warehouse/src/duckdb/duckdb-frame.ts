@@ -79,13 +79,17 @@ interface CodedColumn {
  * Runs a SELECT into a Polars frame columnar: DuckDB writes the result to a Parquet file (COPY
  * takes the parameters directly) that Polars reads, so rows never become JavaScript objects.
  * A statement whose column types depend on its parameters is materialised in a temp table first,
- * to learn them.
+ * to learn them, and so is an aggregation (`aggregates`), which each pass would compute again.
  */
 export async function queryFrame(
   session: Session,
   sql: string,
   params: BoundParams,
-  { categorical = [], maxRows }: Pick<FrameOptions, 'categorical' | 'maxRows'> = {},
+  {
+    categorical = [],
+    maxRows,
+    aggregates = false,
+  }: Pick<FrameOptions, 'categorical' | 'maxRows' | 'aggregates'> = {},
 ): Promise<pl.DataFrame> {
   const id = randomUUID().replaceAll('-', '');
   const table = `temp.${duckIdent(`__frame_${id}`)}`;
@@ -95,7 +99,8 @@ export async function queryFrame(
   let sourceParams: BoundParams | null = params;
   let transaction = false;
   try {
-    let shape = await preparedShape(connection, sql);
+    // An aggregation is computed once, into the temp table, rather than once for each pass below.
+    let shape = aggregates ? null : await preparedShape(connection, sql);
     if (!shape) {
       await connection.run(`CREATE TEMP TABLE ${table.slice(5)} AS ${sql}`, params.values, params.types);
       session.checkDeadline();
