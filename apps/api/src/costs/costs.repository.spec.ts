@@ -127,6 +127,40 @@ describe('CostsRepository on DuckDB', () => {
     },
   );
 
+  it.each(['costs', 'hierarchy'] as const)(
+    'keeps a %s group summing past 2^53 micro-units to integers the BigQuery driver accepts, exactly',
+    async (set) => {
+      // Four rows of one day and service: 12e9 currency units and a few micro-units, past 2^53
+      // micro-units, which the BigQuery driver refuses as an INT64 (not exact as a number).
+      await warehouse.insertRows(
+        { dataset: config.orgDataset(ORG), table: COST_TABLE },
+        // An odd number of micro-units, which a FLOAT64 this large cannot hold: 1.2e16 + 5.
+        [1, 1, 1, 2].map((micros) =>
+          aFocusRow({ org: ORG, date: '2025-04-01', billedCost: 3_000_000_000 + micros / 1e6 }),
+        ),
+      );
+      const exact = (df: pl.DataFrame) =>
+        (df.toRecords() as Record<string, unknown>[]).reduce(
+          (sum, r) =>
+            sum +
+            BigInt(r[C.billed] as number) * 1000n +
+            BigInt((r[C.billedRest] as number | undefined) ?? 0),
+          0n,
+        );
+      const rows = await repo.loadFrame(ORG, '2025-04-01', '2025-04-01', 'rows');
+      const grouped = await repo.loadFrame(ORG, '2025-04-01', '2025-04-01', set);
+      await warehouse.query(`DELETE FROM ${config.orgDataset(ORG)}.${COST_TABLE} WHERE BilledCost > 1e9`);
+      expect(grouped.height).toBe(1);
+      for (const column of grouped.columns.filter((c) => grouped.getColumn(c).dtype.variant === 'Int64'))
+        for (const value of grouped.getColumn(column).toArray())
+          expect(Number.isSafeInteger(value), `${column}: ${value}`).toBe(true);
+      expect(exact(grouped)).toBe(exact(rows));
+      const frame = prepareCostFrame(grouped, set);
+      expect(exact(frame)).toBe(exact(rows));
+      expect(costTotals(frame).billed).toBe(Number(exact(rows)) / 1000);
+    },
+  );
+
   it('answers an org without a cost table with an empty frame of the same columns', async () => {
     const raw = await repo.loadFrame('no_such_org', '2025-03-01', '2025-03-31');
     expect(raw.height).toBe(0);

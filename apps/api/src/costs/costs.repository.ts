@@ -92,10 +92,32 @@ const COLUMN_SQL: Readonly<Record<string, string>> = {
 
 const as = (expression: string, name: string) => (expression === name ? name : `${expression} AS ${name}`);
 
+/** The cost column whose rounding each rest column holds what was left out of. */
+const MICROS_OF_REST: Readonly<Record<string, string>> = {
+  [C.billedRest]: C.billed,
+  [C.effectiveRest]: C.effective,
+  [C.listRest]: C.list,
+};
+
+/**
+ * A group's micro-units, as FLOAT64: a sum may pass 2^53 micro-units (9 billion currency units in
+ * a day of one service: a VND or IDR org's largest spend), which no driver may hand over as an
+ * INT64 (the BigQuery one refuses an INT64 a number cannot hold exactly). What the FLOAT64 rounds
+ * off (nothing below 2^53) goes to the group's rest, in nano-units (groupRest), so the frame's sum
+ * of both stays exact; the frame reads the FLOAT64, integral, as Int64.
+ */
+const groupMicros = (name: string) => `CAST(SUM(${COLUMN_SQL[name]!}) AS FLOAT64)`;
+
+/** A group's rests summed, and what groupMicros rounded off its micro-units, in nano-units. */
+const groupRest = (name: string) => {
+  const micros = `SUM(${COLUMN_SQL[MICROS_OF_REST[name]!]!})`;
+  return `CAST(SUM(${COLUMN_SQL[name]!}) + (${micros} - CAST(CAST(${micros} AS FLOAT64) AS INT64)) * 1000 AS INT64)`;
+};
+
 /**
  * The query of a frame of `columns`: every FOCUS row of the period, or for a grouped set (see
- * isGroupedSet) the rows summed by every other column of the set, by UTC day: the micro-units and
- * their rests summed exactly as INT64 (a rest sum carries no loss; the frame sums both again),
+ * isGroupedSet) the rows summed by every other column of the set, by UTC day: the micro-units
+ * (as FLOAT64, see groupMicros) and their rests summed exactly (the frame sums both again),
  * the quantities as FLOAT64, and how many rows each group holds.
  */
 function frameSelect(columns: CostFrameColumns): { select: string; groupBy: string } {
@@ -105,8 +127,8 @@ function frameSelect(columns: CostFrameColumns): { select: string; groupBy: stri
   const keys: string[] = [];
   const select = raw.map(([name, kind]) => {
     if (kind === 'count') return `COUNT(*) AS ${name}`;
-    if (kind === 'micros' || kind === 'nano_rest')
-      return `CAST(SUM(${COLUMN_SQL[name]!}) AS INT64) AS ${name}`;
+    if (kind === 'micros') return `${groupMicros(name)} AS ${name}`;
+    if (kind === 'nano_rest') return `${groupRest(name)} AS ${name}`;
     if (kind === 'float') return `SUM(${COLUMN_SQL[name]!}) AS ${name}`;
     // The day a cost belongs to (its UTC date, as the frame reads it from the timestamp).
     const key = name === C.date ? `TIMESTAMP_TRUNC(${COLUMN_SQL[name]!}, DAY)` : COLUMN_SQL[name]!;
