@@ -191,6 +191,38 @@ describe('DuckDB connection pool close', () => {
     }
   });
 
+  it('runs a work’s afterWork statements when it ends, timed out, failed or not', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const pool = await DuckDbConnectionPool.create(instance, 1, async () => undefined);
+    const temps = () =>
+      pool.use(async ({ connection }) => {
+        const reader = await connection.runAndReadAll(
+          `SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name LIKE 'kept%'`,
+        );
+        return Number(reader.getRows()[0]?.[0]);
+      });
+    try {
+      const timedOut = pool.use(async ({ connection, checkDeadline, afterWork }) => {
+        afterWork('DROP TABLE IF EXISTS temp.kept_a');
+        await connection.run('CREATE TEMP TABLE kept_a AS SELECT 1 AS x');
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        checkDeadline();
+      }, 20);
+      expect(await outcomeOf(timedOut)).toBe('WAREHOUSE_TIMEOUT');
+      const failed = pool.use(async ({ connection, afterWork }) => {
+        afterWork('DROP TABLE IF EXISTS temp.kept_b');
+        await connection.run('CREATE TEMP TABLE kept_b AS SELECT 1 AS x');
+        throw Object.assign(new Error('boom'), { code: 'BOOM' });
+      });
+      expect(await outcomeOf(failed)).toBe('BOOM');
+      // The pool's one connection, whose temp tables would otherwise live as long as it does.
+      expect(await temps()).toBe(0);
+    } finally {
+      await pool.close();
+      instance.closeSync();
+    }
+  });
+
   it('ends multi-statement work at its next checkDeadline once closing', async () => {
     const instance = await DuckDBInstance.create(':memory:');
     const pool = await DuckDbConnectionPool.create(instance, 2, async () => undefined);

@@ -10,6 +10,12 @@ export interface Session {
    * calls this between statements.
    */
   checkDeadline(): void;
+  /**
+   * A statement to run when the work ends, however it ends, once no interrupt can cut it (the
+   * work's own cleanup may run while a timed-out statement is interrupted again): the drop of a
+   * temp table, which would otherwise live as long as the pooled connection.
+   */
+  afterWork(sql: string): void;
 }
 
 /** How often a connection's statement is interrupted again past its deadline or at close (see close). */
@@ -76,6 +82,7 @@ export class DuckDbConnectionPool {
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     let again: NodeJS.Timeout | undefined;
+    const cleanups: string[] = [];
     const checkDeadline = () => {
       if (timedOut && timeoutMs !== undefined) throw timeoutError(timeoutMs);
       if (this.closed) throw closedError();
@@ -91,7 +98,7 @@ export class DuckDbConnectionPool {
           again = setInterval(() => connection.interrupt(), INTERRUPT_AGAIN_MS);
         }, remaining);
       }
-      return await work({ connection, checkDeadline });
+      return await work({ connection, checkDeadline, afterWork: (sql) => cleanups.push(sql) });
     } catch (error) {
       checkDeadline();
       throw error;
@@ -102,6 +109,7 @@ export class DuckDbConnectionPool {
       // to the pool out of any transaction, else the next work would run inside that one. (With no
       // transaction open, DuckDB refuses the ROLLBACK; nothing to do then.)
       if (timedOut && !this.closed) await connection.run('ROLLBACK').catch(() => undefined);
+      if (!this.closed) for (const sql of cleanups) await connection.run(sql).catch(() => undefined);
       if (lane === 'bulk') this.bulkBusy--;
       this.release(connection);
     }

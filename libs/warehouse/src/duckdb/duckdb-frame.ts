@@ -102,12 +102,14 @@ export async function queryFrame(
     // An aggregation is computed once, into the temp table, rather than once for each pass below.
     let shape = aggregates ? null : await preparedShape(connection, sql);
     if (!shape) {
+      // Dropped by the pool when the work ends, a timed-out or failed one included.
+      session.afterWork(`DROP TABLE IF EXISTS ${table}`);
       await connection.run(`CREATE TEMP TABLE ${table.slice(5)} AS ${sql}`, params.values, params.types);
+      source = table;
+      sourceParams = null;
       session.checkDeadline();
       const probe = await connection.runAndReadAll(`SELECT * FROM ${table} LIMIT 0`);
       shape = { names: probe.columnNames(), types: probe.columnTypes() };
-      source = table;
-      sourceParams = null;
     }
     if (maxRows !== undefined) {
       // Before any work on the rows (dictionaries, the file): a count that stops one row past the
@@ -180,8 +182,6 @@ export async function queryFrame(
     );
   } finally {
     if (transaction) await connection.run('ROLLBACK').catch(() => undefined);
-    // Temp tables die with the connection anyway; a failed drop (after an interrupt) is harmless.
-    if (source === table) await connection.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     await rm(file, { force: true });
   }
 }
