@@ -18,6 +18,8 @@ import {
   PeriodRefusedError,
   type ResultKey,
 } from './cost-cache.types.js';
+import { KeptRefusals } from './kept-refusals.js';
+import { OrgChangeMarks } from './org-change-marks.js';
 import { estimateValueBytes } from './value-size.js';
 import { deleteMatching, freshEntry, purgeExpiredEntries } from './lru-expiry.js';
 import { framePeriodPrefix, frameKey, keyOfOrg, orgOfKey, resultKey, UNCACHEABLE } from './cache-keys.js';
@@ -45,15 +47,12 @@ export class CostCache {
   readonly todayTtlMs: number;
   private readonly frames: LRUCache<string, CachedFrame>;
   private readonly results: LRUCache<string, ResultEntry>;
-  /** Loads refused for what their period holds (PeriodRefusedError), by frame key, until the frame would expire. */
-  private readonly refusals: LRUCache<string, { error: PeriodRefusedError; expiresAt: number }>;
+  private readonly refusals: KeptRefusals;
   private readonly frameCounters = new LevelCounters();
   private readonly resultCounters = new LevelCounters();
   private readonly frameExtra = new OrgTally(['loads', 'coalesced', 'covering_hits', 'oversize'] as const);
   private readonly inflight = new Map<string, Promise<CachedFrame>>();
-  private readonly generations = new Map<string, number>();
-  /** Forced refreshes per org, so a load that started before one is not kept. */
-  private readonly refreshes = new Map<string, number>();
+  private readonly marks = new OrgChangeMarks();
   private readonly unsubscribers: (() => void)[] = [];
   private readonly dropListeners = new Set<(org: string) => void>();
 
@@ -77,7 +76,7 @@ export class CostCache {
       perf,
       dispose: (_value, key, reason) => this.resultCounters.disposed(orgOfKey(key), reason),
     });
-    this.refusals = new LRUCache({ max: 1_000, ttlResolution: 0, perf });
+    this.refusals = new KeptRefusals(this.clock);
     const bus = options.bus;
     if (bus) {
       this.unsubscribers.push(bus.subscribe(COST_CACHE_CHANNEL, (org) => void this.dropOrg(org)));
@@ -107,7 +106,7 @@ export class CostCache {
     }
     this.frameCounters.add(org, 'misses');
     const refused = this.refusals.get(key);
-    if (refused && refused.expiresAt > this.clock.now()) throw refused.error;
+    if (refused) throw refused;
     // A load of the same period with these columns or more serves this read too.
     const pending = COST_FRAME_COLUMN_SETS.filter((held) => frameColumnsCover(held, columns))
       .map((held) => this.inflight.get(frameKey(org, period.start, period.end, held)))
@@ -143,7 +142,7 @@ export class CostCache {
 
   /** Keeps a result of `frame` for as long as the frame itself lives, unless the org was invalidated since. */
   setResult(org: string, key: ResultKey, value: unknown, frame: CachedFrame): void {
-    if (frame.generation !== this.generation(org)) return;
+    if (frame.generation !== this.marks.generation(org)) return;
     const ttl = frame.expiresAt - this.clock.now();
     if (ttl <= 0) return;
     const entry = { value, bytes: estimateValueBytes(value), expiresAt: frame.expiresAt };
@@ -155,7 +154,7 @@ export class CostCache {
    * (its own, and those of longer periods that contain it, which a read would otherwise narrow).
    */
   dropPeriod(org: string, start: IsoDate, end: IsoDate): { frames: number; results: number } {
-    this.refreshes.set(org, (this.refreshes.get(org) ?? 0) + 1);
+    this.marks.refreshed(org);
     const prefix = framePeriodPrefix(org, start, end);
     const frames = deleteMatching(this.frames, (k) => {
       if (!k.startsWith(`${org}|frame|`)) return false;
@@ -163,7 +162,7 @@ export class CostCache {
       return frame !== undefined && frame.start <= start && frame.end >= end;
     });
     const results = deleteMatching(this.results, (k) => keyOfOrg(org)(k) && k.includes(`|${start}|${end}|`));
-    deleteMatching(this.refusals, (k) => k.startsWith(prefix));
+    this.refusals.drop((k) => k.startsWith(prefix));
     for (const key of [...this.inflight.keys()]) if (key.startsWith(prefix)) this.inflight.delete(key);
     return { frames, results };
   }
@@ -204,11 +203,12 @@ export class CostCache {
     // So are orgs with only a kept refusal or a load under way: that load, begun before the lost
     // invalidation, must not keep its frame or refusal (its org's generation moves on).
     const keys = [
-      ...[...this.frames.dump(), ...this.results.dump(), ...this.refusals.dump()].map(([key]) => key),
+      ...[...this.frames.dump(), ...this.results.dump()].map(([key]) => key),
+      ...this.refusals.keys(),
       ...this.inflight.keys(),
     ];
     for (const org of new Set(keys.map(orgOfKey))) {
-      this.bumpGeneration(org);
+      this.marks.invalidated(org);
       for (const listener of this.dropListeners) listener(org);
     }
     this.inflight.clear();
@@ -252,8 +252,7 @@ export class CostCache {
     columns: CostFrameColumns,
     load: () => Promise<pl.DataFrame>,
   ) {
-    const generation = this.generation(org);
-    const refreshes = this.refreshes.get(org) ?? 0;
+    const mark = this.marks.mark(org);
     this.frameExtra.add(org, 'loads');
     let df: pl.DataFrame;
     try {
@@ -262,12 +261,10 @@ export class CostCache {
       // Kept as a frame would be: not when an invalidation or a forced refresh raced with the load.
       if (
         error instanceof PeriodRefusedError &&
-        generation === this.generation(org) &&
-        refreshes === (this.refreshes.get(org) ?? 0)
-      ) {
-        const ttl = this.ttlOf(period);
-        this.refusals.set(key, { error, expiresAt: this.clock.now() + ttl }, { ttl });
-      }
+        !this.marks.invalidatedSince(org, mark) &&
+        !this.marks.refreshedSince(org, mark)
+      )
+        this.refusals.keep(key, error, this.ttlOf(period));
       throw error;
     }
     const now = this.clock.now();
@@ -279,13 +276,13 @@ export class CostCache {
       columns,
       bytes: estimateFrameBytes(df),
       expiresAt: now + ttl,
-      generation,
+      generation: mark.generation,
     };
     // A load that raced with an invalidation serves its own request but is not kept.
-    if (generation !== this.generation(org)) return frame;
+    if (this.marks.invalidatedSince(org, mark)) return frame;
     // Nor one that raced with a forced refresh of a period (it may hold the data being refreshed):
     // neither it nor a result of it is kept.
-    if (refreshes !== (this.refreshes.get(org) ?? 0)) return { ...frame, generation: UNCACHEABLE };
+    if (this.marks.refreshedSince(org, mark)) return { ...frame, generation: UNCACHEABLE };
     if (frame.bytes > this.frames.maxSize) {
       this.frameExtra.add(org, 'oversize');
       return frame;
@@ -335,24 +332,16 @@ export class CostCache {
   }
 
   private dropOrg(org: string): { frames: number; results: number } {
-    this.bumpGeneration(org);
+    this.marks.invalidated(org);
     for (const listener of this.dropListeners) listener(org);
     for (const key of [...this.inflight.keys()].filter(keyOfOrg(org))) this.inflight.delete(key);
     // What has expired goes as expired (whatever its org): what is left is live, and listed by keys().
     this.purgeExpired();
     const frames = deleteMatching(this.frames, keyOfOrg(org));
     const results = deleteMatching(this.results, keyOfOrg(org));
-    deleteMatching(this.refusals, keyOfOrg(org));
+    this.refusals.drop(keyOfOrg(org));
     this.frameCounters.add(org, 'invalidations', frames);
     this.resultCounters.add(org, 'invalidations', results);
     return { frames, results };
-  }
-
-  private generation(org: string): number {
-    return this.generations.get(org) ?? 0;
-  }
-
-  private bumpGeneration(org: string): void {
-    this.generations.set(org, this.generation(org) + 1);
   }
 }
