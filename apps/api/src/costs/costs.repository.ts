@@ -9,6 +9,7 @@ import {
   type IsoDate,
   isGroupedSet,
   rawCostColumns,
+  SUMMED_KINDS,
 } from '#analytics';
 import { AppConfig } from '#platform';
 import {
@@ -127,13 +128,15 @@ function frameSelect(columns: CostFrameColumns): { select: string; groupBy: stri
   const keys: string[] = [];
   const select = raw.map(([name, kind]) => {
     if (kind === 'count') return `COUNT(*) AS ${name}`;
+    if (!SUMMED_KINDS.has(kind)) {
+      // The day a cost belongs to (its UTC date, as the frame reads it from the timestamp).
+      const key = name === C.date ? `TIMESTAMP_TRUNC(${COLUMN_SQL[name]!}, DAY)` : COLUMN_SQL[name]!;
+      keys.push(key);
+      return as(key, name);
+    }
     if (kind === 'micros') return `${groupMicros(name)} AS ${name}`;
     if (kind === 'nano_rest') return `${groupRest(name)} AS ${name}`;
-    if (kind === 'float') return `SUM(${COLUMN_SQL[name]!}) AS ${name}`;
-    // The day a cost belongs to (its UTC date, as the frame reads it from the timestamp).
-    const key = name === C.date ? `TIMESTAMP_TRUNC(${COLUMN_SQL[name]!}, DAY)` : COLUMN_SQL[name]!;
-    keys.push(key);
-    return as(key, name);
+    return `SUM(${COLUMN_SQL[name]!}) AS ${name}`;
   });
   return { select: select.join(', '), groupBy: `GROUP BY ${keys.join(', ')}` };
 }

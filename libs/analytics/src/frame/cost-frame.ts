@@ -9,8 +9,9 @@ export { type MoneyColumn, moneyColumns, moneyOf, moneySum, moneySums, rowNanos 
 export type RawColumnKind = 'text' | 'micros' | 'nano_rest' | 'float' | 'date' | 'timestamp' | 'count';
 
 /**
- * What the warehouse query must return, and as what: costs as INT64 micro-units (rounded once in
- * the warehouse, where NUMERIC is exact) and the nano-units the rounding left out, TIMESTAMP as
+ * What the warehouse query must return, and as what: costs as integral micro-units (rounded once
+ * in the warehouse, where NUMERIC is exact; a grouped sum may come as an integral FLOAT64, see
+ * CostsRepository) and the nano-units the rounding left out, TIMESTAMP as
  * Datetime, and a day either as the timestamp whose UTC date it is (the cheap form) or as
  * 'YYYY-MM-DD' text; both become a Date.
  */
@@ -112,6 +113,9 @@ const SET_COLUMNS: Readonly<Record<CostFrameColumns, ReadonlySet<string>>> = {
  * listings (`rows`) read every column of every row.
  */
 export const isGroupedSet = (columns: CostFrameColumns): boolean => columns !== 'rows';
+
+/** The kinds of column a grouped frame sums; every other column but row_count is a group key. */
+export const SUMMED_KINDS: ReadonlySet<RawColumnKind> = new Set(['micros', 'nano_rest', 'float']);
 
 /** The raw columns of a frame of `columns`, and their kinds, in RAW_COST_COLUMNS order (then row_count). */
 export function rawCostColumns(columns: CostFrameColumns): [string, RawColumnKind][] {

@@ -1,11 +1,5 @@
 import pl from 'nodejs-polars';
-import {
-  C,
-  prepareCostFrame,
-  RAW_COST_COLUMNS,
-  type RawColumnKind,
-  rawCostColumns,
-} from '../frame/cost-frame.js';
+import { C, prepareCostFrame, RAW_COST_COLUMNS, rawCostColumns, SUMMED_KINDS } from '../frame/cost-frame.js';
 import { unitsToMicros } from '../money.js';
 
 type FocusRow = Record<string, unknown>;
@@ -84,17 +78,15 @@ export function costFrameOf(rows: readonly FocusRow[]): pl.DataFrame {
   return prepareCostFrame(rawFrameOf(rows));
 }
 
-const MEASURES: ReadonlySet<RawColumnKind> = new Set(['micros', 'nano_rest', 'float']);
-
 /**
  * A prepared frame of a grouped set of these FOCUS rows, grouped as the warehouse query groups
  * them (CostsRepository): summed by every other column of the set, with each group's row count.
  */
 export function groupedCostFrameOf(rows: readonly FocusRow[], columns: 'costs' | 'hierarchy'): pl.DataFrame {
   const raw = rawCostColumns(columns).filter(([, kind]) => kind !== 'count');
-  const keys = raw.filter(([, kind]) => !MEASURES.has(kind)).map(([name]) => name);
+  const keys = raw.filter(([, kind]) => !SUMMED_KINDS.has(kind)).map(([name]) => name);
   const sums = raw
-    .filter(([, kind]) => MEASURES.has(kind))
+    .filter(([, kind]) => SUMMED_KINDS.has(kind))
     .map(([name, kind]) =>
       (kind === 'float' ? pl.col(name).sum() : pl.col(name).cast(pl.Int64).sum()).alias(name),
     );
