@@ -43,9 +43,9 @@ export interface FrameOptions extends QueryOptions {
    */
   maxRows?: number;
   /**
-   * The statement aggregates (GROUP BY) a larger input: a driver that reads a result in several
-   * passes (DuckDB: its row count, its text columns' dictionaries, then the export) computes it
-   * once into a temporary table first, instead of once a pass.
+   * The statement aggregates or sorts a larger input (GROUP BY, ORDER BY … LIMIT): a driver that
+   * reads a result in several passes (DuckDB: its row count, its text columns' dictionaries, then
+   * the export) computes it once into a temporary table first, instead of once a pass.
    */
   aggregates?: boolean;
 }

@@ -65,6 +65,22 @@ export class CostReader {
     }
   }
 
+  /**
+   * The period's frame of FOCUS rows (every row column), or null when the period holds more rows
+   * than one read may load (COST_FRAME_MAX_ROWS): a listing then pages in the warehouse.
+   */
+  async rowsFrame(
+    ctx: OrgCostContext,
+    period: DateRange,
+  ): Promise<{ frame: CachedFrame; hit: boolean } | null> {
+    try {
+      return await this.load(ctx, period, 'rows');
+    } catch (error) {
+      if (error instanceof PeriodTooLargeError) return null;
+      throw error;
+    }
+  }
+
   private load(ctx: OrgCostContext, period: DateRange, columns: CostFrameColumns) {
     return this.cache.frame(
       ctx.org,

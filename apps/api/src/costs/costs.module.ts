@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '#analytics';
 import { CostContextService } from './cost-context.service.js';
+import { CostListing } from './cost-listing.service.js';
 import { CostReader } from './cost-reader.service.js';
 import { CostResponseCache, CostResponseRecorder } from './cost-response-cache.js';
 import { CostsController } from './costs.controller.js';
@@ -18,6 +19,7 @@ import { CostsService } from './costs.service.js';
     CostsRepository,
     CostContextService,
     CostReader,
+    CostListing,
     CostsService,
     CostResponseCache,
     CostResponseRecorder,

@@ -3,12 +3,15 @@ import type pl from 'nodejs-polars';
 import {
   addDays,
   C,
+  type CategoryInputs,
   COST_FRAME_CATEGORICAL,
   type CostFrameColumns,
   emptyRawCostFrame,
   type IsoDate,
   isGroupedSet,
+  LISTING_KEYS,
   rawCostColumns,
+  type ResolvedCostFilters,
   SUMMED_KINDS,
 } from '#analytics';
 import { AppConfig } from '#platform';
@@ -17,6 +20,7 @@ import {
   param,
   tableRef,
   WAREHOUSE,
+  type QueryParams,
   type Warehouse,
   WarehouseError,
   WarehouseErrorCode,
@@ -141,6 +145,69 @@ function frameSelect(columns: CostFrameColumns): { select: string; groupBy: stri
   return { select: select.join(', '), groupBy: `GROUP BY ${keys.join(', ')}` };
 }
 
+/**
+ * A listing key in the warehouse (see LISTING_KEYS): a day as its UTC day, a cost by its exact
+ * value (the order of its micro-units, then of what they left out), nothing for the rests.
+ */
+function orderKey(name: string): string | null {
+  if (name === C.date) return 'TIMESTAMP_TRUNC(ChargePeriodStart, DAY) DESC NULLS FIRST';
+  if (name === C.endDate) return 'TIMESTAMP_TRUNC(ChargePeriodEnd, DAY) NULLS FIRST';
+  if (MICROS_OF_REST[name]) return null;
+  const exact: Readonly<Record<string, string>> = {
+    [C.billed]: 'BilledCost',
+    [C.effective]: 'EffectiveCost',
+    [C.list]: 'ListCost',
+  };
+  return `${exact[name] ?? COLUMN_SQL[name]!} NULLS FIRST`;
+}
+
+const LISTING_ORDER_SQL = LISTING_KEYS.map(orderKey)
+  .filter((key): key is string => key !== null)
+  .join(', ');
+
+/** The listing's filters as a WHERE condition (TRUE when none), with the parameters it names. */
+function listingWhere(
+  filters: ResolvedCostFilters,
+  categoryTriples: readonly CategoryInputs[] | null,
+): { where: string; params: QueryParams } {
+  const conditions: string[] = [];
+  const params: QueryParams = {};
+  const oneOf = (column: string, name: string, values: readonly string[]) => {
+    params[name] = param.stringArray([...values]);
+    return `${column} IN UNNEST(@${name})`;
+  };
+  if (filters.providers) conditions.push(oneOf('ServiceProviderName', 'providers', filters.providers));
+  if (filters.serviceCategories)
+    conditions.push(oneOf('ServiceCategory', 'service_categories', filters.serviceCategories));
+  filters.entities.forEach(({ id, paths }, i) => {
+    params[`entity_${i}`] = param.string(id);
+    conditions.push(
+      `(x_hierarchy_entity_id = @entity_${i} OR ${oneOf('x_hierarchy_path', `through_${i}`, paths)})`,
+    );
+  });
+  if (filters.paths) conditions.push(oneOf('x_hierarchy_path', 'paths', filters.paths));
+  if (categoryTriples) {
+    const is = (column: string, name: string, value: string | null) => {
+      if (value === null) return `${column} IS NULL`;
+      params[name] = param.string(value);
+      return `${column} = @${name}`;
+    };
+    const triples = categoryTriples.map(
+      (t, i) =>
+        `(${is('ServiceProviderName', `cp_${i}`, t.provider)} AND ${is('ServiceCategory', `cs_${i}`, t.serviceCategory)}` +
+        ` AND ${is('x_source_system', `cx_${i}`, t.sourceSystem)})`,
+    );
+    conditions.push(triples.length ? `(${triples.join(' OR ')})` : 'FALSE');
+  }
+  return { where: conditions.length ? conditions.join(' AND ') : 'TRUE', params };
+}
+
+/** The half-open timestamp range of the days start..end, on the partition column (BigQuery prunes by it). */
+const periodParams = (start: IsoDate, end: IsoDate) => ({
+  from_ts: param.timestamp(`${start}T00:00:00Z`),
+  to_ts: param.timestamp(`${addDays(end, 1)}T00:00:00Z`),
+});
+
 /** The only SQL of cost reads: the org's FOCUS rows of a period, and its profile. */
 @Injectable()
 export class CostsRepository {
@@ -168,10 +235,7 @@ export class CostsRepository {
          FROM ${table}
          WHERE ChargePeriodStart >= @from_ts AND ChargePeriodStart < @to_ts
          ${groupBy}`,
-        {
-          from_ts: param.timestamp(`${start}T00:00:00Z`),
-          to_ts: param.timestamp(`${addDays(end, 1)}T00:00:00Z`),
-        },
+        periodParams(start, end),
         {
           categorical: COST_FRAME_CATEGORICAL,
           maxRows: this.config.env.COST_FRAME_MAX_ROWS,
@@ -183,6 +247,41 @@ export class CostsRepository {
         return emptyRawCostFrame(columns);
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.ResultTooLarge)
         throw new PeriodTooLargeError(start, end, this.config.env.COST_FRAME_MAX_ROWS);
+      throw error;
+    }
+  }
+
+  /**
+   * One page of the period's FOCUS rows matching `filters` (and, with a category, whose
+   * (provider, service category, source) is one of `categoryTriples`), in listing order: for a
+   * period too large to load as a frame of rows. The warehouse sorts only to the page's end
+   * (DuckDB and BigQuery keep the top rows of an ORDER BY … LIMIT); the page comes as a raw frame
+   * of every row column, in no particular order (a driver may read it in parallel streams).
+   */
+  async listRows(
+    org: string,
+    start: IsoDate,
+    end: IsoDate,
+    filters: ResolvedCostFilters,
+    categoryTriples: readonly CategoryInputs[] | null,
+    page: { offset: number; limit: number },
+  ): Promise<pl.DataFrame> {
+    const table = tableRef(this.config.orgDataset(org), COST_TABLE);
+    const { select } = frameSelect('rows');
+    const { where, params } = listingWhere(filters, categoryTriples);
+    try {
+      return await this.warehouse.queryFrame(
+        `SELECT ${select}
+         FROM ${table}
+         WHERE ChargePeriodStart >= @from_ts AND ChargePeriodStart < @to_ts AND ${where}
+         ORDER BY ${LISTING_ORDER_SQL}
+         LIMIT ${Math.trunc(page.limit)} OFFSET ${Math.trunc(page.offset)}`,
+        { ...params, ...periodParams(start, end) },
+        { aggregates: true },
+      );
+    } catch (error) {
+      if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)
+        return emptyRawCostFrame('rows');
       throw error;
     }
   }

@@ -3,7 +3,6 @@ import type pl from 'nodejs-polars';
 import {
   aggregateColumnsFor,
   applyCostFilters,
-  type CachedFrame,
   categorySummary,
   type CostCategory,
   CostCache,
@@ -14,7 +13,6 @@ import {
   costByProvider,
   costByService,
   costFiltersKey,
-  costRowsPage,
   costSummary,
   costTotals,
   DateRangeError,
@@ -24,7 +22,6 @@ import {
   type ResolvedPeriod,
   resolveCostPeriod,
   resolveTrendWindow,
-  type ResultKey,
   toMoney,
   totalByCategory,
   type TrendGranularity,
@@ -43,6 +40,7 @@ import {
   totalFields,
   totalPartFields,
 } from './cost-presenter.js';
+import { CostListing, type ListingPage } from './cost-listing.service.js';
 import { type Read, CostReader } from './cost-reader.service.js';
 import { CostResponseCache, withSource } from './cost-response-cache.js';
 
@@ -96,18 +94,16 @@ export class CostsService {
   constructor(
     private readonly contexts: CostContextService,
     private readonly reader: CostReader,
+    private readonly listing: CostListing,
     private readonly cache: CostCache,
     private readonly responses: CostResponseCache,
   ) {}
 
   /** C1: raw rows, newest day first, one page. */
-  async rows(org: string, input: CostReadInput, page: { limit: number; offset: number }): Promise<Envelope> {
+  async rows(org: string, input: CostReadInput, page: ListingPage): Promise<Envelope> {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const variant = `${costFiltersKey(input.filters)}|${page.offset}|${page.limit}`;
-    const read = await this.reader.read(ctx, period, 'rows', 'rows', variant, (df) =>
-      costRowsPage(applyCostFilters(df, input.filters), page.offset, page.limit),
-    );
+    const read = await this.listing.page(ctx, period, input.filters, page);
     const pagination = { limit: page.limit, offset: page.offset, total: read.value.total };
     return this.envelope(ctx, started, read.cacheHit, read.value.rows, null, pagination);
   }
@@ -200,24 +196,24 @@ export class CostsService {
     org: string,
     category: RoutedCategory,
     input: CostReadInput,
-    page: { limit: number; offset: number },
+    page: ListingPage,
   ): Promise<Envelope> {
     const started = performance.now();
     const { ctx, period } = await this.begin(org, input);
-    const { frame, hit } = await this.reader.frame(ctx, period, 'rows');
-    const rows = applyCostFilters(frame.df, input.filters);
-    const key = {
-      kind: `category:${category}`,
-      start: period.start,
-      end: period.end,
-      variant: costFiltersKey(input.filters),
-    };
-    const summary =
-      this.cache.getResult<ReturnType<typeof categorySummary>>(org, key) ??
-      this.remember(org, key, frame, categorySummary(rows, category, period, ctx));
-    const listed = costRowsPage(applyCostFilters(rows, { category }), page.offset, page.limit);
-    const pagination = { limit: page.limit, offset: page.offset, total: listed.total };
-    return this.envelope(ctx, started, hit, listed.rows, categoryFields(summary, period), pagination);
+    // The listing first: a frame of the period's rows it loads serves the summary as well.
+    const listed = await this.listing.page(ctx, period, { ...input.filters, category }, page);
+    const summary = await this.aggregate(ctx, period, `category:${category}`, input.filters, (rows) =>
+      categorySummary(rows, category, period, ctx),
+    );
+    const pagination = { limit: page.limit, offset: page.offset, total: listed.value.total };
+    return this.envelope(
+      ctx,
+      started,
+      listed.cacheHit && summary.cacheHit,
+      listed.value.rows,
+      categoryFields(summary.value, period),
+      pagination,
+    );
   }
 
   /** C10: the four categories side by side and their sum (each row counted once). */
@@ -298,11 +294,6 @@ export class CostsService {
   ): Promise<{ ctx: OrgCostContext; period: ResolvedPeriod }> {
     const ctx = await this.contexts.context(org);
     return { ctx, period: resolving(() => resolveCostPeriod(input, ctx)) };
-  }
-
-  private remember<T>(org: string, key: ResultKey, frame: CachedFrame, value: T): T {
-    this.cache.setResult(org, key, value, frame);
-    return value;
   }
 
   private envelope(

@@ -71,8 +71,19 @@ const MONEY_FIELDS = ['BilledCost', 'EffectiveCost', 'Savings', 'ListCost'] as c
 const sortable = (name: string) =>
   RAW_COST_COLUMNS[name] === 'text' ? pl.col(name).cast(pl.Utf8) : pl.col(name);
 
-/** After the listed order's own keys: every other column a listed row shows (see listingOrder). */
-const TIE_BREAKERS = [
+/**
+ * The listing order's keys, in order: the charge day, newest first, then provider, service,
+ * sub-account, resource and region by name, then every other column a listed row shows, so that
+ * only rows that look the same can tie; every key but the first ascending, nulls first (Polars'
+ * default, and what CostsRepository.listRows asks of the warehouse).
+ */
+export const LISTING_KEYS: readonly string[] = [
+  C.date,
+  C.provider,
+  C.serviceName,
+  C.subAccountId,
+  C.resourceName,
+  C.region,
   C.chargeCategory,
   C.chargeClass,
   C.serviceCategory,
@@ -97,21 +108,14 @@ const TIE_BREAKERS = [
 ];
 
 /**
- * Row positions in listing order: newest day first, then provider, service, sub-account,
- * resource and region by name, then by every other column a listed row shows, so that only
- * rows that look the same can tie. The frame is loaded again (a minute after a period including
- * today, or on another instance) in whatever order the warehouse returns, and pages must still
- * never overlap or skip a row: rows that look the same are interchangeable. Only the keys are
- * sorted; the listed rows are gathered afterwards.
+ * Row positions in listing order (LISTING_KEYS). The frame is loaded again (a minute after a
+ * period including today, or on another instance) in whatever order the warehouse returns, and
+ * pages must still never overlap or skip a row: rows that look the same are interchangeable. Only
+ * the keys are sorted; the listed rows are gathered afterwards.
  */
 function listingOrder(df: pl.DataFrame): number[] {
-  const names = [C.provider, C.serviceName, C.subAccountId, C.resourceName, C.region];
-  const keys = [
-    pl.col(C.date),
-    ...names.map((name) => sortable(name)),
-    // A frame without sub-micro digits carries no rest columns (prepareCostFrame).
-    ...TIE_BREAKERS.filter((name) => df.columns.includes(name)).map((name) => sortable(name)),
-  ];
+  // A frame without sub-micro digits carries no rest columns (prepareCostFrame).
+  const keys = LISTING_KEYS.filter((name) => df.columns.includes(name)).map((name) => sortable(name));
   const order = df.withRowIndex('__row').select(
     pl.col('__row').sortBy(
       keys,

@@ -26,6 +26,11 @@ export function costTotals(df: pl.DataFrame): CostTotals {
   return { billed: b, effective: e, list: Number(list ?? 0), savings: b - e, recordCount: Number(count) };
 }
 
+/** The FOCUS rows the frame's rows stand for (see rowsCounted). */
+export function recordCount(df: pl.DataFrame): number {
+  return Number(df.select(rowsCounted(df)).row(0)[0] ?? 0);
+}
+
 /** Sum of billed cost only (the figure every share and forecast is based on). */
 export function billedTotal(df: pl.DataFrame): Micros {
   return Number(df.select(moneySum(df, C.billed)).row(0)[0] ?? 0);

@@ -1,6 +1,6 @@
 import pl from 'nodejs-polars';
 import type { IsoDate } from '../calendar/iso-date.js';
-import type { CostCategory } from './cost-category.js';
+import type { CategoryInputs, CostCategory } from './cost-category.js';
 import { C, type CostFrameColumns } from './cost-frame.js';
 
 /** Filters of a cost read; every one given must match (AND). */
@@ -69,34 +69,82 @@ function anyCaseMatches(df: pl.DataFrame, column: string, wanted: readonly strin
 }
 
 /**
- * The rows of `df` that match `filters`. Hierarchy rules run in JavaScript over the distinct
- * paths (a few hundred at most) and become an `isIn` on the dictionary-encoded column.
+ * A frame's filters as exact values: the rows a read keeps are those whose columns hold one of
+ * these, and the warehouse can select the same rows by them (a listing paged in SQL, see
+ * CostsRepository.listRows). An empty list matches no row.
+ */
+export interface ResolvedCostFilters {
+  /** ServiceProviderName values, as spelt in the data. */
+  providers?: readonly string[];
+  /** ServiceCategory values, as spelt in the data. */
+  serviceCategories?: readonly string[];
+  /** Each entity asked for: the row is that entity, or its hierarchy path is one of `paths`. */
+  entities: readonly { id: string; paths: readonly string[] }[];
+  /** x_hierarchy_path values at or below the path asked for. */
+  paths?: readonly string[];
+  category?: CostCategory;
+}
+
+/**
+ * The filters of a read resolved against `df`'s own values: names matched in any case become the
+ * spellings present, hierarchy rules the paths they hold. Hierarchy rules run in JavaScript over
+ * the distinct paths (a few hundred at most); `df` must hold the hierarchy columns when the
+ * filters read them (aggregateColumnsFor).
+ */
+export function resolveCostFilters(df: pl.DataFrame, filters: CostFilters): ResolvedCostFilters {
+  const paths = filtersReadHierarchy(filters) ? distinctPaths(df) : [];
+  const prefix = filters.hierarchyPath;
+  return {
+    providers: filters.providers?.length ? anyCaseMatches(df, C.provider, filters.providers) : undefined,
+    serviceCategories: filters.serviceCategories?.length
+      ? anyCaseMatches(df, C.serviceCategory, filters.serviceCategories)
+      : undefined,
+    entities: (filters.entityIds ?? []).map((id) => ({
+      id,
+      paths: paths.filter((p) => pathPassesThrough(p, id)),
+    })),
+    paths: prefix ? paths.filter((p) => pathIsWithin(p, prefix)) : undefined,
+    category: filters.category,
+  };
+}
+
+/**
+ * The rows of `df` that match `filters`, as exact `isIn`s on the dictionary-encoded columns (see
+ * resolveCostFilters).
  */
 export function applyCostFilters(df: pl.DataFrame, filters: CostFilters): pl.DataFrame {
+  return applyResolvedFilters(df, resolveCostFilters(df, filters));
+}
+
+/** The rows of `df` that match filters resolved against it (or a frame of the same period). */
+export function applyResolvedFilters(df: pl.DataFrame, resolved: ResolvedCostFilters): pl.DataFrame {
   const conditions: pl.Expr[] = [];
-  if (filters.providers?.length)
-    conditions.push(isInOrNone(C.provider, anyCaseMatches(df, C.provider, filters.providers)));
-  if (filters.serviceCategories?.length)
-    conditions.push(
-      isInOrNone(C.serviceCategory, anyCaseMatches(df, C.serviceCategory, filters.serviceCategories)),
-    );
-  if (filters.category) conditions.push(pl.col(C.category).eq(pl.lit(filters.category)));
-  const paths = filtersReadHierarchy(filters) ? distinctPaths(df) : [];
-  for (const id of filters.entityIds ?? []) {
-    const through = paths.filter((p) => pathPassesThrough(p, id));
-    conditions.push(pl.col(C.entityId).eq(pl.lit(id)).fillNull(false).or(isInOrNone(C.path, through)));
-  }
-  if (filters.hierarchyPath) {
-    const prefix = filters.hierarchyPath;
-    conditions.push(
-      isInOrNone(
-        C.path,
-        paths.filter((p) => pathIsWithin(p, prefix)),
-      ),
-    );
-  }
+  if (resolved.providers) conditions.push(isInOrNone(C.provider, resolved.providers));
+  if (resolved.serviceCategories) conditions.push(isInOrNone(C.serviceCategory, resolved.serviceCategories));
+  if (resolved.category) conditions.push(pl.col(C.category).eq(pl.lit(resolved.category)));
+  for (const { id, paths } of resolved.entities)
+    conditions.push(pl.col(C.entityId).eq(pl.lit(id)).fillNull(false).or(isInOrNone(C.path, paths)));
+  if (resolved.paths) conditions.push(isInOrNone(C.path, resolved.paths));
   if (!conditions.length) return df;
   return df.filter(conditions.reduce((all, c) => all.and(c)));
+}
+
+/**
+ * The (provider, service category, source) triples of `df` whose rows are in `category`, as spelt
+ * in the data: what decides a row's category (costCategoryOf), so the warehouse can select a
+ * category's rows by them without a second copy of its rules.
+ */
+export function categoryTriples(df: pl.DataFrame, category: CostCategory): CategoryInputs[] {
+  const text = (name: string) => pl.col(name).cast(pl.Utf8);
+  const triples = df
+    .filter(pl.col(C.category).eq(pl.lit(category)))
+    .select(text(C.provider), text(C.serviceCategory), text(C.source))
+    .unique();
+  return (triples.toRecords() as Record<string, string | null>[]).map((t) => ({
+    provider: t[C.provider] ?? null,
+    serviceCategory: t[C.serviceCategory] ?? null,
+    sourceSystem: t[C.source] ?? null,
+  }));
 }
 
 function dateLiteral(date: IsoDate): pl.Expr {

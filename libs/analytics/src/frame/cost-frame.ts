@@ -110,7 +110,7 @@ const SET_COLUMNS: Readonly<Record<CostFrameColumns, ReadonlySet<string>>> = {
  * their answers are the same, to the nano-unit, while a frame holds one row per day and
  * (provider, service, unit, source[, hierarchy entity]) instead of one per FOCUS row: tens of
  * thousands for an org-year of millions, which is what COST_FRAME_MAX_ROWS bounds then. Row
- * listings (`rows`) read every column of every row.
+ * listings (`rows`) read every column of every row, or page in the warehouse past the bound.
  */
 export const isGroupedSet = (columns: CostFrameColumns): boolean => columns !== 'rows';
 

@@ -107,10 +107,10 @@ export class EnvLimits {
   SHUTDOWN_GRACE_MS = 10_000;
 
   /**
-   * Cost reads: the most FOCUS rows one read loads as a frame (about 60 bytes each for the
-   * aggregations, 250 for row listings): a period holding more is refused with a 422 before its
-   * rows are read into memory, rather than taking the instance (and every tenant's requests on it)
-   * out of memory. The default keeps every frame a read may load within the frame cache (512 MiB
+   * Cost reads: the most rows one read loads as a frame (grouped rows for the aggregations, about
+   * 60 bytes each; FOCUS rows for row listings, 250): an aggregation of a period holding more is
+   * refused with a 422 before its rows are read into memory, rather than taking the instance (and
+   * every tenant's requests on it) out of memory; a listing pages in the warehouse instead. The default keeps every frame a read may load within the frame cache (512 MiB
    * at ~250 bytes a row), so none is loaded again for each request.
    */
   @Transform(toInt)
