@@ -299,7 +299,14 @@ describe('cost reads of a period too large to load', () => {
       expect(refused.status).toBe(422);
       expect(refused.body).toMatchObject({
         code: 'VALIDATION_FAILED',
-        errors: [{ field: 'start_date', message: expect.stringMatching(/holds more than 2 cost rows/) }],
+        errors: [
+          {
+            field: 'start_date',
+            message: expect.stringMatching(
+              /holds more than 2 groups of cost rows \(one per day, provider, service, unit, source/,
+            ),
+          },
+        ],
       });
       const shorter = await get(`${route}?start_date=2025-01-01&end_date=2025-01-10`);
       expect(shorter.status, JSON.stringify(shorter.body)).toBe(200);
@@ -368,7 +375,14 @@ describe('cost reads of a period too large to load', () => {
       expect(res.statusCode, res.body).toBe(422);
       expect(res.json()).toMatchObject({
         code: 'VALIDATION_FAILED',
-        errors: [{ field: 'days', message: expect.stringMatching(/holds more than 2 cost rows/) }],
+        errors: [
+          {
+            field: 'days',
+            message: expect.stringMatching(
+              /holds more than 2 groups of cost rows \(one per day, provider, service, unit, source/,
+            ),
+          },
+        ],
       });
     },
   );

@@ -246,7 +246,7 @@ export class CostsRepository {
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)
         return emptyRawCostFrame(columns);
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.ResultTooLarge)
-        throw new PeriodTooLargeError(start, end, this.config.env.COST_FRAME_MAX_ROWS);
+        throw new PeriodTooLargeError(start, end, this.config.env.COST_FRAME_MAX_ROWS, isGroupedSet(columns));
       throw error;
     }
   }

@@ -1,7 +1,8 @@
 import { type IsoDate, PeriodRefusedError } from '#analytics';
 
 /**
- * The period holds more FOCUS rows than one read may load (COST_FRAME_MAX_ROWS). The repository
+ * The period holds more rows than one read may load as a frame (COST_FRAME_MAX_ROWS): grouped rows
+ * for an aggregation, FOCUS rows for a listing (which then pages in the warehouse instead). The repository
  * knows the rows, not which request field set the period: the reader names it (see CostReader).
  * The cost cache keeps the refusal as long as a frame of the period would live (PeriodRefusedError).
  */
@@ -10,7 +11,12 @@ export class PeriodTooLargeError extends PeriodRefusedError {
     readonly start: IsoDate,
     readonly end: IsoDate,
     readonly maxRows: number,
+    grouped: boolean,
   ) {
-    super(`the period ${start} to ${end} holds more than ${maxRows} cost rows, the most one read may load`);
+    // What was counted: an aggregation's grouped rows (see isGroupedSet), or a listing's FOCUS rows.
+    const counted = grouped
+      ? 'groups of cost rows (one per day, provider, service, unit, source and, for hierarchy reads, entity)'
+      : 'cost rows';
+    super(`the period ${start} to ${end} holds more than ${maxRows} ${counted}, the most one read may load`);
   }
 }
