@@ -23,7 +23,12 @@ interface Operation {
 }
 interface Document {
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, { properties?: Record<string, FieldSchema>; required?: string[] }> };
+  components: {
+    schemas: Record<
+      string,
+      { properties?: Record<string, FieldSchema>; required?: string[]; additionalProperties?: unknown }
+    >;
+  };
 }
 
 /** The security requirement the document must give each kind of route. */
@@ -258,6 +263,9 @@ describe('the OpenAPI document is true to the app', () => {
       const schema = doc.components.schemas[ref.split('/').pop()!]!;
       const auth: Auth = spec.security?.some((s) => 'RootKey' in s) ? 'root' : 'key';
       const required = [...(schema.required ?? [])].sort();
+      // Closed, as the server is: the field no schema has is refused below.
+      if (schema.additionalProperties !== false)
+        issues.push(`${op}: body schema not closed (additionalProperties)`);
       const target = auth === 'root' ? spare : org;
       const empty = await send({ op, status: 0, auth, org: target, body: {} });
       // No body at all is read as {}: a body the app does not need must not be documented required.

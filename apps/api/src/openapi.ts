@@ -6,7 +6,7 @@ import { AppConfig } from '#platform';
 import { HealthProbes } from './health/health-probes.js';
 import { versionInfo } from './health/version-info.js';
 import { completeResponses } from './openapi/document-responses.js';
-import { markOptionalBodies } from './openapi/request-bodies.js';
+import { closeRequestBodies, markOptionalBodies } from './openapi/request-bodies.js';
 import { operationKey, probeFacts, routeFacts } from './openapi/route-facts.js';
 
 /**
@@ -39,6 +39,7 @@ export async function buildOpenApiDocument(app: NestFastifyApplication): Promise
     facts.set(operationKey(probe.method, probe.url), probeFacts(probe.answersWhileClosing));
   completeResponses(document, (method, path) => facts.get(operationKey(method, path)));
   markOptionalBodies(document);
+  closeRequestBodies(document);
   return document;
 }
 

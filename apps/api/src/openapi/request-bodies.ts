@@ -25,3 +25,20 @@ export function markOptionalBodies(document: OpenAPIObject): void {
       if (schema?.type === 'object' && !schema.required?.length) body.required = false;
     }
 }
+
+/**
+ * A JSON body's own fields are the only ones the app takes: the validation pipe refuses any other
+ * (forbidNonWhitelisted; the conformance e2e sends one to every body), so the document closes each
+ * body's schema (`additionalProperties: false`) and generated clients do not offer fields the
+ * server refuses. Only the body's top level: a nested object is closed where its DTO says so.
+ */
+export function closeRequestBodies(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths))
+    for (const method of HTTP_METHODS) {
+      const body = item[method]?.requestBody;
+      if (!body || '$ref' in body) continue;
+      const schema = schemaOf(document, body.content[JSON_MEDIA_TYPE]?.schema);
+      if (schema?.type === 'object' && schema.additionalProperties === undefined)
+        schema.additionalProperties = false;
+    }
+}
