@@ -41,7 +41,24 @@ function periodRows(org: string): Row[] {
       entity: TEST_HIERARCHY[i % 9] ?? null,
     }),
   );
-  return [...tied, ...rows, ...twins, ...nulls];
+  // Rows alike but for their loader, whose billing periods differ below the millisecond a frame
+  // keeps (Datetime(ms)): listed, they look alike there and are ordered by the loader.
+  const submilli = [
+    ['2025-03-01T00:00:00.000900Z', '2025-04-01T00:00:00Z', 'a_loader'],
+    ['2025-03-01T00:00:00.000100Z', '2025-04-01T00:00:00Z', 'b_loader'],
+    ['2025-03-01T00:00:00Z', '2025-04-01T00:00:00.000900Z', 'c_loader'],
+    ['2025-03-01T00:00:00Z', '2025-04-01T00:00:00.000100Z', 'd_loader'],
+  ].map(([start, end, source]) =>
+    aFocusRow({
+      org,
+      date: '2025-03-01',
+      provider: 'Precise',
+      BillingPeriodStart: start,
+      BillingPeriodEnd: end,
+      sourceSystem: source,
+    }),
+  );
+  return [...tied, ...rows, ...twins, ...nulls, ...submilli];
 }
 
 /** How many rows the warehouse groups the period's rows into for the per-entity reads (the widest grouped set). */
@@ -156,6 +173,17 @@ describe('row listings of a period too large to load', () => {
     const paths = (dept1.data as { x_hierarchy_path: string | null }[]).map((r) => r.x_hierarchy_path);
     expect(paths.length).toBeGreaterThan(0);
     expect(paths.every((p) => p === '/DEPT-1' || p?.startsWith('/DEPT-1/'))).toBe(true);
+  });
+
+  it('orders billing periods to the millisecond a frame of rows holds, so pages cut where its pages do', async () => {
+    const path = `?${PERIOD}&providers=precise`;
+    const all = await bothWays(`${path}&limit=10`);
+    const sources = (all.data as { x_source_system: string }[]).map((row) => row.x_source_system);
+    expect(sources).toEqual(['a_loader', 'b_loader', 'c_loader', 'd_loader']);
+    const pages: unknown[] = [];
+    for (let offset = 0; offset < sources.length; offset++)
+      pages.push(...((await bothWays(`${path}&limit=1&offset=${offset}`)).data as unknown[]));
+    expect(pages).toEqual(all.data);
   });
 
   it('keeps a page for as long as the period’s frames live, and asks nothing past the last row', async () => {

@@ -146,12 +146,16 @@ function frameSelect(columns: CostFrameColumns): { select: string; groupBy: stri
 }
 
 /**
- * A listing key in the warehouse (see LISTING_KEYS): a day as its UTC day, a cost by its exact
- * value (the order of its micro-units, then of what they left out), nothing for the rests.
+ * A listing key in the warehouse (see LISTING_KEYS): a day as its UTC day, a billing period bound
+ * to the millisecond (a frame holds Datetime(ms): rows apart by microseconds look alike there and
+ * are ordered by the keys after), a cost by its exact value (the order of its micro-units, then of
+ * what they left out), nothing for the rests.
  */
 function orderKey(name: string): string | null {
   if (name === C.date) return 'TIMESTAMP_TRUNC(ChargePeriodStart, DAY) DESC NULLS FIRST';
   if (name === C.endDate) return 'TIMESTAMP_TRUNC(ChargePeriodEnd, DAY) NULLS FIRST';
+  if (name === C.billingPeriodStart || name === C.billingPeriodEnd)
+    return `TIMESTAMP_TRUNC(${COLUMN_SQL[name]!}, MILLISECOND) NULLS FIRST`;
   if (MICROS_OF_REST[name]) return null;
   const exact: Readonly<Record<string, string>> = {
     [C.billed]: 'BilledCost',
