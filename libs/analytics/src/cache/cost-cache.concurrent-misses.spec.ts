@@ -1,7 +1,7 @@
 import { aFocusRow } from '#test/focus-rows';
 import type pl from 'nodejs-polars';
 import { costFrameOf } from '../testing/frame-of.js';
-import { CostCache } from './cost-cache.js';
+import { CostCache, PeriodRefusedError } from './cost-cache.js';
 import { MARCH_10_CLOCK as clock, periodReadOnMarch10 } from '../testing/cost-days-of.js';
 
 const march = periodReadOnMarch10('2025-03-01', '2025-03-10');
@@ -46,6 +46,24 @@ describe('CostCache: concurrent misses', () => {
     expect(load).toHaveBeenCalledTimes(3);
     expect(costs!.frame).toBe(hierarchy!.frame);
     expect(rows!.frame.columns).toBe('rows');
+  });
+
+  it('loads a narrower frame itself when the load of more columns it waited for is refused', async () => {
+    // A listing's frame of FOCUS rows past the bound is refused; the period's grouped frame, read
+    // at the same time by a summary, holds a few rows a day and loads.
+    const cache = new CostCache({ clock });
+    const gate = deferred<pl.DataFrame>();
+    const rows = cache.frame('org_a', march, () => gate.promise, 'rows');
+    const grouped = vi.fn(async () => frame);
+    const costs = cache.frame('org_a', march, grouped, 'costs');
+    gate.reject(new PeriodRefusedError('too many rows'));
+    await expect(rows).rejects.toThrow('too many rows');
+    expect((await costs).frame.df).toBe(frame);
+    expect(grouped).toHaveBeenCalledTimes(1);
+    // The refusal is the rows frame's alone: the same reads again load nothing.
+    await expect(cache.frame('org_a', march, grouped, 'rows')).rejects.toThrow('too many rows');
+    expect((await cache.frame('org_a', march, grouped, 'costs')).hit).toBe(true);
+    expect(grouped).toHaveBeenCalledTimes(1);
   });
 
   it('gives every waiter the failure and caches nothing, so the next read retries', async () => {

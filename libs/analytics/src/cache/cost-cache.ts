@@ -109,11 +109,19 @@ export class CostCache {
     if (refused) throw refused;
     // A load of the same period with these columns or more serves this read too.
     const pending = COST_FRAME_COLUMN_SETS.filter((held) => frameColumnsCover(held, columns))
-      .map((held) => this.inflight.get(frameKey(org, period.start, period.end, held)))
-      .find((p) => p !== undefined);
-    if (pending) {
+      .map((held) => ({ held, loading: this.inflight.get(frameKey(org, period.start, period.end, held)) }))
+      .find((p) => p.loading !== undefined);
+    if (pending?.loading) {
       this.frameExtra.add(org, 'coalesced');
-      return { frame: await pending, hit: false };
+      try {
+        return { frame: await pending.loading, hit: false };
+      } catch (error) {
+        // A load of more columns refused for what its period holds (a listing's FOCUS rows past
+        // the bound) says nothing of these, which may hold far fewer rows (grouped): read them
+        // again, the wider load's refusal kept and its entry gone by now.
+        if (pending.held === columns || !(error instanceof PeriodRefusedError)) throw error;
+        return this.frame(org, period, load, columns);
+      }
     }
     const loading = this.load(org, key, period, columns, load);
     this.inflight.set(key, loading);
