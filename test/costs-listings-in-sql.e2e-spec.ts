@@ -202,4 +202,27 @@ describe('row listings of a period too large to load', () => {
       listRows.mockRestore();
     }
   });
+
+  it('answers a page past the last row as a cache hit only when the period’s rows were not counted for it', async () => {
+    const invalidated = await paged.app.inject({
+      method: 'POST',
+      url: `/api/v1/costs/${org}/cache/invalidate`,
+      headers: pagedHeaders,
+    });
+    expect(invalidated.statusCode).toBe(200);
+    expect((await get(paged, pagedHeaders, `/summary?${PERIOD}`)).body.cache_hit).toBe(false);
+    const loads = vi.spyOn(paged.app.get(CostsRepository), 'loadFrame');
+    try {
+      const path = (limit: number) => `?${PERIOD}&limit=${limit}&offset=${rows.length}`;
+      // The grouped frame is cached, but the period's rows were counted (and refused) for this page.
+      const past = await get(paged, pagedHeaders, path(11));
+      expect(past.body).toMatchObject({ data: [], pagination: { total: rows.length }, cache_hit: false });
+      expect(loads.mock.calls.map((call) => call[3])).toEqual(['rows']);
+      // Asked again, the refusal is kept: no query at all.
+      expect((await get(paged, pagedHeaders, path(12))).body.cache_hit).toBe(true);
+      expect(loads).toHaveBeenCalledTimes(1);
+    } finally {
+      loads.mockRestore();
+    }
+  });
 });

@@ -51,7 +51,7 @@ export class CostListing {
     const cached = this.cache.getResult<CostRowsPage>(ctx.org, key);
     if (cached !== undefined) return { value: cached, cacheHit: true, key };
     const rows = await this.reader.rowsFrame(ctx, period);
-    if (rows) {
+    if (rows.frame) {
       const df = rows.frame.df;
       const value = costRowsPage(
         applyResolvedFilters(df, resolveCostFilters(df, filters)),
@@ -73,7 +73,7 @@ export class CostListing {
     }
     const value = { rows: listed, total };
     this.cache.setResult(ctx.org, key, value, frame);
-    // A page past the last row asks the warehouse nothing.
-    return { value, cacheHit: hit && page.offset >= total, key };
+    // A page past the last row asks the warehouse nothing, but for the period's rows counted above.
+    return { value, cacheHit: rows.hit && hit && page.offset >= total, key };
   }
 }

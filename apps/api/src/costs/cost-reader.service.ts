@@ -67,16 +67,19 @@ export class CostReader {
 
   /**
    * The period's frame of FOCUS rows (every row column), or null when the period holds more rows
-   * than one read may load (COST_FRAME_MAX_ROWS): a listing then pages in the warehouse.
+   * than one read may load (COST_FRAME_MAX_ROWS): a listing then pages in the warehouse. `hit`
+   * says whether no warehouse query was needed, a refusal included (one kept asks nothing; one
+   * found now counted the period's rows).
    */
   async rowsFrame(
     ctx: OrgCostContext,
     period: DateRange,
-  ): Promise<{ frame: CachedFrame; hit: boolean } | null> {
+  ): Promise<{ frame: CachedFrame | null; hit: boolean }> {
+    const kept = this.cache.refusalKept(ctx.org, period, 'rows');
     try {
       return await this.load(ctx, period, 'rows');
     } catch (error) {
-      if (error instanceof PeriodTooLargeError) return null;
+      if (error instanceof PeriodTooLargeError) return { frame: null, hit: kept };
       throw error;
     }
   }

@@ -132,6 +132,11 @@ export class CostCache {
     }
   }
 
+  /** Whether a read of this frame is refused without a load: a refusal of it is kept (see KeptRefusals). */
+  refusalKept(org: string, period: { start: IsoDate; end: IsoDate }, columns: CostFrameColumns): boolean {
+    return this.refusals.get(frameKey(org, period.start, period.end, columns)) !== undefined;
+  }
+
   getResult<T>(org: string, key: ResultKey): T | undefined {
     const entry = freshEntry(this.results, resultKey(org, key), this.resultCounters, this.clock.now());
     this.resultCounters.add(org, entry ? 'hits' : 'misses');
