@@ -1,0 +1,121 @@
+import os from 'node:os';
+import { C, costRows, prepareCostFrame, rawCostColumns, type RawColumnKind } from '#analytics';
+import { loadAppConfig } from '#platform';
+import type { FakeField, FakeQueryRequest } from '#test/bigquery-server';
+import { fakeBigQueryEach } from '#test/bigquery-test-warehouse';
+import { CostsRepository } from './costs.repository.js';
+
+const config = loadAppConfig({
+  ENVIRONMENT: 'development',
+  CA_ROOT_API_KEY: 'k'.repeat(40),
+  DATA_DIR: os.tmpdir(),
+  LOG_LEVEL: 'silent',
+});
+
+/** What BigQuery answers each column of a page of rows as (the charge days come as their timestamps). */
+const WIRE_TYPE: Record<RawColumnKind, string> = {
+  text: 'STRING',
+  micros: 'INT64',
+  nano_rest: 'INT64',
+  float: 'FLOAT64',
+  date: 'TIMESTAMP',
+  timestamp: 'TIMESTAMP',
+  count: 'INT64',
+};
+const FIELDS: FakeField[] = rawCostColumns('rows').map(([name, kind]) => ({ name, type: WIRE_TYPE[kind] }));
+
+/** A page row as BigQuery sends it: the columns of `values`, the others NULL. */
+const wireRow = (values: Record<string, unknown>) => FIELDS.map((f) => values[f.name] ?? null);
+
+describe('CostsRepository.listRows on BigQuery', () => {
+  const bq = fakeBigQueryEach();
+
+  it('asks for one page in listing order with typed parameters, and its rows list sorted', async () => {
+    let sent: FakeQueryRequest | undefined;
+    const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
+    bq.fake.onQuery((req) => {
+      sent = req;
+      // In no particular order: a page may come from parallel streams.
+      return bq.fake.result(FIELDS, [
+        wireRow({
+          [C.date]: day('2025-03-01'),
+          [C.provider]: 'AWS',
+          [C.billed]: 2_000_000,
+          [C.billedRest]: -500,
+        }),
+        wireRow({
+          [C.date]: day('2025-03-02'),
+          [C.provider]: 'AWS',
+          [C.billed]: 1_000_000,
+          [C.billedRest]: 0,
+        }),
+      ]);
+    });
+    const repo = new CostsRepository(bq.wh, config);
+    const raw = await repo.listRows(
+      'acme',
+      '2025-03-01',
+      '2025-03-03',
+      { providers: ['AWS'], serviceCategories: [], entities: [{ id: 'DEPT-1', paths: [] }] },
+      [{ provider: 'AWS', serviceCategory: null, sourceSystem: 'cloud_aws_billing' }],
+      { offset: 10, limit: 5 },
+    );
+    const sql = sent!.sql.replace(/\s+/g, ' ');
+    // The listing order (LISTING_KEYS) to what a frame of rows holds: UTC days, exact costs, the
+    // quantity as the FLOAT64 listed, billing periods to the millisecond; nulls first as in Polars.
+    expect(sql.slice(sql.indexOf(' ORDER BY '))).toBe(
+      ' ORDER BY TIMESTAMP_TRUNC(ChargePeriodStart, DAY) DESC NULLS FIRST, ' +
+        [
+          'ServiceProviderName',
+          'ServiceName',
+          'SubAccountId',
+          'ResourceName',
+          'RegionName',
+          'ChargeCategory',
+          'ChargeClass',
+          'ServiceCategory',
+          'BilledCost',
+          'EffectiveCost',
+          'ListCost',
+          'CAST(ConsumedQuantity AS FLOAT64)',
+          'ConsumedUnit',
+          'BillingCurrency',
+          'TIMESTAMP_TRUNC(ChargePeriodEnd, DAY)',
+          'TIMESTAMP_TRUNC(BillingPeriodStart, MILLISECOND)',
+          'TIMESTAMP_TRUNC(BillingPeriodEnd, MILLISECOND)',
+          'x_source_system',
+          'x_hierarchy_entity_id',
+          'x_hierarchy_entity_name',
+          'x_hierarchy_level_code',
+          'x_hierarchy_path',
+          'x_hierarchy_path_names',
+        ]
+          .map((key) => `${key} NULLS FIRST`)
+          .join(', ') +
+        ' LIMIT 5 OFFSET 10',
+    );
+    expect(sql).toContain(
+      'WHERE ChargePeriodStart >= @from_ts AND ChargePeriodStart < @to_ts' +
+        ' AND ServiceProviderName IN UNNEST(@providers) AND ServiceCategory IN UNNEST(@service_categories)' +
+        ' AND (x_hierarchy_entity_id = @entity_0 OR x_hierarchy_path IN UNNEST(@through_0))' +
+        ' AND ((ServiceProviderName = @cp_0 AND ServiceCategory IS NULL AND x_source_system = @cx_0))' +
+        ' ORDER BY',
+    );
+    // Every parameter typed, an empty list as an empty ARRAY<STRING> (it matches no row), a NULL of
+    // a category's triple as IS NULL rather than a parameter.
+    expect(sent!.params).toEqual({
+      providers: { type: 'ARRAY<STRING>', value: ['AWS'] },
+      service_categories: { type: 'ARRAY<STRING>', value: [] },
+      entity_0: { type: 'STRING', value: 'DEPT-1' },
+      through_0: { type: 'ARRAY<STRING>', value: [] },
+      cp_0: { type: 'STRING', value: 'AWS' },
+      cx_0: { type: 'STRING', value: 'cloud_aws_billing' },
+      from_ts: { type: 'TIMESTAMP', value: '2025-03-01T00:00:00.000Z' },
+      to_ts: { type: 'TIMESTAMP', value: '2025-03-04T00:00:00.000Z' },
+    });
+    expect(costRows(prepareCostFrame(raw, 'rows')).map((r) => [r.ChargePeriodStart, r.BilledCost])).toEqual([
+      ['2025-03-02', 1],
+      ['2025-03-01', 1.9999995],
+    ]);
+  });
+});
