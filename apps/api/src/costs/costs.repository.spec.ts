@@ -37,7 +37,7 @@ describe('CostsRepository on DuckDB', () => {
         billedCost: 1,
       }),
       aFocusRow({ org: ORG, date: '2025-03-03', billedCost: 100 }),
-      // At 1,000 and above the warehouse rounds on the 38-digit path.
+      // From 999 on the warehouse rounds on the 38-digit path.
       aFocusRow({
         org: ORG,
         date: '2025-03-02',
@@ -160,6 +160,32 @@ describe('CostsRepository on DuckDB', () => {
       expect(costTotals(frame).billed).toBe(Number(exact(rows)) / 1000);
     },
   );
+
+  it('loads costs just under 1,000 that round up to it, on either side of zero', async () => {
+    // ×1e6 rounds to 1e9, one digit past the 64-bit path's NUMERIC(18, 9).
+    const costs = [999.9999996, -999.9999996, 999.9999994, 999.0000004];
+    await warehouse.insertRows(
+      { dataset: config.orgDataset(ORG), table: COST_TABLE },
+      costs.map((billedCost) => aFocusRow({ org: ORG, date: '2025-05-01', billedCost })),
+    );
+    try {
+      const raw = await repo.loadFrame(ORG, '2025-05-01', '2025-05-01');
+      const rows = raw.sort(C.billed).toRecords() as Record<string, unknown>[];
+      expect(rows.map((r) => [r[C.billed], r[C.billedRest]])).toEqual([
+        [-1_000_000_000, 400],
+        [999_000_000, 400],
+        [999_999_999, 400],
+        [1_000_000_000, -400],
+      ]);
+      expect(
+        costTotals(prepareCostFrame(await repo.loadFrame(ORG, '2025-05-01', '2025-05-01', 'costs'), 'costs')),
+      ).toMatchObject({ billed: 1_998_999_999.8, recordCount: 4 });
+    } finally {
+      await warehouse.query(
+        `DELETE FROM ${config.orgDataset(ORG)}.${COST_TABLE} WHERE BilledCost > 998 OR BilledCost < -998`,
+      );
+    }
+  });
 
   it('answers an org without a cost table with an empty frame of the same columns', async () => {
     const raw = await repo.loadFrame('no_such_org', '2025-03-01', '2025-03-31');

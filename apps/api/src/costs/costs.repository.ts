@@ -37,25 +37,32 @@ export type CostProfileRow = {
 };
 
 /**
- * A cost as INT64 micro-units, rounded half away from zero once, here in the warehouse where
- * NUMERIC is exact. A cost under 1,000 takes NUMERIC(18, 9), whose arithmetic is 64-bit (DuckDB
- * computes NUMERIC(38, 9) on 128-bit integers, 25 times slower at a million rows); the cast to
- * INT64 rounds half away from zero in BigQuery and DuckDB alike. Larger costs, where ×1e6 would
- * overflow NUMERIC(18, 9), take the exact 38-digit path.
+ * The costs (in absolute value) that take the 64-bit path: scaled ×1e6 and rounded they stay
+ * within NUMERIC(18, 9)'s nine integer digits (below 1,000, a cost from 999.9999995 rounds to 1e9,
+ * one digit too many: DuckDB failed the whole read).
  */
-const micros = (column: string) => `CASE WHEN ABS(${column}) < 1000
+const SMALL_COST = 999;
+
+/**
+ * A cost as INT64 micro-units, rounded half away from zero once, here in the warehouse where
+ * NUMERIC is exact. A cost under SMALL_COST takes NUMERIC(18, 9), whose arithmetic is 64-bit
+ * (DuckDB computes NUMERIC(38, 9) on 128-bit integers, 25 times slower at a million rows); the
+ * cast to INT64 rounds half away from zero in BigQuery and DuckDB alike. Larger costs take the
+ * exact 38-digit path.
+ */
+const micros = (column: string) => `CASE WHEN ABS(${column}) < ${SMALL_COST}
     THEN CAST(CAST(${column} AS NUMERIC(18, 9)) * 1000000 AS INT64)
     ELSE CAST(ROUND(${column} * 1000000) AS INT64) END`;
 
 /**
  * What `micros` left out, in nano-units (−500..500), exactly: the scaled cost minus its rounded
- * value, in NUMERIC arithmetic on both paths (the 64-bit one under 1,000). The frame sums it
+ * value, in NUMERIC arithmetic on both paths (the 64-bit one under SMALL_COST). The frame sums it
  * beside the micro-units (moneySum), so a sum keeps every decimal of a NUMERIC without the range
  * of a 64-bit sum of nano-units (9 billion currency units: a VND or IDR org's year).
  */
 const nanoRest = (column: string) => {
   const scaled = (value: string) => `${value} * 1000000 - ROUND(${value} * 1000000)`;
-  return `CASE WHEN ABS(${column}) < 1000
+  return `CASE WHEN ABS(${column}) < ${SMALL_COST}
     THEN CAST((${scaled(`CAST(${column} AS NUMERIC(18, 9))`)}) * 1000 AS INT64)
     ELSE CAST((${scaled(column)}) * 1000 AS INT64) END`;
 };
