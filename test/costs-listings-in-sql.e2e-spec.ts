@@ -160,6 +160,33 @@ describe('row listings of a period too large to load', () => {
     },
   );
 
+  it('pages a period past COST_LISTING_FRAME_MAX_ROWS in the warehouse, its aggregations read as usual', async () => {
+    const listing = await startTestApp({
+      RATE_LIMIT_READS_PER_MINUTE: '100000',
+      COST_LISTING_FRAME_MAX_ROWS: String(rows.length - 1),
+    });
+    try {
+      const { headers: listingHeaders } = await orgWithRows(listing, () => rows, { org });
+      const pagedThere = vi.spyOn(listing.app.get(CostsRepository), 'listRows');
+      const pagedInFramed = vi.spyOn(framed.app.get(CostsRepository), 'listRows');
+      for (const path of [
+        `?${PERIOD}&limit=50&offset=60`,
+        `/genai?${PERIOD}&limit=20`,
+        `/summary?${PERIOD}`,
+      ]) {
+        const there = await get(listing, listingHeaders, path);
+        const fromFrame = await get(framed, headers, path);
+        expect(there.status, JSON.stringify(there.body)).toBe(200);
+        expect(listed(there.body), path).toEqual(listed(fromFrame.body));
+      }
+      expect(pagedThere).toHaveBeenCalledTimes(2);
+      // The default bound holds this period's rows: a frame of them pages it.
+      expect(pagedInFramed).not.toHaveBeenCalled();
+    } finally {
+      await listing.close();
+    }
+  });
+
   it('lists every row once across its pages, and the entity filter on whole path segments', async () => {
     const all = await bothWays(`?${PERIOD}&limit=10000`);
     expect((all.data as unknown[]).length).toBe(rows.length);

@@ -26,7 +26,7 @@ export interface ListingPage {
 
 /**
  * The row listings (C1, C7–C9): one page of a period's FOCUS rows, newest first, and how many
- * match. While the period's rows may be loaded (COST_FRAME_MAX_ROWS) they are paged from its
+ * match. While the period's rows may be loaded (COST_LISTING_FRAME_MAX_ROWS) they are paged from its
  * cached frame of rows, so paging on costs no warehouse query; past that bound the warehouse
  * sorts and pages them, and the period's grouped frame (the one aggregations read, a few rows per
  * day) counts them and resolves the filters to the values the warehouse selects by. Both give the

@@ -67,7 +67,7 @@ export class CostReader {
 
   /**
    * The period's frame of FOCUS rows (every row column), or null when the period holds more rows
-   * than one read may load (COST_FRAME_MAX_ROWS): a listing then pages in the warehouse. `hit`
+   * than one read may load (COST_LISTING_FRAME_MAX_ROWS): a listing then pages in the warehouse. `hit`
    * says whether no warehouse query was needed, a refusal included (one kept asks nothing; one
    * found now counted the period's rows).
    */

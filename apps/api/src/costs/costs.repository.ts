@@ -239,6 +239,10 @@ export class CostsRepository {
     columns: CostFrameColumns = 'rows',
   ): Promise<pl.DataFrame> {
     const table = tableRef(this.config.orgDataset(org), COST_TABLE);
+    const { COST_FRAME_MAX_ROWS, COST_LISTING_FRAME_MAX_ROWS } = this.config.env;
+    const maxRows = isGroupedSet(columns)
+      ? COST_FRAME_MAX_ROWS
+      : Math.min(COST_FRAME_MAX_ROWS, COST_LISTING_FRAME_MAX_ROWS);
     try {
       const { select, groupBy } = frameSelect(columns);
       return await this.warehouse.queryFrame(
@@ -249,7 +253,7 @@ export class CostsRepository {
         periodParams(start, end),
         {
           categorical: COST_FRAME_CATEGORICAL,
-          maxRows: this.config.env.COST_FRAME_MAX_ROWS,
+          maxRows,
           aggregates: groupBy !== '',
         },
       );
@@ -257,7 +261,7 @@ export class CostsRepository {
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)
         return emptyRawCostFrame(columns);
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.ResultTooLarge)
-        throw new PeriodTooLargeError(start, end, this.config.env.COST_FRAME_MAX_ROWS, isGroupedSet(columns));
+        throw new PeriodTooLargeError(start, end, maxRows, isGroupedSet(columns));
       throw error;
     }
   }

@@ -120,6 +120,18 @@ export class EnvLimits {
   @Min(1)
   COST_FRAME_MAX_ROWS = 2_000_000;
 
+  /**
+   * Cost row listings: the most FOCUS rows a listing loads as a frame of rows (at most
+   * COST_FRAME_MAX_ROWS), paged from the frame cache; a period holding more is paged by the
+   * warehouse, one query a page. A frame of rows is ~250 bytes a row: at the default, ~60 MB, an
+   * eighth of the default frame cache, so one org listing its year does not push every other
+   * org's cached frames out.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  COST_LISTING_FRAME_MAX_ROWS = 250_000;
+
   /** FOCUS import: largest upload as sent (413 beyond it, before reading). */
   @Transform(toInt)
   @IsInt()
