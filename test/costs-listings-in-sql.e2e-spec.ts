@@ -80,7 +80,8 @@ function hierarchyGroups(rows: Row[]): number {
 }
 
 /**
- * Row listings of a period with more FOCUS rows than one read may load (COST_FRAME_MAX_ROWS) are
+ * Row listings of a period with more FOCUS rows than a listing may load (COST_FRAME_MAX_ROWS, and
+ * COST_LISTING_FRAME_MAX_ROWS) are
  * paged by the warehouse, counted and filtered through the period's grouped frame: the same pages
  * as a listing from a frame of the rows (another instance, with the default bound, over the same
  * rows), for every filter and page.

@@ -8,6 +8,7 @@ import {
   costRows,
   type CostRowsPage,
   costRowsPage,
+  listingWindow,
   categoryTriples,
   prepareCostFrame,
   recordCount,
@@ -64,16 +65,22 @@ export class CostListing {
     // A refusal of the grouped frame too (more groups than the bound) answers 422 as usual.
     const { frame, hit } = await this.reader.frame(ctx, period, aggregateColumnsFor(filters));
     const resolved = resolveCostFilters(frame.df, filters);
-    const total = recordCount(applyResolvedFilters(frame.df, resolved));
+    const matching = applyResolvedFilters(frame.df, resolved);
+    const total = recordCount(matching);
+    // Only the days the page spans are read (their partitions, on BigQuery) and sorted.
+    const window = listingWindow(matching, page.offset, page.limit);
     let listed: CostRowsPage['rows'] = [];
-    if (page.offset < total) {
+    if (window) {
       const triples = filters.category ? categoryTriples(frame.df, filters.category) : null;
-      const raw = await this.repository.listRows(ctx.org, period.start, period.end, resolved, triples, page);
+      const raw = await this.repository.listRows(ctx.org, window.oldest, window.newest, resolved, triples, {
+        offset: window.offset,
+        limit: page.limit,
+      });
       listed = costRows(prepareCostFrame(raw, 'rows'));
     }
     const value = { rows: listed, total };
     this.cache.setResult(ctx.org, key, value, frame);
     // A page past the last row asks the warehouse nothing, but for the period's rows counted above.
-    return { value, cacheHit: rows.hit && hit && page.offset >= total, key };
+    return { value, cacheHit: rows.hit && hit && window === null, key };
   }
 }

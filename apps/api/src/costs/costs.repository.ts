@@ -267,11 +267,12 @@ export class CostsRepository {
   }
 
   /**
-   * One page of the period's FOCUS rows matching `filters` (and, with a category, whose
-   * (provider, service category, source) is one of `categoryTriples`), in listing order: for a
-   * period too large to load as a frame of rows. The warehouse sorts only to the page's end
-   * (DuckDB and BigQuery keep the top rows of an ORDER BY … LIMIT); the page comes as a raw frame
-   * of every row column, in no particular order (a driver may read it in parallel streams).
+   * One page of the FOCUS rows of the days start..end matching `filters` (and, with a category,
+   * whose (provider, service category, source) is one of `categoryTriples`), in listing order: for
+   * a period too large to load as a frame of rows, whose page spans these days (listingWindow), so
+   * the warehouse reads their partitions alone and sorts only to the page's end (DuckDB and
+   * BigQuery keep the top rows of an ORDER BY … LIMIT). The page comes as a raw frame of every row
+   * column, in no particular order (a driver may read it in parallel streams).
    */
   async listRows(
     org: string,

@@ -1,5 +1,7 @@
 import pl from 'nodejs-polars';
-import { C, RAW_COST_COLUMNS, rowNanos } from '../frame/cost-frame.js';
+import type { IsoDate } from '../calendar/iso-date.js';
+import { C, RAW_COST_COLUMNS, rowNanos, rowsCounted } from '../frame/cost-frame.js';
+import { filterDates } from '../frame/cost-filters.js';
 import { NANOS_PER_UNIT } from '../money.js';
 
 /** A FOCUS row as the API lists it (the reference's field names and order). */
@@ -152,27 +154,44 @@ export interface CostRowsPage {
 }
 
 /**
- * The rows of the newest days that hold at least `count` rows: a page near the top needs only
- * those sorted, not the whole period.
+ * The days a page of a listing spans, newest first, and where the page starts among their rows:
+ * the first key of the listing order is the day, so a page is `limit` rows from `offset` of these
+ * days' rows alone, and only they need sorting (or, paged by the warehouse, reading: a day or two
+ * of partitions instead of the whole period).
  */
-function newestDays(df: pl.DataFrame, count: number): pl.DataFrame {
-  if (count >= df.height) return df;
-  const days = df.groupBy(C.date).agg(pl.len().alias('n')).sort(C.date, true).toRecords();
-  let seen = 0;
-  for (const day of days) {
-    seen += Number(day.n);
-    // A Date column comes back as JS Dates (UTC midnight), which the record type does not say.
-    const cutoff = day[C.date] as unknown as Date;
-    if (seen >= count) return df.filter(pl.col(C.date).gtEq(pl.lit(cutoff).cast(pl.Date)));
-  }
-  return df;
+export interface ListingWindow {
+  newest: IsoDate;
+  oldest: IsoDate;
+  /** The page's first row among the rows of newest..oldest. */
+  offset: number;
 }
 
-/** One page of rows, newest day first. */
+/**
+ * The window of the page `offset`, `limit` over the rows `df` stands for (its FOCUS rows, or its
+ * grouped rows' row_count), or null when the page starts past the last row.
+ */
+export function listingWindow(df: pl.DataFrame, offset: number, limit: number): ListingWindow | null {
+  const days = df.groupBy(C.date).agg(rowsCounted(df).alias('n')).sort(C.date, true).toRecords();
+  // A Date column comes back as JS Dates (UTC midnight), which the record type does not say.
+  const dayOf = (record: Record<string, unknown>) => (record[C.date] as Date).toISOString().slice(0, 10);
+  let seen = 0;
+  let start: { newest: IsoDate; skipped: number } | null = null;
+  for (const day of days) {
+    const rows = Number(day.n);
+    if (start === null && seen + rows > offset) start = { newest: dayOf(day), skipped: seen };
+    seen += rows;
+    if (start !== null && seen >= offset + limit)
+      return { newest: start.newest, oldest: dayOf(day), offset: offset - start.skipped };
+  }
+  if (start === null) return null;
+  return { newest: start.newest, oldest: dayOf(days.at(-1)!), offset: offset - start.skipped };
+}
+
+/** One page of rows, newest day first: its window's days alone are sorted. */
 export function costRowsPage(df: pl.DataFrame, offset: number, limit: number): CostRowsPage {
-  const candidates = newestDays(df, offset + limit);
-  return {
-    rows: listRows(candidates, listingOrder(candidates).slice(offset, offset + limit)),
-    total: df.height,
-  };
+  const window = listingWindow(df, offset, limit);
+  if (!window) return { rows: [], total: df.height };
+  const candidates = filterDates(df, window.oldest, window.newest);
+  const positions = listingOrder(candidates).slice(window.offset, window.offset + limit);
+  return { rows: listRows(candidates, positions), total: df.height };
 }

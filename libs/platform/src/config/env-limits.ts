@@ -110,10 +110,10 @@ export class EnvLimits {
    * Cost reads: the most rows one read loads as a frame (grouped rows for the aggregations, about
    * 60 bytes each; FOCUS rows for row listings, 250): an aggregation of a period holding more is
    * refused with a 422 before its rows are read into memory, rather than taking the instance (and
-   * every tenant's requests on it) out of memory; a listing pages in the warehouse instead, through
-   * the period's grouped rows (refused as well when those are more). The default keeps every frame a
-   * read may load within the frame cache (512 MiB at ~250 bytes a row), so none is loaded again for
-   * each request.
+   * every tenant's requests on it) out of memory; a listing (bounded by COST_LISTING_FRAME_MAX_ROWS
+   * as well) pages in the warehouse instead, through the period's grouped rows (refused as well when
+   * those are more). The default keeps every frame a read may load within the frame cache (512 MiB
+   * at ~250 bytes a row), so none is loaded again for each request.
    */
   @Transform(toInt)
   @IsInt()
