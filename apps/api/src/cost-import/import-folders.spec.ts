@@ -63,7 +63,9 @@ describe('upload folders', () => {
     await start();
     expect(fs.existsSync(path.join(killed, 'import-abc', 'upload'))).toBe(true);
     // Looked at again STALE_MS + 1 s after the start; a loaded machine may take longer to get there.
-    await until(() => !fs.existsSync(killed), STALE_MS + 10_000, 50);
+    // The sweep removes the folder, then its lock (so no other sweep takes it for unlocked meanwhile).
+    await until(() => !fs.existsSync(killed) && !fs.existsSync(`${killed}.lock`), STALE_MS + 10_000, 50);
+    expect(fs.existsSync(killed)).toBe(false);
     expect(fs.existsSync(`${killed}.lock`)).toBe(false);
   });
 
