@@ -7,7 +7,6 @@ import {
   estimateFrameBytes,
   frameColumnsCover,
 } from '../frame/cost-frame.js';
-import { filterDates } from '../frame/cost-filters.js';
 import { type CostCacheStats, LevelCounters, occupancyOf, OrgTally } from './cache-stats.js';
 import { DEFAULT_TODAY_TTL_MS, periodTtlMs } from './cache-ttl.js';
 import { type Clock, systemClock } from './clock.js';
@@ -18,6 +17,7 @@ import {
   PeriodRefusedError,
   type ResultKey,
 } from './cost-cache.types.js';
+import { coveringFrame } from './covering-frame.js';
 import { KeptRefusals } from './kept-refusals.js';
 import { OrgChangeMarks } from './org-change-marks.js';
 import { estimateValueBytes } from './value-size.js';
@@ -313,28 +313,12 @@ export class CostCache {
     return periodTtlMs(period, { ...period, nowMs: now, todayTtlMs: this.todayTtlMs });
   }
 
-  /**
-   * A cached frame of the org whose period contains this one and whose columns include these,
-   * narrowed to the period (as is when it is the same period).
-   */
   private covering(org: string, period: FramePeriod, columns: CostFrameColumns): CachedFrame | undefined {
-    const prefix = `${org}|frame|`;
-    for (const key of [...this.frames.keys()]) {
-      if (!key.startsWith(prefix)) continue;
-      const candidate = this.frames.peek(key);
-      if (!candidate || candidate.start > period.start || candidate.end < period.end) continue;
-      if (!frameColumnsCover(candidate.columns, columns)) continue;
-      if (!freshEntry(this.frames, key, this.frameCounters, this.clock.now())) continue;
-      this.frameExtra.add(org, 'covering_hits');
-      if (candidate.start === period.start && candidate.end === period.end) return candidate;
-      return {
-        ...candidate,
-        df: filterDates(candidate.df, period.start, period.end),
-        start: period.start,
-        end: period.end,
-      };
-    }
-    return undefined;
+    const frame = coveringFrame(this.frames, org, period, columns, (key) =>
+      freshEntry(this.frames, key, this.frameCounters, this.clock.now()),
+    );
+    if (frame) this.frameExtra.add(org, 'covering_hits');
+    return frame;
   }
 
   /** Drops every expired entry of both levels, counted as expirations (see purgeExpiredEntries). */

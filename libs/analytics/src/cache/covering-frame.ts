@@ -1,0 +1,34 @@
+import type { LRUCache } from 'lru-cache';
+import { type CostFrameColumns, frameColumnsCover } from '../frame/cost-frame.js';
+import { filterDates } from '../frame/cost-filters.js';
+import type { CachedFrame, FramePeriod } from './cost-cache.types.js';
+
+/**
+ * A cached frame of the org whose period contains `period` and whose columns include `columns`,
+ * narrowed to the period (as is when it is the same period); `fresh` says whether a key's frame
+ * is still fresh (and counts one that is not as expired).
+ */
+export function coveringFrame(
+  frames: LRUCache<string, CachedFrame>,
+  org: string,
+  period: FramePeriod,
+  columns: CostFrameColumns,
+  fresh: (key: string) => CachedFrame | undefined,
+): CachedFrame | undefined {
+  const prefix = `${org}|frame|`;
+  for (const key of [...frames.keys()]) {
+    if (!key.startsWith(prefix)) continue;
+    const candidate = frames.peek(key);
+    if (!candidate || candidate.start > period.start || candidate.end < period.end) continue;
+    if (!frameColumnsCover(candidate.columns, columns)) continue;
+    if (!fresh(key)) continue;
+    if (candidate.start === period.start && candidate.end === period.end) return candidate;
+    return {
+      ...candidate,
+      df: filterDates(candidate.df, period.start, period.end),
+      start: period.start,
+      end: period.end,
+    };
+  }
+  return undefined;
+}
