@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   aggregateColumnsFor,
+  applyCostFilters,
   applyResolvedFilters,
   CostCache,
   type CostFilters,
@@ -53,12 +54,7 @@ export class CostListing {
     if (cached !== undefined) return { value: cached, cacheHit: true, key };
     const rows = await this.reader.rowsFrame(ctx, period);
     if (rows.frame) {
-      const df = rows.frame.df;
-      const value = costRowsPage(
-        applyResolvedFilters(df, resolveCostFilters(df, filters)),
-        page.offset,
-        page.limit,
-      );
+      const value = costRowsPage(applyCostFilters(rows.frame.df, filters), page.offset, page.limit);
       this.cache.setResult(ctx.org, key, value, rows.frame);
       return { value, cacheHit: rows.hit, key };
     }
