@@ -81,10 +81,9 @@ function hierarchyGroups(rows: Row[]): number {
 
 /**
  * Row listings of a period with more FOCUS rows than a listing may load (COST_FRAME_MAX_ROWS, and
- * COST_LISTING_FRAME_MAX_ROWS) are
- * paged by the warehouse, counted and filtered through the period's grouped frame: the same pages
- * as a listing from a frame of the rows (another instance, with the default bound, over the same
- * rows), for every filter and page.
+ * COST_LISTING_FRAME_MAX_ROWS) are paged by the warehouse, counted and filtered through the
+ * period's grouped frame: the same pages as a listing from a frame of the rows (another instance,
+ * with the default bound, over the same rows), for every filter and page.
  */
 describe('row listings of a period too large to load', () => {
   const org = anOrgSlug('listing');

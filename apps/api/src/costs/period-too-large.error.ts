@@ -3,9 +3,9 @@ import { type IsoDate, PeriodRefusedError } from '#analytics';
 /**
  * The period holds more rows than one read may load as a frame: grouped rows for an aggregation
  * (COST_FRAME_MAX_ROWS), FOCUS rows for a listing (COST_LISTING_FRAME_MAX_ROWS as well; it then
- * pages in the warehouse instead). The repository
- * knows the rows, not which request field set the period: the reader names it (see CostReader).
- * The cost cache keeps the refusal as long as a frame of the period would live (PeriodRefusedError).
+ * pages in the warehouse instead). The repository knows the rows, not which request field set the
+ * period: the reader names it (see CostReader). The cost cache keeps the refusal as long as a frame
+ * of the period would live (PeriodRefusedError).
  */
 export class PeriodTooLargeError extends PeriodRefusedError {
   constructor(
