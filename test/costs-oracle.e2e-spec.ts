@@ -116,36 +116,45 @@ describe('cost routes equal an independent SQL computation, to the cent', () => 
   let headers: Record<string, string>;
   let warehouse: Warehouse;
   let table: string;
+  /** The same org and rows on an instance that pages every listing in the warehouse. */
+  let paged: { t: TestApp; headers: Record<string, string> };
 
   beforeAll(async () => {
     t = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '100000' }, { imports: [FixedClockModule] });
+    const pagedApp = await startTestApp(
+      { RATE_LIMIT_READS_PER_MINUTE: '100000', COST_LISTING_FRAME_MAX_ROWS: '1' },
+      { imports: [FixedClockModule] },
+    );
     warehouse = t.app.get<Warehouse>(WAREHOUSE);
     const created = await anOrgWithKey(warehouse);
     org = created.org;
     headers = { 'x-api-key': created.key };
-    await warehouse.execute(
-      `UPDATE ${central('org_profiles')} SET default_currency = 'GBP', fiscal_year_start_month = 4 WHERE org_slug = @org`,
-      { org },
-    );
+    const rows = generateFocusRows({ org, rows: 4000, seed: 20250615, start: '2024-01-01', end: TODAY });
+    for (const app of [t, pagedApp]) {
+      const wh = app.app.get<Warehouse>(WAREHOUSE);
+      const key = app === t ? created.key : (await anOrgWithKey(wh, { org })).key;
+      if (app === pagedApp) paged = { t: pagedApp, headers: { 'x-api-key': key } };
+      await wh.execute(
+        `UPDATE ${central('org_profiles')} SET default_currency = 'GBP', fiscal_year_start_month = 4 WHERE org_slug = @org`,
+        { org },
+      );
+      await writeFocusRows(wh, app.config.orgDataset(org), rows);
+    }
     const dataset = t.config.orgDataset(org);
-    await writeFocusRows(
-      warehouse,
-      dataset,
-      generateFocusRows({ org, rows: 4000, seed: 20250615, start: '2024-01-01', end: TODAY }),
-    );
     table = tableRef(dataset, 'cost_data_standard_1_3');
   }, 120_000);
 
   afterAll(async () => {
     await t.close();
+    await paged?.t.close();
   });
 
-  async function api(path: string, s: Scenario, extra = '') {
+  async function api(path: string, s: Scenario, extra = '', on = { t, headers }) {
     const qs = [query(s), extra].filter(Boolean).join('&');
-    const res = await t.app.inject({
+    const res = await on.t.app.inject({
       method: 'GET',
       url: `/api/v1/costs/${org}${path}${qs ? `?${qs}` : ''}`,
-      headers,
+      headers: on.headers,
     });
     expect(res.statusCode).toBe(200);
     return res.json() as Record<string, never>;
@@ -278,6 +287,13 @@ describe('cost routes equal an independent SQL computation, to the cent', () => 
       // The cost as the number JavaScript writes (DuckDB writes 1.0 and 1.33e-07 where JSON has 1 and 1.33e-7).
       const asNumber = (r: string) => r.replace(/\|([^|]+)$/, (_m, cost: string) => `|${Number(cost)}`);
       expect([...listed].sort()).toEqual(expectedRows.map((r) => asNumber(r.r)).sort());
+      // Paged by the warehouse (the instance's frame of rows refused), the same listing and pages.
+      const inWarehouse = await api('', s, 'limit=10000', paged);
+      expect(inWarehouse.pagination).toEqual(rows.pagination);
+      expect(inWarehouse.data).toEqual(rows.data);
+      const offset = Math.floor((rows.data as unknown[]).length / 3);
+      const page = await api('', s, `limit=97&offset=${offset}`, paged);
+      expect(page.data).toEqual((rows.data as unknown[]).slice(offset, offset + 97));
       expect([...listed].map((r) => r.slice(0, 10))).toEqual(
         [...listed]
           .map((r) => r.slice(0, 10))
