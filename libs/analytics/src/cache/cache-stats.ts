@@ -20,6 +20,16 @@ export interface LevelStats {
   hit_rate: number;
 }
 
+/** The frame level's counts of how its loads went (FrameLevelStats). */
+export const FRAME_LOAD_COUNTS = [
+  'loads',
+  'coalesced',
+  'covering_hits',
+  'oversize',
+  'refused',
+  'refusal_hits',
+] as const;
+
 export interface FrameLevelStats extends LevelStats {
   /** Warehouse queries started. */
   loads: number;
@@ -29,6 +39,10 @@ export interface FrameLevelStats extends LevelStats {
   covering_hits: number;
   /** Frames too big to cache at all (served, then dropped). */
   oversize: number;
+  /** Loads refused for what their period holds (more rows than a frame may hold; PeriodRefusedError). */
+  refused: number;
+  /** Reads refused again from a kept refusal, without a warehouse query. */
+  refusal_hits: number;
 }
 
 export interface CostCacheStats {

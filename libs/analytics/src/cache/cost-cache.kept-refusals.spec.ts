@@ -36,6 +36,9 @@ describe('CostCache: kept refusals', () => {
     await expect(cache.frame('org_a', year, load, 'costs')).rejects.toThrow('too many rows');
     await expect(cache.frame('org_a', year, load, 'costs')).rejects.toThrow('too many rows');
     expect(load.calls).toBe(1);
+    // An operator sees them: one load refused, one read refused again from the kept refusal.
+    expect(cache.stats('org_a').frames).toMatchObject({ loads: 1, refused: 1, refusal_hits: 1 });
+    expect(cache.stats('org_b').frames).toMatchObject({ refused: 0, refusal_hits: 0 });
 
     // A past period's frame lives until the next UTC midnight: so does its refusal.
     clock.ms = Date.parse('2025-03-10T23:59:59.999Z');

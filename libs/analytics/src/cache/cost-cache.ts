@@ -7,7 +7,13 @@ import {
   estimateFrameBytes,
   frameColumnsCover,
 } from '../frame/cost-frame.js';
-import { type CostCacheStats, LevelCounters, occupancyOf, OrgTally } from './cache-stats.js';
+import {
+  type CostCacheStats,
+  FRAME_LOAD_COUNTS,
+  LevelCounters,
+  occupancyOf,
+  OrgTally,
+} from './cache-stats.js';
 import { DEFAULT_TODAY_TTL_MS, periodTtlMs } from './cache-ttl.js';
 import { type Clock, systemClock } from './clock.js';
 import {
@@ -15,6 +21,7 @@ import {
   type CostCacheOptions,
   type FramePeriod,
   PeriodRefusedError,
+  type ResultEntry,
   type ResultKey,
 } from './cost-cache.types.js';
 import { coveringFrame } from './covering-frame.js';
@@ -26,12 +33,6 @@ import { framePeriodPrefix, frameKey, keyOfOrg, orgOfKey, resultKey, UNCACHEABLE
 
 export type * from './cost-cache.types.js';
 export { PeriodRefusedError } from './cost-cache.types.js';
-
-interface ResultEntry {
-  value: unknown;
-  bytes: number;
-  expiresAt: number;
-}
 
 export const COST_CACHE_CHANNEL = 'costs';
 const MiB = 1024 * 1024;
@@ -50,7 +51,7 @@ export class CostCache {
   private readonly refusals: KeptRefusals;
   private readonly frameCounters = new LevelCounters();
   private readonly resultCounters = new LevelCounters();
-  private readonly frameExtra = new OrgTally(['loads', 'coalesced', 'covering_hits', 'oversize'] as const);
+  private readonly frameExtra = new OrgTally(FRAME_LOAD_COUNTS);
   private readonly inflight = new Map<string, Promise<CachedFrame>>();
   private readonly marks = new OrgChangeMarks();
   private readonly unsubscribers: (() => void)[] = [];
@@ -106,7 +107,10 @@ export class CostCache {
     }
     this.frameCounters.add(org, 'misses');
     const refused = this.refusals.get(key);
-    if (refused) throw refused;
+    if (refused) {
+      this.frameExtra.add(org, 'refusal_hits');
+      throw refused;
+    }
     // A load of the same period with these columns or more serves this read too.
     const pending = COST_FRAME_COLUMN_SETS.filter((held) => frameColumnsCover(held, columns))
       .map((held) => ({ held, loading: this.inflight.get(frameKey(org, period.start, period.end, held)) }))
@@ -271,6 +275,7 @@ export class CostCache {
     try {
       df = await load();
     } catch (error) {
+      if (error instanceof PeriodRefusedError) this.frameExtra.add(org, 'refused');
       // Kept as a frame would be: not when an invalidation or a forced refresh raced with the load.
       if (
         error instanceof PeriodRefusedError &&

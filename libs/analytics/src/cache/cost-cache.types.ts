@@ -68,3 +68,10 @@ export interface ResultKey {
  * query that found it too large was billed in full). An invalidation of the org drops it.
  */
 export class PeriodRefusedError extends Error {}
+
+/** A result as the result level keeps it: its value, estimated size and expiry. */
+export interface ResultEntry {
+  value: unknown;
+  bytes: number;
+  expiresAt: number;
+}

@@ -30,6 +30,11 @@ export class FrameCacheStatsDto extends CacheLevelStatsDto {
   @Counter('Requests that waited for a load another request had started') coalesced: number;
   @Counter('Hits served by a cached frame of a longer period or more columns') covering_hits: number;
   @Counter('Frames too big to cache at all (served, then dropped)') oversize: number;
+  @Counter(
+    'Loads refused: the period held more rows than a frame may hold (COST_FRAME_MAX_ROWS, COST_LISTING_FRAME_MAX_ROWS)',
+  )
+  refused: number;
+  @Counter('Reads refused again from a kept refusal, without a warehouse query') refusal_hits: number;
 }
 
 /** C11 */
