@@ -3,7 +3,7 @@ import type { DemoResult } from './demo.service.js';
 /** Cost routes worth a first look, relative to `/api/v1/costs/{org}`. */
 const COST_READS = [
   ['Summary (current fiscal year to date)', '/summary'],
-  ['Total by category (cloud, GenAI, SaaS)', '/total'],
+  ['Total by category (cloud, GenAI, SaaS, other)', '/total'],
   ['By provider', '/by-provider'],
   ['By service', '/by-service'],
   ['Daily trend, last 30 days', '/trend?granularity=daily&days=30'],
