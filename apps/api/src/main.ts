@@ -1,7 +1,7 @@
 import { ConfigValidationError } from '#platform';
 import { type ConfiguredApp, loadConfiguredApp } from './boot.js';
 import { closeOnSignals } from './shutdown-signals.js';
-import { startFailureMessage } from './start-failure.js';
+import { exitAfterFailedStart } from './start-failure.js';
 
 async function main(): Promise<void> {
   let configured: ConfiguredApp;
@@ -20,7 +20,4 @@ async function main(): Promise<void> {
   await app.listen({ port: config.env.PORT, host: config.env.HOST });
 }
 
-main().catch((err: unknown) => {
-  console.error(`Fatal error at start: ${startFailureMessage(err)}`);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitAfterFailedStart(err));

@@ -1,4 +1,5 @@
-import { startFailureMessage } from './start-failure.js';
+import { EventEmitter } from 'node:events';
+import { exitAfterFailedStart, startFailureMessage } from './start-failure.js';
 
 describe('startFailureMessage', () => {
   it('prints each cause under the error, without repeating one', () => {
@@ -16,5 +17,28 @@ describe('startFailureMessage', () => {
       'bad\n  caused by: cannot reach postgres://app:***@db_host:5432/app',
     );
     expect(startFailureMessage('plain')).toBe('plain');
+  });
+});
+
+describe('exitAfterFailedStart', () => {
+  it("exits with 1 and prints the message at exit, after what earlier exit listeners write (pino's buffered lines)", () => {
+    const written: string[] = [];
+    const codes: number[] = [];
+    const proc = Object.assign(new EventEmitter(), {
+      exit(code: number) {
+        codes.push(code);
+        proc.emit('exit', code);
+      },
+    });
+    // pino flushes the lines it still buffers in an exit listener registered when the logger was made.
+    proc.once('exit', () =>
+      written.push('{"level":"error","context":"ExceptionHandler","err":{"stack":"..."}}'),
+    );
+    exitAfterFailedStart(new Error('The embedded warehouse is in use'), proc, (text) => written.push(text));
+    expect(codes).toEqual([1]);
+    expect(written).toEqual([
+      '{"level":"error","context":"ExceptionHandler","err":{"stack":"..."}}',
+      'Fatal error at start: The embedded warehouse is in use',
+    ]);
   });
 });

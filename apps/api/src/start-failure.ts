@@ -18,3 +18,25 @@ export function startFailureMessage(err: unknown): string {
   }
   return lines.join('\n').replace(URL_PASSWORD, '$1***@');
 }
+
+/** What exitAfterFailedStart needs of the process. */
+export interface ExitingProcess {
+  once(event: 'exit', listener: () => void): unknown;
+  exit(code: number): unknown;
+}
+
+/**
+ * Ends a start that failed with status 1, its message (startFailureMessage) printed last: at exit,
+ * after the log lines pino writes then (it flushes its buffered lines in an exit listener of its
+ * own, registered when the logger was made), among them Nest's ERROR line for the error, stack
+ * included. Printed before them, the message was followed by that stack, the last thing read.
+ */
+export function exitAfterFailedStart(
+  err: unknown,
+  proc: ExitingProcess = process,
+  print: (text: string) => void = console.error,
+): void {
+  const message = `Fatal error at start: ${startFailureMessage(err)}`;
+  proc.once('exit', () => print(message));
+  proc.exit(1);
+}
