@@ -50,3 +50,41 @@ describe('costs finer than a micro-unit', () => {
     expect(rows.data).toEqual([expect.objectContaining({ BilledCost: 0.1234567 })]);
   });
 });
+
+/**
+ * The other end of the range: a day of one service past 9.2 trillion currency units (2^63
+ * micro-units; the import caps a row at 1e12, so ten rows get there) is summed in floating point,
+ * to a fraction of a cent, where the warehouse's INT64 sum failed every read of its periods.
+ */
+describe('a day of one service past the 64-bit range of micro-units', () => {
+  let t: TestApp;
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers every aggregation of its period, to the cent', async () => {
+    t = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '100000' });
+    const { org, headers } = await orgWithRows(t, (org) => [
+      ...Array.from({ length: 10 }, () =>
+        aFocusRow({ org, date: '2025-08-01', billedCost: 999_999_999_999.5 }),
+      ),
+      aFocusRow({ org, date: '2025-08-02', billedCost: 0.25 }),
+    ]);
+    const period = 'start_date=2025-08-01&end_date=2025-08-31';
+    for (const route of ['/summary', '/by-provider', '/by-service', '/trend', '/total', '/trend-granular']) {
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/costs/${org}${route}?${period}`,
+        headers,
+      });
+      expect(res.statusCode, `${route}: ${res.body}`).toBe(200);
+    }
+    const summary = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/costs/${org}/summary?${period}`,
+      headers,
+    });
+    expect(summary.json()).toMatchObject({ summary: { total_cost: 9_999_999_999_995.25, record_count: 11 } });
+  }, 60_000);
+});

@@ -25,6 +25,13 @@ describe('money past the range of 64-bit micro-units', () => {
     ]);
   });
 
+  it('rounds a sum past 2^53 micro-units to whole cents (a Float64 there is a multiple of 2^11, not of a cent)', () => {
+    // 9,999,999,999,995.25 as the nearest Float64 of its micro-units (…250,688).
+    expect(toMoney(9_999_999_999_995_250_000)).toBe(9_999_999_999_995.25);
+    expect(toMoney(-9_999_999_999_995_250_000)).toBe(-9_999_999_999_995.25);
+    expect(toMoney(1e19)).toBe(1e13);
+  });
+
   it('keeps a frame within the range on exact 64-bit sums', () => {
     const small = costFrameOf([aFocusRow({ billedCost: 0.1 }), aFocusRow({ billedCost: 0.2 })]);
     expect(small.getColumn('billed_micros').dtype.variant).toBe('Int64');

@@ -17,11 +17,15 @@ export const MICROS_PER_UNIT = 1_000_000;
 export const NANOS_PER_UNIT = 1_000_000_000;
 const MICROS_PER_CENT = 10_000;
 
-/** Cents of `micros`, half away from zero; `%` keeps this exact for integers below 2^53. */
+/**
+ * Cents of `micros`, half away from zero; `%` keeps this exact for integers below 2^53. Past it (a
+ * Float64 sum of over 9 billion currency units) `abs - rest` is rounded to a Float64 again and the
+ * division may leave a fraction: the cents are rounded to whole ones (a no-op below 2^53).
+ */
 function centsOf(micros: Micros): number {
   const abs = Math.abs(micros);
   const rest = abs % MICROS_PER_CENT;
-  const whole = (abs - rest) / MICROS_PER_CENT;
+  const whole = Math.round((abs - rest) / MICROS_PER_CENT);
   const cents = whole + (rest >= MICROS_PER_CENT / 2 ? 1 : 0);
   return micros < 0 ? -cents : cents;
 }

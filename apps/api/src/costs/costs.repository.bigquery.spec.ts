@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { C, costRows, prepareCostFrame, rawCostColumns, type RawColumnKind } from '#analytics';
+import { C, costRows, costTotals, prepareCostFrame, rawCostColumns, type RawColumnKind } from '#analytics';
 import { loadAppConfig } from '#platform';
 import type { FakeField, FakeQueryRequest } from '#test/bigquery-server';
 import { fakeBigQueryEach } from '#test/bigquery-test-warehouse';
@@ -117,5 +117,50 @@ describe('CostsRepository.listRows on BigQuery', () => {
       ['2025-03-02', 1],
       ['2025-03-01', 1.9999995],
     ]);
+  });
+});
+
+describe('CostsRepository.loadFrame on BigQuery', () => {
+  const bq = fakeBigQueryEach();
+
+  it('sums a group’s micro-units as NUMERIC (an INT64 SUM overflows past 9.2e18) and reads one past Int64 as Float64', async () => {
+    let sql = '';
+    const fields: FakeField[] = rawCostColumns('costs').map(([name, kind]) => ({
+      name,
+      // A group's micro-units come as FLOAT64 (see groupMicros).
+      type: kind === 'micros' ? 'FLOAT64' : WIRE_TYPE[kind],
+    }));
+    const group: Record<string, unknown> = {
+      [C.date]: new Date('2025-06-01T00:00:00Z'),
+      [C.provider]: 'AWS',
+      [C.billed]: 9_999_999_999_995e6,
+      [C.effective]: 1_000_000,
+      [C.list]: 1_000_000,
+      [C.billedRest]: 0,
+      [C.effectiveRest]: 0,
+      [C.listRest]: 0,
+      [C.rowCount]: 10,
+    };
+    bq.fake.onQuery((req) => {
+      sql = req.sql.replace(/\s+/g, ' ');
+      return bq.fake.result(
+        fields,
+        [group].map((g) => fields.map((f) => g[f.name] ?? null)),
+      );
+    });
+    const raw = await new CostsRepository(bq.wh, config).loadFrame(
+      'acme',
+      '2025-06-01',
+      '2025-06-30',
+      'costs',
+    );
+    expect(sql).toContain('CAST(SUM(CAST(CASE WHEN ABS(BilledCost) < 999');
+    expect(sql).toContain('AS NUMERIC)) AS FLOAT64) AS billed_micros');
+    // Never a SUM of the INT64 micro-units themselves (the rests, −500..500 nano-units a row, are).
+    expect(sql).not.toContain(
+      'SUM(CASE WHEN ABS(BilledCost) < 999 THEN CAST(CAST(BilledCost AS NUMERIC(18, 9)) * 1000000',
+    );
+    const totals = costTotals(prepareCostFrame(raw, 'costs'));
+    expect(totals).toMatchObject({ billed: 9_999_999_999_995e6, effective: 1_000_000, recordCount: 10 });
   });
 });

@@ -187,6 +187,29 @@ describe('CostsRepository on DuckDB', () => {
     }
   });
 
+  it.each(['costs', 'hierarchy'] as const)(
+    'sums a %s group past 2^63 micro-units (9.2 trillion currency units) in floating point, as a frame of rows does',
+    async (set) => {
+      // Ten rows just under the import's cap on one day of one service: 1e19 micro-units.
+      await warehouse.insertRows(
+        { dataset: config.orgDataset(ORG), table: COST_TABLE },
+        Array.from({ length: 10 }, () =>
+          aFocusRow({ org: ORG, date: '2025-06-01', billedCost: 999_999_999_999.5 }),
+        ),
+      );
+      try {
+        const grouped = prepareCostFrame(await repo.loadFrame(ORG, '2025-06-01', '2025-06-01', set), set);
+        const rows = prepareCostFrame(await repo.loadFrame(ORG, '2025-06-01', '2025-06-01', 'rows'));
+        // A Float64 of 1e19 micro-units is exact to 2,048 of them (a fifth of a cent), either way.
+        for (const billed of [costTotals(grouped).billed, costTotals(rows).billed])
+          expect(Math.abs(billed - 9_999_999_999_995e6)).toBeLessThanOrEqual(2048);
+        expect(costTotals(grouped).recordCount).toBe(10);
+      } finally {
+        await warehouse.query(`DELETE FROM ${config.orgDataset(ORG)}.${COST_TABLE} WHERE BilledCost > 1e11`);
+      }
+    },
+  );
+
   it('answers an org without a cost table with an empty frame of the same columns', async () => {
     const raw = await repo.loadFrame('no_such_org', '2025-03-01', '2025-03-31');
     expect(raw.height).toBe(0);

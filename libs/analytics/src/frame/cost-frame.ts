@@ -224,6 +224,20 @@ function day(name: string, dtype: pl.DataType): pl.Expr {
 }
 
 /**
+ * The micro-unit columns of a grouped frame holding a sum past Int64's range (2^63 micro-units,
+ * 9.2 trillion currency units in a day of one service): they stay Float64 (the warehouse sends
+ * them so), summed as such (withSummableMoney), where a cast to Int64 gives garbage.
+ */
+function microsPastInt64(raw: pl.DataFrame, wanted: [string, RawColumnKind][]): Set<string> {
+  const micros = wanted.filter(([, kind]) => kind === 'micros').map(([name]) => name);
+  if (!micros.length || raw.height === 0) return new Set();
+  const largest = raw
+    .select(...micros.map((name) => pl.col(name).cast(pl.Float64).abs().max().alias(name)))
+    .row(0);
+  return new Set(micros.filter((_, i) => Number(largest[i] ?? 0) >= 2 ** 63));
+}
+
+/**
  * The raw warehouse frame of `columns` → a cost frame: checked columns and types, the category
  * derived, and the vocabulary columns dictionary-encoded. Row order is left as loaded: only raw listings need
  * one, and they sort their own rows (see cost-rows.ts).
@@ -235,6 +249,7 @@ export function prepareCostFrame(raw: pl.DataFrame, columns: CostFrameColumns = 
   if (missing.length) throw new Error(`cost frame is missing columns: ${missing.join(', ')}`);
   // A vocabulary column may come Categorical already (see `FrameOptions.categorical`).
   const categorical = new Set(COST_FRAME_CATEGORICAL);
+  const pastInt64 = isGroupedSet(columns) ? microsPastInt64(raw, wanted) : new Set<string>();
   const encoded = raw.select(
     ...wanted.map(([name, kind]) => {
       if (kind === 'date') return day(name, raw.getColumn(name).dtype);
@@ -243,7 +258,9 @@ export function prepareCostFrame(raw: pl.DataFrame, columns: CostFrameColumns = 
         ? pl.Categorical
         : kind === 'nano_rest' && isGroupedSet(columns)
           ? pl.Int64
-          : RAW_DTYPES[kind];
+          : pastInt64.has(name)
+            ? pl.Float64
+            : RAW_DTYPES[kind];
       return pl.col(name).cast(dtype).alias(name);
     }),
   );
