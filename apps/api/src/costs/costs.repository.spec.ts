@@ -210,6 +210,52 @@ describe('CostsRepository on DuckDB', () => {
     },
   );
 
+  it.each(['costs', 'hierarchy'] as const)(
+    'keeps the rounding of a %s group from 9e18 to 2^63 micro-units, exact to the nano-unit, up to the last 512',
+    async (set) => {
+      const day = (date: string, costs: [string, number, number][]) =>
+        costs.flatMap(([serviceName, billedCost, n]) =>
+          Array.from({ length: n }, () => aFocusRow({ org: ORG, date, serviceName, billedCost })),
+        );
+      await warehouse.insertRows({ dataset: config.orgDataset(ORG), table: COST_TABLE }, [
+        // 9.1e18 + 4,900 micro-units (a FLOAT64 of 9.1e18 + 5,120) less a credit of 9.1e18: 0.0049.
+        ...day('2025-07-01', [
+          ['Amazon EC2', 910_000_000_000, 10],
+          ['Amazon EC2', 0.0049, 1],
+          ['Amazon S3', -910_000_000_000, 10],
+        ]),
+        // 2^63 − 513 micro-units, the last sum whose FLOAT64 (2^63 − 1,024) casts to INT64.
+        ...day('2025-07-02', [
+          ['Amazon EC2', 999_999_999_999.9, 9],
+          ['Amazon EC2', 223_372_036_855.6752, 1],
+          ['Amazon EC2', 0.000095, 1],
+        ]),
+        // 2^63 − 100: a FLOAT64 of 2^63, past INT64, its rounding left out.
+        ...day('2025-07-03', [
+          ['Amazon EC2', 999_999_999_999.9, 9],
+          ['Amazon EC2', 223_372_036_855.6757, 1],
+          ['Amazon EC2', 0.000008, 1],
+        ]),
+      ]);
+      try {
+        const total = async (date: string) =>
+          costTotals(prepareCostFrame(await repo.loadFrame(ORG, date, date, set), set)).billed;
+        expect(await total('2025-07-01')).toBe(4900);
+        const [last] = (await repo.loadFrame(ORG, '2025-07-02', '2025-07-02', set)).toRecords() as Record<
+          string,
+          number
+        >[];
+        expect([last![C.billed], last![C.billedRest]]).toEqual([2 ** 63 - 1024, 511_000]);
+        expect(await total('2025-07-02')).toBe(2 ** 63 - 1024);
+        expect(Math.abs((await total('2025-07-03')) - 2 ** 63)).toBeLessThanOrEqual(1024);
+      } finally {
+        await warehouse.query(
+          `DELETE FROM ${config.orgDataset(ORG)}.${COST_TABLE} WHERE DATE(ChargePeriodStart) >= '2025-07-01'`,
+        );
+      }
+    },
+  );
+
   it('answers an org without a cost table with an empty frame of the same columns', async () => {
     const raw = await repo.loadFrame('no_such_org', '2025-03-01', '2025-03-31');
     expect(raw.height).toBe(0);

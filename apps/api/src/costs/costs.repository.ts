@@ -136,15 +136,24 @@ const EXACT_MICRO_SUMS: Readonly<Record<Warehouse['driver'], MicroSum>> = {
 const groupMicros = (name: string, sum: MicroSum) => `CAST(${sum(name)} AS FLOAT64)`;
 
 /**
+ * The largest sum whose FLOAT64 still casts to INT64: 2^63 − 513 micro-units (a FLOAT64 there is
+ * a multiple of 1,024; 2^63 − 512 and up round to 2^63, which INT64 cannot hold). Compared with the
+ * exact sum, so that every group within INT64's range but the last 512 micro-units keeps its
+ * rounding (a bound of 9e18 dropped it from 9e18 to 2^63: up to 512 micro-units, a cent off once a
+ * credit of another service that day cancels the rest, 0.0049 read as 0.00512).
+ */
+const MAX_CASTABLE_GROUP_MICROS = '9223372036854775295';
+
+/**
  * A group's rests summed, and what groupMicros rounded off its micro-units, in nano-units. Past
  * INT64's range the rounding is left out (under 2^11 micro-units of a sum past 2^63, a fraction of
  * a cent in 9 trillion): a FLOAT64 that large comes back to an exact type only through floating
- * point.
+ * point. The frame reads such a group's FLOAT64 (2^63 or more) as Float64 (see prepareCostFrame).
  */
 const groupRest = (name: string, sum: MicroSum) => {
   const micros = sum(MICROS_OF_REST[name]!);
   const roundedOff = `CAST(${micros} AS INT64) - CAST(CAST(${micros} AS FLOAT64) AS INT64)`;
-  return `CAST(SUM(${COLUMN_SQL[name]!}) + CASE WHEN ABS(${micros}) < 9e18 THEN (${roundedOff}) * 1000 ELSE 0 END AS INT64)`;
+  return `CAST(SUM(${COLUMN_SQL[name]!}) + CASE WHEN ABS(${micros}) <= ${MAX_CASTABLE_GROUP_MICROS} THEN (${roundedOff}) * 1000 ELSE 0 END AS INT64)`;
 };
 
 /**
