@@ -1,5 +1,6 @@
 import { aFocusRow } from '#test/focus-rows';
 import { costByProvider } from './aggregations/cost-shares.js';
+import { costRows } from './aggregations/cost-rows.js';
 import { costTotals } from './aggregations/totals.js';
 import { toMoney } from './money.js';
 import { costFrameOf } from './testing/frame-of.js';
@@ -30,6 +31,17 @@ describe('money past the range of 64-bit micro-units', () => {
     expect(toMoney(9_999_999_999_995_250_000)).toBe(9_999_999_999_995.25);
     expect(toMoney(-9_999_999_999_995_250_000)).toBe(-9_999_999_999_995.25);
     expect(toMoney(1e19)).toBe(1e13);
+  });
+
+  it('lists a row near the import’s cap beside one with sub-micro digits (the spec factory’s rest is exact)', () => {
+    const rows = costRows(
+      costFrameOf([
+        aFocusRow({ date: '2025-01-02', billedCost: 999_999_999_999.5 }),
+        aFocusRow({ date: '2025-01-01', billedCost: 0.0000014 }),
+      ]),
+    );
+    expect(rows[0]!.BilledCost).toBeCloseTo(999_999_999_999.5, 3);
+    expect(rows[1]!.BilledCost).toBe(0.0000014);
   });
 
   it('keeps a frame within the range on exact 64-bit sums', () => {

@@ -1,6 +1,5 @@
 import pl from 'nodejs-polars';
 import { C, prepareCostFrame, RAW_COST_COLUMNS, rawCostColumns, SUMMED_KINDS } from '../frame/cost-frame.js';
-import { unitsToMicros } from '../money.js';
 
 type FocusRow = Record<string, unknown>;
 
@@ -12,10 +11,29 @@ const day = (value: unknown): string | null =>
       : null;
 const text = (value: unknown): string | null =>
   value === null || value === undefined ? null : String(value);
-const micros = (value: unknown): number | null => (typeof value === 'number' ? unitsToMicros(value) : null);
-/** The nano-units `micros` left out (the value taken to a NUMERIC's 9 decimals). */
-const nanoRest = (value: unknown): number | null =>
-  typeof value === 'number' ? Math.round(value * 1e9) - unitsToMicros(value) * 1000 : null;
+/** A cost's nano-units as a NUMERIC's 9 decimals hold it: its decimal text, exactly (BigInt). */
+const nanosOf = (value: number): bigint => {
+  const [whole, fraction] = Math.abs(value).toFixed(9).split('.') as [string, string];
+  const nanos = BigInt(whole) * 1_000_000_000n + BigInt(fraction);
+  return value < 0 ? -nanos : nanos;
+};
+/** Micro-units rounded half away from zero, as the warehouse rounds them (see CostsRepository). */
+const microsOf = (nanos: bigint): bigint => {
+  const abs = nanos < 0n ? -nanos : nanos;
+  const rounded = (abs + 500n) / 1000n;
+  return nanos < 0n ? -rounded : rounded;
+};
+const micros = (value: unknown): number | null =>
+  typeof value === 'number' ? Number(microsOf(nanosOf(value))) : null;
+/**
+ * The nano-units `micros` left out (the value taken to a NUMERIC's 9 decimals), in integers: in
+ * floating point a cost past ~9 million units came out as a fraction or past ±500.
+ */
+const nanoRest = (value: unknown): number | null => {
+  if (typeof value !== 'number') return null;
+  const nanos = nanosOf(value);
+  return Number(nanos - microsOf(nanos) * 1000n);
+};
 
 /** What the warehouse query makes of one FOCUS row (specs only: real frames never pass through JS objects). */
 function rawValues(row: FocusRow): Record<string, unknown> {
