@@ -67,6 +67,13 @@ const nanoRest = (column: string) => {
     ELSE CAST((${scaled(column)}) * 1000 AS INT64) END`;
 };
 
+/** The FOCUS column each micro-unit column is rounded from, as its exact NUMERIC. */
+const EXACT_COSTS: Readonly<Record<string, string>> = {
+  [C.billed]: 'BilledCost',
+  [C.effective]: 'EffectiveCost',
+  [C.list]: 'ListCost',
+};
+
 /**
  * The SQL expression of each raw frame column (see RAW_COST_COLUMNS). The charge days come as the
  * period timestamps themselves: the frame takes their UTC date (cheaper than DATE() and text in
@@ -78,12 +85,12 @@ const COLUMN_SQL: Readonly<Record<string, string>> = {
   [C.serviceCategory]: 'ServiceCategory',
   [C.serviceName]: 'ServiceName',
   [C.resourceName]: 'ResourceName',
-  [C.billed]: micros('BilledCost'),
-  [C.effective]: micros('EffectiveCost'),
-  [C.list]: micros('ListCost'),
-  [C.billedRest]: nanoRest('BilledCost'),
-  [C.effectiveRest]: nanoRest('EffectiveCost'),
-  [C.listRest]: nanoRest('ListCost'),
+  [C.billed]: micros(EXACT_COSTS[C.billed]!),
+  [C.effective]: micros(EXACT_COSTS[C.effective]!),
+  [C.list]: micros(EXACT_COSTS[C.list]!),
+  [C.billedRest]: nanoRest(EXACT_COSTS[C.billed]!),
+  [C.effectiveRest]: nanoRest(EXACT_COSTS[C.effective]!),
+  [C.listRest]: nanoRest(EXACT_COSTS[C.list]!),
   [C.currency]: 'BillingCurrency',
   [C.quantity]: 'CAST(ConsumedQuantity AS FLOAT64)',
   [C.unit]: 'ConsumedUnit',
@@ -194,12 +201,7 @@ function orderKey(name: string): string | null {
   if (name === C.billingPeriodStart || name === C.billingPeriodEnd)
     return `TIMESTAMP_TRUNC(${COLUMN_SQL[name]!}, MILLISECOND) NULLS FIRST`;
   if (MICROS_OF_REST[name]) return null;
-  const exact: Readonly<Record<string, string>> = {
-    [C.billed]: 'BilledCost',
-    [C.effective]: 'EffectiveCost',
-    [C.list]: 'ListCost',
-  };
-  return `${exact[name] ?? COLUMN_SQL[name]!} NULLS FIRST`;
+  return `${EXACT_COSTS[name] ?? COLUMN_SQL[name]!} NULLS FIRST`;
 }
 
 const LISTING_ORDER_SQL = LISTING_KEYS.map(orderKey)
@@ -217,16 +219,16 @@ function listingWhere(
     params[name] = param.stringArray([...values]);
     return `${column} IN UNNEST(@${name})`;
   };
-  if (filters.providers) conditions.push(oneOf('ServiceProviderName', 'providers', filters.providers));
+  if (filters.providers) conditions.push(oneOf(COLUMN_SQL[C.provider]!, 'providers', filters.providers));
   if (filters.serviceCategories)
-    conditions.push(oneOf('ServiceCategory', 'service_categories', filters.serviceCategories));
+    conditions.push(oneOf(COLUMN_SQL[C.serviceCategory]!, 'service_categories', filters.serviceCategories));
   filters.entities.forEach(({ id, paths }, i) => {
     params[`entity_${i}`] = param.string(id);
     conditions.push(
-      `(x_hierarchy_entity_id = @entity_${i} OR ${oneOf('x_hierarchy_path', `through_${i}`, paths)})`,
+      `(${COLUMN_SQL[C.entityId]!} = @entity_${i} OR ${oneOf(COLUMN_SQL[C.path]!, `through_${i}`, paths)})`,
     );
   });
-  if (filters.paths) conditions.push(oneOf('x_hierarchy_path', 'paths', filters.paths));
+  if (filters.paths) conditions.push(oneOf(COLUMN_SQL[C.path]!, 'paths', filters.paths));
   if (categoryTriples) {
     const is = (column: string, name: string, value: string | null) => {
       if (value === null) return `${column} IS NULL`;
@@ -235,8 +237,8 @@ function listingWhere(
     };
     const triples = categoryTriples.map(
       (t, i) =>
-        `(${is('ServiceProviderName', `cp_${i}`, t.provider)} AND ${is('ServiceCategory', `cs_${i}`, t.serviceCategory)}` +
-        ` AND ${is('x_source_system', `cx_${i}`, t.sourceSystem)})`,
+        `(${is(COLUMN_SQL[C.provider]!, `cp_${i}`, t.provider)} AND ${is(COLUMN_SQL[C.serviceCategory]!, `cs_${i}`, t.serviceCategory)}` +
+        ` AND ${is(COLUMN_SQL[C.source]!, `cx_${i}`, t.sourceSystem)})`,
     );
     conditions.push(triples.length ? `(${triples.join(' OR ')})` : 'FALSE');
   }
