@@ -37,7 +37,8 @@ describe('cost cache through the real app', () => {
 
   beforeAll(async () => {
     t = await startTestApp(
-      { RATE_LIMIT_READS_PER_MINUTE: '100000' },
+      // Two frame loads at once on the instance, one org's one at a time (all but one of them).
+      { RATE_LIMIT_READS_PER_MINUTE: '100000', COST_FRAME_LOADS_MAX: '2' },
       { imports: [CostCacheOptionsModule.with({ clock })] },
     );
   });
@@ -83,6 +84,31 @@ describe('cost cache through the real app', () => {
     profiles.mockRestore();
     // Three orgs onboarded and seeded: ~11 s alone, over 30 s on the 2-core machine under load.
   }, 90_000);
+
+  it('loads distinct periods read at once one after the other, within COST_FRAME_LOADS_MAX', async () => {
+    const { org, headers } = await seededOrg(t);
+    const c = client(t, org, headers);
+    const before = (await c.stats()).frames;
+    const days = ['2025-03-01', '2025-03-02', '2025-03-03', '2025-03-04'];
+    const running = { now: 0, peak: 0 };
+    const repository = t.app.get(CostsRepository);
+    const loadFrame = repository.loadFrame.bind(repository);
+    const spy = vi.spyOn(repository, 'loadFrame').mockImplementation(async (...args) => {
+      running.peak = Math.max(running.peak, ++running.now);
+      try {
+        return await loadFrame(...args);
+      } finally {
+        running.now--;
+      }
+    });
+    const reads = await Promise.all(days.map((d) => c.get(`/summary?start_date=${d}&end_date=${d}`)));
+    spy.mockRestore();
+    for (const read of reads) expect(read.summary.record_count).toEqual(expect.any(Number));
+    const after = (await c.stats()).frames;
+    expect(after.loads - before.loads).toBe(4);
+    expect(after.waited - before.waited).toBe(3);
+    expect(running.peak).toBe(1);
+  });
 
   it('serves the aggregations from a full frame already loaded, without a second query', async () => {
     const { org, headers } = await seededOrg(t);

@@ -1,5 +1,5 @@
 import { Global, Logger, Module } from '@nestjs/common';
-import { INVALIDATION_BUS, type InvalidationBus } from '#platform';
+import { AppConfig, INVALIDATION_BUS, type InvalidationBus } from '#platform';
 import { CostCache, type CostCacheOptions } from './cache/cost-cache.js';
 
 /**
@@ -18,9 +18,14 @@ export const COST_CACHE_OPTIONS = Symbol('COST_CACHE_OPTIONS');
   providers: [
     {
       provide: CostCache,
-      inject: [INVALIDATION_BUS, { token: COST_CACHE_OPTIONS, optional: true }],
-      useFactory: (bus: InvalidationBus, options?: CostCacheOptions) =>
-        new CostCache({ logger: new Logger('CostCache'), ...options, bus: options?.bus ?? bus }),
+      inject: [AppConfig, INVALIDATION_BUS, { token: COST_CACHE_OPTIONS, optional: true }],
+      useFactory: (config: AppConfig, bus: InvalidationBus, options?: CostCacheOptions) =>
+        new CostCache({
+          logger: new Logger('CostCache'),
+          frameLoadsMax: config.env.COST_FRAME_LOADS_MAX,
+          ...options,
+          bus: options?.bus ?? bus,
+        }),
     },
   ],
   exports: [CostCache],

@@ -28,6 +28,7 @@ export const FRAME_LOAD_COUNTS = [
   'oversize',
   'refused',
   'refusal_hits',
+  'waited',
 ] as const;
 
 export interface FrameLevelStats extends LevelStats {
@@ -43,6 +44,8 @@ export interface FrameLevelStats extends LevelStats {
   refused: number;
   /** Reads refused again from a kept refusal, without a warehouse query. */
   refusal_hits: number;
+  /** Loads that waited for a free load slot (COST_FRAME_LOADS_MAX) before their query. */
+  waited: number;
 }
 
 export interface CostCacheStats {

@@ -25,6 +25,7 @@ import {
   type ResultKey,
 } from './cost-cache.types.js';
 import { coveringFrame } from './covering-frame.js';
+import { FrameLoads } from './frame-loads.js';
 import { KeptRefusals } from './kept-refusals.js';
 import { OrgChangeMarks } from './org-change-marks.js';
 import { estimateValueBytes } from './value-size.js';
@@ -52,7 +53,7 @@ export class CostCache {
   private readonly frameCounters = new LevelCounters();
   private readonly resultCounters = new LevelCounters();
   private readonly frameExtra = new OrgTally(FRAME_LOAD_COUNTS);
-  private readonly inflight = new Map<string, Promise<CachedFrame>>();
+  private readonly inflight: FrameLoads<CachedFrame>;
   private readonly marks = new OrgChangeMarks();
   private readonly unsubscribers: (() => void)[] = [];
   private readonly dropListeners = new Set<(org: string) => void>();
@@ -78,6 +79,7 @@ export class CostCache {
       dispose: (_value, key, reason) => this.resultCounters.disposed(orgOfKey(key), reason),
     });
     this.refusals = new KeptRefusals(this.clock);
+    this.inflight = new FrameLoads((org) => this.frameExtra.add(org, 'waited'), options.frameLoadsMax);
     const bus = options.bus;
     if (bus) {
       this.unsubscribers.push(bus.subscribe(COST_CACHE_CHANNEL, (org) => void this.dropOrg(org)));
@@ -127,13 +129,10 @@ export class CostCache {
         return this.frame(org, period, load, columns);
       }
     }
-    const loading = this.load(org, key, period, columns, load);
-    this.inflight.set(key, loading);
-    try {
-      return { frame: await loading, hit: false };
-    } finally {
-      if (this.inflight.get(key) === loading) this.inflight.delete(key);
-    }
+    return {
+      frame: await this.inflight.run(org, key, () => this.load(org, key, period, columns, load)),
+      hit: false,
+    };
   }
 
   /** Whether a read of this frame is refused without a load: a refusal of it is kept (see KeptRefusals). */
@@ -180,7 +179,7 @@ export class CostCache {
     });
     const results = deleteMatching(this.results, (k) => keyOfOrg(org)(k) && k.includes(`|${start}|${end}|`));
     this.refusals.drop((k) => k.startsWith(prefix));
-    for (const key of [...this.inflight.keys()]) if (key.startsWith(prefix)) this.inflight.delete(key);
+    this.inflight.forget((key) => key.startsWith(prefix));
     return { frames, results };
   }
 
@@ -228,7 +227,7 @@ export class CostCache {
       this.marks.invalidated(org);
       for (const listener of this.dropListeners) listener(org);
     }
-    this.inflight.clear();
+    this.inflight.forget(() => true);
     this.frames.clear();
     this.results.clear();
     this.refusals.clear();
@@ -262,13 +261,14 @@ export class CostCache {
     this.close();
   }
 
+  /** Run in a load slot (LoadSlots): an invalidation while it waited for one came before its query. */
   private async load(
     org: string,
     key: string,
     period: FramePeriod,
     columns: CostFrameColumns,
     load: () => Promise<pl.DataFrame>,
-  ) {
+  ): Promise<CachedFrame> {
     const mark = this.marks.mark(org);
     this.frameExtra.add(org, 'loads');
     let df: pl.DataFrame;
@@ -336,7 +336,7 @@ export class CostCache {
   private dropOrg(org: string): { frames: number; results: number } {
     this.marks.invalidated(org);
     for (const listener of this.dropListeners) listener(org);
-    for (const key of [...this.inflight.keys()].filter(keyOfOrg(org))) this.inflight.delete(key);
+    this.inflight.forget(keyOfOrg(org));
     // What has expired goes as expired (whatever its org): what is left is live, and listed by keys().
     this.purgeExpired();
     const frames = deleteMatching(this.frames, keyOfOrg(org));

@@ -27,6 +27,11 @@ export interface CostCacheOptions {
   resultMaxEntries?: number;
   /** A second bound of the result level, by estimated size. Default 128 MiB. */
   resultMaxBytes?: number;
+  /**
+   * Frame loads running at once on the instance (LoadSlots), one org's at most all but one of them
+   * (when more than one); the others wait for a slot. Default 4.
+   */
+  frameLoadsMax?: number;
   /** Time to live of a period that may still change (see periodTtlMs). Default 60 s. */
   todayTtlMs?: number;
   clock?: Clock;

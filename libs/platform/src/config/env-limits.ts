@@ -132,6 +132,19 @@ export class EnvLimits {
   @Min(1)
   COST_LISTING_FRAME_MAX_ROWS = 250_000;
 
+  /**
+   * Cost reads: the frame loads (a warehouse query read into a Polars frame) one instance runs at
+   * once, one org's at most all but one of them (when more than one); further loads wait for a
+   * slot, a freed one going to the waiting orgs in turn. Each load holds its warehouse answer and
+   * frame in memory until it ends: a burst of reads of distinct periods (a dashboard's charts,
+   * many orgs at the start of a day) holds at most this many at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  COST_FRAME_LOADS_MAX = 4;
+
   /** FOCUS import: largest upload as sent (413 beyond it, before reading). */
   @Transform(toInt)
   @IsInt()

@@ -35,6 +35,7 @@ export class FrameCacheStatsDto extends CacheLevelStatsDto {
   )
   refused: number;
   @Counter('Reads refused again from a kept refusal, without a warehouse query') refusal_hits: number;
+  @Counter('Loads that waited for a free load slot (COST_FRAME_LOADS_MAX) before their query') waited: number;
 }
 
 /** C11 */

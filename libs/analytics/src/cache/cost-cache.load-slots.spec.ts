@@ -1,0 +1,82 @@
+import { aFocusRow } from '#test/focus-rows';
+import type pl from 'nodejs-polars';
+import { costFrameOf } from '../testing/frame-of.js';
+import { CostCache } from './cost-cache.js';
+import { MARCH_10_CLOCK as clock, periodReadOnMarch10 } from '../testing/cost-days-of.js';
+
+const frame = costFrameOf([aFocusRow({ date: '2025-03-05', billedCost: 1 })]);
+/** The first n one-day periods of March, distinct frames that cover none of the others. */
+const days = (n: number) =>
+  Array.from({ length: n }, (_, i) => {
+    const day = `2025-03-0${i + 1}`;
+    return periodReadOnMarch10(day, day);
+  });
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Warehouse loads that end when told, counting how many run at once. */
+function gatedLoads() {
+  const gates: (() => void)[] = [];
+  const state = { running: 0, peak: 0, started: 0 };
+  const load = () =>
+    new Promise<pl.DataFrame>((resolve) => {
+      state.started++;
+      state.peak = Math.max(state.peak, ++state.running);
+      gates.push(() => {
+        state.running--;
+        resolve(frame);
+      });
+    });
+  /** Ends the loads running now. */
+  const release = async () => {
+    for (const end of gates.splice(0)) end();
+    await settle();
+  };
+  return { load, state, release };
+}
+
+describe('CostCache: frame loads running at once (COST_FRAME_LOADS_MAX)', () => {
+  it("runs at most its bound of loads, leaves one org's burst a slot short, and counts those that waited", async () => {
+    const cache = new CostCache({ clock, frameLoadsMax: 3 });
+    const a = gatedLoads();
+    const b = gatedLoads();
+    const reads = days(6).map((period) => cache.frame('org_a', period, a.load));
+    await settle();
+    // Two of org_a's six start; the third slot stays free for another org, whose read starts at once.
+    expect(a.state.started).toBe(2);
+    const other = cache.frame('org_b', days(1)[0]!, b.load);
+    await settle();
+    expect(b.state.started).toBe(1);
+    await b.release();
+    expect((await other).hit).toBe(false);
+    while (a.state.started < 6 || a.state.running > 0) await a.release();
+    expect((await Promise.all(reads)).every((r) => r.frame.df === frame)).toBe(true);
+    expect(a.state.peak).toBe(2);
+    expect(cache.stats('org_a').frames).toMatchObject({ loads: 6, waited: 4, size: 6 });
+    expect(cache.stats('org_b').frames).toMatchObject({ loads: 1, waited: 0 });
+    expect(cache.stats().frames.waited).toBe(4);
+  });
+
+  it('keeps the frame of a load that waited through an invalidation: its query came after it', async () => {
+    const cache = new CostCache({ clock, frameLoadsMax: 1 });
+    const [first, second] = days(2) as [
+      ReturnType<typeof periodReadOnMarch10>,
+      ReturnType<typeof periodReadOnMarch10>,
+    ];
+    const gated = gatedLoads();
+    const before = cache.frame('org_a', first, gated.load);
+    const waiting = cache.frame('org_a', second, gated.load);
+    await settle();
+    expect(gated.state.started).toBe(1);
+    await cache.invalidateOrg('org_a');
+    await gated.release();
+    await before;
+    await gated.release();
+    await waiting;
+    // The load under way at the invalidation may hold the old costs: not kept. The one that waited is.
+    expect(cache.stats('org_a').frames).toMatchObject({ loads: 2, waited: 1, size: 1 });
+    const loadAgain = vi.fn(async () => frame);
+    expect((await cache.frame('org_a', second, loadAgain)).hit).toBe(true);
+    expect((await cache.frame('org_a', first, loadAgain)).hit).toBe(false);
+    expect(loadAgain).toHaveBeenCalledTimes(1);
+  });
+});
