@@ -86,6 +86,8 @@ describe('health, docs and bootstrap', () => {
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
     expect(res.body).toContain('http_request_duration_seconds_bucket');
+    // The collections NativeMemoryGc ran (NATIVE_MEMORY_GC_MB, on by default).
+    expect(res.body).toMatch(/^native_memory_collections_total \d+$/m);
   });
 
   it('answers /metrics only to a scrape with METRICS_TOKEN when it is set, and never logs the token', async () => {

@@ -20,6 +20,8 @@ export * from './auth/auth.decorators.js';
 export * from './auth/controller-routes.js';
 export * from './logging/logger.js';
 export * from './http/http-metrics.js';
+export * from './memory/native-memory-gc.js';
+export * from './memory/native-memory.collector.js';
 export * from './http/framework-errors.js';
 export * from './http/content-encoding.js';
 export * from './http/org-slug.js';

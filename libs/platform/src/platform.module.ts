@@ -16,6 +16,7 @@ import { AuthService, OrgKeyGuard, OrgKeyOrRootGuard, RootKeyGuard } from './aut
 import { AppConfig } from './config/app-config.js';
 import { HttpMetrics } from './http/http-metrics.js';
 import { ShutdownState } from './http/shutdown-state.js';
+import { NativeMemoryCollector } from './memory/native-memory.collector.js';
 import { INVALIDATION_BUS, REDIS_CLIENT } from './platform.tokens.js';
 import { LocalInvalidationBus, RedisInvalidationBus } from './redis/invalidation-bus.js';
 import { closeRedis, createRedis } from './redis/redis-connection.js';
@@ -107,6 +108,7 @@ export class PlatformModule {
         { provide: AppConfig, useValue: config },
         HttpMetrics,
         ShutdownState,
+        NativeMemoryCollector,
         {
           provide: REDIS_CLIENT,
           useFactory: () =>
