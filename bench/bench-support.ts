@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { cpuMark, cpuPer } from './cpu-usage.js';
@@ -96,4 +97,39 @@ export async function compare(targets: Target[], rounds: number, seconds: number
   for (let r = 0; r < rounds; r++)
     for (const t of targets) runs[t.name].push(await load(t, seconds, connections));
   return runs;
+}
+
+/** The resident memory of a process in MiB, from /proc (null where there is none). */
+export function residentMiB(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? null : Math.round(Number(kb) / 1024);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs `work` while sampling a process's resident memory every 20 ms: before, at the peak, and
+ * `settleMs` after the work ended (what the process keeps).
+ */
+export async function residentDuring<T>(
+  pid: number | undefined,
+  work: () => Promise<T>,
+  settleMs = 3_000,
+): Promise<{ value: T; before: number | null; peak: number | null; after: number | null }> {
+  const before = residentMiB(pid);
+  let peak = before;
+  const sample = setInterval(() => {
+    const now = residentMiB(pid);
+    if (now !== null && (peak === null || now > peak)) peak = now;
+  }, 20);
+  try {
+    const value = await work();
+    await sleep(settleMs);
+    return { value, before, peak, after: residentMiB(pid) };
+  } finally {
+    clearInterval(sample);
+  }
 }

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { loadAppConfig } from '#platform';
 import { createApp } from '../apps/api/src/app.factory.js';
 import { DEMO_ORG, DemoService } from '../apps/api/src/demo/demo.service.js';
-import { apiNodeFlags, compare, cpuLine, median, startServer } from './bench-support.js';
+import { apiNodeFlags, compare, cpuLine, median, residentDuring, startServer } from './bench-support.js';
 
 const { values } = parseArgs({
   options: {
@@ -75,6 +75,8 @@ async function timed(url: string, init: RequestInit): Promise<{ ms: number; body
   return { ms, body };
 }
 
+const DAY_MS = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 /** Headers of a connection, not of a response: the raw server sets its own. */
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'date', 'content-length', 'transfer-encoding']);
@@ -127,6 +129,19 @@ try {
     `limit=10000&offset=${deep[1]}`,
   ])
     listings.push({ page, ...(await timed(`${costs}?${range}&${page}`, { headers })) });
+  // A dashboard burst: listings of 40 distinct 90-day periods at once, each a frame of FOCUS rows
+  // (~250 bytes a row) loaded in a load slot (COST_FRAME_LOADS_MAX) and evicted from the frame
+  // cache by the next; the memory they leave is collected (NATIVE_MEMORY_GC_MB).
+  const burstPeriods = Array.from({ length: 40 }, (_, i) => {
+    const from = Date.parse(`${seeded.start}T00:00:00Z`) + i * 5 * DAY_MS;
+    const to = Math.min(from + 89 * DAY_MS, Date.parse(`${seeded.end}T00:00:00Z`));
+    return `start_date=${isoDay(from)}&end_date=${isoDay(to)}`;
+  });
+  const burst = await residentDuring(server.pid, async () => {
+    const started = performance.now();
+    await Promise.all(burstPeriods.map((p) => timed(`${costs}?${p}&limit=50`, { headers })));
+    return performance.now() - started;
+  });
   await timed(`${costs}/cache/invalidate`, { method: 'POST', headers });
   const coldAgain = await timed(`${costs}/summary?${range}`, { headers });
   const cached = await timed(`${costs}/summary?${range}`, { headers });
@@ -181,6 +196,10 @@ try {
     console.log(
       `listing ${l.page.padEnd(23)}: ${fmt(l.ms)} (server ${String(l.body.query_time_ms)} ms; not a target)`,
     );
+  console.log(
+    `40 listings of 90 days at once : ${fmt(burst.value)}; server resident ${String(burst.before)} MiB ` +
+      `before, ${String(burst.peak)} MiB at the peak, ${String(burst.after)} MiB 3 s after (not a target)`,
+  );
   console.log(
     `cached /summary, one request   : ${fmt(cached.ms)} (cache_hit ${String(cached.body.cache_hit)})`,
   );
