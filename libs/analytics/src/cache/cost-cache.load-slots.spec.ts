@@ -80,3 +80,37 @@ describe('CostCache: frame loads running at once (COST_FRAME_LOADS_MAX)', () => 
     expect(loadAgain).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('CostCache: a load still waiting for its slot at an invalidation', () => {
+  it('is shared by the reads after it (its query comes after the invalidation): no second query', async () => {
+    const cache = new CostCache({ clock, frameLoadsMax: 1 });
+    const [first, second] = days(2) as [
+      ReturnType<typeof periodReadOnMarch10>,
+      ReturnType<typeof periodReadOnMarch10>,
+    ];
+    const gated = gatedLoads();
+    const reads = [cache.frame('org_a', first, gated.load), cache.frame('org_a', second, gated.load)];
+    await settle();
+    await cache.invalidateOrg('org_a');
+    cache.dropPeriod('org_a', second.start, second.end);
+    reads.push(cache.frame('org_a', second, gated.load));
+    for (let i = 0; i < 3; i++) await gated.release();
+    await Promise.all(reads);
+    expect(gated.state.started).toBe(2);
+    expect(cache.stats('org_a').frames).toMatchObject({ loads: 2, coalesced: 1, waited: 1, size: 1 });
+    expect((await cache.frame('org_a', second, gated.load)).hit).toBe(true);
+  });
+
+  it('is forgotten once it started, as any load under way', async () => {
+    const cache = new CostCache({ clock, frameLoadsMax: 1 });
+    const [first] = days(1) as [ReturnType<typeof periodReadOnMarch10>];
+    const gated = gatedLoads();
+    const reads = [cache.frame('org_a', first, gated.load)];
+    await settle();
+    await cache.invalidateOrg('org_a');
+    reads.push(cache.frame('org_a', first, gated.load));
+    for (let i = 0; i < 2; i++) await gated.release();
+    await Promise.all(reads);
+    expect(cache.stats('org_a').frames).toMatchObject({ loads: 2, coalesced: 0, waited: 1, size: 1 });
+  });
+});

@@ -93,7 +93,7 @@ export class LoadSlots {
  * its load), each run in a load slot of its org's (LoadSlots).
  */
 export class FrameLoads<F> {
-  private readonly byKey = new Map<string, Promise<F>>();
+  private readonly byKey = new Map<string, { loading: Promise<F>; started: () => boolean }>();
   private readonly slots: LoadSlots;
 
   /** `onWait` is told of each load that waited for a slot before it started. */
@@ -106,20 +106,23 @@ export class FrameLoads<F> {
 
   /** The load of `key` under way, if any. */
   get(key: string): Promise<F> | undefined {
-    return this.byKey.get(key);
+    return this.byKey.get(key)?.loading;
   }
 
   /** Loads `key` of `org` once a slot is free; reads of the key share the load until it ends. */
   async run(org: string, key: string, load: () => Promise<F>): Promise<F> {
+    let started = false;
     const loading = this.slots.run(org, (waited) => {
+      started = true;
       if (waited) this.onWait(org);
       return load();
     });
-    this.byKey.set(key, loading);
+    const entry = { loading, started: () => started };
+    this.byKey.set(key, entry);
     try {
-      return await loading;
+      return await entry.loading;
     } finally {
-      if (this.byKey.get(key) === loading) this.byKey.delete(key);
+      if (this.byKey.get(key) === entry) this.byKey.delete(key);
     }
   }
 
@@ -129,10 +132,11 @@ export class FrameLoads<F> {
   }
 
   /**
-   * Forgets the loads of matching keys (they go on for the reads that wait for them): later reads
-   * start their own.
+   * Forgets the loads of matching keys that have started (they go on for the reads that wait for
+   * them): later reads start their own. A load still waiting for its slot is kept: its query comes
+   * after this, so later reads share it rather than query again.
    */
   forget(match: (key: string) => boolean): void {
-    for (const key of this.keys()) if (match(key)) this.byKey.delete(key);
+    for (const [key, entry] of [...this.byKey]) if (entry.started() && match(key)) this.byKey.delete(key);
   }
 }
