@@ -10,7 +10,8 @@ describe('health, docs and bootstrap', () => {
   let t: TestApp;
   let warehouse: Warehouse;
   beforeAll(async () => {
-    t = await startTestApp();
+    // The native memory collector on, as a server runs by default (the harness turns it off).
+    t = await startTestApp({ NATIVE_MEMORY_GC_MB: '256' });
     warehouse = t.app.get<Warehouse>(WAREHOUSE);
   });
   afterAll(() => t.close());
@@ -86,8 +87,9 @@ describe('health, docs and bootstrap', () => {
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
     expect(res.body).toContain('http_request_duration_seconds_bucket');
-    // The collections NativeMemoryGc ran (NATIVE_MEMORY_GC_MB, on by default).
+    // The collections NativeMemoryGc ran, and their time (NATIVE_MEMORY_GC_MB, on by default).
     expect(res.body).toMatch(/^native_memory_collections_total \d+$/m);
+    expect(res.body).toMatch(/^native_memory_collection_seconds_total [\d.e-]+$/m);
   });
 
   it('answers /metrics only to a scrape with METRICS_TOKEN when it is set, and never logs the token', async () => {

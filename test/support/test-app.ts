@@ -36,6 +36,9 @@ export async function startTestApp(
     // Test files run side by side on the machine's Redis: each worker's apps have keys and channels
     // of their own (the apps of one test still share them, as replicas do).
     REDIS_KEY_PREFIX: `finops:test-${process.pid}`,
+    // The apps of a test file share its process: one's growth would make every app's collector
+    // pause the file's tests for a full collection (health-bootstrap turns it on).
+    NATIVE_MEMORY_GC_MB: '0',
     ...env,
   });
   const app = await createApp(config, options);

@@ -146,8 +146,8 @@ export class EnvLimits {
   COST_FRAME_LOADS_MAX = 4;
 
   /**
-   * Growth of the resident memory (MiB) since the last full V8 collection that runs another (0:
-   * never). Polars frames hold their columns outside V8's heap, freed only once V8 collects their
+   * Growth of the resident memory (MiB) since the last full V8 collection settled (or since its
+   * lowest reading after that) that runs another (0: never). Polars frames hold their columns outside V8's heap, freed only once V8 collects their
    * small JavaScript objects, which a heap that hardly grows may not do for minutes: without it,
    * forty listings of distinct periods took an instance from 0.5 to 4 GB, and kept it there.
    */

@@ -10,6 +10,7 @@ describe('NativeMemoryGc', () => {
   function aProcess(start = 500 * MiB) {
     const state = { rss: start, freed: 0, collections: 0 };
     const collected: [number, number][] = [];
+    const took: number[] = [];
     const gc = new NativeMemoryGc({
       thresholdBytes: 256 * MiB,
       rss: () => state.rss,
@@ -18,13 +19,14 @@ describe('NativeMemoryGc', () => {
         // Finalizers release the native memory after the collection itself.
         setTimeout(() => (state.rss -= state.freed), 10);
       },
-      onCollect: (before, after) => collected.push([before / MiB, after / MiB]),
+      onCollect: (seconds) => took.push(seconds),
+      onSettled: (before, after) => collected.push([before / MiB, after / MiB]),
     });
-    return { state, gc, collected };
+    return { state, gc, collected, took };
   }
 
   it('collects once the resident memory grew by the threshold, and counts growth from what is left', async () => {
-    const { state, gc, collected } = aProcess();
+    const { state, gc, collected, took } = aProcess();
     gc.start();
     state.rss += 255 * MiB;
     await vi.advanceTimersByTimeAsync(5_000);
@@ -33,6 +35,9 @@ describe('NativeMemoryGc', () => {
     state.freed = 600 * MiB;
     await vi.advanceTimersByTimeAsync(1_000);
     expect(state.collections).toBe(1);
+    // Told as it ends (a stop before its memory settles still counts it), then once settled.
+    expect(took).toEqual([expect.any(Number)]);
+    expect(collected).toEqual([]);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(collected).toEqual([[756, 156]]);
     // The floor is now 156 MiB: 256 more start the next collection, not 600.

@@ -21,19 +21,22 @@ export interface NativeMemoryGcOptions {
   settleMs?: number;
   rss?: () => number;
   gc?: () => void;
-  /** Told of each collection: the resident memory before it and once it settled. */
-  onCollect?: (before: number, after: number) => void;
+  /** Told of each collection as it ends: how long it took, in seconds. */
+  onCollect?: (seconds: number) => void;
+  /** Told once a collection's memory settled: the resident memory before it and after. */
+  onSettled?: (before: number, after: number) => void;
 }
 
 /**
  * Runs V8's full collection when the process's resident memory has grown by `thresholdBytes`
- * since the last one. A Polars frame holds its columns outside V8's heap, which V8 does not count:
+ * since the last one settled (or since its lowest reading after that). A Polars frame holds its columns outside V8's heap, which V8 does not count:
  * a frame the cache evicted, or a filtered copy a request made, is freed only once V8 collects its
  * small JavaScript object, and V8, seeing a heap of a hundred MB that hardly grows, may not for
  * minutes. Forty listings of distinct 90-day periods of a million-row org took an instance from
  * 0.5 to 4 GB that way, and kept it there (memory freed late is kept by the allocator for reuse).
- * A full collection costs tens of milliseconds, and comes only after hundreds of MB of native
- * allocations (frame loads, which take longer); cached reads allocate none of it.
+ * A full collection of the API's heap (~100 MB) takes 50-200 ms (more on a loaded machine), and
+ * comes only after hundreds of MB of native allocations (frame loads, which take longer); cached
+ * reads allocate none of it.
  */
 export class NativeMemoryGc {
   private readonly rss: () => number;
@@ -71,15 +74,17 @@ export class NativeMemoryGc {
     const rss = this.rss();
     if (rss < this.floor) this.floor = rss;
     if (rss - this.floor < this.options.thresholdBytes) return;
+    const started = performance.now();
     this.gc();
     this.collections++;
+    this.options.onCollect?.((performance.now() - started) / 1000);
     this.settling = true;
     this.settle = setTimeout(() => {
       this.settle = null;
       this.settling = false;
       // What is left is live, or kept by the allocator for reuse: growth is counted from here.
       this.floor = this.rss();
-      this.options.onCollect?.(rss, this.floor);
+      this.options.onSettled?.(rss, this.floor);
     }, this.options.settleMs ?? 250);
     this.settle.unref();
   }

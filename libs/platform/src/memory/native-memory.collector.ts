@@ -23,14 +23,21 @@ export class NativeMemoryCollector implements OnApplicationBootstrap, OnApplicat
       help: 'Full V8 collections run because resident memory grew by NATIVE_MEMORY_GC_MB (native memory of frames V8 does not count)',
       registers: [metrics.registry],
     });
+    const seconds = new Counter({
+      name: 'native_memory_collection_seconds_total',
+      help: 'Time spent in the collections of native_memory_collections_total (the event loop waits meanwhile)',
+      registers: [metrics.registry],
+    });
     this.gc = new NativeMemoryGc({
       thresholdBytes: mb * MiB,
-      onCollect: (before, after) => {
+      onCollect: (took) => {
         collections.inc();
+        seconds.inc(took);
+      },
+      onSettled: (before, after) =>
         this.logger.debug(
           `Resident memory ${Math.round(before / MiB)} MiB grew by ${mb} MiB: collected, ${Math.round(after / MiB)} MiB after`,
-        );
-      },
+        ),
     });
   }
 
