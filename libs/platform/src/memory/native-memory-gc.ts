@@ -29,10 +29,10 @@ export interface NativeMemoryGcOptions {
 
 /**
  * Runs V8's full collection when the process's resident memory has grown by `thresholdBytes`
- * since the last one settled (or since its lowest reading after that). A Polars frame holds its columns outside V8's heap, which V8 does not count:
- * a frame the cache evicted, or a filtered copy a request made, is freed only once V8 collects its
- * small JavaScript object, and V8, seeing a heap of a hundred MB that hardly grows, may not for
- * minutes. Forty listings of distinct 90-day periods of a million-row org took an instance from
+ * since the last one settled (or since its lowest reading after that). A Polars frame holds its
+ * columns outside V8's heap, which V8 does not count: a frame the cache evicted, or a filtered copy
+ * a request made, is freed only once V8 collects its small JavaScript object, and V8, seeing a heap
+ * of a hundred MB that hardly grows, may not for minutes. Forty listings of distinct 90-day periods of a million-row org took an instance from
  * 0.5 to 4 GB that way, and kept it there (memory freed late is kept by the allocator for reuse).
  * A full collection of the API's heap (~100 MB) takes 50-200 ms (more on a loaded machine), and
  * comes only after hundreds of MB of native allocations (frame loads, which take longer); cached
@@ -45,7 +45,6 @@ export class NativeMemoryGc {
   private settling = false;
   private timer: NodeJS.Timeout | null = null;
   private settle: NodeJS.Timeout | null = null;
-  collections = 0;
 
   constructor(private readonly options: NativeMemoryGcOptions) {
     if (!(options.thresholdBytes > 0)) throw new RangeError('thresholdBytes must be positive');
@@ -76,7 +75,6 @@ export class NativeMemoryGc {
     if (rss - this.floor < this.options.thresholdBytes) return;
     const started = performance.now();
     this.gc();
-    this.collections++;
     this.options.onCollect?.((performance.now() - started) / 1000);
     this.settling = true;
     this.settle = setTimeout(() => {
