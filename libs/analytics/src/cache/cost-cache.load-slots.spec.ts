@@ -114,3 +114,23 @@ describe('CostCache: a load still waiting for its slot at an invalidation', () =
     expect(cache.stats('org_a').frames).toMatchObject({ loads: 2, coalesced: 0, waited: 1, size: 1 });
   });
 });
+
+describe('CostCache: a load that waited for its slot', () => {
+  it('is served by a frame cached meanwhile that covers its period, without a query of its own', async () => {
+    const cache = new CostCache({ clock, frameLoadsMax: 1 });
+    const gated = gatedLoads();
+    const month = cache.frame('org_a', periodReadOnMarch10('2025-03-01', '2025-03-09'), gated.load);
+    const [day] = days(1) as [ReturnType<typeof periodReadOnMarch10>];
+    const dayLoad = vi.fn(gated.load);
+    const waiting = cache.frame('org_a', day, dayLoad);
+    await settle();
+    await gated.release();
+    await month;
+    // Ends a query of the day's own, had it started one.
+    await gated.release();
+    const served = await waiting;
+    expect(dayLoad).not.toHaveBeenCalled();
+    expect(served).toMatchObject({ hit: true, frame: { start: day.start, end: day.end } });
+    expect(cache.stats('org_a').frames).toMatchObject({ loads: 1, waited: 1, covering_hits: 1 });
+  });
+});

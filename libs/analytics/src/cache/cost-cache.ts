@@ -53,7 +53,7 @@ export class CostCache {
   private readonly frameCounters = new LevelCounters();
   private readonly resultCounters = new LevelCounters();
   private readonly frameExtra = new OrgTally(FRAME_LOAD_COUNTS);
-  private readonly inflight: FrameLoads<CachedFrame>;
+  private readonly inflight: FrameLoads<{ frame: CachedFrame; hit: boolean }>;
   private readonly marks = new OrgChangeMarks();
   private readonly unsubscribers: (() => void)[] = [];
   private readonly dropListeners = new Set<(org: string) => void>();
@@ -100,9 +100,7 @@ export class CostCache {
     columns: CostFrameColumns = 'rows',
   ): Promise<{ frame: CachedFrame; hit: boolean }> {
     const key = frameKey(org, period.start, period.end, columns);
-    const cached =
-      freshEntry(this.frames, key, this.frameCounters, this.clock.now()) ??
-      this.covering(org, period, columns);
+    const cached = this.held(org, key, period, columns);
     if (cached) {
       this.frameCounters.add(org, 'hits');
       return { frame: cached, hit: true };
@@ -120,7 +118,7 @@ export class CostCache {
     if (pending?.loading) {
       this.frameExtra.add(org, 'coalesced');
       try {
-        return { frame: await pending.loading, hit: false };
+        return { frame: (await pending.loading).frame, hit: false };
       } catch (error) {
         // A load of more columns refused for what its period holds (a listing's FOCUS rows past
         // the bound) says nothing of these, which may hold far fewer rows (grouped): read them
@@ -129,10 +127,13 @@ export class CostCache {
         return this.frame(org, period, load, columns);
       }
     }
-    return {
-      frame: await this.inflight.run(org, key, () => this.load(org, key, period, columns, load)),
-      hit: false,
-    };
+    // One that waited for a load slot may find its frame cached meanwhile (a longer period's, say).
+    return this.inflight.run(org, key, async (waited) => {
+      const held = waited ? this.held(org, key, period, columns) : undefined;
+      return held
+        ? { frame: held, hit: true }
+        : { frame: await this.load(org, key, period, columns, load), hit: false };
+    });
   }
 
   /** Whether a read of this frame is refused without a load: a refusal of it is kept (see KeptRefusals). */
@@ -190,16 +191,11 @@ export class CostCache {
    */
   async invalidateOrg(org: string): Promise<{ frames: number; results: number }> {
     const dropped = this.dropOrg(org);
-    if (this.options.bus) {
-      try {
-        await this.options.bus.publish(COST_CACHE_CHANNEL, org);
-      } catch (error) {
-        // This instance is already clean; the bus sends it again until Redis takes it.
-        this.options.logger?.warn(
-          `Cost cache invalidation not broadcast: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-    }
+    // This instance is already clean; the bus sends it again until Redis takes it.
+    await this.options.bus?.publish(COST_CACHE_CHANNEL, org).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.options.logger?.warn(`Cost cache invalidation not broadcast: ${reason}`);
+    });
     return dropped;
   }
 
@@ -318,12 +314,14 @@ export class CostCache {
     return periodTtlMs(period, { ...period, nowMs: now, todayTtlMs: this.todayTtlMs });
   }
 
-  private covering(org: string, period: FramePeriod, columns: CostFrameColumns): CachedFrame | undefined {
-    const frame = coveringFrame(this.frames, org, period, columns, (key) =>
-      freshEntry(this.frames, key, this.frameCounters, this.clock.now()),
-    );
-    if (frame) this.frameExtra.add(org, 'covering_hits');
-    return frame;
+  /** A fresh cached frame of the period with these columns: its own, or one that covers it. */
+  private held(org: string, key: string, period: FramePeriod, columns: CostFrameColumns) {
+    const fresh = (k: string) => freshEntry(this.frames, k, this.frameCounters, this.clock.now());
+    const own = fresh(key);
+    if (own) return own;
+    const covering = coveringFrame(this.frames, org, period, columns, fresh);
+    if (covering) this.frameExtra.add(org, 'covering_hits');
+    return covering;
   }
 
   /** Drops every expired entry of both levels, counted as expirations (see purgeExpiredEntries). */

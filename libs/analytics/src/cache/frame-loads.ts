@@ -109,13 +109,16 @@ export class FrameLoads<F> {
     return this.byKey.get(key)?.loading;
   }
 
-  /** Loads `key` of `org` once a slot is free; reads of the key share the load until it ends. */
-  async run(org: string, key: string, load: () => Promise<F>): Promise<F> {
+  /**
+   * Loads `key` of `org` once a slot is free (`load` is told whether it waited for one); reads of
+   * the key share the load until it ends.
+   */
+  async run(org: string, key: string, load: (waited: boolean) => Promise<F>): Promise<F> {
     let started = false;
     const loading = this.slots.run(org, (waited) => {
       started = true;
       if (waited) this.onWait(org);
-      return load();
+      return load(waited);
     });
     const entry = { loading, started: () => started };
     this.byKey.set(key, entry);
