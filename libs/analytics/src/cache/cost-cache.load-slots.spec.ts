@@ -134,3 +134,19 @@ describe('CostCache: a load that waited for its slot', () => {
     expect(cache.stats('org_a').frames).toMatchObject({ loads: 1, waited: 1, covering_hits: 1 });
   });
 });
+
+describe('CostCache: the read whose load found its frame cached after waiting', () => {
+  it('counts as a hit, not a miss: it answers hit, and covering_hits counts hits', async () => {
+    const cache = new CostCache({ clock, frameLoadsMax: 1 });
+    const gated = gatedLoads();
+    const month = cache.frame('org_a', periodReadOnMarch10('2025-03-01', '2025-03-09'), gated.load);
+    const waiting = cache.frame('org_a', days(1)[0]!, gated.load);
+    await settle();
+    await gated.release();
+    await month;
+    expect((await waiting).hit).toBe(true);
+    const frames = cache.stats('org_a').frames;
+    expect(frames).toMatchObject({ hits: 1, misses: 1, loads: 1, covering_hits: 1, hit_rate: 0.5 });
+    expect(cache.stats().frames).toMatchObject({ hits: 1, misses: 1 });
+  });
+});

@@ -130,9 +130,9 @@ export class CostCache {
     // One that waited for a load slot may find its frame cached meanwhile (a longer period's, say).
     return this.inflight.run(org, key, async (waited) => {
       const held = waited ? this.held(org, key, period, columns) : undefined;
-      return held
-        ? { frame: held, hit: true }
-        : { frame: await this.load(org, key, period, columns, load), hit: false };
+      if (!held) return { frame: await this.load(org, key, period, columns, load), hit: false };
+      this.frameCounters.missServed(org);
+      return { frame: held, hit: true };
     });
   }
 
