@@ -95,4 +95,18 @@ describe('CostCache: per-org invalidation', () => {
     expect(await cache.invalidateOrg('org_a')).toEqual({ frames: 1, results: 2 });
     expect(warnings).toEqual(['Cost cache invalidation not broadcast: redis down']);
   });
+
+  it('still drops locally when the bus throws at once rather than rejecting', async () => {
+    const warnings: string[] = [];
+    const bus = {
+      publish: (): Promise<void> => {
+        throw new Error('redis down');
+      },
+      subscribe: () => () => undefined,
+    };
+    const cache = new CostCache({ clock, bus, logger: { warn: (m) => warnings.push(m) } });
+    await warm(cache, 'org_a');
+    expect(await cache.invalidateOrg('org_a')).toEqual({ frames: 1, results: 2 });
+    expect(warnings).toEqual(['Cost cache invalidation not broadcast: redis down']);
+  });
 });

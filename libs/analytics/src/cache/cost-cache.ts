@@ -191,8 +191,9 @@ export class CostCache {
    */
   async invalidateOrg(org: string): Promise<{ frames: number; results: number }> {
     const dropped = this.dropOrg(org);
-    // This instance is already clean; the bus sends it again until Redis takes it.
-    await this.options.bus?.publish(COST_CACHE_CHANNEL, org).catch((error: unknown) => {
+    // This instance is already clean; the bus sends it again until Redis takes it. (A bus that throws
+    // rather than rejects is caught too: the async arrow turns its throw into a rejection.)
+    await (async () => this.options.bus?.publish(COST_CACHE_CHANNEL, org))().catch((error: unknown) => {
       const reason = error instanceof Error ? error.message : String(error);
       this.options.logger?.warn(`Cost cache invalidation not broadcast: ${reason}`);
     });
