@@ -44,7 +44,10 @@ export interface FrameLevelStats extends LevelStats {
   refused: number;
   /** Reads refused again from a kept refusal, without a warehouse query. */
   refusal_hits: number;
-  /** Loads that waited for a free load slot (COST_FRAME_LOADS_MAX) before their query. */
+  /**
+   * Loads that waited for a free load slot (COST_FRAME_LOADS_MAX); one that then found its frame
+   * cached meanwhile (covering it) was served from it, a hit, without a query.
+   */
   waited: number;
 }
 

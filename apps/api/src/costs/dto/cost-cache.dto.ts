@@ -35,7 +35,10 @@ export class FrameCacheStatsDto extends CacheLevelStatsDto {
   )
   refused: number;
   @Counter('Reads refused again from a kept refusal, without a warehouse query') refusal_hits: number;
-  @Counter('Loads that waited for a free load slot (COST_FRAME_LOADS_MAX) before their query') waited: number;
+  @Counter(
+    'Loads that waited for a free load slot (COST_FRAME_LOADS_MAX); one that then found its frame cached meanwhile was served from it, a hit, without a query',
+  )
+  waited: number;
 }
 
 /** C11 */
