@@ -130,8 +130,9 @@ try {
   ])
     listings.push({ page, ...(await timed(`${costs}?${range}&${page}`, { headers })) });
   // A dashboard burst: listings of 40 distinct 90-day periods at once, each (on the 1M-row year,
-  // ~247,000 rows, under COST_LISTING_FRAME_MAX_ROWS) a frame of FOCUS rows (~250 bytes a row) loaded in a load slot (COST_FRAME_LOADS_MAX) and evicted from the frame
-  // cache by the next; the memory they leave is collected (NATIVE_MEMORY_GC_MB).
+  // ~247,000 rows, under COST_LISTING_FRAME_MAX_ROWS) a frame of FOCUS rows (~250 bytes a row)
+  // loaded in a load slot (COST_FRAME_LOADS_MAX) and evicted from the frame cache by the next;
+  // the memory they leave is collected (NATIVE_MEMORY_GC_MB).
   const burstPeriods = Array.from({ length: 40 }, (_, i) => {
     const from = Date.parse(`${seeded.start}T00:00:00Z`) + i * 5 * DAY_MS;
     const to = Math.min(from + 89 * DAY_MS, Date.parse(`${seeded.end}T00:00:00Z`));

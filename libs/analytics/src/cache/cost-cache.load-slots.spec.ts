@@ -1,7 +1,7 @@
 import { aFocusRow } from '#test/focus-rows';
 import type pl from 'nodejs-polars';
 import { costFrameOf } from '../testing/frame-of.js';
-import { CostCache } from './cost-cache.js';
+import { CostCache, type FramePeriod } from './cost-cache.js';
 import { MARCH_10_CLOCK as clock, periodReadOnMarch10 } from '../testing/cost-days-of.js';
 
 const frame = costFrameOf([aFocusRow({ date: '2025-03-05', billedCost: 1 })]);
@@ -11,6 +11,7 @@ const days = (n: number) =>
     const day = `2025-03-0${i + 1}`;
     return periodReadOnMarch10(day, day);
   });
+const [first, second] = days(2) as [FramePeriod, FramePeriod];
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Warehouse loads that end when told, counting how many run at once. */
@@ -43,7 +44,7 @@ describe('CostCache: frame loads running at once (COST_FRAME_LOADS_MAX)', () => 
     await settle();
     // Two of org_a's six start; the third slot stays free for another org, whose read starts at once.
     expect(a.state.started).toBe(2);
-    const other = cache.frame('org_b', days(1)[0]!, b.load);
+    const other = cache.frame('org_b', first, b.load);
     await settle();
     expect(b.state.started).toBe(1);
     await b.release();
@@ -58,10 +59,6 @@ describe('CostCache: frame loads running at once (COST_FRAME_LOADS_MAX)', () => 
 
   it('keeps the frame of a load that waited through an invalidation: its query came after it', async () => {
     const cache = new CostCache({ clock, frameLoadsMax: 1 });
-    const [first, second] = days(2) as [
-      ReturnType<typeof periodReadOnMarch10>,
-      ReturnType<typeof periodReadOnMarch10>,
-    ];
     const gated = gatedLoads();
     const before = cache.frame('org_a', first, gated.load);
     const waiting = cache.frame('org_a', second, gated.load);
@@ -84,10 +81,6 @@ describe('CostCache: frame loads running at once (COST_FRAME_LOADS_MAX)', () => 
 describe('CostCache: a load still waiting for its slot at an invalidation', () => {
   it('is shared by the reads after it (its query comes after the invalidation): no second query', async () => {
     const cache = new CostCache({ clock, frameLoadsMax: 1 });
-    const [first, second] = days(2) as [
-      ReturnType<typeof periodReadOnMarch10>,
-      ReturnType<typeof periodReadOnMarch10>,
-    ];
     const gated = gatedLoads();
     const reads = [cache.frame('org_a', first, gated.load), cache.frame('org_a', second, gated.load)];
     await settle();
@@ -101,9 +94,8 @@ describe('CostCache: a load still waiting for its slot at an invalidation', () =
     expect((await cache.frame('org_a', second, gated.load)).hit).toBe(true);
   });
 
-  it('is forgotten once it started, as any load under way', async () => {
+  it('is forgotten once it started, as every load under way', async () => {
     const cache = new CostCache({ clock, frameLoadsMax: 1 });
-    const [first] = days(1) as [ReturnType<typeof periodReadOnMarch10>];
     const gated = gatedLoads();
     const reads = [cache.frame('org_a', first, gated.load)];
     await settle();
@@ -120,9 +112,8 @@ describe('CostCache: a load that waited for its slot', () => {
     const cache = new CostCache({ clock, frameLoadsMax: 1 });
     const gated = gatedLoads();
     const month = cache.frame('org_a', periodReadOnMarch10('2025-03-01', '2025-03-09'), gated.load);
-    const [day] = days(1) as [ReturnType<typeof periodReadOnMarch10>];
     const dayLoad = vi.fn(gated.load);
-    const waiting = cache.frame('org_a', day, dayLoad);
+    const waiting = cache.frame('org_a', first, dayLoad);
     await settle();
     await gated.release();
     await month;
@@ -130,7 +121,7 @@ describe('CostCache: a load that waited for its slot', () => {
     await gated.release();
     const served = await waiting;
     expect(dayLoad).not.toHaveBeenCalled();
-    expect(served).toMatchObject({ hit: true, frame: { start: day.start, end: day.end } });
+    expect(served).toMatchObject({ hit: true, frame: { start: first.start, end: first.end } });
     expect(cache.stats('org_a').frames).toMatchObject({ loads: 1, waited: 1, covering_hits: 1 });
   });
 });
@@ -140,7 +131,7 @@ describe('CostCache: the read whose load found its frame cached after waiting', 
     const cache = new CostCache({ clock, frameLoadsMax: 1 });
     const gated = gatedLoads();
     const month = cache.frame('org_a', periodReadOnMarch10('2025-03-01', '2025-03-09'), gated.load);
-    const waiting = cache.frame('org_a', days(1)[0]!, gated.load);
+    const waiting = cache.frame('org_a', first, gated.load);
     await settle();
     await gated.release();
     await month;

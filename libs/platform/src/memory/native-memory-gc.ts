@@ -41,7 +41,8 @@ export interface NativeMemoryGcOptions {
 export class NativeMemoryGc {
   private readonly rss: () => number;
   private readonly gc: () => void;
-  private floor: number;
+  /** The reading growth is counted from: the memory at start, then what a collection left. */
+  private floor = 0;
   private settling = false;
   private timer: NodeJS.Timeout | null = null;
   private settle: NodeJS.Timeout | null = null;
@@ -50,7 +51,6 @@ export class NativeMemoryGc {
     if (!(options.thresholdBytes > 0)) throw new RangeError('thresholdBytes must be positive');
     this.rss = options.rss ?? (() => process.memoryUsage.rss());
     this.gc = options.gc ?? exposedGc();
-    this.floor = this.rss();
   }
 
   start(): void {
