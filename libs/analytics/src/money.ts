@@ -47,6 +47,26 @@ export function roundToCents(micros: Micros): Micros {
   return cents === 0 ? 0 : cents * MICROS_PER_CENT;
 }
 
+/**
+ * Nano-units → currency units: the nearest number to the 9-decimal value, as a listed row shows it.
+ * A number below 2^53 is divided (correctly rounded); past it (a row over ~9 million currency
+ * units), the exact bigint is written as its decimal and parsed (a Float64 quotient is off in its
+ * last digits: 999,999,999,999.5 came out as 999999999999.5001).
+ */
+export function nanosToUnits(nanos: number | bigint): number {
+  if (typeof nanos === 'number') return nanos / NANOS_PER_UNIT;
+  const abs = nanos < 0n ? -nanos : nanos;
+  const fraction = String(abs % 1_000_000_000n).padStart(9, '0');
+  return Number(`${nanos < 0n ? '-' : ''}${abs / 1_000_000_000n}.${fraction}`);
+}
+
+/** The difference of two nano-unit amounts (see nanosToUnits), exact. */
+export function nanosMinus(a: number | bigint, b: number | bigint): number | bigint {
+  if (typeof a === 'number' && typeof b === 'number' && Math.abs(a) < 2 ** 52 && Math.abs(b) < 2 ** 52)
+    return a - b;
+  return BigInt(a) - BigInt(b);
+}
+
 /** Micro-units → currency units at full (6 decimal) precision, for raw rows. */
 export function microsToUnits(micros: Micros): number {
   return micros / MICROS_PER_UNIT;

@@ -1,8 +1,8 @@
 import pl from 'nodejs-polars';
 import type { IsoDate } from '../calendar/iso-date.js';
-import { C, RAW_COST_COLUMNS, rowNanos, rowsCounted } from '../frame/cost-frame.js';
+import { C, RAW_COST_COLUMNS, rowMicros, rowNanos, rowRest, rowsCounted } from '../frame/cost-frame.js';
 import { filterDates } from '../frame/cost-filters.js';
-import { NANOS_PER_UNIT } from '../money.js';
+import { nanosMinus, nanosToUnits } from '../money.js';
 
 /** A FOCUS row as the API lists it (the reference's field names and order). */
 export interface CostRow {
@@ -35,17 +35,17 @@ export interface CostRow {
 
 const text = (name: string, alias = name) => pl.col(name).cast(pl.Utf8).alias(alias);
 
-/** A listed row's columns; its costs with their sub-micro digits when the frame has them. */
-const rowColumns = (df: pl.DataFrame): pl.Expr[] => [
+/** A listed row's columns; its costs as rowMicros gives them, made numbers by listRows. */
+const rowColumns: pl.Expr[] = [
   text(C.subAccountId),
   text(C.provider),
   text(C.serviceCategory),
   text(C.serviceName),
   text(C.resourceName),
-  rowNanos(df, C.billed).alias('BilledCost'),
-  rowNanos(df, C.effective).alias('EffectiveCost'),
-  rowNanos(df, C.billed).minus(rowNanos(df, C.effective)).alias('Savings'),
-  rowNanos(df, C.list).alias('ListCost'),
+  rowMicros(C.billed).alias('BilledCost'),
+  rowMicros(C.effective).alias('EffectiveCost'),
+  pl.lit(null).alias('Savings'),
+  rowMicros(C.list).alias('ListCost'),
   text(C.currency),
   pl.col(C.quantity),
   text(C.unit),
@@ -63,8 +63,6 @@ const rowColumns = (df: pl.DataFrame): pl.Expr[] => [
   text(C.path),
   text(C.pathNames),
 ];
-
-const MONEY_FIELDS = ['BilledCost', 'EffectiveCost', 'Savings', 'ListCost'] as const;
 
 /**
  * A column as a sort key: text by its value (a dictionary-encoded column would sort by the order its
@@ -128,20 +126,39 @@ function listingOrder(df: pl.DataFrame): number[] {
 }
 
 /**
- * The rows at `positions`, as the API lists them, each cost to its 9 decimals. Nano-units become
- * currency units in JavaScript: its division is correctly rounded, while Polars divides a column by
- * a scalar as a multiplication by its reciprocal (10005000 × 1e-6 = 10.004999999999999).
+ * The rows at `positions`, as the API lists them, each cost the number nearest its 9 decimals and
+ * the savings the difference of the exact costs (nanosToUnits: correctly rounded, where Polars
+ * divides a column by a scalar as a multiplication by its reciprocal, 10005000 × 1e-6 =
+ * 10.004999999999999, and an Int64 past 2^53 reaches JavaScript rounded).
  */
 function listRows(df: pl.DataFrame, positions: number[]): CostRow[] {
   if (!positions.length) return [];
   // A gather by a JS array: nodejs-polars 0.24 crashes gathering by a UInt32 Series.
   const picked = df.select(pl.all().gather(positions));
-  const rows = picked.select(...rowColumns(picked)).toRecords() as unknown as CostRow[];
-  for (const row of rows)
-    for (const field of MONEY_FIELDS)
-      row[field] = row[field] === null ? 0 : Number(row[field]) / NANOS_PER_UNIT;
-  return rows;
+  const rows = picked.select(...rowColumns).toRecords() as unknown as ListedRow[];
+  const rests = picked.select(
+    rowRest(picked, C.billed),
+    rowRest(picked, C.effective),
+    rowRest(picked, C.list),
+  );
+  const [billedRests, effectiveRests, listRests] = rests.getColumns().map((s) => s.toArray() as number[]);
+  return rows.map((listed, i) => {
+    const billed = rowNanos(listed.BilledCost, billedRests![i]!);
+    const effective = rowNanos(listed.EffectiveCost, effectiveRests![i]!);
+    const list = rowNanos(listed.ListCost, listRests![i]!);
+    // The same object, its costs now numbers (a copy per row would only cost time).
+    const row = listed as unknown as CostRow;
+    row.BilledCost = nanosToUnits(billed);
+    row.EffectiveCost = nanosToUnits(effective);
+    row.Savings = nanosToUnits(nanosMinus(billed, effective));
+    row.ListCost = nanosToUnits(list);
+    return row;
+  });
 }
+
+/** A listed row as Polars gives it: its costs micro-units as text (see rowMicros), Savings null. */
+type ListedRow = Omit<CostRow, MoneyField> & Record<MoneyField, string | null>;
+type MoneyField = 'BilledCost' | 'EffectiveCost' | 'Savings' | 'ListCost';
 
 /** Every row, newest day first. */
 export function costRows(df: pl.DataFrame): CostRow[] {

@@ -4,7 +4,16 @@ import { C } from './cost-columns.js';
 import { withSummableMoney } from './money-columns.js';
 
 export { C } from './cost-columns.js';
-export { type MoneyColumn, moneyColumns, moneyOf, moneySum, moneySums, rowNanos } from './money-columns.js';
+export {
+  type MoneyColumn,
+  moneyColumns,
+  moneyOf,
+  moneySum,
+  moneySums,
+  rowMicros,
+  rowNanos,
+  rowRest,
+} from './money-columns.js';
 
 export type RawColumnKind = 'text' | 'micros' | 'nano_rest' | 'float' | 'date' | 'timestamp' | 'count';
 

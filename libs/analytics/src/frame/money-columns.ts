@@ -58,11 +58,34 @@ export function moneyColumns(df: pl.DataFrame, column: MoneyColumn): string[] {
   return hasRests(df, column) ? [column, REST_OF[column]] : [column];
 }
 
-/** A row's cost in nano-units (for listing it; a row's value is far below Int64's range). */
-export function rowNanos(df: pl.DataFrame, column: MoneyColumn): pl.Expr {
-  const nanos = pl.col(column).mul(1000);
-  return hasRests(df, column) ? nanos.plus(pl.col(REST_OF[column]).cast(pl.Int64)) : nanos;
+/**
+ * A row's cost for listing it, exactly: its micro-units as decimal text (an Int64 reaches
+ * JavaScript as a Float64, which past 2^53 is no longer the integer), and the nano-units they left
+ * out (`rowRest`). `rowNanos` makes them one amount.
+ */
+export function rowMicros(column: MoneyColumn): pl.Expr {
+  return pl.col(column).cast(pl.Utf8);
 }
+
+/** The nano-units a row's micro-units left out (0 in a frame without rests). */
+export function rowRest(df: pl.DataFrame, column: MoneyColumn): pl.Expr {
+  return (hasRests(df, column) ? pl.col(REST_OF[column]) : pl.lit(0)).cast(pl.Int32).alias(column);
+}
+
+/**
+ * A listed row's cost in nano-units (see rowMicros): a number while it is an exact integer (below
+ * 2^53, ~9 million currency units), else a bigint. A frame whose micro-units were made Float64
+ * (withSummableMoney) gives a float's text: a number.
+ */
+export function rowNanos(micros: string | null, rest: number | null): number | bigint {
+  if (micros === null) return 0;
+  const value = Number(micros);
+  if (Math.abs(value) < MAX_EXACT_MICROS || !/^-?\d+$/.test(micros)) return value * 1000 + (rest ?? 0);
+  return BigInt(micros) * 1000n + BigInt(rest ?? 0);
+}
+
+/** Micro-units whose nano-units (plus a rest of at most ±999) are all below 2^53. */
+const MAX_EXACT_MICROS = 9e12;
 
 /**
  * Polars sums Int64 with wrap-around: a sum past 2^63 − 1 micro-units (9.22e12 currency units)
