@@ -117,15 +117,6 @@ export class LevelCounters extends OrgTally<(typeof LEVEL_COUNTS)[number]> {
     super(LEVEL_COUNTS);
   }
 
-  /**
-   * A read counted as a miss that the cache served after all (its load, once it had waited for a
-   * slot, found its frame cached): a hit, as it answers, so covering_hits stay a part of hits.
-   */
-  missServed(org: string): void {
-    this.add(org, 'misses', -1);
-    this.add(org, 'hits');
-  }
-
   /** lru-cache's dispose reasons, counted. */
   disposed(org: string, reason: string): void {
     if (reason === 'evict') this.add(org, 'evictions');

@@ -60,6 +60,8 @@ describe('CostCache: concurrent misses', () => {
     await expect(rows).rejects.toThrow('too many rows');
     expect((await costs).frame.df).toBe(frame);
     expect(grouped).toHaveBeenCalledTimes(1);
+    // Two reads, two misses: the narrower read's second attempt is not a read of its own.
+    expect(cache.stats('org_a').frames).toMatchObject({ misses: 2, hits: 0, loads: 2, coalesced: 1 });
     // The refusal is the rows frame's alone: the same reads again load nothing.
     await expect(cache.frame('org_a', march, grouped, 'rows')).rejects.toThrow('too many rows');
     expect((await cache.frame('org_a', march, grouped, 'costs')).hit).toBe(true);

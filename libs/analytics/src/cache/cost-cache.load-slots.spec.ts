@@ -140,4 +140,16 @@ describe('CostCache: the read whose load found its frame cached after waiting', 
     expect(frames).toMatchObject({ hits: 1, misses: 1, loads: 1, covering_hits: 1, hit_rate: 0.5 });
     expect(cache.stats().frames).toMatchObject({ hits: 1, misses: 1 });
   });
+
+  it('answers and counts the reads coalesced onto it as hits too', async () => {
+    const cache = new CostCache({ clock, frameLoadsMax: 1 });
+    const gated = gatedLoads();
+    const month = cache.frame('org_a', periodReadOnMarch10('2025-03-01', '2025-03-09'), gated.load);
+    const waiting = Array.from({ length: 3 }, () => cache.frame('org_a', first, gated.load));
+    await settle();
+    await gated.release();
+    await month;
+    expect((await Promise.all(waiting)).map((read) => read.hit)).toEqual([true, true, true]);
+    expect(cache.stats('org_a').frames).toMatchObject({ hits: 3, misses: 1, loads: 1, coalesced: 2 });
+  });
 });

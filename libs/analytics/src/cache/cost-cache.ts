@@ -105,9 +105,9 @@ export class CostCache {
       this.frameCounters.add(org, 'hits');
       return { frame: cached, hit: true };
     }
-    this.frameCounters.add(org, 'misses');
     const refused = this.refusals.get(key);
     if (refused) {
+      this.frameCounters.add(org, 'misses');
       this.frameExtra.add(org, 'refusal_hits');
       throw refused;
     }
@@ -118,21 +118,26 @@ export class CostCache {
     if (pending?.loading) {
       this.frameExtra.add(org, 'coalesced');
       try {
-        return { frame: (await pending.loading).frame, hit: false };
+        const shared = await pending.loading; // a hit if served from the cache after a wait (below)
+        this.frameCounters.add(org, shared.hit ? 'hits' : 'misses');
+        return shared;
       } catch (error) {
-        // A load of more columns refused for what its period holds (a listing's FOCUS rows past
-        // the bound) says nothing of these, which may hold far fewer rows (grouped): read them
-        // again, the wider load's refusal kept and its entry gone by now.
-        if (pending.held === columns || !(error instanceof PeriodRefusedError)) throw error;
-        return this.frame(org, period, load, columns);
+        // A load of more columns refused for what its period holds (a listing's FOCUS rows past the
+        // bound) says nothing of these, which may hold far fewer rows (grouped): read them again (a
+        // read counted once), the wider load's refusal kept and its entry gone by now.
+        if (pending.held !== columns && error instanceof PeriodRefusedError)
+          return this.frame(org, period, load, columns);
+        this.frameCounters.add(org, 'misses');
+        throw error;
       }
     }
     // One that waited for a load slot may find its frame cached meanwhile (a longer period's, say).
     return this.inflight.run(org, key, async (waited) => {
       const held = waited ? this.held(org, key, period, columns) : undefined;
-      if (!held) return { frame: await this.load(org, key, period, columns, load), hit: false };
-      this.frameCounters.missServed(org);
-      return { frame: held, hit: true };
+      this.frameCounters.add(org, held ? 'hits' : 'misses');
+      return held
+        ? { frame: held, hit: true }
+        : { frame: await this.load(org, key, period, columns, load), hit: false };
     });
   }
 
@@ -201,9 +206,8 @@ export class CostCache {
   }
 
   /**
-   * Calls `listener` whenever the org's entries are dropped on this instance, by an invalidation here
-   * or on another instance, or by `clear`: for what is cached beside this cache (an org's cost settings). Returns
-   * the function that removes it.
+   * Calls `listener` whenever the org's entries are dropped here (an invalidation on any instance, or
+   * `clear`), for what is cached beside this cache (an org's cost settings). Returns its remover.
    */
   onOrgDropped(listener: (org: string) => void): () => void {
     this.dropListeners.add(listener);
@@ -272,14 +276,12 @@ export class CostCache {
     try {
       df = await load();
     } catch (error) {
-      if (error instanceof PeriodRefusedError) this.frameExtra.add(org, 'refused');
-      // Kept as a frame would be: not when an invalidation or a forced refresh raced with the load.
-      if (
-        error instanceof PeriodRefusedError &&
-        !this.marks.invalidatedSince(org, mark) &&
-        !this.marks.refreshedSince(org, mark)
-      )
-        this.refusals.keep(key, error, this.ttlOf(period));
+      if (error instanceof PeriodRefusedError) {
+        this.frameExtra.add(org, 'refused');
+        // Kept as a frame would be: not when an invalidation or a forced refresh raced with the load.
+        if (!this.marks.invalidatedSince(org, mark) && !this.marks.refreshedSince(org, mark))
+          this.refusals.keep(key, error, this.ttlOf(period));
+      }
       throw error;
     }
     const now = this.clock.now();
