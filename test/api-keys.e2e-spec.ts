@@ -344,6 +344,29 @@ describe('org API keys over the real app', () => {
       expectProblem(unknown, 404, 'API_KEY_NOT_FOUND');
     });
 
+    it('keeps a plaintext key sent in the path (instead of its hash) out of the access log', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const before = logs.lines.length;
+      const res = await inject({
+        method: 'DELETE',
+        url: `/api/v1/admin/api-keys/${k.key}`,
+        headers: rootHeaders,
+      });
+      expectProblem(res, 422, 'VALIDATION_FAILED');
+      const asOrg = await inject({
+        method: 'GET',
+        url: `/api/v1/organizations/${k.key}/locale`,
+        headers: rootHeaders,
+      });
+      expect(asOrg.statusCode).toBe(422);
+      const written = logs.lines.slice(before).join('');
+      // The lines were written (the routes are named), only without the key.
+      expect(written).toContain('/api/v1/admin/api-keys/:hash');
+      expect(written).toContain('/api/v1/organizations/:org/locale');
+      expect(written).not.toContain(k.key);
+      expect((await probe(k.org, k.key)).statusCode).toBe(200);
+    });
+
     it('refuses to revoke while a rotation of the org holds the key lease, which would mint after it', async () => {
       const k = await anOrgWithKey(warehouse);
       const db = t.app.get<TenancyDb>(TENANCY_DB);

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { urlPath } from '../http/route-table.js';
+import { scrubSecrets } from './logger.js';
 
 export interface AccessLogOptions {
   /**
@@ -29,9 +30,11 @@ export class AccessLog {
     // `org` is the org whose key made the request (authenticated, never taken from the caller's
     // path); `target_org` the org the path names, so a refused cross-tenant attempt shows both.
     const named = (request.params as { org?: unknown } | undefined)?.org;
-    const targetOrg = typeof named === 'string' && named !== '' ? named : undefined;
+    // Masked as messages are: a key pasted into the path (a plaintext key sent to
+    // DELETE /admin/api-keys/{hash}, or as the org) must not be written out with the line.
+    const targetOrg = typeof named === 'string' && named !== '' ? scrubSecrets(named) : undefined;
     const keyOrg = auth?.kind === 'org' ? auth.principal.orgSlug : undefined;
-    const path = urlPath(request.url);
+    const path = scrubSecrets(urlPath(request.url));
     request.log[level](
       {
         method: request.method,
