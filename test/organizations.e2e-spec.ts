@@ -136,6 +136,9 @@ describeOnEngines('organizations: onboarding', (h) => {
         subscription_plan: 'SCALE',
       });
       expect(await h.countRows('org_api_keys', org)).toBe(1);
+      // The audit entry says the key was kept, as the re-sync recorded it.
+      const logs = await h.root('GET', `/api/v1/admin/audit-logs/${org}?action=UPDATE`);
+      expect(logs.json().logs[0].details).toMatchObject({ resync: true, api_key_retained: true });
     });
 
     it('re-sync keeps the plan, limits, currency and time zone the request leaves out', async () => {

@@ -16,6 +16,15 @@ describe('audit details', () => {
     ).toEqual({ fingerprint: 'ab12', nested: { region: 'eu', list: [{ id: 1 }] } });
   });
 
+  it('keeps a flag under a secret-looking name: a boolean holds no secret', () => {
+    expect(sanitizeAuditDetails({ api_key_retained: true, unshown_key_kept: false, api_key: true })).toEqual({
+      api_key_retained: true,
+      unshown_key_kept: false,
+      api_key: true,
+    });
+    expect(sanitizeAuditDetails({ api_key_retained: 'yes' })).toEqual({});
+  });
+
   it('masks values that look like an API key even under an innocent name', () => {
     const key = `acme_api_${'A1b2C3d4'.repeat(4)}`;
     const out = sanitizeAuditDetails({ note: `rotated to ${key}`, old: [key] });

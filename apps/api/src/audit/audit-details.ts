@@ -1,6 +1,9 @@
 import { scrubSecrets } from '#platform';
 
-/** Detail keys that may hold a secret are dropped whatever their value. */
+/**
+ * Detail keys that may hold a secret are dropped whatever their value, except a boolean, which
+ * cannot hold one: a flag about a key (a re-sync's `api_key_retained`) is what the entry is for.
+ */
 const SECRET_KEY = /key|secret|token|password|credential/i;
 const MAX_DEPTH = 8;
 const ERROR_MESSAGE_MAX = 1000;
@@ -13,7 +16,7 @@ function clean(value: unknown, depth: number): unknown {
     if (depth >= MAX_DEPTH) return '[truncated]';
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (SECRET_KEY.test(k) || v === undefined) continue;
+      if ((SECRET_KEY.test(k) && typeof v !== 'boolean') || v === undefined) continue;
       out[k] = clean(v, depth + 1);
     }
     return out;
