@@ -115,6 +115,31 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       );
     });
 
+    it('records a change that failed as a FAILURE entry, with the key that asked for it', async () => {
+      const { org, key } = await h.onboard();
+      const update = vi
+        .spyOn(h.app.get(OrgProfileRepository), 'update')
+        .mockRejectedValue(new WarehouseError(WarehouseErrorCode.Unavailable, 'backendError'));
+      try {
+        const res = await h.withKey(key, 'PUT', `/api/v1/organizations/${org}/locale`, {
+          default_currency: 'EUR',
+        });
+        expect(res.statusCode).toBe(503);
+      } finally {
+        update.mockRestore();
+      }
+      const failed = await h.root('GET', `/api/v1/admin/audit-logs/${org}?status=FAILURE`);
+      expect(failed.json().logs).toMatchObject([
+        {
+          action: 'UPDATE',
+          resource_type: 'ORGANIZATION',
+          api_key_id: expect.any(String),
+          error_message: expect.stringContaining('WAREHOUSE_UNAVAILABLE'),
+          details: { field: 'locale', requested: { default_currency: 'EUR' } },
+        },
+      ]);
+    });
+
     it('needs at least one known field (422) and an existing org (404)', async () => {
       const { org, key } = await h.onboard();
       const url = `/api/v1/organizations/${org}/locale`;
@@ -234,6 +259,17 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
         expectProblem(res, 500, 'SUBSCRIPTION_UPDATE_FAILED');
         // A 500 carries no detail: `changed` is what tells the caller whether to retry.
         expect(res.json()).toMatchObject({ changed: 'unknown' });
+        // The quotas may have changed: the audit log says so, with what was asked for.
+        const failed = await h.root('GET', `/api/v1/admin/audit-logs/${org}?status=FAILURE`);
+        expect(failed.json().logs).toMatchObject([
+          {
+            action: 'UPDATE',
+            resource_type: 'SUBSCRIPTION',
+            status: 'FAILURE',
+            error_message: expect.stringContaining('SUBSCRIPTION_UPDATE_FAILED'),
+            details: { changed: 'unknown', requested: { daily_limit: 7 } },
+          },
+        ]);
         restore.mockRestore();
         const undone = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { daily_limit: 8 });
         expect(undone.json()).toMatchObject({ code: 'SUBSCRIPTION_UPDATE_FAILED', changed: false });

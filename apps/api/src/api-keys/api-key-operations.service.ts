@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
-import { AppConfig, DomainError, hashApiKey } from '#platform';
+import { AppConfig, hashApiKey } from '#platform';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditAction } from '../audit/audit.types.js';
@@ -31,10 +31,6 @@ interface Audited {
   org: string;
   action: AuditAction;
   actor: AuditActor;
-}
-
-function failureText(err: unknown): string {
-  return err instanceof DomainError ? `${err.code}: ${err.detail}` : 'Unexpected error';
 }
 
 /** What the HTTP routes do with keys: the route-level checks around ApiKeyService, each audited. */
@@ -204,9 +200,9 @@ export class ApiKeyOperations {
     const { org, action, actor } = audited;
     // Refused while another request holds the lease (409): nothing was attempted, so nothing is
     // recorded (a burst of refusals for a slug with no org wrote one entry each, for whoever takes
-    // the slug next).
+    // the slug next). A failure of the work is recorded too (AuditService.failureRecorded).
     const { result, resourceId, details } = await this.holdKeyLease(org, () =>
-      this.failureRecorded(audited, work),
+      this.audit.failureRecorded({ orgSlug: org, action, resourceType: 'API_KEY', actor }, work),
     );
     await this.publishFingerprint(org);
     await this.audit.record({
@@ -224,23 +220,5 @@ export class ApiKeyOperations {
   /** `work` holding the org's API-key lease: one change to its keys at a time, else 409 (keyBusy). */
   private holdKeyLease<T>(org: string, work: () => Promise<T>): Promise<T> {
     return this.leases.hold(org, 'api-key', KEY_LEASE_SECONDS, keyBusy(org), work);
-  }
-
-  /** `work`, with its failure recorded, except for an unknown org: no org for that entry to belong to. */
-  private async failureRecorded<T>({ org, action, actor }: Audited, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (!(err instanceof OrgError && err.code === OrgErrorCode.NotFound))
-        await this.audit.record({
-          orgSlug: org,
-          action,
-          resourceType: 'API_KEY',
-          status: 'FAILURE',
-          errorMessage: failureText(err),
-          actor,
-        });
-      throw err;
-    }
   }
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '#platform';
+import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 import { sanitizeAuditDetails, sanitizeAuditError } from './audit-details.js';
 import { AuditRepository } from './audit.repository.js';
 import type { AuditEntry, AuditLogFilter, AuditLogPage } from './audit.types.js';
@@ -40,6 +42,33 @@ export class AuditService {
         `Audit entry ${entry.action} ${entry.resourceType} for org ${entry.orgSlug} was not written ` +
           `(request ${actor.requestId}): ${reason}`,
       );
+    }
+  }
+
+  /**
+   * `work`, its failure recorded as a FAILURE entry: a failed write may still have changed the org
+   * (limits it could not take back, a job that may still land), and the entry says so when the
+   * error does (`changed`). Not for an unknown org: there is no org for the entry to belong to.
+   */
+  async failureRecorded<T>(
+    entry: Omit<AuditEntry, 'status' | 'errorMessage'>,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof OrgError && err.code === OrgErrorCode.NotFound)) {
+        const changed = err instanceof DomainError ? err.extra.changed : undefined;
+        await this.record({
+          ...entry,
+          ...(entry.details || changed !== undefined
+            ? { details: { ...entry.details, ...(changed !== undefined && { changed }) } }
+            : {}),
+          status: 'FAILURE',
+          errorMessage: err instanceof DomainError ? `${err.code}: ${err.detail}` : 'Unexpected error',
+        });
+      }
+      throw err;
     }
   }
 

@@ -26,10 +26,22 @@ export class LocaleService {
    * A partial update; the country always follows the currency and the language is always `en`.
    * Only the columns the request sets are written, so two updates of different fields at once
    * (currency here, time zone there) both stand. A configuration write of the org: never in the
-   * middle of its removal (OrgLeases.write).
+   * middle of its removal (OrgLeases.write). A failed change is recorded too, as a FAILURE entry.
    */
   update(org: string, req: UpdateLocaleRequestDto, actor: AuditActor): Promise<LocaleDto> {
-    return this.leases.write(org, () => this.apply(org, req, actor));
+    return this.leases.write(org, () =>
+      this.audit.failureRecorded(
+        {
+          orgSlug: org,
+          action: 'UPDATE',
+          resourceType: 'ORGANIZATION',
+          resourceId: org,
+          details: { field: 'locale', requested: { ...req } },
+          actor,
+        },
+        () => this.apply(org, req, actor),
+      ),
+    );
   }
 
   private async apply(org: string, req: UpdateLocaleRequestDto, actor: AuditActor): Promise<LocaleDto> {

@@ -64,13 +64,27 @@ export class SubscriptionService {
    * A configuration write of the org: never in the middle of its removal (OrgLeases.write).
    * Updates of one org take turns, on every instance: each writes the tenancy row and then the
    * profile, so two interleaved left the profile naming one plan and the quotas enforcing another.
+   * A failed update is recorded too (a FAILURE entry saying whether the limits may have changed).
    */
   update(org: string, req: UpdateSubscriptionRequestDto, actor: AuditActor): Promise<SubscriptionUpdateDto> {
     return this.leases.queue(
       org,
       SUBSCRIPTION_LEASE,
       SUBSCRIPTION_LEASE_SECONDS,
-      () => this.leases.write(org, () => this.apply(org, req, actor)),
+      () =>
+        this.leases.write(org, () =>
+          this.audit.failureRecorded(
+            {
+              orgSlug: org,
+              action: 'UPDATE',
+              resourceType: 'SUBSCRIPTION',
+              resourceId: org,
+              details: { requested: { ...req } },
+              actor,
+            },
+            () => this.apply(org, req, actor),
+          ),
+        ),
       { pollMs: SUBSCRIPTION_POLL_MS },
     );
   }
