@@ -325,6 +325,24 @@ describeOnEngines('organizations: onboarding', (h) => {
       expect((await h.withKey(key, 'GET', `/api/v1/organizations/${org}/api-key`)).statusCode).toBe(200);
     });
 
+    it('finishes the default hierarchy of an onboarding cut off between its levels and its entities', async () => {
+      const { org } = await h.onboard();
+      const entities = await h.countRows('org_hierarchy', org);
+      expect(entities).toBeGreaterThan(0);
+      // The levels were written, the entities (the next warehouse job) were not.
+      await h.warehouse.execute(
+        `UPDATE \`${CENTRAL_DATASET}.org_profiles\` SET status = 'PROVISIONING' WHERE org_slug = @org`,
+        { org },
+      );
+      await h.warehouse.execute(`DELETE FROM \`${CENTRAL_DATASET}.org_hierarchy\` WHERE org_slug = @org`, {
+        org,
+      });
+      const finished = await h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org));
+      expect(finished.statusCode).toBe(200);
+      expect(finished.json().hierarchy_seeded).toEqual({ levels: 0, entities });
+      expect(await h.countRows('org_hierarchy', org)).toBe(entities);
+    });
+
     it('refuses to re-sync an org that is not active', async () => {
       const { org } = await h.onboard();
       await h.warehouse.execute(

@@ -239,7 +239,11 @@ export class OnboardingService {
     if (localeSent) await this.costCache.invalidateOrg(org);
     const dataset = datasetCreation();
     await this.datasets.create(org, req.dataset_location, dataset);
-    const seeded = await this.hierarchy.seedIfEmpty(org, new Date());
+    // An onboarding cut off half-way may have written the levels and not the entities (two
+    // warehouse jobs): its hierarchy is completed. An active org's own changes are left alone.
+    const seeded = resumed
+      ? await this.hierarchy.seedDefaults(org, new Date())
+      : await this.hierarchy.seedIfEmpty(org, new Date());
     if (resumed) {
       await this.profiles.activate(org);
       // A try of the key while the org was provisioning is remembered as refused for a moment.
