@@ -4,6 +4,7 @@ import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgSlug, anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { LogCapture } from '#test/log-capture';
+import { OrgApiKeyRepository } from '../apps/api/src/api-keys/api-key.repository.js';
 
 const NO_LIMITS = {
   RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
@@ -365,6 +366,28 @@ describe('org API keys over the real app', () => {
       expect(written).toContain('/api/v1/organizations/:org/locale');
       expect(written).not.toContain(k.key);
       expect((await probe(k.org, k.key)).statusCode).toBe(200);
+    });
+
+    it('records a revocation that failed as a FAILURE entry (the key may still work, or not)', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const revokeRow = vi
+        .spyOn(t.app.get(OrgApiKeyRepository), 'revokeByHash')
+        .mockRejectedValue(new Error('simulated warehouse failure'));
+      try {
+        const res = await inject({
+          method: 'DELETE',
+          url: `/api/v1/admin/api-keys/${sha256(k.key)}`,
+          headers: rootHeaders,
+        });
+        expect(res.statusCode).toBe(500);
+      } finally {
+        revokeRow.mockRestore();
+      }
+      const [entry] = await warehouse.query<{ action: string; status: string; resource_id: string }>(
+        `SELECT action, status, resource_id FROM \`organizations.org_audit_logs\` WHERE org_slug = @org`,
+        { org: k.org },
+      );
+      expect(entry).toEqual({ action: 'DELETE', status: 'FAILURE', resource_id: sha256(k.key).slice(0, 16) });
     });
 
     it('refuses to revoke while a rotation of the org holds the key lease, which would mint after it', async () => {

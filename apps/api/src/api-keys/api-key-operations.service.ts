@@ -128,17 +128,19 @@ export class ApiKeyOperations {
     // still active would otherwise mint its successor after the revocation (409 while one runs).
     await this.leases.write(org, () =>
       this.holdKeyLease(org, async () => {
-        // Gone meanwhile: the org was removed just before this write began.
-        if (!(await this.keys.revokeByHash(hash))) throw notFound();
-        await this.publishFingerprint(org);
-        await this.audit.record({
+        const entry = {
           orgSlug: org,
           action: 'DELETE',
           resourceType: 'API_KEY',
           resourceId: hash.slice(0, HASH_PREFIX),
-          status: 'SUCCESS',
           actor,
-        });
+        } as const;
+        // A failed revocation may still have applied (or the key still works): recorded either way.
+        const revoked = await this.audit.failureRecorded(entry, () => this.keys.revokeByHash(hash));
+        // Gone meanwhile: the org was removed just before this write began (no entry to leave).
+        if (!revoked) throw notFound();
+        await this.publishFingerprint(org);
+        await this.audit.record({ ...entry, status: 'SUCCESS' });
       }),
     );
   }
