@@ -128,6 +128,19 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       expect(byPath.json()).toMatchObject({ valid: true, pipeline_config: { id: 'subscription_costs' } });
     });
 
+    it('writes the subscription end as every other instant of the API, whatever the tenancy DB holds', async () => {
+      // The dashboard's table defaults current_period_end to now() + 1 month (microseconds), which
+      // the tenancy DB renders with +00:00 and trailing zeros trimmed (5 decimals here), a form
+      // Python's fromisoformat refuses before 3.11.
+      const k = await anOrg({ current_period_end: '2027-01-06T20:02:37.26812Z' });
+      for (const pipeline_id of ['subscription_costs', 'genai_payg_openai']) {
+        const res = await validate(k.org, k.key, { pipeline_id });
+        expect(res.json().subscription).toMatchObject({
+          subscription_end_date: '2027-01-06T20:02:37.268Z',
+        });
+      }
+    });
+
     it('takes the run id from Idempotency-Key when the body has none, else generates one', async () => {
       const k = await anOrg({ concurrent_pipelines_limit: 3 });
       const keyed = await validate(

@@ -1,3 +1,4 @@
+import { isoInstantOrNull } from '../common/iso-instant.js';
 import { fromBillingStatus } from '../organizations/billing-status.js';
 import { dayOrNull } from '../organizations/trial-end-date.js';
 import type { OrgSubscription, QuotaCounts } from '../quota/quota.types.js';
@@ -14,7 +15,8 @@ export function subscriptionOf(state: OrgSubscription) {
     providers_limit: state.limits.providers,
     // A day, as the subscription routes store and show it (the trial runs through that UTC day).
     trial_end_date: dayOrNull(state.trialEndsAt),
-    subscription_end_date: state.currentPeriodEnd,
+    // An instant as the API writes every other one, not as the tenancy DB renders it.
+    subscription_end_date: isoInstantOrNull(state.currentPeriodEnd),
   };
 }
 
