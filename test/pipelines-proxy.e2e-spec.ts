@@ -134,6 +134,21 @@ describe('pipeline proxy against a real local pipeline service', () => {
         headers: { 'idempotency-key': 'k'.repeat(256) },
       });
       expect(badKey.json().errors.map((e: { field: string }) => e.field)).toEqual(['Idempotency-Key']);
+      // "café-1" as a client sends it in UTF-8, which Node reads as Latin-1: forwarded, the service
+      // got "cafÃ\u0083Â©-1" (Node wrote the header with the body, in UTF-8), another key than
+      // the one echoed to the caller; a tab or a control character is no key either.
+      for (const key of ['caf\u00c3\u00a9-1', 'a\tb']) {
+        const odd = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
+          headers: { 'idempotency-key': key },
+        });
+        expect({
+          status: odd.statusCode,
+          fields: odd.json().errors?.map((e: { field: string }) => e.field),
+        }).toEqual({
+          status: 422,
+          fields: ['Idempotency-Key'],
+        });
+      }
       expect(fake.requests).toHaveLength(0);
       // None of them took a trigger from the org's allowance for the minute.
       const first = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing');

@@ -36,12 +36,19 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** The caller's Idempotency-Key, a 422 naming the header when it is empty or too long. */
+/**
+ * Printable ASCII only: Node reads a header's other bytes as Latin-1 and writes the outgoing one
+ * with the body in UTF-8, so such a key reached the pipeline service as another key than the
+ * caller's (and the one echoed back).
+ */
+const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${MAX_IDEMPOTENCY_KEY}}$`);
+
+/** The caller's Idempotency-Key, a 422 naming the header when it is empty, too long or not printable ASCII. */
 function idempotencyKeyOf(req: FastifyRequest): string | undefined {
   const key = header(req, IDEMPOTENCY_HEADER);
   if (key === undefined) return undefined;
-  if (key.length >= 1 && key.length <= MAX_IDEMPOTENCY_KEY) return key;
-  const message = `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters long.`;
+  if (IDEMPOTENCY_KEY.test(key)) return key;
+  const message = `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} printable ASCII characters.`;
   throw new PlatformError(PlatformErrorCode.ValidationFailed, message, {
     extra: { errors: [{ field: 'Idempotency-Key', message }] },
   });
