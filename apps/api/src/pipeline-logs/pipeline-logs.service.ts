@@ -68,6 +68,7 @@ export class PipelineLogsService {
     const checkDate = dayStart.toISOString().slice(0, 10);
     const cached = this.statusCache.get(org, checkDate);
     if (cached) return { ...cached, cached: true };
+    const mark = this.statusCache.mark();
     const runs = await this.repository.latestRunsBetween(
       org,
       dayStart,
@@ -80,7 +81,7 @@ export class PipelineLogsService {
         KNOWN_DAILY_PIPELINES.map((p) => [p.id, dailyStatus(p.id, runs, p.path)]),
       ),
     };
-    this.statusCache.set(org, checkDate, status);
+    this.statusCache.set(org, checkDate, status, mark);
     return { ...status, cached: false };
   }
 

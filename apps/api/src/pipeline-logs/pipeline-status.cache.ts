@@ -39,6 +39,13 @@ export class PipelineStatusCache implements OnModuleDestroy {
    * again from zero.
    */
   private readonly byOrg = new LRUCache<string, Counts>({ max: MAX_COUNTED_ORGS });
+  /** Counts the invalidations this instance heard; see mark. */
+  private sequence = 0;
+  /**
+   * Per org, the sequence number of its latest invalidation: for the most recently invalidated
+   * orgs, as a read that started before one of them ends long before so many others are.
+   */
+  private readonly invalidatedAt = new LRUCache<string, number>({ max: MAX_COUNTED_ORGS });
 
   constructor(@Inject(INVALIDATION_BUS) private readonly bus: InvalidationBus) {
     this.unsubscribe = bus.subscribe(CHANNEL, (org) => this.forget(org));
@@ -50,7 +57,17 @@ export class PipelineStatusCache implements OnModuleDestroy {
     return hit;
   }
 
-  set(org: string, date: string, status: CachedStatus): void {
+  /** Taken before reading the status to `set`: an invalidation of the org after it voids that read. */
+  mark(): number {
+    return this.sequence;
+  }
+
+  /**
+   * Keeps `status`, read after `mark` was taken, unless the org was invalidated since: that answer
+   * may predate the run a trigger just started, and would hide it for the entry's whole TTL.
+   */
+  set(org: string, date: string, status: CachedStatus, mark: number): void {
+    if ((this.invalidatedAt.get(org) ?? -1) > mark) return;
     this.cache.set(key(org, date), status);
   }
 
@@ -82,6 +99,7 @@ export class PipelineStatusCache implements OnModuleDestroy {
   }
 
   private forget(org: string): void {
+    this.invalidatedAt.set(org, ++this.sequence);
     const prefix = `${org}:`;
     for (const k of [...this.cache.keys()])
       if (k.startsWith(prefix)) {
