@@ -280,6 +280,31 @@ describe('pipeline proxy against a real local pipeline service', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     });
 
+    it('drops the daily status it told the caller to check when the run may have started', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const status = () =>
+        t.app.inject({
+          method: 'GET',
+          url: `/api/v1/pipelines/status/${k.org}`,
+          headers: { 'x-api-key': k.key },
+        });
+      expect((await status()).json().cached).toBe(false);
+      expect((await status()).json().cached).toBe(true);
+      // Cut off after sending (a timeout), or a gateway's 504 after the retries: either may have
+      // started the run, and the answer says to check its status before triggering it again.
+      for (const reply of [
+        { status: 200, body: { status: 'PENDING' }, delayMs: 2_000 },
+        { status: 504, body: { detail: 'gateway timeout' } },
+      ]) {
+        fake.always(reply);
+        const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+        expect(res.json().detail).toMatch(/may or may not have started|gateway timeout/);
+        expect((await status()).json().cached).toBe(false);
+        expect((await status()).json().cached).toBe(true);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    });
+
     it('gives up at the timeout with 504 and does not retry', async () => {
       const k = await anOrgWithKey(warehouse);
       fake.always({ status: 200, body: { status: 'PENDING' }, delayMs: 2_000 });

@@ -60,10 +60,13 @@ export class PipelinesProxyService {
       idempotencyKey: cmd.idempotencyKey,
       body,
     });
+    // A new run changes what the daily status reports. Whatever reached the service may have
+    // started one (a timeout, a cut connection, a gateway's 504, an unreadable answer), and such an
+    // answer tells the caller to check that status before triggering again: it must be read afresh.
+    if (result.kind !== 'unreachable' && result.kind !== 'circuit_open')
+      await this.statusCache.invalidateOrg(cmd.org);
     if (result.kind !== 'response') throw failure(result);
     if (result.status < 200 || result.status > 299) throw refusal(result);
-    // A new run changes what the daily status reports (also when its answer below is unreadable).
-    await this.statusCache.invalidateOrg(cmd.org);
     // The pipeline service answers a JSON object: anything else (an HTML page of a proxy in
     // between, a truncated body) says nothing of the run, so it is not reported as triggered.
     if (typeof result.json !== 'object' || result.json === null || Array.isArray(result.json))
