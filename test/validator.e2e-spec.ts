@@ -141,6 +141,23 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       }
     });
 
+    it('validates a trial that ends where a Date cannot (infinity, a year past 9999, set by hand) instead of failing', async () => {
+      for (const trialEndsAt of ['infinity', '10000-01-01T00:00:00Z']) {
+        const k = await anOrg({ billing_status: 'trialing', trial_ends_at: trialEndsAt });
+        const res = await validate(k.org, k.key, { pipeline_id: 'subscription_costs' });
+        expect({ status: res.statusCode, body: res.json() }).toMatchObject({
+          status: 200,
+          body: { valid: true, subscription: { status: 'TRIAL', trial_end_date: expect.any(String) } },
+        });
+        // The required-integration path reads the subscription first, and agrees the trial runs.
+        const other = await validate(k.org, k.key, { pipeline_id: 'genai_payg_openai' });
+        expect({ status: other.statusCode, code: other.json().error_code }).toEqual({
+          status: 200,
+          code: 'INTEGRATION_NOT_CONFIGURED',
+        });
+      }
+    });
+
     it('takes the run id from Idempotency-Key when the body has none, else generates one', async () => {
       const k = await anOrg({ concurrent_pipelines_limit: 3 });
       const keyed = await validate(
