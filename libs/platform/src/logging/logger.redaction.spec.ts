@@ -129,4 +129,34 @@ describe('log redaction', () => {
       code: 'E1',
     });
   });
+
+  // Fake values of each shape (assembled, so no scanner takes this file for a leak).
+  const fake = (prefix: string, n = 24) => prefix + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0'.slice(0, n);
+  it.each([
+    ['an org API key', fake('acme_corp_api_')],
+    ['a provider key', fake('sk-')],
+    ['a root key', fake('ca_root_')],
+    ['a JWT', `${fake('eyJ', 12)}.${fake('', 12)}.${fake('', 12)}`],
+    ['a Google API key', fake('AIza', 32)],
+    ['a GitHub token', fake('ghp_')],
+    ['a Slack token', fake('xoxb-')],
+    ['an AWS access key id', 'AKIA' + 'ABCDEFGHIJKLMNOP'],
+    ['a private key', '-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----'],
+  ])('masks %s wherever it stands in a text', (_name, secret) => {
+    expect(scrubSecrets(`/api/v1/x/${secret}/y`)).toBe('/api/v1/x/[REDACTED]/y');
+    expect(scrubSecrets(`${secret}`)).toBe('[REDACTED]');
+  });
+
+  it.each([
+    ['an AWS secret key', `aws_secret_access_key=${fake('', 28)}`, 'aws_secret_access_key=[REDACTED]'],
+    ['a URL password', 'postgres://user:p4ss@db:5432/x', 'postgres://user:[REDACTED]@db:5432/x'],
+    ['a bearer token', `bearer ${fake('')}`, 'bearer [REDACTED]'],
+  ])('masks %s and keeps what names it', (_name, text, masked) => {
+    expect(scrubSecrets(text)).toBe(masked);
+  });
+
+  it('returns a text without a secret as it is', () => {
+    for (const text of ['/api/v1/costs/acme_corp/summary', 'sk-short', 'AKIA12', 'https://host/path'])
+      expect(scrubSecrets(text)).toBe(text);
+  });
 });
