@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Matches } from 'class-validator';
+import { IsNotIn, IsString, Matches } from 'class-validator';
 
 /** An organization's slug: what every `:org` path parameter and `org_slug` field must be. */
 export const ORG_SLUG = /^[a-z0-9_]{3,50}$/;
@@ -12,6 +12,23 @@ export const OrgSlugField = (description = 'Organization slug') =>
     ApiProperty({ pattern: ORG_SLUG.source, description }),
     IsString(),
     Matches(ORG_SLUG, { message: `$property ${ORG_SLUG_MESSAGE}` }),
+  );
+
+/**
+ * Slugs a new org may not take: with them, a route of the org would reach another route. `status`:
+ * GET /api/v1/pipelines/status/runs is the daily pipeline status of an org `runs`, not the run list
+ * of an org `status` (a static segment wins over a parameter). A spec derives this list from the
+ * app's routes, so a route that shadows another slug fails it.
+ */
+export const RESERVED_ORG_SLUGS: readonly string[] = ['status'];
+
+/** The slug of an org being created: OrgSlugField, and none of RESERVED_ORG_SLUGS. */
+export const NewOrgSlugField = (description = 'Organization slug') =>
+  applyDecorators(
+    OrgSlugField(description),
+    IsNotIn(RESERVED_ORG_SLUGS, {
+      message: `$property must not be ${RESERVED_ORG_SLUGS.join(', ')}: an org so named could not reach some of its routes`,
+    }),
   );
 
 /** `:org` path parameter; the name must stay `org`, which the auth guards compare with the key's org. */

@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { OrgSlugField } from '#platform';
+import { NewOrgSlugField } from '#platform';
 import { OptionalCompanyNameField } from './field-rules.js';
 
 export class CreateOrgRequestDto {
-  @OrgSlugField()
+  @NewOrgSlugField()
   org_slug: string;
 
   @OptionalCompanyNameField('Becomes the company name (the slug when absent), under its rules')

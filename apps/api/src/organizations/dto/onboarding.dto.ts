@@ -9,12 +9,12 @@ import {
   timezoneNames,
   toTimezoneName,
 } from '../locale-catalog.js';
-import { OrgSlugField } from '#platform';
+import { NewOrgSlugField } from '#platform';
 import { CompanyNameField, DATASET_LOCATIONS, toUpper } from './field-rules.js';
 import { BodyFlag } from '../../common/query-fields.js';
 
 export class OnboardOrgRequestDto {
-  @OrgSlugField()
+  @NewOrgSlugField()
   org_slug: string;
 
   @CompanyNameField()
@@ -120,7 +120,7 @@ export class OnboardOrgResponseDto {
 }
 
 export class DryrunRequestDto {
-  @OrgSlugField()
+  @NewOrgSlugField()
   org_slug: string;
 
   @CompanyNameField()
