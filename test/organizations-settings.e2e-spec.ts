@@ -248,6 +248,20 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       expect(res.json()).toMatchObject({ plan_name: 'PROFESSIONAL', daily_limit: 25, monthly_limit: 750 });
     });
 
+    it('shows a trial end a Date cannot hold (infinity, a year past 9999, set by hand) as stored, never a 500', async () => {
+      const { org, key } = await h.onboard();
+      for (const stored of ['infinity', '10000-01-01T00:00:00Z']) {
+        await h.db.update('organizations', { org_slug: org }, { trial_ends_at: stored });
+        const res = await h.withKey(key, 'GET', `/api/v1/organizations/${org}/subscription`);
+        expect({ status: res.statusCode, trial: res.json().trial_end_date }).toEqual({
+          status: 200,
+          trial: expect.stringMatching(stored === 'infinity' ? /^infinity$/ : /^\+?10000-01-01/),
+        });
+        const put = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { seat_limit: 3 });
+        expect(put.statusCode).toBe(200);
+      }
+    });
+
     it('never says nothing changed when the new limits could not be taken back', async () => {
       const { org } = await h.onboard({ subscription_plan: 'STARTER' });
       const profiles = h.app.get(OrgProfileRepository);

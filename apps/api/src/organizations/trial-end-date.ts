@@ -1,10 +1,19 @@
 import { isIsoDate } from '#analytics';
+import { isoInstant } from '../common/iso-instant.js';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The UTC day of a stored timestamp, as the subscription routes show a trial's end; null for none. */
-export const dayOrNull = (s: string | null | undefined): string | null =>
-  s ? new Date(s).toISOString().slice(0, 10) : null;
+/**
+ * The UTC day of a stored timestamp, as the subscription routes and the validator show a trial's
+ * end; null for none. What a Date cannot hold as a day (`infinity`, a year past 9999, written by
+ * hand on the org's row) is passed on as stored: new Date(...).toISOString() threw, a 500 (for the
+ * validator, after the run's slot had been reserved).
+ */
+export const dayOrNull = (s: string | null | undefined): string | null => {
+  if (!s) return null;
+  const day = isoInstant(s).slice(0, 10);
+  return DATE_ONLY.test(day) ? day : s;
+};
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-](\d{2}):?(\d{2}))$/;
 const EPOCH = /^\d{1,13}$/;
 /** Below this an epoch value is taken as seconds, above as milliseconds (1e11 s is the year 5138). */

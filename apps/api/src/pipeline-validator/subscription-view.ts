@@ -1,19 +1,9 @@
-import { isoInstant, isoInstantOrNull } from '../common/iso-instant.js';
+import { isoInstantOrNull } from '../common/iso-instant.js';
 import { fromBillingStatus } from '../organizations/billing-status.js';
+import { dayOrNull } from '../organizations/trial-end-date.js';
 import type { OrgSubscription, QuotaCounts } from '../quota/quota.types.js';
 
 const DAY_MS = 86_400_000;
-
-/**
- * The UTC day a trial ends on. What a Date cannot hold as a day (`infinity`, a year past 9999,
- * written by hand) is passed on as stored: it failed the validation with a 500, after the run's
- * slot had been reserved.
- */
-function trialDay(trialEndsAt: string | null): string | null {
-  if (!trialEndsAt) return null;
-  const day = isoInstant(trialEndsAt).slice(0, 10);
-  return /^\d{4}-\d{2}-\d{2}$/.test(day) ? day : trialEndsAt;
-}
 
 /** Whether the trial ended before today (UTC), as reserve_pipeline_quota compares the days. */
 function trialOver(trialEndsAt: string | null, now: Date): boolean {
@@ -35,7 +25,7 @@ export function subscriptionOf(state: OrgSubscription) {
     seat_limit: state.limits.seats,
     providers_limit: state.limits.providers,
     // A day, as the subscription routes store and show it (the trial runs through that UTC day).
-    trial_end_date: trialDay(state.trialEndsAt),
+    trial_end_date: dayOrNull(state.trialEndsAt),
     // An instant as the API writes every other one, not as the tenancy DB renders it.
     subscription_end_date: isoInstantOrNull(state.currentPeriodEnd),
   };
@@ -49,7 +39,7 @@ export function subscriptionRefusal(state: OrgSubscription, now: Date): string |
   const status = fromBillingStatus(state.billingStatus);
   if (status !== 'ACTIVE' && status !== 'TRIAL') return `Subscription is ${status}. Must be ACTIVE or TRIAL.`;
   if (status === 'TRIAL' && trialOver(state.trialEndsAt, now))
-    return `Subscription trial ended on ${trialDay(state.trialEndsAt)}. Must be ACTIVE or TRIAL.`;
+    return `Subscription trial ended on ${dayOrNull(state.trialEndsAt)}. Must be ACTIVE or TRIAL.`;
   return null;
 }
 
