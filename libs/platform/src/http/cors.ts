@@ -19,6 +19,10 @@ export const CORS_EXPOSED_HEADERS = [
   // Where a 202 import is polled.
   'Location',
   'X-Request-ID',
+  'X-API-Version',
+  // A download's file name (pipeline logs as CSV or JSON).
+  'Content-Disposition',
+  'WWW-Authenticate',
   'Retry-After',
   'Idempotency-Key',
   'Idempotent-Replayed',
