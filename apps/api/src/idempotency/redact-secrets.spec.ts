@@ -40,6 +40,27 @@ describe('redactSecrets', () => {
     });
   });
 
+  it('redacts names that end in a secret, as providers and OAuth spell them', () => {
+    const names = [
+      'client_secret',
+      'access_token',
+      'refresh-token',
+      'id_token',
+      'aws_secret_access_key',
+      'AWS_SESSION_TOKEN',
+      'org_api_key',
+      'db_password',
+      'service_role_key',
+      'connectionString',
+      'encrypted_credentials',
+    ];
+    const kept = ['secret_name', 'token_type', 'tokens_used', 'password_policy', 'credential_id', 'key_id'];
+    const body = Object.fromEntries([...names, ...kept].map((n) => [n, 'v']));
+    expect(redactSecrets(body)).toEqual(
+      Object.fromEntries([...names.map((n) => [n, REDACTED]), ...kept.map((n) => [n, 'v'])]),
+    );
+  });
+
   it('leaves the input untouched and scalars as they are', () => {
     const body = { api_key: 'k' };
     redactSecrets(body);

@@ -3,21 +3,16 @@ import type { JsonValue } from './json-value.js';
 export const REDACTED = '[redacted]';
 
 /**
- * Compared without case or underscores, so `api_key`, `apiKey` and `API_KEY` all match while a
- * longer name that merely contains one (`token_type`, `next_page_token`) is kept.
+ * Compared without case, underscores or hyphens: `api_key`, `apiKey` and `API_KEY` match alike. A
+ * name is a secret's when it is one of these words, or ends in one of the compound ones
+ * (`client_secret`, `refresh_token`, `aws_secret_access_key`, `org_api_key`), while a name that
+ * merely holds a word (`token_type`, `next_page_token`, `secret_name`) is kept.
  */
-const SECRET_NAMES = new Set([
-  'apikey',
-  'secret',
-  'token',
-  'password',
-  'credential',
-  'credentials',
-  'privatekey',
-]);
+const SECRET_NAME =
+  /^(?:token|.*(?:apikey|secret|password|privatekey|secretaccesskey|accesstoken|refreshtoken|idtoken|sessiontoken|servicerolekey|connectionstring|credentials?))$/;
 
 export function isSecretName(name: string): boolean {
-  return SECRET_NAMES.has(name.toLowerCase().replace(/_/g, ''));
+  return SECRET_NAME.test(name.toLowerCase().replace(/[_-]/g, ''));
 }
 
 /**
