@@ -8,6 +8,7 @@ import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { checkDistinctColumns } from './focus-columns.js';
 import { parquetColumns } from './parquet-footer.js';
 import { withMapsAsJson } from './parquet-maps.js';
+import { Utf8Check } from './utf8-check.js';
 
 /** Consecutive data rows, each as the file's values in header order. */
 export interface RowBatch {
@@ -125,18 +126,22 @@ export async function openCsvSource(
   });
   const fail = (error: Error) => parser.destroy(error);
   input.on('error', fail);
+  // Bytes that are not UTF-8 are refused, not parsed as replacement characters (see Utf8Check).
+  const utf8 = new Utf8Check();
+  utf8.on('error', fail);
   if (options.gzip) {
     const gunzip = createGunzip();
     const cap = new ByteCap(options.maxExpandedBytes);
     gunzip.on('error', fail);
     cap.on('error', fail);
-    input.pipe(gunzip).pipe(cap).pipe(parser);
+    input.pipe(gunzip).pipe(cap).pipe(utf8).pipe(parser);
   } else {
-    input.pipe(parser);
+    input.pipe(utf8).pipe(parser);
   }
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
   const close = () => {
     input.destroy();
+    utf8.destroy();
     parser.destroy();
   };
   let first: IteratorResult<string[]>;
