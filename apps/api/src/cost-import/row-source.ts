@@ -14,7 +14,8 @@ import { Utf8Check } from './utf8-check.js';
 export interface RowBatch {
   /**
    * Number of the first row. Data rows count from 1; header lines are not rows (neither a CSV's
-   * first line nor the header of each later part of a multi-part export, see openCsvSource).
+   * first line nor the header of each later part of a multi-part export, see openCsvSource), nor
+   * are a CSV's empty lines and lines of blank cells.
    */
   firstRow: number;
   rows: unknown[][];
@@ -122,6 +123,9 @@ export async function openCsvSource(
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
+    // A line of blank cells only (`,,,,`: Excel writes one for each row it once formatted, or
+    // spaces) holds no row, like an empty line: it was reported as a row missing every column.
+    skip_records_with_empty_values: true,
     max_record_size: MAX_CSV_RECORD_CHARS,
   });
   const fail = (error: Error) => parser.destroy(error);
