@@ -399,13 +399,20 @@ describe('offboarding', () => {
       // The org's lifecycle lease, as a re-sync holds it, until the import has reached its swap.
       let resynced!: () => void;
       const resync = new Promise<void>((resolve) => (resynced = resolve));
+      let held!: () => void;
+      const holding = new Promise<void>((resolve) => (held = resolve));
       const lifecycle = t.app.get(OrgLeases).hold(
         org,
         'lifecycle',
         60,
         () => new Error('busy'),
-        () => resync,
+        () => {
+          held();
+          return resync;
+        },
       );
+      // Taken before the import goes on (the claim is a round trip: the import could win it).
+      await holding;
       running.release();
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(running.job()?.status).toBe('processing');

@@ -129,8 +129,15 @@ describeOnEngines('organizations: org datasets', (h) => {
       const { org } = await h.onboard();
       await h.warehouse.dropTable(`${org}_local`, 'genai_payg_pricing');
       let finish = () => undefined as void;
-      // As an offboarding in progress holds it.
-      const held = h.app.get(OrgCreationLock).hold(org, () => new Promise<void>((r) => (finish = r)));
+      let holding = () => undefined as void;
+      const claimed = new Promise<void>((r) => (holding = r));
+      // As an offboarding in progress holds it, from before the requests below (its claim of the
+      // lease is a round trip of its own: sent at once, a request could claim first).
+      const held = h.app.get(OrgCreationLock).hold(org, () => {
+        holding();
+        return new Promise<void>((r) => (finish = r));
+      });
+      await claimed;
       try {
         for (const [method, path, body] of [
           ['POST', `/api/v1/${org}/repair-tables`, undefined],
