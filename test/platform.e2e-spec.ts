@@ -424,6 +424,33 @@ describe('platform over the real app', () => {
       );
     });
 
+    it('answers 431 and 400 on a kept-alive connection too, after its earlier response ended', async () => {
+      if (!t.app.getHttpServer().listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = t.app.getHttpServer().address() as AddressInfo;
+      /** A first request answered in full, then `second` on the same connection; all it got. */
+      const afterOne = (second: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = net.connect(port, '127.0.0.1', () =>
+            socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n'),
+          );
+          let text = '';
+          socket.on('data', (chunk: Buffer) => {
+            const first = text === '';
+            text += chunk.toString('utf8');
+            if (first) socket.write(second);
+          });
+          socket.on('close', () => resolve(text));
+          socket.on('error', reject);
+        });
+      const tooLarge = await afterOne(
+        `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+      expect(tooLarge).toMatch(/^HTTP\/1\.1 200 /);
+      expect(tooLarge).toMatch(/\r\n\r\n[^]*HTTP\/1\.1 431 [^]*"code":"HEADERS_TOO_LARGE"/);
+      const malformed = await afterOne('GET /health HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n');
+      expect(malformed).toMatch(/HTTP\/1\.1 400 [^]*"code":"BAD_REQUEST"/);
+    });
+
     it('answers a malformed percent-encoding 400 as problem+json', async () => {
       const res = await inject({
         method: 'GET',

@@ -106,8 +106,10 @@ export class FrameworkErrors {
     const spec = PLATFORM_ERRORS[code];
     const requestId = randomUUID();
     const body = JSON.stringify(buildProblem(code, spec, detail, requestId));
-    // Only when nothing of a response was written yet, as Node's own handler does.
-    if (socket.writable && socket.bytesWritten === 0)
+    // Unless a response on this socket has begun (its bytes would be corrupted), as Node's own
+    // handler does: a kept-alive connection whose earlier responses ended gets its answer too
+    // (counting the socket's bytes written left a client reusing one with nothing but a reset).
+    if (socket.writable && !responseInFlight(socket))
       socket.write(
         `HTTP/1.1 ${spec.status} ${http.STATUS_CODES[spec.status]}\r\n` +
           `x-request-id: ${requestId}\r\n${this.rawHeaders}` +
@@ -117,4 +119,14 @@ export class FrameworkErrors {
     this.answerer?.refused(spec.status, requestId, detail);
     socket.destroy(err);
   };
+}
+
+/**
+ * Whether a response on `socket` has sent its headers and is not done: what Node's own clientError
+ * answer checks (`socket._httpMessage`, the response it attaches to the socket until it ends).
+ */
+function responseInFlight(socket: Socket): boolean {
+  // Node's internal field, read as its own handler reads it; there is no public equivalent.
+  const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  return current?.headersSent === true;
 }
