@@ -65,6 +65,18 @@ describe('AuthFailureLimiter', () => {
     const limiter = new AuthFailureLimiter(2, () => 1_000_000);
     limiter.recordFailure('2001:db8:85a3:8d3:1319:8a2e:370:7348');
     limiter.recordFailure('::ffff:192.168.100.200');
-    expect(heldKeys(limiter)).toEqual(['::ffff:192.168.100.200', '2001:db8:85a3:8d3:1319:8a2e:370:7348']);
+    // An IPv6 client as its /64, an IPv4-mapped one as its IPv4 address (neither hashed).
+    expect(heldKeys(limiter)).toEqual(['192.168.100.200', '2001:db8:85a3:8d3::/64']);
+  });
+});
+
+describe('AuthFailureLimiter and IPv6', () => {
+  it('counts the failures of one /64 together: a client cannot rotate through its prefix for more guesses', () => {
+    const limiter = new AuthFailureLimiter(2, () => 1_000_000);
+    limiter.recordFailure('2001:db8:1:2::1');
+    limiter.recordFailure('2001:db8:1:2::2');
+    expect(limiter.retryAfterSeconds('2001:db8:1:2::3')).toBe(60);
+    expect(limiter.tryEarlyLookup('2001:db8:1:2:abcd::9')).toBe(false);
+    expect(limiter.retryAfterSeconds('2001:db8:1:3::1')).toBe(0);
   });
 });

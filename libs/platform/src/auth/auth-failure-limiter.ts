@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import { LRUCache } from 'lru-cache';
 
 const WINDOW_MS = 60_000;
@@ -13,7 +14,44 @@ const MAX_ADDRESS_LENGTH = 64;
  * addresses held 41 MB here for good (the windows stay until evicted, up to 100,000 of them).
  */
 export function clientAddressKey(ip: string): string {
-  return ip.length <= MAX_ADDRESS_LENGTH ? ip : `sha256:${hash('sha256', ip, 'base64url')}`;
+  if (ip.length > MAX_ADDRESS_LENGTH) return `sha256:${hash('sha256', ip, 'base64url')}`;
+  return ip.includes(':') ? (ipv6Subscriber(ip) ?? ip) : ip;
+}
+
+/**
+ * An IPv6 client as one subscriber: its /64 (`2001:db8:1:2::/64`), the least a network hands one
+ * (RFC 6177), where a host picks any address it likes (SLAAC privacy addresses change by design).
+ * Per address, one client had 2^64 fresh limits: a new source address for each made-up key or
+ * request. An IPv4-mapped address (a dual-stack listener) is its IPv4 address. Undefined when the
+ * text is no IPv6 address.
+ */
+const MAPPED_IPV4 = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
+
+function ipv6Subscriber(ip: string): string | undefined {
+  // How Node writes an IPv4 client of a dual-stack listener (HOST=::): the common case, at once.
+  const mapped = MAPPED_IPV4.exec(ip);
+  if (mapped) return mapped[1];
+  const zone = ip.indexOf('%');
+  const address = zone === -1 ? ip : ip.slice(0, zone);
+  if (!isIPv6(address)) return undefined;
+  const g = ipv6Groups(address);
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff)
+    return `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
+  return `${g[0].toString(16)}:${g[1].toString(16)}:${g[2].toString(16)}:${g[3].toString(16)}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 ending as two). */
+function ipv6Groups(address: string): number[] {
+  const hex = address.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_, a: string, b: string, c: string, d: string) =>
+      `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
+  );
+  const [head, tail] = hex.split('::');
+  const before = head ? head.split(':') : [];
+  const after = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array<string>(8 - before.length - after.length).fill('0');
+  return [...before, ...zeros, ...after].map((group) => parseInt(group, 16));
 }
 
 interface Window {
