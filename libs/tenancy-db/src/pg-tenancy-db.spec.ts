@@ -82,6 +82,27 @@ describe.skipIf(!url)('PgTenancyDb on PostgreSQL', () => {
     }
   });
 
+  it("keeps its session settings under a URL's own options= (a statement past the timeout is still cut)", async () => {
+    const schema = randomSchemaName();
+    const withOptions = `${connectionString}${connectionString.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c application_name=qa_options -c TimeZone=America/New_York -c statement_timeout=0')}`;
+    const db = await PgTenancyDb.open({ connectionString: withOptions, schema, queryTimeoutMs: 150 });
+    try {
+      const [session] = await db.transaction((s) =>
+        s.query<Record<string, string>>(
+          `SELECT current_setting('application_name') AS app, current_setting('TimeZone') AS tz,
+             current_setting('statement_timeout') AS st, current_schema() AS schema`,
+        ),
+      );
+      expect(session).toEqual({ app: 'qa_options', tz: 'UTC', st: '150ms', schema });
+      await expect(db.transaction((s) => s.exec('SELECT pg_sleep(1)'))).rejects.toMatchObject({
+        code: TenancyDbErrorCode.Timeout,
+      });
+    } finally {
+      await db.close();
+      await dropSchema(connectionString, schema);
+    }
+  });
+
   it.each([
     [true, ['SELECT * FROM "echo"("p_text" => $1)']],
     [false, []],

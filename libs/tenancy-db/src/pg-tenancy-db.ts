@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { parse as parsePgUrl } from 'pg-connection-string';
 import { mapDriverError } from './db-error-mapping.js';
 import { applyMigrations } from './migrations.js';
 import { assertIdentifier, quoteIdentifier, type SqlQuery } from './sql-builder.js';
@@ -10,7 +11,7 @@ import { TenancyDbErrorCode } from './tenancy-db.errors.js';
 import { ARRAY_ELEMENT_OIDS, SCALAR_PARSERS } from './value-normalisation.js';
 
 export interface PgTenancyDbOptions {
-  /** Must not carry an `options=` parameter: it would replace the session settings below. */
+  /** Its `options=` parameter, if any, is sent before the session settings below (which win). */
   connectionString: string;
   /** search_path for every connection (created if missing); for tests. Defaults to the server's. */
   schema?: string;
@@ -126,15 +127,21 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
   static async open(options: PgTenancyDbOptions): Promise<PgTenancyDb> {
     const schema = options.schema === undefined ? undefined : assertIdentifier(options.schema);
     const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+    // pg reads a connection string over every other setting: an `options=` in it (application_name,
+    // a provider's endpoint) replaced the session settings, leaving statements without a timeout and
+    // sessions in the server's time zone. The URL's settings are read here, and its options kept
+    // before the session's, whose `-c` settings then win.
+    const { options: urlOptions, ...fromUrl } = parsePgUrl(options.connectionString);
     const pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.max ?? 10,
-      options: sessionOptions(schema, queryTimeoutMs),
       // pg then fails the query with "Query read timeout" (mapped to Unavailable); pool.query and
       // transaction() hand such a client back with the error, so the pool destroys it.
       query_timeout: Math.min(queryTimeoutMs + SERVER_SILENT_AFTER_MS, MAX_TIMER_MS),
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       types: typeOverrides(),
+      // What pg does with a connection string: its settings over the ones above.
+      ...(fromUrl as pg.PoolConfig),
+      max: options.max ?? 10,
+      options: [urlOptions, sessionOptions(schema, queryTimeoutMs)].filter(Boolean).join(' '),
     });
     // An idle connection dropped by the server emits here; unhandled it would crash the process.
     // The next query reports the outage as TenancyDbError(Unavailable).
