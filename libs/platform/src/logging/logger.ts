@@ -251,6 +251,8 @@ type Level = 'info' | 'error' | 'warn' | 'debug' | 'trace';
  * Nest's own log calls (bootstrap, module init, services' `Logger`) go to the same structured pino
  * logger. Nest appends the logger's context as the last argument; a message may be a string or an
  * object of fields (then the next string is the message), and an error's second string is its stack.
+ * An Error among the arguments (`logger.error('what failed', err)`) is logged as `err`: it was
+ * dropped, and with it the only reason the line gave.
  */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
@@ -260,13 +262,18 @@ export class PinoNestLogger implements LoggerService {
     const context =
       rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     const text = rest.find((p): p is string => typeof p === 'string');
+    // `logger.error('what failed', err)`: the error is the reason, logged (and masked) as `err`.
+    const err = rest.find((p): p is Error => p instanceof Error);
     if (message !== null && typeof message === 'object' && !(message instanceof Error)) {
-      this.logger[level]({ context, ...(message as Record<string, unknown>) }, text ?? '');
+      this.logger[level](
+        { context, ...(err ? { err } : {}), ...(message as Record<string, unknown>) },
+        text ?? '',
+      );
     } else if (message instanceof Error) {
       this.logger[level]({ context, err: message }, text ?? message.message);
     } else {
       const stack = level === 'error' && text ? scrubSecrets(text) : undefined;
-      this.logger[level]({ context, stack }, scrubSecrets(String(message)));
+      this.logger[level]({ context, stack, ...(err ? { err } : {}) }, scrubSecrets(String(message)));
     }
   }
 
