@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startPostgrestServer, type PostgrestServer } from '#test/postgrest-server';
 import { applyMigrations } from './migrations.js';
 import { PgTenancyDb } from './pg-tenancy-db.js';
@@ -188,6 +190,38 @@ describe('SupabaseTenancyDb without a server', () => {
       }
     } finally {
       await db.close();
+    }
+  });
+
+  it('answers a select at once when the server is down or busy: one request, no hidden retries', async () => {
+    // A PostgREST that cannot reach its database (PGRST001-style 503) and asks for a long wait.
+    let requests = 0;
+    const busy = http.createServer((_req, res) => {
+      requests++;
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' });
+      res.end(
+        JSON.stringify({ code: 'PGRST001', message: 'Database client error. Retrying the connection.' }),
+      );
+    });
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    const atBusy = await SupabaseTenancyDb.open({ url: `http://127.0.0.1:${port}`, serviceRoleKey: 'k' });
+    const atNothing = await SupabaseTenancyDb.open({ url: 'http://127.0.0.1:1', serviceRoleKey: 'k' });
+    try {
+      const started = Date.now();
+      await expect(atBusy.select('organizations', { org_slug: 'a' })).rejects.toMatchObject({
+        code: TenancyDbErrorCode.Unavailable,
+      });
+      expect(requests).toBe(1);
+      await expect(atNothing.select('organizations')).rejects.toMatchObject({
+        code: TenancyDbErrorCode.Unavailable,
+      });
+      // postgrest-js retried a GET three times, 1 + 2 + 4 s apart (or Retry-After's 30 s each).
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await atBusy.close();
+      await atNothing.close();
+      await new Promise((resolve) => busy.close(resolve));
     }
   });
 

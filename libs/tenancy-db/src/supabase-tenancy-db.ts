@@ -259,7 +259,10 @@ export class SupabaseTenancyDb implements TenancyDb {
       const from = offset + rows.length;
       const size = Math.min(PAGE_ROWS, limit - rows.length);
       const q = ordered(applyFilter(this.table(table).select(columns, { count: 'exact' }), filter), options);
-      const result = await q.range(from, from + size - 1);
+      // postgrest-js retries a GET (a select) three times, 1, 2 and 4 s apart (or Retry-After's
+      // seconds, unbounded), each with its own timeout: a request met a Supabase outage with 7 s
+      // to minutes of silence instead of its 503. The API's caller retries, told when.
+      const result = await q.retry(false).range(from, from + size - 1);
       // PostgREST refuses an offset past the count (416, PGRST103): the set shrank while paging.
       if (result.status === 416) return rows;
       const page = unwrap<T>(result);
