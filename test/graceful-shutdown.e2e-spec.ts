@@ -120,6 +120,20 @@ describe('a request arriving while the server closes', () => {
   });
 });
 
+describe("a dashboard's request arriving while the server closes", () => {
+  it('carries the CORS headers, so the page can read the 503 and its Retry-After', async () => {
+    const [, second] = await sentWhileClosing(
+      'GET /health HTTP/1.1\r\nHost: test\r\n\r\n',
+      '"status":"healthy"',
+      'GET /health HTTP/1.1\r\nHost: test\r\nOrigin: http://localhost:3000\r\n\r\n',
+    );
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second).toMatch(/access-control-allow-origin: http:\/\/localhost:3000\r\n/i);
+    expect(second).toMatch(/access-control-expose-headers: [^\r]*Retry-After/i);
+    expect(second).toMatch(/retry-after: 1/i);
+  });
+});
+
 describe('liveness while the server closes', () => {
   it("answers 503 with the reference's shutting_down body (the other routes refuse with a problem)", async () => {
     const live = 'GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n';

@@ -114,7 +114,10 @@ export async function registerHttpPlatform(
       !(request.routeOptions.config as ShutdownRouteConfig | undefined)?.answersWhileClosing
     ) {
       // Answered here rather than passed on: the error handler of a route registered before the
-      // app's (@fastify/cors' OPTIONS route) would answer in Fastify's own format.
+      // app's (@fastify/cors' OPTIONS route) would answer in Fastify's own format. With the CORS
+      // headers of an actual request: without them a dashboard page saw a network error, not the
+      // 503 and its Retry-After.
+      for (const [name, value] of cors.actual(request.headers.origin)) reply.header(name, value);
       responder.send(
         request,
         reply,
