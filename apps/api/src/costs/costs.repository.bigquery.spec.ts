@@ -61,6 +61,13 @@ describe('CostsRepository.listRows on BigQuery', () => {
       { offset: 10, limit: 5 },
     );
     const sql = sent!.sql.replace(/\s+/g, ' ');
+    // Each cost rounded in NUMERIC as it is, never through NUMERIC(18, 9): BigQuery allows a
+    // parameterized type only for columns and script variables, not in a query's CAST.
+    expect(sql).toContain('CAST(ROUND(BilledCost * 1000000) AS INT64) AS billed_micros');
+    expect(sql).toContain(
+      'CAST((BilledCost * 1000000 - ROUND(BilledCost * 1000000)) * 1000 AS INT64) AS billed_nano_rest',
+    );
+    expect(sql).not.toMatch(/NUMERIC\s*\(/);
     // The listing order (LISTING_KEYS) to what a frame of rows holds: UTC days, exact costs, the
     // quantity as the FLOAT64 listed, billing periods to the millisecond; nulls first as in Polars.
     expect(sql.slice(sql.indexOf(' ORDER BY '))).toBe(
@@ -154,12 +161,16 @@ describe('CostsRepository.loadFrame on BigQuery', () => {
       '2025-06-30',
       'costs',
     );
-    expect(sql).toContain('CAST(SUM(CAST(CASE WHEN ABS(BilledCost) < 999');
-    expect(sql).toContain('AS NUMERIC)) AS FLOAT64) AS billed_micros');
-    // Never a SUM of the INT64 micro-units themselves (the rests, −500..500 nano-units a row, are).
-    expect(sql).not.toContain(
-      'SUM(CASE WHEN ABS(BilledCost) < 999 THEN CAST(CAST(BilledCost AS NUMERIC(18, 9)) * 1000000',
+    expect(sql).toContain(
+      'CAST(SUM(CAST(CAST(ROUND(BilledCost * 1000000) AS INT64) AS NUMERIC)) AS FLOAT64) AS billed_micros',
     );
+    // Never a SUM of the INT64 micro-units themselves (the rests, −500..500 nano-units a row, are).
+    expect(sql).not.toContain('SUM(CAST(ROUND(BilledCost * 1000000) AS INT64))');
+    expect(sql).toContain(
+      'CAST(SUM(CAST((BilledCost * 1000000 - ROUND(BilledCost * 1000000)) * 1000 AS INT64)) + CASE',
+    );
+    // BigQuery allows a parameterized type (NUMERIC(18, 9)) only for columns and script variables.
+    expect(sql).not.toMatch(/NUMERIC\s*\(/);
     const totals = costTotals(prepareCostFrame(raw, 'costs'));
     expect(totals).toMatchObject({ billed: 9_999_999_999_995e6, effective: 1_000_000, recordCount: 10 });
   });
