@@ -40,7 +40,19 @@ export function answeredByJob(err: unknown): boolean {
   return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
 }
 
-const UNAVAILABLE_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'quotaExceeded']);
+/**
+ * Reasons of a failure that says nothing of the statement: sent again, it may succeed. A job that
+ * failed inside BigQuery comes as HTTP 400 jobBackendError or jobInternalError from jobs.query and
+ * getQueryResults, which BigQuery's error table tells callers to retry with a new job.
+ */
+const UNAVAILABLE_REASONS = new Set([
+  'backendError',
+  'internalError',
+  'jobBackendError',
+  'jobInternalError',
+  'rateLimitExceeded',
+  'quotaExceeded',
+]);
 const NETWORK_CODES = /^(E[A-Z]+|UND_ERR_\w+)$/;
 
 interface ApiErrorShape {

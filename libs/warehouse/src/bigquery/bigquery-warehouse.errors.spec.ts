@@ -86,6 +86,21 @@ describe('BigQueryWarehouse error mapping', () => {
     expect(bq.fake.requests).toHaveLength(1);
   });
 
+  it.each(['jobBackendError', 'jobInternalError'])(
+    'raises WAREHOUSE_UNAVAILABLE for a job that failed inside BigQuery (HTTP 400 %s), not a failed query',
+    async (reason) => {
+      // BigQuery's error table: the job was created but failed internally; retry it with a new job.
+      bq.fake.onQuery(() => ({
+        error: { code: 400, reason, message: 'Retrying the job may solve the problem.' },
+      }));
+      const err = await failure(bq.wh.query('SELECT 1'));
+      expect(err.code).toBe(WarehouseErrorCode.Unavailable);
+      expect((err.cause as Error).message).toBe(
+        `BigQuery jobs.query: HTTP 400 ${reason}: Retrying the job may solve the problem.`,
+      );
+    },
+  );
+
   it('raises WAREHOUSE_UNAVAILABLE when nothing listens at the endpoint', async () => {
     const gone = await startFakeBigQuery();
     await gone.close();
