@@ -137,6 +137,10 @@ describe('translateBigQuerySql', () => {
         'SELECT a, count(*) AS n FROM t GROUP BY a HAVING n > 1 QUALIFY row_number() OVER (PARTITION BY a ORDER BY n DESC) = 1 ORDER BY a LIMIT $l OFFSET 2',
       ],
       [
+        'SELECT (SELECT a FROM t LIMIT 1) AS s FROM u LIMIT 10 OFFSET @o',
+        'SELECT (SELECT a FROM t LIMIT 1) AS s FROM u LIMIT 10 OFFSET $o',
+      ],
+      [
         'SELECT a FROM t LEFT JOIN u USING (id) WHERE EXISTS (SELECT 1)',
         'SELECT a FROM t LEFT JOIN u USING (id) WHERE EXISTS (SELECT 1)',
       ],
@@ -225,6 +229,15 @@ describe('translateBigQuerySql', () => {
       ['SELECT IF(a, b)', 'IF does not take 2 argument(s)'],
       ['SELECT $x', 'unexpected character'],
       ['', 'empty statement'],
+      // BigQuery's LIMIT and OFFSET accept only a literal or a parameter (query syntax, LIMIT and
+      // OFFSET clauses); DuckDB would run each of these.
+      ['SELECT a FROM t LIMIT 5 + 5', 'LIMIT takes only a non-negative integer literal or a parameter'],
+      ['SELECT a FROM t LIMIT -1', 'LIMIT takes only'],
+      ['SELECT a FROM t LIMIT (SELECT 1)', 'LIMIT takes only'],
+      ['SELECT a FROM t LIMIT CAST(@n AS INT64)', 'LIMIT takes only'],
+      ['SELECT a FROM t LIMIT 2.5', 'LIMIT takes only'],
+      ['SELECT a FROM t LIMIT @n OFFSET @m * 2', 'OFFSET takes only'],
+      ["SELECT STRING_AGG(a, ',' LIMIT @n + 1) FROM t", 'LIMIT takes only'],
     ])('fails malformed SQL %j with WAREHOUSE_QUERY_FAILED', (bigQuery, message) => {
       const error = rejection(bigQuery);
 

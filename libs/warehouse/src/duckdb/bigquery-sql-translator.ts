@@ -11,8 +11,9 @@
  * identifiers, -- # and block comments, numbers, @params); no rewrite ever looks inside a literal.
  *
  * Statements (one per call; a trailing `;` is allowed):
- *   SELECT / WITH … (JOIN, GROUP BY, HAVING, QUALIFY, WINDOW, ORDER BY, LIMIT/OFFSET,
- *   UNION ALL, UNION|INTERSECT|EXCEPT DISTINCT, SELECT * EXCEPT(…) / REPLACE(…));
+ *   SELECT / WITH … (JOIN, GROUP BY, HAVING, QUALIFY, WINDOW, ORDER BY, LIMIT/OFFSET of a
+ *   literal or a parameter only, as in BigQuery, UNION ALL, UNION|INTERSECT|EXCEPT DISTINCT,
+ *   SELECT * EXCEPT(…) / REPLACE(…));
  *   INSERT [INTO] … VALUES|SELECT; UPDATE … SET [alias.]col = … [FROM …] WHERE …;
  *   DELETE [FROM] … WHERE …; MERGE [INTO] … USING … ON … WHEN [NOT] MATCHED [BY TARGET|SOURCE]
  *   [AND …] THEN UPDATE SET | DELETE | INSERT (cols) VALUES (…); CREATE [OR REPLACE] VIEW … AS ….

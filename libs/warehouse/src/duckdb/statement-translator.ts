@@ -156,6 +156,7 @@ export class StatementTranslator {
     if (next?.text === '.' || prev?.text === '.') return this.path(i, to, out);
     const rejected = REJECTED_WORDS.get(up);
     if (rejected) throw unsupported(rejected);
+    if (up === 'LIMIT') this.checkLimit(i, to);
     if (up === 'FOR' && next?.value === 'SYSTEM_TIME') throw unsupported('FOR SYSTEM_TIME AS OF');
     if ((up === 'ARRAY' || up === 'STRUCT') && next?.text === '<')
       throw unsupported(`typed ${up}<...> literal`);
@@ -192,6 +193,23 @@ export class StatementTranslator {
     }
     out.add(t.text, t.space);
     return i + 1;
+  }
+
+  /**
+   * BigQuery's LIMIT and OFFSET "accept only literal or parameter values" (a non-negative INT64);
+   * DuckDB would also run an expression, a negative number or a subquery there.
+   */
+  private checkLimit(i: number, to: number): void {
+    const bound = (k: number, clause: string) => {
+      const value = k < to ? this.tokens[k] : undefined;
+      const after = k + 1 < to ? this.tokens[k + 1] : undefined;
+      const literal = value?.kind === 'number' && /^(\d+|0[xX][0-9a-fA-F]+)$/.test(value.text);
+      const alone = after === undefined || after.kind === 'word' || after.text === ')' || after.text === ';';
+      if (!(literal || value?.kind === 'param') || !alone)
+        throw invalidSql(`${clause} takes only a non-negative integer literal or a parameter`);
+    };
+    bound(i + 1, 'LIMIT');
+    if (this.tokens[i + 2]?.value === 'OFFSET' && i + 2 < to) bound(i + 3, 'OFFSET');
   }
 
   /** `* EXCEPT (...)`, `* REPLACE (...)` or `* EXCEPT (...) REPLACE (...)`. */
