@@ -32,23 +32,24 @@ const EXACT_ROUNDING: CostRounding = {
 const SMALL_COST = 999;
 
 /**
- * DuckDB: a cost under SMALL_COST takes NUMERIC(18, 9), whose arithmetic is 64-bit (DuckDB computes
- * NUMERIC(38, 9) on 128-bit integers, 25 times slower at a million rows); larger costs take the
- * exact 38-digit path. The same values as EXACT_ROUNDING.
+ * DuckDB: a cost under SMALL_COST takes DECIMAL(18, 9) (EMBEDDED_DECIMAL_18_9, a function of the
+ * embedded warehouse alone), whose arithmetic is 64-bit (DuckDB computes NUMERIC(38, 9) on 128-bit
+ * integers, 25 times slower at a million rows); larger costs take the exact 38-digit path. The
+ * same values as EXACT_ROUNDING.
  */
 const BOUNDED_ROUNDING: CostRounding = {
   micros: (column) => `CASE WHEN ABS(${column}) < ${SMALL_COST}
-    THEN CAST(CAST(${column} AS NUMERIC(18, 9)) * 1000000 AS INT64)
+    THEN CAST(EMBEDDED_DECIMAL_18_9(${column}) * 1000000 AS INT64)
     ELSE ${EXACT_ROUNDING.micros(column)} END`,
   rest: (column) => `CASE WHEN ABS(${column}) < ${SMALL_COST}
-    THEN CAST((${scaled(`CAST(${column} AS NUMERIC(18, 9))`)}) * 1000 AS INT64)
+    THEN CAST((${scaled(`EMBEDDED_DECIMAL_18_9(${column})`)}) * 1000 AS INT64)
     ELSE ${EXACT_ROUNDING.rest(column)} END`,
 };
 
 /**
  * BigQuery takes the exact path for every cost: its NUMERIC arithmetic is the same at any size,
- * and it refuses NUMERIC(18, 9) in a query, a parameterized type being allowed only for columns
- * and script variables (GoogleSQL data types, "Parameterized data types").
+ * and it refuses CAST(x AS NUMERIC(18, 9)) ("Parameterized types are not allowed in CAST
+ * expressions": a parameterized type is only for columns and script variables).
  */
 const COST_ROUNDING: Readonly<Record<Driver, CostRounding>> = {
   bigquery: EXACT_ROUNDING,

@@ -1,3 +1,4 @@
+import { WarehouseErrorCode } from '../warehouse.errors.js';
 import { translateBigQuerySql } from './bigquery-sql-translator.js';
 
 /** Translates `SELECT <expression>` and returns the translated expression. */
@@ -48,7 +49,7 @@ describe('BigQuery function translation', () => {
       'CAST(a AS FLOAT64), CAST(a AS NUMERIC), CAST(a AS BIGNUMERIC)',
       'CAST(a AS DOUBLE), CAST(a AS DECIMAL(38,9)), CAST(a AS DECIMAL(38,9))',
     ],
-    ['CAST(a AS NUMERIC(10, 2)), CAST(a AS STRING(5))', 'CAST(a AS DECIMAL(10, 2)), CAST(a AS VARCHAR)'],
+    ['EMBEDDED_DECIMAL_18_9(a) * 1000000', 'CAST(a AS DECIMAL(18, 9)) * 1000000'],
     [
       'CAST(a AS BOOL), CAST(a AS TIMESTAMP), CAST(a AS DATE)',
       'CAST(a AS BOOLEAN), CAST(a AS TIMESTAMPTZ), CAST(a AS DATE)',
@@ -147,6 +148,24 @@ describe('BigQuery function translation', () => {
     ],
   ])('date and time %s', (bigQuery, duck) => {
     expect(expr(bigQuery)).toBe(duck);
+  });
+
+  // BigQuery: "Parameterized types are not allowed in CAST expressions" (a parameterized type is
+  // only for columns and script variables); DuckDB would cast, or drop the length of a STRING(L).
+  it.each([
+    'CAST(a AS NUMERIC(18, 9))',
+    'SAFE_CAST(a AS NUMERIC(10))',
+    'CAST(a AS BIGNUMERIC(40, 10))',
+    'CAST(a AS STRING(5))',
+    'CAST(a AS BYTES(8))',
+    'CAST(a AS ARRAY<STRING(5)>)',
+  ])('refuses the parameterized type of %s', (bigQuery) => {
+    expect(() => expr(bigQuery)).toThrow(
+      expect.objectContaining({
+        code: WarehouseErrorCode.QueryFailed,
+        detail: expect.stringContaining('BigQuery allows a parameterized type only for columns'),
+      }),
+    );
   });
 
   it('translates arguments recursively', () => {

@@ -7,7 +7,7 @@ import {
   unsupported,
   withArity,
 } from './translation-context.js';
-import { DUCK_NUMERIC, duckScalarType } from './type-names.js';
+import { duckScalarType } from './type-names.js';
 
 /** Same function in DuckDB under `duck`, arguments translated one by one. */
 const rename = (duck: string, min: number, max = min): FunctionRule =>
@@ -44,11 +44,9 @@ function castType(tokens: readonly Token[], from: number, to: number): string {
   const duck = duckScalarType(name);
   if (!duck) throw unsupported(`type ${name}`);
   if (to - from === 1) return duck;
-  const params = tokens.slice(from + 2, to - 1);
-  if (tokens[from + 1]?.text !== '(' || tokens[to - 1]?.text !== ')') throw invalidSql(`bad type ${name}`);
-  if (duck !== DUCK_NUMERIC) return duck; // STRING(n) and BYTES(n) only bound a length
-  const [precision, , scale] = params.map((t) => t.text);
-  return `DECIMAL(${precision}, ${scale ?? 0})`;
+  // BigQuery allows a parameterized type (STRING(L), BYTES(L), NUMERIC(P, S), BIGNUMERIC(P, S))
+  // only for columns and script variables: "Parameterized types are not allowed in CAST expressions".
+  throw invalidSql(`${name}(...) in a CAST: BigQuery allows a parameterized type only for columns`);
 }
 
 const cast =
@@ -153,6 +151,9 @@ const RULES: ReadonlyArray<[string, FunctionRule]> = [
   ['TO_JSON_STRING', withArity(1, 1, (c) => `CAST(to_json(${c.arg(0)}) AS VARCHAR)`)],
   ['TO_JSON', rename('to_json', 1)],
   ['PARSE_JSON', withArity(1, 1, (c) => `CAST(${c.arg(0)} AS JSON)`)],
+  // Not BigQuery: SQL meant for the embedded warehouse alone (BigQuery has no such function and
+  // refuses CAST(x AS NUMERIC(18, 9))), for arithmetic DuckDB runs on 64-bit integers.
+  ['EMBEDDED_DECIMAL_18_9', withArity(1, 1, (c) => `CAST(${c.arg(0)} AS DECIMAL(18, 9))`)],
   ...DATE_TIME_RULES,
 ];
 
