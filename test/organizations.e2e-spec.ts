@@ -141,6 +141,26 @@ describeOnEngines('organizations: onboarding', (h) => {
       expect(logs.json().logs[0].details).toMatchObject({ resync: true, api_key_retained: true });
     });
 
+    it("re-sync answers where the org's dataset is, not the location it asked for", async () => {
+      const { org } = await h.onboard({ dataset_location: 'EU' });
+      const resync = () =>
+        h.root(
+          'POST',
+          '/api/v1/organizations/onboard',
+          h.onboardBody(org, { regenerate_api_key_if_exists: true, dataset_location: 'US' }),
+        );
+      // The embedded warehouse has no locations: the one asked for is all there is to say.
+      expect((await resync()).json()).toMatchObject({ dataset_created: false, dataset_location: 'US' });
+      // BigQuery knows where the dataset was made (its answer, as the driver reads it).
+      const located = vi.spyOn(h.warehouse, 'datasetLocation').mockResolvedValue('EU');
+      try {
+        expect((await resync()).json()).toMatchObject({ dataset_created: false, dataset_location: 'EU' });
+        expect(located).toHaveBeenCalledWith(`${org}_local`);
+      } finally {
+        located.mockRestore();
+      }
+    });
+
     it('re-sync keeps the plan, limits, currency and time zone the request leaves out', async () => {
       const { org, key } = await h.onboard({ subscription_plan: 'SCALE' });
       const changed = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, {

@@ -111,6 +111,8 @@ export interface Warehouse {
   loadFile(ref: TableRef, source: LoadFileSource): Promise<number>;
 
   datasetExists(dataset: string): Promise<boolean>;
+  /** Where the dataset lives (BigQuery's region or multi-region); null when it does not exist, or always on an engine without locations. */
+  datasetLocation(dataset: string): Promise<string | null>;
   /** Creates the dataset when missing; returns true when it was created. */
   ensureDataset(dataset: string, options?: { location?: string; description?: string }): Promise<boolean>;
   /** Drops the dataset and everything in it; returns false when it did not exist. */

@@ -269,6 +269,8 @@ export class OnboardingService {
     });
     return {
       ...this.responseBase(req, plan, locale),
+      // Where the dataset is: a re-sync's dataset_location cannot move one made earlier.
+      dataset_location: await this.datasets.location(org, req.dataset_location),
       api_key: apiKey,
       dataset_created: dataset.datasetCreated,
       tables_created: dataset.tablesCreated,

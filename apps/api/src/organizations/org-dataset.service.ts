@@ -74,6 +74,12 @@ export class OrgDatasetService {
     return this.warehouse.datasetExists(this.datasetId(org));
   }
 
+  /** The org's dataset's location: the warehouse's word, else the one asked for, else the default. */
+  async location(org: string, asked: string | undefined): Promise<string> {
+    const held = await this.warehouse.datasetLocation(this.datasetId(org));
+    return held ?? asked ?? this.config.env.BIGQUERY_LOCATION;
+  }
+
   /**
    * Before a new org is created: a dataset left under its slug belongs to an earlier org (offboarded
    * without `delete_dataset`, or a creation whose clean-up failed). Its cost rows would be served to

@@ -41,6 +41,14 @@ describe('BigQueryWarehouse datasets and tables', () => {
     expect(await bq.wh.datasetExists('nobody_prod')).toBe(false);
   });
 
+  it('tells where a dataset is, and null for one that does not exist', async () => {
+    await bq.wh.ensureDataset('acme_prod');
+    await bq.wh.ensureDataset('acme_us', { location: 'US' });
+    expect(await bq.wh.datasetLocation('acme_prod')).toBe('EU');
+    expect(await bq.wh.datasetLocation('acme_us')).toBe('US');
+    expect(await bq.wh.datasetLocation('nobody_prod')).toBeNull();
+  });
+
   it('drops a dataset with its contents, and reports false when it was not there', async () => {
     bq.fake.seedTable('acme_prod', 't1', [{ name: 'x', type: 'STRING' }]);
     expect(await bq.wh.dropDataset('acme_prod')).toBe(true);

@@ -157,6 +157,12 @@ export class BigQueryWarehouse implements Warehouse {
     return this.admin('datasets.get', async () => (await this.bq.dataset(dataset).exists())[0]);
   }
 
+  async datasetLocation(dataset: string): Promise<string | null> {
+    const get = async () => (await this.bq.dataset(dataset).getMetadata())[0] as { location?: string };
+    const metadata = await this.admin('datasets.get', get, 404);
+    return metadata === false ? null : (metadata.location ?? null);
+  }
+
   async ensureDataset(
     dataset: string,
     options: { location?: string; description?: string } = {},

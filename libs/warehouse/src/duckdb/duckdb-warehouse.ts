@@ -165,6 +165,11 @@ export class DuckDbWarehouse implements Warehouse {
     return this.session(({ connection }) => schemaExists(connection, assertIdentifier(dataset, 'dataset')));
   }
 
+  /** A schema has no location (see ensureDataset). */
+  async datasetLocation(): Promise<string | null> {
+    return null;
+  }
+
   /** Location and description are BigQuery dataset metadata with no DuckDB counterpart. */
   async ensureDataset(dataset: string): Promise<boolean> {
     return this.session(async ({ connection }) => {

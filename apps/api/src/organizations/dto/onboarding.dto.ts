@@ -110,7 +110,11 @@ export class OnboardOrgResponseDto {
   @ApiProperty() default_country: string;
   @ApiProperty() default_language: string;
   @ApiProperty() default_timezone: string;
-  @ApiProperty() dataset_location: string;
+  @ApiProperty({
+    description:
+      "Where the org's dataset is: on a re-sync the existing dataset's location (BigQuery's word), which a dataset_location sent cannot move",
+  })
+  dataset_location: string;
   @ApiProperty() dataset_created: boolean;
   @ApiProperty({ type: [String] }) tables_created: string[];
   @ApiProperty({ type: [String] }) views_created: string[];
