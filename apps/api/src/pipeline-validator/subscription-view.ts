@@ -1,17 +1,18 @@
+import { isIsoDate } from '#analytics';
 import { isoInstantOrNull } from '../common/iso-instant.js';
 import { fromBillingStatus } from '../organizations/billing-status.js';
 import { dayOrNull } from '../organizations/trial-end-date.js';
 import type { OrgSubscription, QuotaCounts } from '../quota/quota.types.js';
 
-const DAY_MS = 86_400_000;
-
-/** Whether the trial ended before today (UTC), as reserve_pipeline_quota compares the days. */
+/**
+ * Whether the trial ended before today (UTC), as reserve_pipeline_quota compares the days: by the
+ * day it shows (dayOrNull); `-infinity` has ended, and what no day can hold (`infinity`, a year
+ * past 9999) has not, nor does the reservation's own check on the stored value say otherwise.
+ */
 function trialOver(trialEndsAt: string | null, now: Date): boolean {
-  if (!trialEndsAt || trialEndsAt === 'infinity') return false;
   if (trialEndsAt === '-infinity') return true;
-  const at = Date.parse(trialEndsAt);
-  // Unreadable here: the reservation's own check, on the stored value, decides.
-  return !Number.isNaN(at) && Math.floor(at / DAY_MS) < Math.floor(now.getTime() / DAY_MS);
+  const day = dayOrNull(trialEndsAt);
+  return day !== null && isIsoDate(day) && day < now.toISOString().slice(0, 10);
 }
 
 export function subscriptionOf(state: OrgSubscription) {
