@@ -186,6 +186,23 @@ describe('configuration', () => {
     ).toContain('at least 32');
   });
 
+  it('reads every word setting whatever its case and surrounding spaces', () => {
+    const env = loadAppConfig({
+      DATA_DIR: tmp(),
+      WAREHOUSE_DRIVER: 'DuckDB',
+      TENANCY_DB_DRIVER: ' PGlite',
+      LOG_LEVEL: 'INFO ',
+    }).env;
+    expect([env.WAREHOUSE_DRIVER, env.TENANCY_DB_DRIVER, env.LOG_LEVEL]).toEqual([
+      'duckdb',
+      'pglite',
+      'info',
+    ]);
+    expect(problemsOf({ LOG_LEVEL: 'Verbose' })).toEqual([
+      'LOG_LEVEL must be one of the following values: fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+
   it('reads ENVIRONMENT whatever its case, and an unknown one is only its own error', () => {
     const key = {
       CA_ROOT_API_KEY: 'k'.repeat(32),

@@ -25,6 +25,12 @@ export const IsHost = () =>
     },
   });
 
+/** A setting that is one word of a list, read whatever its case and surrounding spaces (`BigQuery`, `INFO `). */
+export const AnyCase = () =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.trim().toLowerCase() : value,
+  );
+
 export const Flag = (): PropertyDecorator => (target, key) => {
   Transform(toBool)(target, key);
   IsBoolean({ message: '$property must be true or false (or 1/0, yes/no, on/off)' })(target, key);

@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 
 import {
+  AnyCase,
   ENVIRONMENTS,
   type Environment,
   environmentMessage,
@@ -35,10 +36,8 @@ const isDeployed = (e: EnvSchema) => e.ENVIRONMENT === 'staging' || e.ENVIRONMEN
  * engines, so a fresh clone starts with nothing set. See README "Configuration" for the table.
  */
 export class EnvSchema extends EnvLimits {
-  /** Case and surrounding spaces do not matter (`Production` is production). */
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? value.trim().toLowerCase() : value,
-  )
+  /** Case and surrounding spaces do not matter (`Production` is production), as for every word setting. */
+  @AnyCase()
   @IsIn(ENVIRONMENTS, { message: environmentMessage })
   ENVIRONMENT: Environment = 'development';
 
@@ -87,6 +86,7 @@ export class EnvSchema extends EnvLimits {
   @IsString()
   DATA_DIR = './data';
 
+  @AnyCase()
   @IsIn(['duckdb', 'bigquery'])
   WAREHOUSE_DRIVER: 'duckdb' | 'bigquery' = 'duckdb';
 
@@ -127,6 +127,7 @@ export class EnvSchema extends EnvLimits {
   @Max(MAX_TIMER_MS)
   WAREHOUSE_QUERY_TIMEOUT_MS = 30_000;
 
+  @AnyCase()
   @IsIn(['pglite', 'postgres', 'supabase'])
   TENANCY_DB_DRIVER: 'pglite' | 'postgres' | 'supabase' = 'pglite';
 
@@ -206,6 +207,7 @@ export class EnvSchema extends EnvLimits {
   @IsString()
   CORS_ORIGINS = 'http://localhost:3000';
 
+  @AnyCase()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
