@@ -90,6 +90,24 @@ describe('cost read validation and access', () => {
     );
   });
 
+  it('tells a one-value parameter given twice that it was repeated; a list parameter takes repeats', async () => {
+    const twice = await get(
+      '/trend?start_date=2025-01-01&start_date=2025-01-02&end_date=2025-01-31&days=7&days=8',
+    );
+    expect(twice.status).toBe(422);
+    expect(twice.body.errors).toEqual([
+      { field: 'start_date', message: 'start_date must be given once, not repeated' },
+      { field: 'days', message: 'days must be given once, not repeated' },
+    ]);
+    const listed = await get(
+      '/summary?providers=AWS&providers=GCP&start_date=2025-01-01&end_date=2025-01-31',
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toEqual(
+      (await get('/summary?providers=AWS,GCP&start_date=2025-01-01&end_date=2025-01-31')).body.data,
+    );
+  });
+
   it('refuses unknown and out-of-range parameters with 422', async () => {
     expect((await get('/trend-granular?providers=AWS')).status).toBe(422);
     expect((await get('/trend?granularity=hourly')).status).toBe(422);

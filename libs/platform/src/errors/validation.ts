@@ -203,6 +203,31 @@ export function inputShapeError(value: unknown, type: string): PlatformError | n
   return null;
 }
 
+/**
+ * The 422 for a query parameter given more than once (`?start_date=a&start_date=b`, which the
+ * query parser makes a list) where the DTO takes one value: its own rules would refuse the list as
+ * a bad format ("must be a calendar date"), which is not what is wrong. A list field (`string[]`)
+ * takes repeats. Null when there is none; fields without type metadata are left to their rules.
+ */
+export function repeatedParametersError(value: unknown, metatype: object): PlatformError | null {
+  if (value === null || typeof value !== 'object') return null;
+  const prototype = (metatype as { prototype?: object }).prototype;
+  if (!prototype) return null;
+  const repeated = Object.entries(value)
+    .filter(([, given]) => Array.isArray(given))
+    .filter(([key]) => {
+      const declared: unknown = Reflect.getMetadata('design:type', prototype, key);
+      return declared !== undefined && declared !== Array;
+    })
+    .map(([key]) => key);
+  return repeated.length
+    ? failedFields(
+        repeated,
+        repeated.map((field) => ({ field, message: `${field} must be given once, not repeated` })),
+      )
+    : null;
+}
+
 /** A query or path longer than this is validated every time rather than remembered. */
 const MAX_MEMO_KEY = 2048;
 const MEMO_ENTRIES_PER_CLASS = 1000;
@@ -229,7 +254,8 @@ export class MemoizingValidationPipe extends ValidationPipe {
     if (metatype && this.toValidate(metadata)) {
       // A DTO is an object: a JSON array or scalar body would otherwise be read field by field
       // (an array's indexes as unknown fields) or as no body at all.
-      const refusal = inputShapeError(value, type);
+      const refusal =
+        inputShapeError(value, type) ?? (type === 'query' ? repeatedParametersError(value, metatype) : null);
       if (refusal) throw refusal;
     }
     if ((type !== 'query' && type !== 'param') || !metatype || !this.toValidate(metadata))
