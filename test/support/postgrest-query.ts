@@ -36,22 +36,52 @@ export class Params {
   }
 }
 
-/** `"a,b",c` inside `in.( )`: double quotes protect reserved characters, backslash escapes. */
-function parseList(inner: string): string[] {
-  const items: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i];
-    if (quoted && c === '\\' && i + 1 < inner.length) current += inner[++i];
-    else if (c === '"') quoted = !quoted;
-    else if (c === ',' && !quoted) {
-      items.push(current);
-      current = '';
-    } else current += c;
+/**
+ * PostgREST's list grammar (pListVal in QueryParams.hs): `(`, elements separated by `,`, `)`, with
+ * spaces after either parenthesis skipped. An element in double quotes takes backslash escapes and
+ * must end at `,` or `)`; any other element is the characters up to the next `,` or `)`, quotes and
+ * backslashes included. A single empty element is an empty list (`= any('{}')`). undefined when
+ * the text is not a list.
+ */
+export function parseListVal(text: string): string[] | undefined {
+  let i = 0;
+  const skipSpaces = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const quoted = (): string | undefined => {
+    let j = i + 1;
+    let out = '';
+    while (j < text.length && text[j] !== '"') {
+      if (text[j] === '\\') {
+        if (j + 1 >= text.length) return undefined;
+        out += text[j + 1];
+        j += 2;
+      } else out += text[j++];
+    }
+    if (text[j] !== '"' || (j + 1 < text.length && !',)'.includes(text[j + 1]))) return undefined;
+    i = j + 1;
+    return out;
+  };
+  const element = (): string => {
+    const value = text[i] === '"' ? quoted() : undefined;
+    if (value !== undefined) return value;
+    const start = i;
+    while (i < text.length && text[i] !== ',' && text[i] !== ')') i++;
+    return text.slice(start, i);
+  };
+  if (text[i] !== '(') return undefined;
+  i++;
+  skipSpaces();
+  const items = [element()];
+  while (text[i] === ',') {
+    i++;
+    items.push(element());
   }
-  if (inner.length > 0) items.push(current);
-  return items;
+  if (text[i] !== ')') return undefined;
+  i++;
+  skipSpaces();
+  if (i !== text.length) return undefined;
+  return items.length === 1 && items[0] === '' ? [] : items;
 }
 
 function condition(column: string, expr: string, params: Params): string {
@@ -59,9 +89,8 @@ function condition(column: string, expr: string, params: Params): string {
   const [op, value] = dot < 0 ? [expr, ''] : [expr.slice(0, dot), expr.slice(dot + 1)];
   if (op in COMPARISONS) return `${qi(column)} ${COMPARISONS[op]} ${params.add(value)}`;
   if (op === 'is' && value in IS_VALUES) return `${qi(column)} IS ${IS_VALUES[value]}`;
-  if (op === 'in' && value.startsWith('(') && value.endsWith(')')) {
-    return `${qi(column)} = ANY(${params.add(parseList(value.slice(1, -1)))})`;
-  }
+  const list = op === 'in' ? parseListVal(value) : undefined;
+  if (list) return `${qi(column)} = ANY(${params.add(list)})`;
   throw fail(400, 'PGRST100', `"failed to parse filter (${expr})" (line 1, column 1)`);
 }
 

@@ -1,5 +1,6 @@
 import { applyMigrations, PgTenancyDb } from '#tenancy-db';
 import { startPostgrestServer, type PostgrestServer } from './postgrest-server.js';
+import { parseListVal } from './postgrest-query.js';
 
 const url = process.env.TEST_DATABASE_URL;
 
@@ -103,5 +104,22 @@ describe.skipIf(!url)('local PostgREST server', () => {
     const res = await call('organizations?org_slug=like.srv*');
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'PGRST100' });
+  });
+});
+
+describe("PostgREST's `in` list grammar (pListVal)", () => {
+  it('reads quoted elements with their escapes, others literally, and a lone empty element as no value', () => {
+    expect(parseListVal('(a,"b,c")')).toEqual(['a', 'b,c']);
+    expect(parseListVal('("Say \\"hi\\", then","C:\\\\dir")')).toEqual(['Say "hi", then', 'C:\\dir']);
+    // Unquoted: quotes and backslashes are characters; quoted then not ended by `,` or `)`: unquoted.
+    expect(parseListVal('(a"b,c\\d,"x"y)')).toEqual(['a"b', 'c\\d', '"x"y']);
+    // What postgrest-js's in() sends for `Say "hi", then` and `"Quoted"`: other values.
+    expect(parseListVal('("Say "hi", then")')).toEqual(['"Say "hi"', ' then"']);
+    expect(parseListVal('("Quoted")')).toEqual(['Quoted']);
+    expect(parseListVal('( lead, trail )')).toEqual(['lead', ' trail ']);
+    expect(parseListVal('()')).toEqual([]);
+    expect(parseListVal('("")')).toEqual([]);
+    expect(parseListVal('(a)b')).toBeUndefined();
+    expect(parseListVal('a,b')).toBeUndefined();
   });
 });

@@ -67,7 +67,7 @@ describe.skipIf(!url)('SupabaseTenancyDb through supabase-js and a local PostgRE
       expect(request.query).toEqual([
         ['select', 'org_slug'],
         ['plan', 'eq.SCALE'],
-        ['org_slug', 'in.(a_b,"c,d")'],
+        ['org_slug', 'in.("a_b","c,d")'],
         ['seat_limit', 'is.null'],
         ['order', 'org_slug.desc'],
         ['offset', '10'],

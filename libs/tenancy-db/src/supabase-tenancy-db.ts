@@ -1,6 +1,7 @@
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import ws from 'ws';
 import { codeForSqlState, constraintFromMessage, tenancyDbError } from './db-error-mapping.js';
+import { inList, splitLongInList, urlValue } from './postgrest-filter.js';
 import { assertIdentifier, isInFilter, rowColumns } from './sql-builder.js';
 import type { DbRow, DbValue, Filter, SelectOptions, TenancyDb } from './tenancy-db.port.js';
 import { TenancyDbError, TenancyDbErrorCode } from './tenancy-db.errors.js';
@@ -30,7 +31,7 @@ export interface SupabaseTenancyDbOptions {
  */
 interface Query extends PromiseLike<PostgrestResult> {
   eq(column: string, value: string): Query;
-  in(column: string, values: readonly string[]): Query;
+  filter(column: string, operator: string, value: string): Query;
   limit(count: number): Query;
   is(column: string, value: null): Query;
   order(column: string, options: { ascending: boolean }): Query;
@@ -68,19 +69,6 @@ interface PostgrestResult {
  * so, so a select pages until it has as many rows as match (or as it asked for).
  */
 const PAGE_ROWS = 1000;
-/**
- * URL bytes of one `in` list per request. Filters travel in the URL, and the gateway in front of
- * PostgREST refuses request targets over 8 KiB (a plain-text 414): a longer list is read in parts.
- */
-const IN_LIST_URL_BYTES = 4096;
-
-/** PostgREST parses filter values from the URL: Dates as ISO text, json values as JSON text. */
-function urlValue(value: DbValue): string {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
-  return String(value);
-}
-
 function applyFilter(query: Query, filter: Filter): Query {
   let q = query;
   for (const [column, value] of Object.entries(filter)) {
@@ -89,46 +77,10 @@ function applyFilter(query: Query, filter: Filter): Query {
       throw new TenancyDbError(TenancyDbErrorCode.QueryFailed, `Filter value for "${column}" is undefined.`);
     }
     if (value === null) q = q.is(column, null);
-    else if (isInFilter(value)) q = q.in(column, value.in.map(urlValue));
+    else if (isInFilter(value)) q = q.filter(column, 'in', inList(value.in));
     else q = q.eq(column, urlValue(value));
   }
   return q;
-}
-
-/** URL bytes of one value in an `in` list as postgrest-js and URLSearchParams write it. */
-function inValueBytes(value: string): number {
-  const quoted = /[,()"\\]/.test(value) ? 6 : 0;
-  return new URLSearchParams([['', value]]).toString().length - 1 + quoted + 3;
-}
-
-/**
- * The filter as several whose `in` lists each fit their share of IN_LIST_URL_BYTES, every
- * combination of parts (so their rows add up to the whole read); undefined when all fit already.
- */
-function splitLongInList(filter: Filter): Filter[] | undefined {
-  const lists = Object.entries(filter).filter((e): e is [string, { in: DbValue[] }] => isInFilter(e[1]));
-  const budget = IN_LIST_URL_BYTES / Math.max(1, lists.length);
-  for (const [column, value] of lists) {
-    const values = [...new Set(value.in.map(urlValue))].map((v) => ({ v, bytes: inValueBytes(v) }));
-    if (values.reduce((n, x) => n + x.bytes, 0) <= budget) continue;
-    const parts: string[][] = [[]];
-    let size = 0;
-    for (const { v, bytes } of values) {
-      if (size + bytes > budget && parts[parts.length - 1].length) {
-        parts.push([]);
-        size = 0;
-      }
-      parts[parts.length - 1].push(v);
-      size += bytes;
-    }
-    // A single value longer than the share cannot be split further.
-    if (parts.length === 1) continue;
-    // Another long list, if any, is split within each part.
-    return parts
-      .map((part): Filter => ({ ...filter, [column]: { in: part } }))
-      .flatMap((f) => splitLongInList(f) ?? [f]);
-  }
-  return undefined;
 }
 
 function ordered(query: Query, options: SelectOptions): Query {

@@ -99,6 +99,37 @@ export function tableOperationCases(ctx: ContractContext): void {
     expect(tail).toEqual([{ org_slug: slugs[3] }]);
   });
 
+  it('matches `in` and equality values holding the list syntax (commas, parentheses, quotes, backslashes, spaces) as given', async () => {
+    const names = [
+      ' Leading space',
+      'Acme, Inc. (EU)',
+      'Say "hi", then go',
+      '"Quoted"',
+      'C:\\dir (copy)',
+      'a\\"b,c',
+    ];
+    const rows = names.map((company_name) => org('lit', { company_name }));
+    await ctx.db.insert('organizations', rows);
+    const slugs = rows.map((r) => r.org_slug as string);
+    const mine = { org_slug: { in: slugs } };
+    const found = await ctx.db.select<OrgRow>(
+      'organizations',
+      { ...mine, company_name: { in: names } },
+      { columns: ['company_name'] },
+    );
+    expect(found.map((r) => r.company_name).sort()).toEqual([...names].sort());
+    for (const name of names) {
+      const one = await ctx.db.select<OrgRow>(
+        'organizations',
+        { ...mine, company_name: { in: [name, 'none'] } },
+        { columns: ['company_name'] },
+      );
+      expect(one.map((r) => r.company_name)).toEqual([name]);
+      const eq = await ctx.db.select<OrgRow>('organizations', { ...mine, company_name: name });
+      expect(eq.map((r) => r.company_name)).toEqual([name]);
+    }
+  });
+
   it('upserts on the conflict columns, overwriting only the columns sent', async () => {
     const [existing] = await ctx.db.insert<OrgRow>('organizations', [
       org('ups', { admin_email: 'keep@example.com' }),
