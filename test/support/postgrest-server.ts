@@ -5,7 +5,6 @@ import pg from 'pg';
 import {
   columnList,
   fail,
-  HttpError,
   orderClause,
   pageClause,
   Params,
@@ -14,6 +13,7 @@ import {
   selectList,
   whereClause,
 } from './postgrest-query.js';
+import { asRole, prepareServiceRole, SERVICE_ROLE, toHttpError } from './postgrest-session.js';
 
 /**
  * A local stand-in for Supabase's REST API: the PostgREST subset supabase-js 2.109 sends for table
@@ -64,6 +64,8 @@ interface Req {
   params: Params;
   prefs: Set<string>;
   maxRows?: number;
+  /** The role the request runs as (the service key's). */
+  role: string;
 }
 
 type Answer = [status: number, body: string, headers: Record<string, string>];
@@ -113,32 +115,36 @@ async function insertSql(r: Req, target: string): Promise<string> {
   return sql;
 }
 
+/** A GET: the count (with count=exact) and the page in one read-only transaction, as PostgREST does. */
+async function readRequest(r: Req, c: pg.PoolClient, target: string): Promise<Answer> {
+  const { query, params } = r;
+  const where = whereClause(query, params);
+  let total = '*';
+  if (r.prefs.has('count=exact')) {
+    const counted = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${target}${where}`, [
+      ...params.values,
+    ]);
+    total = String(counted.rows[0].n);
+  }
+  const [page, from] = pageClause(query, r.headers.range, params, r.maxRows);
+  // PostgREST's rangeStatus: an offset past the known total is not satisfiable.
+  if (total !== '*' && from > Number(total))
+    throw fail(
+      416,
+      'PGRST103',
+      'Requested range not satisfiable',
+      `An offset of ${from} was requested, but there are only ${total} rows.`,
+    );
+  const source = `(SELECT ${selectList(query)} FROM ${target}${where}${orderClause(query.get('order'))}${page})`;
+  const { rows } = await c.query<{ body: string; n: number }>(asJson(source), params.values);
+  const n = rows[0].n;
+  return [200, rows[0].body, { 'content-range': n ? `${from}-${from + n - 1}/${total}` : `*/${total}` }];
+}
+
 async function tableRequest(r: Req, table: string): Promise<Answer> {
   const { pool, query, params, body } = r;
   const target = `${qi(r.schema)}.${qi(table)}`;
-  if (r.method === 'GET') {
-    const where = whereClause(query, params);
-    let total = '*';
-    if (r.prefs.has('count=exact')) {
-      const counted = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${target}${where}`, [
-        ...params.values,
-      ]);
-      total = String(counted.rows[0].n);
-    }
-    const [page, from] = pageClause(query, r.headers.range, params, r.maxRows);
-    // PostgREST's rangeStatus: an offset past the known total is not satisfiable.
-    if (total !== '*' && from > Number(total))
-      throw fail(
-        416,
-        'PGRST103',
-        'Requested range not satisfiable',
-        `An offset of ${from} was requested, but there are only ${total} rows.`,
-      );
-    const source = `(SELECT ${selectList(query)} FROM ${target}${where}${orderClause(query.get('order'))}${page})`;
-    const { rows } = await pool.query<{ body: string; n: number }>(asJson(source), params.values);
-    const n = rows[0].n;
-    return [200, rows[0].body, { 'content-range': n ? `${from}-${from + n - 1}/${total}` : `*/${total}` }];
-  }
+  if (r.method === 'GET') return asRole(pool, r.role, true, (c) => readRequest(r, c, target));
   let statement: string;
   if (r.method === 'POST') {
     statement = await insertSql(r, target);
@@ -157,7 +163,7 @@ async function tableRequest(r: Req, table: string): Promise<Answer> {
     throw fail(405, 'PGRST117', `Unsupported HTTP method: ${r.method}`);
   }
   const sql = `WITH pgrst_source AS (${statement} RETURNING ${selectList(query)}) ${asJson('pgrst_source')}`;
-  const { rows } = await pool.query<{ body: string }>(sql, params.values);
+  const { rows } = await asRole(pool, r.role, false, (c) => c.query<{ body: string }>(sql, params.values));
   const created = r.method === 'POST' ? 201 : 200;
   return r.prefs.has('return=representation')
     ? [created, rows[0].body, {}]
@@ -235,7 +241,12 @@ async function rpcRequest(r: Req, fn: string): Promise<Answer> {
     });
   const call = `${qi(schema)}.${qi(fn)}(${named.join(', ')})`;
   // PostgREST runs a STABLE or IMMUTABLE function in a read-only transaction, even on POST.
-  const run = (sql: string) => inTransaction(pool, info.volatility !== 'v', sql, params.values);
+  const run = async (sql: string) =>
+    (
+      await asRole(pool, r.role, info.volatility !== 'v', (c) =>
+        c.query<{ body: string | null }>(sql, params.values),
+      )
+    ).rows;
   if (info.rettype === 'void') {
     await run(`SELECT ${call}`);
     return [204, '', {}];
@@ -251,48 +262,6 @@ async function rpcRequest(r: Req, fn: string): Promise<Answer> {
        FROM (SELECT _pgrst_r FROM ${call} _pgrst_r${r.maxRows === undefined ? '' : ` LIMIT ${params.add(r.maxRows)}`}) _pgrst_s`;
   const rows = await run(sql);
   return [200, rows[0]?.body ?? 'null', {}];
-}
-
-async function inTransaction(
-  pool: pg.Pool,
-  readOnly: boolean,
-  sql: string,
-  values: unknown[],
-): Promise<{ body: string | null }[]> {
-  const client = await pool.connect();
-  try {
-    await client.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-    const { rows } = await client.query<{ body: string | null }>(sql, values);
-    await client.query('COMMIT');
-    return rows;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}
-
-function statusFor(sqlState: string): number {
-  if (sqlState === '23505' || sqlState === '23503') return 409;
-  if (sqlState === '42P01' || sqlState === '42883') return 404;
-  if (sqlState === '57014') return 500;
-  if (sqlState.startsWith('08')) return 503;
-  return 400;
-}
-
-function toHttpError(err: unknown): HttpError {
-  if (err instanceof HttpError) return err;
-  const e = err as { code?: unknown; message?: unknown; detail?: unknown; hint?: unknown };
-  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
-    return new HttpError(statusFor(e.code), {
-      code: e.code,
-      message: String(e.message),
-      details: typeof e.detail === 'string' ? e.detail : null,
-      hint: typeof e.hint === 'string' ? e.hint : null,
-    });
-  }
-  return fail(500, 'PGRST000', err instanceof Error ? err.message : String(err));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -312,6 +281,7 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
     options: `-c search_path=${schema} -c TimeZone=UTC`,
   });
   pool.on('error', () => undefined);
+  await prepareServiceRole(pool, schema);
   const requests: RecordedRequest[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -364,6 +334,7 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
         params: new Params(),
         prefs,
         maxRows: options.maxRows,
+        role: SERVICE_ROLE,
       };
       [status, payload, extra] = route[1] ? await rpcRequest(r, name) : await tableRequest(r, name);
     } catch (err) {

@@ -58,6 +58,7 @@ const SHIPPED: Readonly<Record<string, string>> = {
   '0015_org_write_leases.sql': 'e0dbe895faed07a3a9a93140de001ef005b41b1c7f581c7c03dcd77abf29615f',
   '0016_prune_expired_write_leases.sql': '0e002dc278233601ddc401e4778c41d1c031cb5a2aa1d3a5d23ec5a982a2f0fd',
   '0017_claim_org_lease_as_0005.sql': 'e3f348108aae36a71baf691918ca3e4db9053ce7003edde78e26a96dfe3d6ae7',
+  '0018_grant_tables_to_service_role.sql': 'b4c7089bbd2b0ffa0a3e7bfbad99cba50bbe8167483b5390135e6dd5fa96221f',
 };
 
 describe('shipped migration files', () => {

@@ -48,6 +48,14 @@ CREATE TABLE contract_types (
   amounts numeric[] DEFAULT '{1.5,2}',
   ats timestamptz[] DEFAULT '{"2024-05-01 10:00:00+00"}'
 );
+-- On Supabase a table is reached over REST only with a grant to the service role (0018).
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN
+    GRANT SELECT, INSERT, UPDATE, DELETE ON contract_types TO service_role;
+  END IF;
+END
+$$;
 CREATE FUNCTION contract_orgs_by_plan(p_plan text, p_slugs jsonb)
 RETURNS TABLE (org_slug text, seat_limit integer) LANGUAGE sql STABLE AS $$
   SELECT o.org_slug, o.seat_limit FROM organizations o
