@@ -225,6 +225,43 @@ describe('SupabaseTenancyDb without a server', () => {
     }
   });
 
+  it("reads the platform's own statuses as an outage, or as a timeout when the call may have run", async () => {
+    // Supabase's gateway and Cloudflare answer these themselves, without PostgREST's error body.
+    let status = 0;
+    const platform = http.createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'text/html' });
+      res.end(`<html><body>${status}</body></html>`);
+    });
+    await new Promise<void>((resolve) => platform.listen(0, '127.0.0.1', resolve));
+    const { port } = platform.address() as AddressInfo;
+    const db = await SupabaseTenancyDb.open({ url: `http://127.0.0.1:${port}`, serviceRoleKey: 'k' });
+    const expected: [number, TenancyDbErrorCode][] = [
+      [402, TenancyDbErrorCode.Unavailable],
+      [429, TenancyDbErrorCode.Unavailable],
+      [522, TenancyDbErrorCode.Unavailable],
+      [540, TenancyDbErrorCode.Unavailable],
+      [504, TenancyDbErrorCode.Timeout],
+      [524, TenancyDbErrorCode.Timeout],
+      [544, TenancyDbErrorCode.Timeout],
+      [500, TenancyDbErrorCode.QueryFailed],
+    ];
+    try {
+      for (const [answer, code] of expected) {
+        status = answer;
+        const reserve = db.rpc('reserve_pipeline_quota', {
+          p_org_slug: 'o',
+          p_run_id: 'r',
+          p_pipeline_id: 'p',
+        });
+        await expect(reserve, `HTTP ${answer}`).rejects.toMatchObject({ code });
+        await expect(db.select('organizations'), `HTTP ${answer}`).rejects.toMatchObject({ code });
+      }
+    } finally {
+      await db.close();
+      await new Promise((resolve) => platform.close(resolve));
+    }
+  });
+
   it('applies no migrations: Supabase tooling does', async () => {
     const db = await SupabaseTenancyDb.open({ url: 'http://127.0.0.1:1', serviceRoleKey: 'k' });
     expect(await db.migrate()).toEqual([]);

@@ -102,6 +102,21 @@ function definedRow(row: DbRow): DbRow {
   return Object.fromEntries(columns.map((c) => [c, row[c]]));
 }
 
+/**
+ * Statuses of the platform in front of PostgREST (Supabase's gateway, Cloudflare), whose answer is
+ * no SQLSTATE: nothing a different query would fix. Unavailable when the call cannot have run: a
+ * rejected service key (401, 403), a restricted (402), rate-limited (429) or paused project (540),
+ * an origin down or unreachable (502, 503, 520-523). Timeout when it may have run and its outcome
+ * is unknown: a gateway that stopped waiting for an answer (504, Cloudflare's 524, Supabase's 544).
+ * https://supabase.com/docs/guides/platform/http-status-codes
+ */
+const PLATFORM_STATUSES: Readonly<Record<number, TenancyDbErrorCode>> = {
+  ...Object.fromEntries(
+    [401, 402, 403, 429, 502, 503, 520, 521, 522, 523, 540].map((s) => [s, TenancyDbErrorCode.Unavailable]),
+  ),
+  ...Object.fromEntries([504, 524, 544].map((s) => [s, TenancyDbErrorCode.Timeout])),
+};
+
 function mapFailure(error: PostgrestFailure, status: number): TenancyDbError {
   // status 0: the request never got an HTTP answer (aborted by the timeout, or no server).
   if (status === 0) {
@@ -113,17 +128,8 @@ function mapFailure(error: PostgrestFailure, status: number): TenancyDbError {
     const constraint = constraintFromMessage(error.message);
     return tenancyDbError(codeForSqlState(sqlState), error, { sqlState, constraint });
   }
-  // A rejected service key or a gateway without its upstream: nothing a different query would fix.
-  if (
-    status === 401 ||
-    status === 403 ||
-    status === 502 ||
-    status === 503 ||
-    status === 504 ||
-    status === 520
-  ) {
-    return tenancyDbError(TenancyDbErrorCode.Unavailable, error);
-  }
+  const outage = PLATFORM_STATUSES[status];
+  if (outage) return tenancyDbError(outage, error);
   return tenancyDbError(TenancyDbErrorCode.QueryFailed, error);
 }
 
