@@ -68,6 +68,32 @@ END
 $$`;
 
 /**
+ * Supabase's CLI (`supabase db push`, configs/supabase/README.md) records the files it applied in
+ * supabase_migrations.schema_migrations: `version`, the number a name starts with, and `name`, the
+ * rest without `.sql`. It applies them to `public`. A runner later pointed at that database
+ * (TENANCY_DB_DRIVER=postgres with the Supabase database URL) ran every file again and stopped at
+ * the first table one of them had made (0002's idempotency_keys), so the API did not start. Its
+ * record, still empty, takes those files as applied, once; the later files run as usual.
+ */
+async function takeOverCliRecord(session: SqlSession, files: MigrationFile[]): Promise<void> {
+  const [state] = await session.query<{ adopt: boolean }>(
+    `SELECT NOT EXISTS (SELECT 1 FROM api_schema_migrations) AND current_schema() = 'public'
+            AND to_regclass('supabase_migrations.schema_migrations') IS NOT NULL AS adopt`,
+  );
+  if (!state?.adopt) return;
+  const rows = await session.query<{ version: string; name: string | null }>(
+    `SELECT m.version, to_jsonb(m) ->> 'name' AS name FROM supabase_migrations.schema_migrations m`,
+  );
+  const recorded = new Set(rows.map((r) => `${r.version}_${r.name ?? ''}.sql`));
+  for (const file of files.filter((f) => recorded.has(f.name))) {
+    await session.query('INSERT INTO api_schema_migrations (name, checksum) VALUES ($1, $2)', [
+      file.name,
+      file.checksum,
+    ]);
+  }
+}
+
+/**
  * How long a file waits for a table's lock before it fails (and the next start retries it): on a
  * database in use, such as the dashboard's, a migration queued behind a long transaction would
  * otherwise queue every later query of those tables behind itself.
@@ -160,6 +186,7 @@ export async function applyMigrations(
     await lock(session);
     await session.exec(CREATE_TABLE);
     await session.exec(TAKE_OVER_EARLIER_RECORD);
+    await takeOverCliRecord(session, files);
     return appliedChecksums(session);
   });
   for (const file of files) {

@@ -88,6 +88,27 @@ describe('the record of applied migrations', () => {
     ).toEqual([{ name: '0001_once.sql' }, { name: '0002_new.sql' }]);
   });
 
+  it("takes the files Supabase's CLI applied (supabase db push) as applied, and runs the later ones", async () => {
+    await writeFile(path.join(dir, '0001_once.sql'), 'CREATE TABLE once (id int);');
+    await writeFile(path.join(dir, '0002_twice.sql'), 'CREATE TABLE twice (id int);');
+    await writeFile(path.join(dir, '0003_new.sql'), 'CREATE TABLE later (id int);');
+    // As the CLI leaves a project: the files it ran, and its record of them (with a file of the
+    // project's own that this folder does not have).
+    await db.transaction((s) =>
+      s.exec(`CREATE TABLE once (id int);
+        CREATE TABLE twice (id int);
+        CREATE SCHEMA supabase_migrations;
+        CREATE TABLE supabase_migrations.schema_migrations (version text PRIMARY KEY, statements text[], name text);
+        INSERT INTO supabase_migrations.schema_migrations (version, statements, name) VALUES
+          ('0001', '{}', 'once'), ('0002', '{}', 'twice'), ('20240101000000', '{}', 'dashboard_init');`),
+    );
+    expect(await applyMigrations(db, dir)).toEqual(['0003_new.sql']);
+    expect(
+      await db.select('api_schema_migrations', {}, { columns: ['name'], orderBy: [{ column: 'name' }] }),
+    ).toEqual([{ name: '0001_once.sql' }, { name: '0002_twice.sql' }, { name: '0003_new.sql' }]);
+    expect(await applyMigrations(db, dir)).toEqual([]);
+  });
+
   it("leaves another runner's schema_migrations alone (the dashboard's, on Supabase)", async () => {
     await writeFile(path.join(dir, '0001_once.sql'), 'CREATE TABLE once (id int);');
     await db.transaction((s) =>
