@@ -1,4 +1,4 @@
-import { mapDriverError } from './db-error-mapping.js';
+import { connectionLost, mapDriverError } from './db-error-mapping.js';
 import { TenancyDbErrorCode } from './tenancy-db.errors.js';
 
 function pgError(code: string, message: string, constraint?: string): Error {
@@ -13,6 +13,9 @@ describe('mapDriverError', () => {
     ['08006', TenancyDbErrorCode.Unavailable],
     ['57P01', TenancyDbErrorCode.Unavailable],
     ['28P01', TenancyDbErrorCode.Unavailable],
+    // Rolled back whole for a concurrent transaction: send it again (503), not a bug (500).
+    ['40001', TenancyDbErrorCode.Unavailable],
+    ['40P01', TenancyDbErrorCode.Unavailable],
     ['42P01', TenancyDbErrorCode.QueryFailed],
     ['23503', TenancyDbErrorCode.QueryFailed],
   ])('maps SQLSTATE %s to %s and keeps the state', (sqlState, code) => {
@@ -42,5 +45,15 @@ describe('mapDriverError', () => {
     ['a statement the server never answered (pg query_timeout)', new Error('Query read timeout')],
   ])('maps %s to Unavailable', (_name, err) => {
     expect(mapDriverError(err).code).toBe(TenancyDbErrorCode.Unavailable);
+  });
+
+  it('tells a lost connection from a transaction lost to a concurrent one, whose connection is fine', () => {
+    expect(connectionLost(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(connectionLost(pgError('57P01', 'terminating connection due to administrator command'))).toBe(
+      true,
+    );
+    expect(connectionLost(pgError('40P01', 'deadlock detected'))).toBe(false);
+    expect(connectionLost(pgError('40001', 'could not serialize access'))).toBe(false);
+    expect(connectionLost(pgError('42P01', 'relation does not exist'))).toBe(false);
   });
 });

@@ -43,8 +43,17 @@ const DETAIL: Record<TenancyDbErrorCode, string> = {
   [TenancyDbErrorCode.MigrationFailed]: 'A tenancy database migration failed.',
 };
 
+/**
+ * A serialization failure (40001) or a deadlock (40P01): Postgres rolled the transaction back
+ * whole to let a concurrent one through, and says to send it again. Unavailable (503 with
+ * Retry-After: nothing was done), not a rejected query (a 500 that reads as a bug); the connection
+ * itself is fine.
+ */
+const LOST_TO_CONCURRENCY = new Set(['40001', '40P01']);
+
 export function codeForSqlState(sqlState: string): TenancyDbErrorCode {
   if (sqlState === '23505' || sqlState === '23514') return TenancyDbErrorCode.Conflict;
+  if (LOST_TO_CONCURRENCY.has(sqlState)) return TenancyDbErrorCode.Unavailable;
   // 57014 is also a manual cancel; the drivers only cancel through statement_timeout.
   if (sqlState === '57014') return TenancyDbErrorCode.Timeout;
   if (isUnavailableSqlState(sqlState)) return TenancyDbErrorCode.Unavailable;
@@ -67,6 +76,15 @@ export function tenancyDbError(
 function field(err: object, name: string): string | undefined {
   const value = (err as Record<string, unknown>)[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The statement failed for want of its connection (a timeout, a cut socket), not for its SQL. */
+export function connectionLost(err: unknown): boolean {
+  const mapped = mapDriverError(err);
+  return (
+    mapped.code === TenancyDbErrorCode.Unavailable &&
+    !(mapped.sqlState !== undefined && LOST_TO_CONCURRENCY.has(mapped.sqlState))
+  );
 }
 
 /**

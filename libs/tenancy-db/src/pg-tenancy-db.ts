@@ -1,13 +1,12 @@
 import pg from 'pg';
 import { parse as parsePgUrl } from 'pg-connection-string';
-import { mapDriverError } from './db-error-mapping.js';
+import { connectionLost, mapDriverError } from './db-error-mapping.js';
 import { applyMigrations } from './migrations.js';
 import { assertIdentifier, quoteIdentifier, type SqlQuery } from './sql-builder.js';
 import type { SqlSession, SqlTransactor } from './sql-session.js';
 import { SqlTenancyDb, type RawResult } from './sql-tenancy-db.js';
 import type { DbRow, TenancyDb } from './tenancy-db.port.js';
 import { MAX_TIMER_MS } from '#platform';
-import { TenancyDbErrorCode } from './tenancy-db.errors.js';
 import { ARRAY_ELEMENT_OIDS, SCALAR_PARSERS } from './value-normalisation.js';
 
 export interface PgTenancyDbOptions {
@@ -79,11 +78,6 @@ function sessionOptions(schema: string | undefined, queryTimeoutMs: number): str
   ];
   if (schema !== undefined) settings.push(`-c search_path=${schema}`);
   return settings.join(' ');
-}
-
-/** The statement failed for want of the connection (a timeout, a cut socket), not for its SQL. */
-function connectionLost(err: unknown): boolean {
-  return mapDriverError(err).code === TenancyDbErrorCode.Unavailable;
 }
 
 /** `onLost` hears of a statement that left the connection unusable, even if `fn` catches its error. */
