@@ -73,6 +73,19 @@ describe('BigQueryWarehouse insertRows', () => {
     });
   });
 
+  it('sends JSON text given for a JSON column as that JSON, as the embedded warehouse stores it', async () => {
+    // The cost import stages FOCUS Tags as the JSON text of the file. BigQuery parses a JSON
+    // parameter's value: '{"env":"prod"}' is the object, while the text serialised once more is a
+    // JSON string, which JSON_VALUE(Tags, '$.env') and Tags.env read as NULL.
+    await wh.insertRows(COSTS, [
+      { provider: 'aws', tags: '{"env":"prod","n":12345678901234567890}' },
+      { provider: 'gcp', tags: { env: 'dev' } },
+    ]);
+    const params = seen[0].params;
+    expect(params.r0_c1).toEqual({ type: 'JSON', value: '{"env":"prod","n":12345678901234567890}' });
+    expect(params.r1_c1).toEqual({ type: 'JSON', value: '{"env":"dev"}' });
+  });
+
   it('never uses the streaming insertAll API', async () => {
     await wh.insertRows(COSTS, [{ provider: 'aws' }]);
     expect(

@@ -2,7 +2,7 @@ import type { QueryParameter } from '@google-cloud/bigquery';
 import { tableRef } from '../sql.js';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import type { Row, TableRef } from '../warehouse.port.js';
-import { typedQueryParameter, type WireScalarType } from './query-params.js';
+import { jsonTextParameter, typedQueryParameter, type WireScalarType } from './query-params.js';
 import { standardType, type WireField } from './wire-values.js';
 
 /** Rows per INSERT statement, at most. */
@@ -48,7 +48,9 @@ function rejectInsert(why: string): WarehouseError {
 /**
  * DML INSERT statements for `rows`, each `INSERT INTO t (cols) VALUES (@r0_c0, ...), ...`, with
  * every cell a named parameter typed from the table's schema (never inferred from the value, so a
- * whole-number FLOAT64 or a DATE string arrive as what the column holds). NULL cells are written
+ * whole-number FLOAT64 or a DATE string arrive as what the column holds). A string for a JSON
+ * column is JSON text, sent as the parameter's value as it is, as the embedded warehouse takes it
+ * (any other value is serialised). NULL cells are written
  * as the literal NULL, which needs no type and no parameter. Rows go to DML, never to the
  * streaming insertAll API: streamed rows sit in a buffer that blocks UPDATE/DELETE for minutes.
  */
@@ -101,7 +103,11 @@ export function buildInsertStatements(
       if ((value === null || value === undefined) && !repeated) return 'NULL';
       const name = `r${r}_c${c}`;
       const type = standardType(column.type) as WireScalarType;
-      rowParams.push(typedQueryParameter(name, type, value ?? [], repeated));
+      rowParams.push(
+        type === 'JSON' && !repeated && typeof value === 'string'
+          ? jsonTextParameter(name, value)
+          : typedQueryParameter(name, type, value ?? [], repeated),
+      );
       return `@${name}`;
     });
     const tuple = `(${cells.join(', ')})`;

@@ -90,6 +90,15 @@ export function typedQueryParameter(
   }
 }
 
+/**
+ * A JSON parameter whose value is `text`, JSON already: BigQuery parses a JSON parameter's value
+ * as JSON text, so `{"a":1}` is an object, where typedQueryParameter would serialise the string
+ * again into the JSON string "{\"a\":1}".
+ */
+export function jsonTextParameter(name: string, text: string): QueryParameter {
+  return { name, parameterType: { type: 'JSON' }, parameterValue: { value: text } };
+}
+
 function inferType(name: string, v: unknown): WireScalarType {
   if (typeof v === 'string') return 'STRING';
   if (typeof v === 'boolean') return 'BOOL';
