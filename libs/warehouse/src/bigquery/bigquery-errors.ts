@@ -61,13 +61,54 @@ interface ApiErrorShape {
   errors?: { reason?: string; message?: string }[];
 }
 
-function classify(status: number | undefined, reasons: string[], networkCode: string | undefined) {
+/**
+ * A DML statement that lost to a concurrent one changing the same partitions: BigQuery runs
+ * mutating statements on a table side by side, retries a conflicting one itself a few times, then
+ * fails its job as a whole (HTTP 400 invalidQuery, "Could not serialize access to table … due to
+ * concurrent update"; in a transaction "Transaction is aborted due to concurrent update against
+ * table …"), and tells the caller to run it again:
+ * https://cloud.google.com/bigquery/docs/troubleshoot-queries#could_not_serialize_access_to_table_due_to_concurrent_update
+ */
+export function isConcurrentUpdate(err: unknown): boolean {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as ApiErrorShape;
+  const messages = [e.message, ...(Array.isArray(e.errors) ? e.errors.map((x) => x.message) : [])];
+  return e.code === 400 && messages.some((m) => typeof m === 'string' && CONCURRENT_UPDATE.test(m));
+}
+const CONCURRENT_UPDATE = /due to concurrent update/i;
+/** Runs of a write that lost to a concurrent one, in all (see isConcurrentUpdate). */
+const CONFLICT_ATTEMPTS = 4;
+
+/**
+ * Runs a write again while it loses to concurrent DML on its table: its job failed as a whole,
+ * changing nothing, so two requests updating one table at once both apply, as on the embedded
+ * warehouse (which retries its own write-write conflicts), instead of one answering 500. A short
+ * random pause, growing with each attempt, keeps the writers that collided from colliding again.
+ */
+export async function retryingConcurrentUpdates<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (attempt >= CONFLICT_ATTEMPTS || !isConcurrentUpdate(e)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 250 * attempt));
+    }
+  }
+}
+
+function classify(
+  status: number | undefined,
+  reasons: string[],
+  networkCode: string | undefined,
+  err: unknown,
+) {
   if (reasons.includes('bytesBilledLimitExceeded')) return WarehouseErrorCode.BytesLimitExceeded;
   if (reasons.includes('timeout')) return WarehouseErrorCode.Timeout;
   if (status === 404 || reasons.includes('notFound')) return WarehouseErrorCode.NotFound;
   if (networkCode || status === 429 || (status !== undefined && status >= 500))
     return WarehouseErrorCode.Unavailable;
   if (reasons.some((r) => UNAVAILABLE_REASONS.has(r))) return WarehouseErrorCode.Unavailable;
+  // Still losing after the retries: busy, not wrong; sent again later, it applies.
+  if (isConcurrentUpdate(err)) return WarehouseErrorCode.Unavailable;
   return WarehouseErrorCode.QueryFailed;
 }
 
@@ -95,7 +136,7 @@ export function toWarehouseError(err: unknown, operation: string, secrets: strin
   const status = typeof e.code === 'number' ? e.code : undefined;
   const networkCode = typeof e.code === 'string' && NETWORK_CODES.test(e.code) ? e.code : undefined;
   const reasons = (Array.isArray(e.errors) ? e.errors : []).flatMap((x) => (x.reason ? [x.reason] : []));
-  const code = classify(status, reasons, networkCode);
+  const code = classify(status, reasons, networkCode, err);
   let message = networkCode ? 'network failure' : String(e.message ?? 'unknown failure');
   for (const secret of secrets) message = message.split(secret).join('[param]');
   const summary = [status && `HTTP ${status}`, networkCode, reasons.join(',')].filter(Boolean).join(' ');

@@ -101,6 +101,41 @@ describe('BigQueryWarehouse error mapping', () => {
     },
   );
 
+  describe('a DML statement that lost to a concurrent one on its table', () => {
+    // As BigQuery fails it, after its own retries: the job as a whole, nothing written.
+    const conflict = {
+      error: {
+        code: 400,
+        reason: 'invalidQuery',
+        message:
+          'Could not serialize access to table finops-test:organizations.org_profiles due to concurrent update',
+      },
+    };
+    const update = 'UPDATE `organizations.org_profiles` SET status = @s WHERE org_slug = @org';
+
+    it('runs again until it applies, as on the embedded warehouse', async () => {
+      let calls = 0;
+      bq.fake.onQuery(() => (++calls < 3 ? conflict : { dmlAffectedRows: 1 }));
+      expect(await bq.wh.execute(update, { s: 'ACTIVE', org: 'acme' })).toBe(1);
+      expect(bq.fake.requests.filter((r) => r.path.endsWith('/queries'))).toHaveLength(3);
+    });
+
+    it('raises WAREHOUSE_UNAVAILABLE (try again), not a failed query, when it keeps losing', async () => {
+      bq.fake.onQuery(() => conflict);
+      const err = await failure(bq.wh.execute(update, { s: 'ACTIVE', org: 'acme' }));
+      expect(err.code).toBe(WarehouseErrorCode.Unavailable);
+      expect(bq.fake.requests.filter((r) => r.path.endsWith('/queries'))).toHaveLength(4);
+    });
+
+    it('is not run again for any other failure', async () => {
+      bq.fake.onQuery(() => ({ error: { code: 400, reason: 'invalidQuery', message: 'Syntax error' } }));
+      expect((await failure(bq.wh.execute(update, { s: 'x', org: 'acme' }))).code).toBe(
+        WarehouseErrorCode.QueryFailed,
+      );
+      expect(bq.fake.requests).toHaveLength(1);
+    });
+  });
+
   it('raises WAREHOUSE_UNAVAILABLE when nothing listens at the endpoint', async () => {
     const gone = await startFakeBigQuery();
     await gone.close();

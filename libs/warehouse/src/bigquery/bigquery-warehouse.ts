@@ -16,7 +16,12 @@ import type {
   Warehouse,
 } from '../warehouse.port.js';
 import { createBigQueryClientOptions, type BigQueryWarehouseOptions } from './bigquery-client-options.js';
-import { DeadlineExceeded, hasStatus, toWarehouseError } from './bigquery-errors.js';
+import {
+  DeadlineExceeded,
+  hasStatus,
+  retryingConcurrentUpdates,
+  toWarehouseError,
+} from './bigquery-errors.js';
 import { buildInsertStatements } from './insert-statements.js';
 import { JobsQuery, type JobsQueryResult } from './jobs-query.js';
 import { csvHeader, loadJobDone, loadMetadata } from './load-job.js';
@@ -288,19 +293,18 @@ export class BigQueryWarehouse implements Warehouse {
     secrets: string[],
     { write, ...how }: RunHow = {},
   ): Promise<JobsQueryResult> {
+    const request = {
+      sql,
+      params,
+      timeoutMs: this.timeoutOf(options),
+      maximumBytesBilled: options.maximumBytesBilled ?? this.options.maximumBytesBilled,
+      labels: options.labels,
+      location: this.options.location,
+      write,
+    };
     try {
-      return await this.jobs.run(
-        {
-          sql,
-          params,
-          timeoutMs: this.timeoutOf(options),
-          maximumBytesBilled: options.maximumBytesBilled ?? this.options.maximumBytesBilled,
-          labels: options.labels,
-          location: this.options.location,
-          write,
-        },
-        how,
-      );
+      const run = () => this.jobs.run(request, how);
+      return await (write ? retryingConcurrentUpdates(run) : run());
     } catch (e) {
       throw toWarehouseError(e, 'jobs.query', secrets);
     }
