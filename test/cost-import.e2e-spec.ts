@@ -121,6 +121,19 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
     }
   });
 
+  it('reports Tags that are not JSON in a typed Parquet file row by row: the stage holds them as text', async () => {
+    const rows = [aFocusFileRow(), aFocusFileRow({ day: '2025-04-09', Tags: '{env: prod}' })];
+    const loadFile = vi.spyOn(warehouse, 'loadFile');
+    try {
+      const res = await upload(focusParquet(rows), PARQUET, '?source_system=bad_tags');
+      expect(res.statusCode).toBe(422);
+      expect(res.json().row_errors).toEqual([{ row: 2, column: 'Tags', message: 'expected JSON text' }]);
+      expect(loadFile).not.toHaveBeenCalled();
+    } finally {
+      loadFile.mockRestore();
+    }
+  });
+
   it('imports gzip-compressed CSV and Parquet files', async () => {
     const csv = await upload(
       gzip(focusCsv([aFocusFileRow({ BilledCost: '2' })])),

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { countRows, type FakeError, type Json, multipartParts, notFound } from './bigquery-wire.js';
+import {
+  countRows,
+  type FakeError,
+  type FakeField,
+  type Json,
+  multipartParts,
+  notFound,
+} from './bigquery-wire.js';
 
 /** A load job as uploaded: its `configuration.load`, the file's bytes and the rows counted in it. */
 export interface FakeLoad {
@@ -26,8 +33,8 @@ export class FakeLoadJobs {
 
   constructor(
     private readonly defaultLocation: string,
-    /** Whether the destination table exists (throws the fake's 404 for a missing dataset). */
-    private readonly hasTable: (dataset: string, table: string) => boolean,
+    /** The destination table's columns, or undefined (throws the fake's 404 for a missing dataset). */
+    private readonly tableFields: (dataset: string, table: string) => FakeField[] | undefined,
   ) {}
 
   /** jobs.get of a load job. */
@@ -41,8 +48,23 @@ export class FakeLoadJobs {
     const job = JSON.parse(meta?.toString('utf8') ?? '{}') as Json;
     const load = ((job.configuration as Json | undefined)?.load ?? {}) as Json;
     const destination = load.destinationTable as { datasetId: string; tableId: string };
-    if (!this.hasTable(destination.datasetId, destination.tableId))
+    const fields =
+      this.tableFields(destination.datasetId, destination.tableId) ??
       notFound(`Table ${projectId}:${destination.datasetId}.${destination.tableId}`);
+    // BigQuery loads a JSON column from CSV, Avro or newline-delimited JSON only: "Other batch load
+    // formats are not supported" (https://cloud.google.com/bigquery/docs/json-data#limitations).
+    const json = fields.find((f) => f.type === 'JSON');
+    const format = String(load.sourceFormat ?? 'CSV');
+    const refused: { error: FakeError } | undefined =
+      json && !['CSV', 'AVRO', 'NEWLINE_DELIMITED_JSON'].includes(format)
+        ? {
+            error: {
+              code: 400,
+              reason: 'invalid',
+              message: `Unsupported type JSON of ${json.name} for ${format}`,
+            },
+          }
+        : undefined;
     const reference = job.jobReference as { jobId?: string; location?: string } | undefined;
     const jobId = reference?.jobId ?? `job_${randomUUID().replace(/-/g, '')}`;
     const recordedLoad: FakeLoad = {
@@ -55,7 +77,7 @@ export class FakeLoadJobs {
       rows: countRows(data, load),
     };
     this.loads.push(recordedLoad);
-    const outcome = this.handler?.(recordedLoad) ?? {};
+    const outcome = refused ?? this.handler?.(recordedLoad) ?? {};
     const status =
       'error' in outcome
         ? {

@@ -98,7 +98,10 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
   const defaultLocation = options.location ?? 'US';
   const requests: RecordedRequest[] = [];
   const jobs = new Map<string, FakeJob>();
-  const loadJobs = new FakeLoadJobs(defaultLocation, (ds, table) => getDataset(ds).tables.has(table));
+  const loadJobs = new FakeLoadJobs(
+    defaultLocation,
+    (ds, table) => (getDataset(ds).tables.get(table)?.schema as { fields: FakeField[] } | undefined)?.fields,
+  );
   const catalog = new FakeCatalog(defaultLocation, pageSize);
   const closing = new AbortController();
   let handler: QueryHandler = () => ({ schema: [], rows: [] });

@@ -93,13 +93,17 @@ export class CostImportRepository {
    * A table shaped like the cost table but holding only the import's columns, all nullable: rows
    * gather here, out of readers' sight, until the swap. Narrow, because writing the 101-column
    * table costs per column whether a value is given or not. NUMERIC columns are staged as FLOAT64
-   * (see `toNumeric`) and cast back in the swap.
+   * (see `toNumeric`) and cast back in the swap; JSON columns as their JSON text (STRING), parsed
+   * in the swap: BigQuery loads a JSON column from CSV, Avro or JSON files only, never Parquet
+   * (https://cloud.google.com/bigquery/docs/json-data#limitations), so a stage with one refused
+   * every bulk load of a Parquet file holding Tags and sent it the row way, a DML INSERT of a few
+   * hundred rows at a time.
    */
   async createStage(dataset: string, stage: string, columns: readonly string[]): Promise<void> {
     const byName = new Map(this.costSchema().fields.map((f) => [f.name, f]));
     const fields: FieldSchema[] = columns.map((name) => {
       const field = byName.get(name)!;
-      return { ...field, type: isNumeric(field.type) ? 'FLOAT64' : field.type, mode: 'NULLABLE' };
+      return { ...field, type: STAGED_TYPE[field.type] ?? field.type, mode: 'NULLABLE' };
     });
     await this.warehouse.ensureTable(dataset, { name: stage, fields, expiresAfterMs: STAGE_LIFETIME_MS });
   }
@@ -152,7 +156,7 @@ export class CostImportRepository {
     const periods = slice.billingPeriods.map((_, i) => `@bp${i}`).join(', ');
     const list = [...staged.columns, ...constants, 'x_pipeline_run_date'].join(', ');
     const values = [
-      ...staged.columns.map((c) => (isNumeric(types.get(c)) ? numericOfStaged(`S.${c}`) : `S.${c}`)),
+      ...staged.columns.map((c) => this.ofStaged(types.get(c), `S.${c}`)),
       ...constants.map((_, i) => `@l${i}`),
       'DATE(S.ChargePeriodStart)',
     ].join(', ');
@@ -172,6 +176,17 @@ export class CostImportRepository {
       { timeoutMs: 30 * 60_000 },
     );
     return Math.max(0, affected - staged.rows);
+  }
+
+  /** A staged column back to its cost-table type (see createStage). */
+  private ofStaged(type: FieldType | undefined, column: string): string {
+    if (isNumeric(type)) return numericOfStaged(column);
+    if (type !== 'JSON') return column;
+    // The import checked the text is JSON. BigQuery's default 'exact' mode fails the whole swap on
+    // a number a FLOAT64 cannot hold exactly; DuckDB keeps JSON as its text anyway.
+    return this.warehouse.driver === 'bigquery'
+      ? `PARSE_JSON(${column}, wide_number_mode => 'round')`
+      : `PARSE_JSON(${column})`;
   }
 
   /** How many rows of the cost table carry this import's run id (its swap applied when any do). */
@@ -204,6 +219,9 @@ function typedParam(type: FieldType | undefined, value: unknown): ParamValue {
 }
 
 const isNumeric = (type: FieldType | undefined) => type === 'NUMERIC';
+
+/** The stage's type of a cost-table column whose type is not staged as it is (see createStage). */
+const STAGED_TYPE: Partial<Record<FieldType, FieldType>> = { NUMERIC: 'FLOAT64', JSON: 'STRING' };
 
 /** Significant digits a staged FLOAT64 gives back exactly: every decimal of at most 15 survives a double. */
 const DOUBLE_DIGITS = 15;

@@ -1,7 +1,7 @@
 import pl from 'nodejs-polars';
 import type { FieldType } from '#warehouse';
 import { type ColumnPlan, COST_COLUMNS } from './focus-columns.js';
-import { MAX_ROW_COST } from './focus-values.js';
+import { MAX_ROW_COST, toJson } from './focus-values.js';
 import { checkedSlice, type ImportSlice } from './import-slice.js';
 
 /** What the columnar check found: every row valid, and the slice they replace. */
@@ -62,7 +62,7 @@ function valueRule(name: string, type: FieldType, dtype: string, required: boole
  * text), fed under its own name, nothing ignored or renamed. Such a file can be bulk-loaded as
  * it is, because the row normalizer would keep every value unchanged. Returns null when the file
  * does not qualify or any row would be rejected: the row path then runs and reports the errors.
- * JSON text is checked by the load itself (a failed load falls back to the row path as well).
+ * JSON columns are staged as their text, so the text is checked here as the row path checks it.
  */
 export function checkTypedParquet(
   path: string,
@@ -100,6 +100,7 @@ export function checkTypedParquet(
     )
     .toRecords()[0] as { bad: number; first: Date | null; last: Date | null };
   if (Number(summary.bad) > 0 || !summary.first || !summary.last) return null;
+  if (plan.fed.some((c) => c.type === 'JSON' && !allJson(frame.getColumn(c.name)))) return null;
   // Epoch milliseconds: the column is a Datetime in ms (nativeFor), naive ones read as UTC.
   const billingPeriods = frame
     .select(pl.col('BillingPeriodStart').unique().cast(pl.Int64).cast(pl.Float64))
@@ -109,4 +110,17 @@ export function checkTypedParquet(
     rows: frame.height,
     slice: checkedSlice({ first: summary.first.getTime(), last: summary.last.getTime(), billingPeriods }),
   };
+}
+
+/** Every value of the text column is JSON text (or NULL), as the row path (toJson) takes it. */
+function allJson(column: pl.Series): boolean {
+  return (column.toArray() as (string | null)[]).every((text) => {
+    if (text === null) return true;
+    try {
+      toJson(text);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
