@@ -82,6 +82,9 @@ interface FakeJob {
   cancelAt?: number;
 }
 
+/** BigQuery's location names are case-insensitive ('EU', 'eu'). */
+const sameLocation = (a: unknown, b: unknown): boolean => String(a).toLowerCase() === String(b).toLowerCase();
+
 const stopped = (job: FakeJob): boolean => job.cancelAt !== undefined && job.cancelAt < job.readyAt;
 
 export interface FakeBigQueryOptions {
@@ -120,16 +123,32 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
 
   async function startJob(projectId: string, body: Json, jobId: string, location: string): Promise<FakeJob> {
     const sql = String(body.query ?? '');
+    // A job given a location reads and writes there only: a dataset elsewhere is not found
+    // (BigQuery: "Not found: Dataset p:ds was not found in location US").
+    const elsewhere =
+      body.location === undefined
+        ? undefined
+        : [...sql.matchAll(/`(?:[\w-]+\.)?(\w+)\.\w+`/g)]
+            .map((m) => m[1])
+            .find((ds) => catalog.has(ds) && !sameLocation(getDataset(ds).resource.location, location));
     const view =
       /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+`(?:[\w-]+\.)?(\w+)\.(\w+)`\s+AS\s+([\s\S]*)$/i.exec(sql);
-    if (view) {
+    if (view && !elsewhere) {
       getDataset(view[1]).tables.delete(view[2]);
       catalog.putTable(projectId, view[1], {
         tableReference: { tableId: view[2] },
         view: { query: view[3], useLegacySql: false },
       });
     }
-    const outcome = await handler({ projectId, sql, params: decodeParams(body), body });
+    const outcome: QueryAnswer = elsewhere
+      ? {
+          error: {
+            code: 404,
+            reason: 'notFound',
+            message: `Not found: Dataset ${projectId}:${elsewhere} was not found in location ${location}`,
+          },
+        }
+      : await handler({ projectId, sql, params: decodeParams(body), body });
     const job: FakeJob = {
       id: jobId,
       projectId,

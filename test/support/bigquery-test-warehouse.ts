@@ -28,13 +28,14 @@ export interface FakeBigQueryEach {
 
 /**
  * Registers, in the calling describe block, a fake BigQuery started before each test with
- * `fakeOptions` and a driver on it, both closed after it: the setup the driver's specs share.
+ * `fakeOptions` (in the EU, as the driver, unless they say otherwise) and a driver on it, both closed after it: the setup the driver's specs share.
  * Read `fake` and `wh` on the returned object inside tests (they change with each test).
  */
 export function fakeBigQueryEach(fakeOptions?: Parameters<typeof startFakeBigQuery>[0]): FakeBigQueryEach {
   const each = {} as FakeBigQueryEach; // set before each test, read only inside tests
   beforeEach(async () => {
-    each.fake = await startFakeBigQuery(fakeOptions);
+    // In the driver's location: a job there finds no dataset of another (see startFakeBigQuery).
+    each.fake = await startFakeBigQuery({ location: 'EU', ...fakeOptions });
     each.wh = testWarehouse(each.fake.url);
   });
   afterEach(async () => {

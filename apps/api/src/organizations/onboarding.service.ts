@@ -58,6 +58,7 @@ export class OnboardingService {
 
   onboard(req: OnboardOrgRequestDto, actor: AuditActor): Promise<OnboardOrgResponseDto> {
     return this.lock.hold(req.org_slug, async () => {
+      await this.datasets.checkLocation(req.org_slug, req.dataset_location);
       const existing = await this.profiles.find(req.org_slug);
       if (!existing) return this.create(req, actor);
       // The lock is ours, so the onboarding that wrote this profile is not running any more.

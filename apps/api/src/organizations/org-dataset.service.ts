@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '#platform';
+import { AppConfig, validationError } from '#platform';
 import { CENTRAL_DATASET, SchemaRegistry, type TableSchema, WAREHOUSE, type Warehouse } from '#warehouse';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 
@@ -78,6 +78,27 @@ export class OrgDatasetService {
   async location(org: string, asked: string | undefined): Promise<string> {
     const held = await this.warehouse.datasetLocation(this.datasetId(org));
     return held ?? asked ?? this.config.env.BIGQUERY_LOCATION;
+  }
+
+  /**
+   * Before an org's dataset is made at `asked`: BigQuery runs a query in one location, and the
+   * org's views read the central dataset, so a dataset elsewhere could not take them (nor any job
+   * run where the central dataset is: "Not found: Dataset … was not found in location US"); the
+   * onboarding failed at its dataset step, rolled back, with a 500. Refused (422) before anything
+   * is written. A dataset that exists stays where it is; the embedded warehouse has no locations.
+   */
+  async checkLocation(org: string, asked: string | undefined): Promise<void> {
+    if (asked === undefined) return;
+    const central = await this.warehouse.datasetLocation(CENTRAL_DATASET);
+    if (central === null || central.toLowerCase() === asked.toLowerCase() || (await this.exists(org))) return;
+    throw validationError([
+      {
+        field: 'dataset_location',
+        message:
+          `must be ${central}, where the central dataset '${CENTRAL_DATASET}' is: the organization's ` +
+          "views read it, and BigQuery reads a query's tables in one location",
+      },
+    ]);
   }
 
   /**

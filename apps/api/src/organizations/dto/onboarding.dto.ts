@@ -55,7 +55,12 @@ export class OnboardOrgRequestDto {
   @IsIn(timezoneNames())
   default_timezone?: string;
 
-  @ApiPropertyOptional({ enum: DATASET_LOCATIONS, description: 'Defaults to the server location' })
+  @ApiPropertyOptional({
+    enum: DATASET_LOCATIONS,
+    description:
+      "Defaults to the server location. On BigQuery a new org's dataset must be where the central " +
+      'dataset is (its views read it): another location is refused (422)',
+  })
   @IsOptional()
   @IsIn(DATASET_LOCATIONS)
   dataset_location?: string;

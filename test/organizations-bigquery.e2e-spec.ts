@@ -1,0 +1,67 @@
+import { type FakeBigQuery, startFakeBigQuery } from '#test/bigquery-server';
+import { anOrgSlug } from '#test/org-factory';
+import { expectProblem } from '#test/org-onboarding';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+
+/**
+ * The app on the BigQuery driver, against the fake BigQuery (its queries answer no rows): what
+ * BigQuery refuses that the embedded warehouse, which has no locations, never could.
+ */
+describe('organizations on the BigQuery driver', () => {
+  let fake: FakeBigQuery;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    fake = await startFakeBigQuery({ location: 'US', projectId: 'finops-test' });
+    t = await startTestApp({
+      WAREHOUSE_DRIVER: 'bigquery',
+      GCP_PROJECT_ID: 'finops-test',
+      BIGQUERY_API_ENDPOINT: fake.url,
+      BIGQUERY_LOCATION: 'US',
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  const onboard = (org: string, location: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/organizations/onboard',
+      headers: rootHeaders,
+      payload: {
+        org_slug: org,
+        company_name: 'Far Co',
+        admin_email: 'a@far.example',
+        dataset_location: location,
+      },
+    });
+
+  it('refuses a dataset_location other than the central dataset’s before writing anything', async () => {
+    // An EU dataset could hold neither the org's views (they read the US central dataset) nor
+    // the results of a job run in the US: the onboarding failed at its dataset step with a 500.
+    const org = anOrgSlug('far');
+    const res = await onboard(org, 'EU');
+    expectProblem(res, 422, 'VALIDATION_FAILED');
+    expect(res.json().errors).toEqual([
+      {
+        field: 'dataset_location',
+        message:
+          "must be US, where the central dataset 'organizations' is: the organization's views read it, " +
+          "and BigQuery reads a query's tables in one location",
+      },
+    ]);
+    const writes = fake.requests.filter(
+      (r) => r.method !== 'GET' && (r.path.includes(org) || JSON.stringify(r.body ?? '').includes(org)),
+    );
+    expect(writes).toEqual([]);
+  });
+
+  it('onboards an org in the central dataset’s location, views and all', async () => {
+    const org = anOrgSlug('near');
+    const res = await onboard(org, 'US');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(fake.table(`${org}_local`, 'x_org_hierarchy')?.type).toBe('VIEW');
+  });
+});
