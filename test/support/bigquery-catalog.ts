@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedRequest } from './bigquery-server.js';
 import { fail, type FakeField, type Json, legacyFields, notFound } from './bigquery-wire.js';
+import { checkTableResource } from './bigquery-table-rules.js';
 
 /** What `route` returns for a request that is not about datasets or tables. */
 export const NOT_ROUTED = Symbol('not routed');
@@ -55,6 +56,7 @@ export class FakeCatalog {
     const ref = body.tableReference as { tableId: string };
     const tables = this.get(ds).tables;
     if (tables.has(ref.tableId)) fail(409, 'duplicate', `Already Exists: Table ${ds}.${ref.tableId}`);
+    if (!body.view) checkTableResource(body);
     const resource = this.tableResource(projectId, ds, ref.tableId, body, body.view ? 'VIEW' : 'TABLE');
     tables.set(ref.tableId, resource);
     return resource;

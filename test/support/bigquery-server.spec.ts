@@ -51,6 +51,34 @@ describe('fake BigQuery server', () => {
     expect(again.body.error?.errors[0].reason).toBe('duplicate');
   });
 
+  it('refuses a table BigQuery cannot partition or cluster as asked, as tables.insert does', async () => {
+    await api('datasets', { method: 'POST', body: { datasetReference: { datasetId: 'ds' } } });
+    const fields = [
+      { name: 'day', type: 'STRING' },
+      { name: 'cost', type: 'FLOAT64' },
+      { name: 'tags', type: 'STRING', mode: 'REPEATED' },
+      { name: 'at', type: 'TIMESTAMP' },
+    ];
+    const insert = (id: string, extra: object, schema: object[] = fields) =>
+      api('datasets/ds/tables', {
+        method: 'POST',
+        body: { tableReference: { tableId: id }, schema: { fields: schema }, ...extra },
+      });
+    const refused = async (id: string, extra: object, schema?: object[]) => {
+      const res = await insert(id, extra, schema);
+      return `${res.status} ${res.body.error?.errors[0].reason}`;
+    };
+    expect(await refused('p', { timePartitioning: { type: 'DAY', field: 'day' } })).toBe('400 invalid');
+    expect(await refused('c1', { clustering: { fields: ['cost'] } })).toBe('400 invalid');
+    expect(await refused('c2', { clustering: { fields: ['tags'] } })).toBe('400 invalid');
+    expect(await refused('c3', { clustering: { fields: ['day', 'at', 'day', 'at', 'day'] } })).toBe(
+      '400 invalid',
+    );
+    expect(await refused('d', {}, [...fields, { name: 'COST', type: 'INT64' }])).toBe('400 invalid');
+    const ok = { timePartitioning: { type: 'DAY', field: 'at' }, clustering: { fields: ['day', 'at'] } };
+    expect((await insert('t', ok)).status).toBe(200);
+  });
+
   it('records method, path, query string, JSON body and headers of every request', async () => {
     await api('queries?prettyPrint=false', {
       method: 'POST',
