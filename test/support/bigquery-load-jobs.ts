@@ -7,6 +7,7 @@ import {
   multipartParts,
   notFound,
 } from './bigquery-wire.js';
+import { ndjsonRefusal } from './bigquery-ndjson-rules.js';
 
 /** A load job as uploaded: its `configuration.load`, the file's bytes and the rows counted in it. */
 export interface FakeLoad {
@@ -55,6 +56,7 @@ export class FakeLoadJobs {
     // formats are not supported" (https://cloud.google.com/bigquery/docs/json-data#limitations).
     const json = fields.find((f) => f.type === 'JSON');
     const format = String(load.sourceFormat ?? 'CSV');
+    const unreadable = format === 'NEWLINE_DELIMITED_JSON' ? ndjsonRefusal(data, fields) : undefined;
     const refused: { error: FakeError } | undefined =
       json && !['CSV', 'AVRO', 'NEWLINE_DELIMITED_JSON'].includes(format)
         ? {
@@ -64,7 +66,7 @@ export class FakeLoadJobs {
               message: `Unsupported type JSON of ${json.name} for ${format}`,
             },
           }
-        : undefined;
+        : unreadable && { error: unreadable };
     const reference = job.jobReference as { jobId?: string; location?: string } | undefined;
     const jobId = reference?.jobId ?? `job_${randomUUID().replace(/-/g, '')}`;
     const recordedLoad: FakeLoad = {

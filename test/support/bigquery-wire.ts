@@ -134,6 +134,11 @@ export function multipartParts(raw: Buffer, contentType: string | undefined): Bu
 /** Data rows of an uploaded file, the way BigQuery would count them. */
 export function countRows(data: Buffer, load: Record<string, unknown>): number {
   if (load.sourceFormat === 'PARQUET') return pl.readParquet(data).height;
+  if (load.sourceFormat === 'NEWLINE_DELIMITED_JSON')
+    return data
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '').length;
   const text = (data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data) : data).toString('utf8');
   const records = parseCsv(text, { relax_column_count: true, skip_empty_lines: true }) as unknown[];
   return Math.max(0, records.length - Number(load.skipLeadingRows ?? 0));

@@ -23,8 +23,9 @@ import {
   toWarehouseError,
 } from './bigquery-errors.js';
 import { buildInsertStatements } from './insert-statements.js';
+import { LOAD_MIN_ROWS, ndjsonOf } from './ndjson-rows.js';
 import { JobsQuery, type JobsQueryResult } from './jobs-query.js';
-import { csvHeader, loadJobDone, loadMetadata } from './load-job.js';
+import { csvHeader, loadInto, loadMetadata, loadNdjson } from './load-job.js';
 import { secretsOf, toQueryParameters } from './query-params.js';
 import { toFrame } from './result-frame.js';
 import { readableThroughStorage, StorageRead, storageDeadline, storageUnavailable } from './storage-read.js';
@@ -33,11 +34,6 @@ import { parseRows, standardType, type WireField } from './wire-values.js';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PING_TIMEOUT_MS = 5_000;
 const DDL = /^\s*(CREATE|ALTER|DROP|TRUNCATE)\b/i;
-/**
- * How long a load job may take, waiting in BigQuery's queue included, before it is cancelled:
- * BigQuery's own limit is 6 hours, all the while holding the import's upload slot and org lease.
- */
-const LOAD_TIMEOUT_MS = 30 * 60_000;
 /** How long frames read from the REST pages after the Storage Read API refused the project. */
 const STORAGE_REST_MS = 10 * 60_000;
 
@@ -128,12 +124,19 @@ export class BigQueryWarehouse implements Warehouse {
   /**
    * DML INSERTs typed from the table's schema (see insert-statements.ts). Statements run one after
    * another and each commits on its own: if one fails, the rows of the earlier ones stay inserted.
+   * Many rows (LOAD_MIN_ROWS) go as one load job instead: committed whole or not at all, never
+   * through the streaming buffer, so they can be updated at once, as DML-inserted ones can.
    */
   async insertRows(ref: TableRef, rows: Row[]): Promise<number> {
     if (rows.length === 0) return 0;
     const fields = await this.tableFields(ref);
     let inserted = 0;
     const secrets = [...new Set(rows.flatMap((row) => secretsOf(row)))];
+    const ndjson = rows.length >= LOAD_MIN_ROWS ? ndjsonOf(fields, rows) : null;
+    if (ndjson)
+      return loadNdjson(this.table(ref), ndjson, this.options.loadTimeoutMs).catch((e: unknown) => {
+        throw toWarehouseError(e, 'jobs.insert (load rows)', secrets);
+      });
     for (const statement of buildInsertStatements(ref, fields, rows)) {
       inserted += (await this.runEncoded(statement.sql, statement.params, {}, secrets, { write: true }))
         .numDmlAffectedRows;
@@ -150,12 +153,14 @@ export class BigQueryWarehouse implements Warehouse {
     const header = source.format === 'csv' ? await csvHeader(source.path, source.gzip ?? false) : [];
     const metadata = loadMetadata(`${ref.dataset}.${ref.table}`, fields, source, header);
     try {
-      const table = this.bq.dataset(ref.dataset, { location: this.options.location }).table(ref.table);
-      const [job] = await table.createLoadJob(source.path, metadata);
-      return await loadJobDone(job, this.options.loadTimeoutMs ?? LOAD_TIMEOUT_MS);
+      return await loadInto(this.table(ref), source.path, metadata, this.options.loadTimeoutMs);
     } catch (e) {
       throw toWarehouseError(e, 'jobs.insert (load)');
     }
+  }
+
+  private table(ref: TableRef) {
+    return this.bq.dataset(ref.dataset, { location: this.options.location }).table(ref.table);
   }
 
   async datasetExists(dataset: string): Promise<boolean> {

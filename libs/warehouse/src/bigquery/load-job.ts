@@ -1,7 +1,10 @@
 import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import type { Job, JobLoadMetadata, TableField } from '@google-cloud/bigquery';
+import type { Job, JobLoadMetadata, Table, TableField } from '@google-cloud/bigquery';
 import { parse } from 'csv-parse/sync';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import type { LoadFileSource } from '../warehouse.port.js';
@@ -37,6 +40,40 @@ export async function loadJobDone(job: Job, timeoutMs: number): Promise<number> 
     throw e;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * How long a load job may take, waiting in BigQuery's queue included, before it is cancelled:
+ * BigQuery's own limit is 6 hours, all the while holding the import's upload slot and org lease.
+ */
+const LOAD_TIMEOUT_MS = 30 * 60_000;
+
+/** Loads the file at `path` into `table` as `metadata` says; the rows it loaded. */
+export async function loadInto(
+  table: Table,
+  path: string,
+  metadata: JobLoadMetadata,
+  timeoutMs = LOAD_TIMEOUT_MS,
+): Promise<number> {
+  const [job] = await table.createLoadJob(path, metadata);
+  return loadJobDone(job, timeoutMs);
+}
+
+/** Appends newline-delimited JSON rows to `table` (matched by column name) through a temp file. */
+export async function loadNdjson(table: Table, ndjson: Buffer, timeoutMs?: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'bq-rows-'));
+  try {
+    const path = join(dir, 'rows.ndjson');
+    await writeFile(path, ndjson);
+    const metadata: JobLoadMetadata = {
+      sourceFormat: 'NEWLINE_DELIMITED_JSON',
+      writeDisposition: 'WRITE_APPEND',
+      createDisposition: 'CREATE_NEVER',
+    };
+    return await loadInto(table, path, metadata, timeoutMs);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
