@@ -70,9 +70,14 @@ interface ApiErrorShape {
  * https://cloud.google.com/bigquery/docs/troubleshoot-queries#could_not_serialize_access_to_table_due_to_concurrent_update
  */
 export function isConcurrentUpdate(err: unknown): boolean {
+  return refusedWith(err, CONCURRENT_UPDATE);
+}
+
+/** An HTTP 400 whose message, or one of its errors' messages, matches `pattern`. */
+function refusedWith(err: unknown, pattern: RegExp): boolean {
   const e = (typeof err === 'object' && err !== null ? err : {}) as ApiErrorShape;
   const messages = [e.message, ...(Array.isArray(e.errors) ? e.errors.map((x) => x.message) : [])];
-  return e.code === 400 && messages.some((m) => typeof m === 'string' && CONCURRENT_UPDATE.test(m));
+  return e.code === 400 && messages.some((m) => typeof m === 'string' && pattern.test(m));
 }
 const CONCURRENT_UPDATE = /due to concurrent update/i;
 /** Runs of a write that lost to a concurrent one, in all (see isConcurrentUpdate). */
@@ -95,6 +100,17 @@ export async function retryingConcurrentUpdates<T>(run: () => Promise<T>): Promi
   }
 }
 
+/**
+ * An UPDATE, DELETE or MERGE refused because it would change rows still in a table's streaming
+ * buffer ("UPDATE or DELETE statement over table … would affect rows in the streaming buffer, which
+ * is not supported"): rows another writer (the pipeline service) streamed in the last minutes,
+ * which BigQuery lets no DML touch until it has flushed them, for up to about 90 minutes
+ * (https://cloud.google.com/bigquery/docs/data-manipulation-language#limitations). Not a wrong
+ * statement: sent again later, it applies.
+ */
+const hitsStreamingBuffer = (err: unknown) => refusedWith(err, STREAMING_BUFFER);
+const STREAMING_BUFFER = /would affect rows in the streaming buffer/i;
+
 function classify(
   status: number | undefined,
   reasons: string[],
@@ -109,6 +125,7 @@ function classify(
   if (reasons.some((r) => UNAVAILABLE_REASONS.has(r))) return WarehouseErrorCode.Unavailable;
   // Still losing after the retries: busy, not wrong; sent again later, it applies.
   if (isConcurrentUpdate(err)) return WarehouseErrorCode.Unavailable;
+  if (hitsStreamingBuffer(err)) return WarehouseErrorCode.Unavailable;
   return WarehouseErrorCode.QueryFailed;
 }
 

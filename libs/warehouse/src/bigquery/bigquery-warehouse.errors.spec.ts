@@ -136,6 +136,21 @@ describe('BigQueryWarehouse error mapping', () => {
     });
   });
 
+  it('raises WAREHOUSE_UNAVAILABLE (try again later) for DML over rows still in the streaming buffer', async () => {
+    // Rows another writer streamed minutes ago: BigQuery refuses DML on them until it flushes them.
+    bq.fake.onQuery(() => ({
+      error: {
+        code: 400,
+        reason: 'invalidQuery',
+        message:
+          'UPDATE or DELETE statement over table finops-test.organizations.org_meta_pipeline_runs would ' +
+          'affect rows in the streaming buffer, which is not supported',
+      },
+    }));
+    const err = await failure(bq.wh.execute('DELETE FROM `organizations.org_meta_pipeline_runs` WHERE TRUE'));
+    expect(err.code).toBe(WarehouseErrorCode.Unavailable);
+  });
+
   it('raises WAREHOUSE_UNAVAILABLE when nothing listens at the endpoint', async () => {
     const gone = await startFakeBigQuery();
     await gone.close();
