@@ -277,6 +277,36 @@ describe('pipeline logs over the real app', () => {
       expect(tooMany.json().errors).toEqual([expect.objectContaining({ field: 'limit' })]);
     });
 
+    it('pages through steps that share an index and a start without repeating or skipping one', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const runId = await aRun(a.org);
+      // Retried steps: one index, one start. Inserted at once, as the pipeline service writes them.
+      const steps = Array.from({ length: 600 }, (_, i) => ({
+        step_logging_id: randomUUID(),
+        org_slug: a.org,
+        pipeline_logging_id: runId,
+        step_name: `attempt_${i}`,
+        step_type: 'gcp.bq_etl',
+        step_index: 1,
+        status: 'COMPLETED',
+        start_time: new Date(base),
+        created_at: new Date(base),
+      }));
+      await insert('org_meta_step_logs', steps);
+      const seen: string[] = [];
+      for (let offset = 0; offset < steps.length; offset += 20) {
+        const res = await get(
+          `/api/v1/pipelines/${a.org}/runs/${runId}/steps?limit=20&offset=${offset}`,
+          a.key,
+        );
+        seen.push(
+          ...res.json<{ steps: { step_logging_id: string }[] }>().steps.map((s) => s.step_logging_id),
+        );
+      }
+      expect(seen.length).toBe(steps.length);
+      expect(new Set(seen).size).toBe(steps.length);
+    });
+
     it('lists a run, a step and a transition whose counters are past 2^53 instead of failing the page', async () => {
       const a = await anOrgWithKey(warehouse);
       const huge = 2n ** 53n + 1n;

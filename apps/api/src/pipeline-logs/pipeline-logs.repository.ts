@@ -144,6 +144,17 @@ function runWhere(org: string, f: RunFilters): { where: string; params: QueryPar
   return { where: clauses.join(' AND '), params };
 }
 
+/** A run's steps with `status`, or with any final status when undefined. */
+function stepWhere(org: string, runId: string, status: string | undefined) {
+  const params: QueryParams = {
+    org,
+    run_id: runId,
+    ...(status === undefined ? { statuses: param.stringArray(FINAL_STEP_STATUSES) } : { status }),
+  };
+  const statusClause = status === undefined ? 'status IN UNNEST(@statuses)' : 'status = @status';
+  return { where: `org_slug = @org AND pipeline_logging_id = @run_id AND ${statusClause}`, params };
+}
+
 function pageParams(page: Page): QueryParams {
   return { limit: param.int(page.limit), offset: param.int(page.offset) };
 }
@@ -187,30 +198,33 @@ export class PipelineLogsRepository {
     return rows[0] ?? null;
   }
 
-  /** Steps of a run with `status` (any final status when undefined), in step order. */
+  /** Steps of a run with `status` (any final status when undefined), in step order, and their count. */
   async listSteps(
     org: string,
     runId: string,
     status: string | undefined,
     page: Page,
   ): Promise<{ rows: StepRow[]; total: number }> {
-    const statusClause = status === undefined ? 'status IN UNNEST(@statuses)' : 'status = @status';
-    const params: QueryParams = {
-      org,
-      run_id: runId,
-      ...(status === undefined ? { statuses: param.stringArray(FINAL_STEP_STATUSES) } : { status }),
-    };
-    const table = central('org_meta_step_logs');
-    const where = `org_slug = @org AND pipeline_logging_id = @run_id AND ${statusClause}`;
+    const { where, params } = stepWhere(org, runId, status);
     const [rows, total] = await Promise.all([
-      this.warehouse.query<StepRow>(
-        `SELECT ${STEP_COLUMNS} FROM ${table} WHERE ${where}
-         ORDER BY step_index, start_time LIMIT @limit OFFSET @offset`,
-        { ...params, ...pageParams(page) },
-      ),
-      this.count(`SELECT COUNT(*) AS total FROM ${table} WHERE ${where}`, params),
+      this.stepRows(org, runId, status, page),
+      this.count(`SELECT COUNT(*) AS total FROM ${central('org_meta_step_logs')} WHERE ${where}`, params),
     ]);
     return { rows, total };
+  }
+
+  /**
+   * One page of listSteps without the count. The step id breaks ties (a retried step shares its
+   * index and may share its start): without it the rows of a tie may come in another order for each
+   * page (BigQuery and DuckDB sort without a stable order), so that pages repeat one and skip another.
+   */
+  stepRows(org: string, runId: string, status: string | undefined, page: Page): Promise<StepRow[]> {
+    const { where, params } = stepWhere(org, runId, status);
+    return this.warehouse.query<StepRow>(
+      `SELECT ${STEP_COLUMNS} FROM ${central('org_meta_step_logs')} WHERE ${where}
+       ORDER BY step_index, start_time, step_logging_id LIMIT @limit OFFSET @offset`,
+      { ...params, ...pageParams(page) },
+    );
   }
 
   async listTransitions(
