@@ -120,6 +120,63 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
       expect(contract.errors('GET', documented, csv.statusCode, csv.body, 'text/csv')).toEqual([]);
     });
 
+    it('sends every step of a long run, pages of them streamed, as the step listing orders them', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const runId = await aRun(a.org);
+      const count = 1_234;
+      await insert(
+        'org_meta_step_logs',
+        Array.from({ length: count }, (_, i) => ({
+          step_logging_id: randomUUID(),
+          org_slug: a.org,
+          pipeline_logging_id: runId,
+          step_name: `step_${i}`,
+          step_type: 'gcp.bq_etl',
+          step_index: i,
+          status: 'COMPLETED',
+          start_time: new Date(base + i),
+          error_message: i === 7 ? '=1+1' : null,
+          metadata: i === 3 ? { nested: { list: [1, 'two'] } } : null,
+          created_at: new Date(base),
+        })),
+      );
+      const url = `/api/v1/pipelines/${a.org}/runs/${runId}/download`;
+      const json = await get(`${url}?format=json`, a.key);
+      expect(json.statusCode).toBe(200);
+      const detail = json.json<{ steps: { step_name: string }[] }>();
+      expect(detail.steps.map((s) => s.step_name)).toEqual(
+        Array.from({ length: count }, (_, i) => `step_${i}`),
+      );
+      // Sent as it is read, in chunks, not as one body of a known length.
+      expect(json.headers['content-length']).toBeUndefined();
+      // Formatted as JSON.stringify(detail, null, 2) would write it.
+      expect(json.body).toBe(JSON.stringify(detail, null, 2));
+      const listed = await get(
+        `/api/v1/pipelines/${a.org}/runs/${runId}/steps?limit=1000&offset=1000`,
+        a.key,
+      );
+      expect(detail.steps.slice(1000)).toEqual(listed.json<{ steps: unknown[] }>().steps);
+      const csv = await get(`${url}?format=csv`, a.key);
+      const records: string[][] = parse(csv.body, { relax_column_count: true, skip_empty_lines: false });
+      const rows = records.slice(records.findIndex((r) => r[0] === 'step_index') + 1);
+      expect(rows.map((r) => r[1])).toEqual(Array.from({ length: count }, (_, i) => `step_${i}`));
+      expect(rows[7]![8]).toBe("'=1+1");
+    });
+
+    it('sends a run without steps as its detail, in both formats', async () => {
+      const a = await anOrgWithKey(warehouse);
+      const runId = await aRun(a.org, { run_metadata: { a: [] } });
+      const url = `/api/v1/pipelines/${a.org}/runs/${runId}`;
+      const json = await get(`${url}/download?format=json`, a.key);
+      expect(json.body).toBe(JSON.stringify((await get(url, a.key)).json(), null, 2));
+      const csv = await get(`${url}/download?format=csv`, a.key);
+      expect(
+        csv.body.endsWith(
+          'Steps\r\nstep_index,step_name,step_type,status,start_time,end_time,duration_ms,rows_processed,error_message\r\n',
+        ),
+      ).toBe(true);
+    });
+
     it('reads back any run id the validator admits, with a plain file name for its download', async () => {
       const a = await anOrgWithKey(warehouse);
       const runId = `run@"2026"/${'y'.repeat(200)}`;

@@ -7,6 +7,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
+import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { OrgKeyAuth, OrgParamDto } from '#platform';
 import {
@@ -88,7 +89,8 @@ export class PipelineLogsController {
   @OrgKeyAuth('pipelines:read')
   @ApiOkResponse({
     description:
-      'An attachment pipeline_run_{id}.json (format=json: the run detail, as GET .../runs/{id} answers it) ' +
+      'An attachment pipeline_run_{id}.json (format=json: the run detail, as GET .../runs/{id} answers it, ' +
+      'with every step where the detail stops at 1000) ' +
       'or pipeline_run_{id}.csv (format=csv: a Run Summary block of Field,Value lines, then a Steps table)',
     content: {
       'application/json': { schema: { $ref: getSchemaPath(PipelineRunDetailDto) } },
@@ -101,7 +103,7 @@ export class PipelineLogsController {
     @Param() { org, id }: PipelineRunParamDto,
     @Query() q: DownloadQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<Readable> {
     const file = await this.logs.download(org, id, q.format);
     reply.header('Content-Type', file.contentType);
     reply.header('Content-Disposition', `attachment; filename="${file.filename}"`);

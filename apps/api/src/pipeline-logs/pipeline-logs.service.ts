@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { DownloadFormat } from './dto/pipeline-logs-query.dto.js';
 import type {
@@ -16,9 +17,10 @@ import {
   type Page,
   PipelineLogsRepository,
   type RunFilters,
+  type StepRow,
 } from './pipeline-logs.repository.js';
 import { PipelineStatusCache } from './pipeline-status.cache.js';
-import { runDetailCsv } from './run-csv.js';
+import { runDetailCsv, runDetailJson } from './run-download.js';
 import { toBatchRun, toRun, toRunDetail, toStep, toTransition } from './run-records.js';
 
 /** The daily pipelines the dashboard checks on login, with the path the pipeline service runs them by. */
@@ -29,12 +31,15 @@ export const KNOWN_DAILY_PIPELINES = [
 const RETRYABLE_STATUSES = new Set(['FAILED', 'COMPLETED']);
 /** Steps of one run are few; a run detail lists them all up to this bound. */
 const MAX_DETAIL_STEPS = 1000;
+/** Steps a download reads at a time: it sends every step of the run, holding one page of them. */
+const DOWNLOAD_STEP_PAGE = 500;
 const DAY_MS = 86_400_000;
 
 export interface Download {
   filename: string;
   contentType: string;
-  body: string;
+  /** Written as the steps are read; fails (and the response is cut off) if a later page cannot be. */
+  body: Readable;
 }
 
 /** Run ids as stored by the pipeline service: the path itself, or `{org}-{path with dashes}`. */
@@ -126,13 +131,43 @@ export class PipelineLogsService {
     };
   }
 
+  /**
+   * The whole run, every step included (a run detail stops at MAX_DETAIL_STEPS), streamed a page
+   * of steps at a time. The run and the first page are read before answering, so that an unknown
+   * run is a 404 and an unavailable warehouse its error, not a cut-off file.
+   */
   async download(org: string, runId: string, format: DownloadFormat): Promise<Download> {
-    const detail = await this.runDetail(org, runId);
+    const firstPage = { limit: DOWNLOAD_STEP_PAGE, offset: 0 };
+    const [run, first] = await Promise.all([
+      this.repository.findRun(org, runId),
+      this.repository.stepRows(org, runId, undefined, firstPage),
+    ]);
+    if (!run) throw notFound(runId);
+    const { steps: _none, ...summary } = toRunDetail(run, []);
+    const pages = this.stepPages(org, runId, first);
     // Token characters only in the header's quoted file name (a run id may hold quotes or slashes).
     const filename = `pipeline_run_${runId.replace(/[^A-Za-z0-9_.:-]/g, '_')}.${format}`;
     return format === 'csv'
-      ? { filename, contentType: 'text/csv; charset=utf-8', body: runDetailCsv(detail) }
-      : { filename, contentType: 'application/json; charset=utf-8', body: JSON.stringify(detail, null, 2) };
+      ? {
+          filename,
+          contentType: 'text/csv; charset=utf-8',
+          body: Readable.from(runDetailCsv(summary, pages)),
+        }
+      : {
+          filename,
+          contentType: 'application/json; charset=utf-8',
+          body: Readable.from(runDetailJson(summary, pages)),
+        };
+  }
+
+  private async *stepPages(org: string, runId: string, first: StepRow[]) {
+    let rows = first;
+    for (let offset = 0; ;) {
+      yield rows.map(toStep);
+      if (rows.length < DOWNLOAD_STEP_PAGE) return;
+      offset += DOWNLOAD_STEP_PAGE;
+      rows = await this.repository.stepRows(org, runId, undefined, { limit: DOWNLOAD_STEP_PAGE, offset });
+    }
   }
 
   async listTransitions(

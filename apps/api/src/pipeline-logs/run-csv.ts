@@ -1,4 +1,4 @@
-import type { PipelineRunDetailDto } from './dto/pipeline-logs-response.dto.js';
+import type { PipelineRunDetailDto, StepLogDto } from './dto/pipeline-logs-response.dto.js';
 
 /**
  * Spreadsheet apps run a cell starting with one of these as a formula (CSV injection, OWASP's
@@ -52,8 +52,8 @@ const STEP_COLUMNS = [
   'error_message',
 ] as const;
 
-/** A "Run Summary" Field/Value block, a blank line, then a "Steps" table. */
-export function runDetailCsv(run: PipelineRunDetailDto): string {
+/** A "Run Summary" Field/Value block, a blank line, then the header of the "Steps" table. */
+export function runSummaryCsv(run: Omit<PipelineRunDetailDto, 'steps'>): string {
   return toCsv([
     ['Run Summary'],
     ['Field', 'Value'],
@@ -61,6 +61,10 @@ export function runDetailCsv(run: PipelineRunDetailDto): string {
     [],
     ['Steps'],
     [...STEP_COLUMNS],
-    ...run.steps.map((s) => STEP_COLUMNS.map((c) => s[c])),
   ]);
+}
+
+/** Rows of the "Steps" table. */
+export function stepsCsv(steps: StepLogDto[]): string {
+  return toCsv(steps.map((s) => STEP_COLUMNS.map((c) => s[c])));
 }
