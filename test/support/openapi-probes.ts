@@ -23,7 +23,7 @@ const ajv = new Ajv({ strict: false });
 addFormats(ajv);
 
 /** Whether `value` passes `schema` (the schema without `nullable`, which no probe sends). */
-const passes = (schema: FieldSchema, value: unknown) => ajv.validate(schema, value);
+export const passes = (schema: FieldSchema, value: unknown) => ajv.validate(schema, value);
 
 /**
  * Values the document itself refuses for a field, one per constraint it states (type, enum,

@@ -23,6 +23,7 @@ export const Idempotent = (options: IdempotentOptions = {}) =>
       name: IDEMPOTENCY_KEY_HEADER,
       required: false,
       description: `Up to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters. A retry with the same key and request gets the first response again, with Idempotent-Replayed: true, for 24 hours.`,
+      schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH },
     }),
     ApiConflictResponse({
       description:

@@ -33,7 +33,7 @@ import {
   PipelineListDto,
   PipelineListQueryDto,
 } from './dto/pipeline.dto.js';
-import { ValidateRequestDto, ValidateResponseDto } from './dto/validate.dto.js';
+import { RUN_ID, ValidateRequestDto, ValidateResponseDto } from './dto/validate.dto.js';
 import { listedPipeline, PipelineRegistry } from './pipeline-registry.js';
 import { PipelineValidatorError, PipelineValidatorErrorCode } from './pipeline-validator.errors.js';
 import { PipelineValidatorService } from './pipeline-validator.service.js';
@@ -98,7 +98,12 @@ export class PipelineValidatorController {
   @ApiOperation({
     summary: 'Check a run may start and reserve its quota slot; refusals are 200 with valid: false',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The run id when the body has none' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'The run id when the body has none',
+    schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX, pattern: RUN_ID.source },
+  })
   @ApiHeader({
     name: 'X-CA-Root-Key',
     required: false,
@@ -120,7 +125,7 @@ export class PipelineValidatorController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ValidateResponseDto> {
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
+    if (idempotencyKey !== undefined && !RUN_ID.test(idempotencyKey))
       throw invalid(
         'Idempotency-Key',
         `Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} printable characters without spaces.`,

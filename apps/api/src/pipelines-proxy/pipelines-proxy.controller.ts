@@ -60,6 +60,12 @@ const TriggerDocs = () =>
       name: 'Idempotency-Key',
       required: false,
       description: 'Forwarded to the pipeline service on every attempt; generated (and echoed) when absent',
+      schema: {
+        type: 'string',
+        minLength: 1,
+        maxLength: MAX_IDEMPOTENCY_KEY,
+        pattern: IDEMPOTENCY_KEY.source,
+      },
     }),
     ApiOkResponse({
       type: TriggerPipelineResponseDto,
