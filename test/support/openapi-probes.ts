@@ -79,6 +79,8 @@ export function acceptedValues(schema: FieldSchema & { example?: unknown }, inQu
         : schema.format === 'uuid'
           ? '0b7f6b52-3c1e-4f0e-9a55-3d2f4a1c9e10'
           : 'x',
+      // Kept only where the document states no length limit: the app must then have none either.
+      'x'.repeat(1_000),
     );
   else if (schema.type === 'array' && schema.items) {
     const item = acceptedValues(schema.items, false)[0];

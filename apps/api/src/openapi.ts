@@ -8,6 +8,7 @@ import { versionInfo } from './health/version-info.js';
 import { completeResponses } from './openapi/document-responses.js';
 import { closeRequestBodies, markOptionalBodies } from './openapi/request-bodies.js';
 import { operationKey, probeFacts, routeFacts } from './openapi/route-facts.js';
+import { documentValidationLimits } from './openapi/validation-limits.js';
 
 /**
  * The document of every route, its error answers and response headers derived from what the app
@@ -38,6 +39,7 @@ export async function buildOpenApiDocument(app: NestFastifyApplication): Promise
   for (const probe of probes.routes)
     facts.set(operationKey(probe.method, probe.url), probeFacts(probe.answersWhileClosing));
   completeResponses(document, (method, path) => facts.get(operationKey(method, path)));
+  documentValidationLimits(app, document);
   markOptionalBodies(document);
   closeRequestBodies(document);
   return document;

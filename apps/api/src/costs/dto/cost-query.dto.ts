@@ -35,11 +35,19 @@ const DateField = (description: string) =>
     IsCalendarDate(),
   );
 
+/**
+ * The list as one parameter, in the document: up to 50 items of LIST_ITEM (control characters are
+ * Cc, \x00-\x1f and \x7f-\x9f), or empty. Looser only for items of blanks, which trimming empties.
+ */
+const ITEM = '[^,\\x00-\\x1f\\x7f-\\x9f]{1,200}';
+const LIST_PATTERN = `^(?:${ITEM}(?:,${ITEM}){0,49})?$`;
+
 const ListField = (description: string) =>
   applyDecorators(
     ApiPropertyOptional({
       type: String,
-      description: `${description}; comma-separated (or repeated), whole names in any case: aws matches AWS`,
+      pattern: LIST_PATTERN,
+      description: `${description}; comma-separated (or repeated), whole names in any case: aws matches AWS; at most 50 names of 1-200 characters`,
     }),
     Transform(csv),
     IsOptional(),
