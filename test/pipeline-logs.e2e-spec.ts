@@ -145,6 +145,7 @@ describe('pipeline logs over the real app', () => {
         trigger_by: 'cron',
       });
       const early = await aRun(a.org, { run_date: '2026-01-05', trigger_by: 'bob@example.com' });
+      const untold = await aRun(a.org, { trigger_type: null, run_date: '2026-02-01' });
       const ids = async (query: string) =>
         (await get(`/api/v1/pipelines/${a.org}/runs?${query}`, a.key))
           .json()
@@ -152,6 +153,8 @@ describe('pipeline logs over the real app', () => {
       expect(await ids('status_filter=failed')).toEqual([failed]);
       expect(await ids('pipeline_id=cost_b')).toEqual([failed]);
       expect((await ids('trigger_type=SCHEDULER')).length).toBe(1);
+      // Listed as "unknown", found as it is listed.
+      expect(await ids('trigger_type=Unknown')).toEqual([untold]);
       expect(await ids('trigger_by=bob@')).toEqual([early]);
       expect(await ids('start_date=2026-01-01&end_date=2026-01-31')).toEqual([early]);
     });

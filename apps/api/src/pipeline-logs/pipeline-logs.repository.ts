@@ -4,6 +4,9 @@ import { central, param, type QueryParams, WAREHOUSE, type Warehouse } from '#wa
 /** Step statuses that end a step; in-flight steps are left out of run details. */
 export const FINAL_STEP_STATUSES = ['COMPLETED', 'FAILED', 'SKIPPED', 'CANCELLED', 'TIMEOUT'];
 
+/** The trigger type a run that recorded none is listed with. */
+export const UNKNOWN_TRIGGER = 'unknown';
+
 /** Platform-wide batch rows (run-all without an org) carry this org slug. */
 export const ALL_ORGS = 'ALL';
 
@@ -126,7 +129,12 @@ function runWhere(org: string, f: RunFilters): { where: string; params: QueryPar
     params.pipeline_pattern = literalPattern(f.pipelineId);
   }
   if (f.triggerType !== undefined) {
-    clauses.push('trigger_type = @trigger_type');
+    // A run that recorded no trigger type is listed as `unknown` (toRun), so that is how it is found.
+    clauses.push(
+      f.triggerType === UNKNOWN_TRIGGER
+        ? '(trigger_type IS NULL OR trigger_type = @trigger_type)'
+        : 'trigger_type = @trigger_type',
+    );
     params.trigger_type = f.triggerType;
   }
   if (f.triggerBy !== undefined) {

@@ -12,6 +12,7 @@ import {
   type RunRow,
   type StepRow,
   type TransitionRow,
+  UNKNOWN_TRIGGER,
 } from './pipeline-logs.repository.js';
 
 type JsonObject = Record<string, unknown>;
@@ -70,7 +71,7 @@ export function toRun(r: RunRow): PipelineRunDto {
     pipeline_logging_id: r.pipeline_logging_id,
     pipeline_id: r.pipeline_id,
     status: r.status,
-    trigger_type: r.trigger_type ?? 'unknown',
+    trigger_type: r.trigger_type ?? UNKNOWN_TRIGGER,
     trigger_by: r.trigger_by,
     start_time: iso(r.start_time),
     end_time: iso(r.end_time),
