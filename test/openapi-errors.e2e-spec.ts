@@ -1,4 +1,6 @@
-import { startTestApp, type TestApp } from '#test/test-app';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { ERROR_CATALOG } from '../apps/api/src/error-catalog.js';
 
 type Ref = { $ref: string };
@@ -93,6 +95,28 @@ describe('error answers and response headers in the OpenAPI document', () => {
     const violation = (doc.components.schemas.ValidationProblem as { properties: Record<string, unknown> })
       .properties.errors;
     expect(violation).toMatchObject({ type: 'array', items: { required: ['field', 'message'] } });
+  });
+
+  it('declares the refusal of a body that is not JSON or not valid JSON, also where the route needs no body', async () => {
+    const { org, key } = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+    const issues: string[] = [];
+    for (const [method, path, op] of operations) {
+      if (!['post', 'put', 'patch', 'delete'].includes(method) || !op.security) continue;
+      const url = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'org' ? org : 'x'));
+      // Valid credentials, so that the body is what is refused (nothing runs with a refused body).
+      const orgOnly = !op.security.some((s) => 'RootKey' in s);
+      const credentials = orgOnly ? { 'x-api-key': key } : rootHeaders;
+      for (const [type, payload] of [
+        ['text/plain', 'x'],
+        ['application/json', '{bad'],
+      ] as const) {
+        const headers = { ...credentials, 'content-type': type };
+        const res = await t.app.inject({ method: method.toUpperCase() as 'POST', url, headers, payload });
+        if (!op.responses[res.statusCode])
+          issues.push(`${method} ${path} ${type}: ${res.statusCode} ${res.json<{ code: string }>().code}`);
+      }
+    }
+    expect(issues).toEqual([]);
   });
 
   it('gives every error a problem+json body and every response X-Request-ID', () => {

@@ -35,8 +35,8 @@ function headersOf(status: number, response: ResponseObject, facts: RouteFacts):
   return names;
 }
 
-function completeOperation(op: OperationObject, path: string, facts: RouteFacts): void {
-  for (const [status, cases] of derivedErrors(facts, path, op)) mergeError(op, status, cases);
+function completeOperation(op: OperationObject, method: string, path: string, facts: RouteFacts): void {
+  for (const [status, cases] of derivedErrors(facts, path, op, method)) mergeError(op, status, cases);
   const ordered = Object.entries(op.responses).sort(([a], [b]) => (Number(a) || 999) - (Number(b) || 999));
   for (const [key, response] of ordered) {
     const status = Number(key);
@@ -69,6 +69,6 @@ export function completeResponses(
       // Documented yet unknown to the app: its auth and limits would be guesses.
       if (!facts)
         throw new Error(`The OpenAPI document has ${method.toUpperCase()} ${path}, which no route serves`);
-      completeOperation(op, path, facts);
+      completeOperation(op, method, path, facts);
     }
 }

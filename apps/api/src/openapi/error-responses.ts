@@ -15,6 +15,9 @@ const SHUTTING_DOWN: ErrorCase = {
   when: 'the instance is shutting down; retry at once (Retry-After: 1), another instance answers',
 };
 
+/** The methods whose requests Fastify reads a body of. */
+const BODY_METHODS: ReadonlySet<string> = new Set(['post', 'put', 'patch', 'delete']);
+
 const BODIES_BUSY: ErrorCase = {
   code: 'SERVICE_UNAVAILABLE',
   when: 'too many JSON bodies are being received at once, by the instance or from this caller; retry (Retry-After: 1)',
@@ -96,7 +99,12 @@ function authAnswers(facts: RouteFacts, path: string, answers: ErrorAnswers): vo
  * the refusal of every request while the instance shuts down (503, except where a probe says so
  * itself).
  */
-export function derivedErrors(route: RouteFacts, path: string, op: OperationObject): ErrorAnswers {
+export function derivedErrors(
+  route: RouteFacts,
+  path: string,
+  op: OperationObject,
+  method: string,
+): ErrorAnswers {
   const answers: ErrorAnswers = new Map();
   authAnswers(route, path, answers);
   const orgKeyOnOrg = route.auth !== 'public' && route.auth !== 'root' && path.includes('{org}');
@@ -109,7 +117,9 @@ export function derivedErrors(route: RouteFacts, path: string, op: OperationObje
           : 'the {org} of the path is not an organization slug; errors names it',
       },
     ]);
-  const body = op.requestBody && 'content' in op.requestBody ? Object.keys(op.requestBody.content) : [];
+  const declared = op.requestBody && 'content' in op.requestBody ? Object.keys(op.requestBody.content) : [];
+  // A route that needs no body still reads one sent to it, as JSON (and refuses it so).
+  const body = declared.length || !BODY_METHODS.has(method) ? declared : ['application/json'];
   if (body.some((type) => type.includes('json'))) {
     answers.set(400, [{ code: 'MALFORMED_JSON', when: 'the body is not JSON (or not UTF-8)' }]);
     answers.set(503, [...(answers.get(503) ?? []), BODIES_BUSY]);
