@@ -32,6 +32,7 @@ export class PipelineStatusCache implements OnModuleDestroy {
   private readonly logger = new Logger(PipelineStatusCache.name);
   private readonly cache = new LRUCache<string, CachedStatus>({ max: 10_000, ttl: TTL_MS });
   private readonly unsubscribe: () => void;
+  private readonly stopReconnectListener: () => void;
   private readonly total = newCounts();
   /**
    * Per org: orgs that made an authenticated lookup or trigger, offboarded ones too, so every org a
@@ -46,9 +47,13 @@ export class PipelineStatusCache implements OnModuleDestroy {
    * orgs, as a read that started before one of them ends long before so many others are.
    */
   private readonly invalidatedAt = new LRUCache<string, number>({ max: MAX_COUNTED_ORGS });
+  /** The sequence number of the latest forgetAll. */
+  private clearedAt = -1;
 
   constructor(@Inject(INVALIDATION_BUS) private readonly bus: InvalidationBus) {
     this.unsubscribe = bus.subscribe(CHANNEL, (org) => this.forget(org));
+    // A trigger published while this instance was cut off from Redis went unheard: forget every answer.
+    this.stopReconnectListener = bus.onReconnect?.(() => this.forgetAll()) ?? (() => undefined);
   }
 
   get(org: string, date: string): CachedStatus | undefined {
@@ -67,7 +72,7 @@ export class PipelineStatusCache implements OnModuleDestroy {
    * may predate the run a trigger just started, and would hide it for the entry's whole TTL.
    */
   set(org: string, date: string, status: CachedStatus, mark: number): void {
-    if ((this.invalidatedAt.get(org) ?? -1) > mark) return;
+    if (this.clearedAt > mark || (this.invalidatedAt.get(org) ?? -1) > mark) return;
     this.cache.set(key(org, date), status);
   }
 
@@ -96,6 +101,13 @@ export class PipelineStatusCache implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.unsubscribe();
+    this.stopReconnectListener();
+  }
+
+  /** Every org at once, as after a reconnect; a read started before it is not kept either. */
+  private forgetAll(): void {
+    this.clearedAt = ++this.sequence;
+    this.cache.clear();
   }
 
   private forget(org: string): void {

@@ -1,0 +1,37 @@
+import net from 'node:net';
+
+/** A TCP relay to Redis that can be cut (every connection dropped, new ones refused) and healed. */
+export async function cuttableRelay(target: URL) {
+  const sockets = new Set<net.Socket>();
+  let open = true;
+  const server = net.createServer((client) => {
+    if (!open) return void client.destroy();
+    const redis = net.connect(Number(target.port || 6379), target.hostname);
+    const end = () => (client.destroy(), redis.destroy());
+    for (const s of [client, redis]) sockets.add(s).add(s.on('error', end).on('close', end));
+    client.pipe(redis).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const url = new URL(target);
+  url.port = String(port);
+  url.hostname = '127.0.0.1';
+  const dropAll = () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
+  return {
+    url: url.toString(),
+    cut() {
+      open = false;
+      dropAll();
+    },
+    heal: () => void (open = true),
+    close: () => new Promise<void>((resolve) => (dropAll(), server.close(() => resolve()))),
+  };
+}
+
+export const until = async (check: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+};
