@@ -138,6 +138,12 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
     this.registry.deliver(channel, message);
     const envelope: Envelope = { v: 1, from: this.instanceId, message };
     const payload = JSON.stringify(envelope);
+    if (this.publisher.status !== 'ready') {
+      // Cut off from Redis: the command would wait in ioredis' offline queue for its whole timeout
+      // (a key revocation answered a second late); kept for the resend at once instead.
+      this.keepUnsent(this.prefix + channel, payload);
+      throw new Error(`Redis is not connected (${this.publisher.status}): the publish is sent again`);
+    }
     try {
       await this.publisher.publish(this.prefix + channel, payload);
     } catch (error) {
