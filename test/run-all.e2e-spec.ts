@@ -259,6 +259,30 @@ describe('admin run-all against a real local pipeline service', () => {
     expect(JSON.stringify(batch)).not.toContain(keyless);
   });
 
+  it('reports an org whose key cannot be used as failed pipelines, making the batch PARTIAL', async () => {
+    const { org } = await anOrgWithKey(warehouse);
+    await credentials(org, ['GEMINI', 'AWS_IAM']);
+    const res = await runAll({ org_slug: org });
+    expect(res.statusCode).toBe(200);
+    expect(fake.requests).toEqual([]);
+    expect(res.json()).toMatchObject({
+      status: 'PARTIAL',
+      orgs_skipped: 1,
+      pipelines_triggered: 0,
+      pipelines_failed: 2,
+      total_integrations: 2,
+      errors: [{ org_slug: org, error: 'No active API key with a stored copy' }],
+    });
+    expect(res.json().results).toContainEqual(
+      expect.objectContaining({
+        pipeline_path: 'genai/payg/gemini',
+        status: 'failed',
+        detail: 'No active API key with a stored copy',
+      }),
+    );
+    expect((await batchRow(res.json().batch_run_id))!.status).toBe('PARTIAL');
+  });
+
   it('answers 404 for an org that is not active, 422 for bad input, and only to the root key', async () => {
     const suspended = await anOrg('SUSPENDED');
     const notActive = await runAll({ org_slug: suspended.org });

@@ -139,10 +139,23 @@ export class RunAllService {
     }));
     if (plan.pipelines.length === 0) return { processed: false, results: skippedProviders };
     const apiKey = await this.orgKey(plan.org, run.dryRun);
+    // None of the org's pipelines can start without its key: each is reported failed, so the
+    // batch is PARTIAL and each pipeline it planned is counted (a scheduler that alerts on
+    // PARTIAL or on failed pipelines hears of an org whose key is gone).
     if (typeof apiKey !== 'string')
       return {
         processed: false,
-        results: skippedProviders,
+        results: [
+          ...plan.pipelines.map((p) => ({
+            org_slug: plan.org,
+            provider: p.provider,
+            pipeline_path: p.path,
+            date: run.date,
+            status: 'failed',
+            detail: apiKey.error,
+          })),
+          ...skippedProviders,
+        ],
         error: { org_slug: plan.org, error: apiKey.error },
       };
 
