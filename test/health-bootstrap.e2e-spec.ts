@@ -1,5 +1,5 @@
 import { getMetadataStorage } from 'class-validator';
-import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
+import { CENTRAL_DATASET, central, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { LogCapture } from '#test/log-capture';
 import { onboardOrg } from '#test/org-onboarding';
@@ -282,6 +282,61 @@ describe('health, docs and bootstrap', () => {
       org_cost_tracking: { missing_columns: [], extra_columns: ['legacy_note'] },
     });
     expect(registry.centralTables()).toHaveLength(30);
+  });
+
+  it('reports a REQUIRED column a sync added as NULLABLE while rows hold NULL in it, not as in sync', async () => {
+    const registry = t.app.get(SchemaRegistry);
+    const tracking = registry.centralTable('org_cost_tracking');
+    // An older shape without the REQUIRED `unit`, holding a row.
+    await warehouse.dropTable(CENTRAL_DATASET, 'org_cost_tracking');
+    await warehouse.ensureTable(CENTRAL_DATASET, {
+      ...tracking,
+      fields: tracking.fields.filter((f) => f.name !== 'unit'),
+    });
+    const ref = { dataset: CENTRAL_DATASET, table: 'org_cost_tracking' };
+    await warehouse.insertRows(ref, [
+      {
+        cost_id: 'c1',
+        org_slug: 'acme',
+        usage_date: '2026-12-01',
+        resource_type: 'query',
+        quantity: 1,
+        created_at: new Date(),
+      },
+    ]);
+    const sync = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/admin/bootstrap/sync',
+        headers: rootHeaders,
+        payload: { sync_missing_columns: true },
+      });
+    const status = async () =>
+      (await get('/api/v1/admin/bootstrap/status?force_refresh=true', rootHeaders)).json();
+    try {
+      const added = (await sync()).json();
+      // Added (NULLABLE: BigQuery adds no REQUIRED column to a table that exists), but not "SUCCESS".
+      expect(added).toMatchObject({ status: 'PARTIAL', columns_added: { org_cost_tracking: ['unit'] } });
+      expect(added.errors).toEqual([
+        expect.stringContaining('org_cost_tracking.unit: REQUIRED, yet NULL in 1 row(s)'),
+      ]);
+      const after = await status();
+      expect(after.status).toBe('OUT_OF_SYNC');
+      expect(after.schema_diffs.org_cost_tracking).toEqual({
+        missing_columns: [],
+        extra_columns: [],
+        nulls_in_required_columns: { unit: 1 },
+      });
+      expect(after.message).toContain('org_cost_tracking.unit');
+      expect((await sync()).json()).toMatchObject({ status: 'PARTIAL', columns_added: {} });
+      // Filled by hand: in sync (the column stays NULLABLE, which BigQuery cannot tighten).
+      await warehouse.query(`UPDATE ${central('org_cost_tracking')} SET unit = 'queries' WHERE unit IS NULL`);
+      expect(await status()).toMatchObject({ status: 'SYNCED', schema_diffs: {} });
+      expect((await sync()).json()).toMatchObject({ status: 'SUCCESS', errors: [] });
+    } finally {
+      await warehouse.dropTable(CENTRAL_DATASET, 'org_cost_tracking');
+      await warehouse.ensureTable(CENTRAL_DATASET, tracking);
+    }
   });
 
   it('does not keep a status read that saw the tables before a sync finished', async () => {

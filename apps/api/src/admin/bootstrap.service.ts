@@ -10,6 +10,7 @@ import type {
   BootstrapSyncResponseDto,
 } from './dto/bootstrap.dto.js';
 import type { TableDiffDto } from '../common/table-diff.dto.js';
+import { RequiredColumnsRepository } from './required-columns.repository.js';
 
 const STATUS_CACHE_MS = 60_000;
 
@@ -26,6 +27,7 @@ export class BootstrapService {
     private readonly registry: SchemaRegistry,
     private readonly config: AppConfig,
     private readonly apiKeys: ApiKeyCache,
+    private readonly requiredColumns: RequiredColumnsRepository,
   ) {}
 
   /**
@@ -107,9 +109,16 @@ export class BootstrapService {
     const diffs: Record<string, TableDiffDto> = {};
     for (const table of expected.filter((t) => existing.has(t.name))) {
       const diff = await this.diff(table);
-      if (diff.missing_columns.length || diff.extra_columns.length) diffs[table.name] = diff;
+      if (diff.missing_columns.length || diff.extra_columns.length || diff.nulls_in_required_columns)
+        diffs[table.name] = diff;
     }
-    const outOfSync = missing.length > 0 || Object.values(diffs).some((d) => d.missing_columns.length > 0);
+    const nulls = Object.entries(diffs).flatMap(([t, d]) =>
+      Object.keys(d.nulls_in_required_columns ?? {}).map((c) => `${t}.${c}`),
+    );
+    const outOfSync =
+      missing.length > 0 ||
+      nulls.length > 0 ||
+      Object.values(diffs).some((d) => d.missing_columns.length > 0);
     const value: BootstrapStatusDto = {
       status: outOfSync ? 'OUT_OF_SYNC' : 'SYNCED',
       dataset_exists: true,
@@ -119,7 +128,8 @@ export class BootstrapService {
       tables_extra: extra,
       schema_diffs: diffs,
       message: outOfSync
-        ? `${missing.length} table(s) missing, ${Object.keys(diffs).length} table(s) differ; POST /api/v1/admin/bootstrap/sync.`
+        ? `${missing.length} table(s) missing, ${Object.keys(diffs).length} table(s) differ; POST /api/v1/admin/bootstrap/sync.` +
+          (nulls.length ? ` REQUIRED column(s) holding NULL, which no sync fills: ${nulls.join(', ')}.` : '')
         : 'All central tables match the schema registry.',
     };
     if (generation === this.statusGeneration) this.statusCache = { at: Date.now(), value };
@@ -161,18 +171,27 @@ export class BootstrapService {
         }
         const have = new Set(description.columns.map((c) => c.name));
         const missing = table.fields.filter((f) => !have.has(f.name));
-        if (!missing.length) continue;
-        if (!req.sync_missing_columns) {
-          leftAlone.columns++;
-          continue;
+        let columns = description.columns;
+        if (missing.length && !req.sync_missing_columns) leftAlone.columns++;
+        else if (missing.length) {
+          // BigQuery adds no REQUIRED column to a table that exists: it is added as NULLABLE, and
+          // the rows already there hold NULL in it (reported below).
+          const added = missing.map(
+            (f) => ({ ...f, mode: f.mode === 'REPEATED' ? 'REPEATED' : 'NULLABLE' }) as const,
+          );
+          await this.warehouse.addColumns(CENTRAL_DATASET, table.name, added);
+          columnsAdded[table.name] = missing.map((f) => f.name);
+          columns = [...columns, ...added];
         }
-        // A REQUIRED column cannot be added to a table that has rows; it is added as NULLABLE.
-        await this.warehouse.addColumns(
-          CENTRAL_DATASET,
-          table.name,
-          missing.map((f) => ({ ...f, mode: f.mode === 'REPEATED' ? 'REPEATED' : 'NULLABLE' })),
-        );
-        columnsAdded[table.name] = missing.map((f) => f.name);
+        const nulls = await this.requiredColumns.nullCounts(CENTRAL_DATASET, table, {
+          ...description,
+          columns,
+        });
+        for (const [column, rows] of Object.entries(nulls))
+          errors.push(
+            `${table.name}.${column}: REQUIRED, yet NULL in ${rows} row(s) (a column a sync adds is ` +
+              'NULLABLE, and rows written before it have no value); fill it, no sync does',
+          );
       } catch (err) {
         this.logger.error({ err, table: table.name }, 'bootstrap sync failed for a table');
         errors.push(`${table.name}: could not be synced`);
@@ -205,15 +224,20 @@ export class BootstrapService {
     const result = await this.sync({ sync_missing_tables: true, sync_missing_columns: true });
     if (result.tables_created.length || Object.keys(result.columns_added).length)
       this.logger.log(`Bootstrapped central dataset: ${result.message}`);
+    for (const error of result.errors) this.logger.warn(`Central dataset: ${error}`);
   }
 
   private async diff(table: TableSchema): Promise<TableDiffDto> {
     const description = await this.warehouse.describeTable(CENTRAL_DATASET, table.name);
     const have = new Set(description?.columns.map((c) => c.name) ?? []);
     const want = new Set(table.fields.map((f) => f.name));
+    const nulls = description
+      ? await this.requiredColumns.nullCounts(CENTRAL_DATASET, table, description)
+      : {};
     return {
       missing_columns: [...want].filter((c) => !have.has(c)),
       extra_columns: [...have].filter((c) => !want.has(c)),
+      ...(Object.keys(nulls).length ? { nulls_in_required_columns: nulls } : {}),
     };
   }
 
