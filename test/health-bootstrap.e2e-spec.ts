@@ -427,6 +427,37 @@ describe('readiness under many probes', () => {
   });
 });
 
+describe('readiness with a central table the key lookup reads lacking columns', () => {
+  it('answers 503 naming the setup check, as every org key would be answered then', async () => {
+    const t = await startTestApp();
+    try {
+      const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      const { key } = await onboardOrg(t, 'oldkeys', 'Old Keys Co');
+      // The replaced system's org_api_keys: no key_fingerprint, which the key lookup selects.
+      const keys = t.app.get(SchemaRegistry).centralTable('org_api_keys');
+      await warehouse.dropTable(CENTRAL_DATASET, 'org_api_keys');
+      await warehouse.ensureTable(CENTRAL_DATASET, {
+        ...keys,
+        fields: keys.fields.filter((f) => f.name !== 'key_fingerprint'),
+      });
+      const read = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/costs/oldkeys/cache/stats',
+        headers: { 'x-api-key': key },
+      });
+      expect(read.statusCode).toBe(503);
+      const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ failing: ['setup'] });
+      expect(res.json().checks.setup.error).toBe(
+        'org_api_keys lacks columns; POST /api/v1/admin/bootstrap/sync',
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('readiness with a failing engine', () => {
   it('answers 503 naming the failing check', async () => {
     const t = await startTestApp({ HEALTH_CHECK_TIMEOUT_MS: '300' });

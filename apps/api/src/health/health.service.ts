@@ -119,6 +119,24 @@ export class HealthService {
     return latest.result;
   }
 
+  /**
+   * The tables every authenticated route reads, with the registry's columns: the key lookup selects
+   * columns the replaced system's tables do not have (key_fingerprint), so a taken-over dataset
+   * not yet synced (BOOTSTRAP_ON_START=false) answers every org key 503 while the tables exist.
+   */
+  private async checkSetup(): Promise<void> {
+    const tables = new Set(await this.warehouse.listTables(CENTRAL_DATASET));
+    const expected = SETUP_TABLES.map((t) => this.registry.centralTable(t));
+    const missing = expected.filter((t) => !tables.has(t.name)).map((t) => t.name);
+    if (missing.length) throw new Error(`missing ${missing.join(', ')}`);
+    for (const table of expected) {
+      const description = await this.warehouse.describeTable(CENTRAL_DATASET, table.name);
+      const have = new Set(description?.columns.map((c) => c.name) ?? []);
+      if (table.fields.some((f) => !have.has(f.name)))
+        throw new NamedCheckFailure(`${table.name} lacks columns; POST /api/v1/admin/bootstrap/sync`);
+    }
+  }
+
   /** Each dependency must answer within the timeout; the message never carries connection details. */
   private async check(): Promise<Readiness> {
     const ms = this.config.env.HEALTH_CHECK_TIMEOUT_MS;
@@ -142,11 +160,7 @@ export class HealthService {
     const results = await Promise.all([
       run('warehouse', () => this.warehouse.ping(ms)),
       run('tenancy_db', () => this.tenancyDb.ping(ms)),
-      run('setup', async () => {
-        const tables = new Set(await this.warehouse.listTables(CENTRAL_DATASET));
-        const missing = SETUP_TABLES.filter((t) => this.registry.centralTable(t) && !tables.has(t));
-        if (missing.length) throw new Error(`missing ${missing.join(', ')}`);
-      }),
+      run('setup', () => this.checkSetup()),
       run('encryption', () => this.checkKey()),
       ...(this.redis ? [run('redis', () => redisAnswers(this.redis as Redis))] : []),
     ]);
