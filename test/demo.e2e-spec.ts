@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
 import { LogCapture } from '#test/log-capture';
-import { startTestApp, type TestApp } from '#test/test-app';
+import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { DEMO_PROVIDERS } from '../apps/api/src/demo/demo-catalog.js';
 import { DEMO_ORG, DemoService, type DemoResult } from '../apps/api/src/demo/demo.service.js';
 
@@ -151,6 +151,26 @@ describe('demo organization', () => {
     expect(body.total).toMatchObject({ record_count: ROWS });
     for (const part of ['cloud', 'genai', 'subscription'])
       expect(body[part].total_billed_cost).toBeGreaterThan(0);
+  });
+
+  it('comes back at a DEMO_DATA start after the demo org was offboarded, with the rows its dataset kept', async () => {
+    const before = await totalsBySource();
+    const offboarded = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/organizations/${DEMO_ORG}`,
+      headers: rootHeaders,
+      payload: { confirm_org_slug: DEMO_ORG },
+    });
+    expect(offboarded.statusCode).toBe(200);
+
+    // The dataset stays by default (delete_dataset=false): onboarding refuses it unless adopted.
+    const back = await t.app.get(DemoService).ensureDemo({ rows: ROWS, end: END, keepExisting: true });
+
+    expect(back).toMatchObject({ rows: ROWS, imports: [] });
+    expect(await totalsBySource()).toEqual(before);
+    const res = await costRoute(`/total?${RANGE}`, back.apiKey);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().total.record_count).toBe(ROWS);
   });
 });
 

@@ -137,6 +137,10 @@ export class DemoService {
         admin_email: 'finops@demo.example',
         subscription_plan: 'PROFESSIONAL',
         regenerate_api_key_if_exists: true,
+        // An offboarded demo org leaves its dataset (delete_dataset defaults to false), which
+        // onboarding refuses (409 DATASET_EXISTS) unless adopted: every DEMO_DATA start then
+        // failed. The dataset of `demo_org` only ever held the demo's rows.
+        adopt_existing_dataset: true,
       },
     });
     if (res.statusCode !== 200) throw new Error(`Demo onboarding failed (${res.statusCode}): ${res.body}`);
