@@ -153,6 +153,44 @@ describe('demo organization', () => {
       expect(body[part].total_billed_cost).toBeGreaterThan(0);
   });
 
+  it("keeps an org's own export imported in place of a demo source at a DEMO_DATA start, not adding the demo's rows beside it", async () => {
+    const before = await totalsBySource();
+    // README's example: the org's AWS export, without credential_id, over the demo's whole year.
+    const months = Array.from({ length: 12 }, (_, i) => new Date(Date.UTC(2024, 6 + i, 1)));
+    const csv = [
+      'BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,' +
+        'ChargePeriodStart,ChargePeriodEnd,ContractedCost,EffectiveCost,ListCost,ServiceCategory,' +
+        'ServiceName,ServiceProviderName,HostProviderName,InvoiceIssuerName',
+      ...months.map((m, i) => {
+        const day = i === 11 ? new Date(Date.UTC(2025, 5, 30)) : m;
+        const next = new Date(day.getTime() + 86_400_000);
+        const end = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1));
+        return `10,acct,USD,${m.toISOString()},${end.toISOString()},Usage,${day.toISOString()},${next.toISOString()},10,10,10,Compute,Amazon EC2,AWS,AWS,AWS`;
+      }),
+    ].join('\n');
+    const imported = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/organizations/${DEMO_ORG}/costs/import?source_system=cloud_aws_billing`,
+      headers: { 'x-api-key': first.apiKey, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(imported.json()).toMatchObject({ status: 'completed', rows_imported: 12 });
+    const aws = (totals: CategoryTotal[]) => totals.find((r) => r.source === 'cloud_aws_billing')!.n;
+    expect(imported.json().rows_replaced).toBe(aws(before));
+
+    const restarted = await t.app.get(DemoService).ensureDemo({ rows: ROWS, end: END, keepExisting: true });
+
+    expect(restarted.imports).toEqual([]);
+    expect(aws(await totalsBySource())).toBe(12);
+    // The demo's AWS rows back, for the tests below.
+    await warehouse.execute(
+      `DELETE FROM ${tableRef(`${DEMO_ORG}_local`, 'cost_data_standard_1_3')}
+       WHERE x_source_system = 'cloud_aws_billing'`,
+    );
+    await t.app.get(DemoService).ensureDemo({ rows: ROWS, end: END, keepExisting: true });
+    expect(await totalsBySource()).toEqual(before);
+  }, 90_000);
+
   it('comes back at a DEMO_DATA start after the demo org was offboarded, with the rows its dataset kept', async () => {
     const before = await totalsBySource();
     const offboarded = await t.app.inject({

@@ -78,13 +78,18 @@ export class CostImportRepository {
     };
   }
 
-  /** Rows the FOCUS import wrote for the org under this credential id, by source system. */
-  async countImported(org: string, dataset: string, credentialId: string): Promise<Map<string, number>> {
+  /** Rows the FOCUS import wrote for the org (under this credential id, or any), by source system. */
+  async countImported(
+    org: string,
+    dataset: string,
+    credentialId: string | null,
+  ): Promise<Map<string, number>> {
     const rows = await this.warehouse.query<{ source: string; n: number }>(
       `SELECT x_source_system AS source, COUNT(*) AS n FROM ${tableRef(dataset, COST_TABLE)}
-       WHERE x_org_slug = @org AND x_pipeline_id = 'focus_import' AND x_credential_id = @credential
+       WHERE x_org_slug = @org AND x_pipeline_id = 'focus_import'
+         AND (@credential IS NULL OR x_credential_id = @credential)
        GROUP BY x_source_system`,
-      { org, credential: credentialId },
+      { org, credential: param.string(credentialId) },
     );
     return new Map(rows.map((r) => [r.source, Number(r.n)]));
   }

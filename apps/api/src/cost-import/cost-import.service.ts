@@ -124,8 +124,8 @@ export class CostImportService implements BeforeApplicationShutdown {
     return this.registry.deleteForOrg(org);
   }
 
-  /** Rows imported for the org under this credential id, by source system; none without a cost table. */
-  async importedRows(org: string, credentialId: string): Promise<Map<string, number>> {
+  /** Rows imported for the org (under this credential id, or any), by source system; none without a cost table. */
+  async importedRows(org: string, credentialId: string | null): Promise<Map<string, number>> {
     const target = await this.repository.findTarget(org);
     return target ? this.repository.countImported(org, target.dataset, credentialId) : new Map();
   }

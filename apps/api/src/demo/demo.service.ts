@@ -77,25 +77,30 @@ export class DemoService {
     };
     const apiKey = await this.onboard();
     const keyFile = await this.keepKey(apiKey);
+    let sources: readonly string[] = DEMO_SOURCES;
+    let kept = 0;
     if (options.keepExisting) {
-      const bySource = await this.imports.importedRows(DEMO_ORG, DEMO_CREDENTIAL);
-      const rows = [...bySource.values()].reduce((n, r) => n + r, 0);
+      // Rows of every credential: an import of the org's own export of a source (README's example,
+      // without credential_id) replaces the demo's rows of it, and is no seeding cut off half-way.
+      const bySource = await this.imports.importedRows(DEMO_ORG, null);
+      kept = [...bySource.values()].reduce((n, r) => n + r, 0);
       // A seeding cut off half-way (the process killed between two sources' imports) left some
-      // sources only: kept, the demo would stay partial at every start. Seeded again instead (each
-      // import replaces its source's rows over the same days).
-      const missing = DEMO_SOURCES.filter((source) => !bySource.get(source));
-      if (rows > 0 && missing.length > 0)
+      // sources only: kept, the demo would stay partial at every start. The missing sources are
+      // seeded (each import is whole or nothing); the others are kept, as imported again they
+      // would add the demo's rows beside an export imported in their place.
+      sources = DEMO_SOURCES.filter((source) => !bySource.get(source));
+      if (kept > 0 && sources.length > 0)
         this.logger.warn(
-          `Demo organization ${DEMO_ORG} has no rows of ${missing.join(', ')} (an earlier seeding ` +
-            'stopped half-way); importing the demo again',
+          `Demo organization ${DEMO_ORG} has no rows of ${sources.join(', ')} (an earlier seeding ` +
+            'stopped half-way); importing them',
         );
-      if (rows > 0 && missing.length === 0) {
-        this.logger.log(`Demo organization ${DEMO_ORG} already has ${rows} rows; keeping them`);
+      if (kept > 0 && sources.length === 0) {
+        this.logger.log(`Demo organization ${DEMO_ORG} already has ${kept} rows; keeping them`);
         return {
           org: DEMO_ORG,
           apiKey,
           keyFile,
-          rows,
+          rows: kept,
           start: isoDay(year.start),
           end: isoDay(new Date(end)),
           imports: [],
@@ -107,7 +112,7 @@ export class DemoService {
     const dir = await this.folders.create();
     const done: DemoImport[] = [];
     try {
-      for (const source of DEMO_SOURCES) done.push(await this.importSource(source, year, dir));
+      for (const source of sources) done.push(await this.importSource(source, year, dir));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -115,7 +120,7 @@ export class DemoService {
       org: DEMO_ORG,
       apiKey,
       keyFile,
-      rows: done.reduce((n, i) => n + i.rows, 0),
+      rows: kept + done.reduce((n, i) => n + i.rows, 0),
       start: isoDay(year.start),
       end: isoDay(new Date(end)),
       imports: done,
