@@ -343,6 +343,13 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses a DEMO_ROWS past what a seeding can build, by name', () => {
+    expect(problemsOf({ DEMO_ROWS: '100000000000' })).toEqual([
+      'DEMO_ROWS must not be greater than 10000000',
+    ]);
+    expect(problemsOf({ DEMO_ROWS: '10000000' })).toEqual([]);
+  });
+
   it('refuses a development root key file that is too short, and narrows a widened mode to 0600', () => {
     const dir = tmp();
     const file = path.join(dir, 'root-api-key');

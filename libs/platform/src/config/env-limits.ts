@@ -9,6 +9,13 @@ import { toInt } from './env-fields.js';
 export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
+ * The most rows a demo seeding builds (DEMO_ROWS, `npm run demo -- --rows`): its year is built in
+ * memory before it is imported, and far more (10^11) failed the start with "Invalid typed array
+ * length" naming no setting, or ran out of memory minutes later. 1M rows take ~30 s.
+ */
+export const MAX_DEMO_ROWS = 10_000_000;
+
+/**
  * The environment's limits and timings (bodies, connections, rate limits, quota holds, caches,
  * probes, shutdown, imports): every one a whole number with a default. EnvSchema extends it;
  * class-validator and class-transformer read the decorators of both.

@@ -26,7 +26,7 @@ import {
   toInt,
   URL_OPTS,
 } from './env-fields.js';
-import { EnvLimits, MAX_TIMER_MS } from './env-limits.js';
+import { EnvLimits, MAX_DEMO_ROWS, MAX_TIMER_MS } from './env-limits.js';
 
 /** Outside development: the environments whose rules are strict. An unknown value is only its own error. */
 const isDeployed = (e: EnvSchema) => e.ENVIRONMENT === 'staging' || e.ENVIRONMENT === 'production';
@@ -261,6 +261,7 @@ export class EnvSchema extends EnvLimits {
   @Transform(toInt)
   @IsInt()
   @Min(1)
+  @Max(MAX_DEMO_ROWS)
   DEMO_ROWS = 100_000;
 
   /** Also sent as the X-API-Version header of every response: printable ASCII, no spaces. */
