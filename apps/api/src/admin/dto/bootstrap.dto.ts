@@ -23,7 +23,9 @@ export class BootstrapSyncRequestDto {
 
   @ApiPropertyOptional({
     default: false,
-    description: 'Also add missing NULLABLE columns (never drops anything)',
+    description:
+      'Also add missing columns, all as NULLABLE (BigQuery adds no REQUIRED column to a table that exists): ' +
+      'a REQUIRED one the rows already there hold NULL in is reported in errors (PARTIAL). Never drops anything',
   })
   @BodyFlag(false)
   sync_missing_columns: boolean = false;
