@@ -412,6 +412,7 @@ describe('readiness under many probes', () => {
         pings++;
         return ping(ms);
       };
+      const described = vi.spyOn(warehouse, 'describeTable');
       const probe = () => t.app.inject({ method: 'GET', url: '/health/ready' });
       const statuses = (await Promise.all(Array.from({ length: 20 }, probe))).map((r) => r.statusCode);
       statuses.push((await probe()).statusCode);
@@ -421,6 +422,8 @@ describe('readiness under many probes', () => {
       await new Promise((resolve) => setTimeout(resolve, READINESS_REUSE_MS + 50));
       expect((await probe()).statusCode).toBe(200);
       expect(pings).toBe(2);
+      // The setup tables' columns, found complete, are not described (a BigQuery tables.get each) again.
+      expect(described).toHaveBeenCalledTimes(2);
     } finally {
       await t.close();
     }

@@ -61,6 +61,14 @@ export const ENCRYPTION_CHECK_REUSE_MS = 60_000;
  */
 export const ADVISORY_CHECKS: ReadonlySet<string> = new Set(['encryption', 'redis']);
 
+/**
+ * How long setup tables found with all their columns are not described again: each description is
+ * a BigQuery tables.get, an API method limited per user and second across every instance
+ * (BigQuery quotas, "API quotas and limits": https://cloud.google.com/bigquery/quotas), and columns are not dropped
+ * between two probes. A failed check is tried again at the next probe.
+ */
+export const SETUP_COLUMNS_REUSE_MS = 60_000;
+
 type Readiness = Record<string, CheckResult>;
 
 @Injectable()
@@ -68,6 +76,8 @@ export class HealthService {
   /** The check in progress, shared by the requests that arrive meanwhile, then its result for a while. */
   private latest: { result: Promise<Readiness>; until: number } | null = null;
   private keyChecked: { result: Promise<void>; until: number } | null = null;
+  /** Until when the setup tables' columns, found complete, are not described again. */
+  private columnsCheckedUntil = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -129,12 +139,14 @@ export class HealthService {
     const expected = SETUP_TABLES.map((t) => this.registry.centralTable(t));
     const missing = expected.filter((t) => !tables.has(t.name)).map((t) => t.name);
     if (missing.length) throw new Error(`missing ${missing.join(', ')}`);
+    if (performance.now() < this.columnsCheckedUntil) return;
     for (const table of expected) {
       const description = await this.warehouse.describeTable(CENTRAL_DATASET, table.name);
       const have = new Set(description?.columns.map((c) => c.name) ?? []);
       if (table.fields.some((f) => !have.has(f.name)))
         throw new NamedCheckFailure(`${table.name} lacks columns; POST /api/v1/admin/bootstrap/sync`);
     }
+    this.columnsCheckedUntil = performance.now() + SETUP_COLUMNS_REUSE_MS;
   }
 
   /** Each dependency must answer within the timeout; the message never carries connection details. */
