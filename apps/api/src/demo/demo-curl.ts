@@ -13,6 +13,15 @@ const COST_READS = [
   ['SaaS subscriptions', '/subscriptions'],
 ] as const;
 
+/**
+ * Where the printed calls reach the server: a wildcard address (0.0.0.0, ::) is no address to
+ * call, so loopback; an IPv6 address goes in brackets (RFC 3986), or `http://::1:8000` is no URL.
+ */
+export function demoBaseUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
 /** What `npm run demo` prints: the org, its key, and curl calls to paste. */
 export function demoInstructions(result: DemoResult, baseUrl: string): string {
   const lines = [

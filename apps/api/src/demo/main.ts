@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigValidationError, MAX_DEMO_ROWS } from '#platform';
 import { loadConfiguredApp } from '../boot.js';
 import { closeOnSignals } from '../shutdown-signals.js';
-import { demoInstructions } from './demo-curl.js';
+import { demoBaseUrl, demoInstructions } from './demo-curl.js';
 import { DEFAULT_DEMO_ROWS } from './demo-catalog.js';
 
 function options() {
@@ -40,8 +40,7 @@ async function main(): Promise<void> {
   try {
     const started = Date.now();
     const result = await app.get(DemoService).ensureDemo(args);
-    const host = config.env.HOST === '0.0.0.0' ? '127.0.0.1' : config.env.HOST;
-    process.stdout.write(demoInstructions(result, `http://${host}:${config.env.PORT}`));
+    process.stdout.write(demoInstructions(result, demoBaseUrl(config.env.HOST, config.env.PORT)));
     process.stdout.write(`(seeded in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
     if (args.serve) {
       await app.listen({ port: config.env.PORT, host: config.env.HOST });
