@@ -455,6 +455,11 @@ describe('readiness with a central table the key lookup reads lacking columns', 
       expect(res.json().checks.setup.error).toBe(
         'org_api_keys lacks columns; POST /api/v1/admin/bootstrap/sync',
       );
+      // Without the table at all, the check says so too (it read "unavailable", as if the engine were down).
+      await warehouse.dropTable(CENTRAL_DATASET, 'org_api_keys');
+      await new Promise((resolve) => setTimeout(resolve, READINESS_REUSE_MS + 50));
+      const gone = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(gone.json().checks.setup.error).toBe('missing org_api_keys; POST /api/v1/admin/bootstrap/sync');
     } finally {
       await t.close();
     }

@@ -138,7 +138,8 @@ export class HealthService {
     const tables = new Set(await this.warehouse.listTables(CENTRAL_DATASET));
     const expected = SETUP_TABLES.map((t) => this.registry.centralTable(t));
     const missing = expected.filter((t) => !tables.has(t.name)).map((t) => t.name);
-    if (missing.length) throw new Error(`missing ${missing.join(', ')}`);
+    if (missing.length)
+      throw new NamedCheckFailure(`missing ${missing.join(', ')}; POST /api/v1/admin/bootstrap/sync`);
     if (performance.now() < this.columnsCheckedUntil) return;
     for (const table of expected) {
       const description = await this.warehouse.describeTable(CENTRAL_DATASET, table.name);
