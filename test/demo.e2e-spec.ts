@@ -191,6 +191,22 @@ describe('demo organization', () => {
     expect(await totalsBySource()).toEqual(before);
   }, 90_000);
 
+  it('keeps the plan the demo org was moved to at a DEMO_DATA start', async () => {
+    const subscription = (method: 'GET' | 'PUT', payload?: object) =>
+      t.app.inject({
+        method,
+        url: `/api/v1/organizations/${DEMO_ORG}/subscription`,
+        headers: rootHeaders,
+        ...(payload ? { payload } : {}),
+      });
+    expect((await subscription('PUT', { plan_name: 'SCALE' })).statusCode).toBe(200);
+
+    const restarted = await t.app.get(DemoService).ensureDemo({ rows: ROWS, end: END, keepExisting: true });
+
+    expect(restarted.apiKey).toBe(first.apiKey);
+    expect((await subscription('GET')).json()).toMatchObject({ plan_name: 'SCALE', daily_limit: 100 });
+  });
+
   it('comes back at a DEMO_DATA start after the demo org was offboarded, with the rows its dataset kept', async () => {
     const before = await totalsBySource();
     const offboarded = await t.app.inject({

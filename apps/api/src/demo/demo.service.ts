@@ -132,22 +132,29 @@ export class DemoService {
     if (!rootKey)
       throw new Error('The demo needs the root key (CA_ROOT_API_KEY) to onboard its organization');
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    const res = await fastify.inject({
-      method: 'POST',
-      url: '/api/v1/organizations/onboard',
-      headers: { 'x-ca-root-key': rootKey, 'content-type': 'application/json' },
-      payload: {
-        org_slug: DEMO_ORG,
-        company_name: 'Demo Company',
-        admin_email: 'finops@demo.example',
-        subscription_plan: 'PROFESSIONAL',
-        regenerate_api_key_if_exists: true,
-        // An offboarded demo org leaves its dataset (delete_dataset defaults to false), which
-        // onboarding refuses (409 DATASET_EXISTS) unless adopted: every DEMO_DATA start then
-        // failed. The dataset of `demo_org` only ever held the demo's rows.
-        adopt_existing_dataset: true,
-      },
+    const onboard = (fields: Record<string, unknown>) =>
+      fastify.inject({
+        method: 'POST',
+        url: '/api/v1/organizations/onboard',
+        headers: { 'x-ca-root-key': rootKey, 'content-type': 'application/json' },
+        payload: {
+          org_slug: DEMO_ORG,
+          company_name: 'Demo Company',
+          admin_email: 'finops@demo.example',
+          ...fields,
+        },
+      });
+    let res = await onboard({
+      subscription_plan: 'PROFESSIONAL',
+      // An offboarded demo org leaves its dataset (delete_dataset defaults to false), which
+      // onboarding refuses (409 DATASET_EXISTS) unless adopted: every DEMO_DATA start then
+      // failed. The dataset of `demo_org` only ever held the demo's rows.
+      adopt_existing_dataset: true,
     });
+    // The org is there: re-synced for its key, without a plan, so that it keeps the plan and
+    // limits it has (PUT .../subscription), which a plan sent would reset at every start.
+    if (res.statusCode === 409 && res.json<{ code?: string }>().code === 'ORG_EXISTS')
+      res = await onboard({ regenerate_api_key_if_exists: true });
     if (res.statusCode !== 200) throw new Error(`Demo onboarding failed (${res.statusCode}): ${res.body}`);
     return res.json<{ api_key: string }>().api_key;
   }
