@@ -672,4 +672,24 @@ describe('bootstraps sent at once', () => {
       await fresh.close();
     }
   });
+
+  it('answers 409 to a bootstrap that finds the dataset made by another instance since its check', async () => {
+    const t = await startTestApp();
+    try {
+      const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      // Checked before another instance's bootstrap created it; BigQuery then answers the
+      // creation 409 Already Exists, which the driver reads as "was there".
+      vi.spyOn(warehouse, 'datasetExists').mockResolvedValueOnce(false);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/admin/bootstrap',
+        headers: rootHeaders,
+        payload: {},
+      });
+      expect(res.statusCode).toBe(409);
+      expect(res.json().code).toBe('ALREADY_BOOTSTRAPPED');
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -60,6 +60,13 @@ export class BootstrapService {
       location: this.config.env.BIGQUERY_LOCATION,
       description: 'Central dataset for organization management',
     });
+    // Another instance created it since the check above (two bootstraps sent at once to two
+    // instances; the queue above is per instance): that one bootstraps, this one finds it.
+    if (!exists && !datasetCreated && !req.force_recreate_dataset && !req.force_recreate_tables)
+      throw new AdminError(
+        AdminErrorCode.AlreadyBootstrapped,
+        'System already bootstrapped (by a bootstrap sent at the same time). POST /api/v1/admin/bootstrap/sync adds what is missing.',
+      );
     const created: string[] = [];
     const existed: string[] = [];
     for (const table of this.registry.centralTables()) {
