@@ -107,6 +107,12 @@ describe('demo organization', () => {
     // A whole demo imported again: ~10 s alone, past the default 30 s under a CI run's load.
   }, 90_000);
 
+  it('refuses an end day the month does not have, rather than seeding the year to another day', async () => {
+    await expect(t.app.get(DemoService).ensureDemo({ rows: ROWS, end: '2025-02-30' })).rejects.toThrow(
+      'Invalid demo end date: 2025-02-30',
+    );
+  });
+
   it('keeps the rows already there when asked to (an app start with DEMO_DATA)', async () => {
     const before = await totalsBySource();
     const kept = await t.app.get(DemoService).ensureDemo({ rows: 10, end: END, keepExisting: true });

@@ -67,7 +67,9 @@ export class DemoService {
     const end = options.end
       ? Date.parse(`${options.end}T00:00:00Z`)
       : Math.floor(Date.now() / DAY_MS) * DAY_MS;
-    if (Number.isNaN(end)) throw new Error(`Invalid demo end date: ${options.end}`);
+    // Date.parse rolls a day the month does not have over (2026-02-30 is 2026-03-02).
+    if (Number.isNaN(end) || (options.end && isoDay(new Date(end)) !== options.end))
+      throw new Error(`Invalid demo end date: ${options.end}`);
     const year: DemoYear = {
       rows: options.rows ?? DEFAULT_DEMO_ROWS,
       seed: options.seed ?? 42,
