@@ -3,7 +3,14 @@ import { ENCRYPTOR, type Encryptor, LocalKeyEncryptor } from '#crypto';
 import type { Redis } from 'ioredis';
 import { AppConfig, REDIS_CLIENT } from '#platform';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
-import { SchemaRegistry, WAREHOUSE, CENTRAL_DATASET, type Warehouse } from '#warehouse';
+import {
+  CENTRAL_DATASET,
+  SchemaRegistry,
+  WAREHOUSE,
+  type Warehouse,
+  WarehouseError,
+  WarehouseErrorCode,
+} from '#warehouse';
 import { storedSecretKeys } from '../engines/stored-secret-keys.js';
 
 export interface CheckResult {
@@ -135,7 +142,13 @@ export class HealthService {
    * not yet synced (BOOTSTRAP_ON_START=false) answers every org key 503 while the tables exist.
    */
   private async checkSetup(): Promise<void> {
-    const tables = new Set(await this.warehouse.listTables(CENTRAL_DATASET));
+    const listed = await this.warehouse.listTables(CENTRAL_DATASET).catch((err: unknown) => {
+      // BigQuery answers the tables of a dataset that does not exist 404 (DuckDB: none).
+      if (err instanceof WarehouseError && err.code === WarehouseErrorCode.NotFound)
+        throw new NamedCheckFailure(`missing dataset ${CENTRAL_DATASET}; POST /api/v1/admin/bootstrap`);
+      throw err;
+    });
+    const tables = new Set(listed);
     const expected = SETUP_TABLES.map((t) => this.registry.centralTable(t));
     const missing = expected.filter((t) => !tables.has(t.name)).map((t) => t.name);
     if (missing.length)
