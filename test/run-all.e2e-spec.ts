@@ -283,6 +283,22 @@ describe('admin run-all against a real local pipeline service', () => {
     expect((await batchRow(res.json().batch_run_id))!.status).toBe('PARTIAL');
   });
 
+  it('tells why a key could not be read: a copy the encryption key cannot decrypt is not an outage', async () => {
+    const o = await anOrg();
+    await credentials(o.org, ['OPENAI']);
+    await warehouse.execute(
+      `UPDATE ${central('org_api_keys')} SET encrypted_org_api_key = @junk WHERE org_slug = @org`,
+      { junk: Buffer.from('not a ciphertext of this key'), org: o.org },
+    );
+    const res = await runAll({ org_slug: o.org });
+    expect(res.json().errors).toEqual([
+      {
+        org_slug: o.org,
+        error: 'The stored copy of the org API key cannot be decrypted with the current encryption key',
+      },
+    ]);
+  });
+
   it('answers 404 for an org that is not active, 422 for bad input, and only to the root key', async () => {
     const suspended = await anOrg('SUSPENDED');
     const notActive = await runAll({ org_slug: suspended.org });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { CryptoError, CryptoErrorCode } from '#crypto';
 import { ApiKeyService } from '../api-keys/api-key.service.js';
 import {
   type PipelineCallResult,
@@ -189,7 +190,7 @@ export class RunAllService {
       return (await this.keys.revealActive(org)) ?? { error: 'No active API key with a stored copy' };
     } catch (err) {
       this.logger.error(`The API key of org ${org} could not be read: ${String(err)}`);
-      return { error: 'The org API key could not be decrypted' };
+      return { error: keyReadFailure(err) };
     }
   }
 
@@ -203,4 +204,12 @@ export class RunAllService {
       return false;
     }
   }
+}
+
+/** Why an org's key could not be read, as the batch reports it: what to look at, not only "decrypt". */
+function keyReadFailure(err: unknown): string {
+  if (!(err instanceof CryptoError)) return 'The org API key could not be read: its storage did not answer';
+  return err.code === CryptoErrorCode.DecryptFailed
+    ? 'The stored copy of the org API key cannot be decrypted with the current encryption key'
+    : 'The org API key could not be decrypted: the encryption key service did not answer';
 }
