@@ -1,32 +1,17 @@
-import { type FakeBigQuery, startFakeBigQuery } from '#test/bigquery-server';
+import { bigQueryAppForAll } from '#test/bigquery-app';
 import { anOrgSlug } from '#test/org-factory';
 import { expectProblem } from '#test/org-onboarding';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { rootHeaders } from '#test/test-app';
 
 /**
  * The app on the BigQuery driver, against the fake BigQuery (its queries answer no rows): what
  * BigQuery refuses that the embedded warehouse, which has no locations, never could.
  */
 describe('organizations on the BigQuery driver', () => {
-  let fake: FakeBigQuery;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    fake = await startFakeBigQuery({ location: 'US', projectId: 'finops-test' });
-    t = await startTestApp({
-      WAREHOUSE_DRIVER: 'bigquery',
-      GCP_PROJECT_ID: 'finops-test',
-      BIGQUERY_API_ENDPOINT: fake.url,
-      BIGQUERY_LOCATION: 'US',
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const bq = bigQueryAppForAll();
 
   const onboard = (org: string, location: string) =>
-    t.app.inject({
+    bq.t.app.inject({
       method: 'POST',
       url: '/api/v1/organizations/onboard',
       headers: rootHeaders,
@@ -52,7 +37,7 @@ describe('organizations on the BigQuery driver', () => {
           "and BigQuery reads a query's tables in one location",
       },
     ]);
-    const writes = fake.requests.filter(
+    const writes = bq.fake.requests.filter(
       (r) => r.method !== 'GET' && (r.path.includes(org) || JSON.stringify(r.body ?? '').includes(org)),
     );
     expect(writes).toEqual([]);
@@ -62,6 +47,6 @@ describe('organizations on the BigQuery driver', () => {
     const org = anOrgSlug('near');
     const res = await onboard(org, 'US');
     expect(res.statusCode, res.body).toBe(200);
-    expect(fake.table(`${org}_local`, 'x_org_hierarchy')?.type).toBe('VIEW');
+    expect(bq.fake.table(`${org}_local`, 'x_org_hierarchy')?.type).toBe('VIEW');
   });
 });
