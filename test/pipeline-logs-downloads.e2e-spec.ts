@@ -156,6 +156,13 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
         a.key,
       );
       expect(detail.steps.slice(1000)).toEqual(listed.json<{ steps: unknown[] }>().steps);
+      // The run detail lists the first 1000 steps, and says how many there are.
+      const shown = (await get(`/api/v1/pipelines/${a.org}/runs/${runId}`, a.key)).json();
+      expect({ listed: shown.steps.length, total: shown.steps_total }).toEqual({
+        listed: 1000,
+        total: count,
+      });
+      expect(detail).toMatchObject({ steps_total: count });
       const csv = await get(`${url}?format=csv`, a.key);
       const records: string[][] = parse(csv.body, { relax_column_count: true, skip_empty_lines: false });
       const rows = records.slice(records.findIndex((r) => r[0] === 'step_index') + 1);

@@ -29,7 +29,7 @@ export const KNOWN_DAILY_PIPELINES = [
 ] as const;
 
 const RETRYABLE_STATUSES = new Set(['FAILED', 'COMPLETED']);
-/** Steps of one run are few; a run detail lists them all up to this bound. */
+/** Steps of one run are few; a run detail lists them up to this bound, and says how many there are. */
 const MAX_DETAIL_STEPS = 1000;
 /** Steps a download reads at a time: it sends every step of the run, holding one page of them. */
 const DOWNLOAD_STEP_PAGE = 500;
@@ -101,7 +101,7 @@ export class PipelineLogsService {
       this.repository.listSteps(org, runId, undefined, { limit: MAX_DETAIL_STEPS, offset: 0 }),
     ]);
     if (!run) throw notFound(runId);
-    return toRunDetail(run, steps.rows);
+    return toRunDetail(run, steps.rows, steps.total);
   }
 
   async listSteps(
@@ -140,11 +140,11 @@ export class PipelineLogsService {
     const firstPage = { limit: DOWNLOAD_STEP_PAGE, offset: 0 };
     const [run, first] = await Promise.all([
       this.repository.findRun(org, runId),
-      this.repository.stepRows(org, runId, undefined, firstPage),
+      this.repository.listSteps(org, runId, undefined, firstPage),
     ]);
     if (!run) throw notFound(runId);
-    const { steps: _none, ...summary } = toRunDetail(run, []);
-    const pages = this.stepPages(org, runId, first);
+    const { steps: _none, ...summary } = toRunDetail(run, [], first.total);
+    const pages = this.stepPages(org, runId, first.rows);
     // Token characters only in the header's quoted file name (a run id may hold quotes or slashes).
     const filename = `pipeline_run_${runId.replace(/[^A-Za-z0-9_.:-]/g, '_')}.${format}`;
     return format === 'csv'

@@ -100,8 +100,14 @@ export function toStep(r: StepRow): StepLogDto {
   };
 }
 
-export function toRunDetail(r: RunRow, steps: StepRow[]): PipelineRunDetailDto {
-  return { ...toRun(r), run_metadata: jsonObject(r.run_metadata), steps: steps.map(toStep) };
+/** The run with `steps`, the first of its `total` steps. */
+export function toRunDetail(r: RunRow, steps: StepRow[], total: number): PipelineRunDetailDto {
+  return {
+    ...toRun(r),
+    run_metadata: jsonObject(r.run_metadata),
+    steps_total: total,
+    steps: steps.map(toStep),
+  };
 }
 
 export function toTransition(r: TransitionRow): StateTransitionDto {

@@ -54,6 +54,11 @@ export class StepLogDto {
 
 export class PipelineRunDetailDto extends PipelineRunDto {
   @ApiProperty(jsonObject) run_metadata: Record<string, unknown> | null;
+  @ApiProperty({
+    description:
+      'Finished steps of the run. `steps` lists the first 1000 of them: GET …/steps pages through all, and the download holds all',
+  })
+  steps_total: number;
   @ApiProperty({ type: [StepLogDto], description: 'Finished steps only, in step order' }) steps: StepLogDto[];
 }
 
