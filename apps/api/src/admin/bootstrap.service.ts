@@ -268,7 +268,13 @@ export class BootstrapService {
     };
   }
 
-  /** Best effort: the pipeline service refreshes its stored procedures; a failure is only a warning. */
+  /**
+   * Best effort: the pipeline service refreshes its stored procedures; a failure is only a warning.
+   * A redirect is not followed but reported (its 3xx): fetch would send the root key on to wherever
+   * it points, another host included (only Authorization and Cookie are dropped across origins,
+   * https://fetch.spec.whatwg.org/#http-redirect-fetch), such as the sign-in page an
+   * identity-aware proxy in front of the service redirects to.
+   */
   private async notifyPipelineService(): Promise<string[]> {
     const url = new URL('/api/v1/procedures/sync', this.config.env.PIPELINE_SERVICE_URL);
     try {
@@ -276,6 +282,7 @@ export class BootstrapService {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-ca-root-key': this.config.rootApiKey ?? '' },
         body: JSON.stringify({ force: true }),
+        redirect: 'manual',
         signal: AbortSignal.timeout(5_000),
       });
       return res.ok ? [] : [`Pipeline service procedure sync answered ${res.status}`];
