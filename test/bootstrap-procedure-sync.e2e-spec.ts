@@ -3,7 +3,8 @@ import { rootHeaders, startTestApp, TEST_ROOT_KEY } from '#test/test-app';
 
 /**
  * After a bootstrap the API asks the pipeline service to refresh its stored procedures, sending
- * the platform's root key: only to the service PIPELINE_SERVICE_URL names.
+ * the platform's root key: only to the service PIPELINE_SERVICE_URL names, at the path the pipeline
+ * proxy uses too (below the URL's own path).
  */
 describe('the procedure sync a bootstrap sends the pipeline service', () => {
   let service: FakePipelineService;
@@ -36,6 +37,16 @@ describe('the procedure sync a bootstrap sends the pipeline service', () => {
       await t.close();
     }
   };
+
+  it('goes below the path of PIPELINE_SERVICE_URL, as the pipeline runs do', async () => {
+    service.always({ status: 200, body: { status: 'ok' } });
+    const answer = await bootstrap(`${service.url}/pipeline-service`);
+    expect(service.requests.map((r) => [r.method, r.path])).toEqual([
+      ['POST', '/pipeline-service/api/v1/procedures/sync'],
+    ]);
+    expect(service.requests[0]!.json).toEqual({ force: true });
+    expect(answer.warnings).toEqual([]);
+  });
 
   it('does not follow a redirect, which would hand the root key to another server', async () => {
     // An identity-aware proxy or a login gateway in front of the service answers with a redirect

@@ -11,6 +11,7 @@ import type {
 } from './dto/bootstrap.dto.js';
 import type { TableDiffDto } from '../common/table-diff.dto.js';
 import { RequiredColumnsRepository } from './required-columns.repository.js';
+import { pipelineServiceUrl } from '../common/pipeline-service-url.js';
 
 const STATUS_CACHE_MS = 60_000;
 
@@ -276,7 +277,7 @@ export class BootstrapService {
    * identity-aware proxy in front of the service redirects to.
    */
   private async notifyPipelineService(): Promise<string[]> {
-    const url = new URL('/api/v1/procedures/sync', this.config.env.PIPELINE_SERVICE_URL);
+    const url = pipelineServiceUrl(this.config.env.PIPELINE_SERVICE_URL, '/api/v1/procedures/sync');
     try {
       const res = await fetch(url, {
         method: 'POST',

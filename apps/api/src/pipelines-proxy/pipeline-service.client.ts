@@ -7,6 +7,7 @@ import { AppConfig, scrubSecrets, ShutdownState } from '#platform';
 import { CircuitBreakers, CircuitOpenError } from './circuit-breakers.js';
 import { PIPELINE_PROXY_OPTIONS, type PipelineProxyOptions } from './pipeline-proxy.options.js';
 import { type AttemptOutcome, postOnce } from './upstream-post.js';
+import { pipelineServiceUrl } from '../common/pipeline-service-url.js';
 
 export interface PipelineRunRequest {
   org: string;
@@ -218,9 +219,8 @@ export class PipelineServiceClient implements OnApplicationShutdown {
   }
 
   private urlFor(req: PipelineRunRequest): URL {
-    const base = this.baseUrl.href.replace(/\/+$/, '');
     const path = [req.org, ...req.segments].map(encodeURIComponent).join('/');
-    return new URL(`${base}/api/v1/pipelines/run/${path}`);
+    return pipelineServiceUrl(this.baseUrl, `/api/v1/pipelines/run/${path}`);
   }
 }
 
