@@ -18,6 +18,7 @@ import {
   KeyHashParamDto,
   RevokeApiKeyResponseDto,
 } from './dto/api-key.dto.js';
+import { NoStore } from '../common/no-store.js';
 
 function keyResponse(org: string, key: IssuedKey, description: string | null): ApiKeyResponseDto {
   return {
@@ -39,6 +40,7 @@ export class AdminApiKeyController {
 
   @Post('api-keys')
   @HttpCode(200)
+  @NoStore()
   @ApiOkResponse({ type: ApiKeyResponseDto })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
   @ApiConflictResponse({ description: `API_KEY_EXISTS; ${KEY_CHANGE_CONFLICTS}` })
@@ -62,6 +64,7 @@ export class AdminApiKeyController {
 
   @Post('organizations/:org/regenerate-api-key')
   @HttpCode(200)
+  @NoStore()
   @ApiOkResponse({ type: ApiKeyResponseDto })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
   @ApiConflictResponse({ description: KEY_CHANGE_CONFLICTS })
@@ -71,6 +74,7 @@ export class AdminApiKeyController {
   }
 
   @Get('dev/api-key/:org')
+  @NoStore()
   @ApiOkResponse({ type: DevApiKeyResponseDto })
   @ApiForbiddenResponse({ description: 'DEV_ONLY outside development' })
   @ApiNotFoundResponse({ description: 'API_KEY_NOT_FOUND' })

@@ -12,6 +12,7 @@ import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { ApiKeyOperations } from './api-key-operations.service.js';
 import { ApiKeyError, ApiKeyErrorCode, KEY_CHANGE_CONFLICTS } from './api-keys.errors.js';
 import { ApiKeyInfoDto, RotateApiKeyRequestDto, RotateApiKeyResponseDto } from './dto/api-key.dto.js';
+import { NoStore } from '../common/no-store.js';
 
 @ApiTags('organizations')
 @Controller('api/v1/organizations/:org/api-key')
@@ -20,6 +21,7 @@ export class OrgApiKeyController {
 
   @Post('rotate')
   @HttpCode(200)
+  @NoStore()
   @OrgKeyOrRootAuth('org:write')
   @ApiUserHeader()
   @ApiOkResponse({ type: RotateApiKeyResponseDto })
