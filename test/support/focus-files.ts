@@ -141,3 +141,32 @@ export function gzip(data: string | Buffer): Buffer {
 export const PNG_BYTES = Buffer.from([
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
 ]);
+
+/** An unsigned LEB128 varint, as Thrift's compact protocol writes lengths and counts. */
+function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  for (; n >= 0x80; n = Math.floor(n / 128)) bytes.push((n & 0x7f) | 0x80);
+  bytes.push(n);
+  return Buffer.from(bytes);
+}
+
+/**
+ * A Parquet file made of its footer alone, whose schema declares `structs` empty elements: one
+ * byte each in the compact protocol (a STOP), so a few megabytes declare millions, and gzip makes
+ * them a few kilobytes. FileMetaData: version 2, the schema list, num_rows 0, no row groups.
+ */
+export function parquetFooterBomb(structs: number): Buffer {
+  const footer = Buffer.concat([
+    Buffer.from([0x15]), // field 1, i32: version
+    varint(4), // zigzag 2
+    Buffer.from([0x19, 0xfc]), // field 2, list: schema, of structs, size in a varint
+    varint(structs),
+    Buffer.alloc(structs, 0), // each an empty struct
+    Buffer.from([0x16, 0x00]), // field 3, i64: num_rows 0
+    Buffer.from([0x19, 0x0c]), // field 4, list: row_groups, none
+    Buffer.from([0x00]), // STOP
+  ]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(footer.length);
+  return Buffer.concat([Buffer.from('PAR1'), footer, length, Buffer.from('PAR1')]);
+}

@@ -7,6 +7,7 @@ import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { checkDistinctColumns } from './focus-columns.js';
 import { parquetColumns } from './parquet-footer.js';
 import { onRewriteDuckDb } from './parquet-maps.js';
+import { countThriftValues, ThriftValuesExceeded } from './thrift-values.js';
 
 const MAGIC = 'PAR1';
 
@@ -30,6 +31,36 @@ function tooManyParts(): CostImportError {
 }
 
 /** A byte range of the upload: [start, end). */
+/**
+ * The most values (struct fields and list elements) one Parquet footer may hold. hyparquet builds
+ * an object for each while the event loop waits: a footer of 2,000,000 takes ~360 MB and 1.6 s at
+ * worst (empty structs, one byte each), while a real export's stays far below (977 row groups of
+ * 60 columns: 1.3 million). Arrow's readers bound footers the same way (thrift_container_size_limit,
+ * https://arrow.apache.org/docs/python/generated/pyarrow.dataset.ParquetFragmentScanOptions.html).
+ */
+export const MAX_FOOTER_VALUES = 2_000_000;
+
+/**
+ * Refuses a footer holding more than MAX_FOOTER_VALUES values before hyparquet decodes it: 39 KB
+ * of gzip (a footer declaring 40 million empty structs) held the event loop for a minute and a
+ * half, then took the server down with every request in flight (V8 out of heap). A footer that is
+ * not Thrift is left to the decoder, which fails on it no later than the count did.
+ */
+function checkFooterValues(footer: Uint8Array): void {
+  try {
+    countThriftValues(footer, 0, MAX_FOOTER_VALUES);
+  } catch (error) {
+    if (!(error instanceof ThriftValuesExceeded)) return;
+    throw new CostImportError(
+      CostImportErrorCode.FileUnreadable,
+      `A Parquet footer of the file describes more than ${MAX_FOOTER_VALUES} values (its row groups, ` +
+        'column chunks and their statistics): write the export with fewer, larger row groups, or ' +
+        'split it into several files uploaded back to back.',
+      { cause: error, extra: { max_footer_values: MAX_FOOTER_VALUES } },
+    );
+  }
+}
+
 export interface ByteRange {
   start: number;
   end: number;
@@ -91,9 +122,11 @@ export async function parquetParts(file: string): Promise<ByteRange[] | null> {
       if (tail.toString('latin1', 4) !== MAGIC) return null;
       const footerBytes = tail.readUInt32LE(0) + 8;
       if (footerBytes + MAGIC.length > end) return null;
+      const footer = await read(end - footerBytes, footerBytes);
+      checkFooterValues(footer);
       let meta: FileMetaData;
       try {
-        meta = parquetMetadata(await read(end - footerBytes, footerBytes));
+        meta = parquetMetadata(footer);
       } catch {
         return null;
       }
