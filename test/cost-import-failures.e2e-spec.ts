@@ -70,6 +70,22 @@ describe('cost import: bad rows', () => {
     });
   });
 
+  it('checks a long cell that is no number in time linear in its length', async () => {
+    // The number pattern could split a run of digits between \d+ and \d* every way: a cell of
+    // 100,000 digits and a letter held the event loop 20 s, these 45 s (past the test's timeout),
+    // one of the 1 MiB a record may hold half an hour, every tenant's requests waiting.
+    const cell = `${'1'.repeat(150_000)}x`;
+    const file = gzipSync(focusCsv([aFocusFileRow({ BilledCost: cell })]));
+    const res = await upload(file, { 'content-type': 'application/gzip' }, '?source_system=long_cell_src');
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json()).toMatchObject({
+      code: 'COST_IMPORT_ROWS_INVALID',
+      row_errors: [
+        { row: 1, column: 'BilledCost', message: expect.stringContaining('expected a decimal number') },
+      ],
+    });
+  });
+
   it('imports the valid rows and reports the others (on_error=skip)', async () => {
     const res = await upload(withBadRows(), CSV, '?source_system=skip_src&on_error=skip');
 

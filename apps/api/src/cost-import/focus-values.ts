@@ -3,7 +3,12 @@ import type { FieldType } from '#warehouse';
 /** A value that does not fit its column; the message is shown to the user with the row number. */
 export class ValueProblem extends Error {}
 
-const ANY_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * A decimal number: the digits after a point belong to the point's group, so a run of digits can
+ * be matched one way only, and a cell that is no number fails in time linear in its length
+ * (`\d+\.?\d*` split a run between its two `\d` every way: quadratic, 20 s for 100,000 digits).
+ */
+const ANY_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
 
