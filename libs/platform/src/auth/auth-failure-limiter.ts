@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { LRUCache } from 'lru-cache';
+import { type PlatformError, rateLimited } from '../errors/platform-errors.js';
 
 const WINDOW_MS = 60_000;
 /** The longest text an IP address takes (45 characters for an IPv4-mapped IPv6 one), a zone id included. */
@@ -69,8 +70,10 @@ interface Window {
  */
 export class AuthFailureLimiter {
   private readonly windows = new LRUCache<string, Window>({ max: 100_000, ttl: WINDOW_MS });
-  /** Early lookups (before the body and the rate limits) in flight, per IP: see tryEarlyLookup. */
+  /** Lookups of unknown keys in flight, per IP: see tryEarlyLookup and admitLookup. */
   private readonly early = new Map<string, number>();
+  /** Per IP with lookups in flight: settled when one of them ends (see admitLookup). */
+  private readonly lookupEnded = new Map<string, { ended: Promise<void>; settle: () => void }>();
 
   constructor(
     readonly limit: number,
@@ -106,6 +109,41 @@ export class AuthFailureLimiter {
     const inFlight = (this.early.get(ip) ?? 1) - 1;
     if (inFlight > 0) this.early.set(ip, inFlight);
     else this.early.delete(ip);
+    const waiting = this.lookupEnded.get(ip);
+    this.lookupEnded.delete(ip);
+    waiting?.settle();
+  }
+
+  /**
+   * Whether `address` may look an unknown key up now (the guards' path; pair with endEarlyLookup):
+   * as tryEarlyLookup, the lookups in flight count with the failures, so a burst of made-up keys
+   * sent at once starts no more lookups than the limit (each of 300 at once was looked up, with 60
+   * failures a minute allowed). One past them waits for a lookup in flight to end and asks again,
+   * rather than being refused: keys that turn out valid (a pipeline service calling for many orgs
+   * from one address, its cache cold) are only delayed. The 429 once the address is locked out.
+   */
+  async admitLookup(address: string): Promise<PlatformError | undefined> {
+    const ip = clientAddressKey(address);
+    for (;;) {
+      if (this.tryEarlyLookup(address)) return undefined;
+      if (!this.early.get(ip)) return this.lockout(address, 1);
+      let waiting = this.lookupEnded.get(ip);
+      if (!waiting) {
+        let settle = () => undefined as void;
+        const ended = new Promise<void>((resolve) => (settle = resolve));
+        waiting = { ended, settle };
+        this.lookupEnded.set(ip, waiting);
+      }
+      await waiting.ended;
+    }
+  }
+
+  /** The 429 of an address whose keys failed too often this minute (Retry-After at least `atLeast` s); undefined when it may try. */
+  lockout(address: string, atLeast = 0): PlatformError | undefined {
+    const wait = Math.max(this.retryAfterSeconds(address), atLeast);
+    return wait > 0
+      ? rateLimited(this.limit, wait, 'failed authentications from this address a minute')
+      : undefined;
   }
 
   recordFailure(address: string): void {

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
-import { PlatformError, PlatformErrorCode, rateLimited } from '../errors/platform-errors.js';
+import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { validationError } from '../errors/validation.js';
 import { ORG_SLUG, ORG_SLUG_MESSAGE } from '../http/org-slug.js';
 import { ApiKeyCache } from './api-key-cache.js';
@@ -74,7 +74,7 @@ export class AuthService {
     const given = header(req, 'x-ca-root-key');
     const expected = this.config.rootApiKey;
     if (given === undefined || expected === undefined || secretMatches(given, expected)) return undefined;
-    const lockedOut = this.lockout(req);
+    const lockedOut = this.failures.lockout(req.ip);
     if (lockedOut) return lockedOut;
     this.failures.recordFailure(req.ip);
     return rootKeyInvalid();
@@ -141,7 +141,7 @@ export class AuthService {
     // ordinary path instead: its body is read, then the rate limits count it before any lookup.
     if (!this.failures.tryEarlyLookup(req.ip)) return undefined;
     try {
-      await this.checkOrgKey(req);
+      await this.checkOrgKey(req, true);
     } catch (err) {
       if (err instanceof PlatformError) return err;
       throw err;
@@ -151,7 +151,8 @@ export class AuthService {
     return this.refusalBeforeBody(req, kind);
   }
 
-  async checkOrgKey(req: FastifyRequest): Promise<OrgKeyPrincipal> {
+  /** `admitted`: its lookup is counted in flight already (refusalAfterLookup). */
+  async checkOrgKey(req: FastifyRequest, admitted = false): Promise<OrgKeyPrincipal> {
     const key = header(req, 'x-api-key');
     if (!key) throw apiKeyRequired();
     const keyHash = keyHashOf(req, key);
@@ -162,6 +163,10 @@ export class AuthService {
       const lockedOut = this.lockoutOfOrgKeys(req);
       if (lockedOut) throw lockedOut;
     }
+    // A lookup counts with the address's failures while in flight (AuthFailureLimiter.admitLookup).
+    const admit = known === undefined && !admitted && !this.carriesRootKey(req);
+    const refused = admit ? await this.failures.admitLookup(req.ip) : undefined;
+    if (refused) throw refused;
     let principal: OrgKeyPrincipal | null;
     try {
       principal = await this.keys.resolve(keyHash);
@@ -171,6 +176,8 @@ export class AuthService {
         'The API key could not be checked; retry shortly.',
         { cause },
       );
+    } finally {
+      if (admit) this.failures.endEarlyLookup(req.ip);
     }
     if (!principal) {
       // Only a lookup counts as a failure: the same stale key sent again and again (a scheduler's
@@ -199,15 +206,7 @@ export class AuthService {
    * address failing keys must not stop its runs).
    */
   private lockoutOfOrgKeys(req: FastifyRequest): PlatformError | undefined {
-    return this.carriesRootKey(req) ? undefined : this.lockout(req);
-  }
-
-  /** The 429 of an address whose keys failed too often this minute; undefined when it may try. */
-  private lockout(req: FastifyRequest): PlatformError | undefined {
-    const wait = this.failures.retryAfterSeconds(req.ip);
-    return wait > 0
-      ? rateLimited(this.failures.limit, wait, 'failed authentications from this address a minute')
-      : undefined;
+    return this.carriesRootKey(req) ? undefined : this.failures.lockout(req.ip);
   }
 
   /**
