@@ -47,6 +47,24 @@ describe('ApiKeyCache', () => {
     expect(lookups.get('bad')).toBe(2);
   });
 
+  it('shares a lookup begun after an invalidation even once the lookup it replaced has ended', async () => {
+    const lookups: { hash: string; answer: (p: OrgKeyPrincipal | null) => void }[] = [];
+    const lookup: ApiKeyLookup = {
+      findActiveByHash: (hash) => new Promise((answer) => lookups.push({ hash, answer })),
+    };
+    const config = { env: { AUTH_CACHE_TTL_MS: 30_000 } } as unknown as AppConfig;
+    const cache = new ApiKeyCache(lookup, new LocalInvalidationBus(), config);
+    const first = cache.resolve('k');
+    await cache.invalidateHash('k'); // the key was revoked while its lookup ran
+    const second = cache.resolve('k');
+    lookups[0]!.answer(principal('acme', 'k1'));
+    await first;
+    const third = cache.resolve('k');
+    for (const pending of lookups.slice(1)) pending.answer(null);
+    expect([await second, await third]).toEqual([null, null]);
+    expect(lookups.map((l) => l.hash)).toEqual(['k', 'k']);
+  });
+
   it("drops an org's valid keys and every key found invalid when the org is invalidated", async () => {
     const valid = { a: principal('acme', 'k1'), b: principal('beta', 'k2') };
     const { cache } = cacheOver(valid);

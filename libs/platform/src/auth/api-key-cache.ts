@@ -50,7 +50,10 @@ export class ApiKeyCache implements OnModuleDestroy {
     const pending = this.inflight.get(keyHash);
     if (pending) return pending;
     const generation = this.generation;
-    const load = this.lookup.findActiveByHash(keyHash).finally(() => this.inflight.delete(keyHash));
+    // An invalidation may have dropped this lookup for a newer one, which must stay shared.
+    const load: Promise<OrgKeyPrincipal | null> = this.lookup.findActiveByHash(keyHash).finally(() => {
+      if (this.inflight.get(keyHash) === load) this.inflight.delete(keyHash);
+    });
     this.inflight.set(keyHash, load);
     const principal = await load;
     if (generation === this.generation) {
