@@ -239,7 +239,12 @@ export class ImportRunner {
     writer: StageWriter,
   ): Promise<ImportSlice | 'ineligible' | 'refused'> {
     if (file?.format !== 'parquet') return 'ineligible';
-    const checked = checkTypedParquet(file.path, plan, source.header, reportingCurrency(target.currency));
+    const checked = await checkTypedParquet(
+      file.path,
+      plan,
+      source.header,
+      reportingCurrency(target.currency),
+    );
     if (!checked) return 'ineligible';
     this.checkRunning();
     try {

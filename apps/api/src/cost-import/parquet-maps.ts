@@ -2,40 +2,69 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckIdent, duckString } from '#warehouse';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 
+/** What a non-text value is counted as once decoded (a 64-bit number, date or flag at most). */
+export const FIXED_VALUE_BYTES = 8;
+
+/** A Parquet file as the import reads it: which file, and what its values take once decoded. */
+export interface MeasuredParquet {
+  /** The file itself, or its copy with MAP columns as JSON text. */
+  path: string;
+  /** The bytes of its text values, JSON text for its maps, FIXED_VALUE_BYTES per other value. */
+  decodedBytes: number;
+}
+
 /**
- * A Parquet file whose MAP columns are JSON object text, as FOCUS writes `Tags`
- * (`{"env":"prod"}`): provider exports written by Spark or Athena type Tags as
- * `map<string,string>`, which Polars (polars-arrow 0.53) cannot read at all (it panics on the
- * first row). Such a file is copied once through DuckDB, every other column as it is, to
- * `${file}` with `.maps.parquet` in place of `.parquet`; a file without MAP columns is returned as
- * it is. `admit` is told the bytes the maps' JSON text will take before anything is written, and
- * refuses (throws) when the file would be too large once decoded.
+ * Measures what a Parquet file's values take once decoded, refuses it through `admit` (which
+ * throws) when that is too much, and only then rewrites its MAP columns as JSON object text, as
+ * FOCUS writes `Tags` (`{"env":"prod"}`): provider exports written by Spark or Athena type Tags
+ * as `map<string,string>`, which Polars (polars-arrow 0.53) cannot read at all (it panics on the
+ * first row). The copy is `${file}` with `.maps.parquet` in place of `.parquet`.
+ *
+ * Parquet's dictionary and run-length encodings make a file of a few KB decode to tens of GB (a
+ * 45 KB file held 100 million rows), so the upload's size says nothing about what the import
+ * would go through. The measurement is one streaming pass of DuckDB on its own thread, in
+ * constant memory: Polars could only stream it synchronously, which held the event loop of every
+ * request for a minute over that 45 KB file, and its asynchronous collect holds whole columns
+ * (21 GB for it).
  */
-export async function withMapsAsJson(file: string, admit: (mapTextBytes: number) => void): Promise<string> {
+export async function measuredParquet(
+  file: string,
+  admit: (decodedBytes: number) => void,
+): Promise<MeasuredParquet> {
   return onRewriteDuckDb(async (connection) => {
     const source = `read_parquet(${duckString(file)})`;
-    const maps = await unreadable(async () =>
+    const columns = await unreadable(async () =>
       (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`))
         .getRowObjects()
-        .filter((c) => String(c.column_type).startsWith('MAP('))
-        .map((c) => duckIdent(String(c.column_name))),
+        .map((c) => ({ name: duckIdent(String(c.column_name)), type: String(c.column_type) })),
     );
-    if (maps.length === 0) return file;
+    const text = columns.filter((c) => c.type === 'VARCHAR').map((c) => c.name);
+    const maps = columns.filter((c) => c.type.startsWith('MAP(')).map((c) => c.name);
     const asJson = (name: string) => `CAST(to_json(${name}) AS VARCHAR)`;
-    const [sized] = await unreadable(async () =>
+    const sum = (values: string[]) =>
+      values.length ? values.map((v) => `COALESCE(SUM(strlen(${v})), 0)`).join(' + ') : '0';
+    const [totals] = await unreadable(async () =>
       (
         await connection.runAndReadAll(
-          `SELECT CAST(${maps.map((m) => `COALESCE(SUM(strlen(${asJson(m)})), 0)`).join(' + ')} AS DOUBLE) AS bytes FROM ${source}`,
+          `SELECT CAST(COUNT(*) AS DOUBLE) AS rows, CAST(${sum(text)} AS DOUBLE) AS text,
+                  CAST(${sum(maps.map(asJson))} AS DOUBLE) AS maps FROM ${source}`,
         )
       ).getRowObjects(),
     );
-    admit(Number(sized?.bytes ?? 0));
+    const rows = Number(totals?.rows ?? 0);
+    // A map counts as a fixed value and its JSON text: the row path reads both.
+    const decodedBytes =
+      Number(totals?.text ?? 0) +
+      Number(totals?.maps ?? 0) +
+      rows * (columns.length - text.length) * FIXED_VALUE_BYTES;
+    admit(decodedBytes);
+    if (maps.length === 0) return { path: file, decodedBytes };
     const target = `${file.replace(/\.parquet$/, '')}.maps.parquet`;
     const replaced = maps.map((name) => `${asJson(name)} AS ${name}`).join(', ');
     await connection.run(
       `COPY (SELECT * REPLACE (${replaced}) FROM ${source}) TO ${duckString(target)} (FORMAT parquet, ROW_GROUP_SIZE 8192)`,
     );
-    return target;
+    return { path: target, decodedBytes };
   });
 }
 

@@ -7,7 +7,7 @@ import pl from 'nodejs-polars';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { checkDistinctColumns } from './focus-columns.js';
 import { parquetColumns } from './parquet-footer.js';
-import { withMapsAsJson } from './parquet-maps.js';
+import { measuredParquet } from './parquet-maps.js';
 import { Utf8Check } from './utf8-check.js';
 
 /** Consecutive data rows, each as the file's values in header order. */
@@ -193,42 +193,6 @@ export async function openCsvSource(
   };
 }
 
-/** What a non-text value is counted as once decoded (a 64-bit number, date or flag at most). */
-const FIXED_VALUE_BYTES = 8;
-
-/**
- * Polars types whose values reach the import as text: plain strings and dictionary-typed ones
- * (an Arrow dictionary of strings reads as Categorical; a Polars Enum is one with a fixed
- * dictionary), which hold each distinct text once but are decoded to it in every row.
- */
-const TEXT_TYPES: ReadonlySet<string> = new Set(['String', 'Utf8', 'Categorical', 'Enum']);
-
-/**
- * The size of a Parquet file's values once decoded: the characters of its text columns and
- * FIXED_VALUE_BYTES per other value. Parquet's dictionary and run-length encodings make a file of
- * a few MB decode to tens of GB (one long text repeated in every row), so the upload's size says
- * nothing about what the import would write. Computed on a lazy scan: Polars streams the file
- * and holds no decoded column, so the check itself cannot exhaust memory.
- */
-function decodedParquetBytes(file: string, schema: pl.DataFrame): number {
-  const text = schema
-    .getColumns()
-    .filter((c) => TEXT_TYPES.has(c.dtype.variant))
-    .map((c) => c.name);
-  const totals = pl
-    .scanParquet(file)
-    .select(
-      pl.len().cast(pl.Float64).alias('__rows'),
-      // Cast first: a dictionary column has no string methods, and the cast happens in the stream.
-      ...text.map((name) => pl.col(name).cast(pl.String).str.lengths().cast(pl.Float64).sum().alias(name)),
-    )
-    .collectSync({ engine: 'streaming' })
-    .toRecords()[0] as Record<string, number | null>;
-  const rows = Number(totals.__rows ?? 0);
-  const textBytes = text.reduce((sum, name) => sum + Number(totals[name] ?? 0), 0);
-  return textBytes + rows * (schema.width - text.length) * FIXED_VALUE_BYTES;
-}
-
 /**
  * DECIMAL columns (a BigQuery NUMERIC is DECIMAL(38,9) in Parquet) as their exact text: Polars
  * cannot hand decimals to JavaScript, and the row normalizer reads numeric text exactly.
@@ -259,6 +223,8 @@ function columnValues(series: pl.Series): unknown[] {
  * slices turned into row arrays (columns first, which is far cheaper than row objects). A file
  * whose values decode to more than `maxExpandedBytes` is refused at open, as a gzip one is, and so
  * is a file naming a column twice: by the footer's own names, since Polars keeps the last copy.
+ * Nothing here reads the rows on the event loop: the measurement runs in DuckDB and the read in
+ * Polars' thread pool (a file of millions of rows takes seconds to decode).
  */
 export async function openParquetSource(
   file: string,
@@ -273,41 +239,39 @@ export async function openParquetSource(
     throw unreadable(
       `Column ${column.name} has a type the import cannot read (Parquet ${column.unreadableType}).`,
     );
-  let header: string[];
-  let decoded: number;
+  let schema: pl.DataFrame;
   try {
-    const schema = pl.readParquet(file, { numRows: 0 });
-    header = schema.columns;
-    checkDistinctColumns(header);
-    decoded = decodedParquetBytes(file, schema);
+    schema = pl.readParquet(file, { numRows: 0 });
   } catch (error) {
-    if (error instanceof CostImportError) throw error;
     throw unreadable('The Parquet file could not be read.', error);
   }
-  const admit = (bytes: number) => {
+  const header = schema.columns;
+  checkDistinctColumns(header);
+  // Each column's type asked for now, while the answer is a 422 naming it: Polars fails on some
+  // (binary ones, a BLOB) only when asked, which the columnar check would do as an internal error.
+  for (const series of schema.getColumns())
+    try {
+      void series.dtype.variant;
+    } catch (error) {
+      throw unreadable(`Column ${series.name} has a type the import cannot read.`, error);
+    }
+  const { path, decodedBytes } = await measuredParquet(file, (bytes) => {
     if (bytes > options.maxExpandedBytes)
       throw new CostImportError(
         CostImportErrorCode.FileTooLarge,
         `The Parquet file's values take about ${bytes} bytes once decoded, over the import limit of ` +
           `${options.maxExpandedBytes} bytes; split the export (by month, for example).`,
       );
-  };
-  admit(decoded);
-  // Only once the rest is known to be within the limit: the rewrite reads every row. The maps'
-  // text is counted before anything is written (above, a MAP value counted as a fixed value).
-  const path = await withMapsAsJson(file, (mapBytes) => {
-    decoded += mapBytes;
-    admit(decoded);
   });
   return {
     header,
     path,
-    expandedBytes: decoded,
+    expandedBytes: decodedBytes,
     close: () => undefined,
     async *batches(size: number) {
       let frame: pl.DataFrame;
       try {
-        frame = withDecimalsAsText(pl.readParquet(path));
+        frame = withDecimalsAsText(await readParquetFile(path));
       } catch (error) {
         throw unreadable('The Parquet file could not be read.', error);
       }
@@ -322,4 +286,12 @@ export async function openParquetSource(
       }
     },
   };
+}
+
+/**
+ * The whole file as a frame, decoded in Polars' thread pool: `pl.readParquet` decodes on the
+ * event loop, which a file of millions of rows holds for seconds.
+ */
+export function readParquetFile(path: string): Promise<pl.DataFrame> {
+  return pl.scanParquet(path).collect();
 }

@@ -3,6 +3,7 @@ import type { FieldType } from '#warehouse';
 import { type ColumnPlan, COST_COLUMNS } from './focus-columns.js';
 import { MAX_ROW_COST, toJson } from './focus-values.js';
 import { checkedSlice, type ImportSlice } from './import-slice.js';
+import { readParquetFile } from './row-source.js';
 
 /** What the columnar check found: every row valid, and the slice they replace. */
 export interface TypedFileCheck {
@@ -64,17 +65,17 @@ function valueRule(name: string, type: FieldType, dtype: string, required: boole
  * does not qualify or any row would be rejected: the row path then runs and reports the errors.
  * JSON columns are staged as their text, so the text is checked here as the row path checks it.
  */
-export function checkTypedParquet(
+export async function checkTypedParquet(
   path: string,
   plan: ColumnPlan,
   header: readonly string[],
   currency: string,
-): TypedFileCheck | null {
+): Promise<TypedFileCheck | null> {
   if (plan.mappings.length || plan.ignored.length || plan.fed.length !== header.length) return null;
   if (plan.fed.some((c) => header[c.source] !== c.name)) return null;
   let frame: pl.DataFrame;
   try {
-    frame = pl.readParquet(path);
+    frame = await readParquetFile(path);
   } catch {
     // A column type Polars cannot read: the row path reads the file again and reports why (422).
     return null;
@@ -92,35 +93,51 @@ export function checkTypedParquet(
     pl.col('BillingCurrency').eq(pl.lit(currency)),
   );
   const ok = rules.reduce((all, rule) => all.and(rule));
-  const summary = frame
-    .select(
-      ok.not().fillNull(true).sum().alias('bad'),
-      pl.col('ChargePeriodStart').min().alias('first'),
-      pl.col('ChargePeriodStart').max().alias('last'),
-    )
-    .toRecords()[0] as { bad: number; first: Date | null; last: Date | null };
+  // Computed in Polars' thread pool (lazy), as the read is: the event loop keeps serving.
+  const [summaryFrame, periods] = await Promise.all([
+    frame
+      .lazy()
+      .select(
+        ok.not().fillNull(true).sum().alias('bad'),
+        pl.col('ChargePeriodStart').min().alias('first'),
+        pl.col('ChargePeriodStart').max().alias('last'),
+      )
+      .collect(),
+    // Epoch milliseconds: the column is a Datetime in ms (nativeFor), naive ones read as UTC.
+    frame.lazy().select(pl.col('BillingPeriodStart').unique().cast(pl.Int64).cast(pl.Float64)).collect(),
+  ]);
+  const summary = summaryFrame.toRecords()[0] as { bad: number; first: Date | null; last: Date | null };
   if (Number(summary.bad) > 0 || !summary.first || !summary.last) return null;
-  if (plan.fed.some((c) => c.type === 'JSON' && !allJson(frame.getColumn(c.name)))) return null;
-  // Epoch milliseconds: the column is a Datetime in ms (nativeFor), naive ones read as UTC.
-  const billingPeriods = frame
-    .select(pl.col('BillingPeriodStart').unique().cast(pl.Int64).cast(pl.Float64))
-    .getColumn('BillingPeriodStart')
-    .toArray() as number[];
+  for (const c of plan.fed) if (c.type === 'JSON' && !(await allJson(frame.getColumn(c.name)))) return null;
+  const billingPeriods = periods.getColumn('BillingPeriodStart').toArray() as number[];
   return {
     rows: frame.height,
     slice: checkedSlice({ first: summary.first.getTime(), last: summary.last.getTime(), billingPeriods }),
   };
 }
 
-/** Every value of the text column is JSON text (or NULL), as the row path (toJson) takes it. */
-function allJson(column: pl.Series): boolean {
-  return (column.toArray() as (string | null)[]).every((text) => {
-    if (text === null) return true;
-    try {
-      toJson(text);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+/** Values of a JSON column checked between two turns of the event loop. */
+const JSON_CHECK_SLICE = 10_000;
+
+/**
+ * Every value of the text column is JSON text (or NULL), as the row path (toJson) takes it.
+ * Checked a slice at a time, yielding between slices: the Tags of millions of rows take seconds
+ * to parse.
+ */
+async function allJson(column: pl.Series): Promise<boolean> {
+  for (let offset = 0; offset < column.length; offset += JSON_CHECK_SLICE) {
+    const texts = column.slice(offset, JSON_CHECK_SLICE).toArray() as (string | null)[];
+    const valid = texts.every((text) => {
+      if (text === null) return true;
+      try {
+        toJson(text);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!valid) return false;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return true;
 }
