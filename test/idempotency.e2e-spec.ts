@@ -254,6 +254,29 @@ describe('Idempotency-Key on an @Idempotent() route', () => {
     expect(after.json()).toEqual({ org_slug: target, run: 2 });
   });
 
+  it('answers an onboarding whose org_slug is no slug (a long one) with the 422, not a 500 from its claim', async () => {
+    const key = aKey();
+    // Incompressible and past the 2704 bytes a btree index entry (idempotency_keys.org_slug) holds.
+    const slug = randomBytes(6000).toString('base64');
+    const body = { org_slug: slug, company_name: 'Acme', admin_email: 'admin@acme.example' };
+    const send = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/organizations/onboard',
+        headers: { ...rootHeaders, 'idempotency-key': key },
+        payload: body,
+      });
+    const res = await send();
+    expect({ status: res.statusCode, code: res.json().code }).toEqual({
+      status: 422,
+      code: 'VALIDATION_FAILED',
+    });
+    expect(res.json().errors).toEqual([expect.objectContaining({ field: 'org_slug' })]);
+    // Refused by validation, so not stored: the key is free again.
+    expect(await db.select('idempotency_keys', { scope: 'root', idempotency_key: key })).toEqual([]);
+    expect((await send()).statusCode).toBe(422);
+  });
+
   it('streams a non-JSON body untouched and does not store it', async () => {
     const key = aKey();
     const tag = aTag('stream');

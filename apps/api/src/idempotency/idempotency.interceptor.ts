@@ -3,7 +3,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { defer, finalize, from, type Observable, of, switchMap } from 'rxjs';
-import { authOrg, inputShapeError, PlatformError, PlatformErrorCode, urlPath } from '#platform';
+import { authOrg, inputShapeError, ORG_SLUG, PlatformError, PlatformErrorCode, urlPath } from '#platform';
 import { IdempotencyError, IdempotencyErrorCode } from './idempotency.errors.js';
 import type { IdempotencyClaim } from './idempotency.repository.js';
 import { IdempotencyResponseRecorder } from './idempotency-response.recorder.js';
@@ -40,9 +40,15 @@ function scopeOf(req: FastifyRequest): string {
   return auth.kind === 'root' ? 'root' : `org:${auth.principal.orgSlug}`;
 }
 
+/**
+ * The org the claim is recorded under. Read before validation, so what the request names may be no
+ * slug at all: that names no org (validation refuses it next), and is not stored. A long one failed
+ * the claim's insert (a btree index entry holds at most 2704 bytes): 500 instead of the 422.
+ */
 function orgSlugOf(req: FastifyRequest, options: IdempotentOptions): string | null {
   const params = req.params as Record<string, string | undefined> | undefined;
-  return options.orgSlugFrom?.(req) ?? params?.org ?? authOrg(req.auth) ?? null;
+  const named = options.orgSlugFrom?.(req) ?? params?.org ?? authOrg(req.auth);
+  return named !== undefined && named !== null && ORG_SLUG.test(named) ? named : null;
 }
 
 /**
