@@ -120,6 +120,7 @@ export class CostImportController {
       credentialNamed: query.credential_id !== undefined,
       onError: query.on_error,
       preferAsync: prefersAsync(request),
+      startedByKey: request.auth?.kind === 'org' ? (request.orgKeyHash?.hash ?? null) : null,
     });
     const { job } = started;
     if (started.background) {

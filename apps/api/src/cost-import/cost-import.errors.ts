@@ -17,6 +17,7 @@ export enum CostImportErrorCode {
   ImportFailed = 'COST_IMPORT_FAILED',
   Interrupted = 'COST_IMPORT_INTERRUPTED',
   OutcomeUnknown = 'COST_IMPORT_OUTCOME_UNKNOWN',
+  KeyRevoked = 'COST_IMPORT_KEY_REVOKED',
 }
 
 export class CostImportError extends DomainError<CostImportErrorCode> {}
@@ -61,5 +62,9 @@ export const COST_IMPORT_ERRORS: Record<CostImportErrorCode, { status: number; t
   [CostImportErrorCode.OutcomeUnknown]: {
     status: 500,
     title: 'Whether the cost import replaced the data could not be confirmed',
+  },
+  [CostImportErrorCode.KeyRevoked]: {
+    status: 403,
+    title: 'The API key that started the cost import is no longer valid',
   },
 };

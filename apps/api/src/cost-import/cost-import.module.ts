@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '#platform';
+import { ApiKeyLookupModule } from '../auth/api-key-lookup.module.js';
 import { CostImportController } from './cost-import.controller.js';
 import { COST_IMPORT_OPTIONS, costImportOptions } from './cost-import.options.js';
 import { CostImportRepository } from './cost-import.repository.js';
@@ -13,6 +14,7 @@ import { ImportRunner } from './import-runner.js';
 
 /** FOCUS file imports into an org's cost table (`.../costs/import`); the demo seeds through it too. */
 @Module({
+  imports: [ApiKeyLookupModule],
   controllers: [CostImportController],
   providers: [
     {

@@ -33,6 +33,8 @@ export interface ImportRequest {
   onError: OnErrorMode;
   /** `Prefer: respond-async`: answer 202 whatever the size. */
   preferAsync: boolean;
+  /** The SHA-256 of the org key that sent it (null: the root key): checked again before the swap. */
+  startedByKey?: string | null;
 }
 
 export interface ImportStarted {
@@ -178,6 +180,7 @@ export class CostImportService implements BeforeApplicationShutdown {
         dir,
         file: { path: source.path, format: file.format },
         replaceCredential: request.credentialNamed ? request.credentialId : null,
+        startedByKey: request.startedByKey ?? null,
       };
       job = queuedJob({
         id,

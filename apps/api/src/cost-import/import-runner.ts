@@ -1,11 +1,13 @@
 import { rm } from 'node:fs/promises';
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CostCache } from '#analytics';
+import { API_KEY_LOOKUP, type ApiKeyLookup } from '#platform';
 import { type Row, writeOutcomeUnknown } from '#warehouse';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { CostImportRepository, type OrgImportTarget } from './cost-import.repository.js';
 import type { ColumnPlan } from './focus-columns.js';
 import { FocusRowNormalizer } from './focus-row-normalizer.js';
+import { checkStartingKey } from './import-key-check.js';
 import { type ImportJob, recordRowErrors } from './import-job.js';
 import { ImportedRows, ImportRegistry } from './import-registry.js';
 import { type ImportSlice, SliceCollector } from './import-slice.js';
@@ -28,6 +30,8 @@ export interface PreparedImport {
   file?: { path: string; format: 'csv' | 'parquet' };
   /** Replace only this credential's rows of the slice; null: every row of the source system. */
   replaceCredential: string | null;
+  /** The org key that started it (its hash), checked again before the swap; null: the root key. */
+  startedByKey: string | null;
   /** Called when the import's turn comes (it holds the org's lease), before anything is staged. */
   onTurn?: () => void;
 }
@@ -86,6 +90,7 @@ export class ImportRunner {
     private readonly registry: ImportRegistry,
     private readonly imported: ImportedRows,
     private readonly leases: OrgLeases,
+    @Inject(API_KEY_LOOKUP) private readonly keys: ApiKeyLookup,
     /** Optional so imports still work where the cost reads are not mounted (nothing to invalidate). */
     @Optional() private readonly costCache?: CostCache,
   ) {}
@@ -160,6 +165,7 @@ export class ImportRunner {
         job.org,
         async () => {
           if ((await this.repository.findTarget(job.org))?.dataset !== target.dataset) throw orgRemoved(job);
+          await checkStartingKey(this.keys, job.org, prepared.startedByKey);
           return this.repository
             .replaceSlice(
               target.dataset,
