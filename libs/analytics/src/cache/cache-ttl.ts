@@ -16,14 +16,18 @@ export interface TtlContext extends CostDays {
  * after the first live day: the running UTC day, whose rows are still arriving, and the org's
  * today when that is earlier); otherwise until the earlier of the org's next midnight and the
  * next UTC midnight, when "today" — and with it every default period and its cap — moves on.
+ * Neither outlives the days it was resolved against: a live period's minute is cut short at
+ * that midnight too, since its results were computed against them (month to date and run rates
+ * of a range ending today: right after midnight on the 1st the month they counted is over).
  */
 export function periodTtlMs(period: { end: IsoDate }, ctx: TtlContext): number {
-  if (period.end >= firstLiveDay(ctx)) return ctx.todayTtlMs;
   // Also the end of the days it was resolved against: a result computed from a month to date (and
   // run rates) of a day that ended while it loaded is not kept into the next one.
-  const end = Math.min(
+  const daysEnd = Math.min(
     costDaysEnd(ctx, ctx.timeZone),
     costDaysEnd(costDaysAt(ctx.timeZone, ctx.nowMs), ctx.timeZone),
   );
-  return Math.max(1, end - ctx.nowMs);
+  const untilDaysEnd = Math.max(1, daysEnd - ctx.nowMs);
+  if (period.end >= firstLiveDay(ctx)) return Math.min(ctx.todayTtlMs, untilDaysEnd);
+  return untilDaysEnd;
 }
