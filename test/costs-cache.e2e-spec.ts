@@ -307,7 +307,8 @@ describe.skipIf(!REDIS_URL)('cost cache invalidation across instances (Redis)', 
       expect((await cb.get('/summary')).cache_hit).toBe(false);
       expect((await ca.get('/summary')).cache_hit).toBe(false);
     });
-  });
+    // Two app instances started and seeded: well past the default test timeout on a busy machine.
+  }, 120_000);
 
   it('keeps deployments that share the Redis server apart by REDIS_KEY_PREFIX', async () => {
     const apart = { REDIS_KEY_PREFIX: `finops:other-deployment-${process.pid}` };
@@ -324,5 +325,6 @@ describe.skipIf(!REDIS_URL)('cost cache invalidation across instances (Redis)', 
       },
       apart,
     );
-  });
+    // Two app instances started and seeded: well past the default test timeout on a busy machine.
+  }, 120_000);
 });
