@@ -129,6 +129,29 @@ describe('quota read and the scheduler jobs over the real app', () => {
     });
   });
 
+  it('reports no run left today once the month is used up, in the quota read and the validate answer', async () => {
+    const k = await anOrg({
+      pipelines_per_day_limit: 6,
+      pipelines_per_month_limit: 2,
+      concurrent_pipelines_limit: 5,
+    });
+    expect((await validate(k.org, k.key, 'a')).json().quota).toMatchObject({ remaining_today: 1 });
+    const granted = (await validate(k.org, k.key, 'b')).json();
+    expect(granted.quota).toMatchObject({ remaining_today: 0, remaining_month: 0, pipelines_run_today: 2 });
+    const refused = (await validate(k.org, k.key, 'c')).json();
+    expect(refused).toMatchObject({ valid: false, quota_reason: 'QUOTA_MONTHLY_EXCEEDED' });
+    expect(refused.quota).toMatchObject({ remaining_today: 0, remaining_month: 0 });
+    const read = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${k.org}/quota`, headers: rootHeaders })
+    ).json();
+    expect(read).toMatchObject({
+      remaining_today: 0,
+      remaining_month: 0,
+      daily_limit: 6,
+      pipelines_run_today: 2,
+    });
+  });
+
   it('lets the root key read any org, refuses another org key, and says 404 for an org without a record', async () => {
     const k = await anOrg();
     const other = await anOrg();

@@ -3,6 +3,7 @@ import { isoInstantOrNull } from '../common/iso-instant.js';
 import { fromBillingStatus } from '../organizations/billing-status.js';
 import { dayOrNull } from '../organizations/trial-end-date.js';
 import type { OrgSubscription, QuotaCounts } from '../quota/quota.types.js';
+import { remaining, remainingToday } from '../quota/runs-left.js';
 
 /**
  * Whether the trial ended before today (UTC), as reserve_pipeline_quota compares the days: by the
@@ -44,8 +45,6 @@ export function subscriptionRefusal(state: OrgSubscription, now: Date): string |
   return null;
 }
 
-const remaining = (limit: number, used: number) => Math.max(limit - used, 0);
-
 /** The validate response's `quota` block. */
 export function quotaSnapshot(c: QuotaCounts) {
   return {
@@ -55,7 +54,7 @@ export function quotaSnapshot(c: QuotaCounts) {
     daily_limit: c.dailyLimit,
     monthly_limit: c.monthlyLimit,
     concurrent_limit: c.concurrentLimit,
-    remaining_today: remaining(c.dailyLimit, c.dailyUsed),
+    remaining_today: remainingToday(c),
     remaining_month: remaining(c.monthlyLimit, c.monthlyUsed),
     remaining_concurrent: remaining(c.concurrentLimit, c.concurrentUsed),
   };

@@ -64,7 +64,10 @@ class QuotaSnapshotDto {
   @ApiProperty() daily_limit: number;
   @ApiProperty() monthly_limit: number;
   @ApiProperty() concurrent_limit: number;
-  @ApiProperty() remaining_today: number;
+  @ApiProperty({
+    description: 'Runs that may still start today: the daily limit left, capped by the monthly limit left',
+  })
+  remaining_today: number;
   @ApiProperty() remaining_month: number;
   @ApiProperty() remaining_concurrent: number;
 }

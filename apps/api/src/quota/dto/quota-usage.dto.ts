@@ -1,13 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { OrgQuotaView } from '../quota.service.js';
+import { remaining, remainingToday } from '../runs-left.js';
 
 /** used/limit in percent, 2 decimals; a limit of 0 is fully used. */
 export function usagePercent(used: number, limit: number): number {
   if (limit <= 0) return 100;
   return Math.round((used / limit) * 10_000) / 100;
 }
-
-const remaining = (limit: number, used: number) => Math.max(limit - used, 0);
 
 /**
  * An org's pipeline limits and usage. snake_case fields, plus the camelCase ones the dashboard of
@@ -30,7 +29,10 @@ export class QuotaUsageDto {
   pipelines_run_month: number;
   @ApiProperty({ description: 'Live reservations: running and not past their expiry' })
   concurrent_running: number;
-  @ApiProperty() remaining_today: number;
+  @ApiProperty({
+    description: 'Runs that may still start today: the daily limit left, capped by the monthly limit left',
+  })
+  remaining_today: number;
   @ApiProperty() remaining_month: number;
   @ApiProperty() remaining_concurrent: number;
   @ApiProperty() daily_usage_percent: number;
@@ -77,7 +79,12 @@ export class QuotaUsageDto {
       pipelines_failed_today: q.dailyFailed,
       pipelines_run_month: q.monthlyUsed,
       concurrent_running: q.concurrentUsed,
-      remaining_today: remaining(q.limits.daily, q.dailyUsed),
+      remaining_today: remainingToday({
+        dailyLimit: q.limits.daily,
+        dailyUsed: q.dailyUsed,
+        monthlyLimit: q.limits.monthly,
+        monthlyUsed: q.monthlyUsed,
+      }),
       remaining_month: remaining(q.limits.monthly, q.monthlyUsed),
       remaining_concurrent: remaining(q.limits.concurrent, q.concurrentUsed),
       daily_usage_percent: dailyPercent,
