@@ -12,6 +12,22 @@ const NO_LIMITS = {
   RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
 };
 
+/** A row of the pipeline service's run log. */
+const runRow = (org: string, id: string, status: string, started: Date) => ({
+  pipeline_logging_id: id,
+  org_slug: org,
+  pipeline_id: 'subscription_costs',
+  status,
+  start_time: started,
+  created_at: started,
+});
+const runLogOf = (warehouse: Warehouse, org: string) =>
+  warehouse.query<{ pipeline_logging_id: string; status: string; error_message: string | null }>(
+    `SELECT pipeline_logging_id, status, error_message FROM \`${CENTRAL_DATASET}.org_meta_pipeline_runs\`
+     WHERE org_slug = @org ORDER BY pipeline_logging_id`,
+    { org },
+  );
+
 describe('quota read and the scheduler jobs over the real app', () => {
   let t: TestApp;
   let warehouse: Warehouse;
@@ -50,21 +66,7 @@ describe('quota read and the scheduler jobs over the real app', () => {
     ...extra,
   });
 
-  /** A row of the pipeline service's run log. */
-  const runRow = (org: string, id: string, status: string, started: Date) => ({
-    pipeline_logging_id: id,
-    org_slug: org,
-    pipeline_id: 'subscription_costs',
-    status,
-    start_time: started,
-    created_at: started,
-  });
-  const runLog = (org: string) =>
-    warehouse.query<{ pipeline_logging_id: string; status: string; error_message: string | null }>(
-      `SELECT pipeline_logging_id, status, error_message FROM \`${CENTRAL_DATASET}.org_meta_pipeline_runs\`
-       WHERE org_slug = @org ORDER BY pipeline_logging_id`,
-      { org },
-    );
+  const runLog = (org: string) => runLogOf(warehouse, org);
 
   it("reports the org's limits, usage, live runs and configured providers, in both naming styles", async () => {
     const k = await anOrg({ plan: 'PROFESSIONAL', pipelines_per_day_limit: 3 });
@@ -298,5 +300,54 @@ describe('quota read and the scheduler jobs over the real app', () => {
       error: null,
     });
     expect((await quota.state(k.org))?.concurrentUsed).toBe(0);
+  });
+});
+
+describe('the stale cleanup with a reservation hold longer than the default', () => {
+  let t: TestApp;
+  let warehouse: Warehouse;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ...NO_LIMITS, QUOTA_RESERVATION_TTL_SECONDS: '5400' });
+    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  });
+  afterAll(() => t.close());
+
+  it('leaves open the unnamed runs a reservation may still hold, and fails them after twice the hold', async () => {
+    const k = await anOrgWithKey(warehouse);
+    await t.app
+      .get<TenancyDb>(TENANCY_DB)
+      .insert('organizations', [{ org_slug: k.org, company_name: 'Acme', concurrent_pipelines_limit: 5 }]);
+    // The pipeline service validates without its run id: the reservation holds a made-up one,
+    // for the configured 90 minutes.
+    const validated = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/validator/validate/${k.org}`,
+      headers: { 'x-api-key': k.key },
+      payload: { pipeline_id: 'subscription_costs' },
+    });
+    expect(validated.json()).toMatchObject({ valid: true });
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+    await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_runs' }, [
+      runRow(k.org, 'running-65-minutes', 'RUNNING', minutesAgo(65)),
+      runRow(k.org, 'running-4-hours', 'RUNNING', minutesAgo(240)),
+    ]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/quota/cleanup-stale',
+      headers: rootHeaders,
+    });
+    expect(res.json()).toMatchObject({ success: true, runs_marked_failed_by_age: 1 });
+    expect(res.json().message).toMatch(
+      /1 runs open for over 180 minutes without a reservation marked FAILED$/,
+    );
+    expect(await runLogOf(warehouse, k.org)).toEqual([
+      {
+        pipeline_logging_id: 'running-4-hours',
+        status: 'FAILED',
+        error_message: 'Marked failed by stale cleanup - no completion after 180 minutes',
+      },
+      { pipeline_logging_id: 'running-65-minutes', status: 'RUNNING', error_message: null },
+    ]);
   });
 });

@@ -1,10 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { STALE_RUN_AGE_MS } from '../quota/quota-maintenance.service.js';
 import { PipelineRegistry } from './pipeline-registry.js';
 
 describe('pipeline registry (configs/pipelines.yml)', () => {
   const registry = PipelineRegistry.load();
+
+  it('gives no pipeline a longer hold than the stale cleanup waits for before failing its run', () => {
+    // A run is held for twice its pipeline's timeout at least; the cleanup fails unnamed runs after an hour at least.
+    const longest = Math.max(...registry.entries.map((e) => 2 * e.default_timeout_seconds * 1000));
+    expect(longest).toBeLessThan(STALE_RUN_AGE_MS);
+  });
 
   it('holds the 23 enabled pipelines of the system this one replaces, with their required integrations', () => {
     expect(registry.entries.length).toBe(23);

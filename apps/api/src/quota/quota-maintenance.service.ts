@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '#platform';
 import { PipelineRunsRepository } from './pipeline-runs.repository.js';
 import { QuotaRepository } from './quota.repository.js';
 import type { ExpiredReservation } from './quota.types.js';
@@ -11,12 +12,21 @@ export const EXPIRED_RUN_MESSAGE =
   'Marked failed by stale cleanup - the quota reservation expired without a completion';
 /**
  * A run no reservation names (the pipeline service validates without sending its run id, so the
- * reservation's run id is one the API made up) is failed by age, as the reference's cleanup did:
- * open for an hour, twice the longest reservation a pipeline of configs/pipelines.yml gets without
- * a heartbeat (a 900 s timeout, doubled), and not the run of a reservation still live.
+ * reservation's run id is one the API made up) is failed by age, as the reference's cleanup did,
+ * and not the run of a reservation still live. The age is past any hold such a reservation gets
+ * without a heartbeat: QUOTA_RESERVATION_TTL_SECONDS, or twice the pipeline's timeout when longer
+ * (1200 s at most in configs/pipelines.yml, so 40 minutes): an hour, or twice the configured hold
+ * when that is longer.
  */
 export const STALE_RUN_AGE_MS = 3_600_000;
-export const AGED_RUN_MESSAGE = 'Marked failed by stale cleanup - no completion after 60 minutes';
+
+/** How long an unnamed run stays open before the cleanup fails it, for a configured hold of `ttlSeconds`. */
+export function staleRunAgeMs(ttlSeconds: number): number {
+  return Math.max(STALE_RUN_AGE_MS, 2 * ttlSeconds * 1000);
+}
+
+export const agedRunMessage = (ageMs: number) =>
+  `Marked failed by stale cleanup - no completion after ${Math.round(ageMs / 60_000)} minutes`;
 
 export interface PeriodResetOutcome {
   success: boolean;
@@ -50,6 +60,7 @@ export interface StaleCleanupOutcome {
 }
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+const openFor = (ms: number) => (ms === STALE_RUN_AGE_MS ? 'an hour' : `${Math.round(ms / 60_000)} minutes`);
 
 /**
  * The scheduler's quota jobs. Usage rows appear with the first reservation of a day and the month's
@@ -59,11 +70,20 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 @Injectable()
 export class QuotaMaintenanceService {
   private readonly logger = new Logger(QuotaMaintenanceService.name);
+  /**
+   * A run held by a reservation the API made up is still running for as long as that reservation
+   * may be live: failing it by a fixed hour marked runs FAILED in the run log while they ran and
+   * held their slot, whenever QUOTA_RESERVATION_TTL_SECONDS was set above 1800.
+   */
+  private readonly staleRunAgeMs: number;
 
   constructor(
     private readonly quota: QuotaRepository,
     private readonly runs: PipelineRunsRepository,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.staleRunAgeMs = staleRunAgeMs(config.env.QUOTA_RESERVATION_TTL_SECONDS);
+  }
 
   async resetDaily(now = new Date()): Promise<PeriodResetOutcome> {
     const rows = await this.quota.ensurePeriodRows(now);
@@ -148,11 +168,12 @@ export class QuotaMaintenanceService {
         : expired.length === 0
           ? 'No stale reservations'
           : `${expired.length} expired reservations recorded; ${expiredRunsMarked} open runs marked FAILED`;
+    const age = openFor(this.staleRunAgeMs);
     const agedPart =
       aged === null
-        ? '; runs open for over an hour could not be checked and will be at the next cleanup'
+        ? `; runs open for over ${age} could not be checked and will be at the next cleanup`
         : aged > 0
-          ? `; ${aged} runs open for over an hour without a reservation marked FAILED`
+          ? `; ${aged} runs open for over ${age} without a reservation marked FAILED`
           : '';
     const message = `${expiredPart}${agedPart}`;
     return {
@@ -172,8 +193,8 @@ export class QuotaMaintenanceService {
   private async failAgedRuns(now: Date): Promise<number | null> {
     try {
       const live = await this.quota.liveRunIds();
-      const cutoff = new Date(now.getTime() - STALE_RUN_AGE_MS);
-      return await this.runs.markAgedRunsFailed(cutoff, live, AGED_RUN_MESSAGE, now);
+      const cutoff = new Date(now.getTime() - this.staleRunAgeMs);
+      return await this.runs.markAgedRunsFailed(cutoff, live, agedRunMessage(this.staleRunAgeMs), now);
     } catch (err) {
       this.logger.warn(`Stale cleanup: aged runs not checked (${err instanceof Error ? err.message : err})`);
       return null;

@@ -48,7 +48,8 @@ export class StaleCleanupResponseDto {
   @ApiProperty() runs_marked_failed: number;
   @ApiProperty({
     description:
-      'Of runs_marked_failed, open runs no reservation named (a client that does not send its run id), failed after an hour',
+      'Of runs_marked_failed, open runs no reservation named (a client that does not send its run id), failed after an hour ' +
+      '(after twice QUOTA_RESERVATION_TTL_SECONDS when that is longer: a reservation may hold the run that long)',
   })
   runs_marked_failed_by_age: number;
   @ApiProperty({ description: 'Finished reservations past retention, forgotten' })
