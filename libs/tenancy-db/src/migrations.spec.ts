@@ -59,6 +59,8 @@ const SHIPPED: Readonly<Record<string, string>> = {
   '0016_prune_expired_write_leases.sql': '0e002dc278233601ddc401e4778c41d1c031cb5a2aa1d3a5d23ec5a982a2f0fd',
   '0017_claim_org_lease_as_0005.sql': 'e3f348108aae36a71baf691918ca3e4db9053ce7003edde78e26a96dfe3d6ae7',
   '0018_grant_tables_to_service_role.sql': 'b4c7089bbd2b0ffa0a3e7bfbad99cba50bbe8167483b5390135e6dd5fa96221f',
+  '0019_concurrent_retry_after_past_lowered_limit.sql':
+    '08ffb70abdf6e87bc90d0493235a3f3e5a6a2463ea3ffc4a04d3904be128d85f',
 };
 
 describe('shipped migration files', () => {

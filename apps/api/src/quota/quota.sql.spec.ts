@@ -132,6 +132,30 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
     }
   });
 
+  it('says a slot frees when enough runs have ended for one more, after a plan change lowered the concurrent limit', async () => {
+    const org = await anOrg({ concurrent_pipelines_limit: 3, pipelines_per_day_limit: 9 });
+    await reserve(org, 'a', T0, 600);
+    await reserve(org, 'b', T0, 1200);
+    await reserve(org, 'c', T0, 1800);
+    await q.db.update('organizations', { org_slug: org }, { concurrent_pipelines_limit: 1 });
+    // Three live, one allowed: a slot frees when the third ends, 30 minutes after T0.
+    expect(await reserve(org, 'd', '2024-03-15T10:01:00Z')).toMatchObject({
+      granted: false,
+      reason: 'QUOTA_CONCURRENT_EXCEEDED',
+      retryAfterSeconds: 1740,
+      counts: { concurrentUsed: 3, concurrentLimit: 1 },
+    });
+    const nextSlot = async () => (await q.repo.state(org, at('2024-03-15T10:01:00Z')))?.oldestLiveExpiresAt;
+    expect(await nextSlot()).toBe('2024-03-15T10:30:00.000Z');
+    await q.db.update('organizations', { org_slug: org }, { concurrent_pipelines_limit: 2 });
+    expect(await reserve(org, 'd', '2024-03-15T10:01:00Z')).toMatchObject({ retryAfterSeconds: 1140 });
+    expect(await nextSlot()).toBe('2024-03-15T10:20:00.000Z');
+    await q.db.update('organizations', { org_slug: org }, { concurrent_pipelines_limit: 5 });
+    expect(await nextSlot()).toBe('2024-03-15T10:10:00.000Z');
+    await q.db.update('organizations', { org_slug: org }, { concurrent_pipelines_limit: 2 });
+    expect((await reserve(org, 'd', '2024-03-15T10:20:00Z')).granted).toBe(true);
+  });
+
   it('answers a retried run id with the first grant and takes nothing more', async () => {
     const org = await anOrg({ concurrent_pipelines_limit: 3 });
     const first = await reserve(org, 'run-1', T0);

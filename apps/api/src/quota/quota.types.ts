@@ -93,6 +93,7 @@ export interface OrgQuotaState extends OrgSubscription {
   dailyFailed: number;
   monthlyUsed: number;
   concurrentUsed: number;
+  /** When a slot next frees: the oldest live expiry, or later when more runs are live than the limit. */
   oldestLiveExpiresAt: string | null;
 }
 

@@ -45,7 +45,9 @@ export class QuotaUsageDto {
     type: String,
     format: 'date-time',
     nullable: true,
-    description: 'When the oldest live reservation stops holding its slot',
+    description:
+      'When the oldest live reservation stops holding its slot; with more runs live than the concurrent limit ' +
+      '(lowered by a plan change), when enough of them have ended for one more to start',
   })
   next_slot_frees_at: string | null;
 
