@@ -42,7 +42,8 @@ function series(field: FakeField, values: unknown[]): pl.Series {
   switch (field.type) {
     case 'INTEGER':
     case 'INT64':
-      return pl.Series(field.name, present(Number), pl.Int64);
+      // From text, every digit kept (a bigint or a number past 2^53 as BigQuery holds it).
+      return pl.Series(field.name, present(String), pl.Utf8).cast(pl.Int64);
     case 'FLOAT':
     case 'FLOAT64':
       return pl.Series(field.name, present(Number), pl.Float64);

@@ -141,10 +141,10 @@ const MAX_CASTABLE_GROUP_MICROS = '9223372036854775295';
  * The query of a frame of `columns` on `driver`: every FOCUS row of the period, or for a grouped
  * set (see isGroupedSet) the rows summed by every other column of the set, by UTC day, with how
  * many rows each group holds:
- * - a group's micro-units as FLOAT64: a sum may pass 2^53 micro-units (9 billion currency units in
- *   a day of one service: a VND or IDR org's largest spend), which no driver may hand over as an
- *   INT64 (the BigQuery one refuses an INT64 a number cannot hold exactly); the frame reads the
- *   FLOAT64, integral, as Int64 (as Float64 past Int64's range, see prepareCostFrame);
+ * - a group's micro-units as FLOAT64: a sum may pass 2^63 micro-units (9.2 trillion currency units
+ *   in a day of one service; ten rows under the import's cap), which no driver can hand over as an
+ *   INT64; the frame reads the FLOAT64, integral, as Int64 (as Float64 past Int64's range, see
+ *   prepareCostFrame);
  * - its rests summed, plus what the FLOAT64 rounded off its micro-units (nothing below 2^53), in
  *   nano-units, so the frame's sum of both stays exact. Past INT64's range the rounding is left
  *   out (under 2^11 micro-units of a sum past 2^63, a fraction of a cent in 9 trillion): a FLOAT64

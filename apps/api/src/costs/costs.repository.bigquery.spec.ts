@@ -175,3 +175,34 @@ describe('CostsRepository.loadFrame on BigQuery', () => {
     expect(totals).toMatchObject({ billed: 9_999_999_999_995e6, effective: 1_000_000, recordCount: 10 });
   });
 });
+
+describe('CostsRepository rows of large costs on BigQuery', () => {
+  const bq = fakeBigQueryEach();
+
+  it('lists a row of over 9 billion currency units (its micro-units past 2^53) as the embedded warehouse does', async () => {
+    // 999,999,999,999.5 (under the import's cap of 1e12): 999999999999500000 micro-units, an INT64
+    // beyond a double's exact integers, as BigQuery sends it (text); the wire form keeps every digit.
+    bq.fake.onQuery(() =>
+      bq.fake.result(FIELDS, [
+        wireRow({
+          [C.date]: new Date('2025-06-01T00:00:00Z'),
+          [C.provider]: 'AWS',
+          [C.billed]: 999_999_999_999_500_000n,
+          [C.effective]: 1_000_000,
+          [C.list]: 999_999_999_999_500_000n,
+          [C.billedRest]: 0,
+        }),
+      ]),
+    );
+    const raw = await new CostsRepository(bq.wh, config).loadFrame(
+      'acme',
+      '2025-06-01',
+      '2025-06-30',
+      'rows',
+    );
+    const [row] = costRows(prepareCostFrame(raw, 'rows'));
+    expect([row!.BilledCost, row!.EffectiveCost, row!.ListCost]).toEqual([
+      999_999_999_999.5, 1, 999_999_999_999.5,
+    ]);
+  });
+});

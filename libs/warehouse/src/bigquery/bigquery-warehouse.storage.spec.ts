@@ -157,13 +157,15 @@ describe('BigQueryWarehouse frames through the Storage Read API', () => {
     expect(fallbacks).toHaveLength(1);
   });
 
-  it('refuses an INT64 a number cannot hold exactly, as the REST decode does', async () => {
+  it('keeps every digit of an INT64 past 2^53, as the REST decode and the embedded warehouse do', async () => {
     const fields: FakeField[] = [{ name: 'n', type: 'INTEGER' }];
-    fake.onQuery(() => fake.result(fields, [[1], [2], [3], [4], [2 ** 60]]));
-    await expect(wh.queryFrame('SELECT n FROM t')).rejects.toMatchObject({ code: 'WAREHOUSE_QUERY_FAILED' });
-    await expect(rest.queryFrame('SELECT n FROM t')).rejects.toMatchObject({
-      code: 'WAREHOUSE_QUERY_FAILED',
-    });
+    fake.onQuery(() => fake.result(fields, [[1], [2], [3], [-(2n ** 60n) - 1n], [2n ** 60n + 1n]]));
+    const digits = (frame: pl.DataFrame) => frame.getColumn('n').cast(pl.Utf8).toArray();
+    const expected = ['1', '2', '3', String(-(2n ** 60n) - 1n), String(2n ** 60n + 1n)];
+    const frame = await wh.queryFrame('SELECT n FROM t');
+    expect(String(frame.getColumn('n').dtype)).toBe(String(pl.Int64));
+    expect(digits(frame)).toEqual(expected);
+    expect(digits(await rest.queryFrame('SELECT n FROM t'))).toEqual(expected);
     expect(storage.sessions).toHaveLength(1);
   });
 });

@@ -6,7 +6,9 @@ import { decodeCell, standardType, type WireField } from './wire-values.js';
  * Decodes the REST f/v rows column by column straight into typed Polars Series: no JS row objects
  * in between, which is what makes `pl.DataFrame` ingest ~3× faster than `readRecords`
  * (TOOLCHAIN.md §3b). Values follow the row contract, with column types chosen for Polars:
- * INT64 stays `Int64` (untyped JS numbers would become f64), TIMESTAMP is `Datetime(ms, UTC)`,
+ * INT64 stays `Int64`, every digit of it (parsed from its wire text by Polars, as the DuckDB
+ * driver's frames hold it: a frame is no JS number, so past 2^53 is no reason to refuse a
+ * result, as a row must), TIMESTAMP is `Datetime(ms, UTC)`,
  * DATE is its 'YYYY-MM-DD' text, JSON its JSON text, BYTES its base64 text, and a STRUCT (or
  * REPEATED STRUCT) its JSON text: nodejs-polars 0.24 throws on a NULL struct and panics on a list
  * of structs. Every column is typed, so an all-NULL or empty column keeps its type.
@@ -57,6 +59,13 @@ export function toFrame(fields: WireField[], rows: TableRow[]): pl.DataFrame {
         return value === null ? null : JSON.stringify(value);
       });
       return pl.Series(field.name, json, pl.Utf8);
+    }
+    if (standardType(field.type) === 'INT64' && field.mode !== 'REPEATED') {
+      const text = rows.map((row) => {
+        const v = cell(row);
+        return v === null || v === undefined ? null : String(v);
+      });
+      return pl.Series(field.name, text, pl.Utf8).cast(pl.Int64);
     }
     const values = rows.map((row) => decodeCell(field, cell(row), 'frame'));
     return series(field.name, values, scalarDtype(standardType(field.type)), field.mode === 'REPEATED');

@@ -1,7 +1,6 @@
 import { BigQueryReadClient } from '@google-cloud/bigquery-storage';
 import { credentials, status } from '@grpc/grpc-js';
 import pl from 'nodejs-polars';
-import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import { frameDtype } from './result-frame.js';
 import { standardType, type WireField } from './wire-values.js';
 
@@ -35,7 +34,6 @@ export function readableThroughStorage(fields: WireField[]): boolean {
 
 /** Not retried by the client: the caller's deadline covers one attempt, then the REST pages. */
 const NO_RETRIES = { retry: null, retryRequestOptions: { noResponseRetries: 0, retries: 0 } };
-const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
 const grpcCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 
@@ -119,17 +117,6 @@ export class StorageRead {
     }
     parts.push(END_OF_STREAM);
     const frame = pl.readIPCStream(Buffer.concat(parts));
-    // The REST decode's rule: an INT64 a JS number cannot hold exactly is an error, not a rounding.
-    for (const f of fields) {
-      if (standardType(f.type) !== 'INT64') continue;
-      const column = frame.getColumn(f.name);
-      const [min, max] = [Number(column.min() ?? 0), Number(column.max() ?? 0)];
-      if (min < -MAX_EXACT || max > MAX_EXACT)
-        throw new WarehouseError(
-          WarehouseErrorCode.QueryFailed,
-          'An INT64 result is outside the exact range of a number.',
-        );
-    }
     return frame.select(...fields.map((f) => pl.col(f.name).cast(frameDtype(f))));
   }
 
