@@ -157,6 +157,38 @@ describe('cost import: bad rows', () => {
     expect(summary.json().summary).toMatchObject({ total_cost: 15, record_count: 2 });
   });
 
+  it('rejects a row whose date-time lies outside a TIMESTAMP’s years 0001 to 9999, naming the column', async () => {
+    // BigQuery holds no instant outside them: one such row failed the whole import there (its
+    // batch sent to DML, the parameter refused) with a storage error instead of a row error.
+    const rows = [
+      aFocusFileRow({ day: '2025-05-03', BilledCost: '4' }),
+      aFocusFileRow({ ChargePeriodStart: '0000-12-31T00:00:00Z' }),
+      aFocusFileRow({ day: '2025-05-03', ChargePeriodEnd: '9999-12-31T23:00:00-05:00' }),
+      aFocusFileRow({ day: '2025-05-03', BilledCost: '3', ChargePeriodEnd: '9999-12-31T23:59:59Z' }),
+    ];
+    const csv = await upload(focusCsv(rows), CSV, '?source_system=far_csv&on_error=skip');
+    const parquet = await upload(focusParquet(rows), PARQUET, '?source_system=far_parquet&on_error=skip');
+
+    for (const [res, source] of [
+      [csv, 'far_csv'],
+      [parquet, 'far_parquet'],
+    ] as const) {
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({
+        status: 'completed_with_errors',
+        rows_imported: 2,
+        rows_rejected: 2,
+      });
+      const errors = res.json().errors as { row: number; column: string; message: string }[];
+      expect(errors.map((e) => [e.row, e.column])).toEqual([
+        [2, 'ChargePeriodStart'],
+        [3, 'ChargePeriodEnd'],
+      ]);
+      for (const e of errors) expect(e.message).toContain('between 0001-01-01 and 9999-12-31');
+      expect(await billed(source)).toEqual({ n: 2, billed: 7 });
+    }
+  });
+
   it('refuses a file that lacks mandatory FOCUS columns, naming them', async () => {
     const res = await upload(
       focusCsv([aFocusFileRow({ BilledCost: undefined, InvoiceIssuerName: undefined })]),

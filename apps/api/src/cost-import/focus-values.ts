@@ -93,7 +93,7 @@ export function toBool(value: unknown): boolean {
 export function toTimestamp(value: unknown): Date {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new ValueProblem('expected a valid date-time');
-    return value;
+    return withinTimestampRange(value, JSON.stringify(value.toISOString()));
   }
   const m = typeof value === 'string' ? TIMESTAMP.exec(value.trim()) : null;
   if (!m) throw new ValueProblem(`expected an ISO 8601 date-time, got ${describe(value)}`);
@@ -120,7 +120,26 @@ export function toTimestamp(value: unknown): Date {
     throw new ValueProblem(`expected a valid date-time, got ${describe(value)}`);
   at.setUTCHours(Number(h), Number(mi), Number(s), Math.floor(ms));
   const sign = zone?.startsWith('-') ? -1 : 1;
-  return new Date(at.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
+  const instant = new Date(at.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000);
+  return withinTimestampRange(instant, describe(value));
+}
+
+/** The instants a TIMESTAMP holds (BigQuery's range, UTC), in epoch ms. */
+export const TIMESTAMP_RANGE_MS = {
+  min: Date.parse('0001-01-01T00:00:00Z'),
+  max: Date.parse('9999-12-31T23:59:59.999Z'),
+} as const;
+
+/**
+ * A TIMESTAMP column holds years 0001 to 9999 (UTC) only: an instant outside them (year 0000, or
+ * an offset moving 9999-12-31 past midnight) failed the whole import, as the warehouse refused it
+ * after every row was staged, instead of rejecting its row.
+ */
+function withinTimestampRange(at: Date, shown: string): Date {
+  const ms = at.getTime();
+  if (ms < TIMESTAMP_RANGE_MS.min || ms > TIMESTAMP_RANGE_MS.max)
+    throw new ValueProblem(`is ${shown}; a date-time must lie between 0001-01-01 and 9999-12-31 (UTC)`);
+  return at;
 }
 
 export function toDate(value: unknown): string {

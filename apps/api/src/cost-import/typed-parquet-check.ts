@@ -1,7 +1,7 @@
 import pl from 'nodejs-polars';
 import type { FieldType } from '#warehouse';
 import { type ColumnPlan, COST_COLUMNS } from './focus-columns.js';
-import { MAX_ROW_COST, toJson } from './focus-values.js';
+import { MAX_ROW_COST, TIMESTAMP_RANGE_MS, toJson } from './focus-values.js';
 import { checkedSlice, type ImportSlice } from './import-slice.js';
 import { readParquetFile } from './row-source.js';
 
@@ -50,6 +50,12 @@ function valueRule(name: string, type: FieldType, dtype: string, required: boole
     const bound = COST_COLUMNS.has(name) ? MAX_ROW_COST : 1e29;
     fits = float ? col.isFinite().and(col.abs().lt(bound)) : col.abs().lt(bound);
   } else if (type === 'FLOAT' || type === 'FLOAT64') fits = float ? col.isFinite() : null;
+  // Epoch milliseconds (nativeFor: a Datetime in ms): the years a TIMESTAMP holds, as toTimestamp.
+  else if (type === 'TIMESTAMP')
+    fits = col
+      .cast(pl.Int64)
+      .gtEq(TIMESTAMP_RANGE_MS.min)
+      .and(col.cast(pl.Int64).ltEq(TIMESTAMP_RANGE_MS.max));
   else if (type === 'INTEGER' || type === 'INT64') fits = col.abs().ltEq(Number.MAX_SAFE_INTEGER);
   // Blank text is NULL to the row path but '' to a load: a blank cell sends the file the row way.
   else if (type === 'STRING' || type === 'JSON') fits = col.str.strip().neq(pl.lit(''));
