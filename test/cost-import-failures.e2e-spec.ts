@@ -189,6 +189,52 @@ describe('cost import: bad rows', () => {
     }
   });
 
+  it('rejects Tags the warehouse’s JSON cannot hold, naming the row, instead of failing the import', async () => {
+    // JSON.parse takes each; the JSON column does not: an unpaired surrogate escape, a number past
+    // a double, nesting past BigQuery's 500 levels. One such row failed the whole swap with a 500.
+    const rows = [
+      aFocusFileRow({ day: '2025-05-04', BilledCost: '4' }),
+      aFocusFileRow({ day: '2025-05-04', Tags: '{"env":"\\ud800"}' }),
+      aFocusFileRow({ day: '2025-05-04', Tags: '{"budget":1e400}' }),
+      aFocusFileRow({ day: '2025-05-04', Tags: `{"a":${'['.repeat(500)}${']'.repeat(500)}}` }),
+      aFocusFileRow({
+        day: '2025-05-04',
+        BilledCost: '3',
+        Tags: `{"a":${'['.repeat(499)}${']'.repeat(499)}}`,
+      }),
+    ];
+    const csv = await upload(focusCsv(rows), CSV, '?source_system=odd_tags_csv&on_error=skip');
+    const parquet = await upload(
+      focusParquet(rows),
+      PARQUET,
+      '?source_system=odd_tags_parquet&on_error=skip',
+    );
+
+    for (const [res, source] of [
+      [csv, 'odd_tags_csv'],
+      [parquet, 'odd_tags_parquet'],
+    ] as const) {
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({
+        status: 'completed_with_errors',
+        rows_imported: 2,
+        rows_rejected: 3,
+      });
+      const errors = res.json().errors as { row: number; column: string; message: string }[];
+      expect(errors.map((e) => [e.row, e.column])).toEqual([
+        [2, 'Tags'],
+        [3, 'Tags'],
+        [4, 'Tags'],
+      ]);
+      expect(errors.map((e) => e.message)).toEqual([
+        expect.stringContaining('unpaired UTF-16 surrogate'),
+        expect.stringContaining('too large for a double'),
+        expect.stringContaining('deeper than 500 levels'),
+      ]);
+      expect(await billed(source)).toEqual({ n: 2, billed: 7 });
+    }
+  });
+
   it('refuses a file that lacks mandatory FOCUS columns, naming them', async () => {
     const res = await upload(
       focusCsv([aFocusFileRow({ BilledCost: undefined, InvoiceIssuerName: undefined })]),

@@ -146,18 +146,55 @@ export function toDate(value: unknown): string {
   return toTimestamp(value).toISOString().slice(0, 10);
 }
 
+/** A UTF-16 surrogate without its pair (String.prototype.isWellFormed is ES2024). */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The deepest nesting of arrays and objects a JSON value of the warehouse may have (BigQuery's). */
+export const MAX_JSON_DEPTH = 500;
+
+/**
+ * A problem with a parsed JSON value that the warehouse's JSON type refuses though JSON.parse
+ * takes it, or null: text with an unpaired surrogate (`"\ud800"`: JSON escapes UTF-16 units,
+ * the column holds UTF-8), a number no double holds (`1e400`), nesting past MAX_JSON_DEPTH. Either
+ * warehouse then failed the whole import's swap, with a 500 and no row named, instead of this row.
+ */
+function jsonProblem(root: unknown): string | null {
+  const pending: [unknown, number][] = [[root, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, depth] = next;
+    if (typeof value === 'string') {
+      if (UNPAIRED_SURROGATE.test(value)) return 'has an unpaired UTF-16 surrogate (\\ud800 to \\udfff)';
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return 'has a number too large for a double';
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_JSON_DEPTH) return `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`;
+      for (const [key, item] of Object.entries(value)) {
+        if (UNPAIRED_SURROGATE.test(key)) return 'has an unpaired UTF-16 surrogate (\\ud800 to \\udfff)';
+        pending.push([item, depth + 1]);
+      }
+    }
+  }
+  return null;
+}
+
 /** JSON text is checked and kept as written; structured values (Parquet maps, structs) are serialised. */
 export function toJson(value: unknown): string {
+  let parsed: unknown;
+  let text: string;
   if (typeof value === 'string') {
     try {
-      JSON.parse(value);
-      return value;
+      parsed = JSON.parse(value);
     } catch {
       throw new ValueProblem('expected JSON text');
     }
-  }
-  if (typeof value === 'object' && value !== null && !(value instanceof Date)) return JSON.stringify(value);
-  throw new ValueProblem(`expected JSON, got ${describe(value)}`);
+    text = value;
+  } else if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
+    parsed = value;
+    text = JSON.stringify(value);
+  } else throw new ValueProblem(`expected JSON, got ${describe(value)}`);
+  const problem = jsonProblem(parsed);
+  if (problem) throw new ValueProblem(`expected JSON text the warehouse can hold: it ${problem}`);
+  return text;
 }
 
 export function toText(value: unknown): string {
