@@ -235,6 +235,25 @@ describe('cost import: bad rows', () => {
     }
   });
 
+  it('refuses a file whose charges span more than 4,000 days, which BigQuery cannot swap in one statement', async () => {
+    // The swap rewrites every daily partition from the first charge day to the last; BigQuery
+    // refuses a statement modifying more than 4,000: the file failed there, as a storage error.
+    const span = (last: string) =>
+      focusCsv([
+        aFocusFileRow({ day: '2014-01-01', BilledCost: '1' }),
+        aFocusFileRow({ day: last, BilledCost: '2' }),
+      ]);
+    const refused = await upload(span('2024-12-14'), CSV, '?source_system=decade_src');
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ code: 'COST_IMPORT_ROWS_INVALID' });
+    expect(refused.json().detail).toContain('span 4001 days');
+    expect(await billed('decade_src')).toEqual({ n: 0, billed: 0 });
+
+    const taken = await upload(span('2024-12-13'), CSV, '?source_system=decade_src');
+    expect(taken.statusCode, taken.body).toBe(200);
+    expect(await billed('decade_src')).toEqual({ n: 2, billed: 3 });
+  });
+
   it('refuses a file that lacks mandatory FOCUS columns, naming them', async () => {
     const res = await upload(
       focusCsv([aFocusFileRow({ BilledCost: undefined, InvoiceIssuerName: undefined })]),

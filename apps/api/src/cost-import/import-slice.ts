@@ -19,6 +19,16 @@ export interface ImportSlice {
 /** More than this many billing periods in one file (decades of months) is refused: import it in parts. */
 export const MAX_BILLING_PERIODS = 1000;
 
+/**
+ * More charge days than this from a file's first to its last (11 years) is refused: import it in
+ * parts. The swap rewrites every daily partition of the cost table in that span (its rows of the
+ * source are deleted there), and BigQuery refuses a statement that modifies more than 4,000
+ * partitions: such a file failed its swap after every row was staged, as a storage error.
+ */
+export const MAX_CHARGE_DAYS = 4000;
+
+const DAY_MS = 86_400_000;
+
 /** Collects an import's slice from its rows' charge and billing period starts. */
 export class SliceCollector {
   private first = Infinity;
@@ -36,13 +46,20 @@ export class SliceCollector {
   }
 }
 
-/** The slice with its billing periods sorted; refused when it has more than MAX_BILLING_PERIODS. */
+/** The slice with its billing periods sorted; refused past MAX_BILLING_PERIODS or MAX_CHARGE_DAYS. */
 export function checkedSlice(slice: ImportSlice): ImportSlice {
   if (slice.billingPeriods.length > MAX_BILLING_PERIODS)
     throw new CostImportError(
       CostImportErrorCode.RowsInvalid,
       `The file covers ${slice.billingPeriods.length} billing periods (distinct BillingPeriodStart); ` +
         `one import replaces at most ${MAX_BILLING_PERIODS}: import it in parts.`,
+    );
+  const days = Math.floor(slice.last / DAY_MS) - Math.floor(slice.first / DAY_MS) + 1;
+  if (days > MAX_CHARGE_DAYS)
+    throw new CostImportError(
+      CostImportErrorCode.RowsInvalid,
+      `The file's charges span ${days} days (first to last ChargePeriodStart, UTC); one import ` +
+        `replaces at most ${MAX_CHARGE_DAYS}: import it in parts.`,
     );
   return { ...slice, billingPeriods: [...slice.billingPeriods].sort((a, b) => a - b) };
 }
