@@ -14,6 +14,7 @@ import {
   notFound,
   parseBody,
   readRaw,
+  reservedParamError,
   STATUS,
 } from './bigquery-wire.js';
 
@@ -140,15 +141,18 @@ export async function startFakeBigQuery(options: FakeBigQueryOptions = {}): Prom
         view: { query: view[3], useLegacySql: false },
       });
     }
-    const outcome: QueryAnswer = elsewhere
-      ? {
-          error: {
-            code: 404,
-            reason: 'notFound',
-            message: `Not found: Dataset ${projectId}:${elsewhere} was not found in location ${location}`,
-          },
-        }
-      : await handler({ projectId, sql, params: decodeParams(body), body });
+    const syntax = reservedParamError(sql);
+    const outcome: QueryAnswer = syntax
+      ? { error: syntax }
+      : elsewhere
+        ? {
+            error: {
+              code: 404,
+              reason: 'notFound',
+              message: `Not found: Dataset ${projectId}:${elsewhere} was not found in location ${location}`,
+            },
+          }
+        : await handler({ projectId, sql, params: decodeParams(body), body });
     const job: FakeJob = {
       id: jobId,
       projectId,

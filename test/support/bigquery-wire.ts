@@ -153,3 +153,39 @@ export const STATUS: Record<number, string> = {
   429: 'RESOURCE_EXHAUSTED',
   503: 'UNAVAILABLE',
 };
+
+/** BigQuery's reserved keywords (lexical structure, "Reserved keywords"). */
+const RESERVED_KEYWORDS = new Set(
+  (
+    'ALL AND ANY ARRAY AS ASC ASSERT_ROWS_MODIFIED AT BETWEEN BY CASE CAST COLLATE CONTAINS CREATE CROSS ' +
+    'CUBE CURRENT DEFAULT DEFINE DESC DISTINCT ELSE END ENUM ESCAPE EXCEPT EXCLUDE EXISTS EXTRACT FALSE ' +
+    'FETCH FOLLOWING FOR FROM FULL GROUP GROUPING GROUPS HASH HAVING IF IGNORE IN INNER INTERSECT INTERVAL ' +
+    'INTO IS JOIN LATERAL LEFT LIKE LIMIT LOOKUP MERGE NATURAL NEW NO NOT NULL NULLS OF ON OR ORDER OUTER ' +
+    'OVER PARTITION PRECEDING PROTO QUALIFY RANGE RECURSIVE RESPECT RIGHT ROLLUP ROWS SELECT SET SOME ' +
+    'STRUCT TABLESAMPLE THEN TO TREAT TRUE UNBOUNDED UNION UNNEST USING WHEN WHERE WINDOW WITH WITHIN'
+  ).split(' '),
+);
+
+/**
+ * BigQuery reads the name after `@` as an identifier: an unquoted reserved keyword there is a
+ * syntax error (`@from`; `@\`from\`` names the parameter from). The error BigQuery answers, or
+ * undefined. String literals and comments are skipped.
+ */
+export function reservedParamError(sql: string): FakeError | undefined {
+  const code = sql.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\//g, (m) =>
+    ' '.repeat(m.length),
+  );
+  for (const m of code.matchAll(/(?<!@)@([A-Za-z_]\w*)/g)) {
+    const word = m[1]!.toUpperCase();
+    if (!RESERVED_KEYWORDS.has(word)) continue;
+    const before = code.slice(0, m.index);
+    const line = before.split('\n').length;
+    const column = m.index - before.lastIndexOf('\n') + 1;
+    return {
+      code: 400,
+      reason: 'invalidQuery',
+      message: `Syntax error: Unexpected keyword ${word} at [${line}:${column}]`,
+    };
+  }
+  return undefined;
+}

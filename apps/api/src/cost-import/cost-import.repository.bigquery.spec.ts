@@ -62,5 +62,8 @@ describe('CostImportRepository on BigQuery', () => {
     // A tag number past a FLOAT64's precision is rounded, not a failed swap (BigQuery's default
     // wide_number_mode is 'exact').
     expect(merge).toContain("S.ChargePeriodStart, PARSE_JSON(S.Tags, wide_number_mode => 'round'), DATE(");
+    // The slice's bounds are named @from and @to, reserved keywords BigQuery refuses unquoted
+    // (a syntax error failed every import's swap there): the driver sends them quoted.
+    expect(merge).toContain('T.ChargePeriodStart >= @`from` AND T.ChargePeriodStart < @`to`');
   });
 });
