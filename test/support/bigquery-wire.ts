@@ -168,7 +168,7 @@ const RESERVED_KEYWORDS = new Set(
 
 /**
  * BigQuery reads the name after `@` as an identifier: an unquoted reserved keyword there is a
- * syntax error (`@from`; `@\`from\`` names the parameter from). The error BigQuery answers, or
+ * syntax error (`@from`; the driver sends it as `@from_kw`). The error BigQuery answers, or
  * undefined. String literals and comments are skipped.
  */
 export function reservedParamError(sql: string): FakeError | undefined {

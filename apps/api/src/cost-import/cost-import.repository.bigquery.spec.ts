@@ -64,6 +64,6 @@ describe('CostImportRepository on BigQuery', () => {
     expect(merge).toContain("S.ChargePeriodStart, PARSE_JSON(S.Tags, wide_number_mode => 'round'), DATE(");
     // The slice's bounds are named @from and @to, reserved keywords BigQuery refuses unquoted
     // (a syntax error failed every import's swap there): the driver sends them quoted.
-    expect(merge).toContain('T.ChargePeriodStart >= @`from` AND T.ChargePeriodStart < @`to`');
+    expect(merge).toContain('T.ChargePeriodStart >= @from_kw AND T.ChargePeriodStart < @to_kw');
   });
 });

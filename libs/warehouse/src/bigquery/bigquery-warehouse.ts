@@ -27,7 +27,7 @@ import { LOAD_MIN_ROWS, ndjsonOf } from './ndjson-rows.js';
 import { JobsQuery, type JobsQueryResult } from './jobs-query.js';
 import { csvHeader, loadInto, loadMetadata, loadNdjson } from './load-job.js';
 import { secretsOf, toQueryParameters } from './query-params.js';
-import { quoteReservedParams } from './reserved-params.js';
+import { renameReservedParams } from './reserved-params.js';
 import { toFrame } from './result-frame.js';
 import { readableThroughStorage, StorageRead, storageDeadline, storageUnavailable } from './storage-read.js';
 import { parseRows, standardType, type WireField } from './wire-values.js';
@@ -300,8 +300,7 @@ export class BigQueryWarehouse implements Warehouse {
     { write, ...how }: RunHow = {},
   ): Promise<JobsQueryResult> {
     const request = {
-      sql: quoteReservedParams(sql),
-      params,
+      ...renameReservedParams(sql, params),
       timeoutMs: this.timeoutOf(options),
       maximumBytesBilled: options.maximumBytesBilled ?? this.options.maximumBytesBilled,
       labels: options.labels,
