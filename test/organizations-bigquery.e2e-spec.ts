@@ -10,7 +10,7 @@ import { rootHeaders } from '#test/test-app';
 describe('organizations on the BigQuery driver', () => {
   const bq = bigQueryAppForAll();
 
-  const onboard = (org: string, location: string) =>
+  const onboard = (org: string, location: string | null) =>
     bq.t.app.inject({
       method: 'POST',
       url: '/api/v1/organizations/onboard',
@@ -47,6 +47,16 @@ describe('organizations on the BigQuery driver', () => {
     const org = anOrgSlug('near');
     const res = await onboard(org, 'US');
     expect(res.statusCode, res.body).toBe(200);
+    expect(bq.fake.table(`${org}_local`, 'x_org_hierarchy')?.type).toBe('VIEW');
+  });
+
+  it('takes a null dataset_location as none sent: the server location', async () => {
+    // It reached the location check as null, whose comparison threw: a 500 for a field the
+    // onboarding reads as optional everywhere else.
+    const org = anOrgSlug('nul');
+    const res = await onboard(org, null);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ dataset_location: 'US', dataset_created: true });
     expect(bq.fake.table(`${org}_local`, 'x_org_hierarchy')?.type).toBe('VIEW');
   });
 });

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional } from 'class-validator';
 import { PLAN_NAMES, type PlanName } from '#tenancy-db';
 import {
@@ -11,8 +10,9 @@ import {
 } from '../locale-catalog.js';
 import { NewOrgSlugField } from '#platform';
 import { CompanyNameField, DATASET_LOCATIONS, toUpper } from './field-rules.js';
-import { BodyFlag } from '../../common/query-fields.js';
+import { BodyFlag, NullAsAbsent } from '../../common/query-fields.js';
 
+/** A field sent as null is as when absent: its default, or on a re-sync what the org has. */
 export class OnboardOrgRequestDto {
   @NewOrgSlugField()
   org_slug: string;
@@ -31,7 +31,7 @@ export class OnboardOrgRequestDto {
     description: 'Case-insensitive. A re-sync that leaves it out keeps the plan and limits the org has',
   })
   @IsOptional()
-  @Transform(toUpper)
+  @NullAsAbsent(toUpper)
   @IsIn(PLAN_NAMES)
   subscription_plan?: PlanName;
 
@@ -41,7 +41,7 @@ export class OnboardOrgRequestDto {
     description: 'A re-sync that leaves it out keeps the currency the org has',
   })
   @IsOptional()
-  @Transform(toUpper)
+  @NullAsAbsent(toUpper)
   @IsIn(currencyCodes())
   default_currency?: string;
 
@@ -51,7 +51,7 @@ export class OnboardOrgRequestDto {
     description: 'Case-insensitive. A re-sync that leaves it out keeps the time zone the org has',
   })
   @IsOptional()
-  @Transform(toTimezoneName)
+  @NullAsAbsent(toTimezoneName)
   @IsIn(timezoneNames())
   default_timezone?: string;
 
@@ -62,6 +62,7 @@ export class OnboardOrgRequestDto {
       'dataset is (its views read it): another location is refused (422)',
   })
   @IsOptional()
+  @NullAsAbsent()
   @IsIn(DATASET_LOCATIONS)
   dataset_location?: string;
 
@@ -141,7 +142,7 @@ export class DryrunRequestDto {
 
   @ApiPropertyOptional({ enum: PLAN_NAMES, default: 'STARTER', description: 'Case-insensitive' })
   @IsOptional()
-  @Transform(toUpper)
+  @NullAsAbsent(toUpper)
   @IsIn(PLAN_NAMES)
   subscription_plan?: PlanName;
 }
