@@ -16,14 +16,11 @@ import { engineOutage } from './engine-outage.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 import { TenancyOrgRepository } from './tenancy-org.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
-import { OrgLeases } from '../common/org-lease.js';
 
 /** Tables emptied through the module that owns them (the key cache and audit trail live there). */
 const OWNED_ELSEWHERE = new Set(['org_api_keys', 'org_audit_logs']);
 /** Deleted last, so that an offboarding that stops half-way still finds the org and can be re-run. */
 const PROFILE_TABLE = 'org_profiles';
-/** How long a removal waits for the org's configuration writes already running (a few statements each). */
-const WRITES_WAIT_MS = 10_000;
 
 /**
  * DELETE /organizations/{org}: every row of the org in every central table that has an org_slug
@@ -45,7 +42,6 @@ export class OffboardingService {
     private readonly idempotency: IdempotencyService,
     private readonly costImports: CostImportService,
     private readonly lock: OrgCreationLock,
-    private readonly leases: OrgLeases,
     private readonly costCache: CostCache,
     private readonly statusCache: PipelineStatusCache,
   ) {}
@@ -56,20 +52,13 @@ export class OffboardingService {
         OrganizationsErrorCode.ConfirmationMismatch,
         `confirm_org_slug '${req.confirm_org_slug}' does not match URL org_slug '${org}'.`,
       );
-    return this.lock.hold(org, () => this.remove(org, req.delete_dataset ?? false, actor));
-  }
-
-  private async remove(org: string, deleteDataset: boolean, actor: AuditActor): Promise<OffboardResponseDto> {
     // A locale, subscription or key change that started before this removal writes its rows and
     // audit entry after the deletes below otherwise: they would outlive the org (and be inherited
     // by the next org of this slug). None starts while this holds the lifecycle lease.
-    const running = await this.leases.writesEnded(org, WRITES_WAIT_MS);
-    if (running > 0)
-      throw new OrganizationsError(
-        OrganizationsErrorCode.ChangesInProgress,
-        `Changes to '${org}' are still being written; retry in ${running} s.`,
-        { headers: { 'Retry-After': String(running) } },
-      );
+    return this.lock.holdQuiesced(org, () => this.remove(org, req.delete_dataset ?? false, actor));
+  }
+
+  private async remove(org: string, deleteDataset: boolean, actor: AuditActor): Promise<OffboardResponseDto> {
     const [profile, tenancyRow, datasetExists, keyCount] = await Promise.all([
       this.profiles.find(org),
       this.tenancy.find(org),

@@ -57,7 +57,8 @@ export class OnboardingService {
   ) {}
 
   onboard(req: OnboardOrgRequestDto, actor: AuditActor): Promise<OnboardOrgResponseDto> {
-    return this.lock.hold(req.org_slug, async () => {
+    // Quiesced: a re-sync writes the plan, limits, locale and key that a change begun earlier writes.
+    return this.lock.holdQuiesced(req.org_slug, async () => {
       await this.datasets.checkLocation(req.org_slug, req.dataset_location);
       const existing = await this.profiles.find(req.org_slug);
       if (!existing) return this.create(req, actor);

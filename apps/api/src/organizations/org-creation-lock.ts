@@ -8,6 +8,8 @@ import { OrganizationsError, OrganizationsErrorCode } from './organizations.erro
  * missed renewal or two. After it, the next request finishes an interrupted onboarding.
  */
 const LIFECYCLE_LEASE_SECONDS = 60;
+/** How long a lifecycle change waits for the org's configuration writes already running (a few statements each). */
+const WRITES_WAIT_MS = 10_000;
 
 /**
  * One creation or removal per org slug at a time, across every instance: two concurrent
@@ -32,5 +34,26 @@ export class OrgCreationLock {
         ),
       work,
     );
+  }
+
+  /**
+   * `hold`, and then, before `work`, the org's configuration writes already running (a locale,
+   * subscription or key change: OrgLeases.write) end first; none starts while the lease is held.
+   * For the changes that write what those writes write (a removal deletes their rows, a re-sync
+   * sets the plan, limits, locale and key): run beside one begun earlier, its last statement could
+   * land after theirs (the profile naming one plan, the quotas enforcing another). Writes that do
+   * not end within WRITES_WAIT_MS are 409 ORG_CHANGES_IN_PROGRESS, with Retry-After.
+   */
+  holdQuiesced<T>(org: string, work: () => Promise<T>): Promise<T> {
+    return this.hold(org, async () => {
+      const running = await this.leases.writesEnded(org, WRITES_WAIT_MS);
+      if (running > 0)
+        throw new OrganizationsError(
+          OrganizationsErrorCode.ChangesInProgress,
+          `Changes to '${org}' are still being written; retry in ${running} s.`,
+          { headers: { 'Retry-After': String(running) } },
+        );
+      return work();
+    });
   }
 }
