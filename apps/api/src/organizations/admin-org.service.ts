@@ -54,14 +54,14 @@ export class AdminOrgService {
                 'POST /api/v1/organizations/onboard finishes it.'
             : `Organization '${org}' already exists with status '${existing.status}'.`,
         );
-      await clearEarlierOrg({ datasets: this.datasets, keys: this.keys }, org, false);
+      const earlier = await clearEarlierOrg({ datasets: this.datasets, keys: this.keys }, org, false);
       const now = new Date();
       const companyName = req.description?.trim() || org;
       const currency = currencyInfo(DEFAULT_CURRENCY);
       const limits = limitColumns(this.tenancy.defaultLimits('STARTER'));
       const steps = new CompensatingSteps();
       const write: TenancyWrite = { org, previous: null, done: false };
-      const dataset = datasetCreation();
+      const dataset = datasetCreation(earlier.datasetAbsent);
       try {
         await steps.run(
           STEPS.profile,

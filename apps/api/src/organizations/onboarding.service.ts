@@ -81,12 +81,13 @@ export class OnboardingService {
 
   private async create(req: OnboardOrgRequestDto, actor: AuditActor): Promise<OnboardOrgResponseDto> {
     const org = req.org_slug;
-    await clearEarlierOrg({ datasets: this.datasets, keys: this.keys }, org, req.adopt_existing_dataset);
+    const deps = { datasets: this.datasets, keys: this.keys };
+    const earlier = await clearEarlierOrg(deps, org, req.adopt_existing_dataset);
     const plan = planOf(req);
     const locale = localeOf(req);
     const now = new Date();
     const steps = new CompensatingSteps();
-    const dataset = datasetCreation();
+    const dataset = datasetCreation(earlier.datasetAbsent);
     const tenancyWrite: TenancyWrite = { org, previous: null, done: false };
     let key: IssuedKey;
     let seeded: HierarchySeeded;

@@ -6,14 +6,21 @@ import { OrganizationsError, OrganizationsErrorCode } from './organizations.erro
 export interface DatasetCreation {
   datasetId: string;
   datasetCreated: boolean;
+  /**
+   * No dataset was there before this creation (seen under the org's lifecycle lease), so whatever
+   * is there when it is taken back is its own, also when the warehouse did not say it made it: a
+   * datasets.insert that timed out, or whose lost answer the client retried into a 409.
+   */
+  absentBefore: boolean;
   tablesCreated: string[];
   viewsCreated: string[];
 }
 
-/** A creation's record before its first step. */
-export const datasetCreation = (): DatasetCreation => ({
+/** A creation's record before its first step (`absentBefore`: see DatasetCreation). */
+export const datasetCreation = (absentBefore = false): DatasetCreation => ({
   datasetId: '',
   datasetCreated: false,
+  absentBefore,
   tablesCreated: [],
   viewsCreated: [],
 });
@@ -106,8 +113,9 @@ export class OrgDatasetService {
    * without `delete_dataset`, or a creation whose clean-up failed). Its cost rows would be served to
    * the new org's keys, which may be another company's, so it is taken over only when asked.
    */
-  async ensureNoEarlierDataset(org: string, adopt: boolean): Promise<void> {
-    if (adopt || !(await this.exists(org))) return;
+  async ensureNoEarlierDataset(org: string, adopt: boolean): Promise<{ datasetAbsent: boolean }> {
+    const exists = await this.exists(org);
+    if (!exists || adopt) return { datasetAbsent: !exists };
     throw new OrganizationsError(
       OrganizationsErrorCode.DatasetExists,
       `Dataset ${this.datasetId(org)} of an earlier organization '${org}' still exists. Onboard with ` +
@@ -137,10 +145,10 @@ export class OrgDatasetService {
     }
   }
 
-  /** Takes back what `create` recorded: the whole dataset if it made it, else its own tables and views. */
+  /** Takes back what `create` recorded: the whole dataset if it is its own, else its own tables and views. */
   async undo(progress: DatasetCreation): Promise<void> {
     if (!progress.datasetId) return;
-    if (progress.datasetCreated) {
+    if (progress.datasetCreated || progress.absentBefore) {
       await this.warehouse.dropDataset(progress.datasetId);
       return;
     }

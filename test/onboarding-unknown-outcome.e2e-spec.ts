@@ -1,0 +1,69 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { WarehouseError, WarehouseErrorCode } from '#warehouse';
+import { anOrgSlug } from '#test/org-factory';
+import { NO_LIMITS, orgHarness } from '#test/org-onboarding';
+import { startTestApp, type TestApp } from '#test/test-app';
+
+/**
+ * A creation's write that took effect and yet answered a failure (a call that timed out after the
+ * warehouse acted, or whose lost answer a client retried into "already exists") is taken back with
+ * the rest: the failure says nothing was kept, and sending the request again must work.
+ */
+describe('org creation with a write of unknown outcome', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp(NO_LIMITS);
+  });
+  afterAll(() => t.close());
+
+  const h = orgHarness(() => t);
+
+  /** The dataset is made, and the call answers as if the warehouse never did: a timeout. */
+  async function datasetInsertTimesOut(call: () => Promise<LightMyRequestResponse>) {
+    const warehouse = h.warehouse;
+    const original = warehouse.ensureDataset.bind(warehouse);
+    warehouse.ensureDataset = async (dataset, options) => {
+      await original(dataset, options);
+      throw new WarehouseError(WarehouseErrorCode.Timeout, 'datasets.insert: no answer within the deadline');
+    };
+    try {
+      return await call();
+    } finally {
+      warehouse.ensureDataset = original;
+    }
+  }
+
+  it('onboarding: the dataset made by a timed-out insert is dropped, so sending again onboards', async () => {
+    const org = anOrgSlug('uo');
+    const onboard = () => h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org));
+    const failed = await datasetInsertTimesOut(onboard);
+    expect(failed.statusCode, failed.body).toBe(504);
+    expect(failed.json()).toMatchObject({ code: 'WAREHOUSE_TIMEOUT', rolled_back: true });
+    expect(failed.json().detail).toMatch(/Nothing of it was kept; send the request again/);
+    // It was left behind: the next onboarding took it for an earlier org's (409 DATASET_EXISTS).
+    expect(await h.warehouse.datasetExists(`${org}_local`)).toBe(false);
+    const again = await onboard();
+    expect(again.statusCode, again.body).toBe(200);
+  });
+
+  it('the legacy admin create: the same', async () => {
+    const org = anOrgSlug('ua');
+    const create = () => h.root('POST', '/api/v1/admin/organizations', { org_slug: org });
+    const failed = await datasetInsertTimesOut(create);
+    expect(failed.json()).toMatchObject({ status: 504, code: 'WAREHOUSE_TIMEOUT', rolled_back: true });
+    expect(await h.warehouse.datasetExists(`${org}_local`)).toBe(false);
+    const again = await create();
+    expect(again.statusCode, again.body).toBe(200);
+  });
+
+  it('an adopted dataset of an earlier org stays when the onboarding that adopted it fails', async () => {
+    const org = anOrgSlug('ud');
+    await h.warehouse.ensureDataset(`${org}_local`);
+    const failed = await datasetInsertTimesOut(() =>
+      h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org, { adopt_existing_dataset: true })),
+    );
+    expect(failed.json()).toMatchObject({ status: 504, rolled_back: true });
+    expect(await h.warehouse.datasetExists(`${org}_local`)).toBe(true);
+  });
+});
