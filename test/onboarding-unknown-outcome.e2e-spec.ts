@@ -1,4 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { type DbRow, TenancyDbError, TenancyDbErrorCode } from '#tenancy-db';
 import { WarehouseError, WarehouseErrorCode } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { NO_LIMITS, orgHarness } from '#test/org-onboarding';
@@ -65,5 +66,46 @@ describe('org creation with a write of unknown outcome', () => {
     );
     expect(failed.json()).toMatchObject({ status: 504, rolled_back: true });
     expect(await h.warehouse.datasetExists(`${org}_local`)).toBe(true);
+  });
+
+  it('onboarding: the tenancy row of an insert that timed out after its commit goes with the rest', async () => {
+    const org = anOrgSlug('ut');
+    const db = h.db;
+    const insert = db.insert.bind(db);
+    db.insert = async <T extends DbRow = DbRow>(table: string, rows: DbRow[]) => {
+      const inserted = await insert<T>(table, rows);
+      if (table === 'organizations')
+        throw new TenancyDbError(TenancyDbErrorCode.Timeout, 'statement timeout');
+      return inserted;
+    };
+    let failed: LightMyRequestResponse;
+    try {
+      failed = await h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org));
+    } finally {
+      db.insert = insert;
+    }
+    expect(failed.json()).toMatchObject({ status: 504, code: 'TENANCY_DB_TIMEOUT', rolled_back: true });
+    // It stayed, with the plan's limits, for an org the failure said nothing was kept of.
+    expect(await h.db.select('organizations', { org_slug: org })).toEqual([]);
+  });
+
+  it('a row the dashboard wrote meanwhile is not the insert’s to delete', async () => {
+    const org = anOrgSlug('uw');
+    const db = h.db;
+    const insert = db.insert.bind(db);
+    db.insert = async <T extends DbRow = DbRow>(table: string, rows: DbRow[]) => {
+      if (table !== 'organizations') return insert<T>(table, rows);
+      // Another writer's row took the slug first: the insert fails, and the row is not its own.
+      await insert(table, [{ org_slug: org, company_name: 'Dashboard Co', billing_status: 'trialing' }]);
+      throw new TenancyDbError(TenancyDbErrorCode.Timeout, 'statement timeout');
+    };
+    try {
+      await h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org));
+    } finally {
+      db.insert = insert;
+    }
+    expect(await h.db.select('organizations', { org_slug: org })).toMatchObject([
+      { company_name: 'Dashboard Co', billing_status: 'trialing', admin_email: null },
+    ]);
   });
 });

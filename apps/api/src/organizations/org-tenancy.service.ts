@@ -19,6 +19,8 @@ export interface TenancyWrite {
   previous: TenancyOrgRow | null;
   /** The columns the update set, as written. */
   written?: TenancyOrgPatch;
+  /** The row an insert was sent, set before it is sent: an insert may take effect and still fail. */
+  inserted?: TenancyOrgPatch;
   done: boolean;
 }
 
@@ -104,12 +106,18 @@ export class OrgTenancyService {
     if (previous) {
       write.written = inRowSpelling(previous, patch);
       await this.repository.update(org, write.written);
-    } else await this.repository.insert(org, { ...onInsert, ...patch });
+    } else {
+      write.inserted = { ...onInsert, ...patch };
+      await this.repository.insert(org, write.inserted);
+    }
     write.done = true;
     return write;
   }
 
   async undo(write: TenancyWrite): Promise<void> {
+    // An insert that failed may have taken effect all the same (a statement timeout or a cut
+    // connection after the commit): its row goes, while it is still as inserted.
+    if (!write.done && write.inserted) await this.repository.deleteIfStill(write.org, write.inserted);
     if (!write.done) return;
     // A row another request changed since is left as that request made it.
     if (write.previous) await this.repository.restore(write.previous, write.written ?? {});

@@ -95,6 +95,14 @@ export class TenancyOrgRepository {
     return (await this.db.update('organizations', still, values)).length > 0;
   }
 
+  /** Deletes the org's row only while it holds `values` (timestamps aside, as in `restore`). */
+  async deleteIfStill(org: string, values: TenancyOrgPatch): Promise<number> {
+    const still: Filter = { org_slug: org };
+    for (const [column, value] of Object.entries(values))
+      if (value !== undefined && !(value instanceof Date)) still[column] = value;
+    return (await this.db.delete('organizations', still)).length;
+  }
+
   /** Deletes the org's row; its memberships go with it (ON DELETE CASCADE). */
   async delete(org: string): Promise<number> {
     return (await this.db.delete('organizations', { org_slug: org })).length;
