@@ -1,5 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { type DbRow, TenancyDbError, TenancyDbErrorCode } from '#tenancy-db';
+import { type DbRow, type Filter, TenancyDbError, TenancyDbErrorCode } from '#tenancy-db';
 import { WarehouseError, WarehouseErrorCode } from '#warehouse';
 import { anOrgSlug } from '#test/org-factory';
 import { NO_LIMITS, orgHarness } from '#test/org-onboarding';
@@ -107,5 +107,47 @@ describe('org creation with a write of unknown outcome', () => {
     expect(await h.db.select('organizations', { org_slug: org })).toMatchObject([
       { company_name: 'Dashboard Co', billing_status: 'trialing', admin_email: null },
     ]);
+  });
+
+  it('onboarding: the row the frontend created is restored after an update that timed out after its commit', async () => {
+    const org = anOrgSlug('uu');
+    await h.db.insert('organizations', [
+      {
+        org_slug: org,
+        company_name: 'Signup Name',
+        plan: 'STARTER',
+        billing_status: 'trialing',
+        seat_limit: 4,
+      },
+    ]);
+    const db = h.db;
+    const update = db.update.bind(db);
+    db.update = async <T extends DbRow = DbRow>(table: string, filter: Filter, values: DbRow) => {
+      const updated = await update<T>(table, filter, values);
+      // STEP 3's write of the limits, not the rollback's restore (which sets them back to NULL).
+      if (
+        table === 'organizations' &&
+        values.pipelines_per_day_limit !== undefined &&
+        values.backend_quota_synced
+      )
+        throw new TenancyDbError(TenancyDbErrorCode.Timeout, 'statement timeout');
+      return updated;
+    };
+    let failed: LightMyRequestResponse;
+    try {
+      failed = await h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org));
+    } finally {
+      db.update = update;
+    }
+    expect(failed.json()).toMatchObject({ status: 504, code: 'TENANCY_DB_TIMEOUT', rolled_back: true });
+    // It kept the onboarding's company, plan limits and key fingerprint for an org taken back.
+    expect((await h.db.select('organizations', { org_slug: org }))[0]).toMatchObject({
+      company_name: 'Signup Name',
+      admin_email: null,
+      seat_limit: 4,
+      pipelines_per_day_limit: null,
+      backend_quota_synced: false,
+      backend_api_key_fingerprint: null,
+    });
   });
 });

@@ -115,13 +115,13 @@ export class OrgTenancyService {
   }
 
   async undo(write: TenancyWrite): Promise<void> {
-    // An insert that failed may have taken effect all the same (a statement timeout or a cut
-    // connection after the commit): its row goes, while it is still as inserted.
-    if (!write.done && write.inserted) await this.repository.deleteIfStill(write.org, write.inserted);
-    if (!write.done) return;
-    // A row another request changed since is left as that request made it.
-    if (write.previous) await this.repository.restore(write.previous, write.written ?? {});
-    else await this.repository.delete(write.org);
+    // A write that failed may have taken effect all the same (a statement timeout or a cut
+    // connection after the commit): it is taken back too, while the row is still as written. A
+    // row another request changed since is left as that request made it.
+    if (write.previous) {
+      if (write.written) await this.repository.restore(write.previous, write.written);
+    } else if (write.done) await this.repository.delete(write.org);
+    else if (write.inserted) await this.repository.deleteIfStill(write.org, write.inserted);
   }
 
   /**
