@@ -53,4 +53,29 @@ describe('org slugs and the routes of an org', () => {
       expect(res.json().errors).toEqual([expect.objectContaining({ field: 'org_slug' })]);
     }
   });
+
+  it.each([
+    ['/api/v1/organizations/onboard', company],
+    ['/api/v1/organizations/dryrun', company],
+    ['/api/v1/admin/organizations', {}],
+  ] as const)(
+    'refuses a new slug that does not begin and end with a letter or digit, as the dashboard table checks: POST %s',
+    async (url, rest) => {
+      for (const slug of ['_acme', 'acme_', '_a_']) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url,
+          headers: rootHeaders,
+          payload: { org_slug: slug, ...rest },
+        });
+        expect(res.statusCode, slug).toBe(422);
+        expect(res.json().errors).toEqual([
+          expect.objectContaining({
+            field: 'org_slug',
+            message: 'org_slug must begin and end with a lowercase letter or a digit',
+          }),
+        ]);
+      }
+    },
+  );
 });

@@ -22,10 +22,21 @@ export const OrgSlugField = (description = 'Organization slug') =>
  */
 export const RESERVED_ORG_SLUGS: readonly string[] = ['status'];
 
-/** The slug of an org being created: OrgSlugField, and none of RESERVED_ORG_SLUGS. */
+/**
+ * The ends of a new org's slug: a letter or digit. The dashboard's own `organizations` table
+ * checks `^[a-z0-9][a-z0-9_-]*[a-z0-9]$` (reference data-model §5.2), so on Supabase a slug like
+ * `_acme` or `acme_` failed that CHECK halfway through onboarding (a 500 after the rollback).
+ * Existing slugs are not held to it (OrgSlugField).
+ */
+export const NEW_ORG_SLUG_ENDS = /^[a-z0-9](?:.*[a-z0-9])?$/;
+
+/** The slug of an org being created: OrgSlugField, letters or digits at both ends, and none of RESERVED_ORG_SLUGS. */
 export const NewOrgSlugField = (description = 'Organization slug') =>
   applyDecorators(
     OrgSlugField(description),
+    Matches(NEW_ORG_SLUG_ENDS, {
+      message: '$property must begin and end with a lowercase letter or a digit',
+    }),
     IsNotIn(RESERVED_ORG_SLUGS, {
       message: `$property must not be ${RESERVED_ORG_SLUGS.join(', ')}: an org so named could not reach some of its routes`,
     }),
