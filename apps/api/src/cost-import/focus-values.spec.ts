@@ -75,6 +75,14 @@ describe('FOCUS cell values', () => {
     expect(() => toJson('{env: prod}')).toThrow('expected JSON text');
   });
 
+  it("serialises a Parquet struct's INT64 fields (bigints), refusing one JSON cannot hold exactly as a row's problem", () => {
+    expect(toJson({ team: 'core', cost_center: 4021n, nested: { ids: [1n, 2n] } })).toBe(
+      '{"team":"core","cost_center":4021,"nested":{"ids":[1,2]}}',
+    );
+    expect(() => toJson({ id: 9007199254740993n })).toThrow(ValueProblem);
+    expect(() => toJson({ id: 9007199254740993n })).toThrow('9007199254740993');
+  });
+
   it('accepts scalars as text but not objects', () => {
     expect(toText(42)).toBe('42');
     expect(() => toText({ a: 1 })).toThrow('expected text, got object');

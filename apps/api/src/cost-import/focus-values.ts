@@ -189,8 +189,14 @@ export function toJson(value: unknown): string {
     }
     text = value;
   } else if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
-    parsed = value;
-    text = JSON.stringify(value);
+    // A Parquet struct's INT64 fields arrive as bigints, which JSON.stringify throws on.
+    text = JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v !== 'bigint') return v;
+      if (!Number.isSafeInteger(Number(v)))
+        throw new ValueProblem(`expected JSON, got the integer ${v}, past what JSON numbers hold exactly`);
+      return Number(v);
+    });
+    parsed = JSON.parse(text);
   } else throw new ValueProblem(`expected JSON, got ${describe(value)}`);
   const problem = jsonProblem(parsed);
   if (problem) throw new ValueProblem(`expected JSON text the warehouse can hold: it ${problem}`);
