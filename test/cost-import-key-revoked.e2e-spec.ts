@@ -1,9 +1,8 @@
 import { hashApiKey } from '#platform';
 import { CENTRAL_DATASET } from '#warehouse';
-import { importCalls, type ImportTarget, startImportApp } from '#test/cost-import-calls';
+import { holdOrgLifecycle, importCalls, type ImportTarget, startImportApp } from '#test/cost-import-calls';
 import { aFocusFileRow, focusCsv } from '#test/focus-files';
 import { rootHeaders } from '#test/test-app';
-import { OrgLeases } from '../apps/api/src/common/org-lease.js';
 
 const CSV = { 'content-type': 'text/csv' };
 const ASYNC_CSV = { ...CSV, prefer: 'respond-async' };
@@ -31,33 +30,10 @@ async function reportWhen(statusUrl: string, settled: (status: string) => boolea
   }
 }
 
-/**
- * Holds the org's lifecycle lease (an import's swap waits for it) until the returned release is
- * called; resolves once it is held.
- */
-async function holdSwaps(): Promise<() => void> {
-  let held!: () => void;
-  const holding = new Promise<void>((resolve) => (held = resolve));
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  void target.t.app.get(OrgLeases).hold(
-    target.org,
-    'lifecycle',
-    60,
-    () => new Error('busy'),
-    () => {
-      held();
-      return released;
-    },
-  );
-  await holding;
-  return release;
-}
-
 describe('cost import: the key that started it', () => {
   it('replaces nothing when its org key is revoked before the swap, and says why', async () => {
     expect((await upload(aFile('5'), CSV, '?source_system=revoked_src')).statusCode).toBe(200);
-    const release = await holdSwaps();
+    const { release } = await holdOrgLifecycle(target);
     let statusUrl: string;
     try {
       const started = await upload(aFile('7'), ASYNC_CSV, '?source_system=revoked_src');

@@ -2,11 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import pl from 'nodejs-polars';
-import { importCalls, type ImportTarget, startImportApp, uploadTo } from '#test/cost-import-calls';
+import {
+  holdOrgLifecycle,
+  importCalls,
+  type ImportTarget,
+  startImportApp,
+  uploadTo,
+} from '#test/cost-import-calls';
 import { aFocusFileRow, focusCsv, focusParquet, gzip } from '#test/focus-files';
 import { onboardOrg } from '#test/org-onboarding';
 import { until } from '#test/waiting';
-import { OrgLeases } from '../apps/api/src/common/org-lease.js';
 
 const CSV = { 'content-type': 'text/csv' };
 const ASYNC_CSV = { ...CSV, prefer: 'respond-async' };
@@ -88,21 +93,7 @@ describe('cost import: one file of an org waits at a time', () => {
 
   it('takes the next file while an import runs, refuses a third while that one waits its turn, and imports it after', async () => {
     // The org's lifecycle lease, as a re-sync holds it: the running import waits at its swap.
-    let held!: () => void;
-    const holding = new Promise<void>((resolve) => (held = resolve));
-    let resynced!: () => void;
-    const resync = new Promise<void>((resolve) => (resynced = resolve));
-    const lifecycle = target.t.app.get(OrgLeases).hold(
-      target.org,
-      'lifecycle',
-      60,
-      () => new Error('busy'),
-      () => {
-        held();
-        return resync;
-      },
-    );
-    await holding;
+    const { release: resynced, ended: lifecycle } = await holdOrgLifecycle(target);
     try {
       const running = await upload(aFile('1'), ASYNC_CSV, '?source_system=turn_running');
       expect(running.statusCode, running.body).toBe(202);

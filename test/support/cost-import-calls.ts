@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
 import { onboardOrg } from '#test/org-onboarding';
 import { startTestApp, type TestApp } from '#test/test-app';
+import { OrgLeases } from '../../apps/api/src/common/org-lease.js';
 
 /** The upload limits of the import specs' apps: small, so a spec can cross them cheaply. */
 export const LIMIT = 200_000;
@@ -68,4 +69,30 @@ export function importCalls(target: () => ImportTarget) {
       uploadTo(target(), payload, headers, query),
     billed: (source: string) => billedBySource(target(), source),
   };
+}
+
+/**
+ * Holds the org's lifecycle lease, as a re-sync does: an import's swap waits for it. Resolves once
+ * it is held; `release` lets it go, `ended` settles when the hold is over.
+ */
+export async function holdOrgLifecycle({ t, org }: ImportTarget): Promise<{
+  release: () => void;
+  ended: Promise<unknown>;
+}> {
+  let held!: () => void;
+  const holding = new Promise<void>((resolve) => (held = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const ended = t.app.get(OrgLeases).hold(
+    org,
+    'lifecycle',
+    60,
+    () => new Error('busy'),
+    () => {
+      held();
+      return released;
+    },
+  );
+  await holding;
+  return { release, ended };
 }
