@@ -10,6 +10,7 @@ import {
 import { anOrgSlug } from '#test/org-factory';
 import { expectProblem, NO_LIMITS, orgHarness } from '#test/org-onboarding';
 import { aFocusFileRow, focusCsv } from '#test/focus-files';
+import { holdOrgLifecycle } from '#test/cost-import-calls';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 import { LogCapture } from '#test/log-capture';
 import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
@@ -397,22 +398,8 @@ describe('offboarding', () => {
     const running = await heldImport(org);
     try {
       // The org's lifecycle lease, as a re-sync holds it, until the import has reached its swap.
-      let resynced!: () => void;
-      const resync = new Promise<void>((resolve) => (resynced = resolve));
-      let held!: () => void;
-      const holding = new Promise<void>((resolve) => (held = resolve));
-      const lifecycle = t.app.get(OrgLeases).hold(
-        org,
-        'lifecycle',
-        60,
-        () => new Error('busy'),
-        () => {
-          held();
-          return resync;
-        },
-      );
       // Taken before the import goes on (the claim is a round trip: the import could win it).
-      await holding;
+      const { release: resynced, ended: lifecycle } = await holdOrgLifecycle({ t, org });
       running.release();
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(running.job()?.status).toBe('processing');

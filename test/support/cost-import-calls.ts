@@ -75,7 +75,7 @@ export function importCalls(target: () => ImportTarget) {
  * Holds the org's lifecycle lease, as a re-sync does: an import's swap waits for it. Resolves once
  * it is held; `release` lets it go, `ended` settles when the hold is over.
  */
-export async function holdOrgLifecycle({ t, org }: ImportTarget): Promise<{
+export async function holdOrgLifecycle({ t, org }: { t: TestApp; org: string }): Promise<{
   release: () => void;
   ended: Promise<unknown>;
 }> {
