@@ -33,8 +33,8 @@ describe('money past the range of 64-bit micro-units', () => {
     expect(toMoney(1e19)).toBe(1e13);
   });
 
-  it('lists a row near the import’s cap beside one with sub-micro digits (the spec factory’s rest is exact)', () => {
-    const rows = costRows(
+  it('lists a row near the import’s cap beside one with sub-micro digits (the spec factory’s rest is exact)', async () => {
+    const rows = await costRows(
       costFrameOf([
         aFocusRow({ date: '2025-01-02', billedCost: 999_999_999_999.5 }),
         aFocusRow({ date: '2025-01-01', billedCost: 0.0000014 }),

@@ -54,7 +54,7 @@ export class CostListing {
     if (cached !== undefined) return { value: cached, cacheHit: true, key };
     const rows = await this.reader.rowsFrame(ctx, period);
     if (rows.frame) {
-      const value = costRowsPage(applyCostFilters(rows.frame.df, filters), page.offset, page.limit);
+      const value = await costRowsPage(applyCostFilters(rows.frame.df, filters), page.offset, page.limit);
       this.cache.setResult(ctx.org, key, value, rows.frame);
       return { value, cacheHit: rows.hit, key };
     }
@@ -72,7 +72,7 @@ export class CostListing {
         offset: window.offset,
         limit: page.limit,
       });
-      listed = costRows(prepareCostFrame(raw, 'rows'));
+      listed = await costRows(prepareCostFrame(raw, 'rows'));
     }
     const value = { rows: listed, total };
     this.cache.setResult(ctx.org, key, value, frame);

@@ -110,13 +110,13 @@ export class CostReader {
     columns: CostFrameColumns,
     kind: string,
     variant: string,
-    compute: (df: pl.DataFrame) => T,
+    compute: (df: pl.DataFrame) => T | Promise<T>,
   ): Promise<Read<T>> {
     const key = { kind, start: period.start, end: period.end, variant };
     const cached = this.cache.getResult<T>(ctx.org, key);
     if (cached !== undefined) return { value: cached, cacheHit: true, key };
     const { frame, hit } = await this.frame(ctx, period, columns);
-    const value = compute(frame.df);
+    const value = await compute(frame.df);
     this.cache.setResult(ctx.org, key, value, frame);
     return { value, cacheHit: hit, key };
   }

@@ -120,7 +120,9 @@ describe('CostsRepository.listRows on BigQuery', () => {
       from_ts: { type: 'TIMESTAMP', value: '2025-03-01T00:00:00.000Z' },
       to_ts: { type: 'TIMESTAMP', value: '2025-03-04T00:00:00.000Z' },
     });
-    expect(costRows(prepareCostFrame(raw, 'rows')).map((r) => [r.ChargePeriodStart, r.BilledCost])).toEqual([
+    expect(
+      (await costRows(prepareCostFrame(raw, 'rows'))).map((r) => [r.ChargePeriodStart, r.BilledCost]),
+    ).toEqual([
       ['2025-03-02', 1],
       ['2025-03-01', 1.9999995],
     ]);

@@ -183,8 +183,8 @@ export class CostsService {
     const ctx = await this.contexts.context(org);
     const period = resolving(() => resolveTrendWindow(options, options.days, ctx));
     if (options.clearCache) this.reader.dropPeriod(ctx, period);
-    const read = await this.reader.read(ctx, period, 'hierarchy', 'granular', '', (df) => ({
-      trend: granularTrend(df),
+    const read = await this.reader.read(ctx, period, 'hierarchy', 'granular', '', async (df) => ({
+      trend: await granularTrend(df),
       totals: costTotals(df),
     }));
     const { data, summary } = granularFields(read.value.trend, read.value.totals, period);

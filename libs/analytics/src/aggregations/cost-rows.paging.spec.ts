@@ -2,7 +2,7 @@ import { aFocusRow, generateFocusRows } from '#test/focus-rows';
 import { costFrameOf } from '../testing/frame-of.js';
 import { costRows, costRowsPage } from './cost-rows.js';
 
-describe('raw cost rows', () => {
+describe('raw cost rows', async () => {
   const frame = costFrameOf([
     aFocusRow({ date: '2025-01-01', provider: 'AWS', billedCost: 1.5, effectiveCost: 1.25, listCost: 2 }),
     aFocusRow({ date: '2025-01-03', provider: 'GCP', billedCost: 3 }),
@@ -10,19 +10,19 @@ describe('raw cost rows', () => {
     aFocusRow({ date: '2025-01-02', provider: 'AWS', billedCost: 2 }),
   ]);
 
-  it('lists newest day first, then provider, in pages', () => {
-    const page = costRowsPage(frame, 1, 2);
+  it('lists newest day first, then provider, in pages', async () => {
+    const page = await costRowsPage(frame, 1, 2);
     expect(page.total).toBe(4);
     expect(page.rows.map((r) => [r.ChargePeriodStart, r.ServiceProviderName, r.BilledCost])).toEqual([
       ['2025-01-03', 'GCP', 3],
       ['2025-01-02', 'AWS', 2],
     ]);
-    expect(costRowsPage(frame, 0, 1).rows[0]!.BilledCost).toBe(0.000001);
-    expect(costRowsPage(frame, 10, 5)).toEqual({ rows: [], total: 4 });
+    expect((await costRowsPage(frame, 0, 1)).rows[0]!.BilledCost).toBe(0.000001);
+    expect(await costRowsPage(frame, 10, 5)).toEqual({ rows: [], total: 4 });
   });
 
-  it('keeps the reference fields, costs in currency units and savings per row', () => {
-    const row = costRowsPage(frame, 3, 1).rows[0]!;
+  it('keeps the reference fields, costs in currency units and savings per row', async () => {
+    const row = (await costRowsPage(frame, 3, 1)).rows[0]!;
     expect(row).toMatchObject({
       ServiceProviderName: 'AWS',
       BilledCost: 1.5,
@@ -37,19 +37,20 @@ describe('raw cost rows', () => {
     expect(Object.keys(row)).toHaveLength(25);
   });
 
-  it('pages through a period without overlapping or skipping a row', () => {
+  it('pages through a period without overlapping or skipping a row', async () => {
     const many = costFrameOf(
       generateFocusRows({ org: 'paging', rows: 300, seed: 9, start: '2025-01-01', end: '2025-01-20' }),
     );
-    const all = costRows(many);
+    const all = await costRows(many);
     const pages = [];
-    for (let offset = 0; offset < 300; offset += 37) pages.push(...costRowsPage(many, offset, 37).rows);
+    for (let offset = 0; offset < 300; offset += 37)
+      pages.push(...(await costRowsPage(many, offset, 37)).rows);
     expect(pages).toEqual(all);
     const days = all.map((r) => r.ChargePeriodStart);
     expect(days).toEqual([...days].sort().reverse());
   });
 
-  it('lists the same rows in the same order however the warehouse returned them', () => {
+  it('lists the same rows in the same order however the warehouse returned them', async () => {
     // Same day, provider, service, account, resource and region: they differ only in what else
     // a listed row shows (hourly rows, a tax next to its usage, another allocation).
     const rows = [
@@ -64,9 +65,9 @@ describe('raw cost rows', () => {
       aFocusRow({ date: '2025-01-05', billedCost: 1, sourceSystem: 'cloud_aws_billing_cur' }),
       ...generateFocusRows({ org: 'ties', rows: 60, seed: 3, start: '2025-01-01', end: '2025-01-05' }),
     ];
-    const listed = costRows(costFrameOf(rows));
-    expect(costRows(costFrameOf([...rows].reverse()))).toEqual(listed);
+    const listed = await costRows(costFrameOf(rows));
+    expect(await costRows(costFrameOf([...rows].reverse()))).toEqual(listed);
     const shuffled = rows.map((r, i) => ({ r, k: (i * 7919) % rows.length })).sort((a, b) => a.k - b.k);
-    expect(costRows(costFrameOf(shuffled.map((x) => x.r)))).toEqual(listed);
+    expect(await costRows(costFrameOf(shuffled.map((x) => x.r)))).toEqual(listed);
   });
 });

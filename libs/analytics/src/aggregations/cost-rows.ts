@@ -3,6 +3,7 @@ import type { IsoDate } from '../calendar/iso-date.js';
 import { C, RAW_COST_COLUMNS, rowMicros, rowNanos, rowRest, rowsCounted } from '../frame/cost-frame.js';
 import { filterDates } from '../frame/cost-filters.js';
 import { nanosMinus, nanosToUnits } from '../money.js';
+import { recordsOf } from './frame-records.js';
 
 /** A FOCUS row as the API lists it (the reference's field names and order). */
 export interface CostRow {
@@ -131,11 +132,11 @@ function listingOrder(df: pl.DataFrame): number[] {
  * divides a column by a scalar as a multiplication by its reciprocal, 10005000 × 1e-6 =
  * 10.004999999999999, and an Int64 past 2^53 reaches JavaScript rounded).
  */
-function listRows(df: pl.DataFrame, positions: number[]): CostRow[] {
+async function listRows(df: pl.DataFrame, positions: number[]): Promise<CostRow[]> {
   if (!positions.length) return [];
   // A gather by a JS array: nodejs-polars 0.24 crashes gathering by a UInt32 Series.
   const picked = df.select(pl.all().gather(positions));
-  const rows = picked.select(...rowColumns).toRecords() as unknown as ListedRow[];
+  const rows = await recordsOf<ListedRow>(picked.select(...rowColumns));
   const rests = picked.select(
     rowRest(picked, C.billed),
     rowRest(picked, C.effective),
@@ -161,7 +162,7 @@ type ListedRow = Omit<CostRow, MoneyField> & Record<MoneyField, string | null>;
 type MoneyField = 'BilledCost' | 'EffectiveCost' | 'Savings' | 'ListCost';
 
 /** Every row, newest day first. */
-export function costRows(df: pl.DataFrame): CostRow[] {
+export function costRows(df: pl.DataFrame): Promise<CostRow[]> {
   return listRows(df, listingOrder(df));
 }
 
@@ -205,10 +206,10 @@ export function listingWindow(df: pl.DataFrame, offset: number, limit: number): 
 }
 
 /** One page of rows, newest day first: its window's days alone are sorted. */
-export function costRowsPage(df: pl.DataFrame, offset: number, limit: number): CostRowsPage {
+export async function costRowsPage(df: pl.DataFrame, offset: number, limit: number): Promise<CostRowsPage> {
   const window = listingWindow(df, offset, limit);
   if (!window) return { rows: [], total: df.height };
   const candidates = filterDates(df, window.oldest, window.newest);
   const positions = listingOrder(candidates).slice(window.offset, window.offset + limit);
-  return { rows: listRows(candidates, positions), total: df.height };
+  return { rows: await listRows(candidates, positions), total: df.height };
 }

@@ -2,6 +2,7 @@ import pl from 'nodejs-polars';
 import type { CostCategory } from '../frame/cost-category.js';
 import { C, moneyOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
 import type { Micros } from '../money.js';
+import { recordsOf } from './frame-records.js';
 import { distinctValues } from './totals.js';
 
 /** One row per day, provider, hierarchy entity and category: what the dashboard filters client-side. */
@@ -40,7 +41,7 @@ const text = (name: string, alias: string) => pl.col(name).cast(pl.Utf8).alias(a
  * entity, category). Oldest day first, then provider, category and path. Grouped on the stored
  * (encoded) columns and formatted afterwards: the groups are far fewer than the rows.
  */
-export function granularTrend(df: pl.DataFrame): GranularTrend {
+export async function granularTrend(df: pl.DataFrame): Promise<GranularTrend> {
   const grouped = df
     .groupBy([C.date, C.provider, C.category, C.entityId, C.entityName, C.levelCode, C.path, C.pathNames])
     .agg(...moneySums(df, C.billed, 'billed'), rowsCounted(df).alias('recordCount'))
@@ -57,7 +58,7 @@ export function granularTrend(df: pl.DataFrame): GranularTrend {
       'recordCount',
     )
     .sort(['date', 'provider', 'category', 'hierarchyPath', 'hierarchyEntityId'], false, true);
-  const rows = (grouped.toRecords() as unknown as GranularRow[]).map((r) => ({
+  const rows = (await recordsOf<GranularRow>(grouped)).map((r) => ({
     ...r,
     billed: Number(r.billed ?? 0),
     recordCount: Number(r.recordCount),

@@ -31,8 +31,8 @@ describe('granular trend', () => {
     }),
   ]);
 
-  it('groups by day, provider, entity and category only, oldest first', () => {
-    expect(granularTrend(frame).rows).toEqual([
+  it('groups by day, provider, entity and category only, oldest first', async () => {
+    expect((await granularTrend(frame)).rows).toEqual([
       {
         date: '2025-01-01',
         provider: 'OpenAI',
@@ -60,8 +60,8 @@ describe('granular trend', () => {
     ]);
   });
 
-  it('lists the filters the dashboard offers: providers, categories and every entity with cost', () => {
-    const trend = granularTrend(frame);
+  it('lists the filters the dashboard offers: providers, categories and every entity with cost', async () => {
+    const trend = await granularTrend(frame);
     expect(trend.providers).toEqual(['AWS', 'OpenAI']);
     expect(trend.categories).toEqual(['cloud', 'genai']);
     expect(trend.entities).toEqual([

@@ -63,14 +63,15 @@ describe.each(['costs', 'hierarchy'] as const)('aggregations of the %s set from 
 
   it.runIf(set === 'hierarchy')(
     'answers the hierarchy reads and the granular trend as from the FOCUS rows',
-    () => {
+    async () => {
       expect(costByHierarchyEntity(grouped)).toEqual(costByHierarchyEntity(focusRows));
       expect(costByHierarchyEntity(grouped, 'department')).toEqual(
         costByHierarchyEntity(focusRows, 'department'),
       );
       expect(hierarchyRollup(grouped)).toEqual(hierarchyRollup(focusRows));
-      const sorted = (t: ReturnType<typeof granularTrend>) => JSON.stringify(t, Object.keys(t).sort());
-      expect(sorted(granularTrend(grouped))).toEqual(sorted(granularTrend(focusRows)));
+      const sorted = (t: Awaited<ReturnType<typeof granularTrend>>) =>
+        JSON.stringify(t, Object.keys(t).sort());
+      expect(sorted(await granularTrend(grouped))).toEqual(sorted(await granularTrend(focusRows)));
     },
   );
 });
