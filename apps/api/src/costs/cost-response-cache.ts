@@ -27,6 +27,7 @@ import {
   type RouteLimit,
 } from '#platform';
 import { CostContextService, type OrgCostContext } from './cost-context.service.js';
+import { stringifyInSlices } from './json-in-slices.js';
 
 /** What a cost response was made of: a cached result, and the org's settings at the time. */
 export interface ResponseSource {
@@ -153,9 +154,10 @@ export class CostResponseCache implements OnModuleInit {
     if (typeof value !== 'object' || value === null) return;
     const limits = await this.throttler.readLimits(classRef, handler);
     if (!limits || !this.cache.holdsResult(ctx.org, key, value, false)) return;
-    const text = JSON.stringify({ ...(body as object), cache_hit: true, query_time_ms: 0 });
+    const text = await stringifyInSlices({ ...(body as object), cache_hit: true, query_time_ms: 0 });
     const at = text.lastIndexOf(`${TIME_FIELD}0`);
-    if (at < 0) return;
+    // The result may have been dropped while its text was written (an invalidation).
+    if (at < 0 || !this.cache.holdsResult(ctx.org, key, value, false)) return;
     this.entries.set(request.url, {
       ctx,
       key,
