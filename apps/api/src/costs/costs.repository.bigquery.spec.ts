@@ -202,7 +202,7 @@ describe('CostsRepository rows of large costs on BigQuery', () => {
       '2025-06-30',
       'rows',
     );
-    const [row] = costRows(prepareCostFrame(raw, 'rows'));
+    const [row] = await costRows(prepareCostFrame(raw, 'rows'));
     expect([row!.BilledCost, row!.EffectiveCost, row!.ListCost]).toEqual([
       999_999_999_999.5, 1, 999_999_999_999.5,
     ]);
