@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from 'node:net';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { pipelineProxyOptionsOverride } from '../apps/api/src/pipelines-proxy/pipeline-proxy.options.js';
 import { FakePipelineService } from '#test/fake-pipeline-service';
@@ -229,6 +230,61 @@ describe('pipeline proxy breakers of one org and of the service', () => {
       expect(codes).toContain('CIRCUIT_OPEN');
     } finally {
       await close();
+    }
+  });
+});
+
+describe('pipeline proxy on a kept-alive connection the service has closed', () => {
+  /**
+   * Answers the first request of each connection and keeps it open; the next request on it is
+   * reset unread, as when a service (uvicorn: 5 s, announcing no Keep-Alive timeout) closes an
+   * idle connection while the proxy is sending on it.
+   */
+  async function closingIdleConnections(): Promise<{ server: net.Server; received: () => number }> {
+    let received = 0;
+    const server = net.createServer((socket) => {
+      let answered = false;
+      socket.on('error', () => undefined);
+      socket.on('data', (data) => {
+        received++;
+        if (answered) return socket.resetAndDestroy();
+        if (!data.toString('latin1').includes('\r\n\r\n')) return;
+        answered = true;
+        const body = '{"status":"PENDING"}';
+        socket.write(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    return { server, received: () => received };
+  }
+
+  it('sends the run again on a new connection instead of answering 502 "may have started"', async () => {
+    const { server, received } = await closingIdleConnections();
+    const t = await startTestApp(
+      { ...NO_LIMITS, PIPELINE_SERVICE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
+      { imports: [pipelineProxyOptionsOverride({ retryDelaysMs: [20] })] },
+    );
+    try {
+      const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      const k = await anOrgWithKey(warehouse);
+      const trigger = () =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
+          headers: { 'x-api-key': k.key },
+        });
+      expect((await trigger()).statusCode).toBe(200);
+      const res = await trigger();
+      expect({ status: res.statusCode, body: res.json() }).toMatchObject({
+        status: 200,
+        body: { status: 'PENDING' },
+      });
+      expect(received()).toBe(3);
+    } finally {
+      await t.close();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

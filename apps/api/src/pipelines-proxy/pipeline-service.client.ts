@@ -40,11 +40,15 @@ const RETRYABLE_STATUSES = new Set([502, 503, 504]);
 
 /**
  * Why an attempt may be made again, or null when a retry could start a second run: only when
- * nothing reached the service (the connection was refused or never completed), or it answered
- * 502/503/504, which the same Idempotency-Key makes safe to repeat.
+ * nothing reached the service (the connection was refused or never completed), a kept-alive
+ * connection was reset before any answer (the service closed it as idle: uvicorn does after 5 s,
+ * without announcing it), or it answered 502/503/504; the same Idempotency-Key makes the last two
+ * safe to repeat.
  */
 export function retryReason(outcome: AttemptOutcome): string | null {
   if (outcome.kind === 'not_sent') return `could not connect (${outcome.code})`;
+  if (outcome.kind === 'failed' && outcome.staleSocket)
+    return `reset the kept-alive connection (${outcome.code})`;
   if (outcome.kind === 'timeout' && outcome.phase === 'connect') return 'could not connect in time';
   if (outcome.kind === 'response' && RETRYABLE_STATUSES.has(outcome.status))
     return `answered ${outcome.status}`;
@@ -111,9 +115,10 @@ function toResult(outcome: AttemptOutcome): PipelineCallResult {
 /**
  * Calls `POST {PIPELINE_SERVICE_URL}/api/v1/pipelines/run/{org}/...` behind a circuit breaker.
  *
- * A retry must never start a second run, so only two cases are retried: the connection was never
- * made (nothing was sent), and a 502/503/504 from a gateway, retried with the same Idempotency-Key.
- * A timeout or any other failure may have started the run and is returned as is.
+ * A retry must never start a second run, so only these cases are retried: the connection was never
+ * made (nothing was sent), a kept-alive connection reset before any answer (closed as idle by the
+ * service), and a 502/503/504 from a gateway, the last two with the same Idempotency-Key. A timeout
+ * or any other failure may have started the run and is returned as is.
  */
 @Injectable()
 export class PipelineServiceClient implements OnApplicationShutdown {
@@ -184,8 +189,9 @@ export class PipelineServiceClient implements OnApplicationShutdown {
       'X-Request-ID': req.requestId,
       'Idempotency-Key': req.idempotencyKey,
     };
-    // The last answer the service gave: an attempt that follows it and cannot connect must not
-    // report the run as never started, since that answer (a gateway's 504) may have started it.
+    // The last answer the service gave (or a reset connection it may have read the request on): an
+    // attempt that follows it and cannot connect must not report the run as never started, since
+    // that attempt (a gateway's 504) may have started it.
     let answered: AttemptOutcome | undefined;
     for (let attempt = 1; ; attempt++) {
       const outcome = await postOnce(url, {
@@ -197,7 +203,7 @@ export class PipelineServiceClient implements OnApplicationShutdown {
         maxResponseBytes: this.options.maxResponseBytes,
         signal: this.stopping.signal,
       });
-      if (outcome.kind === 'response') answered = outcome;
+      if (outcome.kind === 'response' || outcome.kind === 'failed') answered = outcome;
       const reason = retryReason(outcome);
       if (reason === null || attempt >= this.options.maxAttempts || this.stopping.signal.aborted)
         return toResult(outcome.kind === 'not_sent' && answered ? answered : outcome);

@@ -12,6 +12,10 @@ describe('pipeline service retries: only where a retry cannot start a second run
     expect(retryReason({ kind: 'not_sent', code: 'ECONNREFUSED' })).toBe('could not connect (ECONNREFUSED)');
     expect(retryReason({ kind: 'timeout', phase: 'connect' })).toBe('could not connect in time');
     for (const status of [502, 503, 504]) expect(retryReason(response(status))).toBe(`answered ${status}`);
+    // A kept-alive connection the service closed as idle, reset before any answer.
+    expect(retryReason({ kind: 'failed', code: 'ECONNRESET', staleSocket: true })).toBe(
+      'reset the kept-alive connection (ECONNRESET)',
+    );
   });
 
   it('does not retry once the request may have been received and acted on', () => {

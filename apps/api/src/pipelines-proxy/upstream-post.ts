@@ -9,7 +9,15 @@ export type AttemptOutcome =
   | { kind: 'response'; status: number; headers: IncomingHttpHeaders; body: Buffer }
   | { kind: 'not_sent'; code: string }
   | { kind: 'timeout'; phase: 'connect' | 'response' }
-  | { kind: 'failed'; code: string };
+  | {
+      kind: 'failed';
+      code: string;
+      /**
+       * Reset before any answer on a kept-alive connection: the service most likely closed it as
+       * idle while this request was being sent (Node's documented case for a retry).
+       */
+      staleSocket?: boolean;
+    };
 
 export interface PostOptions {
   agent: http.Agent;
@@ -37,6 +45,7 @@ export function postOnce(url: URL, opts: PostOptions): Promise<AttemptOutcome> {
       return;
     }
     let connected = false;
+    let responded = false;
     let settled = false;
     const finish = (outcome: AttemptOutcome) => {
       if (settled) return;
@@ -74,9 +83,12 @@ export function postOnce(url: URL, opts: PostOptions): Promise<AttemptOutcome> {
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? err.name;
-      finish(connected ? { kind: 'failed', code } : { kind: 'not_sent', code });
+      if (!connected) return finish({ kind: 'not_sent', code });
+      const staleSocket = req.reusedSocket && !responded && code === 'ECONNRESET';
+      finish({ kind: 'failed', code, ...(staleSocket ? { staleSocket } : {}) });
     });
     req.on('response', (res) => {
+      responded = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
