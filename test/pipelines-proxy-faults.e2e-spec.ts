@@ -288,3 +288,37 @@ describe('pipeline proxy on a kept-alive connection the service has closed', () 
     }
   });
 });
+
+describe('pipeline proxy to an https service whose TLS handshake fails', () => {
+  it('reports the run as not started and retries it, as nothing was sent', async () => {
+    // Accepts TCP connections and drops them before the TLS handshake ends: the request is never sent.
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const t = await startTestApp(
+      { ...NO_LIMITS, PIPELINE_SERVICE_URL: `https://127.0.0.1:${(server.address() as AddressInfo).port}` },
+      { imports: [pipelineProxyOptionsOverride({ retryDelaysMs: [20] })] },
+    );
+    try {
+      const k = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
+        headers: { 'x-api-key': k.key },
+      });
+      expect({ status: res.statusCode, code: res.json().code }).toEqual({
+        status: 502,
+        code: 'PIPELINE_SERVICE_UNREACHABLE',
+      });
+      expect(res.json().detail).not.toContain('may have started');
+      expect(connections).toBe(3);
+    } finally {
+      await t.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

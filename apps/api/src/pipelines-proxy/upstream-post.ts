@@ -77,9 +77,10 @@ export function postOnce(url: URL, opts: PostOptions): Promise<AttemptOutcome> {
 
     opts.signal?.addEventListener('abort', cut, { once: true });
     req.on('socket', (socket) => {
-      // A kept-alive socket is already open; a new one reports when its TCP handshake is done.
+      // A kept-alive socket is already open; a new one reports when its handshake is done: over
+      // https, the TLS one (the request is sent only then; a failure before it is no run started).
       if (!socket.connecting) connected = true;
-      else socket.once('connect', () => (connected = true));
+      else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => (connected = true));
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? err.name;
