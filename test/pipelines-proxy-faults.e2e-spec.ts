@@ -322,3 +322,37 @@ describe('pipeline proxy to an https service whose TLS handshake fails', () => {
     }
   });
 });
+
+describe('pipeline proxy to a service that never completes the connection', () => {
+  it('answers 504 saying the run was not started, after retrying', async () => {
+    // Takes the TCP connection, never answers the TLS handshake: the request is never sent.
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const t = await startTestApp(
+      { ...NO_LIMITS, PIPELINE_SERVICE_URL: `https://127.0.0.1:${(server.address() as AddressInfo).port}` },
+      { imports: [pipelineProxyOptionsOverride({ connectTimeoutMs: 150, retryDelaysMs: [20] })] },
+    );
+    try {
+      const k = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
+        headers: { 'x-api-key': k.key },
+      });
+      expect(res.json()).toMatchObject({
+        status: 504,
+        code: 'PIPELINE_SERVICE_TIMEOUT',
+        detail: expect.stringContaining('the run was not started'),
+      });
+      expect(sockets).toHaveLength(3);
+    } finally {
+      await t.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

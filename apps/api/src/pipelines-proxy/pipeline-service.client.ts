@@ -32,7 +32,8 @@ export type PipelineCallResult =
       detail: string | null;
     }
   | { kind: 'circuit_open'; retryAfterSeconds: number }
-  | { kind: 'timeout' }
+  /** `connect`: no connection was made in time, so nothing was sent (the run was not started). */
+  | { kind: 'timeout'; phase: 'connect' | 'response' }
   | { kind: 'unreachable' }
   | { kind: 'failed' };
 
@@ -106,7 +107,7 @@ function toResult(outcome: AttemptOutcome): PipelineCallResult {
     case 'not_sent':
       return { kind: 'unreachable' };
     case 'timeout':
-      return { kind: 'timeout' };
+      return { kind: 'timeout', phase: outcome.phase };
     case 'failed':
       return { kind: 'failed' };
   }
@@ -206,7 +207,7 @@ export class PipelineServiceClient implements OnApplicationShutdown {
       if (outcome.kind === 'response' || outcome.kind === 'failed') answered = outcome;
       const reason = retryReason(outcome);
       if (reason === null || attempt >= this.options.maxAttempts || this.stopping.signal.aborted)
-        return toResult(outcome.kind === 'not_sent' && answered ? answered : outcome);
+        return toResult(nothingSent(outcome) && answered ? answered : outcome);
       const delay = this.retryDelay(attempt);
       // The service said when to come back, later than this retry would: its answer (with that
       // Retry-After) goes to the caller now instead of knocking again too early.
@@ -270,6 +271,11 @@ function upstreamDown(result: PipelineCallResult): boolean {
   return (
     result.kind !== 'response' || result.status === 502 || result.status === 503 || result.status === 504
   );
+}
+
+/** An attempt that never reached the service: it could not connect, or not in time. */
+function nothingSent(outcome: AttemptOutcome): boolean {
+  return outcome.kind === 'not_sent' || (outcome.kind === 'timeout' && outcome.phase === 'connect');
 }
 
 function isFailure(result: PipelineCallResult): boolean {

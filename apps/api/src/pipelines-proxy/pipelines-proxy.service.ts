@@ -63,8 +63,7 @@ export class PipelinesProxyService {
     // A new run changes what the daily status reports. Whatever reached the service may have
     // started one (a timeout, a cut connection, a gateway's 504, an unreadable answer), and such an
     // answer tells the caller to check that status before triggering again: it must be read afresh.
-    if (result.kind !== 'unreachable' && result.kind !== 'circuit_open')
-      await this.statusCache.invalidateOrg(cmd.org);
+    if (!notStarted(result)) await this.statusCache.invalidateOrg(cmd.org);
     if (result.kind !== 'response') throw failure(result);
     if (result.status < 200 || result.status > 299) throw refusal(result);
     // The pipeline service answers a JSON object: anything else (an HTML page of a proxy in
@@ -119,6 +118,15 @@ function refusal(res: Response): PipelinesProxyError {
   );
 }
 
+/** A call that never reached the service: no run can have started. */
+function notStarted(result: PipelineCallResult): boolean {
+  return (
+    result.kind === 'unreachable' ||
+    result.kind === 'circuit_open' ||
+    (result.kind === 'timeout' && result.phase === 'connect')
+  );
+}
+
 function failure(result: Exclude<PipelineCallResult, Response>): PipelinesProxyError {
   switch (result.kind) {
     case 'circuit_open':
@@ -134,7 +142,9 @@ function failure(result: Exclude<PipelineCallResult, Response>): PipelinesProxyE
     case 'timeout':
       return new PipelinesProxyError(
         PipelinesProxyErrorCode.Timeout,
-        `Pipeline service timed out; ${MAY_HAVE_STARTED}`,
+        result.phase === 'connect'
+          ? 'Pipeline service did not accept the connection in time; the run was not started.'
+          : `Pipeline service timed out; ${MAY_HAVE_STARTED}`,
         { publicDetail: true },
       );
     case 'unreachable':
