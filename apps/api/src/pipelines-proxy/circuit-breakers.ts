@@ -56,14 +56,18 @@ export class CircuitBreakers {
   async run<T>(upstream: string, tenant: string, work: () => Promise<T>): Promise<T> {
     const shared = this.sharedEntry(upstream);
     const own = this.tenantEntry(upstream, tenant);
+    // Whether the tenant's breaker let the call through: if not, it is the one that refused.
+    let passedOwn = false;
     try {
       // The tenant's breaker first: while it is open, the call never reaches the shared one,
       // whose window then holds only calls that went to the service.
-      return (await own.breaker.fire(() => shared.breaker.fire(work))) as T;
+      return (await own.breaker.fire(() => {
+        passedOwn = true;
+        return shared.breaker.fire(work);
+      })) as T;
     } catch (err) {
       if ((err as { code?: string }).code === 'EOPENBREAKER') {
-        const open = shared.breaker.closed ? own : shared;
-        throw new CircuitOpenError(upstream, this.retryAfterSeconds(open));
+        throw new CircuitOpenError(upstream, this.retryAfterSeconds(passedOwn ? shared : own));
       }
       throw err;
     }
