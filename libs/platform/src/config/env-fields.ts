@@ -51,16 +51,31 @@ export const URL_OPTS = {
  * A postgres:// URL as node-postgres reads it: a host, or a Unix socket folder in `?host=`
  * (`postgres:///db?host=/var/run/postgresql`, Cloud SQL's `postgres://u:p@/db?host=/cloudsql/…`).
  */
-export const IsPostgresUrl = (message: string) =>
-  ValidateBy({
+export const IsPostgresUrl = (message: string) => {
+  // Why the parser refused a value (it throws on a bad port, or an ssl file it cannot read), for the message.
+  const reasons = new WeakMap<object, string>();
+  return ValidateBy({
     name: 'isPostgresUrl',
     validator: {
       // Read by node-postgres' own parser: `u:p@/db` is no WHATWG URL, yet what pg connects with.
-      validate: (value: unknown) =>
-        typeof value === 'string' && /^postgres(ql)?:\/\/\S*$/.test(value) && !!parsePgUrl(value).host,
-      defaultMessage: () => message,
+      // It throws rather than answer for some values; thrown out of validation, that was a start
+      // failing with "Invalid URL" or an ENOENT naming no variable.
+      validate: (value: unknown, args) => {
+        if (typeof value !== 'string' || !/^postgres(ql)?:\/\/\S*$/.test(value)) return false;
+        try {
+          return !!parsePgUrl(value).host;
+        } catch (err) {
+          if (args) reasons.set(args.object, err instanceof Error ? err.message : String(err));
+          return false;
+        }
+      },
+      defaultMessage: (args) => {
+        const reason = args && reasons.get(args.object);
+        return reason ? `${message}: ${reason}` : message;
+      },
     },
   });
+};
 
 /**
  * A whole number written in decimal (surrounding spaces aside). Anything else is left as the text
