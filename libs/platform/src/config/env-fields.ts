@@ -102,3 +102,43 @@ export function environmentMessage({ value }: { value: unknown }): string {
   const meant = typeof value === 'string' ? ENVIRONMENT_ALIASES[value] : undefined;
   return `ENVIRONMENT must be one of ${ENVIRONMENTS.join(', ')}${meant ? ` (did you mean ${meant}?)` : ''}`;
 }
+
+/**
+ * The role a Supabase API key acts as, when the key says: a legacy key is a JWT with a `role`
+ * claim (`anon`, `service_role`); a new one is `sb_publishable_…` (the browser's) or `sb_secret_…`.
+ */
+function supabaseKeyRole(key: string): string | undefined {
+  if (key.startsWith('sb_publishable_')) return 'publishable';
+  const parts = key.trim().split('.');
+  if (parts.length !== 3 || !parts[0].startsWith('eyJ')) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    const role = (claims as { role?: unknown } | null)?.role;
+    return typeof role === 'string' ? role : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The service role's key, not the project's anon or publishable key beside it on the same settings
+ * page: with one of those the start succeeded (nothing reaches Supabase at start), and quota
+ * reservations, onboardings and limit reads then failed in production on the functions and tables
+ * kept from the browser's roles (migration 0009). The key is not printed.
+ */
+export const IsServiceRoleKey = () =>
+  ValidateBy({
+    name: 'isServiceRoleKey',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string') return false;
+        const role = supabaseKeyRole(value);
+        return role === undefined || role === 'service_role';
+      },
+      defaultMessage: (args) => {
+        const role = typeof args?.value === 'string' ? supabaseKeyRole(args.value) : undefined;
+        const shown = role && /^[a-z_]{1,32}$/.test(role) ? role : 'not service_role';
+        return `SUPABASE_SERVICE_ROLE_KEY is a key of the ${shown} role, which the tenancy tables and functions refuse: set the project's service_role (or sb_secret_) key`;
+      },
+    },
+  });

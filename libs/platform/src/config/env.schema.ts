@@ -23,6 +23,7 @@ import {
   HEADER_TOKEN,
   IsHost,
   IsPostgresUrl,
+  IsServiceRoleKey,
   toInt,
   URL_OPTS,
 } from './env-fields.js';
@@ -183,6 +184,7 @@ export class EnvSchema extends EnvLimits {
   @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'supabase')
   @IsString({ message: 'SUPABASE_SERVICE_ROLE_KEY is required when TENANCY_DB_DRIVER=supabase' })
   @MinLength(20)
+  @IsServiceRoleKey()
   SUPABASE_SERVICE_ROLE_KEY?: string;
 
   @IsOptional()
