@@ -142,3 +142,36 @@ export const IsServiceRoleKey = () =>
       },
     },
   });
+
+/**
+ * What ioredis reads of a redis:// URL the URL rule lets through, and stopped the start on naming
+ * no variable: a `%` without two hex digits in the user name or password ("Fatal error at start:
+ * URI malformed") and a path that is not a database number (`/cache`: SELECT NaN, an uncaught
+ * reply error with its stack). Neither part is printed; the password may be in either.
+ */
+function redisUrlProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !URL.canParse(value)) return undefined; // the URL rule's to say
+  const url = new URL(value);
+  for (const [part, text] of [
+    ['user name', url.username],
+    ['password', url.password],
+  ]) {
+    try {
+      decodeURIComponent(text);
+    } catch {
+      return `REDIS_URL: its ${part} holds a % not followed by two hex digits (write a % as %25)`;
+    }
+  }
+  if (!/^(\/\d*)?$/.test(url.pathname))
+    return 'REDIS_URL: its path is the database number, digits only (redis://host:6379/0), or nothing';
+  return undefined;
+}
+
+export const IsReadableRedisUrl = () =>
+  ValidateBy({
+    name: 'isReadableRedisUrl',
+    validator: {
+      validate: (value: unknown) => redisUrlProblem(value) === undefined,
+      defaultMessage: (args) => redisUrlProblem(args?.value) ?? 'REDIS_URL must be a redis:// URL',
+    },
+  });

@@ -23,6 +23,7 @@ import {
   HEADER_TOKEN,
   IsHost,
   IsPostgresUrl,
+  IsReadableRedisUrl,
   IsServiceRoleKey,
   toInt,
   URL_OPTS,
@@ -189,6 +190,7 @@ export class EnvSchema extends EnvLimits {
 
   @IsOptional()
   @IsUrl({ ...URL_OPTS, protocols: ['redis', 'rediss'] }, { message: 'REDIS_URL must be a redis:// URL' })
+  @IsReadableRedisUrl()
   REDIS_URL?: string;
 
   /**
