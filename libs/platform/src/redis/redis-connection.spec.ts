@@ -18,6 +18,12 @@ describe('redactRedisUrl', () => {
     );
   });
 
+  it('redacts a password given as a query option, which ioredis reads as the password', () => {
+    expect(
+      redactRedisUrl(`redis://cache.internal:6379/0?password=${PASSWORD}&sentinelPassword=${PASSWORD}&db=1`),
+    ).toBe('redis://cache.internal:6379/0?password=***&sentinelPassword=***&db=1');
+  });
+
   it('leaves a URL without a password unchanged', () => {
     expect(redactRedisUrl('redis://127.0.0.1:6379/0')).toBe('redis://127.0.0.1:6379/0');
   });

@@ -33,6 +33,9 @@ export function redactRedisUrl(url: string): string {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (!parsed) return '<unparsable redis url>';
   if (parsed.password) parsed.password = '***';
+  // ioredis takes its options from the query too: `?password=…` (and `sentinelPassword`) is the password.
+  for (const name of new Set(parsed.searchParams.keys()))
+    if (/pass/i.test(name)) parsed.searchParams.set(name, '***');
   return parsed.toString();
 }
 
