@@ -31,6 +31,14 @@ export const AnyCase = () =>
     typeof value === 'string' ? value.trim().toLowerCase() : value,
   );
 
+/**
+ * A URL setting read without surrounding whitespace: a secret written with `echo` (Secret Manager,
+ * `--set-secrets` in cloudbuild.yaml) ends in a line break, which no URL holds and which made a
+ * deploy refuse a correct URL as "must be an http(s) URL".
+ */
+export const Trimmed = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
 export const Flag = (): PropertyDecorator => (target, key) => {
   Transform(toBool)(target, key);
   IsBoolean({ message: '$property must be true or false (or 1/0, yes/no, on/off)' })(target, key);

@@ -26,6 +26,7 @@ import {
   IsReadableRedisUrl,
   IsServiceRoleKey,
   toInt,
+  Trimmed,
   URL_OPTS,
 } from './env-fields.js';
 import { EnvLimits, MAX_DEMO_ROWS, MAX_TIMER_MS } from './env-limits.js';
@@ -105,6 +106,7 @@ export class EnvSchema extends EnvLimits {
   BIGQUERY_LOCATION = 'US';
 
   /** Only for emulators and tests; production uses Google's endpoint. */
+  @Trimmed()
   @IsOptional()
   @IsUrl(URL_OPTS, { message: '$property must be an http(s) URL' })
   BIGQUERY_API_ENDPOINT?: string;
@@ -137,6 +139,7 @@ export class EnvSchema extends EnvLimits {
   @IsString()
   PGLITE_DIR?: string;
 
+  @Trimmed()
   @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'postgres' || e.DATABASE_URL !== undefined)
   @IsPostgresUrl('DATABASE_URL must be a postgres:// URL (required when TENANCY_DB_DRIVER=postgres)')
   DATABASE_URL?: string;
@@ -176,6 +179,7 @@ export class EnvSchema extends EnvLimits {
   @Flag()
   TENANCY_DB_PREPARED_STATEMENTS?: boolean;
 
+  @Trimmed()
   @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'supabase' || e.SUPABASE_URL !== undefined)
   @IsUrl(URL_OPTS, {
     message: 'SUPABASE_URL must be an http(s) URL (required when TENANCY_DB_DRIVER=supabase)',
@@ -188,6 +192,7 @@ export class EnvSchema extends EnvLimits {
   @IsServiceRoleKey()
   SUPABASE_SERVICE_ROLE_KEY?: string;
 
+  @Trimmed()
   @IsOptional()
   @IsUrl({ ...URL_OPTS, protocols: ['redis', 'rediss'] }, { message: 'REDIS_URL must be a redis:// URL' })
   @IsReadableRedisUrl()
@@ -204,6 +209,7 @@ export class EnvSchema extends EnvLimits {
   })
   REDIS_KEY_PREFIX?: string;
 
+  @Trimmed()
   @IsUrl(URL_OPTS, { message: '$property must be an http(s) URL' })
   PIPELINE_SERVICE_URL = 'http://localhost:8001';
 
@@ -242,6 +248,7 @@ export class EnvSchema extends EnvLimits {
   KMS_KEY_NAME?: string;
 
   /** Only for emulators and tests. */
+  @Trimmed()
   @IsOptional()
   @IsUrl(URL_OPTS, { message: '$property must be an http(s) URL' })
   KMS_API_ENDPOINT?: string;
