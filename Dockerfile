@@ -18,10 +18,12 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 FROM node:20.20-bookworm-slim
 ENV NODE_ENV=production PORT=8000 ENVIRONMENT=production
 WORKDIR /app
-COPY --from=build --chown=node:node /app/package.json ./
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --from=build --chown=node:node /app/configs ./configs
+# Code and configs stay root's, readable but not writable by the node user: a process taken over
+# through a dependency cannot rewrite what the next start runs. It writes only to DATA_DIR and /tmp.
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/configs ./configs
 # DATA_DIR's default (./data, i.e. /app/data) holds the embedded engines' files: /app is root's,
 # so the node user could not create it.
 RUN mkdir -p /app/data && chown node:node /app/data
