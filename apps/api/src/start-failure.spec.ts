@@ -18,6 +18,15 @@ describe('startFailureMessage', () => {
     );
     expect(startFailureMessage('plain')).toBe('plain');
   });
+
+  it('masks a password holding an unencoded @ whole, and one given as a query option', () => {
+    expect(startFailureMessage('cannot reach postgres://app:p@ss@w0rd@db_host:5432/app (timeout)')).toBe(
+      'cannot reach postgres://app:***@db_host:5432/app (timeout)',
+    );
+    expect(
+      startFailureMessage('Redis redis://cache:6379/0?db=1&password=s3cr3t&sentinelPassword=x9 down'),
+    ).toBe('Redis redis://cache:6379/0?db=1&password=***&sentinelPassword=*** down');
+  });
 });
 
 describe('exitAfterFailedStart', () => {

@@ -1,5 +1,11 @@
-/** URL credentials (`//user:password@`) in an error's text: the password is not printed. */
-const URL_PASSWORD = /(\/\/[^/:@\s]*:)[^@\s/]*@/g;
+/**
+ * URL credentials (`//user:password@`) in an error's text: the password is not printed, up to the
+ * last `@` of the authority, as URL parsers (node-postgres, ioredis) read a password holding an
+ * unencoded `@` (`//app:p@ss@db`), which the first `@` left half-printed.
+ */
+const URL_PASSWORD = /(\/\/[^/:@\s]*:)[^\s/]*@/g;
+/** A password given as a URL's query option (`?password=`, `&sentinelPassword=`, ioredis reads both). */
+const QUERY_PASSWORD = /([?&][A-Za-z_]*pass[A-Za-z_]*=)[^&\s#]*/gi;
 
 /**
  * What a start that failed prints: the error, then each cause under it (`caused by: …`), so that a
@@ -16,7 +22,7 @@ export function startFailureMessage(err: unknown): string {
     if (!lines.some((l) => l.endsWith(text))) lines.push(lines.length ? `  caused by: ${text}` : text);
     e = e instanceof Error ? e.cause : undefined;
   }
-  return lines.join('\n').replace(URL_PASSWORD, '$1***@');
+  return lines.join('\n').replace(URL_PASSWORD, '$1***@').replace(QUERY_PASSWORD, '$1***');
 }
 
 /** What exitAfterFailedStart needs of the process. */
