@@ -150,6 +150,11 @@ describe('log redaction', () => {
   it.each([
     ['an AWS secret key', `aws_secret_access_key=${fake('', 28)}`, 'aws_secret_access_key=[REDACTED]'],
     ['a URL password', 'postgres://user:p4ss@db:5432/x', 'postgres://user:[REDACTED]@db:5432/x'],
+    [
+      'a URL password holding an @',
+      'postgres://user:p4@ss@db:5432/x',
+      'postgres://user:[REDACTED]@db:5432/x',
+    ],
     ['a bearer token', `bearer ${fake('')}`, 'bearer [REDACTED]'],
   ])('masks %s and keeps what names it', (_name, text, masked) => {
     expect(scrubSecrets(text)).toBe(masked);

@@ -100,8 +100,9 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, '[REDACTED]'],
   [/(aws_secret_access_key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{20,}/gi, '$1[REDACTED]'],
   // A password may hold a '/' but not '//': each attempt then stops at the next '//', so text
-  // of many '//a:' is scanned once, not once per attempt (quadratic: 0.5 s for 40 KB).
-  [/(\/\/[^:/\s@]*:)(?:[^@\s/]|\/(?!\/))+@/g, '$1[REDACTED]@'],
+  // of many '//a:' is scanned once, not once per attempt (quadratic: 0.5 s for 40 KB). It may hold
+  // an unencoded '@' too (URL parsers end it at the authority's last '@'): masked up to that one.
+  [/(\/\/[^:/\s@]*:)(?:[^\s/]|\/(?!\/))+@/g, '$1[REDACTED]@'],
   [/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, '$1[REDACTED]'],
 ];
 
