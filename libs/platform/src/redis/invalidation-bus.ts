@@ -201,6 +201,7 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.resendTimer);
+    this.resendTimer = undefined;
     this.unsent.clear();
     this.registry.clear();
     this.reconnectListeners.clear();
