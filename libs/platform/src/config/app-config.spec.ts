@@ -94,6 +94,13 @@ describe('configuration', () => {
     expect(c.env.PORT).toBe(8080);
   });
 
+  it('refuses a byte budget past what a number holds exactly, which BigQuery would refuse on every query', () => {
+    expect(problemsOf({ BIGQUERY_MAX_BYTES_BILLED: '100000000000000000000' })).toEqual([
+      expect.stringMatching(/^BIGQUERY_MAX_BYTES_BILLED must not be greater than 9007199254740991/),
+    ]);
+    expect(problemsOf({ BIGQUERY_MAX_BYTES_BILLED: '1099511627776' })).toEqual([]);
+  });
+
   it("refuses a millisecond setting past Node's longest timer, which would fire after 1 ms", () => {
     const timers = Object.keys(new EnvSchema()).filter((name) => name.endsWith('_MS'));
     expect(timers.length).toBeGreaterThanOrEqual(6);

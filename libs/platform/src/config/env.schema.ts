@@ -123,6 +123,8 @@ export class EnvSchema extends EnvLimits {
   @Transform(toInt)
   @IsInt()
   @Min(1)
+  // Past 2^53 a number is no longer exact and is sent as "1e+21", which BigQuery refuses on every query.
+  @Max(Number.MAX_SAFE_INTEGER)
   BIGQUERY_MAX_BYTES_BILLED?: number;
 
   @Transform(toInt)
