@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigValidationError, MAX_DEMO_ROWS } from '#platform';
 import { loadConfiguredApp } from '../boot.js';
 import { closeOnSignals } from '../shutdown-signals.js';
+import { startFailureMessage } from '../start-failure.js';
 import { demoBaseUrl, demoInstructions } from './demo-curl.js';
 import { DEFAULT_DEMO_ROWS } from './demo-catalog.js';
 
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigValidationError) console.error(error.message);
-  else console.error('Demo failed:', error instanceof Error ? error.message : error);
+  // Masked and with its causes, as the server's own start failures (a URL's password never printed).
+  else console.error(`Demo failed: ${startFailureMessage(error)}`);
   if (error instanceof Error && error.message.includes('in use by another process'))
     console.error(
       'Stop the server first, then run the demo again (add -- --serve to serve right after seeding), ' +
