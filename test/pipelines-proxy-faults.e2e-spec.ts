@@ -11,6 +11,34 @@ import { LogCapture } from '#test/log-capture';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * An app whose pipeline service is `server` (over `scheme`), with the proxy options given, and an
+ * org with its key; `trigger` posts one run. `close` ends the app and the server.
+ */
+async function appAgainst(
+  server: net.Server,
+  scheme: 'http' | 'https',
+  options: Parameters<typeof pipelineProxyOptionsOverride>[0],
+) {
+  const t = await startTestApp(
+    { ...NO_LIMITS, PIPELINE_SERVICE_URL: `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}` },
+    { imports: [pipelineProxyOptionsOverride(options)] },
+  );
+  const k = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
+  return {
+    trigger: () =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
+        headers: { 'x-api-key': k.key },
+      }),
+    close: async () => {
+      await t.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 describe('pipeline proxy when the pipeline service is down', () => {
   let t: TestApp;
   let warehouse: Warehouse;
@@ -262,29 +290,17 @@ describe('pipeline proxy on a kept-alive connection the service has closed', () 
 
   it('sends the run again on a new connection instead of answering 502 "may have started"', async () => {
     const { server, received } = await closingIdleConnections();
-    const t = await startTestApp(
-      { ...NO_LIMITS, PIPELINE_SERVICE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
-      { imports: [pipelineProxyOptionsOverride({ retryDelaysMs: [20] })] },
-    );
+    const app = await appAgainst(server, 'http', { retryDelaysMs: [20] });
     try {
-      const warehouse = t.app.get<Warehouse>(WAREHOUSE);
-      const k = await anOrgWithKey(warehouse);
-      const trigger = () =>
-        t.app.inject({
-          method: 'POST',
-          url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
-          headers: { 'x-api-key': k.key },
-        });
-      expect((await trigger()).statusCode).toBe(200);
-      const res = await trigger();
+      expect((await app.trigger()).statusCode).toBe(200);
+      const res = await app.trigger();
       expect({ status: res.statusCode, body: res.json() }).toMatchObject({
         status: 200,
         body: { status: 'PENDING' },
       });
       expect(received()).toBe(3);
     } finally {
-      await t.close();
-      await new Promise((resolve) => server.close(resolve));
+      await app.close();
     }
   });
 });
@@ -299,17 +315,9 @@ describe('pipeline proxy to an https service whose TLS handshake fails', () => {
       socket.once('data', () => socket.destroy());
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const t = await startTestApp(
-      { ...NO_LIMITS, PIPELINE_SERVICE_URL: `https://127.0.0.1:${(server.address() as AddressInfo).port}` },
-      { imports: [pipelineProxyOptionsOverride({ retryDelaysMs: [20] })] },
-    );
+    const app = await appAgainst(server, 'https', { retryDelaysMs: [20] });
     try {
-      const k = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
-      const res = await t.app.inject({
-        method: 'POST',
-        url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
-        headers: { 'x-api-key': k.key },
-      });
+      const res = await app.trigger();
       expect({ status: res.statusCode, code: res.json().code }).toEqual({
         status: 502,
         code: 'PIPELINE_SERVICE_UNREACHABLE',
@@ -317,8 +325,7 @@ describe('pipeline proxy to an https service whose TLS handshake fails', () => {
       expect(res.json().detail).not.toContain('may have started');
       expect(connections).toBe(3);
     } finally {
-      await t.close();
-      await new Promise((resolve) => server.close(resolve));
+      await app.close();
     }
   });
 });
@@ -332,17 +339,9 @@ describe('pipeline proxy to a service that never completes the connection', () =
       socket.on('error', () => undefined);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const t = await startTestApp(
-      { ...NO_LIMITS, PIPELINE_SERVICE_URL: `https://127.0.0.1:${(server.address() as AddressInfo).port}` },
-      { imports: [pipelineProxyOptionsOverride({ connectTimeoutMs: 150, retryDelaysMs: [20] })] },
-    );
+    const app = await appAgainst(server, 'https', { connectTimeoutMs: 150, retryDelaysMs: [20] });
     try {
-      const k = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
-      const res = await t.app.inject({
-        method: 'POST',
-        url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
-        headers: { 'x-api-key': k.key },
-      });
+      const res = await app.trigger();
       expect(res.json()).toMatchObject({
         status: 504,
         code: 'PIPELINE_SERVICE_TIMEOUT',
@@ -350,9 +349,8 @@ describe('pipeline proxy to a service that never completes the connection', () =
       });
       expect(sockets).toHaveLength(3);
     } finally {
-      await t.close();
       for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
+      await app.close();
     }
   });
 });

@@ -1,14 +1,5 @@
 import { JSON_SLICE, stringifyInSlices } from './json-in-slices.js';
-
-/** Whether the event loop took a turn (ran an immediate) before `work` settled, and its value. */
-async function turnedDuring<T>(work: () => Promise<T>): Promise<{ value: T; turned: boolean }> {
-  let turned = false;
-  const immediate = setImmediate(() => (turned = true));
-  const value = await work();
-  const seen = turned;
-  clearImmediate(immediate);
-  return { value, turned: seen };
-}
+import { turnedDuring } from '#test/event-loop';
 
 const rows = (n: number) =>
   Array.from({ length: n }, (_, i) => ({

@@ -4,16 +4,7 @@ import { costFrameOf } from '../testing/frame-of.js';
 import { costRows, costRowsPage } from './cost-rows.js';
 import { RECORDS_SLICE, recordsOf } from './frame-records.js';
 import { granularTrend } from './granular.js';
-
-/** Resolves with whether the event loop took a turn (ran an immediate) before `work` settled. */
-async function turnedDuring<T>(work: () => Promise<T> | T): Promise<{ value: T; turned: boolean }> {
-  let turned = false;
-  const immediate = setImmediate(() => (turned = true));
-  const value = await work();
-  const seen = turned;
-  clearImmediate(immediate);
-  return { value, turned: seen };
-}
+import { turnedDuring } from '#test/event-loop';
 
 // Rows become JavaScript objects a slice at a time, the event loop turning between slices: 10,000
 // listed rows (a category listing's page) or the 50,000 groups of a year's granular trend held
