@@ -1,23 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ConfigValidationError, loadAppConfig } from './app-config.js';
+import { configProblems, tmpDataDir } from './testing/config-problems.js';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadAppConfig({
-      DATA_DIR: tmp(),
-      CA_ROOT_API_KEY: 'k'.repeat(32),
-      TENANCY_DB_DRIVER: 'postgres',
-      ...env,
-    });
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigValidationError) return err.problems;
-    throw err;
-  }
-};
+const problemsOf = (env: Record<string, string>) =>
+  configProblems({ CA_ROOT_API_KEY: 'k'.repeat(32), TENANCY_DB_DRIVER: 'postgres', ...env });
 
 describe('DATABASE_URL that node-postgres cannot read', () => {
   const refusal = 'DATABASE_URL must be a postgres:// URL (required when TENANCY_DB_DRIVER=postgres)';
@@ -31,7 +16,7 @@ describe('DATABASE_URL that node-postgres cannot read', () => {
   });
 
   it('names DATABASE_URL and the file when an ssl file it names cannot be read', () => {
-    const missing = path.join(tmp(), 'ca.pem');
+    const missing = path.join(tmpDataDir(), 'ca.pem');
     const problems = problemsOf({
       DATABASE_URL: `postgres://u:p@db.example/app?sslmode=require&sslrootcert=${missing}`,
     });

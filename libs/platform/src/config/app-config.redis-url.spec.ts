@@ -1,18 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ConfigValidationError, loadAppConfig } from './app-config.js';
+import { configProblems } from './testing/config-problems.js';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
-const problemsOf = (redisUrl: string) => {
-  try {
-    loadAppConfig({ DATA_DIR: tmp(), CA_ROOT_API_KEY: 'k'.repeat(32), REDIS_URL: redisUrl });
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigValidationError) return err.problems;
-    throw err;
-  }
-};
+const problemsOf = (redisUrl: string) =>
+  configProblems({ CA_ROOT_API_KEY: 'k'.repeat(32), REDIS_URL: redisUrl });
 
 describe('REDIS_URL that ioredis cannot read', () => {
   it('names REDIS_URL for a password with a bare %, without printing it', () => {

@@ -1,9 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadAppConfig } from './app-config.js';
-
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+import { tmpDataDir } from './testing/config-problems.js';
 
 describe('URL settings from secrets written with echo', () => {
   it('reads each URL setting without the trailing line break a secret file ends in', () => {
@@ -16,7 +12,7 @@ describe('URL settings from secrets written with echo', () => {
       KMS_API_ENDPOINT: 'http://127.0.0.1:9051',
     };
     const config = loadAppConfig({
-      DATA_DIR: tmp(),
+      DATA_DIR: tmpDataDir(),
       CA_ROOT_API_KEY: 'k'.repeat(32),
       ...Object.fromEntries(Object.entries(urls).map(([k, v]) => [k, `${v}\n`])),
     });

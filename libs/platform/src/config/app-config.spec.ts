@@ -1,20 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ConfigValidationError, loadAppConfig, readEnvironment } from './app-config.js';
 import { configsDir } from './configs-dir.js';
+import { configProblems, tmpDataDir } from './testing/config-problems.js';
 import { EnvSchema } from './env.schema.js';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadAppConfig({ DATA_DIR: tmp(), ...env });
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigValidationError) return err.problems;
-    throw err;
-  }
-};
+const tmp = tmpDataDir;
+const problemsOf = configProblems;
 
 describe('configuration', () => {
   it('defaults to the embedded engines in development with a dataset suffix of local', () => {

@@ -1,24 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ConfigValidationError, loadAppConfig } from './app-config.js';
+import { configProblems } from './testing/config-problems.js';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
-const problemsOf = (key: string) => {
-  try {
-    loadAppConfig({
-      DATA_DIR: tmp(),
-      CA_ROOT_API_KEY: 'k'.repeat(32),
-      TENANCY_DB_DRIVER: 'supabase',
-      SUPABASE_URL: 'https://abcd.supabase.co',
-      SUPABASE_SERVICE_ROLE_KEY: key,
-    });
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigValidationError) return err.problems;
-    throw err;
-  }
-};
+const problemsOf = (key: string) =>
+  configProblems({
+    CA_ROOT_API_KEY: 'k'.repeat(32),
+    TENANCY_DB_DRIVER: 'supabase',
+    SUPABASE_URL: 'https://abcd.supabase.co',
+    SUPABASE_SERVICE_ROLE_KEY: key,
+  });
+
 /** A Supabase legacy API key: a JWT signed with the project's secret (the signature is not checked here). */
 const legacyKey = (role: string) =>
   [

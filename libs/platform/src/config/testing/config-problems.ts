@@ -1,0 +1,18 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigValidationError, loadAppConfig } from '../app-config.js';
+
+/** A fresh data folder for one configuration load. */
+export const tmpDataDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+
+/** What the start would refuse in `env` (a fresh DATA_DIR added): the problems, none when it loads. */
+export function configProblems(env: Record<string, string>): string[] {
+  try {
+    loadAppConfig({ DATA_DIR: tmpDataDir(), ...env });
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigValidationError) return err.problems;
+    throw err;
+  }
+}
