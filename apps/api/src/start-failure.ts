@@ -1,11 +1,4 @@
-/**
- * URL credentials (`//user:password@`) in an error's text: the password is not printed, up to the
- * last `@` of the authority, as URL parsers (node-postgres, ioredis) read a password holding an
- * unencoded `@` (`//app:p@ss@db`), which the first `@` left half-printed.
- */
-const URL_PASSWORD = /(\/\/[^/:@\s]*:)[^\s/]*@/g;
-/** A password given as a URL's query option (`?password=`, `&sentinelPassword=`, ioredis reads both). */
-const QUERY_PASSWORD = /([?&][A-Za-z_]*pass[A-Za-z_]*=)[^&\s#]*/gi;
+import { QUERY_PASSWORD, URL_PASSWORD } from '#platform';
 
 /**
  * What a start that failed prints: the error, then each cause under it (`caused by: …`), so that a

@@ -155,6 +155,11 @@ describe('log redaction', () => {
       'postgres://user:p4@ss@db:5432/x',
       'postgres://user:[REDACTED]@db:5432/x',
     ],
+    [
+      'a password given as a URL query option',
+      'redis://cache:6379/0?db=1&password=s3cr3t&sentinelPassword=x9 down',
+      'redis://cache:6379/0?db=1&password=[REDACTED]&sentinelPassword=[REDACTED] down',
+    ],
     ['a bearer token', `bearer ${fake('')}`, 'bearer [REDACTED]'],
   ])('masks %s and keeps what names it', (_name, text, masked) => {
     expect(scrubSecrets(text)).toBe(masked);

@@ -82,6 +82,16 @@ export function redactFields(fields: Fields): Fields {
 }
 
 /**
+ * A URL's password (`//user:password@`), the user kept in `$1`. A password may hold a '/' but not
+ * '//': each attempt then stops at the next '//', so text of many '//a:' is scanned once, not once
+ * per attempt (quadratic: 0.5 s for 40 KB). It may hold an unencoded '@' too (URL parsers such as
+ * node-postgres and ioredis end it at the authority's last '@'): masked up to that one.
+ */
+export const URL_PASSWORD = /(\/\/[^:/\s@]*:)(?:[^\s/]|\/(?!\/))+@/g;
+/** A password given as a URL's query option (`?password=`, `&sentinelPassword=`: ioredis reads both); the name in `$1`. */
+export const QUERY_PASSWORD = /([?&][A-Za-z_]*pass[A-Za-z_]*=)[^&\s#]*/gi;
+
+/**
  * Values that look like keys or credentials are masked inside error messages, stacks and any text
  * from outside (an upstream's error detail): org keys, the platform's root keys, provider keys
  * (OpenAI `sk-proj-`, Anthropic `sk-ant-`, Stripe-style `sk_`), JWTs (Supabase keys), Google API
@@ -99,10 +109,8 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/\bxox[abprs]-[A-Za-z0-9-]{10,}/g, '[REDACTED]'],
   [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, '[REDACTED]'],
   [/(aws_secret_access_key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{20,}/gi, '$1[REDACTED]'],
-  // A password may hold a '/' but not '//': each attempt then stops at the next '//', so text
-  // of many '//a:' is scanned once, not once per attempt (quadratic: 0.5 s for 40 KB). It may hold
-  // an unencoded '@' too (URL parsers end it at the authority's last '@'): masked up to that one.
-  [/(\/\/[^:/\s@]*:)(?:[^\s/]|\/(?!\/))+@/g, '$1[REDACTED]@'],
+  [URL_PASSWORD, '$1[REDACTED]@'],
+  [QUERY_PASSWORD, '$1[REDACTED]'],
   [/(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, '$1[REDACTED]'],
 ];
 
