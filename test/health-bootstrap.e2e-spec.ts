@@ -485,6 +485,42 @@ describe('readiness with a failing engine', () => {
   });
 });
 
+describe('readiness with an engine that hangs', () => {
+  it('waits for the check still running rather than start another on the hung engine at each probe', async () => {
+    const t = await startTestApp({ HEALTH_CHECK_TIMEOUT_MS: '200' });
+    try {
+      const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      // A warehouse whose calls never come back (a stalled connection: no error, no answer).
+      let hung: () => void = () => undefined;
+      const stalled = new Promise<void>((resolve) => (hung = resolve));
+      let pings = 0;
+      warehouse.ping = () => (pings++, stalled);
+      const probe = async () => {
+        const started = performance.now();
+        const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
+        return { res, ms: performance.now() - started };
+      };
+      for (let i = 0; i < 3; i++) {
+        const { res, ms } = await probe();
+        expect(res.statusCode).toBe(503);
+        expect(res.json().checks.warehouse).toMatchObject({ status: 'failing', error: 'timeout' });
+        // Each probe still answers within the timeout (200 ms; slack for a loaded machine).
+        expect(ms).toBeLessThan(2_500);
+        await new Promise((resolve) => setTimeout(resolve, READINESS_REUSE_MS + 50));
+      }
+      // One call waits on the engine, not one more every probe.
+      expect(pings).toBe(1);
+      // Once that call comes back, the next probe checks the engine anew.
+      hung();
+      await stalled;
+      expect((await probe()).res.statusCode).toBe(200);
+      expect(pings).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('rate limits', () => {
   it('limits admin calls per root key with Retry-After in seconds', async () => {
     const t = await startTestApp({ RATE_LIMIT_ADMIN_PER_MINUTE: '2' });

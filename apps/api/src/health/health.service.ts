@@ -76,6 +76,14 @@ export const ADVISORY_CHECKS: ReadonlySet<string> = new Set(['encryption', 'redi
  */
 export const SETUP_COLUMNS_REUSE_MS = 60_000;
 
+/**
+ * How long a check still running is waited for by the probes that follow, rather than started
+ * again: a hung engine (a stalled connection, a pool whose connections are all taken) would
+ * otherwise get one more call from every probe after the timeout, each left waiting on it. Past
+ * this, a probe starts another, so a call that never settles cannot keep the check failing for good.
+ */
+export const RUNNING_CHECK_REUSE_MS = 60_000;
+
 type Readiness = Record<string, CheckResult>;
 
 @Injectable()
@@ -85,6 +93,8 @@ export class HealthService {
   private keyChecked: { result: Promise<void>; until: number } | null = null;
   /** Until when the setup tables' columns, found complete, are not described again. */
   private columnsCheckedUntil = 0;
+  /** Each check still running, by name, and when it started (see RUNNING_CHECK_REUSE_MS). */
+  private readonly running = new Map<string, { work: Promise<unknown>; startedAt: number }>();
 
   constructor(
     private readonly config: AppConfig,
@@ -110,8 +120,8 @@ export class HealthService {
   private checkKey(): Promise<void> {
     const now = performance.now();
     if (this.keyChecked && now < this.keyChecked.until) return this.keyChecked.result;
-    // Shared while it runs, but not past the readiness timeout: a call that never settles is
-    // given up (the probe reports a timeout) and the next probe tries again.
+    // Shared while it runs, but not past the readiness timeout: past it, the probes wait for the
+    // call still running as for every check (RUNNING_CHECK_REUSE_MS), then try again.
     const checked = {
       result: this.keyWorks(),
       until: now + this.config.env.HEALTH_CHECK_TIMEOUT_MS,
@@ -163,13 +173,26 @@ export class HealthService {
     this.columnsCheckedUntil = performance.now() + SETUP_COLUMNS_REUSE_MS;
   }
 
+  /** The check `name` still running since an earlier probe (RUNNING_CHECK_REUSE_MS), else a new one. */
+  private runOnce(name: string, work: () => Promise<unknown>, now: number): Promise<unknown> {
+    const current = this.running.get(name);
+    if (current && now - current.startedAt < RUNNING_CHECK_REUSE_MS) return current.work;
+    const started = { work: Promise.resolve().then(work), startedAt: now };
+    this.running.set(name, started);
+    const settled = () => {
+      if (this.running.get(name) === started) this.running.delete(name);
+    };
+    started.work.then(settled, settled);
+    return started.work;
+  }
+
   /** Each dependency must answer within the timeout; the message never carries connection details. */
   private async check(): Promise<Readiness> {
     const ms = this.config.env.HEALTH_CHECK_TIMEOUT_MS;
     const run = async (name: string, work: () => Promise<unknown>): Promise<[string, CheckResult]> => {
       const start = performance.now();
       try {
-        await withTimeout(work(), ms, name);
+        await withTimeout(this.runOnce(name, work, start), ms, name);
         return [name, { status: 'ok', latency_ms: Math.round(performance.now() - start) }];
       } catch (err) {
         const timedOut = err instanceof Error && err.message.includes('did not answer');
