@@ -1,15 +1,24 @@
 import net from 'node:net';
 
-/** A TCP relay to Redis that can be cut (every connection dropped, new ones refused) and healed. */
+/**
+ * A TCP relay to Redis that can be cut (every connection dropped, new ones refused) and healed, or
+ * stalled (connections stay open, nothing is answered: a Redis that stopped answering, a network
+ * dropping packets) and resumed (what was held back is then delivered, in order, as TCP would).
+ */
 export async function cuttableRelay(target: URL) {
   const sockets = new Set<net.Socket>();
+  const pairs = new Set<[net.Socket, net.Socket]>();
   let open = true;
+  let stalled = false;
+  const relay = ([client, redis]: [net.Socket, net.Socket]) => client.pipe(redis).pipe(client);
   const server = net.createServer((client) => {
     if (!open) return void client.destroy();
     const redis = net.connect(Number(target.port || 6379), target.hostname);
-    const end = () => (client.destroy(), redis.destroy());
+    const pair: [net.Socket, net.Socket] = [client, redis];
+    const end = () => (client.destroy(), redis.destroy(), pairs.delete(pair));
     for (const s of [client, redis]) sockets.add(s).add(s.on('error', end).on('close', end));
-    client.pipe(redis).pipe(client);
+    pairs.add(pair);
+    if (!stalled) relay(pair);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -27,6 +36,17 @@ export async function cuttableRelay(target: URL) {
       dropAll();
     },
     heal: () => void (open = true),
+    stall() {
+      stalled = true;
+      for (const [client, redis] of pairs) {
+        client.unpipe(redis).pause();
+        redis.unpipe(client).pause();
+      }
+    },
+    resume() {
+      stalled = false;
+      for (const pair of pairs) relay(pair);
+    },
     close: () => new Promise<void>((resolve) => (dropAll(), server.close(() => resolve()))),
   };
 }

@@ -76,7 +76,7 @@ return {hits, windowLeft(), 0, 0}
 
 const COMMAND = 'finopsThrottlerIncrement';
 /** How long counting stays in memory after a command failed on an open connection. */
-const RETRY_AFTER_FAILURE_MS = 5_000;
+export const RETRY_AFTER_FAILURE_MS = 5_000;
 
 /** ioredis adds methods for `defineCommand` at run time; this names the one we define. */
 interface ThrottlerCommands {
@@ -111,10 +111,13 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
   private connected: boolean;
   /**
    * After a command failed on a connection that stays open (a Redis that stopped answering, a
-   * network that drops packets: no 'close' comes), Redis is not asked again before this time, so
-   * only one request every RETRY_AFTER_FAILURE_MS waits out the command timeout.
+   * network that drops packets: no 'close' comes), Redis is not asked again before this time, and
+   * then by one request at a time (`probing`) until one is answered: the requests arriving while it
+   * waits are counted in memory, so only one request every RETRY_AFTER_FAILURE_MS waits out the
+   * command timeout, not every request of the second it takes.
    */
   private retryAt = 0;
+  private probing = false;
   private readonly onReady = () => {
     this.connected = true;
     this.retryAt = 0;
@@ -143,9 +146,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
   ): Promise<ThrottlerStorageRecord> {
     const counted = () => this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     if (!this.connected) return this.inMemory(counted, `connection ${this.redis.status}`);
-    if (this.retryAt > Date.now()) return this.inMemory(counted, 'a command failed');
+    if (this.probing || this.retryAt > Date.now()) return this.inMemory(counted, 'a command failed');
     // The hash tag keeps both keys in one Redis Cluster slot, which a multi-key script requires.
     const base = `${this.prefix}:${throttlerName}:{${key}}`;
+    // After a failure, this request alone asks whether Redis answers again.
+    const probe = this.retryAt !== 0;
+    this.probing = probe;
     let answer: [number, number, number, number];
     try {
       answer = await this.redis[COMMAND](
@@ -159,7 +165,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     } catch (err) {
       this.retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
       return this.inMemory(counted, err instanceof Error ? err.message : String(err));
+    } finally {
+      if (probe) this.probing = false;
     }
+    this.retryAt = 0;
     if (this.degraded) {
       this.degraded = false;
       this.logger.log('Redis answers again: rate limits are shared across instances again');

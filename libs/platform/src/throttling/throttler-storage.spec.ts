@@ -1,9 +1,10 @@
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
+import { cuttableRelay } from '#test/redis-relay';
 import { closeRedis, createRedis } from '../redis/redis-connection.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
-import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+import { RETRY_AFTER_FAILURE_MS, RedisThrottlerStorage } from './redis-throttler.storage.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -251,4 +252,34 @@ describe('RedisThrottlerStorage while Redis is unreachable', () => {
       await storage.onModuleDestroy();
     }
   });
+});
+
+describe.skipIf(!REDIS_URL)('RedisThrottlerStorage while Redis stops answering on an open connection', () => {
+  it('asks it again with one request at a time, the others counted in memory at once meanwhile', async () => {
+    const relay = await cuttableRelay(new URL(REDIS_URL ?? ''));
+    const storage = new RedisThrottlerStorage(relay.url, { prefix });
+    try {
+      const hit = async () => {
+        const started = Date.now();
+        await storage.increment('stalled', 60_000, 1_000, 60_000, 'reads');
+        return Date.now() - started;
+      };
+      await hit();
+      relay.stall();
+      // The first request learns it: it waits out the command timeout (a second).
+      expect(await hit()).toBeGreaterThanOrEqual(900);
+      await sleep(RETRY_AFTER_FAILURE_MS + 100);
+      // Time to ask Redis again: one request does, and waits; those arriving meanwhile do not.
+      const waits = await Promise.all(Array.from({ length: 10 }, hit));
+      expect(waits.filter((ms) => ms >= 900)).toHaveLength(1);
+      // Answering again: the first request after the retry delay is counted in Redis again.
+      relay.resume();
+      await sleep(RETRY_AFTER_FAILURE_MS + 100);
+      const shared = await storage.increment('stalled', 60_000, 1_000, 60_000, 'reads');
+      expect(shared.totalHits).toBe(Number(await redis!.hget(`${prefix}:reads:{stalled}:hits`, 'n')));
+    } finally {
+      await storage.onModuleDestroy();
+      await relay.close();
+    }
+  }, 30_000);
 });
