@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { TableSchema } from '../schema/table-schema.js';
-import { fakeBigQueryEach } from '#test/bigquery-test-warehouse';
+import { WarehouseErrorCode } from '../warehouse.errors.js';
+import { fakeBigQueryEach, testWarehouse } from '#test/bigquery-test-warehouse';
 
 const BASE = '/bigquery/v2/projects/finops-test';
 const COSTS: TableSchema = {
@@ -209,4 +212,36 @@ describe('BigQueryWarehouse datasets and tables', () => {
     expect(await bq.wh.describeTable('acme_prod', 'missing')).toBeNull();
     expect(await bq.wh.describeTable('nobody_prod', 'costs')).toBeNull();
   });
+});
+
+describe('BigQueryWarehouse metadata calls to an endpoint that stops answering', () => {
+  it('give up at the query timeout, naming a change as one that may still apply', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const wh = testWarehouse(`http://127.0.0.1:${port}`, { defaultTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      const reads = await Promise.all(
+        [
+          wh.listTables('acme_prod'),
+          wh.describeTable('acme_prod', 'costs'),
+          wh.datasetExists('acme_prod'),
+        ].map((call) => call.catch((e: unknown) => e)),
+      );
+      const change = await wh.ensureTable('acme_prod', COSTS).catch((e: unknown) => e);
+
+      expect(Date.now() - started).toBeLessThan(3_000);
+      for (const err of reads)
+        expect(err).toMatchObject({ code: WarehouseErrorCode.Timeout, extra: { timeout_ms: 300 } });
+      expect(change).toMatchObject({
+        code: WarehouseErrorCode.Timeout,
+        extra: { timeout_ms: 300, write_outcome: 'unknown' },
+      });
+    } finally {
+      await wh.close();
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  }, 15_000);
 });

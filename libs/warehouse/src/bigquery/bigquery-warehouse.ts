@@ -22,6 +22,7 @@ import {
   retryingConcurrentUpdates,
   toWarehouseError,
 } from './bigquery-errors.js';
+import { withinDeadline } from './admin-deadline.js';
 import { buildInsertStatements } from './insert-statements.js';
 import { LOAD_MIN_ROWS, ndjsonOf } from './ndjson-rows.js';
 import { JobsQuery, type JobsQueryResult } from './jobs-query.js';
@@ -334,12 +335,12 @@ export class BigQueryWarehouse implements Warehouse {
       if (table ? key === `${dataset}.${table}` : key.startsWith(`${dataset}.`)) this.schemas.delete(key);
   }
 
-  /** Runs a metadata call; `expected` is the HTTP status that means "already so" (answered `false`). */
+  /** A metadata call, within the query timeout; `expected`: the HTTP status meaning "already so" (→ false). */
   private admin<T>(operation: string, call: () => Promise<T>): Promise<T>;
   private admin<T>(operation: string, call: () => Promise<T>, expected: number): Promise<T | false>;
   private async admin<T>(operation: string, call: () => Promise<T>, expected?: number): Promise<T | false> {
     try {
-      return await call();
+      return await withinDeadline(operation, call(), this.timeoutOf());
     } catch (e) {
       if (expected !== undefined && hasStatus(e, expected)) return false;
       throw toWarehouseError(e, operation);
