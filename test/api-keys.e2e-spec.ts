@@ -175,6 +175,25 @@ describe('org API keys over the real app', () => {
       expect(info.json().scopes).toEqual(['org:read', 'org:write']);
     });
 
+    it('gives the new key the scopes of the calling key, not those of a newer key with more', async () => {
+      // Two permanent keys (a re-sync issues one next to a key it cannot show): the narrower,
+      // older one rotating got the newest one's scopes, every scope.
+      const narrow = await anOrgWithKey(warehouse, { scopes: ['org:read', 'org:write'] });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const wide = await anOrgWithKey(warehouse, { org: narrow.org });
+      const res = await rotate(narrow.org, { 'x-api-key': narrow.key });
+      expect(res.statusCode).toBe(200);
+      const info = await probe(narrow.org, res.json().api_key);
+      expect(info.json().scopes).toEqual(['org:read', 'org:write']);
+      const pipelineRead = await inject({
+        method: 'GET',
+        url: `/api/v1/pipelines/status/${narrow.org}`,
+        headers: { 'x-api-key': res.json().api_key },
+      });
+      expectProblem(pipelineRead, 403, 'INSUFFICIENT_SCOPE');
+      expectProblem(await probe(narrow.org, wide.key), 401, 'API_KEY_INVALID');
+    });
+
     it('does not claim a previous key was revoked when the org had none (all revoked before)', async () => {
       const k = await anOrgWithoutKey();
       // A key past its expiry is no working key either.

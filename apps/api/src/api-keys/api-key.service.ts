@@ -89,17 +89,19 @@ export class ApiKeyService {
   }
 
   /**
-   * Issues a new key with the scopes of the newest active one, then retires the others: at once
+   * Issues a new key with the scopes of the key it replaces, then retires the others: at once
    * (grace 0) or when the grace period ends. The new key is stored first so that a failure never
    * leaves the org without a working key. `callerKeyId`, the org key the request came with, must
-   * still be a permanent key (see checkCallerStillPermanent).
+   * still be a permanent key (see checkCallerStillPermanent), and it is the key replaced: the new
+   * one has its scopes, never more (an org can have two permanent keys, one issued by a re-sync
+   * next to a key it could not show; the newest one's scopes would hand a narrower key all of
+   * them). With the root key, the newest active key is the one replaced.
    */
   async rotate(org: string, graceSeconds = 0, callerKeyId: string | null = null): Promise<RotatedKey> {
     await this.assertActiveOrg(org);
     const active = await this.repository.activeKeys(org, new Date());
-    if (callerKeyId !== null) checkCallerStillPermanent(active, callerKeyId);
-    const newest = active[0];
-    const scopes = newest ? storedKeyScopes(newest.scopes, newest.key_fingerprint) : [];
+    const replaced = callerKeyId !== null ? checkCallerStillPermanent(active, callerKeyId) : active[0];
+    const scopes = replaced ? storedKeyScopes(replaced.scopes, replaced.key_fingerprint) : [];
     const issued = await this.issue(org, {
       scopes: scopes.length ? scopes : undefined,
       description: 'Rotated API key',
@@ -108,7 +110,7 @@ export class ApiKeyService {
     await this.invalidate(() => this.cache.invalidateOrg(org));
     // Whether a working key was there to retire (the UPDATE's count also takes in keys already
     // past their expiry, and is lost when it reported an error yet applied).
-    const previousKeysRetired = newest !== undefined && retired !== 0;
+    const previousKeysRetired = replaced !== undefined && retired !== 0;
     return { ...issued, previousKeysRetired, previousKeysExpireAt: expiresAt };
   }
 
@@ -319,7 +321,7 @@ function toInfo(row: ActiveKeyRow): ActiveKeyInfo {
  * take turns under the org's key lease, and the later one would issue a permanent key from a key
  * that no longer works and revoke the key the first one just handed out.
  */
-function checkCallerStillPermanent(active: readonly ActiveKeyRow[], callerKeyId: string): void {
+function checkCallerStillPermanent(active: readonly ActiveKeyRow[], callerKeyId: string): ActiveKeyRow {
   const caller = active.find((k) => k.org_api_key_id === callerKeyId);
   if (!caller)
     throw new PlatformError(
@@ -333,4 +335,5 @@ function checkCallerStillPermanent(active: readonly ActiveKeyRow[], callerKeyId:
       'The API key was put in a grace period by another rotation while this one waited; rotate with ' +
         'the current key or the root key.',
     );
+  return caller;
 }
