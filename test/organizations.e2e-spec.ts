@@ -213,6 +213,39 @@ describeOnEngines('organizations: onboarding', (h) => {
       expect(await h.tenancyRow(org)).toMatchObject({ backend_api_key_fingerprint: null });
     });
 
+    it('never leaves the fingerprint of a replaced key when a rotation follows another at once', async () => {
+      const { org } = await h.onboard();
+      // The first rotation's fingerprint write is held until the second rotation has answered.
+      let reached!: () => void;
+      const writing = new Promise<void>((resolve) => (reached = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const update = h.db.update.bind(h.db);
+      let held = false;
+      const spy = vi.spyOn(h.db, 'update').mockImplementation(async (table, match, values) => {
+        if (table === 'organizations' && 'backend_api_key_fingerprint' in values && !held) {
+          held = true;
+          reached();
+          await released;
+        }
+        return update(table, match, values);
+      });
+      try {
+        const first = h.root('POST', `/api/v1/organizations/${org}/api-key/rotate`, {});
+        await writing;
+        const second = await h.root('POST', `/api/v1/organizations/${org}/api-key/rotate`, {});
+        release();
+        expect((await first).statusCode).toBe(200);
+        // Either the second waits its turn (409) or it runs after the first has published.
+        expect([200, 409]).toContain(second.statusCode);
+      } finally {
+        release();
+        spy.mockRestore();
+      }
+      const shown = (await h.root('GET', `/api/v1/organizations/${org}/api-key`)).json().api_key_fingerprint;
+      expect(await h.tenancyRow(org)).toMatchObject({ backend_api_key_fingerprint: shown });
+    });
+
     it('re-sync does not hand back a key being retired: it issues a permanent one', async () => {
       const { org, key: retiring } = await h.onboard();
       const rotated = await h.withKey(retiring, 'POST', `/api/v1/organizations/${org}/api-key/rotate`, {

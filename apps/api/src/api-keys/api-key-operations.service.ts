@@ -202,11 +202,17 @@ export class ApiKeyOperations {
     const { org, action, actor } = audited;
     // Refused while another request holds the lease (409): nothing was attempted, so nothing is
     // recorded (a burst of refusals for a slug with no org wrote one entry each, for whoever takes
-    // the slug next). A failure of the work is recorded too (AuditService.failureRecorded).
-    const { result, resourceId, details } = await this.holdKeyLease(org, () =>
-      this.audit.failureRecorded({ orgSlug: org, action, resourceType: 'API_KEY', actor }, work),
-    );
-    await this.publishFingerprint(org);
+    // the slug next). A failure of the work is recorded too (AuditService.failureRecorded). The
+    // fingerprint is published under the lease, as a revocation does: published after it, a
+    // key change that began meanwhile could publish its key first and be overwritten by this one.
+    const { result, resourceId, details } = await this.holdKeyLease(org, async () => {
+      const done = await this.audit.failureRecorded(
+        { orgSlug: org, action, resourceType: 'API_KEY', actor },
+        work,
+      );
+      await this.publishFingerprint(org);
+      return done;
+    });
     await this.audit.record({
       orgSlug: org,
       action,
