@@ -167,6 +167,31 @@ describe('ApiKeyService', () => {
     expect((await service().activeKey(org))!.keyId).toBe(first.keyId);
   });
 
+  it('answers the new key when retiring the old ones failed and could not be read back', async () => {
+    const org = await anOrg();
+    await service().issue(org);
+    let lost = false; // the UPDATE applied, then its answer and the read-back were lost
+    class LostRetire extends OrgApiKeyRepository {
+      override async revokeActive(o: string, now: Date, keepId: string | null = null): Promise<number> {
+        await super.revokeActive(o, now, keepId);
+        lost = keepId !== null;
+        if (lost) throw new Error('connection reset');
+        return 0;
+      }
+      override async activeKeys(o: string, at: Date, limit?: number) {
+        if (lost) throw new Error('warehouse unavailable');
+        return super.activeKeys(o, at, limit);
+      }
+    }
+    const shaky = new ApiKeyService(new LostRetire(warehouse), encryptor, cache);
+
+    const rotated = await shaky.rotate(org);
+    expect(rotated.previousKeysRetired).toBe('unknown');
+    expect((await service().activeKey(org))!.keyId).toBe(rotated.keyId);
+    lost = false;
+    await expect(shaky.regenerate(org)).rejects.toThrow('connection reset');
+  });
+
   it('refuses to rotate for an unknown or inactive org', async () => {
     await expect(service().rotate('no_such_org')).rejects.toMatchObject({
       code: OrgErrorCode.NotFound,

@@ -25,8 +25,11 @@ export interface IssuedKey {
 }
 
 export interface RotatedKey extends IssuedKey {
-  /** Whether the org had active keys that this rotation retired (at once or at the grace period's end). */
-  previousKeysRetired: boolean;
+  /**
+   * Whether the org had active keys that this rotation retired (at once or at the grace period's
+   * end); 'unknown' when retiring them failed and neither the outcome could be read back.
+   */
+  previousKeysRetired: boolean | 'unknown';
   /** When the previous keys stop working (grace period), or null when they were revoked at once (or none were). */
   previousKeysExpireAt: Date | null;
 }
@@ -106,12 +109,12 @@ export class ApiKeyService {
       scopes: scopes.length ? scopes : undefined,
       description: 'Rotated API key',
     });
-    const { retired, expiresAt } = await this.retireOthers(org, issued.keyId, graceSeconds);
+    const { retired, expiresAt } = await this.retireOthers(org, issued.keyId, graceSeconds, true);
     await this.invalidate(() => this.cache.invalidateOrg(org));
     // Whether a working key was there to retire (the UPDATE's count also takes in keys already
     // past their expiry, and is lost when it reported an error yet applied).
-    const previousKeysRetired = replaced !== undefined && retired !== 0;
-    return { ...issued, previousKeysRetired, previousKeysExpireAt: expiresAt };
+    const previousKeysRetired = retired === 'unknown' ? retired : replaced !== undefined && retired !== 0;
+    return { ...issued, previousKeysRetired, previousKeysExpireAt: retired === 'unknown' ? null : expiresAt };
   }
 
   /** Recovery path: every active key is revoked at once and a new one with the default scopes issued. */
@@ -212,13 +215,18 @@ export class ApiKeyService {
 
   /**
    * Retires every active key but `keepId`: how many (null when the count is lost, see below) and
-   * when they stop working (null when at once, or when there were none).
+   * when they stop working (null when at once, or when there were none). When that fails and
+   * whether it applied cannot be read back either, a rotation (`keepUnknown`) still answers its new
+   * key, which works: failing would hide it while the caller's own key may already be retired, the
+   * org then locked out until the root key regenerates one. A regeneration fails instead, since its
+   * caller must know the old keys are gone, and can simply regenerate again.
    */
   private async retireOthers(
     org: string,
     keepId: string,
     graceSeconds: number,
-  ): Promise<{ retired: number | null; expiresAt: Date | null }> {
+    keepUnknown = false,
+  ): Promise<{ retired: number | null | 'unknown'; expiresAt: Date | null }> {
     const now = new Date();
     const expiresAt = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;
     try {
@@ -237,8 +245,8 @@ export class ApiKeyService {
         return { retired: null, expiresAt };
       }
       if (outcome === 'unknown') {
-        // Keep the new key: if the old ones are gone, the root key can still reveal it.
-        this.logger.error(`Rotation for org ${org} failed; whether its old keys were retired is unknown`);
+        this.logger.error(`Rotation for org ${org}: whether its old keys were retired is unknown`);
+        if (keepUnknown) return { retired: 'unknown', expiresAt };
         throw err;
       }
       // The old keys still work, so take the new one back: the rotation fails as a whole.

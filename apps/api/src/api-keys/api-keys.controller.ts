@@ -50,7 +50,7 @@ export class OrgApiKeyController {
       org_slug: org,
       api_key: rotated.apiKey,
       api_key_fingerprint: rotated.fingerprint,
-      previous_key_revoked: rotated.previousKeysRetired && expireAt === null,
+      previous_key_revoked: rotated.previousKeysRetired === true && expireAt === null,
       previous_keys_expire_at: expireAt,
       message: `${rotationOutcome(rotated.previousKeysRetired, expireAt)} Store the new key now: it is not shown again.`,
     };
@@ -73,7 +73,12 @@ export class OrgApiKeyController {
   }
 }
 
-function rotationOutcome(retired: boolean, expireAt: string | null): string {
+function rotationOutcome(retired: boolean | 'unknown', expireAt: string | null): string {
+  if (retired === 'unknown')
+    return (
+      'API key issued, but whether the previous key still works could not be confirmed; rotate ' +
+      'again with the new key to retire it.'
+    );
   if (!retired) return 'API key issued; the organization had no active key to retire.';
   return expireAt
     ? `API key rotated. The previous key keeps working until ${expireAt}.`
