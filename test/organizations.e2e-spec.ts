@@ -444,6 +444,22 @@ describeOnEngines('organizations: onboarding', (h) => {
       expect((await h.profileRow(org)).company_name).toBe('Acme & Sons (EU)');
     });
 
+    it('separates the words of a company name by ordinary spaces only (no line break, tab or other space)', async () => {
+      // Each of these ended up in email headers, CSV exports and log lines as a break of its own.
+      for (const space of ['\n', '\r', '\t', '\u2028', '\u2029', '\u00a0', '\u3000', '\v']) {
+        const org = anOrgSlug('ws');
+        const res = await h.root('POST', '/api/v1/organizations/onboard', {
+          ...h.onboardBody(org),
+          company_name: `Acme${space}Inc`,
+        });
+        expectProblem(res, 422, 'VALIDATION_FAILED');
+        expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(['company_name']);
+        expect(await h.centralRowsOf(org)).toEqual({});
+      }
+      const { org } = await h.onboard({ company_name: '\n Acme  Sons Inc.\t' });
+      expect((await h.profileRow(org)).company_name).toBe('Acme  Sons Inc.');
+    });
+
     it('strips them in time linear in the name: 300,000 "<" are refused at once', async () => {
       // Each '<' began a match that ran to the end of the text looking for its '>': 100,000 of
       // them held the event loop 10 s, these 90 s (past the test's timeout), a body of 10 MiB (the

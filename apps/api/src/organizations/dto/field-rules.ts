@@ -40,12 +40,17 @@ export { toUpper } from '../../common/query-fields.js';
  * text (with `[^>]*` every `<` scanned to the end for its `>`: quadratic, 10 s for 100,000 of them).
  */
 const TAG = /<[^<>]*>/g;
-const COMPANY_NAME_CHARS = /^[a-zA-Z0-9\s\-.,'"&()]+$/;
+/**
+ * Words separated by ordinary spaces only: `\s` also let through newlines, tabs, U+2028/U+2029 and
+ * other Unicode spaces, which break emails' headers, CSV exports and log lines.
+ */
+const COMPANY_NAME_CHARS = /^[a-zA-Z0-9 \-.,'"&()]+$/;
 
 /**
- * A company name: tags are stripped first, then what is left must be 2-200 characters of letters,
- * digits, spaces and - . , ' " & ( ). A `<`, `>` or `\` that survives stripping is refused by that
- * character rule. The value is stored as validated; escaping is the renderer's job.
+ * A company name: tags are stripped and the ends trimmed first, then what is left must be 2-200
+ * characters of letters, digits, ordinary spaces (U+0020 only) and - . , ' " & ( ). A `<`, `>` or
+ * `\` that survives stripping is refused by that character rule. The value is stored as
+ * validated; escaping is the renderer's job.
  */
 const companyNameRules = () => [
   Transform(({ value }: { value: unknown }) =>
@@ -54,7 +59,7 @@ const companyNameRules = () => [
   IsString(),
   Length(2, 200),
   Matches(COMPANY_NAME_CHARS, {
-    message: `$property may contain only letters, digits, spaces and - . , ' " & ( )`,
+    message: `$property may contain only letters, digits, ordinary spaces (no tab, line break or other space) and - . , ' " & ( )`,
   }),
 ];
 
