@@ -80,6 +80,15 @@ describeOnEngines('organizations: dry run, admin routes, listing, isolation', (h
       expect(refused.json().errors.map((e: { field: string }) => e.field)).toEqual(['description']);
     });
 
+    it('names the company after the slug for a blank description, as the reference (`description or slug`)', async () => {
+      for (const description of ['', '   ']) {
+        const org = anOrgSlug('adm');
+        const res = await h.root('POST', '/api/v1/admin/organizations', { org_slug: org, description });
+        expect(res.statusCode).toBe(200);
+        expect(await h.profileRow(org)).toMatchObject({ company_name: org, status: 'ACTIVE' });
+      }
+    });
+
     it('creates an org without a key, refuses a second create, and counts its rows', async () => {
       const org = anOrgSlug('adm');
       const res = await h.root('POST', '/api/v1/admin/organizations', {

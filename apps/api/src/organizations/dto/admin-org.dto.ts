@@ -6,7 +6,7 @@ export class CreateOrgRequestDto {
   @NewOrgSlugField()
   org_slug: string;
 
-  @OptionalCompanyNameField('Becomes the company name (the slug when absent), under its rules')
+  @OptionalCompanyNameField('Becomes the company name (the slug when absent or blank), under its rules')
   description?: string;
 }
 

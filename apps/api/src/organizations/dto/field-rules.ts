@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsString, Length, Matches, ValidateIf } from 'class-validator';
 
 /** Where an org dataset may be created (BigQuery multi-regions and regions the product supports). */
 export const DATASET_LOCATIONS = [
@@ -66,10 +66,14 @@ const companyNameRules = () => [
 export const CompanyNameField = () =>
   applyDecorators(ApiProperty({ minLength: 2, maxLength: 200, example: 'Acme Inc.' }), ...companyNameRules());
 
-/** An optional field that becomes the company name: the same rules when present. */
+/**
+ * An optional field that becomes the company name: the same rules when present. One left blank
+ * (empty once tags are stripped and the ends trimmed) is as absent, the reference's
+ * `description or slug`: the caller takes its default.
+ */
 export const OptionalCompanyNameField = (description: string) =>
   applyDecorators(
     ApiPropertyOptional({ minLength: 2, maxLength: 200, description }),
-    IsOptional(),
+    ValidateIf((_o: object, value: unknown) => value !== undefined && value !== null && value !== ''),
     ...companyNameRules(),
   );
