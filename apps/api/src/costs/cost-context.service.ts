@@ -15,6 +15,11 @@ export interface OrgCostContext extends CostDays {
   currency: string;
   timeZone: string;
   fiscalStartMonth: number;
+  /**
+   * The org's cache generation (CostCache.generation) when these settings were read: what is made
+   * of them is not cached after an invalidation since (a time-zone change while the read ran).
+   */
+  generation: number;
 }
 
 type Settings = Omit<OrgCostContext, keyof CostDays>;
@@ -72,7 +77,7 @@ export class CostContextService implements OnModuleDestroy {
   private loadOnce(org: string): Promise<Settings> {
     let pending = this.loading.get(org);
     if (!pending) {
-      const load = this.load(org).then(
+      const load = this.load(org, this.cache.generation(org)).then(
         (settings) => {
           if (this.loading.get(org) === load) {
             this.loading.delete(org);
@@ -91,7 +96,8 @@ export class CostContextService implements OnModuleDestroy {
     return pending;
   }
 
-  private async load(org: string): Promise<Settings> {
+  /** `generation`: the org's when the read begins (an invalidation during it makes them stale). */
+  private async load(org: string, generation: number): Promise<Settings> {
     const profile = await this.repository.profile(org);
     if (!profile) throw new OrgError(OrgErrorCode.NotFound, `Organization ${org} was not found.`);
     const settings: Settings = {
@@ -101,6 +107,7 @@ export class CostContextService implements OnModuleDestroy {
       fiscalStartMonth: normaliseFiscalStartMonth(
         profile.fiscal_year_start_month === null ? null : Number(profile.fiscal_year_start_month),
       ),
+      generation,
     };
     return settings;
   }

@@ -93,6 +93,7 @@ export class CostReader {
         today: ctx.today,
         utcToday: ctx.utcToday,
         timeZone: ctx.timeZone,
+        generation: ctx.generation,
       },
       async () =>
         prepareCostFrame(
@@ -117,7 +118,7 @@ export class CostReader {
     if (cached !== undefined) return { value: cached, cacheHit: true, key };
     const { frame, hit } = await this.frame(ctx, period, columns);
     const value = await compute(frame.df);
-    this.cache.setResult(ctx.org, key, value, frame);
+    this.cache.setResult(ctx.org, key, value, frame, ctx.generation);
     return { value, cacheHit: hit, key };
   }
 

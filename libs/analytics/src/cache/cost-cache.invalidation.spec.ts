@@ -62,6 +62,36 @@ describe('CostCache: per-org invalidation', () => {
     expect(cache.stats().results.size).toBe(0);
   });
 
+  it('keeps nothing of a read whose settings were read before an invalidation, loaded after it', async () => {
+    const cache = new CostCache({ clock });
+    const key = { kind: 'summary', start: march.start, end: march.end, variant: '' };
+    // The read took the org's settings (its time zone, so its today) here...
+    const settingsRead = cache.generation('org_a');
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const reading = (async () => {
+      await slow; // ...then waited (for a load slot, a slow profile read) while the zone changed.
+      const { frame: f } = await cache.frame(
+        'org_a',
+        { ...march, generation: settingsRead },
+        async () => frame,
+      );
+      cache.setResult('org_a', key, 'of the old zone', f, settingsRead);
+    })();
+    await cache.invalidateOrg('org_a');
+    release();
+    await reading;
+    expect(cache.stats().frames.size).toBe(0);
+    expect(cache.getResult('org_a', key)).toBeUndefined();
+
+    // A frame loaded since, under the new settings, serves it; its result is still not kept.
+    const { frame: current } = await cache.frame('org_a', march, async () => frame);
+    cache.setResult('org_a', key, 'of the old zone', current, settingsRead);
+    expect(cache.getResult('org_a', key)).toBeUndefined();
+    cache.setResult('org_a', key, 'of the new zone', current, cache.generation('org_a'));
+    expect(cache.getResult('org_a', key)).toBe('of the new zone');
+  });
+
   it('starts a fresh load after an invalidation instead of joining the stale one', async () => {
     const cache = new CostCache({ clock });
     const never = cache.frame('org_a', march, () => new Promise<pl.DataFrame>(() => undefined));

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
 import type pl from 'nodejs-polars';
 import type { IsoDate } from '../calendar/iso-date.js';
 import {
@@ -29,7 +29,7 @@ import { FrameLoads } from './frame-loads.js';
 import { KeptRefusals } from './kept-refusals.js';
 import { OrgChangeMarks } from './org-change-marks.js';
 import { estimateValueBytes } from './value-size.js';
-import { deleteMatching, freshEntry, purgeExpiredEntries } from './lru-expiry.js';
+import { costLevel, deleteMatching, freshEntry, purgeExpiredEntries } from './lru-expiry.js';
 import { framePeriodPrefix, frameKey, keyOfOrg, orgOfKey, resultKey, UNCACHEABLE } from './cache-keys.js';
 
 export type * from './cost-cache.types.js';
@@ -61,23 +61,10 @@ export class CostCache {
   constructor(private readonly options: CostCacheOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.todayTtlMs = options.todayTtlMs ?? DEFAULT_TODAY_TTL_MS;
-    const perf = { now: () => this.clock.now() };
-    this.frames = new LRUCache<string, CachedFrame>({
-      max: options.frameMaxEntries ?? 1_000,
-      maxSize: options.frameMaxBytes ?? 512 * MiB,
-      sizeCalculation: (frame) => Math.max(1, frame.bytes),
-      ttlResolution: 0,
-      perf,
-      dispose: (_value, key, reason) => this.frameCounters.disposed(orgOfKey(key), reason),
-    });
-    this.results = new LRUCache<string, ResultEntry>({
-      max: options.resultMaxEntries ?? 5_000,
-      maxSize: options.resultMaxBytes ?? 128 * MiB,
-      sizeCalculation: (entry) => Math.max(1, entry.bytes),
-      ttlResolution: 0,
-      perf,
-      dispose: (_value, key, reason) => this.resultCounters.disposed(orgOfKey(key), reason),
-    });
+    const frameBound = [options.frameMaxEntries ?? 1_000, options.frameMaxBytes ?? 512 * MiB] as const;
+    this.frames = costLevel(...frameBound, this.clock, this.frameCounters);
+    const resultBound = [options.resultMaxEntries ?? 5_000, options.resultMaxBytes ?? 128 * MiB] as const;
+    this.results = costLevel(...resultBound, this.clock, this.resultCounters);
     this.refusals = new KeptRefusals(this.clock);
     this.inflight = new FrameLoads((org) => this.frameExtra.add(org, 'waited'), options.frameLoadsMax);
     const bus = options.bus;
@@ -162,9 +149,18 @@ export class CostCache {
     return entry !== undefined && entry.value === value && entry.expiresAt > this.clock.now();
   }
 
-  /** Keeps a result of `frame` for as long as the frame itself lives, unless the org was invalidated since. */
-  setResult(org: string, key: ResultKey, value: unknown, frame: CachedFrame): void {
-    if (frame.generation !== this.marks.generation(org)) return;
+  /** The org's invalidation count, to note when what a read is made of (its settings) was read. */
+  generation(org: string): number {
+    return this.marks.generation(org);
+  }
+
+  /**
+   * Keeps a result of `frame` for as long as the frame itself lives, unless the org was invalidated
+   * since the frame's load or since `since` (when what else it was computed of was read).
+   */
+  setResult(org: string, key: ResultKey, value: unknown, frame: CachedFrame, since = frame.generation): void {
+    const current = this.marks.generation(org);
+    if (frame.generation !== current || since !== current) return;
     const ttl = frame.expiresAt - this.clock.now();
     if (ttl <= 0) return;
     const entry = { value, bytes: estimateValueBytes(value), expiresAt: frame.expiresAt };
@@ -270,7 +266,7 @@ export class CostCache {
     columns: CostFrameColumns,
     load: () => Promise<pl.DataFrame>,
   ): Promise<CachedFrame> {
-    const mark = this.marks.mark(org);
+    const mark = this.marks.mark(org, period.generation);
     this.frameExtra.add(org, 'loads');
     let df: pl.DataFrame;
     try {

@@ -44,6 +44,12 @@ export interface FramePeriod extends CostDays {
   start: IsoDate;
   end: IsoDate;
   timeZone: string;
+  /**
+   * The org's generation (CostCache.generation) when the settings the period was resolved with
+   * were read: its load is kept only if the org was not invalidated since then (a time-zone change
+   * while the read waited for them or for a load slot). Default: when the load begins.
+   */
+  generation?: number;
 }
 
 export interface CachedFrame {

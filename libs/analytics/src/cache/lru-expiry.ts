@@ -1,8 +1,29 @@
-import type { LRUCache } from 'lru-cache';
+import { LRUCache } from 'lru-cache';
 import { orgOfKey } from './cache-keys.js';
 import type { LevelCounters } from './cache-stats.js';
+import type { Clock } from './clock.js';
 
-// Expiry of the cost cache's lru-cache levels, whose entries carry their own `expiresAt`.
+// The cost cache's lru-cache levels and their expiry: entries carry their own `expiresAt`.
+
+/**
+ * A level: bounded by entries and by the entries' estimated bytes (each at least 1), its TTLs
+ * measured on `clock`, its evictions and expirations counted in `counters`.
+ */
+export function costLevel<V extends { bytes: number }>(
+  max: number,
+  maxSize: number,
+  clock: Clock,
+  counters: LevelCounters,
+): LRUCache<string, V> {
+  return new LRUCache<string, V>({
+    max,
+    maxSize,
+    sizeCalculation: (entry) => Math.max(1, entry.bytes),
+    ttlResolution: 0,
+    perf: { now: () => clock.now() },
+    dispose: (_value, key, reason) => counters.disposed(orgOfKey(key), reason),
+  });
+}
 
 /**
  * The entry when it has not expired. lru-cache counts an entry stale only once its age exceeds

@@ -19,8 +19,9 @@ export class OrgChangeMarks {
     this.refreshes.set(org, (this.refreshes.get(org) ?? 0) + 1);
   }
 
-  mark(org: string): { generation: number; refreshes: number } {
-    return { generation: this.generation(org), refreshes: this.refreshes.get(org) ?? 0 };
+  /** `generation`: when what the load is for was read, if earlier (see FramePeriod.generation). */
+  mark(org: string, generation = this.generation(org)): { generation: number; refreshes: number } {
+    return { generation, refreshes: this.refreshes.get(org) ?? 0 };
   }
 
   /** Whether the org was invalidated since `mark` was taken. */
