@@ -16,6 +16,8 @@ export interface FakeStorageRead {
   readonly endpoint: string;
   readonly sessions: { parent: string; table: string; dataFormat: string; maxStreamCount: number }[];
   readonly reads: string[];
+  /** When each ReadRows stream was ended, after its last batch (performance.now()). */
+  readonly readsEnded: number[];
   /** Fails every CreateReadSession with this status (e.g. PERMISSION_DENIED) until cleared. */
   fail(code: grpc.status | undefined): void;
   /** Fails every ReadRows before its first message with this status until cleared. */
@@ -27,8 +29,6 @@ const require = createRequire(import.meta.url);
 const PROTOS = require('@google-cloud/bigquery-storage/build/protos/protos.json') as Parameters<
   typeof protoLoader.fromJSON
 >[0];
-/** Rows per record batch: several batches per stream, as BigQuery sends them. */
-const BATCH_ROWS = 2;
 
 interface ReadSessionRequest {
   parent: string;
@@ -97,8 +97,12 @@ function ipcMessages(stream: Buffer): Buffer[] {
   return messages;
 }
 
-/** The schema message, then one record batch message per BATCH_ROWS rows. */
-function arrowOf(schema: FakeField[], rows: unknown[][]): { schema: Buffer; batches: Buffer[] } {
+/** The schema message, then one record batch message per `batchRows` rows. */
+function arrowOf(
+  schema: FakeField[],
+  rows: unknown[][],
+  batchRows: number,
+): { schema: Buffer; batches: Buffer[] } {
   const frame = pl.DataFrame(
     schema.map((f, i) =>
       series(
@@ -109,14 +113,23 @@ function arrowOf(schema: FakeField[], rows: unknown[][]): { schema: Buffer; batc
   );
   const [schemaMessage] = ipcMessages(frame.head(0).writeIPCStream());
   const batches: Buffer[] = [];
-  for (let start = 0; start < frame.height; start += BATCH_ROWS) {
-    const [, ...slice] = ipcMessages(frame.slice(start, BATCH_ROWS).rechunk().writeIPCStream());
+  for (let start = 0; start < frame.height; start += batchRows) {
+    const [, ...slice] = ipcMessages(frame.slice(start, batchRows).rechunk().writeIPCStream());
     batches.push(...slice);
   }
   return { schema: schemaMessage, batches };
 }
 
-export async function startFakeBigQueryStorage(rest: FakeBigQuery): Promise<FakeStorageRead> {
+export interface FakeStorageReadOptions {
+  /** Rows per record batch (2: several batches per stream, as BigQuery sends them). */
+  batchRows?: number;
+}
+
+export async function startFakeBigQueryStorage(
+  rest: FakeBigQuery,
+  options: FakeStorageReadOptions = {},
+): Promise<FakeStorageRead> {
+  const batchRows = options.batchRows ?? 2;
   const definition = protoLoader.fromJSON(PROTOS, {
     keepCase: false,
     longs: String,
@@ -130,6 +143,7 @@ export async function startFakeBigQueryStorage(rest: FakeBigQuery): Promise<Fake
   };
   const sessions: FakeStorageRead['sessions'] = [];
   const reads: string[] = [];
+  const readsEnded: number[] = [];
   const streams = new Map<string, Buffer[]>();
   let failure: grpc.status | undefined;
   let readFailure: grpc.status | undefined;
@@ -152,7 +166,7 @@ export async function startFakeBigQueryStorage(rest: FakeBigQuery): Promise<Fake
         callback({ code: grpc.status.NOT_FOUND, details: `Not found: Table ${readSession.table}` });
         return;
       }
-      const arrow = arrowOf(data.schema, data.rows);
+      const arrow = arrowOf(data.schema, data.rows, batchRows);
       const name = `projects/fake/locations/us/sessions/s${sessions.length}`;
       const stream = `${name}/streams/0`;
       streams.set(stream, arrow.batches);
@@ -171,9 +185,16 @@ export async function startFakeBigQueryStorage(rest: FakeBigQuery): Promise<Fake
         call.emit('error', { code: readFailure, details: 'The stream failed' });
         return;
       }
-      for (const batch of streams.get(call.request.readStream) ?? [])
-        call.write({ arrowRecordBatch: { serializedRecordBatch: batch } });
-      call.end();
+      // Written as the client takes them (a large stream waits on the channel's flow control).
+      void (async () => {
+        for (const batch of streams.get(call.request.readStream) ?? []) {
+          if (call.cancelled) return;
+          if (!call.write({ arrowRecordBatch: { serializedRecordBatch: batch } }))
+            await new Promise((resolve) => call.once('drain', resolve));
+        }
+        call.end();
+        readsEnded.push(performance.now());
+      })();
     },
     splitReadStream(_call: unknown, callback: grpc.sendUnaryData<unknown>) {
       callback({ code: grpc.status.UNIMPLEMENTED, details: 'not in the fake' });
@@ -188,6 +209,7 @@ export async function startFakeBigQueryStorage(rest: FakeBigQuery): Promise<Fake
     endpoint: `127.0.0.1:${port}`,
     sessions,
     reads,
+    readsEnded,
     fail: (code) => void (failure = code),
     failReads: (code) => void (readFailure = code),
     close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),

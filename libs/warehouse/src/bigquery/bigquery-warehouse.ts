@@ -104,8 +104,7 @@ export class BigQueryWarehouse implements Warehouse {
     if (this.storage && Date.now() >= this.storageRestsUntil && readableThroughStorage(first.fields)) {
       try {
         const table = await this.jobs.destinationTable(rest);
-        const frame = await this.storage.readTable(table, first.fields, rest.deadline - Date.now());
-        return withCategorical(frame, categorical);
+        return await this.storage.readTable(table, first.fields, rest.deadline - Date.now(), categorical);
       } catch (e) {
         if (e instanceof WarehouseError) throw e;
         if (storageDeadline(e) || Date.now() >= rest.deadline)
