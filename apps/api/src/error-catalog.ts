@@ -10,6 +10,7 @@ import { PIPELINE_VALIDATOR_ERRORS } from './pipeline-validator/pipeline-validat
 import { QUOTA_ERRORS } from './quota/quota.errors.js';
 import { ORGANIZATIONS_ERRORS } from './organizations/organizations.errors.js';
 import { COST_IMPORT_ERRORS } from './cost-import/cost-import.errors.js';
+import { COSTS_ERRORS } from './costs/cost-row-out-of-range.error.js';
 import { PIPELINE_LOGS_ERRORS } from './pipeline-logs/pipeline-logs.errors.js';
 import { PIPELINES_PROXY_ERRORS } from './pipelines-proxy/pipelines-proxy.errors.js';
 
@@ -83,6 +84,7 @@ export const ERROR_CATALOG: ErrorCatalog = joinCatalogs(
   PIPELINE_VALIDATOR_ERRORS,
   ORGANIZATIONS_ERRORS,
   COST_IMPORT_ERRORS,
+  COSTS_ERRORS,
   PIPELINE_LOGS_ERRORS,
   PIPELINES_PROXY_ERRORS,
 );

@@ -63,6 +63,16 @@ export const EXACT_COSTS: Readonly<Record<string, string>> = {
   [C.list]: 'ListCost',
 };
 
+/**
+ * A row of a cost whose micro-units, rounded half away from zero, INT64 cannot hold: 2^63 − 0.5
+ * micro-units or more, or −2^63 − 0.5 or less (EXACT_ROUNDING's cast fails on it, failing the
+ * whole read). An import refuses a cost of a trillion or more; a row written otherwise is found by
+ * this condition after a failed read, which is refused for it (CostRowOutOfRangeError).
+ */
+export const COST_OUT_OF_RANGE_SQL = Object.values(EXACT_COSTS)
+  .map((cost) => `${cost} >= NUMERIC '9223372036854.7758075' OR ${cost} <= NUMERIC '-9223372036854.7758085'`)
+  .join(' OR ');
+
 /** The cost column whose rounding each rest column holds what was left out of. */
 const MICROS_OF_REST: Readonly<Record<string, string>> = {
   [C.billedRest]: C.billed,

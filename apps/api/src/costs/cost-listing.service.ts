@@ -18,6 +18,7 @@ import {
 } from '#analytics';
 import type { OrgCostContext } from './cost-context.service.js';
 import { CostReader, type Read } from './cost-reader.service.js';
+import { costReadError } from './cost-row-out-of-range.error.js';
 import { CostsRepository } from './costs.repository.js';
 
 /** A page of a listing: `limit` rows from `offset`. */
@@ -68,10 +69,14 @@ export class CostListing {
     let listed: CostRowsPage['rows'] = [];
     if (window) {
       const triples = filters.category ? categoryTriples(frame.df, filters.category) : null;
-      const raw = await this.repository.listRows(ctx.org, window.oldest, window.newest, resolved, triples, {
-        offset: window.offset,
-        limit: page.limit,
-      });
+      const raw = await this.repository
+        .listRows(ctx.org, window.oldest, window.newest, resolved, triples, {
+          offset: window.offset,
+          limit: page.limit,
+        })
+        .catch((error: unknown) => {
+          throw costReadError(error);
+        });
       listed = await costRows(prepareCostFrame(raw, 'rows'));
     }
     const value = { rows: listed, total };

@@ -12,6 +12,7 @@ import {
 } from '#analytics';
 import { validationError } from '#platform';
 import type { OrgCostContext } from './cost-context.service.js';
+import { costReadError } from './cost-row-out-of-range.error.js';
 import { CostsRepository } from './costs.repository.js';
 import { PeriodTooLargeError } from './period-too-large.error.js';
 
@@ -84,24 +85,29 @@ export class CostReader {
     }
   }
 
+  /** The frame through the cost cache; a refusal of the period's costs as the client reads it. */
   private load(ctx: OrgCostContext, period: DateRange, columns: CostFrameColumns) {
-    return this.cache.frame(
-      ctx.org,
-      {
-        start: period.start,
-        end: period.end,
-        today: ctx.today,
-        utcToday: ctx.utcToday,
-        timeZone: ctx.timeZone,
-        generation: ctx.generation,
-      },
-      async () =>
-        prepareCostFrame(
-          await this.repository.loadFrame(ctx.org, period.start, period.end, columns),
-          columns,
-        ),
-      columns,
-    );
+    return this.cache
+      .frame(
+        ctx.org,
+        {
+          start: period.start,
+          end: period.end,
+          today: ctx.today,
+          utcToday: ctx.utcToday,
+          timeZone: ctx.timeZone,
+          generation: ctx.generation,
+        },
+        async () =>
+          prepareCostFrame(
+            await this.repository.loadFrame(ctx.org, period.start, period.end, columns),
+            columns,
+          ),
+        columns,
+      )
+      .catch((error: unknown) => {
+        throw costReadError(error);
+      });
   }
 
   /** `compute` runs on the period's frame of `columns` only when the result is not cached. */

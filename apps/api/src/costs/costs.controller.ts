@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiInternalServerErrorResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CostFilters } from '#analytics';
 import { type AuthContext, CurrentAuth, HeavyRead, OrgKeyOrRootAuth, OrgParamDto } from '#platform';
 import {
@@ -24,6 +24,14 @@ import {
 import { CostResponseRecorder } from './cost-response-cache.js';
 import { type CostReadInput, CostsService, type RoutedCategory } from './costs.service.js';
 import { ApiOrgNotFound } from '../openapi/org-not-found.js';
+
+/** The refusal of a period holding a cost no read can sum exactly (CostRowOutOfRangeError). */
+const ApiCostRowOutOfRange = () =>
+  ApiInternalServerErrorResponse({
+    description:
+      'COST_ROW_OUT_OF_RANGE: the period holds cost rows of 9.2 trillion or more (2^63 micro-units), ' +
+      'written past the import; the detail, start_date, end_date and out_of_range_rows name them',
+  });
 
 /** The department, project, team and entity filters all mean "this entity or below it". */
 function input(q: CostFilterQueryDto): CostReadInput {
@@ -51,6 +59,7 @@ export class CostsController {
   @ApiOperation({ summary: 'FOCUS cost rows of the period, newest first, one page' })
   @ApiOkResponse({ type: CostRowsResponseDto })
   @ApiOrgNotFound()
+  @ApiCostRowOutOfRange()
   rows(@Param() { org }: OrgParamDto, @Query() q: CostRowsQueryDto) {
     return this.costs.rows(org, input(q), { limit: q.limit, offset: q.offset });
   }
@@ -60,6 +69,7 @@ export class CostsController {
   @ApiOperation({ summary: 'Totals, savings, month to date, daily rate and forecasts' })
   @ApiOkResponse({ type: CostSummaryResponseDto })
   @ApiOrgNotFound()
+  @ApiCostRowOutOfRange()
   summary(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.summary(org, input(q));
   }
@@ -69,6 +79,7 @@ export class CostsController {
   @ApiOperation({ summary: 'Billed cost per provider, highest first' })
   @ApiOkResponse({ type: CostByProviderResponseDto })
   @ApiOrgNotFound()
+  @ApiCostRowOutOfRange()
   byProvider(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.byProvider(org, input(q));
   }
@@ -78,6 +89,7 @@ export class CostsController {
   @ApiOperation({ summary: 'Billed and effective cost per service, with usage' })
   @ApiOkResponse({ type: CostByServiceResponseDto })
   @ApiOrgNotFound()
+  @ApiCostRowOutOfRange()
   byService(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.byService(org, input(q));
   }
@@ -87,6 +99,7 @@ export class CostsController {
   @ApiOperation({ summary: 'Billed cost per day, week (Mondays) or month (YYYY-MM), oldest first' })
   @ApiOkResponse({ type: CostTrendResponseDto })
   @ApiOrgNotFound()
+  @ApiCostRowOutOfRange()
   trend(@Param() { org }: OrgParamDto, @Query() q: CostTrendQueryDto) {
     const category = q.category === 'saas' ? 'subscription' : q.category;
     return this.costs.trend(org, input(q), { granularity: q.granularity, days: q.days, category });
@@ -101,6 +114,7 @@ export class CostsController {
   })
   @ApiOkResponse({ type: CostGranularTrendResponseDto })
   @ApiOrgNotFound()
+  @ApiCostRowOutOfRange()
   granular(@Param() { org }: OrgParamDto, @Query() q: GranularTrendQueryDto) {
     return this.costs.granular(org, {
       startDate: q.start_date,
@@ -115,6 +129,7 @@ export class CostsController {
   @ApiOperation({ summary: 'Subscription (SaaS) cost rows and summary' })
   @ApiOkResponse({ type: SubscriptionCostsResponseDto })
   @ApiOrgNotFound()
+  @ApiCostRowOutOfRange()
   subscriptions(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'subscription', q);
   }
@@ -124,6 +139,7 @@ export class CostsController {
   @ApiOperation({ summary: 'Cloud cost rows and summary' })
   @ApiOkResponse({ type: CategoryCostsResponseDto })
   @ApiOrgNotFound()
+  @ApiCostRowOutOfRange()
   cloud(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'cloud', q);
   }
@@ -133,6 +149,7 @@ export class CostsController {
   @ApiOperation({ summary: 'GenAI cost rows and summary' })
   @ApiOkResponse({ type: CategoryCostsResponseDto })
   @ApiOrgNotFound()
+  @ApiCostRowOutOfRange()
   genai(@Param() { org }: OrgParamDto, @Query() q: CostCategoryQueryDto) {
     return this.category(org, 'genai', q);
   }
@@ -142,6 +159,7 @@ export class CostsController {
   @ApiOperation({ summary: 'Subscription, cloud, GenAI and other costs side by side, and their sum' })
   @ApiOkResponse({ type: CostTotalResponseDto })
   @ApiOrgNotFound()
+  @ApiCostRowOutOfRange()
   total(@Param() { org }: OrgParamDto, @Query() q: CostFilterQueryDto) {
     return this.costs.total(org, input(q));
   }

@@ -23,7 +23,14 @@ import {
   WarehouseError,
   WarehouseErrorCode,
 } from '#warehouse';
-import { COLUMN_SQL, EXACT_COSTS, frameSelect, isRestColumn } from './cost-frame-sql.js';
+import {
+  COLUMN_SQL,
+  COST_OUT_OF_RANGE_SQL,
+  EXACT_COSTS,
+  frameSelect,
+  isRestColumn,
+} from './cost-frame-sql.js';
+import { CostRowOutOfRangeError } from './cost-row-out-of-range.error.js';
 import { PeriodTooLargeError } from './period-too-large.error.js';
 
 export const COST_TABLE = 'cost_data_standard_1_3';
@@ -140,7 +147,7 @@ export class CostsRepository {
         return emptyRawCostFrame(columns);
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.ResultTooLarge)
         throw new PeriodTooLargeError(start, end, maxRows, isGroupedSet(columns));
-      throw error;
+      return this.refusedForOutOfRangeCosts(table, start, end, error);
     }
   }
 
@@ -176,8 +183,33 @@ export class CostsRepository {
     } catch (error) {
       if (error instanceof WarehouseError && error.code === WarehouseErrorCode.NotFound)
         return emptyRawCostFrame('rows');
-      throw error;
+      return this.refusedForOutOfRangeCosts(table, start, end, error);
     }
+  }
+
+  /**
+   * After a failed read of the days start..end: CostRowOutOfRangeError if they hold costs no read
+   * can round (COST_OUT_OF_RANGE_SQL), counted by one more query, else the failure as it was (also
+   * when that count fails). Costs in range never fail a read, so a read that succeeds asks nothing.
+   */
+  private async refusedForOutOfRangeCosts(
+    table: string,
+    start: IsoDate,
+    end: IsoDate,
+    error: unknown,
+  ): Promise<never> {
+    if (!(error instanceof WarehouseError && error.code === WarehouseErrorCode.QueryFailed)) throw error;
+    const counted = await this.warehouse
+      .query<{ out_of_range: number }>(
+        `SELECT COUNT(*) AS out_of_range
+         FROM ${table}
+         WHERE ChargePeriodStart >= @from_ts AND ChargePeriodStart < @to_ts AND (${COST_OUT_OF_RANGE_SQL})`,
+        periodParams(start, end),
+      )
+      .catch(() => []);
+    const rows = Number(counted[0]?.out_of_range ?? 0);
+    if (rows > 0) throw new CostRowOutOfRangeError(start, end, rows);
+    throw error;
   }
 
   async profile(org: string): Promise<CostProfileRow | null> {

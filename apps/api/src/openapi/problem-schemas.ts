@@ -113,6 +113,16 @@ const PROBLEM_PROPERTIES: Record<string, SchemaObject> = {
     description: 'With a warehouse write whose end was not seen: it may have been committed',
   },
   timeout_ms: { type: 'integer', description: 'With WAREHOUSE_TIMEOUT: the time limit that was reached' },
+  start_date: { type: 'string', format: 'date', description: 'With COST_ROW_OUT_OF_RANGE: the period read' },
+  end_date: {
+    type: 'string',
+    format: 'date',
+    description: 'With COST_ROW_OUT_OF_RANGE: the end of that period',
+  },
+  out_of_range_rows: {
+    type: 'integer',
+    description: 'With COST_ROW_OUT_OF_RANGE: the cost rows of the period past the range a read sums',
+  },
 };
 
 const REQUIRED = ['type', 'title', 'status', 'detail', 'code', 'request_id'];
