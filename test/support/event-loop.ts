@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /** Whether the event loop took a turn (ran an immediate) before `work` settled, and its value. */
 export async function turnedDuring<T>(work: () => Promise<T> | T): Promise<{ value: T; turned: boolean }> {
   let turned = false;
@@ -37,5 +39,71 @@ export async function pausesDuring<T>(
     return { value, pauses };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * A clock of the CPU time this thread has run, in ms: Linux's schedstat of the thread, else the
+ * process's CPU time (every thread's: the engines' and the collector's too). Not wall time: on a
+ * busy machine the time other processes take the CPUs would count too.
+ */
+function threadCpuClock(): { now: () => number; close: () => void } {
+  let fd: number;
+  try {
+    fd = fs.openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    return {
+      now: () => (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      close: () => undefined,
+    };
+  }
+  const buffer = Buffer.alloc(64);
+  return {
+    // Its first field: nanoseconds on a CPU.
+    now: () => Number(buffer.toString('latin1', 0, fs.readSync(fd, buffer, 0, 64, 0)).split(' ')[0]) / 1e6,
+    close: () => fs.closeSync(fd),
+  };
+}
+
+/**
+ * The most CPU time this thread spent without the event loop taking a turn (between two
+ * immediates, or from the start or to the end) while `work` ran, in ms: what `work` and anything
+ * else running then held every other request for at the worst, waits on I/O left out.
+ */
+export async function longestStallDuring<T>(
+  work: () => Promise<T> | T,
+): Promise<{ value: T; longestMs: number }> {
+  const clock = threadCpuClock();
+  let longestMs = 0;
+  let last = clock.now();
+  const turn = () => {
+    const now = clock.now();
+    longestMs = Math.max(longestMs, now - last);
+    last = now;
+  };
+  const loop = () => {
+    turn();
+    immediate = setImmediate(loop);
+  };
+  let immediate = setImmediate(loop);
+  try {
+    const value = await work();
+    turn();
+    return { value, longestMs };
+  } finally {
+    clearImmediate(immediate);
+    clock.close();
+  }
+}
+
+/** The CPU time this thread spends in `work`, in ms (see longestStallDuring). */
+export function cpuMsOf(work: () => unknown): number {
+  const clock = threadCpuClock();
+  try {
+    const start = clock.now();
+    work();
+    return clock.now() - start;
+  } finally {
+    clock.close();
   }
 }

@@ -9,7 +9,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import { type Observable, tap } from 'rxjs';
+import { mergeMap, type Observable } from 'rxjs';
 import {
   CostCache,
   costDaysEnd,
@@ -27,7 +27,7 @@ import {
   type RouteLimit,
 } from '#platform';
 import { CostContextService, type OrgCostContext } from './cost-context.service.js';
-import { stringifyInSlices } from './json-in-slices.js';
+import { jsonInSlices } from './json-in-slices.js';
 
 /** What a cost response was made of: a cached result, and the org's settings at the time. */
 export interface ResponseSource {
@@ -82,6 +82,26 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const MAX_URL_LENGTH = 2048;
 const TIME_FIELD = '"query_time_ms":';
 const MiB = 1024 * 1024;
+
+/** The top-level fields a kept response answers otherwise: it says a cache hit, and its own time. */
+const CACHE_FIELDS = '"cache_hit":';
+const SENT_CACHE_FIELDS = /^"cache_hit":(?:true|false),"query_time_ms":-?[0-9.e+-]+/;
+
+/**
+ * The kept response made of the `json` sent: up to the value of query_time_ms, with cache_hit
+ * true, and after that value. The last `"cache_hit":` is the top-level one: only the envelope's
+ * scalars follow it, and a string's quotes are escaped.
+ */
+function keptParts(json: Buffer): { head: Buffer; tail: Buffer } | undefined {
+  const at = json.lastIndexOf(CACHE_FIELDS);
+  const fields = at < 0 ? null : SENT_CACHE_FIELDS.exec(json.toString('latin1', at, at + 64));
+  if (!fields) return undefined;
+  return {
+    head: Buffer.concat([json.subarray(0, at), Buffer.from(`${CACHE_FIELDS}true,${TIME_FIELD}`)]),
+    // A copy: not a view keeping the whole response alive.
+    tail: Buffer.from(json.subarray(at + fields[0].length)),
+  };
+}
 
 /**
  * Serialized cost responses by exact URL, answered before Nest's router, guards, pipes and
@@ -141,12 +161,16 @@ export class CostResponseCache implements OnModuleInit {
     });
   }
 
-  /** Keeps `body` for later requests of the same URL, when it is a response made of a cached result. */
+  /**
+   * Keeps `body` for later requests of the same URL, when it is a response made of a cached result;
+   * `json` is the JSON of `body` that was sent.
+   */
   private async record(
     request: FastifyRequest,
     classRef: RouteClass,
     handler: RouteHandler,
-    body: unknown,
+    body: object,
+    json: Buffer,
   ): Promise<void> {
     const source = sourceOf(body);
     if (!source || request.method !== 'GET' || request.url.length > MAX_URL_LENGTH) return;
@@ -154,16 +178,13 @@ export class CostResponseCache implements OnModuleInit {
     if (typeof value !== 'object' || value === null) return;
     const limits = await this.throttler.readLimits(classRef, handler);
     if (!limits || !this.cache.holdsResult(ctx.org, key, value, false)) return;
-    const text = await stringifyInSlices({ ...(body as object), cache_hit: true, query_time_ms: 0 });
-    const at = text.lastIndexOf(`${TIME_FIELD}0`);
-    // The result may have been dropped while its text was written (an invalidation).
-    if (at < 0 || !this.cache.holdsResult(ctx.org, key, value, false)) return;
+    const kept = keptParts(json);
+    if (!kept) throw new Error(`no top-level ${CACHE_FIELDS} in the response of ${request.routeOptions.url}`);
     this.entries.set(request.url, {
       ctx,
       key,
       value: new WeakRef(value),
-      head: Buffer.from(text.slice(0, at + TIME_FIELD.length)),
-      tail: Buffer.from(text.slice(at + TIME_FIELD.length + 1)),
+      ...kept,
       validUntil: costDaysEnd(ctx, ctx.timeZone),
       scopes: this.auth.requiredScopes(handler, classRef),
       limits,
@@ -267,14 +288,24 @@ export class CostResponseCache implements OnModuleInit {
   }
 
   /** For the recorder: a failure to keep a response never fails the request that produced it. */
-  keep(request: FastifyRequest, classRef: RouteClass, handler: RouteHandler, body: unknown): void {
-    this.record(request, classRef, handler, body).catch((err: unknown) =>
+  keep(
+    request: FastifyRequest,
+    classRef: RouteClass,
+    handler: RouteHandler,
+    body: object,
+    json: Buffer,
+  ): void {
+    this.record(request, classRef, handler, body, json).catch((err: unknown) =>
       this.logger.warn(`Cost response not kept: ${err instanceof Error ? err.message : String(err)}`),
     );
   }
 }
 
-/** Hands the cost controller's responses to the response cache (see CostResponseCache). */
+/**
+ * Sends the cost controller's responses as the bytes of their JSON, written a slice of their rows
+ * at a time (jsonInSlices: the same bytes Fastify's JSON.stringify gave, without holding the event
+ * loop for a large one), and hands them to the response cache (see CostResponseCache).
+ */
 @Injectable()
 export class CostResponseRecorder implements NestInterceptor {
   constructor(private readonly responses: CostResponseCache) {}
@@ -283,9 +314,14 @@ export class CostResponseRecorder implements NestInterceptor {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
-      tap((body) => {
+      mergeMap(async (body: unknown) => {
+        if (typeof body !== 'object' || body === null) return body;
+        const json = await jsonInSlices(body as Record<string, unknown>);
         if (reply.statusCode === 200)
-          this.responses.keep(request, context.getClass(), context.getHandler(), body);
+          this.responses.keep(request, context.getClass(), context.getHandler(), body, json);
+        // What Fastify names a body it serializes itself; a Buffer would otherwise be sent as octets.
+        reply.header('content-type', JSON_TYPE);
+        return json;
       }),
     );
   }

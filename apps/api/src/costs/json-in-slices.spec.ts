@@ -1,4 +1,4 @@
-import { JSON_SLICE, stringifyInSlices } from './json-in-slices.js';
+import { JSON_SLICE, jsonInSlices } from './json-in-slices.js';
 import { turnedDuring } from '#test/event-loop';
 
 const rows = (n: number) =>
@@ -6,14 +6,14 @@ const rows = (n: number) =>
     date: `2026-01-${String((i % 28) + 1).padStart(2, '0')}`,
     total_cost: i % 7 ? i * 0.1 : -0,
     hierarchy_path: i % 3 ? `/D-${i}` : null,
-    note: i % 5 ? undefined : 'quote " and \\ and \u2028',
+    note: i % 5 ? undefined : 'quote " and \\ and \u2028, é € 🧾 \ud800',
   }));
 
-// A kept cost response is serialized beside the reply: the 13 MB of a year's granular trend held
-// every tenant's requests in one JSON.stringify.
+// A cost response is sent as these bytes: the 13 MB of a year's granular trend held every tenant's
+// requests in one JSON.stringify.
 describe('JSON of a response a slice of its rows at a time', () => {
   it.each([0, 1, JSON_SLICE, JSON_SLICE + 1, 2 * JSON_SLICE + 17])(
-    'writes the text JSON.stringify writes, for %i rows',
+    'writes the UTF-8 of the text JSON.stringify writes, for %i rows',
     async (n) => {
       const body = {
         success: true,
@@ -25,18 +25,18 @@ describe('JSON of a response a slice of its rows at a time', () => {
         query_time_ms: 0,
       };
 
-      expect(await stringifyInSlices(body)).toBe(JSON.stringify(body));
+      expect(await jsonInSlices(body)).toEqual(Buffer.from(JSON.stringify(body)));
     },
   );
 
   it('keeps a row that holds text like the placeholders as it is', async () => {
     const body = { data: [...rows(JSON_SLICE), { text: '__json_slices_x_0' }], '"odd" key': 1 };
 
-    expect(await stringifyInSlices(body)).toBe(JSON.stringify(body));
+    expect(await jsonInSlices(body)).toEqual(Buffer.from(JSON.stringify(body)));
   });
 
   it('lets the event loop turn while it writes a long array, not for a short one', async () => {
-    expect((await turnedDuring(() => stringifyInSlices({ data: rows(3 * JSON_SLICE) }))).turned).toBe(true);
-    expect((await turnedDuring(() => stringifyInSlices({ data: rows(JSON_SLICE) }))).turned).toBe(false);
+    expect((await turnedDuring(() => jsonInSlices({ data: rows(3 * JSON_SLICE) }))).turned).toBe(true);
+    expect((await turnedDuring(() => jsonInSlices({ data: rows(JSON_SLICE) }))).turned).toBe(false);
   });
 });
