@@ -201,6 +201,25 @@ describe('quota read and the scheduler jobs over the real app', () => {
     expect(withOrgKey.statusCode).toBe(401);
   });
 
+  it('refuses a query parameter on the jobs, naming it, rather than acting on today', async () => {
+    for (const path of [
+      '/api/v1/quota/reset-daily',
+      '/api/v1/admin/quota/reset-monthly',
+      '/api/v1/quota/cleanup-stale',
+    ]) {
+      const res = await post(`${path}?date=2026-01-01`);
+      expect({ path, status: res.statusCode, type: res.headers['content-type'] }).toEqual({
+        path,
+        status: 422,
+        type: expect.stringMatching(/^application\/problem\+json/),
+      });
+      expect(res.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: 'date', message: expect.stringContaining('date') }],
+      });
+    }
+  });
+
   it('resets monthly only on the 1st, and then zeroes nothing: the month is the sum of its days', async () => {
     const maintenance = t.app.get(QuotaMaintenanceService);
     expect(await maintenance.resetMonthly(new Date('2024-06-02T00:05:00Z'))).toMatchObject({
