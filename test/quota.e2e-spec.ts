@@ -269,6 +269,30 @@ describe('quota read and the scheduler jobs over the real app', () => {
     ]);
   });
 
+  it("fails by age an org's open run that another org's live reservation of the same run id does not name", async () => {
+    const a = await anOrg({ concurrent_pipelines_limit: 5 });
+    const b = await anOrg({ concurrent_pipelines_limit: 5 });
+    const quota = t.app.get(QuotaRepository);
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+    // Run ids are the pipeline service's, unique within an org: b's run of that id is live.
+    await quota.reserve(b.org, 'shared-run', 'subscription_costs', 3 * 3600, hoursAgo(2));
+    await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_runs' }, [
+      runRow(a.org, 'shared-run', 'RUNNING', hoursAgo(2)),
+      runRow(b.org, 'shared-run', 'RUNNING', hoursAgo(2)),
+    ]);
+    expect((await post('/api/v1/quota/cleanup-stale')).json()).toMatchObject({ success: true });
+    expect(await runLog(a.org)).toEqual([
+      {
+        pipeline_logging_id: 'shared-run',
+        status: 'FAILED',
+        error_message: 'Marked failed by stale cleanup - no completion after 60 minutes',
+      },
+    ]);
+    expect(await runLog(b.org)).toEqual([
+      { pipeline_logging_id: 'shared-run', status: 'RUNNING', error_message: null },
+    ]);
+  });
+
   it('records expired reservations, marks their open runs FAILED, and retries the run log when it was unavailable', async () => {
     const k = await anOrg({ concurrent_pipelines_limit: 5 });
     const quota = t.app.get(QuotaRepository);

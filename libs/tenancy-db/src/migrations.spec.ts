@@ -61,6 +61,7 @@ const SHIPPED: Readonly<Record<string, string>> = {
   '0018_grant_tables_to_service_role.sql': 'b4c7089bbd2b0ffa0a3e7bfbad99cba50bbe8167483b5390135e6dd5fa96221f',
   '0019_concurrent_retry_after_past_lowered_limit.sql':
     '08ffb70abdf6e87bc90d0493235a3f3e5a6a2463ea3ffc4a04d3904be128d85f',
+  '0020_live_reservations_by_org.sql': 'b07c485766fec4b949ac9dd0baa3d14006e76bd5c9f7a52f93767fcd014093e5',
 };
 
 describe('shipped migration files', () => {

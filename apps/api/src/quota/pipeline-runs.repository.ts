@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { central, WAREHOUSE, type Warehouse } from '#warehouse';
 import { USABLE_CREDENTIAL_SQL } from '../common/usable-credential.js';
+import type { LiveRun } from './quota.types.js';
+
+const runKey = (r: LiveRun) => `${r.orgSlug}/${r.runId}`;
 
 /**
  * The central warehouse tables the quota reads or corrects: the org's configured providers (for
@@ -22,17 +25,18 @@ export class PipelineRunsRepository {
   }
 
   /**
-   * Marks FAILED every open run (any org) that started before `cutoff` and is not among
-   * `liveRunIds`; returns how many rows changed.
+   * Marks FAILED every open run (any org) that started before `cutoff` and is not one of `live`
+   * (its org's run of that id: run ids are unique within an org only); returns how many rows changed.
    */
-  async markAgedRunsFailed(cutoff: Date, liveRunIds: string[], message: string, at: Date): Promise<number> {
+  async markAgedRunsFailed(cutoff: Date, live: LiveRun[], message: string, at: Date): Promise<number> {
     return this.warehouse.execute(
       `UPDATE ${central('org_meta_pipeline_runs')}
        SET status = 'FAILED', error_message = @message, end_time = @at
        WHERE status IN ('PENDING', 'RUNNING') AND COALESCE(start_time, created_at) < @cutoff
-         AND pipeline_logging_id NOT IN UNNEST(@live)`,
-      // An empty array parameter has no element type to send; no run id is empty.
-      { live: liveRunIds.length ? liveRunIds : [''], message, at, cutoff },
+         AND CONCAT(org_slug, '/', pipeline_logging_id) NOT IN UNNEST(@live)`,
+      // An org slug has no '/', so the key names one org's run. An empty array parameter has no
+      // element type to send; no key is empty.
+      { live: live.length ? live.map(runKey) : [''], message, at, cutoff },
     );
   }
 

@@ -192,7 +192,7 @@ export class QuotaMaintenanceService {
   /** The aged-run sweep; null when the run log or the reservations could not be read. */
   private async failAgedRuns(now: Date): Promise<number | null> {
     try {
-      const live = await this.quota.liveRunIds();
+      const live = await this.quota.liveRuns();
       const cutoff = new Date(now.getTime() - this.staleRunAgeMs);
       return await this.runs.markAgedRunsFailed(cutoff, live, agedRunMessage(this.staleRunAgeMs), now);
     } catch (err) {

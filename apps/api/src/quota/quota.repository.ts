@@ -15,6 +15,7 @@ import type {
   CompletionResult,
   ExpiredReservation,
   HeartbeatResult,
+  LiveRun,
   OrgQuotaState,
   OrgSubscription,
   PeriodRow,
@@ -172,12 +173,17 @@ export class QuotaRepository {
   }
 
   /**
-   * The run ids of every reservation still RESERVED. Called right after the expiry pass, which marks
-   * EXPIRED every reservation past its expiry on the database's clock, so these are the live ones.
+   * The org and run id of every reservation still RESERVED (a run id is unique within its org
+   * only). Called right after the expiry pass, which marks EXPIRED every reservation past its
+   * expiry on the database's clock, so these are the live ones.
    */
-  async liveRunIds(): Promise<string[]> {
-    const [row] = await this.db.rpc<{ run_ids: string[] | null }>('live_reservations', {});
-    return row?.run_ids ?? [];
+  async liveRuns(): Promise<LiveRun[]> {
+    const [row] = await this.db.rpc<{ org_slugs: string[] | null; run_ids: string[] | null }>(
+      'live_reservation_runs',
+      {},
+    );
+    const orgs = row?.org_slugs ?? [];
+    return (row?.run_ids ?? []).map((runId, i) => ({ orgSlug: orgs[i], runId }));
   }
 
   async recordExpiry(reservationIds: string[]): Promise<number> {

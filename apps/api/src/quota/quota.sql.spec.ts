@@ -340,15 +340,14 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
     expect(second.length).toBe(first.length);
   });
 
-  it('lists the run ids of the reservations still RESERVED, as one array on every driver', async () => {
+  it('lists the org and run id of the reservations still RESERVED, as one row on every driver', async () => {
     const org = await anOrg({ concurrent_pipelines_limit: 5 });
     await reserve(org, `${org}-live`, T0);
     await reserve(org, `${org}-done`, T0);
     await q.repo.complete(org, { runId: `${org}-done` }, 'SUCCESS', at('2024-03-15T10:01:00Z'));
-    const live = await q.repo.liveRunIds();
-    expect(Array.isArray(live)).toBe(true);
-    expect(live).toContain(`${org}-live`);
-    expect(live).not.toContain(`${org}-done`);
+    const live = await q.repo.liveRuns();
+    expect(live).toContainEqual({ orgSlug: org, runId: `${org}-live` });
+    expect(live.filter((r) => r.orgSlug === org)).toEqual([{ orgSlug: org, runId: `${org}-live` }]);
   });
 
   it("moves an org's reservations with a renamed org and deletes them with a deleted one", async () => {

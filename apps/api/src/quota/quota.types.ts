@@ -107,6 +107,12 @@ export interface ExpiredReservation {
   newlyExpired: boolean;
 }
 
+/** A reservation still RESERVED: its org and the run id it holds. */
+export interface LiveRun {
+  orgSlug: string;
+  runId: string;
+}
+
 export interface PeriodRow {
   orgSlug: string;
   usageDate: string;
