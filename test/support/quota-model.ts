@@ -84,8 +84,8 @@ export class QuotaModel {
       if (prior.pipeline !== pipeline) return { ...refuse('RUN_ID_CONFLICT'), reservationDate: prior.date };
       if (prior.status === 'SUCCESS' || prior.status === 'FAILED')
         return { ...refuse('RUN_ID_FINISHED'), reservationDate: prior.date };
-      if (prior.status === 'EXPIRED' || prior.expiresAt <= now) {
-        // Re-admission of an expired run: the concurrent limit only; its day's count stays.
+      if ((prior.status === 'EXPIRED' || prior.expiresAt <= now) && prior.date === dayOf(now)) {
+        // Re-admission of a run expired today: the concurrent limit only; its day's count stays.
         const limit = org.limits.concurrent;
         if (u.live >= limit)
           return refuse('QUOTA_CONCURRENT_EXCEEDED', limit === 0 ? null : secondsUntil(now, u.oldest));
@@ -101,19 +101,23 @@ export class QuotaModel {
           counts: { ...counts, concurrentUsed: u.live + 1 },
         };
       }
-      return {
-        ...refuse('RUN_ID_CONFLICT'),
-        granted: true,
-        reason: null,
-        replayed: true,
-        reservationDate: prior.date,
-      };
+      if (prior.status === 'RESERVED' && prior.expiresAt > now)
+        return {
+          ...refuse('RUN_ID_CONFLICT'),
+          granted: true,
+          reason: null,
+          replayed: true,
+          reservationDate: prior.date,
+        };
     }
+    // A new run, or one expired on an earlier day, admitted as a new run: it moves to today, so
+    // one already counted this month is one of the month's runs once.
+    const monthOthers = u.monthly - (prior && prior.date.slice(0, 7) === monthOf(now) ? 1 : 0);
     const L = org.limits;
     let reason: QuotaRefusalReason | null = null;
     let until = 0;
     let never = false;
-    if (u.monthly >= L.monthly) {
+    if (monthOthers >= L.monthly) {
       reason = 'QUOTA_MONTHLY_EXCEEDED';
       never = L.monthly === 0;
       until = nextMonth(now);
@@ -143,7 +147,7 @@ export class QuotaModel {
       replayed: false,
       reservationDate: dayOf(now),
       retryAfterSeconds: null,
-      counts: { dailyUsed: u.daily + 1, monthlyUsed: u.monthly + 1, concurrentUsed: u.live + 1 },
+      counts: { dailyUsed: u.daily + 1, monthlyUsed: monthOthers + 1, concurrentUsed: u.live + 1 },
     };
   }
 

@@ -62,6 +62,8 @@ const SHIPPED: Readonly<Record<string, string>> = {
   '0019_concurrent_retry_after_past_lowered_limit.sql':
     '08ffb70abdf6e87bc90d0493235a3f3e5a6a2463ea3ffc4a04d3904be128d85f',
   '0020_live_reservations_by_org.sql': 'b07c485766fec4b949ac9dd0baa3d14006e76bd5c9f7a52f93767fcd014093e5',
+  '0021_readmit_expired_run_on_later_day_as_new.sql':
+    '5fbf205a33ad3eb0c68a8384bb0c0f552040323726c624de229d26f8c3488f53',
 };
 
 describe('shipped migration files', () => {

@@ -293,6 +293,47 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
     expect((await reserve(org, 'third', '2024-03-15T10:09:00Z')).granted).toBe(true);
   });
 
+  it('admits and counts as a new run an expired run id reserved on an earlier day', async () => {
+    const org = await anOrg({
+      concurrent_pipelines_limit: 1,
+      pipelines_per_day_limit: 1,
+      pipelines_per_month_limit: 3,
+    });
+    const first = await reserve(org, 'lapsed', T0, 60);
+    await reserve(org, 'today', '2024-03-16T09:00:00Z');
+    await q.repo.complete(org, { runId: 'today' }, 'SUCCESS', at('2024-03-16T09:30:00Z'));
+    // Today's one run is used up: the run id of yesterday's lapsed run is no way around it, nor
+    // around the month's limit (where it counts once).
+    expect(await reserve(org, 'lapsed', '2024-03-16T10:00:00Z')).toMatchObject({
+      granted: false,
+      reason: 'QUOTA_DAILY_EXCEEDED',
+      counts: { dailyUsed: 1, monthlyUsed: 2 },
+    });
+    await q.db.update(
+      'organizations',
+      { org_slug: org },
+      { pipelines_per_day_limit: 5, pipelines_per_month_limit: 1 },
+    );
+    expect((await reserve(org, 'lapsed', '2024-03-16T10:01:00Z')).reason).toBe('QUOTA_MONTHLY_EXCEEDED');
+    await q.db.update('organizations', { org_slug: org }, { pipelines_per_month_limit: 10 });
+    expect(await reserve(org, 'lapsed', '2024-03-16T10:02:00Z')).toMatchObject({
+      granted: true,
+      replayed: false,
+      reservationId: first.reservationId,
+      reservationDate: '2024-03-16',
+      counts: { dailyUsed: 2, monthlyUsed: 2, concurrentUsed: 1 },
+    });
+    // Counted once, on today's row, where its completion counts too.
+    expect((await q.repo.state(org, at('2024-03-15T12:00:00Z')))?.dailyUsed).toBe(0);
+    await q.repo.complete(org, { runId: 'lapsed' }, 'FAILED', at('2024-03-16T10:03:00Z'));
+    expect(await q.repo.state(org, at('2024-03-16T10:04:00Z'))).toMatchObject({
+      dailyUsed: 1,
+      dailyFailed: 1,
+      monthlyUsed: 1,
+      concurrentUsed: 0,
+    });
+  });
+
   it('extends a live run on heartbeat and refuses to revive a completed or expired one', async () => {
     const org = await anOrg({ concurrent_pipelines_limit: 1 });
     await reserve(org, 'long', T0, 600);
