@@ -293,6 +293,26 @@ describe('quota read and the scheduler jobs over the real app', () => {
     ]);
   });
 
+  it('puts back the run row the cleanup failed when the run is validated again with its run id', async () => {
+    const k = await anOrg({ concurrent_pipelines_limit: 5 });
+    const quota = t.app.get(QuotaRepository);
+    const longAgo = new Date(Date.now() - 2 * 3_600_000);
+    await quota.reserve(k.org, 'lapsed-run', 'subscription_costs', 60, longAgo);
+    await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_runs' }, [
+      runRow(k.org, 'lapsed-run', 'RUNNING', longAgo),
+      // Failed by the pipeline service itself: never put back.
+      { ...runRow(k.org, 'own-failure', 'FAILED', longAgo), error_message: 'boom' },
+    ]);
+    await post('/api/v1/quota/cleanup-stale');
+    expect((await runLog(k.org)).find((r) => r.pipeline_logging_id === 'lapsed-run')?.status).toBe('FAILED');
+    // Its heartbeat lapsed but it still runs: it asks for its slot again.
+    expect((await validate(k.org, k.key, 'lapsed-run')).json()).toMatchObject({ valid: true });
+    expect(await runLog(k.org)).toEqual([
+      { pipeline_logging_id: 'lapsed-run', status: 'RUNNING', error_message: null },
+      { pipeline_logging_id: 'own-failure', status: 'FAILED', error_message: 'boom' },
+    ]);
+  });
+
   it('records expired reservations, marks their open runs FAILED, and retries the run log when it was unavailable', async () => {
     const k = await anOrg({ concurrent_pipelines_limit: 5 });
     const quota = t.app.get(QuotaRepository);

@@ -40,6 +40,19 @@ export class PipelineRunsRepository {
     );
   }
 
+  /**
+   * Puts back as RUNNING the org's run the stale cleanup marked FAILED with `message` (its
+   * reservation expired) and that was then admitted again; a run failed otherwise stays so.
+   */
+  async reopenRun(org: string, runId: string, message: string): Promise<number> {
+    return this.warehouse.execute(
+      `UPDATE ${central('org_meta_pipeline_runs')}
+       SET status = 'RUNNING', error_message = NULL, end_time = NULL
+       WHERE org_slug = @org AND pipeline_logging_id = @id AND status = 'FAILED' AND error_message = @message`,
+      { org, id: runId, message },
+    );
+  }
+
   /** Marks the org's still-open runs among `runIds` FAILED; returns how many rows changed. */
   async markRunsFailed(org: string, runIds: string[], message: string, at: Date): Promise<number> {
     if (runIds.length === 0) return 0;

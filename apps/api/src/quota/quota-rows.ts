@@ -34,7 +34,7 @@ export function subscriptionOf(row: LimitsRow): OrgSubscription {
   };
 }
 
-/** Every column but `granted`, `reason` and `replayed` is null when the org is unknown. */
+/** Every column but `granted`, `reason`, `replayed` and `readmitted` is null when the org is unknown. */
 export interface ReserveRow {
   granted: boolean;
   reason: string | null;
@@ -56,6 +56,7 @@ export interface ReserveRow {
   stripe_subscription_id: string | null;
   seat_limit: number | null;
   providers_limit: number | null;
+  readmitted: boolean;
   [k: string]: unknown;
 }
 

@@ -45,7 +45,7 @@ export class QuotaRepository {
     ttlSeconds: number,
     now?: Date,
   ): Promise<ReservationDecision> {
-    const [row] = await this.db.rpc<ReserveRow>('reserve_pipeline_quota', {
+    const [row] = await this.db.rpc<ReserveRow>('reserve_pipeline_run', {
       p_org_slug: org,
       p_run_id: runId,
       p_pipeline_id: pipelineId,
@@ -57,6 +57,7 @@ export class QuotaRepository {
       granted: row.granted,
       reason: row.reason as QuotaRefusalReason | null,
       replayed: row.replayed,
+      readmitted: row.readmitted,
       reservationId: row.reservation_id,
       reservationDate: row.reservation_date,
       expiresAt: isoInstantOrNull(row.expires_at),

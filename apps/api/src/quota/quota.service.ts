@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '#platform';
 import { loadPlanLimits } from '#tenancy-db';
 import { PipelineRunsRepository } from './pipeline-runs.repository.js';
+import { EXPIRED_RUN_MESSAGE } from './quota-maintenance.service.js';
 import { QuotaError, QuotaErrorCode } from './quota.errors.js';
 import { QuotaRepository } from './quota.repository.js';
 import type {
@@ -44,14 +45,26 @@ export class QuotaService implements OnModuleInit {
       this.logger.log(`Plan defaults updated from configs/plans.json: ${changed.join(', ')}`);
   }
 
-  /** Admits the run or says which limit refused it; never throws a refusal (the caller answers 200). */
-  reserve(
+  /**
+   * Admits the run or says which limit refused it; never throws a refusal (the caller answers 200).
+   * An expired run admitted again runs again: the run row the stale cleanup marked FAILED when its
+   * reservation expired is put back, so the run log does not show a running pipeline as failed.
+   */
+  async reserve(
     org: string,
     runId: string,
     pipelineId: string,
     ttlSeconds = this.reservationTtlSeconds,
   ): Promise<ReservationDecision> {
-    return this.quota.reserve(org, runId, pipelineId, ttlSeconds);
+    const decision = await this.quota.reserve(org, runId, pipelineId, ttlSeconds);
+    if (decision.readmitted)
+      await this.runs.reopenRun(org, runId, EXPIRED_RUN_MESSAGE).catch((err: unknown) =>
+        // The run is admitted either way; its row keeps saying FAILED until the run completes.
+        this.logger.warn(
+          `Run ${runId} of ${org} admitted again, its run row not put back (${err instanceof Error ? err.message : err})`,
+        ),
+      );
+    return decision;
   }
 
   async complete(org: string, ref: RunRef, status: RunStatus): Promise<CompletionResult> {

@@ -282,10 +282,12 @@ describe.each(engines)('quota SQL functions on $name', (engine) => {
     });
     await q.repo.complete(org, { runId: 'other' }, 'SUCCESS', at('2024-03-15T10:04:00Z'));
     await q.repo.expireStale(1000, at('2024-03-15T10:05:00Z'));
+    expect(first.readmitted).toBe(false);
     const again = await reserve(org, 'lapsed', '2024-03-15T10:06:00Z', 600);
     expect(again).toMatchObject({
       granted: true,
       replayed: false,
+      readmitted: true,
       reservationId: first.reservationId,
       reservationDate: '2024-03-15',
       counts: { dailyUsed: 2, concurrentUsed: 1 },

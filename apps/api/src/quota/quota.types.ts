@@ -26,6 +26,8 @@ export interface ReservationDecision {
   reason: QuotaRefusalReason | null;
   /** A retry of a run id already granted: the first grant, nothing more taken. */
   replayed: boolean;
+  /** An expired run admitted again: its run row may have been marked FAILED by the stale cleanup. */
+  readmitted: boolean;
   reservationId: string | null;
   /** YYYY-MM-DD (UTC): the day the run is counted on. */
   reservationDate: string | null;
