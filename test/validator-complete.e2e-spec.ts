@@ -111,32 +111,6 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       expect(byRoot.json()).toMatchObject({ already_completed: true, pipeline_status: 'SUCCESS' });
     });
 
-    it("takes a repeat of a completion that names only the day for its retry, not another run's end", async () => {
-      const k = await anOrg({ concurrent_pipelines_limit: 3 });
-      const first = (
-        await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'first' })
-      ).json();
-      await validate(k.org, k.key, { pipeline_id: 'subscription_costs', pipeline_logging_id: 'second' });
-      const legacy = `?pipeline_status=SUCCESS&reservation_date=${first.reservation_date}`;
-      expect((await complete(k.org, k.key, legacy)).json()).toMatchObject({
-        run_id: 'first',
-        already_completed: false,
-      });
-      // The pipeline service did not get that answer (a timeout) and sends the call again.
-      const retried = await complete(k.org, k.key, legacy);
-      expect({ status: retried.statusCode, ...retried.json() }).toMatchObject({
-        status: 200,
-        run_id: 'first',
-        pipeline_status: 'SUCCESS',
-        already_completed: true,
-      });
-      // The second run still holds its slot, and its own completion closes it.
-      expect(await usage(k.org)).toMatchObject({ concurrent_running: 1, pipelines_succeeded_today: 1 });
-      expect(
-        (await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=second')).json(),
-      ).toMatchObject({ run_id: 'second', already_completed: false });
-    });
-
     it('refuses a query and a body that name two runs or two outcomes, naming each field; one value sent twice is one', async () => {
       const k = await anOrg({ concurrent_pipelines_limit: 3 });
       for (const run of ['c', 'd'])

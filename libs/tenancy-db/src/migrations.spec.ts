@@ -64,8 +64,7 @@ const SHIPPED: Readonly<Record<string, string>> = {
   '0020_live_reservations_by_org.sql': 'b07c485766fec4b949ac9dd0baa3d14006e76bd5c9f7a52f93767fcd014093e5',
   '0021_readmit_expired_run_on_later_day_as_new.sql':
     '5fbf205a33ad3eb0c68a8384bb0c0f552040323726c624de229d26f8c3488f53',
-  '0022_legacy_completion_retry.sql': 'de892b2b0d85fca022d4f135862ccf3029cd9be877482901bd043b767a16f0ca',
-  '0023_reserve_says_readmitted.sql': 'cd11de20658202a145b0e9a5762c5250ab70e22b0bc339da023680f0be3bfa8a',
+  '0022_reserve_says_readmitted.sql': 'cd11de20658202a145b0e9a5762c5250ab70e22b0bc339da023680f0be3bfa8a',
 };
 
 describe('shipped migration files', () => {

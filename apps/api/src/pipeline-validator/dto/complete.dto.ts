@@ -31,9 +31,7 @@ export class CompleteRequestDto extends RunRefDto {
   @ApiPropertyOptional({
     format: 'date',
     description:
-      'The day returned at validation (YYYY-MM-DD). Alone, it completes a run of that day, and the same ' +
-      'outcome sent again within 60 seconds is taken as a retry (already_completed, that run). ' +
-      'A FAILED report without any of reservation_id, ' +
+      'The day returned at validation (YYYY-MM-DD). A FAILED report without any of reservation_id, ' +
       'pipeline_logging_id and reservation_date completes the latest run past its expiry (404 when there is none).',
   })
   @IsOptional()
