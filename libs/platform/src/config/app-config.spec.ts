@@ -260,7 +260,7 @@ describe('configuration', () => {
     const production = {
       ENVIRONMENT: 'production',
       WAREHOUSE_DRIVER: 'bigquery',
-      GCP_PROJECT_ID: 'p',
+      GCP_PROJECT_ID: 'finops-prod',
       TENANCY_DB_DRIVER: 'postgres',
       DATABASE_URL: 'postgres://db.example/app',
       CA_ROOT_API_KEY: 'k'.repeat(32),

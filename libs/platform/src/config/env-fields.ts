@@ -92,6 +92,15 @@ export const IsPostgresUrl = (message: string) => {
 export const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : value;
 
+/**
+ * A Google Cloud project id: 6 to 30 lowercase letters, digits and hyphens, starting with a letter
+ * and not ending with a hyphen; a legacy domain-scoped one has its domain before a colon.
+ */
+export const GCP_PROJECT_ID =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+export const GCP_PROJECT_ID_MESSAGE =
+  'GCP_PROJECT_ID must be a project id: 6 to 30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen (or domain:project for a domain-scoped one)';
+
 /** The spaceless printable ASCII a header value carries intact (HTTP strips surrounding whitespace). */
 export const HEADER_TOKEN = /^[\x21-\x7e]+$/;
 

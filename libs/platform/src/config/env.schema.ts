@@ -20,6 +20,8 @@ import {
   type Environment,
   environmentMessage,
   Flag,
+  GCP_PROJECT_ID,
+  GCP_PROJECT_ID_MESSAGE,
   HEADER_TOKEN,
   IsHost,
   IsPostgresUrl,
@@ -97,9 +99,14 @@ export class EnvSchema extends EnvLimits {
   @IsString()
   DUCKDB_PATH?: string;
 
+  /**
+   * A project id as Google issues them (a blank or mistyped one failed only at the first query),
+   * or a legacy domain-scoped one (`example.com:my-project`).
+   */
+  @Trimmed()
   @ValidateIf((e: EnvSchema) => e.WAREHOUSE_DRIVER === 'bigquery')
   @IsString({ message: 'GCP_PROJECT_ID is required when WAREHOUSE_DRIVER=bigquery' })
-  @MinLength(1)
+  @Matches(GCP_PROJECT_ID, { message: GCP_PROJECT_ID_MESSAGE })
   GCP_PROJECT_ID?: string;
 
   @IsString()
