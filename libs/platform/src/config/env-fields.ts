@@ -55,6 +55,51 @@ export const URL_OPTS = {
   protocols: ['http', 'https'],
 };
 
+/** A loopback host as a URL spells it: `localhost` (or a name under it), 127.0.0.0/8, `[::1]`. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    (isIP(host) === 4 && host.startsWith('127.'))
+  );
+}
+
+/** What is wrong with an http(s) URL of a service the API calls, by `env`'s rules; undefined when nothing. */
+function serviceUrlProblem(name: string, value: unknown, env: { ENVIRONMENT?: unknown }): string | undefined {
+  if (typeof value !== 'string' || !URL.canParse(value)) return undefined; // the URL rule's to say
+  const url = new URL(value);
+  // Node sends them as Basic authentication on every call, and they travel wherever the URL is
+  // printed; the services are called with API keys instead.
+  if (url.username || url.password)
+    return `${name} must not hold a user name or password (user:password@): the service is called with API keys`;
+  if (env.ENVIRONMENT === 'production' && url.protocol === 'http:' && !isLoopback(url.hostname))
+    return `${name} must be https in production (plain http only to a loopback address: localhost, 127.0.0.1, [::1])`;
+  return undefined;
+}
+
+/**
+ * The http(s) URL of a service the API calls with its keys (the root key, the callers' API keys):
+ * without credentials in it, and over TLS in production unless the service is on the same
+ * machine, or those keys would cross the network in clear. The URL itself is not printed.
+ */
+export const IsServiceUrl = () =>
+  ValidateBy({
+    name: 'isServiceUrl',
+    validator: {
+      validate: (value: unknown, args) =>
+        serviceUrlProblem(args?.property ?? '', value, (args?.object ?? {}) as { ENVIRONMENT?: unknown }) ===
+        undefined,
+      defaultMessage: (args) =>
+        serviceUrlProblem(
+          args?.property ?? '',
+          args?.value,
+          (args?.object ?? {}) as { ENVIRONMENT?: unknown },
+        ) ?? `${args?.property ?? 'The URL'} must be an http(s) URL`,
+    },
+  });
+
 /**
  * A postgres:// URL as node-postgres reads it: a host, or a Unix socket folder in `?host=`
  * (`postgres:///db?host=/var/run/postgresql`, Cloud SQL's `postgres://u:p@/db?host=/cloudsql/…`).

@@ -27,6 +27,7 @@ import {
   IsPostgresUrl,
   IsReadableRedisUrl,
   IsServiceRoleKey,
+  IsServiceUrl,
   toInt,
   Trimmed,
   URL_OPTS,
@@ -220,6 +221,7 @@ export class EnvSchema extends EnvLimits {
 
   @Trimmed()
   @IsUrl(URL_OPTS, { message: '$property must be an http(s) URL' })
+  @IsServiceUrl()
   PIPELINE_SERVICE_URL = 'http://localhost:8001';
 
   /** Comma-separated origins; `*` alone is refused because credentials are allowed. */

@@ -1,0 +1,41 @@
+import { configProblems } from './testing/config-problems.js';
+
+const production = {
+  ENVIRONMENT: 'production',
+  ALLOW_EMBEDDED_ENGINES: 'true',
+  CA_ROOT_API_KEY: 'k'.repeat(32),
+  KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
+};
+
+describe('PIPELINE_SERVICE_URL', () => {
+  it('refuses a URL holding a user name or password, without printing them', () => {
+    for (const url of [
+      'https://svc:s3cret-pw@pipelines.example.com',
+      'https://svc@pipelines.example.com',
+      'https://:s3cret-pw@pipelines.example.com',
+    ]) {
+      const problems = configProblems({ PIPELINE_SERVICE_URL: url });
+      expect(problems, url).toEqual([
+        'PIPELINE_SERVICE_URL must not hold a user name or password (user:password@): the service is called with API keys',
+      ]);
+      expect(problems.join(), url).not.toMatch(/s3cret|svc/);
+    }
+  });
+
+  it('requires https in production, where the root key and API keys are sent to it, but for a loopback address', () => {
+    expect(configProblems({ ...production, PIPELINE_SERVICE_URL: 'http://pipelines.internal:8001' })).toEqual(
+      [
+        'PIPELINE_SERVICE_URL must be https in production (plain http only to a loopback address: localhost, 127.0.0.1, [::1])',
+      ],
+    );
+    for (const url of [
+      'https://pipelines-abc.a.run.app',
+      'http://localhost:8001',
+      'http://127.0.0.1:8001',
+      'http://[::1]:8001',
+    ])
+      expect(configProblems({ ...production, PIPELINE_SERVICE_URL: url }), url).toEqual([]);
+    // Outside production a plain-http service name is taken (Docker Compose, a staging network).
+    expect(configProblems({ PIPELINE_SERVICE_URL: 'http://pipeline_service:8001' })).toEqual([]);
+  });
+});
