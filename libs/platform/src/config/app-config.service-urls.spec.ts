@@ -39,3 +39,26 @@ describe('PIPELINE_SERVICE_URL', () => {
     expect(configProblems({ PIPELINE_SERVICE_URL: 'http://pipeline_service:8001' })).toEqual([]);
   });
 });
+
+describe('SUPABASE_URL', () => {
+  const supabase = {
+    TENANCY_DB_DRIVER: 'supabase',
+    SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_AbCdEfGhIjKlMnOpQrStUv_12345678',
+  };
+
+  it('requires https in production, where the service role key goes with every call, but for a loopback address', () => {
+    expect(configProblems({ ...production, ...supabase, SUPABASE_URL: 'http://abcd.supabase.co' })).toEqual([
+      'SUPABASE_URL must be https in production (plain http only to a loopback address: localhost, 127.0.0.1, [::1])',
+    ]);
+    for (const url of ['https://abcd.supabase.co', 'http://127.0.0.1:54321'])
+      expect(configProblems({ ...production, ...supabase, SUPABASE_URL: url }), url).toEqual([]);
+    // A local Supabase (`supabase start`) outside production.
+    expect(configProblems({ ...supabase, SUPABASE_URL: 'http://supabase_kong:8000' })).toEqual([]);
+  });
+
+  it('refuses a URL holding a user name or password', () => {
+    expect(configProblems({ ...supabase, SUPABASE_URL: 'https://u:pw@abcd.supabase.co' })).toEqual([
+      'SUPABASE_URL must not hold a user name or password (user:password@): the service is called with API keys',
+    ]);
+  });
+});

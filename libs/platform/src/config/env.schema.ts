@@ -194,6 +194,8 @@ export class EnvSchema extends EnvLimits {
   @IsUrl(URL_OPTS, {
     message: 'SUPABASE_URL must be an http(s) URL (required when TENANCY_DB_DRIVER=supabase)',
   })
+  // The service role key, which bypasses row-level security, goes with every call.
+  @IsServiceUrl()
   SUPABASE_URL?: string;
 
   @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'supabase')
