@@ -483,7 +483,13 @@ describe('org API keys over the real app', () => {
 describe('the dev key route outside development', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ ENVIRONMENT: 'staging', ALLOW_EMBEDDED_ENGINES: 'true' });
+    t = await startTestApp({
+      ENVIRONMENT: 'staging',
+      ALLOW_EMBEDDED_ENGINES: 'true',
+      // Required in staging; the start does not check it (production's does).
+      KMS_KEY_NAME: 'projects/p/locations/global/keyRings/r/cryptoKeys/k',
+      KMS_API_ENDPOINT: 'http://127.0.0.1:9',
+    });
   });
   afterAll(() => t.close());
 

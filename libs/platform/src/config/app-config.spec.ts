@@ -155,7 +155,12 @@ describe('configuration', () => {
       `${'k'.repeat(18)} ${'k'.repeat(18)}`,
     ])
       expect(
-        problemsOf({ ENVIRONMENT: 'staging', ALLOW_EMBEDDED_ENGINES: 'true', CA_ROOT_API_KEY: key }),
+        problemsOf({
+          ENVIRONMENT: 'staging',
+          ALLOW_EMBEDDED_ENGINES: 'true',
+          KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
+          CA_ROOT_API_KEY: key,
+        }),
       ).toEqual([expect.stringMatching(/^CA_ROOT_API_KEY must be printable ASCII without spaces/)]);
   });
 

@@ -253,10 +253,15 @@ export class EnvSchema extends EnvLimits {
   @Flag()
   BOOTSTRAP_ON_START = true;
 
-  /** Cloud KMS key wrapping the data keys of stored API keys and credentials (required in production). */
-  @ValidateIf((e: EnvSchema) => e.ENVIRONMENT === 'production' || e.KMS_KEY_NAME !== undefined)
+  /**
+   * Cloud KMS key wrapping the data keys of stored API keys and credentials, required in staging as
+   * in production: without it each instance (and each new revision, its file system being new)
+   * created a local key of its own, and what one encrypted the others could not read.
+   */
+  @ValidateIf((e: EnvSchema) => isDeployed(e) || e.KMS_KEY_NAME !== undefined)
   @Matches(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/, {
-    message: 'KMS_KEY_NAME must be projects/P/locations/L/keyRings/R/cryptoKeys/K (required in production)',
+    message:
+      'KMS_KEY_NAME must be projects/P/locations/L/keyRings/R/cryptoKeys/K (required in staging and production)',
   })
   KMS_KEY_NAME?: string;
 
