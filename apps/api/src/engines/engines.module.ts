@@ -5,7 +5,8 @@ import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { openEncryptor, openTenancyDb, openWarehouse } from './engines.js';
 
-async function checkKeyAtStart(encryptor: Encryptor, keyName: string | undefined): Promise<void> {
+/** A production start fails, naming KMS_KEY_NAME, when the key does not answer. */
+export async function checkKeyAtStart(encryptor: Encryptor, keyName: string | undefined): Promise<void> {
   try {
     await encryptor.ping();
   } catch (err) {

@@ -123,6 +123,23 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/** The endpoint settings that point a Google client at an emulator, read by the service itself. */
+const EMULATOR_ENDPOINTS = ['BIGQUERY_API_ENDPOINT', 'BIGQUERY_STORAGE_API_ENDPOINT', 'KMS_API_ENDPOINT'];
+
+/**
+ * Production refuses emulator endpoints: its own (EMULATOR_ENDPOINTS) and any `*_EMULATOR_HOST`,
+ * which a Google client library reads from the environment by itself (BIGQUERY_EMULATOR_HOST sends
+ * every query there). One left over from a test setup sent the costs, or the data keys of the
+ * stored credentials, to whatever answered there, the start none the wiser.
+ */
+function emulatorProblems(picked: Record<string, string>, raw: Record<string, string | undefined>): string[] {
+  const hosts = Object.keys(raw).filter((name) => name.endsWith('_EMULATOR_HOST') && raw[name]?.trim());
+  return [...EMULATOR_ENDPOINTS.filter((name) => picked[name]?.trim()), ...hosts.sort()].map(
+    (name) =>
+      `${name}: production refuses an emulator endpoint (only for emulators and tests); unset it to use Google's`,
+  );
+}
+
 /** Validates the raw environment; throws ConfigValidationError naming every bad variable. */
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvSchema {
   const known = new Set(Object.keys(new EnvSchema()));
@@ -163,6 +180,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
         'TENANCY_DB_DRIVER: production refuses the embedded PGlite database (set postgres or supabase, or ALLOW_EMBEDDED_ENGINES=true)',
       );
   }
+  if (env.ENVIRONMENT === 'production') problems.push(...emulatorProblems(picked, raw));
   // Without Redis every instance keeps its own rate-limit counters and learns of no key revocation
   // or cost invalidation made on another; embedded engines are one instance by nature.
   if (
