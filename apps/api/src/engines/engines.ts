@@ -28,7 +28,7 @@ export async function openWarehouse(config: AppConfig): Promise<Warehouse> {
   }
   await privateDataDir(config);
   if (config.duckdbPath !== ':memory:') ownerOnlyNewFiles();
-  return DuckDbWarehouse.open({ path: config.duckdbPath });
+  return DuckDbWarehouse.open({ path: config.duckdbPath, memoryLimit: config.duckdbMemoryLimit });
 }
 
 /**

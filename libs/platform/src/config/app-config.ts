@@ -6,6 +6,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { CONFIGS_MARKER, useConfigsDir } from './configs-dir.js';
 import { EnvSchema } from './env.schema.js';
+import { duckDbMemoryLimit, memoryLimitBytes } from './memory-limit.js';
 import { publishPrivateFile } from '../util/private-file.js';
 
 export type Environment = EnvSchema['ENVIRONMENT'];
@@ -24,6 +25,8 @@ export class AppConfig {
   readonly isProduction: boolean;
   readonly dataDir: string;
   readonly duckdbPath: string;
+  /** DUCKDB_MEMORY_LIMIT as DuckDB's memory_limit takes it (a share of the memory resolved to MiB). */
+  readonly duckdbMemoryLimit: string;
   readonly pgliteDir: string;
   readonly encryptionKeyFile: string;
   readonly corsOrigins: string[];
@@ -45,6 +48,7 @@ export class AppConfig {
     this.isProduction = env.ENVIRONMENT === 'production';
     this.dataDir = path.resolve(env.DATA_DIR);
     this.duckdbPath = env.DUCKDB_PATH ?? path.join(this.dataDir, 'warehouse.duckdb');
+    this.duckdbMemoryLimit = duckDbMemoryLimit(memoryLimitBytes(env.DUCKDB_MEMORY_LIMIT) as number);
     this.pgliteDir = env.PGLITE_DIR ?? path.join(this.dataDir, 'pglite');
     this.encryptionKeyFile = env.ENCRYPTION_KEY_FILE ?? path.join(this.dataDir, 'encryption.key');
     this.corsOrigins = env.CORS_ORIGINS.split(',')

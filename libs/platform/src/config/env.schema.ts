@@ -33,6 +33,7 @@ import {
   URL_OPTS,
 } from './env-fields.js';
 import { EnvLimits, MAX_DEMO_ROWS, MAX_TIMER_MS } from './env-limits.js';
+import { IsMemoryLimit } from './memory-limit.js';
 
 /** Outside development: the environments whose rules are strict. An unknown value is only its own error. */
 const isDeployed = (e: EnvSchema) => e.ENVIRONMENT === 'staging' || e.ENVIRONMENT === 'production';
@@ -99,6 +100,13 @@ export class EnvSchema extends EnvLimits {
   @IsOptional()
   @IsString()
   DUCKDB_PATH?: string;
+
+  /**
+   * The embedded DuckDB's memory (its memory_limit): DuckDB's own default, 80% of the machine, left
+   * the Node heap, the Polars frames and the uploads too little. A size or a share of the memory.
+   */
+  @IsMemoryLimit()
+  DUCKDB_MEMORY_LIMIT = '25%';
 
   /**
    * A project id as Google issues them (a blank or mistyped one failed only at the first query),

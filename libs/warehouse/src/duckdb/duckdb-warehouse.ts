@@ -41,6 +41,8 @@ export interface DuckDbWarehouseOptions {
   path: string;
   /** DuckDB worker threads; DuckDB's default (all cores) when absent. */
   threads?: number;
+  /** DuckDB's memory_limit (`2048MiB`); DuckDB's default (80% of the machine) when absent. */
+  memoryLimit?: string;
   /** Connections in the pool, i.e. statements that may run at once (default 4). */
   connections?: number;
 }
@@ -73,6 +75,7 @@ export class DuckDbWarehouse implements Warehouse {
       preserve_insertion_order: 'false',
     };
     if (options.threads !== undefined) config.threads = String(options.threads);
+    if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(options.path, config);
@@ -248,6 +251,14 @@ export class DuckDbWarehouse implements Warehouse {
 
   async ping(timeoutMs?: number): Promise<void> {
     await this.session(({ connection }) => connection.run('SELECT 1'), timeoutMs);
+  }
+
+  /** One of DuckDB's settings as the database reports it (`memory_limit`: `2.0 GiB`), for diagnostics. */
+  async setting(name: string): Promise<string> {
+    return this.session(async ({ connection }) => {
+      const reader = await connection.runAndReadAll('SELECT current_setting($name)::VARCHAR AS v', { name });
+      return String(reader.getRowObjects()[0].v);
+    });
   }
 
   async close(): Promise<void> {
