@@ -33,5 +33,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Cloud Run sends SIGTERM; Nest's shutdown hooks drain requests and close the engines.
 STOPSIGNAL SIGTERM
-# V8 flags as in package.json's start script (bench/bench-support.ts says why).
+# Node flags as in package.json's start script and the benches (bench/bench-support.ts says why).
 CMD ["node", "--no-allocation-site-pretenuring", "--enable-source-maps", "dist/apps/api/src/main.js"]

@@ -5,13 +5,17 @@ import autocannon from 'autocannon';
 import { cpuMark, cpuPer } from './cpu-usage.js';
 
 /**
- * The V8 flags the API runs with (package.json's start, the Dockerfile's CMD; a test keeps them
- * alike): a bench starts it the same way. Allocation-site pretenuring is off: objects a literal
- * made at start-up outlive it, so V8 allocates that literal's later, per-request objects straight
- * in the old generation, where, dead, they still hold what they point to through every minor GC
- * until a major one (measured on a cached read: GC from ~17 to ~4 µs a request, server CPU -25%).
+ * The Node flags the API runs with (package.json's start, the Dockerfile's CMD;
+ * test/node-flags.spec.ts keeps them alike): a bench starts it the same way. Allocation-site
+ * pretenuring is off: objects a literal made at start-up outlive it, so V8 allocates that
+ * literal's later, per-request objects straight in the old generation, where, dead, they still
+ * hold what they point to through every minor GC until a major one (measured on a cached read: GC
+ * from ~17 to ~4 µs a request, server CPU -25%). Source maps are on: the stacks of logged errors
+ * name the TypeScript file and line (`apps/api/src/….ts:8:47`) rather than the compiled one's,
+ * for ~20 MB more resident memory (the maps, read as modules load) and ~30-90 µs more for each
+ * stack read, which only a logged error does; an error whose stack is not read costs the same.
  */
-export const SERVER_NODE_FLAGS = ['--no-allocation-site-pretenuring'];
+export const SERVER_NODE_FLAGS = ['--no-allocation-site-pretenuring', '--enable-source-maps'];
 
 /** The flags a bench starts the API with: SERVER_NODE_FLAGS, or V8's defaults with BENCH_DEFAULT_V8=1. */
 export const apiNodeFlags = (): string[] => (process.env.BENCH_DEFAULT_V8 ? [] : SERVER_NODE_FLAGS);
