@@ -7,6 +7,7 @@ export * from './errors/validation.js';
 export * from './util/deep-freeze.js';
 export * from './util/private-file.js';
 export * from './config/configs-dir.js';
+export * from './config/dataset-locations.js';
 export * from './config/env.schema.js';
 export { MAX_DEMO_ROWS, MAX_TIMER_MS } from './config/env-limits.js';
 export * from './config/app-config.js';

@@ -32,6 +32,7 @@ import {
   Trimmed,
   URL_OPTS,
 } from './env-fields.js';
+import { IsDatasetLocation } from './dataset-locations.js';
 import { EnvLimits, MAX_DEMO_ROWS, MAX_TIMER_MS } from './env-limits.js';
 import { IsMemoryLimit } from './memory-limit.js';
 
@@ -118,7 +119,8 @@ export class EnvSchema extends EnvLimits {
   @Matches(GCP_PROJECT_ID, { message: GCP_PROJECT_ID_MESSAGE })
   GCP_PROJECT_ID?: string;
 
-  @IsString()
+  @Trimmed()
+  @IsDatasetLocation()
   BIGQUERY_LOCATION = 'US';
 
   /** Only for emulators and tests; production uses Google's endpoint. */

@@ -3,35 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, Length, Matches, ValidateIf } from 'class-validator';
 
-/** Where an org dataset may be created (BigQuery multi-regions and regions the product supports). */
-export const DATASET_LOCATIONS = [
-  'US',
-  'EU',
-  'asia-east1',
-  'asia-east2',
-  'asia-northeast1',
-  'asia-northeast2',
-  'asia-northeast3',
-  'asia-south1',
-  'asia-southeast1',
-  'asia-southeast2',
-  'australia-southeast1',
-  'europe-north1',
-  'europe-west1',
-  'europe-west2',
-  'europe-west3',
-  'europe-west4',
-  'europe-west6',
-  'northamerica-northeast1',
-  'southamerica-east1',
-  'us-central1',
-  'us-east1',
-  'us-east4',
-  'us-west1',
-  'us-west2',
-  'us-west3',
-  'us-west4',
-] as const;
+export { DATASET_LOCATIONS } from '#platform';
 
 export { toUpper } from '../../common/query-fields.js';
 
