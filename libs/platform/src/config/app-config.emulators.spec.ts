@@ -35,3 +35,19 @@ describe('emulator endpoints', () => {
     expect(configProblems({ ...production, ENVIRONMENT: 'staging', ...emulators })).toEqual([]);
   });
 });
+
+describe('DEMO_DATA', () => {
+  it('is refused in production on real engines, taken on the embedded ones and elsewhere', () => {
+    const refusal =
+      'DEMO_DATA: production refuses to seed the demo organization into a real warehouse or tenancy database (use it in development or staging, or on the embedded engines)';
+    expect(configProblems({ ...production, DEMO_DATA: 'true' })).toEqual([refusal]);
+    expect(configProblems({ ...production, DEMO_DATA: 'false' })).toEqual([]);
+    const embedded = {
+      WAREHOUSE_DRIVER: 'duckdb',
+      TENANCY_DB_DRIVER: 'pglite',
+      ALLOW_EMBEDDED_ENGINES: 'true',
+    };
+    expect(configProblems({ ...production, ...embedded, DEMO_DATA: 'true' })).toEqual([]);
+    expect(configProblems({ ...production, ENVIRONMENT: 'staging', DEMO_DATA: 'true' })).toEqual([]);
+  });
+});

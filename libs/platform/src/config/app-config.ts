@@ -185,6 +185,15 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
       );
   }
   if (env.ENVIRONMENT === 'production') problems.push(...emulatorProblems(picked, raw));
+  // A demo org of synthetic costs among the customers' (its key in the data folder) is never meant.
+  if (
+    env.ENVIRONMENT === 'production' &&
+    env.DEMO_DATA &&
+    (env.WAREHOUSE_DRIVER !== 'duckdb' || env.TENANCY_DB_DRIVER !== 'pglite')
+  )
+    problems.push(
+      'DEMO_DATA: production refuses to seed the demo organization into a real warehouse or tenancy database (use it in development or staging, or on the embedded engines)',
+    );
   // Without Redis every instance keeps its own rate-limit counters and learns of no key revocation
   // or cost invalidation made on another; embedded engines are one instance by nature.
   if (
