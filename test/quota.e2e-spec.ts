@@ -3,6 +3,7 @@ import { type DbRow, TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { PipelineRunsRepository } from '../apps/api/src/quota/pipeline-runs.repository.js';
 import { QuotaMaintenanceService } from '../apps/api/src/quota/quota-maintenance.service.js';
 import { QuotaRepository } from '../apps/api/src/quota/quota.repository.js';
 
@@ -310,6 +311,33 @@ describe('quota read and the scheduler jobs over the real app', () => {
     expect(await runLog(k.org)).toEqual([
       { pipeline_logging_id: 'lapsed-run', status: 'RUNNING', error_message: null },
       { pipeline_logging_id: 'own-failure', status: 'FAILED', error_message: 'boom' },
+    ]);
+  });
+
+  it('puts back a run admitted again while the cleanup was marking it FAILED', async () => {
+    const k = await anOrg({ concurrent_pipelines_limit: 5 });
+    const quota = t.app.get(QuotaRepository);
+    const runs = t.app.get(PipelineRunsRepository);
+    const longAgo = new Date(Date.now() - 2 * 3_600_000);
+    await quota.reserve(k.org, 'racing-run', 'subscription_costs', 60, longAgo);
+    await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_runs' }, [
+      runRow(k.org, 'racing-run', 'RUNNING', longAgo),
+    ]);
+    // The run asks for its slot again between the expiry and the marking of its row: its own
+    // reopening finds nothing to put back yet.
+    const mark = runs.markRunsFailed.bind(runs);
+    const spy = vi.spyOn(runs, 'markRunsFailed').mockImplementation(async (org, ...rest) => {
+      if (org === k.org)
+        expect((await validate(k.org, k.key, 'racing-run')).json()).toMatchObject({ valid: true });
+      return mark(org, ...rest);
+    });
+    try {
+      await post('/api/v1/quota/cleanup-stale');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await runLog(k.org)).toEqual([
+      { pipeline_logging_id: 'racing-run', status: 'RUNNING', error_message: null },
     ]);
   });
 

@@ -156,6 +156,7 @@ export class QuotaMaintenanceService {
         });
       }
     }
+    await this.reopenReadmitted(details, byOrg);
     const aged = await this.failAgedRuns(now);
     const cutoff = new Date(now.getTime() - RESERVATION_RETENTION_DAYS * 86_400_000);
     const pruned = await this.quota.pruneReservations(isoDay(cutoff));
@@ -187,6 +188,31 @@ export class QuotaMaintenanceService {
       message,
       details,
     };
+  }
+
+  /**
+   * Puts back as RUNNING the runs this cleanup marked FAILED that are live again: one validated
+   * again meanwhile was admitted, and its own reopening (QuotaService.reserve) may have come before
+   * the marking. Best effort: such a run's row keeps saying FAILED until it completes.
+   */
+  private async reopenReadmitted(
+    details: StaleCleanupOrg[],
+    byOrg: Map<string, ExpiredReservation[]>,
+  ): Promise<void> {
+    const marked = new Set(
+      details
+        .filter((d) => d.error === null && d.runsMarkedFailed > 0)
+        .flatMap((d) => (byOrg.get(d.orgSlug) ?? []).map((r) => `${d.orgSlug}/${r.runId}`)),
+    );
+    if (marked.size === 0) return;
+    try {
+      for (const { orgSlug, runId } of await this.quota.liveRuns())
+        if (marked.has(`${orgSlug}/${runId}`)) await this.runs.reopenRun(orgSlug, runId, EXPIRED_RUN_MESSAGE);
+    } catch (err) {
+      this.logger.warn(
+        `Stale cleanup: runs admitted again not put back (${err instanceof Error ? err.message : err})`,
+      );
+    }
   }
 
   /** The aged-run sweep; null when the run log or the reservations could not be read. */
