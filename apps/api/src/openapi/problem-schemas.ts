@@ -80,7 +80,9 @@ const PROBLEM_PROPERTIES: Record<string, SchemaObject> = {
   field: {
     type: 'string',
     example: 'include_credentials',
-    description: 'With a refusal of one request field outside validation (CREDENTIALS_FORBIDDEN): the field',
+    description:
+      'With a refusal of one request field outside validation (CREDENTIALS_FORBIDDEN): the field; with ' +
+      'PIPELINE_SERVICE_BAD_GATEWAY, the field of the answer that was unreadable',
   },
   missing_scopes: {
     type: 'array',

@@ -30,6 +30,30 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
+/**
+ * The longest value of each field of the service's answer this API passes on: a run's id is a
+ * UUID, a pipeline's id the org and up to four 50-character segments, a status one word.
+ */
+const ANSWER_FIELDS = { pipeline_logging_id: 128, pipeline_id: 512, status: 64 } as const;
+
+/**
+ * The answer's field `name` as passed on: a string of at most its length without control
+ * characters, or null when absent (null or empty). Anything else is a broken answer (502) naming
+ * the field, never echoed to the caller.
+ */
+function answerField(data: Record<string, unknown>, name: keyof typeof ANSWER_FIELDS, status: number) {
+  const value = data[name];
+  if (value === undefined || value === null || value === '') return null;
+  const max = ANSWER_FIELDS[name];
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (typeof value === 'string' && value.length <= max && !/[\u0000-\u001f\u007f]/.test(value)) return value;
+  throw new PipelinesProxyError(
+    PipelinesProxyErrorCode.BadGateway,
+    `Pipeline service error: HTTP ${status} with an unreadable ${name} (not a string of at most ${max} characters); ${MAY_HAVE_STARTED}`,
+    { extra: { upstream_status: status, field: name }, publicDetail: true },
+  );
+}
+
 /** The service's Retry-After, as seconds (an HTTP date is turned into the seconds left). */
 function upstreamRetryAfter(res: Response): Record<string, string> {
   const seconds = retryAfterSeconds(res.headers['retry-after']);
@@ -76,10 +100,10 @@ export class PipelinesProxyService {
       );
     const data = result.json as Record<string, unknown>;
     return {
-      pipeline_logging_id: str(data.pipeline_logging_id),
-      pipeline_id: str(data.pipeline_id) ?? segments.join('/'),
+      pipeline_logging_id: answerField(data, 'pipeline_logging_id', result.status),
+      pipeline_id: answerField(data, 'pipeline_id', result.status) ?? segments.join('/'),
       org_slug: cmd.org,
-      status: str(data.status) ?? 'PENDING',
+      status: answerField(data, 'status', result.status) ?? 'PENDING',
       // Upstream text reaching the caller: masked and cut like every upstream detail.
       message: upstreamDetail(str(data.message) ?? 'Pipeline triggered successfully'),
       request_id: cmd.requestId,
