@@ -66,3 +66,53 @@ describe('pipeline proxy: what of the service answer reaches the caller', () => 
     expect((await trigger()).json()).toMatchObject({ pipeline_logging_id: null, status: 'PENDING' });
   });
 });
+
+describe('pipeline proxy: an answer whose body is over the size limit', () => {
+  it("passes a 4xx's or a 429's status on, and never counts it against the shared breaker", async () => {
+    const { fake, t, warehouse, close } = await startAppWithPipelineService({
+      maxResponseBytes: 1_024,
+      retryDelaysMs: [20],
+      triggerLimitPerMinute: 1_000,
+      breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 30_000 },
+    });
+    try {
+      const trigger = async () => {
+        const k = await anOrgWithKey(warehouse);
+        return t.app.inject({
+          method: 'POST',
+          url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
+          headers: { 'x-api-key': k.key },
+        });
+      };
+      const big = 'y'.repeat(64 * 1024);
+      fake.always({ status: 429, body: { detail: big }, headers: { 'Retry-After': '7' } });
+      const limited = await trigger();
+      expect({ status: limited.statusCode, body: limited.json() }).toMatchObject({
+        status: 429,
+        body: { code: 'PIPELINE_RATE_LIMITED', detail: 'Pipeline rate limit exceeded', upstream_status: 429 },
+      });
+      expect(limited.headers['retry-after']).toBe('7');
+      for (const status of [400, 404, 413, 422]) {
+        fake.always({ status, body: big });
+        const res = await trigger();
+        expect({ status: res.statusCode, detail: res.json().detail }).toEqual({
+          status: status === 413 ? 400 : status,
+          detail: `Pipeline service error: HTTP ${status}`,
+        });
+        expect(res.body).not.toContain('yyyy');
+      }
+      // Six answers of a service that is up: the shared breaker is still closed for everyone.
+      fake.reset();
+      expect((await trigger()).statusCode).toBe(200);
+      // A 2xx with such a body tells nothing of the run: 502, and the run may have started.
+      fake.always({ status: 200, body: { status: 'PENDING', message: big } });
+      expect((await trigger()).json()).toMatchObject({
+        status: 502,
+        code: 'PIPELINE_SERVICE_BAD_GATEWAY',
+        detail: expect.stringContaining('may or may not have started'),
+      });
+    } finally {
+      await close();
+    }
+  });
+});

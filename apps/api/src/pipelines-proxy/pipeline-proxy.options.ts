@@ -10,7 +10,10 @@ export interface PipelineProxyOptions {
   maxAttempts: number;
   /** Wait before attempt 2, 3, ...; the last value repeats. */
   retryDelaysMs: number[];
-  /** Larger upstream bodies are refused (the service answers with small JSON documents). */
+  /**
+   * Larger upstream bodies are dropped unread, the answer's status kept (the service answers with
+   * small JSON documents: such a body explains nothing, and a 2xx without one is no run started).
+   */
   maxResponseBytes: number;
   breaker: {
     /** Calls in the rolling window before the breaker may open. */

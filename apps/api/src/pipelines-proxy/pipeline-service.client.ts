@@ -205,6 +205,10 @@ export class PipelineServiceClient implements OnApplicationShutdown {
         signal: this.stopping.signal,
       });
       if (outcome.kind === 'response' || outcome.kind === 'failed') answered = outcome;
+      if (outcome.kind === 'response' && outcome.oversized)
+        this.logger.warn(
+          `Pipeline service answered HTTP ${outcome.status} with a body over ${this.options.maxResponseBytes} bytes (request ${req.requestId}); body dropped`,
+        );
       const reason = retryReason(outcome);
       if (reason === null || attempt >= this.options.maxAttempts || this.stopping.signal.aborted)
         return toResult(nothingSent(outcome) && answered ? answered : outcome);

@@ -6,7 +6,14 @@ import https from 'node:https';
  * whether anything can have reached the service: `not_sent` means the connection was never made.
  */
 export type AttemptOutcome =
-  | { kind: 'response'; status: number; headers: IncomingHttpHeaders; body: Buffer }
+  | {
+      kind: 'response';
+      status: number;
+      headers: IncomingHttpHeaders;
+      body: Buffer;
+      /** The body was over `maxResponseBytes`: dropped unread (empty here), the status kept. */
+      oversized?: true;
+    }
   | { kind: 'not_sent'; code: string }
   | { kind: 'timeout'; phase: 'connect' | 'response' }
   | {
@@ -31,10 +38,6 @@ export interface PostOptions {
    * service may have received it).
    */
   signal?: AbortSignal;
-}
-
-class ResponseTooLarge extends Error {
-  readonly code = 'RESPONSE_TOO_LARGE';
 }
 
 /** One POST; never throws. Times are enforced here so the socket is destroyed, not left waiting. */
@@ -94,8 +97,15 @@ export function postOnce(url: URL, opts: PostOptions): Promise<AttemptOutcome> {
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > opts.maxResponseBytes) res.destroy(new ResponseTooLarge('response too large'));
-        else chunks.push(chunk);
+        if (size <= opts.maxResponseBytes) {
+          chunks.push(chunk);
+          return;
+        }
+        // The status is still the service's answer (a 4xx or a 429 is the caller's, and no sign the
+        // service is down): only the body is too large to read, and dropped with the connection.
+        const { statusCode: status = 0, headers } = res;
+        finish({ kind: 'response', status, headers, body: Buffer.alloc(0), oversized: true });
+        res.destroy();
       });
       res.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failed', code: err.code ?? err.name }));
       res.on('end', () =>
