@@ -118,6 +118,21 @@ describe('pipeline proxy against a real local pipeline service', () => {
       expect(reversed.json().errors).toEqual([
         { field: 'end_date', message: 'end_date must not be before start_date' },
       ]);
+      // The run date is a start too: an end before it is refused, naming end_date.
+      const beforeRunDate = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
+        payload: { date: '2026-03-09', end_date: '2026-03-01' },
+      });
+      expect({ status: beforeRunDate.statusCode, errors: beforeRunDate.json().errors }).toEqual({
+        status: 422,
+        errors: [{ field: 'end_date', message: 'end_date must not be before date' }],
+      });
+      const beforeBoth = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
+        payload: { date: '2026-03-09', start_date: '2026-03-05', end_date: '2026-03-01' },
+      });
+      expect(beforeBoth.json().errors).toEqual([
+        { field: 'end_date', message: 'end_date must not be before date' },
+        { field: 'end_date', message: 'end_date must not be before start_date' },
+      ]);
       // A malformed start is its own error only: there is nothing to compare the end with.
       const malformed = await trigger(k.org, k.key, 'trigger/{org}/gcp/cost/billing', {
         payload: { start_date: 'abc', end_date: '2026-03-01' },

@@ -173,11 +173,14 @@ export const MAX_PAGE = 10_000_000;
  */
 export const PageOffset = () => IntQuery({ min: 0, max: MAX_OFFSET, byDefault: 0 });
 
-/** The range is refused when both ends are given and the end comes first (YYYY-MM-DD sorts as text). */
+/**
+ * The range is refused when both ends are given and the end comes first (YYYY-MM-DD sorts as text).
+ * A field may be bound by several (each rule named after its other field, so each has its message).
+ */
 export function NotBefore(other: string) {
   return (target: object, propertyName: string) =>
     registerDecorator({
-      name: 'notBefore',
+      name: `notBefore_${other}`,
       target: target.constructor,
       propertyName,
       constraints: [other],

@@ -45,10 +45,15 @@ export class TriggerPipelineRequestDto {
   @IsCalendarDay()
   start_date?: string;
 
-  @ApiPropertyOptional({ example: '2026-01-31', format: 'date' })
+  @ApiPropertyOptional({
+    example: '2026-01-31',
+    format: 'date',
+    description: 'Not before start_date, nor before date when both are given',
+  })
   @IsOptional()
   @IsCalendarDay()
   @NotBefore('start_date')
+  @NotBefore('date')
   end_date?: string;
 }
 
