@@ -1,8 +1,11 @@
 import type { Warehouse } from '#warehouse';
 import { type FakePipelineService } from '#test/fake-pipeline-service';
+import { until } from '#test/waiting';
 import { anOrgWithKey } from '#test/org-factory';
 import { type TestApp } from '#test/test-app';
 import { startAppWithPipelineService } from '#test/pipeline-service-app';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('pipeline proxy: what of the service answer reaches the caller', () => {
   let fake: FakePipelineService;
@@ -111,6 +114,35 @@ describe('pipeline proxy: an answer whose body is over the size limit', () => {
         code: 'PIPELINE_SERVICE_BAD_GATEWAY',
         detail: expect.stringContaining('may or may not have started'),
       });
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('pipeline proxy: kept-alive connections to the service', () => {
+  it('closes a connection left unused before the service would (uvicorn: 5 s, unannounced), and reuses one in time', async () => {
+    const { fake, t, warehouse, close } = await startAppWithPipelineService({ freeSocketTimeoutMs: 1_000 });
+    try {
+      const k = await anOrgWithKey(warehouse);
+      const trigger = () =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/v1/pipelines/trigger/${k.org}/genai/payg/openai`,
+          headers: { 'x-api-key': k.key },
+        });
+      expect((await trigger()).statusCode).toBe(200);
+      expect(fake.openConnections).toBe(1);
+      // Used again within the limit: the same connection, no new one.
+      await sleep(300);
+      expect((await trigger()).statusCode).toBe(200);
+      expect(fake.openConnections).toBe(1);
+      // Unused for the limit: closed by the proxy, long before the fake's own 5 s keep-alive.
+      const idleFrom = Date.now();
+      await until(() => fake.openConnections === 0, 4_000);
+      expect(Date.now() - idleFrom).toBeLessThan(3_000);
+      expect((await trigger()).statusCode).toBe(200);
+      expect(fake.requests).toHaveLength(3);
     } finally {
       await close();
     }

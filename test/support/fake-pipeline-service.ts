@@ -77,6 +77,11 @@ export class FakePipelineService {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /** Connections open to it now (kept alive by the client, or in use). */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }

@@ -15,6 +15,12 @@ export interface PipelineProxyOptions {
    * small JSON documents: such a body explains nothing, and a 2xx without one is no run started).
    */
   maxResponseBytes: number;
+  /**
+   * A kept-alive connection unused this long is closed by us, before the service closes it as idle
+   * (uvicorn does after 5 s, without saying so in a Keep-Alive header): a connection the service is
+   * about to close is not sent the next run (a reset there looks like a run that may have started).
+   */
+  freeSocketTimeoutMs: number;
   breaker: {
     /** Calls in the rolling window before the breaker may open. */
     volumeThreshold: number;
@@ -40,6 +46,7 @@ export const DEFAULT_PIPELINE_PROXY_OPTIONS: PipelineProxyOptions = {
   maxAttempts: 3,
   retryDelaysMs: [1_000, 2_000],
   maxResponseBytes: 1024 * 1024,
+  freeSocketTimeoutMs: 4_000,
   breaker: {
     volumeThreshold: 5,
     errorThresholdPercentage: 50,

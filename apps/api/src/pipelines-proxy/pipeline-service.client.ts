@@ -136,7 +136,15 @@ export class PipelineServiceClient implements OnApplicationShutdown {
     shutdown: ShutdownState,
   ) {
     this.baseUrl = new URL(config.env.PIPELINE_SERVICE_URL);
-    const agentOptions = { keepAlive: true, maxSockets: 100, maxFreeSockets: 20 };
+    // `timeout` is the idle limit of a free (kept-alive) socket: Node's agent destroys one unused
+    // that long (or sooner when the service's Keep-Alive header asks); a call in flight is bounded
+    // by postOnce's own timers instead.
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: 100,
+      maxFreeSockets: 20,
+      timeout: options.freeSocketTimeoutMs,
+    };
     this.agent =
       this.baseUrl.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     // One abort listener per call in flight (removed when it ends): run-all's fan-out passes the
