@@ -34,4 +34,57 @@ describe('CircuitBreakers', () => {
     // A tenant whose own breaker is closed meets the shared one.
     expect((await refusal('initech')).retryAfterSeconds).toBe(4);
   });
+
+  it("keeps a half-open tenant breaker's trial for a real call while the shared one refuses", async () => {
+    const RESET_MS = 600;
+    const sleepUntil = (at: number) =>
+      new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+    const own = new CircuitBreakers(
+      {
+        volumeThreshold: 3,
+        errorThresholdPercentage: 50,
+        rollingCountTimeoutMs: 60_000,
+        resetTimeoutMs: RESET_MS,
+      },
+      (err) => (err as { down?: boolean }).down === true,
+    );
+    try {
+      const ran = () => Promise.resolve('ran');
+      // acme's runs fail: its own breaker opens.
+      for (let i = 0; i < 3; i++)
+        await expect(own.run('svc', 'acme', () => Promise.reject(failure(false)))).rejects.toThrow(
+          'run failed',
+        );
+      const acmeOpened = Date.now();
+      await expect(own.run('svc', 'acme', ran)).rejects.toBeInstanceOf(CircuitOpenError);
+      // Later the service goes down: four other tenants' calls open the shared breaker.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      for (const tenant of ['g1', 'g2', 'g3', 'g4'])
+        await expect(own.run('svc', tenant, () => Promise.reject(failure(true)))).rejects.toThrow(
+          'unreachable',
+        );
+      const sharedOpened = Date.now();
+      await expect(own.run('svc', 'initech', ran)).rejects.toBeInstanceOf(CircuitOpenError);
+      // acme's breaker is half-open, the shared one still open: acme's calls are refused by it,
+      // and none of these refusals is acme's trial.
+      await sleepUntil(acmeOpened + RESET_MS + 50);
+      expect(Date.now()).toBeLessThan(sharedOpened + RESET_MS);
+      for (let i = 0; i < 5; i++) {
+        let called = false;
+        const refused = await own.run('svc', 'acme', () => ((called = true), ran())).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(CircuitOpenError);
+        expect(called).toBe(false);
+      }
+      // The service is back: another tenant's trial closes the shared breaker.
+      await sleepUntil(sharedOpened + RESET_MS + 50);
+      await expect(own.run('svc', 'initech', ran)).resolves.toBe('ran');
+      // acme's trial is its next real call: it fails, so acme's breaker opens again at once.
+      await expect(own.run('svc', 'acme', () => Promise.reject(failure(false)))).rejects.toThrow(
+        'run failed',
+      );
+      await expect(own.run('svc', 'acme', ran)).rejects.toBeInstanceOf(CircuitOpenError);
+    } finally {
+      own.shutdown();
+    }
+  });
 });

@@ -56,6 +56,16 @@ export class CircuitBreakers {
   async run<T>(upstream: string, tenant: string, work: () => Promise<T>): Promise<T> {
     const shared = this.sharedEntry(upstream);
     const own = this.tenantEntry(upstream, tenant);
+    // The shared breaker would refuse (open, or half-open with its trial in flight): refused here,
+    // before the tenant's is fired, so a half-open tenant breaker keeps its trial for a call that
+    // reaches the service (a refusal counted as its trial closed it with no call made). The
+    // tenant's own refusal comes first, as below, so its wait is the one named.
+    if (
+      !shared.breaker.closed &&
+      !shared.breaker.pendingClose &&
+      (own.breaker.closed || own.breaker.pendingClose)
+    )
+      throw new CircuitOpenError(upstream, this.retryAfterSeconds(shared));
     // Whether the tenant's breaker let the call through: if not, it is the one that refused.
     let passedOwn = false;
     try {
@@ -100,8 +110,12 @@ export class CircuitBreakers {
     const key = `${upstream} for ${tenant}`;
     let entry = this.tenants.get(key);
     if (!entry) {
-      // Not counted against the tenant: the shared breaker being open (the service is down).
-      entry = this.entry(key, (err) => (err as { code?: string }).code === 'EOPENBREAKER');
+      // Not counted against the tenant: the shared breaker being open (the service is down); but
+      // never taken for the success of its trial call, which only a call to the service can be.
+      entry = this.entry(
+        key,
+        (err) => (err as { code?: string }).code === 'EOPENBREAKER' && !entry?.breaker.halfOpen,
+      );
       this.tenants.set(key, entry);
     }
     return entry;
