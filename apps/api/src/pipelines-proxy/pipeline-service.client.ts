@@ -202,13 +202,17 @@ export class PipelineServiceClient implements OnApplicationShutdown {
     // attempt that follows it and cannot connect must not report the run as never started, since
     // that attempt (a gateway's 504) may have started it.
     let answered: AttemptOutcome | undefined;
+    // One deadline for the attempts and the waits between them: the caller's connection is silent
+    // meanwhile, and closed after CONNECTION_IDLE_TIMEOUT_MS (3 attempts of a minute outlast it).
+    const deadline = Date.now() + this.config.pipelineServiceDeadlineMs;
     for (let attempt = 1; ; attempt++) {
+      const left = Math.max(1, deadline - Date.now());
       const outcome = await postOnce(url, {
         agent: this.agent,
         headers,
         body,
-        connectTimeoutMs: this.options.connectTimeoutMs,
-        requestTimeoutMs: this.options.requestTimeoutMs,
+        connectTimeoutMs: Math.min(this.options.connectTimeoutMs, left),
+        requestTimeoutMs: Math.min(this.options.requestTimeoutMs, left),
         maxResponseBytes: this.options.maxResponseBytes,
         signal: this.stopping.signal,
       });
@@ -218,9 +222,14 @@ export class PipelineServiceClient implements OnApplicationShutdown {
           `Pipeline service answered HTTP ${outcome.status} with a body over ${this.options.maxResponseBytes} bytes (request ${req.requestId}); body dropped`,
         );
       const reason = retryReason(outcome);
-      if (reason === null || attempt >= this.options.maxAttempts || this.stopping.signal.aborted)
-        return toResult(nothingSent(outcome) && answered ? answered : outcome);
       const delay = this.retryDelay(attempt);
+      if (
+        reason === null ||
+        attempt >= this.options.maxAttempts ||
+        this.stopping.signal.aborted ||
+        Date.now() + delay >= deadline
+      )
+        return toResult(nothingSent(outcome) && answered ? answered : outcome);
       // The service said when to come back, later than this retry would: its answer (with that
       // Retry-After) goes to the caller now instead of knocking again too early.
       const asked = retryAfterMs(outcome);

@@ -17,6 +17,9 @@ const DATASET_SUFFIX: Record<Environment, string> = {
   production: 'prod',
 };
 
+/** The default of one pipeline service call's deadline, retries included: 5/6 of the idle timeout's 120 s. */
+const PIPELINE_DEADLINE_MS = 100_000;
+
 /** The validated, typed configuration. Built once at start; injected as `AppConfig`. */
 export class AppConfig {
   readonly env: Readonly<EnvSchema>;
@@ -36,6 +39,8 @@ export class AppConfig {
   readonly redisPrefix: string;
   /** Whether the pg driver prepares its statements: as configured, else not behind a transaction pooler. */
   readonly tenancyDbPreparedStatements: boolean;
+  /** PIPELINE_SERVICE_DEADLINE_MS, else 100 s or 5/6 of a shorter CONNECTION_IDLE_TIMEOUT_MS. */
+  readonly pipelineServiceDeadlineMs: number;
 
   constructor(
     env: EnvSchema,
@@ -58,6 +63,10 @@ export class AppConfig {
     this.redisPrefix = env.REDIS_KEY_PREFIX ?? `finops:${env.ENVIRONMENT}`;
     this.tenancyDbPreparedStatements =
       env.TENANCY_DB_PREPARED_STATEMENTS ?? !namesTransactionPooler(env.DATABASE_URL);
+    const idle = env.CONNECTION_IDLE_TIMEOUT_MS;
+    this.pipelineServiceDeadlineMs =
+      env.PIPELINE_SERVICE_DEADLINE_MS ??
+      (idle === 0 ? PIPELINE_DEADLINE_MS : Math.min(PIPELINE_DEADLINE_MS, Math.floor((idle * 5) / 6)));
   }
 
   /** `{org}_{local|stage|prod}` */
@@ -173,6 +182,15 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     problems.push(
       `CORS_ORIGINS: ${badOrigins.map((o) => JSON.stringify(o)).join(', ')} ${badOrigins.length === 1 ? 'is not an origin' : 'are not origins'}: ` +
         'scheme://host[:port], without a path or a trailing slash (what a browser sends in Origin)',
+    );
+  const deadline = env.PIPELINE_SERVICE_DEADLINE_MS;
+  if (
+    deadline !== undefined &&
+    env.CONNECTION_IDLE_TIMEOUT_MS > 0 &&
+    deadline >= env.CONNECTION_IDLE_TIMEOUT_MS
+  )
+    problems.push(
+      `PIPELINE_SERVICE_DEADLINE_MS: must be shorter than CONNECTION_IDLE_TIMEOUT_MS (${env.CONNECTION_IDLE_TIMEOUT_MS}), which closes the caller's connection while the pipeline service is waited for`,
     );
   if (env.ENVIRONMENT === 'production' && !env.ALLOW_EMBEDDED_ENGINES) {
     if (env.WAREHOUSE_DRIVER === 'duckdb')

@@ -236,6 +236,18 @@ export class EnvSchema extends EnvLimits {
   @IsServiceUrl()
   PIPELINE_SERVICE_URL = 'http://localhost:8001';
 
+  /**
+   * How long one call to the pipeline service may take in all, its retries included (3 attempts of
+   * up to a minute each); shorter than CONNECTION_IDLE_TIMEOUT_MS, which closes the caller's silent
+   * connection meanwhile. Unset: AppConfig.pipelineServiceDeadlineMs derives it.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(MAX_TIMER_MS)
+  PIPELINE_SERVICE_DEADLINE_MS?: number;
+
   /** Comma-separated origins; `*` alone is refused because credentials are allowed. */
   @IsString()
   CORS_ORIGINS = 'http://localhost:3000';
