@@ -80,7 +80,8 @@ const TriggerDocs = () =>
       status: 502,
       description:
         'PIPELINE_SERVICE_UNREACHABLE (not started), or PIPELINE_SERVICE_BAD_GATEWAY for an answer that is no ' +
-        'JSON object or a connection lost after sending (the run may have started)',
+        'JSON object, a 2xx whose pipeline_logging_id, pipeline_id or status is no short string (`field` names ' +
+        'it), or a connection lost after sending (the run may have started)',
       headers: headerRefs(...TRIGGER_LIMIT_HEADERS, 'Idempotency-Key'),
     }),
     ApiServiceUnavailableResponse({
