@@ -16,6 +16,11 @@ export class RunAllController {
   @ApiOkResponse({ type: RunAllResponseDto })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND: org_slug is not an ACTIVE org' })
   run(@Body() body: RunAllRequestDto, @Req() req: FastifyRequest): Promise<RunAllResponseDto> {
+    // The request is read: from here the server is the silent side, calling the pipeline service
+    // org after org, for longer than CONNECTION_IDLE_TIMEOUT_MS (meant for a client that stops
+    // sending) in a large batch. That timeout would hang up on the caller before the results, the
+    // batch still running; once answered, Node applies its keep-alive timeout to the connection.
+    req.raw.socket?.setTimeout(0);
     return this.runAll.runAll(body, String(req.id));
   }
 }
