@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { RootKeyAuth } from '#platform';
 import { RunAllRequestDto, RunAllResponseDto } from './dto/run-all.dto.js';
@@ -20,7 +21,9 @@ export class RunAllController {
     // org after org, for longer than CONNECTION_IDLE_TIMEOUT_MS (meant for a client that stops
     // sending) in a large batch. That timeout would hang up on the caller before the results, the
     // batch still running; once answered, Node applies its keep-alive timeout to the connection.
-    req.raw.socket?.setTimeout(0);
+    // (An injected request's stand-in socket has no timeout to lift.)
+    const socket: Partial<Pick<Socket, 'setTimeout'>> | undefined = req.raw.socket;
+    socket?.setTimeout?.(0);
     return this.runAll.runAll(body, String(req.id));
   }
 }
