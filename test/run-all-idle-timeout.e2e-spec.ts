@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { CENTRAL_DATASET } from '#warehouse';
 import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
 import { started } from '#test/fake-pipeline-service';
-import { anOrgWithKey } from '#test/org-factory';
+import { anOrgWithKey, integrationCredentials } from '#test/org-factory';
 import { startAppWithPipelineService, type PipelineServiceApp } from '#test/pipeline-service-app';
 import { rootHeaders } from '#test/test-app';
 
@@ -26,19 +24,7 @@ describe('admin run-all longer than CONNECTION_IDLE_TIMEOUT_MS', () => {
     const { org } = await anOrgWithKey(s.warehouse, { isActive: false });
     await s.t.app.get(ApiKeyService).issue(org);
     const providers = ['GCP_SA', 'AWS_IAM', 'AZURE', 'OCI', 'OPENAI', 'ANTHROPIC'];
-    await s.warehouse.insertRows(
-      { dataset: CENTRAL_DATASET, table: 'org_integration_credentials' },
-      providers.map((provider) => ({
-        credential_id: randomUUID(),
-        org_slug: org,
-        provider,
-        encrypted_credential: Buffer.from('ciphertext'),
-        credential_type: 'API_KEY',
-        validation_status: 'VALID',
-        is_active: true,
-        created_at: new Date(),
-      })),
-    );
+    await integrationCredentials(s.warehouse, org, providers);
     // One org's pipelines go one after another: six of 400 ms each, 2.4 s of silence in all.
     s.fake.handle((req) => ({ ...started(req), delayMs: 400 }));
     const { port } = s.t.app.getHttpServer().address() as AddressInfo;

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { CENTRAL_DATASET, central, type Warehouse } from '#warehouse';
+import { central, type Warehouse } from '#warehouse';
 import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
 import { type FakePipelineService, started } from '#test/fake-pipeline-service';
-import { anOrgWithKey } from '#test/org-factory';
+import { anOrgWithKey, integrationCredentials } from '#test/org-factory';
 import { rootHeaders, type TestApp } from '#test/test-app';
 import { startAppWithPipelineService } from '#test/pipeline-service-app';
 
@@ -39,22 +38,8 @@ describe('admin run-all against a real local pipeline service', () => {
     return { org, key: issued.apiKey };
   }
 
-  async function credentials(org: string, providers: string[], o: Record<string, unknown> = {}) {
-    await warehouse.insertRows(
-      { dataset: CENTRAL_DATASET, table: 'org_integration_credentials' },
-      providers.map((provider) => ({
-        credential_id: randomUUID(),
-        org_slug: org,
-        provider,
-        encrypted_credential: Buffer.from('ciphertext'),
-        credential_type: 'API_KEY',
-        validation_status: 'VALID',
-        is_active: true,
-        created_at: new Date(),
-        ...o,
-      })),
-    );
-  }
+  const credentials = (org: string, providers: string[], extra: Record<string, unknown> = {}) =>
+    integrationCredentials(warehouse, org, providers, extra);
 
   const runAll = (payload: object, headers: Record<string, string> = rootHeaders) =>
     t.app.inject({ method: 'POST', url: '/api/v1/admin/pipelines/run-all', headers, payload });

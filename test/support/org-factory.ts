@@ -59,3 +59,29 @@ export async function anOrgWithKey(
   ]);
   return { org, key, keyId };
 }
+
+/**
+ * Writes a VALID, active integration credential of each of `providers` for `org` (its secret an
+ * opaque placeholder: nothing here decrypts it), with `extra` columns over those.
+ */
+export async function integrationCredentials(
+  warehouse: Warehouse,
+  org: string,
+  providers: string[],
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await warehouse.insertRows(
+    { dataset: CENTRAL_DATASET, table: 'org_integration_credentials' },
+    providers.map((provider) => ({
+      credential_id: randomUUID(),
+      org_slug: org,
+      provider,
+      encrypted_credential: Buffer.from('ciphertext'),
+      credential_type: 'API_KEY',
+      validation_status: 'VALID',
+      is_active: true,
+      created_at: new Date(),
+      ...extra,
+    })),
+  );
+}
