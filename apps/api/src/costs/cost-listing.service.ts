@@ -77,7 +77,7 @@ export class CostListing {
         .catch((error: unknown) => {
           throw costReadError(error);
         });
-      listed = await costRows(prepareCostFrame(raw, 'rows'));
+      listed = await costRows(await prepareCostFrame(raw, 'rows'));
     }
     const value = { rows: listed, total };
     this.cache.setResult(ctx.org, key, value, frame, ctx.generation);

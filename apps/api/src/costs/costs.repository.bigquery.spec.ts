@@ -1,5 +1,12 @@
 import os from 'node:os';
-import { C, costRows, costTotals, prepareCostFrame, rawCostColumns, type RawColumnKind } from '#analytics';
+import {
+  C,
+  costRows,
+  costTotals,
+  prepareCostFrameSync,
+  rawCostColumns,
+  type RawColumnKind,
+} from '#analytics';
 import { loadAppConfig } from '#platform';
 import type { FakeField, FakeQueryRequest } from '#test/bigquery-server';
 import { fakeBigQueryEach } from '#test/bigquery-test-warehouse';
@@ -121,7 +128,7 @@ describe('CostsRepository.listRows on BigQuery', () => {
       to_ts: { type: 'TIMESTAMP', value: '2025-03-04T00:00:00.000Z' },
     });
     expect(
-      (await costRows(prepareCostFrame(raw, 'rows'))).map((r) => [r.ChargePeriodStart, r.BilledCost]),
+      (await costRows(prepareCostFrameSync(raw, 'rows'))).map((r) => [r.ChargePeriodStart, r.BilledCost]),
     ).toEqual([
       ['2025-03-02', 1],
       ['2025-03-01', 1.9999995],
@@ -173,7 +180,7 @@ describe('CostsRepository.loadFrame on BigQuery', () => {
     );
     // BigQuery allows a parameterized type (NUMERIC(18, 9)) only for columns and script variables.
     expect(sql).not.toMatch(/NUMERIC\s*\(|EMBEDDED_/);
-    const totals = costTotals(prepareCostFrame(raw, 'costs'));
+    const totals = costTotals(prepareCostFrameSync(raw, 'costs'));
     expect(totals).toMatchObject({ billed: 9_999_999_999_995e6, effective: 1_000_000, recordCount: 10 });
   });
 });
@@ -202,7 +209,7 @@ describe('CostsRepository rows of large costs on BigQuery', () => {
       '2025-06-30',
       'rows',
     );
-    const [row] = await costRows(prepareCostFrame(raw, 'rows'));
+    const [row] = await costRows(prepareCostFrameSync(raw, 'rows'));
     expect([row!.BilledCost, row!.EffectiveCost, row!.ListCost]).toEqual([
       999_999_999_999.5, 1, 999_999_999_999.5,
     ]);

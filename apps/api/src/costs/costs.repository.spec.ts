@@ -1,6 +1,6 @@
 import os from 'node:os';
 import pl from 'nodejs-polars';
-import { C, costTotals, prepareCostFrame, rawCostColumns } from '#analytics';
+import { C, costTotals, prepareCostFrameSync, rawCostColumns } from '#analytics';
 import { loadAppConfig } from '#platform';
 import { aFocusRow, generateFocusRows, TEST_HIERARCHY } from '#test/focus-rows';
 import { CENTRAL_DATASET, DuckDbWarehouse, SchemaRegistry } from '#warehouse';
@@ -54,7 +54,7 @@ describe('CostsRepository on DuckDB', () => {
 
   it('loads the period as micro-units rounded half away from zero, one UTC day at a time', async () => {
     const raw = await repo.loadFrame(ORG, '2025-03-01', '2025-03-02');
-    const days = prepareCostFrame(raw).select(pl.col(C.date).dt.strftime('%Y-%m-%d'), C.billed);
+    const days = prepareCostFrameSync(raw).select(pl.col(C.date).dt.strftime('%Y-%m-%d'), C.billed);
     expect(days.sort(C.billed).getColumn(C.date).toArray()).toEqual([
       '2025-03-02',
       '2025-03-02',
@@ -79,8 +79,8 @@ describe('CostsRepository on DuckDB', () => {
     expect(rows[3]![C.billingPeriodStart]).toEqual(new Date('2025-03-01T00:00:00Z'));
   });
 
-  it('gives a frame that prepareCostFrame accepts, with the category derived', async () => {
-    const frame = prepareCostFrame(await repo.loadFrame(ORG, '2025-03-01', '2025-03-31'));
+  it('gives a frame that prepareCostFrameSync accepts, with the category derived', async () => {
+    const frame = prepareCostFrameSync(await repo.loadFrame(ORG, '2025-03-01', '2025-03-31'));
     expect(frame.height).toBe(5);
     const rows = frame.sort(C.billed).toRecords() as Record<string, unknown>[];
     expect(rows.map((r) => r[C.billed])).toEqual([-2_500_000_001, -1, 1_000_000, 12_345_678, 100_000_000]);
@@ -119,11 +119,11 @@ describe('CostsRepository on DuckDB', () => {
       expect(raw.columns).not.toContain(C.resourceName);
       if (set === 'costs') expect(raw.columns).not.toContain(C.path);
       else expect(raw.columns).toContain(C.path);
-      const frame = prepareCostFrame(raw, set);
+      const frame = prepareCostFrameSync(raw, set);
       // −2,499,000,002 + 12,345,678 + 100,000,000 micro-units, and the 1,000 nano-units of the rests.
       expect(costTotals(frame)).toMatchObject({ billed: -2_386_654_323, recordCount: 5 });
       expect(new Set(frame.getColumn(C.category).toArray())).toEqual(new Set(['cloud']));
-      expect(() => prepareCostFrame(raw, 'rows')).toThrow(/missing columns/);
+      expect(() => prepareCostFrameSync(raw, 'rows')).toThrow(/missing columns/);
     },
   );
 
@@ -155,7 +155,7 @@ describe('CostsRepository on DuckDB', () => {
         for (const value of grouped.getColumn(column).toArray())
           expect(Number.isSafeInteger(value), `${column}: ${value}`).toBe(true);
       expect(exact(grouped)).toBe(exact(rows));
-      const frame = prepareCostFrame(grouped, set);
+      const frame = prepareCostFrameSync(grouped, set);
       expect(exact(frame)).toBe(exact(rows));
       expect(costTotals(frame).billed).toBe(Number(exact(rows)) / 1000);
     },
@@ -178,7 +178,9 @@ describe('CostsRepository on DuckDB', () => {
         [1_000_000_000, -400],
       ]);
       expect(
-        costTotals(prepareCostFrame(await repo.loadFrame(ORG, '2025-05-01', '2025-05-01', 'costs'), 'costs')),
+        costTotals(
+          prepareCostFrameSync(await repo.loadFrame(ORG, '2025-05-01', '2025-05-01', 'costs'), 'costs'),
+        ),
       ).toMatchObject({ billed: 1_998_999_999.8, recordCount: 4 });
     } finally {
       await warehouse.query(
@@ -198,8 +200,8 @@ describe('CostsRepository on DuckDB', () => {
         ),
       );
       try {
-        const grouped = prepareCostFrame(await repo.loadFrame(ORG, '2025-06-01', '2025-06-01', set), set);
-        const rows = prepareCostFrame(await repo.loadFrame(ORG, '2025-06-01', '2025-06-01', 'rows'));
+        const grouped = prepareCostFrameSync(await repo.loadFrame(ORG, '2025-06-01', '2025-06-01', set), set);
+        const rows = prepareCostFrameSync(await repo.loadFrame(ORG, '2025-06-01', '2025-06-01', 'rows'));
         // A Float64 of 1e19 micro-units is exact to 2,048 of them (a fifth of a cent), either way.
         for (const billed of [costTotals(grouped).billed, costTotals(rows).billed])
           expect(Math.abs(billed - 9_999_999_999_995e6)).toBeLessThanOrEqual(2048);
@@ -239,7 +241,7 @@ describe('CostsRepository on DuckDB', () => {
       ]);
       try {
         const total = async (date: string) =>
-          costTotals(prepareCostFrame(await repo.loadFrame(ORG, date, date, set), set)).billed;
+          costTotals(prepareCostFrameSync(await repo.loadFrame(ORG, date, date, set), set)).billed;
         expect(await total('2025-07-01')).toBe(4900);
         const [last] = (await repo.loadFrame(ORG, '2025-07-02', '2025-07-02', set)).toRecords() as Record<
           string,
@@ -259,9 +261,9 @@ describe('CostsRepository on DuckDB', () => {
   it('answers an org without a cost table with an empty frame of the same columns', async () => {
     const raw = await repo.loadFrame('no_such_org', '2025-03-01', '2025-03-31');
     expect(raw.height).toBe(0);
-    expect(prepareCostFrame(raw).height).toBe(0);
+    expect(prepareCostFrameSync(raw).height).toBe(0);
     const narrow = await repo.loadFrame('no_such_org', '2025-03-01', '2025-03-31', 'costs');
-    expect(prepareCostFrame(narrow, 'costs').height).toBe(0);
+    expect(prepareCostFrameSync(narrow, 'costs').height).toBe(0);
   });
 
   it('reads the profile settings cost reads depend on', async () => {

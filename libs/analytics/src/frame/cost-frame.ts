@@ -1,7 +1,8 @@
 import pl from 'nodejs-polars';
 import { costCategoryOf, COST_CATEGORIES } from './cost-category.js';
 import { C } from './cost-columns.js';
-import { withSummableMoney } from './money-columns.js';
+import { type FramePlan, rechunked, runPlan, runPlanSync } from './frame-plan.js';
+import { summableMoney } from './money-columns.js';
 
 export { C } from './cost-columns.js';
 export {
@@ -174,9 +175,9 @@ const MAX_EXACT_KEY = 2 ** 53;
  * never matches nulls). One integer key joins many times faster than three. null when the codes
  * are too large to combine exactly (a global string cache of millions of values).
  */
-function categoryKey(df: pl.DataFrame): pl.Expr[] | null {
+function* categoryKey(df: pl.DataFrame): FramePlan<pl.Expr[] | null> {
   const codes = CATEGORY_INPUTS.map((name) => pl.col(name).cast(pl.UInt32).cast(pl.Float64));
-  const maxima = df.select(...codes.map((code, i) => code.max().alias(String(i)))).row(0) as (
+  const maxima = (yield df.lazy().select(...codes.map((code, i) => code.max().alias(String(i))))).row(0) as (
     number | null
   )[];
   const bases = maxima.map((max) => (max ?? 0) + 2);
@@ -196,15 +197,15 @@ function categoryKey(df: pl.DataFrame): pl.Expr[] | null {
  * source) — a few dozen — and the answers are joined back on the dictionary codes of those
  * (already encoded) columns: a join on integers, where matching text per row cost ten times more.
  */
-function withCategory(df: pl.DataFrame): pl.DataFrame {
+function* withCategory(df: pl.DataFrame): FramePlan<pl.DataFrame> {
   const key =
-    categoryKey(df) ??
+    (yield* categoryKey(df)) ??
     CATEGORY_INPUTS.map((name, i) =>
       pl.col(name).cast(pl.UInt32).fillNull(0xffffffff).alias(`${CATEGORY_KEY}${i}`),
     );
   const keys = key.map((_, i) => (key.length === 1 ? CATEGORY_KEY : `${CATEGORY_KEY}${i}`));
-  const coded = df.select(...CATEGORY_INPUTS, ...key);
-  const triples = coded.unique({ subset: keys });
+  const coded = yield df.lazy().select(...CATEGORY_INPUTS, ...key);
+  const triples = yield coded.lazy().unique({ subset: keys });
   const categories = (triples.toRecords() as Record<string, string | null>[]).map((t) =>
     costCategoryOf({
       provider: t[C.provider] ?? null,
@@ -217,11 +218,12 @@ function withCategory(df: pl.DataFrame): pl.DataFrame {
     .withColumns(pl.Series(C.category, categories, pl.Utf8).cast(pl.Categorical));
   // A left join keeps the left frame's row order; joining the key columns alone and adding the
   // result spares a copy of every other column of the frame.
-  const category = coded
+  const category = yield coded
+    .lazy()
     .select(...keys)
-    .join(mapping, { on: keys, how: 'left' })
-    .getColumn(C.category);
-  return df.withColumns(category);
+    .join(mapping.lazy(), { on: keys, how: 'left' })
+    .select(C.category);
+  return df.withColumns(category.getColumn(C.category));
 }
 
 /** A day column as a Date: the UTC date of a timestamp, or parsed from 'YYYY-MM-DD' text. */
@@ -235,31 +237,45 @@ function day(name: string, dtype: pl.DataType): pl.Expr {
 /**
  * The micro-unit columns of a grouped frame holding a sum past Int64's range (2^63 micro-units,
  * 9.2 trillion currency units in a day of one service): they stay Float64 (the warehouse sends
- * them so), summed as such (withSummableMoney), where a cast to Int64 gives garbage.
+ * them so), summed as such (summableMoney), where a cast to Int64 gives garbage.
  */
-function microsPastInt64(raw: pl.DataFrame, wanted: [string, RawColumnKind][]): Set<string> {
+function* microsPastInt64(raw: pl.DataFrame, wanted: [string, RawColumnKind][]): FramePlan<Set<string>> {
   const micros = wanted.filter(([, kind]) => kind === 'micros').map(([name]) => name);
   if (!micros.length || raw.height === 0) return new Set();
-  const largest = raw
-    .select(...micros.map((name) => pl.col(name).cast(pl.Float64).abs().max().alias(name)))
-    .row(0);
+  const largest = (yield raw
+    .lazy()
+    .select(...micros.map((name) => pl.col(name).cast(pl.Float64).abs().max().alias(name)))).row(0);
   return new Set(micros.filter((_, i) => Number(largest[i] ?? 0) >= 2 ** 63));
 }
 
 /**
  * The raw warehouse frame of `columns` → a cost frame: checked columns and types, the category
  * derived, and the vocabulary columns dictionary-encoded. Row order is left as loaded: only raw listings need
- * one, and they sort their own rows (see cost-rows.ts).
+ * one, and they sort their own rows (see cost-rows.ts). Its work on the rows runs in Polars' thread
+ * pool: done in place, a cold read's frame of a million rows held the event loop, every tenant's
+ * requests, for most of a second.
  */
-export function prepareCostFrame(raw: pl.DataFrame, columns: CostFrameColumns = 'rows'): pl.DataFrame {
+export function prepareCostFrame(
+  raw: pl.DataFrame,
+  columns: CostFrameColumns = 'rows',
+): Promise<pl.DataFrame> {
+  return runPlan(preparing(raw, columns));
+}
+
+/** prepareCostFrame on this thread, for specs' fixtures (a request's frame is prepared off it). */
+export function prepareCostFrameSync(raw: pl.DataFrame, columns: CostFrameColumns = 'rows'): pl.DataFrame {
+  return runPlanSync(preparing(raw, columns));
+}
+
+function* preparing(raw: pl.DataFrame, columns: CostFrameColumns): FramePlan<pl.DataFrame> {
   const present = new Set(raw.columns);
   const wanted = rawCostColumns(columns);
   const missing = wanted.filter(([name]) => !present.has(name)).map(([name]) => name);
   if (missing.length) throw new Error(`cost frame is missing columns: ${missing.join(', ')}`);
   // A vocabulary column may come Categorical already (see `FrameOptions.categorical`).
   const categorical = new Set(COST_FRAME_CATEGORICAL);
-  const pastInt64 = isGroupedSet(columns) ? microsPastInt64(raw, wanted) : new Set<string>();
-  const encoded = raw.select(
+  const pastInt64 = isGroupedSet(columns) ? yield* microsPastInt64(raw, wanted) : new Set<string>();
+  const encoded = raw.lazy().select(
     ...wanted.map(([name, kind]) => {
       if (kind === 'date') return day(name, raw.getColumn(name).dtype);
       // A grouped row's rest is the sum of its rows' (−500..500 each): past Int16 at 66 rows.
@@ -275,7 +291,7 @@ export function prepareCostFrame(raw: pl.DataFrame, columns: CostFrameColumns = 
   );
   // One chunk per column: a frame read from a multi-row-group file comes in pieces, and filtering
   // such a frame costs nodejs-polars 0.24 hundreds of ms a call instead of a few.
-  return withCategory(withSummableMoney(encoded.rechunk()));
+  return yield* withCategory(yield* summableMoney(yield rechunked(encoded)));
 }
 
 /** Polars' own estimate of the frame's heap size, in bytes (what the frame cache is bounded by). */

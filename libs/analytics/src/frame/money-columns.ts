@@ -1,5 +1,6 @@
 import pl from 'nodejs-polars';
 import { C } from './cost-columns.js';
+import type { FramePlan } from './frame-plan.js';
 
 // The money columns of a cost frame: integer micro-units and the nano-units their rounding left
 // out, and the expressions that sum them exactly.
@@ -17,7 +18,7 @@ const hasRests = (df: pl.DataFrame, column: MoneyColumn) => df.columns.includes(
  * up to 2^53 micro-units (9 billion currency units); a rest sum that is a whole number of
  * micro-units (a half-cent tie) divides exactly. A frame whose costs have no sub-micro digits
  * carries no rests (see prepareCostFrame) and sums its micro-units alone; one whose costs add up
- * past Int64 sums them as Float64 (see withSummableMoney).
+ * past Int64 sums them as Float64 (see summableMoney).
  */
 export function moneySum(df: pl.DataFrame, column: MoneyColumn): pl.Expr {
   // Polars sums an Int16 column as Int64.
@@ -75,7 +76,7 @@ export function rowRest(df: pl.DataFrame, column: MoneyColumn): pl.Expr {
 /**
  * A listed row's cost in nano-units (see rowMicros): a number while it is an exact integer (below
  * 2^53, ~9 million currency units), else a bigint. A frame whose micro-units were made Float64
- * (withSummableMoney) gives a float's text: a number.
+ * (summableMoney) gives a float's text: a number.
  */
 export function rowNanos(micros: string | null, rest: number | null): number | bigint {
   if (micros === null) return 0;
@@ -103,18 +104,20 @@ const MAX_INT64_MICRO_SUM = 9e18;
  * about 1e-15 of the amount: a cent or two of a 9-trillion total, as in a VND or IDR org's year
  * of the largest spenders, where Int64 would answer nonsense).
  */
-export function withSummableMoney(df: pl.DataFrame): pl.DataFrame {
+export function* summableMoney(df: pl.DataFrame): FramePlan<pl.DataFrame> {
   const rests = Object.values(REST_OF).filter((name) => df.columns.includes(name));
   const micros = (Object.keys(REST_OF) as MoneyColumn[]).filter((name) => df.columns.includes(name));
   if (!rests.length && !micros.length) return df;
-  const measures = df
+  const measures = (yield df
+    .lazy()
     .select(
       ...rests.map((name) => pl.col(name).abs().max().alias(name)),
       ...micros.map((name) => pl.col(name).cast(pl.Float64).abs().sum().alias(name)),
-    )
-    .row(0);
+    )).row(0);
   const empty = rests.filter((_, i) => !measures[i]);
   const large = micros.filter((_, i) => Number(measures[rests.length + i]) >= MAX_INT64_MICRO_SUM);
-  const summable = large.length ? df.withColumns(...large.map((name) => pl.col(name).cast(pl.Float64))) : df;
+  const summable = large.length
+    ? yield df.lazy().withColumns(...large.map((name) => pl.col(name).cast(pl.Float64)))
+    : df;
   return empty.length ? summable.drop(empty) : summable;
 }

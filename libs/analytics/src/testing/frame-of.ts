@@ -1,5 +1,11 @@
 import pl from 'nodejs-polars';
-import { C, prepareCostFrame, RAW_COST_COLUMNS, rawCostColumns, SUMMED_KINDS } from '../frame/cost-frame.js';
+import {
+  C,
+  prepareCostFrameSync,
+  RAW_COST_COLUMNS,
+  rawCostColumns,
+  SUMMED_KINDS,
+} from '../frame/cost-frame.js';
 
 type FocusRow = Record<string, unknown>;
 
@@ -93,7 +99,7 @@ function rawFrameOf(rows: readonly FocusRow[]): pl.DataFrame {
 
 /** A prepared cost frame of FOCUS rows built by `aFocusRow`, for aggregation specs. */
 export function costFrameOf(rows: readonly FocusRow[]): pl.DataFrame {
-  return prepareCostFrame(rawFrameOf(rows));
+  return prepareCostFrameSync(rawFrameOf(rows));
 }
 
 /**
@@ -108,7 +114,7 @@ export function groupedCostFrameOf(rows: readonly FocusRow[], columns: 'costs' |
     .map(([name, kind]) =>
       (kind === 'float' ? pl.col(name).sum() : pl.col(name).cast(pl.Int64).sum()).alias(name),
     );
-  return prepareCostFrame(
+  return prepareCostFrameSync(
     rawFrameOf(rows)
       .groupBy(keys)
       .agg(...sums, pl.len().cast(pl.Int64).alias(C.rowCount)),
