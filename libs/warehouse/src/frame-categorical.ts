@@ -1,9 +1,25 @@
 import pl from 'nodejs-polars';
 
-/** Casts the named text columns of a frame to Categorical (see `FrameOptions.categorical`). */
-export function withCategorical(frame: pl.DataFrame, names: readonly string[]): pl.DataFrame {
-  const casts = names
-    .filter((name) => frame.columns.includes(name) && frame.getColumn(name).dtype.equals(pl.String))
-    .map((name) => pl.col(name).cast(pl.Categorical));
-  return casts.length > 0 ? frame.withColumns(...casts) : frame;
+/**
+ * The frame with `casts` applied and the named text columns cast to Categorical (see
+ * `FrameOptions.categorical`), in Polars' thread pool (collect): cast in place, the casts of a
+ * frame of a few hundred thousand rows held the event loop, every tenant's requests, ~0.1 s.
+ */
+export async function withCategorical(
+  frame: pl.DataFrame,
+  names: readonly string[],
+  casts: readonly pl.Expr[] = [],
+): Promise<pl.DataFrame> {
+  const all = [
+    ...casts,
+    ...names
+      .filter((name) => frame.columns.includes(name) && frame.getColumn(name).dtype.equals(pl.String))
+      .map((name) => pl.col(name).cast(pl.Categorical)),
+  ];
+  return all.length > 0
+    ? frame
+        .lazy()
+        .withColumns(...all)
+        .collect()
+    : frame;
 }

@@ -100,7 +100,7 @@ export class BigQueryWarehouse implements Warehouse {
     checkFrameRows(first.totalRows, options?.maxRows);
     const categorical = options?.categorical ?? [];
     const rest = first.rest;
-    if (!rest) return withCategorical(toFrame(first.fields, first.rows), categorical);
+    if (!rest) return await withCategorical(toFrame(first.fields, first.rows), categorical);
     if (this.storage && Date.now() >= this.storageRestsUntil && readableThroughStorage(first.fields)) {
       try {
         const table = await this.jobs.destinationTable(rest);
@@ -116,7 +116,7 @@ export class BigQueryWarehouse implements Warehouse {
     }
     try {
       const rows = [...first.rows, ...(await this.jobs.remainingRows(rest))];
-      return withCategorical(toFrame(first.fields, rows), categorical);
+      return await withCategorical(toFrame(first.fields, rows), categorical);
     } catch (e) {
       throw toWarehouseError(e, 'jobs.getQueryResults', secrets);
     }

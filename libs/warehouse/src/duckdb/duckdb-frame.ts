@@ -177,10 +177,11 @@ export async function queryFrame(
           .alias(name),
       ),
     ];
-    const decoded = casts.length > 0 ? frame.withColumns(...casts) : frame;
-    return withCategorical(
-      decoded,
+    // Cast in Polars' thread pool too, after the Categorical casts' dtypes are read off the file's.
+    return await withCategorical(
+      frame,
       categorical.filter((name) => !coded.some((c) => c.name === name)),
+      casts,
     );
   } finally {
     if (transaction) await connection.run('ROLLBACK').catch(() => undefined);
