@@ -29,7 +29,7 @@ import { JobsQuery, type JobsQueryResult } from './jobs-query.js';
 import { csvHeader, loadInto, loadMetadata, loadNdjson } from './load-job.js';
 import { secretsOf, toQueryParameters } from './query-params.js';
 import { renameReservedParams } from './reserved-params.js';
-import { toFrame } from './result-frame.js';
+import { toFrame, toFrameInSlices } from './result-frame.js';
 import { readableThroughStorage, StorageRead, storageDeadline, storageUnavailable } from './storage-read.js';
 import { parseRows, standardType, type WireField } from './wire-values.js';
 
@@ -116,7 +116,7 @@ export class BigQueryWarehouse implements Warehouse {
     }
     try {
       const rows = [...first.rows, ...(await this.jobs.remainingRows(rest))];
-      return await withCategorical(toFrame(first.fields, rows), categorical);
+      return await withCategorical(await toFrameInSlices(first.fields, rows), categorical);
     } catch (e) {
       throw toWarehouseError(e, 'jobs.getQueryResults', secrets);
     }

@@ -72,3 +72,25 @@ export function toFrame(fields: WireField[], rows: TableRow[]): pl.DataFrame {
   });
   return pl.DataFrame(columns);
 }
+
+/** The next turn of the event loop: what runs between two slices of a decode. */
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Rows toFrameInSlices decodes at a time (a few ms of work each). */
+export const DECODE_SLICE_ROWS = 10_000;
+
+/**
+ * toFrame a slice of DECODE_SLICE_ROWS rows at a time, the event loop turning between slices, the
+ * slices joined in Polars' thread pool (collect): decoded at once, the REST pages of a long result
+ * (read so when the Storage Read API is refused) held the event loop, every tenant's requests,
+ * for as long as the whole decode took (0.7-1.3 s for 300,000 rows of five columns).
+ */
+export async function toFrameInSlices(fields: WireField[], rows: TableRow[]): Promise<pl.DataFrame> {
+  if (rows.length <= DECODE_SLICE_ROWS) return toFrame(fields, rows);
+  const slices: pl.LazyDataFrame[] = [];
+  for (let start = 0; start < rows.length; start += DECODE_SLICE_ROWS) {
+    slices.push(toFrame(fields, rows.slice(start, start + DECODE_SLICE_ROWS)).lazy());
+    await nextTurn();
+  }
+  return pl.concat(slices, { rechunk: true, how: 'vertical' }).collect();
+}

@@ -1,7 +1,7 @@
 import { BigQueryReadClient } from '@google-cloud/bigquery-storage';
 import { credentials, status } from '@grpc/grpc-js';
 import pl from 'nodejs-polars';
-import { frameDtype } from './result-frame.js';
+import { frameDtype, nextTurn } from './result-frame.js';
 import { standardType, type WireField } from './wire-values.js';
 
 /** The anonymous table BigQuery writes a query's results to (jobs.get: configuration.query.destinationTable). */
@@ -27,8 +27,6 @@ const END_OF_STREAM = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
  * slice takes a few milliseconds; the slices are joined and cast in Polars' thread pool (collect).
  */
 export const DECODE_SLICE_BYTES = 1 << 20;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** An Arrow IPC stream read as it arrives: its record batches decoded a slice at a time. */
 class SlicedDecode {
