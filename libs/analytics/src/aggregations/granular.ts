@@ -3,7 +3,7 @@ import type { CostCategory } from '../frame/cost-category.js';
 import { C, moneyOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
 import type { Micros } from '../money.js';
 import { recordsOf } from './frame-records.js';
-import { distinctValues } from './totals.js';
+import { distinctValuesOff } from './totals.js';
 
 /** One row per day, provider, hierarchy entity and category: what the dashboard filters client-side. */
 export interface GranularRow {
@@ -42,7 +42,10 @@ const text = (name: string, alias: string) => pl.col(name).cast(pl.Utf8).alias(a
  * (encoded) columns and formatted afterwards: the groups are far fewer than the rows.
  */
 export async function granularTrend(df: pl.DataFrame): Promise<GranularTrend> {
-  const grouped = df
+  // Lazy, collected in Polars' thread pool: run in place, the group-by of a cold period's frame
+  // held the event loop, every tenant's requests, 0.2 s for 250,000 rows, 0.8 s for a million.
+  const grouped = await df
+    .lazy()
     .groupBy([C.date, C.provider, C.category, C.entityId, C.entityName, C.levelCode, C.path, C.pathNames])
     .agg(...moneySums(df, C.billed, 'billed'), rowsCounted(df).alias('recordCount'))
     .select(
@@ -57,23 +60,27 @@ export async function granularTrend(df: pl.DataFrame): Promise<GranularTrend> {
       moneyOf(df, C.billed, 'billed'),
       'recordCount',
     )
-    .sort(['date', 'provider', 'category', 'hierarchyPath', 'hierarchyEntityId'], false, true);
+    .sort(['date', 'provider', 'category', 'hierarchyPath', 'hierarchyEntityId'], false, true)
+    .collect();
   const rows = (await recordsOf<GranularRow>(grouped)).map((r) => ({
     ...r,
     billed: Number(r.billed ?? 0),
     recordCount: Number(r.recordCount),
   }));
-  const entities = df
-    .filter(pl.col(C.entityId).isNotNull())
-    .select(
-      text(C.entityId, 'id'),
-      text(C.entityName, 'name'),
-      text(C.levelCode, 'levelCode'),
-      text(C.path, 'path'),
-    )
-    .unique()
-    .sort(['path', 'id'], false, true)
-    .toRecords() as unknown as {
+  const entities = (
+    await df
+      .lazy()
+      .filter(pl.col(C.entityId).isNotNull())
+      .select(
+        text(C.entityId, 'id'),
+        text(C.entityName, 'name'),
+        text(C.levelCode, 'levelCode'),
+        text(C.path, 'path'),
+      )
+      .unique()
+      .sort(['path', 'id'], false, true)
+      .collect()
+  ).toRecords() as unknown as {
     id: string;
     name: string | null;
     levelCode: string | null;
@@ -81,8 +88,8 @@ export async function granularTrend(df: pl.DataFrame): Promise<GranularTrend> {
   }[];
   return {
     rows,
-    providers: distinctValues(df, C.provider),
-    categories: distinctValues(df, C.category) as CostCategory[],
+    providers: await distinctValuesOff(df, C.provider),
+    categories: (await distinctValuesOff(df, C.category)) as CostCategory[],
     entities: entities.map((e) => ({ ...e, name: e.name ?? e.id })),
   };
 }

@@ -36,11 +36,17 @@ export function billedTotal(df: pl.DataFrame): Micros {
   return Number(df.select(moneySum(df, C.billed)).row(0)[0] ?? 0);
 }
 
+// Distinct codes first: casting a dictionary-encoded column to text per row costs far more.
+const distinct = (column: string) => pl.col(column).unique().cast(pl.Utf8);
+const sortedValues = (frame: pl.DataFrame, column: string) =>
+  (frame.getColumn(column).toArray() as (string | null)[]).filter((v): v is string => v !== null).sort();
+
 /** Distinct non-null values of a text column, sorted. */
 export function distinctValues(df: pl.DataFrame, column: string): string[] {
-  // Distinct codes first: casting a dictionary-encoded column to text per row costs far more.
-  const values = df.select(pl.col(column).unique().cast(pl.Utf8)).getColumn(column).toArray() as (
-    string | null
-  )[];
-  return values.filter((v): v is string => v !== null).sort();
+  return sortedValues(df.select(distinct(column)), column);
+}
+
+/** distinctValues, found in Polars' thread pool (for a whole frame of a cold read: see granularTrend). */
+export async function distinctValuesOff(df: pl.DataFrame, column: string): Promise<string[]> {
+  return sortedValues(await df.lazy().select(distinct(column)).collect(), column);
 }
