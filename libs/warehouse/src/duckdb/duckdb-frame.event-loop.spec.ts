@@ -21,8 +21,8 @@ describe('DuckDbWarehouse frames and the event loop', () => {
     await warehouse.close();
   });
 
-  it("casts a frame's columns in Polars' thread pool", async () => {
-    // From the moment the file is read (what comes before is DuckDB's work) to the frame's return.
+  /** A frame read, and the longest hold from the moment its file is read (before: DuckDB's work) to its return. */
+  async function readFrame(): Promise<{ frame: pl.DataFrame; longestMs: number }> {
     const scan = pl.scanParquet;
     let castsHeld: Promise<{ longestMs: number }> | undefined;
     let returned = () => {};
@@ -36,14 +36,21 @@ describe('DuckDbWarehouse frames and the event loop', () => {
       };
       return lazy;
     });
-    let frame: pl.DataFrame;
     try {
-      frame = await warehouse.queryFrame(SQL, {}, { categorical: ['service', 'resource'] });
+      const frame = await warehouse.queryFrame(SQL, {}, { categorical: ['service', 'resource'] });
       returned();
+      return { frame, longestMs: (await castsHeld!).longestMs };
     } finally {
       spy.mockRestore();
     }
-    const { longestMs } = await castsHeld!;
+  }
+
+  it("casts a frame's columns in Polars' thread pool", async () => {
+    // The least of three: a turn can still wait on the collector or on a pool thread the loaded
+    // machine preempted, the work's own hold is what stays.
+    const reads = [await readFrame(), await readFrame(), await readFrame()];
+    const { frame } = reads[0]!;
+    const longestMs = Math.min(...reads.map((read) => read.longestMs));
 
     expect(frame.height).toBe(ROWS);
     expect(frame.dtypes.map(String)).toEqual(
@@ -56,14 +63,19 @@ describe('DuckDbWarehouse frames and the event loop', () => {
       `service ${ROWS % 300}`,
       `resource ${ROWS}`,
     ]);
-    // What the same kinds of cast of these columns hold the event loop done in place (measured
-    // 150-250 ms; the casts after the read held it 410-420 ms in place, 20-30 ms in the pool).
-    const inPlace = await longestHoldDuring(() =>
-      frame.withColumns(
-        pl.col('at').cast(pl.Datetime('us', 'UTC')),
-        ...['service', 'resource'].map((name) => pl.col(name).cast(pl.Utf8).cast(pl.Categorical)),
-      ),
-    );
-    expect(longestMs).toBeLessThan(inPlace.longestMs / 3);
+    // What the same kinds of cast of these columns hold the event loop done in place, the median
+    // of three (measured 150-250 ms; the casts after the read held it 410-420 ms in place, 20-30 ms
+    // in the pool).
+    const inPlace: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const held = await longestHoldDuring(() =>
+        frame.withColumns(
+          pl.col('at').cast(pl.Datetime('us', 'UTC')),
+          ...['service', 'resource'].map((name) => pl.col(name).cast(pl.Utf8).cast(pl.Categorical)),
+        ),
+      );
+      inPlace.push(held.longestMs);
+    }
+    expect(longestMs).toBeLessThan(inPlace.sort((x, y) => x - y)[1]! / 3);
   });
 });
