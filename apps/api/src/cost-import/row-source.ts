@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -282,7 +283,7 @@ export async function openParquetSource(
         for (let i = 0; i < slice.height; i++) rows[i] = columns.map((column) => column[i]);
         yield { firstRow: offset + 1, rows };
         // Lets the event loop serve requests between slices of a large file.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
       }
     },
   };

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import pl from 'nodejs-polars';
 import type { FieldType } from '#warehouse';
 import { type ColumnPlan, COST_COLUMNS } from './focus-columns.js';
@@ -143,7 +144,7 @@ async function allJson(column: pl.Series): Promise<boolean> {
       }
     });
     if (!valid) return false;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
   return true;
 }

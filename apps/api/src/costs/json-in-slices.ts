@@ -1,9 +1,8 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 
 /** Members of a long array written at a time, between turns of the event loop. */
 export const JSON_SLICE = 1_000;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * JSON.stringify(value) as UTF-8, the same bytes, with each top-level array of more than `slice`

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type pl from 'nodejs-polars';
 
 /**
@@ -5,8 +6,6 @@ import type pl from 'nodejs-polars';
  * a listing (about 20 columns), so a slice holds the event loop some 30 ms.
  */
 export const RECORDS_SLICE = 1_000;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The frame's rows as records, in order, a slice at a time with a turn of the event loop between

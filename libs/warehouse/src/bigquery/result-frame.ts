@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import pl from 'nodejs-polars';
 import type { TableRow } from '@google-cloud/bigquery';
 import { decodeCell, standardType, type WireField } from './wire-values.js';
@@ -72,9 +73,6 @@ export function toFrame(fields: WireField[], rows: TableRow[]): pl.DataFrame {
   });
   return pl.DataFrame(columns);
 }
-
-/** The next turn of the event loop: what runs between two slices of a decode. */
-export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Rows toFrameInSlices decodes at a time (a few ms of work each). */
 export const DECODE_SLICE_ROWS = 10_000;

@@ -1,7 +1,8 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { BigQueryReadClient } from '@google-cloud/bigquery-storage';
 import { credentials, status } from '@grpc/grpc-js';
 import pl from 'nodejs-polars';
-import { frameDtype, nextTurn } from './result-frame.js';
+import { frameDtype } from './result-frame.js';
 import { standardType, type WireField } from './wire-values.js';
 
 /** The anonymous table BigQuery writes a query's results to (jobs.get: configuration.query.destinationTable). */
