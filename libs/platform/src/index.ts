@@ -6,6 +6,7 @@ export * from './errors/problem-details.filter.js';
 export * from './errors/validation.js';
 export * from './util/deep-freeze.js';
 export * from './util/private-file.js';
+export * from './util/within.js';
 export * from './config/configs-dir.js';
 export * from './config/dataset-locations.js';
 export * from './config/env.schema.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ENCRYPTOR, type Encryptor, LocalKeyEncryptor } from '#crypto';
 import type { Redis } from 'ioredis';
-import { AppConfig, REDIS_CLIENT } from '#platform';
+import { AppConfig, REDIS_CLIENT, within } from '#platform';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import {
   CENTRAL_DATASET,
@@ -37,11 +37,7 @@ async function redisAnswers(redis: Redis): Promise<void> {
 const SETUP_TABLES = ['org_profiles', 'org_api_keys'];
 
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return within(work, ms, () => new Error(`${what} did not answer within ${ms} ms`));
 }
 
 /**

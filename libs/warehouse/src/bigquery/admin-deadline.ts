@@ -1,3 +1,4 @@
+import { within } from '#platform';
 import { DeadlineExceeded } from './bigquery-errors.js';
 
 /** The metadata calls that change something: past their deadline they may still take effect. */
@@ -9,14 +10,6 @@ const CHANGES = /\.(insert|patch|delete)$/;
  * that stops answering would otherwise hold bootstrap, onboarding, the import's table checks and
  * the readiness probe for as long as it stalls. The request itself is left to end on its own.
  */
-export async function withinDeadline<T>(operation: string, call: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(ms, CHANGES.test(operation))), ms);
-  });
-  try {
-    return await Promise.race([call, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function withinDeadline<T>(operation: string, call: Promise<T>, ms: number): Promise<T> {
+  return within(call, ms, () => new DeadlineExceeded(ms, CHANGES.test(operation)));
 }

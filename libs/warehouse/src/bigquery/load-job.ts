@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Job, JobLoadMetadata, Table, TableField } from '@google-cloud/bigquery';
 import { parse } from 'csv-parse/sync';
+import { within } from '#platform';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import type { LoadFileSource } from '../warehouse.port.js';
 import { DeadlineExceeded } from './bigquery-errors.js';
@@ -16,12 +17,8 @@ import type { WireField } from './wire-values.js';
  * cancelled (a job queued for hours would hold the import's upload slot and org lease as long).
  */
 export async function loadJobDone(job: Job, timeoutMs: number): Promise<number> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(timeoutMs)), timeoutMs);
-  });
   try {
-    const [done] = (await Promise.race([job.promise(), late])) as [
+    const [done] = (await within(job.promise(), timeoutMs, () => new DeadlineExceeded(timeoutMs))) as [
       { statistics?: { load?: { outputRows?: string } } },
     ];
     return Number(done.statistics?.load?.outputRows ?? 0);
@@ -38,8 +35,6 @@ export async function loadJobDone(job: Job, timeoutMs: number): Promise<number> 
       await job.cancel().catch(() => undefined);
     }
     throw e;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
