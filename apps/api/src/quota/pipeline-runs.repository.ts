@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { central, WAREHOUSE, type Warehouse } from '#warehouse';
 import { USABLE_CREDENTIAL_SQL } from '../common/usable-credential.js';
-import type { LiveRun } from './quota.types.js';
-
-const runKey = (r: LiveRun) => `${r.orgSlug}/${r.runId}`;
+import { type LiveRun, liveRunKey } from './quota.types.js';
 
 /**
  * The central warehouse tables the quota reads or corrects: the org's configured providers (for
@@ -36,7 +34,7 @@ export class PipelineRunsRepository {
          AND CONCAT(org_slug, '/', pipeline_logging_id) NOT IN UNNEST(@live)`,
       // An org slug has no '/', so the key names one org's run. An empty array parameter has no
       // element type to send; no key is empty.
-      { live: live.length ? live.map(runKey) : [''], message, at, cutoff },
+      { live: live.length ? live.map(liveRunKey) : [''], message, at, cutoff },
     );
   }
 

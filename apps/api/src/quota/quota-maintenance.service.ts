@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '#platform';
 import { PipelineRunsRepository } from './pipeline-runs.repository.js';
 import { QuotaRepository } from './quota.repository.js';
-import type { ExpiredReservation } from './quota.types.js';
+import { type ExpiredReservation, liveRunKey } from './quota.types.js';
 
 /** Finished reservations are kept this long (their run ids stay idempotent as long). */
 export const RESERVATION_RETENTION_DAYS = 90;
@@ -202,12 +202,15 @@ export class QuotaMaintenanceService {
     const marked = new Set(
       details
         .filter((d) => d.error === null && d.runsMarkedFailed > 0)
-        .flatMap((d) => (byOrg.get(d.orgSlug) ?? []).map((r) => `${d.orgSlug}/${r.runId}`)),
+        .flatMap((d) =>
+          (byOrg.get(d.orgSlug) ?? []).map((r) => liveRunKey({ orgSlug: d.orgSlug, runId: r.runId })),
+        ),
     );
     if (marked.size === 0) return;
     try {
-      for (const { orgSlug, runId } of await this.quota.liveRuns())
-        if (marked.has(`${orgSlug}/${runId}`)) await this.runs.reopenRun(orgSlug, runId, EXPIRED_RUN_MESSAGE);
+      for (const run of await this.quota.liveRuns())
+        if (marked.has(liveRunKey(run)))
+          await this.runs.reopenRun(run.orgSlug, run.runId, EXPIRED_RUN_MESSAGE);
     } catch (err) {
       this.logger.warn(
         `Stale cleanup: runs admitted again not put back (${err instanceof Error ? err.message : err})`,

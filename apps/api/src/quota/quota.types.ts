@@ -115,6 +115,9 @@ export interface LiveRun {
   runId: string;
 }
 
+/** One org's run as one text (an org slug has no '/'): run ids are unique within an org only. */
+export const liveRunKey = (r: LiveRun): string => `${r.orgSlug}/${r.runId}`;
+
 export interface PeriodRow {
   orgSlug: string;
   usageDate: string;
