@@ -45,7 +45,14 @@ export const CompanyNameField = () =>
  */
 export const OptionalCompanyNameField = (description: string) =>
   applyDecorators(
-    ApiPropertyOptional({ minLength: 2, maxLength: 200, description }),
+    // minLength 0, not the rules' 2 (which the document would otherwise take from Length): a blank
+    // value is accepted (it means the default), so the rule is said in words rather than as a
+    // bound a generated client would enforce on "".
+    ApiPropertyOptional({
+      minLength: 0,
+      maxLength: 200,
+      description: `${description}: 2-200 characters once tags are stripped and the ends trimmed, or blank`,
+    }),
     ValidateIf((_o: object, value: unknown) => value !== undefined && value !== null && value !== ''),
     ...companyNameRules(),
   );
