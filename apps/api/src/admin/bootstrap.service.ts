@@ -1,6 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiKeyCache, AppConfig } from '#platform';
-import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type TableSchema, type Warehouse } from '#warehouse';
+import {
+  CENTRAL_DATASET,
+  driftIsOutOfSync,
+  SchemaRegistry,
+  tableDrift,
+  type TableSchema,
+  WAREHOUSE,
+  type Warehouse,
+} from '#warehouse';
 import { AdminError, AdminErrorCode } from './admin.errors.js';
 import type {
   BootstrapRequestDto,
@@ -9,7 +17,7 @@ import type {
   BootstrapSyncRequestDto,
   BootstrapSyncResponseDto,
 } from './dto/bootstrap.dto.js';
-import type { TableDiffDto } from '../common/table-diff.dto.js';
+import { TableDiffDto } from '../common/table-diff.dto.js';
 import { RequiredColumnsRepository } from './required-columns.repository.js';
 import { pipelineServiceUrl } from '../common/pipeline-service-url.js';
 
@@ -117,16 +125,15 @@ export class BootstrapService {
     const diffs: Record<string, TableDiffDto> = {};
     for (const table of expected.filter((t) => existing.has(t.name))) {
       const diff = await this.diff(table);
-      if (diff.missing_columns.length || diff.extra_columns.length || diff.nulls_in_required_columns)
-        diffs[table.name] = diff;
+      if (diff) diffs[table.name] = diff;
     }
     const nulls = Object.entries(diffs).flatMap(([t, d]) =>
       Object.keys(d.nulls_in_required_columns ?? {}).map((c) => `${t}.${c}`),
     );
-    const outOfSync =
-      missing.length > 0 ||
-      nulls.length > 0 ||
-      Object.values(diffs).some((d) => d.missing_columns.length > 0);
+    const retyped = Object.entries(diffs).flatMap(([t, d]) =>
+      (d.type_mismatches ?? []).map((m) => `${t}.${m.column} (${m.actual}, not ${m.expected})`),
+    );
+    const outOfSync = missing.length > 0 || nulls.length > 0 || Object.values(diffs).some(driftIsOutOfSync);
     const value: BootstrapStatusDto = {
       status: outOfSync ? 'OUT_OF_SYNC' : 'SYNCED',
       dataset_exists: true,
@@ -137,7 +144,10 @@ export class BootstrapService {
       schema_diffs: diffs,
       message: outOfSync
         ? `${missing.length} table(s) missing, ${Object.keys(diffs).length} table(s) differ; POST /api/v1/admin/bootstrap/sync.` +
-          (nulls.length ? ` REQUIRED column(s) holding NULL, which no sync fills: ${nulls.join(', ')}.` : '')
+          (nulls.length
+            ? ` REQUIRED column(s) holding NULL, which no sync fills: ${nulls.join(', ')}.`
+            : '') +
+          (retyped.length ? ` Column(s) of another type, which no sync changes: ${retyped.join(', ')}.` : '')
         : 'All central tables match the schema registry.',
     };
     if (generation === this.statusGeneration) this.statusCache = { at: Date.now(), value };
@@ -235,27 +245,23 @@ export class BootstrapService {
     for (const error of result.errors) this.logger.warn(`Central dataset: ${error}`);
   }
 
-  private async diff(table: TableSchema): Promise<TableDiffDto> {
+  /** How the table differs from the registry, or null when it matches. */
+  private async diff(table: TableSchema): Promise<TableDiffDto | null> {
     const description = await this.warehouse.describeTable(CENTRAL_DATASET, table.name);
-    const have = new Set(description?.columns.map((c) => c.name) ?? []);
-    const want = new Set(table.fields.map((f) => f.name));
     const nulls = description
       ? await this.requiredColumns.nullCounts(CENTRAL_DATASET, table, description)
       : {};
-    return {
-      missing_columns: [...want].filter((c) => !have.has(c)),
-      extra_columns: [...have].filter((c) => !want.has(c)),
-      ...(Object.keys(nulls).length ? { nulls_in_required_columns: nulls } : {}),
-    };
+    return TableDiffDto.of(tableDrift(table, description), nulls);
   }
 
   private async validate(): Promise<BootstrapResponseDto['schema_validation']> {
     const status = await this.status(true);
     const errors = [
       ...status.tables_missing.map((t) => `missing table ${t}`),
-      ...Object.entries(status.schema_diffs).flatMap(([t, d]) =>
-        d.missing_columns.map((c) => `${t}: missing column ${c}`),
-      ),
+      ...Object.entries(status.schema_diffs).flatMap(([t, d]) => [
+        ...d.missing_columns.map((c) => `${t}: missing column ${c}`),
+        ...(d.type_mismatches ?? []).map((m) => `${t}: column ${m.column} is ${m.actual}, not ${m.expected}`),
+      ]),
     ];
     const warnings = Object.entries(status.schema_diffs).flatMap(([t, d]) =>
       d.extra_columns.map((c) => `${t}: extra column ${c}`),

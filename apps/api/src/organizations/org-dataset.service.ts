@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig, validationError } from '#platform';
-import { CENTRAL_DATASET, SchemaRegistry, type TableSchema, WAREHOUSE, type Warehouse } from '#warehouse';
+import { CENTRAL_DATASET, SchemaRegistry, tableDrift, WAREHOUSE, type Warehouse } from '#warehouse';
+import { TableDiffDto } from '../common/table-diff.dto.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 
 export interface DatasetCreation {
@@ -25,17 +26,12 @@ export const datasetCreation = (absentBefore = false): DatasetCreation => ({
   viewsCreated: [],
 });
 
-export interface TableDiff {
-  missing_columns: string[];
-  extra_columns: string[];
-}
-
 export interface DatasetInspection {
   datasetExists: boolean;
   expected: string[];
   existing: string[];
   missing: string[];
-  diffs: Record<string, TableDiff>;
+  diffs: Record<string, TableDiffDto>;
 }
 
 export interface DatasetSyncOptions {
@@ -167,10 +163,12 @@ export class OrgDatasetService {
     if (!(await this.warehouse.datasetExists(dataset)))
       return { datasetExists: false, expected: names, existing: [], missing: names, diffs: {} };
     const present = new Set(await this.warehouse.listTables(dataset));
-    const diffs: Record<string, TableDiff> = {};
+    const diffs: Record<string, TableDiffDto> = {};
     for (const table of expected.filter((t) => present.has(t.name))) {
-      const diff = await this.diff(dataset, table);
-      if (diff.missing_columns.length || diff.extra_columns.length) diffs[table.name] = diff;
+      const diff = TableDiffDto.of(
+        tableDrift(table, await this.warehouse.describeTable(dataset, table.name)),
+      );
+      if (diff) diffs[table.name] = diff;
     }
     return {
       datasetExists: true,
@@ -270,15 +268,5 @@ export class OrgDatasetService {
     return this.warehouse.driver === 'bigquery' && project
       ? `${project}.${CENTRAL_DATASET}`
       : CENTRAL_DATASET;
-  }
-
-  private async diff(dataset: string, table: TableSchema): Promise<TableDiff> {
-    const description = await this.warehouse.describeTable(dataset, table.name);
-    const have = new Set(description?.columns.map((c) => c.name) ?? []);
-    const want = new Set(table.fields.map((f) => f.name));
-    return {
-      missing_columns: [...want].filter((c) => !have.has(c)),
-      extra_columns: [...have].filter((c) => !want.has(c)),
-    };
   }
 }

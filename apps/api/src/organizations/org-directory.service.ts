@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { driftIsOutOfSync } from '#warehouse';
 import type { MemberEmailsDto } from './dto/members.dto.js';
 import type {
   OrgStatusDto,
@@ -74,8 +75,7 @@ export class OrgDirectoryService {
         schema_diffs: {},
         message: `Dataset ${this.datasets.datasetId(org)} is missing; POST /api/v1/organizations/${org}/sync.`,
       };
-    const outOfSync =
-      found.missing.length > 0 || Object.values(found.diffs).some((d) => d.missing_columns.length > 0);
+    const outOfSync = found.missing.length > 0 || Object.values(found.diffs).some(driftIsOutOfSync);
     return {
       ...base,
       status: outOfSync ? 'OUT_OF_SYNC' : 'SYNCED',

@@ -31,7 +31,8 @@ import { secretsOf, toQueryParameters } from './query-params.js';
 import { renameReservedParams } from './reserved-params.js';
 import { toFrame, toFrameInSlices } from './result-frame.js';
 import { readableThroughStorage, StorageRead, storageDeadline, storageUnavailable } from './storage-read.js';
-import { parseRows, standardType, type WireField } from './wire-values.js';
+import { parseRows, type WireField } from './wire-values.js';
+import { standardTypeName } from '../schema/table-drift.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PING_TIMEOUT_MS = 5_000;
@@ -261,7 +262,7 @@ export class BigQueryWarehouse implements Warehouse {
     if (metadata === false) return null;
     const columns: ColumnDescription[] = ((metadata.schema?.fields ?? []) as WireField[]).map((f) => ({
       name: f.name,
-      type: standardType(f.type),
+      type: standardTypeName(f.type),
       mode: f.mode === 'REQUIRED' || f.mode === 'REPEATED' ? f.mode : 'NULLABLE',
     }));
     const kind = metadata.type === 'VIEW' || metadata.type === 'MATERIALIZED_VIEW' ? 'VIEW' : 'TABLE';

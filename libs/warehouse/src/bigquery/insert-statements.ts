@@ -3,7 +3,8 @@ import { tableRef } from '../sql.js';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import type { Row, TableRef } from '../warehouse.port.js';
 import { jsonTextParameter, typedQueryParameter, type WireScalarType } from './query-params.js';
-import { standardType, type WireField } from './wire-values.js';
+import { type WireField } from './wire-values.js';
+import { standardTypeName } from '../schema/table-drift.js';
 
 /** Rows per INSERT statement, at most. */
 export const MAX_ROWS_PER_INSERT = 500;
@@ -71,7 +72,7 @@ export function buildInsertStatements(
   if (present.size === 0) return [];
   const columns = tableFields.filter((f) => present.has(f.name.toLowerCase()));
   for (const c of columns)
-    if (!PARAM_TYPES.has(standardType(c.type)))
+    if (!PARAM_TYPES.has(standardTypeName(c.type)))
       throw rejectInsert(`column ${c.name} has type ${c.type}, which insertRows cannot write`);
 
   const cellsOf = (row: Row) => new Map(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v]));
@@ -102,7 +103,7 @@ export function buildInsertStatements(
       // A REPEATED column holds an empty array, never NULL.
       if ((value === null || value === undefined) && !repeated) return 'NULL';
       const name = `r${r}_c${c}`;
-      const type = standardType(column.type) as WireScalarType;
+      const type = standardTypeName(column.type) as WireScalarType;
       rowParams.push(
         type === 'JSON' && !repeated && typeof value === 'string'
           ? jsonTextParameter(name, value)

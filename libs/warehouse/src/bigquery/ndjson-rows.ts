@@ -1,5 +1,6 @@
 import type { Row } from '../warehouse.port.js';
-import { standardType, type WireField } from './wire-values.js';
+import type { WireField } from './wire-values.js';
+import { standardTypeName } from '../schema/table-drift.js';
 
 /**
  * insertRows of at least this many rows goes to BigQuery as one load job of newline-delimited
@@ -76,7 +77,7 @@ export function ndjsonOf(fields: readonly WireField[], rows: readonly Row[]): Bu
       if (value === null || value === undefined) continue;
       const field = byName.get(key.toLowerCase());
       if (!field || field.mode === 'REPEATED') return null;
-      const encoded = ENCODERS[standardType(field.type)]?.(value);
+      const encoded = ENCODERS[standardTypeName(field.type)]?.(value);
       if (encoded === undefined) return null;
       cells.push(`${JSON.stringify(field.name)}:${encoded}`);
     }

@@ -1,7 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import pl from 'nodejs-polars';
 import type { TableRow } from '@google-cloud/bigquery';
-import { decodeCell, standardType, type WireField } from './wire-values.js';
+import { decodeCell, type WireField } from './wire-values.js';
+import { standardTypeName } from '../schema/table-drift.js';
 
 /**
  * Decodes the REST f/v rows column by column straight into typed Polars Series: no JS row objects
@@ -48,20 +49,20 @@ function series(name: string, values: unknown[], scalar: pl.DataType, repeated: 
 
 /** The frame type of a result column (not REPEATED, not STRUCT): the contract toFrame keeps. */
 export function frameDtype(field: WireField): pl.DataType {
-  return scalarDtype(standardType(field.type));
+  return scalarDtype(standardTypeName(field.type));
 }
 
 export function toFrame(fields: WireField[], rows: TableRow[]): pl.DataFrame {
   const columns = fields.map((field, i) => {
     const cell = (row: TableRow) => (row.f as Cell[] | undefined)?.[i]?.v;
-    if (standardType(field.type) === 'STRUCT') {
+    if (standardTypeName(field.type) === 'STRUCT') {
       const json = rows.map((row) => {
         const value = decodeCell(field, cell(row), 'frame');
         return value === null ? null : JSON.stringify(value);
       });
       return pl.Series(field.name, json, pl.Utf8);
     }
-    if (standardType(field.type) === 'INT64' && field.mode !== 'REPEATED') {
+    if (standardTypeName(field.type) === 'INT64' && field.mode !== 'REPEATED') {
       const text = rows.map((row) => {
         const v = cell(row);
         return v === null || v === undefined ? null : String(v);
@@ -69,7 +70,7 @@ export function toFrame(fields: WireField[], rows: TableRow[]): pl.DataFrame {
       return pl.Series(field.name, text, pl.Utf8).cast(pl.Int64);
     }
     const values = rows.map((row) => decodeCell(field, cell(row), 'frame'));
-    return series(field.name, values, scalarDtype(standardType(field.type)), field.mode === 'REPEATED');
+    return series(field.name, values, scalarDtype(standardTypeName(field.type)), field.mode === 'REPEATED');
   });
   return pl.DataFrame(columns);
 }

@@ -3,7 +3,8 @@ import { BigQueryReadClient } from '@google-cloud/bigquery-storage';
 import { credentials, status } from '@grpc/grpc-js';
 import pl from 'nodejs-polars';
 import { frameDtype } from './result-frame.js';
-import { standardType, type WireField } from './wire-values.js';
+import { type WireField } from './wire-values.js';
+import { standardTypeName } from '../schema/table-drift.js';
 
 /** The anonymous table BigQuery writes a query's results to (jobs.get: configuration.query.destinationTable). */
 export interface DestinationTable {
@@ -67,7 +68,7 @@ class SlicedDecode {
 const ARROW_TYPES = new Set(['INT64', 'FLOAT64', 'NUMERIC', 'BOOL', 'STRING', 'TIMESTAMP', 'DATE']);
 
 export function readableThroughStorage(fields: WireField[]): boolean {
-  return fields.every((f) => f.mode !== 'REPEATED' && ARROW_TYPES.has(standardType(f.type)));
+  return fields.every((f) => f.mode !== 'REPEATED' && ARROW_TYPES.has(standardTypeName(f.type)));
 }
 
 /** Not retried by the client: the caller's deadline covers one attempt, then the REST pages. */
@@ -163,7 +164,7 @@ export class StorageRead {
       }
     }
     const dtype = (f: WireField) =>
-      categorical.includes(f.name) && standardType(f.type) === 'STRING' ? pl.Categorical : frameDtype(f);
+      categorical.includes(f.name) && standardTypeName(f.type) === 'STRING' ? pl.Categorical : frameDtype(f);
     return (await decode.frame()).select(...fields.map((f) => pl.col(f.name).cast(dtype(f)))).collect();
   }
 

@@ -1,6 +1,7 @@
 import type { TableRow } from '@google-cloud/bigquery';
 import type { Row } from '../warehouse.port.js';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
+import { standardTypeName } from '../schema/table-drift.js';
 
 /** A column of a result or table schema as the REST API sends it. */
 export interface WireField {
@@ -12,21 +13,6 @@ export interface WireField {
 }
 
 type Cell = { v?: unknown } | null | undefined;
-
-const STANDARD: Record<string, string> = {
-  INTEGER: 'INT64',
-  FLOAT: 'FLOAT64',
-  BOOLEAN: 'BOOL',
-  RECORD: 'STRUCT',
-  DECIMAL: 'NUMERIC',
-  BIGDECIMAL: 'BIGNUMERIC',
-};
-
-/** BigQuery reports legacy type names (INTEGER, FLOAT, BOOLEAN, RECORD); the port speaks standard SQL names. */
-export function standardType(type: string): string {
-  const upper = type.toUpperCase();
-  return STANDARD[upper] ?? upper;
-}
 
 /**
  * `row`: the port's row contract. `frame`: the same, except JSON and BYTES keep their wire text
@@ -87,7 +73,7 @@ function decodeScalar(
 
 /** One f/v cell; a REPEATED cell is `[{v}, ...]` and decodes to an array (never null). */
 export function decodeCell(field: WireField, v: unknown, target: DecodeTarget): unknown {
-  const type = standardType(field.type);
+  const type = standardTypeName(field.type);
   if (field.mode === 'REPEATED')
     return ((v ?? []) as Cell[]).map((item) => decodeScalar(type, item?.v, field.fields, target));
   return decodeScalar(type, v, field.fields, target);
