@@ -37,7 +37,7 @@ export async function startTestApp(
     // of their own (the apps of one test still share them, as replicas do).
     REDIS_KEY_PREFIX: `finops:test-${process.pid}`,
     // The apps of a test file share its process: one's growth would make every app's collector
-    // pause the file's tests for a full collection (health-bootstrap turns it on).
+    // pause the file's tests for a full collection (health.e2e-spec turns it on).
     NATIVE_MEMORY_GC_MB: '0',
     ...env,
   });
