@@ -271,8 +271,8 @@ describe('audit log over the real app', () => {
     });
 
     it.each([
-      ['?action=LOGIN', ['action']],
-      ['?resource_type=ORG&status=OK', ['resource_type', 'status']],
+      ['?action=SIGNIN', ['action']],
+      ['?resource_type=ORGS&status=OK', ['resource_type', 'status']],
       ['?start_date=2026-13-01', ['start_date']],
       ['?end_date=01/02/2026', ['end_date']],
       ['?start_date=2026-02-05&end_date=2026-02-04', ['end_date']],

@@ -16,6 +16,16 @@ export const AUDIT_RESOURCE_TYPES = [
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
 
+/**
+ * Every action and resource type an entry may hold: those this API writes, and the ones the
+ * replaced system's table also lists (data-model.md: LOGIN, LOGOUT, ORG), which rows of a
+ * taken-over central dataset carry. The listing filters on them and answers them.
+ */
+export const STORED_AUDIT_ACTIONS = [...AUDIT_ACTIONS, 'LOGIN', 'LOGOUT'] as const;
+export type StoredAuditAction = (typeof STORED_AUDIT_ACTIONS)[number];
+export const STORED_AUDIT_RESOURCE_TYPES = [...AUDIT_RESOURCE_TYPES, 'ORG'] as const;
+export type StoredAuditResourceType = (typeof STORED_AUDIT_RESOURCE_TYPES)[number];
+
 export const AUDIT_STATUSES = ['SUCCESS', 'FAILURE', 'DENIED'] as const;
 export type AuditStatus = (typeof AUDIT_STATUSES)[number];
 
@@ -33,8 +43,8 @@ export interface AuditEntry {
 }
 
 export interface AuditLogFilter {
-  action?: AuditAction;
-  resourceType?: AuditResourceType;
+  action?: StoredAuditAction;
+  resourceType?: StoredAuditResourceType;
   status?: AuditStatus;
   /** YYYY-MM-DD, inclusive, compared with DATE(created_at) in UTC. */
   startDate?: string;

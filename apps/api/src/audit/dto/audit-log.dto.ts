@@ -1,21 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { EnumFilter, NotBefore, OptionalDay, PageLimit, PageOffset } from '../../common/query-fields.js';
 import {
-  AUDIT_ACTIONS,
-  AUDIT_RESOURCE_TYPES,
   AUDIT_STATUSES,
-  type AuditAction,
   type AuditLogRecord,
-  type AuditResourceType,
   type AuditStatus,
+  STORED_AUDIT_ACTIONS,
+  STORED_AUDIT_RESOURCE_TYPES,
+  type StoredAuditAction,
+  type StoredAuditResourceType,
 } from '../audit.types.js';
 
 export class AuditLogQueryDto {
-  @EnumFilter(AUDIT_ACTIONS, 'upper')
-  action?: AuditAction;
+  @EnumFilter(STORED_AUDIT_ACTIONS, 'upper')
+  action?: StoredAuditAction;
 
-  @EnumFilter(AUDIT_RESOURCE_TYPES, 'upper')
-  resource_type?: AuditResourceType;
+  @EnumFilter(STORED_AUDIT_RESOURCE_TYPES, 'upper')
+  resource_type?: StoredAuditResourceType;
 
   @EnumFilter(AUDIT_STATUSES, 'upper')
   status?: AuditStatus;
@@ -39,8 +39,8 @@ export class AuditLogDto {
   @ApiProperty() org_slug: string;
   @ApiProperty({ type: String, nullable: true }) user_id: string | null;
   @ApiProperty({ type: String, nullable: true }) api_key_id: string | null;
-  @ApiProperty({ enum: AUDIT_ACTIONS }) action: string;
-  @ApiProperty({ enum: AUDIT_RESOURCE_TYPES }) resource_type: string;
+  @ApiProperty({ enum: STORED_AUDIT_ACTIONS }) action: string;
+  @ApiProperty({ enum: STORED_AUDIT_RESOURCE_TYPES }) resource_type: string;
   @ApiProperty({ type: String, nullable: true }) resource_id: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) details: unknown;
   @ApiProperty({ type: String, nullable: true }) ip_address: string | null;
