@@ -324,10 +324,13 @@ function toInfo(row: ActiveKeyRow): ActiveKeyInfo {
 }
 
 /**
- * The key was checked when the request came in, but a rotation sent at the same moment with the
- * same key (another tab, or whoever leaked it) may have revoked or retired it since: the rotations
- * take turns under the org's key lease, and the later one would issue a permanent key from a key
- * that no longer works and revoke the key the first one just handed out.
+ * A key being retired (a grace period running) must not rotate: whoever holds it, possibly the leak
+ * the rotation answered, would get a permanent key and retire the new one. Checked here, on the
+ * stored row, as the rotation's own failure (audited): the key may also have been revoked or
+ * retired since the request came in, by a rotation sent at the same moment with the same key
+ * (another tab, or whoever leaked it): the rotations take turns under the org's key lease, and the
+ * later one would issue a permanent key from a key that no longer works and revoke the key the
+ * first one just handed out.
  */
 function checkCallerStillPermanent(active: readonly ActiveKeyRow[], callerKeyId: string): ActiveKeyRow {
   const caller = active.find((k) => k.org_api_key_id === callerKeyId);
@@ -340,8 +343,8 @@ function checkCallerStillPermanent(active: readonly ActiveKeyRow[], callerKeyId:
   if (caller.expires_at !== null)
     throw new ApiKeyError(
       ApiKeyErrorCode.KeyRetiring,
-      'The API key was put in a grace period by another rotation while this one waited; rotate with ' +
-        'the current key or the root key.',
+      `This key is being retired (it stops working at ${new Date(caller.expires_at).toISOString()}); ` +
+        'rotate with the current key or the root key.',
     );
   return caller;
 }

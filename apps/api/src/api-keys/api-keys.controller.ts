@@ -10,7 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiUserHeader, OrgKeyOrRootAuth, OrgParamDto } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { ApiKeyOperations } from './api-key-operations.service.js';
-import { ApiKeyError, ApiKeyErrorCode, KEY_CHANGE_CONFLICTS } from './api-keys.errors.js';
+import { KEY_CHANGE_CONFLICTS } from './api-keys.errors.js';
 import { ApiKeyInfoDto, RotateApiKeyRequestDto, RotateApiKeyResponseDto } from './dto/api-key.dto.js';
 import { NoStore } from '../common/no-store.js';
 
@@ -34,15 +34,8 @@ export class OrgApiKeyController {
     @Actor() actor: AuditActor,
     @Req() req: FastifyRequest,
   ): Promise<RotateApiKeyResponseDto> {
-    // A key already being retired (a grace period running) must not rotate: whoever holds it,
-    // possibly the leak the rotation answered, would get a permanent key and retire the new one.
-    const expiresAt = req.auth?.kind === 'org' ? req.auth.principal.expiresAt : null;
-    if (expiresAt)
-      throw new ApiKeyError(
-        ApiKeyErrorCode.KeyRetiring,
-        `This key is being retired (it stops working at ${expiresAt.toISOString()}); rotate with the ` +
-          'current key or the root key.',
-      );
+    // A key being retired (a grace period running) is refused by the rotation itself, so that the
+    // attempt is recorded as a failed rotation (the reference's FAILURE entry) like any other.
     const callerKeyId = req.auth?.kind === 'org' ? req.auth.principal.apiKeyId : null;
     const rotated = await this.keys.rotate(org, body.grace_period_seconds, actor, callerKeyId);
     const expireAt = rotated.previousKeysExpireAt?.toISOString() ?? null;
