@@ -41,6 +41,13 @@ const SERVER_SILENT_AFTER_MS = 1_000;
 /** At close, how long queries in flight may finish before their connections are cut. */
 const CLOSE_WAIT_MS = 1_000;
 
+/**
+ * Errors that leave a connection's prepared statements unusable, each of its later calls failing
+ * the same way: 0A000 "cached plan must not change result type" (a function redefined with another
+ * result), 26000 a prepared statement the session no longer has. Such a connection is dropped.
+ */
+const STALE_SESSION_STATES = new Set(['0A000', '26000']);
+
 // Typed as number: pg-types' TypeId enum lists no array types.
 const TEXT_ARRAY_OID: number = 1009;
 
@@ -127,7 +134,7 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
     // before the session's, whose `-c` settings then win.
     const { options: urlOptions, ...fromUrl } = parsePgUrl(options.connectionString);
     const pool = new pg.Pool({
-      // pg then fails the query with "Query read timeout" (mapped to Unavailable); pool.query and
+      // pg then fails the query with "Query read timeout" (mapped to Unavailable); run() and
       // transaction() hand such a client back with the error, so the pool destroys it.
       query_timeout: Math.min(queryTimeoutMs + SERVER_SILENT_AFTER_MS, MAX_TIMER_MS),
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
@@ -192,9 +199,32 @@ export class PgTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTransacto
     }
   }
 
+  /**
+   * Not pool.query, which hands its client back with any error and so closes the connection of
+   * every statement the server refused (a unique violation, a check, a function's exception): the
+   * next request then paid a new connection (TLS and SCRAM to Supabase) and prepared its calls
+   * again. Here only a connection that cannot serve the next statement is dropped.
+   */
   protected async run<T extends DbRow>(query: SqlQuery): Promise<RawResult<T>> {
     const name = query.reusable && this.preparedStatements ? this.statementName(query.text) : undefined;
-    return this.pool.query<T>({ text: query.text, values: query.values, name });
+    const client = await this.pool.connect();
+    let unusable: Error | undefined;
+    // A socket failing with no statement in flight reports here; unheard, it would end the process.
+    const lose = (err: Error) => {
+      unusable = err;
+    };
+    client.on('error', lose);
+    try {
+      return await client.query<T>({ text: query.text, values: query.values, name });
+    } catch (err) {
+      if (connectionLost(err) || STALE_SESSION_STATES.has(mapDriverError(err).sqlState ?? '')) {
+        unusable = err as Error;
+      }
+      throw err;
+    } finally {
+      client.removeListener('error', lose);
+      client.release(unusable ?? false);
+    }
   }
 
   private statementName(text: string): string {
