@@ -13,10 +13,10 @@ export interface SupabaseTenancyDbOptions {
   /** An exposed schema; default `public`. */
   schema?: string;
   /**
-   * Aborts a request after this long (TenancyDbError Timeout); default 15 s. Only the HTTP request
-   * is abandoned: PostgREST still runs the call and may commit it, so a Timeout here means the
-   * outcome is unknown (a reservation, a lease or a claim may stand), unlike the pg driver's
-   * statement_timeout, which rolls back. A retry then finds what the lost call did: a reservation
+   * Aborts a request not answered in full (its body included) after this long (TenancyDbError
+   * Timeout); default 15 s. Only the HTTP request is abandoned: PostgREST still runs the call and
+   * may commit it, so a Timeout here means the outcome is unknown (a reservation, a lease or a
+   * claim may stand), unlike the pg driver's statement_timeout, which rolls back. A retry then finds what the lost call did: a reservation
    * replayed by its run id, an org lease held until it expires, an idempotency claim in flight
    * until its lock lapses.
    */
@@ -151,6 +151,7 @@ export class SupabaseTenancyDb implements TenancyDb {
   private constructor(
     private readonly client: SupabaseClient,
     private readonly pingTable: string,
+    private readonly requestTimeoutMs: number,
   ) {}
 
   static async open(options: SupabaseTenancyDbOptions): Promise<SupabaseTenancyDb> {
@@ -160,9 +161,16 @@ export class SupabaseTenancyDb implements TenancyDb {
       // Node 20 has no global WebSocket and supabase-js 2.109 refuses to construct without one.
       // ws's class types its event handlers more narrowly than supabase's structural WebSocket type.
       realtime: { transport: ws as unknown as WebSocketTransport },
-      db: { schema, timeout: options.requestTimeoutMs ?? 15_000 },
+      // No `timeout` here: postgrest-js's stops counting once the headers arrive, so an answer that
+      // stalled mid-body (a network gone silent) held its request for undici's 5 minutes. Each
+      // request gets a signal of its own instead (bounded), which also cuts the body's read.
+      db: { schema },
     }) as SupabaseClient;
-    return new SupabaseTenancyDb(client, assertIdentifier(options.pingTable ?? 'organizations'));
+    return new SupabaseTenancyDb(
+      client,
+      assertIdentifier(options.pingTable ?? 'organizations'),
+      options.requestTimeoutMs ?? 15_000,
+    );
   }
 
   /** Supabase applies configs/supabase/migrations with `supabase db push`; nothing to do or check. */
@@ -220,7 +228,7 @@ export class SupabaseTenancyDb implements TenancyDb {
       // postgrest-js retries a GET (a select) three times, 1, 2 and 4 s apart (or Retry-After's
       // seconds, unbounded), each with its own timeout: a request met a Supabase outage with 7 s
       // to minutes of silence instead of its 503. The API's caller retries, told when.
-      const result = await q.retry(false).range(from, from + size - 1);
+      const result = await this.bounded(q.retry(false).range(from, from + size - 1));
       // PostgREST refuses an offset past the count (416, PGRST103): the set shrank while paging.
       if (result.status === 416) return rows;
       const page = unwrap<T>(result);
@@ -233,7 +241,7 @@ export class SupabaseTenancyDb implements TenancyDb {
   async insert<T extends DbRow = DbRow>(table: string, rows: DbRow[]): Promise<T[]> {
     if (rows.length === 0) return [];
     const q = this.table(table).insert(rows.map(definedRow), { defaultToNull: false }).select();
-    return unwrap<T>(await q);
+    return unwrap<T>(await this.bounded(q));
   }
 
   async upsert<T extends DbRow = DbRow>(table: string, rows: DbRow[], onConflict: string[]): Promise<T[]> {
@@ -247,7 +255,7 @@ export class SupabaseTenancyDb implements TenancyDb {
         defaultToNull: false,
       })
       .select();
-    return unwrap<T>(await q);
+    return unwrap<T>(await this.bounded(q));
   }
 
   async update<T extends DbRow = DbRow>(table: string, filter: Filter, patch: DbRow): Promise<T[]> {
@@ -257,13 +265,13 @@ export class SupabaseTenancyDb implements TenancyDb {
       throw new TenancyDbError(TenancyDbErrorCode.QueryFailed, 'An update needs at least one column.');
     }
     const q = applyFilter(this.table(table).update(body), filter).select();
-    return unwrap<T>(await q);
+    return unwrap<T>(await this.bounded(q));
   }
 
   async delete<T extends DbRow = DbRow>(table: string, filter: Filter): Promise<T[]> {
     requireFilter(filter, 'a delete');
     const q = applyFilter(this.table(table).delete(), filter).select();
-    return unwrap<T>(await q);
+    return unwrap<T>(await this.bounded(q));
   }
 
   /**
@@ -273,7 +281,8 @@ export class SupabaseTenancyDb implements TenancyDb {
    */
   async rpc<T extends DbRow = DbRow>(fn: string, args: Record<string, DbValue>): Promise<T[]> {
     const body = definedRow(args as DbRow);
-    const result = (await this.client.rpc(assertIdentifier(fn), body)) as PostgrestResult;
+    const call = this.client.rpc(assertIdentifier(fn), body) as unknown as Query;
+    const result = await this.bounded(call);
     if (result.error) throw mapFailure(result.error, result.status);
     const data = result.data;
     // 204: a void function. A function whose one value is NULL answers `null` with a 200.
@@ -290,6 +299,11 @@ export class SupabaseTenancyDb implements TenancyDb {
       .retry(false)
       .abortSignal(AbortSignal.timeout(timeoutMs));
     unwrap(await q);
+  }
+
+  /** The request, aborted (Timeout) if it has not been answered in full after requestTimeoutMs. */
+  private bounded(query: Query): PromiseLike<PostgrestResult> {
+    return query.abortSignal(AbortSignal.timeout(this.requestTimeoutMs));
   }
 
   private table(name: string): Table {
