@@ -77,8 +77,15 @@ $$`;
  */
 async function takeOverCliRecord(session: SqlSession, files: MigrationFile[]): Promise<void> {
   const [state] = await session.query<{ adopt: boolean }>(
+    // From the catalog, not to_regclass: that fails with 42501 for a role without USAGE on the
+    // CLI's schema (a least-privilege DATABASE_URL), and the API could not start. A record this
+    // role may not read is not taken over: its files then run as on a database of their own.
     `SELECT NOT EXISTS (SELECT 1 FROM api_schema_migrations) AND current_schema() = 'public'
-            AND to_regclass('supabase_migrations.schema_migrations') IS NOT NULL AS adopt`,
+            AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                        WHERE n.nspname = 'supabase_migrations' AND c.relname = 'schema_migrations'
+                          AND has_schema_privilege(n.oid, 'USAGE')
+                          AND has_table_privilege(c.oid, 'SELECT')) AS adopt`,
   );
   if (!state?.adopt) return;
   const rows = await session.query<{ version: string; name: string | null }>(

@@ -121,4 +121,22 @@ describe('the record of applied migrations', () => {
       { filename: '01_production_setup.sql' },
     ]);
   });
+
+  it("runs its files as a role that may not read the CLI's record (a least-privilege DATABASE_URL)", async () => {
+    await writeFile(path.join(dir, '0001_once.sql'), 'CREATE TABLE once (id int);');
+    // The CLI's schema exists (the project was pushed to once) but this role has no USAGE on it:
+    // looking the record up with to_regclass failed with 42501, and the API could not start.
+    await db.transaction((s) =>
+      s.exec(`CREATE SCHEMA supabase_migrations;
+        CREATE TABLE supabase_migrations.schema_migrations (version text PRIMARY KEY, name text);
+        CREATE ROLE api_runner NOLOGIN;
+        GRANT USAGE, CREATE ON SCHEMA public TO api_runner;`),
+    );
+    await db.transaction((s) => s.exec('SET ROLE api_runner'));
+    try {
+      expect(await applyMigrations(db, dir)).toEqual(['0001_once.sql']);
+    } finally {
+      await db.transaction((s) => s.exec('RESET ROLE'));
+    }
+  });
 });
