@@ -17,6 +17,7 @@ export * from './auth/auth.metadata.js';
 export * from './auth/api-key-resolver.js';
 export * from './auth/api-key-cache.js';
 export * from './auth/auth.guards.js';
+export * from './auth/route-guards.js';
 export { secretMatches } from './auth/auth-request.js';
 export * from './auth/auth.decorators.js';
 export * from './auth/controller-routes.js';

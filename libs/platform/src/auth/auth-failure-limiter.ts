@@ -1,9 +1,23 @@
 import { hash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { type PlatformError, rateLimited } from '../errors/platform-errors.js';
+import type { FleetWindow, SharedAuthFailures, SharedReservation } from './shared-auth-failures.js';
 
-const WINDOW_MS = 60_000;
+export const AUTH_FAILURE_WINDOW_MS = 60_000;
+const WINDOW_MS = AUTH_FAILURE_WINDOW_MS;
+/**
+ * How often a lookup asks Redis again while other instances' lookups of its address fill the
+ * budget (none of this instance's to wait for): they end in a warehouse query's time.
+ */
+const BUSY_RETRY_MS = 50;
+/**
+ * How long a lookup waits for the fleet's lookups in flight before it starts on this instance's
+ * count alone: reservations an instance could not settle (it died, Redis failed to answer) count
+ * until their window ends, and would hold up every new key of the address until then.
+ */
+const BUSY_WAIT_MAX_MS = 5_000;
 /** The longest text an IP address takes (45 characters for an IPv4-mapped IPv6 one), a zone id included. */
 const MAX_ADDRESS_LENGTH = 64;
 
@@ -60,9 +74,16 @@ interface Window {
   endsAt: number;
 }
 
+/** A lookup of a key not known yet, counted in flight: end it once its answer is known. */
+export interface LookupTicket {
+  /** `failed`: the key was unknown (a failed authentication of the address). Once only. */
+  end(failed: boolean): void;
+}
+
 /**
- * Org keys that failed authentication, per client IP on this instance, in fixed one-minute
- * windows. Once an IP has failed `limit` times in its window, keys this instance does not know
+ * Org keys that failed authentication, per client IP, in fixed one-minute windows: counted on this
+ * instance, and with `shared` (REDIS_URL) in Redis as well, every instance then holding an address
+ * to one budget (its lookups reserved there before they start; see SharedAuthFailures). Once an IP has failed `limit` times in its window, keys this instance does not know
  * yet are refused for the rest of it without being looked up (each lookup is a warehouse query, a
  * BigQuery job in production), so guessing keys costs the guesser a minute per `limit` tries. Keys
  * already authenticated are not affected, and nothing is counted for a valid key, so a client
@@ -74,17 +95,36 @@ export class AuthFailureLimiter {
   private readonly early = new Map<string, number>();
   /** Per IP with lookups in flight: settled when one of them ends (see admitLookup). */
   private readonly lookupEnded = new Map<string, { ended: Promise<void>; settle: () => void }>();
+  /** Per IP, its window in Redis as last seen (failures only grow within a window). */
+  private readonly fleet = new LRUCache<string, Window>({ max: 100_000, ttl: WINDOW_MS });
 
   constructor(
     readonly limit: number,
     private readonly now: () => number = Date.now,
+    private readonly shared?: SharedAuthFailures,
   ) {}
 
   /** Seconds until `ip` may try an unknown key again; 0 when it may now. */
   retryAfterSeconds(ip: string): number {
-    const w = this.windows.get(clientAddressKey(ip));
-    if (!w || w.failures < this.limit) return 0;
-    return Math.max(1, Math.ceil((w.endsAt - this.now()) / 1000));
+    const key = clientAddressKey(ip);
+    const now = this.now();
+    let endsAt = 0;
+    for (const w of [this.windows.get(key), this.fleet.get(key)])
+      if (w && w.failures >= this.limit && w.endsAt > now) endsAt = Math.max(endsAt, w.endsAt);
+    return endsAt ? Math.max(1, Math.ceil((endsAt - now) / 1000)) : 0;
+  }
+
+  /** The failures of `ip` in its open window: this instance's, or every instance's as last seen. */
+  private failuresOf(ip: string): number {
+    const now = this.now();
+    let failures = 0;
+    for (const w of [this.windows.get(ip), this.fleet.get(ip)])
+      if (w && w.endsAt > now) failures = Math.max(failures, w.failures);
+    return failures;
+  }
+
+  private observe(ip: string, w: FleetWindow | undefined): void {
+    if (w && w.msLeft > 0) this.fleet.set(ip, { failures: w.failures, endsAt: this.now() + w.msLeft });
   }
 
   /**
@@ -97,9 +137,7 @@ export class AuthFailureLimiter {
   tryEarlyLookup(address: string): boolean {
     const ip = clientAddressKey(address);
     const inFlight = this.early.get(ip) ?? 0;
-    const w = this.windows.get(ip);
-    const failures = w && w.endsAt > this.now() ? w.failures : 0;
-    if (failures + inFlight >= this.limit) return false;
+    if (this.failuresOf(ip) + inFlight >= this.limit) return false;
     this.early.set(ip, inFlight + 1);
     return true;
   }
@@ -115,27 +153,82 @@ export class AuthFailureLimiter {
   }
 
   /**
-   * Whether `address` may look an unknown key up now (the guards' path; pair with endEarlyLookup):
-   * as tryEarlyLookup, the lookups in flight count with the failures, so a burst of made-up keys
-   * sent at once starts no more lookups than the limit (each of 300 at once was looked up, with 60
-   * failures a minute allowed). One past them waits for a lookup in flight to end and asks again,
-   * rather than being refused: keys that turn out valid (a pipeline service calling for many orgs
-   * from one address, its cache cold) are only delayed. The 429 once the address is locked out.
+   * An early lookup (tryEarlyLookup) also reserved in Redis when it is shared; undefined when the
+   * request must take the ordinary path instead (this instance's or the fleet's budget is full).
    */
-  async admitLookup(address: string): Promise<PlatformError | undefined> {
+  async startEarlyLookup(address: string): Promise<LookupTicket | undefined> {
+    if (!this.tryEarlyLookup(address)) return undefined;
+    const reserved = await this.reserveShared(clientAddressKey(address));
+    if (reserved !== 'refused') return this.ticket(address, reserved);
+    this.endEarlyLookup(address);
+    return undefined;
+  }
+
+  /**
+   * Whether `address` may look an unknown key up now (the guards' path; end the ticket once its
+   * answer is known): as tryEarlyLookup, the lookups in flight count with the failures, so a burst
+   * of made-up keys sent at once starts no more lookups than the limit (each of 300 at once was
+   * looked up, with 60 failures a minute allowed), on every instance together when shared. One
+   * past them waits for a lookup in flight to end and asks again, rather than being refused: keys
+   * that turn out valid (a pipeline service calling for many orgs from one address, its cache
+   * cold) are only delayed. The 429 once the address is locked out.
+   */
+  async admitLookup(address: string): Promise<LookupTicket | PlatformError> {
     const ip = clientAddressKey(address);
+    const since = this.now();
     for (;;) {
-      if (this.tryEarlyLookup(address)) return undefined;
-      if (!this.early.get(ip)) return this.lockout(address, 1);
-      let waiting = this.lookupEnded.get(ip);
-      if (!waiting) {
-        let settle = () => undefined as void;
-        const ended = new Promise<void>((resolve) => (settle = resolve));
-        waiting = { ended, settle };
-        this.lookupEnded.set(ip, waiting);
-      }
-      await waiting.ended;
+      if (this.tryEarlyLookup(address)) {
+        const reserved = await this.reserveShared(ip);
+        if (reserved !== 'refused') return this.ticket(address, reserved);
+        const lockedOut = this.lockout(address);
+        if (lockedOut) {
+          this.endEarlyLookup(address);
+          return lockedOut;
+        }
+        if (this.now() - since >= BUSY_WAIT_MAX_MS) return this.ticket(address, undefined);
+        this.endEarlyLookup(address);
+        // Other instances' lookups of this address fill its budget: none of ours to wait for.
+        if (!this.early.get(ip)) {
+          await sleep(BUSY_RETRY_MS);
+          continue;
+        }
+      } else if (!this.early.get(ip)) return this.lockout(address, 1) as PlatformError;
+      await this.nextLookupEnd(ip);
     }
+  }
+
+  private nextLookupEnd(ip: string): Promise<void> {
+    let waiting = this.lookupEnded.get(ip);
+    if (!waiting) {
+      let settle = () => undefined as void;
+      const ended = new Promise<void>((resolve) => (settle = resolve));
+      waiting = { ended, settle };
+      this.lookupEnded.set(ip, waiting);
+    }
+    return waiting.ended;
+  }
+
+  /** Undefined: not shared, or Redis does not answer (this instance's count alone decides). */
+  private async reserveShared(ip: string): Promise<SharedReservation | 'refused' | undefined> {
+    const answer = await this.shared?.reserve(ip, this.limit);
+    if (!answer) return undefined;
+    this.observe(ip, answer);
+    return answer.admitted ? answer.reservation : 'refused';
+  }
+
+  private ticket(address: string, reservation: SharedReservation | undefined): LookupTicket {
+    let ended = false;
+    return {
+      end: (failed) => {
+        if (ended) return;
+        ended = true;
+        const ip = clientAddressKey(address);
+        if (failed) this.recordLocal(ip);
+        this.endEarlyLookup(address);
+        if (reservation) void this.shared?.settle(reservation, failed).then((w) => this.observe(ip, w));
+        else if (failed) this.recordShared(ip);
+      },
+    };
   }
 
   /** The 429 of an address whose keys failed too often this minute (Retry-After at least `atLeast` s); undefined when it may try. */
@@ -146,8 +239,18 @@ export class AuthFailureLimiter {
       : undefined;
   }
 
+  /** A failure no ticket counted (a wrong root key, a lookup not admitted through admitLookup). */
   recordFailure(address: string): void {
     const ip = clientAddressKey(address);
+    this.recordLocal(ip);
+    this.recordShared(ip);
+  }
+
+  private recordShared(ip: string): void {
+    void this.shared?.recordFailure(ip).then((w) => this.observe(ip, w));
+  }
+
+  private recordLocal(ip: string): void {
     const at = this.now();
     let w = this.windows.get(ip);
     if (!w || w.endsAt <= at) {

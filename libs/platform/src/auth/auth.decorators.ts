@@ -8,7 +8,7 @@ import {
 import { ApiHeader, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext, OrgScope } from './auth.types.js';
-import { OrgKeyGuard, OrgKeyOrRootGuard, RootKeyGuard } from './auth.guards.js';
+import { OrgKeyGuard, OrgKeyOrRootGuard, RootKeyGuard } from './route-guards.js';
 import { AUTH_KIND, IS_PUBLIC, REQUIRED_SCOPES } from './auth.metadata.js';
 
 /** Deliberately unauthenticated (health, docs). */

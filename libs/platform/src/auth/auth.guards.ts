@@ -1,6 +1,8 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { REDIS_CLIENT } from '../platform.tokens.js';
 import { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { validationError } from '../errors/validation.js';
@@ -18,7 +20,13 @@ import {
   secretMatches,
   rootKeyRequired,
 } from './auth-request.js';
-import { AuthFailureLimiter, clientAddressKey } from './auth-failure-limiter.js';
+import {
+  AUTH_FAILURE_WINDOW_MS,
+  AuthFailureLimiter,
+  clientAddressKey,
+  type LookupTicket,
+} from './auth-failure-limiter.js';
+import { SharedAuthFailures } from './shared-auth-failures.js';
 import { REQUIRED_SCOPES } from './auth.metadata.js';
 import type { RouteAuthKind } from './controller-routes.js';
 import { hashApiKey, type AuthContext, type OrgKeyPrincipal } from './auth.types.js';
@@ -35,8 +43,13 @@ export class AuthService {
     private readonly config: AppConfig,
     private readonly keys: ApiKeyCache,
     private readonly reflector: Reflector,
+    @Optional() @Inject(REDIS_CLIENT) redis?: Redis | null,
   ) {
-    this.failures = new AuthFailureLimiter(config.env.AUTH_FAILURES_PER_MINUTE);
+    // With Redis, one budget for an address on every instance (see SharedAuthFailures).
+    const shared = redis
+      ? new SharedAuthFailures(redis, `${config.redisPrefix}:auth-failures`, AUTH_FAILURE_WINDOW_MS)
+      : undefined;
+    this.failures = new AuthFailureLimiter(config.env.AUTH_FAILURES_PER_MINUTE, Date.now, shared);
   }
 
   checkRoot(req: FastifyRequest): AuthContext {
@@ -139,65 +152,74 @@ export class AuthService {
     if (lockedOut) return lockedOut;
     // Past the failures (and early lookups in flight) its address may have, the request takes the
     // ordinary path instead: its body is read, then the rate limits count it before any lookup.
-    if (!this.failures.tryEarlyLookup(req.ip)) return undefined;
+    // Refused by Redis, the address may be locked out on another instance: that 429 at once.
+    const ticket = await this.failures.startEarlyLookup(req.ip);
+    if (!ticket) return this.lockoutOfOrgKeys(req);
     try {
-      await this.checkOrgKey(req, true);
+      await this.checkOrgKey(req, ticket);
     } catch (err) {
       if (err instanceof PlatformError) return err;
       throw err;
-    } finally {
-      this.failures.endEarlyLookup(req.ip);
     }
     return this.refusalBeforeBody(req, kind);
   }
 
-  /** `admitted`: its lookup is counted in flight already (refusalAfterLookup). */
-  async checkOrgKey(req: FastifyRequest, admitted = false): Promise<OrgKeyPrincipal> {
-    const key = header(req, 'x-api-key');
-    if (!key) throw apiKeyRequired();
-    const keyHash = keyHashOf(req, key);
-    // Undefined: never looked up (or forgotten); null: looked up recently and found invalid.
-    const known = this.keys.known(keyHash);
-    // A client that keeps sending keys that fail is not given more lookups for a while.
-    if (!known) {
-      const lockedOut = this.lockoutOfOrgKeys(req);
-      if (lockedOut) throw lockedOut;
-    }
-    // A lookup counts with the address's failures while in flight (AuthFailureLimiter.admitLookup).
-    const admit = known === undefined && !admitted && !this.carriesRootKey(req);
-    const refused = admit ? await this.failures.admitLookup(req.ip) : undefined;
-    if (refused) throw refused;
-    let principal: OrgKeyPrincipal | null;
+  /** `early`: its lookup is counted in flight already (refusalAfterLookup); ended here. */
+  async checkOrgKey(req: FastifyRequest, early?: LookupTicket): Promise<OrgKeyPrincipal> {
+    let ticket = early;
+    let failed = false;
     try {
-      principal = await this.keys.resolve(keyHash);
-    } catch (cause) {
-      throw new PlatformError(
-        PlatformErrorCode.AuthUnavailable,
-        'The API key could not be checked; retry shortly.',
-        { cause },
-      );
-    } finally {
-      if (admit) this.failures.endEarlyLookup(req.ip);
-    }
-    if (!principal) {
-      // Only a lookup counts as a failure: the same stale key sent again and again (a scheduler's
-      // old key) is answered from the cache, costs nothing, and must not lock out the other keys
-      // sent from its address (a pipeline service calls for every org from one egress IP).
-      if (known === undefined) this.failures.recordFailure(req.ip);
-      throw new PlatformError(
-        PlatformErrorCode.ApiKeyInvalid,
-        'The API key is unknown, revoked or its organization is not active.',
-        {
+      const key = header(req, 'x-api-key');
+      if (!key) throw apiKeyRequired();
+      const keyHash = keyHashOf(req, key);
+      // Undefined: never looked up (or forgotten); null: looked up recently and found invalid.
+      const known = this.keys.known(keyHash);
+      // A client that keeps sending keys that fail is not given more lookups for a while.
+      if (!known) {
+        const lockedOut = this.lockoutOfOrgKeys(req);
+        if (lockedOut) throw lockedOut;
+      }
+      // A lookup counts with the address's failures while in flight (AuthFailureLimiter.admitLookup).
+      if (known === undefined && !ticket && !this.carriesRootKey(req)) {
+        const admitted = await this.failures.admitLookup(req.ip);
+        if (admitted instanceof PlatformError) throw admitted;
+        ticket = admitted;
+      }
+      let principal: OrgKeyPrincipal | null;
+      try {
+        principal = await this.keys.resolve(keyHash);
+      } catch (cause) {
+        throw new PlatformError(
+          PlatformErrorCode.AuthUnavailable,
+          'The API key could not be checked; retry shortly.',
+          { cause },
+        );
+      }
+      if (!principal) {
+        // Only a lookup counts as a failure: the same stale key sent again and again (a scheduler's
+        // old key) is answered from the cache, costs nothing, and must not lock out the other keys
+        // sent from its address (a pipeline service calls for every org from one egress IP).
+        if (known === undefined) {
+          failed = true;
+          if (!ticket) this.failures.recordFailure(req.ip);
+        }
+        throw new PlatformError(
+          PlatformErrorCode.ApiKeyInvalid,
+          'The API key is unknown, revoked or its organization is not active.',
+          {
+            headers: { 'WWW-Authenticate': 'ApiKey' },
+          },
+        );
+      }
+      if (expired(principal))
+        throw new PlatformError(PlatformErrorCode.ApiKeyExpired, 'The API key has expired.', {
           headers: { 'WWW-Authenticate': 'ApiKey' },
-        },
-      );
+        });
+      this.keys.recordUse(principal);
+      return principal;
+    } finally {
+      ticket?.end(failed);
     }
-    if (expired(principal))
-      throw new PlatformError(PlatformErrorCode.ApiKeyExpired, 'The API key has expired.', {
-        headers: { 'WWW-Authenticate': 'ApiKey' },
-      });
-    this.keys.recordUse(principal);
-    return principal;
   }
 
   /**
@@ -293,54 +315,5 @@ export class AuthService {
         PlatformErrorCode.OrgForbidden,
         'This API key belongs to another organization.',
       );
-  }
-}
-
-@Injectable()
-export class RootKeyGuard implements CanActivate {
-  constructor(private readonly auth: AuthService) {}
-  canActivate(ctx: ExecutionContext): boolean {
-    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
-    req.auth = this.auth.checkRoot(req);
-    return true;
-  }
-}
-
-@Injectable()
-export class OrgKeyGuard implements CanActivate {
-  constructor(private readonly auth: AuthService) {}
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
-    // Not this route's credential, but a wrong one is a guess all the same (see wrongRootKey).
-    const wrong = this.auth.wrongRootKey(req);
-    if (wrong) throw wrong;
-    const principal = await this.auth.checkOrgKey(req);
-    // Known before authorization, so a refusal is logged with the org whose key was used.
-    req.auth = { kind: 'org', principal };
-    this.auth.authorizeOrg(ctx, req, principal);
-    return true;
-  }
-}
-
-/** The root key when it is sent and valid; otherwise the org key (a wrong root key alone is refused). */
-@Injectable()
-export class OrgKeyOrRootGuard implements CanActivate {
-  constructor(private readonly auth: AuthService) {}
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
-    const hasRoot = header(req, 'x-ca-root-key') !== undefined;
-    const hasOrg = header(req, 'x-api-key') !== undefined;
-    if (!hasRoot && !hasOrg) throw credentialsRequired();
-    // A root key sent decides, an org key beside it or not: falling back to the org key served a
-    // wrong root key's request while counting it as a failed authentication of the address.
-    if (hasRoot) {
-      req.auth = this.auth.checkRoot(req);
-      return true;
-    }
-    const principal = await this.auth.checkOrgKey(req);
-    // Known before authorization, so a refusal is logged with the org whose key was used.
-    req.auth = { kind: 'org', principal };
-    this.auth.authorizeOrg(ctx, req, principal);
-    return true;
   }
 }
