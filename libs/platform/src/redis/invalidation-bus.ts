@@ -15,7 +15,10 @@ export interface InvalidationBus {
   publish(channel: string, message: string): Promise<void>;
   /** Returns the unsubscribe function; calling it again, or after `close`, does nothing. */
   subscribe(channel: string, handler: (message: string) => void): () => void;
-  /** Called after a lost connection is back: messages sent meanwhile may be lost, so caches drop everything. */
+  /**
+   * Called after a lost connection is back, or a first one made after failed attempts: messages
+   * sent meanwhile may be lost, so caches drop everything.
+   */
   onReconnect?(listener: () => void): () => void;
   close(): Promise<void>;
 }
@@ -97,7 +100,12 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
   /** (Un)subscribe commands run one after another, so `whenSubscribed` can wait for all of them. */
   private commands: Promise<void> = Promise.resolve();
   private connected = false;
-  private everConnected = false;
+  /**
+   * A connection was made or tried and lost: what was published meanwhile went unheard. Also before
+   * the first connection, when its first attempts failed: an instance that starts while Redis is
+   * unreachable serves (and caches) meanwhile, Redis not deciding readiness.
+   */
+  private missedMessages = false;
   private closed = false;
   /** Publishes Redis did not take, by Redis channel and payload (a repeat is kept once), oldest first. */
   private readonly unsent = new Map<string, { channel: string; payload: string }>();
@@ -228,8 +236,8 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
 
   private readonly onReady = (): void => {
     this.connected = true;
-    const reconnected = this.everConnected;
-    this.everConnected = true;
+    const reconnected = this.missedMessages;
+    this.missedMessages = false;
     const channels = this.registry.channels().map((channel) => this.prefix + channel);
     if (channels.length > 0) this.enqueue(() => this.subscriber.subscribe(...channels));
     if (reconnected) this.enqueue(async () => this.notifyReconnected());
@@ -237,6 +245,7 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
 
   private readonly onClose = (): void => {
     this.connected = false;
+    this.missedMessages = true;
   };
 
   private notifyReconnected(): void {
