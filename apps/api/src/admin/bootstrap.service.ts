@@ -46,6 +46,19 @@ export class BootstrapService {
    */
   private changing: Promise<unknown> = Promise.resolve();
 
+  /**
+   * A broadcast Redis did not take is no failure of the bootstrap, whose tables are recreated by
+   * then (a 500 would have the admin send a destructive request again): this instance's cache is
+   * cleared at once, and the bus sends the message again until Redis takes it.
+   */
+  private async forgetKeys(): Promise<void> {
+    try {
+      await this.apiKeys.invalidateAll();
+    } catch (err) {
+      this.logger.warn(`API key cache invalidation could not be broadcast: ${String(err)}`);
+    }
+  }
+
   private oneAtATime<T>(change: () => Promise<T>): Promise<T> {
     const next = this.changing.then(change, change);
     this.changing = next.catch(() => undefined);
@@ -85,7 +98,7 @@ export class BootstrapService {
     }
     this.forgetStatus();
     // The keys of org_api_keys went with its table: none may pass on what the auth cache remembers.
-    if (exists) await this.apiKeys.invalidateAll();
+    if (exists) await this.forgetKeys();
     const validation = await this.validate();
     const warnings = [...(await this.notifyPipelineService())];
     return {
