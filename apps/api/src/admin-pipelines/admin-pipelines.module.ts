@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
+import { PipelineValidatorModule } from '../pipeline-validator/pipeline-validator.module.js';
 import { PipelinesProxyModule } from '../pipelines-proxy/pipelines-proxy.module.js';
 import { RunAllController } from './run-all.controller.js';
 import { RunAllRepository } from './run-all.repository.js';
@@ -7,7 +8,7 @@ import { RunAllService } from './run-all.service.js';
 
 /** Admin pipeline operations: run-all starts every org's configured daily pipelines. */
 @Module({
-  imports: [ApiKeysModule, PipelinesProxyModule],
+  imports: [ApiKeysModule, PipelinesProxyModule, PipelineValidatorModule],
   controllers: [RunAllController],
   providers: [RunAllService, RunAllRepository],
 })

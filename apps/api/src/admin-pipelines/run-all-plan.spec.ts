@@ -20,6 +20,7 @@ describe('run-all plan', () => {
         { provider: 'AWS_IAM,AWS_KEYS', path: 'cloud/aws/cost/billing' },
         { provider: 'ANTHROPIC', path: 'genai/payg/anthropic' },
       ],
+      disabled: [],
       unmapped: ['AWS_BEDROCK'],
       integrations: 4,
     });
@@ -37,5 +38,16 @@ describe('run-all plan', () => {
     expect(genaiOnly!.integrations).toBe(1);
     const [claude] = planRuns(['acme'], creds, { providers: ['claude'] });
     expect(claude!.pipelines.map((p) => p.path)).toEqual(['genai/payg/anthropic']);
+  });
+
+  it('sets apart the pipelines the registry disables, with their registry id', () => {
+    const disabledAt = (path: string) =>
+      path === 'cloud/aws/cost/billing' ? 'cloud_aws_cost_billing' : undefined;
+    const [acme] = planRuns(['acme'], creds, {}, disabledAt);
+    expect(acme!.pipelines).toEqual([{ provider: 'ANTHROPIC', path: 'genai/payg/anthropic' }]);
+    expect(acme!.disabled).toEqual([
+      { provider: 'AWS_IAM,AWS_KEYS', path: 'cloud/aws/cost/billing', pipelineId: 'cloud_aws_cost_billing' },
+    ]);
+    expect(acme!.integrations).toBe(4);
   });
 });

@@ -11,6 +11,8 @@ export interface OrgPlan {
   org: string;
   /** One entry per pipeline path: two credentials of one provider start one run. */
   pipelines: PlannedPipeline[];
+  /** Pipelines the org's credentials feed that the registry disables: not started. */
+  disabled: (PlannedPipeline & { pipelineId: string })[];
   /** Stored providers that have no daily cost pipeline. */
   unmapped: string[];
   /** Credentials that passed the filters. */
@@ -22,8 +24,19 @@ export interface PlanFilters {
   providers?: string[];
 }
 
+/**
+ * The registry id of the pipeline at `path` when the registry disables it, else undefined (enabled,
+ * or unknown to the registry: the pipeline service decides).
+ */
+export type DisabledPipeline = (path: string) => string | undefined;
+
 /** What run-all starts for each org, from the org's valid credentials and the request's filters. */
-export function planRuns(orgs: string[], credentials: CredentialRow[], filters: PlanFilters): OrgPlan[] {
+export function planRuns(
+  orgs: string[],
+  credentials: CredentialRow[],
+  filters: PlanFilters,
+  disabledAt: DisabledPipeline = () => undefined,
+): OrgPlan[] {
   const categories = filters.categories?.length ? new Set(filters.categories) : null;
   const providers = filters.providers?.length ? normaliseProviderFilter(filters.providers) : null;
   const byOrg = new Map(
@@ -43,13 +56,22 @@ export function planRuns(orgs: string[], credentials: CredentialRow[], filters: 
     }
     plan.n++;
   }
-  return [...byOrg].map(([org, p]) => ({
-    org,
-    pipelines: [...p.paths].map(([path, names]) => ({
+  return [...byOrg].map(([org, p]) => {
+    const planned = [...p.paths].map(([path, names]) => ({
       provider: [...new Set(names)].sort().join(','),
       path,
-    })),
-    unmapped: p.unmapped,
-    integrations: p.n,
-  }));
+      pipelineId: disabledAt(path),
+    }));
+    return {
+      org,
+      pipelines: planned
+        .filter((e) => e.pipelineId === undefined)
+        .map(({ provider, path }) => ({ provider, path })),
+      disabled: planned.flatMap(({ provider, path, pipelineId }) =>
+        pipelineId === undefined ? [] : [{ provider, path, pipelineId }],
+      ),
+      unmapped: p.unmapped,
+      integrations: p.n,
+    };
+  });
 }

@@ -15,6 +15,7 @@ import type {
 import { type OrgPlan, planRuns } from './run-all-plan.js';
 import { RunAllRepository } from './run-all.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
+import { PipelineRegistry } from '../pipeline-validator/pipeline-registry.js';
 
 /** Orgs triggered at the same time; one org's pipelines go one after another. */
 const ORG_CONCURRENCY = 4;
@@ -63,6 +64,7 @@ export class RunAllService {
     private readonly repository: RunAllRepository,
     private readonly keys: ApiKeyService,
     private readonly pipelines: PipelineServiceClient,
+    private readonly registry: PipelineRegistry,
   ) {}
 
   async runAll(req: RunAllRequestDto, requestId: string): Promise<RunAllResponseDto> {
@@ -73,7 +75,18 @@ export class RunAllService {
       throw new OrgError(OrgErrorCode.NotFound, `Organization '${req.org_slug}' not found or not active`);
     const orgs = req.org_slug ? [req.org_slug] : await this.repository.activeOrgs();
     const credentials = await this.repository.validCredentials(orgs, triggeredAt);
-    const plans = planRuns(orgs, credentials, { categories: req.categories, providers: req.providers });
+    // A pipeline the registry disables is not started: the pipeline service's validate would refuse
+    // it (PIPELINE_DISABLED) for every org, each counted failed and every batch PARTIAL.
+    const disabledAt = (path: string) => {
+      const entry = this.registry.resolve(path.replaceAll('/', '_'));
+      return entry && !entry.enabled ? entry.id : undefined;
+    };
+    const plans = planRuns(
+      orgs,
+      credentials,
+      { categories: req.categories, providers: req.providers },
+      disabledAt,
+    );
     const run = { batchRunId, requestId, date, dryRun: req.dry_run };
     const outcomes = await mapConcurrently(plans, ORG_CONCURRENCY, (plan) => this.runOrg(plan, run));
 
@@ -130,14 +143,24 @@ export class RunAllService {
     plan: OrgPlan,
     run: { batchRunId: string; requestId: string; date: string; dryRun: boolean },
   ): Promise<OrgOutcome> {
-    const skippedProviders: RunAllResultDto[] = plan.unmapped.map((provider) => ({
-      org_slug: plan.org,
-      provider,
-      pipeline_path: null,
-      date: run.date,
-      status: 'skipped',
-      detail: `No daily cost pipeline for provider ${provider}`,
-    }));
+    const skippedProviders: RunAllResultDto[] = [
+      ...plan.disabled.map((p) => ({
+        org_slug: plan.org,
+        provider: p.provider,
+        pipeline_path: p.path,
+        date: run.date,
+        status: 'skipped',
+        detail: `Pipeline '${p.pipelineId}' is disabled`,
+      })),
+      ...plan.unmapped.map((provider) => ({
+        org_slug: plan.org,
+        provider,
+        pipeline_path: null,
+        date: run.date,
+        status: 'skipped',
+        detail: `No daily cost pipeline for provider ${provider}`,
+      })),
+    ];
     if (plan.pipelines.length === 0) return { processed: false, results: skippedProviders };
     const apiKey = await this.orgKey(plan.org, run.dryRun);
     // None of the org's pipelines can start without its key: each is reported failed, so the

@@ -5,7 +5,7 @@ import { PipelineRegistry } from './pipeline-registry.js';
 import { PipelineValidatorController } from './pipeline-validator.controller.js';
 import { PipelineValidatorService } from './pipeline-validator.service.js';
 
-/** The pipeline service's contract: the registry, validate (with the quota reservation), complete. */
+/** The pipeline service's contract: the registry (also run-all's), validate (with the quota reservation), complete. */
 @Module({
   imports: [QuotaModule],
   controllers: [PipelineValidatorController],
@@ -14,5 +14,6 @@ import { PipelineValidatorService } from './pipeline-validator.service.js';
     PipelineValidatorService,
     IntegrationCredentialsRepository,
   ],
+  exports: [PipelineRegistry],
 })
 export class PipelineValidatorModule {}
