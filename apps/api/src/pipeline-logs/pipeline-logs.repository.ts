@@ -258,10 +258,16 @@ export class PipelineLogsRepository {
     return { rows, total };
   }
 
-  /** The org's batch runs and the platform-wide ones, newest first. */
+  /**
+   * The org's batch runs and the platform-wide ones that ended since the org was created, newest
+   * first. A platform-wide batch names each org it touched by slug: one that ended before the org
+   * existed names the slug's earlier org (offboarded, the slug taken again), whose entries (its
+   * providers, its failures) are not the new org's to read.
+   */
   async listBatchRuns(org: string, page: Page): Promise<{ rows: BatchRunRow[]; total: number }> {
     const table = central('org_meta_pipeline_batch_runs');
-    const where = 'org_slug IN (@org, @all_orgs)';
+    const where = `(org_slug = @org OR (org_slug = @all_orgs AND completed_at >= (
+      SELECT MIN(created_at) FROM ${central('org_profiles')} WHERE org_slug = @org)))`;
     const params: QueryParams = { org, all_orgs: ALL_ORGS };
     const [rows, total] = await Promise.all([
       this.warehouse.query<BatchRunRow>(
