@@ -16,6 +16,8 @@ import { type OrgPlan, planRuns } from './run-all-plan.js';
 import { RunAllRepository } from './run-all.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 import { PipelineRegistry } from '../pipeline-validator/pipeline-registry.js';
+import { subscriptionRefusal } from '../pipeline-validator/subscription-view.js';
+import { QuotaService } from '../quota/quota.service.js';
 
 /** Orgs triggered at the same time; one org's pipelines go one after another. */
 const ORG_CONCURRENCY = 4;
@@ -65,6 +67,7 @@ export class RunAllService {
     private readonly keys: ApiKeyService,
     private readonly pipelines: PipelineServiceClient,
     private readonly registry: PipelineRegistry,
+    private readonly quota: QuotaService,
   ) {}
 
   async runAll(req: RunAllRequestDto, requestId: string): Promise<RunAllResponseDto> {
@@ -162,6 +165,24 @@ export class RunAllService {
       })),
     ];
     if (plan.pipelines.length === 0) return { processed: false, results: skippedProviders };
+    // An org whose subscription ended keeps its profile and credentials: its runs would each be
+    // refused by the validator (SUBSCRIPTION_INACTIVE), counted failed, every batch PARTIAL.
+    const refusal = await this.subscriptionRefusal(plan.org);
+    if (refusal)
+      return {
+        processed: false,
+        results: [
+          ...plan.pipelines.map((p) => ({
+            org_slug: plan.org,
+            provider: p.provider,
+            pipeline_path: p.path,
+            date: run.date,
+            status: 'skipped',
+            detail: refusal,
+          })),
+          ...skippedProviders,
+        ],
+      };
     const apiKey = await this.orgKey(plan.org, run.dryRun);
     // None of the org's pipelines can start without its key: each is reported failed, so the
     // batch is PARTIAL and each pipeline it planned is counted (a scheduler that alerts on
@@ -204,6 +225,20 @@ export class RunAllService {
       results.push(toResult(base, outcome));
     }
     return { processed: true, results: [...results, ...skippedProviders] };
+  }
+
+  /**
+   * Why the org's subscription may not run pipelines (the validator's rule), or null. An org without
+   * a subscription record, or one that cannot be read now, is left to the validator to decide.
+   */
+  private async subscriptionRefusal(org: string): Promise<string | null> {
+    try {
+      const subscription = await this.quota.subscription(org);
+      return subscription ? subscriptionRefusal(subscription, new Date()) : null;
+    } catch (err) {
+      this.logger.warn(`The subscription of org ${org} could not be read: ${String(err)}`);
+      return null;
+    }
   }
 
   /** The org's key (dry run: only that one exists), or why the org is skipped. */
