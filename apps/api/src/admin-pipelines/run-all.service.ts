@@ -52,7 +52,18 @@ async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) =>
 
 function toResult(base: Omit<RunAllResultDto, 'status'>, r: PipelineCallResult): RunAllResultDto {
   if (r.kind !== 'response') return { ...base, status: 'failed', detail: FAILURE_TEXT[r.kind] };
-  if (r.status >= 200 && r.status < 300) return { ...base, status: 'triggered', http_status: r.status };
+  if (r.status >= 200 && r.status < 300) {
+    // The pipeline service answers a run with a JSON object, as the proxy's trigger requires: a page
+    // of a proxy in between or a cut answer says nothing of the run, and is not counted as started.
+    if (typeof r.json === 'object' && r.json !== null && !Array.isArray(r.json))
+      return { ...base, status: 'triggered', http_status: r.status };
+    return {
+      ...base,
+      status: 'failed',
+      http_status: r.status,
+      detail: `The pipeline service answered HTTP ${r.status} without a JSON object body: the run may or may not have started`,
+    };
+  }
   const status = r.status === 429 ? 'skipped_quota' : 'failed';
   return { ...base, status, http_status: r.status, ...(r.detail ? { detail: r.detail } : {}) };
 }
