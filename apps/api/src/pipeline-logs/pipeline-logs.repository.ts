@@ -178,7 +178,7 @@ export class PipelineLogsRepository {
       `SELECT pipeline_id, status, start_time
        FROM ${central('org_meta_pipeline_runs')}
        WHERE org_slug = @org AND start_time >= @from AND start_time < @to
-       QUALIFY ROW_NUMBER() OVER (PARTITION BY pipeline_id ORDER BY start_time DESC) = 1`,
+       QUALIFY ROW_NUMBER() OVER (PARTITION BY pipeline_id ORDER BY start_time DESC, pipeline_logging_id DESC) = 1`,
       { org, from: param.timestamp(from), to: param.timestamp(to) },
     );
   }

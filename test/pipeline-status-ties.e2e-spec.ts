@@ -1,0 +1,56 @@
+import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { startTestApp, type TestApp } from '#test/test-app';
+
+/**
+ * Two runs of one pipeline started at the same instant (a retry stamped with the same second, two
+ * instances): the daily status took either, by storage order, so its status could flip from one
+ * read to the next. The later run id decides, whatever order the rows were written in.
+ */
+describe('daily pipeline status with runs started at the same instant', () => {
+  let t: TestApp;
+  let warehouse: Warehouse;
+  beforeAll(async () => {
+    t = await startTestApp();
+    warehouse = t.app.get<Warehouse>(WAREHOUSE);
+  });
+  afterAll(() => t.close());
+
+  const aRun = (org: string, id: string, status: string, start: Date) =>
+    warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_runs' }, [
+      {
+        pipeline_logging_id: id,
+        org_slug: org,
+        pipeline_id: `${org}-subscription-costs-subscription_cost`,
+        status,
+        trigger_type: 'api',
+        start_time: start,
+        run_date: start.toISOString().slice(0, 10),
+        created_at: start,
+      },
+    ]);
+
+  it('answers the same run whichever was written first', async () => {
+    const start = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const statuses: unknown[] = [];
+    for (const order of [
+      ['COMPLETED', 'FAILED'],
+      ['FAILED', 'COMPLETED'],
+    ]) {
+      const { org, key } = await anOrgWithKey(warehouse);
+      const ids = {
+        FAILED: '00000000-0000-4000-8000-000000000001',
+        COMPLETED: 'ffffffff-0000-4000-8000-000000000002',
+      };
+      for (const status of order) await aRun(org, ids[status as keyof typeof ids], status, start);
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/pipelines/status/${org}`,
+        headers: { 'x-api-key': key },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      statuses.push(res.json().pipelines.subscription_costs.status);
+    }
+    expect(statuses).toEqual(['COMPLETED', 'COMPLETED']);
+  });
+});
