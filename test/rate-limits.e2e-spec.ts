@@ -1,6 +1,10 @@
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 
-describe('rate limits', () => {
+// Most tests here start apps of their own configuration (two at once for the shared limits): on a
+// loaded 2-core machine those starts alone came near the default 30 s, and once past it.
+const STARTS_APPS = { timeout: 90_000 };
+
+describe('rate limits', STARTS_APPS, () => {
   it('limits admin calls per root key with Retry-After in seconds', async () => {
     const t = await startTestApp({ RATE_LIMIT_ADMIN_PER_MINUTE: '2' });
     try {
@@ -25,16 +29,27 @@ describe('rate limits', () => {
     }
   });
 
-  it('counts made-up keys against the client IP, not a fresh limit per key', async () => {
-    const made = (i: number) => `made_up_key_${i}_${Math.random().toString(36).slice(2)}_0123456789`;
-    const statuses = async (t: TestApp, url: string, header: string) => {
-      const out: number[] = [];
-      for (const i of [1, 2, 3])
-        out.push((await t.app.inject({ method: 'GET', url, headers: { [header]: made(i) } })).statusCode);
-      return out;
-    };
-    const admin = await startTestApp({ RATE_LIMIT_ADMIN_PER_MINUTE: '2', AUTH_FAILURES_PER_MINUTE: '2' });
-    try {
+  const made = (i: number) => `made_up_key_${i}_${Math.random().toString(36).slice(2)}_0123456789`;
+  const statuses = async (t: TestApp, url: string, header: string) => {
+    const out: number[] = [];
+    for (const i of [1, 2, 3])
+      out.push((await t.app.inject({ method: 'GET', url, headers: { [header]: made(i) } })).statusCode);
+    return out;
+  };
+
+  describe('counts made-up keys against the client IP, not a fresh limit per key', () => {
+    let admin: TestApp;
+    let reads: TestApp;
+    beforeAll(async () => {
+      admin = await startTestApp({ RATE_LIMIT_ADMIN_PER_MINUTE: '2', AUTH_FAILURES_PER_MINUTE: '2' });
+      reads = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '2' });
+    });
+    afterAll(async () => {
+      await admin?.close();
+      await reads?.close();
+    });
+
+    it('holds root key guesses to the failures of their address, with a body or without', async () => {
       // Guessing the root key: refused, then limited like any unauthenticated caller.
       expect(await statuses(admin, '/api/v1/admin/bootstrap/status', 'x-ca-root-key')).toEqual([
         403, 403, 429,
@@ -69,20 +84,15 @@ describe('rate limits', () => {
         headers: rootHeaders,
       });
       expect(real.statusCode).toBe(200);
-    } finally {
-      await admin.close();
-    }
-    // Unknown org keys share the IP's reads limit too.
-    const reads = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '2' });
-    try {
+    });
+
+    it('holds unknown org keys to the reads limit of their address', async () => {
       expect(await statuses(reads, '/api/v1/costs/acme_corp/summary', 'x-api-key')).toEqual([401, 401, 429]);
-    } finally {
-      await reads.close();
-    }
+    });
   });
 });
 
-describe('with a Redis that does not answer', () => {
+describe('with a Redis that does not answer', STARTS_APPS, () => {
   it('stays ready, reports it, and still enforces the rate limits on this instance', async () => {
     const rootKey = `unreachable_redis_root_${Date.now()}_padding_padding`;
     // Nothing listens on port 1: the connection is refused and retried in the background.
@@ -114,7 +124,7 @@ describe('with a Redis that does not answer', () => {
   });
 });
 
-describe.skipIf(!process.env.TEST_REDIS_URL)('rate limits shared through Redis', () => {
+describe.skipIf(!process.env.TEST_REDIS_URL)('rate limits shared through Redis', STARTS_APPS, () => {
   it('reports Redis in the readiness checks', async () => {
     const t = await startTestApp({ REDIS_URL: process.env.TEST_REDIS_URL as string });
     try {
