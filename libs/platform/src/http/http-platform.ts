@@ -140,8 +140,9 @@ export async function registerHttpPlatform(
       );
       return;
     }
-    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] === undefined) {
-      // Not a CORS preflight (@fastify/cors answered those with a text/plain 400): a plain OPTIONS
+    if (request.method === 'OPTIONS' && !isPreflight(request)) {
+      // Not a CORS preflight (@fastify/cors answered those with a text/plain 400, an
+      // Access-Control-Request-Method without an Origin or an empty one included): a plain OPTIONS
       // asks what the resource takes (RFC 9110 §9.3.7), answered with Allow, or 404 problem+json,
       // with the CORS headers of an actual request (a page's fetch with method OPTIONS).
       const path = urlPath(request.url);
@@ -259,6 +260,13 @@ function routeAuthKinds(app: NestFastifyApplication): Map<string, RouteAuthKind>
     if (r.auth && r.auth !== 'public') kinds.set(r.route, r.auth);
   return kinds;
 }
+
+/**
+ * A CORS preflight (Fetch standard §4.8): an OPTIONS naming its Origin and the method it asks for.
+ * Anything less is what @fastify/cors' strict preflight check refuses with its own text/plain 400.
+ */
+const isPreflight = (request: FastifyRequest) =>
+  !!request.headers.origin && !!request.headers['access-control-request-method'];
 
 /** Fastify's own default, should the server's configuration not name one. */
 const BODY_LIMIT_DEFAULT = 1024 * 1024;
