@@ -35,6 +35,8 @@ export interface HttpPlatformDeps {
 }
 
 const UNMATCHED = '(unmatched)';
+/** The status logged and counted for a request whose client left before its answer began. */
+const CLIENT_CLOSED_REQUEST = 499;
 /** Method and route of a request Node's parser refused: neither is known. */
 const UNPARSED = '(unparsed)';
 const noop = () => undefined;
@@ -62,6 +64,17 @@ export async function registerHttpPlatform(
     const route = request.routeOptions.url ?? UNMATCHED;
     deps.metrics.observe(request.method, route, reply.statusCode, latencyMs / 1000);
     accessLog.write(request, reply, route, latencyMs);
+  };
+  // A client that hangs up before its answer has ended (a closed tab, a client's or a load
+  // balancer's timeout) ends the exchange without 'finish', so onResponse never runs: the requests
+  // slow enough to be given up on were neither logged nor counted. They are, once, as 499 (nginx's
+  // "client closed request") or, for an answer already begun, with its status.
+  const abandoned = (request: FastifyRequest, reply: FastifyReply) => {
+    if (reply.raw.writableFinished) return;
+    const status = reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST;
+    const route = request.routeOptions.url ?? UNMATCHED;
+    deps.metrics.observe(request.method, route, status, reply.elapsedTime / 1000);
+    accessLog.write(request, reply, route, reply.elapsedTime, { status, aborted: true });
   };
 
   // Declared, as Fastify asks of request properties, so every request object is built with them
@@ -108,6 +121,7 @@ export async function registerHttpPlatform(
   });
 
   fastify.addHook('onRequest', (request, reply, done) => {
+    reply.raw.once('close', () => abandoned(request, reply));
     responseHeaders(request, reply);
     if (
       shutdown.shuttingDown &&

@@ -21,7 +21,13 @@ export class AccessLog {
     this.quiet = new Set(options.quietRoutes ?? []);
   }
 
-  write(request: FastifyRequest, reply: FastifyReply, route: string, latencyMs: number): void {
+  write(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    route: string,
+    latencyMs: number,
+    ending: { status: number; aborted: true } | undefined = undefined,
+  ): void {
     const level = this.quiet.has(route) ? 'debug' : 'info';
     // Probes poll constantly: skip building a line nobody will write. Fastify types the request's
     // logger as its minimal interface; it is a child of the app's pino logger (createLogger).
@@ -41,11 +47,13 @@ export class AccessLog {
         route,
         // A URL refused for its length (414) may fill the server's whole header limit.
         path: path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path,
-        status: reply.statusCode,
+        status: ending?.status ?? reply.statusCode,
         latency_ms: Math.round(latencyMs * 100) / 100,
         org: keyOrg,
         target_org: targetOrg,
         caller: auth?.kind,
+        // The client hung up before the answer ended (it got none, or part of it).
+        client_aborted: ending?.aborted,
       },
       'request completed',
     );
