@@ -193,7 +193,7 @@ export function inputShapeError(value: unknown, type: string): PlatformError | n
   if (tooWide !== undefined) return tooWideError(type, tooWide);
   if (hidden.length) return unknownFieldsError(hidden);
   if (badText.length)
-    return failedFields(
+    return fieldRefusal(
       badText,
       badText.map((field) => ({
         field,
@@ -221,11 +221,22 @@ export function repeatedParametersError(value: unknown, metatype: object): Platf
     })
     .map(([key]) => key);
   return repeated.length
-    ? failedFields(
+    ? fieldRefusal(
         repeated,
         repeated.map((field) => ({ field, message: `${field} must be given once, not repeated` })),
       )
     : null;
+}
+
+/**
+ * Refusals of some fields' values (NUL text, a repeated parameter) that leave the input safe to
+ * validate: the pipe adds the violations of its other fields to them.
+ */
+const FIELD_REFUSALS = new WeakSet<PlatformError>();
+function fieldRefusal(fields: string[], errors: FieldViolation[]): PlatformError {
+  const refusal = failedFields(fields, errors);
+  FIELD_REFUSALS.add(refusal);
+  return refusal;
 }
 
 /** A query or path longer than this is validated every time rather than remembered. */
@@ -254,9 +265,10 @@ export class MemoizingValidationPipe extends ValidationPipe {
     if (metatype && this.toValidate(metadata)) {
       // A DTO is an object: a JSON array or scalar body would otherwise be read field by field
       // (an array's indexes as unknown fields) or as no body at all.
-      const refusal =
-        inputShapeError(value, type) ?? (type === 'query' ? repeatedParametersError(value, metatype) : null);
-      if (refusal) throw refusal;
+      const shape = inputShapeError(value, type);
+      const repeated = !shape && type === 'query' ? repeatedParametersError(value, metatype) : null;
+      const refusal = shape ?? repeated;
+      if (refusal) throw await this.withOtherFields(refusal, value, metadata, repeated !== null);
     }
     if ((type !== 'query' && type !== 'param') || !metatype || !this.toValidate(metadata))
       return super.transform(value, metadata);
@@ -272,6 +284,46 @@ export class MemoizingValidationPipe extends ValidationPipe {
     }
     return result;
   }
+
+  /**
+   * A refusal of some fields' text (NUL, unpaired surrogates) or repetition, with the violations of
+   * the input's other fields: it named those fields alone, so a caller fixing them met a second
+   * 422 for the rest. The rest is validated with those fields made harmless (the text without the
+   * characters no validator takes, a repeated value given once), their own messages left out.
+   */
+  private async withOtherFields(
+    refusal: PlatformError,
+    value: unknown,
+    metadata: ArgumentMetadata,
+    repeated: boolean,
+  ): Promise<PlatformError> {
+    const own = refusal.extra.errors as FieldViolation[] | undefined;
+    if (!own || !FIELD_REFUSALS.has(refusal)) return refusal;
+    const named = new Set(own.map((v) => v.field));
+    const covered = (field: string) => named.has(field) || [...named].some((f) => field.startsWith(`${f}.`));
+    try {
+      await super.transform(harmless(value, repeated ? named : undefined), metadata);
+      return refusal;
+    } catch (err) {
+      const others =
+        err instanceof PlatformError ? (err.extra.errors as FieldViolation[] | undefined) : undefined;
+      if (!others) return refusal;
+      return validationError([...own, ...others.filter((v) => !covered(v.field))]);
+    }
+  }
+}
+
+/** A copy of a (depth-checked) input with text validators take, and the `repeated` fields once. */
+function harmless(value: unknown, repeated: ReadonlySet<string> = new Set()): unknown {
+  if (typeof value === 'string') return value.replace(new RegExp(UNSTORABLE_TEXT.source, 'g'), '');
+  if (Array.isArray(value)) return value.map((item) => harmless(item));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      harmless(repeated.has(key) && Array.isArray(item) ? item[0] : item),
+    ]),
+  );
 }
 
 const newMemo = () =>
