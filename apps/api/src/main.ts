@@ -15,8 +15,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const { config } = configured;
-  const app = await configured.createApp();
-  closeOnSignals(app, { graceMs: config.env.SHUTDOWN_GRACE_MS });
+  // Listening for signals from the start on: one during start-up closes the app once it is open.
+  const starting = configured.createApp();
+  const shutdown = closeOnSignals(starting, { graceMs: config.env.SHUTDOWN_GRACE_MS });
+  const app = await starting;
+  if (shutdown.stopping) return;
   await app.listen({ port: config.env.PORT, host: config.env.HOST });
 }
 

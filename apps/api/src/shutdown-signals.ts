@@ -8,6 +8,11 @@ export interface ShutdownSignalsOptions {
   exit?: (code: number) => void;
 }
 
+/** Whether a signal came: a start stopped so must not begin to serve. */
+export interface SignalShutdown {
+  readonly stopping: boolean;
+}
+
 /**
  * On SIGTERM or SIGINT: closes the app (the server drains first, then the modules and the engines
  * close, see DrainFirstFastifyAdapter) and exits 0, so pino's exit handler flushes the last lines.
@@ -15,12 +20,28 @@ export interface ShutdownSignalsOptions {
  * then anyway; better a line saying so), or at a second signal (Ctrl-C twice). Nest's own
  * enableShutdownHooks re-raises the signal instead, which ends even a clean drain with code 143
  * and skips the exit handlers.
+ *
+ * Given the app still starting (its promise), a signal during start-up stops it too: the start is
+ * let finish opening the engines, then closed, instead of the process being ended mid-migration
+ * with the PGlite folder and the DuckDB file open (by the default action, or by proper-lockfile's
+ * exit hook re-raising the signal: code 143, nothing closed, no line saying why). The caller must
+ * then not listen (`stopping`); a start that fails meanwhile is left to its own report.
  */
-export function closeOnSignals(app: INestApplication, options: ShutdownSignalsOptions): void {
+export function closeOnSignals(
+  app: INestApplication | Promise<INestApplication>,
+  options: ShutdownSignalsOptions,
+): SignalShutdown {
   const { graceMs, signals = process } = options;
   const logger = new Logger('Shutdown');
   let stopping = false;
   let exited = false;
+  /** Whether the app is open: a signal before that stops a start, not a server. */
+  let started = !(app instanceof Promise);
+  if (app instanceof Promise)
+    app.then(
+      () => (started = true),
+      () => undefined,
+    );
   let deadline: NodeJS.Timeout | undefined;
   /** The first outcome ends the process (the others come too late for it). */
   const exit = (code: number) => {
@@ -36,20 +57,34 @@ export function closeOnSignals(app: INestApplication, options: ShutdownSignalsOp
       return;
     }
     stopping = true;
-    logger.log(`${signal}: finishing the requests in flight, then closing (grace ${graceMs} ms)`);
+    logger.log(
+      started
+        ? `${signal}: finishing the requests in flight, then closing (grace ${graceMs} ms)`
+        : `${signal} during start-up: not serving; closing once the engines are open (grace ${graceMs} ms)`,
+    );
     deadline = setTimeout(() => {
       logger.error(`Still closing after ${graceMs} ms (SHUTDOWN_GRACE_MS): stopping now`);
       exit(1);
     }, graceMs);
     deadline.unref();
-    app.close().then(
-      () => exit(0),
-      (err: unknown) => {
-        logger.error(`Closing failed: ${err instanceof Error ? err.message : String(err)}`);
-        exit(1);
-      },
+    Promise.resolve(app).then(
+      (opened) =>
+        opened.close().then(
+          () => exit(0),
+          (err: unknown) => {
+            logger.error(`Closing failed: ${err instanceof Error ? err.message : String(err)}`);
+            exit(1);
+          },
+        ),
+      // The start failed: its own handler reports why and exits 1.
+      () => clearTimeout(deadline),
     );
   };
   signals.on('SIGTERM', stop);
   signals.on('SIGINT', stop);
+  return {
+    get stopping() {
+      return stopping;
+    },
+  };
 }

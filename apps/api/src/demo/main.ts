@@ -36,8 +36,10 @@ async function main(): Promise<void> {
   const { config, createApp } = await loadConfiguredApp();
   // Like the app's modules, loaded once the configuration is known to be valid (see boot.ts).
   const { DemoService } = await import('./demo.service.js');
-  const app = await createApp();
-  closeOnSignals(app, { graceMs: config.env.SHUTDOWN_GRACE_MS });
+  const starting = createApp();
+  const shutdown = closeOnSignals(starting, { graceMs: config.env.SHUTDOWN_GRACE_MS });
+  const app = await starting;
+  if (shutdown.stopping) return;
   try {
     const started = Date.now();
     const result = await app.get(DemoService).ensureDemo(args);
