@@ -20,7 +20,14 @@ async function main(): Promise<void> {
   const shutdown = closeOnSignals(starting, { graceMs: config.env.SHUTDOWN_GRACE_MS });
   const app = await starting;
   if (shutdown.stopping) return;
-  await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  try {
+    await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  } catch (err) {
+    // A port taken or not permitted: the engines are open by now, and are closed (the DuckDB file
+    // checkpointed, the PGlite folder shut down) before the failure ends the process.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => exitAfterFailedStart(err));

@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../bench/bench-support.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+/** A port free on loopback now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface BuiltServerRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  log: string;
+  /** The names left in DATA_DIR once it exited. */
+  left: string[];
+}
+
+/**
+ * Runs the built server (`npm start`'s command, `npm run build` first) on a fresh DATA_DIR until
+ * it exits; `onLine` sees its output as it comes (and may signal it). The DATA_DIR is removed after.
+ */
+export async function runBuiltServer(
+  env: Record<string, string>,
+  onLine: (log: string, child: { kill(signal: NodeJS.Signals): unknown }) => void = () => undefined,
+): Promise<BuiltServerRun> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-built-server-'));
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, 'dist/apps/api/src/main.js'], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const collect = (chunk: Buffer) => {
+    log += chunk.toString();
+    onLine(log, child);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('exit', (c, s) => resolve([c, s])),
+  );
+  const left = fs.readdirSync(dataDir);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return { code, signal, log, left };
+}
