@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { freePort, runBuiltServer } from '#test/built-server';
+import { freePort, runServerProcess } from '#test/server-process';
 
 describe('a server whose port is taken', () => {
   it('closes the engines it opened before exiting 1 with the reason', async () => {
@@ -7,7 +7,7 @@ describe('a server whose port is taken', () => {
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(port, '0.0.0.0', resolve));
     try {
-      const run = await runBuiltServer({ PORT: String(port) });
+      const run = await runServerProcess({ PORT: String(port) });
       expect({ code: run.code, signal: run.signal }).toEqual({ code: 1, signal: null });
       expect(run.log).toContain(
         `Fatal error at start: listen EADDRINUSE: address already in use 0.0.0.0:${port}`,

@@ -1,4 +1,4 @@
-import { freePort, runBuiltServer } from '#test/built-server';
+import { freePort, runServerProcess } from '#test/server-process';
 
 describe('a signal while the server starts', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
@@ -8,7 +8,7 @@ describe('a signal while the server starts', () => {
       // Sent once the embedded warehouse is open (the local encryption key is made right after),
       // with a grace that outlasts the start: a first start's PGlite initdb and migrations take
       // longer than Cloud Run's 10 s on a loaded machine.
-      const run = await runBuiltServer(
+      const run = await runServerProcess(
         { PORT: String(await freePort()), SHUTDOWN_GRACE_MS: '600000' },
         (log, child) => {
           if (signalled || !log.includes('Created the local encryption key')) return;

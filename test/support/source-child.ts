@@ -6,9 +6,13 @@ const root = new URL('../../', import.meta.url);
 /**
  * Starts `body`, an ES module body, in a separate Node process, for what only a second process can
  * show (file locks are per process). There `await load('libs/…/x.ts')` imports this repository's
- * TypeScript through Vite's module runner with the `source` condition, as Vitest does.
+ * TypeScript through Vite's module runner with the `source` condition, as Vitest does; `env` is the
+ * child's environment (this process's by default).
  */
-export function spawnWithSources(body: string): ChildProcessByStdio<null, Readable, Readable> {
+export function spawnWithSources(
+  body: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcessByStdio<null, Readable, Readable> {
   const prologue = `
     import { createServer, createServerModuleRunner } from 'vite';
     const conditions = ['source', 'node', 'development|production'];
@@ -23,6 +27,7 @@ export function spawnWithSources(body: string): ChildProcessByStdio<null, Readab
   `;
   return spawn(process.execPath, ['--input-type=module', '-e', `${prologue}\n${body}`], {
     cwd: root.pathname,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

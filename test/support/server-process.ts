@@ -1,11 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SERVER_NODE_FLAGS } from '../../bench/bench-support.js';
-
-const root = new URL('../../', import.meta.url).pathname;
+import { spawnWithSources } from './source-child.js';
 
 /** A port free on loopback now. */
 export async function freePort(): Promise<number> {
@@ -16,7 +13,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export interface BuiltServerRun {
+export interface ServerProcessRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   log: string;
@@ -25,18 +22,20 @@ export interface BuiltServerRun {
 }
 
 /**
- * Runs the built server (`npm start`'s command, `npm run build` first) on a fresh DATA_DIR until
- * it exits; `onLine` sees its output as it comes (and may signal it). The DATA_DIR is removed after.
+ * Runs the server's entry point (main.ts, from the sources: no build needed) in a process of its
+ * own on a fresh DATA_DIR until it exits; `onLine` sees its output as it comes (and may signal it).
+ * The DATA_DIR is removed after.
  */
-export async function runBuiltServer(
+export async function runServerProcess(
   env: Record<string, string>,
   onLine: (log: string, child: { kill(signal: NodeJS.Signals): unknown }) => void = () => undefined,
-): Promise<BuiltServerRun> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-built-server-'));
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, 'dist/apps/api/src/main.js'], {
-    cwd: root,
-    env: { ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+): Promise<ServerProcessRun> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-server-process-'));
+  const child = spawnWithSources(`await load('apps/api/src/main.ts');`, {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATA_DIR: dataDir,
+    ...env,
   });
   let log = '';
   const collect = (chunk: Buffer) => {
