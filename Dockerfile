@@ -22,7 +22,10 @@ WORKDIR /app
 # through a dependency cannot rewrite what the next start runs. It writes only to DATA_DIR and /tmp.
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+# The server's code only: dist/bench and dist/test/support (the benches' and tests' stand-ins) are
+# built beside it but never loaded by it.
+COPY --from=build /app/dist/apps ./dist/apps
+COPY --from=build /app/dist/libs ./dist/libs
 COPY --from=build /app/configs ./configs
 # DATA_DIR's default (./data, i.e. /app/data) holds the embedded engines' files: /app is root's,
 # so the node user could not create it.
