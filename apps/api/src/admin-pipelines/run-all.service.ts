@@ -69,6 +69,18 @@ function toResult(base: Omit<RunAllResultDto, 'status'>, r: PipelineCallResult):
 }
 
 /** Starts the daily cost pipelines of every configured integration, org by org, with each org's key. */
+/** One result per pipeline the org planned, each with this status and detail. */
+function everyPipeline(plan: OrgPlan, date: string, status: string, detail: string): RunAllResultDto[] {
+  return plan.pipelines.map((p) => ({
+    org_slug: plan.org,
+    provider: p.provider,
+    pipeline_path: p.path,
+    date,
+    status,
+    detail,
+  }));
+}
+
 @Injectable()
 export class RunAllService {
   private readonly logger = new Logger(RunAllService.name);
@@ -182,17 +194,7 @@ export class RunAllService {
     if (refusal)
       return {
         processed: false,
-        results: [
-          ...plan.pipelines.map((p) => ({
-            org_slug: plan.org,
-            provider: p.provider,
-            pipeline_path: p.path,
-            date: run.date,
-            status: 'skipped',
-            detail: refusal,
-          })),
-          ...skippedProviders,
-        ],
+        results: [...everyPipeline(plan, run.date, 'skipped', refusal), ...skippedProviders],
       };
     const apiKey = await this.orgKey(plan.org, run.dryRun);
     // None of the org's pipelines can start without its key: each is reported failed, so the
@@ -201,17 +203,7 @@ export class RunAllService {
     if (typeof apiKey !== 'string')
       return {
         processed: false,
-        results: [
-          ...plan.pipelines.map((p) => ({
-            org_slug: plan.org,
-            provider: p.provider,
-            pipeline_path: p.path,
-            date: run.date,
-            status: 'failed',
-            detail: apiKey.error,
-          })),
-          ...skippedProviders,
-        ],
+        results: [...everyPipeline(plan, run.date, 'failed', apiKey.error), ...skippedProviders],
         error: { org_slug: plan.org, error: apiKey.error },
       };
 
