@@ -24,7 +24,10 @@ describe('IdempotencyService', () => {
   });
 
   it('prunes on start and then every hour, and stops at shutdown', async () => {
-    vi.useFakeTimers();
+    // Only the interval the service uses: the suite's files share their worker's process (isolate:
+    // false), and a timeout another file's client left running (a reconnect loop) would be faked
+    // too and fired through the four hours advanced here, each firing real work (timed out once).
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const { repo, calls } = aRepository(() => Promise.resolve(0));
     const service = new IdempotencyService(repo);
     service.onModuleInit();
