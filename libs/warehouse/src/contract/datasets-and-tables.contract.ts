@@ -54,7 +54,7 @@ export function datasetsAndTablesContract(ctx: ContractContext): void {
         { name: 'payload', type: 'JSON', mode: 'NULLABLE' },
         { name: 'blob', type: 'BYTES', mode: 'NULLABLE' },
         { name: 'tags', type: 'STRING', mode: 'REPEATED' },
-        { name: 'labels', type: 'RECORD', mode: 'REPEATED' },
+        { name: 'labels', type: 'STRUCT', mode: 'REPEATED' },
       ],
     });
   });

@@ -79,7 +79,7 @@ const BIGQUERY_NAMES: ReadonlyArray<[RegExp, string]> = [
   [/^TIME$/, 'TIME'],
   [/^JSON$/, 'JSON'],
   [/^BLOB$/, 'BYTES'],
-  [/^STRUCT\(/, 'RECORD'],
+  [/^STRUCT\(/, 'STRUCT'],
   [/^UUID$/, 'STRING'],
   [/^INTERVAL$/, 'INTERVAL'],
 ];
