@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import perfHooks from 'node:perf_hooks';
+import { describe, expect, it, vi } from 'vitest';
 import { HttpMetrics } from './http-metrics.js';
 
 describe('HttpMetrics', () => {
@@ -23,5 +24,23 @@ describe('HttpMetrics', () => {
     expect(
       series('http_requests_total', 'method="POST",route="/api/v1/costs/:org/summary",status="200"'),
     ).toBe('1');
+  });
+
+  it('collects the process metrics once per process, however many apps it starts', async () => {
+    // Each collection of prom-client's defaults starts an event-loop delay monitor it never stops.
+    const monitors = vi.spyOn(perfHooks, 'monitorEventLoopDelay');
+    try {
+      const apps = [new HttpMetrics(), new HttpMetrics(), new HttpMetrics()];
+      expect(monitors.mock.calls.length).toBeLessThanOrEqual(1);
+      for (const app of apps) {
+        app.observe('GET', '/health', 200, 0.001);
+        const text = await app.render();
+        expect(text.match(/^# TYPE finops_api_process_cpu_user_seconds_total /gm)).toHaveLength(1);
+        expect(text.match(/^# TYPE finops_api_nodejs_eventloop_lag_seconds /gm)).toHaveLength(1);
+        expect(text).toMatch(/^http_requests_total\{method="GET",route="\/health",status="200"\} 1$/m);
+      }
+    } finally {
+      monitors.mockRestore();
+    }
   });
 });

@@ -1,13 +1,29 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
+/**
+ * The process's own metrics (CPU, memory, event-loop lag, GC), collected once per process: each
+ * collection starts an event-loop delay monitor (a native timer firing every 10 ms) and a GC
+ * observer that prom-client never stops, so a registry of them per app would leave both running
+ * after every app a test process starts and closes.
+ */
+let processMetrics: Registry | undefined;
+
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: 'finops_api_' });
+  }
+  return processMetrics;
+}
+
 /** Prometheus metrics of one app instance (its own registry, so tests can run several apps). */
 export class HttpMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly latency: Histogram<'method' | 'route' | 'status'>;
+  private readonly process = processRegistry();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'finops_api_' });
     this.requests = new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests by route template and status',
@@ -48,7 +64,9 @@ export class HttpMetrics {
     bound.histogram.observe(seconds);
   }
 
-  render(): Promise<string> {
-    return this.registry.metrics();
+  /** The process's metrics, then this app's: one exposition (the two never share a name). */
+  async render(): Promise<string> {
+    const [own, processWide] = await Promise.all([this.registry.metrics(), this.process.metrics()]);
+    return `${processWide}\n${own}`;
   }
 }
