@@ -62,12 +62,19 @@ export async function billedBySource(
   return row!;
 }
 
-/** uploadTo and billedBySource bound to a target that a spec's beforeAll sets (read at each call). */
+/**
+ * uploadTo and billedBySource bound to a target that a spec's beforeAll sets (read at each call), and
+ * `report`: the import report an upload's answer links to, read with the org key.
+ */
 export function importCalls(target: () => ImportTarget) {
   return {
     upload: (payload: string | Buffer | Readable, headers: Record<string, string>, query = '') =>
       uploadTo(target(), payload, headers, query),
     billed: (source: string) => billedBySource(target(), source),
+    report: (res: { json: () => { status_url: string } }) => {
+      const { t, key } = target();
+      return t.app.inject({ method: 'GET', url: res.json().status_url, headers: { 'x-api-key': key } });
+    },
   };
 }
 
