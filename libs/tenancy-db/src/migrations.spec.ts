@@ -65,6 +65,7 @@ const SHIPPED: Readonly<Record<string, string>> = {
   '0021_readmit_expired_run_on_later_day_as_new.sql':
     '5fbf205a33ad3eb0c68a8384bb0c0f552040323726c624de229d26f8c3488f53',
   '0022_reserve_says_readmitted.sql': 'cd11de20658202a145b0e9a5762c5250ab70e22b0bc339da023680f0be3bfa8a',
+  '0023_replay_granted_run.sql': 'bf74b9e494d119f7731d5c80e022ebb24d58498c067287bfe99be05a6f99f6dd',
 };
 
 describe('shipped migration files', () => {

@@ -4,7 +4,13 @@ import { CostCache } from '#analytics';
 import { CryptoError, CryptoErrorCode, ENCRYPTOR, type Encryptor } from '#crypto';
 import { AppConfig } from '#platform';
 import { QuotaService, refusalMessage } from '../quota/quota.service.js';
-import type { CompletionResult, HeartbeatResult, RunRef, RunStatus } from '../quota/quota.types.js';
+import type {
+  CompletionResult,
+  HeartbeatResult,
+  ReservationDecision,
+  RunRef,
+  RunStatus,
+} from '../quota/quota.types.js';
 import type { ValidateRequestDto, ValidateResponseDto } from './dto/validate.dto.js';
 import {
   IntegrationCredentialsRepository,
@@ -69,7 +75,12 @@ export class PipelineValidatorService {
 
     const noOrg = () =>
       refuse({ error_code: 'ORG_NOT_FOUND', error: `Organization '${org}' has no subscription record` });
+    // A pipeline that may run longer than the configured hold keeps its slot for twice its timeout.
+    const ttl =
+      req.reservation_ttl_seconds ??
+      Math.max(this.quota.reservationTtlSeconds, pipeline.default_timeout_seconds * 2);
     let credentials: Record<string, unknown> | null = null;
+    let decision: ReservationDecision | null = null;
     const provider = pipeline.required_integration;
     if (provider) {
       // The subscription is checked before the integration, in the reference's order. Without an
@@ -78,20 +89,21 @@ export class PipelineValidatorService {
       if (!subscription) return noOrg();
       base.subscription = subscriptionOf(subscription);
       const inactive = subscriptionRefusal(subscription, new Date());
-      if (inactive) return refuse({ error_code: 'SUBSCRIPTION_INACTIVE', error: inactive });
-      const found = await this.integration(org, provider, req.include_credentials);
-      if ('error_code' in found) return refuse(found);
-      credentials = found.credentials;
+      const found = inactive
+        ? ({ error_code: 'SUBSCRIPTION_INACTIVE', error: inactive } as const)
+        : await this.integration(org, provider, req.include_credentials);
+      if ('error_code' in found) {
+        // A retry of a run granted before these checks failed (a trial that ended at UTC midnight
+        // since, an integration removed) gets its grant again: its reservation holds the slot.
+        decision = await this.quota.replay(org, runId, pipeline.id, ttl);
+        if (!decision) return refuse(found);
+        credentials = inactive
+          ? await this.credentialsIfUsable(org, provider, req.include_credentials)
+          : null;
+      } else credentials = found.credentials;
     }
 
-    const decision = await this.quota.reserve(
-      org,
-      runId,
-      pipeline.id,
-      // A pipeline that may run longer than the configured hold keeps its slot for twice its timeout.
-      req.reservation_ttl_seconds ??
-        Math.max(this.quota.reservationTtlSeconds, pipeline.default_timeout_seconds * 2),
-    );
+    decision ??= await this.quota.reserve(org, runId, pipeline.id, ttl);
     if (!decision.subscription) return noOrg();
     base.subscription = subscriptionOf(decision.subscription);
     if (decision.counts) base.quota = quotaSnapshot(decision.counts);
@@ -135,6 +147,17 @@ export class PipelineValidatorService {
 
   heartbeat(org: string, ref: RunRef, ttlSeconds?: number): Promise<HeartbeatResult> {
     return this.quota.heartbeat(org, ref, ttlSeconds);
+  }
+
+  /** A replayed grant's credential: as the first grant gave it while the integration still has it. */
+  private async credentialsIfUsable(
+    org: string,
+    provider: string,
+    include: boolean,
+  ): Promise<Record<string, unknown> | null> {
+    if (!include) return null;
+    const found = await this.integration(org, provider, include);
+    return 'error_code' in found ? null : found.credentials;
   }
 
   /** The required-integration check; with `include`, the decrypted credential as well. */

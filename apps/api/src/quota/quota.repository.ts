@@ -52,29 +52,28 @@ export class QuotaRepository {
       p_ttl_seconds: ttlSeconds,
       ...(now ? { p_now: now } : {}),
     });
-    const known = row.plan !== null;
-    return {
-      granted: row.granted,
-      reason: row.reason as QuotaRefusalReason | null,
-      replayed: row.replayed,
-      readmitted: row.readmitted,
-      reservationId: row.reservation_id,
-      reservationDate: row.reservation_date,
-      expiresAt: isoInstantOrNull(row.expires_at),
-      retryAfterSeconds: row.retry_after_seconds,
-      counts: known
-        ? {
-            dailyUsed: row.daily_used ?? 0,
-            dailyLimit: row.daily_limit ?? 0,
-            monthlyUsed: row.monthly_used ?? 0,
-            monthlyLimit: row.monthly_limit ?? 0,
-            concurrentUsed: row.concurrent_used ?? 0,
-            concurrentLimit: row.concurrent_limit ?? 0,
-          }
-        : null,
-      // A known org's row has every subscription column set.
-      subscription: known ? subscriptionOf({ ...(row as unknown as LimitsRow), org_slug: org }) : null,
-    };
+    return decisionOf(org, row);
+  }
+
+  /**
+   * The grant of a run id whose reservation of that pipeline is live, answered again (replayed);
+   * null, reserving nothing, when there is none: a new run, or one that expired or completed.
+   */
+  async replay(
+    org: string,
+    runId: string,
+    pipelineId: string,
+    ttlSeconds: number,
+    now?: Date,
+  ): Promise<ReservationDecision | null> {
+    const [row] = await this.db.rpc<ReserveRow>('replay_pipeline_run', {
+      p_org_slug: org,
+      p_run_id: runId,
+      p_pipeline_id: pipelineId,
+      p_ttl_seconds: ttlSeconds,
+      ...(now ? { p_now: now } : {}),
+    });
+    return row ? decisionOf(org, row) : null;
   }
 
   /** null when no reservation of the org matches `ref`. */
@@ -247,4 +246,30 @@ export class QuotaRepository {
     );
     return changed;
   }
+}
+
+function decisionOf(org: string, row: ReserveRow): ReservationDecision {
+  const known = row.plan !== null;
+  return {
+    granted: row.granted,
+    reason: row.reason as QuotaRefusalReason | null,
+    replayed: row.replayed,
+    readmitted: row.readmitted,
+    reservationId: row.reservation_id,
+    reservationDate: row.reservation_date,
+    expiresAt: isoInstantOrNull(row.expires_at),
+    retryAfterSeconds: row.retry_after_seconds,
+    counts: known
+      ? {
+          dailyUsed: row.daily_used ?? 0,
+          dailyLimit: row.daily_limit ?? 0,
+          monthlyUsed: row.monthly_used ?? 0,
+          monthlyLimit: row.monthly_limit ?? 0,
+          concurrentUsed: row.concurrent_used ?? 0,
+          concurrentLimit: row.concurrent_limit ?? 0,
+        }
+      : null,
+    // A known org's row has every subscription column set.
+    subscription: known ? subscriptionOf({ ...(row as unknown as LimitsRow), org_slug: org }) : null,
+  };
 }

@@ -67,6 +67,19 @@ export class QuotaService implements OnModuleInit {
     return decision;
   }
 
+  /**
+   * The grant again of a run whose reservation of that pipeline is live (a retry of a granted
+   * run); null, reserving nothing, otherwise. For a caller whose own checks refused the run.
+   */
+  replay(
+    org: string,
+    runId: string,
+    pipelineId: string,
+    ttlSeconds = this.reservationTtlSeconds,
+  ): Promise<ReservationDecision | null> {
+    return this.quota.replay(org, runId, pipelineId, ttlSeconds);
+  }
+
   async complete(org: string, ref: RunRef, status: RunStatus): Promise<CompletionResult> {
     const result = await this.quota.complete(org, ref, status);
     if (!result) throw await this.explainNotFound(org, ref);
