@@ -83,6 +83,13 @@ describe('translated BigQuery functions evaluate as in BigQuery', () => {
     ['JSON_VALUE(\'{"a":{"b":"x"}}\', \'$.a.b\')', 'x'],
     ['JSON_QUERY(\'{"a":{"b":[1,2]}}\', \'$.a\')', { b: [1, 2] }],
     ['PARSE_JSON(\'{"n": 1}\')', { n: 1 }],
+    ["SAFE.PARSE_JSON('not json')", null],
+    ['SAFE.PARSE_JSON(\'[1, "a"]\')', [1, 'a']],
+    ['JSON_QUERY_ARRAY(JSON \'[{"a":1},"b"]\')', [{ a: 1 }, 'b']],
+    ["JSON_QUERY_ARRAY(JSON '{\"a\":[1,2]}', '$.a')", [1, 2]],
+    // A NULL array reads as [] (as from BigQuery), so the NULL is asked for.
+    ['JSON_QUERY_ARRAY(JSON \'{"a":1}\') IS NULL', true],
+    ['JSON_QUERY_ARRAY(JSON \'"[1]"\') IS NULL', true],
     ['TO_JSON_STRING([1, 2])', '[1,2]'],
     ['ARRAY_LENGTH([1, 2, 3])', 3],
     ['[10, 20, 30][OFFSET(1)]', 20],

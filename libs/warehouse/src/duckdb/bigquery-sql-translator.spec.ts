@@ -80,6 +80,14 @@ describe('translateBigQuerySql', () => {
       ],
       ['SELECT x FROM UNNEST(@xs) AS x', 'SELECT x FROM unnest($xs) AS x(x)'],
       ['SELECT x FROM UNNEST(@xs) x', 'SELECT x FROM unnest($xs) AS x(x)'],
+      [
+        'SELECT x FROM UNNEST(@xs) AS x WITH OFFSET AS i ORDER BY i',
+        'SELECT x FROM (SELECT u_.x, u_.i - 1 AS i FROM unnest($xs) WITH ORDINALITY AS u_(x, i)) AS x(x, i) ORDER BY i',
+      ],
+      [
+        'SELECT id, e FROM t LEFT JOIN UNNEST(t.es) e WITH OFFSET i',
+        'SELECT id, e FROM t LEFT JOIN (SELECT u_.e, u_.i - 1 AS i FROM unnest(t.es) WITH ORDINALITY AS u_(e, i)) AS e(e, i) ON TRUE',
+      ],
       ['SELECT l.key FROM t, UNNEST(t.labels) AS l', 'SELECT l.key FROM t, unnest(t.labels) AS l(l)'],
       ['SELECT * FROM UNNEST([1, 2]) WHERE true', 'SELECT * FROM unnest([1, 2]) WHERE true'],
       [
@@ -189,7 +197,9 @@ describe('translateBigQuerySql', () => {
       ['SELECT STRUCT(1 AS a)', 'STRUCT'],
       ['SELECT ARRAY<INT64>[1]', 'typed ARRAY<...> literal'],
       ['SELECT arr[0] FROM t', 'array subscript without OFFSET() or ORDINAL()'],
-      ['SELECT x FROM UNNEST(@xs) AS x WITH OFFSET', 'UNNEST ... WITH OFFSET'],
+      ['SELECT x FROM UNNEST(@xs) AS x WITH OFFSET', 'UNNEST ... WITH OFFSET without an alias for both'],
+      ['SELECT 1 FROM UNNEST(@xs) WITH OFFSET AS i', 'UNNEST ... WITH OFFSET without an alias for both'],
+      ["SELECT SAFE.JSON_VALUE(j, '$.a') FROM t", 'SAFE. function prefix'],
       ['SELECT * FROM t TABLESAMPLE SYSTEM (10 PERCENT)', 'TABLESAMPLE'],
       ['SELECT * FROM t PIVOT (SUM(x) FOR y IN (1))', 'PIVOT'],
       ['SELECT a FROM t GROUP BY ROLLUP (a)', 'GROUP BY ROLLUP'],

@@ -24,14 +24,17 @@
  * Names: `dataset.table`, `dataset`.`table` and `project.dataset.table` → "dataset"."table" (a
  * dataset is a DuckDB schema; the project is dropped); any other backtick identifier → "double
  * quoted". Rejected: wildcard tables (`ds.t_*`, _TABLE_SUFFIX), FOR SYSTEM_TIME AS OF, qualified
- * function names (SAFE.…, ML.…, NET.…, …), TABLESAMPLE, PIVOT/UNPIVOT, ROLLUP/CUBE/GROUPING SETS.
+ * function names (SAFE.… but SAFE.PARSE_JSON, ML.…, NET.…, …), TABLESAMPLE, PIVOT/UNPIVOT,
+ * ROLLUP/CUBE/GROUPING SETS.
  *
  * Parameters: @name → $name. When the driver knows the parameter's BigQuery type (typed params,
  * and untyped numbers, booleans, Dates, Buffers and arrays) the placeholder is cast to it:
  * CAST($name AS DATE), CAST($ids AS BIGINT[]). Untyped strings stay uncast so that, as in BigQuery,
  * they coerce to DATE/TIMESTAMP where compared with one. `x [NOT] IN UNNEST(@arr)` → `x [NOT] IN
  * (SELECT unnest(…))`; `FROM UNNEST(e) [AS] a` → `unnest(e) AS a(a)` (STRUCT elements are reached
- * through the alias: a.field; `[LEFT] JOIN UNNEST(…)` without ON gets ON TRUE). Rejected: @@system variables, positional ?, UNNEST … WITH OFFSET.
+ * through the alias: a.field; `[LEFT] JOIN UNNEST(…)` without ON gets ON TRUE); `UNNEST(e) [AS] a
+ * WITH OFFSET [AS] o` → a subquery over `unnest(e) WITH ORDINALITY` whose o counts from 0, as in
+ * BigQuery. Rejected: @@system variables, positional ?, WITH OFFSET without both aliases.
  *
  * Literals: 'strings' and "strings" → 'strings'; b'…' → from_hex(…); DATE '…'; TIMESTAMP '…' →
  * TIMESTAMPTZ '…'; DATETIME '…' → TIMESTAMP '…'; JSON '…' / NUMERIC '…' → CAST; [a, b] and
@@ -72,7 +75,9 @@
  *   %z %F %T %E3S %E6S %%; other elements are rejected. WEEK (Sunday weeks), time zone arguments
  *   and MILLISECOND/MICROSECOND in EXTRACT are rejected because DuckDB would answer differently;
  *   JSON JSON_VALUE/JSON_EXTRACT_SCALAR(j[, path]) → json_extract_string, JSON_QUERY/JSON_EXTRACT
- *   → json_extract, TO_JSON_STRING → to_json(…)::VARCHAR, TO_JSON, PARSE_JSON → CAST AS JSON;
+ *   → json_extract, TO_JSON_STRING → to_json(…)::VARCHAR, TO_JSON, PARSE_JSON → CAST AS JSON,
+ *   SAFE.PARSE_JSON → TRY_CAST AS JSON, JSON_QUERY_ARRAY(json[, path]) → TRY_CAST(… AS JSON[])
+ *   (NULL for a value that is not an array);
  *   GENERATE_UUID() → gen_random_uuid()::VARCHAR.
  *
  * Known differences that remain: DuckDB returns NULL (not an error) for an out-of-range OFFSET and

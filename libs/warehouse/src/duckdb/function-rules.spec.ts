@@ -104,6 +104,11 @@ describe('BigQuery function translation', () => {
     ["JSON_QUERY(j, '$.a'), JSON_EXTRACT(j, '$.b')", "json_extract(j, '$.a'), json_extract(j, '$.b')"],
     ['TO_JSON_STRING(a), TO_JSON(a)', 'CAST(to_json(a) AS VARCHAR), to_json(a)'],
     ["PARSE_JSON('{}')", "CAST('{}' AS JSON)"],
+    ["SAFE.PARSE_JSON('{}')", "TRY_CAST('{}' AS JSON)"],
+    [
+      "JSON_QUERY_ARRAY(j), JSON_QUERY_ARRAY(j, '$.a')",
+      "TRY_CAST(j AS JSON[]), TRY_CAST(json_extract(j, '$.a') AS JSON[])",
+    ],
   ])('json %s', (bigQuery, duck) => {
     expect(expr(bigQuery)).toBe(duck);
   });

@@ -151,6 +151,15 @@ const RULES: ReadonlyArray<[string, FunctionRule]> = [
   ['TO_JSON_STRING', withArity(1, 1, (c) => `CAST(to_json(${c.arg(0)}) AS VARCHAR)`)],
   ['TO_JSON', rename('to_json', 1)],
   ['PARSE_JSON', withArity(1, 1, (c) => `CAST(${c.arg(0)} AS JSON)`)],
+  // BigQuery's ARRAY<JSON> of a JSON array, NULL for any other value; so is DuckDB's TRY_CAST.
+  [
+    'JSON_QUERY_ARRAY',
+    withArity(1, 2, (c) =>
+      c.argRanges.length > 1
+        ? `TRY_CAST(json_extract(${c.arg(0)}, ${c.arg(1)}) AS JSON[])`
+        : `TRY_CAST(${c.arg(0)} AS JSON[])`,
+    ),
+  ],
   // Not BigQuery: SQL meant for the embedded warehouse alone (BigQuery has no such function and
   // refuses CAST(x AS NUMERIC(18, 9))), for arithmetic DuckDB runs on 64-bit integers.
   ['EMBEDDED_DECIMAL_18_9', withArity(1, 1, (c) => `CAST(${c.arg(0)} AS DECIMAL(18, 9))`)],
@@ -159,3 +168,8 @@ const RULES: ReadonlyArray<[string, FunctionRule]> = [
 
 /** The function whitelist: BigQuery name → DuckDB rewrite. Anything else is rejected. */
 export const FUNCTION_RULES: ReadonlyMap<string, FunctionRule> = new Map(RULES);
+
+/** The SAFE.-prefixed functions translated (NULL where the function would fail); others are rejected. */
+export const SAFE_FUNCTION_RULES: ReadonlyMap<string, FunctionRule> = new Map([
+  ['PARSE_JSON', withArity(1, 1, (c) => `TRY_CAST(${c.arg(0)} AS JSON)`)],
+]);

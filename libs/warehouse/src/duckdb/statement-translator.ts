@@ -1,4 +1,4 @@
-import { FUNCTION_RULES } from './function-rules.js';
+import { FUNCTION_RULES, SAFE_FUNCTION_RULES } from './function-rules.js';
 import { setTargetQualifiers, translatePath } from './name-paths.js';
 import {
   COLUMN_LIST_CONTEXT,
@@ -153,6 +153,13 @@ export class StatementTranslator {
     const up = t.value;
     const prev = this.tokens[i - 1];
     const next = i + 1 < to ? this.tokens[i + 1] : undefined;
+    const safe = up === 'SAFE' && next?.text === '.' && this.tokens[i + 3]?.text === '(';
+    const safeRule = safe ? SAFE_FUNCTION_RULES.get(this.tokens[i + 2]!.value) : undefined;
+    if (safeRule) {
+      const close = this.close(i + 3, to);
+      out.add(safeRule(this.callSite(`SAFE.${this.tokens[i + 2]!.value}`, i + 4, close)), t.space);
+      return close + 1;
+    }
     if (next?.text === '.' || prev?.text === '.') return this.path(i, to, out);
     const rejected = REJECTED_WORDS.get(up);
     if (rejected) throw unsupported(rejected);
@@ -280,8 +287,14 @@ export class StatementTranslator {
     if (hasAs) j++;
     const alias = j < to ? this.tokens[j] : undefined;
     let text = `unnest(${list})`;
-    if (alias && (alias.kind === 'quoted' || (alias.kind === 'word' && !RESERVED.has(alias.value)))) {
-      const name = alias.kind === 'quoted' ? duckIdent(alias.value) : alias.text;
+    const named = (tk: Token | undefined) =>
+      tk && (tk.kind === 'quoted' || (tk.kind === 'word' && !RESERVED.has(tk.value)))
+        ? tk.kind === 'quoted'
+          ? duckIdent(tk.value)
+          : tk.text
+        : undefined;
+    const name = named(alias);
+    if (name) {
       // In BigQuery the alias names the element; in DuckDB it must name the column as well.
       text += ` AS ${name}(${name})`;
       j++;
@@ -289,7 +302,14 @@ export class StatementTranslator {
       throw invalidSql('alias expected after UNNEST(...) AS');
     }
     if (this.tokens[j]?.value === 'WITH' && this.tokens[j + 1]?.value === 'OFFSET') {
-      throw unsupported('UNNEST ... WITH OFFSET');
+      j += this.tokens[j + 2]?.value === 'AS' ? 3 : 2;
+      const offset = named(this.tokens[j]);
+      if (!name || !offset) throw unsupported('UNNEST ... WITH OFFSET without an alias for both');
+      // BigQuery's offset counts from 0, DuckDB's ordinality from 1.
+      text =
+        `(SELECT u_.${name}, u_.${offset} - 1 AS ${offset} FROM unnest(${list}) WITH ORDINALITY` +
+        ` AS u_(${name}, ${offset})) AS ${name}(${name}, ${offset})`;
+      j++;
     }
     // BigQuery allows `LEFT JOIN UNNEST(t.arr) AS a` without ON; DuckDB needs the condition.
     const joined = this.tokens[i - 1]?.value === 'JOIN' && this.tokens[i - 2]?.value !== 'CROSS';
