@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CENTRAL_DATASET, central, WAREHOUSE, type Warehouse } from '#warehouse';
+import { entriesWithout, namesOrg } from '../pipeline-logs/batch-entries.sql.js';
+import { ALL_ORGS } from '../pipeline-logs/pipeline-logs.repository.js';
+
+/** The batch records of run-all; a platform-wide one (org_slug ALL) names every org it touched. */
+export const BATCH_RUNS_TABLE = 'org_meta_pipeline_batch_runs';
 
 /**
  * Row counts and deletes by org slug on any central table, named by the schema registry (the
@@ -23,5 +28,19 @@ export class CentralOrgRowsRepository {
 
   async delete(table: string, org: string): Promise<number> {
     return this.warehouse.execute(`DELETE FROM ${central(table)} WHERE org_slug = @org`, { org });
+  }
+
+  /**
+   * Removes the org's entries from the platform-wide batch records' results and errors (an UPDATE:
+   * those records are no org's rows to delete, and name every org their run-all touched). Returns
+   * how many records changed.
+   */
+  async removeFromPlatformBatches(org: string): Promise<number> {
+    return this.warehouse.execute(
+      `UPDATE ${central(BATCH_RUNS_TABLE)}
+       SET results = ${entriesWithout('results', 'org')}, errors = ${entriesWithout('errors', 'org')}
+       WHERE org_slug = @all_orgs AND (${namesOrg('results', 'org')} OR ${namesOrg('errors', 'org')})`,
+      { org, all_orgs: ALL_ORGS },
+    );
   }
 }

@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { CostImportService } from '../cost-import/cost-import.service.js';
 import { PipelineStatusCache } from '../pipeline-logs/pipeline-status.cache.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
-import { CentralOrgRowsRepository } from './central-org-rows.repository.js';
+import { BATCH_RUNS_TABLE, CentralOrgRowsRepository } from './central-org-rows.repository.js';
 import type { DeletedRows, OffboardRequestDto, OffboardResponseDto } from './dto/offboarding.dto.js';
 import { OrgCreationLock } from './org-creation-lock.js';
 import { OrgDatasetService } from './org-dataset.service.js';
@@ -24,8 +24,8 @@ const PROFILE_TABLE = 'org_profiles';
 
 /**
  * DELETE /organizations/{org}: every row of the org in every central table that has an org_slug
- * column (driven by the schema registry, so a new table is covered without code), its keys, its
- * tenancy-DB rows and optionally its dataset. Idempotent: re-running it finishes a partial run.
+ * column (driven by the schema registry, so a new table is covered without code), its entries in
+ * the platform-wide batch records, its keys, its tenancy-DB rows and optionally its dataset. Idempotent: re-running it finishes a partial run.
  */
 @Injectable()
 export class OffboardingService {
@@ -85,6 +85,11 @@ export class OffboardingService {
       for (const table of tables) {
         step = `central table ${table}`;
         deleted.push({ table, rows: await this.rows.delete(table, org) });
+      }
+      if (present.has(BATCH_RUNS_TABLE)) {
+        // The platform-wide batches name the org in their entries: those go, the rest of each stays.
+        step = 'platform-wide batch records';
+        await this.rows.removeFromPlatformBatches(org);
       }
       step = 'audit log';
       deleted.push({ table: 'org_audit_logs', rows: await this.audit.deleteForOrg(org) });
