@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { central, param, type QueryParams, WAREHOUSE, type Warehouse } from '#warehouse';
+import { entriesOf } from './batch-entries.sql.js';
 
 /** Step statuses that end a step; in-flight steps are left out of run details. */
 export const FINAL_STEP_STATUSES = ['COMPLETED', 'FAILED', 'SKIPPED', 'CANCELLED', 'TIMEOUT'];
@@ -262,7 +263,9 @@ export class PipelineLogsRepository {
    * The org's batch runs and the platform-wide ones that ended since the org was created, newest
    * first. A platform-wide batch names each org it touched by slug: one that ended before the org
    * existed names the slug's earlier org (offboarded, the slug taken again), whose entries (its
-   * providers, its failures) are not the new org's to read.
+   * providers, its failures) are not the new org's to read. Of a platform-wide batch only the org's
+   * entries of results and errors leave the warehouse: it names every org it touched (thousands
+   * of entries, read for every org's page otherwise).
    */
   async listBatchRuns(org: string, page: Page): Promise<{ rows: BatchRunRow[]; total: number }> {
     const table = central('org_meta_pipeline_batch_runs');
@@ -272,8 +275,10 @@ export class PipelineLogsRepository {
     const [rows, total] = await Promise.all([
       this.warehouse.query<BatchRunRow>(
         `SELECT batch_run_id, org_slug, trigger_type, status, run_date, dry_run, orgs_processed, orgs_skipped,
-                pipelines_triggered, pipelines_failed, pipelines_skipped_quota, total_integrations, results,
-                errors, elapsed_seconds, triggered_at, completed_at
+                pipelines_triggered, pipelines_failed, pipelines_skipped_quota, total_integrations,
+                IF(org_slug = @all_orgs, ${entriesOf('results', 'org')}, results) AS results,
+                IF(org_slug = @all_orgs, ${entriesOf('errors', 'org')}, errors) AS errors,
+                elapsed_seconds, triggered_at, completed_at
          FROM ${table} WHERE ${where}
          ORDER BY triggered_at DESC, batch_run_id LIMIT @limit OFFSET @offset`,
         { ...params, ...pageParams(page) },

@@ -172,7 +172,8 @@ function ownCounters(results: Record<string, unknown>[], errors: unknown[]) {
 /**
  * A platform-wide (ALL) batch names every org it touched: an org sees only its own entries of it,
  * and counters counted over them (the platform's totals would tell it about other orgs). Its own
- * batches are shown whole.
+ * batches are shown whole. listBatchRuns reads only the viewer's entries of a platform-wide batch;
+ * they are checked again here, where the counters are made of them.
  */
 export function toBatchRun(r: BatchRunRow, viewer: string): BatchRunDto {
   const platformWide = r.org_slug === ALL_ORGS;
