@@ -90,14 +90,30 @@ describe('offboarding and the platform-wide batch records', () => {
   it('also removes them from a platform-wide batch stored with its entries as JSON text', async () => {
     const a = await anOrg('OPENAI');
     const b = await anOrg('AZURE');
-    const id = randomUUID();
-    const at = new Date();
     const results = [
       { org_slug: a, provider: 'OPENAI', status: 'triggered' },
       'an unattributed entry',
       { org_slug: b, provider: 'AZURE', status: 'failed' },
     ];
     const errors = [{ org_slug: a, error: 'slow' }];
+    // The driver takes a string as JSON text: quoted once more, it is stored as a JSON string.
+    const asText = (entries: unknown[]) => JSON.stringify(JSON.stringify(entries));
+    const id = await platformBatch(asText(results), asText(errors));
+    // A batch whose errors are NULL and whose results name the org: its errors stay NULL.
+    const withoutErrors = await platformBatch(asText(results), null);
+    expect((await offboard(a)).statusCode).toBe(200);
+    expect(await batch(id)).toMatchObject({ results: results.slice(1), errors: [] });
+    const [kept] = await warehouse.query<{ errors: unknown }>(
+      `SELECT errors FROM ${central('org_meta_pipeline_batch_runs')} WHERE batch_run_id = @id`,
+      { id: withoutErrors },
+    );
+    expect(kept.errors).toBeNull();
+  });
+
+  /** A platform-wide batch record written as the replaced system stored them; its id. */
+  async function platformBatch(results: string, errors: string | null): Promise<string> {
+    const id = randomUUID();
+    const at = new Date();
     await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_batch_runs' }, [
       {
         batch_run_id: id,
@@ -112,16 +128,14 @@ describe('offboarding and the platform-wide batch records', () => {
         pipelines_failed: 1,
         pipelines_skipped_quota: 0,
         total_integrations: 2,
-        // The driver takes a string as JSON text: quoted once more, it is stored as a JSON string.
-        results: JSON.stringify(JSON.stringify(results)),
-        errors: JSON.stringify(JSON.stringify(errors)),
+        results,
+        errors,
         elapsed_seconds: 1,
         triggered_at: at,
         completed_at: at,
         created_at: at,
       },
     ]);
-    expect((await offboard(a)).statusCode).toBe(200);
-    expect(await batch(id)).toMatchObject({ results: results.slice(1), errors: [] });
-  });
+    return id;
+  }
 });

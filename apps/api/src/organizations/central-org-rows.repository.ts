@@ -36,9 +36,12 @@ export class CentralOrgRowsRepository {
    * how many records changed.
    */
   async removeFromPlatformBatches(org: string): Promise<number> {
+    // Only a column naming the org is rewritten: the other keeps its value (a NULL stays NULL).
+    const without = (column: string) =>
+      `CASE WHEN ${namesOrg(column, 'org')} THEN ${entriesWithout(column, 'org')} ELSE ${column} END`;
     return this.warehouse.execute(
       `UPDATE ${central(BATCH_RUNS_TABLE)}
-       SET results = ${entriesWithout('results', 'org')}, errors = ${entriesWithout('errors', 'org')}
+       SET results = ${without('results')}, errors = ${without('errors')}
        WHERE org_slug = @all_orgs AND (${namesOrg('results', 'org')} OR ${namesOrg('errors', 'org')})`,
       { org, all_orgs: ALL_ORGS },
     );
