@@ -173,7 +173,8 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (origins.includes('*')) {
     problems.push('CORS_ORIGINS: "*" is not allowed (credentials are sent); list the dashboard origins');
   }
-  if (env.CONFIGS_DIR !== undefined && !fs.existsSync(path.join(env.CONFIGS_DIR, CONFIGS_MARKER)))
+  // A blank one is refused by name already (IsPath).
+  if (env.CONFIGS_DIR?.trim() && !fs.existsSync(path.join(env.CONFIGS_DIR, CONFIGS_MARKER)))
     problems.push(
       `CONFIGS_DIR: ${path.resolve(env.CONFIGS_DIR)} holds no ${CONFIGS_MARKER}; point it at the repository's configs/ folder`,
     );

@@ -39,6 +39,21 @@ export const AnyCase = () =>
 export const Trimmed = () =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
+/**
+ * A file or folder path that names something: a value of spaces only resolved to a folder named
+ * with spaces under the working directory, the data (or the key) kept where nobody would look.
+ * An empty value is the same as unset (the default).
+ */
+export const IsPath = () =>
+  ValidateBy({
+    name: 'isPath',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && value.trim() !== '',
+      defaultMessage: (args) =>
+        `${args?.property ?? 'The path'} is blank (spaces only): set a path, or leave it unset for the default`,
+    },
+  });
+
 export const Flag = (): PropertyDecorator => (target, key) => {
   Transform(toBool)(target, key);
   IsBoolean({ message: '$property must be true or false (or 1/0, yes/no, on/off)' })(target, key);

@@ -24,6 +24,7 @@ import {
   GCP_PROJECT_ID_MESSAGE,
   HEADER_TOKEN,
   IsHost,
+  IsPath,
   IsPostgresUrl,
   IsReadableRedisUrl,
   IsServiceRoleKey,
@@ -92,6 +93,7 @@ export class EnvSchema extends EnvLimits {
   METRICS_TOKEN?: string;
 
   @IsString()
+  @IsPath()
   DATA_DIR = './data';
 
   @AnyCase()
@@ -100,6 +102,7 @@ export class EnvSchema extends EnvLimits {
 
   @IsOptional()
   @IsString()
+  @IsPath()
   DUCKDB_PATH?: string;
 
   /**
@@ -157,6 +160,7 @@ export class EnvSchema extends EnvLimits {
 
   @IsOptional()
   @IsString()
+  @IsPath()
   PGLITE_DIR?: string;
 
   @Trimmed()
@@ -259,6 +263,7 @@ export class EnvSchema extends EnvLimits {
   /** The configs/ folder (schemas, migrations, seeds, catalogs); the installation's own when unset. */
   @IsOptional()
   @IsString()
+  @IsPath()
   CONFIGS_DIR?: string;
 
   /** A production start refuses the embedded engines unless this is set. */
@@ -296,6 +301,7 @@ export class EnvSchema extends EnvLimits {
   /** The local key-encryption key used when KMS_KEY_NAME is unset (created 0600 on first use). */
   @IsOptional()
   @IsString()
+  @IsPath()
   ENCRYPTION_KEY_FILE?: string;
 
   /**
