@@ -16,7 +16,7 @@ import {
 } from '#platform';
 import { BootstrapService } from './admin/bootstrap.service.js';
 import { AppModule } from './app.module.js';
-import { DemoService } from './demo/demo.service.js';
+import { DemoInterrupted, DemoService } from './demo/demo.service.js';
 import { ERROR_CATALOG } from './error-catalog.js';
 import { HealthProbes } from './health/health-probes.js';
 import { versionInfo } from './health/version-info.js';
@@ -29,6 +29,11 @@ export interface CreateAppOptions {
   logDestination?: DestinationStream;
   /** Extra modules mounted on the app (test probes). */
   imports?: NonNullable<ModuleMetadata['imports']>;
+  /**
+   * Aborted by a signal during start-up: the DEMO_DATA seeding stops at its next batch, and the
+   * app is returned as it is, for the caller (who was signalled) to close rather than serve.
+   */
+  stop?: AbortSignal;
 }
 
 /** Builds the initialised app (engines open, routes registered, bootstrapped when configured); not listening yet. */
@@ -99,7 +104,15 @@ export async function createApp(
     await buildOpenApi();
     if (config.env.BOOTSTRAP_ON_START) await app.get(BootstrapService).ensureBootstrapped();
     if (config.env.DEMO_DATA) {
-      const demo = await app.get(DemoService).ensureDemo({ rows: config.env.DEMO_ROWS, keepExisting: true });
+      const demo = await app
+        .get(DemoService)
+        .ensureDemo({ rows: config.env.DEMO_ROWS, keepExisting: true, signal: options.stop })
+        .catch((error: unknown) => {
+          if (!(error instanceof DemoInterrupted)) throw error;
+          logger.warn('Demo seeding stopped by a signal; the next DEMO_DATA start imports what it did not');
+          return null;
+        });
+      if (!demo) return app;
       logger.info(
         { org: demo.org, file: demo.keyFile },
         'Demo organization ready; its API key (X-API-Key) is kept in this file',

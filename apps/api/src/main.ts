@@ -15,9 +15,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const { config } = configured;
-  // Listening for signals from the start on: one during start-up closes the app once it is open.
-  const starting = configured.createApp();
-  const shutdown = closeOnSignals(starting, { graceMs: config.env.SHUTDOWN_GRACE_MS });
+  // Listening for signals from the start on: one during start-up closes the app once it is open,
+  // a DEMO_DATA seeding stopped at its next batch rather than waited for whole.
+  const stop = new AbortController();
+  const starting = configured.createApp({ stop: stop.signal });
+  const shutdown = closeOnSignals(starting, {
+    graceMs: config.env.SHUTDOWN_GRACE_MS,
+    onStop: () => stop.abort(),
+  });
   const app = await starting;
   if (shutdown.stopping) return;
   try {

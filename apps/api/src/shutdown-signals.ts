@@ -6,6 +6,8 @@ export interface ShutdownSignalsOptions {
   graceMs: number;
   signals?: { on(event: 'SIGTERM' | 'SIGINT', listener: (signal: NodeJS.Signals) => void): unknown };
   exit?: (code: number) => void;
+  /** Called at the first signal, before the app is closed: what the start is doing is cut short. */
+  onStop?: (signal: NodeJS.Signals) => void;
 }
 
 /** Whether a signal came: a start stopped so must not begin to serve. */
@@ -25,7 +27,8 @@ export interface SignalShutdown {
  * let finish opening the engines, then closed, instead of the process being ended mid-migration
  * with the PGlite folder and the DuckDB file open (by the default action, or by proper-lockfile's
  * exit hook re-raising the signal: code 143, nothing closed, no line saying why). The caller must
- * then not listen (`stopping`); a start that fails meanwhile is left to its own report.
+ * then not listen (`stopping`); a start that fails meanwhile is left to its own report. What the
+ * start does that may take long (the DEMO_DATA seeding) is cut short through `onStop`.
  */
 export function closeOnSignals(
   app: INestApplication | Promise<INestApplication>,
@@ -57,6 +60,7 @@ export function closeOnSignals(
       return;
     }
     stopping = true;
+    options.onStop?.(signal);
     logger.log(
       started
         ? `${signal}: finishing the requests in flight, then closing (grace ${graceMs} ms)`

@@ -132,9 +132,18 @@ export class CostImportService implements BeforeApplicationShutdown {
     return target ? this.repository.countImported(org, target.dataset, credentialId) : new Map();
   }
 
+  /**
+   * Tells the imports running to stop at their next batch (each then cleans up and stores its
+   * report, interrupted), and those that start later at once: the instance is stopping (the
+   * shutdown below, or a signal during a DEMO_DATA start's seeding).
+   */
+  stopAtNextBatch(): void {
+    this.runner.shutdown.stopping = true;
+  }
+
   /** Imports stop at their next batch and clean up; the engines close only after that. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.runner.shutdown.stopping = true;
+    this.stopAtNextBatch();
     // Until the runs settle, not until their jobs read finished: a run writes its last report (the
     // "interrupted" a restart shows) after its status changes, and the tenancy DB closes next. Not
     // past the grace, though: waited for longer (it was 20 s, twice Cloud Run's 10), a run that did

@@ -26,6 +26,23 @@ export interface DemoOptions {
   end?: string;
   /** Keep the demo rows already there (an app start with DEMO_DATA) instead of importing again. */
   keepExisting?: boolean;
+  /** Aborted (a signal): the import running stops at its next batch, and no further one starts. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A seeding cut short by its AbortSignal. The sources imported by then are kept, the one stopped
+ * has none of its rows (each import is whole or nothing): a DEMO_DATA start imports it next time.
+ */
+export class DemoInterrupted extends Error {
+  constructor() {
+    super('The demo seeding was interrupted');
+    this.name = 'DemoInterrupted';
+  }
+}
+
+function checkNotInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new DemoInterrupted();
 }
 
 export interface DemoImport {
@@ -64,6 +81,19 @@ export class DemoService {
   ) {}
 
   async ensureDemo(options: DemoOptions = {}): Promise<DemoResult> {
+    const { signal } = options;
+    checkNotInterrupted(signal);
+    // The FOCUS import's own stop, as at shutdown: at its next batch, its report stored.
+    const stopImports = () => this.imports.stopAtNextBatch();
+    signal?.addEventListener('abort', stopImports, { once: true });
+    try {
+      return await this.seed(options);
+    } finally {
+      signal?.removeEventListener('abort', stopImports);
+    }
+  }
+
+  private async seed(options: DemoOptions): Promise<DemoResult> {
     const end = options.end
       ? Date.parse(`${options.end}T00:00:00Z`)
       : Math.floor(Date.now() / DAY_MS) * DAY_MS;
@@ -114,7 +144,10 @@ export class DemoService {
     const dir = await this.folders.create();
     const done: DemoImport[] = [];
     try {
-      for (const source of sources) done.push(await this.importSource(source, year, dir));
+      for (const source of sources) {
+        checkNotInterrupted(options.signal);
+        done.push(await this.importSource(source, year, dir, options.signal));
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -171,7 +204,12 @@ export class DemoService {
     return file;
   }
 
-  private async importSource(source: string, year: DemoYear, dir: string): Promise<DemoImport> {
+  private async importSource(
+    source: string,
+    year: DemoYear,
+    dir: string,
+    signal: AbortSignal | undefined,
+  ): Promise<DemoImport> {
     const file = path.join(dir, `${source}.parquet`);
     const frame = withTypedNullColumns(demoFrame(source, year));
     frame.writeParquet(file);
@@ -188,8 +226,11 @@ export class DemoService {
     });
     await started.finished;
     const { job } = started;
-    if (job.status !== 'completed')
+    if (job.status !== 'completed') {
+      // Stopped by the signal (COST_IMPORT_INTERRUPTED): no failure of the demo's.
+      checkNotInterrupted(signal);
       throw new Error(`Demo import of ${source} ended ${job.status}: ${job.failure?.message ?? 'no detail'}`);
+    }
     return { source, importId: job.id, rows: job.rowsImported, replaced: job.rowsReplaced };
   }
 }
