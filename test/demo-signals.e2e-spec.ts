@@ -4,17 +4,22 @@ import { freePort, runServerProcess, type ServerProcessRun } from '#test/server-
 const ROWS = '600000';
 const SOURCES = 6;
 
-/** Runs the server until it exits, sending `signal` once the first demo source's import begins. */
+/** Runs `entry` until it exits, sending `signal` once the first demo source's import begins. */
 async function signalledWhileSeeding(
   signal: NodeJS.Signals,
   env: Record<string, string>,
+  entry?: { file: string; args: string[] },
 ): Promise<ServerProcessRun & { signalled: boolean }> {
   let signalled = false;
-  const run = await runServerProcess({ SHUTDOWN_GRACE_MS: '600000', ...env }, (log, child) => {
-    if (signalled || !log.includes('demo rows of')) return;
-    signalled = true;
-    child.kill(signal);
-  });
+  const run = await runServerProcess(
+    { SHUTDOWN_GRACE_MS: '600000', ...env },
+    (log, child) => {
+      if (signalled || !log.includes('demo rows of')) return;
+      signalled = true;
+      child.kill(signal);
+    },
+    entry,
+  );
   return { ...run, signalled };
 }
 
@@ -26,6 +31,30 @@ function expectClosed(run: ServerProcessRun) {
   expect(run.left).not.toContain('pglite.lock');
   expect(run.left).not.toContain('warehouse.duckdb.wal');
 }
+
+describe('a signal while `npm run demo` seeds', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    'on %s stops at the next batch, closes the engines and exits %i',
+    async (signal, code) => {
+      const run = await signalledWhileSeeding(
+        signal,
+        {},
+        { file: 'apps/api/src/demo/main.ts', args: ['--rows', ROWS] },
+      );
+      expect(run.signalled).toBe(true);
+      // Always the signal's status, never 0 (the close won the race) or 1 (the seeding's failure did).
+      expect({ code: run.code, signal: run.signal }).toEqual({ code, signal: null });
+      expect(importsBegun(run.log)).toBeLessThan(SOURCES);
+      expect(run.log).not.toContain('seeded in');
+      expect(run.log).not.toContain('Demo failed');
+      expectClosed(run);
+    },
+    240_000,
+  );
+});
 
 describe('a signal while a DEMO_DATA start seeds', () => {
   it('stops the seeding at its next batch, never listens, and exits 0 as any start signalled', async () => {

@@ -21,17 +21,27 @@ export interface ServerProcessRun {
   left: string[];
 }
 
+/** Which entry point runs, with which arguments: the server's main.ts by default. */
+export interface EntryPoint {
+  /** From the repository's root. */
+  file: string;
+  args?: string[];
+}
+
 /**
- * Runs the server's entry point (main.ts, from the sources: no build needed) in a process of its
- * own on a fresh DATA_DIR until it exits; `onLine` sees its output as it comes (and may signal it).
- * The DATA_DIR is removed after.
+ * Runs the server's entry point (main.ts, from the sources: no build needed), or another (`entry`,
+ * the demo's), in a process of its own on a fresh DATA_DIR until it exits; `onLine` sees its output
+ * as it comes (and may signal it). The DATA_DIR is removed after.
  */
 export async function runServerProcess(
   env: Record<string, string>,
   onLine: (log: string, child: { kill(signal: NodeJS.Signals): unknown }) => void = () => undefined,
+  entry: EntryPoint = { file: 'apps/api/src/main.ts' },
 ): Promise<ServerProcessRun> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-server-process-'));
-  const child = spawnWithSources(`await load('apps/api/src/main.ts');`, {
+  // What parseArgs reads of an `-e` script: process.argv past the executable.
+  const args = `process.argv.push(...${JSON.stringify(entry.args ?? [])});`;
+  const child = spawnWithSources(`${args}\nawait load(${JSON.stringify(entry.file)});`, {
     ...process.env,
     NODE_ENV: 'development',
     DATA_DIR: dataDir,

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { ProbeModule } from '#test/probe.module';
 import { startTestApp, type TestApp } from '#test/test-app';
 import { until } from '#test/waiting';
-import { closeOnSignals } from './shutdown-signals.js';
+import { closeOnSignals, signalExitCode } from './shutdown-signals.js';
 
 /** The real app listening, closeOnSignals on a stand-in for the process: its signals, its exit. */
 async function appOnSignals(graceMs: number) {
@@ -42,6 +42,28 @@ describe('closeOnSignals', () => {
     // The close that finished late does not exit a second time.
     expect(exits).toEqual([1]);
   });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    "exits with closedExitCode's status after a clean close on %s (%i: signalExitCode)",
+    async (signal, code) => {
+      const t = await startTestApp();
+      const signals = new EventEmitter();
+      const exits: number[] = [];
+      closeOnSignals(t.app, {
+        graceMs: 5_000,
+        signals,
+        exit: (c) => exits.push(c),
+        closedExitCode: signalExitCode,
+      });
+      signals.emit(signal, signal);
+      await until(() => exits.length > 0);
+      expect(exits).toEqual([code]);
+      await expect(t.app.inject({ method: 'GET', url: '/health' })).rejects.toThrow();
+    },
+  );
 
   it('exits 1 at once at a second signal', async () => {
     const { t, url, signals, exits } = await appOnSignals(5_000);

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { type INestApplication, Logger } from '@nestjs/common';
 
 /** Where the signals come from (the process) and how the process ends: a test passes its own. */
@@ -8,6 +9,17 @@ export interface ShutdownSignalsOptions {
   exit?: (code: number) => void;
   /** Called at the first signal, before the app is closed: what the start is doing is cut short. */
   onStop?: (signal: NodeJS.Signals) => void;
+  /**
+   * The status a clean close after `signal` ends with: 0 by default, a server being stopped the
+   * usual way. A command that had not finished (the demo seeding) says it was interrupted
+   * (signalExitCode).
+   */
+  closedExitCode?: (signal: NodeJS.Signals) => number;
+}
+
+/** What a shell reports for a command a signal ended: 128 + its number (130 SIGINT, 143 SIGTERM). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + constants.signals[signal];
 }
 
 /** Whether a signal came: a start stopped so must not begin to serve. */
@@ -17,7 +29,8 @@ export interface SignalShutdown {
 
 /**
  * On SIGTERM or SIGINT: closes the app (the server drains first, then the modules and the engines
- * close, see DrainFirstFastifyAdapter) and exits 0, so pino's exit handler flushes the last lines.
+ * close, see DrainFirstFastifyAdapter) and exits 0 (or closedExitCode's status), so pino's exit
+ * handler flushes the last lines.
  * Exits 1 when closing fails, when it outlives the grace (the platform would kill the process
  * then anyway; better a line saying so), or at a second signal (Ctrl-C twice). Nest's own
  * enableShutdownHooks re-raises the signal instead, which ends even a clean drain with code 143
@@ -74,7 +87,7 @@ export function closeOnSignals(
     Promise.resolve(app).then(
       (opened) =>
         opened.close().then(
-          () => exit(0),
+          () => exit(options.closedExitCode?.(signal) ?? 0),
           (err: unknown) => {
             logger.error(`Closing failed: ${err instanceof Error ? err.message : String(err)}`);
             exit(1);

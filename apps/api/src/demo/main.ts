@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigValidationError, MAX_DEMO_ROWS } from '#platform';
 import { loadConfiguredApp } from '../boot.js';
-import { closeOnSignals } from '../shutdown-signals.js';
+import { closeOnSignals, signalExitCode } from '../shutdown-signals.js';
 import { startFailureMessage } from '../start-failure.js';
 import { demoBaseUrl, demoInstructions } from './demo-curl.js';
 import { DEFAULT_DEMO_ROWS } from './demo-catalog.js';
@@ -36,25 +36,37 @@ async function main(): Promise<void> {
   const { config, createApp } = await loadConfiguredApp();
   // Like the app's modules, loaded once the configuration is known to be valid (see boot.ts).
   const { DemoService } = await import('./demo.service.js');
-  const starting = createApp();
-  const shutdown = closeOnSignals(starting, { graceMs: config.env.SHUTDOWN_GRACE_MS });
+  const stop = new AbortController();
+  let seeded = false;
+  const starting = createApp({ stop: stop.signal });
+  // A signal stops the seeding at its next batch; the handler closes the app and ends the process,
+  // alone (the paths below leave it to it): 130 (SIGINT) or 143 (SIGTERM) while the demo had not
+  // seeded, as a shell reports a command it interrupted, so that `npm run demo && …` goes no
+  // further; 0 once seeded (--serve stopped the usual way), as `npm start`.
+  const shutdown = closeOnSignals(starting, {
+    graceMs: config.env.SHUTDOWN_GRACE_MS,
+    onStop: () => stop.abort(),
+    closedExitCode: (signal) => (seeded ? 0 : signalExitCode(signal)),
+  });
   const app = await starting;
   if (shutdown.stopping) return;
   try {
     const started = Date.now();
-    const result = await app.get(DemoService).ensureDemo(args);
+    const result = await app.get(DemoService).ensureDemo({ ...args, signal: stop.signal });
+    seeded = true;
     process.stdout.write(demoInstructions(result, demoBaseUrl(config.env.HOST, config.env.PORT)));
     process.stdout.write(`(seeded in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-    if (args.serve) {
+    if (args.serve && !shutdown.stopping) {
       await app.listen({ port: config.env.PORT, host: config.env.HOST });
       process.stdout.write(`Serving on port ${config.env.PORT}; Ctrl-C to stop.\n`);
       return;
     }
   } catch (error) {
+    if (shutdown.stopping) return;
     await app.close();
     throw error;
   }
-  await app.close();
+  if (!shutdown.stopping) await app.close();
 }
 
 main().catch((error: unknown) => {
