@@ -17,20 +17,6 @@ describe('configuration', () => {
     expect(c.orgDataset('acme')).toBe('acme_local');
   });
 
-  it('maps staging and production to the stage and prod suffixes', () => {
-    const base = {
-      CA_ROOT_API_KEY: 'k'.repeat(32),
-      ALLOW_EMBEDDED_ENGINES: 'true',
-      KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-    };
-    expect(loadAppConfig({ ...base, DATA_DIR: tmp(), ENVIRONMENT: 'staging' }).orgDataset('acme')).toBe(
-      'acme_stage',
-    );
-    expect(loadAppConfig({ ...base, DATA_DIR: tmp(), ENVIRONMENT: 'production' }).orgDataset('acme')).toBe(
-      'acme_prod',
-    );
-  });
-
   it('prepares pg statements unless the URL names a transaction pooler or the setting says otherwise', () => {
     const prepared = (env: Record<string, string>) =>
       loadAppConfig({
@@ -212,77 +198,6 @@ describe('configuration', () => {
     ]);
   });
 
-  it('reads ENVIRONMENT whatever its case, and an unknown one is only its own error', () => {
-    const key = {
-      CA_ROOT_API_KEY: 'k'.repeat(32),
-      ALLOW_EMBEDDED_ENGINES: 'true',
-      KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-    };
-    expect(loadAppConfig({ ...key, DATA_DIR: tmp(), ENVIRONMENT: ' Production ' }).isProduction).toBe(true);
-    // Without a root key: an unknown environment must not be judged by production's rules.
-    expect(problemsOf({ ENVIRONMENT: 'prod' })).toEqual([
-      'ENVIRONMENT must be one of development, staging, production (did you mean production?)',
-    ]);
-    expect(problemsOf({ ENVIRONMENT: 'qa' })).toEqual([
-      'ENVIRONMENT must be one of development, staging, production',
-    ]);
-  });
-
-  it('refuses NODE_ENV=production without ENVIRONMENT (it would run the development setup)', () => {
-    const problems = problemsOf({ NODE_ENV: 'production' });
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^ENVIRONMENT: NODE_ENV is production but ENVIRONMENT is not set/);
-    expect(problemsOf({ NODE_ENV: 'production', ENVIRONMENT: 'development' })).toEqual([]);
-    expect(problemsOf({ NODE_ENV: 'test' })).toEqual([]);
-  });
-
-  it('refuses embedded engines in production unless told explicitly', () => {
-    const problems = problemsOf({ ENVIRONMENT: 'production', CA_ROOT_API_KEY: 'k'.repeat(32) });
-    expect(problems.some((p) => p.startsWith('WAREHOUSE_DRIVER'))).toBe(true);
-    expect(problems.some((p) => p.startsWith('TENANCY_DB_DRIVER'))).toBe(true);
-  });
-
-  it('requires the settings of the chosen production engines', () => {
-    const problems = problemsOf({
-      WAREHOUSE_DRIVER: 'bigquery',
-      TENANCY_DB_DRIVER: 'supabase',
-      CA_ROOT_API_KEY: 'k'.repeat(32),
-    });
-    const text = problems.join('\n');
-    for (const v of ['GCP_PROJECT_ID', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY'])
-      expect(text).toContain(v);
-    expect(problemsOf({ TENANCY_DB_DRIVER: 'postgres', CA_ROOT_API_KEY: 'k'.repeat(32) }).join()).toContain(
-      'DATABASE_URL',
-    );
-  });
-
-  it('requires a Cloud KMS key name in production', () => {
-    const problems = problemsOf({
-      ENVIRONMENT: 'production',
-      ALLOW_EMBEDDED_ENGINES: 'true',
-      CA_ROOT_API_KEY: 'k'.repeat(32),
-    });
-    expect(problems.join()).toContain('KMS_KEY_NAME');
-    expect(problemsOf({ KMS_KEY_NAME: 'my-key' }).join()).toContain('KMS_KEY_NAME');
-  });
-
-  it('requires Redis in production unless one instance runs', () => {
-    const production = {
-      ENVIRONMENT: 'production',
-      WAREHOUSE_DRIVER: 'bigquery',
-      GCP_PROJECT_ID: 'finops-prod',
-      TENANCY_DB_DRIVER: 'postgres',
-      DATABASE_URL: 'postgres://db.example/app',
-      CA_ROOT_API_KEY: 'k'.repeat(32),
-      KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-    };
-    expect(problemsOf(production)).toEqual([expect.stringMatching(/^REDIS_URL: production needs Redis/)]);
-    expect(problemsOf({ ...production, REDIS_URL: 'redis://cache.example:6379' })).toEqual([]);
-    expect(problemsOf({ ...production, SINGLE_INSTANCE: 'true' })).toEqual([]);
-    // Allowing embedded engines while running the shared ones is still several instances.
-    expect(problemsOf({ ...production, ALLOW_EMBEDDED_ENGINES: 'true' }).join()).toContain('REDIS_URL');
-  });
-
   it('reads CONFIGS_DIR like any setting (.env.local too) and refuses a folder that is not a configs/ one', () => {
     expect(problemsOf({ CONFIGS_DIR: '/nonexistent' })).toEqual([
       "CONFIGS_DIR: /nonexistent holds no pipelines.yml; point it at the repository's configs/ folder",
@@ -308,24 +223,6 @@ describe('configuration', () => {
     ]);
     for (const host of ['0.0.0.0', '::', '127.0.0.1', 'localhost', 'api.internal', '::1'])
       expect(problemsOf({ HOST: host })).toEqual([]);
-  });
-
-  it('refuses CORS_ORIGINS=*', () => {
-    expect(problemsOf({ CORS_ORIGINS: '*' }).join()).toContain('CORS_ORIGINS');
-  });
-
-  it('refuses CORS origins a browser never sends: a path, a trailing slash, no scheme', () => {
-    const problems = problemsOf({
-      CORS_ORIGINS: 'https://dash.example.com/,dash2.example.com,not a url,http://localhost:3000',
-    });
-    expect(problems).toEqual([
-      expect.stringMatching(
-        /^CORS_ORIGINS: "https:\/\/dash.example.com\/", "dash2.example.com", "not a url" are not origins/,
-      ),
-    ]);
-    expect(
-      problemsOf({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000,http://10.0.0.5:8080' }),
-    ).toEqual([]);
   });
 
   it('reads boolean settings in their usual spellings and refuses any other value by name', () => {
