@@ -75,6 +75,7 @@ describe('health and readiness', () => {
         ENVIRONMENT: 'production',
         ALLOW_EMBEDDED_ENGINES: 'true',
         SINGLE_INSTANCE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
       });
       await expect(start).rejects.toThrow(/KMS_API_ENDPOINT: production refuses an emulator endpoint/);
     });

@@ -1,6 +1,14 @@
 import { configProblems } from './testing/config-problems.js';
 
-// Moved from app-config.spec.ts, grown past 350 lines.
+/** A production configuration the start takes (CORS_ORIGINS aside). */
+const production = {
+  ENVIRONMENT: 'production',
+  ALLOW_EMBEDDED_ENGINES: 'true',
+  CA_ROOT_API_KEY: 'k'.repeat(32),
+  KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
+  CORS_ORIGINS: 'https://app.example.com',
+};
+
 describe('CORS_ORIGINS', () => {
   it('refuses CORS_ORIGINS=*', () => {
     expect(configProblems({ CORS_ORIGINS: '*' }).join()).toContain('CORS_ORIGINS');
@@ -18,5 +26,28 @@ describe('CORS_ORIGINS', () => {
     expect(
       configProblems({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000,http://10.0.0.5:8080' }),
     ).toEqual([]);
+  });
+
+  it("must be set in production: the default is the development dashboard's", () => {
+    const { CORS_ORIGINS: _set, ...unset } = production;
+    const refusal =
+      "CORS_ORIGINS: production needs the dashboard's origins set (the default, http://localhost:3000, is development's)";
+    expect(configProblems(unset)).toEqual([refusal]);
+    // Empty is unset, as for every variable.
+    expect(configProblems({ ...unset, CORS_ORIGINS: '' })).toEqual([refusal]);
+    expect(configProblems(production)).toEqual([]);
+    // Set to the development origin on purpose, it is taken.
+    expect(configProblems({ ...production, CORS_ORIGINS: 'http://localhost:3000' })).toEqual([]);
+    // Staging and development keep the default.
+    expect(configProblems({ ...unset, ENVIRONMENT: 'staging' })).toEqual([]);
+    expect(configProblems({})).toEqual([]);
+  });
+
+  it('is refused listing no origin at all (spaces or commas only), in every environment', () => {
+    const refusal =
+      'CORS_ORIGINS lists no origin (spaces or commas only): list the dashboard origins, or leave it unset for the default';
+    for (const blank of [' ', ' , ,'])
+      for (const env of [{}, production])
+        expect(configProblems({ ...env, CORS_ORIGINS: blank })).toEqual([refusal]);
   });
 });

@@ -18,7 +18,12 @@ describe('KMS_KEY_NAME outside development', () => {
   });
 
   it('is required in production, and not in development (the local key file)', () => {
-    const production = { ...shared, ENVIRONMENT: 'production', SINGLE_INSTANCE: 'true' };
+    const production = {
+      ...shared,
+      ENVIRONMENT: 'production',
+      SINGLE_INSTANCE: 'true',
+      CORS_ORIGINS: 'https://app.example.com',
+    };
     expect(configProblems(production)).toEqual([
       'KMS_KEY_NAME must be projects/P/locations/L/keyRings/R/cryptoKeys/K (required in staging and production)',
     ]);

@@ -5,6 +5,7 @@ const production = {
   ALLOW_EMBEDDED_ENGINES: 'true',
   CA_ROOT_API_KEY: 'k'.repeat(32),
   KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
+  CORS_ORIGINS: 'https://app.example.com',
 };
 
 describe('PIPELINE_SERVICE_URL', () => {

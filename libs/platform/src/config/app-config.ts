@@ -173,6 +173,16 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (origins.includes('*')) {
     problems.push('CORS_ORIGINS: "*" is not allowed (credentials are sent); list the dashboard origins');
   }
+  // The default is the development dashboard's: a production left without the setting allowed
+  // http://localhost:3000 and no dashboard of its own, which only its browsers' refusals told.
+  if (env.ENVIRONMENT === 'production' && picked.CORS_ORIGINS === undefined)
+    problems.push(
+      "CORS_ORIGINS: production needs the dashboard's origins set (the default, http://localhost:3000, is development's)",
+    );
+  else if (origins.every((o) => o === ''))
+    problems.push(
+      'CORS_ORIGINS lists no origin (spaces or commas only): list the dashboard origins, or leave it unset for the default',
+    );
   // A blank one is refused by name already (IsPath).
   if (env.CONFIGS_DIR?.trim() && !fs.existsSync(path.join(env.CONFIGS_DIR, CONFIGS_MARKER)))
     problems.push(
