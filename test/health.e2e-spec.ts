@@ -76,6 +76,8 @@ describe('health and readiness', () => {
         ALLOW_EMBEDDED_ENGINES: 'true',
         SINGLE_INSTANCE: 'true',
         CORS_ORIGINS: 'https://app.example.com',
+        // The test app's own, silent, is refused in production.
+        LOG_LEVEL: 'error',
       });
       await expect(start).rejects.toThrow(/KMS_API_ENDPOINT: production refuses an emulator endpoint/);
     });

@@ -183,6 +183,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     problems.push(
       'CORS_ORIGINS lists no origin (spaces or commas only): list the dashboard origins, or leave it unset for the default',
     );
+  // Every failure past the start (a request's 500, an engine lost) would go unseen.
+  if (env.ENVIRONMENT === 'production' && env.LOG_LEVEL === 'silent')
+    problems.push(
+      'LOG_LEVEL: production refuses silent (an instance writing no logs at all, its failures unseen); use fatal, error or warn for the fewest lines',
+    );
   // A blank one is refused by name already (IsPath).
   if (env.CONFIGS_DIR?.trim() && !fs.existsSync(path.join(env.CONFIGS_DIR, CONFIGS_MARKER)))
     problems.push(
