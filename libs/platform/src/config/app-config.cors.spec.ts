@@ -1,13 +1,6 @@
-import { configProblems } from './testing/config-problems.js';
+import { configProblems, PRODUCTION_ON_EMBEDDED_ENGINES } from './testing/config-problems.js';
 
-/** A production configuration the start takes (CORS_ORIGINS aside). */
-const production = {
-  ENVIRONMENT: 'production',
-  ALLOW_EMBEDDED_ENGINES: 'true',
-  CA_ROOT_API_KEY: 'k'.repeat(32),
-  KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-  CORS_ORIGINS: 'https://app.example.com',
-};
+const production = PRODUCTION_ON_EMBEDDED_ENGINES;
 
 describe('CORS_ORIGINS', () => {
   it('refuses CORS_ORIGINS=*', () => {

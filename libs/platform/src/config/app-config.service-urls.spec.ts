@@ -1,12 +1,6 @@
-import { configProblems } from './testing/config-problems.js';
+import { configProblems, PRODUCTION_ON_EMBEDDED_ENGINES } from './testing/config-problems.js';
 
-const production = {
-  ENVIRONMENT: 'production',
-  ALLOW_EMBEDDED_ENGINES: 'true',
-  CA_ROOT_API_KEY: 'k'.repeat(32),
-  KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-  CORS_ORIGINS: 'https://app.example.com',
-};
+const production = PRODUCTION_ON_EMBEDDED_ENGINES;
 
 describe('PIPELINE_SERVICE_URL', () => {
   it('refuses a URL holding a user name or password, without printing them', () => {

@@ -3,6 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigValidationError, loadAppConfig } from '../app-config.js';
 
+/** A production configuration on the embedded engines that the start takes. */
+export const PRODUCTION_ON_EMBEDDED_ENGINES: Readonly<Record<string, string>> = {
+  ENVIRONMENT: 'production',
+  ALLOW_EMBEDDED_ENGINES: 'true',
+  CA_ROOT_API_KEY: 'k'.repeat(32),
+  KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
+  CORS_ORIGINS: 'https://app.example.com',
+};
+
 /** A fresh data folder for one configuration load. */
 export const tmpDataDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
 
