@@ -13,7 +13,6 @@ import {
   type IssueOptions,
   type RotatedKey,
 } from './api-key.service.js';
-import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** How many characters of a key hash identify it in the audit log. */
 const HASH_PREFIX = 16;
@@ -100,8 +99,9 @@ export class ApiKeyOperations {
 
   create(org: string, opts: IssueOptions, actor: AuditActor): Promise<IssuedKey> {
     return this.audited({ org, action: 'CREATE', actor }, async () => {
-      if (!(await this.keys.orgExists(org)))
-        throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
+      // 404 or 400 as a rotation or regeneration answers: a key of an org that is not ACTIVE would
+      // be refused on every request (auth takes ACTIVE orgs only), so none is stored.
+      await this.keys.assertActiveOrg(org);
       if (await this.keys.activeKey(org))
         throw new ApiKeyError(
           ApiKeyErrorCode.KeyExists,

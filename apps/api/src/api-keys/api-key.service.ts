@@ -209,10 +209,6 @@ export class ApiKeyService {
       );
   }
 
-  async orgExists(org: string): Promise<boolean> {
-    return (await this.repository.orgStatus(org)) !== null;
-  }
-
   /**
    * Retires every active key but `keepId`: how many (null when the count is lost, see below) and
    * when they stop working (null when at once, or when there were none). When that fails and

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -10,7 +11,7 @@ import { ApiUserHeader, hashApiKey, OrgParamDto, RootKeyAuth } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { ApiKeyOperations } from './api-key-operations.service.js';
 import type { IssuedKey } from './api-key.service.js';
-import { KEY_CHANGE_CONFLICTS } from './api-keys.errors.js';
+import { KEY_CHANGE_CONFLICTS, ORG_NOT_ACTIVE_FOR_KEYS } from './api-keys.errors.js';
 import {
   ApiKeyResponseDto,
   CreateApiKeyRequestDto,
@@ -42,6 +43,7 @@ export class AdminApiKeyController {
   @HttpCode(200)
   @NoStore()
   @ApiOkResponse({ type: ApiKeyResponseDto })
+  @ApiBadRequestResponse({ description: ORG_NOT_ACTIVE_FOR_KEYS })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
   @ApiConflictResponse({ description: `API_KEY_EXISTS; ${KEY_CHANGE_CONFLICTS}` })
   async create(@Body() body: CreateApiKeyRequestDto, @Actor() actor: AuditActor): Promise<ApiKeyResponseDto> {
@@ -66,6 +68,7 @@ export class AdminApiKeyController {
   @HttpCode(200)
   @NoStore()
   @ApiOkResponse({ type: ApiKeyResponseDto })
+  @ApiBadRequestResponse({ description: ORG_NOT_ACTIVE_FOR_KEYS })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
   @ApiConflictResponse({ description: KEY_CHANGE_CONFLICTS })
   async regenerate(@Param() { org }: OrgParamDto, @Actor() actor: AuditActor): Promise<ApiKeyResponseDto> {

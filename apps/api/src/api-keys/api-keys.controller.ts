@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -10,7 +11,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiUserHeader, OrgKeyOrRootAuth, OrgParamDto } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { ApiKeyOperations } from './api-key-operations.service.js';
-import { KEY_CHANGE_CONFLICTS } from './api-keys.errors.js';
+import { KEY_CHANGE_CONFLICTS, ORG_NOT_ACTIVE_FOR_KEYS } from './api-keys.errors.js';
 import { ApiKeyInfoDto, RotateApiKeyRequestDto, RotateApiKeyResponseDto } from './dto/api-key.dto.js';
 import { NoStore } from '../common/no-store.js';
 
@@ -25,6 +26,7 @@ export class OrgApiKeyController {
   @OrgKeyOrRootAuth('org:write')
   @ApiUserHeader()
   @ApiOkResponse({ type: RotateApiKeyResponseDto })
+  @ApiBadRequestResponse({ description: ORG_NOT_ACTIVE_FOR_KEYS })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
   @ApiForbiddenResponse({ description: 'API_KEY_RETIRING: the calling key is in a rotation grace period' })
   @ApiConflictResponse({ description: KEY_CHANGE_CONFLICTS })

@@ -27,3 +27,7 @@ export const API_KEY_ERRORS: Record<ApiKeyErrorCode, { status: number; title: st
 export const KEY_CHANGE_CONFLICTS =
   "API_KEY_OPERATION_IN_PROGRESS: another change to the org's keys is running (Retry-After); " +
   'ORG_LIFECYCLE_IN_PROGRESS: the org is being created or removed (Retry-After)';
+
+/** The 400 of every route that issues an org's key: a key of an org that is not ACTIVE would never work. */
+export const ORG_NOT_ACTIVE_FOR_KEYS =
+  "ORG_NOT_ACTIVE: the organization's status is not ACTIVE (its keys are refused)";
