@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 interface AuditRow {
   action: string;
@@ -12,7 +15,7 @@ interface AuditRow {
 
 /**
  * The key routes agree with one another: a creation refuses an org that is not ACTIVE as a rotation
- * or a regeneration does.
+ * or a regeneration does; a revocation takes a hash in either case.
  */
 describe('org API key routes, consistent with one another', () => {
   let t: TestApp;
@@ -36,6 +39,11 @@ describe('org API key routes, consistent with one another', () => {
   const auditLog = async (org: string): Promise<AuditRow[]> =>
     (await inject({ method: 'GET', url: `/api/v1/admin/audit-logs/${org}`, headers: rootHeaders })).json()
       .logs;
+
+  const revoke = (hash: string) =>
+    inject({ method: 'DELETE', url: `/api/v1/admin/api-keys/${hash}`, headers: rootHeaders });
+  const probe = (org: string, key: string) =>
+    inject({ method: 'GET', url: `/api/v1/organizations/${org}/api-key`, headers: { 'x-api-key': key } });
 
   it('refuses to create a key for a suspended org as regenerate and rotate do, storing nothing', async () => {
     const k = await anOrgWithKey(warehouse, { status: 'SUSPENDED', isActive: false });
@@ -71,5 +79,19 @@ describe('org API key routes, consistent with one another', () => {
       'ROTATE FAILURE',
     ]);
     expect(logs.every((l) => l.error_message.startsWith('ORG_NOT_ACTIVE'))).toBe(true);
+  });
+
+  it('revokes by a hash sent in upper case, answering and recording the stored (lower-case) hash', async () => {
+    const k = await anOrgWithKey(warehouse);
+    const hash = sha256(k.key);
+    const res = await revoke(hash.toUpperCase());
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ org_api_key_hash: hash, message: 'API key revoked successfully' });
+    expect((await probe(k.org, k.key)).statusCode).toBe(401);
+    expect((await auditLog(k.org))[0]).toMatchObject({ action: 'DELETE', resource_id: hash.slice(0, 16) });
+    // Still 422 for what is not a SHA-256 hex digest, in any case.
+    const bad = await revoke(`${hash.slice(0, 63).toUpperCase()}G`);
+    expect(problem(bad)).toEqual({ status: 422, code: 'VALIDATION_FAILED' });
+    expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(['hash']);
   });
 });

@@ -11,11 +11,17 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { Transform } from 'class-transformer';
 import { ORG_SCOPES, OrgSlugField } from '#platform';
 
 export class KeyHashParamDto {
-  @ApiProperty({ description: 'SHA-256 hex digest of the key', pattern: '^[0-9a-f]{64}$' })
-  @Matches(/^[0-9a-f]{64}$/, { message: 'hash must be a SHA-256 hex digest (64 lowercase hex characters)' })
+  @ApiProperty({
+    description: 'SHA-256 hex digest of the key, in either case (answered in lower case, as stored)',
+    pattern: '^[0-9a-fA-F]{64}$',
+  })
+  // Hex digits name the same digest in either case; keys are stored and looked up by the lower-case one.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @Matches(/^[0-9a-f]{64}$/, { message: 'hash must be a SHA-256 hex digest (64 hex characters)' })
   hash: string;
 }
 
