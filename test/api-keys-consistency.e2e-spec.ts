@@ -15,7 +15,8 @@ interface AuditRow {
 
 /**
  * The key routes agree with one another: a creation refuses an org that is not ACTIVE as a rotation
- * or a regeneration does; a revocation takes a hash in either case.
+ * or a regeneration does; a revocation takes a hash in either case; and a second revocation of one
+ * key is not recorded as another one.
  */
 describe('org API key routes, consistent with one another', () => {
   let t: TestApp;
@@ -93,5 +94,19 @@ describe('org API key routes, consistent with one another', () => {
     const bad = await revoke(`${hash.slice(0, 63).toUpperCase()}G`);
     expect(problem(bad)).toEqual({ status: 422, code: 'VALIDATION_FAILED' });
     expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(['hash']);
+  });
+
+  it('answers a second revocation as the first, and records it as revoking nothing', async () => {
+    const k = await anOrgWithKey(warehouse);
+    const hash = sha256(k.key);
+    const first = await revoke(hash);
+    const second = await revoke(hash);
+    expect(second.statusCode).toBe(200);
+    expect(second.json()).toEqual(first.json());
+    const logs = await auditLog(k.org);
+    expect(logs.map((l) => [l.action, l.status, l.details])).toEqual([
+      ['DELETE', 'SUCCESS', { already_revoked: true }],
+      ['DELETE', 'SUCCESS', { already_revoked: false }],
+    ]);
   });
 });

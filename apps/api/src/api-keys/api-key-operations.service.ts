@@ -140,7 +140,13 @@ export class ApiKeyOperations {
         // Gone meanwhile: the org was removed just before this write began (no entry to leave).
         if (!revoked) throw notFound();
         await this.publishFingerprint(org);
-        await this.audit.record({ ...entry, status: 'SUCCESS' });
+        // Answered alike (revoking is idempotent), but an entry for a key that was revoked already
+        // says so: the trail counts one revocation per key, with every later request beside it.
+        await this.audit.record({
+          ...entry,
+          details: { already_revoked: !revoked.revoked },
+          status: 'SUCCESS',
+        });
       }),
     );
   }

@@ -205,7 +205,8 @@ describe('ApiKeyService', () => {
     const a = await service().issue(org);
     await service().issue(org);
     const hash = createHash('sha256').update(a.apiKey).digest('hex');
-    expect(await service().revokeByHash(hash)).toEqual({ orgSlug: org });
+    expect(await service().revokeByHash(hash)).toEqual({ orgSlug: org, revoked: true });
+    expect(await service().revokeByHash(hash)).toEqual({ orgSlug: org, revoked: false });
     expect(await service().revokeByHash('0'.repeat(64))).toBeNull();
     expect(await service().revokeAll(org)).toBe(1);
     expect(await service().activeKey(org)).toBeNull();

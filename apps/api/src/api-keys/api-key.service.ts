@@ -131,13 +131,16 @@ export class ApiKeyService {
     return this.repository.findOrgByHash(hash);
   }
 
-  /** Revokes the key with this hash; null when no key has it. Revoking a revoked key is a no-op. */
-  async revokeByHash(hash: string): Promise<{ orgSlug: string } | null> {
+  /**
+   * Revokes the key with this hash; null when no key has it. Revoking a revoked key is a no-op
+   * (`revoked` false: no active key had the hash).
+   */
+  async revokeByHash(hash: string): Promise<{ orgSlug: string; revoked: boolean } | null> {
     const orgSlug = await this.repository.findOrgByHash(hash);
     if (!orgSlug) return null;
-    await this.repository.revokeByHash(hash, new Date());
+    const revoked = (await this.repository.revokeByHash(hash, new Date())) > 0;
     await this.invalidate(() => this.cache.invalidateHash(hash));
-    return { orgSlug };
+    return { orgSlug, revoked };
   }
 
   async revokeAll(org: string): Promise<number> {
