@@ -16,7 +16,7 @@ interface AuditRow {
 /**
  * The key routes agree with one another: a creation refuses an org that is not ACTIVE as a rotation
  * or a regeneration does; a revocation takes a hash in either case; and a second revocation of one
- * key is not recorded as another one.
+ * key is not recorded as another one; and a retiring key's caller learns when its own key stops.
  */
 describe('org API key routes, consistent with one another', () => {
   let t: TestApp;
@@ -108,5 +108,31 @@ describe('org API key routes, consistent with one another', () => {
       ['DELETE', 'SUCCESS', { already_revoked: true }],
       ['DELETE', 'SUCCESS', { already_revoked: false }],
     ]);
+  });
+
+  it("shows a retiring key's caller when its own key stops working, beside the new key's info", async () => {
+    const k = await anOrgWithKey(warehouse);
+    const rotated = await inject({
+      method: 'POST',
+      url: `/api/v1/organizations/${k.org}/api-key/rotate`,
+      headers: { 'x-api-key': k.key },
+      payload: { grace_period_seconds: 600 },
+    });
+    expect(rotated.statusCode).toBe(200);
+    const { api_key: newKey, previous_keys_expire_at: expireAt } = rotated.json();
+    const asRetiring = await probe(k.org, k.key);
+    expect(asRetiring.statusCode).toBe(200);
+    expect(asRetiring.json()).toMatchObject({
+      api_key_fingerprint: newKey.slice(-4),
+      expires_at: null,
+      caller_key_expires_at: expireAt,
+    });
+    expect((await probe(k.org, newKey)).json().caller_key_expires_at).toBeNull();
+    const asRoot = await inject({
+      method: 'GET',
+      url: `/api/v1/organizations/${k.org}/api-key`,
+      headers: rootHeaders,
+    });
+    expect(asRoot.json().caller_key_expires_at).toBeNull();
   });
 });

@@ -230,6 +230,7 @@ describe('org API keys over the real app', () => {
         is_active: true,
         created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         scopes: ['pipelines:read', 'pipelines:write', 'pipelines:execute', 'org:read', 'org:write'],
+        caller_key_expires_at: null,
         expires_at: null,
       });
     });

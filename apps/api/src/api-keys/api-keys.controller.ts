@@ -55,8 +55,10 @@ export class OrgApiKeyController {
   @OrgKeyOrRootAuth('org:read')
   @ApiOkResponse({ type: ApiKeyInfoDto })
   @ApiNotFoundResponse({ description: 'API_KEY_NOT_FOUND' })
-  async info(@Param() { org }: OrgParamDto): Promise<ApiKeyInfoDto> {
+  async info(@Param() { org }: OrgParamDto, @Req() req: FastifyRequest): Promise<ApiKeyInfoDto> {
     const key = await this.keys.info(org);
+    // The newest key is shown; a caller whose own key is being retired learns when that one stops.
+    const callerExpiresAt = req.auth?.kind === 'org' ? req.auth.principal.expiresAt : null;
     return {
       org_slug: org,
       api_key_fingerprint: key.fingerprint,
@@ -64,6 +66,7 @@ export class OrgApiKeyController {
       created_at: key.createdAt.toISOString(),
       scopes: key.scopes,
       expires_at: key.expiresAt?.toISOString() ?? null,
+      caller_key_expires_at: callerExpiresAt?.toISOString() ?? null,
     };
   }
 }

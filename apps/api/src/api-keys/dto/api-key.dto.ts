@@ -61,6 +61,15 @@ export class ApiKeyInfoDto {
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ type: [String] }) scopes: string[];
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) expires_at: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'When the org key this request was sent with stops working (it is being retired: a rotation ' +
+      'grace period runs); null when it does not expire, or when the root key was sent',
+  })
+  caller_key_expires_at: string | null;
 }
 
 export class CreateApiKeyRequestDto {
