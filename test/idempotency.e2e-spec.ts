@@ -162,7 +162,7 @@ describe('Idempotency-Key on an @Idempotent() route', () => {
     const deepKey = aKey();
     const deep = await onboard(`{"org_slug":${'['.repeat(5000)}${']'.repeat(5000)}}`, deepKey);
     expect([deep.statusCode, deep.json().code]).toEqual([422, 'VALIDATION_FAILED']);
-    // A NUL in the org slug the claim records: PostgreSQL refuses it (a 500).
+    // A NUL in the org slug: never recorded by the claim (PostgreSQL refuses it, a 500); released.
     const nulKey = aKey();
     const nul = await onboard(
       JSON.stringify({ org_slug: 'a\u0000b', company_name: 'QA', admin_email: 'qa@example.com' }),

@@ -89,10 +89,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private async start(req: FastifyRequest, key: string, options: IdempotentOptions): Promise<Start> {
-    // What validation would refuse of the body's shape (nesting past its limit, NUL characters) is
-    // refused first, as validation would: the fingerprint walks the body recursively, and the
-    // claim stores what the body names (its org slug), which nothing has checked yet.
-    const refusal = req.body === undefined ? null : inputShapeError(req.body, 'body');
+    // What validation would refuse of the body's shape (nesting past its limit, too many fields) is
+    // refused first, as validation would: the fingerprint walks the body recursively. Text no
+    // database takes (a NUL) is left to validation, whose 422 names every bad field (this one named
+    // only those): it is safe to fingerprint, the claim records an org slug only when it is one
+    // (orgSlugOf), and a request refused by validation releases its claim (the recorder).
+    const refusal = req.body === undefined ? null : inputShapeError(req.body, 'body', false);
     if (refusal) throw refusal;
     const claim: IdempotencyClaim = {
       scope: scopeOf(req),

@@ -177,9 +177,10 @@ const tooDeepError = (type: string) =>
 /**
  * What the global pipe refuses of an input before class-transformer sees it (see inspectInput),
  * and of a body that is not a JSON object; null when it may be transformed. Also for what runs
- * before the pipe and reads the input (the idempotency layer fingerprints a body recursively).
+ * before the pipe and reads the input (the idempotency layer fingerprints a body recursively; it
+ * passes `withText` false, leaving NUL text to the pipe, whose 422 lists every bad field).
  */
-export function inputShapeError(value: unknown, type: string): PlatformError | null {
+export function inputShapeError(value: unknown, type: string, withText = true): PlatformError | null {
   // A DTO is an object: a JSON array or scalar body would otherwise be read field by field
   // (an array's indexes as unknown fields) or as no body at all.
   if (
@@ -192,7 +193,7 @@ export function inputShapeError(value: unknown, type: string): PlatformError | n
   if (tooDeep) return tooDeepError(type);
   if (tooWide !== undefined) return tooWideError(type, tooWide);
   if (hidden.length) return unknownFieldsError(hidden);
-  if (badText.length)
+  if (withText && badText.length)
     return fieldRefusal(
       badText,
       badText.map((field) => ({
