@@ -7,12 +7,24 @@ import { toProblem } from './to-problem.js';
 
 /** Turns anything thrown into the problem+json response; shared by the Nest filter and Fastify's handler. */
 export class ProblemResponder {
+  /**
+   * `platformHeaders`: the headers the platform's request hook sets, for a request that never
+   * reached it: Nest's adapter sends a target not in origin-form (`*`, `*users`) to the not-found
+   * handler from a request hook of its own, which runs first.
+   */
   constructor(
     private readonly catalog: ErrorCatalog,
     private readonly routes: RouteTable,
+    private readonly platformHeaders: (request: FastifyRequest, reply: FastifyReply) => void = () => {},
   ) {}
 
   send(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
+    if (!reply.hasHeader('x-request-id')) this.platformHeaders(request, reply);
+    if (err instanceof NotFoundException && request.method === 'OPTIONS' && request.url === '*') {
+      // The asterisk-form asks about the server as a whole (RFC 9110 §9.3.7): what it takes.
+      reply.code(204).header('allow', allowHeader(this.routes.allMethods())).send();
+      return;
+    }
     const path = urlPath(request.url);
     const { problem, headers, log } = toProblem(
       this.refine(request, path, err),
@@ -29,8 +41,10 @@ export class ProblemResponder {
 
   /** An unmatched route is 404, or 405 with Allow when the path exists for other methods. */
   private refine(request: FastifyRequest, path: string, err: unknown): unknown {
+    const unknown = new PlatformError(PlatformErrorCode.NotFound, `No route ${request.method} ${path}.`);
     if (!(err instanceof NotFoundException) || request.routeOptions?.url) return err;
-    const allowed = this.routes.allowed(path);
+    // Only an origin-form path names a resource (the router reads `*users` as `/users`).
+    const allowed = path.startsWith('/') ? this.routes.allowed(path) : [];
     // A path the router did not match for a method it has (an empty parameter: /api-keys/) is 404.
     if (allowed.length && !allowed.includes(request.method))
       return new PlatformError(
@@ -40,7 +54,7 @@ export class ProblemResponder {
           headers: { Allow: allowHeader(allowed) },
         },
       );
-    return new PlatformError(PlatformErrorCode.NotFound, `No route ${request.method} ${path}.`);
+    return unknown;
   }
 }
 

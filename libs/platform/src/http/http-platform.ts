@@ -57,7 +57,7 @@ export async function registerHttpPlatform(
   // The server's own router settings, so that 404 vs 405 follows what Fastify routes.
   const { ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive } = fastify.initialConfig;
   const routes = new RouteTable({ ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive });
-  const responder = new ProblemResponder(deps.catalog, routes);
+  const responder = new ProblemResponder(deps.catalog, routes, (req, rep) => responseHeaders(req, rep));
   const accessLog = new AccessLog({ quietRoutes: deps.quietRoutes });
   const security = securityHeaders(deps.config.isProduction);
   const finished = (request: FastifyRequest, reply: FastifyReply, latencyMs = reply.elapsedTime) => {

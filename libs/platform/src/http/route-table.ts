@@ -39,6 +39,11 @@ export class RouteTable {
     }
   }
 
+  /** Every method some route takes: what the server as a whole allows (`OPTIONS *`). */
+  allMethods(): string[] {
+    return [...this.methods];
+  }
+
   /** Methods registered for this concrete path (empty when the path is unknown). */
   allowed(path: string): string[] {
     return [...this.methods].filter((m) => this.router.find(m as HTTPMethod, path) !== null);
