@@ -12,7 +12,8 @@ interface Exchange {
 
 /**
  * Request targets outside the routes' own: the asterisk-form `OPTIONS *` asks about the server as
- * a whole (RFC 9110 §9.3.7); it was answered a 405 whose Allow listed OPTIONS.
+ * a whole (RFC 9110 §9.3.7), and a NUL in a `/docs` path names no file; both were answered with
+ * what contradicted the rest (a 405 whose Allow listed OPTIONS, a 403 of the static file server).
  */
 describe('request targets the routes do not name', () => {
   let t: TestApp;
@@ -66,6 +67,18 @@ describe('request targets the routes do not name', () => {
     expect(res.headers.allow).toBeUndefined();
     expect(JSON.parse(res.body)).toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it.each(['/docs/%00', '/docs/a%00b', '/docs/swagger-ui.css%00'])(
+    'answers a NUL in a docs path (%s) 404 problem+json, as any unknown path',
+    async (path) => {
+      const res = await exchange(`GET ${path} HTTP/1.1`);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toBe(PROBLEM);
+      expect(JSON.parse(res.body)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+      const injected = await t.app.inject({ method: 'GET', url: path });
+      expect([injected.statusCode, injected.json().code]).toEqual([404, 'NOT_FOUND']);
+    },
+  );
 
   it('still serves the docs and answers OPTIONS on a path with its Allow', async () => {
     expect((await exchange('GET /docs HTTP/1.1')).status).toBe(200);

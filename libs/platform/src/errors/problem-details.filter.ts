@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { allowHeader, type RouteTable, urlPath } from '../http/route-table.js';
+import { isDocsPath } from '../http/security-headers.js';
 import { PlatformError, PlatformErrorCode } from './platform-errors.js';
 import { PROBLEM_CONTENT_TYPE, type ErrorCatalog } from './problem.js';
 import { toProblem } from './to-problem.js';
@@ -42,6 +43,9 @@ export class ProblemResponder {
   /** An unmatched route is 404, or 405 with Allow when the path exists for other methods. */
   private refine(request: FastifyRequest, path: string, err: unknown): unknown {
     const unknown = new PlatformError(PlatformErrorCode.NotFound, `No route ${request.method} ${path}.`);
+    // No file of the docs has a NUL in its name: what the static server refused of such a path (its
+    // own 403) is the 404 of any unknown path.
+    if (path.includes('%00') && isDocsPath(path) && !(err instanceof PlatformError)) return unknown;
     if (!(err instanceof NotFoundException) || request.routeOptions?.url) return err;
     // Only an origin-form path names a resource (the router reads `*users` as `/users`).
     const allowed = path.startsWith('/') ? this.routes.allowed(path) : [];
