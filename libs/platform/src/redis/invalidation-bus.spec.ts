@@ -216,6 +216,24 @@ describe.skipIf(!REDIS_URL)('RedisInvalidationBus', () => {
     }
   });
 
+  it('is subscribed only once its publishing connection is ready too, so a publish then reaches Redis', async () => {
+    // A publishing connection slower to connect than the subscriber (a loaded machine): the first
+    // publish after whenSubscribed threw "not connected" and was only sent again later.
+    const slow = createRedis(REDIS_URL ?? '', { name: `${prefix}:slow`, overrides: { lazyConnect: true } });
+    const bus = new RedisInvalidationBus(slow, { prefix, name: `${prefix}:a8`, ownsClient: true });
+    buses.push(bus);
+    const to = await instance('a8-to');
+    const heard: string[] = [];
+    to.subscribe('slow', (m) => heard.push(m));
+    await to.whenSubscribed();
+    const connecting = new Promise((resolve) => setTimeout(resolve, 200)).then(() => slow.connect());
+    await bus.whenSubscribed();
+    await bus.publish('slow', 'first');
+    await until(() => heard.length > 0);
+    expect(heard).toEqual(['first']);
+    await connecting;
+  });
+
   async function clientNames(): Promise<string[]> {
     const list = (await admin.client('LIST')) as string;
     return [...list.matchAll(/ name=(\S*)/g)].map((m) => m[1] ?? '');

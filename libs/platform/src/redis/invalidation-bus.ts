@@ -185,19 +185,25 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
   }
 
   /**
-   * Resolves once connected (however long that takes) and every subscribe issued so far has been
-   * acknowledged by Redis, or once the bus is closed.
+   * Resolves once connected (however long that takes: the publishing connection too, which a
+   * publish needs ready) and every subscribe issued so far has been acknowledged by Redis, or once
+   * the bus is closed.
    */
   async whenSubscribed(): Promise<void> {
-    if (!this.connected && !this.closed) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.subscriber.off('ready', done).off('end', done);
-          resolve();
-        };
-        this.subscriber.on('ready', done).on('end', done);
-      });
-    }
+    const ready = (client: Redis, isReady: () => boolean) =>
+      isReady() || this.closed
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = (): void => {
+              client.off('ready', done).off('end', done);
+              resolve();
+            };
+            client.on('ready', done).on('end', done);
+          });
+    await Promise.all([
+      ready(this.subscriber, () => this.connected),
+      ready(this.publisher, () => ['ready', 'end'].includes(this.publisher.status)),
+    ]);
     let pending: Promise<void>;
     do {
       pending = this.commands;
