@@ -480,33 +480,3 @@ describe('org API keys over the real app', () => {
     for (const key of issued) expect(logs.text).not.toContain(key);
   });
 });
-
-describe('the dev key route outside development', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({
-      ENVIRONMENT: 'staging',
-      ALLOW_EMBEDDED_ENGINES: 'true',
-      // Required in staging; the start does not check it (production's does).
-      KMS_KEY_NAME: 'projects/p/locations/global/keyRings/r/cryptoKeys/k',
-      KMS_API_ENDPOINT: 'http://127.0.0.1:9',
-    });
-  });
-  afterAll(() => t.close());
-
-  it('answers 403 DEV_ONLY in staging, even for an org with a key', async () => {
-    const k = await anOrgWithKey(t.app.get<Warehouse>(WAREHOUSE));
-    await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/organizations/${k.org}/api-key/rotate`,
-      headers: rootHeaders,
-    });
-    const res = await t.app.inject({
-      method: 'GET',
-      url: `/api/v1/admin/dev/api-key/${k.org}`,
-      headers: rootHeaders,
-    });
-    expectProblem(res, 403, 'DEV_ONLY');
-    expect(res.body).not.toContain(`${k.org}_api_`);
-  });
-});

@@ -21,18 +21,21 @@ describe('CORS_ORIGINS', () => {
     ).toEqual([]);
   });
 
-  it("must be set in production: the default is the development dashboard's", () => {
+  it("must be set in staging and production: the default is the development dashboard's", () => {
     const { CORS_ORIGINS: _set, ...unset } = production;
     const refusal =
-      "CORS_ORIGINS: production needs the dashboard's origins set (the default, http://localhost:3000, is development's)";
-    expect(configProblems(unset)).toEqual([refusal]);
-    // Empty is unset, as for every variable.
-    expect(configProblems({ ...unset, CORS_ORIGINS: '' })).toEqual([refusal]);
-    expect(configProblems(production)).toEqual([]);
-    // Set to the development origin on purpose, it is taken.
-    expect(configProblems({ ...production, CORS_ORIGINS: 'http://localhost:3000' })).toEqual([]);
-    // Staging and development keep the default.
-    expect(configProblems({ ...unset, ENVIRONMENT: 'staging' })).toEqual([]);
+      "CORS_ORIGINS: staging and production need the dashboard's origins set (the default, http://localhost:3000, is development's)";
+    for (const ENVIRONMENT of ['production', 'staging']) {
+      expect(configProblems({ ...unset, ENVIRONMENT })).toEqual([refusal]);
+      // Empty is unset, as for every variable.
+      expect(configProblems({ ...unset, ENVIRONMENT, CORS_ORIGINS: '' })).toEqual([refusal]);
+      expect(configProblems({ ...production, ENVIRONMENT })).toEqual([]);
+      // Set to the development origin on purpose, it is taken.
+      expect(configProblems({ ...production, ENVIRONMENT, CORS_ORIGINS: 'http://localhost:3000' })).toEqual(
+        [],
+      );
+    }
+    // Development keeps the default.
     expect(configProblems({})).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ const shared = {
   GCP_PROJECT_ID: 'finops-stage',
   TENANCY_DB_DRIVER: 'postgres',
   DATABASE_URL: 'postgres://db.example/app',
+  CORS_ORIGINS: 'https://app.example.com',
 };
 
 describe('KMS_KEY_NAME outside development', () => {
@@ -22,7 +23,6 @@ describe('KMS_KEY_NAME outside development', () => {
       ...shared,
       ENVIRONMENT: 'production',
       SINGLE_INSTANCE: 'true',
-      CORS_ORIGINS: 'https://app.example.com',
     };
     expect(configProblems(production)).toEqual([
       'KMS_KEY_NAME must be projects/P/locations/L/keyRings/R/cryptoKeys/K (required in staging and production)',

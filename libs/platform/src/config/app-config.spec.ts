@@ -150,6 +150,7 @@ describe('configuration', () => {
           ENVIRONMENT: 'staging',
           ALLOW_EMBEDDED_ENGINES: 'true',
           KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
+          CORS_ORIGINS: 'https://app.example.com',
           CA_ROOT_API_KEY: key,
         }),
       ).toEqual([expect.stringMatching(/^CA_ROOT_API_KEY must be printable ASCII without spaces/)]);

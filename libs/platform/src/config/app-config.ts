@@ -173,20 +173,22 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (origins.includes('*')) {
     problems.push('CORS_ORIGINS: "*" is not allowed (credentials are sent); list the dashboard origins');
   }
-  // The default is the development dashboard's: a production left without the setting allowed
+  // Staging and production are deployed, each with a dashboard of its own and logs someone reads.
+  const deployed = env.ENVIRONMENT === 'staging' || env.ENVIRONMENT === 'production';
+  // The default is the development dashboard's: a deployment left without the setting allowed
   // http://localhost:3000 and no dashboard of its own, which only its browsers' refusals told.
-  if (env.ENVIRONMENT === 'production' && picked.CORS_ORIGINS === undefined)
+  if (deployed && picked.CORS_ORIGINS === undefined)
     problems.push(
-      "CORS_ORIGINS: production needs the dashboard's origins set (the default, http://localhost:3000, is development's)",
+      "CORS_ORIGINS: staging and production need the dashboard's origins set (the default, http://localhost:3000, is development's)",
     );
   else if (origins.every((o) => o === ''))
     problems.push(
       'CORS_ORIGINS lists no origin (spaces or commas only): list the dashboard origins, or leave it unset for the default',
     );
   // Every failure past the start (a request's 500, an engine lost) would go unseen.
-  if (env.ENVIRONMENT === 'production' && env.LOG_LEVEL === 'silent')
+  if (deployed && env.LOG_LEVEL === 'silent')
     problems.push(
-      'LOG_LEVEL: production refuses silent (an instance writing no logs at all, its failures unseen); use fatal, error or warn for the fewest lines',
+      'LOG_LEVEL: staging and production refuse silent (an instance writing no logs at all, its failures unseen); use fatal, error or warn for the fewest lines',
     );
   // A blank one is refused by name already (IsPath).
   if (env.CONFIGS_DIR?.trim() && !fs.existsSync(path.join(env.CONFIGS_DIR, CONFIGS_MARKER)))
