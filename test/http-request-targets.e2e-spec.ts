@@ -12,8 +12,9 @@ interface Exchange {
 
 /**
  * Request targets outside the routes' own: the asterisk-form `OPTIONS *` asks about the server as
- * a whole (RFC 9110 §9.3.7), and a NUL in a `/docs` path names no file; both were answered with
- * what contradicted the rest (a 405 whose Allow listed OPTIONS, a 403 of the static file server).
+ * a whole (RFC 9110 §9.3.7), any other `*` target is invalid (RFC 9112 §3.2), and a NUL in a
+ * `/docs` path names no file; each was answered with what contradicted the rest (a 405 whose Allow
+ * listed OPTIONS, a 404, a 403 of the static file server).
  */
 describe('request targets the routes do not name', () => {
   let t: TestApp;
@@ -60,12 +61,25 @@ describe('request targets the routes do not name', () => {
     expect(res.body).toBe('');
   });
 
-  it('answers another target not in origin-form 404, not a 405 for the path it resembles', async () => {
-    const res = await exchange('POST *health HTTP/1.1', 'Content-Length: 0\r\n');
-    expect(res.status).toBe(404);
-    expect(res.headers['content-type']).toBe(PROBLEM);
-    expect(res.headers.allow).toBeUndefined();
-    expect(JSON.parse(res.body)).toMatchObject({ code: 'NOT_FOUND' });
+  it.each(['GET *', 'HEAD *', 'GET *health', 'POST *health', 'OPTIONS *health'])(
+    'answers a target neither a path nor an absolute URL (%s) 400 problem+json, with the headers of any answer',
+    async (methodAndTarget) => {
+      const res = await exchange(`${methodAndTarget} HTTP/1.1`, 'Content-Length: 0\r\n');
+      // RFC 9112 §3.2: an invalid request-target is a 400, as Node's parser answers `GET health`.
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toBe(PROBLEM);
+      expect(res.headers.allow).toBeUndefined();
+      expect(res.headers['x-request-id']).toBeDefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      if (!methodAndTarget.startsWith('HEAD'))
+        expect(JSON.parse(res.body)).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+    },
+  );
+
+  it('still routes a target in absolute-form (RFC 9112 §3.2.2), 404 for an unknown path', async () => {
+    expect((await exchange('GET http://localhost/health HTTP/1.1')).status).toBe(200);
+    const unknown = await exchange('GET http://localhost/nope HTTP/1.1');
+    expect([unknown.status, JSON.parse(unknown.body).code]).toEqual([404, 'NOT_FOUND']);
   });
 
   it.each(['/docs/%00', '/docs/a%00b', '/docs/swagger-ui.css%00'])(

@@ -26,6 +26,13 @@ export class ProblemResponder {
       reply.code(204).header('allow', allowHeader(this.routes.allMethods())).send();
       return;
     }
+    // Any other target neither a path nor an absolute URL (`GET *`, `*health`) is not a valid
+    // request-target (RFC 9112 §3.2): 400, as Node's parser answers `GET health`, not a 404.
+    if (err instanceof NotFoundException && !isRoutableTarget(request.url))
+      err = new PlatformError(
+        PlatformErrorCode.BadRequest,
+        'The request target is neither a path nor an absolute URL; only OPTIONS takes *.',
+      );
     const path = urlPath(request.url);
     const { problem, headers, log } = toProblem(
       this.refine(request, path, err),
@@ -60,6 +67,11 @@ export class ProblemResponder {
       );
     return unknown;
   }
+}
+
+/** Origin-form (`/path`) or absolute-form (`http://host/path`, which the router reads too). */
+function isRoutableTarget(url: string): boolean {
+  return url.startsWith('/') || /^[a-z][a-z\d+.-]*:\/\//i.test(url);
 }
 
 /** The one global filter: every error leaves as RFC 9457 problem+json with `code` and `request_id`. */
