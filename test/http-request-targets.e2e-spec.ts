@@ -13,8 +13,8 @@ interface Exchange {
 /**
  * Request targets outside the routes' own: the asterisk-form `OPTIONS *` asks about the server as
  * a whole (RFC 9110 §9.3.7), any other `*` target is invalid (RFC 9112 §3.2), and a NUL in a
- * `/docs` path names no file; each was answered with what contradicted the rest (a 405 whose Allow
- * listed OPTIONS, a 404, a 403 of the static file server).
+ * `/docs` path names no file, nor does a dot-dot one; each was answered with what contradicted the
+ * rest (a 405 whose Allow listed OPTIONS, a 404, a 403 of the static file server).
  */
 describe('request targets the routes do not name', () => {
   let t: TestApp;
@@ -91,6 +91,29 @@ describe('request targets the routes do not name', () => {
       expect(JSON.parse(res.body)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
       const injected = await t.app.inject({ method: 'GET', url: path });
       expect([injected.statusCode, injected.json().code]).toEqual([404, 'NOT_FOUND']);
+    },
+  );
+
+  it.each([
+    '/docs/..',
+    '/docs/%2e%2e',
+    '/docs/.%2E',
+    '/docs/../health',
+    '/docs/x/../swagger-ui.css',
+    '/docs/%2e%2e/%2e%2e/package.json',
+    '/docs/../../../../etc/passwd',
+    '/docs/..%5c..%5cpackage.json',
+    '/docs/./swagger-ui.css',
+    '/docs//swagger-ui.css',
+  ])(
+    'answers a docs path with a dot-dot, dot or empty segment (%s) 404 problem+json, serving nothing',
+    async (path) => {
+      // Raw: inject (and any client) would resolve the dot segments before sending.
+      const res = await exchange(`GET ${path} HTTP/1.1`);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toBe(PROBLEM);
+      expect(res.headers['x-request-id']).toBeDefined();
+      expect(JSON.parse(res.body)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     },
   );
 

@@ -1,4 +1,10 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, NotFoundException } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  NotFoundException,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { allowHeader, type RouteTable, urlPath } from '../http/route-table.js';
 import { isDocsPath } from '../http/security-headers.js';
@@ -53,6 +59,9 @@ export class ProblemResponder {
     // No file of the docs has a NUL in its name: what the static server refused of such a path (its
     // own 403) is the 404 of any unknown path.
     if (path.includes('%00') && isDocsPath(path) && !(err instanceof PlatformError)) return unknown;
+    // Nor one with a `.` or `..` segment (encoded or not), `//` or `\`: the static server refuses
+    // to serve such a path (it stays refused); the answer is the 404 of any unknown path.
+    if (isDocsPath(path) && isStaticRefusal(err)) return unknown;
     if (!(err instanceof NotFoundException) || request.routeOptions?.url) return err;
     // Only an origin-form path names a resource (the router reads `*users` as `/users`).
     const allowed = path.startsWith('/') ? this.routes.allowed(path) : [];
@@ -67,6 +76,16 @@ export class ProblemResponder {
       );
     return unknown;
   }
+}
+
+/**
+ * A path the static file server refused (FST_STATIC_FORBIDDEN_PATH, or @fastify/send's own 403),
+ * which Nest's adapter hands on as an HttpException caused by it.
+ */
+function isStaticRefusal(err: unknown): boolean {
+  const cause = err instanceof HttpException ? err.cause : err;
+  const e = cause as { code?: unknown; name?: unknown; status?: unknown } | null | undefined;
+  return e?.code === 'FST_STATIC_FORBIDDEN_PATH' || (e?.name === 'ForbiddenError' && e.status === 403);
 }
 
 /** Origin-form (`/path`) or absolute-form (`http://host/path`, which the router reads too). */
