@@ -2,11 +2,15 @@ import { CircuitBreakers, CircuitOpenError } from './circuit-breakers.js';
 
 /** A failure of the service itself (counted by the shared breaker) or of one tenant's run. */
 const failure = (down: boolean) => Object.assign(new Error(down ? 'unreachable' : 'run failed'), { down });
+const isDown = (err: unknown) => (err as { down?: boolean }).down === true;
+/** What the service answered (a failure above): anything else is an error of our own. */
+const isAnswer = (err: unknown) => typeof (err as { down?: boolean }).down === 'boolean';
 
 describe('CircuitBreakers', () => {
   const breakers = new CircuitBreakers(
     { volumeThreshold: 1, errorThresholdPercentage: 1, rollingCountTimeoutMs: 60_000, resetTimeoutMs: 4_000 },
-    (err) => (err as { down?: boolean }).down === true,
+    isDown,
+    isAnswer,
   );
   afterAll(() => breakers.shutdown());
 
@@ -46,7 +50,8 @@ describe('CircuitBreakers', () => {
         rollingCountTimeoutMs: 60_000,
         resetTimeoutMs: RESET_MS,
       },
-      (err) => (err as { down?: boolean }).down === true,
+      isDown,
+      isAnswer,
     );
     try {
       const ran = () => Promise.resolve('ran');
@@ -86,5 +91,60 @@ describe('CircuitBreakers', () => {
     } finally {
       own.shutdown();
     }
+  });
+
+  describe('an error that is no answer of the service (one of our own)', () => {
+    const RESET_MS = 300;
+    const ours = () => Promise.reject(new TypeError('a bug of ours'));
+    let shared: CircuitBreakers;
+    beforeEach(() => {
+      shared = new CircuitBreakers(
+        {
+          volumeThreshold: 1,
+          errorThresholdPercentage: 1,
+          rollingCountTimeoutMs: 60_000,
+          resetTimeoutMs: RESET_MS,
+        },
+        isDown,
+        isAnswer,
+      );
+    });
+    afterEach(() => shared.shutdown());
+
+    /** The shared breaker opened by the service being down, then half-open. */
+    const halfOpen = async () => {
+      await expect(shared.run('svc', 'g1', () => Promise.reject(failure(true)))).rejects.toThrow(
+        'unreachable',
+      );
+      await expect(shared.run('svc', 'g2', () => Promise.resolve('ran'))).rejects.toBeInstanceOf(
+        CircuitOpenError,
+      );
+      await new Promise((resolve) => setTimeout(resolve, RESET_MS + 50));
+    };
+
+    it('does not close a half-open shared breaker: it proves nothing of the service', async () => {
+      await halfOpen();
+      await expect(shared.run('svc', 't1', ours)).rejects.toThrow('a bug of ours');
+      // Still not closed: another tenant's call is refused, not sent to the service.
+      let called = false;
+      const refused = await shared
+        .run('svc', 't2', () => ((called = true), Promise.resolve('ran')))
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(CircuitOpenError);
+      expect(called).toBe(false);
+    });
+
+    it("closes it on an answer of the service, even one tenant's failure (the service is up)", async () => {
+      await halfOpen();
+      await expect(shared.run('svc', 't1', () => Promise.reject(failure(false)))).rejects.toThrow(
+        'run failed',
+      );
+      await expect(shared.run('svc', 't2', () => Promise.resolve('ran'))).resolves.toBe('ran');
+    });
+
+    it('does not open a closed shared breaker for the other tenants', async () => {
+      await expect(shared.run('svc', 't1', ours)).rejects.toThrow('a bug of ours');
+      await expect(shared.run('svc', 't2', () => Promise.resolve('ran'))).resolves.toBe('ran');
+    });
   });
 });

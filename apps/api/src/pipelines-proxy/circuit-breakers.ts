@@ -31,7 +31,9 @@ const MAX_TENANT_BREAKERS = 10_000;
  * The shared breaker counts only what says the upstream itself is failing (`isUpstreamDown`:
  * unreachable, timed out, a gateway's 502/503/504): one tenant whose runs fail (a 500 for its
  * broken configuration) must not shut every tenant out of a service that works. That tenant's
- * own breaker counts every failure and opens for it alone.
+ * own breaker counts every failure and opens for it alone. An error that is no answer of the
+ * service at all (`isUpstreamAnswer` false: a TypeError of our own) says nothing of it either way;
+ * see sharedEntry.
  */
 export class CircuitBreakers {
   private readonly logger = new Logger(CircuitBreakers.name);
@@ -41,6 +43,7 @@ export class CircuitBreakers {
   constructor(
     private readonly options: PipelineProxyOptions['breaker'],
     private readonly isUpstreamDown: (err: unknown) => boolean,
+    private readonly isUpstreamAnswer: (err: unknown) => boolean,
   ) {
     // A tenant that stopped calling: its breaker (and its timers) go once nothing it recorded can
     // matter, its window and any open period over.
@@ -99,8 +102,16 @@ export class CircuitBreakers {
   private sharedEntry(upstream: string): Entry {
     let entry = this.upstreams.get(upstream);
     if (!entry) {
-      // Not counted against the upstream: a failure of one tenant's run (the service answered).
-      entry = this.entry(upstream, (err) => !this.isUpstreamDown(err));
+      // Not counted against the upstream: a failure of one tenant's run (the service answered, so
+      // it is up). Opossum has no neutral outcome (a filtered error counts as a success, which
+      // closes a half-open breaker): an error that is no answer of the service, which proves
+      // nothing of it, is no failure while the breaker is closed (one bug of ours must not shut
+      // every tenant out); as a half-open breaker's trial it is one, keeping the breaker open
+      // rather than closing it on no evidence that the service is back.
+      entry = this.entry(
+        upstream,
+        (err) => !this.isUpstreamDown(err) && (this.isUpstreamAnswer(err) || !entry?.breaker.halfOpen),
+      );
       this.upstreams.set(upstream, entry);
     }
     return entry;

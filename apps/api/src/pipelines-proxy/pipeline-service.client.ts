@@ -153,6 +153,7 @@ export class PipelineServiceClient implements OnApplicationShutdown {
     this.breakers = new CircuitBreakers(
       options.breaker,
       (err) => err instanceof UpstreamFailure && upstreamDown(err.result),
+      (err) => err instanceof UpstreamFailure,
     );
     // A call to the service may take up to a minute, longer than the platform lets a stopping
     // instance live: calls still waiting near the end of the grace are cut, so their callers get an
