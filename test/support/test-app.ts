@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pino from 'pino';
 import { type AppConfig, loadAppConfig } from '#platform';
 import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
 import { createApp, type CreateAppOptions } from '../../apps/api/src/app.factory.js';
@@ -41,7 +42,11 @@ export async function startTestApp(
     NATIVE_MEMORY_GC_MB: '0',
     ...env,
   });
-  const app = await createApp(config, options);
+  // Not the app's default stdout destination: its periodic flush is an interval that app.close()
+  // does not stop (in production the process ends with the app), so each test app left one firing
+  // every 250 ms in the worker for the rest of the suite, holding its logger. This one has no timer.
+  const logDestination = options.logDestination ?? pino.destination({ dest: 1, sync: true });
+  const app = await createApp(config, { ...options, logDestination });
   await app.getHttpAdapter().getInstance().ready();
   return {
     app,
