@@ -24,23 +24,42 @@ afterAll(async () => {
   await closeRedis(redis);
 });
 
-/** Our two storages: in process always, Redis when the machine's Redis is given. */
-const storages: { name: string; make: () => ThrottlerStorage }[] = [
-  { name: 'MemoryThrottlerStorage', make: () => new MemoryThrottlerStorage() },
+/**
+ * Our two storages: in process always, Redis when the machine's Redis is given. Each is stopped
+ * after its tests: a sweeper interval left running fires in the files the worker runs next.
+ */
+const storages: { name: string; make: () => { storage: ThrottlerStorage; stop: () => unknown } }[] = [
+  {
+    name: 'MemoryThrottlerStorage',
+    make: () => {
+      const storage = new MemoryThrottlerStorage();
+      return { storage, stop: () => storage.onApplicationShutdown() };
+    },
+  },
   ...(REDIS_URL
-    ? [{ name: 'RedisThrottlerStorage', make: () => new RedisThrottlerStorage(redis!, { prefix }) }]
+    ? [
+        {
+          name: 'RedisThrottlerStorage',
+          make: () => {
+            const storage = new RedisThrottlerStorage(redis!, { prefix });
+            return { storage, stop: () => storage.onModuleDestroy() };
+          },
+        },
+      ]
     : []),
 ];
 
 describe.each(storages)('$name, side by side with the package in-memory storage', ({ make }) => {
   let storage: ThrottlerStorage;
+  let stop: () => unknown;
   let memory: ThrottlerStorageService;
   let keyCount = 0;
   const nextKey = () => `key-${++keyCount}`;
 
   beforeAll(() => {
-    storage = make();
+    ({ storage, stop } = make());
   });
+  afterAll(() => stop());
 
   beforeEach(() => {
     memory = new ThrottlerStorageService();
@@ -193,6 +212,7 @@ describe.skipIf(!REDIS_URL)('RedisThrottlerStorage across instances', () => {
   beforeAll(() => {
     storage = new RedisThrottlerStorage(redis!, { prefix });
   });
+  afterAll(() => storage.onModuleDestroy());
 
   it('keeps each throttler name under a key of its own', async () => {
     const key = nextKey();
