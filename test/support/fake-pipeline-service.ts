@@ -138,7 +138,16 @@ export class FakePipelineService {
     };
     const index = this.requests.push(recorded) - 1;
     const reply = await this.handler(recorded, index);
-    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    // The wait ends with the response too (the app gave up, or close() cut it), so no timer outlives
+    // the server into the next test file.
+    if (reply.delayMs)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, reply.delayMs);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     if (res.destroyed) return;
     const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {});
     const type = typeof reply.body === 'string' ? 'text/plain' : 'application/json';
