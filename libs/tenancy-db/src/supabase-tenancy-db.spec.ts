@@ -193,6 +193,23 @@ describe('SupabaseTenancyDb without a server', () => {
     }
   });
 
+  it('leaves no timer running once closed', async () => {
+    // A timer left behind holds a process that closed its app (a stopping instance, a test
+    // worker) for as long as it runs, and fires in whatever that process runs next.
+    const db = await SupabaseTenancyDb.open({ url: 'http://127.0.0.1:1', serviceRoleKey: 'key' });
+    const set = vi.spyOn(globalThis, 'setTimeout');
+    const clear = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      await db.close();
+      const cleared = new Set(clear.mock.calls.map(([timer]) => timer));
+      const left = set.mock.calls.filter((_, i) => !cleared.has(set.mock.results[i].value as NodeJS.Timeout));
+      expect(left.map(([, ms]) => ms)).toEqual([]);
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
+    }
+  });
+
   it('answers a select at once when the server is down or busy: one request, no hidden retries', async () => {
     // A PostgREST that cannot reach its database (PGRST001-style 503) and asks for a long wait.
     let requests = 0;

@@ -311,6 +311,9 @@ export class SupabaseTenancyDb implements TenancyDb {
   }
 
   async close(): Promise<void> {
-    await this.client.removeAllChannels();
+    // Nothing here opens a realtime channel, and removeAllChannels would only disconnect a socket
+    // never connected: realtime-js arms a 10 s timer for that (ref'd, never cleared), which held
+    // the process of a closed instance that long.
+    if (this.client.getChannels().length > 0) await this.client.removeAllChannels();
   }
 }
