@@ -115,7 +115,17 @@ export async function startFakeKms(options: FakeKmsOptions = {}): Promise<FakeKm
     };
     requests.push(record);
     const delay = delays.shift();
-    if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay));
+    // The wait ends with the response too (the client gave up, or close() cut it), so no timer
+    // outlives the server into the next test file.
+    if (delay !== undefined)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    if (res.destroyed) return;
     try {
       const forced = failures.shift();
       if (forced !== undefined) throw new KmsHttpError(forced, `Injected failure; request was: ${raw}`);
