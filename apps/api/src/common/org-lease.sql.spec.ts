@@ -88,7 +88,9 @@ describe.each(quotaEngines(url ? [supabaseEngine(url, startPostgrestServer)] : [
       let most = 0;
       const work = async () => {
         most = Math.max(most, ++running);
-        await Promise.race([everyoneAnswered, new Promise((r) => setTimeout(r, 10_000))]);
+        let guard: NodeJS.Timeout | undefined;
+        await Promise.race([everyoneAnswered, new Promise((r) => (guard = setTimeout(r, 10_000)))]);
+        clearTimeout(guard);
         running--;
         return 'done';
       };
