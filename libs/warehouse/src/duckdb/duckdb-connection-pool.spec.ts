@@ -101,13 +101,15 @@ describe('DuckDB connection pool lanes', () => {
       const ran: string[] = [];
       const waited = p.pool.use(async () => void ran.push('late'), 100);
       // Answered at its timeout while the connection is still held (it waited for the release).
+      let guard: NodeJS.Timeout | undefined;
       const first = await Promise.race([
         waited.then(
           () => 'ran',
           (err: Error) => err.message,
         ),
-        new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3_000)),
+        new Promise((resolve) => (guard = setTimeout(() => resolve('still waiting after 3 s'), 3_000))),
       ]);
+      clearTimeout(guard);
       expect(first).toMatch(/exceeded its 100 ms timeout/);
       running.letGo();
       await running.done;
