@@ -57,7 +57,7 @@ describe('a signal while `npm run demo` seeds', () => {
 });
 
 describe('a signal while a DEMO_DATA start seeds', () => {
-  it('stops the seeding at its next batch, never listens, and exits 0 as any start signalled', async () => {
+  it('stops the seeding at its next batch, never listens, and exits 0 like every signalled start', async () => {
     const run = await signalledWhileSeeding('SIGTERM', {
       DEMO_DATA: 'true',
       DEMO_ROWS: ROWS,

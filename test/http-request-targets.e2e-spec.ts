@@ -83,7 +83,7 @@ describe('request targets the routes do not name', () => {
   });
 
   it.each(['/docs/%00', '/docs/a%00b', '/docs/swagger-ui.css%00'])(
-    'answers a NUL in a docs path (%s) 404 problem+json, as any unknown path',
+    'answers a NUL in a docs path (%s) 404 problem+json, like an unknown path',
     async (path) => {
       const res = await exchange(`GET ${path} HTTP/1.1`);
       expect(res.status).toBe(404);
