@@ -45,13 +45,7 @@ export class QuotaRepository {
     ttlSeconds: number,
     now?: Date,
   ): Promise<ReservationDecision> {
-    const [row] = await this.db.rpc<ReserveRow>('reserve_pipeline_run', {
-      p_org_slug: org,
-      p_run_id: runId,
-      p_pipeline_id: pipelineId,
-      p_ttl_seconds: ttlSeconds,
-      ...(now ? { p_now: now } : {}),
-    });
+    const row = await this.runRow('reserve_pipeline_run', org, runId, pipelineId, ttlSeconds, now);
     return decisionOf(org, row);
   }
 
@@ -66,14 +60,27 @@ export class QuotaRepository {
     ttlSeconds: number,
     now?: Date,
   ): Promise<ReservationDecision | null> {
-    const [row] = await this.db.rpc<ReserveRow>('replay_pipeline_run', {
+    const row = await this.runRow('replay_pipeline_run', org, runId, pipelineId, ttlSeconds, now);
+    return row ? decisionOf(org, row) : null;
+  }
+
+  /** The row of reserve_pipeline_run or replay_pipeline_run (same arguments, same row; none for a replay of nothing). */
+  private async runRow(
+    fn: 'reserve_pipeline_run' | 'replay_pipeline_run',
+    org: string,
+    runId: string,
+    pipelineId: string,
+    ttlSeconds: number,
+    now?: Date,
+  ): Promise<ReserveRow> {
+    const [row] = await this.db.rpc<ReserveRow>(fn, {
       p_org_slug: org,
       p_run_id: runId,
       p_pipeline_id: pipelineId,
       p_ttl_seconds: ttlSeconds,
       ...(now ? { p_now: now } : {}),
     });
-    return row ? decisionOf(org, row) : null;
+    return row;
   }
 
   /** null when no reservation of the org matches `ref`. */
