@@ -1,6 +1,6 @@
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { rootHeaders, startTestApp, type TestApp, NO_RATE_LIMITS } from '#test/test-app';
 
 /**
  * A key in a rotation's grace period may not rotate (whoever holds it, possibly the leak the
@@ -13,11 +13,7 @@ describe('a rotation refused to a key in its grace period', () => {
   let warehouse: Warehouse;
 
   beforeAll(async () => {
-    t = await startTestApp({
-      RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
-      RATE_LIMIT_WRITES_PER_MINUTE: '10000',
-      RATE_LIMIT_READS_PER_MINUTE: '10000',
-    });
+    t = await startTestApp(NO_RATE_LIMITS);
     warehouse = t.app.get<Warehouse>(WAREHOUSE);
   });
   afterAll(() => t.close());

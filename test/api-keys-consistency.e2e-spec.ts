@@ -1,9 +1,6 @@
-import { createHash } from 'node:crypto';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+import { rootHeaders, startTestApp, type TestApp, NO_RATE_LIMITS, sha256 } from '#test/test-app';
 
 interface AuditRow {
   action: string;
@@ -23,11 +20,7 @@ describe('org API key routes, consistent with one another', () => {
   let warehouse: Warehouse;
 
   beforeAll(async () => {
-    t = await startTestApp({
-      RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
-      RATE_LIMIT_WRITES_PER_MINUTE: '10000',
-      RATE_LIMIT_READS_PER_MINUTE: '10000',
-    });
+    t = await startTestApp(NO_RATE_LIMITS);
     warehouse = t.app.get<Warehouse>(WAREHOUSE);
   });
   afterAll(() => t.close());

@@ -1,17 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgSlug, anOrgWithKey } from '#test/org-factory';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { rootHeaders, startTestApp, type TestApp, NO_RATE_LIMITS, sha256 } from '#test/test-app';
 import { LogCapture } from '#test/log-capture';
 import { OrgApiKeyRepository } from '../apps/api/src/api-keys/api-key.repository.js';
 
-const NO_LIMITS = {
-  RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
-  RATE_LIMIT_WRITES_PER_MINUTE: '10000',
-  RATE_LIMIT_READS_PER_MINUTE: '10000',
-};
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** The status and the stable problem code together, so a failure shows both. */
 const expectProblem = (
   res: { statusCode: number; json: () => { code?: string } },
@@ -27,7 +21,7 @@ describe('org API keys over the real app', () => {
   const issued: string[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp({ ...NO_LIMITS, LOG_LEVEL: 'debug' }, { logDestination: logs });
+    t = await startTestApp({ ...NO_RATE_LIMITS, LOG_LEVEL: 'debug' }, { logDestination: logs });
     warehouse = t.app.get<Warehouse>(WAREHOUSE);
   });
   afterAll(() => t.close());

@@ -1,10 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgSlug, anOrgWithKey } from '#test/org-factory';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { rootHeaders, startTestApp, type TestApp, NO_RATE_LIMITS, sha256 } from '#test/test-app';
 
 const SECRET_DETAIL_KEY = /key|secret|token|password|credential/i;
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 interface AuditLog {
   audit_id: string;
@@ -28,11 +27,7 @@ describe('audit log over the real app', () => {
   let warehouse: Warehouse;
 
   beforeAll(async () => {
-    t = await startTestApp({
-      RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
-      RATE_LIMIT_WRITES_PER_MINUTE: '10000',
-      RATE_LIMIT_READS_PER_MINUTE: '10000',
-    });
+    t = await startTestApp(NO_RATE_LIMITS);
     warehouse = t.app.get<Warehouse>(WAREHOUSE);
   });
   afterAll(() => t.close());

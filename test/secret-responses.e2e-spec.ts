@@ -1,15 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { NO_LIMITS } from '#test/org-onboarding';
 import { anOrgSlug } from '#test/org-factory';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { rootHeaders, startTestApp, type TestApp, sha256 } from '#test/test-app';
 
 /**
  * Every answer that shows an API key in plaintext tells caches not to keep it (RFC 9111 §5.2.2.5
  * no-store), as the validator's answer with decrypted credentials does: a browser's or a proxy's
  * cache would otherwise hold the key past the one time it is shown.
  */
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('answers that show an API key', () => {
   let t: TestApp;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,16 @@ import { createApp, type CreateAppOptions } from '../../apps/api/src/app.factory
 
 export const TEST_ROOT_KEY = 'test_root_key_0123456789abcdefghijklmnopqrstuvwxyz';
 export const rootHeaders = { 'x-ca-root-key': TEST_ROOT_KEY };
+
+/** The named limits out of a suite's way (admin, writes and reads), for suites not about them. */
+export const NO_RATE_LIMITS = {
+  RATE_LIMIT_ADMIN_PER_MINUTE: '10000',
+  RATE_LIMIT_WRITES_PER_MINUTE: '10000',
+  RATE_LIMIT_READS_PER_MINUTE: '10000',
+};
+
+/** The hex SHA-256 of a text: how an API key is stored and named (its hash). */
+export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 export interface TestApp {
   app: NestFastifyApplication;
