@@ -30,6 +30,7 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
         currency_symbol: '$',
         currency_name: 'US Dollar',
         currency_decimals: 2,
+        fiscal_year_start_month: 1,
       });
       const changed = await h.withKey(key, 'PUT', url, { default_currency: 'KWD' });
       expect(changed.statusCode).toBe(200);
@@ -144,7 +145,7 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       const { org, key } = await h.onboard();
       const url = `/api/v1/organizations/${org}/locale`;
       const empty = await h.withKey(key, 'PUT', url, {});
-      expectInvalidFields(empty, ['default_currency', 'default_timezone']);
+      expectInvalidFields(empty, ['default_currency', 'default_timezone', 'fiscal_year_start_month']);
       expectProblem(await h.withKey(key, 'PUT', url, { default_currency: 'XYZ' }), 422, 'VALIDATION_FAILED');
       expectInvalidFields(await h.withKey(key, 'PUT', url, { default_timezone: 'Europe/Nowhere' }), [
         'default_timezone',

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { CostCache } from '#analytics';
+import { CostCache, normaliseFiscalStartMonth } from '#analytics';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
-import type { LocaleDto, UpdateLocaleRequestDto } from './dto/locale.dto.js';
+import { LOCALE_FIELDS, type LocaleDto, type UpdateLocaleRequestDto } from './dto/locale.dto.js';
 import { currencyInfo, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
 import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 import { OrgLeases } from '../common/org-lease.js';
 
-/** The org's currency, country, language and time zone (org_profiles). */
+/** The org's currency, country, language, time zone and fiscal-year start month (org_profiles). */
 @Injectable()
 export class LocaleService {
   constructor(
@@ -23,8 +23,9 @@ export class LocaleService {
   }
 
   /**
-   * A partial update; the country always follows the currency and the language is always `en`.
-   * Only the columns the request sets are written, so two updates of different fields at once
+   * A partial update; a currency given brings its country and the language `en` with it (a time
+   * zone or fiscal-year start alone leaves both as they are). Only the columns the request sets are
+   * written, in one statement (all of them or none), so two updates of different fields at once
    * (currency here, time zone there) both stand. A configuration write of the org: never in the
    * middle of its removal (OrgLeases.write). A failed change is recorded too, as a FAILURE entry.
    */
@@ -48,6 +49,7 @@ export class LocaleService {
     const before = await this.profile(org);
     const currency = currencyInfo(req.default_currency ?? before.default_currency);
     const timezone = req.default_timezone ?? before.default_timezone ?? DEFAULT_TIMEZONE;
+    const fiscalStartMonth = req.fiscal_year_start_month ?? fiscalStartMonthOf(before);
     const now = new Date();
     await this.profiles.update(
       org,
@@ -58,11 +60,13 @@ export class LocaleService {
           default_language: DEFAULT_LANGUAGE,
         }),
         ...(req.default_timezone !== undefined && { default_timezone: timezone }),
+        ...(req.fiscal_year_start_month !== undefined && { fiscal_year_start_month: fiscalStartMonth }),
       },
       now,
     );
-    // Cost reads answer in the org's currency and count its days in its time zone: what they
-    // cached under the old settings goes, on every instance (the settings they keep go with it).
+    // Cost reads answer in the org's currency, count its days in its time zone and resolve fiscal
+    // periods (the default one: the fiscal year to date) from its start month: what they cached
+    // under the old settings goes, on every instance (the settings and the kept responses with it).
     await this.costCache.invalidateOrg(org);
     // As stored now, with whatever another request changed meanwhile.
     const after = await this.profile(org);
@@ -74,8 +78,17 @@ export class LocaleService {
       status: 'SUCCESS',
       details: {
         field: 'locale',
-        before: { default_currency: before.default_currency, default_timezone: before.default_timezone },
-        after: { default_currency: currency.code, default_timezone: timezone },
+        updated_fields: LOCALE_FIELDS.filter((f) => req[f] !== undefined),
+        before: {
+          default_currency: before.default_currency,
+          default_timezone: before.default_timezone,
+          fiscal_year_start_month: fiscalStartMonthOf(before),
+        },
+        after: {
+          default_currency: currency.code,
+          default_timezone: timezone,
+          fiscal_year_start_month: fiscalStartMonth,
+        },
       },
       actor,
     });
@@ -100,5 +113,15 @@ function toLocale(p: ProfileRow): LocaleDto {
     currency_symbol: currency.symbol,
     currency_name: currency.name,
     currency_decimals: currency.decimals,
+    fiscal_year_start_month: fiscalStartMonthOf(p),
   };
+}
+
+/**
+ * The month the org's fiscal year starts in, as cost reads take it (CostContextService): January
+ * when unset. An engine may hand the INT64 over as a bigint or a string.
+ */
+function fiscalStartMonthOf(p: ProfileRow): number {
+  const month = p.fiscal_year_start_month;
+  return normaliseFiscalStartMonth(month === null || month === undefined ? null : Number(month));
 }

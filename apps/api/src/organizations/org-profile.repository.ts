@@ -29,7 +29,10 @@ export interface ProfileRow {
  */
 export const PROVISIONING = 'PROVISIONING';
 
-/** The columns a re-sync, a locale change, a plan change or an activation may set. */
+/**
+ * The columns a re-sync, a locale change (fiscal-year start included), a plan change or an
+ * activation may set.
+ */
 export type ProfilePatch = Partial<
   Pick<
     ProfileRow,
@@ -40,6 +43,7 @@ export type ProfilePatch = Partial<
     | 'default_country'
     | 'default_language'
     | 'default_timezone'
+    | 'fiscal_year_start_month'
     | 'status'
   >
 >;
@@ -52,8 +56,12 @@ const PATCHABLE: ReadonlySet<string> = new Set([
   'default_country',
   'default_language',
   'default_timezone',
+  'fiscal_year_start_month',
   'status',
 ]);
+
+/** The patchable INT64 columns; the others are STRING. */
+const INT_COLUMNS: ReadonlySet<string> = new Set(['fiscal_year_start_month']);
 
 const COLUMNS = `org_slug, company_name, admin_email, org_dataset_id, status, subscription_plan,
   default_currency, default_country, default_language, default_timezone, fiscal_year_start_month,
@@ -87,7 +95,9 @@ export class OrgProfileRepository {
     const sets = ['updated_at = @updated_at'];
     for (const [column, value] of entries) {
       sets.push(`${column} = @${column}`);
-      params[column] = param.string(value as string | null);
+      params[column] = INT_COLUMNS.has(column)
+        ? param.int(value as number | null)
+        : param.string(value as string | null);
     }
     return this.warehouse.execute(
       `UPDATE ${central(TABLE)} SET ${sets.join(', ')} WHERE org_slug = @org`,

@@ -32,7 +32,10 @@ export class OrgSettingsController {
   @Put('locale')
   @OrgKeyOrRootAuth('org:write')
   @ApiUserHeader()
-  @ApiOperation({ summary: 'Change the default currency and/or time zone (country follows the currency)' })
+  @ApiOperation({
+    summary:
+      'Change the default currency, time zone and/or fiscal-year start month, at least one (country follows the currency)',
+  })
   @ApiOkResponse({ type: LocaleDto })
   @ApiOrgNotFound()
   updateLocale(
