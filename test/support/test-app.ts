@@ -53,9 +53,8 @@ export async function startTestApp(
     NATIVE_MEMORY_GC_MB: '0',
     ...env,
   });
-  // Not the app's default stdout destination: its periodic flush is an interval that app.close()
-  // does not stop (in production the process ends with the app), so each test app left one firing
-  // every 250 ms in the worker for the rest of the suite, holding its logger. This one has no timer.
+  // Not the app's default (buffered) stdout destination: a test's lines come as it logs them, among
+  // the runner's own output, and an app that a failing test leaves open keeps no flush timer.
   const logDestination = options.logDestination ?? pino.destination({ dest: 1, sync: true });
   const app = await createApp(config, { ...options, logDestination });
   await app.getHttpAdapter().getInstance().ready();

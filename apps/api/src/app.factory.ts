@@ -7,9 +7,11 @@ import type { DestinationStream } from 'pino';
 import {
   type AppConfig,
   DrainFirstFastifyAdapter,
+  bufferedDestination,
   createLogger,
   FrameworkErrors,
   HttpMetrics,
+  isBufferedDestination,
   PinoNestLogger,
   registerHttpPlatform,
   requestIdFor,
@@ -25,7 +27,10 @@ import { setupOpenApi } from './openapi.js';
 const MAX_PATH_PARAM_LENGTH = 1024;
 
 export interface CreateAppOptions {
-  /** Where log lines go (stdout by default); tests capture them. */
+  /**
+   * Where log lines go (stdout by default, buffered); tests capture them. A bufferedDestination is
+   * written through once the app's server has closed (see createApp).
+   */
   logDestination?: DestinationStream;
   /** Extra modules mounted on the app (test probes). */
   imports?: NonNullable<ModuleMetadata['imports']>;
@@ -41,6 +46,7 @@ export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  const logDestination = options.logDestination ?? bufferedDestination(1);
   const logger = createLogger({
     level: config.env.LOG_LEVEL,
     secrets: [
@@ -48,7 +54,7 @@ export async function createApp(
       config.env.SUPABASE_SERVICE_ROLE_KEY ?? '',
       config.env.METRICS_TOKEN ?? '',
     ],
-    destination: options.logDestination,
+    destination: logDestination,
   });
   const apiVersion = versionInfo(config.env).version;
   const frameworkErrors = new FrameworkErrors(config.isProduction, apiVersion);
@@ -88,6 +94,18 @@ export async function createApp(
     },
   );
   app.getHttpServer().on('checkExpectation', frameworkErrors.onCheckExpectation);
+  if (isBufferedDestination(logDestination))
+    // Once the server has closed (its requests answered), what is buffered is written and so is each
+    // line of the rest of the shutdown, as it comes: buffered, they were lost when the grace ran out
+    // first, and the destination's periodic flush went on after app.close() (in a test worker, one
+    // for each app it had closed).
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onClose', (_instance, done) => {
+        logDestination.writeThrough();
+        done();
+      });
   await registerHttpPlatform(app, {
     config,
     catalog: ERROR_CATALOG,

@@ -152,22 +152,45 @@ export const LOG_FLUSH_MS = 250;
  */
 export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 
+/** A destination made by bufferedDestination: buffered until its owner says the lines must be out. */
+export interface BufferedDestination extends ReturnType<typeof pino.destination> {
+  /**
+   * Writes what is buffered now, and every line from then on as it comes, synchronously; stops the
+   * periodic flush. For an app that closes: the lines of its shutdown are out before the process
+   * ends (or is killed at the end of its grace), and no timer of its logger outlives it (in a test
+   * worker, or a caller that closes the app and carries on).
+   */
+  writeThrough(): void;
+}
+
+/**
+ * sonic-boom's own fields (its types leave them out): `sync` and `minLength` are read at every
+ * write, and set once to turn its buffering off (writeThrough).
+ */
+interface SonicBoomState {
+  sync: boolean;
+  minLength: number;
+  /** -1 until a file given by path is open. */
+  fd: number;
+  destroyed: boolean;
+}
+
 /**
  * Where the logs go (stdout, fd 1): asynchronous and buffered. Each write is a libuv threadpool
  * task (a thread wake-up): writing every line as it comes costs ~14 µs a request at a few thousand
  * requests a second, where a write of ten lines costs about what one did. On a quiet server a line
  * waits at most LOG_FLUSH_MS; pino writes what is left synchronously when the process exits (a
- * clean stop, an uncaught error). A hard kill (SIGKILL, OOM) loses at most that much.
+ * clean stop, an uncaught error), and so does writeThrough when the app closes. A hard kill
+ * (SIGKILL, OOM) while serving loses at most that much.
  */
-export function bufferedDestination(dest: number | string): ReturnType<typeof pino.destination> {
+export function bufferedDestination(dest: number | string): BufferedDestination {
   const stream = pino.destination({
     dest,
     sync: false,
     minLength: LOG_BUFFER_BYTES,
-    periodicFlush: LOG_FLUSH_MS,
     maxLength: LOG_BUFFER_MAX_BYTES,
     contentMode: 'buffer',
-  });
+  }) as BufferedDestination;
   // pino hands over each line as a string. Sonic-boom's string mode appends it to the text pending
   // and measures that whole text's UTF-8 length again (flattening it) at every line: ~2.6 µs a
   // request with a few kilobytes pending. Each line is encoded once here instead, and the buffers
@@ -175,8 +198,31 @@ export function bufferedDestination(dest: number | string): ReturnType<typeof pi
   // (sonic-boom's types only know its string mode's write.)
   const writeBytes = stream.write.bind(stream) as unknown as (bytes: Buffer) => boolean;
   stream.write = (line: string) => writeBytes(Buffer.from(line));
+  // The periodic flush, rather than sonic-boom's `periodicFlush`: its interval can only be stopped
+  // by ending the stream, after which a line logged (by the closing app itself) throws.
+  const periodicFlush = setInterval(() => stream.flush(), LOG_FLUSH_MS).unref();
+  stream.once('close', () => clearInterval(periodicFlush));
+  const state = stream as unknown as SonicBoomState;
+  stream.writeThrough = () => {
+    clearInterval(periodicFlush);
+    if (state.destroyed || state.minLength === 0) return;
+    if (state.fd < 0) {
+      stream.once('ready', () => stream.writeThrough());
+      return;
+    }
+    // Synchronous first, so that what flush() starts is written before it returns (or, with a write
+    // still in flight, right after it, in order: sonic-boom's write callback goes on while more than
+    // minLength waits); then a minLength of 0, each line written at once (flush() does nothing at 0).
+    state.sync = true;
+    stream.flush();
+    state.minLength = 0;
+  };
   return stream;
 }
+
+/** Whether a destination was made by bufferedDestination (and has lines to write through at close). */
+export const isBufferedDestination = (dest: DestinationStream): dest is BufferedDestination =>
+  typeof (dest as Partial<BufferedDestination>).writeThrough === 'function';
 
 export interface LoggerOptions {
   level: string;
