@@ -58,6 +58,7 @@ export class CostImportService implements BeforeApplicationShutdown {
    * then close in what is left of it, a run still writing interrupted by the warehouse's close.
    */
   private readonly graceEnding: Promise<void>;
+  private readonly disarmGraceEnd: () => void;
 
   constructor(
     private readonly repository: CostImportRepository,
@@ -68,8 +69,10 @@ export class CostImportService implements BeforeApplicationShutdown {
     @Inject(COST_IMPORT_OPTIONS) private readonly options: CostImportOptions,
     shutdown: ShutdownState,
   ) {
-    this.graceEnding = new Promise((resolve) =>
-      shutdown.nearGraceEnd(options.shutdownGraceMs, ENGINES_CLOSE_MARGIN_MS, resolve),
+    let graceEnded = () => {};
+    this.graceEnding = new Promise((resolve) => (graceEnded = resolve));
+    this.disarmGraceEnd = shutdown.nearGraceEnd(options.shutdownGraceMs, ENGINES_CLOSE_MARGIN_MS, () =>
+      graceEnded(),
     );
   }
 
@@ -149,6 +152,7 @@ export class CostImportService implements BeforeApplicationShutdown {
     // past the grace, though: waited for longer (it was 20 s, twice Cloud Run's 10), a run that did
     // not stop in time had the process killed at the grace with the engines still open.
     await Promise.race([Promise.allSettled([...this.runs]), this.graceEnding]);
+    this.disarmGraceEnd();
   }
 
   /**

@@ -38,6 +38,8 @@ export async function checkKeyAtStart(encryptor: Encryptor, keyName: string | un
   exports: [WAREHOUSE, TENANCY_DB, SchemaRegistry, ENCRYPTOR],
 })
 export class EnginesModule implements OnApplicationShutdown {
+  private readonly disarmCut: () => void;
+
   constructor(
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
     @Inject(TENANCY_DB) private readonly tenancyDb: TenancyDb,
@@ -47,12 +49,14 @@ export class EnginesModule implements OnApplicationShutdown {
     // A statement waiting on a lock or a failover holds its request until the statement timeout
     // (30 s), past the grace (Cloud Run's 10 s): the process was stopped with the request and its
     // connection dropped unanswered. Cut near the grace's end, the request answers 503.
-    shutdown.nearGraceEnd(config.env.SHUTDOWN_GRACE_MS, ENGINES_CLOSE_MARGIN_MS, () =>
+    this.disarmCut = shutdown.nearGraceEnd(config.env.SHUTDOWN_GRACE_MS, ENGINES_CLOSE_MARGIN_MS, () =>
       this.tenancyDb.cutInFlight?.(),
     );
   }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([this.warehouse.close(), this.tenancyDb.close()]);
+    // Armed until here: the tenancy DB's close waits for the statements in flight, which the cut ends.
+    this.disarmCut();
   }
 }

@@ -129,6 +129,7 @@ export class PipelineServiceClient implements OnApplicationShutdown {
   private readonly breakers: CircuitBreakers;
   /** Aborted when the shutdown's grace is nearly over (ShutdownState.nearGraceEnd). */
   private readonly stopping = new AbortController();
+  private readonly disarmCut: () => void;
 
   constructor(
     private readonly config: AppConfig,
@@ -159,8 +160,10 @@ export class PipelineServiceClient implements OnApplicationShutdown {
     // instance live: calls still waiting near the end of the grace are cut, so their callers get an
     // answer (504: the run may have started) and run-all records its batch, instead of the process
     // being stopped with them and their connections dropped.
-    shutdown.nearGraceEnd(this.config.env.SHUTDOWN_GRACE_MS, this.options.shutdownMarginMs, () =>
-      this.stopping.abort(),
+    this.disarmCut = shutdown.nearGraceEnd(
+      this.config.env.SHUTDOWN_GRACE_MS,
+      this.options.shutdownMarginMs,
+      () => this.stopping.abort(),
     );
   }
 
@@ -184,6 +187,7 @@ export class PipelineServiceClient implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.disarmCut();
     this.stopping.abort();
     this.breakers.shutdown();
     this.agent.destroy();

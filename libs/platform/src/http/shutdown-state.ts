@@ -36,10 +36,23 @@ export class ShutdownState {
    * nearly over: `marginMs` before its end, or half-way through a grace shorter than twice that.
    * For work that may outlast the grace (a statement on a lock, a call to a slow service): cut
    * then, its request still answers before the process is stopped with its connection.
+   *
+   * Returns what disarms it, for its user to call once nothing of its own can need the cut (the
+   * tenancy DB's close, the last of a shutdown, waits on the statements it cuts): left armed, the
+   * timer fired seconds after app.close() had returned, at engines long closed, in a process that
+   * goes on (a test worker, a caller that closes the app and carries on).
    */
-  nearGraceEnd(graceMs: number, marginMs: number, cut: () => void): void {
+  nearGraceEnd(graceMs: number, marginMs: number, cut: () => void): () => void {
     const wait = graceMs - Math.min(marginMs, graceMs / 2);
-    this.signal.addEventListener('abort', () => setTimeout(cut, wait).unref(), { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      timer = setTimeout(cut, wait).unref();
+    };
+    this.signal.addEventListener('abort', arm, { once: true });
+    return () => {
+      this.signal.removeEventListener('abort', arm);
+      clearTimeout(timer);
+    };
   }
 }
 
