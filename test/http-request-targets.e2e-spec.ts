@@ -2,6 +2,9 @@ import net, { type AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '#test/test-app';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
+/** The API's policy, and what only the Swagger UI's own pages need on top of it. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+const DOCS_SCRIPTS = "script-src 'self' 'unsafe-inline'";
 
 /** A raw exchange (inject normalizes the request target): status line, headers, body. */
 interface Exchange {
@@ -114,6 +117,34 @@ describe('request targets the routes do not name', () => {
       expect(res.headers['content-type']).toBe(PROBLEM);
       expect(res.headers['x-request-id']).toBeDefined();
       expect(JSON.parse(res.body)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    },
+  );
+
+  it.each(['/docsfoo', '/docs-anything', '/docs.json', '/docs%00', '/docsfoo/swagger-ui.css'])(
+    'answers %s, which only begins like /docs, 404 problem+json with the API’s strict CSP, like an unknown path',
+    async (path) => {
+      // The Swagger UI's relaxed policy (its scripts and inline styles) is for its own pages only.
+      for (const res of [
+        await exchange(`GET ${path} HTTP/1.1`),
+        await exchange(`GET ${path}?x=1 HTTP/1.1`),
+      ]) {
+        expect(res.status).toBe(404);
+        expect(res.headers['content-type']).toBe(PROBLEM);
+        expect(JSON.parse(res.body)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+        expect(res.headers['content-security-policy']).toBe(API_CSP);
+        expect(res.headers['origin-agent-cluster']).toBeUndefined();
+      }
+    },
+  );
+
+  it.each(['/docs', '/docs/', '/docs?x=1', '/docs/?x=1'])(
+    'serves the docs page at %s with its own CSP',
+    async (path) => {
+      const res = await exchange(`GET ${path} HTTP/1.1`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.headers['content-security-policy']).toContain(DOCS_SCRIPTS);
+      expect(res.headers['origin-agent-cluster']).toBe('?1');
     },
   );
 

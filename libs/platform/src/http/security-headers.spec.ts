@@ -79,6 +79,10 @@ describe('securityHeaders', () => {
   it('tells /docs pages from everything else', () => {
     expect(isDocsPath('/docs')).toBe(true);
     expect(isDocsPath('/docs/swagger-ui.css')).toBe(true);
+    expect(isDocsPath('/docs/')).toBe(true);
+    expect(isDocsPath('/docs?x=1')).toBe(true);
+    for (const other of ['/docsfoo', '/docs-anything', '/docs.json', '/docs%00', '/doc', '/DOCS'])
+      expect(isDocsPath(other)).toBe(false);
     expect(isDocsPath('/health')).toBe(false);
     expect(isDocsPath('/api/v1/docs')).toBe(false);
   });

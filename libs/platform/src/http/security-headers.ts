@@ -58,5 +58,10 @@ export function securityHeaders(isProduction: boolean): SecurityHeaderSets {
   };
 }
 
-/** Whether a request path is one of /docs' pages or assets. */
-export const isDocsPath = (url: string): boolean => url.startsWith('/docs');
+/**
+ * Whether a request target (a path, with its query or without) is one of /docs' pages or assets:
+ * `/docs`, `/docs/…` or `/docs?…`. Not a path that only begins the same (`/docsfoo`, `/docs-x`):
+ * any such path got the Swagger UI's relaxed headers (its scripts and inline styles) with its 404.
+ */
+export const isDocsPath = (url: string): boolean =>
+  url.startsWith('/docs') && (url.length === 5 || url[5] === '/' || url[5] === '?');
