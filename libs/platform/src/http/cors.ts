@@ -42,7 +42,10 @@ export type CorsRequestHook = (
 ) => void;
 
 export interface Cors {
-  /** @fastify/cors' own request hook: origin check, preflight answer (or 400 for a bad preflight). */
+  /**
+   * @fastify/cors' own request hook (its preflight answer, or 400 for a bad preflight), for a listed
+   * origin; an origin not listed gets only `Vary: Origin` (and its preflight an empty 204).
+   */
   hook: CorsRequestHook;
   /** What a request without an Origin header (no browser CORS involved) gets, without running the hook. */
   withoutOrigin: HeaderList;
@@ -100,11 +103,25 @@ export async function registerCors(app: NestFastifyApplication, origins: string[
   });
   await app.register(plugin);
   if (!hook) throw new Error('@fastify/cors did not add its request hook');
+  const corsHook = hook;
   const allowed = new Set(origins);
   const vary: HeaderList = [['vary', 'Origin']];
   const exposed = CORS_EXPOSED_HEADERS.join(', ');
+  // An origin not listed gets no CORS header, only Vary: for it @fastify/cors leaves out only
+  // Access-Control-Allow-Origin, and sends Access-Control-Allow-Credentials, the exposed headers and,
+  // on a preflight, the methods, headers and max age it allows. Its preflight is still answered
+  // (204, as before): without an Allow-Origin the browser refuses it all the same.
+  const refused: CorsRequestHook = (request, reply, done) => {
+    reply.header('vary', 'Origin');
+    if (request.method === 'OPTIONS') reply.code(204).header('content-length', '0').send();
+    else done();
+  };
   return {
-    hook,
+    hook: (request, reply, done) => {
+      const origin = request.headers.origin;
+      if (origin !== undefined && !allowed.has(origin)) refused(request, reply, done);
+      else corsHook(request, reply, done);
+    },
     actual: (origin) =>
       origin !== undefined && allowed.has(origin)
         ? [
