@@ -266,8 +266,7 @@ describe('cost read rate limits', () => {
     const get = (path: string, apiKey = key) =>
       t.app.inject({ method: 'GET', url: `/api/v1/costs/${org}${path}`, headers: { 'x-api-key': apiKey } });
 
-    // A key's first request, before authentication has cached it, counts against the client IP
-    // (AuthService.rateLimitTracker): an ordinary read warms it.
+    // An ordinary read first: it does not count against the granular trend's limit.
     expect((await get('/cache/stats')).statusCode).toBe(200);
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await get('/trend-granular?days=30')).statusCode);

@@ -1,8 +1,19 @@
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { WAREHOUSE, type Warehouse } from '#warehouse';
+import { anOrgWithKey } from '#test/org-factory';
+import { countLookups, rootHeaders, startTestApp, type TestApp } from '#test/test-app';
 
 // Most tests here start apps of their own configuration (two at once for the shared limits): on a
 // loaded 2-core machine those starts alone came near the default 30 s, and once past it.
 const STARTS_APPS = { timeout: 90_000 };
+
+const made = (i: number) => `made_up_key_${i}_${Math.random().toString(36).slice(2)}_0123456789`;
+/** Three requests to `url`, each with a made-up key in `header`. */
+const statuses = async (t: TestApp, url: string, header: string) => {
+  const out: number[] = [];
+  for (const i of [1, 2, 3])
+    out.push((await t.app.inject({ method: 'GET', url, headers: { [header]: made(i) } })).statusCode);
+  return out;
+};
 
 describe('rate limits', STARTS_APPS, () => {
   it('limits admin calls per root key with Retry-After in seconds', async () => {
@@ -28,14 +39,6 @@ describe('rate limits', STARTS_APPS, () => {
       await t.close();
     }
   });
-
-  const made = (i: number) => `made_up_key_${i}_${Math.random().toString(36).slice(2)}_0123456789`;
-  const statuses = async (t: TestApp, url: string, header: string) => {
-    const out: number[] = [];
-    for (const i of [1, 2, 3])
-      out.push((await t.app.inject({ method: 'GET', url, headers: { [header]: made(i) } })).statusCode);
-    return out;
-  };
 
   describe('counts made-up keys against the client IP, not a fresh limit per key', () => {
     let admin: TestApp;
@@ -89,6 +92,41 @@ describe('rate limits', STARTS_APPS, () => {
     it('holds unknown org keys to the reads limit of their address', async () => {
       expect(await statuses(reads, '/api/v1/costs/acme_corp/summary', 'x-api-key')).toEqual([401, 401, 429]);
     });
+  });
+});
+
+describe("counts an org key's first request against the key, not the client IP", STARTS_APPS, () => {
+  it('admits the first requests of many valid keys from one IP past its limit, each key looked up once', async () => {
+    const t = await startTestApp({ RATE_LIMIT_READS_PER_MINUTE: '2' });
+    try {
+      const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+      // A dashboard's server: one address, a key per org, none of them known to this instance yet.
+      const keys = [];
+      for (let i = 0; i < 5; i++) keys.push(await anOrgWithKey(warehouse));
+      const lookups = countLookups(t);
+      const read = (org: string, key: string) =>
+        t.app.inject({
+          method: 'GET',
+          url: `/api/v1/organizations/${org}/api-key`,
+          headers: { 'x-api-key': key },
+        });
+      const first = [];
+      for (const k of keys) first.push(await read(k.org, k.key));
+      expect(first.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
+      // Counted against each key's own limit.
+      for (const r of first) expect(r.headers['x-ratelimit-remaining-reads']).toBe('1');
+      // One lookup a key: the rate limit's and the guard's are one.
+      expect(lookups()).toBe(keys.length);
+      // The address's own limit is untouched: made-up keys still meet it, from their first request.
+      expect(await statuses(t, `/api/v1/organizations/${keys[0].org}/api-key`, 'x-api-key')).toEqual([
+        401, 401, 429,
+      ]);
+      // And the keys keep theirs.
+      expect((await read(keys[0].org, keys[0].key)).statusCode).toBe(200);
+      expect((await read(keys[0].org, keys[0].key)).statusCode).toBe(429);
+    } finally {
+      await t.close();
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
-import { type AppConfig, loadAppConfig } from '#platform';
+import { API_KEY_LOOKUP, type ApiKeyLookup, type AppConfig, loadAppConfig } from '#platform';
 import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
 import { createApp, type CreateAppOptions } from '../../apps/api/src/app.factory.js';
 
@@ -67,6 +67,18 @@ export async function startTestApp(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Counts the org-key lookups `t` makes from now on (each one a warehouse query). */
+export function countLookups(t: TestApp): () => number {
+  const lookup = t.app.get<ApiKeyLookup>(API_KEY_LOOKUP);
+  let lookups = 0;
+  const find = lookup.findActiveByHash.bind(lookup);
+  lookup.findActiveByHash = (hash) => {
+    lookups++;
+    return find(hash);
+  };
+  return () => lookups;
 }
 
 /**

@@ -2,6 +2,7 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import type { RouteAuthKind } from './controller-routes.js';
+import type { LookupTicket } from './auth-failure-limiter.js';
 import { hashApiKey, type OrgKeyPrincipal } from './auth.types.js';
 
 /** What the auth guards and the checks made before a body is read read of a request, and answer. */
@@ -60,4 +61,35 @@ export function keyHashOf(req: FastifyRequest, key: string): string {
   const hash = hashApiKey(key);
   req.orgKeyHash = { key, hash };
   return hash;
+}
+
+/**
+ * The answer of `check` for the request's org key, kept for the rest of the request: asked again,
+ * it is given without another lookup (and `early`, a lookup counted in flight, ended unused).
+ */
+export async function checkedOnce(
+  req: FastifyRequest,
+  early: LookupTicket | undefined,
+  check: () => Promise<OrgKeyPrincipal>,
+): Promise<OrgKeyPrincipal> {
+  const key = header(req, 'x-api-key');
+  const checked = req.orgKeyCheck;
+  if (checked && checked.key === key) {
+    early?.end(false);
+    if (checked.principal) return checked.principal;
+    throw checked.error;
+  }
+  try {
+    const principal = await check();
+    if (key) req.orgKeyCheck = { key, principal };
+    return principal;
+  } catch (error) {
+    if (key && error instanceof PlatformError) req.orgKeyCheck = { key, error };
+    throw error;
+  }
+}
+
+/** Swallows a refusal (a PlatformError), rethrows anything else. */
+export function refusedOnly(err: unknown): void {
+  if (!(err instanceof PlatformError)) throw err;
 }

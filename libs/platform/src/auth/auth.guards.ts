@@ -10,12 +10,14 @@ import { ORG_SLUG, ORG_SLUG_MESSAGE } from '../http/org-slug.js';
 import { ApiKeyCache } from './api-key-cache.js';
 import {
   apiKeyRequired,
+  checkedOnce,
   credentialsRequired,
   expired,
   header,
   keyHashOf,
   orgKeyDecides,
   pathOrg,
+  refusedOnly,
   rootKeyInvalid,
   secretMatches,
   rootKeyRequired,
@@ -164,8 +166,35 @@ export class AuthService {
     return this.refusalBeforeBody(req, kind);
   }
 
-  /** `early`: its lookup is counted in flight already (refusalAfterLookup); ended here. */
-  async checkOrgKey(req: FastifyRequest, early?: LookupTicket): Promise<OrgKeyPrincipal> {
+  /**
+   * Before the rate limits count a request whose org key decides its route: the key looked up if
+   * this instance does not know it, so a valid key's first request counts against the key, not the
+   * IP (a dashboard's server calls for many orgs from one address: their first requests filled its
+   * bucket, drawing the 429s meant for unauthenticated traffic). An early lookup, held to the
+   * failures its address may have (as before a body): past them, or for a key known to be invalid,
+   * the IP counts it unlooked up. checkOrgKey keeps the answer for the guard (one lookup a request).
+   */
+  async lookUpForRateLimits(req: FastifyRequest, kind: RouteAuthKind | undefined): Promise<void> {
+    const key = header(req, 'x-api-key');
+    // A root key sent decides (its own tracker, or the guard's 403 for a wrong one).
+    if (req.rateLimitTracker || req.auth || !key || !kind || !orgKeyDecides(req, kind)) return;
+    if (header(req, 'x-ca-root-key') !== undefined || this.keys.known(keyHashOf(req, key)) !== undefined)
+      return;
+    const ticket = await this.failures.startEarlyLookup(req.ip);
+    // Refused, the guard gives the same answer (kept), once the IP has counted the request.
+    if (ticket) await this.checkOrgKey(req, ticket).catch((err: unknown) => refusedOnly(err));
+  }
+
+  /**
+   * `early`: its lookup is counted in flight already (refusalAfterLookup, lookUpForRateLimits);
+   * ended here. The answer is kept for the rest of the request: asked again (the guard after
+   * an early lookup), it is given without another lookup, whatever the cache holds by then.
+   */
+  checkOrgKey(req: FastifyRequest, early?: LookupTicket): Promise<OrgKeyPrincipal> {
+    return checkedOnce(req, early, () => this.lookUpOrgKey(req, early));
+  }
+
+  private async lookUpOrgKey(req: FastifyRequest, early?: LookupTicket): Promise<OrgKeyPrincipal> {
     let ticket = early;
     let failed = false;
     try {
@@ -269,9 +298,9 @@ export class AuthService {
 
   /**
    * Whom a rate limit counts a request against: its key when the key is known to be valid (the
-   * root key, or an org key this instance authenticated within the auth cache's TTL), else the
-   * client's IP. A key is never taken on trust nor looked up here, or a client sending a new
-   * made-up key each time would get a fresh limit, and a warehouse lookup, per request. Known once
+   * root key, or an org key this instance authenticated within the auth cache's TTL or for this
+   * request, lookUpForRateLimits), else the client's IP. A key is never taken on trust nor looked
+   * up here, or a client sending a new made-up key each time would get a fresh limit. Known once
    * per request: the named limits each ask.
    */
   rateLimitTracker(req: FastifyRequest): string {
@@ -284,7 +313,7 @@ export class AuthService {
     if (rootKey && (req.auth?.kind === 'root' || this.carriesRootKey(req)))
       return `root:${hashApiKey(rootKey).slice(0, 32)}`;
     if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
-    const principal = this.cachedOrgKey(req);
+    const principal = this.cachedOrgKey(req) ?? req.orgKeyCheck?.principal;
     return principal ? `key:${principal.apiKeyId}` : `ip:${clientAddressKey(req.ip)}`;
   }
 

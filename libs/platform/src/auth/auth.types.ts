@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import type { PlatformError } from '../errors/platform-errors.js';
 
 export const ORG_SCOPES = [
   'pipelines:read',
@@ -40,6 +41,11 @@ declare module 'fastify' {
      * them several times slower (and major GCs more frequent) under load.
      */
     orgKeyHash: { key: string; hash: string } | null;
+    /** The answer of AuthService.checkOrgKey for the request's org key, once it is known. */
+    orgKeyCheck:
+      | { key: string; principal: OrgKeyPrincipal; error?: undefined }
+      | { key: string; principal?: undefined; error: PlatformError }
+      | null;
     /** Whom the rate limits count this request against (see AuthService.rateLimitTracker). */
     rateLimitTracker: string | null;
   }

@@ -81,6 +81,7 @@ export async function registerHttpPlatform(
   // instead of taking another shape when authentication sets them (the guards, the kept responses).
   fastify.decorateRequest('auth', null);
   fastify.decorateRequest('orgKeyHash', null);
+  fastify.decorateRequest('orgKeyCheck', null);
   fastify.decorateRequest('rateLimitTracker', null);
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   acceptEmptyJsonBodies(app, fastify);

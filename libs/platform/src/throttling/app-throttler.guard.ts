@@ -14,6 +14,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthService, type RouteClass, type RouteHandler } from '../auth/auth.guards.js';
 import { AUTH_KIND } from '../auth/auth.metadata.js';
+import type { RouteAuthKind } from '../auth/controller-routes.js';
 import { PlatformError, rateLimited } from '../errors/platform-errors.js';
 import { THROTTLER_NAMES } from './limit-names.js';
 
@@ -61,9 +62,12 @@ export const SkipRateLimits = () => SkipThrottle(Object.fromEntries(THROTTLER_NA
 export const isReadRequest = (ctx: ExecutionContext) =>
   READ_METHODS.has(ctx.switchToHttp().getRequest<FastifyRequest>().method);
 
-export const isAdminRoute = (ctx: ExecutionContext) =>
-  (Reflect.getMetadata(AUTH_KIND, ctx.getHandler()) ?? Reflect.getMetadata(AUTH_KIND, ctx.getClass())) ===
-  'root';
+/** How the route authenticates: its handler's auth decorator, else its controller's. */
+const authKindOf = (ctx: ExecutionContext) =>
+  (Reflect.getMetadata(AUTH_KIND, ctx.getHandler()) ?? Reflect.getMetadata(AUTH_KIND, ctx.getClass())) as
+    RouteAuthKind | undefined;
+
+export const isAdminRoute = (ctx: ExecutionContext) => authKindOf(ctx) === 'root';
 
 /** One named limit a route counts against, as canActivate resolved it. */
 export interface RouteLimit {
@@ -125,6 +129,8 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     if (this.planning.has(req)) return super.canActivate(context);
     const limits = await this.limitsOf(context.getClass(), context.getHandler(), req.method);
     if (!limits) return super.canActivate(context);
+    // A valid key's first request is counted against the key (see AuthService.lookUpForRateLimits).
+    if (limits.length) await this.auth.lookUpForRateLimits(req, authKindOf(context));
     await this.countLimits(req, http.getResponse<FastifyReply>(), limits);
     return true;
   }
@@ -257,9 +263,15 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     return limits.every((l): l is RouteLimit => l !== null) ? limits : null;
   }
 
-  // The signature is ThrottlerGuard's (a loose record); our requests are Fastify's.
-  protected override getTracker(req: Record<string, unknown>): Promise<string> {
-    return Promise.resolve(this.auth.rateLimitTracker(req as unknown as FastifyRequest));
+  // The signature is ThrottlerGuard's (a loose record); our requests are Fastify's. The guard
+  // passes the context too (ThrottlerGetTrackerFunction), which its declaration leaves out.
+  protected override async getTracker(
+    req: Record<string, unknown>,
+    context?: ExecutionContext,
+  ): Promise<string> {
+    const request = req as unknown as FastifyRequest;
+    if (context) await this.auth.lookUpForRateLimits(request, authKindOf(context));
+    return this.auth.rateLimitTracker(request);
   }
 
   protected override generateKey(ctx: ExecutionContext, tracker: string, name: string): string {
