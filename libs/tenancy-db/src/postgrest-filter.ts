@@ -26,9 +26,19 @@ function listElement(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+/**
+ * The values of an `in` list as URL text, each distinct one once, without its nulls: the SQL
+ * drivers' `col = ANY($1)` never matches a NULL element (NULL equals nothing, not even NULL), so
+ * `{ in: [x, null] }` is `{ in: [x] }`. Sent, a null was the text "null", which matched that
+ * string in a text column and failed the query on any other.
+ */
+function inValues(values: DbValue[]): string[] {
+  return [...new Set(values.filter((v) => v !== null).map(urlValue))];
+}
+
 /** The value of an `in` filter, `("a","b")`, each distinct value once. */
 export function inList(values: DbValue[]): string {
-  return `(${[...new Set(values.map(urlValue))].map(listElement).join(',')})`;
+  return `(${inValues(values).map(listElement).join(',')})`;
 }
 
 /** URL bytes of one value in an `in` list as URLSearchParams writes it, with its comma. */
@@ -44,7 +54,7 @@ export function splitLongInList(filter: Filter): Filter[] | undefined {
   const lists = Object.entries(filter).filter((e): e is [string, { in: DbValue[] }] => isInFilter(e[1]));
   const budget = IN_LIST_URL_BYTES / Math.max(1, lists.length);
   for (const [column, value] of lists) {
-    const values = [...new Set(value.in.map(urlValue))].map((v) => ({ v, bytes: inValueBytes(v) }));
+    const values = inValues(value.in).map((v) => ({ v, bytes: inValueBytes(v) }));
     if (values.reduce((n, x) => n + x.bytes, 0) <= budget) continue;
     const parts: string[][] = [[]];
     let size = 0;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
-import type { DbRow } from './tenancy-db.port.js';
+import type { DbRow, Filter } from './tenancy-db.port.js';
 import { TenancyDbErrorCode } from './tenancy-db.errors.js';
 import type { ContractContext } from './tenancy-db-contract.js';
 
@@ -97,6 +97,37 @@ export function tableOperationCases(ctx: ContractContext): void {
       offset: 3,
     });
     expect(tail).toEqual([{ org_slug: slugs[3] }]);
+  });
+
+  it('matches an `in` list holding null as SQL does: its other values, never a NULL', async () => {
+    const rows = [
+      org('innull', { seat_limit: 3, admin_email: 'null' }),
+      org('innull', { seat_limit: null, admin_email: null }),
+      org('innull', { seat_limit: 7, admin_email: 'x@example.com' }),
+    ];
+    await ctx.db.insert('organizations', rows);
+    const slugs = rows.map((r) => r.org_slug as string);
+    const mine = { org_slug: { in: slugs } };
+    const slugsOf = async (filter: Filter) =>
+      (
+        await ctx.db.select<OrgRow>(
+          'organizations',
+          { ...mine, ...filter },
+          { orderBy: [{ column: 'org_slug' }] },
+        )
+      ).map((r) => r.org_slug);
+    // `col = ANY('{3,NULL}')`: NULL equals nothing, not even a NULL (an integer column).
+    expect(await slugsOf({ seat_limit: { in: [3, null] } })).toEqual([slugs[0]]);
+    expect(await slugsOf({ seat_limit: { in: [null] } })).toEqual([]);
+    // A text column: null is no text 'null' either.
+    expect(await slugsOf({ admin_email: { in: [null, 'x@example.com'] } })).toEqual([slugs[2]]);
+    expect(await slugsOf({ admin_email: { in: [null] } })).toEqual([]);
+    // Writes filter the same way.
+    expect(
+      await ctx.db.update('organizations', { ...mine, seat_limit: { in: [null] } }, { plan: 'SCALE' }),
+    ).toEqual([]);
+    const gone = await ctx.db.delete<OrgRow>('organizations', { ...mine, seat_limit: { in: [null, 7] } });
+    expect(gone.map((r) => r.org_slug)).toEqual([slugs[2]]);
   });
 
   it('matches `in` and equality values holding the list syntax (commas, parentheses, quotes, backslashes, spaces) as given', async () => {

@@ -14,7 +14,7 @@
  *
  * Values sent: Date → timestamptz, objects and arrays → json text (so collections go in json/jsonb
  * columns and function arguments, not Postgres arrays), `null` in a filter → `IS NULL`, `{ in: [] }`
- * matches nothing. A key that is absent (or undefined) in an inserted row takes the column default.
+ * matches nothing, and a null in an `in` list matches no row (SQL's `= ANY`: NULL equals nothing). A key that is absent (or undefined) in an inserted row takes the column default.
  * `update` and `delete` refuse an empty filter, as Supabase does. Failures are TenancyDbError.
  */
 export type DbValue = string | number | boolean | null | Date | DbValue[] | { [k: string]: DbValue };
