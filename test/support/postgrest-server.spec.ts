@@ -1,6 +1,7 @@
 import { applyMigrations, PgTenancyDb } from '#tenancy-db';
 import { startPostgrestServer, type PostgrestServer } from './postgrest-server.js';
 import { parseListVal } from './postgrest-query.js';
+import { cuttableRelay } from './redis-relay.js';
 
 const url = process.env.TEST_DATABASE_URL;
 
@@ -104,6 +105,42 @@ describe.skipIf(!url)('local PostgREST server', () => {
     const res = await call('organizations?org_slug=like.srv*');
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'PGRST100' });
+  });
+});
+
+describe.skipIf(!url)('local PostgREST server, its database out of reach', () => {
+  it("answers PostgREST's 503 (PGRST000, PGRST001) in its error format, not a 500", async () => {
+    const connectionString = url as string;
+    const schema = `pgrst_${Math.random().toString(16).slice(2, 10)}`;
+    const sql = await PgTenancyDb.open({ connectionString, schema });
+    const relay = await cuttableRelay(new URL(connectionString));
+    const server = await startPostgrestServer({ connectionString: relay.url, schema });
+    const get = () =>
+      fetch(`${server.url}/rest/v1/organizations?select=org_slug`, {
+        headers: { apikey: server.serviceKey, authorization: `Bearer ${server.serviceKey}` },
+      });
+    try {
+      await applyMigrations(sql);
+      expect((await get()).status).toBe(200);
+      relay.cut();
+      const answers = [];
+      for (let i = 0; i < 2; i++) {
+        const res = await get();
+        answers.push([res.status, (await res.json()) as { code: string; message: string }] as const);
+      }
+      for (const [status, body] of answers) {
+        expect(status).toBe(503);
+        expect(body.message).toMatch(/^Database (connection|client) error\. Retrying the connection\.$/);
+      }
+      // A pooled connection the cut broke under a query is PGRST001; one that cannot be had, PGRST000.
+      expect(['PGRST000', 'PGRST001']).toContain(answers[0][1].code);
+      expect(answers[1][1].code).toBe('PGRST000');
+    } finally {
+      await relay.close();
+      await server.close();
+      await sql.transaction((s) => s.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+      await sql.close();
+    }
   });
 });
 

@@ -13,7 +13,14 @@ import {
   selectList,
   whereClause,
 } from './postgrest-query.js';
-import { asRole, prepareServiceRole, SERVICE_ROLE, toHttpError } from './postgrest-session.js';
+import {
+  asRole,
+  catalogQuery,
+  prepareServiceRole,
+  primaryKey,
+  SERVICE_ROLE,
+  toHttpError,
+} from './postgrest-session.js';
 
 /**
  * A local stand-in for Supabase's REST API: the PostgREST subset supabase-js 2.109 sends for table
@@ -72,16 +79,6 @@ type Answer = [status: number, body: string, headers: Record<string, string>];
 
 const asJson = (source: string): string =>
   `SELECT coalesce(json_agg(_pgrst_r), '[]')::text AS body, count(*)::int AS n FROM ${source} _pgrst_r`;
-
-async function primaryKey(pool: pg.Pool, target: string): Promise<string[]> {
-  const { rows } = await pool.query<{ name: string }>(
-    `SELECT a.attname AS name FROM pg_index i
-     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-     WHERE i.indrelid = $1::regclass AND i.indisprimary`,
-    [target],
-  );
-  return rows.map((r) => r.name);
-}
 
 async function insertSql(r: Req, target: string): Promise<string> {
   const { query, prefs, params } = r;
@@ -190,7 +187,8 @@ async function findFunction(
   fn: string,
   args: Record<string, unknown>,
 ): Promise<FunctionInfo> {
-  const { rows } = await pool.query<FunctionRow>(
+  const rows = await catalogQuery<FunctionRow>(
+    pool,
     `SELECT p.proretset AS retset, p.provolatile::text AS volatility, t.typtype::text AS typtype, p.prorettype::regtype::text AS rettype,
        coalesce(p.proargnames, '{}') AS names, coalesce(p.proargmodes::text[], '{}') AS modes,
        array(SELECT format_type(x, NULL) FROM unnest(p.proargtypes) WITH ORDINALITY u(x, i) ORDER BY i) AS types,

@@ -1,7 +1,7 @@
 import net from 'node:net';
 
 /**
- * A TCP relay to Redis that can be cut (every connection dropped, new ones refused) and healed, or
+ * A TCP relay to Redis (or any TCP server: PostgreSQL for the PostgREST stand-in) that can be cut (every connection dropped, new ones refused) and healed, or
  * stalled (connections stay open, nothing is answered: a Redis that stopped answering, a network
  * dropping packets) and resumed (what was held back is then delivered, in order, as TCP would).
  */

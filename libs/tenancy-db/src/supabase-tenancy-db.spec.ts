@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startPostgrestServer, type PostgrestServer } from '#test/postgrest-server';
+import { cuttableRelay } from '#test/redis-relay';
 import { applyMigrations } from './migrations.js';
 import { PgTenancyDb } from './pg-tenancy-db.js';
 import { SupabaseTenancyDb } from './supabase-tenancy-db.js';
@@ -11,11 +12,11 @@ import { TenancyDbErrorCode } from './tenancy-db.errors.js';
 const url = process.env.TEST_DATABASE_URL;
 
 /** A schema migrated through pg (Supabase's tooling plays that part in production) and served over REST. */
-async function openBackend(connectionString: string, maxRows?: number) {
+async function openBackend(connectionString: string, maxRows?: number, serverReachesDbAt = connectionString) {
   const schema = randomSchemaName();
   const sql = await PgTenancyDb.open({ connectionString, schema });
   await applyMigrations(sql);
-  const server = await startPostgrestServer({ connectionString, schema, maxRows });
+  const server = await startPostgrestServer({ connectionString: serverReachesDbAt, schema, maxRows });
   const db = await SupabaseTenancyDb.open({ url: server.url, serviceRoleKey: server.serviceKey, schema });
   return {
     schema,
@@ -172,6 +173,32 @@ describe.skipIf(!url)('SupabaseTenancyDb through supabase-js and a local PostgRE
         await wrongKey.close();
       }
     });
+  });
+});
+
+describe.skipIf(!url)('SupabaseTenancyDb when PostgREST cannot reach its database', () => {
+  it('reports Unavailable, as the pg driver does for a lost connection', async () => {
+    const relay = await cuttableRelay(new URL(url as string));
+    const backend = await openBackend(url as string, undefined, relay.url);
+    try {
+      await backend.db.insert('organizations', [{ org_slug: 'reach', company_name: 'x' }]);
+      relay.cut();
+      // PostgREST's 503s (PGRST000, PGRST001): the call never reached the database.
+      const failures = [
+        await backend.db.select('organizations', { org_slug: 'reach' }).catch((e: unknown) => e),
+        await backend.db
+          .update('organizations', { org_slug: 'reach' }, { seat_limit: 2 })
+          .catch((e: unknown) => e),
+        await backend.db
+          .rpc('reserve_pipeline_quota', { p_org_slug: 'reach', p_run_id: 'r', p_pipeline_id: 'p' })
+          .catch((e: unknown) => e),
+        await backend.db.ping().catch((e: unknown) => e),
+      ];
+      for (const failure of failures) expect(failure).toMatchObject({ code: TenancyDbErrorCode.Unavailable });
+    } finally {
+      await relay.close();
+      await backend.close();
+    }
   });
 });
 
