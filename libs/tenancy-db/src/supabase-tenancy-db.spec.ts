@@ -306,6 +306,37 @@ describe('SupabaseTenancyDb without a server', () => {
     }
   });
 
+  it("reads PostgREST's pool timeout (PGRST003, 504) as Unavailable: the statement never ran", async () => {
+    const pool = http.createServer((_req, res) => {
+      res.writeHead(504, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          code: 'PGRST003',
+          details: null,
+          hint: null,
+          message: 'Timed out acquiring connection from connection pool.',
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => pool.listen(0, '127.0.0.1', resolve));
+    const { port } = pool.address() as AddressInfo;
+    const db = await SupabaseTenancyDb.open({ url: `http://127.0.0.1:${port}`, serviceRoleKey: 'k' });
+    try {
+      const reserve = db.rpc('reserve_pipeline_quota', {
+        p_org_slug: 'o',
+        p_run_id: 'r',
+        p_pipeline_id: 'p',
+      });
+      await expect(reserve).rejects.toMatchObject({ code: TenancyDbErrorCode.Unavailable });
+      await expect(db.select('organizations')).rejects.toMatchObject({
+        code: TenancyDbErrorCode.Unavailable,
+      });
+    } finally {
+      await db.close();
+      await new Promise((resolve) => pool.close(resolve));
+    }
+  });
+
   it('applies no migrations: Supabase tooling does', async () => {
     const db = await SupabaseTenancyDb.open({ url: 'http://127.0.0.1:1', serviceRoleKey: 'k' });
     expect(await db.migrate()).toEqual([]);

@@ -117,6 +117,15 @@ const PLATFORM_STATUSES: Readonly<Record<number, TenancyDbErrorCode>> = {
   ...Object.fromEntries([504, 524, 544].map((s) => [s, TenancyDbErrorCode.Timeout])),
 };
 
+/**
+ * PostgREST's own connection errors: it could not reach the database (PGRST000, 503), lost the
+ * connection (PGRST001, 503), could not build its schema cache (PGRST002, 503) or gave up waiting
+ * for a pool connection (PGRST003, 504). The statement never ran, so each is Unavailable (safe to
+ * retry), as the pg driver says of its own pool timeout; a 504 from the gateway is a Timeout.
+ * https://docs.postgrest.org/en/stable/references/errors.html
+ */
+const CONNECTION_ERRORS: ReadonlySet<string> = new Set(['PGRST000', 'PGRST001', 'PGRST002', 'PGRST003']);
+
 function mapFailure(error: PostgrestFailure, status: number): TenancyDbError {
   // status 0: the request never got an HTTP answer (aborted by the timeout, or no server).
   if (status === 0) {
@@ -128,6 +137,8 @@ function mapFailure(error: PostgrestFailure, status: number): TenancyDbError {
     const constraint = constraintFromMessage(error.message);
     return tenancyDbError(codeForSqlState(sqlState), error, { sqlState, constraint });
   }
+  if (sqlState !== undefined && CONNECTION_ERRORS.has(sqlState))
+    return tenancyDbError(TenancyDbErrorCode.Unavailable, error);
   const outage = PLATFORM_STATUSES[status];
   if (outage) return tenancyDbError(outage, error);
   return tenancyDbError(TenancyDbErrorCode.QueryFailed, error);
