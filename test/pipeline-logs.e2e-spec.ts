@@ -1,93 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { CENTRAL_DATASET, WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
-import { startTestApp, type TestApp } from '#test/test-app';
+import { pipelineLogsApp } from '#test/pipeline-logs-app';
 
-const NO_LIMITS = { RATE_LIMIT_READS_PER_MINUTE: '10000', RATE_LIMIT_WRITES_PER_MINUTE: '10000' };
 const HOUR = 3_600_000;
 
 describe('pipeline logs over the real app', () => {
-  let t: TestApp;
-  let warehouse: Warehouse;
-  const base = Date.parse('2026-03-10T12:00:00Z');
-
-  beforeAll(async () => {
-    t = await startTestApp(NO_LIMITS);
-    warehouse = t.app.get<Warehouse>(WAREHOUSE);
-  });
-  afterAll(() => t.close());
-
-  const insert = (table: string, rows: Record<string, unknown>[]) =>
-    warehouse.insertRows({ dataset: CENTRAL_DATASET, table }, rows);
-
-  async function aRun(org: string, o: Record<string, unknown> = {}): Promise<string> {
-    const id = (o.pipeline_logging_id as string) ?? randomUUID();
-    const start = (o.start_time as Date) ?? new Date(base);
-    await insert('org_meta_pipeline_runs', [
-      {
-        pipeline_logging_id: id,
-        org_slug: org,
-        pipeline_id: `${org}-subscription-costs-subscription_cost`,
-        status: 'COMPLETED',
-        trigger_type: 'api',
-        trigger_by: 'alice@example.com',
-        start_time: start,
-        end_time: new Date(start.getTime() + 5000),
-        duration_ms: 5000,
-        run_date: start.toISOString().slice(0, 10),
-        created_at: start,
-        ...o,
-      },
-    ]);
-    return id;
-  }
-
-  async function aStep(org: string, runId: string, index: number, o: Record<string, unknown> = {}) {
-    const start = new Date(base + index * 1000);
-    await insert('org_meta_step_logs', [
-      {
-        step_logging_id: randomUUID(),
-        org_slug: org,
-        pipeline_logging_id: runId,
-        step_name: `step_${index}`,
-        step_type: 'gcp.bq_etl',
-        step_index: index,
-        status: 'COMPLETED',
-        start_time: start,
-        end_time: new Date(start.getTime() + 500),
-        duration_ms: 500,
-        rows_processed: 10 * index,
-        created_at: start,
-        ...o,
-      },
-    ]);
-  }
-
-  async function aTransition(org: string, runId: string, minute: number, o: Record<string, unknown> = {}) {
-    const at = new Date(base + minute * 60_000);
-    await insert('org_meta_state_transitions', [
-      {
-        transition_id: randomUUID(),
-        org_slug: org,
-        pipeline_logging_id: runId,
-        entity_type: 'PIPELINE',
-        from_state: 'PENDING',
-        to_state: 'RUNNING',
-        transition_time: at,
-        transition_date: at.toISOString().slice(0, 10),
-        created_at: at,
-        ...o,
-      },
-    ]);
-  }
-
-  const get = (url: string, key: string) =>
-    t.app.inject({ method: 'GET', url, headers: { 'x-api-key': key } });
+  // Finished runs, started by a person.
+  const suite = pipelineLogsApp((start) => ({
+    trigger_by: 'alice@example.com',
+    end_time: new Date(start.getTime() + 5000),
+    duration_ms: 5000,
+  }));
+  const { base, insert, get, aRun, aStep, aTransition } = suite;
 
   describe('runs', () => {
     it("lists only the org's runs, newest first, with their parsed details", async () => {
-      const a = await anOrgWithKey(warehouse);
-      const other = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
+      const other = await anOrgWithKey(suite.warehouse);
       const older = await aRun(a.org, {
         start_time: new Date(base - HOUR),
         status: 'FAILED',
@@ -137,7 +66,7 @@ describe('pipeline logs over the real app', () => {
     });
 
     it('filters by status, pipeline id, trigger type, trigger_by and run date', async () => {
-      const a = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
       const failed = await aRun(a.org, { status: 'FAILED', pipeline_id: 'cloud/gcp/cost_billing' });
       await aRun(a.org, {
         pipeline_id: 'cloud/gcp/costXbilling',
@@ -160,7 +89,7 @@ describe('pipeline logs over the real app', () => {
     });
 
     it('takes every empty filter as no filter, as a dashboard\'s "All" sends it', async () => {
-      const a = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
       const failed = await aRun(a.org, { status: 'FAILED', start_time: new Date(base - HOUR) });
       const anonymous = await aRun(a.org, { trigger_by: null, trigger_type: 'scheduler' });
       const all = [anonymous, failed];
@@ -183,7 +112,7 @@ describe('pipeline logs over the real app', () => {
     });
 
     it('refuses a malformed run date with one message naming its field', async () => {
-      const a = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
       for (const [query, field] of [
         ['start_date=abc', 'start_date'],
         ['start_date=2026-1-5', 'start_date'],
@@ -199,7 +128,7 @@ describe('pipeline logs over the real app', () => {
     });
 
     it('pages with limit and offset and reports the total over all pages', async () => {
-      const a = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
       const ids = [];
       for (let i = 0; i < 5; i++) ids.push(await aRun(a.org, { start_time: new Date(base - i * HOUR) }));
       const res = await get(`/api/v1/pipelines/${a.org}/runs?limit=2&offset=1`, a.key);
@@ -218,7 +147,7 @@ describe('pipeline logs over the real app', () => {
       ['start_date=2026-02-30', 'start_date'],
       ['start_date=2026-02-10&end_date=2026-02-01', 'end_date'],
     ])('refuses %s with 422 naming %s', async (query, field) => {
-      const a = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
       const res = await get(`/api/v1/pipelines/${a.org}/runs?${query}`, a.key);
       expect(res.statusCode).toBe(422);
       expect(res.json().code).toBe('VALIDATION_FAILED');
@@ -228,8 +157,8 @@ describe('pipeline logs over the real app', () => {
 
   describe('one run, its steps and transitions', () => {
     it('shows the run with its finished steps in step order, and 404 for unknown or foreign runs', async () => {
-      const a = await anOrgWithKey(warehouse);
-      const other = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
+      const other = await anOrgWithKey(suite.warehouse);
       const runId = await aRun(a.org, { run_metadata: { source: 'api' } });
       await aStep(a.org, runId, 2, {
         status: 'FAILED',
@@ -259,7 +188,7 @@ describe('pipeline logs over the real app', () => {
     });
 
     it('lists steps: final ones by default, any status when filtered, empty for an unknown run', async () => {
-      const a = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
       const runId = await aRun(a.org);
       for (const i of [1, 2, 3]) await aStep(a.org, runId, i);
       await aStep(a.org, runId, 4, { status: 'RUNNING' });
@@ -281,7 +210,7 @@ describe('pipeline logs over the real app', () => {
     });
 
     it('pages through steps that share an index and a start without repeating or skipping one', async () => {
-      const a = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
       const runId = await aRun(a.org);
       // Retried steps: one index, one start. Inserted at once, as the pipeline service writes them.
       const steps = Array.from({ length: 600 }, (_, i) => ({
@@ -311,7 +240,7 @@ describe('pipeline logs over the real app', () => {
     });
 
     it('lists a run, a step and a transition whose counters are past 2^53 instead of failing the page', async () => {
-      const a = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
       const huge = 2n ** 53n + 1n;
       const runId = await aRun(a.org, { duration_ms: huge });
       await aStep(a.org, runId, 1, { duration_ms: huge, rows_processed: huge, step_index: huge });
@@ -334,8 +263,8 @@ describe('pipeline logs over the real app', () => {
     });
 
     it('lists transitions oldest first, filtered by entity type, scoped to the org', async () => {
-      const a = await anOrgWithKey(warehouse);
-      const other = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
+      const other = await anOrgWithKey(suite.warehouse);
       const runId = await aRun(a.org);
       await aTransition(a.org, runId, 2, {
         from_state: 'RUNNING',
@@ -364,11 +293,11 @@ describe('pipeline logs over the real app', () => {
     });
 
     it('accepts a retry of a finished run, refuses a running one, 404 for an unknown one', async () => {
-      const a = await anOrgWithKey(warehouse);
+      const a = await anOrgWithKey(suite.warehouse);
       const failed = await aRun(a.org, { status: 'FAILED', pipeline_id: 'p_1' });
       const running = await aRun(a.org, { status: 'RUNNING' });
       const retry = (id: string) =>
-        t.app.inject({
+        suite.t.app.inject({
           method: 'POST',
           url: `/api/v1/pipelines/${a.org}/runs/${id}/retry`,
           headers: { 'x-api-key': a.key },
