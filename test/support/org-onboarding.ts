@@ -20,6 +20,17 @@ export type InjectMethod = Inject['method'];
 export const expectProblem = (res: LightMyRequestResponse, status: number, code: string) =>
   expect({ status: res.statusCode, code: res.json().code }).toEqual({ status, code });
 
+/** A 422 that names exactly these fields (sorted), so a failure shows which ones the API flagged. */
+export const expectInvalidFields = (res: LightMyRequestResponse, fields: string[]) => {
+  expectProblem(res, 422, 'VALIDATION_FAILED');
+  expect(
+    res
+      .json()
+      .errors.map((e: { field: string }) => e.field)
+      .sort(),
+  ).toEqual(fields);
+};
+
 /**
  * Requests and row look-ups the organization suites share. `getApp` is read on every call because
  * suites build the harness while collecting tests, before `beforeAll` has started the app; for the
