@@ -83,3 +83,16 @@ export async function until(done: () => boolean | Promise<boolean>): Promise<voi
   const deadline = Date.now() + 5_000;
   while (!(await done()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }
+
+/** The cost read routes under /api/v1/costs/:org that take a period and the filters. */
+export const READ_ROUTES = [
+  '',
+  '/summary',
+  '/by-provider',
+  '/by-service',
+  '/trend',
+  '/subscriptions',
+  '/cloud',
+  '/genai',
+  '/total',
+];
