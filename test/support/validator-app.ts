@@ -2,7 +2,7 @@ import { type DbRow, TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from './org-factory.js';
 import { NO_LIMITS } from './org-onboarding.js';
-import { dropTestSchema, startTestApp, type TestApp } from './test-app.js';
+import { dropTestSchema, rootHeaders, startTestApp, type TestApp } from './test-app.js';
 
 /** The app on one tenancy engine, as the validator suites drive it (no rate limits in the way). */
 export interface ValidatorApp {
@@ -17,6 +17,10 @@ export interface ValidatorApp {
     payload: object,
     headers?: Record<string, string>,
   ): ReturnType<TestApp['app']['inject']>;
+  /** Completes the org's run named by `query` (and `payload`), as the pipeline service calls it. */
+  complete(org: string, key: string, query: string, payload?: object): ReturnType<TestApp['app']['inject']>;
+  /** The org's quota read, with the root key. */
+  usage(org: string): Promise<Record<string, unknown>>;
   /** Closes the app, then drops the engine's test schema when it has one. */
   close(): Promise<void>;
 }
@@ -41,6 +45,17 @@ export async function startValidatorApp(env: Record<string, string>): Promise<Va
         headers: { 'x-api-key': key, ...headers },
         payload,
       }),
+    complete: (org, key, query, payload) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/validator/complete/${org}${query}`,
+        headers: { 'x-api-key': key },
+        ...(payload ? { payload } : {}),
+      }),
+    usage: async (org) =>
+      (
+        await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/quota`, headers: rootHeaders })
+      ).json(),
     async close() {
       await t.close();
       if (env.TENANCY_DB_SCHEMA) await dropTestSchema(env);
