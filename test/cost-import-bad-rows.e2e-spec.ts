@@ -1,23 +1,12 @@
-import { importCalls, startImportApp } from '#test/cost-import-calls';
+import { importTargetForAll, startImportApp } from '#test/cost-import-calls';
 import { gzipSync } from 'node:zlib';
-import type { Warehouse } from '#warehouse';
-import type { TestApp } from '#test/test-app';
 import { aFocusFileRow, asFocus12, focusCsv, focusParquet } from '#test/focus-files';
 
 const CSV = { 'content-type': 'text/csv' };
 const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
 
-let t: TestApp;
-let warehouse: Warehouse;
-let org: string;
-let key: string;
-
-const { upload, billed, report: reportOf } = importCalls(() => ({ t, warehouse, org, key }));
-
-beforeAll(async () => {
-  ({ t, warehouse, org, key } = await startImportApp('impf', 'Failing Co'));
-});
-afterAll(() => t?.close());
+const target = importTargetForAll(() => startImportApp('impf', 'Failing Co'));
+const { upload, billed, report: reportOf } = target;
 
 describe('cost import: bad rows', () => {
   const good = () => focusCsv([aFocusFileRow({ BilledCost: '5' }), aFocusFileRow({ BilledCost: '6' })]);
@@ -81,10 +70,10 @@ describe('cost import: bad rows', () => {
       [3, 'ChargePeriodStart'],
     ]);
     expect(await billed('skip_src')).toEqual({ n: 2, billed: 3 });
-    const again = await t.app.inject({
+    const again = await target.t.app.inject({
       method: 'GET',
       url: report.status_url,
-      headers: { 'x-api-key': key },
+      headers: { 'x-api-key': target.key },
     });
     expect(again.json()).toMatchObject({ status: 'completed_with_errors', rows_rejected: 2 });
   });
@@ -132,10 +121,10 @@ describe('cost import: bad rows', () => {
       ]);
       for (const e of errors) expect(e.message).toContain(bound);
     }
-    const summary = await t.app.inject({
+    const summary = await target.t.app.inject({
       method: 'GET',
-      url: `/api/v1/costs/${org}/summary?start_date=${day}&end_date=${day}`,
-      headers: { 'x-api-key': key },
+      url: `/api/v1/costs/${target.org}/summary?start_date=${day}&end_date=${day}`,
+      headers: { 'x-api-key': target.key },
     });
     expect(summary.statusCode).toBe(200);
     expect(summary.json().summary).toMatchObject({ total_cost: 15, record_count: 2 });

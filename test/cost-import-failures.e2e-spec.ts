@@ -1,32 +1,23 @@
-import { importCalls, LIMIT, startImportApp } from '#test/cost-import-calls';
+import { importTargetForAll, LIMIT, startImportApp } from '#test/cost-import-calls';
 import { Readable } from 'node:stream';
 import { DuckDBConnection } from '@duckdb/node-api';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { tableRef, WAREHOUSE, type Warehouse, WarehouseError, WarehouseErrorCode } from '#warehouse';
 import { onboardOrg } from '#test/org-onboarding';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { rootHeaders, startTestApp } from '#test/test-app';
 import { aFocusFileRow, focusCsv, focusParquet, focusParquetTyped, PNG_BYTES } from '#test/focus-files';
 
 const CSV = { 'content-type': 'text/csv' };
 const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
 
-let t: TestApp;
-let warehouse: Warehouse;
-let org: string;
-let key: string;
-
-const { upload, billed, report: reportOf } = importCalls(() => ({ t, warehouse, org, key }));
-
-beforeAll(async () => {
-  ({ t, warehouse, org, key } = await startImportApp('impf', 'Failing Co'));
-});
-afterAll(() => t?.close());
+const target = importTargetForAll(() => startImportApp('impf', 'Failing Co'));
+const { upload, billed, report: reportOf } = target;
 
 describe('cost import: wrong file type and size', () => {
   it('answers a caller without credentials 401, with or without a body or a media type', async () => {
-    const url = `/api/v1/admin/organizations/${org}/costs/import?source_system=cloud_aws_billing`;
+    const url = `/api/v1/admin/organizations/${target.org}/costs/import?source_system=cloud_aws_billing`;
     for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'image/png' }]) {
-      const res = await t.app.inject({ method: 'POST', url, headers });
+      const res = await target.t.app.inject({ method: 'POST', url, headers });
       expect(res.statusCode, JSON.stringify(headers)).toBe(401);
     }
   });
@@ -117,7 +108,7 @@ describe('cost import: wrong file type and size', () => {
   });
 
   it('keeps refusing CSV bodies on other routes', async () => {
-    const res = await t.app.inject({
+    const res = await target.t.app.inject({
       method: 'POST',
       url: '/api/v1/organizations/onboard',
       headers: { ...rootHeaders, ...CSV },
@@ -134,9 +125,9 @@ describe('cost import: wrong file type and size', () => {
  * at its deadline and not seen to end (it may commit later). Returns the undo.
  */
 function failSwap(options: { applied: boolean; checkFails?: boolean; unseen?: boolean }): () => void {
-  const execute = warehouse.execute.bind(warehouse);
-  const query = warehouse.query.bind(warehouse);
-  const merge = vi.spyOn(warehouse, 'execute').mockImplementation(async (sql, params, opts) => {
+  const execute = target.warehouse.execute.bind(target.warehouse);
+  const query = target.warehouse.query.bind(target.warehouse);
+  const merge = vi.spyOn(target.warehouse, 'execute').mockImplementation(async (sql, params, opts) => {
     if (!/^\s*MERGE/.test(sql)) return execute(sql, params, opts);
     if (options.applied) await execute(sql, params, opts);
     if (options.unseen)
@@ -145,7 +136,7 @@ function failSwap(options: { applied: boolean; checkFails?: boolean; unseen?: bo
       });
     throw new Error('simulated warehouse outage');
   });
-  const check = vi.spyOn(warehouse, 'query').mockImplementation(async (sql, params, opts) => {
+  const check = vi.spyOn(target.warehouse, 'query').mockImplementation(async (sql, params, opts) => {
     if (options.checkFails && /WHERE x_run_id = @run_id/.test(sql)) throw new Error('simulated outage');
     return query(sql, params, opts);
   });
@@ -174,9 +165,9 @@ describe('cost import: warehouse failure', () => {
     expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FAILED', import_id: expect.any(String) });
     expect(res.body).not.toContain('simulated');
     expect(await billed('swap_fail')).toEqual({ n: 1, billed: 5 });
-    expect((await warehouse.listTables(`${org}_local`)).filter((n) => n.startsWith('_cost_import_'))).toEqual(
-      [],
-    );
+    expect(
+      (await target.warehouse.listTables(`${target.org}_local`)).filter((n) => n.startsWith('_cost_import_')),
+    ).toEqual([]);
   });
 });
 
@@ -191,9 +182,9 @@ describe('cost import: a swap that reports an error', () => {
   it('says the outcome is unknown, not that nothing changed, when it cannot tell', async () => {
     const summary = async () =>
       (
-        await t.app.inject({
+        await target.t.app.inject({
           method: 'GET',
-          url: `/api/v1/costs/${org}/summary?start_date=2025-03-01&end_date=2025-03-31`,
+          url: `/api/v1/costs/${target.org}/summary?start_date=2025-03-01&end_date=2025-03-31`,
           headers: rootHeaders,
         })
       ).json() as { cache_hit: boolean };
@@ -236,8 +227,8 @@ describe('cost import: a bulk load that fails after writing', () => {
   it('stages the rows once, never twice, when the row path takes over', async () => {
     // BigQuery can commit a load job and still fail the call that waited for it (a transport error
     // while polling): the rows are in the stage, and the import then validates row by row.
-    const loadFile = warehouse.loadFile.bind(warehouse);
-    const spy = vi.spyOn(warehouse, 'loadFile').mockImplementation(async (...args) => {
+    const loadFile = target.warehouse.loadFile.bind(target.warehouse);
+    const spy = vi.spyOn(target.warehouse, 'loadFile').mockImplementation(async (...args) => {
       await loadFile(...args);
       throw new Error('simulated error after the load committed');
     });
@@ -254,9 +245,9 @@ describe('cost import: a bulk load that fails after writing', () => {
       spy.mockRestore();
     }
     expect(await billed('load_fail')).toEqual({ n: 2, billed: 15 });
-    expect((await warehouse.listTables(`${org}_local`)).filter((n) => n.startsWith('_cost_import_'))).toEqual(
-      [],
-    );
+    expect(
+      (await target.warehouse.listTables(`${target.org}_local`)).filter((n) => n.startsWith('_cost_import_')),
+    ).toEqual([]);
   });
 });
 

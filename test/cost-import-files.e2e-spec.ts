@@ -1,8 +1,6 @@
-import { EXPANDED_LIMIT, importCalls, LIMIT, startImportApp } from '#test/cost-import-calls';
+import { EXPANDED_LIMIT, importTargetForAll, LIMIT, startImportApp } from '#test/cost-import-calls';
 import pl from 'nodejs-polars';
-import type { Warehouse } from '#warehouse';
 import { onboardOrg } from '#test/org-onboarding';
-import type { TestApp } from '#test/test-app';
 import { aFocusFileRow, focusCsv, focusParquet, focusParquetTyped, gzip } from '#test/focus-files';
 
 const CSV = { 'content-type': 'text/csv' };
@@ -10,22 +8,13 @@ const GZIP_CSV = { 'content-type': 'application/gzip' };
 const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
 const BOM = '\uFEFF';
 
-let t: TestApp;
-let warehouse: Warehouse;
-let org: string;
-let key: string;
-
-const { upload, billed } = importCalls(() => ({ t, warehouse, org, key }));
+const target = importTargetForAll(() => startImportApp('impfiles', 'Files Co'));
+const { upload, billed } = target;
 
 /** The Parquet file of the rows with `column` dictionary-typed (Polars Categorical, an Arrow dictionary). */
 function withDictionaryColumn(file: Buffer, column: string): Buffer {
   return pl.readParquet(file).withColumns(pl.col(column).cast(pl.Categorical)).writeParquet();
 }
-
-beforeAll(async () => {
-  ({ t, warehouse, org, key } = await startImportApp('impfiles', 'Files Co'));
-});
-afterAll(() => t?.close());
 
 describe('cost import: multi-part CSV exports', () => {
   // What `cat part-00001.csv.gz part-00002.csv.gz > all.csv.gz` makes: one gzip member per part,
@@ -244,15 +233,15 @@ describe('cost import: currencies', () => {
   });
 
   it("imports rows in the org's own currency, whatever it is", async () => {
-    const euro = await onboardOrg(t, 'impeur', 'Euro Co');
-    const locale = await t.app.inject({
+    const euro = await onboardOrg(target.t, 'impeur', 'Euro Co');
+    const locale = await target.t.app.inject({
       method: 'PUT',
       url: `/api/v1/organizations/${euro.org}/locale`,
       headers: { 'x-api-key': euro.key },
       payload: { default_currency: 'EUR' },
     });
     expect(locale.statusCode, locale.body).toBe(200);
-    const res = await t.app.inject({
+    const res = await target.t.app.inject({
       method: 'POST',
       url: `/api/v1/admin/organizations/${euro.org}/costs/import?source_system=eur_bill`,
       headers: { 'x-api-key': euro.key, ...CSV },

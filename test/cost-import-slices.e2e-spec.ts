@@ -1,6 +1,5 @@
-import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
-import { onboardOrg } from '#test/org-onboarding';
-import { startTestApp, type TestApp } from '#test/test-app';
+import { importTargetForAll, startImportApp } from '#test/cost-import-calls';
+import { tableRef } from '#warehouse';
 import { aFocusFileRow, focusCsv, focusParquet, type FocusFileRow } from '#test/focus-files';
 
 /**
@@ -8,17 +7,7 @@ import { aFocusFileRow, focusCsv, focusParquet, type FocusFileRow } from '#test/
  * exports are one billing period each, and a later period's export may carry a correction charged
  * in an earlier month; the import of that export must leave the earlier months' rows alone.
  */
-let t: TestApp;
-let warehouse: Warehouse;
-let org: string;
-let key: string;
-
-beforeAll(async () => {
-  t = await startTestApp();
-  warehouse = t.app.get<Warehouse>(WAREHOUSE);
-  ({ org, key } = await onboardOrg(t, 'slc', 'Slice Co'));
-});
-afterAll(() => t?.close());
+const target = importTargetForAll(() => startImportApp('slc', 'Slice Co', {}, { smallLimits: false }));
 
 const FORMATS = {
   csv: { type: 'text/csv', file: (rows: FocusFileRow[]) => focusCsv(rows) },
@@ -44,10 +33,10 @@ function correction(day: string, billedIn: string, cost: string): FocusFileRow {
 }
 
 async function upload(format: keyof typeof FORMATS, source: string, rows: FocusFileRow[]) {
-  const res = await t.app.inject({
+  const res = await target.t.app.inject({
     method: 'POST',
-    url: `/api/v1/admin/organizations/${org}/costs/import?source_system=${source}`,
-    headers: { 'x-api-key': key, 'content-type': FORMATS[format].type },
+    url: `/api/v1/admin/organizations/${target.org}/costs/import?source_system=${source}`,
+    headers: { 'x-api-key': target.key, 'content-type': FORMATS[format].type },
     payload: FORMATS[format].file(rows),
   });
   expect(res.statusCode, res.body).toBe(200);
@@ -56,10 +45,10 @@ async function upload(format: keyof typeof FORMATS, source: string, rows: FocusF
 
 /** Rows and billed total by billing period month. */
 async function byBillingPeriod(source: string): Promise<Record<string, [number, number]>> {
-  const rows = await warehouse.query<{ period: string; n: number; billed: number }>(
+  const rows = await target.warehouse.query<{ period: string; n: number; billed: number }>(
     `SELECT FORMAT_TIMESTAMP('%Y-%m', BillingPeriodStart) AS period, COUNT(*) AS n,
             SUM(CAST(BilledCost AS FLOAT64)) AS billed
-     FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')}
+     FROM ${tableRef(`${target.org}_local`, 'cost_data_standard_1_3')}
      WHERE x_source_system = @source GROUP BY 1 ORDER BY 1`,
     { source },
   );

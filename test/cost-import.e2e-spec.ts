@@ -1,26 +1,12 @@
-import { importCalls } from '#test/cost-import-calls';
-import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
-import { anOrgWithKey } from '#test/org-factory';
-import { onboardOrg } from '#test/org-onboarding';
-import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { importTargetForAll, startImportApp } from '#test/cost-import-calls';
+import { tableRef } from '#warehouse';
 import { aFocusFileRow, asFocus12, focusCsv, focusParquet, focusParquetTyped, gzip } from '#test/focus-files';
 
 const CSV = { 'content-type': 'text/csv' };
 const PARQUET = { 'content-type': 'application/vnd.apache.parquet' };
 
-let t: TestApp;
-let warehouse: Warehouse;
-let org: string;
-let key: string;
-
-const { upload, billed: totals } = importCalls(() => ({ t, warehouse, org, key }));
-
-beforeAll(async () => {
-  t = await startTestApp();
-  warehouse = t.app.get<Warehouse>(WAREHOUSE);
-  ({ org, key } = await onboardOrg(t, 'imp', 'Import Co'));
-});
-afterAll(() => t?.close());
+const target = importTargetForAll(() => startImportApp('imp', 'Import Co', {}, { smallLimits: false }));
+const { upload, billed: totals } = target;
 
 describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
   it('imports a FOCUS 1.3 CSV before answering and stamps the lineage of the import', async () => {
@@ -45,17 +31,17 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
       errors: [],
     });
     expect(await totals('csv_src')).toEqual({ n: 2, billed: 15 });
-    const [stamped] = await warehouse.query(
+    const [stamped] = await target.warehouse.query(
       `SELECT x_run_id, x_pipeline_id, x_credential_id, x_org_slug, x_org_name, x_pipeline_run_date,
               x_ingestion_date, ServiceProviderName, Tags
-       FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')}
+       FROM ${tableRef(`${target.org}_local`, 'cost_data_standard_1_3')}
        WHERE x_source_system = 'csv_src' ORDER BY ChargePeriodStart LIMIT 1`,
     );
     expect(stamped).toMatchObject({
       x_run_id: report.import_id,
       x_pipeline_id: 'focus_import',
       x_credential_id: 'aws-payer-1',
-      x_org_slug: org,
+      x_org_slug: target.org,
       x_org_name: 'Import Co',
       x_pipeline_run_date: '2025-03-01',
       x_ingestion_date: new Date().toISOString().slice(0, 10),
@@ -82,7 +68,7 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
       aFocusFileRow({ BilledCost: '-0.0000005', day: '2025-04-02', RegionId: undefined }),
       aFocusFileRow({ BilledCost: '1234.5', day: '2025-04-03', ServiceName: 'Amazon S3' }),
     ];
-    const loadFile = vi.spyOn(warehouse, 'loadFile');
+    const loadFile = vi.spyOn(target.warehouse, 'loadFile');
     try {
       const parquet = await upload(focusParquet(rows), PARQUET, '?source_system=bulk_parquet');
       expect(parquet.json()).toMatchObject({ status: 'completed', rows_imported: 3, rows_rejected: 0 });
@@ -97,8 +83,8 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
       ChargePeriodStart, ChargePeriodEnd, BillingPeriodStart, ServiceName, RegionId, TO_JSON_STRING(Tags) AS tags,
       x_pipeline_run_date`;
     const landed = (source: string) =>
-      warehouse.query(
-        `SELECT ${columns} FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')}
+      target.warehouse.query(
+        `SELECT ${columns} FROM ${tableRef(`${target.org}_local`, 'cost_data_standard_1_3')}
          WHERE x_source_system = @source ORDER BY ChargePeriodStart`,
         { source },
       );
@@ -109,7 +95,7 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
 
   it('validates a typed Parquet file with an invalid row row by row, reporting the row', async () => {
     const rows = [aFocusFileRow(), aFocusFileRow({ day: '2025-04-09', BillingCurrency: 'usd' })];
-    const loadFile = vi.spyOn(warehouse, 'loadFile');
+    const loadFile = vi.spyOn(target.warehouse, 'loadFile');
     try {
       const res = await upload(focusParquet(rows), PARQUET, '?source_system=bad_parquet');
       expect(res.statusCode).toBe(422);
@@ -123,7 +109,7 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
 
   it('reports Tags that are not JSON in a typed Parquet file row by row: the stage holds them as text', async () => {
     const rows = [aFocusFileRow(), aFocusFileRow({ day: '2025-04-09', Tags: '{env: prod}' })];
-    const loadFile = vi.spyOn(warehouse, 'loadFile');
+    const loadFile = vi.spyOn(target.warehouse, 'loadFile');
     try {
       const res = await upload(focusParquet(rows), PARQUET, '?source_system=bad_tags');
       expect(res.statusCode).toBe(422);
@@ -198,10 +184,10 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
       const res = await upload(payload, PARQUET, `?source_system=${source}`);
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json()).toMatchObject({ format: 'parquet', rows_imported: 2, rows_rejected: 0 });
-      const stored = await warehouse.query<{ billed: string; effective: string; tags: string }>(
+      const stored = await target.warehouse.query<{ billed: string; effective: string; tags: string }>(
         `SELECT CAST(BilledCost AS STRING) AS billed, CAST(EffectiveCost AS STRING) AS effective,
                 CAST(Tags AS STRING) AS tags
-         FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')}
+         FROM ${tableRef(`${target.org}_local`, 'cost_data_standard_1_3')}
          WHERE x_source_system = @source ORDER BY ChargePeriodStart`,
         { source },
       );
@@ -240,17 +226,17 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
     ] as const) {
       const res = await upload(payload, type, `?source_system=${source}`);
       expect(res.statusCode, res.body).toBe(200);
-      const stored = await warehouse.query<{ billed: string }>(
-        `SELECT CAST(BilledCost AS STRING) AS billed FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')}
+      const stored = await target.warehouse.query<{ billed: string }>(
+        `SELECT CAST(BilledCost AS STRING) AS billed FROM ${tableRef(`${target.org}_local`, 'cost_data_standard_1_3')}
          WHERE x_source_system = @source ORDER BY ChargePeriodStart, ServiceName`,
         { source },
       );
       expect(stored.map((r) => decimal(r.billed))).toEqual(expected);
     }
-    const trend = await t.app.inject({
+    const trend = await target.t.app.inject({
       method: 'GET',
-      url: `/api/v1/costs/${org}/trend?granularity=daily&start_date=2025-05-01&end_date=2025-05-01`,
-      headers: { 'x-api-key': key },
+      url: `/api/v1/costs/${target.org}/trend?granularity=daily&start_date=2025-05-01&end_date=2025-05-01`,
+      headers: { 'x-api-key': target.key },
     });
     expect(trend.statusCode).toBe(200);
     // Two imports of the day: 2 × 0.005 = 0.01.
@@ -291,9 +277,9 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
         { from: 'PublisherName', to: 'HostProviderName' },
       ],
     });
-    const stored = await warehouse.query(
+    const stored = await target.warehouse.query(
       `SELECT ServiceProviderName, HostProviderName, ProviderName, PublisherName
-       FROM ${tableRef(`${org}_local`, 'cost_data_standard_1_3')} WHERE x_source_system = 'focus12'`,
+       FROM ${tableRef(`${target.org}_local`, 'cost_data_standard_1_3')} WHERE x_source_system = 'focus12'`,
     );
     expect(stored).toEqual([
       {
@@ -303,193 +289,5 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
         PublisherName: 'Google',
       },
     ]);
-  });
-
-  it('leaves one copy when the same file is imported twice', async () => {
-    const file = focusCsv([
-      aFocusFileRow({ BilledCost: '5' }),
-      aFocusFileRow({ BilledCost: '6', day: '2025-03-02' }),
-    ]);
-    await upload(file, CSV, '?source_system=twice');
-    const again = await upload(file, CSV, '?source_system=twice');
-
-    expect(again.json()).toMatchObject({ status: 'completed', rows_imported: 2, rows_replaced: 2 });
-    expect(await totals('twice')).toEqual({ n: 2, billed: 11 });
-  });
-
-  it('replaces only the charge days and the source system the file covers', async () => {
-    await upload(
-      focusCsv([aFocusFileRow({ BilledCost: '1', day: '2025-04-01' })]),
-      CSV,
-      '?source_system=slice_a',
-    );
-    await upload(
-      focusCsv([aFocusFileRow({ BilledCost: '2', day: '2025-04-02' })]),
-      CSV,
-      '?source_system=slice_a',
-    );
-    await upload(
-      focusCsv([aFocusFileRow({ BilledCost: '4', day: '2025-04-01' })]),
-      CSV,
-      '?source_system=slice_b',
-    );
-    const replaced = await upload(
-      focusCsv([aFocusFileRow({ BilledCost: '8', day: '2025-04-01' })]),
-      CSV,
-      '?source_system=slice_a',
-    );
-
-    expect(replaced.json()).toMatchObject({
-      rows_replaced: 1,
-      charge_period: { start: '2025-04-01', end: '2025-04-02' },
-    });
-    expect(await totals('slice_a')).toEqual({ n: 2, billed: 10 });
-    expect(await totals('slice_b')).toEqual({ n: 1, billed: 4 });
-  });
-
-  it('keeps two accounts of one source system apart when the import names its credential', async () => {
-    const day = (billed: string) => focusCsv([aFocusFileRow({ BilledCost: billed, day: '2025-05-01' })]);
-    await upload(day('1'), CSV, '?source_system=slice_c&credential_id=payer-1');
-    await upload(day('2'), CSV, '?source_system=slice_c&credential_id=payer-2');
-    expect(await totals('slice_c')).toEqual({ n: 2, billed: 3 });
-    // A re-import of payer-1 replaces payer-1's day only.
-    const again = await upload(day('5'), CSV, '?source_system=slice_c&credential_id=payer-1');
-    expect(again.json()).toMatchObject({ rows_replaced: 1, credential_id: 'payer-1' });
-    expect(await totals('slice_c')).toEqual({ n: 2, billed: 7 });
-    // Without a credential, the import stands for the whole source system's days.
-    const whole = await upload(day('11'), CSV, '?source_system=slice_c');
-    expect(whole.json()).toMatchObject({ rows_replaced: 2, credential_id: 'focus_import' });
-    expect(await totals('slice_c')).toEqual({ n: 1, billed: 11 });
-  });
-
-  it('answers 202 with Prefer: respond-async and reports the outcome at the status URL', async () => {
-    const res = await upload(
-      focusCsv([aFocusFileRow({ BilledCost: '9' })]),
-      { ...CSV, prefer: 'respond-async' },
-      '?source_system=async_src',
-    );
-
-    expect(res.statusCode).toBe(202);
-    const { import_id, status_url } = res.json<{ import_id: string; status_url: string }>();
-    expect(res.headers.location).toBe(status_url);
-    expect(status_url).toBe(`/api/v1/admin/organizations/${org}/costs/import/${import_id}`);
-    let report: { status: string; rows_imported?: number } = { status: 'queued' };
-    for (let i = 0; i < 100 && ['queued', 'processing'].includes(report.status); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      report = (await t.app.inject({ method: 'GET', url: status_url, headers: { 'x-api-key': key } })).json();
-    }
-    expect(report).toMatchObject({ status: 'completed', rows_imported: 1 });
-    expect(await totals('async_src')).toEqual({ n: 1, billed: 9 });
-  });
-
-  it("invalidates the org's cached cost reads when an import completes", async (ctx) => {
-    const read = () =>
-      t.app.inject({
-        method: 'GET',
-        url: `/api/v1/costs/${org}/total?start_date=2025-05-01&end_date=2025-05-31`,
-        headers: { 'x-api-key': key },
-      });
-    const before = await read();
-    // The cost routes are another module; without them there is no cache to invalidate.
-    if (before.statusCode === 404 && before.json().code === 'NOT_FOUND') ctx.skip();
-    expect((await read()).json()).toMatchObject({ cache_hit: true });
-
-    await upload(
-      focusCsv([aFocusFileRow({ BilledCost: '20', day: '2025-05-10' })]),
-      CSV,
-      '?source_system=cloud_aws_billing',
-    );
-    const after = (await read()).json();
-
-    expect(after.cache_hit).toBe(false);
-    expect(after.cloud.total_billed_cost).toBe(before.json().cloud.total_billed_cost + 20);
-  });
-
-  it('documents the raw-body media types and both answers in the OpenAPI document', async () => {
-    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    const post = doc.paths['/api/v1/admin/organizations/{org}/costs/import'].post;
-
-    expect(Object.keys(post.requestBody.content)).toEqual(
-      expect.arrayContaining(['text/csv', 'application/vnd.apache.parquet', 'application/gzip']),
-    );
-    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '202']));
-    expect(doc.paths['/api/v1/admin/organizations/{org}/costs/import/{id}'].get).toBeDefined();
-  });
-
-  it('accepts the root key for any org', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/admin/organizations/${org}/costs/import?source_system=by_root`,
-      headers: { ...rootHeaders, ...CSV },
-      payload: focusCsv([aFocusFileRow()]),
-    });
-
-    expect(res.statusCode).toBe(200);
-    expect(await totals('by_root')).toEqual({ n: 1, billed: 10.5 });
-  });
-
-  it("refuses another org's key (403) and a key without org:write (403)", async () => {
-    const other = await anOrgWithKey(warehouse);
-    const readOnly = await anOrgWithKey(warehouse, { org, scopes: ['org:read'] });
-    const payload = focusCsv([aFocusFileRow()]);
-    const url = `/api/v1/admin/organizations/${org}/costs/import`;
-
-    const foreign = await t.app.inject({
-      method: 'POST',
-      url,
-      headers: { 'x-api-key': other.key, ...CSV },
-      payload,
-    });
-    const scoped = await t.app.inject({
-      method: 'POST',
-      url,
-      headers: { 'x-api-key': readOnly.key, ...CSV },
-      payload,
-    });
-
-    expect(foreign.json()).toMatchObject({ status: 403, code: 'ORG_FORBIDDEN' });
-    expect(scoped.json()).toMatchObject({ status: 403, code: 'INSUFFICIENT_SCOPE' });
-  });
-
-  it('answers 404 for an org without a cost table and for an unknown import id', async () => {
-    const bare = await anOrgWithKey(warehouse);
-    const noTable = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/admin/organizations/${bare.org}/costs/import`,
-      headers: { 'x-api-key': bare.key, ...CSV },
-      payload: focusCsv([aFocusFileRow()]),
-    });
-    const unknown = await t.app.inject({
-      method: 'GET',
-      url: `/api/v1/admin/organizations/${org}/costs/import/00000000-0000-4000-8000-000000000000`,
-      headers: { 'x-api-key': key },
-    });
-
-    expect(noTable.json()).toMatchObject({ status: 404, code: 'COST_IMPORT_ORG_NOT_PROVISIONED' });
-    expect(unknown.json()).toMatchObject({ status: 404, code: 'COST_IMPORT_NOT_FOUND' });
-  });
-});
-
-describe('a compressed file that expands past the synchronous limit', () => {
-  it('is imported in the background (202), like a large upload', async () => {
-    const small = await startTestApp({ COST_IMPORT_SYNC_MAX_BYTES: '100000' });
-    try {
-      const { org: o, key: k } = await onboardOrg(small, 'impgz', 'Gzip Co');
-      const rows = Array.from({ length: 2_000 }, () => aFocusFileRow({ BilledCost: '1' }));
-      const csv = focusCsv(rows);
-      const packed = gzip(csv);
-      // Small on the wire, large to import.
-      expect(packed.length).toBeLessThan(100_000);
-      expect(csv.length).toBeGreaterThan(100_000);
-      const res = await small.app.inject({
-        method: 'POST',
-        url: `/api/v1/admin/organizations/${o}/costs/import?source_system=gz_big`,
-        headers: { 'x-api-key': k, 'content-type': 'application/gzip' },
-        payload: packed,
-      });
-      expect(res.statusCode, res.body).toBe(202);
-    } finally {
-      await small.close();
-    }
   });
 });

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
 import { tableRef, WAREHOUSE, type Warehouse } from '#warehouse';
 import { onboardOrg } from '#test/org-onboarding';
 import { startTestApp, type TestApp } from '#test/test-app';
@@ -24,14 +25,47 @@ export async function startImportApp(
   prefix: string,
   companyName: string,
   env: Record<string, string> = {},
+  { smallLimits = true } = {},
 ): Promise<ImportTarget> {
-  const t = await startTestApp({
+  const limits = {
     COST_IMPORT_MAX_BYTES: String(LIMIT),
     COST_IMPORT_MAX_EXPANDED_BYTES: String(EXPANDED_LIMIT),
-    ...env,
-  });
+  };
+  const t = await startTestApp({ ...(smallLimits ? limits : {}), ...env });
   const { org, key } = await onboardOrg(t, prefix, companyName);
   return { t, warehouse: t.app.get<Warehouse>(WAREHOUSE), org, key };
+}
+
+/**
+ * Registers, in the calling file or describe block, the import target `start` makes (startImportApp,
+ * mostly), started before its tests and closed after them. `t`, `warehouse`, `org` and `key` are
+ * getters, read inside tests; `upload`, `billed` and `report` are importCalls bound to the target.
+ */
+export function importTargetForAll(start: () => Promise<ImportTarget>, timeout?: number) {
+  let target: ImportTarget | undefined;
+  beforeAll(async () => {
+    target = await start();
+  }, timeout);
+  afterAll(() => target?.t.close());
+  const current = (): ImportTarget => {
+    if (!target) throw new Error('the import app is not started');
+    return target;
+  };
+  return {
+    get t() {
+      return current().t;
+    },
+    get warehouse() {
+      return current().warehouse;
+    },
+    get org() {
+      return current().org;
+    },
+    get key() {
+      return current().key;
+    },
+    ...importCalls(current),
+  };
 }
 
 /** POSTs `payload` to the org's FOCUS import with its org key. */
