@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Body, Controller, Injectable, Module, Param, Post, StreamableFile } from '@nestjs/common';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
@@ -15,6 +16,10 @@ import { IdempotencyModule } from '../../apps/api/src/idempotency/idempotency.mo
 import { Idempotent } from '../../apps/api/src/idempotency/idempotent.decorator.js';
 
 /** The secret every successful run returns; a replay must show it redacted. */
+/** A fresh Idempotency-Key, and a fresh tag naming one request's handler runs (IdempotencyProbeRuns). */
+export const aKey = () => `idem-${randomBytes(8).toString('hex')}`;
+export const aTag = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;
+
 export const PROBE_API_KEY = 'probe_org_api_key_do_not_replay_0123456789';
 
 /** How many times each `tag` reached a handler: "ran once" is asserted through this. */
