@@ -47,10 +47,7 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
         headers: { 'x-api-key': key, ...headers },
         payload,
       });
-    const usage = async (org: string) =>
-      (
-        await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/quota`, headers: rootHeaders })
-      ).json();
+    const usage = (org: string) => v.usage(org);
 
     it('returns the decrypted credential only with include_credentials, and refuses one that will not open', async () => {
       const k = await anOrg({ concurrent_pipelines_limit: 5 });

@@ -36,14 +36,7 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
         },
       ]);
     };
-    const usage = async (org: string) =>
-      (
-        await v.t.app.inject({
-          method: 'GET',
-          url: `/api/v1/organizations/${org}/quota`,
-          headers: rootHeaders,
-        })
-      ).json();
+    const usage = (org: string) => v.usage(org);
 
     it('grants a retry of a run granted before its trial ended at UTC midnight, and refuses a new run', async () => {
       const k = await v.anOrg({

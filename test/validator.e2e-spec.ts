@@ -19,10 +19,7 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
 
     const anOrg = (row?: DbRow, scopes?: string[]) => v.anOrg(row, scopes);
     const validate: ValidatorApp['validate'] = (...args) => v.validate(...args);
-    const usage = async (org: string) =>
-      (
-        await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/quota`, headers: rootHeaders })
-      ).json();
+    const usage = (org: string) => v.usage(org);
 
     it('lists the 23 pipelines of the registry and finds one by exact id only', async () => {
       const all = (await t.app.inject({ method: 'GET', url: '/api/v1/validator/pipelines' })).json();
