@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CENTRAL_DATASET, central, type Warehouse } from '#warehouse';
+import { CENTRAL_DATASET, central } from '#warehouse';
 import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
-import { type FakePipelineService } from '#test/fake-pipeline-service';
 import { anOrgWithKey, integrationCredentials } from '#test/org-factory';
-import { rootHeaders, type TestApp } from '#test/test-app';
-import { startAppWithPipelineService } from '#test/pipeline-service-app';
+import { rootHeaders } from '#test/test-app';
+import { pipelineServiceAppForAll } from '#test/pipeline-service-app';
 
 type Entry = { org_slug?: string; [k: string]: unknown };
 
@@ -13,29 +12,20 @@ type Entry = { org_slug?: string; [k: string]: unknown };
  * an org removes its entries from those records, and leaves every other org's.
  */
 describe('offboarding and the platform-wide batch records', () => {
-  let fake: FakePipelineService;
-  let t: TestApp;
-  let warehouse: Warehouse;
-  let close: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ fake, t, warehouse, close } = await startAppWithPipelineService({
-      retryDelaysMs: [20],
-      breaker: { volumeThreshold: 10_000 },
-    }));
+  const s = pipelineServiceAppForAll({
+    retryDelaysMs: [20],
+    breaker: { volumeThreshold: 10_000 },
   });
-  afterAll(() => close());
-  beforeEach(() => void fake.reset());
 
   /** An org whose active key has a stored copy, as onboarding leaves it, with one integration. */
   async function anOrg(provider: string, stored = true) {
-    const { org } = await anOrgWithKey(warehouse, { isActive: !stored });
-    if (stored) await t.app.get(ApiKeyService).issue(org);
-    await integrationCredentials(warehouse, org, [provider]);
+    const { org } = await anOrgWithKey(s.warehouse, { isActive: !stored });
+    if (stored) await s.t.app.get(ApiKeyService).issue(org);
+    await integrationCredentials(s.warehouse, org, [provider]);
     return org;
   }
   const batch = async (id: string) => {
-    const [row] = await warehouse.query<{ results: unknown; errors: unknown; [k: string]: unknown }>(
+    const [row] = await s.warehouse.query<{ results: unknown; errors: unknown; [k: string]: unknown }>(
       `SELECT * FROM ${central('org_meta_pipeline_batch_runs')} WHERE batch_run_id = @id`,
       { id },
     );
@@ -49,7 +39,7 @@ describe('offboarding and the platform-wide batch records', () => {
   };
   const orgsIn = (entries: Entry[]) => [...new Set(entries.map((e) => e.org_slug))].sort();
   const offboard = (org: string) =>
-    t.app.inject({
+    s.t.app.inject({
       method: 'DELETE',
       url: `/api/v1/organizations/${org}`,
       headers: rootHeaders,
@@ -61,7 +51,7 @@ describe('offboarding and the platform-wide batch records', () => {
     const b = await anOrg('DEEPSEEK');
     // No stored key copy: run-all records an error entry for it.
     const keyless = await anOrg('GEMINI', false);
-    const run = await t.app.inject({
+    const run = await s.t.app.inject({
       method: 'POST',
       url: '/api/v1/admin/pipelines/run-all',
       headers: rootHeaders,
@@ -103,7 +93,7 @@ describe('offboarding and the platform-wide batch records', () => {
     const withoutErrors = await platformBatch(asText(results), null);
     expect((await offboard(a)).statusCode).toBe(200);
     expect(await batch(id)).toMatchObject({ results: results.slice(1), errors: [] });
-    const [kept] = await warehouse.query<{ errors: unknown }>(
+    const [kept] = await s.warehouse.query<{ errors: unknown }>(
       `SELECT errors FROM ${central('org_meta_pipeline_batch_runs')} WHERE batch_run_id = @id`,
       { id: withoutErrors },
     );
@@ -114,7 +104,7 @@ describe('offboarding and the platform-wide batch records', () => {
   async function platformBatch(results: string, errors: string | null): Promise<string> {
     const id = randomUUID();
     const at = new Date();
-    await warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_batch_runs' }, [
+    await s.warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_batch_runs' }, [
       {
         batch_run_id: id,
         org_slug: 'ALL',

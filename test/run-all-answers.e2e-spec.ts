@@ -1,34 +1,24 @@
-import type { Warehouse } from '#warehouse';
 import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
-import { type FakePipelineService, started } from '#test/fake-pipeline-service';
+import { started } from '#test/fake-pipeline-service';
 import { anOrgWithKey, integrationCredentials } from '#test/org-factory';
-import { startAppWithPipelineService } from '#test/pipeline-service-app';
-import { rootHeaders, type TestApp } from '#test/test-app';
+import { pipelineServiceAppForAll } from '#test/pipeline-service-app';
+import { rootHeaders } from '#test/test-app';
 
 describe("admin run-all and the pipeline service's 2xx answers", () => {
-  let fake: FakePipelineService;
-  let t: TestApp;
-  let warehouse: Warehouse;
-  let close: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ fake, t, warehouse, close } = await startAppWithPipelineService({ retryDelaysMs: [20] }));
-  });
-  afterAll(() => close());
-  beforeEach(() => void fake.reset());
+  const s = pipelineServiceAppForAll({ retryDelaysMs: [20] });
 
   it('does not count a 2xx without a JSON object body (a proxy page, a cut answer) as triggered', async () => {
-    const { org } = await anOrgWithKey(warehouse, { isActive: false });
-    await t.app.get(ApiKeyService).issue(org);
-    await integrationCredentials(warehouse, org, ['OPENAI', 'GEMINI', 'DEEPSEEK']);
-    fake.handle((req) =>
+    const { org } = await anOrgWithKey(s.warehouse, { isActive: false });
+    await s.t.app.get(ApiKeyService).issue(org);
+    await integrationCredentials(s.warehouse, org, ['OPENAI', 'GEMINI', 'DEEPSEEK']);
+    s.fake.handle((req) =>
       req.path.endsWith('/openai')
         ? { status: 200, body: '<html><body>Welcome to nginx!</body></html>' }
         : req.path.endsWith('/gemini')
           ? { status: 202, body: ['not', 'an', 'object'] }
           : started(req),
     );
-    const res = await t.app.inject({
+    const res = await s.t.app.inject({
       method: 'POST',
       url: '/api/v1/admin/pipelines/run-all',
       headers: rootHeaders,

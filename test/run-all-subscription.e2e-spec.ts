@@ -1,36 +1,25 @@
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
-import type { Warehouse } from '#warehouse';
 import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
-import type { FakePipelineService } from '#test/fake-pipeline-service';
 import { anOrgWithKey, integrationCredentials } from '#test/org-factory';
-import { startAppWithPipelineService } from '#test/pipeline-service-app';
-import { rootHeaders, type TestApp } from '#test/test-app';
+import { pipelineServiceAppForAll } from '#test/pipeline-service-app';
+import { rootHeaders } from '#test/test-app';
 
 describe('admin run-all and the subscription of each org', () => {
-  let fake: FakePipelineService;
-  let t: TestApp;
-  let warehouse: Warehouse;
-  let close: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ fake, t, warehouse, close } = await startAppWithPipelineService({ retryDelaysMs: [20] }));
-  });
-  afterAll(() => close());
-  beforeEach(() => void fake.reset());
+  const s = pipelineServiceAppForAll({ retryDelaysMs: [20] });
 
   /** An org with a stored key copy, an OPENAI integration and this tenancy-DB row. */
   async function anOrg(row: Record<string, string>): Promise<string> {
-    const { org } = await anOrgWithKey(warehouse, { isActive: false });
-    await t.app.get(ApiKeyService).issue(org);
-    await t.app
+    const { org } = await anOrgWithKey(s.warehouse, { isActive: false });
+    await s.t.app.get(ApiKeyService).issue(org);
+    await s.t.app
       .get<TenancyDb>(TENANCY_DB)
       .insert('organizations', [{ org_slug: org, company_name: 'Acme', ...row }]);
-    await integrationCredentials(warehouse, org, ['OPENAI']);
+    await integrationCredentials(s.warehouse, org, ['OPENAI']);
     return org;
   }
 
   const runAll = (payload: object) =>
-    t.app.inject({ method: 'POST', url: '/api/v1/admin/pipelines/run-all', headers: rootHeaders, payload });
+    s.t.app.inject({ method: 'POST', url: '/api/v1/admin/pipelines/run-all', headers: rootHeaders, payload });
 
   it('does not start the pipelines of an org whose subscription may not run them, and says why', async () => {
     const ended = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
@@ -65,6 +54,6 @@ describe('admin run-all and the subscription of each org', () => {
         },
       ]);
     }
-    expect(fake.requests.map((r) => r.path)).toEqual([`/api/v1/pipelines/run/${paying}/genai/payg/openai`]);
+    expect(s.fake.requests.map((r) => r.path)).toEqual([`/api/v1/pipelines/run/${paying}/genai/payg/openai`]);
   });
 });

@@ -1,9 +1,9 @@
-import { central, type Warehouse } from '#warehouse';
+import { central } from '#warehouse';
 import { ApiKeyService } from '../apps/api/src/api-keys/api-key.service.js';
-import { type FakePipelineService, started } from '#test/fake-pipeline-service';
+import { started } from '#test/fake-pipeline-service';
 import { anOrgWithKey, integrationCredentials } from '#test/org-factory';
-import { rootHeaders, type TestApp } from '#test/test-app';
-import { startAppWithPipelineService } from '#test/pipeline-service-app';
+import { rootHeaders } from '#test/test-app';
+import { pipelineServiceAppForAll } from '#test/pipeline-service-app';
 
 const EVERY_PIPELINE = [
   'cloud/aws/cost/billing',
@@ -17,40 +17,31 @@ const EVERY_PIPELINE = [
 ];
 
 describe('admin run-all against a real local pipeline service', () => {
-  let fake: FakePipelineService;
-  let t: TestApp;
-  let warehouse: Warehouse;
-  let close: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ fake, t, warehouse, close } = await startAppWithPipelineService({
-      retryDelaysMs: [20],
-      breaker: { volumeThreshold: 10_000 },
-    }));
+  const s = pipelineServiceAppForAll({
+    retryDelaysMs: [20],
+    breaker: { volumeThreshold: 10_000 },
   });
-  afterAll(() => close());
-  beforeEach(() => void fake.reset());
 
   /** An org whose active key has a stored (encrypted) copy, as onboarding leaves it. */
   async function anOrg(status: 'ACTIVE' | 'SUSPENDED' = 'ACTIVE') {
-    const { org } = await anOrgWithKey(warehouse, { isActive: false, status });
-    const issued = await t.app.get(ApiKeyService).issue(org);
+    const { org } = await anOrgWithKey(s.warehouse, { isActive: false, status });
+    const issued = await s.t.app.get(ApiKeyService).issue(org);
     return { org, key: issued.apiKey };
   }
 
   const credentials = (org: string, providers: string[], extra: Record<string, unknown> = {}) =>
-    integrationCredentials(warehouse, org, providers, extra);
+    integrationCredentials(s.warehouse, org, providers, extra);
 
   const runAll = (payload: object, headers: Record<string, string> = rootHeaders) =>
-    t.app.inject({ method: 'POST', url: '/api/v1/admin/pipelines/run-all', headers, payload });
+    s.t.app.inject({ method: 'POST', url: '/api/v1/admin/pipelines/run-all', headers, payload });
   const pathsFor = (org: string) =>
-    fake.requests
+    s.fake.requests
       .filter((r) => r.path.startsWith(`/api/v1/pipelines/run/${org}/`))
       .map((r) => r.path.replace(`/api/v1/pipelines/run/${org}/`, ''))
       .sort();
   const batchRow = async (id: string) =>
     (
-      await warehouse.query(
+      await s.warehouse.query(
         `SELECT * FROM ${central('org_meta_pipeline_batch_runs')} WHERE batch_run_id = @id`,
         {
           id,
@@ -78,7 +69,7 @@ describe('admin run-all against a real local pipeline service', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(pathsFor(o.org)).toEqual(EVERY_PIPELINE);
-    for (const r of fake.requests) {
+    for (const r of s.fake.requests) {
       expect(r.headers['x-api-key']).toBe(o.key);
       expect(r.json).toEqual({ date: '2026-03-09' });
       expect(r.headers['idempotency-key']).toBe(
@@ -120,7 +111,7 @@ describe('admin run-all against a real local pipeline service', () => {
       total_integrations: 11,
     });
     expect(row!.results).toEqual(body.results);
-    const history = await t.app.inject({
+    const history = await s.t.app.inject({
       method: 'GET',
       url: `/api/v1/pipelines/${o.org}/batch-runs`,
       headers: { 'x-api-key': o.key },
@@ -132,7 +123,7 @@ describe('admin run-all against a real local pipeline service', () => {
     const o = await anOrg();
     await credentials(o.org, ['OCI', 'ANTHROPIC']);
     const res = await runAll({ org_slug: o.org, dry_run: true });
-    expect(fake.requests).toHaveLength(0);
+    expect(s.fake.requests).toHaveLength(0);
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     expect(res.json().results).toEqual([
       {
@@ -169,7 +160,7 @@ describe('admin run-all against a real local pipeline service', () => {
   it('counts a 429 as skipped for quota and any other refusal as failed, making the batch PARTIAL', async () => {
     const o = await anOrg();
     await credentials(o.org, ['OPENAI', 'GCP_SA', 'GEMINI']);
-    fake.handle((req) =>
+    s.fake.handle((req) =>
       req.path.endsWith('/openai')
         ? { status: 429, body: { detail: 'Daily pipeline quota exceeded' } }
         : req.path.includes('/gcp/')
@@ -205,7 +196,7 @@ describe('admin run-all against a real local pipeline service', () => {
     await credentials(o.org, ['GCP_SA', 'AWS_KEYS', 'OPENAI', 'CLAUDE']);
     await runAll({ org_slug: o.org, categories: ['genai'] });
     expect(pathsFor(o.org)).toEqual(['genai/payg/anthropic', 'genai/payg/openai']);
-    fake.reset();
+    s.fake.reset();
     await runAll({ org_slug: o.org, providers: ['aws', 'ANTHROPIC'] });
     expect(pathsFor(o.org)).toEqual(['cloud/aws/cost/billing', 'genai/payg/anthropic']);
   });
@@ -214,7 +205,7 @@ describe('admin run-all against a real local pipeline service', () => {
     const a = await anOrg();
     const b = await anOrg();
     const suspended = await anOrg('SUSPENDED');
-    const keyless = (await anOrgWithKey(warehouse)).org;
+    const keyless = (await anOrgWithKey(s.warehouse)).org;
     await credentials(a.org, ['AZURE']);
     await credentials(b.org, ['DEEPSEEK']);
     await credentials(suspended.org, ['OPENAI']);
@@ -231,7 +222,7 @@ describe('admin run-all against a real local pipeline service', () => {
     });
     const row = await batchRow(res.json().batch_run_id);
     expect(row).toMatchObject({ org_slug: 'ALL', trigger_type: 'SCHEDULED' });
-    const seenByA = await t.app.inject({
+    const seenByA = await s.t.app.inject({
       method: 'GET',
       url: `/api/v1/pipelines/${a.org}/batch-runs`,
       headers: { 'x-api-key': a.key },
@@ -245,11 +236,11 @@ describe('admin run-all against a real local pipeline service', () => {
   });
 
   it('reports an org whose key cannot be used as failed pipelines, making the batch PARTIAL', async () => {
-    const { org } = await anOrgWithKey(warehouse);
+    const { org } = await anOrgWithKey(s.warehouse);
     await credentials(org, ['GEMINI', 'AWS_IAM']);
     const res = await runAll({ org_slug: org });
     expect(res.statusCode).toBe(200);
-    expect(fake.requests).toEqual([]);
+    expect(s.fake.requests).toEqual([]);
     expect(res.json()).toMatchObject({
       status: 'PARTIAL',
       orgs_skipped: 1,
@@ -271,7 +262,7 @@ describe('admin run-all against a real local pipeline service', () => {
   it('tells why a key could not be read: a copy the encryption key cannot decrypt is not an outage', async () => {
     const o = await anOrg();
     await credentials(o.org, ['OPENAI']);
-    await warehouse.execute(
+    await s.warehouse.execute(
       `UPDATE ${central('org_api_keys')} SET encrypted_org_api_key = @junk WHERE org_slug = @org`,
       { junk: Buffer.from('not a ciphertext of this key'), org: o.org },
     );
@@ -298,6 +289,6 @@ describe('admin run-all against a real local pipeline service', () => {
     );
     const o = await anOrg();
     expect((await runAll({ org_slug: o.org }, { 'x-api-key': o.key })).statusCode).toBe(401);
-    expect(fake.requests).toHaveLength(0);
+    expect(s.fake.requests).toHaveLength(0);
   });
 });

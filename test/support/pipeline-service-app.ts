@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import {
   pipelineProxyOptionsOverride,
@@ -37,4 +38,36 @@ export async function startAppWithPipelineService(
     await fake.close();
     throw err;
   }
+}
+
+/**
+ * Registers, in the calling describe block, startAppWithPipelineService's app and service, started
+ * before its tests and closed after them; the service forgets its requests and answers before each
+ * test. `fake`, `t` and `warehouse` are getters, read inside tests.
+ */
+export function pipelineServiceAppForAll(
+  proxy: PipelineProxyOptionsOverride,
+  env: Record<string, string> = {},
+): Omit<PipelineServiceApp, 'close'> {
+  let app: PipelineServiceApp | undefined;
+  const started = (): PipelineServiceApp => {
+    if (!app) throw new Error('the app with its pipeline service is not started');
+    return app;
+  };
+  beforeAll(async () => {
+    app = await startAppWithPipelineService(proxy, env);
+  });
+  afterAll(() => app?.close());
+  beforeEach(() => void started().fake.reset());
+  return {
+    get fake() {
+      return started().fake;
+    },
+    get t() {
+      return started().t;
+    },
+    get warehouse() {
+      return started().warehouse;
+    },
+  };
 }
