@@ -13,7 +13,7 @@ import {
   selectList,
   whereClause,
 } from './postgrest-query.js';
-import { asRole, prepareServiceRole, primaryKey, SERVICE_ROLE, toHttpError } from './postgrest-session.js';
+import { asRole, exposeSchema, primaryKey, SERVICE_ROLE, toHttpError } from './postgrest-session.js';
 import { rpcRequest } from './postgrest-rpc.js';
 
 /**
@@ -178,7 +178,7 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
     options: `-c search_path=${schema} -c TimeZone=UTC`,
   });
   pool.on('error', () => undefined);
-  await prepareServiceRole(pool, schema);
+  await exposeSchema(pool, schema);
   const requests: RecordedRequest[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

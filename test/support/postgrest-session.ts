@@ -5,20 +5,25 @@ import { fail, HttpError, qi } from './postgrest-query.js';
 export const SERVICE_ROLE = 'service_role';
 
 /**
- * Supabase's service role as a project has it: no login, RLS bypassed, USAGE on the exposed
- * schema, and on tables only what they were granted. Since 30 October 2026 no project grants its
- * new tables in `public` to anon, authenticated and service_role by default
+ * Supabase's API roles as every project has them before its first migration: the browser's anon and
+ * authenticated, and the service role (no login, RLS bypassed). Since 30 October 2026 no project
+ * grants its new tables in `public` to them by default
  * (https://supabase.com/changelog/45329-breaking-change-tables-not-exposed-to-data-and-graphql-api-automatically),
- * so a table the migrations do not grant is "permission denied" (42501) over REST. The role is
- * the cluster's: made once on a shared server, by whichever run gets there first.
+ * so a table the migrations do not grant is "permission denied" (42501) over REST. The migrations
+ * grant only to roles that exist when they run (0018), so the roles must come first: made once per
+ * cluster by the test run's global setup, before any suite migrates a schema.
  */
-export async function prepareServiceRole(pool: pg.Pool, schema: string): Promise<void> {
+export async function createSupabaseRoles(pool: pg.Pool): Promise<void> {
   await pool.query(`DO $$
+DECLARE r text;
 BEGIN
-  BEGIN
-    CREATE ROLE ${SERVICE_ROLE} NOLOGIN BYPASSRLS;
-  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-  END;
+  FOREACH r IN ARRAY ARRAY['anon', 'authenticated', '${SERVICE_ROLE}'] LOOP
+    BEGIN
+      EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+    -- Another run made it at the same moment.
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    END;
+  END LOOP;
   IF NOT (SELECT rolbypassrls FROM pg_roles WHERE rolname = '${SERVICE_ROLE}') THEN
     BEGIN
       ALTER ROLE ${SERVICE_ROLE} BYPASSRLS;
@@ -28,6 +33,10 @@ BEGIN
   END IF;
 END
 $$`);
+}
+
+/** The exposed schema, usable by the service role as PostgREST needs it. */
+export async function exposeSchema(pool: pg.Pool, schema: string): Promise<void> {
   await pool.query(`GRANT USAGE ON SCHEMA ${qi(schema)} TO ${SERVICE_ROLE}`);
 }
 
