@@ -77,6 +77,25 @@ describe('audit log over the real app', () => {
       expect(entry).toMatchObject({ action: 'ROTATE', user_id: null });
     });
 
+    it('keeps no key sent in the User-Agent or as the X-User-ID', async () => {
+      const k = await anOrgWithKey(warehouse);
+      const res = await inject({
+        method: 'POST',
+        url: `/api/v1/organizations/${k.org}/api-key/rotate`,
+        headers: { 'x-api-key': k.key, 'user-agent': `sync-script/2.1 (key ${k.key})`, 'x-user-id': k.key },
+        // The sent key keeps working for a minute: the row would have held a live key.
+        payload: { grace_period_seconds: 60 },
+      });
+      expect(res.statusCode).toBe(200);
+      const logs = await auditLogs(k.org);
+      expect(logs.body).not.toContain(k.key);
+      expect(logs.json().logs[0]).toMatchObject({
+        action: 'ROTATE',
+        user_id: null,
+        user_agent: 'sync-script/2.1 (key [REDACTED])',
+      });
+    });
+
     it('rotate with an org key records the user, the request id and the key used', async () => {
       const k = await anOrgWithKey(warehouse);
       const res = await inject({

@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { scrubSecrets } from '#platform';
 
 /**
  * A dashboard user id as the audit log keeps it (a UUID, an email, `auth0|…`): at most 255
@@ -28,7 +29,11 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 export function auditActorFrom(request: FastifyRequest): AuditActor {
   const sent = header(request, 'x-user-id')?.trim();
-  const userId = sent && USER_ID.test(sent) ? sent : null;
+  // An id that holds a key or a token (a client that sent its key as the user) is no user: the
+  // row must not keep the secret, and a masked id could name another user.
+  const userId = sent && USER_ID.test(sent) && scrubSecrets(sent) === sent ? sent : null;
+  // Masked like every other text of the row (details, error): a script may put its key in its
+  // user agent, and the audit log is kept and shown long after the request.
   const userAgent = header(request, 'user-agent');
   const auth = request.auth;
   return {
@@ -36,7 +41,7 @@ export function auditActorFrom(request: FastifyRequest): AuditActor {
     userId,
     requestId: String(request.id),
     ipAddress: request.ip || null,
-    userAgent: userAgent ? userAgent.slice(0, USER_AGENT_MAX) : null,
+    userAgent: userAgent ? scrubSecrets(userAgent).slice(0, USER_AGENT_MAX) : null,
   };
 }
 
