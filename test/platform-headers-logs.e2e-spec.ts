@@ -64,6 +64,14 @@ describe('platform over the real app', () => {
       expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
 
+    it('replaces an X-Request-ID that holds a key, and logs no trace of it', async () => {
+      for (const key of [TEST_ROOT_KEY, 'acme_org_api_Abcdefghijklmnop0123456789']) {
+        const res = await inject({ method: 'GET', url: '/health', headers: { 'x-request-id': key } });
+        expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+        expect(logs.text).not.toContain(key);
+      }
+    });
+
     it('sets security headers (no HSTS outside production)', async () => {
       const res = await inject({ method: 'GET', url: '/health' });
       expect(res.headers['x-frame-options']).toBe('DENY');
