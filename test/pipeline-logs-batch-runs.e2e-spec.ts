@@ -128,8 +128,9 @@ describe('pipeline logs: downloads, batch runs, daily status and access', () => 
         results: [{ org_slug: a.org, provider: 'GCP_SA', status: 'failed' }],
         errors: [{ org_slug: a.org, error: 'GCP_SA: 403' }],
         status: 'PARTIAL',
-        orgs_processed: 1,
-        orgs_skipped: 0,
+        // An org with an error entry is one run-all skipped (its key could not be read).
+        orgs_processed: 0,
+        orgs_skipped: 1,
         pipelines_triggered: 0,
         pipelines_failed: 1,
         total_integrations: 1,

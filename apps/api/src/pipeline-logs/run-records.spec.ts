@@ -78,7 +78,9 @@ describe('run records', () => {
       errors: [errors[0]],
       status: 'PARTIAL',
       pipelines_failed: 1,
-      orgs_processed: 1,
+      // An org with an error was skipped by run-all (its key could not be read).
+      orgs_processed: 0,
+      orgs_skipped: 1,
     });
     const own = toBatchRun(batch({ org_slug: 'acme', results: '[{"a":1}]', errors: '["e"]' }), 'acme');
     expect({ results: own.results, errors: own.errors }).toEqual({ results: [{ a: 1 }], errors: ['e'] });

@@ -151,8 +151,9 @@ function concerns(entry: unknown, org: string): boolean {
 function ownCounters(results: Record<string, unknown>[], errors: unknown[]) {
   const count = (status: string) => results.filter((e) => e.status === status).length;
   // run-all records a provider without a daily pipeline as `skipped`; an org with nothing else
-  // (or with an error) was not processed.
-  const processed = results.some((e) => e.status !== 'skipped') ? 1 : 0;
+  // was not processed, nor one with an error (its key could not be read: run-all reports each of
+  // its pipelines `failed` and counts the org skipped).
+  const processed = errors.length === 0 && results.some((e) => e.status !== 'skipped') ? 1 : 0;
   const touched = results.length > 0 || errors.length > 0 ? 1 : 0;
   const failed = count('failed');
   return {
