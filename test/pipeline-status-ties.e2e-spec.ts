@@ -16,12 +16,18 @@ describe('daily pipeline status with runs started at the same instant', () => {
   });
   afterAll(() => t.close());
 
-  const aRun = (org: string, id: string, status: string, start: Date) =>
+  const aRun = (
+    org: string,
+    id: string,
+    status: string,
+    start: Date,
+    pipelineId = `${org}-subscription-costs-subscription_cost`,
+  ) =>
     warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_runs' }, [
       {
         pipeline_logging_id: id,
         org_slug: org,
-        pipeline_id: `${org}-subscription-costs-subscription_cost`,
+        pipeline_id: pipelineId,
         status,
         trigger_type: 'api',
         start_time: start,
@@ -52,5 +58,38 @@ describe('daily pipeline status with runs started at the same instant', () => {
       statuses.push(res.json().pipelines.subscription_costs.status);
     }
     expect(statuses).toEqual(['COMPLETED', 'COMPLETED']);
+  });
+
+  it('answers the later run id also when the two runs are stored under both forms of the pipeline id', async () => {
+    // The daily pipeline is found under its path and under the pipeline service's `{org}-...` id:
+    // the latest run of each is read, and the later of those decided by start time only.
+    const start = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const ids = {
+      COMPLETED: '00000000-0000-4000-8000-000000000001',
+      FAILED: 'ffffffff-0000-4000-8000-000000000002',
+    };
+    const statuses: unknown[] = [];
+    for (const order of [
+      ['COMPLETED', 'FAILED'],
+      ['FAILED', 'COMPLETED'],
+    ]) {
+      const { org, key } = await anOrgWithKey(warehouse);
+      const pipelineIds = {
+        FAILED: 'subscription/costs/subscription_cost',
+        COMPLETED: `${org}-subscription-costs-subscription_cost`,
+      };
+      for (const status of order) {
+        const s = status as keyof typeof ids;
+        await aRun(org, ids[s], s, start, pipelineIds[s]);
+      }
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/pipelines/status/${org}`,
+        headers: { 'x-api-key': key },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      statuses.push(res.json().pipelines.subscription_costs.status);
+    }
+    expect(statuses).toEqual(['FAILED', 'FAILED']);
   });
 });

@@ -82,6 +82,7 @@ export interface BatchRunRow {
 }
 
 export interface LatestRunRow {
+  pipeline_logging_id: string;
   pipeline_id: string;
   status: string;
   start_time: Date;
@@ -176,7 +177,7 @@ export class PipelineLogsRepository {
   /** The latest run of each pipeline started in [from, to). */
   latestRunsBetween(org: string, from: Date, to: Date): Promise<LatestRunRow[]> {
     return this.warehouse.query<LatestRunRow>(
-      `SELECT pipeline_id, status, start_time
+      `SELECT pipeline_logging_id, pipeline_id, status, start_time
        FROM ${central('org_meta_pipeline_runs')}
        WHERE org_slug = @org AND start_time >= @from AND start_time < @to
        QUALIFY ROW_NUMBER() OVER (PARTITION BY pipeline_id ORDER BY start_time DESC, pipeline_logging_id DESC) = 1`,

@@ -47,10 +47,19 @@ function matchesPath(pipelineId: string, path: string): boolean {
   return pipelineId.includes(path) || pipelineId.includes(path.replace(/\//g, '-'));
 }
 
+/** Text order by code unit, as the warehouse sorts STRING (run ids are printable ASCII). */
+const textOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 function dailyStatus(id: string, runs: LatestRunRow[], path: string): PipelineDailyStatusDto {
+  // Runs of both id forms may start at the same instant: the later run id decides, as it does
+  // between runs of one id (latestRunsBetween), not the order the warehouse returned them in.
   const latest = runs
     .filter((r) => matchesPath(r.pipeline_id, path))
-    .sort((a, b) => b.start_time.getTime() - a.start_time.getTime())[0];
+    .sort(
+      (a, b) =>
+        b.start_time.getTime() - a.start_time.getTime() ||
+        textOrder(b.pipeline_logging_id, a.pipeline_logging_id),
+    )[0];
   return {
     pipeline_id: id,
     last_run: latest?.start_time.toISOString() ?? null,

@@ -5,6 +5,7 @@ import { PipelineStatusCache } from './pipeline-status.cache.js';
 
 const NOW = new Date('2026-12-06T10:00:00Z');
 const RUN: LatestRunRow = {
+  pipeline_logging_id: 'run-1',
   pipeline_id: 'acme-subscription-costs-subscription_cost',
   status: 'PENDING',
   start_time: new Date('2026-12-06T09:59:59Z'),
