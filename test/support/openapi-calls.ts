@@ -92,6 +92,13 @@ export const CALLS: Call[] = [
     auth: 'key',
     body: { pipeline_logging_id: 'conformance-run', pipeline_status: 'SUCCESS' },
   },
+  // The run just completed: its reservation holds no slot any more (RESERVATION_NOT_LIVE).
+  {
+    op: 'post /api/v1/validator/heartbeat/{org}',
+    status: 409,
+    auth: 'key',
+    body: { pipeline_logging_id: 'conformance-run' },
+  },
   {
     op: 'post /api/v1/validator/complete/{org}',
     status: 404,

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
+  ApiConflictResponse,
   ApiHeader,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -218,6 +219,12 @@ export class PipelineValidatorController {
   })
   @ApiOkResponse({ type: HeartbeatResponseDto })
   @ApiNotFoundResponse({ description: 'RESERVATION_NOT_FOUND' })
+  // A client generated from the document must know this answer: the run's slot is gone.
+  @ApiConflictResponse({
+    description:
+      'RESERVATION_NOT_LIVE: the run was completed or its reservation expired (reservation_status says which); ' +
+      'an expired run is validated again with the same run id',
+  })
   async heartbeat(
     @Param() { org }: OrgParamDto,
     @Body() body: HeartbeatRequestDto,
