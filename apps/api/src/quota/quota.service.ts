@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '#platform';
-import { loadPlanLimits } from '#tenancy-db';
+import { loadPlanLimits, TenancyDbError } from '#tenancy-db';
 import { PipelineRunsRepository } from './pipeline-runs.repository.js';
 import { EXPIRED_RUN_MESSAGE } from './quota-maintenance.service.js';
 import { QuotaError, QuotaErrorCode } from './quota.errors.js';
@@ -56,7 +56,14 @@ export class QuotaService implements OnModuleInit {
     pipelineId: string,
     ttlSeconds = this.reservationTtlSeconds,
   ): Promise<ReservationDecision> {
-    const decision = await this.quota.reserve(org, runId, pipelineId, ttlSeconds);
+    const decision = await this.quota.reserve(org, runId, pipelineId, ttlSeconds).catch((err: unknown) => {
+      // The org's row was removed (offboarding) after the reservation read it and before its writes
+      // committed: a foreign key refuses them and nothing was written. Asked again, the function
+      // sees the org gone and answers ORG_NOT_FOUND, a refusal, rather than a 500.
+      if (err instanceof TenancyDbError && err.sqlState === '23503')
+        return this.quota.reserve(org, runId, pipelineId, ttlSeconds);
+      throw err;
+    });
     if (decision.readmitted)
       await this.runs.reopenRun(org, runId, EXPIRED_RUN_MESSAGE).catch((err: unknown) =>
         // The run is admitted either way; its row keeps saying FAILED until the run completes.
