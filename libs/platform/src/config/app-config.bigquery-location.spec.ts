@@ -18,4 +18,17 @@ describe('BIGQUERY_LOCATION', () => {
       'EU',
     );
   });
+
+  it('keeps a location given in another case in the spelling an onboarding takes', () => {
+    // It is every new org's dataset_location: `eu` was answered by the onboarding, and stored, as a
+    // location the onboarding itself refuses (422) when a client sends it back.
+    for (const [value, spelled] of [
+      ['eu', 'EU'],
+      [' us\n', 'US'],
+      ['Europe-West1', 'europe-west1'],
+    ])
+      expect(loadAppConfig({ DATA_DIR: tmpDataDir(), BIGQUERY_LOCATION: value }).env.BIGQUERY_LOCATION).toBe(
+        spelled,
+      );
+  });
 });

@@ -1,3 +1,4 @@
+import { Transform } from 'class-transformer';
 import { ValidateBy } from 'class-validator';
 
 /** Where an org dataset may be created (BigQuery multi-regions and regions the product supports). */
@@ -44,4 +45,17 @@ export const IsDatasetLocation = () =>
       defaultMessage: () =>
         `BIGQUERY_LOCATION must be a BigQuery location the product supports (${DATASET_LOCATIONS.slice(0, 3).join(', ')}, … as dataset_location takes them)`,
     },
+  });
+
+/**
+ * BIGQUERY_LOCATION read without surrounding whitespace and in the spelling DATASET_LOCATIONS has
+ * (`eu` is `EU`): it is every new org's `dataset_location`, stored and answered as it is, and an
+ * onboarding refuses any other spelling, so a default taken in lower case was answered as a
+ * location the API itself refused when sent back. An unknown value is left for IsDatasetLocation.
+ */
+export const CanonicalLocation = () =>
+  Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    const text = value.trim();
+    return DATASET_LOCATIONS.find((l) => l.toLowerCase() === text.toLowerCase()) ?? text;
   });

@@ -33,7 +33,7 @@ import {
   Trimmed,
   URL_OPTS,
 } from './env-fields.js';
-import { IsDatasetLocation } from './dataset-locations.js';
+import { CanonicalLocation, IsDatasetLocation } from './dataset-locations.js';
 import { EnvLimits, MAX_DEMO_ROWS, MAX_TIMER_MS } from './env-limits.js';
 import { IsMemoryLimit } from './memory-limit.js';
 
@@ -122,7 +122,7 @@ export class EnvSchema extends EnvLimits {
   @Matches(GCP_PROJECT_ID, { message: GCP_PROJECT_ID_MESSAGE })
   GCP_PROJECT_ID?: string;
 
-  @Trimmed()
+  @CanonicalLocation()
   @IsDatasetLocation()
   BIGQUERY_LOCATION = 'US';
 
