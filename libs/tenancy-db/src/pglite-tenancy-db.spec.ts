@@ -52,6 +52,17 @@ describe('PgliteTenancyDb with a data folder', () => {
     DISK_TIMEOUT_MS,
   );
 
+  it('names the folder and the setting that chose it when the folder cannot be opened', async () => {
+    // A start on PGLITE_DIR naming a file failed with "The tenancy database is unavailable" alone.
+    const file = path.join(dir, 'not-a-folder');
+    await writeFile(file, '');
+    const opening = PgliteTenancyDb.open({ dataDir: file, lock: { setting: 'PGLITE_DIR' } });
+    await expect(opening).rejects.toMatchObject({ code: 'TENANCY_DB_UNAVAILABLE' });
+    await expect(opening).rejects.toThrow(
+      `The embedded tenancy database ${file} (PGLITE_DIR) could not be opened`,
+    );
+  });
+
   it('reports Unavailable for queries after close', async () => {
     const db = await PgliteTenancyDb.open();
     await db.close();

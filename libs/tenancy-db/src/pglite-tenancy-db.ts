@@ -8,7 +8,7 @@ import { quoteIdentifier, type SqlQuery } from './sql-builder.js';
 import type { SqlSession, SqlTransactor } from './sql-session.js';
 import { SqlTenancyDb, type RawResult } from './sql-tenancy-db.js';
 import type { DbRow, TenancyDb } from './tenancy-db.port.js';
-import { TenancyDbErrorCode } from './tenancy-db.errors.js';
+import { TenancyDbError, TenancyDbErrorCode } from './tenancy-db.errors.js';
 import { SCALAR_PARSERS } from './value-normalisation.js';
 
 export interface PgliteTenancyDbOptions {
@@ -37,6 +37,18 @@ export class PgliteTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTrans
     const schema = options.schema === undefined ? undefined : quoteIdentifier(options.schema);
     let pg: PGlite | undefined;
     let unlock: (() => Promise<void>) | undefined;
+    // A folder that cannot be opened names itself and the setting that chose it, as DuckDB's file
+    // does: "The tenancy database is unavailable" left a start failing on PGLITE_DIR (a file, a
+    // folder it may not write) with no word of which setting to fix.
+    const unopened = (cause: unknown): TenancyDbError => {
+      if (options.dataDir === undefined) return tenancyDbError(TenancyDbErrorCode.Unavailable, cause);
+      const setting = options.lock?.setting === undefined ? '' : ` (${options.lock.setting})`;
+      return new TenancyDbError(
+        TenancyDbErrorCode.Unavailable,
+        `The embedded tenancy database ${options.dataDir}${setting} could not be opened`,
+        { cause },
+      );
+    };
     if (options.dataDir !== undefined) {
       try {
         // The tenancy DB (keys' orgs, quotas, members' emails) is the owner's alone: PGlite writes
@@ -45,7 +57,7 @@ export class PgliteTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTrans
         // A folder of another owner the process may write (a mounted volume) keeps its mode.
         await chmod(options.dataDir, 0o700).catch(() => undefined);
       } catch (cause) {
-        throw tenancyDbError(TenancyDbErrorCode.Unavailable, cause);
+        throw unopened(cause);
       }
       unlock = await lockPgliteFolder(options.dataDir, options.lock);
     }
@@ -61,7 +73,7 @@ export class PgliteTenancyDb extends SqlTenancyDb implements TenancyDb, SqlTrans
     } catch (cause) {
       await pg?.close().catch(() => undefined);
       await unlock?.().catch(() => undefined);
-      throw tenancyDbError(TenancyDbErrorCode.Unavailable, cause);
+      throw unopened(cause);
     }
     return new PgliteTenancyDb(pg, options.migrationsDir, unlock);
   }
