@@ -19,6 +19,19 @@ describe('startFailureMessage', () => {
     expect(startFailureMessage('plain')).toBe('plain');
   });
 
+  it("prints the message of a cause that is a plain object (supabase-js's errors), not [object Object]", () => {
+    const refused = {
+      message: 'TypeError: fetch failed',
+      details: 'TypeError: fetch failed\n    at …',
+      hint: '',
+      code: '',
+    };
+    const err = new Error('The tenancy database is unavailable.', { cause: refused });
+    expect(startFailureMessage(err)).toBe(
+      'The tenancy database is unavailable.\n  caused by: TypeError: fetch failed',
+    );
+  });
+
   it('masks a password holding an unencoded @ whole, and one given as a query option', () => {
     expect(startFailureMessage('cannot reach postgres://app:p@ss@w0rd@db_host:5432/app (timeout)')).toBe(
       'cannot reach postgres://app:***@db_host:5432/app (timeout)',

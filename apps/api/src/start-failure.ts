@@ -1,6 +1,16 @@
 import { QUERY_PASSWORD, URL_PASSWORD } from '#platform';
 
 /**
+ * The message of a cause that is not an Error: supabase-js reports a failed call (Supabase
+ * unreachable, a key it refuses) as a plain object `{ message, details, hint, code }`, which was
+ * printed as "caused by: [object Object]", the reason lost.
+ */
+function messageOf(e: unknown): string {
+  const message = typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined;
+  return typeof message === 'string' && message !== '' ? message : String(e);
+}
+
+/**
  * What a start that failed prints: the error, then each cause under it (`caused by: …`), so that a
  * generic "The tenancy database is unavailable" comes with the reason ("connect ECONNREFUSED
  * 127.0.0.1:5433", "database \"x\" does not exist"). Messages only, no stacks; passwords of URLs
@@ -11,7 +21,7 @@ export function startFailureMessage(err: unknown): string {
   const seen = new Set<unknown>();
   for (let e: unknown = err; e !== undefined && e !== null && !seen.has(e) && lines.length < 6;) {
     seen.add(e);
-    const text = e instanceof Error ? e.message || e.name : String(e);
+    const text = e instanceof Error ? e.message || e.name : messageOf(e);
     if (!lines.some((l) => l.endsWith(text))) lines.push(lines.length ? `  caused by: ${text}` : text);
     e = e instanceof Error ? e.cause : undefined;
   }
