@@ -87,4 +87,14 @@ describe('the embedded engines keep their files to the owner', () => {
       await warehouse.close();
     }
   });
+
+  it('names DATA_DIR when it cannot be created (a start with a root key set, so none is written there)', async () => {
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, '');
+    const dataDir = path.join(file, 'data');
+    const config = loadAppConfig({ DATA_DIR: dataDir, CA_ROOT_API_KEY: 'k'.repeat(32), LOG_LEVEL: 'warn' });
+    await expect(openWarehouse(config)).rejects.toThrow(
+      `DATA_DIR: ${dataDir} cannot be created (ENOTDIR: not a directory, mkdir '${dataDir}'); point it at a folder this user may write`,
+    );
+  });
 });

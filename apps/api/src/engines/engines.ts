@@ -50,7 +50,14 @@ function ownerOnlyNewFiles(): void {
  * is made, or made again, readable by its owner only.
  */
 async function privateDataDir(config: AppConfig): Promise<void> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    // Named, as every bad setting is: Node's bare "EACCES: permission denied, mkdir …" named none.
+    throw new ConfigValidationError([
+      `DATA_DIR: ${config.dataDir} cannot be created (${err instanceof Error ? err.message : String(err)}); point it at a folder this user may write`,
+    ]);
+  }
   try {
     // A shared folder (the sticky bit of /tmp) is not the app's to close: said, left as it is.
     if ((await stat(config.dataDir)).mode & 0o1000)

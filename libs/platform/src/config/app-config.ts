@@ -257,7 +257,15 @@ function resolveRootKey(env: EnvSchema): { key: string | undefined; file: string
     return { key: env.CA_ROOT_API_KEY, file: null };
   const file = path.resolve(env.DATA_DIR, 'root-api-key');
   // Whether this process or one starting beside it published the file, everyone uses what is on disk.
-  if (!fs.existsSync(file)) publishPrivateFile(file, `ca_root_${randomBytes(32).toString('base64url')}\n`);
+  try {
+    if (!fs.existsSync(file)) publishPrivateFile(file, `ca_root_${randomBytes(32).toString('base64url')}\n`);
+  } catch (err) {
+    // A DATA_DIR this user may not create or write (EACCES, a path under a file): the start ended
+    // with Node's bare "EACCES: permission denied, mkdir …", naming no setting.
+    throw new ConfigValidationError([
+      `DATA_DIR: ${path.dirname(file)} cannot be created or written (${err instanceof Error ? err.message : String(err)}); point it at a folder this user may write, or set CA_ROOT_API_KEY`,
+    ]);
+  }
   if (!fs.statSync(file).isFile())
     throw new ConfigValidationError([
       `CA_ROOT_API_KEY: ${file}, where the development root key is kept, is not a file; remove it to have a key generated, or set CA_ROOT_API_KEY`,
