@@ -9,8 +9,10 @@ describe('a server whose port is taken', () => {
     try {
       const run = await runServerProcess({ PORT: String(port) });
       expect({ code: run.code, signal: run.signal }).toEqual({ code: 1, signal: null });
+      // The settings named, with the reason under them.
       expect(run.log).toContain(
-        `Fatal error at start: listen EADDRINUSE: address already in use 0.0.0.0:${port}`,
+        `Fatal error at start: Cannot listen on 0.0.0.0:${port} (HOST, PORT)\n` +
+          `  caused by: listen EADDRINUSE: address already in use 0.0.0.0:${port}`,
       );
       // Closed, not dropped by process.exit: the bootstrap's writes are checkpointed out of DuckDB's
       // log and the PGlite folder shut down (its lock removed).

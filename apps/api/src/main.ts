@@ -31,7 +31,10 @@ async function main(): Promise<void> {
     // A port taken or not permitted: the engines are open by now, and are closed (the DuckDB file
     // checkpointed, the PGlite folder shut down) before the failure ends the process.
     await app.close().catch(() => undefined);
-    throw err;
+    // Named as every bad setting is: "getaddrinfo ENOTFOUND …" or "listen EACCES …" alone did not
+    // say which setting to fix.
+    const { HOST, PORT } = config.env;
+    throw new Error(`Cannot listen on ${HOST}:${PORT} (HOST, PORT)`, { cause: err });
   }
 }
 
