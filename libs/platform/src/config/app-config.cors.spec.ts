@@ -7,6 +7,14 @@ describe('CORS_ORIGINS', () => {
     expect(configProblems({ CORS_ORIGINS: '*' }).join()).toContain('CORS_ORIGINS');
   });
 
+  it('quotes a refused origin without the password it holds (the start prints the problems as they are)', () => {
+    const problems = configProblems({ CORS_ORIGINS: 'https://dash:s3cr3t@dash.example.com' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^CORS_ORIGINS: "https:\/\/dash:\*\*\*@dash.example.com" is not an origin/),
+    ]);
+    expect(problems.join()).not.toContain('s3cr3t');
+  });
+
   it('refuses CORS origins a browser never sends: a path, a trailing slash, no scheme', () => {
     const problems = configProblems({
       CORS_ORIGINS: 'https://dash.example.com/,dash2.example.com,not a url,http://localhost:3000',

@@ -7,6 +7,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { CONFIGS_MARKER, useConfigsDir } from './configs-dir.js';
 import { EnvSchema } from './env.schema.js';
 import { duckDbMemoryLimit, memoryLimitBytes } from './memory-limit.js';
+import { QUERY_PASSWORD, URL_PASSWORD } from '../logging/logger.js';
 import { publishPrivateFile } from '../util/private-file.js';
 
 export type Environment = EnvSchema['ENVIRONMENT'];
@@ -89,10 +90,22 @@ export function namesTransactionPooler(databaseUrl: string | undefined): boolean
   }
 }
 
+/** A problem as printed: the password of a URL it quotes (a value, a driver's reason) masked. */
+const masked = (problem: string): string =>
+  problem.replace(URL_PASSWORD, '$1***@').replace(QUERY_PASSWORD, '$1***');
+
+/**
+ * Every bad variable, each named. Its message is printed as it is at start (main.ts), outside the
+ * logger's masking, so a problem that quotes a value (CORS_ORIGINS' entries) shows no URL password.
+ */
 export class ConfigValidationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    const shown = problems.map(masked);
+    super(`Invalid configuration:\n${shown.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigValidationError';
+    this.problems = shown;
   }
 }
 
