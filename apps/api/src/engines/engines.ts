@@ -3,7 +3,14 @@ import { isMainThread } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
 import { createEncryptor, type Encryptor } from '#crypto';
 import { type AppConfig, ConfigValidationError } from '#platform';
-import { PgliteTenancyDb, PgTenancyDb, SupabaseTenancyDb, type TenancyDb } from '#tenancy-db';
+import {
+  PgliteTenancyDb,
+  PgTenancyDb,
+  SupabaseTenancyDb,
+  type TenancyDb,
+  TenancyDbError,
+  TenancyDbErrorCode,
+} from '#tenancy-db';
 import { BigQueryWarehouse, DuckDbWarehouse, type Warehouse } from '#warehouse';
 import { describeStoredKeys, storedSecretKeys } from './stored-secret-keys.js';
 
@@ -104,7 +111,21 @@ export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
       },
     });
   }
-  const applied = await db.migrate();
+  let applied: string[];
+  try {
+    applied = await db.migrate();
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    // The first query reaches the server: one it cannot reach (a mistyped host, a closed port)
+    // named no setting ("The tenancy database is unavailable", then the driver's reason).
+    if (
+      env.TENANCY_DB_DRIVER === 'postgres' &&
+      err instanceof TenancyDbError &&
+      err.code === TenancyDbErrorCode.Unavailable
+    )
+      throw new Error('The tenancy database at DATABASE_URL could not be used', { cause: err });
+    throw err;
+  }
   if (applied.length) new Logger('TenancyDb').log(`Applied migrations: ${applied.join(', ')}`);
   return db;
 }
