@@ -1,7 +1,7 @@
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { isMainThread } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
-import { createEncryptor, type Encryptor } from '#crypto';
+import { createEncryptor, CryptoError, type Encryptor } from '#crypto';
 import { type AppConfig, ConfigValidationError } from '#platform';
 import {
   PgliteTenancyDb,
@@ -138,7 +138,7 @@ export async function openTenancyDb(config: AppConfig): Promise<TenancyDb> {
  */
 export function openEncryptor(config: AppConfig, warehouse: Warehouse): Promise<Encryptor> {
   const logger = new Logger('Encryption');
-  return createEncryptor({
+  const opening = createEncryptor({
     kmsKeyName: config.env.KMS_KEY_NAME,
     kmsApiEndpoint: config.env.KMS_API_ENDPOINT,
     localKeyFile: config.encryptionKeyFile,
@@ -165,5 +165,12 @@ export function openEncryptor(config: AppConfig, warehouse: Warehouse): Promise<
             'are encrypted with it; back it up with the data',
         ),
     },
+  });
+  return opening.catch((err: unknown) => {
+    // A local key file that cannot be read, created or used ("Cannot open key file … (EACCES)",
+    // "is not a regular file") named no setting: ENCRYPTION_KEY_FILE (or DATA_DIR's) chose it.
+    if (config.env.KMS_KEY_NAME === undefined && err instanceof CryptoError)
+      throw new ConfigValidationError([`ENCRYPTION_KEY_FILE: ${err.message}`]);
+    throw err;
   });
 }
