@@ -36,19 +36,18 @@ describe('daily pipeline status with runs started at the same instant', () => {
       },
     ]);
 
-  it('answers the same run whichever was written first', async () => {
-    const start = new Date(Math.floor(Date.now() / 1000) * 1000);
+  /**
+   * The status of subscription_costs for a fresh org whose two runs `write` stored in the order
+   * given, once for each order: the same twice when storage order decides nothing.
+   */
+  async function statusInBothOrders(write: (org: string, order: string[]) => Promise<void>) {
     const statuses: unknown[] = [];
     for (const order of [
       ['COMPLETED', 'FAILED'],
       ['FAILED', 'COMPLETED'],
     ]) {
       const { org, key } = await anOrgWithKey(warehouse);
-      const ids = {
-        FAILED: '00000000-0000-4000-8000-000000000001',
-        COMPLETED: 'ffffffff-0000-4000-8000-000000000002',
-      };
-      for (const status of order) await aRun(org, ids[status as keyof typeof ids], status, start);
+      await write(org, order);
       const res = await t.app.inject({
         method: 'GET',
         url: `/api/v1/pipelines/status/${org}`,
@@ -57,6 +56,18 @@ describe('daily pipeline status with runs started at the same instant', () => {
       expect(res.statusCode, res.body).toBe(200);
       statuses.push(res.json().pipelines.subscription_costs.status);
     }
+    return statuses;
+  }
+
+  it('answers the same run whichever was written first', async () => {
+    const start = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const ids: Record<string, string> = {
+      FAILED: '00000000-0000-4000-8000-000000000001',
+      COMPLETED: 'ffffffff-0000-4000-8000-000000000002',
+    };
+    const statuses = await statusInBothOrders(async (org, order) => {
+      for (const status of order) await aRun(org, ids[status], status, start);
+    });
     expect(statuses).toEqual(['COMPLETED', 'COMPLETED']);
   });
 
@@ -64,32 +75,17 @@ describe('daily pipeline status with runs started at the same instant', () => {
     // The daily pipeline is found under its path and under the pipeline service's `{org}-...` id:
     // the latest run of each is read, and the later of those decided by start time only.
     const start = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const ids = {
+    const ids: Record<string, string> = {
       COMPLETED: '00000000-0000-4000-8000-000000000001',
       FAILED: 'ffffffff-0000-4000-8000-000000000002',
     };
-    const statuses: unknown[] = [];
-    for (const order of [
-      ['COMPLETED', 'FAILED'],
-      ['FAILED', 'COMPLETED'],
-    ]) {
-      const { org, key } = await anOrgWithKey(warehouse);
-      const pipelineIds = {
+    const statuses = await statusInBothOrders(async (org, order) => {
+      const pipelineIds: Record<string, string> = {
         FAILED: 'subscription/costs/subscription_cost',
         COMPLETED: `${org}-subscription-costs-subscription_cost`,
       };
-      for (const status of order) {
-        const s = status as keyof typeof ids;
-        await aRun(org, ids[s], s, start, pipelineIds[s]);
-      }
-      const res = await t.app.inject({
-        method: 'GET',
-        url: `/api/v1/pipelines/status/${org}`,
-        headers: { 'x-api-key': key },
-      });
-      expect(res.statusCode, res.body).toBe(200);
-      statuses.push(res.json().pipelines.subscription_costs.status);
-    }
+      for (const status of order) await aRun(org, ids[status], status, start, pipelineIds[status]);
+    });
     expect(statuses).toEqual(['FAILED', 'FAILED']);
   });
 });
