@@ -112,6 +112,13 @@ describe('configuration', () => {
     expect(c.env.TENANCY_DB_QUERY_TIMEOUT_MS).toBe(30_000);
   });
 
+  it('gives a stopping instance at least a second to drain, 10 s when unset', () => {
+    expect(problemsOf({ SHUTDOWN_GRACE_MS: '0' })).toEqual(['SHUTDOWN_GRACE_MS must not be less than 1000']);
+    expect(problemsOf({ SHUTDOWN_GRACE_MS: '1000' })).toEqual([]);
+    const c = loadAppConfig({ DATA_DIR: tmp(), CA_ROOT_API_KEY: 'k'.repeat(32) });
+    expect(c.env.SHUTDOWN_GRACE_MS).toBe(10_000);
+  });
+
   it('takes http(s) URLs only for the services it calls over HTTP', () => {
     expect(problemsOf({ PIPELINE_SERVICE_URL: 'ftp://pipelines.internal' })).toEqual([
       'PIPELINE_SERVICE_URL must be an http(s) URL',

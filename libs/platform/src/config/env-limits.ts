@@ -107,9 +107,13 @@ export class EnvLimits {
   @Max(MAX_TIMER_MS)
   HEALTH_CHECK_TIMEOUT_MS = 3_000;
 
+  /**
+   * At least a second: 0 let a SIGTERM end the process at once with status 1, the requests in
+   * flight dropped and the engines never closed (a DuckDB file left to its write-ahead log).
+   */
   @Transform(toInt)
   @IsInt()
-  @Min(0)
+  @Min(1000)
   @Max(MAX_TIMER_MS)
   SHUTDOWN_GRACE_MS = 10_000;
 
