@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadAppConfig } from './app-config.js';
 import { configProblems, PRODUCTION_ON_EMBEDDED_ENGINES } from './testing/config-problems.js';
 
 const production = PRODUCTION_ON_EMBEDDED_ENGINES;
@@ -27,6 +31,19 @@ describe('CORS_ORIGINS', () => {
     expect(
       configProblems({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000,http://10.0.0.5:8080' }),
     ).toEqual([]);
+  });
+
+  it("takes an origin written with capitals or its scheme's port in the form browsers send it", () => {
+    const env = {
+      CORS_ORIGINS: 'https://App.Example.com, https://b.example.com:443,http://C.example.com:80',
+    };
+    expect(configProblems(env)).toEqual([]);
+    expect(
+      loadAppConfig({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cors-')), ...env }).corsOrigins,
+    ).toEqual(['https://app.example.com', 'https://b.example.com', 'http://c.example.com']);
+    expect(configProblems({ CORS_ORIGINS: 'https://a.example.com?x=1,https://a.example.com#x' })).toEqual([
+      expect.stringMatching(/are not origins/),
+    ]);
   });
 
   it("must be set in staging and production: the default is the development dashboard's", () => {

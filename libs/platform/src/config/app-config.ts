@@ -59,7 +59,8 @@ export class AppConfig {
     this.encryptionKeyFile = env.ENCRYPTION_KEY_FILE ?? path.join(this.dataDir, 'encryption.key');
     this.corsOrigins = env.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
-      .filter(Boolean);
+      .filter(Boolean)
+      .map((o) => originOf(o) ?? o);
     this.rootKeyFile = rootKeyFile;
     this.redisPrefix = env.REDIS_KEY_PREFIX ?? `finops:${env.ENVIRONMENT}`;
     this.tenancyDbPreparedStatements =
@@ -139,13 +140,19 @@ export function readEnvironment(cwd = process.cwd()): Record<string, string | un
   return { ...parseEnv(text), ...process.env };
 }
 
-/** Whether `value` is an origin as a browser's Origin header carries it: `https://app.example.com:8443`. */
-function isOrigin(value: string): boolean {
+/**
+ * The origin a browser's Origin header carries for `value` (`https://app.example.com:8443`), or
+ * undefined when `value` is no origin (a path, a trailing slash, a query, credentials, no http(s)
+ * scheme). A host in capitals or a scheme's own port (`https://App.example.com:443`) names the same
+ * origin, which browsers send in lower case and without that port: it is taken in that form.
+ */
+function originOf(value: string): string | undefined {
   try {
     const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+    const bare = !/[/?#]/.test(value.replace(/^https?:\/\//i, '')) && !url.username && !url.password;
+    return (url.protocol === 'http:' || url.protocol === 'https:') && bare ? url.origin : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -208,7 +215,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     problems.push(
       `CONFIGS_DIR: ${path.resolve(env.CONFIGS_DIR)} holds no ${CONFIGS_MARKER}; point it at the repository's configs/ folder`,
     );
-  const badOrigins = origins.filter((o) => o !== '*' && o !== '' && !isOrigin(o));
+  const badOrigins = origins.filter((o) => o !== '*' && o !== '' && originOf(o) === undefined);
   if (badOrigins.length)
     problems.push(
       `CORS_ORIGINS: ${badOrigins.map((o) => JSON.stringify(o)).join(', ')} ${badOrigins.length === 1 ? 'is not an origin' : 'are not origins'}: ` +
