@@ -164,7 +164,7 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       expect(loads).toBe(3);
     });
 
-    it('drops them when the completion repeats a run recorded by a call whose answer was lost', async () => {
+    it('drops them when the completion repeats a run recorded by a call whose answer was lost, or is refused', async () => {
       const k = await anOrg();
       const cache = t.app.get(CostCache);
       const read = () =>
@@ -182,6 +182,12 @@ function scenarios(engine: string, engineEnv: () => Record<string, string>) {
       const retry = await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=lost');
 
       expect(retry.statusCode).toBe(200);
+      expect((await read()).hit).toBe(false);
+      // Refused (its reservation expired and was pruned, a database error): the run ended and may
+      // have loaded costs all the same, so they go too.
+      await read();
+      const unknown = await complete(k.org, k.key, '?pipeline_status=SUCCESS&pipeline_logging_id=pruned');
+      expect(unknown.statusCode).toBe(404);
       expect((await read()).hit).toBe(false);
     });
 

@@ -136,13 +136,17 @@ export class PipelineValidatorService {
    * expiry. A failed invalidation only means stale reads until then; the completion stands.
    */
   async complete(org: string, ref: RunRef, status: RunStatus): Promise<CompletionResult> {
-    const done = await this.quota.complete(org, ref, status);
-    // This instance's entries go at once; the other instances' through the bus, not awaited here
-    // (invalidateOrg does not reject: a failed broadcast is logged by the cache). A repeat too: it
-    // is sent when an answer was lost, maybe after the run was recorded (a connection cut after
-    // the commit, a Supabase call abandoned at its timeout), and is then the one call that answers.
-    void this.costCache.invalidateOrg(org);
-    return done;
+    try {
+      return await this.quota.complete(org, ref, status);
+    } finally {
+      // Whatever the quota answers: a repeat is sent when an answer was lost, maybe after the run
+      // was recorded (a connection cut after the commit, a Supabase call abandoned at its timeout),
+      // and is then the one call that answers; a refusal (the reservation expired and was pruned, a
+      // database error) still ends a run that may have loaded costs. This instance's entries go at
+      // once; the other instances' through the bus, not awaited here (invalidateOrg does not
+      // reject: a failed broadcast is logged by the cache).
+      void this.costCache.invalidateOrg(org);
+    }
   }
 
   heartbeat(org: string, ref: RunRef, ttlSeconds?: number): Promise<HeartbeatResult> {
