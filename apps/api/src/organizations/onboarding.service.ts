@@ -6,7 +6,7 @@ import { ApiKeyService, type IssuedKey } from '../api-keys/api-key.service.js';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CompensatingSteps, StepFailedError } from './compensating-steps.js';
-import { rollBackCreation } from './creation-rollback.js';
+import { profileWriteOrUndo, rollBackCreation } from './creation-rollback.js';
 import type { OnboardOrgRequestDto, OnboardOrgResponseDto } from './dto/onboarding.dto.js';
 import { HierarchySeedService, type HierarchySeeded } from './hierarchy-seed.service.js';
 import { currencyInfo, DEFAULT_CURRENCY, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
@@ -216,7 +216,7 @@ export class OnboardingService {
       apiKey = (await this.keys.issue(org, { description: 'Onboarding re-sync API key' })).apiKey;
     const fingerprint = (await this.keys.activeKey(org))?.fingerprint ?? null;
     const contact = { company_name: req.company_name, admin_email: req.admin_email };
-    await this.tenancy.upsert(
+    const tenancyWrite = await this.tenancy.upsert(
       org,
       {
         ...(sentPlan ? this.tenancyValues(req, sentPlan) : { ...contact, backend_quota_synced: true }),
@@ -224,19 +224,21 @@ export class OnboardingService {
       },
       this.tenancyValues(req, plan),
     );
-    await this.profiles.update(
-      org,
-      {
-        ...contact,
-        ...(sentPlan && { subscription_plan: plan }),
-        ...(req.default_currency !== undefined && {
-          default_currency: locale.currency,
-          default_country: locale.country,
-          default_language: DEFAULT_LANGUAGE,
-        }),
-        ...(req.default_timezone !== undefined && { default_timezone: locale.timezone }),
-      },
-      new Date(),
+    await profileWriteOrUndo(this.tenancy, tenancyWrite, this.logger, () =>
+      this.profiles.update(
+        org,
+        {
+          ...contact,
+          ...(sentPlan && { subscription_plan: plan }),
+          ...(req.default_currency !== undefined && {
+            default_currency: locale.currency,
+            default_country: locale.country,
+            default_language: DEFAULT_LANGUAGE,
+          }),
+          ...(req.default_timezone !== undefined && { default_timezone: locale.timezone }),
+        },
+        new Date(),
+      ),
     );
     // Cost reads answer in the org's currency and count days in its time zone (see LocaleService).
     if (localeSent) await this.costCache.invalidateOrg(org);
