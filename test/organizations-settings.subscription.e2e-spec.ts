@@ -204,6 +204,28 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       expect(await h.tenancyRow(org)).toMatchObject({ plan: 'SCALE', pipelines_per_day_limit: 100 });
     });
 
+    it('takes back only the columns it wrote: a key rotated meanwhile keeps its fingerprint', async () => {
+      const { org, key } = await h.onboard({ subscription_plan: 'STARTER' });
+      let rotated = '';
+      const update = vi.spyOn(h.app.get(OrgProfileRepository), 'update').mockImplementation(async () => {
+        // The org's key is rotated meanwhile (it writes the dashboard's fingerprint on the row);
+        // then this request's profile write fails.
+        const res = await h.withKey(key, 'POST', `/api/v1/organizations/${org}/api-key/rotate`);
+        expect(res.statusCode, res.body).toBe(200);
+        rotated = res.json().api_key as string;
+        throw new Error('simulated warehouse outage');
+      });
+      try {
+        const res = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { daily_limit: 7 });
+        expectProblem(res, 500, 'SUBSCRIPTION_UPDATE_FAILED');
+      } finally {
+        update.mockRestore();
+      }
+      const row = await h.tenancyRow(org);
+      expect(row.pipelines_per_day_limit).toBe(6);
+      expect(row.backend_api_key_fingerprint).toBe(rotated.slice(-4));
+    });
+
     it('refuses out-of-range limits, an unreadable trial date and an unknown org', async () => {
       const { org } = await h.onboard();
       const bad = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, {

@@ -81,13 +81,16 @@ export class TenancyOrgRepository {
   }
 
   /**
-   * Puts back the writable columns as they were in `previous` (compensation of an update), only
-   * while the row still holds `written` (the columns the update set): a newer write by another
-   * request stands. Returns whether the row was put back.
+   * Puts back the columns the update set (`written`) as they were in `previous` (compensation of an
+   * update), only while the row still holds `written`: a newer write by another request stands.
+   * Only those: a column the update did not write may have been changed since by a request running
+   * beside it (a key rotation's fingerprint), and putting it back would undo that request's change.
+   * Returns whether the row was put back.
    */
   async restore(previous: TenancyOrgRow, written: TenancyOrgPatch): Promise<boolean> {
     const values: DbRow = {};
-    for (const column of WRITABLE_COLUMNS) values[column] = previous[column] ?? null;
+    for (const column of WRITABLE_COLUMNS)
+      if (written[column] !== undefined) values[column] = previous[column] ?? null;
     const still: Filter = { org_slug: previous.org_slug };
     // Timestamps are left out: they come back at a coarser precision than the database keeps.
     for (const [column, value] of Object.entries(written))
