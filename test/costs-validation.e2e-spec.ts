@@ -95,6 +95,22 @@ describe('cost read validation and access', () => {
     );
   });
 
+  it('refuses a parameter whose percent-encoding does not decode, naming it; an encoded % is text', async () => {
+    for (const bad of ['%FF', '%ZZ', '%C0%80', 'Soci%E9t%E9', '%E0%A4%A']) {
+      const res = await get(`/summary?providers=${bad}&start_date=2025-01-01&end_date=x`);
+      expect(res.status).toBe(422);
+      // The other bad fields are named as well.
+      expect(res.body.errors).toEqual([
+        { field: 'providers', message: 'providers is not valid percent-encoded UTF-8' },
+        expect.objectContaining({ field: 'end_date' }),
+      ]);
+    }
+    const text = await get(
+      '/summary?providers=%25FF,Soci%C3%A9t%C3%A9+X&start_date=2025-01-01&end_date=2025-01-31',
+    );
+    expect(text.status).toBe(200);
+  });
+
   it('refuses unknown and out-of-range parameters with 422', async () => {
     expect((await get('/trend-granular?providers=AWS')).status).toBe(422);
     expect((await get('/trend?granularity=hourly')).status).toBe(422);

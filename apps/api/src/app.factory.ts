@@ -14,6 +14,7 @@ import {
   isBufferedDestination,
   PinoNestLogger,
   registerHttpPlatform,
+  parseQuery,
   requestIdFor,
 } from '#platform';
 import { BootstrapService } from './admin/bootstrap.service.js';
@@ -75,7 +76,8 @@ export async function createApp(
     skipMiddie: true,
     // Run ids and other identifiers in paths may be 255 characters, percent-encoded up to 3 bytes
     // each (Fastify's default refuses a path parameter past 100).
-    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // Fastify's own query parser, remembering which parameters do not decode (refused by name).
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH, querystringParser: parseQuery },
     frameworkErrors: frameworkErrors.onRouterError,
     clientErrorHandler: frameworkErrors.onClientError,
     // A request without Host reaches the platform, which answers it as problem+json (Node's own

@@ -31,6 +31,7 @@ export * from './http/org-slug.js';
 export * from './http/http-platform.js';
 export * from './http/shutdown-state.js';
 export * from './http/request-id.js';
+export { parseQuery } from './http/query-string.js';
 export * from './http/route-table.js';
 export * from './throttling/app-throttler.guard.js';
 export * from './throttling/redis-throttler.storage.js';

@@ -1,8 +1,15 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { PlatformError, PlatformErrorCode } from './platform-errors.js';
+import { PlatformError } from './platform-errors.js';
 import type { FieldViolation } from './problem.js';
 import { deepFreeze } from '../util/deep-freeze.js';
+import {
+  failedFields,
+  FIELD_REFUSALS,
+  fieldRefusal,
+  repeatedParametersError,
+  undecodableParametersError,
+} from './field-refusals.js';
 import { memoizeValidationMetadata } from './validation-metadata.js';
 
 /** Rules that a value of the wrong type fails. */
@@ -123,14 +130,6 @@ function inspectInput(value: unknown): {
   return { hidden, badText: badText.reverse(), tooDeep: false };
 }
 
-/** The 422 of validation: its detail names each bad field once, its `errors` every violation. */
-const failedFields = (fields: string[], errors: FieldViolation[]) =>
-  new PlatformError(
-    PlatformErrorCode.ValidationFailed,
-    `${fields.length} field${fields.length === 1 ? '' : 's'} failed validation: ${fields.join(', ')}`,
-    { extra: { errors } },
-  );
-
 /** A 422 VALIDATION_FAILED naming each field, as the global pipe answers it. */
 export const validationError = (errors: FieldViolation[]) =>
   failedFields([...new Set(errors.map((e) => e.field))], errors);
@@ -204,42 +203,6 @@ export function inputShapeError(value: unknown, type: string, withText = true): 
   return null;
 }
 
-/**
- * The 422 for a query parameter given more than once (`?start_date=a&start_date=b`, which the
- * query parser makes a list) where the DTO takes one value: its own rules would refuse the list as
- * a bad format ("must be a calendar date"), which is not what is wrong. A list field (`string[]`)
- * takes repeats. Null when there is none; fields without type metadata are left to their rules.
- */
-export function repeatedParametersError(value: unknown, metatype: object): PlatformError | null {
-  if (value === null || typeof value !== 'object') return null;
-  const prototype = (metatype as { prototype?: object }).prototype;
-  if (!prototype) return null;
-  const repeated = Object.entries(value)
-    .filter(([, given]) => Array.isArray(given))
-    .filter(([key]) => {
-      const declared: unknown = Reflect.getMetadata('design:type', prototype, key);
-      return declared !== undefined && declared !== Array;
-    })
-    .map(([key]) => key);
-  return repeated.length
-    ? fieldRefusal(
-        repeated,
-        repeated.map((field) => ({ field, message: `${field} must be given once, not repeated` })),
-      )
-    : null;
-}
-
-/**
- * Refusals of some fields' values (NUL text, a repeated parameter) that leave the input safe to
- * validate: the pipe adds the violations of its other fields to them.
- */
-const FIELD_REFUSALS = new WeakSet<PlatformError>();
-function fieldRefusal(fields: string[], errors: FieldViolation[]): PlatformError {
-  const refusal = failedFields(fields, errors);
-  FIELD_REFUSALS.add(refusal);
-  return refusal;
-}
-
 /** A query or path longer than this is validated every time rather than remembered. */
 const MAX_MEMO_KEY = 2048;
 const MEMO_ENTRIES_PER_CLASS = 1000;
@@ -268,7 +231,7 @@ export class MemoizingValidationPipe extends ValidationPipe {
       // (an array's indexes as unknown fields) or as no body at all.
       const shape = inputShapeError(value, type);
       const repeated = !shape && type === 'query' ? repeatedParametersError(value, metatype) : null;
-      const refusal = shape ?? repeated;
+      const refusal = shape ?? (type === 'query' ? undecodableParametersError(value) : null) ?? repeated;
       if (refusal) throw await this.withOtherFields(refusal, value, metadata, repeated !== null);
     }
     if ((type !== 'query' && type !== 'param') || !metatype || !this.toValidate(metadata))
