@@ -6,7 +6,8 @@ import { ApiKeyService, type IssuedKey } from '../api-keys/api-key.service.js';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CompensatingSteps, StepFailedError } from './compensating-steps.js';
-import { profileWriteOrUndo, rollBackCreation } from './creation-rollback.js';
+import { rollBackCreation } from './creation-rollback.js';
+import { profileWriteOrUndo, resyncFailure } from './profile-write-or-undo.js';
 import type { OnboardOrgRequestDto, OnboardOrgResponseDto } from './dto/onboarding.dto.js';
 import { HierarchySeedService, type HierarchySeeded } from './hierarchy-seed.service.js';
 import { currencyInfo, DEFAULT_CURRENCY, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
@@ -208,9 +209,8 @@ export class OnboardingService {
     // copy the encryption key cannot read (a lost key file) is one there is no copy of, as below.
     let apiKey = await this.keys.revealActiveIfReadable(org, { permanentOnly: true });
     const retained = apiKey !== null;
-    // A working key without a stored copy (one the replaced system stored) cannot be shown: it
-    // keeps working, and the new key is issued next to it, not in its place.
-    // (A key in a grace period expires on its own: it is not one that "keeps working".)
+    // A working key without a stored copy (one the replaced system stored) cannot be shown: it keeps
+    // working, the new key issued next to it (one in a grace period expires on its own: not such).
     const unshownKept = !retained && (await this.keys.hasPermanentKey(org));
     if (apiKey === null)
       apiKey = (await this.keys.issue(org, { description: 'Onboarding re-sync API key' })).apiKey;
@@ -224,7 +224,7 @@ export class OnboardingService {
       },
       this.tenancyValues(req, plan),
     );
-    await profileWriteOrUndo(this.tenancy, tenancyWrite, this.logger, () =>
+    await profileWriteOrUndo(this.tenancy, tenancyWrite, this.logger, resyncFailure(org), () =>
       this.profiles.update(
         org,
         {

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { writeOutcomeUnknown } from '#warehouse';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { fromBillingStatus, toBillingStatus } from './billing-status.js';
@@ -10,8 +9,8 @@ import type {
 } from './dto/subscription.dto.js';
 import { OrgProfileRepository } from './org-profile.repository.js';
 import { type Limits, limitColumns, OrgTenancyService } from './org-tenancy.service.js';
-import { engineOutage } from './engine-outage.js';
-import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
+import { profileWriteOrUndo } from './profile-write-or-undo.js';
+import { OrganizationsErrorCode } from './organizations.errors.js';
 import { planOrStarter } from './plan-limits.provider.js';
 import type { TenancyOrgPatch } from './tenancy-org.repository.js';
 import { dayOrNull, parseTrialEndDate } from './trial-end-date.js';
@@ -115,39 +114,24 @@ export class SubscriptionService {
       company_name: profile.company_name,
       admin_email: profile.admin_email,
     });
-    try {
-      await this.profiles.update(org, { subscription_plan: plan }, new Date());
-    } catch (cause) {
-      // Put the limits back so the two stores never disagree about the plan.
-      const restored = await this.tenancy.undo(write).then(
-        () => true,
-        (undoErr: unknown) => {
-          this.logger.error(`Subscription of ${org}: tenancy row could not be restored: ${String(undoErr)}`);
-          return false;
-        },
-      );
-      // A profile write whose outcome is unknown (a BigQuery job cancelled at its deadline and not
-      // seen to end) may still land, after the limits were put back: the two stores may disagree.
-      const undone = restored && !writeOutcomeUnknown(cause);
-      // Taken back whole after an engine that did not answer: that engine's 503/504, to send again.
-      const outage =
-        undone &&
-        engineOutage(
-          cause,
+    await profileWriteOrUndo(
+      this.tenancy,
+      write,
+      this.logger,
+      {
+        subject: `Subscription of ${org}`,
+        outage:
           `The subscription of '${org}' could not be updated: a store it writes to did not answer. ` +
-            'Nothing was changed; send the request again.',
-          { changed: false },
-        );
-      if (outage) throw outage;
-      throw new OrganizationsError(
-        OrganizationsErrorCode.SubscriptionUpdateFailed,
-        undone
-          ? `The subscription of '${org}' could not be updated; nothing was changed.`
-          : `The subscription of '${org}' could not be updated, and part of it may already apply; ` +
+          'Nothing was changed; send the request again.',
+        code: OrganizationsErrorCode.SubscriptionUpdateFailed,
+        failed: (undone) =>
+          undone
+            ? `The subscription of '${org}' could not be updated; nothing was changed.`
+            : `The subscription of '${org}' could not be updated, and part of it may already apply; ` +
               'send the same request again.',
-        { cause, extra: { changed: undone ? false : 'unknown' } },
-      );
-    }
+      },
+      () => this.profiles.update(org, { subscription_plan: plan }, new Date()),
+    );
     const status = req.status ?? fromBillingStatus(current?.billing_status);
     const trialEnd = trialDay ?? dayOrNull(current?.trial_ends_at);
     await this.audit.record({
