@@ -182,17 +182,13 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       }
     });
 
-    it("takes back only its own write: another request's newer change of the row stands", async () => {
-      const { org } = await h.onboard({ subscription_plan: 'STARTER' });
-      const profiles = h.app.get(OrgProfileRepository);
-      const update = vi.spyOn(profiles, 'update').mockImplementation(async () => {
-        // Another request (the dashboard's Stripe webhook) writes the row meanwhile; then this
-        // request's profile write fails.
-        await h.db.update(
-          'organizations',
-          { org_slug: org },
-          { plan: 'SCALE', pipelines_per_day_limit: 100 },
-        );
+    /**
+     * A subscription PUT of the org whose profile write fails after `meanwhile` (another request
+     * running beside it) ran: answered 500 SUBSCRIPTION_UPDATE_FAILED, its tenancy write taken back.
+     */
+    async function failingPutAfter(org: string, meanwhile: () => Promise<void>): Promise<void> {
+      const update = vi.spyOn(h.app.get(OrgProfileRepository), 'update').mockImplementation(async () => {
+        await meanwhile();
         throw new Error('simulated warehouse outage');
       });
       try {
@@ -201,26 +197,30 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       } finally {
         update.mockRestore();
       }
+    }
+
+    it("takes back only its own write: another request's newer change of the row stands", async () => {
+      const { org } = await h.onboard({ subscription_plan: 'STARTER' });
+      // Another request (the dashboard's Stripe webhook) writes the row meanwhile.
+      await failingPutAfter(org, async () => {
+        await h.db.update(
+          'organizations',
+          { org_slug: org },
+          { plan: 'SCALE', pipelines_per_day_limit: 100 },
+        );
+      });
       expect(await h.tenancyRow(org)).toMatchObject({ plan: 'SCALE', pipelines_per_day_limit: 100 });
     });
 
     it('takes back only the columns it wrote: a key rotated meanwhile keeps its fingerprint', async () => {
       const { org, key } = await h.onboard({ subscription_plan: 'STARTER' });
       let rotated = '';
-      const update = vi.spyOn(h.app.get(OrgProfileRepository), 'update').mockImplementation(async () => {
-        // The org's key is rotated meanwhile (it writes the dashboard's fingerprint on the row);
-        // then this request's profile write fails.
+      // The org's key is rotated meanwhile (it writes the dashboard's fingerprint on the row).
+      await failingPutAfter(org, async () => {
         const res = await h.withKey(key, 'POST', `/api/v1/organizations/${org}/api-key/rotate`);
         expect(res.statusCode, res.body).toBe(200);
         rotated = res.json().api_key as string;
-        throw new Error('simulated warehouse outage');
       });
-      try {
-        const res = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { daily_limit: 7 });
-        expectProblem(res, 500, 'SUBSCRIPTION_UPDATE_FAILED');
-      } finally {
-        update.mockRestore();
-      }
       const row = await h.tenancyRow(org);
       expect(row.pipelines_per_day_limit).toBe(6);
       expect(row.backend_api_key_fingerprint).toBe(rotated.slice(-4));
