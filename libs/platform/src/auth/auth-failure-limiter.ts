@@ -97,6 +97,8 @@ export class AuthFailureLimiter {
   private readonly lookupEnded = new Map<string, { ended: Promise<void>; settle: () => void }>();
   /** Per IP, its window in Redis as last seen (failures only grow within a window). */
   private readonly fleet = new LRUCache<string, Window>({ max: 100_000, ttl: WINDOW_MS });
+  /** Per IP and key hash: the keys that failed from the address within the last window. */
+  private readonly failedKeys = new LRUCache<string, true>({ max: 100_000, ttl: WINDOW_MS });
 
   constructor(
     readonly limit: number,
@@ -237,6 +239,19 @@ export class AuthFailureLimiter {
     return wait > 0
       ? rateLimited(this.limit, wait, 'failed authentications from this address a minute')
       : undefined;
+  }
+
+  /**
+   * Whether a lookup of `keyHash` that failed is a failure to count: not when the same key failed
+   * from the address within the window. The auth cache forgets an invalid key after 2 s, so a
+   * scheduler still sending its revoked key every few seconds counted once each time, locking its
+   * address out (and the new key it was given next, refused with 429); a guesser's keys all differ.
+   */
+  newFailure(address: string, keyHash: string): boolean {
+    const key = `${clientAddressKey(address)} ${keyHash}`;
+    if (this.failedKeys.has(key)) return false;
+    this.failedKeys.set(key, true);
+    return true;
   }
 
   /** A failure no ticket counted (a wrong root key, a lookup not admitted through admitLookup). */

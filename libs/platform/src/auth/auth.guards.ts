@@ -225,10 +225,10 @@ export class AuthService {
         );
       }
       if (!principal) {
-        // Only a lookup counts as a failure: the same stale key sent again and again (a scheduler's
-        // old key) is answered from the cache, costs nothing, and must not lock out the other keys
-        // sent from its address (a pipeline service calls for every org from one egress IP).
-        if (known === undefined) {
+        // Only a lookup counts, once a window per key (newFailure): the same stale key sent again
+        // and again (a scheduler's old key) must not lock out the other keys sent from its
+        // address (a pipeline service calls for every org from one egress IP).
+        if (known === undefined && this.failures.newFailure(req.ip, keyHash)) {
           failed = true;
           if (!ticket) this.failures.recordFailure(req.ip);
         }
