@@ -66,16 +66,34 @@ describe('pipeline proxy when the pipeline service is down', () => {
     expect(fake.requests[0]!.headers['x-api-key']).toBe(k.key);
   });
 
+  it('logs, masked, what the service answered with a 5xx it wrote no reason for', async () => {
+    const k = await anOrgWithKey(warehouse);
+    fake!.always({
+      status: 500,
+      body: 'Traceback: KeyError in load_costs, key sk_live_abcdefghijklmnop1234',
+    });
+    const res = await trigger(k.org, k.key);
+    expect(res.json()).toMatchObject({
+      code: 'PIPELINE_SERVICE_ERROR',
+      detail: 'Pipeline service error: HTTP 500',
+    });
+    expect(logs.text).toContain(
+      `HTTP 500 to a run of ${k.org}: Traceback: KeyError in load_costs, key [REDACTED]`,
+    );
+    expect(logs.text).not.toContain('sk_live_abcdefghijklmnop1234');
+  });
+
   it('never says "not started" after an attempt the service answered (a 504, then refused)', async () => {
     const k = await anOrgWithKey(warehouse);
-    const up = fake!;
+    const up = fake!.reset();
     up.handle(() => {
       // Gone right after this answer: the retries find the connection refused.
       setTimeout(() => void up.close(), 50);
       return { status: 504, body: { detail: 'gateway timeout' } };
     });
     const res = await trigger(k.org, k.key);
-    expect(up.requests).toHaveLength(2);
+    // The 504's attempt; the retries found the connection refused.
+    expect(up.requests).toHaveLength(1);
     expect(res.json()).toMatchObject({
       code: 'PIPELINE_SERVICE_TIMEOUT',
       detail: 'Pipeline service error: gateway timeout',

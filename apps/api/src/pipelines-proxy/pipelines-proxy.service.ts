@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { PipelineStatusCache, type StatusCacheMetrics } from '../pipeline-logs/pipeline-status.cache.js';
 import type { TriggerPipelineResponseDto } from './dto/pipeline-trigger.dto.js';
 import { upstreamSegments } from './pipeline-path.js';
@@ -62,6 +62,8 @@ function upstreamRetryAfter(res: Response): Record<string, string> {
 
 @Injectable()
 export class PipelinesProxyService {
+  private readonly logger = new Logger(PipelinesProxyService.name);
+
   constructor(
     private readonly client: PipelineServiceClient,
     private readonly statusCache: PipelineStatusCache,
@@ -89,7 +91,15 @@ export class PipelinesProxyService {
     // answer tells the caller to check that status before triggering again: it must be read afresh.
     if (!notStarted(result)) await this.statusCache.invalidateOrg(cmd.org);
     if (result.kind !== 'response') throw failure(result);
-    if (result.status < 200 || result.status > 299) throw refusal(result);
+    if (result.status < 200 || result.status > 299) {
+      // A 5xx the service wrote no reason for (a crash's text, an error object) tells the caller
+      // only its status: what it said goes to the log instead, masked and cut as a detail is.
+      if (result.status >= 500 && writtenDetail(result.json) === null)
+        this.logger.warn(
+          `Pipeline service answered HTTP ${result.status} to a run of ${cmd.org}: ${result.detail ?? 'no body'}`,
+        );
+      throw refusal(result);
+    }
     // The pipeline service answers a JSON object: anything else (an HTML page of a proxy in
     // between, a truncated body) says nothing of the run, so it is not reported as triggered.
     if (typeof result.json !== 'object' || result.json === null || Array.isArray(result.json))
