@@ -38,7 +38,9 @@ export async function runServerProcess(
   onLine: (log: string, child: { kill(signal: NodeJS.Signals): unknown }) => void = () => undefined,
   entry: EntryPoint = { file: 'apps/api/src/main.ts' },
 ): Promise<ServerProcessRun> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-server-process-'));
+  const dataDir = fs.mkdtempSync(
+    path.join(process.env.TEST_TMP_DIR ?? os.tmpdir(), 'finops-server-process-'),
+  );
   // What parseArgs reads of an `-e` script: process.argv past the executable.
   const args = `process.argv.push(...${JSON.stringify(entry.args ?? [])});`;
   const child = spawnWithSources(`${args}\nawait load(${JSON.stringify(entry.file)});`, {

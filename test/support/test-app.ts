@@ -36,7 +36,7 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: CreateAppOptions = {},
 ): Promise<TestApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'finops-test-'));
+  const dataDir = fs.mkdtempSync(path.join(process.env.TEST_TMP_DIR ?? os.tmpdir(), 'finops-test-'));
   const config = loadAppConfig({
     ENVIRONMENT: 'development',
     CA_ROOT_API_KEY: TEST_ROOT_KEY,

@@ -1,8 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadAppConfig } from './app-config.js';
-import { configProblems, PRODUCTION_ON_EMBEDDED_ENGINES } from './testing/config-problems.js';
+import { configProblems, PRODUCTION_ON_EMBEDDED_ENGINES, tmpDataDir } from './testing/config-problems.js';
 
 const production = PRODUCTION_ON_EMBEDDED_ENGINES;
 
@@ -38,9 +35,11 @@ describe('CORS_ORIGINS', () => {
       CORS_ORIGINS: 'https://App.Example.com, https://b.example.com:443,http://C.example.com:80',
     };
     expect(configProblems(env)).toEqual([]);
-    expect(
-      loadAppConfig({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cors-')), ...env }).corsOrigins,
-    ).toEqual(['https://app.example.com', 'https://b.example.com', 'http://c.example.com']);
+    expect(loadAppConfig({ DATA_DIR: tmpDataDir(), ...env }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'https://b.example.com',
+      'http://c.example.com',
+    ]);
     expect(configProblems({ CORS_ORIGINS: 'https://a.example.com?x=1,https://a.example.com#x' })).toEqual([
       expect.stringMatching(/are not origins/),
     ]);

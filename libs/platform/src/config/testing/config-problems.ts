@@ -12,8 +12,13 @@ export const PRODUCTION_ON_EMBEDDED_ENGINES: Readonly<Record<string, string>> = 
   CORS_ORIGINS: 'https://app.example.com',
 };
 
-/** A fresh data folder for one configuration load. */
-export const tmpDataDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+/**
+ * A fresh data folder for one configuration load (a development load writes its root key there):
+ * in the test run's own temp folder (TEST_TMP_DIR, removed when the run ends: test/global-setup.ts)
+ * when there is one. One folder per load in the system's temp folder left ~570 behind each run.
+ */
+export const tmpDataDir = (): string =>
+  fs.mkdtempSync(path.join(process.env.TEST_TMP_DIR ?? os.tmpdir(), 'cfg-'));
 
 /** What the start would refuse in `env` (a fresh DATA_DIR added): the problems, none when it loads. */
 export function configProblems(env: Record<string, string>): string[] {
