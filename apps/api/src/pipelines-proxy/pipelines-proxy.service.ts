@@ -91,15 +91,10 @@ export class PipelinesProxyService {
     // answer tells the caller to check that status before triggering again: it must be read afresh.
     if (!notStarted(result)) await this.statusCache.invalidateOrg(cmd.org);
     if (result.kind !== 'response') throw failure(result);
-    if (result.status < 200 || result.status > 299) {
-      // A 5xx the service wrote no reason for (a crash's text, an error object) tells the caller
-      // only its status: what it said goes to the log instead, masked and cut as a detail is.
-      if (result.status >= 500 && writtenDetail(result.json) === null)
-        this.logger.warn(
-          `Pipeline service answered HTTP ${result.status} to a run of ${cmd.org}: ${result.detail ?? 'no body'}`,
-        );
-      throw refusal(result);
-    }
+    if (result.status < 200 || result.status > 299)
+      throw refusal(result, (detail) =>
+        this.logger.warn(`Pipeline service answered HTTP ${result.status} to a run of ${cmd.org}: ${detail}`),
+      );
     // The pipeline service answers a JSON object: anything else (an HTML page of a proxy in
     // between, a truncated body) says nothing of the run, so it is not reported as triggered.
     if (typeof result.json !== 'object' || result.json === null || Array.isArray(result.json))
@@ -132,7 +127,11 @@ function writtenDetail(json: unknown): string | null {
   return typeof detail === 'string' && detail.trim() !== '' ? upstreamDetail(detail) : null;
 }
 
-function refusal(res: Response): PipelinesProxyError {
+/**
+ * The caller's error for a non-2xx answer. `unexplained` is told what the service said when that
+ * is no reason the caller may see, so that it stays in the log (masked and cut as a detail is).
+ */
+function refusal(res: Response, unexplained: (detail: string) => void): PipelinesProxyError {
   const extra = { upstream_status: res.status };
   if (res.status === 429)
     return new PipelinesProxyError(
@@ -144,6 +143,7 @@ function refusal(res: Response): PipelinesProxyError {
   // the service wrote one for it (a JSON string `detail`, FastAPI's form). Anything else (a
   // redirect's page, a crash's text or error object) is no explanation and stays in the log.
   const told = res.status >= 400 && res.status < 500 ? res.detail : writtenDetail(res.json);
+  if (told === null) unexplained(res.detail ?? 'no body');
   return new PipelinesProxyError(
     codeForUpstreamStatus(res.status),
     `Pipeline service error: ${told ?? `HTTP ${res.status}`}`,

@@ -3,12 +3,12 @@ import { parse } from 'fast-querystring';
 /** The parameters of a parsed query whose text is no valid percent-encoding (see parseQuery). */
 const undecodable = new WeakMap<object, string[]>();
 
-function decodes(text: string): boolean {
+/** A name or a value decoded (`+` a space); null when its percent-encoding does not decode. */
+function decoded(text: string): string | null {
   try {
-    decodeURIComponent(text);
-    return true;
+    return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -27,9 +27,9 @@ export function parseQuery(query: string): Record<string, unknown> {
     if (!pair.includes('%')) continue;
     const eq = pair.indexOf('=');
     const [key, value] = eq === -1 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
-    const plain = (text: string) => text.replace(/\+/g, ' ');
-    if (!decodes(plain(key))) names.add(plain(key));
-    else if (!decodes(plain(value))) names.add(decodeURIComponent(plain(key)));
+    const name = decoded(key);
+    if (name === null) names.add(key.replace(/\+/g, ' '));
+    else if (decoded(value) === null) names.add(name);
   }
   if (names.size) undecodable.set(parsed, [...names]);
   return parsed;
