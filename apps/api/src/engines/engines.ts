@@ -2,7 +2,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { isMainThread } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
 import { createEncryptor, CryptoError, type Encryptor } from '#crypto';
-import { type AppConfig, ConfigValidationError } from '#platform';
+import { type AppConfig, ConfigValidationError, dataDirRefused } from '#platform';
 import {
   PgliteTenancyDb,
   PgTenancyDb,
@@ -60,10 +60,7 @@ async function privateDataDir(config: AppConfig): Promise<void> {
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    // Named, as every bad setting is: Node's bare "EACCES: permission denied, mkdir …" named none.
-    throw new ConfigValidationError([
-      `DATA_DIR: ${config.dataDir} cannot be created (${err instanceof Error ? err.message : String(err)}); point it at a folder this user may write`,
-    ]);
+    throw dataDirRefused(config.dataDir, 'created', err);
   }
   try {
     // A shared folder (the sticky bit of /tmp) is not the app's to close: said, left as it is.

@@ -91,6 +91,22 @@ export function namesTransactionPooler(databaseUrl: string | undefined): boolean
   }
 }
 
+/**
+ * A DATA_DIR this user may not create or write (EACCES, a path under a file), named as every bad
+ * setting is: the start ended with Node's bare "EACCES: permission denied, mkdir …", naming none.
+ */
+export function dataDirRefused(
+  dir: string,
+  what: string,
+  err: unknown,
+  alternative = '',
+): ConfigValidationError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new ConfigValidationError([
+    `DATA_DIR: ${dir} cannot be ${what} (${reason}); point it at a folder this user may write${alternative}`,
+  ]);
+}
+
 /** A problem as printed: the password of a URL it quotes (a value, a driver's reason) masked. */
 const masked = (problem: string): string =>
   problem.replace(URL_PASSWORD, '$1***@').replace(QUERY_PASSWORD, '$1***');
@@ -280,11 +296,7 @@ function resolveRootKey(env: EnvSchema): { key: string | undefined; file: string
   try {
     if (!fs.existsSync(file)) publishPrivateFile(file, `ca_root_${randomBytes(32).toString('base64url')}\n`);
   } catch (err) {
-    // A DATA_DIR this user may not create or write (EACCES, a path under a file): the start ended
-    // with Node's bare "EACCES: permission denied, mkdir …", naming no setting.
-    throw new ConfigValidationError([
-      `DATA_DIR: ${path.dirname(file)} cannot be created or written (${err instanceof Error ? err.message : String(err)}); point it at a folder this user may write, or set CA_ROOT_API_KEY`,
-    ]);
+    throw dataDirRefused(path.dirname(file), 'created or written', err, ', or set CA_ROOT_API_KEY');
   }
   if (!fs.statSync(file).isFile())
     throw new ConfigValidationError([
