@@ -1,5 +1,5 @@
 import pl from 'nodejs-polars';
-import { C, moneySum, rowsCounted } from '../frame/cost-frame.js';
+import { C, moneyDifference, moneySum, rowsCounted } from '../frame/cost-frame.js';
 import type { Micros } from '../money.js';
 
 export interface CostTotals {
@@ -13,17 +13,23 @@ export interface CostTotals {
 
 /** Sums of the frame's costs; integer micro-unit sums, so exact. */
 export function costTotals(df: pl.DataFrame): CostTotals {
-  const [billed, effective, list, count] = df
+  const [billed, effective, list, savings, count] = df
     .select(
       moneySum(df, C.billed).alias('billed'),
       moneySum(df, C.effective).alias('effective'),
       moneySum(df, C.list).alias('list'),
+      // Not billed − effective of the two sums above: see moneyDifference.
+      moneyDifference(df, C.billed, C.effective).alias('savings'),
       rowsCounted(df).alias('n'),
     )
-    .row(0) as [number | null, number | null, number | null, number];
-  const b = Number(billed ?? 0);
-  const e = Number(effective ?? 0);
-  return { billed: b, effective: e, list: Number(list ?? 0), savings: b - e, recordCount: Number(count) };
+    .row(0) as [number | null, number | null, number | null, number | null, number];
+  return {
+    billed: Number(billed ?? 0),
+    effective: Number(effective ?? 0),
+    list: Number(list ?? 0),
+    savings: Number(savings ?? 0),
+    recordCount: Number(count),
+  };
 }
 
 /** The FOCUS rows the frame's rows stand for (see rowsCounted). */

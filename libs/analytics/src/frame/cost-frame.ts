@@ -8,6 +8,7 @@ export { C } from './cost-columns.js';
 export {
   type MoneyColumn,
   moneyColumns,
+  moneyDifference,
   moneyOf,
   moneySum,
   moneySums,

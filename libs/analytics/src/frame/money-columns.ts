@@ -54,6 +54,20 @@ function withRests(df: pl.DataFrame, column: MoneyColumn, micros: pl.Expr, rests
   return hasRests(df, column) ? sum.plus(rests.cast(pl.Float64).div(1000)) : sum;
 }
 
+/**
+ * The exact difference of two cost columns' sums (savings: billed − effective), in micro-units:
+ * their micro-units and their rests subtracted apart, then combined. The difference of the two
+ * sums, each already a Float64 with its fraction, is off by a rounding error, which turns a
+ * half-cent difference (0.825) into 0.8249999… and its cents down (0.82).
+ */
+export function moneyDifference(df: pl.DataFrame, a: MoneyColumn, b: MoneyColumn): pl.Expr {
+  const micros = pl.col(a).sum().cast(pl.Float64).minus(pl.col(b).sum().cast(pl.Float64));
+  if (!hasRests(df, a) && !hasRests(df, b)) return micros;
+  const rests = (column: MoneyColumn) =>
+    hasRests(df, column) ? pl.col(REST_OF[column]).sum().cast(pl.Float64) : pl.lit(0);
+  return micros.plus(rests(a).minus(rests(b)).div(1000));
+}
+
 /** The columns a cost column's sums read: itself, and its rests when the frame has them. */
 export function moneyColumns(df: pl.DataFrame, column: MoneyColumn): string[] {
   return hasRests(df, column) ? [column, REST_OF[column]] : [column];
