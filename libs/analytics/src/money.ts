@@ -67,6 +67,31 @@ export function nanosMinus(a: number | bigint, b: number | bigint): number | big
   return BigInt(a) - BigInt(b);
 }
 
+/**
+ * A money figure as integers: its micro-units and the nano-units they left out (see
+ * moneyPartsOf). Integers add exactly (below 2^53), so figures summed or subtracted as parts, and
+ * made one figure once (`partsToMicros`), are exact as a sum in the frame is.
+ */
+export interface MoneyParts {
+  micros: number;
+  nanos: number;
+}
+
+export const NO_MONEY: Readonly<MoneyParts> = { micros: 0, nanos: 0 };
+
+export function addParts(a: MoneyParts, b: MoneyParts): MoneyParts {
+  return { micros: a.micros + b.micros, nanos: a.nanos + b.nanos };
+}
+
+export function subtractParts(a: MoneyParts, b: MoneyParts): MoneyParts {
+  return { micros: a.micros - b.micros, nanos: a.nanos - b.nanos };
+}
+
+/** The figure in micro-units, as moneySum gives a sum in the frame. */
+export function partsToMicros(parts: MoneyParts): Micros {
+  return parts.micros + parts.nanos / 1000;
+}
+
 /** Micro-units → currency units at full (6 decimal) precision, for raw rows. */
 export function microsToUnits(micros: Micros): number {
   return micros / MICROS_PER_UNIT;

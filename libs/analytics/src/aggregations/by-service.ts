@@ -1,6 +1,14 @@
 import pl from 'nodejs-polars';
-import { C, moneyOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
-import { type Micros, percentage } from '../money.js';
+import { C, MONEY_NANOS, moneyPartsOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
+import {
+  addParts,
+  type Micros,
+  type MoneyParts,
+  NO_MONEY,
+  partsToMicros,
+  percentage,
+  subtractParts,
+} from '../money.js';
 import { formatUsage, usageUnitPriority } from './usage-units.js';
 
 export interface ServiceCost {
@@ -41,17 +49,19 @@ function representativeUnits(groups: UsageGroup[]): Map<string, UsageGroup> {
   return best;
 }
 
+/** A service's costs as parts (see MoneyParts): its units' groups add up exactly. */
 interface ServiceGroup {
-  billed: number;
-  effective: number;
+  billed: MoneyParts;
+  effective: MoneyParts;
   n: number;
 }
 
 /**
  * Billed and effective cost per ServiceName, highest billed first, with each service's usage.
  * One pass over the frame, grouped on the dictionary codes of (service, unit); the few groups are
- * then named and merged here: per service for the costs, per (service, unit) for the usage. A
- * missing name is grouped as 'Unknown', together with a real service of that name.
+ * then named and merged here: per service for the costs (added as parts, so exactly), per
+ * (service, unit) for the usage. A missing name is grouped as 'Unknown', together with a real
+ * service of that name.
  */
 export function costByService(df: pl.DataFrame): ServiceCost[] {
   const groups = df
@@ -65,26 +75,29 @@ export function costByService(df: pl.DataFrame): ServiceCost[] {
     .select(
       pl.col(C.serviceName).cast(pl.Utf8).fillNull('Unknown').alias('service'),
       pl.col(C.unit).cast(pl.Utf8).alias('unit'),
-      moneyOf(df, C.billed, 'billed'),
-      moneyOf(df, C.effective, 'effective'),
+      ...moneyPartsOf(df, C.billed, 'billed'),
+      ...moneyPartsOf(df, C.effective, 'effective'),
       'quantity',
       'n',
     )
     .toRecords() as {
     service: string;
     unit: string | null;
-    billed: number | null;
-    effective: number | null;
     quantity: number | null;
     n: number;
   }[];
   const services = new Map<string, ServiceGroup>();
   const usage = new Map<string, UsageGroup>();
+  const parts = (g: Record<string, unknown>, alias: string): MoneyParts => ({
+    micros: Number(g[alias] ?? 0),
+    nanos: Number(g[alias + MONEY_NANOS] ?? 0),
+  });
   for (const g of groups) {
-    const billed = Number(g.billed ?? 0);
-    const service = services.get(g.service) ?? { billed: 0, effective: 0, n: 0 };
-    service.billed += billed;
-    service.effective += Number(g.effective ?? 0);
+    const billedParts = parts(g, 'billed');
+    const billed = partsToMicros(billedParts);
+    const service = services.get(g.service) ?? { billed: NO_MONEY, effective: NO_MONEY, n: 0 };
+    service.billed = addParts(service.billed, billedParts);
+    service.effective = addParts(service.effective, parts(g, 'effective'));
     service.n += Number(g.n);
     services.set(g.service, service);
     if (g.unit === null) continue;
@@ -94,17 +107,17 @@ export function costByService(df: pl.DataFrame): ServiceCost[] {
     u.billed += billed;
     usage.set(key, u);
   }
-  const rows = [...services].map(([service, totals]) => ({ service, ...totals }));
   const units = representativeUnits([...usage.values()]);
-  const total = rows.reduce((sum, r) => sum + r.billed, 0);
-  return rows
-    .map(({ service, billed, effective, n }) => {
+  const total = partsToMicros([...services.values()].reduce((sum, s) => addParts(sum, s.billed), NO_MONEY));
+  return [...services]
+    .map(([service, { billed: billedParts, effective, n }]) => {
       const unit = units.get(service);
+      const billed = partsToMicros(billedParts);
       const item: ServiceCost = {
         service,
         billed,
-        effective,
-        savings: billed - effective,
+        effective: partsToMicros(effective),
+        savings: partsToMicros(subtractParts(billedParts, effective)),
         recordCount: n,
         percentage: percentage(billed, total),
       };

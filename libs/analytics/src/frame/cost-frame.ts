@@ -10,6 +10,8 @@ export {
   moneyColumns,
   moneyDifference,
   moneyOf,
+  moneyPartsOf,
+  MONEY_NANOS,
   moneySum,
   moneySums,
   rowMicros,

@@ -54,6 +54,9 @@ function withRests(df: pl.DataFrame, column: MoneyColumn, micros: pl.Expr, rests
   return hasRests(df, column) ? sum.plus(rests.cast(pl.Float64).div(1000)) : sum;
 }
 
+/** The suffix of a group's rests column in moneyPartsOf. */
+export const MONEY_NANOS = '__nanos';
+
 /**
  * The exact difference of two cost columns' sums (savings: billed − effective), in micro-units:
  * their micro-units and their rests subtracted apart, then combined. The difference of the two
@@ -66,6 +69,21 @@ export function moneyDifference(df: pl.DataFrame, a: MoneyColumn, b: MoneyColumn
   const rests = (column: MoneyColumn) =>
     hasRests(df, column) ? pl.col(REST_OF[column]).sum().cast(pl.Float64) : pl.lit(0);
   return micros.plus(rests(a).minus(rests(b)).div(1000));
+}
+
+/**
+ * After `moneySums(df, column, alias)`: the group's micro-units (`alias`) and rests (`alias` and
+ * MONEY_NANOS, 0 without rests) as two numbers, for figures added up over groups in JavaScript
+ * (see MoneyParts): adding the groups' figures, each a Float64 with its fraction, is off by
+ * rounding errors that can move a half-cent sum's cents.
+ */
+export function moneyPartsOf(df: pl.DataFrame, column: MoneyColumn, alias: string): pl.Expr[] {
+  return [
+    pl.col(alias).cast(pl.Float64).alias(alias),
+    (hasRests(df, column) ? pl.col(alias + REST).cast(pl.Float64) : pl.lit(0).cast(pl.Float64)).alias(
+      alias + MONEY_NANOS,
+    ),
+  ];
 }
 
 /** The columns a cost column's sums read: itself, and its rests when the frame has them. */
