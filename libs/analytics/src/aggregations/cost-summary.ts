@@ -1,4 +1,4 @@
-import type pl from 'nodejs-polars';
+import pl from 'nodejs-polars';
 import type { CostDays } from '../calendar/cost-days.js';
 import type { IsoDate } from '../calendar/iso-date.js';
 import { type CostCategory, COST_CATEGORIES } from '../frame/cost-category.js';
@@ -15,12 +15,12 @@ import {
   categoryForecast,
   type Forecast,
   forecastFromMonthToDate,
+  forecastFromRange,
   monthInfo,
   monthToDate,
   type RunRates,
-  sumOfForecasts,
 } from './forecast.js';
-import { type CostTotals, costTotals, distinctValues } from './totals.js';
+import { billedTotal, type CostTotals, costTotals, distinctValues } from './totals.js';
 
 export interface PeriodRange {
   start: IsoDate;
@@ -89,29 +89,46 @@ export interface CategoryTotal {
 
 export interface TotalByCategory {
   parts: Record<CostCategory, CategorySummary>;
-  /** The sum of the parts, unrounded: every row is in exactly one part. */
+  /** The sum of the parts, unrounded, taken of their rows: every row is in exactly one part. */
   total: CategoryTotal;
 }
 
-/** Every category of a period and their sum. */
+/** The rows of `df` in one of `categories`. */
+function rowsIn(df: pl.DataFrame, categories: readonly CostCategory[]): pl.DataFrame {
+  return categories.length ? df.filter(pl.col(C.category).isIn([...categories])) : df.head(0);
+}
+
+/**
+ * Every category of a period and their sum. The sum is taken of the rows, in the frame (every
+ * row is in exactly one part), not of the parts' figures: adding those, each a Float64 with its
+ * nano-unit fraction, is off by rounding errors that can move a half-cent sum's cents (parts of
+ * 0.794094037, 0.434703181 and 0.016202782 added up to 1.2449999…, shown 1.24 beside a summary
+ * of 1.25). The run rates likewise: those of the parts projected from month to date are those of
+ * their rows' month to date, plus those of the parts projected from their period.
+ */
 export function totalByCategory(df: pl.DataFrame, period: PeriodRange, days: CostDays): TotalByCategory {
   const parts = Object.fromEntries(
     COST_CATEGORIES.map((category) => [category, categorySummary(df, category, period, days)]),
   ) as Record<CostCategory, CategorySummary>;
-  const list = COST_CATEGORIES.map((category) => parts[category]);
-  const sum = (pick: (p: CategorySummary) => number) => list.reduce((s, p) => s + pick(p), 0);
+  const month = monthInfo(days, period);
+  const basedOn = (basis: Forecast['basis']) =>
+    COST_CATEGORIES.filter((category) => parts[category].forecast.basis === basis);
+  const fromMonth = forecastFromMonthToDate(monthToDate(rowsIn(df, basedOn('month_to_date')), month), month);
+  const rangeParts = basedOn('range');
+  const fromRange = rangeParts.length
+    ? forecastFromRange(billedTotal(rowsIn(df, rangeParts)), period.start, period.end)
+    : null;
   return {
     parts,
     total: {
-      totals: {
-        billed: sum((p) => p.totals.billed),
-        effective: sum((p) => p.totals.effective),
-        list: sum((p) => p.totals.list),
-        savings: sum((p) => p.totals.savings),
-        recordCount: sum((p) => p.totals.recordCount),
+      totals: costTotals(df),
+      mtd: monthToDate(df, month),
+      forecast: {
+        dailyRate: fromMonth.dailyRate + (fromRange?.dailyRate ?? 0),
+        monthlyForecast: fromMonth.monthlyForecast + (fromRange?.monthlyForecast ?? 0),
+        // 12 × the month-to-date parts' month in cents, as for one part (see forecastFromMonthToDate).
+        annualForecast: fromMonth.annualForecast + (fromRange?.annualForecast ?? 0),
       },
-      mtd: sum((p) => p.mtd),
-      forecast: sumOfForecasts(list.map((p) => p.forecast)),
     },
   };
 }
