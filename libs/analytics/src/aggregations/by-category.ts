@@ -1,7 +1,7 @@
 import pl from 'nodejs-polars';
 import { type CostCategory, COST_CATEGORIES } from '../frame/cost-category.js';
-import { C, moneyOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
-import { type Micros, percentage } from '../money.js';
+import { C, MONEY_NANOS, moneyPartsOf, moneySums, rowsCounted } from '../frame/cost-frame.js';
+import { type Micros, type MoneyParts, partsToMicros, percentage, subtractParts } from '../money.js';
 import { billedTotal } from './totals.js';
 
 export interface CategoryCost {
@@ -28,21 +28,27 @@ export function costByCategory(df: pl.DataFrame): CategoryCost[] {
     )
     .select(
       pl.col(C.category).cast(pl.Utf8).alias('category'),
-      moneyOf(df, C.billed, 'billed'),
-      moneyOf(df, C.effective, 'effective'),
+      ...moneyPartsOf(df, C.billed, 'billed'),
+      ...moneyPartsOf(df, C.effective, 'effective'),
       'n',
     )
-    .toRecords() as { category: CostCategory; billed: number | null; effective: number | null; n: number }[];
+    .toRecords() as ({ category: CostCategory; n: number } & Record<string, unknown>)[];
   const byCategory = new Map(groups.map((g) => [g.category, g]));
+  const parts = (g: Record<string, unknown> | undefined, alias: string): MoneyParts => ({
+    micros: Number(g?.[alias] ?? 0),
+    nanos: Number(g?.[alias + MONEY_NANOS] ?? 0),
+  });
   return COST_CATEGORIES.map((category) => {
     const g = byCategory.get(category);
-    const billed = Number(g?.billed ?? 0);
-    const effective = Number(g?.effective ?? 0);
+    const billedParts = parts(g, 'billed');
+    const effectiveParts = parts(g, 'effective');
+    const billed = partsToMicros(billedParts);
     return {
       category,
       billed,
-      effective,
-      savings: billed - effective,
+      effective: partsToMicros(effectiveParts),
+      // The exact difference: see moneyDifference.
+      savings: partsToMicros(subtractParts(billedParts, effectiveParts)),
       recordCount: Number(g?.n ?? 0),
       percentage: percentage(billed, total),
     };
