@@ -2,7 +2,7 @@ import { aFocusRow } from '#test/focus-rows';
 import { toMoney } from '../money.js';
 import { costFrameOf } from '../testing/frame-of.js';
 import { totalByCategory } from './cost-summary.js';
-import { forecastFromMonthToDate, forecastFromRange, monthInfo, sumOfForecasts } from './forecast.js';
+import { forecastFromMonthToDate, forecastFromRange, monthInfo } from './forecast.js';
 import { inUtc } from '../testing/cost-days-of.js';
 
 /** The month so far of a period covering it, in UTC. */
@@ -69,11 +69,26 @@ describe('annual forecast = 12 × the monthly forecast as shown', () => {
   });
 
   it('adds the fallback years of parts projected from their period to the 12 months of the others', () => {
-    const fromMonth = forecastFromMonthToDate(1_000_000, monthSoFar('2025-03-03'));
-    const fromRange = forecastFromRange(12_500_000, '2025-02-01', '2025-02-28');
-    const sum = sumOfForecasts([fromMonth, fromMonth, fromRange]);
-    expect(toMoney(sum.monthlyForecast)).toBe(34.06); // 20.666… + 13.392…
-    // 12 × 20.67 = 248.04, plus the fallback's unrounded 162.946…
-    expect(toMoney(sum.annualForecast)).toBe(410.99);
+    // Month to date (3 of March's 31 days): 1.00 of AWS and 1.00 of Slack, 20.666… a month together.
+    // OpenAI's 12.50 is all in February: projected from the period's 31 days, 12.096… a month.
+    const frame = costFrameOf([
+      aFocusRow({ date: '2025-03-02', provider: 'AWS', billedCost: 1 }),
+      aFocusRow({ date: '2025-02-10', provider: 'OpenAI', sourceSystem: null, billedCost: 12.5 }),
+      aFocusRow({
+        date: '2025-03-03',
+        provider: 'Slack',
+        sourceSystem: 'subscription_costs_daily',
+        billedCost: 1,
+      }),
+    ]);
+    const { parts, total } = totalByCategory(
+      frame,
+      { start: '2025-02-01', end: '2025-03-03' },
+      inUtc('2025-03-03'),
+    );
+    expect(parts.genai.forecast.basis).toBe('range');
+    expect(toMoney(total.forecast.monthlyForecast)).toBe(32.76); // 20.666… + 12.096…
+    // 12 × 20.67 = 248.04, plus the fallback's unrounded 147.177…
+    expect(toMoney(total.forecast.annualForecast)).toBe(395.22);
   });
 });

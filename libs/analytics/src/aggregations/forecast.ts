@@ -103,24 +103,6 @@ export function forecastFromRange(total: Micros, start: IsoDate, end: IsoDate): 
 }
 
 /**
- * Run rates of parts side by side (the categories of `/total`): days and months add up; the year
- * of the parts projected from month to date is 12 × their summed month in cents, as for one part,
- * plus the years of the parts projected from their period. When every part is projected from
- * month to date, the year is then exactly 12 × the month the sum shows.
- */
-export function sumOfForecasts(parts: readonly Forecast[]): RunRates {
-  const sum = (pick: (f: Forecast) => number, of = parts) => of.reduce((s, f) => s + pick(f), 0);
-  const fromRange = parts.filter((f) => f.basis === 'range');
-  const fromMonth = parts.filter((f) => f.basis === 'month_to_date');
-  return {
-    dailyRate: sum((f) => f.dailyRate),
-    monthlyForecast: sum((f) => f.monthlyForecast),
-    annualForecast:
-      annualOf(sum((f) => f.monthlyForecast, fromMonth)) + sum((f) => f.annualForecast, fromRange),
-  };
-}
-
-/**
  * A category's run rates: from month-to-date, or — for usage-billed categories (`rangeFallback`)
  * whose month has no cost yet while the period has — from the whole period. Subscriptions are
  * fixed fees billed on their own dates, so an empty month means nothing is due yet, not a rate.
