@@ -132,6 +132,20 @@ describe('KmsEncryptor against a KMS REST server', () => {
     }
   });
 
+  it('reports a KMS outage while reading a legacy value as KeyUnavailable, not as a bad value', async () => {
+    const res = await fetch(`${fake.url}/v1/${fake.keyName}:encrypt`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${FAKE_KMS_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ plaintext: b64(SECRET) }),
+    });
+    const legacy = Buffer.from(((await res.json()) as { ciphertext: string }).ciphertext, 'base64');
+    fake.failNext(503, 2);
+    const err = await failure(kms.decrypt(legacy, CONTEXT));
+    expect(err.code).toBe(CryptoErrorCode.KeyUnavailable);
+    expect(err.message).toBe('Cloud KMS decrypt failed (HTTP 503 UNAVAILABLE)');
+    expect((await kms.decrypt(legacy, CONTEXT)).toString('utf8')).toBe(SECRET);
+  });
+
   it('keeps decrypting values wrapped by an older key version after a rotation', async () => {
     const old = await kms.encrypt(SECRET, CONTEXT);
     const version2 = fake.rotate();

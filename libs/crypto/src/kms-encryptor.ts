@@ -80,7 +80,13 @@ export class KmsEncryptor implements Encryptor {
         isEnvelope(ciphertext)
       )
         throw err;
-      const legacy = await this.decryptLegacy(ciphertext).catch(() => undefined);
+      // KMS refusing the ciphertext means the value is bad (the envelope error says how); KMS not
+      // answering is an outage (KeyUnavailable, 503) and must not pass for a value that cannot open.
+      const legacy = await this.decryptLegacy(ciphertext).catch((legacyErr: unknown) => {
+        if (legacyErr instanceof CryptoError && legacyErr.code === CryptoErrorCode.KeyUnavailable)
+          throw legacyErr;
+        return undefined;
+      });
       if (legacy) return legacy;
       throw err;
     }
