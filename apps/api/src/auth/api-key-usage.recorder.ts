@@ -62,6 +62,9 @@ export class ApiKeyUsageRecorder implements BeforeApplicationShutdown {
   /** Before the engines close (they do on application shutdown). */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    // A flush in flight writes only the ids it took when it began: the ones recorded since need
+    // one more, or they are lost with the process.
+    await this.flushing;
     await this.flush();
   }
 }
