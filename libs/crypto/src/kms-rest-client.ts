@@ -70,6 +70,12 @@ export class KmsRestClient {
         return { ok: true, json: json as Record<string, unknown> };
     } catch (err) {
       if (isTimeout(err)) return { ok: false, error: this.timedOut(op), retryable: false };
+      // Not JSON is a SyntaxError; anything else is the connection dropped under the answer: an
+      // outage (retried like one), not KMS refusing the data.
+      if (!(err instanceof SyntaxError)) {
+        const error = unavailable(`Cloud KMS dropped the connection during ${op} (${networkCode(err)})`, err);
+        return { ok: false, error, retryable: true };
+      }
     }
     const error = new CryptoError(failedCode(op), `Cloud KMS returned an unreadable ${op} response`);
     return { ok: false, error, retryable: false };
