@@ -75,4 +75,39 @@ describe('KmsRestClient', () => {
       await kms.close();
     }
   });
+
+  it.each([
+    [
+      'a redirect (not followed)',
+      302,
+      { location: '/login', 'content-type': 'text/html' },
+      '<a href="/login">',
+    ],
+    ['a 200 that is not JSON', 200, { 'content-type': 'text/html' }, '<html>Sign in</html>'],
+  ])(
+    'reports %s as KeyUnavailable, not as a value that cannot be decrypted',
+    async (_what, status, headers, body) => {
+      const paths: string[] = [];
+      const server: Server = createServer((req, res) => {
+        paths.push(`${req.method} ${req.url}`);
+        req.resume();
+        req.on('end', () => res.writeHead(status, headers).end(body));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const err: unknown = await client(`http://127.0.0.1:${port}`)
+          .call('decrypt', { ciphertext: 'AAAA' })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(err).toBeInstanceOf(CryptoError);
+        expect((err as CryptoError).code).toBe(CryptoErrorCode.KeyUnavailable);
+        expect(paths).toEqual([`POST /v1/${KEY_NAME}:decrypt`]);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  );
 });

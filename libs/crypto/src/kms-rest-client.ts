@@ -53,6 +53,9 @@ export class KmsRestClient {
         method: 'POST',
         headers,
         body: payload,
+        // Not followed: a redirect would turn the POST into a GET to wherever it points (with the
+        // credentials' header), and KMS never answers one; see statusError.
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (err) {
@@ -77,8 +80,13 @@ export class KmsRestClient {
         return { ok: false, error, retryable: true };
       }
     }
-    const error = new CryptoError(failedCode(op), `Cloud KMS returned an unreadable ${op} response`);
-    return { ok: false, error, retryable: false };
+    // KMS answers a 200 in JSON: anything else is from something in front of it (a proxy's or a
+    // portal's page), so the key cannot be used; the value itself was never judged.
+    return {
+      ok: false,
+      error: unavailable(`Cloud KMS returned an unreadable ${op} response`),
+      retryable: false,
+    };
   }
 
   private async authHeaders(url: string): Promise<Headers> {
@@ -97,11 +105,12 @@ export class KmsRestClient {
 /**
  * 400 is KMS refusing the data (for decrypt: wrong AAD, wrong key or altered ciphertext), except
  * FAILED_PRECONDITION, which is a disabled or destroyed key version. Auth, missing key, rate limit
- * and server errors mean the key cannot be used right now.
+ * and server errors mean the key cannot be used right now, and so does a redirect (not KMS's).
  */
 function statusError(op: KmsOperation, http: number, grpc: string | undefined): CryptoError {
   const what = `Cloud KMS ${op} failed (HTTP ${http}${grpc ? ` ${grpc}` : ''})`;
-  if (grpc === 'FAILED_PRECONDITION' || UNAVAILABLE_STATUS.has(http) || http >= 500) return unavailable(what);
+  if (grpc === 'FAILED_PRECONDITION' || UNAVAILABLE_STATUS.has(http) || http >= 500 || http < 400)
+    return unavailable(what);
   const hint = op === 'decrypt' && http === 400 ? ': wrong context, wrong key or altered ciphertext' : '';
   return new CryptoError(failedCode(op), what + hint);
 }
