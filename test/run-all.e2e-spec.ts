@@ -148,6 +148,25 @@ describe('admin run-all against a real local pipeline service', () => {
     expect(await batchRow(res.json().batch_run_id)).toMatchObject({ dry_run: true, run_date: yesterday });
   });
 
+  it('refuses query parameters (422 naming them) instead of running for real: the options are body fields', async () => {
+    const o = await anOrg();
+    await credentials(o.org, ['OCI']);
+    const res = await s.t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/pipelines/run-all?dry_run=true&date=2026-03-09',
+      headers: rootHeaders,
+      payload: { org_slug: o.org },
+    });
+    expect(res.statusCode, res.body).toBe(422);
+    expect(
+      res
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['date', 'dry_run']);
+    expect(s.fake.requests).toHaveLength(0);
+  });
+
   it('takes dry_run null as its default (false), and records the batch', async () => {
     const o = await anOrg();
     await credentials(o.org, ['OCI']);
