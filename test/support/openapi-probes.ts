@@ -13,6 +13,8 @@ export interface FieldSchema {
   minimum?: number;
   maximum?: number;
   maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
   items?: FieldSchema;
   oneOf?: unknown[];
   anyOf?: unknown[];
@@ -50,7 +52,11 @@ export function refusedValues(schema: FieldSchema, inQuery: boolean): unknown[] 
   }
   if (schema.type === 'array') {
     candidates.push('not-a-list');
-    if (schema.items?.enum) candidates.push(['not_a_documented_value']);
+    if (schema.items) candidates.push(...refusedValues(schema.items, false).map((item) => [item]));
+    const item = schema.items && acceptedValues(schema.items, false)[0];
+    if (item !== undefined && schema.maxItems !== undefined)
+      candidates.push(Array.from({ length: schema.maxItems + 1 }, () => item));
+    if (schema.minItems) candidates.push([]);
   }
   const asSent = (v: unknown) => (inQuery && typeof v === 'number' ? String(v) : v);
   // A candidate the schema itself accepts (a 300-character value where up to 255 are taken, say)
@@ -83,8 +89,12 @@ export function acceptedValues(schema: FieldSchema & { example?: unknown }, inQu
       'x'.repeat(1_000),
     );
   else if (schema.type === 'array' && schema.items) {
-    const item = acceptedValues(schema.items, false)[0];
-    if (item !== undefined) candidates.push([item]);
+    const items = acceptedValues(schema.items, false);
+    candidates.push(...items.map((item) => [item]));
+    // The bounds of the list: none stated means none, up to the 1000 items any list may have.
+    if (items[0] !== undefined)
+      candidates.push(Array.from({ length: schema.maxItems ?? 200 }, () => items[0]));
+    if (!schema.minItems) candidates.push([]);
   }
   const fits = [...new Set(candidates)].filter((v) => passes(schema, v));
   return inQuery ? fits.map((v) => String(v)) : fits;

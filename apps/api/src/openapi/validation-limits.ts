@@ -2,7 +2,7 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { OpenAPIObject, ParameterObject, SchemaObject } from '@nestjs/swagger';
+import type { OpenAPIObject, ParameterObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
 import { getMetadataStorage } from 'class-validator';
 import { type ControllerRoute, controllerRoutes } from '#platform';
 import { HTTP_METHODS } from './document-responses.js';
@@ -23,26 +23,49 @@ function patternOf(pattern: unknown, modifiers: unknown): string | undefined {
   return typeof pattern === 'string' && !modifiers ? pattern : undefined;
 }
 
+/** What class-validator checks of one property: its string limits, and a list's size and items'. */
+interface FieldLimits {
+  string?: StringLimits;
+  /** The string limits of each item of a list (`each`). */
+  items?: StringLimits;
+  minItems?: number;
+  maxItems?: number;
+}
+
+/** The string limits a rule states (MaxLength, MinLength, Length, Matches), if any. */
+function ruleStringLimits(
+  name: string | undefined,
+  constraints: unknown[] | undefined,
+): StringLimits | undefined {
+  const [a, b] = constraints ?? [];
+  if (name === 'maxLength') return { maxLength: Number(a) };
+  if (name === 'minLength') return { minLength: Number(a) };
+  if (name === 'isLength')
+    return { minLength: Number(a), ...(b === undefined ? {} : { maxLength: Number(b) }) };
+  if (name === 'matches') {
+    const pattern = patternOf(a, b);
+    return pattern ? { pattern } : undefined;
+  }
+  return undefined;
+}
+
 /**
  * The lengths and pattern that class-validator checks on each property of `dto` (MaxLength,
- * MinLength, Length, Matches), leaving out those on the items of a list (`each`), which a string
- * schema cannot state.
+ * MinLength, Length, Matches), those on the items of a list (`each`) apart, and the size of a list
+ * (ArrayMinSize, ArrayMaxSize).
  */
-export function stringLimits(dto: DtoClass): Map<string, StringLimits> {
-  const limits = new Map<string, StringLimits>();
+export function fieldLimits(dto: DtoClass): Map<string, FieldLimits> {
+  const limits = new Map<string, FieldLimits>();
   for (const m of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false)) {
-    if (m.each) continue;
-    const [a, b] = (m.constraints ?? []) as unknown[];
-    let limit: StringLimits | undefined;
-    if (m.name === 'maxLength') limit = { maxLength: Number(a) };
-    else if (m.name === 'minLength') limit = { minLength: Number(a) };
-    else if (m.name === 'isLength')
-      limit = { minLength: Number(a), ...(b === undefined ? {} : { maxLength: Number(b) }) };
-    else if (m.name === 'matches') {
-      const pattern = patternOf(a, b);
-      if (pattern) limit = { pattern };
-    }
-    if (limit) limits.set(m.propertyName, { ...limits.get(m.propertyName), ...limit });
+    const field = limits.get(m.propertyName) ?? {};
+    const constraints = m.constraints as unknown[] | undefined;
+    const limit = ruleStringLimits(m.name, constraints);
+    if (limit && m.each) field.items = { ...field.items, ...limit };
+    else if (limit) field.string = { ...field.string, ...limit };
+    else if (m.name === 'arrayMinSize') field.minItems = Number(constraints?.[0]);
+    else if (m.name === 'arrayMaxSize') field.maxItems = Number(constraints?.[0]);
+    else continue;
+    limits.set(m.propertyName, field);
   }
   return limits;
 }
@@ -66,17 +89,31 @@ function routeDtos(route: ControllerRoute): { kind: RouteParamtypes; dto: DtoCla
 }
 
 /** Adds the limits a string schema does not state yet (a documented one is kept). */
-function state(schema: SchemaObject | undefined, limits: StringLimits | undefined): void {
-  if (!schema || !limits || schema.type !== 'string') return;
+function stateString(
+  schema: SchemaObject | ReferenceObject | undefined,
+  limits: StringLimits | undefined,
+): void {
+  if (!schema || '$ref' in schema || !limits || schema.type !== 'string') return;
   for (const [name, value] of Object.entries(limits) as [keyof StringLimits, never][])
     if (schema[name] === undefined) schema[name] = value;
 }
 
+/** Adds the limits a schema does not state yet: a string's, or a list's size and its items'. */
+function state(schema: SchemaObject | ReferenceObject | undefined, limits: FieldLimits | undefined): void {
+  if (!schema || '$ref' in schema || !limits) return;
+  stateString(schema, limits.string);
+  if (schema.type !== 'array') return;
+  if (limits.minItems !== undefined) schema.minItems ??= limits.minItems;
+  if (limits.maxItems !== undefined) schema.maxItems ??= limits.maxItems;
+  stateString(schema.items, limits.items);
+}
+
 /**
- * The length and pattern limits the validation pipe applies to query, path and body fields, in the
- * document: @nestjs/swagger reads only @ApiProperty, so a field limited by class-validator alone
- * (a 33-character status filter, a 256-character run id) was documented as any string, and a
- * client generated from the document sent values the app refuses with a 422.
+ * The length and pattern limits the validation pipe applies to query, path and body fields, and the
+ * size and item limits of lists, in the document: @nestjs/swagger reads only @ApiProperty, so a
+ * field limited by class-validator alone (a 33-character status filter, a 256-character run id, an
+ * empty list of API key scopes, run-all providers of any text and in any number) was documented as
+ * taken, and a client generated from the document sent values the app refuses with a 422.
  */
 export function documentValidationLimits(app: NestFastifyApplication, document: OpenAPIObject): void {
   const schemas = document.components?.schemas ?? {};
@@ -86,16 +123,15 @@ export function documentValidationLimits(app: NestFastifyApplication, document: 
     const operation = method && document.paths[path]?.[method];
     if (!operation) continue;
     for (const { kind, dto } of routeDtos(route)) {
-      const limits = stringLimits(dto);
+      const limits = fieldLimits(dto);
       if (kind === RouteParamtypes.BODY) {
         const body = schemas[dto.name] as SchemaObject | undefined;
-        for (const [name, field] of Object.entries(body?.properties ?? {}))
-          if (!('$ref' in field)) state(field, limits.get(name));
+        for (const [name, field] of Object.entries(body?.properties ?? {})) state(field, limits.get(name));
         continue;
       }
       const where = kind === RouteParamtypes.QUERY ? 'query' : 'path';
       for (const p of (operation.parameters ?? []) as ParameterObject[])
-        if (p.in === where && p.schema && !('$ref' in p.schema)) state(p.schema, limits.get(p.name));
+        if (p.in === where) state(p.schema, limits.get(p.name));
     }
   }
 }
