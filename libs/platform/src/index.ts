@@ -29,6 +29,7 @@ export * from './http/framework-errors.js';
 export * from './http/content-encoding.js';
 export * from './http/org-slug.js';
 export * from './http/http-platform.js';
+export { isQueryFree } from './http/query-free-routes.js';
 export * from './http/shutdown-state.js';
 export * from './http/request-id.js';
 export { parseQuery } from './http/query-string.js';

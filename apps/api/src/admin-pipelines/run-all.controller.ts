@@ -1,9 +1,9 @@
-import { Body, Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { RootKeyAuth } from '#platform';
-import { RunAllQueryDto, RunAllRequestDto, RunAllResponseDto } from './dto/run-all.dto.js';
+import { RunAllRequestDto, RunAllResponseDto } from './dto/run-all.dto.js';
 import { RunAllService } from './run-all.service.js';
 
 @ApiTags('admin')
@@ -16,11 +16,7 @@ export class RunAllController {
   @HttpCode(200)
   @ApiOkResponse({ type: RunAllResponseDto })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND: org_slug is not an ACTIVE org' })
-  run(
-    @Body() body: RunAllRequestDto,
-    @Query() _query: RunAllQueryDto,
-    @Req() req: FastifyRequest,
-  ): Promise<RunAllResponseDto> {
+  run(@Body() body: RunAllRequestDto, @Req() req: FastifyRequest): Promise<RunAllResponseDto> {
     // The request is read: from here the server is the silent side, calling the pipeline service
     // org after org, for longer than CONNECTION_IDLE_TIMEOUT_MS (meant for a client that stops
     // sending) in a large batch. That timeout would hang up on the caller before the results, the

@@ -1,11 +1,7 @@
-import { Controller, HttpCode, Post, Query } from '@nestjs/common';
+import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RootKeyAuth } from '#platform';
-import {
-  QuotaJobQueryDto,
-  QuotaResetResponseDto,
-  StaleCleanupResponseDto,
-} from './dto/quota-maintenance.dto.js';
+import { QuotaResetResponseDto, StaleCleanupResponseDto } from './dto/quota-maintenance.dto.js';
 import { QuotaMaintenanceService } from './quota-maintenance.service.js';
 
 /**
@@ -22,7 +18,7 @@ export class QuotaAdminController {
   @HttpCode(200)
   @ApiOperation({ summary: "Create today's (UTC) usage row of every org; idempotent" })
   @ApiOkResponse({ type: QuotaResetResponseDto })
-  async resetDaily(@Query() _query: QuotaJobQueryDto): Promise<QuotaResetResponseDto> {
+  async resetDaily(): Promise<QuotaResetResponseDto> {
     return QuotaResetResponseDto.from(await this.maintenance.resetDaily());
   }
 
@@ -32,7 +28,7 @@ export class QuotaAdminController {
     summary: "On the 1st (UTC): start the month's usage rows; monthly usage is derived, nothing is zeroed",
   })
   @ApiOkResponse({ type: QuotaResetResponseDto })
-  async resetMonthly(@Query() _query: QuotaJobQueryDto): Promise<QuotaResetResponseDto> {
+  async resetMonthly(): Promise<QuotaResetResponseDto> {
     return QuotaResetResponseDto.from(await this.maintenance.resetMonthly());
   }
 
@@ -43,7 +39,7 @@ export class QuotaAdminController {
       'Record expired reservations (they stopped counting at expiry) and mark their open runs FAILED in the run log',
   })
   @ApiOkResponse({ type: StaleCleanupResponseDto })
-  async cleanupStale(@Query() _query: QuotaJobQueryDto): Promise<StaleCleanupResponseDto> {
+  async cleanupStale(): Promise<StaleCleanupResponseDto> {
     return StaleCleanupResponseDto.from(await this.maintenance.cleanupStale());
   }
 }

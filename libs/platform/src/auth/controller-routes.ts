@@ -1,5 +1,11 @@
 import { type ExecutionContext, RequestMethod } from '@nestjs/common';
-import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import {
+  GUARDS_METADATA,
+  METHOD_METADATA,
+  PATH_METADATA,
+  ROUTE_ARGS_METADATA,
+} from '@nestjs/common/constants.js';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { MetadataScanner, type ModulesContainer } from '@nestjs/core';
 import { AUTH_KIND, IS_PUBLIC } from './auth.metadata.js';
 
@@ -20,7 +26,15 @@ export interface ControllerRoute {
   auth: RouteAuthKind | undefined;
   /** Has a guard (its own or its controller's) or is @Public(). */
   guarded: boolean;
+  /** Reads the query string (a `@Query()` parameter). */
+  takesQuery: boolean;
 }
+
+/** Whether the handler `name` of `ctor` has a `@Query()` parameter (Nest keys them `type:index`). */
+const takesQuery = (ctor: object, name: string) =>
+  Object.keys((Reflect.getMetadata(ROUTE_ARGS_METADATA, ctor, name) as object | undefined) ?? {}).some(
+    (key) => key.startsWith(`${RouteParamtypes.QUERY}:`),
+  );
 
 /** A controller's or handler's path metadata: one path, several, or none (''). */
 const paths = (meta: unknown): string[] => (Array.isArray(meta) ? meta.map(String) : [String(meta ?? '')]);
@@ -61,6 +75,7 @@ export function controllerRoutes(modules: ModulesContainer): ControllerRoute[] {
             name,
             auth,
             guarded,
+            takesQuery: takesQuery(ctor, name),
           });
         }
     }

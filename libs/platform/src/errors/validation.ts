@@ -134,7 +134,8 @@ function inspectInput(value: unknown): {
 export const validationError = (errors: FieldViolation[]) =>
   failedFields([...new Set(errors.map((e) => e.field))], errors);
 
-const unknownFieldsError = (fields: string[]) =>
+/** The 422 for fields a request may not carry, as the whitelist names them. */
+export const unknownFieldsError = (fields: string[]) =>
   failedFields(
     fields,
     fields.map((field) => ({ field, message: `property ${field} should not exist` })),

@@ -4,7 +4,7 @@ import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import { AuthService } from '../auth/auth.guards.js';
-import { controllerRoutes, type RouteAuthKind } from '../auth/controller-routes.js';
+import { type ControllerRoute, controllerRoutes, type RouteAuthKind } from '../auth/controller-routes.js';
 import type { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
@@ -17,6 +17,7 @@ import { registerCors } from './cors.js';
 import type { FrameworkErrors } from './framework-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { allowHeader, RouteTable, urlPath } from './route-table.js';
+import { QueryFreeRoutes } from './query-free-routes.js';
 import { isDocsPath, securityHeaders } from './security-headers.js';
 import { type ShutdownRouteConfig, ShutdownState } from './shutdown-state.js';
 
@@ -60,6 +61,7 @@ export async function registerHttpPlatform(
   const responder = new ProblemResponder(deps.catalog, routes, (req, rep) => responseHeaders(req, rep));
   const accessLog = new AccessLog({ quietRoutes: deps.quietRoutes });
   const security = securityHeaders(deps.config.isProduction);
+  const controllerRouteList = controllerRoutes(app.get(ModulesContainer));
   const finished = (request: FastifyRequest, reply: FastifyReply, latencyMs = reply.elapsedTime) => {
     const route = request.routeOptions.url ?? UNMATCHED;
     deps.metrics.observe(request.method, route, reply.statusCode, latencyMs / 1000);
@@ -187,9 +189,8 @@ export async function registerHttpPlatform(
   // authenticated here (looked up if this instance does not know it yet), and one that is unknown,
   // revoked or expired, or names another org, is refused (AuthService.refusalBeforeBody,
   // refusalAfterLookup), and so is a wrong root key (wrongRootKey; both count as failed
-  // authentications of their address). A body in a coding its route does not read is refused here
-  // too (415), not parsed.
-  const authOf = routeAuthKinds(app);
+  // authentications of their address). A body in a coding its route does not read: 415, unparsed.
+  const authOf = routeAuthKinds(controllerRouteList);
   const auth = app.get(AuthService, { strict: false });
   fastify.addHook('onRequest', (request, reply, done) => {
     // Also a write without a body: an upload route checks its media type as the request arrives,
@@ -265,14 +266,13 @@ export async function registerHttpPlatform(
 
   // Nest installs Fastify's error handler itself and routes parser errors to this global filter.
   app.useGlobalFilters(new ProblemDetailsFilter(responder));
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(createValidationPipe()).useGlobalInterceptors(new QueryFreeRoutes(controllerRouteList));
 }
 
 /** The auth kind of every controller route, by `METHOD /template` (Fastify's route name). */
-function routeAuthKinds(app: NestFastifyApplication): Map<string, RouteAuthKind> {
+function routeAuthKinds(routes: readonly ControllerRoute[]): Map<string, RouteAuthKind> {
   const kinds = new Map<string, RouteAuthKind>();
-  for (const r of controllerRoutes(app.get(ModulesContainer)))
-    if (r.auth && r.auth !== 'public') kinds.set(r.route, r.auth);
+  for (const r of routes) if (r.auth && r.auth !== 'public') kinds.set(r.route, r.auth);
   return kinds;
 }
 

@@ -6,13 +6,6 @@ import { BodyFlag, IsCalendarDay } from '../../common/query-fields.js';
 const PROVIDER = /^[A-Za-z0-9_]{1,50}$/;
 export const RUN_ALL_CATEGORIES = ['cloud', 'genai'] as const;
 
-/**
- * Run-all takes no query parameters: its options are body fields. One sent, such as `?dry_run=true`
- * or `?date=...` (where the reference sent the date), is 422 naming it, rather than silently
- * ignored: the batch would start every pipeline for real, for the default day.
- */
-export class RunAllQueryDto {}
-
 export class RunAllRequestDto {
   @ApiPropertyOptional({
     pattern: ORG_SLUG.source,

@@ -1,13 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { PeriodResetOutcome, StaleCleanupOutcome } from '../quota-maintenance.service.js';
 
-/**
- * The scheduler's quota jobs take no query parameters (the reference defines none): each acts on
- * the current UTC day. A parameter sent, such as `?date=2026-01-01`, is 422 naming it, rather than
- * silently running the job for today.
- */
-export class QuotaJobQueryDto {}
-
 class PeriodRowDto {
   @ApiProperty() org_slug: string;
   @ApiProperty({ description: "Whether this call created the org's row for the day" }) created: boolean;
