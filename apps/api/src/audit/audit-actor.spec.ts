@@ -1,9 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { auditActorFrom } from './audit-actor.js';
 
-function aRequest(headers: Record<string, string>, auth?: FastifyRequest['auth']): FastifyRequest {
+function aRequest(
+  headers: Record<string, string>,
+  auth?: FastifyRequest['auth'],
+  ip = '10.0.0.7',
+): FastifyRequest {
   // Only the fields auditActorFrom reads; a full Fastify request is not needed here.
-  return { headers, id: 'req-1', ip: '10.0.0.7', auth } as unknown as FastifyRequest;
+  return { headers, id: 'req-1', ip, auth } as unknown as FastifyRequest;
 }
 
 describe('auditActorFrom', () => {
@@ -40,5 +44,17 @@ describe('auditActorFrom', () => {
       expect(auditActorFrom(aRequest({ 'x-user-id': bad })).userId, bad).toBeNull();
     for (const good of ["o'brien@example.com", 'auth0|5f7c8ec7', 'jos\u00e9@example.com'])
       expect(auditActorFrom(aRequest({ 'x-user-id': good })).userId).toBe(good);
+  });
+
+  it('records no address for an X-Forwarded-For entry that is not an IP address (a key, markup)', () => {
+    // With TRUST_PROXY_HOPS set, Fastify's request.ip is the entry as sent, unchecked.
+    for (const sent of [
+      'org_api_4f9a2c7e1b3d5f6a8c0e2b4d6f8a0c1e',
+      '<img src=x onerror=alert(1)>',
+      'x'.repeat(8000),
+    ])
+      expect(auditActorFrom(aRequest({}, undefined, sent)).ipAddress, sent.slice(0, 30)).toBeNull();
+    for (const ip of ['203.0.113.9', '2001:db8::1', '::ffff:10.0.0.7', 'fe80::1%eth0'])
+      expect(auditActorFrom(aRequest({}, undefined, ip)).ipAddress).toBe(ip);
   });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { scrubSecrets } from '#platform';
@@ -40,7 +41,9 @@ export function auditActorFrom(request: FastifyRequest): AuditActor {
     apiKeyId: auth?.kind === 'org' ? auth.principal.apiKeyId : null,
     userId,
     requestId: String(request.id),
-    ipAddress: request.ip || null,
+    // With TRUST_PROXY_HOPS set, `ip` is an X-Forwarded-For entry: any text a client reaching the
+    // instance past its proxy sends (a key, markup, 8 KB). Only an address is an address.
+    ipAddress: request.ip && isIP(request.ip) ? request.ip : null,
     userAgent: userAgent ? scrubSecrets(userAgent).slice(0, USER_AGENT_MAX) : null,
   };
 }
