@@ -10,7 +10,8 @@ import { rollBackCreation } from './creation-rollback.js';
 import { profileWriteOrUndo, resyncFailure } from './profile-write-or-undo.js';
 import type { OnboardOrgRequestDto, OnboardOrgResponseDto } from './dto/onboarding.dto.js';
 import { HierarchySeedService, type HierarchySeeded } from './hierarchy-seed.service.js';
-import { currencyInfo, DEFAULT_CURRENCY, DEFAULT_LANGUAGE, DEFAULT_TIMEZONE } from './locale-catalog.js';
+import { DEFAULT_LANGUAGE } from './locale-catalog.js';
+import { type Locale, localeOf, planOf } from './onboarding-request.js';
 import { OrgCreationLock } from './org-creation-lock.js';
 import { clearEarlierOrg } from './earlier-org.js';
 import { datasetCreation, OrgDatasetService } from './org-dataset.service.js';
@@ -30,12 +31,6 @@ export const ONBOARDING_STEPS = {
   activate: 'STEP 6: activate the org',
   onboarded: 'STEP 7: mark the org onboarded in the tenancy DB',
 } as const;
-
-interface Locale {
-  currency: string;
-  country: string;
-  timezone: string;
-}
 
 /**
  * POST /organizations/onboard: a new org across the warehouse, the tenancy DB and the key store,
@@ -64,7 +59,7 @@ export class OnboardingService {
       const existing = await this.profiles.find(req.org_slug);
       if (!existing) return this.create(req, actor);
       // The lock is ours, so the onboarding that wrote this profile is not running any more.
-      if (existing.status === PROVISIONING) return this.resync(existing, req, actor);
+      if (existing.status === PROVISIONING) return this.resyncRecorded(existing, req, actor);
       if (!req.regenerate_api_key_if_exists)
         throw new OrganizationsError(
           OrganizationsErrorCode.OrgExists,
@@ -76,7 +71,7 @@ export class OnboardingService {
           OrgErrorCode.NotActive,
           `Organization '${req.org_slug}' is not active (status: ${existing.status}). Contact support.`,
         );
-      return this.resync(existing, req, actor);
+      return this.resyncRecorded(existing, req, actor);
     });
   }
 
@@ -180,6 +175,18 @@ export class OnboardingService {
   }
 
   /**
+   * A re-sync, its failure recorded as a FAILURE entry (AuditService.failureRecorded): one that
+   * fails half-way may already have changed the org's profile, plan and limits.
+   */
+  private resyncRecorded(existing: ProfileRow, req: OnboardOrgRequestDto, actor: AuditActor) {
+    const org = existing.org_slug;
+    const entry = { orgSlug: org, action: 'UPDATE', resourceType: 'ORGANIZATION', resourceId: org } as const;
+    return this.audit.failureRecorded({ ...entry, details: { resync: true }, actor }, () =>
+      this.resync(existing, req, actor),
+    );
+  }
+
+  /**
    * An existing ACTIVE org: profile and tenancy limits brought in line with the request, its
    * current key returned (decrypted), or a new one when it has none, and what an onboarding cut off
    * half-way (a crash or a deploy in the middle: its compensation lives in memory) left undone:
@@ -255,6 +262,9 @@ export class OnboardingService {
       await this.keys.forgetOrg(org);
     }
     await this.tenancy.markOnboarded(org, true);
+    // Where the dataset is: a re-sync's dataset_location cannot move one made earlier. Read before
+    // the SUCCESS entry: failing after it, the request also left a FAILURE entry (resyncRecorded).
+    const datasetLocation = await this.datasets.location(org, req.dataset_location);
     await this.audit.record({
       orgSlug: org,
       action: 'UPDATE',
@@ -274,8 +284,7 @@ export class OnboardingService {
     });
     return {
       ...this.responseBase(req, plan, locale),
-      // Where the dataset is: a re-sync's dataset_location cannot move one made earlier.
-      dataset_location: await this.datasets.location(org, req.dataset_location),
+      dataset_location: datasetLocation,
       api_key: apiKey,
       dataset_created: dataset.datasetCreated,
       tables_created: dataset.tablesCreated,
@@ -333,18 +342,4 @@ export class OnboardingService {
       dryrun_status: 'SKIPPED' as const,
     };
   }
-}
-
-/** Explicit nulls in the body mean "the default", like absent fields. */
-function planOf(req: OnboardOrgRequestDto): PlanName {
-  return req.subscription_plan ?? 'STARTER';
-}
-
-function localeOf(req: Pick<OnboardOrgRequestDto, 'default_currency' | 'default_timezone'>): Locale {
-  const currency = currencyInfo(req.default_currency ?? DEFAULT_CURRENCY);
-  return {
-    currency: currency.code,
-    country: currency.country,
-    timezone: req.default_timezone ?? DEFAULT_TIMEZONE,
-  };
 }
