@@ -48,4 +48,10 @@ describe('audit details', () => {
     expect(sanitizeAuditError('e'.repeat(5000))).toHaveLength(1000);
     expect(sanitizeAuditError(undefined)).toBeNull();
   });
+
+  it('does not cut a character in two at the bound', () => {
+    const cut = sanitizeAuditError(`${'e'.repeat(999)}😀 and more`);
+    expect(cut).toBe('e'.repeat(999));
+    expect(sanitizeAuditError(`${'e'.repeat(998)}😀 and more`)).toBe(`${'e'.repeat(998)}😀`);
+  });
 });

@@ -37,5 +37,8 @@ export function sanitizeAuditDetails(
 
 export function sanitizeAuditError(message: string | null | undefined): string | null {
   if (!message) return null;
-  return scrubSecrets(message).slice(0, ERROR_MESSAGE_MAX);
+  const cut = scrubSecrets(message).slice(0, ERROR_MESSAGE_MAX);
+  // Not half a character: a cut through a surrogate pair (an emoji of a company name, say) leaves
+  // text no UTF-8 column holds, and the warehouse refused the row (the entry was lost).
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
