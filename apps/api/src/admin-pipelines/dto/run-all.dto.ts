@@ -71,7 +71,12 @@ export class RunAllResponseDto {
   @ApiProperty() pipelines_triggered: number;
   @ApiProperty() pipelines_failed: number;
   @ApiProperty() pipelines_skipped_quota: number;
-  @ApiProperty({ description: 'Valid integrations matching the filters' }) total_integrations: number;
+  @ApiProperty({
+    description:
+      'Integrations matching the filters: the (org, provider) pairs with a usable credential, one ' +
+      "pipeline each (an org's several credentials of one provider count once)",
+  })
+  total_integrations: number;
   @ApiProperty({ type: [RunAllResultDto], description: 'The first 100 outcomes' }) results: RunAllResultDto[];
   @ApiProperty({ type: [RunAllErrorDto] }) errors: RunAllErrorDto[];
   @ApiProperty({ description: 'false when the batch record could not be written (see errors)' })
