@@ -111,6 +111,41 @@ describe('quota read and the scheduler jobs over the real app', () => {
     });
   });
 
+  it('reports no run left today for an org whose subscription may not run pipelines, as validate refuses them', async () => {
+    const day = 86_400_000;
+    const canceled = await anOrg({ billing_status: 'canceled' });
+    const trialEnded = await anOrg({
+      billing_status: 'trialing',
+      trial_ends_at: new Date(Date.now() - 2 * day).toISOString(),
+    });
+    const trialRunning = await anOrg({
+      billing_status: 'trialing',
+      trial_ends_at: new Date(Date.now() + 2 * day).toISOString(),
+    });
+    for (const k of [canceled, trialEnded]) {
+      const refused = (await validate(k.org, k.key, 'a')).json();
+      expect(refused).toMatchObject({ valid: false, error_code: 'SUBSCRIPTION_INACTIVE' });
+      expect(refused.quota).toMatchObject({ remaining_today: 0, remaining_month: 180 });
+      const read = (
+        await suite.t.app.inject({
+          method: 'GET',
+          url: `/api/v1/organizations/${k.org}/quota`,
+          headers: rootHeaders,
+        })
+      ).json();
+      expect(read).toMatchObject({ remaining_today: 0, remaining_month: 180, pipelines_run_today: 0 });
+    }
+    expect((await validate(trialRunning.org, trialRunning.key, 'a')).json().quota).toMatchObject({
+      remaining_today: 5,
+    });
+    const read = await suite.t.app.inject({
+      method: 'GET',
+      url: `/api/v1/organizations/${trialRunning.org}/quota`,
+      headers: rootHeaders,
+    });
+    expect(read.json()).toMatchObject({ remaining_today: 5 });
+  });
+
   it('lets the root key read any org, refuses another org key, and says 404 for an org without a record', async () => {
     const k = await anOrg();
     const other = await anOrg();

@@ -106,7 +106,12 @@ export class PipelineValidatorService {
     decision ??= await this.quota.reserve(org, runId, pipeline.id, ttl);
     if (!decision.subscription) return noOrg();
     base.subscription = subscriptionOf(decision.subscription);
-    if (decision.counts) base.quota = quotaSnapshot(decision.counts);
+    // A subscription that may not run pipelines leaves no run today (a replayed grant past a
+    // trial's end included), as the quota read says.
+    const runnable =
+      decision.reason !== 'SUBSCRIPTION_INACTIVE' &&
+      subscriptionRefusal(decision.subscription, new Date()) === null;
+    if (decision.counts) base.quota = quotaSnapshot(decision.counts, runnable);
     if (!decision.granted) {
       const reason = decision.reason ?? 'QUOTA_EXCEEDED';
       const quotaLimit = reason.startsWith('QUOTA_');

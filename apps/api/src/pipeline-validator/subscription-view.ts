@@ -45,8 +45,11 @@ export function subscriptionRefusal(state: OrgSubscription, now: Date): string |
   return null;
 }
 
-/** The validate response's `quota` block. */
-export function quotaSnapshot(c: QuotaCounts) {
+/**
+ * The validate response's `quota` block. `runnable` false (the subscription may not run pipelines
+ * now) leaves no run today whatever the limits: remaining_today promises runs that can start.
+ */
+export function quotaSnapshot(c: QuotaCounts, runnable = true) {
   return {
     pipelines_run_today: c.dailyUsed,
     pipelines_run_month: c.monthlyUsed,
@@ -54,7 +57,7 @@ export function quotaSnapshot(c: QuotaCounts) {
     daily_limit: c.dailyLimit,
     monthly_limit: c.monthlyLimit,
     concurrent_limit: c.concurrentLimit,
-    remaining_today: remainingToday(c),
+    remaining_today: runnable ? remainingToday(c) : 0,
     remaining_month: remaining(c.monthlyLimit, c.monthlyUsed),
     remaining_concurrent: remaining(c.concurrentLimit, c.concurrentUsed),
   };

@@ -65,7 +65,9 @@ class QuotaSnapshotDto {
   @ApiProperty() monthly_limit: number;
   @ApiProperty() concurrent_limit: number;
   @ApiProperty({
-    description: 'Runs that may still start today: the daily limit left, capped by the monthly limit left',
+    description:
+      'Runs that may still start today: the daily limit left, capped by the monthly limit left; 0 while the ' +
+      'subscription may not run pipelines (neither ACTIVE nor TRIAL, or a trial past its end day)',
   })
   remaining_today: number;
   @ApiProperty() remaining_month: number;

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { subscriptionRefusal } from '../../pipeline-validator/subscription-view.js';
 import type { OrgQuotaView } from '../quota.service.js';
 import { remaining, remainingToday } from '../runs-left.js';
 
@@ -30,7 +31,9 @@ export class QuotaUsageDto {
   @ApiProperty({ description: 'Live reservations: running and not past their expiry' })
   concurrent_running: number;
   @ApiProperty({
-    description: 'Runs that may still start today: the daily limit left, capped by the monthly limit left',
+    description:
+      'Runs that may still start today: the daily limit left, capped by the monthly limit left; 0 while the ' +
+      'subscription may not run pipelines (neither ACTIVE nor TRIAL, or a trial past its end day)',
   })
   remaining_today: number;
   @ApiProperty() remaining_month: number;
@@ -65,6 +68,9 @@ export class QuotaUsageDto {
   @ApiProperty() monthlyUsagePercent: number;
 
   static from(q: OrgQuotaView): QuotaUsageDto {
+    // No run may start today under a subscription validate refuses (neither ACTIVE nor TRIAL, or a
+    // trial past its end day), judged on the day the figures are of.
+    const runnable = subscriptionRefusal(q, new Date(`${q.usageDate}T00:00:00Z`)) === null;
     const dailyPercent = usagePercent(q.dailyUsed, q.limits.daily);
     const monthlyPercent = usagePercent(q.monthlyUsed, q.limits.monthly);
     return {
@@ -81,12 +87,14 @@ export class QuotaUsageDto {
       pipelines_failed_today: q.dailyFailed,
       pipelines_run_month: q.monthlyUsed,
       concurrent_running: q.concurrentUsed,
-      remaining_today: remainingToday({
-        dailyLimit: q.limits.daily,
-        dailyUsed: q.dailyUsed,
-        monthlyLimit: q.limits.monthly,
-        monthlyUsed: q.monthlyUsed,
-      }),
+      remaining_today: runnable
+        ? remainingToday({
+            dailyLimit: q.limits.daily,
+            dailyUsed: q.dailyUsed,
+            monthlyLimit: q.limits.monthly,
+            monthlyUsed: q.monthlyUsed,
+          })
+        : 0,
       remaining_month: remaining(q.limits.monthly, q.monthlyUsed),
       remaining_concurrent: remaining(q.limits.concurrent, q.concurrentUsed),
       daily_usage_percent: dailyPercent,
