@@ -1,5 +1,6 @@
 import { EXPANDED_LIMIT, importTargetForAll, LIMIT, startImportApp } from '#test/cost-import-calls';
 import pl from 'nodejs-polars';
+import { tableRef } from '#warehouse';
 import { onboardOrg } from '#test/org-onboarding';
 import { aFocusFileRow, focusCsv, focusParquet, focusParquetTyped, gzip } from '#test/focus-files';
 
@@ -169,6 +170,23 @@ describe('cost import: Parquet column types', () => {
     expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FILE_TOO_LARGE' });
     expect(res.json().detail).toContain('decoded');
     expect(await billed('dict_bomb')).toEqual({ n: 0, billed: 0 });
+  });
+
+  it('reads unsigned 64-bit integers in a FLOAT column (Polars hands them over as bigints)', async () => {
+    const rows = [aFocusFileRow({ day: '2025-08-01', x_exchange_rate_used: '2', x_data_quality_score: '1' })];
+    const file = await focusParquetTyped(rows, {
+      x_exchange_rate_used: 'UBIGINT',
+      x_data_quality_score: 'UBIGINT',
+    });
+
+    const res = await upload(file, PARQUET, '?source_system=uint64_float');
+
+    expect(res.statusCode, res.body).toBe(200);
+    const [row] = await target.warehouse.query<{ rate: number; score: number }>(
+      `SELECT x_exchange_rate_used AS rate, x_data_quality_score AS score
+       FROM ${tableRef(`${target.org}_local`, 'cost_data_standard_1_3')} WHERE x_source_system = 'uint64_float'`,
+    );
+    expect(row).toEqual({ rate: 2, score: 1 });
   });
 
   it('names a column of the Parquet JSON type it cannot read, the previous data kept', async () => {

@@ -62,7 +62,13 @@ export function toCost(value: unknown): number {
 }
 
 export function toFloat(value: unknown): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
+  // A Parquet UINT64 column reaches here as bigints (Polars hands over no other 64-bit type so).
+  const n =
+    typeof value === 'number' || typeof value === 'bigint'
+      ? Number(value)
+      : typeof value === 'string'
+        ? Number(value.trim())
+        : NaN;
   if (typeof value === 'string' && !ANY_NUMBER.test(value.trim()))
     throw new ValueProblem(`expected a number, got ${describe(value)}`);
   if (!Number.isFinite(n)) throw new ValueProblem(`expected a number, got ${describe(value)}`);
