@@ -290,4 +290,18 @@ describe('POST /api/v1/admin/organizations/:org/costs/import', () => {
       },
     ]);
   });
+
+  it('names the FOCUS 1.2 column of a 1.2 file in its row errors, not its 1.3 successor', async () => {
+    const rows = [
+      asFocus12(aFocusFileRow({ ServiceProviderName: '' })),
+      asFocus12(aFocusFileRow({ HostProviderName: ' ' })),
+    ];
+    const res = await upload(focusCsv(rows), CSV, '?source_system=focus12_blank');
+
+    expect(res.statusCode).toBe(422);
+    expect(res.json().row_errors).toEqual([
+      { row: 1, column: 'ProviderName', message: 'is required' },
+      { row: 2, column: 'PublisherName', message: 'is required' },
+    ]);
+  });
 });

@@ -25,6 +25,8 @@ export const otherCurrency = (given: string, reporting: string) =>
 
 interface Cell {
   name: string;
+  /** The column a row error names: the file's own (FOCUS 1.2 ProviderName, not the successor it feeds). */
+  reported: string;
   source: number;
   required: boolean;
   convert: Converter;
@@ -43,8 +45,10 @@ export class FocusRowNormalizer {
     private readonly plan: ColumnPlan,
     private readonly currency: string,
   ) {
+    const renamed = new Map(plan.mappings.map((m) => [m.to, m.from]));
     this.cells = plan.fed.map((c) => ({
       ...c,
+      reported: renamed.get(c.name) ?? c.name,
       convert: COST_COLUMNS.has(c.name) ? toCost : converterFor(c.type),
     }));
   }
@@ -56,12 +60,15 @@ export class FocusRowNormalizer {
     }
     const row: Row = {};
     let errors: RowError[] | null = null;
-    const fail = (column: string, message: string) =>
+    const fail = (column: string, message: string) => {
+      // A FOCUS 1.2 cell feeds two columns (ProviderName and its successor): its problem once.
+      if (errors?.some((e) => e.column === column && e.message === message)) return;
       (errors ??= []).push({ row: rowNumber, column, message });
+    };
     for (const cell of this.cells) {
       const raw = values[cell.source];
       if (isAbsent(raw)) {
-        if (cell.required) fail(cell.name, 'is required');
+        if (cell.required) fail(cell.reported, 'is required');
         else row[cell.name] = null;
         continue;
       }
@@ -69,7 +76,7 @@ export class FocusRowNormalizer {
         row[cell.name] = cell.convert(raw);
       } catch (error) {
         if (!(error instanceof ValueProblem)) throw error;
-        fail(cell.name, error.message);
+        fail(cell.reported, error.message);
       }
     }
     if (errors) return { ok: false, errors };
