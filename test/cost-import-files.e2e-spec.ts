@@ -59,6 +59,22 @@ describe('cost import: multi-part CSV exports', () => {
       { row: 4, column: 'BilledCost', message: 'expected a decimal number, got "four"' },
     ]);
   });
+
+  it('reads parts whose line endings differ (LF and CRLF), as files written by different tools', async () => {
+    const lf = (text: string) => text.replaceAll('\r\n', '\n');
+    const first = focusCsv([aFocusFileRow({ BilledCost: '1', day: '2025-04-11' })]);
+    const second = focusCsv([aFocusFileRow({ BilledCost: '2', day: '2025-04-12' })]);
+
+    const crlfThenLf = await upload(parts(first, lf(second)), GZIP_CSV, '?source_system=eol_a');
+    const lfThenCrlf = await upload(parts(lf(first), second), GZIP_CSV, '?source_system=eol_b');
+
+    for (const res of [crlfThenLf, lfThenCrlf]) {
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ rows_read: 2, rows_imported: 2 });
+    }
+    expect(await billed('eol_a')).toEqual({ n: 2, billed: 3 });
+    expect(await billed('eol_b')).toEqual({ n: 2, billed: 3 });
+  });
 });
 
 describe('cost import: multi-part Parquet exports', () => {

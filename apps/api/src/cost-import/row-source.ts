@@ -122,6 +122,10 @@ export async function openCsvSource(
   const input = createReadStream(file);
   const parser = parse({
     bom: true,
+    // Any of the three line endings, on every line: csv-parse otherwise takes the first line's for
+    // the whole file, and concatenated parts (or a file edited by another tool) that mix LF and CRLF
+    // were refused as malformed, or read with a carriage return glued to each last cell.
+    record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     skip_empty_lines: true,
     // A line of blank cells only (`,,,,`: Excel writes one for each row it once formatted, or
