@@ -7,7 +7,7 @@ import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CompensatingSteps, StepFailedError } from './compensating-steps.js';
 import { rollBackCreation } from './creation-rollback.js';
-import { profileWriteOrUndo, resyncFailure } from './profile-write-or-undo.js';
+import { resyncFailure, tenancyThenProfileOrUndo } from './profile-write-or-undo.js';
 import type { OnboardOrgRequestDto, OnboardOrgResponseDto } from './dto/onboarding.dto.js';
 import { HierarchySeedService, type HierarchySeeded } from './hierarchy-seed.service.js';
 import { DEFAULT_LANGUAGE } from './locale-catalog.js';
@@ -223,29 +223,32 @@ export class OnboardingService {
       apiKey = (await this.keys.issue(org, { description: 'Onboarding re-sync API key' })).apiKey;
     const fingerprint = (await this.keys.activeKey(org))?.fingerprint ?? null;
     const contact = { company_name: req.company_name, admin_email: req.admin_email };
-    const tenancyWrite = await this.tenancy.upsert(
-      org,
-      {
-        ...(sentPlan ? this.tenancyValues(req, sentPlan) : { ...contact, backend_quota_synced: true }),
-        backend_api_key_fingerprint: fingerprint,
-      },
-      this.tenancyValues(req, plan),
-    );
-    await profileWriteOrUndo(this.tenancy, tenancyWrite, this.logger, resyncFailure(org), () =>
-      this.profiles.update(
-        org,
-        {
-          ...contact,
-          ...(sentPlan && { subscription_plan: plan }),
-          ...(req.default_currency !== undefined && {
-            default_currency: locale.currency,
-            default_country: locale.country,
-            default_language: DEFAULT_LANGUAGE,
-          }),
-          ...(req.default_timezone !== undefined && { default_timezone: locale.timezone }),
-        },
-        new Date(),
-      ),
+    const tenancyWrite: TenancyWrite = { org, previous: null, done: false };
+    const tenancyPatch = {
+      ...(sentPlan ? this.tenancyValues(req, sentPlan) : { ...contact, backend_quota_synced: true }),
+      backend_api_key_fingerprint: fingerprint,
+    };
+    await tenancyThenProfileOrUndo(
+      this.tenancy,
+      tenancyWrite,
+      this.logger,
+      resyncFailure(org),
+      () => this.tenancy.upsert(org, tenancyPatch, this.tenancyValues(req, plan), tenancyWrite),
+      () =>
+        this.profiles.update(
+          org,
+          {
+            ...contact,
+            ...(sentPlan && { subscription_plan: plan }),
+            ...(req.default_currency !== undefined && {
+              default_currency: locale.currency,
+              default_country: locale.country,
+              default_language: DEFAULT_LANGUAGE,
+            }),
+            ...(req.default_timezone !== undefined && { default_timezone: locale.timezone }),
+          },
+          new Date(),
+        ),
     );
     // Cost reads answer in the org's currency and count days in its time zone (see LocaleService).
     if (localeSent) await this.costCache.invalidateOrg(org);

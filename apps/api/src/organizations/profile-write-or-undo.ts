@@ -16,22 +16,29 @@ export interface ProfileWriteFailure {
 }
 
 /**
- * Runs a change's profile write after its tenancy-DB write (a subscription PUT, a re-sync), taking
- * the tenancy write back when the profile write fails: left in place, the quotas enforced the new
- * plan while the profile (and the org list) named the old one. A profile write whose outcome is
- * unknown (a BigQuery job cancelled at its deadline and not seen to end) may still land after the
- * limits were put back, and an undo may fail: either is said to have perhaps changed something
- * (`changed: "unknown"`, send the same request again); one taken back whole after an engine that
- * did not answer is that engine's 503/504.
+ * Runs a change's tenancy-DB write (`tenancyWrite`, which fills in `write`: see
+ * OrgTenancyService.upsert) and then its profile write (a subscription PUT, a re-sync), taking the
+ * tenancy write back when either fails: left in place, the quotas enforced the new plan while the
+ * profile (and the org list) named the old one. A tenancy write that failed may have taken effect
+ * all the same (a statement that timed out, or a connection cut, after its commit): it is taken back
+ * too, as an onboarding's is. A profile write whose outcome is unknown (a BigQuery job cancelled at
+ * its deadline and not seen to end) may still land after the limits were put back, and an undo may
+ * fail: either is said to have perhaps changed something (`changed: "unknown"`, send the same
+ * request again); one taken back whole after an engine that did not answer is that engine's
+ * 503/504. Any other refusal of the tenancy write, taken back whole, is answered as it was.
  */
-export async function profileWriteOrUndo(
+export async function tenancyThenProfileOrUndo(
   tenancy: OrgTenancyService,
   write: TenancyWrite,
   logger: Logger,
   failure: ProfileWriteFailure,
+  tenancyWrite: () => Promise<unknown>,
   profileWrite: () => Promise<unknown>,
 ): Promise<void> {
+  let tenancyFailed = true;
   try {
+    await tenancyWrite();
+    tenancyFailed = false;
     await profileWrite();
   } catch (cause) {
     const restored = await tenancy.undo(write).then(
@@ -44,6 +51,7 @@ export async function profileWriteOrUndo(
     const undone = restored && !writeOutcomeUnknown(cause);
     const outage = undone && engineOutage(cause, failure.outage, { changed: false });
     if (outage) throw outage;
+    if (undone && tenancyFailed) throw cause;
     throw new OrganizationsError(failure.code, failure.failed(undone), {
       cause,
       extra: { changed: undone ? false : 'unknown' },

@@ -8,8 +8,8 @@ import type {
   UpdateSubscriptionRequestDto,
 } from './dto/subscription.dto.js';
 import { OrgProfileRepository } from './org-profile.repository.js';
-import { type Limits, limitColumns, OrgTenancyService } from './org-tenancy.service.js';
-import { profileWriteOrUndo } from './profile-write-or-undo.js';
+import { type Limits, limitColumns, OrgTenancyService, type TenancyWrite } from './org-tenancy.service.js';
+import { tenancyThenProfileOrUndo } from './profile-write-or-undo.js';
 import { OrganizationsErrorCode } from './organizations.errors.js';
 import { planOrStarter } from './plan-limits.provider.js';
 import type { TenancyOrgPatch } from './tenancy-org.repository.js';
@@ -110,11 +110,8 @@ export class SubscriptionService {
     if (req.status) patch.billing_status = toBillingStatus(req.status);
     if (trialDay) patch.trial_ends_at = new Date(`${trialDay}T00:00:00Z`);
 
-    const write = await this.tenancy.upsert(org, patch, {
-      company_name: profile.company_name,
-      admin_email: profile.admin_email,
-    });
-    await profileWriteOrUndo(
+    const write: TenancyWrite = { org, previous: null, done: false };
+    await tenancyThenProfileOrUndo(
       this.tenancy,
       write,
       this.logger,
@@ -130,6 +127,13 @@ export class SubscriptionService {
             : `The subscription of '${org}' could not be updated, and part of it may already apply; ` +
               'send the same request again.',
       },
+      () =>
+        this.tenancy.upsert(
+          org,
+          patch,
+          { company_name: profile.company_name, admin_email: profile.admin_email },
+          write,
+        ),
       () => this.profiles.update(org, { subscription_plan: plan }, new Date()),
     );
     const status = req.status ?? fromBillingStatus(current?.billing_status);
