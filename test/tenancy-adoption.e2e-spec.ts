@@ -261,6 +261,20 @@ function describeAdoption(engine: string, setUp: (org: string) => Promise<Record
         concurrent_limit: starter.concurrent_limit,
       });
     });
+
+    it("keeps that plan on a PUT without plan_name: a status change does not take the profile's plan", async () => {
+      const starter = h.app.get<PlanLimitsTable>(PLAN_LIMITS).STARTER;
+      // The row's plan is still NULL (the test above), the profile's PROFESSIONAL.
+      const res = await h.root('PUT', `/api/v1/organizations/${org}/subscription`, { status: 'ACTIVE' });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ plan_name: 'STARTER', daily_limit: starter.daily_limit });
+      expect((await h.tenancyRow(org)).pipelines_per_day_limit).toBe(starter.daily_limit);
+      expect((await h.profileRow(org)).subscription_plan).toBe('STARTER');
+      expect((await h.root('GET', `/api/v1/organizations/${org}/subscription`)).json()).toMatchObject({
+        plan_name: 'STARTER',
+        daily_limit: starter.daily_limit,
+      });
+    });
   });
 }
 

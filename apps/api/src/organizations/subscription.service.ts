@@ -96,7 +96,9 @@ export class SubscriptionService {
     const profile = await this.profiles.find(org);
     if (!profile) throw new OrgError(OrgErrorCode.NotFound, `Organization '${org}' not found.`);
     const current = await this.tenancy.find(org);
-    const plan = planOrStarter(req.plan_name ?? current?.plan ?? profile.subscription_plan);
+    // Without plan_name, the plan the org is on as GET reads it: the row's when there is a row (a
+    // NULL one runs on STARTER, whatever the profile says), else the profile's.
+    const plan = planOrStarter(req.plan_name ?? (current ? current.plan : profile.subscription_plan));
     const defaults = this.tenancy.defaultLimits(plan);
     const limits: Limits = {
       daily_limit: req.daily_limit ?? defaults.daily_limit,
