@@ -156,5 +156,24 @@ describeOnEngines('organizations: org datasets', (h) => {
         tables_created: ['genai_payg_pricing'],
       });
     });
+
+    it("onboarding that adopts an earlier org's dataset answers where that dataset is, not where it asked", async () => {
+      const { org } = await h.onboard();
+      const off = await h.root('DELETE', `/api/v1/organizations/${org}`, { confirm_org_slug: org });
+      expect(off.statusCode, off.body).toBe(200);
+      // BigQuery's word: the central dataset and the kept one are in the US.
+      const located = vi.spyOn(h.warehouse, 'datasetLocation').mockResolvedValue('US');
+      try {
+        const res = await h.root(
+          'POST',
+          '/api/v1/organizations/onboard',
+          h.onboardBody(org, { adopt_existing_dataset: true, dataset_location: 'EU' }),
+        );
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json()).toMatchObject({ dataset_created: false, dataset_location: 'US' });
+      } finally {
+        located.mockRestore();
+      }
+    });
   });
 });

@@ -79,6 +79,7 @@ export class OnboardingService {
     const org = req.org_slug;
     const deps = { datasets: this.datasets, keys: this.keys };
     const earlier = await clearEarlierOrg(deps, org, req.adopt_existing_dataset);
+    const adoptedAt = earlier.datasetAbsent ? null : await this.datasets.location(org, req.dataset_location);
     const plan = planOf(req);
     const locale = localeOf(req);
     const now = new Date();
@@ -162,6 +163,7 @@ export class OnboardingService {
     });
     return {
       ...this.responseBase(req, plan, locale),
+      ...(adoptedAt !== null && { dataset_location: adoptedAt }), // an adopted dataset stays where it is
       api_key: key.apiKey,
       dataset_created: dataset.datasetCreated,
       tables_created: dataset.tablesCreated,
