@@ -99,6 +99,11 @@ describe('translated BigQuery functions evaluate as in BigQuery', () => {
     ['2 IN UNNEST([1, 2])', true],
     ["'50%' LIKE '50\\\\%'", true],
     ["'50x' LIKE '50\\\\%'", false],
+    // The backslash escapes in any pattern, not only in a literal one.
+    ["'50%' LIKE CONCAT('50', '\\\\%')", true],
+    ["'50x' LIKE CONCAT('50', '\\\\%')", false],
+    ["'a_b' LIKE 'a' || '\\\\_b' AND TRUE", true],
+    ["'a_b' LIKE LOWER('A\\\\_B')", true],
   ])('strings, JSON and arrays: %s = %j', async (expression, expected) => {
     expect(await value(expression)).toEqual(expected);
   });
@@ -130,5 +135,25 @@ describe('translated BigQuery functions evaluate as in BigQuery', () => {
 
     expect(row!.today).toBe(new Date().toISOString().slice(0, 10));
     expect(row!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+});
+
+describe('LIKE with a parameter pattern escapes as in BigQuery', () => {
+  let warehouse: DuckDbWarehouse;
+  beforeAll(async () => {
+    warehouse = await DuckDbWarehouse.open({ path: ':memory:', threads: 1, connections: 1 });
+  });
+  afterAll(async () => {
+    await warehouse.close();
+  });
+
+  it.each([
+    ['a_b', 'a\\_b', true],
+    ['axb', 'a\\_b', false],
+    ['100%', '%\\%', true],
+    ['100', '%\\%', false],
+  ])('%j LIKE @p (%j) = %j', async (text, pattern, expected) => {
+    const [row] = await warehouse.query('SELECT @t LIKE @p AS v', { t: text, p: pattern });
+    expect(row!.v).toBe(expected);
   });
 });

@@ -226,6 +226,7 @@ describe('translateBigQuerySql', () => {
         'MERGE ... INSERT ROW',
       ],
       ['SELECT INTERVAL 1 YEAR TO MONTH', 'INTERVAL ... TO ...'],
+      ["SELECT x FROM t WHERE x LIKE ANY ('a%', 'b%')", 'LIKE ANY'],
     ])('rejects %s', (bigQuery, construct) => {
       const error = rejection(bigQuery);
 

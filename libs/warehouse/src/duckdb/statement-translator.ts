@@ -1,4 +1,5 @@
 import { FUNCTION_RULES, SAFE_FUNCTION_RULES } from './function-rules.js';
+import { translateLike } from './like-pattern.js';
 import { setTargetQualifiers, translatePath } from './name-paths.js';
 import {
   COLUMN_LIST_CONTEXT,
@@ -164,6 +165,11 @@ export class StatementTranslator {
     const rejected = REJECTED_WORDS.get(up);
     if (rejected) throw unsupported(rejected);
     if (up === 'LIMIT') this.checkLimit(i, to);
+    if (up === 'LIKE') {
+      const like = translateLike(this.tokens, i, to, (a, b) => this.range(a, b));
+      out.add(like.text, t.space);
+      return like.next;
+    }
     if (up === 'FOR' && next?.value === 'SYSTEM_TIME') throw unsupported('FOR SYSTEM_TIME AS OF');
     if ((up === 'ARRAY' || up === 'STRUCT') && next?.text === '<')
       throw unsupported(`typed ${up}<...> literal`);
@@ -190,11 +196,6 @@ export class StatementTranslator {
       return i + 1;
     }
     if (up === 'INTERVAL') return this.interval(i, to, out);
-    if (up === 'LIKE' && next?.kind === 'string' && next.value.includes('\\')) {
-      // BigQuery's LIKE escapes with a backslash by default; DuckDB's has no escape unless told.
-      out.add(`LIKE ${duckString(next.value)} ESCAPE '\\'`, t.space);
-      return i + 2;
-    }
     if (up === 'SET' && (this.kind === 'UPDATE' || this.kind === 'MERGE')) {
       for (const k of setTargetQualifiers(this.tokens, i, to)) this.skip.add(k);
     }
