@@ -79,6 +79,12 @@ describe('translated BigQuery functions evaluate as in BigQuery', () => {
     ["REGEXP_REPLACE('a1b2', r'\\d', 'x')", 'axbx'],
     ["REGEXP_CONTAINS('abc', r'^a')", true],
     ["SUBSTR('hello', -3)", 'llo'],
+    // Off the left end, BigQuery starts at position 1.
+    ["SUBSTR('hello', 0, 2)", 'he'],
+    ["SUBSTR('hello', -10, 2)", 'he'],
+    ["SUBSTRING('hello', -3, 2)", 'll'],
+    ["SUBSTR('hello', 2, 2)", 'el'],
+    ["SUBSTR('hello', 9, 2)", ''],
     ["STARTS_WITH('hello', 'he')", true],
     ['JSON_VALUE(\'{"a":{"b":"x"}}\', \'$.a.b\')', 'x'],
     ['JSON_QUERY(\'{"a":{"b":[1,2]}}\', \'$.a\')', { b: [1, 2] }],

@@ -76,6 +76,20 @@ function arrayAgg(c: CallSite): string {
   return nulls[0]! >= 0 ? `${aggregate} FILTER (WHERE ${expr} IS NOT NULL)` : aggregate;
 }
 
+/**
+ * BigQuery starts a substring off the left end (position 0, or before -LENGTH) at 1; DuckDB
+ * counts such a window from before the string, so SUBSTR('hello', 0, 2) would be 'h', not 'he'.
+ * Without a length, or from a positive literal position, both engines agree.
+ */
+const substr = withArity(2, 3, (c) => {
+  const position = c.tokens[c.argRanges[1]![0]]!;
+  const positive = c.argRanges[1]![1] - c.argRanges[1]![0] === 1 && /^[1-9]\d*$/.test(position.text);
+  if (c.argRanges.length === 2 || positive) return `substr(${c.args().join(', ')})`;
+  const [value, from] = [c.arg(0), c.arg(1)];
+  const start = `(CASE WHEN (${from}) = 0 OR (${from}) < -length(${value}) THEN 1 ELSE (${from}) END)`;
+  return `substr(${value}, ${start}, ${c.arg(2)})`;
+});
+
 function jsonPath(c: CallSite): string {
   return c.argRanges.length > 1 ? c.arg(1) : `'$'`;
 }
@@ -116,8 +130,8 @@ const RULES: ReadonlyArray<[string, FunctionRule]> = [
   ['LTRIM', rename('ltrim', 1, 2)],
   ['RTRIM', rename('rtrim', 1, 2)],
   ['LENGTH', rename('length', 1)],
-  ['SUBSTR', rename('substr', 2, 3)],
-  ['SUBSTRING', rename('substr', 2, 3)],
+  ['SUBSTR', substr],
+  ['SUBSTRING', substr],
   ['REPLACE', rename('replace', 3)],
   [
     'SPLIT',
