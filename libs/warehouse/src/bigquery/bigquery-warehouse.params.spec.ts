@@ -98,6 +98,24 @@ describe('BigQueryWarehouse query parameters', () => {
     });
   });
 
+  it('reads a TIMESTAMP string without a time zone as UTC, as BigQuery does, whatever the host zone', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const p = await sent({
+        spaced: param.timestamp('2026-01-31 10:00:00'),
+        iso: param.timestamp('2026-01-31T10:00:00.5'),
+        zoned: param.timestamp('2026-01-31 10:00:00+02:00'),
+      });
+      expect(p.spaced!.parameterValue).toEqual({ value: '2026-01-31T10:00:00.000Z' });
+      expect(p.iso!.parameterValue).toEqual({ value: '2026-01-31T10:00:00.500Z' });
+      expect(p.zoned!.parameterValue).toEqual({ value: '2026-01-31T08:00:00.000Z' });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it('sends JSON as JSON text, NUMERIC as a decimal string and BOOL/FLOAT64 typed values as given', async () => {
     const p = await sent({
       obj: param.json({ team: 'core', weight: 2 }),

@@ -34,11 +34,22 @@ export type WireScalarType =
   | 'BYTES'
   | 'GEOGRAPHY';
 
+/** A date and time of day with no zone after it, e.g. `2026-01-31 10:00:00` or `2026-01-31T10:00:00.5`. */
+const ZONELESS_TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d+)?)?$/;
+
+/**
+ * BigQuery reads a TIMESTAMP without a time zone as UTC (and so does the DuckDB driver); the
+ * library parses the string with JavaScript's Date first, which reads it in the host's zone.
+ */
+function utcWhenZoneless(v: string): string {
+  return ZONELESS_TIMESTAMP.test(v.trim()) ? `${v.trim()}Z` : v;
+}
+
 function wireValue(type: WireScalarType, v: unknown): unknown {
   if (v === null || v === undefined) return null;
   switch (type) {
     case 'TIMESTAMP': {
-      const ts = BigQuery.timestamp(v as Date | string);
+      const ts = BigQuery.timestamp(typeof v === 'string' ? utcWhenZoneless(v) : (v as Date));
       // The library turns an unparsable timestamp into NULL without a word.
       if (ts.value == null) throw new Error('Unparsable TIMESTAMP');
       return ts;
