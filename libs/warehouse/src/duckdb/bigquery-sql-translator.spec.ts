@@ -249,6 +249,10 @@ describe('translateBigQuerySql', () => {
       ['SELECT a FROM t LIMIT 2.5', 'LIMIT takes only'],
       ['SELECT a FROM t LIMIT @n OFFSET @m * 2', 'OFFSET takes only'],
       ["SELECT STRING_AGG(a, ',' LIMIT @n + 1) FROM t", 'LIMIT takes only'],
+      // BigQuery's set operators need ALL or DISTINCT; DuckDB's bare forms would run as DISTINCT.
+      ['SELECT 1 UNION SELECT 2', 'UNION needs ALL or DISTINCT'],
+      ['SELECT a FROM t EXCEPT SELECT a FROM u', 'EXCEPT needs ALL or DISTINCT'],
+      ['SELECT a FROM t INTERSECT (SELECT a FROM u)', 'INTERSECT needs ALL or DISTINCT'],
     ])('fails malformed SQL %j with WAREHOUSE_QUERY_FAILED', (bigQuery, message) => {
       const error = rejection(bigQuery);
 

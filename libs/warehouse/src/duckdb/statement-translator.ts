@@ -185,6 +185,7 @@ export class StatementTranslator {
       out.add(t.text, t.space); // DuckDB's plain UNION/INTERSECT/EXCEPT are the DISTINCT forms
       return i + 2;
     }
+    if (SET_OPERATORS.has(up) && next?.value !== 'ALL') throw invalidSql(`${up} needs ALL or DISTINCT`);
     if (next?.kind === 'op' && next.text === '(') return this.call(i, to, out);
     const literal = TYPED_LITERALS[up];
     if (literal && next?.kind === 'string') {
