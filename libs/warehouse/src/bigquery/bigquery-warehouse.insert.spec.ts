@@ -171,6 +171,59 @@ describe('BigQueryWarehouse insertRows', () => {
     expect((err as WarehouseError).code).toBe(WarehouseErrorCode.NotFound);
   });
 
+  it('writes RECORD columns, REPEATED ones included, as STRUCT parameters typed from the schema', async () => {
+    fake.seedTable('acme_prod', 'owned', [
+      { name: 'id', type: 'INT64' },
+      { name: 'owner', type: 'RECORD', fields: [{ name: 'team', type: 'STRING' }] },
+      {
+        name: 'labels',
+        type: 'RECORD',
+        mode: 'REPEATED',
+        fields: [
+          { name: 'key', type: 'STRING' },
+          { name: 'since', type: 'DATE' },
+        ],
+      },
+    ]);
+
+    const rows = [
+      { id: 1, owner: { team: 'core' }, labels: [{ key: 'env', since: '2026-01-31' }] },
+      { id: 2 },
+    ];
+    expect(await wh.insertRows({ dataset: 'acme_prod', table: 'owned' }, rows)).toBe(2);
+
+    const body = inserts()[0]!.body as { queryParameters: Array<Record<string, unknown>> };
+    const byName = Object.fromEntries(body.queryParameters.map((p) => [p.name, p]));
+    const labelsType = {
+      type: 'ARRAY',
+      arrayType: {
+        type: 'STRUCT',
+        structTypes: [
+          { name: 'key', type: { type: 'STRING' } },
+          { name: 'since', type: { type: 'DATE' } },
+        ],
+      },
+    };
+    expect(byName.r0_c1).toEqual({
+      name: 'r0_c1',
+      parameterType: { type: 'STRUCT', structTypes: [{ name: 'team', type: { type: 'STRING' } }] },
+      parameterValue: { structValues: { team: { value: 'core' } } },
+    });
+    expect(byName.r0_c2).toEqual({
+      name: 'r0_c2',
+      parameterType: labelsType,
+      parameterValue: {
+        arrayValues: [{ structValues: { key: { value: 'env' }, since: { value: '2026-01-31' } } }],
+      },
+    });
+    // A missing REPEATED RECORD is an empty array, as in the embedded warehouse.
+    expect(byName.r1_c2).toEqual({
+      name: 'r1_c2',
+      parameterType: labelsType,
+      parameterValue: { arrayValues: [] },
+    });
+  });
+
   it('sends nothing for no rows', async () => {
     expect(await wh.insertRows(COSTS, [])).toBe(0);
     expect(fake.requests).toHaveLength(0);

@@ -3,6 +3,7 @@ import { tableRef } from '../sql.js';
 import { WarehouseError, WarehouseErrorCode } from '../warehouse.errors.js';
 import type { Row, TableRef } from '../warehouse.port.js';
 import { jsonTextParameter, typedQueryParameter, type WireScalarType } from './query-params.js';
+import { recordParameter } from './record-params.js';
 import { type WireField } from './wire-values.js';
 import { standardTypeName } from '../schema/table-drift.js';
 
@@ -38,6 +39,7 @@ const PARAM_TYPES = new Set<string>([
   'JSON',
   'BYTES',
   'GEOGRAPHY',
+  'STRUCT',
 ]);
 
 function rejectInsert(why: string): WarehouseError {
@@ -105,9 +107,11 @@ export function buildInsertStatements(
       const name = `r${r}_c${c}`;
       const type = standardTypeName(column.type) as WireScalarType;
       rowParams.push(
-        type === 'JSON' && !repeated && typeof value === 'string'
-          ? jsonTextParameter(name, value)
-          : typedQueryParameter(name, type, value ?? [], repeated),
+        standardTypeName(column.type) === 'STRUCT'
+          ? recordParameter(name, column, value)
+          : type === 'JSON' && !repeated && typeof value === 'string'
+            ? jsonTextParameter(name, value)
+            : typedQueryParameter(name, type, value ?? [], repeated),
       );
       return `@${name}`;
     });
