@@ -44,7 +44,12 @@ export function normaliseValue(value: DuckDBValue, type: DuckDBType): unknown {
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (value instanceof DuckDBDecimalValue) return value.toDouble();
   if (value instanceof DuckDBDateValue) return value.toString();
-  if (value instanceof DuckDBTimestampTZValue) return new Date(Number(value.micros / 1000n));
+  if (value instanceof DuckDBTimestampTZValue) {
+    // Down to the millisecond, as the BigQuery driver does: bigint division would round a
+    // timestamp before 1970 up, into the next millisecond.
+    const micros = value.micros;
+    return new Date(Number(micros / 1000n - (micros % 1000n < 0n ? 1n : 0n)));
+  }
   // DATETIME (no zone): BigQuery's canonical text form, since a Date would invent a zone.
   if (value instanceof DuckDBTimestampValue) return value.toString().replace(' ', 'T');
   if (value instanceof DuckDBBlobValue) return Buffer.from(value.bytes);
