@@ -42,6 +42,7 @@ describe('translated BigQuery functions evaluate as in BigQuery', () => {
     ["PARSE_TIMESTAMP('%F %T', '2024-01-05 10:11:12')", new Date('2024-01-05T10:11:12Z')],
     ["UNIX_SECONDS(TIMESTAMP '2024-01-01 00:00:01.5+00')", 1704067201],
     ["UNIX_MILLIS(TIMESTAMP '2024-01-01 00:00:01.5+00')", 1704067201500],
+    ["UNIX_MILLIS(TIMESTAMP '1969-12-31 23:59:59.9995+00')", -1],
     // Sub-millisecond precision is dropped downwards, before 1970 too.
     ["TIMESTAMP '1969-12-31 23:59:59.9995+00'", new Date('1969-12-31T23:59:59.999Z')],
     ["TIMESTAMP('2024-01-01 10:00:00')", new Date('2024-01-01T10:00:00Z')],

@@ -71,7 +71,7 @@
  *   … plus HOUR|MINUTE|SECOND|MILLISECOND), EXTRACT(YEAR|QUARTER|MONTH|DAY|DAYOFYEAR|DAYOFWEEK|
  *   ISOWEEK|ISOYEAR|HOUR|MINUTE|SECOND|DATE FROM x), FORMAT_DATE/FORMAT_TIMESTAMP(fmt, x[, 'UTC'])
  *   → strftime(x, fmt), PARSE_DATE/PARSE_TIMESTAMP(fmt, s) → strptime, UNIX_SECONDS → epoch,
- *   UNIX_MILLIS → epoch_ms. A literal format may use %Y %y %m %d %H %I %M %S %p %j %a %A %b %B %Z
+ *   UNIX_MILLIS → floor(epoch_us / 1000). A literal format may use %Y %y %m %d %H %I %M %S %p %j %a %A %b %B %Z
  *   %z %F %T %E3S %E6S %%; other elements are rejected. WEEK (Sunday weeks), time zone arguments
  *   and MILLISECOND/MICROSECOND in EXTRACT are rejected because DuckDB would answer differently;
  *   JSON JSON_VALUE/JSON_EXTRACT_SCALAR(j[, path]) → json_extract_string, JSON_QUERY/JSON_EXTRACT

@@ -208,7 +208,8 @@ export const DATE_TIME_RULES: ReadonlyArray<[string, FunctionRule]> = [
     withArity(2, 2, (c) => `CAST(strptime(${c.arg(1)}, ${checkedFormat(c, 0)}) AS TIMESTAMPTZ)`),
   ],
   ['UNIX_SECONDS', withArity(1, 1, (c) => `CAST(floor(epoch(${c.arg(0)})) AS BIGINT)`)],
-  ['UNIX_MILLIS', withArity(1, 1, (c) => `epoch_ms(${c.arg(0)})`)],
+  // BigQuery rounds down to the millisecond; DuckDB's epoch_ms truncates toward zero (before 1970, up).
+  ['UNIX_MILLIS', withArity(1, 1, (c) => `CAST(floor(epoch_us(${c.arg(0)}) / 1000) AS BIGINT)`)],
   [
     'GENERATE_DATE_ARRAY',
     (c) => {

@@ -142,7 +142,10 @@ describe('BigQuery function translation', () => {
     ["FORMAT_TIMESTAMP('%E3S', ts), FORMAT_DATE(@fmt, d)", "strftime(ts, '%S.%g'), strftime(d, $fmt)"],
     ["PARSE_DATE('%Y-%m-%d', s)", "CAST(strptime(s, '%Y-%m-%d') AS DATE)"],
     ["PARSE_TIMESTAMP('%F %T', s)", "CAST(strptime(s, '%Y-%m-%d %H:%M:%S') AS TIMESTAMPTZ)"],
-    ['UNIX_SECONDS(ts), UNIX_MILLIS(ts)', 'CAST(floor(epoch(ts)) AS BIGINT), epoch_ms(ts)'],
+    [
+      'UNIX_SECONDS(ts), UNIX_MILLIS(ts)',
+      'CAST(floor(epoch(ts)) AS BIGINT), CAST(floor(epoch_us(ts) / 1000) AS BIGINT)',
+    ],
     [
       'GENERATE_DATE_ARRAY(a, b)',
       'CAST(generate_series(CAST(a AS DATE), CAST(b AS DATE), INTERVAL 1 DAY) AS DATE[])',
