@@ -22,6 +22,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 /** The headers of a cost response, as Fastify answered them when it serialized the body itself. */
 const HEADERS = [
+  'cache-control',
   'connection',
   'content-length',
   'content-security-policy',

@@ -78,6 +78,7 @@ describe('platform over the real app', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(res.headers['strict-transport-security']).toBeUndefined();
+      expect(res.headers['cache-control']).toBe('no-store');
     });
 
     it('keeps the document-only security headers to /docs, where a browser renders a page', async () => {

@@ -19,7 +19,6 @@ import {
   KeyHashParamDto,
   RevokeApiKeyResponseDto,
 } from './dto/api-key.dto.js';
-import { NoStore } from '../common/no-store.js';
 
 function keyResponse(org: string, key: IssuedKey, description: string | null): ApiKeyResponseDto {
   return {
@@ -41,7 +40,6 @@ export class AdminApiKeyController {
 
   @Post('api-keys')
   @HttpCode(200)
-  @NoStore()
   @ApiOkResponse({ type: ApiKeyResponseDto })
   @ApiBadRequestResponse({ description: ORG_NOT_ACTIVE_FOR_KEYS })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
@@ -66,7 +64,6 @@ export class AdminApiKeyController {
 
   @Post('organizations/:org/regenerate-api-key')
   @HttpCode(200)
-  @NoStore()
   @ApiOkResponse({ type: ApiKeyResponseDto })
   @ApiBadRequestResponse({ description: ORG_NOT_ACTIVE_FOR_KEYS })
   @ApiNotFoundResponse({ description: 'ORG_NOT_FOUND' })
@@ -77,7 +74,6 @@ export class AdminApiKeyController {
   }
 
   @Get('dev/api-key/:org')
-  @NoStore()
   @ApiOkResponse({ type: DevApiKeyResponseDto })
   @ApiForbiddenResponse({ description: 'DEV_ONLY outside development' })
   @ApiNotFoundResponse({ description: 'API_KEY_NOT_FOUND' })

@@ -13,7 +13,6 @@ import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { ApiKeyOperations } from './api-key-operations.service.js';
 import { KEY_CHANGE_CONFLICTS, ORG_NOT_ACTIVE_FOR_KEYS } from './api-keys.errors.js';
 import { ApiKeyInfoDto, RotateApiKeyRequestDto, RotateApiKeyResponseDto } from './dto/api-key.dto.js';
-import { NoStore } from '../common/no-store.js';
 
 @ApiTags('organizations')
 @Controller('api/v1/organizations/:org/api-key')
@@ -22,7 +21,6 @@ export class OrgApiKeyController {
 
   @Post('rotate')
   @HttpCode(200)
-  @NoStore()
   @OrgKeyOrRootAuth('org:write')
   @ApiUserHeader()
   @ApiOkResponse({ type: RotateApiKeyResponseDto })

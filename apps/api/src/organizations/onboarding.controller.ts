@@ -15,7 +15,6 @@ import {
 import { OffboardingService } from './offboarding.service.js';
 import { OnboardingService } from './onboarding.service.js';
 import { ApiOrgNotFound } from '../openapi/org-not-found.js';
-import { NoStore } from '../common/no-store.js';
 
 /** The raw body's org slug: the idempotency layer records it before validation runs. */
 function bodyOrgSlug(req: FastifyRequest): string | undefined {
@@ -43,7 +42,6 @@ export class OnboardingController {
 
   @Post('onboard')
   @HttpCode(200)
-  @NoStore()
   @Idempotent({ orgSlugFrom: bodyOrgSlug })
   @ApiOperation({
     summary: 'Onboard an organization (profile, API key, tenancy limits, dataset, hierarchy); all or nothing',

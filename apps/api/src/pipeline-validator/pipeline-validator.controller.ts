@@ -155,8 +155,6 @@ export class PipelineValidatorController {
         { extra: { field: 'include_credentials' } },
       );
     const result = await this.validator.validate(org, body, idempotencyKey);
-    // The body may hold a decrypted credential: no cache may keep it.
-    reply.header('Cache-Control', 'no-store');
     if (result.retry_after_seconds !== null) reply.header('Retry-After', String(result.retry_after_seconds));
     return result;
   }

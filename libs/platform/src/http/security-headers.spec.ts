@@ -47,6 +47,8 @@ describe('securityHeaders', () => {
         ...(await helmetHeaders(prod, !document)),
         'permissions-policy': PERMISSIONS_POLICY,
         'content-security-policy': csp,
+        // Data is never kept by a cache (see securityHeaders); /docs' pages and assets may be.
+        ...(set === 'api' && { 'cache-control': 'no-store' }),
       };
       expect(Object.fromEntries(securityHeaders(prod)[set])).toEqual(expected);
     },

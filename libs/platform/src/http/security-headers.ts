@@ -33,6 +33,10 @@ const hsts = (isProduction: boolean): HeaderList =>
  * responses"), so only /docs gets them: on data they were ~200 bytes of every response for nothing.
  * X-XSS-Protection is `0`, helmet's and OWASP's value (the reference's `1; mode=block` turns on a
  * filter that browsers removed and that could be abused to blank or leak parts of a page).
+ * Data responses are also `Cache-Control: no-store` (OWASP's REST cheat sheet): an org's costs,
+ * keys and runs are asked for with `X-API-Key`, which no cache knows for a credential, so without
+ * it a shared cache in front of the API (a CDN, Varnish's default 120 s) could keep one tenant's
+ * answer by its URL and give it to the next caller of that URL, a caller without a key included.
  */
 export function securityHeaders(isProduction: boolean): SecurityHeaderSets {
   const common: HeaderList = [
@@ -45,7 +49,7 @@ export function securityHeaders(isProduction: boolean): SecurityHeaderSets {
     ['permissions-policy', PERMISSIONS_POLICY],
   ];
   return {
-    api: [...common, ['content-security-policy', API_CSP]],
+    api: [...common, ['content-security-policy', API_CSP], ['cache-control', 'no-store']],
     docs: [
       ...common,
       ['cross-origin-opener-policy', 'same-origin'],
