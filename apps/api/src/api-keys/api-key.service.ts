@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CryptoError, CryptoErrorCode, ENCRYPTOR, type Encryptor } from '#crypto';
-import {
-  ApiKeyCache,
-  DomainError,
-  hashApiKey,
-  ORG_SCOPES,
-  PlatformError,
-  PlatformErrorCode,
-  storedKeyScopes,
-} from '#platform';
+import { ApiKeyCache, DomainError, hashApiKey, ORG_SCOPES, storedKeyScopes } from '#platform';
 import { ApiKeyError, ApiKeyErrorCode } from './api-keys.errors.js';
 import { generateApiKey, hashFingerprint, keyEncryptionContext, keyFingerprint } from './api-key-material.js';
 import { type ActiveKeyRow, OrgApiKeyRepository } from './api-key.repository.js';
+import { checkCallerStillPermanent, lastExpiry } from './api-key-retirement.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
 /** A freshly issued key: the only moment the plaintext exists outside its encrypted copy. */
@@ -114,7 +107,8 @@ export class ApiKeyService {
     // Whether a working key was there to retire (the UPDATE's count also takes in keys already
     // past their expiry, and is lost when it reported an error yet applied).
     const previousKeysRetired = retired === 'unknown' ? retired : replaced !== undefined && retired !== 0;
-    return { ...issued, previousKeysRetired, previousKeysExpireAt: retired === 'unknown' ? null : expiresAt };
+    const previousKeysExpireAt = retired === 'unknown' ? null : lastExpiry(active, expiresAt);
+    return { ...issued, previousKeysRetired, previousKeysExpireAt };
   }
 
   /** Recovery path: every active key is revoked at once and a new one with the default scopes issued. */
@@ -320,30 +314,4 @@ function toInfo(row: ActiveKeyRow): ActiveKeyInfo {
     scopes: storedKeyScopes(row.scopes, row.key_fingerprint),
     expiresAt: row.expires_at,
   };
-}
-
-/**
- * A key being retired (a grace period running) must not rotate: whoever holds it, possibly the leak
- * the rotation answered, would get a permanent key and retire the new one. Checked here, on the
- * stored row, as the rotation's own failure (audited): the key may also have been revoked or
- * retired since the request came in, by a rotation sent at the same moment with the same key
- * (another tab, or whoever leaked it): the rotations take turns under the org's key lease, and the
- * later one would issue a permanent key from a key that no longer works and revoke the key the
- * first one just handed out.
- */
-function checkCallerStillPermanent(active: readonly ActiveKeyRow[], callerKeyId: string): ActiveKeyRow {
-  const caller = active.find((k) => k.org_api_key_id === callerKeyId);
-  if (!caller)
-    throw new PlatformError(
-      PlatformErrorCode.ApiKeyInvalid,
-      'The API key was revoked by another rotation while this one waited; nothing was changed.',
-      { headers: { 'WWW-Authenticate': 'ApiKey' } },
-    );
-  if (caller.expires_at !== null)
-    throw new ApiKeyError(
-      ApiKeyErrorCode.KeyRetiring,
-      `This key is being retired (it stops working at ${new Date(caller.expires_at).toISOString()}); ` +
-        'rotate with the current key or the root key.',
-    );
-  return caller;
 }
