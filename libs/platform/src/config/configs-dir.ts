@@ -31,7 +31,10 @@ function installedConfigsDir(): string {
 
 let installed: string | undefined;
 
-/** Where configs/ lives: CONFIGS_DIR when set, else the installation's own (see installedConfigsDir). */
+/**
+ * Where configs/ lives: CONFIGS_DIR when set, else the installation's own (see installedConfigsDir).
+ * An empty CONFIGS_DIR is unset, as for every setting: taken as a path, it named the working directory.
+ */
 export function configsDir(): string {
-  return configured ?? process.env.CONFIGS_DIR ?? (installed ??= installedConfigsDir());
+  return configured ?? (process.env.CONFIGS_DIR || undefined) ?? (installed ??= installedConfigsDir());
 }
