@@ -285,8 +285,11 @@ export class EnvSchema extends EnvLimits {
    * in production: without it each instance (and each new revision, its file system being new)
    * created a local key of its own, and what one encrypted the others could not read.
    */
+  // Read without surrounding whitespace, and none inside: KMS names the key's versions without it,
+  // so a name ending in a line break matched none of them and every encrypt call was refused.
+  @Trimmed()
   @ValidateIf((e: EnvSchema) => isDeployed(e) || e.KMS_KEY_NAME !== undefined)
-  @Matches(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/, {
+  @Matches(/^projects\/[^/\s]+\/locations\/[^/\s]+\/keyRings\/[^/\s]+\/cryptoKeys\/[^/\s]+$/, {
     message:
       'KMS_KEY_NAME must be projects/P/locations/L/keyRings/R/cryptoKeys/K (required in staging and production)',
   })
