@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { SupabaseTenancyDb } from '#tenancy-db';
 import { exitAfterFailedStart, startFailureMessage } from './start-failure.js';
 
 describe('startFailureMessage', () => {
@@ -29,6 +31,27 @@ describe('startFailureMessage', () => {
     const err = new Error('The tenancy database is unavailable.', { cause: refused });
     expect(startFailureMessage(err)).toBe(
       'The tenancy database is unavailable.\n  caused by: TypeError: fetch failed',
+    );
+  });
+
+  it("prints the reason supabase-js keeps in a failed call's details (Supabase unreachable), without its stack", async () => {
+    // A port nothing listens on any more: fetch fails, its reason only in `details` ("Caused by: …").
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const db = await SupabaseTenancyDb.open({
+      url: `http://127.0.0.1:${port}`,
+      serviceRoleKey: 'k'.repeat(40),
+    });
+    const failure = await db.select('organizations').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    await db.close();
+    expect(startFailureMessage(failure)).toBe(
+      'The tenancy database is unavailable.\n  caused by: TypeError: fetch failed' +
+        `\n  caused by: Error: connect ECONNREFUSED 127.0.0.1:${port} (ECONNREFUSED)`,
     );
   });
 

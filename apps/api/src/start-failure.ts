@@ -11,6 +11,16 @@ function messageOf(e: unknown): string {
 }
 
 /**
+ * The reason supabase-js keeps of a call that could not be made: its error object's `details` hold
+ * the fetch error, then `Caused by: Error: connect ECONNREFUSED … (ECONNREFUSED)` and that error's
+ * stack. Its message alone, "TypeError: fetch failed", said nothing of why. The first line only.
+ */
+function detailsCause(e: unknown): string | undefined {
+  const details = typeof e === 'object' && e !== null ? (e as { details?: unknown }).details : undefined;
+  return typeof details === 'string' ? /\n\nCaused by: ([^\n]+)/.exec(details)?.[1] : undefined;
+}
+
+/**
  * What a start that failed prints: the error, then each cause under it (`caused by: …`), so that a
  * generic "The tenancy database is unavailable" comes with the reason ("connect ECONNREFUSED
  * 127.0.0.1:5433", "database \"x\" does not exist"). Messages only, no stacks; passwords of URLs
@@ -21,8 +31,10 @@ export function startFailureMessage(err: unknown): string {
   const seen = new Set<unknown>();
   for (let e: unknown = err; e !== undefined && e !== null && !seen.has(e) && lines.length < 6;) {
     seen.add(e);
-    const text = e instanceof Error ? e.message || e.name : messageOf(e);
-    if (!lines.some((l) => l.endsWith(text))) lines.push(lines.length ? `  caused by: ${text}` : text);
+    const texts = e instanceof Error ? [e.message || e.name] : [messageOf(e), detailsCause(e)];
+    for (const text of texts)
+      if (text !== undefined && !lines.some((l) => l.endsWith(text)))
+        lines.push(lines.length ? `  caused by: ${text}` : text);
     e = e instanceof Error ? e.cause : undefined;
   }
   return lines.join('\n').replace(URL_PASSWORD, '$1***@').replace(QUERY_PASSWORD, '$1***');
