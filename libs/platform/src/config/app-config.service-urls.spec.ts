@@ -56,4 +56,15 @@ describe('SUPABASE_URL', () => {
       'SUPABASE_URL must not hold a user name or password (user:password@): the service is called with API keys',
     ]);
   });
+
+  it("refuses the project's REST URL in place of the project URL: supabase-js adds /rest/v1 itself", () => {
+    // The dashboard shows both; given the REST one, every call went to /rest/v1/rest/v1/… (404) and
+    // the start failed with "The tenancy database rejected the query", naming no setting.
+    for (const url of ['https://abcd.supabase.co/rest/v1', 'https://abcd.supabase.co/rest/v1/'])
+      expect(configProblems({ ...supabase, SUPABASE_URL: url }), url).toEqual([
+        "SUPABASE_URL must be the project's URL (https://<ref>.supabase.co), not its REST URL ending in /rest/v1: supabase-js adds that path itself",
+      ]);
+    // A self-hosted Supabase behind a proxy under a path of its own.
+    expect(configProblems({ ...supabase, SUPABASE_URL: 'https://gateway.example.com/supabase' })).toEqual([]);
+  });
 });

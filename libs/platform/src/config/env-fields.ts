@@ -116,6 +116,22 @@ export const IsServiceUrl = () =>
   });
 
 /**
+ * SUPABASE_URL names the project, not its REST endpoint (`…/rest/v1`, shown beside it in the
+ * dashboard): supabase-js appends /rest/v1 itself, so every call went to /rest/v1/rest/v1 and was
+ * answered 404. A path of a proxy in front of a self-hosted Supabase is taken.
+ */
+export const IsSupabaseProjectUrl = () =>
+  ValidateBy({
+    name: 'isSupabaseProjectUrl',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value !== 'string' || !URL.canParse(value) || !/\/rest\/v1\/?$/i.test(new URL(value).pathname),
+      defaultMessage: () =>
+        "SUPABASE_URL must be the project's URL (https://<ref>.supabase.co), not its REST URL ending in /rest/v1: supabase-js adds that path itself",
+    },
+  });
+
+/**
  * A postgres:// URL as node-postgres reads it: a host, or a Unix socket folder in `?host=`
  * (`postgres:///db?host=/var/run/postgresql`, Cloud SQL's `postgres://u:p@/db?host=/cloudsql/…`).
  */

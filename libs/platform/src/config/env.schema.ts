@@ -29,6 +29,7 @@ import {
   IsReadableRedisUrl,
   IsServiceRoleKey,
   IsServiceUrl,
+  IsSupabaseProjectUrl,
   toInt,
   Trimmed,
   URL_OPTS,
@@ -210,6 +211,7 @@ export class EnvSchema extends EnvLimits {
   })
   // The service role key, which bypasses row-level security, goes with every call.
   @IsServiceUrl()
+  @IsSupabaseProjectUrl()
   SUPABASE_URL?: string;
 
   @ValidateIf((e: EnvSchema) => e.TENANCY_DB_DRIVER === 'supabase')
