@@ -52,3 +52,15 @@ describe('DEMO_DATA', () => {
     expect(configProblems({ ...production, ENVIRONMENT: 'staging', DEMO_DATA: 'true' })).toEqual([]);
   });
 });
+
+describe('BIGQUERY_STORAGE_API_ENDPOINT', () => {
+  it('refuses a port out of range, by name, as PORT is', () => {
+    // Taken, it went to the Storage client as it was, to fail only once a frame was read.
+    for (const endpoint of ['127.0.0.1:0', '127.0.0.1:65536', 'localhost:99999'])
+      expect(configProblems({ BIGQUERY_STORAGE_API_ENDPOINT: endpoint }), endpoint).toEqual([
+        'BIGQUERY_STORAGE_API_ENDPOINT must be host:port (a port from 1 to 65535)',
+      ]);
+    for (const endpoint of ['127.0.0.1:1', 'localhost:9060', 'bq-storage:65535'])
+      expect(configProblems({ BIGQUERY_STORAGE_API_ENDPOINT: endpoint }), endpoint).toEqual([]);
+  });
+});

@@ -138,7 +138,9 @@ export class EnvSchema extends EnvLimits {
    * without this, frames are read from the REST pages only.
    */
   @IsOptional()
-  @Matches(/^[\w.-]+:\d{1,5}$/, { message: 'BIGQUERY_STORAGE_API_ENDPOINT must be host:port' })
+  @Matches(/^[\w.-]+:(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/, {
+    message: 'BIGQUERY_STORAGE_API_ENDPOINT must be host:port (a port from 1 to 65535)',
+  })
   BIGQUERY_STORAGE_API_ENDPOINT?: string;
 
   @IsOptional()
