@@ -8,6 +8,9 @@ import { QuotaMaintenanceService } from '../apps/api/src/quota/quota-maintenance
 describe('quota read and the scheduler jobs over the real app', () => {
   const suite = quotaApp();
   const { anOrg, validate, post } = suite;
+  /** The org's quota as the root key reads it. */
+  const quotaRead = (org: string) =>
+    suite.t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/quota`, headers: rootHeaders });
 
   const credential = (org: string, provider: string, extra: DbRow = {}) => ({
     credential_id: randomUUID(),
@@ -96,13 +99,7 @@ describe('quota read and the scheduler jobs over the real app', () => {
     const refused = (await validate(k.org, k.key, 'c')).json();
     expect(refused).toMatchObject({ valid: false, quota_reason: 'QUOTA_MONTHLY_EXCEEDED' });
     expect(refused.quota).toMatchObject({ remaining_today: 0, remaining_month: 0 });
-    const read = (
-      await suite.t.app.inject({
-        method: 'GET',
-        url: `/api/v1/organizations/${k.org}/quota`,
-        headers: rootHeaders,
-      })
-    ).json();
+    const read = (await quotaRead(k.org)).json();
     expect(read).toMatchObject({
       remaining_today: 0,
       remaining_month: 0,
@@ -126,24 +123,13 @@ describe('quota read and the scheduler jobs over the real app', () => {
       const refused = (await validate(k.org, k.key, 'a')).json();
       expect(refused).toMatchObject({ valid: false, error_code: 'SUBSCRIPTION_INACTIVE' });
       expect(refused.quota).toMatchObject({ remaining_today: 0, remaining_month: 180 });
-      const read = (
-        await suite.t.app.inject({
-          method: 'GET',
-          url: `/api/v1/organizations/${k.org}/quota`,
-          headers: rootHeaders,
-        })
-      ).json();
+      const read = (await quotaRead(k.org)).json();
       expect(read).toMatchObject({ remaining_today: 0, remaining_month: 180, pipelines_run_today: 0 });
     }
     expect((await validate(trialRunning.org, trialRunning.key, 'a')).json().quota).toMatchObject({
       remaining_today: 5,
     });
-    const read = await suite.t.app.inject({
-      method: 'GET',
-      url: `/api/v1/organizations/${trialRunning.org}/quota`,
-      headers: rootHeaders,
-    });
-    expect(read.json()).toMatchObject({ remaining_today: 5 });
+    expect((await quotaRead(trialRunning.org)).json()).toMatchObject({ remaining_today: 5 });
   });
 
   it('lets the root key read any org, refuses another org key, and says 404 for an org without a record', async () => {

@@ -47,6 +47,13 @@ const client = (endpoint: string) =>
     retryDelayMs: 5,
   });
 
+/** What `call` rejected with (undefined when it did not). */
+const failureOf = (call: Promise<unknown>): Promise<unknown> =>
+  call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
 describe('KmsRestClient', () => {
   it('retries once when the connection drops while the answer is read', async () => {
     const kms = await cutOffKms(1);
@@ -62,12 +69,7 @@ describe('KmsRestClient', () => {
   it('reports an answer cut off twice as KeyUnavailable, not as a value that cannot be decrypted', async () => {
     const kms = await cutOffKms(2);
     try {
-      const err: unknown = await client(kms.url)
-        .call('decrypt', { ciphertext: 'AAAA' })
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+      const err = await failureOf(client(kms.url).call('decrypt', { ciphertext: 'AAAA' }));
       expect(err).toBeInstanceOf(CryptoError);
       expect((err as CryptoError).code).toBe(CryptoErrorCode.KeyUnavailable);
       expect(kms.requests()).toBe(2);
@@ -96,12 +98,9 @@ describe('KmsRestClient', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         const { port } = server.address() as AddressInfo;
-        const err: unknown = await client(`http://127.0.0.1:${port}`)
-          .call('decrypt', { ciphertext: 'AAAA' })
-          .then(
-            () => undefined,
-            (e: unknown) => e,
-          );
+        const err = await failureOf(
+          client(`http://127.0.0.1:${port}`).call('decrypt', { ciphertext: 'AAAA' }),
+        );
         expect(err).toBeInstanceOf(CryptoError);
         expect((err as CryptoError).code).toBe(CryptoErrorCode.KeyUnavailable);
         expect(paths).toEqual([`POST /v1/${KEY_NAME}:decrypt`]);
