@@ -97,5 +97,7 @@ describe('last_used_at at shutdown', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Two apps start and stop on a warehouse file (bootstrapped on disk): ~16 s on a busy 2-core
+    // machine, past the default 30 s when other suites load it too.
+  }, 90_000);
 });
