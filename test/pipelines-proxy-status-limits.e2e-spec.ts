@@ -84,6 +84,15 @@ describe('pipeline proxy against a real local pipeline service', () => {
         });
       }
     });
+
+    it('answers a 401 of the service with the WWW-Authenticate challenge every 401 carries', async () => {
+      // The key was revoked while the run was on its way: the service's check of it was refused.
+      const k = await anOrgWithKey(proxy.warehouse);
+      proxy.fake.always({ status: 401, body: { detail: 'Invalid or inactive API key' } });
+      const res = await trigger(k.org, k.key, 'trigger/{org}/genai/payg/openai');
+      expect(problem(res)).toEqual({ status: 401, code: 'PIPELINE_UNAUTHORIZED' });
+      expect(res.headers['www-authenticate']).toBe('ApiKey');
+    });
   });
 
   describe('limits and cache metrics', () => {

@@ -148,7 +148,16 @@ function refusal(res: Response, unexplained: (detail: string) => void): Pipeline
     codeForUpstreamStatus(res.status),
     `Pipeline service error: ${told ?? `HTTP ${res.status}`}`,
     // A 503's Retry-After (maintenance, overload) is the service's own word on when to come back.
-    { extra, publicDetail: true, headers: upstreamRetryAfter(res) },
+    // A 401 (the caller's key refused by the service: revoked while the run was on its way) carries
+    // the challenge every 401 of this API carries (RFC 9110 §15.5.2), as the OpenAPI document says.
+    {
+      extra,
+      publicDetail: true,
+      headers: {
+        ...upstreamRetryAfter(res),
+        ...(res.status === 401 ? { 'WWW-Authenticate': 'ApiKey' } : {}),
+      },
+    },
   );
 }
 
