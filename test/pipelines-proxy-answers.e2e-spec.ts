@@ -70,6 +70,24 @@ describe('pipeline proxy: what of the service answer reaches the caller', () => 
     fake.always({ status: 200, body: { pipeline_logging_id: null, status: '' } });
     expect((await trigger()).json()).toMatchObject({ pipeline_logging_id: null, status: 'PENDING' });
   });
+
+  it('reads an answer whose detail is nested too deep to write out again: a started run is no 500', async () => {
+    // 10,000 levels in 20 kB: JSON.parse reads them, JSON.stringify overflows the stack.
+    const nested = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const answer = (fields: string) => `{${fields}"detail":${nested}}`;
+    fake.always({ status: 200, body: answer('"pipeline_logging_id":"run-1","status":"PENDING",') });
+    const started = await trigger();
+    expect({ status: started.statusCode, body: started.json() }).toMatchObject({
+      status: 200,
+      body: { pipeline_logging_id: 'run-1', status: 'PENDING' },
+    });
+    fake.always({ status: 400, body: answer('') });
+    const refused = await trigger();
+    expect({ status: refused.statusCode, body: refused.json() }).toMatchObject({
+      status: 400,
+      body: { code: 'PIPELINE_REQUEST_REJECTED', detail: 'Pipeline service error: HTTP 400' },
+    });
+  });
 });
 
 describe('pipeline proxy: an answer whose body is over the size limit', () => {

@@ -285,8 +285,21 @@ function detailOf(json: unknown, text: string): string | null {
         : text.trim()
       : typeof field === 'string'
         ? field
-        : JSON.stringify(field);
+        : writtenOut(field);
   return detail ? upstreamDetail(detail) : null;
+}
+
+/**
+ * A parsed value as JSON text, or '' (no explanation) when it cannot be written out: JSON.parse
+ * reads nesting of any depth, JSON.stringify overflows the stack on a few thousand levels, and
+ * the RangeError turned whatever the service answered (a run started included) into a 500.
+ */
+function writtenOut(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '';
+  }
 }
 
 /**
