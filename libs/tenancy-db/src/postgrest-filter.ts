@@ -1,4 +1,4 @@
-import { isInFilter } from './sql-builder.js';
+import { assertSendable, isInFilter } from './sql-builder.js';
 import type { DbValue, Filter } from './tenancy-db.port.js';
 
 /**
@@ -8,7 +8,9 @@ import type { DbValue, Filter } from './tenancy-db.port.js';
 const IN_LIST_URL_BYTES = 4096;
 
 /** PostgREST parses filter values from the URL: Dates as ISO text, json values as JSON text. */
-export function urlValue(value: DbValue): string {
+export function urlValue(value: DbValue, column = 'an `in` list'): string {
+  // An invalid Date threw a bare RangeError here, not a TenancyDbError as from the SQL drivers.
+  assertSendable(value, column);
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);
   return String(value);
@@ -33,7 +35,7 @@ function listElement(value: string): string {
  * string in a text column and failed the query on any other.
  */
 function inValues(values: DbValue[]): string[] {
-  return [...new Set(values.filter((v) => v !== null).map(urlValue))];
+  return [...new Set(values.filter((v) => v !== null).map((v) => urlValue(v)))];
 }
 
 /** The value of an `in` filter, `("a","b")`, each distinct value once. */

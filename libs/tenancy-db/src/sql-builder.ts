@@ -41,8 +41,24 @@ export function isInFilter(value: unknown): value is { in: DbValue[] } {
   return keys.length === 1 && keys[0] === 'in' && Array.isArray((value as { in: unknown }).in);
 }
 
+/**
+ * Refuses a value JSON cannot carry: an invalid Date or a NaN or infinite number. supabase-js
+ * sends its body as JSON, where each becomes `null`, so an insert, an update or an RPC argument
+ * wrote or passed NULL (a limit NaN by mistake read as unset, unlimited) where the SQL drivers
+ * failed on the Date or stored `NaN`; every driver now refuses it before anything is sent.
+ */
+export function assertSendable(value: unknown, name: string): void {
+  if (
+    (value instanceof Date && Number.isNaN(value.getTime())) ||
+    (typeof value === 'number' && !Number.isFinite(value))
+  ) {
+    throw invalid(`The value for ${JSON.stringify(name)} is ${String(value)}, which JSON cannot carry.`);
+  }
+}
+
 /** Dates as ISO timestamps (read as timestamptz); objects and arrays as JSON text for json/jsonb. */
-export function toSqlParam(value: DbValue): unknown {
+export function toSqlParam(value: DbValue, name = 'a value'): unknown {
+  assertSendable(value, name);
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object' && value !== null) return JSON.stringify(value);
   return value;
@@ -63,8 +79,8 @@ function whereClause(filter: Filter, params: Params): string {
     // An undefined value would otherwise drop the condition and widen an update or delete.
     if (value === undefined) throw invalid(`Filter value for ${JSON.stringify(column)} is undefined.`);
     if (value === null) return `${col} IS NULL`;
-    if (isInFilter(value)) return `${col} = ANY(${params.add(value.in.map(toSqlParam))})`;
-    return `${col} = ${params.add(toSqlParam(value))}`;
+    if (isInFilter(value)) return `${col} = ANY(${params.add(value.in.map((v) => toSqlParam(v, column)))})`;
+    return `${col} = ${params.add(toSqlParam(value, column))}`;
   });
   return conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
 }
@@ -114,7 +130,7 @@ function insertText(table: string, rows: DbRow[], params: Params): string {
   // A key missing from one row takes the column default, as supabase-js sends with `missing=default`.
   const tuples = rows.map((row) => {
     const cells = columns.map((c) =>
-      row[c] === undefined ? 'DEFAULT' : params.add(toSqlParam(row[c] as DbValue)),
+      row[c] === undefined ? 'DEFAULT' : params.add(toSqlParam(row[c] as DbValue, c)),
     );
     return `(${cells.join(', ')})`;
   });
@@ -147,7 +163,7 @@ export function buildUpdate(table: string, filter: Filter, patch: DbRow): SqlQue
   const columns = rowColumns([patch]);
   if (columns.length === 0) throw invalid('An update needs at least one column.');
   const set = columns
-    .map((c) => `${quoteIdentifier(c)} = ${params.add(toSqlParam(patch[c] as DbValue))}`)
+    .map((c) => `${quoteIdentifier(c)} = ${params.add(toSqlParam(patch[c] as DbValue, c))}`)
     .join(', ');
   const where = whereClause(filter, params);
   return { text: `UPDATE ${quoteIdentifier(table)} SET ${set}${where} RETURNING *`, values: params.values };
@@ -165,7 +181,7 @@ export function buildRpc(fn: string, args: Record<string, DbValue>): SqlQuery {
   const params = new Params();
   const named = Object.entries(args)
     .filter(([, value]) => value !== undefined)
-    .map(([name, value]) => `${quoteIdentifier(name)} => ${params.add(toSqlParam(value))}`);
+    .map(([name, value]) => `${quoteIdentifier(name)} => ${params.add(toSqlParam(value, name))}`);
   return {
     text: `SELECT * FROM ${quoteIdentifier(fn)}(${named.join(', ')})`,
     values: params.values,

@@ -2,7 +2,7 @@ import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@
 import ws from 'ws';
 import { codeForSqlState, constraintFromMessage, tenancyDbError } from './db-error-mapping.js';
 import { inList, splitLongInList, urlValue } from './postgrest-filter.js';
-import { assertIdentifier, isInFilter, rowColumns } from './sql-builder.js';
+import { assertIdentifier, assertSendable, isInFilter, rowColumns } from './sql-builder.js';
 import type { DbRow, DbValue, Filter, SelectOptions, TenancyDb } from './tenancy-db.port.js';
 import { TenancyDbError, TenancyDbErrorCode } from './tenancy-db.errors.js';
 
@@ -78,7 +78,7 @@ function applyFilter(query: Query, filter: Filter): Query {
     }
     if (value === null) q = q.is(column, null);
     else if (isInFilter(value)) q = q.filter(column, 'in', inList(value.in));
-    else q = q.eq(column, urlValue(value));
+    else q = q.eq(column, urlValue(value, column));
   }
   return q;
 }
@@ -96,9 +96,13 @@ function requireFilter(filter: Filter, operation: string): void {
   }
 }
 
-/** Drops undefined members so supabase-js does not list them in `columns` (they take defaults). */
+/**
+ * Drops undefined members so supabase-js does not list them in `columns` (they take defaults), and
+ * refuses values its JSON would turn into null (assertSendable).
+ */
 function definedRow(row: DbRow): DbRow {
   const columns = rowColumns([row]);
+  for (const c of columns) assertSendable(row[c], c);
   return Object.fromEntries(columns.map((c) => [c, row[c]]));
 }
 
