@@ -176,10 +176,11 @@ export class AuthService {
    */
   async lookUpForRateLimits(req: FastifyRequest, kind: RouteAuthKind | undefined): Promise<void> {
     const key = header(req, 'x-api-key');
-    // A root key sent decides (its own tracker, or the guard's 403 for a wrong one).
     if (req.rateLimitTracker || req.auth || !key || !kind || !orgKeyDecides(req, kind)) return;
-    if (header(req, 'x-ca-root-key') !== undefined || this.keys.known(keyHashOf(req, key)) !== undefined)
-      return;
+    // A wrong root key: the guard's 403. The right one: the org key decides, looked up as by the guard.
+    const root = header(req, 'x-ca-root-key') !== undefined;
+    if ((root && !this.carriesRootKey(req)) || this.keys.known(keyHashOf(req, key)) !== undefined) return;
+    if (root) return this.checkOrgKey(req).then(() => undefined, refusedOnly);
     const ticket = await this.failures.startEarlyLookup(req.ip);
     // Refused, the guard gives the same answer (kept), once the IP has counted the request.
     if (ticket) await this.checkOrgKey(req, ticket).catch((err: unknown) => refusedOnly(err));
@@ -300,17 +301,18 @@ export class AuthService {
    * Whom a rate limit counts a request against: its key when the key is known to be valid (the
    * root key, or an org key this instance authenticated within the auth cache's TTL or for this
    * request, lookUpForRateLimits), else the client's IP. A key is never taken on trust nor looked
-   * up here, or a client sending a new made-up key each time would get a fresh limit. Known once
-   * per request: the named limits each ask.
+   * up here, or a client sending a new made-up key each time would get a fresh limit. Once a request.
    */
-  rateLimitTracker(req: FastifyRequest): string {
+  rateLimitTracker(req: FastifyRequest, kind?: RouteAuthKind): string {
     // A request Fastify did not build (a unit test's) has no decoration: undefined is unknown too.
-    return (req.rateLimitTracker ??= this.trackerOf(req));
+    return (req.rateLimitTracker ??= this.trackerOf(req, kind));
   }
 
-  private trackerOf(req: FastifyRequest): string {
+  private trackerOf(req: FastifyRequest, kind?: RouteAuthKind): string {
     const rootKey = header(req, 'x-ca-root-key');
-    if (rootKey && (req.auth?.kind === 'root' || this.carriesRootKey(req)))
+    // Not where the org key decides (kind 'org'): the root key beside it (the pipeline service's
+    // validate) put every org's calls in the root key's one limit, sized for one org.
+    if (rootKey && kind !== 'org' && (req.auth?.kind === 'root' || this.carriesRootKey(req)))
       return `root:${hashApiKey(rootKey).slice(0, 32)}`;
     if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
     const principal = this.cachedOrgKey(req) ?? req.orgKeyCheck?.principal;

@@ -241,7 +241,7 @@ export async function registerHttpPlatform(
     const length = Number(request.headers['content-length']);
     // The caller as the rate limits know it (a known key, else the address), worked out once.
     const reserved = bodies.reserve(
-      auth.rateLimitTracker(request),
+      auth.rateLimitTracker(request, authOf.get(`${request.method} ${request.routeOptions.url}`)),
       Number.isFinite(length) ? length : undefined,
     );
     if (reserved instanceof PlatformError) {

@@ -130,15 +130,21 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     const limits = await this.limitsOf(context.getClass(), context.getHandler(), req.method);
     if (!limits) return super.canActivate(context);
     // A valid key's first request is counted against the key (see AuthService.lookUpForRateLimits).
-    if (limits.length) await this.auth.lookUpForRateLimits(req, authKindOf(context));
-    await this.countLimits(req, http.getResponse<FastifyReply>(), limits);
+    const kind = authKindOf(context);
+    if (limits.length) await this.auth.lookUpForRateLimits(req, kind);
+    await this.countLimits(req, http.getResponse<FastifyReply>(), limits, kind);
     return true;
   }
 
-  /** Counts a request against `limits`, in their order, as canActivate would. */
-  async countLimits(req: FastifyRequest, reply: FastifyReply, limits: readonly RouteLimit[]): Promise<void> {
+  /** Counts a request against `limits`, in their order, as canActivate would (`kind`: the route's auth). */
+  async countLimits(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    limits: readonly RouteLimit[],
+    kind?: RouteAuthKind,
+  ): Promise<void> {
     if (!limits.length) return;
-    const tracker = this.auth.rateLimitTracker(req);
+    const tracker = this.auth.rateLimitTracker(req, kind);
     for (const limit of limits) await this.count(reply, limit, () => `${limit.keyName}:${tracker}`);
   }
 
@@ -270,8 +276,9 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     context?: ExecutionContext,
   ): Promise<string> {
     const request = req as unknown as FastifyRequest;
-    if (context) await this.auth.lookUpForRateLimits(request, authKindOf(context));
-    return this.auth.rateLimitTracker(request);
+    const kind = context && authKindOf(context);
+    if (kind) await this.auth.lookUpForRateLimits(request, kind);
+    return this.auth.rateLimitTracker(request, kind);
   }
 
   protected override generateKey(ctx: ExecutionContext, tracker: string, name: string): string {
