@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bufferedDestination, LOG_BUFFER_MAX_BYTES } from './logger.js';
+import { bufferedDestination, LOG_BUFFER_MAX_BYTES, LOG_FLUSH_MS } from './logger.js';
 
 describe('log lines while stdout is not read', () => {
   it('keeps at most LOG_BUFFER_MAX_BYTES waiting and drops the lines past it', async () => {
@@ -32,6 +32,20 @@ describe('log lines while stdout is not read', () => {
       });
       reader.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the periodic flush of a destroyed destination', () => {
+  it('does not flush it: flush() throws once destroyed, an uncaught exception before its close', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const dest = bufferedDestination(fs.openSync('/dev/null', 'w'));
+      dest.write('a line\n');
+      dest.destroy();
+      expect(() => vi.advanceTimersByTime(LOG_FLUSH_MS * 2)).not.toThrow();
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

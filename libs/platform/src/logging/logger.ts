@@ -198,11 +198,11 @@ export function bufferedDestination(dest: number | string): BufferedDestination 
   // (sonic-boom's types only know its string mode's write.)
   const writeBytes = stream.write.bind(stream) as unknown as (bytes: Buffer) => boolean;
   stream.write = (line: string) => writeBytes(Buffer.from(line));
-  // The periodic flush, rather than sonic-boom's `periodicFlush`: its interval can only be stopped
-  // by ending the stream, after which a line logged (by the closing app itself) throws.
-  const periodicFlush = setInterval(() => stream.flush(), LOG_FLUSH_MS).unref();
-  stream.once('close', () => clearInterval(periodicFlush));
+  // The periodic flush, rather than sonic-boom's `periodicFlush` (stopped only by ending the stream,
+  // after which a line logged throws); not once destroyed, before 'close' (flush() throws then).
   const state = stream as unknown as SonicBoomState;
+  const periodicFlush = setInterval(() => state.destroyed || stream.flush(), LOG_FLUSH_MS).unref();
+  stream.once('close', () => clearInterval(periodicFlush));
   stream.writeThrough = () => {
     clearInterval(periodicFlush);
     if (state.destroyed || state.minLength === 0) return;
