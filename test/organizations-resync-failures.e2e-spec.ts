@@ -3,6 +3,18 @@ import { OrgDatasetService } from '../apps/api/src/organizations/org-dataset.ser
 import { OrgProfileRepository } from '../apps/api/src/organizations/org-profile.repository.js';
 
 describeOnEngines('organizations: a re-sync that fails half-way', (h) => {
+  /** Onboards `org` again with a new plan (SCALE) and company name. */
+  const resync = (org: string) =>
+    h.root(
+      'POST',
+      '/api/v1/organizations/onboard',
+      h.onboardBody(org, {
+        regenerate_api_key_if_exists: true,
+        subscription_plan: 'SCALE',
+        company_name: 'Second Name Co',
+      }),
+    );
+
   it('takes the new plan and limits back when the profile cannot be written, and says so', async () => {
     const { org } = await h.onboard({ company_name: 'First Name Co' });
     const limitsBefore = await h.tenancyRow(org);
@@ -10,15 +22,7 @@ describeOnEngines('organizations: a re-sync that fails half-way', (h) => {
       .spyOn(h.app.get(OrgProfileRepository), 'update')
       .mockRejectedValueOnce(new Error('profile write refused'));
     try {
-      const res = await h.root(
-        'POST',
-        '/api/v1/organizations/onboard',
-        h.onboardBody(org, {
-          regenerate_api_key_if_exists: true,
-          subscription_plan: 'SCALE',
-          company_name: 'Second Name Co',
-        }),
-      );
+      const res = await resync(org);
       // Not a bare INTERNAL_ERROR: the caller learns nothing of the plan or contact changed.
       expectProblem(res, 500, 'ONBOARDING_FAILED');
       expect(res.json().changed).toBe(false);
@@ -48,15 +52,7 @@ describeOnEngines('organizations: a re-sync that fails half-way', (h) => {
         .spyOn(h.app.get(OrgDatasetService), step)
         .mockRejectedValueOnce(new Error('dataset sync refused'));
       try {
-        const res = await h.root(
-          'POST',
-          '/api/v1/organizations/onboard',
-          h.onboardBody(org, {
-            regenerate_api_key_if_exists: true,
-            subscription_plan: 'SCALE',
-            company_name: 'Second Name Co',
-          }),
-        );
+        const res = await resync(org);
         expect(res.statusCode).toBe(500);
       } finally {
         failing.mockRestore();
