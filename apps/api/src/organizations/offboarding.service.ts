@@ -17,6 +17,8 @@ import { OrganizationsError, OrganizationsErrorCode } from './organizations.erro
 import { TenancyOrgRepository } from './tenancy-org.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
+const REMOVAL = { action: 'DELETE', resourceType: 'ORGANIZATION' } as const;
+
 /** Tables emptied through the module that owns them (the key cache and audit trail live there). */
 const OWNED_ELSEWHERE = new Set(['org_api_keys', 'org_audit_logs']);
 /** Deleted last, so that an offboarding that stops half-way still finds the org and can be re-run. */
@@ -114,6 +116,11 @@ export class OffboardingService {
       await this.forgetCached(org);
       this.logger.error(`Offboarding of ${org} stopped at ${step}: ${String(cause)}`);
       const extra = { step, ...deletedFields(deleted) };
+      // The run may have deleted the org's keys and rows already: recorded in the org's audit log
+      // while it still stands, else (emptied) in the service log, as a finished removal is.
+      const failure = { status: 'FAILURE', errorMessage: `${step} failed`, details: extra } as const;
+      if (deleted.some((d) => d.table === 'org_audit_logs')) this.logAudit(org, failure, actor);
+      else await this.audit.record({ orgSlug: org, ...REMOVAL, resourceId: org, ...failure, actor });
       // It is made to be run again: stopped by an engine that did not answer, that engine's 503/504.
       throw (
         engineOutage(
@@ -133,18 +140,13 @@ export class OffboardingService {
     await this.forgetCached(org);
     const rowCount = deleted.reduce((n, d) => n + d.rows, 0);
     // The org's audit table was just emptied: this entry goes to the service log instead.
-    this.logger.log(
-      `audit ${JSON.stringify({
-        action: 'DELETE',
-        resource_type: 'ORGANIZATION',
-        resource_id: org,
-        org_slug: org,
+    this.logAudit(
+      org,
+      {
         status: 'SUCCESS',
         details: { central_rows: rowCount, tenancy_rows: tenancyRows, dataset_deleted: datasetDeleted },
-        request_id: actor.requestId,
-        user_id: actor.userId,
-        ip_address: actor.ipAddress,
-      })}`,
+      },
+      actor,
     );
     return {
       org_slug: org,
@@ -159,6 +161,28 @@ export class OffboardingService {
             : '; it had no dataset.'
           : `; dataset ${this.datasets.datasetId(org)} kept.`),
     };
+  }
+
+  /** An audit entry of the removal, as a service log line: the org's audit log is emptied already. */
+  private logAudit(
+    org: string,
+    entry: { status: 'SUCCESS' | 'FAILURE'; details: Record<string, unknown>; errorMessage?: string },
+    actor: AuditActor,
+  ): void {
+    this.logger.log(
+      `audit ${JSON.stringify({
+        action: REMOVAL.action,
+        resource_type: REMOVAL.resourceType,
+        resource_id: org,
+        org_slug: org,
+        status: entry.status,
+        ...(entry.errorMessage !== undefined && { error_message: entry.errorMessage }),
+        details: entry.details,
+        request_id: actor.requestId,
+        user_id: actor.userId,
+        ip_address: actor.ipAddress,
+      })}`,
+    );
   }
 
   /**
