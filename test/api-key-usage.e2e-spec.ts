@@ -101,3 +101,28 @@ describe('last_used_at at shutdown', () => {
     // machine, past the default 30 s when other suites load it too.
   }, 90_000);
 });
+
+describe('last_used_at at shutdown, a warehouse that does not answer', () => {
+  it('is given up on near the end of the grace, so the engines still close within it', async () => {
+    // Grace 4 s: the flush is waited for until 2 s into the shutdown (half of it, under twice the margin).
+    const t = await startTestApp({ ...NO_TIMER, SHUTDOWN_GRACE_MS: '4000' });
+    const warehouse = t.app.get<Warehouse>(WAREHOUSE);
+    const k = await anOrgWithKey(warehouse);
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/organizations/${k.org}/api-key`,
+      headers: { 'x-api-key': k.key },
+    });
+    expect(res.statusCode).toBe(200);
+    const query = warehouse.query.bind(warehouse);
+    // The UPDATE of last_used_at never ends (BigQuery's DML queue, a warehouse that stopped answering).
+    vi.spyOn(warehouse, 'query').mockImplementation((sql, params, options) =>
+      sql.includes('last_used_at') ? new Promise<never>(() => undefined) : query(sql, params, options),
+    );
+    const started = performance.now();
+    await t.close();
+    // Waited for as long as the UPDATE's own 30 s timeout before: past Cloud Run's 10 s grace, the
+    // process was killed with the engines open.
+    expect(performance.now() - started).toBeLessThan(4_000);
+  }, 60_000);
+});

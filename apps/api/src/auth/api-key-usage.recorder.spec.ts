@@ -1,4 +1,4 @@
-import type { AppConfig } from '#platform';
+import { type AppConfig, ShutdownState } from '#platform';
 import type { Warehouse } from '#warehouse';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
 
@@ -25,12 +25,13 @@ function slowWarehouse() {
 }
 
 // The timer never fires during a test: flushes are called, or happen at shutdown.
-const config = { env: { KEY_USAGE_FLUSH_MS: 3_600_000 } } as unknown as AppConfig; // only env.KEY_USAGE_FLUSH_MS is read
+// Only env.KEY_USAGE_FLUSH_MS and SHUTDOWN_GRACE_MS are read.
+const config = { env: { KEY_USAGE_FLUSH_MS: 3_600_000, SHUTDOWN_GRACE_MS: 10_000 } } as unknown as AppConfig;
 
 describe('ApiKeyUsageRecorder', () => {
   it('writes at shutdown the keys used while a flush was already in flight', async () => {
     const { warehouse, written, releaseAll, waiting } = slowWarehouse();
-    const recorder = new ApiKeyUsageRecorder(warehouse, config);
+    const recorder = new ApiKeyUsageRecorder(warehouse, config, new ShutdownState());
     recorder.record(KEY_A);
     const inFlight = recorder.flush();
     recorder.record(KEY_B);

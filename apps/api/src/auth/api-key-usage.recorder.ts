@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '#platform';
+import { AppConfig, ENGINES_CLOSE_MARGIN_MS, ShutdownState } from '#platform';
 import { central, WAREHOUSE, type Warehouse } from '#warehouse';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -16,13 +16,22 @@ export class ApiKeyUsageRecorder implements BeforeApplicationShutdown {
   private pending = new Set<string>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<number> | null = null;
+  /** Resolved near the end of the shutdown grace: the last flush is not waited for past it. */
+  private readonly graceEnding: Promise<void>;
+  private readonly disarmGraceEnd: () => void;
 
   constructor(
     @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
     config: AppConfig,
+    shutdown: ShutdownState,
   ) {
     this.timer = setInterval(() => void this.flush(), config.env.KEY_USAGE_FLUSH_MS);
     this.timer.unref();
+    let graceEnded = () => {};
+    this.graceEnding = new Promise((resolve) => (graceEnded = resolve));
+    this.disarmGraceEnd = shutdown.nearGraceEnd(config.env.SHUTDOWN_GRACE_MS, ENGINES_CLOSE_MARGIN_MS, () =>
+      graceEnded(),
+    );
   }
 
   record(apiKeyId: string): void {
@@ -59,12 +68,25 @@ export class ApiKeyUsageRecorder implements BeforeApplicationShutdown {
     }
   }
 
-  /** Before the engines close (they do on application shutdown). */
+  /**
+   * Before the engines close (they do on application shutdown), but not past the grace: an UPDATE
+   * that does not answer (its timeout is 30 s, BigQuery queues DML) would keep the engines open
+   * until the platform kills the process. What is still unwritten then is lost, with a warning.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     // A flush in flight writes only the ids it took when it began: the ones recorded since need
     // one more, or they are lost with the process.
-    await this.flushing;
-    await this.flush();
+    const flushed = (async () => {
+      await this.flushing;
+      await this.flush();
+      return true;
+    })();
+    const done = await Promise.race([flushed, this.graceEnding.then(() => false)]);
+    this.disarmGraceEnd();
+    if (!done)
+      this.logger.warn(
+        'last_used_at of API keys used lately not written: the warehouse did not answer within the shutdown grace',
+      );
   }
 }
