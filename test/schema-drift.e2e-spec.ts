@@ -62,7 +62,13 @@ describe('schema drift in column types', () => {
           headers: rootHeaders,
           payload: { sync_missing_columns: true },
         });
-        expect(sync.json()).toMatchObject({ tables_created: [], columns_added: {} });
+        // Not "Already in sync - no changes needed" beside a status that says OUT_OF_SYNC.
+        expect(sync.json()).toMatchObject({ status: 'PARTIAL', tables_created: [], columns_added: {} });
+        expect(sync.json().errors).toEqual([
+          expect.stringContaining('org_api_keys.encrypted_org_api_key: STRING, not BYTES;'),
+          expect.stringContaining('org_api_keys.scopes: STRING, not ARRAY<STRING>;'),
+        ]);
+        expect(sync.json().message).not.toContain('Already in sync');
         expect((await statusOf(t, '/api/v1/admin/bootstrap/status?force_refresh=true')).status).toBe(
           'OUT_OF_SYNC',
         );

@@ -218,6 +218,12 @@ export class BootstrapService {
           ...description,
           columns,
         });
+        // A column of another type fails the reads and writes of it, and no sync changes a type:
+        // the status says OUT_OF_SYNC, so the sync must not answer "Already in sync".
+        for (const m of tableDrift(table, { ...description, columns }).type_mismatches)
+          errors.push(
+            `${table.name}.${m.column}: ${m.actual}, not ${m.expected}; no sync changes a column's type, migrate it by hand`,
+          );
         for (const [column, rows] of Object.entries(nulls))
           errors.push(
             `${table.name}.${column}: REQUIRED, yet NULL in ${rows} row(s) (a column a sync adds is ` +
