@@ -200,6 +200,33 @@ describe('bootstrap', () => {
     expect((await stats()).statusCode).toBe(401);
   });
 
+  it('refuses the keys of the dropped tables also when a later table fails (500)', async () => {
+    const { org, key } = await onboardOrg(t, 'recreatefails', 'Recreate Fails Co');
+    const stats = () => get(`/api/v1/costs/${org}/cache/stats`, { 'x-api-key': key });
+    expect((await stats()).statusCode).toBe(200);
+    const registry = t.app.get(SchemaRegistry);
+    const ensureTable = warehouse.ensureTable.bind(warehouse);
+    // org_api_keys and org_profiles are recreated (empty) before the last table fails.
+    const spy = vi.spyOn(warehouse, 'ensureTable').mockImplementation(async (dataset, schema) => {
+      if (schema.name === 'org_usage_quotas') throw new Error('warehouse went away');
+      return ensureTable(dataset, schema);
+    });
+    try {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/admin/bootstrap',
+        headers: rootHeaders,
+        payload: { force_recreate_tables: true },
+      });
+      expect(res.statusCode).toBe(500);
+    } finally {
+      spy.mockRestore();
+      await warehouse.ensureTable(CENTRAL_DATASET, registry.centralTable('org_usage_quotas'));
+    }
+    // Its row went with the table: refused at once, not after AUTH_CACHE_TTL_MS.
+    expect((await stats()).statusCode).toBe(401);
+  });
+
   it('refuses a bootstrap body with an unknown field', async () => {
     const res = await t.app.inject({
       method: 'POST',

@@ -77,6 +77,35 @@ export class BootstrapService {
         'System already bootstrapped. Use force_recreate_dataset=true to recreate (DANGEROUS), or POST /api/v1/admin/bootstrap/sync to add what is missing.',
       );
     this.forgetStatus();
+    let tables: { datasetCreated: boolean; created: string[]; existed: string[] };
+    try {
+      tables = await this.recreate(req, exists);
+    } finally {
+      this.forgetStatus();
+      // The keys of org_api_keys went with its table, also when a later table then failed (a 500):
+      // none may pass on what the auth cache remembers.
+      if (exists) await this.forgetKeys();
+    }
+    const { datasetCreated, created, existed } = tables;
+    const validation = await this.validate();
+    const warnings = [...(await this.notifyPipelineService())];
+    return {
+      status: 'SUCCESS',
+      dataset_created: datasetCreated,
+      tables_created: created,
+      tables_existed: existed,
+      total_tables: created.length + existed.length,
+      message: `Bootstrap complete: ${created.length} table(s) created, ${existed.length} already existed.`,
+      schema_validation: validation,
+      warnings,
+    };
+  }
+
+  /** The dataset and its tables, dropped first as the force flags ask. */
+  private async recreate(
+    req: BootstrapRequestDto,
+    exists: boolean,
+  ): Promise<{ datasetCreated: boolean; created: string[]; existed: string[] }> {
     if (exists && req.force_recreate_dataset) await this.warehouse.dropDataset(CENTRAL_DATASET);
     const datasetCreated = await this.warehouse.ensureDataset(CENTRAL_DATASET, {
       location: this.config.env.BIGQUERY_LOCATION,
@@ -96,21 +125,7 @@ export class BootstrapService {
         await this.warehouse.dropTable(CENTRAL_DATASET, table.name);
       ((await this.warehouse.ensureTable(CENTRAL_DATASET, table)) ? created : existed).push(table.name);
     }
-    this.forgetStatus();
-    // The keys of org_api_keys went with its table: none may pass on what the auth cache remembers.
-    if (exists) await this.forgetKeys();
-    const validation = await this.validate();
-    const warnings = [...(await this.notifyPipelineService())];
-    return {
-      status: 'SUCCESS',
-      dataset_created: datasetCreated,
-      tables_created: created,
-      tables_existed: existed,
-      total_tables: created.length + existed.length,
-      message: `Bootstrap complete: ${created.length} table(s) created, ${existed.length} already existed.`,
-      schema_validation: validation,
-      warnings,
-    };
+    return { datasetCreated, created, existed };
   }
 
   async status(forceRefresh = false): Promise<BootstrapStatusDto> {
