@@ -260,6 +260,29 @@ describe('bootstraps sent at once', () => {
     }
   });
 
+  it('leaves a fresh system not bootstrapped after a sync told to leave the tables out', async () => {
+    const fresh = await startTestApp({ BOOTSTRAP_ON_START: 'false' });
+    try {
+      const post = (url: string, payload: object) =>
+        fresh.app.inject({ method: 'POST', url, headers: rootHeaders, payload });
+      const sync = await post('/api/v1/admin/bootstrap/sync', { sync_missing_tables: false });
+      expect(sync.json()).toMatchObject({ status: 'SUCCESS', tables_created: [] });
+      expect(sync.json().message).toContain('30 missing table(s) left out');
+      const status = await fresh.app.inject({
+        method: 'GET',
+        url: '/api/v1/admin/bootstrap/status',
+        headers: rootHeaders,
+      });
+      expect(status.json()).toMatchObject({ status: 'NOT_BOOTSTRAPPED', dataset_exists: false });
+      // Not 409 "System already bootstrapped" for an empty dataset.
+      const bootstrap = await post('/api/v1/admin/bootstrap', {});
+      expect(bootstrap.statusCode).toBe(200);
+      expect(bootstrap.json()).toMatchObject({ dataset_created: true, total_tables: 30 });
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('answers 409 to a bootstrap that finds the dataset made by another instance since its check', async () => {
     const t = await startTestApp();
     try {

@@ -206,7 +206,10 @@ export class BootstrapService {
     const errors: string[] = [];
     /** Differences the request asked to leave alone: the message must not call the tables in sync. */
     const leftAlone = { tables: 0, columns: 0 };
-    await this.warehouse.ensureDataset(CENTRAL_DATASET, { location: this.config.env.BIGQUERY_LOCATION });
+    // Not when the tables are left out: an empty dataset reads as bootstrapped, and POST /bootstrap
+    // would then answer 409 on a system that has no table.
+    if (req.sync_missing_tables)
+      await this.warehouse.ensureDataset(CENTRAL_DATASET, { location: this.config.env.BIGQUERY_LOCATION });
     for (const table of this.registry.centralTables()) {
       try {
         const description = await this.warehouse.describeTable(CENTRAL_DATASET, table.name);
