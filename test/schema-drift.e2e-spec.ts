@@ -81,6 +81,30 @@ describe('schema drift in column types', () => {
       expect(repaired.schema_diffs).toEqual({});
     });
 
+    it('reports a central column the warehouse holds NOT NULL where the registry allows NULL', async () => {
+      const tracking = registry.centralTable('org_cost_tracking');
+      await warehouse.dropTable(CENTRAL_DATASET, 'org_cost_tracking');
+      // An older shape where the provider was REQUIRED: every write without one is refused.
+      await warehouse.ensureTable(CENTRAL_DATASET, {
+        ...tracking,
+        fields: retype(tracking.fields, { provider: { mode: 'REQUIRED' } }),
+      });
+      try {
+        const status = await statusOf(t, '/api/v1/admin/bootstrap/status?force_refresh=true');
+        expect(status.status).toBe('OUT_OF_SYNC');
+        expect(status.schema_diffs).toEqual({
+          org_cost_tracking: {
+            missing_columns: [],
+            extra_columns: [],
+            type_mismatches: [{ column: 'provider', expected: 'STRING', actual: 'STRING NOT NULL' }],
+          },
+        });
+      } finally {
+        await warehouse.dropTable(CENTRAL_DATASET, 'org_cost_tracking');
+        await warehouse.ensureTable(CENTRAL_DATASET, tracking);
+      }
+    });
+
     it("reports an org table's column of another type in the org's status", async () => {
       const { org } = await onboardOrg(t, 'drift', 'Drift Co');
       const url = `/api/v1/organizations/${org}/status`;

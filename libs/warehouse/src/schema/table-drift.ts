@@ -38,7 +38,8 @@ const typeOf = (column: { type: string; mode?: string }) => {
 
 /**
  * How a table in the warehouse differs from its registry schema: columns missing, columns extra,
- * and columns whose type differs. REQUIRED against NULLABLE is not a difference here: a sync adds
+ * and columns whose type differs (or that are REQUIRED where the registry has them NULLABLE: the
+ * API's writes leave such a column NULL). REQUIRED in the registry against NULLABLE is not a difference here: a sync adds
  * a missing REQUIRED column as NULLABLE (rows already there have no value), and the embedded
  * warehouse does not enforce REQUIRED; the callers count NULLs in REQUIRED columns instead. A
  * RECORD's sub-fields are not compared (the port describes only the top level).
@@ -49,8 +50,15 @@ export function tableDrift(table: TableSchema, description: TableDescription | n
   const type_mismatches: ColumnTypeMismatch[] = [];
   for (const [name, field] of want) {
     const column = have.get(name);
-    if (column && typeOf(column) !== typeOf(field))
-      type_mismatches.push({ column: name, expected: typeOf(field), actual: typeOf(column) });
+    // A column the warehouse holds NOT NULL where the registry allows NULL refuses every write that
+    // leaves it out (those leave it NULL), as a column of another type does.
+    const tighter = column?.mode === 'REQUIRED' && field.mode !== 'REQUIRED';
+    if (column && (typeOf(column) !== typeOf(field) || tighter))
+      type_mismatches.push({
+        column: name,
+        expected: typeOf(field),
+        actual: tighter ? `${typeOf(column)} NOT NULL` : typeOf(column),
+      });
   }
   return {
     missing_columns: [...want.keys()].filter((c) => !have.has(c)),
