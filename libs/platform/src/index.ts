@@ -10,7 +10,7 @@ export * from './util/within.js';
 export * from './config/configs-dir.js';
 export * from './config/dataset-locations.js';
 export * from './config/env.schema.js';
-export { MAX_DEMO_ROWS, MAX_TIMER_MS } from './config/env-limits.js';
+export { MAX_DEMO_ROWS, MAX_TIMER_MS, MIN_DEMO_ROWS } from './config/env-limits.js';
 export * from './config/app-config.js';
 export * from './auth/auth.types.js';
 export * from './auth/auth.metadata.js';

@@ -5,7 +5,7 @@
  * serving with --serve. Run `npm start` afterwards to serve the same data.
  */
 import { parseArgs } from 'node:util';
-import { ConfigValidationError, MAX_DEMO_ROWS } from '#platform';
+import { ConfigValidationError, MAX_DEMO_ROWS, MIN_DEMO_ROWS } from '#platform';
 import { loadConfiguredApp } from '../boot.js';
 import { closeOnSignals, signalExitCode } from '../shutdown-signals.js';
 import { startFailureMessage } from '../start-failure.js';
@@ -23,8 +23,8 @@ function options() {
   });
   const rows = Number(values.rows);
   const seed = Number(values.seed);
-  if (!Number.isSafeInteger(rows) || rows < 1 || rows > MAX_DEMO_ROWS)
-    throw new Error(`--rows must be a whole number from 1 to ${MAX_DEMO_ROWS}`);
+  if (!Number.isSafeInteger(rows) || rows < MIN_DEMO_ROWS || rows > MAX_DEMO_ROWS)
+    throw new Error(`--rows must be a whole number from ${MIN_DEMO_ROWS} to ${MAX_DEMO_ROWS}`);
   if (!Number.isSafeInteger(seed)) throw new Error('--seed must be a whole number');
   if (values.end !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.end))
     throw new Error('--end must be a date, YYYY-MM-DD');

@@ -264,6 +264,11 @@ describe('configuration', () => {
     expect(problemsOf({ DEMO_ROWS: '10000000' })).toEqual([]);
   });
 
+  it('refuses a DEMO_ROWS too small to give every provider a row, by name', () => {
+    expect(problemsOf({ DEMO_ROWS: '19' })).toEqual(['DEMO_ROWS must not be less than 20']);
+    expect(problemsOf({ DEMO_ROWS: '20' })).toEqual([]);
+  });
+
   it('refuses a development root key file that is too short, and narrows a widened mode to 0600', () => {
     const dir = tmp();
     const file = path.join(dir, 'root-api-key');

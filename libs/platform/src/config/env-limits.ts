@@ -16,6 +16,13 @@ export const MAX_TIMER_MS = 2_147_483_647;
 export const MAX_DEMO_ROWS = 10_000_000;
 
 /**
+ * The fewest rows a demo seeding builds: each provider gets its share of the rows, rounded down,
+ * and the smallest shares are 5%. Fewer left a source with no rows, whose import failed the
+ * seeding half-way ("The file has a header but no rows"), the sources before it already imported.
+ */
+export const MIN_DEMO_ROWS = 20;
+
+/**
  * The environment's limits and timings (bodies, connections, rate limits, quota holds, caches,
  * probes, shutdown, imports): every one a whole number with a default. EnvSchema extends it;
  * class-validator and class-transformer read the decorators of both.

@@ -35,7 +35,7 @@ import {
   URL_OPTS,
 } from './env-fields.js';
 import { CanonicalLocation, IsDatasetLocation } from './dataset-locations.js';
-import { EnvLimits, MAX_DEMO_ROWS, MAX_TIMER_MS } from './env-limits.js';
+import { EnvLimits, MAX_DEMO_ROWS, MAX_TIMER_MS, MIN_DEMO_ROWS } from './env-limits.js';
 import { IsMemoryLimit } from './memory-limit.js';
 
 /** Outside development: the environments whose rules are strict. An unknown value is only its own error. */
@@ -324,7 +324,7 @@ export class EnvSchema extends EnvLimits {
 
   @Transform(toInt)
   @IsInt()
-  @Min(1)
+  @Min(MIN_DEMO_ROWS)
   @Max(MAX_DEMO_ROWS)
   DEMO_ROWS = 100_000;
 
