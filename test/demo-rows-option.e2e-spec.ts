@@ -15,6 +15,19 @@ describe('the fewest demo rows', () => {
     expect(run.log).not.toContain('demo rows of');
   }, 120_000);
 
+  it.each(['0x20', '1e3', '--seed'])(
+    '`npm run demo` refuses a count that is no decimal whole number (%s) as DEMO_ROWS does',
+    async (bad) => {
+      const args = bad === '--seed' ? ['--seed', '0x20'] : ['--rows', bad];
+      const run = await runServerProcess({}, undefined, { file: 'apps/api/src/demo/main.ts', args });
+
+      expect(run.code).toBe(1);
+      expect(run.log).toMatch(/--(rows|seed) must be a whole number/);
+      expect(run.log).not.toContain('demo rows of');
+    },
+    120_000,
+  );
+
   it('seeds every source with that many rows', async () => {
     const t = await startTestApp();
     try {

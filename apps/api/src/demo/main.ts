@@ -12,6 +12,9 @@ import { startFailureMessage } from '../start-failure.js';
 import { demoBaseUrl, demoInstructions } from './demo-curl.js';
 import { DEFAULT_DEMO_ROWS } from './demo-catalog.js';
 
+/** A decimal whole number, as DEMO_ROWS reads one: Number() alone took `0x20` and `1e3` too. */
+const wholeNumber = (text: string) => (/^\s*[+-]?\d+\s*$/.test(text) ? Number(text) : Number.NaN);
+
 function options() {
   const { values } = parseArgs({
     options: {
@@ -21,8 +24,8 @@ function options() {
       serve: { type: 'boolean', default: false },
     },
   });
-  const rows = Number(values.rows);
-  const seed = Number(values.seed);
+  const rows = wholeNumber(values.rows);
+  const seed = wholeNumber(values.seed);
   if (!Number.isSafeInteger(rows) || rows < MIN_DEMO_ROWS || rows > MAX_DEMO_ROWS)
     throw new Error(`--rows must be a whole number from ${MIN_DEMO_ROWS} to ${MAX_DEMO_ROWS}`);
   if (!Number.isSafeInteger(seed)) throw new Error('--seed must be a whole number');
