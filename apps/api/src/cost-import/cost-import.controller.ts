@@ -7,6 +7,7 @@ import {
   ApiBody,
   ApiConsumes,
   ApiHeader,
+  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -92,6 +93,14 @@ export class CostImportController {
     type: ImportReportDto,
     description: 'Accepted; poll status_url (also in Location)',
     headers: headerRefs('Location'),
+  })
+  @ApiNotFoundResponse({
+    description:
+      'COST_IMPORT_ORG_NOT_PROVISIONED: no organization has this slug, or it has no cost table (onboard it first)',
+  })
+  @ApiConflictResponse({
+    description:
+      "COST_IMPORT_PENDING: another file of the organization is being received or waits for its import's turn on this instance",
   })
   @ApiResponse({
     status: 408,
