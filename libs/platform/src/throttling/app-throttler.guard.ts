@@ -69,6 +69,11 @@ const authKindOf = (ctx: ExecutionContext) =>
 
 export const isAdminRoute = (ctx: ExecutionContext) => authKindOf(ctx) === 'root';
 
+const SHARED_LIMITS = new Set(['reads', 'writes']);
+/** Orders the limits shared by every route of a method (reads, writes) after the others. */
+const sharedLast = (a: RouteLimit, b: RouteLimit) =>
+  Number(SHARED_LIMITS.has(a.name)) - Number(SHARED_LIMITS.has(b.name));
+
 /** One named limit a route counts against, as canActivate resolved it. */
 export interface RouteLimit {
   name: string;
@@ -145,7 +150,12 @@ export class AppThrottlerGuard extends ThrottlerGuard {
   ): Promise<void> {
     if (!limits.length) return;
     const tracker = this.auth.rateLimitTracker(req, kind);
-    for (const limit of limits) await this.count(reply, limit, () => `${limit.keyName}:${tracker}`);
+    // The narrow limits (admin, heavy-reads, pipeline-service) first: a request one of them refuses
+    // is not served, so it must not use up the shared reads or writes limit too (a root key past
+    // its admin limit had every other read refused, the heavy reads a dashboard retried blocked its
+    // whole dashboard).
+    for (const limit of [...limits].sort(sharedLast))
+      await this.count(reply, limit, () => `${limit.keyName}:${tracker}`);
   }
 
   /**
