@@ -66,4 +66,28 @@ describe('CostImportRepository on BigQuery', () => {
     // (a syntax error failed every import's swap there): the driver sends them quoted.
     expect(merge).toContain('T.ChargePeriodStart >= @from_kw AND T.ChargePeriodStart < @to_kw');
   });
+
+  it("deletes a credential's rows of other runs with typed array parameters (a demo seeding's earlier year)", async () => {
+    const repo = new CostImportRepository(bq.wh, registry);
+    let sent: { sql: string; params: Record<string, { type: string; value: unknown }> } | undefined;
+    bq.fake.onQuery((req) => ((sent = req), { dmlAffectedRows: 7 }));
+
+    const deleted = await repo.deleteOtherRuns(DATASET, 'acme', {
+      credentialId: 'demo',
+      sourceSystems: ['cloud_aws_billing', 'saas'],
+      keepRuns: ['r1', 'r2'],
+      ingestedBefore: new Date('2026-01-02T03:04:05Z'),
+    });
+
+    expect(deleted).toBe(7);
+    expect(sent?.sql).toContain('x_source_system IN UNNEST(@sources)');
+    expect(sent?.sql).toContain('x_run_id NOT IN UNNEST(@runs)');
+    expect(sent?.params).toMatchObject({
+      org: { type: 'STRING', value: 'acme' },
+      credential: { type: 'STRING', value: 'demo' },
+      sources: { type: 'ARRAY<STRING>', value: ['cloud_aws_billing', 'saas'] },
+      runs: { type: 'ARRAY<STRING>', value: ['r1', 'r2'] },
+      ingested_before: { type: 'TIMESTAMP' },
+    });
+  });
 });

@@ -15,6 +15,14 @@ import {
 } from '#warehouse';
 import { COST_TABLE } from './focus-columns.js';
 
+/** An org's imported rows to delete: see CostImportRepository.deleteOtherRuns. */
+export interface ImportedRowsToDrop {
+  credentialId: string;
+  sourceSystems: readonly string[];
+  keepRuns: readonly string[];
+  ingestedBefore: Date;
+}
+
 /** What the import needs to know about the org: where its costs live and what to stamp on rows. */
 export interface OrgImportTarget {
   dataset: string;
@@ -201,6 +209,31 @@ export class CostImportRepository {
       { run_id: runId },
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Deletes the org's imported rows of these source systems under this credential id that no import
+   * of `keepRuns` wrote and that were written before `ingestedBefore`: what an earlier import of
+   * them over another window left (each import replaces its own file's days only), never what an
+   * import running beside them wrote since. Rows of other credentials are never touched. One
+   * statement, atomic on BigQuery and DuckDB alike. Returns the rows deleted.
+   */
+  async deleteOtherRuns(dataset: string, org: string, rows: ImportedRowsToDrop): Promise<number> {
+    return this.warehouse.execute(
+      `DELETE FROM ${tableRef(dataset, COST_TABLE)}
+       WHERE x_org_slug = @org AND x_pipeline_id = 'focus_import'
+         AND x_credential_id = @credential AND x_source_system IN UNNEST(@sources)
+         AND (x_run_id IS NULL OR x_run_id NOT IN UNNEST(@runs))
+         AND x_ingested_at < @ingested_before`,
+      {
+        org,
+        credential: rows.credentialId,
+        sources: param.stringArray([...rows.sourceSystems]),
+        runs: param.stringArray([...rows.keepRuns]),
+        ingested_before: param.timestamp(rows.ingestedBefore),
+      },
+      { timeoutMs: 30 * 60_000 },
+    );
   }
 
   /** Best effort: a staging table that outlives a crash holds no data anyone reads. */

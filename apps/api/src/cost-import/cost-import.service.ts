@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Optional } from '@nestjs/common';
+import { CostCache } from '#analytics';
 import { ENGINES_CLOSE_MARGIN_MS, ShutdownState } from '#platform';
 import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { COST_IMPORT_OPTIONS, type CostImportOptions } from './cost-import.options.js';
-import { CostImportRepository, type OrgImportTarget } from './cost-import.repository.js';
+import {
+  CostImportRepository,
+  type ImportedRowsToDrop,
+  type OrgImportTarget,
+} from './cost-import.repository.js';
 import { FOCUS_1_2_RENAMES, planColumns } from './focus-columns.js';
 import { UploadAdmission, type UploadTicket } from './import-admission.js';
 import { ImportFolders } from './import-folders.js';
@@ -68,6 +73,8 @@ export class CostImportService implements BeforeApplicationShutdown {
     private readonly folders: ImportFolders,
     @Inject(COST_IMPORT_OPTIONS) private readonly options: CostImportOptions,
     shutdown: ShutdownState,
+    /** Optional as the runner's: where the cost reads are not mounted there is nothing to drop. */
+    @Optional() private readonly costCache?: CostCache,
   ) {
     let graceEnded = () => {};
     this.graceEnding = new Promise((resolve) => (graceEnded = resolve));
@@ -133,6 +140,26 @@ export class CostImportService implements BeforeApplicationShutdown {
   async importedRows(org: string, credentialId: string | null): Promise<Map<string, number>> {
     const target = await this.repository.findTarget(org);
     return target ? this.repository.countImported(org, target.dataset, credentialId) : new Map();
+  }
+
+  /**
+   * Deletes the org's imported rows of these sources under this credential that no import of
+   * `keepRuns` wrote before `ingestedBefore` (the demo's previous year, after a seeding over a later
+   * one), in turn with the org's imports, and drops its cached cost reads as an import does.
+   * Returns the rows deleted.
+   */
+  async deleteImportedExcept(org: string, rows: ImportedRowsToDrop): Promise<number> {
+    return this.registry.exclusive(org, async () => {
+      const target = await this.repository.findTarget(org);
+      if (!target) return 0;
+      try {
+        return await this.repository.deleteOtherRuns(target.dataset, org, rows);
+      } finally {
+        // Even on an error (a BigQuery job may commit after its call failed); across instances
+        // too (the bus), as after an import. It does not reject.
+        await this.costCache?.invalidateOrg(org);
+      }
+    });
   }
 
   /**

@@ -94,6 +94,7 @@ export class DemoService {
   }
 
   private async seed(options: DemoOptions): Promise<DemoResult> {
+    const began = new Date();
     const end = options.end
       ? Date.parse(`${options.end}T00:00:00Z`)
       : Math.floor(Date.now() / DAY_MS) * DAY_MS;
@@ -151,6 +152,10 @@ export class DemoService {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+    // Every source imported (a failed seeding leaves what was there). Each import replaced only its
+    // own file's days: an earlier seeding over another year left its rows before (or after) them,
+    // and, rows being sparse, between a source's charge days too.
+    if (!options.keepExisting) await this.dropEarlierSeedings(year, end, done, began);
     return {
       org: DEMO_ORG,
       apiKey,
@@ -160,6 +165,28 @@ export class DemoService {
       end: isoDay(new Date(end)),
       imports: done,
     };
+  }
+
+  /**
+   * Only the rows of this seeding's imports stay of the demo's (its credential's), and those of a
+   * seeding running beside it (written since this one began), which its own end then sorts out.
+   */
+  private async dropEarlierSeedings(
+    year: DemoYear,
+    end: number,
+    done: DemoImport[],
+    began: Date,
+  ): Promise<void> {
+    const dropped = await this.imports.deleteImportedExcept(DEMO_ORG, {
+      credentialId: DEMO_CREDENTIAL,
+      sourceSystems: DEMO_SOURCES,
+      keepRuns: done.map((i) => i.importId),
+      ingestedBefore: began,
+    });
+    if (dropped > 0)
+      this.logger.log(
+        `Removed ${dropped} demo rows of an earlier seeding (this one is ${isoDay(year.start)} to ${isoDay(new Date(end))})`,
+      );
   }
 
   private async onboard(): Promise<string> {
