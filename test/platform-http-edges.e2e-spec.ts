@@ -39,7 +39,7 @@ describe('platform over the real app', () => {
     it('closes a connection idle for CONNECTION_IDLE_TIMEOUT_MS (Fastify would wait for a body forever)', async () => {
       expect((p.app.getHttpServer() as { timeout: number }).timeout).toBe(120_000);
       // With the probe's echo route, which reads the body (a body sent where no route is is not read).
-      const quick = await startTestApp({ CONNECTION_IDLE_TIMEOUT_MS: '300' }, { imports: [ProbeModule] });
+      const quick = await startTestApp({ CONNECTION_IDLE_TIMEOUT_MS: '1000' }, { imports: [ProbeModule] });
       try {
         await quick.app.listen({ port: 0, host: '127.0.0.1' });
         const { port } = quick.app.getHttpServer().address() as AddressInfo;

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, Max, Min, ValidateBy } from 'class-validator';
 import { toInt } from './env-fields.js';
 
 /**
@@ -23,6 +23,20 @@ export const MAX_DEMO_ROWS = 10_000_000;
 export const MIN_DEMO_ROWS = 20;
 
 /**
+ * 0 (never) or at least a second: a value in seconds (`120` for two minutes) was taken as 120 ms,
+ * and every request whose handler was silent that long lost its connection unanswered.
+ */
+const IsIdleTimeout = () =>
+  ValidateBy({
+    name: 'isIdleTimeout',
+    validator: {
+      validate: (value: unknown) => value === 0 || (typeof value === 'number' && value >= 1000),
+      defaultMessage: () =>
+        'CONNECTION_IDLE_TIMEOUT_MS must be 0 (never) or at least 1000 milliseconds (120000 is two minutes)',
+    },
+  });
+
+/**
  * The environment's limits and timings (bodies, connections, rate limits, quota holds, caches,
  * probes, shutdown, imports): every one a whole number with a default. EnvSchema extends it;
  * class-validator and class-transformer read the decorators of both.
@@ -41,7 +55,7 @@ export class EnvLimits {
    */
   @Transform(toInt)
   @IsInt()
-  @Min(0)
+  @IsIdleTimeout()
   @Max(MAX_TIMER_MS)
   CONNECTION_IDLE_TIMEOUT_MS = 120_000;
 
