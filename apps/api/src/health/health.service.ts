@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ENCRYPTOR, type Encryptor, LocalKeyEncryptor } from '#crypto';
 import type { Redis } from 'ioredis';
 import { AppConfig, REDIS_CLIENT, within } from '#platform';
@@ -91,6 +91,14 @@ export class HealthService {
   private columnsCheckedUntil = 0;
   /** Each check still running, by name, and when it started (see RUNNING_CHECK_REUSE_MS). */
   private readonly running = new Map<string, { work: Promise<unknown>; startedAt: number }>();
+  /**
+   * The checks failing at the last readiness check. The body names a failing engine's check only
+   * (`unavailable`, never connection details), and the probes' access lines are at debug: without a
+   * line here an instance taken out of rotation left no word of why in the logs. One line when a
+   * check starts failing and one when it answers again, not one per probe.
+   */
+  private readonly failing = new Set<string>();
+  private readonly logger = new Logger('Readiness');
 
   constructor(
     private readonly config: AppConfig,
@@ -189,9 +197,17 @@ export class HealthService {
       const start = performance.now();
       try {
         await withTimeout(this.runOnce(name, work, start), ms, name);
+        if (this.failing.delete(name)) this.logger.log(`Readiness check ${name} answers again`);
         return [name, { status: 'ok', latency_ms: Math.round(performance.now() - start) }];
       } catch (err) {
         const timedOut = err instanceof Error && err.message.includes('did not answer');
+        if (!this.failing.has(name)) {
+          this.failing.add(name);
+          // The logger masks credentials in the text, as in every message.
+          const reason = err instanceof Error ? err.message : String(err);
+          const advisory = ADVISORY_CHECKS.has(name) ? ' (reported only: the instance stays ready)' : '';
+          this.logger.warn(`Readiness check ${name} failing: ${reason}${advisory}`);
+        }
         return [
           name,
           {
