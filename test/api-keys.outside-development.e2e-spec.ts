@@ -1,6 +1,7 @@
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { anOrgWithKey } from '#test/org-factory';
 import { rootHeaders, startTestApp, type TestApp } from '#test/test-app';
+import { DEPLOYED_URLS } from '../libs/platform/src/config/testing/config-problems.js';
 
 // Moved from api-keys.e2e-spec.ts (past 350 lines) when staging's start came to need CORS_ORIGINS and a LOG_LEVEL.
 describe('the dev key route outside development', () => {
@@ -12,7 +13,7 @@ describe('the dev key route outside development', () => {
       // Required in staging; the start does not check it (production's does).
       KMS_KEY_NAME: 'projects/p/locations/global/keyRings/r/cryptoKeys/k',
       KMS_API_ENDPOINT: 'http://127.0.0.1:9',
-      CORS_ORIGINS: 'https://app.example.com',
+      ...DEPLOYED_URLS,
       // The test app's own, silent, is refused in staging.
       LOG_LEVEL: 'error',
     });

@@ -4,6 +4,7 @@ import { LogCapture } from '#test/log-capture';
 import { onboardOrg } from '#test/org-onboarding';
 import { dropTestSchema, postgresTenancyEnv, startTestApp, type TestApp } from '#test/test-app';
 import { READINESS_REUSE_MS } from '../apps/api/src/health/health.service.js';
+import { DEPLOYED_URLS } from '../libs/platform/src/config/testing/config-problems.js';
 
 describe('health and readiness', () => {
   let t: TestApp;
@@ -75,7 +76,7 @@ describe('health and readiness', () => {
         ENVIRONMENT: 'production',
         ALLOW_EMBEDDED_ENGINES: 'true',
         SINGLE_INSTANCE: 'true',
-        CORS_ORIGINS: 'https://app.example.com',
+        ...DEPLOYED_URLS,
         // The test app's own, silent, is refused in production.
         LOG_LEVEL: 'error',
       });

@@ -71,3 +71,21 @@ describe('CORS_ORIGINS', () => {
         expect(configProblems({ ...env, CORS_ORIGINS: blank })).toEqual([refusal]);
   });
 });
+
+// Beside CORS_ORIGINS: the other setting whose default is development's.
+describe('PIPELINE_SERVICE_URL', () => {
+  it("must be set in staging and production: the default is development's", () => {
+    const { PIPELINE_SERVICE_URL: _set, ...unset } = production;
+    const refusal =
+      "PIPELINE_SERVICE_URL: staging and production need the pipeline service's URL set (the default, http://localhost:8001, is development's)";
+    for (const ENVIRONMENT of ['production', 'staging']) {
+      expect(configProblems({ ...unset, ENVIRONMENT })).toEqual([refusal]);
+      expect(configProblems({ ...unset, ENVIRONMENT, PIPELINE_SERVICE_URL: '' })).toEqual([refusal]);
+      // A sidecar on the instance's own loopback, named on purpose, is taken.
+      expect(
+        configProblems({ ...unset, ENVIRONMENT, PIPELINE_SERVICE_URL: 'http://localhost:8001' }),
+      ).toEqual([]);
+    }
+    expect(configProblems({})).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { configProblems } from './testing/config-problems.js';
+import { configProblems, DEPLOYED_URLS } from './testing/config-problems.js';
 
 const production = {
   ENVIRONMENT: 'production',
@@ -9,7 +9,7 @@ const production = {
   DATABASE_URL: 'postgres://db.example/app',
   SINGLE_INSTANCE: 'true',
   KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-  CORS_ORIGINS: 'https://app.example.com',
+  ...DEPLOYED_URLS,
 };
 const emulators = {
   BIGQUERY_API_ENDPOINT: 'http://127.0.0.1:9050',

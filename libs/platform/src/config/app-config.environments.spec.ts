@@ -1,5 +1,5 @@
 import { loadAppConfig } from './app-config.js';
-import { configProblems, tmpDataDir } from './testing/config-problems.js';
+import { configProblems, tmpDataDir, DEPLOYED_URLS } from './testing/config-problems.js';
 
 const tmp = tmpDataDir;
 const problemsOf = configProblems;
@@ -11,7 +11,7 @@ describe('configuration by environment', () => {
       CA_ROOT_API_KEY: 'k'.repeat(32),
       ALLOW_EMBEDDED_ENGINES: 'true',
       KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-      CORS_ORIGINS: 'https://app.example.com',
+      ...DEPLOYED_URLS,
     };
     expect(loadAppConfig({ ...base, DATA_DIR: tmp(), ENVIRONMENT: 'staging' }).orgDataset('acme')).toBe(
       'acme_stage',
@@ -26,7 +26,7 @@ describe('configuration by environment', () => {
       CA_ROOT_API_KEY: 'k'.repeat(32),
       ALLOW_EMBEDDED_ENGINES: 'true',
       KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-      CORS_ORIGINS: 'https://app.example.com',
+      ...DEPLOYED_URLS,
     };
     expect(loadAppConfig({ ...key, DATA_DIR: tmp(), ENVIRONMENT: ' Production ' }).isProduction).toBe(true);
     // Without a root key: an unknown environment must not be judged by production's rules.
@@ -85,7 +85,7 @@ describe('configuration by environment', () => {
       DATABASE_URL: 'postgres://db.example/app',
       CA_ROOT_API_KEY: 'k'.repeat(32),
       KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-      CORS_ORIGINS: 'https://app.example.com',
+      ...DEPLOYED_URLS,
     };
     expect(problemsOf(production)).toEqual([expect.stringMatching(/^REDIS_URL: production needs Redis/)]);
     expect(problemsOf({ ...production, REDIS_URL: 'redis://cache.example:6379' })).toEqual([]);

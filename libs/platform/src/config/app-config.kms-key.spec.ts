@@ -1,5 +1,5 @@
 import { loadAppConfig } from './app-config.js';
-import { configProblems, tmpDataDir } from './testing/config-problems.js';
+import { configProblems, tmpDataDir, DEPLOYED_URLS } from './testing/config-problems.js';
 
 const KMS_KEY_NAME = 'projects/p/locations/us/keyRings/r/cryptoKeys/k';
 const shared = {
@@ -8,7 +8,7 @@ const shared = {
   GCP_PROJECT_ID: 'finops-stage',
   TENANCY_DB_DRIVER: 'postgres',
   DATABASE_URL: 'postgres://db.example/app',
-  CORS_ORIGINS: 'https://app.example.com',
+  ...DEPLOYED_URLS,
 };
 
 describe('KMS_KEY_NAME outside development', () => {

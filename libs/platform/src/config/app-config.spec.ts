@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigValidationError, loadAppConfig, readEnvironment } from './app-config.js';
 import { configsDir } from './configs-dir.js';
-import { configProblems, tmpDataDir } from './testing/config-problems.js';
+import { configProblems, tmpDataDir, DEPLOYED_URLS } from './testing/config-problems.js';
 import { EnvSchema } from './env.schema.js';
 
 const tmp = tmpDataDir;
@@ -157,7 +157,7 @@ describe('configuration', () => {
           ENVIRONMENT: 'staging',
           ALLOW_EMBEDDED_ENGINES: 'true',
           KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-          CORS_ORIGINS: 'https://app.example.com',
+          ...DEPLOYED_URLS,
           CA_ROOT_API_KEY: key,
         }),
       ).toEqual([expect.stringMatching(/^CA_ROOT_API_KEY must be printable ASCII without spaces/)]);

@@ -221,6 +221,12 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     problems.push(
       'CORS_ORIGINS lists no origin (spaces or commas only): list the dashboard origins, or leave it unset for the default',
     );
+  // The default is the development pipeline service's: a deployment left without the setting
+  // started fine and failed every proxied call and run-all batch (connection refused) later.
+  if (deployed && picked.PIPELINE_SERVICE_URL === undefined)
+    problems.push(
+      "PIPELINE_SERVICE_URL: staging and production need the pipeline service's URL set (the default, http://localhost:8001, is development's)",
+    );
   // Every failure past the start (a request's 500, an engine lost) would go unseen.
   if (deployed && env.LOG_LEVEL === 'silent')
     problems.push(

@@ -3,13 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigValidationError, loadAppConfig } from '../app-config.js';
 
+/** What staging and production need set, their defaults being development's (the dashboard, the pipeline service). */
+export const DEPLOYED_URLS: Readonly<Record<string, string>> = {
+  CORS_ORIGINS: 'https://app.example.com',
+  PIPELINE_SERVICE_URL: 'https://pipelines.example.com',
+};
+
 /** A production configuration on the embedded engines that the start takes. */
 export const PRODUCTION_ON_EMBEDDED_ENGINES: Readonly<Record<string, string>> = {
   ENVIRONMENT: 'production',
   ALLOW_EMBEDDED_ENGINES: 'true',
   CA_ROOT_API_KEY: 'k'.repeat(32),
   KMS_KEY_NAME: 'projects/p/locations/us/keyRings/r/cryptoKeys/k',
-  CORS_ORIGINS: 'https://app.example.com',
+  ...DEPLOYED_URLS,
 };
 
 /**
