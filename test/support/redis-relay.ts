@@ -3,7 +3,9 @@ import net from 'node:net';
 /**
  * A TCP relay to Redis (or any TCP server: PostgreSQL for the PostgREST stand-in) that can be cut (every connection dropped, new ones refused) and healed, or
  * stalled (connections stay open, nothing is answered: a Redis that stopped answering, a network
- * dropping packets) and resumed (what was held back is then delivered, in order, as TCP would).
+ * dropping packets) and resumed (what was held back is then delivered, in order, as TCP would), or
+ * frozen (the connections open now go silent for good without closing, a half-open connection behind
+ * a NAT that forgot the flow, while new connections are relayed as usual).
  */
 export async function cuttableRelay(target: URL) {
   const sockets = new Set<net.Socket>();
@@ -41,6 +43,14 @@ export async function cuttableRelay(target: URL) {
       for (const [client, redis] of pairs) {
         client.unpipe(redis).pause();
         redis.unpipe(client).pause();
+      }
+    },
+    freeze() {
+      for (const pair of pairs) {
+        const [client, redis] = pair;
+        client.unpipe(redis).pause();
+        redis.unpipe(client).pause();
+        pairs.delete(pair);
       }
     },
     resume() {

@@ -3,6 +3,7 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { InvalidationHandlers, type InvalidationHandler } from './invalidation-handlers.js';
 import { closeRedis, createRedis, logRedisOutages, type RedisLogger } from './redis-connection.js';
+import { SubscriberLiveness } from './subscriber-liveness.js';
 
 /**
  * Tells every instance of the app that cached data is stale (the auth-key cache, the cost cache).
@@ -64,6 +65,10 @@ export interface RedisInvalidationBusOptions {
   logger?: RedisLogger;
   /** Close a client passed in on `close()`. Always true when the bus built its clients from a URL. */
   ownsClient?: boolean;
+  /** How often the subscriber PINGs Redis to notice a connection that went silent without closing. */
+  pingEveryMs?: number;
+  /** A PING unanswered this long drops the subscriber's connection (then reconnected); at most `pingEveryMs`. */
+  pingTimeoutMs?: number;
 }
 
 /**
@@ -74,6 +79,8 @@ export interface RedisInvalidationBusOptions {
 const RESEND_EVERY_MS = 1_000;
 /** Bound on messages waiting to be sent again during a long outage; past it the oldest are dropped. */
 const MAX_UNSENT = 10_000;
+const PING_EVERY_MS = 15_000;
+const PING_TIMEOUT_MS = 5_000;
 
 /** What travels on the Redis channel: the sender lets an instance skip the echo of its own publish. */
 interface Envelope {
@@ -86,7 +93,8 @@ interface Envelope {
  * The bus across instances: PUBLISH on a shared connection, SUBSCRIBE on a dedicated one (a
  * subscribed connection can run nothing else). A publish is handled locally at once and skipped
  * when Redis echoes it back, so each handler sees it exactly once. After a reconnect, the bus
- * subscribes again to every channel that has handlers, then calls the `onReconnect` listeners.
+ * subscribes again to every channel that has handlers, then calls the `onReconnect` listeners. A
+ * subscriber connection that went silent without closing is found by a PING (`SubscriberLiveness`).
  */
 export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutdown {
   readonly instanceId: string;
@@ -111,6 +119,7 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
   private readonly unsent = new Map<string, { channel: string; payload: string }>();
   private resendTimer: NodeJS.Timeout | undefined;
   private resending = false;
+  private readonly liveness: SubscriberLiveness;
 
   constructor(client: Redis | string, options: RedisInvalidationBusOptions = {}) {
     const name = options.name ?? 'invalidation-bus';
@@ -138,6 +147,9 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
     this.subscriber.on('message', this.onMessage);
     this.subscriber.on('ready', this.onReady);
     this.subscriber.on('close', this.onClose);
+    const everyMs = options.pingEveryMs ?? PING_EVERY_MS;
+    const timeoutMs = Math.min(options.pingTimeoutMs ?? PING_TIMEOUT_MS, everyMs);
+    this.liveness = new SubscriberLiveness(this.subscriber, { everyMs, timeoutMs, logger: this.logger });
   }
 
   async publish(channel: string, message: string): Promise<void> {
@@ -166,7 +178,7 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
     if (this.closed) throw new Error('InvalidationBus is closed');
     const { first, remove } = this.registry.add(channel, handler);
     // When not connected, onReady subscribes to every channel in the registry.
-    if (first && this.connected) this.enqueue(() => this.subscriber.subscribe(this.prefix + channel));
+    if (first && this.connected) this.enqueueSubscribe([this.prefix + channel]);
     return () => {
       if (remove() && this.connected && !this.closed) {
         this.enqueue(() => this.subscriber.unsubscribe(this.prefix + channel));
@@ -214,6 +226,7 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.liveness.stop();
     clearInterval(this.resendTimer);
     this.resendTimer = undefined;
     this.unsent.clear();
@@ -245,13 +258,14 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
     const reconnected = this.missedMessages;
     this.missedMessages = false;
     const channels = this.registry.channels().map((channel) => this.prefix + channel);
-    if (channels.length > 0) this.enqueue(() => this.subscriber.subscribe(...channels));
+    if (channels.length > 0) this.enqueueSubscribe(channels);
     if (reconnected) this.enqueue(async () => this.notifyReconnected());
   };
 
   private readonly onClose = (): void => {
     this.connected = false;
     this.missedMessages = true;
+    this.liveness.connectionLost();
   };
 
   private notifyReconnected(): void {
@@ -298,12 +312,19 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
     }
   }
 
-  private enqueue(command: () => Promise<unknown>): void {
+  private enqueueSubscribe(channels: string[]): void {
+    this.enqueue(() => this.subscriber.subscribe(...channels), true);
+  }
+
+  private enqueue(command: () => Promise<unknown>, subscribing = false): void {
     this.commands = this.commands.then(command).then(
       () => undefined,
       (error: unknown) => {
-        // A reconnect re-subscribes from the registry, so a failed command only needs a log line.
-        if (!this.closed) this.logger.warn(`Invalidation bus (un)subscribe failed: ${errorMessage(error)}`);
+        if (this.closed) return;
+        this.logger.warn(`Invalidation bus (un)subscribe failed: ${errorMessage(error)}`);
+        // A reconnect re-subscribes from the registry; a SUBSCRIBE that failed on a connection that
+        // stays up gets one from the liveness check. A failed UNSUBSCRIBE only leaves an extra channel.
+        if (subscribing) this.liveness.subscribeFailed(errorMessage(error));
       },
     );
   }
