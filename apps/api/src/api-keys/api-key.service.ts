@@ -102,8 +102,10 @@ export class ApiKeyService {
       scopes: scopes.length ? scopes : undefined,
       description: 'Rotated API key',
     });
-    const { retired, expiresAt } = await this.retireOthers(org, issued.keyId, graceSeconds, true);
-    await this.invalidate(() => this.cache.invalidateOrg(org));
+    const { retired, expiresAt } = await this.invalidatedAfter(
+      () => this.retireOthers(org, issued.keyId, graceSeconds, true),
+      () => this.cache.invalidateOrg(org),
+    );
     // Whether a working key was there to retire (the UPDATE's count also takes in keys already
     // past their expiry, and is lost when it reported an error yet applied).
     const previousKeysRetired = retired === 'unknown' ? retired : replaced !== undefined && retired !== 0;
@@ -115,8 +117,10 @@ export class ApiKeyService {
   async regenerate(org: string): Promise<IssuedKey> {
     await this.assertActiveOrg(org);
     const issued = await this.issue(org, { description: 'Regenerated API key' });
-    await this.retireOthers(org, issued.keyId, 0);
-    await this.invalidate(() => this.cache.invalidateOrg(org));
+    await this.invalidatedAfter(
+      () => this.retireOthers(org, issued.keyId, 0),
+      () => this.cache.invalidateOrg(org),
+    );
     return issued;
   }
 
@@ -132,15 +136,18 @@ export class ApiKeyService {
   async revokeByHash(hash: string): Promise<{ orgSlug: string; revoked: boolean } | null> {
     const orgSlug = await this.repository.findOrgByHash(hash);
     if (!orgSlug) return null;
-    const revoked = (await this.repository.revokeByHash(hash, new Date())) > 0;
-    await this.invalidate(() => this.cache.invalidateHash(hash));
+    const revoked = await this.invalidatedAfter(
+      async () => (await this.repository.revokeByHash(hash, new Date())) > 0,
+      () => this.cache.invalidateHash(hash),
+    );
     return { orgSlug, revoked };
   }
 
   async revokeAll(org: string): Promise<number> {
-    const revoked = await this.repository.revokeActive(org, new Date());
-    await this.invalidate(() => this.cache.invalidateOrg(org));
-    return revoked;
+    return this.invalidatedAfter(
+      () => this.repository.revokeActive(org, new Date()),
+      () => this.cache.invalidateOrg(org),
+    );
   }
 
   /** Whether the org has an active key without an expiry (one not in a rotation's grace period). */
@@ -190,9 +197,10 @@ export class ApiKeyService {
 
   /** Offboarding: deletes every key row of the org. */
   async deleteAll(org: string): Promise<number> {
-    const deleted = await this.repository.deleteAll(org);
-    await this.invalidate(() => this.cache.invalidateOrg(org));
-    return deleted;
+    return this.invalidatedAfter(
+      () => this.repository.deleteAll(org),
+      () => this.cache.invalidateOrg(org),
+    );
   }
 
   /** The org must have a profile (404) whose status is ACTIVE (400). */
@@ -273,6 +281,19 @@ export class ApiKeyService {
    * The database change is already made; if the broadcast fails, instances forget the key when their
    * short cache entry expires. Failing the request instead would hide a new key from its caller.
    */
+  /**
+   * `write`, then the cache invalidation, also when the write failed: a failed UPDATE may still
+   * have applied (a BigQuery job can commit after its call timed out), and the keys it revoked
+   * kept working from every instance's cache until the entries expired.
+   */
+  private async invalidatedAfter<T>(write: () => Promise<T>, publish: () => Promise<void>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      await this.invalidate(publish);
+    }
+  }
+
   private async invalidate(publish: () => Promise<void>): Promise<void> {
     try {
       await publish();
