@@ -124,6 +124,18 @@ describe('org API keys over the real app', () => {
       );
     });
 
+    it('answers 422 naming scopes for scopes: null, storing nothing (it was a 500)', async () => {
+      const k = await anOrgWithKey(suite.warehouse, { isActive: false });
+      const res = await create({ org_slug: k.org, scopes: null });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toContain('scopes');
+      const active = await suite.warehouse.query(
+        `SELECT org_api_key_id FROM \`organizations.org_api_keys\` WHERE org_slug = @org AND is_active = TRUE`,
+        { org: k.org },
+      );
+      expect(active).toEqual([]);
+    });
+
     it('revokes by hash: the key is refused on its next request; an unknown hash is 404', async () => {
       const k = await anOrgWithKey(suite.warehouse);
       expect((await probe(k.org, k.key)).statusCode).toBe(200);

@@ -10,6 +10,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateIf,
 } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { ORG_SCOPES, OrgSlugField } from '#platform';
@@ -83,7 +84,8 @@ export class CreateApiKeyRequestDto {
   description?: string;
 
   @ApiPropertyOptional({ enum: ORG_SCOPES, isArray: true, description: 'Default: every scope' })
-  @IsOptional()
+  // Left out means every scope; null is no list of scopes at all (IsOptional let it through to a 500).
+  @ValidateIf((_: unknown, value: unknown) => value !== undefined)
   @IsArray()
   @ArrayMinSize(1)
   @IsIn(ORG_SCOPES, { each: true })
