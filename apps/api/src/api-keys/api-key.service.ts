@@ -278,10 +278,6 @@ export class ApiKeyService {
   }
 
   /**
-   * The database change is already made; if the broadcast fails, instances forget the key when their
-   * short cache entry expires. Failing the request instead would hide a new key from its caller.
-   */
-  /**
    * `write`, then the cache invalidation, also when the write failed: a failed UPDATE may still
    * have applied (a BigQuery job can commit after its call timed out), and the keys it revoked
    * kept working from every instance's cache until the entries expired.
@@ -294,6 +290,10 @@ export class ApiKeyService {
     }
   }
 
+  /**
+   * After the database change (or one that failed, and may have applied); if the broadcast fails,
+   * instances forget the key when their short cache entry expires. Failing the request instead would hide a new key from its caller.
+   */
   private async invalidate(publish: () => Promise<void>): Promise<void> {
     try {
       await publish();
