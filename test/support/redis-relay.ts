@@ -12,9 +12,11 @@ export async function cuttableRelay(target: URL) {
   const pairs = new Set<[net.Socket, net.Socket]>();
   let open = true;
   let stalled = false;
+  let accepted = 0;
   const relay = ([client, redis]: [net.Socket, net.Socket]) => client.pipe(redis).pipe(client);
   const server = net.createServer((client) => {
     if (!open) return void client.destroy();
+    accepted++;
     const redis = net.connect(Number(target.port || 6379), target.hostname);
     const pair: [net.Socket, net.Socket] = [client, redis];
     const end = () => (client.destroy(), redis.destroy(), pairs.delete(pair));
@@ -33,6 +35,8 @@ export async function cuttableRelay(target: URL) {
   };
   return {
     url: url.toString(),
+    /** Connections relayed so far (a reconnect shows as one more). */
+    accepted: () => accepted,
     cut() {
       open = false;
       dropAll();

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
+import { stopLiveness, watchLiveness } from './connection-liveness.js';
 
 /** The part of Nest's LoggerService this module uses, so tests can capture what gets logged. */
 export interface RedisLogger {
@@ -15,6 +16,8 @@ export interface CreateRedisOptions {
   /** Upper bound on any one command, including time spent queued while disconnected. */
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** How often a PING checks that a 'ready' connection still answers (see `watchLiveness`); 0: never. */
+  pingEveryMs?: number;
   /** For a connection role that needs something else (the bus subscriber turns autoResubscribe off). */
   overrides?: Partial<RedisOptions>;
 }
@@ -22,6 +25,7 @@ export interface CreateRedisOptions {
 const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
 const MAX_RECONNECT_DELAY_MS = 2_000;
+const DEFAULT_PING_EVERY_MS = 5_000;
 /** Bounds the wait for the socket to close, should ioredis never report it. */
 const CLOSE_WAIT_MS = 2_000;
 
@@ -53,6 +57,9 @@ export function redactRedisUrl(url: string): string {
  *   reconnects, so a long outage does not pile up memory.
  * - Reconnects forever in the background with a delay capped at 2 s, and after a failover (the old
  *   primary answering READONLY).
+ * - A connection that went half-open (status 'ready', nothing answered: commands only time out,
+ *   which never makes ioredis reconnect) is found by a periodic PING and dropped, so ioredis
+ *   reconnects (`watchLiveness`), instead of staying dead until TCP keepalive notices, hours later.
  * - The password never reaches a log line: messages carry `redactRedisUrl(url)`, and an error
  *   listener is always attached (without one, ioredis prints errors to the console itself).
  */
@@ -76,6 +83,12 @@ export function createRedis(url: string, options: CreateRedisOptions): Redis {
   };
   const redis = new Redis(url, redisOptions);
   logRedisOutages(redis, safeUrl, logger);
+  const everyMs = options.pingEveryMs ?? DEFAULT_PING_EVERY_MS;
+  if (everyMs > 0) {
+    // The PING is bounded by the command timeout too; the own bound covers a timeout turned off.
+    const timeoutMs = Math.min(redisOptions.commandTimeout || everyMs, everyMs);
+    watchLiveness(redis, { everyMs, timeoutMs, label: `${safeUrl} (${options.name})`, logger });
+  }
   return redis;
 }
 
@@ -104,6 +117,7 @@ export function logRedisOutages(redis: Redis, safeUrl: string, logger: RedisLogg
  * next attempt, and ioredis then never reports `end`, so there is nothing to wait for.
  */
 export async function closeRedis(redis: Redis): Promise<void> {
+  stopLiveness(redis);
   if (redis.status === 'end') return;
   const ended = new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, CLOSE_WAIT_MS);
