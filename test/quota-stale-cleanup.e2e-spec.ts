@@ -164,6 +164,39 @@ describe('quota read and the scheduler jobs over the real app', () => {
     });
     expect((await quota.state(k.org))?.concurrentUsed).toBe(0);
   });
+
+  it('gives a run it fails by age the duration from its start to the failure, and none to a run put back', async () => {
+    const k = await anOrg({ concurrent_pipelines_limit: 5 });
+    const started = new Date(Date.now() - 2 * 3_600_000);
+    await suite.warehouse.insertRows({ dataset: CENTRAL_DATASET, table: 'org_meta_pipeline_runs' }, [
+      runRow(k.org, 'aged-timed', 'RUNNING', started),
+    ]);
+    const before = Date.now();
+    expect((await post('/api/v1/quota/cleanup-stale')).json()).toMatchObject({
+      runs_marked_failed_by_age: 1,
+    });
+    const durationOf = async () => {
+      const [row] = await suite.warehouse.query<{
+        duration_ms: number | null;
+        end_time: unknown;
+        error_message: string;
+      }>(
+        `SELECT duration_ms, end_time, error_message FROM \`${CENTRAL_DATASET}.org_meta_pipeline_runs\`
+         WHERE org_slug = @org AND pipeline_logging_id = 'aged-timed'`,
+        { org: k.org },
+      );
+      return row;
+    };
+    const failed = await durationOf();
+    // End time and duration agree: the pipeline logs showed an ended run with no duration.
+    expect(failed.end_time).not.toBeNull();
+    expect(Number(failed.duration_ms)).toBeGreaterThanOrEqual(before - started.getTime());
+    expect(Number(failed.duration_ms)).toBeLessThan(Date.now() - started.getTime() + 1000);
+    // Admitted again (its run id validated), it runs on: no end, no duration.
+    const runs = suite.t.app.get(PipelineRunsRepository);
+    expect(await runs.reopenRun(k.org, 'aged-timed', failed.error_message)).toBe(1);
+    expect(await durationOf()).toMatchObject({ duration_ms: null, end_time: null });
+  });
 });
 
 describe('the stale cleanup with a reservation hold longer than the default', () => {

@@ -25,11 +25,13 @@ export class PipelineRunsRepository {
   /**
    * Marks FAILED every open run (any org) that started before `cutoff` and is not one of `live`
    * (its org's run of that id: run ids are unique within an org only); returns how many rows changed.
+   * A run failed here ends `at`, and its duration says so (a run that never started has none).
    */
   async markAgedRunsFailed(cutoff: Date, live: LiveRun[], message: string, at: Date): Promise<number> {
     return this.warehouse.execute(
       `UPDATE ${central('org_meta_pipeline_runs')}
-       SET status = 'FAILED', error_message = @message, end_time = @at
+       SET status = 'FAILED', error_message = @message, end_time = @at,
+         duration_ms = TIMESTAMP_DIFF(@at, start_time, MILLISECOND)
        WHERE status IN ('PENDING', 'RUNNING') AND COALESCE(start_time, created_at) < @cutoff
          AND CONCAT(org_slug, '/', pipeline_logging_id) NOT IN UNNEST(@live)`,
       // An org slug has no '/', so the key names one org's run. An empty array parameter has no
@@ -45,7 +47,7 @@ export class PipelineRunsRepository {
   async reopenRun(org: string, runId: string, message: string): Promise<number> {
     return this.warehouse.execute(
       `UPDATE ${central('org_meta_pipeline_runs')}
-       SET status = 'RUNNING', error_message = NULL, end_time = NULL
+       SET status = 'RUNNING', error_message = NULL, end_time = NULL, duration_ms = NULL
        WHERE org_slug = @org AND pipeline_logging_id = @id AND status = 'FAILED' AND error_message = @message`,
       { org, id: runId, message },
     );
@@ -56,7 +58,8 @@ export class PipelineRunsRepository {
     if (runIds.length === 0) return 0;
     return this.warehouse.execute(
       `UPDATE ${central('org_meta_pipeline_runs')}
-       SET status = 'FAILED', error_message = @message, end_time = @at
+       SET status = 'FAILED', error_message = @message, end_time = @at,
+         duration_ms = TIMESTAMP_DIFF(@at, start_time, MILLISECOND)
        WHERE org_slug = @org AND pipeline_logging_id IN UNNEST(@ids) AND status IN ('PENDING', 'RUNNING')`,
       { org, ids: runIds, message, at },
     );
