@@ -123,10 +123,13 @@ export class TenancyOrgRepository {
   }
 
   async activeMembers(orgId: string, role: string | undefined): Promise<MemberRow[]> {
+    // user_id (unique within an org) breaks the ties of joined_at: members a bulk invite added share
+    // it, and past one page (PostgREST's max-rows) offset paging over tied rows repeated some
+    // members and skipped others, who then got no alert email.
     return this.db.select<MemberRow>(
       'organization_members',
       { org_id: orgId, status: 'active', ...(role ? { role } : {}) },
-      { columns: ['user_id', 'role'], orderBy: [{ column: 'joined_at' }] },
+      { columns: ['user_id', 'role'], orderBy: [{ column: 'joined_at' }, { column: 'user_id' }] },
     );
   }
 
