@@ -128,6 +128,26 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       ]);
     });
 
+    it('reports the currency and time zone cost reads apply to a profile an older release wrote', async () => {
+      const { org, key } = await h.onboard();
+      // Written by hand (an older release, a fix in the console): a code in lower case, a zone the
+      // runtime does not know. Cost reads (and imports) take the first as EUR, the second as UTC.
+      await h.warehouse.execute(
+        `UPDATE \`${CENTRAL_DATASET}.org_profiles\`
+         SET default_currency = 'eur', default_timezone = 'Mars/Olympus_Mons' WHERE org_slug = @org`,
+        { org },
+      );
+      const summary = (await h.withKey(key, 'GET', `/api/v1/costs/${org}/summary`)).json();
+      expect(summary).toMatchObject({ currency: 'EUR' });
+      const locale = await h.withKey(key, 'GET', `/api/v1/organizations/${org}/locale`);
+      expect(locale.json()).toMatchObject({
+        default_currency: 'EUR',
+        currency_symbol: '€',
+        currency_name: 'Euro',
+        default_timezone: 'UTC',
+      });
+    });
+
     it('needs at least one known field (422) and an existing org (404)', async () => {
       const { org, key } = await h.onboard();
       const url = `/api/v1/organizations/${org}/locale`;

@@ -119,8 +119,11 @@ export function reportingCurrency(code: string | null | undefined): string {
   return localeCatalog().currencies.has(normalised) ? normalised : DEFAULT_CURRENCY;
 }
 
-/** Currency metadata; USD's for a code outside the catalog (a profile written by an older release). */
+/**
+ * Currency metadata of the org's reporting currency (see reportingCurrency): a code in any case
+ * is that currency's, one outside the catalog (a profile written by an older release) USD's. The
+ * locale read once said USD where cost reads and imports took the same stored `eur` as EUR.
+ */
 export function currencyInfo(code: string | null | undefined): CurrencyInfo {
-  const { currencies } = localeCatalog();
-  return currencies.get(code ?? '') ?? (currencies.get(DEFAULT_CURRENCY) as CurrencyInfo);
+  return localeCatalog().currencies.get(reportingCurrency(code)) as CurrencyInfo;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CostCache, normaliseFiscalStartMonth } from '#analytics';
+import { CostCache, normaliseFiscalStartMonth, safeTimeZone } from '#analytics';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { LOCALE_FIELDS, type LocaleDto, type UpdateLocaleRequestDto } from './dto/locale.dto.js';
@@ -109,7 +109,8 @@ function toLocale(p: ProfileRow): LocaleDto {
     default_currency: currency.code,
     default_country: p.default_country ?? currency.country,
     default_language: p.default_language ?? DEFAULT_LANGUAGE,
-    default_timezone: p.default_timezone ?? DEFAULT_TIMEZONE,
+    // The zone cost reads count the org's days in: UTC for one the runtime does not know.
+    default_timezone: safeTimeZone(p.default_timezone ?? DEFAULT_TIMEZONE),
     currency_symbol: currency.symbol,
     currency_name: currency.name,
     currency_decimals: currency.decimals,
