@@ -8,6 +8,11 @@ import {
   ApiConsumes,
   ApiHeader,
   ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiUnprocessableEntityResponse,
+  ApiUnsupportedMediaTypeResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -101,6 +106,25 @@ export class CostImportController {
   @ApiConflictResponse({
     description:
       "COST_IMPORT_PENDING: another file of the organization is being received or waits for its import's turn on this instance",
+  })
+  @ApiForbiddenResponse({
+    description:
+      'COST_IMPORT_KEY_REVOKED: the org key that started the import was revoked, expired or lost org:write before its rows were written; nothing was changed',
+  })
+  @ApiPayloadTooLargeResponse({
+    description: 'COST_IMPORT_FILE_TOO_LARGE: the file is over COST_IMPORT_MAX_BYTES (1 GiB by default)',
+  })
+  @ApiUnsupportedMediaTypeResponse({
+    description:
+      'COST_IMPORT_UNSUPPORTED_MEDIA_TYPE: the Content-Type is none of those listed, a CSV charset is not UTF-8, or the content is not of the declared type',
+  })
+  @ApiUnprocessableEntityResponse({
+    description:
+      'COST_IMPORT_FILE_UNREADABLE, COST_IMPORT_EMPTY_FILE, COST_IMPORT_MISSING_COLUMNS, COST_IMPORT_DUPLICATE_COLUMNS, COST_IMPORT_TOO_MANY_PARTS: the file; COST_IMPORT_ROWS_INVALID: rows of it (their row numbers in the report); or VALIDATION_FAILED: a query field',
+  })
+  @ApiServiceUnavailableResponse({
+    description:
+      'COST_IMPORT_UPLOADS_BUSY: COST_IMPORT_MAX_CONCURRENT_UPLOADS files are being received or imported on this instance (Retry-After)',
   })
   @ApiResponse({
     status: 408,

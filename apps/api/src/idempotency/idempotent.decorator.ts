@@ -13,9 +13,10 @@ import { IdempotencyInterceptor } from './idempotency.interceptor.js';
  * key (status and body, secrets redacted) is replayed for 24 hours with `Idempotent-Replayed: true`.
  * Only for authenticated routes: keys are scoped to the caller. The interceptor is attached here,
  * not globally: a route with no interceptor skips Nest's RxJS pipeline, which every other request
- * would otherwise pay for. The controller's module must import IdempotencyModule.
+ * would otherwise pay for. The controller's module must import IdempotencyModule. `conflicts`: the
+ * route's own 409 codes, documented after the idempotency one (one description per status).
  */
-export const Idempotent = (options: IdempotentOptions = {}) =>
+export const Idempotent = (options: IdempotentOptions = {}, conflicts?: string) =>
   applyDecorators(
     SetMetadata(IDEMPOTENT, options),
     UseInterceptors(IdempotencyInterceptor),
@@ -27,7 +28,8 @@ export const Idempotent = (options: IdempotentOptions = {}) =>
     }),
     ApiConflictResponse({
       description:
-        'IDEMPOTENCY_REQUEST_IN_PROGRESS: a request with this key is still running; retry after Retry-After.',
+        'IDEMPOTENCY_REQUEST_IN_PROGRESS: a request with this key is still running; retry after Retry-After.' +
+        (conflicts ? ` ${conflicts}` : ''),
     }),
     ApiUnprocessableEntityResponse({
       description: 'IDEMPOTENCY_KEY_REUSED: the key was used for a different request; or VALIDATION_FAILED.',

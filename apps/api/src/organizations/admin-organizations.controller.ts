@@ -5,6 +5,7 @@ import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { AdminOrgService } from './admin-org.service.js';
 import { CreateOrgRequestDto, OrgAdminSummaryDto } from './dto/admin-org.dto.js';
 import { ApiOrgNotFound } from '../openapi/org-not-found.js';
+import { DATASET_CONFLICT, LIFECYCLE_CONFLICT } from './organizations.errors.js';
 
 @ApiTags('admin')
 @RootKeyAuth()
@@ -16,7 +17,9 @@ export class AdminOrganizationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Legacy create: profile, tenancy row and dataset, without an API key' })
   @ApiOkResponse({ type: OrgAdminSummaryDto })
-  @ApiConflictResponse({ description: 'ORG_EXISTS: an organization already has this slug' })
+  @ApiConflictResponse({
+    description: `ORG_EXISTS: an organization already has this slug; ${DATASET_CONFLICT}; ${LIFECYCLE_CONFLICT}`,
+  })
   create(@Body() body: CreateOrgRequestDto, @Actor() actor: AuditActor): Promise<OrgAdminSummaryDto> {
     return this.admin.create(body, actor);
   }

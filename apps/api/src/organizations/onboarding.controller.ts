@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { OrgParamDto, RootKeyAuth } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
@@ -14,6 +20,7 @@ import {
 } from './dto/onboarding.dto.js';
 import { OffboardingService } from './offboarding.service.js';
 import { OnboardingService } from './onboarding.service.js';
+import { DATASET_CONFLICT, QUIESCED_CONFLICTS } from './organizations.errors.js';
 import { ApiOrgNotFound } from '../openapi/org-not-found.js';
 
 /** The raw body's org slug: the idempotency layer records it before validation runs. */
@@ -42,11 +49,19 @@ export class OnboardingController {
 
   @Post('onboard')
   @HttpCode(200)
-  @Idempotent({ orgSlugFrom: bodyOrgSlug })
+  @Idempotent(
+    { orgSlugFrom: bodyOrgSlug },
+    'ORG_EXISTS: the organization exists and regenerate_api_key_if_exists is not true; ' +
+      `${DATASET_CONFLICT} (adopt_existing_dataset=true takes it over); ${QUIESCED_CONFLICTS}`,
+  )
   @ApiOperation({
     summary: 'Onboard an organization (profile, API key, tenancy limits, dataset, hierarchy); all or nothing',
   })
   @ApiOkResponse({ type: OnboardOrgResponseDto })
+  @ApiBadRequestResponse({
+    description:
+      'ORG_NOT_ACTIVE: a re-sync (regenerate_api_key_if_exists) of an organization that is not ACTIVE',
+  })
   onboard(@Body() body: OnboardOrgRequestDto, @Actor() actor: AuditActor): Promise<OnboardOrgResponseDto> {
     return this.onboarding.onboard(body, actor);
   }
@@ -58,6 +73,10 @@ export class OnboardingController {
   })
   @ApiOkResponse({ type: OffboardResponseDto })
   @ApiOrgNotFound()
+  @ApiBadRequestResponse({
+    description: 'CONFIRM_ORG_SLUG_MISMATCH: confirm_org_slug is not the {org} of the path',
+  })
+  @ApiConflictResponse({ description: QUIESCED_CONFLICTS })
   offboard(
     @Param() { org }: OrgParamDto,
     @Body() body: OffboardRequestDto,

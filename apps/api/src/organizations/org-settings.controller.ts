@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiUserHeader, OrgKeyOrRootAuth, OrgParamDto, RootKeyAuth } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
 import { LocaleDto, UpdateLocaleRequestDto } from './dto/locale.dto.js';
@@ -11,6 +11,7 @@ import {
 import { LocaleService } from './locale.service.js';
 import { SubscriptionService } from './subscription.service.js';
 import { ApiOrgNotFound } from '../openapi/org-not-found.js';
+import { CONFIG_WRITE_CONFLICT } from './organizations.errors.js';
 
 /** Per-route auth: the org's own key may read and change its locale and read its plan. */
 @ApiTags('organizations')
@@ -38,6 +39,7 @@ export class OrgSettingsController {
   })
   @ApiOkResponse({ type: LocaleDto })
   @ApiOrgNotFound()
+  @ApiConflictResponse({ description: CONFIG_WRITE_CONFLICT })
   updateLocale(
     @Param() { org }: OrgParamDto,
     @Body() body: UpdateLocaleRequestDto,
@@ -62,6 +64,7 @@ export class OrgSettingsController {
   })
   @ApiOkResponse({ type: SubscriptionUpdateDto })
   @ApiOrgNotFound()
+  @ApiConflictResponse({ description: CONFIG_WRITE_CONFLICT })
   updateSubscription(
     @Param() { org }: OrgParamDto,
     @Body() body: UpdateSubscriptionRequestDto,

@@ -1,11 +1,18 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { OrgParamDto, RootKeyAuth } from '#platform';
 import { MemberEmailsDto, MemberEmailsQueryDto } from './dto/members.dto.js';
 import { OrgStatusDto, OrgSyncRequestDto, OrgSyncResponseDto } from './dto/org-dataset.dto.js';
 import { OrgListQueryDto, OrgListResponseDto } from './dto/org-list.dto.js';
 import { OrgDirectoryService } from './org-directory.service.js';
 import { ApiOrgNotFound } from '../openapi/org-not-found.js';
+import { LIFECYCLE_CONFLICT } from './organizations.errors.js';
 
 @ApiTags('organizations')
 @RootKeyAuth()
@@ -34,6 +41,8 @@ export class OrganizationsController {
   })
   @ApiOkResponse({ type: OrgSyncResponseDto })
   @ApiOrgNotFound()
+  @ApiBadRequestResponse({ description: 'ORG_NOT_ACTIVE: the organization is not ACTIVE' })
+  @ApiConflictResponse({ description: LIFECYCLE_CONFLICT })
   sync(@Param() { org }: OrgParamDto, @Body() body: OrgSyncRequestDto): Promise<OrgSyncResponseDto> {
     return this.directory.sync(org, body);
   }

@@ -14,6 +14,23 @@ export enum OrganizationsErrorCode {
 
 export class OrganizationsError extends DomainError<OrganizationsErrorCode> {}
 
+/** The 409 of a route under the org's lifecycle lease (OrgCreationLock.hold). */
+export const LIFECYCLE_CONFLICT =
+  'ONBOARDING_IN_PROGRESS: the organization is being created or removed by another request (Retry-After)';
+
+/** The 409 of a route under OrgCreationLock.holdQuiesced: the lease, then the org's running writes. */
+export const QUIESCED_CONFLICTS =
+  `${LIFECYCLE_CONFLICT}; ` +
+  "ORG_CHANGES_IN_PROGRESS: the org's locale, subscription or key changes are still being written (Retry-After)";
+
+/** The 409 of an org configuration write (OrgLeases.write). */
+export const CONFIG_WRITE_CONFLICT =
+  'ORG_LIFECYCLE_IN_PROGRESS: the organization is being created or removed (Retry-After)';
+
+/** The 409 of a route that first clears an earlier org of the slug. */
+export const DATASET_CONFLICT =
+  'DATASET_EXISTS: a dataset of an earlier organization of this slug still exists';
+
 export const ORGANIZATIONS_ERRORS: Record<OrganizationsErrorCode, { status: number; title: string }> = {
   [OrganizationsErrorCode.OrgExists]: { status: 409, title: 'Organization already exists' },
   [OrganizationsErrorCode.DatasetExists]: {

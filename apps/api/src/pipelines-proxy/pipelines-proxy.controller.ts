@@ -54,6 +54,17 @@ function idempotencyKeyOf(req: FastifyRequest): string | undefined {
   });
 }
 
+/** What the pipeline service's own non-2xx answers become (codeForUpstreamStatus). */
+const UPSTREAM_REFUSALS: [number, string][] = [
+  [400, 'PIPELINE_REQUEST_REJECTED: the pipeline service refused the request (or answered another 4xx)'],
+  [401, "PIPELINE_UNAUTHORIZED: the pipeline service refused the org's key"],
+  [403, 'PIPELINE_FORBIDDEN: the pipeline service refused the run'],
+  [404, 'PIPELINE_NOT_FOUND: the pipeline service knows no such pipeline'],
+  [409, 'PIPELINE_CONFLICT: the pipeline service reported a conflict (such as the run already going)'],
+  [422, 'PIPELINE_VALIDATION_FAILED: the pipeline service refused the parameters'],
+  [500, 'PIPELINE_SERVICE_ERROR: the pipeline service failed'],
+];
+
 const TriggerDocs = () =>
   applyDecorators(
     ApiHeader({
@@ -71,6 +82,10 @@ const TriggerDocs = () =>
       type: TriggerPipelineResponseDto,
       headers: headerRefs(...TRIGGER_LIMIT_HEADERS, 'Idempotency-Key'),
     }),
+    // The pipeline service's refusals, each under its own status: its reason is the detail.
+    ...UPSTREAM_REFUSALS.map(([status, description]) =>
+      ApiResponse({ status, description, headers: headerRefs(...TRIGGER_LIMIT_HEADERS, 'Idempotency-Key') }),
+    ),
     ApiTooManyRequestsResponse({
       description:
         "RATE_LIMITED (this API, or the org's own trigger limit: X-RateLimit-*) or PIPELINE_RATE_LIMITED (quota)",
@@ -85,7 +100,8 @@ const TriggerDocs = () =>
       headers: headerRefs(...TRIGGER_LIMIT_HEADERS, 'Idempotency-Key'),
     }),
     ApiServiceUnavailableResponse({
-      description: 'CIRCUIT_OPEN, with Retry-After',
+      description:
+        'CIRCUIT_OPEN, with Retry-After; or PIPELINE_SERVICE_UNAVAILABLE: the pipeline service answered 503 (its Retry-After)',
       headers: headerRefs(...TRIGGER_LIMIT_HEADERS, 'Idempotency-Key'),
     }),
     ApiResponse({
