@@ -31,7 +31,9 @@ describe('CostCache: the frame level is bounded by bytes', () => {
   it('evicts the least recently used frames past the entry bound too', async () => {
     const cache = new CostCache({ clock, frameMaxEntries: 2 });
     for (const month of ['01', '02', '03']) await cache.frame('org_a', period(month), async () => frame);
-    expect(cache.stats().frames).toMatchObject({ size: 2, evictions: 1 });
+    expect(cache.stats().frames).toMatchObject({ size: 2, max_size: 2, evictions: 1 });
+    expect(cache.stats('org_a').frames.max_size).toBe(2);
+    expect(new CostCache({ clock }).stats().frames.max_size).toBe(1_000);
     expect((await cache.frame('org_a', period('01'), async () => frame)).hit).toBe(false);
   });
 

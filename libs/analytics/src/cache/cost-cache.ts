@@ -242,7 +242,7 @@ export class CostCache {
         : occupancyOf(cache, [...cache.keys()].filter(keyOfOrg(org)));
     return {
       frames: {
-        ...this.frameCounters.snapshot(org, held(this.frames), null, this.frames.maxSize),
+        ...this.frameCounters.snapshot(org, held(this.frames), this.frames.max, this.frames.maxSize),
         ...this.frameExtra.of(org),
       },
       results: this.resultCounters.snapshot(org, held(this.results), this.results.max, this.results.maxSize),
