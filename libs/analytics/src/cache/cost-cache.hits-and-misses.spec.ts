@@ -123,6 +123,27 @@ describe('CostCache: hits and misses', () => {
     expect(cache.stats().frames.size).toBe(1);
   });
 
+  it('keeps no result computed from a frame a forced refresh dropped while it was computed', async () => {
+    const cache = new CostCache({ clock });
+    const quarter = period('2025-01-01', '2025-03-10');
+    await cache.frame('org_a', quarter, async () => frame, 'costs');
+    const { frame: held } = await cache.frame('org_a', quarter, async () => frame, 'costs');
+    const { frame: narrowed } = await cache.frame(
+      'org_a',
+      period('2025-02-01', '2025-02-10'),
+      async () => frame,
+    );
+    cache.dropPeriod('org_a', '2025-02-01', '2025-02-10');
+    cache.setResult('org_a', { kind: 'summary', start: held.start, end: held.end, variant: '' }, 1, held);
+    cache.setResult(
+      'org_a',
+      { kind: 'summary', start: narrowed.start, end: narrowed.end, variant: '' },
+      2,
+      narrowed,
+    );
+    expect(cache.stats().results.size).toBe(0);
+  });
+
   it('drops on a forced refresh the longer frames that would serve the period, not the others', async () => {
     const cache = new CostCache({ clock });
     await cache.frame('org_a', period('2025-01-01', '2025-03-10'), async () => frame, 'costs');

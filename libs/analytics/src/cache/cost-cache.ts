@@ -24,7 +24,7 @@ import {
   type ResultEntry,
   type ResultKey,
 } from './cost-cache.types.js';
-import { coveringFrame } from './covering-frame.js';
+import { coveringFrame, dropServingFrames } from './covering-frame.js';
 import { FrameLoads } from './frame-loads.js';
 import { KeptRefusals } from './kept-refusals.js';
 import { OrgChangeMarks } from './org-change-marks.js';
@@ -57,6 +57,8 @@ export class CostCache {
   private readonly marks = new OrgChangeMarks();
   private readonly unsubscribers: (() => void)[] = [];
   private readonly dropListeners = new Set<(org: string) => void>();
+  /** The origins of frames a forced refresh dropped: a result computed of one meanwhile is stale. */
+  private readonly refreshedFrames = new WeakSet<object>();
 
   constructor(private readonly options: CostCacheOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -160,7 +162,7 @@ export class CostCache {
    */
   setResult(org: string, key: ResultKey, value: unknown, frame: CachedFrame, since = frame.generation): void {
     const current = this.marks.generation(org);
-    if (frame.generation !== current || since !== current) return;
+    if (frame.generation !== current || since !== current || this.refreshedFrames.has(frame.origin)) return;
     const ttl = frame.expiresAt - this.clock.now();
     if (ttl <= 0) return;
     const entry = { value, bytes: estimateValueBytes(value), expiresAt: frame.expiresAt };
@@ -174,11 +176,7 @@ export class CostCache {
   dropPeriod(org: string, start: IsoDate, end: IsoDate): { frames: number; results: number } {
     this.marks.refreshed(org);
     const prefix = framePeriodPrefix(org, start, end);
-    const frames = deleteMatching(this.frames, (k) => {
-      if (!k.startsWith(`${org}|frame|`)) return false;
-      const frame = this.frames.peek(k);
-      return frame !== undefined && frame.start <= start && frame.end >= end;
-    });
+    const frames = dropServingFrames(this.frames, org, { start, end }, this.refreshedFrames);
     const results = deleteMatching(this.results, (k) => keyOfOrg(org)(k) && k.includes(`|${start}|${end}|`));
     this.refusals.drop((k) => k.startsWith(prefix));
     this.inflight.forget((key) => key.startsWith(prefix));
@@ -290,6 +288,7 @@ export class CostCache {
       bytes: estimateFrameBytes(df),
       expiresAt: now + ttl,
       generation: mark.generation,
+      origin: {},
     };
     // A load that raced with an invalidation serves its own request but is not kept.
     if (this.marks.invalidatedSince(org, mark)) return frame;

@@ -62,6 +62,8 @@ export interface CachedFrame {
   readonly expiresAt: number;
   /** The org's invalidation count when the load started: results of an older one are not kept. */
   readonly generation: number;
+  /** Its load's own token, kept by a narrowed copy: results of a frame a refresh dropped are not kept. */
+  readonly origin: object;
 }
 
 /** A result's identity inside an org: what was computed, over which period, with which parameters. */

@@ -2,6 +2,7 @@ import type { LRUCache } from 'lru-cache';
 import { type CostFrameColumns, frameColumnsCover } from '../frame/cost-frame.js';
 import { filterDates } from '../frame/cost-filters.js';
 import type { CachedFrame, FramePeriod } from './cost-cache.types.js';
+import { deleteMatching } from './lru-expiry.js';
 
 /**
  * A cached frame of the org whose period contains `period` and whose columns include `columns`,
@@ -31,4 +32,23 @@ export function coveringFrame(
     };
   }
   return undefined;
+}
+
+/**
+ * Drops the org's cached frames that could serve `start`..`end` (of that period or a longer one that
+ * contains it), each frame's origin noted in `dropped`; returns how many.
+ */
+export function dropServingFrames(
+  frames: LRUCache<string, CachedFrame>,
+  org: string,
+  period: { start: string; end: string },
+  dropped: WeakSet<object>,
+): number {
+  return deleteMatching(frames, (k) => {
+    if (!k.startsWith(`${org}|frame|`)) return false;
+    const frame = frames.peek(k);
+    if (frame === undefined || frame.start > period.start || frame.end < period.end) return false;
+    dropped.add(frame.origin);
+    return true;
+  });
 }
