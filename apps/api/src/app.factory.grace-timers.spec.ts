@@ -33,8 +33,8 @@ describe('the shutdown grace timers of an app that closes', () => {
       // A cleared timer's destroy hook runs after the current turn.
       await new Promise((resolve) => setImmediate(resolve));
       expect(state.shuttingDown).toBe(true);
-      // The engines', the pipeline service client's and the imports'.
-      expect(armed.size).toBe(3);
+      // The engines', the pipeline service client's, the imports' and the API key usage flush's.
+      expect(armed.size).toBe(4);
       expect([...armed].filter((id) => !cleared.has(id))).toEqual([]);
     } finally {
       hook.disable();
