@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { InvalidationHandlers, type InvalidationHandler } from './invalidation-handlers.js';
-import { closeRedis, createRedis, logRedisOutages, type RedisLogger } from './redis-connection.js';
-import { SubscriberLiveness } from './subscriber-liveness.js';
+import { closeRedis, createRedis, type RedisLogger } from './redis-connection.js';
+import { createSubscriber, SubscriberLiveness } from './subscriber-liveness.js';
 
 /**
  * Tells every instance of the app that cached data is stale (the auth-key cache, the cost cache).
@@ -65,10 +65,11 @@ export interface RedisInvalidationBusOptions {
   logger?: RedisLogger;
   /** Close a client passed in on `close()`. Always true when the bus built its clients from a URL. */
   ownsClient?: boolean;
-  /** How often the subscriber PINGs Redis to notice a connection that went silent without closing. */
+  /**
+   * How often the subscriber's connection is checked: a PING (see `watchLiveness`) finds one that
+   * went silent without closing, and a SUBSCRIBE that failed on a live one is repaired by a reconnect.
+   */
   pingEveryMs?: number;
-  /** A PING unanswered this long drops the subscriber's connection (then reconnected); at most `pingEveryMs`. */
-  pingTimeoutMs?: number;
 }
 
 /**
@@ -79,8 +80,8 @@ export interface RedisInvalidationBusOptions {
 const RESEND_EVERY_MS = 1_000;
 /** Bound on messages waiting to be sent again during a long outage; past it the oldest are dropped. */
 const MAX_UNSENT = 10_000;
-const PING_EVERY_MS = 15_000;
-const PING_TIMEOUT_MS = 5_000;
+/** How soon a SUBSCRIBE that failed on a connection that stays up is repaired (by a reconnect). */
+const RESUBSCRIBE_CHECK_MS = 15_000;
 
 /** What travels on the Redis channel: the sender lets an instance skip the echo of its own publish. */
 interface Envelope {
@@ -94,7 +95,7 @@ interface Envelope {
  * subscribed connection can run nothing else). A publish is handled locally at once and skipped
  * when Redis echoes it back, so each handler sees it exactly once. After a reconnect, the bus
  * subscribes again to every channel that has handlers, then calls the `onReconnect` listeners. A
- * subscriber connection that went silent without closing is found by a PING (`SubscriberLiveness`).
+ * subscriber connection that went silent without closing is found by a PING (`watchLiveness`).
  */
 export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutdown {
   readonly instanceId: string;
@@ -127,29 +128,17 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
     this.instanceId = options.instanceId ?? randomUUID();
     this.prefix = `${options.prefix ?? 'invalidate'}:`;
     this.registry = new InvalidationHandlers(this.logger);
-    // The bus re-subscribes from its own registry; ioredis' copy would also revive channels that
-    // were unsubscribed while disconnected.
-    const subscriberOverrides = { connectionName: `${name}:sub`, autoResubscribe: false, lazyConnect: false };
-    if (typeof client === 'string') {
-      this.publisher = createRedis(client, { name: `${name}:pub`, logger: this.logger });
-      this.subscriber = createRedis(client, {
-        name: `${name}:sub`,
-        logger: this.logger,
-        overrides: subscriberOverrides,
-      });
-    } else {
-      this.publisher = client;
-      this.subscriber = client.duplicate(subscriberOverrides);
-      const { host, port } = client.options;
-      logRedisOutages(this.subscriber, `redis://${host ?? '?'}:${port ?? '?'}`, this.logger);
-    }
+    this.publisher =
+      typeof client === 'string' ? createRedis(client, { name: `${name}:pub`, logger: this.logger }) : client;
+    this.subscriber = createSubscriber(client, `${name}:sub`, this.logger, options.pingEveryMs);
     this.ownsPublisher = typeof client === 'string' || options.ownsClient === true;
     this.subscriber.on('message', this.onMessage);
     this.subscriber.on('ready', this.onReady);
     this.subscriber.on('close', this.onClose);
-    const everyMs = options.pingEveryMs ?? PING_EVERY_MS;
-    const timeoutMs = Math.min(options.pingTimeoutMs ?? PING_TIMEOUT_MS, everyMs);
-    this.liveness = new SubscriberLiveness(this.subscriber, { everyMs, timeoutMs, logger: this.logger });
+    this.liveness = new SubscriberLiveness(this.subscriber, {
+      everyMs: options.pingEveryMs || RESUBSCRIBE_CHECK_MS,
+      logger: this.logger,
+    });
   }
 
   async publish(channel: string, message: string): Promise<void> {
@@ -323,7 +312,7 @@ export class RedisInvalidationBus implements InvalidationBus, OnApplicationShutd
         if (this.closed) return;
         this.logger.warn(`Invalidation bus (un)subscribe failed: ${errorMessage(error)}`);
         // A reconnect re-subscribes from the registry; a SUBSCRIBE that failed on a connection that
-        // stays up gets one from the liveness check. A failed UNSUBSCRIBE only leaves an extra channel.
+        // stays up gets one from SubscriberLiveness. A failed UNSUBSCRIBE only leaves an extra channel.
         if (subscribing) this.liveness.subscribeFailed(errorMessage(error));
       },
     );

@@ -83,13 +83,24 @@ export function createRedis(url: string, options: CreateRedisOptions): Redis {
   };
   const redis = new Redis(url, redisOptions);
   logRedisOutages(redis, safeUrl, logger);
-  const everyMs = options.pingEveryMs ?? DEFAULT_PING_EVERY_MS;
-  if (everyMs > 0) {
-    // The PING is bounded by the command timeout too; the own bound covers a timeout turned off.
-    const timeoutMs = Math.min(redisOptions.commandTimeout || everyMs, everyMs);
-    watchLiveness(redis, { everyMs, timeoutMs, label: `${safeUrl} (${options.name})`, logger });
-  }
+  watchRedisLiveness(redis, `${safeUrl} (${options.name})`, logger, options.pingEveryMs);
   return redis;
+}
+
+/**
+ * The periodic PING of `watchLiveness` on a connection: every one `createRedis` makes, and one made
+ * with `duplicate()` (which shares the options, not the watch). `label` must be redacted; 0: never.
+ */
+export function watchRedisLiveness(
+  redis: Redis,
+  label: string,
+  logger: RedisLogger,
+  everyMs = DEFAULT_PING_EVERY_MS,
+): void {
+  if (everyMs <= 0) return;
+  // The PING is bounded by the command timeout too; the own bound covers a timeout turned off.
+  const timeoutMs = Math.min(redis.options.commandTimeout || everyMs, everyMs);
+  watchLiveness(redis, { everyMs, timeoutMs, label, logger });
 }
 
 /**

@@ -1,35 +1,50 @@
 import type { Redis } from 'ioredis';
-import type { RedisLogger } from './redis-connection.js';
+import { createRedis, logRedisOutages, type RedisLogger, watchRedisLiveness } from './redis-connection.js';
+
+/**
+ * The bus's subscribed connection: from the URL, or a duplicate of the client passed in (which
+ * shares its options, not its outage log or PING watch, so both are added). The bus re-subscribes
+ * from its own registry; ioredis' copy would also revive channels unsubscribed while disconnected.
+ */
+export function createSubscriber(
+  client: Redis | string,
+  name: string,
+  logger: RedisLogger,
+  pingEveryMs: number | undefined,
+): Redis {
+  const overrides = { connectionName: name, autoResubscribe: false, lazyConnect: false };
+  if (typeof client === 'string') return createRedis(client, { name, logger, overrides, pingEveryMs });
+  const subscriber = client.duplicate(overrides);
+  const { host, port } = client.options;
+  const safeUrl = `redis://${host ?? '?'}:${port ?? '?'}`;
+  logRedisOutages(subscriber, safeUrl, logger);
+  watchRedisLiveness(subscriber, `${safeUrl} (${name})`, logger, pingEveryMs);
+  return subscriber;
+}
 
 export interface SubscriberLivenessOptions {
-  /** How often the subscribed connection is checked. */
+  /** How often a SUBSCRIBE that failed is looked for. */
   everyMs: number;
-  /** A PING not answered within this long counts as a dead connection. */
-  timeoutMs: number;
   logger: RedisLogger;
 }
 
 /**
- * Keeps a subscribed connection honest. A half-open connection (a NAT or load balancer that forgot
- * the flow, a failover without a RST) never emits 'close' — TCP keepalive would notice only after
- * hours — so the subscriber would stay deaf to invalidations without anything triggering the
- * reconnect that re-subscribes and clears the caches. Every `everyMs`, a PING (allowed on a
- * subscribed connection, answered `['pong', '']`) must answer within `timeoutMs`, else the
- * connection is dropped and ioredis reconnects. A SUBSCRIBE that failed on a live connection is
- * repaired the same way, at the next check (not at once: a SUBSCRIBE Redis keeps refusing, an ACL
- * say, then costs one reconnect per check, not a tight loop).
+ * Repairs a SUBSCRIBE that failed on a connection that stays up: nothing else would subscribe that
+ * channel again (the bus re-subscribes after a reconnect), so the instance stayed deaf to its
+ * invalidations. The connection is dropped at the next check and ioredis reconnects, which
+ * re-subscribes everything and clears the caches. Not at once: a SUBSCRIBE Redis keeps refusing
+ * (an ACL, say) then costs one reconnect per check, not a tight loop. A connection that went silent
+ * without closing is found by the PING every Redis connection here has (`watchLiveness`).
  */
 export class SubscriberLiveness {
   private readonly timer: NodeJS.Timeout;
-  private checking = false;
-  private stopped = false;
   private failedSubscribe: string | undefined;
 
   constructor(
     private readonly subscriber: Redis,
     private readonly options: SubscriberLivenessOptions,
   ) {
-    this.timer = setInterval(() => void this.check(), options.everyMs).unref();
+    this.timer = setInterval(() => this.check(), options.everyMs).unref();
   }
 
   /** A SUBSCRIBE failed: when the connection is still up, nothing else would ever subscribe again. */
@@ -43,36 +58,15 @@ export class SubscriberLiveness {
   }
 
   stop(): void {
-    this.stopped = true;
     clearInterval(this.timer);
   }
 
-  private async check(): Promise<void> {
-    if (this.checking || this.subscriber.status !== 'ready') return;
-    if (this.failedSubscribe !== undefined) {
-      this.reconnect(`a SUBSCRIBE failed (${this.failedSubscribe})`);
-      return;
-    }
-    this.checking = true;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no answer')), this.options.timeoutMs).unref();
-      });
-      await Promise.race([this.subscriber.ping(), timedOut]);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      if (this.subscriber.status === 'ready') this.reconnect(`PING failed (${reason})`);
-    } finally {
-      clearTimeout(timer);
-      this.checking = false;
-    }
-  }
-
-  private reconnect(reason: string): void {
+  private check(): void {
+    if (this.failedSubscribe === undefined || this.subscriber.status !== 'ready') return;
+    this.options.logger.warn(
+      `Invalidation bus subscriber: a SUBSCRIBE failed (${this.failedSubscribe}); reconnecting`,
+    );
     this.failedSubscribe = undefined;
-    if (this.stopped) return;
-    this.options.logger.warn(`Invalidation bus subscriber: ${reason}; reconnecting`);
     this.subscriber.disconnect(true);
   }
 }
