@@ -5,11 +5,21 @@
  */
 export type UsageUnitKind = 'time' | 'bytes' | 'requests' | 'byte_time' | 'other';
 
+/** A quantity of bytes: the unit is `byte` or `bytes` itself (reference §1.4), not gibibyte or megabytes. */
+const BYTES = /^bytes?$/;
+/** Byte-seconds: a bare byte (as a whole word) times seconds, not gibibyte-seconds. */
+const BYTE_SECONDS = /(?:^|[^a-z])bytes?[-\s]?seconds?(?:$|[^a-z])/;
+
+/**
+ * Only bytes and byte-seconds are scaled (to KiB…TiB, to GiB-hours): a unit that already counts
+ * gibibytes or megabytes is any other unit, its quantity shown as is (scaled as a count of bytes,
+ * 150 gibibyte read "150 B").
+ */
 export function usageUnitKind(unit: string): UsageUnitKind {
-  const u = unit.toLowerCase();
-  const byte = u.includes('byte');
-  if (u.includes('second')) return byte ? 'byte_time' : 'time';
-  if (byte) return 'bytes';
+  const u = unit.trim().toLowerCase();
+  if (BYTE_SECONDS.test(u)) return 'byte_time';
+  if (u.includes('second')) return u.includes('byte') ? 'other' : 'time';
+  if (BYTES.test(u)) return 'bytes';
   if (u.includes('request') || u.includes('call')) return 'requests';
   return 'other';
 }
