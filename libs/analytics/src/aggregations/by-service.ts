@@ -18,7 +18,10 @@ export interface ServiceCost {
   savings: Micros;
   recordCount: number;
   percentage: number;
-  /** The service's usage in its representative unit, formatted; absent when no row has a unit. */
+  /**
+   * The service's usage in its representative unit, formatted; absent when no row has a unit, or
+   * that unit's quantity is none (null or summing to 0: the reference shows usage only with one).
+   */
   usage?: string;
   usageUnit?: string;
   usageQuantity?: number;
@@ -121,7 +124,7 @@ export function costByService(df: pl.DataFrame): ServiceCost[] {
         recordCount: n,
         percentage: percentage(billed, total),
       };
-      if (unit) {
+      if (unit && unit.quantity !== 0) {
         item.usage = formatUsage(unit.quantity, unit.unit);
         item.usageUnit = unit.unit;
         item.usageQuantity = unit.quantity;
