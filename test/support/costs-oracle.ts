@@ -25,9 +25,9 @@ export class FixedClockModule {}
 export const SRC = `LOWER(TRIM(COALESCE(x_source_system, '')))`;
 export const PROV = `LOWER(TRIM(COALESCE(ServiceProviderName, '')))`;
 export const CAT = `LOWER(TRIM(COALESCE(ServiceCategory, '')))`;
-/** The provider names one of `names` as whole words. */
-export const names = (values: string[]) =>
-  `REGEXP_CONTAINS(${PROV}, r'(^|[^a-z0-9])(${values.join('|').replaceAll('.', '\\.')})($|[^a-z0-9])')`;
+/** The provider (or, with `of`, another column) names one of `names` as whole words. */
+export const names = (values: string[], of = PROV) =>
+  `REGEXP_CONTAINS(${of}, r'(^|[^a-z0-9])(${values.join('|').replaceAll('.', '\\.')})($|[^a-z0-9])')`;
 export const CATEGORY_SQL = `CASE
   WHEN ${SRC} IN ('subscription_costs_daily', 'subscription_costs', 'subscription_plan_costs_daily') THEN 'subscription'
   WHEN ${SRC} IN ('genai_costs', 'genai_costs_daily', 'genai_costs_daily_unified', 'genai_payg_costs_daily',
@@ -35,9 +35,9 @@ export const CATEGORY_SQL = `CASE
   WHEN ${SRC} IN ('cloud_gcp_billing', 'cloud_aws_billing', 'cloud_azure_billing', 'cloud_oci_billing', 'cloud_gcp_billing_raw_daily',
     'cloud_aws_billing_raw_daily', 'cloud_azure_billing_raw_daily', 'cloud_oci_billing_raw_daily') THEN 'cloud'
   WHEN ${names(['openai', 'anthropic', 'google ai', 'cohere', 'mistral', 'gemini', 'claude', 'deepseek', 'azure openai', 'aws bedrock', 'vertex ai', 'groq', 'perplexity', 'huggingface'])}
-    OR ${CAT} IN ('genai', 'llm', 'ai/ml', 'ai and machine learning', 'ai') OR ${SRC} LIKE '%genai%' OR ${SRC} LIKE '%llm%' THEN 'genai'
+    OR ${CAT} IN ('genai', 'llm', 'ai/ml', 'ai and machine learning', 'ai') OR ${names(['genai', 'llm'], SRC)} THEN 'genai'
   WHEN ${names(['gcp', 'aws', 'azure', 'google', 'amazon', 'microsoft', 'oci', 'oracle', 'google cloud', 'amazon web services', 'microsoft azure'])}
-    OR ${SRC} LIKE '%cloud%' OR ${SRC} LIKE '%gcp%' OR ${SRC} LIKE '%aws%' OR ${SRC} LIKE '%azure%' OR ${SRC} LIKE '%oci%'
+    OR ${names(['cloud', 'gcp', 'aws', 'azure', 'oci'], SRC)}
     OR ${CAT} IN ('cloud', 'compute', 'storage', 'networking', 'database', 'databases') THEN 'cloud'
   WHEN ${CAT} IN ('subscription', 'saas', 'software') THEN 'subscription'
   ELSE 'other' END`;

@@ -81,24 +81,27 @@ const CLOUD_SERVICE_CATEGORIES: ReadonlySet<string> = new Set([
   'databases',
 ]);
 const SUBSCRIPTION_SERVICE_CATEGORIES: ReadonlySet<string> = new Set(['subscription', 'saas', 'software']);
-const GENAI_SOURCE_PARTS = ['genai', 'llm'];
-const CLOUD_SOURCE_PARTS = ['cloud', 'gcp', 'aws', 'azure', 'oci'];
+const GENAI_SOURCE_PARTS: ReadonlySet<string> = new Set(['genai', 'llm']);
+const CLOUD_SOURCE_PARTS: ReadonlySet<string> = new Set(['cloud', 'gcp', 'aws', 'azure', 'oci']);
 
 const norm = (value: string | null): string => (value ?? '').trim().toLowerCase();
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Whether a (lower-cased) provider name contains one of `names` as whole words: "Oracle Cloud
- * Infrastructure", "Google Cloud Platform" or "Amazon Web Services, Inc." are recognised, as the
- * reference's substring match did, but "oci" is not found in "associates".
+ * Whether a (lower-cased) provider or source name contains one of `names` as whole words, any
+ * character but a letter or digit (a space, `_`, `-`) separating words: "Oracle Cloud
+ * Infrastructure", "Amazon Web Services, Inc." or `my_aws_export` are recognised, as the
+ * reference's substring match did, but "oci" is not found in "associates" nor `social_ads`.
  */
-function wholeWordsOf(names: ReadonlySet<string>): (provider: string) => boolean {
+function wholeWordsOf(names: ReadonlySet<string>): (text: string) => boolean {
   const re = new RegExp(`(?:^|[^a-z0-9])(?:${[...names].map(escapeRegExp).join('|')})(?:$|[^a-z0-9])`);
-  return (provider) => provider !== '' && re.test(provider);
+  return (text) => text !== '' && re.test(text);
 }
 const isGenAiProvider = wholeWordsOf(GENAI_PROVIDERS);
 const isCloudProvider = wholeWordsOf(CLOUD_PROVIDERS);
+const isGenAiSource = wholeWordsOf(GENAI_SOURCE_PARTS);
+const isCloudSource = wholeWordsOf(CLOUD_SOURCE_PARTS);
 
 /**
  * The category of a FOCUS row, first rule that applies:
@@ -108,7 +111,8 @@ const isCloudProvider = wholeWordsOf(CLOUD_PROVIDERS);
  * 4. subscription: a subscription/SaaS/software service category;
  * 5. other.
  * GenAI is tested before cloud so that Google's or Azure's model APIs count as GenAI, and
- * providers match as whole words (lower-cased), never inside a word ("oci" is not in "associates").
+ * providers and source parts match as whole words (lower-cased), never inside a word ("oci" is
+ * not in "associates" nor `social_ads`, "llm" not in `enrollment_fees`).
  */
 export function costCategoryOf(row: CategoryInputs): CostCategory {
   const source = norm(row.sourceSystem);
@@ -116,17 +120,9 @@ export function costCategoryOf(row: CategoryInputs): CostCategory {
   if (bySource) return bySource;
   const provider = norm(row.provider);
   const serviceCategory = norm(row.serviceCategory);
-  if (
-    isGenAiProvider(provider) ||
-    GENAI_SERVICE_CATEGORIES.has(serviceCategory) ||
-    GENAI_SOURCE_PARTS.some((part) => source.includes(part))
-  )
+  if (isGenAiProvider(provider) || GENAI_SERVICE_CATEGORIES.has(serviceCategory) || isGenAiSource(source))
     return 'genai';
-  if (
-    isCloudProvider(provider) ||
-    CLOUD_SOURCE_PARTS.some((part) => source.includes(part)) ||
-    CLOUD_SERVICE_CATEGORIES.has(serviceCategory)
-  )
+  if (isCloudProvider(provider) || isCloudSource(source) || CLOUD_SERVICE_CATEGORIES.has(serviceCategory))
     return 'cloud';
   if (SUBSCRIPTION_SERVICE_CATEGORIES.has(serviceCategory)) return 'subscription';
   return 'other';
