@@ -2,7 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ENCRYPTOR, type Encryptor } from '#crypto';
 import { ORG_SLUG, ORG_SLUG_MESSAGE } from '#platform';
 import { isPlanName, TENANCY_DB, type TenancyDb } from '#tenancy-db';
-import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
+import {
+  CENTRAL_DATASET,
+  driftIsOutOfSync,
+  SchemaRegistry,
+  tableDrift,
+  WAREHOUSE,
+  type Warehouse,
+} from '#warehouse';
 import type { DryrunRequestDto, DryrunResponseDto, ValidationCheckDto } from './dto/onboarding.dto.js';
 import { OrgDatasetService } from './org-dataset.service.js';
 import { OrgProfileRepository } from './org-profile.repository.js';
@@ -103,16 +110,35 @@ export class DryrunService {
     });
     await check('central_tables', async () => {
       const existing = new Set(await this.warehouse.listTables(CENTRAL_DATASET));
-      const missing = this.registry
-        .centralTables()
-        .filter((t) => !existing.has(t.name))
-        .map((t) => t.name);
+      const tables = this.registry.centralTables();
+      const missing = tables.filter((t) => !existing.has(t.name)).map((t) => t.name);
+      // A table without a column onboarding writes (a dataset an earlier release bootstrapped, not
+      // synced since) fails the onboarding half-way, as a missing table does.
+      const drifts = await Promise.all(
+        tables
+          .filter((t) => existing.has(t.name))
+          .map(async (t) => {
+            const drift = tableDrift(t, await this.warehouse.describeTable(CENTRAL_DATASET, t.name));
+            return [t.name, drift] as const;
+          }),
+      );
+      const outOfSync = Object.fromEntries(
+        drifts
+          .filter(([, d]) => driftIsOutOfSync(d))
+          .map(([name, d]) => [
+            name,
+            { missing_columns: d.missing_columns, type_mismatches: d.type_mismatches },
+          ]),
+      );
+      const differing = Object.keys(outOfSync).length;
       return {
-        passed: missing.length === 0,
+        passed: missing.length === 0 && differing === 0,
         message: missing.length
           ? `${missing.length} central table(s) missing; run the bootstrap`
-          : 'All central tables exist',
-        details: { missing_tables: missing },
+          : differing
+            ? `${differing} central table(s) differ from the schema; POST /api/v1/admin/bootstrap/sync`
+            : 'All central tables exist',
+        details: { missing_tables: missing, out_of_sync_tables: outOfSync },
       };
     });
 

@@ -1,0 +1,48 @@
+import { CENTRAL_DATASET } from '#warehouse';
+import { anOrgSlug } from '#test/org-factory';
+import { describeOnEngines } from '#test/org-onboarding';
+
+/**
+ * The dry run (O1) against what the onboarding it stands for would do: ready exactly when the
+ * onboarding of the same request would succeed. Each suite has an app of its own: these tests
+ * change the central dataset.
+ */
+describeOnEngines('the onboarding dry run', (h) => {
+  const dryrun = (org: string) => h.root('POST', '/api/v1/organizations/dryrun', h.onboardBody(org));
+  const check = (body: { validation_results: { check_name: string; message: string }[] }, name: string) =>
+    body.validation_results.find((c) => c.check_name === name);
+
+  it('is not ready while a central table lacks a column onboarding writes (the onboarding would fail)', async () => {
+    const table = h.registry.centralTable('org_hierarchy');
+    // A central dataset an earlier release bootstrapped, before the column was added.
+    await h.warehouse.dropTable(CENTRAL_DATASET, 'org_hierarchy');
+    await h.warehouse.ensureTable(CENTRAL_DATASET, {
+      ...table,
+      fields: table.fields.filter((f) => f.name !== 'path_names'),
+    });
+    try {
+      const org = anOrgSlug('dry');
+      const res = await dryrun(org);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'FAILED', ready_for_onboarding: false });
+      expect(check(res.json(), 'central_tables')).toMatchObject({
+        passed: false,
+        details: {
+          missing_tables: [],
+          out_of_sync_tables: { org_hierarchy: { missing_columns: ['path_names'] } },
+        },
+      });
+      expect(check(res.json(), 'central_tables')?.message).toContain('/api/v1/admin/bootstrap/sync');
+      // What the dry run stands for: this onboarding fails.
+      const onboarded = await h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org));
+      expect(onboarded.statusCode).toBe(500);
+    } finally {
+      await h.warehouse.dropTable(CENTRAL_DATASET, 'org_hierarchy');
+      await h.warehouse.ensureTable(CENTRAL_DATASET, table);
+    }
+    expect(check((await dryrun(anOrgSlug('dry'))).json(), 'central_tables')).toMatchObject({
+      passed: true,
+      details: { missing_tables: [], out_of_sync_tables: {} },
+    });
+  });
+});
