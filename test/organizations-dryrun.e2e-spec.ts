@@ -45,4 +45,24 @@ describeOnEngines('the onboarding dry run', (h) => {
       details: { missing_tables: [], out_of_sync_tables: {} },
     });
   });
+
+  it('is ready for a slug whose onboarding stopped half-way, which the next onboarding finishes', async () => {
+    const org = anOrgSlug('dry');
+    expect((await h.root('POST', '/api/v1/admin/organizations', { org_slug: org })).statusCode).toBe(200);
+    // What an onboarding cut off before its last step leaves (a crash or a deploy in the middle).
+    await h.warehouse.execute(
+      `UPDATE \`${CENTRAL_DATASET}.org_profiles\` SET status = 'PROVISIONING' WHERE org_slug = @org`,
+      { org },
+    );
+    const res = await dryrun(org);
+    expect(res.json()).toMatchObject({ status: 'SUCCESS', ready_for_onboarding: true });
+    expect(check(res.json(), 'org_existence')).toMatchObject({
+      passed: true,
+      details: { profile_exists: true, resumes_onboarding: true },
+    });
+    const onboarded = await h.root('POST', '/api/v1/organizations/onboard', h.onboardBody(org));
+    expect(onboarded.statusCode).toBe(200);
+    // Once it is onboarded, the slug is taken.
+    expect((await dryrun(org)).json()).toMatchObject({ status: 'FAILED', ready_for_onboarding: false });
+  });
 });

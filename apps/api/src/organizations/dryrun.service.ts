@@ -12,7 +12,7 @@ import {
 } from '#warehouse';
 import type { DryrunRequestDto, DryrunResponseDto, ValidationCheckDto } from './dto/onboarding.dto.js';
 import { OrgDatasetService } from './org-dataset.service.js';
-import { OrgProfileRepository } from './org-profile.repository.js';
+import { OrgProfileRepository, PROVISIONING } from './org-profile.repository.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const CHECK_TIMEOUT_MS = 5_000;
@@ -95,17 +95,25 @@ export class DryrunService {
         this.profiles.find(org),
         this.datasets.exists(org),
       ]);
+      const details = {
+        profile_exists: !!profile,
+        dataset_exists: datasetExists,
+        dataset_id: this.datasets.datasetId(org),
+      };
+      // What an onboarding cut off half-way left: the next onboarding of the slug finishes it.
+      if (profile?.status === PROVISIONING)
+        return {
+          passed: true,
+          message: `An earlier onboarding of '${org}' stopped half-way; onboarding finishes it`,
+          details: { ...details, resumes_onboarding: true },
+        };
       const free = !profile && !datasetExists;
       return {
         passed: free,
         message: free
           ? 'No organization or dataset with this slug exists'
           : `Organization '${org}' already exists (${[profile ? 'profile' : '', datasetExists ? 'dataset' : ''].filter(Boolean).join(' and ')})`,
-        details: {
-          profile_exists: !!profile,
-          dataset_exists: datasetExists,
-          dataset_id: this.datasets.datasetId(org),
-        },
+        details,
       };
     });
     await check('central_tables', async () => {
