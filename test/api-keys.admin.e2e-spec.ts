@@ -180,6 +180,22 @@ describe('org API keys over the real app', () => {
       expect((await probe(k.org, k.key)).statusCode).toBe(200);
     });
 
+    it('keeps a plaintext key sent in the path out of the answer too (its instance, a 404 detail)', async () => {
+      const k = await anOrgWithKey(suite.warehouse);
+      const refused = [
+        await inject({ method: 'DELETE', url: `/api/v1/admin/api-keys/${k.key}`, headers: rootHeaders }),
+        await inject({ method: 'GET', url: `/api/v1/organizations/${k.key}/locale`, headers: rootHeaders }),
+        await inject({ method: 'GET', url: `/api/v1/admin/keys/${k.key}`, headers: rootHeaders }),
+        await inject({ method: 'OPTIONS', url: `/api/v1/admin/keys/${k.key}` }),
+      ];
+      expect(refused.map((r) => r.statusCode)).toEqual([422, 422, 404, 404]);
+      for (const res of refused) {
+        // Still says where it happened, as the access log does, without the key.
+        expect(res.json<{ instance: string }>().instance).toContain('[REDACTED]');
+        expect(res.body).not.toContain(k.key);
+      }
+    });
+
     it('records a revocation that failed as a FAILURE entry (the key may still work, or not)', async () => {
       const k = await anOrgWithKey(suite.warehouse);
       const revokeRow = vi

@@ -8,9 +8,14 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { allowHeader, type RouteTable, urlPath } from '../http/route-table.js';
 import { isDocsPath } from '../http/security-headers.js';
+import { scrubSecrets } from '../logging/logger.js';
 import { PlatformError, PlatformErrorCode } from './platform-errors.js';
 import { PROBLEM_CONTENT_TYPE, type ErrorCatalog } from './problem.js';
 import { toProblem } from './to-problem.js';
+
+/** The 404 of a path no route takes; `path` is quoted masked, as every answer quotes a path. */
+export const noRouteError = (method: string, path: string): PlatformError =>
+  new PlatformError(PlatformErrorCode.NotFound, `No route ${method} ${scrubSecrets(path)}.`);
 
 /** Turns anything thrown into the problem+json response; shared by the Nest filter and Fastify's handler. */
 export class ProblemResponder {
@@ -40,11 +45,14 @@ export class ProblemResponder {
         'The request target is neither a path nor an absolute URL; only OPTIONS takes *.',
       );
     const path = urlPath(request.url);
+    // Masked as the access log masks it: a key pasted into a path (a plaintext key sent to
+    // DELETE /admin/api-keys/{hash}, or where the org goes) is not echoed in the answer, whose body
+    // a dashboard shows and gateways and error trackers keep.
     const { problem, headers, log } = toProblem(
       this.refine(request, path, err),
       String(request.id),
       this.catalog,
-      path,
+      scrubSecrets(path),
     );
     if (log === 'error') request.log.error({ err, code: problem.code }, 'request failed');
     else request.log[log]({ code: problem.code, status: problem.status }, 'request refused');
@@ -55,7 +63,7 @@ export class ProblemResponder {
 
   /** An unmatched route is 404, or 405 with Allow when the path exists for other methods. */
   private refine(request: FastifyRequest, path: string, err: unknown): unknown {
-    const unknown = new PlatformError(PlatformErrorCode.NotFound, `No route ${request.method} ${path}.`);
+    const unknown = noRouteError(request.method, path);
     // No file of the docs has a NUL in its name: what the static server refused of such a path (its
     // own 403) is the 404 of any unknown path.
     if (path.includes('%00') && isDocsPath(path) && !(err instanceof PlatformError)) return unknown;

@@ -7,7 +7,7 @@ import { AuthService } from '../auth/auth.guards.js';
 import { type ControllerRoute, controllerRoutes, type RouteAuthKind } from '../auth/controller-routes.js';
 import type { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
-import { ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
+import { noRouteError, ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
 import type { ErrorCatalog } from '../errors/problem.js';
 import { createValidationPipe, prototypeFieldsError } from '../errors/validation.js';
 import { AccessLog } from '../logging/access-log.js';
@@ -165,12 +165,7 @@ export async function registerHttpPlatform(
       const path = urlPath(request.url);
       for (const [name, value] of cors.actual(request.headers.origin)) reply.header(name, value);
       const allowed = routes.allowed(path);
-      if (!allowed.length)
-        responder.send(
-          request,
-          reply,
-          new PlatformError(PlatformErrorCode.NotFound, `No route OPTIONS ${path}.`),
-        );
+      if (!allowed.length) responder.send(request, reply, noRouteError('OPTIONS', path));
       else reply.code(204).header('allow', allowHeader(allowed)).send();
       return;
     }
