@@ -320,12 +320,11 @@ export class PinoNestLogger implements LoggerService {
     // `logger.error('what failed', err)`: the error is the reason, logged (and masked) as `err`.
     const err = rest.find((p): p is Error => p instanceof Error);
     if (message !== null && typeof message === 'object' && !(message instanceof Error)) {
-      this.logger[level](
-        { context, ...(err ? { err } : {}), ...(message as Record<string, unknown>) },
-        text ?? '',
-      );
+      const fields = { context, ...(err ? { err } : {}), ...(message as Record<string, unknown>) };
+      this.logger[level](fields, scrubSecrets(text ?? ''));
     } else if (message instanceof Error) {
-      this.logger[level]({ context, err: message }, text ?? message.message);
+      // Nest's ExceptionHandler logs an error a start-up hook threw so: its text masked as `err`'s is.
+      this.logger[level]({ context, err: message }, scrubSecrets(text ?? message.message));
     } else {
       const stack = level === 'error' && text ? scrubSecrets(text) : undefined;
       this.logger[level]({ context, stack, ...(err ? { err } : {}) }, scrubSecrets(String(message)));

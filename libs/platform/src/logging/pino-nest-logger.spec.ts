@@ -44,4 +44,18 @@ describe('PinoNestLogger', () => {
     expect(lines[1]).toMatchObject({ message: 'plain', context: 'Boot' });
     expect(lines[1]).not.toHaveProperty('err');
   });
+
+  it("masks a key in the line's message when an Error is the message (Nest's ExceptionHandler), or beside fields", () => {
+    const { logger, lines } = nestLogger('ExceptionHandler');
+    const key = 'acme_corp_api_abcdefghijklmnopqrstuvwxyz012345';
+    // What Nest's ExceptionHandler does with an error a start-up hook threw: logger.error(err).
+    logger.error(new Error(`onboarding the demo org with ${key} failed`));
+    logger.warn({ table: 'org_api_keys' }, `sync failed for ${key}`);
+    expect(lines[0]).toMatchObject({
+      message: 'onboarding the demo org with [REDACTED] failed',
+      err: { message: 'onboarding the demo org with [REDACTED] failed' },
+    });
+    expect(lines[1]).toMatchObject({ message: 'sync failed for [REDACTED]', table: 'org_api_keys' });
+    expect(JSON.stringify(lines)).not.toContain(key);
+  });
 });
