@@ -86,6 +86,20 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       });
     });
 
+    it('trims the time zone as it trims the currency code', async () => {
+      const { org, key } = await h.onboard();
+      const res = await h.withKey(key, 'PUT', `/api/v1/organizations/${org}/locale`, {
+        default_currency: ' eur ',
+        default_timezone: ' europe/paris ',
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ default_currency: 'EUR', default_timezone: 'Europe/Paris' });
+      expect(await h.profileRow(org)).toMatchObject({
+        default_currency: 'EUR',
+        default_timezone: 'Europe/Paris',
+      });
+    });
+
     it('takes a null field as absent: the other one is written, this one left as it was', async () => {
       const { org, key } = await h.onboard();
       const url = `/api/v1/organizations/${org}/locale`;

@@ -101,13 +101,15 @@ export const timezoneNames = (): string[] => [...localeCatalog().timezones.keys(
 let timezonesByLowerCase: ReadonlyMap<string, string> | undefined;
 
 /**
- * A time zone field's value in the catalog's spelling when it names one in any case
- * (`asia/dubai` → `Asia/Dubai`, as currency codes are read in any case); anything else unchanged,
- * for the field's validation to refuse.
+ * A time zone field's value, trimmed, in the catalog's spelling when it names one in any case
+ * (` asia/dubai ` → `Asia/Dubai`, as currency codes are trimmed and read in any case); anything
+ * else as sent (trimmed), for the field's validation to refuse.
  */
 export function toTimezoneName({ value }: { value: unknown }): unknown {
   timezonesByLowerCase ??= new Map(timezoneNames().map((name) => [name.toLowerCase(), name]));
-  return typeof value === 'string' ? (timezonesByLowerCase.get(value.toLowerCase()) ?? value) : value;
+  if (typeof value !== 'string') return value;
+  const name = value.trim();
+  return timezonesByLowerCase.get(name.toLowerCase()) ?? name;
 }
 
 /**
