@@ -88,6 +88,25 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       }
     });
 
+    it('clears the trial end on a null trial_end_date, and leaves it as it was when the field is absent', async () => {
+      const { org, key } = await h.onboard();
+      const url = `/api/v1/organizations/${org}/subscription`;
+      await h.root('PUT', url, { status: 'TRIAL', trial_end_date: '2026-03-01' });
+      const kept = await h.root('PUT', url, { seat_limit: 3 });
+      expect(kept.json().trial_end_date).toBe('2026-03-01');
+      expect((await h.tenancyRow(org)).trial_ends_at).toMatch(/^2026-03-01T00:00:00/);
+      const cleared = await h.root('PUT', url, { status: 'ACTIVE', trial_end_date: null });
+      expect({ status: cleared.statusCode, trial: cleared.json().trial_end_date }).toEqual({
+        status: 200,
+        trial: null,
+      });
+      expect((await h.tenancyRow(org)).trial_ends_at).toBeNull();
+      expect((await h.withKey(key, 'GET', url)).json()).toMatchObject({
+        status: 'ACTIVE',
+        trial_end_date: null,
+      });
+    });
+
     it("falls back to the profile plan's defaults when the tenancy row is missing, never a 500", async () => {
       const { org } = await h.onboard({ subscription_plan: 'PROFESSIONAL' });
       await h.db.delete('organizations', { org_slug: org });

@@ -107,10 +107,11 @@ export class SubscriptionService {
       seat_limit: req.seat_limit ?? defaults.seat_limit,
       providers_limit: req.providers_limit ?? defaults.providers_limit,
     };
+    // Absent: the trial end stays as it is; null clears it (validation let through only readable dates).
     const trialDay = req.trial_end_date === undefined ? undefined : parseTrialEndDate(req.trial_end_date);
     const patch: TenancyOrgPatch = { plan, ...limitColumns(limits) };
     if (req.status) patch.billing_status = toBillingStatus(req.status);
-    if (trialDay) patch.trial_ends_at = new Date(`${trialDay}T00:00:00Z`);
+    if (trialDay !== undefined) patch.trial_ends_at = trialDay && new Date(`${trialDay}T00:00:00Z`);
 
     const write: TenancyWrite = { org, previous: null, done: false };
     await tenancyThenProfileOrUndo(
@@ -139,7 +140,7 @@ export class SubscriptionService {
       () => this.profiles.update(org, { subscription_plan: plan }, new Date()),
     );
     const status = req.status ?? fromBillingStatus(current?.billing_status);
-    const trialEnd = trialDay ?? dayOrNull(current?.trial_ends_at);
+    const trialEnd = trialDay === undefined ? dayOrNull(current?.trial_ends_at) : trialDay;
     await this.audit.record({
       orgSlug: org,
       action: 'UPDATE',

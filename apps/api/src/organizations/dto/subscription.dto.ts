@@ -74,12 +74,15 @@ export class UpdateSubscriptionRequestDto {
 
   @ApiPropertyOptional({
     oneOf: [{ type: 'string' }, { type: 'number' }],
+    nullable: true,
     example: '2026-03-01',
-    description: 'YYYY-MM-DD, ISO date-time, or epoch seconds/milliseconds; stored as that UTC day',
+    description:
+      'YYYY-MM-DD, ISO date-time, or epoch seconds/milliseconds; stored as that UTC day. ' +
+      'null clears it; absent leaves it as it is',
   })
   @IsOptional()
   @IsTrialEndDate()
-  trial_end_date?: string | number;
+  trial_end_date?: string | number | null;
 }
 
 export class SubscriptionDto {
