@@ -125,6 +125,51 @@ describeOnEngines('organizations: org datasets', (h) => {
       expectProblem(await h.root('POST', `/api/v1/${anOrgSlug('none')}/repair-tables`), 404, 'ORG_NOT_FOUND');
     });
 
+    it('status reports a missing view as OUT_OF_SYNC; repair-tables creates the missing views, keeps the rest', async () => {
+      const { org } = await h.onboard();
+      const dataset = `${org}_local`;
+      const views = h.registry
+        .orgViews()
+        .map((v) => v.name)
+        .sort();
+      await h.warehouse.dropTable(dataset, 'x_org_hierarchy');
+      expect((await h.root('GET', `/api/v1/organizations/${org}/status`)).json()).toMatchObject({
+        status: 'OUT_OF_SYNC',
+        tables_missing: [],
+        views_missing: ['x_org_hierarchy'],
+      });
+      const replace = vi.spyOn(h.warehouse, 'createOrReplaceView');
+      try {
+        const res = await h.root('POST', `/api/v1/${org}/repair-tables`);
+        expect(res.json()).toMatchObject({
+          tables_created: [],
+          views_created: ['x_org_hierarchy'],
+          views_failed: [],
+        });
+        // The views that were there are left as they are.
+        expect(replace.mock.calls.map((c) => c[1])).toEqual(['x_org_hierarchy']);
+      } finally {
+        replace.mockRestore();
+      }
+      expect((await h.root('GET', `/api/v1/organizations/${org}/status`)).json()).toMatchObject({
+        status: 'SYNCED',
+        views_missing: [],
+      });
+      // A dataset that is gone comes back whole: its tables and its views.
+      await h.warehouse.dropDataset(dataset);
+      expect((await h.root('GET', `/api/v1/organizations/${org}/status`)).json()).toMatchObject({
+        status: 'PROFILE_ONLY',
+        views_missing: views,
+      });
+      const repaired = (await h.root('POST', `/api/v1/${org}/repair-tables`)).json();
+      expect(repaired.tables_created).toHaveLength(19);
+      expect(repaired.views_created.sort()).toEqual(views);
+      expect((await h.root('GET', `/api/v1/organizations/${org}/status`)).json().status).toBe('SYNCED');
+      expect(
+        Number((await h.warehouse.query(`SELECT COUNT(*) AS n FROM \`${dataset}.x_org_hierarchy\``))[0].n),
+      ).toBe(20);
+    });
+
     it('waits its turn while the org is being created or removed: 409 with Retry-After, nothing made', async () => {
       const { org } = await h.onboard();
       await h.warehouse.dropTable(`${org}_local`, 'genai_payg_pricing');

@@ -31,6 +31,8 @@ export interface DatasetInspection {
   expected: string[];
   existing: string[];
   missing: string[];
+  /** Registry views not in the dataset (all of them when the dataset is missing). */
+  viewsMissing: string[];
   diffs: Record<string, TableDiffDto>;
 }
 
@@ -53,6 +55,8 @@ export interface DatasetRepairResult {
   tablesCreated: string[];
   tablesExisting: string[];
   tablesFailed: string[];
+  viewsCreated: string[];
+  viewsFailed: string[];
 }
 
 /**
@@ -160,8 +164,16 @@ export class OrgDatasetService {
     const dataset = this.datasetId(org);
     const expected = this.registry.orgTables();
     const names = expected.map((t) => t.name);
+    const views = this.registry.orgViews().map((v) => v.name);
     if (!(await this.warehouse.datasetExists(dataset)))
-      return { datasetExists: false, expected: names, existing: [], missing: names, diffs: {} };
+      return {
+        datasetExists: false,
+        expected: names,
+        existing: [],
+        missing: names,
+        viewsMissing: views,
+        diffs: {},
+      };
     const present = new Set(await this.warehouse.listTables(dataset));
     const diffs: Record<string, TableDiffDto> = {};
     for (const table of expected.filter((t) => present.has(t.name))) {
@@ -175,6 +187,7 @@ export class OrgDatasetService {
       expected: names,
       existing: names.filter((n) => present.has(n)),
       missing: names.filter((n) => !present.has(n)),
+      viewsMissing: views.filter((n) => !present.has(n)),
       diffs,
     };
   }
@@ -229,7 +242,10 @@ export class OrgDatasetService {
     return result;
   }
 
-  /** Creates whichever registry tables are missing, one by one, so one failure does not stop the rest. */
+  /**
+   * Creates whichever registry tables and views are missing, one by one, so one failure does not
+   * stop the rest. Never touches what is there (existing views are not replaced).
+   */
   async repair(org: string): Promise<DatasetRepairResult> {
     const dataset = this.datasetId(org);
     await this.warehouse.ensureDataset(dataset, { location: this.config.env.BIGQUERY_LOCATION });
@@ -238,6 +254,8 @@ export class OrgDatasetService {
       tablesCreated: [],
       tablesExisting: [],
       tablesFailed: [],
+      viewsCreated: [],
+      viewsFailed: [],
     };
     for (const table of this.registry.orgTables()) {
       try {
@@ -248,6 +266,16 @@ export class OrgDatasetService {
       } catch (err) {
         this.logger.error(`Repair of ${dataset}.${table.name} failed: ${String(err)}`);
         result.tablesFailed.push(table.name);
+      }
+    }
+    for (const view of this.registry.orgViews()) {
+      try {
+        if ((await this.warehouse.describeTable(dataset, view.name)) !== null) continue;
+        await this.createView(org, view.name);
+        result.viewsCreated.push(view.name);
+      } catch (err) {
+        this.logger.error(`View ${dataset}.${view.name} could not be created: ${String(err)}`);
+        result.viewsFailed.push(view.name);
       }
     }
     return result;

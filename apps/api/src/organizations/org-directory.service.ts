@@ -60,6 +60,7 @@ export class OrgDirectoryService {
         tables_expected: 0,
         tables_existing: [],
         tables_missing: [],
+        views_missing: [],
         schema_diffs: {},
         message: `Organization '${org}' not found. Use /organizations/onboard first.`,
       };
@@ -72,10 +73,14 @@ export class OrgDirectoryService {
         tables_expected: found.expected.length,
         tables_existing: [],
         tables_missing: ['(entire dataset)'],
+        views_missing: found.viewsMissing,
         schema_diffs: {},
         message: `Dataset ${this.datasets.datasetId(org)} is missing; POST /api/v1/organizations/${org}/sync.`,
       };
-    const outOfSync = found.missing.length > 0 || Object.values(found.diffs).some(driftIsOutOfSync);
+    const outOfSync =
+      found.missing.length > 0 ||
+      found.viewsMissing.length > 0 ||
+      Object.values(found.diffs).some(driftIsOutOfSync);
     return {
       ...base,
       status: outOfSync ? 'OUT_OF_SYNC' : 'SYNCED',
@@ -83,10 +88,11 @@ export class OrgDirectoryService {
       tables_expected: found.expected.length,
       tables_existing: found.existing,
       tables_missing: found.missing,
+      views_missing: found.viewsMissing,
       schema_diffs: found.diffs,
       message: outOfSync
-        ? `${found.missing.length} table(s) missing, ${Object.keys(found.diffs).length} differ; POST /api/v1/organizations/${org}/sync.`
-        : 'All org tables match the schema registry.',
+        ? `${found.missing.length} table(s) missing, ${Object.keys(found.diffs).length} differ, ${found.viewsMissing.length} view(s) missing; POST /api/v1/organizations/${org}/sync.`
+        : 'All org tables and views match the schema registry.',
     };
   }
 
@@ -136,7 +142,12 @@ export class OrgDirectoryService {
       tables_created: r.tablesCreated,
       tables_existing: r.tablesExisting,
       tables_failed: r.tablesFailed,
-      message: `Created ${r.tablesCreated.length} missing table(s); ${r.tablesExisting.length} already existed${r.tablesFailed.length ? `; ${r.tablesFailed.length} failed` : ''}.`,
+      views_created: r.viewsCreated,
+      views_failed: r.viewsFailed,
+      message:
+        `Created ${r.tablesCreated.length} missing table(s); ${r.tablesExisting.length} already existed` +
+        `${r.tablesFailed.length ? `; ${r.tablesFailed.length} failed` : ''}; created ${r.viewsCreated.length} missing view(s)` +
+        `${r.viewsFailed.length ? `; ${r.viewsFailed.length} failed` : ''}.`,
     };
   }
 

@@ -12,6 +12,11 @@ export class OrgStatusDto {
   @ApiProperty() tables_expected: number;
   @ApiProperty({ type: [String] }) tables_existing: string[];
   @ApiProperty({ type: [String] }) tables_missing: string[];
+  @ApiProperty({
+    type: [String],
+    description: "The org's views that are missing (any makes the status OUT_OF_SYNC)",
+  })
+  views_missing: string[];
   @ApiProperty(SCHEMA_DIFFS_PROPERTY)
   schema_diffs: Record<string, TableDiffDto>;
   @ApiProperty() message: string;
@@ -52,5 +57,8 @@ export class RepairTablesResponseDto {
   @ApiProperty({ type: [String] }) tables_created: string[];
   @ApiProperty({ type: [String] }) tables_existing: string[];
   @ApiProperty({ type: [String] }) tables_failed: string[];
+  @ApiProperty({ type: [String], description: 'Missing views created (existing ones are kept)' })
+  views_created: string[];
+  @ApiProperty({ type: [String] }) views_failed: string[];
   @ApiProperty() message: string;
 }
