@@ -117,8 +117,21 @@ export class DryrunService {
       };
     });
     await check('central_tables', async () => {
-      const existing = new Set(await this.warehouse.listTables(CENTRAL_DATASET));
       const tables = this.registry.centralTables();
+      // Before the first bootstrap there is no central dataset: listing its tables would throw.
+      if (!(await this.warehouse.datasetExists(CENTRAL_DATASET)))
+        return {
+          passed: false,
+          message:
+            `The system is not bootstrapped: the central dataset '${CENTRAL_DATASET}' does not exist; ` +
+            'POST /api/v1/admin/bootstrap',
+          details: {
+            central_dataset_exists: false,
+            missing_tables: tables.map((t) => t.name),
+            out_of_sync_tables: {},
+          },
+        };
+      const existing = new Set(await this.warehouse.listTables(CENTRAL_DATASET));
       const missing = tables.filter((t) => !existing.has(t.name)).map((t) => t.name);
       // A table without a column onboarding writes (a dataset an earlier release bootstrapped, not
       // synced since) fails the onboarding half-way, as a missing table does.
@@ -142,11 +155,12 @@ export class DryrunService {
       return {
         passed: missing.length === 0 && differing === 0,
         message: missing.length
-          ? `${missing.length} central table(s) missing; run the bootstrap`
+          ? // The bootstrap itself refuses (409) once the dataset exists: its sync adds what is missing.
+            `${missing.length} central table(s) missing; POST /api/v1/admin/bootstrap/sync`
           : differing
             ? `${differing} central table(s) differ from the schema; POST /api/v1/admin/bootstrap/sync`
             : 'All central tables exist',
-        details: { missing_tables: missing, out_of_sync_tables: outOfSync },
+        details: { central_dataset_exists: true, missing_tables: missing, out_of_sync_tables: outOfSync },
       };
     });
 
