@@ -5,6 +5,7 @@ import { parseEnv } from 'node:util';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { CONFIGS_MARKER, useConfigsDir } from './configs-dir.js';
+import { HEADER_TOKEN } from './env-fields.js';
 import { EnvSchema } from './env.schema.js';
 import { duckDbMemoryLimit, memoryLimitBytes } from './memory-limit.js';
 import { QUERY_PASSWORD, URL_PASSWORD } from '../logging/logger.js';
@@ -313,6 +314,11 @@ function resolveRootKey(env: EnvSchema): { key: string | undefined; file: string
   if (key.length < MIN_ROOT_KEY_LENGTH)
     throw new ConfigValidationError([
       `CA_ROOT_API_KEY: the development root key in ${file} is shorter than ${MIN_ROOT_KEY_LENGTH} characters; delete the file to have a new key generated, or set CA_ROOT_API_KEY`,
+    ]);
+  // A second line or a non-ASCII character (a key edited by hand) matched no request: every root call 401.
+  if (!HEADER_TOKEN.test(key))
+    throw new ConfigValidationError([
+      `CA_ROOT_API_KEY: the development root key in ${file} must be printable ASCII without spaces or line breaks (the X-CA-Root-Key header cannot carry them); delete the file to have a new key generated, or set CA_ROOT_API_KEY`,
     ]);
   // Readable by its owner only, as it was written (a copy or an editor may have widened it).
   if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
