@@ -109,24 +109,27 @@ export class FrameworkErrors {
     // Unless a response on this socket has begun (its bytes would be corrupted), as Node's own
     // handler does: a kept-alive connection whose earlier responses ended gets its answer too
     // (counting the socket's bytes written left a client reusing one with nothing but a reset).
-    if (socket.writable && !responseInFlight(socket))
+    const pending = pendingResponse(socket);
+    if (socket.writable && pending?.headersSent !== true)
       socket.write(
         `HTTP/1.1 ${spec.status} ${http.STATUS_CODES[spec.status]}\r\n` +
           `x-request-id: ${requestId}\r\n${this.rawHeaders}` +
           `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
           `connection: close\r\n\r\n${body}`,
       );
-    this.answerer?.refused(spec.status, requestId, detail);
+    // A request whose headers were parsed and whose answer has not begun (a client that hung up
+    // mid-body) is counted and logged by its own hooks, as 499 of its route: not twice, once more
+    // as a request refused before parsing.
+    if (pending === undefined || pending.headersSent) this.answerer?.refused(spec.status, requestId, detail);
     socket.destroy(err);
   };
 }
 
 /**
- * Whether a response on `socket` has sent its headers and is not done: what Node's own clientError
- * answer checks (`socket._httpMessage`, the response it attaches to the socket until it ends).
+ * The response of the request `socket` is serving, until it ends (`socket._httpMessage`, what Node's
+ * own clientError answer checks: one whose headers were sent must not be corrupted).
  */
-function responseInFlight(socket: Socket): boolean {
+function pendingResponse(socket: Socket): ServerResponse | undefined {
   // Node's internal field, read as its own handler reads it; there is no public equivalent.
-  const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  return current?.headersSent === true;
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
 }

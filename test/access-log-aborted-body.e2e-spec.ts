@@ -1,0 +1,46 @@
+import net from 'node:net';
+import { LogCapture } from '#test/log-capture';
+import { ProbeModule } from '#test/probe.module';
+import { startTestApp, type TestApp } from '#test/test-app';
+import { until } from '#test/waiting';
+
+const PORT = 4703;
+
+describe('a request whose client hangs up while sending its body', () => {
+  let t: TestApp;
+  const logs = new LogCapture();
+
+  beforeAll(async () => {
+    t = await startTestApp({ LOG_LEVEL: 'info' }, { imports: [ProbeModule], logDestination: logs });
+    await t.app.listen(PORT, '127.0.0.1');
+  });
+  afterAll(() => t.close());
+
+  const lines = () =>
+    logs.text
+      .split('\n')
+      .filter((l) => l.includes('"request_id":"gave-up-body"') || l.includes('refused before parsing'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('is counted and logged once, as 499 of its route, not also as a request refused before parsing', async () => {
+    const socket = net.connect(PORT, '127.0.0.1', () =>
+      socket.write(
+        'POST /api/v1/probe/echo HTTP/1.1\r\nHost: api\r\nX-Request-ID: gave-up-body\r\n' +
+          'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":',
+      ),
+    );
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // An upload cancelled, a client's timeout: its side of the connection closes mid-body.
+    socket.end();
+    await until(() => lines().length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(lines()).toEqual([
+      expect.objectContaining({ route: '/api/v1/probe/echo', status: 499, client_aborted: true }),
+    ]);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('http_requests_total{method="POST",route="/api/v1/probe/echo",status="499"} 1');
+    expect(metrics).not.toContain('route="(unparsed)"');
+  });
+});
