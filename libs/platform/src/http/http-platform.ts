@@ -1,21 +1,21 @@
-import { isUtf8 } from 'node:buffer';
 import { NotFoundException } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthService } from '../auth/auth.guards.js';
 import { type ControllerRoute, controllerRoutes, type RouteAuthKind } from '../auth/controller-routes.js';
 import type { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { noRouteError, ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
 import type { ErrorCatalog } from '../errors/problem.js';
-import { createValidationPipe, prototypeFieldsError } from '../errors/validation.js';
+import { createValidationPipe } from '../errors/validation.js';
 import { AccessLog } from '../logging/access-log.js';
 import { BodyBudget, countedAsReceived, releaseWhenExchangeEnds } from './body-budget.js';
-import { nonUtf8Charset, unsupportedEncoding } from './content-encoding.js';
+import { unsupportedEncoding } from './content-encoding.js';
 import { registerCors } from './cors.js';
 import type { FrameworkErrors } from './framework-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
+import { acceptEmptyJsonBodies } from './json-bodies.js';
 import { allowHeader, RouteTable, urlPath } from './route-table.js';
 import { QueryFreeRoutes } from './query-free-routes.js';
 import { isDocsPath, securityHeaders } from './security-headers.js';
@@ -38,6 +38,8 @@ export interface HttpPlatformDeps {
 const UNMATCHED = '(unmatched)';
 /** The status logged and counted for a request whose client left before its answer began. */
 const CLIENT_CLOSED_REQUEST = 499;
+/** The status logged and counted for a streamed answer its own source failed after it began. */
+const INTERNAL_SERVER_ERROR = 500;
 /** Method and route of a request Node's parser refused: neither is known. */
 const UNPARSED = '(unparsed)';
 const noop = () => undefined;
@@ -71,12 +73,21 @@ export async function registerHttpPlatform(
   // balancer's timeout) ends the exchange without 'finish', so onResponse never runs: the requests
   // slow enough to be given up on were neither logged nor counted. They are, once, as 499 (nginx's
   // "client closed request") or, for an answer already begun, with its status.
+  // A streamed answer (a download) whose source failed after its status was sent is cut off by the
+  // server, which ends the exchange the same way: it was counted as a 200 the client gave up on,
+  // hiding the failure from the error rate. It is a 500 (what the client would have got earlier).
+  const cutOff = new WeakSet<FastifyReply>();
   const abandoned = (request: FastifyRequest, reply: FastifyReply) => {
     if (reply.raw.writableFinished) return;
-    const status = reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST;
+    const failed = cutOff.has(reply);
+    const status = failed
+      ? INTERNAL_SERVER_ERROR
+      : reply.raw.headersSent
+        ? reply.statusCode
+        : CLIENT_CLOSED_REQUEST;
     const route = request.routeOptions.url ?? UNMATCHED;
     deps.metrics.observe(request.method, route, status, reply.elapsedTime / 1000);
-    accessLog.write(request, reply, route, reply.elapsedTime, { status, aborted: true });
+    accessLog.write(request, reply, route, reply.elapsedTime, { status, aborted: !failed });
   };
 
   // Declared, as Fastify asks of request properties, so every request object is built with them
@@ -248,6 +259,7 @@ export async function registerHttpPlatform(
   });
 
   fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (isStream(payload)) payload.once('error', () => cutOff.add(reply));
     // The reference's X-Process-Time: seconds from the request's arrival to its answer.
     reply.header('x-process-time', (reply.elapsedTime / 1000).toFixed(4));
     if (shutdown.shuttingDown) reply.header('connection', 'close');
@@ -278,6 +290,10 @@ function routeAuthKinds(routes: readonly ControllerRoute[]): Map<string, RouteAu
 const isPreflight = (request: FastifyRequest) =>
   !!request.headers.origin && !!request.headers['access-control-request-method'];
 
+/** A Node stream payload, which Fastify pipes to the response (ending it early if it fails). */
+const isStream = (payload: unknown): payload is NodeJS.ReadableStream =>
+  typeof (payload as { pipe?: unknown } | null)?.pipe === 'function';
+
 /** Fastify's own default, should the server's configuration not name one. */
 const BODY_LIMIT_DEFAULT = 1024 * 1024;
 
@@ -293,53 +309,3 @@ const hasBody = (request: FastifyRequest) => {
   const length = request.headers['content-length'];
   return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
 };
-
-/**
- * A POST with `Content-Type: application/json` and no body is a request without a body, not
- * malformed JSON: the pipeline service reports completions that way (everything in the query
- * string), and a route that needs a body then answers 422 naming its fields. Fastify's own JSON
- * parsing (its prototype-poisoning rules and the body limit) does everything else.
- */
-function acceptEmptyJsonBodies(app: NestFastifyApplication, fastify: FastifyInstance): void {
-  // JSON is the one body this API reads: Fastify's default text/plain parser handed a string to
-  // DTOs that then answered 422 "must be an object", where every other media type is 415.
-  fastify.removeContentTypeParser('text/plain');
-  const { onProtoPoisoning, onConstructorPoisoning, bodyLimit } = fastify.initialConfig;
-  const json = fastify.getDefaultJsonParser(onProtoPoisoning ?? 'error', onConstructorPoisoning ?? 'error');
-  // Through Nest, which otherwise installs its own JSON parser at init (over this one).
-  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (request, body, done) => {
-    const charset = nonUtf8Charset(request.headers['content-type']);
-    if (charset !== null) {
-      // Read as UTF-8 it would be garbage (or worse, a different text): JSON is UTF-8 (RFC 8259 §8.1).
-      done(
-        new PlatformError(
-          PlatformErrorCode.UnsupportedMediaType,
-          `JSON bodies are UTF-8; charset=${charset.slice(0, 40)} is not accepted.`,
-        ),
-        undefined,
-      );
-      return;
-    }
-    if (body.length === 0) {
-      done(null, undefined);
-      return;
-    }
-    if (!isUtf8(body)) {
-      // Decoded anyway, each bad byte would become U+FFFD: text the client never sent, stored.
-      done(
-        new PlatformError(
-          PlatformErrorCode.MalformedJson,
-          'The request body is not valid UTF-8, so it is not JSON (RFC 8259 §8.1).',
-        ),
-        undefined,
-      );
-      return;
-    }
-    const text = body.toString('utf8');
-    json(request, text, (err, value) => {
-      // Refused for a `__proto__` or `constructor.prototype` key: say which field, as for any unknown one.
-      if (err) done(prototypeFieldsError(text) ?? err, undefined);
-      else done(null, value);
-    });
-  });
-}

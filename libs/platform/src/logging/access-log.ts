@@ -26,7 +26,7 @@ export class AccessLog {
     reply: FastifyReply,
     route: string,
     latencyMs: number,
-    ending: { status: number; aborted: true } | undefined = undefined,
+    ending: { status: number; aborted: boolean } | undefined = undefined,
   ): void {
     const level = this.quiet.has(route) ? 'debug' : 'info';
     // Probes poll constantly: skip building a line nobody will write. Fastify types the request's
@@ -53,7 +53,7 @@ export class AccessLog {
         target_org: targetOrg,
         caller: auth?.kind,
         // The client hung up before the answer ended (it got none, or part of it).
-        client_aborted: ending?.aborted,
+        client_aborted: ending?.aborted || undefined,
       },
       'request completed',
     );
