@@ -125,6 +125,46 @@ describe('health and readiness', () => {
   });
 });
 
+describe('access lines of the polled routes', () => {
+  it('are at debug for the answered probes and scrapes, at info for a refused or failing one', async () => {
+    const token = 'metrics-token-0123456789abcdefghijklmnop';
+    const logs = new LogCapture();
+    const t = await startTestApp(
+      { METRICS_TOKEN: token, LOG_LEVEL: 'info', HEALTH_CHECK_TIMEOUT_MS: '300' },
+      { logDestination: logs },
+    );
+    try {
+      // On a real server: light-my-request's injected close would add an aborted line of its own.
+      await t.app.listen(4705, '127.0.0.1');
+      const get = async (url: string, id: string, headers: Record<string, string> = {}) => {
+        const res = await fetch(`http://127.0.0.1:4705${url}`, {
+          headers: { ...headers, 'x-request-id': id },
+        });
+        await res.text();
+        return { statusCode: res.status };
+      };
+      expect((await get('/metrics', 'scrape-ok', { authorization: `Bearer ${token}` })).statusCode).toBe(200);
+      // A scraper left with a rotated token, someone trying tokens: an SRE must see these.
+      expect((await get('/metrics', 'scrape-wrong', { authorization: `Bearer ${token}x` })).statusCode).toBe(
+        403,
+      );
+      expect((await get('/metrics', 'scrape-none')).statusCode).toBe(401);
+      t.app.get<Warehouse>(WAREHOUSE).ping = () => new Promise(() => undefined);
+      expect((await get('/health/ready', 'not-ready')).statusCode).toBe(503);
+      const logged = (id: string) =>
+        logs.lines
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => l.request_id === id && l.message === 'request completed');
+      expect(logged('scrape-ok')).toEqual([]);
+      expect(logged('scrape-wrong')).toEqual([expect.objectContaining({ level: 'info', status: 403 })]);
+      expect(logged('scrape-none')).toEqual([expect.objectContaining({ level: 'info', status: 401 })]);
+      expect(logged('not-ready')).toEqual([expect.objectContaining({ level: 'info', status: 503 })]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('readiness under many probes', () => {
   it('checks the engines once for concurrent and back-to-back probes', async () => {
     const t = await startTestApp();

@@ -5,8 +5,8 @@ import { scrubSecrets } from './logger.js';
 
 export interface AccessLogOptions {
   /**
-   * Route templates whose lines are written at debug instead of info (probes polled every few
-   * seconds by an orchestrator or a scraper), so they do not drown the log.
+   * Route templates whose lines are written at debug instead of info when answered below 400
+   * (probes polled every few seconds by an orchestrator or a scraper), so they do not drown the log.
    */
   quietRoutes?: Iterable<string>;
 }
@@ -28,7 +28,10 @@ export class AccessLog {
     latencyMs: number,
     ending: { status: number; aborted: boolean } | undefined = undefined,
   ): void {
-    const level = this.quiet.has(route) ? 'debug' : 'info';
+    const status = ending?.status ?? reply.statusCode;
+    // Only their answered polls: a refused scrape (a rotated or guessed METRICS_TOKEN) or a failing
+    // readiness probe is what an SRE looks for, and was written at debug, below the production level.
+    const level = this.quiet.has(route) && status < 400 ? 'debug' : 'info';
     // Probes poll constantly: skip building a line nobody will write. Fastify types the request's
     // logger as its minimal interface; it is a child of the app's pino logger (createLogger).
     if (!(request.log as Logger).isLevelEnabled(level)) return;
@@ -47,7 +50,7 @@ export class AccessLog {
         route,
         // A URL refused for its length (414) may fill the server's whole header limit.
         path: path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path,
-        status: ending?.status ?? reply.statusCode,
+        status,
         latency_ms: Math.round(latencyMs * 100) / 100,
         org: keyOrg,
         target_org: targetOrg,
