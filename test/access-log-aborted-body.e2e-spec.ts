@@ -16,10 +16,10 @@ describe('a request whose client hangs up while sending its body', () => {
   });
   afterAll(() => t.close());
 
-  const lines = () =>
+  const lines = (id = 'gave-up-body') =>
     logs.text
       .split('\n')
-      .filter((l) => l.includes('"request_id":"gave-up-body"') || l.includes('refused before parsing'))
+      .filter((l) => l.includes(`"request_id":"${id}"`) || l.includes('refused before parsing'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   it('is counted and logged once, as 499 of its route, not also as a request refused before parsing', async () => {
@@ -41,6 +41,32 @@ describe('a request whose client hangs up while sending its body', () => {
     ]);
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('http_requests_total{method="POST",route="/api/v1/probe/echo",status="499"} 1');
+    expect(metrics).not.toContain('route="(unparsed)"');
+  });
+
+  it('is counted and logged once, with the status it was refused with, when its body is malformed', async () => {
+    const socket = net.connect(PORT, '127.0.0.1', () =>
+      socket.write(
+        'POST /api/v1/probe/echo HTTP/1.1\r\nHost: api\r\nX-Request-ID: bad-chunks\r\n' +
+          'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      ),
+    );
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString()));
+      socket.on('close', () => resolve(text));
+    });
+    socket.on('error', () => undefined);
+    expect(await answer).toMatch(/^HTTP\/1\.1 400 /);
+    await until(() => lines('bad-chunks').length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(lines('bad-chunks')).toEqual([
+      expect.objectContaining({ route: '/api/v1/probe/echo', status: 400 }),
+    ]);
+    expect(lines('bad-chunks')[0].client_aborted).toBeUndefined();
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('http_requests_total{method="POST",route="/api/v1/probe/echo",status="400"} 1');
     expect(metrics).not.toContain('route="(unparsed)"');
   });
 });

@@ -16,6 +16,8 @@ export interface RequestAnswerer {
   finished(request: FastifyRequest, reply: FastifyReply, latencyMs: number): void;
   /** Counts and logs a request refused before it was parsed (no method, route or headers to tell). */
   refused(status: number, requestId: string, reason: string): void;
+  /** Notes the status a request was refused with mid-body (counted and logged as it ends). */
+  cutShort(response: ServerResponse, status: number): void;
 }
 
 /**
@@ -117,10 +119,11 @@ export class FrameworkErrors {
           `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
           `connection: close\r\n\r\n${body}`,
       );
-    // A request whose headers were parsed and whose answer has not begun (a client that hung up
-    // mid-body) is counted and logged by its own hooks, as 499 of its route: not twice, once more
-    // as a request refused before parsing.
+    // A request whose headers were parsed and whose answer has not begun (its body cut off or
+    // malformed) is counted and logged once, as it ends, with its route: as 499 if its client hung
+    // up, else with this refusal's status; not once more as a request refused before parsing.
     if (pending === undefined || pending.headersSent) this.answerer?.refused(spec.status, requestId, detail);
+    else if (err.code !== 'HPE_INVALID_EOF_STATE') this.answerer?.cutShort(pending, spec.status);
     socket.destroy(err);
   };
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { NotFoundException } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -77,17 +78,21 @@ export async function registerHttpPlatform(
   // server, which ends the exchange the same way: it was counted as a 200 the client gave up on,
   // hiding the failure from the error rate. It is a 500 (what the client would have got earlier).
   const cutOff = new WeakSet<FastifyReply>();
+  // Requests Node's parser refused mid-body (malformed, too slow), answered on the socket: their status.
+  const refusedMidBody = new WeakMap<ServerResponse, number>();
   const abandoned = (request: FastifyRequest, reply: FastifyReply) => {
     if (reply.raw.writableFinished) return;
     const failed = cutOff.has(reply);
+    const refused = refusedMidBody.get(reply.raw);
     const status = failed
       ? INTERNAL_SERVER_ERROR
-      : reply.raw.headersSent
-        ? reply.statusCode
-        : CLIENT_CLOSED_REQUEST;
+      : (refused ?? (reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST));
     const route = request.routeOptions.url ?? UNMATCHED;
     deps.metrics.observe(request.method, route, status, reply.elapsedTime / 1000);
-    accessLog.write(request, reply, route, reply.elapsedTime, { status, aborted: !failed });
+    accessLog.write(request, reply, route, reply.elapsedTime, {
+      status,
+      aborted: !failed && refused === undefined,
+    });
   };
 
   // Declared, as Fastify asks of request properties, so every request object is built with them
@@ -132,6 +137,7 @@ export async function registerHttpPlatform(
       deps.metrics.observe(UNPARSED, UNPARSED, status, 0);
       accessLog.refused(fastify.log, status, requestId, reason);
     },
+    cutShort: (response, status) => refusedMidBody.set(response, status),
   });
 
   fastify.addHook('onRequest', (request, reply, done) => {
