@@ -85,6 +85,11 @@ describeOnEngines('the onboarding dry run before the bootstrap', (h) => {
       },
     });
     expect(central.message).toContain('not bootstrapped');
+    // The slug check cannot read the (missing) profiles either: it says why, not "could not be completed".
+    const existence = res
+      .json()
+      .validation_results.find((c: { check_name: string }) => c.check_name === 'org_existence');
+    expect(existence).toMatchObject({ passed: false, message: central.message });
     expect(central.message).toContain('POST /api/v1/admin/bootstrap');
     // The call it names does it; once done, a table missing is for the sync (the bootstrap would answer 409).
     expect((await h.root('POST', '/api/v1/admin/bootstrap', {})).statusCode).toBe(200);

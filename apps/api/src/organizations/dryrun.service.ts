@@ -17,6 +17,11 @@ import { OrgProfileRepository, PROVISIONING } from './org-profile.repository.js'
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const CHECK_TIMEOUT_MS = 5_000;
 
+/** Before the first bootstrap there is no central dataset: nothing that reads it can be checked. */
+const NOT_BOOTSTRAPPED =
+  `The system is not bootstrapped: the central dataset '${CENTRAL_DATASET}' does not exist; ` +
+  'POST /api/v1/admin/bootstrap';
+
 type CheckResult = Pick<ValidationCheckDto, 'passed' | 'message'> & { details?: Record<string, unknown> };
 
 /**
@@ -91,6 +96,9 @@ export class DryrunService {
         : { passed: false, message: `Unknown plan ${String(plan)}` };
     });
     await check('org_existence', async () => {
+      // The profiles are read from the central dataset: without it, that read would throw.
+      if (!(await this.warehouse.datasetExists(CENTRAL_DATASET)))
+        return { passed: false, message: NOT_BOOTSTRAPPED, details: { central_dataset_exists: false } };
       const [profile, datasetExists] = await Promise.all([
         this.profiles.find(org),
         this.datasets.exists(org),
@@ -122,9 +130,7 @@ export class DryrunService {
       if (!(await this.warehouse.datasetExists(CENTRAL_DATASET)))
         return {
           passed: false,
-          message:
-            `The system is not bootstrapped: the central dataset '${CENTRAL_DATASET}' does not exist; ` +
-            'POST /api/v1/admin/bootstrap',
+          message: NOT_BOOTSTRAPPED,
           details: {
             central_dataset_exists: false,
             missing_tables: tables.map((t) => t.name),
