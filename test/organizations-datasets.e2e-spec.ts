@@ -170,6 +170,24 @@ describeOnEngines('organizations: org datasets', (h) => {
       ).toBe(20);
     });
 
+    it('status names the call that works: sync for an active org, repair-tables for another', async () => {
+      const { org } = await h.onboard();
+      await h.warehouse.dropTable(`${org}_local`, 'genai_payg_pricing');
+      const message = async () => (await h.root('GET', `/api/v1/organizations/${org}/status`)).json().message;
+      expect(await message()).toContain(`POST /api/v1/organizations/${org}/sync`);
+      await h.warehouse.execute(
+        `UPDATE \`${CENTRAL_DATASET}.org_profiles\` SET status = 'SUSPENDED' WHERE org_slug = @org`,
+        { org },
+      );
+      // sync answers 400 ORG_NOT_ACTIVE for it; repair-tables repairs it.
+      expect(await message()).toContain(`POST /api/v1/${org}/repair-tables`);
+      expect(await message()).not.toContain('/sync');
+      await h.warehouse.dropDataset(`${org}_local`);
+      expect(await message()).toContain(`POST /api/v1/${org}/repair-tables`);
+      expect(await message()).not.toContain('/sync');
+      expect((await h.root('POST', `/api/v1/${org}/repair-tables`)).statusCode).toBe(200);
+    });
+
     it('waits its turn while the org is being created or removed: 409 with Retry-After, nothing made', async () => {
       const { org } = await h.onboard();
       await h.warehouse.dropTable(`${org}_local`, 'genai_payg_pricing');

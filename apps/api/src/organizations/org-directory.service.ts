@@ -14,6 +14,12 @@ import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.
 import { TenancyOrgRepository } from './tenancy-org.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
+/** The call that repairs the org's dataset: sync refuses (400) an org that is not active, repair-tables does not. */
+const repairCall = (profile: ProfileRow): string =>
+  profile.status === 'ACTIVE'
+    ? `POST /api/v1/organizations/${profile.org_slug}/sync`
+    : `POST /api/v1/${profile.org_slug}/repair-tables`;
+
 /** Admin reads and repairs of existing orgs: list, dataset status/sync/repair, member emails. */
 @Injectable()
 export class OrgDirectoryService {
@@ -75,7 +81,7 @@ export class OrgDirectoryService {
         tables_missing: ['(entire dataset)'],
         views_missing: found.viewsMissing,
         schema_diffs: {},
-        message: `Dataset ${this.datasets.datasetId(org)} is missing; POST /api/v1/organizations/${org}/sync.`,
+        message: `Dataset ${this.datasets.datasetId(org)} is missing; ${repairCall(profile)}.`,
       };
     const outOfSync =
       found.missing.length > 0 ||
@@ -91,7 +97,7 @@ export class OrgDirectoryService {
       views_missing: found.viewsMissing,
       schema_diffs: found.diffs,
       message: outOfSync
-        ? `${found.missing.length} table(s) missing, ${Object.keys(found.diffs).length} differ, ${found.viewsMissing.length} view(s) missing; POST /api/v1/organizations/${org}/sync.`
+        ? `${found.missing.length} table(s) missing, ${Object.keys(found.diffs).length} differ, ${found.viewsMissing.length} view(s) missing; ${repairCall(profile)}.`
         : 'All org tables and views match the schema registry.',
     };
   }
