@@ -170,6 +170,20 @@ describeOnEngines('organizations: org datasets', (h) => {
       ).toBe(20);
     });
 
+    it('status counts a plain table named like a view as a mismatch, not as the view', async () => {
+      const { org } = await h.onboard();
+      const dataset = `${org}_local`;
+      await h.warehouse.dropTable(dataset, 'x_org_hierarchy');
+      await h.warehouse.ensureTable(dataset, {
+        name: 'x_org_hierarchy',
+        fields: [{ name: 'id', type: 'STRING', mode: 'NULLABLE' }],
+      });
+      expect((await h.root('GET', `/api/v1/organizations/${org}/status`)).json()).toMatchObject({
+        status: 'OUT_OF_SYNC',
+        views_missing: ['x_org_hierarchy'],
+      });
+    });
+
     it('status names the call that works: sync for an active org, repair-tables for another', async () => {
       const { org } = await h.onboard();
       await h.warehouse.dropTable(`${org}_local`, 'genai_payg_pricing');

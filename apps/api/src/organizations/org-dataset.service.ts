@@ -187,9 +187,19 @@ export class OrgDatasetService {
       expected: names,
       existing: names.filter((n) => present.has(n)),
       missing: names.filter((n) => !present.has(n)),
-      viewsMissing: views.filter((n) => !present.has(n)),
+      viewsMissing: await this.viewsMissing(dataset, views, present),
       diffs,
     };
+  }
+
+  /** The views not there as views: a plain table under a view's name is not the view. */
+  private async viewsMissing(dataset: string, views: string[], present: Set<string>): Promise<string[]> {
+    const kinds = await Promise.all(
+      views.map(async (n) =>
+        present.has(n) ? (await this.warehouse.describeTable(dataset, n))?.kind : undefined,
+      ),
+    );
+    return views.filter((_, i) => kinds[i] !== 'VIEW');
   }
 
   /** Additive only: never drops a table or a column. */
