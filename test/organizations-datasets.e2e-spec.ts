@@ -202,6 +202,20 @@ describeOnEngines('organizations: org datasets', (h) => {
       expect((await h.root('POST', `/api/v1/${org}/repair-tables`)).statusCode).toBe(200);
     });
 
+    it('status reports PROFILE_ONLY when the dataset goes away while it is being inspected', async () => {
+      const { org } = await h.onboard();
+      await h.warehouse.dropDataset(`${org}_local`);
+      // It was there when asked, and gone when its tables were listed.
+      const exists = vi.spyOn(h.warehouse, 'datasetExists').mockResolvedValueOnce(true);
+      try {
+        const res = await h.root('GET', `/api/v1/organizations/${org}/status`);
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json()).toMatchObject({ status: 'PROFILE_ONLY', dataset_exists: false });
+      } finally {
+        exists.mockRestore();
+      }
+    });
+
     it('waits its turn while the org is being created or removed: 409 with Retry-After, nothing made', async () => {
       const { org } = await h.onboard();
       await h.warehouse.dropTable(`${org}_local`, 'genai_payg_pricing');

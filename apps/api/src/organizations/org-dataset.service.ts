@@ -1,6 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig, validationError } from '#platform';
-import { CENTRAL_DATASET, SchemaRegistry, tableDrift, WAREHOUSE, type Warehouse } from '#warehouse';
+import {
+  CENTRAL_DATASET,
+  SchemaRegistry,
+  tableDrift,
+  WAREHOUSE,
+  type Warehouse,
+  WarehouseError,
+  WarehouseErrorCode,
+} from '#warehouse';
 import { TableDiffDto } from '../common/table-diff.dto.js';
 import { OrganizationsError, OrganizationsErrorCode } from './organizations.errors.js';
 
@@ -165,7 +173,8 @@ export class OrgDatasetService {
     const expected = this.registry.orgTables();
     const names = expected.map((t) => t.name);
     const views = this.registry.orgViews().map((v) => v.name);
-    if (!(await this.warehouse.datasetExists(dataset)))
+    const present = await this.tableNames(dataset);
+    if (!present)
       return {
         datasetExists: false,
         expected: names,
@@ -174,7 +183,6 @@ export class OrgDatasetService {
         viewsMissing: views,
         diffs: {},
       };
-    const present = new Set(await this.warehouse.listTables(dataset));
     const diffs: Record<string, TableDiffDto> = {};
     for (const table of expected.filter((t) => present.has(t.name))) {
       const diff = TableDiffDto.of(
@@ -190,6 +198,17 @@ export class OrgDatasetService {
       viewsMissing: await this.viewsMissing(dataset, views, present),
       diffs,
     };
+  }
+
+  /** The dataset's tables and views, or null when it is missing (also when dropped after it was seen). */
+  private async tableNames(dataset: string): Promise<Set<string> | null> {
+    if (!(await this.warehouse.datasetExists(dataset))) return null;
+    try {
+      return new Set(await this.warehouse.listTables(dataset));
+    } catch (err) {
+      if (err instanceof WarehouseError && err.code === WarehouseErrorCode.NotFound) return null;
+      throw err;
+    }
   }
 
   /** The views not there as views: a plain table under a view's name is not the view. */
