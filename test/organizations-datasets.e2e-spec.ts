@@ -200,6 +200,14 @@ describeOnEngines('organizations: org datasets', (h) => {
       expect(await message()).toContain(`POST /api/v1/${org}/repair-tables`);
       expect(await message()).not.toContain('/sync');
       expect((await h.root('POST', `/api/v1/${org}/repair-tables`)).statusCode).toBe(200);
+      // An onboarding that stopped half-way: onboarding the slug again finishes it (key, quota row too).
+      await h.warehouse.execute(
+        `UPDATE \`${CENTRAL_DATASET}.org_profiles\` SET status = 'PROVISIONING' WHERE org_slug = @org`,
+        { org },
+      );
+      await h.warehouse.dropTable(`${org}_local`, 'genai_payg_pricing');
+      expect(await message()).toContain(`POST /api/v1/organizations/onboard again with org_slug ${org}`);
+      expect(await message()).not.toContain('repair-tables');
     });
 
     it('status reports PROFILE_ONLY when the dataset goes away while it is being inspected', async () => {

@@ -10,15 +10,21 @@ import type {
 import type { OrgListQueryDto, OrgListResponseDto } from './dto/org-list.dto.js';
 import { OrgCreationLock } from './org-creation-lock.js';
 import { OrgDatasetService } from './org-dataset.service.js';
-import { OrgProfileRepository, type ProfileRow } from './org-profile.repository.js';
+import { OrgProfileRepository, PROVISIONING, type ProfileRow } from './org-profile.repository.js';
 import { TenancyOrgRepository } from './tenancy-org.repository.js';
 import { OrgError, OrgErrorCode } from '../common/org-errors.js';
 
-/** The call that repairs the org's dataset: sync refuses (400) an org that is not active, repair-tables does not. */
+/**
+ * The call that repairs the org's dataset: sync refuses (400) an org that is not active,
+ * repair-tables does not; an onboarding that stopped half-way is finished by onboarding it again
+ * (its tables, views, hierarchy, key and quota row, where repair-tables makes only the dataset).
+ */
 const repairCall = (profile: ProfileRow): string =>
   profile.status === 'ACTIVE'
     ? `POST /api/v1/organizations/${profile.org_slug}/sync`
-    : `POST /api/v1/${profile.org_slug}/repair-tables`;
+    : profile.status === PROVISIONING
+      ? `POST /api/v1/organizations/onboard again with org_slug ${profile.org_slug} finishes its onboarding`
+      : `POST /api/v1/${profile.org_slug}/repair-tables`;
 
 /** Admin reads and repairs of existing orgs: list, dataset status/sync/repair, member emails. */
 @Injectable()
