@@ -18,6 +18,7 @@ import {
   requestIdFor,
 } from '#platform';
 import { BootstrapService } from './admin/bootstrap.service.js';
+import { CentralLocation } from './admin/central-location.js';
 import { AppModule } from './app.module.js';
 import { DemoInterrupted, DemoService } from './demo/demo.service.js';
 import { ERROR_CATALOG } from './error-catalog.js';
@@ -122,6 +123,8 @@ export async function createApp(
   // here on closes them before it is thrown, so the caller is not left holding them.
   try {
     await buildOpenApi();
+    // Before the bootstrap's first query: a BIGQUERY_LOCATION other than the central dataset's.
+    await app.get(CentralLocation).checkAtStart();
     if (config.env.BOOTSTRAP_ON_START) await app.get(BootstrapService).ensureBootstrapped();
     if (config.env.DEMO_DATA) {
       const demo = await app

@@ -18,6 +18,7 @@ import type {
   BootstrapSyncResponseDto,
 } from './dto/bootstrap.dto.js';
 import { TableDiffDto } from '../common/table-diff.dto.js';
+import { CentralLocation } from './central-location.js';
 import { RequiredColumnsRepository } from './required-columns.repository.js';
 import { pipelineServiceUrl } from '../common/pipeline-service-url.js';
 
@@ -37,6 +38,7 @@ export class BootstrapService {
     private readonly config: AppConfig,
     private readonly apiKeys: ApiKeyCache,
     private readonly requiredColumns: RequiredColumnsRepository,
+    private readonly location: CentralLocation,
   ) {}
 
   /**
@@ -151,7 +153,9 @@ export class BootstrapService {
     const missing = expected.filter((t) => !existing.has(t.name)).map((t) => t.name);
     const extra = [...existing].filter((t) => !expected.some((e) => e.name === t)).sort();
     const diffs: Record<string, TableDiffDto> = {};
-    for (const table of expected.filter((t) => existing.has(t.name))) {
+    // Elsewhere than BIGQUERY_LOCATION, the tables' rows cannot be read (nor could any org's).
+    const misplaced = await this.location.mismatch();
+    for (const table of misplaced ? [] : expected.filter((t) => existing.has(t.name))) {
       const diff = await this.diff(table);
       if (diff) diffs[table.name] = diff;
     }
@@ -161,7 +165,11 @@ export class BootstrapService {
     const retyped = Object.entries(diffs).flatMap(([t, d]) =>
       (d.type_mismatches ?? []).map((m) => `${t}.${m.column} (${m.actual}, not ${m.expected})`),
     );
-    const outOfSync = missing.length > 0 || nulls.length > 0 || Object.values(diffs).some(driftIsOutOfSync);
+    const outOfSync =
+      misplaced !== null ||
+      missing.length > 0 ||
+      nulls.length > 0 ||
+      Object.values(diffs).some(driftIsOutOfSync);
     const value: BootstrapStatusDto = {
       status: outOfSync ? 'OUT_OF_SYNC' : 'SYNCED',
       dataset_exists: true,
@@ -170,13 +178,17 @@ export class BootstrapService {
       tables_missing: missing,
       tables_extra: extra,
       schema_diffs: diffs,
-      message: outOfSync
-        ? `${missing.length} table(s) missing, ${Object.keys(diffs).length} table(s) differ; POST /api/v1/admin/bootstrap/sync.` +
-          (nulls.length
-            ? ` REQUIRED column(s) holding NULL, which no sync fills: ${nulls.join(', ')}.`
-            : '') +
-          (retyped.length ? ` Column(s) of another type, which no sync changes: ${retyped.join(', ')}.` : '')
-        : 'All central tables match the schema registry.',
+      message: misplaced
+        ? `${misplaced}; no sync changes it.`
+        : outOfSync
+          ? `${missing.length} table(s) missing, ${Object.keys(diffs).length} table(s) differ; POST /api/v1/admin/bootstrap/sync.` +
+            (nulls.length
+              ? ` REQUIRED column(s) holding NULL, which no sync fills: ${nulls.join(', ')}.`
+              : '') +
+            (retyped.length
+              ? ` Column(s) of another type, which no sync changes: ${retyped.join(', ')}.`
+              : '')
+          : 'All central tables match the schema registry.',
     };
     if (generation === this.statusGeneration) this.statusCache = { at: Date.now(), value };
     return value;
