@@ -23,6 +23,12 @@ class HangingController {
     setImmediate(finish);
     return { ok: true };
   }
+
+  @Public()
+  @Get('quick')
+  quick() {
+    return { ok: true };
+  }
 }
 
 @Module({ controllers: [HangingController] })
@@ -69,6 +75,22 @@ describe('a request whose client hangs up before the answer', () => {
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain(
       'http_requests_total{method="GET",route="/api/v1/test-abort/hang",status="499"} 1',
+    );
+  });
+
+  it('is not taken for a hung-up client when answered in-process (app.inject, as the demo onboards)', async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/test-abort/quick',
+      headers: { 'x-request-id': 'in-process-1' },
+    });
+    expect(res.statusCode).toBe(200);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(linesOf('in-process-1')).toEqual([expect.not.objectContaining({ client_aborted: true })]);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain(
+      'http_requests_total{method="GET",route="/api/v1/test-abort/quick",status="200"} 1\n',
     );
   });
 });

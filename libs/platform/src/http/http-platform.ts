@@ -36,6 +36,13 @@ export interface HttpPlatformDeps {
   frameworkErrors?: FrameworkErrors;
 }
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Set once onResponse has counted and logged the exchange (a reply decoration, false until then). */
+    accessLogged: boolean;
+  }
+}
+
 const UNMATCHED = '(unmatched)';
 /** The status logged and counted for a request whose client left before its answer began. */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -65,7 +72,11 @@ export async function registerHttpPlatform(
   const accessLog = new AccessLog({ quietRoutes: deps.quietRoutes });
   const security = securityHeaders(deps.config.isProduction);
   const controllerRouteList = controllerRoutes(app.get(ModulesContainer));
+  // A reply onResponse has logged is marked (a reply decoration: a WeakSet of every request made
+  // each minor GC process an ephemeron per request): an in-process request (app.inject: the demo's
+  // onboarding) never counts as written out (writableFinished), so its 'close' logged it again.
   const finished = (request: FastifyRequest, reply: FastifyReply, latencyMs = reply.elapsedTime) => {
+    reply.accessLogged = true;
     const route = request.routeOptions.url ?? UNMATCHED;
     deps.metrics.observe(request.method, route, reply.statusCode, latencyMs / 1000);
     accessLog.write(request, reply, route, latencyMs);
@@ -81,7 +92,7 @@ export async function registerHttpPlatform(
   // Requests Node's parser refused mid-body (malformed, too slow), answered on the socket: their status.
   const refusedMidBody = new WeakMap<ServerResponse, number>();
   const abandoned = (request: FastifyRequest, reply: FastifyReply) => {
-    if (reply.raw.writableFinished) return;
+    if (reply.raw.writableFinished || reply.accessLogged) return;
     const failed = cutOff.has(reply);
     const refused = refusedMidBody.get(reply.raw);
     const status = failed
@@ -101,6 +112,7 @@ export async function registerHttpPlatform(
   fastify.decorateRequest('orgKeyHash', null);
   fastify.decorateRequest('orgKeyCheck', null);
   fastify.decorateRequest('rateLimitTracker', null);
+  fastify.decorateReply('accessLogged', false);
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   acceptEmptyJsonBodies(app, fastify);
   const cors = await registerCors(app, deps.config.corsOrigins);
