@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -8,6 +9,8 @@ import pl from 'nodejs-polars';
 import { AppConfig } from '#platform';
 import { CostImportService } from '../cost-import/cost-import.service.js';
 import { ImportFolders } from '../cost-import/import-folders.js';
+import { LIFECYCLE_LEASE_SECONDS } from '../organizations/org-creation-lock.js';
+import { OrganizationsErrorCode } from '../organizations/organizations.errors.js';
 import { DEFAULT_DEMO_ROWS, DEMO_SOURCES } from './demo-catalog.js';
 import { demoLeaves } from './demo-hierarchy.js';
 import { demoFrame, type DemoYear } from './demo-rows.js';
@@ -17,6 +20,13 @@ export const DEMO_ORG = 'demo_org';
 const DEMO_CREDENTIAL = 'demo';
 const DAY_MS = 86_400_000;
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+/** The onboarding's refusals while another holder (a crashed start's, until its lease ends) has the org. */
+const BUSY_CODES: ReadonlySet<string> = new Set([
+  OrganizationsErrorCode.OnboardingInProgress,
+  OrganizationsErrorCode.ChangesInProgress,
+]);
+/** How long the demo waits out those: a crashed holder's lifecycle lease, plus a margin. */
+const BUSY_WAIT_MS = (LIFECYCLE_LEASE_SECONDS + 30) * 1000;
 
 export interface DemoOptions {
   /** Rows over the year, all sources together (default 100,000; the bench uses 1,000,000). */
@@ -108,7 +118,7 @@ export class DemoService {
       days: 365,
       leaves: demoLeaves(),
     };
-    const apiKey = await this.onboard();
+    const apiKey = await this.onboard(options.signal);
     const keyFile = await this.keepKey(apiKey);
     let sources: readonly string[] = DEMO_SOURCES;
     let kept = 0;
@@ -189,7 +199,7 @@ export class DemoService {
       );
   }
 
-  private async onboard(): Promise<string> {
+  private async onboard(signal: AbortSignal | undefined): Promise<string> {
     const rootKey = this.config.rootApiKey;
     if (!rootKey)
       throw new Error('The demo needs the root key (CA_ROOT_API_KEY) to onboard its organization');
@@ -206,19 +216,33 @@ export class DemoService {
           ...fields,
         },
       });
-    let res = await onboard({
-      subscription_plan: 'PROFESSIONAL',
-      // An offboarded demo org leaves its dataset (delete_dataset defaults to false), which
-      // onboarding refuses (409 DATASET_EXISTS) unless adopted: every DEMO_DATA start then
-      // failed. The dataset of `demo_org` only ever held the demo's rows.
-      adopt_existing_dataset: true,
-    });
-    // The org is there: re-synced for its key, without a plan, so that it keeps the plan and
-    // limits it has (PUT .../subscription), which a plan sent would reset at every start.
-    if (res.statusCode === 409 && res.json<{ code?: string }>().code === 'ORG_EXISTS')
-      res = await onboard({ regenerate_api_key_if_exists: true });
-    if (res.statusCode !== 200) throw new Error(`Demo onboarding failed (${res.statusCode}): ${res.body}`);
-    return res.json<{ api_key: string }>().api_key;
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (;;) {
+      let res = await onboard({
+        subscription_plan: 'PROFESSIONAL',
+        // An offboarded demo org leaves its dataset (delete_dataset defaults to false), which
+        // onboarding refuses (409 DATASET_EXISTS) unless adopted: every DEMO_DATA start then
+        // failed. The dataset of `demo_org` only ever held the demo's rows.
+        adopt_existing_dataset: true,
+      });
+      // The org is there: re-synced for its key, without a plan, so that it keeps the plan and
+      // limits it has (PUT .../subscription), which a plan sent would reset at every start.
+      if (res.statusCode === 409 && errorCode(res.body) === OrganizationsErrorCode.OrgExists)
+        res = await onboard({ regenerate_api_key_if_exists: true });
+      if (res.statusCode === 200) return res.json<{ api_key: string }>().api_key;
+      // A start killed while it onboarded (or wrote to) the org left its lease, live until its TTL:
+      // waited out (the next onboarding resumes what it left), not a failed start.
+      const retryAfter = Math.max(1, Number(res.headers['retry-after']) || 1);
+      const busy = res.statusCode === 409 && BUSY_CODES.has(errorCode(res.body) ?? '');
+      if (!busy || Date.now() + retryAfter * 1000 > deadline)
+        throw new Error(`Demo onboarding failed (${res.statusCode}): ${res.body}`);
+      this.logger.warn(
+        `Demo organization ${DEMO_ORG} is busy (${errorCode(res.body)}); retrying in ${retryAfter} s`,
+      );
+      checkNotInterrupted(signal);
+      await sleep(retryAfter * 1000, undefined, { signal }).catch(() => undefined);
+      checkNotInterrupted(signal);
+    }
   }
 
   /** Writes the key to `demo-api-key` in the data folder, readable by its owner only. */
@@ -259,6 +283,14 @@ export class DemoService {
       throw new Error(`Demo import of ${source} ended ${job.status}: ${job.failure?.message ?? 'no detail'}`);
     }
     return { source, importId: job.id, rows: job.rowsImported, replaced: job.rowsReplaced };
+  }
+}
+
+function errorCode(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { code?: string }).code;
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,7 +7,7 @@ import { OrganizationsError, OrganizationsErrorCode } from './organizations.erro
  * lease while it works (onboarding can take minutes on BigQuery), so this only has to outlast a
  * missed renewal or two. After it, the next request finishes an interrupted onboarding.
  */
-const LIFECYCLE_LEASE_SECONDS = 60;
+export const LIFECYCLE_LEASE_SECONDS = 60;
 /** How long a lifecycle change waits for the org's configuration writes already running (a few statements each). */
 const WRITES_WAIT_MS = 10_000;
 
