@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Logger } from '@nestjs/common';
 import { loadAppConfig } from '#platform';
-import { openWarehouse } from './engines.js';
+import { openTenancyDb, openWarehouse } from './engines.js';
 
 const modeOf = (p: string) => fs.statSync(p).mode & 0o777;
 
@@ -74,6 +75,28 @@ describe('the embedded engines keep their files to the owner', () => {
       expect(modeOf(config.duckdbPath).toString(8)).toBe('600');
     } finally {
       await warehouse.close();
+    }
+  });
+
+  it('says once, not once per engine, that a shared DATA_DIR stays as it is', async () => {
+    // The app opens the warehouse and the tenancy DB side by side: each warned of the same folder.
+    const shared = path.join(dir, 'shared');
+    fs.mkdirSync(shared);
+    fs.chmodSync(shared, 0o1777);
+    const config = loadAppConfig({
+      DATA_DIR: shared,
+      DUCKDB_PATH: ':memory:',
+      PGLITE_DIR: ':memory:',
+      LOG_LEVEL: 'warn',
+    });
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const [warehouse, db] = await Promise.all([openWarehouse(config), openTenancyDb(config)]);
+    try {
+      const said = warn.mock.calls.filter(([m]) => String(m).startsWith(`DATA_DIR ${shared}`));
+      expect(said).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+      await Promise.all([warehouse.close(), db.close()]);
     }
   });
 

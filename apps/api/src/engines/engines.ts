@@ -51,6 +51,9 @@ function ownerOnlyNewFiles(): void {
   process.umask(previous | 0o077);
 }
 
+/** The configurations whose DATA_DIR was said to stay open: the warehouse and the tenancy DB both check it. */
+const dataDirWarned = new WeakSet<AppConfig>();
+
 /**
  * DATA_DIR holds what the embedded engines keep (every org's costs and key hashes, the tenancy DB,
  * whose files PGlite writes world-writable), uploads being imported and the development keys: it
@@ -69,6 +72,8 @@ async function privateDataDir(config: AppConfig): Promise<void> {
     await chmod(config.dataDir, 0o700);
   } catch (e) {
     // A folder of another owner the process may write to (a mounted volume): said, not fatal.
+    if (dataDirWarned.has(config)) return;
+    dataDirWarned.add(config);
     new Logger('Engines').warn(
       `DATA_DIR ${config.dataDir} could not be made readable by its owner only: ${(e as Error).message}`,
     );
