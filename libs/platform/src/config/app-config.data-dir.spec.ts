@@ -15,3 +15,23 @@ describe('DATA_DIR that cannot be created', () => {
     ]);
   });
 });
+
+describe('a development root key file this user cannot make owner-only', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('is refused by name, not with the bare error of its chmod (a volume of another owner)', () => {
+    // Root, running these tests, may chmod any file: the refusal a mounted volume gives is injected.
+    const dir = tmpDataDir();
+    const file = path.join(dir, 'root-api-key');
+    fs.writeFileSync(file, `${'k'.repeat(40)}\n`);
+    fs.chmodSync(file, 0o644);
+    vi.spyOn(fs, 'chmodSync').mockImplementation(() => {
+      throw Object.assign(new Error(`EPERM: operation not permitted, chmod '${file}'`), { code: 'EPERM' });
+    });
+    expect(configProblems({ DATA_DIR: dir })).toEqual([
+      `CA_ROOT_API_KEY: the development root key in ${file} is open to other users (mode 644) and cannot ` +
+        `be made readable by its owner only (EPERM: operation not permitted, chmod '${file}'); ` +
+        'chmod it to 600 as its owner, or set CA_ROOT_API_KEY',
+    ]);
+  });
+});

@@ -321,7 +321,17 @@ function resolveRootKey(env: EnvSchema): { key: string | undefined; file: string
       `CA_ROOT_API_KEY: the development root key in ${file} must be printable ASCII without spaces or line breaks (the X-CA-Root-Key header cannot carry them); delete the file to have a new key generated, or set CA_ROOT_API_KEY`,
     ]);
   // Readable by its owner only, as it was written (a copy or an editor may have widened it).
-  if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+  const mode = fs.statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    try {
+      fs.chmodSync(file, 0o600);
+    } catch (err) {
+      // A file of another owner (a mounted volume): the root key stays open to other users.
+      throw new ConfigValidationError([
+        `CA_ROOT_API_KEY: the development root key in ${file} is open to other users (mode ${mode.toString(8)}) and cannot be made readable by its owner only (${(err as Error).message}); chmod it to 600 as its owner, or set CA_ROOT_API_KEY`,
+      ]);
+    }
+  }
   return { key, file };
 }
 
