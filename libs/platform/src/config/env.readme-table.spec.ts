@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getMetadataStorage } from 'class-validator';
 import { EnvSchema } from './env.schema.js';
+import { MAX_TIMER_MS } from './env-limits.js';
 
 // The README's "Configuration" table is what operators read: each of its rows is derived here from
 // EnvSchema (names, defaults, allowed words), so a variable added, renamed or given another default
@@ -81,5 +82,27 @@ describe('README configuration table', () => {
       for (const value of m.constraints[0] as string[])
         expect(row?.line, `${m.propertyName}=${value}`).toContain(`\`${value}\``);
     }
+  });
+
+  // The preamble states the common bounds (a number is at least 1, a `_MS` at most MAX_TIMER_MS);
+  // any other is the row's to state, or a start refuses a value the table gave no reason to doubt.
+  it('states every other bound a number setting is held to', () => {
+    const bounds = getMetadataStorage()
+      .getTargetValidationMetadatas(EnvSchema, '', true, false)
+      .filter((m) => m.name === 'min' || m.name === 'max')
+      .map((m) => ({ name: m.propertyName, kind: m.name, bound: m.constraints[0] as number }))
+      .filter(
+        ({ kind, bound }) => !(kind === 'min' && bound === 1) && !(kind === 'max' && bound === MAX_TIMER_MS),
+      );
+    expect(bounds.length).toBeGreaterThan(0);
+    const unstated = bounds.filter(({ name, bound }) => {
+      const row = rows.find((r) => r.names.includes(name));
+      const meaning = row?.line.split(' | ').slice(2).join(' | ') ?? '';
+      // As digits, with or without thousands separators, not part of a longer number.
+      const spelled = `(?:${bound}|${bound.toLocaleString('en-US')})`;
+      const stated = new RegExp(`(?<![\\d,.])${spelled}(?!\\d|[,.]\\d)`);
+      return !stated.test(meaning);
+    });
+    expect(unstated.map(({ name, kind, bound }) => `${name} ${kind} ${bound}`)).toEqual([]);
   });
 });
