@@ -96,7 +96,10 @@ export async function createApp(
       bodyParser: false,
     },
   );
-  app.getHttpServer().on('checkExpectation', frameworkErrors.onCheckExpectation);
+  app
+    .getHttpServer()
+    .on('checkExpectation', frameworkErrors.onCheckExpectation)
+    .on('timeout', frameworkErrors.onTimeout);
   if (isBufferedDestination(logDestination))
     // Once the server has closed (its requests answered), what is buffered is written and so is each
     // line of the rest of the shutdown, as it comes: buffered, they were lost when the grace ran out

@@ -16,9 +16,23 @@ export interface RequestAnswerer {
   finished(request: FastifyRequest, reply: FastifyReply, latencyMs: number): void;
   /** Counts and logs a request refused before it was parsed (no method, route or headers to tell). */
   refused(status: number, requestId: string, reason: string): void;
-  /** Notes the status a request was refused with mid-body (counted and logged as it ends). */
-  cutShort(response: ServerResponse, status: number): void;
+  /**
+   * Notes the status a request was refused with mid-body, or the server timed it out with
+   * (`timedOut`), counted and logged as it ends.
+   */
+  cutShort(response: ServerResponse, status: number, timedOut?: boolean): void;
 }
+
+/** How a request the server cut short ended: the status it is counted with, and why. */
+export interface CutShort {
+  status: number;
+  timedOut: boolean | undefined;
+}
+
+/** A request the server's idle timeout cut off while its handler was at work (Cloud Run's status for it). */
+const GATEWAY_TIMEOUT = 504;
+/** A request the server's idle timeout cut off while it was still arriving (nginx's client_body_timeout). */
+const REQUEST_TIMEOUT = 408;
 
 /**
  * The errors Fastify and Node answer before any route or hook runs, as problem+json like every
@@ -125,6 +139,28 @@ export class FrameworkErrors {
     if (pending === undefined || pending.headersSent) this.answerer?.refused(spec.status, requestId, detail);
     else if (err.code !== 'HPE_INVALID_EOF_STATE') this.answerer?.cutShort(pending, spec.status);
     socket.destroy(err);
+  };
+
+  /**
+   * The server's 'timeout' (its idle timeout, CONNECTION_IDLE_TIMEOUT_MS, Fastify's
+   * connectionTimeout): the connection is closed, as Node does when nobody listens. A request in
+   * progress on it was counted and logged as 499, its client blamed for the server's hang-up. It is
+   * counted as 504 if it had arrived whole (the server was too slow to answer it: what Cloud Run and
+   * load balancers log for a request that outlived their timeout, so it counts in the error rate),
+   * as 408 if its body was still arriving (the client too slow to send it, as nginx logs a
+   * client_body_timeout), or with its status if its answer had begun; `server_timed_out` in its line.
+   */
+  readonly onTimeout = (socket: Socket): void => {
+    const pending = pendingResponse(socket);
+    if (pending !== undefined && !pending.writableFinished) {
+      const status = pending.headersSent
+        ? pending.statusCode
+        : pending.req.complete
+          ? GATEWAY_TIMEOUT
+          : REQUEST_TIMEOUT;
+      this.answerer?.cutShort(pending, status, true);
+    }
+    socket.destroy();
   };
 }
 

@@ -14,7 +14,7 @@ import { AccessLog } from '../logging/access-log.js';
 import { BodyBudget, countedAsReceived, releaseWhenExchangeEnds } from './body-budget.js';
 import { unsupportedEncoding } from './content-encoding.js';
 import { registerCors } from './cors.js';
-import type { FrameworkErrors } from './framework-errors.js';
+import type { CutShort, FrameworkErrors } from './framework-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { acceptEmptyJsonBodies } from './json-bodies.js';
 import { allowHeader, RouteTable, urlPath } from './route-table.js';
@@ -89,20 +89,22 @@ export async function registerHttpPlatform(
   // server, which ends the exchange the same way: it was counted as a 200 the client gave up on,
   // hiding the failure from the error rate. It is a 500 (what the client would have got earlier).
   const cutOff = new WeakSet<FastifyReply>();
-  // Requests Node's parser refused mid-body (malformed, too slow), answered on the socket: their status.
-  const refusedMidBody = new WeakMap<ServerResponse, number>();
+  // Requests Node's parser refused mid-body (malformed, too slow), answered on the socket, or whose
+  // connection the server's idle timeout closed (FrameworkErrors.onTimeout): their status.
+  const refusedMidBody = new WeakMap<ServerResponse, CutShort>();
   const abandoned = (request: FastifyRequest, reply: FastifyReply) => {
     if (reply.raw.writableFinished || reply.accessLogged) return;
     const failed = cutOff.has(reply);
     const refused = refusedMidBody.get(reply.raw);
     const status = failed
       ? INTERNAL_SERVER_ERROR
-      : (refused ?? (reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST));
+      : (refused?.status ?? (reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST));
     const route = request.routeOptions.url ?? UNMATCHED;
     deps.metrics.observe(request.method, route, status, reply.elapsedTime / 1000);
     accessLog.write(request, reply, route, reply.elapsedTime, {
       status,
       aborted: !failed && refused === undefined,
+      timedOut: !failed && refused?.timedOut,
     });
   };
 
@@ -149,7 +151,7 @@ export async function registerHttpPlatform(
       deps.metrics.observe(UNPARSED, UNPARSED, status, 0);
       accessLog.refused(fastify.log, status, requestId, reason);
     },
-    cutShort: (response, status) => refusedMidBody.set(response, status),
+    cutShort: (response, status, timedOut) => refusedMidBody.set(response, { status, timedOut }),
   });
 
   fastify.addHook('onRequest', (request, reply, done) => {

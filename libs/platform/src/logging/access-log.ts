@@ -26,7 +26,7 @@ export class AccessLog {
     reply: FastifyReply,
     route: string,
     latencyMs: number,
-    ending: { status: number; aborted: boolean } | undefined = undefined,
+    ending: { status: number; aborted: boolean; timedOut?: boolean } | undefined = undefined,
   ): void {
     const status = ending?.status ?? reply.statusCode;
     // Only their answered polls: a refused scrape (a rotated or guessed METRICS_TOKEN) or a failing
@@ -57,6 +57,8 @@ export class AccessLog {
         caller: auth?.kind,
         // The client hung up before the answer ended (it got none, or part of it).
         client_aborted: ending?.aborted || undefined,
+        // The server's idle timeout (CONNECTION_IDLE_TIMEOUT_MS) closed the connection first.
+        server_timed_out: ending?.timedOut || undefined,
       },
       'request completed',
     );
