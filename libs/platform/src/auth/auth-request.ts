@@ -2,7 +2,7 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import type { RouteAuthKind } from './controller-routes.js';
-import type { LookupTicket } from './auth-failure-limiter.js';
+import { clientAddressKey, type LookupTicket } from './auth-failure-limiter.js';
 import { hashApiKey, type OrgKeyPrincipal } from './auth.types.js';
 
 /** What the auth guards and the checks made before a body is read read of a request, and answer. */
@@ -82,11 +82,22 @@ export async function checkedOnce(
   try {
     const principal = await check();
     if (key) req.orgKeyCheck = { key, principal };
+    req.keyOrg = principal.orgSlug;
     return principal;
   } catch (error) {
     if (key && error instanceof PlatformError) req.orgKeyCheck = { key, error };
     throw error;
   }
+}
+
+/**
+ * The rate limits' tracker of a request without a valid root key: its org key when known to be
+ * valid (`principal`), its org noted for the access log (`keyOrg`), else the client's address.
+ */
+export function orgKeyOrAddress(req: FastifyRequest, principal: OrgKeyPrincipal | undefined): string {
+  if (!principal) return `ip:${clientAddressKey(req.ip)}`;
+  req.keyOrg = principal.orgSlug;
+  return `key:${principal.apiKeyId}`;
 }
 
 /** Swallows a refusal (a PlatformError), rethrows anything else. */

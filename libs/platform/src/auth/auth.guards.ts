@@ -16,18 +16,14 @@ import {
   header,
   keyHashOf,
   orgKeyDecides,
+  orgKeyOrAddress,
   pathOrg,
   refusedOnly,
   rootKeyInvalid,
   secretMatches,
   rootKeyRequired,
 } from './auth-request.js';
-import {
-  AUTH_FAILURE_WINDOW_MS,
-  AuthFailureLimiter,
-  clientAddressKey,
-  type LookupTicket,
-} from './auth-failure-limiter.js';
+import { AUTH_FAILURE_WINDOW_MS, AuthFailureLimiter, type LookupTicket } from './auth-failure-limiter.js';
 import { SharedAuthFailures } from './shared-auth-failures.js';
 import { REQUIRED_SCOPES } from './auth.metadata.js';
 import type { RouteAuthKind } from './controller-routes.js';
@@ -315,8 +311,7 @@ export class AuthService {
     if (rootKey && kind !== 'org' && (req.auth?.kind === 'root' || this.carriesRootKey(req)))
       return `root:${hashApiKey(rootKey).slice(0, 32)}`;
     if (req.auth?.kind === 'org') return `key:${req.auth.principal.apiKeyId}`;
-    const principal = this.cachedOrgKey(req) ?? req.orgKeyCheck?.principal;
-    return principal ? `key:${principal.apiKeyId}` : `ip:${clientAddressKey(req.ip)}`;
+    return orgKeyOrAddress(req, this.cachedOrgKey(req) ?? req.orgKeyCheck?.principal);
   }
 
   /** Tenant isolation and scopes, checked before any work. */

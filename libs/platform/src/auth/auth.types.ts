@@ -48,6 +48,12 @@ declare module 'fastify' {
       | null;
     /** Whom the rate limits count this request against (see AuthService.rateLimitTracker). */
     rateLimitTracker: string | null;
+    /**
+     * The org of the request's org key once the key is known to be valid (looked up, or counted
+     * by the rate limits), before a guard admits it: the access log names it on a refusal that
+     * comes first (a 429), where `auth` is still null.
+     */
+    keyOrg: string | null;
   }
 }
 

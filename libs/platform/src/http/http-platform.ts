@@ -114,6 +114,7 @@ export async function registerHttpPlatform(
   fastify.decorateRequest('orgKeyHash', null);
   fastify.decorateRequest('orgKeyCheck', null);
   fastify.decorateRequest('rateLimitTracker', null);
+  fastify.decorateRequest('keyOrg', null);
   fastify.decorateReply('accessLogged', false);
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
   acceptEmptyJsonBodies(app, fastify);

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { authOrg } from '../auth/auth.types.js';
 import { urlPath } from '../http/route-table.js';
 import { scrubSecrets } from './logger.js';
 
@@ -38,11 +39,12 @@ export class AccessLog {
     const auth = request.auth;
     // `org` is the org whose key made the request (authenticated, never taken from the caller's
     // path); `target_org` the org the path names, so a refused cross-tenant attempt shows both.
+    // A valid key refused before its guard (a 429) has no `auth` yet, but its org is known.
     const named = (request.params as { org?: unknown } | undefined)?.org;
     // Masked as messages are: a key pasted into the path (a plaintext key sent to
     // DELETE /admin/api-keys/{hash}, or as the org) must not be written out with the line.
     const targetOrg = typeof named === 'string' && named !== '' ? scrubSecrets(named) : undefined;
-    const keyOrg = auth?.kind === 'org' ? auth.principal.orgSlug : undefined;
+    const keyOrg = auth ? authOrg(auth) : request.keyOrg;
     const path = scrubSecrets(urlPath(request.url));
     request.log[level](
       {
@@ -52,9 +54,9 @@ export class AccessLog {
         path: path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path,
         status,
         latency_ms: Math.round(latencyMs * 100) / 100,
-        org: keyOrg,
+        org: keyOrg ?? undefined,
         target_org: targetOrg,
-        caller: auth?.kind,
+        caller: auth?.kind ?? (keyOrg ? 'org' : undefined),
         // The client hung up before the answer ended (it got none, or part of it).
         client_aborted: ending?.aborted || undefined,
         // The server's idle timeout (CONNECTION_IDLE_TIMEOUT_MS) closed the connection first.
