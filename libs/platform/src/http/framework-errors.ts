@@ -109,7 +109,7 @@ export class FrameworkErrors {
 
   readonly onClientError = (err: NodeJS.ErrnoException, socket: Socket): void => {
     // A reset connection has nobody left to answer (https://nodejs.org/api/http.html#event-clienterror).
-    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (err.code === 'ECONNRESET' || socket.destroyed || (socket as RefusingSocket)[REFUSING]) return;
     const [code, detail] =
       err.code === 'HPE_HEADER_OVERFLOW'
         ? [
@@ -122,17 +122,34 @@ export class FrameworkErrors {
     const spec = PLATFORM_ERRORS[code];
     const requestId = randomUUID();
     const body = JSON.stringify(buildProblem(code, spec, detail, requestId));
+    const answer =
+      `HTTP/1.1 ${spec.status} ${http.STATUS_CODES[spec.status]}\r\n` +
+      `x-request-id: ${requestId}\r\n${this.rawHeaders}` +
+      `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `connection: close\r\n\r\n${body}`;
+    const pending = pendingResponse(socket);
+    // The request whose body the error is in: the last one parsed, if it has not arrived whole.
+    const last = lastParsed(socket);
+    const inBody = last?.complete === false ? last : undefined;
+    if (pending !== undefined && pending.req !== inBody && err.code !== 'HPE_INVALID_EOF_STATE') {
+      // HTTP/1.1 pipelining: the error is in a request queued behind the one being answered (a new
+      // request, or the body of one whose answer waits its turn). Its refusal was written in place
+      // of the earlier answer, which was then cut off and counted with this refusal's status, and
+      // the malformed request by no one. The answers before it are given first, in order (RFC 9112
+      // §9.3.2), then its refusal; it is counted once: with its route as its answer's turn comes
+      // if its headers were parsed, else now. Further errors of the connection's parser (more
+      // bytes after the malformed ones) are not answered again.
+      (socket as RefusingSocket)[REFUSING] = true;
+      if (!inBody) this.answerer?.refused(spec.status, requestId, detail);
+      refuseAfter(pending, socket, answer, err, (response) => {
+        if (response.req === inBody) this.answerer?.cutShort(response, spec.status);
+      });
+      return;
+    }
     // Unless a response on this socket has begun (its bytes would be corrupted), as Node's own
     // handler does: a kept-alive connection whose earlier responses ended gets its answer too
     // (counting the socket's bytes written left a client reusing one with nothing but a reset).
-    const pending = pendingResponse(socket);
-    if (socket.writable && pending?.headersSent !== true)
-      socket.write(
-        `HTTP/1.1 ${spec.status} ${http.STATUS_CODES[spec.status]}\r\n` +
-          `x-request-id: ${requestId}\r\n${this.rawHeaders}` +
-          `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-          `connection: close\r\n\r\n${body}`,
-      );
+    if (socket.writable && pending?.headersSent !== true) socket.write(answer);
     // A request whose headers were parsed and whose answer has not begun (its body cut off or
     // malformed) is counted and logged once, as it ends, with its route: as 499 if its client hung
     // up, else with this refusal's status; not once more as a request refused before parsing.
@@ -162,6 +179,46 @@ export class FrameworkErrors {
     }
     socket.destroy();
   };
+}
+
+/** Marks a connection whose refusal waits for the answers before it (see onClientError). */
+const REFUSING = Symbol('refusing');
+type RefusingSocket = Socket & { [REFUSING]?: true };
+
+/**
+ * Writes `answer` and closes the connection once `response` and every answer queued after it have
+ * ended, or once the connection is handed to the answer of the malformed request (`cut` is told).
+ */
+function refuseAfter(
+  response: ServerResponse,
+  socket: Socket,
+  answer: string,
+  err: Error,
+  cut: (response: ServerResponse) => void,
+): void {
+  // 'close' follows Node's own 'finish' handler, which hands the connection to the next queued answer.
+  response.once('close', () => {
+    if (socket.destroyed) return;
+    const next = pendingResponse(socket);
+    if (next !== undefined && next !== response && next.req.complete) {
+      refuseAfter(next, socket, answer, err, cut);
+      return;
+    }
+    if (next !== undefined && next !== response) cut(next);
+    if (socket.writable) socket.write(answer);
+    socket.destroy(err);
+  });
+}
+
+/**
+ * The request the connection's parser read last, once its headers were read (`socket.parser.incoming`,
+ * Node's internal field, as its own timeout handler reads it), until the next one's are.
+ */
+function lastParsed(socket: Socket): IncomingMessage | undefined {
+  return (
+    (socket as Socket & { parser?: { incoming?: IncomingMessage | null } | null }).parser?.incoming ??
+    undefined
+  );
 }
 
 /**
