@@ -1,10 +1,11 @@
-import net from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { LogCapture } from '#test/log-capture';
 import { ProbeModule } from '#test/probe.module';
 import { startTestApp, type TestApp } from '#test/test-app';
 import { until } from '#test/waiting';
 
-const PORT = 5302;
+/** The test server's port (an ephemeral one, set once it listens). */
+let PORT = 0;
 
 // HTTP/1.1 pipelining: a client sends a valid request and, before its answer, a malformed one.
 describe('a malformed request pipelined behind one still being answered', () => {
@@ -13,7 +14,8 @@ describe('a malformed request pipelined behind one still being answered', () => 
 
   beforeAll(async () => {
     t = await startTestApp({ LOG_LEVEL: 'info' }, { imports: [ProbeModule], logDestination: logs });
-    await t.app.listen(PORT, '127.0.0.1');
+    await t.app.listen(0, '127.0.0.1');
+    PORT = (t.app.getHttpServer().address() as AddressInfo).port;
   });
   afterAll(() => t.close());
 

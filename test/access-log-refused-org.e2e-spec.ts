@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { LogCapture } from '#test/log-capture';
 import { anOrgWithKey } from '#test/org-factory';
@@ -5,7 +6,8 @@ import { ProbeModule } from '#test/probe.module';
 import { startTestApp, type TestApp } from '#test/test-app';
 import { until } from '#test/waiting';
 
-const PORT = 5301;
+/** The test server's port (an ephemeral one, set once it listens). */
+let PORT = 0;
 
 // An SRE following a cross-tenant attempt reads the caller's org (its key's, never the key) in
 // every line of it: the refusals that come before the auth guard (the rate limits) included.
@@ -18,7 +20,8 @@ describe('the access line of an org key refused before its guard admits it', () 
       { LOG_LEVEL: 'info', RATE_LIMIT_READS_PER_MINUTE: '2' },
       { imports: [ProbeModule], logDestination: logs },
     );
-    await t.app.listen(PORT, '127.0.0.1');
+    await t.app.listen(0, '127.0.0.1');
+    PORT = (t.app.getHttpServer().address() as AddressInfo).port;
   });
   afterAll(() => t.close());
 

@@ -1,10 +1,11 @@
-import net from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { LogCapture } from '#test/log-capture';
 import { ProbeModule } from '#test/probe.module';
 import { startTestApp, type TestApp } from '#test/test-app';
 import { until } from '#test/waiting';
 
-const PORT = 5300;
+/** The test server's port (an ephemeral one, set once it listens). */
+let PORT = 0;
 
 // The server's own idle timeout (CONNECTION_IDLE_TIMEOUT_MS) closes the connection of a request
 // whose handler is still at work: the client did not hang up, the server did.
@@ -17,7 +18,8 @@ describe('a request the server times out (CONNECTION_IDLE_TIMEOUT_MS)', () => {
       { LOG_LEVEL: 'info', CONNECTION_IDLE_TIMEOUT_MS: '1000' },
       { imports: [ProbeModule], logDestination: logs },
     );
-    await t.app.listen(PORT, '127.0.0.1');
+    await t.app.listen(0, '127.0.0.1');
+    PORT = (t.app.getHttpServer().address() as AddressInfo).port;
   });
   afterAll(() => t.close());
 

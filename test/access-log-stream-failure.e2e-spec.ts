@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { Controller, Get, Module } from '@nestjs/common';
 import { Public } from '#platform';
@@ -5,7 +6,8 @@ import { LogCapture } from '#test/log-capture';
 import { startTestApp, type TestApp } from '#test/test-app';
 import { until } from '#test/waiting';
 
-const PORT = 4704;
+/** The test server's port (an ephemeral one, set once it listens). */
+let PORT = 0;
 
 /** A download whose later pages fail to read (the warehouse gone mid-way), after its 200 began. */
 @Controller('api/v1/test-stream')
@@ -32,7 +34,8 @@ describe('a streamed answer that fails on the server after it began', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ LOG_LEVEL: 'info' }, { imports: [BrokenStreamModule], logDestination: logs });
-    await t.app.listen(PORT, '127.0.0.1');
+    await t.app.listen(0, '127.0.0.1');
+    PORT = (t.app.getHttpServer().address() as AddressInfo).port;
   });
   afterAll(() => t.close());
 

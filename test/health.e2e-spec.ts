@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { LogCapture } from '#test/log-capture';
@@ -135,9 +136,10 @@ describe('access lines of the polled routes', () => {
     );
     try {
       // On a real server: light-my-request's injected close would add an aborted line of its own.
-      await t.app.listen(4705, '127.0.0.1');
+      await t.app.listen(0, '127.0.0.1');
+      const port = (t.app.getHttpServer().address() as AddressInfo).port;
       const get = async (url: string, id: string, headers: Record<string, string> = {}) => {
-        const res = await fetch(`http://127.0.0.1:4705${url}`, {
+        const res = await fetch(`http://127.0.0.1:${port}${url}`, {
           headers: { ...headers, 'x-request-id': id },
         });
         await res.text();
