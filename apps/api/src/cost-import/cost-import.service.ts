@@ -76,6 +76,10 @@ export class CostImportService implements BeforeApplicationShutdown {
     /** Optional as the runner's: where the cost reads are not mounted there is nothing to drop. */
     @Optional() private readonly costCache?: CostCache,
   ) {
+    // From the first step of the shutdown (the server's drain), not only at the hook below, which
+    // runs once the drain is over: a synchronous import waiting for its turn behind a background
+    // one kept its request, and so the drain, open until that import had run to its end.
+    shutdown.signal.addEventListener('abort', () => this.stopAtNextBatch(), { once: true });
     let graceEnded = () => {};
     this.graceEnding = new Promise((resolve) => (graceEnded = resolve));
     this.disarmGraceEnd = shutdown.nearGraceEnd(options.shutdownGraceMs, ENGINES_CLOSE_MARGIN_MS, () =>
