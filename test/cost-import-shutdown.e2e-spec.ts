@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { CostImportRepository } from '../apps/api/src/cost-import/cost-import.repository.js';
 import { ImportRunner } from '../apps/api/src/cost-import/import-runner.js';
 import { ImportReportRepository } from '../apps/api/src/cost-import/import-report.repository.js';
@@ -6,8 +7,8 @@ import { aFocusFileRow, focusCsv } from '#test/focus-files';
 import { onboardOrg } from '#test/org-onboarding';
 import { startTestApp, type TestApp } from '#test/test-app';
 
-/** In this helper's port range: the drain waits for requests on a real connection only. */
-const PORT = 5517;
+/** On a real (ephemeral) port: the drain waits for requests on a real connection only. */
+let PORT = 0;
 
 /** A month of rows: an import that takes a moment, so the app is closed while it runs. */
 const file = () =>
@@ -96,7 +97,8 @@ describe('cost import at shutdown (SIGTERM)', () => {
       while (!runner.shutdown.stopping && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       return insert(...args);
     });
-    await t.app.listen(PORT, '127.0.0.1');
+    await t.app.listen(0, '127.0.0.1');
+    PORT = (t.app.getHttpServer().address() as AddressInfo).port;
     const url = `/api/v1/admin/organizations/${org}/costs/import?source_system=drain`;
     const background = await t.app.inject({
       method: 'POST',
