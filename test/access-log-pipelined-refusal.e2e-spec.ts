@@ -1,7 +1,7 @@
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { LogCapture } from '#test/log-capture';
 import { ProbeModule } from '#test/probe.module';
-import { startTestApp, type TestApp } from '#test/test-app';
+import { listenOnLoopback, startTestApp, type TestApp } from '#test/test-app';
 import { until } from '#test/waiting';
 
 /** The test server's port (an ephemeral one, set once it listens). */
@@ -14,16 +14,12 @@ describe('a malformed request pipelined behind one still being answered', () => 
 
   beforeAll(async () => {
     t = await startTestApp({ LOG_LEVEL: 'info' }, { imports: [ProbeModule], logDestination: logs });
-    await t.app.listen(0, '127.0.0.1');
-    PORT = (t.app.getHttpServer().address() as AddressInfo).port;
+    PORT = await listenOnLoopback(t.app);
   });
   afterAll(() => t.close());
 
   const parsed = () =>
-    logs.text
-      .split('\n')
-      .filter((l) => l.includes('request completed') || l.includes('refused before parsing'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    logs.entries((l) => l.includes('request completed') || l.includes('refused before parsing'));
 
   it('answers the first, then refuses the second: each counted and logged once, with its own status', async () => {
     const socket = net.connect(PORT, '127.0.0.1', () =>

@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { WAREHOUSE, type Warehouse } from '#warehouse';
 import { LogCapture } from '#test/log-capture';
 import { anOrgWithKey } from '#test/org-factory';
 import { ProbeModule } from '#test/probe.module';
-import { startTestApp, type TestApp } from '#test/test-app';
+import { listenOnLoopback, startTestApp, type TestApp } from '#test/test-app';
 import { until } from '#test/waiting';
 
 /** The test server's port (an ephemeral one, set once it listens). */
@@ -20,16 +19,12 @@ describe('the access line of an org key refused before its guard admits it', () 
       { LOG_LEVEL: 'info', RATE_LIMIT_READS_PER_MINUTE: '2' },
       { imports: [ProbeModule], logDestination: logs },
     );
-    await t.app.listen(0, '127.0.0.1');
-    PORT = (t.app.getHttpServer().address() as AddressInfo).port;
+    PORT = await listenOnLoopback(t.app);
   });
   afterAll(() => t.close());
 
   const lineOf = (id: string) =>
-    logs.text
-      .split('\n')
-      .filter((l) => l.includes(`"request_id":"${id}"`) && l.includes('request completed'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    logs.entries((l) => l.includes(`"request_id":"${id}"`) && l.includes('request completed'));
 
   const get = (path: string, key: string, id: string) =>
     fetch(`http://127.0.0.1:${PORT}${path}`, { headers: { 'x-api-key': key, 'x-request-id': id } });

@@ -1,7 +1,7 @@
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { LogCapture } from '#test/log-capture';
 import { ProbeModule } from '#test/probe.module';
-import { startTestApp, type TestApp } from '#test/test-app';
+import { listenOnLoopback, startTestApp, type TestApp } from '#test/test-app';
 import { until } from '#test/waiting';
 
 /** The test server's port (an ephemeral one, set once it listens). */
@@ -18,16 +18,12 @@ describe('a request the server times out (CONNECTION_IDLE_TIMEOUT_MS)', () => {
       { LOG_LEVEL: 'info', CONNECTION_IDLE_TIMEOUT_MS: '1000' },
       { imports: [ProbeModule], logDestination: logs },
     );
-    await t.app.listen(0, '127.0.0.1');
-    PORT = (t.app.getHttpServer().address() as AddressInfo).port;
+    PORT = await listenOnLoopback(t.app);
   });
   afterAll(() => t.close());
 
   const lines = (id: string) =>
-    logs.text
-      .split('\n')
-      .filter((l) => l.includes(`"request_id":"${id}"`) && l.includes('request completed'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    logs.entries((l) => l.includes(`"request_id":"${id}"`) && l.includes('request completed'));
 
   it('is logged and counted once as 504, not as a client that closed its request (499)', async () => {
     const socket = net.connect(PORT, '127.0.0.1', () =>

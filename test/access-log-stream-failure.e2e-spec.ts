@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { Controller, Get, Module } from '@nestjs/common';
 import { Public } from '#platform';
 import { LogCapture } from '#test/log-capture';
-import { startTestApp, type TestApp } from '#test/test-app';
+import { listenOnLoopback, startTestApp, type TestApp } from '#test/test-app';
 import { until } from '#test/waiting';
 
 /** The test server's port (an ephemeral one, set once it listens). */
@@ -34,16 +33,12 @@ describe('a streamed answer that fails on the server after it began', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ LOG_LEVEL: 'info' }, { imports: [BrokenStreamModule], logDestination: logs });
-    await t.app.listen(0, '127.0.0.1');
-    PORT = (t.app.getHttpServer().address() as AddressInfo).port;
+    PORT = await listenOnLoopback(t.app);
   });
   afterAll(() => t.close());
 
   const lines = () =>
-    logs.text
-      .split('\n')
-      .filter((l) => l.includes('"request_id":"cut-off-1"') && l.includes('request completed'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    logs.entries((l) => l.includes('"request_id":"cut-off-1"') && l.includes('request completed'));
 
   it('is counted and logged as a 500 of its route, not as a 200 the client gave up on', async () => {
     const res = await fetch(`http://127.0.0.1:${PORT}/api/v1/test-stream/broken`, {

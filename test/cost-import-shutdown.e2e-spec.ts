@@ -1,11 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import { CostImportRepository } from '../apps/api/src/cost-import/cost-import.repository.js';
 import { ImportRunner } from '../apps/api/src/cost-import/import-runner.js';
 import { ImportReportRepository } from '../apps/api/src/cost-import/import-report.repository.js';
 import type { ImportJob } from '../apps/api/src/cost-import/import-job.js';
 import { aFocusFileRow, focusCsv } from '#test/focus-files';
 import { onboardOrg } from '#test/org-onboarding';
-import { startTestApp, type TestApp } from '#test/test-app';
+import { listenOnLoopback, startTestApp, type TestApp } from '#test/test-app';
 
 /** On a real (ephemeral) port: the drain waits for requests on a real connection only. */
 let PORT = 0;
@@ -97,8 +96,7 @@ describe('cost import at shutdown (SIGTERM)', () => {
       while (!runner.shutdown.stopping && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       return insert(...args);
     });
-    await t.app.listen(0, '127.0.0.1');
-    PORT = (t.app.getHttpServer().address() as AddressInfo).port;
+    PORT = await listenOnLoopback(t.app);
     const url = `/api/v1/admin/organizations/${org}/costs/import?source_system=drain`;
     const background = await t.app.inject({
       method: 'POST',

@@ -1,9 +1,14 @@
-import type { AddressInfo } from 'node:net';
 import { CENTRAL_DATASET, SchemaRegistry, WAREHOUSE, type Warehouse } from '#warehouse';
 import { TENANCY_DB, type TenancyDb } from '#tenancy-db';
 import { LogCapture } from '#test/log-capture';
 import { onboardOrg } from '#test/org-onboarding';
-import { dropTestSchema, postgresTenancyEnv, startTestApp, type TestApp } from '#test/test-app';
+import {
+  dropTestSchema,
+  listenOnLoopback,
+  postgresTenancyEnv,
+  startTestApp,
+  type TestApp,
+} from '#test/test-app';
 import { READINESS_REUSE_MS } from '../apps/api/src/health/health.service.js';
 import { DEPLOYED_URLS } from '../libs/platform/src/config/testing/config-problems.js';
 
@@ -136,8 +141,7 @@ describe('access lines of the polled routes', () => {
     );
     try {
       // On a real server: light-my-request's injected close would add an aborted line of its own.
-      await t.app.listen(0, '127.0.0.1');
-      const port = (t.app.getHttpServer().address() as AddressInfo).port;
+      const port = await listenOnLoopback(t.app);
       const get = async (url: string, id: string, headers: Record<string, string> = {}) => {
         const res = await fetch(`http://127.0.0.1:${port}${url}`, {
           headers: { ...headers, 'x-request-id': id },

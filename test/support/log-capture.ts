@@ -12,4 +12,12 @@ export class LogCapture extends Writable {
   get text(): string {
     return this.lines.join('');
   }
+
+  /** The JSON lines written so far that `keep` (given the raw line) selects, parsed. */
+  entries(keep: (line: string) => boolean): Record<string, unknown>[] {
+    return this.text
+      .split('\n')
+      .filter(keep)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -67,6 +68,15 @@ export async function startTestApp(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Makes `app` listen on an ephemeral loopback port (for what app.inject does not show: sockets,
+ * pipelining, timeouts, the server's drain) and returns the port.
+ */
+export async function listenOnLoopback(app: NestFastifyApplication): Promise<number> {
+  await app.listen(0, '127.0.0.1');
+  return (app.getHttpServer().address() as AddressInfo).port;
 }
 
 /** Counts the org-key lookups `t` makes from now on (each one a warehouse query). */
