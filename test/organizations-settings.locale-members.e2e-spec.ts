@@ -142,6 +142,60 @@ describeOnEngines('organizations: locale, subscription, members', (h) => {
       ]);
     });
 
+    it('drops cached cost reads after a write whose outcome is unknown (it may have landed)', async () => {
+      const { org, key } = await h.onboard();
+      const summary = async () => (await h.withKey(key, 'GET', `/api/v1/costs/${org}/summary`)).json();
+      expect(await summary()).toMatchObject({ currency: 'USD' });
+      const repository = h.app.get(OrgProfileRepository);
+      const write = repository.update.bind(repository);
+      // The job committed, its call failed (a deadline, a lost connection).
+      const update = vi.spyOn(repository, 'update').mockImplementationOnce(async (...args) => {
+        await write(...args);
+        throw new WarehouseError(WarehouseErrorCode.Unavailable, 'backendError');
+      });
+      try {
+        const res = await h.withKey(key, 'PUT', `/api/v1/organizations/${org}/locale`, {
+          default_currency: 'EUR',
+        });
+        expect(res.statusCode).toBe(503);
+      } finally {
+        update.mockRestore();
+      }
+      expect(await summary()).toMatchObject({ currency: 'EUR', cache_hit: false });
+    });
+
+    it('audits as "after" the values stored, with what another change wrote meanwhile', async () => {
+      const { org, key } = await h.onboard();
+      const repository = h.app.get(OrgProfileRepository);
+      const write = repository.update.bind(repository);
+      const update = vi.spyOn(repository, 'update').mockImplementationOnce(async (...args) => {
+        const written = await write(...args);
+        await h.warehouse.execute(
+          `UPDATE \`${CENTRAL_DATASET}.org_profiles\` SET default_timezone = 'Asia/Tokyo' WHERE org_slug = @org`,
+          { org },
+        );
+        return written;
+      });
+      try {
+        const res = await h.withKey(key, 'PUT', `/api/v1/organizations/${org}/locale`, {
+          default_currency: 'EUR',
+        });
+        expect(res.json()).toMatchObject({ default_currency: 'EUR', default_timezone: 'Asia/Tokyo' });
+      } finally {
+        update.mockRestore();
+      }
+      const entries = await h.root('GET', `/api/v1/admin/audit-logs/${org}?status=SUCCESS&action=UPDATE`);
+      expect(entries.json().logs).toMatchObject([
+        {
+          details: {
+            updated_fields: ['default_currency'],
+            before: { default_currency: 'USD', default_timezone: 'UTC' },
+            after: { default_currency: 'EUR', default_timezone: 'Asia/Tokyo', fiscal_year_start_month: 1 },
+          },
+        },
+      ]);
+    });
+
     it('reports the currency and time zone cost reads apply to a profile an older release wrote', async () => {
       const { org, key } = await h.onboard();
       // Written by hand (an older release, a fix in the console): a code in lower case, a zone the

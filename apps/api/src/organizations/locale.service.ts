@@ -51,23 +51,28 @@ export class LocaleService {
     const timezone = req.default_timezone ?? before.default_timezone ?? DEFAULT_TIMEZONE;
     const fiscalStartMonth = req.fiscal_year_start_month ?? fiscalStartMonthOf(before);
     const now = new Date();
-    await this.profiles.update(
-      org,
-      {
-        ...(req.default_currency !== undefined && {
-          default_currency: currency.code,
-          default_country: currency.country,
-          default_language: DEFAULT_LANGUAGE,
-        }),
-        ...(req.default_timezone !== undefined && { default_timezone: timezone }),
-        ...(req.fiscal_year_start_month !== undefined && { fiscal_year_start_month: fiscalStartMonth }),
-      },
-      now,
-    );
-    // Cost reads answer in the org's currency, count its days in its time zone and resolve fiscal
-    // periods (the default one: the fiscal year to date) from its start month: what they cached
-    // under the old settings goes, on every instance (the settings and the kept responses with it).
-    await this.costCache.invalidateOrg(org);
+    try {
+      await this.profiles.update(
+        org,
+        {
+          ...(req.default_currency !== undefined && {
+            default_currency: currency.code,
+            default_country: currency.country,
+            default_language: DEFAULT_LANGUAGE,
+          }),
+          ...(req.default_timezone !== undefined && { default_timezone: timezone }),
+          ...(req.fiscal_year_start_month !== undefined && { fiscal_year_start_month: fiscalStartMonth }),
+        },
+        now,
+      );
+    } finally {
+      // Cost reads answer in the org's currency, count its days in its time zone and resolve fiscal
+      // periods (the default one: the fiscal year to date) from its start month: what they cached
+      // under the old settings goes, on every instance (the settings and the kept responses with
+      // it). Even when the write failed: a BigQuery job may commit after its call did. It does not
+      // reject.
+      await this.costCache.invalidateOrg(org);
+    }
     // As stored now, with whatever another request changed meanwhile.
     const after = await this.profile(org);
     await this.audit.record({
@@ -84,10 +89,12 @@ export class LocaleService {
           default_timezone: before.default_timezone,
           fiscal_year_start_month: fiscalStartMonthOf(before),
         },
+        // As stored: this change with whatever another one wrote meanwhile (`updated_fields` says
+        // which are this one's).
         after: {
-          default_currency: currency.code,
-          default_timezone: timezone,
-          fiscal_year_start_month: fiscalStartMonth,
+          default_currency: currencyInfo(after.default_currency).code,
+          default_timezone: after.default_timezone ?? DEFAULT_TIMEZONE,
+          fiscal_year_start_month: fiscalStartMonthOf(after),
         },
       },
       actor,
