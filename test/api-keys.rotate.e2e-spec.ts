@@ -118,6 +118,23 @@ describe('org API keys over the real app', () => {
       );
     });
 
+    it('takes a null grace period as the default 0, and records it so in the audit log', async () => {
+      const k = await anOrgWithKey(suite.warehouse);
+      const res = await rotate(k.org, rootHeaders, { grace_period_seconds: null });
+      expect(res.json()).toMatchObject({ previous_key_revoked: true, previous_keys_expire_at: null });
+      expectProblem(await probe(k.org, k.key), 401, 'API_KEY_INVALID');
+      const audit = await inject({
+        method: 'GET',
+        url: `/api/v1/admin/audit-logs/${k.org}?limit=1`,
+        headers: rootHeaders,
+      });
+      expect(audit.json().logs[0]).toMatchObject({
+        action: 'ROTATE',
+        status: 'SUCCESS',
+        details: { grace_period_seconds: 0, previous_expire_at: null },
+      });
+    });
+
     it('keeps the scopes of the key it replaces', async () => {
       const k = await anOrgWithKey(suite.warehouse, { scopes: ['org:read', 'org:write'] });
       const res = await rotate(k.org, { 'x-api-key': k.key });

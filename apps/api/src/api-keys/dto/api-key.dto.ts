@@ -32,8 +32,12 @@ export class RotateApiKeyRequestDto {
     minimum: 0,
     maximum: 86_400,
     default: 0,
-    description: 'How long the previous keys keep working; 0 revokes them at once',
+    nullable: true,
+    description: 'How long the previous keys keep working; 0 (or null) revokes them at once',
   })
+  // Null is as absent, the default (as elsewhere in bodies): kept as null, the rotation revoked at
+  // once but its audit entry recorded a grace period of null.
+  @Transform(({ value }: { value: unknown }) => value ?? 0)
   @IsOptional()
   @IsInt()
   @Min(0)
