@@ -5,12 +5,17 @@ import { scrubSecrets } from '#platform';
 
 /**
  * A dashboard user id as the audit log keeps it (a UUID, an email, `auth0|…`): at most 255
- * characters, no control characters and no `<` or `>`, so what the dashboard shows of the log is
- * never markup. Anything else is recorded as no user: audit writes are best effort and never fail
- * the request (the reference's rule), and a cut or cleaned id could name another user.
+ * characters, no control characters (C0, DEL or C1: 0x9B is a terminal's escape) and no `<` or
+ * `>`, so what the dashboard shows of the log is never markup. Anything else is recorded as no
+ * user: audit writes are best effort and never fail the request (the reference's rule), and a cut
+ * or cleaned id could name another user.
  */
 // eslint-disable-next-line no-control-regex
-const USER_ID = /^[^\u0000-\u001f\u007f<>]{1,255}$/;
+const USER_ID = /^[^\u0000-\u001f\u007f-\u009f<>]{1,255}$/;
+const NOT_ASCII = /[\u0080-\uffff]/;
+/** A character no header byte reads as (only a request made in-process, such as app.inject, has one). */
+const NOT_A_BYTE = /[\u0100-\uffff]/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const USER_AGENT_MAX = 512;
 
 /** Who made a request, as the audit log records it. */
@@ -28,8 +33,28 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The `X-User-ID` as the client meant it. Node reads header bytes a character a byte (latin1), so
+ * an id sent as UTF-8 (curl, Go, Python) came as `josÃ©`, naming another user: bytes that are UTF-8
+ * are read as such, others (a fetch's `é`, the one byte 0xE9) kept. Sent twice, Node joins the
+ * lines (`alice, mallory`): no one user, so none.
+ */
+function sentUserId(request: FastifyRequest): string | undefined {
+  const raw = request.raw.rawHeaders;
+  let lines = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === 'x-user-id') lines++;
+  if (lines > 1) return undefined;
+  const sent = header(request, 'x-user-id');
+  if (sent === undefined || !NOT_ASCII.test(sent) || NOT_A_BYTE.test(sent)) return sent;
+  try {
+    return UTF8.decode(Buffer.from(sent, 'latin1'));
+  } catch {
+    return sent;
+  }
+}
+
 export function auditActorFrom(request: FastifyRequest): AuditActor {
-  const sent = header(request, 'x-user-id')?.trim();
+  const sent = sentUserId(request)?.trim();
   // An id that holds a key or a token (a client that sent its key as the user) is no user: the
   // row must not keep the secret, and a masked id could name another user.
   const userId = sent && USER_ID.test(sent) && scrubSecrets(sent) === sent ? sent : null;
