@@ -219,6 +219,10 @@ describe('translateBigQuerySql', () => {
       ["SELECT EXTRACT(HOUR FROM ts AT TIME ZONE 'UTC')", 'EXTRACT ... AT TIME ZONE'],
       ["SELECT DATE(ts, 'Europe/Paris')", 'DATE with a time zone'],
       ["SELECT CURRENT_DATE('Europe/Paris')", 'CURRENT_DATE with a time zone'],
+      // Valid BigQuery (a third argument these functions take), not malformed SQL.
+      ["SELECT TIMESTAMP_TRUNC(ts, DAY, 'Europe/Paris')", 'TIMESTAMP_TRUNC with a time zone'],
+      ["SELECT PARSE_TIMESTAMP('%F %T', s, 'Europe/Paris')", 'PARSE_TIMESTAMP with a time zone'],
+      ["SELECT ROUND(n, 2, 'ROUND_HALF_EVEN')", 'ROUND with a rounding mode'],
       ['SELECT ARRAY_AGG(x LIMIT 5) FROM t', 'ARRAY_AGG ... LIMIT'],
       ['UPDATE `ds.t` SET specs.colour = 1 WHERE true', 'UPDATE of a STRUCT field'],
       [

@@ -58,8 +58,9 @@
  *   strings CONCAT → (a || b) (NULL-propagating), LOWER, UPPER, TRIM/LTRIM/RTRIM, LENGTH,
  *   SUBSTR/SUBSTRING, REPLACE, SPLIT → string_split, STARTS_WITH, ENDS_WITH, REGEXP_CONTAINS →
  *   regexp_matches, REGEXP_REPLACE (all matches, 'g');
- *   maths ROUND, ABS, FLOOR, CEIL/CEILING, MOD, DIV → //, SAFE_DIVIDE → CASE WHEN d = 0 THEN NULL
- *   ELSE n / d END, GREATEST/LEAST (NULL if any argument is NULL, as in BigQuery);
+ *   maths ROUND (a rounding mode argument rejected), ABS, FLOOR, CEIL/CEILING, MOD, DIV → //,
+ *   SAFE_DIVIDE → CASE WHEN d = 0 THEN NULL ELSE n / d END, GREATEST/LEAST (NULL if any argument
+ *   is NULL, as in BigQuery);
  *   arrays ARRAY_LENGTH → len, GENERATE_ARRAY → generate_series, GENERATE_DATE_ARRAY(a, b
  *   [, INTERVAL n DAY|WEEK]);
  *   dates CURRENT_TIMESTAMP[()], CURRENT_DATE[()], DATE(ts|string) → CAST AS DATE, DATE(y, m, d) →

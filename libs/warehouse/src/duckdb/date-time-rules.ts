@@ -114,6 +114,8 @@ const addInterval =
 const truncate =
   (units: Readonly<Record<string, string>>, asDate: boolean): FunctionRule =>
   (call) => {
+    // TIMESTAMP_TRUNC's third argument, a time zone, is valid BigQuery that DuckDB would answer differently.
+    if (!asDate && call.argRanges.length === 3) throw unsupported(`${call.name} with a time zone`);
     call.arity(2);
     const part = partOf(call, 1);
     const unit = units[part];
@@ -205,7 +207,11 @@ export const DATE_TIME_RULES: ReadonlyArray<[string, FunctionRule]> = [
   ['PARSE_DATE', withArity(2, 2, (c) => `CAST(strptime(${c.arg(1)}, ${checkedFormat(c, 0)}) AS DATE)`)],
   [
     'PARSE_TIMESTAMP',
-    withArity(2, 2, (c) => `CAST(strptime(${c.arg(1)}, ${checkedFormat(c, 0)}) AS TIMESTAMPTZ)`),
+    (c) => {
+      if (c.argRanges.length === 3) throw unsupported('PARSE_TIMESTAMP with a time zone');
+      c.arity(2);
+      return `CAST(strptime(${c.arg(1)}, ${checkedFormat(c, 0)}) AS TIMESTAMPTZ)`;
+    },
   ],
   ['UNIX_SECONDS', withArity(1, 1, (c) => `CAST(floor(epoch(${c.arg(0)})) AS BIGINT)`)],
   // BigQuery rounds down to the millisecond; DuckDB's epoch_ms truncates toward zero (before 1970, up).

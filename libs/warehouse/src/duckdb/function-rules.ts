@@ -142,7 +142,15 @@ const RULES: ReadonlyArray<[string, FunctionRule]> = [
   ['REGEXP_CONTAINS', rename('regexp_matches', 2)],
   // BigQuery replaces every match; DuckDB only the first unless given 'g'.
   ['REGEXP_REPLACE', withArity(3, 3, (c) => `regexp_replace(${c.args().join(', ')}, 'g')`)],
-  ['ROUND', rename('round', 1, 2)],
+  [
+    'ROUND',
+    (c) => {
+      // BigQuery's third argument, a rounding mode (NUMERIC), has no DuckDB counterpart.
+      if (c.argRanges.length === 3) throw unsupported('ROUND with a rounding mode');
+      c.arity(1, 2);
+      return `round(${c.args().join(', ')})`;
+    },
+  ],
   ['ABS', rename('abs', 1)],
   ['FLOOR', rename('floor', 1)],
   ['CEIL', rename('ceil', 1)],
