@@ -143,6 +143,14 @@ describe('BigQueryWarehouse query parameters', () => {
     });
   });
 
+  it('sends an INT64 past 2^53 as its exact decimal text, as the embedded warehouse binds it', async () => {
+    // JSON.stringify(2 ** 60) is 1152921504606847000, which BigQuery would read as another integer.
+    const p = await sent({ plain: 2 ** 60, typed: param.int(-(2 ** 60)), ids: param.intArray([2 ** 60, 7]) });
+    expect(p.plain.parameterValue).toEqual({ value: '1152921504606846976' });
+    expect(p.typed.parameterValue).toEqual({ value: '-1152921504606846976' });
+    expect(p.ids.parameterValue).toEqual({ arrayValues: [{ value: '1152921504606846976' }, { value: 7 }] });
+  });
+
   it('sends typed arrays, empty ones included, with their element type', async () => {
     const p = await sent({ none: param.stringArray([]), ids: param.intArray([3, 4]) });
     expect(p.none).toEqual({

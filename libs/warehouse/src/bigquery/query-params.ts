@@ -70,6 +70,12 @@ function wireValue(type: WireScalarType, v: unknown): unknown {
     case 'BIGNUMERIC':
       // A string keeps every digit; a JS number would be sent in float notation.
       return String(v);
+    case 'INT64':
+      // JSON prints a number past 2^53 rounded to 17 digits (2 ** 60 as 1152921504606847000),
+      // which BigQuery reads as another integer; its decimal text is exact.
+      return typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)
+        ? BigInt(v).toString()
+        : v;
     case 'FLOAT64':
       // JSON has no NaN/Infinity (they would arrive as NULL); BigQuery reads them from strings.
       return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
