@@ -187,7 +187,8 @@ export class JobsQuery {
     const qs = {
       ...(job.location ? { location: job.location } : {}),
       ...(pageToken ? { pageToken } : {}),
-      timeoutMs: deadline - Date.now(),
+      // Never negative: a timer that fired a little early would otherwise ask for -1 (a 400).
+      timeoutMs: Math.max(0, deadline - Date.now()),
       'formatOptions.useInt64Timestamp': true,
     };
     return this.call({ uri: `/queries/${encodeURIComponent(job.jobId)}`, qs }, deadline, timeoutMs);
