@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
+import { PipelineLogsModule } from '../pipeline-logs/pipeline-logs.module.js';
 import { PipelineValidatorModule } from '../pipeline-validator/pipeline-validator.module.js';
 import { PipelinesProxyModule } from '../pipelines-proxy/pipelines-proxy.module.js';
 import { QuotaModule } from '../quota/quota.module.js';
@@ -9,7 +10,7 @@ import { RunAllService } from './run-all.service.js';
 
 /** Admin pipeline operations: run-all starts every org's configured daily pipelines. */
 @Module({
-  imports: [ApiKeysModule, PipelinesProxyModule, PipelineValidatorModule, QuotaModule],
+  imports: [ApiKeysModule, PipelineLogsModule, PipelinesProxyModule, PipelineValidatorModule, QuotaModule],
   controllers: [RunAllController],
   providers: [RunAllService, RunAllRepository],
 })

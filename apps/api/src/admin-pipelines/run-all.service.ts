@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { CryptoError, CryptoErrorCode } from '#crypto';
 import { ApiKeyService } from '../api-keys/api-key.service.js';
+import { PipelineStatusCache } from '../pipeline-logs/pipeline-status.cache.js';
 import {
+  notStarted,
   type PipelineCallResult,
   PipelineServiceClient,
 } from '../pipelines-proxy/pipeline-service.client.js';
@@ -91,6 +93,7 @@ export class RunAllService {
     private readonly pipelines: PipelineServiceClient,
     private readonly registry: PipelineRegistry,
     private readonly quota: QuotaService,
+    private readonly statusCache: PipelineStatusCache,
   ) {}
 
   async runAll(req: RunAllRequestDto, requestId: string): Promise<RunAllResponseDto> {
@@ -208,6 +211,7 @@ export class RunAllService {
       };
 
     const results: RunAllResultDto[] = [];
+    let mayHaveStarted = false;
     for (const p of plan.pipelines) {
       const base = { org_slug: plan.org, provider: p.provider, pipeline_path: p.path, date: run.date };
       if (run.dryRun) {
@@ -225,8 +229,12 @@ export class RunAllService {
         // parameter, which the service ignored: every run-all ran for the default day).
         body: { date: run.date },
       });
+      mayHaveStarted ||= !notStarted(outcome);
       results.push(toResult(base, outcome));
     }
+    // As after a trigger through the proxy: the org's daily status is read afresh, on every
+    // instance, rather than hiding the runs just started for the rest of its cache entry's life.
+    if (mayHaveStarted) await this.statusCache.invalidateOrg(plan.org);
     return { processed: true, results: [...results, ...skippedProviders] };
   }
 

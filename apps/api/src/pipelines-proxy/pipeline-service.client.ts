@@ -37,6 +37,18 @@ export type PipelineCallResult =
   | { kind: 'unreachable' }
   | { kind: 'failed' };
 
+/**
+ * A call that never reached the service: no run can have started. Anything else (an answer, a
+ * timeout, a cut connection) may have started one, which the org's daily status must then show.
+ */
+export function notStarted(result: PipelineCallResult): boolean {
+  return (
+    result.kind === 'unreachable' ||
+    result.kind === 'circuit_open' ||
+    (result.kind === 'timeout' && result.phase === 'connect')
+  );
+}
+
 const RETRYABLE_STATUSES = new Set([502, 503, 504]);
 
 /**

@@ -3,6 +3,7 @@ import { PipelineStatusCache, type StatusCacheMetrics } from '../pipeline-logs/p
 import type { TriggerPipelineResponseDto } from './dto/pipeline-trigger.dto.js';
 import { upstreamSegments } from './pipeline-path.js';
 import {
+  notStarted,
   type PipelineCallResult,
   PipelineServiceClient,
   retryAfterSeconds,
@@ -158,15 +159,6 @@ function refusal(res: Response, unexplained: (detail: string) => void): Pipeline
         ...(res.status === 401 ? { 'WWW-Authenticate': 'ApiKey' } : {}),
       },
     },
-  );
-}
-
-/** A call that never reached the service: no run can have started. */
-function notStarted(result: PipelineCallResult): boolean {
-  return (
-    result.kind === 'unreachable' ||
-    result.kind === 'circuit_open' ||
-    (result.kind === 'timeout' && result.phase === 'connect')
   );
 }
 
