@@ -199,7 +199,7 @@ export class RunAllService {
         processed: false,
         results: [...everyPipeline(plan, run.date, 'skipped', refusal), ...skippedProviders],
       };
-    const apiKey = await this.orgKey(plan.org, run.dryRun);
+    const apiKey = await this.orgKey(plan.org);
     // None of the org's pipelines can start without its key: each is reported failed, so the
     // batch is PARTIAL and each pipeline it planned is counted (a scheduler that alerts on
     // PARTIAL or on failed pipelines hears of an org whose key is gone).
@@ -252,10 +252,13 @@ export class RunAllService {
     }
   }
 
-  /** The org's key (dry run: only that one exists), or why the org is skipped. */
-  private async orgKey(org: string, dryRun: boolean): Promise<string | { error: string }> {
+  /**
+   * The org's key, or why the org is skipped. A dry run reads it too (and calls nothing with it):
+   * an org whose key has no stored copy, or one that cannot be decrypted, was planned as runnable,
+   * its batch COMPLETED, and the real run then failed every one of its pipelines.
+   */
+  private async orgKey(org: string): Promise<string | { error: string }> {
     try {
-      if (dryRun) return (await this.keys.activeKey(org)) ? '' : { error: 'No active API key' };
       return (await this.keys.revealActive(org)) ?? { error: 'No active API key with a stored copy' };
     } catch (err) {
       this.logger.error(`The API key of org ${org} could not be read: ${String(err)}`);
