@@ -332,7 +332,7 @@ describe('the OpenAPI document is true to the app', () => {
           );
       }
     }
-    expect(probed).toBe(5);
+    expect(probed).toBe(6);
     expect(issues).toEqual([]);
   });
 });

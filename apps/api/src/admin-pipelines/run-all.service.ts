@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { CryptoError, CryptoErrorCode } from '#crypto';
 import { ApiKeyService } from '../api-keys/api-key.service.js';
@@ -96,10 +96,20 @@ export class RunAllService {
     private readonly statusCache: PipelineStatusCache,
   ) {}
 
-  async runAll(req: RunAllRequestDto, requestId: string): Promise<RunAllResponseDto> {
+  /**
+   * `callerKey`: the request's Idempotency-Key. A retry whose first answer was stored is replayed
+   * before this runs; one whose first attempt died half-way (its instance gone) runs again, and then
+   * calls each pipeline with the same Idempotency-Key as that attempt did (for the same run date), so
+   * the pipeline service can tell the runs already started.
+   */
+  async runAll(req: RunAllRequestDto, requestId: string, callerKey?: string): Promise<RunAllResponseDto> {
     const triggeredAt = new Date();
     const batchRunId = randomUUID();
     const date = req.date ?? new Date(triggeredAt.getTime() - DAY_MS).toISOString().slice(0, 10);
+    const upstreamKey =
+      callerKey === undefined
+        ? `run-all:${batchRunId}`
+        : `run-all:${createHash('sha256').update(callerKey).digest('hex').slice(0, 32)}:${date}`;
     if (req.org_slug && !(await this.repository.isActiveOrg(req.org_slug)))
       throw new OrgError(OrgErrorCode.NotFound, `Organization '${req.org_slug}' not found or not active`);
     const orgs = req.org_slug ? [req.org_slug] : await this.repository.activeOrgs();
@@ -116,7 +126,7 @@ export class RunAllService {
       { categories: req.categories, providers: req.providers },
       disabledAt,
     );
-    const run = { batchRunId, requestId, date, dryRun: req.dry_run };
+    const run = { batchRunId, requestId, date, dryRun: req.dry_run, upstreamKey };
     const outcomes = await mapConcurrently(plans, ORG_CONCURRENCY, (plan) => this.runOrg(plan, run));
 
     const results = outcomes.flatMap((o) => o.results);
@@ -170,7 +180,7 @@ export class RunAllService {
 
   private async runOrg(
     plan: OrgPlan,
-    run: { batchRunId: string; requestId: string; date: string; dryRun: boolean },
+    run: { batchRunId: string; requestId: string; date: string; dryRun: boolean; upstreamKey: string },
   ): Promise<OrgOutcome> {
     const skippedProviders: RunAllResultDto[] = [
       ...plan.disabled.map((p) => ({
@@ -223,8 +233,9 @@ export class RunAllService {
         segments: p.path.split('/'),
         apiKey,
         requestId: run.requestId,
-        // Stable per batch, org and pipeline: a retried call is recognisable as the same run.
-        idempotencyKey: `run-all:${run.batchRunId}:${plan.org}:${p.path}`,
+        // Stable per batch (or per caller's key and date), org and pipeline: a retried call is
+        // recognisable as the same run.
+        idempotencyKey: `${run.upstreamKey}:${plan.org}:${p.path}`,
         // The pipeline service reads the run date from the body (the reference sent it as a query
         // parameter, which the service ignored: every run-all ran for the default day).
         body: { date: run.date },

@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -35,3 +36,9 @@ export const Idempotent = (options: IdempotentOptions = {}, conflicts?: string) 
       description: 'IDEMPOTENCY_KEY_REUSED: the key was used for a different request; or VALIDATION_FAILED.',
     }),
   );
+
+/** The raw body's `org_slug`, for `orgSlugFrom`: the idempotency layer records it before validation runs. */
+export function bodyOrgSlug(req: FastifyRequest): string | undefined {
+  const body = req.body as { org_slug?: unknown } | null | undefined;
+  return typeof body?.org_slug === 'string' ? body.org_slug : undefined;
+}

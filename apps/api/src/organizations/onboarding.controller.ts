@@ -6,10 +6,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import { OrgParamDto, RootKeyAuth } from '#platform';
 import { Actor, type AuditActor } from '../audit/audit-actor.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import { bodyOrgSlug, Idempotent } from '../idempotency/idempotent.decorator.js';
 import { DryrunService } from './dryrun.service.js';
 import { OffboardRequestDto, OffboardResponseDto } from './dto/offboarding.dto.js';
 import {
@@ -22,12 +21,6 @@ import { OffboardingService } from './offboarding.service.js';
 import { OnboardingService } from './onboarding.service.js';
 import { DATASET_CONFLICT, QUIESCED_CONFLICTS } from './organizations.errors.js';
 import { ApiOrgNotFound } from '../openapi/org-not-found.js';
-
-/** The raw body's org slug: the idempotency layer records it before validation runs. */
-function bodyOrgSlug(req: FastifyRequest): string | undefined {
-  const body = req.body as { org_slug?: unknown } | null | undefined;
-  return typeof body?.org_slug === 'string' ? body.org_slug : undefined;
-}
 
 @ApiTags('organizations')
 @RootKeyAuth()
