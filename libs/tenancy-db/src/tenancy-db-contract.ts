@@ -10,7 +10,7 @@ import { quoteIdentifier } from './sql-builder.js';
 import type { DbRow, TenancyDb } from './tenancy-db.port.js';
 import { TenancyDbErrorCode } from './tenancy-db.errors.js';
 import { tableOperationCases } from './tenancy-db-contract.tables.js';
-import { unsendableValueCases } from './tenancy-db-contract.values.js';
+import { renderedValueCases, unsendableValueCases } from './tenancy-db-contract.values.js';
 
 /** A driver under test, opened on an empty database (or schema) of its own. */
 export interface TenancyDbHarness {
@@ -189,6 +189,7 @@ export function describeTenancyDbContract(name: string, open: () => Promise<Tena
 
     tableOperationCases(context);
     unsendableValueCases(context);
+    renderedValueCases(context);
 
     it('calls SQL functions by named arguments: table, scalar and void results', async () => {
       const rows = [org('rpc', { plan: 'SCALE', seat_limit: 11 }), org('rpc', { plan: 'SCALE' }), org('rpc')];

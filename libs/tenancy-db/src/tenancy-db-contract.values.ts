@@ -34,3 +34,32 @@ export function unsendableValueCases(ctx: ContractContext): void {
     await expect(ctx.db.rpc('contract_add', { p_a: Number.NaN, p_b: 1 })).rejects.toMatchObject(refused);
   });
 }
+
+/** Values whose driver defaults differ from PostgREST's JSON (registered inside its describe). */
+export function renderedValueCases(ctx: ContractContext): void {
+  it('returns non-finite numerics and floats, and intervals, as PostgREST renders them', async () => {
+    await ctx.h.exec(`
+CREATE OR REPLACE FUNCTION contract_rendered_values()
+RETURNS TABLE (n numeric, ni numeric, f float8, f4 float4, ff float8, big int8, span interval, spans interval[], ns numeric[])
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT 'NaN'::numeric, '-Infinity'::numeric, 'Infinity'::float8, 'NaN'::float4, 0.1::float8,
+         9007199254740991::int8, interval '1 day 02:03:04.5', ARRAY[interval '1 hour', interval '-5 days'],
+         ARRAY['NaN'::numeric, 1.5]
+$$;`);
+    // pg read an interval as an object ({ days: 1, ... }) and both SQL drivers a non-finite number
+    // as NaN or Infinity (JSON has neither): PostgREST sends each as the text Postgres renders.
+    expect(await ctx.db.rpc('contract_rendered_values', {})).toEqual([
+      {
+        n: 'NaN',
+        ni: '-Infinity',
+        f: 'Infinity',
+        f4: 'NaN',
+        ff: 0.1,
+        big: 9007199254740991,
+        span: '1 day 02:03:04.5',
+        spans: ['01:00:00', '-5 days'],
+        ns: ['NaN', 1.5],
+      },
+    ]);
+  });
+}

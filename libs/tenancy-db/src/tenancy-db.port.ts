@@ -9,7 +9,8 @@
  * - timestamptz → ISO string in UTC as Postgres renders it in JSON, `2024-05-01T10:00:00.123+00:00`
  *   (microseconds kept when present); timestamp → `2024-05-01T10:00:00`; date → `2024-05-01`.
  *   Never a Date object: parse with `new Date(s)` where arithmetic is needed.
- * - numeric and bigint (int8) → number (exact up to 2^53, like JSON.parse).
+ * - numeric, bigint (int8) and float → number (exact up to 2^53, like JSON.parse); a non-finite one
+ *   (`NaN`, `Infinity`, `-Infinity`, no JSON number) → its text. interval → its text, `1 day 02:03:04`.
  * - json/jsonb → parsed values; arrays → arrays of the same conversions.
  *
  * Values sent: Date → timestamptz, objects and arrays → json text (so collections go in json/jsonb
