@@ -279,14 +279,25 @@ export class SupabaseTenancyDb implements TenancyDb {
     if (Object.keys(body).length === 0) {
       throw new TenancyDbError(TenancyDbErrorCode.QueryFailed, 'An update needs at least one column.');
     }
-    const q = applyFilter(this.table(table).update(body), filter).select();
-    return unwrap<T>(await this.bounded(q));
+    return this.writeByParts<T>(filter, (part) => applyFilter(this.table(table).update(body), part).select());
   }
 
   async delete<T extends DbRow = DbRow>(table: string, filter: Filter): Promise<T[]> {
     requireFilter(filter, 'a delete');
-    const q = applyFilter(this.table(table).delete(), filter).select();
-    return unwrap<T>(await this.bounded(q));
+    return this.writeByParts<T>(filter, (part) => applyFilter(this.table(table).delete(), part).select());
+  }
+
+  /**
+   * One request per part of a filter whose `in` list the gateway would refuse in one URL (414),
+   * as select reads it: the parts match disjoint rows, whose returned rows add up to the whole.
+   * They are separate requests, so one failing leaves the parts before it written; an update or
+   * delete by value is idempotent, and done again finishes it.
+   */
+  private async writeByParts<T>(filter: Filter, request: (part: Filter) => Query): Promise<T[]> {
+    const rows: T[] = [];
+    for (const part of splitLongInList(filter) ?? [filter])
+      rows.push(...unwrap<T>(await this.bounded(request(part))));
+    return rows;
   }
 
   /**

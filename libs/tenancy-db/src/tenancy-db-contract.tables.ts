@@ -220,6 +220,26 @@ export function tableOperationCases(ctx: ContractContext): void {
     expect(left.map((r) => r.org_slug)).toEqual([rows[2].org_slug]);
   });
 
+  it('updates and deletes by an `in` list longer than a request URL takes', async () => {
+    const rows = [org('long'), org('long'), org('long')];
+    await ctx.db.insert('organizations', rows);
+    const mine = rows.map((r) => r.org_slug as string);
+    // 400 slugs of 40 characters: past the 8 KiB request target of the gateway in front of PostgREST.
+    const list = [
+      ...mine,
+      ...Array.from({ length: 400 }, (_, i) => `${slug('absent')}_${'x'.repeat(30)}${i}`),
+    ];
+    const updated = await ctx.db.update<OrgRow>(
+      'organizations',
+      { org_slug: { in: list } },
+      { seat_limit: 7 },
+    );
+    expect(updated.map((r) => [r.org_slug, r.seat_limit]).sort()).toEqual(mine.map((s) => [s, 7]).sort());
+    const gone = await ctx.db.delete<OrgRow>('organizations', { org_slug: { in: list } });
+    expect(gone.map((r) => r.org_slug).sort()).toEqual([...mine].sort());
+    expect(await ctx.db.select('organizations', { org_slug: { in: mine } })).toEqual([]);
+  });
+
   it('refuses an update or delete without a filter', async () => {
     await expect(ctx.db.update('organizations', {}, { seat_limit: 1 })).rejects.toMatchObject({
       code: TenancyDbErrorCode.QueryFailed,
