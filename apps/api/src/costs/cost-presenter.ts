@@ -25,6 +25,8 @@ export interface Envelope {
   pagination: { limit: number; offset: number; total: number } | null;
   cache_hit: boolean;
   query_time_ms: number;
+  /** Always null: a failed read is an error response (problem+json), never a 200 saying so. */
+  error: null;
   currency: string;
 }
 

@@ -311,6 +311,7 @@ export class CostsService {
       pagination,
       cache_hit: cacheHit,
       query_time_ms: elapsed(started),
+      error: null,
       currency: ctx.currency,
     };
   }

@@ -31,11 +31,12 @@ const Currency = () =>
 const AlwaysNull = (description: string) =>
   ApiProperty({ type: 'object', nullable: true, additionalProperties: false, enum: [null], description });
 
-/** `{success, data, summary, pagination, cache_hit, query_time_ms, currency}` (reference §5.1). */
+/** `{success, data, summary, pagination, cache_hit, query_time_ms, error, currency}` (reference §5.1). */
 abstract class CostEnvelopeDto {
   @Success() success: true;
   @CacheHit() cache_hit: boolean;
   @QueryTime() query_time_ms: number;
+  @AlwaysNull('Always null: a failed read is an error response (problem+json)') error: null;
   @Currency() currency: string;
 }
 
