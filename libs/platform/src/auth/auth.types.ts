@@ -48,6 +48,8 @@ declare module 'fastify' {
       | null;
     /** Whom the rate limits count this request against (see AuthService.rateLimitTracker). */
     rateLimitTracker: string | null;
+    /** Counted against its route's rate limits already (before its body was read); false until then. */
+    rateLimitsCounted: boolean;
     /**
      * The org of the request's org key once the key is known to be valid (looked up, or counted
      * by the rate limits), before a guard admits it: the access log names it on a refusal that

@@ -7,6 +7,8 @@ import { AuthService } from '../auth/auth.guards.js';
 import { type ControllerRoute, controllerRoutes, type RouteAuthKind } from '../auth/controller-routes.js';
 import type { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
+import { AppThrottlerGuard } from '../throttling/app-throttler.guard.js';
+import { countRateLimitsBeforeBody } from '../throttling/limits-before-body.js';
 import { noRouteError, ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
 import type { ErrorCatalog } from '../errors/problem.js';
 import { createValidationPipe } from '../errors/validation.js';
@@ -114,6 +116,7 @@ export async function registerHttpPlatform(
   fastify.decorateRequest('orgKeyHash', null);
   fastify.decorateRequest('orgKeyCheck', null);
   fastify.decorateRequest('rateLimitTracker', null);
+  fastify.decorateRequest('rateLimitsCounted', false);
   fastify.decorateRequest('keyOrg', null);
   fastify.decorateReply('accessLogged', false);
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
@@ -255,6 +258,14 @@ export async function registerHttpPlatform(
       .refusalAfterLookup(request, kind)
       .then((late) => done(late ?? unsupportedEncoding(request) ?? undefined), done);
   });
+
+  // Rate limits next: a request they refuse is not read at all.
+  countRateLimitsBeforeBody(
+    fastify,
+    app.get(AppThrottlerGuard, { strict: false }),
+    controllerRouteList,
+    hasBody,
+  );
 
   // A JSON body is held whole until it has arrived: their bytes are counted from here (after the
   // credentials were checked) until the exchange ends, and one that does not fit is refused unread

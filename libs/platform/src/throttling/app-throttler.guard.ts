@@ -63,9 +63,10 @@ export const isReadRequest = (ctx: ExecutionContext) =>
   READ_METHODS.has(ctx.switchToHttp().getRequest<FastifyRequest>().method);
 
 /** How the route authenticates: its handler's auth decorator, else its controller's. */
-const authKindOf = (ctx: ExecutionContext) =>
-  (Reflect.getMetadata(AUTH_KIND, ctx.getHandler()) ?? Reflect.getMetadata(AUTH_KIND, ctx.getClass())) as
+const routeAuthKind = (classRef: RouteClass, handler: RouteHandler) =>
+  (Reflect.getMetadata(AUTH_KIND, handler) ?? Reflect.getMetadata(AUTH_KIND, classRef)) as
     RouteAuthKind | undefined;
+const authKindOf = (ctx: ExecutionContext) => routeAuthKind(ctx.getClass(), ctx.getHandler());
 
 export const isAdminRoute = (ctx: ExecutionContext) => authKindOf(ctx) === 'root';
 
@@ -132,12 +133,31 @@ export class AppThrottlerGuard extends ThrottlerGuard {
     const http = context.switchToHttp();
     const req = http.getRequest<FastifyRequest>();
     if (this.planning.has(req)) return super.canActivate(context);
-    const limits = await this.limitsOf(context.getClass(), context.getHandler(), req.method);
-    if (!limits) return super.canActivate(context);
+    if (req.rateLimitsCounted) return true;
+    const reply = http.getResponse<FastifyReply>();
+    if (await this.countRequest(req, reply, context.getClass(), context.getHandler())) return true;
+    return super.canActivate(context);
+  }
+
+  /**
+   * Counts a request to the route of `handler` against the limits planned for it, as canActivate
+   * does, and marks it counted (canActivate then admits it as it is): also before its body is read
+   * (http-platform's preParsing hook), so that a refused request costs no read nor parse of its
+   * body. False when its limits cannot be planned: the guard counts it its own way then.
+   */
+  async countRequest(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    classRef: RouteClass,
+    handler: RouteHandler,
+  ): Promise<boolean> {
+    const limits = await this.limitsOf(classRef, handler, req.method);
+    if (!limits) return false;
     // A valid key's first request is counted against the key (see AuthService.lookUpForRateLimits).
-    const kind = authKindOf(context);
+    const kind = routeAuthKind(classRef, handler);
     if (limits.length) await this.auth.lookUpForRateLimits(req, kind);
-    await this.countLimits(req, http.getResponse<FastifyReply>(), limits, kind);
+    await this.countLimits(req, reply, limits, kind);
+    req.rateLimitsCounted = true;
     return true;
   }
 
