@@ -8,7 +8,7 @@ import { type ControllerRoute, controllerRoutes, type RouteAuthKind } from '../a
 import type { AppConfig } from '../config/app-config.js';
 import { PlatformError, PlatformErrorCode } from '../errors/platform-errors.js';
 import { AppThrottlerGuard } from '../throttling/app-throttler.guard.js';
-import { countRateLimitsBeforeBody } from '../throttling/limits-before-body.js';
+import { rateLimitsBeforeBody } from '../throttling/limits-before-body.js';
 import { noRouteError, ProblemDetailsFilter, ProblemResponder } from '../errors/problem-details.filter.js';
 import type { ErrorCatalog } from '../errors/problem.js';
 import { createValidationPipe } from '../errors/validation.js';
@@ -222,6 +222,20 @@ export async function registerHttpPlatform(
   // authentications of their address). A body in a coding its route does not read: 415, unparsed.
   const authOf = routeAuthKinds(controllerRouteList);
   const auth = app.get(AuthService, { strict: false });
+  // Rate limits next, for a request with a body that nothing refused: one they refuse is not read.
+  const countLimits = rateLimitsBeforeBody(
+    app.get(AppThrottlerGuard, { strict: false }),
+    controllerRouteList,
+  );
+  const limitsThenDone = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    refusal: Error | null | undefined,
+    done: (err?: Error) => void,
+  ): void => {
+    if (refusal || !hasBody(request)) done(refusal ?? undefined);
+    else countLimits(request, reply).then(() => done(), done);
+  };
   fastify.addHook('onRequest', (request, reply, done) => {
     // Also a write without a body: an upload route checks its media type as the request arrives,
     // which must not answer a caller without credentials first (415 where it is 401).
@@ -251,21 +265,13 @@ export async function registerHttpPlatform(
         auth.refusalBeforeBody(request, kind))
       : undefined;
     if (refusal || !kind || !auth.needsLookupBeforeBody(request, kind)) {
-      done(refusal ?? unsupportedEncoding(request) ?? undefined);
+      limitsThenDone(request, reply, refusal ?? unsupportedEncoding(request), done);
       return;
     }
     auth
       .refusalAfterLookup(request, kind)
-      .then((late) => done(late ?? unsupportedEncoding(request) ?? undefined), done);
+      .then((late) => limitsThenDone(request, reply, late ?? unsupportedEncoding(request), done), done);
   });
-
-  // Rate limits next: a request they refuse is not read at all.
-  countRateLimitsBeforeBody(
-    fastify,
-    app.get(AppThrottlerGuard, { strict: false }),
-    controllerRouteList,
-    hasBody,
-  );
 
   // A JSON body is held whole until it has arrived: their bytes are counted from here (after the
   // credentials were checked) until the exchange ends, and one that does not fit is refused unread
