@@ -9,6 +9,7 @@ import { CostImportError, CostImportErrorCode } from './cost-import.errors.js';
 import { checkDistinctColumns } from './focus-columns.js';
 import { parquetColumns } from './parquet-footer.js';
 import { measuredParquet } from './parquet-maps.js';
+import { PartBoms } from './part-boms.js';
 import { Utf8Check } from './utf8-check.js';
 
 /** Consecutive data rows, each as the file's values in header order. */
@@ -138,19 +139,22 @@ export async function openCsvSource(
   // Bytes that are not UTF-8 are refused, not parsed as replacement characters (see Utf8Check).
   const utf8 = new Utf8Check();
   utf8.on('error', fail);
+  // Each part's BOM is dropped before its header is parsed (see PartBoms).
+  const boms = new PartBoms();
   if (options.gzip) {
     const gunzip = createGunzip();
     const cap = new ByteCap(options.maxExpandedBytes);
     gunzip.on('error', fail);
     cap.on('error', fail);
-    input.pipe(gunzip).pipe(cap).pipe(utf8).pipe(parser);
+    input.pipe(gunzip).pipe(cap).pipe(utf8).pipe(boms).pipe(parser);
   } else {
-    input.pipe(utf8).pipe(parser);
+    input.pipe(utf8).pipe(boms).pipe(parser);
   }
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
   const close = () => {
     input.destroy();
     utf8.destroy();
+    boms.destroy();
     parser.destroy();
   };
   let first: IteratorResult<string[]>;
