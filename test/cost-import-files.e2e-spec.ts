@@ -315,4 +315,14 @@ describe('cost import: what is refused at upload', () => {
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ code: 'COST_IMPORT_FILE_TOO_LARGE' });
   });
+
+  it('names the decompressed limit for a gzip Parquet file that expands past it, not the upload limit', async () => {
+    const packed = gzip(Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(EXPANDED_LIMIT + 1)]));
+    const res = await upload(packed, GZIP_CSV, '?source_system=bomb_parquet');
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({
+      code: 'COST_IMPORT_FILE_TOO_LARGE',
+      detail: `The decompressed file exceeds ${EXPANDED_LIMIT} bytes.`,
+    });
+  });
 });

@@ -44,14 +44,21 @@ function tooLarge(max: number): CostImportError {
   );
 }
 
+/** A gzip file whose content is past the limit on decompressed bytes, however small the upload. */
+const decompressedTooLarge = (max: number) =>
+  new CostImportError(CostImportErrorCode.FileTooLarge, `The decompressed file exceeds ${max} bytes.`);
+
 class CountingCap extends Transform {
   bytes = 0;
-  constructor(private readonly max: number) {
+  constructor(
+    private readonly max: number,
+    private readonly refusal: (max: number) => CostImportError = tooLarge,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.max) done(tooLarge(this.max));
+    if (this.bytes > this.max) done(this.refusal(this.max));
     else done(null, chunk);
   }
 }
@@ -162,7 +169,8 @@ export async function identifyUpload(
     throw unreadable('It was sent as Parquet but is not a Parquet file.');
   if (format === 'parquet' && gzip) {
     // Polars reads Parquet from a file, so compressed Parquet is expanded next to the upload.
-    const cap = new CountingCap(expandTo.maxBytes);
+    // The upload's own limit was checked as it arrived: this is the one on what it expands to.
+    const cap = new CountingCap(expandTo.maxBytes, decompressedTooLarge);
     await pipeline(createReadStream(file), createGunzip(), cap, createWriteStream(expandTo.path)).catch(
       (error: unknown) => {
         if (error instanceof CostImportError) throw error;
