@@ -257,6 +257,13 @@ describe('translateBigQuerySql', () => {
       ['SELECT 1 UNION SELECT 2', 'UNION needs ALL or DISTINCT'],
       ['SELECT a FROM t EXCEPT SELECT a FROM u', 'EXCEPT needs ALL or DISTINCT'],
       ['SELECT a FROM t INTERSECT (SELECT a FROM u)', 'INTERSECT needs ALL or DISTINCT'],
+      // BigQuery's UPDATE and DELETE need a WHERE clause (DML syntax: "The WHERE keyword is
+      // mandatory"; `WHERE true` for every row); DuckDB would change every row of the table.
+      ['UPDATE `ds.t` SET a = 1', 'UPDATE needs a WHERE clause'],
+      ['UPDATE `ds.t` AS t SET a = 1 FROM `ds.s` s;', 'UPDATE needs a WHERE clause'],
+      ['UPDATE `ds.t` SET a = (SELECT b FROM u WHERE u.id = 1)', 'UPDATE needs a WHERE clause'],
+      ['DELETE FROM `ds.t`', 'DELETE needs a WHERE clause'],
+      ['DELETE `ds.t` t', 'DELETE needs a WHERE clause'],
     ])('fails malformed SQL %j with WAREHOUSE_QUERY_FAILED', (bigQuery, message) => {
       const error = rejection(bigQuery);
 

@@ -19,7 +19,8 @@
  *   [AND …] THEN UPDATE SET | DELETE | INSERT (cols) VALUES (…); CREATE [OR REPLACE] VIEW … AS ….
  *   Rejected: scripting (DECLARE, SET, BEGIN, IF, LOOP, CALL, EXECUTE IMMEDIATE, …), every other
  *   CREATE (TEMP FUNCTION, TABLE, …), DROP/ALTER/TRUNCATE/EXPORT/LOAD, several statements,
- *   MERGE … INSERT ROW, SELECT AS STRUCT|VALUE.
+ *   MERGE … INSERT ROW, SELECT AS STRUCT|VALUE. An UPDATE or DELETE without a WHERE clause of
+ *   its own fails as malformed, as in BigQuery (`WHERE true` for every row).
  *
  * Names: `dataset.table`, `dataset`.`table` and `project.dataset.table` → "dataset"."table" (a
  * dataset is a DuckDB schema; the project is dropped); any other backtick identifier → "double

@@ -18,6 +18,22 @@ function createKind(tokens: readonly Token[]): StatementKind {
 }
 
 /**
+ * BigQuery's UPDATE and DELETE take a WHERE clause always ("The WHERE keyword is mandatory";
+ * `WHERE true` for every row): DuckDB would run one without it on every row of the table, so SQL
+ * that fails on BigQuery would pass the embedded warehouse's tests. Only a WHERE of the statement
+ * itself counts, not one inside a subquery.
+ */
+function requireWhere(tokens: readonly Token[], kind: 'UPDATE' | 'DELETE'): void {
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.kind === 'op' && (t.text === '(' || t.text === '[')) depth++;
+    else if (t.kind === 'op' && (t.text === ')' || t.text === ']')) depth--;
+    else if (depth === 0 && t.kind === 'word' && t.value === 'WHERE') return;
+  }
+  throw invalidSql(`${kind} needs a WHERE clause (WHERE true for every row)`);
+}
+
+/**
  * The kind of statement, rejecting the ones outside the subset. `impliedWord` is the keyword
  * BigQuery lets you omit after the first one (INSERT [INTO], DELETE [FROM], MERGE [INTO]) and
  * DuckDB requires.
@@ -32,10 +48,12 @@ export function classifyStatement(tokens: readonly Token[]): { kind: StatementKi
     case 'WITH':
       return { kind: 'SELECT' };
     case 'UPDATE':
+      requireWhere(tokens, 'UPDATE');
       return { kind: 'UPDATE' };
     case 'INSERT':
       return second === 'INTO' ? { kind: 'INSERT' } : { kind: 'INSERT', impliedWord: 'INTO' };
     case 'DELETE':
+      requireWhere(tokens, 'DELETE');
       return second === 'FROM' ? { kind: 'DELETE' } : { kind: 'DELETE', impliedWord: 'FROM' };
     case 'MERGE':
       return second === 'INTO' ? { kind: 'MERGE' } : { kind: 'MERGE', impliedWord: 'INTO' };
