@@ -51,6 +51,12 @@ export const REJECTED_WORDS: ReadonlyMap<string, string> = new Map([
   ['ROLLUP', 'GROUP BY ROLLUP'],
   ['CUBE', 'GROUP BY CUBE'],
   ['GROUPING', 'GROUPING SETS'],
+  // DuckDB's (and PostgreSQL's), not BigQuery's: SQL passing here would fail there.
+  ['ILIKE', 'ILIKE'],
+  ['SIMILAR', 'SIMILAR TO'],
+  ['GLOB', 'GLOB'],
+  ['FETCH', 'FETCH FIRST'],
+  ['SAMPLE', 'USING SAMPLE'],
 ]);
 
 /** Operators that DuckDB has but BigQuery does not (or spells differently). */
