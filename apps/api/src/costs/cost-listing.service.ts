@@ -56,7 +56,7 @@ export class CostListing {
     const rows = await this.reader.rowsFrame(ctx, period);
     if (rows.frame) {
       const value = await costRowsPage(applyCostFilters(rows.frame.df, filters), page.offset, page.limit);
-      this.cache.setResult(ctx.org, key, value, rows.frame, ctx.generation);
+      this.cache.setResult(ctx.org, key, value, rows.frame, ctx);
       return { value, cacheHit: rows.hit, key };
     }
     // A refusal of the grouped frame too (more groups than the bound) answers 422 as usual.
@@ -80,7 +80,7 @@ export class CostListing {
       listed = await costRows(await prepareCostFrame(raw, 'rows'));
     }
     const value = { rows: listed, total };
-    this.cache.setResult(ctx.org, key, value, frame, ctx.generation);
+    this.cache.setResult(ctx.org, key, value, frame, ctx);
     // A page past the last row asks the warehouse nothing, but for the period's rows counted above.
     return { value, cacheHit: rows.hit && hit && window === null, key };
   }

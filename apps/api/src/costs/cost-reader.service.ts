@@ -124,7 +124,7 @@ export class CostReader {
     if (cached !== undefined) return { value: cached, cacheHit: true, key };
     const { frame, hit } = await this.frame(ctx, period, columns);
     const value = await compute(frame.df);
-    this.cache.setResult(ctx.org, key, value, frame, ctx.generation);
+    this.cache.setResult(ctx.org, key, value, frame, ctx);
     return { value, cacheHit: hit, key };
   }
 

@@ -76,7 +76,7 @@ describe('CostCache: per-org invalidation', () => {
         { ...march, generation: settingsRead },
         async () => frame,
       );
-      cache.setResult('org_a', key, 'of the old zone', f, settingsRead);
+      cache.setResult('org_a', key, 'of the old zone', f, { ...march, generation: settingsRead });
     })();
     await cache.invalidateOrg('org_a');
     release();
@@ -86,9 +86,12 @@ describe('CostCache: per-org invalidation', () => {
 
     // A frame loaded since, under the new settings, serves it; its result is still not kept.
     const { frame: current } = await cache.frame('org_a', march, async () => frame);
-    cache.setResult('org_a', key, 'of the old zone', current, settingsRead);
+    cache.setResult('org_a', key, 'of the old zone', current, { ...march, generation: settingsRead });
     expect(cache.getResult('org_a', key)).toBeUndefined();
-    cache.setResult('org_a', key, 'of the new zone', current, cache.generation('org_a'));
+    cache.setResult('org_a', key, 'of the new zone', current, {
+      ...march,
+      generation: cache.generation('org_a'),
+    });
     expect(cache.getResult('org_a', key)).toBe('of the new zone');
   });
 

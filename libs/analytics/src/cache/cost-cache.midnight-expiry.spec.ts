@@ -152,4 +152,19 @@ describe('CostCache: expiry', () => {
     // Its cost settings, kept beside the cache, are dropped as well.
     expect(dropped).toEqual(['org_a']);
   });
+
+  it('keeps a result no longer than the days it was computed against, of a frame loaded later', async () => {
+    const clock = new FakeClock(Date.parse('2025-04-01T00:00:01Z'));
+    const cache = new CostCache({ clock });
+    const march = { start: '2025-03-01', end: '2025-03-31', timeZone: 'UTC' } as const;
+    const days = (today: string) => ({ ...march, today, utcToday: today, generation: 0 });
+    // Loaded on April 1 (kept until April 2); a read that began on March 31 computed a result of it.
+    const { frame: f } = await cache.frame('org_a', days('2025-04-01'), load);
+    const key = { kind: 'summary', start: f.start, end: f.end, variant: '' };
+    cache.setResult('org_a', key, 'as of March 31', f, days('2025-03-31'));
+    expect(cache.getResult('org_a', key)).toBeUndefined();
+    cache.setResult('org_a', key, 'as of April 1', f, days('2025-04-01'));
+    clock.set('2025-04-01T23:59:59.999Z');
+    expect(cache.getResult('org_a', key)).toBe('as of April 1');
+  });
 });

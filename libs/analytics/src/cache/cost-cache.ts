@@ -1,5 +1,6 @@
 import type { LRUCache } from 'lru-cache';
 import type pl from 'nodejs-polars';
+import { costDaysEnd } from '../calendar/cost-days.js';
 import type { IsoDate } from '../calendar/iso-date.js';
 import {
   COST_FRAME_COLUMN_SETS,
@@ -21,6 +22,7 @@ import {
   type CostCacheOptions,
   type FramePeriod,
   PeriodRefusedError,
+  type ResultRead,
   type ResultEntry,
   type ResultKey,
 } from './cost-cache.types.js';
@@ -157,15 +159,18 @@ export class CostCache {
   }
 
   /**
-   * Keeps a result of `frame` for as long as the frame itself lives, unless the org was invalidated
-   * since the frame's load or since `since` (when what else it was computed of was read).
+   * Keeps a result of `frame` for as long as the frame itself lives, and no longer than the days
+   * of `read` (a frame loaded after they ended lives longer), unless the org was invalidated since
+   * the frame's load or since `read` (when what else the result was computed of was read).
    */
-  setResult(org: string, key: ResultKey, value: unknown, frame: CachedFrame, since = frame.generation): void {
+  setResult(org: string, key: ResultKey, value: unknown, frame: CachedFrame, read?: ResultRead): void {
     const current = this.marks.generation(org);
+    const since = read?.generation ?? frame.generation;
     if (frame.generation !== current || since !== current || this.refreshedFrames.has(frame.origin)) return;
-    const ttl = frame.expiresAt - this.clock.now();
+    const expiresAt = read ? Math.min(frame.expiresAt, costDaysEnd(read, read.timeZone)) : frame.expiresAt;
+    const ttl = expiresAt - this.clock.now();
     if (ttl <= 0) return;
-    const entry = { value, bytes: estimateValueBytes(value), expiresAt: frame.expiresAt };
+    const entry = { value, bytes: estimateValueBytes(value), expiresAt };
     this.results.set(resultKey(org, key), entry, { ttl });
   }
 

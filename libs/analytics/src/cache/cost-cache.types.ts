@@ -52,6 +52,15 @@ export interface FramePeriod extends CostDays {
   generation?: number;
 }
 
+/**
+ * What a result was computed of besides its frame: the org's settings, read at `generation`
+ * (CostCache.generation), and the days it was resolved against, in the org's time zone.
+ */
+export interface ResultRead extends CostDays {
+  timeZone: string;
+  generation: number;
+}
+
 export interface CachedFrame {
   readonly df: pl.DataFrame;
   readonly start: IsoDate;
