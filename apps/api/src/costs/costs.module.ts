@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '#analytics';
+import { CostCacheMetrics } from './cost-cache-metrics.js';
 import { CostContextService } from './cost-context.service.js';
 import { CostListing } from './cost-listing.service.js';
 import { CostReader } from './cost-reader.service.js';
@@ -23,6 +24,7 @@ import { CostsService } from './costs.service.js';
     CostsService,
     CostResponseCache,
     CostResponseRecorder,
+    CostCacheMetrics,
   ],
 })
 export class CostsModule {}

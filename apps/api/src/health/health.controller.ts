@@ -95,7 +95,8 @@ export class HealthController {
   @Header('content-type', `${PROMETHEUS_TEXT}; charset=utf-8`)
   @ApiOkResponse({
     description:
-      'Prometheus text exposition: request counts and latency histograms by method, route and status. ' +
+      'Prometheus text exposition: request counts and latency histograms by method, route and status, ' +
+      "the process's resources, and each cost cache level's counters and occupancy (cost_cache_*). " +
       'No rate limit; public unless METRICS_TOKEN is set, then for `Authorization: Bearer <METRICS_TOKEN>` only ' +
       '(401 without it, 403 for another token)',
     content: { [PROMETHEUS_TEXT]: { schema: { type: 'string' } } },
