@@ -250,7 +250,7 @@ describe('error answers and response headers in the OpenAPI document', () => {
     ).toEqual([]);
     const envelope = doc.components.schemas.CostRowsResponseDto as { required: string[] };
     expect(envelope.required.sort()).toEqual(
-      ['cache_hit', 'currency', 'data', 'pagination', 'query_time_ms', 'success', 'summary'].sort(),
+      ['cache_hit', 'currency', 'data', 'error', 'pagination', 'query_time_ms', 'success', 'summary'].sort(),
     );
   });
 
