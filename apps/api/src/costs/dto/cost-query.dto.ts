@@ -97,8 +97,9 @@ export class CostFilterQueryDto {
 
   @ApiPropertyOptional({
     example: '/DEPT-1/PROJ-2',
-    // The rule below, written for JSON Schema; `..` and empty segments are refused besides.
-    pattern: '^/[a-zA-Z0-9_/-]{0,499}$',
+    // The rules below, written for JSON Schema as one: up to 500 characters, `/` then segments of
+    // letters, digits, `_` and `-`, none empty (a `.` is no character of one, so no `..` either).
+    pattern: '^(?=.{1,500}$)/(?:[a-zA-Z0-9_-]+/)*[a-zA-Z0-9_-]*$',
     description: 'This hierarchy path or below it (whole segments; no `..`, no empty segment)',
   })
   @Transform(emptyToUndefined)
