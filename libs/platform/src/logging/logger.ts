@@ -88,8 +88,9 @@ export function redactFields(fields: Fields): Fields {
  * node-postgres and ioredis end it at the authority's last '@'): masked up to that one.
  */
 export const URL_PASSWORD = /(\/\/[^:/\s@]*:)(?:[^\s/]|\/(?!\/))+@/g;
-/** A password given as a URL's query option (`?password=`, `&sentinelPassword=`: ioredis reads both); the name in `$1`. */
-export const QUERY_PASSWORD = /([?&][A-Za-z_]*pass[A-Za-z_]*=)[^&\s#]*/gi;
+/** A URL's query password (`?password=`, `&sentinelPassword=`: ioredis reads both), the name in `$1`. */
+// The lookahead finds the name's `=` first: `/&passpass…` (no `=`) was tried from each `pass`, quadratic.
+export const QUERY_PASSWORD = /([?&](?=[A-Za-z_]*=)[A-Za-z_]*pass[A-Za-z_]*=)[^&\s#]*/gi;
 
 /**
  * Values that look like keys or credentials are masked inside error messages, stacks and any text
