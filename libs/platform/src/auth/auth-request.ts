@@ -95,7 +95,8 @@ export async function checkedOnce(
  * valid (`principal`), its org noted for the access log (`keyOrg`), else the client's address.
  */
 export function orgKeyOrAddress(req: FastifyRequest, principal: OrgKeyPrincipal | undefined): string {
-  if (!principal) return `ip:${clientAddressKey(req.ip)}`;
+  // No address once the client has hung up (Fastify reads it off the socket): counted as one.
+  if (!principal) return `ip:${clientAddressKey((req.ip as string | undefined) ?? 'unknown')}`;
   req.keyOrg = principal.orgSlug;
   return `key:${principal.apiKeyId}`;
 }
