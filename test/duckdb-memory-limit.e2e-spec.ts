@@ -1,5 +1,6 @@
 import { machineMemoryBytes } from '../libs/platform/src/config/memory-limit.js';
 import { type DuckDbWarehouse, WAREHOUSE } from '#warehouse';
+import { ConfigValidationError } from '#platform';
 import { startTestApp } from '#test/test-app';
 
 /** DuckDB's memory_limit as the app's warehouse reports it, in MiB (DuckDB prints `1.0 GiB`, `5.8 GiB`, `512.0 MiB`). */
@@ -27,5 +28,16 @@ describe('DUCKDB_MEMORY_LIMIT', () => {
     const actual = await memoryLimitMiB({});
     expect(actual).toBeLessThanOrEqual(quarter);
     expect(actual).toBeGreaterThan(quarter - 103);
+  });
+
+  // 10^21 TB overflowed DuckDB's 64-bit limit: the start failed with "Failed to set config",
+  // blamed on DUCKDB_PATH, naming no setting to fix.
+  it('refuses at start, by name, a size past what DuckDB takes', { timeout: 120_000 }, async () => {
+    const start = startTestApp({
+      BOOTSTRAP_ON_START: 'false',
+      DUCKDB_MEMORY_LIMIT: '999999999999999999999TB',
+    });
+    await expect(start).rejects.toThrow(ConfigValidationError);
+    await expect(start).rejects.toThrow(/DUCKDB_MEMORY_LIMIT/);
   });
 });

@@ -15,6 +15,11 @@ const SIZE = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B)$/i;
 const PERCENT = /^(\d{1,2})%$/;
 /** Below this DuckDB cannot run the warehouse's queries (a cost frame's export alone needs more). */
 const MIN_BYTES = 64 * 1024 ** 2;
+/**
+ * More than any machine has: from 2^64 bytes on, DuckDB's setting overflowed and the start failed
+ * with "Failed to set config", blamed on DUCKDB_PATH.
+ */
+const MAX_BYTES = 1024 ** 5;
 
 /** The memory this process may use: its cgroup's limit (a container's), else the machine's. */
 export function machineMemoryBytes(): number {
@@ -25,7 +30,7 @@ export function machineMemoryBytes(): number {
 
 /**
  * DUCKDB_MEMORY_LIMIT in bytes: a size (`2GiB`, `1500MB`) or a share of the machine's memory
- * (`25%`, 1 to 90); undefined when it is neither or below 64 MiB.
+ * (`25%`, 1 to 90); undefined when it is neither, below 64 MiB or above 1 PiB.
  */
 export function memoryLimitBytes(value: unknown, machineBytes = machineMemoryBytes()): number | undefined {
   if (typeof value !== 'string') return undefined;
@@ -36,7 +41,7 @@ export function memoryLimitBytes(value: unknown, machineBytes = machineMemoryByt
   if (percent && Number(percent[1]) >= 1 && Number(percent[1]) <= 90)
     bytes = Math.floor((machineBytes * Number(percent[1])) / 100);
   else if (size) bytes = Math.floor(Number(size[1]) * UNIT_BYTES[size[2].toUpperCase()]);
-  return bytes !== undefined && bytes >= MIN_BYTES ? bytes : undefined;
+  return bytes !== undefined && bytes >= MIN_BYTES && bytes <= MAX_BYTES ? bytes : undefined;
 }
 
 /** As DuckDB's memory_limit setting takes it: whole MiB. */
@@ -48,6 +53,6 @@ export const IsMemoryLimit = () =>
     validator: {
       validate: (value: unknown) => memoryLimitBytes(value) !== undefined,
       defaultMessage: () =>
-        'DUCKDB_MEMORY_LIMIT must be a size of at least 64 MiB (2GiB, 1500MB) or a share of the machine memory from 1% to 90% (25%)',
+        'DUCKDB_MEMORY_LIMIT must be a size of at least 64 MiB and at most 1 PiB (2GiB, 1500MB) or a share of the machine memory from 1% to 90% (25%)',
     },
   });
