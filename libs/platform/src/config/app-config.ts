@@ -5,7 +5,7 @@ import { parseEnv } from 'node:util';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { CONFIGS_MARKER, useConfigsDir } from './configs-dir.js';
-import { HEADER_TOKEN } from './env-fields.js';
+import { HEADER_TOKEN, inexactNumberProblems } from './env-fields.js';
 import { EnvSchema } from './env.schema.js';
 import { duckDbMemoryLimit, memoryLimitBytes } from './memory-limit.js';
 import { QUERY_PASSWORD, URL_PASSWORD } from '../logging/logger.js';
@@ -197,6 +197,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   for (const [k, v] of Object.entries(raw)) if (known.has(k) && v !== undefined && v !== '') picked[k] = v;
   const env = plainToInstance(EnvSchema, picked, { exposeDefaultValues: true });
   const problems = flatten(validateSync(env, { skipMissingProperties: false }));
+  problems.push(...inexactNumberProblems(env, problems));
   // Node's convention for "this is a deployment": without ENVIRONMENT the service would run as
   // development (a generated root key, embedded engines, no HSTS) where production was meant.
   if (picked.ENVIRONMENT === undefined && raw.NODE_ENV?.trim().toLowerCase() === 'production')

@@ -169,6 +169,18 @@ export const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : value;
 
 /**
+ * The number settings past 2^53 − 1, which a number no longer holds exactly (99999999999999999999
+ * is read as 1e20): COST_FRAME_MAX_ROWS so written into the frame loads' SQL failed every cost
+ * read. A setting `problems` names already (by a smaller bound of its own) is not named again.
+ */
+export function inexactNumberProblems(env: object, problems: readonly string[]): string[] {
+  const named = (name: string) => problems.some((p) => p.startsWith(`${name} `) || p.startsWith(`${name}:`));
+  return Object.entries(env)
+    .filter(([name, value]) => Number.isInteger(value) && !Number.isSafeInteger(value) && !named(name))
+    .map(([name]) => `${name} must not be greater than ${Number.MAX_SAFE_INTEGER}`);
+}
+
+/**
  * A Google Cloud project id: 6 to 30 lowercase letters, digits and hyphens, starting with a letter
  * and not ending with a hyphen; a legacy domain-scoped one has its domain before a colon.
  */
