@@ -76,11 +76,20 @@ export async function receiveUpload(
     body.resume();
     throw tooLarge(options.maxBytes);
   }
+  // A client that hung up before its body was read (while the route looked its org up) left the
+  // request destroyed, its error emitted to no one: piped, it never ends nor fails, and the upload
+  // held its org's pending place and an instance slot until the receive timeout (10 minutes).
+  if (body.destroyed) throw interrupted(body.errored ?? undefined);
   const cap = new CountingCap(options.maxBytes);
   // The request is piped by hand: pipeline() would destroy it on a refusal, and the client
   // would get a reset connection instead of the 413.
   const onBodyError = (error: Error) => cap.destroy(error);
+  // Destroyed without an error (no 'error' event): the same interruption.
+  const onBodyClose = () => {
+    if (!body.readableEnded) cap.destroy(interrupted());
+  };
   body.on('error', onBodyError);
+  body.on('close', onBodyClose);
   body.pipe(cap);
   const deadline =
     options.timeoutMs === undefined
@@ -92,15 +101,17 @@ export async function receiveUpload(
     body.unpipe(cap);
     body.resume();
     if (error instanceof CostImportError) throw error;
-    throw new CostImportError(CostImportErrorCode.FileUnreadable, 'The upload was interrupted.', {
-      cause: error,
-    });
+    throw interrupted(error);
   } finally {
     clearTimeout(deadline);
+    body.off('close', onBodyClose);
   }
   body.off('error', onBodyError);
   return cap.bytes;
 }
+
+const interrupted = (cause?: unknown) =>
+  new CostImportError(CostImportErrorCode.FileUnreadable, 'The upload was interrupted.', { cause });
 
 const tooSlow = (timeoutMs: number) =>
   new CostImportError(
